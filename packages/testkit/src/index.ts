@@ -1,0 +1,18 @@
+// Public surface of @harbor-satellite/testkit. Emulators and starters also import by subpath,
+// e.g. `@harbor-satellite/testkit/docker-registry`.
+export { freePort } from "./free-port.js";
+export { startPostgres, postgresAvailable, POSTGRES_BIN } from "./postgres.js";
+export type { PostgresServer } from "./postgres.js";
+export {
+  buildImage,
+  buildIndex,
+  makeBlobDir,
+  removeBlobDir,
+  writeRandomLayer,
+  pushBlob,
+  pushManifest,
+  pushImage,
+  pushIndex,
+  writeOciLayout,
+} from "./images.js";
+export type { BlobFile, ImageFormat, ImageSpec, SyntheticImage, SyntheticIndex, PushAuth } from "./images.js";
