@@ -1,0 +1,41 @@
+// `satellite` command line: picks the subcommand and maps its outcome to an exit code. This is
+// the only place that decides exit codes.
+//   satellite serve --data-dir DIR --addr HOST:PORT      local OCI registry alone
+//   satellite sync --once --upstream URL --image R:T …   one replication pass, no Ground Control
+//   satellite [--ground-control-url URL …]               the agent (enrolment, schedulers, registry)
+import { UsageError, ExitCode } from "./usage.js";
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import("../commands/serve.js")).run,
+  sync: async () => (await import("../commands/sync.js")).run,
+};
+
+const HELP = `Usage:
+  satellite serve --data-dir DIR [--addr 127.0.0.1:8585] [--read-only]
+  satellite sync --once --upstream URL [--username U --password P] --image REPO:TAG [--image …] --data-dir DIR
+  satellite --ground-control-url URL (--token T | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR]
+
+Run 'satellite <command> --help' for a command's options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === "--help" || first === "-h" || first === "help") {
+    process.stdout.write(`${HELP}\n`);
+    return ExitCode.Ok;
+  }
+  const load = first && !first.startsWith("-") ? COMMANDS[first] : undefined;
+  try {
+    if (first && !first.startsWith("-") && !load) throw new UsageError(`unknown command '${first}'`);
+    if (load) return await (await load())(rest);
+    throw new UsageError("agent mode (enrolment with Ground Control) is not available in this build; use 'serve' or 'sync'");
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`satellite: ${error.message}\n\n${HELP}\n`);
+      return ExitCode.Usage;
+    }
+    process.stderr.write(`satellite: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.Failure;
+  }
+}

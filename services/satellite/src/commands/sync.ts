@@ -1,0 +1,6 @@
+// Placeholder until the sync command lands; replaced by its implementation.
+import { UsageError } from "../cli/usage.js";
+
+export async function run(_argv: string[]): Promise<number> {
+  throw new UsageError("'sync' is not available in this build yet");
+}
