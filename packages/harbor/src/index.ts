@@ -1,0 +1,21 @@
+// Symbols for Ground Control: the client, its error, and the Harbor models it returns.
+export { createHarborClient } from "./client.js";
+export type {
+  Access,
+  Artifact,
+  HarborClient,
+  HarborClientOptions,
+  OverallHealthStatus,
+  Project,
+  Robot,
+  RobotCreate,
+  RobotCreated,
+  RobotPermission,
+} from "./client.js";
+export { HarborError, NETWORK_ERROR_CODE } from "./harbor-error.js";
+export type { HarborErrorCode } from "./harbor-error.js";
+
+// Symbols below are for generators, tests and the Harbor emulator.
+export type { components, operations, paths } from "./generated/harbor-api.js";
+export { harborSwaggerPath, loadHarborOpenApi, convertHarborSwagger } from "./openapi.js";
+export type { OpenApiDocument } from "./openapi.js";
