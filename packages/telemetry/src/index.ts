@@ -1,0 +1,6 @@
+// Public surface of @harbor-satellite/telemetry.
+export { createLogger } from "./logger.js";
+export type { Logger, LoggerOptions } from "./logger.js";
+export { startTelemetry, withSpan, extractTraceContext, injectTraceContext } from "./tracing.js";
+export type { Telemetry } from "./tracing.js";
+export { serverTracingInterceptor, clientTracingInterceptor } from "./interceptors.js";

@@ -1,0 +1,58 @@
+// OpenTelemetry setup. With OTEL_EXPORTER_OTLP_ENDPOINT set, the NodeSDK exports traces over
+// OTLP as configured by the standard OTEL_* variables. Without it, a tracer provider still runs
+// (no exporter), so every log line and outgoing call carries a real trace id.
+import { context, propagation, trace, SpanStatusCode, type Attributes, type Span, type Context } from "@opentelemetry/api";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+
+export interface Telemetry {
+  shutdown(): Promise<void>;
+}
+
+let started: Telemetry | undefined;
+
+/** Starts tracing once per process; later calls return the same handle. */
+export function startTelemetry(serviceName: string): Telemetry {
+  if (started) return started;
+  const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName });
+  if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+    const sdk = new NodeSDK({ resource, instrumentations: [] });
+    sdk.start();
+    started = { shutdown: () => sdk.shutdown() };
+  } else {
+    const provider = new NodeTracerProvider({ resource });
+    provider.register();
+    started = { shutdown: () => provider.shutdown() };
+  }
+  return started;
+}
+
+/** Runs `fn` inside a new active span; records the error and rethrows it. */
+export async function withSpan<T>(tracerName: string, spanName: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  return trace.getTracer(tracerName).startActiveSpan(spanName, { attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Reads W3C trace context from request headers into a Context. */
+export function extractTraceContext(headers: Headers): Context {
+  return propagation.extract(context.active(), headers, {
+    get: (carrier, key) => carrier.get(key) ?? undefined,
+    keys: (carrier) => [...carrier.keys()],
+  });
+}
+
+/** Writes the active W3C trace context into outgoing headers. */
+export function injectTraceContext(headers: Headers): void {
+  propagation.inject(context.active(), headers, { set: (carrier, key, value) => carrier.set(key, value) });
+}
