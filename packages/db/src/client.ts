@@ -1,0 +1,65 @@
+// Opens Ground Control's database: PostgreSQL through postgres.js when a URL is given, otherwise
+// embedded PGlite under the data folder. Both run the same generated migrations at open, so the
+// embedded default and production share one schema.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema/index.js";
+
+export type Schema = typeof schema;
+/** The drizzle database, whichever driver is underneath. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle; same query API as Database. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+/** Either a database or a transaction: functions that may run inside one take this. */
+export type Executor = Database | Transaction;
+
+export interface DatabaseHandle {
+  db: Database;
+  driver: "postgres" | "pglite";
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres://… ; when unset, PGlite under `dataDir`. */
+  url?: string;
+  /** Folder for the embedded database (default ./data). */
+  dataDir?: string;
+  /** Connection pool size for PostgreSQL. */
+  maxConnections?: number;
+}
+
+const MIGRATIONS = fileURLToPath(new URL("../drizzle", import.meta.url));
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  if (options.url) return openPostgres(options.url, options.maxConnections ?? 20);
+  return openPglite(join(options.dataDir ?? "./data", "pglite"));
+}
+
+async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+  const { default: postgres } = await import("postgres");
+  const { drizzle } = await import("drizzle-orm/postgres-js");
+  const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+  // Notices (e.g. "relation already exists, skipping") are noise in our logs.
+  const client = postgres(url, { max, onnotice: () => {} });
+  const db = drizzle(client, { schema });
+  await migrate(db, { migrationsFolder: MIGRATIONS });
+  return { db: db as unknown as Database, driver: "postgres", close: () => client.end({ timeout: 5 }) };
+}
+
+async function openPglite(dir: string): Promise<DatabaseHandle> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const { migrate } = await import("drizzle-orm/pglite/migrator");
+  if (dir !== "memory://") await mkdir(dir, { recursive: true });
+  const client = await PGlite.create(dir === "memory://" ? undefined : dir);
+  const db = drizzle(client, { schema });
+  await migrate(db, { migrationsFolder: MIGRATIONS });
+  return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
+}
+
+/** An in-memory PGlite database with migrations applied: for unit tests. */
+export function openMemoryDatabase(): Promise<DatabaseHandle> {
+  return openPglite("memory://");
+}

@@ -1,0 +1,6 @@
+// Public surface of @harbor-satellite/db.
+export { openDatabase, openMemoryDatabase } from "./client.js";
+export type { Database, Transaction, Executor, DatabaseHandle, OpenDatabaseOptions, Schema } from "./client.js";
+export { inTransaction } from "./transaction.js";
+export { withAdvisoryLock, LockKey } from "./advisory-lock.js";
+export * from "./schema/index.js";

@@ -1,0 +1,11 @@
+// Satellite configs, published as config-state artifacts. `default` always exists.
+import { jsonb, pgTable, serial, text } from "drizzle-orm/pg-core";
+import { lifecycleDates } from "./columns.js";
+
+export const configs = pgTable("configs", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  /** The config object: {"app_config": {...}, "zot_config": {...}} as the original satellite reads it. */
+  config: jsonb("config").$type<Record<string, unknown>>().notNull(),
+  ...lifecycleDates,
+});
