@@ -1,0 +1,18 @@
+// Public surface of @harbor-satellite/rpc.
+export { callerKey, callerOf } from "./caller.js";
+export type { Caller } from "./caller.js";
+export {
+  DomainError,
+  InvalidArgumentError,
+  NotFoundError,
+  AlreadyExistsError,
+  FailedPreconditionError,
+  UnauthenticatedError,
+  PermissionDeniedError,
+  UnavailableError,
+  toConnectError,
+  errorMappingInterceptor,
+} from "./errors.js";
+export { NAME_PATTERN, MAX_NAME_LENGTH, isValidName, requireName } from "./names.js";
+export { pageWindow, nextPageToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./paging.js";
+export type { PageWindow } from "./paging.js";
