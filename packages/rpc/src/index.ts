@@ -17,3 +17,4 @@ export { NAME_PATTERN, MAX_NAME_LENGTH, isValidName, requireName } from "./names
 export { pageWindow, nextPageToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./paging.js";
 export type { PageWindow } from "./paging.js";
 export type { ServiceModule } from "./service-module.js";
+export { hashSecret, verifySecret } from "./secret-hash.js";
