@@ -28,3 +28,5 @@ export { OciError, OciErrorTable, parseOciErrorBody } from "./errors.js";
 export type { OciErrorCode } from "./errors.js";
 export { VerifyingStream, DigestMismatchError, SizeMismatchError } from "./verify-stream.js";
 export type { VerifyOptions } from "./verify-stream.js";
+// Registry client: auth, retries, resumable blob GET, push.
+export * from "./client/index.js";
