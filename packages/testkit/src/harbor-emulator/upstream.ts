@@ -27,11 +27,18 @@ export interface ManifestInfo {
 export class Upstream {
   constructor(readonly url: string) {}
 
-  /** Every repository name in the registry. */
+  /** Every repository name in the registry, following the catalog's Link pages (distribution serves at most 1000 a page). */
   async catalog(): Promise<string[]> {
-    const res = await fetch(`${this.url}/v2/_catalog?n=100000`);
-    if (!res.ok) throw new Error(`upstream catalog: HTTP ${res.status}`);
-    return ((await res.json()) as { repositories?: string[] }).repositories ?? [];
+    const names: string[] = [];
+    let next: string | undefined = `${this.url}/v2/_catalog?n=1000`;
+    while (next) {
+      const res: Response = await fetch(next);
+      if (!res.ok) throw new Error(`upstream catalog: HTTP ${res.status}`);
+      names.push(...(((await res.json()) as { repositories?: string[] }).repositories ?? []));
+      const link = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get("link") ?? "");
+      next = link ? new URL(link[1], this.url).toString() : undefined;
+    }
+    return names;
   }
 
   /** Tags of a repository; empty when it has none or is unknown. */

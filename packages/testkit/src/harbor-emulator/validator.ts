@@ -47,6 +47,8 @@ export class SwaggerValidator {
     // understood by ajv itself).
     this.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
     addFormats(this.ajv);
+    // Harbor's swagger also says `format: int` (go-swagger reads it as a plain integer).
+    this.ajv.addFormat("int", { type: "number", validate: (n: number) => Number.isInteger(n) });
     this.ajv.addSchema(doc as object, docId);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
