@@ -167,6 +167,13 @@ describe("Harbor emulator: registry, permissions and token flow", () => {
     const deleter = await robot("deleter-a", [{ kind: "project", namespace: "alpha", access: access("repository:delete") }]);
     expect((await fetch(url, { method: "DELETE", headers: basic(deleter) })).status).toBe(202);
 
+    // An artifact goes with all its tags, whichever reference names it.
+    await pushImage(emu.url, "alpha/two-tags", "a", image, admin);
+    await pushImage(emu.url, "alpha/two-tags", "b", image, admin);
+    const authJson = basic(admin);
+    expect((await fetch(`${emu.url}/api/v2.0/projects/alpha/repositories/two-tags/artifacts/a`, { method: "DELETE", headers: authJson })).status).toBe(200);
+    expect((await fetch(`${emu.url}/api/v2.0/projects/alpha/repositories/two-tags/artifacts/b`, { method: "DELETE", headers: authJson })).status).toBe(404);
+
     await pushImage(emu.url, "alpha/state/sat-1/state", "latest", image, admin);
     expect(await harbor.deleteRepository("alpha", "state/sat-1/state")).toBe(true);
     expect(await harbor.deleteRepository("alpha", "state/sat-1/state")).toBe(false);
