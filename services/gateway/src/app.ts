@@ -1,0 +1,61 @@
+// Assembles Ground Control: database, service modules, interceptors, listener. `main.ts` calls
+// it with parsed config; tests call it directly with port 0.
+import { readFile } from "node:fs/promises";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
+import { ensureAdminUser } from "@harbor-satellite/identity";
+import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
+import { serverTracingInterceptor, type Logger } from "@harbor-satellite/telemetry";
+import { createAuthenticator } from "./authenticator.js";
+import { authorizationInterceptor } from "./authorization.js";
+import type { GatewayConfig } from "./config.js";
+import { httpRoutes } from "./http-routes.js";
+import { listen, type Listener, type RequestHandler } from "./listener.js";
+import { buildModules, SERVICE_DESCRIPTORS } from "./modules.js";
+import { reflectionRoutes } from "./reflection.js";
+
+export interface GroundControl {
+  readonly port: number;
+  readonly modules: readonly ServiceModule[];
+  readonly database: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+export async function startGroundControl(config: GatewayConfig, logger: Logger): Promise<GroundControl> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    if (config.services.includes("identity")) {
+      const admin = await ensureAdminUser(database.db, config.adminPassword);
+      if (admin === "created") logger.info({ username: "admin" }, "admin account created");
+    }
+    const { modules, missing } = await buildModules(config, database.db, logger);
+    if (missing.length) logger.warn({ services: missing }, "services not available in this build are not served");
+    const served = modules.flatMap((m) => m.serviceNames);
+    const descriptors = Object.values(SERVICE_DESCRIPTORS).filter((d) => served.includes(d.typeName));
+    const handler = connectNodeAdapter({
+      routes: (router) => {
+        for (const module of modules) module.routes(router);
+        reflectionRoutes(descriptors)(router);
+      },
+      interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(createAuthenticator({ db: database.db, internalToken: config.internalToken }))],
+      fallback: httpRoutes(database.db),
+    }) as RequestHandler;
+    const tls = config.tls ? { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) } : undefined;
+    const listener: Listener = await listen({ host: config.host, port: config.port, handler, tls });
+    for (const module of modules) module.start?.();
+    logger.info({ port: listener.port, host: config.host, tls: Boolean(tls), services: modules.map((m) => m.name), database: database.driver }, "ground control listening");
+    return {
+      port: listener.port,
+      modules,
+      database,
+      async close() {
+        await listener.close();
+        await Promise.all(modules.map((m) => m.stop?.()));
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+// Turns request credentials into a Caller: admin bearer sessions, admin Basic credentials,
+// robot Basic credentials (a satellite heartbeating as itself, as the original allowed), and the
+// internal token other Ground Control processes present. Slow hashes are checked once per
+// credential and remembered briefly, so a satellite's every heartbeat does not cost a scrypt.
+import { createHash, timingSafeEqual } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
+import { checkPassword, findSessionUser, ADMIN_USERNAME } from "@harbor-satellite/identity";
+import { UnauthenticatedError, verifySecret, type Caller } from "@harbor-satellite/rpc";
+
+/** How long a verified Basic credential is trusted without re-hashing; bounds how long a rotated secret keeps working. */
+export const CREDENTIAL_CACHE_MS = 30_000;
+const CACHE_LIMIT = 200_000;
+
+/** Header a trusted Ground Control process uses to pass on the caller it authenticated. */
+export const FORWARDED_CALLER_HEADER = "x-harbor-satellite-caller";
+
+export interface AuthenticatorOptions {
+  db: Database;
+  internalToken?: string;
+  now?: () => number;
+}
+
+export type Authenticator = (headers: Headers) => Promise<Caller>;
+
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const now = options.now ?? Date.now;
+  const verified = new Map<string, { caller: Caller; until: number }>();
+
+  const remember = (key: string, caller: Caller) => {
+    if (verified.size >= CACHE_LIMIT) verified.clear();
+    verified.set(key, { caller, until: now() + CREDENTIAL_CACHE_MS });
+    return caller;
+  };
+
+  async function basic(username: string, password: string): Promise<Caller> {
+    const key = createHash("sha256").update(username).update("\0").update(password).digest("hex");
+    const hit = verified.get(key);
+    if (hit && hit.until > now()) return hit.caller;
+    if (username === ADMIN_USERNAME) {
+      await checkPassword(options.db, username, password);
+      return remember(key, { kind: "admin", username });
+    }
+    if (username.startsWith("robot$")) {
+      const [row] = await options.db
+        .select({ hash: robotAccounts.secretHash, name: satellites.name, region: satellites.region })
+        .from(robotAccounts)
+        .innerJoin(satellites, eq(satellites.id, robotAccounts.satelliteId))
+        .where(eq(robotAccounts.robotName, username));
+      if (row && (await verifySecret(password, row.hash))) return remember(key, { kind: "satellite", name: row.name, region: row.region, via: "robot" });
+    }
+    throw new UnauthenticatedError("wrong username or password");
+  }
+
+  return async (headers) => {
+    const authorization = headers.get("authorization");
+    if (!authorization) return { kind: "anonymous" };
+    const space = authorization.indexOf(" ");
+    const scheme = authorization.slice(0, space).toLowerCase();
+    const value = authorization.slice(space + 1).trim();
+    if (scheme === "bearer" && value) {
+      if (options.internalToken && safeEqual(value, options.internalToken)) return forwardedCaller(headers);
+      const user = await findSessionUser(options.db, value);
+      if (!user) throw new UnauthenticatedError("session expired or unknown: log in again");
+      return { kind: "admin", username: user.username };
+    }
+    if (scheme === "basic" && value) {
+      const decoded = Buffer.from(value, "base64").toString("utf8");
+      const colon = decoded.indexOf(":");
+      if (colon > 0) return basic(decoded.slice(0, colon), decoded.slice(colon + 1));
+    }
+    throw new UnauthenticatedError("unsupported Authorization header: use Bearer <session> or Basic credentials");
+  };
+}
+
+/** A trusted peer process may say whom it calls for; otherwise it calls as a service. */
+function forwardedCaller(headers: Headers): Caller {
+  const forwarded = headers.get(FORWARDED_CALLER_HEADER);
+  if (forwarded) {
+    try {
+      return JSON.parse(Buffer.from(forwarded, "base64url").toString("utf8")) as Caller;
+    } catch {
+      throw new UnauthenticatedError("malformed forwarded caller");
+    }
+  }
+  return { kind: "service", spiffeId: "internal" };
+}
+
+export function encodeForwardedCaller(caller: Caller): string {
+  return Buffer.from(JSON.stringify(caller)).toString("base64url");
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

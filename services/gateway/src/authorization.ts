@@ -1,0 +1,52 @@
+// Who may call what, as data: every rpc is admin-only unless listed here. The interceptor
+// authenticates the caller, puts it in the context for handlers, and enforces the policy.
+import type { Interceptor } from "@connectrpc/connect";
+import { callerKey, PermissionDeniedError, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
+import type { Authenticator } from "./authenticator.js";
+
+export type Policy = "public" | "satellite" | "satellite-or-admin" | "admin";
+
+export const METHOD_POLICIES: Readonly<Record<string, Policy>> = {
+  "harbor.satellite.identity.v1.IdentityService/Login": "public",
+  "harbor.satellite.identity.v1.IdentityService/TokenZtr": "public",
+  "harbor.satellite.identity.v1.IdentityService/SpiffeZtr": "satellite",
+  "harbor.satellite.identity.v1.IdentityService/Logout": "admin",
+  "harbor.satellite.heartbeat.v1.HeartbeatService/Sync": "satellite-or-admin",
+  "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": "public",
+  "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": "public",
+};
+
+export function policyFor(service: string, method: string): Policy {
+  return METHOD_POLICIES[`${service}/${method}`] ?? "admin";
+}
+
+/** Whether a caller satisfies a policy; services count as admins (they act for one). */
+export function allows(policy: Policy, caller: Caller): boolean {
+  const admin = caller.kind === "admin" || caller.kind === "service";
+  switch (policy) {
+    case "public":
+      return true;
+    case "satellite":
+      return caller.kind === "satellite";
+    case "satellite-or-admin":
+      return caller.kind === "satellite" || admin;
+    case "admin":
+      return admin;
+  }
+}
+
+export function authorizationInterceptor(authenticate: Authenticator): Interceptor {
+  return (next) => async (req) => {
+    const policy = policyFor(req.service.typeName, req.method.name);
+    const caller = await authenticate(req.header).catch((error) => {
+      if (policy === "public") return { kind: "anonymous" } as const;
+      throw error;
+    });
+    if (!allows(policy, caller)) {
+      if (caller.kind === "anonymous") throw new UnauthenticatedError(`${req.method.name} needs credentials: ${policy === "satellite" ? "a satellite identity" : "an admin session (Authorization: Bearer <token> from IdentityService/Login) or admin Basic credentials"}`);
+      throw new PermissionDeniedError(`${req.method.name} is not allowed for ${caller.kind === "satellite" ? `satellite ${caller.name}` : caller.kind}`);
+    }
+    req.contextValues.set(callerKey, caller);
+    return next(req);
+  };
+}

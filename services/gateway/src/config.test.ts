@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "./config.js";
+
+describe("ground-control configuration", () => {
+  it("defaults to all services on :8080 with the embedded database under ./data", () => {
+    expect(parseConfig([], {})).toMatchObject({ port: 8080, host: "0.0.0.0", dataDir: "./data", databaseUrl: undefined, services: ["identity", "fleet", "registry", "heartbeat"], trustDomain: "harbor-satellite.local" });
+  });
+
+  it("takes --port over PORT, and PORT over the default", () => {
+    expect(parseConfig(["--port", "9000"], { PORT: "9100" })).toMatchObject({ port: 9000 });
+    expect(parseConfig([], { PORT: "9100" })).toMatchObject({ port: 9100 });
+  });
+
+  it("rejects bad input with a clear message", () => {
+    expect(() => parseConfig(["--port", "http"], {})).toThrow(/not a port number/);
+    expect(() => parseConfig(["--services", "fleet,bogus"], { GC_INTERNAL_TOKEN: "t" })).toThrow(/unknown service "bogus"/);
+    expect(() => parseConfig(["--services", "fleet"], {})).toThrow(/GC_INTERNAL_TOKEN/);
+    expect(() => parseConfig(["--services", "fleet", "--remote", "fleet=http://x:1"], { GC_INTERNAL_TOKEN: "t" })).toThrow(/both served here and remote/);
+    expect(() => parseConfig(["--remote", "registry=ftp://x"], { GC_INTERNAL_TOKEN: "t" })).toThrow(/not an http/);
+    expect(() => parseConfig(["--tls-cert", "c.pem"], {})).toThrow(/both a certificate and a key/);
+    expect(() => parseConfig(["--bogus"], {})).toThrow();
+  });
+
+  it("splits services across processes with a shared token", () => {
+    const cfg = parseConfig(["--services", "fleet,identity,heartbeat", "--remote", "registry=http://127.0.0.1:9001"], { GC_INTERNAL_TOKEN: "t0k" });
+    expect(cfg).toMatchObject({ services: ["fleet", "identity", "heartbeat"], remotes: { registry: "http://127.0.0.1:9001" }, internalToken: "t0k" });
+  });
+});

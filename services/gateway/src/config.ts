@@ -1,0 +1,128 @@
+// Ground Control's configuration: flags win over environment variables, which win over
+// defaults. Parsed once at start; every problem is reported before anything listens.
+import { parseArgs } from "node:util";
+
+export const SERVICE_NAMES = ["identity", "fleet", "registry", "heartbeat"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  /** Services this process serves itself. */
+  services: ServiceName[];
+  /** Services served by other processes, reached at these URLs (split deployment). */
+  remotes: Partial<Record<ServiceName, string>>;
+  /** Shared secret between Ground Control processes; random when a single process serves all. */
+  internalToken?: string;
+  adminPassword?: string;
+  harbor: { url?: string; username?: string; password?: string; robotDurationDays: number };
+  trustDomain: string;
+  tls?: { certFile: string; keyFile: string };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export const HELP = `Usage: ground-control [options]
+
+Options (environment variable in brackets):
+  --port N              listen port (PORT, default 8080)
+  --host ADDR           listen address (HOST, default 0.0.0.0)
+  --data-dir DIR        where the embedded database lives when DATABASE_URL is unset (DATA_DIR, default ./data)
+  --services LIST       services this process serves: identity,fleet,registry,heartbeat or all (GC_SERVICES, default all)
+  --remote NAME=URL     a service served by another process, repeatable (GC_REMOTES, comma-separated)
+  --tls-cert FILE       serve TLS with this certificate (TLS_CERT_FILE); needs --tls-key (TLS_KEY_FILE)
+  -h, --help            show this help
+
+Other environment: DATABASE_URL, ADMIN_PASSWORD, HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD,
+ROBOT_DURATION_DAYS (30), TRUST_DOMAIN (harbor-satellite.local), GC_INTERNAL_TOKEN, LOG_LEVEL (info),
+OTEL_EXPORTER_OTLP_ENDPOINT.`;
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConfig | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      services: { type: "string" },
+      remote: { type: "string", multiple: true },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) return "help";
+  const services = parseServices(values.services ?? env.GC_SERVICES ?? "all");
+  const remotes = parseRemotes(values.remote ?? (env.GC_REMOTES ? env.GC_REMOTES.split(",") : []));
+  for (const name of Object.keys(remotes) as ServiceName[]) {
+    if (services.includes(name)) throw new ConfigError(`service ${name} is both served here and remote`);
+  }
+  const certFile = values["tls-cert"] ?? env.TLS_CERT_FILE;
+  const keyFile = values["tls-key"] ?? env.TLS_KEY_FILE;
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError("TLS needs both a certificate and a key");
+  const split = Object.keys(remotes).length > 0 || services.length < SERVICE_NAMES.length;
+  if (split && !env.GC_INTERNAL_TOKEN) throw new ConfigError("running services as separate processes needs GC_INTERNAL_TOKEN, shared by all of them");
+  return {
+    host: values.host ?? env.HOST ?? "0.0.0.0",
+    port: parsePort(values.port ?? env.PORT ?? "8080"),
+    dataDir: values["data-dir"] ?? env.DATA_DIR ?? "./data",
+    databaseUrl: env.DATABASE_URL || undefined,
+    services,
+    remotes,
+    internalToken: env.GC_INTERNAL_TOKEN || undefined,
+    adminPassword: env.ADMIN_PASSWORD || undefined,
+    harbor: {
+      url: env.HARBOR_URL?.replace(/\/+$/, "") || undefined,
+      username: env.HARBOR_USERNAME || undefined,
+      password: env.HARBOR_PASSWORD || undefined,
+      robotDurationDays: parsePositiveInt("ROBOT_DURATION_DAYS", env.ROBOT_DURATION_DAYS ?? "30"),
+    },
+    trustDomain: env.TRUST_DOMAIN || "harbor-satellite.local",
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    logLevel: env.LOG_LEVEL || "info",
+  };
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port ${JSON.stringify(value)} is not a port number (0-65535)`);
+  return port;
+}
+
+function parsePositiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function parseServices(value: string): ServiceName[] {
+  if (value === "all") return [...SERVICE_NAMES];
+  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(SERVICE_NAMES as readonly string[]).includes(name)) throw new ConfigError(`unknown service ${JSON.stringify(name)}; known: ${SERVICE_NAMES.join(", ")}`);
+  }
+  if (names.length === 0) throw new ConfigError("--services needs at least one service");
+  return names as ServiceName[];
+}
+
+function parseRemotes(entries: string[]): Partial<Record<ServiceName, string>> {
+  const remotes: Partial<Record<ServiceName, string>> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf("=");
+    const name = entry.slice(0, eq) as ServiceName;
+    const url = entry.slice(eq + 1);
+    if (eq < 1 || !(SERVICE_NAMES as readonly string[]).includes(name)) throw new ConfigError(`--remote ${JSON.stringify(entry)}: want NAME=URL with NAME one of ${SERVICE_NAMES.join(", ")}`);
+    if (!/^https?:\/\/[^/]+\/?$/.test(url)) throw new ConfigError(`--remote ${name}: ${JSON.stringify(url)} is not an http(s)://host:port URL`);
+    remotes[name] = url.replace(/\/$/, "");
+  }
+  return remotes;
+}

@@ -1,0 +1,69 @@
+// One port for every protocol. Plaintext: the first bytes decide — the HTTP/2 connection preface
+// goes to the HTTP/2 server (gRPC, h2c Connect), anything else to HTTP/1.1 (Connect JSON,
+// gRPC-Web, curl). TLS: ALPN decides, in one secure server with HTTP/1.1 fallback.
+import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from "node:http2";
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
+
+export type RequestHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
+
+const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+export interface Listener {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  handler: RequestHandler;
+  /** Certificate, key and client-certificate options; plaintext when absent. */
+  tls?: SecureServerOptions;
+}
+
+export async function listen(options: ListenOptions): Promise<Listener> {
+  const sockets = new Set<Socket>();
+  const server = options.tls ? createTlsServer(options) : createSniffingServer(options.handler);
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+function createTlsServer(options: ListenOptions): Server {
+  return createSecureServer({ ...options.tls, allowHTTP1: true }, options.handler);
+}
+
+function createSniffingServer(handler: RequestHandler): Server {
+  const http1 = createHttp1Server(handler as (req: IncomingMessage, res: ServerResponse) => void);
+  http1.keepAliveTimeout = 65_000;
+  const h2c = createH2cServer(handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  return createNetServer((socket) => {
+    socket.once("data", (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      const isH2 = first.length >= H2_PREFACE.length ? first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE) : H2_PREFACE.subarray(0, first.length).equals(first);
+      if (isH2) {
+        // The HTTP/2 session reads the buffered preface itself on the next tick; resuming
+        // here would flush it to nobody.
+        h2c.emit("connection", socket);
+      } else {
+        http1.emit("connection", socket);
+        socket.resume();
+      }
+    });
+  });
+}

@@ -1,0 +1,40 @@
+// `ground-control` entry point: config errors exit 2, start failures exit 1, signals stop cleanly.
+import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
+import { AdminPasswordMissingError } from "@harbor-satellite/identity";
+import { ConfigError, HELP, parseConfig } from "./config.js";
+import { startGroundControl } from "./app.js";
+
+export async function main(argv: string[]): Promise<number> {
+  let config;
+  try {
+    config = parseConfig(argv, process.env);
+  } catch (error) {
+    process.stderr.write(`ground-control: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (config === "help") {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const telemetry = startTelemetry("ground-control");
+  const logger = createLogger({ name: "ground-control", level: config.logLevel as "info" });
+  let gc;
+  try {
+    gc = await startGroundControl(config, logger);
+  } catch (error) {
+    if (error instanceof AdminPasswordMissingError || error instanceof ConfigError) {
+      process.stderr.write(`ground-control: ${error.message}\n`);
+      return 2;
+    }
+    logger.error({ err: error }, "ground control failed to start");
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  logger.info("shutting down");
+  await gc.close();
+  await telemetry.shutdown();
+  return 0;
+}

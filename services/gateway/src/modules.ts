@@ -1,0 +1,85 @@
+// Builds the service modules this process serves (and forwards the remote ones), wiring each
+// with the generated clients of the services it depends on.
+import type { Client } from "@connectrpc/connect";
+import type { DescService } from "@bufbuild/protobuf";
+import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
+import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
+import type { Database } from "@harbor-satellite/db";
+import { createIdentityModule } from "@harbor-satellite/identity";
+import type { ServiceModule } from "@harbor-satellite/rpc";
+import type { Logger } from "@harbor-satellite/telemetry";
+import type { GatewayConfig, ServiceName } from "./config.js";
+import { createRemoteModule } from "./remote-module.js";
+import { clientFor, inProcessTransport, remoteTransport } from "./service-clients.js";
+
+export const SERVICE_DESCRIPTORS: Record<ServiceName, DescService> = {
+  identity: IdentityService,
+  fleet: FleetService,
+  registry: RegistryService,
+  heartbeat: HeartbeatService,
+};
+
+export interface ModuleContext {
+  config: GatewayConfig;
+  db: Database;
+  logger: Logger;
+  /** A client of another service, local or remote. */
+  client<S extends DescService>(name: ServiceName, service: S): Client<S>;
+}
+
+type Factory = (ctx: ModuleContext) => Promise<ServiceModule>;
+
+/** One factory per service; each takes only what it needs from the context. */
+const FACTORIES: Partial<Record<ServiceName, Factory>> = {
+  identity: async (ctx) => createIdentityModule({ db: ctx.db }),
+};
+
+export interface BuiltModules {
+  modules: ServiceModule[];
+  /** Services named by the config that this build cannot serve yet. */
+  missing: ServiceName[];
+}
+
+export async function buildModules(config: GatewayConfig, db: Database, logger: Logger): Promise<BuiltModules> {
+  const local = new Map<ServiceName, ServiceModule>();
+  const ctx: ModuleContext = {
+    config,
+    db,
+    logger,
+    client(name, service) {
+      const remote = config.remotes[name];
+      if (remote) return clientFor(service, remoteTransport(remote, config.internalToken ?? ""));
+      // Resolved at call time: the target may be built after its dependant.
+      const module = () => {
+        const m = local.get(name);
+        if (!m) throw new Error(`service ${name} is neither served here nor configured as remote`);
+        return m;
+      };
+      return clientFor(service, lazyTransport(() => inProcessTransport(module(), logger)));
+    },
+  };
+  const missing: ServiceName[] = [];
+  for (const name of config.services) {
+    const factory = FACTORIES[name];
+    if (!factory) {
+      missing.push(name);
+      continue;
+    }
+    local.set(name, await factory(ctx));
+  }
+  const remotes = Object.entries(config.remotes).map(([name, url]) =>
+    createRemoteModule(name, SERVICE_DESCRIPTORS[name as ServiceName], url, config.internalToken ?? ""),
+  );
+  return { modules: [...local.values(), ...remotes], missing };
+}
+
+function lazyTransport(make: () => ReturnType<typeof inProcessTransport>): ReturnType<typeof inProcessTransport> {
+  let transport: ReturnType<typeof inProcessTransport> | undefined;
+  const get = () => (transport ??= make());
+  return {
+    unary: (...args) => get().unary(...args),
+    stream: (...args) => get().stream(...args),
+  };
+}

@@ -1,0 +1,38 @@
+// Connect clients from one Ground Control service to another: in-process through the target's
+// router when this process serves it, over the network to its process otherwise. Services only
+// ever talk through these generated clients.
+import { createClient, createRouterTransport, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import type { DescService } from "@bufbuild/protobuf";
+import { callerKey, errorMappingInterceptor, type Caller, type ServiceModule } from "@harbor-satellite/rpc";
+import { clientTracingInterceptor, serverTracingInterceptor, type Logger } from "@harbor-satellite/telemetry";
+import { encodeForwardedCaller, FORWARDED_CALLER_HEADER } from "./authenticator.js";
+
+/** Call options that make a sibling process act for `caller`. */
+export function forwardingHeaders(caller: Caller): Headers {
+  return new Headers({ [FORWARDED_CALLER_HEADER]: encodeForwardedCaller(caller) });
+}
+
+const SERVICE_CALLER: Caller = { kind: "service", spiffeId: "internal" };
+
+/** In-process: the call runs through the target's handlers with the same interceptors a network call gets. */
+export function inProcessTransport(module: ServiceModule, logger: Logger): Transport {
+  const asService: Interceptor = (next) => async (req) => {
+    req.contextValues.set(callerKey, SERVICE_CALLER);
+    return next(req);
+  };
+  return createRouterTransport(module.routes, { router: { interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), asService] } });
+}
+
+/** Over the network to a sibling process that trusts the shared internal token. */
+export function remoteTransport(baseUrl: string, internalToken: string): Transport {
+  const authenticate: Interceptor = (next) => async (req) => {
+    req.header.set("authorization", `Bearer ${internalToken}`);
+    return next(req);
+  };
+  return createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, interceptors: [clientTracingInterceptor(), authenticate] });
+}
+
+export function clientFor<S extends DescService>(service: S, transport: Transport): Client<S> {
+  return createClient(service, transport);
+}
