@@ -26,8 +26,9 @@ export function callerFromBasic(state: EmulatorState, admin: { user: string; pas
   return robot ? { kind: "robot", name: user, robot } : anonymous;
 }
 
+/** Harbor's IsAuthenticated; a token issued to an anonymous caller has an empty subject and is not. */
 export function isAuthenticated(caller: Caller): boolean {
-  return caller.kind !== "anonymous";
+  return caller.kind !== "anonymous" && caller.name !== "";
 }
 
 /** May `caller` do `action` on the repositories of `project`? (Harbor: repository resource of the project namespace.) */

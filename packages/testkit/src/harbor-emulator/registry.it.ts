@@ -103,6 +103,9 @@ describe("Harbor emulator: registry, permissions and token flow", () => {
     const viaToken = await fetch(`${emu.url}/v2/open/app/manifests/v1`, { method: "HEAD", headers: { authorization: `Bearer ${publicToken}`, accept: image.mediaType } });
     expect(viaToken.status).toBe(200);
 
+    const anonymousLogin = await fetch(`${emu.url}/v2/`, { headers: { authorization: `Bearer ${publicToken}` } });
+    expect(anonymousLogin.status).toBe(401);
+
     const privateToken = await token("repository:alpha/app:pull");
     const denied = await fetch(`${emu.url}/v2/alpha/app/manifests/v1`, { headers: { authorization: `Bearer ${privateToken}` } });
     expect(denied.status).toBe(401);

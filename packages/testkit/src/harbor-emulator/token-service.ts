@@ -93,7 +93,7 @@ export class TokenService {
   }
 
   private filter(caller: Caller, a: ResourceActions): ResourceActions {
-    if (a.type === "registry" && a.name === "catalog") return { ...a, actions: caller.kind === "admin" || canCatalog(caller) ? a.actions : [] };
+    if (a.type === "registry" && a.name === "catalog") return { ...a, actions: canCatalog(caller) ? a.actions : [] };
     if (a.type !== "repository") return { ...a, actions: [] };
     const project = this.state.projects.get(a.name.split("/")[0]);
     if (!project) return { ...a, actions: [] };
