@@ -86,8 +86,10 @@ export function matchesTerm(term: QueryTerm | undefined, actual: string): boolea
 
 /** One page of `items` plus Harbor's paging headers (Link keeps the request's other query parameters). */
 export function paginate<T>(items: T[], req: ApiRequest): { page: T[]; headers: Record<string, string> } {
-  const page = Number(req.params.page ?? 1);
-  const size = Number(req.params.page_size ?? 10);
+  const page = Math.max(1, Number(req.params.page ?? 1));
+  // Harbor's ORM reads a page size of 0 (or less) as "no limit".
+  const requested = Number(req.params.page_size ?? 10);
+  const size = requested > 0 ? requested : Math.max(1, items.length);
   const start = (page - 1) * size;
   const links: string[] = [];
   const link = (p: number, rel: string) => {
