@@ -1,0 +1,43 @@
+// A temp file in ingest/ handed to a worker thread that streams, hashes and fsyncs by itself
+// (the replication engine's layer copies). The store only checks the size and renames it.
+import { rm, stat } from "node:fs/promises";
+import { SizeMismatchError, parseDigest } from "@harbor-satellite/oci";
+import type { BlobInfo, TempFile } from "./content-store.js";
+import type { InstallBlob } from "./blob-writer.js";
+
+export class FsTempFile implements TempFile {
+  private done = false;
+
+  constructor(
+    readonly path: string,
+    private readonly install: InstallBlob,
+    private readonly onDone: () => void = () => {},
+  ) {}
+
+  async commitVerified(digest: string, size: number): Promise<BlobInfo> {
+    if (this.done) throw new Error("temp file already committed or aborted");
+    parseDigest(digest);
+    const actual = (await stat(this.path)).size;
+    if (actual !== size) {
+      await this.abort();
+      throw new SizeMismatchError(size, actual);
+    }
+    this.finish();
+    try {
+      return await this.install(this.path, digest, size);
+    } catch (error) {
+      await rm(this.path, { force: true });
+      throw error;
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.finish();
+    await rm(this.path, { force: true });
+  }
+
+  private finish(): void {
+    if (!this.done) this.onDone();
+    this.done = true;
+  }
+}
