@@ -1,0 +1,121 @@
+// RegistryService handlers: validate the request, do the Harbor work, map the result to proto.
+// Domain errors are thrown as they are; the gateway maps them to Connect codes once.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  GetRegistryInfoResponseSchema,
+  PublishedStateSchema,
+  RobotSchema,
+  StateKind,
+  type RegistryService,
+  type Robot,
+} from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
+import type { HarborClient } from "@harbor-satellite/harbor";
+import { InvalidArgumentError } from "@harbor-satellite/rpc";
+import type { Logger } from "@harbor-satellite/telemetry";
+import { harborFailure } from "./harbor-errors.js";
+import type { RobotManager, RobotView } from "./robots.js";
+import { configStateDocument, groupStateDocument, satelliteStateDocument, STATE_PROJECT, stateRepositoryInProject, type StateKindName } from "./state-documents.js";
+import type { PublishedStateInfo, PublishState } from "./state-publisher.js";
+import { requireArtifacts, requireJsonObject, requireName, requireProjects } from "./validation.js";
+
+export interface RegistryServiceDeps {
+  harborUrl: string;
+  harbor: HarborClient;
+  robots: RobotManager;
+  publish: PublishState;
+  logger: Logger;
+}
+
+/** Harbor components whose health does not matter to Ground Control (the original ignores them too). */
+const IGNORED_COMPONENTS = new Set(["portal", "trivy", "registryctl", "jobservice"]);
+
+const KIND_NAMES: Record<number, StateKindName> = {
+  [StateKind.GROUP]: "group",
+  [StateKind.SATELLITE]: "satellite",
+  [StateKind.CONFIG]: "config",
+};
+
+function robotMessage(robot: RobotView): Robot {
+  return create(RobotSchema, {
+    satellite: robot.satellite,
+    name: robot.robotName,
+    harborId: BigInt(robot.harborId),
+    projects: robot.projects,
+    expireTime: robot.expiresAt ? timestampFromDate(robot.expiresAt) : undefined,
+  });
+}
+
+function publishedMessage(state: PublishedStateInfo) {
+  return create(PublishedStateSchema, { url: state.url, digest: state.digest, timestampTag: state.timestampTag });
+}
+
+export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImpl<typeof RegistryService> {
+  const { harbor, robots, publish, harborUrl } = deps;
+
+  return {
+    async getRegistryInfo() {
+      let healthy = false;
+      try {
+        const health = await harbor.health();
+        healthy = (health.components ?? []).every((c) => IGNORED_COMPONENTS.has(c.name ?? "") || c.status === "healthy");
+      } catch (error) {
+        deps.logger.warn({ err: harborFailure(error, "Harbor health").message }, "Harbor health check failed");
+      }
+      return create(GetRegistryInfoResponseSchema, { harborUrl, stateProject: STATE_PROJECT, healthy });
+    },
+
+    async ensureRobot(req) {
+      const satellite = requireName("satellite", req.satellite);
+      const { robot, secret } = await robots.ensure(satellite, requireProjects(req.projects));
+      return { robot: robotMessage(robot), secret: secret ?? "" };
+    },
+
+    async rotateRobotSecret(req) {
+      const { robot, secret } = await robots.rotate(requireName("satellite", req.satellite));
+      return { robot: robotMessage(robot), secret };
+    },
+
+    async getRobot(req) {
+      return { robot: robotMessage(await robots.get(requireName("satellite", req.satellite))) };
+    },
+
+    async deleteRobot(req) {
+      await robots.delete(requireName("satellite", req.satellite));
+      return {};
+    },
+
+    async publishGroupState(req) {
+      const group = requireName("group", req.group);
+      const artifacts = requireArtifacts(req.artifacts);
+      return { state: publishedMessage(await publish("group", group, groupStateDocument(group, harborUrl, artifacts))) };
+    },
+
+    async publishSatelliteState(req) {
+      const satellite = requireName("satellite", req.satellite);
+      const groups = req.groups.map((g, i) => requireName(`groups[${i}]`, g));
+      const configName = req.configName === "" ? "" : requireName("config_name", req.configName);
+      return { state: publishedMessage(await publish("satellite", satellite, satelliteStateDocument(harborUrl, groups, configName))) };
+    },
+
+    async publishConfigState(req) {
+      const name = requireName("config_name", req.configName);
+      const config = requireJsonObject("config_json", req.configJson);
+      return { state: publishedMessage(await publish("config", name, configStateDocument(config))) };
+    },
+
+    async deleteState(req) {
+      const kind = KIND_NAMES[req.kind];
+      if (!kind) throw new InvalidArgumentError("kind must be STATE_KIND_GROUP, STATE_KIND_SATELLITE or STATE_KIND_CONFIG");
+      const name = requireName("name", req.name);
+      const repo = stateRepositoryInProject(kind, name);
+      try {
+        if (await harbor.deleteRepository(STATE_PROJECT, repo)) deps.logger.info({ repository: `${STATE_PROJECT}/${repo}` }, "state artifact deleted");
+      } catch (error) {
+        throw harborFailure(error, `deleting ${STATE_PROJECT}/${repo}`);
+      }
+      return {};
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// robot_accounts rows: which Harbor robot belongs to which satellite, the projects it was granted
+// and the slow hash of its current secret (never the secret). Satellites are looked up by name
+// only to link the row; the fleet service owns them.
+import { eq } from "drizzle-orm";
+import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
+
+export interface RobotRecord {
+  satelliteId: number;
+  /** Full name as Harbor returns it, e.g. "robot$edge-1". */
+  robotName: string;
+  harborId: number;
+  projects: string[];
+  expiresAt: Date | null;
+}
+
+export interface RobotStore {
+  /** The satellite's row id, or undefined when the fleet has no such satellite. */
+  satelliteId(satellite: string): Promise<number | undefined>;
+  find(satellite: string): Promise<RobotRecord | undefined>;
+  /** Inserts or replaces the satellite's robot row. */
+  save(record: RobotRecord, secretHash: string): Promise<void>;
+  updateProjects(satelliteId: number, projects: string[], expiresAt: Date | null): Promise<void>;
+  updateSecret(satelliteId: number, secretHash: string, expiresAt: Date | null): Promise<void>;
+  remove(satelliteId: number): Promise<void>;
+}
+
+export function createRobotStore(db: Database): RobotStore {
+  return {
+    async satelliteId(satellite) {
+      const [row] = await db.select({ id: satellites.id }).from(satellites).where(eq(satellites.name, satellite));
+      return row?.id;
+    },
+
+    async find(satellite) {
+      const [row] = await db
+        .select({
+          satelliteId: robotAccounts.satelliteId,
+          robotName: robotAccounts.robotName,
+          harborId: robotAccounts.harborId,
+          projects: robotAccounts.projects,
+          expiresAt: robotAccounts.expiresAt,
+        })
+        .from(robotAccounts)
+        .innerJoin(satellites, eq(satellites.id, robotAccounts.satelliteId))
+        .where(eq(satellites.name, satellite));
+      return row;
+    },
+
+    async save(record, secretHash) {
+      const values = { ...record, secretHash, updatedAt: new Date() };
+      await db.transaction(async (tx) => {
+        // A stale row for the same Harbor id or name (a robot re-created under a new id) must go first.
+        await tx.delete(robotAccounts).where(eq(robotAccounts.harborId, record.harborId));
+        await tx.delete(robotAccounts).where(eq(robotAccounts.robotName, record.robotName));
+        await tx.insert(robotAccounts).values(values).onConflictDoUpdate({ target: robotAccounts.satelliteId, set: values });
+      });
+    },
+
+    async updateProjects(satelliteId, projects, expiresAt) {
+      await db.update(robotAccounts).set({ projects, expiresAt, updatedAt: new Date() }).where(eq(robotAccounts.satelliteId, satelliteId));
+    },
+
+    async updateSecret(satelliteId, secretHash, expiresAt) {
+      await db.update(robotAccounts).set({ secretHash, expiresAt, updatedAt: new Date() }).where(eq(robotAccounts.satelliteId, satelliteId));
+    },
+
+    async remove(satelliteId) {
+      await db.delete(robotAccounts).where(eq(robotAccounts.satelliteId, satelliteId));
+    },
+  };
+}

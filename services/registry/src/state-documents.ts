@@ -1,0 +1,68 @@
+// Where state artifacts live and what their `artifacts.json` says, exactly as the original Ground
+// Control writes them (docs/upstream-harbor-satellite.md §6; Go `models.StateArtifact` et al.):
+//
+//   <HARBOR_URL>/satellite/group-state/<group>/state:latest          {"group","registry","artifacts":[…]}
+//   <HARBOR_URL>/satellite/satellite-state/<satellite>/state:latest  {"states":[<group URLs>],"config":<URL>}
+//   <HARBOR_URL>/satellite/config-state/<config>/state:latest        the config object itself
+//
+// URLs keep HARBOR_URL's scheme (the original satellite uses it to pick plain HTTP). Key order and
+// omitted empty fields follow Go's json.Marshal of the original structs (`omitempty` on every field).
+
+/** The Harbor project holding every state artifact. */
+export const STATE_PROJECT = "satellite";
+
+export type StateKindName = "group" | "satellite" | "config";
+
+/** Repository path inside STATE_PROJECT: `<kind>-state/<name>/state`. */
+export function stateRepositoryInProject(kind: StateKindName, name: string): string {
+  return `${kind}-state/${name}/state`;
+}
+
+/** Full repository name as the registry sees it: `satellite/<kind>-state/<name>/state`. */
+export function stateRepository(kind: StateKindName, name: string): string {
+  return `${STATE_PROJECT}/${stateRepositoryInProject(kind, name)}`;
+}
+
+/** `<harborUrl>/satellite/<kind>-state/<name>/state:latest`, as `AssembleGroupState` and friends format it. */
+export function stateUrl(harborUrl: string, kind: StateKindName, name: string): string {
+  return `${harborUrl.replace(/\/+$/, "")}/${stateRepository(kind, name)}:latest`;
+}
+
+/** One group artifact as the fleet stores it (common.v1.Artifact). */
+export interface StateArtifactEntry {
+  repository: string;
+  tags: readonly string[];
+  digest?: string;
+  type?: string;
+}
+
+/** Group state: `registry` is always HARBOR_URL (the original overwrites whatever was sent). */
+export function groupStateDocument(group: string, harborUrl: string, artifacts: readonly StateArtifactEntry[]): string {
+  const entries = artifacts.map((a) => {
+    // Go field order: repository, tag, labels, type, digest, deleted; empty values omitted.
+    const entry: Record<string, unknown> = { repository: a.repository };
+    if (a.tags.length > 0) entry.tag = [...a.tags];
+    if (a.type) entry.type = a.type;
+    if (a.digest) entry.digest = a.digest;
+    return entry;
+  });
+  const doc: Record<string, unknown> = { group, registry: harborUrl.replace(/\/+$/, "") };
+  if (entries.length > 0) doc.artifacts = entries;
+  return JSON.stringify(doc);
+}
+
+/**
+ * Satellite state. Unlike the original (which pushed nothing for a satellite without groups, so
+ * it could never start), `states` is written even when empty: `[]` decodes to the same empty
+ * slice in Go and tells a reader plainly that the satellite has no groups.
+ */
+export function satelliteStateDocument(harborUrl: string, groups: readonly string[], configName: string): string {
+  const doc: Record<string, unknown> = { states: groups.map((g) => stateUrl(harborUrl, "group", g)) };
+  if (configName) doc.config = stateUrl(harborUrl, "config", configName);
+  return JSON.stringify(doc);
+}
+
+/** Config state: the config object, re-serialised compactly. */
+export function configStateDocument(config: Record<string, unknown>): string {
+  return JSON.stringify(config);
+}

@@ -1,0 +1,48 @@
+// Request checks at the registry service's edge. The fleet validates thoroughly before it ever
+// calls here; these checks keep an admin calling the service directly from pushing state a
+// satellite cannot read.
+import type { Artifact } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
+import { isDigest, isRepositoryName, isTag } from "@harbor-satellite/oci";
+import { InvalidArgumentError, requireName } from "@harbor-satellite/rpc";
+import type { StateArtifactEntry } from "./state-documents.js";
+
+/** Harbor's project name rule (lowercase, digits, single separators). */
+const PROJECT_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+export function requireProjects(projects: readonly string[]): string[] {
+  return projects.map((project, i) => {
+    if (!PROJECT_PATTERN.test(project) || project.length > 255) {
+      throw new InvalidArgumentError(`projects[${i}] ${JSON.stringify(project)} is not a valid Harbor project name`);
+    }
+    return project;
+  });
+}
+
+export function requireArtifacts(artifacts: readonly Artifact[]): StateArtifactEntry[] {
+  return artifacts.map((a, i) => {
+    const at = `artifacts[${i}]`;
+    if (!isRepositoryName(a.repository) || !a.repository.includes("/")) {
+      throw new InvalidArgumentError(`${at}.repository ${JSON.stringify(a.repository)} must be a repository name with a project, e.g. "library/nginx"`);
+    }
+    if (a.tags.length === 0) throw new InvalidArgumentError(`${at}.tags must name at least one tag`);
+    a.tags.forEach((tag, j) => {
+      if (!isTag(tag)) throw new InvalidArgumentError(`${at}.tags[${j}] ${JSON.stringify(tag)} is not a valid tag`);
+    });
+    if (a.digest !== "" && !isDigest(a.digest)) throw new InvalidArgumentError(`${at}.digest ${JSON.stringify(a.digest)} is not a valid digest`);
+    return { repository: a.repository, tags: [...a.tags], digest: a.digest || undefined, type: a.type || "image" };
+  });
+}
+
+/** A JSON object, or InvalidArgument saying why not. */
+export function requireJsonObject(field: string, text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`${field} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${field} must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+export { requireName };
