@@ -432,7 +432,9 @@ export const HeartbeatService: GenService<{
     output: typeof GetSatelliteStatusResponseSchema;
   },
   /**
-   * ListSatelliteStatuses returns statuses ordered by satellite name, optionally filtered.
+   * ListSatelliteStatuses returns statuses ordered by satellite name, optionally filtered. Each
+   * status's latest report leaves out cached_images (image_count still says how many); a page of
+   * full image lists could be hundreds of megabytes. GetSatelliteStatus returns them.
    *
    * @generated from rpc harbor.satellite.heartbeat.v1.HeartbeatService.ListSatelliteStatuses
    */

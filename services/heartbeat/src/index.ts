@@ -1,0 +1,83 @@
+// Public surface of @harbor-satellite/heartbeat: the module the gateway mounts.
+import type { ConnectRouter } from "@connectrpc/connect";
+import type { Database } from "@harbor-satellite/db";
+import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import type { ServiceModule } from "@harbor-satellite/rpc";
+import { createLogger, type Logger } from "@harbor-satellite/telemetry";
+import { createHeartbeatService } from "./heartbeat-service.js";
+import { createIngest, type Ingest, type IngestOptions } from "./ingest.js";
+import { createHeartbeatWriter } from "./ingest-writer.js";
+import { createRetentionJob, type RetentionJob, type RetentionOptions } from "./retention.js";
+import { lookupSatelliteIds } from "./store.js";
+
+export interface HeartbeatModuleDeps {
+  db: Database;
+  logger?: Logger;
+  /** The clock for received times and the status rule; tests move it. */
+  now?: () => Date;
+  /** Group-commit tuning. */
+  ingest?: IngestOptions;
+  /** Retention window and schedule. */
+  retention?: RetentionOptions;
+  /** Interval of the "heartbeat ingest" stats log line while heartbeats arrive (default 60 s; 0 disables). */
+  statsIntervalMs?: number;
+}
+
+export interface HeartbeatModule extends ServiceModule {
+  /** The retention job, for tests and operators who want a round now. */
+  readonly retention: RetentionJob;
+  /** Ingest counters: batches, rows, largest batch, write time. */
+  stats(): ReturnType<Ingest["stats"]>;
+}
+
+export function createHeartbeatModule(deps: HeartbeatModuleDeps): HeartbeatModule {
+  const logger = deps.logger ?? createLogger({ name: "heartbeat" });
+  const now = deps.now ?? (() => new Date());
+  const ingest = createIngest((names) => lookupSatelliteIds(deps.db, names), createHeartbeatWriter(deps.db, now, logger), deps.ingest);
+  const retention = createRetentionJob(deps.db, logger, now, deps.retention);
+  const service = createHeartbeatService({ db: deps.db, ingest, now });
+  const statsIntervalMs = deps.statsIntervalMs ?? 60_000;
+  let statsTimer: ReturnType<typeof setInterval> | undefined;
+
+  return {
+    name: "heartbeat",
+    serviceNames: [HeartbeatService.typeName],
+    retention,
+    stats: () => ingest.stats(),
+    routes(router: ConnectRouter) {
+      router.service(HeartbeatService, service);
+    },
+    start() {
+      retention.start();
+      if (statsIntervalMs > 0) statsTimer = logStatsPeriodically(ingest, logger, statsIntervalMs);
+    },
+    async stop() {
+      if (statsTimer) clearInterval(statsTimer);
+      await Promise.all([retention.stop(), ingest.close()]);
+    },
+  };
+}
+
+/** One line per period with traffic: how many heartbeats, in how many batches. */
+function logStatsPeriodically(ingest: Ingest, logger: Logger, intervalMs: number): ReturnType<typeof setInterval> {
+  let last = ingest.stats();
+  const timer = setInterval(() => {
+    const current = ingest.stats();
+    const rows = current.rows - last.rows;
+    const batches = current.batches - last.batches;
+    if (rows > 0) {
+      logger.info(
+        { heartbeats: rows, batches, mean_batch: Math.round(rows / batches), failed_batches: current.failedBatches - last.failedBatches, mean_write_ms: +((current.writeMs - last.writeMs) / batches).toFixed(2), satellites_cached: current.cachedSatellites },
+        "heartbeat ingest",
+      );
+    }
+    last = current;
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
+
+export { healthOf, DEFAULT_INTERVAL_SECONDS, MISSED_INTERVALS } from "./health.js";
+export { normalizeInterval } from "./interval.js";
+export type { IngestOptions } from "./ingest.js";
+export type { RetentionOptions, RetentionRound, RetentionJob } from "./retention.js";

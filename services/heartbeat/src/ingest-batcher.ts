@@ -1,0 +1,164 @@
+// Group commit for heartbeats. Concurrent Sync calls queue here; a batch is written when the
+// queue reaches `maxBatch` rows, after `lingerMs` when traffic is light, or as soon as a write
+// slot frees up while traffic is heavy (the rows queued during the previous write have already
+// waited that long). Each caller's promise settles only after its batch's write has committed.
+//
+// At most one row per key (satellite) is in flight at a time, across all concurrent batches:
+// a satellite's heartbeats are therefore committed in arrival order (its latest heartbeat is its
+// newest), and two concurrent batches never update the same satellite row, so they neither wait
+// on each other's row locks nor deadlock.
+import { UnavailableError } from "@harbor-satellite/rpc";
+
+export interface BatcherOptions<T, R> {
+  /** Writes one batch; returns one result per item, in order. Rejecting fails the whole batch. */
+  write(items: readonly T[]): Promise<R[]>;
+  /** Items with equal keys are never in flight together. */
+  keyOf(item: T): number;
+  /** Largest batch (rows per statement). */
+  maxBatch: number;
+  /** How long a lone row waits for company when no write is running. */
+  lingerMs: number;
+  /** Concurrent batch writes (database connections used for ingest). */
+  maxInFlight: number;
+  /** Queued rows beyond which new calls are refused (Unavailable), so overload cannot grow memory. */
+  maxQueued: number;
+}
+
+export interface BatcherStats {
+  batches: number;
+  rows: number;
+  largestBatch: number;
+  failedBatches: number;
+  /** Total milliseconds spent in writes. */
+  writeMs: number;
+}
+
+interface Entry<T, R> {
+  item: T;
+  key: number;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
+export class IngestBatcher<T, R> {
+  private queue: Entry<T, R>[] = [];
+  private readonly keysInFlight = new Set<number>();
+  private inFlight = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+  private idle: (() => void) | undefined;
+  private readonly counters: BatcherStats = { batches: 0, rows: 0, largestBatch: 0, failedBatches: 0, writeMs: 0 };
+
+  constructor(private readonly options: BatcherOptions<T, R>) {}
+
+  /** Queues one item; resolves with its result once its batch has committed. */
+  submit(item: T): Promise<R> {
+    if (this.closed) return Promise.reject(new UnavailableError("heartbeat ingest is shutting down"));
+    if (this.queue.length >= this.options.maxQueued) return Promise.reject(new UnavailableError("heartbeat ingest is overloaded; retry later"));
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, key: this.options.keyOf(item), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Counters since start, for logs and the benchmark. */
+  stats(): BatcherStats {
+    return { ...this.counters };
+  }
+
+  /** Refuses new items, writes everything queued, and waits for running writes. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelTimer();
+    while (this.queue.length > 0 || this.inFlight > 0) {
+      this.dispatch(true);
+      await new Promise<void>((resolve) => (this.idle = resolve));
+    }
+  }
+
+  /** After a submit: write now when a batch is full, otherwise let the row linger for company. */
+  private schedule(): void {
+    if (this.inFlight >= this.options.maxInFlight) return; // the next finished write dispatches
+    if (this.queue.length >= this.options.maxBatch) this.dispatch(false);
+    else this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.dispatch(false);
+    }, this.options.lingerMs);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Starts batch writes while slots are free; `all` keeps going until the queue is empty. */
+  private dispatch(all: boolean): void {
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const batch = this.take();
+      if (batch.length === 0) return; // every queued row waits for its satellite's running write
+      this.cancelTimer();
+      void this.run(batch);
+      if (!all && this.queue.length < this.options.maxBatch) break;
+    }
+    if (this.queue.length > 0 && this.inFlight < this.options.maxInFlight && !all) this.armTimer();
+  }
+
+  /** Takes up to maxBatch entries whose keys are neither in flight nor already in the batch. */
+  private take(): Entry<T, R>[] {
+    const max = this.options.maxBatch;
+    const keys = this.keysInFlight;
+    const batch: Entry<T, R>[] = [];
+    const rest: Entry<T, R>[] = [];
+    for (const entry of this.queue) {
+      if (batch.length < max && !keys.has(entry.key)) {
+        keys.add(entry.key);
+        batch.push(entry);
+      } else rest.push(entry);
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private async run(batch: Entry<T, R>[]): Promise<void> {
+    this.inFlight++;
+    const started = performance.now();
+    const items = batch.map((e) => e.item);
+    try {
+      const results = await this.options.write(items);
+      for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
+      this.count(batch.length, started, false);
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+      this.count(batch.length, started, true);
+    } finally {
+      for (const entry of batch) this.keysInFlight.delete(entry.key);
+      this.inFlight--;
+      this.afterWrite();
+    }
+  }
+
+  private afterWrite(): void {
+    if (this.closed) {
+      const idle = this.idle;
+      this.idle = undefined;
+      idle?.();
+      return;
+    }
+    // Rows queued during the write have waited long enough: write them now.
+    if (this.queue.length > 0) this.dispatch(false);
+  }
+
+  private count(rows: number, started: number, failed: boolean): void {
+    const c = this.counters;
+    c.batches++;
+    c.rows += rows;
+    c.writeMs += performance.now() - started;
+    if (rows > c.largestBatch) c.largestBatch = rows;
+    if (failed) c.failedBatches++;
+  }
+}

@@ -1,0 +1,120 @@
+// Writes one batch of heartbeats in ONE statement: the rows travel as a single JSON parameter
+// (no parameter-count limit, one prepared statement for every batch size), a multi-row INSERT
+// … RETURNING adds them, and an UPDATE … FROM the inserted rows moves each satellite's
+// last_seen, heartbeat interval and latest heartbeat. One statement is one implicit
+// transaction: the callers are acknowledged only after it commits.
+import { sql } from "drizzle-orm";
+import type { Database } from "@harbor-satellite/db";
+import { UnavailableError } from "@harbor-satellite/rpc";
+import type { Logger } from "@harbor-satellite/telemetry";
+import type { HeartbeatRow } from "./heartbeat-row.js";
+import { pgErrorOf, rowsOf } from "./sql-result.js";
+
+/** A validated heartbeat whose satellite name has been resolved to its id. */
+export interface PendingHeartbeat {
+  satelliteId: number;
+  row: HeartbeatRow;
+}
+
+export interface WriteResult {
+  heartbeatId: number;
+  receivedAt: Date;
+}
+
+/** Per item: its result, `undefined` when its satellite no longer exists, or the error that row alone hit. */
+export type WriteOutcome = WriteResult | undefined | Error;
+
+export type HeartbeatWriter = (items: readonly PendingHeartbeat[]) => Promise<WriteOutcome[]>;
+
+// A satellite deleted between name resolution and the write (foreign key), and the lock
+// conflicts of several replicas sharing a database: retrying the whole batch settles them.
+const RETRYABLE = new Set(["23503", "40P01", "40001"]);
+const ATTEMPTS = 3;
+
+export function createHeartbeatWriter(db: Database, now: () => Date, logger: Logger): HeartbeatWriter {
+  return async (items) => {
+    const receivedAt = now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await writeBatch(db, items, receivedAt);
+      } catch (error) {
+        const pg = pgErrorOf(error);
+        if (pg.code && RETRYABLE.has(pg.code) && attempt < ATTEMPTS) continue;
+        // A row our validation let through but PostgreSQL refuses (data exception or
+        // constraint): write rows one by one so only that row's caller fails.
+        if (pg.code && /^2[23]/.test(pg.code) && items.length > 1) {
+          logger.warn({ code: pg.code, detail: pg.message, rows: items.length }, "heartbeat batch refused; writing its rows one by one");
+          return writeOneByOne(db, items, receivedAt);
+        }
+        logger.error({ code: pg.code, detail: pg.message, rows: items.length }, "heartbeat batch write failed");
+        throw new UnavailableError("could not record the heartbeat; retry later", error);
+      }
+    }
+  };
+}
+
+async function writeOneByOne(db: Database, items: readonly PendingHeartbeat[], receivedAt: Date): Promise<WriteOutcome[]> {
+  const outcomes: WriteOutcome[] = [];
+  for (const item of items) {
+    try {
+      outcomes.push((await writeBatch(db, [item], receivedAt))[0]);
+    } catch (error) {
+      outcomes.push(new UnavailableError("could not record the heartbeat", error));
+    }
+  }
+  return outcomes;
+}
+
+async function writeBatch(db: Database, items: readonly PendingHeartbeat[], receivedAt: Date): Promise<WriteOutcome[]> {
+  const at = receivedAt.toISOString();
+  const result = await db.execute(sql`
+    with input as (
+      select * from json_to_recordset(${toJson(items)}::json) as x(
+        s integer, r timestamptz, a text, i text, sd text, cd text, c double precision,
+        m bigint, st bigint, d bigint, n integer, ci jsonb, e jsonb, iv integer)
+    ), ins as (
+      insert into heartbeats (satellite_id, received_at, reported_at, activity, state_report_interval, state_digest,
+        config_digest, cpu_percent, memory_used_bytes, storage_used_bytes, last_sync_duration_ms, image_count,
+        cached_images, errors)
+      select x.s, ${at}::timestamptz, x.r, x.a, x.i, x.sd, x.cd, x.c, x.m, x.st, x.d, x.n, x.ci, x.e
+      from input x
+      where exists (select 1 from satellites s where s.id = x.s)
+      returning id, satellite_id
+    )
+    update satellites s
+    set last_seen = ${at}::timestamptz, heartbeat_interval_seconds = x.iv, latest_heartbeat_id = ins.id
+    from ins join input x on x.s = ins.satellite_id
+    where s.id = ins.satellite_id
+    returning s.id as satellite_id, ins.id as heartbeat_id`);
+  const ids = new Map<number, number>();
+  for (const row of rowsOf<{ satellite_id: number; heartbeat_id: string | number }>(result)) ids.set(Number(row.satellite_id), Number(row.heartbeat_id));
+  return items.map((item) => {
+    const heartbeatId = ids.get(item.satelliteId);
+    return heartbeatId === undefined ? undefined : { heartbeatId, receivedAt };
+  });
+}
+
+/** The batch as one JSON array; short keys keep the parameter small. */
+function toJson(items: readonly PendingHeartbeat[]): string {
+  const records = new Array<unknown>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const { satelliteId, row } = items[i];
+    records[i] = {
+      s: satelliteId,
+      r: row.reportedAt,
+      a: row.activity,
+      i: row.stateReportInterval,
+      sd: row.stateDigest,
+      cd: row.configDigest,
+      c: row.cpuPercent,
+      m: row.memoryUsedBytes,
+      st: row.storageUsedBytes,
+      d: row.lastSyncDurationMs,
+      n: row.imageCount,
+      ci: row.cachedImages,
+      e: row.errors,
+      iv: row.intervalSeconds,
+    };
+  }
+  return JSON.stringify(records);
+}
