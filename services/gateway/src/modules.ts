@@ -7,12 +7,15 @@ import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbe
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
+import { createHeartbeatModule } from "@harbor-satellite/heartbeat";
 import { createIdentityModule } from "@harbor-satellite/identity";
+import { createRegistryModule } from "@harbor-satellite/registry";
 import type { ServiceModule } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import type { GatewayConfig, ServiceName } from "./config.js";
 import { createRemoteModule } from "./remote-module.js";
 import { clientFor, inProcessTransport, remoteTransport } from "./service-clients.js";
+import { createUnconfiguredRegistryModule } from "./unconfigured-registry.js";
 
 export const SERVICE_DESCRIPTORS: Record<ServiceName, DescService> = {
   identity: IdentityService,
@@ -34,6 +37,15 @@ type Factory = (ctx: ModuleContext) => Promise<ServiceModule>;
 /** One factory per service; each takes only what it needs from the context. */
 const FACTORIES: Partial<Record<ServiceName, Factory>> = {
   identity: async (ctx) => createIdentityModule({ db: ctx.db }),
+  heartbeat: async (ctx) => createHeartbeatModule({ db: ctx.db, logger: ctx.logger.child({ service: "heartbeat" }) }),
+  registry: async ({ config, db, logger }) => {
+    const { url, username, password } = config.harbor;
+    if (!url || !username || !password) {
+      logger.warn("HARBOR_URL, HARBOR_USERNAME or HARBOR_PASSWORD unset: state artifacts wait until Harbor is configured");
+      return createUnconfiguredRegistryModule();
+    }
+    return createRegistryModule({ db, harbor: { url, username, password }, robotDurationDays: config.harbor.robotDurationDays, logger: logger.child({ service: "registry" }) });
+  },
 };
 
 export interface BuiltModules {
