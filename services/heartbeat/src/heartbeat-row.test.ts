@@ -1,4 +1,4 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { SyncRequestSchema, type SyncRequest } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
@@ -8,7 +8,7 @@ import { LIMITS, toHeartbeatRow } from "./heartbeat-row.js";
 const now = new Date("2026-01-01T00:00:00Z");
 const DIGEST = `sha256:${"a".repeat(64)}`;
 
-function request(fields: Partial<Parameters<typeof create<typeof SyncRequestSchema>>[1]> = {}): SyncRequest {
+function request(fields: MessageInitShape<typeof SyncRequestSchema> = {}): SyncRequest {
   return create(SyncRequestSchema, { name: "edge-1", stateReportInterval: "@every 00h00m30s", ...fields });
 }
 
