@@ -1,17 +1,35 @@
-// IdentityService handlers. Login and Logout are built; enrolment rpcs (RegisterSatellite, ZTR)
-// answer Unimplemented until the enrolment work lands.
-import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+// IdentityService handlers: admin login, ZTR tokens, and enrolment of satellites by token or by
+// SPIFFE identity.
+import { Code, ConnectError, type Client, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { IdentityService} from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { LoginResponseSchema, LogoutResponseSchema } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import {
+  IssueZtrTokenResponseSchema,
+  LoginResponseSchema,
+  LogoutResponseSchema,
+  SpiffeZtrResponseSchema,
+  TokenZtrResponseSchema,
+  type IdentityService,
+} from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
+import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
-import { InvalidArgumentError, UnauthenticatedError } from "@harbor-satellite/rpc";
+import { callerOf, InvalidArgumentError, PermissionDeniedError, requireName, UnauthenticatedError, UnavailableError } from "@harbor-satellite/rpc";
 import { checkPassword } from "./admin-users.js";
+import { enrol } from "./enrolment.js";
 import { createSession, deleteSession } from "./sessions.js";
+import { claimToken, issueToken, releaseToken } from "./ztr-tokens.js";
 
 export interface IdentityDeps {
   db: Database;
+  /** Needed for enrolment (robot credentials); absent in a login-only deployment. */
+  registry?: Client<typeof RegistryService>;
+  /** Needed to auto-register satellites that enrol with an unknown SPIFFE ID. */
+  fleet?: Client<typeof FleetService>;
+  /** HARBOR_URL; enrolment answers Unavailable without it. */
+  harborUrl?: string;
+  /** How long enrolment waits for a new satellite's robot account. */
+  robotWaitMs?: number;
 }
 
 function bearerToken(ctx: HandlerContext): string | undefined {
@@ -24,6 +42,10 @@ function notYet(rpc: string): never {
 }
 
 export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof IdentityService> {
+  const enrolment = () => {
+    if (!deps.registry || !deps.harborUrl) throw new UnavailableError("enrolment needs Harbor: set HARBOR_URL, HARBOR_USERNAME and HARBOR_PASSWORD");
+    return { registry: deps.registry, harborUrl: deps.harborUrl, robotWaitMs: deps.robotWaitMs };
+  };
   return {
     async login(req) {
       if (!req.username || !req.password) throw new InvalidArgumentError("username and password are required");
@@ -38,8 +60,43 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
       return create(LogoutResponseSchema, {});
     },
     registerSatellite: () => notYet("RegisterSatellite"),
-    issueZtrToken: () => notYet("IssueZtrToken"),
-    spiffeZtr: () => notYet("SpiffeZtr"),
-    tokenZtr: () => notYet("TokenZtr"),
+    async issueZtrToken(req) {
+      requireName("satellite", req.satellite);
+      const { token, expiresAt } = await issueToken(deps.db, req.satellite, Number(req.ttlSeconds));
+      return create(IssueZtrTokenResponseSchema, { token, expireTime: timestampFromDate(expiresAt) });
+    },
+    async tokenZtr(req) {
+      if (!/^[0-9a-f]{32}$/.test(req.token)) throw new UnauthenticatedError("ZTR token is malformed: want the 32 hex characters IssueZtrToken returned");
+      const deps_ = enrolment();
+      const claim = await claimToken(deps.db, req.token);
+      if (!claim) throw new UnauthenticatedError("ZTR token is unknown, already used or expired: issue a new one with IssueZtrToken");
+      try {
+        return create(TokenZtrResponseSchema, { stateConfig: await enrol(deps_, claim.satellite) });
+      } catch (error) {
+        await releaseToken(deps.db, claim);
+        throw error;
+      }
+    },
+    async spiffeZtr(_req, ctx) {
+      const caller = callerOf(ctx);
+      if (caller.kind !== "satellite" || caller.via !== "spiffe") throw new PermissionDeniedError("SpiffeZtr needs a satellite X.509-SVID presented over mTLS");
+      const deps_ = enrolment();
+      await ensureSatellite(deps.fleet, caller.name, caller.region ?? "default");
+      return create(SpiffeZtrResponseSchema, { stateConfig: await enrol(deps_, caller.name) });
+    },
   };
+}
+
+/** A satellite that proves a SPIFFE ID Ground Control has not seen is registered on the spot. */
+async function ensureSatellite(fleet: Client<typeof FleetService> | undefined, name: string, region: string): Promise<void> {
+  if (!fleet) throw new UnavailableError("auto-registration needs the fleet service");
+  try {
+    await fleet.getSatellite({ name });
+  } catch (error) {
+    if (!(error instanceof ConnectError) || error.code !== Code.NotFound) throw error;
+    await fleet.createSatellite({ name, region }).catch((e: unknown) => {
+      // Another replica registered it first: fine.
+      if (!(e instanceof ConnectError) || e.code !== Code.AlreadyExists) throw e;
+    });
+  }
 }

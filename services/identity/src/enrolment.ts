@@ -1,0 +1,40 @@
+// What every successful enrolment returns: fresh robot credentials (the secret is rotated on each
+// enrolment, so a leaked old one stops working) and where the satellite's state lives.
+import type { Client } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
+import { StateConfigSchema, type StateConfig } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import { UnavailableError } from "@harbor-satellite/rpc";
+
+export interface EnrolmentDeps {
+  registry: Client<typeof RegistryService>;
+  /** HARBOR_URL as configured, without a trailing slash. */
+  harborUrl: string;
+  /** How long to wait for a just-created satellite's robot to appear (the outbox creates it). */
+  robotWaitMs?: number;
+}
+
+export function stateUrl(harborUrl: string, satellite: string): string {
+  return `${harborUrl}/satellite/satellite-state/${satellite}/state:latest`;
+}
+
+export async function enrol(deps: EnrolmentDeps, satellite: string): Promise<StateConfig> {
+  const deadline = Date.now() + (deps.robotWaitMs ?? 5_000);
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      const { robot, secret } = await deps.registry.rotateRobotSecret({ satellite });
+      return create(StateConfigSchema, {
+        satellite,
+        stateUrl: stateUrl(deps.harborUrl, satellite),
+        registryUrl: deps.harborUrl,
+        auth: { url: deps.harborUrl, username: robot?.name ?? "", password: secret },
+      });
+    } catch (error) {
+      const notReady = error instanceof ConnectError && error.code === Code.NotFound;
+      if (!notReady) throw error;
+      if (Date.now() + delay > deadline) throw new UnavailableError(`robot account of satellite ${satellite} is not ready yet: retry shortly`, error);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
