@@ -36,7 +36,13 @@ type Factory = (ctx: ModuleContext) => Promise<ServiceModule>;
 
 /** One factory per service; each takes only what it needs from the context. */
 const FACTORIES: Partial<Record<ServiceName, Factory>> = {
-  identity: async (ctx) => createIdentityModule({ db: ctx.db }),
+  identity: async (ctx) =>
+    createIdentityModule({
+      db: ctx.db,
+      registry: ctx.client("registry", RegistryService),
+      fleet: ctx.client("fleet", FleetService),
+      harborUrl: ctx.config.harbor.url,
+    }),
   heartbeat: async (ctx) => createHeartbeatModule({ db: ctx.db, logger: ctx.logger.child({ service: "heartbeat" }) }),
   registry: async ({ config, db, logger }) => {
     const { url, username, password } = config.harbor;
