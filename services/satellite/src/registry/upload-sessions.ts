@@ -1,0 +1,65 @@
+// Blob upload sessions: an id in the Location URL, the repository it was opened for, and the
+// blob writer the chunks go to. Sessions live in memory (a restart drops them; clients start
+// over) and are aborted after sitting idle, so abandoned uploads do not fill the disk.
+import { randomUUID } from "node:crypto";
+import type { ResumableBlobWriter } from "../store/blob-writer.js";
+
+export interface UploadSession {
+  readonly id: string;
+  readonly repository: string;
+  readonly writer: ResumableBlobWriter;
+  /** A request is writing to it; a second one at the same time is refused. */
+  busy: boolean;
+  lastActive: number;
+}
+
+export const DEFAULT_UPLOAD_IDLE_MS = 60 * 60 * 1000;
+
+export class UploadSessions {
+  private readonly sessions = new Map<string, UploadSession>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly idleMs: number = DEFAULT_UPLOAD_IDLE_MS) {
+    this.timer = setInterval(() => void this.expire(Date.now()), Math.min(idleMs, 60_000));
+    this.timer.unref();
+  }
+
+  open(repository: string, writer: ResumableBlobWriter): UploadSession {
+    const session: UploadSession = { id: randomUUID(), repository, writer, busy: false, lastActive: Date.now() };
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /** The session, if it exists and belongs to `repository`. */
+  get(repository: string, id: string): UploadSession | undefined {
+    const session = this.sessions.get(id);
+    return session?.repository === repository ? session : undefined;
+  }
+
+  /** Forgets a session whose writer was committed or aborted by the caller. */
+  forget(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  async cancel(id: string): Promise<void> {
+    const session = this.sessions.get(id);
+    this.sessions.delete(id);
+    await session?.writer.abort();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Aborts sessions idle since before `now - idleMs`; returns how many. */
+  async expire(now: number): Promise<number> {
+    const stale = [...this.sessions.values()].filter((s) => !s.busy && now - s.lastActive >= this.idleMs);
+    for (const session of stale) await this.cancel(session.id);
+    return stale.length;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const id of [...this.sessions.keys()]) await this.cancel(id);
+  }
+}
