@@ -1,0 +1,93 @@
+// Makes sure one blob is in the store, fetching it from upstream only when the store lacks it.
+// Big blobs go through the worker pool (socket → hash → temp file → fsync there, rename here);
+// small ones (configs, tiny layers) are cheaper to copy on this thread than to hand over. The same
+// digest is never copied twice at once, and copies per upstream are bounded.
+import type { Descriptor, RegistryClient } from "@harbor-satellite/oci";
+import type { Logger } from "pino";
+import type { ContentStore } from "../store/content-store.js";
+import type { UpstreamTaskConfig } from "./copy-blob-task.js";
+import { createInflight } from "./inflight.js";
+import type { Limiter } from "./limiter.js";
+import type { Progress } from "./progress.js";
+import type { BlobWorkerPool } from "./worker-pool.js";
+
+export type BlobOutcome = "copied" | "skipped";
+
+export interface BlobCopierOptions {
+  store: ContentStore;
+  client: RegistryClient;
+  /** How a worker reaches the upstream (auth learned so far is added per task). */
+  upstream: Omit<UpstreamTaskConfig, "auth">;
+  pool: BlobWorkerPool;
+  /** Bounds concurrent copies from this upstream. */
+  limiter: Limiter;
+  progress: Progress;
+  logger: Logger;
+  /** Blobs up to this size are copied on the main thread (default 1 MiB). */
+  inlineMaxBytes?: number;
+}
+
+export interface BlobCopier {
+  /** Ensures `blob` (from `repository` upstream) is in the store. */
+  ensure(repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome>;
+  /** Distinct digests copied and found present during this copier's life. */
+  stats(): { copied: number; skipped: number };
+}
+
+export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
+  const { store, client, pool, limiter, progress } = options;
+  const inlineMax = options.inlineMaxBytes ?? 1 << 20;
+  const inflight = createInflight<BlobOutcome>();
+  const copied = new Set<string>();
+  const skipped = new Set<string>();
+
+  const copyInline = async (repository: string, blob: Descriptor, signal?: AbortSignal) => {
+    const writer = await store.createBlobWriter();
+    try {
+      // The writer hashes as it writes and commit() checks digest and size, so no second hash here.
+      for await (const chunk of client.getBlob(repository, blob.digest, { size: blob.size, verify: false, signal }) as AsyncIterable<Buffer>) {
+        if (writer.written + chunk.length > blob.size) throw new RangeError(`blob ${blob.digest} is larger than its descriptor's ${blob.size} bytes`);
+        progress.received(chunk.length);
+        await writer.write(chunk);
+      }
+      await writer.commit({ digest: blob.digest, size: blob.size });
+    } finally {
+      await writer.abort();
+    }
+  };
+
+  const copyInWorker = async (repository: string, blob: Descriptor, signal?: AbortSignal) => {
+    const temp = await store.createTempFile();
+    try {
+      const upstream = { ...options.upstream, auth: client.authSnapshot() };
+      await pool.copy({ upstream, repository, digest: blob.digest, size: blob.size, path: temp.path, counters: progress.counters }, signal);
+      await temp.commitVerified(blob.digest, blob.size);
+    } catch (error) {
+      await temp.abort();
+      throw error;
+    }
+  };
+
+  const copy = async (repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome> => {
+    if (await store.statBlob(blob.digest)) {
+      skipped.add(blob.digest);
+      return "skipped";
+    }
+    progress.expect(blob.size);
+    const started = performance.now();
+    await limiter.run(() => (blob.size <= inlineMax ? copyInline(repository, blob, signal) : copyInWorker(repository, blob, signal)));
+    copied.add(blob.digest);
+    if (blob.size > inlineMax) {
+      const seconds = (performance.now() - started) / 1000;
+      options.logger.debug({ digest: blob.digest, bytes: blob.size, seconds, repository }, "blob copied");
+    }
+    return "copied";
+  };
+
+  return {
+    ensure(repository, blob, signal) {
+      return inflight.run(blob.digest, () => copy(repository, blob, signal)).promise;
+    },
+    stats: () => ({ copied: copied.size, skipped: skipped.size }),
+  };
+}

@@ -1,0 +1,72 @@
+// Replicates one desired image into the store: decide whether anything changed (a pinned digest
+// the tag already holds costs no request; otherwise one manifest HEAD), resolve the manifest tree,
+// copy the blobs the store lacks, then store manifests bottom-up with their exact bytes and tag the
+// root last. A failure anywhere leaves the tag as it was.
+import type { Manifest, RegistryClient } from "@harbor-satellite/oci";
+import type { ContentStore } from "../store/content-store.js";
+import type { BlobCopier } from "./copy-blob.js";
+import type { DesiredImage, OwnedImage } from "./desired-image.js";
+import { resolveImage } from "./manifest-tree.js";
+import type { Limiter } from "./limiter.js";
+import type { PlatformFilter } from "./platform.js";
+import { isUpToDate } from "./planner.js";
+import type { Progress } from "./progress.js";
+
+export interface ImageContext {
+  store: ContentStore;
+  client: RegistryClient;
+  copier: BlobCopier;
+  /** Bounds manifest requests to the upstream. */
+  requests: Limiter;
+  progress: Progress;
+  platform?: PlatformFilter;
+  signal?: AbortSignal;
+}
+
+export interface ImageOutcome {
+  status: "copied" | "unchanged";
+  owned: OwnedImage;
+  blobsCopied: number;
+  blobsSkipped: number;
+}
+
+export async function replicateImage(image: DesiredImage, owned: OwnedImage | undefined, ctx: ImageContext): Promise<ImageOutcome> {
+  const { store, client, requests, signal } = ctx;
+  const local = await store.getManifest(image.repository, image.tag);
+  const unchanged = (sourceDigest: string): ImageOutcome => ({
+    status: "unchanged",
+    owned: { repository: image.repository, tag: image.tag, digest: local!.digest, sourceDigest },
+    blobsCopied: 0,
+    blobsSkipped: 0,
+  });
+  if (image.digest && isUpToDate(image.digest, local?.digest, owned)) return unchanged(image.digest);
+
+  let reference = image.digest;
+  if (!reference) {
+    const head = await requests.run(() => client.headManifest(image.repository, image.tag, { signal }));
+    if (head?.digest && isUpToDate(head.digest, local?.digest, owned)) return unchanged(head.digest);
+    reference = head?.digest ?? image.tag;
+  }
+
+  const fetch = async (ref: string): Promise<Manifest> => {
+    const manifest = await requests.run(() => client.getManifest(image.repository, ref, { signal }));
+    ctx.progress.received(manifest.bytes.length);
+    return manifest;
+  };
+  const top = await fetch(reference);
+  const resolved = await resolveImage(top, { fetch, stored: async (d) => (await store.getManifest(image.repository, d)) !== undefined }, ctx.platform);
+
+  // Settle every copy before failing, so no copy of this image outlives its result.
+  const settled = await Promise.allSettled(resolved.blobs.map((blob) => ctx.copier.ensure(image.repository, blob, signal)));
+  const failure = settled.find((s) => s.status === "rejected");
+  if (failure) throw failure.reason;
+  const outcomes = settled.map((s) => (s as PromiseFulfilledResult<string>).value);
+  for (const child of resolved.children) await store.putManifest(image.repository, child.bytes, child.mediaType);
+  await store.putManifest(image.repository, resolved.root.bytes, resolved.root.mediaType, image.tag);
+  return {
+    status: "copied",
+    owned: { repository: image.repository, tag: image.tag, digest: resolved.root.digest, sourceDigest: top.digest },
+    blobsCopied: outcomes.filter((o) => o === "copied").length,
+    blobsSkipped: outcomes.filter((o) => o === "skipped").length,
+  };
+}

@@ -1,0 +1,184 @@
+// A replication pass: desired images in, a summary out. Images run concurrently and fail alone
+// (each failure is an ImageReplicationError in the results, never an abort of the pass); layers
+// stream through the worker pool; images no longer desired are untagged afterwards (the store's
+// GC reclaims their blobs). Used by `satellite sync --once` and by the agent's scheduler.
+import { createRegistryClient, redactUrl, type Credentials, type RegistryClient, type RetryOptions } from "@harbor-satellite/oci";
+import type { Logger } from "pino";
+import type { ContentStore } from "../store/content-store.js";
+import { createBlobCopier } from "./copy-blob.js";
+import { imageName, type DesiredImage, type OwnedImage } from "./desired-image.js";
+import { replicateImage } from "./image-replicator.js";
+import { createLimiter } from "./limiter.js";
+import { formatPlatform, type PlatformFilter } from "./platform.js";
+import { mayUntag, nextOwned, planPass } from "./planner.js";
+import { createProgress } from "./progress.js";
+import { ImageReplicationError } from "./replication-error.js";
+import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
+
+export interface UpstreamOptions {
+  /** Registry root URL; `http://` is used as plain HTTP. */
+  url: string;
+  credentials?: Credentials;
+  /** Connections (and concurrent manifest requests) to this upstream per thread (default 8). */
+  maxConnections?: number;
+  insecureSkipVerify?: boolean;
+  retry?: RetryOptions;
+}
+
+export interface ReplicationRequest {
+  upstream: UpstreamOptions;
+  images: readonly DesiredImage[];
+  /** Images earlier passes stored (persisted by the caller); those no longer desired are untagged. */
+  owned?: readonly OwnedImage[];
+  platform?: PlatformFilter;
+  signal?: AbortSignal;
+}
+
+export interface ImageResult {
+  image: string;
+  status: "copied" | "unchanged" | "untagged" | "failed";
+  /** Digest the local tag points at after the pass (absent when failed or untagged). */
+  digest?: string;
+  blobsCopied: number;
+  blobsSkipped: number;
+  error?: ImageReplicationError;
+}
+
+export interface ReplicationSummary {
+  /** Bytes fetched from upstream (blobs and manifests). */
+  bytes: number;
+  /** Distinct blobs copied into the store, and found already there. */
+  blobsCopied: number;
+  blobsSkipped: number;
+  seconds: number;
+  /** HTTP requests sent to the upstream, worker threads and token requests included. */
+  requests: number;
+  images: ImageResult[];
+  failed: ImageResult[];
+  /** The owned set to persist for the next pass. */
+  owned: OwnedImage[];
+}
+
+export interface ReplicationEngineOptions {
+  store: ContentStore;
+  logger: Logger;
+  /** Worker threads for layer copies (default: cores). */
+  workerThreads?: number;
+  copiesPerThread?: number;
+  /** Images resolved at once (default 8). */
+  imageConcurrency?: number;
+  /** Blobs copied at once per upstream (default: the pool's capacity). */
+  blobConcurrency?: number;
+  /** Blobs up to this size skip the pool (default 1 MiB). */
+  inlineMaxBytes?: number;
+  progressIntervalMs?: number;
+}
+
+export interface ReplicationEngine {
+  replicate(request: ReplicationRequest): Promise<ReplicationSummary>;
+  /** Stops the worker threads and closes upstream connections. */
+  close(): Promise<void>;
+}
+
+export function createReplicationEngine(options: ReplicationEngineOptions): ReplicationEngine {
+  const { store, logger } = options;
+  let pool: BlobWorkerPool | undefined;
+  const clients = new Map<string, RegistryClient>();
+  const clientFor = (upstream: UpstreamOptions) => {
+    const key = `${upstream.url}\n${upstream.credentials?.username ?? ""}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = createRegistryClient({ url: upstream.url, credentials: upstream.credentials, maxSockets: upstream.maxConnections, retry: upstream.retry, tls: { insecureSkipVerify: upstream.insecureSkipVerify } });
+      clients.set(key, client);
+    }
+    return client;
+  };
+
+  const replicate = async (request: ReplicationRequest): Promise<ReplicationSummary> => {
+    const started = performance.now();
+    const upstreamUrl = redactUrl(request.upstream.url);
+    const client = clientFor(request.upstream);
+    const requestsBefore = client.requestCount;
+    pool ??= createBlobWorkerPool({ threads: options.workerThreads, copiesPerThread: options.copiesPerThread });
+    const progress = createProgress({ logger, intervalMs: options.progressIntervalMs });
+    const { maxConnections = 8 } = request.upstream;
+    const copier = createBlobCopier({
+      store,
+      client,
+      pool,
+      progress,
+      logger,
+      limiter: createLimiter(options.blobConcurrency ?? pool.capacity),
+      inlineMaxBytes: options.inlineMaxBytes,
+      upstream: { url: request.upstream.url, credentials: request.upstream.credentials, maxSockets: maxConnections, retry: request.upstream.retry, insecureSkipVerify: request.upstream.insecureSkipVerify },
+    });
+    const plan = planPass(request.images, request.owned ?? []);
+    const ownedByName = new Map((request.owned ?? []).map((o) => [imageName(o), o]));
+    const ctx = { store, client, copier, progress, requests: createLimiter(maxConnections), platform: request.platform, signal: request.signal };
+    logger.info({ upstream: upstreamUrl, images: plan.images.length, untag: plan.untag.length, platform: request.platform && formatPlatform(request.platform) }, "replication pass started");
+    progress.start();
+
+    const results: ImageResult[] = plan.conflicts.map((name) => failed(name, new Error("asked for twice with different digests")));
+    const images = createLimiter(options.imageConcurrency ?? 8);
+    const copied = await Promise.all(
+      plan.images.map((image) =>
+        images.run(async (): Promise<ImageResult & { owned?: OwnedImage }> => {
+          const name = imageName(image);
+          try {
+            const outcome = await replicateImage(image, ownedByName.get(name), ctx);
+            if (outcome.status === "copied") logger.info({ image: name, digest: outcome.owned.digest, blobs_copied: outcome.blobsCopied, blobs_skipped: outcome.blobsSkipped }, "image replicated");
+            return { image: name, status: outcome.status, digest: outcome.owned.digest, blobsCopied: outcome.blobsCopied, blobsSkipped: outcome.blobsSkipped, owned: outcome.owned };
+          } catch (error) {
+            return failed(name, error);
+          }
+        }),
+      ),
+    );
+    results.push(...copied);
+    progress.stop();
+
+    const untagged: string[] = [];
+    for (const image of plan.untag) {
+      const name = imageName(image);
+      try {
+        const local = await store.getManifest(image.repository, image.tag);
+        if (mayUntag(image, local?.digest)) await store.deleteManifest(image.repository, image.tag);
+        untagged.push(name);
+        results.push({ image: name, status: "untagged", blobsCopied: 0, blobsSkipped: 0 });
+      } catch (error) {
+        results.push(failed(name, error));
+      }
+    }
+
+    const failures = results.filter((r) => r.status === "failed");
+    for (const f of failures) logger.error({ image: f.image, err: f.error?.cause }, "image failed");
+    const succeeded = copied.flatMap((r) => (r.owned ? [r.owned] : []));
+    const stats = copier.stats();
+    const summary: ReplicationSummary = {
+      bytes: progress.bytes,
+      blobsCopied: stats.copied,
+      blobsSkipped: stats.skipped,
+      seconds: (performance.now() - started) / 1000,
+      requests: client.requestCount - requestsBefore + progress.workerRequests,
+      images: results.map(({ image, status, digest, blobsCopied, blobsSkipped, error }) => ({ image, status, digest, blobsCopied, blobsSkipped, error })),
+      failed: failures,
+      owned: nextOwned(request.owned ?? [], succeeded, failures.map((f) => f.image), untagged),
+    };
+    logger.info({ bytes: summary.bytes, blobs_copied: summary.blobsCopied, blobs_skipped: summary.blobsSkipped, seconds: summary.seconds, requests: summary.requests, failed: failures.length }, "replication pass finished");
+    return summary;
+  };
+
+  return {
+    replicate,
+    async close() {
+      for (const client of clients.values()) client.close();
+      clients.clear();
+      await pool?.close();
+      pool = undefined;
+    },
+  };
+}
+
+function failed(image: string, cause: unknown): ImageResult {
+  return { image, status: "failed", blobsCopied: 0, blobsSkipped: 0, error: new ImageReplicationError(image, cause) };
+}
