@@ -1,0 +1,34 @@
+// A sealed envelope on disk: written atomically with mode 0600 (temp + fsync + rename), read
+// back and opened with this device's fingerprint.
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic, type AtomicWriteOptions } from "../config/atomic-file.js";
+import { seal, SealedConfigUnsupportedError, unseal, type ScryptParams } from "./sealed-box.js";
+
+export interface SealedFileOptions {
+  scrypt?: ScryptParams;
+  /** Test hook passed to the atomic write. */
+  beforeRename?: AtomicWriteOptions["beforeRename"];
+}
+
+export async function writeSealedFile(path: string, plaintext: Uint8Array, fingerprint: string, options: SealedFileOptions = {}): Promise<void> {
+  const envelope = await seal(plaintext, fingerprint, options.scrypt);
+  await writeFileAtomic(path, `${JSON.stringify(envelope)}\n`, { mode: 0o600, beforeRename: options.beforeRename });
+}
+
+/** The plaintext, or undefined when the file does not exist. Throws SealedConfigError subclasses. */
+export async function readSealedFile(path: string, fingerprint: string): Promise<Buffer | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(text);
+  } catch {
+    throw new SealedConfigUnsupportedError("not JSON (truncated or overwritten)");
+  }
+  return unseal(envelope, fingerprint);
+}
