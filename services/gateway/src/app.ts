@@ -6,7 +6,10 @@ import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { ensureAdminUser } from "@harbor-satellite/identity";
 import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
 import { serverTracingInterceptor, type Logger } from "@harbor-satellite/telemetry";
+import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { createAuthenticator } from "./authenticator.js";
+import { createRateLimiter } from "./rate-limiter.js";
 import { authorizationInterceptor } from "./authorization.js";
 import type { GatewayConfig } from "./config.js";
 import { httpRoutes } from "./http-routes.js";
@@ -28,8 +31,9 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
       const admin = await ensureAdminUser(database.db, config.adminPassword);
       if (admin === "created") logger.info({ username: "admin" }, "admin account created");
     }
-    const { modules, missing } = await buildModules(config, database.db, logger);
+    const { modules, missing, client } = await buildModules(config, database.db, logger);
     if (missing.length) logger.warn({ services: missing }, "services not available in this build are not served");
+    const authenticate = createAuthenticator({ db: database.db, internalToken: config.internalToken });
     const served = modules.flatMap((m) => m.serviceNames);
     const descriptors = Object.values(SERVICE_DESCRIPTORS).filter((d) => served.includes(d.typeName));
     const handler = connectNodeAdapter({
@@ -37,8 +41,13 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
         for (const module of modules) module.routes(router);
         reflectionRoutes(descriptors)(router);
       },
-      interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(createAuthenticator({ db: database.db, internalToken: config.internalToken }))],
-      fallback: httpRoutes(database.db),
+      interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(authenticate)],
+      fallback: httpRoutes(database.db, {
+        identity: () => client("identity", IdentityService),
+        heartbeat: () => client("heartbeat", HeartbeatService),
+        authenticate,
+        ztrLimiter: createRateLimiter({ perMinute: 10 }),
+      }),
     }) as RequestHandler;
     const tls = config.tls ? { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) } : undefined;
     const listener: Listener = await listen({ host: config.host, port: config.port, handler, tls });

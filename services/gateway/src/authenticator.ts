@@ -76,14 +76,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 /** A trusted peer process may say whom it calls for; otherwise it calls as a service. */
 function forwardedCaller(headers: Headers): Caller {
   const forwarded = headers.get(FORWARDED_CALLER_HEADER);
-  if (forwarded) {
-    try {
-      return JSON.parse(Buffer.from(forwarded, "base64url").toString("utf8")) as Caller;
-    } catch {
-      throw new UnauthenticatedError("malformed forwarded caller");
-    }
+  return forwarded ? decodeForwardedCaller(forwarded) : { kind: "service", spiffeId: "internal" };
+}
+
+export function decodeForwardedCaller(value: string): Caller {
+  try {
+    const caller = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as Caller;
+    if (["anonymous", "admin", "satellite", "service"].includes(caller?.kind)) return caller;
+  } catch {
+    // fall through
   }
-  return { kind: "service", spiffeId: "internal" };
+  throw new UnauthenticatedError("malformed forwarded caller");
 }
 
 export function encodeForwardedCaller(caller: Caller): string {

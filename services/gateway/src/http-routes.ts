@@ -1,20 +1,17 @@
 // Plain HTTP routes beside the rpc services: health for load balancers and the original's
 // `/ping` and `/health` shapes, so existing probes keep working.
-import type { connectNodeAdapter } from "@connectrpc/connect-node";
 import { sql } from "drizzle-orm";
 import type { Database } from "@harbor-satellite/db";
+import { handleCompatRoute, type CompatDeps } from "./compat-routes.js";
+import type { HttpHandler, HttpResponse } from "./http-types.js";
 
-/** The adapter's fallback handler type (connect-node does not export it by name). */
-export type HttpHandler = NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>;
-type Res = Parameters<HttpHandler>[1];
-
-function json(res: Res, status: number, body: unknown): void {
+function json(res: HttpResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
 }
 
-export function httpRoutes(db: Database): HttpHandler {
+export function httpRoutes(db: Database, compat: CompatDeps): HttpHandler {
   const healthy = async () => {
     try {
       await db.execute(sql`select 1`);
@@ -34,6 +31,7 @@ export function httpRoutes(db: Database): HttpHandler {
       void healthy().then((ok) => json(res, ok ? 200 : 503, { status: ok ? "healthy" : "unhealthy" }));
       return;
     }
+    if (handleCompatRoute(compat, req, res, path)) return;
     json(res, 404, { code: "not_found", message: `no route for ${req.method} ${path}` });
   };
 }

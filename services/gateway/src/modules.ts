@@ -58,6 +58,8 @@ export interface BuiltModules {
   modules: ServiceModule[];
   /** Services named by the config that this build cannot serve yet. */
   missing: ServiceName[];
+  /** Clients of any service, local or remote, for routes beside the rpcs. */
+  client: ModuleContext["client"];
 }
 
 export async function buildModules(config: GatewayConfig, db: Database, logger: Logger): Promise<BuiltModules> {
@@ -90,7 +92,7 @@ export async function buildModules(config: GatewayConfig, db: Database, logger: 
   const remotes = Object.entries(config.remotes).map(([name, url]) =>
     createRemoteModule(name, SERVICE_DESCRIPTORS[name as ServiceName], url, config.internalToken ?? ""),
   );
-  return { modules: [...local.values(), ...remotes], missing };
+  return { modules: [...local.values(), ...remotes], missing, client: ctx.client };
 }
 
 function lazyTransport(make: () => ReturnType<typeof inProcessTransport>): ReturnType<typeof inProcessTransport> {

@@ -6,7 +6,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
 import { callerKey, errorMappingInterceptor, type Caller, type ServiceModule } from "@harbor-satellite/rpc";
 import { clientTracingInterceptor, serverTracingInterceptor, type Logger } from "@harbor-satellite/telemetry";
-import { encodeForwardedCaller, FORWARDED_CALLER_HEADER } from "./authenticator.js";
+import { decodeForwardedCaller, encodeForwardedCaller, FORWARDED_CALLER_HEADER } from "./authenticator.js";
 
 /** Call options that make a sibling process act for `caller`. */
 export function forwardingHeaders(caller: Caller): Headers {
@@ -17,8 +17,11 @@ const SERVICE_CALLER: Caller = { kind: "service", spiffeId: "internal" };
 
 /** In-process: the call runs through the target's handlers with the same interceptors a network call gets. */
 export function inProcessTransport(module: ServiceModule, logger: Logger): Transport {
+  // In-process calls are trusted by construction: a route that authenticated a caller may pass
+  // it on (forwardingHeaders); otherwise the call is made as Ground Control itself.
   const asService: Interceptor = (next) => async (req) => {
-    req.contextValues.set(callerKey, SERVICE_CALLER);
+    const forwarded = req.header.get(FORWARDED_CALLER_HEADER);
+    req.contextValues.set(callerKey, forwarded ? decodeForwardedCaller(forwarded) : SERVICE_CALLER);
     return next(req);
   };
   return createRouterTransport(module.routes, { router: { interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), asService] } });

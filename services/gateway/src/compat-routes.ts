@@ -1,0 +1,131 @@
+// The original Ground Control's satellite routes, with its JSON shapes, so an original Go
+// satellite can enrol and heartbeat against this Ground Control:
+//   GET  /satellites/ztr/{token}  → {"auth":{"url","username","password"},"state":"<url>"}
+//   POST /satellites/sync         ← the original heartbeat JSON (robot Basic credentials)
+// Errors use the original's {"message","code"} body. Both call the same services as the rpcs.
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import type { IdentityService, StateConfig } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import { SyncRequestSchema, type HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { toConnectError, type Caller } from "@harbor-satellite/rpc";
+import type { Authenticator } from "./authenticator.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import { forwardingHeaders } from "./service-clients.js";
+
+import type { HttpRequest as HttpReq, HttpResponse as HttpRes } from "./http-types.js";
+
+const HTTP_STATUS: Partial<Record<Code, number>> = {
+  [Code.InvalidArgument]: 400,
+  [Code.Unauthenticated]: 401,
+  [Code.PermissionDenied]: 403,
+  [Code.NotFound]: 404,
+  [Code.AlreadyExists]: 409,
+  [Code.ResourceExhausted]: 429,
+  [Code.FailedPrecondition]: 412,
+  [Code.Unavailable]: 503,
+};
+
+/** The largest heartbeat body accepted (cached image lists can be long). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface CompatDeps {
+  identity: () => Client<typeof IdentityService>;
+  heartbeat: () => Client<typeof HeartbeatService>;
+  authenticate: Authenticator;
+  ztrLimiter: RateLimiter;
+}
+
+function send(res: HttpRes, status: number, body?: unknown): void {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: HttpRes, error: unknown): void {
+  const err = error instanceof ConnectError ? error : toConnectError(error);
+  const status = HTTP_STATUS[err.code] ?? 500;
+  send(res, status, { message: status === 500 ? "internal error" : err.rawMessage, code: status });
+}
+
+/** The original's StateConfig JSON. */
+export function stateConfigJson(config: StateConfig | undefined): unknown {
+  return { auth: { url: config?.auth?.url ?? "", username: config?.auth?.username ?? "", password: config?.auth?.password ?? "" }, state: config?.stateUrl ?? "" };
+}
+
+async function readJson(req: HttpReq): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ConnectError(`body larger than ${MAX_BODY_BYTES} bytes`, Code.InvalidArgument);
+    chunks.push(chunk);
+  }
+  try {
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+    if (typeof body === "object" && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new ConnectError("body is not a JSON object", Code.InvalidArgument);
+}
+
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+const str = (v: unknown) => (typeof v === "string" ? v : "");
+
+/** Maps the original heartbeat JSON to a SyncRequest. */
+export function syncRequestFromJson(body: Record<string, unknown>, caller: Caller) {
+  const created = typeof body.request_created_time === "string" ? new Date(body.request_created_time) : undefined;
+  const images = Array.isArray(body.cached_images) ? (body.cached_images as Record<string, unknown>[]) : [];
+  return create(SyncRequestSchema, {
+    name: str(body.name) || (caller.kind === "satellite" ? caller.name : ""),
+    activity: str(body.activity),
+    stateReportInterval: str(body.state_report_interval),
+    latestStateDigest: str(body.latest_state_digest),
+    latestConfigDigest: str(body.latest_config_digest),
+    memoryUsedBytes: BigInt(Math.trunc(num(body.memory_used_bytes))),
+    storageUsedBytes: BigInt(Math.trunc(num(body.storage_used_bytes))),
+    cpuPercent: num(body.cpu_percent),
+    requestCreateTime: created && !Number.isNaN(created.getTime()) ? timestampFromDate(created) : undefined,
+    lastSyncDurationMs: BigInt(Math.trunc(num(body.last_sync_duration_ms))),
+    imageCount: Math.trunc(num(body.image_count)),
+    cachedImages: images.map((i) => ({ reference: str(i?.reference), sizeBytes: BigInt(Math.trunc(num(i?.size_bytes))) })),
+  });
+}
+
+function headersOf(req: HttpReq): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  return headers;
+}
+
+/** Returns true when it handled the request. */
+export function handleCompatRoute(deps: CompatDeps, req: HttpReq, res: HttpRes, path: string): boolean {
+  const ztr = /^\/satellites\/ztr\/([^/]+)$/.exec(path);
+  if (req.method === "GET" && ztr) {
+    if (!deps.ztrLimiter.take(req.socket.remoteAddress ?? "?")) {
+      send(res, 429, { error: "Too Many Requests" });
+      return true;
+    }
+    deps
+      .identity()
+      .tokenZtr({ token: decodeURIComponent(ztr[1]) })
+      .then((r) => send(res, 200, stateConfigJson(r.stateConfig)), (e: unknown) => sendError(res, e));
+    return true;
+  }
+  if (req.method === "POST" && path === "/satellites/sync") {
+    void (async () => {
+      try {
+        const caller = await deps.authenticate(headersOf(req));
+        if (caller.kind !== "satellite") throw new ConnectError("heartbeats need the satellite's robot credentials", caller.kind === "anonymous" ? Code.Unauthenticated : Code.PermissionDenied);
+        const body = await readJson(req);
+        await deps.heartbeat().sync(syncRequestFromJson(body, caller), { headers: forwardingHeaders(caller) });
+        send(res, 200);
+      } catch (error) {
+        sendError(res, error);
+      }
+    })();
+    return true;
+  }
+  return false;
+}
