@@ -1,6 +1,55 @@
-// Placeholder until the sync command lands; replaced by its implementation.
-import { UsageError } from "../cli/usage.js";
+// `satellite sync --once`: one replication pass without Ground Control. Opens the data dir, copies
+// the listed images from the upstream, untags what an earlier pass stored and is no longer
+// listed, prints one line per image and a summary as the last line, and exits 1 when any image
+// failed. Logs (progress, errors) go to stderr as JSON; stdout carries only the report.
+import { pino } from "pino";
+import { createLogger } from "@harbor-satellite/telemetry";
+import { ExitCode } from "../cli/usage.js";
+import { createReplicationEngine, readOwnedImages, writeOwnedImages, type ReplicationSummary } from "../replication/index.js";
+import { openContentStore } from "../store/open-store.js";
+import { SYNC_HELP, parseSyncArgs, type SyncConfig } from "./sync-args.js";
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new UsageError("'sync' is not available in this build yet");
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${SYNC_HELP}\n`);
+    return ExitCode.Ok;
+  }
+  const config = parseSyncArgs(argv);
+  const summary = await syncOnce(config);
+  process.stdout.write(formatReport(summary));
+  for (const failure of summary.failed) process.stderr.write(`satellite: image ${failure.image} failed: ${failure.error?.cause instanceof Error ? failure.error.cause.message : "unknown error"}\n`);
+  return summary.failed.length > 0 ? ExitCode.Failure : ExitCode.Ok;
+}
+
+export async function syncOnce(config: SyncConfig): Promise<ReplicationSummary> {
+  const logger = createLogger({ name: "satellite-sync", level: config.logLevel, destination: pino.destination({ dest: 2, sync: true }) });
+  const store = await openContentStore({ root: config.dataDir, logger });
+  const engine = createReplicationEngine({ store, logger, workerThreads: config.workers });
+  try {
+    const owned = await readOwnedImages(store.root);
+    const summary = await engine.replicate({
+      upstream: {
+        url: config.upstream,
+        credentials: config.username !== undefined && config.password !== undefined ? { username: config.username, password: config.password } : undefined,
+        maxConnections: config.connections,
+        insecureSkipVerify: config.insecure,
+      },
+      images: config.images,
+      owned,
+      platform: config.platform,
+    });
+    await writeOwnedImages(store.root, summary.owned);
+    return summary;
+  } finally {
+    await engine.close();
+    await store.close();
+  }
+}
+
+/** One line per image, then the summary line (always last). */
+export function formatReport(summary: ReplicationSummary): string {
+  const lines = summary.images.map((r) => `${r.status.padEnd(9)} ${r.image}${r.digest ? ` ${r.digest}` : ""}${r.status === "copied" ? ` blobs_copied=${r.blobsCopied} blobs_skipped=${r.blobsSkipped}` : ""}`);
+  const mbps = summary.seconds > 0 ? summary.bytes / 1e6 / summary.seconds : 0;
+  lines.push(`bytes=${summary.bytes} blobs_copied=${summary.blobsCopied} blobs_skipped=${summary.blobsSkipped} seconds=${summary.seconds.toFixed(3)} mbps=${mbps.toFixed(1)}`);
+  return `${lines.join("\n")}\n`;
 }

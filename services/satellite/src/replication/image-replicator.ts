@@ -2,7 +2,7 @@
 // the tag already holds costs no request; otherwise one manifest HEAD), resolve the manifest tree,
 // copy the blobs the store lacks, then store manifests bottom-up with their exact bytes and tag the
 // root last. A failure anywhere leaves the tag as it was.
-import type { Manifest, RegistryClient } from "@harbor-satellite/oci";
+import { RegistryError, type Manifest, type RegistryClient } from "@harbor-satellite/oci";
 import type { ContentStore } from "../store/content-store.js";
 import type { BlobCopier } from "./copy-blob.js";
 import type { DesiredImage, OwnedImage } from "./desired-image.js";
@@ -44,8 +44,9 @@ export async function replicateImage(image: DesiredImage, owned: OwnedImage | un
   let reference = image.digest;
   if (!reference) {
     const head = await requests.run(() => client.headManifest(image.repository, image.tag, { signal }));
-    if (head?.digest && isUpToDate(head.digest, local?.digest, owned)) return unchanged(head.digest);
-    reference = head?.digest ?? image.tag;
+    if (!head) throw new RegistryError(404, "MANIFEST_UNKNOWN", "manifest unknown", `${client.url}/v2/${image.repository}/manifests/${image.tag}`, "HEAD");
+    if (head.digest && isUpToDate(head.digest, local?.digest, owned)) return unchanged(head.digest);
+    reference = head.digest ?? image.tag;
   }
 
   const fetch = async (ref: string): Promise<Manifest> => {
