@@ -7,11 +7,11 @@ import { parse as parseYaml } from "yaml";
 import swagger2openapi from "swagger2openapi";
 
 /**
- * Where Harbor's swagger lives: `../shared/specs/` beside the repository (read-only, shared by the
- * project's machines and CI). `HARBOR_SWAGGER` overrides it.
+ * Where Harbor's swagger lives: a copy of Harbor's published v2.0 swagger kept in this package
+ * (`spec/`), so generation and the emulator work on any checkout. `HARBOR_SWAGGER` overrides it.
  */
 export function harborSwaggerPath(): string {
-  return process.env.HARBOR_SWAGGER ?? fileURLToPath(new URL("../../../../shared/specs/harbor-v2.0-swagger.yaml", import.meta.url));
+  return process.env.HARBOR_SWAGGER ?? fileURLToPath(new URL("../spec/harbor-v2.0-swagger.yaml", import.meta.url));
 }
 
 /** An OpenAPI 3.0 document, loosely typed: callers walk it by JSON pointer. */
