@@ -16,3 +16,7 @@ export {
   writeOciLayout,
 } from "./images.js";
 export type { BlobFile, ImageFormat, ImageSpec, SyntheticImage, SyntheticIndex, PushAuth } from "./images.js";
+export { startDockerRegistry, dockerRegistryAvailable } from "./docker-registry.js";
+export type { DockerRegistry } from "./docker-registry.js";
+export { startHarborEmulator } from "./harbor-emulator/index.js";
+export type { HarborEmulator, HarborEmulatorOptions } from "./harbor-emulator/index.js";
