@@ -1,0 +1,210 @@
+// The fleet service through its generated client (in-memory transport with the gateway's error
+// mapping) on PGlite, publishing to a fake registry service.
+import { Code, ConnectError, createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
+import { openMemoryDatabase, type DatabaseHandle } from "@harbor-satellite/db";
+import { errorMappingInterceptor } from "@harbor-satellite/rpc";
+import { createLogger } from "@harbor-satellite/telemetry";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFleetModule, type FleetModule } from "./index.js";
+import { createFakeRegistry, type FakeRegistry } from "./testing.js";
+
+const logger = createLogger({ name: "fleet-test", level: "silent" });
+const nginx = { repository: "library/nginx", tags: ["1.27", "latest"], digest: "", type: "" };
+const redis = { repository: "library/redis", tags: ["7"], digest: "sha256:" + "b".repeat(64), type: "image" };
+
+async function failure(p: Promise<unknown>): Promise<{ code: Code; message: string }> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ConnectError);
+  return { code: (err as ConnectError).code, message: (err as ConnectError).rawMessage };
+}
+
+describe("fleet service", () => {
+  let handle: DatabaseHandle;
+  let registry: FakeRegistry;
+  let module: FleetModule;
+  let fleet: Client<typeof FleetService>;
+
+  beforeAll(async () => {
+    handle = await openMemoryDatabase();
+    registry = createFakeRegistry("http://harbor.test/");
+    module = createFleetModule({ db: handle.db, registry: registry.client, logger, trustDomain: "example.org" });
+    fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    await module.ready();
+    await module.publisher.flush();
+  });
+  afterAll(async () => {
+    await module?.stop?.();
+    await handle?.close();
+  });
+
+  it("has a published default config from the start", async () => {
+    const { config } = await fleet.getConfig({ name: "default" });
+    expect(config?.stateUrl).toBe("http://harbor.test/satellite/config-state/default/state:latest");
+    expect(JSON.parse(config?.configJson ?? "{}").app_config.heartbeat_interval).toBe("@every 00h00m30s");
+    expect(registry.configStates.get("default")).toEqual(JSON.parse(config?.configJson ?? ""));
+  });
+
+  it("creates a satellite without groups and still publishes its satellite state and robot", async () => {
+    const { satellite } = await fleet.createSatellite({ name: "edge-1", selectors: ["docker:label:app:sat"] });
+    expect(satellite).toMatchObject({
+      name: "edge-1",
+      region: "default",
+      selectors: ["docker:label:app:sat"],
+      groups: [],
+      configName: "default",
+      spiffeId: "spiffe://example.org/satellite/region/default/edge-1",
+      stateUrl: "http://harbor.test/satellite/satellite-state/edge-1/state:latest",
+    });
+    await module.publisher.flush();
+    expect(registry.satelliteStates.get("edge-1")).toEqual({ groups: [], configName: "default" });
+    expect(registry.robots.get("edge-1")).toEqual([]);
+  });
+
+  it("creates a group with two images, assigns it, and republishes the satellite and its robot's projects", async () => {
+    const { group } = await fleet.createGroup({ name: "web", artifacts: [nginx, { ...redis, repository: "cache/redis" }] });
+    expect(group?.artifacts.map((a) => a.type)).toEqual(["image", "image"]);
+    const { satellite } = await fleet.assignGroup({ satellite: "edge-1", group: "web" });
+    expect(satellite?.groups).toEqual(["web"]);
+    await module.publisher.flush();
+    expect(registry.groupStates.get("web")?.artifacts).toEqual([
+      { repository: "library/nginx", tags: ["1.27", "latest"], digest: "", type: "image" },
+      { repository: "cache/redis", tags: ["7"], digest: redis.digest, type: "image" },
+    ]);
+    expect(registry.satelliteStates.get("edge-1")).toEqual({ groups: ["web"], configName: "default" });
+    expect(registry.robots.get("edge-1")).toEqual(["cache", "library"]);
+    expect((await fleet.getGroup({ name: "web" })).group?.satellites).toEqual(["edge-1"]);
+  });
+
+  it("treats repeated assignment as a no-op and unassignment as idempotent", async () => {
+    await module.publisher.flush();
+    const before = registry.calls.length;
+    await fleet.assignGroup({ satellite: "edge-1", group: "web" });
+    await module.publisher.flush();
+    expect(registry.calls.length).toBe(before);
+    await fleet.createSatellite({ name: "edge-2", groups: ["web"] });
+    expect((await fleet.unassignGroup({ satellite: "edge-2", group: "web" })).satellite?.groups).toEqual([]);
+    expect((await fleet.unassignGroup({ satellite: "edge-2", group: "web" })).satellite?.groups).toEqual([]);
+  });
+
+  it("re-syncs robots of the group's satellites when its projects change", async () => {
+    await fleet.updateGroup({ name: "web", artifacts: [nginx, { ...redis, repository: "apps/redis" }] });
+    await module.publisher.flush();
+    expect(registry.robots.get("edge-1")).toEqual(["apps", "library"]);
+    expect(registry.groupStates.get("web")?.artifacts.map((a) => a.repository)).toEqual(["library/nginx", "apps/redis"]);
+  });
+
+  it("answers InvalidArgument with a message naming the field", async () => {
+    const cases: Array<[Promise<unknown>, string]> = [
+      [fleet.createSatellite({ name: "Edge 1" }), 'name "Edge 1" is invalid'],
+      [fleet.createSatellite({ name: "" }), "name is required"],
+      [fleet.createSatellite({ name: "x".repeat(256) }), "name is 256 characters"],
+      [fleet.createSatellite({ name: "ok", region: "EU" }), "region"],
+      [fleet.createSatellite({ name: "ok", selectors: ["nocolon"] }), "selectors[0]"],
+      [fleet.createGroup({ name: "g", artifacts: [{ ...nginx, repository: "nginx" }] }), "artifacts[0].repository"],
+      [fleet.createGroup({ name: "g", artifacts: [{ ...nginx, tags: [] }] }), "artifacts[0].tags must name at least one tag"],
+      [fleet.createGroup({ name: "g", artifacts: [{ ...nginx, digest: "sha256:1234" }] }), "artifacts[0].digest"],
+      [fleet.createConfig({ name: "c", configJson: "{not json" }), "config_json is not valid JSON"],
+      [fleet.createConfig({ name: "c", configJson: '{"app_config":{"heartbeat_interval":"often"}}' }), "app_config.heartbeat_interval"],
+      [fleet.updateConfig({ name: "default" }), "one of config_json or merge_patch_json is required"],
+      [fleet.updateConfig({ name: "default", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"loud"}}' } }), "app_config.log_level must be one of"],
+      [fleet.listSatellites({ page: { pageToken: "garbage" } }), "page_token"],
+    ];
+    for (const [call, text] of cases) {
+      const err = await failure(call);
+      expect(err.code, text).toBe(Code.InvalidArgument);
+      expect(err.message).toContain(text);
+    }
+  });
+
+  it("answers NotFound for unknown satellites, groups and configs", async () => {
+    const cases: Array<[Promise<unknown>, string]> = [
+      [fleet.getSatellite({ name: "nope" }), 'satellite "nope" not found'],
+      [fleet.createSatellite({ name: "s9", groups: ["web", "ghost"] }), 'group "ghost" not found'],
+      [fleet.createSatellite({ name: "s9", configName: "ghost" }), 'config "ghost" not found'],
+      [fleet.assignGroup({ satellite: "edge-1", group: "ghost" }), 'group "ghost" not found'],
+      [fleet.assignGroup({ satellite: "ghost", group: "web" }), 'satellite "ghost" not found'],
+      [fleet.setSatelliteConfig({ satellite: "edge-1", configName: "ghost" }), 'config "ghost" not found'],
+      [fleet.deleteGroup({ name: "ghost" }), 'group "ghost" not found'],
+      [fleet.updateConfig({ name: "ghost", change: { case: "configJson", value: '{"app_config":{}}' } }), 'config "ghost" not found'],
+    ];
+    for (const [call, text] of cases) {
+      const err = await failure(call);
+      expect(err.code, text).toBe(Code.NotFound);
+      expect(err.message).toBe(text);
+    }
+    expect((await fleet.listSatellites({})).satellites.map((s) => s.name)).not.toContain("s9");
+  });
+
+  it("answers AlreadyExists for duplicates", async () => {
+    expect(await failure(fleet.createSatellite({ name: "edge-1" }))).toEqual({ code: Code.AlreadyExists, message: 'satellite "edge-1" already exists' });
+    expect((await failure(fleet.createGroup({ name: "web", artifacts: [nginx] }))).code).toBe(Code.AlreadyExists);
+    expect((await failure(fleet.createConfig({ name: "default", configJson: '{"app_config":{}}' }))).code).toBe(Code.AlreadyExists);
+  });
+
+  it("answers FailedPrecondition for deleting default, a config in use, or an assigned group without force", async () => {
+    const d = await failure(fleet.deleteConfig({ name: "default" }));
+    expect(d.code).toBe(Code.FailedPrecondition);
+    await fleet.createConfig({ name: "fast", configJson: '{"app_config":{"heartbeat_interval":"@every 10s"}}' });
+    await fleet.setSatelliteConfig({ satellite: "edge-2", configName: "fast" });
+    const inUse = await failure(fleet.deleteConfig({ name: "fast" }));
+    expect(inUse).toEqual({ code: Code.FailedPrecondition, message: 'config "fast" is used by "edge-2"; give them another config first' });
+    expect((await fleet.getConfig({ name: "fast" })).config?.satelliteCount).toBe(1);
+    const assigned = await failure(fleet.deleteGroup({ name: "web" }));
+    expect(assigned.code).toBe(Code.FailedPrecondition);
+    expect(assigned.message).toContain('"edge-1"');
+  });
+
+  it("patches configs as RFC 7386 says, including switching a flag off", async () => {
+    await fleet.updateConfig({ name: "fast", change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":true,"log_level":"debug"}}' } });
+    const { config } = await fleet.updateConfig({ name: "fast", change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":false,"log_level":null}}' } });
+    expect(JSON.parse(config?.configJson ?? "{}")).toEqual({ app_config: { heartbeat_interval: "@every 10s", use_unsecure: false } });
+    await module.publisher.flush();
+    expect(registry.configStates.get("fast")).toEqual({ app_config: { heartbeat_interval: "@every 10s", use_unsecure: false } });
+  });
+
+  it("switches a satellite's config and deletes an unused config with its state", async () => {
+    await fleet.setSatelliteConfig({ satellite: "edge-2", configName: "default" });
+    await module.publisher.flush();
+    expect(registry.satelliteStates.get("edge-2")?.configName).toBe("default");
+    await fleet.deleteConfig({ name: "fast" });
+    await module.publisher.flush();
+    expect(registry.configStates.has("fast")).toBe(false);
+    expect(registry.calls).toContain("deleteState CONFIG fast");
+  });
+
+  it("deletes an assigned group with force and republishes its satellites without it", async () => {
+    await fleet.deleteGroup({ name: "web", force: true });
+    await module.publisher.flush();
+    expect(registry.groupStates.has("web")).toBe(false);
+    expect(registry.satelliteStates.get("edge-1")).toEqual({ groups: [], configName: "default" });
+    expect(registry.robots.get("edge-1")).toEqual([]);
+    expect((await fleet.getSatellite({ name: "edge-1" })).satellite?.groups).toEqual([]);
+  });
+
+  it("deletes a satellite with its robot and its satellite state", async () => {
+    await fleet.deleteSatellite({ name: "edge-2" });
+    await module.publisher.flush();
+    expect(registry.robots.has("edge-2")).toBe(false);
+    expect(registry.satelliteStates.has("edge-2")).toBe(false);
+    expect(registry.calls).toEqual(expect.arrayContaining(["deleteRobot edge-2", "deleteState SATELLITE edge-2"]));
+    expect((await failure(fleet.deleteSatellite({ name: "edge-2" }))).code).toBe(Code.NotFound);
+  });
+
+  it("lists satellites by region and group, in pages ordered by name", async () => {
+    await fleet.createGroup({ name: "edge-apps", artifacts: [nginx] });
+    for (const [name, region] of [["b-1", "eu"], ["a-1", "eu"], ["c-1", "us"]]) await fleet.createSatellite({ name, region, groups: region === "eu" ? ["edge-apps"] : [] });
+    const first = await fleet.listSatellites({ region: "eu", page: { pageSize: 1 } });
+    expect(first.satellites.map((s) => s.name)).toEqual(["a-1"]);
+    expect(first.page?.totalSize).toBe(2n);
+    const second = await fleet.listSatellites({ region: "eu", page: { pageSize: 1, pageToken: first.page?.nextPageToken } });
+    expect(second.satellites.map((s) => s.name)).toEqual(["b-1"]);
+    expect(second.page?.nextPageToken).toBe("");
+    expect((await fleet.listSatellites({ group: "edge-apps" })).satellites.map((s) => s.name)).toEqual(["a-1", "b-1"]);
+    expect((await fleet.listGroups({})).groups.map((g) => g.name)).toEqual(["edge-apps"]);
+    expect((await fleet.listConfigs({})).configs.map((c) => [c.name, c.satelliteCount])).toEqual([["default", 4]]);
+  });
+});

@@ -1,0 +1,184 @@
+// FleetService handlers: validate the request, run the change in the store (which writes the
+// outbox rows in the same transaction), kick the publisher, map the result to proto. Domain errors
+// are thrown as they are; the gateway maps them to Connect codes once.
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
+import type { PageRequest } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
+import { InvalidArgumentError, nextPageToken, pageWindow } from "@harbor-satellite/rpc";
+import { parseJsonObject, requireSatelliteConfig } from "./config-schema.js";
+import { DEFAULT_CONFIG_NAME } from "./default-config.js";
+import { mergePatch } from "./merge-patch.js";
+import { configMessage, groupMessage, satelliteMessage, type MessageContext } from "./messages.js";
+import type { FleetStore, Page } from "./store/index.js";
+import { requireArtifacts, requireName, requireNames, requireRegion, requireSelectors } from "./validation.js";
+
+export interface FleetServiceDeps {
+  store: FleetStore;
+  /** Called after every committed change, so the publisher starts at once. */
+  changed(): void;
+  /** Resolves before each call: the `default` config exists. */
+  ready(): Promise<void>;
+  /** How to render URLs and SPIFFE IDs. */
+  context(): Promise<MessageContext>;
+}
+
+const optionalName = (field: string, value: string) => (value === "" ? undefined : requireName(field, value));
+
+async function paged<T, M>(page: PageRequest | undefined, load: (w: ReturnType<typeof pageWindow>) => Promise<Page<T>>, map: (item: T) => M) {
+  const window = pageWindow(page);
+  const { items, total } = await load(window);
+  return { items: items.map(map), page: { nextPageToken: nextPageToken(window, items.length, total), totalSize: BigInt(total) } };
+}
+
+export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<typeof FleetService> {
+  const { store } = deps;
+  /** Runs a store change, then kicks the publisher. */
+  const changing = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await deps.ready();
+    const result = await fn();
+    deps.changed();
+    return result;
+  };
+  const reading = async <T>(fn: (ctx: MessageContext) => Promise<T>): Promise<T> => {
+    await deps.ready();
+    return fn(await deps.context());
+  };
+
+  return {
+    async createSatellite(req) {
+      const input = {
+        name: requireName("name", req.name),
+        region: requireRegion(req.region),
+        selectors: requireSelectors(req.selectors),
+        groups: requireNames("groups", req.groups),
+        configName: req.configName === "" ? DEFAULT_CONFIG_NAME : requireName("config_name", req.configName),
+      };
+      const record = await changing(() => store.createSatellite(input));
+      return { satellite: satelliteMessage(record, await deps.context()) };
+    },
+
+    async getSatellite(req) {
+      const name = requireName("name", req.name);
+      return reading(async (ctx) => ({ satellite: satelliteMessage(await store.getSatellite(name), ctx) }));
+    },
+
+    async listSatellites(req) {
+      const filter = { region: optionalName("region", req.region), group: optionalName("group", req.group) };
+      return reading(async (ctx) => {
+        const { items, page } = await paged(req.page, (w) => store.listSatellites(filter, w), (r) => satelliteMessage(r, ctx));
+        return { satellites: items, page };
+      });
+    },
+
+    async deleteSatellite(req) {
+      const name = requireName("name", req.name);
+      await changing(() => store.deleteSatellite(name));
+      return {};
+    },
+
+    async createGroup(req) {
+      const name = requireName("name", req.name);
+      const artifacts = requireArtifacts(req.artifacts);
+      const record = await changing(() => store.createGroup(name, artifacts));
+      return { group: groupMessage(record, await deps.context()) };
+    },
+
+    async updateGroup(req) {
+      const name = requireName("name", req.name);
+      const artifacts = requireArtifacts(req.artifacts);
+      const record = await changing(() => store.updateGroup(name, artifacts));
+      return { group: groupMessage(record, await deps.context()) };
+    },
+
+    async getGroup(req) {
+      const name = requireName("name", req.name);
+      return reading(async (ctx) => ({ group: groupMessage(await store.getGroup(name), ctx) }));
+    },
+
+    async listGroups(req) {
+      return reading(async (ctx) => {
+        const { items, page } = await paged(req.page, (w) => store.listGroups(w), (r) => groupMessage(r, ctx));
+        return { groups: items, page };
+      });
+    },
+
+    async deleteGroup(req) {
+      const name = requireName("name", req.name);
+      await changing(() => store.deleteGroup(name, req.force));
+      return {};
+    },
+
+    async assignGroup(req) {
+      const satellite = requireName("satellite", req.satellite);
+      const group = requireName("group", req.group);
+      const record = await changing(() => store.assignGroup(satellite, group));
+      return { satellite: satelliteMessage(record, await deps.context()) };
+    },
+
+    async unassignGroup(req) {
+      const satellite = requireName("satellite", req.satellite);
+      const group = requireName("group", req.group);
+      const record = await changing(() => store.unassignGroup(satellite, group));
+      return { satellite: satelliteMessage(record, await deps.context()) };
+    },
+
+    async createConfig(req) {
+      const name = requireName("name", req.name);
+      const config = requireSatelliteConfig("config_json", parseJsonObject("config_json", req.configJson));
+      const record = await changing(() => store.createConfig(name, config));
+      return { config: configMessage(record, await deps.context()) };
+    },
+
+    async updateConfig(req) {
+      const name = requireName("name", req.name);
+      const change = req.change;
+      let next: (current: Record<string, unknown>) => Record<string, unknown>;
+      if (change.case === "configJson") {
+        const config = requireSatelliteConfig("config_json", parseJsonObject("config_json", change.value));
+        next = () => config;
+      } else if (change.case === "mergePatchJson") {
+        const patch = parsePatch(change.value);
+        next = (current) => requireSatelliteConfig("merge_patch_json (applied)", mergePatch(current, patch));
+      } else {
+        throw new InvalidArgumentError("one of config_json or merge_patch_json is required");
+      }
+      const record = await changing(() => store.updateConfig(name, next));
+      return { config: configMessage(record, await deps.context()) };
+    },
+
+    async getConfig(req) {
+      const name = requireName("name", req.name);
+      return reading(async (ctx) => ({ config: configMessage(await store.getConfig(name), ctx) }));
+    },
+
+    async listConfigs(req) {
+      return reading(async (ctx) => {
+        const { items, page } = await paged(req.page, (w) => store.listConfigs(w), (r) => configMessage(r, ctx));
+        return { configs: items, page };
+      });
+    },
+
+    async deleteConfig(req) {
+      const name = requireName("name", req.name);
+      await changing(() => store.deleteConfig(name, DEFAULT_CONFIG_NAME));
+      return {};
+    },
+
+    async setSatelliteConfig(req) {
+      const satellite = requireName("satellite", req.satellite);
+      const configName = requireName("config_name", req.configName);
+      const record = await changing(() => store.setSatelliteConfig(satellite, configName));
+      return { satellite: satelliteMessage(record, await deps.context()) };
+    },
+  };
+}
+
+/** A merge patch may be any JSON value (RFC 7386); it must at least parse. */
+function parsePatch(text: string): unknown {
+  if (text.trim() === "") throw new InvalidArgumentError("merge_patch_json is required");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`merge_patch_json is not valid JSON: ${(error as Error).message}`);
+  }
+}

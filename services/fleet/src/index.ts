@@ -1,0 +1,92 @@
+// @harbor-satellite/fleet: the fleet service module for the gateway. It owns satellites, groups
+// and configs in the database and republishes the state artifacts they imply through the registry
+// service's generated client (never its internals), via the outbox publisher it starts.
+import type { Client } from "@connectrpc/connect";
+import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
+import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
+import type { Database } from "@harbor-satellite/db";
+import type { ServiceModule } from "@harbor-satellite/rpc";
+import { createLogger, type Logger } from "@harbor-satellite/telemetry";
+import { DEFAULT_CONFIG_NAME, defaultConfig } from "./default-config.js";
+import { createFleetServiceImpl } from "./fleet-service.js";
+import type { MessageContext } from "./messages.js";
+import { createOutboxPublisher, type OutboxPublisher, type PublisherOptions } from "./publisher.js";
+import { createFleetStore, type FleetStore } from "./store/index.js";
+
+export interface FleetModuleDeps {
+  db: Database;
+  /** The registry service, through its generated client (in-process or remote). */
+  registry: Client<typeof RegistryService>;
+  /** HARBOR_URL, for state URLs in responses; asked from the registry service when unset. */
+  harborUrl?: string;
+  /** SPIFFE trust domain for satellite IDs (default harbor-satellite.local). */
+  trustDomain?: string;
+  logger?: Logger;
+  publisher?: PublisherOptions;
+}
+
+export interface FleetModule extends ServiceModule {
+  /** The outbox publisher (flush it in tests or before shutdown). */
+  readonly publisher: OutboxPublisher;
+  readonly store: FleetStore;
+  /** Resolves once the `default` config exists. */
+  ready(): Promise<void>;
+}
+
+export function createFleetModule(deps: FleetModuleDeps): FleetModule {
+  const logger = deps.logger ?? createLogger({ name: "fleet" });
+  const store = createFleetStore(deps.db);
+  const publisher = createOutboxPublisher(store, deps.registry, logger, deps.publisher);
+  const trustDomain = deps.trustDomain ?? "harbor-satellite.local";
+
+  // `default` is created (and queued for publishing) once per process; a failure is retried by the next call.
+  let defaultReady: Promise<void> | undefined;
+  const ready = (): Promise<void> => {
+    defaultReady ??= store.ensureConfig(DEFAULT_CONFIG_NAME, defaultConfig()).then(
+      (created) => {
+        if (created) {
+          logger.info({ config: DEFAULT_CONFIG_NAME }, "created default config");
+          publisher.kick();
+        }
+      },
+      (error: unknown) => {
+        defaultReady = undefined;
+        throw error;
+      },
+    );
+    return defaultReady;
+  };
+
+  let harborUrl = deps.harborUrl?.replace(/\/+$/, "");
+  const context = async (): Promise<MessageContext> => {
+    if (harborUrl === undefined) {
+      try {
+        harborUrl = (await deps.registry.getRegistryInfo({})).harborUrl.replace(/\/+$/, "");
+      } catch (error) {
+        logger.warn({ err: String(error) }, "registry service unreachable; state URLs left empty");
+      }
+    }
+    return { harborUrl: harborUrl ?? "", trustDomain };
+  };
+
+  const impl = createFleetServiceImpl({ store, changed: () => publisher.kick(), ready, context });
+
+  return {
+    name: "fleet",
+    serviceNames: [FleetService.typeName],
+    publisher,
+    store,
+    ready,
+    routes: (router) => router.service(FleetService, impl),
+    start() {
+      publisher.start();
+      ready().catch((error: unknown) => logger.error({ err: String(error) }, "could not create the default config; will retry on the next call"));
+    },
+    stop: () => publisher.stop(),
+  };
+}
+
+export { SATELLITE_CONFIG_SCHEMA, requireSatelliteConfig } from "./config-schema.js";
+export { mergePatch } from "./merge-patch.js";
+export { DEFAULT_CONFIG_NAME, defaultConfig } from "./default-config.js";
+export type { OutboxPublisher, PublisherOptions } from "./publisher.js";

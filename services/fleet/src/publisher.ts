@@ -1,0 +1,119 @@
+// Drains the outbox: claims due rows (FOR UPDATE SKIP LOCKED, so replicas share the work), runs
+// each job against the registry service, deletes it on success, and on failure records the error
+// and retries with capped exponential backoff. Nothing is lost while Harbor is down: the rows
+// stay until a publish succeeds. Kicked right after each commit for low latency, and polled so
+// retries and other replicas' work are picked up.
+import type { Logger } from "@harbor-satellite/telemetry";
+import { withSpan } from "@harbor-satellite/telemetry";
+import { runJob, type RegistryClient } from "./publish-jobs.js";
+import type { FleetStore, OutboxJob } from "./store/index.js";
+
+export interface PublisherOptions {
+  /** How often to look for due rows besides kicks (default 2 000 ms). */
+  pollIntervalMs?: number;
+  /** How long a claimed row is ours before another publisher may take it (default 120 000 ms). */
+  leaseMs?: number;
+  /** Rows claimed at once (default 16). */
+  batchSize?: number;
+  /** Jobs run in parallel (default 4). */
+  concurrency?: number;
+  /** First retry delay (default 1 000 ms), doubled per attempt up to maxDelayMs (default 300 000 ms). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  random?: () => number;
+}
+
+export interface OutboxPublisher {
+  start(): void;
+  /** Asks for a pass now (after a commit). */
+  kick(): void;
+  /** Runs passes until no row is due; resolves when done (tests, shutdown). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Capped exponential backoff with jitter in [50%, 100%] of the step. */
+export function backoffDelay(attempts: number, base: number, max: number, random: () => number): number {
+  const step = Math.min(max, base * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
+  return Math.round(step * (0.5 + random() / 2));
+}
+
+export function createOutboxPublisher(store: FleetStore, registry: RegistryClient, logger: Logger, options: PublisherOptions = {}): OutboxPublisher {
+  const pollIntervalMs = options.pollIntervalMs ?? 2_000;
+  const leaseMs = options.leaseMs ?? 120_000;
+  const batchSize = options.batchSize ?? 16;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const baseDelayMs = options.baseDelayMs ?? 1_000;
+  const maxDelayMs = options.maxDelayMs ?? 300_000;
+  const random = options.random ?? Math.random;
+  let stopped = true;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  const runOne = (job: OutboxJob) =>
+    withSpan("fleet-publisher", `fleet.publish ${job.kind}`, { "outbox.kind": job.kind, "outbox.subject": job.subject, "outbox.attempt": job.attempts }, async () => {
+      try {
+        const outcome = await runJob(job, store, registry);
+        await store.outbox.complete(job);
+        logger.info({ kind: job.kind, subject: job.subject, attempt: job.attempts }, outcome);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const delayMs = backoffDelay(job.attempts, baseDelayMs, maxDelayMs, random);
+        logger.warn({ kind: job.kind, subject: job.subject, attempt: job.attempts, retryInMs: delayMs, err: message }, "publish failed; will retry");
+        await store.outbox.fail(job, message, delayMs);
+      }
+    });
+
+  const drain = async (): Promise<void> => {
+    for (;;) {
+      const jobs = await store.outbox.claim(batchSize, leaseMs);
+      if (jobs.length === 0) return;
+      let next = 0;
+      const worker = async () => {
+        while (next < jobs.length) await runOne(jobs[next++]).catch((error: unknown) => logger.error({ err: String(error) }, "outbox bookkeeping failed"));
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+    }
+  };
+
+  const run = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = drain()
+      .catch((error: unknown) => logger.error({ err: String(error) }, "outbox pass failed"))
+      .finally(() => {
+        running = undefined;
+        if (again && !stopped) {
+          again = false;
+          void run();
+        }
+      });
+    return running;
+  };
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      timer = setInterval(() => void run(), pollIntervalMs);
+      timer.unref();
+      void run();
+    },
+    kick() {
+      if (!stopped) void run();
+    },
+    async flush() {
+      while (running) await running;
+      await run();
+      while (running) await running;
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      while (running) await running;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Groups and their artifacts. Creating or updating a group republishes its group-state; a change
+// of the projects its artifacts live in also re-syncs the robots of its satellites; deleting it
+// (forced) republishes the state of every satellite that had it.
+import { asc, count, eq, inArray } from "drizzle-orm";
+import { groups, inTransaction, satelliteGroups, satellites, type Database, type Executor, type GroupArtifact } from "@harbor-satellite/db";
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError, type PageWindow } from "@harbor-satellite/rpc";
+import { enqueue, type OutboxRequest } from "./outbox-store.js";
+import type { GroupRecord, Page } from "./records.js";
+import { satelliteWork } from "./satellite-store.js";
+
+type Row = { id: number; name: string; artifacts: GroupArtifact[]; createdAt: Date; updatedAt: Date };
+
+const columns = { id: groups.id, name: groups.name, artifacts: groups.artifacts, createdAt: groups.createdAt, updatedAt: groups.updatedAt };
+
+/** Satellite names per group id, sorted. */
+async function satellitesOf(ex: Executor, ids: number[]): Promise<Map<number, string[]>> {
+  const byId = new Map<number, string[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return byId;
+  const rows = await ex
+    .select({ groupId: satelliteGroups.groupId, name: satellites.name })
+    .from(satelliteGroups)
+    .innerJoin(satellites, eq(satellites.id, satelliteGroups.satelliteId))
+    .where(inArray(satelliteGroups.groupId, ids))
+    .orderBy(asc(satellites.name));
+  for (const r of rows) byId.get(r.groupId)?.push(r.name);
+  return byId;
+}
+
+async function withSatellites(ex: Executor, rows: Row[]): Promise<GroupRecord[]> {
+  const byId = await satellitesOf(
+    ex,
+    rows.map((r) => r.id),
+  );
+  return rows.map(({ id, ...r }) => ({ ...r, satellites: byId.get(id) ?? [] }));
+}
+
+async function mustFind(ex: Executor, name: string, lock?: "update" | "no key update"): Promise<Row> {
+  const query = ex.select(columns).from(groups).where(eq(groups.name, name));
+  const [row] = lock ? await query.for(lock) : await query;
+  if (!row) throw new NotFoundError("group", name);
+  return row;
+}
+
+const projectKey = (artifacts: GroupArtifact[]) => [...new Set(artifacts.map((a) => a.repository.split("/", 1)[0]))].sort().join(",");
+
+export interface GroupStore {
+  createGroup(name: string, artifacts: GroupArtifact[]): Promise<GroupRecord>;
+  updateGroup(name: string, artifacts: GroupArtifact[]): Promise<GroupRecord>;
+  getGroup(name: string): Promise<GroupRecord>;
+  listGroups(window: PageWindow): Promise<Page<GroupRecord>>;
+  deleteGroup(name: string, force: boolean): Promise<void>;
+  /** The group's artifacts, or undefined when it no longer exists. */
+  groupState(name: string): Promise<GroupArtifact[] | undefined>;
+}
+
+export function createGroupStore(db: Database): GroupStore {
+  const reload = async (ex: Executor, name: string) => (await withSatellites(ex, [await mustFind(ex, name)]))[0];
+
+  return {
+    createGroup: (name, artifacts) =>
+      inTransaction(db, "fleet.createGroup", async (tx) => {
+        const created = await tx.insert(groups).values({ name, artifacts }).onConflictDoNothing({ target: groups.name }).returning({ id: groups.id });
+        if (created.length === 0) throw new AlreadyExistsError("group", name);
+        await enqueue(tx, [{ kind: "publish-group-state", subject: name }]);
+        return reload(tx, name);
+      }),
+
+    updateGroup: (name, artifacts) =>
+      inTransaction(db, "fleet.updateGroup", async (tx) => {
+        const row = await mustFind(tx, name, "no key update");
+        await tx.update(groups).set({ artifacts, updatedAt: new Date() }).where(eq(groups.id, row.id));
+        const work: OutboxRequest[] = [{ kind: "publish-group-state", subject: name }];
+        if (projectKey(row.artifacts) !== projectKey(artifacts)) {
+          const members = (await satellitesOf(tx, [row.id])).get(row.id) ?? [];
+          work.push(...members.map((s): OutboxRequest => ({ kind: "sync-robot", subject: s })));
+        }
+        await enqueue(tx, work);
+        return reload(tx, name);
+      }),
+
+    getGroup: (name) => reload(db, name),
+
+    async listGroups(window) {
+      const [{ total }] = await db.select({ total: count() }).from(groups);
+      const rows = await db.select(columns).from(groups).orderBy(asc(groups.name)).limit(window.limit).offset(window.offset);
+      return { items: await withSatellites(db, rows), total: Number(total) };
+    },
+
+    deleteGroup: (name, force) =>
+      inTransaction(db, "fleet.deleteGroup", async (tx) => {
+        // FOR UPDATE waits for assignments in flight (they hold KEY SHARE on the group), so the
+        // check below sees every satellite that has the group.
+        const row = await mustFind(tx, name, "update");
+        const members = (await satellitesOf(tx, [row.id])).get(row.id) ?? [];
+        if (members.length > 0 && !force) {
+          const shown = members.slice(0, 5).map((s) => JSON.stringify(s)).join(", ");
+          throw new FailedPreconditionError(
+            `group ${JSON.stringify(name)} is assigned to ${members.length} satellite(s) (${shown}${members.length > 5 ? ", …" : ""}); unassign it first or set force`,
+          );
+        }
+        await tx.delete(groups).where(eq(groups.id, row.id));
+        await enqueue(tx, [{ kind: "publish-group-state", subject: name }, ...members.flatMap(satelliteWork)]);
+      }),
+
+    async groupState(name) {
+      const [row] = await db.select({ artifacts: groups.artifacts }).from(groups).where(eq(groups.name, name));
+      return row?.artifacts;
+    },
+  };
+}

@@ -1,0 +1,197 @@
+// Satellites, their groups and their config. Each change runs in one transaction together with
+// the outbox requests for the state it alters: the satellite's robot (its projects) and its
+// satellite-state artifact. The satellite row is locked first, so concurrent changes to one
+// satellite apply one after the other.
+import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { configs, groups, inTransaction, satelliteGroups, satellites, type Database, type Executor } from "@harbor-satellite/db";
+import { AlreadyExistsError, NotFoundError, type PageWindow } from "@harbor-satellite/rpc";
+import { enqueue, type OutboxRequest } from "./outbox-store.js";
+import type { NewSatellite, Page, SatelliteRecord, SatelliteState } from "./records.js";
+
+/** What changing a satellite's groups or config must republish. */
+export const satelliteWork = (name: string): OutboxRequest[] => [
+  { kind: "sync-robot", subject: name },
+  { kind: "publish-satellite-state", subject: name },
+];
+
+const columns = {
+  id: satellites.id,
+  name: satellites.name,
+  region: satellites.region,
+  selectors: satellites.selectors,
+  configName: configs.name,
+  createdAt: satellites.createdAt,
+  updatedAt: satellites.updatedAt,
+};
+
+type Row = { id: number; name: string; region: string; selectors: string[]; configName: string; createdAt: Date; updatedAt: Date };
+
+/** Group names per satellite id, sorted. */
+async function groupsOf(ex: Executor, ids: number[]): Promise<Map<number, string[]>> {
+  const byId = new Map<number, string[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return byId;
+  const rows = await ex
+    .select({ satelliteId: satelliteGroups.satelliteId, name: groups.name })
+    .from(satelliteGroups)
+    .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
+    .where(inArray(satelliteGroups.satelliteId, ids))
+    .orderBy(asc(groups.name));
+  for (const r of rows) byId.get(r.satelliteId)?.push(r.name);
+  return byId;
+}
+
+async function withGroups(ex: Executor, rows: Row[]): Promise<SatelliteRecord[]> {
+  const byId = await groupsOf(
+    ex,
+    rows.map((r) => r.id),
+  );
+  return rows.map(({ id, ...r }) => ({ ...r, groups: byId.get(id) ?? [] }));
+}
+
+async function find(ex: Executor, name: string, lock = false): Promise<Row | undefined> {
+  const query = ex.select(columns).from(satellites).innerJoin(configs, eq(configs.id, satellites.configId)).where(eq(satellites.name, name));
+  const [row] = lock ? await query.for("update", { of: satellites }) : await query;
+  return row;
+}
+
+async function mustFind(ex: Executor, name: string, lock = false): Promise<Row> {
+  const row = await find(ex, name, lock);
+  if (!row) throw new NotFoundError("satellite", name);
+  return row;
+}
+
+async function configId(ex: Executor, name: string): Promise<number> {
+  const [row] = await ex.select({ id: configs.id }).from(configs).where(eq(configs.name, name));
+  if (!row) throw new NotFoundError("config", name);
+  return row.id;
+}
+
+/** Group ids by name, in the given order; NotFound for the first unknown. KEY SHARE keeps them from being deleted (not from being updated) until commit. */
+async function groupIds(ex: Executor, names: string[]): Promise<number[]> {
+  if (names.length === 0) return [];
+  const rows = await ex.select({ id: groups.id, name: groups.name }).from(groups).where(inArray(groups.name, names)).for("key share");
+  const byName = new Map(rows.map((r) => [r.name, r.id]));
+  return names.map((n) => {
+    const id = byName.get(n);
+    if (id === undefined) throw new NotFoundError("group", n);
+    return id;
+  });
+}
+
+const touch = (ex: Executor, id: number) => ex.update(satellites).set({ updatedAt: sql`now()` }).where(eq(satellites.id, id));
+
+export interface SatelliteStore {
+  createSatellite(input: NewSatellite): Promise<SatelliteRecord>;
+  getSatellite(name: string): Promise<SatelliteRecord>;
+  listSatellites(filter: { region?: string; group?: string }, window: PageWindow): Promise<Page<SatelliteRecord>>;
+  deleteSatellite(name: string): Promise<void>;
+  assignGroup(satellite: string, group: string): Promise<SatelliteRecord>;
+  unassignGroup(satellite: string, group: string): Promise<SatelliteRecord>;
+  setSatelliteConfig(satellite: string, config: string): Promise<SatelliteRecord>;
+  /** The satellite's desired state, or undefined when it no longer exists. */
+  satelliteState(name: string): Promise<SatelliteState | undefined>;
+}
+
+export function createSatelliteStore(db: Database): SatelliteStore {
+  const reload = async (ex: Executor, name: string) => (await withGroups(ex, [await mustFind(ex, name)]))[0];
+
+  /** Runs a change to one locked satellite; `fn` returns true when it changed anything. */
+  const change = (op: string, name: string, fn: (tx: Executor, row: Row) => Promise<boolean>) =>
+    inTransaction(db, op, async (tx) => {
+      const row = await mustFind(tx, name, true);
+      if (await fn(tx, row)) {
+        await touch(tx, row.id);
+        await enqueue(tx, satelliteWork(name));
+      }
+      return reload(tx, name);
+    });
+
+  return {
+    createSatellite: (input) =>
+      inTransaction(db, "fleet.createSatellite", async (tx) => {
+        const cfg = await configId(tx, input.configName);
+        const ids = await groupIds(tx, input.groups);
+        const [created] = await tx
+          .insert(satellites)
+          .values({ name: input.name, region: input.region, selectors: input.selectors, configId: cfg })
+          .onConflictDoNothing({ target: satellites.name })
+          .returning({ id: satellites.id });
+        if (!created) throw new AlreadyExistsError("satellite", input.name);
+        if (ids.length > 0) await tx.insert(satelliteGroups).values(ids.map((groupId) => ({ satelliteId: created.id, groupId })));
+        await enqueue(tx, satelliteWork(input.name));
+        return reload(tx, input.name);
+      }),
+
+    getSatellite: (name) => reload(db, name),
+
+    async listSatellites(filter, window) {
+      const conditions: SQL[] = [];
+      if (filter.region) conditions.push(eq(satellites.region, filter.region));
+      if (filter.group) {
+        conditions.push(
+          inArray(
+            satellites.id,
+            db.select({ id: satelliteGroups.satelliteId }).from(satelliteGroups).innerJoin(groups, eq(groups.id, satelliteGroups.groupId)).where(eq(groups.name, filter.group)),
+          ),
+        );
+      }
+      const where = conditions.length > 0 ? and(...conditions) : undefined;
+      const [{ total }] = await db.select({ total: count() }).from(satellites).where(where);
+      const rows = await db
+        .select(columns)
+        .from(satellites)
+        .innerJoin(configs, eq(configs.id, satellites.configId))
+        .where(where)
+        .orderBy(asc(satellites.name))
+        .limit(window.limit)
+        .offset(window.offset);
+      return { items: await withGroups(db, rows), total: Number(total) };
+    },
+
+    deleteSatellite: (name) =>
+      inTransaction(db, "fleet.deleteSatellite", async (tx) => {
+        const row = await mustFind(tx, name, true);
+        await tx.delete(satellites).where(eq(satellites.id, row.id));
+        // The same two jobs find the satellite gone and delete its robot and its state.
+        await enqueue(tx, satelliteWork(name));
+      }),
+
+    assignGroup: (satellite, group) =>
+      change("fleet.assignGroup", satellite, async (tx, row) => {
+        const [groupId] = await groupIds(tx, [group]);
+        const inserted = await tx.insert(satelliteGroups).values({ satelliteId: row.id, groupId }).onConflictDoNothing().returning({ id: satelliteGroups.groupId });
+        return inserted.length > 0;
+      }),
+
+    unassignGroup: (satellite, group) =>
+      change("fleet.unassignGroup", satellite, async (tx, row) => {
+        const [groupId] = await groupIds(tx, [group]);
+        const deleted = await tx
+          .delete(satelliteGroups)
+          .where(and(eq(satelliteGroups.satelliteId, row.id), eq(satelliteGroups.groupId, groupId)))
+          .returning({ id: satelliteGroups.groupId });
+        return deleted.length > 0;
+      }),
+
+    setSatelliteConfig: (satellite, config) =>
+      change("fleet.setSatelliteConfig", satellite, async (tx, row) => {
+        const id = await configId(tx, config);
+        if (row.configName === config) return false;
+        await tx.update(satellites).set({ configId: id }).where(eq(satellites.id, row.id));
+        return true;
+      }),
+
+    async satelliteState(name) {
+      const row = await find(db, name);
+      if (!row) return undefined;
+      const groupRows = await db
+        .select({ name: groups.name, artifacts: groups.artifacts })
+        .from(satelliteGroups)
+        .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
+        .where(eq(satelliteGroups.satelliteId, row.id))
+        .orderBy(asc(groups.name));
+      const projects = new Set(groupRows.flatMap((g) => g.artifacts.map((a) => a.repository.split("/", 1)[0])));
+      return { groups: groupRows.map((g) => g.name), configName: row.configName, projects: [...projects].sort() };
+    },
+  };
+}
