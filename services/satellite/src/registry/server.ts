@@ -46,10 +46,14 @@ export function createRegistryHandler(options: RegistryOptions): RegistryHandler
       if (!match) throw new OciError("NAME_UNKNOWN", "no such endpoint", { path });
       const methods = match.route.methods;
       const handler = methods[method];
-      const permitted = readOnly ? Object.keys(methods).filter((m) => READ_METHODS.has(m)) : Object.keys(methods);
-      if (!handler || !permitted.includes(method)) {
-        allow = { Allow: permitted.join(", ") };
-        throw new OciError("UNSUPPORTED", readOnly && handler ? "registry is read-only" : "method not allowed", { method });
+      if (readOnly && !READ_METHODS.has(method)) {
+        // docker-registry's read-only mode answers every write this way, whatever the route.
+        allow = { Allow: "GET, HEAD" };
+        throw new OciError("UNSUPPORTED", "registry is read-only", { method });
+      }
+      if (!handler) {
+        allow = { Allow: Object.keys(methods).join(", ") };
+        throw new OciError("UNSUPPORTED", "method not allowed", { method });
       }
       const ctx: RequestContext = { req, res, params: match.params, deps, query: () => new URLSearchParams(q < 0 ? "" : url.slice(q + 1)) };
       const result = handler(ctx);

@@ -1,5 +1,5 @@
 // A registry on 127.0.0.1:0 over a fresh temp store, for the registry's unit tests.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FsContentStore } from "../store/fs-content-store.js";
 import { openTempStore } from "../store/test-helpers.js";
@@ -29,4 +29,29 @@ export async function startTestRegistry(options: { readOnly?: boolean } = {}): P
       await cleanup();
     },
   };
+}
+
+/** What a refused request must leave untouched: index.json, every blob file, an empty ingest/. */
+export async function storeSnapshot(dir: string): Promise<{ index: string; blobs: string[]; ingest: string[] }> {
+  const blobs: string[] = [];
+  for (const alg of ["sha256", "sha512"]) for (const name of await readdir(join(dir, "blobs", alg))) blobs.push(`${alg}:${name}`);
+  return { index: await readFile(join(dir, "index.json"), "utf8"), blobs: blobs.sort(), ingest: await readdir(join(dir, "ingest")) };
+}
+
+/** A request with an optional body; returns status, headers and the body text. */
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: Buffer | string } = {},
+): Promise<{ status: number; headers: Headers; text: string; code?: string }> {
+  const res = await fetch(`${url}${path}`, { method, headers: init.headers, body: init.body });
+  const text = await res.text();
+  let code: string | undefined;
+  try {
+    code = (JSON.parse(text) as { errors?: { code: string }[] }).errors?.[0]?.code;
+  } catch {
+    code = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, code };
 }

@@ -8,8 +8,15 @@ export interface UploadSession {
   readonly id: string;
   readonly repository: string;
   readonly writer: ResumableBlobWriter;
-  /** A request is writing to it; a second one at the same time is refused. */
-  busy: boolean;
+  /** Settles when the requests queued on this session are done (see withSession). */
+  queue: Promise<void>;
+  /**
+   * Bytes accepted by requests that have finished: what a status GET reports without waiting
+   * for a request still in flight (whose bytes may yet be taken back).
+   */
+  offset: number;
+  /** Requests running or queued; a session in use never expires. */
+  active: number;
   lastActive: number;
 }
 
@@ -25,7 +32,7 @@ export class UploadSessions {
   }
 
   open(repository: string, writer: ResumableBlobWriter): UploadSession {
-    const session: UploadSession = { id: randomUUID(), repository, writer, busy: false, lastActive: Date.now() };
+    const session: UploadSession = { id: randomUUID(), repository, writer, queue: Promise.resolve(), active: 0, offset: 0, lastActive: Date.now() };
     this.sessions.set(session.id, session);
     return session;
   }
@@ -41,10 +48,13 @@ export class UploadSessions {
     this.sessions.delete(id);
   }
 
+  /** Forgets the session at once and aborts its writer once the requests on it are done. */
   async cancel(id: string): Promise<void> {
     const session = this.sessions.get(id);
     this.sessions.delete(id);
-    await session?.writer.abort();
+    if (!session) return;
+    await session.queue;
+    await session.writer.abort();
   }
 
   get size(): number {
@@ -53,7 +63,7 @@ export class UploadSessions {
 
   /** Aborts sessions idle since before `now - idleMs`; returns how many. */
   async expire(now: number): Promise<number> {
-    const stale = [...this.sessions.values()].filter((s) => !s.busy && now - s.lastActive >= this.idleMs);
+    const stale = [...this.sessions.values()].filter((s) => s.active === 0 && now - s.lastActive >= this.idleMs);
     for (const session of stale) await this.cancel(session.id);
     return stale.length;
   }

@@ -32,9 +32,13 @@ export function descriptorOf(data: Buffer | string, mediaType: string = MediaTyp
   return { mediaType, digest: digestOf(bytes), size: bytes.length };
 }
 
-/** An OCI image manifest over the given config and layers (which need not be stored). */
+/**
+ * An OCI image manifest over the given config and layers (which need not be stored). A config
+ * descriptor straight from writeBlob (typed as a layer) is typed as an image config.
+ */
 export function imageManifest(config: Descriptor, layers: Descriptor[], extra: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { ...config, mediaType: MediaType.OciConfig }, layers, ...extra }));
+  const configType = config.mediaType === MediaType.OciLayer ? MediaType.OciConfig : config.mediaType;
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { ...config, mediaType: configType }, layers, ...extra }));
 }
 
 export function indexManifest(children: { bytes: Buffer; mediaType?: string }[], extra: Record<string, unknown> = {}): Buffer {

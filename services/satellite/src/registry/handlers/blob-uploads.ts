@@ -42,6 +42,7 @@ export const patchUpload: Handler = async (ctx) => {
   const session = requireSession(ctx);
   await withSession(session, async () => {
     await appendChunk(ctx, session);
+    session.offset = session.writer.written;
     sendEmpty(ctx.res, 202, sessionHeaders(ctx, session));
   });
 };
@@ -111,15 +112,24 @@ async function appendChunk(ctx: RequestContext, session: UploadSession): Promise
   }
 }
 
-/** Runs one request against a session at a time; a second concurrent one is out of order. */
+/**
+ * Runs the requests of one session one after another, in arrival order: a second PATCH waits
+ * for the first (and is then checked against the offset it left), as does a client's retry
+ * arriving while the server is still taking back a chunk whose connection died.
+ */
 async function withSession(session: UploadSession, fn: () => Promise<void>): Promise<void> {
-  if (session.busy) throw new OciError("RANGE_INVALID", "another request is writing to this upload");
-  session.busy = true;
+  const previous = session.queue;
+  let release!: () => void;
+  session.queue = new Promise((resolve) => (release = resolve));
+  session.active++;
   try {
+    await previous;
     await fn();
   } finally {
-    session.busy = false;
+    session.offset = session.writer.written;
+    session.active--;
     session.lastActive = Date.now();
+    release();
   }
 }
 
@@ -138,7 +148,7 @@ function requestedAlgorithm(value: string | null): DigestAlgorithm {
 function sessionHeaders(ctx: RequestContext, session: UploadSession): Record<string, string> {
   return {
     Location: `/v2/${ctx.params.name}/blobs/uploads/${session.id}`,
-    Range: uploadRangeHeader(session.writer.written),
+    Range: uploadRangeHeader(session.offset),
     "Docker-Upload-UUID": session.id,
   };
 }
