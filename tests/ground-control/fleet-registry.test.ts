@@ -1,0 +1,230 @@
+// Ground Control end to end below the gateway: fleet → registry service → Harbor (emulator on a
+// real docker-registry) on real PostgreSQL. What an edge satellite will find in Harbor, with its
+// own robot account, after admins change the fleet; and what happens while Harbor is down.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createHarborClient } from "@harbor-satellite/harbor";
+import { robotAccounts } from "@harbor-satellite/db";
+import { verifySecret } from "@harbor-satellite/rpc";
+import { buildImage, pushImage, type SyntheticImage } from "@harbor-satellite/testkit";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { HARBOR_ADMIN, startGroundControl, startWorld, type GroundControl, type World } from "./harness.js";
+import { readState } from "./state-artifacts.js";
+
+const run = promisify(execFile);
+
+async function skopeo(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run("skopeo", args, { timeout: 60_000 });
+    return { ok: true, stdout, stderr };
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    return { ok: false, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+async function codeOf(p: Promise<unknown>): Promise<Code | undefined> {
+  return p.then(
+    () => undefined,
+    (e: unknown) => (e instanceof ConnectError ? e.code : undefined),
+  );
+}
+
+describe("Ground Control fleet and registry against Harbor", () => {
+  let world: World;
+  let gc: GroundControl;
+  let image: SyntheticImage;
+  const secrets = new Map<string, string>();
+
+  beforeAll(async () => {
+    world = await startWorld();
+    gc = await startGroundControl(world);
+    const harbor = createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN });
+    for (const project of ["team-a", "team-b"]) await harbor.ensureProject(project, { public: false });
+    image = await buildImage({ layerSizes: [2048], format: "docker" });
+    for (const repo of ["team-a/app", "library/nginx", "team-b/secret"]) await pushImage(world.emulator.url, repo, "1", image, HARBOR_ADMIN);
+  });
+  afterAll(async () => {
+    await gc?.stop();
+    await world?.stop();
+  });
+
+  const robotCreds = async (satellite: string) => {
+    const { robot, secret } = await gc.registry.rotateRobotSecret({ satellite });
+    secrets.set(satellite, secret);
+    return { username: robot?.name ?? "", password: secret };
+  };
+
+  it("publishes group and satellite state in the original's layout for a satellite with a two-image group", async () => {
+    await gc.fleet.createGroup({
+      name: "group-a",
+      artifacts: [
+        { repository: "team-a/app", tags: ["1"], digest: "", type: "" },
+        { repository: "library/nginx", tags: ["1"], digest: image.manifestDigest, type: "image" },
+      ],
+    });
+    await gc.fleet.createSatellite({ name: "sat-a", region: "eu", selectors: ["docker:label:app:sat-a"] });
+    await gc.fleet.assignGroup({ satellite: "sat-a", group: "group-a" });
+    await gc.fleetModule.publisher.flush();
+    expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
+
+    const creds = await robotCreds("sat-a");
+    expect(creds.username).toBe("robot$sat-a");
+    const group = await readState(world.emulator.url, "satellite/group-state/group-a/state", creds);
+    expect(group.json).toEqual({
+      group: "group-a",
+      registry: world.harbor.url,
+      artifacts: [
+        { repository: "team-a/app", tag: ["1"], type: "image" },
+        { repository: "library/nginx", tag: ["1"], type: "image", digest: image.manifestDigest },
+      ],
+    });
+    expect(group.manifest.mediaType).toBe("application/vnd.docker.distribution.manifest.v2+json");
+    expect(group.manifest.config.mediaType).toBe("application/vnd.docker.container.image.v1+json");
+    expect(group.manifest.layers[0].mediaType).toBe("application/vnd.docker.image.rootfs.diff.tar.gzip");
+    expect(group.config.rootfs.diff_ids).toEqual([group.tarDigest]);
+
+    const sat = await readState(world.emulator.url, "satellite/satellite-state/sat-a/state", creds);
+    expect(sat.json).toEqual({
+      states: [`${world.harbor.url}/satellite/group-state/group-a/state:latest`],
+      config: `${world.harbor.url}/satellite/config-state/default/state:latest`,
+    });
+    const config = await readState(world.emulator.url, "satellite/config-state/default/state", creds);
+    expect((config.json as { app_config: Record<string, unknown> }).app_config.state_replication_interval).toBe("@every 00h00m30s");
+  });
+
+  it("tags every state artifact with latest and the unix time", async () => {
+    const tags = await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).listArtifacts("satellite", "satellite-state/sat-a/state");
+    const names = tags.flatMap((a) => (a.tags ?? []).map((t) => t.name));
+    expect(names).toContain("latest");
+    expect(names.some((n) => /^\d{10}$/.test(n ?? ""))).toBe(true);
+  });
+
+  it("gives the robot read/pull on exactly its groups' projects plus a private satellite project, and stores only a hash", async () => {
+    const robot = [...world.emulator.state.robots.values()].find((r) => r.name === "sat-a");
+    expect(robot?.level).toBe("system");
+    expect(robot?.permissions.map((p) => p.namespace).sort()).toEqual(["library", "satellite", "team-a"]);
+    for (const p of robot?.permissions ?? []) expect(p.access?.map((a) => `${a.resource}:${a.action}`).sort()).toEqual(["artifact:read", "repository:pull", "repository:read"]);
+    expect(world.emulator.state.projects.get("satellite")?.public).toBe(false);
+    const rows = await gc.db.db.select().from(robotAccounts);
+    const row = rows.find((r) => r.robotName === "robot$sat-a");
+    expect(row?.projects).toEqual(["library", "satellite", "team-a"]);
+    expect(JSON.stringify(rows)).not.toContain(secrets.get("sat-a"));
+    expect(await verifySecret(secrets.get("sat-a") ?? "", row?.secretHash ?? "")).toBe(true);
+  });
+
+  it("lets skopeo read the satellite state with the robot's credentials, and the layer holds artifacts.json", async () => {
+    const ref = `docker://${world.emulator.host}/satellite/satellite-state/sat-a/state:latest`;
+    const creds = `robot$sat-a:${secrets.get("sat-a")}`;
+    const inspect = await skopeo(["inspect", "--creds", creds, "--tls-verify=false", ref]);
+    expect(inspect.stderr).toBe("");
+    expect(inspect.ok).toBe(true);
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ Name: `${world.emulator.host}/satellite/satellite-state/sat-a/state`, Os: "linux" });
+
+    const dir = await mkdtemp(join(tmpdir(), "gc-skopeo-"));
+    try {
+      const copy = await skopeo(["copy", "--src-creds", creds, "--src-tls-verify=false", ref, `dir:${dir}`]);
+      expect(copy.ok, copy.stderr).toBe(true);
+      const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { layers: Array<{ digest: string }> };
+      const { stdout } = await run("tar", ["-xzOf", join(dir, manifest.layers[0].digest.slice(7)), "artifacts.json"]);
+      expect(JSON.parse(stdout).states).toEqual([`${world.harbor.url}/satellite/group-state/group-a/state:latest`]);
+      const { stdout: listing } = await run("tar", ["-tzf", join(dir, manifest.layers[0].digest.slice(7))]);
+      expect(listing.trim().split("\n")).toEqual(["artifacts.json"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("denies satellite A an image from a project only satellite B's group uses", async () => {
+    await gc.fleet.createGroup({ name: "group-b", artifacts: [{ repository: "team-b/secret", tags: ["1"], digest: "", type: "" }] });
+    await gc.fleet.createSatellite({ name: "sat-b", groups: ["group-b"] });
+    await gc.fleetModule.publisher.flush();
+    await robotCreds("sat-b");
+    const secret = `docker://${world.emulator.host}/team-b/secret:1`;
+    const asA = await skopeo(["inspect", "--creds", `robot$sat-a:${secrets.get("sat-a")}`, "--tls-verify=false", secret]);
+    expect(asA.ok).toBe(false);
+    expect(asA.stderr).toMatch(/unauthorized|denied|not found|authentication required/i);
+    const asB = await skopeo(["inspect", "--creds", `robot$sat-b:${secrets.get("sat-b")}`, "--tls-verify=false", secret]);
+    expect(asB.ok, asB.stderr).toBe(true);
+    const ownA = await skopeo(["inspect", "--creds", `robot$sat-a:${secrets.get("sat-a")}`, "--tls-verify=false", `docker://${world.emulator.host}/team-a/app:1`]);
+    expect(ownA.ok, ownA.stderr).toBe(true);
+  });
+
+  it("publishes a satellite with no groups (the original published nothing)", async () => {
+    await gc.fleet.createSatellite({ name: "sat-empty" });
+    await gc.fleetModule.publisher.flush();
+    const state = await readState(world.emulator.url, "satellite/satellite-state/sat-empty/state", await robotCreds("sat-empty"));
+    expect(state.json).toEqual({ states: [], config: `${world.harbor.url}/satellite/config-state/default/state:latest` });
+  });
+
+  it("keeps the outbox while Harbor is down and publishes after it returns, losing nothing", async () => {
+    await world.harbor.down();
+    try {
+      await gc.fleet.createGroup({ name: "group-late", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
+      await gc.fleet.assignGroup({ satellite: "sat-b", group: "group-late" });
+      await gc.fleetModule.publisher.flush();
+      const pending = await gc.fleetModule.store.outbox.pending();
+      expect(pending.map((p) => `${p.kind} ${p.subject}`).sort()).toEqual(["publish-group-state group-late", "publish-satellite-state sat-b", "sync-robot sat-b"]);
+      expect(pending.every((p) => p.lastError !== null)).toBe(true);
+    } finally {
+      await world.harbor.up();
+    }
+    await vi.waitFor(
+      async () => {
+        await gc.fleetModule.publisher.flush();
+        expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    const state = await readState(world.emulator.url, "satellite/satellite-state/sat-b/state", { username: "robot$sat-b", password: secrets.get("sat-b") ?? "" });
+    expect((state.json as { states: string[] }).states).toEqual([
+      `${world.harbor.url}/satellite/group-state/group-b/state:latest`,
+      `${world.harbor.url}/satellite/group-state/group-late/state:latest`,
+    ]);
+    expect([...world.emulator.state.robots.values()].find((r) => r.name === "sat-b")?.permissions.map((p) => p.namespace).sort()).toEqual(["satellite", "team-a", "team-b"]);
+  });
+
+  it("deletes a satellite's robot and state with it", async () => {
+    await gc.fleet.deleteSatellite({ name: "sat-empty" });
+    await gc.fleetModule.publisher.flush();
+    expect([...world.emulator.state.robots.values()].some((r) => r.name === "sat-empty")).toBe(false);
+    const gone = await readState(world.emulator.url, "satellite/satellite-state/sat-empty/state", HARBOR_ADMIN).then(
+      () => "present",
+      (e: unknown) => String(e),
+    );
+    expect(gone).toMatch(/404|MANIFEST_UNKNOWN|NAME_UNKNOWN/);
+  });
+
+  it("gives the right codes for duplicate, invalid and unknown input on PostgreSQL", async () => {
+    expect(await codeOf(gc.fleet.createSatellite({ name: "sat-a" }))).toBe(Code.AlreadyExists);
+    expect(await codeOf(gc.fleet.createGroup({ name: "group-a", artifacts: [] }))).toBe(Code.AlreadyExists);
+    expect(await codeOf(gc.fleet.createSatellite({ name: "-bad" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(gc.fleet.createConfig({ name: "c", configJson: "{" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(gc.fleet.assignGroup({ satellite: "sat-a", group: "nope" }))).toBe(Code.NotFound);
+    expect(await codeOf(gc.fleet.deleteGroup({ name: "group-a" }))).toBe(Code.FailedPrecondition);
+    expect(await codeOf(gc.fleet.deleteConfig({ name: "default" }))).toBe(Code.FailedPrecondition);
+    expect(await codeOf(gc.registry.rotateRobotSecret({ satellite: "nope" }))).toBe(Code.NotFound);
+  });
+
+  it("refuses a satellite whose name a foreign Harbor robot holds, and keeps retrying without losing the request", async () => {
+    world.emulator.state.addRobot({ name: "sat-taken", description: "ci robot", level: "system", duration: -1, disabled: false, expiresAt: -1, permissions: [], projectId: 0 });
+    await gc.fleet.createSatellite({ name: "sat-taken" });
+    await gc.fleetModule.publisher.flush();
+    const pending = await gc.fleetModule.store.outbox.pending();
+    expect(pending.find((p) => p.subject === "sat-taken" && p.kind === "sync-robot")?.lastError).toContain("already exists and was not created by Ground Control");
+    expect(await codeOf(gc.registry.ensureRobot({ satellite: "sat-taken", projects: [] }))).toBe(Code.AlreadyExists);
+    await gc.fleet.deleteSatellite({ name: "sat-taken" });
+    await vi.waitFor(
+      async () => {
+        await gc.fleetModule.publisher.flush();
+        expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    expect([...world.emulator.state.robots.values()].find((r) => r.name === "sat-taken")?.description).toBe("ci robot");
+  });
+});

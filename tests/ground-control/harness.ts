@@ -1,0 +1,85 @@
+// Ground Control's fleet and registry services wired as the gateway wires them (the fleet talks
+// to the registry only through its generated client), on a real PostgreSQL 15, with the Harbor
+// emulator in front of a real docker-registry, reached through a proxy that can take Harbor down.
+import { createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
+import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
+import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
+import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
+import { createFleetModule, type FleetModule } from "@harbor-satellite/fleet";
+import { createRegistryModule } from "@harbor-satellite/registry";
+import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
+import { createLogger } from "@harbor-satellite/telemetry";
+import { startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
+import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startToggleProxy, type ToggleProxy } from "./toggle-proxy.js";
+
+export const HARBOR_ADMIN = { username: "admin", password: "Harbor12345" };
+export const logger = createLogger({ name: "gc-it", level: (process.env.LOG_LEVEL as "info" | undefined) ?? "silent" });
+
+export interface GroundControl {
+  fleetModule: FleetModule;
+  registryModule: ServiceModule;
+  fleet: Client<typeof FleetService>;
+  registry: Client<typeof RegistryService>;
+  db: DatabaseHandle;
+  stop(): Promise<void>;
+}
+
+export interface World {
+  postgres: PostgresServer;
+  dockerRegistry: DockerRegistry;
+  emulator: HarborEmulator;
+  /** HARBOR_URL as Ground Control sees it (through the proxy). */
+  harbor: ToggleProxy;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startWorld(): Promise<World> {
+  const [postgres, dockerRegistry] = await Promise.all([startPostgres(), startDockerRegistry()]);
+  const emulator = await startHarborEmulator({ adminUser: HARBOR_ADMIN.username, adminPassword: HARBOR_ADMIN.password, upstream: { url: dockerRegistry.url } });
+  const harbor = await startToggleProxy({ host: "127.0.0.1", port: emulator.port });
+  const databaseUrl = await postgres.createDatabase("gc");
+  return {
+    postgres,
+    dockerRegistry,
+    emulator,
+    harbor,
+    databaseUrl,
+    async stop() {
+      await harbor.stop();
+      await emulator.stop();
+      await Promise.all([dockerRegistry.stop(), postgres.stop()]);
+    },
+  };
+}
+
+const clientOf = <S extends typeof FleetService | typeof RegistryService>(service: S, module: ServiceModule, interceptors: Interceptor[] = []) =>
+  createClient(service, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] }, transport: { interceptors } }));
+
+/** One Ground Control replica: its own connection pool, registry module and fleet module. */
+export async function startGroundControl(world: World, options: { registryInterceptors?: Interceptor[] } = {}): Promise<GroundControl> {
+  const db = await openDatabase({ url: world.databaseUrl, maxConnections: 5 });
+  const registryModule = createRegistryModule({ db: db.db, harbor: { url: world.harbor.url, ...HARBOR_ADMIN }, robotDurationDays: 30, logger });
+  const registry = clientOf(RegistryService, registryModule, options.registryInterceptors);
+  const fleetModule = createFleetModule({
+    db: db.db,
+    registry,
+    logger,
+    publisher: { baseDelayMs: 50, maxDelayMs: 400, pollIntervalMs: 100 },
+  });
+  await fleetModule.ready();
+  return {
+    fleetModule,
+    registryModule,
+    fleet: clientOf(FleetService, fleetModule),
+    registry,
+    db,
+    async stop() {
+      await fleetModule.stop?.();
+      await registryModule.stop?.();
+      await db.close();
+    },
+  };
+}
