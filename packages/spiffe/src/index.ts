@@ -29,6 +29,19 @@ export { X509Bundle, X509BundleSet } from "./x509-bundle.js";
 export type { X509BundleSource } from "./x509-bundle.js";
 export { parseX509Svid, validateX509Svid, x509SvidToPem, x509SvidExpiresAt } from "./x509-svid.js";
 export type { X509Svid } from "./x509-svid.js";
+export { createX509Source, createStaticX509Source } from "./x509-source.js";
+export type { X509Source, MutableX509Source, CreateX509SourceOptions, SvidPicker, X509SourceEvents } from "./x509-source.js";
+export { WorkloadApiClient, createWorkloadApiClient, WORKLOAD_API_HEADER } from "./workload-client.js";
+export type { WorkloadApiClientOptions, WorkloadWatcher } from "./workload-client.js";
+export {
+  resolveWorkloadEndpoint,
+  workloadEndpointTarget,
+  SPIFFE_ENDPOINT_SOCKET_ENV,
+  DEFAULT_SPIRE_AGENT_SOCKET,
+} from "./workload-address.js";
+export { parseX509SvidResponse, parseX509BundlesResponse } from "./x509-context.js";
+export type { X509Context } from "./x509-context.js";
+export type { BackoffOptions } from "./backoff.js";
 export {
   splitDerCertificates,
   parseDerCertificates,
@@ -38,6 +51,9 @@ export {
   privateKeyToPem,
   privateKeyToPkcs8Der,
 } from "./der.js";
+// Symbols below are plumbing shared with the test fakes: grpc-js over protobuf-es descriptors.
+export { addGrpcService, grpcServiceDefinition, grpcMethodDefinition, callUnary, callServerStream } from "./grpc-bridge.js";
+export type { GrpcServiceImplementation, TypedMethod, UnaryCallOptions } from "./grpc-bridge.js";
 export {
   SpiffeIdError,
   SvidVerificationError,

@@ -3,3 +3,5 @@
 // Import as `@harbor-satellite/testkit/spiffe/index`.
 export { TestCA } from "./test-ca.js";
 export type { TestCaOptions, IssueSvidOptions, TestSvid } from "./test-ca.js";
+export { FakeWorkloadApi } from "./fake-workload-api.js";
+export type { FakeWorkloadApiOptions, FakeIdentity } from "./fake-workload-api.js";
