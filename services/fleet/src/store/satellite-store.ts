@@ -60,8 +60,9 @@ async function mustFind(ex: Executor, name: string, lock = false): Promise<Row> 
   return row;
 }
 
+/** The config's id; KEY SHARE keeps it from being deleted before the satellite row points at it. */
 async function configId(ex: Executor, name: string): Promise<number> {
-  const [row] = await ex.select({ id: configs.id }).from(configs).where(eq(configs.name, name));
+  const [row] = await ex.select({ id: configs.id }).from(configs).where(eq(configs.name, name)).for("key share");
   if (!row) throw new NotFoundError("config", name);
   return row.id;
 }
