@@ -106,19 +106,21 @@ class X509SourceImpl extends EventEmitter<X509SourceEvents> implements MutableX5
     if (this.closed) return Promise.reject(new X509SourceError("closed", "X509 source is closed"));
     if (this.isFinal) return Promise.reject(this.finalError());
     return new Promise((resolve, reject) => {
-      const cleanup = () => {
+      const settle = (error?: X509SourceError) => {
         clearTimeout(timer);
         this.off("update", onUpdate);
         this.off("error", onError);
         this.off("closed", onClosed);
+        if (error) reject(error);
+        else resolve();
       };
-      const onUpdate = () => (cleanup(), resolve());
+      const onUpdate = () => settle();
       const onError = () => {
-        if (this.isFinal) (cleanup(), reject(this.finalError()));
+        if (this.isFinal) settle(this.finalError());
       };
-      const onClosed = () => (cleanup(), reject(new X509SourceError("closed", "X509 source closed before it was ready")));
+      const onClosed = () => settle(new X509SourceError("closed", "X509 source closed before it was ready"));
       const timer = setTimeout(
-        () => (cleanup(), reject(new X509SourceError("timeout", `no X509-SVID within ${timeoutMs} ms`, { cause: this.failure }))),
+        () => settle(new X509SourceError("timeout", `no X509-SVID within ${timeoutMs} ms`, { cause: this.failure })),
         timeoutMs,
       );
       this.on("update", onUpdate);
