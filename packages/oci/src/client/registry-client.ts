@@ -57,6 +57,14 @@ export interface RegistryClient {
   deleteManifest(repository: string, reference: string, signal?: AbortSignal): Promise<boolean>;
   /** All tags of a repository, following `Link` pagination; [] when the repository is unknown. */
   listTags(repository: string, options?: { pageSize?: number; signal?: AbortSignal }): Promise<string[]>;
+  /** Absolute URL of a blob, for a download handed to another thread. */
+  blobUrl(repository: string, digest: string): string;
+  /**
+   * The Authorization header this client would send to pull (or push) `repository`, fetching a
+   * token when needed, for a request made by another thread. `refresh` forgets a refused token.
+   * A secret: never log it.
+   */
+  authorizationFor(repository: string, actions?: readonly string[], options?: { refresh?: boolean; signal?: AbortSignal }): Promise<string | undefined>;
   /** What authentication learned (scheme, cached tokens), to seed another client for the same registry. */
   authSnapshot(): AuthSnapshot;
   /** Closes pooled connections. */
@@ -157,6 +165,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       throw new RegistryError(200, "", "tag list pagination did not end", redactUrl(session.baseUrl), "GET");
     },
 
+    blobUrl(repository, digest) {
+      parseDigest(digest);
+      return `${session.baseUrl.origin}${session.baseUrl.pathname.replace(/\/$/, "")}/v2/${repository}/blobs/${digest}`;
+    },
+    authorizationFor: (repository, actions = ["pull"], options) => session.authorization([repositoryScope(repository, actions)], options),
     authSnapshot: () => session.authSnapshot(),
     close: () => session.close(),
   };

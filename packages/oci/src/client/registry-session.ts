@@ -37,6 +37,12 @@ export interface RegistrySession {
   send(req: SessionRequest): Promise<HttpResponse>;
   readonly requestCount: number;
   readonly retry: RetryPolicy;
+  /**
+   * The Authorization header for these scopes, for a request made elsewhere (a worker thread).
+   * With `refresh`, a cached token is dropped first, and an unknown scheme is learned by pinging
+   * `/v2/`.
+   */
+  authorization(scopes: readonly string[], options?: { refresh?: boolean; signal?: AbortSignal }): Promise<string | undefined>;
   authSnapshot(): AuthSnapshot;
   close(): void;
 }
@@ -108,6 +114,17 @@ export function createRegistrySession(options: SessionOptions): RegistrySession 
     retry,
     get requestCount() {
       return transport.requestCount;
+    },
+    async authorization(scopes, options) {
+      if (options?.refresh) {
+        auth.invalidate(scopes);
+        if (!auth.known) {
+          const ping = await transport.request({ method: "GET", url: new URL(`${baseUrl.origin}${baseUrl.pathname.replace(/\/$/, "")}/v2/`), signal: options.signal });
+          discard(ping.body);
+          if (ping.status === 401) await auth.handleChallenge(header(ping.headers, "www-authenticate"), scopes, options.signal);
+        }
+      }
+      return auth.authorization(scopes, options?.signal);
     },
     authSnapshot: () => auth.snapshot(),
     close: () => transport.close(),

@@ -62,6 +62,10 @@ export interface Authenticator {
    * cannot succeed (no challenge we can answer).
    */
   handleChallenge(wwwAuthenticate: string | undefined, scopes: readonly string[], signal?: AbortSignal): Promise<boolean>;
+  /** Forgets the cached token for these scopes (it was refused). */
+  invalidate(scopes: readonly string[]): void;
+  /** True once a challenge taught the scheme (or a seed did). */
+  readonly known: boolean;
   snapshot(): AuthSnapshot;
 }
 
@@ -138,6 +142,12 @@ export function createAuthenticator(transport: HttpTransport, credentials?: Cred
         return true;
       }
       return false;
+    },
+    invalidate(scopes) {
+      tokens.delete(keyOf(scopes));
+    },
+    get known() {
+      return scheme !== "unknown";
     },
     snapshot() {
       const now = Date.now();

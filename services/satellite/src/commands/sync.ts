@@ -2,8 +2,7 @@
 // the listed images from the upstream, untags what an earlier pass stored and is no longer
 // listed, prints one line per image and a summary as the last line, and exits 1 when any image
 // failed. Logs (progress, errors) go to stderr as JSON; stdout carries only the report.
-import { pino } from "pino";
-import { createLogger } from "@harbor-satellite/telemetry";
+import { pino, type Logger } from "pino";
 import { ExitCode } from "../cli/usage.js";
 import { createReplicationEngine, readOwnedImages, writeOwnedImages, type ReplicationSummary } from "../replication/index.js";
 import { openContentStore } from "../store/open-store.js";
@@ -22,7 +21,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 export async function syncOnce(config: SyncConfig): Promise<ReplicationSummary> {
-  const logger = createLogger({ name: "satellite-sync", level: config.logLevel, destination: pino.destination({ dest: 2, sync: true }) });
+  const logger = syncLogger(config);
   const store = await openContentStore({ root: config.dataDir, logger });
   const engine = createReplicationEngine({ store, logger, workerThreads: config.workers });
   try {
@@ -44,6 +43,25 @@ export async function syncOnce(config: SyncConfig): Promise<ReplicationSummary> 
     await engine.close();
     await store.close();
   }
+}
+
+/**
+ * JSON lines on stderr, in the shape @harbor-satellite/telemetry's loggers write. Built here
+ * because that package's index also loads the OpenTelemetry SDK (~0.5 s and ~40 MB), which a
+ * one-shot pass under a 150 MB memory goal cannot afford.
+ */
+function syncLogger(config: SyncConfig): Logger {
+  return pino(
+    {
+      name: "satellite-sync",
+      level: config.logLevel,
+      redact: { paths: ["password", "*.password", "authorization", "*.authorization", "*.headers.authorization", "credentials"], censor: "[redacted]" },
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.destination({ dest: 2, sync: true }),
+  );
 }
 
 /** One line per image, then the summary line (always last). */

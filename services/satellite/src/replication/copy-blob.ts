@@ -2,10 +2,9 @@
 // Big blobs go through the worker pool (socket → hash → temp file → fsync there, rename here);
 // small ones (configs, tiny layers) are cheaper to copy on this thread than to hand over. The same
 // digest is never copied twice at once, and copies per upstream are bounded.
-import type { Descriptor, RegistryClient } from "@harbor-satellite/oci";
+import { RegistryError, type Descriptor, type RegistryClient } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import type { ContentStore } from "../store/content-store.js";
-import type { UpstreamTaskConfig } from "./copy-blob-task.js";
 import { createInflight } from "./inflight.js";
 import type { Limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
@@ -16,8 +15,8 @@ export type BlobOutcome = "copied" | "skipped";
 export interface BlobCopierOptions {
   store: ContentStore;
   client: RegistryClient;
-  /** How a worker reaches the upstream (auth learned so far is added per task). */
-  upstream: Omit<UpstreamTaskConfig, "auth">;
+  /** Connection settings a worker uses for the upstream. */
+  upstream: { maxSockets: number; insecureSkipVerify?: boolean; attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   pool: BlobWorkerPool;
   /** Bounds concurrent copies from this upstream. */
   limiter: Limiter;
@@ -59,8 +58,18 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
   const copyInWorker = async (repository: string, blob: Descriptor, signal?: AbortSignal) => {
     const temp = await store.createTempFile();
     try {
-      const upstream = { ...options.upstream, auth: client.authSnapshot() };
-      await pool.copy({ upstream, repository, digest: blob.digest, size: blob.size, path: temp.path, counters: progress.counters }, signal);
+      const task = { ...options.upstream, url: client.blobUrl(repository, blob.digest), digest: blob.digest, size: blob.size, path: temp.path, counters: progress.counters };
+      // The worker gets the header the main thread holds; a token that expired in between earns
+      // one retry with a fresh one.
+      for (let refresh = false; ; refresh = true) {
+        const authorization = await client.authorizationFor(repository, ["pull"], { refresh, signal });
+        try {
+          await pool.fetch({ ...task, authorization }, signal);
+          break;
+        } catch (error) {
+          if (refresh || !(error instanceof RegistryError && error.status === 401)) throw error;
+        }
+      }
       await temp.commitVerified(blob.digest, blob.size);
     } catch (error) {
       await temp.abort();

@@ -110,7 +110,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       logger,
       limiter: createLimiter(options.blobConcurrency ?? pool.capacity),
       inlineMaxBytes: options.inlineMaxBytes,
-      upstream: { url: request.upstream.url, credentials: request.upstream.credentials, maxSockets: maxConnections, retry: request.upstream.retry, insecureSkipVerify: request.upstream.insecureSkipVerify },
+      upstream: { maxSockets: maxConnections, insecureSkipVerify: request.upstream.insecureSkipVerify, attempts: request.upstream.retry?.attempts, baseDelayMs: request.upstream.retry?.baseDelayMs, maxDelayMs: request.upstream.retry?.maxDelayMs },
     });
     const plan = planPass(request.images, request.owned ?? []);
     const ownedByName = new Map((request.owned ?? []).map((o) => [imageName(o), o]));

@@ -8,6 +8,7 @@ export type WorkerErrorData =
   | { kind: "size"; expected: number; actual: number }
   | { kind: "registry"; status: number; code: string; detail: string; url: string; method: string }
   | { kind: "network"; url: string; method: string; cause: string; code?: string }
+  | { kind: "unauthorized"; url: string }
   | { kind: "other"; name: string; message: string; code?: string };
 
 export function toWorkerErrorData(error: unknown): WorkerErrorData {
@@ -32,6 +33,8 @@ export function fromWorkerErrorData(data: WorkerErrorData): Error {
       return new RegistryError(data.status, data.code, data.detail, data.url, data.method);
     case "network":
       return new RegistryNetworkError(data.url, data.method, Object.assign(new Error(data.cause), { code: data.code }));
+    case "unauthorized":
+      return new RegistryError(401, "UNAUTHORIZED", "authentication required", data.url, "GET");
     case "other":
       return Object.assign(new Error(data.message), { name: data.name, code: data.code });
   }

@@ -1,10 +1,10 @@
-// The dedicated pool of worker threads that copy layers (see copy-blob-task.ts). Sized to the
-// cores by default, started lazily (a no-op pass starts no thread) and each thread runs a few
+// The dedicated pool of worker threads that copy layers (blob-fetch-worker.mjs). Sized to the
+// cores by default, started lazily (a no-op pass starts no thread), and each thread runs a few
 // copies at once, since a copy mostly waits on sockets and disk.
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
-import type { CopyBlobOutcome, CopyBlobResult, CopyBlobTask } from "./copy-blob-task.js";
 import { fromWorkerErrorData } from "./worker-error.js";
+import type { FetchBlobOutcome, FetchBlobResult, FetchBlobTask } from "./worker-protocol.js";
 
 export interface BlobWorkerPoolOptions {
   /** Worker threads (default: the number of cores). */
@@ -14,7 +14,8 @@ export interface BlobWorkerPoolOptions {
 }
 
 export interface BlobWorkerPool {
-  copy(task: CopyBlobTask, signal?: AbortSignal): Promise<CopyBlobResult>;
+  /** Runs one copy; throws the typed error the worker reported. */
+  fetch(task: FetchBlobTask, signal?: AbortSignal): Promise<FetchBlobResult>;
   /** Copies that can run at once: threads × copies per thread. */
   readonly capacity: number;
   close(): Promise<void>;
@@ -25,18 +26,18 @@ export function createBlobWorkerPool(options: BlobWorkerPoolOptions = {}): BlobW
   const copiesPerThread = options.copiesPerThread ?? 2;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError("worker threads must be an integer >= 1");
   if (!Number.isInteger(copiesPerThread) || copiesPerThread < 1) throw new RangeError("copies per thread must be an integer >= 1");
-  const piscina = new Piscina<CopyBlobTask, CopyBlobOutcome>({
-    filename: new URL("./copy-blob-worker.mjs", import.meta.url).href,
+  const piscina = new Piscina<FetchBlobTask, FetchBlobOutcome>({
+    filename: new URL("./blob-fetch-worker.mjs", import.meta.url).href,
     minThreads: 0,
     maxThreads: threads,
     concurrentTasksPerWorker: copiesPerThread,
     idleTimeout: 30_000,
-    // Tasks keep keep-alive sockets open between runs; a thread parked in Atomics.wait would not
-    // service them.
+    // Threads keep keep-alive sockets open between copies; a thread parked in Atomics.wait would
+    // not service them.
     atomics: "disabled",
   });
   return {
-    async copy(task, signal) {
+    async fetch(task, signal) {
       const outcome = await piscina.run(task, { signal });
       if (!outcome.ok) throw fromWorkerErrorData(outcome.error);
       return outcome.result;
