@@ -43,16 +43,28 @@ export function hasBody(req: IncomingMessage): boolean {
   return length === undefined ? req.headers["transfer-encoding"] !== undefined : length > 0;
 }
 
-/** Reads a whole body of at most `limit` bytes; larger bodies fail with 413 before being read. */
+/** Past this much, a refused body is not read to the end: the connection is closed instead. */
+const DRAIN_LIMIT = 64 << 20;
+
+/**
+ * Reads a whole body of at most `limit` bytes. A larger one is read to its end and dropped
+ * (up to DRAIN_LIMIT) before the 413, so the client, still sending, gets the answer rather than
+ * a reset connection.
+ */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = contentLength(req);
-  if (declared !== undefined && declared > limit) throw new PayloadTooLargeError(limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new PayloadTooLargeError(limit);
-    chunks.push(chunk as Buffer);
+  if (declared === undefined || declared <= limit) {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) break;
+      chunks.push(chunk as Buffer);
+    }
+  }
+  if (size > limit || (declared !== undefined && declared > limit)) {
+    if ((declared ?? size) <= DRAIN_LIMIT) for await (const chunk of req) if ((size += (chunk as Buffer).length) > DRAIN_LIMIT) break;
+    throw new PayloadTooLargeError(limit);
   }
   if (!req.complete) throw new OciError("SIZE_INVALID", "request body ended early", { received: size, contentLength: declared });
   return Buffer.concat(chunks, size);
