@@ -24,6 +24,16 @@ export {
 } from "./authorizer.js";
 export type { Authorizer } from "./authorizer.js";
 export { verifyPeerCertificate } from "./verify.js";
+export {
+  createServerTlsOptions,
+  createClientTlsOptions,
+  keepServerTlsCurrent,
+  verifyTlsPeer,
+  requireVerifiedClients,
+  peerCertificateChain,
+  svidTlsMaterial,
+} from "./tls.js";
+export type { ServerTlsOptions, SvidTlsMaterial } from "./tls.js";
 export type { VerifyPeerOptions } from "./verify.js";
 export { X509Bundle, X509BundleSet } from "./x509-bundle.js";
 export type { X509BundleSource } from "./x509-bundle.js";

@@ -39,6 +39,7 @@ export interface X509Source extends X509BundleSource {
   /** Subscribes to updates; returns the unsubscribe function. */
   watch(listener: (context: { svid: X509Svid; bundles: X509BundleSet }) => void): () => void;
   on<K extends keyof X509SourceEvents>(event: K, listener: (...args: X509SourceEvents[K]) => void): this;
+  once<K extends keyof X509SourceEvents>(event: K, listener: (...args: X509SourceEvents[K]) => void): this;
   off<K extends keyof X509SourceEvents>(event: K, listener: (...args: X509SourceEvents[K]) => void): this;
   close(): Promise<void>;
 }
