@@ -7,6 +7,7 @@ import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbe
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
+import { createFleetModule } from "@harbor-satellite/fleet";
 import { createHeartbeatModule } from "@harbor-satellite/heartbeat";
 import { createIdentityModule } from "@harbor-satellite/identity";
 import { createRegistryModule } from "@harbor-satellite/registry";
@@ -43,6 +44,17 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
       fleet: ctx.client("fleet", FleetService),
       harborUrl: ctx.config.harbor.url,
     }),
+  fleet: async ({ config, db, logger, client }) => {
+    const fleet = createFleetModule({
+      db,
+      registry: client("registry", RegistryService),
+      harborUrl: config.harbor.url,
+      trustDomain: config.trustDomain,
+      logger: logger.child({ service: "fleet" }),
+    });
+    await fleet.ready();
+    return fleet;
+  },
   heartbeat: async (ctx) => createHeartbeatModule({ db: ctx.db, logger: ctx.logger.child({ service: "heartbeat" }) }),
   registry: async ({ config, db, logger }) => {
     const { url, username, password } = config.harbor;
