@@ -10,6 +10,8 @@ let dir: string;
 let configPath: string;
 let certsDir: string;
 const now = new Date("2024-05-06T07:08:09Z");
+/** Parsed TOML, walked freely by the assertions. */
+type Tree = { [key: string]: Tree };
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "hs-containerd-"));
@@ -20,7 +22,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const toml = async (path: string) => parse(await readFile(path, "utf8")) as Record<string, any>;
+const toml = async (path: string) => parse(await readFile(path, "utf8")) as Tree;
 
 describe("containerd mirrors", () => {
   it("sets config_path for containerd 1.x (config version 2), keeping other settings, with a backup", async () => {
@@ -62,7 +64,7 @@ describe("containerd mirrors", () => {
     await writeFile(join(certsDir, "docker.io", "hosts.toml"), `server = "https://registry-1.docker.io"\n[host."https://mirror.corp"]\n  capabilities = ["pull"]\n  skip_verify = true\n`);
     await configureContainerd({ registries: ["docker.io"], mirror: "http://10.0.0.2:8585", configPath, certsDir, now });
     const text = await readFile(join(certsDir, "docker.io", "hosts.toml"), "utf8");
-    const hosts = parse(text) as Record<string, any>;
+    const hosts = parse(text) as Tree;
     expect(hosts.server).toBe("https://registry-1.docker.io");
     expect(Object.keys(hosts.host)).toEqual(["http://10.0.0.2:8585", "https://mirror.corp"]);
     expect(hosts.host["https://mirror.corp"]).toEqual({ capabilities: ["pull"], skip_verify: true });

@@ -9,6 +9,8 @@ import { RuntimeConfigError } from "./runtime-result.js";
 let dir: string;
 let path: string;
 const now = new Date("2024-05-06T07:08:09Z");
+/** Parsed TOML, walked freely by the assertions. */
+type Tree = { [key: string]: Tree };
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "hs-containers-"));
@@ -22,7 +24,7 @@ describe("podman and CRI-O mirrors", () => {
   it("adds [[registry]] entries with the satellite as first mirror, keeping the rest", async () => {
     await writeFile(path, `unqualified-search-registries = ["docker.io", "quay.io"]\n\n[[registry]]\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "mirror.corp"\n\n[[registry]]\nlocation = "internal.corp"\nblocked = true\n`);
     const result = await configureContainersRegistries({ runtime: "podman", registries: ["docker.io", "quay.io"], mirror: "127.0.0.1:8585", registriesConfPath: path, now });
-    const conf = parse(await readFile(path, "utf8")) as Record<string, any>;
+    const conf = parse(await readFile(path, "utf8")) as Tree;
     expect(conf["unqualified-search-registries"]).toEqual(["docker.io", "quay.io"]);
     expect(conf.registry).toEqual([
       { location: "docker.io", mirror: [{ location: "127.0.0.1:8585", insecure: true }, { location: "mirror.corp" }] },
@@ -36,7 +38,7 @@ describe("podman and CRI-O mirrors", () => {
   it("is idempotent, and CRI-O is told to reload", async () => {
     const first = await configureContainersRegistries({ runtime: "crio", registries: ["docker.io"], mirror: "https://sat:8443", registriesConfPath: path, now });
     expect(first.restartRequired).toBe(true);
-    expect((parse(await readFile(path, "utf8")) as Record<string, any>).registry[0].mirror).toEqual([{ location: "sat:8443", insecure: false }]);
+    expect((parse(await readFile(path, "utf8")) as Tree).registry[0].mirror).toEqual([{ location: "sat:8443", insecure: false }]);
     const again = await configureContainersRegistries({ runtime: "crio", registries: ["docker.io"], mirror: "https://sat:8443", registriesConfPath: path, now });
     expect(again.files[0].changed).toBe(false);
     expect(await readdir(dir)).toEqual(["registries.conf"]);
