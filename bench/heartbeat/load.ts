@@ -1,0 +1,180 @@
+// The load generator, run as its own process by run.ts: N simulated satellites send Sync over a
+// few multiplexed HTTP/2 connections, each with its robot's Basic credentials. Open loop by
+// default (a fixed rate; latency counts from when a call was due, so a stalled server cannot hide
+// its queueing), or closed loop with --rate 0 (--concurrency calls always in flight). Prints
+// MEASURE_START / MEASURE_END when the measured window opens and closes, then one JSON line.
+import { parseArgs } from "node:util";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampNow, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { H2Pool, type Protocol } from "./h2-client.js";
+import { satelliteName } from "./fleet.js";
+
+const SYNC_PATH = "/harbor.satellite.heartbeat.v1.HeartbeatService/Sync";
+
+export interface LoadResult {
+  mode: "open" | "closed";
+  target_rate: number;
+  measured_s: number;
+  ok: number;
+  errors: number;
+  error_codes: Record<string, number>;
+  /** Calls that were due but not sent because --max-in-flight calls were outstanding. */
+  late: number;
+  heartbeats_per_s: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  p999_ms: number;
+  max_ms: number;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    url: { type: "string" },
+    satellites: { type: "string", default: "1000" },
+    secret: { type: "string" },
+    rate: { type: "string", default: "5000" },
+    concurrency: { type: "string", default: "256" },
+    duration: { type: "string", default: "20" },
+    warmup: { type: "string", default: "5" },
+    connections: { type: "string", default: "4" },
+    protocol: { type: "string", default: "connect" },
+    images: { type: "string", default: "5" },
+    "max-in-flight": { type: "string", default: "20000" },
+  },
+});
+
+const satellites = Number(args.satellites);
+const rate = Number(args.rate);
+const durationMs = Number(args.duration) * 1000;
+const warmupMs = Number(args.warmup) * 1000;
+const maxInFlight = Number(args["max-in-flight"]);
+const pool = new H2Pool(args.url!, Number(args.connections), args.protocol as Protocol);
+
+/** One satellite's request, encoded once; the report time is appended per call. */
+interface Sender {
+  authorization: string;
+  body: Buffer;
+}
+
+function buildSenders(): Sender[] {
+  const digest = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
+  const senders: Sender[] = [];
+  for (let i = 0; i < satellites; i++) {
+    const name = satelliteName(i);
+    const request = create(SyncRequestSchema, {
+      name,
+      stateReportInterval: "@every 00h00m30s",
+      latestStateDigest: digest(i),
+      latestConfigDigest: digest(i + 1),
+      memoryUsedBytes: BigInt(512 * 1024 * 1024 + i),
+      storageUsedBytes: BigInt(20 * 1024 ** 3 + i),
+      cpuPercent: (i % 100) + 0.5,
+      lastSyncDurationMs: 1200n,
+      imageCount: Number(args.images),
+      cachedImages: Array.from({ length: Number(args.images) }, (_, k) => ({ reference: `registry.local/library/app-${k}:1.${k}@${digest(k)}`, sizeBytes: BigInt(50_000_000 + k) })),
+    });
+    senders.push({ authorization: `Basic ${Buffer.from(`robot$${name}:${args.secret}`).toString("base64")}`, body: Buffer.from(toBinary(SyncRequestSchema, request)) });
+  }
+  return senders;
+}
+
+/** Field 9 (request_create_time), appended: protobuf allows fields in any order. */
+function withReportTime(body: Buffer): Buffer {
+  const ts = toBinary(TimestampSchema, timestampNow());
+  return Buffer.concat([body, Buffer.from([0x4a, ts.length]), ts]);
+}
+
+const senders = buildSenders();
+const latencies: number[] = [];
+const errorCodes: Record<string, number> = {};
+let ok = 0;
+let errors = 0;
+let late = 0;
+let inFlight = 0;
+let next = 0;
+
+function send(dueAt: number, measureFrom: number, measureTo: number): Promise<void> {
+  const sender = senders[next++ % senders.length];
+  inFlight++;
+  return pool.call(SYNC_PATH, sender.authorization, withReportTime(sender.body)).then((result) => {
+    inFlight--;
+    if (dueAt < measureFrom || dueAt >= measureTo) return;
+    latencies.push(performance.now() - dueAt);
+    if (result.ok) ok++;
+    else {
+      errors++;
+      errorCodes[result.code ?? "unknown"] = (errorCodes[result.code ?? "unknown"] ?? 0) + 1;
+    }
+  });
+}
+
+async function openLoop(start: number, measureFrom: number, end: number): Promise<void> {
+  const interval = 1000 / rate;
+  let due = 0;
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      const now = performance.now();
+      const target = Math.min(Math.floor((now - start) / interval), Math.floor((end - start) / interval));
+      while (due < target) {
+        const dueAt = start + due * interval;
+        due++;
+        if (inFlight >= maxInFlight) {
+          if (dueAt >= measureFrom) late++;
+          continue;
+        }
+        void send(dueAt, measureFrom, end);
+      }
+      if (now >= end) resolve();
+      else setTimeout(pump, 1);
+    };
+    pump();
+  });
+}
+
+async function closedLoop(measureFrom: number, end: number): Promise<void> {
+  const worker = async () => {
+    while (performance.now() < end) await send(performance.now(), measureFrom, end);
+  };
+  await Promise.all(Array.from({ length: Number(args.concurrency) }, worker));
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function main(): Promise<void> {
+  const start = performance.now();
+  const measureFrom = start + warmupMs;
+  const end = measureFrom + durationMs;
+  setTimeout(() => process.stdout.write("MEASURE_START\n"), warmupMs);
+  setTimeout(() => process.stdout.write("MEASURE_END\n"), warmupMs + durationMs);
+  if (rate > 0) await openLoop(start, measureFrom, end);
+  else await closedLoop(measureFrom, end);
+  const drainUntil = performance.now() + 15_000;
+  while (inFlight > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
+  pool.close();
+  const sorted = Float64Array.from(latencies).sort();
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const result: LoadResult = {
+    mode: rate > 0 ? "open" : "closed",
+    target_rate: rate,
+    measured_s: durationMs / 1000,
+    ok,
+    errors,
+    error_codes: errorCodes,
+    late,
+    heartbeats_per_s: round(ok / (durationMs / 1000)),
+    p50_ms: round(percentile(sorted, 50)),
+    p90_ms: round(percentile(sorted, 90)),
+    p99_ms: round(percentile(sorted, 99)),
+    p999_ms: round(percentile(sorted, 99.9)),
+    max_ms: round(sorted.length ? sorted[sorted.length - 1] : Number.NaN),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+await main();

@@ -1,0 +1,180 @@
+// bench/heartbeat: N simulated satellites heartbeat through Ground Control's gateway against a
+// real PostgreSQL 15, each process separate (PostgreSQL, Ground Control, load generator) on the
+// same machine. Prints throughput, latency percentiles, batch sizes and the CPU split; the last
+// line is `heartbeats_per_s=… p99_ms=… p50_ms=… errors=…`.
+//
+//   npx tsx bench/heartbeat/run.ts [--satellites 10000] [--rate 5000 | --rate 0 --concurrency 256]
+//     [--duration 20] [--warmup 5] [--connections 4] [--protocol connect|grpc] [--images 5]
+//     [--no-durable]
+//
+// PostgreSQL runs durable by default (fsync and synchronous_commit on, unlike the test kit's
+// defaults), since Sync acknowledges only committed heartbeats.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
+import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
+import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
+import { cpuSeconds, machineCpuSeconds, postgresCpuSeconds, postmasterPid } from "./cpu.js";
+import { seedFleet } from "./fleet.js";
+import type { LoadResult } from "./load.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    satellites: { type: "string", default: "10000" },
+    rate: { type: "string", default: "5000" },
+    concurrency: { type: "string", default: "256" },
+    duration: { type: "string", default: "20" },
+    warmup: { type: "string", default: "5" },
+    connections: { type: "string", default: "4" },
+    protocol: { type: "string", default: "connect" },
+    images: { type: "string", default: "5" },
+    "no-durable": { type: "boolean", default: false },
+  },
+});
+
+interface CpuSample {
+  at: number;
+  gateway: number;
+  load: number;
+  postgres: number;
+  machine: { busy: number; total: number };
+}
+
+const children: ChildProcess[] = [];
+
+async function main(): Promise<void> {
+  const satellites = Number(args.satellites);
+  const secret = randomBytes(16).toString("hex");
+  let pg: PostgresServer | undefined;
+  let db: DatabaseHandle | undefined;
+  try {
+    pg = await startPostgres();
+    const durable = !args["no-durable"];
+    const url = await pg.createDatabase("heartbeat_bench");
+    db = await openDatabase({ url, maxConnections: 2 });
+    await setDurability(db, durable);
+    await seedFleet(db.db, satellites, secret);
+    log(`postgres 15 on :${pg.port} (${durable ? "fsync + synchronous_commit on" : "fsync off"}), ${satellites} satellites with robot accounts`);
+
+    const port = await freePort();
+    const gateway = await startGateway(url, port);
+    log(`ground control (all services, gateway) on :${port}, pid ${gateway.pid}`);
+
+    const postmaster = postmasterPid(pg.dataDir);
+    const { result, start, end } = await runLoad(`http://127.0.0.1:${port}`, satellites, secret, gateway.pid!, postmaster);
+    const batches = await batchStats(db, start.at, end.at);
+    report(result, start, end, batches);
+  } finally {
+    for (const child of children) await stop(child);
+    await db?.close();
+    await pg?.stop();
+  }
+}
+
+async function setDurability(db: DatabaseHandle, durable: boolean): Promise<void> {
+  const value = durable ? "on" : "off";
+  await db.db.execute(sql.raw(`alter system set fsync = ${value}`));
+  await db.db.execute(sql.raw(`alter system set synchronous_commit = ${value}`));
+  await db.db.execute(sql.raw(`alter system set full_page_writes = ${value}`));
+  await db.db.execute(sql`select pg_reload_conf()`);
+}
+
+async function startGateway(databaseUrl: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [`${ROOT}/bin/ground-control.mjs`, "--port", String(port), "--host", "127.0.0.1"], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl, ADMIN_PASSWORD: randomBytes(12).toString("hex"), LOG_LEVEL: "warn", HARBOR_URL: "" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  children.push(child);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`ground control exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("ground control did not become healthy within 60 s");
+}
+
+function sample(gatewayPid: number, loadPid: number, postmaster: number): CpuSample {
+  return { at: Date.now(), gateway: cpuSeconds(gatewayPid), load: cpuSeconds(loadPid), postgres: postgresCpuSeconds(postmaster), machine: machineCpuSeconds() };
+}
+
+async function runLoad(url: string, satellites: number, secret: string, gatewayPid: number, postmaster: number): Promise<{ result: LoadResult; start: CpuSample; end: CpuSample }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", `${ROOT}/bench/heartbeat/load.ts`, "--url", url, "--satellites", String(satellites), "--secret", secret, "--rate", args.rate!, "--concurrency", args.concurrency!, "--duration", args.duration!, "--warmup", args.warmup!, "--connections", args.connections!, "--protocol", args.protocol!, "--images", args.images!],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  children.push(child);
+  log(`load generator pid ${child.pid}: ${Number(args.rate) > 0 ? `${args.rate}/s open loop` : `closed loop, ${args.concurrency} in flight`}, ${args.connections} HTTP/2 connections, ${args.protocol}, warm-up ${args.warmup} s, measured ${args.duration} s`);
+  let start: CpuSample | undefined;
+  let end: CpuSample | undefined;
+  let result: LoadResult | undefined;
+  for await (const line of createInterface({ input: child.stdout! })) {
+    if (line === "MEASURE_START") start = sample(gatewayPid, child.pid!, postmaster);
+    else if (line === "MEASURE_END") end = sample(gatewayPid, child.pid!, postmaster);
+    else if (line.startsWith("{")) result = JSON.parse(line) as LoadResult;
+  }
+  if (!result || !start || !end) throw new Error("the load generator ended without a result");
+  return { result, start, end };
+}
+
+interface BatchStats {
+  rows: number;
+  batches: number;
+  mean: number;
+  max: number;
+}
+
+/** Batch sizes from the rows themselves: one batch shares one received_at. */
+async function batchStats(db: DatabaseHandle, from: number, to: number): Promise<BatchStats> {
+  const rows = (await db.db.execute(sql`
+    select coalesce(sum(n), 0)::int as rows, count(*)::int as batches, coalesce(max(n), 0)::int as max
+    from (select count(*) as n from heartbeats where received_at >= ${new Date(from).toISOString()}::timestamptz and received_at < ${new Date(to).toISOString()}::timestamptz group by received_at) b`)) as unknown as { rows: number; batches: number; max: number }[];
+  const { rows: n, batches, max } = rows[0];
+  return { rows: n, batches, max, mean: batches ? Math.round((n / batches) * 10) / 10 : 0 };
+}
+
+function report(r: LoadResult, start: CpuSample, end: CpuSample, batches: BatchStats): void {
+  const wall = (end.at - start.at) / 1000;
+  const share = (a: number, b: number) => `${(((b - a) / wall) * 100).toFixed(0)}%`;
+  const machine = end.machine.total - start.machine.total;
+  log(`measured ${r.measured_s} s: ${r.ok} ok, ${r.errors} errors ${JSON.stringify(r.error_codes)}, ${r.late} not sent (too many in flight)`);
+  log(`latency ms: p50 ${r.p50_ms}  p90 ${r.p90_ms}  p99 ${r.p99_ms}  p99.9 ${r.p999_ms}  max ${r.max_ms}`);
+  log(`batches: ${batches.batches} for ${batches.rows} heartbeats, mean ${batches.mean} rows, largest ${batches.max}`);
+  log(
+    `cpu (of one core): gateway ${share(start.gateway, end.gateway)}, postgres ${share(start.postgres, end.postgres)}, load generator ${share(start.load, end.load)}; other processes ${(((end.machine.busy - start.machine.busy) / wall - (end.gateway - start.gateway + end.postgres - start.postgres + end.load - start.load) / wall) * 100).toFixed(0)}%; machine busy ${(((end.machine.busy - start.machine.busy) / machine) * 100).toFixed(0)}% of ${Math.round(machine / wall)} cores`,
+  );
+  process.stdout.write(`heartbeats_per_s=${r.heartbeats_per_s} p99_ms=${r.p99_ms} p50_ms=${r.p50_ms} errors=${r.errors}\n`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const exited = new Promise((r) => child.once("exit", r));
+  const timeout = new Promise((r) => setTimeout(r, 10_000).unref());
+  if ((await Promise.race([exited.then(() => "exited"), timeout])) !== "exited") child.kill("SIGKILL");
+}
+
+function log(line: string): void {
+  process.stdout.write(`# ${line}\n`);
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  // Stopping the children makes main() fail, and its finally stops PostgreSQL.
+  process.once(signal, () => {
+    process.exitCode = 130;
+    for (const child of children) child.kill("SIGKILL");
+  });
+}
+
+await main();
