@@ -1,5 +1,6 @@
 // Replicates one desired image into the store: decide whether anything changed (a pinned digest
-// the tag already holds costs no request; otherwise one manifest HEAD), resolve the manifest tree,
+// the tag already holds costs no request; a tag held locally costs one manifest HEAD; a new tag
+// goes straight to the GET), resolve the manifest tree,
 // copy the blobs the store lacks, then store manifests bottom-up with their exact bytes and tag the
 // root last. A failure anywhere leaves the tag as it was.
 import { RegistryError, type Manifest, type RegistryClient } from "@harbor-satellite/oci";
@@ -42,6 +43,8 @@ export async function replicateImage(image: DesiredImage, owned: OwnedImage | un
   if (image.digest && isUpToDate(image.digest, local?.digest, owned)) return unchanged(image.digest);
 
   let reference = image.digest;
+  // With nothing local to compare against, a HEAD would only delay the GET by tag.
+  if (!reference && local === undefined) reference = image.tag;
   if (!reference) {
     const head = await requests.run(() => client.headManifest(image.repository, image.tag, { signal }));
     if (!head) throw new RegistryError(404, "MANIFEST_UNKNOWN", "manifest unknown", `${client.url}/v2/${image.repository}/manifests/${image.tag}`, "HEAD");
