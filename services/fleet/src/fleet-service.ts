@@ -10,7 +10,7 @@ import { DEFAULT_CONFIG_NAME } from "./default-config.js";
 import { mergePatch } from "./merge-patch.js";
 import { configMessage, groupMessage, satelliteMessage, type MessageContext } from "./messages.js";
 import type { FleetStore, Page } from "./store/index.js";
-import { requireArtifacts, requireName, requireNames, requireRegion, requireSelectors } from "./validation.js";
+import { requireArtifacts, requireGroupNames, requireName, requireRegion, requireSatelliteName, requireSelectors, requireStateName } from "./validation.js";
 
 export interface FleetServiceDeps {
   store: FleetStore;
@@ -47,10 +47,10 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
   return {
     async createSatellite(req) {
       const input = {
-        name: requireName("name", req.name),
+        name: requireSatelliteName("name", req.name),
         region: requireRegion(req.region),
         selectors: requireSelectors(req.selectors),
-        groups: requireNames("groups", req.groups),
+        groups: requireGroupNames("groups", req.groups),
         configName: req.configName === "" ? DEFAULT_CONFIG_NAME : requireName("config_name", req.configName),
       };
       const record = await changing(() => store.createSatellite(input));
@@ -77,7 +77,7 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
     },
 
     async createGroup(req) {
-      const name = requireName("name", req.name);
+      const name = requireStateName("name", req.name);
       const artifacts = requireArtifacts(req.artifacts);
       const record = await changing(() => store.createGroup(name, artifacts));
       return { group: groupMessage(record, await deps.context()) };
@@ -123,7 +123,7 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
     },
 
     async createConfig(req) {
-      const name = requireName("name", req.name);
+      const name = requireStateName("name", req.name);
       const config = requireSatelliteConfig("config_json", parseJsonObject("config_json", req.configJson));
       const record = await changing(() => store.createConfig(name, config));
       return { config: configMessage(record, await deps.context()) };

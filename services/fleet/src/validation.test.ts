@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { projectsOf, requireArtifact, requireArtifacts, requireRegion, requireSelectors } from "./validation.js";
+import { projectsOf, requireArtifact, requireArtifacts, requireRegion, requireSatelliteName, requireSelectors, requireStateName } from "./validation.js";
 
 const hex = fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 64, maxLength: 64 });
 const component = fc.stringMatching(/^[a-z0-9]{1,8}(?:[._-][a-z0-9]{1,8}){0,2}$/);
@@ -108,5 +108,12 @@ describe("artifact list and satellite fields", () => {
       "unix:uid:0",
     ]);
     for (const bad of ["docker", ":value", "docker:", "docker: spaced", "Docker:x"]) expect(messageOf(() => requireSelectors(["unix:uid:0", bad]))).toContain("selectors[1]");
+  });
+
+  it("refuses names that cannot become a Harbor robot or a state repository path", () => {
+    expect(requireSatelliteName("name", "edge-1.eu")).toBe("edge-1.eu");
+    for (const bad of ["edge-", "edge--1", "a__b", "a..b"]) expect(messageOf(() => requireSatelliteName("name", bad))).toContain("cannot name a Harbor robot");
+    expect(requireStateName("name", "web--apps")).toBe("web--apps");
+    for (const bad of ["web-", "a..b", "a._b"]) expect(messageOf(() => requireStateName("name", bad))).toContain("cannot name a state artifact");
   });
 });

@@ -14,6 +14,32 @@ const SELECTOR_PATTERN = /^[a-z][a-z0-9_-]*:[^\s:][^\s]*$/;
 const ARTIFACT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
 const MAX_SELECTOR_LENGTH = 1024;
 
+/** One path component of an OCI repository name (distribution spec). */
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+/** Harbor's robot name rule, stricter than the path rule: single separators only. */
+const ROBOT_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/**
+ * A group or config name: the name rule, and usable as the `<name>` in
+ * `satellite/<kind>-state/<name>/state` (which refuses e.g. a trailing '-' or "a..b").
+ */
+export function requireStateName(field: string, value: string): string {
+  requireName(field, value);
+  if (!PATH_COMPONENT.test(value)) {
+    throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} cannot name a state artifact: '.', '_' and '-' must sit between letters or digits`);
+  }
+  return value;
+}
+
+/** A satellite name: also its Harbor robot's name, so single separators between letters or digits. */
+export function requireSatelliteName(field: string, value: string): string {
+  requireName(field, value);
+  if (!ROBOT_NAME.test(value)) {
+    throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} cannot name a Harbor robot: use single '.', '_' or '-' between letters or digits`);
+  }
+  return value;
+}
+
 /** Region: the name rule, "default" when empty. */
 export function requireRegion(value: string): string {
   return value === "" ? "default" : requireName("region", value);
@@ -32,8 +58,8 @@ export function requireSelectors(selectors: readonly string[]): string[] {
 }
 
 /** Group names in order, each checked, duplicates dropped. */
-export function requireNames(field: string, names: readonly string[]): string[] {
-  return [...new Set(names.map((n, i) => requireName(`${field}[${i}]`, n)))];
+export function requireGroupNames(field: string, names: readonly string[]): string[] {
+  return [...new Set(names.map((n, i) => requireStateName(`${field}[${i}]`, n)))];
 }
 
 /** The Harbor project of a repository: its first path component. */

@@ -12,13 +12,13 @@ import {
   type Robot,
 } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { HarborClient } from "@harbor-satellite/harbor";
-import { InvalidArgumentError } from "@harbor-satellite/rpc";
+import { InvalidArgumentError, requireName } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import type { RobotManager, RobotView } from "./robots.js";
 import { configStateDocument, groupStateDocument, satelliteStateDocument, STATE_PROJECT, stateRepositoryInProject, type StateKindName } from "./state-documents.js";
 import type { PublishedStateInfo, PublishState } from "./state-publisher.js";
-import { requireArtifacts, requireJsonObject, requireName, requireProjects } from "./validation.js";
+import { requireArtifacts, requireJsonObject, requireProjects, requireSatelliteName, requireStateName } from "./validation.js";
 
 export interface RegistryServiceDeps {
   harborUrl: string;
@@ -67,7 +67,7 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
     },
 
     async ensureRobot(req) {
-      const satellite = requireName("satellite", req.satellite);
+      const satellite = requireSatelliteName("satellite", req.satellite);
       const { robot, secret } = await robots.ensure(satellite, requireProjects(req.projects));
       return { robot: robotMessage(robot), secret: secret ?? "" };
     },
@@ -87,20 +87,20 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
     },
 
     async publishGroupState(req) {
-      const group = requireName("group", req.group);
+      const group = requireStateName("group", req.group);
       const artifacts = requireArtifacts(req.artifacts);
       return { state: publishedMessage(await publish("group", group, groupStateDocument(group, harborUrl, artifacts))) };
     },
 
     async publishSatelliteState(req) {
-      const satellite = requireName("satellite", req.satellite);
-      const groups = req.groups.map((g, i) => requireName(`groups[${i}]`, g));
-      const configName = req.configName === "" ? "" : requireName("config_name", req.configName);
+      const satellite = requireStateName("satellite", req.satellite);
+      const groups = req.groups.map((g, i) => requireStateName(`groups[${i}]`, g));
+      const configName = req.configName === "" ? "" : requireStateName("config_name", req.configName);
       return { state: publishedMessage(await publish("satellite", satellite, satelliteStateDocument(harborUrl, groups, configName))) };
     },
 
     async publishConfigState(req) {
-      const name = requireName("config_name", req.configName);
+      const name = requireStateName("config_name", req.configName);
       const config = requireJsonObject("config_json", req.configJson);
       return { state: publishedMessage(await publish("config", name, configStateDocument(config))) };
     },
@@ -108,7 +108,7 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
     async deleteState(req) {
       const kind = KIND_NAMES[req.kind];
       if (!kind) throw new InvalidArgumentError("kind must be STATE_KIND_GROUP, STATE_KIND_SATELLITE or STATE_KIND_CONFIG");
-      const name = requireName("name", req.name);
+      const name = requireStateName("name", req.name);
       const repo = stateRepositoryInProject(kind, name);
       try {
         if (await harbor.deleteRepository(STATE_PROJECT, repo)) deps.logger.info({ repository: `${STATE_PROJECT}/${repo}` }, "state artifact deleted");

@@ -45,4 +45,19 @@ export function requireJsonObject(field: string, text: string): Record<string, u
   return value as Record<string, unknown>;
 }
 
-export { requireName };
+/** One path component of an OCI repository name: what `<name>` in a state repository must be. */
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
+
+/** A group, satellite or config name that is also usable in `satellite/<kind>-state/<name>/state`. */
+export function requireStateName(field: string, value: string): string {
+  requireName(field, value);
+  if (!PATH_COMPONENT.test(value)) throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} cannot name a state artifact: '.', '_' and '-' must sit between letters or digits`);
+  return value;
+}
+
+/** A satellite name, which is also its robot's name: Harbor allows single separators only. */
+export function requireSatelliteName(field: string, value: string): string {
+  requireName(field, value);
+  if (!PROJECT_PATTERN.test(value)) throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} cannot name a Harbor robot: use single '.', '_' or '-' between letters or digits`);
+  return value;
+}
