@@ -11,21 +11,33 @@ import type {
   Metadata,
   MethodDefinition,
   Server,
+  ServerUnaryCall,
+  ServerWritableStream,
   ServiceDefinition,
   UntypedServiceImplementation,
-  handleServerStreamingCall,
-  handleUnaryCall,
+  sendUnaryData,
 } from "@grpc/grpc-js";
 
 /** A generated method descriptor with its message types known. */
 export type TypedMethod<I extends DescMessage, O extends DescMessage> = DescMethod & { input: I; output: O };
 
+/** A unary handler; it may answer with a message or a plain init object of the output type. */
+export type GrpcUnaryHandler<I extends DescMessage, O extends DescMessage> = (
+  call: ServerUnaryCall<MessageShape<I>, MessageInitShape<O>>,
+  callback: sendUnaryData<MessageInitShape<O>>,
+) => void;
+
+/** A server-streaming handler; it may write messages or plain init objects of the output type. */
+export type GrpcServerStreamingHandler<I extends DescMessage, O extends DescMessage> = (
+  call: ServerWritableStream<MessageShape<I>, MessageInitShape<O>>,
+) => void;
+
 /** grpc-js handlers for every method of a generated service, keyed by the method's localName. */
 export type GrpcServiceImplementation<S extends GenServiceMethods> = {
   [K in keyof S]: S[K]["methodKind"] extends "unary"
-    ? handleUnaryCall<MessageShape<S[K]["input"]>, MessageShape<S[K]["output"]>>
+    ? GrpcUnaryHandler<S[K]["input"], S[K]["output"]>
     : S[K]["methodKind"] extends "server_streaming"
-      ? handleServerStreamingCall<MessageShape<S[K]["input"]>, MessageShape<S[K]["output"]>>
+      ? GrpcServerStreamingHandler<S[K]["input"], S[K]["output"]>
       : never;
 };
 
@@ -40,7 +52,8 @@ export function grpcMethodDefinition<I extends DescMessage, O extends DescMessag
     responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
     requestSerialize: (message) => Buffer.from(toBinary(method.input, message)),
     requestDeserialize: (bytes) => fromBinary(method.input, bytes),
-    responseSerialize: (message) => Buffer.from(toBinary(method.output, message)),
+    // create() returns a message as is and builds one from a plain init object.
+    responseSerialize: (message) => Buffer.from(toBinary(method.output, create(method.output, message as MessageInitShape<O>))),
     responseDeserialize: (bytes) => fromBinary(method.output, bytes),
   };
 }

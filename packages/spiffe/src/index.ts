@@ -49,6 +49,19 @@ export {
   SPIFFE_ENDPOINT_SOCKET_ENV,
   DEFAULT_SPIRE_AGENT_SOCKET,
 } from "./workload-address.js";
+export { SpireServerClient, createSpireServerClient, SPIRE_SERVER_SOCKET_ENV, DEFAULT_SPIRE_SERVER_SOCKET } from "./spire-server-client.js";
+export type {
+  SpireServerClientOptions,
+  ListEntriesFilter,
+  ListAgentsFilter,
+  SelectorMatchMode,
+  CreateEntryResult,
+  DeleteEntryResult,
+  JoinToken,
+  SpireBundle,
+} from "./spire-server-client.js";
+export { parseSelector, joinTokenAgentId } from "./spire-types.js";
+export type { EntrySpec, SpireEntry, SpireAgent, SpireSelector } from "./spire-types.js";
 export { parseX509SvidResponse, parseX509BundlesResponse } from "./x509-context.js";
 export type { X509Context } from "./x509-context.js";
 export type { BackoffOptions } from "./backoff.js";
@@ -63,7 +76,13 @@ export {
 } from "./der.js";
 // Symbols below are plumbing shared with the test fakes: grpc-js over protobuf-es descriptors.
 export { addGrpcService, grpcServiceDefinition, grpcMethodDefinition, callUnary, callServerStream } from "./grpc-bridge.js";
-export type { GrpcServiceImplementation, TypedMethod, UnaryCallOptions } from "./grpc-bridge.js";
+export type {
+  GrpcServiceImplementation,
+  GrpcUnaryHandler,
+  GrpcServerStreamingHandler,
+  TypedMethod,
+  UnaryCallOptions,
+} from "./grpc-bridge.js";
 export {
   SpiffeIdError,
   SvidVerificationError,

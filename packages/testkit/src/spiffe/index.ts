@@ -5,3 +5,6 @@ export { TestCA } from "./test-ca.js";
 export type { TestCaOptions, IssueSvidOptions, TestSvid } from "./test-ca.js";
 export { FakeWorkloadApi } from "./fake-workload-api.js";
 export type { FakeWorkloadApiOptions, FakeIdentity } from "./fake-workload-api.js";
+export { FakeSpireServer } from "./fake-spire-server.js";
+export type { FakeSpireServerOptions, FakeSpireRpc } from "./fake-spire-server.js";
+export { FakeSpireState, AttestationError } from "./fake-spire-state.js";
