@@ -3,7 +3,7 @@
 // digest, each group's digest and artifacts, the config digest, and the images (entities) the
 // pass asked for. Written atomically; a missing or unreadable file means "nothing applied yet".
 import { readFile } from "node:fs/promises";
-import type { DesiredImage } from "../replication/desired-image.js";
+import type { DesiredImage, OwnedImage } from "../replication/desired-image.js";
 import { writeFileAtomic } from "../config/atomic-file.js";
 import type { GroupArtifact, SatelliteStateDocument } from "./state-documents.js";
 
@@ -25,6 +25,8 @@ export interface AppliedState {
   groups: AppliedGroup[];
   /** The desired images of that pass (the original's entities). */
   images: DesiredImage[];
+  /** What the replication engine stored for them (local and upstream digests), for untagging later. */
+  owned?: OwnedImage[];
   /**
    * True when the pass applied everything: every group read and every image replicated. Only
    * then does an unchanged satellite-state digest end the next pass early; otherwise the next

@@ -46,6 +46,8 @@ export interface ReadFailure {
 export interface StateChanges {
   status: "changed";
   satelliteUrl: string;
+  /** Registry the satellite state came from: Harbor, after any override. */
+  satelliteRegistryUrl: string;
   satelliteDigest: string;
   satellite: SatelliteStateDocument;
   groups: ReadGroup[];
@@ -120,7 +122,8 @@ export function createStateReader(options: StateReaderOptions): StateReader {
     async read(satelliteUrl, last, signal) {
       const log = options.logger?.child({ satelliteState: satelliteUrl });
       const sameSatellite = last?.satellite_state_url === satelliteUrl ? last : undefined;
-      const manifest = await fetcher.manifest(fetcher.reference(satelliteUrl), signal);
+      const satelliteRef = fetcher.reference(satelliteUrl);
+      const manifest = await fetcher.manifest(satelliteRef, signal);
       const unchanged = sameSatellite?.satellite_state_digest === manifest.digest;
       const satellite = unchanged ? sameSatellite!.satellite_state : parseSatelliteStateDocument(await fetcher.payload(manifest, signal));
       const refs = [...satellite.states, ...(satellite.config ? [satellite.config] : [])];
@@ -159,7 +162,7 @@ export function createStateReader(options: StateReaderOptions): StateReader {
       if (unchanged && sameSatellite!.complete && failures.length === 0 && nothingNew) {
         return { status: "unchanged", satelliteDigest: manifest.digest };
       }
-      return { status: "changed", satelliteUrl, satelliteDigest: manifest.digest, satellite, groups, config, failures, complete: failures.length === 0 };
+      return { status: "changed", satelliteUrl, satelliteRegistryUrl: satelliteRef.registryUrl, satelliteDigest: manifest.digest, satellite, groups, config, failures, complete: failures.length === 0 };
     },
   };
 }

@@ -1,0 +1,123 @@
+// One state-replication pass, as the agent's scheduler runs it: read the state (stopping early
+// when nothing changed), replicate the desired images through the engine (per upstream
+// registry), delete what no group wants any more, hand a changed config to the agent, and
+// persist what was applied. Returns what the heartbeat reports: state and config digests, the
+// pass duration and the per-image errors.
+import type { Logger } from "pino";
+import { imageName, type OwnedImage } from "../replication/desired-image.js";
+import type { ReplicationEngine, ReplicationSummary, UpstreamOptions } from "../replication/replication-engine.js";
+import { loadAppliedState, saveAppliedState, type AppliedState } from "./applied-state.js";
+import { buildDesiredSet, planChanges, type StatePlan } from "./desired-set.js";
+import { toAppliedState, type ReadFailure, type StateReader } from "./state-reader.js";
+
+export interface StatePassOptions {
+  reader: StateReader;
+  engine: Pick<ReplicationEngine, "replicate">;
+  /** `<data-dir>/state.json` */
+  appliedStatePath: string;
+  /** Upstream settings (credentials, TLS, retries) for a registry base URL from a group state. */
+  upstream?: (registryUrl: string) => UpstreamOptions;
+  /**
+   * Called with a changed config-state document before the pass is recorded (the agent applies
+   * it with applyConfigState). If it throws, the config is retried on the next pass.
+   */
+  onConfig?: (document: unknown, digest: string) => Promise<void> | void;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export interface ImageError {
+  /** `repository:tag` */
+  reference: string;
+  message: string;
+}
+
+export interface StatePassResult {
+  status: "unchanged" | "applied" | "partial";
+  satelliteDigest: string;
+  configDigest?: string;
+  durationMs: number;
+  plan?: StatePlan;
+  imageErrors: ImageError[];
+  failures: ReadFailure[];
+  /** Summaries of the engine calls, one per upstream registry. */
+  replication: ReplicationSummary[];
+}
+
+export interface StatePass {
+  run(satelliteStateUrl: string, signal?: AbortSignal): Promise<StatePassResult>;
+  /** The last applied state (loaded from disk on first use). */
+  applied(): Promise<AppliedState | undefined>;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+
+export function createStatePass(options: StatePassOptions): StatePass {
+  const now = options.now ?? (() => performance.now());
+  const upstreamFor = options.upstream ?? ((url: string) => ({ url }));
+  let applied: AppliedState | undefined;
+  let loaded = false;
+
+  const current = async () => {
+    if (!loaded) {
+      applied = await loadAppliedState(options.appliedStatePath);
+      loaded = true;
+    }
+    return applied;
+  };
+
+  return {
+    applied: current,
+    async run(satelliteStateUrl, signal) {
+      const started = now();
+      const last = await current();
+      const read = await options.reader.read(satelliteStateUrl, last, signal);
+      if (read.status === "unchanged") {
+        return { status: "unchanged", satelliteDigest: read.satelliteDigest, configDigest: last?.config_digest, durationMs: now() - started, imageErrors: [], failures: [], replication: [] };
+      }
+
+      const desired = buildDesiredSet(read.groups);
+      const owned = last?.owned ?? [];
+      const plan = planChanges(desired.images, owned.map((o) => ({ repository: o.repository, tag: o.tag, digest: o.sourceDigest })));
+      options.logger?.info({ satelliteDigest: read.satelliteDigest, add: plan.add.length, changed: plan.changed.length, keep: plan.keep.length, remove: plan.remove.length, conflicts: plan.conflicts, skipped: desired.skipped.length }, "state changed");
+
+      // The engine untags owned images a call does not ask for, so each call gets the owned
+      // images of its own upstream, and the first call also those no upstream wants any more.
+      const wantedAnywhere = new Set(desired.images.map(imageName));
+      // With nothing wanted, one call with no images still untags what is owned.
+      const calls = desired.upstreams.length > 0 ? desired.upstreams : owned.length > 0 ? [{ registryUrl: read.satelliteRegistryUrl, images: [] }] : [];
+      const replication: ReplicationSummary[] = [];
+      const nextOwned: OwnedImage[] = [];
+      for (const [index, call] of calls.entries()) {
+        const names = new Set(call.images.map(imageName));
+        const ownedHere = owned.filter((o) => names.has(imageName(o)) || (index === 0 && !wantedAnywhere.has(imageName(o))));
+        const summary = await options.engine.replicate({ upstream: upstreamFor(call.registryUrl), images: call.images, owned: ownedHere, signal });
+        replication.push(summary);
+        nextOwned.push(...summary.owned);
+      }
+
+      const imageErrors = replication.flatMap((s) => s.failed.map((f) => ({ reference: f.image, message: messageOf(f.error) })));
+      const failures = [...read.failures];
+      let configApplied = true;
+      if (read.config?.changed && options.onConfig) {
+        try {
+          await options.onConfig(read.config.document, read.config.digest);
+        } catch (error) {
+          configApplied = false;
+          failures.push({ kind: "config", url: read.config.url, error: error instanceof Error ? error : new Error(String(error)) });
+        }
+      }
+
+      const complete = read.complete && imageErrors.length === 0 && configApplied;
+      const record = toAppliedState(read, desired.images, complete);
+      record.owned = nextOwned;
+      if (!configApplied) {
+        record.config_digest = last?.config_digest;
+        if (record.config_digest === undefined) delete record.config_digest;
+      }
+      await saveAppliedState(options.appliedStatePath, record);
+      applied = record;
+      return { status: complete ? "applied" : "partial", satelliteDigest: read.satelliteDigest, configDigest: record.config_digest, durationMs: now() - started, plan, imageErrors, failures, replication };
+    },
+  };
+}
