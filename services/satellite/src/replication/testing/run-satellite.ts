@@ -1,0 +1,42 @@
+// Runs the real `satellite` command line (node bin/satellite.mjs) for integration and fault
+// tests: to completion, or started and handed back so a test can kill it.
+import { spawn, type ChildProcess } from "node:child_process";
+
+export const SATELLITE_BIN = new URL("../../../../../bin/satellite.mjs", import.meta.url).pathname;
+
+export interface SatelliteRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `satellite <args>`; `done` settles when it exits. */
+export function startSatellite(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<SatelliteRun> } {
+  const child = spawn(process.execPath, [SATELLITE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-200_000)));
+  const done = new Promise<SatelliteRun>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Runs `satellite <args>` to the end. */
+export function runSatellite(args: string[], env?: NodeJS.ProcessEnv): Promise<SatelliteRun> {
+  return startSatellite(args, env).done;
+}
+
+/** `sync --once` arguments. */
+export function syncOnceArgs(upstream: string, images: string[], dataDir: string, extra: string[] = []): string[] {
+  return ["sync", "--once", "--upstream", upstream, ...images.flatMap((i) => ["--image", i]), "--data-dir", dataDir, "--log-level", "warn", ...extra];
+}
+
+/** The key=value pairs of the summary (last stdout line). */
+export function summaryOf(run: SatelliteRun): Record<string, number> {
+  const last = run.stdout.trim().split("\n").pop() ?? "";
+  return Object.fromEntries(last.split(" ").map((kv) => kv.split("=")).map(([k, v]) => [k, Number(v)]));
+}
