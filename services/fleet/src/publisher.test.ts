@@ -112,6 +112,26 @@ describe("outbox publisher", () => {
     await module.stop?.();
   });
 
+  it("gives up on a registry call that hangs, records it and retries later", async () => {
+    const hasty = createFleetModule({ db: handle.db, registry: registry.client, logger, publisher: { callTimeoutMs: 50, baseDelayMs: 10, maxDelayMs: 20 } });
+    registry.hang = true;
+    try {
+      await enqueue(handle.db, [{ kind: "publish-group-state", subject: "g1" }]);
+      await hasty.publisher.flush();
+      const [row] = await hasty.store.outbox.pending();
+      expect(row.lastError).toMatch(/deadline_exceeded/);
+    } finally {
+      registry.hang = false;
+    }
+    await vi.waitFor(
+      async () => {
+        await hasty.publisher.flush();
+        expect(await hasty.store.outbox.pending()).toEqual([]);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
+  });
+
   it("backs off exponentially with jitter, capped", () => {
     expect([1, 2, 3, 4, 10, 1000].map((a) => backoffDelay(a, 1000, 300_000, () => 1))).toEqual([1000, 2000, 4000, 8000, 300_000, 300_000]);
     expect(backoffDelay(3, 1000, 300_000, () => 0)).toBe(2000);

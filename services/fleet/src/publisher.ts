@@ -13,6 +13,8 @@ export interface PublisherOptions {
   pollIntervalMs?: number;
   /** How long a claimed row is ours before another publisher may take it (default 120 000 ms). */
   leaseMs?: number;
+  /** Deadline of each registry call (default 60 000 ms); keep it below leaseMs. */
+  callTimeoutMs?: number;
   /** Rows claimed at once (default 16). */
   batchSize?: number;
   /** Jobs run in parallel (default 4). */
@@ -41,6 +43,7 @@ export function backoffDelay(attempts: number, base: number, max: number, random
 export function createOutboxPublisher(store: FleetStore, registry: RegistryClient, logger: Logger, options: PublisherOptions = {}): OutboxPublisher {
   const pollIntervalMs = options.pollIntervalMs ?? 2_000;
   const leaseMs = options.leaseMs ?? 120_000;
+  const callTimeoutMs = Math.min(options.callTimeoutMs ?? 60_000, leaseMs);
   const batchSize = options.batchSize ?? 16;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const baseDelayMs = options.baseDelayMs ?? 1_000;
@@ -54,7 +57,7 @@ export function createOutboxPublisher(store: FleetStore, registry: RegistryClien
   const runOne = (job: OutboxJob) =>
     withSpan("fleet-publisher", `fleet.publish ${job.kind}`, { "outbox.kind": job.kind, "outbox.subject": job.subject, "outbox.attempt": job.attempts }, async () => {
       try {
-        const outcome = await runJob(job, store, registry);
+        const outcome = await runJob(job, store, registry, callTimeoutMs);
         await store.outbox.complete(job);
         logger.info({ kind: job.kind, subject: job.subject, attempt: job.attempts }, outcome);
       } catch (error) {

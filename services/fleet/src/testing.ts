@@ -9,6 +9,8 @@ export interface FakeRegistry {
   client: RegistryClient;
   /** Harbor is unreachable while true. */
   down: boolean;
+  /** Publishing calls hang (until the caller gives up) while true. */
+  hang: boolean;
   groupStates: Map<string, { artifacts: Array<{ repository: string; tags: string[]; digest: string; type: string }> }>;
   satelliteStates: Map<string, { groups: string[]; configName: string }>;
   configStates: Map<string, Record<string, unknown>>;
@@ -21,6 +23,7 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
   const fake: FakeRegistry = {
     client: undefined as unknown as RegistryClient,
     down: false,
+    hang: false,
     groupStates: new Map(),
     satelliteStates: new Map(),
     configStates: new Map(),
@@ -46,7 +49,8 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
           fake.robots.delete(req.satellite);
           return {};
         },
-        publishGroupState(req) {
+        async publishGroupState(req, ctx) {
+          if (fake.hang) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
           up(`publishGroupState ${req.group}`);
           fake.groupStates.set(req.group, { artifacts: req.artifacts.map((a) => ({ repository: a.repository, tags: [...a.tags], digest: a.digest, type: a.type })) });
           return { state: published };
