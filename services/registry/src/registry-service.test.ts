@@ -110,6 +110,27 @@ describe("registry service", () => {
     expect(err.message).toContain('"robot$taken"');
   });
 
+  it("adopts a robot Ground Control made earlier whose row is gone (e.g. made by the Go original), with a fresh secret", async () => {
+    await addSatellite("legacy");
+    const old = emu.state.addRobot({
+      name: "legacy",
+      description: "managed by ground-control should not edit",
+      level: "system",
+      duration: -1,
+      disabled: false,
+      expiresAt: -1,
+      permissions: [{ kind: "project", namespace: "library", access: [{ resource: "repository", action: "pull" }] }],
+      projectId: 0,
+    });
+    const oldSecret = old.secret;
+    const res = await client.ensureRobot({ satellite: "legacy", projects: ["apps"] });
+    expect(res.robot?.harborId).toBe(BigInt(old.id));
+    expect(res.secret).not.toBe(oldSecret);
+    expect(emu.state.robots.get(old.id)?.secret).toBe(res.secret);
+    expect(emu.state.robots.get(old.id)?.permissions.map((p) => p.namespace).sort()).toEqual(["apps", "satellite"]);
+    expect(res.robot?.expireTime).toBeUndefined();
+  });
+
   it("re-creates a robot that was deleted in Harbor behind Ground Control's back", async () => {
     await addSatellite("edge-2");
     const first = await client.ensureRobot({ satellite: "edge-2", projects: [] });
