@@ -1,0 +1,134 @@
+// Issue 2's acceptance path, as an operator walks it: a real `ground-control` process on real
+// PostgreSQL, Harbor emulated in front of a real docker-registry; admin calls with `buf curl`
+// through the gateway; state artifacts checked with `skopeo` and the satellite's robot.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHarborClient } from "@harbor-satellite/harbor";
+import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
+import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { readState } from "../ground-control/state-artifacts.js";
+import { bufCurl } from "./buf-curl.js";
+import { eventually, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+
+const run = promisify(execFile);
+const HARBOR = { username: "admin", password: "Harbor12345" };
+const ADMIN_PASSWORD = "e2e-admin-password";
+
+describe("ground-control through the gateway with buf curl and skopeo", () => {
+  let pg: PostgresServer;
+  let registry: DockerRegistry;
+  let emu: HarborEmulator;
+  let gc: RunningProcess;
+  let url: string;
+  let token: string;
+  let blobs: string;
+
+  beforeAll(async () => {
+    [pg, registry] = await Promise.all([startPostgres(), startDockerRegistry()]);
+    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: registry.url } });
+    const harbor = createHarborClient({ url: emu.url, ...HARBOR });
+    await harbor.ensureProject("apps", { public: false });
+    await harbor.ensureProject("secret", { public: false });
+    blobs = await makeBlobDir();
+    for (const [repo, tag] of [["apps/nginx", "1.27"], ["apps/alpine", "3.20"], ["secret/vault", "1.0"]]) {
+      await pushImage(emu.url, repo, tag, await buildImage({ layerSizes: [2048], dir: blobs, labels: { repo } }), HARBOR);
+    }
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
+      DATABASE_URL: await pg.createDatabase("gc_e2e"),
+      HARBOR_URL: emu.url,
+      HARBOR_USERNAME: HARBOR.username,
+      HARBOR_PASSWORD: HARBOR.password,
+      ADMIN_PASSWORD,
+      LOG_LEVEL: "warn",
+    });
+    await waitForHttp(`${url}/healthz`, gc);
+    const login = await bufCurl(url, "harbor.satellite.identity.v1.IdentityService/Login", { username: "admin", password: ADMIN_PASSWORD });
+    token = login.body.sessionToken as string;
+  });
+
+  afterAll(async () => {
+    await gc?.stop();
+    await emu?.stop();
+    await Promise.all([registry?.stop(), pg?.stop(), blobs && removeBlobDir(blobs)]);
+  });
+
+  const fleet = (method: string, body: unknown) => bufCurl(url, `harbor.satellite.fleet.v1.FleetService/${method}`, body, token);
+  const rotate = async (satellite: string) => {
+    const res = await bufCurl(url, "harbor.satellite.registry.v1.RegistryService/RotateRobotSecret", { satellite }, token);
+    expect(res.ok, res.message).toBe(true);
+    return { username: (res.body.robot as { name: string }).name, password: res.body.secret as string };
+  };
+  const skopeoInspect = (ref: string, creds: { username: string; password: string }) =>
+    run("skopeo", ["inspect", "--tls-verify=false", "--creds", `${creds.username}:${creds.password}`, `docker://${emu.host}/${ref}`]);
+
+  it("creates satellites and groups, assigns them, and publishes state artifacts a satellite's robot can read", async () => {
+    expect((await fleet("CreateSatellite", { name: "edge-a", region: "eu-west" })).ok).toBe(true);
+    expect((await fleet("CreateSatellite", { name: "edge-b" })).ok).toBe(true);
+    const group = await fleet("CreateGroup", {
+      name: "web",
+      artifacts: [
+        { repository: "apps/nginx", tags: ["1.27"] },
+        { repository: "apps/alpine", tags: ["3.20"] },
+      ],
+    });
+    expect(group.ok, group.message).toBe(true);
+    expect((await fleet("CreateGroup", { name: "vault", artifacts: [{ repository: "secret/vault", tags: ["1.0"] }] })).ok).toBe(true);
+    const assigned = await fleet("AssignGroup", { satellite: "edge-a", group: "web" });
+    expect(assigned.ok, assigned.message).toBe(true);
+    expect((assigned.body.satellite as { groups: string[] }).groups).toEqual(["web"]);
+    expect((await fleet("AssignGroup", { satellite: "edge-b", group: "vault" })).ok).toBe(true);
+
+    const robotA = await rotate("edge-a");
+    expect(robotA.username).toBe("robot$edge-a");
+    const inspected = await eventually(async () => {
+      const group = await skopeoInspect("satellite/group-state/web/state:latest", robotA);
+      const sat = await skopeoInspect("satellite/satellite-state/edge-a/state:latest", robotA);
+      return { group: JSON.parse(group.stdout), sat: JSON.parse(sat.stdout) };
+    }, 30_000, "state artifacts published");
+    expect(inspected.group.RepoTags).toEqual(expect.arrayContaining(["latest"]));
+    expect(inspected.group.RepoTags.some((t: string) => /^\d{10}$/.test(t))).toBe(true);
+
+    const groupState = await readState(emu.url, "satellite/group-state/web/state", robotA);
+    expect(groupState.json).toEqual({
+      group: "web",
+      registry: emu.url,
+      artifacts: [
+        { repository: "apps/nginx", tag: ["1.27"], type: "image" },
+        { repository: "apps/alpine", tag: ["3.20"], type: "image" },
+      ],
+    });
+    const satState = await readState(emu.url, "satellite/satellite-state/edge-a/state", robotA);
+    expect(satState.json).toEqual({ states: [`${emu.url}/satellite/group-state/web/state:latest`], config: `${emu.url}/satellite/config-state/default/state:latest` });
+    const [nginx] = await Promise.all([skopeoInspect("apps/nginx:1.27", robotA)]);
+    expect(JSON.parse(nginx.stdout).Name).toContain("apps/nginx");
+  });
+
+  it("denies satellite A's robot the images only B's group uses", async () => {
+    const robotA = await rotate("edge-a");
+    const denied = await skopeoInspect("secret/vault:1.0", robotA).then(() => "allowed", (e: { stderr?: string }) => e.stderr ?? "denied");
+    expect(denied).toMatch(/unauthorized|denied|authentication required/i);
+    const robotB = await rotate("edge-b");
+    await eventually(() => skopeoInspect("secret/vault:1.0", robotB), 30_000, "B's robot pulls its group's image");
+  });
+
+  it("gives clear errors for bad input and missing credentials", async () => {
+    const cases: [string, unknown, string, RegExp][] = [
+      ["CreateSatellite", { name: "Bad_Name" }, "invalid_argument", /lowercase/],
+      ["CreateSatellite", { name: "edge-a" }, "already_exists", /edge-a/],
+      ["AssignGroup", { satellite: "edge-a", group: "nope" }, "not_found", /nope/],
+      ["CreateGroup", { name: "g2", artifacts: [{ repository: "Apps/../x", tags: ["1"] }] }, "invalid_argument", /repository/],
+      ["CreateConfig", { name: "c1", configJson: "{not json" }, "invalid_argument", /JSON/i],
+    ];
+    for (const [method, body, code, message] of cases) {
+      const res = await fleet(method, body);
+      expect(res.code, `${method} ${JSON.stringify(body)}`).toBe(code);
+      expect(res.message).toMatch(message);
+    }
+    const anonymous = await bufCurl(url, "harbor.satellite.fleet.v1.FleetService/ListSatellites", {});
+    expect(anonymous.code).toBe("unauthenticated");
+  });
+});
