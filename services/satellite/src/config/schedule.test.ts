@@ -29,8 +29,15 @@ describe("parseSchedule @every", () => {
     );
   });
 
-  it("rejects garbage, zero and too-short intervals with a message naming the value", () => {
-    for (const bad of ["", "@every", "@every 10", "@every ten seconds", "@every 10x", "@every 0s", "@every 500ms", "@every -5s", "@every 1h 2m", "every 10s", "@every 400d", "@sometimes"]) {
+  it("raises sub-second intervals to 1 s as robfig/cron does, and reads every Go unit", () => {
+    expect(parseSchedule("@every 500ms")).toMatchObject({ everyMs: 1_000 });
+    expect(parseSchedule("@every 100ns")).toMatchObject({ everyMs: 1_000 });
+    expect(parseSchedule("@every 1500000us")).toMatchObject({ everyMs: 1_500 });
+    expect(parseSchedule("@every .5m")).toMatchObject({ everyMs: 30_000 });
+  });
+
+  it("rejects garbage, zero and over-long intervals with a message naming the value", () => {
+    for (const bad of ["", "@every", "@every 10", "@every ten seconds", "@every 10x", "@every 0s", "@every 0.0h", "@every -5s", "@every 1h 2m", "every 10s", "@every 400d", "@sometimes"]) {
       expect(() => parseSchedule(bad), bad).toThrow(InvalidScheduleError);
     }
     expect(() => parseSchedule("@every 10")).toThrow(/"@every 10"/);

@@ -16,22 +16,25 @@ export class InvalidScheduleError extends Error {
   }
 }
 
-/** Shortest interval accepted: the original's scheduler rounds `@every` to whole seconds, min 1 s. */
+/** Shortest interval run: robfig/cron (the original's scheduler) raises shorter `@every` to 1 s. */
 export const MIN_EVERY_MS = 1_000;
 /** Longest interval accepted; anything longer is almost certainly a typo. */
 export const MAX_EVERY_MS = 366 * 24 * 3_600_000;
 
-const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
-const PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+// Go's time.ParseDuration units, as Ground Control's validator accepts them.
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ns: 1e-6 };
+const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)`;
+const UNIT = "(?:ns|us|µs|μs|ms|h|m|s)";
+const DURATION = new RegExp(`^(?:${NUMBER}${UNIT})+$`);
+const PART = new RegExp(`(${NUMBER})(ns|us|µs|μs|ms|h|m|s)`, "g");
 const DESCRIPTORS = new Set(["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"]);
 
-/** Parses a Go-style duration made of `<number><unit>` parts (h, m, s, ms), e.g. `00h00m10s`, `1m30s`, `1.5h`. */
+/** Parses a Go duration made of `<number><unit>` parts (h, m, s, ms, us, ns), e.g. `00h00m10s`, `1m30s`, `1.5h`. */
 export function parseDuration(text: string): number {
-  if (!DURATION.test(text)) throw new InvalidScheduleError(text, "not a duration of h/m/s/ms parts");
+  if (!DURATION.test(text)) throw new InvalidScheduleError(text, "not a duration of h/m/s/ms/us/ns parts");
   let ms = 0;
   for (const [, amount, unit] of text.matchAll(PART)) ms += Number(amount) * UNIT_MS[unit];
-  return Math.round(ms);
+  return ms;
 }
 
 export function parseSchedule(value: string): Schedule {
@@ -45,9 +48,10 @@ export function parseSchedule(value: string): Schedule {
     try {
       everyMs = parseDuration(rest.trim());
     } catch {
-      throw new InvalidScheduleError(value, "not a duration of h/m/s/ms parts");
+      throw new InvalidScheduleError(value, "not a duration of h/m/s/ms/us/ns parts");
     }
-    if (everyMs < MIN_EVERY_MS) throw new InvalidScheduleError(value, "interval shorter than 1s");
+    if (everyMs <= 0) throw new InvalidScheduleError(value, "interval must be longer than zero");
+    everyMs = Math.max(MIN_EVERY_MS, Math.round(everyMs));
     if (everyMs > MAX_EVERY_MS) throw new InvalidScheduleError(value, "interval longer than 366 days");
     return { kind: "every", text, everyMs };
   }
