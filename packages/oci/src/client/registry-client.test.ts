@@ -92,6 +92,22 @@ describe("authentication", () => {
     await client.headManifest("lib/app", "v1");
     expect(registry.requests.map((r) => r.authScheme)).toEqual([undefined, "Basic", "Basic"]);
   });
+  it("retries with Basic every concurrent request that got a 401 before the scheme was known", async () => {
+    await setup({ mode: "basic", username: "u", password: "p" }, { username: "u", password: "p" });
+    const img = seedImage();
+    const results = await Promise.all([client.getManifest("lib/app", "v1"), client.headManifest("lib/app", "v1"), client.getManifest("lib/app", img.digest)]);
+    expect(results.map((r) => r?.digest)).toEqual([img.digest, img.digest, img.digest]);
+    const schemes = registry.requests.map((r) => r.authScheme);
+    expect(schemes.filter((s) => s === undefined)).toHaveLength(3);
+    expect(schemes.filter((s) => s === "Basic")).toHaveLength(3);
+  });
+  it("gives up after one Basic retry when the credentials are wrong", async () => {
+    await setup({ mode: "basic", username: "u", password: "p" }, { username: "u", password: "wrong" });
+    seedImage();
+    const errors = await Promise.all([client.getManifest("lib/app", "v1").catch((e: unknown) => e), client.getManifest("lib/app", "v1").catch((e: unknown) => e)]);
+    for (const error of errors) expect(error).toMatchObject({ status: 401 });
+    expect(registry.requests.length).toBeLessThanOrEqual(4);
+  });
   it("fails with 401 on wrong credentials and never shows them", async () => {
     await setup({ mode: "bearer", username: "u", password: "right" }, { username: "u", password: "hunter2-wrong" });
     seedImage();

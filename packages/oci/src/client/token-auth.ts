@@ -137,7 +137,10 @@ export function createAuthenticator(transport: HttpTransport, credentials?: Cred
         if (keyOf(all) !== keyOf(scopes)) tokens.set(keyOf(scopes), tokens.get(keyOf(all)) ?? { token, expiresAt: 0 });
         return true;
       }
-      if (challenges.some((c) => c.scheme === "basic") && basic && scheme !== "basic") {
+      // Also when the scheme is already basic: a concurrent request sent before the first
+      // challenge was learned got its own 401 and must get its retry too. The session retries
+      // once per request, so wrong credentials still end in one 401, not a loop.
+      if (challenges.some((c) => c.scheme === "basic") && basic) {
         scheme = "basic";
         return true;
       }
