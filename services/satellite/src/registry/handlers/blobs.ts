@@ -1,10 +1,10 @@
-// `/v2/<name>/blobs/<digest>`: GET and HEAD with Range (end-2), DELETE (end-10). A GET streams
-// the stored file as it is: it was verified when written, and serving never re-hashes.
+// `/v2/<name>/blobs/<digest>`: GET and HEAD with Range (end-2), DELETE (end-10). A GET sends
+// the stored file as it is (file-sender.ts): it was verified when written, and serving never
+// re-hashes.
 import { open } from "node:fs/promises";
-import { pipeline } from "node:stream/promises";
 import { OciError } from "@harbor-satellite/oci";
-import { READ_HIGH_WATER_MARK } from "../../store/blob-files.js";
 import type { Handler } from "../context.js";
+import { sendFileRange } from "../file-sender.js";
 import { API_VERSION_HEADER, sendEmpty } from "../http.js";
 import { parseRange } from "../range.js";
 
@@ -42,12 +42,11 @@ export const getBlob: Handler = async ({ req, res, params, deps }) => {
   } catch {
     throw new OciError("BLOB_UNKNOWN", undefined, { digest });
   }
-  res.writeHead(range.kind === "partial" ? 206 : 200, { ...common, "Content-Length": length, ...contentRange(range.kind, start, end, info.size) });
-  const stream = handle.createReadStream({ start, end, highWaterMark: READ_HIGH_WATER_MARK });
   try {
-    await pipeline(stream, res);
-  } catch {
-    // The client went away mid-blob; pipeline has closed the file and the socket.
+    res.writeHead(range.kind === "partial" ? 206 : 200, { ...common, "Content-Length": length, ...contentRange(range.kind, start, end, info.size) });
+    await sendFileRange(res, handle, start, end);
+  } finally {
+    await handle.close();
   }
 };
 
