@@ -66,6 +66,27 @@ describe("ingest batcher", () => {
     expect(await Promise.all(calls)).toEqual([10, 20, 30, 40, 50]);
   });
 
+  it("lets rows wait for the running write instead of starting a small parallel one, so batches grow with load", async () => {
+    const w = controlledWriter();
+    const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 3, lingerMs: 1, maxInFlight: 3, maxQueued: 1000 });
+    const calls = [batcher.submit({ key: 1, seq: 1 })];
+    await new Promise((r) => setTimeout(r, 5));
+    calls.push(batcher.submit({ key: 2, seq: 2 }), batcher.submit({ key: 3, seq: 3 }));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1]]);
+    // A full batch does not wait: it takes a free slot.
+    calls.push(batcher.submit({ key: 4, seq: 4 }));
+    expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1], [2, 3, 4]]);
+    calls.push(batcher.submit({ key: 5, seq: 5 }));
+    w.finish[0]();
+    await tick();
+    expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1], [2, 3, 4], [5]]);
+    w.finish[1]();
+    w.finish[2]();
+    expect(await Promise.all(calls)).toEqual([10, 20, 30, 40, 50]);
+    expect(w.stats().maxInFlight).toBe(2);
+  });
+
   it("never has two rows of one key in flight and keeps each key's order", async () => {
     const w = controlledWriter();
     const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 10, lingerMs: 0, maxInFlight: 3, maxQueued: 1000 });

@@ -1,7 +1,7 @@
-// Group commit for heartbeats. Concurrent Sync calls queue here; a batch is written when the
-// queue reaches `maxBatch` rows, after `lingerMs` when traffic is light, or as soon as a write
-// slot frees up while traffic is heavy (the rows queued during the previous write have already
-// waited that long). Each caller's promise settles only after its batch's write has committed.
+// Group commit for heartbeats. Concurrent Sync calls queue here. With no write running, a batch
+// starts after `lingerMs` (or at once when `maxBatch` rows wait); while one runs, rows queue and
+// the next batch starts as soon as it finishes, so batch size follows load and one commit (one
+// WAL flush) serves many calls. Each caller's promise settles only after its batch committed.
 //
 // At most one row per key (satellite) is in flight at a time, across all concurrent batches:
 // a satellite's heartbeats are therefore committed in arrival order (its latest heartbeat is its
@@ -76,11 +76,18 @@ export class IngestBatcher<T, R> {
     }
   }
 
-  /** After a submit: write now when a batch is full, otherwise let the row linger for company. */
+  /**
+   * After a submit. With no write running, the row lingers briefly for company. With a write
+   * running, rows wait for it to finish: the batch then holds everything that arrived meanwhile,
+   * so batches grow with load and commits stay few. Only full batches start parallel writes.
+   */
   private schedule(): void {
-    if (this.inFlight >= this.options.maxInFlight) return; // the next finished write dispatches
-    if (this.queue.length >= this.options.maxBatch) this.dispatch(false);
-    else this.armTimer();
+    if (this.inFlight === 0) {
+      if (this.queue.length >= this.options.maxBatch) this.dispatch(false);
+      else this.armTimer();
+    } else if (this.queue.length >= this.options.maxBatch && this.inFlight < this.options.maxInFlight) {
+      this.dispatch(false);
+    }
   }
 
   private armTimer(): void {
@@ -96,16 +103,15 @@ export class IngestBatcher<T, R> {
     this.timer = undefined;
   }
 
-  /** Starts batch writes while slots are free; `all` keeps going until the queue is empty. */
+  /** Starts one batch write, and more while full batches wait and slots are free (`all`: until the queue is empty). */
   private dispatch(all: boolean): void {
+    this.cancelTimer();
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const batch = this.take();
       if (batch.length === 0) return; // every queued row waits for its satellite's running write
-      this.cancelTimer();
       void this.run(batch);
-      if (!all && this.queue.length < this.options.maxBatch) break;
+      if (!all && this.queue.length < this.options.maxBatch) return;
     }
-    if (this.queue.length > 0 && this.inFlight < this.options.maxInFlight && !all) this.armTimer();
   }
 
   /** Takes up to maxBatch entries whose keys are neither in flight nor already in the batch. */
