@@ -21,7 +21,7 @@ describe("retry policy", () => {
   });
   it("retries 5xx, 429 and transport failures, never other 4xx", () => {
     for (const status of [500, 502, 503, 504, 429]) expect(isRetryableStatus(status), String(status)).toBe(true);
-    for (const status of [400, 401, 403, 404, 405, 416]) expect(isRetryableStatus(status), String(status)).toBe(false);
+    for (const status of [400, 401, 403, 404, 405, 408, 416]) expect(isRetryableStatus(status), String(status)).toBe(false);
     expect(isRetryableNetworkError(Object.assign(new Error("x"), { code: "ECONNRESET" }))).toBe(true);
     expect(isRetryableNetworkError(new Error("socket hang up"))).toBe(true);
     expect(isRetryableNetworkError(new TypeError("bad"))).toBe(false);

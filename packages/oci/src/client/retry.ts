@@ -39,9 +39,9 @@ export function createRetryPolicy(options: RetryOptions = {}): RetryPolicy {
   };
 }
 
-/** True for statuses a later attempt may turn into a success. */
+/** True for statuses a later attempt may turn into a success: 5xx and 429, no other 4xx. */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 408 || status >= 500;
+  return status === 429 || status >= 500;
 }
 
 const RETRYABLE_NET_CODES = new Set([

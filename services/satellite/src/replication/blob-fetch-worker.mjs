@@ -141,7 +141,7 @@ async function openBody(task, offset, counters, attempts) {
       res.resume();
       throw new TaskError({ kind: "unauthorized", url: redact(url) });
     }
-    if ((status >= 500 || status === 429 || status === 408) && attempt < attempts) {
+    if ((status >= 500 || status === 429) && attempt < attempts) {
       const told = Number(res.headers["retry-after"]);
       res.resume();
       await sleep(Number.isFinite(told) && told >= 0 ? Math.min(told * 1000, 60_000) : backoff(attempt - 1, task));
