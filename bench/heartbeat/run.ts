@@ -3,7 +3,7 @@
 // same machine. Prints throughput, latency percentiles, batch sizes and the CPU split; the last
 // line is `heartbeats_per_s=… p99_ms=… p50_ms=… errors=…`.
 //
-//   npx tsx bench/heartbeat/run.ts [--satellites 10000] [--rate 5000 | --rate 0 --concurrency 256]
+//   npx tsx bench/heartbeat/run.ts [--satellites 5000] [--rate 5000 | --rate 0 --concurrency 256]
 //     [--duration 20] [--warmup 5] [--connections 4] [--protocol connect|grpc] [--images 5]
 //     [--no-durable]
 //
@@ -25,7 +25,7 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 const { values: args } = parseArgs({
   options: {
-    satellites: { type: "string", default: "10000" },
+    satellites: { type: "string", default: "5000" },
     rate: { type: "string", default: "5000" },
     concurrency: { type: "string", default: "256" },
     duration: { type: "string", default: "20" },
@@ -122,7 +122,10 @@ async function runLoad(url: string, satellites: number, secret: string, gatewayP
   for await (const line of createInterface({ input: child.stdout! })) {
     if (line === "MEASURE_START") start = sample(gatewayPid, child.pid!, postmaster);
     else if (line === "MEASURE_END") end = sample(gatewayPid, child.pid!, postmaster);
-    else if (line.startsWith("{")) result = JSON.parse(line) as LoadResult;
+    else if (line.startsWith("PRIMED ")) {
+      const [, n, ms, failed] = line.split(" ");
+      log(`primed: one heartbeat from each of ${n} satellites in ${(Number(ms) / 1000).toFixed(1)} s (${failed} failed); warm-up starts`);
+    } else if (line.startsWith("{")) result = JSON.parse(line) as LoadResult;
   }
   if (!result || !start || !end) throw new Error("the load generator ended without a result");
   return { result, start, end };
