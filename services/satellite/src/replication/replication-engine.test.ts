@@ -171,6 +171,14 @@ describe("replication engine", () => {
     expect(second.images.map((r) => [r.image, r.status])).toEqual([["lib/a:1", "unchanged"], ["lib/b:1", "untagged"]]);
     expect(await store.listTags("lib/b")).toEqual([]);
     expect(second.owned.map((o) => o.repository)).toEqual(["lib/a"]);
+    // Someone pushed over lib/a:1 locally: dropping it from the list leaves their tag alone.
+    const manual = seedImage(registry, "lib/manual", "1", [randomBytes(100)]);
+    await engine.replicate({ upstream, images: [{ repository: "lib/manual", tag: "1" }] });
+    await store.putManifest("lib/a", manual.manifest, "application/vnd.oci.image.manifest.v1+json", "1");
+    const third = await engine.replicate({ upstream, images: [{ repository: "lib/b", tag: "1" }], owned: second.owned });
+    expect(third.images.map((r) => r.image)).toEqual(["lib/b:1"]);
+    expect((await store.getManifest("lib/a", "1"))?.digest).toBe(manual.digest);
+    expect(third.owned.map((o) => o.repository)).toEqual(["lib/b"]);
   });
 
   it("fetches only the changed layer, the manifest and the config when one layer changes", async () => {

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { ContentStore } from "../store/content-store.js";
 import { createBlobCopier } from "./copy-blob.js";
 import { imageName, type DesiredImage, type OwnedImage } from "./desired-image.js";
-import { replicateImage } from "./image-replicator.js";
+import { replicateImage, type ImageContext } from "./image-replicator.js";
 import { createLimiter } from "./limiter.js";
 import { formatPlatform, type PlatformFilter } from "./platform.js";
 import { mayUntag, nextOwned, planPass } from "./planner.js";
@@ -118,41 +118,18 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     logger.info({ upstream: upstreamUrl, images: plan.images.length, untag: plan.untag.length, platform: request.platform && formatPlatform(request.platform) }, "replication pass started");
     progress.start();
 
-    const results: ImageResult[] = plan.conflicts.map((name) => failed(name, new Error("asked for twice with different digests")));
+    const results: PassResult[] = plan.conflicts.map((name) => failed(name, new Error("asked for twice with different digests")));
     const images = createLimiter(options.imageConcurrency ?? 8);
-    const copied = await Promise.all(
-      plan.images.map((image) =>
-        images.run(async (): Promise<ImageResult & { owned?: OwnedImage }> => {
-          const name = imageName(image);
-          try {
-            const outcome = await replicateImage(image, ownedByName.get(name), ctx);
-            if (outcome.status === "copied") logger.info({ image: name, digest: outcome.owned.digest, blobs_copied: outcome.blobsCopied, blobs_skipped: outcome.blobsSkipped }, "image replicated");
-            return { image: name, status: outcome.status, digest: outcome.owned.digest, blobsCopied: outcome.blobsCopied, blobsSkipped: outcome.blobsSkipped, owned: outcome.owned };
-          } catch (error) {
-            return failed(name, error);
-          }
-        }),
-      ),
-    );
+    const copied = await Promise.all(plan.images.map((image) => images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger))));
     results.push(...copied);
     progress.stop();
-
-    const untagged: string[] = [];
-    for (const image of plan.untag) {
-      const name = imageName(image);
-      try {
-        const local = await store.getManifest(image.repository, image.tag);
-        if (mayUntag(image, local?.digest)) await store.deleteManifest(image.repository, image.tag);
-        untagged.push(name);
-        results.push({ image: name, status: "untagged", blobsCopied: 0, blobsSkipped: 0 });
-      } catch (error) {
-        results.push(failed(name, error));
-      }
-    }
+    const untagged = await untagDropped(plan.untag, store, logger);
+    results.push(...untagged);
 
     const failures = results.filter((r) => r.status === "failed");
     for (const f of failures) logger.error({ image: f.image, err: f.error?.cause }, "image failed");
     const succeeded = copied.flatMap((r) => (r.owned ? [r.owned] : []));
+    const released = untagged.filter((r) => r.status === "untagged").map((r) => r.image);
     const stats = copier.stats();
     const summary: ReplicationSummary = {
       bytes: progress.bytes,
@@ -162,7 +139,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       requests: client.requestCount - requestsBefore + progress.workerRequests,
       images: results.map(({ image, status, digest, blobsCopied, blobsSkipped, error }) => ({ image, status, digest, blobsCopied, blobsSkipped, error })),
       failed: failures,
-      owned: nextOwned(request.owned ?? [], succeeded, failures.map((f) => f.image), untagged),
+      owned: nextOwned(request.owned ?? [], succeeded, failures.map((f) => f.image), released),
     };
     logger.info({ bytes: summary.bytes, blobs_copied: summary.blobsCopied, blobs_skipped: summary.blobsSkipped, seconds: summary.seconds, requests: summary.requests, failed: failures.length }, "replication pass finished");
     return summary;
@@ -179,6 +156,41 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
   };
 }
 
-function failed(image: string, cause: unknown): ImageResult {
+/** A result with the owned record a successful image leaves, for the next owned set. */
+type PassResult = ImageResult & { owned?: OwnedImage };
+
+async function copyImage(image: DesiredImage, owned: OwnedImage | undefined, ctx: ImageContext, logger: Logger): Promise<PassResult> {
+  const name = imageName(image);
+  try {
+    const outcome = await replicateImage(image, owned, ctx);
+    if (outcome.status === "copied") logger.info({ image: name, digest: outcome.owned.digest, blobs_copied: outcome.blobsCopied, blobs_skipped: outcome.blobsSkipped }, "image replicated");
+    return { image: name, status: outcome.status, digest: outcome.owned.digest, blobsCopied: outcome.blobsCopied, blobsSkipped: outcome.blobsSkipped, owned: outcome.owned };
+  } catch (error) {
+    return failed(name, error);
+  }
+}
+
+/**
+ * Untags owned images no longer desired. A tag that moved since this engine stored it (someone
+ * pushed over it) is left alone and simply no longer owned; it gets no result line.
+ */
+async function untagDropped(dropped: readonly OwnedImage[], store: ContentStore, logger: Logger): Promise<PassResult[]> {
+  const results: PassResult[] = [];
+  for (const image of dropped) {
+    const name = imageName(image);
+    try {
+      const local = await store.getManifest(image.repository, image.tag);
+      if (mayUntag(image, local?.digest)) {
+        await store.deleteManifest(image.repository, image.tag);
+        results.push({ image: name, status: "untagged", blobsCopied: 0, blobsSkipped: 0 });
+      } else logger.info({ image: name }, "image no longer desired, but its tag moved since it was replicated: left as is");
+    } catch (error) {
+      results.push(failed(name, error));
+    }
+  }
+  return results;
+}
+
+function failed(image: string, cause: unknown): PassResult {
   return { image, status: "failed", blobsCopied: 0, blobsSkipped: 0, error: new ImageReplicationError(image, cause) };
 }
