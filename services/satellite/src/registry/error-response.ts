@@ -31,7 +31,9 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
     return;
   }
   if (!oci) logger.error({ err: error, method: req.method, url: req.url }, "request failed");
-  else logger.warn({ code: oci.code, status: oci.status, method: req.method, url: req.url, detail: oci.detail }, oci.message);
+  // A 404 is how clients ask "do you have it?" before every push and pull: normal flow, not a
+  // problem worth a warning. Every other refusal is.
+  else logger[oci.status === 404 ? "debug" : "warn"]({ code: oci.code, status: oci.status, method: req.method, url: req.url, detail: oci.detail }, oci.message);
   const status = oci?.status ?? 500;
   const body = oci ? oci.toBody() : { errors: [{ code: "UNKNOWN", message: "internal error" }] };
   const bytes = Buffer.from(JSON.stringify(body));

@@ -73,8 +73,16 @@ export interface RegistryServer {
   close(): Promise<void>;
 }
 
-/** Listens on host:port (port 0 picks one) and serves the registry. */
-export async function startRegistryServer(options: RegistryOptions & { host: string; port: number }): Promise<RegistryServer> {
+export interface ListenOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** On close, how long requests in flight may take before their connections are cut. */
+  drainMs?: number;
+}
+
+/** Listens on host:port and serves the registry. */
+export async function startRegistryServer(options: RegistryOptions & ListenOptions): Promise<RegistryServer> {
   const handler = createRegistryHandler(options);
   // No whole-request timeout: a multi-gigabyte push may take long. Idle sockets still time out.
   const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000, noDelay: true }, handler);
@@ -90,10 +98,12 @@ export async function startRegistryServer(options: RegistryOptions & { host: str
     url: `http://${host}:${port}`,
     port,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // Stop accepting, let requests in flight finish for a while, then cut what is left.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 5000);
+      await closed;
+      clearTimeout(timer);
       await handler.close();
     },
   };

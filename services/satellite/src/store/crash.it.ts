@@ -78,7 +78,8 @@ describe("kill -9 during uploads", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it(`leaves a store that verifies and keeps every acknowledged write, ${TRIALS} trials`, async () => {
+  // Each trial starts a process, loads it, kills it and re-hashes the store: minutes, not seconds.
+  it(`leaves a store that verifies and keeps every acknowledged write, ${TRIALS} trials`, { timeout: 600_000 }, async () => {
     const acked: Acked = { blobs: new Map(), tags: new Map() };
     let verified = 0;
     let leftovers = 0;

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../cli/usage.js";
+import { DEFAULT_SERVE_ADDR, parseAddr, parseDuration, parseServeArgs } from "./serve.js";
+
+describe("satellite serve flags", () => {
+  it("defaults to 127.0.0.1:8585, read-write, no scrub or GC", () => {
+    expect(DEFAULT_SERVE_ADDR).toBe("127.0.0.1:8585");
+    expect(parseServeArgs(["--data-dir", "/d"])).toMatchObject({ dataDir: "/d", host: "127.0.0.1", port: 8585, readOnly: false, scrubIntervalMs: undefined, gcIntervalMs: undefined, verify: false });
+  });
+
+  it("reads every option", () => {
+    const c = parseServeArgs(["--data-dir", "/d", "--addr", "0.0.0.0:5000", "--read-only", "--scrub-interval", "24h", "--scrub-rate", "10", "--gc-interval", "90m", "--log-level", "debug"]);
+    expect(c).toMatchObject({ host: "0.0.0.0", port: 5000, readOnly: true, scrubIntervalMs: 86_400_000, scrubBytesPerSecond: 10e6, gcIntervalMs: 5_400_000, logLevel: "debug" });
+  });
+
+  it("parses addresses and durations", () => {
+    expect(parseAddr("[::1]:0")).toEqual({ host: "::1", port: 0 });
+    expect(parseAddr(":8585")).toEqual({ host: "0.0.0.0", port: 8585 });
+    expect(parseDuration("30s", "--x")).toBe(30_000);
+    expect(parseDuration("1500", "--x")).toBe(1500);
+  });
+
+  it("refuses what it cannot use with a UsageError", () => {
+    for (const argv of [[], ["--data-dir", "/d", "--addr", "nohost"], ["--data-dir", "/d", "--addr", "h:70000"], ["--data-dir", "/d", "--gc-interval", "soon"], ["--data-dir", "/d", "--log-level", "loud"], ["--data-dir", "/d", "--scrub-rate", "0"], ["--data-dir", "/d", "--bogus"]]) {
+      expect(() => parseServeArgs(argv), argv.join(" ")).toThrow(UsageError);
+    }
+  });
+});
