@@ -1,6 +1,6 @@
 // Assembles Ground Control: database, service modules, interceptors, listener. `main.ts` calls
 // it with parsed config; tests call it directly with port 0.
-import { readFile } from "node:fs/promises";
+import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { ensureAdminUser } from "@harbor-satellite/identity";
@@ -15,7 +15,9 @@ import type { GatewayConfig } from "./config.js";
 import { httpRoutes } from "./http-routes.js";
 import { listen, type Listener, type RequestHandler } from "./listener.js";
 import { buildModules, SERVICE_DESCRIPTORS } from "./modules.js";
+import { peerKey } from "./peer-identity.js";
 import { reflectionRoutes } from "./reflection.js";
+import { setUpTls } from "./tls-setup.js";
 
 export interface GroundControl {
   readonly port: number;
@@ -26,6 +28,10 @@ export interface GroundControl {
 
 export async function startGroundControl(config: GatewayConfig, logger: Logger): Promise<GroundControl> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const security = await setUpTls(config, logger).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   try {
     if (config.services.includes("identity")) {
       const admin = await ensureAdminUser(database.db, config.adminPassword);
@@ -42,17 +48,18 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
         reflectionRoutes(descriptors)(router);
       },
       interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(authenticate)],
+      contextValues: (req) => createContextValues().set(peerKey, security.verifyPeer(req)),
       fallback: httpRoutes(database.db, {
         identity: () => client("identity", IdentityService),
         heartbeat: () => client("heartbeat", HeartbeatService),
         authenticate,
+        peer: security.verifyPeer,
         ztrLimiter: createRateLimiter({ perMinute: 10 }),
       }),
     }) as RequestHandler;
-    const tls = config.tls ? { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) } : undefined;
-    const listener: Listener = await listen({ host: config.host, port: config.port, handler, tls });
+    const listener: Listener = await listen({ host: config.host, port: config.port, handler, tls: security.tls, onTlsServer: security.onTlsServer });
     for (const module of modules) module.start?.();
-    logger.info({ port: listener.port, host: config.host, tls: Boolean(tls), services: modules.map((m) => m.name), database: database.driver }, "ground control listening");
+    logger.info({ port: listener.port, host: config.host, security: security.mode, services: modules.map((m) => m.name), database: database.driver }, "ground control listening");
     return {
       port: listener.port,
       modules,
@@ -60,10 +67,12 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
       async close() {
         await listener.close();
         await Promise.all(modules.map((m) => m.stop?.()));
+        await security.close();
         await database.close();
       },
     };
   } catch (error) {
+    await security.close();
     await database.close();
     throw error;
   }

@@ -7,6 +7,7 @@ import { eq } from "drizzle-orm";
 import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
 import { checkPassword, findSessionUser, ADMIN_USERNAME } from "@harbor-satellite/identity";
 import { UnauthenticatedError, verifySecret, type Caller } from "@harbor-satellite/rpc";
+import type { PeerIdentity } from "./peer-identity.js";
 
 /** How long a verified Basic credential is trusted without re-hashing; bounds how long a rotated secret keeps working. */
 export const CREDENTIAL_CACHE_MS = 30_000;
@@ -21,7 +22,7 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
-export type Authenticator = (headers: Headers) => Promise<Caller>;
+export type Authenticator = (headers: Headers, peer?: PeerIdentity) => Promise<Caller>;
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const now = options.now ?? Date.now;
@@ -52,7 +53,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     throw new UnauthenticatedError("wrong username or password");
   }
 
-  return async (headers) => {
+  return async (headers, peer) => {
+    // A certificate, when presented, is the identity: a bad one is refused outright rather than
+    // silently ignored in favour of headers.
+    if (peer?.kind === "rejected") throw new UnauthenticatedError(`client certificate rejected: ${peer.reason}`);
+    if (peer?.kind === "satellite") return { kind: "satellite", name: peer.name, region: peer.region, spiffeId: peer.spiffeId, via: "spiffe" };
     const authorization = headers.get("authorization");
     if (!authorization) return { kind: "anonymous" };
     const space = authorization.indexOf(" ");

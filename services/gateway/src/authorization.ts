@@ -3,6 +3,7 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { callerKey, PermissionDeniedError, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
 import type { Authenticator } from "./authenticator.js";
+import { peerKey } from "./peer-identity.js";
 
 export type Policy = "public" | "satellite" | "satellite-or-admin" | "admin";
 
@@ -38,7 +39,7 @@ export function allows(policy: Policy, caller: Caller): boolean {
 export function authorizationInterceptor(authenticate: Authenticator): Interceptor {
   return (next) => async (req) => {
     const policy = policyFor(req.service.typeName, req.method.name);
-    const caller = await authenticate(req.header).catch((error) => {
+    const caller = await authenticate(req.header, req.contextValues.get(peerKey)).catch((error) => {
       if (policy === "public") return { kind: "anonymous" } as const;
       throw error;
     });

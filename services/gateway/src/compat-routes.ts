@@ -1,7 +1,8 @@
 // The original Ground Control's satellite routes, with its JSON shapes, so an original Go
 // satellite can enrol and heartbeat against this Ground Control:
 //   GET  /satellites/ztr/{token}  → {"auth":{"url","username","password"},"state":"<url>"}
-//   POST /satellites/sync         ← the original heartbeat JSON (robot Basic credentials)
+//   GET  /satellites/spiffe-ztr   → the same, for a satellite SVID presented over mTLS
+//   POST /satellites/sync         ← the original heartbeat JSON (SVID or robot Basic credentials)
 // Errors use the original's {"message","code"} body. Both call the same services as the rpcs.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -10,6 +11,7 @@ import type { IdentityService, StateConfig } from "@harbor-satellite/gen/harbor/
 import { SyncRequestSchema, type HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { toConnectError, type Caller } from "@harbor-satellite/rpc";
 import type { Authenticator } from "./authenticator.js";
+import type { PeerVerifier } from "./peer-identity.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { forwardingHeaders } from "./service-clients.js";
 
@@ -33,6 +35,8 @@ export interface CompatDeps {
   identity: () => Client<typeof IdentityService>;
   heartbeat: () => Client<typeof HeartbeatService>;
   authenticate: Authenticator;
+  /** The SPIFFE identity proved in the TLS handshake, if any. */
+  peer: PeerVerifier;
   ztrLimiter: RateLimiter;
 }
 
@@ -113,11 +117,28 @@ export function handleCompatRoute(deps: CompatDeps, req: HttpReq, res: HttpRes, 
       .then((r) => send(res, 200, stateConfigJson(r.stateConfig)), (e: unknown) => sendError(res, e));
     return true;
   }
+  if (req.method === "GET" && path === "/satellites/spiffe-ztr") {
+    if (!deps.ztrLimiter.take(req.socket.remoteAddress ?? "?")) {
+      send(res, 429, { error: "Too Many Requests" });
+      return true;
+    }
+    void (async () => {
+      try {
+        const caller = await deps.authenticate(new Headers(), deps.peer(req));
+        if (caller.kind !== "satellite") throw new ConnectError("spiffe-ztr needs a satellite X.509-SVID presented over mTLS", Code.Unauthenticated);
+        const { stateConfig } = await deps.identity().spiffeZtr({}, { headers: forwardingHeaders(caller) });
+        send(res, 200, stateConfigJson(stateConfig));
+      } catch (error) {
+        sendError(res, error);
+      }
+    })();
+    return true;
+  }
   if (req.method === "POST" && path === "/satellites/sync") {
     void (async () => {
       try {
-        const caller = await deps.authenticate(headersOf(req));
-        if (caller.kind !== "satellite") throw new ConnectError("heartbeats need the satellite's robot credentials", caller.kind === "anonymous" ? Code.Unauthenticated : Code.PermissionDenied);
+        const caller = await deps.authenticate(headersOf(req), deps.peer(req));
+        if (caller.kind !== "satellite") throw new ConnectError("heartbeats need the satellite's SVID or robot credentials", caller.kind === "anonymous" ? Code.Unauthenticated : Code.PermissionDenied);
         const body = await readJson(req);
         await deps.heartbeat().sync(syncRequestFromJson(body, caller), { headers: forwardingHeaders(caller) });
         send(res, 200);

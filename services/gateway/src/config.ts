@@ -20,6 +20,10 @@ export interface GatewayConfig {
   harbor: { url?: string; username?: string; password?: string; robotDurationDays: number };
   trustDomain: string;
   tls?: { certFile: string; keyFile: string };
+  /** SPIFFE mTLS: Ground Control's SVID from this Workload API; satellites present theirs. */
+  spiffe?: { endpointSocket: string };
+  /** SPIRE Server API admin socket, for registering satellites; and what edge agents dial. */
+  spire: { serverSocket?: string; serverAddress: string; serverPort: number };
   logLevel: string;
 }
 
@@ -39,10 +43,14 @@ Options (environment variable in brackets):
   --services LIST       services this process serves: identity,fleet,registry,heartbeat or all (GC_SERVICES, default all)
   --remote NAME=URL     a service served by another process, repeatable (GC_REMOTES, comma-separated)
   --tls-cert FILE       serve TLS with this certificate (TLS_CERT_FILE); needs --tls-key (TLS_KEY_FILE)
+  --spiffe-endpoint-socket URI
+                        serve SPIFFE mTLS with the SVID from this Workload API, unix:///… or tcp://IP:port
+                        (SPIFFE_ENDPOINT_SOCKET)
   -h, --help            show this help
 
 Other environment: DATABASE_URL, ADMIN_PASSWORD, HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD,
-ROBOT_DURATION_DAYS (30), TRUST_DOMAIN (harbor-satellite.local), GC_INTERNAL_TOKEN, LOG_LEVEL (info),
+ROBOT_DURATION_DAYS (30), TRUST_DOMAIN (harbor-satellite.local), SPIRE_SERVER_SOCKET,
+SPIRE_SERVER_ADDRESS (spire-server), SPIRE_SERVER_PORT (8081), GC_INTERNAL_TOKEN, LOG_LEVEL (info),
 OTEL_EXPORTER_OTLP_ENDPOINT.`;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConfig | "help" {
@@ -56,6 +64,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       remote: { type: "string", multiple: true },
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
+      "spiffe-endpoint-socket": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -69,6 +78,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
   const certFile = values["tls-cert"] ?? env.TLS_CERT_FILE;
   const keyFile = values["tls-key"] ?? env.TLS_KEY_FILE;
   if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError("TLS needs both a certificate and a key");
+  const spiffeSocket = values["spiffe-endpoint-socket"] ?? env.SPIFFE_ENDPOINT_SOCKET;
+  if (spiffeSocket && certFile) throw new ConfigError("choose SPIFFE mTLS (SPIFFE_ENDPOINT_SOCKET) or a TLS certificate file, not both");
   const split = Object.keys(remotes).length > 0 || services.length < SERVICE_NAMES.length;
   if (split && !env.GC_INTERNAL_TOKEN) throw new ConfigError("running services as separate processes needs GC_INTERNAL_TOKEN, shared by all of them");
   return {
@@ -88,6 +99,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
     },
     trustDomain: env.TRUST_DOMAIN || "harbor-satellite.local",
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    spiffe: spiffeSocket ? { endpointSocket: spiffeSocket } : undefined,
+    spire: {
+      serverSocket: env.SPIRE_SERVER_SOCKET || undefined,
+      serverAddress: env.SPIRE_SERVER_ADDRESS || "spire-server",
+      serverPort: parsePort(env.SPIRE_SERVER_PORT ?? "8081"),
+    },
     logLevel: env.LOG_LEVEL || "info",
   };
 }

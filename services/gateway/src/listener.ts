@@ -2,7 +2,7 @@
 // goes to the HTTP/2 server (gRPC, h2c Connect), anything else to HTTP/1.1 (Connect JSON,
 // gRPC-Web, curl). TLS: ALPN decides, in one secure server with HTTP/1.1 fallback.
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createH2cServer, createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from "node:http2";
+import { createServer as createH2cServer, createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions } from "node:http2";
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from "node:net";
 
 export type RequestHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
@@ -20,6 +20,8 @@ export interface ListenOptions {
   handler: RequestHandler;
   /** Certificate, key and client-certificate options; plaintext when absent. */
   tls?: SecureServerOptions;
+  /** Called with the TLS server, e.g. to swap its certificate when an SVID rotates. */
+  onTlsServer?: (server: Http2SecureServer) => void;
 }
 
 export async function listen(options: ListenOptions): Promise<Listener> {
@@ -44,7 +46,9 @@ export async function listen(options: ListenOptions): Promise<Listener> {
 }
 
 function createTlsServer(options: ListenOptions): Server {
-  return createSecureServer({ ...options.tls, allowHTTP1: true }, options.handler);
+  const server = createSecureServer({ ...options.tls, allowHTTP1: true }, options.handler);
+  options.onTlsServer?.(server);
+  return server;
 }
 
 function createSniffingServer(handler: RequestHandler): Server {

@@ -12,6 +12,7 @@ import { createHeartbeatModule } from "@harbor-satellite/heartbeat";
 import { createIdentityModule } from "@harbor-satellite/identity";
 import { createRegistryModule } from "@harbor-satellite/registry";
 import type { ServiceModule } from "@harbor-satellite/rpc";
+import { createSpireServerClient } from "@harbor-satellite/spiffe";
 import type { Logger } from "@harbor-satellite/telemetry";
 import type { GatewayConfig, ServiceName } from "./config.js";
 import { createRemoteModule } from "./remote-module.js";
@@ -37,12 +38,16 @@ type Factory = (ctx: ModuleContext) => Promise<ServiceModule>;
 
 /** One factory per service; each takes only what it needs from the context. */
 const FACTORIES: Partial<Record<ServiceName, Factory>> = {
-  identity: async (ctx) =>
+  identity: async ({ config, db, client }) =>
     createIdentityModule({
-      db: ctx.db,
-      registry: ctx.client("registry", RegistryService),
-      fleet: ctx.client("fleet", FleetService),
-      harborUrl: ctx.config.harbor.url,
+      db,
+      registry: client("registry", RegistryService),
+      fleet: client("fleet", FleetService),
+      harborUrl: config.harbor.url,
+      spire: config.spire.serverSocket ? createSpireServerClient({ socket: config.spire.serverSocket }) : undefined,
+      trustDomain: config.trustDomain,
+      spireServerAddress: config.spire.serverAddress,
+      spireServerPort: config.spire.serverPort,
     }),
   fleet: async ({ config, db, logger, client }) => {
     const fleet = createFleetModule({

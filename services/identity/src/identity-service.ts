@@ -14,9 +14,11 @@ import {
 import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
+import type { SpireServerClient } from "@harbor-satellite/spiffe";
 import { callerOf, InvalidArgumentError, PermissionDeniedError, requireName, UnauthenticatedError, UnavailableError } from "@harbor-satellite/rpc";
 import { checkPassword } from "./admin-users.js";
 import { enrol } from "./enrolment.js";
+import { registerSatellite } from "./spire-registration.js";
 import { createSession, deleteSession } from "./sessions.js";
 import { claimToken, issueToken, releaseToken } from "./ztr-tokens.js";
 
@@ -30,6 +32,13 @@ export interface IdentityDeps {
   harborUrl?: string;
   /** How long enrolment waits for a new satellite's robot account. */
   robotWaitMs?: number;
+  /** SPIRE Server API client, for RegisterSatellite; absent when SPIRE is not configured. */
+  spire?: SpireServerClient;
+  /** SPIFFE trust domain (default harbor-satellite.local). */
+  trustDomain?: string;
+  /** What the edge SPIRE agent dials, returned by RegisterSatellite. */
+  spireServerAddress?: string;
+  spireServerPort?: number;
 }
 
 function bearerToken(ctx: HandlerContext): string | undefined {
@@ -37,9 +46,6 @@ function bearerToken(ctx: HandlerContext): string | undefined {
   return header.startsWith("Bearer ") ? header.slice(7) : undefined;
 }
 
-function notYet(rpc: string): never {
-  throw new ConnectError(`${rpc} is not available in this build`, Code.Unimplemented);
-}
 
 export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof IdentityService> {
   const enrolment = () => {
@@ -59,7 +65,17 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
       await deleteSession(deps.db, token);
       return create(LogoutResponseSchema, {});
     },
-    registerSatellite: () => notYet("RegisterSatellite"),
+    registerSatellite: (req) =>
+      registerSatellite(
+        {
+          spire: deps.spire,
+          fleet: deps.fleet,
+          trustDomain: deps.trustDomain ?? "harbor-satellite.local",
+          spireServerAddress: deps.spireServerAddress ?? "spire-server",
+          spireServerPort: deps.spireServerPort ?? 8081,
+        },
+        req,
+      ),
     async issueZtrToken(req) {
       requireName("satellite", req.satellite);
       const { token, expiresAt } = await issueToken(deps.db, req.satellite, Number(req.ttlSeconds));

@@ -1,0 +1,132 @@
+// Ground Control serving SPIFFE mTLS with its SVID from a (fake) Workload API: satellites enrol
+// and heartbeat with their SVIDs; every bad certificate is refused with its reason; admins
+// without a certificate share the port. Harbor is the emulator's REST API; SPIRE is the fake.
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
+import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { AttestationMethod, IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import { authorizeID, createClientTlsOptions, createStaticX509Source, groundControlSpiffeId, TrustDomain, X509BundleSet } from "@harbor-satellite/spiffe";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { FakeSpireServer, FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe/index";
+import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
+
+const TD = "harbor-satellite.local";
+const HARBOR = { username: "admin", password: "Harbor12345" };
+
+describe("gateway: SPIFFE mTLS", () => {
+  let ca: TestCA;
+  let foreignCa: TestCA;
+  let workload: FakeWorkloadApi;
+  let spire: FakeSpireServer;
+  let emu: HarborEmulator;
+  let gc: Awaited<ReturnType<typeof startTestGroundControl>>;
+  let baseUrl: string;
+  let adminToken: string;
+
+  /** A client presenting `svid` (or none), verifying that the server is Ground Control. */
+  const transportFor = (svid: TestSvid | undefined, trust: TestCA = ca) => {
+    const bundles = new X509BundleSet([trust.bundle()]);
+    const tls = svid
+      ? createClientTlsOptions(createStaticX509Source({ svid, bundles }), authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))))
+      : { ca: ca.certificate.toString(), checkServerIdentity: () => undefined };
+    return createConnectTransport({ baseUrl, httpVersion: "2", nodeOptions: tls });
+  };
+  const identityAs = (svid?: TestSvid) => createClient(IdentityService, transportFor(svid));
+  const heartbeatAs = (svid?: TestSvid) => createClient(HeartbeatService, transportFor(svid));
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => ConnectError.from(e));
+  const satelliteSvid = (name: string, region = "eu", options = {}) => ca.issueSvid(`spiffe://${TD}/satellite/region/${region}/${name}`, options);
+
+  beforeAll(async () => {
+    ca = await TestCA.create(TD);
+    foreignCa = await TestCA.create("evil.test");
+    [workload, spire, emu] = await Promise.all([FakeWorkloadApi.start(), FakeSpireServer.start({ ca }), startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password })]);
+    workload.setIdentity({ svids: [await ca.issueSvid(`spiffe://${TD}/gc/main`)], bundle: ca.bundle() });
+    gc = await startTestGroundControl({}, { SPIFFE_ENDPOINT_SOCKET: workload.address, SPIRE_SERVER_SOCKET: spire.socketPath, HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password, TRUST_DOMAIN: TD });
+    baseUrl = `https://127.0.0.1:${gc.port}`;
+    adminToken = (await identityAs().login({ username: "admin", password: TEST_ADMIN_PASSWORD })).sessionToken;
+  });
+  afterAll(async () => {
+    await gc?.close();
+    await Promise.all([workload?.stop(), spire?.stop(), emu?.stop()]);
+  });
+
+  it("registers a satellite with SPIRE: workload entry under its agent and a single-use join token", async () => {
+    const res = await identityAs().registerSatellite(
+      { name: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"], attestation: AttestationMethod.JOIN_TOKEN },
+      { headers: { authorization: `Bearer ${adminToken}` } },
+    );
+    expect(res).toMatchObject({ satellite: "edge-1", region: "eu", spiffeId: `spiffe://${TD}/satellite/region/eu/edge-1`, parentAgentId: `spiffe://${TD}/agent/edge-1`, trustDomain: TD, spireServerPort: 8081 });
+    expect(res.joinToken?.value).toBeTruthy();
+    expect(res.entryId).toBeTruthy();
+    const again = await identityAs().registerSatellite(
+      { name: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"] },
+      { headers: { authorization: `Bearer ${adminToken}` } },
+    );
+    expect(again.entryId).toBe(res.entryId); // idempotent on retry
+    const agent = await spire.attestAgent(res.joinToken!.value);
+    expect(agent.agentId.toString()).toContain("/spire/agent/join_token/");
+    await expect(spire.attestAgent(res.joinToken!.value)).rejects.toThrow();
+  });
+
+  it("enrols a satellite that presents its SVID, auto-registering one it has not seen", async () => {
+    const fleet: Client<typeof FleetService> = createClient(FleetService, transportFor(undefined));
+    const { stateConfig } = await identityAs(await satelliteSvid("edge-new", "us")).spiffeZtr({});
+    expect(stateConfig).toMatchObject({ satellite: "edge-new", stateUrl: `${emu.url}/satellite/satellite-state/edge-new/state:latest`, auth: { username: "robot$edge-new" } });
+    const { satellite } = await fleet.getSatellite({ name: "edge-new" }, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(satellite?.region).toBe("us");
+  });
+
+  it("accepts a satellite's heartbeat as itself and refuses it as another satellite", async () => {
+    const svid = await satelliteSvid("edge-1");
+    const ok = await heartbeatAs(svid).sync({ name: "edge-1", cpuPercent: 3 });
+    expect(ok.receiveTime).toBeDefined();
+    const other = await failure(heartbeatAs(svid).sync({ name: "edge-new" }));
+    expect(other).toMatchObject({ code: Code.PermissionDenied });
+    expect(other?.rawMessage).toMatch(/may not send heartbeats as "edge-new"/);
+  });
+
+  it("refuses enrolment without a client certificate, and every bad certificate with its reason", async () => {
+    const none = await failure(identityAs().spiffeZtr({}));
+    expect(none).toMatchObject({ code: Code.Unauthenticated });
+    expect(none?.rawMessage).toMatch(/satellite identity/);
+
+    const cases: [string, Promise<TestSvid>, RegExp][] = [
+      ["foreign trust domain", foreignCa.issueSvid("spiffe://evil.test/satellite/region/eu/edge-1"), /evil\.test/],
+      ["expired SVID", satelliteSvid("edge-1", "eu", { notBefore: new Date(Date.now() - 7_200_000), notAfter: new Date(Date.now() - 3_600_000) }), /expired/],
+      ["leaf that is a CA", satelliteSvid("edge-1", "eu", { asCA: true }), /CA/],
+      ["not a satellite ID", ca.issueSvid(`spiffe://${TD}/workload/other`), /not under \/satellite/],
+    ];
+    for (const [name, svidPromise, reason] of cases) {
+      const err = await failure(identityAs(await svidPromise).spiffeZtr({}));
+      expect(err?.code, name).toBe(Code.Unauthenticated);
+      expect(err?.rawMessage, name).toMatch(/client certificate rejected/);
+      expect(err?.rawMessage, name).toMatch(reason);
+    }
+  });
+
+  it("keeps admin rpcs for admins, with or without a certificate", async () => {
+    const satelliteAsAdmin = await failure(identityAs(await satelliteSvid("edge-1")).issueZtrToken({ satellite: "edge-1" }));
+    expect(satelliteAsAdmin).toMatchObject({ code: Code.PermissionDenied });
+    const token = await identityAs().issueZtrToken({ satellite: "edge-1" }, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(token.token).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it("answers the original's REST enrolment route for an SVID", async () => {
+    const { request } = await import("node:https");
+    const svid = await satelliteSvid("edge-1");
+    const tls = createClientTlsOptions(createStaticX509Source({ svid, bundles: new X509BundleSet([ca.bundle()]) }), authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))));
+    const body = await new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
+      const req = request(`${baseUrl}/satellites/spiffe-ztr`, { ...tls, agent: false }, (res) => {
+        let text = "";
+        res.on("data", (c) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(body.status).toBe(200);
+    expect(body.json).toMatchObject({ auth: { url: emu.url, username: "robot$edge-1" }, state: `${emu.url}/satellite/satellite-state/edge-1/state:latest` });
+  });
+});
