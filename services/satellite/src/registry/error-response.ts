@@ -39,6 +39,7 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
   const bytes = Buffer.from(JSON.stringify(body));
   // A body we did not read would otherwise be drained (possibly gigabytes) to keep the socket.
   const close = req.complete ? {} : { Connection: "close" };
-  res.writeHead(status, { ...API_VERSION_HEADER, "Content-Type": "application/json", "Content-Length": bytes.length, ...close, ...extraHeaders });
+  const retry = oci?.code === "TOOMANYREQUESTS" ? { "Retry-After": "10" } : {};
+  res.writeHead(status, { ...API_VERSION_HEADER, "Content-Type": "application/json", "Content-Length": bytes.length, ...close, ...retry, ...extraHeaders });
   res.end(req.method === "HEAD" ? undefined : bytes);
 }

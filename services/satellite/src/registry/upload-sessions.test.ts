@@ -36,3 +36,17 @@ describe("upload sessions", () => {
     expect(await readdir(join(dir, "ingest"))).toHaveLength(0);
   });
 });
+
+describe("upload session limit", () => {
+  it("has room until the limit, and again after a session ends", async () => {
+    const { store, cleanup } = await openTempStore();
+    const sessions = new UploadSessions(60_000, 2);
+    const a = sessions.open("r", await store.createBlobWriter());
+    sessions.open("r", await store.createBlobWriter());
+    expect(sessions.hasRoom()).toBe(false);
+    await sessions.cancel(a.id);
+    expect(sessions.hasRoom()).toBe(true);
+    await sessions.close();
+    await cleanup();
+  });
+});

@@ -21,14 +21,24 @@ export interface UploadSession {
 }
 
 export const DEFAULT_UPLOAD_IDLE_MS = 60 * 60 * 1000;
+/** Each session holds an open temp file; past this many, new uploads wait (429). */
+export const DEFAULT_MAX_UPLOAD_SESSIONS = 1024;
 
 export class UploadSessions {
   private readonly sessions = new Map<string, UploadSession>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly idleMs: number = DEFAULT_UPLOAD_IDLE_MS) {
+  constructor(
+    private readonly idleMs: number = DEFAULT_UPLOAD_IDLE_MS,
+    private readonly maxSessions: number = DEFAULT_MAX_UPLOAD_SESSIONS,
+  ) {
     this.timer = setInterval(() => void this.expire(Date.now()), Math.min(idleMs, 60_000));
     this.timer.unref();
+  }
+
+  /** False when no more sessions may open now; the caller answers TOOMANYREQUESTS. */
+  hasRoom(): boolean {
+    return this.sessions.size < this.maxSessions;
   }
 
   open(repository: string, writer: ResumableBlobWriter): UploadSession {

@@ -143,7 +143,7 @@ export class FsContentStore implements ServingStore {
   async unlinkBlob(repository: string, digest: string): Promise<UnlinkResult> {
     const repo = this.index.get(repository);
     if (!repo?.hasBlob(digest) || !(await this.files.stat(digest))) return "unknown";
-    if (repo.blobRefs.has(digest)) return "referenced";
+    if (repo.blobRefs.has(digest) || repo.manifests.has(digest)) return "referenced";
     repo.uploads.delete(digest);
     this.index.dropIfEmpty(repository);
     return "unlinked";

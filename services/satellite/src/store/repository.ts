@@ -32,8 +32,9 @@ export class Repository {
     return this.manifests.size === 0 && this.uploads.size === 0;
   }
 
+  /** Blobs of its manifests, uploads and mounts, and (as in distribution) its manifests' own bytes. */
   hasBlob(digest: string): boolean {
-    return this.blobRefs.has(digest) || this.uploads.has(digest);
+    return this.blobRefs.has(digest) || this.uploads.has(digest) || this.manifests.has(digest);
   }
 
   /** Adds a manifest (idempotent) and resolves what it claims. Returns true when it was new. */

@@ -16,6 +16,7 @@ export const startUpload: Handler = async (ctx) => {
   const digest = query.get("digest");
   if (digest !== null && !isDigest(digest)) throw new OciError("DIGEST_INVALID", undefined, { digest });
   const algorithm = digest !== null ? parseDigest(digest).algorithm : requestedAlgorithm(query.get("digest-algorithm"));
+  if (!ctx.deps.uploads.hasRoom()) throw new OciError("TOOMANYREQUESTS", "too many uploads in progress", { retryAfterSeconds: 10 });
   const writer = await ctx.deps.store.createBlobWriter({ algorithm });
   const session = ctx.deps.uploads.open(ctx.params.name, writer);
   // A single-POST upload needs the bytes in this request; without a body it is the plain
