@@ -14,6 +14,7 @@ export const DOCKER_REGISTRY_GAPS: Record<string, string> = {
   "tags-list": "lists tags in storage order, not lexical order as the spec requires",
   "tags-list-paged": "ignores n and last on tags/list (no pagination in 2.8.2)",
   "tags-list-zero": "ignores n=0 and returns every tag",
+  "tags-list-empty": "answers 404 NAME_UNKNOWN for a repository that holds a manifest but no tag, where the spec wants 200 with an empty list",
   referrers: "has no referrers API (404 page not found; spec v1.1)",
   "referrers-filtered": "has no referrers API (404 page not found; spec v1.1)",
   "referrers-none": "has no referrers API (404 page not found; spec v1.1)",

@@ -69,6 +69,18 @@ export function discoveryChecks(f: Fixtures): Check[] {
       },
     },
     {
+      id: "tags-list-empty",
+      category: "discovery",
+      title: "a repository holding only a manifest pushed by digest lists no tags (200, empty)",
+      spec: "end-8a",
+      run: async (t) => {
+        await pushManifest(t, t.repo(), f.image2.digest, f.image2);
+        const list = await t.request("GET tags of untagged repository", "GET", `/v2/${t.repo()}/tags/list`);
+        t.status(list, [200], "GET tags/list of a repository without tags");
+        t.equal(tagsOf(t, list), [], "tags");
+      },
+    },
+    {
       id: "tags-list-unknown-repository",
       category: "discovery",
       title: "the tags of an unknown repository answer 404",
