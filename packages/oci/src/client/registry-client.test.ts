@@ -85,6 +85,13 @@ describe("authentication", () => {
     await client.pushBlob("lib/app", Buffer.from("state"));
     expect(registry.tokenRequests.map((t) => t.scope)).toEqual([["repository:lib/app:pull"], ["repository:lib/app:pull,push"]]);
   });
+  it("reuses a short-lived token while it lasts", async () => {
+    await setup({ mode: "bearer", expiresIn: 4 });
+    seedImage();
+    await client.headManifest("lib/app", "v1");
+    await client.headManifest("lib/app", "v1");
+    expect(registry.tokenRequests).toHaveLength(1);
+  });
   it("sends Basic up front once the registry asked for it", async () => {
     await setup({ mode: "basic", username: "u", password: "p" }, { username: "u", password: "p" });
     seedImage();

@@ -99,7 +99,9 @@ export function createAuthenticator(transport: HttpTransport, credentials?: Cred
     const seconds = typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_SECONDS;
     const issued = typeof parsed.issued_at === "string" ? Date.parse(parsed.issued_at) : NaN;
     const start = Number.isNaN(issued) ? Date.now() : Math.min(issued, Date.now());
-    tokens.set(keyOf(scopes), { token, expiresAt: start + seconds * 1000 - EXPIRY_MARGIN_MS });
+    // Refresh ahead of expiry, but never so far ahead that a short-lived token is stale at birth.
+    const margin = Math.min(EXPIRY_MARGIN_MS, (seconds * 1000) / 2);
+    tokens.set(keyOf(scopes), { token, expiresAt: start + seconds * 1000 - margin });
     return token;
   };
 

@@ -2,7 +2,7 @@
 // Big blobs go through the worker pool (socket → hash → temp file → fsync there, rename here);
 // small ones (configs, tiny layers) are cheaper to copy on this thread than to hand over. The same
 // digest is never copied twice at once, and copies per upstream are bounded.
-import { RegistryError, type Descriptor, type RegistryClient } from "@harbor-satellite/oci";
+import { RegistryError, SizeMismatchError, type Descriptor, type RegistryClient } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import type { ContentStore } from "../store/content-store.js";
 import { createInflight } from "./inflight.js";
@@ -45,7 +45,7 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
     try {
       // The writer hashes as it writes and commit() checks digest and size, so no second hash here.
       for await (const chunk of client.getBlob(repository, blob.digest, { size: blob.size, verify: false, signal }) as AsyncIterable<Buffer>) {
-        if (writer.written + chunk.length > blob.size) throw new RangeError(`blob ${blob.digest} is larger than its descriptor's ${blob.size} bytes`);
+        if (writer.written + chunk.length > blob.size) throw new SizeMismatchError(blob.size, writer.written + chunk.length);
         progress.received(chunk.length);
         await writer.write(chunk);
       }
