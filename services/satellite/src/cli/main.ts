@@ -17,11 +17,11 @@ const HELP = `Usage:
   satellite sync --once --upstream URL [--username U --password P] --image REPO:TAG [--image …] --data-dir DIR
   satellite --ground-control-url URL (--token T | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR]
 
-Run 'satellite <command> --help' for a command's options.`;
+Run 'satellite <command> --help' (or 'satellite --ground-control-url URL --help') for a command's options.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === "--help" || first === "-h" || first === "help") {
+  if (first === "help" || ((first === "--help" || first === "-h") && rest.length === 0)) {
     process.stdout.write(`${HELP}\n`);
     return ExitCode.Ok;
   }
@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (first && !first.startsWith("-") && !load) throw new UsageError(`unknown command '${first}'`);
     if (load) return await (await load())(rest);
-    throw new UsageError("agent mode (enrolment with Ground Control) is not available in this build; use 'serve' or 'sync'");
+    return await (await import("../commands/agent.js")).run(argv);
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`satellite: ${error.message}\n\n${HELP}\n`);

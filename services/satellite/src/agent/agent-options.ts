@@ -1,0 +1,156 @@
+// The agent's command line (flags win over the original's environment variables), checked
+// before anything starts: every mistake is a UsageError naming the flag.
+import { parseArgs } from "node:util";
+import { SpiffeId, workloadEndpointTarget, SPIFFE_ENDPOINT_SOCKET_ENV } from "@harbor-satellite/spiffe";
+import { UsageError } from "../cli/usage.js";
+import { parseAddr } from "../commands/serve.js";
+import { LOG_LEVELS, type LogLevel } from "../config/satellite-config.js";
+import { parseMirrorFlags, type MirrorSpec } from "../runtime/mirror-spec.js";
+
+export const DEFAULT_REGISTRY_ADDR = "0.0.0.0:8585";
+export const DEFAULT_DATA_DIR = "./satellite-data";
+
+export const AGENT_HELP = `Usage: satellite --ground-control-url URL (--token T | --spiffe-enabled [--spiffe-endpoint-socket unix:///…]) [options]
+
+Enrols with Ground Control (once), then replicates its groups' images into the local registry,
+reports heartbeats, and serves the registry throughout. Environment variables in brackets.
+
+  --ground-control-url URL       Ground Control (GROUND_CONTROL_URL)
+  --token T                      single-use ZTR token from IssueZtrToken (TOKEN)
+  --spiffe-enabled               enrol and heartbeat with this device's SVID over mTLS (SPIFFE_ENABLED)
+  --spiffe-endpoint-socket URI   Workload API, unix:///… or tcp://IP:port (SPIFFE_ENDPOINT_SOCKET)
+  --spiffe-expected-server-id ID Ground Control's SPIFFE ID (SPIFFE_EXPECTED_SERVER_ID;
+                                 default spiffe://<our trust domain>/gc/main)
+  --data-dir DIR                 registry content, config.json (sealed to this device) and state.json
+                                 (SATELLITE_DATA_DIR, default ${DEFAULT_DATA_DIR})
+  --registry-addr HOST:PORT      where the local registry listens (REGISTRY_ADDR, default ${DEFAULT_REGISTRY_ADDR})
+  --harbor-registry-url URL      reach Harbor at this scheme://host instead of the one Ground Control names
+                                 (HARBOR_REGISTRY_URL)
+  --mirrors RUNTIME:REG[,REG…]   point a container runtime at the local registry for these registries;
+                                 repeatable: --mirrors=containerd:docker.io,quay.io --mirrors=podman:docker.io
+  --use-unsecure                 allow plain http:// to Ground Control beyond loopback, and plain HTTP to
+                                 scheme-less Harbor URLs (USE_UNSECURE)
+  --log-level LEVEL              trace|debug|info|warn|error|silent; pins it against config updates
+                                 (LOG_LEVEL, default info)
+  --shutdown-timeout DUR         how long SIGTERM waits for a running pass (default 30s)
+
+Once enrolled, the token is no longer needed: a restart uses the saved config.`;
+
+export interface AgentOptions {
+  groundControlUrl?: string;
+  token?: string;
+  spiffe?: { endpointSocket: string; expectedServerId?: string };
+  dataDir: string;
+  registryHost: string;
+  registryPort: number;
+  /** True when the operator chose the address (the config artifact never moves it then). */
+  registryAddrPinned: boolean;
+  harborRegistryUrl?: string;
+  mirrors: MirrorSpec[];
+  useUnsecure: boolean;
+  /** Set when the operator chose it (flag or LOG_LEVEL); the config artifact then never changes it. */
+  logLevel?: LogLevel;
+  shutdownTimeoutMs: number;
+}
+
+const TRUE = new Set(["1", "true", "yes", "on"]);
+const isLoopback = (hostname: string) => hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+
+export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "ground-control-url": { type: "string" },
+        token: { type: "string" },
+        "spiffe-enabled": { type: "boolean" },
+        "spiffe-endpoint-socket": { type: "string" },
+        "spiffe-expected-server-id": { type: "string" },
+        "data-dir": { type: "string" },
+        "registry-addr": { type: "string" },
+        "harbor-registry-url": { type: "string" },
+        mirrors: { type: "string", multiple: true, default: [] },
+        "use-unsecure": { type: "boolean" },
+        "log-level": { type: "string" },
+        "shutdown-timeout": { type: "string", default: "30s" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const useUnsecure = values["use-unsecure"] ?? TRUE.has((env.USE_UNSECURE ?? "").toLowerCase());
+  const spiffeEnabled = values["spiffe-enabled"] ?? TRUE.has((env.SPIFFE_ENABLED ?? "").toLowerCase());
+  const token = (values.token ?? env.TOKEN)?.trim() || undefined;
+  if (token !== undefined && /\s/.test(token)) throw new UsageError("--token must not contain whitespace");
+  if (token && spiffeEnabled) throw new UsageError("choose one way to enrol: --token or --spiffe-enabled, not both");
+  if (values["spiffe-endpoint-socket"] !== undefined && !spiffeEnabled) throw new UsageError("--spiffe-endpoint-socket needs --spiffe-enabled");
+  if (values["spiffe-expected-server-id"] !== undefined && !spiffeEnabled) throw new UsageError("--spiffe-expected-server-id needs --spiffe-enabled");
+
+  const groundControlUrl = parseGroundControlUrl(values["ground-control-url"] ?? env.GROUND_CONTROL_URL, { useUnsecure, spiffe: spiffeEnabled });
+  let spiffe: AgentOptions["spiffe"];
+  if (spiffeEnabled) {
+    const endpointSocket = values["spiffe-endpoint-socket"] ?? env[SPIFFE_ENDPOINT_SOCKET_ENV];
+    if (!endpointSocket) throw new UsageError(`--spiffe-enabled needs --spiffe-endpoint-socket unix:///… (or ${SPIFFE_ENDPOINT_SOCKET_ENV})`);
+    guard(() => workloadEndpointTarget(endpointSocket), "--spiffe-endpoint-socket");
+    const expected = values["spiffe-expected-server-id"] ?? (env.SPIFFE_EXPECTED_SERVER_ID || undefined);
+    if (expected !== undefined) guard(() => SpiffeId.parse(expected), "--spiffe-expected-server-id");
+    spiffe = { endpointSocket, expectedServerId: expected };
+  }
+
+  const addrFlag = values["registry-addr"] ?? (env.REGISTRY_ADDR || undefined);
+  const { host, port } = guard(() => parseAddr(addrFlag ?? DEFAULT_REGISTRY_ADDR), "--registry-addr");
+  const harbor = values["harbor-registry-url"] ?? (env.HARBOR_REGISTRY_URL || undefined);
+  if (harbor !== undefined && !/^(https?:\/\/)?[a-z0-9.-]+(:\d{1,5})?\/?$|^(https?:\/\/)?\[[0-9a-f:]+\](:\d{1,5})?\/?$/i.test(harbor.trim())) {
+    throw new UsageError(`--harbor-registry-url must be [http(s)://]host[:port], got '${harbor}'`);
+  }
+  const level = values["log-level"] ?? (env.LOG_LEVEL || undefined);
+  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`unknown --log-level '${level}' (${LOG_LEVELS.join("|")})`);
+  return {
+    groundControlUrl,
+    token,
+    spiffe,
+    dataDir: values["data-dir"] ?? (env.SATELLITE_DATA_DIR || DEFAULT_DATA_DIR),
+    registryHost: host,
+    registryPort: port,
+    registryAddrPinned: addrFlag !== undefined,
+    harborRegistryUrl: harbor?.trim().replace(/\/+$/, ""),
+    mirrors: guard(() => parseMirrorFlags(values.mirrors), "--mirrors"),
+    useUnsecure,
+    logLevel: level as LogLevel | undefined,
+    shutdownTimeoutMs: parseShutdownTimeout(values["shutdown-timeout"]),
+  };
+}
+
+function parseGroundControlUrl(value: string | undefined, options: { useUnsecure: boolean; spiffe: boolean }): string | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new UsageError(`--ground-control-url is not a URL: '${value}'`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError("--ground-control-url must be http:// or https://");
+  if (url.username || url.password || url.search || url.hash) throw new UsageError("--ground-control-url must not carry credentials, a query or a fragment");
+  if (options.spiffe && url.protocol !== "https:") throw new UsageError("SPIFFE mTLS needs an https:// --ground-control-url");
+  if (url.protocol === "http:" && !options.useUnsecure && !isLoopback(url.hostname)) {
+    throw new UsageError(`--ground-control-url ${url.origin} is plain HTTP: the token and robot secret would cross the network in clear; use https:// or pass --use-unsecure`);
+  }
+  return url.toString().replace(/\/+$/, "");
+}
+
+function parseShutdownTimeout(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value);
+  if (!match) throw new UsageError(`--shutdown-timeout must be a duration like 30s or 2m, got '${value}'`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] ?? "s"]!;
+}
+
+function guard<T>(fn: () => T, flag: string): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message.replace(/^--addr /, "")}`);
+  }
+}

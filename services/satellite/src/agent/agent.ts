@@ -1,0 +1,247 @@
+// The satellite agent: the local registry serving from the first moment to the last, and three
+// jobs on one scheduler —
+//   registration      ZTR until it succeeds, then stops (skipped when a saved enrolment exists);
+//   state-replication one state pass at a time (satellite → groups → config; replicate, delete);
+//   heartbeat         every field of SyncRequest, to Ground Control.
+// Failures of Harbor or Ground Control are logged and retried with backoff; the registry keeps
+// serving. A changed config-state artifact is applied live (intervals, log level, metrics,
+// registry address) and saved (sealed). stop() ends the jobs (aborting a running pass), then
+// closes the registry and the store.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger, LevelWithSilent } from "pino";
+import { withSpan } from "@harbor-satellite/telemetry";
+import type { X509Source } from "@harbor-satellite/spiffe";
+import { parseSchedule } from "../config/schedule.js";
+import type { SatelliteConfig } from "../config/satellite-config.js";
+import type { ScryptParams } from "../fingerprint/sealed-box.js";
+import { createMetricsCollector, type MetricsCollector } from "../metrics/metrics-collector.js";
+import { createReplicationEngine } from "../replication/replication-engine.js";
+import { configureMirrors, type RuntimePaths } from "../runtime/configure-mirrors.js";
+import { mirrorEndpoint } from "../runtime/mirror-spec.js";
+import type { Random } from "../scheduler/backoff.js";
+import type { Clock } from "../scheduler/clock.js";
+import type { JobStatus } from "../scheduler/job.js";
+import { createScheduler } from "../scheduler/scheduler.js";
+import { openContentStore } from "../store/open-store.js";
+import { resolveStartingConfig } from "./agent-config.js";
+import type { AgentOptions } from "./agent-options.js";
+import { createCachedImageCatalog } from "./cached-images.js";
+import { createConfigAtRest } from "./config-at-rest.js";
+import { applyArtifactConfig } from "./config-updates.js";
+import { createGroundControlClient, type Enrolment, type GroundControlClient, type GroundControlClientOptions } from "./ground-control-client.js";
+import { collectHeartbeat } from "./heartbeat.js";
+import { startLocalRegistry } from "./local-registry.js";
+import { createStateReplicator } from "./state-replication.js";
+
+export const CONFIG_FILE = "config.json";
+
+export interface AgentDeps {
+  logger: Logger;
+  /** Builds the Ground Control client (tests hand in a fake). */
+  groundControl?: (options: GroundControlClientOptions) => GroundControlClient;
+  /** SPIFFE mode: the SVID source (default: a Workload API watch on --spiffe-endpoint-socket). */
+  x509Source?: X509Source;
+  fingerprint?: () => Promise<string>;
+  scrypt?: ScryptParams;
+  clock?: Clock;
+  random?: Random;
+  metrics?: MetricsCollector;
+  runtimePaths?: Partial<RuntimePaths>;
+  workerThreads?: number;
+}
+
+export interface AgentStatus {
+  registryUrl: string;
+  enrolled: boolean;
+  satellite?: string;
+  heartbeatsSent: number;
+  passes: number;
+  jobs: Record<string, JobStatus>;
+  config: SatelliteConfig;
+}
+
+export interface RunningAgent {
+  readonly registryUrl: string;
+  status(): AgentStatus;
+  /** Resolves once the satellite holds an enrolment: how it got it ("saved", or "ztr as <name>"). */
+  readonly enrolled: Promise<string>;
+  stop(): Promise<void>;
+}
+
+const redactedConfig = (config: SatelliteConfig): SatelliteConfig => ({ ...config, state_config: { ...config.state_config, auth: { ...config.state_config.auth, password: config.state_config.auth.password ? "[redacted]" : "" } } });
+
+export async function startAgent(options: AgentOptions, deps: AgentDeps): Promise<RunningAgent> {
+  const { logger } = deps;
+  await mkdir(options.dataDir, { recursive: true });
+  const atRest = createConfigAtRest({ path: join(options.dataDir, CONFIG_FILE), logger, fingerprint: deps.fingerprint, scrypt: deps.scrypt });
+  const resolved = resolveStartingConfig(options, await atRest.load());
+  let config = resolved.config;
+  if (resolved.reenrolReason) logger.warn({ reason: resolved.reenrolReason }, "saved enrolment not used; enrolling again");
+  if (!options.logLevel) logger.level = config.app_config.log_level as LevelWithSilent;
+
+  const store = await openContentStore({ root: options.dataDir, logger: logger.child({ component: "store" }) });
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch((error: unknown) => logger.warn({ err: error }, "shutdown step failed"));
+  };
+  try {
+    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort });
+    cleanups.push(() => registry.close());
+    logger.info({ url: registry.url, dataDir: options.dataDir }, "local registry listening");
+    const advertisedHost = () => {
+      const local = config.app_config.local_registry.url;
+      return config.app_config.bring_own_registry && local ? mirrorEndpoint(local).host : mirrorEndpoint(`${registry.host}:${registry.port}`).host;
+    };
+
+    let pendingActivity: string | undefined;
+    if (options.mirrors.length > 0) {
+      const report = await configureMirrors({ specs: options.mirrors, mirror: advertisedHost(), paths: deps.runtimePaths, logger });
+      pendingActivity = report.activity;
+    }
+
+    let source = deps.x509Source;
+    if (options.spiffe && !source) {
+      const { createX509Source } = await import("@harbor-satellite/spiffe");
+      // Returns at once: the registry serves while the Workload API is still unreachable.
+      source = await createX509Source({ socket: options.spiffe.endpointSocket, readyTimeoutMs: 0 });
+      const owned = source;
+      cleanups.push(() => owned.close());
+    }
+    const gcOptions: GroundControlClientOptions = {
+      url: config.app_config.ground_control_url,
+      token: options.spiffe ? undefined : options.token,
+      spiffe: options.spiffe && source ? { source, expectedServerId: options.spiffe.expectedServerId } : undefined,
+    };
+    const groundControl = (deps.groundControl ?? createGroundControlClient)(gcOptions);
+    cleanups.push(() => groundControl.close());
+
+    const engine = createReplicationEngine({ store, logger: logger.child({ component: "replication" }), workerThreads: deps.workerThreads });
+    cleanups.push(() => engine.close());
+    const scheduler = createScheduler({ clock: deps.clock, random: deps.random, logger });
+    let satelliteName: string | undefined;
+    let heartbeatsSent = 0;
+    let passes = 0;
+    let lastOutcome = "";
+    let collecting: Promise<void> | undefined;
+    const collectGarbage = () => {
+      collecting ??= store
+        .collectGarbage()
+        .then((r) => logger.debug(r, "garbage collected"))
+        .catch((error: unknown) => logger.warn({ err: error }, "garbage collection failed"))
+        .finally(() => (collecting = undefined));
+    };
+
+    const replicator = createStateReplicator({
+      dataDir: options.dataDir,
+      engine,
+      config: () => config,
+      logger: logger.child({ component: "state" }),
+      harborRegistryUrl: options.harborRegistryUrl,
+      onRemoved: collectGarbage,
+      onConfig: async (document, digest) => {
+        const next = await applyArtifactConfig({ current: config, document, digest, pinned: resolved.pinned, options, logger, registry, scheduler, save: (c) => atRest.save(c) });
+        config = next;
+      },
+    });
+    cleanups.push(() => replicator.close());
+
+    const metrics = deps.metrics ?? createMetricsCollector({ dataDir: options.dataDir, switches: () => config.app_config.metrics, storage: async () => (await store.usage()).bytes });
+    const images = createCachedImageCatalog(store, advertisedHost);
+    const traced = <T>(name: string, fn: () => Promise<T>) => withSpan("satellite", name, { "satellite.name": satelliteName ?? "" }, fn);
+
+    const sendHeartbeat = async (signal: AbortSignal) => {
+      const carried = pendingActivity;
+      const beat = await collectHeartbeat({ config: () => config, satelliteName: () => satelliteName, metrics, images, replication: () => replicator.report(), pendingActivity: () => carried });
+      await traced("satellite.heartbeat", () => groundControl.heartbeat(beat, config.state_config.auth, signal));
+      if (pendingActivity === carried) pendingActivity = undefined;
+      heartbeatsSent++;
+      logger.debug({ images: beat.cachedImages.length, errors: beat.errors.length }, "heartbeat sent");
+    };
+
+    let steady = false;
+    const startSteadyState = () => {
+      if (steady) return;
+      steady = true;
+      const heartbeat = scheduler.add({ name: "heartbeat", schedule: parseSchedule(config.app_config.heartbeat_interval), run: sendHeartbeat });
+      scheduler.add({
+        name: "state-replication",
+        schedule: parseSchedule(config.app_config.state_replication_interval),
+        run: async (signal) => {
+          let outcome = "failed";
+          try {
+            outcome = (await traced("satellite.state-pass", () => replicator.run(signal))).status;
+          } catch (error) {
+            if (!signal.aborted) onPassFailure(error);
+            throw error;
+          } finally {
+            passes++;
+            // Tell Ground Control soon when something happened, not only on the next tick.
+            if (!signal.aborted && (outcome === "applied" || outcome === "partial" || outcome !== lastOutcome)) heartbeat.trigger();
+            lastOutcome = outcome;
+          }
+        },
+      });
+    };
+
+    let enrolments = 0;
+    let registering = false;
+    let markEnrolled!: (how: string) => void;
+    const enrolled = new Promise<string>((resolve) => (markEnrolled = resolve));
+    const startRegistration = () => {
+      if (registering) return;
+      registering = true;
+      enrolments++;
+      scheduler.add({
+        name: enrolments === 1 ? "registration" : `registration-${enrolments}`,
+        schedule: parseSchedule(config.app_config.register_satellite_interval),
+        mode: "until-success",
+        run: async (signal) => {
+          // Before the token is spent: saving the result must be possible on this device.
+          if (config.app_config.encrypt_config) await atRest.fingerprint();
+          const enrolment: Enrolment = await traced("satellite.enrol", () => groundControl.enrol(signal));
+          config = { ...config, state_config: { auth: enrolment.auth, state: enrolment.stateUrl } };
+          satelliteName = enrolment.satellite || undefined;
+          await atRest.save(config);
+          registering = false;
+          logger.info({ satellite: enrolment.satellite, stateUrl: enrolment.stateUrl, robot: enrolment.auth.username, mode: groundControl.mode }, "enrolled with Ground Control");
+          markEnrolled(`ztr as ${enrolment.satellite}`);
+          startSteadyState();
+        },
+      });
+    };
+    const onPassFailure = (error: unknown) => {
+      if ((error as { status?: unknown }).status !== 401) return;
+      if (groundControl.mode === "spiffe") {
+        if (!registering) logger.warn("Harbor refused the robot credentials; enrolling again over SPIFFE for fresh ones");
+        startRegistration();
+      } else {
+        logger.error("Harbor refused the robot credentials; they were rotated or expired. Issue a new ZTR token, remove config.json and restart with --token");
+      }
+    };
+
+    if (resolved.needsEnrolment) startRegistration();
+    else {
+      logger.info({ stateUrl: config.state_config.state }, "using the saved enrolment");
+      markEnrolled("saved");
+      startSteadyState();
+    }
+
+    return {
+      get registryUrl() {
+        return registry.url;
+      },
+      enrolled,
+      status: () => ({ registryUrl: registry.url, enrolled: steady, satellite: satelliteName, heartbeatsSent, passes, jobs: scheduler.statuses(), config: redactedConfig(config) }),
+      async stop() {
+        const bound = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownTimeoutMs).unref());
+        await Promise.race([scheduler.stop(), bound]);
+        await collecting;
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

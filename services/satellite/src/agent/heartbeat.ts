@@ -1,0 +1,50 @@
+// One heartbeat, every field filled (the original left the digests and the sync duration at
+// zero): device figures, the local registry's images, the last pass's digests, duration and
+// errors, the heartbeat interval, the creation time, and an activity line that carries the
+// runtime-mirror results on the first heartbeat and the last pass's outcome on every one.
+import type { SatelliteConfig } from "../config/satellite-config.js";
+import { satelliteNameFromStateUrl } from "../state/state-reference.js";
+import type { MetricsCollector } from "../metrics/metrics-collector.js";
+import type { CachedImageCatalog } from "./cached-images.js";
+import type { Heartbeat } from "./ground-control-client.js";
+import type { ReplicationReport } from "./state-replication.js";
+
+export interface HeartbeatSources {
+  config: () => SatelliteConfig;
+  /** The name Ground Control gave at enrolment, when known. */
+  satelliteName: () => string | undefined;
+  metrics: MetricsCollector;
+  images: CachedImageCatalog;
+  replication: () => Promise<ReplicationReport>;
+  /** The runtime-mirror outcome, until a heartbeat carrying it got through (the agent clears it). */
+  pendingActivity: () => string | undefined;
+  now?: () => Date;
+}
+
+/** Ground Control keeps at most this many error messages per heartbeat meaningful; more are summarised. */
+const MAX_ERRORS = 100;
+const MAX_MESSAGE = 1_000;
+
+export async function collectHeartbeat(sources: HeartbeatSources): Promise<Heartbeat> {
+  const config = sources.config();
+  const name = sources.satelliteName() ?? satelliteNameFromStateUrl(config.state_config.state);
+  if (!name) throw new Error("cannot tell this satellite's name: no enrolment and no satellite-state URL");
+  const [metrics, cachedImages, replication] = await Promise.all([sources.metrics.collect(), sources.images.list(), sources.replication()]);
+  const activity = [sources.pendingActivity(), replication.summary].filter(Boolean).join("; ");
+  const errors = replication.errors.slice(0, MAX_ERRORS).map((e) => ({ reference: e.reference, message: e.message.slice(0, MAX_MESSAGE) }));
+  if (replication.errors.length > MAX_ERRORS) errors.push({ reference: "(more)", message: `${replication.errors.length - MAX_ERRORS} more errors not listed` });
+  return {
+    name,
+    activity,
+    stateReportInterval: config.app_config.heartbeat_interval,
+    latestStateDigest: replication.stateDigest,
+    latestConfigDigest: replication.configDigest,
+    memoryUsedBytes: metrics.memoryUsedBytes,
+    storageUsedBytes: metrics.storageUsedBytes,
+    cpuPercent: metrics.cpuPercent,
+    createdAt: (sources.now ?? (() => new Date()))(),
+    lastSyncDurationMs: BigInt(replication.lastSyncDurationMs),
+    cachedImages,
+    errors,
+  };
+}

@@ -1,0 +1,56 @@
+// The agent's local registry: serves the content store from the first moment of the process to
+// the last. A config-state artifact may move it (`zot_config.http.address`/`port`, the original's
+// registry settings) unless the operator pinned --registry-addr: the new listener is opened
+// first, and the old one is closed only once the new one is up, so pulls never find nothing
+// listening. A failed move keeps the old listener.
+import type { Logger } from "pino";
+import { startRegistryServer, type RegistryServer } from "../registry/server.js";
+import type { ServingStore } from "../store/serving-store.js";
+
+export interface LocalRegistry {
+  /** `http://host:port` as bound. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Listens on host:port instead (no-op when unchanged); throws and keeps the old one on failure. */
+  moveTo(host: string, port: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function startLocalRegistry(options: { store: ServingStore; logger: Logger; host: string; port: number }): Promise<LocalRegistry> {
+  const open = (host: string, port: number) => startRegistryServer({ store: options.store, logger: options.logger, host, port });
+  let current: RegistryServer = await open(options.host, options.port);
+  let host = options.host;
+  return {
+    get url() {
+      return current.url;
+    },
+    get host() {
+      return host;
+    },
+    get port() {
+      return current.port;
+    },
+    async moveTo(nextHost, nextPort) {
+      if (nextHost === host && (nextPort === current.port || nextPort === 0)) return false;
+      const next = await open(nextHost, nextPort);
+      const previous = current;
+      current = next;
+      host = nextHost;
+      options.logger.info({ from: previous.url, to: next.url }, "local registry moved");
+      await previous.close();
+      return true;
+    },
+    close: () => current.close(),
+  };
+}
+
+/** `zot_config.http` → where to listen, when the artifact says. */
+export function registryAddressFromZotConfig(zot: Record<string, unknown> | undefined): { host: string; port: number } | undefined {
+  const http = zot?.http;
+  if (!http || typeof http !== "object") return undefined;
+  const { address, port } = http as { address?: unknown; port?: unknown };
+  const portNumber = typeof port === "number" ? port : typeof port === "string" && /^\d{1,5}$/.test(port) ? Number(port) : NaN;
+  if (typeof address !== "string" || address === "" || !Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) return undefined;
+  return { host: address, port: portNumber };
+}

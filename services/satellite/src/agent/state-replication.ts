@@ -1,0 +1,142 @@
+// The state-replication job's work: one state pass (satellite state → group states → config,
+// replicate, delete) with the robot credentials and Harbor settings of the current config, and
+// what the heartbeat reports about the last pass. The state fetcher (keep-alive connections,
+// cached registry tokens) is kept across passes and rebuilt only when the credentials or Harbor
+// settings change. Robot credentials go only to Harbor's own host.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { SatelliteConfig } from "../config/satellite-config.js";
+import type { ReplicationEngine, UpstreamOptions } from "../replication/replication-engine.js";
+import { loadAppliedState } from "../state/applied-state.js";
+import { createStateFetcher, type StateFetcher } from "../state/state-fetcher.js";
+import { createStatePass, type StatePass, type StatePassResult } from "../state/state-pass.js";
+import { createStateReader } from "../state/state-reader.js";
+import { resolveRegistryUrl } from "../state/state-reference.js";
+
+export const APPLIED_STATE_FILE = "state.json";
+
+/** What the heartbeat says about replication. */
+export interface ReplicationReport {
+  stateDigest: string;
+  configDigest: string;
+  lastSyncDurationMs: number;
+  /** Per image (`repository:tag`), per unreadable state artifact (its URL), or the whole pass. */
+  errors: { reference: string; message: string }[];
+  /** One line for the heartbeat's activity. */
+  summary: string;
+}
+
+export interface StateReplicator {
+  run(signal: AbortSignal): Promise<StatePassResult>;
+  report(): Promise<ReplicationReport>;
+  close(): void;
+}
+
+export interface StateReplicatorOptions {
+  dataDir: string;
+  engine: Pick<ReplicationEngine, "replicate">;
+  config: () => SatelliteConfig;
+  logger: Logger;
+  /** `--harbor-registry-url` (wins over app_config.harbor_registry_url). */
+  harborRegistryUrl?: string;
+  onConfig: (document: unknown, digest: string) => Promise<void>;
+  /** Called after a pass that untagged images (the agent collects garbage then). */
+  onRemoved?: () => void;
+  /** For tests. */
+  createFetcher?: typeof createStateFetcher;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export function createStateReplicator(options: StateReplicatorOptions): StateReplicator {
+  const appliedStatePath = join(options.dataDir, APPLIED_STATE_FILE);
+  const makeFetcher = options.createFetcher ?? createStateFetcher;
+  let built: { key: string; fetcher: StateFetcher; pass: StatePass } | undefined;
+  let last: { result?: StatePassResult; error?: { reference: string; message: string }; durationMs: number } | undefined;
+
+  const settings = (config: SatelliteConfig) => {
+    const { auth } = config.state_config;
+    const app = config.app_config;
+    return {
+      auth,
+      registryOverride: options.harborRegistryUrl || app.harbor_registry_url || undefined,
+      insecure: app.use_unsecure,
+      skipVerify: app.tls.skip_verify,
+      caFile: app.tls.ca_file,
+    };
+  };
+
+  const build = async (config: SatelliteConfig) => {
+    const s = settings(config);
+    const key = JSON.stringify(s);
+    if (built?.key === key) return built;
+    built?.fetcher.close();
+    const ca = s.caFile ? await readFile(s.caFile) : undefined;
+    const tls = { insecureSkipVerify: s.skipVerify, ...(ca ? { ca } : {}) };
+    const fetcher = makeFetcher({ auth: s.auth, registryOverride: s.registryOverride, insecure: s.insecure, tls });
+    const harborHost = resolveRegistryUrl(s.auth.url, { registryOverride: s.registryOverride, insecure: s.insecure }).host;
+    const upstream = (registryUrl: string): UpstreamOptions => {
+      const sameHost = new URL(registryUrl).host.toLowerCase() === harborHost;
+      return { url: registryUrl, credentials: sameHost ? { username: s.auth.username, password: s.auth.password } : undefined, insecureSkipVerify: s.skipVerify };
+    };
+    const pass = createStatePass({
+      reader: createStateReader({ fetcher, logger: options.logger }),
+      engine: options.engine,
+      appliedStatePath,
+      upstream,
+      onConfig: options.onConfig,
+      logger: options.logger,
+    });
+    built = { key, fetcher, pass };
+    return built;
+  };
+
+  return {
+    async run(signal) {
+      const config = options.config();
+      const started = performance.now();
+      const stateUrl = config.state_config.state;
+      let result: StatePassResult;
+      try {
+        const { pass } = await build(config);
+        result = await pass.run(stateUrl, signal);
+      } catch (error) {
+        last = { error: { reference: stateUrl, message: messageOf(error) }, durationMs: performance.now() - started };
+        throw error;
+      }
+      last = { result, durationMs: result.durationMs };
+      const removed = result.plan?.remove.length ?? 0;
+      if (result.status !== "unchanged") {
+        options.logger.info({ status: result.status, satelliteDigest: result.satelliteDigest, add: result.plan?.add.length, changed: result.plan?.changed.length, removed, errors: result.imageErrors.length, failures: result.failures.length, ms: Math.round(result.durationMs) }, "state pass done");
+      }
+      if (removed > 0) options.onRemoved?.();
+      // A partial pass is retried on the job's backoff, like a failed one; the heartbeat reports its errors.
+      if (result.status === "partial") throw new Error(`state applied partly: ${result.imageErrors.length} image(s) and ${result.failures.length} state artifact(s) failed`);
+      return result;
+    },
+    async report() {
+      const applied = built ? await built.pass.applied() : await loadAppliedState(appliedStatePath);
+      const result = last?.result;
+      const errors = last?.error
+        ? [last.error]
+        : [...(result?.imageErrors ?? []), ...(result?.failures ?? []).map((f) => ({ reference: f.url, message: messageOf(f.error) }))];
+      const summary = last?.error
+        ? `last pass failed: ${last.error.message}`
+        : result
+          ? `last pass ${result.status}: ${result.replication.reduce((n, s) => n + s.images.filter((i) => i.status === "copied").length, 0)} copied, ${result.plan?.remove.length ?? 0} removed, ${errors.length} failed`
+          : "no pass yet";
+      return {
+        stateDigest: result?.satelliteDigest ?? applied?.satellite_state_digest ?? "",
+        configDigest: result?.configDigest ?? applied?.config_digest ?? "",
+        lastSyncDurationMs: Math.round(last?.durationMs ?? 0),
+        errors,
+        summary,
+      };
+    },
+    close() {
+      built?.fetcher.close();
+      built = undefined;
+    },
+  };
+}

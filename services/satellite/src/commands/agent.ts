@@ -1,0 +1,28 @@
+// `satellite` with no subcommand: the agent. Parses flags (UsageError → exit 2), starts tracing
+// and pino logs with trace ids, runs the agent until SIGINT or SIGTERM, then stops it gracefully.
+//   satellite --ground-control-url URL (--token T | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR] …
+import { once } from "node:events";
+import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
+import { ExitCode } from "../cli/usage.js";
+import { startAgent } from "../agent/agent.js";
+import { AGENT_HELP, parseAgentArgs } from "../agent/agent-options.js";
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${AGENT_HELP}\n`);
+    return ExitCode.Ok;
+  }
+  const options = parseAgentArgs(argv);
+  const telemetry = startTelemetry("satellite");
+  const logger = createLogger({ name: "satellite", level: options.logLevel ?? "info" });
+  const stopping = Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]) as Promise<[string]>;
+  const agent = await startAgent(options, { logger });
+  process.stdout.write(`satellite registry listening on ${agent.registryUrl}\n`);
+  void agent.enrolled.then((how) => process.stdout.write(`satellite enrolled (${how})\n`));
+  const [signal] = await stopping;
+  logger.info({ signal }, "shutting down");
+  await agent.stop();
+  await telemetry.shutdown().catch(() => undefined);
+  logger.info("stopped");
+  return ExitCode.Ok;
+}
