@@ -11,7 +11,7 @@ import { dockerRegistryAvailable, startDockerRegistry, type DockerRegistry } fro
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyStore } from "../store/verify.js";
-import { runSatellite, startSatellite, summaryOf, syncOnceArgs } from "./testing/run-satellite.js";
+import { runSatellite, startSatellite, summaryOf, syncOnceArgs, waitForLine } from "./testing/run-satellite.js";
 
 let upstream: DockerRegistry;
 let blobs: string;
@@ -62,7 +62,8 @@ describe("satellite sync --once", () => {
     const port = await freePort();
     const serve = startSatellite(["serve", "--data-dir", dataDir, "--addr", `127.0.0.1:${port}`, "--log-level", "warn"]);
     try {
-      const local = createRegistryClient({ url: `http://127.0.0.1:${port}`, retry: { attempts: 20, baseDelayMs: 100, maxDelayMs: 200 } });
+      await waitForLine(serve.child, /listening on/);
+      const local = createRegistryClient({ url: `http://127.0.0.1:${port}` });
       const served = await local.getManifest("lib/multi", "1.0");
       expect(served).toMatchObject({ digest: index.manifestDigest, mediaType: index.mediaType });
       expect(served.bytes.equals(index.manifest)).toBe(true);

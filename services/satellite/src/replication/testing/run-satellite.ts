@@ -40,3 +40,26 @@ export function summaryOf(run: SatelliteRun): Record<string, number> {
   const last = run.stdout.trim().split("\n").pop() ?? "";
   return Object.fromEntries(last.split(" ").map((kv) => kv.split("=")).map(([k, v]) => [k, Number(v)]));
 }
+
+/** Resolves with the first stdout line matching `pattern` (e.g. serve's "listening on"). */
+export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    const timer = setTimeout(() => finish(new Error(`no line matching ${pattern} within ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split("\n").find((l) => pattern.test(l));
+      if (line !== undefined) finish(undefined, line);
+    };
+    const onClose = () => finish(new Error(`exited before printing a line matching ${pattern}`));
+    const finish = (error?: Error, line?: string) => {
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.off("close", onClose);
+      if (error) reject(error);
+      else resolve(line!);
+    };
+    child.stdout?.on("data", onData);
+    child.on("close", onClose);
+  });
+}
