@@ -9,6 +9,7 @@
 // closes the registry and the store.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import type { RetryOptions } from "@harbor-satellite/oci";
 import type { Logger, LevelWithSilent } from "pino";
 import { withSpan } from "@harbor-satellite/telemetry";
 import type { X509Source } from "@harbor-satellite/spiffe";
@@ -49,6 +50,8 @@ export interface AgentDeps {
   metrics?: MetricsCollector;
   runtimePaths?: Partial<RuntimePaths>;
   workerThreads?: number;
+  /** Retries of each Harbor request (default the registry client's). */
+  upstreamRetry?: RetryOptions;
 }
 
 export interface AgentStatus {
@@ -139,6 +142,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       logger: logger.child({ component: "state" }),
       harborRegistryUrl: options.harborRegistryUrl,
       onRemoved: collectGarbage,
+      retry: deps.upstreamRetry,
       onConfig: async (document, digest) => {
         const next = await applyArtifactConfig({ current: config, document, digest, pinned: resolved.pinned, options, logger, registry, scheduler, save: (c) => atRest.save(c) });
         config = next;
@@ -170,14 +174,18 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         run: async (signal) => {
           let outcome = "failed";
           try {
-            outcome = (await traced("satellite.state-pass", () => replicator.run(signal))).status;
+            const result = await traced("satellite.state-pass", () => replicator.run(signal));
+            const plan = result.plan;
+            const changed = plan !== undefined && plan.add.length + plan.changed.length + plan.remove.length > 0;
+            outcome = `ok ${result.satelliteDigest} ${result.configDigest ?? ""}${changed ? ` changed#${passes}` : ""}`;
           } catch (error) {
             if (!signal.aborted) onPassFailure(error);
             throw error;
           } finally {
             passes++;
-            // Tell Ground Control soon when something happened, not only on the next tick.
-            if (!signal.aborted && (outcome === "applied" || outcome === "partial" || outcome !== lastOutcome)) heartbeat.trigger();
+            // Tell Ground Control soon when something happened (images or digests changed, a pass
+            // failed or recovered), not only at the next heartbeat tick.
+            if (!signal.aborted && outcome !== lastOutcome) heartbeat.trigger();
             lastOutcome = outcome;
           }
         },

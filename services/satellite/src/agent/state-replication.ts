@@ -5,6 +5,7 @@
 // settings change. Robot credentials go only to Harbor's own host.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { RetryOptions } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import type { SatelliteConfig } from "../config/satellite-config.js";
 import type { ReplicationEngine, UpstreamOptions } from "../replication/replication-engine.js";
@@ -43,15 +44,14 @@ export interface StateReplicatorOptions {
   onConfig: (document: unknown, digest: string) => Promise<void>;
   /** Called after a pass that untagged images (the agent collects garbage then). */
   onRemoved?: () => void;
-  /** For tests. */
-  createFetcher?: typeof createStateFetcher;
+  /** Retries of each upstream request (default the registry client's: 5 attempts with backoff). */
+  retry?: RetryOptions;
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export function createStateReplicator(options: StateReplicatorOptions): StateReplicator {
   const appliedStatePath = join(options.dataDir, APPLIED_STATE_FILE);
-  const makeFetcher = options.createFetcher ?? createStateFetcher;
   let built: { key: string; fetcher: StateFetcher; pass: StatePass } | undefined;
   let last: { result?: StatePassResult; error?: { reference: string; message: string }; durationMs: number } | undefined;
 
@@ -74,11 +74,11 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
     built?.fetcher.close();
     const ca = s.caFile ? await readFile(s.caFile) : undefined;
     const tls = { insecureSkipVerify: s.skipVerify, ...(ca ? { ca } : {}) };
-    const fetcher = makeFetcher({ auth: s.auth, registryOverride: s.registryOverride, insecure: s.insecure, tls });
+    const fetcher = createStateFetcher({ auth: s.auth, registryOverride: s.registryOverride, insecure: s.insecure, tls, retry: options.retry });
     const harborHost = resolveRegistryUrl(s.auth.url, { registryOverride: s.registryOverride, insecure: s.insecure }).host;
     const upstream = (registryUrl: string): UpstreamOptions => {
       const sameHost = new URL(registryUrl).host.toLowerCase() === harborHost;
-      return { url: registryUrl, credentials: sameHost ? { username: s.auth.username, password: s.auth.password } : undefined, insecureSkipVerify: s.skipVerify };
+      return { url: registryUrl, credentials: sameHost ? { username: s.auth.username, password: s.auth.password } : undefined, insecureSkipVerify: s.skipVerify, retry: options.retry };
     };
     const pass = createStatePass({
       reader: createStateReader({ fetcher, logger: options.logger }),

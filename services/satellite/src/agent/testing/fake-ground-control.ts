@@ -1,0 +1,107 @@
+// An in-process Ground Control for the agent's unit tests: the real Connect services
+// (IdentityService.TokenZtr/SpiffeZtr, HeartbeatService.Sync) over node:http or node:https with
+// SPIFFE mTLS, recording what the satellite sent. The gateway proper needs PostgreSQL or PGlite
+// and Harbor; the e2e tests run it for real.
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { HeartbeatService, type SyncRequest } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { IdentityService, StateConfigSchema } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import { authorizePathPrefix, createServerTlsOptions, TrustDomain, verifyTlsPeer, type X509Source } from "@harbor-satellite/spiffe";
+
+export interface FakeEnrolment {
+  satellite: string;
+  stateUrl: string;
+  harborUrl: string;
+  username: string;
+  password: string;
+}
+
+export interface RecordedCall {
+  rpc: "TokenZtr" | "SpiffeZtr" | "Sync";
+  /** The client's SPIFFE ID (mTLS) when it presented one. */
+  peer?: string;
+  authorization?: string;
+  traceparent?: string;
+  token?: string;
+  sync?: SyncRequest;
+}
+
+export interface FakeGroundControl {
+  url: string;
+  calls: RecordedCall[];
+  /** Answer the next `times` rpcs with this code. */
+  failNext(code: Code, times?: number): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeGroundControl(options: { enrolment: FakeEnrolment; validToken?: string; tls?: { source: X509Source; trustDomain: string } }): Promise<FakeGroundControl> {
+  const calls: RecordedCall[] = [];
+  let failures: { code: Code; left: number } | undefined;
+  const stateConfig = () =>
+    create(StateConfigSchema, {
+      stateUrl: options.enrolment.stateUrl,
+      registryUrl: options.enrolment.harborUrl,
+      satellite: options.enrolment.satellite,
+      auth: { url: options.enrolment.harborUrl, username: options.enrolment.username, password: options.enrolment.password },
+    });
+  const record = (rpc: RecordedCall["rpc"], header: Headers, extra: Partial<RecordedCall> = {}) => {
+    calls.push({ rpc, peer: header.get("x-test-peer") ?? undefined, authorization: header.get("authorization") ?? undefined, traceparent: header.get("traceparent") ?? undefined, ...extra });
+    if (failures && failures.left > 0) {
+      failures.left--;
+      throw new ConnectError("injected failure", failures.code);
+    }
+  };
+  const routes = (router: ConnectRouter) => {
+    router.service(IdentityService, {
+      tokenZtr(req, ctx) {
+        record("TokenZtr", ctx.requestHeader, { token: req.token });
+        if (options.validToken !== undefined && req.token !== options.validToken) throw new ConnectError(`token ${req.token} is unknown, used or expired`, Code.Unauthenticated);
+        return { stateConfig: stateConfig() };
+      },
+      spiffeZtr(_req, ctx) {
+        record("SpiffeZtr", ctx.requestHeader);
+        if (!ctx.requestHeader.get("x-test-peer")) throw new ConnectError("no client certificate", Code.Unauthenticated);
+        return { stateConfig: stateConfig() };
+      },
+    });
+    router.service(HeartbeatService, {
+      sync(req, ctx) {
+        record("Sync", ctx.requestHeader, { sync: req });
+        return {};
+      },
+    });
+  };
+  const adapter = connectNodeAdapter({ routes });
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    delete req.headers["x-test-peer"];
+    if (options.tls) {
+      try {
+        const id = verifyTlsPeer(req.socket as TLSSocket, options.tls.source, { authorizer: authorizePathPrefix(TrustDomain.parse(options.tls.trustDomain), "/satellite/") });
+        req.headers["x-test-peer"] = id.toString();
+      } catch {
+        // no or bad client SVID: the rpc decides
+      }
+    }
+    adapter(req, res);
+  };
+  const server = options.tls ? createHttpsServer(createServerTlsOptions(options.tls.source), handler) : createHttpServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
+    calls,
+    failNext(code, times = 1) {
+      failures = { code, left: times };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
