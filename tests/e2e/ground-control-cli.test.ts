@@ -101,8 +101,11 @@ describe("ground-control through the gateway with buf curl and skopeo", () => {
         { repository: "apps/alpine", tag: ["3.20"], type: "image" },
       ],
     });
-    const satState = await readState(emu.url, "satellite/satellite-state/edge-a/state", robotA);
-    expect(satState.json).toEqual({ states: [`${emu.url}/satellite/group-state/web/state:latest`], config: `${emu.url}/satellite/config-state/default/state:latest` });
+    // Group and config states are listed pinned by digest; the satellite state follows its group's
+    // first publish, so wait for the version that lists it.
+    const configState = await readState(emu.url, "satellite/config-state/default/state", robotA);
+    const pinnedState = { states: [`${emu.url}/satellite/group-state/web/state@${groupState.digest}`], config: `${emu.url}/satellite/config-state/default/state@${configState.digest}` };
+    await eventually(async () => expect((await readState(emu.url, "satellite/satellite-state/edge-a/state", robotA)).json).toEqual(pinnedState), 30_000, "satellite state pinned to its group");
     const [nginx] = await Promise.all([skopeoInspect("apps/nginx:1.27", robotA)]);
     expect(JSON.parse(nginx.stdout).Name).toContain("apps/nginx");
   });

@@ -53,6 +53,10 @@ describe("Ground Control fleet and registry against Harbor", () => {
     await world?.stop();
   });
 
+  /** The URL a satellite state lists: the state's repository pinned to the digest of its `latest`. */
+  const pinned = async (kind: "group" | "config", name: string) =>
+    `${world.harbor.url}/satellite/${kind}-state/${name}/state@${(await readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN)).digest}`;
+
   const robotCreds = async (satellite: string) => {
     const { robot, secret } = await gc.registry.rotateRobotSecret({ satellite });
     secrets.set(satellite, secret);
@@ -88,13 +92,14 @@ describe("Ground Control fleet and registry against Harbor", () => {
     expect(group.manifest.layers[0].mediaType).toBe("application/vnd.docker.image.rootfs.diff.tar.gzip");
     expect(group.config.rootfs.diff_ids).toEqual([group.tarDigest]);
 
-    const sat = await readState(world.emulator.url, "satellite/satellite-state/sat-a/state", creds);
-    expect(sat.json).toEqual({
-      states: [`${world.harbor.url}/satellite/group-state/group-a/state:latest`],
-      config: `${world.harbor.url}/satellite/config-state/default/state:latest`,
-    });
     const config = await readState(world.emulator.url, "satellite/config-state/default/state", creds);
     expect((config.json as { app_config: Record<string, unknown> }).app_config.state_replication_interval).toBe("@every 00h00m30s");
+    // Group and config states are listed pinned to the digests Harbor holds under `latest`.
+    const sat = await readState(world.emulator.url, "satellite/satellite-state/sat-a/state", creds);
+    expect(sat.json).toEqual({
+      states: [`${world.harbor.url}/satellite/group-state/group-a/state@${group.digest}`],
+      config: `${world.harbor.url}/satellite/config-state/default/state@${config.digest}`,
+    });
   });
 
   it("tags every state artifact with latest and the unix time", async () => {
@@ -131,7 +136,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
       expect(copy.ok, copy.stderr).toBe(true);
       const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { layers: Array<{ digest: string }> };
       const { stdout } = await run("tar", ["-xzOf", join(dir, manifest.layers[0].digest.slice(7)), "artifacts.json"]);
-      expect(JSON.parse(stdout).states).toEqual([`${world.harbor.url}/satellite/group-state/group-a/state:latest`]);
+      expect(JSON.parse(stdout).states).toEqual([await pinned("group", "group-a")]);
       const { stdout: listing } = await run("tar", ["-tzf", join(dir, manifest.layers[0].digest.slice(7))]);
       expect(listing.trim().split("\n")).toEqual(["artifacts.json"]);
     } finally {
@@ -158,7 +163,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
     await gc.fleet.createSatellite({ name: "sat-empty" });
     await gc.fleetModule.publisher.flush();
     const state = await readState(world.emulator.url, "satellite/satellite-state/sat-empty/state", await robotCreds("sat-empty"));
-    expect(state.json).toEqual({ states: [], config: `${world.harbor.url}/satellite/config-state/default/state:latest` });
+    expect(state.json).toEqual({ states: [], config: await pinned("config", "default") });
   });
 
   it("keeps the outbox while Harbor is down and publishes after it returns, losing nothing", async () => {
@@ -181,10 +186,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
       { timeout: 30_000, interval: 200 },
     );
     const state = await readState(world.emulator.url, "satellite/satellite-state/sat-b/state", { username: "robot$sat-b", password: secrets.get("sat-b") ?? "" });
-    expect((state.json as { states: string[] }).states).toEqual([
-      `${world.harbor.url}/satellite/group-state/group-b/state:latest`,
-      `${world.harbor.url}/satellite/group-state/group-late/state:latest`,
-    ]);
+    expect((state.json as { states: string[] }).states).toEqual([await pinned("group", "group-b"), await pinned("group", "group-late")]);
     expect([...world.emulator.state.robots.values()].find((r) => r.name === "sat-b")?.permissions.map((p) => p.namespace).sort()).toEqual(["satellite", "team-a", "team-b"]);
   });
 

@@ -1,9 +1,11 @@
 // Several Ground Control replicas on one PostgreSQL: their outbox publishers share the work
-// (FOR UPDATE SKIP LOCKED plus leases), so every request is published, and by one replica only.
+// (FOR UPDATE SKIP LOCKED plus leases), so every request is published, and by one replica only;
+// and the satellite states they publish end up pinned to the current group and config digests.
 import type { Interceptor } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { HARBOR_ADMIN, startGroundControl, startWorld, type GroundControl, type World } from "./harness.js";
+import { readState } from "./state-artifacts.js";
 
 describe("two Ground Control replicas on one database", () => {
   let world: World;
@@ -49,5 +51,63 @@ describe("two Ground Control replicas on one database", () => {
   it("creates the default config once however many replicas start", async () => {
     const listed = await replicas[1].fleet.listConfigs({});
     expect(listed.configs.map((c) => c.name)).toEqual(["default"]);
+  });
+
+  it("converges every satellite state on the current digests of its groups and config, however the replicas interleave", async () => {
+    const harbor = createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN });
+    await harbor.ensureProject("apps", { public: false });
+    const latest = async (kind: string, name: string) => readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN);
+    const groupNames = Array.from({ length: 6 }, (_, i) => `conv-${i}`);
+    const artifacts = (round: number, i: number) => [{ repository: "apps/web", tags: [`r${round}-${i}`], digest: "", type: "" }];
+    await Promise.all(groupNames.map((name, i) => replicas[i % 2].fleet.createGroup({ name, artifacts: artifacts(0, i) })));
+    await replicas[0].fleet.createConfig({ name: "conv-config", configJson: '{"app_config":{"log_level":"info"}}' });
+    const satellites = Array.from({ length: 4 }, (_, i) => ({
+      name: `conv-sat-${i}`,
+      groups: [0, 1, 2].map((k) => groupNames[(i + k) % groupNames.length]).sort(),
+      configName: i % 2 === 0 ? "conv-config" : "default",
+    }));
+    const settled = () =>
+      vi.waitFor(
+        async () => {
+          await Promise.all(replicas.map((r) => r.fleetModule.publisher.flush()));
+          expect(await replicas[0].fleetModule.store.outbox.pending()).toEqual([]);
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+    for (const r of replicas) r.fleetModule.start?.();
+    try {
+      await Promise.all(satellites.map((sat, i) => replicas[i % 2].fleet.createSatellite(sat)));
+      // Rounds of changes through both replicas while both publishers run: after rounds 1 and 2
+      // every satellite state has been published, so only the cascade can bring them up to date;
+      // rounds 3 and 4 overlap with the publishing of each other.
+      for (const round of [1, 2, 3, 4]) {
+        await Promise.all([
+          ...groupNames.map((name, i) => replicas[(round + i) % 2].fleet.updateGroup({ name, artifacts: artifacts(round, i) })),
+          replicas[round % 2].fleet.updateConfig({ name: "conv-config", change: { case: "mergePatchJson", value: `{"app_config":{"log_level":"${round % 2 ? "debug" : "warn"}"}}` } }),
+        ]);
+        if (round <= 2) await settled();
+        else await new Promise((r) => setTimeout(r, 20));
+      }
+      await settled();
+    } finally {
+      for (const r of replicas) await r.fleetModule.publisher.stop();
+    }
+
+    const digests = new Map<string, string>();
+    for (const [i, name] of groupNames.entries()) {
+      const group = await latest("group", name);
+      expect((group.json as { artifacts: Array<{ tag: string[] }> }).artifacts[0].tag).toEqual([`r4-${i}`]);
+      digests.set(name, group.digest);
+    }
+    const config = await latest("config", "conv-config");
+    expect((config.json as { app_config: { log_level: string } }).app_config.log_level).toBe("warn");
+    const base = world.harbor.url;
+    for (const sat of satellites) {
+      const state = await latest("satellite", sat.name);
+      expect(state.json).toEqual({
+        states: sat.groups.map((g) => `${base}/satellite/group-state/${g}/state@${digests.get(g)}`),
+        config: `${base}/satellite/config-state/${sat.configName}/state@${sat.configName === "default" ? (await latest("config", "default")).digest : config.digest}`,
+      });
+    }
   });
 });

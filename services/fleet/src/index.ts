@@ -39,15 +39,17 @@ export function createFleetModule(deps: FleetModuleDeps): FleetModule {
   const publisher = createOutboxPublisher(store, deps.registry, logger, deps.publisher);
   const trustDomain = deps.trustDomain ?? "harbor-satellite.local";
 
-  // `default` is created (and queued for publishing) once per process; a failure is retried by the next call.
+  // `default` is created (and queued for publishing) once per process, and every group or config
+  // without a published digest is queued (after an upgrade, satellite states wait for those
+  // digests); a failure is retried by the next call.
   let defaultReady: Promise<void> | undefined;
   const ready = (): Promise<void> => {
     defaultReady ??= store.ensureConfig(DEFAULT_CONFIG_NAME, defaultConfig()).then(
-      (created) => {
-        if (created) {
-          logger.info({ config: DEFAULT_CONFIG_NAME }, "created default config");
-          publisher.kick();
-        }
+      async (created) => {
+        if (created) logger.info({ config: DEFAULT_CONFIG_NAME }, "created default config");
+        const unpublished = await store.requestUnpublishedStates();
+        if (unpublished > 0) logger.info({ count: unpublished }, "queued groups and configs never published");
+        if (created || unpublished > 0) publisher.kick();
       },
       (error: unknown) => {
         defaultReady = undefined;

@@ -1,11 +1,32 @@
 // What each outbox kind does: read the subject's CURRENT state and make Harbor match it through
 // the registry service. A subject that no longer exists has its artifact or robot deleted, so a
 // single job kind per subject converges whatever happened in between.
+//
+// Satellite states pin their group and config states by digest: a group or config publish records
+// its digest and, when it changed, queues the satellite states listing it (store/state-digests.ts);
+// a satellite publish uses the digests recorded now, and waits (fails, is retried, and is queued
+// again by the missing publish) while any of them has never been published.
 import type { Client } from "@connectrpc/connect";
 import { StateKind, type RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { FleetStore, OutboxJob } from "./store/index.js";
 
 export type RegistryClient = Client<typeof RegistryService>;
+
+/** A satellite state cannot be written yet: a group or config it lists was never published. */
+export class StateNotPublishedError extends Error {
+  constructor(readonly satellite: string, readonly missing: string[]) {
+    super(`satellite state of ${satellite} waits for the first publish of ${missing.join(", ")}`);
+    this.name = "StateNotPublishedError";
+  }
+}
+
+function publishedDigest(res: { state?: { digest: string } }, what: string): string {
+  const digest = res.state?.digest ?? "";
+  if (!digest) throw new Error(`the registry service published ${what} without reporting its digest`);
+  return digest;
+}
+
+const cascadeNote = (satellites: string[]) => (satellites.length > 0 ? `; satellite states queued: ${satellites.join(", ")}` : "");
 
 /**
  * Returns what was done, for the log line. Every registry call gets `timeoutMs`, so a hung
@@ -25,7 +46,8 @@ export async function runJob(job: OutboxJob, store: FleetStore, registry: Regist
         group: name,
         artifacts: artifacts.map((a) => ({ repository: a.repository, tags: a.tags, digest: a.digest ?? "", type: a.type ?? "image" })),
       }, call);
-      return `group state published ${res.state?.digest ?? ""}`;
+      const digest = publishedDigest(res, `group state ${name}`);
+      return `group state published ${digest}${cascadeNote(await store.recordGroupState(name, artifacts, digest))}`;
     }
     case "publish-satellite-state": {
       const state = await store.satelliteState(name);
@@ -33,7 +55,13 @@ export async function runJob(job: OutboxJob, store: FleetStore, registry: Regist
         await registry.deleteState({ kind: StateKind.SATELLITE, name }, call);
         return "satellite state deleted";
       }
-      const res = await registry.publishSatelliteState({ satellite: name, groups: state.groups, configName: state.configName }, call);
+      const missing = [
+        ...state.groups.filter((g) => !state.groupDigests[g]).map((g) => `group ${g}`),
+        ...(state.configName && !state.configDigest ? [`config ${state.configName}`] : []),
+      ];
+      if (missing.length > 0) throw new StateNotPublishedError(name, missing);
+      const groupDigests = Object.fromEntries(state.groups.map((g) => [g, state.groupDigests[g] as string]));
+      const res = await registry.publishSatelliteState({ satellite: name, groups: state.groups, groupDigests, configName: state.configName, configDigest: state.configDigest ?? "" }, call);
       return `satellite state published ${res.state?.digest ?? ""}`;
     }
     case "publish-config-state": {
@@ -43,7 +71,8 @@ export async function runJob(job: OutboxJob, store: FleetStore, registry: Regist
         return "config state deleted";
       }
       const res = await registry.publishConfigState({ configName: name, configJson: JSON.stringify(config) }, call);
-      return `config state published ${res.state?.digest ?? ""}`;
+      const digest = publishedDigest(res, `config state ${name}`);
+      return `config state published ${digest}${cascadeNote(await store.recordConfigState(name, config, digest))}`;
     }
     case "sync-robot": {
       const state = await store.satelliteState(name);

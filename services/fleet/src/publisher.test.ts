@@ -48,7 +48,13 @@ describe("outbox publisher", () => {
     await module.publisher.flush();
     const pending = await module.store.outbox.pending();
     expect(pending.map((p) => `${p.kind} ${p.subject}`).sort()).toEqual(["publish-group-state g1", "publish-satellite-state s1", "sync-robot s1"]);
-    expect(pending.every((p) => p.attempts >= 1 && p.lastError?.includes("Harbor is unreachable"))).toBe(true);
+    expect(pending.every((p) => p.attempts >= 1)).toBe(true);
+    // The satellite state waits for its group's first digest; the others failed on Harbor.
+    expect(Object.fromEntries(pending.map((p) => [p.kind, p.lastError]))).toEqual({
+      "publish-group-state": "[unavailable] Harbor is unreachable",
+      "sync-robot": "[unavailable] Harbor is unreachable",
+      "publish-satellite-state": "satellite state of s1 waits for the first publish of group g1",
+    });
 
     // More changes while down coalesce into the same rows.
     await fleet.updateGroup({ name: "g1", artifacts: [image("2")] });
@@ -65,6 +71,7 @@ describe("outbox publisher", () => {
     );
     expect(registry.groupStates.get("g1")?.artifacts[0].tags).toEqual(["3"]);
     expect(registry.satelliteStates.get("s1")).toEqual({ groups: ["g1"], configName: "default" });
+    expect(registry.satellitePins.get("s1")).toEqual({ groups: { g1: registry.digests.get("group g1") }, config: registry.digests.get("config default") });
     expect(registry.robots.get("s1")).toEqual(["library"]);
     expect(registry.calls.filter((c) => c === "publishGroupState g1")).toHaveLength(1);
   });

@@ -5,7 +5,7 @@
 // retries and other replicas' work are picked up.
 import type { Logger } from "@harbor-satellite/telemetry";
 import { withSpan } from "@harbor-satellite/telemetry";
-import { runJob, type RegistryClient } from "./publish-jobs.js";
+import { runJob, StateNotPublishedError, type RegistryClient } from "./publish-jobs.js";
 import type { FleetStore, OutboxJob } from "./store/index.js";
 
 export interface PublisherOptions {
@@ -63,7 +63,9 @@ export function createOutboxPublisher(store: FleetStore, registry: RegistryClien
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const delayMs = backoffDelay(job.attempts, baseDelayMs, maxDelayMs, random);
-        logger.warn({ kind: job.kind, subject: job.subject, attempt: job.attempts, retryInMs: delayMs, err: message }, "publish failed; will retry");
+        // Waiting for a group's or config's first publish is expected (that publish queues this job again).
+        const waiting = error instanceof StateNotPublishedError;
+        logger[waiting ? "info" : "warn"]({ kind: job.kind, subject: job.subject, attempt: job.attempts, retryInMs: delayMs, err: message }, waiting ? "publish waits" : "publish failed; will retry");
         await store.outbox.fail(job, message, delayMs);
       }
     });

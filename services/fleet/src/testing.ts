@@ -1,5 +1,6 @@
 // A fake RegistryService for the fleet's unit tests: records what the fleet asked Harbor to hold,
 // and can be switched "down" to act like an unreachable Harbor.
+import { createHash } from "node:crypto";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { RegistryService, StateKind } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { errorMappingInterceptor } from "@harbor-satellite/rpc";
@@ -13,7 +14,13 @@ export interface FakeRegistry {
   hang: boolean;
   groupStates: Map<string, { artifacts: Array<{ repository: string; tags: string[]; digest: string; type: string }> }>;
   satelliteStates: Map<string, { groups: string[]; configName: string }>;
+  /** The digests each satellite state pins its groups and config to. */
+  satellitePins: Map<string, { groups: Record<string, string>; config: string }>;
   configStates: Map<string, Record<string, unknown>>;
+  /** Digest of the last published state by "<kind> <name>"; a function of the content, as in Harbor. */
+  digests: Map<string, string>;
+  /** Publishes by "<kind> <name>" whose digest differed from the previous one. */
+  changes: Map<string, number>;
   robots: Map<string, string[]>;
   /** Every call, in order: "<method> <subject>". */
   calls: string[];
@@ -26,7 +33,10 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
     hang: false,
     groupStates: new Map(),
     satelliteStates: new Map(),
+    satellitePins: new Map(),
     configStates: new Map(),
+    digests: new Map(),
+    changes: new Map(),
     robots: new Map(),
     calls: [],
   };
@@ -34,7 +44,12 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
     if (fake.down) throw new ConnectError("Harbor is unreachable", Code.Unavailable);
     fake.calls.push(call);
   };
-  const published = { url: "", digest: "sha256:" + "0".repeat(64), timestampTag: "1" };
+  const published = (key: string, content: unknown) => {
+    const digest = `sha256:${createHash("sha256").update(JSON.stringify(content)).digest("hex")}`;
+    if (fake.digests.get(key) !== digest) fake.changes.set(key, (fake.changes.get(key) ?? 0) + 1);
+    fake.digests.set(key, digest);
+    return { state: { url: "", digest, timestampTag: "1" } };
+  };
   const transport = createRouterTransport(
     (router) =>
       router.service(RegistryService, {
@@ -52,18 +67,24 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
         async publishGroupState(req, ctx) {
           if (fake.hang) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
           up(`publishGroupState ${req.group}`);
-          fake.groupStates.set(req.group, { artifacts: req.artifacts.map((a) => ({ repository: a.repository, tags: [...a.tags], digest: a.digest, type: a.type })) });
-          return { state: published };
+          const state = { artifacts: req.artifacts.map((a) => ({ repository: a.repository, tags: [...a.tags], digest: a.digest, type: a.type })) };
+          fake.groupStates.set(req.group, state);
+          return published(`group ${req.group}`, state);
         },
         publishSatelliteState(req) {
+          // As the real service: every listed state must come with its digest.
+          const unpinned = req.groups.filter((g) => !req.groupDigests[g]);
+          if (unpinned.length > 0 || (req.configName && !req.configDigest)) throw new ConnectError(`unpinned ${unpinned.join(",") || "config"}`, Code.InvalidArgument);
           up(`publishSatelliteState ${req.satellite}`);
           fake.satelliteStates.set(req.satellite, { groups: [...req.groups], configName: req.configName });
-          return { state: published };
+          fake.satellitePins.set(req.satellite, { groups: { ...req.groupDigests }, config: req.configDigest });
+          return published(`satellite ${req.satellite}`, { groups: req.groups, pins: req.groupDigests, config: req.configName, configDigest: req.configDigest });
         },
         publishConfigState(req) {
           up(`publishConfigState ${req.configName}`);
-          fake.configStates.set(req.configName, JSON.parse(req.configJson) as Record<string, unknown>);
-          return { state: published };
+          const config = JSON.parse(req.configJson) as Record<string, unknown>;
+          fake.configStates.set(req.configName, config);
+          return published(`config ${req.configName}`, config);
         },
         deleteState(req) {
           up(`deleteState ${StateKind[req.kind]} ${req.name}`);

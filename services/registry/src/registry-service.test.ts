@@ -174,11 +174,24 @@ describe("registry service", () => {
     expect(json).toEqual({ group: "web", registry: emu.url, artifacts: [{ repository: "library/nginx", tag: ["1.27"], type: "image" }] });
   });
 
-  it("publishes satellite and config state", async () => {
-    const sat = await client.publishSatelliteState({ satellite: "edge-1", groups: ["web"], configName: "default" });
-    expect(sat.state?.url).toBe(`${emu.url}/satellite/satellite-state/edge-1/state:latest`);
+  it("publishes config state, and satellite state listing group and config states pinned by digest", async () => {
     const cfg = await client.publishConfigState({ configName: "default", configJson: '{"app_config":{"log_level":"info"}}' });
     expect(cfg.state?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const web = await client.publishGroupState({ group: "web", artifacts: [{ repository: "library/nginx", tags: ["1.27"], digest: "", type: "" }] });
+    const pins = { groups: ["web"], groupDigests: { web: web.state?.digest ?? "" }, configName: "default", configDigest: cfg.state?.digest ?? "" };
+    const sat = await client.publishSatelliteState({ satellite: "edge-1", ...pins });
+    expect(sat.state?.url).toBe(`${emu.url}/satellite/satellite-state/edge-1/state:latest`);
+    const manifest = JSON.parse(pusher.manifests.get("satellite/satellite-state/edge-1/state:latest")?.bytes.toString() ?? "{}");
+    const json = JSON.parse(untarFiles(gunzipSync(pusher.blobs.get(manifest.layers[0].digest) ?? Buffer.alloc(0))).get("artifacts.json")?.toString() ?? "{}");
+    expect(json).toEqual({ states: [`${emu.url}/satellite/group-state/web/state@${web.state?.digest}`], config: `${emu.url}/satellite/config-state/default/state@${cfg.state?.digest}` });
+    // The same pins give the same bytes; a new group digest gives a new satellite-state digest.
+    expect((await client.publishSatelliteState({ satellite: "edge-1", ...pins })).state?.digest).toBe(sat.state?.digest);
+    const moved = await client.publishSatelliteState({ satellite: "edge-1", ...pins, groupDigests: { web: `sha256:${"e".repeat(64)}` } });
+    expect(moved.state?.digest).not.toBe(sat.state?.digest);
+    // Never an unpinned URL: a missing or malformed digest is refused.
+    for (const bad of [{ ...pins, groupDigests: {} }, { ...pins, configDigest: "" }, { ...pins, groupDigests: { web: "latest" } }]) {
+      expect((await codeOf(client.publishSatelliteState({ satellite: "edge-1", ...bad }))).code).toBe(Code.InvalidArgument);
+    }
     expect((await codeOf(client.publishConfigState({ configName: "default", configJson: "[1]" }))).code).toBe(Code.InvalidArgument);
     expect((await codeOf(client.publishGroupState({ group: "web", artifacts: [{ repository: "nginx", tags: ["1"], digest: "", type: "" }] }))).code).toBe(
       Code.InvalidArgument,

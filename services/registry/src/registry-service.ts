@@ -18,7 +18,7 @@ import { harborFailure } from "./harbor-errors.js";
 import type { RobotManager, RobotView } from "./robots.js";
 import { configStateDocument, groupStateDocument, satelliteStateDocument, STATE_PROJECT, stateRepositoryInProject, type StateKindName } from "./state-documents.js";
 import type { PublishedStateInfo, PublishState } from "./state-publisher.js";
-import { requireArtifacts, requireJsonObject, requireProjects, requireSatelliteName, requireStateName } from "./validation.js";
+import { requireArtifacts, requireJsonObject, requirePin, requireProjects, requireSatelliteName, requireStateName } from "./validation.js";
 
 export interface RegistryServiceDeps {
   harborUrl: string;
@@ -94,9 +94,9 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
 
     async publishSatelliteState(req) {
       const satellite = requireStateName("satellite", req.satellite);
-      const groups = req.groups.map((g, i) => requireStateName(`groups[${i}]`, g));
-      const configName = req.configName === "" ? "" : requireStateName("config_name", req.configName);
-      return { state: publishedMessage(await publish("satellite", satellite, satelliteStateDocument(harborUrl, groups, configName))) };
+      const groups = req.groups.map((g, i) => ({ name: requireStateName(`groups[${i}]`, g), digest: requirePin(`group_digests[${JSON.stringify(g)}]`, req.groupDigests[g]) }));
+      const config = req.configName === "" ? undefined : { name: requireStateName("config_name", req.configName), digest: requirePin("config_digest", req.configDigest) };
+      return { state: publishedMessage(await publish("satellite", satellite, satelliteStateDocument(harborUrl, groups, config))) };
     },
 
     async publishConfigState(req) {

@@ -1,5 +1,10 @@
+// The satellite side is imported on purpose: what Ground Control writes must be what the
+// satellite's state reader parses (pinned URLs let it stop after one manifest request).
+import { digestOf } from "@harbor-satellite/oci";
+import { parseSatelliteStateDocument } from "@harbor-satellite/satellite/state/state-documents";
+import { parseStateReference, resolveRegistryUrl, satelliteNameFromStateUrl } from "@harbor-satellite/satellite/state/state-reference";
 import { describe, expect, it } from "vitest";
-import { configStateDocument, groupStateDocument, satelliteStateDocument, stateRepository, stateUrl } from "./state-documents.js";
+import { configStateDocument, groupStateDocument, pinnedStateUrl, satelliteStateDocument, stateRepository, stateUrl } from "./state-documents.js";
 
 describe("state documents", () => {
   it("formats URLs as the original: HARBOR_URL with its scheme, then satellite/<kind>-state/<name>/state:latest", () => {
@@ -21,12 +26,29 @@ describe("state documents", () => {
     expect(JSON.parse(groupStateDocument("empty", "http://h:1", []))).toEqual({ group: "empty", registry: "http://h:1" });
   });
 
-  it("writes satellite state with group URLs and the config URL, also without groups", () => {
-    expect(JSON.parse(satelliteStateDocument("http://h:1", ["a", "b"], "default"))).toEqual({
-      states: ["http://h:1/satellite/group-state/a/state:latest", "http://h:1/satellite/group-state/b/state:latest"],
-      config: "http://h:1/satellite/config-state/default/state:latest",
+  it("writes satellite state with group and config URLs pinned by digest, also without groups", () => {
+    const [a, b, c] = ["a", "b", "c"].map((x) => `sha256:${x.repeat(64)}`);
+    expect(JSON.parse(satelliteStateDocument("http://h:1/", [{ name: "a", digest: a }, { name: "b", digest: b }], { name: "default", digest: c }))).toEqual({
+      states: [`http://h:1/satellite/group-state/a/state@${a}`, `http://h:1/satellite/group-state/b/state@${b}`],
+      config: `http://h:1/satellite/config-state/default/state@${c}`,
     });
-    expect(JSON.parse(satelliteStateDocument("http://h:1", [], "default"))).toEqual({ states: [], config: "http://h:1/satellite/config-state/default/state:latest" });
+    expect(satelliteStateDocument("http://h:1", [], { name: "default", digest: c })).toBe(`{"states":[],"config":"http://h:1/satellite/config-state/default/state@${c}"}`);
+    expect(pinnedStateUrl("https://harbor.example.com", "group", "edge", a)).toBe(`https://harbor.example.com/satellite/group-state/edge/state@${a}`);
+  });
+
+  it("writes URLs the satellite's state URL parser reads as pinned references to the pushed repository", () => {
+    const digest = digestOf("group state manifest");
+    const config = digestOf("config state manifest");
+    for (const harbor of ["http://127.0.0.1:8080", "https://harbor.example.com", "https://harbor.example.com:8443/", "harbor.local:5000"]) {
+      const doc = parseSatelliteStateDocument(JSON.parse(satelliteStateDocument(harbor, [{ name: "edge.eu-1", digest }], { name: "default", digest: config })));
+      const group = parseStateReference(doc.states[0]);
+      expect(group).toMatchObject({ repository: stateRepository("group", "edge.eu-1"), reference: digest, pinned: true });
+      expect(group.registryUrl).toBe(resolveRegistryUrl(harbor).registryUrl);
+      expect(parseStateReference(doc.config ?? "")).toMatchObject({ repository: stateRepository("config", "default"), reference: config, pinned: true });
+      // The entry point a satellite enrols with stays a tag: it is what changes.
+      expect(parseStateReference(stateUrl(harbor, "satellite", "edge-1"))).toMatchObject({ repository: stateRepository("satellite", "edge-1"), reference: "latest", pinned: false });
+      expect(satelliteNameFromStateUrl(stateUrl(harbor, "satellite", "edge-1"))).toBe("edge-1");
+    }
   });
 
   it("writes the config object itself as config state", () => {

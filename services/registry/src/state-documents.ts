@@ -5,6 +5,13 @@
 //   <HARBOR_URL>/satellite/satellite-state/<satellite>/state:latest  {"states":[<group URLs>],"config":<URL>}
 //   <HARBOR_URL>/satellite/config-state/<config>/state:latest        the config object itself
 //
+// One departure: the satellite state lists its group and config states PINNED BY DIGEST,
+// `<HARBOR_URL>/satellite/group-state/<group>/state@sha256:<hex>`, where the original wrote
+// `…/state:latest`. Then a group's or config's new content changes the satellite state's own
+// bytes (and digest), so a satellite that finds the satellite-state digest unchanged knows that
+// nothing it lists changed and needs no further request. go-containerregistry (`crane.Pull`)
+// reads `repo@digest` references as it reads tags, and the JSON shape is unchanged.
+//
 // URLs keep HARBOR_URL's scheme (the original satellite uses it to pick plain HTTP). Key order and
 // omitted empty fields follow Go's json.Marshal of the original structs (`omitempty` on every field).
 
@@ -26,6 +33,17 @@ export function stateRepository(kind: StateKindName, name: string): string {
 /** `<harborUrl>/satellite/<kind>-state/<name>/state:latest`, as `AssembleGroupState` and friends format it. */
 export function stateUrl(harborUrl: string, kind: StateKindName, name: string): string {
   return `${harborUrl.replace(/\/+$/, "")}/${stateRepository(kind, name)}:latest`;
+}
+
+/** `<harborUrl>/satellite/<kind>-state/<name>/state@<digest>`: one published artifact, forever. */
+export function pinnedStateUrl(harborUrl: string, kind: StateKindName, name: string, digest: string): string {
+  return `${harborUrl.replace(/\/+$/, "")}/${stateRepository(kind, name)}@${digest}`;
+}
+
+/** A published group or config state: its name and manifest digest. */
+export interface PinnedState {
+  name: string;
+  digest: string;
 }
 
 /** One group artifact as the fleet stores it (common.v1.Artifact). */
@@ -52,13 +70,14 @@ export function groupStateDocument(group: string, harborUrl: string, artifacts: 
 }
 
 /**
- * Satellite state. Unlike the original (which pushed nothing for a satellite without groups, so
- * it could never start), `states` is written even when empty: `[]` decodes to the same empty
- * slice in Go and tells a reader plainly that the satellite has no groups.
+ * Satellite state, every URL pinned by digest (see above). Unlike the original (which pushed
+ * nothing for a satellite without groups, so it could never start), `states` is written even when
+ * empty: `[]` decodes to the same empty slice in Go and tells a reader plainly that the satellite
+ * has no groups.
  */
-export function satelliteStateDocument(harborUrl: string, groups: readonly string[], configName: string): string {
-  const doc: Record<string, unknown> = { states: groups.map((g) => stateUrl(harborUrl, "group", g)) };
-  if (configName) doc.config = stateUrl(harborUrl, "config", configName);
+export function satelliteStateDocument(harborUrl: string, groups: readonly PinnedState[], config: PinnedState | undefined): string {
+  const doc: Record<string, unknown> = { states: groups.map((g) => pinnedStateUrl(harborUrl, "group", g.name, g.digest)) };
+  if (config) doc.config = pinnedStateUrl(harborUrl, "config", config.name, config.digest);
   return JSON.stringify(doc);
 }
 

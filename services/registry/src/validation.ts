@@ -33,6 +33,16 @@ export function requireArtifacts(artifacts: readonly Artifact[]): StateArtifactE
   });
 }
 
+/**
+ * The digest a satellite state pins a group or config state to. Required: an unpinned URL would
+ * let the satellite state stay the same while what it lists changes.
+ */
+export function requirePin(field: string, digest: string | undefined): string {
+  if (digest === undefined || digest === "") throw new InvalidArgumentError(`${field} is required: satellite states list group and config states by digest`);
+  if (!isDigest(digest) || !digest.startsWith("sha256:")) throw new InvalidArgumentError(`${field} ${JSON.stringify(digest)} is not a sha256 digest`);
+  return digest;
+}
+
 /** A JSON object, or InvalidArgument saying why not. */
 export function requireJsonObject(field: string, text: string): Record<string, unknown> {
   let value: unknown;

@@ -7,5 +7,10 @@ export const configs = pgTable("configs", {
   name: text("name").notNull().unique(),
   /** The config object: {"app_config": {...}, "zot_config": {...}} as the original satellite reads it. */
   config: jsonb("config").$type<Record<string, unknown>>().notNull(),
+  /**
+   * Manifest digest of the config-state artifact last published for exactly this `config`; null
+   * until the first publish. Satellite states pin their config URL to it.
+   */
+  stateDigest: text("state_digest"),
   ...lifecycleDates,
 });

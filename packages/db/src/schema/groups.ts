@@ -14,5 +14,10 @@ export const groups = pgTable("groups", {
   id: serial("id").primaryKey(),
   name: text("name").notNull().unique(),
   artifacts: jsonb("artifacts").$type<GroupArtifact[]>().notNull(),
+  /**
+   * Manifest digest of the group-state artifact last published for exactly these `artifacts`;
+   * null until the first publish. Satellite states pin their group URLs to it.
+   */
+  stateDigest: text("state_digest"),
   ...lifecycleDates,
 });

@@ -1,6 +1,6 @@
-// Satellite configs. Creating or changing one republishes its config-state; satellites keep the
-// same config-state URL, so their satellite-state does not change. `default` always exists and
-// can never be deleted; a config in use cannot be deleted either.
+// Satellite configs. Creating or changing one republishes its config-state; once that publish
+// records a new digest, the satellite states using the config follow (state-digests.ts).
+// `default` always exists and can never be deleted; a config in use cannot be deleted either.
 import { asc, count, eq, sql } from "drizzle-orm";
 import { configs, inTransaction, satellites, type Database, type Executor } from "@harbor-satellite/db";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, type PageWindow } from "@harbor-satellite/rpc";

@@ -54,8 +54,13 @@ export interface OutboxJob {
 
 /** A satellite's desired state as the publisher needs it. */
 export interface SatelliteState {
+  /** Group names, sorted. */
   groups: string[];
+  /** Each group's last published group-state digest; null while it has never been published. */
+  groupDigests: Record<string, string | null>;
   configName: string;
+  /** The config's last published config-state digest; null while it has never been published. */
+  configDigest: string | null;
   /** Harbor projects of its groups' artifacts, sorted. */
   projects: string[];
 }

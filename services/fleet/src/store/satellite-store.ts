@@ -24,6 +24,26 @@ const columns = {
   updatedAt: satellites.updatedAt,
 };
 
+/** Who has a group or a config: the satellites whose satellite state lists its digest. */
+export async function satellitesWith(ex: Executor, by: { groupId: number } | { configId: number }): Promise<string[]> {
+  const rows =
+    "groupId" in by
+      ? await ex
+          .select({ name: satellites.name })
+          .from(satelliteGroups)
+          .innerJoin(satellites, eq(satellites.id, satelliteGroups.satelliteId))
+          .where(eq(satelliteGroups.groupId, by.groupId))
+      : await ex.select({ name: satellites.name }).from(satellites).where(eq(satellites.configId, by.configId));
+  return rows.map((r) => r.name).sort();
+}
+
+/** Asks for the satellite states of `names` to be republished (a digest they pin changed). */
+export const republishSatellites = (tx: Executor, names: readonly string[]) =>
+  enqueue(
+    tx,
+    names.map((subject): OutboxRequest => ({ kind: "publish-satellite-state", subject })),
+  );
+
 type Row = { id: number; name: string; region: string; selectors: string[]; configName: string; createdAt: Date; updatedAt: Date };
 
 /** Group names per satellite id, sorted. */
@@ -183,16 +203,26 @@ export function createSatelliteStore(db: Database): SatelliteStore {
       }),
 
     async satelliteState(name) {
-      const row = await find(db, name);
+      const [row] = await db
+        .select({ id: satellites.id, configName: configs.name, configDigest: configs.stateDigest })
+        .from(satellites)
+        .innerJoin(configs, eq(configs.id, satellites.configId))
+        .where(eq(satellites.name, name));
       if (!row) return undefined;
       const groupRows = await db
-        .select({ name: groups.name, artifacts: groups.artifacts })
+        .select({ name: groups.name, artifacts: groups.artifacts, stateDigest: groups.stateDigest })
         .from(satelliteGroups)
         .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
         .where(eq(satelliteGroups.satelliteId, row.id))
         .orderBy(asc(groups.name));
       const projects = new Set(groupRows.flatMap((g) => g.artifacts.map((a) => a.repository.split("/", 1)[0])));
-      return { groups: groupRows.map((g) => g.name), configName: row.configName, projects: [...projects].sort() };
+      return {
+        groups: groupRows.map((g) => g.name),
+        groupDigests: Object.fromEntries(groupRows.map((g) => [g.name, g.stateDigest])),
+        configName: row.configName,
+        configDigest: row.configDigest,
+        projects: [...projects].sort(),
+      };
     },
   };
 }

@@ -1,0 +1,2 @@
+ALTER TABLE "configs" ADD COLUMN "state_digest" text;--> statement-breakpoint
+ALTER TABLE "groups" ADD COLUMN "state_digest" text;
