@@ -50,17 +50,18 @@ describe("ingest batcher", () => {
     expect(batcher.stats()).toMatchObject({ batches: 1, rows: 3, largestBatch: 3, failedBatches: 0 });
   });
 
-  it("writes a full batch at once and queues what comes while every slot is busy", async () => {
+  it("writes a full batch at once, and otherwise starts at most one batch per linger period", async () => {
     const w = controlledWriter();
-    const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 2, lingerMs: 10_000, maxInFlight: 1, maxQueued: 1000 });
+    const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 2, lingerMs: 30, maxInFlight: 1, maxQueued: 1000 });
     const calls = [1, 2, 3, 4, 5].map((k) => batcher.submit({ key: k, seq: k }));
     expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1, 2]]);
     w.finish[0]();
     await tick();
-    expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1, 2], [3, 4]]);
+    expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1, 2], [3, 4]]); // full: no waiting
     w.finish[1]();
     await tick();
-    // One row left, below a full batch: written as soon as the slot frees, not after the linger.
+    expect(w.batches).toHaveLength(2); // one row left: it waits out the linger since [3, 4] started
+    await new Promise((r) => setTimeout(r, 40));
     expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1, 2], [3, 4], [5]]);
     w.finish[2]();
     expect(await Promise.all(calls)).toEqual([10, 20, 30, 40, 50]);
@@ -79,7 +80,7 @@ describe("ingest batcher", () => {
     expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1], [2, 3, 4]]);
     calls.push(batcher.submit({ key: 5, seq: 5 }));
     w.finish[0]();
-    await tick();
+    await new Promise((r) => setTimeout(r, 5));
     expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1], [2, 3, 4], [5]]);
     w.finish[1]();
     w.finish[2]();

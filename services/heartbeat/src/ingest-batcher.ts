@@ -1,7 +1,7 @@
-// Group commit for heartbeats. Concurrent Sync calls queue here. With no write running, a batch
-// starts after `lingerMs` (or at once when `maxBatch` rows wait); while one runs, rows queue and
-// the next batch starts as soon as it finishes, so batch size follows load and one commit (one
-// WAL flush) serves many calls. Each caller's promise settles only after its batch committed.
+// Group commit for heartbeats. Concurrent Sync calls queue here. Batches start at most every
+// `lingerMs` (at once when `maxBatch` rows wait), and while one is being written the next waits
+// for it, so batch size follows load and one commit (one WAL flush) serves many calls. Each
+// caller's promise settles only after its batch committed.
 //
 // At most one row per key (satellite) is in flight at a time, across all concurrent batches:
 // a satellite's heartbeats are therefore committed in arrival order (its latest heartbeat is its
@@ -16,7 +16,7 @@ export interface BatcherOptions<T, R> {
   keyOf(item: T): number;
   /** Largest batch (rows per statement). */
   maxBatch: number;
-  /** How long a lone row waits for company when no write is running. */
+  /** Least time between batch starts (unless a batch is full): how long rows gather company. */
   lingerMs: number;
   /** Concurrent batch writes (database connections used for ingest). */
   maxInFlight: number;
@@ -45,6 +45,7 @@ export class IngestBatcher<T, R> {
   private readonly keysInFlight = new Set<number>();
   private inFlight = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastStart = Number.NEGATIVE_INFINITY;
   private closed = false;
   private idle: (() => void) | undefined;
   private readonly counters: BatcherStats = { batches: 0, rows: 0, largestBatch: 0, failedBatches: 0, writeMs: 0 };
@@ -77,9 +78,10 @@ export class IngestBatcher<T, R> {
   }
 
   /**
-   * After a submit. With no write running, the row lingers briefly for company. With a write
-   * running, rows wait for it to finish: the batch then holds everything that arrived meanwhile,
-   * so batches grow with load and commits stay few. Only full batches start parallel writes.
+   * After a submit. With no write running, the row lingers (up to lingerMs since the last batch
+   * started) for company. With a write running, rows wait for it to finish: the next batch then
+   * holds everything that arrived meanwhile, so batches grow with load and commits stay few.
+   * Only full batches start parallel writes.
    */
   private schedule(): void {
     if (this.inFlight === 0) {
@@ -92,10 +94,11 @@ export class IngestBatcher<T, R> {
 
   private armTimer(): void {
     if (this.timer) return;
+    const wait = Math.max(0, Math.min(this.options.lingerMs, this.lastStart + this.options.lingerMs - performance.now()));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.dispatch(false);
-    }, this.options.lingerMs);
+    }, wait);
   }
 
   private cancelTimer(): void {
@@ -109,6 +112,7 @@ export class IngestBatcher<T, R> {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const batch = this.take();
       if (batch.length === 0) return; // every queued row waits for its satellite's running write
+      this.lastStart = performance.now();
       void this.run(batch);
       if (!all && this.queue.length < this.options.maxBatch) return;
     }
@@ -156,7 +160,12 @@ export class IngestBatcher<T, R> {
       return;
     }
     // Rows queued during the write have waited long enough: write them now.
-    if (this.queue.length > 0) this.dispatch(false);
+    if (this.queue.length === 0) return;
+    // Rows queued during the write have waited; still, a batch per lingerMs at most, so that
+    // under load each commit carries many rows (a commit costs PostgreSQL about as much CPU as
+    // tens of rows).
+    if (this.queue.length >= this.options.maxBatch || performance.now() - this.lastStart >= this.options.lingerMs) this.dispatch(false);
+    else this.armTimer();
   }
 
   private count(rows: number, started: number, failed: boolean): void {
