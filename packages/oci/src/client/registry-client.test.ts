@@ -10,6 +10,7 @@ import { readBody } from "./http-transport.js";
 import { createRegistryClient, type RegistryClient } from "./registry-client.js";
 import { ContentDigestError, RegistryError, RegistryNetworkError } from "./registry-error.js";
 import { startFakeRegistry, type FakeAuth, type FakeRegistry } from "./testing/fake-registry.js";
+import { selfSignedLoopback } from "./testing/self-signed.js";
 
 const fast = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
 let registry: FakeRegistry;
@@ -199,5 +200,22 @@ describe("blobs", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("https", () => {
+  it("trusts a registry's private CA when given, and refuses the certificate otherwise", async () => {
+    const tls = await selfSignedLoopback();
+    registry = await startFakeRegistry({ mode: "none" }, tls);
+    seedImage();
+    client = createRegistryClient({ url: registry.url, tls: { ca: tls.cert }, retry: fast });
+    expect((await client.getManifest("lib/app", "v1")).mediaType).toBe(MediaType.OciManifest);
+    const strict = createRegistryClient({ url: registry.url, retry: fast });
+    const error = await strict.headManifest("lib/app", "v1").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryNetworkError);
+    // A certificate failure is final: no retry, and no request reached the registry.
+    expect(strict.requestCount).toBe(1);
+    strict.close();
+    expect(registry.requests.filter((r) => r.path.includes("manifests"))).toHaveLength(1);
   });
 });

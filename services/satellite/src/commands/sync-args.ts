@@ -17,6 +17,7 @@ export const SYNC_HELP = `Usage: satellite sync --once --upstream URL --image RE
   --platform OS/ARCH[/V]  copy only this platform's manifest from multi-arch indexes and tag it
   --workers N             worker threads for layer copies (default: cores, ${availableParallelism()})
   --connections N         connections to the upstream per thread (default 8)
+  --ca-file PATH          also trust this CA (PEM) for the upstream's TLS certificate
   --insecure              accept any TLS certificate from the upstream
   --log-level LEVEL       trace|debug|info|warn|error|silent (default info; logs go to stderr)
 
@@ -32,6 +33,7 @@ export interface SyncConfig {
   platform?: PlatformFilter;
   workers?: number;
   connections: number;
+  caFile?: string;
   insecure: boolean;
   logLevel: LevelWithSilent;
 }
@@ -54,6 +56,7 @@ export function parseSyncArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
         platform: { type: "string" },
         workers: { type: "string" },
         connections: { type: "string", default: "8" },
+        "ca-file": { type: "string" },
         insecure: { type: "boolean", default: false },
         "log-level": { type: "string", default: env.LOG_LEVEL ?? "info" },
       },
@@ -86,6 +89,7 @@ export function parseSyncArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     platform: values.platform === undefined ? undefined : guard(() => parsePlatform(values.platform!)),
     workers: values.workers === undefined ? undefined : positiveInt("--workers", values.workers),
     connections: positiveInt("--connections", values.connections),
+    caFile: values["ca-file"],
     insecure: values.insecure,
     logLevel: level as LevelWithSilent,
   };

@@ -2,8 +2,9 @@
 // the listed images from the upstream, untags what an earlier pass stored and is no longer
 // listed, prints one line per image and a summary as the last line, and exits 1 when any image
 // failed. Logs (progress, errors) go to stderr as JSON; stdout carries only the report.
+import { readFile } from "node:fs/promises";
 import { pino, type Logger } from "pino";
-import { ExitCode } from "../cli/usage.js";
+import { ExitCode, UsageError } from "../cli/usage.js";
 import { createReplicationEngine, readOwnedImages, writeOwnedImages, type ReplicationSummary } from "../replication/index.js";
 import { openContentStore } from "../store/open-store.js";
 import { SYNC_HELP, parseSyncArgs, type SyncConfig } from "./sync-args.js";
@@ -21,6 +22,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 export async function syncOnce(config: SyncConfig): Promise<ReplicationSummary> {
+  const ca = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
   const logger = syncLogger(config);
   const store = await openContentStore({ root: config.dataDir, logger });
   const engine = createReplicationEngine({ store, logger, workerThreads: config.workers });
@@ -31,6 +33,7 @@ export async function syncOnce(config: SyncConfig): Promise<ReplicationSummary> 
         url: config.upstream,
         credentials: config.username !== undefined && config.password !== undefined ? { username: config.username, password: config.password } : undefined,
         maxConnections: config.connections,
+        ca,
         insecureSkipVerify: config.insecure,
       },
       images: config.images,
@@ -62,6 +65,14 @@ function syncLogger(config: SyncConfig): Logger {
     },
     pino.destination({ dest: 2, sync: true }),
   );
+}
+
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`--ca-file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 /** One line per image, then the summary line (always last). */

@@ -20,7 +20,7 @@ const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "ENETUNREACH", "EHOSTUNREACH", "EAI_AGAIN", "ERR_STREAM_PREMATURE_CLOSE", "HPE_INVALID_CONSTANT"]);
 
-/** Keep-alive agents of this thread, one per origin. @type {Map<string, http.Agent>} */
+/** Keep-alive agents of this thread, one per origin and trust setting. @type {Map<string, http.Agent>} */
 const agents = new Map();
 
 /** A failure already in its transferable form. */
@@ -175,11 +175,13 @@ function get(url, headers, task) {
  * @param {import("./worker-protocol.ts").FetchBlobTask} task
  */
 function agentFor(url, task) {
-  let agent = agents.get(url.origin);
+  // Tasks for one origin may come with different trust settings; each gets its own pool.
+  const key = `${url.origin} ${task.insecureSkipVerify ? "insecure" : ""} ${task.ca ? createHash("sha256").update(task.ca).digest("hex") : ""}`;
+  let agent = agents.get(key);
   if (!agent) {
     const options = { keepAlive: true, maxSockets: task.maxSockets, maxFreeSockets: task.maxSockets, scheduling: /** @type {const} */ ("lifo") };
-    agent = url.protocol === "https:" ? new https.Agent({ ...options, rejectUnauthorized: !task.insecureSkipVerify }) : new http.Agent(options);
-    agents.set(url.origin, agent);
+    agent = url.protocol === "https:" ? new https.Agent({ ...options, ca: task.ca, rejectUnauthorized: !task.insecureSkipVerify }) : new http.Agent(options);
+    agents.set(key, agent);
   }
   return agent;
 }

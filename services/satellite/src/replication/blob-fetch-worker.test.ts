@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { digestOf } from "@harbor-satellite/oci";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { selfSignedLoopback } from "@harbor-satellite/oci/client/testing/self-signed";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import fetchBlob from "./blob-fetch-worker.mjs";
 import type { FetchBlobOutcome, FetchBlobTask } from "./worker-protocol.js";
@@ -95,6 +96,15 @@ describe("blob-fetch worker", () => {
     const outcome = await run(task({ url: `${url}/v2/lib/app/blobs/${digest}` }));
     expect(outcome).toMatchObject({ ok: false, error: { kind: "network", code: "ECONNREFUSED" } });
     registry = await startFakeRegistry();
+  });
+
+  it("copies over HTTPS from a registry with a private CA it is given", async () => {
+    const tls = await selfSignedLoopback();
+    other = await startFakeRegistry({ mode: "none" }, tls);
+    other.putBlob(data);
+    const url = `${other.url}/v2/lib/app/blobs/${digest}`;
+    expect(await run(task({ url, ca: tls.cert }))).toMatchObject({ ok: true });
+    expect(await run(task({ url, path: join(dir, "untrusted") }))).toMatchObject({ ok: false, error: { kind: "other" } });
   });
 
   it("truncates what a previous attempt left in the temp file", async () => {

@@ -16,7 +16,7 @@ export interface BlobCopierOptions {
   store: ContentStore;
   client: RegistryClient;
   /** Connection settings a worker uses for the upstream. */
-  upstream: { maxSockets: number; insecureSkipVerify?: boolean; attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  upstream: { maxSockets: number; ca?: string; insecureSkipVerify?: boolean; attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
   pool: BlobWorkerPool;
   /** Bounds concurrent copies from this upstream. */
   limiter: Limiter;

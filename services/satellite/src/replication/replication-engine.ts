@@ -21,6 +21,8 @@ export interface UpstreamOptions {
   credentials?: Credentials;
   /** Connections (and concurrent manifest requests) to this upstream per thread (default 8). */
   maxConnections?: number;
+  /** Extra CA certificates (PEM) to trust for this upstream, e.g. a private Harbor CA. */
+  ca?: string;
   insecureSkipVerify?: boolean;
   retry?: RetryOptions;
 }
@@ -88,7 +90,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     const key = `${upstream.url}\n${upstream.credentials?.username ?? ""}`;
     let client = clients.get(key);
     if (!client) {
-      client = createRegistryClient({ url: upstream.url, credentials: upstream.credentials, maxSockets: upstream.maxConnections, retry: upstream.retry, tls: { insecureSkipVerify: upstream.insecureSkipVerify } });
+      client = createRegistryClient({ url: upstream.url, credentials: upstream.credentials, maxSockets: upstream.maxConnections, retry: upstream.retry, tls: { ca: upstream.ca, insecureSkipVerify: upstream.insecureSkipVerify } });
       clients.set(key, client);
     }
     return client;
@@ -110,7 +112,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       logger,
       limiter: createLimiter(options.blobConcurrency ?? pool.capacity),
       inlineMaxBytes: options.inlineMaxBytes,
-      upstream: { maxSockets: maxConnections, insecureSkipVerify: request.upstream.insecureSkipVerify, attempts: request.upstream.retry?.attempts, baseDelayMs: request.upstream.retry?.baseDelayMs, maxDelayMs: request.upstream.retry?.maxDelayMs },
+      upstream: { maxSockets: maxConnections, ca: request.upstream.ca, insecureSkipVerify: request.upstream.insecureSkipVerify, attempts: request.upstream.retry?.attempts, baseDelayMs: request.upstream.retry?.baseDelayMs, maxDelayMs: request.upstream.retry?.maxDelayMs },
     });
     const plan = planPass(request.images, request.owned ?? []);
     const ownedByName = new Map((request.owned ?? []).map((o) => [imageName(o), o]));

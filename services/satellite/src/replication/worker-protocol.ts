@@ -16,6 +16,8 @@ export interface FetchBlobTask {
   counters: SharedArrayBuffer;
   /** Connections per origin in this worker. */
   maxSockets: number;
+  /** Extra CA certificates (PEM) to trust. */
+  ca?: string;
   insecureSkipVerify?: boolean;
   /** Attempts per request and resumes in a row without progress (default 5). */
   attempts?: number;

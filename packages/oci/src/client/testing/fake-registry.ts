@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 
 export type FakeAuth = { mode: "none" } | { mode: "basic"; username: string; password: string } | { mode: "bearer"; username?: string; password?: string; tokenField?: "token" | "access_token"; expiresIn?: number };
@@ -55,7 +56,13 @@ export interface FakeRegistry {
 
 const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
-export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }): Promise<FakeRegistry> {
+/** Serve HTTPS with this key pair instead of plain HTTP. */
+export interface FakeTls {
+  key: string;
+  cert: string;
+}
+
+export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }, tls?: FakeTls): Promise<FakeRegistry> {
   const blobs = new Map<string, FakeBlob>();
   const manifests = new Map<string, { bytes: Buffer; mediaType: string }>();
   const tags = new Map<string, Map<string, string>>();
@@ -196,9 +203,10 @@ export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }): Prom
     notFound(res, "NAME_UNKNOWN");
   };
 
-  const server = http.createServer((req, res) => void handle(req, res).catch((error: unknown) => res.destroy(error as Error)));
+  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res).catch((error: unknown) => res.destroy(error as Error));
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = `${tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
     url,
