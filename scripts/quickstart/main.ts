@@ -1,0 +1,99 @@
+// The whole loop on one machine with embedded defaults, for a first look:
+//   dev upstream   our own registry (`satellite serve`) behind the Harbor API emulator, seeded
+//                  with a small generated image library/hello:1.0
+//   ground-control embedded PGlite database, token mode, Harbor = the emulator   (:8080)
+//   satellite      enrolled with a single-use token, serving its local registry (:8585)
+// then prints the command to pull the image from the satellite. Ctrl-C stops everything.
+// Ports: QUICKSTART_GC_PORT, QUICKSTART_SATELLITE_PORT. State: ./data/quickstart (fresh each run).
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satellite/testkit";
+import { adminClients } from "@harbor-satellite/testkit/ground-control-admin";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { eventually, startProcess, waitForHttp, REPO_ROOT, type RunningProcess } from "@harbor-satellite/testkit/processes";
+
+const HARBOR_ADMIN = { username: "admin", password: "Harbor12345" };
+const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD ?? "change-me-please";
+const IMAGE = { repository: "library/hello", tag: "1.0" };
+
+const say = (line: string) => process.stdout.write(`quickstart: ${line}\n`);
+
+async function seedUpstream(dataDir: string): Promise<{ upstream: RunningProcess; harbor: HarborEmulator }> {
+  const port = await freePort();
+  const upstream = startProcess("satellite", ["serve", "--data-dir", join(dataDir, "upstream"), "--addr", `127.0.0.1:${port}`], { LOG_LEVEL: "warn" });
+  await waitForHttp(`http://127.0.0.1:${port}/v2/`, upstream);
+  const harbor = await startHarborEmulator({ ...{ adminUser: HARBOR_ADMIN.username, adminPassword: HARBOR_ADMIN.password }, upstream: { url: `http://127.0.0.1:${port}` } });
+  const blobs = await makeBlobDir();
+  try {
+    await pushImage(harbor.url, IMAGE.repository, IMAGE.tag, await buildImage({ layerSizes: [256 * 1024], dir: blobs, labels: { "org.opencontainers.image.title": "hello from harbor satellite" } }), HARBOR_ADMIN);
+  } finally {
+    await removeBlobDir(blobs);
+  }
+  say(`dev upstream: Harbor emulator ${harbor.url} holding ${IMAGE.repository}:${IMAGE.tag}`);
+  return { upstream, harbor };
+}
+
+async function startGroundControl(dataDir: string, harborUrl: string, port: number): Promise<RunningProcess> {
+  const gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", "--data-dir", join(dataDir, "ground-control")], {
+    ADMIN_PASSWORD,
+    HARBOR_URL: harborUrl,
+    HARBOR_USERNAME: HARBOR_ADMIN.username,
+    HARBOR_PASSWORD: HARBOR_ADMIN.password,
+    LOG_LEVEL: "warn",
+  });
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, gc);
+  say(`ground control: http://127.0.0.1:${port} (embedded PGlite under ${join(dataDir, "ground-control")})`);
+  return gc;
+}
+
+/** Admin work: a group with the image, a satellite with the group, a single-use token. */
+async function enrolSatellite(gcUrl: string): Promise<string> {
+  const admin = await adminClients(gcUrl, ADMIN_PASSWORD);
+  await admin.fleet.createGroup({ name: "quickstart", artifacts: [{ repository: IMAGE.repository, tags: [IMAGE.tag] }] });
+  await admin.fleet.createSatellite({ name: "edge-01", region: "local", groups: ["quickstart"] });
+  const { token } = await admin.identity.issueZtrToken({ satellite: "edge-01" });
+  return token;
+}
+
+async function main(): Promise<void> {
+  const dataDir = join(REPO_ROOT, "data", "quickstart");
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+  const running: RunningProcess[] = [];
+  let harbor: HarborEmulator | undefined;
+  const stopAll = async () => {
+    for (const p of running.reverse()) await p.stop();
+    await harbor?.stop();
+  };
+  process.once("SIGINT", () => void stopAll().then(() => process.exit(0)));
+  process.once("SIGTERM", () => void stopAll().then(() => process.exit(0)));
+  try {
+    const seeded = await seedUpstream(dataDir);
+    running.push(seeded.upstream);
+    harbor = seeded.harbor;
+    const gcPort = Number(process.env.QUICKSTART_GC_PORT ?? 8080);
+    const satPort = Number(process.env.QUICKSTART_SATELLITE_PORT ?? 8585);
+    running.push(await startGroundControl(dataDir, harbor.url, gcPort));
+    const token = await enrolSatellite(`http://127.0.0.1:${gcPort}`);
+    const started = Date.now();
+    const satellite = startProcess("satellite", ["--ground-control-url", `http://127.0.0.1:${gcPort}`, "--token", token, "--data-dir", join(dataDir, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn" });
+    running.push(satellite);
+    const manifestUrl = `http://127.0.0.1:${satPort}/v2/${IMAGE.repository}/manifests/${IMAGE.tag}`;
+    await eventually(async () => {
+      if (satellite.proc.exitCode !== null) throw new Error(`satellite exited: ${satellite.output()}`);
+      const res = await fetch(manifestUrl, { method: "HEAD", headers: { accept: "application/vnd.oci.image.manifest.v1+json" } });
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    }, 120_000, "the satellite serving the image");
+    say(`satellite edge-01 enrolled and serving ${IMAGE.repository}:${IMAGE.tag} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    say("pull it from the satellite with:");
+    process.stdout.write(`\n  skopeo copy --src-tls-verify=false docker://127.0.0.1:${satPort}/${IMAGE.repository}:${IMAGE.tag} oci:/tmp/hello:${IMAGE.tag}\n`);
+    process.stdout.write(`  ctr images pull --plain-http 127.0.0.1:${satPort}/${IMAGE.repository}:${IMAGE.tag}\n\n`);
+    say("running; Ctrl-C stops ground control, the satellite and the dev upstream");
+  } catch (error) {
+    process.stderr.write(`quickstart: ${error instanceof Error ? error.message : String(error)}\n`);
+    await stopAll();
+    process.exit(1);
+  }
+}
+
+await main();
