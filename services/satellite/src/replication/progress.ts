@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 
 export interface ProgressOptions {
   logger: Logger;
-  /** Cadence of progress lines (default 5 s). */
+  /** Cadence of progress lines (default 3 s). */
   intervalMs?: number;
 }
 
@@ -25,7 +25,7 @@ export interface Progress {
 export function createProgress(options: ProgressOptions): Progress {
   const counters = new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT);
   const view = new BigInt64Array(counters);
-  const intervalMs = options.intervalMs ?? 5000;
+  const intervalMs = options.intervalMs ?? 3000;
   let expected = 0;
   let timer: NodeJS.Timeout | undefined;
   let last = { at: 0, bytes: 0 };
