@@ -157,6 +157,15 @@ function report(r: LoadResult, start: CpuSample, end: CpuSample, batches: BatchS
   log(
     `cpu (of one core): gateway ${share(start.gateway, end.gateway)}, postgres ${share(start.postgres, end.postgres)}, load generator ${share(start.load, end.load)}; other processes ${(((end.machine.busy - start.machine.busy) / wall - (end.gateway - start.gateway + end.postgres - start.postgres + end.load - start.load) / wall) * 100).toFixed(0)}%; machine busy ${(((end.machine.busy - start.machine.busy) / machine) * 100).toFixed(0)}% of ${Math.round(machine / wall)} cores`,
   );
+  // CPU time per heartbeat holds up better than rates on a shared machine: it projects what the
+  // same code would do with both cores to itself.
+  const per = (a: number, b: number) => Math.round(((b - a) * 1e6) / Math.max(1, batches.rows));
+  const gatewayUs = per(start.gateway, end.gateway);
+  const postgresUs = per(start.postgres, end.postgres);
+  const loadUs = per(start.load, end.load);
+  log(
+    `cpu per heartbeat: gateway ${gatewayUs} µs, postgres ${postgresUs} µs, load generator ${loadUs} µs → with 2 idle cores at most ~${Math.round(2e6 / (gatewayUs + postgresUs + loadUs))}/s; the gateway's one event loop caps it at ~${Math.round(1e6 / gatewayUs)}/s`,
+  );
   process.stdout.write(`heartbeats_per_s=${r.heartbeats_per_s} p99_ms=${r.p99_ms} p50_ms=${r.p50_ms} errors=${r.errors}\n`);
 }
 
