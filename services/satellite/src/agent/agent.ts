@@ -214,6 +214,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
           registering = false;
           logger.info({ satellite: enrolment.satellite, stateUrl: enrolment.stateUrl, robot: enrolment.auth.username, mode: groundControl.mode }, "enrolled with Ground Control");
           markEnrolled(`ztr as ${enrolment.satellite}`);
+          // A re-enrolment (fresh robot secret): retry the failed pass now rather than after its backoff.
+          if (steady) scheduler.get("state-replication")?.trigger();
           startSteadyState();
         },
       });

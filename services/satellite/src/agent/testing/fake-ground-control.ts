@@ -39,16 +39,22 @@ export interface FakeGroundControl {
   close(): Promise<void>;
 }
 
-export async function startFakeGroundControl(options: { enrolment: FakeEnrolment; validToken?: string; tls?: { source: X509Source; trustDomain: string } }): Promise<FakeGroundControl> {
+export interface FakeGroundControlOptions {
+  /** What ZTR answers; a function is asked at each enrolment (e.g. to hand out a fresh robot secret). */
+  enrolment: FakeEnrolment | (() => FakeEnrolment);
+  /** TokenZtr accepts only this token when set. */
+  validToken?: string;
+  /** Serve SPIFFE mTLS with this SVID source; satellites' SVIDs in this trust domain are accepted. */
+  tls?: { source: X509Source; trustDomain: string };
+}
+
+export async function startFakeGroundControl(options: FakeGroundControlOptions): Promise<FakeGroundControl> {
   const calls: RecordedCall[] = [];
   let failures: { code: Code; left: number } | undefined;
-  const stateConfig = () =>
-    create(StateConfigSchema, {
-      stateUrl: options.enrolment.stateUrl,
-      registryUrl: options.enrolment.harborUrl,
-      satellite: options.enrolment.satellite,
-      auth: { url: options.enrolment.harborUrl, username: options.enrolment.username, password: options.enrolment.password },
-    });
+  const stateConfig = () => {
+    const e = typeof options.enrolment === "function" ? options.enrolment() : options.enrolment;
+    return create(StateConfigSchema, { stateUrl: e.stateUrl, registryUrl: e.harborUrl, satellite: e.satellite, auth: { url: e.harborUrl, username: e.username, password: e.password } });
+  };
   const record = (rpc: RecordedCall["rpc"], header: Headers, extra: Partial<RecordedCall> = {}) => {
     calls.push({ rpc, peer: header.get("x-test-peer") ?? undefined, authorization: header.get("authorization") ?? undefined, traceparent: header.get("traceparent") ?? undefined, ...extra });
     if (failures && failures.left > 0) {

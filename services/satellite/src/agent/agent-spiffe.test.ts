@@ -1,0 +1,110 @@
+// The agent in SPIFFE mode: its SVID comes from a Workload API (the testkit's fake, real gRPC
+// over a unix socket), Ground Control is the in-process Connect Ground Control serving mTLS with
+// its own SVID, Harbor the OCI client's fake registry. The SPIFFE end to end with real processes
+// belongs to the gateway's mTLS listener.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { createStaticX509Source, X509BundleSet, type MutableX509Source } from "@harbor-satellite/spiffe";
+import { createLogger, type Logger } from "@harbor-satellite/telemetry";
+import { FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { seedImage } from "../replication/testing/seed-upstream.js";
+import { documents, stateImage } from "../state/testing/state-artifacts.js";
+import { startAgent, type RunningAgent } from "./agent.js";
+import { parseAgentArgs } from "./agent-options.js";
+import { startFakeGroundControl, type FakeEnrolment, type FakeGroundControl } from "./testing/fake-ground-control.js";
+
+const TD = "harbor-satellite.local";
+const SATELLITE_ID = `spiffe://${TD}/satellite/region/eu/edge`;
+const ROBOT = { username: "robot$edge", password: "current-secret" };
+
+let ca: TestCA;
+let workload: FakeWorkloadApi;
+let gcSource: MutableX509Source;
+let registry: FakeRegistry;
+let gc: FakeGroundControl;
+let dir: string;
+let agent: RunningAgent | undefined;
+let logs: string;
+let logger: Logger;
+let enrolments: number;
+let firstPassword: string;
+
+beforeAll(async () => {
+  ca = await TestCA.create(TD);
+  workload = await FakeWorkloadApi.start();
+  workload.setIdentity({ svids: [await ca.issueSvid(SATELLITE_ID)], bundle: ca.bundle() });
+  gcSource = createStaticX509Source({ svid: await ca.issueSvid(`spiffe://${TD}/gc/main`), bundles: new X509BundleSet([ca.bundle()]) });
+});
+afterAll(async () => {
+  await gcSource?.close();
+  await workload?.stop();
+});
+
+beforeEach(async () => {
+  registry = await startFakeRegistry({ mode: "bearer", ...ROBOT });
+  enrolments = 0;
+  firstPassword = ROBOT.password;
+  const enrolment = (): FakeEnrolment => ({ satellite: "edge", stateUrl: `${registry.url}/satellite/satellite-state/edge/state:latest`, harborUrl: registry.url, username: ROBOT.username, password: enrolments++ === 0 ? firstPassword : ROBOT.password });
+  gc = await startFakeGroundControl({ enrolment, tls: { source: gcSource, trustDomain: TD } });
+  dir = await mkdtemp(join(tmpdir(), "agent-spiffe-"));
+  logs = "";
+  logger = createLogger({ name: "satellite", level: "info", destination: new Writable({ write: (chunk: Buffer, _e, cb) => ((logs += chunk.toString()), cb()) }) });
+  const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+  const group = stateImage(documents.group("web", registry.url, [{ repository: "library/nginx", tag: ["1"] }]));
+  for (const blob of group.blobs) registry.putBlob(blob);
+  registry.putManifest("satellite/group-state/web/state", "latest", group.manifest, group.mediaType);
+  const satellite = stateImage(documents.satellite([`${registry.url}/satellite/group-state/web/state:latest`]));
+  for (const blob of satellite.blobs) registry.putBlob(blob);
+  registry.putManifest("satellite/satellite-state/edge/state", "latest", satellite.manifest, satellite.mediaType);
+  expect(nginx.digest).toMatch(/^sha256:/);
+});
+afterEach(async () => {
+  await agent?.stop();
+  agent = undefined;
+  await gc.close();
+  await registry.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const start = () =>
+  startAgent(parseAgentArgs(["--ground-control-url", gc.url, "--spiffe-enabled", "--spiffe-endpoint-socket", workload.address, "--data-dir", dir, "--registry-addr", "127.0.0.1:0"], {}), {
+    logger,
+    fingerprint: async () => "device-a",
+    scrypt: { N: 1024, r: 8, p: 1 },
+    workerThreads: 1,
+    upstreamRetry: { attempts: 1 },
+  });
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${logs.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const served = async () => (await fetch(`${agent!.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" })).status === 200;
+
+describe("satellite agent in SPIFFE mode", () => {
+  it("enrols and heartbeats over mTLS with the SVID from the Workload API, never sending credentials to Ground Control", async () => {
+    agent = await start();
+    expect(await agent.enrolled).toBe("ztr as edge");
+    await waitFor(served, "image replicated");
+    await waitFor(() => gc.calls.some((c) => c.rpc === "Sync" && c.sync!.cachedImages.length === 1), "a heartbeat with the image");
+    expect(gc.calls.map((c) => [c.rpc, c.peer, c.authorization])).toContainEqual(["SpiffeZtr", SATELLITE_ID, undefined]);
+    expect(gc.calls.filter((c) => c.rpc === "Sync").every((c) => c.peer === SATELLITE_ID && c.authorization === undefined)).toBe(true);
+    expect(logs).not.toContain(ROBOT.password);
+  });
+
+  it("enrols again over SPIFFE when Harbor refuses the robot secret it was given", async () => {
+    firstPassword = "stale-secret";
+    agent = await start();
+    await waitFor(served, "image replicated with the fresh secret");
+    expect(gc.calls.filter((c) => c.rpc === "SpiffeZtr")).toHaveLength(2);
+    expect(logs).toContain("enrolling again over SPIFFE");
+    expect(logs).not.toContain("stale-secret");
+  });
+});
