@@ -159,7 +159,6 @@ export class IngestBatcher<T, R> {
       idle?.();
       return;
     }
-    // Rows queued during the write have waited long enough: write them now.
     if (this.queue.length === 0) return;
     // Rows queued during the write have waited; still, a batch per lingerMs at most, so that
     // under load each commit carries many rows (a commit costs PostgreSQL about as much CPU as
