@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { robotAccounts } from "@harbor-satellite/db";
+import { eq } from "drizzle-orm";
 import { verifySecret } from "@harbor-satellite/rpc";
 import { buildImage, pushImage, type SyntheticImage } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -188,6 +189,24 @@ describe("Ground Control fleet and registry against Harbor", () => {
     const state = await readState(world.emulator.url, "satellite/satellite-state/sat-b/state", { username: "robot$sat-b", password: secrets.get("sat-b") ?? "" });
     expect((state.json as { states: string[] }).states).toEqual([await pinned("group", "group-b"), await pinned("group", "group-late")]);
     expect([...world.emulator.state.robots.values()].find((r) => r.name === "sat-b")?.permissions.map((p) => p.namespace).sort()).toEqual(["satellite", "team-a", "team-b"]);
+  });
+
+  it("keeps a satellite's robot from expiring: the registry's sweep queues sync-robot, the fleet's EnsureRobot renews it", async () => {
+    const robot = [...world.emulator.state.robots.values()].find((r) => r.name === "sat-a");
+    if (!robot) throw new Error("sat-a has no robot");
+    // 25 of its 30 days gone (the emulator's clock for this robot moved back).
+    robot.creationTime = new Date(robot.creationTime.getTime() - 25 * 86_400_000);
+    robot.expiresAt = Math.floor(robot.creationTime.getTime() / 1000) + robot.duration * 86_400;
+    await gc.db.db.update(robotAccounts).set({ expiresAt: new Date(robot.expiresAt * 1000) }).where(eq(robotAccounts.robotName, "robot$sat-a"));
+    const secret = robot.secret;
+
+    expect(await gc.registryModule.renewRobots()).toEqual(["sat-a"]);
+    await gc.fleetModule.publisher.flush();
+    expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
+    expect(robot.expiresAt - Date.now() / 1000).toBeGreaterThan(29 * 86_400);
+    expect(robot.secret).toBe(secret);
+    expect(robot.permissions.map((p) => p.namespace).sort()).toEqual(["library", "satellite", "team-a"]);
+    expect(await gc.registryModule.renewRobots()).toEqual([]);
   });
 
   it("deletes a satellite's robot and state with it", async () => {

@@ -6,7 +6,7 @@ import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fl
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { createFleetModule, type FleetModule } from "@harbor-satellite/fleet";
-import { createRegistryModule } from "@harbor-satellite/registry";
+import { createRegistryModule, type RegistryModule } from "@harbor-satellite/registry";
 import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
 import { startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
@@ -19,7 +19,7 @@ export const logger = createLogger({ name: "gc-it", level: (process.env.LOG_LEVE
 
 export interface GroundControl {
   fleetModule: FleetModule;
-  registryModule: ServiceModule;
+  registryModule: RegistryModule;
   fleet: Client<typeof FleetService>;
   registry: Client<typeof RegistryService>;
   db: DatabaseHandle;

@@ -8,6 +8,7 @@ import type { ServiceModule } from "@harbor-satellite/rpc";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import { createRegistryServiceImpl } from "./registry-service.js";
+import { renewalPolicy, requestRobotRenewals } from "./robot-renewal.js";
 import { createRobotStore } from "./robot-store.js";
 import { createRobotManager } from "./robots.js";
 import { STATE_PROJECT } from "./state-documents.js";
@@ -20,16 +21,27 @@ export interface RegistryModuleDeps {
   harbor: { url: string; username: string; password: string };
   /** Robot lifetime in days (ROBOT_DURATION_DAYS); default -1, never expires. */
   robotDurationDays?: number;
+  /**
+   * Keeping robots alive (robot-renewal.ts): EnsureRobot renews a robot with fewer than
+   * `withinDays` left (default half of robotDurationDays); every `sweepIntervalMs` (default 1 h,
+   * from start()) satellites whose robot is that close to expiry get a `sync-robot` outbox row.
+   */
+  robotRenewal?: { withinDays?: number; sweepIntervalMs?: number };
   logger?: Logger;
   /** Replaces the Harbor REST client (tests). */
   harborClient?: HarborClient;
   /** Replaces the registry push client (tests). */
   pusher?: StatePusher;
-  /** Clock for the unix-time tag (tests). */
+  /** Clock for the unix-time tag and robot renewal (tests). */
   now?: () => Date;
 }
 
-export function createRegistryModule(deps: RegistryModuleDeps): ServiceModule {
+export interface RegistryModule extends ServiceModule {
+  /** One renewal sweep now: queues `sync-robot` for satellites whose robot expires soon; returns them. */
+  renewRobots(): Promise<string[]>;
+}
+
+export function createRegistryModule(deps: RegistryModuleDeps): RegistryModule {
   const logger = deps.logger ?? createLogger({ name: "registry" });
   const harborUrl = deps.harbor.url.replace(/\/+$/, "");
   const harbor = deps.harborClient ?? createHarborClient(deps.harbor);
@@ -50,27 +62,48 @@ export function createRegistryModule(deps: RegistryModuleDeps): ServiceModule {
     return stateProject;
   };
 
-  const robots = createRobotManager({
-    harbor,
-    store: createRobotStore(deps.db),
-    logger,
-    durationDays: deps.robotDurationDays ?? -1,
-    ensureStateProject,
-  });
+  const now = deps.now ?? (() => new Date());
+  const renewal = renewalPolicy(deps.robotDurationDays ?? -1, deps.robotRenewal?.withinDays);
+  const robots = createRobotManager({ harbor, store: createRobotStore(deps.db), logger, renewal, now, ensureStateProject });
   const publish = createStatePublisher({ pusher, harborUrl, ensureStateProject, now: deps.now });
   const impl = createRegistryServiceImpl({ harborUrl, harbor, robots, publish, logger });
+
+  const renewRobots = async (): Promise<string[]> => {
+    const queued = await requestRobotRenewals(deps.db, renewal, now());
+    if (queued.length > 0) logger.info({ satellites: queued.slice(0, 20), count: queued.length }, "robots expiring soon queued for renewal");
+    return queued;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<unknown> | undefined;
+  const sweep = () => {
+    sweeping ??= renewRobots()
+      .catch((error: unknown) => logger.warn({ err: String(error) }, "robot renewal sweep failed; will retry"))
+      .finally(() => (sweeping = undefined));
+  };
 
   return {
     name: "registry",
     serviceNames: [RegistryService.typeName],
     routes: (router) => router.service(RegistryService, impl),
+    renewRobots,
+    start() {
+      if (timer) return;
+      sweep();
+      timer = setInterval(sweep, deps.robotRenewal?.sweepIntervalMs ?? 3_600_000);
+      timer.unref();
+    },
     async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await sweeping;
       pusher.close();
     },
   };
 }
 
 export { ROBOT_DESCRIPTION, robotProjects } from "./robots.js";
+export { renewalPolicy, renewedDuration } from "./robot-renewal.js";
+export type { RenewalPolicy } from "./robot-renewal.js";
 export { stateUrl, stateRepository, STATE_PROJECT } from "./state-documents.js";
 export type { StateKindName } from "./state-documents.js";
 export { STATE_FILE_NAME } from "./state-image.js";

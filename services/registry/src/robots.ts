@@ -9,6 +9,7 @@ import { Code } from "@connectrpc/connect";
 import { DomainError, FailedPreconditionError, hashSecret, NotFoundError } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
+import { renewedDuration, type RenewalPolicy } from "./robot-renewal.js";
 import type { RobotRecord, RobotStore } from "./robot-store.js";
 import { STATE_PROJECT } from "./state-documents.js";
 
@@ -30,8 +31,9 @@ export interface RobotManagerOptions {
   harbor: HarborClient;
   store: RobotStore;
   logger: Logger;
-  /** Robot lifetime in days; -1 never expires. */
-  durationDays: number;
+  /** Robot lifetime in days (-1 never expires) and when EnsureRobot renews it (robot-renewal.ts). */
+  renewal: RenewalPolicy;
+  now: () => Date;
   /** Makes sure the `satellite` project exists before a robot is granted it. */
   ensureStateProject(): Promise<void>;
 }
@@ -93,12 +95,22 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
     return id;
   };
 
-  /** Puts `projects` on an existing robot when its permissions differ. */
-  const grant = async (robot: Robot, projects: string[]): Promise<void> => {
-    if (grantsExactly(robot.permissions, projects)) return;
+  /**
+   * Puts `projects` on an existing robot when its permissions differ, and renews it when it
+   * expires within the renewal window, in one PUT. Returns the robot as Harbor now has it.
+   */
+  const reconcile = async (robot: Robot, projects: string[]): Promise<Robot> => {
+    const granted = grantsExactly(robot.permissions, projects);
+    const duration = renewedDuration(robot, options.renewal, options.now());
+    if (granted && duration === undefined) return robot;
     const { secret: _never, ...rest } = robot;
-    await call(`updating robot ${robot.name}`, () => harbor.updateRobot(robot.id as number, { ...rest, permissions: robotPermissions(projects) }));
-    logger.info({ robot: robot.name, harborId: robot.id, projects }, "robot permissions updated");
+    const id = robot.id as number;
+    await call(`updating robot ${robot.name}`, () => harbor.updateRobot(id, { ...rest, permissions: robotPermissions(projects), duration: duration ?? robot.duration }));
+    if (!granted) logger.info({ robot: robot.name, harborId: id, projects }, "robot permissions updated");
+    if (duration === undefined) return robot;
+    const renewed = (await getHarborRobot(id)) ?? robot;
+    logger.info({ robot: robot.name, harborId: id, durationDays: duration, expiresAt: expiry(renewed)?.toISOString() ?? "never" }, "robot renewed");
+    return renewed;
   };
 
   /** Stores a robot we hold a fresh secret for; undoes the Harbor side if the row cannot be written. */
@@ -122,15 +134,15 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
       }
       // Ours, but its secret is unknown here (row lost, or made by the Go original): adopt it
       // with a fresh secret.
-      await grant(existing, projects);
+      const current = await reconcile(existing, projects);
       const secret = await call(`refreshing robot ${existing.name}`, () => harbor.refreshRobotSecret(existing.id as number));
-      const record: RobotRecord = { satelliteId, robotName: existing.name as string, harborId: existing.id as number, projects, expiresAt: expiry(existing) };
+      const record: RobotRecord = { satelliteId, robotName: existing.name as string, harborId: existing.id as number, projects, expiresAt: expiry(current) };
       await remember(record, secret, false);
       logger.info({ satellite, robot: record.robotName, harborId: record.harborId }, "adopted existing robot account");
       return { robot: { ...record, satellite }, secret };
     }
     const created = await call(`creating robot ${satellite}`, () =>
-      harbor.createRobot({ name: satellite, description: ROBOT_DESCRIPTION, level: "system", duration: options.durationDays, disable: false, permissions: robotPermissions(projects) }),
+      harbor.createRobot({ name: satellite, description: ROBOT_DESCRIPTION, level: "system", duration: options.renewal.durationDays, disable: false, permissions: robotPermissions(projects) }),
     );
     if (!created.secret || created.id === undefined || !created.name) throw harborFailure(new Error("Harbor created a robot without id, name or secret"), `creating robot ${satellite}`);
     const record: RobotRecord = { satelliteId, robotName: created.name, harborId: created.id, projects, expiresAt: expiry(created) };
@@ -150,9 +162,9 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
     const known = await store.find(satellite);
     const robot = known ? await getHarborRobot(known.harborId) : undefined;
     if (!known || !robot) return create(satellite, satelliteId, projects);
-    await grant(robot, projects);
-    await store.updateProjects(satelliteId, projects, expiry(robot));
-    return { robot: { ...known, projects, expiresAt: expiry(robot), satellite } };
+    const current = await reconcile(robot, projects);
+    await store.updateProjects(satelliteId, projects, expiry(current));
+    return { robot: { ...known, projects, expiresAt: expiry(current), satellite } };
   };
 
   return {

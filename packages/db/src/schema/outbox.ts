@@ -8,6 +8,11 @@
 // share the work), leases them with `claimed_until`, calls Harbor outside any transaction, then
 // deletes the row only if `revision` is still the one it claimed: a request that arrived while
 // the call was in flight bumps `revision` and is therefore published again, never lost.
+//
+// The fleet service writes the rows, with two exceptions that only ever ask for more of the same
+// convergence: a group/config publish that recorded a new digest queues the satellite states
+// listing it, and the registry service's renewal sweep queues `sync-robot` for satellites whose
+// robot expires soon (EnsureRobot renews it).
 import { bigserial, integer, jsonb, pgTable, text, timestamp, unique } from "drizzle-orm/pg-core";
 
 export type OutboxKind = "publish-group-state" | "publish-satellite-state" | "publish-config-state" | "sync-robot";

@@ -610,8 +610,9 @@ export const RegistryService: GenService<{
   },
   /**
    * EnsureRobot creates the satellite's system-level robot account, or updates its permissions
-   * to read/pull on exactly the given projects plus `satellite`. The secret is returned only
-   * when the robot was created by this call.
+   * to read/pull on exactly the given projects plus `satellite`, and renews a robot that expires
+   * soon (ROBOT_DURATION_DAYS from now; the secret stays). The secret is returned only when the
+   * robot was created by this call.
    *
    * @generated from rpc harbor.satellite.registry.v1.RegistryService.EnsureRobot
    */
@@ -622,7 +623,8 @@ export const RegistryService: GenService<{
   },
   /**
    * RotateRobotSecret makes Harbor generate a new secret for the satellite's robot, stores only
-   * its slow hash and returns it once. NotFound when the satellite has no robot.
+   * its slow hash and returns it once. It does not move the robot's expiry (Harbor's RefreshSec
+   * does not); EnsureRobot does. NotFound when the satellite has no robot.
    *
    * @generated from rpc harbor.satellite.registry.v1.RegistryService.RotateRobotSecret
    */
