@@ -3,7 +3,7 @@
 // goes straight to the GET), resolve the manifest tree,
 // copy the blobs the store lacks, then store manifests bottom-up with their exact bytes and tag the
 // root last. A failure anywhere leaves the tag as it was.
-import { RegistryError, type Manifest, type RegistryClient } from "@harbor-satellite/oci";
+import { RegistryError, isDigest, type Manifest, type RegistryClient } from "@harbor-satellite/oci";
 import type { ContentStore } from "../store/content-store.js";
 import type { BlobCopier } from "./copy-blob.js";
 import type { DesiredImage, OwnedImage } from "./desired-image.js";
@@ -57,7 +57,8 @@ export async function replicateImage(image: DesiredImage, owned: OwnedImage | un
     ctx.progress.received(manifest.bytes.length);
     return manifest;
   };
-  const top = await fetch(reference);
+  // A tag moved back to a manifest the store still holds (a rollback) needs no download.
+  const top = (isDigest(reference) ? await store.getManifest(image.repository, reference) : undefined) ?? (await fetch(reference));
   const resolved = await resolveImage(top, { fetch, stored: async (d) => (await store.getManifest(image.repository, d)) !== undefined }, ctx.platform);
 
   // Settle every copy before failing, so no copy of this image outlives its result.

@@ -194,6 +194,19 @@ describe("replication engine", () => {
     expect(second).toMatchObject({ blobsCopied: 2, blobsSkipped: 2 });
   });
 
+  it("rolls a tag back to a manifest the store still holds with one HEAD and no download", async () => {
+    await setup();
+    const v1 = seedImage(registry, "lib/app", "live", [randomBytes(30_000)]);
+    const first = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "live" }] });
+    seedImage(registry, "lib/app", "live", [randomBytes(30_000)]);
+    const second = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "live" }], owned: first.owned });
+    expect(second.blobsCopied).toBe(2);
+    registry.putManifest("lib/app", "live", v1.manifest, "application/vnd.oci.image.manifest.v1+json");
+    const back = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "live" }], owned: second.owned });
+    expect(back).toMatchObject({ requests: 1, bytes: 0, blobsCopied: 0 });
+    expect((await store.getManifest("lib/app", "live"))?.digest).toBe(v1.digest);
+  });
+
   it("authenticates workers with the token the main thread got (no extra token requests)", async () => {
     await setup({ mode: "bearer", username: "robot", password: "pw" });
     seedImage(registry, "lib/app", "v1", [randomBytes(50_000), randomBytes(50_000)]);
