@@ -7,7 +7,7 @@
 // serving. A changed config-state artifact is applied live (intervals, log level, metrics,
 // registry address) and saved (sealed). stop() ends the jobs (aborting a running pass), then
 // closes the registry and the store.
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RetryOptions } from "@harbor-satellite/oci";
 import type { Logger, LevelWithSilent } from "pino";
@@ -111,8 +111,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       const owned = source;
       cleanups.push(() => owned.close());
     }
+    const { tls } = config.app_config;
     const gcOptions: GroundControlClientOptions = {
       url: config.app_config.ground_control_url,
+      // app_config.tls (the original used it for Ground Control only; here Harbor calls use it too).
+      tls: { ca: tls.ca_file ? await readFile(tls.ca_file, "utf8") : undefined, rejectUnauthorized: !tls.skip_verify },
       token: options.spiffe ? undefined : options.token,
       spiffe: options.spiffe && source ? { source, expectedServerId: options.spiffe.expectedServerId } : undefined,
     };

@@ -72,13 +72,13 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
     const key = JSON.stringify(s);
     if (built?.key === key) return built;
     built?.fetcher.close();
-    const ca = s.caFile ? await readFile(s.caFile) : undefined;
+    const ca = s.caFile ? await readFile(s.caFile, "utf8") : undefined;
     const tls = { insecureSkipVerify: s.skipVerify, ...(ca ? { ca } : {}) };
     const fetcher = createStateFetcher({ auth: s.auth, registryOverride: s.registryOverride, insecure: s.insecure, tls, retry: options.retry });
     const harborHost = resolveRegistryUrl(s.auth.url, { registryOverride: s.registryOverride, insecure: s.insecure }).host;
     const upstream = (registryUrl: string): UpstreamOptions => {
       const sameHost = new URL(registryUrl).host.toLowerCase() === harborHost;
-      return { url: registryUrl, credentials: sameHost ? { username: s.auth.username, password: s.auth.password } : undefined, insecureSkipVerify: s.skipVerify, retry: options.retry };
+      return { url: registryUrl, credentials: sameHost ? { username: s.auth.username, password: s.auth.password } : undefined, insecureSkipVerify: s.skipVerify, ...(ca ? { ca } : {}), retry: options.retry };
     };
     const pass = createStatePass({
       reader: createStateReader({ fetcher, logger: options.logger }),
