@@ -86,6 +86,25 @@ describe("authentication", () => {
     await client.pushBlob("lib/app", Buffer.from("state"));
     expect(registry.tokenRequests.map((t) => t.scope)).toEqual([["repository:lib/app:pull"], ["repository:lib/app:pull,push"]]);
   });
+  it("replaces a token the registry stopped accepting, also when it answers with Harbor's Basic challenge", async () => {
+    for (const harborChallenge of [false, true]) {
+      await setup({ mode: "bearer", username: "robot", password: "pw", harborChallenge }, { username: "robot", password: "pw" });
+      seedImage();
+      await client.headManifest("lib/app", "v1");
+      registry.revokeTokens();
+      expect(await client.headManifest("lib/app", "v1")).toBeDefined();
+      expect(registry.tokenRequests).toHaveLength(2);
+      expect(registry.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authScheme)).toEqual([undefined, "Bearer", "Bearer", "Bearer"]);
+      client.close();
+      await registry.close();
+    }
+  });
+  it("fetches one token for concurrent first requests on one repository", async () => {
+    await setup({ mode: "bearer" });
+    seedImage();
+    await Promise.all([client.headManifest("lib/app", "v1"), client.headManifest("lib/app", "v1"), client.getManifest("lib/app", "v1")]);
+    expect(registry.tokenRequests).toHaveLength(1);
+  });
   it("reuses a short-lived token while it lasts", async () => {
     await setup({ mode: "bearer", expiresIn: 4 });
     seedImage();

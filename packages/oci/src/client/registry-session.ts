@@ -84,7 +84,7 @@ export function createRegistrySession(options: SessionOptions): RegistrySession 
         challenged = true;
         const challenge = header(res.headers, "www-authenticate");
         discard(res.body);
-        if (await auth.handleChallenge(challenge, req.scopes, req.signal)) continue;
+        if (await auth.handleChallenge(challenge, req.scopes, req.signal, headers.authorization)) continue;
         throw new RegistryError(401, "UNAUTHORIZED", "authentication required", redactUrl(url), req.method);
       }
       if (req.followRedirects && REDIRECTS.has(res.status) && !req.expect.includes(res.status)) {

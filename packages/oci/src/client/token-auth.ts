@@ -58,10 +58,11 @@ export interface Authenticator {
   /** The Authorization header to send for these scopes, fetching a token if needed. */
   authorization(scopes: readonly string[], signal?: AbortSignal): Promise<string | undefined>;
   /**
-   * Learns from a 401's challenge and prepares credentials for a retry. Returns false when a retry
-   * cannot succeed (no challenge we can answer).
+   * Learns from a 401's challenge and prepares credentials for a retry. `sent` is the
+   * Authorization header the refused request carried. Returns false when a retry cannot succeed
+   * (no challenge we can answer).
    */
-  handleChallenge(wwwAuthenticate: string | undefined, scopes: readonly string[], signal?: AbortSignal): Promise<boolean>;
+  handleChallenge(wwwAuthenticate: string | undefined, scopes: readonly string[], signal?: AbortSignal, sent?: string): Promise<boolean>;
   /** Forgets the cached token for these scopes (it was refused). */
   invalidate(scopes: readonly string[]): void;
   /** True once a challenge taught the scheme (or a seed did). */
@@ -123,20 +124,26 @@ export function createAuthenticator(transport: HttpTransport, credentials?: Cred
       if (scheme === "bearer") return `Bearer ${await bearerFor(scopes, signal)}`;
       return undefined;
     },
-    async handleChallenge(wwwAuthenticate, scopes, signal) {
+    async handleChallenge(wwwAuthenticate, scopes, signal, sent) {
       const challenges = parseChallenges(wwwAuthenticate ?? "");
       const bearer = challenges.find((c) => c.scheme === "bearer" && c.params.realm);
+      // Only a token that was sent and refused needs replacing; a request sent before the scheme
+      // was known (or by a sibling) may use the token another request just got.
+      const refused = sent?.startsWith("Bearer ") === true;
       if (bearer) {
-        const wasBearer = scheme === "bearer";
         scheme = "bearer";
         realm = bearer.params.realm;
         service = bearer.params.service;
         // The challenge's scope names what the server wants; ask for it and for ours.
-        const wanted = new Set([...scopes, ...(bearer.params.scope ? bearer.params.scope.split(" ") : [])]);
-        const all = [...wanted];
-        tokens.delete(keyOf(scopes));
-        const token = await bearerFor(all, signal, wasBearer);
+        const all = [...new Set([...scopes, ...(bearer.params.scope ? bearer.params.scope.split(" ") : [])])];
+        const token = await bearerFor(all, signal, refused);
         if (keyOf(all) !== keyOf(scopes)) tokens.set(keyOf(scopes), tokens.get(keyOf(all)) ?? { token, expiresAt: 0 });
+        return true;
+      }
+      // Harbor answers a refused token with a Basic challenge (it sees an Authorization header):
+      // get a new token rather than falling back to Basic for good.
+      if (scheme === "bearer" && refused && realm) {
+        await bearerFor(scopes, signal, true);
         return true;
       }
       // Also when the scheme is already basic: a concurrent request sent before the first

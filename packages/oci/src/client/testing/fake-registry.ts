@@ -9,7 +9,11 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 
-export type FakeAuth = { mode: "none" } | { mode: "basic"; username: string; password: string } | { mode: "bearer"; username?: string; password?: string; tokenField?: "token" | "access_token"; expiresIn?: number };
+export type FakeAuth =
+  | { mode: "none" }
+  | { mode: "basic"; username: string; password: string }
+  /** `harborChallenge`: a request that carried a refused Authorization gets `Basic realm="harbor"`, as Harbor answers. */
+  | { mode: "bearer"; username?: string; password?: string; tokenField?: "token" | "access_token"; expiresIn?: number; harborChallenge?: boolean };
 
 /** Blob content in memory, or a file (for big blobs) with its size. */
 export type FakeBlob = Buffer | { file: string; size: number };
@@ -51,6 +55,8 @@ export interface FakeRegistry {
   blob(digest: string): Buffer | undefined;
   manifest(repository: string, reference: string): { bytes: Buffer; mediaType: string } | undefined;
   addFault(fault: FakeFault): void;
+  /** Forgets every token issued so far (as if they expired). */
+  revokeTokens(): void;
   close(): Promise<void>;
 }
 
@@ -104,7 +110,8 @@ export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }, tls?:
     const ok = given.startsWith("Bearer ") && (!repo || scopes.some((s) => s.startsWith(`repository:${repo}:`) && s.split(":")[2].split(",").includes(action)));
     if (ok) return true;
     const scope = repo ? `repository:${repo}:${action === "pull" ? "pull" : "pull,push"}` : "";
-    res.writeHead(401, { "www-authenticate": `Bearer realm="${url}/token",service="fake-registry"${scope ? `,scope="${scope}"` : ""}`, "content-type": "application/json" });
+    const challenge = auth.harborChallenge && given ? 'Basic realm="harbor"' : undefined;
+    res.writeHead(401, { "www-authenticate": challenge ?? `Bearer realm="${url}/token",service="fake-registry"${scope ? `,scope="${scope}"` : ""}`, "content-type": "application/json" });
     res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }));
     return false;
   };
@@ -229,6 +236,7 @@ export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }, tls?:
       return digest ? manifests.get(`${repository}@${digest}`) : undefined;
     },
     addFault: (fault) => void faults.push({ ...fault, left: fault.times ?? 1 }),
+    revokeTokens: () => issued.clear(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
