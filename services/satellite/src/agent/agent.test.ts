@@ -139,7 +139,7 @@ describe("satellite agent", () => {
 
   it("restarts on the saved enrolment without a token; another device's fingerprint discards it and needs ZTR again", async () => {
     seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
-    publishState({ web: [{ repository: "library/nginx", tag: ["1"] }] });
+    const { satelliteDigest } = publishState({ web: [{ repository: "library/nginx", tag: ["1"] }] });
     agent = await startAgent(args("--token", TOKEN), deps());
     await waitFor(lastSyncWith((s) => s.cachedImages.length === 1), "first heartbeat with the image");
     await agent.stop();
@@ -148,6 +148,8 @@ describe("satellite agent", () => {
     expect(await agent.enrolled).toBe("saved");
     const before = syncs().length;
     await waitFor(() => syncs().length > before, "a heartbeat from the restarted agent");
+    // Its first heartbeat already knows the applied state (state.json), pass or no pass.
+    expect(syncs()[before]).toMatchObject({ name: "edge", latestStateDigest: satelliteDigest, imageCount: 1 });
     expect(ztrCalls()).toBe(1);
     await agent.stop();
     agent = undefined;

@@ -235,7 +235,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
 
     if (resolved.needsEnrolment) startRegistration();
     else {
-      logger.info({ stateUrl: config.state_config.state }, "using the saved enrolment");
+      logger.info({ stateUrl: config.state_config.state }, options.token ? "using the saved enrolment (the --token is not needed any more)" : "using the saved enrolment");
       markEnrolled("saved");
       startSteadyState();
     }
