@@ -89,7 +89,10 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch((error: unknown) => logger.warn({ err: error }, "shutdown step failed"));
   };
   try {
-    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort });
+    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort }).catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(`the local registry cannot listen on ${options.registryHost}:${options.registryPort}${code === "EADDRINUSE" ? ": the address is in use (another satellite?); choose another with --registry-addr" : `: ${(error as Error).message}`}`, { cause: error });
+    });
     cleanups.push(() => registry.close());
     logger.info({ url: registry.url, dataDir: options.dataDir }, "local registry listening");
     const advertisedHost = () => {
