@@ -122,7 +122,11 @@ describe("satellite agent", () => {
     const status = agent.status();
     expect(status.config.app_config).toMatchObject({ heartbeat_interval: "@every 45s", state_replication_interval: "@every 20s" });
     expect(status.config.state_config.auth.password).toBe("[redacted]");
-    expect(status.jobs["state-replication"].nextRunAt! - Date.now()).toBeGreaterThan(12_000);
+    // The next pass is armed on the new 20 s interval (±10 % jitter), counted from the end of the last.
+    const replication = status.jobs["state-replication"];
+    const delay = replication.nextRunAt! - (replication.lastStartedAt! + replication.lastDurationMs!);
+    expect(delay).toBeGreaterThanOrEqual(18_000);
+    expect(delay).toBeLessThanOrEqual(23_000); // + the moment between the end of the run and arming
     expect(status.jobs.registration.finished).toBe(true);
     const file = await readFile(join(dir, "config.json"), "utf8");
     expect(looksSealed(JSON.parse(file))).toBe(true);
