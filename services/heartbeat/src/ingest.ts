@@ -9,7 +9,7 @@ import { SatelliteIds, type SatelliteLookup } from "./satellite-ids.js";
 export interface IngestOptions {
   /** Rows per INSERT (default 1000). */
   maxBatch?: number;
-  /** Least milliseconds between batch starts, unless a batch is full (default 5). */
+  /** Least milliseconds between batch starts, unless a batch is full (default 10). */
   lingerMs?: number;
   /** Concurrent batch writes, i.e. connections used by ingest (default 4). */
   maxInFlight?: number;
@@ -30,7 +30,7 @@ export function createIngest(lookup: SatelliteLookup, write: HeartbeatWriter, op
     write,
     keyOf: (p) => p.satelliteId,
     maxBatch: options.maxBatch ?? 1000,
-    lingerMs: options.lingerMs ?? 5,
+    lingerMs: options.lingerMs ?? 10,
     maxInFlight: options.maxInFlight ?? 4,
     maxQueued: options.maxQueued ?? 50_000,
   });
