@@ -7,7 +7,8 @@
 //     [--duration 20] [--warmup 5] [--connections 4] [--protocol connect|grpc] [--images 5]
 //     [--no-durable]
 //
-// PostgreSQL runs durable by default (fsync and synchronous_commit on, unlike the test kit's
+// BENCH_GATEWAY_NODE_FLAGS / BENCH_LOAD_NODE_FLAGS pass node flags (e.g. --cpu-prof) to the
+// two children. PostgreSQL runs durable by default (fsync and synchronous_commit on, unlike the test kit's
 // defaults), since Sync acknowledges only committed heartbeats.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -85,7 +86,7 @@ async function setDurability(db: DatabaseHandle, durable: boolean): Promise<void
 }
 
 async function startGateway(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [`${ROOT}/bin/ground-control.mjs`, "--port", String(port), "--host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [...nodeFlags("BENCH_GATEWAY_NODE_FLAGS"), `${ROOT}/bin/ground-control.mjs`, "--port", String(port), "--host", "127.0.0.1"], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, ADMIN_PASSWORD: randomBytes(12).toString("hex"), LOG_LEVEL: "warn", HARBOR_URL: "" },
     stdio: ["ignore", "inherit", "inherit"],
@@ -111,7 +112,7 @@ function sample(gatewayPid: number, loadPid: number, postmaster: number): CpuSam
 async function runLoad(url: string, satellites: number, secret: string, gatewayPid: number, postmaster: number): Promise<{ result: LoadResult; start: CpuSample; end: CpuSample }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", `${ROOT}/bench/heartbeat/load.ts`, "--url", url, "--satellites", String(satellites), "--secret", secret, "--rate", args.rate!, "--concurrency", args.concurrency!, "--duration", args.duration!, "--warmup", args.warmup!, "--connections", args.connections!, "--protocol", args.protocol!, "--images", args.images!],
+    [...nodeFlags("BENCH_LOAD_NODE_FLAGS"), "--import", "tsx", `${ROOT}/bench/heartbeat/load.ts`, "--url", url, "--satellites", String(satellites), "--secret", secret, "--rate", args.rate!, "--concurrency", args.concurrency!, "--duration", args.duration!, "--warmup", args.warmup!, "--connections", args.connections!, "--protocol", args.protocol!, "--images", args.images!],
     { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
   );
   children.push(child);
@@ -175,6 +176,11 @@ async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once("exit", r));
   const timeout = new Promise((r) => setTimeout(r, 10_000).unref());
   if ((await Promise.race([exited.then(() => "exited"), timeout])) !== "exited") child.kill("SIGKILL");
+}
+
+/** Extra node flags for a child, e.g. BENCH_GATEWAY_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
+function nodeFlags(variable: string): string[] {
+  return (process.env[variable] ?? "").split(" ").filter(Boolean);
 }
 
 function log(line: string): void {
