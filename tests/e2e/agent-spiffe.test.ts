@@ -1,0 +1,189 @@
+// Issue 4's end-to-end path in SPIFFE mode, with no pre-shared secret: a real `ground-control`
+// serving mTLS with its SVID (from a fake SPIRE agent's Workload API) and registering the
+// satellite with a fake SPIRE server; a real `satellite` enrolling with its own SVID. Then:
+// images served with upstream digests, skopeo pulls them, the upstream stops (still served, the
+// heartbeat says so), the group changes (converges), Ground Control shows it online — and one
+// trace id spans satellite → gateway → service → Harbor call.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { AttestationMethod } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import { createHarborClient } from "@harbor-satellite/harbor";
+import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
+import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer, type SyntheticImage } from "@harbor-satellite/testkit";
+import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startOtlpReceiver, type OtlpReceiver } from "@harbor-satellite/testkit/otlp-receiver";
+import { FakeSpireServer, FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { startRetargetableProxy, type RetargetableProxy } from "./agent-helpers.js";
+import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+
+const run = promisify(execFile);
+const TD = "harbor-satellite.local";
+const HARBOR = { username: "admin", password: "Harbor12345" };
+const ADMIN_PASSWORD = "e2e-spiffe-admin-password";
+const FAST = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s" } };
+const OTEL = (url: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "200" });
+
+describe("satellite agent, SPIFFE mode, end to end", () => {
+  let ca: TestCA;
+  let gcAgent: FakeWorkloadApi;
+  let edgeAgent: FakeWorkloadApi;
+  let spire: FakeSpireServer;
+  let otlp: OtlpReceiver;
+  let pg: PostgresServer;
+  let storage: string;
+  let work: string;
+  let upstream: DockerRegistry | undefined;
+  let proxy: RetargetableProxy;
+  let emu: HarborEmulator;
+  let gc: RunningProcess;
+  let sat: RunningProcess | undefined;
+  let admin: AdminClients;
+  let local: RegistryClient;
+  let satPort: number;
+  let blobs: string;
+  let gcUrl: string;
+  const images: Record<string, SyntheticImage> = {};
+
+  beforeAll(async () => {
+    ca = await TestCA.create(TD);
+    storage = await mkdtemp(join(tmpdir(), "spiffe-e2e-upstream-"));
+    work = await mkdtemp(join(tmpdir(), "spiffe-e2e-"));
+    [gcAgent, edgeAgent, spire, otlp, pg, upstream] = await Promise.all([
+      FakeWorkloadApi.start(),
+      FakeWorkloadApi.start(),
+      FakeSpireServer.start({ ca }),
+      startOtlpReceiver(),
+      startPostgres(),
+      startDockerRegistry({ dir: storage }),
+    ]);
+    gcAgent.setIdentity({ svids: [await ca.issueSvid(`spiffe://${TD}/gc/main`)], bundle: ca.bundle() });
+    proxy = await startRetargetableProxy(upstream.port);
+    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: proxy.url } });
+    await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
+    blobs = await makeBlobDir();
+    for (const [repo, tag] of [["apps/nginx", "1.27"], ["apps/alpine", "3.20"], ["apps/redis", "7"]]) {
+      images[repo] = await buildImage({ layerSizes: [32 << 10], dir: blobs, labels: { repo } });
+      await pushImage(emu.url, repo, tag, images[repo], HARBOR);
+    }
+    const port = await freePort();
+    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
+      DATABASE_URL: await pg.createDatabase("gc_spiffe_e2e"),
+      HARBOR_URL: emu.url,
+      HARBOR_USERNAME: HARBOR.username,
+      HARBOR_PASSWORD: HARBOR.password,
+      ADMIN_PASSWORD,
+      TRUST_DOMAIN: TD,
+      SPIFFE_ENDPOINT_SOCKET: gcAgent.address,
+      SPIRE_SERVER_SOCKET: spire.socketPath,
+      LOG_LEVEL: "debug",
+      ...OTEL(otlp.url),
+    });
+    // An admin has no SVID: it trusts the CA and checks Ground Control's SPIFFE ID, not a hostname.
+    const adminTls = { ca: ca.certificate.toString(), checkServerIdentity: () => undefined };
+    gcUrl = `https://127.0.0.1:${port}`;
+    await eventually(async () => {
+      if (gc.proc.exitCode !== null) throw new GiveUp(`ground-control exited: ${gc.output()}`);
+      admin = await adminClients(gcUrl, ADMIN_PASSWORD, adminTls);
+    }, 60_000, "ground-control answering over mTLS");
+    satPort = await freePort();
+    local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
+  });
+
+  afterAll(async () => {
+    local?.close();
+    await sat?.stop();
+    await gc?.stop();
+    await emu?.stop();
+    await proxy?.stop();
+    await Promise.all([upstream?.stop(), pg?.stop(), gcAgent?.stop(), edgeAgent?.stop(), spire?.stop(), otlp?.stop(), blobs && removeBlobDir(blobs)]);
+    await rm(storage, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  });
+
+  const localDigest = async (repo: string, tag: string) => (await local.headManifest(repo, tag))?.digest;
+  const status = async () => (await admin.heartbeat.getSatelliteStatus({ name: "edge-1" })).status!;
+
+  it("registers with SPIRE, enrols over mTLS with its SVID, and serves the group with upstream digests", async () => {
+    await admin.fleet.createConfig({ name: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createGroup({ name: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }] });
+    const reg = await admin.identity.registerSatellite({ name: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"], attestation: AttestationMethod.JOIN_TOKEN, groups: ["web"], configName: "fast" });
+    expect(reg.spiffeId).toBe(`spiffe://${TD}/satellite/region/eu/edge-1`);
+    // The edge SPIRE agent attests once with the join token; then its Workload API issues the SVID.
+    await spire.attestAgent(reg.joinToken!.value);
+    await expect(spire.attestAgent(reg.joinToken!.value)).rejects.toThrow();
+    edgeAgent.setIdentity({ svids: [await ca.issueSvid(reg.spiffeId)], bundle: ca.bundle() });
+
+    const started = performance.now();
+    sat = startProcess(
+      "satellite",
+      ["--ground-control-url", gcUrl, "--spiffe-enabled", "--spiffe-endpoint-socket", edgeAgent.address, "--data-dir", join(work, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`],
+      { LOG_LEVEL: "debug", ...OTEL(otlp.url) },
+    );
+    const watch = sat;
+    const served = await eventually(async () => {
+      if (watch.proc.exitCode !== null) throw new GiveUp(`satellite exited with ${watch.proc.exitCode}: ${watch.output()}`);
+      const [nginx, alpine] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/alpine", "3.20")]);
+      if (!nginx || !alpine) throw new Error("images not served yet");
+      return { nginx, alpine };
+    }, 90_000, "both images served by the satellite");
+    process.stdout.write(`agent-spiffe e2e: satellite start → enrolled over SPIFFE mTLS → both images served: ${Math.round(performance.now() - started)} ms\n`);
+    expect(served).toEqual({ nginx: images["apps/nginx"].manifestDigest, alpine: images["apps/alpine"].manifestDigest });
+    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://127.0.0.1:${satPort}/apps/nginx:1.27`, `dir:${join(work, "pulled")}`]);
+    // The robot secret travelled over mTLS only: it is in no log line of either process.
+    const robot = [...emu.state.robots.values()].find((r) => r.name === "edge-1");
+    expect(robot?.secret).toBeTruthy();
+    expect(watch.output()).not.toContain(robot!.secret);
+    expect(gc.output()).not.toContain(robot!.secret);
+    expect(watch.output()).toMatch(/"trace_id":"[0-9a-f]{32}"/);
+  });
+
+  it("keeps serving with the upstream down, reports it, and converges once it is back and the group changed", async () => {
+    await upstream!.stop();
+    upstream = undefined;
+    expect(await localDigest("apps/nginx", "1.27")).toBe(images["apps/nginx"].manifestDigest);
+    await eventually(async () => {
+      if (!(await status()).latest?.errors.length) throw new Error("no error reported yet");
+    }, 90_000, "a heartbeat reporting the failed pass");
+
+    upstream = await startDockerRegistry({ dir: storage });
+    proxy.retarget(upstream.port);
+    await admin.fleet.updateGroup({ name: "web", artifacts: [{ repository: "apps/alpine", tags: ["3.20"] }, { repository: "apps/redis", tags: ["7"] }] });
+    await eventually(async () => {
+      const [nginx, redis] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/redis", "7")]);
+      if (nginx !== undefined || redis !== images["apps/redis"].manifestDigest) throw new Error(`nginx ${nginx ?? "gone"}, redis ${redis ?? "missing"}`);
+    }, 120_000, "nginx removed and redis replicated");
+    const online = await eventually(async () => {
+      const s = await status();
+      const refs = (s.latest?.cachedImages ?? []).map((c) => c.reference).sort();
+      if (s.health !== Health.ONLINE || s.latest?.errors.length || refs.length !== 2 || !refs.some((r) => r.includes("apps/redis:7"))) throw new Error(`not yet: ${JSON.stringify(refs)}`);
+      return s;
+    }, 60_000, "Ground Control showing the converged satellite online");
+    expect(online.region).toBe("eu");
+  });
+
+  it("carries one trace id from the satellite through the gateway and services to the Harbor call", async () => {
+    const trace = await eventually(async () => {
+      const enrol = otlp.spans.find((s) => s.service === "satellite" && s.name === "satellite.enrol");
+      if (!enrol) throw new Error("no enrolment span exported yet");
+      const spans = otlp.spans.filter((s) => s.traceId === enrol.traceId);
+      const names = spans.map((s) => `${s.service}:${s.name}`);
+      if (!names.some((n) => n.startsWith("ground-control:harbor "))) throw new Error(`trace so far: ${names.join(", ")}`);
+      return names;
+    }, 30_000, "the enrolment trace exported by both processes");
+    expect(trace).toEqual(
+      expect.arrayContaining([
+        "satellite:satellite.enrol",
+        "ground-control:harbor.satellite.identity.v1.IdentityService/SpiffeZtr",
+        "ground-control:harbor.satellite.registry.v1.RegistryService/RotateRobotSecret",
+      ]),
+    );
+    expect(trace.some((n) => /^ground-control:harbor \w+/.test(n))).toBe(true);
+  });
+});
