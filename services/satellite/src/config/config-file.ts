@@ -5,7 +5,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { readSealedFile, writeSealedFile, type SealedFileOptions } from "../fingerprint/sealed-file.js";
 import { looksSealed, SealedConfigError } from "../fingerprint/sealed-box.js";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 import { ConfigValidationError } from "./config-error.js";
 import { parseSatelliteConfig } from "./parse-config.js";
 import type { SatelliteConfig } from "./satellite-config.js";

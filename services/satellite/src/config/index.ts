@@ -11,4 +11,4 @@ export { applyConfigState, LIVE_FIELDS } from "./hot-reload.js";
 export type { ConfigReload, ConfigChange, LiveField, ApplyOptions } from "./hot-reload.js";
 export { loadConfigFile, saveConfigFile, discardConfigFile } from "./config-file.js";
 export type { LoadedConfig, ConfigFileOptions } from "./config-file.js";
-export { writeFileAtomic, removeStaleTempFiles } from "./atomic-file.js";
+export { writeFileAtomic, removeStaleTempFiles } from "../fs/atomic-file.js";

@@ -1,7 +1,7 @@
 // A sealed envelope on disk: written atomically with mode 0600 (temp + fsync + rename), read
 // back and opened with this device's fingerprint.
 import { readFile } from "node:fs/promises";
-import { writeFileAtomic, type AtomicWriteOptions } from "../config/atomic-file.js";
+import { writeFileAtomic, type AtomicWriteOptions } from "../fs/atomic-file.js";
 import { seal, SealedConfigUnsupportedError, unseal, type ScryptParams } from "./sealed-box.js";
 
 export interface SealedFileOptions {

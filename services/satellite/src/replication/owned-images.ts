@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { isDigest, isRepositoryName, isTag } from "@harbor-satellite/oci";
-import { writeFileAtomic } from "../store/atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 import { storePaths } from "../store/paths.js";
 import type { OwnedImage } from "./desired-image.js";
 
@@ -31,7 +31,7 @@ export async function readOwnedImages(root: string): Promise<OwnedImage[]> {
 
 export async function writeOwnedImages(root: string, images: readonly OwnedImage[]): Promise<void> {
   const file: StateFile = { version: 1, images: images.map(({ repository, tag, digest, sourceDigest }) => ({ repository, tag, digest, sourceDigest })) };
-  await writeFileAtomic(join(root, OWNED_IMAGES_FILE), `${JSON.stringify(file, null, 1)}\n`, storePaths(root).ingest);
+  await writeFileAtomic(join(root, OWNED_IMAGES_FILE), `${JSON.stringify(file, null, 1)}\n`, { tempDir: storePaths(root).ingest });
 }
 
 function isOwnedImage(value: unknown): value is OwnedImage {

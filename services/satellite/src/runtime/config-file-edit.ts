@@ -3,7 +3,7 @@
 // Running it twice changes nothing the second time.
 import { readFile, stat, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { writeFileAtomic } from "../config/atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 import { backupFile } from "./backup.js";
 
 export interface FileEdit {

@@ -4,7 +4,7 @@
 // pass asked for. Written atomically; a missing or unreadable file means "nothing applied yet".
 import { readFile } from "node:fs/promises";
 import type { DesiredImage, OwnedImage } from "../replication/desired-image.js";
-import { writeFileAtomic } from "../config/atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 import type { GroupArtifact, SatelliteStateDocument } from "./state-documents.js";
 
 export interface AppliedGroup {

@@ -6,7 +6,7 @@ import { readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { isDigest } from "@harbor-satellite/oci";
 import { OciError } from "@harbor-satellite/oci";
-import { fsyncDir } from "./atomic-file.js";
+import { fsyncDir } from "../fs/atomic-file.js";
 import type { BlobInfo, ByteRange } from "./content-store.js";
 import { BLOB_ALGORITHMS, type StorePaths } from "./paths.js";
 

@@ -4,7 +4,7 @@
 // previous life of this process (a container restarted as pid 1), since opens within one
 // process share one store.
 import { readFile, rm } from "node:fs/promises";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 
 export class DataDirLockedError extends Error {
   constructor(
@@ -19,7 +19,7 @@ export class DataDirLockedError extends Error {
 export async function acquireDataDirLock(lockPath: string, root: string, tempDir: string): Promise<() => Promise<void>> {
   const holder = await readHolder(lockPath);
   if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw new DataDirLockedError(root, holder);
-  await writeFileAtomic(lockPath, `${process.pid}\n`, tempDir);
+  await writeFileAtomic(lockPath, `${process.pid}\n`, { tempDir });
   return async () => {
     if ((await readHolder(lockPath)) === process.pid) await rm(lockPath, { force: true });
   };

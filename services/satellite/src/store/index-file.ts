@@ -2,7 +2,7 @@
 // next write, whose snapshot is taken after all their changes. Every `persist()` resolves once
 // a write that includes the caller's change is durable. Ten concurrent tag pushes cost two
 // writes, not ten.
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 
 interface Waiter {
   resolve(): void;
@@ -41,7 +41,7 @@ export class IndexFile {
       try {
         const text = this.snapshot();
         if (text !== this.lastWritten) {
-          await writeFileAtomic(this.path, text, this.tempDir);
+          await writeFileAtomic(this.path, text, { tempDir: this.tempDir });
           this.lastWritten = text;
         }
         for (const waiter of batch) waiter.resolve();

@@ -6,7 +6,7 @@ import { mkdir, readFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { digestOf, parseDigest } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../fs/atomic-file.js";
 import type { BlobFiles } from "./blob-files.js";
 import { isNotFound } from "./blob-files.js";
 import type { ManifestCache } from "./manifest-cache.js";
@@ -25,7 +25,7 @@ export async function prepareLayout(paths: StorePaths): Promise<void> {
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
-  if (layout === undefined) await writeFileAtomic(paths.layout, LAYOUT_CONTENT, paths.ingest);
+  if (layout === undefined) await writeFileAtomic(paths.layout, LAYOUT_CONTENT, { tempDir: paths.ingest });
 }
 
 /** Removes every leftover of writes that never committed. Returns how many there were. */

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,13 +15,22 @@ afterEach(async () => {
 });
 
 describe("writeFileAtomic", () => {
-  it("replaces the file whole, with mode 0600 by default", async () => {
+  it("replaces the file whole, with the mode asked for", async () => {
     const path = join(dir, "state.json");
-    await writeFileAtomic(path, "old");
-    await writeFileAtomic(path, "new content");
+    await writeFileAtomic(path, "old", { mode: 0o600 });
+    await writeFileAtomic(path, "new content", { mode: 0o600 });
     expect(await readFile(path, "utf8")).toBe("new content");
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(await readdir(dir)).toEqual(["state.json"]);
+  });
+
+  it("stages the temp file in another folder when asked, leaving nothing there", async () => {
+    const staging = join(dir, "ingest");
+    await mkdir(staging);
+    const path = join(dir, "index.json");
+    await writeFileAtomic(path, "{}", { tempDir: staging });
+    expect(await readFile(path, "utf8")).toBe("{}");
+    expect(await readdir(staging)).toEqual([]);
   });
 
   it("leaves the old file when the write fails before the rename, and no temp file", async () => {
