@@ -49,7 +49,9 @@ describe("blob-fetch worker", () => {
     registry.addFault({ method: "GET", path: /blobs/, cutAfterBytes: 50_000, ignoreRange: true });
     const t = task();
     const outcome = await run(t);
-    expect(outcome).toMatchObject({ ok: true, result: { resumes: 2 } });
+    // The second cut came before any new byte (all of it was skipped), so it counts as a retry
+    // of the same request, not as a resume.
+    expect(outcome, JSON.stringify(outcome)).toMatchObject({ ok: true, result: { resumes: 1 } });
     expect((await readFile(t.path)).equals(data)).toBe(true);
     expect(registry.requests.map((r) => r.range)).toEqual([undefined, "bytes=100000-", "bytes=100000-"]);
   });

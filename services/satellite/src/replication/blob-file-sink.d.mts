@@ -1,0 +1,10 @@
+// Types of the plain-JS module for TypeScript importers (tests).
+import type { FileHandle } from "node:fs/promises";
+import type { FlowControl } from "./raw-http-get.mjs";
+
+export interface FileSink {
+  write(chunk: Buffer, flow: FlowControl): void;
+  finish(): Promise<void>;
+  settle(): Promise<void>;
+}
+export declare function createFileSink(file: FileHandle, syncEvery: number): FileSink;

@@ -1,0 +1,18 @@
+// Types of the plain-JS module for TypeScript importers (tests).
+export declare const READ_BUFFER_BYTES: number;
+export interface ResponseHead {
+  status: number;
+  headers: Record<string, string>;
+}
+export interface FlowControl {
+  pause(): void;
+  resume(): void;
+}
+export interface RawGetOptions {
+  ca?: string;
+  insecureSkipVerify?: boolean;
+  idleTimeoutMs: number;
+  onHead: (head: ResponseHead) => boolean;
+  onBody: (chunk: Buffer, flow: FlowControl) => void;
+}
+export declare function rawGet(url: URL, headers: Record<string, string>, options: RawGetOptions): Promise<{ head: ResponseHead; body: Buffer }>;
