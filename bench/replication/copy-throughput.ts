@@ -54,7 +54,7 @@ try {
   // Runs alternate, so each pair shares the machine's load of the moment; the median paired ratio
   // is the steadier figure on a busy machine.
   const paired = median(satellite.map((s, i) => peer[i] / s));
-  console.log("note: the satellite fsyncs every blob (disk ceiling here ≈430 MB/s); docker-registry, skopeo's destination, does not");
+  console.log("note: the satellite fsyncs every blob before it becomes visible; docker-registry, skopeo's destination, does not");
   console.log(`satellite_s=${fmt(sat, 3)} skopeo_s=${fmt(sko, 3)} satellite_mbps=${fmt(totalBytes / 1e6 / sat, 0)} skopeo_mbps=${fmt(totalBytes / 1e6 / sko, 0)} paired_ratio=${fmt(paired)} ratio_vs_skopeo=${fmt(sko / sat)}`);
 } finally {
   await upstream.stop();
