@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseJsonObject, requireSatelliteConfig } from "./config-schema.js";
+import { parseJsonObject } from "@harbor-satellite/rpc";
+import { requireSatelliteConfig } from "./config-schema.js";
 import { defaultConfig } from "./default-config.js";
 import { goDurationSeconds, isSchedule } from "./schedule.js";
 

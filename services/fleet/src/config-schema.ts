@@ -84,15 +84,3 @@ export function requireSatelliteConfig(field: string, config: unknown): Record<s
   throw new InvalidArgumentError(`${field}: ${first ? describe(first, valueAt(config, first.instancePath)) : "is not a valid satellite config"}`);
 }
 
-/** Parses JSON text into an object, or InvalidArgument saying where it broke. */
-export function parseJsonObject(field: string, text: string): Record<string, unknown> {
-  if (text.trim() === "") throw new InvalidArgumentError(`${field} is required`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidArgumentError(`${field} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${field} must be a JSON object`);
-  return value as Record<string, unknown>;
-}

@@ -4,8 +4,8 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import type { PageRequest } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
-import { InvalidArgumentError, nextPageToken, pageWindow } from "@harbor-satellite/rpc";
-import { parseJsonObject, requireSatelliteConfig } from "./config-schema.js";
+import { InvalidArgumentError, nextPageToken, pageWindow, parseJsonObject } from "@harbor-satellite/rpc";
+import { requireSatelliteConfig } from "./config-schema.js";
 import { DEFAULT_CONFIG_NAME } from "./default-config.js";
 import { mergePatch } from "./merge-patch.js";
 import { configMessage, groupMessage, satelliteMessage, type MessageContext } from "./messages.js";

@@ -12,13 +12,13 @@ import {
   type Robot,
 } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { HarborClient } from "@harbor-satellite/harbor";
-import { InvalidArgumentError, requireName } from "@harbor-satellite/rpc";
+import { InvalidArgumentError, requireName, parseJsonObject } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import type { RobotManager, RobotView } from "./robots.js";
 import { configStateDocument, groupStateDocument, satelliteStateDocument, STATE_PROJECT, stateRepositoryInProject, type StateKindName } from "./state-documents.js";
 import type { PublishedStateInfo, PublishState } from "./state-publisher.js";
-import { requireArtifacts, requireJsonObject, requirePin, requireProjects, requireSatelliteName, requireStateName } from "./validation.js";
+import { requireArtifacts, requirePin, requireProjects, requireSatelliteName, requireStateName } from "./validation.js";
 
 export interface RegistryServiceDeps {
   harborUrl: string;
@@ -101,7 +101,7 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
 
     async publishConfigState(req) {
       const name = requireStateName("config_name", req.configName);
-      const config = requireJsonObject("config_json", req.configJson);
+      const config = parseJsonObject("config_json", req.configJson);
       return { state: publishedMessage(await publish("config", name, configStateDocument(config))) };
     },
 

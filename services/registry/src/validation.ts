@@ -43,17 +43,6 @@ export function requirePin(field: string, digest: string | undefined): string {
   return digest;
 }
 
-/** A JSON object, or InvalidArgument saying why not. */
-export function requireJsonObject(field: string, text: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidArgumentError(`${field} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${field} must be a JSON object`);
-  return value as Record<string, unknown>;
-}
 
 /** One path component of an OCI repository name: what `<name>` in a state repository must be. */
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
