@@ -1,7 +1,9 @@
 // Turns request credentials into a Caller: admin bearer sessions, admin Basic credentials,
 // robot Basic credentials (a satellite heartbeating as itself, as the original allowed), and the
-// internal token other Ground Control processes present. Slow hashes are checked once per
-// credential and remembered briefly, so a satellite's every heartbeat does not cost a scrypt.
+// internal token other Ground Control processes present. A slow hash is checked once per
+// credential and then remembered for several heartbeat intervals, so heartbeats do not cost a
+// scrypt each; a remembered robot credential is re-checked against the stored hash (one indexed
+// read, no hashing) every minute, so a rotated secret stops working within a minute everywhere.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
@@ -9,8 +11,10 @@ import { checkPassword, findSessionUser, ADMIN_USERNAME } from "@harbor-satellit
 import { UnauthenticatedError, verifySecret, type Caller } from "@harbor-satellite/rpc";
 import type { PeerIdentity } from "./peer-identity.js";
 
-/** How long a verified Basic credential is trusted without re-hashing; bounds how long a rotated secret keeps working. */
-export const CREDENTIAL_CACHE_MS = 30_000;
+/** How long a verified Basic credential is trusted without re-hashing it. */
+export const CREDENTIAL_CACHE_MS = 10 * 60_000;
+/** How often a remembered robot credential is compared with the stored hash (rotation). */
+export const ROBOT_RECHECK_MS = 60_000;
 const CACHE_LIMIT = 200_000;
 
 /** Header a trusted Ground Control process uses to pass on the caller it authenticated. */
@@ -22,22 +26,49 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
+interface Remembered {
+  caller: Caller;
+  /** For robots: whose hash to re-check, and the hash the secret matched. */
+  robot?: { name: string; hash: string };
+  until: number;
+  checkedAt: number;
+}
+
 export type Authenticator = (headers: Headers, peer?: PeerIdentity) => Promise<Caller>;
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const now = options.now ?? Date.now;
-  const verified = new Map<string, { caller: Caller; until: number }>();
+  const verified = new Map<string, Remembered>();
 
-  const remember = (key: string, caller: Caller) => {
+  const remember = (key: string, caller: Caller, robot?: { name: string; hash: string }) => {
     if (verified.size >= CACHE_LIMIT) verified.clear();
-    verified.set(key, { caller, until: now() + CREDENTIAL_CACHE_MS });
+    verified.set(key, { caller, robot, until: now() + CREDENTIAL_CACHE_MS, checkedAt: now() });
     return caller;
+  };
+
+  const storedHash = async (robotName: string) => {
+    const [row] = await options.db.select({ hash: robotAccounts.secretHash }).from(robotAccounts).where(eq(robotAccounts.robotName, robotName));
+    return row?.hash;
+  };
+
+  /** A remembered credential that is still good, re-checking a robot's stored hash now and then. */
+  const recall = async (key: string): Promise<Caller | undefined> => {
+    const hit = verified.get(key);
+    if (!hit || hit.until <= now()) return undefined;
+    if (hit.robot && now() - hit.checkedAt >= ROBOT_RECHECK_MS) {
+      if ((await storedHash(hit.robot.name)) !== hit.robot.hash) {
+        verified.delete(key);
+        return undefined;
+      }
+      hit.checkedAt = now();
+    }
+    return hit.caller;
   };
 
   async function basic(username: string, password: string): Promise<Caller> {
     const key = createHash("sha256").update(username).update("\0").update(password).digest("hex");
-    const hit = verified.get(key);
-    if (hit && hit.until > now()) return hit.caller;
+    const known = await recall(key);
+    if (known) return known;
     if (username === ADMIN_USERNAME) {
       await checkPassword(options.db, username, password);
       return remember(key, { kind: "admin", username });
@@ -48,7 +79,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         .from(robotAccounts)
         .innerJoin(satellites, eq(satellites.id, robotAccounts.satelliteId))
         .where(eq(robotAccounts.robotName, username));
-      if (row && (await verifySecret(password, row.hash))) return remember(key, { kind: "satellite", name: row.name, region: row.region, via: "robot" });
+      if (row && (await verifySecret(password, row.hash))) return remember(key, { kind: "satellite", name: row.name, region: row.region, via: "robot" }, { name: username, hash: row.hash });
     }
     throw new UnauthenticatedError("wrong username or password");
   }
