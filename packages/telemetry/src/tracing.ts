@@ -1,8 +1,10 @@
 // OpenTelemetry setup. With OTEL_EXPORTER_OTLP_ENDPOINT set, the NodeSDK exports traces over
 // OTLP as configured by the standard OTEL_* variables. Without it, a tracer provider still runs
-// (no exporter), so every log line and outgoing call carries a real trace id.
+// so every log line and outgoing call carries a real trace id, but it records nothing unless the
+// caller's trace is sampled: unexported spans would only cost CPU on the hot path (heartbeats).
 import { context, propagation, trace, SpanStatusCode, type Attributes, type Span, type Context } from "@opentelemetry/api";
 import { NodeSDK } from "@opentelemetry/sdk-node";
+import { AlwaysOffSampler, ParentBasedSampler } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
@@ -22,7 +24,7 @@ export function startTelemetry(serviceName: string): Telemetry {
     sdk.start();
     started = { shutdown: () => sdk.shutdown() };
   } else {
-    const provider = new NodeTracerProvider({ resource });
+    const provider = new NodeTracerProvider({ resource, sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) });
     provider.register();
     started = { shutdown: () => provider.shutdown() };
   }
