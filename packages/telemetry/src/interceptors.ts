@@ -1,11 +1,13 @@
 // Connect interceptors: a server span per rpc (continuing the caller's trace), and trace-context
 // propagation on outgoing calls, so one trace spans satellite → gateway → service → Harbor.
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { context, trace, SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { extractTraceContext, injectTraceContext } from "./tracing.js";
 
 const tracer = () => trace.getTracer("connect");
+
+const UNEXPECTED = new Set([Code.Internal, Code.Unknown, Code.DataLoss, Code.Unimplemented]);
 
 /** Server side: one span per rpc, named `<service>/<method>`, with the outcome logged. */
 export function serverTracingInterceptor(logger: Logger): Interceptor {
@@ -24,8 +26,10 @@ export function serverTracingInterceptor(logger: Logger): Interceptor {
         const err = ConnectError.from(error);
         span.setAttribute("rpc.connect.code", err.code);
         span.setStatus({ code: SpanStatusCode.ERROR, message: err.rawMessage });
-        const log = { rpc: `${service}/${method}`, code: err.code, msg_detail: err.rawMessage, ms: Math.round(performance.now() - started) };
-        if (err.cause && !(err.cause instanceof ConnectError)) logger.error({ ...log, err: err.cause }, "rpc failed");
+        const log = { rpc: `${service}/${method}`, code: Code[err.code], msg_detail: err.rawMessage, ms: Math.round(performance.now() - started) };
+        // Only the unexpected deserves a stack: bad input and unavailable dependencies are answers.
+        if (UNEXPECTED.has(err.code)) logger.error({ ...log, err: err.cause ?? err }, "rpc failed");
+        else if (err.code === Code.Unavailable || err.code === Code.DeadlineExceeded) logger.warn(log, "rpc unavailable");
         else logger.info(log, "rpc rejected");
         throw error;
       } finally {
