@@ -53,3 +53,18 @@ export function machineCpuSeconds(): { busy: number; total: number } {
   const total = v.reduce((a, b) => a + b, 0);
   return { busy: (total - idle) / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND };
 }
+
+/** CPU seconds of a process and its live children (Ground Control's cluster workers). */
+export function processTreeCpuSeconds(pid: number): number {
+  let total = cpuSeconds(pid);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) total += cpuSeconds(Number(entry));
+    } catch {
+      // the process ended between readdir and read
+    }
+  }
+  return total;
+}

@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
-import { cpuSeconds, machineCpuSeconds, postgresCpuSeconds, postmasterPid } from "./cpu.js";
+import { cpuSeconds, processTreeCpuSeconds, machineCpuSeconds, postgresCpuSeconds, postmasterPid } from "./cpu.js";
 import { seedFleet } from "./fleet.js";
 import type { LoadResult } from "./load.js";
 
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     protocol: { type: "string", default: "connect" },
     images: { type: "string", default: "5" },
     "no-durable": { type: "boolean", default: false },
+    workers: { type: "string", default: "1" },
   },
 });
 
@@ -87,7 +88,7 @@ async function setDurability(db: DatabaseHandle, durable: boolean): Promise<void
 }
 
 async function startGateway(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...nodeFlags("BENCH_GATEWAY_NODE_FLAGS"), `${ROOT}/bin/ground-control.mjs`, "--port", String(port), "--host", "127.0.0.1"], {
+  const child = spawn(process.execPath, [...nodeFlags("BENCH_GATEWAY_NODE_FLAGS"), `${ROOT}/bin/ground-control.mjs`, "--port", String(port), "--host", "127.0.0.1", "--workers", args.workers!], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, ADMIN_PASSWORD: randomBytes(12).toString("hex"), LOG_LEVEL: "warn", HARBOR_URL: "" },
     stdio: ["ignore", "inherit", "inherit"],
@@ -107,7 +108,7 @@ async function startGateway(databaseUrl: string, port: number): Promise<ChildPro
 }
 
 function sample(gatewayPid: number, loadPid: number, postmaster: number): CpuSample {
-  return { at: Date.now(), gateway: cpuSeconds(gatewayPid), load: cpuSeconds(loadPid), postgres: postgresCpuSeconds(postmaster), machine: machineCpuSeconds() };
+  return { at: Date.now(), gateway: processTreeCpuSeconds(gatewayPid), load: cpuSeconds(loadPid), postgres: postgresCpuSeconds(postmaster), machine: machineCpuSeconds() };
 }
 
 async function runLoad(url: string, satellites: number, secret: string, gatewayPid: number, postmaster: number): Promise<{ result: LoadResult; start: CpuSample; end: CpuSample }> {

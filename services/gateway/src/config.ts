@@ -25,6 +25,8 @@ export interface GatewayConfig {
   /** SPIRE Server API admin socket, for registering satellites; and what edge agents dial. */
   spire: { serverSocket?: string; serverAddress: string; serverPort: number };
   logLevel: string;
+  /** Processes sharing the port (node:cluster); more than one needs PostgreSQL. */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -40,6 +42,7 @@ Options (environment variable in brackets):
   --port N              listen port (PORT, default 8080)
   --host ADDR           listen address (HOST, default 0.0.0.0)
   --data-dir DIR        where the embedded database lives when DATABASE_URL is unset (DATA_DIR, default ./data)
+  --workers N           processes sharing the port, one per core (GC_WORKERS, default 1; needs DATABASE_URL)
   --services LIST       services this process serves: identity,fleet,registry,heartbeat or all (GC_SERVICES, default all)
   --remote NAME=URL     a service served by another process, repeatable (GC_REMOTES, comma-separated)
   --tls-cert FILE       serve TLS with this certificate (TLS_CERT_FILE); needs --tls-key (TLS_KEY_FILE)
@@ -65,6 +68,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "spiffe-endpoint-socket": { type: "string" },
+      workers: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -80,6 +84,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
   if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError("TLS needs both a certificate and a key");
   const spiffeSocket = values["spiffe-endpoint-socket"] ?? env.SPIFFE_ENDPOINT_SOCKET;
   if (spiffeSocket && certFile) throw new ConfigError("choose SPIFFE mTLS (SPIFFE_ENDPOINT_SOCKET) or a TLS certificate file, not both");
+  const workers = parsePositiveInt("--workers", values.workers ?? env.GC_WORKERS ?? "1");
+  if (workers > 1 && !env.DATABASE_URL) throw new ConfigError("--workers above 1 needs DATABASE_URL: the embedded database belongs to one process");
   const split = Object.keys(remotes).length > 0 || services.length < SERVICE_NAMES.length;
   if (split && !env.GC_INTERNAL_TOKEN) throw new ConfigError("running services as separate processes needs GC_INTERNAL_TOKEN, shared by all of them");
   return {
@@ -106,6 +112,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       serverPort: parsePort(env.SPIRE_SERVER_PORT ?? "8081"),
     },
     logLevel: env.LOG_LEVEL || "info",
+    workers,
   };
 }
 

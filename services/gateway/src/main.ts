@@ -3,6 +3,7 @@ import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
 import { AdminPasswordMissingError } from "@harbor-satellite/identity";
 import { ConfigError, HELP, parseConfig } from "./config.js";
 import { startGroundControl } from "./app.js";
+import { isClusterWorker, runClusterPrimary } from "./cluster.js";
 
 export async function main(argv: string[]): Promise<number> {
   let config;
@@ -18,6 +19,20 @@ export async function main(argv: string[]): Promise<number> {
   }
   const telemetry = startTelemetry("ground-control");
   const logger = createLogger({ name: "ground-control", level: config.logLevel as "info" });
+  if (config.workers > 1 && !isClusterWorker()) {
+    try {
+      return await runClusterPrimary(config, logger);
+    } catch (error) {
+      if (error instanceof AdminPasswordMissingError) {
+        process.stderr.write(`ground-control: ${error.message}\n`);
+        return 2;
+      }
+      logger.error({ err: error }, "ground control failed to start");
+      return 1;
+    } finally {
+      await telemetry.shutdown();
+    }
+  }
   let gc;
   try {
     gc = await startGroundControl(config, logger);
@@ -36,5 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   logger.info("shutting down");
   await gc.close();
   await telemetry.shutdown();
+  // A cluster worker's IPC channel would keep it alive after a clean stop.
+  if (isClusterWorker()) process.exit(0);
   return 0;
 }
