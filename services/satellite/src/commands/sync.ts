@@ -3,7 +3,8 @@
 // listed, prints one line per image and a summary as the last line, and exits 1 when any image
 // failed. Logs (progress, errors) go to stderr as JSON; stdout carries only the report.
 import { readFile } from "node:fs/promises";
-import { pino, type Logger } from "pino";
+import { pino, type LevelWithSilent, type Logger } from "pino";
+import { createLogger } from "@harbor-satellite/telemetry/logger";
 import { ExitCode, UsageError } from "../cli/usage.js";
 import { createReplicationEngine, readOwnedImages, writeOwnedImages, type ReplicationSummary } from "../replication/index.js";
 import { openContentStore } from "../store/open-store.js";
@@ -49,22 +50,12 @@ export async function syncOnce(config: SyncConfig): Promise<ReplicationSummary> 
 }
 
 /**
- * JSON lines on stderr, in the shape @harbor-satellite/telemetry's loggers write. Built here
- * because that package's index also loads the OpenTelemetry SDK (~0.5 s and ~40 MB), which a
- * one-shot pass under a 150 MB memory goal cannot afford.
+ * JSON lines on stderr. The logger comes from the telemetry package's `./logger` entry, not its
+ * index, which also loads the OpenTelemetry SDK (~0.5 s and ~40 MB) that a one-shot pass under a
+ * 150 MB memory goal cannot afford.
  */
 function syncLogger(config: SyncConfig): Logger {
-  return pino(
-    {
-      name: "satellite-sync",
-      level: config.logLevel,
-      redact: { paths: ["password", "*.password", "authorization", "*.authorization", "*.headers.authorization", "credentials"], censor: "[redacted]" },
-      base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    pino.destination({ dest: 2, sync: true }),
-  );
+  return createLogger({ name: "satellite-sync", level: config.logLevel as LevelWithSilent, destination: pino.destination({ dest: 2, sync: true }) });
 }
 
 async function readCaFile(path: string): Promise<string> {
