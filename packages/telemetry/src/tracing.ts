@@ -18,6 +18,11 @@ let started: Telemetry | undefined;
 /** Starts tracing once per process; later calls return the same handle. */
 export function startTelemetry(serviceName: string): Telemetry {
   if (started) return started;
+  // The standard switch: no provider, no context propagation, no trace ids in logs.
+  if (process.env.OTEL_SDK_DISABLED === "true") {
+    started = { shutdown: async () => {} };
+    return started;
+  }
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName });
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     const sdk = new NodeSDK({ resource, instrumentations: [] });
