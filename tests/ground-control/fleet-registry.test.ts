@@ -11,7 +11,7 @@ import { createHarborClient } from "@harbor-satellite/harbor";
 import { robotAccounts } from "@harbor-satellite/db";
 import { eq } from "drizzle-orm";
 import { verifySecret } from "@harbor-satellite/rpc";
-import { buildImage, pushImage, type SyntheticImage } from "@harbor-satellite/testkit";
+import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { HARBOR_ADMIN, startGroundControl, startWorld, type GroundControl, type World } from "./harness.js";
 import { readState } from "./state-artifacts.js";
@@ -39,6 +39,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
   let world: World;
   let gc: GroundControl;
   let image: SyntheticImage;
+  let blobs: string;
   const secrets = new Map<string, string>();
 
   beforeAll(async () => {
@@ -46,12 +47,14 @@ describe("Ground Control fleet and registry against Harbor", () => {
     gc = await startGroundControl(world);
     const harbor = createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN });
     for (const project of ["team-a", "team-b"]) await harbor.ensureProject(project, { public: false });
-    image = await buildImage({ layerSizes: [2048], format: "docker" });
+    blobs = await makeBlobDir();
+    image = await buildImage({ layerSizes: [2048], format: "docker", dir: blobs });
     for (const repo of ["team-a/app", "library/nginx", "team-b/secret"]) await pushImage(world.emulator.url, repo, "1", image, HARBOR_ADMIN);
   });
   afterAll(async () => {
     await gc?.stop();
     await world?.stop();
+    if (blobs) await removeBlobDir(blobs);
   });
 
   /** The URL a satellite state lists: the state's repository pinned to the digest of its `latest`. */
