@@ -1,7 +1,7 @@
 // A sealed envelope on disk: written atomically with mode 0600 (temp + fsync + rename), read
 // back and opened with this device's fingerprint.
-import { readFile } from "node:fs/promises";
 import { writeFileAtomic, type AtomicWriteOptions } from "../fs/atomic-file.js";
+import { readOptional } from "../fs/read-optional.js";
 import { seal, SealedConfigUnsupportedError, unseal, type ScryptParams } from "./sealed-box.js";
 
 export interface SealedFileOptions {
@@ -17,13 +17,8 @@ export async function writeSealedFile(path: string, plaintext: Uint8Array, finge
 
 /** The plaintext, or undefined when the file does not exist. Throws SealedConfigError subclasses. */
 export async function readSealedFile(path: string, fingerprint: string): Promise<Buffer | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = await readOptional(path);
+  if (text === undefined) return undefined;
   let envelope: unknown;
   try {
     envelope = JSON.parse(text);

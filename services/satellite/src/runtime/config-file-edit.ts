@@ -1,9 +1,10 @@
 // The one way runtime configs are changed: read (missing = empty), compute the new content,
 // and only if it differs, back the old file up and replace it atomically with its mode kept.
 // Running it twice changes nothing the second time.
-import { readFile, stat, mkdir } from "node:fs/promises";
+import { stat, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "../fs/atomic-file.js";
+import { readOptional } from "../fs/read-optional.js";
 import { backupFile } from "./backup.js";
 
 export interface FileEdit {
@@ -13,14 +14,6 @@ export interface FileEdit {
   backup?: string;
 }
 
-export async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
 
 /**
  * `update` gets the current text (undefined when the file is missing) and returns the new text,

@@ -9,7 +9,8 @@
 import { join } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { isDeepStrictEqual } from "node:util";
-import { editFile, readOptional, type FileEdit } from "./config-file-edit.js";
+import { readOptional } from "../fs/read-optional.js";
+import { editFile, type FileEdit } from "./config-file-edit.js";
 import { mirrorEndpoint } from "./mirror-spec.js";
 import { RuntimeConfigError, type RuntimeResult } from "./runtime-result.js";
 

@@ -2,9 +2,9 @@
 // state artifacts nor forgets which images its groups wanted: the satellite-state document and
 // digest, each group's digest and artifacts, the config digest, and the images (entities) the
 // pass asked for. Written atomically; a missing or unreadable file means "nothing applied yet".
-import { readFile } from "node:fs/promises";
 import type { DesiredImage, OwnedImage } from "../replication/desired-image.js";
 import { writeFileAtomic } from "../fs/atomic-file.js";
+import { readOptional } from "../fs/read-optional.js";
 import type { GroupArtifact, SatelliteStateDocument } from "./state-documents.js";
 
 export interface AppliedGroup {
@@ -45,13 +45,8 @@ function isAppliedState(value: unknown): value is AppliedState {
 
 /** The applied state, or undefined when there is none (first start, or a file this version cannot read). */
 export async function loadAppliedState(path: string): Promise<AppliedState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
+  const text = await readOptional(path);
+  if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return isAppliedState(value) ? value : undefined;
