@@ -6,3 +6,4 @@ export * from "./robots.js";
 export * from "./outbox.js";
 export * from "./heartbeats.js";
 export * from "./auth.js";
+export * from "./state-artifacts.js";
