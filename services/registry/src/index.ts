@@ -1,6 +1,7 @@
 // @harbor-satellite/registry: the registry service module for the gateway. It is the only part of
 // Ground Control that talks to Harbor: the private `satellite` project, one robot account per
-// satellite, and the state artifacts satellites read.
+// satellite, and the state artifacts satellites read (group and config states in Harbor; each
+// satellite's own satellite state in Ground Control's database, served by the gateway).
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
 import { createHarborClient, type HarborClient } from "@harbor-satellite/harbor";
@@ -11,6 +12,8 @@ import { createRegistryServiceImpl } from "./registry-service.js";
 import { renewalPolicy, requestRobotRenewals } from "./robot-renewal.js";
 import { createRobotStore } from "./robot-store.js";
 import { createRobotManager } from "./robots.js";
+import { createSatelliteStateStore } from "./satellite-state-store.js";
+import { createSatelliteStates } from "./satellite-states.js";
 import { STATE_PROJECT } from "./state-documents.js";
 import { createStatePublisher } from "./state-publisher.js";
 import { createOciStatePusher, type StatePusher } from "./state-pusher.js";
@@ -19,6 +22,11 @@ export interface RegistryModuleDeps {
   db: Database;
   /** HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD: the Harbor Ground Control manages and its admin account. */
   harbor: { url: string; username: string; password: string };
+  /**
+   * GROUND_CONTROL_URL: where satellites reach Ground Control, for the satellite-state URL
+   * PublishSatelliteState reports; unset, the URL of the request (empty for the outbox's own calls).
+   */
+  publicUrl?: string;
   /** Robot lifetime in days (ROBOT_DURATION_DAYS); default -1, never expires. */
   robotDurationDays?: number;
   /**
@@ -66,7 +74,9 @@ export function createRegistryModule(deps: RegistryModuleDeps): RegistryModule {
   const renewal = renewalPolicy(deps.robotDurationDays ?? -1, deps.robotRenewal?.withinDays);
   const robots = createRobotManager({ harbor, store: createRobotStore(deps.db), logger, renewal, now, ensureStateProject });
   const publish = createStatePublisher({ pusher, harborUrl, ensureStateProject, now: deps.now });
-  const impl = createRegistryServiceImpl({ harborUrl, harbor, robots, publish, logger });
+  const satelliteStates = createSatelliteStates({ store: createSatelliteStateStore(deps.db), harbor, logger, now: deps.now });
+  const publicUrl = deps.publicUrl?.replace(/\/+$/, "") || undefined;
+  const impl = createRegistryServiceImpl({ harborUrl, harbor, robots, publish, satelliteStates, publicUrl, logger });
 
   const renewRobots = async (): Promise<string[]> => {
     const queued = await requestRobotRenewals(deps.db, renewal, now());

@@ -1,11 +1,11 @@
 // The registry service through its generated client (in-memory transport with the gateway's error
 // mapping) against the Harbor emulator's REST API and an in-memory registry for pushes.
 import { gunzipSync } from "node:zlib";
-import { Code, ConnectError, createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { RegistryService, StateKind } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { configs, openMemoryDatabase, robotAccounts, satellites, type DatabaseHandle } from "@harbor-satellite/db";
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { errorMappingInterceptor, verifySecret } from "@harbor-satellite/rpc";
+import { callerKey, errorMappingInterceptor, verifySecret } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { eq } from "drizzle-orm";
@@ -15,6 +15,7 @@ import { untarFiles } from "./tar.js";
 import { createMemoryPusher, type MemoryPusher } from "./testing.js";
 
 const ADMIN = { username: "admin", password: "Harbor12345" };
+const GC_URL = "https://gc.example.com";
 const logger = createLogger({ name: "registry-test", level: "silent" });
 
 async function codeOf(p: Promise<unknown>): Promise<{ code: Code; message: string }> {
@@ -42,9 +43,15 @@ describe("registry service", () => {
       pusher,
       logger,
       robotDurationDays: 30,
+      publicUrl: `${GC_URL}/`,
       now: () => new Date(1_700_000_000_000),
     });
-    client = createClient(RegistryService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    // As the gateway would: these calls come from an admin.
+    const asAdmin: Interceptor = (next) => (req) => {
+      req.contextValues.set(callerKey, { kind: "admin", username: "admin" });
+      return next(req);
+    };
+    client = createClient(RegistryService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }));
     [{ id: configId }] = await handle.db.insert(configs).values({ name: "default", config: {} }).returning();
     await createHarborClient({ url: emu.url, ...ADMIN }).ensureProject("apps", { public: false });
   });
@@ -180,9 +187,13 @@ describe("registry service", () => {
     const web = await client.publishGroupState({ group: "web", artifacts: [{ repository: "library/nginx", tags: ["1.27"], digest: "", type: "" }] });
     const pins = { groups: ["web"], groupDigests: { web: web.state?.digest ?? "" }, configName: "default", configDigest: cfg.state?.digest ?? "" };
     const sat = await client.publishSatelliteState({ satellite: "edge-1", ...pins });
-    expect(sat.state?.url).toBe(`${emu.url}/satellite/satellite-state/edge-1/state:latest`);
-    const manifest = JSON.parse(pusher.manifests.get("satellite/satellite-state/edge-1/state:latest")?.bytes.toString() ?? "{}");
-    const json = JSON.parse(untarFiles(gunzipSync(pusher.blobs.get(manifest.layers[0].digest) ?? Buffer.alloc(0))).get("artifacts.json")?.toString() ?? "{}");
+    // Served by Ground Control (its configured URL), never pushed to Harbor.
+    expect(sat.state?.url).toBe(`${GC_URL}/satellite/satellite-state/edge-1/state:latest`);
+    expect([...pusher.manifests.keys()].filter((k) => k.includes("satellite-state"))).toEqual([]);
+    const read = (target: { case: "manifest" | "blob"; value: string }) => client.getSatelliteStateArtifact({ satellite: "edge-1", target });
+    const manifest = JSON.parse(Buffer.from((await read({ case: "manifest", value: "latest" })).content).toString());
+    const layer = Buffer.from((await read({ case: "blob", value: manifest.layers[0].digest })).content);
+    const json = JSON.parse(untarFiles(gunzipSync(layer)).get("artifacts.json")?.toString() ?? "{}");
     expect(json).toEqual({ states: [`${emu.url}/satellite/group-state/web/state@${web.state?.digest}`], config: `${emu.url}/satellite/config-state/default/state@${cfg.state?.digest}` });
     // The same pins give the same bytes; a new group digest gives a new satellite-state digest.
     expect((await client.publishSatelliteState({ satellite: "edge-1", ...pins })).state?.digest).toBe(sat.state?.digest);

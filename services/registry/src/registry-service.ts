@@ -1,10 +1,12 @@
-// RegistryService handlers: validate the request, do the Harbor work, map the result to proto.
-// Domain errors are thrown as they are; the gateway maps them to Connect codes once.
+// RegistryService handlers: validate the request, do the Harbor work (or, for satellite states,
+// the database work), map the result to proto. Domain errors are thrown as they are; the gateway
+// maps them to Connect codes once.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
   GetRegistryInfoResponseSchema,
+  GetSatelliteStateArtifactResponseSchema,
   PublishedStateSchema,
   RobotSchema,
   StateKind,
@@ -12,11 +14,12 @@ import {
   type Robot,
 } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { HarborClient } from "@harbor-satellite/harbor";
-import { InvalidArgumentError, requireName, parseJsonObject } from "@harbor-satellite/rpc";
+import { callerOf, InvalidArgumentError, PermissionDeniedError, publicUrlOf, requireName, parseJsonObject, UnauthenticatedError } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import type { RobotManager, RobotView } from "./robots.js";
-import { configStateDocument, groupStateDocument, satelliteStateDocument, STATE_PROJECT, stateRepositoryInProject, type StateKindName } from "./state-documents.js";
+import type { SatelliteStates } from "./satellite-states.js";
+import { configStateDocument, groupStateDocument, satelliteStateDocument, STATE_PROJECT, stateRepositoryInProject, stateUrl, type StateKindName } from "./state-documents.js";
 import type { PublishedStateInfo, PublishState } from "./state-publisher.js";
 import { requireArtifacts, requirePin, requireProjects, requireSatelliteName, requireStateName } from "./validation.js";
 
@@ -25,6 +28,9 @@ export interface RegistryServiceDeps {
   harbor: HarborClient;
   robots: RobotManager;
   publish: PublishState;
+  satelliteStates: SatelliteStates;
+  /** GROUND_CONTROL_URL: where satellites read their satellite state; else the request's own URL. */
+  publicUrl?: string;
   logger: Logger;
 }
 
@@ -52,7 +58,7 @@ function publishedMessage(state: PublishedStateInfo) {
 }
 
 export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImpl<typeof RegistryService> {
-  const { harbor, robots, publish, harborUrl } = deps;
+  const { harbor, robots, publish, harborUrl, satelliteStates } = deps;
 
   return {
     async getRegistryInfo() {
@@ -92,11 +98,13 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
       return { state: publishedMessage(await publish("group", group, groupStateDocument(group, harborUrl, artifacts))) };
     },
 
-    async publishSatelliteState(req) {
+    async publishSatelliteState(req, ctx) {
       const satellite = requireStateName("satellite", req.satellite);
       const groups = req.groups.map((g, i) => ({ name: requireStateName(`groups[${i}]`, g), digest: requirePin(`group_digests[${JSON.stringify(g)}]`, req.groupDigests[g]) }));
       const config = req.configName === "" ? undefined : { name: requireStateName("config_name", req.configName), digest: requirePin("config_digest", req.configDigest) };
-      return { state: publishedMessage(await publish("satellite", satellite, satelliteStateDocument(harborUrl, groups, config))) };
+      const { digest, timestampTag } = await satelliteStates.publish(satellite, satelliteStateDocument(harborUrl, groups, config));
+      const groundControl = deps.publicUrl ?? publicUrlOf(ctx);
+      return { state: publishedMessage({ url: groundControl ? stateUrl(groundControl, "satellite", satellite) : "", digest, timestampTag }) };
     },
 
     async publishConfigState(req) {
@@ -109,6 +117,10 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
       const kind = KIND_NAMES[req.kind];
       if (!kind) throw new InvalidArgumentError("kind must be STATE_KIND_GROUP, STATE_KIND_SATELLITE or STATE_KIND_CONFIG");
       const name = requireStateName("name", req.name);
+      if (kind === "satellite") {
+        await satelliteStates.remove(name);
+        return {};
+      }
       const repo = stateRepositoryInProject(kind, name);
       try {
         if (await harbor.deleteRepository(STATE_PROJECT, repo)) deps.logger.info({ repository: `${STATE_PROJECT}/${repo}` }, "state artifact deleted");
@@ -116,6 +128,19 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
         throw harborFailure(error, `deleting ${STATE_PROJECT}/${repo}`);
       }
       return {};
+    },
+
+    async getSatelliteStateArtifact(req, ctx) {
+      const satellite = requireStateName("satellite", req.satellite);
+      // Also checked at the HTTP edge; checked again here so no other path to this rpc can hand
+      // one satellite another's state.
+      const caller = callerOf(ctx);
+      if (caller.kind === "anonymous") throw new UnauthenticatedError("reading a satellite state needs that satellite's credentials or an admin's");
+      if (caller.kind === "satellite" && caller.name !== satellite) throw new PermissionDeniedError(`satellite ${JSON.stringify(caller.name)} may not read the state of satellite ${JSON.stringify(satellite)}`);
+      const { target } = req;
+      if (target.case !== "manifest" && target.case !== "blob") throw new InvalidArgumentError("target must be set: a manifest reference or a blob digest");
+      const part = await satelliteStates.read(satellite, target.case === "manifest" ? { kind: "manifest", reference: target.value } : { kind: "blob", digest: target.value });
+      return create(GetSatelliteStateArtifactResponseSchema, part);
     },
   };
 }

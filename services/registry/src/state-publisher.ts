@@ -1,6 +1,7 @@
-// Pushes one state artifact: blobs (layer, config), then the manifest under the unix-time tag and
-// under `latest`, as the original does (`crane.Push` + `crane.Tag`). One span per publish; the
-// registry client's requests nest under it.
+// Pushes one group or config state artifact to Harbor: blobs (layer, config), then the manifest
+// under the unix-time tag and under `latest`, as the original does (`crane.Push` + `crane.Tag`).
+// One span per publish; the registry client's requests nest under it. Satellite states never go
+// to Harbor (satellite-states.ts keeps them).
 import { withSpan } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import { stateRepository, stateUrl, type StateKindName } from "./state-documents.js";
@@ -21,7 +22,10 @@ export interface StatePublisherOptions {
   now?: () => Date;
 }
 
-export type PublishState = (kind: StateKindName, name: string, json: string) => Promise<PublishedStateInfo>;
+/** The kinds that live in Harbor. */
+export type HarborStateKind = Exclude<StateKindName, "satellite">;
+
+export type PublishState = (kind: HarborStateKind, name: string, json: string) => Promise<PublishedStateInfo>;
 
 export function createStatePublisher(options: StatePublisherOptions): PublishState {
   const now = options.now ?? (() => new Date());

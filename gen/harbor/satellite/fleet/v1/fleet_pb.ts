@@ -81,7 +81,9 @@ export type Satellite = Message<"harbor.satellite.fleet.v1.Satellite"> & {
   updateTime?: Timestamp | undefined;
 
   /**
-   * URL of its satellite-state artifact in Harbor.
+   * URL of its satellite-state artifact, served by Ground Control (not Harbor):
+   * <ground control>/satellite/satellite-state/<name>/state:latest, where <ground control> is
+   * GROUND_CONTROL_URL, else the URL this request reached Ground Control at.
    *
    * @generated from field: string state_url = 9;
    */
@@ -1041,8 +1043,9 @@ export const SetSatelliteConfigResponseSchema: GenMessage<SetSatelliteConfigResp
 /**
  * FleetService decides what every satellite should have. Every change that alters a satellite's
  * desired state (its groups, a group's images, its config) republishes the affected state
- * artifacts in Harbor through the RegistryService, reliably: the change and the request to
- * republish are committed in one database transaction and retried until they succeed.
+ * artifacts (group and config states in Harbor, satellite states in Ground Control) through the
+ * RegistryService, reliably: the change and the request to republish are committed in one
+ * database transaction and retried until they succeed.
  * All rpcs need admin credentials.
  *
  * @generated from service harbor.satellite.fleet.v1.FleetService
@@ -1081,7 +1084,8 @@ export const FleetService: GenService<{
     output: typeof ListSatellitesResponseSchema;
   },
   /**
-   * DeleteSatellite removes a satellite, its robot account and its satellite-state artifact.
+   * DeleteSatellite removes a satellite, its robot account and its satellite-state artifact (after
+   * which Ground Control serves that state to nobody).
    *
    * @generated from rpc harbor.satellite.fleet.v1.FleetService.DeleteSatellite
    */

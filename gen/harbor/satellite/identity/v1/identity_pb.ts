@@ -59,14 +59,17 @@ export const RobotCredentialsSchema: GenMessage<RobotCredentials> = /*@__PURE__*
  */
 export type StateConfig = Message<"harbor.satellite.identity.v1.StateConfig"> & {
   /**
-   * URL of its satellite-state artifact: <harbor>/satellite/satellite-state/<name>/state:latest.
+   * URL of its satellite-state artifact, served by Ground Control itself (not Harbor):
+   * <ground control>/satellite/satellite-state/<name>/state:latest, where <ground control> is
+   * GROUND_CONTROL_URL, else the scheme and host the enrolment request reached Ground Control at.
    *
    * @generated from field: string state_url = 1;
    */
   stateUrl: string;
 
   /**
-   * Credentials to read it and pull its images.
+   * Credentials to read it (from Ground Control's host) and to pull its group and config states
+   * and images (from Harbor's host, `auth.url`).
    *
    * @generated from field: harbor.satellite.identity.v1.RobotCredentials auth = 2;
    */

@@ -3,7 +3,9 @@
 /* eslint-disable */
 
 // Ground Control's side of Harbor: the `satellite` project, one robot account per satellite, and
-// the state artifacts satellites read.
+// the state artifacts satellites read. Group and config states live in Harbor; each satellite's
+// own satellite-state is kept and served by Ground Control (Harbor's robot permissions are per
+// project, so in Harbor every satellite's robot could read every other satellite's state).
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
@@ -17,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file harbor/satellite/registry/v1/registry.proto.
  */
 export const file_harbor_satellite_registry_v1_registry: GenFile = /*@__PURE__*/
-  fileDesc("CitoYXJib3Ivc2F0ZWxsaXRlL3JlZ2lzdHJ5L3YxL3JlZ2lzdHJ5LnByb3RvEhxoYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxIn4KBVJvYm90EhEKCXNhdGVsbGl0ZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWhhcmJvcl9pZBgDIAEoAxIQCghwcm9qZWN0cxgEIAMoCRIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRAoOUHVibGlzaGVkU3RhdGUSCwoDdXJsGAEgASgJEg4KBmRpZ2VzdBgCIAEoCRIVCg10aW1lc3RhbXBfdGFnGAMgASgJIhgKFkdldFJlZ2lzdHJ5SW5mb1JlcXVlc3QiVQoXR2V0UmVnaXN0cnlJbmZvUmVzcG9uc2USEgoKaGFyYm9yX3VybBgBIAEoCRIVCg1zdGF0ZV9wcm9qZWN0GAIgASgJEg8KB2hlYWx0aHkYAyABKAgiOQoSRW5zdXJlUm9ib3RSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCRIQCghwcm9qZWN0cxgCIAMoCSJZChNFbnN1cmVSb2JvdFJlc3BvbnNlEjIKBXJvYm90GAEgASgLMiMuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5Sb2JvdBIOCgZzZWNyZXQYAiABKAkiLQoYUm90YXRlUm9ib3RTZWNyZXRSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCSJfChlSb3RhdGVSb2JvdFNlY3JldFJlc3BvbnNlEjIKBXJvYm90GAEgASgLMiMuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5Sb2JvdBIOCgZzZWNyZXQYAiABKAkiJAoPR2V0Um9ib3RSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCSJGChBHZXRSb2JvdFJlc3BvbnNlEjIKBXJvYm90GAEgASgLMiMuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5Sb2JvdCInChJEZWxldGVSb2JvdFJlcXVlc3QSEQoJc2F0ZWxsaXRlGAEgASgJIhUKE0RlbGV0ZVJvYm90UmVzcG9uc2UiYgoYUHVibGlzaEdyb3VwU3RhdGVSZXF1ZXN0Eg0KBWdyb3VwGAEgASgJEjcKCWFydGlmYWN0cxgCIAMoCzIkLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLkFydGlmYWN0IlgKGVB1Ymxpc2hHcm91cFN0YXRlUmVzcG9uc2USOwoFc3RhdGUYASABKAsyLC5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLlB1Ymxpc2hlZFN0YXRlIocCChxQdWJsaXNoU2F0ZWxsaXRlU3RhdGVSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCRIOCgZncm91cHMYAiADKAkSEwoLY29uZmlnX25hbWUYAyABKAkSYwoNZ3JvdXBfZGlnZXN0cxgEIAMoCzJMLmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuUHVibGlzaFNhdGVsbGl0ZVN0YXRlUmVxdWVzdC5Hcm91cERpZ2VzdHNFbnRyeRIVCg1jb25maWdfZGlnZXN0GAUgASgJGjMKEUdyb3VwRGlnZXN0c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXAodUHVibGlzaFNhdGVsbGl0ZVN0YXRlUmVzcG9uc2USOwoFc3RhdGUYASABKAsyLC5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLlB1Ymxpc2hlZFN0YXRlIkUKGVB1Ymxpc2hDb25maWdTdGF0ZVJlcXVlc3QSEwoLY29uZmlnX25hbWUYASABKAkSEwoLY29uZmlnX2pzb24YAiABKAkiWQoaUHVibGlzaENvbmZpZ1N0YXRlUmVzcG9uc2USOwoFc3RhdGUYASABKAsyLC5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLlB1Ymxpc2hlZFN0YXRlIlkKEkRlbGV0ZVN0YXRlUmVxdWVzdBI1CgRraW5kGAEgASgOMicuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5TdGF0ZUtpbmQSDAoEbmFtZRgCIAEoCSIVChNEZWxldGVTdGF0ZVJlc3BvbnNlKm4KCVN0YXRlS2luZBIaChZTVEFURV9LSU5EX1VOU1BFQ0lGSUVEEAASFAoQU1RBVEVfS0lORF9HUk9VUBABEhgKFFNUQVRFX0tJTkRfU0FURUxMSVRFEAISFQoRU1RBVEVfS0lORF9DT05GSUcQAzKDCQoPUmVnaXN0cnlTZXJ2aWNlEn4KD0dldFJlZ2lzdHJ5SW5mbxI0LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuR2V0UmVnaXN0cnlJbmZvUmVxdWVzdBo1LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuR2V0UmVnaXN0cnlJbmZvUmVzcG9uc2UScgoLRW5zdXJlUm9ib3QSMC5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLkVuc3VyZVJvYm90UmVxdWVzdBoxLmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuRW5zdXJlUm9ib3RSZXNwb25zZRKEAQoRUm90YXRlUm9ib3RTZWNyZXQSNi5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLlJvdGF0ZVJvYm90U2VjcmV0UmVxdWVzdBo3LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuUm90YXRlUm9ib3RTZWNyZXRSZXNwb25zZRJpCghHZXRSb2JvdBItLmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuR2V0Um9ib3RSZXF1ZXN0Gi4uaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5HZXRSb2JvdFJlc3BvbnNlEnIKC0RlbGV0ZVJvYm90EjAuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5EZWxldGVSb2JvdFJlcXVlc3QaMS5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLkRlbGV0ZVJvYm90UmVzcG9uc2UShAEKEVB1Ymxpc2hHcm91cFN0YXRlEjYuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5QdWJsaXNoR3JvdXBTdGF0ZVJlcXVlc3QaNy5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLlB1Ymxpc2hHcm91cFN0YXRlUmVzcG9uc2USkAEKFVB1Ymxpc2hTYXRlbGxpdGVTdGF0ZRI6LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuUHVibGlzaFNhdGVsbGl0ZVN0YXRlUmVxdWVzdBo7LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuUHVibGlzaFNhdGVsbGl0ZVN0YXRlUmVzcG9uc2UShwEKElB1Ymxpc2hDb25maWdTdGF0ZRI3LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuUHVibGlzaENvbmZpZ1N0YXRlUmVxdWVzdBo4LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuUHVibGlzaENvbmZpZ1N0YXRlUmVzcG9uc2UScgoLRGVsZXRlU3RhdGUSMC5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLkRlbGV0ZVN0YXRlUmVxdWVzdBoxLmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuRGVsZXRlU3RhdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_harbor_satellite_common_v1_common]);
+  fileDesc("CitoYXJib3Ivc2F0ZWxsaXRlL3JlZ2lzdHJ5L3YxL3JlZ2lzdHJ5LnByb3RvEhxoYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxIn4KBVJvYm90EhEKCXNhdGVsbGl0ZRgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCWhhcmJvcl9pZBgDIAEoAxIQCghwcm9qZWN0cxgEIAMoCRIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRAoOUHVibGlzaGVkU3RhdGUSCwoDdXJsGAEgASgJEg4KBmRpZ2VzdBgCIAEoCRIVCg10aW1lc3RhbXBfdGFnGAMgASgJIhgKFkdldFJlZ2lzdHJ5SW5mb1JlcXVlc3QiVQoXR2V0UmVnaXN0cnlJbmZvUmVzcG9uc2USEgoKaGFyYm9yX3VybBgBIAEoCRIVCg1zdGF0ZV9wcm9qZWN0GAIgASgJEg8KB2hlYWx0aHkYAyABKAgiOQoSRW5zdXJlUm9ib3RSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCRIQCghwcm9qZWN0cxgCIAMoCSJZChNFbnN1cmVSb2JvdFJlc3BvbnNlEjIKBXJvYm90GAEgASgLMiMuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5Sb2JvdBIOCgZzZWNyZXQYAiABKAkiLQoYUm90YXRlUm9ib3RTZWNyZXRSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCSJfChlSb3RhdGVSb2JvdFNlY3JldFJlc3BvbnNlEjIKBXJvYm90GAEgASgLMiMuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5Sb2JvdBIOCgZzZWNyZXQYAiABKAkiJAoPR2V0Um9ib3RSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCSJGChBHZXRSb2JvdFJlc3BvbnNlEjIKBXJvYm90GAEgASgLMiMuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5Sb2JvdCInChJEZWxldGVSb2JvdFJlcXVlc3QSEQoJc2F0ZWxsaXRlGAEgASgJIhUKE0RlbGV0ZVJvYm90UmVzcG9uc2UiYgoYUHVibGlzaEdyb3VwU3RhdGVSZXF1ZXN0Eg0KBWdyb3VwGAEgASgJEjcKCWFydGlmYWN0cxgCIAMoCzIkLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLkFydGlmYWN0IlgKGVB1Ymxpc2hHcm91cFN0YXRlUmVzcG9uc2USOwoFc3RhdGUYASABKAsyLC5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLlB1Ymxpc2hlZFN0YXRlIocCChxQdWJsaXNoU2F0ZWxsaXRlU3RhdGVSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCRIOCgZncm91cHMYAiADKAkSEwoLY29uZmlnX25hbWUYAyABKAkSYwoNZ3JvdXBfZGlnZXN0cxgEIAMoCzJMLmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuUHVibGlzaFNhdGVsbGl0ZVN0YXRlUmVxdWVzdC5Hcm91cERpZ2VzdHNFbnRyeRIVCg1jb25maWdfZGlnZXN0GAUgASgJGjMKEUdyb3VwRGlnZXN0c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiXAodUHVibGlzaFNhdGVsbGl0ZVN0YXRlUmVzcG9uc2USOwoFc3RhdGUYASABKAsyLC5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLlB1Ymxpc2hlZFN0YXRlIkUKGVB1Ymxpc2hDb25maWdTdGF0ZVJlcXVlc3QSEwoLY29uZmlnX25hbWUYASABKAkSEwoLY29uZmlnX2pzb24YAiABKAkiWQoaUHVibGlzaENvbmZpZ1N0YXRlUmVzcG9uc2USOwoFc3RhdGUYASABKAsyLC5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLlB1Ymxpc2hlZFN0YXRlIlkKEkRlbGV0ZVN0YXRlUmVxdWVzdBI1CgRraW5kGAEgASgOMicuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5TdGF0ZUtpbmQSDAoEbmFtZRgCIAEoCSIVChNEZWxldGVTdGF0ZVJlc3BvbnNlImMKIEdldFNhdGVsbGl0ZVN0YXRlQXJ0aWZhY3RSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCRISCghtYW5pZmVzdBgCIAEoCUgAEg4KBGJsb2IYAyABKAlIAEIICgZ0YXJnZXQiWAohR2V0U2F0ZWxsaXRlU3RhdGVBcnRpZmFjdFJlc3BvbnNlEhIKCm1lZGlhX3R5cGUYASABKAkSDgoGZGlnZXN0GAIgASgJEg8KB2NvbnRlbnQYAyABKAwqbgoJU3RhdGVLaW5kEhoKFlNUQVRFX0tJTkRfVU5TUEVDSUZJRUQQABIUChBTVEFURV9LSU5EX0dST1VQEAESGAoUU1RBVEVfS0lORF9TQVRFTExJVEUQAhIVChFTVEFURV9LSU5EX0NPTkZJRxADMqIKCg9SZWdpc3RyeVNlcnZpY2USfgoPR2V0UmVnaXN0cnlJbmZvEjQuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5HZXRSZWdpc3RyeUluZm9SZXF1ZXN0GjUuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5HZXRSZWdpc3RyeUluZm9SZXNwb25zZRJyCgtFbnN1cmVSb2JvdBIwLmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuRW5zdXJlUm9ib3RSZXF1ZXN0GjEuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5FbnN1cmVSb2JvdFJlc3BvbnNlEoQBChFSb3RhdGVSb2JvdFNlY3JldBI2LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuUm90YXRlUm9ib3RTZWNyZXRSZXF1ZXN0GjcuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5Sb3RhdGVSb2JvdFNlY3JldFJlc3BvbnNlEmkKCEdldFJvYm90Ei0uaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5HZXRSb2JvdFJlcXVlc3QaLi5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLkdldFJvYm90UmVzcG9uc2UScgoLRGVsZXRlUm9ib3QSMC5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLkRlbGV0ZVJvYm90UmVxdWVzdBoxLmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuRGVsZXRlUm9ib3RSZXNwb25zZRKEAQoRUHVibGlzaEdyb3VwU3RhdGUSNi5oYXJib3Iuc2F0ZWxsaXRlLnJlZ2lzdHJ5LnYxLlB1Ymxpc2hHcm91cFN0YXRlUmVxdWVzdBo3LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuUHVibGlzaEdyb3VwU3RhdGVSZXNwb25zZRKQAQoVUHVibGlzaFNhdGVsbGl0ZVN0YXRlEjouaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5QdWJsaXNoU2F0ZWxsaXRlU3RhdGVSZXF1ZXN0GjsuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5QdWJsaXNoU2F0ZWxsaXRlU3RhdGVSZXNwb25zZRKHAQoSUHVibGlzaENvbmZpZ1N0YXRlEjcuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5QdWJsaXNoQ29uZmlnU3RhdGVSZXF1ZXN0GjguaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5QdWJsaXNoQ29uZmlnU3RhdGVSZXNwb25zZRJyCgtEZWxldGVTdGF0ZRIwLmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuRGVsZXRlU3RhdGVSZXF1ZXN0GjEuaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5EZWxldGVTdGF0ZVJlc3BvbnNlEpwBChlHZXRTYXRlbGxpdGVTdGF0ZUFydGlmYWN0Ej4uaGFyYm9yLnNhdGVsbGl0ZS5yZWdpc3RyeS52MS5HZXRTYXRlbGxpdGVTdGF0ZUFydGlmYWN0UmVxdWVzdBo/LmhhcmJvci5zYXRlbGxpdGUucmVnaXN0cnkudjEuR2V0U2F0ZWxsaXRlU3RhdGVBcnRpZmFjdFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_harbor_satellite_common_v1_common]);
 
 /**
  * Robot is a satellite's Harbor robot account, never with its secret.
@@ -69,28 +71,31 @@ export const RobotSchema: GenMessage<Robot> = /*@__PURE__*/
   messageDesc(file_harbor_satellite_registry_v1_registry, 0);
 
 /**
- * PublishedState is a state artifact as pushed.
+ * PublishedState is a state artifact as published.
  *
  * @generated from message harbor.satellite.registry.v1.PublishedState
  */
 export type PublishedState = Message<"harbor.satellite.registry.v1.PublishedState"> & {
   /**
-   * The artifact's tag URL: <harbor>/satellite/<kind>-state/<name>/state:latest. Satellite
-   * states list group and config states by digest instead: <harbor>/…/state@<digest>.
+   * The artifact's tag URL. Group and config states: <harbor>/satellite/<kind>-state/<name>/state:latest
+   * (satellite states list them by digest instead: <harbor>/…/state@<digest>). Satellite states:
+   * <ground control>/satellite/satellite-state/<name>/state:latest, where <ground control> is
+   * GROUND_CONTROL_URL, else the URL the request reached Ground Control at; empty when neither is
+   * known (a publish made by Ground Control itself without GROUND_CONTROL_URL).
    *
    * @generated from field: string url = 1;
    */
   url: string;
 
   /**
-   * Manifest digest of the pushed artifact.
+   * Manifest digest of the published artifact.
    *
    * @generated from field: string digest = 2;
    */
   digest: string;
 
   /**
-   * The unix-time tag pushed beside `latest`.
+   * The unix-time tag published beside `latest`.
    *
    * @generated from field: string timestamp_tag = 3;
    */
@@ -437,7 +442,7 @@ export const PublishSatelliteStateRequestSchema: GenMessage<PublishSatelliteStat
   messageDesc(file_harbor_satellite_registry_v1_registry, 14);
 
 /**
- * PublishSatelliteStateResponse says what was pushed.
+ * PublishSatelliteStateResponse says what was stored.
  *
  * @generated from message harbor.satellite.registry.v1.PublishSatelliteStateResponse
  */
@@ -550,6 +555,86 @@ export const DeleteStateResponseSchema: GenMessage<DeleteStateResponse> = /*@__P
   messageDesc(file_harbor_satellite_registry_v1_registry, 19);
 
 /**
+ * GetSatelliteStateArtifactRequest names a satellite and what to read of its state artifact.
+ *
+ * @generated from message harbor.satellite.registry.v1.GetSatelliteStateArtifactRequest
+ */
+export type GetSatelliteStateArtifactRequest = Message<"harbor.satellite.registry.v1.GetSatelliteStateArtifactRequest"> & {
+  /**
+   * The satellite whose state is read.
+   *
+   * @generated from field: string satellite = 1;
+   */
+  satellite: string;
+
+  /**
+   * The manifest or the blob to read.
+   *
+   * @generated from oneof harbor.satellite.registry.v1.GetSatelliteStateArtifactRequest.target
+   */
+  target: {
+    /**
+     * A manifest reference: `latest`, the timestamp tag of the current version, or the
+     * manifest's digest.
+     *
+     * @generated from field: string manifest = 2;
+     */
+    value: string;
+    case: "manifest";
+  } | {
+    /**
+     * A blob digest: the image config's or the layer's, as the manifest lists them.
+     *
+     * @generated from field: string blob = 3;
+     */
+    value: string;
+    case: "blob";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message harbor.satellite.registry.v1.GetSatelliteStateArtifactRequest.
+ * Use `create(GetSatelliteStateArtifactRequestSchema)` to create a new message.
+ */
+export const GetSatelliteStateArtifactRequestSchema: GenMessage<GetSatelliteStateArtifactRequest> = /*@__PURE__*/
+  messageDesc(file_harbor_satellite_registry_v1_registry, 20);
+
+/**
+ * GetSatelliteStateArtifactResponse carries the bytes, for the OCI endpoint to serve as they are.
+ *
+ * @generated from message harbor.satellite.registry.v1.GetSatelliteStateArtifactResponse
+ */
+export type GetSatelliteStateArtifactResponse = Message<"harbor.satellite.registry.v1.GetSatelliteStateArtifactResponse"> & {
+  /**
+   * Content-Type to serve: the manifest's media type, or application/octet-stream for a blob.
+   *
+   * @generated from field: string media_type = 1;
+   */
+  mediaType: string;
+
+  /**
+   * Digest of `content` (Docker-Content-Digest).
+   *
+   * @generated from field: string digest = 2;
+   */
+  digest: string;
+
+  /**
+   * The manifest or blob bytes.
+   *
+   * @generated from field: bytes content = 3;
+   */
+  content: Uint8Array;
+};
+
+/**
+ * Describes the message harbor.satellite.registry.v1.GetSatelliteStateArtifactResponse.
+ * Use `create(GetSatelliteStateArtifactResponseSchema)` to create a new message.
+ */
+export const GetSatelliteStateArtifactResponseSchema: GenMessage<GetSatelliteStateArtifactResponse> = /*@__PURE__*/
+  messageDesc(file_harbor_satellite_registry_v1_registry, 21);
+
+/**
  * StateKind names the three kinds of state artifact.
  *
  * @generated from enum harbor.satellite.registry.v1.StateKind
@@ -570,7 +655,8 @@ export enum StateKind {
   GROUP = 1,
 
   /**
-   * satellite/satellite-state/<name>/state: a satellite's group and config URLs.
+   * satellite/satellite-state/<name>/state: a satellite's group and config URLs (kept and served
+   * by Ground Control, not Harbor).
    *
    * @generated from enum value: STATE_KIND_SATELLITE = 2;
    */
@@ -593,7 +679,8 @@ export const StateKindSchema: GenEnum<StateKind> = /*@__PURE__*/
 /**
  * RegistryService is the only part of Ground Control that talks to Harbor. The fleet and identity
  * services call it; admins may call it to inspect or repair. Every rpc needs admin credentials or
- * a Ground Control service identity.
+ * a Ground Control service identity, except GetSatelliteStateArtifact, which a satellite may call
+ * for its own state.
  *
  * @generated from service harbor.satellite.registry.v1.RegistryService
  */
@@ -665,9 +752,13 @@ export const RegistryService: GenService<{
     output: typeof PublishGroupStateResponseSchema;
   },
   /**
-   * PublishSatelliteState pushes satellite/satellite-state/<satellite>/state, listing its group
-   * state URLs and its config state URL, each pinned by digest (`…/state@sha256:…`), so the
-   * satellite-state's own digest changes whenever any of them does.
+   * PublishSatelliteState stores the satellite's satellite-state artifact in Ground Control's
+   * database (not in Harbor), listing its group state URLs and its config state URL in Harbor,
+   * each pinned by digest (`…/state@sha256:…`), so the satellite-state's own digest changes
+   * whenever any of them does. Ground Control serves it read-only at
+   * <ground control>/v2/satellite/satellite-state/<satellite>/state (tags `latest` and the unix
+   * time of this publish) to that satellite alone. The first store for a satellite deletes any
+   * copy an earlier version pushed to Harbor.
    *
    * @generated from rpc harbor.satellite.registry.v1.RegistryService.PublishSatelliteState
    */
@@ -687,7 +778,8 @@ export const RegistryService: GenService<{
     output: typeof PublishConfigStateResponseSchema;
   },
   /**
-   * DeleteState deletes a state repository from the `satellite` project. Idempotent.
+   * DeleteState deletes a state repository from the `satellite` project; for a satellite state,
+   * the artifact Ground Control stores (and any copy left in Harbor). Idempotent.
    *
    * @generated from rpc harbor.satellite.registry.v1.RegistryService.DeleteState
    */
@@ -695,6 +787,21 @@ export const RegistryService: GenService<{
     methodKind: "unary";
     input: typeof DeleteStateRequestSchema;
     output: typeof DeleteStateResponseSchema;
+  },
+  /**
+   * GetSatelliteStateArtifact reads one part of a satellite's stored satellite-state artifact:
+   * what Ground Control's OCI endpoint serves for
+   * /v2/satellite/satellite-state/<satellite>/state/{manifests,blobs}/<reference>. A satellite may
+   * read only its own state (PermissionDenied otherwise); admins and Ground Control services may
+   * read any. NotFound when nothing was published for the satellite or the reference names
+   * nothing in its current artifact.
+   *
+   * @generated from rpc harbor.satellite.registry.v1.RegistryService.GetSatelliteStateArtifact
+   */
+  getSatelliteStateArtifact: {
+    methodKind: "unary";
+    input: typeof GetSatelliteStateArtifactRequestSchema;
+    output: typeof GetSatelliteStateArtifactResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_harbor_satellite_registry_v1_registry, 0);
