@@ -103,11 +103,12 @@ describe("satellite states kept by Ground Control", () => {
       const manifest = await read("edge-1", { case: "manifest", value: reference });
       expect(manifest.mediaType, reference).toBe("application/vnd.docker.distribution.manifest.v2+json");
       expect(manifest.digest).toBe(state!.digest);
+      expect(manifest.tags).toEqual(["latest", "1700000000"]);
       expect(digestOf(manifest.content)).toBe(state!.digest);
     }
     const parsed = JSON.parse(Buffer.from((await read("edge-1", { case: "manifest", value: "latest" })).content).toString());
     const config = await read("edge-1", { case: "blob", value: parsed.config.digest });
-    expect(config).toMatchObject({ mediaType: "application/octet-stream", digest: parsed.config.digest });
+    expect(config).toMatchObject({ mediaType: "application/octet-stream", digest: parsed.config.digest, tags: [] });
     expect(JSON.parse(Buffer.from(config.content).toString()).rootfs.diff_ids).toHaveLength(1);
     const layer = await read("edge-1", { case: "blob", value: parsed.layers[0].digest });
     expect(digestOf(layer.content)).toBe(parsed.layers[0].digest);

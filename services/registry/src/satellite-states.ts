@@ -23,6 +23,8 @@ export interface ArtifactPart {
   mediaType: string;
   digest: string;
   content: Buffer;
+  /** For a manifest: `latest` and the unix-time tag of this version. */
+  tags: string[];
 }
 
 export interface SatelliteStates {
@@ -88,12 +90,12 @@ export function createSatelliteStates(options: SatelliteStatesOptions): Satellit
       if (!state) throw new NotFoundError("satellite state of", satellite);
       if (target.kind === "manifest") {
         if (wanted === "latest" || wanted === state.timestampTag || wanted === state.manifestDigest) {
-          return { mediaType: state.mediaType, digest: state.manifestDigest, content: state.manifest };
+          return { mediaType: state.mediaType, digest: state.manifestDigest, content: state.manifest, tags: ["latest", state.timestampTag] };
         }
         throw new NotFoundError(`${stateRepository("satellite", satellite)} manifest`, wanted);
       }
-      if (wanted === state.configDigest) return { mediaType: BLOB_MEDIA_TYPE, digest: wanted, content: state.config };
-      if (wanted === state.layerDigest) return { mediaType: BLOB_MEDIA_TYPE, digest: wanted, content: state.layer };
+      if (wanted === state.configDigest) return { mediaType: BLOB_MEDIA_TYPE, digest: wanted, content: state.config, tags: [] };
+      if (wanted === state.layerDigest) return { mediaType: BLOB_MEDIA_TYPE, digest: wanted, content: state.layer, tags: [] };
       throw new NotFoundError(`${stateRepository("satellite", satellite)} blob`, wanted);
     },
 
