@@ -1,9 +1,9 @@
 // The fleet service through its generated client (in-memory transport with the gateway's error
 // mapping) on PGlite, publishing to a fake registry service.
-import { Code, ConnectError, createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { openMemoryDatabase, type DatabaseHandle } from "@harbor-satellite/db";
-import { errorMappingInterceptor } from "@harbor-satellite/rpc";
+import { errorMappingInterceptor, publicUrlKey } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleetModule, type FleetModule } from "./index.js";
@@ -32,7 +32,12 @@ describe("fleet service", () => {
     handle = await openMemoryDatabase();
     registry = createFakeRegistry("http://harbor.test/");
     module = createFleetModule({ db: handle.db, registry: registry.client, logger, trustDomain: "example.org" });
-    fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    // As the gateway does: the URL the admin reached Ground Control at (no GROUND_CONTROL_URL here).
+    const reachedAt: Interceptor = (next) => (req) => {
+      req.contextValues.set(publicUrlKey, "https://gc.example.com");
+      return next(req);
+    };
+    fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), reachedAt] } }));
     await module.ready();
     await module.publisher.flush();
   });
@@ -57,7 +62,8 @@ describe("fleet service", () => {
       groups: [],
       configName: "default",
       spiffeId: "spiffe://example.org/satellite/region/default/edge-1",
-      stateUrl: "http://harbor.test/satellite/satellite-state/edge-1/state:latest",
+      // Served by Ground Control, not Harbor.
+      stateUrl: "https://gc.example.com/satellite/satellite-state/edge-1/state:latest",
     });
     await module.publisher.flush();
     expect(registry.satelliteStates.get("edge-1")).toEqual({ groups: [], configName: "default" });

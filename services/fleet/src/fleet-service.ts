@@ -1,7 +1,7 @@
 // FleetService handlers: validate the request, run the change in the store (which writes the
 // outbox rows in the same transaction), kick the publisher, map the result to proto. Domain errors
 // are thrown as they are; the gateway maps them to Connect codes once.
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import type { PageRequest } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
 import { InvalidArgumentError, nextPageToken, pageWindow, parseJsonObject } from "@harbor-satellite/rpc";
@@ -18,8 +18,8 @@ export interface FleetServiceDeps {
   changed(): void;
   /** Resolves before each call: the `default` config exists. */
   ready(): Promise<void>;
-  /** How to render URLs and SPIFFE IDs. */
-  context(): Promise<MessageContext>;
+  /** How to render URLs and SPIFFE IDs (for this call: the URL it reached Ground Control at). */
+  context(call?: HandlerContext): Promise<MessageContext>;
 }
 
 const optionalName = (field: string, value: string) => (value === "" ? undefined : requireName(field, value));
@@ -39,13 +39,13 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
     deps.changed();
     return result;
   };
-  const reading = async <T>(fn: (ctx: MessageContext) => Promise<T>): Promise<T> => {
+  const reading = async <T>(call: HandlerContext, fn: (ctx: MessageContext) => Promise<T>): Promise<T> => {
     await deps.ready();
-    return fn(await deps.context());
+    return fn(await deps.context(call));
   };
 
   return {
-    async createSatellite(req) {
+    async createSatellite(req, call) {
       const input = {
         name: requireSatelliteName("name", req.name),
         region: requireRegion(req.region),
@@ -54,17 +54,17 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
         configName: req.configName === "" ? DEFAULT_CONFIG_NAME : requireName("config_name", req.configName),
       };
       const record = await changing(() => store.createSatellite(input));
-      return { satellite: satelliteMessage(record, await deps.context()) };
+      return { satellite: satelliteMessage(record, await deps.context(call)) };
     },
 
-    async getSatellite(req) {
+    async getSatellite(req, call) {
       const name = requireName("name", req.name);
-      return reading(async (ctx) => ({ satellite: satelliteMessage(await store.getSatellite(name), ctx) }));
+      return reading(call, async (ctx) => ({ satellite: satelliteMessage(await store.getSatellite(name), ctx) }));
     },
 
-    async listSatellites(req) {
+    async listSatellites(req, call) {
       const filter = { region: optionalName("region", req.region), group: optionalName("group", req.group) };
-      return reading(async (ctx) => {
+      return reading(call, async (ctx) => {
         const { items, page } = await paged(req.page, (w) => store.listSatellites(filter, w), (r) => satelliteMessage(r, ctx));
         return { satellites: items, page };
       });
@@ -76,27 +76,27 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
       return {};
     },
 
-    async createGroup(req) {
+    async createGroup(req, call) {
       const name = requireStateName("name", req.name);
       const artifacts = requireArtifacts(req.artifacts);
       const record = await changing(() => store.createGroup(name, artifacts));
-      return { group: groupMessage(record, await deps.context()) };
+      return { group: groupMessage(record, await deps.context(call)) };
     },
 
-    async updateGroup(req) {
+    async updateGroup(req, call) {
       const name = requireName("name", req.name);
       const artifacts = requireArtifacts(req.artifacts);
       const record = await changing(() => store.updateGroup(name, artifacts));
-      return { group: groupMessage(record, await deps.context()) };
+      return { group: groupMessage(record, await deps.context(call)) };
     },
 
-    async getGroup(req) {
+    async getGroup(req, call) {
       const name = requireName("name", req.name);
-      return reading(async (ctx) => ({ group: groupMessage(await store.getGroup(name), ctx) }));
+      return reading(call, async (ctx) => ({ group: groupMessage(await store.getGroup(name), ctx) }));
     },
 
-    async listGroups(req) {
-      return reading(async (ctx) => {
+    async listGroups(req, call) {
+      return reading(call, async (ctx) => {
         const { items, page } = await paged(req.page, (w) => store.listGroups(w), (r) => groupMessage(r, ctx));
         return { groups: items, page };
       });
@@ -108,28 +108,28 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
       return {};
     },
 
-    async assignGroup(req) {
+    async assignGroup(req, call) {
       const satellite = requireName("satellite", req.satellite);
       const group = requireName("group", req.group);
       const record = await changing(() => store.assignGroup(satellite, group));
-      return { satellite: satelliteMessage(record, await deps.context()) };
+      return { satellite: satelliteMessage(record, await deps.context(call)) };
     },
 
-    async unassignGroup(req) {
+    async unassignGroup(req, call) {
       const satellite = requireName("satellite", req.satellite);
       const group = requireName("group", req.group);
       const record = await changing(() => store.unassignGroup(satellite, group));
-      return { satellite: satelliteMessage(record, await deps.context()) };
+      return { satellite: satelliteMessage(record, await deps.context(call)) };
     },
 
-    async createConfig(req) {
+    async createConfig(req, call) {
       const name = requireStateName("name", req.name);
       const config = requireSatelliteConfig("config_json", parseJsonObject("config_json", req.configJson));
       const record = await changing(() => store.createConfig(name, config));
-      return { config: configMessage(record, await deps.context()) };
+      return { config: configMessage(record, await deps.context(call)) };
     },
 
-    async updateConfig(req) {
+    async updateConfig(req, call) {
       const name = requireName("name", req.name);
       const change = req.change;
       let next: (current: Record<string, unknown>) => Record<string, unknown>;
@@ -143,16 +143,16 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
         throw new InvalidArgumentError("one of config_json or merge_patch_json is required");
       }
       const record = await changing(() => store.updateConfig(name, next));
-      return { config: configMessage(record, await deps.context()) };
+      return { config: configMessage(record, await deps.context(call)) };
     },
 
-    async getConfig(req) {
+    async getConfig(req, call) {
       const name = requireName("name", req.name);
-      return reading(async (ctx) => ({ config: configMessage(await store.getConfig(name), ctx) }));
+      return reading(call, async (ctx) => ({ config: configMessage(await store.getConfig(name), ctx) }));
     },
 
-    async listConfigs(req) {
-      return reading(async (ctx) => {
+    async listConfigs(req, call) {
+      return reading(call, async (ctx) => {
         const { items, page } = await paged(req.page, (w) => store.listConfigs(w), (r) => configMessage(r, ctx));
         return { configs: items, page };
       });
@@ -164,11 +164,11 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
       return {};
     },
 
-    async setSatelliteConfig(req) {
+    async setSatelliteConfig(req, call) {
       const satellite = requireName("satellite", req.satellite);
       const configName = requireName("config_name", req.configName);
       const record = await changing(() => store.setSatelliteConfig(satellite, configName));
-      return { satellite: satelliteMessage(record, await deps.context()) };
+      return { satellite: satelliteMessage(record, await deps.context(call)) };
     },
   };
 }

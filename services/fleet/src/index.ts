@@ -1,11 +1,11 @@
 // @harbor-satellite/fleet: the fleet service module for the gateway. It owns satellites, groups
 // and configs in the database and republishes the state artifacts they imply through the registry
 // service's generated client (never its internals), via the outbox publisher it starts.
-import type { Client } from "@connectrpc/connect";
+import type { Client, HandlerContext } from "@connectrpc/connect";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
-import type { ServiceModule } from "@harbor-satellite/rpc";
+import { publicUrlOf, type ServiceModule } from "@harbor-satellite/rpc";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { DEFAULT_CONFIG_NAME, defaultConfig } from "./default-config.js";
 import { createFleetServiceImpl } from "./fleet-service.js";
@@ -19,6 +19,8 @@ export interface FleetModuleDeps {
   registry: Client<typeof RegistryService>;
   /** HARBOR_URL, for state URLs in responses; asked from the registry service when unset. */
   harborUrl?: string;
+  /** GROUND_CONTROL_URL, for satellite-state URLs in responses; unset, the URL of each request. */
+  publicUrl?: string;
   /** SPIFFE trust domain for satellite IDs (default harbor-satellite.local). */
   trustDomain?: string;
   logger?: Logger;
@@ -60,7 +62,8 @@ export function createFleetModule(deps: FleetModuleDeps): FleetModule {
   };
 
   let harborUrl = deps.harborUrl?.replace(/\/+$/, "");
-  const context = async (): Promise<MessageContext> => {
+  const publicUrl = deps.publicUrl?.replace(/\/+$/, "") || undefined;
+  const context = async (call?: HandlerContext): Promise<MessageContext> => {
     if (harborUrl === undefined) {
       try {
         harborUrl = (await deps.registry.getRegistryInfo({})).harborUrl.replace(/\/+$/, "");
@@ -68,7 +71,7 @@ export function createFleetModule(deps: FleetModuleDeps): FleetModule {
         logger.warn({ err: String(error) }, "registry service unreachable; state URLs left empty");
       }
     }
-    return { harborUrl: harborUrl ?? "", trustDomain };
+    return { harborUrl: harborUrl ?? "", publicUrl: publicUrl ?? (call && publicUrlOf(call)) ?? "", trustDomain };
   };
 
   const impl = createFleetServiceImpl({ store, changed: () => publisher.kick(), ready, context });

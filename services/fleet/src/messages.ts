@@ -1,5 +1,6 @@
 // Store records as proto messages. State URLs and SPIFFE IDs are derived here, the same way the
-// registry service and the identity service derive them.
+// registry service and the identity service derive them: group and config states in Harbor, each
+// satellite's satellite state on Ground Control itself.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ConfigSchema, GroupSchema, SatelliteSchema, type Config, type Group, type Satellite } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
@@ -8,12 +9,18 @@ import type { ConfigRecord, GroupRecord, SatelliteRecord } from "./store/index.j
 export interface MessageContext {
   /** HARBOR_URL without a trailing slash, or "" when not known yet. */
   harborUrl: string;
+  /** Ground Control's URL (GROUND_CONTROL_URL, else the request's), or "" when not known. */
+  publicUrl: string;
   trustDomain: string;
 }
 
-/** `<HARBOR_URL>/satellite/<kind>-state/<name>/state:latest`, the URL satellites read. */
+/**
+ * The URL satellites read: `<HARBOR_URL>/satellite/<kind>-state/<name>/state:latest` for groups and
+ * configs, `<Ground Control>/satellite/satellite-state/<name>/state:latest` for satellites.
+ */
 export function stateUrl(ctx: MessageContext, kind: "group" | "satellite" | "config", name: string): string {
-  return ctx.harborUrl ? `${ctx.harborUrl}/satellite/${kind}-state/${name}/state:latest` : "";
+  const base = kind === "satellite" ? ctx.publicUrl : ctx.harborUrl;
+  return base ? `${base}/satellite/${kind}-state/${name}/state:latest` : "";
 }
 
 /** The SPIFFE ID a satellite presents: spiffe://<td>/satellite/region/<region>/<name>. */

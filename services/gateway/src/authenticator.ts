@@ -34,7 +34,14 @@ interface Remembered {
   checkedAt: number;
 }
 
-export type Authenticator = (headers: Headers, peer?: PeerIdentity) => Promise<Caller>;
+export interface Authenticator {
+  (headers: Headers, peer?: PeerIdentity): Promise<Caller>;
+  /**
+   * Whether the request carries the internal token, i.e. comes from another Ground Control
+   * process: only then are the headers it forwards (caller, public URL) believed.
+   */
+  isPeerProcess(headers: Headers): boolean;
+}
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const now = options.now ?? Date.now;
@@ -84,7 +91,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     throw new UnauthenticatedError("wrong username or password");
   }
 
-  return async (headers, peer) => {
+  const isPeerProcess = (headers: Headers): boolean => {
+    const authorization = headers.get("authorization") ?? "";
+    return Boolean(options.internalToken) && /^bearer /i.test(authorization) && safeEqual(authorization.slice(7).trim(), options.internalToken ?? "");
+  };
+
+  const authenticate = async (headers: Headers, peer?: PeerIdentity): Promise<Caller> => {
     // A certificate, when presented, is the identity: a bad one is refused outright rather than
     // silently ignored in favour of headers.
     if (peer?.kind === "rejected") throw new UnauthenticatedError(`client certificate rejected: ${peer.reason}`);
@@ -107,6 +119,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     }
     throw new UnauthenticatedError("unsupported Authorization header: use Bearer <session> or Basic credentials");
   };
+  return Object.assign(authenticate, { isPeerProcess });
 }
 
 /** A trusted peer process may say whom it calls for; otherwise it calls as a service. */

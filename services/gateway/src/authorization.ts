@@ -1,7 +1,8 @@
 // Who may call what, as data: every rpc is admin-only unless listed here. The interceptor
-// authenticates the caller, puts it in the context for handlers, and enforces the policy.
+// authenticates the caller, puts it in the context for handlers (with the URL the caller reached
+// Ground Control at), and enforces the policy.
 import type { Interceptor } from "@connectrpc/connect";
-import { callerKey, PermissionDeniedError, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
+import { callerKey, originOf, PermissionDeniedError, PUBLIC_URL_HEADER, publicUrlKey, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
 import type { Authenticator } from "./authenticator.js";
 import { peerKey } from "./peer-identity.js";
 
@@ -13,6 +14,8 @@ export const METHOD_POLICIES: Readonly<Record<string, Policy>> = {
   "harbor.satellite.identity.v1.IdentityService/SpiffeZtr": "satellite",
   "harbor.satellite.identity.v1.IdentityService/Logout": "admin",
   "harbor.satellite.heartbeat.v1.HeartbeatService/Sync": "satellite-or-admin",
+  // The handler also refuses a satellite asking for another satellite's state.
+  "harbor.satellite.registry.v1.RegistryService/GetSatelliteStateArtifact": "satellite-or-admin",
   "grpc.reflection.v1.ServerReflection/ServerReflectionInfo": "public",
   "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo": "public",
 };
@@ -48,6 +51,9 @@ export function authorizationInterceptor(authenticate: Authenticator): Intercept
       throw new PermissionDeniedError(`${req.method.name} is not allowed for ${caller.kind === "satellite" ? `satellite ${caller.name}` : caller.kind}`);
     }
     req.contextValues.set(callerKey, caller);
+    // A sibling process forwards the URL its caller used; anyone else gets what this listener saw.
+    const forwarded = authenticate.isPeerProcess(req.header) ? req.header.get(PUBLIC_URL_HEADER) : null;
+    req.contextValues.set(publicUrlKey, (forwarded && originOf(forwarded)) || originOf(req.url));
     return next(req);
   };
 }

@@ -4,6 +4,8 @@
 //   GET  /satellites/spiffe-ztr   → the same, for a satellite SVID presented over mTLS
 //   POST /satellites/sync         ← the original heartbeat JSON (SVID or robot Basic credentials)
 // Errors use the original's {"message","code"} body. Both call the same services as the rpcs.
+// `state` is Ground Control's own URL for the satellite's state (GROUND_CONTROL_URL, else the
+// scheme and host this request came in on, passed to the identity service as the public URL).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
@@ -13,6 +15,7 @@ import { toConnectError, type Caller } from "@harbor-satellite/rpc";
 import type { Authenticator } from "./authenticator.js";
 import type { PeerVerifier } from "./peer-identity.js";
 import type { RateLimiter } from "./rate-limiter.js";
+import { requestPublicUrl } from "./public-url.js";
 import { forwardingHeaders } from "./service-clients.js";
 
 import type { HttpRequest as HttpReq, HttpResponse as HttpRes } from "./http-types.js";
@@ -113,7 +116,7 @@ export function handleCompatRoute(deps: CompatDeps, req: HttpReq, res: HttpRes, 
     }
     deps
       .identity()
-      .tokenZtr({ token: decodeURIComponent(ztr[1]) })
+      .tokenZtr({ token: decodeURIComponent(ztr[1]) }, { headers: forwardingHeaders({ kind: "anonymous" }, requestPublicUrl(req)) })
       .then((r) => send(res, 200, stateConfigJson(r.stateConfig)), (e: unknown) => sendError(res, e));
     return true;
   }
@@ -126,7 +129,7 @@ export function handleCompatRoute(deps: CompatDeps, req: HttpReq, res: HttpRes, 
       try {
         const caller = await deps.authenticate(new Headers(), deps.peer(req));
         if (caller.kind !== "satellite") throw new ConnectError("spiffe-ztr needs a satellite X.509-SVID presented over mTLS", Code.Unauthenticated);
-        const { stateConfig } = await deps.identity().spiffeZtr({}, { headers: forwardingHeaders(caller) });
+        const { stateConfig } = await deps.identity().spiffeZtr({}, { headers: forwardingHeaders(caller, requestPublicUrl(req)) });
         send(res, 200, stateConfigJson(stateConfig));
       } catch (error) {
         sendError(res, error);

@@ -21,6 +21,16 @@ describe("ground-control configuration", () => {
     expect(() => parseConfig(["--bogus"], {})).toThrow();
   });
 
+  it("takes the URL satellites reach Ground Control at from --public-url or GROUND_CONTROL_URL, origin only", () => {
+    expect(parseConfig([], {})).toMatchObject({ publicUrl: undefined });
+    expect(parseConfig([], { GROUND_CONTROL_URL: "https://gc.example.com/" })).toMatchObject({ publicUrl: "https://gc.example.com" });
+    expect(parseConfig(["--public-url", "http://10.0.0.5:8080"], { GROUND_CONTROL_URL: "https://gc.example.com" })).toMatchObject({ publicUrl: "http://10.0.0.5:8080" });
+    expect(() => parseConfig([], { GROUND_CONTROL_URL: "gc.example.com" })).toThrow(/not a URL/);
+    expect(() => parseConfig([], { GROUND_CONTROL_URL: "ftp://gc.example.com" })).toThrow(/http/);
+    expect(() => parseConfig([], { GROUND_CONTROL_URL: "https://gc.example.com/gc" })).toThrow(/only scheme, host and port/);
+    expect(() => parseConfig([], { GROUND_CONTROL_URL: "https://u:p@gc.example.com" })).toThrow(/only scheme, host and port/);
+  });
+
   it("splits services across processes with a shared token", () => {
     const cfg = parseConfig(["--services", "fleet,identity,heartbeat", "--remote", "registry=http://127.0.0.1:9001"], { GC_INTERNAL_TOKEN: "t0k" });
     expect(cfg).toMatchObject({ services: ["fleet", "identity", "heartbeat"], remotes: { registry: "http://127.0.0.1:9001" }, internalToken: "t0k" });

@@ -17,6 +17,12 @@ export interface GatewayConfig {
   /** Shared secret between Ground Control processes; random when a single process serves all. */
   internalToken?: string;
   adminPassword?: string;
+  /**
+   * The URL satellites reach Ground Control at (`https://gc.example.com`, `http://10.0.0.5:8080`):
+   * their satellite-state URL starts with it. Unset: each enrolment answers with the scheme and
+   * host that request reached Ground Control at.
+   */
+  publicUrl?: string;
   harbor: { url?: string; username?: string; password?: string; robotDurationDays: number };
   trustDomain: string;
   tls?: { certFile: string; keyFile: string };
@@ -46,6 +52,9 @@ Options (environment variable in brackets):
   --services LIST       services this process serves: identity,fleet,registry,heartbeat or all (GC_SERVICES, default all)
   --remote NAME=URL     a service served by another process, repeatable (GC_REMOTES, comma-separated)
   --tls-cert FILE       serve TLS with this certificate (TLS_CERT_FILE); needs --tls-key (TLS_KEY_FILE)
+  --public-url URL      the URL satellites reach Ground Control at, e.g. https://gc.example.com or
+                        http://10.0.0.5:8080; satellites read their state from it (GROUND_CONTROL_URL;
+                        default: the scheme and host each satellite's enrolment request used)
   --spiffe-endpoint-socket URI
                         serve SPIFFE mTLS with the SVID from this Workload API, unix:///… or tcp://IP:port
                         (SPIFFE_ENDPOINT_SOCKET)
@@ -68,6 +77,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       "tls-cert": { type: "string" },
       "tls-key": { type: "string" },
       "spiffe-endpoint-socket": { type: "string" },
+      "public-url": { type: "string" },
       workers: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -97,6 +107,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
     remotes,
     internalToken: env.GC_INTERNAL_TOKEN || undefined,
     adminPassword: env.ADMIN_PASSWORD || undefined,
+    publicUrl: parsePublicUrl(values["public-url"] ?? env.GROUND_CONTROL_URL),
     harbor: {
       url: env.HARBOR_URL?.replace(/\/+$/, "") || undefined,
       username: env.HARBOR_USERNAME || undefined,
@@ -114,6 +125,22 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
     logLevel: env.LOG_LEVEL || "info",
     workers,
   };
+}
+
+/** An origin only: OCI clients address a registry at the root of its host, so no path is possible. */
+function parsePublicUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`GROUND_CONTROL_URL ${JSON.stringify(value)} is not a URL: want http(s)://host[:port]`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`GROUND_CONTROL_URL ${JSON.stringify(value)} must start with http:// or https://`);
+  if (url.username || url.password || url.search || url.hash || url.pathname !== "/") {
+    throw new ConfigError(`GROUND_CONTROL_URL ${JSON.stringify(value)} must be only scheme, host and port (satellites read their state at <url>/v2/…)`);
+  }
+  return url.origin;
 }
 
 function parsePort(value: string): number {

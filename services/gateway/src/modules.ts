@@ -44,6 +44,7 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
       registry: client("registry", RegistryService),
       fleet: client("fleet", FleetService),
       harborUrl: config.harbor.url,
+      publicUrl: config.publicUrl,
       spire: config.spire.serverSocket ? createSpireServerClient({ socket: config.spire.serverSocket }) : undefined,
       trustDomain: config.trustDomain,
       spireServerAddress: config.spire.serverAddress,
@@ -54,6 +55,7 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
       db,
       registry: client("registry", RegistryService),
       harborUrl: config.harbor.url,
+      publicUrl: config.publicUrl,
       trustDomain: config.trustDomain,
       logger: logger.child({ service: "fleet" }),
     });
@@ -67,7 +69,13 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
       logger.warn("HARBOR_URL, HARBOR_USERNAME or HARBOR_PASSWORD unset: state artifacts wait until Harbor is configured");
       return createUnconfiguredRegistryModule();
     }
-    return createRegistryModule({ db, harbor: { url, username, password }, robotDurationDays: config.harbor.robotDurationDays, logger: logger.child({ service: "registry" }) });
+    return createRegistryModule({
+      db,
+      harbor: { url, username, password },
+      publicUrl: config.publicUrl,
+      robotDurationDays: config.harbor.robotDurationDays,
+      logger: logger.child({ service: "registry" }),
+    });
   },
 };
 

@@ -1,8 +1,9 @@
 // A service served by another process, mounted on this gateway: every unary rpc is forwarded
-// with the caller this gateway authenticated, so the gateway stays the only door.
+// with the caller this gateway authenticated (and the URL the caller reached it at), so the
+// gateway stays the only door.
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
-import { callerOf, type ServiceModule } from "@harbor-satellite/rpc";
+import { callerOf, publicUrlOf, type ServiceModule } from "@harbor-satellite/rpc";
 import { forwardingHeaders, remoteTransport } from "./service-clients.js";
 
 type UnaryCall = (request: unknown, options: { headers: Headers; signal: AbortSignal }) => Promise<unknown>;
@@ -16,7 +17,7 @@ export function createRemoteModule(name: string, service: DescService, baseUrl: 
       const impl: Record<string, (req: unknown, ctx: Parameters<typeof callerOf>[0]) => Promise<unknown>> = {};
       for (const method of service.methods) {
         if (method.methodKind !== "unary") continue;
-        impl[method.localName] = (req, ctx) => client[method.localName](req, { headers: forwardingHeaders(callerOf(ctx)), signal: ctx.signal });
+        impl[method.localName] = (req, ctx) => client[method.localName](req, { headers: forwardingHeaders(callerOf(ctx), publicUrlOf(ctx)), signal: ctx.signal });
       }
       router.service(service, impl as never);
     },

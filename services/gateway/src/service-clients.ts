@@ -4,13 +4,18 @@
 import { createClient, createRouterTransport, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
-import { callerKey, errorMappingInterceptor, type Caller, type ServiceModule } from "@harbor-satellite/rpc";
+import { callerKey, errorMappingInterceptor, originOf, PUBLIC_URL_HEADER, publicUrlKey, type Caller, type ServiceModule } from "@harbor-satellite/rpc";
 import { clientTracingInterceptor, serverTracingInterceptor, type Logger } from "@harbor-satellite/telemetry";
 import { decodeForwardedCaller, encodeForwardedCaller, FORWARDED_CALLER_HEADER } from "./authenticator.js";
 
-/** Call options that make a sibling process act for `caller`. */
-export function forwardingHeaders(caller: Caller): Headers {
-  return new Headers({ [FORWARDED_CALLER_HEADER]: encodeForwardedCaller(caller) });
+/**
+ * Call options that make a sibling (in-process or another process) act for `caller`, who reached
+ * Ground Control at `publicUrl` (when known: enrolment answers with it).
+ */
+export function forwardingHeaders(caller: Caller, publicUrl?: string): Headers {
+  const headers = new Headers({ [FORWARDED_CALLER_HEADER]: encodeForwardedCaller(caller) });
+  if (publicUrl) headers.set(PUBLIC_URL_HEADER, publicUrl);
+  return headers;
 }
 
 const SERVICE_CALLER: Caller = { kind: "service", spiffeId: "internal" };
@@ -22,6 +27,8 @@ export function inProcessTransport(module: ServiceModule, logger: Logger): Trans
   const asService: Interceptor = (next) => async (req) => {
     const forwarded = req.header.get(FORWARDED_CALLER_HEADER);
     req.contextValues.set(callerKey, forwarded ? decodeForwardedCaller(forwarded) : SERVICE_CALLER);
+    const publicUrl = req.header.get(PUBLIC_URL_HEADER);
+    if (publicUrl) req.contextValues.set(publicUrlKey, originOf(publicUrl));
     return next(req);
   };
   return createRouterTransport(module.routes, { router: { interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), asService] } });

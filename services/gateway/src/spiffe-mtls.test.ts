@@ -73,7 +73,8 @@ describe("gateway: SPIFFE mTLS", () => {
   it("enrols a satellite that presents its SVID, auto-registering one it has not seen", async () => {
     const fleet: Client<typeof FleetService> = createClient(FleetService, transportFor(undefined));
     const { stateConfig } = await identityAs(await satelliteSvid("edge-new", "us")).spiffeZtr({});
-    expect(stateConfig).toMatchObject({ satellite: "edge-new", stateUrl: `${emu.url}/satellite/satellite-state/edge-new/state:latest`, auth: { username: "robot$edge-new" } });
+    // The state URL is Ground Control's, as this satellite reached it (https: the connection is TLS).
+    expect(stateConfig).toMatchObject({ satellite: "edge-new", stateUrl: `${baseUrl}/satellite/satellite-state/edge-new/state:latest`, auth: { url: emu.url, username: "robot$edge-new" } });
     const { satellite } = await fleet.getSatellite({ name: "edge-new" }, { headers: { authorization: `Bearer ${adminToken}` } });
     expect(satellite?.region).toBe("us");
   });
@@ -113,20 +114,38 @@ describe("gateway: SPIFFE mTLS", () => {
     expect(token.token).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it("answers the original's REST enrolment route for an SVID", async () => {
+  /** A plain HTTPS GET over mTLS with `svid` (or none), as an original satellite or crane makes it. */
+  const httpsGet = async (path: string, svid?: TestSvid) => {
     const { request } = await import("node:https");
-    const svid = await satelliteSvid("edge-1");
-    const tls = createClientTlsOptions(createStaticX509Source({ svid, bundles: new X509BundleSet([ca.bundle()]) }), authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))));
-    const body = await new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
-      const req = request(`${baseUrl}/satellites/spiffe-ztr`, { ...tls, agent: false }, (res) => {
+    const tls = svid
+      ? createClientTlsOptions(createStaticX509Source({ svid, bundles: new X509BundleSet([ca.bundle()]) }), authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))))
+      : { ca: ca.certificate.toString(), checkServerIdentity: () => undefined };
+    return new Promise<{ status: number; json: Record<string, unknown>; challenge?: string }>((resolve, reject) => {
+      const req = request(`${baseUrl}${path}`, { ...tls, agent: false }, (res) => {
         let text = "";
         res.on("data", (c) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text), challenge: res.headers["www-authenticate"] }));
       });
       req.on("error", reject);
       req.end();
     });
+  };
+
+  it("answers the original's REST enrolment route for an SVID", async () => {
+    const body = await httpsGet("/satellites/spiffe-ztr", await satelliteSvid("edge-1"));
     expect(body.status).toBe(200);
-    expect(body.json).toMatchObject({ auth: { url: emu.url, username: "robot$edge-1" }, state: `${emu.url}/satellite/satellite-state/edge-1/state:latest` });
+    expect(body.json).toMatchObject({ auth: { url: emu.url, username: "robot$edge-1" }, state: `${baseUrl}/satellite/satellite-state/edge-1/state:latest` });
+  });
+
+  it("serves the satellite-state endpoint to a satellite's SVID for its own state only", async () => {
+    const svid = await satelliteSvid("edge-1");
+    expect(await httpsGet("/v2/", svid)).toMatchObject({ status: 200, json: {} });
+    // Authorized (nothing is published here: Harbor has no registry behind it), so not found.
+    expect(await httpsGet("/v2/satellite/satellite-state/edge-1/state/manifests/latest", svid)).toMatchObject({ status: 404, json: { errors: [{ code: "MANIFEST_UNKNOWN" }] } });
+    expect(await httpsGet("/v2/satellite/satellite-state/edge-new/state/manifests/latest", svid)).toMatchObject({
+      status: 403,
+      json: { errors: [{ code: "DENIED", message: 'satellite "edge-1" may not read the state of satellite "edge-new"' }] },
+    });
+    expect(await httpsGet("/v2/satellite/satellite-state/edge-1/state/manifests/latest")).toMatchObject({ status: 401, challenge: 'Basic realm="Ground Control"' });
   });
 });

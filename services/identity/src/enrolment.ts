@@ -1,5 +1,9 @@
 // What every successful enrolment returns: fresh robot credentials (the secret is rotated on each
-// enrolment, so a leaked old one stops working) and where the satellite's state lives.
+// enrolment, so a leaked old one stops working) and where the satellite's state lives: on Ground
+// Control itself (which serves each satellite its own satellite state; Harbor cannot keep one
+// satellite's robot from reading another's), reached at the URL the satellite enrolled through
+// unless GROUND_CONTROL_URL says otherwise. Its group and config states and its images stay in
+// Harbor (`auth.url`); the robot credentials open both.
 import type { Client } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
@@ -11,12 +15,15 @@ export interface EnrolmentDeps {
   registry: Client<typeof RegistryService>;
   /** HARBOR_URL as configured, without a trailing slash. */
   harborUrl: string;
+  /** Ground Control's URL as the satellite reaches it (`scheme://host[:port]`). */
+  publicUrl: string;
   /** How long to wait for a just-created satellite's robot to appear (the outbox creates it). */
   robotWaitMs?: number;
 }
 
-export function stateUrl(harborUrl: string, satellite: string): string {
-  return `${harborUrl}/satellite/satellite-state/${satellite}/state:latest`;
+/** `<ground control>/satellite/satellite-state/<satellite>/state:latest`, the original's URL form. */
+export function stateUrl(publicUrl: string, satellite: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}/satellite/satellite-state/${satellite}/state:latest`;
 }
 
 export async function enrol(deps: EnrolmentDeps, satellite: string): Promise<StateConfig> {
@@ -26,7 +33,7 @@ export async function enrol(deps: EnrolmentDeps, satellite: string): Promise<Sta
       const { robot, secret } = await deps.registry.rotateRobotSecret({ satellite });
       return create(StateConfigSchema, {
         satellite,
-        stateUrl: stateUrl(deps.harborUrl, satellite),
+        stateUrl: stateUrl(deps.publicUrl, satellite),
         registryUrl: deps.harborUrl,
         auth: { url: deps.harborUrl, username: robot?.name ?? "", password: secret },
       });

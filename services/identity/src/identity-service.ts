@@ -15,7 +15,7 @@ import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/
 import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
 import type { SpireServerClient } from "@harbor-satellite/spiffe";
-import { callerOf, InvalidArgumentError, PermissionDeniedError, requireName, UnauthenticatedError, UnavailableError } from "@harbor-satellite/rpc";
+import { callerOf, InvalidArgumentError, PermissionDeniedError, publicUrlOf, requireName, UnauthenticatedError, UnavailableError } from "@harbor-satellite/rpc";
 import { checkPassword } from "./admin-users.js";
 import { enrol } from "./enrolment.js";
 import { registerSatellite } from "./spire-registration.js";
@@ -30,6 +30,11 @@ export interface IdentityDeps {
   fleet?: Client<typeof FleetService>;
   /** HARBOR_URL; enrolment answers Unavailable without it. */
   harborUrl?: string;
+  /**
+   * GROUND_CONTROL_URL: where satellites read their satellite state. Unset: the URL each
+   * enrolment request reached Ground Control at (set by the gateway).
+   */
+  publicUrl?: string;
   /** How long enrolment waits for a new satellite's robot account. */
   robotWaitMs?: number;
   /** SPIRE Server API client, for RegisterSatellite; absent when SPIRE is not configured. */
@@ -48,9 +53,11 @@ function bearerToken(ctx: HandlerContext): string | undefined {
 
 
 export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof IdentityService> {
-  const enrolment = () => {
+  const enrolment = (ctx: HandlerContext) => {
     if (!deps.registry || !deps.harborUrl) throw new UnavailableError("enrolment needs Harbor: set HARBOR_URL, HARBOR_USERNAME and HARBOR_PASSWORD");
-    return { registry: deps.registry, harborUrl: deps.harborUrl, robotWaitMs: deps.robotWaitMs };
+    const publicUrl = deps.publicUrl ?? publicUrlOf(ctx);
+    if (!publicUrl) throw new UnavailableError("Ground Control cannot tell which URL satellites reach it at: set GROUND_CONTROL_URL");
+    return { registry: deps.registry, harborUrl: deps.harborUrl, publicUrl, robotWaitMs: deps.robotWaitMs };
   };
   return {
     async login(req) {
@@ -81,9 +88,9 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
       const { token, expiresAt } = await issueToken(deps.db, req.satellite, Number(req.ttlSeconds));
       return create(IssueZtrTokenResponseSchema, { token, expireTime: timestampFromDate(expiresAt) });
     },
-    async tokenZtr(req) {
+    async tokenZtr(req, ctx) {
       if (!/^[0-9a-f]{32}$/.test(req.token)) throw new UnauthenticatedError("ZTR token is malformed: want the 32 hex characters IssueZtrToken returned");
-      const deps_ = enrolment();
+      const deps_ = enrolment(ctx);
       const claim = await claimToken(deps.db, req.token);
       if (!claim) throw new UnauthenticatedError("ZTR token is unknown, already used or expired: issue a new one with IssueZtrToken");
       try {
@@ -96,7 +103,7 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
     async spiffeZtr(_req, ctx) {
       const caller = callerOf(ctx);
       if (caller.kind !== "satellite" || caller.via !== "spiffe") throw new PermissionDeniedError("SpiffeZtr needs a satellite X.509-SVID presented over mTLS");
-      const deps_ = enrolment();
+      const deps_ = enrolment(ctx);
       await ensureSatellite(deps.fleet, caller.name, caller.region ?? "default");
       return create(SpiffeZtrResponseSchema, { stateConfig: await enrol(deps_, caller.name) });
     },

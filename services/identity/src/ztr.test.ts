@@ -13,6 +13,7 @@ import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/test
 import { createIdentityModule } from "./index.js";
 
 const ADMIN = { username: "admin", password: "Harbor12345" };
+const GC_URL = "http://10.0.0.5:8080";
 const logger = createLogger({ name: "ztr-test", level: "silent" });
 
 async function codeOf(p: Promise<unknown>): Promise<Code | undefined> {
@@ -32,7 +33,7 @@ describe("token ZTR", () => {
     [emu, handle] = await Promise.all([startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }), openMemoryDatabase()]);
     const transport = (routes: Parameters<typeof createRouterTransport>[0]) => createRouterTransport(routes, { router: { interceptors: [errorMappingInterceptor()] } });
     registry = createClient(RegistryService, transport(createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, logger }).routes));
-    identity = createClient(IdentityService, transport(createIdentityModule({ db: handle.db, registry, harborUrl: emu.url, robotWaitMs: 300 }).routes));
+    identity = createClient(IdentityService, transport(createIdentityModule({ db: handle.db, registry, harborUrl: emu.url, publicUrl: GC_URL, robotWaitMs: 300 }).routes));
     const [{ id: configId }] = await handle.db.insert(configs).values({ name: "default", config: {} }).returning();
     await handle.db.insert(satellites).values([{ name: "edge-1", configId }, { name: "edge-2", configId }]);
     await registry.ensureRobot({ satellite: "edge-1", projects: [] });
@@ -50,7 +51,8 @@ describe("token ZTR", () => {
     const { stateConfig } = await identity.tokenZtr({ token });
     expect(stateConfig).toMatchObject({
       satellite: "edge-1",
-      stateUrl: `${emu.url}/satellite/satellite-state/edge-1/state:latest`,
+      // The satellite state is Ground Control's to serve; the robot also pulls from Harbor.
+      stateUrl: `${GC_URL}/satellite/satellite-state/edge-1/state:latest`,
       registryUrl: emu.url,
       auth: { url: emu.url, username: "robot$edge-1" },
     });
