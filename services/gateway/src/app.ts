@@ -8,6 +8,7 @@ import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/r
 import { serverTracingInterceptor, type Logger } from "@harbor-satellite/telemetry";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { createAuthenticator } from "./authenticator.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { authorizationInterceptor } from "./authorization.js";
@@ -52,6 +53,7 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
       fallback: httpRoutes(database.db, {
         identity: () => client("identity", IdentityService),
         heartbeat: () => client("heartbeat", HeartbeatService),
+        registry: () => client("registry", RegistryService),
         authenticate,
         peer: security.verifyPeer,
         ztrLimiter: createRateLimiter({ perMinute: 10 }),

@@ -1,9 +1,13 @@
 // Plain HTTP routes beside the rpc services: health for load balancers and the original's
-// `/ping` and `/health` shapes, so existing probes keep working.
+// `/ping` and `/health` shapes, so existing probes keep working; the original's satellite routes;
+// and the read-only OCI endpoint (`/v2/…`) that serves each satellite its satellite state.
 import { sql } from "drizzle-orm";
 import type { Database } from "@harbor-satellite/db";
 import { handleCompatRoute, type CompatDeps } from "./compat-routes.js";
 import type { HttpHandler, HttpResponse } from "./http-types.js";
+import { handleStateRegistryRoute, type StateRegistryDeps } from "./state-registry-routes.js";
+
+export type HttpRouteDeps = CompatDeps & StateRegistryDeps;
 
 function json(res: HttpResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -11,7 +15,7 @@ function json(res: HttpResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-export function httpRoutes(db: Database, compat: CompatDeps): HttpHandler {
+export function httpRoutes(db: Database, deps: HttpRouteDeps): HttpHandler {
   const healthy = async () => {
     try {
       await db.execute(sql`select 1`);
@@ -31,7 +35,8 @@ export function httpRoutes(db: Database, compat: CompatDeps): HttpHandler {
       void healthy().then((ok) => json(res, ok ? 200 : 503, { status: ok ? "healthy" : "unhealthy" }));
       return;
     }
-    if (handleCompatRoute(compat, req, res, path)) return;
+    if (handleCompatRoute(deps, req, res, path)) return;
+    if (handleStateRegistryRoute(deps, req, res, path)) return;
     json(res, 404, { code: "not_found", message: `no route for ${req.method} ${path}` });
   };
 }
