@@ -3,7 +3,7 @@
 // registries answer with, references by tag, timestamp tag and digest, and the spec's errors.
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
-import { createClient } from "@connectrpc/connect";
+import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
@@ -30,7 +30,11 @@ describe("gateway: satellite-state OCI endpoint", () => {
     emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password });
     gc = await startTestGroundControl({}, { HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password });
     admin = basic("admin", TEST_ADMIN_PASSWORD);
-    const transport = createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1", interceptors: [(next) => (req) => (req.header.set("authorization", admin), next(req))] });
+    const asAdmin: Interceptor = (next) => (req) => {
+      req.header.set("authorization", admin);
+      return next(req);
+    };
+    const transport = createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1", interceptors: [asAdmin] });
     session = (await createClient(IdentityService, transport).login({ username: "admin", password: TEST_ADMIN_PASSWORD })).sessionToken;
     const fleet = createClient(FleetService, transport);
     const registry = createClient(RegistryService, transport);

@@ -4,13 +4,35 @@
 // streams. It counts every request it sends (benchmarks and sync summaries report it).
 import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
+import type { ConnectionOptions } from "node:tls";
 
 export interface TlsOptions {
   /** Extra CA certificates (PEM) to trust. */
   ca?: string | Buffer | (string | Buffer)[];
   /** Accept any server certificate; for tests and self-signed labs only. */
   insecureSkipVerify?: boolean;
+  /**
+   * node:tls options for each new connection, read when it is made: a client certificate that
+   * rotates and a server check of its own (SPIFFE mTLS with the current SVID). They win over `ca`
+   * and `insecureSkipVerify`. TLS sessions are then never resumed, since Node skips
+   * checkServerIdentity on a resumed session.
+   */
+  connectionOptions?: () => ConnectionOptions;
+}
+
+/** An https agent that takes fresh TLS options for every connection it opens. */
+class FreshTlsAgent extends https.Agent {
+  constructor(
+    options: https.AgentOptions,
+    private readonly fresh: () => ConnectionOptions,
+  ) {
+    super({ ...options, maxCachedSessions: 0 });
+  }
+
+  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, socket: Duplex) => void): Duplex | null | undefined {
+    return super.createConnection({ ...options, ...this.fresh() } as https.RequestOptions, callback);
+  }
 }
 
 export interface TransportOptions {
@@ -60,7 +82,9 @@ export function createHttpTransport(options: TransportOptions = {}): HttpTranspo
       const common = { keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: "lifo" as const };
       agent =
         url.protocol === "https:"
-          ? new https.Agent({ ...common, ca: options.tls?.ca, rejectUnauthorized: !options.tls?.insecureSkipVerify })
+          ? options.tls?.connectionOptions
+            ? new FreshTlsAgent(common, options.tls.connectionOptions)
+            : new https.Agent({ ...common, ca: options.tls?.ca, rejectUnauthorized: !options.tls?.insecureSkipVerify })
           : new http.Agent(common);
       agents.set(url.origin, agent);
     }

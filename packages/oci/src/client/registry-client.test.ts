@@ -237,4 +237,30 @@ describe("https", () => {
     strict.close();
     expect(registry.requests.filter((r) => r.path.includes("manifests"))).toHaveLength(1);
   });
+
+  it("takes TLS options per connection when given a factory (SPIFFE mTLS: rotating SVID, its own server check)", async () => {
+    const tls = await selfSignedLoopback();
+    registry = await startFakeRegistry({ mode: "none" }, tls);
+    seedImage();
+    const checked: string[] = [];
+    let built = 0;
+    const connectionOptions = (verdict?: Error) => () => {
+      built++;
+      return {
+        ca: tls.cert,
+        checkServerIdentity: (host: string) => {
+          checked.push(host);
+          return verdict;
+        },
+      };
+    };
+    client = createRegistryClient({ url: registry.url, tls: { connectionOptions: connectionOptions() }, retry: fast });
+    expect((await client.getManifest("lib/app", "v1")).mediaType).toBe(MediaType.OciManifest);
+    expect(built).toBeGreaterThan(0);
+    expect(checked).toContain("127.0.0.1");
+    // The factory's check decides, whatever the static options say.
+    const refused = createRegistryClient({ url: registry.url, tls: { insecureSkipVerify: true, connectionOptions: connectionOptions(new Error("not Ground Control")) }, retry: fast });
+    expect(await refused.headManifest("lib/app", "v1").catch((e: unknown) => e)).toBeInstanceOf(RegistryNetworkError);
+    refused.close();
+  });
 });
