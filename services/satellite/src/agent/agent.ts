@@ -30,7 +30,7 @@ import type { AgentOptions } from "./agent-options.js";
 import { createCachedImageCatalog } from "./cached-images.js";
 import { createConfigAtRest } from "./config-at-rest.js";
 import { applyArtifactConfig } from "./config-updates.js";
-import { createGroundControlClient, type Enrolment, type GroundControlClient, type GroundControlClientOptions } from "./ground-control-client.js";
+import { createGroundControlClient, groundControlTlsOptions, type Enrolment, type GroundControlClient, type GroundControlClientOptions } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
 import { startLocalRegistry } from "./local-registry.js";
 import { createStateReplicator } from "./state-replication.js";
@@ -149,6 +149,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       harborRegistryUrl: options.harborRegistryUrl,
       onRemoved: collectGarbage,
       retry: deps.upstreamRetry,
+      // SPIFFE mode: the satellite state is read from Ground Control over mTLS, like enrolment.
+      groundControlTls: gcOptions.spiffe ? { connectionOptions: () => groundControlTlsOptions(gcOptions.spiffe!) } : undefined,
       onConfig: async (document, digest) => {
         const next = await applyArtifactConfig({ current: config, document, digest, pinned: resolved.pinned, options, logger, registry, scheduler, save: (c) => atRest.save(c) });
         config = next;

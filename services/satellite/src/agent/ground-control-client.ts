@@ -9,6 +9,7 @@
 // satellite → gateway → service → Harbor. Tokens and secrets never appear in errors.
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import type { ConnectionOptions } from "node:tls";
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
@@ -86,13 +87,11 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
   const plainTransport = agent ? createConnectTransport({ baseUrl: options.url, httpVersion: "1.1", useBinaryFormat: true, interceptors, nodeOptions: { agent } }) : undefined;
 
   const spiffeTransport = async (): Promise<Transport> => {
-    const { source, expectedServerId, readyTimeoutMs = 10_000 } = options.spiffe!;
+    const { source, readyTimeoutMs = 10_000 } = options.spiffe!;
     if (!source.ready) await source.waitUntilReady(readyTimeoutMs);
-    const own = source.getX509Svid().id;
-    const expected = expectedServerId ? SpiffeId.parse(expectedServerId) : groundControlSpiffeId(own.trustDomain);
     // A fresh agent per call: the current SVID is presented, and no TLS session is resumed
     // (a resumed session would skip the server-identity check).
-    const tls = createClientTlsOptions(source, authorizeID(expected));
+    const tls = groundControlTlsOptions(options.spiffe!);
     return createConnectTransport({ baseUrl: options.url, httpVersion: "1.1", useBinaryFormat: true, interceptors, nodeOptions: { ...tls, agent: false } });
   };
   const transport = () => (plainTransport ? Promise.resolve(plainTransport) : spiffeTransport());
@@ -143,6 +142,17 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
       agent?.destroy();
     },
   };
+}
+
+/**
+ * node:tls options for SPIFFE mTLS to Ground Control, built now: the current SVID, and a server
+ * that must prove the expected Ground Control ID (default spiffe://<our trust domain>/gc/main).
+ * Also used to read the satellite state, which Ground Control serves on the same port.
+ */
+export function groundControlTlsOptions(spiffe: { source: X509Source; expectedServerId?: string }): ConnectionOptions {
+  const own = spiffe.source.getX509Svid().id;
+  const expected = spiffe.expectedServerId ? SpiffeId.parse(spiffe.expectedServerId) : groundControlSpiffeId(own.trustDomain);
+  return createClientTlsOptions(spiffe.source, authorizeID(expected));
 }
 
 function toEnrolment(rpc: string, config: ZtrStateConfig | undefined): Enrolment {

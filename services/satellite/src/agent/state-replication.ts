@@ -2,10 +2,11 @@
 // replicate, delete) with the robot credentials and Harbor settings of the current config, and
 // what the heartbeat reports about the last pass. The state fetcher (keep-alive connections,
 // cached registry tokens) is kept across passes and rebuilt only when the credentials or Harbor
-// settings change. Robot credentials go only to Harbor's own host.
+// settings change. Robot credentials go only to Harbor's own host and to Ground Control's (which
+// serves the satellite state).
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RetryOptions } from "@harbor-satellite/oci";
+import type { RetryOptions, TlsOptions } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import type { SatelliteConfig } from "../config/satellite-config.js";
 import type { ReplicationEngine, UpstreamOptions } from "../replication/replication-engine.js";
@@ -13,7 +14,7 @@ import { loadAppliedState } from "../state/applied-state.js";
 import { createStateFetcher, type StateFetcher } from "../state/state-fetcher.js";
 import { createStatePass, type StatePass, type StatePassResult } from "../state/state-pass.js";
 import { createStateReader } from "../state/state-reader.js";
-import { resolveRegistryUrl } from "../state/state-reference.js";
+import { hostOf, resolveRegistryUrl } from "../state/state-reference.js";
 
 export const APPLIED_STATE_FILE = "state.json";
 
@@ -46,6 +47,8 @@ export interface StateReplicatorOptions {
   onRemoved?: () => void;
   /** Retries of each upstream request (default the registry client's: 5 attempts with backoff). */
   retry?: RetryOptions;
+  /** TLS for reading the satellite state from Ground Control (SPIFFE mTLS in SPIFFE mode). */
+  groundControlTls?: TlsOptions;
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -60,6 +63,7 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
     const app = config.app_config;
     return {
       auth,
+      stateUrl: config.state_config.state,
       registryOverride: options.harborRegistryUrl || app.harbor_registry_url || undefined,
       insecure: app.use_unsecure,
       skipVerify: app.tls.skip_verify,
@@ -74,8 +78,8 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
     built?.fetcher.close();
     const ca = s.caFile ? await readFile(s.caFile, "utf8") : undefined;
     const tls = { insecureSkipVerify: s.skipVerify, ...(ca ? { ca } : {}) };
-    const fetcher = createStateFetcher({ auth: s.auth, registryOverride: s.registryOverride, insecure: s.insecure, tls, retry: options.retry });
-    const harborHost = resolveRegistryUrl(s.auth.url, { registryOverride: s.registryOverride, insecure: s.insecure }).host;
+    const fetcher = createStateFetcher({ auth: s.auth, stateUrl: s.stateUrl, registryOverride: s.registryOverride, insecure: s.insecure, tls, groundControlTls: options.groundControlTls, retry: options.retry });
+    const harborHost = resolveRegistryUrl(s.auth.url, { registryOverride: s.registryOverride, harborHost: hostOf(s.auth.url), insecure: s.insecure }).host;
     const upstream = (registryUrl: string): UpstreamOptions => {
       const sameHost = new URL(registryUrl).host.toLowerCase() === harborHost;
       return { url: registryUrl, credentials: sameHost ? { username: s.auth.username, password: s.auth.password } : undefined, insecureSkipVerify: s.skipVerify, ...(ca ? { ca } : {}), retry: options.retry };

@@ -141,6 +141,34 @@ describe("state reader", () => {
     }
   });
 
+  it("reads the satellite state from Ground Control with the robot, overriding only Harbor's URLs, and stops there when unchanged", async () => {
+    const gc = await startFakeRegistry({ mode: "basic", ...ROBOT });
+    const published = "harbor.example.com";
+    const stateUrl = `${new URL(gc.url).host}/satellite/satellite-state/s/state:latest`;
+    const fromGc = createStateFetcher({ auth: { url: `https://${published}`, ...ROBOT }, stateUrl, registryOverride: `http://${host}`, retry: { attempts: 1 } });
+    try {
+      const group = put("satellite/group-state/g/state", documents.group("g", `https://${published}`, [{ repository: "p/img", tag: ["t"] }]));
+      const img = stateImage(documents.satellite([`https://${published}/satellite/group-state/g/state@${group.digest}`]));
+      for (const blob of img.blobs) gc.putBlob(blob);
+      gc.putManifest("satellite/satellite-state/s/state", "latest", img.manifest, img.mediaType);
+
+      const reader = createStateReader({ fetcher: fromGc });
+      const read = changed(await reader.read(stateUrl));
+      expect(read.satelliteRegistryUrl).toBe(gc.url);
+      expect(read.groups[0]).toMatchObject({ group: "g", source: "fetched", registryUrl: `http://${host}` });
+      expect(gc.requests.some((r) => r.authScheme === "Basic")).toBe(true);
+      expect(registry.requests.some((r) => r.authScheme === "Basic")).toBe(true);
+
+      const [gcBefore, harborBefore] = [gc.requests.length, registry.requests.length];
+      expect((await reader.read(stateUrl, toAppliedState(read, [], true))).status).toBe("unchanged");
+      expect(gc.requests.length - gcBefore).toBe(1);
+      expect(registry.requests.length).toBe(harborBefore);
+    } finally {
+      fromGc.close();
+      await gc.close();
+    }
+  });
+
   it("never sends the robot's credentials to a host other than Harbor's", async () => {
     const other = await startFakeRegistry({ mode: "none" });
     try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidStateReferenceError, isPlainHttpHost, parseStateReference, resolveRegistryUrl, satelliteNameFromStateUrl } from "./state-reference.js";
+import { hostOf, InvalidStateReferenceError, isPlainHttpHost, parseStateReference, resolveRegistryUrl, satelliteNameFromStateUrl } from "./state-reference.js";
 
 const D = `sha256:${"a".repeat(64)}`;
 
@@ -23,6 +23,13 @@ describe("state references", () => {
   it("replaces scheme and host with --harbor-registry-url", () => {
     expect(parseStateReference("https://harbor.example.com/satellite/x/state:latest", { registryOverride: "http://192.168.1.10:8080" })).toMatchObject({ registryUrl: "http://192.168.1.10:8080", repository: "satellite/x/state" });
     expect(resolveRegistryUrl("https://harbor.example.com", { registryOverride: "harbor.internal" })).toEqual({ registryUrl: "https://harbor.internal", host: "harbor.internal" });
+  });
+
+  it("applies --harbor-registry-url only on Harbor's host once it is known: Ground Control's satellite-state URL keeps its own", () => {
+    const options = { registryOverride: "http://192.168.1.10:8080", harborHost: hostOf("https://Harbor.example.com") };
+    expect(parseStateReference("https://harbor.example.com/satellite/group-state/g/state:latest", options).registryUrl).toBe("http://192.168.1.10:8080");
+    expect(parseStateReference("https://gc.example.com/satellite/satellite-state/s/state:latest", options)).toMatchObject({ registryUrl: "https://gc.example.com", host: "gc.example.com" });
+    expect(resolveRegistryUrl("http://10.0.0.5:8080", options).registryUrl).toBe("http://10.0.0.5:8080");
   });
 
   it("rejects malformed URLs", () => {

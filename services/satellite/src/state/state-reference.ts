@@ -4,7 +4,8 @@
 //   https://harbor/satellite/group-state/g/state@sha256:…             (pinned by digest)
 // With no scheme, plain HTTP is used where go-containerregistry uses it (localhost, loopback,
 // RFC 1918, *.local) or when `insecure` is set; HTTPS otherwise. `--harbor-registry-url`
-// replaces scheme and host of every such URL (the satellite reaches Harbor under another name).
+// replaces scheme and host of the URLs on Harbor's host (the satellite reaches Harbor under
+// another name); the satellite-state URL is on Ground Control's host and stays as it is.
 import { isDigest, isRepositoryName, isTag } from "@harbor-satellite/oci";
 
 export interface StateReference {
@@ -22,6 +23,11 @@ export interface StateReference {
 export interface StateReferenceOptions {
   /** `--harbor-registry-url`: `https://harbor.internal:8443` or `harbor.internal`. */
   registryOverride?: string;
+  /**
+   * Harbor's host as Ground Control names it (ZTR `auth.url`): only URLs on it get the override.
+   * Unset: every URL does (`satellite sync`, which knows no Ground Control).
+   */
+  harborHost?: string;
   /** Use plain HTTP for scheme-less URLs (`use_unsecure`). */
   insecure?: boolean;
 }
@@ -59,11 +65,17 @@ function schemeFor(host: string, given: string | undefined, insecure: boolean | 
   return insecure || isPlainHttpHost(host) ? "http" : "https";
 }
 
-/** Resolves a registry address (`host`, `host:port`, `http://host`) to its base URL, with the override applied. */
+/** `host[:port]` of an address or URL, lowercased, as written (no override). */
+export function hostOf(address: string): string {
+  return splitAddress(address.trim()).host.toLowerCase();
+}
+
+/** Resolves a registry address (`host`, `host:port`, `http://host`) to its base URL, with the override applied on Harbor's host. */
 export function resolveRegistryUrl(address: string, options: StateReferenceOptions = {}): { registryUrl: string; host: string } {
-  const source = options.registryOverride ? splitAddress(options.registryOverride.trim()) : splitAddress(address.trim());
   const original = splitAddress(address.trim());
-  const scheme = schemeFor(source.host, source.scheme ?? (options.registryOverride ? original.scheme : undefined), options.insecure);
+  const override = options.registryOverride && (options.harborHost === undefined || original.host.toLowerCase() === options.harborHost.toLowerCase()) ? options.registryOverride : undefined;
+  const source = override ? splitAddress(override.trim()) : original;
+  const scheme = schemeFor(source.host, source.scheme ?? (override ? original.scheme : undefined), options.insecure);
   if (scheme !== "http" && scheme !== "https") throw new InvalidStateReferenceError(address, `unsupported scheme ${scheme}`);
   if (!/^[a-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-f:]+\](?::\d{1,5})?$/i.test(source.host)) throw new InvalidStateReferenceError(address, `bad host ${JSON.stringify(source.host)}`);
   return { registryUrl: `${scheme}://${source.host}`, host: source.host.toLowerCase() };
