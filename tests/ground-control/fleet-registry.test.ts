@@ -1,6 +1,8 @@
 // Ground Control end to end below the gateway: fleet → registry service → Harbor (emulator on a
-// real docker-registry) on real PostgreSQL. What an edge satellite will find in Harbor, with its
-// own robot account, after admins change the fleet; and what happens while Harbor is down.
+// real docker-registry) on real PostgreSQL. What an edge satellite will find in Harbor (group and
+// config states, images) and on Ground Control's satellite-state endpoint (its own satellite
+// state, and nobody else's), with its own robot account, after admins change the fleet; and what
+// happens while Harbor is down.
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,11 +11,12 @@ import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { robotAccounts } from "@harbor-satellite/db";
+import { createRegistryClient } from "@harbor-satellite/oci";
 import { eq } from "drizzle-orm";
 import { verifySecret } from "@harbor-satellite/rpc";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { HARBOR_ADMIN, startGroundControl, startWorld, type GroundControl, type World } from "./harness.js";
+import { GC_ADMIN, HARBOR_ADMIN, startGroundControl, startStateEndpoint, startWorld, type GroundControl, type StateEndpoint, type World } from "./harness.js";
 import { readState } from "./state-artifacts.js";
 
 const run = promisify(execFile);
@@ -38,6 +41,7 @@ async function codeOf(p: Promise<unknown>): Promise<Code | undefined> {
 describe("Ground Control fleet and registry against Harbor", () => {
   let world: World;
   let gc: GroundControl;
+  let endpoint: StateEndpoint;
   let image: SyntheticImage;
   let blobs: string;
   const secrets = new Map<string, string>();
@@ -45,6 +49,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
   beforeAll(async () => {
     world = await startWorld();
     gc = await startGroundControl(world);
+    endpoint = await startStateEndpoint(gc);
     const harbor = createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN });
     for (const project of ["team-a", "team-b"]) await harbor.ensureProject(project, { public: false });
     blobs = await makeBlobDir();
@@ -52,6 +57,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
     for (const repo of ["team-a/app", "library/nginx", "team-b/secret"]) await pushImage(world.emulator.url, repo, "1", image, HARBOR_ADMIN);
   });
   afterAll(async () => {
+    await endpoint?.close();
     await gc?.stop();
     await world?.stop();
     if (blobs) await removeBlobDir(blobs);
@@ -98,19 +104,31 @@ describe("Ground Control fleet and registry against Harbor", () => {
 
     const config = await readState(world.emulator.url, "satellite/config-state/default/state", creds);
     expect((config.json as { app_config: Record<string, unknown> }).app_config.state_replication_interval).toBe("@every 00h00m30s");
-    // Group and config states are listed pinned to the digests Harbor holds under `latest`.
-    const sat = await readState(world.emulator.url, "satellite/satellite-state/sat-a/state", creds);
+    // The satellite state is on Ground Control's endpoint, in the same layout, listing group and
+    // config states pinned to the digests Harbor holds under `latest`; Harbor has no copy.
+    const sat = await readState(endpoint.url, "satellite/satellite-state/sat-a/state", creds);
     expect(sat.json).toEqual({
       states: [`${world.harbor.url}/satellite/group-state/group-a/state@${group.digest}`],
       config: `${world.harbor.url}/satellite/config-state/default/state@${config.digest}`,
     });
+    expect(sat.manifest.layers[0].mediaType).toBe("application/vnd.docker.image.rootfs.diff.tar.gzip");
+    expect(sat.config.rootfs.diff_ids).toEqual([sat.tarDigest]);
+    expect(await readState(world.emulator.url, "satellite/satellite-state/sat-a/state", HARBOR_ADMIN).then(() => "in Harbor", String)).toMatch(/404|NAME_UNKNOWN|MANIFEST_UNKNOWN/);
   });
 
   it("tags every state artifact with latest and the unix time", async () => {
-    const tags = await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).listArtifacts("satellite", "satellite-state/sat-a/state");
+    const tags = await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).listArtifacts("satellite", "group-state/group-a/state");
     const names = tags.flatMap((a) => (a.tags ?? []).map((t) => t.name));
     expect(names).toContain("latest");
     expect(names.some((n) => /^\d{10}$/.test(n ?? ""))).toBe(true);
+    const client = createRegistryClient({ url: endpoint.url, credentials: GC_ADMIN, retry: { attempts: 1 } });
+    try {
+      const own = await client.listTags("satellite/satellite-state/sat-a/state");
+      expect(own).toContain("latest");
+      expect(own.some((n) => /^\d{10}$/.test(n))).toBe(true);
+    } finally {
+      client.close();
+    }
   });
 
   it("gives the robot read/pull on exactly its groups' projects plus a private satellite project, and stores only a hash", async () => {
@@ -126,13 +144,13 @@ describe("Ground Control fleet and registry against Harbor", () => {
     expect(await verifySecret(secrets.get("sat-a") ?? "", row?.secretHash ?? "")).toBe(true);
   });
 
-  it("lets skopeo read the satellite state with the robot's credentials, and the layer holds artifacts.json", async () => {
-    const ref = `docker://${world.emulator.host}/satellite/satellite-state/sat-a/state:latest`;
+  it("lets skopeo read the satellite state from Ground Control with the robot's credentials, and the layer holds artifacts.json", async () => {
+    const ref = `docker://${endpoint.host}/satellite/satellite-state/sat-a/state:latest`;
     const creds = `robot$sat-a:${secrets.get("sat-a")}`;
     const inspect = await skopeo(["inspect", "--creds", creds, "--tls-verify=false", ref]);
     expect(inspect.stderr).toBe("");
     expect(inspect.ok).toBe(true);
-    expect(JSON.parse(inspect.stdout)).toMatchObject({ Name: `${world.emulator.host}/satellite/satellite-state/sat-a/state`, Os: "linux" });
+    expect(JSON.parse(inspect.stdout)).toMatchObject({ Name: `${endpoint.host}/satellite/satellite-state/sat-a/state`, Os: "linux" });
 
     const dir = await mkdtemp(join(tmpdir(), "gc-skopeo-"));
     try {
@@ -163,10 +181,22 @@ describe("Ground Control fleet and registry against Harbor", () => {
     expect(ownA.ok, ownA.stderr).toBe(true);
   });
 
+  it("denies satellite A satellite B's state on Ground Control's endpoint (in Harbor, one project's pull would have opened it)", async () => {
+    const ofB = `docker://${endpoint.host}/satellite/satellite-state/sat-b/state:latest`;
+    const asA = await skopeo(["inspect", "--creds", `robot$sat-a:${secrets.get("sat-a")}`, "--tls-verify=false", ofB]);
+    expect(asA.ok).toBe(false);
+    expect(asA.stderr).toMatch(/denied: satellite \\?"sat-a\\?" may not read the state of satellite \\?"sat-b\\?"/);
+    const asB = await skopeo(["inspect", "--creds", `robot$sat-b:${secrets.get("sat-b")}`, "--tls-verify=false", ofB]);
+    expect(asB.ok, asB.stderr).toBe(true);
+    const wrong = await skopeo(["inspect", "--creds", "robot$sat-b:not-the-secret", "--tls-verify=false", ofB]);
+    expect(wrong.ok).toBe(false);
+    expect(wrong.stderr).toMatch(/unauthorized|authentication required/i);
+  });
+
   it("publishes a satellite with no groups (the original published nothing)", async () => {
     await gc.fleet.createSatellite({ name: "sat-empty" });
     await gc.fleetModule.publisher.flush();
-    const state = await readState(world.emulator.url, "satellite/satellite-state/sat-empty/state", await robotCreds("sat-empty"));
+    const state = await readState(endpoint.url, "satellite/satellite-state/sat-empty/state", await robotCreds("sat-empty"));
     expect(state.json).toEqual({ states: [], config: await pinned("config", "default") });
   });
 
@@ -189,7 +219,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
       },
       { timeout: 30_000, interval: 200 },
     );
-    const state = await readState(world.emulator.url, "satellite/satellite-state/sat-b/state", { username: "robot$sat-b", password: secrets.get("sat-b") ?? "" });
+    const state = await readState(endpoint.url, "satellite/satellite-state/sat-b/state", { username: "robot$sat-b", password: secrets.get("sat-b") ?? "" });
     expect((state.json as { states: string[] }).states).toEqual([await pinned("group", "group-b"), await pinned("group", "group-late")]);
     expect([...world.emulator.state.robots.values()].find((r) => r.name === "sat-b")?.permissions.map((p) => p.namespace).sort()).toEqual(["satellite", "team-a", "team-b"]);
   });
@@ -212,11 +242,35 @@ describe("Ground Control fleet and registry against Harbor", () => {
     expect(await gc.registryModule.renewRobots()).toEqual([]);
   });
 
+  it("deletes the satellite-state copy an earlier Ground Control left in Harbor when it first stores the state itself", async () => {
+    // What the previous version pushed for this satellite, readable by every satellite's robot.
+    const harbor = createRegistryClient({ url: world.emulator.url, credentials: HARBOR_ADMIN, retry: { attempts: 1 } });
+    const groundControl = createRegistryClient({ url: endpoint.url, credentials: GC_ADMIN, retry: { attempts: 1 } });
+    try {
+      const repo = "satellite/satellite-state/sat-old/state";
+      const old = await groundControl.getManifest("satellite/satellite-state/sat-a/state", "latest");
+      const parsed = JSON.parse(old.bytes.toString()) as { config: { digest: string }; layers: { digest: string }[] };
+      for (const digest of [parsed.config.digest, parsed.layers[0].digest]) {
+        await harbor.pushBlob(repo, await groundControl.getBlobBytes("satellite/satellite-state/sat-a/state", digest));
+      }
+      await harbor.pushManifest(repo, "latest", old.bytes, old.mediaType);
+      expect(await harbor.headManifest(repo, "latest")).toBeDefined();
+
+      await gc.fleet.createSatellite({ name: "sat-old" });
+      await gc.fleetModule.publisher.flush();
+      expect(await harbor.headManifest(repo, "latest").catch((e: { status?: number }) => (e.status === 404 ? undefined : e))).toBeUndefined();
+      expect((await readState(endpoint.url, repo, await robotCreds("sat-old"))).json).toEqual({ states: [], config: await pinned("config", "default") });
+    } finally {
+      harbor.close();
+      groundControl.close();
+    }
+  });
+
   it("deletes a satellite's robot and state with it", async () => {
     await gc.fleet.deleteSatellite({ name: "sat-empty" });
     await gc.fleetModule.publisher.flush();
     expect([...world.emulator.state.robots.values()].some((r) => r.name === "sat-empty")).toBe(false);
-    const gone = await readState(world.emulator.url, "satellite/satellite-state/sat-empty/state", HARBOR_ADMIN).then(
+    const gone = await readState(endpoint.url, "satellite/satellite-state/sat-empty/state", GC_ADMIN).then(
       () => "present",
       (e: unknown) => String(e),
     );

@@ -1,11 +1,15 @@
 // Ground Control's fleet and registry services wired as the gateway wires them (the fleet talks
 // to the registry only through its generated client), on a real PostgreSQL 15, with the Harbor
 // emulator in front of a real docker-registry, reached through a proxy that can take Harbor down.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { createFleetModule, type FleetModule } from "@harbor-satellite/fleet";
+import { createAuthenticator, handleStateRegistryRoute, inProcessTransport } from "@harbor-satellite/gateway";
+import { ensureAdminUser } from "@harbor-satellite/identity";
 import { createRegistryModule, type RegistryModule } from "@harbor-satellite/registry";
 import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
@@ -15,6 +19,8 @@ import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/test
 import { startToggleProxy, type ToggleProxy } from "./toggle-proxy.js";
 
 export const HARBOR_ADMIN = { username: "admin", password: "Harbor12345" };
+/** Ground Control's own admin (Basic credentials on its satellite-state endpoint). */
+export const GC_ADMIN = { username: "admin", password: "gc-admin-password" };
 export const logger = createLogger({ name: "gc-it", level: (process.env.LOG_LEVEL as "info" | undefined) ?? "silent" });
 
 export interface GroundControl {
@@ -81,5 +87,39 @@ export async function startGroundControl(world: World, options: { registryInterc
       await registryModule.stop?.();
       await db.close();
     },
+  };
+}
+
+export interface StateEndpoint {
+  /** `http://127.0.0.1:<port>`: Ground Control's URL as satellites would reach it. */
+  url: string;
+  /** `127.0.0.1:<port>`, for skopeo's docker:// references. */
+  host: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Ground Control's satellite-state OCI endpoint (`/v2/satellite/satellite-state/…`) as the gateway
+ * serves it, with the gateway's authenticator (robots, and GC_ADMIN), backed by this replica's
+ * registry module through the gateway's in-process transport.
+ */
+export async function startStateEndpoint(gc: GroundControl): Promise<StateEndpoint> {
+  await ensureAdminUser(gc.db.db, GC_ADMIN.password);
+  const registry = createClient(RegistryService, inProcessTransport(gc.registryModule, logger));
+  const deps = { registry: () => registry, authenticate: createAuthenticator({ db: gc.db.db }), peer: () => ({ kind: "none" }) as const };
+  const server = createServer((req, res) => {
+    if (handleStateRegistryRoute(deps, req, res, (req.url ?? "/").split("?")[0])) return;
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `http://${host}`,
+    host,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -2,9 +2,9 @@
 // (FOR UPDATE SKIP LOCKED plus leases), so every request is published, and by one replica only;
 // and the satellite states they publish end up pinned to the current group and config digests.
 import type { Interceptor } from "@connectrpc/connect";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { HARBOR_ADMIN, startGroundControl, startWorld, type GroundControl, type World } from "./harness.js";
+import { GC_ADMIN, HARBOR_ADMIN, startGroundControl, startStateEndpoint, startWorld, type GroundControl, type World } from "./harness.js";
 import { readState } from "./state-artifacts.js";
 
 describe("two Ground Control replicas on one database", () => {
@@ -56,7 +56,11 @@ describe("two Ground Control replicas on one database", () => {
   it("converges every satellite state on the current digests of its groups and config, however the replicas interleave", async () => {
     const harbor = createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN });
     await harbor.ensureProject("apps", { public: false });
-    const latest = async (kind: string, name: string) => readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN);
+    // Satellite states are on Ground Control (either replica serves the same rows), the rest in Harbor.
+    const endpoint = await startStateEndpoint(replicas[1]);
+    onTestFinished(() => endpoint.close());
+    const latest = async (kind: string, name: string) =>
+      kind === "satellite" ? readState(endpoint.url, `satellite/satellite-state/${name}/state`, GC_ADMIN) : readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN);
     const groupNames = Array.from({ length: 6 }, (_, i) => `conv-${i}`);
     const artifacts = (round: number, i: number) => [{ repository: "apps/web", tags: [`r${round}-${i}`], digest: "", type: "" }];
     await Promise.all(groupNames.map((name, i) => replicas[i % 2].fleet.createGroup({ name, artifacts: artifacts(0, i) })));

@@ -1,11 +1,13 @@
 // Satellite states pin their group and config states by digest, read by the satellite's own state
-// reader (services/satellite/src/state) with the satellite's robot: an unchanged satellite-state
+// reader (services/satellite/src/state) with the satellite's robot: the satellite state from
+// Ground Control's endpoint, group and config states from Harbor. An unchanged satellite-state
 // digest costs one request and means nothing changed; a group's new content changes the
 // satellite-state digest; republishing unchanged content changes nothing.
 import { createHarborClient } from "@harbor-satellite/harbor";
+import { createRegistryClient } from "@harbor-satellite/oci";
 import { createStateFetcher, createStateReader, toAppliedState, type AppliedState, type StateFetcher } from "@harbor-satellite/satellite/state/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HARBOR_ADMIN, startGroundControl, startWorld, type GroundControl, type World } from "./harness.js";
+import { GC_ADMIN, HARBOR_ADMIN, startGroundControl, startStateEndpoint, startWorld, type GroundControl, type StateEndpoint, type World } from "./harness.js";
 import { readState } from "./state-artifacts.js";
 
 const image = (tag: string) => ({ repository: "team-a/app", tags: [tag], digest: "", type: "" });
@@ -13,11 +15,21 @@ const image = (tag: string) => ({ repository: "team-a/app", tags: [tag], digest:
 describe("satellite states pinned by digest, read by the satellite", () => {
   let world: World;
   let gc: GroundControl;
+  let endpoint: StateEndpoint;
   let fetcher: StateFetcher;
   let applied: AppliedState | undefined;
   const reader = () => createStateReader({ fetcher });
-  const satelliteUrl = () => `${world.harbor.url}/satellite/satellite-state/edge-pin/state:latest`;
-  const latestDigest = async (kind: string, name: string) => (await readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN)).digest;
+  const satelliteUrl = () => `${endpoint.url}/satellite/satellite-state/edge-pin/state:latest`;
+  const latestDigest = async (kind: string, name: string) =>
+    (kind === "satellite" ? await readState(endpoint.url, `satellite/satellite-state/${name}/state`, GC_ADMIN) : await readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN)).digest;
+  const satelliteTags = async () => {
+    const client = createRegistryClient({ url: endpoint.url, credentials: GC_ADMIN, retry: { attempts: 1 } });
+    try {
+      return (await client.listTags("satellite/satellite-state/edge-pin/state")).sort();
+    } finally {
+      client.close();
+    }
+  };
   const settle = async () => {
     await gc.fleetModule.publisher.flush();
     expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
@@ -26,15 +38,17 @@ describe("satellite states pinned by digest, read by the satellite", () => {
   beforeAll(async () => {
     world = await startWorld();
     gc = await startGroundControl(world);
+    endpoint = await startStateEndpoint(gc);
     await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).ensureProject("team-a", { public: false });
     await gc.fleet.createGroup({ name: "web", artifacts: [image("1")] });
     await gc.fleet.createSatellite({ name: "edge-pin", groups: ["web"] });
     await settle();
     const { robot, secret } = await gc.registry.rotateRobotSecret({ satellite: "edge-pin" });
-    fetcher = createStateFetcher({ auth: { url: world.harbor.url, username: robot?.name ?? "", password: secret }, retry: { attempts: 1 } });
+    fetcher = createStateFetcher({ auth: { url: world.harbor.url, username: robot?.name ?? "", password: secret }, stateUrl: satelliteUrl(), retry: { attempts: 1 } });
   });
   afterAll(async () => {
     fetcher?.close();
+    await endpoint?.close();
     await gc?.stop();
     await world?.stop();
   });
@@ -75,14 +89,13 @@ describe("satellite states pinned by digest, read by the satellite", () => {
   it("republishes an unchanged group under the same digest and does not touch the satellite state", async () => {
     const satellite = await latestDigest("satellite", "edge-pin");
     const group = await latestDigest("group", "web");
-    const tagsBefore = (await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).listArtifacts("satellite", "satellite-state/edge-pin/state")).flatMap((a) => (a.tags ?? []).map((t) => t.name));
+    const tagsBefore = await satelliteTags();
     await gc.fleet.updateGroup({ name: "web", artifacts: [image("2")] });
     await settle();
     expect(await latestDigest("group", "web")).toBe(group);
     expect(await latestDigest("satellite", "edge-pin")).toBe(satellite);
-    // No new push of the satellite state at all: its tags are as they were.
-    const tagsAfter = (await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).listArtifacts("satellite", "satellite-state/edge-pin/state")).flatMap((a) => (a.tags ?? []).map((t) => t.name));
-    expect(tagsAfter.sort()).toEqual(tagsBefore.sort());
+    // No new store of the satellite state at all: its unix-time tag is as it was.
+    expect(await satelliteTags()).toEqual(tagsBefore);
     expect((await reader().read(satelliteUrl(), applied)).status).toBe("unchanged");
   });
 
