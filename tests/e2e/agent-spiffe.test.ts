@@ -1,6 +1,7 @@
 // Issue 4's end-to-end path in SPIFFE mode, with no pre-shared secret: a real `ground-control`
 // serving mTLS with its SVID (from a fake SPIRE agent's Workload API) and registering the
-// satellite with a fake SPIRE server; a real `satellite` enrolling with its own SVID. Then:
+// satellite with a fake SPIRE server; a real `satellite` enrolling with its own SVID and reading
+// its satellite state from Ground Control over the same mTLS. Then:
 // images served with upstream digests, skopeo pulls them, the upstream stops (still served, the
 // heartbeat says so), the group changes (converges), Ground Control shows it online — and one
 // trace id spans satellite → gateway → service → Harbor call.
@@ -135,6 +136,8 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
     }, 90_000, "both images served by the satellite");
     process.stdout.write(`agent-spiffe e2e: satellite start → enrolled over SPIFFE mTLS → both images served: ${Math.round(performance.now() - started)} ms\n`);
     expect(served).toEqual({ nginx: images["apps/nginx"].manifestDigest, alpine: images["apps/alpine"].manifestDigest });
+    // Its satellite state came from Ground Control over mTLS (Harbor holds none), the rest from Harbor.
+    expect((await admin.fleet.getSatellite({ name: "edge-1" })).satellite?.stateUrl).toBe(`${gcUrl}/satellite/satellite-state/edge-1/state:latest`);
     await run("skopeo", ["copy", "--src-tls-verify=false", `docker://127.0.0.1:${satPort}/apps/nginx:1.27`, `dir:${join(work, "pulled")}`]);
     // The robot secret travelled over mTLS only: it is in no log line of either process.
     const robot = [...emu.state.robots.values()].find((r) => r.name === "edge-1");
@@ -145,9 +148,18 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
   });
 
   it("keeps serving with the upstream down, reports it, and converges once it is back and the group changed", async () => {
+    // A second group, published to Harbor while it is up, to hand the satellite during the outage.
+    await admin.fleet.createGroup({ name: "cache", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
+    const harbor = createRegistryClient({ url: emu.url, credentials: HARBOR, retry: { attempts: 1 } });
+    await eventually(async () => {
+      if (!(await harbor.headManifest("satellite/group-state/cache/state", "latest"))) throw new Error("not published yet");
+    }, 60_000, "the cache group state published").finally(() => harbor.close());
     await upstream!.stop();
     upstream = undefined;
     expect(await localDigest("apps/nginx", "1.27")).toBe(images["apps/nginx"].manifestDigest);
+    // While its satellite state (on Ground Control, still up) is unchanged the satellite needs
+    // nothing from Harbor, so there is nothing to fail. A new group makes it go to Harbor.
+    await admin.fleet.assignGroup({ satellite: "edge-1", group: "cache" });
     await eventually(async () => {
       if (!(await status()).latest?.errors.length) throw new Error("no error reported yet");
     }, 90_000, "a heartbeat reporting the failed pass");

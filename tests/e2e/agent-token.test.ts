@@ -1,7 +1,8 @@
 // Issue 4's end-to-end path in token mode, with every part real: PostgreSQL, docker-registry
 // behind the Harbor emulator, a `ground-control` process and a `satellite` process. The admin
 // creates a satellite, a group of two images and a fast config, issues a ZTR token; the satellite
-// enrols with it, replicates the images (upstream digests), serves them to skopeo, keeps serving
+// enrols with it, reads its satellite state from Ground Control and the rest from Harbor,
+// replicates the images (upstream digests), serves them to skopeo, keeps serving
 // while the upstream is down (and says so in its heartbeat), converges after a group change,
 // and Ground Control shows it online with the right cached images.
 import { execFile } from "node:child_process";
@@ -86,8 +87,8 @@ describe("satellite agent, token mode, end to end", () => {
 
   const localDigest = async (repo: string, tag: string) => (await local.headManifest(repo, tag))?.digest;
   const status = async () => (await admin.heartbeat.getSatelliteStatus({ name: "edge-1" })).status!;
-  const harborHas = async (repository: string) => {
-    const client = createRegistryClient({ url: emu.url, credentials: HARBOR, retry: { attempts: 1 } });
+  const has = async (registryUrl: string, credentials: { username: string; password: string }, repository: string) => {
+    const client = createRegistryClient({ url: registryUrl, credentials, retry: { attempts: 1 } });
     try {
       if (!(await client.headManifest(repository, "latest"))) throw new Error(`${repository} not published yet`);
     } finally {
@@ -100,7 +101,13 @@ describe("satellite agent, token mode, end to end", () => {
     await admin.fleet.createGroup({ name: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }] });
     await admin.fleet.createSatellite({ name: "edge-1", region: "eu-west", configName: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-1", group: "web" });
-    await eventually(() => Promise.all([harborHas("satellite/satellite-state/edge-1/state"), harborHas("satellite/group-state/web/state")]), 60_000, "state artifacts published");
+    // The satellite state on Ground Control itself, the group state in Harbor.
+    await eventually(
+      () => Promise.all([has(gcUrl, { username: "admin", password: ADMIN_PASSWORD }, "satellite/satellite-state/edge-1/state"), has(emu.url, HARBOR, "satellite/group-state/web/state")]),
+      60_000,
+      "state artifacts published",
+    );
+    expect((await admin.fleet.getSatellite({ name: "edge-1" })).satellite?.stateUrl).toBe(`${gcUrl}/satellite/satellite-state/edge-1/state:latest`);
     token = (await admin.identity.issueZtrToken({ satellite: "edge-1" })).token;
 
     const dataDir = join(work, "satellite");
@@ -160,10 +167,16 @@ describe("satellite agent, token mode, end to end", () => {
   });
 
   it("keeps serving with the upstream stopped and reports the failure in its heartbeat", async () => {
+    // A second group, published to Harbor while it is up, to hand the satellite during the outage.
+    await admin.fleet.createGroup({ name: "cache", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
+    await eventually(() => has(emu.url, HARBOR, "satellite/group-state/cache/state"), 60_000, "the cache group state published");
     await upstream!.stop();
     upstream = undefined;
     expect(await localDigest("apps/nginx", "1.27")).toBe(images["apps/nginx"].manifestDigest);
     await run("skopeo", ["inspect", "--tls-verify=false", `docker://127.0.0.1:${satPort}/apps/alpine:3.20`]);
+    // While its satellite state (on Ground Control, still up) is unchanged the satellite needs
+    // nothing from Harbor, so there is nothing to fail. A new group makes it go to Harbor.
+    await admin.fleet.assignGroup({ satellite: "edge-1", group: "cache" });
     const failing = await eventually(async () => {
       const s = await status();
       if (!s.latest?.errors.length) throw new Error("no error reported yet");

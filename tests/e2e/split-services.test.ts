@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
+import { createRegistryClient } from "@harbor-satellite/oci";
 import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
@@ -66,6 +68,35 @@ describe("services as separate processes behind one gateway", () => {
     const { sessionToken } = await admin.identity.login({ username: "admin", password: ADMIN_PASSWORD });
     const { robot } = await viaGateway.getRobot({ satellite: "edge-split" }, { headers: { authorization: `Bearer ${sessionToken}` } });
     expect(robot?.name).toBe("robot$edge-split");
+  });
+
+  it("serves a satellite its state at the gateway from the registry process, with the gateway's URL, and only its own", async () => {
+    const { sessionToken } = await admin.identity.login({ username: "admin", password: ADMIN_PASSWORD });
+    const asAdmin = { headers: { authorization: `Bearer ${sessionToken}` } };
+    const viaGateway = createClient(RegistryService, createConnectTransport({ baseUrl: gatewayUrl, httpVersion: "1.1" }));
+    // Published directly (the emulator has no registry for the outbox's config push): the URL the
+    // registry process reports is the one the admin reached the gateway at, carried across.
+    const { state } = await viaGateway.publishSatelliteState({ satellite: "edge-split", groups: [], configName: "" }, asAdmin);
+    expect(state?.url).toBe(`${gatewayUrl}/satellite/satellite-state/edge-split/state:latest`);
+
+    const { token } = await admin.identity.issueZtrToken({ satellite: "edge-split" });
+    const { stateConfig } = await createClient(IdentityService, createConnectTransport({ baseUrl: gatewayUrl, httpVersion: "1.1" })).tokenZtr({ token });
+    expect(stateConfig?.stateUrl).toBe(state?.url);
+    const robot = createRegistryClient({ url: gatewayUrl, credentials: { username: stateConfig!.auth!.username, password: stateConfig!.auth!.password }, retry: { attempts: 1 } });
+    try {
+      expect((await robot.getManifest("satellite/satellite-state/edge-split/state", "latest")).digest).toBe(state?.digest);
+      await expect(robot.getManifest("satellite/satellite-state/other/state", "latest")).rejects.toMatchObject({ status: 403 });
+    } finally {
+      robot.close();
+    }
+
+    // The registry process refuses too, whoever forwards the request (authorization in depth).
+    const direct = createClient(RegistryService, createConnectTransport({ baseUrl: registryUrl, httpVersion: "1.1" }));
+    const other = Buffer.from(JSON.stringify({ kind: "satellite", name: "other", via: "robot" })).toString("base64url");
+    const denied = await direct
+      .getSatelliteStateArtifact({ satellite: "edge-split", target: { case: "manifest", value: "latest" } }, { headers: { authorization: `Bearer ${INTERNAL}`, "x-harbor-satellite-caller": other } })
+      .catch((e) => ConnectError.from(e));
+    expect(denied).toMatchObject({ code: Code.PermissionDenied, rawMessage: 'satellite "other" may not read the state of satellite "edge-split"' });
   });
 
   it("keeps the registry process closed to callers without the internal token", async () => {
