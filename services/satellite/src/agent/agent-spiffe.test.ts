@@ -1,7 +1,7 @@
 // The agent in SPIFFE mode: its SVID comes from a Workload API (the testkit's fake, real gRPC
 // over a unix socket), Ground Control is the in-process Connect Ground Control serving mTLS with
-// its own SVID, Harbor the OCI client's fake registry. The SPIFFE end to end with real processes
-// belongs to the gateway's mTLS listener.
+// its own SVID (and the satellite state, as the real one does), Harbor the OCI client's fake
+// registry. The SPIFFE end to end with real processes belongs to the gateway's mTLS listener.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,8 +48,10 @@ beforeEach(async () => {
   registry = await startFakeRegistry({ mode: "bearer", ...ROBOT });
   enrolments = 0;
   firstPassword = ROBOT.password;
-  const enrolment = (): FakeEnrolment => ({ satellite: "edge", stateUrl: `${registry.url}/satellite/satellite-state/edge/state:latest`, harborUrl: registry.url, username: ROBOT.username, password: enrolments++ === 0 ? firstPassword : ROBOT.password });
-  gc = await startFakeGroundControl({ enrolment, tls: { source: gcSource, trustDomain: TD } });
+  const satellite = stateImage(documents.satellite([`${registry.url}/satellite/group-state/web/state:latest`]));
+  const state = { repository: "satellite/satellite-state/edge/state", manifest: satellite.manifest, mediaType: satellite.mediaType, blobs: satellite.blobs };
+  gc = await startFakeGroundControl({ enrolment: () => enrolment(), tls: { source: gcSource, trustDomain: TD }, state });
+  const enrolment = (): FakeEnrolment => ({ satellite: "edge", stateUrl: `${gc.url}/satellite/satellite-state/edge/state:latest`, harborUrl: registry.url, username: ROBOT.username, password: enrolments++ === 0 ? firstPassword : ROBOT.password });
   dir = await mkdtemp(join(tmpdir(), "agent-spiffe-"));
   logs = "";
   logger = createLogger({ name: "satellite", level: "info", destination: new Writable({ write: (chunk: Buffer, _e, cb) => ((logs += chunk.toString()), cb()) }) });
@@ -57,9 +59,6 @@ beforeEach(async () => {
   const group = stateImage(documents.group("web", registry.url, [{ repository: "library/nginx", tag: ["1"] }]));
   for (const blob of group.blobs) registry.putBlob(blob);
   registry.putManifest("satellite/group-state/web/state", "latest", group.manifest, group.mediaType);
-  const satellite = stateImage(documents.satellite([`${registry.url}/satellite/group-state/web/state:latest`]));
-  for (const blob of satellite.blobs) registry.putBlob(blob);
-  registry.putManifest("satellite/satellite-state/edge/state", "latest", satellite.manifest, satellite.mediaType);
   expect(nginx.digest).toMatch(/^sha256:/);
 });
 afterEach(async () => {
@@ -96,6 +95,11 @@ describe("satellite agent in SPIFFE mode", () => {
     await waitFor(() => gc.calls.some((c) => c.rpc === "Sync" && c.sync!.cachedImages.length === 1), "a heartbeat with the image");
     expect(gc.calls.map((c) => [c.rpc, c.peer, c.authorization])).toContainEqual(["SpiffeZtr", SATELLITE_ID, undefined]);
     expect(gc.calls.filter((c) => c.rpc === "Sync").every((c) => c.peer === SATELLITE_ID && c.authorization === undefined)).toBe(true);
+    // The satellite state came from Ground Control over the same mTLS, the SVID its only credential.
+    const stateReads = gc.calls.filter((c) => c.rpc === "State");
+    expect(stateReads.length).toBeGreaterThan(0);
+    expect(stateReads.every((c) => c.peer === SATELLITE_ID && c.authorization === undefined)).toBe(true);
+    expect(registry.requests.some((r) => r.path.includes("satellite-state"))).toBe(false);
     expect(logs).not.toContain(ROBOT.password);
   });
 

@@ -53,6 +53,25 @@ export interface StateReplicatorOptions {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+const statusOf = (error: unknown): unknown => (error as { status?: unknown } | undefined)?.status ?? (error as { cause?: { status?: unknown } } | undefined)?.cause?.status;
+
+/**
+ * A pass that applied only part of the state. `status` is 401 when Harbor refused the robot's
+ * credentials for a group or config state or an image: the satellite state now comes from Ground
+ * Control, so a stale robot secret shows there, not in the pass's first request (the agent then
+ * enrols again, as after a refused satellite state).
+ */
+export class PartialPassError extends Error {
+  readonly status?: number;
+
+  constructor(result: StatePassResult) {
+    super(`state applied partly: ${result.imageErrors.length} image(s) and ${result.failures.length} state artifact(s) failed`);
+    this.name = "PartialPassError";
+    const errors = [...result.failures.map((f) => f.error), ...result.replication.flatMap((s) => s.failed.map((f) => f.error))];
+    if (errors.some((e) => statusOf(e) === 401)) this.status = 401;
+  }
+}
+
 export function createStateReplicator(options: StateReplicatorOptions): StateReplicator {
   const appliedStatePath = join(options.dataDir, APPLIED_STATE_FILE);
   let built: { key: string; fetcher: StateFetcher; pass: StatePass } | undefined;
@@ -116,7 +135,7 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       }
       if (removed > 0) options.onRemoved?.();
       // A partial pass is retried on the job's backoff, like a failed one; the heartbeat reports its errors.
-      if (result.status === "partial") throw new Error(`state applied partly: ${result.imageErrors.length} image(s) and ${result.failures.length} state artifact(s) failed`);
+      if (result.status === "partial") throw new PartialPassError(result);
       return result;
     },
     async report() {

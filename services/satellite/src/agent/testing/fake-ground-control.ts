@@ -1,9 +1,11 @@
 // An in-process Ground Control for the agent's unit tests: the real Connect services
 // (IdentityService.TokenZtr/SpiffeZtr, HeartbeatService.Sync) over node:http or node:https with
-// SPIFFE mTLS, recording what the satellite sent. The gateway proper needs PostgreSQL or PGlite
-// and Harbor; the e2e tests run it for real.
+// SPIFFE mTLS, and optionally the satellite's state on `/v2/` as Ground Control serves it (to a
+// satellite SVID or the robot's Basic credentials), recording what the satellite sent. The gateway
+// proper needs PostgreSQL or PGlite and Harbor; the e2e tests run it for real.
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { create } from "@bufbuild/protobuf";
@@ -22,7 +24,7 @@ export interface FakeEnrolment {
 }
 
 export interface RecordedCall {
-  rpc: "TokenZtr" | "SpiffeZtr" | "Sync";
+  rpc: "TokenZtr" | "SpiffeZtr" | "Sync" | "State";
   /** The client's SPIFFE ID (mTLS) when it presented one. */
   peer?: string;
   authorization?: string;
@@ -46,7 +48,11 @@ export interface FakeGroundControlOptions {
   validToken?: string;
   /** Serve SPIFFE mTLS with this SVID source; satellites' SVIDs in this trust domain are accepted. */
   tls?: { source: X509Source; trustDomain: string };
+  /** A satellite state to serve at /v2/<repository>/…, to a satellite SVID or these Basic credentials. */
+  state?: { repository: string; manifest: Buffer; mediaType: string; blobs: Buffer[]; robot?: { username: string; password: string } };
 }
+
+const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 export async function startFakeGroundControl(options: FakeGroundControlOptions): Promise<FakeGroundControl> {
   const calls: RecordedCall[] = [];
@@ -82,6 +88,31 @@ export async function startFakeGroundControl(options: FakeGroundControlOptions):
       },
     });
   };
+  const serveState = (req: IncomingMessage, res: ServerResponse, path: string) => {
+    const state = options.state!;
+    const header = new Headers();
+    for (const name of ["x-test-peer", "authorization"]) if (typeof req.headers[name] === "string") header.set(name, req.headers[name]);
+    const robot = state.robot ? `Basic ${Buffer.from(`${state.robot.username}:${state.robot.password}`).toString("base64")}` : undefined;
+    const send = (status: number, body: Buffer, type = "application/json", extra: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": type, "content-length": body.length, ...extra });
+      res.end(req.method === "HEAD" ? undefined : body);
+    };
+    try {
+      record("State", header);
+    } catch {
+      return send(503, Buffer.from('{"errors":[{"code":"UNAVAILABLE"}]}'));
+    }
+    if (!header.get("x-test-peer") && (!robot || header.get("authorization") !== robot)) {
+      return send(401, Buffer.from('{"errors":[{"code":"UNAUTHORIZED"}]}'), "application/json", { "www-authenticate": 'Basic realm="Ground Control"' });
+    }
+    if (path === "/v2/") return send(200, Buffer.from("{}"));
+    const digest = sha256(state.manifest);
+    const manifest = new RegExp(`^/v2/${state.repository}/manifests/(.+)$`).exec(path)?.[1];
+    if (manifest === "latest" || manifest === digest) return send(200, state.manifest, state.mediaType, { "docker-content-digest": digest });
+    const blob = state.blobs.find((b) => path === `/v2/${state.repository}/blobs/${sha256(b)}`);
+    if (blob) return send(200, blob, "application/octet-stream", { "docker-content-digest": sha256(blob) });
+    send(404, Buffer.from('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}'));
+  };
   const adapter = connectNodeAdapter({ routes });
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     delete req.headers["x-test-peer"];
@@ -93,7 +124,9 @@ export async function startFakeGroundControl(options: FakeGroundControlOptions):
         // no or bad client SVID: the rpc decides
       }
     }
-    adapter(req, res);
+    const path = (req.url ?? "/").split("?")[0];
+    if (options.state && path.startsWith("/v2/")) serveState(req, res, path);
+    else adapter(req, res);
   };
   const server = options.tls ? createHttpsServer(createServerTlsOptions(options.tls.source), handler) : createHttpServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
