@@ -40,3 +40,21 @@ describe("authenticator: remembered robot credentials", () => {
     await expect(authenticate(basic("robot$edge-1", "second-Secret2"))).rejects.toThrow(/wrong username or password/);
   });
 });
+
+describe("authenticator: requests from other Ground Control processes", () => {
+  it("believes forwarded headers only from a holder of the internal token", async () => {
+    const handle = await openMemoryDatabase();
+    try {
+      const authenticate = createAuthenticator({ db: handle.db, internalToken: "internal-0123456789" });
+      expect(authenticate.isPeerProcess(new Headers({ authorization: "Bearer internal-0123456789" }))).toBe(true);
+      expect(authenticate.isPeerProcess(new Headers({ authorization: "bearer internal-0123456789" }))).toBe(true);
+      for (const authorization of ["Bearer internal-0123456788", "Bearer ", "Basic aW50ZXJuYWw=", ""]) {
+        expect(authenticate.isPeerProcess(new Headers(authorization ? { authorization } : {})), authorization).toBe(false);
+      }
+      // No internal token configured (one process serves everything): nobody is a peer process.
+      expect(createAuthenticator({ db: handle.db }).isPeerProcess(new Headers({ authorization: "Bearer " }))).toBe(false);
+    } finally {
+      await handle.close();
+    }
+  });
+});
