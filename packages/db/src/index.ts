@@ -2,5 +2,6 @@
 export { openDatabase, openMemoryDatabase } from "./client.js";
 export type { Database, Transaction, Executor, DatabaseHandle, OpenDatabaseOptions, Schema } from "./client.js";
 export { inTransaction } from "./transaction.js";
+export { executePrepared } from "./prepared.js";
 export { withAdvisoryLock, LockKey } from "./advisory-lock.js";
 export * from "./schema/index.js";

@@ -1,10 +1,11 @@
 // Writes one batch of heartbeats in ONE statement: the rows travel as a single JSON parameter
-// (no parameter-count limit, one prepared statement for every batch size), a multi-row INSERT
+// (no parameter-count limit, one prepared statement for every batch size, prepared once per
+// connection), a multi-row INSERT
 // … RETURNING adds them, and an UPDATE … FROM the inserted rows moves each satellite's
 // last_seen, heartbeat interval and latest heartbeat. One statement is one implicit
 // transaction: the callers are acknowledged only after it commits.
 import { sql } from "drizzle-orm";
-import type { Database } from "@harbor-satellite/db";
+import { executePrepared, type Database } from "@harbor-satellite/db";
 import { UnavailableError } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import type { HeartbeatRow } from "./heartbeat-row.js";
@@ -67,7 +68,7 @@ async function writeOneByOne(db: Database, items: readonly PendingHeartbeat[], r
 
 async function writeBatch(db: Database, items: readonly PendingHeartbeat[], receivedAt: Date): Promise<WriteOutcome[]> {
   const at = receivedAt.toISOString();
-  const result = await db.execute(sql`
+  const result = await executePrepared(db, "heartbeat_ingest", sql`
     with input as (
       select * from json_to_recordset(${toJson(items)}::json) as x(
         s integer, r timestamptz, a text, i text, sd text, cd text, c double precision,
