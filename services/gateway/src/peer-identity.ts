@@ -4,7 +4,6 @@
 import type { TLSSocket } from "node:tls";
 import { createContextKey } from "@connectrpc/connect";
 import { authorizePathPrefix, parseSatelliteId, SpiffeIdError, SvidVerificationError, TrustDomain, verifyTlsPeer, type X509Source } from "@harbor-satellite/spiffe";
-import type { HttpRequest } from "./http-types.js";
 
 export type PeerIdentity =
   | { kind: "none" }
@@ -13,17 +12,23 @@ export type PeerIdentity =
 
 export const peerKey = createContextKey<PeerIdentity>({ kind: "none" }, { description: "verified TLS peer" });
 
-export type PeerVerifier = (req: HttpRequest) => PeerIdentity;
+/** What a request came over: an HTTP/1.1 or compat HTTP/2 request, or a raw HTTP/2 stream's session socket. */
+export interface PeerSource {
+  readonly socket: unknown;
+  readonly stream?: { readonly session?: object };
+}
 
-/** The TLS socket under an HTTP/1.1 or HTTP/2 request (for HTTP/2, Node's proxy of it), or undefined on plaintext. */
-function tlsSocketOf(req: HttpRequest): TLSSocket | undefined {
-  const socket = req.socket as TLSSocket | undefined;
+export type PeerVerifier = (source: PeerSource) => PeerIdentity;
+
+/** The TLS socket under a request (for HTTP/2, Node's proxy of it), or undefined on plaintext. */
+function tlsSocketOf(source: PeerSource): TLSSocket | undefined {
+  const socket = source.socket as TLSSocket | undefined;
   return socket?.encrypted ? socket : undefined;
 }
 
 /** One key per connection: HTTP/2 hands every stream its own socket proxy, so key on the session. */
-function connectionOf(req: HttpRequest): object {
-  return "stream" in req && req.stream.session ? req.stream.session : req.socket;
+function connectionOf(source: PeerSource): object {
+  return source.stream?.session ?? (source.socket as object);
 }
 
 export function createPeerVerifier(source: X509Source, trustDomain: string): PeerVerifier {

@@ -6,7 +6,7 @@ import type { SecureServerOptions } from "node:http2";
 import { createServerTlsOptions, createX509Source, keepServerTlsCurrent, type X509Source } from "@harbor-satellite/spiffe";
 import type { Logger } from "@harbor-satellite/telemetry";
 import type { GatewayConfig } from "./config.js";
-import type { ListenOptions } from "./listener.js";
+import type { ListenOptions } from "./transport/listener.js";
 import { createPeerVerifier, type PeerVerifier } from "./peer-identity.js";
 
 export interface TlsSetup {
