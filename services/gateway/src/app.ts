@@ -1,7 +1,6 @@
 // Assembles Ground Control: database, service modules, interceptors, listener. `main.ts` calls
 // it with parsed config; tests call it directly with port 0.
-import { createContextValues } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { ensureAdminUser } from "@harbor-satellite/identity";
 import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
@@ -14,10 +13,10 @@ import { createRateLimiter } from "./rate-limiter.js";
 import { authorizationInterceptor } from "./authorization.js";
 import type { GatewayConfig } from "./config.js";
 import { httpRoutes } from "./http-routes.js";
-import { listen, type Listener, type RequestHandler } from "./listener.js";
+import { listen, type Listener } from "./transport/listener.js";
 import { buildModules, SERVICE_DESCRIPTORS } from "./modules.js";
-import { peerKey } from "./peer-identity.js";
 import { reflectionRoutes } from "./reflection.js";
+import { createRpcHandlers } from "./rpc-handlers.js";
 import { setUpTls } from "./tls-setup.js";
 
 export interface GroundControl {
@@ -43,13 +42,15 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
     const authenticate = createAuthenticator({ db: database.db, internalToken: config.internalToken });
     const served = modules.flatMap((m) => m.serviceNames);
     const descriptors = Object.values(SERVICE_DESCRIPTORS).filter((d) => served.includes(d.typeName));
-    const handler = connectNodeAdapter({
-      routes: (router) => {
-        for (const module of modules) module.routes(router);
-        reflectionRoutes(descriptors)(router);
-      },
+    const routes = (router: ConnectRouter) => {
+      for (const module of modules) module.routes(router);
+      reflectionRoutes(descriptors)(router);
+    };
+    const { handler, rpcStreams } = createRpcHandlers({
+      routes,
       interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(authenticate)],
-      contextValues: (req) => createContextValues().set(peerKey, security.verifyPeer(req)),
+      verifyPeer: security.verifyPeer,
+      logger,
       fallback: httpRoutes(database.db, {
         identity: () => client("identity", IdentityService),
         heartbeat: () => client("heartbeat", HeartbeatService),
@@ -58,8 +59,8 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
         peer: security.verifyPeer,
         ztrLimiter: createRateLimiter({ perMinute: 10 }),
       }),
-    }) as RequestHandler;
-    const listener: Listener = await listen({ host: config.host, port: config.port, handler, tls: security.tls, onTlsServer: security.onTlsServer });
+    });
+    const listener: Listener = await listen({ host: config.host, port: config.port, handler, rpcStreams, tls: security.tls, onTlsServer: security.onTlsServer });
     for (const module of modules) module.start?.();
     logger.info({ port: listener.port, host: config.host, security: security.mode, services: modules.map((m) => m.name), database: database.driver }, "ground control listening");
     return {

@@ -1,0 +1,164 @@
+// The lean unary path on its own, behind servers that answer 404 to anything it declines: what
+// it serves, it serves with Connect's and gRPC's wire formats (checked with Connect's own
+// clients), and what it must not serve it leaves alone.
+import { createServer as createHttp1Server, type Server as Http1Server } from "node:http";
+import { connect, createServer as createH2Server, type Http2Server, type ServerHttp2Session } from "node:http2";
+import type { AddressInfo } from "node:net";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createClient, createConnectRouter, createContextKey, createContextValues, type Interceptor, type Transport } from "@connectrpc/connect";
+import { compressionGzip, createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HeartbeatService, SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { createUnaryFastPath } from "./unary-fast-path.js";
+import { recordingRouter } from "./unary-methods.js";
+
+const callerName = createContextKey("nobody");
+const SYNC = "/harbor.satellite.heartbeat.v1.HeartbeatService/Sync";
+
+interface Seen {
+  name: string;
+  protocol: string;
+  caller: string;
+  auth: string | null;
+  signalUsable: boolean;
+}
+
+describe("lean unary path", () => {
+  const seen: Seen[] = [];
+  let h2: Http2Server;
+  let h1: Http1Server;
+  const sessions = new Set<ServerHttp2Session>();
+  let h2Url: string;
+  let h1Url: string;
+
+  // Stands in for the authorization interceptor: reads a header, sets a context value, may refuse.
+  const auth: Interceptor = (next) => async (req) => {
+    if (req.header.get("authorization") === "deny") throw new ConnectError("denied by interceptor", Code.PermissionDenied);
+    req.contextValues.set(callerName, req.header.get("authorization") ?? "anonymous");
+    const res = await next(req);
+    res.header.set("x-intercepted", "yes");
+    return res;
+  };
+
+  beforeAll(async () => {
+    const { router, methods } = recordingRouter(createConnectRouter());
+    router.service(HeartbeatService, {
+      async sync(req, ctx) {
+        seen.push({ name: req.name, protocol: ctx.protocolName, caller: ctx.values.get(callerName), auth: ctx.requestHeader.get("authorization"), signalUsable: ctx.signal.aborted === false });
+        if (req.name === "missing") throw new ConnectError("satellite missing not found", Code.NotFound, { "x-detail": "meta" });
+        if (req.name === "crash") throw new Error("secret internal detail");
+        ctx.responseTrailer.set("x-trailer", "t");
+        return { receiveTime: timestampFromMs(1_700_000_000_000) };
+      },
+    });
+    const fast = createUnaryFastPath({ methods, interceptors: [auth], readMaxBytes: 64 * 1024 });
+    h2 = createH2Server();
+    h2.on("session", (session: ServerHttp2Session) => sessions.add(session));
+    h2.on("stream", (stream, headers) => {
+      if (fast.serveStream(stream, headers, () => createContextValues())) return;
+      stream.respond({ ":status": 404 });
+      stream.end();
+    });
+    h1 = createHttp1Server((req, res) => {
+      if (fast.serveHttp1(req, res, () => createContextValues())) return;
+      res.writeHead(404).end();
+    });
+    await Promise.all([new Promise<void>((r) => h2.listen(0, "127.0.0.1", r)), new Promise<void>((r) => h1.listen(0, "127.0.0.1", r))]);
+    h2Url = `http://127.0.0.1:${(h2.address() as AddressInfo).port}`;
+    h1Url = `http://127.0.0.1:${(h1.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const session of sessions) session.destroy();
+    h1.closeAllConnections();
+    await new Promise((r) => h2.close(r));
+    await new Promise((r) => h1.close(r));
+  });
+
+  const transports = (): Record<string, Transport> => ({
+    "connect binary h2": createConnectTransport({ baseUrl: h2Url, httpVersion: "2", useBinaryFormat: true }),
+    "connect json h2": createConnectTransport({ baseUrl: h2Url, httpVersion: "2" }),
+    "connect binary h1": createConnectTransport({ baseUrl: h1Url, httpVersion: "1.1", useBinaryFormat: true }),
+    "connect json h1": createConnectTransport({ baseUrl: h1Url, httpVersion: "1.1" }),
+    grpc: createGrpcTransport({ baseUrl: h2Url }),
+  });
+
+  it("serves Connect (binary, JSON; HTTP/1.1 and HTTP/2) and gRPC through the interceptors", async () => {
+    for (const [label, transport] of Object.entries(transports())) {
+      seen.length = 0;
+      const trailers: Headers[] = [];
+      const headers: Headers[] = [];
+      const res = await createClient(HeartbeatService, transport).sync(
+        { name: "edge-1" },
+        { headers: { authorization: `Basic ${label}` }, timeoutMs: 5_000, onHeader: (h) => headers.push(h), onTrailer: (t) => trailers.push(t) },
+      );
+      expect(res.receiveTime?.seconds, label).toBe(1_700_000_000n);
+      expect(seen, label).toEqual([{ name: "edge-1", protocol: label === "grpc" ? "grpc" : "connect", caller: `Basic ${label}`, auth: `Basic ${label}`, signalUsable: true }]);
+      expect(headers[0]?.get("x-intercepted"), label).toBe("yes");
+      expect(trailers[0]?.get("x-trailer"), label).toBe("t");
+    }
+  });
+
+  it("maps errors as Connect does: code, message, metadata; internal errors say no more", async () => {
+    for (const [label, transport] of Object.entries(transports())) {
+      const client = createClient(HeartbeatService, transport);
+      const missing = await client.sync({ name: "missing" }).catch((e: unknown) => ConnectError.from(e));
+      expect(missing, label).toMatchObject({ code: Code.NotFound, rawMessage: "satellite missing not found" });
+      expect((missing as ConnectError).metadata.get("x-detail"), label).toBe("meta");
+      const crash = await client.sync({ name: "crash" }).catch((e: unknown) => ConnectError.from(e));
+      expect(crash, label).toMatchObject({ code: Code.Internal, rawMessage: "internal error" });
+      const denied = await client.sync({ name: "edge-1" }, { headers: { authorization: "deny" } }).catch((e: unknown) => ConnectError.from(e));
+      expect(denied, label).toMatchObject({ code: Code.PermissionDenied, rawMessage: "denied by interceptor" });
+    }
+  });
+
+  it("leaves compressed requests to Connect's handlers", async () => {
+    const transport = createConnectTransport({ baseUrl: h2Url, httpVersion: "2", useBinaryFormat: true, sendCompression: compressionGzip, compressMinBytes: 0 });
+    const err = await createClient(HeartbeatService, transport)
+      .sync({ name: "edge-1" })
+      .catch((e: unknown) => ConnectError.from(e));
+    // 404 from the stand-in server: the lean path declined it.
+    expect(err).toMatchObject({ code: Code.Unimplemented });
+  });
+
+  const raw = (headers: Record<string, string>, body: Uint8Array) =>
+    new Promise<{ status: number; body: string; trailers: Record<string, unknown> }>((resolve, reject) => {
+      const session = connect(h2Url);
+      const stream = session.request({ ":method": "POST", ":path": SYNC, ...headers });
+      let status = 0;
+      let trailers: Record<string, unknown> = {};
+      const chunks: Buffer[] = [];
+      stream.on("response", (h) => (status = Number(h[":status"])));
+      stream.on("trailers", (t) => (trailers = t));
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("error", reject);
+      stream.on("end", () => {
+        session.close();
+        resolve({ status, body: Buffer.concat(chunks).toString("utf8"), trailers });
+      });
+      stream.end(body);
+    });
+
+  const syncBytes = toBinary(SyncRequestSchema, create(SyncRequestSchema, { name: "edge-1" }));
+  const frame = (flags: number, message: Uint8Array) => Buffer.concat([Buffer.from([flags, 0, 0, 0, message.length]), message]);
+
+  it("rejects malformed input with the protocol's error codes", async () => {
+    const grpc = { "content-type": "application/grpc", te: "trailers" };
+    expect((await raw(grpc, frame(1, syncBytes))).trailers["grpc-status"]).toBe(String(Code.Internal));
+    expect((await raw(grpc, Buffer.concat([frame(0, syncBytes), frame(0, syncBytes)]))).trailers).toMatchObject({ "grpc-status": String(Code.Unimplemented), "grpc-message": expect.stringContaining("extra%20input%20message") });
+    expect((await raw(grpc, Buffer.alloc(0))).trailers["grpc-status"]).toBe(String(Code.Unimplemented));
+    expect((await raw({ ...grpc, "grpc-timeout": "soon" }, frame(0, syncBytes))).trailers["grpc-status"]).toBe(String(Code.InvalidArgument));
+
+    const proto = { "content-type": "application/proto" };
+    const badTimeout = await raw({ ...proto, "connect-timeout-ms": "later" }, syncBytes);
+    expect(badTimeout.status).toBe(400);
+    expect(JSON.parse(badTimeout.body)).toMatchObject({ code: "invalid_argument" });
+    const garbage = await raw(proto, Buffer.from([0xff, 0xff, 0xff]));
+    // Connect's own choice for undecodable binary, kept so both paths agree.
+    expect(JSON.parse(garbage.body)).toMatchObject({ code: "internal", message: expect.stringContaining("parse binary") });
+    const oversize = await raw(proto, Buffer.alloc(80 * 1024, 0x0a));
+    expect(oversize.status).toBe(429);
+    expect(JSON.parse(oversize.body)).toMatchObject({ code: "resource_exhausted", message: expect.stringContaining("readMaxBytes") });
+    expect(seen.filter((s) => s.name === "")).toEqual([]);
+  });
+});
