@@ -9,7 +9,11 @@
 // GetSatelliteStateArtifact reads it. No foreign key to `satellites` on purpose: the row follows
 // the fleet's outbox (deleted when the satellite's publish job finds the satellite gone), as the
 // Harbor copy did.
-import { customType, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+//
+// With SATELLITE_STATE_IN_HARBOR (for original Go satellites, which read their state from Harbor)
+// the artifact is also pushed to Harbor; `harbor_copy` remembers that, so once the mode is turned
+// off the next publish deletes the copy instead of leaving it readable by every robot.
+import { boolean, customType, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 /** bytea as a Buffer with both drivers (postgres.js returns Buffer, PGlite Uint8Array). */
 const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
@@ -34,5 +38,7 @@ export const satelliteStateArtifacts = pgTable("satellite_state_artifacts", {
   layer: bytea("layer").notNull(),
   /** The unix-time tag of this version (the original tags each push `latest` and the unix time). */
   timestampTag: text("timestamp_tag").notNull(),
+  /** Whether a copy may be in Harbor (pushed with SATELLITE_STATE_IN_HARBOR, or being pushed). */
+  harborCopy: boolean("harbor_copy").notNull().default(false),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

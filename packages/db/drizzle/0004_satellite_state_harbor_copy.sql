@@ -1,0 +1,1 @@
+ALTER TABLE "satellite_state_artifacts" ADD COLUMN "harbor_copy" boolean DEFAULT false NOT NULL;
