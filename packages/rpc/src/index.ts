@@ -1,7 +1,7 @@
 // Public surface of @harbor-satellite/rpc.
 export { callerKey, callerOf } from "./caller.js";
 export type { Caller } from "./caller.js";
-export { PUBLIC_URL_HEADER, publicUrlKey, publicUrlOf, originOf } from "./public-url.js";
+export { PUBLIC_URL_HEADER, publicUrlKey, publicUrlOf, originOf, satelliteStateUrl } from "./public-url.js";
 export {
   DomainError,
   InvalidArgumentError,

@@ -13,6 +13,11 @@ export const PUBLIC_URL_HEADER = "x-harbor-satellite-public-url";
 
 export const publicUrlKey = createContextKey<string | undefined>(undefined, { description: "URL the caller reached Ground Control at" });
 
+/** `<ground control>/satellite/satellite-state/<satellite>/state:latest`, the original's URL form. */
+export function satelliteStateUrl(publicUrl: string, satellite: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}/satellite/satellite-state/${satellite}/state:latest`;
+}
+
 /** The URL this call reached Ground Control at, when the gateway knows it. */
 export function publicUrlOf(ctx: HandlerContext): string | undefined {
   return ctx.values.get(publicUrlKey);

@@ -62,7 +62,7 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
     await fleet.ready();
     return fleet;
   },
-  heartbeat: async (ctx) => createHeartbeatModule({ db: ctx.db, logger: ctx.logger.child({ service: "heartbeat" }) }),
+  heartbeat: async (ctx) => createHeartbeatModule({ db: ctx.db, publicUrl: ctx.config.publicUrl, logger: ctx.logger.child({ service: "heartbeat" }) }),
   registry: async ({ config, db, logger }) => {
     const { url, username, password } = config.harbor;
     if (!url || !username || !password) {

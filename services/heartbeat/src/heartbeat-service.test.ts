@@ -2,7 +2,7 @@ import { timestampFromDate, timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { heartbeats, openMemoryDatabase, satellites, type DatabaseHandle } from "@harbor-satellite/db";
+import { heartbeats, openMemoryDatabase, satelliteStateArtifacts, satellites, type DatabaseHandle } from "@harbor-satellite/db";
 import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { createHeartbeatModule, type HeartbeatModule } from "./index.js";
 import { admin, clientAs, manualClock, satellite, seedSatellites, silentLogger } from "./testing.js";
@@ -63,6 +63,22 @@ describe("HeartbeatService", () => {
     expect(latest).toMatchObject({ ...sent, stateReportInterval: "@every 00h00m10s", cachedImages: expect.any(Array), errors: expect.any(Array) });
     expect(latest.cachedImages.map((i) => [i.reference, i.sizeBytes])).toEqual(sent.cachedImages.map((i) => [i.reference, i.sizeBytes]));
     expect(latest.errors.map((e) => [e.reference, e.message])).toEqual([["library/broken:1", "manifest unknown"]]);
+  });
+
+  it("answers with where the satellite's state is and its current digest", async () => {
+    const withUrl = createHeartbeatModule({ db: handle.db, logger: silentLogger, now: clock.now, ingest: { lingerMs: 1 }, publicUrl: "https://gc.example.com/" });
+    try {
+      const bytes = Buffer.from("{}");
+      await handle.db.insert(satelliteStateArtifacts).values({ satellite: "edge-c", manifestDigest: DIGEST, manifest: bytes, mediaType: "application/vnd.docker.distribution.manifest.v2+json", configDigest: DIGEST, config: bytes, layerDigest: DIGEST, layer: bytes, timestampTag: "1" });
+      const published = await clientAs(withUrl, satellite("edge-c")).sync({ name: "edge-c" });
+      expect(published).toMatchObject({ satelliteStateUrl: "https://gc.example.com/satellite/satellite-state/edge-c/state:latest", satelliteStateDigest: DIGEST });
+      const unpublished = await clientAs(withUrl, satellite("edge-d")).sync({ name: "edge-d" });
+      expect(unpublished).toMatchObject({ satelliteStateUrl: "https://gc.example.com/satellite/satellite-state/edge-d/state:latest", satelliteStateDigest: "" });
+      // Without GROUND_CONTROL_URL and without a gateway to say the request's URL, no URL is made up.
+      expect(await clientAs(module, satellite("edge-c")).sync({ name: "edge-c" })).toMatchObject({ satelliteStateUrl: "", satelliteStateDigest: DIGEST });
+    } finally {
+      await withUrl.stop?.();
+    }
   });
 
   it("moves the satellite's latest heartbeat and interval with every Sync", async () => {

@@ -12,7 +12,7 @@ import {
   SyncResponseSchema,
   type HeartbeatService,
 } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
-import { callerOf, InvalidArgumentError, nextPageToken, NotFoundError, pageWindow, PermissionDeniedError, requireName, UnauthenticatedError } from "@harbor-satellite/rpc";
+import { callerOf, InvalidArgumentError, nextPageToken, NotFoundError, pageWindow, PermissionDeniedError, publicUrlOf, requireName, satelliteStateUrl, UnauthenticatedError } from "@harbor-satellite/rpc";
 import { toSatelliteStatus } from "./convert.js";
 import { toHeartbeatRow } from "./heartbeat-row.js";
 import type { Ingest } from "./ingest.js";
@@ -22,14 +22,22 @@ export interface HeartbeatServiceDeps {
   db: Database;
   ingest: Ingest;
   now: () => Date;
+  /** GROUND_CONTROL_URL; unset, the URL each call reached the gateway at. */
+  publicUrl?: string;
 }
 
-export function createHeartbeatService({ db, ingest, now }: HeartbeatServiceDeps): ServiceImpl<typeof HeartbeatService> {
+export function createHeartbeatService({ db, ingest, now, publicUrl }: HeartbeatServiceDeps): ServiceImpl<typeof HeartbeatService> {
   return {
     async sync(req, ctx) {
-      authorizeSync(ctx, requireName("name", req.name));
-      const receivedAt = await ingest.record(toHeartbeatRow(req, now()));
-      return create(SyncResponseSchema, { receiveTime: timestampFromDate(receivedAt) });
+      const name = requireName("name", req.name);
+      authorizeSync(ctx, name);
+      const { receivedAt, stateDigest } = await ingest.record(toHeartbeatRow(req, now()));
+      const base = publicUrl ?? publicUrlOf(ctx);
+      return create(SyncResponseSchema, {
+        receiveTime: timestampFromDate(receivedAt),
+        satelliteStateUrl: base ? satelliteStateUrl(base, name) : "",
+        satelliteStateDigest: stateDigest ?? "",
+      });
     },
 
     async getSatelliteStatus(req, ctx) {

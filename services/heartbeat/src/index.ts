@@ -19,6 +19,8 @@ export interface HeartbeatModuleDeps {
   ingest?: IngestOptions;
   /** Retention window and schedule. */
   retention?: RetentionOptions;
+  /** GROUND_CONTROL_URL, for the satellite-state URL in Sync's answer; unset, each call's own. */
+  publicUrl?: string;
   /** Interval of the "heartbeat ingest" stats log line while heartbeats arrive (default 60 s; 0 disables). */
   statsIntervalMs?: number;
 }
@@ -35,7 +37,7 @@ export function createHeartbeatModule(deps: HeartbeatModuleDeps): HeartbeatModul
   const now = deps.now ?? (() => new Date());
   const ingest = createIngest((names) => lookupSatelliteIds(deps.db, names), createHeartbeatWriter(deps.db, now, logger), deps.ingest);
   const retention = createRetentionJob(deps.db, logger, now, deps.retention);
-  const service = createHeartbeatService({ db: deps.db, ingest, now });
+  const service = createHeartbeatService({ db: deps.db, ingest, now, publicUrl: deps.publicUrl?.replace(/\/+$/, "") || undefined });
   const statsIntervalMs = deps.statsIntervalMs ?? 60_000;
   let statsTimer: ReturnType<typeof setInterval> | undefined;
 

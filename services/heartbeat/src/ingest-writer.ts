@@ -2,7 +2,8 @@
 // (no parameter-count limit, one prepared statement for every batch size, prepared once per
 // connection), a multi-row INSERT
 // … RETURNING adds them, and an UPDATE … FROM the inserted rows moves each satellite's
-// last_seen, heartbeat interval and latest heartbeat. One statement is one implicit
+// last_seen, heartbeat interval and latest heartbeat, and returns each satellite's current
+// satellite-state digest for its answer. One statement is one implicit
 // transaction: the callers are acknowledged only after it commits.
 import { sql } from "drizzle-orm";
 import { executePrepared, type Database } from "@harbor-satellite/db";
@@ -20,6 +21,8 @@ export interface PendingHeartbeat {
 export interface WriteResult {
   heartbeatId: number;
   receivedAt: Date;
+  /** Digest of the satellite-state artifact Ground Control serves for the satellite, if any. */
+  stateDigest: string | undefined;
 }
 
 /** Per item: its result, `undefined` when its satellite no longer exists, or the error that row alone hit. */
@@ -86,12 +89,15 @@ async function writeBatch(db: Database, items: readonly PendingHeartbeat[], rece
     set last_seen = ${at}::timestamptz, heartbeat_interval_seconds = x.iv, latest_heartbeat_id = ins.id
     from ins join input x on x.s = ins.satellite_id
     where s.id = ins.satellite_id
-    returning s.id as satellite_id, ins.id as heartbeat_id`);
-  const ids = new Map<number, number>();
-  for (const row of rowsOf<{ satellite_id: number; heartbeat_id: string | number }>(result)) ids.set(Number(row.satellite_id), Number(row.heartbeat_id));
+    returning s.id as satellite_id, ins.id as heartbeat_id,
+      (select a.manifest_digest from satellite_state_artifacts a where a.satellite = s.name) as state_digest`);
+  const written = new Map<number, { heartbeatId: number; stateDigest: string | undefined }>();
+  for (const row of rowsOf<{ satellite_id: number; heartbeat_id: string | number; state_digest: string | null }>(result)) {
+    written.set(Number(row.satellite_id), { heartbeatId: Number(row.heartbeat_id), stateDigest: row.state_digest ?? undefined });
+  }
   return items.map((item) => {
-    const heartbeatId = ids.get(item.satelliteId);
-    return heartbeatId === undefined ? undefined : { heartbeatId, receivedAt };
+    const row = written.get(item.satelliteId);
+    return row === undefined ? undefined : { ...row, receivedAt };
   });
 }
 

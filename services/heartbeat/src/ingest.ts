@@ -17,9 +17,15 @@ export interface IngestOptions {
   maxQueued?: number;
 }
 
+export interface Recorded {
+  receivedAt: Date;
+  /** Digest of the satellite-state artifact served for the satellite now, if any. */
+  stateDigest: string | undefined;
+}
+
 export interface Ingest {
-  /** Records one heartbeat; resolves with the time it was recorded, once committed. */
-  record(row: HeartbeatRow): Promise<Date>;
+  /** Records one heartbeat; resolves once committed, with when, and the satellite's state digest. */
+  record(row: HeartbeatRow): Promise<Recorded>;
   stats(): BatcherStats & { cachedSatellites: number };
   close(): Promise<void>;
 }
@@ -35,7 +41,7 @@ export function createIngest(lookup: SatelliteLookup, write: HeartbeatWriter, op
     maxQueued: options.maxQueued ?? 50_000,
   });
 
-  async function record(row: HeartbeatRow): Promise<Date> {
+  async function record(row: HeartbeatRow): Promise<Recorded> {
     // Twice at most: a cached id can be stale once (satellite deleted, maybe re-created).
     for (let attempt = 0; attempt < 2; attempt++) {
       const resolved = ids.resolve(row.name);
@@ -43,7 +49,7 @@ export function createIngest(lookup: SatelliteLookup, write: HeartbeatWriter, op
       if (satelliteId === undefined) break;
       const outcome = await batcher.submit({ satelliteId, row });
       if (outcome instanceof Error) throw outcome;
-      if (outcome) return outcome.receivedAt;
+      if (outcome) return { receivedAt: outcome.receivedAt, stateDigest: outcome.stateDigest };
       ids.forget(row.name);
     }
     throw new NotFoundError("satellite", row.name);

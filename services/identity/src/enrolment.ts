@@ -9,7 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { create } from "@bufbuild/protobuf";
 import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { StateConfigSchema, type StateConfig } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { UnavailableError } from "@harbor-satellite/rpc";
+import { satelliteStateUrl, UnavailableError } from "@harbor-satellite/rpc";
 
 export interface EnrolmentDeps {
   registry: Client<typeof RegistryService>;
@@ -21,11 +21,6 @@ export interface EnrolmentDeps {
   robotWaitMs?: number;
 }
 
-/** `<ground control>/satellite/satellite-state/<satellite>/state:latest`, the original's URL form. */
-export function stateUrl(publicUrl: string, satellite: string): string {
-  return `${publicUrl.replace(/\/+$/, "")}/satellite/satellite-state/${satellite}/state:latest`;
-}
-
 export async function enrol(deps: EnrolmentDeps, satellite: string): Promise<StateConfig> {
   const deadline = Date.now() + (deps.robotWaitMs ?? 5_000);
   for (let delay = 100; ; delay = Math.min(delay * 2, 1_000)) {
@@ -33,7 +28,7 @@ export async function enrol(deps: EnrolmentDeps, satellite: string): Promise<Sta
       const { robot, secret } = await deps.registry.rotateRobotSecret({ satellite });
       return create(StateConfigSchema, {
         satellite,
-        stateUrl: stateUrl(deps.publicUrl, satellite),
+        stateUrl: satelliteStateUrl(deps.publicUrl, satellite),
         registryUrl: deps.harborUrl,
         auth: { url: deps.harborUrl, username: robot?.name ?? "", password: secret },
       });
