@@ -1,7 +1,8 @@
 // @harbor-satellite/registry: the registry service module for the gateway. It is the only part of
 // Ground Control that talks to Harbor: the private `satellite` project, one robot account per
 // satellite, and the state artifacts satellites read (group and config states in Harbor; each
-// satellite's own satellite state in Ground Control's database, served by the gateway).
+// satellite's own satellite state in Ground Control's database, served by the gateway, and with
+// SATELLITE_STATE_IN_HARBOR also in Harbor for original Go satellites).
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
 import { createHarborClient, type HarborClient } from "@harbor-satellite/harbor";
@@ -35,6 +36,12 @@ export interface RegistryModuleDeps {
    * from start()) satellites whose robot is that close to expiry get a `sync-robot` outbox row.
    */
   robotRenewal?: { withinDays?: number; sweepIntervalMs?: number };
+  /**
+   * SATELLITE_STATE_IN_HARBOR: also push each satellite state to Harbor, where original Go
+   * satellites look for it (their --harbor-registry-url sends every state URL to Harbor). Every
+   * robot can read every satellite's state there; off by default.
+   */
+  satelliteStateInHarbor?: boolean;
   logger?: Logger;
   /** Replaces the Harbor REST client (tests). */
   harborClient?: HarborClient;
@@ -74,7 +81,14 @@ export function createRegistryModule(deps: RegistryModuleDeps): RegistryModule {
   const renewal = renewalPolicy(deps.robotDurationDays ?? -1, deps.robotRenewal?.withinDays);
   const robots = createRobotManager({ harbor, store: createRobotStore(deps.db), logger, renewal, now, ensureStateProject });
   const publish = createStatePublisher({ pusher, harborUrl, ensureStateProject, now: deps.now });
-  const satelliteStates = createSatelliteStates({ store: createSatelliteStateStore(deps.db), harbor, logger, now: deps.now });
+  const copyToHarbor = deps.satelliteStateInHarbor ? { pusher, ensureStateProject } : undefined;
+  if (copyToHarbor) {
+    logger.warn(
+      { project: STATE_PROJECT },
+      "SATELLITE_STATE_IN_HARBOR is on: satellite states are also pushed to Harbor, where robot permissions are per project, so every satellite's robot can read every other satellite's state; use it only while original Go satellites remain",
+    );
+  }
+  const satelliteStates = createSatelliteStates({ store: createSatelliteStateStore(deps.db), harbor, logger, now: deps.now, copyToHarbor });
   const publicUrl = deps.publicUrl?.replace(/\/+$/, "") || undefined;
   const impl = createRegistryServiceImpl({ harborUrl, harbor, robots, publish, satelliteStates, publicUrl, logger });
 

@@ -14,12 +14,17 @@ export interface StoredSatelliteState {
   layerDigest: string;
   layer: Buffer;
   timestampTag: string;
+  /** A copy may be in Harbor (SATELLITE_STATE_IN_HARBOR): see the column's comment. */
+  harborCopy: boolean;
 }
 
 export interface SatelliteStateStore {
   find(satellite: string): Promise<StoredSatelliteState | undefined>;
-  /** Whether the satellite has a stored artifact (without reading its bytes). */
-  has(satellite: string): Promise<boolean>;
+  /**
+   * Without reading the artifact's bytes: undefined when the satellite has no stored artifact,
+   * else whether a copy may be in Harbor.
+   */
+  harborCopy(satellite: string): Promise<boolean | undefined>;
   /** Inserts or replaces the satellite's artifact. */
   save(state: StoredSatelliteState): Promise<void>;
   /** Removes it; false when there was none. */
@@ -41,15 +46,16 @@ export function createSatelliteStateStore(db: Database): SatelliteStateStore {
           layerDigest: t.layerDigest,
           layer: t.layer,
           timestampTag: t.timestampTag,
+          harborCopy: t.harborCopy,
         })
         .from(t)
         .where(eq(t.satellite, satellite));
       return row;
     },
 
-    async has(satellite) {
-      const [row] = await db.select({ satellite: t.satellite }).from(t).where(eq(t.satellite, satellite));
-      return row !== undefined;
+    async harborCopy(satellite) {
+      const [row] = await db.select({ harborCopy: t.harborCopy }).from(t).where(eq(t.satellite, satellite));
+      return row?.harborCopy;
     },
 
     async save(state) {

@@ -5,6 +5,11 @@
 // original's crane.Image layout), so an original satellite's crane.Pull + Export reads them as
 // before. Only the current version is kept: `latest`, its unix-time tag and its digest resolve to
 // it; older references are unknown.
+//
+// Original Go satellites cannot read it here: their --harbor-registry-url rewrites the host of
+// every state URL, this one included, to Harbor's. For fleets that still run them,
+// SATELLITE_STATE_IN_HARBOR (`copyToHarbor`) also pushes each artifact to Harbor, as before the
+// move, at the cost the paragraph above describes; Ground Control still serves its own copy.
 import { isDigest, isTag } from "@harbor-satellite/oci";
 import type { HarborClient } from "@harbor-satellite/harbor";
 import { InvalidArgumentError, NotFoundError } from "@harbor-satellite/rpc";
@@ -13,6 +18,7 @@ import { harborFailure } from "./harbor-errors.js";
 import type { SatelliteStateStore } from "./satellite-state-store.js";
 import { STATE_PROJECT, stateRepository, stateRepositoryInProject } from "./state-documents.js";
 import { buildStateImage } from "./state-image.js";
+import { pushStateImage, type HarborPush } from "./state-publisher.js";
 
 /** What a blob is served as: registries do not keep a blob's media type (the manifest has it). */
 const BLOB_MEDIA_TYPE = "application/octet-stream";
@@ -31,7 +37,9 @@ export interface SatelliteStates {
   /**
    * Stores the artifact for `json` (an upsert). The first store for a satellite first deletes the
    * copy an earlier Ground Control pushed to Harbor, so an upgrade leaves no readable copy there;
-   * when that fails, nothing is stored and the publish is retried.
+   * when that fails, nothing is stored and the publish is retried. So does the first store after
+   * SATELLITE_STATE_IN_HARBOR was turned off. With it on, the artifact is also pushed to Harbor
+   * (tags `latest` and the unix time) and no copy is deleted.
    */
   publish(satellite: string, json: string): Promise<{ digest: string; timestampTag: string }>;
   /** The manifest or a blob of the satellite's current artifact; NotFound otherwise. */
@@ -45,10 +53,12 @@ export interface SatelliteStatesOptions {
   harbor: HarborClient;
   logger: Logger;
   now?: () => Date;
+  /** SATELLITE_STATE_IN_HARBOR: also push every artifact to Harbor, for original Go satellites. */
+  copyToHarbor?: HarborPush;
 }
 
 export function createSatelliteStates(options: SatelliteStatesOptions): SatelliteStates {
-  const { store, harbor, logger } = options;
+  const { store, harbor, logger, copyToHarbor } = options;
   const now = options.now ?? (() => new Date());
 
   const deleteHarborCopy = async (satellite: string) => {
@@ -62,11 +72,10 @@ export function createSatelliteStates(options: SatelliteStatesOptions): Satellit
 
   return {
     publish: (satellite, json) =>
-      withSpan("registry-service", "registry.publish satellite-state", { "state.kind": "satellite", "state.name": satellite }, async (span) => {
-        if (!(await store.has(satellite))) await deleteHarborCopy(satellite);
+      withSpan("registry-service", "registry.publish satellite-state", { "state.kind": "satellite", "state.name": satellite, "state.harbor_copy": Boolean(copyToHarbor) }, async (span) => {
         const image = buildStateImage(json);
         const timestampTag = String(Math.floor(now().getTime() / 1000));
-        await store.save({
+        const artifact = {
           satellite,
           manifestDigest: image.digest,
           manifest: image.manifest,
@@ -76,7 +85,17 @@ export function createSatelliteStates(options: SatelliteStatesOptions): Satellit
           layerDigest: image.layer.digest,
           layer: image.layer.bytes,
           timestampTag,
-        });
+        };
+        if (copyToHarbor) {
+          // Marked before the push, so a copy that may exist (even half pushed) is always one the
+          // mode's being turned off will delete; a failed push fails the publish, which is retried.
+          await store.save({ ...artifact, harborCopy: true });
+          await pushStateImage(copyToHarbor, stateRepository("satellite", satellite), image, timestampTag);
+        } else {
+          // No row yet: an earlier Ground Control may have pushed a copy; harborCopy: this one did.
+          if ((await store.harborCopy(satellite)) !== false) await deleteHarborCopy(satellite);
+          await store.save({ ...artifact, harborCopy: false });
+        }
         span.setAttribute("state.digest", image.digest);
         return { digest: image.digest, timestampTag };
       }),
