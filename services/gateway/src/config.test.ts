@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "./config.js";
+import { HELP, parseConfig } from "./config.js";
 
 describe("ground-control configuration", () => {
   it("defaults to all services on :8080 with the embedded database under ./data", () => {
@@ -29,6 +29,25 @@ describe("ground-control configuration", () => {
     expect(() => parseConfig([], { GROUND_CONTROL_URL: "ftp://gc.example.com" })).toThrow(/http/);
     expect(() => parseConfig([], { GROUND_CONTROL_URL: "https://gc.example.com/gc" })).toThrow(/only scheme, host and port/);
     expect(() => parseConfig([], { GROUND_CONTROL_URL: "https://u:p@gc.example.com" })).toThrow(/only scheme, host and port/);
+  });
+
+  it("keeps satellite states out of Harbor unless --satellite-state-in-harbor or SATELLITE_STATE_IN_HARBOR asks for it", () => {
+    const inHarbor = (argv: string[], env: NodeJS.ProcessEnv) => {
+      const cfg = parseConfig(argv, env);
+      if (cfg === "help") throw new Error("help");
+      return cfg.harbor.satelliteStateInHarbor;
+    };
+    expect(inHarbor([], {})).toBe(false);
+    expect(inHarbor([], { SATELLITE_STATE_IN_HARBOR: "" })).toBe(false);
+    for (const on of ["true", "TRUE", "1"]) expect(inHarbor([], { SATELLITE_STATE_IN_HARBOR: on }), on).toBe(true);
+    for (const off of ["false", "0"]) expect(inHarbor([], { SATELLITE_STATE_IN_HARBOR: off }), off).toBe(false);
+    expect(inHarbor(["--satellite-state-in-harbor"], {})).toBe(true);
+    expect(inHarbor(["--satellite-state-in-harbor"], { SATELLITE_STATE_IN_HARBOR: "false" })).toBe(true);
+    expect(() => parseConfig([], { SATELLITE_STATE_IN_HARBOR: "yes please" })).toThrow(/SATELLITE_STATE_IN_HARBOR must be true or false/);
+    // The process serving the registry service reads it, also when services are split.
+    expect(inHarbor(["--services", "registry", "--satellite-state-in-harbor"], { GC_INTERNAL_TOKEN: "t" })).toBe(true);
+    expect(HELP).toContain("--satellite-state-in-harbor");
+    expect(HELP).toContain("SATELLITE_STATE_IN_HARBOR");
   });
 
   it("splits services across processes with a shared token", () => {

@@ -23,7 +23,18 @@ export interface GatewayConfig {
    * host that request reached Ground Control at.
    */
   publicUrl?: string;
-  harbor: { url?: string; username?: string; password?: string; robotDurationDays: number };
+  harbor: {
+    url?: string;
+    username?: string;
+    password?: string;
+    robotDurationDays: number;
+    /**
+     * Also push each satellite state to Harbor, for original Go satellites (whose
+     * --harbor-registry-url sends every state URL to Harbor). Every robot can read every
+     * satellite's state there. Read by the process that serves the registry service.
+     */
+    satelliteStateInHarbor: boolean;
+  };
   trustDomain: string;
   tls?: { certFile: string; keyFile: string };
   /** SPIFFE mTLS: Ground Control's SVID from this Workload API; satellites present theirs. */
@@ -58,6 +69,12 @@ Options (environment variable in brackets):
   --spiffe-endpoint-socket URI
                         serve SPIFFE mTLS with the SVID from this Workload API, unix:///… or tcp://IP:port
                         (SPIFFE_ENDPOINT_SOCKET)
+  --satellite-state-in-harbor
+                        compatibility with original Go satellites, which read their satellite state from
+                        Harbor: also push each satellite state there (SATELLITE_STATE_IN_HARBOR=true,
+                        default false). Costs isolation: in Harbor every satellite's robot can read every
+                        other satellite's state, so use it only while original satellites remain; with
+                        --services, set it on the process serving registry
   -h, --help            show this help
 
 Other environment: DATABASE_URL, ADMIN_PASSWORD, HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD,
@@ -78,6 +95,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       "tls-key": { type: "string" },
       "spiffe-endpoint-socket": { type: "string" },
       "public-url": { type: "string" },
+      "satellite-state-in-harbor": { type: "boolean" },
       workers: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -113,6 +131,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       username: env.HARBOR_USERNAME || undefined,
       password: env.HARBOR_PASSWORD || undefined,
       robotDurationDays: parsePositiveInt("ROBOT_DURATION_DAYS", env.ROBOT_DURATION_DAYS ?? "30"),
+      satelliteStateInHarbor: values["satellite-state-in-harbor"] ?? parseBoolean("SATELLITE_STATE_IN_HARBOR", env.SATELLITE_STATE_IN_HARBOR),
     },
     trustDomain: env.TRUST_DOMAIN || "harbor-satellite.local",
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
@@ -141,6 +160,14 @@ function parsePublicUrl(value: string | undefined): string | undefined {
     throw new ConfigError(`GROUND_CONTROL_URL ${JSON.stringify(value)} must be only scheme, host and port (satellites read their state at <url>/v2/…)`);
   }
   return url.origin;
+}
+
+/** Unset or empty is false; anything but true/false/1/0 is a mistake worth stopping for. */
+function parseBoolean(name: string, value: string | undefined): boolean {
+  const v = (value ?? "").trim().toLowerCase();
+  if (v === "" || v === "false" || v === "0") return false;
+  if (v === "true" || v === "1") return true;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(value)}`);
 }
 
 function parsePort(value: string): number {

@@ -74,6 +74,7 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
       harbor: { url, username, password },
       publicUrl: config.publicUrl,
       robotDurationDays: config.harbor.robotDurationDays,
+      satelliteStateInHarbor: config.harbor.satelliteStateInHarbor,
       logger: logger.child({ service: "registry" }),
     });
   },
@@ -105,6 +106,10 @@ export async function buildModules(config: GatewayConfig, db: Database, logger: 
       return clientFor(service, lazyTransport(() => inProcessTransport(module(), logger)));
     },
   };
+  if (config.harbor.satelliteStateInHarbor && !config.services.includes("registry")) {
+    // The registry module pushes the copies; a process that forwards it can do nothing with this.
+    logger.info({ registry: config.remotes.registry }, "SATELLITE_STATE_IN_HARBOR has no effect here: set it on the process serving the registry service");
+  }
   const missing: ServiceName[] = [];
   for (const name of config.services) {
     const factory = FACTORIES[name];
