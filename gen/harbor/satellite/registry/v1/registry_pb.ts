@@ -766,7 +766,10 @@ export const RegistryService: GenService<{
    * whenever any of them does. Ground Control serves it read-only at
    * <ground control>/v2/satellite/satellite-state/<satellite>/state (tags `latest` and the unix
    * time of this publish) to that satellite alone. The first store for a satellite deletes any
-   * copy an earlier version pushed to Harbor.
+   * copy an earlier version pushed to Harbor. With SATELLITE_STATE_IN_HARBOR (for original Go
+   * satellites, which read every state from Harbor) it is also pushed to Harbor at
+   * satellite/satellite-state/<satellite>/state, and no copy is deleted; the URL stays Ground
+   * Control's.
    *
    * @generated from rpc harbor.satellite.registry.v1.RegistryService.PublishSatelliteState
    */
