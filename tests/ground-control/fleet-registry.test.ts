@@ -3,11 +3,9 @@
 // config states, images) and on Ground Control's satellite-state endpoint (its own satellite
 // state, and nobody else's), with its own robot account, after admins change the fleet; and what
 // happens while Harbor is down.
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { robotAccounts } from "@harbor-satellite/db";
@@ -17,19 +15,8 @@ import { verifySecret } from "@harbor-satellite/rpc";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GC_ADMIN, HARBOR_ADMIN, startGroundControl, startStateEndpoint, startWorld, type GroundControl, type StateEndpoint, type World } from "./harness.js";
+import { run, skopeo } from "./skopeo.js";
 import { readState } from "./state-artifacts.js";
-
-const run = promisify(execFile);
-
-async function skopeo(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run("skopeo", args, { timeout: 60_000 });
-    return { ok: true, stdout, stderr };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string };
-    return { ok: false, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
 
 async function codeOf(p: Promise<unknown>): Promise<Code | undefined> {
   return p.then(
@@ -244,6 +231,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
 
   it("deletes the satellite-state copy an earlier Ground Control left in Harbor when it first stores the state itself", async () => {
     // What the previous version pushed for this satellite, readable by every satellite's robot.
+    // (With SATELLITE_STATE_IN_HARBOR it is kept and updated instead: state-in-harbor.test.ts.)
     const harbor = createRegistryClient({ url: world.emulator.url, credentials: HARBOR_ADMIN, retry: { attempts: 1 } });
     const groundControl = createRegistryClient({ url: endpoint.url, credentials: GC_ADMIN, retry: { attempts: 1 } });
     try {

@@ -65,9 +65,21 @@ const clientOf = <S extends typeof FleetService | typeof RegistryService>(servic
   createClient(service, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] }, transport: { interceptors } }));
 
 /** One Ground Control replica: its own connection pool, registry module and fleet module. */
-export async function startGroundControl(world: World, options: { registryInterceptors?: Interceptor[] } = {}): Promise<GroundControl> {
+export interface GroundControlOptions {
+  registryInterceptors?: Interceptor[];
+  /** SATELLITE_STATE_IN_HARBOR: also push satellite states to Harbor, for original Go satellites. */
+  satelliteStateInHarbor?: boolean;
+}
+
+export async function startGroundControl(world: World, options: GroundControlOptions = {}): Promise<GroundControl> {
   const db = await openDatabase({ url: world.databaseUrl, maxConnections: 5 });
-  const registryModule = createRegistryModule({ db: db.db, harbor: { url: world.harbor.url, ...HARBOR_ADMIN }, robotDurationDays: 30, logger });
+  const registryModule = createRegistryModule({
+    db: db.db,
+    harbor: { url: world.harbor.url, ...HARBOR_ADMIN },
+    robotDurationDays: 30,
+    satelliteStateInHarbor: options.satelliteStateInHarbor,
+    logger,
+  });
   const registry = clientOf(RegistryService, registryModule, options.registryInterceptors);
   const fleetModule = createFleetModule({
     db: db.db,
