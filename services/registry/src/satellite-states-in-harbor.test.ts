@@ -9,7 +9,7 @@ import { Writable } from "node:stream";
 import { Code, ConnectError, createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { RegistryService, StateKind } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { openMemoryDatabase, satelliteStateArtifacts, type DatabaseHandle } from "@harbor-satellite/db";
-import { createHarborClient, HarborError, type HarborClient } from "@harbor-satellite/harbor";
+import { createHarborClient, type HarborClient } from "@harbor-satellite/harbor";
 import { digestOf } from "@harbor-satellite/oci";
 import { callerKey, errorMappingInterceptor } from "@harbor-satellite/rpc";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
