@@ -209,6 +209,59 @@ describe("satellite agent", () => {
     expect(recovered.cachedImages).toHaveLength(1);
   });
 
+  it("follows Ground Control's heartbeat answers: a moved state URL, no state request while the digest holds, a pass at once when it changes", async () => {
+    const clock = createFakeClock(Date.now());
+    seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+    const config = { app_config: { heartbeat_interval: "@every 10s", state_replication_interval: "@every 60s" } };
+    const repository = "satellite/satellite-state/edge/state";
+    const movedUrl = `${registry.url}/${repository}:moved`;
+    const publishMoved = (groups: Parameters<typeof publishState>[0]) => {
+      const published = publishState(groups, config);
+      const latest = registry.manifest(repository, "latest")!;
+      registry.putManifest(repository, "moved", latest.bytes, latest.mediaType);
+      return published;
+    };
+    let answer: { satelliteStateUrl?: string; satelliteStateDigest?: string } = {};
+    await gc.close();
+    gc = await startFakeGroundControl({
+      enrolment: { satellite: "edge", stateUrl: `${registry.url}/${repository}:latest`, harborUrl: registry.url, ...ROBOT },
+      validToken: TOKEN,
+      syncAnswer: () => answer,
+    });
+    const first = publishMoved({ web: [{ repository: "library/nginx", tag: ["1"] }] });
+    agent = await startAgent(args("--token", TOKEN), deps({ clock, random: () => 0.5 }));
+    await waitFor(lastSyncWith((s) => s.latestStateDigest === first.satelliteDigest && s.cachedImages.length === 1), "a heartbeat after the first pass");
+    const stateReads = (tag: string) => registry.requests.filter((r) => r.path === `/v2/${repository}/manifests/${tag}`).length;
+
+    // Ground Control names a new URL: the agent moves there, saves it, and reads the state there.
+    answer = { satelliteStateUrl: movedUrl, satelliteStateDigest: first.satelliteDigest };
+    await clock.advance(10_000);
+    await waitFor(() => stateReads("moved") > 0 && agent!.status().config.state_config.state === movedUrl, "the state read from the new URL");
+    await waitFor(() => agent!.status().jobs["state-replication"].running === false, "that pass finished");
+    const readsAfterMove = stateReads("moved");
+    expect(logs).toContain("Ground Control serves this satellite's state at a new URL; following it");
+
+    // Its answers vouch for the applied state: the 60 s pass makes no state request.
+    const passes = agent.status().passes;
+    await clock.advance(10_000);
+    await clock.advance(50_000);
+    await waitFor(() => agent!.status().passes > passes, "the next scheduled pass");
+    expect(stateReads("moved")).toBe(readsAfterMove);
+
+    // A new state: the next heartbeat's answer starts a pass at once, long before the 60 s tick.
+    // (Runs end on real I/O, so the fake clock moves a second at a time while we wait.)
+    seedImage(registry, "library/alpine", "3", [Buffer.from("alpine layer")]);
+    // (A new group name, so the satellite state's own bytes change, as Ground Control's digest pinning makes them.)
+    const second = publishMoved({ "web-v2": [{ repository: "library/nginx", tag: ["1"] }, { repository: "library/alpine", tag: ["3"] }] });
+    expect(second.satelliteDigest).not.toBe(first.satelliteDigest);
+    answer = { satelliteStateUrl: movedUrl, satelliteStateDigest: second.satelliteDigest };
+    const scheduledPassAt = agent.status().jobs["state-replication"].nextRunAt!;
+    const applied = lastSyncWith((s) => s.latestStateDigest === second.satelliteDigest && s.cachedImages.length === 2);
+    await waitFor(async () => (await clock.advance(1_000), applied()), "the new state applied after a heartbeat");
+    expect(clock.now()).toBeLessThan(scheduledPassAt);
+    expect(stateReads("moved")).toBeGreaterThan(readsAfterMove);
+  });
+
   it("points the runtimes named by --mirrors at the registry and reports it in the first heartbeat", async () => {
     publishState({});
     const paths = { containerdConfig: join(dir, "etc", "containerd", "config.toml"), containerdCertsDir: join(dir, "etc", "containerd", "certs.d") };

@@ -30,7 +30,8 @@ import type { AgentOptions } from "./agent-options.js";
 import { createCachedImageCatalog } from "./cached-images.js";
 import { createConfigAtRest } from "./config-at-rest.js";
 import { applyArtifactConfig } from "./config-updates.js";
-import { createGroundControlClient, groundControlTlsOptions, type Enrolment, type GroundControlClient, type GroundControlClientOptions } from "./ground-control-client.js";
+import { parseStateReference } from "../state/state-reference.js";
+import { createGroundControlClient, groundControlTlsOptions, type Enrolment, type GroundControlClient, type GroundControlClientOptions, type HeartbeatAnswer } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
 import { startLocalRegistry } from "./local-registry.js";
 import { createStateReplicator } from "./state-replication.js";
@@ -162,13 +163,32 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     const images = createCachedImageCatalog(store, advertisedHost);
     const traced = <T>(name: string, fn: () => Promise<T>) => withSpan("satellite", name, { "satellite.name": satelliteName ?? "" }, fn);
 
+    /** Follows Ground Control's answer: a moved satellite-state URL, and whether a pass is due now. */
+    const followAnswer = async (answer: HeartbeatAnswer) => {
+      if (!answer.stateUrl) return;
+      if (answer.stateUrl !== config.state_config.state) {
+        try {
+          parseStateReference(answer.stateUrl);
+        } catch (error) {
+          logger.warn({ err: error }, "Ground Control answered with an unusable satellite-state URL; keeping the current one");
+          return;
+        }
+        logger.info({ from: config.state_config.state, to: answer.stateUrl }, "Ground Control serves this satellite's state at a new URL; following it");
+        config = { ...config, state_config: { ...config.state_config, state: answer.stateUrl } };
+        await atRest.save(config);
+      }
+      if (!answer.stateDigest) return;
+      if ((await replicator.note({ url: answer.stateUrl, digest: answer.stateDigest })) === "changed") scheduler.get("state-replication")?.trigger();
+    };
+
     const sendHeartbeat = async (signal: AbortSignal) => {
       const carried = pendingActivity;
       const beat = await collectHeartbeat({ config: () => config, satelliteName: () => satelliteName, metrics, images, replication: () => replicator.report(), pendingActivity: () => carried });
-      await traced("satellite.heartbeat", () => groundControl.heartbeat(beat, config.state_config.auth, signal));
+      const answer = await traced("satellite.heartbeat", () => groundControl.heartbeat(beat, config.state_config.auth, signal));
       if (pendingActivity === carried) pendingActivity = undefined;
       heartbeatsSent++;
       logger.debug({ images: beat.cachedImages.length, errors: beat.errors.length }, "heartbeat sent");
+      await followAnswer(answer);
     };
 
     let steady = false;

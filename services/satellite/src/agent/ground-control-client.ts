@@ -47,8 +47,14 @@ export interface GroundControlClient {
   readonly mode: "token" | "spiffe";
   enrol(signal?: AbortSignal): Promise<Enrolment>;
   /** `robot` is required in token mode (Basic auth); ignored in SPIFFE mode. */
-  heartbeat(beat: Heartbeat, robot: { username: string; password: string } | undefined, signal?: AbortSignal): Promise<void>;
+  heartbeat(beat: Heartbeat, robot: { username: string; password: string } | undefined, signal?: AbortSignal): Promise<HeartbeatAnswer>;
   close(): void;
+}
+
+/** Ground Control's answer to a heartbeat: where the satellite state is now and its digest (each empty when unknown). */
+export interface HeartbeatAnswer {
+  stateUrl: string;
+  stateDigest: string;
 }
 
 /** A Ground Control call that failed; `code` is the Connect code, `permanent` when retrying cannot help. */
@@ -136,7 +142,8 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
         cachedImages: beat.cachedImages,
         errors: beat.errors,
       });
-      await call("Sync", (t) => createClient(HeartbeatService, t).sync(request, { signal, timeoutMs, headers }));
+      const answer = await call("Sync", (t) => createClient(HeartbeatService, t).sync(request, { signal, timeoutMs, headers }));
+      return { stateUrl: answer.satelliteStateUrl, stateDigest: answer.satelliteStateDigest };
     },
     close() {
       agent?.destroy();

@@ -31,6 +31,12 @@ export interface ReplicationReport {
 
 export interface StateReplicator {
   run(signal: AbortSignal): Promise<StatePassResult>;
+  /**
+   * Ground Control's word (a heartbeat answer) on the satellite state: "changed" when it differs
+   * from what was applied. One answer vouches for one pass: the next pass makes no request when
+   * the applied state is complete and is the one Ground Control named.
+   */
+  note(answer: { url: string; digest: string }): Promise<"current" | "changed">;
   report(): Promise<ReplicationReport>;
   close(): void;
 }
@@ -76,6 +82,18 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
   const appliedStatePath = join(options.dataDir, APPLIED_STATE_FILE);
   let built: { key: string; fetcher: StateFetcher; pass: StatePass } | undefined;
   let last: { result?: StatePassResult; error?: { reference: string; message: string }; durationMs: number } | undefined;
+  let vouched: { url: string; digest: string } | undefined;
+  const applied = () => (built ? built.pass.applied() : loadAppliedState(appliedStatePath));
+
+  /** The applied state, when Ground Control's last answer vouches that it is still current. */
+  const stillCurrent = async (stateUrl: string): Promise<StatePassResult | undefined> => {
+    const word = vouched;
+    vouched = undefined;
+    if (!word || word.url !== stateUrl) return undefined;
+    const state = await applied();
+    if (!state?.complete || state.satellite_state_url !== stateUrl || state.satellite_state_digest !== word.digest) return undefined;
+    return { status: "unchanged", satelliteDigest: state.satellite_state_digest, configDigest: state.config_digest, durationMs: 0, imageErrors: [], failures: [], replication: [] };
+  };
 
   const settings = (config: SatelliteConfig) => {
     const { auth } = config.state_config;
@@ -122,6 +140,11 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       const stateUrl = config.state_config.state;
       let result: StatePassResult;
       try {
+        const current = await stillCurrent(stateUrl);
+        if (current) {
+          last = { result: current, durationMs: 0 };
+          return current;
+        }
         const { pass } = await build(config);
         result = await pass.run(stateUrl, signal);
       } catch (error) {
@@ -138,8 +161,14 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       if (result.status === "partial") throw new PartialPassError(result);
       return result;
     },
+    async note(answer) {
+      const state = await applied();
+      const current = state?.satellite_state_url === answer.url && state.satellite_state_digest === answer.digest;
+      vouched = current && state.complete ? answer : undefined;
+      return current ? "current" : "changed";
+    },
     async report() {
-      const applied = built ? await built.pass.applied() : await loadAppliedState(appliedStatePath);
+      const state = await applied();
       const result = last?.result;
       const errors = last?.error
         ? [last.error]
@@ -150,8 +179,8 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
           ? `last pass ${result.status}: ${result.replication.reduce((n, s) => n + s.images.filter((i) => i.status === "copied").length, 0)} copied, ${result.plan?.remove.length ?? 0} removed, ${errors.length} failed`
           : "no pass yet";
       return {
-        stateDigest: result?.satelliteDigest ?? applied?.satellite_state_digest ?? "",
-        configDigest: result?.configDigest ?? applied?.config_digest ?? "",
+        stateDigest: result?.satelliteDigest ?? state?.satellite_state_digest ?? "",
+        configDigest: result?.configDigest ?? state?.config_digest ?? "",
         lastSyncDurationMs: Math.round(last?.durationMs ?? 0),
         errors,
         summary,

@@ -48,6 +48,8 @@ export interface FakeGroundControlOptions {
   validToken?: string;
   /** Serve SPIFFE mTLS with this SVID source; satellites' SVIDs in this trust domain are accepted. */
   tls?: { source: X509Source; trustDomain: string };
+  /** What Sync answers (Ground Control's word on the satellite state); empty by default. */
+  syncAnswer?: () => { satelliteStateUrl?: string; satelliteStateDigest?: string };
   /** A satellite state to serve at /v2/<repository>/…, to a satellite SVID or these Basic credentials. */
   state?: { repository: string; manifest: Buffer; mediaType: string; blobs: Buffer[]; robot?: { username: string; password: string } };
 }
@@ -84,7 +86,7 @@ export async function startFakeGroundControl(options: FakeGroundControlOptions):
     router.service(HeartbeatService, {
       sync(req, ctx) {
         record("Sync", ctx.requestHeader, { sync: req });
-        return {};
+        return options.syncAnswer?.() ?? {};
       },
     });
   };
