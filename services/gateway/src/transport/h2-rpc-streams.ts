@@ -11,6 +11,7 @@ import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { UnaryFastPath } from "../unary/unary-fast-path.js";
 import { streamBody } from "./h2-stream-body.js";
+import { nodeHeaders, webHeaders } from "./headers.js";
 
 /** Takes a stream when its path is an rpc; returns false to leave it to the HTTP routes. */
 export type H2StreamRouter = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
@@ -62,24 +63,6 @@ async function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ha
   } finally {
     finished = true;
   }
-}
-
-/** Request headers without HTTP/2 pseudo-headers, repeated ones kept. */
-function webHeaders(headers: IncomingHttpHeaders): Headers {
-  const result = new Headers();
-  for (const name in headers) {
-    if (name.charCodeAt(0) === 58 /* ":" */) continue;
-    const value = headers[name];
-    if (typeof value === "string") result.append(name, value);
-    else if (Array.isArray(value)) for (const v of value) result.append(name, v);
-  }
-  return result;
-}
-
-function nodeHeaders(headers: Headers | undefined, status?: number): Record<string, string | number> {
-  const result: Record<string, string | number> = status === undefined ? {} : { ":status": status };
-  headers?.forEach((value, name) => (result[name] = value));
-  return result;
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import { nodeHeaders, webHeaders } from "../transport/headers.js";
 import { CallSignal, invokeUnary } from "./unary-invoke.js";
 import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
 import { errorReply, initialResponse, methodCodec, requestMessageBytes, successReply, timeoutOf, unaryProtocolOf, type MethodCodec, type UnaryProtocol, type UnaryReply } from "./unary-protocol.js";
@@ -120,28 +121,9 @@ function readBody(source: NodeJS.ReadableStream, limit: number): Promise<Uint8Ar
 
 function writeStream(stream: ServerHttp2Stream, reply: UnaryReply): void {
   if (stream.destroyed) return;
-  const headers: Record<string, string | number> = nodeHeaders(reply.header);
-  headers[":status"] = reply.status;
+  const headers = nodeHeaders(reply.header, reply.status);
   const trailer = reply.trailer;
   if (trailer) stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer)));
   stream.respond(headers, { waitForTrailers: trailer !== undefined });
   stream.end(reply.body);
-}
-
-/** Request headers as Connect sees them: no HTTP/2 pseudo-headers, repeated ones kept. */
-export function webHeaders(headers: IncomingHttpHeaders): Headers {
-  const result = new Headers();
-  for (const name in headers) {
-    if (name.charCodeAt(0) === 58 /* ":" */) continue;
-    const value = headers[name];
-    if (typeof value === "string") result.append(name, value);
-    else if (Array.isArray(value)) for (const v of value) result.append(name, v);
-  }
-  return result;
-}
-
-function nodeHeaders(headers: Headers): Record<string, string | number> {
-  const result: Record<string, string | number> = {};
-  headers.forEach((value, name) => (result[name] = value));
-  return result;
 }
