@@ -23,12 +23,25 @@ export function publicUrlOf(ctx: HandlerContext): string | undefined {
   return ctx.values.get(publicUrlKey);
 }
 
+// The gateway asks this for every rpc, and a fleet reaches it under a handful of names: remember
+// the answers (keyed by everything before the path) rather than parse a URL per heartbeat.
+const origins = new Map<string, string | undefined>();
+const ORIGIN_CACHE_LIMIT = 1_000;
+
 /** `scheme://authority` of an absolute URL, or undefined when it is not http(s). */
 export function originOf(url: string): string | undefined {
+  const authorityStart = url.indexOf("//");
+  const pathStart = authorityStart < 0 ? -1 : url.indexOf("/", authorityStart + 2);
+  const key = pathStart < 0 ? url : url.slice(0, pathStart);
+  if (origins.has(key)) return origins.get(key);
+  let origin: string | undefined;
   try {
     const parsed = new URL(url);
-    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.origin : undefined;
+    origin = parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.origin : undefined;
   } catch {
-    return undefined;
+    origin = undefined;
   }
+  if (origins.size >= ORIGIN_CACHE_LIMIT) origins.clear();
+  origins.set(key, origin);
+  return origin;
 }

@@ -4,7 +4,7 @@
 // credential and then remembered for several heartbeat intervals, so heartbeats do not cost a
 // scrypt each; a remembered robot credential is re-checked against the stored hash (one indexed
 // read, no hashing) every minute, so a rotated secret stops working within a minute everywhere.
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
 import { checkPassword, findSessionUser, ADMIN_USERNAME } from "@harbor-satellite/identity";
@@ -73,7 +73,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 
   async function basic(username: string, password: string): Promise<Caller> {
-    const key = createHash("sha256").update(username).update("\0").update(password).digest("hex");
+    const key = hash("sha256", `${username}\0${password}`);
     const known = await recall(key);
     if (known) return known;
     if (username === ADMIN_USERNAME) {
