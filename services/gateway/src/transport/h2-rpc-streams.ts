@@ -11,6 +11,7 @@ import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import type { UnaryFastPath } from "../unary/unary-fast-path.js";
 import { streamBody } from "./h2-stream-body.js";
+import { endAfterWrite } from "./h2-stream-end.js";
 import { nodeHeaders, webHeaders } from "./headers.js";
 
 /** Takes a stream when its path is an rpc; returns false to leave it to the HTTP routes. */
@@ -92,7 +93,7 @@ async function writeResponse(stream: ServerHttp2Stream, response: UniversalServe
         if (!stream.write(last)) await drained(stream);
         last = next.value;
       }
-      if (!stream.destroyed) stream.end(last);
+      if (!stream.destroyed) endAfterWrite(stream, last);
       return;
     }
     for (let next = chunk as IteratorResult<Uint8Array>; !next.done; next = await it.next()) {

@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import { endAfterWrite } from "../transport/h2-stream-end.js";
 import { nodeHeaders, webHeaders } from "../transport/headers.js";
 import { CallSignal, invokeUnary } from "./unary-invoke.js";
 import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
@@ -123,7 +124,12 @@ function writeStream(stream: ServerHttp2Stream, reply: UnaryReply): void {
   if (stream.destroyed) return;
   const headers = nodeHeaders(reply.header, reply.status);
   const trailer = reply.trailer;
-  if (trailer) stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer)));
-  stream.respond(headers, { waitForTrailers: trailer !== undefined });
-  stream.end(reply.body);
+  if (trailer) {
+    stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer)));
+    stream.respond(headers, { waitForTrailers: true });
+    stream.end(reply.body);
+    return;
+  }
+  stream.respond(headers);
+  endAfterWrite(stream, reply.body);
 }
