@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampNow, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { H1Pool } from "./h1-client.js";
 import { H2Pool, type Protocol } from "./h2-client.js";
 import { satelliteName } from "./fleet.js";
 
@@ -50,7 +51,8 @@ const rate = Number(args.rate);
 const durationMs = Number(args.duration) * 1000;
 const warmupMs = Number(args.warmup) * 1000;
 const maxInFlight = Number(args["max-in-flight"]);
-const pool = new H2Pool(args.url!, Number(args.connections), args.protocol as Protocol);
+// connect-h1: HTTP/1.1 keep-alive connections, as satellites send heartbeats.
+const pool = args.protocol === "connect-h1" ? new H1Pool(args.url!, Number(args.connections)) : new H2Pool(args.url!, Number(args.connections), args.protocol as Protocol);
 
 /** One satellite's request, encoded once; the report time is appended per call. */
 interface Sender {
@@ -161,7 +163,8 @@ async function prime(): Promise<void> {
       if (!result.ok) failed++;
     }
   };
-  await Promise.all(Array.from({ length: 32 }, worker));
+  // As many at once as there are connections, so every connection is open before the clock starts.
+  await Promise.all(Array.from({ length: Math.max(32, Number(args.connections)) }, worker));
   process.stdout.write(`PRIMED ${senders.length} ${Math.round(performance.now() - started)} ${failed}\n`);
 }
 
