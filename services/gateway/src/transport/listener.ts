@@ -11,6 +11,8 @@ import type { H2StreamRouter } from "./h2-rpc-streams.js";
 
 export type RequestHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
 
+const LISTEN_BACKLOG = 4096;
+
 const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 export interface Listener {
@@ -39,7 +41,10 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host, () => resolve());
+    // A fleet reconnecting at once (after a restart) overflows Node's default accept queue of 511,
+    // and every refused SYN waits for its retransmission: 1 s, then 3 s. The kernel caps this at
+    // net.core.somaxconn.
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
