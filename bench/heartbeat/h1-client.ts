@@ -1,6 +1,5 @@
 // The load generator's HTTP/1.1 caller: Connect binary over keep-alive connections, the way our
-// satellites send heartbeats (one connection each, reused; FIFO reuse spreads calls over all of
-// them, as a fleet does, rather than piling them on the hottest). `--connections` bounds the pool; a
+// satellites send heartbeats (one connection each, reused). `--connections` bounds the pool; a
 // call waits for a free connection, as a satellite's next heartbeat would.
 import { Agent, request } from "node:http";
 import type { UnaryResult } from "./h2-client.js";
@@ -11,7 +10,7 @@ export class H1Pool {
 
   constructor(baseUrl: string, connections: number) {
     this.url = new URL(baseUrl);
-    this.agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling: "fifo" });
+    this.agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   }
 
   /** Sends one unary call with a protobuf body; resolves with its outcome, never rejects. */
