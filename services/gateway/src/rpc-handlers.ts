@@ -40,7 +40,12 @@ export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
   const streamRouter = createConnectRouter({ interceptors, ...HANDLER_OPTIONS });
   const { router, methods } = recordingRouter(streamRouter);
   options.routes(router);
-  const fastPath = createUnaryFastPath({ methods, interceptors, readMaxBytes: READ_MAX_BYTES });
+  const fastPath = createUnaryFastPath({
+    methods,
+    interceptors,
+    readMaxBytes: READ_MAX_BYTES,
+    onWriteError: (error, m) => options.logger.warn({ err: error, rpc: `${m.service.typeName}/${m.method.name}` }, "could not write an rpc reply"),
+  });
   const rpcStreams = createH2RpcRouter({
     handlers: streamRouter.handlers,
     fastPath,

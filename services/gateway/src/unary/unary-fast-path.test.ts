@@ -26,6 +26,7 @@ interface Seen {
 
 describe("lean unary path", () => {
   const seen: Seen[] = [];
+  const writeErrors: unknown[] = [];
   let h2: Http2Server;
   let h1: Http1Server;
   const sessions = new Set<ServerHttp2Session>();
@@ -48,11 +49,16 @@ describe("lean unary path", () => {
         seen.push({ name: req.name, protocol: ctx.protocolName, caller: ctx.values.get(callerName), auth: ctx.requestHeader.get("authorization"), signalUsable: ctx.signal.aborted === false });
         if (req.name === "missing") throw new ConnectError("satellite missing not found", Code.NotFound, { "x-detail": "meta" });
         if (req.name === "crash") throw new Error("secret internal detail");
+        // Unwritable on both: a control character (HTTP/1.1 refuses it), a connection header (HTTP/2 does).
+        if (req.name === "unwritable") {
+          ctx.responseHeader.set("x-bad", "a\u0001b");
+          ctx.responseHeader.set("connection", "keep-alive");
+        }
         ctx.responseTrailer.set("x-trailer", "t");
         return { receiveTime: timestampFromMs(1_700_000_000_000) };
       },
     });
-    const fast = createUnaryFastPath({ methods, interceptors: [auth], readMaxBytes: 64 * 1024 });
+    const fast = createUnaryFastPath({ methods, interceptors: [auth], readMaxBytes: 64 * 1024, onWriteError: (error) => writeErrors.push(error) });
     h2 = createH2Server();
     h2.on("session", (session: ServerHttp2Session) => sessions.add(session));
     h2.on("stream", (stream, headers) => {
@@ -110,6 +116,19 @@ describe("lean unary path", () => {
       const denied = await client.sync({ name: "edge-1" }, { headers: { authorization: "deny" } }).catch((e: unknown) => ConnectError.from(e));
       expect(denied, label).toMatchObject({ code: Code.PermissionDenied, rawMessage: "denied by interceptor" });
     }
+  });
+
+  it("drops the connection, reports and survives when a reply cannot be written", async () => {
+    for (const [label, transport] of Object.entries(transports())) {
+      writeErrors.length = 0;
+      const err = await createClient(HeartbeatService, transport)
+        .sync({ name: "unwritable" })
+        .catch((e: unknown) => ConnectError.from(e));
+      expect(err, label).toBeInstanceOf(ConnectError);
+      expect(writeErrors, label).toHaveLength(1);
+    }
+    // Still serving.
+    expect((await createClient(HeartbeatService, transports()["connect binary h1"]).sync({ name: "edge-1" })).receiveTime?.seconds).toBe(1_700_000_000n);
   });
 
   it("leaves compressed requests to Connect's handlers", async () => {

@@ -3,7 +3,7 @@
 // generic handler machinery, which measured at about 100 µs of the gateway's ~220 µs per
 // heartbeat (bench/heartbeat). Requests it does not take fall through to Connect's handlers.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import type { ServerHttp2Stream } from "node:http2";
+import { constants, type ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { endAfterWrite } from "../transport/h2-stream-end.js";
 import { nodeHeaders, webHeaders } from "../transport/headers.js";
@@ -16,6 +16,8 @@ export interface UnaryFastPathOptions {
   interceptors: readonly Interceptor[];
   /** Largest request body accepted; larger ones get ResourceExhausted. */
   readMaxBytes: number;
+  /** Writing a reply failed (the call itself is answered by then; this is for the log). */
+  onWriteError?(error: unknown, method: UnaryMethod): void;
 }
 
 export interface UnaryFastPath {
@@ -72,10 +74,15 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         if (!finished) signal.abort(new ConnectError("the client closed the stream", Code.Canceled));
       });
       const url = `${stream.session?.encrypted ? "https" : "http"}://${headers[":authority"] ?? "localhost"}${path}`;
-      void handle(routed.target, routed.protocol, headers, url, readBody(stream, options.readMaxBytes), contextValues(), signal).then((reply) => {
-        finished = true;
-        writeStream(stream, reply);
-      });
+      void handle(routed.target, routed.protocol, headers, url, readBody(stream, options.readMaxBytes), contextValues(), signal)
+        .then((reply) => {
+          finished = true;
+          writeStream(stream, reply);
+        })
+        .catch((error: unknown) => {
+          options.onWriteError?.(error, routed.target.entry);
+          if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+        });
       return true;
     },
     serveHttp1(req, res, contextValues) {
@@ -87,12 +94,17 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         if (!finished) signal.abort(new ConnectError("the client closed the connection", Code.Canceled));
       });
       const url = `${"encrypted" in req.socket && req.socket.encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}${req.url}`;
-      void handle(routed.target, routed.protocol, req.headers, url, readBody(req, options.readMaxBytes), contextValues(), signal).then((reply) => {
-        finished = true;
-        if (res.destroyed) return;
-        res.writeHead(reply.status, nodeHeaders(reply.header));
-        res.end(reply.body);
-      });
+      void handle(routed.target, routed.protocol, req.headers, url, readBody(req, options.readMaxBytes), contextValues(), signal)
+        .then((reply) => {
+          finished = true;
+          if (res.destroyed) return;
+          res.writeHead(reply.status, nodeHeaders(reply.header));
+          res.end(reply.body);
+        })
+        .catch((error: unknown) => {
+          options.onWriteError?.(error, routed.target.entry);
+          res.destroy();
+        });
       return true;
     },
   };
