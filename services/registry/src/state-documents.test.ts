@@ -36,6 +36,25 @@ describe("state documents", () => {
     expect(pinnedStateUrl("https://harbor.example.com", "group", "edge", a)).toBe(`https://harbor.example.com/satellite/group-state/edge/state@${a}`);
   });
 
+  it("writes the original form (for original Go satellites reading Harbor's copy) with tag URLs, as Go's json.Marshal of SatelliteStateArtifact", () => {
+    const [a, b, c] = ["a", "b", "c"].map((x) => `sha256:${x.repeat(64)}`);
+    const groups = [
+      { name: "web", digest: a },
+      { name: "edge.eu-1", digest: b },
+    ];
+    // Key order `states` then `config` (the struct's field order); URLs carry HARBOR_URL's scheme, no trailing slash.
+    expect(satelliteStateDocument("http://127.0.0.1:8080/", groups, { name: "default", digest: c }, "original")).toBe(
+      '{"states":["http://127.0.0.1:8080/satellite/group-state/web/state:latest","http://127.0.0.1:8080/satellite/group-state/edge.eu-1/state:latest"],' +
+        '"config":"http://127.0.0.1:8080/satellite/config-state/default/state:latest"}',
+    );
+    // omitempty on both fields: an empty `states` or config is left out, not written as [] or "".
+    expect(satelliteStateDocument("https://h", [], { name: "default", digest: c }, "original")).toBe('{"config":"https://h/satellite/config-state/default/state:latest"}');
+    expect(satelliteStateDocument("https://h", groups.slice(0, 1), undefined, "original")).toBe('{"states":["https://h/satellite/group-state/web/state:latest"]}');
+    expect(satelliteStateDocument("https://h", [], undefined, "original")).toBe("{}");
+    // The digests are not in it: a group's new content leaves the original form's bytes unchanged.
+    expect(satelliteStateDocument("https://h", [{ name: "web", digest: c }], undefined, "original")).toBe(satelliteStateDocument("https://h", groups.slice(0, 1), undefined, "original"));
+  });
+
   it("writes URLs the satellite's state URL parser reads as pinned references to the pushed repository", () => {
     const digest = digestOf("group state manifest");
     const config = digestOf("config state manifest");

@@ -12,6 +12,11 @@
 // nothing it lists changed and needs no further request. go-containerregistry (`crane.Pull`)
 // reads `repo@digest` references as it reads tags, and the JSON shape is unchanged.
 //
+// The original form (tag URLs) is still written for one reader: the copy SATELLITE_STATE_IN_HARBOR
+// pushes to Harbor for ORIGINAL Go satellites. They track groups by URL and diff each group's old
+// and new images under the same URL; a pinned URL changes with every group change, so they would
+// drop the old "group" without deleting its images and take the new one as brand new.
+//
 // URLs keep HARBOR_URL's scheme (the original satellite uses it to pick plain HTTP). Key order and
 // omitted empty fields follow Go's json.Marshal of the original structs (`omitempty` on every field).
 
@@ -70,14 +75,23 @@ export function groupStateDocument(group: string, harborUrl: string, artifacts: 
 }
 
 /**
- * Satellite state, every URL pinned by digest (see above). Unlike the original (which pushed
- * nothing for a satellite without groups, so it could never start), `states` is written even when
- * empty: `[]` decodes to the same empty slice in Go and tells a reader plainly that the satellite
- * has no groups.
+ * How a satellite state names its group and config states: `pinned` (`…/state@<digest>`), what
+ * Ground Control serves; `original` (`…/state:latest`), the original's form, for the copy pushed
+ * to Harbor for original Go satellites (see above).
  */
-export function satelliteStateDocument(harborUrl: string, groups: readonly PinnedState[], config: PinnedState | undefined): string {
-  const doc: Record<string, unknown> = { states: groups.map((g) => pinnedStateUrl(harborUrl, "group", g.name, g.digest)) };
-  if (config) doc.config = pinnedStateUrl(harborUrl, "config", config.name, config.digest);
+export type SatelliteStateForm = "pinned" | "original";
+
+/**
+ * Satellite state (Go `models.SatelliteStateArtifact`). Pinned, `states` is written even when
+ * empty, unlike the original (which pushed nothing for a satellite without groups, so it could
+ * never start): `[]` decodes to the same empty slice in Go and tells a reader plainly that the
+ * satellite has no groups. The original form is exactly Go's json.Marshal: empty `states` omitted.
+ */
+export function satelliteStateDocument(harborUrl: string, groups: readonly PinnedState[], config: PinnedState | undefined, form: SatelliteStateForm = "pinned"): string {
+  const url = (kind: "group" | "config", state: PinnedState) => (form === "pinned" ? pinnedStateUrl(harborUrl, kind, state.name, state.digest) : stateUrl(harborUrl, kind, state.name));
+  const doc: Record<string, unknown> = {};
+  if (form === "pinned" || groups.length > 0) doc.states = groups.map((g) => url("group", g));
+  if (config) doc.config = url("config", config);
   return JSON.stringify(doc);
 }
 
