@@ -102,7 +102,10 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
       const satellite = requireStateName("satellite", req.satellite);
       const groups = req.groups.map((g, i) => ({ name: requireStateName(`groups[${i}]`, g), digest: requirePin(`group_digests[${JSON.stringify(g)}]`, req.groupDigests[g]) }));
       const config = req.configName === "" ? undefined : { name: requireStateName("config_name", req.configName), digest: requirePin("config_digest", req.configDigest) };
-      const { digest, timestampTag } = await satelliteStates.publish(satellite, satelliteStateDocument(harborUrl, groups, config));
+      const { digest, timestampTag } = await satelliteStates.publish(satellite, {
+        served: satelliteStateDocument(harborUrl, groups, config, "pinned"),
+        harborCopy: satelliteStateDocument(harborUrl, groups, config, "original"),
+      });
       const groundControl = deps.publicUrl ?? publicUrlOf(ctx);
       return { state: publishedMessage({ url: groundControl ? stateUrl(groundControl, "satellite", satellite) : "", digest, timestampTag }) };
     },

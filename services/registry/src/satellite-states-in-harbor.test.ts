@@ -1,11 +1,13 @@
 // SATELLITE_STATE_IN_HARBOR, through the registry service's generated client, with both modes
 // sharing one database and one Harbor (the emulator's REST API, and the in-memory pusher as its
 // registry: deleting a repository removes what was pushed there). On: each satellite state is
-// stored AND pushed to Harbor, the same bytes Ground Control serves, and no Harbor copy is ever
+// stored AND pushed to Harbor, there in the original form (tag URLs, for original Go satellites
+// that track groups by URL) where Ground Control serves pinned URLs, and no Harbor copy is ever
 // deleted on a store. Off: nothing is pushed, the old copy goes on the first store, and so does a
 // copy the on mode pushed, at the first store after the mode is turned off. DeleteState removes
 // both in either mode.
 import { Writable } from "node:stream";
+import { gunzipSync } from "node:zlib";
 import { Code, ConnectError, createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { RegistryService, StateKind } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { openMemoryDatabase, satelliteStateArtifacts, type DatabaseHandle } from "@harbor-satellite/db";
@@ -17,12 +19,18 @@ import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/test
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRegistryModule } from "./index.js";
+import { STATE_FILE_NAME } from "./state-image.js";
+import { untarFiles } from "./tar.js";
 import { createMemoryPusher, type MemoryPusher } from "./testing.js";
 
 const ADMIN = { username: "admin", password: "Harbor12345" };
 const PIN = (c: string) => `sha256:${c.repeat(64)}`;
 const STATE = { groups: ["web"], groupDigests: { web: PIN("a") }, configName: "default", configDigest: PIN("b") };
 const REPO = (satellite: string) => `satellite/satellite-state/${satellite}/state`;
+const PINNED = /@sha256:[0-9a-f]{64}$/;
+type StateJson = { states?: string[]; config?: string };
+/** The artifacts.json a state image's gzip layer holds. */
+const artifactsJson = (layer: Buffer) => JSON.parse(untarFiles(gunzipSync(layer)).get(STATE_FILE_NAME)?.toString("utf8") ?? "null") as StateJson;
 const silent = createLogger({ name: "state-in-harbor-test", level: "silent" });
 
 const asAdmin: Interceptor = (next) => (req) => {
@@ -110,7 +118,16 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
     const manifest = await client.getSatelliteStateArtifact({ satellite, target: { case: "manifest", value: "latest" } });
     const parsed = JSON.parse(Buffer.from(manifest.content).toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
     const blob = async (digest: string) => Buffer.from((await client.getSatelliteStateArtifact({ satellite, target: { case: "blob", value: digest } })).content);
-    return { manifest, parsed, config: await blob(parsed.config.digest), layer: await blob(parsed.layers[0].digest) };
+    const layer = await blob(parsed.layers[0].digest);
+    return { manifest, parsed, config: await blob(parsed.config.digest), layer, json: artifactsJson(layer) };
+  };
+  /** The copy in Harbor under `tag`, read back as a registry client would. */
+  const inHarbor = (satellite: string, tag = "latest") => {
+    const pushed = pusher.manifests.get(`${REPO(satellite)}:${tag}`);
+    if (!pushed) throw new Error(`no ${REPO(satellite)}:${tag} in Harbor`);
+    const parsed = JSON.parse(pushed.bytes.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
+    const layer = pusher.blobs.get(parsed.layers[0].digest) ?? Buffer.alloc(0);
+    return { ...pushed, digest: digestOf(pushed.bytes), parsed, config: pusher.blobs.get(parsed.config.digest), json: artifactsJson(layer) };
   };
 
   it("logs one warning with the cost when the mode is on, and none when it is off", () => {
@@ -128,21 +145,47 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
     }
   });
 
-  it("on: stores the state and pushes the same bytes to Harbor under latest and the unix time; Ground Control still names and serves its own copy", async () => {
-    const res = await clients.on.publishSatelliteState({ satellite: "edge-1", ...STATE });
+  it("on: stores the state and pushes its original form (tag URLs) to Harbor under latest and the unix time; Ground Control still names and serves its own pinned copy", async () => {
+    const res = await clients.on.publishSatelliteState({ satellite: "edge-1", ...STATE, groups: ["web", "api"], groupDigests: { web: PIN("a"), api: PIN("e") } });
     expect(res.state).toMatchObject({ url: "http://gc.example.com:8080/satellite/satellite-state/edge-1/state:latest", timestampTag: "1700000000" });
     expect(tagsInHarbor("edge-1")).toEqual(["1700000000", "latest"]);
-    const { manifest, parsed, config, layer } = await served("edge-1");
-    for (const tag of ["latest", "1700000000"]) {
-      const pushed = pusher.manifests.get(`${REPO("edge-1")}:${tag}`);
-      expect(pushed?.mediaType).toBe(manifest.mediaType);
-      expect(pushed?.bytes.equals(Buffer.from(manifest.content))).toBe(true);
-      expect(digestOf(pushed?.bytes ?? Buffer.alloc(0))).toBe(res.state?.digest);
-    }
-    expect(pusher.blobs.get(parsed.config.digest)?.equals(config)).toBe(true);
-    expect(pusher.blobs.get(parsed.layers[0].digest)?.equals(layer)).toBe(true);
+    const own = await served("edge-1");
+    expect(own.manifest.digest).toBe(res.state?.digest);
+    const harbor = `${emu.url}/satellite`;
+    expect(own.json).toEqual({
+      states: [`${harbor}/group-state/web/state@${PIN("a")}`, `${harbor}/group-state/api/state@${PIN("e")}`],
+      config: `${harbor}/config-state/default/state@${PIN("b")}`,
+    });
+    const copy = inHarbor("edge-1");
+    expect(copy.json).toEqual({ states: [`${harbor}/group-state/web/state:latest`, `${harbor}/group-state/api/state:latest`], config: `${harbor}/config-state/default/state:latest` });
+    // Otherwise the same groups, in the same order, and the same config.
+    expect(copy.json.states).toEqual(own.json.states?.map((url) => url.replace(PINNED, ":latest")));
+    expect(copy.json.config).toBe(own.json.config?.replace(PINNED, ":latest"));
+    // Another document, so another digest than the one Ground Control serves and reports; the same
+    // image layout, and both tags name the same manifest.
+    expect(copy.digest).not.toBe(res.state?.digest);
+    expect(copy.mediaType).toBe(own.manifest.mediaType);
+    expect(copy.config).toBeDefined();
+    expect(inHarbor("edge-1", "1700000000").digest).toBe(copy.digest);
     expect(await harborCopyFlag("edge-1")).toBe(true);
     expect(harborDeletes).toEqual([]);
+  });
+
+  it("on: the Harbor copy's bytes change when the satellite's groups do, not when a group's or the config's content does; it is re-tagged at every publish", async () => {
+    const first = await clients.on.publishSatelliteState({ satellite: "edge-3", ...STATE });
+    const copy = inHarbor("edge-3");
+    now += 5_000;
+    const second = await clients.on.publishSatelliteState({ satellite: "edge-3", ...STATE, groupDigests: { web: PIN("c") }, configDigest: PIN("d") });
+    expect(second.state?.digest).not.toBe(first.state?.digest);
+    expect((await served("edge-3")).json.states).toEqual([expect.stringMatching(new RegExp(`@${PIN("c")}$`))]);
+    expect(inHarbor("edge-3").digest).toBe(copy.digest);
+    expect(inHarbor("edge-3", "1700000005").digest).toBe(copy.digest);
+    now += 5_000;
+    await clients.on.publishSatelliteState({ satellite: "edge-3", ...STATE, groups: ["web", "db"], groupDigests: { web: PIN("c"), db: PIN("f") } });
+    const changed = inHarbor("edge-3");
+    expect(changed.digest).not.toBe(copy.digest);
+    expect(changed.json.states).toEqual([`${emu.url}/satellite/group-state/web/state:latest`, `${emu.url}/satellite/group-state/db/state:latest`]);
+    expect(tagsInHarbor("edge-3")).toEqual(["1700000000", "1700000005", "1700000010", "latest"]);
   });
 
   it("on: keeps the copy an earlier Ground Control left in Harbor on the first store, and never deletes on later ones", async () => {
@@ -152,7 +195,7 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
     const second = await clients.on.publishSatelliteState({ satellite: "legacy", ...STATE, configDigest: PIN("c") });
     expect(harborDeletes).toEqual([]);
     expect(tagsInHarbor("legacy")).toEqual(["1600000000", "1700000000", "1700000005", "latest"]);
-    expect(digestOf(pusher.manifests.get(`${REPO("legacy")}:latest`)?.bytes ?? Buffer.alloc(0))).toBe(second.state?.digest);
+    expect(inHarbor("legacy").json).toEqual({ states: [`${emu.url}/satellite/group-state/web/state:latest`], config: `${emu.url}/satellite/config-state/default/state:latest` });
     expect((await served("legacy")).manifest.digest).toBe(second.state?.digest);
   });
 

@@ -8,8 +8,17 @@
 //
 // Original Go satellites cannot read it here: their --harbor-registry-url rewrites the host of
 // every state URL, this one included, to Harbor's. For fleets that still run them,
-// SATELLITE_STATE_IN_HARBOR (`copyToHarbor`) also pushes each artifact to Harbor, as before the
-// move, at the cost the paragraph above describes; Ground Control still serves its own copy.
+// SATELLITE_STATE_IN_HARBOR (`copyToHarbor`) also pushes a copy to Harbor, as before the move, at
+// the cost the paragraph above describes; Ground Control still serves its own. The copy is the
+// ORIGINAL form of the document (tag URLs, state-documents.ts), not the pinned one Ground Control
+// serves, so its digest differs: original satellites track groups by URL, and a pinned URL would
+// make them drop a changed group without deleting its images.
+//
+// The copy is pushed at every publish although its bytes change only when the satellite's groups
+// or config name do (else it re-tags the same manifest with a new unix time, as the original's
+// pushes did): that is simplest, and a copy deleted in Harbor meanwhile (by an admin, or by a
+// replica running with the mode off) is put back at the next publish, which skipping unchanged
+// bytes would not notice.
 import { isDigest, isTag } from "@harbor-satellite/oci";
 import type { HarborClient } from "@harbor-satellite/harbor";
 import { InvalidArgumentError, NotFoundError } from "@harbor-satellite/rpc";
@@ -33,15 +42,24 @@ export interface ArtifactPart {
   tags: string[];
 }
 
+/** One satellite state in the two forms satelliteStateDocument writes. */
+export interface SatelliteStateDocuments {
+  /** Pinned URLs: stored and served by Ground Control; its digest is the one reported. */
+  served: string;
+  /** Tag URLs (the original form): what SATELLITE_STATE_IN_HARBOR pushes to Harbor. */
+  harborCopy: string;
+}
+
 export interface SatelliteStates {
   /**
-   * Stores the artifact for `json` (an upsert). The first store for a satellite first deletes the
-   * copy an earlier Ground Control pushed to Harbor, so an upgrade leaves no readable copy there;
-   * when that fails, nothing is stored and the publish is retried. So does the first store after
-   * SATELLITE_STATE_IN_HARBOR was turned off. With it on, the artifact is also pushed to Harbor
-   * (tags `latest` and the unix time) and no copy is deleted.
+   * Stores the artifact for `documents.served` (an upsert). The first store for a satellite
+   * first deletes the copy an earlier Ground Control pushed to Harbor, so an upgrade leaves no
+   * readable copy there; when that fails, nothing is stored and the publish is retried. So does the first store after
+   * SATELLITE_STATE_IN_HARBOR was turned off. With it on, `documents.harborCopy` is also pushed
+   * to Harbor (tags `latest` and the same unix time) and no copy is deleted. Returns the stored
+   * artifact's digest, never the Harbor copy's.
    */
-  publish(satellite: string, json: string): Promise<{ digest: string; timestampTag: string }>;
+  publish(satellite: string, documents: SatelliteStateDocuments): Promise<{ digest: string; timestampTag: string }>;
   /** The manifest or a blob of the satellite's current artifact; NotFound otherwise. */
   read(satellite: string, target: ArtifactTarget): Promise<ArtifactPart>;
   /** Removes the stored artifact and any Harbor copy. Idempotent. */
@@ -53,7 +71,7 @@ export interface SatelliteStatesOptions {
   harbor: HarborClient;
   logger: Logger;
   now?: () => Date;
-  /** SATELLITE_STATE_IN_HARBOR: also push every artifact to Harbor, for original Go satellites. */
+  /** SATELLITE_STATE_IN_HARBOR: also push every satellite state to Harbor, for original Go satellites. */
   copyToHarbor?: HarborPush;
 }
 
@@ -71,9 +89,9 @@ export function createSatelliteStates(options: SatelliteStatesOptions): Satellit
   };
 
   return {
-    publish: (satellite, json) =>
+    publish: (satellite, documents) =>
       withSpan("registry-service", "registry.publish satellite-state", { "state.kind": "satellite", "state.name": satellite, "state.harbor_copy": Boolean(copyToHarbor) }, async (span) => {
-        const image = buildStateImage(json);
+        const image = buildStateImage(documents.served);
         const timestampTag = String(Math.floor(now().getTime() / 1000));
         const artifact = {
           satellite,
@@ -90,7 +108,9 @@ export function createSatelliteStates(options: SatelliteStatesOptions): Satellit
           // Marked before the push, so a copy that may exist (even half pushed) is always one the
           // mode's being turned off will delete; a failed push fails the publish, which is retried.
           await store.save({ ...artifact, harborCopy: true });
-          await pushStateImage(copyToHarbor, stateRepository("satellite", satellite), image, timestampTag);
+          const copy = buildStateImage(documents.harborCopy);
+          await pushStateImage(copyToHarbor, stateRepository("satellite", satellite), copy, timestampTag);
+          span.setAttribute("state.harbor_copy_digest", copy.digest);
         } else {
           // No row yet: an earlier Ground Control may have pushed a copy; harborCopy: this one did.
           if ((await store.harborCopy(satellite)) !== false) await deleteHarborCopy(satellite);
