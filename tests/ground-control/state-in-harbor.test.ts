@@ -2,9 +2,11 @@
 // --harbor-registry-url rewrites the host of every state URL to Harbor's, so they read their
 // satellite state from Harbor, not from Ground Control. With the mode on, Ground Control (fleet →
 // registry service, real PostgreSQL, the Harbor emulator on a real docker-registry) also pushes
-// each satellite state to Harbor, where skopeo with the satellite's robot finds the digest Ground
-// Control serves; the copy an earlier version left is kept, DeleteState removes both, and a
-// replica started with the mode off deletes the copy at that satellite's next publish.
+// each satellite state to Harbor, where skopeo with the satellite's robot finds it. That copy is
+// the original form (group and config URLs tagged `:latest`, since original satellites track groups
+// by URL), where Ground Control serves URLs pinned by digest, so the two digests differ. The copy
+// an earlier version left is kept, DeleteState removes both, and a replica started with the mode
+// off deletes the copy at that satellite's next publish.
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +15,8 @@ import { skopeo } from "./skopeo.js";
 import { readState } from "./state-artifacts.js";
 
 const REPO = (satellite: string) => `satellite/satellite-state/${satellite}/state`;
+const PINNED = /@sha256:[0-9a-f]{64}$/;
+type StateJson = { states: string[]; config?: string };
 
 describe("satellite states also in Harbor, for original Go satellites (SATELLITE_STATE_IN_HARBOR)", () => {
   let world: World;
@@ -51,7 +55,7 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
     return artifacts.flatMap((a) => (a.tags ?? []).map((t) => t.name ?? "")).sort();
   };
 
-  it("pushes the satellite state to Harbor, where skopeo with the satellite's robot sees the digest Ground Control serves", async () => {
+  it("pushes the satellite state to Harbor in the original form (tag URLs), where skopeo with the satellite's robot finds it; Ground Control serves the pinned form", async () => {
     // A copy an earlier Ground Control pushed: kept, not deleted, on the first store.
     await pushImage(world.emulator.url, REPO("sat-go"), "1600000000", image, HARBOR_ADMIN);
     await gc.fleet.createGroup({ name: "group-a", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
@@ -64,14 +68,38 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
     const inspect = await inspectInHarbor("sat-go", creds.get("sat-go") ?? "");
     expect(inspect.ok, inspect.stderr).toBe(true);
     const inHarbor = JSON.parse(inspect.stdout) as { Digest: string; RepoTags: string[] };
-    expect(inHarbor.Digest).toBe(served.digest);
     expect(inHarbor.RepoTags).toContain("latest");
     expect(inHarbor.RepoTags).toContain("1600000000");
     expect(inHarbor.RepoTags.filter((t) => /^\d{10}$/.test(t) && t !== "1600000000")).toHaveLength(1);
-    // What an original satellite's crane.Pull + Export reads from Harbor: the same artifacts.json.
+    // What an original satellite's crane.Pull + Export reads from Harbor: the same groups and
+    // config as Ground Control serves, named by tag, so another document with another digest.
     const pulled = await readState(world.emulator.url, REPO("sat-go"), robotCreds);
-    expect(pulled.json).toEqual(served.json);
-    expect((served.json as { states: string[] }).states).toEqual([expect.stringMatching(/\/satellite\/group-state\/group-a\/state@sha256:/)]);
+    expect(pulled.digest).toBe(inHarbor.Digest);
+    expect(inHarbor.Digest).not.toBe(served.digest);
+    const [own, copy] = [served.json as StateJson, pulled.json as StateJson];
+    expect(own.states).toEqual([expect.stringMatching(/\/satellite\/group-state\/group-a\/state@sha256:[0-9a-f]{64}$/)]);
+    expect(copy.states).toEqual([`${world.harbor.url}/satellite/group-state/group-a/state:latest`]);
+    expect(copy.states).toEqual(own.states.map((url) => url.replace(PINNED, ":latest")));
+    expect(own.config).toMatch(/\/satellite\/config-state\/[^/]+\/state@sha256:[0-9a-f]{64}$/);
+    expect(copy.config).toBe(own.config?.replace(PINNED, ":latest"));
+    expect(Object.keys(copy)).toEqual(Object.keys(own));
+  });
+
+  it("a group's new content changes the digest Ground Control serves, while the Harbor copy keeps naming the group by the same URL, whose latest has the new content", async () => {
+    const robotCreds = await robot("sat-go");
+    const [servedBefore, copyBefore] = await Promise.all([readState(endpoint.url, REPO("sat-go"), robotCreds), readState(world.emulator.url, REPO("sat-go"), robotCreds)]);
+    await pushImage(world.emulator.url, "team-a/app", "2", image, HARBOR_ADMIN);
+    await gc.fleet.updateGroup({ name: "group-a", artifacts: [{ repository: "team-a/app", tags: ["2"], digest: "", type: "" }] });
+    await gc.fleetModule.publisher.flush();
+    expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
+
+    const [served, copy] = await Promise.all([readState(endpoint.url, REPO("sat-go"), robotCreds), readState(world.emulator.url, REPO("sat-go"), robotCreds)]);
+    expect(served.digest).not.toBe(servedBefore.digest);
+    // So an original satellite diffs group-a's old images against its new ones, and deletes tag 1.
+    expect(copy.digest).toBe(copyBefore.digest);
+    expect(copy.json).toEqual(copyBefore.json);
+    const group = await readState(world.emulator.url, "satellite/group-state/group-a/state", robotCreds);
+    expect((group.json as { artifacts: Array<{ tag: string[] }> }).artifacts.map((a) => a.tag)).toEqual([["2"]]);
   });
 
   it("costs what the warning says: another satellite's robot reads it in Harbor, while Ground Control still refuses it", async () => {
