@@ -767,9 +767,11 @@ export const RegistryService: GenService<{
    * <ground control>/v2/satellite/satellite-state/<satellite>/state (tags `latest` and the unix
    * time of this publish) to that satellite alone. The first store for a satellite deletes any
    * copy an earlier version pushed to Harbor. With SATELLITE_STATE_IN_HARBOR (for original Go
-   * satellites, which read every state from Harbor) it is also pushed to Harbor at
-   * satellite/satellite-state/<satellite>/state, and no copy is deleted; the URL stays Ground
-   * Control's.
+   * satellites, which read every state from Harbor) a copy is also pushed to Harbor at
+   * satellite/satellite-state/<satellite>/state, and no copy is deleted. That copy is the original
+   * form, its URLs tagged `…/state:latest`, since original satellites track groups by URL and a
+   * pinned one changes with every edit; so its digest is not the one reported. The URL and digest
+   * in the response stay those of Ground Control's copy.
    *
    * @generated from rpc harbor.satellite.registry.v1.RegistryService.PublishSatelliteState
    */
