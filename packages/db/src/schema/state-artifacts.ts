@@ -11,8 +11,9 @@
 // Harbor copy did.
 //
 // With SATELLITE_STATE_IN_HARBOR (for original Go satellites, which read their state from Harbor)
-// the artifact is also pushed to Harbor; `harbor_copy` remembers that, so once the mode is turned
-// off the next publish deletes the copy instead of leaving it readable by every robot.
+// a copy is also pushed to Harbor (the original form, tag URLs: not these bytes); `harbor_copy`
+// remembers that, so once the mode is turned off the next publish deletes the copy instead of
+// leaving it readable by every robot.
 import { boolean, customType, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 /** bytea as a Buffer with both drivers (postgres.js returns Buffer, PGlite Uint8Array). */
