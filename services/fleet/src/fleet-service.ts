@@ -170,6 +170,12 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
       const record = await changing(() => store.setSatelliteConfig(satellite, configName));
       return { satellite: satelliteMessage(record, await deps.context(call)) };
     },
+
+    async republishSatelliteStates(req) {
+      const names = req.satellites.map((name, i) => requireName(`satellites[${i}]`, name));
+      const queued = await changing(() => store.republishSatelliteStates(names));
+      return { queuedCount: queued.length };
+    },
   };
 }
 

@@ -44,6 +44,8 @@ export const republishSatellites = (tx: Executor, names: readonly string[]) =>
     names.map((subject): OutboxRequest => ({ kind: "publish-satellite-state", subject })),
   );
 
+const REPUBLISH_BATCH = 1000;
+
 type Row = { id: number; name: string; region: string; selectors: string[]; configName: string; createdAt: Date; updatedAt: Date };
 
 /** Group names per satellite id, sorted. */
@@ -109,6 +111,12 @@ export interface SatelliteStore {
   assignGroup(satellite: string, group: string): Promise<SatelliteRecord>;
   unassignGroup(satellite: string, group: string): Promise<SatelliteRecord>;
   setSatelliteConfig(satellite: string, config: string): Promise<SatelliteRecord>;
+  /**
+   * Queues a republish of the named satellites' states (every satellite's when `names` is empty),
+   * coalescing with pending requests, in one transaction; NotFound for the first unknown name.
+   * Returns the satellites queued, sorted.
+   */
+  republishSatelliteStates(names: readonly string[]): Promise<string[]>;
   /** The satellite's desired state, or undefined when it no longer exists. */
   satelliteState(name: string): Promise<SatelliteState | undefined>;
 }
@@ -200,6 +208,25 @@ export function createSatelliteStore(db: Database): SatelliteStore {
         if (row.configName === config) return false;
         await tx.update(satellites).set({ configId: id }).where(eq(satellites.id, row.id));
         return true;
+      }),
+
+    republishSatelliteStates: (names) =>
+      inTransaction(db, "fleet.republishSatelliteStates", async (tx) => {
+        const wanted = [...new Set(names)];
+        // KEY SHARE: none of them is deleted before the requests commit (a delete queues its own).
+        const rows = await tx
+          .select({ name: satellites.name })
+          .from(satellites)
+          .where(wanted.length > 0 ? inArray(satellites.name, wanted) : undefined)
+          .orderBy(asc(satellites.name))
+          .for("key share");
+        const found = rows.map((r) => r.name);
+        const known = new Set(found);
+        const unknown = wanted.find((n) => !known.has(n));
+        if (unknown !== undefined) throw new NotFoundError("satellite", unknown);
+        // In slices, to stay far below PostgreSQL's limit of bind parameters per statement.
+        for (let i = 0; i < found.length; i += REPUBLISH_BATCH) await republishSatellites(tx, found.slice(i, i + REPUBLISH_BATCH));
+        return found;
       }),
 
     async satelliteState(name) {
