@@ -1,26 +1,17 @@
 // The fleet service through its generated client (in-memory transport with the gateway's error
 // mapping) on PGlite, publishing to a fake registry service.
-import { Code, ConnectError, createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
+import { Code, createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { openMemoryDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { errorMappingInterceptor, publicUrlKey } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleetModule, type FleetModule } from "./index.js";
-import { createFakeRegistry, type FakeRegistry } from "./testing.js";
+import { createFakeRegistry, failure, type FakeRegistry } from "./testing.js";
 
 const logger = createLogger({ name: "fleet-test", level: "silent" });
 const nginx = { repository: "library/nginx", tags: ["1.27", "latest"], digest: "", type: "" };
 const redis = { repository: "library/redis", tags: ["7"], digest: "sha256:" + "b".repeat(64), type: "image" };
-
-async function failure(p: Promise<unknown>): Promise<{ code: Code; message: string }> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectError);
-  return { code: (err as ConnectError).code, message: (err as ConnectError).rawMessage };
-}
 
 describe("fleet service", () => {
   let handle: DatabaseHandle;

@@ -1,7 +1,7 @@
 // RepublishSatelliteStates: queues one publish-satellite-state outbox row per satellite (all, or
 // the named ones), coalescing with rows already pending, and the publisher then writes each state
 // again. Harbor is held "down" while the rows are inspected, so the publisher cannot finish them.
-import { Code, ConnectError, createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import { Code, createClient, createRouterTransport, type Client } from "@connectrpc/connect";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { openMemoryDatabase, outbox, type DatabaseHandle } from "@harbor-satellite/db";
 import { errorMappingInterceptor } from "@harbor-satellite/rpc";
@@ -10,19 +10,10 @@ import { asc } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createFleetModule, type FleetModule } from "./index.js";
 import { enqueue } from "./store/outbox-store.js";
-import { createFakeRegistry, type FakeRegistry } from "./testing.js";
+import { createFakeRegistry, failure, type FakeRegistry } from "./testing.js";
 
 const logger = createLogger({ name: "republish-test", level: "silent" });
 const image = { repository: "library/nginx", tags: ["1"], digest: "", type: "" };
-
-async function failure(p: Promise<unknown>): Promise<{ code: Code; message: string }> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectError);
-  return { code: (err as ConnectError).code, message: (err as ConnectError).rawMessage };
-}
 
 describe("RepublishSatelliteStates", () => {
   let handle: DatabaseHandle;

@@ -98,3 +98,13 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
   fake.client = createClient(RegistryService, transport);
   return fake;
 }
+
+/** The code and message of the ConnectError a call failed with; throws when it did not fail so. */
+export async function failure(p: Promise<unknown>): Promise<{ code: Code; message: string }> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ConnectError)) throw new Error(`expected the call to fail with a ConnectError, got ${err === undefined ? "success" : String(err)}`);
+  return { code: err.code, message: err.rawMessage };
+}
