@@ -12,7 +12,7 @@ import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse 
 import type { UnaryFastPath } from "../unary/unary-fast-path.js";
 import { streamBody } from "./h2-stream-body.js";
 import { endAfterWrite } from "./h2-stream-end.js";
-import { nodeHeaders, webHeaders } from "./headers.js";
+import { nodeHeaders, streamUrl, webHeaders } from "./headers.js";
 
 /** Takes a stream when its path is an rpc; returns false to leave it to the HTTP routes. */
 export type H2StreamRouter = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
@@ -53,7 +53,7 @@ async function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ha
   const request: UniversalServerRequest = {
     httpVersion: "2.0",
     method: headers[":method"] ?? "",
-    url: `${stream.session?.encrypted ? "https" : "http"}://${headers[":authority"] ?? headers.host ?? "localhost"}${headers[":path"] ?? "/"}`,
+    url: streamUrl(stream, headers),
     header: webHeaders(headers),
     body: streamBody(stream),
     signal: controller.signal,

@@ -1,5 +1,6 @@
 // Header conversions between Node's objects and the Fetch API's Headers that Connect uses.
 import type { IncomingHttpHeaders } from "node:http";
+import type { ServerHttp2Stream } from "node:http2";
 
 /** Request headers as Connect sees them: no HTTP/2 pseudo-headers, repeated ones kept. */
 export function webHeaders(headers: IncomingHttpHeaders): Headers {
@@ -18,4 +19,9 @@ export function nodeHeaders(headers: Headers | undefined, status?: number): Reco
   const result: Record<string, string | number> = status === undefined ? {} : { ":status": status };
   headers?.forEach((value, name) => (result[name] = value));
   return result;
+}
+
+/** The absolute URL an HTTP/2 request was made to, as Connect's handlers expect it. */
+export function streamUrl(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): string {
+  return `${stream.session?.encrypted ? "https" : "http"}://${headers[":authority"] ?? headers.host ?? "localhost"}${headers[":path"] ?? "/"}`;
 }

@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import { constants, type ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { endAfterWrite } from "../transport/h2-stream-end.js";
-import { nodeHeaders, webHeaders } from "../transport/headers.js";
+import { nodeHeaders, streamUrl, webHeaders } from "../transport/headers.js";
 import { CallSignal, invokeUnary } from "./unary-invoke.js";
 import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
 import { errorReply, initialResponse, methodCodec, requestMessageBytes, successReply, timeoutOf, unaryProtocolOf, type MethodCodec, type UnaryProtocol, type UnaryReply } from "./unary-protocol.js";
@@ -62,52 +62,70 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
     }
   };
 
+  /** One call, whichever transport: answer it, and abort its signal if the client goes first. */
+  const run = (routed: { target: Target; protocol: UnaryProtocol }, headers: IncomingHttpHeaders, exchange: Exchange, contextValues: ContextValues) => {
+    const signal = new CallSignal();
+    let finished = false;
+    exchange.closer.once("close", () => {
+      if (!finished) signal.abort(new ConnectError("the client went away before the reply", Code.Canceled));
+    });
+    void handle(routed.target, routed.protocol, headers, exchange.url, readBody(exchange.source, options.readMaxBytes), contextValues, signal)
+      .then((reply) => {
+        finished = true;
+        exchange.write(reply);
+      })
+      .catch((error: unknown) => {
+        options.onWriteError?.(error, routed.target.entry);
+        exchange.abandon();
+      });
+  };
+
   return {
     serveStream(stream, headers, contextValues) {
-      const path = headers[":path"] as string | undefined;
-      const routed = route(headers[":method"] as string | undefined, path, headers, true);
+      const routed = route(headers[":method"] as string | undefined, headers[":path"] as string | undefined, headers, true);
       if (!routed) return false;
-      const signal = new CallSignal();
-      let finished = false;
-      stream.on("error", () => undefined); // a reset stream also closes; that is handled below
-      stream.once("close", () => {
-        if (!finished) signal.abort(new ConnectError("the client closed the stream", Code.Canceled));
-      });
-      const url = `${stream.session?.encrypted ? "https" : "http"}://${headers[":authority"] ?? "localhost"}${path}`;
-      void handle(routed.target, routed.protocol, headers, url, readBody(stream, options.readMaxBytes), contextValues(), signal)
-        .then((reply) => {
-          finished = true;
-          writeStream(stream, reply);
-        })
-        .catch((error: unknown) => {
-          options.onWriteError?.(error, routed.target.entry);
+      stream.on("error", () => undefined); // a reset stream also closes, which aborts the call
+      run(routed, headers, {
+        source: stream,
+        closer: stream,
+        url: streamUrl(stream, headers),
+        write: (reply) => writeStream(stream, reply),
+        abandon: () => {
           if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
-        });
+        },
+      }, contextValues());
       return true;
     },
     serveHttp1(req, res, contextValues) {
       const routed = route(req.method, req.url, req.headers, false);
       if (!routed) return false;
-      const signal = new CallSignal();
-      let finished = false;
-      res.once("close", () => {
-        if (!finished) signal.abort(new ConnectError("the client closed the connection", Code.Canceled));
-      });
-      const url = `${"encrypted" in req.socket && req.socket.encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}${req.url}`;
-      void handle(routed.target, routed.protocol, req.headers, url, readBody(req, options.readMaxBytes), contextValues(), signal)
-        .then((reply) => {
-          finished = true;
+      run(routed, req.headers, {
+        source: req,
+        // A request emits "close" once its body is read; the response's tells when the client left.
+        closer: res,
+        url: `${"encrypted" in req.socket && req.socket.encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}${req.url}`,
+        write: (reply) => {
           if (res.destroyed) return;
           res.writeHead(reply.status, nodeHeaders(reply.header));
           res.end(reply.body);
-        })
-        .catch((error: unknown) => {
-          options.onWriteError?.(error, routed.target.entry);
-          res.destroy();
-        });
+        },
+        abandon: () => res.destroy(),
+      }, contextValues());
       return true;
     },
   };
+}
+
+/** The transport side of one call. */
+interface Exchange {
+  /** The request body. */
+  source: NodeJS.ReadableStream;
+  /** Emits "close" when the exchange ends, early if the client goes away. */
+  closer: NodeJS.EventEmitter;
+  url: string;
+  write(reply: UnaryReply): void;
+  /** Drops the connection after a reply could not be written. */
+  abandon(): void;
 }
 
 /** The whole body; past `limit` bytes, ResourceExhausted (the rest is read and dropped). */
