@@ -5,6 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ConfigSchema, GroupSchema, SatelliteSchema, type Config, type Group, type Satellite } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import type { ConfigRecord, GroupRecord, SatelliteRecord } from "./store/index.js";
+import { satelliteStateUrl } from "@harbor-satellite/rpc";
 
 export interface MessageContext {
   /** HARBOR_URL without a trailing slash, or "" when not known yet. */
@@ -19,8 +20,8 @@ export interface MessageContext {
  * configs, `<Ground Control>/satellite/satellite-state/<name>/state:latest` for satellites.
  */
 export function stateUrl(ctx: MessageContext, kind: "group" | "satellite" | "config", name: string): string {
-  const base = kind === "satellite" ? ctx.publicUrl : ctx.harborUrl;
-  return base ? `${base}/satellite/${kind}-state/${name}/state:latest` : "";
+  if (kind === "satellite") return ctx.publicUrl ? satelliteStateUrl(ctx.publicUrl, name) : "";
+  return ctx.harborUrl ? `${ctx.harborUrl}/satellite/${kind}-state/${name}/state:latest` : "";
 }
 
 /** The SPIFFE ID a satellite presents: spiffe://<td>/satellite/region/<region>/<name>. */
