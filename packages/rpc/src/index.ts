@@ -1,6 +1,7 @@
 // Public surface of @harbor-satellite/rpc.
 export { callerKey, callerOf } from "./caller.js";
 export type { Caller } from "./caller.js";
+export { clientAddressKey, clientAddressOf } from "./client-address.js";
 export { PUBLIC_URL_HEADER, publicUrlKey, publicUrlOf, originOf, satelliteStateUrl } from "./public-url.js";
 export {
   DomainError,

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createConnectRouter, createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { clientAddressKey } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import type { HttpHandler } from "./http-types.js";
 import { peerKey, type PeerVerifier } from "./peer-identity.js";
@@ -49,10 +50,16 @@ export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
   const rpcStreams = createH2RpcRouter({
     handlers: streamRouter.handlers,
     fastPath,
-    contextValues: (stream) => createContextValues().set(peerKey, verifyPeer({ socket: stream.session?.socket, stream })),
+    contextValues: (stream) =>
+      createContextValues()
+        .set(peerKey, verifyPeer({ socket: stream.session?.socket, stream }))
+        .set(clientAddressKey, stream.session?.socket?.remoteAddress ?? "unknown"),
     onError: (error, h) => options.logger.error({ err: error, rpc: `${h.service.typeName}/${h.method.name}` }, "rpc handler failed outside Connect"),
   });
-  const requestValues = (req: Parameters<RequestHandler>[0]) => createContextValues().set(peerKey, verifyPeer(req));
+  const requestValues = (req: Parameters<RequestHandler>[0]) =>
+    createContextValues()
+      .set(peerKey, verifyPeer(req))
+      .set(clientAddressKey, req.socket?.remoteAddress ?? "unknown");
   const adapter = connectNodeAdapter({ routes: options.routes, interceptors, ...HANDLER_OPTIONS, contextValues: requestValues, fallback: options.fallback }) as RequestHandler;
   const handler: RequestHandler = (req, res) => {
     if (req.httpVersionMajor === 1 && fastPath.serveHttp1(req as IncomingMessage, res as ServerResponse, () => requestValues(req))) return;
