@@ -1,14 +1,12 @@
 // The admin account: created from ADMIN_PASSWORD the first time Ground Control starts, stored
-// only as a scrypt hash, locked for a while after repeated wrong passwords.
-import { eq, sql } from "drizzle-orm";
+// only as a scrypt hash.
+import { eq } from "drizzle-orm";
 import { users, type Database } from "@harbor-satellite/db";
-import { hashSecret, verifySecret, InvalidArgumentError, UnauthenticatedError, DomainError } from "@harbor-satellite/rpc";
-import { Code } from "@connectrpc/connect";
+import { hashSecret, InvalidArgumentError, UnauthenticatedError } from "@harbor-satellite/rpc";
+import { defaultSecretChecker, type SecretChecker } from "./secret-checker.js";
 
 export const ADMIN_USERNAME = "admin";
 export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_FAILED_LOGINS = 5;
-export const LOCKOUT_MS = 5 * 60_000;
 
 export class AdminPasswordMissingError extends Error {
   constructor() {
@@ -28,32 +26,17 @@ export async function ensureAdminUser(db: Database, adminPassword: string | unde
   return "created";
 }
 
-export class LockedOutError extends DomainError {
-  constructor(retryAfterSeconds: number) {
-    super(Code.ResourceExhausted, `too many failed logins: try again in ${retryAfterSeconds} s`);
-  }
-}
-
 /**
  * Checks a username and password. Wrong user and wrong password give the same error, so the
  * answer does not reveal which users exist.
+ *
+ * Throttling is not done here: the gateway reserves every password attempt (per source address and
+ * account, in memory, before any hashing: services/gateway/src/auth/attempt-limits.ts) before
+ * this runs. This function reads no failure counter and writes none, so concurrent calls have
+ * nothing to race on; the `failed_logins`/`locked_until` columns are no longer used.
  */
-export async function checkPassword(db: Database, username: string, password: string, now = new Date()): Promise<{ id: number; username: string }> {
-  const [user] = await db.select().from(users).where(eq(users.username, username));
-  if (!user) throw new UnauthenticatedError("wrong username or password");
-  if (user.lockedUntil && user.lockedUntil > now) {
-    throw new LockedOutError(Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 1000));
-  }
-  if (!(await verifySecret(password, user.passwordHash))) {
-    await db
-      .update(users)
-      .set({
-        failedLogins: sql`${users.failedLogins} + 1`,
-        lockedUntil: sql`case when ${users.failedLogins} + 1 >= ${MAX_FAILED_LOGINS} then ${new Date(now.getTime() + LOCKOUT_MS).toISOString()}::timestamptz else null end`,
-      })
-      .where(eq(users.id, user.id));
-    throw new UnauthenticatedError("wrong username or password");
-  }
-  if (user.failedLogins > 0) await db.update(users).set({ failedLogins: 0, lockedUntil: null }).where(eq(users.id, user.id));
+export async function checkPassword(db: Database, username: string, password: string, secrets: SecretChecker = defaultSecretChecker()): Promise<{ id: number; username: string }> {
+  const [user] = await db.select({ id: users.id, username: users.username, passwordHash: users.passwordHash }).from(users).where(eq(users.username, username));
+  if (!user || (await secrets.check(username, password, user.passwordHash)) !== "match") throw new UnauthenticatedError("wrong username or password");
   return { id: user.id, username: user.username };
 }

@@ -17,6 +17,7 @@ import type { Database } from "@harbor-satellite/db";
 import type { SpireServerClient } from "@harbor-satellite/spiffe";
 import { callerOf, InvalidArgumentError, PermissionDeniedError, publicUrlOf, requireName, UnauthenticatedError, UnavailableError } from "@harbor-satellite/rpc";
 import { checkPassword } from "./admin-users.js";
+import type { SecretChecker } from "./secret-checker.js";
 import { enrol } from "./enrolment.js";
 import { registerSatellite } from "./spire-registration.js";
 import { createSession, deleteSession } from "./sessions.js";
@@ -44,13 +45,17 @@ export interface IdentityDeps {
   /** What the edge SPIRE agent dials, returned by RegisterSatellite. */
   spireServerAddress?: string;
   spireServerPort?: number;
+  /**
+   * Checks passwords (with its cache of pairs proven wrong). Default: the process's one checker,
+   * which the gateway's Basic credentials share. Login attempts are throttled by the gateway.
+   */
+  secrets?: SecretChecker;
 }
 
 function bearerToken(ctx: HandlerContext): string | undefined {
   const header = ctx.requestHeader.get("authorization") ?? "";
   return header.startsWith("Bearer ") ? header.slice(7) : undefined;
 }
-
 
 export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof IdentityService> {
   const enrolment = (ctx: HandlerContext) => {
@@ -62,7 +67,7 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
   return {
     async login(req) {
       if (!req.username || !req.password) throw new InvalidArgumentError("username and password are required");
-      const user = await checkPassword(deps.db, req.username, req.password);
+      const user = await checkPassword(deps.db, req.username, req.password, deps.secrets);
       const session = await createSession(deps.db, user.id);
       return create(LoginResponseSchema, { sessionToken: session.token, expireTime: timestampFromDate(session.expiresAt) });
     },

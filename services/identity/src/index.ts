@@ -6,6 +6,8 @@ import { createIdentityService, type IdentityDeps } from "./identity-service.js"
 
 export { ensureAdminUser, checkPassword, AdminPasswordMissingError, ADMIN_USERNAME } from "./admin-users.js";
 export { findSessionUser } from "./sessions.js";
+export { createSecretChecker, defaultSecretChecker, WRONG_SECRET_TTL_MS } from "./secret-checker.js";
+export type { SecretChecker, SecretCheckerOptions, SecretVerdict } from "./secret-checker.js";
 export type { IdentityDeps } from "./identity-service.js";
 
 export function createIdentityModule(deps: IdentityDeps): ServiceModule {
