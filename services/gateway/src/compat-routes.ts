@@ -79,6 +79,10 @@ async function readJson(req: HttpReq): Promise<Record<string, unknown>> {
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 const str = (v: unknown) => (typeof v === "string" ? v : "");
+/** Whole numbers within what the field holds (int64 past 2^53 is no real count anyway): out of range is clamped, not a failed heartbeat. */
+const clamp = (v: unknown, max: number) => Math.max(-max, Math.min(max, Math.trunc(num(v))));
+const int64 = (v: unknown) => BigInt(clamp(v, Number.MAX_SAFE_INTEGER));
+const int32 = (v: unknown) => clamp(v, 2 ** 31 - 1);
 
 /** Maps the original heartbeat JSON to a SyncRequest. */
 export function syncRequestFromJson(body: Record<string, unknown>, caller: Caller) {
@@ -90,65 +94,89 @@ export function syncRequestFromJson(body: Record<string, unknown>, caller: Calle
     stateReportInterval: str(body.state_report_interval),
     latestStateDigest: str(body.latest_state_digest),
     latestConfigDigest: str(body.latest_config_digest),
-    memoryUsedBytes: BigInt(Math.trunc(num(body.memory_used_bytes))),
-    storageUsedBytes: BigInt(Math.trunc(num(body.storage_used_bytes))),
+    memoryUsedBytes: int64(body.memory_used_bytes),
+    storageUsedBytes: int64(body.storage_used_bytes),
     cpuPercent: num(body.cpu_percent),
     requestCreateTime: created && !Number.isNaN(created.getTime()) ? timestampFromDate(created) : undefined,
-    lastSyncDurationMs: BigInt(Math.trunc(num(body.last_sync_duration_ms))),
-    imageCount: Math.trunc(num(body.image_count)),
-    cachedImages: images.map((i) => ({ reference: str(i?.reference), sizeBytes: BigInt(Math.trunc(num(i?.size_bytes))) })),
+    lastSyncDurationMs: int64(body.last_sync_duration_ms),
+    imageCount: int32(body.image_count),
+    cachedImages: images.map((i) => ({ reference: str(i?.reference), sizeBytes: int64(i?.size_bytes) })),
   });
 }
 
+/** The request's headers as Fetch Headers; a value Fetch refuses is left out (it carries nothing we read). */
 function headersOf(req: HttpReq): Headers {
   const headers = new Headers();
-  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (typeof v !== "string" || k.startsWith(":")) continue;
+    try {
+      headers.set(k, v);
+    } catch {
+      // not a header Fetch can hold
+    }
+  }
   return headers;
+}
+
+/** A path segment's percent-encoding decoded; malformed encoding is the client's error, not ours. */
+function decodeSegment(name: string, segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ConnectError(`${name} in the path is not valid percent-encoding`, Code.InvalidArgument);
+  }
+}
+
+/**
+ * Runs one route's work and answers whatever it throws: nothing a request does may escape as a
+ * synchronous throw or an unhandled rejection (either would take the process down).
+ */
+function answer(res: HttpRes, work: () => Promise<void>): void {
+  void (async () => {
+    try {
+      await work();
+    } catch (error) {
+      sendError(res, error);
+    }
+  })().catch(() => res.destroy());
 }
 
 /** Returns true when it handled the request. */
 export function handleCompatRoute(deps: CompatDeps, req: HttpReq, res: HttpRes, path: string): boolean {
   const ztr = /^\/satellites\/ztr\/([^/]+)$/.exec(path);
   if (req.method === "GET" && ztr) {
-    if (!deps.ztrLimiter.take(req.socket.remoteAddress ?? "?")) {
+    if (!deps.ztrLimiter.take(req.socket?.remoteAddress ?? "?")) {
       send(res, 429, { error: "Too Many Requests" });
       return true;
     }
-    deps
-      .identity()
-      .tokenZtr({ token: decodeURIComponent(ztr[1]) }, { headers: forwardingHeaders({ kind: "anonymous" }, requestPublicUrl(req)) })
-      .then((r) => send(res, 200, stateConfigJson(r.stateConfig)), (e: unknown) => sendError(res, e));
+    answer(res, async () => {
+      const token = decodeSegment("the token", ztr[1]);
+      const r = await deps.identity().tokenZtr({ token }, { headers: forwardingHeaders({ kind: "anonymous" }, requestPublicUrl(req)) });
+      send(res, 200, stateConfigJson(r.stateConfig));
+    });
     return true;
   }
   if (req.method === "GET" && path === "/satellites/spiffe-ztr") {
-    if (!deps.ztrLimiter.take(req.socket.remoteAddress ?? "?")) {
+    if (!deps.ztrLimiter.take(req.socket?.remoteAddress ?? "?")) {
       send(res, 429, { error: "Too Many Requests" });
       return true;
     }
-    void (async () => {
-      try {
-        const caller = await deps.authenticate(new Headers(), deps.peer(req));
-        if (caller.kind !== "satellite") throw new ConnectError("spiffe-ztr needs a satellite X.509-SVID presented over mTLS", Code.Unauthenticated);
-        const { stateConfig } = await deps.identity().spiffeZtr({}, { headers: forwardingHeaders(caller, requestPublicUrl(req)) });
-        send(res, 200, stateConfigJson(stateConfig));
-      } catch (error) {
-        sendError(res, error);
-      }
-    })();
+    answer(res, async () => {
+      const caller = await deps.authenticate(new Headers(), deps.peer(req));
+      if (caller.kind !== "satellite") throw new ConnectError("spiffe-ztr needs a satellite X.509-SVID presented over mTLS", Code.Unauthenticated);
+      const { stateConfig } = await deps.identity().spiffeZtr({}, { headers: forwardingHeaders(caller, requestPublicUrl(req)) });
+      send(res, 200, stateConfigJson(stateConfig));
+    });
     return true;
   }
   if (req.method === "POST" && path === "/satellites/sync") {
-    void (async () => {
-      try {
-        const caller = await deps.authenticate(headersOf(req), deps.peer(req));
-        if (caller.kind !== "satellite") throw new ConnectError("heartbeats need the satellite's SVID or robot credentials", caller.kind === "anonymous" ? Code.Unauthenticated : Code.PermissionDenied);
-        const body = await readJson(req);
-        await deps.heartbeat().sync(syncRequestFromJson(body, caller), { headers: forwardingHeaders(caller) });
-        send(res, 200);
-      } catch (error) {
-        sendError(res, error);
-      }
-    })();
+    answer(res, async () => {
+      const caller = await deps.authenticate(headersOf(req), deps.peer(req));
+      if (caller.kind !== "satellite") throw new ConnectError("heartbeats need the satellite's SVID or robot credentials", caller.kind === "anonymous" ? Code.Unauthenticated : Code.PermissionDenied);
+      const body = await readJson(req);
+      await deps.heartbeat().sync(syncRequestFromJson(body, caller), { headers: forwardingHeaders(caller) });
+      send(res, 200);
+    });
     return true;
   }
   return false;
