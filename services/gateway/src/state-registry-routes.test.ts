@@ -11,6 +11,7 @@ import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { createRegistryClient } from "@harbor-satellite/oci";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { h1, h2 } from "./raw-http-support.js";
 import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
 
 const HARBOR = { username: "admin", password: "Harbor12345" };
@@ -150,6 +151,27 @@ describe("gateway: satellite-state OCI endpoint", () => {
     }
     // A satellite asking for a state that does not exist, under another name, is still denied.
     expect((await get(`${repo("edge-nobody")}/manifests/latest`, robot("edge-a"))).status).toBe(403);
+  });
+
+  it("answers malformed paths and credentials with the spec's errors over HTTP/1.1 and h2c, and keeps serving", async () => {
+    const cases: [string, string | undefined, number, string][] = [
+      [`${repo("%ZZ")}/manifests/latest`, admin, 400, "NAME_INVALID"],
+      [`${repo("edge-a")}/manifests/%E0%A4%A`, admin, 404, "MANIFEST_UNKNOWN"],
+      [`${repo("edge-a")}/blobs/sha256:%ZZ`, admin, 400, "DIGEST_INVALID"],
+      ["/v2/%ZZ/%", admin, 404, "NAME_UNKNOWN"],
+      ["/v2/", "Basic %%%not-base64", 401, "UNAUTHORIZED"],
+      ["/v2/", "Basic", 401, "UNAUTHORIZED"],
+      ["/v2/", "Bearer", 401, "UNAUTHORIZED"],
+      ["/v2/", `Basic ${Buffer.from([0xff, 0xfe, 0x3a, 0x00]).toString("base64")}`, 401, "UNAUTHORIZED"],
+    ];
+    for (const send of [h1, h2]) {
+      for (const [path, authorization, status, code] of cases) {
+        const res = await send(gc.url, { path, headers: authorization ? { authorization } : {} });
+        expect(res.status, `${send.name} ${path} ${authorization}`).toBe(status);
+        expect(JSON.parse(res.body.toString()).errors[0].code, `${send.name} ${path}`).toBe(code);
+      }
+    }
+    expect((await get("/v2/", admin)).status).toBe(200);
   });
 
   it("is read by the registry client a satellite uses (Basic after the challenge)", async () => {

@@ -45,7 +45,10 @@ export function deniedMessage(caller: string, satellite: string): string {
 /** Returns true when it handled the request: everything under /v2 is this endpoint's. */
 export function handleStateRegistryRoute(deps: StateRegistryDeps, req: HttpRequest, res: HttpResponse, path: string): boolean {
   if (path !== "/v2" && !path.startsWith("/v2/")) return false;
-  serve(deps, req, res, path).catch((error: unknown) => sendError(req, res, error));
+  // Everything a request can throw ends in an answer; should even that fail, the connection goes.
+  serve(deps, req, res, path)
+    .catch((error: unknown) => sendError(req, res, error))
+    .catch(() => res.destroy());
   return true;
 }
 
@@ -79,7 +82,11 @@ async function serve(deps: StateRegistryDeps, req: HttpRequest, res: HttpRespons
 async function authenticate(deps: StateRegistryDeps, req: HttpRequest): Promise<Caller> {
   const headers = new Headers();
   const authorization = req.headers.authorization;
-  if (authorization) headers.set("authorization", authorization);
+  try {
+    if (authorization) headers.set("authorization", authorization);
+  } catch {
+    throw new OciError("UNAUTHORIZED", "the Authorization header is malformed");
+  }
   let caller: Caller;
   try {
     caller = await deps.authenticate(headers, deps.peer(req));
