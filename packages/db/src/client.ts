@@ -1,10 +1,13 @@
 // Opens Ground Control's database: PostgreSQL through postgres.js when a URL is given, otherwise
 // embedded PGlite under the data folder. Both run the same generated migrations at open, so the
-// embedded default and production share one schema.
+// embedded default and production share one schema. The embedded database's folder belongs to one
+// process (data-dir-lock.ts) and only its owner can read it (private-modes.ts).
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { lockDirectory } from "./data-dir-lock.js";
+import { makePrivateDir, makeTreePrivate, PRIVATE_DIR_MODE } from "./private-modes.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -49,14 +52,45 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
 }
 
 async function openPglite(dir: string): Promise<DatabaseHandle> {
+  if (dir === "memory://") return startPglite(undefined);
+  // Missing parents are created private too; an existing data dir's own mode is the operator's.
+  await mkdir(dirname(resolve(dir)), { recursive: true, mode: PRIVATE_DIR_MODE });
+  const lock = await lockDirectory(dir);
+  try {
+    await makePrivateDir(dir);
+    const handle = await startPglite(dir);
+    await makeTreePrivate(dir);
+    return {
+      ...handle,
+      close: async () => {
+        try {
+          await handle.close();
+          await makeTreePrivate(dir);
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** PGlite on `dir` (in memory when undefined) with the migrations applied. */
+async function startPglite(dir: string | undefined): Promise<DatabaseHandle> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
-  if (dir !== "memory://") await mkdir(dir, { recursive: true });
-  const client = await PGlite.create(dir === "memory://" ? undefined : dir);
-  const db = drizzle(client, { schema });
-  await migrate(db, { migrationsFolder: MIGRATIONS });
-  return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
+  const client = await PGlite.create(dir);
+  try {
+    const db = drizzle(client, { schema });
+    await migrate(db, { migrationsFolder: MIGRATIONS });
+    return { db: db as unknown as Database, driver: "pglite", close: () => client.close() };
+  } catch (error) {
+    await client.close().catch(() => {});
+    throw error;
+  }
 }
 
 /** An in-memory PGlite database with migrations applied: for unit tests. */
