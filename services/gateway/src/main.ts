@@ -1,5 +1,6 @@
 // `ground-control` entry point: config errors exit 2, start failures exit 1, signals stop cleanly.
 import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
+import { DatabaseLockedError } from "@harbor-satellite/db";
 import { AdminPasswordMissingError } from "@harbor-satellite/identity";
 import { ConfigError, HELP, parseConfig } from "./config.js";
 import { startGroundControl } from "./app.js";
@@ -40,6 +41,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof AdminPasswordMissingError || error instanceof ConfigError) {
       process.stderr.write(`ground-control: ${error.message}\n`);
       return 2;
+    }
+    if (error instanceof DatabaseLockedError) {
+      // Another Ground Control has the data dir: one line saying which and what to do, no stack.
+      process.stderr.write(`ground-control: ${error.message}\n`);
+      return 1;
     }
     logger.error({ err: error }, "ground control failed to start");
     return 1;
