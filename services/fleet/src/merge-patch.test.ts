@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InvalidArgumentError, MAX_JSON_DEPTH, nestsDeeperThan } from "@harbor-satellite/rpc";
 import { mergePatch } from "./merge-patch.js";
 
 describe("JSON merge patch (RFC 7386)", () => {
@@ -35,5 +36,29 @@ describe("JSON merge patch (RFC 7386)", () => {
     const target = { a: { b: 1 } };
     mergePatch(target, { a: { b: null } });
     expect(target).toEqual({ a: { b: 1 } });
+  });
+});
+
+describe("JSON merge patch: nesting", () => {
+  const nested = (levels: number) => JSON.parse('{"a":'.repeat(levels) + "1" + "}".repeat(levels)) as unknown;
+  const refusal = (patch: unknown) => {
+    try {
+      mergePatch({ app_config: {} }, patch);
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  it(`applies patches nested up to ${MAX_JSON_DEPTH} levels`, () => {
+    expect(nestsDeeperThan(mergePatch({}, nested(MAX_JSON_DEPTH)), MAX_JSON_DEPTH)).toBe(false);
+  });
+
+  it("refuses a patch nested 200,000 levels deep with InvalidArgument naming the limit, instead of overflowing the stack", () => {
+    for (const patch of [nested(200_000), nested(MAX_JSON_DEPTH + 1), { zot_config: JSON.parse("[".repeat(200_000) + "]".repeat(200_000)) }]) {
+      const error = refusal(patch);
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toBe(`merge_patch_json nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted`);
+    }
   });
 });
