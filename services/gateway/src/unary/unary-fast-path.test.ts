@@ -10,6 +10,7 @@ import { Code, ConnectError, createClient, createConnectRouter, createContextKey
 import { compressionGzip, createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HeartbeatService, SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { rawBody, rawExchange, rawStatus } from "../raw-http-support.js";
 import { createUnaryFastPath } from "./unary-fast-path.js";
 import { recordingRouter } from "./unary-methods.js";
 
@@ -26,6 +27,7 @@ interface Seen {
 
 describe("lean unary path", () => {
   const seen: Seen[] = [];
+  const urls: string[] = [];
   const writeErrors: unknown[] = [];
   let h2: Http2Server;
   let h1: Http1Server;
@@ -47,6 +49,7 @@ describe("lean unary path", () => {
     router.service(HeartbeatService, {
       async sync(req, ctx) {
         seen.push({ name: req.name, protocol: ctx.protocolName, caller: ctx.values.get(callerName), auth: ctx.requestHeader.get("authorization"), signalUsable: ctx.signal.aborted === false });
+        urls.push(ctx.url);
         if (req.name === "missing") throw new ConnectError("satellite missing not found", Code.NotFound, { "x-detail": "meta" });
         if (req.name === "crash") throw new Error("secret internal detail");
         // Unwritable on both: a control character (HTTP/1.1 refuses it), a connection header (HTTP/2 does).
@@ -173,11 +176,43 @@ describe("lean unary path", () => {
     expect(badTimeout.status).toBe(400);
     expect(JSON.parse(badTimeout.body)).toMatchObject({ code: "invalid_argument" });
     const garbage = await raw(proto, Buffer.from([0xff, 0xff, 0xff]));
-    // Connect's own choice for undecodable binary, kept so both paths agree.
-    expect(JSON.parse(garbage.body)).toMatchObject({ code: "internal", message: expect.stringContaining("parse binary") });
+    // Connect says Internal for undecodable binary; both paths say it is the client's error.
+    expect(garbage.status).toBe(400);
+    expect(JSON.parse(garbage.body)).toEqual({ code: "invalid_argument", message: "parse binary: premature EOF" });
+    const notUtf8 = await raw(proto, Buffer.from([0x0a, 0x02, 0xc3, 0x28]));
+    expect(JSON.parse(notUtf8.body)).toEqual({ code: "invalid_argument", message: "parse binary: The encoded data was not valid for encoding utf-8" });
+    expect((await raw(grpc, frame(0, Buffer.from([0xff, 0xff, 0xff])))).trailers).toMatchObject({ "grpc-status": String(Code.InvalidArgument), "grpc-message": "parse%20binary%3A%20premature%20EOF" });
     const oversize = await raw(proto, Buffer.alloc(80 * 1024, 0x0a));
     expect(oversize.status).toBe(429);
     expect(JSON.parse(oversize.body)).toMatchObject({ code: "resource_exhausted", message: expect.stringContaining("readMaxBytes") });
     expect(seen.filter((s) => s.name === "")).toEqual([]);
+  });
+
+  it("answers a Host or :authority that is no host and port with InvalidArgument, and serves requests that name none at the local address", async () => {
+    seen.length = 0;
+    const h1Port = Number(new URL(h1Url).port);
+    const connectRequest = (version: string, host: string | undefined) =>
+      `POST ${SYNC} HTTP/${version}\r\n${host === undefined ? "" : `Host: ${host}\r\n`}Content-Type: application/proto\r\nContent-Length: ${syncBytes.length}\r\nConnection: close\r\n\r\n`;
+    for (const host of ["a b", "[::1", "example.com:99999", "%ZZ", "evil.example/x", "user@example.com"]) {
+      const reply = await rawExchange(h1Port, Buffer.concat([Buffer.from(connectRequest("1.1", host), "latin1"), syncBytes]));
+      expect(rawStatus(reply), host).toBe(400);
+      expect(JSON.parse(rawBody(reply)), host).toEqual({ code: "invalid_argument", message: `the request's authority (Host or :authority) ${JSON.stringify(host)} is not a host and port` });
+    }
+    const grpcBadAuthority = await raw({ "content-type": "application/grpc", te: "trailers", ":authority": "example.com:99999" }, frame(0, syncBytes));
+    expect(grpcBadAuthority.trailers).toMatchObject({ "grpc-status": String(Code.InvalidArgument), "grpc-message": expect.stringContaining("is%20not%20a%20host%20and%20port") });
+    expect(seen).toEqual([]);
+
+    // HTTP/1.0 needs no Host: the call is served, at the address the client connected to.
+    urls.length = 0;
+    const http10 = await rawExchange(h1Port, Buffer.concat([Buffer.from(connectRequest("1.0", undefined), "latin1"), syncBytes]));
+    expect(rawStatus(http10)).toBe(200);
+    expect(urls).toEqual([`http://127.0.0.1:${h1Port}${SYNC}`]);
+  });
+
+  it("survives a body that fails after the call was already answered (a malformed timeout, then more than readMaxBytes)", async () => {
+    const reply = await raw({ "content-type": "application/grpc", te: "trailers", "grpc-timeout": "soon" }, frame(0, Buffer.alloc(200 * 1024, 0x0a)));
+    expect(reply.trailers["grpc-status"]).toBe(String(Code.InvalidArgument));
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await createClient(HeartbeatService, transports().grpc).sync({ name: "edge-1" })).receiveTime?.seconds).toBe(1_700_000_000n);
   });
 });

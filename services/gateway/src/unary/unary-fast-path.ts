@@ -6,10 +6,10 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import { constants, type ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { endAfterWrite } from "../transport/h2-stream-end.js";
-import { nodeHeaders, streamUrl, webHeaders } from "../transport/headers.js";
+import { nodeHeaders, requestUrl, streamUrl, webHeaders } from "../transport/headers.js";
 import { CallSignal, invokeUnary } from "./unary-invoke.js";
 import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
-import { errorReply, initialResponse, methodCodec, requestMessageBytes, successReply, timeoutOf, unaryProtocolOf, type MethodCodec, type UnaryProtocol, type UnaryReply } from "./unary-protocol.js";
+import { errorReply, initialResponse, methodCodec, parseRequest, requestMessageBytes, successReply, timeoutOf, unaryProtocolOf, type MethodCodec, type UnaryProtocol, type UnaryReply } from "./unary-protocol.js";
 
 export interface UnaryFastPathOptions {
   methods: UnaryMethods;
@@ -45,13 +45,16 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
     return protocol && !(length > options.readMaxBytes) ? { target, protocol } : undefined;
   };
 
-  const handle = async (target: Target, protocol: UnaryProtocol, headers: IncomingHttpHeaders, url: string, body: Promise<Uint8Array>, contextValues: ContextValues, signal: CallSignal): Promise<UnaryReply> => {
+  const handle = async (target: Target, protocol: UnaryProtocol, headers: IncomingHttpHeaders, urlOf: () => string, body: Promise<Uint8Array>, contextValues: ContextValues, signal: CallSignal): Promise<UnaryReply> => {
     const { header: responseHeader, trailer: responseTrailer } = initialResponse(protocol);
     let timer: NodeJS.Timeout | undefined;
+    // Answered early (a bad authority or timeout), the body may still fail later: that is no news.
+    body.catch(() => undefined);
     try {
+      const url = urlOf();
       const timeoutMs = timeoutOf(protocol, headers);
       if (timeoutMs !== undefined) timer = setTimeout(() => signal.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
-      const input = target.codec.input(protocol.binary).parse(requestMessageBytes(protocol, await body));
+      const input = parseRequest(target.codec.input(protocol.binary), requestMessageBytes(protocol, await body));
       const output = await invokeUnary({ target: target.entry, protocolName: protocol.name, url, header: webHeaders(headers), contextValues, timeoutMs, signal, responseHeader, responseTrailer, input }, options.interceptors);
       return successReply(protocol, target.codec.output(protocol.binary).serialize(output), responseHeader, responseTrailer);
     } catch (error) {
@@ -88,7 +91,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
       run(routed, headers, {
         source: stream,
         closer: stream,
-        url: streamUrl(stream, headers),
+        url: () => streamUrl(stream, headers),
         write: (reply) => writeStream(stream, reply),
         abandon: () => {
           if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
@@ -103,7 +106,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         source: req,
         // A request emits "close" once its body is read; the response's tells when the client left.
         closer: res,
-        url: `${"encrypted" in req.socket && req.socket.encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}${req.url}`,
+        url: () => requestUrl("encrypted" in req.socket && req.socket.encrypted === true, req.headers.host, req.socket, req.url ?? "/"),
         write: (reply) => {
           if (res.destroyed) return;
           res.writeHead(reply.status, nodeHeaders(reply.header));
@@ -122,7 +125,8 @@ interface Exchange {
   source: NodeJS.ReadableStream;
   /** Emits "close" when the exchange ends, early if the client goes away. */
   closer: NodeJS.EventEmitter;
-  url: string;
+  /** The request's absolute URL; InvalidArgument when the client named no valid authority. */
+  url(): string;
   write(reply: UnaryReply): void;
   /** Drops the connection after a reply could not be written. */
   abandon(): void;

@@ -9,6 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type Serialization } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout as parseConnectTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { grpcStatusOk, parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { asInvalidArgument, isDecodeFailure } from "../request-decode-failures.js";
 
 export type UnaryProtocolName = "connect" | "grpc";
 
@@ -66,6 +67,15 @@ export interface MethodCodec {
 export function methodCodec(method: DescMethodUnary, readMaxBytes: number): MethodCodec {
   const lookup = createMethodSerializationLookup(method, undefined, undefined, { readMaxBytes, writeMaxBytes: 0xffffffff });
   return { input: (binary) => lookup.getI(binary) as Serialization<unknown>, output: (binary) => lookup.getO(binary) as Serialization<unknown> };
+}
+
+/** The request message; bytes that do not decode are the client's error (InvalidArgument), as on Connect's handlers. */
+export function parseRequest(serialization: Serialization<unknown>, bytes: Uint8Array): unknown {
+  try {
+    return serialization.parse(bytes);
+  } catch (error) {
+    throw isDecodeFailure(error) ? asInvalidArgument(error) : error;
+  }
 }
 
 /** The request message's bytes: the body itself (Connect) or its one enveloped message (gRPC). */
