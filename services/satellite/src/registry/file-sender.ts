@@ -16,6 +16,8 @@ export async function sendFileRange(res: ServerResponse, handle: FileHandle, sta
   const size = Math.min(SEND_CHUNK, length);
   const buffers = length > size ? [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] : [Buffer.allocUnsafeSlow(size)];
   const released: Promise<void>[] = buffers.map(() => Promise.resolve());
+  // A reset or EPIPE while writing surfaces as 'error' on the response: handled as "client gone".
+  res.on("error", () => {});
   const gone = new Promise<void>((resolve) => res.once("close", resolve));
   let closed = false;
   void gone.then(() => (closed = true));

@@ -1,68 +1,87 @@
-// The registry's HTTP edge (node:http): routes a request, runs its handler, and turns whatever
-// it throws into the spec's error body (error-response.ts). Read-only mode refuses every write
-// with 405 UNSUPPORTED and `Allow: GET, HEAD`, as docker-registry's read-only mode answers 405.
+// The registry's HTTP edge (node:http): routes a request, checks who may write
+// (write-access.ts), runs its handler, and turns whatever it throws into the spec's error body
+// (error-response.ts). The listener takes the shared limits of @harbor-satellite/serving: header,
+// keep-alive and idle timeouts, a connection cap in all and per client address, and the request
+// guard, the net under sendError that answers anything still thrown in the OCI error format.
+// There is no whole-request timeout: a multi-gigabyte push may take long; a stalled one is cut
+// by the idle timeout.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { OciError } from "@harbor-satellite/oci";
+import { applyHttp1Limits, capConnections, createLogThrottle, guardRequests, resolveLimits, type ServerLimits } from "@harbor-satellite/serving";
 import { pino, type Logger } from "pino";
 import type { ServingStore } from "../store/serving-store.js";
 import type { RegistryDeps, RequestContext } from "./context.js";
 import { sendError } from "./error-response.js";
+import { API_VERSION_HEADER } from "./http.js";
 import { READ_METHODS } from "./routes.js";
 import { matchRoute } from "./router.js";
-import { DEFAULT_UPLOAD_IDLE_MS, UploadSessions } from "./upload-sessions.js";
+import { UploadSessions, type UploadSessionLimits } from "./upload-sessions.js";
+import { BASIC_CHALLENGE, WriteRefused, authorizeWrite, type WriteAccess } from "./write-access.js";
 
 export interface RegistryOptions {
   store: ServingStore;
   logger?: Logger;
-  /** Serve pulls only; pushes and deletes get 405. */
+  /** Serve pulls only; pushes and deletes get 405 (same as writeAccess read-only). */
   readOnly?: boolean;
-  /** Upload sessions idle this long are aborted. Default one hour. */
-  uploadIdleMs?: number;
+  /** Who may push and delete (default anonymous; the commands choose their own defaults). */
+  writeAccess?: WriteAccess;
+  /** Caps and idle expiry of upload sessions. */
+  uploads?: UploadSessionLimits;
 }
 
 export interface RegistryHandler {
-  (req: IncomingMessage, res: ServerResponse): void;
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  readonly uploads: UploadSessions;
   /** Aborts open upload sessions. */
   close(): Promise<void>;
 }
 
+const noop = () => {};
+
 export function createRegistryHandler(options: RegistryOptions): RegistryHandler {
   const logger = options.logger ?? pino({ level: "silent" });
-  const deps: RegistryDeps = { store: options.store, uploads: new UploadSessions(options.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS), logger };
-  const readOnly = options.readOnly === true;
+  const uploads = new UploadSessions(options.uploads);
+  const deps: RegistryDeps = { store: options.store, uploads, logger };
+  const access: WriteAccess = options.readOnly ? { mode: "read-only" } : (options.writeAccess ?? { mode: "anonymous" });
   const debug = logger.isLevelEnabled("debug");
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // A client that vanishes mid-request must not leave an 'error' event with no listener.
+    req.on("error", noop);
+    res.on("error", noop);
     const started = debug ? performance.now() : 0;
     if (debug) res.once("finish", () => logger.debug({ method: req.method, url: req.url, status: res.statusCode, ms: +(performance.now() - started).toFixed(2) }, "request"));
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     const method = req.method ?? "GET";
-    let allow: Record<string, string> = {};
+    let headers: Record<string, string> = {};
     try {
+      const write = !READ_METHODS.has(method);
+      // With credentials, an anonymous writer learns nothing about routes before it authenticates.
+      if (write && access.mode === "credentials") await authorizeWrite(access, req);
       const match = matchRoute(path, method);
       if (!match) throw new OciError("NAME_UNKNOWN", "no such endpoint", { path });
       const methods = match.route.methods;
       const handler = methods[method];
-      if (readOnly && !READ_METHODS.has(method)) {
-        // docker-registry's read-only mode answers every write this way, whatever the route.
-        allow = { Allow: "GET, HEAD" };
-        throw new OciError("UNSUPPORTED", "registry is read-only", { method });
-      }
+      // docker-registry's read-only mode answers every write this way, whatever the route.
+      if (write && access.mode === "read-only") await authorizeWrite(access, req);
       if (!handler) {
-        allow = { Allow: Object.keys(methods).join(", ") };
+        headers = { Allow: Object.keys(methods).join(", ") };
         throw new OciError("UNSUPPORTED", "method not allowed", { method });
       }
+      // Clients that read challenges from the /v2/ probe (skopeo, containers/image) then send
+      // credentials with their writes; anonymous pulls are unaffected.
+      if (match.route.name === "base" && access.mode === "credentials") res.setHeader("WWW-Authenticate", BASIC_CHALLENGE);
       const ctx: RequestContext = { req, res, params: match.params, deps, query: () => new URLSearchParams(q < 0 ? "" : url.slice(q + 1)) };
-      const result = handler(ctx);
-      if (result) result.catch((error: unknown) => sendError(req, res, error, logger, allow));
+      await handler(ctx);
     } catch (error) {
-      sendError(req, res, error, logger, allow);
+      if (error instanceof WriteRefused) headers = { ...headers, ...error.headers };
+      sendError(req, res, error, logger, headers);
     }
   };
-  return Object.assign(handle, { close: () => deps.uploads.close() });
+  return Object.assign(handle, { uploads, close: () => uploads.close() });
 }
 
 export interface RegistryServer {
@@ -70,6 +89,10 @@ export interface RegistryServer {
   /** `http://host:port` */
   url: string;
   port: number;
+  /** The limits the listener runs with. */
+  limits: ServerLimits;
+  /** Open upload sessions (for status and tests). */
+  uploads: UploadSessions;
   close(): Promise<void>;
 }
 
@@ -79,14 +102,31 @@ export interface ListenOptions {
   port: number;
   /** On close, how long requests in flight may take before their connections are cut. */
   drainMs?: number;
+  /** Overrides of the shared serving limits (requestMs stays 0 unless given). */
+  limits?: Partial<ServerLimits>;
+}
+
+/** The registry's limits: the shared defaults with no whole-request timeout, then overrides. */
+export function registryLimits(overrides: Partial<ServerLimits> = {}): ServerLimits {
+  return resolveLimits({ requestMs: 0, ...overrides });
+}
+
+/** Writes the guard's answer as the spec's error body. */
+function ociRespond(res: ServerResponse, status: number, message: string): void {
+  const body = Buffer.from(JSON.stringify({ errors: [{ code: "UNKNOWN", message }] }));
+  res.writeHead(status, { ...API_VERSION_HEADER, "Content-Type": "application/json", "Content-Length": body.length, Connection: "close" });
+  res.end(body);
 }
 
 /** Listens on host:port and serves the registry. */
 export async function startRegistryServer(options: RegistryOptions & ListenOptions): Promise<RegistryServer> {
+  const logger = options.logger ?? pino({ level: "silent" });
+  const limits = registryLimits(options.limits);
   const handler = createRegistryHandler(options);
-  // No whole-request timeout: a multi-gigabyte push may take long. Idle sockets still time out.
-  const server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000, noDelay: true }, handler);
-  server.setTimeout(10 * 60_000);
+  const server = createServer({ noDelay: true }, guardRequests(handler, { logger, server: "satellite-registry", respond: (res, status, message) => ociRespond(res as ServerResponse, status, message) }));
+  applyHttp1Limits(server, limits);
+  const refusals = createLogThrottle(6);
+  capConnections(server, limits, { onRefused: (reason, source) => refusals((suppressed) => logger.warn({ reason, source, suppressed: suppressed || undefined }, "connection refused: over the connection cap")) });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
@@ -97,6 +137,8 @@ export async function startRegistryServer(options: RegistryOptions & ListenOptio
     server,
     url: `http://${host}:${port}`,
     port,
+    limits,
+    uploads: handler.uploads,
     close: async () => {
       // Stop accepting, let requests in flight finish for a while, then cut what is left.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import type { FsContentStore } from "../store/fs-content-store.js";
 import { openTempStore } from "../store/test-helpers.js";
 import { startRegistryServer, type RegistryServer } from "./server.js";
+import type { UploadSessionLimits } from "./upload-sessions.js";
+import type { WriteAccess } from "./write-access.js";
+import { parseWriteCredentials } from "./write-credentials.js";
 
 export interface TestRegistry {
   url: string;
@@ -15,9 +18,17 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export async function startTestRegistry(options: { readOnly?: boolean } = {}): Promise<TestRegistry> {
+export interface TestRegistryOptions {
+  readOnly?: boolean;
+  /** Credentials file text: writes then need Basic credentials. */
+  writeCredentials?: string;
+  uploads?: UploadSessionLimits;
+}
+
+export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
   const { store, dir, cleanup } = await openTempStore();
-  const server = await startRegistryServer({ store, host: "127.0.0.1", port: 0, readOnly: options.readOnly });
+  const writeAccess: WriteAccess | undefined = options.writeCredentials === undefined ? undefined : { mode: "credentials", credentials: parseWriteCredentials(options.writeCredentials) };
+  const server = await startRegistryServer({ store, host: "127.0.0.1", port: 0, readOnly: options.readOnly, writeAccess, uploads: options.uploads });
   return {
     url: server.url,
     store,

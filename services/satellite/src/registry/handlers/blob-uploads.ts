@@ -5,6 +5,7 @@
 // Bytes stream straight into the store's writer, hashed as they are written; a chunk that
 // fails half-way is taken back, so the session stays usable and the store unchanged.
 import { DigestMismatchError, OciError, SizeMismatchError, isDigest, isRepositoryName, parseDigest, type DigestAlgorithm } from "@harbor-satellite/oci";
+import { sourceKey } from "@harbor-satellite/serving";
 import type { Handler, RequestContext } from "../context.js";
 import { contentLength, hasBody, parseUploadRange, pipeBody, sendEmpty, uploadRangeHeader } from "../http.js";
 import type { UploadSession } from "../upload-sessions.js";
@@ -16,9 +17,16 @@ export const startUpload: Handler = async (ctx) => {
   const digest = query.get("digest");
   if (digest !== null && !isDigest(digest)) throw new OciError("DIGEST_INVALID", undefined, { digest });
   const algorithm = digest !== null ? parseDigest(digest).algorithm : requestedAlgorithm(query.get("digest-algorithm"));
-  if (!ctx.deps.uploads.hasRoom()) throw new OciError("TOOMANYREQUESTS", "too many uploads in progress", { retryAfterSeconds: 10 });
-  const writer = await ctx.deps.store.createBlobWriter({ algorithm });
-  const session = ctx.deps.uploads.open(ctx.params.name, writer);
+  // The slot is taken before the first await, so concurrent POSTs cannot overshoot the caps.
+  const slot = ctx.deps.uploads.reserve(sourceKey(ctx.req.socket.remoteAddress));
+  let writer;
+  try {
+    writer = await ctx.deps.store.createBlobWriter({ algorithm });
+  } catch (error) {
+    ctx.deps.uploads.release(slot);
+    throw error;
+  }
+  const session = ctx.deps.uploads.open(slot, ctx.params.name, writer);
   // A single-POST upload needs the bytes in this request; without a body it is the plain
   // POST-then-PUT flow, which the spec asks registries to fall back to (202).
   if (digest !== null && hasBody(ctx.req)) {
