@@ -10,6 +10,7 @@ import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { createAuthenticator } from "./authenticator.js";
 import { createRateLimiter } from "./rate-limiter.js";
+import { sourceKey } from "./auth/source-key.js";
 import { authorizationInterceptor } from "./authorization.js";
 import type { GatewayConfig } from "./config.js";
 import { httpRoutes } from "./http-routes.js";
@@ -39,7 +40,10 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
     }
     const { modules, missing, client } = await buildModules(config, database.db, logger);
     if (missing.length) logger.warn({ services: missing }, "services not available in this build are not served");
+    // One set of attempt limits (inside the authenticator) for Basic credentials and Login, and one
+    // ZTR budget per client address for the REST routes and the rpcs.
     const authenticate = createAuthenticator({ db: database.db, internalToken: config.internalToken });
+    const ztrLimiter = createRateLimiter({ perMinute: 10, keyOf: sourceKey });
     const served = modules.flatMap((m) => m.serviceNames);
     const descriptors = Object.values(SERVICE_DESCRIPTORS).filter((d) => served.includes(d.typeName));
     const routes = (router: ConnectRouter) => {
@@ -48,7 +52,7 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
     };
     const { handler, rpcStreams } = createRpcHandlers({
       routes,
-      interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(authenticate)],
+      interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(authenticate, { ztrLimiter })],
       verifyPeer: security.verifyPeer,
       logger,
       fallback: httpRoutes(database.db, {
@@ -57,7 +61,7 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
         registry: () => client("registry", RegistryService),
         authenticate,
         peer: security.verifyPeer,
-        ztrLimiter: createRateLimiter({ perMinute: 10 }),
+        ztrLimiter,
       }),
     });
     const listener: Listener = await listen({ host: config.host, port: config.port, handler, rpcStreams, tls: security.tls, onTlsServer: security.onTlsServer });

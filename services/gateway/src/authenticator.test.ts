@@ -1,7 +1,10 @@
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configs, openMemoryDatabase, robotAccounts, satellites, type DatabaseHandle } from "@harbor-satellite/db";
-import { hashSecret } from "@harbor-satellite/rpc";
+import { createSecretChecker } from "@harbor-satellite/identity";
+import { hashSecret, toConnectError, verifySecret } from "@harbor-satellite/rpc";
+import { DEFAULT_ATTEMPT_POLICY } from "./auth/attempt-limits.js";
 import { createAuthenticator, CREDENTIAL_CACHE_MS, ROBOT_RECHECK_MS } from "./authenticator.js";
 
 const FAST = { ln: 10, r: 8, p: 1 };
@@ -56,5 +59,85 @@ describe("authenticator: requests from other Ground Control processes", () => {
     } finally {
       await handle.close();
     }
+  });
+});
+
+describe("authenticator: wrong robot secrets cost no scrypt beyond the limits", () => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await openMemoryDatabase();
+    const [cfg] = await handle.db.insert(configs).values({ name: "default", config: {} }).returning();
+    for (let i = 1; i <= 10; i++) {
+      const [sat] = await handle.db.insert(satellites).values({ name: `edge-${i}`, region: "eu", configId: cfg.id }).returning();
+      await handle.db.insert(robotAccounts).values({ satelliteId: sat.id, robotName: `robot$edge-${i}`, harborId: i, secretHash: await hashSecret(`right-Secret${i}`, FAST), projects: ["satellite"] });
+    }
+  });
+  afterAll(async () => handle?.close());
+
+  /** An authenticator on a frozen clock whose scrypt verifications are counted. */
+  const counted = () => {
+    const slow = { n: 0 };
+    const secrets = createSecretChecker({
+      verify: (secret, stored) => {
+        slow.n += 1;
+        return verifySecret(secret, stored);
+      },
+    });
+    return { authenticate: createAuthenticator({ db: handle.db, secrets, now: () => 5_000_000 }), slow };
+  };
+  const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => Code[toConnectError(e).code]);
+
+  it("hashes at most the free failures of 300 concurrent wrong secrets from one address, and the right secret still works", async () => {
+    const { authenticate, slow } = counted();
+    // edge-2 authenticated before the attack, from the attacker's own (NAT) address.
+    expect((await authenticate(basic("robot$edge-2", "right-Secret2"), undefined, "198.51.100.7")).kind).toBe("satellite");
+    slow.n = 0;
+    const codes = await Promise.all(Array.from({ length: 300 }, (_, i) => codeOf(authenticate(basic("robot$edge-1", `wrong-${i}`), undefined, "198.51.100.7"))));
+    const unauthenticated = codes.filter((c) => c === "Unauthenticated").length;
+    expect(unauthenticated).toBe(DEFAULT_ATTEMPT_POLICY.freeFailures);
+    expect(codes.filter((c) => c === "ResourceExhausted")).toHaveLength(300 - unauthenticated);
+    expect(slow.n).toBe(DEFAULT_ATTEMPT_POLICY.freeFailures);
+    // Over the limit: refused with a hint, no hashing, even with the right secret from that address.
+    const err = await authenticate(basic("robot$edge-1", "right-Secret1"), undefined, "198.51.100.7").catch(toConnectError);
+    expect(err).toMatchObject({ code: Code.ResourceExhausted });
+    expect((err as ConnectError).rawMessage).toMatch(/try again in \d+ s/);
+    expect(slow.n).toBe(DEFAULT_ATTEMPT_POLICY.freeFailures);
+    // The satellite at another address, and the one already verified at the attacker's, carry on.
+    expect((await authenticate(basic("robot$edge-1", "right-Secret1"), undefined, "192.0.2.44")).kind).toBe("satellite");
+    expect((await authenticate(basic("robot$edge-2", "right-Secret2"), undefined, "198.51.100.7")).kind).toBe("satellite");
+    expect(slow.n).toBe(DEFAULT_ATTEMPT_POLICY.freeFailures + 1);
+  });
+
+  it("bounds hashing per address across predictable robot names", async () => {
+    const { authenticate, slow } = counted();
+    const attempts = [];
+    for (let round = 0; round < 20; round++) for (let i = 1; i <= 10; i++) attempts.push(codeOf(authenticate(basic(`robot$edge-${i}`, `guess-${round}`), undefined, "2001:db8:66::1")));
+    await Promise.all(attempts);
+    expect(slow.n).toBe(DEFAULT_ATTEMPT_POLICY.sourceFailuresPerMinute);
+    // Another address of the same /64 shares that budget.
+    expect(await codeOf(authenticate(basic("robot$edge-3", "guess-x"), undefined, "2001:db8:66::2"))).toBe("ResourceExhausted");
+    expect(slow.n).toBe(DEFAULT_ATTEMPT_POLICY.sourceFailuresPerMinute);
+  });
+
+  it("refuses a secret just proven wrong without hashing again, uncounted, and takes a rotated secret at once", async () => {
+    const { authenticate, slow } = counted();
+    const codes = [];
+    for (let i = 0; i < 50; i++) codes.push(await codeOf(authenticate(basic("robot$edge-4", "stale-Secret"), undefined, "192.0.2.50")));
+    // Every answer is Unauthenticated (a satellite with a stale secret does not back itself off); one hash.
+    expect(codes).toEqual(Array(50).fill("Unauthenticated"));
+    expect(slow.n).toBe(1);
+    // The right secret is never refused because of the cache.
+    expect((await authenticate(basic("robot$edge-4", "right-Secret4"), undefined, "192.0.2.50")).kind).toBe("satellite");
+    // Ground Control rotates the secret to exactly the one refused before: it works at once.
+    await handle.db.update(robotAccounts).set({ secretHash: await hashSecret("stale-Secret", FAST) }).where(eq(robotAccounts.robotName, "robot$edge-4"));
+    expect((await authenticate(basic("robot$edge-4", "stale-Secret"), undefined, "192.0.2.50")).kind).toBe("satellite");
+    expect(slow.n).toBe(3);
+  });
+
+  it("shares one check between concurrent requests with the same credentials", async () => {
+    const { authenticate, slow } = counted();
+    const callers = await Promise.all(Array.from({ length: 20 }, () => authenticate(basic("robot$edge-5", "right-Secret5"), undefined, "192.0.2.60")));
+    expect(callers.every((c) => c.kind === "satellite")).toBe(true);
+    expect(slow.n).toBe(1);
   });
 });

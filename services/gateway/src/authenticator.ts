@@ -4,11 +4,19 @@
 // credential and then remembered for several heartbeat intervals, so heartbeats do not cost a
 // scrypt each; a remembered robot credential is re-checked against the stored hash (one indexed
 // read, no hashing) every minute, so a rotated secret stops working within a minute everywhere.
+//
+// A credential not remembered costs a scrypt, so before one is spent the attempt is reserved
+// against the limits per source address and account (auth/attempt-limits.ts; over them:
+// ResourceExhausted with a retry hint), and a secret just proven wrong is refused without hashing
+// again (the identity package's SecretChecker, shared with the Login rpc). Concurrent requests
+// with the same credentials share one check.
 import { hash, timingSafeEqual } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
-import { checkPassword, findSessionUser, ADMIN_USERNAME } from "@harbor-satellite/identity";
-import { UnauthenticatedError, verifySecret, type Caller } from "@harbor-satellite/rpc";
+import { checkPassword, defaultSecretChecker, findSessionUser, ADMIN_USERNAME, type SecretChecker } from "@harbor-satellite/identity";
+import { toConnectError, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
+import { Code } from "@connectrpc/connect";
+import { createAttemptLimits, type Attempt, type AttemptLimits } from "./auth/attempt-limits.js";
 import type { PeerIdentity } from "./peer-identity.js";
 
 /** How long a verified Basic credential is trusted without re-hashing it. */
@@ -24,6 +32,10 @@ export interface AuthenticatorOptions {
   db: Database;
   internalToken?: string;
   now?: () => number;
+  /** Default: limits of its own with the default policy. */
+  limits?: AttemptLimits;
+  /** Default: the process's one checker, which the Login rpc uses too. */
+  secrets?: SecretChecker;
 }
 
 interface Remembered {
@@ -35,7 +47,13 @@ interface Remembered {
 }
 
 export interface Authenticator {
-  (headers: Headers, peer?: PeerIdentity): Promise<Caller>;
+  /**
+   * `source`: the client's network address (the TCP peer), which limits attempts per source;
+   * callers that omit it share one budget.
+   */
+  (headers: Headers, peer?: PeerIdentity, source?: string): Promise<Caller>;
+  /** The attempt limits Basic credentials are checked under; the Login rpc uses the same. */
+  readonly limits: AttemptLimits;
   /**
    * Whether the request carries the internal token, i.e. comes from another Ground Control
    * process: only then are the headers it forwards (caller, public URL) believed.
@@ -45,7 +63,10 @@ export interface Authenticator {
 
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const now = options.now ?? Date.now;
+  const limits = options.limits ?? createAttemptLimits({}, now);
+  const secrets = options.secrets ?? defaultSecretChecker();
   const verified = new Map<string, Remembered>();
+  const checking = new Map<string, Promise<Caller>>();
 
   const remember = (key: string, caller: Caller, robot?: { name: string; hash: string }) => {
     if (verified.size >= CACHE_LIMIT) verified.clear();
@@ -72,23 +93,49 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return hit.caller;
   };
 
-  async function basic(username: string, password: string): Promise<Caller> {
+  async function basic(username: string, password: string, source: string | undefined): Promise<Caller> {
     const key = hash("sha256", `${username}\0${password}`);
     const known = await recall(key);
     if (known) return known;
-    if (username === ADMIN_USERNAME) {
-      await checkPassword(options.db, username, password);
-      return remember(key, { kind: "admin", username });
-    }
-    if (username.startsWith("robot$")) {
+    const running = checking.get(key);
+    if (running) return running;
+    const check = verify(key, username, password, source);
+    checking.set(key, check);
+    const done = () => checking.delete(key);
+    check.then(done, done);
+    return check;
+  }
+
+  /** The slow path: reserve an attempt, then check the secret against its stored hash. */
+  async function verify(key: string, username: string, password: string, source: string | undefined): Promise<Caller> {
+    const admin = username === ADMIN_USERNAME;
+    if (!admin && !username.startsWith("robot$")) throw new UnauthenticatedError("wrong username or password");
+    const attempt = limits.reserve(source, username, { guessable: admin });
+    try {
+      if (admin) {
+        await checkPassword(options.db, username, password, secrets);
+        attempt.succeeded();
+        return remember(key, { kind: "admin", username });
+      }
       const [row] = await options.db
         .select({ hash: robotAccounts.secretHash, name: satellites.name, region: satellites.region })
         .from(robotAccounts)
         .innerJoin(satellites, eq(satellites.id, robotAccounts.satelliteId))
         .where(eq(robotAccounts.robotName, username));
-      if (row && (await verifySecret(password, row.hash))) return remember(key, { kind: "satellite", name: row.name, region: row.region, via: "robot" }, { name: username, hash: row.hash });
+      const verdict = row ? await secrets.check(username, password, row.hash) : "wrong";
+      if (row && verdict === "match") {
+        attempt.succeeded();
+        return remember(key, { kind: "satellite", name: row.name, region: row.region, via: "robot" }, { name: username, hash: row.hash });
+      }
+      // A secret already proven wrong cost nothing and is not counted: a satellite left with a
+      // rotated-away secret does not back itself off; guessing new ones is what counts.
+      if (verdict === "known-wrong") attempt.released();
+      else attempt.failed();
+      throw new UnauthenticatedError("wrong username or password");
+    } catch (error) {
+      settle(attempt, error);
+      throw error;
     }
-    throw new UnauthenticatedError("wrong username or password");
   }
 
   const isPeerProcess = (headers: Headers): boolean => {
@@ -96,7 +143,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return Boolean(options.internalToken) && /^bearer /i.test(authorization) && safeEqual(authorization.slice(7).trim(), options.internalToken ?? "");
   };
 
-  const authenticate = async (headers: Headers, peer?: PeerIdentity): Promise<Caller> => {
+  const authenticate = async (headers: Headers, peer?: PeerIdentity, source?: string): Promise<Caller> => {
     // A certificate, when presented, is the identity: a bad one is refused outright rather than
     // silently ignored in favour of headers.
     if (peer?.kind === "rejected") throw new UnauthenticatedError(`client certificate rejected: ${peer.reason}`);
@@ -115,11 +162,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (scheme === "basic" && value) {
       const decoded = Buffer.from(value, "base64").toString("utf8");
       const colon = decoded.indexOf(":");
-      if (colon > 0) return basic(decoded.slice(0, colon), decoded.slice(colon + 1));
+      if (colon > 0) return basic(decoded.slice(0, colon), decoded.slice(colon + 1), source);
     }
     throw new UnauthenticatedError("unsupported Authorization header: use Bearer <session> or Basic credentials");
   };
-  return Object.assign(authenticate, { isPeerProcess });
+  return Object.assign(authenticate, { isPeerProcess, limits });
+}
+
+/** Settles an attempt its check threw out of: wrong credentials failed it, anything else did not. */
+export function settle(attempt: Attempt, error: unknown): void {
+  if (toConnectError(error).code === Code.Unauthenticated) attempt.failed();
+  else attempt.released();
 }
 
 /** A trusted peer process may say whom it calls for; otherwise it calls as a service. */

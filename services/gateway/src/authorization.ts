@@ -1,10 +1,16 @@
 // Who may call what, as data: every rpc is admin-only unless listed here. The interceptor
-// authenticates the caller, puts it in the context for handlers (with the URL the caller reached
-// Ground Control at), and enforces the policy.
+// authenticates the caller (passing the client's address, which limits credential attempts per
+// source), puts it in the context for handlers (with the URL the caller reached Ground Control
+// at), and enforces the policy. It also applies the limits of the rpcs that take a secret in the
+// request rather than in headers: Login attempts count like Basic credentials (the same limits),
+// and ZTR enrolment shares the REST routes' per-address budget. Calls from another Ground Control
+// process skip both: the process that took the client's call applied them, and the address here
+// would be that process's, shared by all its clients.
 import type { Interceptor } from "@connectrpc/connect";
-import { callerKey, originOf, PermissionDeniedError, PUBLIC_URL_HEADER, publicUrlKey, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
-import type { Authenticator } from "./authenticator.js";
+import { callerKey, clientAddressKey, originOf, PermissionDeniedError, PUBLIC_URL_HEADER, publicUrlKey, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
+import { settle, type Authenticator } from "./authenticator.js";
 import { peerKey } from "./peer-identity.js";
+import { RateLimitedError, type RateLimiter } from "./rate-limiter.js";
 
 export type Policy = "public" | "satellite" | "satellite-or-admin" | "admin";
 
@@ -39,10 +45,25 @@ export function allows(policy: Policy, caller: Caller): boolean {
   }
 }
 
-export function authorizationInterceptor(authenticate: Authenticator): Interceptor {
+const LOGIN = "harbor.satellite.identity.v1.IdentityService/Login";
+const ZTR = new Set(["harbor.satellite.identity.v1.IdentityService/TokenZtr", "harbor.satellite.identity.v1.IdentityService/SpiffeZtr"]);
+
+export interface AuthorizationOptions {
+  /** Per client address budget of ZTR enrolments, the one the REST routes use. */
+  ztrLimiter?: RateLimiter;
+}
+
+export function authorizationInterceptor(authenticate: Authenticator, options: AuthorizationOptions = {}): Interceptor {
+  const { ztrLimiter } = options;
   return (next) => async (req) => {
+    const rpc = `${req.service.typeName}/${req.method.name}`;
+    const source = req.contextValues.get(clientAddressKey);
+    const fromClient = !authenticate.isPeerProcess(req.header);
+    if (ztrLimiter && fromClient && ZTR.has(rpc) && !ztrLimiter.take(source)) {
+      throw new RateLimitedError("too many enrolment attempts from your address", ztrLimiter.retryAfterMs(source));
+    }
     const policy = policyFor(req.service.typeName, req.method.name);
-    const caller = await authenticate(req.header, req.contextValues.get(peerKey)).catch((error) => {
+    const caller = await authenticate(req.header, req.contextValues.get(peerKey), source).catch((error) => {
       if (policy === "public") return { kind: "anonymous" } as const;
       throw error;
     });
@@ -54,6 +75,18 @@ export function authorizationInterceptor(authenticate: Authenticator): Intercept
     // A sibling process forwards the URL its caller used; anyone else gets what this listener saw.
     const forwarded = authenticate.isPeerProcess(req.header) ? req.header.get(PUBLIC_URL_HEADER) : null;
     req.contextValues.set(publicUrlKey, (forwarded && originOf(forwarded)) || originOf(req.url));
-    return next(req);
+    if (rpc !== LOGIN || !fromClient || req.stream) return next(req);
+    // Reserved before the handler hashes the password; settled with what it found.
+    const username = (req.message as { username?: unknown }).username;
+    const account = typeof username === "string" ? username : "";
+    const attempt = authenticate.limits.reserve(source, account, { guessable: !account.startsWith("robot$") });
+    try {
+      const res = await next(req);
+      attempt.succeeded();
+      return res;
+    } catch (error) {
+      settle(attempt, error);
+      throw error;
+    }
   };
 }

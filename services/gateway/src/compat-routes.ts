@@ -171,7 +171,7 @@ export function handleCompatRoute(deps: CompatDeps, req: HttpReq, res: HttpRes, 
   }
   if (req.method === "POST" && path === "/satellites/sync") {
     answer(res, async () => {
-      const caller = await deps.authenticate(headersOf(req), deps.peer(req));
+      const caller = await deps.authenticate(headersOf(req), deps.peer(req), req.socket.remoteAddress);
       if (caller.kind !== "satellite") throw new ConnectError("heartbeats need the satellite's SVID or robot credentials", caller.kind === "anonymous" ? Code.Unauthenticated : Code.PermissionDenied);
       const body = await readJson(req);
       await deps.heartbeat().sync(syncRequestFromJson(body, caller), { headers: forwardingHeaders(caller) });

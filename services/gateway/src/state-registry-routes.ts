@@ -89,7 +89,7 @@ async function authenticate(deps: StateRegistryDeps, req: HttpRequest): Promise<
   }
   let caller: Caller;
   try {
-    caller = await deps.authenticate(headers, deps.peer(req));
+    caller = await deps.authenticate(headers, deps.peer(req), req.socket.remoteAddress);
   } catch (error) {
     throw ociErrorOf(error, "UNAUTHORIZED");
   }

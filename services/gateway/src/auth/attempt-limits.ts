@@ -1,0 +1,173 @@
+// Limits on password and robot-secret attempts, checked before any slow hash: every attempt is
+// reserved here first and settled with its outcome afterwards.
+//
+// Policy (README, "Authentication limits"):
+//   - per (source address, account): 5 wrong secrets free, then a backoff of 1 s that doubles with
+//     each further failure up to 15 min; a success clears it; forgotten after a day without
+//     failures. Attempts still running count as failures while they run, so N concurrent wrong
+//     passwords get at most 5 slow hashes, not N. An attacker at address A backs off only A's
+//     attempts: the admin at address B is not affected.
+//   - per source address, over all accounts: 30 slow hashes that fail per minute (a token bucket;
+//     a success gives its token back), so cycling through usernames (robot names are predictable)
+//     does not buy more hashing.
+//   - per guessable account (people's passwords, not robots' random secrets), over all sources:
+//     100 failures per 15 min, a safety valve against guessing from many addresses. When it is
+//     spent, only sources that logged in to that account before (within 30 days) may still try,
+//     so even a distributed attacker cannot lock the admin out of the addresses they use.
+//
+// Where this state lives: in memory, per process. Reserving before hashing must be atomic and
+// cheap; in one Node process a counter is both, where a database counter would cost a write per
+// attempt (itself a lever) and a round trip before every check. The price: with several workers or
+// replicas each keeps its own counts, so an attacker spreading over N processes gets N times the
+// budget (still bounded), and a restart forgets them. IPv6 sources count per /64 (source-key.ts).
+import { sourceKey } from "./source-key.js";
+import { RateLimitedError } from "../rate-limiter.js";
+
+export interface AttemptPolicy {
+  /** Failures a (source, account) pair may have before backing off. */
+  freeFailures: number;
+  /** The first backoff after the free failures; it doubles with each further failure. */
+  firstBackoffMs: number;
+  maxBackoffMs: number;
+  /** A pair's failures are forgotten after this long without a new one. */
+  forgetAfterMs: number;
+  /** Failing slow hashes allowed per source address per minute, over all accounts. */
+  sourceFailuresPerMinute: number;
+  /** Failures of a guessable account per window, over all sources (the safety valve). */
+  accountCeiling: number;
+  accountWindowMs: number;
+  /** How long a source that logged in to an account stays exempt from that account's ceiling. */
+  knownSourceMs: number;
+  /** Bound on each table kept (oldest entries go first). */
+  maxKeys: number;
+}
+
+export const DEFAULT_ATTEMPT_POLICY: Readonly<AttemptPolicy> = {
+  freeFailures: 5,
+  firstBackoffMs: 1_000,
+  maxBackoffMs: 15 * 60_000,
+  forgetAfterMs: 24 * 60 * 60_000,
+  sourceFailuresPerMinute: 30,
+  accountCeiling: 100,
+  accountWindowMs: 15 * 60_000,
+  knownSourceMs: 30 * 24 * 60 * 60_000,
+  maxKeys: 100_000,
+};
+
+/** One reserved attempt: settle it once with what the check found. */
+export interface Attempt {
+  /** The secret was wrong (after a slow hash, or for an unknown account). */
+  failed(): void;
+  succeeded(): void;
+  /** No slow hash was spent (answered from the cache of wrong secrets) or the check broke. */
+  released(): void;
+}
+
+export interface AttemptLimits {
+  /**
+   * Reserves an attempt for `account` from `source` (the client's address), or throws
+   * RateLimitedError (ResourceExhausted) saying when to try again. `guessable`: the account's
+   * secret is a person's password (the account ceiling applies), not a robot's random secret.
+   */
+  reserve(source: string | undefined, account: string, options?: { guessable?: boolean }): Attempt;
+}
+
+interface Pair {
+  failures: number;
+  blockedUntil: number;
+  inFlight: number;
+  lastFailureAt: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: () => number = Date.now): AttemptLimits {
+  const p: AttemptPolicy = { ...DEFAULT_ATTEMPT_POLICY, ...policy };
+  const pairs = new Map<string, Pair>();
+  const sources = new Map<string, Bucket>();
+  const accounts = new Map<string, Bucket>();
+  const known = new Map<string, number>();
+
+  /** Sets `key` as the newest entry, dropping the oldest when the table is full. */
+  const keep = <V>(map: Map<string, V>, key: string, value: V): V => {
+    map.delete(key);
+    if (map.size >= p.maxKeys) map.delete(map.keys().next().value as string);
+    map.set(key, value);
+    return value;
+  };
+  const backoff = (failures: number) => Math.min(p.maxBackoffMs, p.firstBackoffMs * 2 ** Math.max(0, failures - p.freeFailures));
+  const refill = (map: Map<string, Bucket>, key: string, capacity: number, windowMs: number, t: number): Bucket => {
+    const bucket = map.get(key) ?? { tokens: capacity, at: t };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((t - bucket.at) * capacity) / windowMs);
+    bucket.at = t;
+    return keep(map, key, bucket);
+  };
+  const waitFor = (bucket: Bucket, capacity: number, windowMs: number) => ((1 - bucket.tokens) * windowMs) / capacity;
+  const giveBack = (bucket: Bucket | undefined, capacity: number) => {
+    if (bucket) bucket.tokens = Math.min(capacity, bucket.tokens + 1);
+  };
+
+  return {
+    reserve(source, account, options = {}) {
+      const t = now();
+      const from = sourceKey(source);
+      const pairKey = `${from}\0${account}`;
+      let pair = pairs.get(pairKey);
+      if (pair && pair.inFlight === 0 && t - pair.lastFailureAt > p.forgetAfterMs) {
+        pairs.delete(pairKey);
+        pair = undefined;
+      }
+      if (pair && t < pair.blockedUntil) throw new RateLimitedError("too many failed sign-ins to this account from your address", pair.blockedUntil - t);
+      const failures = pair?.failures ?? 0;
+      const inFlight = pair?.inFlight ?? 0;
+      // While attempts run, assume they fail: only as many run as failures remain before a backoff.
+      if (inFlight >= (failures < p.freeFailures ? p.freeFailures - failures : 1)) {
+        throw new RateLimitedError("too many sign-ins to this account from your address at once", backoff(failures + inFlight));
+      }
+      const sourceBucket = refill(sources, from, p.sourceFailuresPerMinute, 60_000, t);
+      if (sourceBucket.tokens < 1) throw new RateLimitedError("too many failed sign-ins from your address", waitFor(sourceBucket, p.sourceFailuresPerMinute, 60_000));
+      let accountBucket: Bucket | undefined;
+      if (options.guessable && !((known.get(pairKey) ?? 0) > t)) {
+        accountBucket = refill(accounts, account, p.accountCeiling, p.accountWindowMs, t);
+        if (accountBucket.tokens < 1) throw new RateLimitedError("too many failed sign-ins to this account", waitFor(accountBucket, p.accountCeiling, p.accountWindowMs));
+        accountBucket.tokens -= 1;
+      }
+      sourceBucket.tokens -= 1;
+      const held = keep(pairs, pairKey, pair ?? { failures: 0, blockedUntil: 0, inFlight: 0, lastFailureAt: t });
+      held.inFlight += 1;
+
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        held.inFlight -= 1;
+        outcome();
+        if (held.inFlight === 0 && held.failures === 0 && pairs.get(pairKey) === held) pairs.delete(pairKey);
+      };
+      return {
+        failed: () =>
+          settle(() => {
+            held.failures += 1;
+            held.lastFailureAt = now();
+            if (held.failures >= p.freeFailures) held.blockedUntil = now() + backoff(held.failures);
+          }),
+        succeeded: () =>
+          settle(() => {
+            held.failures = 0;
+            held.blockedUntil = 0;
+            giveBack(sourceBucket, p.sourceFailuresPerMinute);
+            giveBack(accountBucket, p.accountCeiling);
+            keep(known, pairKey, now() + p.knownSourceMs);
+          }),
+        released: () =>
+          settle(() => {
+            giveBack(sourceBucket, p.sourceFailuresPerMinute);
+            giveBack(accountBucket, p.accountCeiling);
+          }),
+      };
+    },
+  };
+}
