@@ -43,6 +43,8 @@ export type SvidVerificationReason =
   | "expired"
   | "not-yet-valid"
   | "untrusted-chain"
+  /** The TLS stack's own chain verification (against every bundle's CAs) failed. */
+  | "tls-unverified"
   | "unauthorized";
 
 export class SvidVerificationError extends Error {

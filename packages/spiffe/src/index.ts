@@ -23,18 +23,19 @@ export {
   authorizeAll,
 } from "./authorizer.js";
 export type { Authorizer } from "./authorizer.js";
-export { verifyPeerCertificate } from "./verify.js";
+export { verifyPeerCertificate, verifyPeerChain } from "./verify.js";
 export {
   createServerTlsOptions,
   createClientTlsOptions,
   keepServerTlsCurrent,
   verifyTlsPeer,
+  verifyTlsPeerChain,
   requireVerifiedClients,
   peerCertificateChain,
   svidTlsMaterial,
 } from "./tls.js";
-export type { ServerTlsOptions, SvidTlsMaterial } from "./tls.js";
-export type { VerifyPeerOptions } from "./verify.js";
+export type { ServerTlsOptions, SvidTlsMaterial, TlsPeerSocket } from "./tls.js";
+export type { VerifyPeerOptions, VerifiedPeer } from "./verify.js";
 export { X509Bundle, X509BundleSet } from "./x509-bundle.js";
 export type { X509BundleSource } from "./x509-bundle.js";
 export { parseX509Svid, validateX509Svid, x509SvidToPem, x509SvidExpiresAt } from "./x509-svid.js";

@@ -1,21 +1,26 @@
 // node:tls (https, http2) options for SPIFFE mTLS, built from an X509 source.
 //
-// Server: presents our SVID and asks for a client certificate but lets every handshake finish
-// (`requestCert: true, rejectUnauthorized: false`): OpenSSL would check the chain against all
-// bundles at once and say nothing useful, and callers without an SVID (admins with a password)
-// may share the port. The SVID is then verified per connection or request with verifyTlsPeer
-// (typed reason for the response) or at handshake time with requireVerifiedClients.
+// Server: presents our SVID, asks for a client certificate and has OpenSSL verify it against
+// every trust domain's CAs (`ca`, kept current on rotation by keepServerTlsCurrent), but lets
+// every handshake finish (`rejectUnauthorized: false`): callers without an SVID (admins with a
+// password) share the port. A presented certificate then counts only when both agree: the TLS
+// stack verified the chain (`socket.authorized`: full RFC 5280 path validation, critical
+// extensions, name constraints, EKU) and the SPIFFE rules hold (verify.ts: one URI SAN, leaf
+// constraints, a path to the bundle of the peer's own trust domain). verifyTlsPeer does both,
+// per connection or request (typed reason for the response); requireVerifiedClients at
+// handshake time.
 //
-// Client: presents our SVID, lets OpenSSL check the server's chain against every bundle, then
-// replaces Node's hostname check (checkServerIdentity) with full SVID verification against the
-// bundle of the server's own trust domain plus an authorizer. Hostnames are never checked.
+// Client: presents our SVID, lets OpenSSL check the server's chain against every bundle
+// (`rejectUnauthorized: true`), then replaces Node's hostname check (checkServerIdentity) with
+// full SVID verification against the bundle of the server's own trust domain plus an
+// authorizer. Hostnames are never checked.
 import { X509Certificate } from "node:crypto";
 import type { ConnectionOptions, PeerCertificate, SecureContextOptions, SecureVersion, TLSSocket, Server as TlsServer } from "node:tls";
 import type { Authorizer } from "./authorizer.js";
 import { certificatesToPem } from "./der.js";
 import { SvidVerificationError } from "./errors.js";
 import type { SpiffeId } from "./spiffe-id.js";
-import { verifyPeerCertificate, type VerifyPeerOptions } from "./verify.js";
+import { verifyPeerCertificate, verifyPeerChain, type VerifiedPeer, type VerifyPeerOptions } from "./verify.js";
 import type { X509BundleSource } from "./x509-bundle.js";
 import type { X509Source } from "./x509-source.js";
 import { x509SvidToPem } from "./x509-svid.js";
@@ -54,10 +59,10 @@ export function createServerTlsOptions(source: X509Source, options: { minVersion
 }
 
 /**
- * Swaps the server's SecureContext whenever the source rotates, so new handshakes present the new
- * SVID (and trust the new bundles) without a restart; open connections keep theirs. We use
- * setSecureContext rather than an SNICallback because clients dialling an IP send no SNI.
- * Returns the unsubscribe function.
+ * Swaps the server's SecureContext whenever the source rotates (a new SVID or new bundles), so
+ * new handshakes present the new SVID and verify client chains against the new bundles' CAs
+ * (`ca`) without a restart; open connections keep theirs. We use setSecureContext rather than an
+ * SNICallback because clients dialling an IP send no SNI. Returns the unsubscribe function.
  */
 export function keepServerTlsCurrent(
   server: { setSecureContext(options: SecureContextOptions): void },
@@ -78,17 +83,34 @@ export function peerCertificateChain(socket: Pick<TLSSocket, "getPeerCertificate
   return chainOf(socket.getPeerCertificate(true));
 }
 
+/** The parts of a TLS socket peer verification reads; http2's `req.socket` proxy has them too. */
+export type TlsPeerSocket = Pick<TLSSocket, "getPeerCertificate" | "authorized" | "authorizationError">;
+
 /**
  * Verifies the X509-SVID the peer of a TLS socket presented (for a server: the client's) and
  * returns its SPIFFE ID; throws SvidVerificationError ("no client certificate", "trust domain
- * evil.test is not trusted", "certificate expired at …", …). Works on http2's `req.socket` too.
+ * evil.test is not trusted", "certificate expired at …", "TLS verification of the client
+ * certificate failed: …", …). Works on http2's `req.socket` too.
  */
-export function verifyTlsPeer(
-  socket: Pick<TLSSocket, "getPeerCertificate">,
-  bundles: X509BundleSource,
-  options: VerifyPeerOptions = {},
-): SpiffeId {
-  return verifyPeerCertificate(peerCertificateChain(socket), bundles, options);
+export function verifyTlsPeer(socket: TlsPeerSocket, bundles: X509BundleSource, options: VerifyPeerOptions = {}): SpiffeId {
+  return verifyTlsPeerChain(socket, bundles, options).id;
+}
+
+/**
+ * verifyTlsPeer, also saying until when the result holds and against which bundle, so a caller
+ * that caches it per connection can re-check expiry per request without parsing again.
+ */
+export function verifyTlsPeerChain(socket: TlsPeerSocket, bundles: X509BundleSource, options: VerifyPeerOptions = {}): VerifiedPeer {
+  // The SPIFFE checks run first: their reasons ("certificate expired at …", "trust domain … is
+  // not trusted") say more than OpenSSL's codes. The TLS stack's verdict is required as well.
+  const verified = verifyPeerChain(peerCertificateChain(socket), bundles, options);
+  if (socket.authorized !== true) {
+    // Node types it as an Error; at run time it is OpenSSL's code as a string.
+    const why = socket.authorizationError as unknown as string | Error | null | undefined;
+    const code = why instanceof Error ? why.message : (why ?? "not verified");
+    throw new SvidVerificationError("tls-unverified", `TLS verification of the ${options.peer ?? "client"} certificate failed: ${code}`);
+  }
+  return verified;
 }
 
 /**

@@ -2,7 +2,9 @@
 // SPIFFE ID with a non-root path, not a CA, no keyCertSign/cRLSign), then RFC 5280-style path
 // validation against the bundle of the peer's own trust domain only (SPIFFE_Workload_API.md §4.6:
 // no bundle for that trust domain means untrusted), then the caller's authorizer. Hostnames are
-// never looked at. Like go-spiffe, EKUs are not enforced here (OpenSSL enforces them in TLS).
+// never looked at. Like go-spiffe, EKUs are not enforced here, nor critical extensions or name
+// constraints: this is the SPIFFE layer on top of, not instead of, the TLS stack's own chain
+// verification (tls.ts requires both).
 import { X509Certificate } from "node:crypto";
 import type { Authorizer } from "./authorizer.js";
 import { certificateFacts } from "./certificate-facts.js";
@@ -22,6 +24,15 @@ export interface VerifyPeerOptions {
   now?: Date;
 }
 
+/** What a verified chain proved, and until when. */
+export interface VerifiedPeer {
+  id: SpiffeId;
+  /** The earliest notAfter on the verified path (leaf, intermediates, bundle CA): when it stops verifying. */
+  expiresAt: Date;
+  /** The bundle the path ends in: while the source hands out this same bundle, the path still holds. */
+  bundle: X509Bundle;
+}
+
 /**
  * Verifies a peer's certificate chain (leaf first, then whatever intermediates the peer sent)
  * and returns its SPIFFE ID. Throws SvidVerificationError with a typed `reason`.
@@ -31,6 +42,15 @@ export function verifyPeerCertificate(
   bundles: X509BundleSource,
   options: VerifyPeerOptions = {},
 ): SpiffeId {
+  return verifyPeerChain(chain, bundles, options).id;
+}
+
+/** verifyPeerCertificate, also saying until when the result holds and against which bundle. */
+export function verifyPeerChain(
+  chain: readonly (X509Certificate | Uint8Array)[],
+  bundles: X509BundleSource,
+  options: VerifyPeerOptions = {},
+): VerifiedPeer {
   const now = options.now ?? new Date();
   const peer = options.peer ?? "client";
   if (chain.length === 0) throw new SvidVerificationError("no-certificate", `no ${peer} certificate`);
@@ -42,7 +62,8 @@ export function verifyPeerCertificate(
     throw new SvidVerificationError("untrusted-trust-domain", `trust domain ${id.trustDomain.name} is not trusted`);
   }
   checkValidity(leaf, now, "certificate");
-  if (!buildPath(leaf, certs.slice(1), bundle, now, 0, new Set([leaf.fingerprint256]))) {
+  const path = buildPath(leaf, certs.slice(1), bundle, now, 0, new Set([leaf.fingerprint256]));
+  if (!path) {
     throw new SvidVerificationError(
       "untrusted-chain",
       `certificate of ${id.toString()} does not chain to the trust bundle of ${id.trustDomain.name}`,
@@ -54,7 +75,8 @@ export function verifyPeerCertificate(
     if (err instanceof SvidVerificationError) throw err;
     throw new SvidVerificationError("unauthorized", `${id.toString()} is not authorized`, { cause: err });
   }
-  return id;
+  const expiresAt = new Date(Math.min(...[leaf, ...path].map((cert) => Date.parse(cert.validTo))));
+  return { id, expiresAt, bundle };
 }
 
 /** The leaf rules of X509-SVID.md §2, §3.1 and §5.2; returns the leaf's SPIFFE ID. */
@@ -91,7 +113,8 @@ function checkLeaf(leaf: X509Certificate): SpiffeId {
 /**
  * Depth-first search for an issuer path from `cert` to one of the bundle's authorities through
  * the peer-supplied intermediates. Each hop: the issuer's name matches and its key verifies the
- * signature; intermediates must be valid CAs with keyCertSign within their path length.
+ * signature; intermediates must be valid CAs with keyCertSign within their path length. Returns
+ * the issuers above `cert`, the bundle's authority last; undefined when there is no path.
  */
 function buildPath(
   cert: X509Certificate,
@@ -100,12 +123,12 @@ function buildPath(
   now: Date,
   depth: number,
   seen: Set<string>,
-): boolean {
-  if (depth > MAX_CHAIN_DEPTH) return false;
+): X509Certificate[] | undefined {
+  if (depth > MAX_CHAIN_DEPTH) return undefined;
   for (const authority of bundle.authorities) {
     if (!issued(authority, cert)) continue;
     checkValidity(authority, now, "trust bundle CA certificate");
-    if (withinPathLength(authority, depth)) return true;
+    if (withinPathLength(authority, depth)) return [authority];
   }
   for (const candidate of intermediates) {
     if (seen.has(candidate.fingerprint256) || !issued(candidate, cert)) continue;
@@ -113,9 +136,10 @@ function buildPath(
     if (!facts.isCA || facts.keyUsage?.keyCertSign === false || !withinPathLength(candidate, depth)) continue;
     checkValidity(candidate, now, "intermediate certificate");
     const nextSeen = new Set(seen).add(candidate.fingerprint256);
-    if (buildPath(candidate, intermediates, bundle, now, depth + 1, nextSeen)) return true;
+    const above = buildPath(candidate, intermediates, bundle, now, depth + 1, nextSeen);
+    if (above) return [candidate, ...above];
   }
-  return false;
+  return undefined;
 }
 
 /** `issuer` issued `cert`: names (and key identifiers) match and the signature verifies. */
