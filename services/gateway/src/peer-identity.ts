@@ -1,9 +1,24 @@
-// The SPIFFE identity a client proved in the TLS handshake, verified once per connection (a
-// connection's certificate cannot change) and handed to the authenticator through a context key.
-// A client without a certificate is not an error: admins authenticate with headers instead.
+// The SPIFFE identity a client proved in the TLS handshake, handed to the authenticator through a
+// context key. A client without a certificate is not an error: admins authenticate with headers.
+//
+// A connection's certificate cannot change, so the full verification (TLS stack's verdict plus
+// the SPIFFE rules, verifyTlsPeerChain) runs once per connection and is cached. What can change
+// while a long-lived HTTP/2 connection stays open is time and the trust bundle, so every request
+// still re-checks both, cheaply: the cached expiry (the earliest notAfter on the verified path) is
+// one number comparison, and a rotated bundle (a new bundle object from the source) sends the
+// connection through full verification again, against the new bundle.
 import type { TLSSocket } from "node:tls";
 import { createContextKey } from "@connectrpc/connect";
-import { authorizePathPrefix, parseSatelliteId, SpiffeIdError, SvidVerificationError, TrustDomain, verifyTlsPeer, type X509Source } from "@harbor-satellite/spiffe";
+import {
+  authorizePathPrefix,
+  parseSatelliteId,
+  SpiffeIdError,
+  SvidVerificationError,
+  TrustDomain,
+  verifyTlsPeerChain,
+  type X509Bundle,
+  type X509Source,
+} from "@harbor-satellite/spiffe";
 
 export type PeerIdentity =
   | { kind: "none" }
@@ -20,6 +35,21 @@ export interface PeerSource {
 
 export type PeerVerifier = (source: PeerSource) => PeerIdentity;
 
+export interface PeerVerifierOptions {
+  /** Milliseconds since the epoch; default Date.now. Tests move it past an SVID's notAfter. */
+  now?: () => number;
+}
+
+/** A connection's verified identity, and what keeps it valid. */
+interface Verified {
+  identity: PeerIdentity;
+  /** For a satellite: the earliest notAfter on its verified path, in ms. */
+  expiresAtMs: number;
+  /** For a satellite: the bundle it was verified against, and that bundle's trust domain. */
+  bundle?: X509Bundle;
+  trustDomain?: TrustDomain;
+}
+
 /** The TLS socket under a request (for HTTP/2, Node's proxy of it), or undefined on plaintext. */
 function tlsSocketOf(source: PeerSource): TLSSocket | undefined {
   const socket = source.socket as TLSSocket | undefined;
@@ -31,18 +61,26 @@ function connectionOf(source: PeerSource): object {
   return source.stream?.session ?? (source.socket as object);
 }
 
-export function createPeerVerifier(source: X509Source, trustDomain: string): PeerVerifier {
+export function createPeerVerifier(source: X509Source, trustDomain: string, options: PeerVerifierOptions = {}): PeerVerifier {
   const authorizer = authorizePathPrefix(TrustDomain.parse(trustDomain), "/satellite");
-  const verified = new WeakMap<object, PeerIdentity>();
-  const verify = (socket: TLSSocket): PeerIdentity => {
+  const now = options.now ?? Date.now;
+  const verified = new WeakMap<object, Verified>();
+  const verify = (socket: TLSSocket): Verified => {
     const chain = socket.getPeerCertificate();
-    if (!chain || Object.keys(chain).length === 0) return { kind: "none" };
+    if (!chain || Object.keys(chain).length === 0) return { identity: { kind: "none" }, expiresAtMs: Infinity };
     try {
-      const id = verifyTlsPeer(socket, source, { authorizer, peer: "client" });
-      const { name, region } = parseSatelliteId(id);
-      return { kind: "satellite", spiffeId: id.toString(), name, region };
+      const peer = verifyTlsPeerChain(socket, source, { authorizer, peer: "client", now: new Date(now()) });
+      const { name, region } = parseSatelliteId(peer.id);
+      return {
+        identity: { kind: "satellite", spiffeId: peer.id.toString(), name, region },
+        expiresAtMs: peer.expiresAt.getTime(),
+        bundle: peer.bundle,
+        trustDomain: peer.id.trustDomain,
+      };
     } catch (error) {
-      if (error instanceof SvidVerificationError || error instanceof SpiffeIdError) return { kind: "rejected", reason: error.message };
+      if (error instanceof SvidVerificationError || error instanceof SpiffeIdError) {
+        return { identity: { kind: "rejected", reason: error.message }, expiresAtMs: Infinity };
+      }
       throw error;
     }
   };
@@ -50,11 +88,15 @@ export function createPeerVerifier(source: X509Source, trustDomain: string): Pee
     const socket = tlsSocketOf(req);
     if (!socket) return { kind: "none" };
     const connection = connectionOf(req);
-    let identity = verified.get(connection);
-    if (!identity) {
-      identity = verify(socket);
-      verified.set(connection, identity);
+    let entry = verified.get(connection);
+    if (!entry || (entry.trustDomain && source.getX509Bundle(entry.trustDomain) !== entry.bundle)) {
+      entry = verify(socket);
+      verified.set(connection, entry);
     }
-    return identity;
+    // The leaf's notAfter, or an intermediate's or the CA's when earlier.
+    if (now() > entry.expiresAtMs) {
+      return { kind: "rejected", reason: `certificate expired at ${new Date(entry.expiresAtMs).toISOString()} while the connection was open` };
+    }
+    return entry.identity;
   };
 }

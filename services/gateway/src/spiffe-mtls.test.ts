@@ -1,13 +1,15 @@
 // Ground Control serving SPIFFE mTLS with its SVID from a (fake) Workload API: satellites enrol
 // and heartbeat with their SVIDs; every bad certificate is refused with its reason; admins
 // without a certificate share the port. Harbor is the emulator's REST API; SPIRE is the fake.
+import { once } from "node:events";
+import http2 from "node:http2";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { AttestationMethod, IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { authorizeID, createClientTlsOptions, createStaticX509Source, groundControlSpiffeId, TrustDomain, X509BundleSet } from "@harbor-satellite/spiffe";
+import { authorizeID, createClientTlsOptions, createStaticX509Source, groundControlSpiffeId, TrustDomain, X509Bundle, X509BundleSet } from "@harbor-satellite/spiffe";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { FakeSpireServer, FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe/index";
 import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
@@ -112,6 +114,62 @@ describe("gateway: SPIFFE mTLS", () => {
     expect(satelliteAsAdmin).toMatchObject({ code: Code.PermissionDenied });
     const token = await identityAs().issueZtrToken({ satellite: "edge-1" }, { headers: { authorization: `Bearer ${adminToken}` } });
     expect(token.token).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  /** One HTTP/2 connection presenting `svid`: every call on it shares the TLS session Ground Control verified. */
+  const h2ConnectionAs = (svid: TestSvid) => {
+    const tls = createClientTlsOptions(createStaticX509Source({ svid, bundles: new X509BundleSet([ca.bundle()]) }), authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))));
+    const session = http2.connect(baseUrl, tls);
+    let connections = 0;
+    session.on("connect", () => connections++);
+    /** A unary Connect call with JSON on this connection. */
+    const call = async (path: string, body: unknown) => {
+      const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/json" });
+      stream.end(JSON.stringify(body));
+      let text = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk: string) => (text += chunk));
+      const [headers] = (await once(stream, "response")) as [http2.IncomingHttpHeaders];
+      await once(stream, "end");
+      return { status: headers[":status"], body: JSON.parse(text) as { code?: string; message?: string } };
+    };
+    return { call, connections: () => connections, close: () => session.close() };
+  };
+
+  it("refuses a request after the client's SVID expired on a live HTTP/2 connection, though the first was accepted", async () => {
+    // X.509 times are whole seconds: expire 2-3 s from now.
+    const notAfter = new Date((Math.floor(Date.now() / 1000) + 3) * 1000);
+    const connection = h2ConnectionAs(await satelliteSvid("edge-1", "eu", { notAfter }));
+    try {
+      const sync = "/harbor.satellite.heartbeat.v1.HeartbeatService/Sync";
+      expect(await connection.call(sync, { name: "edge-1", cpuPercent: 1 })).toMatchObject({ status: 200 });
+      await new Promise((resolve) => setTimeout(resolve, notAfter.getTime() + 1_100 - Date.now()));
+      const refused = await connection.call(sync, { name: "edge-1", cpuPercent: 2 });
+      expect(refused).toMatchObject({ status: 401, body: { code: "unauthenticated" } });
+      expect(refused.body.message).toBe(`client certificate rejected: certificate expired at ${notAfter.toISOString()} while the connection was open`);
+      expect(connection.connections()).toBe(1); // the same connection throughout: its cached verdict was not trusted
+    } finally {
+      connection.close();
+    }
+  });
+
+  it("refuses a satellite SVID from a CA outside the trust bundle, then accepts one once the bundle rotates to include it", async () => {
+    const nextCa = await TestCA.create(TD);
+    const fromNextCa = await nextCa.issueSvid(`spiffe://${TD}/satellite/region/eu/edge-1`);
+    const before = await failure(heartbeatAs(fromNextCa).sync({ name: "edge-1" }));
+    expect(before).toMatchObject({ code: Code.Unauthenticated });
+    expect(before?.rawMessage).toMatch(/client certificate rejected: .*does not chain to the trust bundle/);
+    // Both CAs from now on: Ground Control's own SVID (from the first) stays trusted by clients.
+    workload.rotate({ svids: [await ca.issueSvid(`spiffe://${TD}/gc/main`)], bundle: new X509Bundle(TrustDomain.parse(TD), [ca.certificate, nextCa.certificate]) });
+    let accepted: unknown;
+    for (let attempt = 0; attempt < 50 && !accepted; attempt++) {
+      accepted = await heartbeatAs(fromNextCa).sync({ name: "edge-1", cpuPercent: 4 }).catch(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100)); // Ground Control has not seen the rotation yet
+        return undefined;
+      });
+    }
+    expect(accepted).toMatchObject({ receiveTime: expect.anything() });
+    expect((await heartbeatAs(await satelliteSvid("edge-1")).sync({ name: "edge-1" })).receiveTime).toBeDefined();
   });
 
   /** A plain HTTPS GET over mTLS with `svid` (or none), as an original satellite or crane makes it. */

@@ -1,6 +1,9 @@
 // How Ground Control's listener is secured, from its config: plaintext, TLS from certificate
-// files, or SPIFFE mTLS with its own SVID from the Workload API (rotated without restart) and
-// client SVIDs verified per connection.
+// files, or SPIFFE mTLS with its own SVID from the Workload API. In SPIFFE mode the TLS options
+// carry the trust bundles' CAs (`ca`) and ask for a client certificate, which OpenSSL verifies
+// against them; both the SVID and the CAs follow the Workload API's rotations without a restart.
+// A client SVID counts only when OpenSSL verified it and the SPIFFE rules hold (peer-identity.ts,
+// per connection), and its expiry is checked again on every request.
 import { readFile } from "node:fs/promises";
 import type { SecureServerOptions } from "node:http2";
 import { createServerTlsOptions, createX509Source, keepServerTlsCurrent, type X509Source } from "@harbor-satellite/spiffe";
