@@ -2,7 +2,7 @@
 // to start, each seeing only its own writes, and acknowledged writes were lost once both stopped.
 // Now the second refuses with one line naming the dir and the holder's pid and exits non-zero
 // while the first keeps serving; after the first is killed -9, a new one takes the dir over.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,7 +43,7 @@ describe("two ground-control processes on one PGlite data dir", () => {
   };
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), "pglite-lock-e2e-"));
+    work = await realpath(await mkdtemp(join(tmpdir(), "pglite-lock-e2e-")));
     dataDir = join(work, "data");
   });
 

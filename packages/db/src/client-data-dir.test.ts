@@ -1,7 +1,7 @@
 // The embedded database on a real folder: one process per folder, and only its owner can read it.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -31,7 +31,7 @@ async function count(dir: string): Promise<number> {
 describe("embedded database on a data dir", { timeout: 90_000 }, () => {
   let dataDir: string;
   beforeEach(async () => {
-    dataDir = join(await mkdtemp(join(tmpdir(), "db-dir-")), "data");
+    dataDir = join(await realpath(await mkdtemp(join(tmpdir(), "db-dir-"))), "data");
   });
   afterEach(async () => {
     await rm(join(dataDir, ".."), { recursive: true, force: true });

@@ -2,12 +2,11 @@
 // embedded PGlite under the data folder. Both run the same generated migrations at open, so the
 // embedded default and production share one schema. The embedded database's folder belongs to one
 // process (data-dir-lock.ts) and only its owner can read it (private-modes.ts).
-import { mkdir } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { lockDirectory } from "./data-dir-lock.js";
-import { makePrivateDir, makeTreePrivate, PRIVATE_DIR_MODE } from "./private-modes.js";
+import { makePrivateDir, makeTreePrivate } from "./private-modes.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -53,8 +52,7 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
 
 async function openPglite(dir: string): Promise<DatabaseHandle> {
   if (dir === "memory://") return startPglite(undefined);
-  // Missing parents are created private too; an existing data dir's own mode is the operator's.
-  await mkdir(dirname(resolve(dir)), { recursive: true, mode: PRIVATE_DIR_MODE });
+  // Creates missing parents 0700; an existing data dir's own mode is the operator's.
   const lock = await lockDirectory(dir);
   try {
     await makePrivateDir(dir);

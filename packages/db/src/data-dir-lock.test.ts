@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,7 +61,7 @@ describe("data dir lock", () => {
   let dir: string;
   const children: ChildProcess[] = [];
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), "db-lock-"));
+    root = await realpath(await mkdtemp(join(tmpdir(), "db-lock-")));
     dir = join(root, "pglite");
   });
   afterEach(async () => {

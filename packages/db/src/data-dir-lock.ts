@@ -15,7 +15,7 @@
 // pid 1). Within one process, a second lock of the same directory fails like another process's.
 import { randomUUID } from "node:crypto";
 import { chmod, link, mkdir, readdir, readFile, realpath, rm, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { currentProcessMark, isRunning, type ProcessMark } from "./process-liveness.js";
 
 /** Another process (or this one) already has the database directory open. */
@@ -42,7 +42,7 @@ export interface DirectoryLock {
   release(): Promise<void>;
 }
 
-// Real paths of the lock folders this process holds.
+// The lock folders this process holds (their parents' real paths).
 const heldHere = new Set<string>();
 const MAX_ATTEMPTS = 50;
 const FREE = "free";
@@ -52,12 +52,15 @@ type Holder = { kind: "free" } | { kind: "process"; mark: ProcessMark } | { kind
 /** Takes the lock of `dir` (the folder `<dir>.lock`, mode 0700) or throws DatabaseLockedError. */
 export async function lockDirectory(dir: string): Promise<DirectoryLock> {
   const absolute = resolve(dir);
-  const lockPath = `${absolute}.lock`;
-  await mkdir(lockPath, { recursive: true, mode: 0o700 });
+  await mkdir(dirname(absolute), { recursive: true, mode: 0o700 });
+  // Through the parent's real path, so processes reaching the data dir by different links agree.
+  const lockPath = join(await realpath(dirname(absolute)), `${basename(absolute)}.lock`);
+  await mkdir(lockPath, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EEXIST") throw error;
+  });
   await chmod(lockPath, 0o700);
-  const key = await realpath(lockPath);
-  if (heldHere.has(key)) throw new DatabaseLockedError(absolute, lockPath, process.pid);
-  heldHere.add(key);
+  if (heldHere.has(lockPath)) throw new DatabaseLockedError(absolute, lockPath, process.pid);
+  heldHere.add(lockPath);
   try {
     const slot = await takeSlot(absolute, lockPath);
     let released = false;
@@ -69,12 +72,12 @@ export async function lockDirectory(dir: string): Promise<DirectoryLock> {
         try {
           await markFree(lockPath, slot);
         } finally {
-          heldHere.delete(key);
+          heldHere.delete(lockPath);
         }
       },
     };
   } catch (error) {
-    heldHere.delete(key);
+    heldHere.delete(lockPath);
     throw error;
   }
 }
