@@ -35,15 +35,22 @@ export function h1(baseUrl: string, req: RawRequest): Promise<RawResponse> {
 }
 
 /**
- * One HTTP/2 request over cleartext (h2c). Pseudo-headers may be overridden or dropped
- * (`":authority": ""` removes it, which node:http2 otherwise always sends).
+ * One HTTP/2 request over cleartext (h2c). Pseudo-headers may be overridden or dropped:
+ * `":authority": ""` leaves it out, which node:http2 otherwise always sends (nghttp2 then wants a
+ * Host header instead).
  */
 export function h2(baseUrl: string, req: RawRequest & { pseudo?: Record<string, string> }): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const session = http2Connect(baseUrl);
     session.on("error", reject);
     const headers: H2Headers = { ":method": req.method ?? "GET", ":path": req.path, ...req.headers, ...req.pseudo };
-    if (headers[":authority"] === "") delete headers[":authority"];
+    if (headers[":authority"] === "") {
+      delete headers[":authority"];
+      // node:http2 fills in the session's authority when a request has none.
+      const authority = Object.getOwnPropertySymbols(session).find((s) => s.description === "authority");
+      if (!authority) throw new Error("node:http2 no longer keeps the session's authority where this test helper expects it");
+      (session as unknown as Record<symbol, unknown>)[authority] = undefined;
+    }
     const stream = session.request(headers, { endStream: false });
     let status = 0;
     let responseHeaders: RawResponse["headers"] = {};
@@ -89,4 +96,28 @@ export function rawStatus(reply: string): number {
 export function rawBody(reply: string): string {
   const at = reply.indexOf("\r\n\r\n");
   return at < 0 ? "" : reply.slice(at + 4);
+}
+
+/** A raw HTTP/1.x reply as a RawResponse (body close-delimited, by Content-Length, or chunked). */
+export function parseRawReply(reply: string): RawResponse {
+  const end = reply.indexOf("\r\n\r\n");
+  const head = reply.slice(0, end < 0 ? reply.length : end).split("\r\n");
+  const headers: RawResponse["headers"] = {};
+  for (const line of head.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body = Buffer.from(end < 0 ? "" : reply.slice(end + 4), "latin1");
+  if (headers["transfer-encoding"] === "chunked") {
+    const parts: Buffer[] = [];
+    for (let at = 0; at < body.length; ) {
+      const lineEnd = body.indexOf("\r\n", at);
+      const size = parseInt(body.subarray(at, lineEnd).toString("latin1"), 16);
+      if (!size) break;
+      parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 2 + size + 2;
+    }
+    body = Buffer.concat(parts);
+  }
+  return { status: rawStatus(reply), headers, trailers: {}, body };
 }

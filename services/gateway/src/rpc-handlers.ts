@@ -1,17 +1,23 @@
 // The gateway's rpc serving, in three layers: unary Connect and gRPC calls take the lean unary
 // path (unary/), other HTTP/2 rpcs go from the raw stream to Connect's handlers
 // (transport/h2-rpc-streams.ts), and everything else, HTTP/1.1 streaming and gRPC-Web included,
-// goes through connect-node's adapter, whose fallback serves the plain HTTP routes. All layers
-// run the same interceptors and the same implementations.
+// goes from Node's request/response to the same handlers (transport/node-rpc.ts), whose fallback
+// serves the plain HTTP routes. All layers run the same interceptors and the same
+// implementations, and answer bad client input alike: as the client's error (InvalidArgument for
+// undecodable requests, connect-decode-failures.ts; for an authority that is no host and port,
+// transport/headers.ts), never by throwing where Node would end the process.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { constants } from "node:http2";
 import { createConnectRouter, createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import { compressionBrotli, compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { clientAddressKey } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
+import { decodeFailureInterceptor, withDecodeFailuresAsInvalidArgument } from "./connect-decode-failures.js";
 import type { HttpHandler } from "./http-types.js";
 import { peerKey, type PeerVerifier } from "./peer-identity.js";
 import { createH2RpcRouter, type H2StreamRouter } from "./transport/h2-rpc-streams.js";
 import type { RequestHandler } from "./transport/listener.js";
+import { createNodeRpcHandler } from "./transport/node-rpc.js";
 import { createUnaryFastPath } from "./unary/unary-fast-path.js";
 import { recordingRouter } from "./unary/unary-methods.js";
 
@@ -37,33 +43,58 @@ export interface RpcHandlers {
 }
 
 export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
-  const { interceptors, verifyPeer } = options;
-  const streamRouter = createConnectRouter({ interceptors, ...HANDLER_OPTIONS });
-  const { router, methods } = recordingRouter(streamRouter);
+  const { interceptors, verifyPeer, logger } = options;
+  const connectRouter = createConnectRouter({ interceptors: [decodeFailureInterceptor(), ...interceptors], ...HANDLER_OPTIONS });
+  const { router, methods } = recordingRouter(connectRouter);
   options.routes(router);
+  const handlers = connectRouter.handlers.map(withDecodeFailuresAsInvalidArgument);
+  const rpcName = (m: { service: { typeName: string }; method: { name: string } }) => `${m.service.typeName}/${m.method.name}`;
   const fastPath = createUnaryFastPath({
     methods,
     interceptors,
     readMaxBytes: READ_MAX_BYTES,
-    onWriteError: (error, m) => options.logger.warn({ err: error, rpc: `${m.service.typeName}/${m.method.name}` }, "could not write an rpc reply"),
+    onWriteError: (error, m) => logger.warn({ err: error, rpc: rpcName(m) }, "could not write an rpc reply"),
   });
-  const rpcStreams = createH2RpcRouter({
-    handlers: streamRouter.handlers,
+  const onError = (error: unknown, h: { service: { typeName: string }; method: { name: string } }) => logger.error({ err: error, rpc: rpcName(h) }, "rpc handler failed outside Connect");
+  const streams = createH2RpcRouter({
+    handlers,
     fastPath,
     contextValues: (stream) =>
       createContextValues()
         .set(peerKey, verifyPeer({ socket: stream.session?.socket, stream }))
         .set(clientAddressKey, stream.session?.socket?.remoteAddress ?? "unknown"),
-    onError: (error, h) => options.logger.error({ err: error, rpc: `${h.service.typeName}/${h.method.name}` }, "rpc handler failed outside Connect"),
+    onError,
   });
   const requestValues = (req: Parameters<RequestHandler>[0]) =>
     createContextValues()
       .set(peerKey, verifyPeer(req))
       .set(clientAddressKey, req.socket?.remoteAddress ?? "unknown");
-  const adapter = connectNodeAdapter({ routes: options.routes, interceptors, ...HANDLER_OPTIONS, contextValues: requestValues, fallback: options.fallback }) as RequestHandler;
+  const rpcs = createNodeRpcHandler({ handlers, contextValues: requestValues, fallback: options.fallback, onError });
+
+  // Last line: whatever a request makes any layer throw is logged and answered here, not left to
+  // reach Node's event loop, where it would end the process.
   const handler: RequestHandler = (req, res) => {
-    if (req.httpVersionMajor === 1 && fastPath.serveHttp1(req as IncomingMessage, res as ServerResponse, () => requestValues(req))) return;
-    adapter(req, res);
+    try {
+      if (req.httpVersionMajor === 1 && fastPath.serveHttp1(req as IncomingMessage, res as ServerResponse, () => requestValues(req))) return;
+      rpcs(req, res);
+    } catch (error) {
+      logger.error({ err: error, path: req.url }, "request handler threw");
+      try {
+        if (res.headersSent) res.destroy();
+        else res.writeHead(500, { "content-type": "text/plain" }).end("internal error");
+      } catch {
+        res.destroy();
+      }
+    }
+  };
+  const rpcStreams: H2StreamRouter = (stream, headers) => {
+    try {
+      return streams(stream, headers);
+    } catch (error) {
+      logger.error({ err: error, path: headers[":path"] }, "rpc stream handler threw");
+      if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      return true;
+    }
   };
   return { handler, rpcStreams };
 }

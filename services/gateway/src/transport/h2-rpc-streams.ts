@@ -13,6 +13,7 @@ import type { UnaryFastPath } from "../unary/unary-fast-path.js";
 import { streamBody } from "./h2-stream-body.js";
 import { endAfterWrite } from "./h2-stream-end.js";
 import { nodeHeaders, streamUrl, webHeaders } from "./headers.js";
+import { rpcRejection } from "./rpc-rejection.js";
 
 /** Takes a stream when its path is an rpc; returns false to leave it to the HTTP routes. */
 export type H2StreamRouter = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
@@ -45,6 +46,15 @@ export function createH2RpcRouter(options: H2RpcOptions): H2StreamRouter {
 }
 
 async function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, handler: UniversalHandler, options: H2RpcOptions): Promise<void> {
+  let url: string;
+  try {
+    url = streamUrl(stream, headers);
+  } catch (error) {
+    // An :authority that is no host and port: answered before any handler, in the call's
+    // protocol; the body is not read, only drained.
+    stream.resume();
+    return writeResponse(stream, rpcRejection(headers["content-type"], ConnectError.from(error)), true);
+  }
   const controller = new AbortController();
   let finished = false;
   stream.once("close", () => {
@@ -53,7 +63,7 @@ async function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ha
   const request: UniversalServerRequest = {
     httpVersion: "2.0",
     method: headers[":method"] ?? "",
-    url: streamUrl(stream, headers),
+    url,
     header: webHeaders(headers),
     body: streamBody(stream),
     signal: controller.signal,
