@@ -2,7 +2,7 @@
 // never finish: no idle timeout at all, HTTP/2 sessions kept forever, 4 billion concurrent
 // streams, a TLS handshake allowed two minutes, and header timeouts checked only every 30 s.
 import type { Server as HttpServer } from "node:http";
-import type { Http2SecureServer, Http2Server } from "node:http2";
+import { constants, type Http2SecureServer, type Http2Server, type ServerHttp2Stream } from "node:http2";
 import type { ServerLimits } from "./limits.js";
 
 /** How often Node sweeps connections for expired header and request timeouts. */
@@ -28,11 +28,39 @@ export function applyHttp1Limits(server: Http1Capable, limits: ServerLimits, opt
   if (options.fedSockets) s.emit("listening");
 }
 
-/** Session idle timeout and a stream cap on an HTTP/2 server. */
+/**
+ * Session idle timeout, a stream cap, and on every stream the limits of limitH2Stream, on an
+ * HTTP/2 server (adds a "stream" listener of its own; whoever serves the streams adds theirs).
+ */
 export function applyH2Limits(server: Http2Server | Http2SecureServer, limits: ServerLimits): void {
   // An idle session is destroyed when no "timeout" listener claims it (Node's sessionOnTimeout).
   server.setTimeout(limits.idleMs);
   server.updateSettings({ maxConcurrentStreams: limits.maxConcurrentStreams });
+  server.on("stream", (stream: ServerHttp2Stream) => limitH2Stream(stream, limits));
+}
+
+const ignore = () => undefined;
+
+/**
+ * One HTTP/2 stream's limits: with no bytes either way for `idleMs` (a request body that stalls,
+ * a client that stops reading) it is reset, while a long stream that keeps moving, a slow
+ * download included, is left alone. A client's RST_STREAM with an error code destroys the
+ * stream with an error, which would throw were nobody listening: the listener is set here, first.
+ */
+export function limitH2Stream(stream: ServerHttp2Stream, limits: Pick<ServerLimits, "idleMs">): void {
+  stream.on("error", ignore);
+  stream.setTimeout(limits.idleMs, () => resetStream(stream, "the stream was idle too long"));
+}
+
+/**
+ * Resets a server stream so the client sees it failed: RST_STREAM CANCEL while no response went
+ * out, INTERNAL_ERROR once one is under way. (`close(code)` ends the writable side first, so a
+ * reply already started would reach the client as complete, truncated, before the reset.)
+ */
+export function resetStream(stream: ServerHttp2Stream, reason: string): void {
+  if (stream.destroyed) return;
+  if (stream.headersSent) stream.destroy(new Error(reason));
+  else stream.close(constants.NGHTTP2_CANCEL);
 }
 
 /** TLS server options that bound the handshake. */

@@ -37,4 +37,11 @@ describe("server limits", () => {
     expect(() => resolveLimits({ maxConnections: 1.5 })).toThrow(/maxConnections/);
     expect(resolveLimits({ maxConnections: 10 }, defaultLimits(1024)).maxConnectionsPerSource).toBe(10);
   });
+
+  it("bounds keep-alive waits by the idle timeout, and header waits by the request timeout", () => {
+    expect(resolveLimits({ idleMs: 2000 }, defaultLimits(1024))).toMatchObject({ idleMs: 2000, keepAliveMs: 2000 });
+    expect(resolveLimits({ requestMs: 5000 }, defaultLimits(1024))).toMatchObject({ requestMs: 5000, headersMs: 5000 });
+    // 0 is "no request timeout": the header timeout stays.
+    expect(resolveLimits({ requestMs: 0 }, defaultLimits(1024)).headersMs).toBe(defaultLimits(1024).headersMs);
+  });
 });

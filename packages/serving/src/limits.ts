@@ -89,5 +89,9 @@ export function resolveLimits(overrides: Partial<ServerLimits> = {}, base: Serve
     limits[key] = value;
   }
   if (limits.maxConnectionsPerSource > limits.maxConnections) limits.maxConnectionsPerSource = limits.maxConnections;
+  // A shorter idle timeout bounds keep-alive waits too (Node swaps the socket's idle timer for the
+  // keep-alive one between requests), and headers cannot take longer than the whole request.
+  if (limits.keepAliveMs > limits.idleMs) limits.keepAliveMs = limits.idleMs;
+  if (limits.requestMs > 0 && limits.headersMs > limits.requestMs) limits.headersMs = limits.requestMs;
   return limits;
 }

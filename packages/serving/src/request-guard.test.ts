@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { connect as connectH2, constants as h2constants, createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createLogThrottle } from "./log-throttle.js";
@@ -56,6 +57,37 @@ describe("guardRequests", () => {
     const late = await fetch(`${s.url}/late`);
     await expect(late.text()).rejects.toThrow();
     await s.close();
+  });
+
+  it("answers over HTTP/2 too (no connection header there), and resets a stream whose reply was under way", async () => {
+    const { lines, logger } = recorder();
+    const server = createH2Server(
+      guardRequests((req: Http2ServerRequest, res: Http2ServerResponse) => {
+        if (req.url === "/late") {
+          res.writeHead(200);
+          res.write("partial");
+        }
+        throw new Error("boom");
+      }, { logger, server: "test" }),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const session = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    session.on("error", () => {});
+    const call = (path: string) =>
+      new Promise<{ status?: number; body: string; rstCode?: number }>((resolve) => {
+        const req = session.request({ ":path": path });
+        const out: { status?: number; body: string } = { body: "" };
+        req.on("response", (h) => (out.status = Number(h[":status"])));
+        req.on("data", (c: Buffer) => (out.body += c.toString()));
+        req.on("error", () => {});
+        req.on("close", () => resolve({ ...out, rstCode: req.rstCode }));
+      });
+    const answer = await call("/");
+    expect([answer.status, JSON.parse(answer.body)]).toEqual([500, { code: "internal", message: "internal error" }]);
+    expect(await call("/late")).toMatchObject({ status: 200, rstCode: h2constants.NGHTTP2_INTERNAL_ERROR });
+    expect(lines).toHaveLength(2);
+    session.destroy();
+    await new Promise((r) => server.close(r));
   });
 
   it("writes at most the budget of log lines a minute and reports what it held back", () => {

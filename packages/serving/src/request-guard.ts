@@ -32,7 +32,11 @@ export function isClientFault(error: unknown): boolean {
 
 export function defaultRespond(res: Response, status: number, message: string): void {
   const body = JSON.stringify({ code: status === 400 ? "bad_request" : "internal", message });
-  (res as ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" });
+  const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
+  // HTTP/1.1 only: the connection is in an unknown state after a failure. HTTP/2 has no such
+  // header (Node refuses to send it) and ends just this stream.
+  if (!("stream" in res)) headers.connection = "close";
+  (res as ServerResponse).writeHead(status, headers);
   res.end(body);
 }
 
@@ -51,12 +55,12 @@ export function guardRequests<Req extends Request, Res extends Response>(handler
     try {
       if (res.headersSent || res.writableEnded) {
         // Too late for a status: cut the exchange so the client sees it failed.
-        (res as ServerResponse).destroy?.();
+        cut(res);
         return;
       }
       respond(res, status, clientFault ? "malformed request" : "internal error");
     } catch {
-      (res as ServerResponse).destroy?.();
+      cut(res);
     }
   };
   return (req, res) => {
@@ -67,6 +71,12 @@ export function guardRequests<Req extends Request, Res extends Response>(handler
       fail(req, res, error);
     }
   };
+}
+
+/** Drops the connection (HTTP/1.1), or resets the stream with INTERNAL_ERROR (HTTP/2: destroying it with an error is what sends that code). */
+function cut(res: Response): void {
+  if ("stream" in res) res.stream.destroy(new Error("the request handler failed"));
+  else res.destroy();
 }
 
 function truncate(url: string | undefined): string | undefined {
