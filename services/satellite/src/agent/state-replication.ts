@@ -3,7 +3,8 @@
 // what the heartbeat reports about the last pass. The state fetcher (keep-alive connections,
 // cached registry tokens) is kept across passes and rebuilt only when the credentials or Harbor
 // settings change. Robot credentials go only to Harbor's own host and to Ground Control's (which
-// serves the satellite state).
+// serves the satellite state). Every pass, including one Ground Control's answer made
+// request-free, checks the owned images against the store and repairs what was damaged.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RetryOptions, TlsOptions } from "@harbor-satellite/oci";
@@ -12,6 +13,7 @@ import type { SatelliteConfig } from "../config/satellite-config.js";
 import type { ReplicationEngine, UpstreamOptions } from "../replication/replication-engine.js";
 import { loadAppliedState } from "../state/applied-state.js";
 import { createStateFetcher, type StateFetcher } from "../state/state-fetcher.js";
+import type { AuditStore } from "../state/owned-audit.js";
 import { createStatePass, type StatePass, type StatePassResult } from "../state/state-pass.js";
 import { createStateReader } from "../state/state-reader.js";
 import { hostOf, resolveRegistryUrl } from "../state/state-reference.js";
@@ -55,6 +57,8 @@ export interface StateReplicatorOptions {
   retry?: RetryOptions;
   /** TLS for reading the satellite state from Ground Control (SPIFFE mTLS in SPIFFE mode). */
   groundControlTls?: TlsOptions;
+  /** The local store: owned images are checked against it every pass (none when absent). */
+  store?: AuditStore;
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -128,6 +132,7 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       upstream,
       onConfig: options.onConfig,
       logger: options.logger,
+      store: options.store,
     });
     built = { key, fetcher, pass };
     return built;
@@ -141,12 +146,15 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       let result: StatePassResult;
       try {
         const current = await stillCurrent(stateUrl);
-        if (current) {
-          last = { result: current, durationMs: 0 };
-          return current;
-        }
         const { pass } = await build(config);
-        result = await pass.run(stateUrl, signal);
+        if (current) {
+          // No state request, but the owned images are still checked (local reads only).
+          const checked = await pass.verify(signal);
+          const status = checked.imageErrors.length > 0 ? "partial" : "unchanged";
+          result = { ...current, status, imageErrors: checked.imageErrors, replication: checked.replication, repaired: checked.repaired, durationMs: performance.now() - started };
+        } else {
+          result = await pass.run(stateUrl, signal);
+        }
       } catch (error) {
         last = { error: { reference: stateUrl, message: messageOf(error) }, durationMs: performance.now() - started };
         throw error;

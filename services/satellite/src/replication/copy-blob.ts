@@ -24,6 +24,8 @@ export interface BlobCopierOptions {
   logger: Logger;
   /** Blobs up to this size are copied on the main thread (default 1 MiB). */
   inlineMaxBytes?: number;
+  /** Repair: look at each blob file on disk (size included), past the store's cache. */
+  recheck?: boolean;
 }
 
 export interface BlobCopier {
@@ -78,7 +80,7 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
   };
 
   const copy = async (repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome> => {
-    if (await store.statBlob(blob.digest)) {
+    if (options.recheck ? (await store.recheckBlob(blob.digest, blob.size)) === "ok" : await store.statBlob(blob.digest)) {
       skipped.add(blob.digest);
       return "skipped";
     }

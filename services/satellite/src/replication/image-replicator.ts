@@ -2,8 +2,10 @@
 // the tag already holds costs no request; a tag held locally costs one manifest HEAD; a new tag
 // goes straight to the GET), resolve the manifest tree,
 // copy the blobs the store lacks, then store manifests bottom-up with their exact bytes and tag the
-// root last. A failure anywhere leaves the tag as it was.
-import { RegistryError, isDigest, type Manifest, type RegistryClient } from "@harbor-satellite/oci";
+// root last. A failure anywhere leaves the tag as it was. In repair mode (an image whose local
+// copy was found damaged) nothing is taken as up to date: every manifest is read from the store
+// when its bytes still hash to its digest, else fetched, and every blob is checked.
+import { RegistryError, digestOf, isDigest, parseDigest, type Manifest, type RegistryClient } from "@harbor-satellite/oci";
 import type { ContentStore } from "../store/content-store.js";
 import type { BlobCopier } from "./copy-blob.js";
 import type { DesiredImage, OwnedImage } from "./desired-image.js";
@@ -22,6 +24,8 @@ export interface ImageContext {
   progress: Progress;
   platform?: PlatformFilter;
   signal?: AbortSignal;
+  /** See ReplicationRequest.repair. */
+  repair?: boolean;
 }
 
 export interface ImageOutcome {
@@ -40,7 +44,8 @@ export async function replicateImage(image: DesiredImage, owned: OwnedImage | un
     blobsCopied: 0,
     blobsSkipped: 0,
   });
-  if (image.digest && isUpToDate(image.digest, local?.digest, owned)) return unchanged(image.digest);
+  const repair = ctx.repair === true;
+  if (image.digest && !repair && isUpToDate(image.digest, local?.digest, owned)) return unchanged(image.digest);
 
   let reference = image.digest;
   // With nothing local to compare against, a HEAD would only delay the GET by tag.
@@ -48,18 +53,26 @@ export async function replicateImage(image: DesiredImage, owned: OwnedImage | un
   if (!reference) {
     const head = await requests.run(() => client.headManifest(image.repository, image.tag, { signal }));
     if (!head) throw new RegistryError(404, "MANIFEST_UNKNOWN", "manifest unknown", `${client.url}/v2/${image.repository}/manifests/${image.tag}`, "HEAD");
-    if (head.digest && isUpToDate(head.digest, local?.digest, owned)) return unchanged(head.digest);
+    if (head.digest && !repair && isUpToDate(head.digest, local?.digest, owned)) return unchanged(head.digest);
     reference = head.digest ?? image.tag;
   }
 
-  const fetch = async (ref: string): Promise<Manifest> => {
+  const download = async (ref: string): Promise<Manifest> => {
     const manifest = await requests.run(() => client.getManifest(image.repository, ref, { signal }));
     ctx.progress.received(manifest.bytes.length);
     return manifest;
   };
+  /** The store's copy when its bytes still hash to the digest (repair trusts nothing less). */
+  const intact = async (digest: string): Promise<Manifest | undefined> => {
+    const held = await store.getManifest(image.repository, digest);
+    return held && (!repair || digestOf(held.bytes, parseDigest(digest).algorithm) === digest) ? held : undefined;
+  };
+  const fetch = repair ? async (ref: string) => (await intact(ref)) ?? (await download(ref)) : download;
   // A tag moved back to a manifest the store still holds (a rollback) needs no download.
-  const top = (isDigest(reference) ? await store.getManifest(image.repository, reference) : undefined) ?? (await fetch(reference));
-  const resolved = await resolveImage(top, { fetch, stored: async (d) => (await store.getManifest(image.repository, d)) !== undefined }, ctx.platform);
+  const top = (isDigest(reference) ? await intact(reference) : undefined) ?? (await download(reference));
+  // Repair walks stored children too: one of their blobs may be what is missing.
+  const stored = repair ? async () => false : async (d: string) => (await store.getManifest(image.repository, d)) !== undefined;
+  const resolved = await resolveImage(top, { fetch, stored }, ctx.platform);
 
   // Settle every copy before failing, so no copy of this image outlives its result.
   const settled = await Promise.allSettled(resolved.blobs.map((blob) => ctx.copier.ensure(image.repository, blob, signal)));

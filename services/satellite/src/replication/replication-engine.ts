@@ -34,6 +34,12 @@ export interface ReplicationRequest {
   owned?: readonly OwnedImage[];
   platform?: PlatformFilter;
   signal?: AbortSignal;
+  /**
+   * The images are known damaged locally (a moved or missing tag, a missing blob): no up-to-date
+   * shortcut, every manifest of the tree walked (read from the store when intact, else fetched),
+   * every blob checked. Passes with nothing damaged never set it.
+   */
+  repair?: boolean;
 }
 
 export interface ImageResult {
@@ -112,11 +118,12 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       logger,
       limiter: createLimiter(options.blobConcurrency ?? pool.capacity),
       inlineMaxBytes: options.inlineMaxBytes,
+      recheck: request.repair,
       upstream: { maxSockets: maxConnections, ca: request.upstream.ca, insecureSkipVerify: request.upstream.insecureSkipVerify, attempts: request.upstream.retry?.attempts, baseDelayMs: request.upstream.retry?.baseDelayMs, maxDelayMs: request.upstream.retry?.maxDelayMs },
     });
     const plan = planPass(request.images, request.owned ?? []);
     const ownedByName = new Map((request.owned ?? []).map((o) => [imageName(o), o]));
-    const ctx = { store, client, copier, progress, requests: createLimiter(maxConnections), platform: request.platform, signal: request.signal };
+    const ctx = { store, client, copier, progress, requests: createLimiter(maxConnections), platform: request.platform, signal: request.signal, repair: request.repair };
     logger.info({ upstream: upstreamUrl, images: plan.images.length, untag: plan.untag.length, platform: request.platform && formatPlatform(request.platform) }, "replication pass started");
     progress.start();
 

@@ -1,12 +1,17 @@
 // One state-replication pass, as the agent's scheduler runs it: read the state (stopping early
 // when nothing changed), replicate the desired images through the engine (per upstream
 // registry), delete what no group wants any more, hand a changed config to the agent, and
-// persist what was applied. Returns what the heartbeat reports: state and config digests, the
-// pass duration and the per-image errors.
+// persist what was applied. Every pass, changed or not, then checks that the images it owns are
+// still in the store as replicated (owned-audit.ts: local reads only) and repairs any that are
+// not (owned-repair.ts), so a tag a client moved or deleted, or a file lost on disk, comes back
+// even while the state digest stays the same. Returns what the heartbeat reports: state and
+// config digests, the pass duration and the per-image errors.
 import type { Logger } from "pino";
 import { imageName, type OwnedImage } from "../replication/desired-image.js";
 import type { ReplicationEngine, ReplicationSummary, UpstreamOptions } from "../replication/replication-engine.js";
 import { loadAppliedState, saveAppliedState, type AppliedState } from "./applied-state.js";
+import { createOwnedAudit, type AuditStore } from "./owned-audit.js";
+import { repairOwned, type RepairedImage } from "./owned-repair.js";
 import { buildDesiredSet, planChanges, type StatePlan } from "./desired-set.js";
 import { toAppliedState, type ReadFailure, type StateReader } from "./state-reader.js";
 
@@ -24,6 +29,8 @@ export interface StatePassOptions {
   onConfig?: (document: unknown, digest: string) => Promise<void> | void;
   logger?: Logger;
   now?: () => number;
+  /** The local store, to check owned images every pass; without it, no check. */
+  store?: AuditStore;
 }
 
 export interface ImageError {
@@ -40,7 +47,16 @@ export interface StatePassResult {
   plan?: StatePlan;
   imageErrors: ImageError[];
   failures: ReadFailure[];
-  /** Summaries of the engine calls, one per upstream registry. */
+  /** Summaries of the engine calls, one per upstream registry (and per repair). */
+  replication: ReplicationSummary[];
+  /** Owned images found damaged locally this pass, repaired or not. */
+  repaired?: RepairedImage[];
+}
+
+/** What the check of owned images did; nothing at all when nothing was damaged. */
+export interface VerifyResult {
+  repaired: RepairedImage[];
+  imageErrors: ImageError[];
   replication: ReplicationSummary[];
 }
 
@@ -48,6 +64,11 @@ export interface StatePass {
   run(satelliteStateUrl: string, signal?: AbortSignal): Promise<StatePassResult>;
   /** The last applied state (loaded from disk on first use). */
   applied(): Promise<AppliedState | undefined>;
+  /**
+   * Checks the owned images of the applied state against the store and repairs damaged ones;
+   * what a pass does when Ground Control vouches the state is unchanged (no state request).
+   */
+  verify(signal?: AbortSignal): Promise<VerifyResult>;
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
@@ -57,6 +78,7 @@ export function createStatePass(options: StatePassOptions): StatePass {
   const upstreamFor = options.upstream ?? ((url: string) => ({ url }));
   let applied: AppliedState | undefined;
   let loaded = false;
+  const audit = options.store ? createOwnedAudit(options.store) : undefined;
 
   const current = async () => {
     if (!loaded) {
@@ -66,14 +88,30 @@ export function createStatePass(options: StatePassOptions): StatePass {
     return applied;
   };
 
+  const verify = async (signal?: AbortSignal, except?: ReadonlySet<string>): Promise<VerifyResult> => {
+    const last = await current();
+    if (!audit || !last) return { repaired: [], imageErrors: [], replication: [] };
+    const result = await repairOwned(last, { audit, engine: options.engine, upstream: upstreamFor, registryUrlOf: (g) => options.reader.registryUrlOf(g), logger: options.logger }, signal, except);
+    if (result.owned && JSON.stringify(result.owned) !== JSON.stringify(last.owned)) {
+      const record = { ...last, owned: result.owned };
+      await saveAppliedState(options.appliedStatePath, record);
+      applied = record;
+    }
+    const imageErrors = result.repaired.filter((r) => !r.repaired).map((r) => ({ reference: r.image, message: `local copy damaged (${r.problem}), not repaired: ${r.error ?? "unknown error"}` }));
+    return { repaired: result.repaired, imageErrors, replication: result.replication };
+  };
+
   return {
     applied: current,
+    verify: (signal) => verify(signal),
     async run(satelliteStateUrl, signal) {
       const started = now();
       const last = await current();
       const read = await options.reader.read(satelliteStateUrl, last, signal);
       if (read.status === "unchanged") {
-        return { status: "unchanged", satelliteDigest: read.satelliteDigest, configDigest: last?.config_digest, durationMs: now() - started, imageErrors: [], failures: [], replication: [] };
+        const checked = await verify(signal);
+        const status = checked.imageErrors.length > 0 ? "partial" : "unchanged";
+        return { status, satelliteDigest: read.satelliteDigest, configDigest: last?.config_digest, durationMs: now() - started, imageErrors: checked.imageErrors, failures: [], replication: checked.replication, repaired: checked.repaired };
       }
 
       const desired = buildDesiredSet(read.groups);
@@ -117,7 +155,12 @@ export function createStatePass(options: StatePassOptions): StatePass {
       }
       await saveAppliedState(options.appliedStatePath, record);
       applied = record;
-      return { status: complete ? "applied" : "partial", satelliteDigest: read.satelliteDigest, configDigest: record.config_digest, durationMs: now() - started, plan, imageErrors, failures, replication };
+      // Images the engine took as up to date (a pinned digest the tag holds) are checked here.
+      const checked = await verify(signal, new Set(imageErrors.map((e) => e.reference)));
+      imageErrors.push(...checked.imageErrors);
+      replication.push(...checked.replication);
+      const status = complete && checked.imageErrors.length === 0 ? "applied" : "partial";
+      return { status, satelliteDigest: read.satelliteDigest, configDigest: record.config_digest, durationMs: now() - started, plan, imageErrors, failures, replication, repaired: checked.repaired };
     },
   };
 }

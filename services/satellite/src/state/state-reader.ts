@@ -68,6 +68,8 @@ export interface StateReaderOptions {
 
 export interface StateReader {
   read(satelliteUrl: string, last?: AppliedState, signal?: AbortSignal): Promise<StateRead>;
+  /** The registry an applied group's images come from (override applied), as a read names it. */
+  registryUrlOf(group: AppliedGroup): string;
 }
 
 const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
@@ -89,12 +91,13 @@ export function createStateReader(options: StateReaderOptions): StateReader {
   const { fetcher } = options;
   const limit = Math.max(1, options.groupConcurrency ?? 4);
 
+  const registryUrlOf = (prev: AppliedGroup) => fetcher.registryUrl(prev.registry || fetcher.reference(prev.url).registryUrl);
   const fromApplied = (prev: AppliedGroup, source: ReadGroup["source"]): ReadGroup => ({
     url: prev.url,
     digest: prev.digest,
     group: prev.group,
     registry: prev.registry,
-    registryUrl: fetcher.registryUrl(prev.registry || fetcher.reference(prev.url).registryUrl),
+    registryUrl: registryUrlOf(prev),
     artifacts: prev.artifacts,
     source,
     rejected: [],
@@ -119,6 +122,7 @@ export function createStateReader(options: StateReaderOptions): StateReader {
   };
 
   return {
+    registryUrlOf,
     async read(satelliteUrl, last, signal) {
       const log = options.logger?.child({ satelliteState: satelliteUrl });
       const sameSatellite = last?.satellite_state_url === satelliteUrl ? last : undefined;

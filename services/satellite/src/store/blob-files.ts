@@ -43,6 +43,12 @@ export class BlobFiles {
     }
   }
 
+  /** Stats the file itself, not the cache (which it then corrects): for checks that must see the disk. */
+  async restat(digest: string): Promise<BlobInfo | undefined> {
+    this.sizes.delete(digest);
+    return this.stat(digest);
+  }
+
   /** Moves a verified, fsynced temp file into place as `digest` and makes the rename durable. */
   async install(tempPath: string, digest: string, size: number): Promise<BlobInfo> {
     const target = this.paths.blob(digest);

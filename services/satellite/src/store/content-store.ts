@@ -14,6 +14,8 @@ export interface BlobInfo {
   size: number;
 }
 
+export type BlobCheck = "ok" | "missing" | "corrupt";
+
 export interface StoredManifest {
   digest: string;
   mediaType: string;
@@ -77,6 +79,13 @@ export interface ContentStore {
   listTags(repository: string): Promise<string[]>;
   /** Repositories with at least one manifest, sorted lexically. */
   listRepositories(): Promise<string[]>;
+
+  /**
+   * Looks at a blob (or manifest) file on disk again, past any cache: "ok"; "missing" (forgotten,
+   * so the next write puts it back); or "corrupt" when its size is not `size` (moved to
+   * quarantine, then missing). A cheap check for every pass; re-hashing is the scrub's job.
+   */
+  recheckBlob(digest: string, size?: number): Promise<BlobCheck>;
 
   /** Removes blobs and manifests no tag, manifest, index or referrer reaches. */
   collectGarbage(): Promise<{ removedBlobs: number; freedBytes: number }>;

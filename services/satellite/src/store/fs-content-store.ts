@@ -18,7 +18,7 @@ import {
 import type { Logger } from "pino";
 import type { BlobFiles } from "./blob-files.js";
 import { FsBlobWriter, type ResumableBlobWriter } from "./blob-writer.js";
-import type { BlobInfo, ByteRange, StoredManifest, TempFile } from "./content-store.js";
+import type { BlobCheck, BlobInfo, ByteRange, StoredManifest, TempFile } from "./content-store.js";
 import { markForeign, markLive, sweepBlobs } from "./gc.js";
 import { IndexFile } from "./index-file.js";
 import type { ManifestCache } from "./manifest-cache.js";
@@ -119,6 +119,19 @@ export class FsContentStore implements ServingStore {
       this.recentBlobs.set(digest, Date.now());
       return info;
     });
+
+  async recheckBlob(digest: string, size?: number): Promise<BlobCheck> {
+    const info = await this.files.restat(digest);
+    if (!info) {
+      this.cache.delete(digest);
+      return "missing";
+    }
+    if (size !== undefined && info.size !== size) {
+      await this.quarantine(digest).catch(() => this.files.remove(digest));
+      return "corrupt";
+    }
+    return "ok";
+  }
 
   hasRepository(repository: string): boolean {
     return this.index.get(repository) !== undefined;

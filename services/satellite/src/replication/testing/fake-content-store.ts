@@ -47,6 +47,13 @@ export async function createFakeContentStore(root?: string): Promise<FakeContent
     root: dir,
     puts,
     statBlob,
+    async recheckBlob(digest, size) {
+      const info = await statBlob(digest);
+      if (!info) return "missing";
+      if (size === undefined || info.size === size) return "ok";
+      await rm(blobFile(digest), { force: true });
+      return "corrupt";
+    },
     blobPath: async (digest) => ((await statBlob(digest)) ? blobFile(digest) : undefined),
     async openBlob(digest: string, range?: ByteRange): Promise<Readable> {
       return createReadStream(blobFile(digest), range ? { start: range.start, end: range.end } : {});
