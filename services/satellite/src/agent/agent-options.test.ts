@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../cli/usage.js";
 import { parseAgentArgs } from "./agent-options.js";
 
@@ -61,12 +64,18 @@ describe("agent flags", () => {
     [["--ground-control-url", "ftp://gc"], /must be http:\/\/ or https:\/\//],
     [["--ground-control-url", "https://user:pw@gc"], /must not carry credentials/],
     [["--ground-control-url", "not a url"], /is not a URL/],
-    [[...GC, "--token", "two words"], /must not contain whitespace/],
+    [[...GC, "--token", "two words"], /must be one word without whitespace/],
     [[...GC, "--registry-addr", "8585"], /--registry-addr: must be HOST:PORT/],
     [[...GC, "--mirrors", "kubelet:docker.io"], /--mirrors: .*unknown runtime/],
     [[...GC, "--harbor-registry-url", "https://harbor/path"], /--harbor-registry-url must be/],
     [[...GC, "--log-level", "loud"], /unknown --log-level 'loud'/],
     [[...GC, "--shutdown-timeout", "soon"], /--shutdown-timeout must be a duration/],
+    [[...GC, "--token", "t", "--token-file", "/f"], /--token and --token-file, not both/],
+    [[...GC, "--token-file", "/nonexistent/token"], /--token-file \/nonexistent\/token cannot be read \(ENOENT\)/],
+    [[...GC, "--max-connections", "0"], /--max-connections must be a positive whole number/],
+    [[...GC, "--max-connections", "10", "--max-connections-per-source", "11"], /cannot exceed --max-connections/],
+    [[...GC, "--idle-timeout", "never"], /--idle-timeout must be a duration/],
+    [[...GC, "--max-upload-sessions-per-source=0"], /--max-upload-sessions-per-source must be a positive whole number/],
   ])("refuses %j with a clear usage error", (argv, message) => {
     const error = (() => {
       try {
@@ -78,5 +87,48 @@ describe("agent flags", () => {
     })();
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe("agent token sources", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hs-token-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
+  };
+
+  it("reads --token-file once, trimmed, and says where the token came from", () => {
+    const o = parseAgentArgs([...GC, "--token-file", file("token", "  0123456789abcdef\n\n")], { TOKEN: "ignored" });
+    expect([o.token, o.tokenSource]).toEqual(["0123456789abcdef", "file"]);
+    expect(parseAgentArgs([...GC, "--token", "flagtoken"], {}).tokenSource).toBe("flag");
+  });
+
+  it("takes SATELLITE_TOKEN (docker/compose.yaml) before the original's TOKEN", () => {
+    expect(parseAgentArgs(GC, { SATELLITE_TOKEN: "sat", TOKEN: "orig" })).toMatchObject({ token: "sat", tokenSource: "env" });
+    expect(parseAgentArgs(GC, { TOKEN: " orig " })).toMatchObject({ token: "orig", tokenSource: "env" });
+    expect(parseAgentArgs(GC, {}).token).toBeUndefined();
+  });
+
+  it("refuses an empty token file or one with two words, without quoting its content", () => {
+    expect(() => parseAgentArgs([...GC, "--token-file", file("empty", " \n")], {})).toThrow(/--token-file .*empty is empty/);
+    let message = "";
+    try {
+      parseAgentArgs([...GC, "--token-file", file("two", "secret-part other-part\n")], {});
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/must be one word/);
+    expect(message).not.toContain("secret-part");
+  });
+});
+
+describe("agent registry flags", () => {
+  it("keep the shared defaults unless given, and read the write credentials file from the flag or the environment", () => {
+    expect(parseAgentArgs(GC, {}).registry).toEqual({ writeCredentialsFile: undefined, limits: {}, uploads: {} });
+    const o = parseAgentArgs([...GC, "--max-connections", "500", "--max-connections-per-source", "50", "--idle-timeout", "5m", "--max-upload-sessions", "128", "--max-upload-sessions-per-source", "8"], { REGISTRY_WRITE_CREDENTIALS_FILE: "/etc/sat/writers" });
+    expect(o.registry).toEqual({ writeCredentialsFile: "/etc/sat/writers", limits: { maxConnections: 500, maxConnectionsPerSource: 50, idleMs: 300_000 }, uploads: { maxSessions: 128, maxSessionsPerSource: 8 } });
+    expect(parseAgentArgs([...GC, "--registry-write-credentials-file", "/flag"], { REGISTRY_WRITE_CREDENTIALS_FILE: "/env" }).registry.writeCredentialsFile).toBe("/flag");
   });
 });

@@ -1,29 +1,36 @@
 // The agent's command line (flags win over the original's environment variables), checked
 // before anything starts: every mistake is a UsageError naming the flag.
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SpiffeId, workloadEndpointTarget, SPIFFE_ENDPOINT_SOCKET_ENV } from "@harbor-satellite/spiffe";
 import { UsageError } from "../cli/usage.js";
-import { parseAddr } from "../commands/serve.js";
+import { parseAddr } from "../commands/flag-values.js";
+import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, parseRegistryFlags, type RegistryFlags } from "../commands/registry-flags.js";
 import { LOG_LEVELS, type LogLevel } from "../config/satellite-config.js";
 import { parseMirrorFlags, type MirrorSpec } from "../runtime/mirror-spec.js";
 
 export const DEFAULT_REGISTRY_ADDR = "0.0.0.0:8585";
 export const DEFAULT_DATA_DIR = "./satellite-data";
 
-export const AGENT_HELP = `Usage: satellite --ground-control-url URL (--token T | --spiffe-enabled [--spiffe-endpoint-socket unix:///…]) [options]
+export const AGENT_HELP = `Usage: satellite --ground-control-url URL (--token-file FILE | --spiffe-enabled [--spiffe-endpoint-socket unix:///…]) [options]
 
 Enrols with Ground Control (once), then replicates its groups' images into the local registry,
 reports heartbeats, and serves the registry throughout. Environment variables in brackets.
 
   --ground-control-url URL       Ground Control (GROUND_CONTROL_URL)
-  --token T                      single-use ZTR token from IssueZtrToken (TOKEN)
+  --token-file FILE              single-use ZTR token from IssueZtrToken, read from FILE (trimmed)
+  --token T                      the same on the command line, where every user of the machine sees it
+                                 in ps; prefer --token-file or the environment (SATELLITE_TOKEN, TOKEN)
   --spiffe-enabled               enrol and heartbeat with this device's SVID over mTLS (SPIFFE_ENABLED)
   --spiffe-endpoint-socket URI   Workload API, unix:///… or tcp://IP:port (SPIFFE_ENDPOINT_SOCKET)
   --spiffe-expected-server-id ID Ground Control's SPIFFE ID (SPIFFE_EXPECTED_SERVER_ID;
                                  default spiffe://<our trust domain>/gc/main)
   --data-dir DIR                 registry content, config.json (sealed to this device) and state.json
                                  (SATELLITE_DATA_DIR, default ${DEFAULT_DATA_DIR})
-  --registry-addr HOST:PORT      where the local registry listens (REGISTRY_ADDR, default ${DEFAULT_REGISTRY_ADDR})
+  --registry-addr HOST:PORT      where the local registry listens (REGISTRY_ADDR, default ${DEFAULT_REGISTRY_ADDR}:
+                                 the site's container runtimes must reach it). Read-only for clients:
+                                 pushes and deletes get 405 UNSUPPORTED, unless write credentials are given
+${REGISTRY_FLAGS_HELP}
   --harbor-registry-url URL      reach Harbor at this scheme://host instead of the one Ground Control names
                                  (HARBOR_REGISTRY_URL)
   --mirrors RUNTIME:REG[,REG…]   point a container runtime at the local registry for these registries;
@@ -39,6 +46,8 @@ Once enrolled, the token is no longer needed: a restart uses the saved config.`;
 export interface AgentOptions {
   groundControlUrl?: string;
   token?: string;
+  /** Where the token came from: "flag" means it is visible in ps (the agent warns). */
+  tokenSource?: "flag" | "file" | "env";
   spiffe?: { endpointSocket: string; expectedServerId?: string };
   dataDir: string;
   registryHost: string;
@@ -51,6 +60,8 @@ export interface AgentOptions {
   /** Set when the operator chose it (flag or LOG_LEVEL); the config artifact then never changes it. */
   logLevel?: LogLevel;
   shutdownTimeoutMs: number;
+  /** The local registry's write credentials file and listener limits. */
+  registry: RegistryFlags;
 }
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -66,6 +77,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
       options: {
         "ground-control-url": { type: "string" },
         token: { type: "string" },
+        "token-file": { type: "string" },
         "spiffe-enabled": { type: "boolean" },
         "spiffe-endpoint-socket": { type: "string" },
         "spiffe-expected-server-id": { type: "string" },
@@ -76,6 +88,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "use-unsecure": { type: "boolean" },
         "log-level": { type: "string" },
         "shutdown-timeout": { type: "string", default: "30s" },
+        ...REGISTRY_FLAG_OPTIONS,
       },
     }));
   } catch (error) {
@@ -83,8 +96,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   }
   const useUnsecure = values["use-unsecure"] ?? TRUE.has((env.USE_UNSECURE ?? "").toLowerCase());
   const spiffeEnabled = values["spiffe-enabled"] ?? TRUE.has((env.SPIFFE_ENABLED ?? "").toLowerCase());
-  const token = (values.token ?? env.TOKEN)?.trim() || undefined;
-  if (token !== undefined && /\s/.test(token)) throw new UsageError("--token must not contain whitespace");
+  const { token, tokenSource } = readToken(values.token, values["token-file"], env);
   if (token && spiffeEnabled) throw new UsageError("choose one way to enrol: --token or --spiffe-enabled, not both");
   if (values["spiffe-endpoint-socket"] !== undefined && !spiffeEnabled) throw new UsageError("--spiffe-endpoint-socket needs --spiffe-enabled");
   if (values["spiffe-expected-server-id"] !== undefined && !spiffeEnabled) throw new UsageError("--spiffe-expected-server-id needs --spiffe-enabled");
@@ -111,6 +123,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   return {
     groundControlUrl,
     token,
+    tokenSource,
     spiffe,
     dataDir: values["data-dir"] ?? (env.SATELLITE_DATA_DIR || DEFAULT_DATA_DIR),
     registryHost: host,
@@ -121,7 +134,34 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     useUnsecure,
     logLevel: level as LogLevel | undefined,
     shutdownTimeoutMs: parseShutdownTimeout(values["shutdown-timeout"]),
+    registry: parseRegistryFlags(values, env),
   };
+}
+
+/** The ZTR token from --token-file (read once), --token, or SATELLITE_TOKEN / TOKEN. */
+function readToken(flag: string | undefined, file: string | undefined, env: NodeJS.ProcessEnv): Pick<AgentOptions, "token" | "tokenSource"> {
+  if (flag !== undefined && file !== undefined) throw new UsageError("choose one of --token and --token-file, not both");
+  let token: string | undefined;
+  let tokenSource: AgentOptions["tokenSource"];
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new UsageError(`--token-file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    token = text.trim();
+    if (token === "") throw new UsageError(`--token-file ${file} is empty`);
+    tokenSource = "file";
+  } else if (flag !== undefined) {
+    token = flag.trim() || undefined;
+    tokenSource = token ? "flag" : undefined;
+  } else {
+    token = (env.SATELLITE_TOKEN || env.TOKEN)?.trim() || undefined;
+    tokenSource = token ? "env" : undefined;
+  }
+  if (token !== undefined && /\s/.test(token)) throw new UsageError(`the token${file === undefined ? "" : ` in ${file}`} must be one word without whitespace`);
+  return { token, tokenSource };
 }
 
 function parseGroundControlUrl(value: string | undefined, options: { useUnsecure: boolean; spiffe: boolean }): string | undefined {

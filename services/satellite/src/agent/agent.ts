@@ -34,6 +34,8 @@ import { parseStateReference } from "../state/state-reference.js";
 import { createGroundControlClient, groundControlTlsOptions, type Enrolment, type GroundControlClient, type GroundControlClientOptions, type HeartbeatAnswer } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
 import { startLocalRegistry } from "./local-registry.js";
+import { resolveWriteAccess } from "../commands/registry-flags.js";
+import { describeWriteAccess } from "../registry/write-access.js";
 import { createStateReplicator } from "./state-replication.js";
 
 export const CONFIG_FILE = "config.json";
@@ -83,6 +85,9 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   let config = resolved.config;
   if (resolved.reenrolReason) logger.warn({ reason: resolved.reenrolReason }, "saved enrolment not used; enrolling again");
   if (!options.logLevel) logger.level = config.app_config.log_level as LevelWithSilent;
+  // Clients only pull unless write credentials are given: the content comes from Ground Control,
+  // and replication writes into the store directly, never over HTTP.
+  const writeAccess = await resolveWriteAccess(options.registry.writeCredentialsFile, "read-only");
 
   const store = await openContentStore({ root: options.dataDir, logger: logger.child({ component: "store" }) });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
@@ -90,12 +95,12 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch((error: unknown) => logger.warn({ err: error }, "shutdown step failed"));
   };
   try {
-    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort }).catch((error: unknown) => {
+    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort, writeAccess, limits: options.registry.limits, uploads: options.registry.uploads }).catch((error: unknown) => {
       const code = (error as NodeJS.ErrnoException).code;
       throw new Error(`the local registry cannot listen on ${options.registryHost}:${options.registryPort}${code === "EADDRINUSE" ? ": the address is in use (another satellite?); choose another with --registry-addr" : `: ${(error as Error).message}`}`, { cause: error });
     });
     cleanups.push(() => registry.close());
-    logger.info({ url: registry.url, dataDir: options.dataDir }, "local registry listening");
+    logger.info({ url: registry.url, dataDir: options.dataDir, ...describeWriteAccess(writeAccess) }, "local registry listening");
     const advertisedHost = () => {
       const local = config.app_config.local_registry.url;
       return config.app_config.bring_own_registry && local ? mirrorEndpoint(local).host : mirrorEndpoint(`${registry.host}:${registry.port}`).host;
@@ -150,6 +155,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       harborRegistryUrl: options.harborRegistryUrl,
       onRemoved: collectGarbage,
       retry: deps.upstreamRetry,
+      store,
       // SPIFFE mode: the satellite state is read from Ground Control over mTLS, like enrolment.
       groundControlTls: gcOptions.spiffe ? { connectionOptions: () => groundControlTlsOptions(gcOptions.spiffe!) } : undefined,
       onConfig: async (document, digest) => {

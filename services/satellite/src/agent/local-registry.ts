@@ -2,9 +2,13 @@
 // the last. A config-state artifact may move it (`zot_config.http.address`/`port`, the original's
 // registry settings) unless the operator pinned --registry-addr: the new listener is opened
 // first, and the old one is closed only once the new one is up, so pulls never find nothing
-// listening. A failed move keeps the old listener.
+// listening. A failed move keeps the old listener. Every listener it opens has the same write
+// access (read-only unless write credentials were given) and limits.
+import type { ServerLimits } from "@harbor-satellite/serving";
 import type { Logger } from "pino";
 import { startRegistryServer, type RegistryServer } from "../registry/server.js";
+import type { UploadSessionLimits } from "../registry/upload-sessions.js";
+import type { WriteAccess } from "../registry/write-access.js";
 import type { ServingStore } from "../store/serving-store.js";
 
 export interface LocalRegistry {
@@ -17,8 +21,19 @@ export interface LocalRegistry {
   close(): Promise<void>;
 }
 
-export async function startLocalRegistry(options: { store: ServingStore; logger: Logger; host: string; port: number }): Promise<LocalRegistry> {
-  const open = (host: string, port: number) => startRegistryServer({ store: options.store, logger: options.logger, host, port });
+export interface LocalRegistryOptions {
+  store: ServingStore;
+  logger: Logger;
+  host: string;
+  port: number;
+  writeAccess: WriteAccess;
+  limits?: Partial<ServerLimits>;
+  uploads?: UploadSessionLimits;
+}
+
+export async function startLocalRegistry(options: LocalRegistryOptions): Promise<LocalRegistry> {
+  const { store, logger, writeAccess, limits, uploads } = options;
+  const open = (host: string, port: number) => startRegistryServer({ store, logger, host, port, writeAccess, limits, uploads });
   let current: RegistryServer = await open(options.host, options.port);
   let host = options.host;
   return {

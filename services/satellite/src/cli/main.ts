@@ -2,6 +2,7 @@
 // the only place that decides exit codes.
 //   satellite serve --data-dir DIR --addr HOST:PORT      local OCI registry alone
 //   satellite sync --once --upstream URL --image R:T …   one replication pass, no Ground Control
+//   satellite hash-password                              scrypt hash of a password read from stdin
 //   satellite [--ground-control-url URL …]               the agent (enrolment, schedulers, registry)
 import { UsageError, ExitCode } from "./usage.js";
 
@@ -10,12 +11,14 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("../commands/serve.js")).run,
   sync: async () => (await import("../commands/sync.js")).run,
+  "hash-password": async () => (await import("../commands/hash-password.js")).run,
 };
 
 const HELP = `Usage:
-  satellite serve --data-dir DIR [--addr 127.0.0.1:8585] [--read-only]
+  satellite serve --data-dir DIR [--addr 127.0.0.1:8585] [--read-only | --registry-write-credentials-file FILE]
   satellite sync --once --upstream URL [--username U --password P] --image REPO:TAG [--image …] --data-dir DIR
-  satellite --ground-control-url URL (--token T | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR]
+  satellite --ground-control-url URL (--token-file FILE | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR]
+  satellite hash-password < password.txt
 
 Run 'satellite <command> --help' (or 'satellite --ground-control-url URL --help') for a command's options.`;
 

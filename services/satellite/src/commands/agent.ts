@@ -1,6 +1,6 @@
 // `satellite` with no subcommand: the agent. Parses flags (UsageError → exit 2), starts tracing
 // and pino logs with trace ids, runs the agent until SIGINT or SIGTERM, then stops it gracefully.
-//   satellite --ground-control-url URL (--token T | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR] …
+//   satellite --ground-control-url URL (--token-file F | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR] …
 import { once } from "node:events";
 import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
 import { ExitCode } from "../cli/usage.js";
@@ -15,6 +15,7 @@ export async function run(argv: string[]): Promise<number> {
   const options = parseAgentArgs(argv);
   const telemetry = startTelemetry("satellite");
   const logger = createLogger({ name: "satellite", level: options.logLevel ?? "info" });
+  if (options.tokenSource === "flag") logger.warn("--token is visible to every user of this machine (ps, /proc/<pid>/cmdline) while the agent runs; prefer --token-file FILE or SATELLITE_TOKEN");
   const stopping = Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]) as Promise<[string]>;
   const agent = await startAgent(options, { logger });
   process.stdout.write(`satellite registry listening on ${agent.registryUrl}\n`);

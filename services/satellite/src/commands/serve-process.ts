@@ -13,6 +13,8 @@ export interface ServeProcessOptions {
   port?: number;
   host?: string;
   readOnly?: boolean;
+  /** --registry-write-credentials-file: writes need these Basic credentials. */
+  writeCredentialsFile?: string;
   logLevel?: string;
   extraArgs?: string[];
 }
@@ -33,6 +35,7 @@ export async function startServeProcess(options: ServeProcessOptions): Promise<S
   const host = options.host ?? "127.0.0.1";
   const args = [SATELLITE_BIN, "serve", "--data-dir", options.dataDir, "--addr", `${host}:${options.port ?? 0}`, "--log-level", options.logLevel ?? "warn"];
   if (options.readOnly) args.push("--read-only");
+  if (options.writeCredentialsFile) args.push("--registry-write-credentials-file", options.writeCredentialsFile);
   args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";

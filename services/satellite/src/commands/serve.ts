@@ -1,7 +1,9 @@
 // `satellite serve`: the local OCI registry alone, over a data dir.
-//   satellite serve --data-dir DIR [--addr 127.0.0.1:8585] [--read-only]
+//   satellite serve --data-dir DIR [--addr 127.0.0.1:8585] [--read-only | --registry-write-credentials-file F]
 //                   [--scrub-interval 24h --scrub-rate 32] [--gc-interval 6h] [--log-level info]
 //   satellite serve --data-dir DIR --verify      re-hash the whole store, report, exit 1 if bad
+// Writes: anonymous only on a loopback address (the default 127.0.0.1); on any other address
+// the operator must choose --read-only, --registry-write-credentials-file, or --anonymous-writes.
 // Runs until SIGINT or SIGTERM, then stops accepting, finishes what is in flight and releases
 // the data dir.
 import { once } from "node:events";
@@ -10,8 +12,15 @@ import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import type { LevelWithSilent } from "pino";
 import { UsageError, ExitCode } from "../cli/usage.js";
 import { startRegistryServer } from "../registry/server.js";
+import type { UploadSessionLimits } from "../registry/upload-sessions.js";
+import { describeWriteAccess } from "../registry/write-access.js";
+import type { ServerLimits } from "@harbor-satellite/serving";
 import { openContentStore } from "../store/open-store.js";
 import { verifyStore } from "../store/verify.js";
+import { isLoopbackHost, parseAddr, parseDuration } from "./flag-values.js";
+import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, parseRegistryFlags, resolveWriteAccess } from "./registry-flags.js";
+
+export { parseAddr, parseDuration } from "./flag-values.js";
 
 export const DEFAULT_SERVE_ADDR = "127.0.0.1:8585";
 
@@ -19,18 +28,26 @@ const HELP = `Usage: satellite serve --data-dir DIR [options]
 
   --data-dir DIR          content store (an OCI image layout; created when missing)
   --addr HOST:PORT        listen address (default ${DEFAULT_SERVE_ADDR}; port 0 picks one)
-  --read-only             serve pulls only; pushes and deletes get 405
+  --read-only             serve pulls only; pushes and deletes get 405 UNSUPPORTED
+  --anonymous-writes      let anyone who reaches --addr push and delete; needed to serve a
+                          non-loopback address without --read-only or write credentials
   --scrub-interval DUR    re-hash every blob this often in the background (e.g. 24h; off by default)
   --scrub-rate MBPS       read rate of the scrub in MB/s (default 32)
   --gc-interval DUR       collect garbage this often (e.g. 6h; off by default)
   --log-level LEVEL       trace|debug|info|warn|error|silent (default info; debug logs each request)
-  --verify                re-hash the whole store and check every reference, print a summary, exit`;
+  --verify                re-hash the whole store and check every reference, print a summary, exit
+${REGISTRY_FLAGS_HELP}`;
 
 export interface ServeConfig {
   dataDir: string;
   host: string;
   port: number;
   readOnly: boolean;
+  /** Basic credentials file for writes. */
+  writeCredentialsFile?: string;
+  anonymousWrites: boolean;
+  limits: Partial<ServerLimits>;
+  uploads: UploadSessionLimits;
   scrubIntervalMs?: number;
   scrubBytesPerSecond: number;
   gcIntervalMs?: number;
@@ -49,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   return serve(config, logger);
 }
 
-export function parseServeArgs(argv: string[]): ServeConfig {
+export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ServeConfig {
   let values;
   try {
     ({ values } = parseArgs({
@@ -64,6 +81,8 @@ export function parseServeArgs(argv: string[]): ServeConfig {
         "gc-interval": { type: "string" },
         "log-level": { type: "string", default: process.env.LOG_LEVEL ?? "info" },
         verify: { type: "boolean", default: false },
+        "anonymous-writes": { type: "boolean", default: false },
+        ...REGISTRY_FLAG_OPTIONS,
       },
     }));
   } catch (error) {
@@ -75,35 +94,29 @@ export function parseServeArgs(argv: string[]): ServeConfig {
   if (!(rate > 0)) throw new UsageError(`--scrub-rate must be a positive number of MB/s, got '${values["scrub-rate"]}'`);
   const level = values["log-level"];
   if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) throw new UsageError(`unknown --log-level '${level}'`);
+  const registry = parseRegistryFlags(values, env);
+  const readOnly = values["read-only"];
+  const anonymousWrites = values["anonymous-writes"];
+  const modes = [readOnly && "--read-only", registry.writeCredentialsFile !== undefined && "--registry-write-credentials-file", anonymousWrites && "--anonymous-writes"].filter(Boolean);
+  if (modes.length > 1) throw new UsageError(`choose one of ${modes.join(", ")}`);
+  if (modes.length === 0 && !values.verify && !isLoopbackHost(host)) {
+    throw new UsageError(`--addr ${values.addr} is reachable from other machines: anyone there could push and delete. Pass --read-only, --registry-write-credentials-file FILE, or --anonymous-writes`);
+  }
   return {
     dataDir: values["data-dir"],
     host,
     port,
-    readOnly: values["read-only"],
+    readOnly,
+    writeCredentialsFile: registry.writeCredentialsFile,
+    anonymousWrites,
+    limits: registry.limits,
+    uploads: registry.uploads,
     scrubIntervalMs: values["scrub-interval"] === undefined ? undefined : parseDuration(values["scrub-interval"], "--scrub-interval"),
     scrubBytesPerSecond: rate * 1e6,
     gcIntervalMs: values["gc-interval"] === undefined ? undefined : parseDuration(values["gc-interval"], "--gc-interval"),
     logLevel: level as LevelWithSilent,
     verify: values.verify,
   };
-}
-
-/** `HOST:PORT`, `[v6]:PORT` or `:PORT` (all interfaces). */
-export function parseAddr(addr: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
-  const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65535) throw new UsageError(`--addr must be HOST:PORT, got '${addr}'`);
-  return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
-}
-
-/** `90s`, `15m`, `6h`, `1d`, or plain milliseconds. */
-export function parseDuration(value: string, flag: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value);
-  if (!match) throw new UsageError(`${flag} must be a duration like 30s, 15m, 6h or 1d, got '${value}'`);
-  const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[match[2] ?? "ms"] as number;
-  const ms = Number(match[1]) * unit;
-  if (ms <= 0) throw new UsageError(`${flag} must be positive`);
-  return ms;
 }
 
 async function verify(dataDir: string): Promise<number> {
@@ -118,14 +131,18 @@ async function verify(dataDir: string): Promise<number> {
 }
 
 async function serve(config: ServeConfig, logger: Logger): Promise<number> {
+  const writeAccess = await resolveWriteAccess(config.writeCredentialsFile, config.readOnly ? "read-only" : "anonymous");
   const store = await openContentStore({ root: config.dataDir, logger });
-  const registry = await startRegistryServer({ store, logger, readOnly: config.readOnly, host: config.host, port: config.port });
+  const registry = await startRegistryServer({ store, logger, writeAccess, limits: config.limits, uploads: config.uploads, host: config.host, port: config.port }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   if (config.scrubIntervalMs !== undefined) store.startScrub({ intervalMs: config.scrubIntervalMs, bytesPerSecond: config.scrubBytesPerSecond });
   const gcTimer =
     config.gcIntervalMs === undefined
       ? undefined
       : setInterval(() => void store.collectGarbage().catch((error: unknown) => logger.warn({ err: error }, "garbage collection failed")), config.gcIntervalMs);
-  logger.info({ url: registry.url, dataDir: store.root, readOnly: config.readOnly }, "registry listening");
+  logger.info({ url: registry.url, dataDir: store.root, ...describeWriteAccess(writeAccess), maxConnections: registry.limits.maxConnections }, "registry listening");
   process.stdout.write(`satellite registry listening on ${registry.url}\n`);
 
   const [signal] = (await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")])) as [string];

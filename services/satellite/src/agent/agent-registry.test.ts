@@ -1,0 +1,147 @@
+// The agent's local registry as a stranger on the network sees it: read-only unless write
+// credentials were given; and the agent repairing a tag a writer moved while Ground Control's
+// heartbeat answers vouch that the state is unchanged (so the pass makes no state request).
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { MediaType } from "@harbor-satellite/oci";
+import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { createLogger, type Logger } from "@harbor-satellite/telemetry";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UsageError } from "../cli/usage.js";
+import { seedImage } from "../replication/testing/seed-upstream.js";
+import { createFakeClock } from "../scheduler/testing/fake-clock.js";
+import { documents, stateImage } from "../state/testing/state-artifacts.js";
+import { startAgent, type RunningAgent } from "./agent.js";
+import { parseAgentArgs } from "./agent-options.js";
+import { startFakeGroundControl, type FakeGroundControl } from "./testing/fake-ground-control.js";
+
+const ROBOT = { username: "robot$edge", password: "robot-pass-93x" };
+const TOKEN = "feedfacefeedfacefeedfacefeedface";
+const WRITER = { user: "site-ci", password: "local-push-secret" };
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+let registry: FakeRegistry;
+let gc: FakeGroundControl;
+let dir: string;
+let agent: RunningAgent | undefined;
+let logs: string;
+let logger: Logger;
+let answer: { satelliteStateUrl?: string; satelliteStateDigest?: string };
+const stateRepo = "satellite/satellite-state/edge/state";
+
+beforeEach(async () => {
+  registry = await startFakeRegistry({ mode: "bearer", ...ROBOT });
+  answer = {};
+  gc = await startFakeGroundControl({ enrolment: { satellite: "edge", stateUrl: `${registry.url}/${stateRepo}:latest`, harborUrl: registry.url, ...ROBOT }, validToken: TOKEN, syncAnswer: () => answer });
+  dir = await mkdtemp(join(tmpdir(), "agent-registry-"));
+  logs = "";
+  logger = createLogger({ name: "satellite", level: "info", destination: new Writable({ write: (chunk: Buffer, _e, cb) => ((logs += chunk.toString()), cb()) }) });
+});
+afterEach(async () => {
+  await agent?.stop();
+  agent = undefined;
+  await gc.close();
+  await registry.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function publish(repository: string, json: string): string {
+  const img = stateImage(json);
+  for (const blob of img.blobs) registry.putBlob(blob);
+  return registry.putManifest(repository, "latest", img.manifest, img.mediaType);
+}
+
+function publishState(artifacts: { repository: string; tag: string[] }[], config: object): string {
+  publish("satellite/group-state/web/state", documents.group("web", registry.url, artifacts));
+  publish("satellite/config-state/edge/state", JSON.stringify(config));
+  return publish(stateRepo, documents.satellite([`${registry.url}/satellite/group-state/web/state:latest`], `${registry.url}/satellite/config-state/edge/state:latest`));
+}
+
+const start = (clock = createFakeClock(Date.now()), ...extra: string[]) =>
+  startAgent(parseAgentArgs(["--ground-control-url", gc.url, "--data-dir", dir, "--registry-addr", "127.0.0.1:0", "--token", TOKEN, ...extra], {}), {
+    logger,
+    clock,
+    random: () => 0.5,
+    fingerprint: async () => "device-a",
+    scrypt: { N: 1024, r: 8, p: 1 },
+    workerThreads: 1,
+    upstreamRetry: { attempts: 1 },
+    metrics: { collect: async () => ({ cpuPercent: 0, memoryUsedBytes: 1n, storageUsedBytes: 1n }) },
+  });
+
+async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, advance?: () => Promise<void>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within 15 s\n${logs.slice(-3000)}`);
+    await (advance?.() ?? new Promise((r) => setTimeout(r, 20)));
+  }
+}
+
+const head = async (url: string, reference: string) => (await fetch(`${url}/v2/library/nginx/manifests/${reference}`, { method: "HEAD" })).headers.get("docker-content-digest");
+
+describe("the agent's local registry", () => {
+  it("is read-only for clients by default: pushes and deletes get 405 UNSUPPORTED", async () => {
+    const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+    publishState([{ repository: "library/nginx", tag: ["1"] }], {});
+    agent = await start();
+    const url = agent.registryUrl;
+    await waitFor(async () => (await head(url, "1")) === nginx.digest && agent!.status().passes > 0, "image replicated, pass finished");
+    const index = await readFile(join(dir, "index.json"), "utf8");
+    for (const [method, path] of [
+      ["PUT", "/v2/library/nginx/manifests/1"],
+      ["DELETE", "/v2/library/nginx/manifests/1"],
+      ["DELETE", `/v2/library/nginx/manifests/${nginx.digest}`],
+      ["POST", "/v2/library/nginx/blobs/uploads/"],
+    ]) {
+      const res = await fetch(`${url}${path}`, { method, body: method === "PUT" ? "{}" : undefined, headers: { authorization: basic(WRITER.user, WRITER.password) } });
+      const body = (await res.json()) as { errors: { code: string }[] };
+      expect([res.status, body.errors[0].code, res.headers.get("allow")], `${method} ${path}`).toEqual([405, "UNSUPPORTED", "GET, HEAD"]);
+    }
+    expect(await readFile(join(dir, "index.json"), "utf8")).toBe(index);
+    expect(logs).toMatch(/"writes":"read-only".*local registry listening/);
+  });
+
+  it("refuses to start on a credentials file it cannot use", async () => {
+    const error = await start(undefined, "--registry-write-credentials-file", join(dir, "missing")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(/cannot read the registry write credentials file .*ENOENT/);
+  });
+
+  it("with write credentials: writers push; a tag they move off the state's digest is put back on a pass Ground Control vouched for", async () => {
+    const credentials = join(dir, "..", `writers-${Date.now()}`);
+    await writeFile(credentials, `${WRITER.user}:${WRITER.password}\n`, { mode: 0o600 });
+    const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+    const digest = publishState([{ repository: "library/nginx", tag: ["1"] }], { app_config: { state_replication_interval: "@every 60s", heartbeat_interval: "@every 10s" } });
+    answer = { satelliteStateUrl: `${registry.url}/${stateRepo}:latest`, satelliteStateDigest: digest };
+    const clock = createFakeClock(Date.now());
+    agent = await start(clock, "--registry-write-credentials-file", credentials);
+    const url = agent.registryUrl;
+    await waitFor(async () => (await head(url, "1")) === nginx.digest, "image replicated");
+    // Two passes: the first heartbeat may answer before the first pass is applied, which starts
+    // another (reading the state); from then on every pass is vouched for.
+    await waitFor(() => agent!.status().jobs["state-replication"].running === false && agent!.status().passes >= 2, "two passes done", () => clock.advance(5_000));
+
+    // A writer moves nginx:1 onto another manifest (one that reuses the stored config and layer).
+    const served = JSON.parse(await (await fetch(`${url}/v2/library/nginx/manifests/1`)).text()) as { config: unknown };
+    const other = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: served.config, layers: [] }));
+    const anonymous = await fetch(`${url}/v2/library/nginx/manifests/1`, { method: "PUT", body: other, headers: { "content-type": MediaType.OciManifest } });
+    expect([anonymous.status, anonymous.headers.get("www-authenticate")]).toEqual([401, 'Basic realm="harbor-satellite", charset="UTF-8"']);
+    const pushed = await fetch(`${url}/v2/library/nginx/manifests/1`, { method: "PUT", body: other, headers: { "content-type": MediaType.OciManifest, authorization: basic(WRITER.user, WRITER.password) } });
+    expect(pushed.status).toBe(201);
+    const moved = pushed.headers.get("docker-content-digest");
+    expect(await head(url, "1")).toBe(moved);
+
+    // Heartbeats vouch the state is unchanged; the next pass reads no state and repairs the tag.
+    const stateReads = () => registry.requests.filter((r) => r.path.startsWith(`/v2/${stateRepo}/`)).length;
+    const reads = stateReads();
+    await waitFor(async () => (await head(url, "1")) === nginx.digest, "the tag put back", () => clock.advance(5_000));
+    await waitFor(() => logs.includes("repaired from upstream"), "the repair logged");
+    expect(stateReads()).toBe(reads);
+    expect(logs).toContain(`"image":"library/nginx:1","problem":"tag moved","problems":1,"from":"${moved}","to":"${nginx.digest}"`);
+    await rm(credentials, { force: true });
+  });
+});
