@@ -45,8 +45,7 @@ export function allows(policy: Policy, caller: Caller): boolean {
   }
 }
 
-const LOGIN = "harbor.satellite.identity.v1.IdentityService/Login";
-const ZTR = new Set(["harbor.satellite.identity.v1.IdentityService/TokenZtr", "harbor.satellite.identity.v1.IdentityService/SpiffeZtr"]);
+const IDENTITY = "harbor.satellite.identity.v1.IdentityService";
 
 export interface AuthorizationOptions {
   /** Per client address budget of ZTR enrolments, the one the REST routes use. */
@@ -56,10 +55,11 @@ export interface AuthorizationOptions {
 export function authorizationInterceptor(authenticate: Authenticator, options: AuthorizationOptions = {}): Interceptor {
   const { ztrLimiter } = options;
   return (next) => async (req) => {
-    const rpc = `${req.service.typeName}/${req.method.name}`;
     const source = req.contextValues.get(clientAddressKey);
-    const fromClient = !authenticate.isPeerProcess(req.header);
-    if (ztrLimiter && fromClient && ZTR.has(rpc) && !ztrLimiter.take(source)) {
+    const peerProcess = authenticate.isPeerProcess(req.header);
+    const identity = !peerProcess && req.service.typeName === IDENTITY;
+    const ztr = identity && (req.method.name === "TokenZtr" || req.method.name === "SpiffeZtr");
+    if (ztrLimiter && ztr && !ztrLimiter.take(source)) {
       throw new RateLimitedError("too many enrolment attempts from your address", ztrLimiter.retryAfterMs(source));
     }
     const policy = policyFor(req.service.typeName, req.method.name);
@@ -73,9 +73,9 @@ export function authorizationInterceptor(authenticate: Authenticator, options: A
     }
     req.contextValues.set(callerKey, caller);
     // A sibling process forwards the URL its caller used; anyone else gets what this listener saw.
-    const forwarded = authenticate.isPeerProcess(req.header) ? req.header.get(PUBLIC_URL_HEADER) : null;
+    const forwarded = peerProcess ? req.header.get(PUBLIC_URL_HEADER) : null;
     req.contextValues.set(publicUrlKey, (forwarded && originOf(forwarded)) || originOf(req.url));
-    if (rpc !== LOGIN || !fromClient || req.stream) return next(req);
+    if (!identity || req.method.name !== "Login" || req.stream) return next(req);
     // Reserved before the handler hashes the password; settled with what it found.
     const username = (req.message as { username?: unknown }).username;
     const account = typeof username === "string" ? username : "";
