@@ -5,7 +5,11 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { compressionGzip, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import { pino } from "pino";
+import { h1, h2 } from "./raw-http-support.js";
+import { createRpcHandlers } from "./rpc-handlers.js";
 import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
+import { listen, type Listener } from "./transport/listener.js";
 
 describe("rpc handlers: lean unary path and Connect's handlers agree", () => {
   let gc: Awaited<ReturnType<typeof startTestGroundControl>>;
@@ -42,5 +46,37 @@ describe("rpc handlers: lean unary path and Connect's handlers agree", () => {
     const reference = outcomes["lean: connect binary h2"];
     expect(reference).toEqual([43, { code: "Unauthenticated", message: expect.stringContaining("admin session") }, { code: "NotFound", message: expect.any(String) }, { code: "InvalidArgument", message: expect.any(String) }, { code: "Unauthenticated", message: expect.any(String) }]);
     for (const [label, got] of Object.entries(outcomes)) expect(got, label).toEqual(reference);
+  });
+});
+
+describe("rpc handlers: a layer that throws", () => {
+  const logged: Array<{ msg: string; path: string }> = [];
+  let listener: Listener;
+  let url: string;
+  beforeAll(async () => {
+    const { handler, rpcStreams } = createRpcHandlers({
+      routes: () => undefined,
+      interceptors: [],
+      verifyPeer: () => ({ kind: "none" }),
+      fallback: (req, res) => {
+        if (req.url === "/throws") throw new Error("a route's bug");
+        res.writeHead(204);
+        res.end();
+      },
+      logger: pino({ level: "error" }, { write: (line: string) => logged.push(JSON.parse(line) as { msg: string; path: string }) }),
+    });
+    listener = await listen({ host: "127.0.0.1", port: 0, handler, rpcStreams });
+    url = `http://127.0.0.1:${listener.port}`;
+  });
+  afterAll(async () => listener?.close());
+
+  it("answers 500 over HTTP/1.1 and h2c and logs it, instead of letting the throw end the process, and keeps serving", async () => {
+    for (const send of [h1, h2]) {
+      logged.length = 0;
+      const res = await send(url, { path: "/throws" });
+      expect(res.status, send.name).toBe(500);
+      expect(logged, send.name).toMatchObject([{ msg: "request handler threw", path: "/throws" }]);
+      expect((await send(url, { path: "/fine" })).status, send.name).toBe(204);
+    }
   });
 });
