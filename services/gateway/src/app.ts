@@ -4,6 +4,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { ensureAdminUser } from "@harbor-satellite/identity";
 import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
+import { resolveLimits } from "@harbor-satellite/serving";
 import { serverTracingInterceptor, type Logger } from "@harbor-satellite/telemetry";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
@@ -64,9 +65,10 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
         ztrLimiter,
       }),
     });
-    const listener: Listener = await listen({ host: config.host, port: config.port, handler, rpcStreams, tls: security.tls, onTlsServer: security.onTlsServer });
+    const limits = resolveLimits(config.limits);
+    const listener: Listener = await listen({ host: config.host, port: config.port, handler, rpcStreams, tls: security.tls, onTlsServer: security.onTlsServer, limits, logger });
     for (const module of modules) module.start?.();
-    logger.info({ port: listener.port, host: config.host, security: security.mode, services: modules.map((m) => m.name), database: database.driver }, "ground control listening");
+    logger.info({ port: listener.port, host: config.host, security: security.mode, services: modules.map((m) => m.name), database: database.driver, limits }, "ground control listening");
     return {
       port: listener.port,
       modules,

@@ -50,6 +50,27 @@ describe("ground-control configuration", () => {
     expect(HELP).toContain("SATELLITE_STATE_IN_HARBOR");
   });
 
+  it("takes connection limits from flags over environment, leaving unset ones to the defaults", () => {
+    const limits = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+      const cfg = parseConfig(argv, env);
+      if (cfg === "help") throw new Error("help");
+      return cfg.limits;
+    };
+    expect(limits([])).toEqual({});
+    expect(limits(["--max-connections", "500", "--idle-timeout-ms", "3000"], { MAX_CONNECTIONS: "900", MAX_CONNECTIONS_PER_SOURCE: "40", HEADER_TIMEOUT_MS: "2000" })).toEqual({
+      maxConnections: 500,
+      maxConnectionsPerSource: 40,
+      idleMs: 3000,
+      headersMs: 2000,
+    });
+    expect(limits(["--first-byte-timeout-ms", "1500", "--request-timeout-ms", "0"])).toEqual({ firstByteMs: 1500, requestMs: 0 });
+    expect(limits([], { REQUEST_TIMEOUT_MS: "60000", IDLE_TIMEOUT_MS: "" })).toEqual({ requestMs: 60000 });
+    expect(() => limits(["--idle-timeout-ms", "0"])).toThrow(/--idle-timeout-ms \(IDLE_TIMEOUT_MS\) must be a positive whole number/);
+    expect(() => limits([], { MAX_CONNECTIONS: "lots" })).toThrow(/MAX_CONNECTIONS/);
+    expect(() => limits(["--max-connections", "10", "--max-connections-per-source", "20"])).toThrow(/cannot exceed/);
+    for (const flag of ["--max-connections", "--max-connections-per-source", "--first-byte-timeout-ms", "--header-timeout-ms", "--request-timeout-ms", "--idle-timeout-ms"]) expect(HELP).toContain(flag);
+  });
+
   it("splits services across processes with a shared token", () => {
     const cfg = parseConfig(["--services", "fleet,identity,heartbeat", "--remote", "registry=http://127.0.0.1:9001"], { GC_INTERNAL_TOKEN: "t0k" });
     expect(cfg).toMatchObject({ services: ["fleet", "identity", "heartbeat"], remotes: { registry: "http://127.0.0.1:9001" }, internalToken: "t0k" });

@@ -1,6 +1,7 @@
 // Ground Control's configuration: flags win over environment variables, which win over
 // defaults. Parsed once at start; every problem is reported before anything listens.
 import { parseArgs } from "node:util";
+import type { ServerLimits } from "@harbor-satellite/serving";
 
 export const SERVICE_NAMES = ["identity", "fleet", "registry", "heartbeat"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -44,6 +45,8 @@ export interface GatewayConfig {
   logLevel: string;
   /** Processes sharing the port (node:cluster); more than one needs PostgreSQL. */
   workers: number;
+  /** The listener's limits set by flags or environment; the rest are packages/serving's defaults. */
+  limits: Partial<ServerLimits>;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +78,21 @@ Options (environment variable in brackets):
                         default false). Costs isolation: in Harbor every satellite's robot can read every
                         other satellite's state, so use it only while original satellites remain; with
                         --services, set it on the process serving registry
+  --max-connections N   open connections at most (MAX_CONNECTIONS; default 16384, or 3/4 of the
+                        open-file limit when that is lower)
+  --max-connections-per-source N
+                        open connections from one address (IPv6: one /64) at most
+                        (MAX_CONNECTIONS_PER_SOURCE; default 1/8 of --max-connections, at least 64)
+  --first-byte-timeout-ms MS
+                        a new connection must send its first byte, or finish its TLS handshake,
+                        within this (FIRST_BYTE_TIMEOUT_MS, default 10000)
+  --header-timeout-ms MS
+                        a request's headers must arrive within this (HEADER_TIMEOUT_MS, default 20000)
+  --request-timeout-ms MS
+                        an HTTP/1.1 request must arrive in full within this; 0 for none
+                        (REQUEST_TIMEOUT_MS, default 120000)
+  --idle-timeout-ms MS  a connection, HTTP/2 session or stream with no traffic for this long is
+                        closed; also bounds keep-alive waits (IDLE_TIMEOUT_MS, default 120000)
   -h, --help            show this help
 
 Other environment: DATABASE_URL, ADMIN_PASSWORD, HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD,
@@ -97,6 +115,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       "public-url": { type: "string" },
       "satellite-state-in-harbor": { type: "boolean" },
       workers: { type: "string" },
+      "max-connections": { type: "string" },
+      "max-connections-per-source": { type: "string" },
+      "first-byte-timeout-ms": { type: "string" },
+      "header-timeout-ms": { type: "string" },
+      "request-timeout-ms": { type: "string" },
+      "idle-timeout-ms": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -143,7 +167,32 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
     },
     logLevel: env.LOG_LEVEL || "info",
     workers,
+    limits: parseLimits(values, env),
   };
+}
+
+/** Each limit: its flag, its environment variable, its field, and whether 0 ("none") is allowed. */
+const LIMIT_SETTINGS = [
+  ["max-connections", "MAX_CONNECTIONS", "maxConnections", false],
+  ["max-connections-per-source", "MAX_CONNECTIONS_PER_SOURCE", "maxConnectionsPerSource", false],
+  ["first-byte-timeout-ms", "FIRST_BYTE_TIMEOUT_MS", "firstByteMs", false],
+  ["header-timeout-ms", "HEADER_TIMEOUT_MS", "headersMs", false],
+  ["request-timeout-ms", "REQUEST_TIMEOUT_MS", "requestMs", true],
+  ["idle-timeout-ms", "IDLE_TIMEOUT_MS", "idleMs", false],
+] as const satisfies readonly (readonly [string, string, keyof ServerLimits, boolean])[];
+
+/** The limits given by flag or environment (flag first); unset ones are left to the defaults. */
+function parseLimits(values: Record<string, unknown>, env: NodeJS.ProcessEnv): Partial<ServerLimits> {
+  const limits: Partial<ServerLimits> = {};
+  for (const [flag, variable, field, zeroAllowed] of LIMIT_SETTINGS) {
+    const raw = (values[flag] as string | undefined) ?? (env[variable] || undefined);
+    if (raw === undefined) continue;
+    limits[field] = zeroAllowed && raw.trim() === "0" ? 0 : parsePositiveInt(`--${flag} (${variable})`, raw);
+  }
+  if (limits.maxConnections !== undefined && limits.maxConnectionsPerSource !== undefined && limits.maxConnectionsPerSource > limits.maxConnections) {
+    throw new ConfigError(`--max-connections-per-source (${limits.maxConnectionsPerSource}) cannot exceed --max-connections (${limits.maxConnections})`);
+  }
+  return limits;
 }
 
 /** An origin only: OCI clients address a registry at the root of its host, so no path is possible. */
