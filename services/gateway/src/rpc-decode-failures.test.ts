@@ -71,6 +71,18 @@ describe("rpc layers: undecodable requests are InvalidArgument", () => {
     }
   });
 
+  it("answers a frame flagged compressed in a request that named no encoding with InvalidArgument, lean path and Connect's alike", async () => {
+    const flagged = envelope(1, Uint8Array.from([0x0a, 0x01, 0x61]));
+    const outcomes: Record<string, Outcome> = {
+      "lean: grpc h2c": outcomeOf(await h2(gc.url, { method: "POST", path: LOGIN, headers: { "content-type": "application/grpc", te: "trailers" }, body: flagged })),
+      "connect: grpc-web h2c": outcomeOf(await h2(gc.url, { method: "POST", path: LOGIN, headers: { "content-type": "application/grpc-web+proto" }, body: flagged })),
+      "connect: grpc-web HTTP/1.1": outcomeOf(await h1(gc.url, { method: "POST", path: LOGIN, headers: { "content-type": "application/grpc-web+proto" }, body: flagged })),
+      "connect: grpc+json h2c": outcomeOf(await h2(gc.url, { method: "POST", path: LOGIN, headers: { "content-type": "application/grpc+json", te: "trailers" }, body: flagged })),
+      "connect: streaming grpc h2c": outcomeOf(await h2(gc.url, { method: "POST", path: REFLECTION, headers: { "content-type": "application/grpc", te: "trailers" }, body: flagged })),
+    };
+    allAlike(outcomes, { code: "InvalidArgument", message: "received compressed envelope, but do not know how to decompress" });
+  });
+
   it("answers an undecodable message of a streaming call with InvalidArgument (gRPC, Connect streaming)", async () => {
     const grpc = outcomeOf(await h2(gc.url, { method: "POST", path: REFLECTION, headers: { "content-type": "application/grpc", te: "trailers" }, body: envelope(0, Uint8Array.from([0xff, 0xff, 0xff])) }));
     expect(grpc).toEqual({ code: "InvalidArgument", message: "parse binary: premature EOF" });

@@ -166,7 +166,8 @@ describe("lean unary path", () => {
 
   it("rejects malformed input with the protocol's error codes", async () => {
     const grpc = { "content-type": "application/grpc", te: "trailers" };
-    expect((await raw(grpc, frame(1, syncBytes))).trailers["grpc-status"]).toBe(String(Code.Internal));
+    // Flagged compressed with no grpc-encoding named: the client's error, as Connect words it.
+    expect((await raw(grpc, frame(1, syncBytes))).trailers).toMatchObject({ "grpc-status": String(Code.InvalidArgument), "grpc-message": "received%20compressed%20envelope%2C%20but%20do%20not%20know%20how%20to%20decompress" });
     expect((await raw(grpc, Buffer.concat([frame(0, syncBytes), frame(0, syncBytes)]))).trailers).toMatchObject({ "grpc-status": String(Code.Unimplemented), "grpc-message": expect.stringContaining("extra%20input%20message") });
     expect((await raw(grpc, Buffer.alloc(0))).trailers["grpc-status"]).toBe(String(Code.Unimplemented));
     expect((await raw({ ...grpc, "grpc-timeout": "soon" }, frame(0, syncBytes))).trailers["grpc-status"]).toBe(String(Code.InvalidArgument));

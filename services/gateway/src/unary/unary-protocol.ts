@@ -9,7 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type Serialization } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout as parseConnectTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { grpcStatusOk, parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { asInvalidArgument, isDecodeFailure } from "../request-decode-failures.js";
+import { asInvalidArgument, isDecodeFailure, UNDECLARED_COMPRESSION } from "../request-decode-failures.js";
 
 export type UnaryProtocolName = "connect" | "grpc";
 
@@ -83,7 +83,8 @@ export function requestMessageBytes(protocol: UnaryProtocol, body: Uint8Array): 
   if (protocol.name === "connect") return body;
   if (body.length === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   if (body.length < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-  if ((body[0] & 0b1) === 1) throw new ConnectError("protocol error: received compressed envelope, but no grpc-encoding was negotiated", Code.Internal);
+  // Flagged compressed with no grpc-encoding: the client's error, in Connect's words.
+  if ((body[0] & 0b1) === 1) throw new ConnectError(UNDECLARED_COMPRESSION, Code.InvalidArgument);
   const length = ((body[1] << 24) | (body[2] << 16) | (body[3] << 8) | body[4]) >>> 0;
   if (body.length < 5 + length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
   if (body.length > 5 + length) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
