@@ -55,16 +55,20 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   const declared = contentLength(req);
   const chunks: Buffer[] = [];
   let size = 0;
-  if (declared === undefined || declared <= limit) {
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) break;
-      chunks.push(chunk as Buffer);
+  try {
+    if (declared === undefined || declared <= limit) {
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > limit) break;
+        chunks.push(chunk as Buffer);
+      }
     }
-  }
-  if (size > limit || (declared !== undefined && declared > limit)) {
-    if ((declared ?? size) <= DRAIN_LIMIT) for await (const chunk of req) if ((size += (chunk as Buffer).length) > DRAIN_LIMIT) break;
-    throw new PayloadTooLargeError(limit);
+    if (size > limit || (declared !== undefined && declared > limit)) {
+      if ((declared ?? size) <= DRAIN_LIMIT) for await (const chunk of req) if ((size += (chunk as Buffer).length) > DRAIN_LIMIT) break;
+      throw new PayloadTooLargeError(limit);
+    }
+  } catch (error) {
+    throw clientGone(req, error, "SIZE_INVALID", size);
   }
   if (!req.complete) throw new OciError("SIZE_INVALID", "request body ended early", { received: size, contentLength: declared });
   return Buffer.concat(chunks, size);
@@ -73,12 +77,25 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 /** Streams the request body into a blob writer; throws if the body is cut short. */
 export async function pipeBody(req: IncomingMessage, writer: BlobWriter): Promise<number> {
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    await writer.write(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      await writer.write(chunk as Buffer);
+    }
+  } catch (error) {
+    throw clientGone(req, error, "BLOB_UPLOAD_INVALID", size);
   }
   if (!req.complete) throw new OciError("BLOB_UPLOAD_INVALID", "request body ended early", { received: size });
   return size;
+}
+
+/**
+ * A body read that failed because the client went away (reset, half-close mid-body) is the
+ * client's doing: the spec's error for a cut body, not a 500. Anything else is passed on.
+ */
+function clientGone(req: IncomingMessage, error: unknown, code: "SIZE_INVALID" | "BLOB_UPLOAD_INVALID", received: number): unknown {
+  if (error instanceof OciError || req.complete) return error;
+  return new OciError(code, "the client closed the connection before the body ended", { received });
 }
 
 /** `Content-Range: <start>-<end>` of an upload chunk (inclusive), as the spec's regexp allows. */
