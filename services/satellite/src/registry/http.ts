@@ -94,7 +94,10 @@ export async function pipeBody(req: IncomingMessage, writer: BlobWriter): Promis
  * client's doing: the spec's error for a cut body, not a 500. Anything else is passed on.
  */
 function clientGone(req: IncomingMessage, error: unknown, code: "SIZE_INVALID" | "BLOB_UPLOAD_INVALID", received: number): unknown {
-  if (error instanceof OciError || req.complete) return error;
+  if (error instanceof OciError) return error;
+  // Node destroys a request whose connection closed with ECONNRESET "aborted", even when its
+  // last byte had arrived (req.complete) but had not been read yet.
+  if (req.complete && (error as NodeJS.ErrnoException | undefined)?.code !== "ECONNRESET") return error;
   return new OciError(code, "the client closed the connection before the body ended", { received });
 }
 
