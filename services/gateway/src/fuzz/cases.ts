@@ -2,6 +2,7 @@
 // (content types, encodings, protocol versions, timeouts, credentials, Host and :authority, huge
 // and many headers) and a body shaped for the content type or not at all (random bytes,
 // truncated gRPC frames, bad and deep JSON, invalid UTF-8 in protobuf strings).
+import { requestMessage } from "./messages.js";
 import { caseSeed, Rng } from "./prng.js";
 import { AUTHORITIES, CONTENT_ENCODINGS, CONTENT_TYPES, HEADER_NAMES, HEADER_VALUES, JSON_KEYS, JSON_SCALARS, METHODS, PLAIN_PATHS, PROTOCOL_VERSIONS, RPC_PATHS, SATELLITE_NAMES, STREAMING_RPC_PATHS, TIMEOUTS } from "./vocabulary.js";
 
@@ -39,7 +40,7 @@ export function generateCase(seed: number, index: number, ctx: CaseContext): Fuz
   const method = rng.chance(0.8) ? (rpc ? "POST" : rng.pick(["GET", "GET", "HEAD", "POST"])) : rng.pick(METHODS);
   const contentType = rpc && rng.chance(0.85) ? rng.pick(CONTENT_TYPES.slice(0, 12)) : rng.pick(CONTENT_TYPES);
   const headers = generateHeaders(rng, transport, contentType, ctx);
-  const body = method === "GET" && rng.chance(0.8) ? Buffer.alloc(0) : generateBody(rng, contentType, STREAMING_RPC_PATHS.has(path));
+  const body = method === "GET" && rng.chance(0.8) ? Buffer.alloc(0) : generateBody(rng, contentType, path);
   const framing = rng.chance(0.85) ? "content-length" : rng.pick(["chunked", "none", "lying-length"] as const);
   const c: FuzzCase = { index, transport, method, path, headers, body, framing };
   if (transport === "h2-raw" && rng.chance(0.15)) c.omit = rng.pick([[":scheme"], [":path"], [":method"], [":method", ":path"]]);
@@ -79,7 +80,7 @@ function generateHeaders(rng: Rng, transport: Transport, contentType: string, ct
   if (rng.chance(0.15)) h.push(["content-encoding", rng.pick(CONTENT_ENCODINGS)]);
   if (rng.chance(0.1)) h.push([rng.pick(["grpc-encoding", "connect-content-encoding"]), rng.pick(CONTENT_ENCODINGS)]);
   for (const [name, values] of Object.entries(TIMEOUTS)) if (rng.chance(0.1)) h.push([name, rng.pick(values)]);
-  if (rng.chance(0.4)) h.push(["authorization", credentials(rng, ctx)]);
+  if (rng.chance(0.5)) h.push(["authorization", credentials(rng, ctx)]);
   if (rng.chance(0.3)) for (let i = rng.range(1, 4); i > 0; i--) h.push([rng.pick(HEADER_NAMES), rng.pick(HEADER_VALUES)]);
   if (rng.chance(0.04)) h.push(["x-huge", "a".repeat(rng.pick([8_000, 20_000, 70_000]))]);
   if (rng.chance(0.03)) for (let i = 0; i < rng.pick([150, 250, 400]); i++) h.push([`x-many-${i}`, "v"]);
@@ -101,11 +102,15 @@ function credentials(rng: Rng, ctx: CaseContext): string {
   ])();
 }
 
-/** A body for `contentType`, now and then for another one, or plain noise. */
-export function generateBody(rng: Rng, contentType: string, streaming: boolean): Buffer {
+/**
+ * A body for `contentType`, now and then for another one, or plain noise. For an rpc, half the
+ * messages are well-formed ones of its request type (hostile contents, messages.ts).
+ */
+export function generateBody(rng: Rng, contentType: string, path: string): Buffer {
   if (rng.chance(0.1)) return rng.bytes(rng.size(4096));
   const json = contentType.includes("json");
-  const message = () => (json ? jsonBody(rng) : protoBody(rng));
+  const streaming = STREAMING_RPC_PATHS.has(path);
+  const message = () => (rng.chance(0.5) ? requestMessage(rng, path, json) : undefined) ?? (json ? jsonBody(rng) : protoBody(rng));
   if (contentType.startsWith("application/grpc") || contentType.startsWith("application/connect+") || (streaming && rng.chance(0.7))) {
     const frames = Array.from({ length: rng.pick([1, 1, 1, 2, 3]) }, () => frame(rng, message()));
     const body = Buffer.concat(frames);

@@ -133,8 +133,10 @@ export function h2RawExchange(target: Target, c: FuzzCase, boundMs: number): Pro
         else if (stream !== 1) continue;
         else if (type === Type.RstStream) return answered(payload.readUInt32BE(0));
         else if (type === Type.Headers && !gotHeaders) {
-          gotHeaders = true;
           status = decodeStatus(payload.subarray(flags & 0x8 ? 1 : 0)) ?? -1;
+          // "100 Continue" and other informational answers come before the real one.
+          gotHeaders = !(status >= 100 && status < 200);
+          if (!gotHeaders) status = undefined;
           if (flags & END_STREAM) return answered(0);
         } else if (type === Type.Headers && flags & END_STREAM) return answered(0);
         else if (type === Type.Data) {

@@ -1,6 +1,6 @@
 // What the fuzzer says to Ground Control: its real paths (every rpc, the original's REST routes,
 // the state registry, health) and the header values that have hurt HTTP servers before.
-import type { DescService } from "@bufbuild/protobuf";
+import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
@@ -12,6 +12,9 @@ const SERVICES: readonly DescService[] = [IdentityService, FleetService, Registr
 
 /** Every rpc path Ground Control serves. */
 export const RPC_PATHS: readonly string[] = SERVICES.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`));
+
+/** Each rpc's request message, by path. */
+export const RPC_INPUTS: ReadonlyMap<string, DescMessage> = new Map(SERVICES.flatMap((s) => s.methods.map((m) => [`/${s.typeName}/${m.name}`, m.input] as const)));
 
 /** The streaming rpcs (reflection): their bodies are enveloped even in the Connect protocol. */
 export const STREAMING_RPC_PATHS: ReadonlySet<string> = new Set(SERVICES.flatMap((s) => s.methods.filter((m) => m.methodKind !== "unary").map((m) => `/${s.typeName}/${m.name}`)));
