@@ -100,7 +100,7 @@ describe("listener", () => {
     return session;
   };
 
-  it("closes a connection that sends nothing, and survives one reset before its first byte", async () => {
+  it("closes a connection that sends nothing, and survives connections reset before their first byte", async () => {
     const { port } = await start();
     const silent = await openSocket(port);
     for (let i = 0; i < 20; i++) (await openSocket(port)).resetAndDestroy();
@@ -176,6 +176,14 @@ describe("listener", () => {
     const held = await Promise.all(Array.from({ length: limits.maxConnectionsPerSource + 2 }, () => openSocket(port, "127.0.0.3")));
     clients.push(...held);
     expect((await Promise.all(held.map((s) => closedWithin(s, 150)))).filter((o) => o === "open")).toHaveLength(limits.maxConnectionsPerSource);
+
+    // Plaintext and garbage at the TLS port, and a reset mid-handshake: refused, not thrown.
+    expect(await rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")).not.toMatch(/^HTTP\/1\.1 200/);
+    for (let i = 0; i < 5; i++) {
+      const s = await openSocket(port);
+      s.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2]));
+      s.resetAndDestroy();
+    }
 
     const tls = connectTls({ port, host: "127.0.0.1", ca: cert, ALPNProtocols: ["http/1.1"] });
     tls.on("error", () => {});
