@@ -156,12 +156,12 @@ describe("ground-control's listener under idle, slow and hostile connections (1,
     idleSession.destroy();
     stalled.destroy();
 
-    // Legitimate use of the one long-lived rpc: a reflection stream asking every half idle
-    // timeout, for longer than the idle timeout in all.
+    // Legitimate use of the one long-lived rpc: a reflection stream asking every third of the
+    // idle timeout, for longer than the idle timeout in all.
     const reflection = createClient(ServerReflection, createGrpcTransport({ baseUrl: gc.url }));
     async function* questions() {
-      for (let q = 0; q < 4; q++) {
-        if (q > 0) await new Promise((r) => setTimeout(r, TIMEOUTS.idleMs / 2));
+      for (let q = 0; q < 6; q++) {
+        if (q > 0) await new Promise((r) => setTimeout(r, TIMEOUTS.idleMs / 3));
         yield { messageRequest: { case: "listServices" as const, value: "" } };
       }
     }
@@ -170,7 +170,7 @@ describe("ground-control's listener under idle, slow and hostile connections (1,
       expect(answer.messageResponse.case).toBe("listServicesResponse");
       answers++;
     }
-    expect(answers).toBe(4);
+    expect(answers).toBe(6);
     await stillServing();
   });
 

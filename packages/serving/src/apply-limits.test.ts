@@ -77,7 +77,7 @@ describe("HTTP/2 limits", () => {
 });
 
 describe("HTTP/2 stream limits", () => {
-  const streamLimits = resolveLimits({ idleMs: 500 }, defaultLimits(1024));
+  const streamLimits = resolveLimits({ idleMs: 800 }, defaultLimits(1024));
 
   async function serveStreams(onStream: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void) {
     const server = createH2Server();
@@ -113,10 +113,10 @@ describe("HTTP/2 stream limits", () => {
     let echoed = 0;
     moving.on("data", () => echoed++);
     const movingClosed = new Promise<number>((r) => moving.once("close", () => r(moving.rstCode)));
-    // A chunk every fifth of the idle timeout, for three idle timeouts.
-    for (let i = 0; i < 15; i++) {
+    // A chunk every tenth of the idle timeout, for two and a half idle timeouts.
+    for (let i = 0; i < 25; i++) {
       moving.write("x");
-      await new Promise((r) => setTimeout(r, streamLimits.idleMs / 5));
+      await new Promise((r) => setTimeout(r, streamLimits.idleMs / 10));
     }
     expect(await stalled).toBe(constants.NGHTTP2_CANCEL);
     expect(await stalledReply).toBe(constants.NGHTTP2_INTERNAL_ERROR);

@@ -12,7 +12,7 @@ import { describeFinding, fuzzSeed, runFuzz, summarize } from "./run.js";
 
 /** Short server timeouts, so requests the fuzzer leaves unfinished are cut well within the bound. */
 const LIMITS = { firstByteMs: 2_000, headersMs: 2_000, requestMs: 3_000, idleMs: 3_000 };
-const BUDGET_MS = 15_000;
+const BUDGET_MS = 12_000;
 const BOUND_MS = 8_000;
 
 describe("fuzz: Ground Control's port", () => {
