@@ -63,6 +63,14 @@ export function resetStream(stream: ServerHttp2Stream, reason: string): void {
   else stream.close(constants.NGHTTP2_CANCEL);
 }
 
+/**
+ * Resets a stream whose work failed with INTERNAL_ERROR. Not `close(code)`: that ends the stream
+ * cleanly first, so a reply already under way would reach the client looking complete.
+ */
+export function failStream(stream: ServerHttp2Stream, reason: string): void {
+  if (!stream.destroyed) stream.destroy(new Error(reason));
+}
+
 /** TLS server options that bound the handshake. */
 export function tlsLimitOptions(limits: ServerLimits): { handshakeTimeout: number } {
   return { handshakeTimeout: limits.firstByteMs };

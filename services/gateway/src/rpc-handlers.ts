@@ -6,8 +6,8 @@
 // implementations, and answer bad client input alike: as the client's error (InvalidArgument for
 // undecodable requests, connect-decode-failures.ts; for an authority that is no host and port,
 // transport/headers.ts), never by throwing where Node would end the process.
+import { failStream } from "@harbor-satellite/serving";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { constants } from "node:http2";
 import { createConnectRouter, createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { clientAddressKey } from "@harbor-satellite/rpc";
@@ -92,7 +92,7 @@ export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
       return streams(stream, headers);
     } catch (error) {
       logger.error({ err: error, path: headers[":path"] }, "rpc stream handler threw");
-      if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      failStream(stream, "the rpc stream handler failed");
       return true;
     }
   };

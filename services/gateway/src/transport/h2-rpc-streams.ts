@@ -6,6 +6,7 @@
 // Connect's protocol handlers directly; they still do all of Connect, gRPC and gRPC-Web
 // (validation, interceptors, errors, compression, limits). Only the transport glue is ours, and
 // it aborts the request signal only when the client really went away.
+import { failStream } from "@harbor-satellite/serving";
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
@@ -39,7 +40,7 @@ export function createH2RpcRouter(options: H2RpcOptions): H2StreamRouter {
     if (!handler) return false;
     serve(stream, headers, handler, options).catch((error: unknown) => {
       if (ConnectError.from(error).code !== Code.Aborted) options.onError(error, handler);
-      if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      failStream(stream, "the rpc failed after its reply started");
     });
     return true;
   };

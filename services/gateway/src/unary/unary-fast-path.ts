@@ -2,8 +2,9 @@
 // (HTTP/2) go from the socket to the implementation through our interceptors without Connect's
 // generic handler machinery, which measured at about 100 µs of the gateway's ~220 µs per
 // heartbeat (bench/heartbeat). Requests it does not take fall through to Connect's handlers.
+import { failStream } from "@harbor-satellite/serving";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { constants, type ServerHttp2Stream } from "node:http2";
+import type { ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { endAfterWrite } from "../transport/h2-stream-end.js";
 import { nodeHeaders, requestUrl, streamUrl, webHeaders } from "../transport/headers.js";
@@ -94,7 +95,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
         url: () => streamUrl(stream, headers),
         write: (reply) => writeStream(stream, reply),
         abandon: () => {
-          if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+          failStream(stream, "the rpc reply could not be written");
         },
       }, contextValues());
       return true;
