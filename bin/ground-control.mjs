@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// Runs Ground Control from its TypeScript sources through tsx (no build step).
-import { register } from "tsx/esm/api";
+// `ground-control`: the bundle when built, else the sources (launch.mjs decides).
+import { launch } from "./launch.mjs";
 
-register();
-const { main } = await import("../services/gateway/src/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+await launch("ground-control", "services/gateway/src/main.ts");

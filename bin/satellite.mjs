@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// Runs the satellite CLI from its TypeScript sources through tsx (no build step).
-import { register } from "tsx/esm/api";
+// `satellite`: the bundle when built, else the sources (launch.mjs decides).
+import { launch } from "./launch.mjs";
 
-register();
-const { main } = await import("../services/satellite/src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+await launch("satellite", "services/satellite/src/cli/main.ts");

@@ -32,7 +32,9 @@ export interface OpenDatabaseOptions {
   maxConnections?: number;
 }
 
-const MIGRATIONS = fileURLToPath(new URL("../drizzle", import.meta.url));
+// In the bundle (`npm run build`) the migrations are copied beside it, into dist/drizzle.
+const bundled = (globalThis as { HARBOR_SATELLITE_BUNDLE?: boolean }).HARBOR_SATELLITE_BUNDLE === true;
+const MIGRATIONS = fileURLToPath(new URL(bundled ? "./drizzle" : "../drizzle", import.meta.url));
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
   if (options.url) return openPostgres(options.url, options.maxConnections ?? 20);

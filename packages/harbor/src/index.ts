@@ -15,7 +15,6 @@ export type {
 export { HarborError, NETWORK_ERROR_CODE } from "./harbor-error.js";
 export type { HarborErrorCode } from "./harbor-error.js";
 
-// Symbols below are for generators, tests and the Harbor emulator.
+// Symbols below are for generators, tests and the Harbor emulator (which also import
+// `@harbor-satellite/harbor/openapi`, kept out of this entry: its converter is a dev-only dependency).
 export type { components, operations, paths } from "./generated/harbor-api.js";
-export { harborSwaggerPath, loadHarborOpenApi, convertHarborSwagger } from "./openapi.js";
-export type { OpenApiDocument } from "./openapi.js";

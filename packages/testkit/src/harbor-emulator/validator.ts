@@ -6,7 +6,7 @@
 // cached per JSON pointer.
 import { Ajv, type ValidateFunction, type ErrorObject } from "ajv";
 import addFormatsModule, { type FormatsPlugin } from "ajv-formats";
-import { loadHarborOpenApi, type OpenApiDocument } from "@harbor-satellite/harbor";
+import { loadHarborOpenApi, type OpenApiDocument } from "@harbor-satellite/harbor/openapi";
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
 const addFormats = (addFormatsModule as unknown as { default: FormatsPlugin }).default;

@@ -1,0 +1,13 @@
+// What `npm run build` bundles, and where each entry lands under dist/. Entries are the two
+// commands and every script loaded by file name at run time (worker threads): a worker's URL is
+// resolved next to the module that starts it, which in the bundle is dist/ itself.
+
+/** Bundle entries: `out` (under dist/, without .mjs) ← `in` (repository-relative source). */
+export const ENTRIES = [
+  { out: "ground-control", in: "services/gateway/src/main.ts" },
+  { out: "satellite", in: "services/satellite/src/cli/main.ts" },
+  { out: "blob-fetch-worker", in: "services/satellite/src/replication/blob-fetch-worker.mjs" },
+];
+
+/** Folders copied beside the bundle, read at run time relative to it (database migrations). */
+export const ASSETS = [{ from: "packages/db/drizzle", to: "drizzle" }];

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// `npm run build`: bundles Ground Control, the satellite CLI and the worker scripts into plain
+// JavaScript under dist/ with esbuild (already what tsx runs on, so the bundle is compiled by the
+// same compiler the checkout runs; tsup would add only declaration files we do not publish).
+// Third-party packages stay external (installed by `npm ci --omit=dev`): several load files
+// relative to their own modules (PGlite's WASM, piscina's and pino's workers), which bundling
+// would break. Shared code between entries goes into chunks, and lazy imports stay lazy, so
+// `satellite --help` parses only what it needs.
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { ASSETS, ENTRIES } from "./entries.mjs";
+import { runtimeImports } from "./runtime-imports.mjs";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const DIST = join(ROOT, "dist");
+
+async function main() {
+  const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
+  await rm(DIST, { recursive: true, force: true });
+  await mkdir(DIST, { recursive: true });
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: ENTRIES.map((e) => ({ out: e.out, in: e.in })),
+    outdir: DIST,
+    outExtension: { ".js": ".mjs" },
+    // Flat: code in a chunk resolves worker scripts (./blob-fetch-worker.mjs) beside itself.
+    chunkNames: "[name]-[hash]",
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: "linked",
+    sourcesContent: false,
+    legalComments: "none",
+    logLevel: "warning",
+    metafile: true,
+    // The bundle knows it is one (the database finds its migrations beside it).
+    define: { "globalThis.HARBOR_SATELLITE_BUNDLE": "true" },
+    plugins: [runtimeImports({ dependencies: Object.keys(pkg.dependencies ?? {}) })],
+  });
+  for (const asset of ASSETS) await cp(join(ROOT, asset.from), join(DIST, asset.to), { recursive: true });
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  await writeFile(join(DIST, "build-info.json"), `${JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString(), entries: ENTRIES.map((e) => `${e.out}.mjs`) }, null, 2)}\n`);
+  process.stdout.write(`dist/: ${ENTRIES.map((e) => `${e.out}.mjs`).join(", ")} (${(bytes / 1e6).toFixed(1)} MB with chunks and maps)\n`);
+}
+
+main().catch((error) => {
+  // esbuild has already printed its errors in full.
+  if (!error?.errors) process.stderr.write(`build failed: ${error?.stack ?? error}\n`);
+  process.exitCode = 1;
+});
