@@ -17,7 +17,7 @@ function capture() {
 
 describe("logger", () => {
   it("stamps lines with the active trace id", async () => {
-    startTelemetry("telemetry-test");
+    await startTelemetry("telemetry-test").ready;
     const { lines, destination } = capture();
     const logger = createLogger({ name: "t", destination });
     let traceId = "";

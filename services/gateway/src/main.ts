@@ -19,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const telemetry = startTelemetry("ground-control");
+  await telemetry.ready;
   const logger = createLogger({ name: "ground-control", level: config.logLevel as "info" });
   if (config.workers > 1 && !isClusterWorker()) {
     try {

@@ -35,8 +35,8 @@ afterEach(async () => {
 });
 
 describe("token mode", () => {
-  beforeAll(() => {
-    startTelemetry("satellite-test");
+  beforeAll(async () => {
+    await startTelemetry("satellite-test").ready;
   });
 
   it("enrols with TokenZtr and maps the state config", async () => {

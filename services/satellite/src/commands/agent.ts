@@ -14,6 +14,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const options = parseAgentArgs(argv);
   const telemetry = startTelemetry("satellite");
+  await telemetry.ready;
   const logger = createLogger({ name: "satellite", level: options.logLevel ?? "info" });
   if (options.tokenSource === "flag") logger.warn("--token is visible to every user of this machine (ps, /proc/<pid>/cmdline) while the agent runs; prefer --token-file FILE or SATELLITE_TOKEN");
   const stopping = Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]) as Promise<[string]>;
