@@ -17,7 +17,7 @@ function newestSourceMtime() {
       if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
       const path = `${dir}/${entry.name}`;
       if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|mts|mjs|js|sql|json)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
+      else if (/\.(ts|mts|mjs|js|sql)$/.test(entry.name)) newest = Math.max(newest, statSync(path).mtimeMs);
     }
   };
   for (const root of SOURCE_ROOTS) {
