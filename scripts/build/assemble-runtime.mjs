@@ -4,7 +4,7 @@
 // workspaces the lock names; their sources are in the bundle, so only the manifests are needed).
 // `npm ci --omit=dev` in DEST then installs the runtime dependencies. The Dockerfile's build stage
 // and CI's image-contents check both run this, so CI proves the files the image holds.
-//   node scripts/build/assemble-runtime.mjs DEST
+//   node scripts/build/assemble-runtime.mjs DEST [--dist DIR]   (DIR: a build made with --outdir)
 import { cp, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,21 +24,23 @@ export async function workspaceManifests(root = ROOT) {
   return found;
 }
 
-export async function assembleRuntime(dest, root = ROOT) {
-  if (!(await stat(join(root, "dist/build-info.json")).catch(() => undefined))) throw new Error("no build in dist/: run npm run build first");
+export async function assembleRuntime(dest, options = {}) {
+  const root = options.root ?? ROOT;
+  const dist = options.dist ?? join(root, "dist");
+  if (!(await stat(join(dist, "build-info.json")).catch(() => undefined))) throw new Error(`no build in ${dist}: run npm run build first`);
   for (const path of [...RUNTIME_PATHS, ...(await workspaceManifests(root))]) {
     await mkdir(dirname(join(dest, path)), { recursive: true });
-    await cp(join(root, path), join(dest, path), { recursive: true });
+    await cp(path === "dist" ? dist : join(root, path), join(dest, path), { recursive: true });
   }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const dest = process.argv[2];
-  if (!dest) {
-    process.stderr.write("usage: node scripts/build/assemble-runtime.mjs DEST\n");
+  const [dest, flag, dist] = process.argv.slice(2);
+  if (!dest || (flag !== undefined && (flag !== "--dist" || !dist))) {
+    process.stderr.write("usage: node scripts/build/assemble-runtime.mjs DEST [--dist DIR]\n");
     process.exit(2);
   }
-  assembleRuntime(dest).then(
+  assembleRuntime(dest, { dist }).then(
     () => process.stdout.write(`runtime files assembled in ${dest}; next: npm ci --omit=dev there\n`),
     (error) => {
       process.stderr.write(`${error.message}\n`);

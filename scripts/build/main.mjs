@@ -7,16 +7,22 @@
 // would break. Shared code between entries goes into chunks, and lazy imports stay lazy, so
 // `satellite --help` parses only what it needs.
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { ASSETS, ENTRIES } from "./entries.mjs";
 import { runtimeImports } from "./runtime-imports.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const DIST = join(ROOT, "dist");
+
+/** `--outdir DIR` builds elsewhere than dist/ (CI's image check builds into a temp folder). */
+function outdirFrom(argv) {
+  const i = argv.indexOf("--outdir");
+  return i >= 0 && argv[i + 1] ? resolve(argv[i + 1]) : join(ROOT, "dist");
+}
 
 async function main() {
+  const DIST = outdirFrom(process.argv.slice(2));
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
   await rm(DIST, { recursive: true, force: true });
   await mkdir(DIST, { recursive: true });
@@ -44,7 +50,7 @@ async function main() {
   for (const asset of ASSETS) await cp(join(ROOT, asset.from), join(DIST, asset.to), { recursive: true });
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
   await writeFile(join(DIST, "build-info.json"), `${JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString(), entries: ENTRIES.map((e) => `${e.out}.mjs`) }, null, 2)}\n`);
-  process.stdout.write(`dist/: ${ENTRIES.map((e) => `${e.out}.mjs`).join(", ")} (${(bytes / 1e6).toFixed(1)} MB with chunks and maps)\n`);
+  process.stdout.write(`${DIST}: ${ENTRIES.map((e) => `${e.out}.mjs`).join(", ")} (${(bytes / 1e6).toFixed(1)} MB with chunks and maps)\n`);
 }
 
 main().catch((error) => {

@@ -11,8 +11,18 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startProcess(bin: "ground-control" | "satellite", args: string[], env: NodeJS.ProcessEnv): RunningProcess {
-  const proc = spawn(process.execPath, [`${REPO_ROOT}bin/${bin}.mjs`, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export interface StartOptions {
+  /** The folder holding bin/ (default the checkout; an assembled image folder, say). */
+  root?: string;
+  /** A command the process runs under, e.g. `setpriv --reuid=65534 …`. */
+  prefix?: string[];
+}
+
+export function startProcess(bin: "ground-control" | "satellite", args: string[], env: NodeJS.ProcessEnv, options: StartOptions = {}): RunningProcess {
+  const root = options.root ?? REPO_ROOT;
+  const argv = [process.execPath, `${root.replace(/\/?$/, "/")}bin/${bin}.mjs`, ...args];
+  const [command, ...rest] = [...(options.prefix ?? []), ...argv];
+  const proc = spawn(command, rest, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (c: Buffer) => (out = (out + c.toString()).slice(-200_000));
   proc.stdout?.on("data", keep);
