@@ -7,30 +7,20 @@
 // Ports: QUICKSTART_GC_PORT, QUICKSTART_SATELLITE_PORT. State: ./data/quickstart (fresh each run).
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satellite/testkit";
 import { adminClients } from "@harbor-satellite/testkit/ground-control-admin";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { eventually, startProcess, waitForHttp, REPO_ROOT, type RunningProcess } from "@harbor-satellite/testkit/processes";
+import { SEED_IMAGE, startDevHarbor, type DevHarbor } from "../dev-harbor/dev-harbor.js";
 
 const HARBOR_ADMIN = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD ?? "change-me-please";
-const IMAGE = { repository: "library/hello", tag: "1.0" };
+const IMAGE = SEED_IMAGE;
 
 const say = (line: string) => process.stdout.write(`quickstart: ${line}\n`);
 
-async function seedUpstream(dataDir: string): Promise<{ upstream: RunningProcess; harbor: HarborEmulator }> {
-  const port = await freePort();
-  const upstream = startProcess("satellite", ["serve", "--data-dir", join(dataDir, "upstream"), "--addr", `127.0.0.1:${port}`], { LOG_LEVEL: "warn" });
-  await waitForHttp(`http://127.0.0.1:${port}/v2/`, upstream);
-  const harbor = await startHarborEmulator({ ...{ adminUser: HARBOR_ADMIN.username, adminPassword: HARBOR_ADMIN.password }, upstream: { url: `http://127.0.0.1:${port}` } });
-  const blobs = await makeBlobDir();
-  try {
-    await pushImage(harbor.url, IMAGE.repository, IMAGE.tag, await buildImage({ layerSizes: [256 * 1024], dir: blobs, labels: { "org.opencontainers.image.title": "hello from harbor satellite" } }), HARBOR_ADMIN);
-  } finally {
-    await removeBlobDir(blobs);
-  }
-  say(`dev upstream: Harbor emulator ${harbor.url} holding ${IMAGE.repository}:${IMAGE.tag}`);
-  return { upstream, harbor };
+async function seedUpstream(dataDir: string): Promise<DevHarbor> {
+  const dev = await startDevHarbor({ host: "127.0.0.1", port: 0, dataDir, admin: HARBOR_ADMIN, seed: true });
+  say(`dev upstream: Harbor emulator ${dev.harbor.url} holding ${IMAGE.repository}:${IMAGE.tag}`);
+  return dev;
 }
 
 async function startGroundControl(dataDir: string, harborUrl: string, port: number): Promise<RunningProcess> {
@@ -60,17 +50,16 @@ async function main(): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   const running: RunningProcess[] = [];
-  let harbor: HarborEmulator | undefined;
+  let devHarbor: DevHarbor | undefined;
   const stopAll = async () => {
     for (const p of running.reverse()) await p.stop();
-    await harbor?.stop();
+    await devHarbor?.stop();
   };
   process.once("SIGINT", () => void stopAll().then(() => process.exit(0)));
   process.once("SIGTERM", () => void stopAll().then(() => process.exit(0)));
   try {
-    const seeded = await seedUpstream(dataDir);
-    running.push(seeded.upstream);
-    harbor = seeded.harbor;
+    devHarbor = await seedUpstream(dataDir);
+    const harbor = devHarbor.harbor;
     const gcPort = Number(process.env.QUICKSTART_GC_PORT ?? 8080);
     const satPort = Number(process.env.QUICKSTART_SATELLITE_PORT ?? 8585);
     running.push(await startGroundControl(dataDir, harbor.url, gcPort));

@@ -23,6 +23,9 @@ export interface HarborEmulatorOptions {
   adminPassword?: string;
   /** The docker-registry that holds the images (e.g. from startDockerRegistry); without it /v2/ answers 503 and projects have no repositories. */
   upstream?: { url: string };
+  /** Where to listen (default 127.0.0.1 and a free port). */
+  host?: string;
+  port?: number;
 }
 
 export interface HarborEmulator {
@@ -165,12 +168,13 @@ export async function startHarborEmulator(options: HarborEmulatorOptions = {}): 
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const reachable = !options.host || options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
   return {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    url: `http://${reachable}:${port}`,
+    host: `${reachable}:${port}`,
     port,
     state,
     violations: () => [...violations],
