@@ -55,7 +55,8 @@ function checkImage(file, text) {
 const compose = parse(readFileSync("docker/compose.yaml", "utf8"));
 for (const [name, svc] of Object.entries(compose.services ?? {})) {
   if (!svc.image && !svc.build) report("docker/compose.yaml", `service ${name} has neither image nor build`);
-  for (const dep of Object.keys(svc.depends_on ?? {})) if (!compose.services[dep]) report("docker/compose.yaml", `service ${name} depends on unknown ${dep}`);
+  const deps = Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});
+  for (const dep of deps) if (!compose.services[dep]) report("docker/compose.yaml", `service ${name} depends on unknown ${dep}`);
 }
 
 const collector = parse(readFileSync("observability/otel-collector.yaml", "utf8"));
