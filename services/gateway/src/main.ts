@@ -1,10 +1,9 @@
 // `ground-control` entry point: config errors exit 2, start failures exit 1, signals stop cleanly.
 import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
-import { DatabaseLockedError } from "@harbor-satellite/db";
-import { AdminPasswordMissingError } from "@harbor-satellite/identity";
-import { ConfigError, HELP, parseConfig } from "./config.js";
+import { HELP, parseConfig } from "./config.js";
 import { startGroundControl } from "./app.js";
 import { isClusterWorker, runClusterPrimary } from "./cluster.js";
+import { describeStartupFailure } from "./startup-failure.js";
 
 export async function main(argv: string[]): Promise<number> {
   let config;
@@ -25,12 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       return await runClusterPrimary(config, logger);
     } catch (error) {
-      if (error instanceof AdminPasswordMissingError) {
-        process.stderr.write(`ground-control: ${error.message}\n`);
-        return 2;
-      }
-      logger.error({ err: error }, "ground control failed to start");
-      return 1;
+      return reportStartupFailure(error, config, logger);
     } finally {
       await telemetry.shutdown();
     }
@@ -39,17 +33,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     gc = await startGroundControl(config, logger);
   } catch (error) {
-    if (error instanceof AdminPasswordMissingError || error instanceof ConfigError) {
-      process.stderr.write(`ground-control: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof DatabaseLockedError) {
-      // Another Ground Control has the data dir: one line saying which and what to do, no stack.
-      process.stderr.write(`ground-control: ${error.message}\n`);
-      return 1;
-    }
-    logger.error({ err: error }, "ground control failed to start");
-    return 1;
+    await telemetry.shutdown();
+    return reportStartupFailure(error, config, logger);
   }
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
@@ -61,4 +46,16 @@ export async function main(argv: string[]): Promise<number> {
   // A cluster worker's IPC channel would keep it alive after a clean stop.
   if (isClusterWorker()) process.exit(0);
   return 0;
+}
+
+/** One plain line for a failure the operator can fix (its stack at debug), the full error for a bug. */
+function reportStartupFailure(error: unknown, config: Parameters<typeof describeStartupFailure>[1], logger: ReturnType<typeof createLogger>): number {
+  const failure = describeStartupFailure(error, config);
+  if (!failure) {
+    logger.error({ err: error }, "ground control failed to start");
+    return 1;
+  }
+  logger.debug({ err: error }, "start-up failed");
+  process.stderr.write(`ground-control: ${failure.message}\n`);
+  return failure.exitCode;
 }
