@@ -39,7 +39,17 @@ function resolveService(svc: ComposeService): { kind: string; parsed: unknown } 
   const env = { ...imageEnv(DOCKERFILE, { COMPONENT: component }), ...svc.environment };
   if (component === "ground-control") return { kind: "ground-control", parsed: parseConfig(argv, env) };
   if (argv[0] === "serve") return { kind: "serve", parsed: parseServeArgs(argv.slice(1)) };
-  return { kind: "agent", parsed: parseAgentArgs(argv, env) };
+  return { kind: "agent", parsed: parseAgentArgs(argv, env, containerFiles(svc)) };
+}
+
+/** Files as the service's container sees them: those its volumes and secrets provide hold a token. */
+function containerFiles(svc: ComposeService) {
+  return {
+    readFile(path: string): string {
+      if (!providerOf(svc, path)) throw Object.assign(new Error(`${svc.name}: nothing mounts ${path}`), { code: "ENOENT" });
+      return "0123456789abcdef0123456789abcdef\n";
+    },
+  };
 }
 
 /** The mount point a named volume or secret gives `file`'s folder in `svc`. */

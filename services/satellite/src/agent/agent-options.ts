@@ -67,7 +67,14 @@ export interface AgentOptions {
 const TRUE = new Set(["1", "true", "yes", "on"]);
 const isLoopback = (hostname: string) => hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 
-export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentOptions {
+/** How options reach files; a deployment check passes the files its containers would see. */
+export interface OptionFiles {
+  readFile(path: string): string;
+}
+
+const LOCAL_FILES: OptionFiles = { readFile: (path) => readFileSync(path, "utf8") };
+
+export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, files: OptionFiles = LOCAL_FILES): AgentOptions {
   let values;
   try {
     ({ values } = parseArgs({
@@ -96,7 +103,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   }
   const useUnsecure = values["use-unsecure"] ?? TRUE.has((env.USE_UNSECURE ?? "").toLowerCase());
   const spiffeEnabled = values["spiffe-enabled"] ?? TRUE.has((env.SPIFFE_ENABLED ?? "").toLowerCase());
-  const { token, tokenSource } = readToken(values.token, values["token-file"], env);
+  const { token, tokenSource } = readToken(values.token, values["token-file"], env, files);
   if (token && spiffeEnabled) throw new UsageError("choose one way to enrol: --token or --spiffe-enabled, not both");
   if (values["spiffe-endpoint-socket"] !== undefined && !spiffeEnabled) throw new UsageError("--spiffe-endpoint-socket needs --spiffe-enabled");
   if (values["spiffe-expected-server-id"] !== undefined && !spiffeEnabled) throw new UsageError("--spiffe-expected-server-id needs --spiffe-enabled");
@@ -139,14 +146,14 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
 }
 
 /** The ZTR token from --token-file (read once), --token, or SATELLITE_TOKEN / TOKEN. */
-function readToken(flag: string | undefined, file: string | undefined, env: NodeJS.ProcessEnv): Pick<AgentOptions, "token" | "tokenSource"> {
+function readToken(flag: string | undefined, file: string | undefined, env: NodeJS.ProcessEnv, files: OptionFiles): Pick<AgentOptions, "token" | "tokenSource"> {
   if (flag !== undefined && file !== undefined) throw new UsageError("choose one of --token and --token-file, not both");
   let token: string | undefined;
   let tokenSource: AgentOptions["tokenSource"];
   if (file !== undefined) {
     let text: string;
     try {
-      text = readFileSync(file, "utf8");
+      text = files.readFile(file);
     } catch (error) {
       throw new UsageError(`--token-file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
