@@ -65,7 +65,8 @@ async function main(): Promise<void> {
     running.push(await startGroundControl(dataDir, harbor.url, gcPort));
     const token = await enrolSatellite(`http://127.0.0.1:${gcPort}`);
     const started = Date.now();
-    const satellite = startProcess("satellite", ["--ground-control-url", `http://127.0.0.1:${gcPort}`, "--token", token, "--data-dir", join(dataDir, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn" });
+    // The token goes through the environment, not argv, where `ps` would show it.
+    const satellite = startProcess("satellite", ["--ground-control-url", `http://127.0.0.1:${gcPort}`, "--data-dir", join(dataDir, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn", SATELLITE_TOKEN: token });
     running.push(satellite);
     const manifestUrl = `http://127.0.0.1:${satPort}/v2/${IMAGE.repository}/manifests/${IMAGE.tag}`;
     await eventually(async () => {

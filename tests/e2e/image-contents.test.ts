@@ -6,7 +6,7 @@
 // /healthz, `satellite serve` answers /v2/, and a satellite agent enrols against that Ground
 // Control and serves an image replicated from docker-registry behind the Harbor emulator.
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, mkdtemp, readFile, readlink, rm } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -114,7 +114,10 @@ describe("the image's contents, run as the image runs them", () => {
     const { token } = await admin.identity.issueZtrToken({ satellite: "edge-img" });
 
     const satPort = await freePort();
-    const agent = start("satellite", ["--ground-control-url", gcUrl, "--use-unsecure", "--token", token, "--data-dir", await dataDir("agent"), "--registry-addr", `127.0.0.1:${satPort}`]);
+    const tokenFile = join(await dataDir("token"), "ztr-token");
+    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+    if (isRoot) await chown(tokenFile, NOBODY, NOBODY);
+    const agent = start("satellite", ["--ground-control-url", gcUrl, "--use-unsecure", "--token-file", tokenFile, "--data-dir", await dataDir("agent"), "--registry-addr", `127.0.0.1:${satPort}`]);
     const local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
     try {
       const served = await eventually(async () => {
