@@ -6,7 +6,9 @@
 // then prints the command to pull the image from the satellite. Ctrl-C stops everything.
 // Ports: QUICKSTART_GC_PORT, QUICKSTART_SATELLITE_PORT. State: ./data/quickstart (fresh each run).
 import { mkdir, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { join } from "node:path";
+import { waitForShutdown } from "@harbor-satellite/serving";
 import { adminClients } from "@harbor-satellite/testkit/ground-control-admin";
 import { eventually, startProcess, waitForHttp, REPO_ROOT, type RunningProcess } from "@harbor-satellite/testkit/processes";
 import { SEED_IMAGE, startDevHarbor, type DevHarbor } from "../dev-harbor/dev-harbor.js";
@@ -45,6 +47,15 @@ async function enrolSatellite(gcUrl: string): Promise<string> {
   return token;
 }
 
+/** Whether something already listens on 127.0.0.1:port (or holds the port on every address). */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(true));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+  });
+}
+
 async function main(): Promise<void> {
   const dataDir = join(REPO_ROOT, "data", "quickstart");
   await rm(dataDir, { recursive: true, force: true });
@@ -55,13 +66,23 @@ async function main(): Promise<void> {
     for (const p of running.reverse()) await p.stop();
     await devHarbor?.stop();
   };
-  process.once("SIGINT", () => void stopAll().then(() => process.exit(0)));
-  process.once("SIGTERM", () => void stopAll().then(() => process.exit(0)));
+  // Ctrl-C, SIGTERM, or npm's shell going away (npm start does not pass SIGTERM on) stops everything.
+  void waitForShutdown({ graceMs: 20_000, onForce: () => say("stopping now") }).then(async () => {
+    await stopAll();
+    process.exit(0);
+  });
+  const gcPort = Number(process.env.QUICKSTART_GC_PORT ?? 8080);
+  const satPort = Number(process.env.QUICKSTART_SATELLITE_PORT ?? 8585);
+  // A taken port means another Ground Control or registry: refuse rather than enrol against it.
+  for (const [port, what, variable] of [[gcPort, "Ground Control", "QUICKSTART_GC_PORT"], [satPort, "the satellite", "QUICKSTART_SATELLITE_PORT"]] as const) {
+    if (await portTaken(port)) {
+      process.stderr.write(`quickstart: port ${port}, for ${what}, is in use on 127.0.0.1: stop what holds it or set ${variable} to another port\n`);
+      process.exit(1);
+    }
+  }
   try {
     devHarbor = await seedUpstream(dataDir);
     const harbor = devHarbor.harbor;
-    const gcPort = Number(process.env.QUICKSTART_GC_PORT ?? 8080);
-    const satPort = Number(process.env.QUICKSTART_SATELLITE_PORT ?? 8585);
     running.push(await startGroundControl(dataDir, harbor.url, gcPort));
     const token = await enrolSatellite(`http://127.0.0.1:${gcPort}`);
     const started = Date.now();

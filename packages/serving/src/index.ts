@@ -11,3 +11,5 @@ export { guardStreams, defaultStreamRespond } from "./stream-guard.js";
 export type { StreamGuardOptions, StreamHandler } from "./stream-guard.js";
 export { createLogThrottle } from "./log-throttle.js";
 export type { ThrottledLog } from "./log-throttle.js";
+export { waitForShutdown, watchParent, startedByNpm } from "./shutdown.js";
+export type { ShutdownOptions, ShutdownSignal } from "./shutdown.js";

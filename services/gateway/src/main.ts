@@ -1,9 +1,13 @@
 // `ground-control` entry point: config errors exit 2, start failures exit 1, signals stop cleanly.
+import { waitForShutdown } from "@harbor-satellite/serving";
 import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
 import { HELP, parseConfig } from "./config.js";
 import { startGroundControl } from "./app.js";
 import { isClusterWorker, runClusterPrimary } from "./cluster.js";
 import { describeStartupFailure } from "./startup-failure.js";
+
+/** A stop finishes within this (requests get ~5 s to drain, then the database closes), or is forced. */
+const SHUTDOWN_GRACE_MS = 9000;
 
 export async function main(argv: string[]): Promise<number> {
   let config;
@@ -36,11 +40,11 @@ export async function main(argv: string[]): Promise<number> {
     await telemetry.shutdown();
     return reportStartupFailure(error, config, logger);
   }
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+  const signal = await waitForShutdown({
+    graceMs: SHUTDOWN_GRACE_MS,
+    onForce: (why) => logger.warn({ why }, "stopping now, without waiting for work in flight"),
   });
-  logger.info("shutting down");
+  logger.info({ signal }, "shutting down");
   await gc.close();
   await telemetry.shutdown();
   // A cluster worker's IPC channel would keep it alive after a clean stop.

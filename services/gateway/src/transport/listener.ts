@@ -9,7 +9,7 @@
 // caps, and the HTTP/2 stream cap and per-stream idle timeout; and every request runs under one
 // guard per kind (request/response, raw stream), so nothing a request does can throw out of it.
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createH2cServer, createSecureServer, type Http2SecureServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type SecureServerOptions, type ServerHttp2Stream } from "node:http2";
+import { createServer as createH2cServer, createSecureServer, type Http2SecureServer, type Http2Session, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type SecureServerOptions, type ServerHttp2Stream } from "node:http2";
 import type { AddressInfo, Server, Socket } from "node:net";
 import { applyH2Limits, applyHttp1Limits, capConnections, createLogThrottle, defaultLimits, guardRequests, guardStreams, tlsLimitOptions, type ServerLimits } from "@harbor-satellite/serving";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
@@ -24,8 +24,15 @@ const SERVER_NAME = "ground-control";
 
 export interface Listener {
   readonly port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets requests in flight finish for up to `drainMs` (HTTP/2 sessions get a
+   * GOAWAY, idle HTTP/1.1 connections are closed at once), then cuts whatever is left.
+   */
+  close(drainMs?: number): Promise<void>;
 }
+
+/** How long close() lets requests in flight finish by default. */
+export const DEFAULT_DRAIN_MS = 5000;
 
 export interface ListenOptions {
   host: string;
@@ -67,6 +74,13 @@ export async function listen(options: ListenOptions): Promise<Listener> {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
+  const sessions = new Set<Http2Session>();
+  for (const h2 of [server, ...inner]) {
+    h2.on("session", (session: Http2Session) => {
+      sessions.add(session);
+      session.once("close", () => sessions.delete(session));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     // A fleet reconnecting at once (after a restart) overflows Node's default accept queue of 511,
@@ -83,13 +97,33 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   server.on("error", (error) => acceptErrors((suppressed) => logger.error({ err: error, suppressed: suppressed || undefined }, "the listener could not accept a connection")));
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The servers that were handed sockets stop their timeout sweeps.
-        for (const s of inner) s.close();
-        for (const socket of sockets) socket.destroy();
-      }),
+    close: async (drainMs = DEFAULT_DRAIN_MS) => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The servers that were handed sockets stop their timeout sweeps.
+      for (const s of inner) s.close();
+      // Keep-alive connections become idle as their last reply goes out: close them as they do.
+      const closeIdle = () => {
+        for (const s of [server, ...inner]) (s as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      };
+      closeIdle();
+      for (const session of sessions) session.close();
+      const drained = new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          closeIdle();
+          if (sockets.size === 0) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 25);
+        setTimeout(() => {
+          clearInterval(check);
+          resolve();
+        }, drainMs).unref();
+      });
+      await drained;
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
   };
 }
 

@@ -39,7 +39,7 @@ ${REGISTRY_FLAGS_HELP}
                                  scheme-less Harbor URLs (USE_UNSECURE)
   --log-level LEVEL              trace|debug|info|warn|error|silent; pins it against config updates
                                  (LOG_LEVEL, default info)
-  --shutdown-timeout DUR         how long SIGTERM waits for a running pass (default 30s)
+  --shutdown-timeout DUR         how long SIGTERM waits for a running pass to abort (default 5s)
 
 Once enrolled, the token is no longer needed: a restart uses the saved config.`;
 
@@ -94,7 +94,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         mirrors: { type: "string", multiple: true, default: [] },
         "use-unsecure": { type: "boolean" },
         "log-level": { type: "string" },
-        "shutdown-timeout": { type: "string", default: "30s" },
+        "shutdown-timeout": { type: "string", default: "5s" },
         ...REGISTRY_FLAG_OPTIONS,
       },
     }));

@@ -1,11 +1,14 @@
 // `satellite` with no subcommand: the agent. Parses flags (UsageError → exit 2), starts tracing
 // and pino logs with trace ids, runs the agent until SIGINT or SIGTERM, then stops it gracefully.
 //   satellite --ground-control-url URL (--token-file F | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR] …
-import { once } from "node:events";
+import { waitForShutdown } from "@harbor-satellite/serving";
 import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
 import { ExitCode } from "../cli/usage.js";
 import { startAgent } from "../agent/agent.js";
 import { AGENT_HELP, parseAgentArgs } from "../agent/agent-options.js";
+
+/** Beyond the pass's --shutdown-timeout: the registry's drain and closing the store. */
+const SHUTDOWN_SLACK_MS = 4000;
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -17,11 +20,15 @@ export async function run(argv: string[]): Promise<number> {
   await telemetry.ready;
   const logger = createLogger({ name: "satellite", level: options.logLevel ?? "info" });
   if (options.tokenSource === "flag") logger.warn("--token is visible to every user of this machine (ps, /proc/<pid>/cmdline) while the agent runs; prefer --token-file FILE or SATELLITE_TOKEN");
-  const stopping = Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]) as Promise<[string]>;
+  const stopping = waitForShutdown({
+    // The running pass gets --shutdown-timeout to abort; the rest (registry drain, store close) fits in what is left.
+    graceMs: options.shutdownTimeoutMs + SHUTDOWN_SLACK_MS,
+    onForce: (why) => logger.warn({ why }, "stopping now, without waiting for work in flight"),
+  });
   const agent = await startAgent(options, { logger });
   process.stdout.write(`satellite registry listening on ${agent.registryUrl}\n`);
   void agent.enrolled.then((how) => process.stdout.write(`satellite enrolled (${how})\n`));
-  const [signal] = await stopping;
+  const signal = await stopping;
   logger.info({ signal }, "shutting down");
   await agent.stop();
   await telemetry.shutdown().catch(() => undefined);

@@ -6,7 +6,6 @@
 // the operator must choose --read-only, --registry-write-credentials-file, or --anonymous-writes.
 // Runs until SIGINT or SIGTERM, then stops accepting, finishes what is in flight and releases
 // the data dir.
-import { once } from "node:events";
 import { parseArgs } from "node:util";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import type { LevelWithSilent } from "pino";
@@ -14,7 +13,7 @@ import { UsageError, ExitCode } from "../cli/usage.js";
 import { startRegistryServer } from "../registry/server.js";
 import type { UploadSessionLimits } from "../registry/upload-sessions.js";
 import { describeWriteAccess } from "../registry/write-access.js";
-import type { ServerLimits } from "@harbor-satellite/serving";
+import { waitForShutdown, type ServerLimits } from "@harbor-satellite/serving";
 import { openContentStore } from "../store/open-store.js";
 import { verifyStore } from "../store/verify.js";
 import { isLoopbackHost, parseAddr, parseDuration } from "./flag-values.js";
@@ -145,7 +144,7 @@ async function serve(config: ServeConfig, logger: Logger): Promise<number> {
   logger.info({ url: registry.url, dataDir: store.root, ...describeWriteAccess(writeAccess), maxConnections: registry.limits.maxConnections }, "registry listening");
   process.stdout.write(`satellite registry listening on ${registry.url}\n`);
 
-  const [signal] = (await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")])) as [string];
+  const signal = await waitForShutdown({ graceMs: 9000, onForce: (why) => logger.warn({ why }, "stopping now, without waiting for requests in flight") });
   logger.info({ signal }, "shutting down");
   if (gcTimer) clearInterval(gcTimer);
   await registry.close();

@@ -16,13 +16,38 @@ export async function run(argv: string[]): Promise<number> {
     return ExitCode.Ok;
   }
   const config = parseSyncArgs(argv);
-  const summary = await syncOnce(config);
+  // SIGTERM or SIGINT aborts the pass: copies in flight stop, their temp files go, the store
+  // closes, and nothing half-written is visible. A second signal ends the process at once.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => interrupt.abort(new InterruptedError(signal));
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  let summary: ReplicationSummary;
+  try {
+    summary = await syncOnce(config, interrupt.signal);
+  } catch (error) {
+    if (!interrupt.signal.aborted) throw error;
+    process.stderr.write(`satellite: sync interrupted by ${(interrupt.signal.reason as InterruptedError).signal}; what was copied is kept, the next pass copies the rest\n`);
+    return ExitCode.Failure;
+  }
+  if (interrupt.signal.aborted) {
+    process.stdout.write(formatReport(summary));
+    process.stderr.write(`satellite: sync interrupted by ${(interrupt.signal.reason as InterruptedError).signal}; what was copied is kept, the next pass copies the rest\n`);
+    return ExitCode.Failure;
+  }
   process.stdout.write(formatReport(summary));
   for (const failure of summary.failed) process.stderr.write(`satellite: image ${failure.image} failed: ${failure.error?.cause instanceof Error ? failure.error.cause.message : "unknown error"}\n`);
   return summary.failed.length > 0 ? ExitCode.Failure : ExitCode.Ok;
 }
 
-export async function syncOnce(config: SyncConfig): Promise<ReplicationSummary> {
+class InterruptedError extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+    this.name = "InterruptedError";
+  }
+}
+
+export async function syncOnce(config: SyncConfig, signal?: AbortSignal): Promise<ReplicationSummary> {
   const ca = config.caFile === undefined ? undefined : await readCaFile(config.caFile);
   const logger = syncLogger(config);
   const store = await openContentStore({ root: config.dataDir, logger });
@@ -40,6 +65,7 @@ export async function syncOnce(config: SyncConfig): Promise<ReplicationSummary> 
       images: config.images,
       owned,
       platform: config.platform,
+      signal,
     });
     await writeOwnedImages(store.root, summary.owned);
     return summary;
