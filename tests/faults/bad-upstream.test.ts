@@ -52,6 +52,24 @@ describe("a misbehaving upstream", () => {
     expect(await stored(good.layers[0])).toBe(true);
     const report = await verifyStore(dataDir);
     expect(report.ok, JSON.stringify(report)).toBe(true);
+    // An upstream's fault is one log line with its reason, not a stack trace.
+    expect(run.stderr).not.toMatch(/\n\s+at |"stack"/);
+  });
+
+  it("reports a missing image, a refused upstream and TLS spoken to a plain-HTTP upstream as one line each, no stack", async () => {
+    const refusedPort = new URL(registry.url).port;
+    const missing = await runSatellite(syncOnceArgs(registry.url, ["lib/none:v1"], dataDir));
+    expect(missing.stderr).toMatch(/"image":"lib\/none:v1","reason":"GET .*HTTP 404 MANIFEST_UNKNOWN.*","status":404,"code":"MANIFEST_UNKNOWN"/);
+    const tls = await runSatellite(syncOnceArgs(registry.url.replace("http://", "https://"), ["lib/none:v1"], dataDir));
+    expect(tls.stderr).toMatch(/TLS was answered in plain HTTP/);
+    await registry.close();
+    const refused = await runSatellite(syncOnceArgs(`http://127.0.0.1:${refusedPort}`, ["lib/none:v1"], dataDir));
+    expect(refused.stderr).toMatch(/"code":"ECONNREFUSED"/);
+    registry = await startFakeRegistry();
+    for (const run of [missing, tls, refused]) {
+      expect(run.code).toBe(1);
+      expect(run.stderr).not.toMatch(/\n\s+at |"stack"/);
+    }
   });
 
   it("resumes a layer whose connection is cut mid-way, with a Range request", async () => {

@@ -4,6 +4,8 @@ export type { RegistryClient, RegistryClientOptions, Manifest, ManifestHead, Get
 export type { BlobContent, PushBlobOptions, PushedBlob } from "./blob-upload.js";
 export type { BlobDownloadOptions } from "./blob-download.js";
 export { RegistryError, RegistryNetworkError, ContentDigestError, redactUrl } from "./registry-error.js";
+export { registryFailureFields } from "./failure-fields.js";
+export type { FailureFields } from "./failure-fields.js";
 export { createRetryPolicy, isRetryableStatus, isRetryableNetworkError, parseRetryAfter } from "./retry.js";
 export type { RetryOptions, RetryPolicy } from "./retry.js";
 export { parseChallenges, repositoryScope } from "./token-auth.js";

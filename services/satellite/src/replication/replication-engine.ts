@@ -2,17 +2,17 @@
 // (each failure is an ImageReplicationError in the results, never an abort of the pass); layers
 // stream through the worker pool; images no longer desired are untagged afterwards (the store's
 // GC reclaims their blobs). Used by `satellite sync --once` and by the agent's scheduler.
-import { createRegistryClient, redactUrl, type Credentials, type RegistryClient, type RetryOptions } from "@harbor-satellite/oci";
+import { createRegistryClient, redactUrl, registryFailureFields, type Credentials, type RegistryClient, type RetryOptions } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import type { ContentStore } from "../store/content-store.js";
 import { createBlobCopier } from "./copy-blob.js";
-import { imageName, type DesiredImage, type OwnedImage } from "./desired-image.js";
+import { imageName, InvalidImageError, type DesiredImage, type OwnedImage } from "./desired-image.js";
 import { replicateImage, type ImageContext } from "./image-replicator.js";
 import { createLimiter } from "./limiter.js";
 import { formatPlatform, type PlatformFilter } from "./platform.js";
 import { mayUntag, nextOwned, planPass } from "./planner.js";
 import { createProgress } from "./progress.js";
-import { ImageReplicationError } from "./replication-error.js";
+import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
 
 export interface UpstreamOptions {
@@ -136,7 +136,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     results.push(...untagged);
 
     const failures = results.filter((r) => r.status === "failed");
-    for (const f of failures) logger.error({ image: f.image, err: f.error?.cause }, "image failed");
+    for (const f of failures) logImageFailure(logger, f.image, f.error?.cause);
     const succeeded = copied.flatMap((r) => (r.owned ? [r.owned] : []));
     const released = untagged.filter((r) => r.status === "untagged").map((r) => r.image);
     const stats = copier.stats();
@@ -202,4 +202,16 @@ async function untagDropped(dropped: readonly OwnedImage[], store: ContentStore,
 
 function failed(image: string, cause: unknown): PassResult {
   return { image, status: "failed", blobsCopied: 0, blobsSkipped: 0, error: new ImageReplicationError(image, cause) };
+}
+
+/**
+ * One line per failed image. Failures the upstream or the network cause (refused, 404, digest
+ * mismatch, a platform the index lacks) carry their reason and code, not a stack (at debug, the
+ * stack too); anything else is a bug and is logged with its stack.
+ */
+function logImageFailure(logger: Logger, image: string, cause: unknown): void {
+  const fields = registryFailureFields(cause) ?? (cause instanceof PlatformNotFoundError || cause instanceof InvalidImageError ? { reason: cause.message } : undefined);
+  if (!fields) return logger.error({ image, err: cause }, "image failed");
+  logger.error({ image, ...fields }, "image failed");
+  logger.debug({ image, err: cause }, "image failure detail");
 }
