@@ -2,7 +2,8 @@
 // tsx, in the same run, alternating, median of --runs (default 5) after one warm-up each:
 //   satellite --help; satellite sync --once as a no-op pass over a store that holds the image
 //   (docker-registry upstream); satellite serve until /v2/ answers, and its idle RSS; Ground
-//   Control until /healthz answers on an existing PGlite data dir and on PostgreSQL, and its idle RSS.
+//   Control until /healthz answers on an existing PGlite data dir and on PostgreSQL, and its idle
+//   RSS on each (PGlite runs PostgreSQL compiled to WebAssembly inside the process).
 //   npx tsx bench/startup/run.ts [--runs 5]
 // Last line: key=value, bundle figures, plus the tsx figures prefixed tsx_.
 import { execFile } from "node:child_process";
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
         const ready = await timeToReady(mode, "ground-control", ["--port", String(port), "--host", "127.0.0.1", ...args], `http://127.0.0.1:${port}/healthz`, env);
         if (round >= 0) {
           record(key, mode, ready.seconds);
-          if (key === "gc_ready_pglite_s") record("gc_idle_rss_mb", mode, ready.idleRssMb);
+          record(key === "gc_ready_pglite_s" ? "gc_idle_rss_pglite_mb" : "gc_idle_rss_postgres_mb", mode, ready.idleRssMb);
         }
       });
     }

@@ -11,3 +11,9 @@ export const ENTRIES = [
 
 /** Folders copied beside the bundle, read at run time relative to it (database migrations). */
 export const ASSETS = [{ from: "packages/db/drizzle", to: "drizzle" }];
+
+/**
+ * Packages kept out of the bundle, installed beside it: they load files relative to their own
+ * modules, or must stay a single copy shared with what loads them later.
+ */
+export const EXTERNAL = ["@electric-sql/pglite", "piscina", "pino", "@opentelemetry/*", "@grpc/grpc-js"];

@@ -2,15 +2,16 @@
 // `npm run build`: bundles Ground Control, the satellite CLI and the worker scripts into plain
 // JavaScript under dist/ with esbuild (already what tsx runs on, so the bundle is compiled by the
 // same compiler the checkout runs; tsup would add only declaration files we do not publish).
-// Third-party packages stay external (installed by `npm ci --omit=dev`): several load files
-// relative to their own modules (PGlite's WASM, piscina's and pino's workers), which bundling
-// would break. Shared code between entries goes into chunks, and lazy imports stay lazy, so
-// `satellite --help` parses only what it needs.
+// Third-party packages are bundled too, but for those that load files relative to their own
+// modules or must stay one shared copy (entries.mjs EXTERNAL), installed by `npm ci --omit=dev`:
+// Node spends most of a start-up resolving and reading hundreds of small CommonJS files, which
+// one bundle avoids. Shared code between entries goes into chunks, and lazy imports stay lazy,
+// so `satellite --help` parses only what it needs.
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { ASSETS, ENTRIES } from "./entries.mjs";
+import { ASSETS, ENTRIES, EXTERNAL } from "./entries.mjs";
 import { runtimeImports } from "./runtime-imports.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -45,7 +46,7 @@ async function main() {
     metafile: true,
     // The bundle knows it is one (the database finds its migrations beside it).
     define: { "globalThis.HARBOR_SATELLITE_BUNDLE": "true" },
-    plugins: [runtimeImports({ dependencies: Object.keys(pkg.dependencies ?? {}) })],
+    plugins: [runtimeImports({ dependencies: Object.keys(pkg.dependencies ?? {}), external: EXTERNAL })],
   });
   for (const asset of ASSETS) await cp(join(ROOT, asset.from), join(DIST, asset.to), { recursive: true });
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);

@@ -1,8 +1,11 @@
-// An esbuild plugin that decides, for every bare import the bundle makes, where it comes from:
-// our workspace packages are bundled; `dependencies` of the root package.json stay external and
-// are installed by `npm ci --omit=dev`; Node's builtins stay external. Anything else (a
-// devDependency, or a package not declared at all) fails the build, so a production install can
-// never meet an import it does not have.
+// An esbuild plugin that decides, for every bare import the bundle makes, where it comes from.
+// Our workspace packages are bundled. A third-party package our own code imports must be in the
+// root package.json "dependencies" (a devDependency, or an undeclared package, fails the build,
+// so a production install can never meet an import it does not have); it is bundled too, with
+// what it imports in turn, except the packages in `external`: those load files relative to their
+// own modules (PGlite's WASM and data, piscina's worker, pino's transports) or must stay one copy
+// shared with packages loaded later (OpenTelemetry's API and SDK), and are installed by
+// `npm ci --omit=dev` beside the bundle. Node's builtins stay external.
 import { builtinModules } from "node:module";
 
 const WORKSPACE_SCOPE = "@harbor-satellite/";
@@ -13,7 +16,12 @@ export function packageNameOf(specifier) {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
-/** @param {{ dependencies: string[] }} options */
+/** Whether `name` is named by one of `patterns` (`@scope/*` names a whole scope). */
+function matches(name, patterns) {
+  return patterns.some((p) => (p.endsWith("/*") ? name.startsWith(p.slice(0, -1)) : name === p));
+}
+
+/** @param {{ dependencies: string[], external: string[] }} options */
 export function runtimeImports(options) {
   const dependencies = new Set(options.dependencies);
   const builtins = new Set(builtinModules);
@@ -24,7 +32,10 @@ export function runtimeImports(options) {
         if (args.path.startsWith("node:") || builtins.has(args.path)) return { path: args.path, external: true };
         if (args.path.startsWith(WORKSPACE_SCOPE)) return undefined;
         const name = packageNameOf(args.path);
-        if (dependencies.has(name)) return { path: args.path, external: true };
+        if (matches(name, options.external)) return { path: args.path, external: true };
+        // Imports inside third-party packages are theirs to declare.
+        if (args.importer.includes("/node_modules/")) return undefined;
+        if (dependencies.has(name)) return undefined;
         return {
           errors: [{ text: `"${name}" is imported at run time but is not in package.json "dependencies": a production install (npm ci --omit=dev) would not have it` }],
         };

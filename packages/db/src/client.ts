@@ -77,12 +77,18 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
   }
 }
 
+/** The embedded database's buffer cache (PostgreSQL's default is 128MB). */
+export const PGLITE_SHARED_BUFFERS = "16MB";
+
 /** PGlite on `dir` (in memory when undefined) with the migrations applied. */
 async function startPglite(dir: string | undefined): Promise<DatabaseHandle> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
-  const client = await PGlite.create(dir);
+  // PostgreSQL's default 128 MB of shared buffers are most of an embedded Ground Control's memory
+  // (~370 MB RSS idle); its working set (satellites, groups, recent heartbeats) fits in far less,
+  // and the rest is read through the operating system's page cache.
+  const client = await PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`] });
   try {
     const db = drizzle(client, { schema });
     await migrate(db, { migrationsFolder: MIGRATIONS });
