@@ -9,8 +9,19 @@ import {
   OciError,
   SizeMismatchError,
 } from "@harbor-satellite/oci";
+import { createLogThrottle, type ThrottledLog } from "@harbor-satellite/serving";
 import type { Logger } from "pino";
 import { API_VERSION_HEADER } from "./http.js";
+
+/** Refusals (and failures) logged per registry logger: a client repeating a bad request in a loop must not flood the log. */
+const LOG_LINES_PER_MINUTE = 30;
+const throttles = new WeakMap<Logger, ThrottledLog>();
+
+function throttled(logger: Logger): ThrottledLog {
+  let log = throttles.get(logger);
+  if (!log) throttles.set(logger, (log = createLogThrottle(LOG_LINES_PER_MINUTE)));
+  return log;
+}
 
 /** Normalises anything thrown by a handler; undefined for errors that are ours (a 500). */
 export function toOciError(error: unknown): OciError | undefined {
@@ -30,10 +41,11 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
     res.destroy();
     return;
   }
-  if (!oci) logger.error({ err: error, method: req.method, url: req.url }, "request failed");
+  if (!oci) throttled(logger)((suppressed) => logger.error({ err: error, method: req.method, url: req.url, suppressed: suppressed || undefined }, "request failed"));
   // A 404 is how clients ask "do you have it?" before every push and pull: normal flow, not a
-  // problem worth a warning. Every other refusal is.
-  else logger[oci.status === 404 ? "debug" : "warn"]({ code: oci.code, status: oci.status, method: req.method, url: req.url, detail: oci.detail }, oci.message);
+  // problem worth a warning. Every other refusal is, at a bounded rate.
+  else if (oci.status === 404) logger.debug({ code: oci.code, status: oci.status, method: req.method, url: req.url, detail: oci.detail }, oci.message);
+  else throttled(logger)((suppressed) => logger.warn({ code: oci.code, status: oci.status, method: req.method, url: req.url, detail: oci.detail, suppressed: suppressed || undefined }, oci.message));
   const status = oci?.status ?? 500;
   const body = oci ? oci.toBody() : { errors: [{ code: "UNKNOWN", message: "internal error" }] };
   const bytes = Buffer.from(JSON.stringify(body));
