@@ -19,7 +19,7 @@ describe("agent flags", () => {
       registryAddrPinned: false,
       mirrors: [],
       useUnsecure: false,
-      shutdownTimeoutMs: 30_000,
+      shutdownTimeoutMs: 5_000,
     });
     expect(o.spiffe).toBeUndefined();
     expect(o.logLevel).toBeUndefined();
