@@ -134,6 +134,24 @@ describe("authenticator: wrong robot secrets cost no scrypt beyond the limits", 
     expect(slow.n).toBe(3);
   });
 
+  it("queues a burst of first-time verifications from one address (a fleet behind NAT after a restart) instead of refusing it", async () => {
+    const handleBurst = await openMemoryDatabase();
+    try {
+      const [cfg] = await handleBurst.db.insert(configs).values({ name: "default", config: {} }).returning();
+      const secretHash = await hashSecret("fleet-Secret", FAST);
+      for (let i = 0; i < 100; i++) {
+        const [sat] = await handleBurst.db.insert(satellites).values({ name: `nat-${i}`, region: "eu", configId: cfg.id }).returning();
+        await handleBurst.db.insert(robotAccounts).values({ satelliteId: sat.id, robotName: `robot$nat-${i}`, harborId: 100 + i, secretHash, projects: ["satellite"] });
+      }
+      const authenticate = createAuthenticator({ db: handleBurst.db, now: () => 5_000_000 });
+      const codes = await Promise.all(Array.from({ length: 100 }, (_, i) => codeOf(authenticate(basic(`robot$nat-${i}`, "fleet-Secret"), undefined, "203.0.113.9"))));
+      // More than the per-address budget at once, all right: all verified, none refused.
+      expect(codes).toEqual(Array(100).fill("ok"));
+    } finally {
+      await handleBurst.close();
+    }
+  });
+
   it("shares one check between concurrent requests with the same credentials", async () => {
     const { authenticate, slow } = counted();
     const callers = await Promise.all(Array.from({ length: 20 }, () => authenticate(basic("robot$edge-5", "right-Secret5"), undefined, "192.0.2.60")));

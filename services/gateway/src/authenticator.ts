@@ -110,7 +110,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   async function verify(key: string, username: string, password: string, source: string | undefined): Promise<Caller> {
     const admin = username === ADMIN_USERNAME;
     if (!admin && !username.startsWith("robot$")) throw new UnauthenticatedError("wrong username or password");
-    const attempt = limits.reserve(source, username, { guessable: admin });
+    const attempt = await limits.reserveWhenFree(source, username, { guessable: admin });
     try {
       if (admin) {
         await checkPassword(options.db, username, password, secrets);

@@ -79,7 +79,7 @@ export function authorizationInterceptor(authenticate: Authenticator, options: A
     // Reserved before the handler hashes the password; settled with what it found.
     const username = (req.message as { username?: unknown }).username;
     const account = typeof username === "string" ? username : "";
-    const attempt = authenticate.limits.reserve(source, account, { guessable: !account.startsWith("robot$") });
+    const attempt = await authenticate.limits.reserveWhenFree(source, account, { guessable: !account.startsWith("robot$") });
     try {
       const res = await next(req);
       attempt.succeeded();

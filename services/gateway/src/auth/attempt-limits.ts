@@ -9,7 +9,9 @@
 //     attempts: the admin at address B is not affected.
 //   - per source address, over all accounts: 30 slow hashes that fail per minute (a token bucket;
 //     a success gives its token back), so cycling through usernames (robot names are predictable)
-//     does not buy more hashing.
+//     does not buy more hashing. Attempts still running hold their token; when they hold all of
+//     them, further attempts from that source wait (up to 5 s) for one to settle rather than fail,
+//     so a fleet behind one NAT address verifying at once after a restart is queued, not refused.
 //   - per guessable account (people's passwords, not robots' random secrets), over all sources:
 //     100 failures per 15 min, a safety valve against guessing from many addresses. When it is
 //     spent, only sources that logged in to that account before (within 30 days) may still try,
@@ -40,6 +42,12 @@ export interface AttemptPolicy {
   knownSourceMs: number;
   /** Bound on each table kept (oldest entries go first). */
   maxKeys: number;
+  /**
+   * How long reserveWhenFree waits when a source's budget is taken by attempts still running
+   * (a fleet behind one NAT verifying at once after a restart), and how many may wait per source.
+   */
+  queueWaitMs: number;
+  maxQueuedPerSource: number;
 }
 
 export const DEFAULT_ATTEMPT_POLICY: Readonly<AttemptPolicy> = {
@@ -52,6 +60,8 @@ export const DEFAULT_ATTEMPT_POLICY: Readonly<AttemptPolicy> = {
   accountWindowMs: 15 * 60_000,
   knownSourceMs: 30 * 24 * 60 * 60_000,
   maxKeys: 100_000,
+  queueWaitMs: 5_000,
+  maxQueuedPerSource: 1_024,
 };
 
 /** One reserved attempt: settle it once with what the check found. */
@@ -70,6 +80,20 @@ export interface AttemptLimits {
    * secret is a person's password (the account ceiling applies), not a robot's random secret.
    */
   reserve(source: string | undefined, account: string, options?: { guessable?: boolean }): Attempt;
+  /**
+   * As reserve, but when the source's budget is held by its own attempts still running (each may
+   * succeed and give its token back), waits for them, up to queueWaitMs, instead of refusing.
+   */
+  reserveWhenFree(source: string | undefined, account: string, options?: { guessable?: boolean }): Promise<Attempt>;
+}
+
+/** The source's budget is held by attempts of its own that are still running. */
+class SourceBusyError extends RateLimitedError {}
+
+/** Attempts running per source, and who waits for one of them to settle. */
+interface SourceQueue {
+  running: number;
+  waiters: Set<() => void>;
 }
 
 interface Pair {
@@ -90,6 +114,7 @@ export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: ()
   const sources = new Map<string, Bucket>();
   const accounts = new Map<string, Bucket>();
   const known = new Map<string, number>();
+  const queues = new Map<string, SourceQueue>();
 
   /** Sets `key` as the newest entry, dropping the oldest when the table is full. */
   const keep = <V>(map: Map<string, V>, key: string, value: V): V => {
@@ -110,7 +135,28 @@ export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: ()
     if (bucket) bucket.tokens = Math.min(capacity, bucket.tokens + 1);
   };
 
-  return {
+  const limits: AttemptLimits = {
+    async reserveWhenFree(source, account, options = {}) {
+      const deadline = Date.now() + p.queueWaitMs;
+      for (;;) {
+        try {
+          return limits.reserve(source, account, options);
+        } catch (error) {
+          const queue = queues.get(sourceKey(source));
+          const left = deadline - Date.now();
+          if (!(error instanceof SourceBusyError) || !queue || left <= 0 || queue.waiters.size >= p.maxQueuedPerSource) throw error;
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              clearTimeout(timer);
+              queue.waiters.delete(wake);
+              resolve();
+            };
+            const timer = setTimeout(wake, left);
+            queue.waiters.add(wake);
+          });
+        }
+      }
+    },
     reserve(source, account, options = {}) {
       const t = now();
       const from = sourceKey(source);
@@ -128,7 +174,10 @@ export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: ()
         throw new RateLimitedError("too many sign-ins to this account from your address at once", backoff(failures + inFlight));
       }
       const sourceBucket = refill(sources, from, p.sourceFailuresPerMinute, 60_000, t);
-      if (sourceBucket.tokens < 1) throw new RateLimitedError("too many failed sign-ins from your address", waitFor(sourceBucket, p.sourceFailuresPerMinute, 60_000));
+      if (sourceBucket.tokens < 1) {
+        if ((queues.get(from)?.running ?? 0) > 0) throw new SourceBusyError("too many sign-ins from your address at once", 1000);
+        throw new RateLimitedError("too many failed sign-ins from your address", waitFor(sourceBucket, p.sourceFailuresPerMinute, 60_000));
+      }
       let accountBucket: Bucket | undefined;
       if (options.guessable && !((known.get(pairKey) ?? 0) > t)) {
         accountBucket = refill(accounts, account, p.accountCeiling, p.accountWindowMs, t);
@@ -138,6 +187,9 @@ export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: ()
       sourceBucket.tokens -= 1;
       const held = keep(pairs, pairKey, pair ?? { failures: 0, blockedUntil: 0, inFlight: 0, lastFailureAt: t });
       held.inFlight += 1;
+      const queue = queues.get(from) ?? { running: 0, waiters: new Set<() => void>() };
+      queues.set(from, queue);
+      queue.running += 1;
 
       let settled = false;
       const settle = (outcome: () => void) => {
@@ -146,6 +198,12 @@ export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: ()
         held.inFlight -= 1;
         outcome();
         if (held.inFlight === 0 && held.failures === 0 && pairs.get(pairKey) === held) pairs.delete(pairKey);
+        queue.running -= 1;
+        // One settled attempt frees at most one token; none left running means every waiter
+        // can have its answer now (a token, or a definite refusal).
+        if (queue.running === 0) for (const wake of [...queue.waiters]) wake();
+        else queue.waiters.values().next().value?.();
+        if (queue.running === 0 && queue.waiters.size === 0) queues.delete(from);
       };
       return {
         failed: () =>
@@ -170,4 +228,5 @@ export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: ()
       };
     },
   };
+  return limits;
 }
