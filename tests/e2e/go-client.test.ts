@@ -1,0 +1,147 @@
+// The generated Go client, used as a Go user would: examples/go-client is built offline
+// (examples/go-client/build-offline.sh: GOPATH mode against Debian's grpc-go and this checkout's
+// gen/go) and run against a real `ground-control` process (PGlite, Harbor emulated for the
+// satellites' robot accounts). It logs in over gRPC on h2c and prints the fleet as a table; the
+// satellites in it were made with the TypeScript admin clients, and one has sent a heartbeat.
+// Go is required: .ci/run installs it (Debian's golang-go and grpc-go packages).
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { createClient, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
+import { freePort } from "@harbor-satellite/testkit";
+import { adminClients } from "@harbor-satellite/testkit/ground-control-admin";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { REPO_ROOT, eventually, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+
+const run = promisify(execFile);
+const HARBOR = { username: "admin", password: "Harbor12345" };
+const ADMIN_PASSWORD = "e2e-go-client-password";
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built client with `env` added (and GROUND_CONTROL_PASSWORD only when given), writing `stdin`. */
+function runClient(binary: string, args: string[], env: Record<string, string>, stdin = ""): Promise<Result> {
+  const { GROUND_CONTROL_PASSWORD: _inherited, ...base } = process.env;
+  const child = spawn(binary, args, { env: { ...base, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  child.stdin.end(stdin);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function requireGo(): Promise<void> {
+  try {
+    await run("go", ["version"]);
+  } catch (error) {
+    throw new Error(`the Go toolchain is required for this test and was not found (${(error as Error).message}): ` +
+      "install Debian's golang-go golang-google-grpc-dev golang-github-golang-protobuf-1-5-dev (.ci/run does)", { cause: error });
+  }
+}
+
+describe("the generated Go client (examples/go-client) against a real Ground Control", () => {
+  let emu: HarborEmulator;
+  let gc: RunningProcess;
+  let dirs: string[] = [];
+  let url: string;
+  let client: string;
+
+  beforeAll(async () => {
+    await requireGo();
+    const [buildDir, dataDir] = [await mkdtemp(join(tmpdir(), "go-client-bin-")), await mkdtemp(join(tmpdir(), "go-client-gc-"))];
+    dirs = [buildDir, dataDir];
+    client = join(buildDir, "go-client");
+    const build = run(join(REPO_ROOT, "examples/go-client/build-offline.sh"), [client], { cwd: REPO_ROOT }).catch((error: Error & { stderr?: string }) => {
+      throw new Error(`building examples/go-client failed: ${error.stderr ?? error.message}`, { cause: error });
+    });
+
+    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password });
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
+      DATABASE_URL: "",
+      ADMIN_PASSWORD,
+      HARBOR_URL: emu.url,
+      HARBOR_USERNAME: HARBOR.username,
+      HARBOR_PASSWORD: HARBOR.password,
+      LOG_LEVEL: "warn",
+    });
+    await waitForHttp(`${url}/healthz`, gc);
+
+    const admin = await adminClients(url, ADMIN_PASSWORD);
+    await admin.fleet.createGroup({ name: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }] });
+    await admin.fleet.createSatellite({ name: "edge-a", region: "eu-west", groups: ["web"] });
+    await admin.fleet.createSatellite({ name: "edge-b" });
+    await heartbeat("edge-a");
+    await build;
+  });
+
+  afterAll(async () => {
+    await gc?.stop();
+    await emu?.stop();
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  /** Connect clients sending `authorization`. */
+  const transportWith = (authorization: string) => {
+    const header: Interceptor = (next) => (req) => {
+      req.header.set("authorization", authorization);
+      return next(req);
+    };
+    return createConnectTransport({ baseUrl: url, httpVersion: "1.1", interceptors: [header] });
+  };
+
+  /** One heartbeat from `satellite`, with its robot's credentials (created by Ground Control's outbox). */
+  async function heartbeat(satellite: string): Promise<void> {
+    const { sessionToken } = await createClient(IdentityService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" })).login({ username: "admin", password: ADMIN_PASSWORD });
+    const registry = createClient(RegistryService, transportWith(`Bearer ${sessionToken}`));
+    const { robot, secret } = await eventually(() => registry.rotateRobotSecret({ satellite }), 30_000, `${satellite}'s robot account`);
+    const basic = `Basic ${Buffer.from(`${robot?.name}:${secret}`).toString("base64")}`;
+    const asSatellite = createClient(HeartbeatService, transportWith(basic));
+    await asSatellite.sync({
+      name: satellite,
+      stateReportInterval: "@every 00h00m30s",
+      imageCount: 2,
+      errors: [{ reference: "apps/nginx:1.27", message: "upstream unreachable" }],
+    });
+  }
+
+  it("logs in over gRPC (h2c) and prints every satellite with its groups and health", async () => {
+    const res = await runClient(client, ["-url", url, "-username", "admin"], { GROUND_CONTROL_PASSWORD: ADMIN_PASSWORD });
+    expect(res.code, res.stderr).toBe(0);
+    const lines = res.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe("2 satellite(s)");
+    expect(lines[1].split(/\s{2,}/)).toEqual(["NAME", "REGION", "GROUPS", "CONFIG", "HEALTH", "LAST SEEN", "IMAGES", "ERRORS"]);
+    const rows = lines.slice(2).map((l) => l.split(/\s{2,}/));
+    expect(rows).toEqual([
+      ["edge-a", "eu-west", "web", "default", "online", expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+s ago\)$/), "2", "1"],
+      ["edge-b", "default", "-", "default", "never-seen", "-", "-", "-"],
+    ]);
+  });
+
+  it("reads the password from standard input, and says which call failed on a wrong one", async () => {
+    const ok = await runClient(client, ["-url", url], {}, `${ADMIN_PASSWORD}\n`);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^edge-b\s/m);
+    const wrong = await runClient(client, ["-url", url], {}, "not-the-password\n");
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^go-client: login: Unauthenticated: /);
+    const usage = await runClient(client, ["-url", "ftp://example.com"], {}, "");
+    expect(usage.code).toBe(2);
+  });
+});
