@@ -4,3 +4,6 @@ export type { Logger, LoggerOptions } from "./logger.js";
 export { startTelemetry, withSpan, extractTraceContext, injectTraceContext } from "./tracing.js";
 export type { Telemetry } from "./tracing.js";
 export { serverTracingInterceptor, clientTracingInterceptor } from "./interceptors.js";
+export { serverMetricsInterceptor } from "./metrics/rpc-server.js";
+export { startMetrics, serveMetrics, METRICS_PATH } from "./metrics/index.js";
+export type { Metrics } from "./metrics/index.js";

@@ -19,7 +19,9 @@ async function startProvider(serviceName: string): Promise<{ shutdown(): Promise
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName });
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     const { NodeSDK } = await import("@opentelemetry/sdk-node");
-    const sdk = new NodeSDK({ resource, instrumentations: [] });
+    // Metrics have their own provider (metrics/provider.ts), which exports OTLP too: without
+    // `metricReaders` the NodeSDK would register a second one from the same variables.
+    const sdk = new NodeSDK({ resource, instrumentations: [], metricReaders: [] });
     sdk.start();
     return sdk;
   }
