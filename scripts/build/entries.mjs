@@ -1,4 +1,4 @@
-// What `npm run build` bundles, and where each entry lands under dist/. Entries are the two
+// What `npm run build` bundles, and where each entry lands under dist/. Entries are the
 // commands and every script loaded by file name at run time (worker threads): a worker's URL is
 // resolved next to the module that starts it, which in the bundle is dist/ itself.
 
@@ -6,6 +6,7 @@
 export const ENTRIES = [
   { out: "ground-control", in: "services/gateway/src/main.ts" },
   { out: "satellite", in: "services/satellite/src/cli/main.ts" },
+  { out: "groundctl", in: "services/groundctl/src/main.ts" },
   { out: "blob-fetch-worker", in: "services/satellite/src/replication/blob-fetch-worker.mjs" },
 ];
 
@@ -14,6 +15,7 @@ export const ASSETS = [{ from: "packages/db/drizzle", to: "drizzle" }];
 
 /**
  * Packages kept out of the bundle, installed beside it: they load files relative to their own
- * modules, or must stay a single copy shared with what loads them later.
+ * modules, or must stay a single copy shared with what loads them later, or (yaml, for groundctl)
+ * are CommonJS that require() Node's builtins, which an ESM bundle has no require() for.
  */
-export const EXTERNAL = ["@electric-sql/pglite", "piscina", "pino", "@opentelemetry/*", "@grpc/grpc-js"];
+export const EXTERNAL = ["@electric-sql/pglite", "piscina", "pino", "@opentelemetry/*", "@grpc/grpc-js", "yaml"];
