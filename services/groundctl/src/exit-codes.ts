@@ -69,12 +69,21 @@ export function exitCodeFor(error: unknown): ExitCode {
 export function describeError(error: unknown): string {
   if (error instanceof ConnectError) {
     const message = oneLine(error.rawMessage || codeName(error.code));
-    const hint = error.code === Code.Unauthenticated ? " (run groundctl login, or set GROUNDCTL_TOKEN)" : "";
+    const tls = tlsErrorCode(error.cause);
+    const hint =
+      error.code === Code.Unauthenticated ? " (run groundctl login, or set GROUNDCTL_TOKEN)" : tls ? ` (TLS ${tls}: --ca-file FILE trusts a private CA)` : "";
     return `${codeName(error.code)}: ${message}${hint}`;
   }
   if (error instanceof UsageError || error instanceof NotLoggedInError) return oneLine(error.message);
   if (error instanceof Error) return oneLine(error.message);
   return oneLine(String(error));
+}
+
+/** Node's code for a certificate Ground Control's TLS presented and we could not verify. */
+function tlsErrorCode(cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  if (typeof code !== "string") return undefined;
+  return /CERT|SIGNATURE|ISSUER|ALTNAME/.test(code) ? code : undefined;
 }
 
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, " ").trim();
