@@ -16,6 +16,7 @@ export {
   errorMappingInterceptor,
 } from "./errors.js";
 export { NAME_PATTERN, MAX_NAME_LENGTH, isValidName, requireName } from "./names.js";
+export { renamedField } from "./renamed-fields.js";
 export { pageWindow, nextPageToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./paging.js";
 export type { PageWindow } from "./paging.js";
 export type { ServiceModule } from "./service-module.js";
