@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file harbor/satellite/fleet/v1/fleet.proto.
  */
 export const file_harbor_satellite_fleet_v1_fleet: GenFile = /*@__PURE__*/
-  fileDesc("CiVoYXJib3Ivc2F0ZWxsaXRlL2ZsZWV0L3YxL2ZsZWV0LnByb3RvEhloYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxIukBCglTYXRlbGxpdGUSDAoEbmFtZRgBIAEoCRIOCgZyZWdpb24YAiABKAkSEQoJc2VsZWN0b3JzGAMgAygJEg4KBmdyb3VwcxgEIAMoCRITCgtjb25maWdfbmFtZRgFIAEoCRIRCglzcGlmZmVfaWQYBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglzdGF0ZV91cmwYCSABKAki1wEKBUdyb3VwEgwKBG5hbWUYASABKAkSNwoJYXJ0aWZhY3RzGAIgAygLMiQuaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuQXJ0aWZhY3QSEgoKc2F0ZWxsaXRlcxgDIAMoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXN0YXRlX3VybBgGIAEoCSK5AQoGQ29uZmlnEgwKBG5hbWUYASABKAkSEwoLY29uZmlnX2pzb24YAiABKAkSFwoPc2F0ZWxsaXRlX2NvdW50GAMgASgFEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJc3RhdGVfdXJsGAYgASgJIm4KFkNyZWF0ZVNhdGVsbGl0ZVJlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZyZWdpb24YAiABKAkSEQoJc2VsZWN0b3JzGAMgAygJEg4KBmdyb3VwcxgEIAMoCRITCgtjb25maWdfbmFtZRgFIAEoCSJSChdDcmVhdGVTYXRlbGxpdGVSZXNwb25zZRI3CglzYXRlbGxpdGUYASABKAsyJC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlNhdGVsbGl0ZSIjChNHZXRTYXRlbGxpdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkiTwoUR2V0U2F0ZWxsaXRlUmVzcG9uc2USNwoJc2F0ZWxsaXRlGAEgASgLMiQuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5TYXRlbGxpdGUibQoVTGlzdFNhdGVsbGl0ZXNSZXF1ZXN0Eg4KBnJlZ2lvbhgBIAEoCRINCgVncm91cBgCIAEoCRI1CgRwYWdlGAMgASgLMicuaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuUGFnZVJlcXVlc3QiigEKFkxpc3RTYXRlbGxpdGVzUmVzcG9uc2USOAoKc2F0ZWxsaXRlcxgBIAMoCzIkLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuU2F0ZWxsaXRlEjYKBHBhZ2UYAiABKAsyKC5oYXJib3Iuc2F0ZWxsaXRlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiJgoWRGVsZXRlU2F0ZWxsaXRlUmVxdWVzdBIMCgRuYW1lGAEgASgJIhkKF0RlbGV0ZVNhdGVsbGl0ZVJlc3BvbnNlIlsKEkNyZWF0ZUdyb3VwUmVxdWVzdBIMCgRuYW1lGAEgASgJEjcKCWFydGlmYWN0cxgCIAMoCzIkLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLkFydGlmYWN0IkYKE0NyZWF0ZUdyb3VwUmVzcG9uc2USLwoFZ3JvdXAYASABKAsyIC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkdyb3VwIlsKElVwZGF0ZUdyb3VwUmVxdWVzdBIMCgRuYW1lGAEgASgJEjcKCWFydGlmYWN0cxgCIAMoCzIkLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLkFydGlmYWN0IkYKE1VwZGF0ZUdyb3VwUmVzcG9uc2USLwoFZ3JvdXAYASABKAsyIC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkdyb3VwIh8KD0dldEdyb3VwUmVxdWVzdBIMCgRuYW1lGAEgASgJIkMKEEdldEdyb3VwUmVzcG9uc2USLwoFZ3JvdXAYASABKAsyIC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkdyb3VwIkoKEUxpc3RHcm91cHNSZXF1ZXN0EjUKBHBhZ2UYASABKAsyJy5oYXJib3Iuc2F0ZWxsaXRlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCJ+ChJMaXN0R3JvdXBzUmVzcG9uc2USMAoGZ3JvdXBzGAEgAygLMiAuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5Hcm91cBI2CgRwYWdlGAIgASgLMiguaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIjEKEkRlbGV0ZUdyb3VwUmVxdWVzdBIMCgRuYW1lGAEgASgJEg0KBWZvcmNlGAIgASgIIhUKE0RlbGV0ZUdyb3VwUmVzcG9uc2UiNgoSQXNzaWduR3JvdXBSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCRINCgVncm91cBgCIAEoCSJOChNBc3NpZ25Hcm91cFJlc3BvbnNlEjcKCXNhdGVsbGl0ZRgBIAEoCzIkLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuU2F0ZWxsaXRlIjgKFFVuYXNzaWduR3JvdXBSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCRINCgVncm91cBgCIAEoCSJQChVVbmFzc2lnbkdyb3VwUmVzcG9uc2USNwoJc2F0ZWxsaXRlGAEgASgLMiQuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5TYXRlbGxpdGUiOAoTQ3JlYXRlQ29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJEhMKC2NvbmZpZ19qc29uGAIgASgJIkkKFENyZWF0ZUNvbmZpZ1Jlc3BvbnNlEjEKBmNvbmZpZxgBIAEoCzIhLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQ29uZmlnImAKE1VwZGF0ZUNvbmZpZ1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCgtjb25maWdfanNvbhgCIAEoCUgAEhoKEG1lcmdlX3BhdGNoX2pzb24YAyABKAlIAEIICgZjaGFuZ2UiSQoUVXBkYXRlQ29uZmlnUmVzcG9uc2USMQoGY29uZmlnGAEgASgLMiEuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5Db25maWciIAoQR2V0Q29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJIkYKEUdldENvbmZpZ1Jlc3BvbnNlEjEKBmNvbmZpZxgBIAEoCzIhLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQ29uZmlnIksKEkxpc3RDb25maWdzUmVxdWVzdBI1CgRwYWdlGAEgASgLMicuaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuUGFnZVJlcXVlc3QigQEKE0xpc3RDb25maWdzUmVzcG9uc2USMgoHY29uZmlncxgBIAMoCzIhLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQ29uZmlnEjYKBHBhZ2UYAiABKAsyKC5oYXJib3Iuc2F0ZWxsaXRlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiIwoTRGVsZXRlQ29uZmlnUmVxdWVzdBIMCgRuYW1lGAEgASgJIhYKFERlbGV0ZUNvbmZpZ1Jlc3BvbnNlIkMKGVNldFNhdGVsbGl0ZUNvbmZpZ1JlcXVlc3QSEQoJc2F0ZWxsaXRlGAEgASgJEhMKC2NvbmZpZ19uYW1lGAIgASgJIlUKGlNldFNhdGVsbGl0ZUNvbmZpZ1Jlc3BvbnNlEjcKCXNhdGVsbGl0ZRgBIAEoCzIkLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuU2F0ZWxsaXRlIjUKH1JlcHVibGlzaFNhdGVsbGl0ZVN0YXRlc1JlcXVlc3QSEgoKc2F0ZWxsaXRlcxgBIAMoCSI4CiBSZXB1Ymxpc2hTYXRlbGxpdGVTdGF0ZXNSZXNwb25zZRIUCgxxdWV1ZWRfY291bnQYASABKA0yqRAKDEZsZWV0U2VydmljZRJ4Cg9DcmVhdGVTYXRlbGxpdGUSMS5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkNyZWF0ZVNhdGVsbGl0ZVJlcXVlc3QaMi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkNyZWF0ZVNhdGVsbGl0ZVJlc3BvbnNlEm8KDEdldFNhdGVsbGl0ZRIuLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuR2V0U2F0ZWxsaXRlUmVxdWVzdBovLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuR2V0U2F0ZWxsaXRlUmVzcG9uc2USdQoOTGlzdFNhdGVsbGl0ZXMSMC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkxpc3RTYXRlbGxpdGVzUmVxdWVzdBoxLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuTGlzdFNhdGVsbGl0ZXNSZXNwb25zZRJ4Cg9EZWxldGVTYXRlbGxpdGUSMS5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkRlbGV0ZVNhdGVsbGl0ZVJlcXVlc3QaMi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkRlbGV0ZVNhdGVsbGl0ZVJlc3BvbnNlEmwKC0NyZWF0ZUdyb3VwEi0uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5DcmVhdGVHcm91cFJlcXVlc3QaLi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkNyZWF0ZUdyb3VwUmVzcG9uc2USbAoLVXBkYXRlR3JvdXASLS5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlVwZGF0ZUdyb3VwUmVxdWVzdBouLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuVXBkYXRlR3JvdXBSZXNwb25zZRJjCghHZXRHcm91cBIqLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuR2V0R3JvdXBSZXF1ZXN0GisuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5HZXRHcm91cFJlc3BvbnNlEmkKCkxpc3RHcm91cHMSLC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkxpc3RHcm91cHNSZXF1ZXN0Gi0uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5MaXN0R3JvdXBzUmVzcG9uc2USbAoLRGVsZXRlR3JvdXASLS5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkRlbGV0ZUdyb3VwUmVxdWVzdBouLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuRGVsZXRlR3JvdXBSZXNwb25zZRJsCgtBc3NpZ25Hcm91cBItLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQXNzaWduR3JvdXBSZXF1ZXN0Gi4uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5Bc3NpZ25Hcm91cFJlc3BvbnNlEnIKDVVuYXNzaWduR3JvdXASLy5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlVuYXNzaWduR3JvdXBSZXF1ZXN0GjAuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5VbmFzc2lnbkdyb3VwUmVzcG9uc2USbwoMQ3JlYXRlQ29uZmlnEi4uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5DcmVhdGVDb25maWdSZXF1ZXN0Gi8uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5DcmVhdGVDb25maWdSZXNwb25zZRJvCgxVcGRhdGVDb25maWcSLi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlVwZGF0ZUNvbmZpZ1JlcXVlc3QaLy5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlVwZGF0ZUNvbmZpZ1Jlc3BvbnNlEmYKCUdldENvbmZpZxIrLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuR2V0Q29uZmlnUmVxdWVzdBosLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuR2V0Q29uZmlnUmVzcG9uc2USbAoLTGlzdENvbmZpZ3MSLS5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkxpc3RDb25maWdzUmVxdWVzdBouLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuTGlzdENvbmZpZ3NSZXNwb25zZRJvCgxEZWxldGVDb25maWcSLi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkRlbGV0ZUNvbmZpZ1JlcXVlc3QaLy5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkRlbGV0ZUNvbmZpZ1Jlc3BvbnNlEoEBChJTZXRTYXRlbGxpdGVDb25maWcSNC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlNldFNhdGVsbGl0ZUNvbmZpZ1JlcXVlc3QaNS5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlNldFNhdGVsbGl0ZUNvbmZpZ1Jlc3BvbnNlEpMBChhSZXB1Ymxpc2hTYXRlbGxpdGVTdGF0ZXMSOi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlJlcHVibGlzaFNhdGVsbGl0ZVN0YXRlc1JlcXVlc3QaOy5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlJlcHVibGlzaFNhdGVsbGl0ZVN0YXRlc1Jlc3BvbnNlQlxaWmdpdGh1Yi5jb20vY29udGFpbmVyLXJlZ2lzdHJ5L2hhcmJvci1zYXRlbGxpdGUtdHMvZ2VuL2dvL2hhcmJvci9zYXRlbGxpdGUvZmxlZXQvdjE7ZmxlZXR2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_harbor_satellite_common_v1_common]);
+  fileDesc("CiVoYXJib3Ivc2F0ZWxsaXRlL2ZsZWV0L3YxL2ZsZWV0LnByb3RvEhloYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxIukBCglTYXRlbGxpdGUSDAoEbmFtZRgBIAEoCRIOCgZyZWdpb24YAiABKAkSEQoJc2VsZWN0b3JzGAMgAygJEg4KBmdyb3VwcxgEIAMoCRITCgtjb25maWdfbmFtZRgFIAEoCRIRCglzcGlmZmVfaWQYBiABKAkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglzdGF0ZV91cmwYCSABKAki1wEKBUdyb3VwEgwKBG5hbWUYASABKAkSNwoJYXJ0aWZhY3RzGAIgAygLMiQuaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuQXJ0aWZhY3QSEgoKc2F0ZWxsaXRlcxgDIAMoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXN0YXRlX3VybBgGIAEoCSK5AQoGQ29uZmlnEgwKBG5hbWUYASABKAkSEwoLY29uZmlnX2pzb24YAiABKAkSFwoPc2F0ZWxsaXRlX2NvdW50GAMgASgFEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJc3RhdGVfdXJsGAYgASgJIpkBChZDcmVhdGVTYXRlbGxpdGVSZXF1ZXN0EhAKBG5hbWUYASABKAlCAhgBEg4KBnJlZ2lvbhgCIAEoCRIRCglzZWxlY3RvcnMYAyADKAkSDgoGZ3JvdXBzGAQgAygJEhcKC2NvbmZpZ19uYW1lGAUgASgJQgIYARIRCglzYXRlbGxpdGUYBiABKAkSDgoGY29uZmlnGAcgASgJIlIKF0NyZWF0ZVNhdGVsbGl0ZVJlc3BvbnNlEjcKCXNhdGVsbGl0ZRgBIAEoCzIkLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuU2F0ZWxsaXRlIjoKE0dldFNhdGVsbGl0ZVJlcXVlc3QSEAoEbmFtZRgBIAEoCUICGAESEQoJc2F0ZWxsaXRlGAIgASgJIk8KFEdldFNhdGVsbGl0ZVJlc3BvbnNlEjcKCXNhdGVsbGl0ZRgBIAEoCzIkLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuU2F0ZWxsaXRlIm0KFUxpc3RTYXRlbGxpdGVzUmVxdWVzdBIOCgZyZWdpb24YASABKAkSDQoFZ3JvdXAYAiABKAkSNQoEcGFnZRgDIAEoCzInLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0IooBChZMaXN0U2F0ZWxsaXRlc1Jlc3BvbnNlEjgKCnNhdGVsbGl0ZXMYASADKAsyJC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlNhdGVsbGl0ZRI2CgRwYWdlGAIgASgLMiguaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIj0KFkRlbGV0ZVNhdGVsbGl0ZVJlcXVlc3QSEAoEbmFtZRgBIAEoCUICGAESEQoJc2F0ZWxsaXRlGAIgASgJIhkKF0RlbGV0ZVNhdGVsbGl0ZVJlc3BvbnNlIm4KEkNyZWF0ZUdyb3VwUmVxdWVzdBIQCgRuYW1lGAEgASgJQgIYARI3CglhcnRpZmFjdHMYAiADKAsyJC5oYXJib3Iuc2F0ZWxsaXRlLmNvbW1vbi52MS5BcnRpZmFjdBINCgVncm91cBgDIAEoCSJGChNDcmVhdGVHcm91cFJlc3BvbnNlEi8KBWdyb3VwGAEgASgLMiAuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5Hcm91cCKHAQoSVXBkYXRlR3JvdXBSZXF1ZXN0EhAKBG5hbWUYASABKAlCAhgBEjcKCWFydGlmYWN0cxgCIAMoCzIkLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLkFydGlmYWN0Eg0KBWdyb3VwGAMgASgJEhcKD2NsZWFyX2FydGlmYWN0cxgEIAEoCCJGChNVcGRhdGVHcm91cFJlc3BvbnNlEi8KBWdyb3VwGAEgASgLMiAuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5Hcm91cCIyCg9HZXRHcm91cFJlcXVlc3QSEAoEbmFtZRgBIAEoCUICGAESDQoFZ3JvdXAYAiABKAkiQwoQR2V0R3JvdXBSZXNwb25zZRIvCgVncm91cBgBIAEoCzIgLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuR3JvdXAiSgoRTGlzdEdyb3Vwc1JlcXVlc3QSNQoEcGFnZRgBIAEoCzInLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0In4KEkxpc3RHcm91cHNSZXNwb25zZRIwCgZncm91cHMYASADKAsyIC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkdyb3VwEjYKBHBhZ2UYAiABKAsyKC5oYXJib3Iuc2F0ZWxsaXRlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiRAoSRGVsZXRlR3JvdXBSZXF1ZXN0EhAKBG5hbWUYASABKAlCAhgBEg0KBWZvcmNlGAIgASgIEg0KBWdyb3VwGAMgASgJIhUKE0RlbGV0ZUdyb3VwUmVzcG9uc2UiNgoSQXNzaWduR3JvdXBSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCRINCgVncm91cBgCIAEoCSJOChNBc3NpZ25Hcm91cFJlc3BvbnNlEjcKCXNhdGVsbGl0ZRgBIAEoCzIkLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuU2F0ZWxsaXRlIjgKFFVuYXNzaWduR3JvdXBSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCRINCgVncm91cBgCIAEoCSJQChVVbmFzc2lnbkdyb3VwUmVzcG9uc2USNwoJc2F0ZWxsaXRlGAEgASgLMiQuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5TYXRlbGxpdGUiTAoTQ3JlYXRlQ29uZmlnUmVxdWVzdBIQCgRuYW1lGAEgASgJQgIYARITCgtjb25maWdfanNvbhgCIAEoCRIOCgZjb25maWcYAyABKAkiSQoUQ3JlYXRlQ29uZmlnUmVzcG9uc2USMQoGY29uZmlnGAEgASgLMiEuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5Db25maWcidAoTVXBkYXRlQ29uZmlnUmVxdWVzdBIQCgRuYW1lGAEgASgJQgIYARIVCgtjb25maWdfanNvbhgCIAEoCUgAEhoKEG1lcmdlX3BhdGNoX2pzb24YAyABKAlIABIOCgZjb25maWcYBCABKAlCCAoGY2hhbmdlIkkKFFVwZGF0ZUNvbmZpZ1Jlc3BvbnNlEjEKBmNvbmZpZxgBIAEoCzIhLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQ29uZmlnIjQKEEdldENvbmZpZ1JlcXVlc3QSEAoEbmFtZRgBIAEoCUICGAESDgoGY29uZmlnGAIgASgJIkYKEUdldENvbmZpZ1Jlc3BvbnNlEjEKBmNvbmZpZxgBIAEoCzIhLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQ29uZmlnIksKEkxpc3RDb25maWdzUmVxdWVzdBI1CgRwYWdlGAEgASgLMicuaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuUGFnZVJlcXVlc3QigQEKE0xpc3RDb25maWdzUmVzcG9uc2USMgoHY29uZmlncxgBIAMoCzIhLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQ29uZmlnEjYKBHBhZ2UYAiABKAsyKC5oYXJib3Iuc2F0ZWxsaXRlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UiNwoTRGVsZXRlQ29uZmlnUmVxdWVzdBIQCgRuYW1lGAEgASgJQgIYARIOCgZjb25maWcYAiABKAkiFgoURGVsZXRlQ29uZmlnUmVzcG9uc2UiVwoZU2V0U2F0ZWxsaXRlQ29uZmlnUmVxdWVzdBIRCglzYXRlbGxpdGUYASABKAkSFwoLY29uZmlnX25hbWUYAiABKAlCAhgBEg4KBmNvbmZpZxgDIAEoCSJVChpTZXRTYXRlbGxpdGVDb25maWdSZXNwb25zZRI3CglzYXRlbGxpdGUYASABKAsyJC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlNhdGVsbGl0ZSI1Ch9SZXB1Ymxpc2hTYXRlbGxpdGVTdGF0ZXNSZXF1ZXN0EhIKCnNhdGVsbGl0ZXMYASADKAkiOAogUmVwdWJsaXNoU2F0ZWxsaXRlU3RhdGVzUmVzcG9uc2USFAoMcXVldWVkX2NvdW50GAEgASgNMqkQCgxGbGVldFNlcnZpY2USeAoPQ3JlYXRlU2F0ZWxsaXRlEjEuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5DcmVhdGVTYXRlbGxpdGVSZXF1ZXN0GjIuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5DcmVhdGVTYXRlbGxpdGVSZXNwb25zZRJvCgxHZXRTYXRlbGxpdGUSLi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkdldFNhdGVsbGl0ZVJlcXVlc3QaLy5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkdldFNhdGVsbGl0ZVJlc3BvbnNlEnUKDkxpc3RTYXRlbGxpdGVzEjAuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5MaXN0U2F0ZWxsaXRlc1JlcXVlc3QaMS5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkxpc3RTYXRlbGxpdGVzUmVzcG9uc2USeAoPRGVsZXRlU2F0ZWxsaXRlEjEuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5EZWxldGVTYXRlbGxpdGVSZXF1ZXN0GjIuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5EZWxldGVTYXRlbGxpdGVSZXNwb25zZRJsCgtDcmVhdGVHcm91cBItLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQ3JlYXRlR3JvdXBSZXF1ZXN0Gi4uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5DcmVhdGVHcm91cFJlc3BvbnNlEmwKC1VwZGF0ZUdyb3VwEi0uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5VcGRhdGVHcm91cFJlcXVlc3QaLi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLlVwZGF0ZUdyb3VwUmVzcG9uc2USYwoIR2V0R3JvdXASKi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkdldEdyb3VwUmVxdWVzdBorLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuR2V0R3JvdXBSZXNwb25zZRJpCgpMaXN0R3JvdXBzEiwuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5MaXN0R3JvdXBzUmVxdWVzdBotLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuTGlzdEdyb3Vwc1Jlc3BvbnNlEmwKC0RlbGV0ZUdyb3VwEi0uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5EZWxldGVHcm91cFJlcXVlc3QaLi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkRlbGV0ZUdyb3VwUmVzcG9uc2USbAoLQXNzaWduR3JvdXASLS5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkFzc2lnbkdyb3VwUmVxdWVzdBouLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQXNzaWduR3JvdXBSZXNwb25zZRJyCg1VbmFzc2lnbkdyb3VwEi8uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5VbmFzc2lnbkdyb3VwUmVxdWVzdBowLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuVW5hc3NpZ25Hcm91cFJlc3BvbnNlEm8KDENyZWF0ZUNvbmZpZxIuLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQ3JlYXRlQ29uZmlnUmVxdWVzdBovLmhhcmJvci5zYXRlbGxpdGUuZmxlZXQudjEuQ3JlYXRlQ29uZmlnUmVzcG9uc2USbwoMVXBkYXRlQ29uZmlnEi4uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5VcGRhdGVDb25maWdSZXF1ZXN0Gi8uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5VcGRhdGVDb25maWdSZXNwb25zZRJmCglHZXRDb25maWcSKy5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkdldENvbmZpZ1JlcXVlc3QaLC5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkdldENvbmZpZ1Jlc3BvbnNlEmwKC0xpc3RDb25maWdzEi0uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5MaXN0Q29uZmlnc1JlcXVlc3QaLi5oYXJib3Iuc2F0ZWxsaXRlLmZsZWV0LnYxLkxpc3RDb25maWdzUmVzcG9uc2USbwoMRGVsZXRlQ29uZmlnEi4uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5EZWxldGVDb25maWdSZXF1ZXN0Gi8uaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5EZWxldGVDb25maWdSZXNwb25zZRKBAQoSU2V0U2F0ZWxsaXRlQ29uZmlnEjQuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5TZXRTYXRlbGxpdGVDb25maWdSZXF1ZXN0GjUuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5TZXRTYXRlbGxpdGVDb25maWdSZXNwb25zZRKTAQoYUmVwdWJsaXNoU2F0ZWxsaXRlU3RhdGVzEjouaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5SZXB1Ymxpc2hTYXRlbGxpdGVTdGF0ZXNSZXF1ZXN0GjsuaGFyYm9yLnNhdGVsbGl0ZS5mbGVldC52MS5SZXB1Ymxpc2hTYXRlbGxpdGVTdGF0ZXNSZXNwb25zZUJcWlpnaXRodWIuY29tL2NvbnRhaW5lci1yZWdpc3RyeS9oYXJib3Itc2F0ZWxsaXRlLXRzL2dlbi9nby9oYXJib3Ivc2F0ZWxsaXRlL2ZsZWV0L3YxO2ZsZWV0djFiBnByb3RvMw", [file_google_protobuf_timestamp, file_harbor_satellite_common_v1_common]);
 
 /**
  * Satellite is one edge site.
@@ -216,9 +216,10 @@ export const ConfigSchema: GenMessage<Config> = /*@__PURE__*/
  */
 export type CreateSatelliteRequest = Message<"harbor.satellite.fleet.v1.CreateSatelliteRequest"> & {
   /**
-   * Unique name: ^[a-z0-9][a-z0-9._-]*$, at most 255 characters.
+   * Deprecated: use satellite; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
 
@@ -237,18 +238,35 @@ export type CreateSatelliteRequest = Message<"harbor.satellite.fleet.v1.CreateSa
   selectors: string[];
 
   /**
-   * Groups to assign now; each must exist.
+   * Groups to assign now; each must exist. Absent or empty: none (assign them later with
+   * AssignGroup).
    *
    * @generated from field: repeated string groups = 4;
    */
   groups: string[];
 
   /**
-   * Config to use; "default" when empty. Must exist.
+   * Deprecated: use config; accepted until v0.3.
    *
-   * @generated from field: string config_name = 5;
+   * @generated from field: string config_name = 5 [deprecated = true];
+   * @deprecated
    */
   configName: string;
+
+  /**
+   * The new satellite's unique name: ^[a-z0-9][a-z0-9._-]*$, at most 255 characters, single
+   * '.', '_' or '-' between letters or digits (it also names its Harbor robot). Required.
+   *
+   * @generated from field: string satellite = 6;
+   */
+  satellite: string;
+
+  /**
+   * Config to use; must exist. Absent or empty: "default".
+   *
+   * @generated from field: string config = 7;
+   */
+  config: string;
 };
 
 /**
@@ -286,11 +304,19 @@ export const CreateSatelliteResponseSchema: GenMessage<CreateSatelliteResponse> 
  */
 export type GetSatelliteRequest = Message<"harbor.satellite.fleet.v1.GetSatelliteRequest"> & {
   /**
-   * The satellite's name.
+   * Deprecated: use satellite; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
+
+  /**
+   * The satellite's name. Required.
+   *
+   * @generated from field: string satellite = 2;
+   */
+  satellite: string;
 };
 
 /**
@@ -391,11 +417,19 @@ export const ListSatellitesResponseSchema: GenMessage<ListSatellitesResponse> = 
  */
 export type DeleteSatelliteRequest = Message<"harbor.satellite.fleet.v1.DeleteSatelliteRequest"> & {
   /**
-   * The satellite's name.
+   * Deprecated: use satellite; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
+
+  /**
+   * The satellite's name. Required.
+   *
+   * @generated from field: string satellite = 2;
+   */
+  satellite: string;
 };
 
 /**
@@ -427,18 +461,29 @@ export const DeleteSatelliteResponseSchema: GenMessage<DeleteSatelliteResponse> 
  */
 export type CreateGroupRequest = Message<"harbor.satellite.fleet.v1.CreateGroupRequest"> & {
   /**
-   * Unique name: ^[a-z0-9][a-z0-9._-]*$, at most 255 characters.
+   * Deprecated: use group; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
 
   /**
-   * Its artifacts; repositories must be "project/name[/...]" and tags valid OCI tags.
+   * Its artifacts, one entry per repository; repositories must be "project/name[/...]" and tags
+   * valid OCI tags. Absent or empty: the group starts empty (harmless, since no satellite has it
+   * yet); fill it with UpdateGroup.
    *
    * @generated from field: repeated harbor.satellite.common.v1.Artifact artifacts = 2;
    */
   artifacts: Artifact[];
+
+  /**
+   * The new group's unique name: ^[a-z0-9][a-z0-9._-]*$, at most 255 characters, with '.', '_'
+   * and '-' only between letters or digits. Required.
+   *
+   * @generated from field: string group = 3;
+   */
+  group: string;
 };
 
 /**
@@ -470,24 +515,51 @@ export const CreateGroupResponseSchema: GenMessage<CreateGroupResponse> = /*@__P
   messageDesc(file_harbor_satellite_fleet_v1_fleet, 12);
 
 /**
- * UpdateGroupRequest replaces a group's artifacts.
+ * UpdateGroupRequest replaces a group's artifacts. There is no partial form: the group's
+ * artifacts become exactly `artifacts`, so every artifact to keep must be listed again (read them
+ * with GetGroup). Since the satellites that have the group delete whatever it no longer lists, an
+ * empty list would make them delete every image of the group; it is accepted only together with
+ * clear_artifacts = true, which says that is meant:
+ *   {"group":"web","artifacts":[...]}           the group lists exactly these
+ *   {"group":"web","clear_artifacts":true}      the group lists nothing
+ *   {"group":"web"} or {"group":"web","artifacts":[]}
+ *                                               InvalidArgument: would remove every image
+ *   {"group":"web","artifacts":[...],"clear_artifacts":true}
+ *                                               InvalidArgument: contradictory
  *
  * @generated from message harbor.satellite.fleet.v1.UpdateGroupRequest
  */
 export type UpdateGroupRequest = Message<"harbor.satellite.fleet.v1.UpdateGroupRequest"> & {
   /**
-   * The group's name.
+   * Deprecated: use group; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
 
   /**
-   * The complete new list of artifacts.
+   * The complete new list of artifacts, one entry per repository. Absent or empty only with
+   * clear_artifacts.
    *
    * @generated from field: repeated harbor.satellite.common.v1.Artifact artifacts = 2;
    */
   artifacts: Artifact[];
+
+  /**
+   * The group's name. Required.
+   *
+   * @generated from field: string group = 3;
+   */
+  group: string;
+
+  /**
+   * True to remove every artifact from the group (artifacts must then be absent or empty); false
+   * or absent means artifacts must list at least one.
+   *
+   * @generated from field: bool clear_artifacts = 4;
+   */
+  clearArtifacts: boolean;
 };
 
 /**
@@ -525,11 +597,19 @@ export const UpdateGroupResponseSchema: GenMessage<UpdateGroupResponse> = /*@__P
  */
 export type GetGroupRequest = Message<"harbor.satellite.fleet.v1.GetGroupRequest"> & {
   /**
-   * The group's name.
+   * Deprecated: use group; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
+
+  /**
+   * The group's name. Required.
+   *
+   * @generated from field: string group = 2;
+   */
+  group: string;
 };
 
 /**
@@ -616,18 +696,27 @@ export const ListGroupsResponseSchema: GenMessage<ListGroupsResponse> = /*@__PUR
  */
 export type DeleteGroupRequest = Message<"harbor.satellite.fleet.v1.DeleteGroupRequest"> & {
   /**
-   * The group's name.
+   * Deprecated: use group; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
 
   /**
-   * Unassign the group from its satellites first instead of refusing.
+   * True: unassign the group from its satellites first (they delete its images that no other
+   * group of theirs wants). False or absent: FailedPrecondition while it is assigned.
    *
    * @generated from field: bool force = 2;
    */
   force: boolean;
+
+  /**
+   * The group's name. Required.
+   *
+   * @generated from field: string group = 3;
+   */
+  group: string;
 };
 
 /**
@@ -659,14 +748,14 @@ export const DeleteGroupResponseSchema: GenMessage<DeleteGroupResponse> = /*@__P
  */
 export type AssignGroupRequest = Message<"harbor.satellite.fleet.v1.AssignGroupRequest"> & {
   /**
-   * The satellite's name.
+   * The satellite's name. Required.
    *
    * @generated from field: string satellite = 1;
    */
   satellite: string;
 
   /**
-   * The group's name.
+   * The group's name. Required.
    *
    * @generated from field: string group = 2;
    */
@@ -708,14 +797,14 @@ export const AssignGroupResponseSchema: GenMessage<AssignGroupResponse> = /*@__P
  */
 export type UnassignGroupRequest = Message<"harbor.satellite.fleet.v1.UnassignGroupRequest"> & {
   /**
-   * The satellite's name.
+   * The satellite's name. Required.
    *
    * @generated from field: string satellite = 1;
    */
   satellite: string;
 
   /**
-   * The group's name.
+   * The group's name. Required.
    *
    * @generated from field: string group = 2;
    */
@@ -757,18 +846,27 @@ export const UnassignGroupResponseSchema: GenMessage<UnassignGroupResponse> = /*
  */
 export type CreateConfigRequest = Message<"harbor.satellite.fleet.v1.CreateConfigRequest"> & {
   /**
-   * Unique name: ^[a-z0-9][a-z0-9._-]*$, at most 255 characters.
+   * Deprecated: use config; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
 
   /**
-   * The config as a JSON object; validated against the config schema.
+   * The config as a JSON object; validated against the config schema. Required.
    *
    * @generated from field: string config_json = 2;
    */
   configJson: string;
+
+  /**
+   * The new config's unique name: ^[a-z0-9][a-z0-9._-]*$, at most 255 characters, with '.', '_'
+   * and '-' only between letters or digits. Required.
+   *
+   * @generated from field: string config = 3;
+   */
+  config: string;
 };
 
 /**
@@ -800,26 +898,29 @@ export const CreateConfigResponseSchema: GenMessage<CreateConfigResponse> = /*@_
   messageDesc(file_harbor_satellite_fleet_v1_fleet, 26);
 
 /**
- * UpdateConfigRequest replaces or patches a config.
+ * UpdateConfigRequest replaces or patches a config: exactly one of config_json (the whole new
+ * config) or merge_patch_json (a partial update: keys it does not name keep their values) is
+ * required; neither is InvalidArgument. Either way the result must pass the config schema.
  *
  * @generated from message harbor.satellite.fleet.v1.UpdateConfigRequest
  */
 export type UpdateConfigRequest = Message<"harbor.satellite.fleet.v1.UpdateConfigRequest"> & {
   /**
-   * The config's name.
+   * Deprecated: use config; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
 
   /**
-   * What to change.
+   * What to change; required.
    *
    * @generated from oneof harbor.satellite.fleet.v1.UpdateConfigRequest.change
    */
   change: {
     /**
-     * The complete new config as a JSON object.
+     * The complete new config as a JSON object, replacing the stored one.
      *
      * @generated from field: string config_json = 2;
      */
@@ -827,13 +928,22 @@ export type UpdateConfigRequest = Message<"harbor.satellite.fleet.v1.UpdateConfi
     case: "configJson";
   } | {
     /**
-     * A JSON merge patch (RFC 7386) applied to the stored config; null removes a key.
+     * A JSON merge patch (RFC 7386) applied to the stored config: a key set to null is removed,
+     * a key absent from the patch is left as it is, an object is merged key by key, anything
+     * else (arrays included) replaces the stored value.
      *
      * @generated from field: string merge_patch_json = 3;
      */
     value: string;
     case: "mergePatchJson";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * The config's name. Required.
+   *
+   * @generated from field: string config = 4;
+   */
+  config: string;
 };
 
 /**
@@ -871,11 +981,19 @@ export const UpdateConfigResponseSchema: GenMessage<UpdateConfigResponse> = /*@_
  */
 export type GetConfigRequest = Message<"harbor.satellite.fleet.v1.GetConfigRequest"> & {
   /**
-   * The config's name.
+   * Deprecated: use config; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
+
+  /**
+   * The config's name. Required.
+   *
+   * @generated from field: string config = 2;
+   */
+  config: string;
 };
 
 /**
@@ -962,11 +1080,19 @@ export const ListConfigsResponseSchema: GenMessage<ListConfigsResponse> = /*@__P
  */
 export type DeleteConfigRequest = Message<"harbor.satellite.fleet.v1.DeleteConfigRequest"> & {
   /**
-   * The config's name.
+   * Deprecated: use config; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
+
+  /**
+   * The config's name. Required.
+   *
+   * @generated from field: string config = 2;
+   */
+  config: string;
 };
 
 /**
@@ -998,18 +1124,26 @@ export const DeleteConfigResponseSchema: GenMessage<DeleteConfigResponse> = /*@_
  */
 export type SetSatelliteConfigRequest = Message<"harbor.satellite.fleet.v1.SetSatelliteConfigRequest"> & {
   /**
-   * The satellite's name.
+   * The satellite's name. Required.
    *
    * @generated from field: string satellite = 1;
    */
   satellite: string;
 
   /**
-   * The config's name; must exist.
+   * Deprecated: use config; accepted until v0.3.
    *
-   * @generated from field: string config_name = 2;
+   * @generated from field: string config_name = 2 [deprecated = true];
+   * @deprecated
    */
   configName: string;
+
+  /**
+   * The config's name; must exist. Required.
+   *
+   * @generated from field: string config = 3;
+   */
+  config: string;
 };
 
 /**
@@ -1091,13 +1225,21 @@ export const RepublishSatelliteStatesResponseSchema: GenMessage<RepublishSatelli
  * database transaction and retried until they succeed.
  * All rpcs need admin credentials.
  *
+ * Requests name things the same way everywhere: the satellite is `satellite`, the group `group`,
+ * the config `config` (a resource message such as Satellite keeps its own `name`). The names
+ * these requests used before v0.2 (`name`, `config_name`) are deprecated and still accepted until
+ * v0.3, by field number and by JSON name; a request setting both the old and the new field to
+ * different values is InvalidArgument. JSON naming a field the request does not have is
+ * InvalidArgument, so a misspelt field is never taken for an absent one.
+ *
  * @generated from service harbor.satellite.fleet.v1.FleetService
  */
 export const FleetService: GenService<{
   /**
    * CreateSatellite adds a satellite, assigns it the given groups and config (`default` when
    * empty), creates its Harbor robot account and publishes its satellite-state artifact (also
-   * when it has no groups). AlreadyExists when the name is taken.
+   * when it has no groups: a new satellite has nothing to delete). AlreadyExists when the name is
+   * taken; an existing satellite is never changed by it.
    *
    * @generated from rpc harbor.satellite.fleet.v1.FleetService.CreateSatellite
    */
@@ -1138,7 +1280,9 @@ export const FleetService: GenService<{
     output: typeof DeleteSatelliteResponseSchema;
   },
   /**
-   * CreateGroup adds a group of artifacts and publishes its group-state artifact.
+   * CreateGroup adds a group of artifacts and publishes its group-state artifact. A group may
+   * start empty: it is assigned to no satellite yet, so no image can be deleted because of it.
+   * AlreadyExists when the name is taken.
    *
    * @generated from rpc harbor.satellite.fleet.v1.FleetService.CreateGroup
    */
@@ -1148,8 +1292,10 @@ export const FleetService: GenService<{
     output: typeof CreateGroupResponseSchema;
   },
   /**
-   * UpdateGroup replaces a group's artifacts and republishes it; the satellites that have the
-   * group converge on their next replication pass.
+   * UpdateGroup replaces a group's artifacts with the complete list given and republishes it; the
+   * satellites that have the group converge on their next replication pass, deleting the images
+   * no group of theirs lists any more. Emptying a group takes clear_artifacts (see
+   * UpdateGroupRequest): an empty or absent list alone is InvalidArgument.
    *
    * @generated from rpc harbor.satellite.fleet.v1.FleetService.UpdateGroup
    */
@@ -1202,7 +1348,8 @@ export const FleetService: GenService<{
   },
   /**
    * UnassignGroup takes a group away from a satellite; the satellite deletes the group's images
-   * that no other group of it still wants. Idempotent.
+   * that no other group of it still wants. Idempotent. Taking away its last group is allowed (one
+   * named group is an explicit request) and leaves the satellite with no images.
    *
    * @generated from rpc harbor.satellite.fleet.v1.FleetService.UnassignGroup
    */

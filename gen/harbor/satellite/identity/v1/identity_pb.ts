@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file harbor/satellite/identity/v1/identity.proto.
  */
 export const file_harbor_satellite_identity_v1_identity: GenFile = /*@__PURE__*/
-  fileDesc("CitoYXJib3Ivc2F0ZWxsaXRlL2lkZW50aXR5L3YxL2lkZW50aXR5LnByb3RvEhxoYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxIkMKEFJvYm90Q3JlZGVudGlhbHMSCwoDdXJsGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJEhAKCHBhc3N3b3JkGAMgASgJIocBCgtTdGF0ZUNvbmZpZxIRCglzdGF0ZV91cmwYASABKAkSPAoEYXV0aBgCIAEoCzIuLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuUm9ib3RDcmVkZW50aWFscxIUCgxyZWdpc3RyeV91cmwYAyABKAkSEQoJc2F0ZWxsaXRlGAQgASgJIksKCUpvaW5Ub2tlbhINCgV2YWx1ZRgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMgoMTG9naW5SZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIlcKDUxvZ2luUmVzcG9uc2USFQoNc2Vzc2lvbl90b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSLkAQoYUmVnaXN0ZXJTYXRlbGxpdGVSZXF1ZXN0EgwKBG5hbWUYASABKAkSDgoGcmVnaW9uGAIgASgJEhEKCXNlbGVjdG9ycxgDIAMoCRJECgthdHRlc3RhdGlvbhgEIAEoDjIvLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuQXR0ZXN0YXRpb25NZXRob2QSEwoLdHRsX3NlY29uZHMYBSABKAMSFwoPcGFyZW50X2FnZW50X2lkGAYgASgJEg4KBmdyb3VwcxgHIAMoCRITCgtjb25maWdfbmFtZRgIIAEoCSKIAgoZUmVnaXN0ZXJTYXRlbGxpdGVSZXNwb25zZRIRCglzYXRlbGxpdGUYASABKAkSDgoGcmVnaW9uGAIgASgJEhEKCXNwaWZmZV9pZBgDIAEoCRIXCg9wYXJlbnRfYWdlbnRfaWQYBCABKAkSOwoKam9pbl90b2tlbhgFIAEoCzInLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuSm9pblRva2VuEhwKFHNwaXJlX3NlcnZlcl9hZGRyZXNzGAYgASgJEhkKEXNwaXJlX3NlcnZlcl9wb3J0GAcgASgFEhQKDHRydXN0X2RvbWFpbhgIIAEoCRIQCghlbnRyeV9pZBgJIAEoCSI+ChRJc3N1ZVp0clRva2VuUmVxdWVzdBIRCglzYXRlbGxpdGUYASABKAkSEwoLdHRsX3NlY29uZHMYAiABKAMiVwoVSXNzdWVadHJUb2tlblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCISChBTcGlmZmVadHJSZXF1ZXN0IlQKEVNwaWZmZVp0clJlc3BvbnNlEj8KDHN0YXRlX2NvbmZpZxgBIAEoCzIpLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuU3RhdGVDb25maWciIAoPVG9rZW5adHJSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIlMKEFRva2VuWnRyUmVzcG9uc2USPwoMc3RhdGVfY29uZmlnGAEgASgLMikuaGFyYm9yLnNhdGVsbGl0ZS5pZGVudGl0eS52MS5TdGF0ZUNvbmZpZyqZAQoRQXR0ZXN0YXRpb25NZXRob2QSIgoeQVRURVNUQVRJT05fTUVUSE9EX1VOU1BFQ0lGSUVEEAASIQodQVRURVNUQVRJT05fTUVUSE9EX0pPSU5fVE9LRU4QARIeChpBVFRFU1RBVElPTl9NRVRIT0RfWDUwOVBPUBACEh0KGUFUVEVTVEFUSU9OX01FVEhPRF9TU0hQT1AQAzKyBQoPSWRlbnRpdHlTZXJ2aWNlEmAKBUxvZ2luEiouaGFyYm9yLnNhdGVsbGl0ZS5pZGVudGl0eS52MS5Mb2dpblJlcXVlc3QaKy5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLkxvZ2luUmVzcG9uc2USYwoGTG9nb3V0EisuaGFyYm9yLnNhdGVsbGl0ZS5pZGVudGl0eS52MS5Mb2dvdXRSZXF1ZXN0GiwuaGFyYm9yLnNhdGVsbGl0ZS5pZGVudGl0eS52MS5Mb2dvdXRSZXNwb25zZRKEAQoRUmVnaXN0ZXJTYXRlbGxpdGUSNi5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLlJlZ2lzdGVyU2F0ZWxsaXRlUmVxdWVzdBo3LmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuUmVnaXN0ZXJTYXRlbGxpdGVSZXNwb25zZRJ4Cg1Jc3N1ZVp0clRva2VuEjIuaGFyYm9yLnNhdGVsbGl0ZS5pZGVudGl0eS52MS5Jc3N1ZVp0clRva2VuUmVxdWVzdBozLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuSXNzdWVadHJUb2tlblJlc3BvbnNlEmwKCVNwaWZmZVp0chIuLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuU3BpZmZlWnRyUmVxdWVzdBovLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuU3BpZmZlWnRyUmVzcG9uc2USaQoIVG9rZW5adHISLS5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLlRva2VuWnRyUmVxdWVzdBouLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuVG9rZW5adHJSZXNwb25zZUJiWmBnaXRodWIuY29tL2NvbnRhaW5lci1yZWdpc3RyeS9oYXJib3Itc2F0ZWxsaXRlLXRzL2dlbi9nby9oYXJib3Ivc2F0ZWxsaXRlL2lkZW50aXR5L3YxO2lkZW50aXR5djFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CitoYXJib3Ivc2F0ZWxsaXRlL2lkZW50aXR5L3YxL2lkZW50aXR5LnByb3RvEhxoYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxIkMKEFJvYm90Q3JlZGVudGlhbHMSCwoDdXJsGAEgASgJEhAKCHVzZXJuYW1lGAIgASgJEhAKCHBhc3N3b3JkGAMgASgJIocBCgtTdGF0ZUNvbmZpZxIRCglzdGF0ZV91cmwYASABKAkSPAoEYXV0aBgCIAEoCzIuLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuUm9ib3RDcmVkZW50aWFscxIUCgxyZWdpc3RyeV91cmwYAyABKAkSEQoJc2F0ZWxsaXRlGAQgASgJIksKCUpvaW5Ub2tlbhINCgV2YWx1ZRgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMgoMTG9naW5SZXF1ZXN0EhAKCHVzZXJuYW1lGAEgASgJEhAKCHBhc3N3b3JkGAIgASgJIlcKDUxvZ2luUmVzcG9uc2USFQoNc2Vzc2lvbl90b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSKPAgoYUmVnaXN0ZXJTYXRlbGxpdGVSZXF1ZXN0EhAKBG5hbWUYASABKAlCAhgBEg4KBnJlZ2lvbhgCIAEoCRIRCglzZWxlY3RvcnMYAyADKAkSRAoLYXR0ZXN0YXRpb24YBCABKA4yLy5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLkF0dGVzdGF0aW9uTWV0aG9kEhMKC3R0bF9zZWNvbmRzGAUgASgDEhcKD3BhcmVudF9hZ2VudF9pZBgGIAEoCRIOCgZncm91cHMYByADKAkSFwoLY29uZmlnX25hbWUYCCABKAlCAhgBEhEKCXNhdGVsbGl0ZRgJIAEoCRIOCgZjb25maWcYCiABKAkiiAIKGVJlZ2lzdGVyU2F0ZWxsaXRlUmVzcG9uc2USEQoJc2F0ZWxsaXRlGAEgASgJEg4KBnJlZ2lvbhgCIAEoCRIRCglzcGlmZmVfaWQYAyABKAkSFwoPcGFyZW50X2FnZW50X2lkGAQgASgJEjsKCmpvaW5fdG9rZW4YBSABKAsyJy5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLkpvaW5Ub2tlbhIcChRzcGlyZV9zZXJ2ZXJfYWRkcmVzcxgGIAEoCRIZChFzcGlyZV9zZXJ2ZXJfcG9ydBgHIAEoBRIUCgx0cnVzdF9kb21haW4YCCABKAkSEAoIZW50cnlfaWQYCSABKAkiPgoUSXNzdWVadHJUb2tlblJlcXVlc3QSEQoJc2F0ZWxsaXRlGAEgASgJEhMKC3R0bF9zZWNvbmRzGAIgASgDIlcKFUlzc3VlWnRyVG9rZW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiEgoQU3BpZmZlWnRyUmVxdWVzdCJUChFTcGlmZmVadHJSZXNwb25zZRI/CgxzdGF0ZV9jb25maWcYASABKAsyKS5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLlN0YXRlQ29uZmlnIiAKD1Rva2VuWnRyUmVxdWVzdBINCgV0b2tlbhgBIAEoCSJTChBUb2tlblp0clJlc3BvbnNlEj8KDHN0YXRlX2NvbmZpZxgBIAEoCzIpLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuU3RhdGVDb25maWcqmQEKEUF0dGVzdGF0aW9uTWV0aG9kEiIKHkFUVEVTVEFUSU9OX01FVEhPRF9VTlNQRUNJRklFRBAAEiEKHUFUVEVTVEFUSU9OX01FVEhPRF9KT0lOX1RPS0VOEAESHgoaQVRURVNUQVRJT05fTUVUSE9EX1g1MDlQT1AQAhIdChlBVFRFU1RBVElPTl9NRVRIT0RfU1NIUE9QEAMysgUKD0lkZW50aXR5U2VydmljZRJgCgVMb2dpbhIqLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuTG9naW5SZXF1ZXN0GisuaGFyYm9yLnNhdGVsbGl0ZS5pZGVudGl0eS52MS5Mb2dpblJlc3BvbnNlEmMKBkxvZ291dBIrLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuTG9nb3V0UmVxdWVzdBosLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuTG9nb3V0UmVzcG9uc2UShAEKEVJlZ2lzdGVyU2F0ZWxsaXRlEjYuaGFyYm9yLnNhdGVsbGl0ZS5pZGVudGl0eS52MS5SZWdpc3RlclNhdGVsbGl0ZVJlcXVlc3QaNy5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLlJlZ2lzdGVyU2F0ZWxsaXRlUmVzcG9uc2USeAoNSXNzdWVadHJUb2tlbhIyLmhhcmJvci5zYXRlbGxpdGUuaWRlbnRpdHkudjEuSXNzdWVadHJUb2tlblJlcXVlc3QaMy5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLklzc3VlWnRyVG9rZW5SZXNwb25zZRJsCglTcGlmZmVadHISLi5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLlNwaWZmZVp0clJlcXVlc3QaLy5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLlNwaWZmZVp0clJlc3BvbnNlEmkKCFRva2VuWnRyEi0uaGFyYm9yLnNhdGVsbGl0ZS5pZGVudGl0eS52MS5Ub2tlblp0clJlcXVlc3QaLi5oYXJib3Iuc2F0ZWxsaXRlLmlkZW50aXR5LnYxLlRva2VuWnRyUmVzcG9uc2VCYlpgZ2l0aHViLmNvbS9jb250YWluZXItcmVnaXN0cnkvaGFyYm9yLXNhdGVsbGl0ZS10cy9nZW4vZ28vaGFyYm9yL3NhdGVsbGl0ZS9pZGVudGl0eS92MTtpZGVudGl0eXYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * RobotCredentials are what a satellite uses to pull from Harbor.
@@ -218,9 +218,10 @@ export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
  */
 export type RegisterSatelliteRequest = Message<"harbor.satellite.identity.v1.RegisterSatelliteRequest"> & {
   /**
-   * Satellite name: ^[a-z0-9][a-z0-9._-]*$, at most 255 characters.
+   * Deprecated: use satellite; accepted until v0.3.
    *
-   * @generated from field: string name = 1;
+   * @generated from field: string name = 1 [deprecated = true];
+   * @deprecated
    */
   name: string;
 
@@ -246,7 +247,7 @@ export type RegisterSatelliteRequest = Message<"harbor.satellite.identity.v1.Reg
   attestation: AttestationMethod;
 
   /**
-   * Join token lifetime in seconds; 600 when 0, at most 86400.
+   * Join token lifetime in seconds: 1 to 86400; absent or 0 means 600 (10 min).
    *
    * @generated from field: int64 ttl_seconds = 5;
    */
@@ -260,18 +261,35 @@ export type RegisterSatelliteRequest = Message<"harbor.satellite.identity.v1.Reg
   parentAgentId: string;
 
   /**
-   * Groups to assign; each must exist.
+   * Groups to assign when the satellite is created; each must exist. Absent or empty: none. Not
+   * applied to a satellite that exists.
    *
    * @generated from field: repeated string groups = 7;
    */
   groups: string[];
 
   /**
-   * Config to use; "default" when empty.
+   * Deprecated: use config; accepted until v0.3.
    *
-   * @generated from field: string config_name = 8;
+   * @generated from field: string config_name = 8 [deprecated = true];
+   * @deprecated
    */
   configName: string;
+
+  /**
+   * Satellite name: ^[a-z0-9][a-z0-9._-]*$, at most 255 characters. Required.
+   *
+   * @generated from field: string satellite = 9;
+   */
+  satellite: string;
+
+  /**
+   * Config to use when the satellite is created; must exist. Absent or empty: "default". Not
+   * applied to a satellite that exists.
+   *
+   * @generated from field: string config = 10;
+   */
+  config: string;
 };
 
 /**
@@ -365,14 +383,15 @@ export const RegisterSatelliteResponseSchema: GenMessage<RegisterSatelliteRespon
  */
 export type IssueZtrTokenRequest = Message<"harbor.satellite.identity.v1.IssueZtrTokenRequest"> & {
   /**
-   * The satellite's name; must exist.
+   * The satellite's name; must exist. Required.
    *
    * @generated from field: string satellite = 1;
    */
   satellite: string;
 
   /**
-   * Lifetime in seconds; 86400 when 0, at most 604800.
+   * Lifetime in seconds: 1 to 604800 (7 days); absent or 0 means 86400 (24 h); negative is
+   * InvalidArgument. (A misspelt field, e.g. "ttl", is InvalidArgument too, never the default.)
    *
    * @generated from field: int64 ttl_seconds = 2;
    */
@@ -535,7 +554,10 @@ export const AttestationMethodSchema: GenEnum<AttestationMethod> = /*@__PURE__*/
 
 /**
  * IdentityService authenticates admins and enrols satellites. Login is open; ZTR rpcs are for
- * satellites (SPIFFE mTLS or a single-use token); the rest need admin credentials.
+ * satellites (SPIFFE mTLS or a single-use token); the rest need admin credentials. Requests name
+ * the satellite `satellite` and the config `config`; the names used before v0.2 are deprecated
+ * and accepted until v0.3 (both set to different values is InvalidArgument). JSON naming a field
+ * the request does not have is InvalidArgument.
  *
  * @generated from service harbor.satellite.identity.v1.IdentityService
  */
@@ -564,7 +586,9 @@ export const IdentityService: GenService<{
   /**
    * RegisterSatellite creates the satellite's SPIRE workload entry
    * spiffe://<td>/satellite/region/<region>/<name>, a join token for its SPIRE agent (join_token
-   * attestation), its robot account and default config. Idempotent on retry with the same body.
+   * attestation), and, when the satellite does not exist yet, the satellite with its groups,
+   * config and robot account. Idempotent on retry with the same body; a satellite that exists
+   * keeps its groups and config (change them with FleetService).
    *
    * @generated from rpc harbor.satellite.identity.v1.IdentityService.RegisterSatellite
    */
@@ -575,7 +599,8 @@ export const IdentityService: GenService<{
   },
   /**
    * IssueZtrToken issues a single-use, expiring token with which a satellite without SPIFFE can
-   * enrol once. Any earlier unused token of that satellite is revoked.
+   * enrol once. Any earlier unused token of that satellite is revoked. Lifetime: ttl_seconds, 24 h
+   * when absent or 0.
    *
    * @generated from rpc harbor.satellite.identity.v1.IdentityService.IssueZtrToken
    */

@@ -19,7 +19,8 @@ const _ = grpc.SupportPackageIsVersion7
 type FleetServiceClient interface {
 	// CreateSatellite adds a satellite, assigns it the given groups and config (`default` when
 	// empty), creates its Harbor robot account and publishes its satellite-state artifact (also
-	// when it has no groups). AlreadyExists when the name is taken.
+	// when it has no groups: a new satellite has nothing to delete). AlreadyExists when the name is
+	// taken; an existing satellite is never changed by it.
 	CreateSatellite(ctx context.Context, in *CreateSatelliteRequest, opts ...grpc.CallOption) (*CreateSatelliteResponse, error)
 	// GetSatellite returns one satellite. NotFound when unknown.
 	GetSatellite(ctx context.Context, in *GetSatelliteRequest, opts ...grpc.CallOption) (*GetSatelliteResponse, error)
@@ -28,10 +29,14 @@ type FleetServiceClient interface {
 	// DeleteSatellite removes a satellite, its robot account and its satellite-state artifact (after
 	// which Ground Control serves that state to nobody).
 	DeleteSatellite(ctx context.Context, in *DeleteSatelliteRequest, opts ...grpc.CallOption) (*DeleteSatelliteResponse, error)
-	// CreateGroup adds a group of artifacts and publishes its group-state artifact.
+	// CreateGroup adds a group of artifacts and publishes its group-state artifact. A group may
+	// start empty: it is assigned to no satellite yet, so no image can be deleted because of it.
+	// AlreadyExists when the name is taken.
 	CreateGroup(ctx context.Context, in *CreateGroupRequest, opts ...grpc.CallOption) (*CreateGroupResponse, error)
-	// UpdateGroup replaces a group's artifacts and republishes it; the satellites that have the
-	// group converge on their next replication pass.
+	// UpdateGroup replaces a group's artifacts with the complete list given and republishes it; the
+	// satellites that have the group converge on their next replication pass, deleting the images
+	// no group of theirs lists any more. Emptying a group takes clear_artifacts (see
+	// UpdateGroupRequest): an empty or absent list alone is InvalidArgument.
 	UpdateGroup(ctx context.Context, in *UpdateGroupRequest, opts ...grpc.CallOption) (*UpdateGroupResponse, error)
 	// GetGroup returns one group with the satellites it is assigned to.
 	GetGroup(ctx context.Context, in *GetGroupRequest, opts ...grpc.CallOption) (*GetGroupResponse, error)
@@ -44,7 +49,8 @@ type FleetServiceClient interface {
 	// and its satellite-state artifact is republished. Idempotent.
 	AssignGroup(ctx context.Context, in *AssignGroupRequest, opts ...grpc.CallOption) (*AssignGroupResponse, error)
 	// UnassignGroup takes a group away from a satellite; the satellite deletes the group's images
-	// that no other group of it still wants. Idempotent.
+	// that no other group of it still wants. Idempotent. Taking away its last group is allowed (one
+	// named group is an explicit request) and leaves the satellite with no images.
 	UnassignGroup(ctx context.Context, in *UnassignGroupRequest, opts ...grpc.CallOption) (*UnassignGroupResponse, error)
 	// CreateConfig adds a satellite config after validating it against the config schema.
 	CreateConfig(ctx context.Context, in *CreateConfigRequest, opts ...grpc.CallOption) (*CreateConfigResponse, error)
@@ -245,7 +251,8 @@ func (c *fleetServiceClient) RepublishSatelliteStates(ctx context.Context, in *R
 type FleetServiceServer interface {
 	// CreateSatellite adds a satellite, assigns it the given groups and config (`default` when
 	// empty), creates its Harbor robot account and publishes its satellite-state artifact (also
-	// when it has no groups). AlreadyExists when the name is taken.
+	// when it has no groups: a new satellite has nothing to delete). AlreadyExists when the name is
+	// taken; an existing satellite is never changed by it.
 	CreateSatellite(context.Context, *CreateSatelliteRequest) (*CreateSatelliteResponse, error)
 	// GetSatellite returns one satellite. NotFound when unknown.
 	GetSatellite(context.Context, *GetSatelliteRequest) (*GetSatelliteResponse, error)
@@ -254,10 +261,14 @@ type FleetServiceServer interface {
 	// DeleteSatellite removes a satellite, its robot account and its satellite-state artifact (after
 	// which Ground Control serves that state to nobody).
 	DeleteSatellite(context.Context, *DeleteSatelliteRequest) (*DeleteSatelliteResponse, error)
-	// CreateGroup adds a group of artifacts and publishes its group-state artifact.
+	// CreateGroup adds a group of artifacts and publishes its group-state artifact. A group may
+	// start empty: it is assigned to no satellite yet, so no image can be deleted because of it.
+	// AlreadyExists when the name is taken.
 	CreateGroup(context.Context, *CreateGroupRequest) (*CreateGroupResponse, error)
-	// UpdateGroup replaces a group's artifacts and republishes it; the satellites that have the
-	// group converge on their next replication pass.
+	// UpdateGroup replaces a group's artifacts with the complete list given and republishes it; the
+	// satellites that have the group converge on their next replication pass, deleting the images
+	// no group of theirs lists any more. Emptying a group takes clear_artifacts (see
+	// UpdateGroupRequest): an empty or absent list alone is InvalidArgument.
 	UpdateGroup(context.Context, *UpdateGroupRequest) (*UpdateGroupResponse, error)
 	// GetGroup returns one group with the satellites it is assigned to.
 	GetGroup(context.Context, *GetGroupRequest) (*GetGroupResponse, error)
@@ -270,7 +281,8 @@ type FleetServiceServer interface {
 	// and its satellite-state artifact is republished. Idempotent.
 	AssignGroup(context.Context, *AssignGroupRequest) (*AssignGroupResponse, error)
 	// UnassignGroup takes a group away from a satellite; the satellite deletes the group's images
-	// that no other group of it still wants. Idempotent.
+	// that no other group of it still wants. Idempotent. Taking away its last group is allowed (one
+	// named group is an explicit request) and leaves the satellite with no images.
 	UnassignGroup(context.Context, *UnassignGroupRequest) (*UnassignGroupResponse, error)
 	// CreateConfig adds a satellite config after validating it against the config schema.
 	CreateConfig(context.Context, *CreateConfigRequest) (*CreateConfigResponse, error)

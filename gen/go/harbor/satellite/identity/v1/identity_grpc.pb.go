@@ -24,10 +24,13 @@ type IdentityServiceClient interface {
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*LogoutResponse, error)
 	// RegisterSatellite creates the satellite's SPIRE workload entry
 	// spiffe://<td>/satellite/region/<region>/<name>, a join token for its SPIRE agent (join_token
-	// attestation), its robot account and default config. Idempotent on retry with the same body.
+	// attestation), and, when the satellite does not exist yet, the satellite with its groups,
+	// config and robot account. Idempotent on retry with the same body; a satellite that exists
+	// keeps its groups and config (change them with FleetService).
 	RegisterSatellite(ctx context.Context, in *RegisterSatelliteRequest, opts ...grpc.CallOption) (*RegisterSatelliteResponse, error)
 	// IssueZtrToken issues a single-use, expiring token with which a satellite without SPIFFE can
-	// enrol once. Any earlier unused token of that satellite is revoked.
+	// enrol once. Any earlier unused token of that satellite is revoked. Lifetime: ttl_seconds, 24 h
+	// when absent or 0.
 	IssueZtrToken(ctx context.Context, in *IssueZtrTokenRequest, opts ...grpc.CallOption) (*IssueZtrTokenResponse, error)
 	// SpiffeZtr enrols the calling satellite, identified by the X.509-SVID it presented over mTLS:
 	// looks it up (or auto-registers it), refreshes its robot and returns its state config.
@@ -111,10 +114,13 @@ type IdentityServiceServer interface {
 	Logout(context.Context, *LogoutRequest) (*LogoutResponse, error)
 	// RegisterSatellite creates the satellite's SPIRE workload entry
 	// spiffe://<td>/satellite/region/<region>/<name>, a join token for its SPIRE agent (join_token
-	// attestation), its robot account and default config. Idempotent on retry with the same body.
+	// attestation), and, when the satellite does not exist yet, the satellite with its groups,
+	// config and robot account. Idempotent on retry with the same body; a satellite that exists
+	// keeps its groups and config (change them with FleetService).
 	RegisterSatellite(context.Context, *RegisterSatelliteRequest) (*RegisterSatelliteResponse, error)
 	// IssueZtrToken issues a single-use, expiring token with which a satellite without SPIFFE can
-	// enrol once. Any earlier unused token of that satellite is revoked.
+	// enrol once. Any earlier unused token of that satellite is revoked. Lifetime: ttl_seconds, 24 h
+	// when absent or 0.
 	IssueZtrToken(context.Context, *IssueZtrTokenRequest) (*IssueZtrTokenResponse, error)
 	// SpiffeZtr enrols the calling satellite, identified by the X.509-SVID it presented over mTLS:
 	// looks it up (or auto-registers it), refreshes its robot and returns its state config.
