@@ -38,14 +38,14 @@ describe("fleet service", () => {
   });
 
   it("has a published default config from the start", async () => {
-    const { config } = await fleet.getConfig({ name: "default" });
+    const { config } = await fleet.getConfig({ config: "default" });
     expect(config?.stateUrl).toBe("http://harbor.test/satellite/config-state/default/state:latest");
     expect(JSON.parse(config?.configJson ?? "{}").app_config.heartbeat_interval).toBe("@every 00h00m30s");
     expect(registry.configStates.get("default")).toEqual(JSON.parse(config?.configJson ?? ""));
   });
 
   it("creates a satellite without groups and still publishes its satellite state and robot", async () => {
-    const { satellite } = await fleet.createSatellite({ name: "edge-1", selectors: ["docker:label:app:sat"] });
+    const { satellite } = await fleet.createSatellite({ satellite: "edge-1", selectors: ["docker:label:app:sat"] });
     expect(satellite).toMatchObject({
       name: "edge-1",
       region: "default",
@@ -62,7 +62,7 @@ describe("fleet service", () => {
   });
 
   it("creates a group with two images, assigns it, and republishes the satellite and its robot's projects", async () => {
-    const { group } = await fleet.createGroup({ name: "web", artifacts: [nginx, { ...redis, repository: "cache/redis" }] });
+    const { group } = await fleet.createGroup({ group: "web", artifacts: [nginx, { ...redis, repository: "cache/redis" }] });
     expect(group?.artifacts.map((a) => a.type)).toEqual(["image", "image"]);
     const { satellite } = await fleet.assignGroup({ satellite: "edge-1", group: "web" });
     expect(satellite?.groups).toEqual(["web"]);
@@ -73,7 +73,7 @@ describe("fleet service", () => {
     ]);
     expect(registry.satelliteStates.get("edge-1")).toEqual({ groups: ["web"], configName: "default" });
     expect(registry.robots.get("edge-1")).toEqual(["cache", "library"]);
-    expect((await fleet.getGroup({ name: "web" })).group?.satellites).toEqual(["edge-1"]);
+    expect((await fleet.getGroup({ group: "web" })).group?.satellites).toEqual(["edge-1"]);
   });
 
   it("treats repeated assignment as a no-op and unassignment as idempotent", async () => {
@@ -82,13 +82,13 @@ describe("fleet service", () => {
     await fleet.assignGroup({ satellite: "edge-1", group: "web" });
     await module.publisher.flush();
     expect(registry.calls.length).toBe(before);
-    await fleet.createSatellite({ name: "edge-2", groups: ["web"] });
+    await fleet.createSatellite({ satellite: "edge-2", groups: ["web"] });
     expect((await fleet.unassignGroup({ satellite: "edge-2", group: "web" })).satellite?.groups).toEqual([]);
     expect((await fleet.unassignGroup({ satellite: "edge-2", group: "web" })).satellite?.groups).toEqual([]);
   });
 
   it("re-syncs robots of the group's satellites when its projects change", async () => {
-    await fleet.updateGroup({ name: "web", artifacts: [nginx, { ...redis, repository: "apps/redis" }] });
+    await fleet.updateGroup({ group: "web", artifacts: [nginx, { ...redis, repository: "apps/redis" }] });
     await module.publisher.flush();
     expect(registry.robots.get("edge-1")).toEqual(["apps", "library"]);
     expect(registry.groupStates.get("web")?.artifacts.map((a) => a.repository)).toEqual(["library/nginx", "apps/redis"]);
@@ -96,18 +96,18 @@ describe("fleet service", () => {
 
   it("answers InvalidArgument with a message naming the field", async () => {
     const cases: Array<[Promise<unknown>, string]> = [
-      [fleet.createSatellite({ name: "Edge 1" }), 'name "Edge 1" is invalid'],
-      [fleet.createSatellite({ name: "" }), "name is required"],
-      [fleet.createSatellite({ name: "x".repeat(256) }), "name is 256 characters"],
-      [fleet.createSatellite({ name: "ok", region: "EU" }), "region"],
-      [fleet.createSatellite({ name: "ok", selectors: ["nocolon"] }), "selectors[0]"],
-      [fleet.createGroup({ name: "g", artifacts: [{ ...nginx, repository: "nginx" }] }), "artifacts[0].repository"],
-      [fleet.createGroup({ name: "g", artifacts: [{ ...nginx, tags: [] }] }), "artifacts[0].tags must name at least one tag"],
-      [fleet.createGroup({ name: "g", artifacts: [{ ...nginx, digest: "sha256:1234" }] }), "artifacts[0].digest"],
-      [fleet.createConfig({ name: "c", configJson: "{not json" }), "config_json is not valid JSON"],
-      [fleet.createConfig({ name: "c", configJson: '{"app_config":{"heartbeat_interval":"often"}}' }), "app_config.heartbeat_interval"],
-      [fleet.updateConfig({ name: "default" }), "one of config_json or merge_patch_json is required"],
-      [fleet.updateConfig({ name: "default", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"loud"}}' } }), "app_config.log_level must be one of"],
+      [fleet.createSatellite({ satellite: "Edge 1" }), 'satellite "Edge 1" is invalid'],
+      [fleet.createSatellite({ satellite: "" }), "satellite is required"],
+      [fleet.createSatellite({ satellite: "x".repeat(256) }), "satellite is 256 characters"],
+      [fleet.createSatellite({ satellite: "ok", region: "EU" }), "region"],
+      [fleet.createSatellite({ satellite: "ok", selectors: ["nocolon"] }), "selectors[0]"],
+      [fleet.createGroup({ group: "g", artifacts: [{ ...nginx, repository: "nginx" }] }), "artifacts[0].repository"],
+      [fleet.createGroup({ group: "g", artifacts: [{ ...nginx, tags: [] }] }), "artifacts[0].tags must name at least one tag"],
+      [fleet.createGroup({ group: "g", artifacts: [{ ...nginx, digest: "sha256:1234" }] }), "artifacts[0].digest"],
+      [fleet.createConfig({ config: "c", configJson: "{not json" }), "config_json is not valid JSON"],
+      [fleet.createConfig({ config: "c", configJson: '{"app_config":{"heartbeat_interval":"often"}}' }), "app_config.heartbeat_interval"],
+      [fleet.updateConfig({ config: "default" }), "one of config_json or merge_patch_json is required"],
+      [fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"loud"}}' } }), "app_config.log_level must be one of"],
       [fleet.listSatellites({ page: { pageToken: "garbage" } }), "page_token"],
     ];
     for (const [call, text] of cases) {
@@ -119,14 +119,14 @@ describe("fleet service", () => {
 
   it("answers NotFound for unknown satellites, groups and configs", async () => {
     const cases: Array<[Promise<unknown>, string]> = [
-      [fleet.getSatellite({ name: "nope" }), 'satellite "nope" not found'],
-      [fleet.createSatellite({ name: "s9", groups: ["web", "ghost"] }), 'group "ghost" not found'],
-      [fleet.createSatellite({ name: "s9", configName: "ghost" }), 'config "ghost" not found'],
+      [fleet.getSatellite({ satellite: "nope" }), 'satellite "nope" not found'],
+      [fleet.createSatellite({ satellite: "s9", groups: ["web", "ghost"] }), 'group "ghost" not found'],
+      [fleet.createSatellite({ satellite: "s9", config: "ghost" }), 'config "ghost" not found'],
       [fleet.assignGroup({ satellite: "edge-1", group: "ghost" }), 'group "ghost" not found'],
       [fleet.assignGroup({ satellite: "ghost", group: "web" }), 'satellite "ghost" not found'],
-      [fleet.setSatelliteConfig({ satellite: "edge-1", configName: "ghost" }), 'config "ghost" not found'],
-      [fleet.deleteGroup({ name: "ghost" }), 'group "ghost" not found'],
-      [fleet.updateConfig({ name: "ghost", change: { case: "configJson", value: '{"app_config":{}}' } }), 'config "ghost" not found'],
+      [fleet.setSatelliteConfig({ satellite: "edge-1", config: "ghost" }), 'config "ghost" not found'],
+      [fleet.deleteGroup({ group: "ghost" }), 'group "ghost" not found'],
+      [fleet.updateConfig({ config: "ghost", change: { case: "configJson", value: '{"app_config":{}}' } }), 'config "ghost" not found'],
     ];
     for (const [call, text] of cases) {
       const err = await failure(call);
@@ -137,63 +137,63 @@ describe("fleet service", () => {
   });
 
   it("answers AlreadyExists for duplicates", async () => {
-    expect(await failure(fleet.createSatellite({ name: "edge-1" }))).toEqual({ code: Code.AlreadyExists, message: 'satellite "edge-1" already exists' });
-    expect((await failure(fleet.createGroup({ name: "web", artifacts: [nginx] }))).code).toBe(Code.AlreadyExists);
-    expect((await failure(fleet.createConfig({ name: "default", configJson: '{"app_config":{}}' }))).code).toBe(Code.AlreadyExists);
+    expect(await failure(fleet.createSatellite({ satellite: "edge-1" }))).toEqual({ code: Code.AlreadyExists, message: 'satellite "edge-1" already exists' });
+    expect((await failure(fleet.createGroup({ group: "web", artifacts: [nginx] }))).code).toBe(Code.AlreadyExists);
+    expect((await failure(fleet.createConfig({ config: "default", configJson: '{"app_config":{}}' }))).code).toBe(Code.AlreadyExists);
   });
 
   it("answers FailedPrecondition for deleting default, a config in use, or an assigned group without force", async () => {
-    const d = await failure(fleet.deleteConfig({ name: "default" }));
+    const d = await failure(fleet.deleteConfig({ config: "default" }));
     expect(d.code).toBe(Code.FailedPrecondition);
-    await fleet.createConfig({ name: "fast", configJson: '{"app_config":{"heartbeat_interval":"@every 10s"}}' });
-    await fleet.setSatelliteConfig({ satellite: "edge-2", configName: "fast" });
-    const inUse = await failure(fleet.deleteConfig({ name: "fast" }));
+    await fleet.createConfig({ config: "fast", configJson: '{"app_config":{"heartbeat_interval":"@every 10s"}}' });
+    await fleet.setSatelliteConfig({ satellite: "edge-2", config: "fast" });
+    const inUse = await failure(fleet.deleteConfig({ config: "fast" }));
     expect(inUse).toEqual({ code: Code.FailedPrecondition, message: 'config "fast" is used by "edge-2"; give them another config first' });
-    expect((await fleet.getConfig({ name: "fast" })).config?.satelliteCount).toBe(1);
-    const assigned = await failure(fleet.deleteGroup({ name: "web" }));
+    expect((await fleet.getConfig({ config: "fast" })).config?.satelliteCount).toBe(1);
+    const assigned = await failure(fleet.deleteGroup({ group: "web" }));
     expect(assigned.code).toBe(Code.FailedPrecondition);
     expect(assigned.message).toContain('"edge-1"');
   });
 
   it("patches configs as RFC 7386 says, including switching a flag off", async () => {
-    await fleet.updateConfig({ name: "fast", change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":true,"log_level":"debug"}}' } });
-    const { config } = await fleet.updateConfig({ name: "fast", change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":false,"log_level":null}}' } });
+    await fleet.updateConfig({ config: "fast", change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":true,"log_level":"debug"}}' } });
+    const { config } = await fleet.updateConfig({ config: "fast", change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":false,"log_level":null}}' } });
     expect(JSON.parse(config?.configJson ?? "{}")).toEqual({ app_config: { heartbeat_interval: "@every 10s", use_unsecure: false } });
     await module.publisher.flush();
     expect(registry.configStates.get("fast")).toEqual({ app_config: { heartbeat_interval: "@every 10s", use_unsecure: false } });
   });
 
   it("switches a satellite's config and deletes an unused config with its state", async () => {
-    await fleet.setSatelliteConfig({ satellite: "edge-2", configName: "default" });
+    await fleet.setSatelliteConfig({ satellite: "edge-2", config: "default" });
     await module.publisher.flush();
     expect(registry.satelliteStates.get("edge-2")?.configName).toBe("default");
-    await fleet.deleteConfig({ name: "fast" });
+    await fleet.deleteConfig({ config: "fast" });
     await module.publisher.flush();
     expect(registry.configStates.has("fast")).toBe(false);
     expect(registry.calls).toContain("deleteState CONFIG fast");
   });
 
   it("deletes an assigned group with force and republishes its satellites without it", async () => {
-    await fleet.deleteGroup({ name: "web", force: true });
+    await fleet.deleteGroup({ group: "web", force: true });
     await module.publisher.flush();
     expect(registry.groupStates.has("web")).toBe(false);
     expect(registry.satelliteStates.get("edge-1")).toEqual({ groups: [], configName: "default" });
     expect(registry.robots.get("edge-1")).toEqual([]);
-    expect((await fleet.getSatellite({ name: "edge-1" })).satellite?.groups).toEqual([]);
+    expect((await fleet.getSatellite({ satellite: "edge-1" })).satellite?.groups).toEqual([]);
   });
 
   it("deletes a satellite with its robot and its satellite state", async () => {
-    await fleet.deleteSatellite({ name: "edge-2" });
+    await fleet.deleteSatellite({ satellite: "edge-2" });
     await module.publisher.flush();
     expect(registry.robots.has("edge-2")).toBe(false);
     expect(registry.satelliteStates.has("edge-2")).toBe(false);
     expect(registry.calls).toEqual(expect.arrayContaining(["deleteRobot edge-2", "deleteState SATELLITE edge-2"]));
-    expect((await failure(fleet.deleteSatellite({ name: "edge-2" }))).code).toBe(Code.NotFound);
+    expect((await failure(fleet.deleteSatellite({ satellite: "edge-2" }))).code).toBe(Code.NotFound);
   });
 
   it("lists satellites by region and group, in pages ordered by name", async () => {
-    await fleet.createGroup({ name: "edge-apps", artifacts: [nginx] });
-    for (const [name, region] of [["b-1", "eu"], ["a-1", "eu"], ["c-1", "us"]]) await fleet.createSatellite({ name, region, groups: region === "eu" ? ["edge-apps"] : [] });
+    await fleet.createGroup({ group: "edge-apps", artifacts: [nginx] });
+    for (const [name, region] of [["b-1", "eu"], ["a-1", "eu"], ["c-1", "us"]]) await fleet.createSatellite({ satellite: name, region, groups: region === "eu" ? ["edge-apps"] : [] });
     const first = await fleet.listSatellites({ region: "eu", page: { pageSize: 1 } });
     expect(first.satellites.map((s) => s.name)).toEqual(["a-1"]);
     expect(first.page?.totalSize).toBe(2n);

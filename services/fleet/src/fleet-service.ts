@@ -1,16 +1,18 @@
 // FleetService handlers: validate the request, run the change in the store (which writes the
 // outbox rows in the same transaction), kick the publisher, map the result to proto. Domain errors
-// are thrown as they are; the gateway maps them to Connect codes once.
+// are thrown as they are; the gateway maps them to Connect codes once. Fields renamed in v0.2
+// (`name`, `config_name` → `satellite`, `group`, `config`) are read through renamedField, so the
+// old names keep working until v0.3 and errors name the new field.
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import type { PageRequest } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
-import { InvalidArgumentError, nextPageToken, pageWindow, parseJsonObject } from "@harbor-satellite/rpc";
+import { InvalidArgumentError, nextPageToken, pageWindow, parseJsonObject, renamedField } from "@harbor-satellite/rpc";
 import { requireSatelliteConfig } from "./config-schema.js";
 import { DEFAULT_CONFIG_NAME } from "./default-config.js";
 import { mergePatch } from "./merge-patch.js";
 import { configMessage, groupMessage, satelliteMessage, type MessageContext } from "./messages.js";
 import type { FleetStore, Page } from "./store/index.js";
-import { requireArtifacts, requireGroupNames, requireName, requireRegion, requireSatelliteName, requireSelectors, requireStateName } from "./validation.js";
+import { requireArtifacts, requireGroupNames, requireName, requireNewArtifacts, requireRegion, requireSatelliteName, requireSelectors, requireStateName } from "./validation.js";
 
 export interface FleetServiceDeps {
   store: FleetStore;
@@ -23,6 +25,8 @@ export interface FleetServiceDeps {
 }
 
 const optionalName = (field: string, value: string) => (value === "" ? undefined : requireName(field, value));
+/** The satellite, group or config a request names, under its v0.2 name or (until v0.3) `name`. */
+const named = <F extends "satellite" | "group" | "config">(field: F, req: { name: string } & Record<F, string>) => renamedField(field, req[field], "name", req.name);
 
 async function paged<T, M>(page: PageRequest | undefined, load: (w: ReturnType<typeof pageWindow>) => Promise<Page<T>>, map: (item: T) => M) {
   const window = pageWindow(page);
@@ -47,18 +51,18 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
   return {
     async createSatellite(req, call) {
       const input = {
-        name: requireSatelliteName("name", req.name),
+        name: requireSatelliteName("satellite", named("satellite", req)),
         region: requireRegion(req.region),
         selectors: requireSelectors(req.selectors),
         groups: requireGroupNames("groups", req.groups),
-        configName: req.configName === "" ? DEFAULT_CONFIG_NAME : requireName("config_name", req.configName),
+        configName: configOf(req.config, req.configName) ?? DEFAULT_CONFIG_NAME,
       };
       const record = await changing(() => store.createSatellite(input));
       return { satellite: satelliteMessage(record, await deps.context(call)) };
     },
 
     async getSatellite(req, call) {
-      const name = requireName("name", req.name);
+      const name = requireName("satellite", named("satellite", req));
       return reading(call, async (ctx) => ({ satellite: satelliteMessage(await store.getSatellite(name), ctx) }));
     },
 
@@ -71,27 +75,27 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
     },
 
     async deleteSatellite(req) {
-      const name = requireName("name", req.name);
+      const name = requireName("satellite", named("satellite", req));
       await changing(() => store.deleteSatellite(name));
       return {};
     },
 
     async createGroup(req, call) {
-      const name = requireStateName("name", req.name);
+      const name = requireStateName("group", named("group", req));
       const artifacts = requireArtifacts(req.artifacts);
       const record = await changing(() => store.createGroup(name, artifacts));
       return { group: groupMessage(record, await deps.context(call)) };
     },
 
     async updateGroup(req, call) {
-      const name = requireName("name", req.name);
-      const artifacts = requireArtifacts(req.artifacts);
+      const name = requireName("group", named("group", req));
+      const artifacts = requireNewArtifacts(name, req.artifacts, req.clearArtifacts);
       const record = await changing(() => store.updateGroup(name, artifacts));
       return { group: groupMessage(record, await deps.context(call)) };
     },
 
     async getGroup(req, call) {
-      const name = requireName("name", req.name);
+      const name = requireName("group", named("group", req));
       return reading(call, async (ctx) => ({ group: groupMessage(await store.getGroup(name), ctx) }));
     },
 
@@ -103,7 +107,7 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
     },
 
     async deleteGroup(req) {
-      const name = requireName("name", req.name);
+      const name = requireName("group", named("group", req));
       await changing(() => store.deleteGroup(name, req.force));
       return {};
     },
@@ -123,14 +127,14 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
     },
 
     async createConfig(req, call) {
-      const name = requireStateName("name", req.name);
+      const name = requireStateName("config", named("config", req));
       const config = requireSatelliteConfig("config_json", parseJsonObject("config_json", req.configJson));
       const record = await changing(() => store.createConfig(name, config));
       return { config: configMessage(record, await deps.context(call)) };
     },
 
     async updateConfig(req, call) {
-      const name = requireName("name", req.name);
+      const name = requireName("config", named("config", req));
       const change = req.change;
       let next: (current: Record<string, unknown>) => Record<string, unknown>;
       if (change.case === "configJson") {
@@ -147,7 +151,7 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
     },
 
     async getConfig(req, call) {
-      const name = requireName("name", req.name);
+      const name = requireName("config", named("config", req));
       return reading(call, async (ctx) => ({ config: configMessage(await store.getConfig(name), ctx) }));
     },
 
@@ -159,14 +163,15 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
     },
 
     async deleteConfig(req) {
-      const name = requireName("name", req.name);
+      const name = requireName("config", named("config", req));
       await changing(() => store.deleteConfig(name, DEFAULT_CONFIG_NAME));
       return {};
     },
 
     async setSatelliteConfig(req, call) {
       const satellite = requireName("satellite", req.satellite);
-      const configName = requireName("config_name", req.configName);
+      const configName = configOf(req.config, req.configName);
+      if (configName === undefined) throw new InvalidArgumentError("config is required");
       const record = await changing(() => store.setSatelliteConfig(satellite, configName));
       return { satellite: satelliteMessage(record, await deps.context(call)) };
     },
@@ -177,6 +182,12 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
       return { queuedCount: queued.length };
     },
   };
+}
+
+/** The config a request names under `config` or (until v0.3) `config_name`; undefined when neither. */
+function configOf(config: string, deprecatedConfigName: string): string | undefined {
+  const name = renamedField("config", config, "config_name", deprecatedConfigName);
+  return name === "" ? undefined : requireName("config", name);
 }
 
 /** A merge patch may be any JSON value (RFC 7386); it must at least parse. */

@@ -61,7 +61,8 @@ export async function runJob(job: OutboxJob, store: FleetStore, registry: Regist
       ];
       if (missing.length > 0) throw new StateNotPublishedError(name, missing);
       const groupDigests = Object.fromEntries(state.groups.map((g) => [g, state.groupDigests[g] as string]));
-      const res = await registry.publishSatelliteState({ satellite: name, groups: state.groups, groupDigests, configName: state.configName, configDigest: state.configDigest ?? "" }, call);
+      // configName too until v0.3: a registry process not yet upgraded reads only that.
+      const res = await registry.publishSatelliteState({ satellite: name, groups: state.groups, groupDigests, config: state.configName, configName: state.configName, configDigest: state.configDigest ?? "" }, call);
       return `satellite state published ${res.state?.digest ?? ""}`;
     }
     case "publish-config-state": {
@@ -70,7 +71,8 @@ export async function runJob(job: OutboxJob, store: FleetStore, registry: Regist
         await registry.deleteState({ kind: StateKind.CONFIG, name }, call);
         return "config state deleted";
       }
-      const res = await registry.publishConfigState({ configName: name, configJson: JSON.stringify(config) }, call);
+      // configName too until v0.3: a registry process not yet upgraded reads only that.
+      const res = await registry.publishConfigState({ config: name, configName: name, configJson: JSON.stringify(config) }, call);
       const digest = publishedDigest(res, `config state ${name}`);
       return `config state published ${digest}${cascadeNote(await store.recordConfigState(name, config, digest))}`;
     }

@@ -43,8 +43,8 @@ describe("outbox publisher", () => {
 
   it("keeps the work while Harbor is down and publishes the latest state once it is back", async () => {
     registry.down = true;
-    await fleet.createGroup({ name: "g1", artifacts: [image("1")] });
-    await fleet.createSatellite({ name: "s1", groups: ["g1"] });
+    await fleet.createGroup({ group: "g1", artifacts: [image("1")] });
+    await fleet.createSatellite({ satellite: "s1", groups: ["g1"] });
     await module.publisher.flush();
     const pending = await module.store.outbox.pending();
     expect(pending.map((p) => `${p.kind} ${p.subject}`).sort()).toEqual(["publish-group-state g1", "publish-satellite-state s1", "sync-robot s1"]);
@@ -57,8 +57,8 @@ describe("outbox publisher", () => {
     });
 
     // More changes while down coalesce into the same rows.
-    await fleet.updateGroup({ name: "g1", artifacts: [image("2")] });
-    await fleet.updateGroup({ name: "g1", artifacts: [image("3")] });
+    await fleet.updateGroup({ group: "g1", artifacts: [image("2")] });
+    await fleet.updateGroup({ group: "g1", artifacts: [image("3")] });
     expect((await module.store.outbox.pending()).filter((p) => p.subject === "g1")).toHaveLength(1);
 
     registry.down = false;
@@ -114,7 +114,7 @@ describe("outbox publisher", () => {
 
   it("runs in the background once started: a change is published without anyone flushing", async () => {
     module.start?.();
-    await fleet.createGroup({ name: "bg", artifacts: [image("1")] });
+    await fleet.createGroup({ group: "bg", artifacts: [image("1")] });
     await vi.waitFor(() => expect(registry.groupStates.has("bg")).toBe(true), { timeout: 5_000, interval: 10 });
     await module.stop?.();
   });

@@ -46,10 +46,10 @@ describe("RepublishSatelliteStates", () => {
     module = createFleetModule({ db: handle.db, registry: registry.client, logger, publisher: { baseDelayMs: 10, maxDelayMs: 40, random: () => 1 } });
     fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
     await module.ready();
-    await fleet.createGroup({ name: "web", artifacts: [image] });
-    await fleet.createSatellite({ name: "s1", groups: ["web"] });
-    await fleet.createSatellite({ name: "s2" });
-    await fleet.createSatellite({ name: "s3", groups: ["web"] });
+    await fleet.createGroup({ group: "web", artifacts: [image] });
+    await fleet.createSatellite({ satellite: "s1", groups: ["web"] });
+    await fleet.createSatellite({ satellite: "s2" });
+    await fleet.createSatellite({ satellite: "s3", groups: ["web"] });
   });
   beforeEach(async () => {
     await drain();

@@ -31,12 +31,12 @@ describe("satellite states follow the digests of their groups and config", () =>
     module = createFleetModule({ db: handle.db, registry: registry.client, logger, publisher: { baseDelayMs: 10, maxDelayMs: 40 } });
     fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
     await module.ready();
-    await fleet.createConfig({ name: "edge-config", configJson: '{"app_config":{"log_level":"info"}}' });
-    await fleet.createGroup({ name: "web", artifacts: [image("1")] });
-    await fleet.createGroup({ name: "db", artifacts: [image("db-1")] });
-    await fleet.createSatellite({ name: "s1", groups: ["web"] });
-    await fleet.createSatellite({ name: "s2", groups: ["web", "db"], configName: "edge-config" });
-    await fleet.createSatellite({ name: "s3", groups: ["db"] });
+    await fleet.createConfig({ config: "edge-config", configJson: '{"app_config":{"log_level":"info"}}' });
+    await fleet.createGroup({ group: "web", artifacts: [image("1")] });
+    await fleet.createGroup({ group: "db", artifacts: [image("db-1")] });
+    await fleet.createSatellite({ satellite: "s1", groups: ["web"] });
+    await fleet.createSatellite({ satellite: "s2", groups: ["web", "db"], config: "edge-config" });
+    await fleet.createSatellite({ satellite: "s3", groups: ["db"] });
     await module.publisher.flush();
   });
   beforeEach(async () => {
@@ -60,7 +60,7 @@ describe("satellite states follow the digests of their groups and config", () =>
   it("republishes the satellite states of a group's satellites when its content changes, and only theirs", async () => {
     const before = registry.digests.get("group web");
     const s1Before = registry.digests.get("satellite s1");
-    await fleet.updateGroup({ name: "web", artifacts: [image("2")] });
+    await fleet.updateGroup({ group: "web", artifacts: [image("2")] });
     await module.publisher.flush();
     const after = registry.digests.get("group web");
     expect(after).not.toBe(before);
@@ -74,21 +74,21 @@ describe("satellite states follow the digests of their groups and config", () =>
     const digest = registry.digests.get("group web");
     await enqueue(handle.db, [{ kind: "publish-group-state", subject: "web" }]);
     // An update that leaves the artifacts as they were publishes the same bytes too.
-    await fleet.updateGroup({ name: "web", artifacts: [image("2")] });
+    await fleet.updateGroup({ group: "web", artifacts: [image("2")] });
     await module.publisher.flush();
     expect(registry.calls).toEqual(["publishGroupState web"]);
     expect(registry.digests.get("group web")).toBe(digest);
   });
 
   it("republishes the satellite states using a config when it changes, and only theirs", async () => {
-    await fleet.updateConfig({ name: "edge-config", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' } });
+    await fleet.updateConfig({ config: "edge-config", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' } });
     await module.publisher.flush();
     expect(satellitePublishes()).toEqual(["publishSatelliteState s2"]);
     expect(registry.satellitePins.get("s2")?.config).toBe(registry.digests.get("config edge-config"));
   });
 
   it("makes a satellite state wait for a group never published, then publishes it pinned (satellite row first)", async () => {
-    await fleet.createGroup({ name: "late", artifacts: [image("late")] });
+    await fleet.createGroup({ group: "late", artifacts: [image("late")] });
     await fleet.assignGroup({ satellite: "s3", group: "late" });
     // The satellite job runs before the group's: it refuses to write an unpinned URL.
     await expect(runJob(job("publish-satellite-state", "s3"), module.store, registry.client)).rejects.toBeInstanceOf(StateNotPublishedError);

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { RegistryService, StateKind } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
-import { errorMappingInterceptor } from "@harbor-satellite/rpc";
+import { errorMappingInterceptor, renamedField } from "@harbor-satellite/rpc";
 import type { RegistryClient } from "./publish-jobs.js";
 
 export interface FakeRegistry {
@@ -73,18 +73,20 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
         },
         publishSatelliteState(req) {
           // As the real service: every listed state must come with its digest.
+          const configName = renamedField("config", req.config, "config_name", req.configName);
           const unpinned = req.groups.filter((g) => !req.groupDigests[g]);
-          if (unpinned.length > 0 || (req.configName && !req.configDigest)) throw new ConnectError(`unpinned ${unpinned.join(",") || "config"}`, Code.InvalidArgument);
+          if (unpinned.length > 0 || (configName && !req.configDigest)) throw new ConnectError(`unpinned ${unpinned.join(",") || "config"}`, Code.InvalidArgument);
           up(`publishSatelliteState ${req.satellite}`);
-          fake.satelliteStates.set(req.satellite, { groups: [...req.groups], configName: req.configName });
+          fake.satelliteStates.set(req.satellite, { groups: [...req.groups], configName });
           fake.satellitePins.set(req.satellite, { groups: { ...req.groupDigests }, config: req.configDigest });
-          return published(`satellite ${req.satellite}`, { groups: req.groups, pins: req.groupDigests, config: req.configName, configDigest: req.configDigest });
+          return published(`satellite ${req.satellite}`, { groups: req.groups, pins: req.groupDigests, config: configName, configDigest: req.configDigest });
         },
         publishConfigState(req) {
-          up(`publishConfigState ${req.configName}`);
+          const name = renamedField("config", req.config, "config_name", req.configName);
+          up(`publishConfigState ${name}`);
           const config = JSON.parse(req.configJson) as Record<string, unknown>;
-          fake.configStates.set(req.configName, config);
-          return published(`config ${req.configName}`, config);
+          fake.configStates.set(name, config);
+          return published(`config ${name}`, config);
         },
         deleteState(req) {
           up(`deleteState ${StateKind[req.kind]} ${req.name}`);

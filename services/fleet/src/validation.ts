@@ -102,6 +102,23 @@ export function requireArtifacts(artifacts: readonly Artifact[]): GroupArtifact[
   });
 }
 
+/**
+ * UpdateGroup's new artifact list: the one given, or none when clear_artifacts says so. Never empty
+ * by omission: the group's satellites would delete every image it had.
+ */
+export function requireNewArtifacts(group: string, artifacts: readonly Artifact[], clearArtifacts: boolean): GroupArtifact[] {
+  if (clearArtifacts) {
+    if (artifacts.length > 0) {
+      throw new InvalidArgumentError(`clear_artifacts=true contradicts the ${artifacts.length} artifacts given for group ${group}: send the artifacts to replace its list, or clear_artifacts=true alone to empty it`);
+    }
+    return [];
+  }
+  if (artifacts.length === 0) {
+    throw new InvalidArgumentError(`UpdateGroup without artifacts would remove every image from group ${group} (its satellites would delete them): pass clear_artifacts=true to mean it`);
+  }
+  return requireArtifacts(artifacts);
+}
+
 /** The sorted Harbor projects a satellite needs for these artifacts. */
 export function projectsOf(artifacts: readonly GroupArtifact[]): string[] {
   return [...new Set(artifacts.map((a) => projectOf(a.repository)))].sort();
