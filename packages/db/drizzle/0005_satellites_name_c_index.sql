@@ -1,0 +1,1 @@
+CREATE INDEX "satellites_name_c_idx" ON "satellites" USING btree ("name" collate "C");
