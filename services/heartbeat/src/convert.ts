@@ -25,6 +25,8 @@ export function toSatelliteStatus(row: StatusRow, now: Date): SatelliteStatus {
 
 function toReport(name: string, h: LatestHeartbeat): SyncRequest {
   return create(SyncRequestSchema, {
+    satellite: name,
+    // Until v0.3, for readers of the report that know only the deprecated name.
     name,
     activity: h.activity,
     stateReportInterval: h.stateReportInterval,

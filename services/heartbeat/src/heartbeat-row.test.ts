@@ -9,7 +9,7 @@ const now = new Date("2026-01-01T00:00:00Z");
 const DIGEST = `sha256:${"a".repeat(64)}`;
 
 function request(fields: MessageInitShape<typeof SyncRequestSchema> = {}): SyncRequest {
-  return create(SyncRequestSchema, { name: "edge-1", stateReportInterval: "@every 00h00m30s", ...fields });
+  return create(SyncRequestSchema, { satellite: "edge-1", stateReportInterval: "@every 00h00m30s", ...fields });
 }
 
 function rejects(fields: Parameters<typeof request>[0], message: RegExp): void {
@@ -68,9 +68,15 @@ describe("heartbeat rows", () => {
     expect(row.reportedAt).toBeNull();
   });
 
+  it("takes the satellite by its deprecated name until v0.3, alone or agreeing, and refuses the two disagreeing", () => {
+    expect(toHeartbeatRow(request({ satellite: "", name: "edge-2" }), now).name).toBe("edge-2");
+    expect(toHeartbeatRow(request({ satellite: "edge-2", name: "edge-2" }), now).name).toBe("edge-2");
+    rejects({ satellite: "edge-1", name: "edge-2" }, /^satellite "edge-1" and name "edge-2" disagree/);
+  });
+
   it("rejects invalid names, digests and numbers with the field's name", () => {
-    rejects({ name: "" }, /name is required/);
-    rejects({ name: "Edge_1" }, /name "Edge_1" is invalid/);
+    rejects({ satellite: "" }, /satellite is required/);
+    rejects({ satellite: "Edge_1" }, /satellite "Edge_1" is invalid/);
     rejects({ latestStateDigest: "sha256" }, /latest_state_digest "sha256" is not a digest/);
     rejects({ latestConfigDigest: "not a digest" }, /latest_config_digest/);
     rejects({ cpuPercent: -1 }, /cpu_percent must be between 0 and 100/);

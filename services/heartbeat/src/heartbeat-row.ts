@@ -3,7 +3,7 @@
 // in one row, so every list and string is bounded here, before it reaches the batcher.
 import type { SyncRequest } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import type { CachedImageRow, ImageErrorRow } from "@harbor-satellite/db";
-import { InvalidArgumentError, requireName } from "@harbor-satellite/rpc";
+import { InvalidArgumentError, renamedField, requireName } from "@harbor-satellite/rpc";
 import { normalizeInterval } from "./interval.js";
 
 /** Bounds on what one heartbeat may carry. */
@@ -43,7 +43,7 @@ const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 export function toHeartbeatRow(req: SyncRequest, now: Date): HeartbeatRow {
   const interval = normalizeInterval(boundedString("state_report_interval", req.stateReportInterval, LIMITS.intervalChars), now);
   return {
-    name: requireName("name", req.name),
+    name: requireName("satellite", renamedField("satellite", req.satellite, "name", req.name)),
     reportedAt: reportedAt(req),
     activity: boundedString("activity", req.activity, LIMITS.activityChars),
     stateReportInterval: interval?.text ?? "",

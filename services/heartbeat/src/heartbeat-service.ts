@@ -12,7 +12,7 @@ import {
   SyncResponseSchema,
   type HeartbeatService,
 } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
-import { callerOf, InvalidArgumentError, nextPageToken, NotFoundError, pageWindow, PermissionDeniedError, publicUrlOf, requireName, satelliteStateUrl, UnauthenticatedError } from "@harbor-satellite/rpc";
+import { callerOf, InvalidArgumentError, nextPageToken, NotFoundError, pageWindow, PermissionDeniedError, publicUrlOf, renamedField, requireName, satelliteStateUrl, UnauthenticatedError } from "@harbor-satellite/rpc";
 import { toSatelliteStatus } from "./convert.js";
 import { toHeartbeatRow } from "./heartbeat-row.js";
 import type { Ingest } from "./ingest.js";
@@ -29,7 +29,7 @@ export interface HeartbeatServiceDeps {
 export function createHeartbeatService({ db, ingest, now, publicUrl }: HeartbeatServiceDeps): ServiceImpl<typeof HeartbeatService> {
   return {
     async sync(req, ctx) {
-      const name = requireName("name", req.name);
+      const name = requireName("satellite", renamedField("satellite", req.satellite, "name", req.name));
       authorizeSync(ctx, name);
       const { receivedAt, stateDigest } = await ingest.record(toHeartbeatRow(req, now()));
       const base = publicUrl ?? publicUrlOf(ctx);
@@ -42,7 +42,7 @@ export function createHeartbeatService({ db, ingest, now, publicUrl }: Heartbeat
 
     async getSatelliteStatus(req, ctx) {
       authorizeRead(ctx);
-      const name = requireName("name", req.name);
+      const name = requireName("satellite", renamedField("satellite", req.satellite, "name", req.name));
       const row = await getStatus(db, name);
       if (!row) throw new NotFoundError("satellite", name);
       return create(GetSatelliteStatusResponseSchema, { status: toSatelliteStatus(row, now()) });

@@ -28,7 +28,7 @@ describe("heartbeat ingest on PostgreSQL", () => {
     const rounds = 5;
     const calls = [];
     for (let round = 0; round < rounds; round++) {
-      for (const name of names) calls.push(clientAs(module, satellite(name)).sync({ name, stateReportInterval: "@every 15s", imageCount: round, cachedImages: [{ reference: `r/${name}:${round}`, sizeBytes: 1n }] }));
+      for (const name of names) calls.push(clientAs(module, satellite(name)).sync({ satellite: name, stateReportInterval: "@every 15s", imageCount: round, cachedImages: [{ reference: `r/${name}:${round}`, sizeBytes: 1n }] }));
     }
     const results = await Promise.allSettled(calls);
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
@@ -53,9 +53,9 @@ describe("heartbeat ingest on PostgreSQL", () => {
 
   it("writes the rows of a batch even when one satellite of it was deleted meanwhile", async () => {
     const ids = await seedSatellites(handle.db, ["doomed", "survivor"]);
-    await clientAs(module, admin).sync({ name: "doomed" }); // caches its id
+    await clientAs(module, admin).sync({ satellite: "doomed" }); // caches its id
     await handle.db.execute(sql`delete from satellites where id = ${ids.get("doomed")}`);
-    const [doomed, survivor] = await Promise.allSettled([clientAs(module, admin).sync({ name: "doomed" }), clientAs(module, admin).sync({ name: "survivor" })]);
+    const [doomed, survivor] = await Promise.allSettled([clientAs(module, admin).sync({ satellite: "doomed" }), clientAs(module, admin).sync({ satellite: "survivor" })]);
     expect(doomed.status).toBe("rejected");
     expect(survivor.status).toBe("fulfilled");
   });

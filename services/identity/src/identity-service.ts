@@ -119,10 +119,11 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
 async function ensureSatellite(fleet: Client<typeof FleetService> | undefined, name: string, region: string): Promise<void> {
   if (!fleet) throw new UnavailableError("auto-registration needs the fleet service");
   try {
-    await fleet.getSatellite({ name });
+    // The deprecated names too until v0.3: a fleet process not yet upgraded reads only those.
+    await fleet.getSatellite({ satellite: name, name });
   } catch (error) {
     if (!(error instanceof ConnectError) || error.code !== Code.NotFound) throw error;
-    await fleet.createSatellite({ name, region }).catch((e: unknown) => {
+    await fleet.createSatellite({ satellite: name, name, region }).catch((e: unknown) => {
       // Another replica registered it first: fine.
       if (!(e instanceof ConnectError) || e.code !== Code.AlreadyExists) throw e;
     });

@@ -8,7 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { AttestationMethod, RegisterSatelliteResponseSchema, type RegisterSatelliteRequest, type RegisterSatelliteResponse } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { FailedPreconditionError, InvalidArgumentError, requireName, UnavailableError } from "@harbor-satellite/rpc";
+import { FailedPreconditionError, InvalidArgumentError, renamedField, requireName, UnavailableError } from "@harbor-satellite/rpc";
 import { isSpiffeId, SpireServerError, satelliteSpiffeId, TrustDomain, type SpireServerClient } from "@harbor-satellite/spiffe";
 
 export const DEFAULT_JOIN_TOKEN_TTL_SECONDS = 600;
@@ -24,8 +24,18 @@ export interface SpireRegistrationDeps {
 
 const SELECTOR = /^[a-z0-9_-]+:.+$/i;
 
-function validate(req: RegisterSatelliteRequest): { name: string; region: string; ttl: number } {
-  const name = requireName("name", req.name);
+interface Registration {
+  name: string;
+  region: string;
+  ttl: number;
+  /** The config to create the satellite with; "" for the default. */
+  config: string;
+}
+
+function validate(req: RegisterSatelliteRequest): Registration {
+  const name = requireName("satellite", renamedField("satellite", req.satellite, "name", req.name));
+  const config = renamedField("config", req.config, "config_name", req.configName);
+  if (config !== "") requireName("config", config);
   const region = req.region === "" ? "default" : requireName("region", req.region);
   if (req.selectors.length === 0) throw new InvalidArgumentError("selectors: at least one \"type:value\" selector is required, e.g. docker:label:app:satellite");
   for (const s of req.selectors) if (!SELECTOR.test(s)) throw new InvalidArgumentError(`selector ${JSON.stringify(s)} is not "type:value"`);
@@ -33,7 +43,7 @@ function validate(req: RegisterSatelliteRequest): { name: string; region: string
   if (ttl < 1 || ttl > MAX_JOIN_TOKEN_TTL_SECONDS) throw new InvalidArgumentError(`ttl_seconds must be between 1 and ${MAX_JOIN_TOKEN_TTL_SECONDS}`);
   if (req.attestation === AttestationMethod.SSHPOP && !req.parentAgentId) throw new InvalidArgumentError("parent_agent_id is required for sshpop attestation");
   if (req.parentAgentId && !isSpiffeId(req.parentAgentId)) throw new InvalidArgumentError(`parent_agent_id ${JSON.stringify(req.parentAgentId)} is not a SPIFFE ID`);
-  return { name, region, ttl };
+  return { name, region, ttl, config };
 }
 
 /** The agent an x509pop satellite's SPIRE agent attested as: given, or found by its certificate CN. */
@@ -44,18 +54,21 @@ async function x509popAgent(spire: SpireServerClient, name: string, given: strin
   return agents[0].id.toString();
 }
 
-async function ensureFleetSatellite(fleet: Client<typeof FleetService>, req: RegisterSatelliteRequest, region: string): Promise<void> {
+/** Creates the satellite unless it exists; an existing one keeps its groups and config. */
+async function ensureFleetSatellite(fleet: Client<typeof FleetService>, req: RegisterSatelliteRequest, { name, region, config }: Registration): Promise<void> {
   try {
-    await fleet.createSatellite({ name: req.name, region, selectors: req.selectors, groups: req.groups, configName: req.configName });
+    // The deprecated names too until v0.3: a fleet process not yet upgraded reads only those.
+    await fleet.createSatellite({ satellite: name, name, region, selectors: req.selectors, groups: req.groups, config, configName: config });
   } catch (error) {
     if (!(error instanceof ConnectError) || error.code !== Code.AlreadyExists) throw error;
-    const { satellite } = await fleet.getSatellite({ name: req.name });
-    if (satellite && satellite.region !== region) throw new FailedPreconditionError(`satellite ${req.name} already exists in region ${satellite.region}, not ${region}`);
+    const { satellite } = await fleet.getSatellite({ satellite: name, name });
+    if (satellite && satellite.region !== region) throw new FailedPreconditionError(`satellite ${name} already exists in region ${satellite.region}, not ${region}`);
   }
 }
 
 export async function registerSatellite(deps: SpireRegistrationDeps, req: RegisterSatelliteRequest): Promise<RegisterSatelliteResponse> {
-  const { name, region, ttl } = validate(req);
+  const registration = validate(req);
+  const { name, region, ttl } = registration;
   if (!deps.spire) throw new UnavailableError("SPIRE is not configured: set SPIRE_SERVER_SOCKET to the SPIRE server's admin socket");
   if (!deps.fleet) throw new UnavailableError("registration needs the fleet service");
   const td = TrustDomain.parse(deps.trustDomain);
@@ -69,7 +82,7 @@ export async function registerSatellite(deps: SpireRegistrationDeps, req: Regist
     }
     const spiffeId = satelliteSpiffeId(td, region, name);
     const { entry } = await deps.spire.createEntry({ spiffeId, parentId: parentAgentId, selectors: req.selectors });
-    await ensureFleetSatellite(deps.fleet, req, region);
+    await ensureFleetSatellite(deps.fleet, req, registration);
     return create(RegisterSatelliteResponseSchema, {
       satellite: name,
       region,

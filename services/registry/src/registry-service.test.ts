@@ -182,10 +182,10 @@ describe("registry service", () => {
   });
 
   it("publishes config state, and satellite state listing group and config states pinned by digest", async () => {
-    const cfg = await client.publishConfigState({ configName: "default", configJson: '{"app_config":{"log_level":"info"}}' });
+    const cfg = await client.publishConfigState({ config: "default", configJson: '{"app_config":{"log_level":"info"}}' });
     expect(cfg.state?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     const web = await client.publishGroupState({ group: "web", artifacts: [{ repository: "library/nginx", tags: ["1.27"], digest: "", type: "" }] });
-    const pins = { groups: ["web"], groupDigests: { web: web.state?.digest ?? "" }, configName: "default", configDigest: cfg.state?.digest ?? "" };
+    const pins = { groups: ["web"], groupDigests: { web: web.state?.digest ?? "" }, config: "default", configDigest: cfg.state?.digest ?? "" };
     const sat = await client.publishSatelliteState({ satellite: "edge-1", ...pins });
     // Served by Ground Control (its configured URL), never pushed to Harbor.
     expect(sat.state?.url).toBe(`${GC_URL}/satellite/satellite-state/edge-1/state:latest`);
@@ -203,10 +203,24 @@ describe("registry service", () => {
     for (const bad of [{ ...pins, groupDigests: {} }, { ...pins, configDigest: "" }, { ...pins, groupDigests: { web: "latest" } }]) {
       expect((await codeOf(client.publishSatelliteState({ satellite: "edge-1", ...bad }))).code).toBe(Code.InvalidArgument);
     }
-    expect((await codeOf(client.publishConfigState({ configName: "default", configJson: "[1]" }))).code).toBe(Code.InvalidArgument);
+    expect((await codeOf(client.publishConfigState({ config: "default", configJson: "[1]" }))).code).toBe(Code.InvalidArgument);
     expect((await codeOf(client.publishGroupState({ group: "web", artifacts: [{ repository: "nginx", tags: ["1"], digest: "", type: "" }] }))).code).toBe(
       Code.InvalidArgument,
     );
+  });
+
+  it("takes the config by its deprecated config_name until v0.3, and refuses config and config_name disagreeing", async () => {
+    const json = '{"app_config":{"log_level":"info"}}';
+    const byOldName = await client.publishConfigState({ configName: "old-clients", configJson: json });
+    expect(byOldName.state?.url).toBe(`${emu.url}/satellite/config-state/old-clients/state:latest`);
+    const pins = { groups: [], groupDigests: {}, configDigest: byOldName.state?.digest ?? "" };
+    const old = await client.publishSatelliteState({ satellite: "edge-old", ...pins, configName: "old-clients" });
+    // The same state by either name, or both agreeing, is the same artifact.
+    expect((await client.publishSatelliteState({ satellite: "edge-old", ...pins, config: "old-clients" })).state?.digest).toBe(old.state?.digest);
+    expect((await client.publishSatelliteState({ satellite: "edge-old", ...pins, config: "old-clients", configName: "old-clients" })).state?.digest).toBe(old.state?.digest);
+    const disagree = 'config "a" and config_name "b" disagree: config_name is the deprecated name of config (accepted until v0.3); send config only';
+    expect(await codeOf(client.publishConfigState({ config: "a", configName: "b", configJson: json }))).toEqual({ code: Code.InvalidArgument, message: disagree });
+    expect(await codeOf(client.publishSatelliteState({ satellite: "edge-old", ...pins, config: "a", configName: "b" }))).toEqual({ code: Code.InvalidArgument, message: disagree });
   });
 
   it("deletes state repositories idempotently and rejects an unset kind", async () => {

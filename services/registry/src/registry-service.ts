@@ -14,7 +14,7 @@ import {
   type Robot,
 } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { HarborClient } from "@harbor-satellite/harbor";
-import { callerOf, InvalidArgumentError, PermissionDeniedError, publicUrlOf, requireName, parseJsonObject, UnauthenticatedError } from "@harbor-satellite/rpc";
+import { callerOf, InvalidArgumentError, PermissionDeniedError, publicUrlOf, requireName, parseJsonObject, renamedField, UnauthenticatedError } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import type { RobotManager, RobotView } from "./robots.js";
@@ -101,7 +101,8 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
     async publishSatelliteState(req, ctx) {
       const satellite = requireStateName("satellite", req.satellite);
       const groups = req.groups.map((g, i) => ({ name: requireStateName(`groups[${i}]`, g), digest: requirePin(`group_digests[${JSON.stringify(g)}]`, req.groupDigests[g]) }));
-      const config = req.configName === "" ? undefined : { name: requireStateName("config_name", req.configName), digest: requirePin("config_digest", req.configDigest) };
+      const configName = renamedField("config", req.config, "config_name", req.configName);
+      const config = configName === "" ? undefined : { name: requireStateName("config", configName), digest: requirePin("config_digest", req.configDigest) };
       const { digest, timestampTag } = await satelliteStates.publish(satellite, {
         served: satelliteStateDocument(harborUrl, groups, config, "pinned"),
         harborCopy: satelliteStateDocument(harborUrl, groups, config, "original"),
@@ -111,7 +112,7 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
     },
 
     async publishConfigState(req) {
-      const name = requireStateName("config_name", req.configName);
+      const name = requireStateName("config", renamedField("config", req.config, "config_name", req.configName));
       const config = parseJsonObject("config_json", req.configJson);
       return { state: publishedMessage(await publish("config", name, configStateDocument(config))) };
     },

@@ -25,7 +25,7 @@ import { createMemoryPusher, type MemoryPusher } from "./testing.js";
 
 const ADMIN = { username: "admin", password: "Harbor12345" };
 const PIN = (c: string) => `sha256:${c.repeat(64)}`;
-const STATE = { groups: ["web"], groupDigests: { web: PIN("a") }, configName: "default", configDigest: PIN("b") };
+const STATE = { groups: ["web"], groupDigests: { web: PIN("a") }, config: "default", configDigest: PIN("b") };
 const REPO = (satellite: string) => `satellite/satellite-state/${satellite}/state`;
 const PINNED = /@sha256:[0-9a-f]{64}$/;
 type StateJson = { states?: string[]; config?: string };

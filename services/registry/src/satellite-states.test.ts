@@ -21,7 +21,7 @@ const ADMIN = { username: "admin", password: "Harbor12345" };
 const ADMIN_CALLER: Caller = { kind: "admin", username: "admin" };
 const logger = createLogger({ name: "satellite-states-test", level: "silent" });
 const PIN = (c: string) => `sha256:${c.repeat(64)}`;
-const STATE = { groups: ["web"], groupDigests: { web: PIN("a") }, configName: "default", configDigest: PIN("b") };
+const STATE = { groups: ["web"], groupDigests: { web: PIN("a") }, config: "default", configDigest: PIN("b") };
 
 /** Sets the caller and public URL the gateway would have established, from test headers. */
 const gatewayContext: Interceptor = (next) => (req) => {
