@@ -66,7 +66,7 @@ function buildSenders(): Sender[] {
   for (let i = 0; i < satellites; i++) {
     const name = satelliteName(i);
     const request = create(SyncRequestSchema, {
-      name,
+      satellite: name,
       stateReportInterval: "@every 00h00m30s",
       latestStateDigest: digest(i),
       latestConfigDigest: digest(i + 1),

@@ -33,8 +33,8 @@ const existsIsFine = (error: unknown) => {
 
 async function enrol(options: DevEnrolOptions): Promise<void> {
   const admin: AdminClients = await eventually(() => adminClients(options.groundControlUrl, options.adminPassword), 120_000, "Ground Control answering Login");
-  await admin.fleet.createGroup({ name: "dev", artifacts: [{ repository: SEED_IMAGE.repository, tags: [SEED_IMAGE.tag] }] }).catch(existsIsFine);
-  await admin.fleet.createSatellite({ name: options.satellite, region: "dev", groups: ["dev"] }).catch(existsIsFine);
+  await admin.fleet.createGroup({ group: "dev", artifacts: [{ repository: SEED_IMAGE.repository, tags: [SEED_IMAGE.tag] }] }).catch(existsIsFine);
+  await admin.fleet.createSatellite({ satellite: options.satellite, region: "dev", groups: ["dev"] }).catch(existsIsFine);
   const { token } = await admin.identity.issueZtrToken({ satellite: options.satellite });
   await writeFile(options.tokenFile, `${token}\n`, { mode: 0o600 });
   process.stdout.write(`dev-enrol: satellite ${options.satellite} in group dev (${SEED_IMAGE.repository}:${SEED_IMAGE.tag}); token written to ${options.tokenFile}\n`);

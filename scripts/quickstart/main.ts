@@ -41,8 +41,8 @@ async function startGroundControl(dataDir: string, harborUrl: string, port: numb
 /** Admin work: a group with the image, a satellite with the group, a single-use token. */
 async function enrolSatellite(gcUrl: string): Promise<string> {
   const admin = await adminClients(gcUrl, ADMIN_PASSWORD);
-  await admin.fleet.createGroup({ name: "quickstart", artifacts: [{ repository: IMAGE.repository, tags: [IMAGE.tag] }] });
-  await admin.fleet.createSatellite({ name: "edge-01", region: "local", groups: ["quickstart"] });
+  await admin.fleet.createGroup({ group: "quickstart", artifacts: [{ repository: IMAGE.repository, tags: [IMAGE.tag] }] });
+  await admin.fleet.createSatellite({ satellite: "edge-01", region: "local", groups: ["quickstart"] });
   const { token } = await admin.identity.issueZtrToken({ satellite: "edge-01" });
   return token;
 }

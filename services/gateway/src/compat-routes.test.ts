@@ -23,14 +23,14 @@ describe("original satellite routes", () => {
       },
       { kind: "satellite", name: "edge-1", via: "robot" },
     );
-    expect(req).toMatchObject({ name: "edge-1", stateReportInterval: "@every 00h00m30s", memoryUsedBytes: 1024n, cpuPercent: 12.5, lastSyncDurationMs: 850n, imageCount: 1 });
+    expect(req).toMatchObject({ satellite: "edge-1", name: "edge-1", stateReportInterval: "@every 00h00m30s", memoryUsedBytes: 1024n, cpuPercent: 12.5, lastSyncDurationMs: 850n, imageCount: 1 });
     expect(req.cachedImages[0].sizeBytes).toBe(3_500_000n);
     expect(req.requestCreateTime?.seconds).toBe(BigInt(Date.parse("2026-11-26T04:00:00Z") / 1000));
   });
 
   it("tolerates missing and mistyped fields instead of failing the heartbeat", () => {
     const req = syncRequestFromJson({ name: "edge-2", cpu_percent: "high", request_created_time: "yesterday", cached_images: "none" }, { kind: "admin", username: "admin" });
-    expect(req).toMatchObject({ name: "edge-2", cpuPercent: 0, cachedImages: [] });
+    expect(req).toMatchObject({ satellite: "edge-2", name: "edge-2", cpuPercent: 0, cachedImages: [] });
     expect(req.requestCreateTime).toBeUndefined();
   });
 

@@ -84,12 +84,15 @@ const clamp = (v: unknown, max: number) => Math.max(-max, Math.min(max, Math.tru
 const int64 = (v: unknown) => BigInt(clamp(v, Number.MAX_SAFE_INTEGER));
 const int32 = (v: unknown) => clamp(v, 2 ** 31 - 1);
 
-/** Maps the original heartbeat JSON to a SyncRequest. */
+/** Maps the original heartbeat JSON (which names the satellite `name`) to a SyncRequest. */
 export function syncRequestFromJson(body: Record<string, unknown>, caller: Caller) {
   const created = typeof body.request_created_time === "string" ? new Date(body.request_created_time) : undefined;
   const images = Array.isArray(body.cached_images) ? (body.cached_images as Record<string, unknown>[]) : [];
+  const satellite = str(body.name) || (caller.kind === "satellite" ? caller.name : "");
   return create(SyncRequestSchema, {
-    name: str(body.name) || (caller.kind === "satellite" ? caller.name : ""),
+    satellite,
+    // The deprecated name too until v0.3: a heartbeat process not yet upgraded reads only that.
+    name: satellite,
     activity: str(body.activity),
     stateReportInterval: str(body.state_report_interval),
     latestStateDigest: str(body.latest_state_digest),

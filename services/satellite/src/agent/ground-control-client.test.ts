@@ -59,6 +59,7 @@ describe("token mode", () => {
     expect(call.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-0[01]$`));
     const sync = call.sync!;
     expect({
+      satellite: sync.satellite,
       name: sync.name,
       activity: sync.activity,
       interval: sync.stateReportInterval,
@@ -73,6 +74,8 @@ describe("token mode", () => {
       images: sync.cachedImages.map((i) => [i.reference, i.sizeBytes]),
       errors: sync.errors.map((e) => [e.reference, e.message]),
     }).toEqual({
+      // Both names until v0.3, so a Ground Control older than v0.2 knows it too.
+      satellite: "edge-1",
       name: "edge-1",
       activity: "last pass applied",
       interval: "@every 00h00m30s",

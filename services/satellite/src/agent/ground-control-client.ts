@@ -128,6 +128,9 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
         headers.authorization = `Basic ${Buffer.from(`${robot.username}:${robot.password}`).toString("base64")}`;
       }
       const request = create(SyncRequestSchema, {
+        satellite: beat.name,
+        // The deprecated name too until v0.3, so a Ground Control older than v0.2 (which reads
+        // only that) still knows the satellite; newer ones accept both when they agree.
         name: beat.name,
         activity: beat.activity,
         stateReportInterval: beat.stateReportInterval,
