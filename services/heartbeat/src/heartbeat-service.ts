@@ -26,7 +26,10 @@ export interface HeartbeatServiceDeps {
   publicUrl?: string;
 }
 
-export function createHeartbeatService({ db, ingest, now, publicUrl }: HeartbeatServiceDeps): ServiceImpl<typeof HeartbeatService> {
+/** The health rpcs; the drift rpcs are drift-service.ts's. */
+export type HealthHandlers = Omit<ServiceImpl<typeof HeartbeatService>, "getSatelliteDrift" | "listSatelliteDrift">;
+
+export function createHeartbeatService({ db, ingest, now, publicUrl }: HeartbeatServiceDeps): HealthHandlers {
   return {
     async sync(req, ctx) {
       const name = requireName("satellite", renamedField("satellite", req.satellite, "name", req.name));

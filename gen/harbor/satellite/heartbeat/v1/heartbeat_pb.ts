@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file harbor/satellite/heartbeat/v1/heartbeat.proto.
  */
 export const file_harbor_satellite_heartbeat_v1_heartbeat: GenFile = /*@__PURE__*/
-  fileDesc("Ci1oYXJib3Ivc2F0ZWxsaXRlL2hlYXJ0YmVhdC92MS9oZWFydGJlYXQucHJvdG8SHWhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxIjQKC0NhY2hlZEltYWdlEhEKCXJlZmVyZW5jZRgBIAEoCRISCgpzaXplX2J5dGVzGAIgASgDIjAKCkltYWdlRXJyb3ISEQoJcmVmZXJlbmNlGAEgASgJEg8KB21lc3NhZ2UYAiABKAki1QMKC1N5bmNSZXF1ZXN0EhAKBG5hbWUYASABKAlCAhgBEhAKCGFjdGl2aXR5GAIgASgJEh0KFXN0YXRlX3JlcG9ydF9pbnRlcnZhbBgDIAEoCRIbChNsYXRlc3Rfc3RhdGVfZGlnZXN0GAQgASgJEhwKFGxhdGVzdF9jb25maWdfZGlnZXN0GAUgASgJEhkKEW1lbW9yeV91c2VkX2J5dGVzGAYgASgDEhoKEnN0b3JhZ2VfdXNlZF9ieXRlcxgHIAEoAxITCgtjcHVfcGVyY2VudBgIIAEoARI3ChNyZXF1ZXN0X2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIdChVsYXN0X3N5bmNfZHVyYXRpb25fbXMYCiABKAMSEwoLaW1hZ2VfY291bnQYCyABKAUSQQoNY2FjaGVkX2ltYWdlcxgMIAMoCzIqLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkNhY2hlZEltYWdlEjkKBmVycm9ycxgNIAMoCzIpLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkltYWdlRXJyb3ISEQoJc2F0ZWxsaXRlGA4gASgJIn0KDFN5bmNSZXNwb25zZRIwCgxyZWNlaXZlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3NhdGVsbGl0ZV9zdGF0ZV91cmwYAiABKAkSHgoWc2F0ZWxsaXRlX3N0YXRlX2RpZ2VzdBgDIAEoCSL6AQoPU2F0ZWxsaXRlU3RhdHVzEgwKBG5hbWUYASABKAkSDgoGcmVnaW9uGAIgASgJEjUKBmhlYWx0aBgDIAEoDjIlLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkhlYWx0aBIyCg5sYXN0X3NlZW5fdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoaaGVhcnRiZWF0X2ludGVydmFsX3NlY29uZHMYBSABKAMSOgoGbGF0ZXN0GAYgASgLMiouaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU3luY1JlcXVlc3QiQAoZR2V0U2F0ZWxsaXRlU3RhdHVzUmVxdWVzdBIQCgRuYW1lGAEgASgJQgIYARIRCglzYXRlbGxpdGUYAiABKAkiXAoaR2V0U2F0ZWxsaXRlU3RhdHVzUmVzcG9uc2USPgoGc3RhdHVzGAEgASgLMi4uaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU2F0ZWxsaXRlU3RhdHVzIpwBChxMaXN0U2F0ZWxsaXRlU3RhdHVzZXNSZXF1ZXN0EjUKBmhlYWx0aBgBIAEoDjIlLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkhlYWx0aBIOCgZyZWdpb24YAiABKAkSNQoEcGFnZRgDIAEoCzInLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0IpkBCh1MaXN0U2F0ZWxsaXRlU3RhdHVzZXNSZXNwb25zZRJACghzdGF0dXNlcxgBIAMoCzIuLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLlNhdGVsbGl0ZVN0YXR1cxI2CgRwYWdlGAIgASgLMiguaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuUGFnZVJlc3BvbnNlKlwKBkhlYWx0aBIWChJIRUFMVEhfVU5TUEVDSUZJRUQQABIRCg1IRUFMVEhfT05MSU5FEAESEAoMSEVBTFRIX1NUQUxFEAISFQoRSEVBTFRIX05FVkVSX1NFRU4QAzKUAwoQSGVhcnRiZWF0U2VydmljZRJfCgRTeW5jEiouaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU3luY1JlcXVlc3QaKy5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5TeW5jUmVzcG9uc2USiQEKEkdldFNhdGVsbGl0ZVN0YXR1cxI4LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkdldFNhdGVsbGl0ZVN0YXR1c1JlcXVlc3QaOS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5HZXRTYXRlbGxpdGVTdGF0dXNSZXNwb25zZRKSAQoVTGlzdFNhdGVsbGl0ZVN0YXR1c2VzEjsuaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuTGlzdFNhdGVsbGl0ZVN0YXR1c2VzUmVxdWVzdBo8LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkxpc3RTYXRlbGxpdGVTdGF0dXNlc1Jlc3BvbnNlQmRaYmdpdGh1Yi5jb20vY29udGFpbmVyLXJlZ2lzdHJ5L2hhcmJvci1zYXRlbGxpdGUtdHMvZ2VuL2dvL2hhcmJvci9zYXRlbGxpdGUvaGVhcnRiZWF0L3YxO2hlYXJ0YmVhdHYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_harbor_satellite_common_v1_common]);
+  fileDesc("Ci1oYXJib3Ivc2F0ZWxsaXRlL2hlYXJ0YmVhdC92MS9oZWFydGJlYXQucHJvdG8SHWhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxIjQKC0NhY2hlZEltYWdlEhEKCXJlZmVyZW5jZRgBIAEoCRISCgpzaXplX2J5dGVzGAIgASgDIjAKCkltYWdlRXJyb3ISEQoJcmVmZXJlbmNlGAEgASgJEg8KB21lc3NhZ2UYAiABKAki1QMKC1N5bmNSZXF1ZXN0EhAKBG5hbWUYASABKAlCAhgBEhAKCGFjdGl2aXR5GAIgASgJEh0KFXN0YXRlX3JlcG9ydF9pbnRlcnZhbBgDIAEoCRIbChNsYXRlc3Rfc3RhdGVfZGlnZXN0GAQgASgJEhwKFGxhdGVzdF9jb25maWdfZGlnZXN0GAUgASgJEhkKEW1lbW9yeV91c2VkX2J5dGVzGAYgASgDEhoKEnN0b3JhZ2VfdXNlZF9ieXRlcxgHIAEoAxITCgtjcHVfcGVyY2VudBgIIAEoARI3ChNyZXF1ZXN0X2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIdChVsYXN0X3N5bmNfZHVyYXRpb25fbXMYCiABKAMSEwoLaW1hZ2VfY291bnQYCyABKAUSQQoNY2FjaGVkX2ltYWdlcxgMIAMoCzIqLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkNhY2hlZEltYWdlEjkKBmVycm9ycxgNIAMoCzIpLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkltYWdlRXJyb3ISEQoJc2F0ZWxsaXRlGA4gASgJIn0KDFN5bmNSZXNwb25zZRIwCgxyZWNlaXZlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3NhdGVsbGl0ZV9zdGF0ZV91cmwYAiABKAkSHgoWc2F0ZWxsaXRlX3N0YXRlX2RpZ2VzdBgDIAEoCSL6AQoPU2F0ZWxsaXRlU3RhdHVzEgwKBG5hbWUYASABKAkSDgoGcmVnaW9uGAIgASgJEjUKBmhlYWx0aBgDIAEoDjIlLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkhlYWx0aBIyCg5sYXN0X3NlZW5fdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoaaGVhcnRiZWF0X2ludGVydmFsX3NlY29uZHMYBSABKAMSOgoGbGF0ZXN0GAYgASgLMiouaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU3luY1JlcXVlc3QiQAoZR2V0U2F0ZWxsaXRlU3RhdHVzUmVxdWVzdBIQCgRuYW1lGAEgASgJQgIYARIRCglzYXRlbGxpdGUYAiABKAkiXAoaR2V0U2F0ZWxsaXRlU3RhdHVzUmVzcG9uc2USPgoGc3RhdHVzGAEgASgLMi4uaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU2F0ZWxsaXRlU3RhdHVzIpwBChxMaXN0U2F0ZWxsaXRlU3RhdHVzZXNSZXF1ZXN0EjUKBmhlYWx0aBgBIAEoDjIlLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkhlYWx0aBIOCgZyZWdpb24YAiABKAkSNQoEcGFnZRgDIAEoCzInLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0IpkBCh1MaXN0U2F0ZWxsaXRlU3RhdHVzZXNSZXNwb25zZRJACghzdGF0dXNlcxgBIAMoCzIuLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLlNhdGVsbGl0ZVN0YXR1cxI2CgRwYWdlGAIgASgLMiguaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIqwBCgpJbWFnZURyaWZ0EhEKCXJlZmVyZW5jZRgBIAEoCRI7CgRraW5kGAIgASgOMi0uaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuSW1hZ2VEcmlmdEtpbmQSFgoOZGVzaXJlZF9kaWdlc3QYAyABKAkSFQoNY2FjaGVkX2RpZ2VzdBgEIAEoCRIPCgdtZXNzYWdlGAUgASgJEg4KBmdyb3VwcxgGIAMoCSK3BAoOU2F0ZWxsaXRlRHJpZnQSEQoJc2F0ZWxsaXRlGAEgASgJEg4KBnJlZ2lvbhgCIAEoCRI4CgVzdGF0ZRgDIAEoDjIpLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkRyaWZ0U3RhdGUSDgoGcmVhc29uGAQgASgJEjUKBmhlYWx0aBgFIAEoDjIlLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkhlYWx0aBIyCg5sYXN0X3NlZW5fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZ3JvdXBzGAcgAygJEhwKFGRlc2lyZWRfc3RhdGVfZGlnZXN0GAggASgJEh0KFXJlcG9ydGVkX3N0YXRlX2RpZ2VzdBgJIAEoCRIXCg9wdWJsaXNoX3BlbmRpbmcYCiABKAgSFQoNcHVibGlzaF9lcnJvchgLIAEoCRIvCgtjaGFuZ2VfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZHVlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE2Rlc2lyZWRfaW1hZ2VfY291bnQYDiABKAUSGQoRaW1hZ2VfZHJpZnRfY291bnQYDyABKAUSOQoGaW1hZ2VzGBAgAygLMikuaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuSW1hZ2VEcmlmdCItChhHZXRTYXRlbGxpdGVEcmlmdFJlcXVlc3QSEQoJc2F0ZWxsaXRlGAEgASgJIlkKGUdldFNhdGVsbGl0ZURyaWZ0UmVzcG9uc2USPAoFZHJpZnQYASABKAsyLS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5TYXRlbGxpdGVEcmlmdCLFAQoZTGlzdFNhdGVsbGl0ZURyaWZ0UmVxdWVzdBI4CgVzdGF0ZRgBIAEoDjIpLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkRyaWZ0U3RhdGUSDgoGcmVnaW9uGAIgASgJEg0KBWdyb3VwGAMgASgJEhgKEHNhdGVsbGl0ZV9wcmVmaXgYBCABKAkSNQoEcGFnZRgFIAEoCzInLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0IpcBChpMaXN0U2F0ZWxsaXRlRHJpZnRSZXNwb25zZRJBCgpzYXRlbGxpdGVzGAEgAygLMi0uaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU2F0ZWxsaXRlRHJpZnQSNgoEcGFnZRgCIAEoCzIoLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSpcCgZIZWFsdGgSFgoSSEVBTFRIX1VOU1BFQ0lGSUVEEAASEQoNSEVBTFRIX09OTElORRABEhAKDEhFQUxUSF9TVEFMRRACEhUKEUhFQUxUSF9ORVZFUl9TRUVOEAMqqgEKCkRyaWZ0U3RhdGUSGwoXRFJJRlRfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNEUklGVF9TVEFURV9JTl9TWU5DEAESGgoWRFJJRlRfU1RBVEVfQ09OVkVSR0lORxACEhcKE0RSSUZUX1NUQVRFX0ZBSUxJTkcQAxIVChFEUklGVF9TVEFURV9TVEFMRRAEEhoKFkRSSUZUX1NUQVRFX05FVkVSX1NFRU4QBSquAQoOSW1hZ2VEcmlmdEtpbmQSIAocSU1BR0VfRFJJRlRfS0lORF9VTlNQRUNJRklFRBAAEhwKGElNQUdFX0RSSUZUX0tJTkRfTUlTU0lORxABEiEKHUlNQUdFX0RSSUZUX0tJTkRfV1JPTkdfRElHRVNUEAISGgoWSU1BR0VfRFJJRlRfS0lORF9FUlJPUhADEh0KGUlNQUdFX0RSSUZUX0tJTkRfQ09ORkxJQ1QQBDKpBQoQSGVhcnRiZWF0U2VydmljZRJfCgRTeW5jEiouaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU3luY1JlcXVlc3QaKy5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5TeW5jUmVzcG9uc2USiQEKEkdldFNhdGVsbGl0ZVN0YXR1cxI4LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkdldFNhdGVsbGl0ZVN0YXR1c1JlcXVlc3QaOS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5HZXRTYXRlbGxpdGVTdGF0dXNSZXNwb25zZRKSAQoVTGlzdFNhdGVsbGl0ZVN0YXR1c2VzEjsuaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuTGlzdFNhdGVsbGl0ZVN0YXR1c2VzUmVxdWVzdBo8LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkxpc3RTYXRlbGxpdGVTdGF0dXNlc1Jlc3BvbnNlEoYBChFHZXRTYXRlbGxpdGVEcmlmdBI3LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkdldFNhdGVsbGl0ZURyaWZ0UmVxdWVzdBo4LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkdldFNhdGVsbGl0ZURyaWZ0UmVzcG9uc2USiQEKEkxpc3RTYXRlbGxpdGVEcmlmdBI4LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkxpc3RTYXRlbGxpdGVEcmlmdFJlcXVlc3QaOS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5MaXN0U2F0ZWxsaXRlRHJpZnRSZXNwb25zZUJkWmJnaXRodWIuY29tL2NvbnRhaW5lci1yZWdpc3RyeS9oYXJib3Itc2F0ZWxsaXRlLXRzL2dlbi9nby9oYXJib3Ivc2F0ZWxsaXRlL2hlYXJ0YmVhdC92MTtoZWFydGJlYXR2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_harbor_satellite_common_v1_common]);
 
 /**
  * CachedImage is one image the satellite's local registry holds.
@@ -399,6 +399,314 @@ export const ListSatelliteStatusesResponseSchema: GenMessage<ListSatelliteStatus
   messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 8);
 
 /**
+ * ImageDrift is one image that is not as desired.
+ *
+ * @generated from message harbor.satellite.heartbeat.v1.ImageDrift
+ */
+export type ImageDrift = Message<"harbor.satellite.heartbeat.v1.ImageDrift"> & {
+  /**
+   * "repository:tag" as the groups name it; for an error about no desired image, the reference
+   * the satellite reported.
+   *
+   * @generated from field: string reference = 1;
+   */
+  reference: string;
+
+  /**
+   * How it differs.
+   *
+   * @generated from field: harbor.satellite.heartbeat.v1.ImageDriftKind kind = 2;
+   */
+  kind: ImageDriftKind;
+
+  /**
+   * The digest its groups pin; empty when it follows the tag.
+   *
+   * @generated from field: string desired_digest = 3;
+   */
+  desiredDigest: string;
+
+  /**
+   * The digest the satellite holds the tag at; empty when not cached.
+   *
+   * @generated from field: string cached_digest = 4;
+   */
+  cachedDigest: string;
+
+  /**
+   * The satellite's error message (kind ERROR), or which digests conflict (kind CONFLICT).
+   *
+   * @generated from field: string message = 5;
+   */
+  message: string;
+
+  /**
+   * The groups that want it, sorted; empty for an error about no desired image.
+   *
+   * @generated from field: repeated string groups = 6;
+   */
+  groups: string[];
+};
+
+/**
+ * Describes the message harbor.satellite.heartbeat.v1.ImageDrift.
+ * Use `create(ImageDriftSchema)` to create a new message.
+ */
+export const ImageDriftSchema: GenMessage<ImageDrift> = /*@__PURE__*/
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 9);
+
+/**
+ * SatelliteDrift is one satellite's drift verdict and what it rests on (see DriftState).
+ *
+ * @generated from message harbor.satellite.heartbeat.v1.SatelliteDrift
+ */
+export type SatelliteDrift = Message<"harbor.satellite.heartbeat.v1.SatelliteDrift"> & {
+  /**
+   * The satellite's name.
+   *
+   * @generated from field: string satellite = 1;
+   */
+  satellite: string;
+
+  /**
+   * Its region.
+   *
+   * @generated from field: string region = 2;
+   */
+  region: string;
+
+  /**
+   * The verdict.
+   *
+   * @generated from field: harbor.satellite.heartbeat.v1.DriftState state = 3;
+   */
+  state: DriftState;
+
+  /**
+   * One line saying why, for people: e.g. "2 of 5 images drifted: apps/nginx:1.27 missing, ...".
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * Its health (STALE and NEVER_SEEN decide the verdict alone).
+   *
+   * @generated from field: harbor.satellite.heartbeat.v1.Health health = 5;
+   */
+  health: Health;
+
+  /**
+   * When its last heartbeat arrived; unset when never seen.
+   *
+   * @generated from field: google.protobuf.Timestamp last_seen_time = 6;
+   */
+  lastSeenTime?: Timestamp | undefined;
+
+  /**
+   * Its groups, sorted.
+   *
+   * @generated from field: repeated string groups = 7;
+   */
+  groups: string[];
+
+  /**
+   * G: digest of the satellite state Ground Control serves it now; empty before the first.
+   *
+   * @generated from field: string desired_state_digest = 8;
+   */
+  desiredStateDigest: string;
+
+  /**
+   * R: the satellite-state digest its latest heartbeat reports applied; empty when none.
+   *
+   * @generated from field: string reported_state_digest = 9;
+   */
+  reportedStateDigest: string;
+
+  /**
+   * Whether Ground Control still has to publish a change for it (then G is not yet the desired
+   * state, and publish_error says why the last attempt failed, if it did).
+   *
+   * @generated from field: bool publish_pending = 10;
+   */
+  publishPending: boolean;
+
+  /**
+   * The last error of a pending publish; empty when none.
+   *
+   * @generated from field: string publish_error = 11;
+   */
+  publishError: string;
+
+  /**
+   * C: when the change it has to apply was made.
+   *
+   * @generated from field: google.protobuf.Timestamp change_time = 12;
+   */
+  changeTime?: Timestamp | undefined;
+
+  /**
+   * D: when a pass applying that change is due to have been reported.
+   *
+   * @generated from field: google.protobuf.Timestamp due_time = 13;
+   */
+  dueTime?: Timestamp | undefined;
+
+  /**
+   * How many images (repository:tag) its groups want.
+   *
+   * @generated from field: int32 desired_image_count = 14;
+   */
+  desiredImageCount: number;
+
+  /**
+   * How many images drifted, and errors about no desired image, in all.
+   *
+   * @generated from field: int32 image_drift_count = 15;
+   */
+  imageDriftCount: number;
+
+  /**
+   * The drifted images, by reference (STALE and NEVER_SEEN: none are judged, so empty). At most
+   * 20 in ListSatelliteDrift.
+   *
+   * @generated from field: repeated harbor.satellite.heartbeat.v1.ImageDrift images = 16;
+   */
+  images: ImageDrift[];
+};
+
+/**
+ * Describes the message harbor.satellite.heartbeat.v1.SatelliteDrift.
+ * Use `create(SatelliteDriftSchema)` to create a new message.
+ */
+export const SatelliteDriftSchema: GenMessage<SatelliteDrift> = /*@__PURE__*/
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 10);
+
+/**
+ * GetSatelliteDriftRequest names a satellite.
+ *
+ * @generated from message harbor.satellite.heartbeat.v1.GetSatelliteDriftRequest
+ */
+export type GetSatelliteDriftRequest = Message<"harbor.satellite.heartbeat.v1.GetSatelliteDriftRequest"> & {
+  /**
+   * The satellite's name.
+   *
+   * @generated from field: string satellite = 1;
+   */
+  satellite: string;
+};
+
+/**
+ * Describes the message harbor.satellite.heartbeat.v1.GetSatelliteDriftRequest.
+ * Use `create(GetSatelliteDriftRequestSchema)` to create a new message.
+ */
+export const GetSatelliteDriftRequestSchema: GenMessage<GetSatelliteDriftRequest> = /*@__PURE__*/
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 11);
+
+/**
+ * GetSatelliteDriftResponse is its verdict, with every drifted image.
+ *
+ * @generated from message harbor.satellite.heartbeat.v1.GetSatelliteDriftResponse
+ */
+export type GetSatelliteDriftResponse = Message<"harbor.satellite.heartbeat.v1.GetSatelliteDriftResponse"> & {
+  /**
+   * The verdict.
+   *
+   * @generated from field: harbor.satellite.heartbeat.v1.SatelliteDrift drift = 1;
+   */
+  drift?: SatelliteDrift | undefined;
+};
+
+/**
+ * Describes the message harbor.satellite.heartbeat.v1.GetSatelliteDriftResponse.
+ * Use `create(GetSatelliteDriftResponseSchema)` to create a new message.
+ */
+export const GetSatelliteDriftResponseSchema: GenMessage<GetSatelliteDriftResponse> = /*@__PURE__*/
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 12);
+
+/**
+ * ListSatelliteDriftRequest filters and pages drift verdicts. Filters combine with AND.
+ *
+ * @generated from message harbor.satellite.heartbeat.v1.ListSatelliteDriftRequest
+ */
+export type ListSatelliteDriftRequest = Message<"harbor.satellite.heartbeat.v1.ListSatelliteDriftRequest"> & {
+  /**
+   * Only satellites in this drift state, when set.
+   *
+   * @generated from field: harbor.satellite.heartbeat.v1.DriftState state = 1;
+   */
+  state: DriftState;
+
+  /**
+   * Only satellites in this region, when set.
+   *
+   * @generated from field: string region = 2;
+   */
+  region: string;
+
+  /**
+   * Only satellites that have this group, when set.
+   *
+   * @generated from field: string group = 3;
+   */
+  group: string;
+
+  /**
+   * Only satellites whose name starts with this, when set.
+   *
+   * @generated from field: string satellite_prefix = 4;
+   */
+  satellitePrefix: string;
+
+  /**
+   * Paging. With state IN_SYNC, CONVERGING or FAILING, which need each satellite's images
+   * compared, one call examines at most 2,000 satellites: a page may then hold fewer than
+   * page_size verdicts, or none, while next_page_token is set; keep paging until it is empty.
+   *
+   * @generated from field: harbor.satellite.common.v1.PageRequest page = 5;
+   */
+  page?: PageRequest | undefined;
+};
+
+/**
+ * Describes the message harbor.satellite.heartbeat.v1.ListSatelliteDriftRequest.
+ * Use `create(ListSatelliteDriftRequestSchema)` to create a new message.
+ */
+export const ListSatelliteDriftRequestSchema: GenMessage<ListSatelliteDriftRequest> = /*@__PURE__*/
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 13);
+
+/**
+ * ListSatelliteDriftResponse is one page of verdicts.
+ *
+ * @generated from message harbor.satellite.heartbeat.v1.ListSatelliteDriftResponse
+ */
+export type ListSatelliteDriftResponse = Message<"harbor.satellite.heartbeat.v1.ListSatelliteDriftResponse"> & {
+  /**
+   * Verdicts ordered by satellite name.
+   *
+   * @generated from field: repeated harbor.satellite.heartbeat.v1.SatelliteDrift satellites = 1;
+   */
+  satellites: SatelliteDrift[];
+
+  /**
+   * Where the next page starts. total_size counts the satellites matching the filters, except
+   * with state IN_SYNC, CONVERGING or FAILING, where it is 0 (unknown: counting them means
+   * comparing every satellite's images).
+   *
+   * @generated from field: harbor.satellite.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message harbor.satellite.heartbeat.v1.ListSatelliteDriftResponse.
+ * Use `create(ListSatelliteDriftResponseSchema)` to create a new message.
+ */
+export const ListSatelliteDriftResponseSchema: GenMessage<ListSatelliteDriftResponse> = /*@__PURE__*/
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 14);
+
+/**
  * Health is what Ground Control concludes from a satellite's heartbeats.
  *
  * @generated from enum harbor.satellite.heartbeat.v1.Health
@@ -440,6 +748,137 @@ export const HealthSchema: GenEnum<Health> = /*@__PURE__*/
   enumDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 0);
 
 /**
+ * DriftState is how a satellite's images compare with what its groups want. Ground Control
+ * decides it from these facts (services/heartbeat/src/drift.ts, classifyDrift):
+ *   - desired images: every tag of every artifact of the satellite's groups, "repository:tag",
+ *     pinned to the artifact's digest when it has one;
+ *   - G: digest of the satellite state Ground Control serves the satellite now (it pins its
+ *     groups' states, so it changes whenever the desired images do); empty before the first;
+ *   - pending: Ground Control still has a publish of that satellite state, or of one of its
+ *     groups' states, queued or retrying (a change not yet in G);
+ *   - R: latest_state_digest of the satellite's latest heartbeat; empty when it reports none
+ *     (the original Go satellite);
+ *   - current: not pending, G not empty, and R == G;
+ *   - judged: current, or R empty and not pending (then the images alone decide);
+ *   - C, the change time: when the oldest pending publish was requested; else when G was stored;
+ *     else when the satellite was created;
+ *   - D, the due time: C + the replication interval (its config's state_replication_interval,
+ *     30 s when unset) + 2 x its heartbeat interval + 120 s of slack. By then a pass started
+ *     after the change has finished and a heartbeat has reported it: our satellite learns of a
+ *     change from the answer to its next heartbeat and starts a pass at once, the original at
+ *     its next pass;
+ *   - image drift: a desired image not among its cached images (MISSING), held at another digest
+ *     than the pinned one (WRONG_DIGEST), named by an error of its last pass (ERROR), or pinned to
+ *     different digests by two groups (CONFLICT); and every error of its last pass about
+ *     something else (e.g. a state artifact it could not read). A tag-following image counts as
+ *     held at whatever digest: Ground Control does not resolve tags (the satellite does, every
+ *     pass, and reports an error when it cannot). Images it holds beyond the desired ones are not
+ *     drift.
+ *
+ * @generated from enum harbor.satellite.heartbeat.v1.DriftState
+ */
+export enum DriftState {
+  /**
+   * Not set; as a filter, means any.
+   *
+   * @generated from enum value: DRIFT_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Online, judged, and no image drift.
+   *
+   * @generated from enum value: DRIFT_STATE_IN_SYNC = 1;
+   */
+  IN_SYNC = 1,
+
+  /**
+   * Online, not yet in sync, and before D: not judged, or judged with R empty and image drift.
+   *
+   * @generated from enum value: DRIFT_STATE_CONVERGING = 2;
+   */
+  CONVERGING = 2,
+
+  /**
+   * Online and either current with image drift (at once: its pass of the current state is
+   * done), or not in sync at or after D (a pass was due and did not bring it in sync).
+   *
+   * @generated from enum value: DRIFT_STATE_FAILING = 3;
+   */
+  FAILING = 3,
+
+  /**
+   * Seen before, but not within three heartbeat intervals (Health STALE): its images cannot be
+   * told.
+   *
+   * @generated from enum value: DRIFT_STATE_STALE = 4;
+   */
+  STALE = 4,
+
+  /**
+   * Never sent a heartbeat.
+   *
+   * @generated from enum value: DRIFT_STATE_NEVER_SEEN = 5;
+   */
+  NEVER_SEEN = 5,
+}
+
+/**
+ * Describes the enum harbor.satellite.heartbeat.v1.DriftState.
+ */
+export const DriftStateSchema: GenEnum<DriftState> = /*@__PURE__*/
+  enumDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 1);
+
+/**
+ * ImageDriftKind says how one image differs from what is desired.
+ *
+ * @generated from enum harbor.satellite.heartbeat.v1.ImageDriftKind
+ */
+export enum ImageDriftKind {
+  /**
+   * Not set.
+   *
+   * @generated from enum value: IMAGE_DRIFT_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Desired, but not among the satellite's cached images.
+   *
+   * @generated from enum value: IMAGE_DRIFT_KIND_MISSING = 1;
+   */
+  MISSING = 1,
+
+  /**
+   * Cached under the desired tag, at another digest than the one its group pins.
+   *
+   * @generated from enum value: IMAGE_DRIFT_KIND_WRONG_DIGEST = 2;
+   */
+  WRONG_DIGEST = 2,
+
+  /**
+   * The satellite's last pass reported an error for it (or for something that is not a desired
+   * image, such as a state artifact's URL).
+   *
+   * @generated from enum value: IMAGE_DRIFT_KIND_ERROR = 3;
+   */
+  ERROR = 3,
+
+  /**
+   * Groups pin the same repository:tag to different digests; the satellite copies none of them.
+   *
+   * @generated from enum value: IMAGE_DRIFT_KIND_CONFLICT = 4;
+   */
+  CONFLICT = 4,
+}
+
+/**
+ * Describes the enum harbor.satellite.heartbeat.v1.ImageDriftKind.
+ */
+export const ImageDriftKindSchema: GenEnum<ImageDriftKind> = /*@__PURE__*/
+  enumDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 2);
+
+/**
  * HeartbeatService ingests satellite heartbeats and reports each satellite's status. A satellite
  * may call Sync only as itself (its SPIFFE ID or its robot credentials); the other rpcs need
  * admin credentials.
@@ -479,6 +918,29 @@ export const HeartbeatService: GenService<{
     methodKind: "unary";
     input: typeof ListSatelliteStatusesRequestSchema;
     output: typeof ListSatelliteStatusesResponseSchema;
+  },
+  /**
+   * GetSatelliteDrift compares one satellite's desired images with its latest heartbeat and lists
+   * every image that is not as desired. NotFound when the satellite is unknown.
+   *
+   * @generated from rpc harbor.satellite.heartbeat.v1.HeartbeatService.GetSatelliteDrift
+   */
+  getSatelliteDrift: {
+    methodKind: "unary";
+    input: typeof GetSatelliteDriftRequestSchema;
+    output: typeof GetSatelliteDriftResponseSchema;
+  },
+  /**
+   * ListSatelliteDrift returns drift verdicts ordered by satellite name (byte order), optionally
+   * filtered. Each verdict lists at most 20 drifted images (image_drift_count says how many);
+   * GetSatelliteDrift lists them all.
+   *
+   * @generated from rpc harbor.satellite.heartbeat.v1.HeartbeatService.ListSatelliteDrift
+   */
+  listSatelliteDrift: {
+    methodKind: "unary";
+    input: typeof ListSatelliteDriftRequestSchema;
+    output: typeof ListSatelliteDriftResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 0);

@@ -26,6 +26,13 @@ type HeartbeatServiceClient interface {
 	// status's latest report leaves out cached_images (image_count still says how many); a page of
 	// full image lists could be hundreds of megabytes. GetSatelliteStatus returns them.
 	ListSatelliteStatuses(ctx context.Context, in *ListSatelliteStatusesRequest, opts ...grpc.CallOption) (*ListSatelliteStatusesResponse, error)
+	// GetSatelliteDrift compares one satellite's desired images with its latest heartbeat and lists
+	// every image that is not as desired. NotFound when the satellite is unknown.
+	GetSatelliteDrift(ctx context.Context, in *GetSatelliteDriftRequest, opts ...grpc.CallOption) (*GetSatelliteDriftResponse, error)
+	// ListSatelliteDrift returns drift verdicts ordered by satellite name (byte order), optionally
+	// filtered. Each verdict lists at most 20 drifted images (image_drift_count says how many);
+	// GetSatelliteDrift lists them all.
+	ListSatelliteDrift(ctx context.Context, in *ListSatelliteDriftRequest, opts ...grpc.CallOption) (*ListSatelliteDriftResponse, error)
 }
 
 type heartbeatServiceClient struct {
@@ -63,6 +70,24 @@ func (c *heartbeatServiceClient) ListSatelliteStatuses(ctx context.Context, in *
 	return out, nil
 }
 
+func (c *heartbeatServiceClient) GetSatelliteDrift(ctx context.Context, in *GetSatelliteDriftRequest, opts ...grpc.CallOption) (*GetSatelliteDriftResponse, error) {
+	out := new(GetSatelliteDriftResponse)
+	err := c.cc.Invoke(ctx, "/harbor.satellite.heartbeat.v1.HeartbeatService/GetSatelliteDrift", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *heartbeatServiceClient) ListSatelliteDrift(ctx context.Context, in *ListSatelliteDriftRequest, opts ...grpc.CallOption) (*ListSatelliteDriftResponse, error) {
+	out := new(ListSatelliteDriftResponse)
+	err := c.cc.Invoke(ctx, "/harbor.satellite.heartbeat.v1.HeartbeatService/ListSatelliteDrift", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HeartbeatServiceServer is the server API for HeartbeatService service.
 // All implementations must embed UnimplementedHeartbeatServiceServer
 // for forward compatibility
@@ -76,6 +101,13 @@ type HeartbeatServiceServer interface {
 	// status's latest report leaves out cached_images (image_count still says how many); a page of
 	// full image lists could be hundreds of megabytes. GetSatelliteStatus returns them.
 	ListSatelliteStatuses(context.Context, *ListSatelliteStatusesRequest) (*ListSatelliteStatusesResponse, error)
+	// GetSatelliteDrift compares one satellite's desired images with its latest heartbeat and lists
+	// every image that is not as desired. NotFound when the satellite is unknown.
+	GetSatelliteDrift(context.Context, *GetSatelliteDriftRequest) (*GetSatelliteDriftResponse, error)
+	// ListSatelliteDrift returns drift verdicts ordered by satellite name (byte order), optionally
+	// filtered. Each verdict lists at most 20 drifted images (image_drift_count says how many);
+	// GetSatelliteDrift lists them all.
+	ListSatelliteDrift(context.Context, *ListSatelliteDriftRequest) (*ListSatelliteDriftResponse, error)
 	mustEmbedUnimplementedHeartbeatServiceServer()
 }
 
@@ -91,6 +123,12 @@ func (UnimplementedHeartbeatServiceServer) GetSatelliteStatus(context.Context, *
 }
 func (UnimplementedHeartbeatServiceServer) ListSatelliteStatuses(context.Context, *ListSatelliteStatusesRequest) (*ListSatelliteStatusesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListSatelliteStatuses not implemented")
+}
+func (UnimplementedHeartbeatServiceServer) GetSatelliteDrift(context.Context, *GetSatelliteDriftRequest) (*GetSatelliteDriftResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetSatelliteDrift not implemented")
+}
+func (UnimplementedHeartbeatServiceServer) ListSatelliteDrift(context.Context, *ListSatelliteDriftRequest) (*ListSatelliteDriftResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListSatelliteDrift not implemented")
 }
 func (UnimplementedHeartbeatServiceServer) mustEmbedUnimplementedHeartbeatServiceServer() {}
 
@@ -159,6 +197,42 @@ func _HeartbeatService_ListSatelliteStatuses_Handler(srv interface{}, ctx contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _HeartbeatService_GetSatelliteDrift_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSatelliteDriftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HeartbeatServiceServer).GetSatelliteDrift(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/harbor.satellite.heartbeat.v1.HeartbeatService/GetSatelliteDrift",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HeartbeatServiceServer).GetSatelliteDrift(ctx, req.(*GetSatelliteDriftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _HeartbeatService_ListSatelliteDrift_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSatelliteDriftRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HeartbeatServiceServer).ListSatelliteDrift(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/harbor.satellite.heartbeat.v1.HeartbeatService/ListSatelliteDrift",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HeartbeatServiceServer).ListSatelliteDrift(ctx, req.(*ListSatelliteDriftRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _HeartbeatService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "harbor.satellite.heartbeat.v1.HeartbeatService",
 	HandlerType: (*HeartbeatServiceServer)(nil),
@@ -174,6 +248,14 @@ var _HeartbeatService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListSatelliteStatuses",
 			Handler:    _HeartbeatService_ListSatelliteStatuses_Handler,
+		},
+		{
+			MethodName: "GetSatelliteDrift",
+			Handler:    _HeartbeatService_GetSatelliteDrift_Handler,
+		},
+		{
+			MethodName: "ListSatelliteDrift",
+			Handler:    _HeartbeatService_ListSatelliteDrift_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
