@@ -84,9 +84,9 @@ describe("the generated Go client (examples/go-client) against a real Ground Con
     await waitForHttp(`${url}/healthz`, gc);
 
     const admin = await adminClients(url, ADMIN_PASSWORD);
-    await admin.fleet.createGroup({ name: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }] });
-    await admin.fleet.createSatellite({ name: "edge-a", region: "eu-west", groups: ["web"] });
-    await admin.fleet.createSatellite({ name: "edge-b" });
+    await admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }] });
+    await admin.fleet.createSatellite({ satellite: "edge-a", region: "eu-west", groups: ["web"] });
+    await admin.fleet.createSatellite({ satellite: "edge-b" });
     await heartbeat("edge-a");
     await build;
   });
@@ -114,7 +114,7 @@ describe("the generated Go client (examples/go-client) against a real Ground Con
     const basic = `Basic ${Buffer.from(`${robot?.name}:${secret}`).toString("base64")}`;
     const asSatellite = createClient(HeartbeatService, transportWith(basic));
     await asSatellite.sync({
-      name: satellite,
+      satellite,
       stateReportInterval: "@every 00h00m30s",
       imageCount: 2,
       errors: [{ reference: "apps/nginx:1.27", message: "upstream unreachable" }],
