@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { create } from "@bufbuild/protobuf";
+import { DriftState, Health, SatelliteDriftSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { ExitCode } from "./exit-codes.js";
 import { run } from "./run.js";
-import { captureIo, createFakeGroundControl, FAKE_PASSWORD, fakeStatus, type FakeGroundControl } from "./testing.js";
+import { captureIo, createFakeGroundControl, FAKE_PASSWORD, fakeFailingDrift, fakeStatus, type FakeGroundControl } from "./testing.js";
 
 const URL = "http://gc.test:8080";
 
@@ -91,8 +92,8 @@ describe("groundctl, in-process", () => {
     await writeFile(join(dir, "cache.yaml"), "name: cache\nartifacts:\n  - repository: apps/redis\n    tags: [7.10]\n");
     expect((await groundctl(["groups", "create", "-f", join(dir, "cache.yaml")])).code).toBe(ExitCode.Ok);
     expect(fake.calls).toEqual([
-      'CreateGroup {"name":"web","artifacts":[{"repository":"apps/nginx","tags":["1.27","1.28"]},{"repository":"apps/alpine","tags":["3.20"]}]}',
-      'CreateGroup {"name":"cache","artifacts":[{"repository":"apps/redis","tags":["7.10"]}]}',
+      'CreateGroup {"group":"web","artifacts":[{"repository":"apps/nginx","tags":["1.27","1.28"]},{"repository":"apps/alpine","tags":["3.20"]}]}',
+      'CreateGroup {"group":"cache","artifacts":[{"repository":"apps/redis","tags":["7.10"]}]}',
     ]);
     const table = await groundctl(["groups", "list"]);
     expect(table.out).toBe(
@@ -123,7 +124,10 @@ describe("groundctl, in-process", () => {
     expect(fake.calls).toEqual([]);
     res = await groundctl(["groups", "update", "web", "--clear"]);
     expect(res.code).toBe(ExitCode.Ok);
-    expect(fake.calls).toEqual(['UpdateGroup {"name":"web","artifacts":[]}']);
+    expect(fake.calls).toEqual(['UpdateGroup {"group":"web","artifacts":[],"clearArtifacts":true}']);
+    fake.calls.length = 0;
+    expect((await groundctl(["groups", "update", "web", "--image", "apps/nginx:1.28"])).code).toBe(ExitCode.Ok);
+    expect(fake.calls).toEqual(['UpdateGroup {"group":"web","artifacts":[{"repository":"apps/nginx","tags":["1.28"]}],"clearArtifacts":false}']);
   });
 
   it("issues a token that is the only thing on stdout", async () => {
@@ -136,10 +140,12 @@ describe("groundctl, in-process", () => {
     expect((await groundctl(["tokens", "issue", "edge-1", "--ttl", "soon"])).code).toBe(ExitCode.Usage);
   });
 
-  it("summarizes the fleet by health and shows one satellite's failing images", async () => {
+  it("summarizes the fleet by health and by drift, and shows one satellite's drifted images with reasons", async () => {
     await login();
-    fake.statuses.set("edge-1", fakeStatus("edge-1", Health.ONLINE, [{ reference: "apps/redis:7", message: "manifest unknown\nupstream said 404" }]));
+    fake.statuses.set("edge-1", fakeStatus("edge-1", Health.ONLINE, [{ reference: "apps/redis:7", message: "manifest unknown" }]));
     fake.statuses.set("edge-2", fakeStatus("edge-2", Health.NEVER_SEEN));
+    fake.drift!.set("edge-1", fakeFailingDrift("edge-1"));
+    fake.drift!.set("edge-2", create(SatelliteDriftSchema, { satellite: "edge-2", state: DriftState.NEVER_SEEN, reason: "never sent a heartbeat" }));
     const summary = await groundctl(["status"]);
     expect(summary.out).toBe(
       [
@@ -149,18 +155,45 @@ describe("groundctl, in-process", () => {
         "never_seen  1",
         "total       2",
         "",
-        "NAME    REGION   HEALTH      LAST SEEN  IMAGES  FAILING",
-        "edge-1  eu-west  online      42s ago    2       1",
-        "edge-2  eu-west  never_seen  never      0       0",
+        "DRIFT       SATELLITES",
+        "in_sync     0",
+        "converging  0",
+        "failing     1",
+        "stale       0",
+        "never_seen  1",
+        "",
+        "NAME    REGION   HEALTH      DRIFT       LAST SEEN  IMAGES  FAILING  REASON",
+        "edge-1  eu-west  online      failing     42s ago    2       1        2 of 3 images drifted: apps/nginx:1.27 missing, apps/redis:7 error",
+        "edge-2  eu-west  never_seen  never_seen  never      0       0        never sent a heartbeat",
         "",
       ].join("\n"),
     );
     const json = JSON.parse((await groundctl(["status", "-o", "json"])).out);
-    expect(json).toMatchObject({ total: 2, health: { online: 1, stale: 0, never_seen: 1 } });
+    expect(json).toMatchObject({ total: 2, health: { online: 1, stale: 0, never_seen: 1 }, drift: { failing: 1, never_seen: 1, in_sync: 0 } });
+    expect(json.satellites[0]).toMatchObject({ name: "edge-1", health: "online", drift: "failing", driftedImages: 2 });
+
     const one = await groundctl(["satellites", "status", "edge-1"]);
-    expect(one.out).toContain("Health:          online\n");
-    expect(one.out).toContain("Last seen:       2025-01-02T03:03:23Z (42s ago)\n");
-    expect(one.out).toMatch(/IMAGE\s+REASON\napps\/redis:7\s+manifest unknown upstream said 404\n$/);
+    expect(one.out).toContain("Health:           online\n");
+    expect(one.out).toContain("Last seen:        2025-01-02T03:03:23Z (42s ago)\n");
+    expect(one.out).toContain("Drift:            failing\n");
+    expect(one.out).toMatch(/IMAGE +DRIFT +DESIRED +CACHED +GROUPS +REASON\napps\/nginx:1\.27 +missing +sha256:cccccccccccc… +- +web +-\napps\/redis:7 +error +- +- +web +manifest unknown upstream said 404\n$/);
+    const data = JSON.parse((await groundctl(["satellites", "status", "edge-1", "-o", "json"])).out);
+    expect(data.status).toMatchObject({ name: "edge-1", health: "HEALTH_ONLINE" });
+    expect(data.drift).toMatchObject({ state: "DRIFT_STATE_FAILING", imageDriftCount: 2 });
+  });
+
+  it("leaves drift out against a Ground Control without the drift rpcs, showing failing images instead", async () => {
+    fake = createFakeGroundControl({ drift: false });
+    await login();
+    fake.statuses.set("edge-1", fakeStatus("edge-1", Health.ONLINE, [{ reference: "apps/redis:7", message: "manifest unknown\nupstream said 404" }]));
+    const summary = await groundctl(["status"]);
+    expect(summary.code).toBe(ExitCode.Ok);
+    expect(summary.out).not.toMatch(/DRIFT/);
+    expect(summary.out).toMatch(/^NAME +REGION +HEALTH +LAST SEEN +IMAGES +FAILING\nedge-1 +eu-west +online +42s ago +2 +1\n$/m);
+    expect(JSON.parse((await groundctl(["status", "-o", "json"])).out).drift).toBeUndefined();
+    const one = await groundctl(["satellites", "status", "edge-1"]);
+    expect(one.out).not.toMatch(/Drift:/);
+    expect(one.out).toMatch(/IMAGE +REASON\napps\/redis:7 +manifest unknown upstream said 404\n$/);
   });
 
   it("exits 2 for usage errors and prints help with the exit codes", async () => {

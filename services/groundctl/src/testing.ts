@@ -3,10 +3,19 @@
 // transport, so commands run in-process from argv to exit code. It records every call.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, createRouterTransport, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import type { Artifact } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
 import { FleetService, GroupSchema, SatelliteSchema, type Group, type Satellite } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
-import { Health, HeartbeatService, SatelliteStatusSchema, type SatelliteStatus } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import {
+  DriftState,
+  Health,
+  HeartbeatService,
+  ImageDriftKind,
+  SatelliteDriftSchema,
+  SatelliteStatusSchema,
+  type SatelliteDrift,
+  type SatelliteStatus,
+} from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { authInterceptors } from "./clients.js";
 import type { Connector } from "./command.js";
@@ -20,6 +29,8 @@ export interface FakeGroundControl {
   satellites: Map<string, Satellite>;
   groups: Map<string, Group>;
   statuses: Map<string, SatelliteStatus>;
+  /** Drift verdicts; undefined: a Ground Control without the drift rpcs (Unimplemented). */
+  drift?: Map<string, SatelliteDrift>;
   sessions: Set<string>;
   /** "<Method> <json of the request>" for every call that got past authentication. */
   calls: string[];
@@ -30,8 +41,17 @@ export interface FakeGroundControl {
 
 const notFound = (kind: string, name: string) => new ConnectError(`${kind} ${JSON.stringify(name)} not found`, Code.NotFound);
 
-export function createFakeGroundControl(): FakeGroundControl {
-  const fake: FakeGroundControl = { satellites: new Map(), groups: new Map(), statuses: new Map(), sessions: new Set(), calls: [], targets: [], connect: undefined as unknown as Connector };
+export function createFakeGroundControl(options: { drift?: boolean } = {}): FakeGroundControl {
+  const fake: FakeGroundControl = {
+    satellites: new Map(),
+    groups: new Map(),
+    statuses: new Map(),
+    ...(options.drift === false ? {} : { drift: new Map() }),
+    sessions: new Set(),
+    calls: [],
+    targets: [],
+    connect: undefined as unknown as Connector,
+  };
   const record = (method: string, req: object) => fake.calls.push(`${method} ${JSON.stringify(req, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
   const groupOf = (name: string) => fake.groups.get(name) ?? throwError(notFound("group", name));
   const satelliteOf = (name: string) => fake.satellites.get(name) ?? throwError(notFound("satellite", name));
@@ -57,33 +77,34 @@ export function createFakeGroundControl(): FakeGroundControl {
     });
     router.service(FleetService, {
       createSatellite(req) {
-        record("CreateSatellite", { name: req.name, region: req.region, groups: req.groups, configName: req.configName });
-        if (fake.satellites.has(req.name)) throw new ConnectError(`satellite ${JSON.stringify(req.name)} already exists`, Code.AlreadyExists);
-        const sat = create(SatelliteSchema, { name: req.name, region: req.region || "default", groups: req.groups, configName: req.configName || "default", createTime: time, updateTime: time });
-        fake.satellites.set(req.name, sat);
+        record("CreateSatellite", { satellite: req.satellite, region: req.region, groups: req.groups, config: req.config });
+        if (fake.satellites.has(req.satellite)) throw new ConnectError(`satellite ${JSON.stringify(req.satellite)} already exists`, Code.AlreadyExists);
+        const sat = create(SatelliteSchema, { name: req.satellite, region: req.region || "default", groups: req.groups, configName: req.config || "default", createTime: time, updateTime: time });
+        fake.satellites.set(req.satellite, sat);
         return { satellite: sat };
       },
-      getSatellite: (req) => ({ satellite: satelliteOf(req.name) }),
+      getSatellite: (req) => ({ satellite: satelliteOf(req.satellite) }),
       listSatellites: () => ({ satellites: [...fake.satellites.values()] }),
       deleteSatellite(req) {
-        satelliteOf(req.name);
-        fake.satellites.delete(req.name);
+        satelliteOf(req.satellite);
+        fake.satellites.delete(req.satellite);
         return {};
       },
       createGroup(req) {
-        record("CreateGroup", { name: req.name, artifacts: req.artifacts.map(plain) });
-        if (fake.groups.has(req.name)) throw new ConnectError(`group ${JSON.stringify(req.name)} already exists`, Code.AlreadyExists);
-        const group = create(GroupSchema, { name: req.name, artifacts: req.artifacts, createTime: time, updateTime: time });
-        fake.groups.set(req.name, group);
+        record("CreateGroup", { group: req.group, artifacts: req.artifacts.map(plain) });
+        if (fake.groups.has(req.group)) throw new ConnectError(`group ${JSON.stringify(req.group)} already exists`, Code.AlreadyExists);
+        const group = create(GroupSchema, { name: req.group, artifacts: req.artifacts, createTime: time, updateTime: time });
+        fake.groups.set(req.group, group);
         return { group };
       },
       updateGroup(req) {
-        record("UpdateGroup", { name: req.name, artifacts: req.artifacts.map(plain) });
-        const group = groupOf(req.name);
+        record("UpdateGroup", { group: req.group, artifacts: req.artifacts.map(plain), clearArtifacts: req.clearArtifacts });
+        if (req.artifacts.length === 0 && !req.clearArtifacts) throw new ConnectError("would remove every image: set clear_artifacts", Code.InvalidArgument);
+        const group = groupOf(req.group);
         group.artifacts = req.artifacts;
         return { group };
       },
-      getGroup: (req) => ({ group: groupOf(req.name) }),
+      getGroup: (req) => ({ group: groupOf(req.group) }),
       listGroups: () => ({ groups: [...fake.groups.values()] }),
       assignGroup(req) {
         const sat = satelliteOf(req.satellite);
@@ -93,9 +114,9 @@ export function createFakeGroundControl(): FakeGroundControl {
         return { satellite: sat };
       },
       deleteGroup(req) {
-        const group = groupOf(req.name);
-        if (group.satellites.length && !req.force) throw new ConnectError(`group ${JSON.stringify(req.name)} is assigned to ${group.satellites.join(", ")}`, Code.FailedPrecondition);
-        fake.groups.delete(req.name);
+        const group = groupOf(req.group);
+        if (group.satellites.length && !req.force) throw new ConnectError(`group ${JSON.stringify(req.group)} is assigned to ${group.satellites.join(", ")}`, Code.FailedPrecondition);
+        fake.groups.delete(req.group);
         return {};
       },
       republishSatelliteStates(req) {
@@ -103,12 +124,18 @@ export function createFakeGroundControl(): FakeGroundControl {
         return { queuedCount: req.satellites.length || fake.satellites.size };
       },
     });
-    router.service(HeartbeatService, {
+    const heartbeat: Partial<ServiceImpl<typeof HeartbeatService>> = {
       getSatelliteStatus(req) {
-        return { status: fake.statuses.get(req.name) ?? throwError(notFound("satellite", req.name)) };
+        return { status: fake.statuses.get(req.satellite) ?? throwError(notFound("satellite", req.satellite)) };
       },
       listSatelliteStatuses: () => ({ statuses: [...fake.statuses.values()] }),
-    });
+    };
+    if (fake.drift) {
+      const drift = fake.drift;
+      heartbeat.getSatelliteDrift = (req) => ({ drift: drift.get(req.satellite) ?? throwError(notFound("satellite", req.satellite)) });
+      heartbeat.listSatelliteDrift = () => ({ satellites: [...drift.values()] });
+    }
+    router.service(HeartbeatService, heartbeat);
   };
 
   fake.connect = async (target) => {
@@ -136,7 +163,27 @@ export function fakeStatus(name: string, health: Health, errors: { reference: st
     region: "eu-west",
     health,
     heartbeatIntervalSeconds: 30n,
-    ...(health === Health.NEVER_SEEN ? {} : { lastSeenTime: timestampFromDate(new Date(FAKE_NOW.getTime() - 42_000)), latest: { name, imageCount: 2, errors, activity: "pass done" } }),
+    ...(health === Health.NEVER_SEEN ? {} : { lastSeenTime: timestampFromDate(new Date(FAKE_NOW.getTime() - 42_000)), latest: { satellite: name, imageCount: 2, errors, activity: "pass done" } }),
+  });
+}
+
+/** A failing drift verdict: one image missing, one failing with a reason. */
+export function fakeFailingDrift(name: string): SatelliteDrift {
+  return create(SatelliteDriftSchema, {
+    satellite: name,
+    region: "eu-west",
+    state: DriftState.FAILING,
+    reason: "2 of 3 images drifted: apps/nginx:1.27 missing, apps/redis:7 error",
+    health: Health.ONLINE,
+    groups: ["web"],
+    desiredStateDigest: `sha256:${"b".repeat(64)}`,
+    reportedStateDigest: `sha256:${"b".repeat(64)}`,
+    desiredImageCount: 3,
+    imageDriftCount: 2,
+    images: [
+      { reference: "apps/nginx:1.27", kind: ImageDriftKind.MISSING, desiredDigest: `sha256:${"c".repeat(64)}`, groups: ["web"] },
+      { reference: "apps/redis:7", kind: ImageDriftKind.ERROR, message: "manifest unknown\nupstream said 404", groups: ["web"] },
+    ],
   });
 }
 

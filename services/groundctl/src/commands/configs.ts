@@ -73,7 +73,7 @@ const get: Command = {
   async run(ctx, args) {
     expectArgs(args, 1, 1, "the config's NAME");
     const { fleet } = await ctx.admin();
-    return configView((await fleet.getConfig({ name: args[0] })).config!);
+    return configView((await fleet.getConfig({ config: args[0] })).config!);
   },
 };
 
@@ -89,11 +89,11 @@ const set: Command = {
     const json = jsonObjectText(await ctx.readInput(file), file === "-" ? "stdin" : file);
     const { fleet } = await ctx.admin();
     try {
-      return configView((await fleet.updateConfig({ name: args[0], change: { case: "configJson", value: json } })).config!);
+      return configView((await fleet.updateConfig({ config: args[0], change: { case: "configJson", value: json } })).config!);
     } catch (error) {
       if (!(error instanceof ConnectError && error.code === Code.NotFound)) throw error;
     }
-    return configView((await fleet.createConfig({ name: args[0], configJson: json })).config!);
+    return configView((await fleet.createConfig({ config: args[0], configJson: json })).config!);
   },
 };
 
@@ -112,7 +112,7 @@ const patch: Command = {
     if ((file === undefined) === (inline === undefined)) throw new UsageError("configs patch needs one of -f FILE or --patch JSON");
     const json = file !== undefined ? jsonObjectText(await ctx.readInput(file), file === "-" ? "stdin" : file) : jsonObjectText(inline!, "--patch");
     const { fleet } = await ctx.admin();
-    return configView((await fleet.updateConfig({ name: args[0], change: { case: "mergePatchJson", value: json } })).config!);
+    return configView((await fleet.updateConfig({ config: args[0], change: { case: "mergePatchJson", value: json } })).config!);
   },
 };
 

@@ -75,20 +75,19 @@ const get: Command = {
   async run(ctx, args) {
     expectArgs(args, 1, 1, "the group's NAME");
     const { fleet } = await ctx.admin();
-    return groupView((await fleet.getGroup({ name: args[0] })).group!);
+    return groupView((await fleet.getGroup({ group: args[0] })).group!);
   },
 };
 
 const createGroup: Command = {
   name: "create",
-  usage: "groups create [NAME] (-f FILE | --image REPO:TAG …)",
-  summary: "add a group of images and publish its group state",
+  usage: "groups create [NAME] [-f FILE] [--image REPO:TAG …]",
+  summary: "add a group of images (none: an empty group, filled later with update) and publish its group state",
   options: SPEC_OPTIONS,
   async run(ctx, args, values) {
     const { name, artifacts } = await readSpec(ctx, args, values);
-    if (artifacts.length === 0) throw new UsageError("a group needs at least one image: -f FILE or --image project/repo:tag");
     const { fleet } = await ctx.admin();
-    return groupView((await fleet.createGroup({ name, artifacts })).group!);
+    return groupView((await fleet.createGroup({ group: name, artifacts })).group!);
   },
 };
 
@@ -106,7 +105,7 @@ const update: Command = {
     if (clear && artifacts.length > 0) throw new UsageError("--clear empties the group: give it no -f FILE images or --image");
     if (!clear && artifacts.length === 0) throw new UsageError(`this would remove every image from group ${JSON.stringify(name)}: give -f FILE or --image, or --clear to empty it`);
     const { fleet } = await ctx.admin();
-    return groupView((await fleet.updateGroup({ name, artifacts })).group!);
+    return groupView((await fleet.updateGroup({ group: name, artifacts, clearArtifacts: clear })).group!);
   },
 };
 
@@ -138,7 +137,7 @@ const remove: Command = {
   async run(ctx, args, values) {
     expectArgs(args, 1, 1, "the group's NAME");
     const { fleet } = await ctx.admin();
-    await fleet.deleteGroup({ name: args[0], force: flagOpt(values, "force") });
+    await fleet.deleteGroup({ group: args[0], force: flagOpt(values, "force") });
     return { data: { deleted: args[0] }, table: () => `group ${args[0]} deleted\n` };
   },
 };

@@ -1,12 +1,12 @@
 // `groundctl satellites list|get|register|delete|status`.
 import { toJson } from "@bufbuild/protobuf";
 import { SatelliteSchema, type Satellite } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
-import { SatelliteStatusSchema, type SatelliteStatus } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { expectArgs, listOpt, stringOpt } from "../args.js";
 import type { Command, Family } from "../command.js";
-import { healthName } from "../health.js";
-import { fields, formatAge, formatTime, joinOrDash, table, type View } from "../output.js";
+import { fields, formatTime, joinOrDash, table, type View } from "../output.js";
 import { allPages } from "../paging.js";
+import { satelliteStatusView } from "../satellite-status-view.js";
+import { unlessUnimplemented } from "../states.js";
 
 const satelliteJson = (s: Satellite) => toJson(SatelliteSchema, s, { alwaysEmitImplicit: true });
 
@@ -32,32 +32,6 @@ export function satellitesView(list: Satellite[]): View {
   return {
     data: list.map(satelliteJson),
     table: () => table(["name", "region", "config", "groups", "created"], list.map((s) => [s.name, s.region, s.configName, joinOrDash(s.groups), formatTime(s.createTime)])),
-  };
-}
-
-/** One satellite's health and latest report, with the images its last pass failed on. */
-export function statusView(status: SatelliteStatus, now: Date): View {
-  const latest = status.latest;
-  const errors = latest?.errors ?? [];
-  return {
-    data: toJson(SatelliteStatusSchema, status, { alwaysEmitImplicit: true }),
-    table: () => {
-      const head = fields([
-        ["Name", status.name],
-        ["Region", status.region],
-        ["Health", healthName(status.health)],
-        ["Last seen", status.lastSeenTime ? `${formatTime(status.lastSeenTime)} (${formatAge(status.lastSeenTime, now)} ago)` : "never"],
-        ["Heartbeat", `every ${status.heartbeatIntervalSeconds}s`],
-        ["Images", latest ? String(latest.imageCount) : "-"],
-        ["State digest", latest?.latestStateDigest || "-"],
-        ["Config digest", latest?.latestConfigDigest || "-"],
-        ["Last sync", latest ? `${latest.lastSyncDurationMs} ms` : "-"],
-        ["Activity", latest?.activity || "-"],
-        ["Failing images", String(errors.length)],
-      ]);
-      if (errors.length === 0) return head;
-      return `${head}\n${table(["image", "reason"], errors.map((e) => [e.reference, e.message.replace(/\s*\n\s*/g, " ")]))}`;
-    },
   };
 }
 
@@ -89,7 +63,7 @@ const get: Command = {
   async run(ctx, args) {
     expectArgs(args, 1, 1, "the satellite's NAME");
     const { fleet } = await ctx.admin();
-    const { satellite } = await fleet.getSatellite({ name: args[0] });
+    const { satellite } = await fleet.getSatellite({ satellite: args[0] });
     return satelliteView(satellite!);
   },
 };
@@ -108,10 +82,10 @@ const register: Command = {
     expectArgs(args, 1, 1, "the satellite's NAME");
     const { fleet } = await ctx.admin();
     const { satellite } = await fleet.createSatellite({
-      name: args[0],
+      satellite: args[0],
       region: stringOpt(values, "region") ?? "",
       groups: listOpt(values, "group"),
-      configName: stringOpt(values, "config") ?? "",
+      config: stringOpt(values, "config") ?? "",
       selectors: listOpt(values, "selector"),
     });
     return satelliteView(satellite!);
@@ -125,7 +99,7 @@ const remove: Command = {
   async run(ctx, args) {
     expectArgs(args, 1, 1, "the satellite's NAME");
     const { fleet } = await ctx.admin();
-    await fleet.deleteSatellite({ name: args[0] });
+    await fleet.deleteSatellite({ satellite: args[0] });
     return { data: { deleted: args[0] }, table: () => `satellite ${args[0]} deleted\n` };
   },
 };
@@ -133,12 +107,15 @@ const remove: Command = {
 const status: Command = {
   name: "status",
   usage: "satellites status NAME",
-  summary: "one satellite's health, latest report and failing images",
+  summary: "one satellite's health, latest report and drift: every image not as desired, and why",
   async run(ctx, args) {
     expectArgs(args, 1, 1, "the satellite's NAME");
     const { heartbeat } = await ctx.admin();
-    const res = await heartbeat.getSatelliteStatus({ name: args[0] });
-    return statusView(res.status!, ctx.now());
+    const [status, drift] = await Promise.all([
+      heartbeat.getSatelliteStatus({ satellite: args[0] }),
+      unlessUnimplemented(() => heartbeat.getSatelliteDrift({ satellite: args[0] })),
+    ]);
+    return satelliteStatusView(status.status!, drift?.drift, ctx.now());
   },
 };
 
