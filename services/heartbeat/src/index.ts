@@ -4,6 +4,9 @@ import type { Database } from "@harbor-satellite/db";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import type { ServiceModule } from "@harbor-satellite/rpc";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
+import { createDriftReader, type DriftReader } from "./drift-reader.js";
+import { createDriftHandlers } from "./drift-service.js";
+import type { DriftPolicy } from "./drift.js";
 import { createHeartbeatService } from "./heartbeat-service.js";
 import { createIngest, type Ingest, type IngestOptions } from "./ingest.js";
 import { createHeartbeatWriter } from "./ingest-writer.js";
@@ -23,6 +26,8 @@ export interface HeartbeatModuleDeps {
   publicUrl?: string;
   /** Interval of the "heartbeat ingest" stats log line while heartbeats arrive (default 60 s; 0 disables). */
   statsIntervalMs?: number;
+  /** How long a change may take to reach a satellite before its drift is FAILING (drift.ts). */
+  drift?: DriftPolicy;
 }
 
 export interface HeartbeatModule extends ServiceModule {
@@ -30,6 +35,8 @@ export interface HeartbeatModule extends ServiceModule {
   readonly retention: RetentionJob;
   /** Ingest counters: batches, rows, largest batch, write time. */
   stats(): ReturnType<Ingest["stats"]>;
+  /** The drift view (verdicts per satellite), e.g. for metrics counting satellites by drift state. */
+  readonly drift: DriftReader;
 }
 
 export function createHeartbeatModule(deps: HeartbeatModuleDeps): HeartbeatModule {
@@ -38,6 +45,7 @@ export function createHeartbeatModule(deps: HeartbeatModuleDeps): HeartbeatModul
   const ingest = createIngest((names) => lookupSatelliteIds(deps.db, names), createHeartbeatWriter(deps.db, now, logger), deps.ingest);
   const retention = createRetentionJob(deps.db, logger, now, deps.retention);
   const service = createHeartbeatService({ db: deps.db, ingest, now, publicUrl: deps.publicUrl?.replace(/\/+$/, "") || undefined });
+  const drift = createDriftReader(deps.db, { now, policy: deps.drift });
   const statsIntervalMs = deps.statsIntervalMs ?? 60_000;
   let statsTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -45,9 +53,10 @@ export function createHeartbeatModule(deps: HeartbeatModuleDeps): HeartbeatModul
     name: "heartbeat",
     serviceNames: [HeartbeatService.typeName],
     retention,
+    drift,
     stats: () => ingest.stats(),
     routes(router: ConnectRouter) {
-      router.service(HeartbeatService, service);
+      router.service(HeartbeatService, { ...service, ...createDriftHandlers(drift) });
     },
     start() {
       retention.start();
@@ -83,3 +92,11 @@ export { healthOf, DEFAULT_INTERVAL_SECONDS, MISSED_INTERVALS } from "./health.j
 export { normalizeInterval } from "./interval.js";
 export type { IngestOptions } from "./ingest.js";
 export type { RetentionOptions, RetentionRound, RetentionJob } from "./retention.js";
+export { classifyDrift, driftDueAt, DEFAULT_DRIFT_POLICY } from "./drift.js";
+export type { DriftDesired, DriftPolicy, DriftReport, DriftVerdict } from "./drift.js";
+export { compareImages } from "./drift-images.js";
+export type { DesiredArtifact, ImageDriftEntry } from "./drift-images.js";
+export { createDriftReader } from "./drift-reader.js";
+export type { DriftPage, DriftReader, SatelliteDriftRecord } from "./drift-reader.js";
+export type { DriftFilter } from "./drift-store.js";
+export { toSatelliteDrift } from "./drift-service.js";
