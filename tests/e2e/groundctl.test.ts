@@ -150,15 +150,27 @@ describe("groundctl against a real Ground Control", () => {
     ]);
 
     const status = await ok(["status"]);
-    expect(status.stdout).toMatch(/^HEALTH +SATELLITES\nonline +0\nstale +0\nnever_seen +1\ntotal +1\n/);
-    expect(status.stdout).toMatch(/^edge-1 +eu-west +never_seen +never +0 +0$/m);
+    expect(status.stdout).toMatch(/^HEALTH +SATELLITES\nonline +0\nstale +0\nnever_seen +1\ntotal +1\n\nDRIFT +SATELLITES\nin_sync +0\nconverging +0\nfailing +0\nstale +0\nnever_seen +1\n/);
+    expect(status.stdout).toMatch(/^NAME +REGION +HEALTH +DRIFT +LAST SEEN +IMAGES +FAILING +REASON$/m);
+    expect(status.stdout).toMatch(/^edge-1 +eu-west +never_seen +never_seen +never +0 +0 +\S/m);
     const statusJson = JSON.parse((await ok(["status", "-o", "json"])).stdout);
-    expect(statusJson).toMatchObject({ total: 1, health: { online: 0, stale: 0, never_seen: 1 }, satellites: [{ name: "edge-1", health: "never_seen" }] });
+    expect(statusJson).toMatchObject({
+      total: 1,
+      health: { online: 0, stale: 0, never_seen: 1 },
+      drift: { in_sync: 0, converging: 0, failing: 0, stale: 0, never_seen: 1 },
+      satellites: [{ name: "edge-1", health: "never_seen", drift: "never_seen" }],
+    });
     expect(parseYaml((await ok(["status", "-o", "yaml"])).stdout)).toEqual(statusJson);
+    // The same over HTTP/2 (h2c), and the process still ends once it has printed.
+    expect(JSON.parse((await ok(["status", "--http2", "-o", "json"])).stdout)).toEqual(statusJson);
 
     const one = await ok(["satellites", "status", "edge-1"]);
     expect(one.stdout).toMatch(/^Health: +never_seen$/m);
+    expect(one.stdout).toMatch(/^Drift: +never_seen$/m);
+    expect(one.stdout).toMatch(/^Groups: +web$/m);
     expect(one.stdout).toMatch(/^Failing images: +0$/m);
+    const oneJson = JSON.parse((await ok(["satellites", "status", "edge-1", "-o", "json"])).stdout);
+    expect(oneJson).toMatchObject({ status: { name: "edge-1", health: "HEALTH_NEVER_SEEN" }, drift: { satellite: "edge-1", state: "DRIFT_STATE_NEVER_SEEN", groups: ["web"] } });
   });
 
   it("says what went wrong in one line, with the rpc's code and a distinct exit code", async () => {
@@ -175,6 +187,17 @@ describe("groundctl against a real Ground Control", () => {
     const down = await groundctl(["status", "--url", `http://127.0.0.1:${await freePort()}`], { env: { GROUNDCTL_PASSWORD: ADMIN_PASSWORD } });
     expect(down.code).toBe(1);
     expect(down.errors).toEqual([expect.stringMatching(/^groundctl: unavailable: .*ECONNREFUSED/)]);
+  });
+
+  it("replaces a group's images, and empties one only when told to with --clear", async () => {
+    await ok(["groups", "create", "scratch"]);
+    const replaced = JSON.parse((await ok(["groups", "update", "scratch", "--image", "apps/nginx:1.27", "-o", "json"])).stdout);
+    expect(replaced.artifacts).toEqual([expect.objectContaining({ repository: "apps/nginx", tags: ["1.27"] })]);
+    const cleared = parseYaml((await ok(["groups", "update", "scratch", "--clear", "-o", "yaml"])).stdout) as { name: string; artifacts: unknown[] };
+    expect(cleared).toMatchObject({ name: "scratch", artifacts: [] });
+    expect(JSON.parse((await ok(["groups", "get", "scratch", "-o", "json"])).stdout).artifacts).toEqual([]);
+    await ok(["groups", "delete", "scratch"]);
+    expect((await groundctl(["groups", "get", "scratch"])).code).toBe(4);
   });
 
   it("takes admin Basic credentials from the environment instead of a session", async () => {
