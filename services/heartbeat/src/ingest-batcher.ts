@@ -22,6 +22,13 @@ export interface BatcherOptions<T, R> {
   maxInFlight: number;
   /** Queued rows beyond which new calls are refused (Unavailable), so overload cannot grow memory. */
   maxQueued: number;
+  /** Told of every batch written (metrics). */
+  observer?: BatchObserver;
+}
+
+export interface BatchObserver {
+  /** A batch of `size` rows was written, or its write rejected (`failed`); `queuedAt(i)`: when row i was submitted (performance.now()). */
+  batchWritten(size: number, failed: boolean, queuedAt: (i: number) => number): void;
 }
 
 export interface BatcherStats {
@@ -36,6 +43,8 @@ export interface BatcherStats {
 interface Entry<T, R> {
   item: T;
   key: number;
+  /** performance.now() at submit. */
+  queuedAt: number;
   resolve(result: R): void;
   reject(error: unknown): void;
 }
@@ -57,7 +66,7 @@ export class IngestBatcher<T, R> {
     if (this.closed) return Promise.reject(new UnavailableError("heartbeat ingest is shutting down"));
     if (this.queue.length >= this.options.maxQueued) return Promise.reject(new UnavailableError("heartbeat ingest is overloaded; retry later"));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, key: this.options.keyOf(item), resolve, reject });
+      this.queue.push({ item, key: this.options.keyOf(item), queuedAt: performance.now(), resolve, reject });
       this.schedule();
     });
   }
@@ -65,6 +74,11 @@ export class IngestBatcher<T, R> {
   /** Counters since start, for logs and the benchmark. */
   stats(): BatcherStats {
     return { ...this.counters };
+  }
+
+  /** Rows waiting for a batch. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /** Refuses new items, writes everything queued, and waits for running writes. */
@@ -141,10 +155,10 @@ export class IngestBatcher<T, R> {
     try {
       const results = await this.options.write(items);
       for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
-      this.count(batch.length, started, false);
+      this.count(batch, started, false);
     } catch (error) {
       for (const entry of batch) entry.reject(error);
-      this.count(batch.length, started, true);
+      this.count(batch, started, true);
     } finally {
       for (const entry of batch) this.keysInFlight.delete(entry.key);
       this.inFlight--;
@@ -167,7 +181,9 @@ export class IngestBatcher<T, R> {
     else this.armTimer();
   }
 
-  private count(rows: number, started: number, failed: boolean): void {
+  private count(batch: Entry<T, R>[], started: number, failed: boolean): void {
+    const rows = batch.length;
+    this.options.observer?.batchWritten(rows, failed, (i) => batch[i].queuedAt);
     const c = this.counters;
     c.batches++;
     c.rows += rows;

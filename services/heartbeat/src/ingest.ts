@@ -3,6 +3,7 @@
 import { NotFoundError } from "@harbor-satellite/rpc";
 import type { HeartbeatRow } from "./heartbeat-row.js";
 import { IngestBatcher, type BatcherStats } from "./ingest-batcher.js";
+import { ingestMetrics, observeIngestQueue } from "./metrics/ingest-metrics.js";
 import type { HeartbeatWriter, PendingHeartbeat, WriteOutcome } from "./ingest-writer.js";
 import { SatelliteIds, type SatelliteLookup } from "./satellite-ids.js";
 
@@ -39,7 +40,9 @@ export function createIngest(lookup: SatelliteLookup, write: HeartbeatWriter, op
     lingerMs: options.lingerMs ?? 10,
     maxInFlight: options.maxInFlight ?? 4,
     maxQueued: options.maxQueued ?? 50_000,
+    observer: ingestMetrics,
   });
+  const stopObservingQueue = observeIngestQueue(() => batcher.queued);
 
   async function record(row: HeartbeatRow): Promise<Recorded> {
     // Twice at most: a cached id can be stale once (satellite deleted, maybe re-created).
@@ -58,6 +61,9 @@ export function createIngest(lookup: SatelliteLookup, write: HeartbeatWriter, op
   return {
     record,
     stats: () => ({ ...batcher.stats(), cachedSatellites: ids.size }),
-    close: () => batcher.close(),
+    close: () => {
+      stopObservingQueue();
+      return batcher.close();
+    },
   };
 }
