@@ -5,6 +5,7 @@
 // retries and other replicas' work are picked up.
 import type { Logger } from "@harbor-satellite/telemetry";
 import { withSpan } from "@harbor-satellite/telemetry";
+import { countOutboxJob } from "./metrics/outbox-metrics.js";
 import { runJob, StateNotPublishedError, type RegistryClient } from "./publish-jobs.js";
 import type { FleetStore, OutboxJob } from "./store/index.js";
 
@@ -59,12 +60,14 @@ export function createOutboxPublisher(store: FleetStore, registry: RegistryClien
       try {
         const outcome = await runJob(job, store, registry, callTimeoutMs);
         await store.outbox.complete(job);
+        countOutboxJob(job.kind, "published");
         logger.info({ kind: job.kind, subject: job.subject, attempt: job.attempts }, outcome);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const delayMs = backoffDelay(job.attempts, baseDelayMs, maxDelayMs, random);
         // Waiting for a group's or config's first publish is expected (that publish queues this job again).
         const waiting = error instanceof StateNotPublishedError;
+        countOutboxJob(job.kind, waiting ? "waiting" : "failed");
         logger[waiting ? "info" : "warn"]({ kind: job.kind, subject: job.subject, attempt: job.attempts, retryInMs: delayMs, err: message }, waiting ? "publish waits" : "publish failed; will retry");
         await store.outbox.fail(job, message, delayMs);
       }
