@@ -2,6 +2,7 @@
 // recognise admin sessions.
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import type { ServiceModule } from "@harbor-satellite/rpc";
+import { countedEnrolment } from "./enrolment-metrics.js";
 import { createIdentityService, type IdentityDeps } from "./identity-service.js";
 
 export { ensureAdminUser, checkPassword, AdminPasswordMissingError, ADMIN_USERNAME } from "./admin-users.js";
@@ -14,6 +15,9 @@ export function createIdentityModule(deps: IdentityDeps): ServiceModule {
   return {
     name: "identity",
     serviceNames: [IdentityService.typeName],
-    routes: (router) => router.service(IdentityService, createIdentityService(deps)),
+    routes(router) {
+      const service = createIdentityService(deps);
+      router.service(IdentityService, { ...service, tokenZtr: countedEnrolment("token", service.tokenZtr), spiffeZtr: countedEnrolment("spiffe", service.spiffeZtr) });
+    },
   };
 }
