@@ -10,6 +10,7 @@ import type { ServiceModule } from "@harbor-satellite/rpc";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import { createRegistryServiceImpl } from "./registry-service.js";
+import { countRenewals } from "./renewal-metrics.js";
 import { renewalPolicy, requestRobotRenewals } from "./robot-renewal.js";
 import { createRobotStore } from "./robot-store.js";
 import { createRobotManager } from "./robots.js";
@@ -94,6 +95,7 @@ export function createRegistryModule(deps: RegistryModuleDeps): RegistryModule {
 
   const renewRobots = async (): Promise<string[]> => {
     const queued = await requestRobotRenewals(deps.db, renewal, now());
+    countRenewals("queued", queued.length);
     if (queued.length > 0) logger.info({ satellites: queued.slice(0, 20), count: queued.length }, "robots expiring soon queued for renewal");
     return queued;
   };

@@ -9,6 +9,7 @@ import { Code } from "@connectrpc/connect";
 import { DomainError, FailedPreconditionError, hashSecret, NotFoundError } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
+import { countRenewals } from "./renewal-metrics.js";
 import { renewedDuration, type RenewalPolicy } from "./robot-renewal.js";
 import type { RobotRecord, RobotStore } from "./robot-store.js";
 import { STATE_PROJECT } from "./state-documents.js";
@@ -105,7 +106,11 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
     if (granted && duration === undefined) return robot;
     const { secret: _never, ...rest } = robot;
     const id = robot.id as number;
-    await call(`updating robot ${robot.name}`, () => harbor.updateRobot(id, { ...rest, permissions: robotPermissions(projects), duration: duration ?? robot.duration }));
+    await call(`updating robot ${robot.name}`, () => harbor.updateRobot(id, { ...rest, permissions: robotPermissions(projects), duration: duration ?? robot.duration })).catch((error: unknown) => {
+      if (duration !== undefined) countRenewals("failed");
+      throw error;
+    });
+    if (duration !== undefined) countRenewals("renewed");
     if (!granted) logger.info({ robot: robot.name, harborId: id, projects }, "robot permissions updated");
     if (duration === undefined) return robot;
     const renewed = (await getHarborRobot(id)) ?? robot;
