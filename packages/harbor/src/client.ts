@@ -13,6 +13,7 @@ import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/harbor-api.js";
 import { HarborError } from "./harbor-error.js";
+import { networkErrorType, recordHarborCall } from "./harbor-metrics.js";
 
 export type Robot = components["schemas"]["Robot"];
 export type RobotCreate = components["schemas"]["RobotCreate"];
@@ -62,6 +63,8 @@ const maxPageSize = 100;
 /** Creates a client bound to one Harbor and one account. */
 export function createHarborClient(options: HarborClientOptions): HarborClient {
   const baseUrl = `${options.url.replace(/\/+$/, "")}/api/v2.0`;
+  const parsedBase = new URL(baseUrl);
+  const server = { address: parsedBase.hostname, port: Number(parsedBase.port) || (parsedBase.protocol === "https:" ? 443 : 80) };
   const authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`;
   const client = createClient<paths>({
     baseUrl,
@@ -94,25 +97,32 @@ export function createHarborClient(options: HarborClientOptions): HarborClient {
         },
       },
       async (span) => {
+        const started = performance.now();
+        const outcome: Parameters<typeof recordHarborCall>[0] = { operation, method, template, server };
         try {
           let result: R;
           try {
             result = await run({ "X-Request-Id": requestId });
           } catch (cause) {
+            outcome.errorType = networkErrorType(cause);
             throw HarborError.fromNetwork(operation, cause);
           }
           const { response } = result;
+          outcome.status = response.status;
           span.setAttribute("http.response.status_code", response.status);
           if (response.url) span.setAttribute("url.path", new URL(response.url).pathname);
           if (!response.ok && !accept.includes(response.status)) {
+            outcome.errorType = String(response.status);
             throw HarborError.fromResponse(operation, response.status, result.error);
           }
           return result;
         } catch (err) {
+          outcome.errorType ??= "_OTHER";
           span.recordException(err as Error);
           span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
           throw err;
         } finally {
+          recordHarborCall(outcome, (performance.now() - started) / 1000);
           span.end();
         }
       },
