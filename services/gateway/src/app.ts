@@ -5,7 +5,7 @@ import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { ensureAdminUser } from "@harbor-satellite/identity";
 import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
 import { resolveLimits } from "@harbor-satellite/serving";
-import { serverTracingInterceptor, type Logger } from "@harbor-satellite/telemetry";
+import { serverMetricsInterceptor, serverTracingInterceptor, type Logger, type Metrics } from "@harbor-satellite/telemetry";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
@@ -20,6 +20,7 @@ import { buildModules, SERVICE_DESCRIPTORS } from "./modules.js";
 import { reflectionRoutes } from "./reflection.js";
 import { createRpcHandlers } from "./rpc-handlers.js";
 import { setUpTls } from "./tls-setup.js";
+import { startGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.js";
 
 export interface GroundControl {
   readonly port: number;
@@ -28,18 +29,21 @@ export interface GroundControl {
   close(): Promise<void>;
 }
 
-export async function startGroundControl(config: GatewayConfig, logger: Logger): Promise<GroundControl> {
+/** `metrics`: from startMetrics (main.ts); without it nothing is served at /metrics and instruments record only if a provider exists. */
+export async function startGroundControl(config: GatewayConfig, logger: Logger, options: { metrics?: Metrics } = {}): Promise<GroundControl> {
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   const security = await setUpTls(config, logger).catch(async (error: unknown) => {
     await database.close();
     throw error;
   });
+  let metrics: GatewayMetrics | undefined;
   try {
     if (config.services.includes("identity")) {
       const admin = await ensureAdminUser(database.db, config.adminPassword);
       if (admin === "created") logger.info({ username: "admin" }, "admin account created");
     }
     const { modules, missing, client } = await buildModules(config, database.db, logger);
+    metrics = await startGatewayMetrics({ config, database, metrics: options.metrics, logger });
     if (missing.length) logger.warn({ services: missing }, "services not available in this build are not served");
     // One set of attempt limits (inside the authenticator) for Basic credentials and Login, and one
     // ZTR budget per client address for the REST routes and the rpcs.
@@ -53,7 +57,8 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
     };
     const { handler, rpcStreams } = createRpcHandlers({
       routes,
-      interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(authenticate, { ztrLimiter })],
+      // Metrics first: the duration covers the others, and the code is the one the caller gets.
+      interceptors: [...(config.metrics.enabled ? [serverMetricsInterceptor()] : []), serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(authenticate, { ztrLimiter })],
       verifyPeer: security.verifyPeer,
       logger,
       fallback: httpRoutes(database.db, {
@@ -63,6 +68,7 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
         authenticate,
         peer: security.verifyPeer,
         ztrLimiter,
+        metrics: metrics.onGatewayPort ? options.metrics : undefined,
       }),
     });
     const limits = resolveLimits(config.limits);
@@ -75,12 +81,14 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger):
       database,
       async close() {
         await listener.close();
+        await metrics?.close();
         await Promise.all(modules.map((m) => m.stop?.()));
         await security.close();
         await database.close();
       },
     };
   } catch (error) {
+    await metrics?.close();
     await security.close();
     await database.close();
     throw error;

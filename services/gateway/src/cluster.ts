@@ -24,13 +24,18 @@ export async function runClusterPrimary(config: GatewayConfig, logger: Logger): 
     await database.close();
   }
   let stopping = false;
-  const fork = () => cluster.fork();
+  // Each worker knows its place (GC_WORKER_INDEX, kept by its replacement): with --metrics-addr it
+  // serves metrics on a port of its own, and only the first reports fleet-wide gauges.
+  const indexes = new Map<Worker, number>();
+  const fork = (index: number) => indexes.set(cluster.fork({ GC_WORKER_INDEX: String(index) }), index);
   cluster.on("exit", (worker: Worker, code, signal) => {
     if (stopping) return;
     logger.error({ worker: worker.process.pid, code, signal }, "worker died; starting another");
-    setTimeout(fork, RESTART_DELAY_MS).unref();
+    const index = indexes.get(worker) ?? 0;
+    indexes.delete(worker);
+    setTimeout(() => fork(index), RESTART_DELAY_MS).unref();
   });
-  for (let i = 0; i < config.workers; i++) fork();
+  for (let i = 0; i < config.workers; i++) fork(i);
   logger.info({ workers: config.workers, port: config.port }, "ground control workers starting");
   await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);
   stopping = true;

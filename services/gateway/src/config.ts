@@ -47,6 +47,12 @@ export interface GatewayConfig {
   workers: number;
   /** The listener's limits set by flags or environment; the rest are packages/serving's defaults. */
   limits: Partial<ServerLimits>;
+  /**
+   * Prometheus metrics (and OTLP metrics when OTEL_EXPORTER_OTLP_ENDPOINT is set): `enabled` false
+   * records nothing. `/metrics` is served on the gateway port, or, with `addr`, on a plaintext
+   * listener of its own there (worker N of --workers on port + N - 1) and not on the gateway port.
+   */
+  metrics: { enabled: boolean; addr?: { host: string; port: number } };
 }
 
 export class ConfigError extends Error {
@@ -93,6 +99,11 @@ Options (environment variable in brackets):
                         (REQUEST_TIMEOUT_MS, default 120000)
   --idle-timeout-ms MS  a connection, HTTP/2 session or stream with no traffic for this long is
                         closed; also bounds keep-alive waits (IDLE_TIMEOUT_MS, default 120000)
+  --metrics-addr HOST:PORT
+                        serve Prometheus metrics (GET /metrics) on a plaintext listener of their own
+                        instead of the gateway port, e.g. when that port is SPIFFE mTLS or public
+                        (METRICS_ADDR; with --workers N, worker i listens on PORT + i - 1)
+  --no-metrics          record and serve no metrics (METRICS_ENABLED=false)
   -h, --help            show this help
 
 Other environment: DATABASE_URL, ADMIN_PASSWORD, HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD,
@@ -121,6 +132,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       "header-timeout-ms": { type: "string" },
       "request-timeout-ms": { type: "string" },
       "idle-timeout-ms": { type: "string" },
+      "metrics-addr": { type: "string" },
+      "no-metrics": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -168,7 +181,17 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
     logLevel: env.LOG_LEVEL || "info",
     workers,
     limits: parseLimits(values, env),
+    metrics: parseMetrics(values["metrics-addr"] ?? (env.METRICS_ADDR || undefined), !values["no-metrics"] && parseBoolean("METRICS_ENABLED", env.METRICS_ENABLED || "true")),
   };
+}
+
+/** `HOST:PORT` or `[v6]:PORT` for the metrics listener; `:PORT` means all interfaces. */
+function parseMetrics(addr: string | undefined, enabled: boolean): GatewayConfig["metrics"] {
+  if (!addr || !enabled) return { enabled };
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) throw new ConfigError(`--metrics-addr (METRICS_ADDR) must be HOST:PORT, got ${JSON.stringify(addr)}`);
+  return { enabled, addr: { host: match[1] ?? (match[2] || "0.0.0.0"), port } };
 }
 
 /** Each limit: its flag, its environment variable, its field, and whether 0 ("none") is allowed. */

@@ -1,6 +1,6 @@
 // `ground-control` entry point: config errors exit 2, start failures exit 1, signals stop cleanly.
 import { waitForShutdown } from "@harbor-satellite/serving";
-import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
+import { createLogger, startMetrics, startTelemetry } from "@harbor-satellite/telemetry";
 import { HELP, parseConfig } from "./config.js";
 import { startGroundControl } from "./app.js";
 import { isClusterWorker, runClusterPrimary } from "./cluster.js";
@@ -33,10 +33,13 @@ export async function main(argv: string[]): Promise<number> {
       await telemetry.shutdown();
     }
   }
+  // Loads the metrics SDK while the database opens; startGroundControl waits for it before serving.
+  const metrics = config.metrics.enabled ? startMetrics("ground-control", { prometheus: true }) : undefined;
   let gc;
   try {
-    gc = await startGroundControl(config, logger);
+    gc = await startGroundControl(config, logger, { metrics });
   } catch (error) {
+    await metrics?.shutdown().catch(() => undefined);
     await telemetry.shutdown();
     return reportStartupFailure(error, config, logger);
   }
@@ -46,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   logger.info({ signal }, "shutting down");
   await gc.close();
+  await metrics?.shutdown().catch(() => undefined);
   await telemetry.shutdown();
   // A cluster worker's IPC channel would keep it alive after a clean stop.
   if (isClusterWorker()) process.exit(0);

@@ -15,7 +15,7 @@ const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", 
 /** The response as far as timing it goes: its status, whether it ended, and when it closed. */
 export interface MeasuredResponse {
   statusCode: number;
-  readonly writableFinished: boolean;
+  readonly writableEnded: boolean;
   once(event: "close", listener: () => void): unknown;
 }
 
@@ -53,7 +53,7 @@ export function measureHttpRequest(method: string | undefined, res: MeasuredResp
   const normalized = method && KNOWN_METHODS.has(method) ? method : "_OTHER";
   const measurement: HttpRequestMeasurement = { route: undefined };
   res.once("close", () => {
-    const aborted = !res.writableFinished;
+    const aborted = !res.writableEnded;
     duration.record((performance.now() - started) / 1000, attributesOf(normalized, measurement.route, res.statusCode, aborted, scheme));
   });
   return measurement;

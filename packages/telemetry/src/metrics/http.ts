@@ -15,7 +15,7 @@ export interface MetricsRequest {
 export interface MetricsResponse {
   readonly headersSent: boolean;
   writeHead(status: number, headers: Record<string, string | number>): unknown;
-  end(body?: string | Buffer): unknown;
+  end(body: string | Uint8Array): unknown;
 }
 
 /** The content type of the Prometheus text exposition format. */
@@ -43,11 +43,11 @@ async function respond(metrics: Metrics, req: MetricsRequest, res: MetricsRespon
     const headers: Record<string, string | number> = { "content-type": PROMETHEUS_CONTENT_TYPE, "content-length": body.length, "cache-control": "no-store" };
     if (gzipped) headers["content-encoding"] = "gzip";
     res.writeHead(200, headers);
-    res.end(head ? undefined : body);
+    res.end(head ? "" : body);
   } catch (error) {
     if (res.headersSent) return;
     const message = `metrics unavailable: ${error instanceof Error ? error.message : String(error)}\n`;
     res.writeHead(503, { "content-type": "text/plain", "content-length": Buffer.byteLength(message) });
-    res.end(head ? undefined : message);
+    res.end(head ? "" : message);
   }
 }
