@@ -109,12 +109,12 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
   });
 
   const localDigest = async (repo: string, tag: string) => (await local.headManifest(repo, tag))?.digest;
-  const status = async () => (await admin.heartbeat.getSatelliteStatus({ name: "edge-1" })).status!;
+  const status = async () => (await admin.heartbeat.getSatelliteStatus({ satellite: "edge-1" })).status!;
 
   it("registers with SPIRE, enrols over mTLS with its SVID, and serves the group with upstream digests", async () => {
-    await admin.fleet.createConfig({ name: "fast", configJson: JSON.stringify(FAST) });
-    await admin.fleet.createGroup({ name: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }] });
-    const reg = await admin.identity.registerSatellite({ name: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"], attestation: AttestationMethod.JOIN_TOKEN, groups: ["web"], configName: "fast" });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }] });
+    const reg = await admin.identity.registerSatellite({ satellite: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"], attestation: AttestationMethod.JOIN_TOKEN, groups: ["web"], config: "fast" });
     expect(reg.spiffeId).toBe(`spiffe://${TD}/satellite/region/eu/edge-1`);
     // The edge SPIRE agent attests once with the join token; then its Workload API issues the SVID.
     await spire.attestAgent(reg.joinToken!.value);
@@ -137,7 +137,7 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
     process.stdout.write(`agent-spiffe e2e: satellite start → enrolled over SPIFFE mTLS → both images served: ${Math.round(performance.now() - started)} ms\n`);
     expect(served).toEqual({ nginx: images["apps/nginx"].manifestDigest, alpine: images["apps/alpine"].manifestDigest });
     // Its satellite state came from Ground Control over mTLS (Harbor holds none), the rest from Harbor.
-    expect((await admin.fleet.getSatellite({ name: "edge-1" })).satellite?.stateUrl).toBe(`${gcUrl}/satellite/satellite-state/edge-1/state:latest`);
+    expect((await admin.fleet.getSatellite({ satellite: "edge-1" })).satellite?.stateUrl).toBe(`${gcUrl}/satellite/satellite-state/edge-1/state:latest`);
     await run("skopeo", ["copy", "--src-tls-verify=false", `docker://127.0.0.1:${satPort}/apps/nginx:1.27`, `dir:${join(work, "pulled")}`]);
     // The robot secret travelled over mTLS only: it is in no log line of either process.
     const robot = [...emu.state.robots.values()].find((r) => r.name === "edge-1");
@@ -149,7 +149,7 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
 
   it("keeps serving with the upstream down, reports it, and converges once it is back and the group changed", async () => {
     // A second group, published to Harbor while it is up, to hand the satellite during the outage.
-    await admin.fleet.createGroup({ name: "cache", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
+    await admin.fleet.createGroup({ group: "cache", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
     const harbor = createRegistryClient({ url: emu.url, credentials: HARBOR, retry: { attempts: 1 } });
     await eventually(async () => {
       if (!(await harbor.headManifest("satellite/group-state/cache/state", "latest"))) throw new Error("not published yet");
@@ -166,7 +166,7 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
 
     upstream = await startDockerRegistry({ dir: storage });
     proxy.retarget(upstream.port);
-    await admin.fleet.updateGroup({ name: "web", artifacts: [{ repository: "apps/alpine", tags: ["3.20"] }, { repository: "apps/redis", tags: ["7"] }] });
+    await admin.fleet.updateGroup({ group: "web", artifacts: [{ repository: "apps/alpine", tags: ["3.20"] }, { repository: "apps/redis", tags: ["7"] }] });
     await eventually(async () => {
       const [nginx, redis] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/redis", "7")]);
       if (nginx !== undefined || redis !== images["apps/redis"].manifestDigest) throw new Error(`nginx ${nginx ?? "gone"}, redis ${redis ?? "missing"}`);

@@ -86,7 +86,7 @@ describe("satellite agent, token mode, end to end", () => {
   });
 
   const localDigest = async (repo: string, tag: string) => (await local.headManifest(repo, tag))?.digest;
-  const status = async () => (await admin.heartbeat.getSatelliteStatus({ name: "edge-1" })).status!;
+  const status = async () => (await admin.heartbeat.getSatelliteStatus({ satellite: "edge-1" })).status!;
   const has = async (registryUrl: string, credentials: { username: string; password: string }, repository: string) => {
     const client = createRegistryClient({ url: registryUrl, credentials, retry: { attempts: 1 } });
     try {
@@ -97,9 +97,9 @@ describe("satellite agent, token mode, end to end", () => {
   };
 
   it("enrols with a token, replicates the group with upstream digests and serves it to skopeo", async () => {
-    await admin.fleet.createConfig({ name: "fast", configJson: JSON.stringify(FAST) });
-    await admin.fleet.createGroup({ name: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }] });
-    await admin.fleet.createSatellite({ name: "edge-1", region: "eu-west", configName: "fast" });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }] });
+    await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu-west", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-1", group: "web" });
     // The satellite state on Ground Control itself, the group state in Harbor.
     await eventually(
@@ -107,7 +107,7 @@ describe("satellite agent, token mode, end to end", () => {
       60_000,
       "state artifacts published",
     );
-    expect((await admin.fleet.getSatellite({ name: "edge-1" })).satellite?.stateUrl).toBe(`${gcUrl}/satellite/satellite-state/edge-1/state:latest`);
+    expect((await admin.fleet.getSatellite({ satellite: "edge-1" })).satellite?.stateUrl).toBe(`${gcUrl}/satellite/satellite-state/edge-1/state:latest`);
     token = (await admin.identity.issueZtrToken({ satellite: "edge-1" })).token;
 
     const dataDir = join(work, "satellite");
@@ -168,7 +168,7 @@ describe("satellite agent, token mode, end to end", () => {
 
   it("keeps serving with the upstream stopped and reports the failure in its heartbeat", async () => {
     // A second group, published to Harbor while it is up, to hand the satellite during the outage.
-    await admin.fleet.createGroup({ name: "cache", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
+    await admin.fleet.createGroup({ group: "cache", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
     await eventually(() => has(emu.url, HARBOR, "satellite/group-state/cache/state"), 60_000, "the cache group state published");
     await upstream!.stop();
     upstream = undefined;
@@ -190,7 +190,7 @@ describe("satellite agent, token mode, end to end", () => {
   it("converges after the upstream is back and the group changed (one image out, one in)", async () => {
     upstream = await startDockerRegistry({ dir: storage });
     proxy.retarget(upstream.port);
-    await admin.fleet.updateGroup({ name: "web", artifacts: [{ repository: "apps/alpine", tags: ["3.20"] }, { repository: "apps/redis", tags: ["7"] }] });
+    await admin.fleet.updateGroup({ group: "web", artifacts: [{ repository: "apps/alpine", tags: ["3.20"] }, { repository: "apps/redis", tags: ["7"] }] });
     await eventually(async () => {
       const [nginx, redis] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/redis", "7")]);
       if (nginx !== undefined || redis === undefined) throw new Error(`nginx ${nginx ?? "gone"}, redis ${redis ?? "missing"}`);

@@ -94,7 +94,7 @@ describe("ground-control: authentication limits against a real process", () => {
     attacker = clientAt(url, ATTACKER, 64);
     const { token } = await adminLogin();
     const auth = `Bearer ${token}`;
-    const created = await admin.call("fleet.v1.FleetService/CreateSatellite", { name: "edge-1" }, auth);
+    const created = await admin.call("fleet.v1.FleetService/CreateSatellite", { satellite: "edge-1" }, auth);
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     // The robot account is created by the outbox; rotating its secret gives us its name.
     robot = await eventually(async () => {
@@ -137,7 +137,7 @@ describe("ground-control: authentication limits against a real process", () => {
     const hammer = async (client: number) => {
       for (let i = 0; !stop; i++) {
         const sent = performance.now();
-        const res = await attacker.call("heartbeat.v1.HeartbeatService/Sync", { name: "edge-1" }, basic(robot, `wrong-${client}-${i}`));
+        const res = await attacker.call("heartbeat.v1.HeartbeatService/Sync", { satellite: "edge-1" }, basic(robot, `wrong-${client}-${i}`));
         const code = String(res.body.code ?? res.status);
         codes.set(code, (codes.get(code) ?? 0) + 1);
         await sleep(Math.max(0, 30 - (performance.now() - sent))); // ~33 requests/s per client

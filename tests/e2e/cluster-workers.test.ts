@@ -44,7 +44,7 @@ describe("ground-control --workers", () => {
     // Many short connections are spread over the workers; each answers rpcs against the shared database.
     for (let i = 0; i < 6; i++) {
       const admin = await adminClients(url, ADMIN_PASSWORD);
-      await admin.fleet.createGroup({ name: `g${i}`, artifacts: [{ repository: "apps/x", tags: ["1"] }] });
+      await admin.fleet.createGroup({ group: `g${i}`, artifacts: [{ repository: "apps/x", tags: ["1"] }] });
     }
     const admin = await adminClients(url, ADMIN_PASSWORD);
     expect((await admin.fleet.listGroups({})).groups.map((g) => g.name)).toEqual(["g0", "g1", "g2", "g3", "g4", "g5"]);

@@ -73,17 +73,17 @@ describe("ground-control through the gateway with buf curl and skopeo", () => {
   const gcHost = () => new URL(url).host;
 
   it("creates satellites and groups, assigns them, and publishes state artifacts a satellite's robot can read", async () => {
-    expect((await fleet("CreateSatellite", { name: "edge-a", region: "eu-west" })).ok).toBe(true);
-    expect((await fleet("CreateSatellite", { name: "edge-b" })).ok).toBe(true);
+    expect((await fleet("CreateSatellite", { satellite: "edge-a", region: "eu-west" })).ok).toBe(true);
+    expect((await fleet("CreateSatellite", { satellite: "edge-b" })).ok).toBe(true);
     const group = await fleet("CreateGroup", {
-      name: "web",
+      group: "web",
       artifacts: [
         { repository: "apps/nginx", tags: ["1.27"] },
         { repository: "apps/alpine", tags: ["3.20"] },
       ],
     });
     expect(group.ok, group.message).toBe(true);
-    expect((await fleet("CreateGroup", { name: "vault", artifacts: [{ repository: "secret/vault", tags: ["1.0"] }] })).ok).toBe(true);
+    expect((await fleet("CreateGroup", { group: "vault", artifacts: [{ repository: "secret/vault", tags: ["1.0"] }] })).ok).toBe(true);
     const assigned = await fleet("AssignGroup", { satellite: "edge-a", group: "web" });
     expect(assigned.ok, assigned.message).toBe(true);
     expect((assigned.body.satellite as { groups: string[] }).groups).toEqual(["web"]);
@@ -168,11 +168,12 @@ describe("ground-control through the gateway with buf curl and skopeo", () => {
 
   it("gives clear errors for bad input and missing credentials", async () => {
     const cases: [string, unknown, string, RegExp][] = [
-      ["CreateSatellite", { name: "Bad_Name" }, "invalid_argument", /lowercase/],
-      ["CreateSatellite", { name: "edge-a" }, "already_exists", /edge-a/],
+      ["CreateSatellite", { satellite: "Bad_Name" }, "invalid_argument", /lowercase/],
+      ["CreateSatellite", { satellite: "edge-a" }, "already_exists", /edge-a/],
       ["AssignGroup", { satellite: "edge-a", group: "nope" }, "not_found", /nope/],
-      ["CreateGroup", { name: "g2", artifacts: [{ repository: "Apps/../x", tags: ["1"] }] }, "invalid_argument", /repository/],
-      ["CreateConfig", { name: "c1", configJson: "{not json" }, "invalid_argument", /JSON/i],
+      ["CreateGroup", { group: "g2", artifacts: [{ repository: "Apps/../x", tags: ["1"] }] }, "invalid_argument", /repository/],
+      ["CreateConfig", { config: "c1", configJson: "{not json" }, "invalid_argument", /JSON/i],
+      ["UpdateGroup", { group: "web", artifacts: [] }, "invalid_argument", /would remove every image from group web/],
     ];
     for (const [method, body, code, message] of cases) {
       const res = await fleet(method, body);

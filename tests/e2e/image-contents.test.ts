@@ -107,9 +107,9 @@ describe("the image's contents, run as the image runs them", () => {
     await waitForHttp(`http://127.0.0.1:${servePort}/v2/`, serve);
 
     const admin = await adminClients(gcUrl, ADMIN_PASSWORD);
-    await admin.fleet.createConfig({ name: "fast", configJson: JSON.stringify({ app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s" } }) });
-    await admin.fleet.createGroup({ name: "hello", artifacts: [{ repository: "apps/hello", tags: ["1.0"] }] });
-    await admin.fleet.createSatellite({ name: "edge-img", region: "lab", configName: "fast" });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify({ app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s" } }) });
+    await admin.fleet.createGroup({ group: "hello", artifacts: [{ repository: "apps/hello", tags: ["1.0"] }] });
+    await admin.fleet.createSatellite({ satellite: "edge-img", region: "lab", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-img", group: "hello" });
     const { token } = await admin.identity.issueZtrToken({ satellite: "edge-img" });
 

@@ -56,7 +56,7 @@ describe("two ground-control processes on one PGlite data dir", () => {
     const first = await startGc();
     await waitForHttp(`${first.url}/healthz`, first.gc);
     const token = await login(first.url);
-    const created = await call(first.url, "fleet.v1.FleetService/CreateSatellite", { name: "edge-before" }, token);
+    const created = await call(first.url, "fleet.v1.FleetService/CreateSatellite", { satellite: "edge-before" }, token);
     expect(created.status, JSON.stringify(created.body)).toBe(200);
 
     const second = await startGc();
@@ -70,7 +70,7 @@ describe("two ground-control processes on one PGlite data dir", () => {
 
     // The first was not disturbed: it still reads and writes.
     await waitForHttp(`${first.url}/healthz`, first.gc);
-    expect((await call(first.url, "fleet.v1.FleetService/CreateSatellite", { name: "edge-during" }, token)).status).toBe(200);
+    expect((await call(first.url, "fleet.v1.FleetService/CreateSatellite", { satellite: "edge-during" }, token)).status).toBe(200);
 
     first.gc.proc.kill("SIGKILL");
     expect(await exitOf(first.gc)).toBeNull();

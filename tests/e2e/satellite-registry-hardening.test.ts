@@ -71,9 +71,9 @@ describe("satellite registry hardening, end to end", () => {
     satUrl = `http://127.0.0.1:${satPort}`;
     local = createRegistryClient({ url: satUrl, retry: { attempts: 1 } });
 
-    await admin.fleet.createConfig({ name: "fast", configJson: JSON.stringify(FAST) });
-    await admin.fleet.createGroup({ name: "edge-apps", artifacts: [{ repository: "library/hello", tags: ["1.0"] }, { repository: "library/world", tags: ["2"] }] });
-    await admin.fleet.createSatellite({ name: "edge-h", region: "eu-west", configName: "fast" });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createGroup({ group: "edge-apps", artifacts: [{ repository: "library/hello", tags: ["1.0"] }, { repository: "library/world", tags: ["2"] }] });
+    await admin.fleet.createSatellite({ satellite: "edge-h", region: "eu-west", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-h", group: "edge-apps" });
     token = (await admin.identity.issueZtrToken({ satellite: "edge-h" })).token;
   });

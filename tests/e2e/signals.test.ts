@@ -71,7 +71,7 @@ describe("SIGTERM to the node process", () => {
     const gc = startProcess("ground-control", ["--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir], env);
     await waitForHttp(`${url}/healthz`, gc);
     const admin = await adminClients(url, ADMIN_PASSWORD);
-    await admin.fleet.createSatellite({ name: "kept", region: "lab" });
+    await admin.fleet.createSatellite({ satellite: "kept", region: "lab" });
     // An idle keep-alive connection and an h2c session that stay open.
     const idle = connect(port, "127.0.0.1");
     idle.on("error", () => undefined);
@@ -92,7 +92,7 @@ describe("SIGTERM to the node process", () => {
     try {
       await waitForHttp(`${url}/healthz`, next);
       const again = await adminClients(url, ADMIN_PASSWORD);
-      expect((await again.fleet.getSatellite({ name: "kept" })).satellite?.name).toBe("kept");
+      expect((await again.fleet.getSatellite({ satellite: "kept" })).satellite?.name).toBe("kept");
     } finally {
       expect((await terminate(next)).code).toBe(0);
     }
@@ -161,9 +161,9 @@ describe("SIGTERM to the node process", () => {
 
     it("SIGTERM during a 4×100 MB pass exits 0 within 10 s; the store verifies and the restarted agent completes the pass", async () => {
       const admin = await adminClients(gcUrl, ADMIN_PASSWORD);
-      await admin.fleet.createConfig({ name: "fast", configJson: JSON.stringify({ app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s" } }) });
-      await admin.fleet.createGroup({ name: "big", artifacts: [{ repository: "library/big", tags: ["1"] }] });
-      await admin.fleet.createSatellite({ name: "edge-sig", region: "lab", configName: "fast", groups: ["big"] });
+      await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify({ app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s" } }) });
+      await admin.fleet.createGroup({ group: "big", artifacts: [{ repository: "library/big", tags: ["1"] }] });
+      await admin.fleet.createSatellite({ satellite: "edge-sig", region: "lab", config: "fast", groups: ["big"] });
       const { token } = await admin.identity.issueZtrToken({ satellite: "edge-sig" });
       const dataDir = join(work, "agent");
       const satPort = await freePort();

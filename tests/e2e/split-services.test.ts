@@ -52,7 +52,7 @@ describe("services as separate processes behind one gateway", () => {
   });
 
   it("creates a satellite at the gateway and gets its robot from the registry process", async () => {
-    await admin.fleet.createSatellite({ name: "edge-split" });
+    await admin.fleet.createSatellite({ satellite: "edge-split" });
     const robot = await eventually(() => {
       const found = [...emu.state.robots.values()].find((r) => r.name === "edge-split");
       if (!found) throw new Error("robot not created yet");
@@ -76,7 +76,7 @@ describe("services as separate processes behind one gateway", () => {
     const viaGateway = createClient(RegistryService, createConnectTransport({ baseUrl: gatewayUrl, httpVersion: "1.1" }));
     // Published directly (the emulator has no registry for the outbox's config push): the URL the
     // registry process reports is the one the admin reached the gateway at, carried across.
-    const { state } = await viaGateway.publishSatelliteState({ satellite: "edge-split", groups: [], configName: "" }, asAdmin);
+    const { state } = await viaGateway.publishSatelliteState({ satellite: "edge-split", groups: [], config: "" }, asAdmin);
     expect(state?.url).toBe(`${gatewayUrl}/satellite/satellite-state/edge-split/state:latest`);
 
     const { token } = await admin.identity.issueZtrToken({ satellite: "edge-split" });

@@ -62,13 +62,13 @@ describe("Ground Control fleet and registry against Harbor", () => {
 
   it("publishes group and satellite state in the original's layout for a satellite with a two-image group", async () => {
     await gc.fleet.createGroup({
-      name: "group-a",
+      group: "group-a",
       artifacts: [
         { repository: "team-a/app", tags: ["1"], digest: "", type: "" },
         { repository: "library/nginx", tags: ["1"], digest: image.manifestDigest, type: "image" },
       ],
     });
-    await gc.fleet.createSatellite({ name: "sat-a", region: "eu", selectors: ["docker:label:app:sat-a"] });
+    await gc.fleet.createSatellite({ satellite: "sat-a", region: "eu", selectors: ["docker:label:app:sat-a"] });
     await gc.fleet.assignGroup({ satellite: "sat-a", group: "group-a" });
     await gc.fleetModule.publisher.flush();
     expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
@@ -154,8 +154,8 @@ describe("Ground Control fleet and registry against Harbor", () => {
   });
 
   it("denies satellite A an image from a project only satellite B's group uses", async () => {
-    await gc.fleet.createGroup({ name: "group-b", artifacts: [{ repository: "team-b/secret", tags: ["1"], digest: "", type: "" }] });
-    await gc.fleet.createSatellite({ name: "sat-b", groups: ["group-b"] });
+    await gc.fleet.createGroup({ group: "group-b", artifacts: [{ repository: "team-b/secret", tags: ["1"], digest: "", type: "" }] });
+    await gc.fleet.createSatellite({ satellite: "sat-b", groups: ["group-b"] });
     await gc.fleetModule.publisher.flush();
     await robotCreds("sat-b");
     const secret = `docker://${world.emulator.host}/team-b/secret:1`;
@@ -181,7 +181,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
   });
 
   it("publishes a satellite with no groups (the original published nothing)", async () => {
-    await gc.fleet.createSatellite({ name: "sat-empty" });
+    await gc.fleet.createSatellite({ satellite: "sat-empty" });
     await gc.fleetModule.publisher.flush();
     const state = await readState(endpoint.url, "satellite/satellite-state/sat-empty/state", await robotCreds("sat-empty"));
     expect(state.json).toEqual({ states: [], config: await pinned("config", "default") });
@@ -190,7 +190,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
   it("keeps the outbox while Harbor is down and publishes after it returns, losing nothing", async () => {
     await world.harbor.down();
     try {
-      await gc.fleet.createGroup({ name: "group-late", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
+      await gc.fleet.createGroup({ group: "group-late", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
       await gc.fleet.assignGroup({ satellite: "sat-b", group: "group-late" });
       await gc.fleetModule.publisher.flush();
       const pending = await gc.fleetModule.store.outbox.pending();
@@ -244,7 +244,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
       await harbor.pushManifest(repo, "latest", old.bytes, old.mediaType);
       expect(await harbor.headManifest(repo, "latest")).toBeDefined();
 
-      await gc.fleet.createSatellite({ name: "sat-old" });
+      await gc.fleet.createSatellite({ satellite: "sat-old" });
       await gc.fleetModule.publisher.flush();
       expect(await harbor.headManifest(repo, "latest").catch((e: { status?: number }) => (e.status === 404 ? undefined : e))).toBeUndefined();
       expect((await readState(endpoint.url, repo, await robotCreds("sat-old"))).json).toEqual({ states: [], config: await pinned("config", "default") });
@@ -255,7 +255,7 @@ describe("Ground Control fleet and registry against Harbor", () => {
   });
 
   it("deletes a satellite's robot and state with it", async () => {
-    await gc.fleet.deleteSatellite({ name: "sat-empty" });
+    await gc.fleet.deleteSatellite({ satellite: "sat-empty" });
     await gc.fleetModule.publisher.flush();
     expect([...world.emulator.state.robots.values()].some((r) => r.name === "sat-empty")).toBe(false);
     const gone = await readState(endpoint.url, "satellite/satellite-state/sat-empty/state", GC_ADMIN).then(
@@ -266,24 +266,24 @@ describe("Ground Control fleet and registry against Harbor", () => {
   });
 
   it("gives the right codes for duplicate, invalid and unknown input on PostgreSQL", async () => {
-    expect(await codeOf(gc.fleet.createSatellite({ name: "sat-a" }))).toBe(Code.AlreadyExists);
-    expect(await codeOf(gc.fleet.createGroup({ name: "group-a", artifacts: [] }))).toBe(Code.AlreadyExists);
-    expect(await codeOf(gc.fleet.createSatellite({ name: "-bad" }))).toBe(Code.InvalidArgument);
-    expect(await codeOf(gc.fleet.createConfig({ name: "c", configJson: "{" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(gc.fleet.createSatellite({ satellite: "sat-a" }))).toBe(Code.AlreadyExists);
+    expect(await codeOf(gc.fleet.createGroup({ group: "group-a", artifacts: [] }))).toBe(Code.AlreadyExists);
+    expect(await codeOf(gc.fleet.createSatellite({ satellite: "-bad" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(gc.fleet.createConfig({ config: "c", configJson: "{" }))).toBe(Code.InvalidArgument);
     expect(await codeOf(gc.fleet.assignGroup({ satellite: "sat-a", group: "nope" }))).toBe(Code.NotFound);
-    expect(await codeOf(gc.fleet.deleteGroup({ name: "group-a" }))).toBe(Code.FailedPrecondition);
-    expect(await codeOf(gc.fleet.deleteConfig({ name: "default" }))).toBe(Code.FailedPrecondition);
+    expect(await codeOf(gc.fleet.deleteGroup({ group: "group-a" }))).toBe(Code.FailedPrecondition);
+    expect(await codeOf(gc.fleet.deleteConfig({ config: "default" }))).toBe(Code.FailedPrecondition);
     expect(await codeOf(gc.registry.rotateRobotSecret({ satellite: "nope" }))).toBe(Code.NotFound);
   });
 
   it("refuses a satellite whose name a foreign Harbor robot holds, and keeps retrying without losing the request", async () => {
     world.emulator.state.addRobot({ name: "sat-taken", description: "ci robot", level: "system", duration: -1, disabled: false, expiresAt: -1, permissions: [], projectId: 0 });
-    await gc.fleet.createSatellite({ name: "sat-taken" });
+    await gc.fleet.createSatellite({ satellite: "sat-taken" });
     await gc.fleetModule.publisher.flush();
     const pending = await gc.fleetModule.store.outbox.pending();
     expect(pending.find((p) => p.subject === "sat-taken" && p.kind === "sync-robot")?.lastError).toContain("already exists and was not created by Ground Control");
     expect(await codeOf(gc.registry.ensureRobot({ satellite: "sat-taken", projects: [] }))).toBe(Code.AlreadyExists);
-    await gc.fleet.deleteSatellite({ name: "sat-taken" });
+    await gc.fleet.deleteSatellite({ satellite: "sat-taken" });
     await vi.waitFor(
       async () => {
         await gc.fleetModule.publisher.flush();

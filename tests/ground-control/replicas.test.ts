@@ -16,8 +16,8 @@ describe("two Ground Control replicas on one database", () => {
     (replica: number): Interceptor =>
     (next) =>
     async (req) => {
-      const message = req.message as { group?: string; satellite?: string; configName?: string };
-      published.push({ replica, method: req.method.name, subject: message.group ?? message.satellite ?? message.configName ?? "" });
+      const message = req.message as { group?: string; satellite?: string; config?: string };
+      published.push({ replica, method: req.method.name, subject: message.group ?? message.satellite ?? message.config ?? "" });
       return next(req);
     };
 
@@ -35,7 +35,7 @@ describe("two Ground Control replicas on one database", () => {
     published.length = 0;
     const names = Array.from({ length: 24 }, (_, i) => `group-${String(i).padStart(2, "0")}`);
     // Changes through both replicas; neither publisher runs until both flush at once.
-    await Promise.all(names.map((name, i) => replicas[i % 2].fleet.createGroup({ name, artifacts: [{ repository: "library/nginx", tags: [String(i)], digest: "", type: "" }] })));
+    await Promise.all(names.map((name, i) => replicas[i % 2].fleet.createGroup({ group: name, artifacts: [{ repository: "library/nginx", tags: [String(i)], digest: "", type: "" }] })));
     await Promise.all(replicas.map((r) => r.fleetModule.publisher.flush()));
 
     const groupPublishes = published.filter((p) => p.method === "PublishGroupState");
@@ -63,12 +63,12 @@ describe("two Ground Control replicas on one database", () => {
       kind === "satellite" ? readState(endpoint.url, `satellite/satellite-state/${name}/state`, GC_ADMIN) : readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN);
     const groupNames = Array.from({ length: 6 }, (_, i) => `conv-${i}`);
     const artifacts = (round: number, i: number) => [{ repository: "apps/web", tags: [`r${round}-${i}`], digest: "", type: "" }];
-    await Promise.all(groupNames.map((name, i) => replicas[i % 2].fleet.createGroup({ name, artifacts: artifacts(0, i) })));
-    await replicas[0].fleet.createConfig({ name: "conv-config", configJson: '{"app_config":{"log_level":"info"}}' });
+    await Promise.all(groupNames.map((name, i) => replicas[i % 2].fleet.createGroup({ group: name, artifacts: artifacts(0, i) })));
+    await replicas[0].fleet.createConfig({ config: "conv-config", configJson: '{"app_config":{"log_level":"info"}}' });
     const satellites = Array.from({ length: 4 }, (_, i) => ({
-      name: `conv-sat-${i}`,
+      satellite: `conv-sat-${i}`,
       groups: [0, 1, 2].map((k) => groupNames[(i + k) % groupNames.length]).sort(),
-      configName: i % 2 === 0 ? "conv-config" : "default",
+      config: i % 2 === 0 ? "conv-config" : "default",
     }));
     const settled = () =>
       vi.waitFor(
@@ -86,8 +86,8 @@ describe("two Ground Control replicas on one database", () => {
       // rounds 3 and 4 overlap with the publishing of each other.
       for (const round of [1, 2, 3, 4]) {
         await Promise.all([
-          ...groupNames.map((name, i) => replicas[(round + i) % 2].fleet.updateGroup({ name, artifacts: artifacts(round, i) })),
-          replicas[round % 2].fleet.updateConfig({ name: "conv-config", change: { case: "mergePatchJson", value: `{"app_config":{"log_level":"${round % 2 ? "debug" : "warn"}"}}` } }),
+          ...groupNames.map((name, i) => replicas[(round + i) % 2].fleet.updateGroup({ group: name, artifacts: artifacts(round, i) })),
+          replicas[round % 2].fleet.updateConfig({ config: "conv-config", change: { case: "mergePatchJson", value: `{"app_config":{"log_level":"${round % 2 ? "debug" : "warn"}"}}` } }),
         ]);
         if (round <= 2) await settled();
         else await new Promise((r) => setTimeout(r, 20));
@@ -107,10 +107,10 @@ describe("two Ground Control replicas on one database", () => {
     expect((config.json as { app_config: { log_level: string } }).app_config.log_level).toBe("warn");
     const base = world.harbor.url;
     for (const sat of satellites) {
-      const state = await latest("satellite", sat.name);
+      const state = await latest("satellite", sat.satellite);
       expect(state.json).toEqual({
         states: sat.groups.map((g) => `${base}/satellite/group-state/${g}/state@${digests.get(g)}`),
-        config: `${base}/satellite/config-state/${sat.configName}/state@${sat.configName === "default" ? (await latest("config", "default")).digest : config.digest}`,
+        config: `${base}/satellite/config-state/${sat.config}/state@${sat.config === "default" ? (await latest("config", "default")).digest : config.digest}`,
       });
     }
   });

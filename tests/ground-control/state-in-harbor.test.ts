@@ -58,8 +58,8 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
   it("pushes the satellite state to Harbor in the original form (tag URLs), where skopeo with the satellite's robot finds it; Ground Control serves the pinned form", async () => {
     // A copy an earlier Ground Control pushed: kept, not deleted, on the first store.
     await pushImage(world.emulator.url, REPO("sat-go"), "1600000000", image, HARBOR_ADMIN);
-    await gc.fleet.createGroup({ name: "group-a", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
-    await gc.fleet.createSatellite({ name: "sat-go", groups: ["group-a"] });
+    await gc.fleet.createGroup({ group: "group-a", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
+    await gc.fleet.createSatellite({ satellite: "sat-go", groups: ["group-a"] });
     await gc.fleetModule.publisher.flush();
     expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
 
@@ -89,7 +89,7 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
     const robotCreds = await robot("sat-go");
     const [servedBefore, copyBefore] = await Promise.all([readState(endpoint.url, REPO("sat-go"), robotCreds), readState(world.emulator.url, REPO("sat-go"), robotCreds)]);
     await pushImage(world.emulator.url, "team-a/app", "2", image, HARBOR_ADMIN);
-    await gc.fleet.updateGroup({ name: "group-a", artifacts: [{ repository: "team-a/app", tags: ["2"], digest: "", type: "" }] });
+    await gc.fleet.updateGroup({ group: "group-a", artifacts: [{ repository: "team-a/app", tags: ["2"], digest: "", type: "" }] });
     await gc.fleetModule.publisher.flush();
     expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
 
@@ -103,7 +103,7 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
   });
 
   it("costs what the warning says: another satellite's robot reads it in Harbor, while Ground Control still refuses it", async () => {
-    await gc.fleet.createSatellite({ name: "sat-other" });
+    await gc.fleet.createSatellite({ satellite: "sat-other" });
     await gc.fleetModule.publisher.flush();
     await robot("sat-other");
     const other = creds.get("sat-other") ?? "";
@@ -116,7 +116,7 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
 
   it("deletes both copies with the satellite", async () => {
     expect(await harborTags("sat-other")).toContain("latest");
-    await gc.fleet.deleteSatellite({ name: "sat-other" });
+    await gc.fleet.deleteSatellite({ satellite: "sat-other" });
     await gc.fleetModule.publisher.flush();
     expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
     const inHarbor = await inspectInHarbor("sat-other", `${HARBOR_ADMIN.username}:${HARBOR_ADMIN.password}`);
@@ -131,7 +131,7 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
     await gc.stop();
     gc = await startGroundControl(world);
     endpoint = await startStateEndpoint(gc);
-    await gc.fleet.createGroup({ name: "group-b", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
+    await gc.fleet.createGroup({ group: "group-b", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
     await gc.fleet.assignGroup({ satellite: "sat-go", group: "group-b" });
     await gc.fleetModule.publisher.flush();
     expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);

@@ -40,8 +40,8 @@ describe("satellite states pinned by digest, read by the satellite", () => {
     gc = await startGroundControl(world);
     endpoint = await startStateEndpoint(gc);
     await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).ensureProject("team-a", { public: false });
-    await gc.fleet.createGroup({ name: "web", artifacts: [image("1")] });
-    await gc.fleet.createSatellite({ name: "edge-pin", groups: ["web"] });
+    await gc.fleet.createGroup({ group: "web", artifacts: [image("1")] });
+    await gc.fleet.createSatellite({ satellite: "edge-pin", groups: ["web"] });
     await settle();
     const { robot, secret } = await gc.registry.rotateRobotSecret({ satellite: "edge-pin" });
     fetcher = createStateFetcher({ auth: { url: world.harbor.url, username: robot?.name ?? "", password: secret }, stateUrl: satelliteUrl(), retry: { attempts: 1 } });
@@ -72,7 +72,7 @@ describe("satellite states pinned by digest, read by the satellite", () => {
   it("changes the satellite-state digest when a group's images change, listing the group's new digest", async () => {
     const oldSatellite = await latestDigest("satellite", "edge-pin");
     const oldGroup = await latestDigest("group", "web");
-    await gc.fleet.updateGroup({ name: "web", artifacts: [image("2")] });
+    await gc.fleet.updateGroup({ group: "web", artifacts: [image("2")] });
     await settle();
     const newGroup = await latestDigest("group", "web");
     expect(newGroup).not.toBe(oldGroup);
@@ -90,7 +90,7 @@ describe("satellite states pinned by digest, read by the satellite", () => {
     const satellite = await latestDigest("satellite", "edge-pin");
     const group = await latestDigest("group", "web");
     const tagsBefore = await satelliteTags();
-    await gc.fleet.updateGroup({ name: "web", artifacts: [image("2")] });
+    await gc.fleet.updateGroup({ group: "web", artifacts: [image("2")] });
     await settle();
     expect(await latestDigest("group", "web")).toBe(group);
     expect(await latestDigest("satellite", "edge-pin")).toBe(satellite);
@@ -101,7 +101,7 @@ describe("satellite states pinned by digest, read by the satellite", () => {
 
   it("changes the satellite-state digest when its config changes", async () => {
     const satellite = await latestDigest("satellite", "edge-pin");
-    await gc.fleet.updateConfig({ name: "default", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' } });
+    await gc.fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' } });
     await settle();
     expect(await latestDigest("satellite", "edge-pin")).not.toBe(satellite);
     const read = await reader().read(satelliteUrl(), applied);

@@ -47,7 +47,7 @@ describe("Ground Control's public URL in enrolment answers", () => {
     const gc = await startTestGroundControl({}, { HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password, ...env });
     instances.push(gc);
     const transport = createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" });
-    await createClient(FleetService, transport).createSatellite({ name: "edge-1" }, { headers: { authorization: ADMIN } });
+    await createClient(FleetService, transport).createSatellite({ satellite: "edge-1" }, { headers: { authorization: ADMIN } });
     const token = async () => (await createClient(IdentityService, transport).issueZtrToken({ satellite: "edge-1" }, { headers: { authorization: ADMIN } })).token;
     return { gc, token };
   };
@@ -68,7 +68,7 @@ describe("Ground Control's public URL in enrolment answers", () => {
     expect(stateConfig?.stateUrl).toBe(`${gc.url}/satellite/satellite-state/edge-1/state:latest`);
 
     // Admins see the same form (the URL they reached Ground Control at).
-    const { satellite } = await createClient(FleetService, createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" })).getSatellite({ name: "edge-1" }, { headers: { authorization: ADMIN } });
+    const { satellite } = await createClient(FleetService, createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" })).getSatellite({ satellite: "edge-1" }, { headers: { authorization: ADMIN } });
     expect(satellite?.stateUrl).toBe(`${gc.url}/satellite/satellite-state/edge-1/state:latest`);
   });
 

@@ -109,7 +109,7 @@ describe("rpc layers: undecodable requests are InvalidArgument", () => {
     const patch = '{"a":'.repeat(200_000) + "1" + "}".repeat(200_000);
     for (const [label, transport] of Object.entries(layers)) {
       const error = await createClient(FleetService, transport)
-        .updateConfig({ name: "default", change: { case: "mergePatchJson", value: patch } }, { headers: { authorization: `Bearer ${sessionToken}` } })
+        .updateConfig({ config: "default", change: { case: "mergePatchJson", value: patch } }, { headers: { authorization: `Bearer ${sessionToken}` } })
         .then(() => undefined, (e: unknown) => ConnectError.from(e));
       expect({ code: error?.code, message: error?.rawMessage }, label).toEqual({ code: Code.InvalidArgument, message: `merge_patch_json nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted` });
     }

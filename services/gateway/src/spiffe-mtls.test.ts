@@ -56,12 +56,13 @@ describe("gateway: SPIFFE mTLS", () => {
 
   it("registers a satellite with SPIRE: workload entry under its agent and a single-use join token", async () => {
     const res = await identityAs().registerSatellite(
-      { name: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"], attestation: AttestationMethod.JOIN_TOKEN },
+      { satellite: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"], attestation: AttestationMethod.JOIN_TOKEN },
       { headers: { authorization: `Bearer ${adminToken}` } },
     );
     expect(res).toMatchObject({ satellite: "edge-1", region: "eu", spiffeId: `spiffe://${TD}/satellite/region/eu/edge-1`, parentAgentId: `spiffe://${TD}/agent/edge-1`, trustDomain: TD, spireServerPort: 8081 });
     expect(res.joinToken?.value).toBeTruthy();
     expect(res.entryId).toBeTruthy();
+    // A retry by an older client, naming the satellite by the deprecated field (accepted until v0.3).
     const again = await identityAs().registerSatellite(
       { name: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"] },
       { headers: { authorization: `Bearer ${adminToken}` } },
@@ -77,15 +78,15 @@ describe("gateway: SPIFFE mTLS", () => {
     const { stateConfig } = await identityAs(await satelliteSvid("edge-new", "us")).spiffeZtr({});
     // The state URL is Ground Control's, as this satellite reached it (https: the connection is TLS).
     expect(stateConfig).toMatchObject({ satellite: "edge-new", stateUrl: `${baseUrl}/satellite/satellite-state/edge-new/state:latest`, auth: { url: emu.url, username: "robot$edge-new" } });
-    const { satellite } = await fleet.getSatellite({ name: "edge-new" }, { headers: { authorization: `Bearer ${adminToken}` } });
+    const { satellite } = await fleet.getSatellite({ satellite: "edge-new" }, { headers: { authorization: `Bearer ${adminToken}` } });
     expect(satellite?.region).toBe("us");
   });
 
   it("accepts a satellite's heartbeat as itself and refuses it as another satellite", async () => {
     const svid = await satelliteSvid("edge-1");
-    const ok = await heartbeatAs(svid).sync({ name: "edge-1", cpuPercent: 3 });
+    const ok = await heartbeatAs(svid).sync({ satellite: "edge-1", cpuPercent: 3 });
     expect(ok.receiveTime).toBeDefined();
-    const other = await failure(heartbeatAs(svid).sync({ name: "edge-new" }));
+    const other = await failure(heartbeatAs(svid).sync({ satellite: "edge-new" }));
     expect(other).toMatchObject({ code: Code.PermissionDenied });
     expect(other?.rawMessage).toMatch(/may not send heartbeats as "edge-new"/);
   });
@@ -156,20 +157,20 @@ describe("gateway: SPIFFE mTLS", () => {
   it("refuses a satellite SVID from a CA outside the trust bundle, then accepts one once the bundle rotates to include it", async () => {
     const nextCa = await TestCA.create(TD);
     const fromNextCa = await nextCa.issueSvid(`spiffe://${TD}/satellite/region/eu/edge-1`);
-    const before = await failure(heartbeatAs(fromNextCa).sync({ name: "edge-1" }));
+    const before = await failure(heartbeatAs(fromNextCa).sync({ satellite: "edge-1" }));
     expect(before).toMatchObject({ code: Code.Unauthenticated });
     expect(before?.rawMessage).toMatch(/client certificate rejected: .*does not chain to the trust bundle/);
     // Both CAs from now on: Ground Control's own SVID (from the first) stays trusted by clients.
     workload.rotate({ svids: [await ca.issueSvid(`spiffe://${TD}/gc/main`)], bundle: new X509Bundle(TrustDomain.parse(TD), [ca.certificate, nextCa.certificate]) });
     let accepted: unknown;
     for (let attempt = 0; attempt < 50 && !accepted; attempt++) {
-      accepted = await heartbeatAs(fromNextCa).sync({ name: "edge-1", cpuPercent: 4 }).catch(async () => {
+      accepted = await heartbeatAs(fromNextCa).sync({ satellite: "edge-1", cpuPercent: 4 }).catch(async () => {
         await new Promise((resolve) => setTimeout(resolve, 100)); // Ground Control has not seen the rotation yet
         return undefined;
       });
     }
     expect(accepted).toMatchObject({ receiveTime: expect.anything() });
-    expect((await heartbeatAs(await satelliteSvid("edge-1")).sync({ name: "edge-1" })).receiveTime).toBeDefined();
+    expect((await heartbeatAs(await satelliteSvid("edge-1")).sync({ satellite: "edge-1" })).receiveTime).toBeDefined();
   });
 
   /** A plain HTTPS GET over mTLS with `svid` (or none), as an original satellite or crane makes it. */

@@ -40,7 +40,7 @@ describe("gateway: satellite-state OCI endpoint", () => {
     const fleet = createClient(FleetService, transport);
     const registry = createClient(RegistryService, transport);
     for (const name of ["edge-a", "edge-b"]) {
-      await fleet.createSatellite({ name });
+      await fleet.createSatellite({ satellite: name });
       // The outbox creates the robot; the secret comes from a rotation, as enrolment does it.
       for (let i = 0; ; i++) {
         try {
