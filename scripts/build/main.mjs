@@ -46,6 +46,9 @@ async function main() {
     metafile: true,
     // The bundle knows it is one (the database finds its migrations beside it).
     define: { "globalThis.HARBOR_SATELLITE_BUNDLE": "true" },
+    // CommonJS packages in an ES module bundle call require() for Node's builtins; esbuild's shim
+    // throws "Dynamic require … is not supported" unless a real require is in scope.
+    banner: { js: 'import { createRequire as __bundleCreateRequire } from "node:module";\nconst require = __bundleCreateRequire(import.meta.url);' },
     plugins: [runtimeImports({ dependencies: Object.keys(pkg.dependencies ?? {}), external: EXTERNAL })],
   });
   for (const asset of ASSETS) await cp(join(ROOT, asset.from), join(DIST, asset.to), { recursive: true });
