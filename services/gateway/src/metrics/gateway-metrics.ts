@@ -7,10 +7,9 @@ import { observeFleetHealth } from "@harbor-satellite/heartbeat/metrics";
 import { observeOutbox } from "@harbor-satellite/fleet/metrics";
 import type { DatabaseHandle } from "@harbor-satellite/db";
 import type { Logger } from "@harbor-satellite/telemetry";
-import type { Metrics } from "@harbor-satellite/telemetry/metrics";
-import type { GatewayConfig } from "../config.js";
+import { listenMetrics, MetricsListenError, type Metrics, type MetricsListener } from "@harbor-satellite/telemetry/metrics";
+import { ConfigError, type GatewayConfig } from "../config.js";
 import { instrumentDatabase } from "./database-metrics.js";
-import { listenMetrics, type MetricsListener } from "./metrics-listener.js";
 
 export interface GatewayMetrics {
   /** Whether the gateway port answers /metrics (metrics on, and no --metrics-addr). */
@@ -39,7 +38,11 @@ export async function startGatewayMetrics(options: { config: GatewayConfig; data
   const addr = config.metrics.addr;
   if (addr) {
     const port = addr.port === 0 ? 0 : addr.port + worker;
-    listener = await listenMetrics({ host: addr.host, port }, metrics, logger);
+    listener = await listenMetrics({ host: addr.host, port }, metrics, logger).catch((error: unknown) => {
+      for (const stop of stops) stop();
+      // One line for the operator (startup-failure.ts prints ConfigErrors as they are).
+      throw error instanceof MetricsListenError ? new ConfigError(`${error.message}; choose another --metrics-addr`) : error;
+    });
     logger.info({ host: addr.host, port: listener.port }, "metrics served at /metrics");
   } else if (config.workers > 1 && worker === 0) {
     logger.warn("with --workers, /metrics on the gateway port answers from whichever worker takes the connection: set --metrics-addr to give each worker a port of its own");
