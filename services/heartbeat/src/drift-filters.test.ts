@@ -40,7 +40,7 @@ describe("drift list filters and paging over a mixed fleet", () => {
     const { fleet } = world;
     const rnd = random(20260301);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-    for (const [name, artifacts] of Object.entries(GROUPS)) await fleet.createGroup({ name, artifacts });
+    for (const [name, artifacts] of Object.entries(GROUPS)) await fleet.createGroup({ group: name, artifacts });
     const plans = Array.from({ length: FLEET }, (_, i) => ({
       name: `edge-${String(i).padStart(3, "0")}`,
       groups: Object.keys(GROUPS).filter(() => rnd() < 0.5),
@@ -51,7 +51,7 @@ describe("drift list filters and paging over a mixed fleet", () => {
       error: pick(["none", "none", "image", "stray"] as const),
       overdue: rnd() < 0.3,
     }));
-    for (const p of plans) await fleet.createSatellite({ name: p.name, region: p.region, groups: p.groups });
+    for (const p of plans) await fleet.createSatellite({ satellite: p.name, region: p.region, groups: p.groups });
     await world.publish();
     const overdue = plans.filter((p) => p.overdue).map((p) => p.name);
     await world.db.update(satelliteStateArtifacts).set({ updatedAt: sql`now() - interval '1 hour'` }).where(inArray(satelliteStateArtifacts.satellite, overdue));
@@ -61,7 +61,7 @@ describe("drift list filters and paging over a mixed fleet", () => {
       world.clock.set(new Date(start.getTime() - (p.seen === "stale" ? 600_000 : 0)));
       const [row] = await world.db.select({ digest: satelliteStateArtifacts.manifestDigest }).from(satelliteStateArtifacts).where(eq(satelliteStateArtifacts.satellite, p.name));
       await clientAs(world.heartbeat, satellite(p.name)).sync({
-        name: p.name,
+        satellite: p.name,
         latestStateDigest: p.reported === "current" ? row.digest : p.reported === "other" ? PIN("0") : "",
         cachedImages: p.held.map((h) => ({ reference: `10.1.1.1:8585/${h.image}@${h.digest}`, sizeBytes: 1n })),
         errors: p.error === "image" ? [{ reference: pick(IMAGES), message: "failed" }] : p.error === "stray" ? [{ reference: "https://gc/x", message: "refused" }] : [],
@@ -69,7 +69,7 @@ describe("drift list filters and paging over a mixed fleet", () => {
     }
     world.clock.set(start);
     // Left unpublished: every satellite with `pend` has a change pending.
-    await fleet.updateGroup({ name: "pend", artifacts: [{ repository: "apps/busybox", tags: ["1", "2"] }] });
+    await fleet.updateGroup({ group: "pend", artifacts: [{ repository: "apps/busybox", tags: ["1", "2"] }] });
     everyone = [];
     for await (const page of world.heartbeat.drift.scan()) everyone.push(...page);
   }, 120_000);
@@ -123,7 +123,7 @@ describe("drift list filters and paging over a mixed fleet", () => {
 
   it("combines the state filter with region, group and prefix", async () => {
     const verdictOf = new Map(everyone.map((r) => [r.name, r]));
-    const groupsOf = async (name: string) => (await world.fleet.getSatellite({ name })).satellite!.groups;
+    const groupsOf = async (name: string) => (await world.fleet.getSatellite({ satellite: name })).satellite!.groups;
     for (const filter of [
       { state: DriftState.FAILING, region: "us" },
       { state: DriftState.IN_SYNC, group: "web" },

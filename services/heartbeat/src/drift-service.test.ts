@@ -21,7 +21,7 @@ describe("drift rpcs", () => {
   let world: DriftWorld;
   const drift = () => clientAs(world.heartbeat, admin);
   const beat = (name: string, body: { latestStateDigest?: string; cachedImages?: { reference: string; sizeBytes: bigint }[]; errors?: { reference: string; message: string }[] }) =>
-    clientAs(world.heartbeat, satellite(name)).sync({ name, stateReportInterval: "@every 30s", ...body });
+    clientAs(world.heartbeat, satellite(name)).sync({ satellite: name, stateReportInterval: "@every 30s", ...body });
   const get = async (name: string) => (await drift().getSatelliteDrift({ satellite: name })).drift!;
   const list = async (req: MessageInitShape<typeof ListSatelliteDriftRequestSchema> = {}) => drift().listSatelliteDrift(req);
   const names = (xs: SatelliteDrift[]) => xs.map((x) => x.satellite);
@@ -29,12 +29,12 @@ describe("drift rpcs", () => {
   beforeAll(async () => {
     world = await startDriftWorld();
     const { fleet } = world;
-    await fleet.createConfig({ name: "fast", configJson: JSON.stringify(FAST) });
-    await fleet.createGroup({ name: "web", artifacts: WEB });
-    await fleet.createGroup({ name: "tools", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
-    await fleet.createGroup({ name: "edge", artifacts: [{ repository: "apps/busybox", tags: ["1"] }] });
-    await fleet.createGroup({ name: "many", artifacts: [{ repository: "apps/big", tags: Array.from({ length: 25 }, (_, i) => `v${String(i).padStart(2, "0")}`) }] });
-    const create = (name: string, groups: string[], region = "eu") => fleet.createSatellite({ name, region, groups, configName: "fast" });
+    await fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await fleet.createGroup({ group: "web", artifacts: WEB });
+    await fleet.createGroup({ group: "tools", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
+    await fleet.createGroup({ group: "edge", artifacts: [{ repository: "apps/busybox", tags: ["1"] }] });
+    await fleet.createGroup({ group: "many", artifacts: [{ repository: "apps/big", tags: Array.from({ length: 25 }, (_, i) => `v${String(i).padStart(2, "0")}`) }] });
+    const create = (name: string, groups: string[], region = "eu") => fleet.createSatellite({ satellite: name, region, groups, config: "fast" });
     await create("sat-sync", ["web"]);
     await create("sat-original", ["web"], "us");
     await create("sat-converging", ["web"]);
@@ -66,7 +66,7 @@ describe("drift rpcs", () => {
     await beat("sat-many", { latestStateDigest: await current("sat-many"), cachedImages: [] });
     await beat("sat-pending", { latestStateDigest: await current("sat-pending"), cachedImages: [held("apps/busybox:1", PIN("2"))] });
     // A change Ground Control has not published yet: its outbox is not run again.
-    await fleet.updateGroup({ name: "edge", artifacts: [{ repository: "apps/busybox", tags: ["1", "2"] }] });
+    await fleet.updateGroup({ group: "edge", artifacts: [{ repository: "apps/busybox", tags: ["1", "2"] }] });
   }, 60_000);
   afterAll(async () => {
     await world?.close();
