@@ -1,5 +1,6 @@
 // Command go-client is an example of the generated Go client (gen/go): it logs in to Ground
-// Control over gRPC, lists the fleet's satellites with each one's health, and prints a table.
+// Control over gRPC, lists the fleet's satellites with each one's health and drift verdict (are
+// its images the ones its groups want?), and prints a table.
 //
 //	GROUND_CONTROL_PASSWORD=… go-client -url http://127.0.0.1:8080 -username admin
 //	printf '%s\n' "$PASSWORD" | go-client -url https://gc.example.com -ca ca.pem
@@ -96,11 +97,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return callFailed("list satellites", err)
 	}
-	statuses, err := listStatuses(ctx, heartbeatv1.NewHeartbeatServiceClient(conn))
+	drift, err := listDrift(ctx, heartbeatv1.NewHeartbeatServiceClient(conn))
 	if err != nil {
-		return callFailed("list satellite statuses", err)
+		return callFailed("list satellite drift", err)
 	}
-	return printFleet(stdout, satellites, statuses, time.Now())
+	return printFleet(stdout, satellites, drift, time.Now())
 }
 
 // readPassword takes $GROUND_CONTROL_PASSWORD, else the first line of stdin.

@@ -34,9 +34,9 @@ func listSatellites(ctx context.Context, fleet fleetv1.FleetServiceClient) ([]*f
 	})
 }
 
-func listStatuses(ctx context.Context, heartbeat heartbeatv1.HeartbeatServiceClient) ([]*heartbeatv1.SatelliteStatus, error) {
-	return allPages(func(page *commonv1.PageRequest) ([]*heartbeatv1.SatelliteStatus, *commonv1.PageResponse, error) {
-		res, err := heartbeat.ListSatelliteStatuses(ctx, &heartbeatv1.ListSatelliteStatusesRequest{Page: page})
-		return res.GetStatuses(), res.GetPage(), err
+func listDrift(ctx context.Context, heartbeat heartbeatv1.HeartbeatServiceClient) ([]*heartbeatv1.SatelliteDrift, error) {
+	return allPages(func(page *commonv1.PageRequest) ([]*heartbeatv1.SatelliteDrift, *commonv1.PageResponse, error) {
+		res, err := heartbeat.ListSatelliteDrift(ctx, &heartbeatv1.ListSatelliteDriftRequest{Page: page})
+		return res.GetSatellites(), res.GetPage(), err
 	})
 }

@@ -11,51 +11,45 @@ import (
 	heartbeatv1 "github.com/container-registry/harbor-satellite-ts/gen/go/harbor/satellite/heartbeat/v1"
 )
 
-// printFleet writes one row per satellite: what Ground Control wants it to have (groups, config)
-// and what its heartbeats say (health, when last seen, images held and failing).
-func printFleet(w io.Writer, satellites []*fleetv1.Satellite, statuses []*heartbeatv1.SatelliteStatus, now time.Time) error {
-	byName := make(map[string]*heartbeatv1.SatelliteStatus, len(statuses))
-	for _, s := range statuses {
-		byName[s.GetName()] = s
+// printFleet writes one row per satellite: what Ground Control wants it to have (groups, config),
+// what its heartbeats say (health, when last seen), and the drift verdict with its reason.
+func printFleet(w io.Writer, satellites []*fleetv1.Satellite, drift []*heartbeatv1.SatelliteDrift, now time.Time) error {
+	byName := make(map[string]*heartbeatv1.SatelliteDrift, len(drift))
+	for _, d := range drift {
+		byName[d.GetSatellite()] = d
 	}
 	fmt.Fprintf(w, "%d satellite(s)\n", len(satellites))
 	if len(satellites) == 0 {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tREGION\tGROUPS\tCONFIG\tHEALTH\tLAST SEEN\tIMAGES\tERRORS")
+	fmt.Fprintln(tw, "NAME\tREGION\tGROUPS\tCONFIG\tHEALTH\tLAST SEEN\tDRIFT\tREASON")
 	for _, sat := range satellites {
-		status := byName[sat.GetName()]
+		// A satellite created between the two calls has no verdict yet: its columns read "-".
+		d := byName[sat.GetName()]
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			sat.GetName(), sat.GetRegion(), orDash(strings.Join(sat.GetGroups(), ",")), sat.GetConfigName(),
-			health(status.GetHealth()), lastSeen(status, now), count(status, int64(status.GetLatest().GetImageCount())),
-			count(status, int64(len(status.GetLatest().GetErrors()))))
+			enumWord(d.GetHealth().String(), "HEALTH_"), lastSeen(d, now),
+			enumWord(d.GetState().String(), "DRIFT_STATE_"), orDash(d.GetReason()))
 	}
 	return tw.Flush()
 }
 
-// health turns HEALTH_NEVER_SEEN into "never-seen".
-func health(h heartbeatv1.Health) string {
-	if h == heartbeatv1.Health_HEALTH_UNSPECIFIED {
+// enumWord turns HEALTH_NEVER_SEEN into "never-seen" (and an unset value into "-").
+func enumWord(name, prefix string) string {
+	word := strings.TrimPrefix(name, prefix)
+	if word == "UNSPECIFIED" {
 		return "-"
 	}
-	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(h.String(), "HEALTH_")), "_", "-")
+	return strings.ReplaceAll(strings.ToLower(word), "_", "-")
 }
 
-func lastSeen(status *heartbeatv1.SatelliteStatus, now time.Time) string {
-	if status.GetLastSeenTime() == nil {
+func lastSeen(d *heartbeatv1.SatelliteDrift, now time.Time) string {
+	if d.GetLastSeenTime() == nil {
 		return "-"
 	}
-	at := status.GetLastSeenTime().AsTime()
+	at := d.GetLastSeenTime().AsTime()
 	return fmt.Sprintf("%s (%s ago)", at.UTC().Format(time.RFC3339), now.Sub(at).Round(time.Second))
-}
-
-// count prints n, or "-" for a satellite that never reported.
-func count(status *heartbeatv1.SatelliteStatus, n int64) string {
-	if status.GetLatest() == nil {
-		return "-"
-	}
-	return fmt.Sprint(n)
 }
 
 func orDash(s string) string {

@@ -16,21 +16,23 @@ func TestPrintFleet(t *testing.T) {
 	satellites := []*fleetv1.Satellite{
 		{Name: "edge-a", Region: "eu-west", Groups: []string{"web", "db"}, ConfigName: "default"},
 		{Name: "edge-b", Region: "default", ConfigName: "default"},
+		{Name: "edge-c", Region: "default", ConfigName: "default"},
 	}
-	statuses := []*heartbeatv1.SatelliteStatus{
-		{Name: "edge-a", Health: heartbeatv1.Health_HEALTH_ONLINE, LastSeenTime: timestamppb.New(now.Add(-12 * time.Second)),
-			Latest: &heartbeatv1.SyncRequest{ImageCount: 3, Errors: []*heartbeatv1.ImageError{{Reference: "web/x:1"}}}},
-		{Name: "edge-b", Health: heartbeatv1.Health_HEALTH_NEVER_SEEN},
+	drift := []*heartbeatv1.SatelliteDrift{
+		{Satellite: "edge-a", Health: heartbeatv1.Health_HEALTH_ONLINE, LastSeenTime: timestamppb.New(now.Add(-12 * time.Second)),
+			State: heartbeatv1.DriftState_DRIFT_STATE_IN_SYNC, Reason: "all 2 desired images held"},
+		{Satellite: "edge-b", Health: heartbeatv1.Health_HEALTH_NEVER_SEEN, State: heartbeatv1.DriftState_DRIFT_STATE_NEVER_SEEN, Reason: "no heartbeat yet"},
 	}
 	var out bytes.Buffer
-	if err := printFleet(&out, satellites, statuses, now); err != nil {
+	if err := printFleet(&out, satellites, drift, now); err != nil {
 		t.Fatal(err)
 	}
 	want := strings.Join([]string{
-		"2 satellite(s)",
-		"NAME    REGION   GROUPS  CONFIG   HEALTH      LAST SEEN                       IMAGES  ERRORS",
-		"edge-a  eu-west  web,db  default  online      2025-01-02T03:03:53Z (12s ago)  3       1",
-		"edge-b  default  -       default  never-seen  -                               -       -",
+		"3 satellite(s)",
+		"NAME    REGION   GROUPS  CONFIG   HEALTH      LAST SEEN                       DRIFT       REASON",
+		"edge-a  eu-west  web,db  default  online      2025-01-02T03:03:53Z (12s ago)  in-sync     all 2 desired images held",
+		"edge-b  default  -       default  never-seen  -                               never-seen  no heartbeat yet",
+		"edge-c  default  -       default  -           -                               -           -",
 		"",
 	}, "\n")
 	if out.String() != want {

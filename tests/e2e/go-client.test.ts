@@ -1,22 +1,25 @@
 // The generated Go client, used as a Go user would: examples/go-client is built offline
 // (examples/go-client/build-offline.sh: GOPATH mode against Debian's grpc-go and this checkout's
-// gen/go) and run against a real `ground-control` process (PGlite, Harbor emulated for the
-// satellites' robot accounts). It logs in over gRPC on h2c and prints the fleet as a table; the
-// satellites in it were made with the TypeScript admin clients, and one has sent a heartbeat.
-// Go is required: .ci/run installs it (Debian's golang-go and grpc-go packages).
+// gen/go) and run against a real `ground-control` process (PGlite; Harbor emulated over a real
+// docker-registry, so state artifacts publish and the satellites' robots exist). It logs in over
+// gRPC on h2c and prints the fleet as a table with each satellite's drift verdict; the satellites
+// were made with the TypeScript admin clients: one holding its group's image, one failing it, one
+// never heard from. Go is required: .ci/run installs it (Debian's golang-go and grpc-go packages).
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { DriftState, HeartbeatService, type SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { freePort } from "@harbor-satellite/testkit";
-import { adminClients } from "@harbor-satellite/testkit/ground-control-admin";
+import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
+import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { REPO_ROOT, eventually, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
 
@@ -55,8 +58,10 @@ async function requireGo(): Promise<void> {
 }
 
 describe("the generated Go client (examples/go-client) against a real Ground Control", () => {
+  let registry: DockerRegistry;
   let emu: HarborEmulator;
   let gc: RunningProcess;
+  let admin: AdminClients;
   let dirs: string[] = [];
   let url: string;
   let client: string;
@@ -70,7 +75,8 @@ describe("the generated Go client (examples/go-client) against a real Ground Con
       throw new Error(`building examples/go-client failed: ${error.stderr ?? error.message}`, { cause: error });
     });
 
-    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password });
+    registry = await startDockerRegistry();
+    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: registry.url } });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
@@ -83,17 +89,25 @@ describe("the generated Go client (examples/go-client) against a real Ground Con
     });
     await waitForHttp(`${url}/healthz`, gc);
 
-    const admin = await adminClients(url, ADMIN_PASSWORD);
+    admin = await adminClients(url, ADMIN_PASSWORD);
     await admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }] });
     await admin.fleet.createSatellite({ satellite: "edge-a", region: "eu-west", groups: ["web"] });
-    await admin.fleet.createSatellite({ satellite: "edge-b" });
-    await heartbeat("edge-a");
+    await admin.fleet.createSatellite({ satellite: "edge-b", groups: ["web"] });
+    await admin.fleet.createSatellite({ satellite: "edge-c" });
+    await heartbeat("edge-a", { imageCount: 1, cachedImages: [{ reference: `127.0.0.1:8585/apps/nginx:1.27@sha256:${"a".repeat(64)}`, sizeBytes: 1024n }] });
+    await heartbeat("edge-b", { errors: [{ reference: "apps/nginx:1.27", message: "upstream unreachable" }] });
+    // Until the group's and the satellites' states are published, edge-a counts as converging.
+    await eventually(async () => {
+      const { drift } = await admin.heartbeat.getSatelliteDrift({ satellite: "edge-a" });
+      if (drift?.state !== DriftState.IN_SYNC) throw new Error(`edge-a is ${DriftState[drift?.state ?? 0]}: ${drift?.reason}`);
+    }, 30_000, "edge-a in sync");
     await build;
   });
 
   afterAll(async () => {
     await gc?.stop();
     await emu?.stop();
+    await registry?.stop();
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
 
@@ -107,41 +121,41 @@ describe("the generated Go client (examples/go-client) against a real Ground Con
   };
 
   /** One heartbeat from `satellite`, with its robot's credentials (created by Ground Control's outbox). */
-  async function heartbeat(satellite: string): Promise<void> {
+  async function heartbeat(satellite: string, report: Pick<MessageInitShape<typeof SyncRequestSchema>, "imageCount" | "cachedImages" | "errors">): Promise<void> {
     const { sessionToken } = await createClient(IdentityService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" })).login({ username: "admin", password: ADMIN_PASSWORD });
-    const registry = createClient(RegistryService, transportWith(`Bearer ${sessionToken}`));
-    const { robot, secret } = await eventually(() => registry.rotateRobotSecret({ satellite }), 30_000, `${satellite}'s robot account`);
+    const robots = createClient(RegistryService, transportWith(`Bearer ${sessionToken}`));
+    const { robot, secret } = await eventually(() => robots.rotateRobotSecret({ satellite }), 30_000, `${satellite}'s robot account`);
     const basic = `Basic ${Buffer.from(`${robot?.name}:${secret}`).toString("base64")}`;
-    const asSatellite = createClient(HeartbeatService, transportWith(basic));
-    await asSatellite.sync({
-      satellite,
-      stateReportInterval: "@every 00h00m30s",
-      imageCount: 2,
-      errors: [{ reference: "apps/nginx:1.27", message: "upstream unreachable" }],
-    });
+    await createClient(HeartbeatService, transportWith(basic)).sync({ satellite, stateReportInterval: "@every 00h00m30s", ...report });
   }
 
-  it("logs in over gRPC (h2c) and prints every satellite with its groups and health", async () => {
+  it("logs in over gRPC (h2c) and prints every satellite with its groups, health and drift verdict", async () => {
     const res = await runClient(client, ["-url", url, "-username", "admin"], { GROUND_CONTROL_PASSWORD: ADMIN_PASSWORD });
     expect(res.code, res.stderr).toBe(0);
     const lines = res.stdout.trimEnd().split("\n");
-    expect(lines[0]).toBe("2 satellite(s)");
-    expect(lines[1].split(/\s{2,}/)).toEqual(["NAME", "REGION", "GROUPS", "CONFIG", "HEALTH", "LAST SEEN", "IMAGES", "ERRORS"]);
+    expect(lines[0]).toBe("3 satellite(s)");
+    expect(lines[1].split(/\s{2,}/)).toEqual(["NAME", "REGION", "GROUPS", "CONFIG", "HEALTH", "LAST SEEN", "DRIFT", "REASON"]);
     const rows = lines.slice(2).map((l) => l.split(/\s{2,}/));
+    const seen = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+s ago\)$/);
     expect(rows).toEqual([
-      ["edge-a", "eu-west", "web", "default", "online", expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+s ago\)$/), "2", "1"],
-      ["edge-b", "default", "-", "default", "never-seen", "-", "-", "-"],
+      ["edge-a", "eu-west", "web", "default", "online", seen, "in-sync", expect.stringMatching(/^all 1 desired image held/)],
+      ["edge-b", "default", "web", "default", "online", seen, "converging", expect.stringMatching(/apps\/nginx:1\.27: upstream unreachable/)],
+      ["edge-c", "default", "-", "default", "never-seen", "-", "never-seen", expect.any(String)],
     ]);
+    // The reasons are Ground Control's, as the TypeScript client reads them.
+    const { satellites } = await admin.heartbeat.listSatelliteDrift({});
+    expect(rows.map((r) => r[7])).toEqual(satellites.map((d) => d.reason));
   });
 
   it("reads the password from standard input, and says which call failed on a wrong one", async () => {
     const ok = await runClient(client, ["-url", url], {}, `${ADMIN_PASSWORD}\n`);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^edge-b\s/m);
+    expect(ok.stdout).toMatch(/^edge-c\s/m);
     const wrong = await runClient(client, ["-url", url], {}, "not-the-password\n");
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^go-client: login: Unauthenticated: /);
     const usage = await runClient(client, ["-url", "ftp://example.com"], {}, "");
     expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/the scheme must be http or https/);
   });
 });
