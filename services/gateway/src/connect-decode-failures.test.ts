@@ -27,7 +27,7 @@ describe("Connect's handlers: decode failures of the request only", () => {
     const routes = (router: ConnectRouter) => {
       router.service(HeartbeatService, {
         sync(req) {
-          if (req.name === "sibling") throw new ConnectError(LOOKALIKE, Code.Internal);
+          if (req.satellite === "sibling") throw new ConnectError(LOOKALIKE, Code.Internal);
           return { receiveTime: timestampFromMs(1_700_000_000_000) };
         },
       });
@@ -71,7 +71,7 @@ describe("Connect's handlers: decode failures of the request only", () => {
   const allAlike = (outcomes: Record<string, Outcome>, expected: Outcome) => {
     for (const [label, got] of Object.entries(outcomes)) expect(got, label).toEqual(expected);
   };
-  const sync = (name: string) => toBinary(SyncRequestSchema, create(SyncRequestSchema, { name }));
+  const sync = (name: string) => toBinary(SyncRequestSchema, create(SyncRequestSchema, { satellite: name }));
 
   it("rewrites the client's undecodable request on every layer", async () => {
     allAlike(await everywhere(Uint8Array.from([0xff, 0xff, 0xff])), { code: "InvalidArgument", message: LOOKALIKE });

@@ -1,7 +1,8 @@
 // Connect's own handlers (gRPC-Web, compressed calls, streaming methods; HTTP/2 streams and Node's
 // request/response alike) answer request bytes they cannot decode as Internal. This makes them
-// InvalidArgument, as the lean unary path does (request-decode-failures.ts), in one place: the
-// handlers both transports serve are wrapped here once.
+// InvalidArgument, and words an unknown JSON field as the lean unary path does
+// (request-decode-failures.ts), in one place: the handlers both transports serve are wrapped here
+// once.
 //
 // No interceptor can do it alone: a unary call's request is read and decoded before the first
 // interceptor runs, and all that comes out of the handler is the serialized answer. So:
@@ -12,11 +13,18 @@
 //   rewritten to InvalidArgument in the protocol's own form (Connect's JSON error body, gRPC's
 //   trailer, gRPC-Web's trailer frame). Nothing of ours ran for such a call, so a server error
 //   that merely carries such a message (a sibling's undecodable reply, say) is never rewritten.
-import { Code, createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
+import { promisify } from "node:util";
+import { brotliDecompress, gunzip } from "node:zlib";
+import type { DescMessage } from "@bufbuild/protobuf";
+import { ConnectError, createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
 import { createAsyncIterable, type UniversalHandler, type UniversalServerRequest, type UniversalServerResponse } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
+import { codeFromString, codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
+import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
-import { asInvalidArgument, isDecodeFailure, isDecodeFailureMessage } from "./request-decode-failures.js";
+import { asClientDecodeError, clientDecodeError } from "./request-decode-failures.js";
+
+const gunzipAsync = promisify(gunzip);
+const brotliDecompressAsync = promisify(brotliDecompress);
 
 interface CallState {
   reachedInterceptors: boolean;
@@ -29,15 +37,15 @@ export function decodeFailureInterceptor(): Interceptor {
   return (next) => async (req) => {
     const state = req.contextValues.get(callStateKey);
     if (state) state.reachedInterceptors = true;
-    return req.stream ? next({ ...req, message: invalidArgumentOnDecodeFailure(req.message) }) : next(req);
+    return req.stream ? next({ ...req, message: clientErrorOnDecodeFailure(req.message, req.method.input) }) : next(req);
   };
 }
 
-async function* invalidArgumentOnDecodeFailure<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+async function* clientErrorOnDecodeFailure<T>(messages: AsyncIterable<T>, input: DescMessage): AsyncIterable<T> {
   try {
     yield* messages;
   } catch (error) {
-    throw isDecodeFailure(error) ? asInvalidArgument(error) : error;
+    throw asClientDecodeError(error, input);
   }
 }
 
@@ -50,7 +58,7 @@ export function withDecodeFailuresAsInvalidArgument(handler: UniversalHandler): 
     contextValues.set(callStateKey, state);
     const res = await handler({ ...req, contextValues });
     // A unary call that never reached the interceptors has finished by now: its answer is complete.
-    return state.reachedInterceptors ? res : rewriteDecodeFailure(res);
+    return state.reachedInterceptors ? res : rewriteDecodeFailure(res, handler.method.input);
   };
   return Object.assign(wrapped, handler);
 }
@@ -63,34 +71,53 @@ const grpcMessage = (trailer: Headers) => {
   }
 };
 
-/** Turns a gRPC status of Internal for undecodable input into InvalidArgument; true when it did. */
-function rewriteGrpcStatus(trailer: Headers): boolean {
-  if (trailer.get("grpc-status") !== String(Code.Internal) || !isDecodeFailureMessage(grpcMessage(trailer))) return false;
-  trailer.set("grpc-status", String(Code.InvalidArgument));
+/** Rewrites a gRPC status that is a request decode failure as the client's error (clientDecodeError); true when it did. */
+function rewriteGrpcStatus(trailer: Headers, input: DescMessage): boolean {
+  const client = clientDecodeError(Number(trailer.get("grpc-status")), grpcMessage(trailer), input);
+  if (!client) return false;
+  setTrailerStatus(trailer, new ConnectError(client.message, client.code));
   return true;
 }
 
-async function rewriteDecodeFailure(res: UniversalServerResponse): Promise<UniversalServerResponse> {
+async function rewriteDecodeFailure(res: UniversalServerResponse, input: DescMessage): Promise<UniversalServerResponse> {
   const type = res.header?.get("content-type") ?? "";
-  if (type.startsWith("application/grpc-web")) return { ...res, body: await rewriteGrpcWebTrailer(res.body) };
+  if (type.startsWith("application/grpc-web")) return { ...res, body: await rewriteGrpcWebTrailer(res.body, input, res.header?.get("grpc-encoding") ?? null) };
   if (type.startsWith("application/grpc")) {
-    if (res.trailer) rewriteGrpcStatus(res.trailer);
+    if (res.trailer) rewriteGrpcStatus(res.trailer, input);
     return res;
   }
-  // Connect: an error is a JSON body with a non-200 status. Compressed only when 1 KiB or more,
-  // which Connect's short decode-failure messages never are: such an answer is left alone.
-  if (res.status === 200 || !type.startsWith("application/json") || res.header?.has("content-encoding")) return res;
-  const bytes = await readAll(res.body);
-  const error = parseJsonObject(bytes);
-  if (error?.code !== codeToString(Code.Internal) || typeof error.message !== "string" || !isDecodeFailureMessage(error.message)) return { ...res, body: createAsyncIterable([bytes]) };
-  const body = new TextEncoder().encode(JSON.stringify({ ...error, code: codeToString(Code.InvalidArgument) }));
+  // Connect: an error is a JSON body with a non-200 status, compressed when 1 KiB or more (an
+  // unknown field's long name); the rewritten one goes uncompressed, as the lean path sends it.
+  if (res.status === 200 || !type.startsWith("application/json")) return res;
+  const raw = await readAll(res.body);
+  const error = parseJsonObject(await decompressed(raw, res.header?.get("content-encoding") ?? null));
+  const code = typeof error?.code === "string" ? codeFromString(error.code) : undefined;
+  const client = code !== undefined && typeof error?.message === "string" ? clientDecodeError(code, error.message, input) : undefined;
+  if (!client) return { ...res, body: createAsyncIterable([raw]) };
+  const body = new TextEncoder().encode(JSON.stringify({ ...error, code: codeToString(client.code), message: client.message }));
   const header = new Headers(res.header);
+  header.delete("content-encoding");
   header.set("content-length", String(body.byteLength));
-  return { ...res, status: codeToHttpStatus(Code.InvalidArgument), header, body: createAsyncIterable([body]) };
+  return { ...res, status: codeToHttpStatus(client.code), header, body: createAsyncIterable([body]) };
 }
 
-/** gRPC-Web carries its trailer as the body's last frame (flag 0x80); an uncompressed one is rewritten. */
-async function rewriteGrpcWebTrailer(body: AsyncIterable<Uint8Array> | undefined): Promise<AsyncIterable<Uint8Array> | undefined> {
+/** A body in the encodings Connect's handlers answer with; undefined for another or a broken one. */
+async function decompressed(bytes: Uint8Array, encoding: string | null): Promise<Uint8Array | undefined> {
+  try {
+    if (encoding === null || encoding === "identity") return bytes;
+    if (encoding === "gzip") return await gunzipAsync(bytes);
+    if (encoding === "br") return await brotliDecompressAsync(bytes);
+  } catch {
+    // not ours to fix: left as it is
+  }
+  return undefined;
+}
+
+/**
+ * gRPC-Web carries its trailer as the body's last frame (flag 0x80, with 0x01 when compressed, as a
+ * long unknown field's message makes it); a rewritten one goes uncompressed.
+ */
+async function rewriteGrpcWebTrailer(body: AsyncIterable<Uint8Array> | undefined, input: DescMessage, encoding: string | null): Promise<AsyncIterable<Uint8Array> | undefined> {
   if (!body) return body;
   const bytes = await readAll(body);
   const frames: Uint8Array[] = [];
@@ -98,16 +125,19 @@ async function rewriteGrpcWebTrailer(body: AsyncIterable<Uint8Array> | undefined
     const length = at + 5 <= bytes.length ? new DataView(bytes.buffer, bytes.byteOffset + at + 1, 4).getUint32(0) : Infinity;
     if (at + 5 + length > bytes.length) return createAsyncIterable([bytes]);
     const flags = bytes[at];
-    const data = bytes.subarray(at + 5, at + 5 + length);
-    frames.push(flags === trailerFlag ? frame(flags, rewrittenTrailer(data)) : bytes.subarray(at, at + 5 + length));
+    const whole = bytes.subarray(at, at + 5 + length);
+    const trailer = (flags & ~1) === trailerFlag ? await decompressed(whole.subarray(5), flags & 1 ? encoding : null) : undefined;
+    const rewritten = trailer && rewrittenTrailer(trailer, input);
+    frames.push(rewritten ? frame(trailerFlag, rewritten) : whole);
     at += 5 + length;
   }
   return createAsyncIterable([concat(frames)]);
 }
 
-function rewrittenTrailer(data: Uint8Array): Uint8Array {
+/** The trailer with a request decode failure rewritten as the client's error; undefined when there is none. */
+function rewrittenTrailer(data: Uint8Array, input: DescMessage): Uint8Array | undefined {
   const trailer = trailerParse(data);
-  return rewriteGrpcStatus(trailer) ? trailerSerialize(trailer) : data;
+  return rewriteGrpcStatus(trailer, input) ? trailerSerialize(trailer) : undefined;
 }
 
 function frame(flags: number, data: Uint8Array): Uint8Array {
@@ -128,7 +158,8 @@ async function readAll(body: AsyncIterable<Uint8Array> | undefined): Promise<Uin
   return concat(chunks.length ? chunks : [new Uint8Array(0)]);
 }
 
-function parseJsonObject(bytes: Uint8Array): Record<string, unknown> | undefined {
+function parseJsonObject(bytes: Uint8Array | undefined): Record<string, unknown> | undefined {
+  if (!bytes) return undefined;
   try {
     const value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
     return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;

@@ -19,12 +19,17 @@ import { createH2RpcRouter, type H2StreamRouter } from "./transport/h2-rpc-strea
 import type { RequestHandler } from "./transport/listener.js";
 import { createNodeRpcHandler } from "./transport/node-rpc.js";
 import { createUnaryFastPath } from "./unary/unary-fast-path.js";
+import { STRICT_JSON } from "./unknown-json-fields.js";
 import { recordingRouter } from "./unary/unary-methods.js";
 
 /** Largest rpc request body (a heartbeat listing thousands of cached images is well under it). */
 export const READ_MAX_BYTES = 4 * 1024 * 1024;
-/** Compressed calls (a long cached-image list shrinks well) are served by Connect's handlers. */
-const HANDLER_OPTIONS = { readMaxBytes: READ_MAX_BYTES, acceptCompression: [compressionGzip, compressionBrotli] };
+/**
+ * Compressed calls (a long cached-image list shrinks well) are served by Connect's handlers. JSON
+ * naming a field the request does not have is refused on every protocol (Connect's default is to
+ * ignore it, which let a misspelt field pass for an absent one): unknown-json-fields.ts.
+ */
+const HANDLER_OPTIONS = { readMaxBytes: READ_MAX_BYTES, acceptCompression: [compressionGzip, compressionBrotli], jsonOptions: STRICT_JSON };
 
 export interface RpcHandlerOptions {
   routes(router: ConnectRouter): void;
@@ -53,6 +58,7 @@ export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
     methods,
     interceptors,
     readMaxBytes: READ_MAX_BYTES,
+    jsonOptions: STRICT_JSON,
     onWriteError: (error, m) => logger.warn({ err: error, rpc: rpcName(m) }, "could not write an rpc reply"),
   });
   const onError = (error: unknown, h: { service: { typeName: string }; method: { name: string } }) => logger.error({ err: error, rpc: rpcName(h) }, "rpc handler failed outside Connect");

@@ -48,12 +48,12 @@ describe("lean unary path", () => {
     const { router, methods } = recordingRouter(createConnectRouter());
     router.service(HeartbeatService, {
       async sync(req, ctx) {
-        seen.push({ name: req.name, protocol: ctx.protocolName, caller: ctx.values.get(callerName), auth: ctx.requestHeader.get("authorization"), signalUsable: ctx.signal.aborted === false });
+        seen.push({ name: req.satellite, protocol: ctx.protocolName, caller: ctx.values.get(callerName), auth: ctx.requestHeader.get("authorization"), signalUsable: ctx.signal.aborted === false });
         urls.push(ctx.url);
-        if (req.name === "missing") throw new ConnectError("satellite missing not found", Code.NotFound, { "x-detail": "meta" });
-        if (req.name === "crash") throw new Error("secret internal detail");
+        if (req.satellite === "missing") throw new ConnectError("satellite missing not found", Code.NotFound, { "x-detail": "meta" });
+        if (req.satellite === "crash") throw new Error("secret internal detail");
         // Unwritable on both: a control character (HTTP/1.1 refuses it), a connection header (HTTP/2 does).
-        if (req.name === "unwritable") {
+        if (req.satellite === "unwritable") {
           ctx.responseHeader.set("x-bad", "a\u0001b");
           ctx.responseHeader.set("connection", "keep-alive");
         }
@@ -98,7 +98,7 @@ describe("lean unary path", () => {
       const trailers: Headers[] = [];
       const headers: Headers[] = [];
       const res = await createClient(HeartbeatService, transport).sync(
-        { name: "edge-1" },
+        { satellite: "edge-1" },
         { headers: { authorization: `Basic ${label}` }, timeoutMs: 5_000, onHeader: (h) => headers.push(h), onTrailer: (t) => trailers.push(t) },
       );
       expect(res.receiveTime?.seconds, label).toBe(1_700_000_000n);
@@ -111,12 +111,12 @@ describe("lean unary path", () => {
   it("maps errors as Connect does: code, message, metadata; internal errors say no more", async () => {
     for (const [label, transport] of Object.entries(transports())) {
       const client = createClient(HeartbeatService, transport);
-      const missing = await client.sync({ name: "missing" }).catch((e: unknown) => ConnectError.from(e));
+      const missing = await client.sync({ satellite: "missing" }).catch((e: unknown) => ConnectError.from(e));
       expect(missing, label).toMatchObject({ code: Code.NotFound, rawMessage: "satellite missing not found" });
       expect((missing as ConnectError).metadata.get("x-detail"), label).toBe("meta");
-      const crash = await client.sync({ name: "crash" }).catch((e: unknown) => ConnectError.from(e));
+      const crash = await client.sync({ satellite: "crash" }).catch((e: unknown) => ConnectError.from(e));
       expect(crash, label).toMatchObject({ code: Code.Internal, rawMessage: "internal error" });
-      const denied = await client.sync({ name: "edge-1" }, { headers: { authorization: "deny" } }).catch((e: unknown) => ConnectError.from(e));
+      const denied = await client.sync({ satellite: "edge-1" }, { headers: { authorization: "deny" } }).catch((e: unknown) => ConnectError.from(e));
       expect(denied, label).toMatchObject({ code: Code.PermissionDenied, rawMessage: "denied by interceptor" });
     }
   });
@@ -125,19 +125,19 @@ describe("lean unary path", () => {
     for (const [label, transport] of Object.entries(transports())) {
       writeErrors.length = 0;
       const err = await createClient(HeartbeatService, transport)
-        .sync({ name: "unwritable" })
+        .sync({ satellite: "unwritable" })
         .catch((e: unknown) => ConnectError.from(e));
       expect(err, label).toBeInstanceOf(ConnectError);
       expect(writeErrors, label).toHaveLength(1);
     }
     // Still serving.
-    expect((await createClient(HeartbeatService, transports()["connect binary h1"]).sync({ name: "edge-1" })).receiveTime?.seconds).toBe(1_700_000_000n);
+    expect((await createClient(HeartbeatService, transports()["connect binary h1"]).sync({ satellite: "edge-1" })).receiveTime?.seconds).toBe(1_700_000_000n);
   });
 
   it("leaves compressed requests to Connect's handlers", async () => {
     const transport = createConnectTransport({ baseUrl: h2Url, httpVersion: "2", useBinaryFormat: true, sendCompression: compressionGzip, compressMinBytes: 0 });
     const err = await createClient(HeartbeatService, transport)
-      .sync({ name: "edge-1" })
+      .sync({ satellite: "edge-1" })
       .catch((e: unknown) => ConnectError.from(e));
     // 404 from the stand-in server: the lean path declined it.
     expect(err).toMatchObject({ code: Code.Unimplemented });
@@ -161,7 +161,7 @@ describe("lean unary path", () => {
       stream.end(body);
     });
 
-  const syncBytes = toBinary(SyncRequestSchema, create(SyncRequestSchema, { name: "edge-1" }));
+  const syncBytes = toBinary(SyncRequestSchema, create(SyncRequestSchema, { satellite: "edge-1" }));
   const frame = (flags: number, message: Uint8Array) => Buffer.concat([Buffer.from([flags, 0, 0, 0, message.length]), message]);
 
   it("rejects malformed input with the protocol's error codes", async () => {
@@ -214,6 +214,6 @@ describe("lean unary path", () => {
     const reply = await raw({ "content-type": "application/grpc", te: "trailers", "grpc-timeout": "soon" }, frame(0, Buffer.alloc(200 * 1024, 0x0a)));
     expect(reply.trailers["grpc-status"]).toBe(String(Code.InvalidArgument));
     await new Promise((r) => setTimeout(r, 50));
-    expect((await createClient(HeartbeatService, transports().grpc).sync({ name: "edge-1" })).receiveTime?.seconds).toBe(1_700_000_000n);
+    expect((await createClient(HeartbeatService, transports().grpc).sync({ satellite: "edge-1" })).receiveTime?.seconds).toBe(1_700_000_000n);
   });
 });

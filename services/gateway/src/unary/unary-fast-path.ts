@@ -4,6 +4,7 @@
 // heartbeat (bench/heartbeat). Requests it does not take fall through to Connect's handlers.
 import { failStream } from "@harbor-satellite/serving";
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { JsonReadOptions } from "@bufbuild/protobuf";
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
 import { endAfterWrite } from "../transport/h2-stream-end.js";
@@ -17,6 +18,8 @@ export interface UnaryFastPathOptions {
   interceptors: readonly Interceptor[];
   /** Largest request body accepted; larger ones get ResourceExhausted. */
   readMaxBytes: number;
+  /** How JSON requests are read; give the router's, so both paths refuse (or ignore) unknown fields alike. */
+  jsonOptions?: Partial<JsonReadOptions>;
   /** Writing a reply failed (the call itself is answered by then; this is for the log). */
   onWriteError?(error: unknown, method: UnaryMethod): void;
 }
@@ -35,7 +38,7 @@ interface Target {
 
 export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPath {
   const targets = new Map<string, Target>();
-  for (const [path, entry] of options.methods) targets.set(path, { entry, codec: methodCodec(entry.method, options.readMaxBytes) });
+  for (const [path, entry] of options.methods) targets.set(path, { entry, codec: methodCodec(entry.method, options.readMaxBytes, options.jsonOptions) });
 
   const route = (method: string | undefined, path: string | undefined, headers: IncomingHttpHeaders, http2: boolean) => {
     const target = path === undefined ? undefined : targets.get(path);
@@ -55,7 +58,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
       const url = urlOf();
       const timeoutMs = timeoutOf(protocol, headers);
       if (timeoutMs !== undefined) timer = setTimeout(() => signal.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
-      const input = parseRequest(target.codec.input(protocol.binary), requestMessageBytes(protocol, await body));
+      const input = parseRequest(target.codec.input(protocol.binary), requestMessageBytes(protocol, await body), target.entry.method.input);
       const output = await invokeUnary({ target: target.entry, protocolName: protocol.name, url, header: webHeaders(headers), contextValues, timeoutMs, signal, responseHeader, responseTrailer, input }, options.interceptors);
       return successReply(protocol, target.codec.output(protocol.binary).serialize(output), responseHeader, responseTrailer);
     } catch (error) {

@@ -4,12 +4,12 @@
 // is left to Connect's own handlers, which answer exactly as before. Encodings come from
 // Connect's exported protocol helpers, so both paths put the same bytes on the wire.
 import type { IncomingHttpHeaders } from "node:http";
-import type { DescMethodUnary } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethodUnary, JsonReadOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type Serialization } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, parseTimeout as parseConnectTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
 import { grpcStatusOk, parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
-import { asInvalidArgument, isDecodeFailure, UNDECLARED_COMPRESSION } from "../request-decode-failures.js";
+import { asClientDecodeError, UNDECLARED_COMPRESSION } from "../request-decode-failures.js";
 
 export type UnaryProtocolName = "connect" | "grpc";
 
@@ -64,17 +64,18 @@ export interface MethodCodec {
   output(binary: boolean): Serialization<unknown>;
 }
 
-export function methodCodec(method: DescMethodUnary, readMaxBytes: number): MethodCodec {
-  const lookup = createMethodSerializationLookup(method, undefined, undefined, { readMaxBytes, writeMaxBytes: 0xffffffff });
+/** `jsonOptions` as the router's (unknown JSON fields ignored unless it says otherwise, Connect's default). */
+export function methodCodec(method: DescMethodUnary, readMaxBytes: number, jsonOptions?: Partial<JsonReadOptions>): MethodCodec {
+  const lookup = createMethodSerializationLookup(method, undefined, jsonOptions, { readMaxBytes, writeMaxBytes: 0xffffffff });
   return { input: (binary) => lookup.getI(binary) as Serialization<unknown>, output: (binary) => lookup.getO(binary) as Serialization<unknown> };
 }
 
-/** The request message; bytes that do not decode are the client's error (InvalidArgument), as on Connect's handlers. */
-export function parseRequest(serialization: Serialization<unknown>, bytes: Uint8Array): unknown {
+/** The request message (of type `input`); bytes that do not decode are the client's error (InvalidArgument), worded as on Connect's handlers. */
+export function parseRequest(serialization: Serialization<unknown>, bytes: Uint8Array, input: DescMessage): unknown {
   try {
     return serialization.parse(bytes);
   } catch (error) {
-    throw isDecodeFailure(error) ? asInvalidArgument(error) : error;
+    throw asClientDecodeError(error, input);
   }
 }
 
