@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { SpiffeId, workloadEndpointTarget, SPIFFE_ENDPOINT_SOCKET_ENV } from "@harbor-satellite/spiffe";
 import { UsageError } from "../cli/usage.js";
 import { parseAddr } from "../commands/flag-values.js";
+import { METRICS_FLAGS_HELP, METRICS_FLAG_OPTIONS, parseMetricsFlags, type MetricsFlags } from "../commands/metrics-flags.js";
 import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, parseRegistryFlags, type RegistryFlags } from "../commands/registry-flags.js";
 import { LOG_LEVELS, type LogLevel } from "../config/satellite-config.js";
 import { parseMirrorFlags, type MirrorSpec } from "../runtime/mirror-spec.js";
@@ -31,6 +32,9 @@ reports heartbeats, and serves the registry throughout. Environment variables in
                                  the site's container runtimes must reach it). Read-only for clients:
                                  pushes and deletes get 405 UNSUPPORTED, unless write credentials are given
 ${REGISTRY_FLAGS_HELP}
+                                 GET /metrics on the registry's port serves Prometheus metrics
+${METRICS_FLAGS_HELP}
+  --no-metrics                   record and serve no metrics (METRICS_ENABLED=false)
   --harbor-registry-url URL      reach Harbor at this scheme://host instead of the one Ground Control names
                                  (HARBOR_REGISTRY_URL)
   --mirrors RUNTIME:REG[,REG…]   point a container runtime at the local registry for these registries;
@@ -62,6 +66,8 @@ export interface AgentOptions {
   shutdownTimeoutMs: number;
   /** The local registry's write credentials file and listener limits. */
   registry: RegistryFlags;
+  /** Prometheus metrics: on the registry's port by default, or on --metrics-addr, or none. */
+  metrics: MetricsFlags;
 }
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -96,6 +102,8 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "log-level": { type: "string" },
         "shutdown-timeout": { type: "string", default: "5s" },
         ...REGISTRY_FLAG_OPTIONS,
+        "metrics-addr": METRICS_FLAG_OPTIONS["metrics-addr"],
+        "no-metrics": METRICS_FLAG_OPTIONS["no-metrics"],
       },
     }));
   } catch (error) {
@@ -142,6 +150,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     logLevel: level as LogLevel | undefined,
     shutdownTimeoutMs: parseShutdownTimeout(values["shutdown-timeout"]),
     registry: parseRegistryFlags(values, env),
+    metrics: parseMetricsFlags(values, env, true),
   };
 }
 

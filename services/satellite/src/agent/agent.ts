@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { RetryOptions } from "@harbor-satellite/oci";
 import type { Logger, LevelWithSilent } from "pino";
 import { withSpan } from "@harbor-satellite/telemetry";
+import type { Metrics } from "@harbor-satellite/telemetry/metrics";
 import type { X509Source } from "@harbor-satellite/spiffe";
 import { parseSchedule } from "../config/schedule.js";
 import type { SatelliteConfig } from "../config/satellite-config.js";
@@ -37,6 +38,9 @@ import { startLocalRegistry } from "./local-registry.js";
 import { resolveWriteAccess } from "../commands/registry-flags.js";
 import { describeWriteAccess } from "../registry/write-access.js";
 import { createStateReplicator } from "./state-replication.js";
+import { recordHeartbeat } from "../telemetry/heartbeat-metrics.js";
+import { observeLastSuccess } from "../telemetry/replication-metrics.js";
+import { observeStore } from "../telemetry/store-metrics.js";
 
 export const CONFIG_FILE = "config.json";
 
@@ -55,6 +59,8 @@ export interface AgentDeps {
   workerThreads?: number;
   /** Retries of each Harbor request (default the registry client's). */
   upstreamRetry?: RetryOptions;
+  /** Prometheus metrics: the store's and passes' gauges are reported, and /metrics is served on the registry's port unless elsewhere. */
+  prometheus?: { metrics: Metrics; onRegistryPort: boolean };
 }
 
 export interface AgentStatus {
@@ -95,7 +101,9 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch((error: unknown) => logger.warn({ err: error }, "shutdown step failed"));
   };
   try {
-    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort, writeAccess, limits: options.registry.limits, uploads: options.registry.uploads }).catch((error: unknown) => {
+    if (deps.prometheus) cleanups.push(observeStore(store), observeLastSuccess());
+    const served = deps.prometheus?.onRegistryPort ? deps.prometheus.metrics : undefined;
+    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort, writeAccess, limits: options.registry.limits, uploads: options.registry.uploads, metrics: served }).catch((error: unknown) => {
       const code = (error as NodeJS.ErrnoException).code;
       throw new Error(`the local registry cannot listen on ${options.registryHost}:${options.registryPort}${code === "EADDRINUSE" ? ": the address is in use (another satellite?); choose another with --registry-addr" : `: ${(error as Error).message}`}`, { cause: error });
     });
@@ -190,7 +198,13 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     const sendHeartbeat = async (signal: AbortSignal) => {
       const carried = pendingActivity;
       const beat = await collectHeartbeat({ config: () => config, satelliteName: () => satelliteName, metrics, images, replication: () => replicator.report(), pendingActivity: () => carried });
-      const answer = await traced("satellite.heartbeat", () => groundControl.heartbeat(beat, config.state_config.auth, signal));
+      const answer = await traced("satellite.heartbeat", () => groundControl.heartbeat(beat, config.state_config.auth, signal)).then(
+        (a) => (recordHeartbeat(), a),
+        (error: unknown) => {
+          if (!signal.aborted) recordHeartbeat(error);
+          throw error;
+        },
+      );
       if (pendingActivity === carried) pendingActivity = undefined;
       heartbeatsSent++;
       logger.debug({ images: beat.cachedImages.length, errors: beat.errors.length }, "heartbeat sent");

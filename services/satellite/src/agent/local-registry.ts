@@ -5,6 +5,7 @@
 // listening. A failed move keeps the old listener. Every listener it opens has the same write
 // access (read-only unless write credentials were given) and limits.
 import type { ServerLimits } from "@harbor-satellite/serving";
+import type { Metrics } from "@harbor-satellite/telemetry/metrics";
 import type { Logger } from "pino";
 import { startRegistryServer, type RegistryServer } from "../registry/server.js";
 import type { UploadSessionLimits } from "../registry/upload-sessions.js";
@@ -29,11 +30,13 @@ export interface LocalRegistryOptions {
   writeAccess: WriteAccess;
   limits?: Partial<ServerLimits>;
   uploads?: UploadSessionLimits;
+  /** Serve /metrics on the registry's port (it follows a move). */
+  metrics?: Metrics;
 }
 
 export async function startLocalRegistry(options: LocalRegistryOptions): Promise<LocalRegistry> {
-  const { store, logger, writeAccess, limits, uploads } = options;
-  const open = (host: string, port: number) => startRegistryServer({ store, logger, host, port, writeAccess, limits, uploads });
+  const { store, logger, writeAccess, limits, uploads, metrics } = options;
+  const open = (host: string, port: number) => startRegistryServer({ store, logger, host, port, writeAccess, limits, uploads, metrics });
   let current: RegistryServer = await open(options.host, options.port);
   let host = options.host;
   return {

@@ -17,6 +17,7 @@ import type { AuditStore } from "../state/owned-audit.js";
 import { createStatePass, type StatePass, type StatePassResult } from "../state/state-pass.js";
 import { createStateReader } from "../state/state-reader.js";
 import { hostOf, resolveRegistryUrl } from "../state/state-reference.js";
+import { noteStateReadFailures, noteSuccessfulPass } from "../telemetry/replication-metrics.js";
 
 export const APPLIED_STATE_FILE = "state.json";
 
@@ -157,9 +158,12 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
         }
       } catch (error) {
         last = { error: { reference: stateUrl, message: messageOf(error) }, durationMs: performance.now() - started };
+        noteStateReadFailures([error]);
         throw error;
       }
       last = { result, durationMs: result.durationMs };
+      noteStateReadFailures(result.failures.map((f) => f.error));
+      if (result.status !== "partial") noteSuccessfulPass();
       const removed = result.plan?.remove.length ?? 0;
       if (result.status !== "unchanged") {
         options.logger.info({ status: result.status, satelliteDigest: result.satelliteDigest, add: result.plan?.add.length, changed: result.plan?.changed.length, removed, errors: result.imageErrors.length, failures: result.failures.length, ms: Math.round(result.durationMs) }, "state pass done");

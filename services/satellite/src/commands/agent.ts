@@ -3,6 +3,8 @@
 //   satellite --ground-control-url URL (--token-file F | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR] …
 import { waitForShutdown } from "@harbor-satellite/serving";
 import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
+import { listenMetrics, MetricsListenError, startMetrics, type MetricsListener } from "@harbor-satellite/telemetry/metrics";
+import { UsageError } from "../cli/usage.js";
 import { ExitCode } from "../cli/usage.js";
 import { startAgent } from "../agent/agent.js";
 import { AGENT_HELP, parseAgentArgs } from "../agent/agent-options.js";
@@ -17,20 +19,32 @@ export async function run(argv: string[]): Promise<number> {
   }
   const options = parseAgentArgs(argv);
   const telemetry = startTelemetry("satellite");
-  await telemetry.ready;
+  const metrics = options.metrics.enabled ? startMetrics("satellite", { prometheus: true }) : undefined;
+  await Promise.all([telemetry.ready, metrics?.ready]);
   const logger = createLogger({ name: "satellite", level: options.logLevel ?? "info" });
+  let metricsListener: MetricsListener | undefined;
+  if (metrics && options.metrics.addr) {
+    metricsListener = await listenMetrics(options.metrics.addr, metrics, logger).catch((error: unknown) => {
+      throw error instanceof MetricsListenError ? new UsageError(`${error.message}; choose another --metrics-addr`) : error;
+    });
+  }
   if (options.tokenSource === "flag") logger.warn("--token is visible to every user of this machine (ps, /proc/<pid>/cmdline) while the agent runs; prefer --token-file FILE or SATELLITE_TOKEN");
   const stopping = waitForShutdown({
     // The running pass gets --shutdown-timeout to abort; the rest (registry drain, store close) fits in what is left.
     graceMs: options.shutdownTimeoutMs + SHUTDOWN_SLACK_MS,
     onForce: (why) => logger.warn({ why }, "stopping now, without waiting for work in flight"),
   });
-  const agent = await startAgent(options, { logger });
+  const agent = await startAgent(options, { logger, prometheus: metrics && { metrics, onRegistryPort: !metricsListener } }).catch(async (error: unknown) => {
+    await metricsListener?.close();
+    throw error;
+  });
   process.stdout.write(`satellite registry listening on ${agent.registryUrl}\n`);
   void agent.enrolled.then((how) => process.stdout.write(`satellite enrolled (${how})\n`));
   const signal = await stopping;
   logger.info({ signal }, "shutting down");
   await agent.stop();
+  await metricsListener?.close();
+  await metrics?.shutdown().catch(() => undefined);
   await telemetry.shutdown().catch(() => undefined);
   logger.info("stopped");
   return ExitCode.Ok;

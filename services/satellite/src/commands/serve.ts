@@ -8,6 +8,7 @@
 // the data dir.
 import { parseArgs } from "node:util";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
+import { listenMetrics, MetricsListenError, startMetrics } from "@harbor-satellite/telemetry/metrics";
 import type { LevelWithSilent } from "pino";
 import { UsageError, ExitCode } from "../cli/usage.js";
 import { startRegistryServer } from "../registry/server.js";
@@ -17,6 +18,8 @@ import { waitForShutdown, type ServerLimits } from "@harbor-satellite/serving";
 import { openContentStore } from "../store/open-store.js";
 import { verifyStore } from "../store/verify.js";
 import { isLoopbackHost, parseAddr, parseDuration } from "./flag-values.js";
+import { observeStore } from "../telemetry/store-metrics.js";
+import { METRICS_FLAGS_HELP, METRICS_FLAG_OPTIONS, parseMetricsFlags, type MetricsFlags } from "./metrics-flags.js";
 import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, parseRegistryFlags, resolveWriteAccess } from "./registry-flags.js";
 
 export { parseAddr, parseDuration } from "./flag-values.js";
@@ -35,6 +38,8 @@ const HELP = `Usage: satellite serve --data-dir DIR [options]
   --gc-interval DUR       collect garbage this often (e.g. 6h; off by default)
   --log-level LEVEL       trace|debug|info|warn|error|silent (default info; debug logs each request)
   --verify                re-hash the whole store and check every reference, print a summary, exit
+  --metrics               serve Prometheus metrics at GET /metrics on --addr (METRICS_ENABLED=true)
+${METRICS_FLAGS_HELP}
 ${REGISTRY_FLAGS_HELP}`;
 
 export interface ServeConfig {
@@ -52,6 +57,8 @@ export interface ServeConfig {
   gcIntervalMs?: number;
   logLevel: LevelWithSilent;
   verify: boolean;
+  /** Off unless --metrics or --metrics-addr. */
+  metrics: MetricsFlags;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -82,6 +89,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         verify: { type: "boolean", default: false },
         "anonymous-writes": { type: "boolean", default: false },
         ...REGISTRY_FLAG_OPTIONS,
+        metrics: METRICS_FLAG_OPTIONS.metrics,
+        "metrics-addr": METRICS_FLAG_OPTIONS["metrics-addr"],
       },
     }));
   } catch (error) {
@@ -115,6 +124,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     gcIntervalMs: values["gc-interval"] === undefined ? undefined : parseDuration(values["gc-interval"], "--gc-interval"),
     logLevel: level as LevelWithSilent,
     verify: values.verify,
+    metrics: parseMetricsFlags(values, env, false),
   };
 }
 
@@ -131,8 +141,16 @@ async function verify(dataDir: string): Promise<number> {
 
 async function serve(config: ServeConfig, logger: Logger): Promise<number> {
   const writeAccess = await resolveWriteAccess(config.writeCredentialsFile, config.readOnly ? "read-only" : "anonymous");
+  const metrics = config.metrics.enabled ? startMetrics("satellite-registry", { prometheus: true }) : undefined;
+  await metrics?.ready;
   const store = await openContentStore({ root: config.dataDir, logger });
-  const registry = await startRegistryServer({ store, logger, writeAccess, limits: config.limits, uploads: config.uploads, host: config.host, port: config.port }).catch(async (error: unknown) => {
+  const stopObserving = metrics ? observeStore(store) : undefined;
+  const metricsListener = metrics && config.metrics.addr ? await listenMetrics(config.metrics.addr, metrics, logger).catch(async (error: unknown) => {
+    await store.close();
+    throw error instanceof MetricsListenError ? new UsageError(`${error.message}; choose another --metrics-addr`) : error;
+  }) : undefined;
+  const registry = await startRegistryServer({ store, logger, writeAccess, limits: config.limits, uploads: config.uploads, host: config.host, port: config.port, metrics: metricsListener ? undefined : metrics }).catch(async (error: unknown) => {
+    await metricsListener?.close();
     await store.close();
     throw error;
   });
@@ -148,6 +166,9 @@ async function serve(config: ServeConfig, logger: Logger): Promise<number> {
   logger.info({ signal }, "shutting down");
   if (gcTimer) clearInterval(gcTimer);
   await registry.close();
+  await metricsListener?.close();
+  stopObserving?.();
   await store.close();
+  await metrics?.shutdown().catch(() => undefined);
   return ExitCode.Ok;
 }

@@ -44,5 +44,17 @@ export const ROUTES: readonly Route[] = [
   { name: "referrers", pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, reference: "digest", methods: { GET: getReferrers } },
 ];
 
+/** Each route's template, the `http.route` of its requests' metrics (never the path, which names repositories). */
+export const ROUTE_TEMPLATES: Readonly<Record<RouteName, string>> = {
+  base: "/v2/",
+  catalog: "/v2/_catalog",
+  tags: "/v2/{name}/tags/list",
+  manifest: "/v2/{name}/manifests/{reference}",
+  "blob-upload": "/v2/{name}/blobs/uploads/",
+  "blob-upload-chunk": "/v2/{name}/blobs/uploads/{uuid}",
+  blob: "/v2/{name}/blobs/{digest}",
+  referrers: "/v2/{name}/referrers/{digest}",
+};
+
 /** Methods that only read; everything else is refused in read-only mode. */
 export const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);

@@ -4,17 +4,19 @@
 // keep-alive and idle timeouts, a connection cap in all and per client address, and the request
 // guard, the net under sendError that answers anything still thrown in the OCI error format.
 // There is no whole-request timeout: a multi-gigabyte push may take long; a stalled one is cut
-// by the idle timeout.
+// by the idle timeout. Every request is measured (http.server.request.duration with its route
+// template), and /metrics answers there when the process serves metrics on this port.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { OciError } from "@harbor-satellite/oci";
 import { applyHttp1Limits, capConnections, createLogThrottle, guardRequests, resolveLimits, type ServerLimits } from "@harbor-satellite/serving";
+import { measureHttpRequest, METRICS_PATH, serveMetrics, type Metrics } from "@harbor-satellite/telemetry/metrics";
 import { pino, type Logger } from "pino";
 import type { ServingStore } from "../store/serving-store.js";
 import type { RegistryDeps, RequestContext } from "./context.js";
 import { sendError } from "./error-response.js";
 import { API_VERSION_HEADER } from "./http.js";
-import { READ_METHODS } from "./routes.js";
+import { READ_METHODS, ROUTE_TEMPLATES } from "./routes.js";
 import { matchRoute } from "./router.js";
 import { UploadSessions, type UploadSessionLimits } from "./upload-sessions.js";
 import { BASIC_CHALLENGE, WriteRefused, authorizeWrite, type WriteAccess } from "./write-access.js";
@@ -28,6 +30,8 @@ export interface RegistryOptions {
   writeAccess?: WriteAccess;
   /** Caps and idle expiry of upload sessions. */
   uploads?: UploadSessionLimits;
+  /** Serve GET /metrics from these (anonymous, like every read). */
+  metrics?: Metrics;
 }
 
 export interface RegistryHandler {
@@ -56,6 +60,11 @@ export function createRegistryHandler(options: RegistryOptions): RegistryHandler
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
     const method = req.method ?? "GET";
+    const measured = measureHttpRequest(method, res);
+    if (options.metrics && path === METRICS_PATH) {
+      measured.route = METRICS_PATH;
+      return serveMetrics(options.metrics, req, res);
+    }
     let headers: Record<string, string> = {};
     try {
       const write = !READ_METHODS.has(method);
@@ -63,6 +72,7 @@ export function createRegistryHandler(options: RegistryOptions): RegistryHandler
       if (write && access.mode === "credentials") await authorizeWrite(access, req);
       const match = matchRoute(path, method);
       if (!match) throw new OciError("NAME_UNKNOWN", "no such endpoint", { path });
+      measured.route = ROUTE_TEMPLATES[match.route.name];
       const methods = match.route.methods;
       const handler = methods[method];
       // docker-registry's read-only mode answers every write this way, whatever the route.

@@ -14,6 +14,7 @@ import { mayUntag, nextOwned, planPass } from "./planner.js";
 import { createProgress } from "./progress.js";
 import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
+import { recordReplicationPass } from "../telemetry/replication-metrics.js";
 
 export interface UpstreamOptions {
   /** Registry root URL; `http://` is used as plain HTTP. */
@@ -151,6 +152,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       owned: nextOwned(request.owned ?? [], succeeded, failures.map((f) => f.image), released),
     };
     logger.info({ bytes: summary.bytes, blobs_copied: summary.blobsCopied, blobs_skipped: summary.blobsSkipped, seconds: summary.seconds, requests: summary.requests, failed: failures.length }, "replication pass finished");
+    recordReplicationPass({ ...summary, upstream: request.upstream.url, succeeded: results.length - failures.length, failures: failures.map((f) => f.error?.cause) });
     return summary;
   };
 

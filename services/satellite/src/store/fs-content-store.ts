@@ -40,6 +40,7 @@ import type {
 } from "./serving-store.js";
 import { FsTempFile } from "./temp-file.js";
 import { verifyStore, type VerifyReport } from "./verify.js";
+import { recordGarbageCollection } from "../telemetry/store-metrics.js";
 
 export interface FsContentStoreParts {
   paths: StorePaths;
@@ -275,6 +276,7 @@ export class FsContentStore implements ServingStore {
       const swept = await sweepBlobs(this.files, marked.live, (digest) => this.recentBlobs.has(digest));
       for (const { digest } of marked.deadManifests) if (!marked.live.has(digest)) this.cache.delete(digest);
       this.logger.info({ ...swept, removedManifests: marked.deadManifests.length }, "garbage collected");
+      recordGarbageCollection(swept);
       return { ...swept, removedManifests: marked.deadManifests.length };
     });
   }
