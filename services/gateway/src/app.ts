@@ -43,7 +43,7 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger, 
       if (admin === "created") logger.info({ username: "admin" }, "admin account created");
     }
     const { modules, missing, client } = await buildModules(config, database.db, logger);
-    metrics = await startGatewayMetrics({ config, database, metrics: options.metrics, logger });
+    metrics = await startGatewayMetrics({ config, database, modules, metrics: options.metrics, logger });
     if (missing.length) logger.warn({ services: missing }, "services not available in this build are not served");
     // One set of attempt limits (inside the authenticator) for Basic credentials and Login, and one
     // ZTR budget per client address for the REST routes and the rpcs.

@@ -59,7 +59,7 @@ describe("cachedValue", () => {
         if (fail) throw new Error("down");
         return calls;
       },
-      () => now,
+      { now: () => now },
     );
     expect(await Promise.all([value(), value()])).toEqual([1, 1]);
     now = 999;
@@ -70,5 +70,28 @@ describe("cachedValue", () => {
     fail = false;
     expect(await value()).toBe(3);
     expect(calls).toBe(3);
+  });
+
+  it("answers an expired value at once while computing the next, when told to", async () => {
+    let now = 0;
+    let calls = 0;
+    let release: () => void = () => {};
+    const value = cachedValue(
+      1000,
+      async () => {
+        calls++;
+        if (calls > 1) await new Promise<void>((r) => (release = r));
+        return calls;
+      },
+      { now: () => now, serveStale: true },
+    );
+    expect(await value()).toBe(1);
+    now = 5000;
+    expect(await value()).toBe(1);
+    expect(await value()).toBe(1);
+    release();
+    await new Promise((r) => setImmediate(r));
+    expect(await value()).toBe(2);
+    expect(calls).toBe(2);
   });
 });

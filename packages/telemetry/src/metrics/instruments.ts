@@ -148,14 +148,16 @@ export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0
 /**
  * A value computed on demand and kept for `ttlMs`, for gauges read from the database or the disk
  * at scrape time: scrapes within the window (several Prometheus servers, a burst) cost nothing,
- * and concurrent ones share the computation in flight. A failed computation is not kept.
+ * and concurrent ones share the computation in flight. A failed computation is not kept. With
+ * `serveStale`, an expired value is answered at once while a fresh one is computed behind it
+ * (for computations slower than a scrape's timeout, e.g. walking a large fleet).
  */
-export function cachedValue<T>(ttlMs: number, compute: () => Promise<T>, now: () => number = () => performance.now()): () => Promise<T> {
+export function cachedValue<T>(ttlMs: number, compute: () => Promise<T>, options: { now?: () => number; serveStale?: boolean } = {}): () => Promise<T> {
+  const now = options.now ?? (() => performance.now());
   let value: { at: number; value: T } | undefined;
   let running: Promise<T> | undefined;
-  return () => {
-    if (value && now() - value.at < ttlMs) return Promise.resolve(value.value);
-    running ??= compute().then(
+  const refresh = () =>
+    (running ??= compute().then(
       (result) => {
         value = { at: now(), value: result };
         running = undefined;
@@ -165,7 +167,13 @@ export function cachedValue<T>(ttlMs: number, compute: () => Promise<T>, now: ()
         running = undefined;
         throw error;
       },
-    );
-    return running;
+    ));
+  return () => {
+    if (value && now() - value.at < ttlMs) return Promise.resolve(value.value);
+    if (value && options.serveStale) {
+      refresh().catch(() => undefined);
+      return Promise.resolve(value.value);
+    }
+    return refresh();
   };
 }

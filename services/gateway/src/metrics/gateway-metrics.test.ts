@@ -80,6 +80,7 @@ describe("Ground Control metrics", () => {
     expect(sample(text, "db_client_connection_max", { db_client_connection_pool_name: "ground-control" })).toBe(1);
     expect(sample(text, "ground_control_satellites_health", { satellite_health: "never_seen" })).toBe(0);
     expect(sample(text, "ground_control_outbox_depth", { outbox_kind: "sync-robot" })).toBeGreaterThanOrEqual(0);
+    expect(sample(text, "ground_control_satellites_drift", { satellite_drift: "in_sync" })).toBe(0);
   });
 
   it("serves /metrics on a listener of its own with --metrics-addr, and not on the gateway port", async () => {

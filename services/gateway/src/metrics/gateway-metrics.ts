@@ -1,11 +1,14 @@
-// Ground Control's metrics beside the rpc interceptor: the database client, the fleet-wide gauges
-// (satellites by health, the outbox), and the `--metrics-addr` listener. Fleet-wide gauges are
-// counted from the shared database, so exactly one process reports each: the one serving the
-// service they belong to (heartbeat, fleet) and, with --workers, only worker 1 of them; the
-// others report their own traffic only, and Prometheus sums processes without double counting.
-import { observeFleetHealth } from "@harbor-satellite/heartbeat/metrics";
+// Ground Control's metrics beside the rpc interceptor: the database client, the fleet-wide
+// gauges (satellites by health and by drift, the outbox), and the `--metrics-addr` listener.
+// Fleet-wide gauges are counted from the shared database, so exactly one process reports each:
+// the one serving the service they belong to (heartbeat, fleet) and, with --workers, only worker
+// 1 of them; the others report their own traffic only, and Prometheus sums processes without
+// double counting.
+import type { HeartbeatModule } from "@harbor-satellite/heartbeat";
+import { observeFleetDrift, observeFleetHealth } from "@harbor-satellite/heartbeat/metrics";
 import { observeOutbox } from "@harbor-satellite/fleet/metrics";
 import type { DatabaseHandle } from "@harbor-satellite/db";
+import type { ServiceModule } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { listenMetrics, MetricsListenError, type Metrics, type MetricsListener } from "@harbor-satellite/telemetry/metrics";
 import { ConfigError, type GatewayConfig } from "../config.js";
@@ -23,7 +26,7 @@ export function workerIndex(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(index) && index >= 0 ? index : 0;
 }
 
-export async function startGatewayMetrics(options: { config: GatewayConfig; database: DatabaseHandle; metrics?: Metrics; logger: Logger }): Promise<GatewayMetrics> {
+export async function startGatewayMetrics(options: { config: GatewayConfig; database: DatabaseHandle; modules: readonly ServiceModule[]; metrics?: Metrics; logger: Logger }): Promise<GatewayMetrics> {
   const { config, database, metrics, logger } = options;
   if (!metrics || !config.metrics.enabled) return { onGatewayPort: false, close: async () => {} };
   // The SDK has been loading since main() started it, beside opening the database.
@@ -32,6 +35,8 @@ export async function startGatewayMetrics(options: { config: GatewayConfig; data
   const worker = workerIndex();
   if (worker === 0) {
     if (config.services.includes("heartbeat")) stops.push(observeFleetHealth(database.db));
+    const heartbeat = options.modules.find((m) => m.name === "heartbeat") as Partial<HeartbeatModule> | undefined;
+    if (heartbeat?.drift) stops.push(observeFleetDrift(heartbeat.drift));
     if (config.services.includes("fleet")) stops.push(observeOutbox(database.db));
   }
   let listener: MetricsListener | undefined;

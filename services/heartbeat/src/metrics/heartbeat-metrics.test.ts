@@ -4,6 +4,7 @@ import { openMemoryDatabase, satellites, type DatabaseHandle } from "@harbor-sat
 import { startTestMetrics, type TestMetrics } from "@harbor-satellite/telemetry/metrics-testing";
 import { createHeartbeatModule, type HeartbeatModule } from "../index.js";
 import { clientAs, manualClock, satellite, seedSatellites, silentLogger } from "../testing.js";
+import { countByDrift, observeFleetDrift } from "./fleet-drift.js";
 import { countByHealth, observeFleetHealth } from "./fleet-health.js";
 
 describe("heartbeat metrics", () => {
@@ -52,6 +53,20 @@ describe("heartbeat metrics", () => {
         expect(await m.sum("ground_control.satellites.health", { "satellite.health": health })).toBe(n);
       }
       expect(reads).toBe(1);
+    } finally {
+      stop();
+    }
+  });
+
+  it("counts the fleet by drift verdict through the drift reader", async () => {
+    // From the previous tests: edge-a..c reported and want nothing; edge-d, edge-e (last_seen set
+    // by hand, no heartbeat row) and edge-new have no heartbeat to judge.
+    expect(await countByDrift(module.drift)).toEqual({ in_sync: 3, converging: 0, failing: 0, stale: 0, never_seen: 3 });
+    const stop = observeFleetDrift(module.drift);
+    try {
+      expect(await m.sum("ground_control.satellites.drift", { "satellite.drift": "in_sync" })).toBe(3);
+      expect(await m.sum("ground_control.satellites.drift", { "satellite.drift": "never_seen" })).toBe(3);
+      expect(await m.sum("ground_control.satellites.drift", { "satellite.drift": "failing" })).toBe(0);
     } finally {
       stop();
     }
