@@ -133,8 +133,9 @@ export async function readDriftRow(db: Executor, name: string): Promise<DriftRow
   return row ? toRow(row) : undefined;
 }
 
-/** How many satellites match `filter` (exact only when exactInSql(filter.state)). */
+/** How many satellites match `filter`; only for filters SQL decides exactly (exactInSql). */
 export async function countDriftRows(db: Executor, filter: DriftFilter, now: Date): Promise<number> {
+  if (!exactInSql(filter.state)) throw new Error(`drift state ${DriftState[filter.state]} cannot be counted in SQL`);
   const where = filterCondition(filter, now, true);
   const [{ total }] = await db.select({ total: count() }).from(satellites).where(where);
   return Number(total);
