@@ -8,6 +8,8 @@ export type { Metrics, MetricsOptions } from "./provider.js";
 export { serveMetrics, METRICS_PATH, PROMETHEUS_CONTENT_TYPE } from "./http.js";
 export type { MetricsRequest, MetricsResponse } from "./http.js";
 export { measureHttpRequest } from "./http-server.js";
+export { boundHistogram } from "./bound-histogram.js";
+export type { BoundHistogram, BoundHistogramFamily, BoundHistogramOptions } from "./bound-histogram.js";
 export { listenMetrics, MetricsListenError } from "./listener.js";
 export type { MetricsListener } from "./listener.js";
 export type { HttpRequestMeasurement, MeasuredResponse } from "./http-server.js";

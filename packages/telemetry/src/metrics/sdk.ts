@@ -5,7 +5,8 @@
 import { diag } from "@opentelemetry/api";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { MeterProvider, PeriodicExportingMetricReader, type MetricReader, type PushMetricExporter, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import { boundHistogramProducer } from "./bound-producer.js";
+import { MeterProvider, PeriodicExportingMetricReader, type MetricProducer, type MetricReader, type PushMetricExporter, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 
 export interface SdkOptions {
   serviceName: string;
@@ -22,9 +23,11 @@ export interface MetricsSdk {
 
 export async function startSdk(options: SdkOptions): Promise<MetricsSdk> {
   const readers: MetricReader[] = [];
-  const prometheus = options.prometheus ? new PrometheusExporter({ preventServerStart: true }) : undefined;
+  // The bound histograms (bound-histogram.ts) reach every reader through this producer.
+  const producer = boundHistogramProducer();
+  const prometheus = options.prometheus ? new PrometheusExporter({ preventServerStart: true, metricProducers: [producer] }) : undefined;
   if (prometheus) readers.push(prometheus);
-  const otlp = await otlpReader(options.env);
+  const otlp = await otlpReader(options.env, producer);
   if (otlp) readers.push(otlp);
   const provider = new MeterProvider({ resource: resourceFromAttributes({ "service.name": options.serviceName }), readers });
   if (!prometheus) return { provider };
@@ -41,7 +44,7 @@ export async function startSdk(options: SdkOptions): Promise<MetricsSdk> {
 }
 
 /** OTLP push, when an endpoint is configured and OTEL_METRICS_EXPORTER does not say none. */
-async function otlpReader(env: NodeJS.ProcessEnv): Promise<MetricReader | undefined> {
+async function otlpReader(env: NodeJS.ProcessEnv, producer: MetricProducer): Promise<MetricReader | undefined> {
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) return undefined;
   const wanted = (env.OTEL_METRICS_EXPORTER ?? "otlp").split(",").map((s) => s.trim());
   if (wanted.includes("none") || !wanted.includes("otlp")) return undefined;
@@ -52,7 +55,7 @@ async function otlpReader(env: NodeJS.ProcessEnv): Promise<MetricReader | undefi
   else exporter = new (await import("@opentelemetry/exporter-metrics-otlp-proto")).OTLPMetricExporter();
   const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL) || 60_000;
   const timeout = Math.min(interval, Number(env.OTEL_METRIC_EXPORT_TIMEOUT) || 30_000);
-  return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: timeout });
+  return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: timeout, metricProducers: [producer] });
 }
 
 /** Prometheus unit suffixes for the UCUM units our instruments use (OpenTelemetry's Prometheus compatibility rules). */

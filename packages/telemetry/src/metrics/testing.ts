@@ -4,6 +4,7 @@
 import { metrics, type Attributes } from "@opentelemetry/api";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider, type DataPoint, type Histogram, type MetricData } from "@opentelemetry/sdk-metrics";
+import { boundHistogramProducer } from "./bound-producer.js";
 import { rebindInstruments } from "./instruments.js";
 import { withUnitSuffixes } from "./sdk.js";
 
@@ -25,7 +26,7 @@ const matches = (attributes: Attributes, where: Attributes) => Object.entries(wh
 
 export function startTestMetrics(): TestMetrics {
   metrics.disable();
-  const reader = new PrometheusExporter({ preventServerStart: true });
+  const reader = new PrometheusExporter({ preventServerStart: true, metricProducers: [boundHistogramProducer()] });
   const provider = new MeterProvider({ readers: [reader] });
   metrics.setGlobalMeterProvider(provider);
   rebindInstruments(true);

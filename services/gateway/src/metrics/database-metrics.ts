@@ -11,13 +11,14 @@
 //   ground_control.db.client.operations.active  gauge: queries in flight (running or queued for a connection)
 //   ground_control.db.client.transactions.active gauge: open transactions, each holding a connection
 import type { DatabaseHandle } from "@harbor-satellite/db";
-import { DURATION_BUCKETS_S, instrumentScope, type Attributes } from "@harbor-satellite/telemetry/metrics";
+import { boundHistogram, DURATION_BUCKETS_S, instrumentScope, type Attributes, type BoundHistogram } from "@harbor-satellite/telemetry/metrics";
 
 const scope = instrumentScope("@harbor-satellite/gateway/database");
-const duration = scope.histogram("db.client.operation.duration", {
+// Every query: bound series per operation and outcome, so a query pays no attribute hashing.
+const duration = boundHistogram("@harbor-satellite/gateway/database", "db.client.operation.duration", {
   unit: "s",
   description: "Duration of database queries as the client sees them (waiting for a pool connection included).",
-  advice: { explicitBucketBoundaries: [0.001, ...DURATION_BUCKETS_S] },
+  boundaries: [0.001, ...DURATION_BUCKETS_S],
 });
 const poolMax = scope.observableGauge("db.client.connection.max", { unit: "{connection}", description: "The largest number of connections the pool opens." });
 const activeOperations = scope.observableGauge("ground_control.db.client.operations.active", { unit: "{operation}", description: "Queries in flight: running, or waiting for a pool connection." });
@@ -25,18 +26,20 @@ const activeTransactions = scope.observableGauge("ground_control.db.client.trans
 
 const OPERATIONS = new Set(["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "SET", "SHOW", "CREATE", "ALTER", "DROP", "LOCK", "VACUUM", "ANALYZE"]);
 
-/** Attribute sets by operation (success) and by operation and SQLSTATE (failure), made once. */
-function attributeCache(system: string, pool: string) {
-  const sets = new Map<string, Attributes>();
-  return (operation: string, sqlState?: string): Attributes => {
+/** Series by operation (success) and by operation and SQLSTATE (failure), bound once. */
+function seriesCache(system: string, pool: string) {
+  const sets = new Map<string, BoundHistogram>();
+  return (operation: string, sqlState?: string): BoundHistogram => {
     const key = `${operation} ${sqlState ?? ""}`;
-    let attributes = sets.get(key);
-    if (!attributes) {
-      attributes = { "db.system.name": system, "db.client.connection.pool.name": pool, "db.operation.name": operation };
+    let series = sets.get(key);
+    if (!series) {
+      const attributes: Attributes = { "db.system.name": system, "db.client.connection.pool.name": pool, "db.operation.name": operation };
       if (sqlState !== undefined) Object.assign(attributes, { "error.type": sqlState || "_OTHER", ...(sqlState ? { "db.response.status_code": sqlState } : {}) });
-      if (sets.size < 1000) sets.set(key, attributes);
+      series = duration.bind(attributes);
+      // Operations and SQLSTATEs are few; the cap guards against a bug.
+      if (sets.size < 1000) sets.set(key, series);
     }
-    return attributes;
+    return series;
   };
 }
 
@@ -63,13 +66,13 @@ export function instrumentDatabase(handle: DatabaseHandle, pool = "ground-contro
   if (!client) return () => {};
   const state = { operations: 0, transactions: 0 };
   const postgres = handle.driver === "postgres";
-  const attributes = attributeCache("postgresql", pool);
+  const series = seriesCache("postgresql", pool);
   const measure = (operation: string) => {
     const started = performance.now();
     state.operations++;
     return (error?: unknown) => {
       state.operations--;
-      duration.record((performance.now() - started) / 1000, attributes(operation, error === undefined ? undefined : sqlStateOf(error)));
+      series(operation, error === undefined ? undefined : sqlStateOf(error)).record((performance.now() - started) / 1000);
     };
   };
   if (postgres) wrapPostgres(client, measure, state);
