@@ -150,10 +150,12 @@ export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0
  * at scrape time: scrapes within the window (several Prometheus servers, a burst) cost nothing,
  * and concurrent ones share the computation in flight. A failed computation is not kept. With
  * `serveStale`, an expired value is answered at once while a fresh one is computed behind it
- * (for computations slower than a scrape's timeout, e.g. walking a large fleet).
+ * (for computations slower than a scrape's timeout, e.g. walking a large fleet). `ttlMs` may be a
+ * function, asked at every read (a window that grows with what the computation costs).
  */
-export function cachedValue<T>(ttlMs: number, compute: () => Promise<T>, options: { now?: () => number; serveStale?: boolean } = {}): () => Promise<T> {
+export function cachedValue<T>(ttlMs: number | (() => number), compute: () => Promise<T>, options: { now?: () => number; serveStale?: boolean } = {}): () => Promise<T> {
   const now = options.now ?? (() => performance.now());
+  const ttl = typeof ttlMs === "number" ? () => ttlMs : ttlMs;
   let value: { at: number; value: T } | undefined;
   let running: Promise<T> | undefined;
   const refresh = () =>
@@ -169,7 +171,7 @@ export function cachedValue<T>(ttlMs: number, compute: () => Promise<T>, options
       },
     ));
   return () => {
-    if (value && now() - value.at < ttlMs) return Promise.resolve(value.value);
+    if (value && now() - value.at < ttl()) return Promise.resolve(value.value);
     if (value && options.serveStale) {
       refresh().catch(() => undefined);
       return Promise.resolve(value.value);
