@@ -3,6 +3,7 @@
 // and retries with capped exponential backoff. Nothing is lost while Harbor is down: the rows
 // stay until a publish succeeds. Kicked right after each commit for low latency, and polled so
 // retries and other replicas' work are picked up.
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { withSpan } from "@harbor-satellite/telemetry";
 import { countOutboxJob } from "./metrics/outbox-metrics.js";
@@ -67,8 +68,11 @@ export function createOutboxPublisher(store: FleetStore, registry: RegistryClien
         const delayMs = backoffDelay(job.attempts, baseDelayMs, maxDelayMs, random);
         // Waiting for a group's or config's first publish is expected (that publish queues this job again).
         const waiting = error instanceof StateNotPublishedError;
+        // Harbor missing or down is said once by the gateway's Harbor watcher (and /healthz), not
+        // at every retry of every job.
+        const harborAway = !waiting && ConnectError.from(error).code === Code.Unavailable;
         countOutboxJob(job.kind, waiting ? "waiting" : "failed");
-        logger[waiting ? "info" : "warn"]({ kind: job.kind, subject: job.subject, attempt: job.attempts, retryInMs: delayMs, err: message }, waiting ? "publish waits" : "publish failed; will retry");
+        logger[waiting ? "info" : harborAway ? "debug" : "warn"]({ kind: job.kind, subject: job.subject, attempt: job.attempts, retryInMs: delayMs, err: message }, waiting ? "publish waits" : "publish failed; will retry");
         await store.outbox.fail(job, message, delayMs);
       }
     });

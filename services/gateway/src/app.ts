@@ -14,6 +14,7 @@ import { createRateLimiter } from "./rate-limiter.js";
 import { sourceKey } from "./auth/source-key.js";
 import { authorizationInterceptor } from "./authorization.js";
 import type { GatewayConfig } from "./config.js";
+import { watchHarbor } from "./harbor-health.js";
 import { httpRoutes } from "./http-routes.js";
 import { listen, type Listener } from "./transport/listener.js";
 import { buildModules, SERVICE_DESCRIPTORS } from "./modules.js";
@@ -43,6 +44,7 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger, 
       if (admin === "created") logger.info({ username: "admin" }, "admin account created");
     }
     const { modules, missing, client } = await buildModules(config, database.db, logger);
+    const harbor = config.services.includes("registry") || config.remotes.registry ? watchHarbor({ registry: () => client("registry", RegistryService), logger }) : undefined;
     metrics = await startGatewayMetrics({ config, database, modules, metrics: options.metrics, logger });
     if (missing.length) logger.warn({ services: missing }, "services not available in this build are not served");
     // One set of attempt limits (inside the authenticator) for Basic credentials and Login, and one
@@ -69,6 +71,7 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger, 
         peer: security.verifyPeer,
         ztrLimiter,
         metrics: metrics.onGatewayPort ? options.metrics : undefined,
+        harbor: harbor && (() => harbor.current()),
       }),
     });
     const limits = resolveLimits(config.limits);
@@ -80,6 +83,7 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger, 
       modules,
       database,
       async close() {
+        harbor?.stop();
         await listener.close();
         await metrics?.close();
         await Promise.all(modules.map((m) => m.stop?.()));

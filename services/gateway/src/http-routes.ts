@@ -7,10 +7,15 @@ import { sql } from "drizzle-orm";
 import type { Database } from "@harbor-satellite/db";
 import { measureHttpRequest, METRICS_PATH, serveMetrics, type Metrics } from "@harbor-satellite/telemetry/metrics";
 import { handleCompatRoute, type CompatDeps } from "./compat-routes.js";
+import type { HarborHealth } from "./harbor-health.js";
 import type { HttpHandler, HttpResponse } from "./http-types.js";
 import { handleStateRegistryRoute, type StateRegistryDeps } from "./state-registry-routes.js";
 
-export type HttpRouteDeps = CompatDeps & StateRegistryDeps & { metrics?: Metrics };
+export type HttpRouteDeps = CompatDeps & StateRegistryDeps & {
+  metrics?: Metrics;
+  /** Harbor as last checked, when this process serves or forwards the registry service. */
+  harbor?: () => HarborHealth;
+};
 
 const STATE_ROUTE = /^\/v2\/satellite\/satellite-state\/[^/]+\/state\/(manifests|blobs|tags)\/[^/]+$/;
 
@@ -49,7 +54,9 @@ export function httpRoutes(db: Database, deps: HttpRouteDeps): HttpHandler {
       return;
     }
     if (req.method === "GET" && (path === "/health" || path === "/healthz")) {
-      void healthy().then((ok) => json(res, ok ? 200 : 503, { status: ok ? "healthy" : "unhealthy" }));
+      // Only the database decides the status code: without Harbor, every rpc but enrolment and
+      // publishing still works, so a load balancer should keep sending traffic.
+      void healthy().then((ok) => json(res, ok ? 200 : 503, { status: ok ? "healthy" : "unhealthy", database: ok ? "ok" : "unreachable", ...(deps.harbor ? { harbor: deps.harbor() } : {}) }));
       return;
     }
     if (handleCompatRoute(deps, req, res, path)) return;

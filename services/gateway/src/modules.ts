@@ -65,10 +65,8 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
   heartbeat: async (ctx) => createHeartbeatModule({ db: ctx.db, publicUrl: ctx.config.publicUrl, logger: ctx.logger.child({ service: "heartbeat" }) }),
   registry: async ({ config, db, logger }) => {
     const { url, username, password } = config.harbor;
-    if (!url || !username || !password) {
-      logger.warn("HARBOR_URL, HARBOR_USERNAME or HARBOR_PASSWORD unset: state artifacts wait until Harbor is configured");
-      return createUnconfiguredRegistryModule();
-    }
+    // Said once by the Harbor watcher (harbor-health.ts), which /healthz reports too.
+    if (!url || !username || !password) return createUnconfiguredRegistryModule();
     return createRegistryModule({
       db,
       harbor: { url, username, password },

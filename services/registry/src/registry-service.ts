@@ -62,14 +62,16 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
 
   return {
     async getRegistryInfo() {
-      let healthy = false;
+      // Not logged here: the gateway's Harbor watcher asks every few seconds and logs changes once.
+      let problem: string;
       try {
         const health = await harbor.health();
-        healthy = (health.components ?? []).every((c) => IGNORED_COMPONENTS.has(c.name ?? "") || c.status === "healthy");
+        const unhealthy = (health.components ?? []).filter((c) => !IGNORED_COMPONENTS.has(c.name ?? "") && c.status !== "healthy").map((c) => c.name ?? "?");
+        problem = unhealthy.length ? `unhealthy components: ${unhealthy.join(", ")}` : "";
       } catch (error) {
-        deps.logger.warn({ err: harborFailure(error, "Harbor health").message }, "Harbor health check failed");
+        problem = `unreachable: ${harborFailure(error, "Harbor health").message}`;
       }
-      return create(GetRegistryInfoResponseSchema, { harborUrl, stateProject: STATE_PROJECT, healthy });
+      return create(GetRegistryInfoResponseSchema, { harborUrl, stateProject: STATE_PROJECT, healthy: problem === "", problem });
     },
 
     async ensureRobot(req) {
