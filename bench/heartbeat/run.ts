@@ -6,7 +6,11 @@
 //
 //   npx tsx bench/heartbeat/run.ts [--satellites 5000] [--rate 5000 | --rate 0 --concurrency 256]
 //     [--duration 20] [--warmup 5] [--connections 4] [--protocol connect|grpc] [--images 5]
-//     [--no-durable]
+//     [--no-durable] [--metrics on|off|ab [--rounds 3] [--scrape-interval 15]]
+//
+// --metrics ab measures what Ground Control's metrics cost: alternating runs with metrics on
+// (scraped every --scrape-interval seconds) and with --no-metrics, --rounds of each, a fresh
+// Ground Control per run; the last line is then the A/B's (metrics-ab.ts).
 //
 // BENCH_GATEWAY_NODE_FLAGS / BENCH_LOAD_NODE_FLAGS pass node flags (e.g. --cpu-prof) to the
 // two children. PostgreSQL runs durable by default (fsync and synchronous_commit on, unlike the test kit's
@@ -22,6 +26,7 @@ import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/
 import { cpuSeconds, processTreeCpuSeconds, machineCpuSeconds, postgresCpuSeconds, postmasterPid } from "./cpu.js";
 import { seedFleet } from "./fleet.js";
 import type { LoadResult } from "./load.js";
+import { abSummary, startScraping, type RunFigures, type Variant } from "./metrics-ab.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -37,8 +42,12 @@ const { values: args } = parseArgs({
     images: { type: "string", default: "5" },
     "no-durable": { type: "boolean", default: false },
     workers: { type: "string", default: "1" },
+    metrics: { type: "string", default: "on" },
+    rounds: { type: "string", default: "3" },
+    "scrape-interval": { type: "string", default: "15" },
   },
 });
+if (!["on", "off", "ab"].includes(args.metrics!)) throw new Error(`--metrics must be on, off or ab, got ${args.metrics}`);
 
 interface CpuSample {
   at: number;
@@ -64,14 +73,30 @@ async function main(): Promise<void> {
     await seedFleet(db.db, satellites, secret);
     log(`postgres 15 on :${pg.port} (${durable ? "fsync + synchronous_commit on" : "fsync off"}), ${satellites} satellites with robot accounts`);
 
-    const port = await freePort();
-    const gateway = await startGateway(url, port);
-    log(`ground control (all services, gateway) on :${port}, pid ${gateway.pid}`);
-
     const postmaster = postmasterPid(pg.dataDir);
-    const { result, start, end } = await runLoad(`http://127.0.0.1:${port}`, satellites, secret, gateway.pid!, postmaster);
-    const batches = await batchStats(db, start.at, end.at);
-    report(result, start, end, batches);
+    const ab = args.metrics === "ab";
+    const runs: Record<Variant, RunFigures[]> = { on: [], off: [] };
+    let last: RunFigures | undefined;
+    for (let round = 0; round < (ab ? Number(args.rounds) : 1); round++) {
+      // Alternate which goes first, so neither always runs on a warmer (or more tired) machine.
+      const order: Variant[] = ab ? (round % 2 === 0 ? ["on", "off"] : ["off", "on"]) : [args.metrics as Variant];
+      for (const variant of order) {
+        const port = await freePort();
+        const gateway = await startGateway(url, port, variant === "off" ? ["--no-metrics"] : []);
+        log(`ground control (all services, gateway) on :${port}, pid ${gateway.pid}, metrics ${variant}${ab ? ` (round ${round + 1})` : ""}`);
+        const scraper = variant === "on" ? startScraping(`http://127.0.0.1:${port}/metrics`, Number(args["scrape-interval"])) : undefined;
+        const { result, start, end } = await runLoad(`http://127.0.0.1:${port}`, satellites, secret, gateway.pid!, postmaster);
+        const scraped = scraper?.stop();
+        if (scraped) log(`/metrics scraped ${scraped.scrapes} times (${scraped.failures} failed), last ${scraped.bytes} bytes`);
+        const batches = await batchStats(db, start.at, end.at);
+        last = report(result, start, end, batches);
+        runs[variant].push(last);
+        await stop(gateway);
+        children.splice(children.indexOf(gateway), 1);
+      }
+    }
+    if (ab) for (const line of abSummary(runs)) process.stdout.write(`${line}\n`);
+    else if (last) process.stdout.write(`heartbeats_per_s=${last.heartbeatsPerS} p99_ms=${last.p99Ms} p50_ms=${last.p50Ms} errors=${last.errors}\n`);
   } finally {
     for (const child of children) await stop(child);
     await db?.close();
@@ -87,8 +112,8 @@ async function setDurability(db: DatabaseHandle, durable: boolean): Promise<void
   await db.db.execute(sql`select pg_reload_conf()`);
 }
 
-async function startGateway(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...nodeFlags("BENCH_GATEWAY_NODE_FLAGS"), `${ROOT}/bin/ground-control.mjs`, "--port", String(port), "--host", "127.0.0.1", "--workers", args.workers!], {
+async function startGateway(databaseUrl: string, port: number, extraArgs: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeFlags("BENCH_GATEWAY_NODE_FLAGS"), `${ROOT}/bin/ground-control.mjs`, "--port", String(port), "--host", "127.0.0.1", "--workers", args.workers!, ...extraArgs], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, ADMIN_PASSWORD: randomBytes(12).toString("hex"), LOG_LEVEL: "warn", HARBOR_URL: "" },
     stdio: ["ignore", "inherit", "inherit"],
@@ -150,7 +175,7 @@ async function batchStats(db: DatabaseHandle, from: number, to: number): Promise
   return { rows: n, batches, max, mean: batches ? Math.round((n / batches) * 10) / 10 : 0 };
 }
 
-function report(r: LoadResult, start: CpuSample, end: CpuSample, batches: BatchStats): void {
+function report(r: LoadResult, start: CpuSample, end: CpuSample, batches: BatchStats): RunFigures {
   const wall = (end.at - start.at) / 1000;
   const share = (a: number, b: number) => `${(((b - a) / wall) * 100).toFixed(0)}%`;
   const machine = end.machine.total - start.machine.total;
@@ -172,7 +197,7 @@ function report(r: LoadResult, start: CpuSample, end: CpuSample, batches: BatchS
   log(
     `cpu per heartbeat: gateway ${gatewayUs} µs, postgres ${postgresUs} µs, load generator ${loadUs} µs → with 2 idle cores at most ~${Math.round(2e6 / (gatewayUs + postgresUs + loadUs))}/s; the gateway's one event loop caps it at ~${Math.round(1e6 / gatewayUs)}/s`,
   );
-  process.stdout.write(`heartbeats_per_s=${Math.min(r.heartbeats_per_s, committed)} p99_ms=${r.p99_ms} p50_ms=${r.p50_ms} errors=${r.errors}\n`);
+  return { gatewayUs, postgresUs, loadUs, heartbeatsPerS: Math.min(r.heartbeats_per_s, committed), p50Ms: r.p50_ms, p99Ms: r.p99_ms, errors: r.errors };
 }
 
 async function stop(child: ChildProcess): Promise<void> {
