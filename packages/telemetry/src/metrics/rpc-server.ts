@@ -8,9 +8,11 @@
 //   error.type       the status code again, only for the codes the conventions count as server
 //                    errors (unknown, deadline exceeded, unimplemented, internal, unavailable, data loss)
 // Rate, latency and errors per method all come from this one histogram (its _count, buckets and
-// the two code attributes). Each method, system and code gets its series bound once
-// (bound-histogram.ts), so a call costs a bucket search, not the SDK's hashing of its attributes.
-import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
+// the two code attributes; rpc-conventions.ts spells them, for the rpc spans too). Each method,
+// system and code gets its series bound once (bound-histogram.ts), so a call costs a bucket
+// search, not the SDK's hashing of its attributes.
+import { Code, type Interceptor, type StreamResponse } from "@connectrpc/connect";
+import { RPC_OK, rpcAttributes, rpcCodeOf as codeOf, rpcSystemOf, type RpcSystem as System } from "../rpc-conventions.js";
 import { boundHistogram, type BoundHistogram } from "./bound-histogram.js";
 import { DURATION_BUCKETS_S, type Attributes } from "./instruments.js";
 
@@ -20,16 +22,7 @@ const duration = boundHistogram("@harbor-satellite/telemetry", "rpc.server.call.
   boundaries: DURATION_BUCKETS_S,
 });
 
-/** gRPC status names; index = code. (gRPC spells CANCELLED; Connect spells canceled.) */
-const GRPC_NAMES = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"];
-/** Connect error codes; index = code (0, success, has no Connect code: "ok"). */
-const CONNECT_NAMES = ["ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated"];
-/** Codes the conventions say a server SHOULD count as errors (the rest are the caller's). */
-const SERVER_ERRORS = new Set<number>([Code.Unknown, Code.DeadlineExceeded, Code.Unimplemented, Code.Internal, Code.Unavailable, Code.DataLoss]);
-
-type System = "grpc" | "connectrpc";
-
-const OK = 0;
+const OK = RPC_OK;
 
 /** The series of each outcome of one method, bound on first use. */
 class MethodSeries {
@@ -40,20 +33,9 @@ class MethodSeries {
   get(system: System, code: number): BoundHistogram {
     const cached = this.bound[system][code];
     if (cached) return cached;
-    const status = (system === "grpc" ? GRPC_NAMES : CONNECT_NAMES)[code] ?? "_OTHER";
-    const attributes: Attributes = { "rpc.system.name": system, "rpc.method": this.method, "rpc.status_code": status };
-    if (SERVER_ERRORS.has(code)) attributes["error.type"] = status;
+    const attributes: Attributes = rpcAttributes(system, this.method, code);
     return (this.bound[system][code] = duration.bind(attributes));
   }
-}
-
-/** gRPC and gRPC-Web requests carry an application/grpc… content type; Connect's do not. */
-function systemOf(header: Headers): System {
-  return header.get("content-type")?.startsWith("application/grpc") ? "grpc" : "connectrpc";
-}
-
-function codeOf(error: unknown): number {
-  return error instanceof ConnectError ? error.code : ConnectError.from(error).code;
 }
 
 /**
@@ -71,7 +53,7 @@ export function serverMetricsInterceptor(): Interceptor {
   return (next) => (req) => {
     const started = performance.now();
     const series = seriesOf(req);
-    const system = systemOf(req.header);
+    const system = rpcSystemOf(req.header);
     const done = (code: number) => series.get(system, code).record((performance.now() - started) / 1000);
     return next(req).then(
       (res) => {
