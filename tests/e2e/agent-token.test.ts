@@ -7,66 +7,37 @@
 // and Ground Control shows it online with the right cached images.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarborClient } from "@harbor-satellite/harbor";
 import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer, type SyntheticImage } from "@harbor-satellite/testkit";
-import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
-import { adminClients, startRetargetableProxy, type AdminClients, type RetargetableProxy } from "./agent-helpers.js";
-import { eventually, GiveUp, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
+import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import type { AdminClients } from "./agent-helpers.js";
+import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
 
 const run = promisify(execFile);
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-agent-admin-password";
-const FAST = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s", log_level: "info" } };
 
 describe("satellite agent, token mode, end to end", () => {
-  let pg: PostgresServer;
-  let storage: string;
-  let upstream: DockerRegistry | undefined;
-  let proxy: RetargetableProxy;
-  let emu: HarborEmulator;
-  let gc: RunningProcess;
+  let stack: FleetStack;
   let sat: RunningProcess | undefined;
   let gcUrl: string;
+  let emuUrl: string;
   let admin: AdminClients;
-  let blobs: string;
   let work: string;
   let satPort: number;
   let local: RegistryClient;
   let token: string;
-  const images: Record<string, SyntheticImage> = {};
+  let images: Record<string, SyntheticImage>;
 
   beforeAll(async () => {
-    storage = await mkdtemp(join(tmpdir(), "agent-e2e-upstream-"));
-    work = await mkdtemp(join(tmpdir(), "agent-e2e-"));
-    [pg, upstream] = await Promise.all([startPostgres(), startDockerRegistry({ dir: storage })]);
-    proxy = await startRetargetableProxy(upstream.port);
-    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: proxy.url } });
-    await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
-    blobs = await makeBlobDir();
-    for (const [repo, tag] of [["apps/nginx", "1.27"], ["apps/alpine", "3.20"], ["apps/redis", "7"]]) {
-      images[repo] = await buildImage({ layerSizes: [64 << 10, 8 << 10], dir: blobs, labels: { repo } });
-      await pushImage(emu.url, repo, tag, images[repo], HARBOR);
-    }
-    const port = await freePort();
-    gcUrl = `http://127.0.0.1:${port}`;
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
-      DATABASE_URL: await pg.createDatabase("gc_agent_e2e"),
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: "warn",
-    });
-    await waitForHttp(`${gcUrl}/healthz`, gc);
-    admin = await adminClients(gcUrl, ADMIN_PASSWORD);
+    stack = await startFleetStack({ name: "agent-e2e", project: "apps", images: ["apps/nginx:1.27", "apps/alpine:3.20", "apps/redis:7"], adminPassword: ADMIN_PASSWORD, proxy: true });
+    ({ gcUrl, admin, work, images } = stack);
+    emuUrl = stack.emu.url;
     satPort = await freePort();
     local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
   });
@@ -76,12 +47,7 @@ describe("satellite agent, token mode, end to end", () => {
     const satOutput = sat?.output() ?? "";
     if (process.env.AGENT_E2E_DUMP) process.stdout.write(satOutput);
     await sat?.stop();
-    await gc?.stop();
-    await emu?.stop();
-    await proxy?.stop();
-    await Promise.all([upstream?.stop(), pg?.stop(), blobs && removeBlobDir(blobs)]);
-    await rm(storage, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
+    await stack?.stop();
     if (token) expect(satOutput).not.toContain(token);
   });
 
@@ -97,13 +63,13 @@ describe("satellite agent, token mode, end to end", () => {
   };
 
   it("enrols with a token, replicates the group with upstream digests and serves it to skopeo", async () => {
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
     await admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }] });
     await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu-west", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-1", group: "web" });
     // The satellite state on Ground Control itself, the group state in Harbor.
     await eventually(
-      () => Promise.all([has(gcUrl, { username: "admin", password: ADMIN_PASSWORD }, "satellite/satellite-state/edge-1/state"), has(emu.url, HARBOR, "satellite/group-state/web/state")]),
+      () => Promise.all([has(gcUrl, { username: "admin", password: ADMIN_PASSWORD }, "satellite/satellite-state/edge-1/state"), has(emuUrl, HARBOR, "satellite/group-state/web/state")]),
       60_000,
       "state artifacts published",
     );
@@ -169,9 +135,9 @@ describe("satellite agent, token mode, end to end", () => {
   it("keeps serving with the upstream stopped and reports the failure in its heartbeat", async () => {
     // A second group, published to Harbor while it is up, to hand the satellite during the outage.
     await admin.fleet.createGroup({ group: "cache", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
-    await eventually(() => has(emu.url, HARBOR, "satellite/group-state/cache/state"), 60_000, "the cache group state published");
-    await upstream!.stop();
-    upstream = undefined;
+    await eventually(() => has(emuUrl, HARBOR, "satellite/group-state/cache/state"), 60_000, "the cache group state published");
+    await stack.upstream!.stop();
+    stack.upstream = undefined;
     expect(await localDigest("apps/nginx", "1.27")).toBe(images["apps/nginx"].manifestDigest);
     await run("skopeo", ["inspect", "--tls-verify=false", `docker://127.0.0.1:${satPort}/apps/alpine:3.20`]);
     // While its satellite state (on Ground Control, still up) is unchanged the satellite needs
@@ -188,8 +154,8 @@ describe("satellite agent, token mode, end to end", () => {
   });
 
   it("converges after the upstream is back and the group changed (one image out, one in)", async () => {
-    upstream = await startDockerRegistry({ dir: storage });
-    proxy.retarget(upstream.port);
+    stack.upstream = await startDockerRegistry({ dir: stack.storage });
+    stack.proxy!.retarget(stack.upstream.port);
     await admin.fleet.updateGroup({ group: "web", artifacts: [{ repository: "apps/alpine", tags: ["3.20"] }, { repository: "apps/redis", tags: ["7"] }] });
     await eventually(async () => {
       const [nginx, redis] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/redis", "7")]);

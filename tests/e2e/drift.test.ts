@@ -3,76 +3,40 @@
 // reaches IN_SYNC; a group change asking for a tag Harbor does not have makes it FAILING with that
 // image and the satellite's own error; the change undone brings it back IN_SYNC; once it stops,
 // it goes STALE. A satellite never started stays NEVER_SEEN, and the list filters by state.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarborClient } from "@harbor-satellite/harbor";
 import { DriftState, Health, ImageDriftKind, type SatelliteDrift } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer, type SyntheticImage } from "@harbor-satellite/testkit";
-import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
-import { adminClients, type AdminClients } from "./agent-helpers.js";
-import { eventually, GiveUp, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { freePort } from "@harbor-satellite/testkit";
+import type { AdminClients } from "./agent-helpers.js";
+import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
 
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-drift-admin-password";
-const FAST = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s", log_level: "info" } };
 const WEB = [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }];
 
 describe("drift view, end to end", () => {
-  let pg: PostgresServer;
-  let storage: string;
-  let work: string;
-  let upstream: DockerRegistry;
-  let emu: HarborEmulator;
-  let gc: RunningProcess;
+  let stack: FleetStack;
   let sat: RunningProcess | undefined;
   let admin: AdminClients;
-  let blobs: string;
   let satPort: number;
-  const images: Record<string, SyntheticImage> = {};
 
   beforeAll(async () => {
-    storage = await mkdtemp(join(tmpdir(), "drift-e2e-upstream-"));
-    work = await mkdtemp(join(tmpdir(), "drift-e2e-"));
-    [pg, upstream] = await Promise.all([startPostgres(), startDockerRegistry({ dir: storage })]);
-    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: upstream.url } });
-    await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
-    blobs = await makeBlobDir();
-    for (const [repo, tag] of [["apps/nginx", "1.27"], ["apps/alpine", "3.20"]]) {
-      images[repo] = await buildImage({ layerSizes: [32 << 10], dir: blobs, labels: { repo } });
-      await pushImage(emu.url, repo, tag, images[repo], HARBOR);
-    }
-    const port = await freePort();
-    const gcUrl = `http://127.0.0.1:${port}`;
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
-      DATABASE_URL: await pg.createDatabase("gc_drift_e2e"),
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: "warn",
-    });
-    await waitForHttp(`${gcUrl}/healthz`, gc);
-    admin = await adminClients(gcUrl, ADMIN_PASSWORD);
+    stack = await startFleetStack({ name: "drift-e2e", project: "apps", images: ["apps/nginx:1.27", "apps/alpine:3.20"], layerSizes: [32 << 10], adminPassword: ADMIN_PASSWORD });
+    admin = stack.admin;
     satPort = await freePort();
 
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
     await admin.fleet.createGroup({ group: "web", artifacts: WEB });
     await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu-west", groups: ["web"], config: "fast" });
     await admin.fleet.createSatellite({ satellite: "edge-2", region: "eu-west", groups: ["web"], config: "fast" });
     const { token } = await admin.identity.issueZtrToken({ satellite: "edge-1" });
-    sat = startProcess("satellite", ["--ground-control-url", gcUrl, "--token-file", await tokenFile(work, token), "--data-dir", join(work, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn" });
+    sat = startProcess("satellite", ["--ground-control-url", stack.gcUrl, "--token-file", await tokenFile(stack.work, token), "--data-dir", join(stack.work, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn" });
   });
 
   afterAll(async () => {
     await sat?.stop();
-    await gc?.stop();
-    await emu?.stop();
-    await Promise.all([upstream?.stop(), pg?.stop(), blobs && removeBlobDir(blobs)]);
-    await rm(storage, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   const drift = async (satellite = "edge-1") => (await admin.heartbeat.getSatelliteDrift({ satellite })).drift!;

@@ -4,23 +4,17 @@
 // serves; then both /metrics endpoints are scraped over HTTP, checked by `promtool check metrics`
 // (Prometheus's own parser and linter) and their series asserted: names, label values, counts
 // above zero, histogram buckets consistent with their counts.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarborClient } from "@harbor-satellite/harbor";
 import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
-import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
-import { adminClients, type AdminClients } from "./agent-helpers.js";
-import { eventually, GiveUp, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { freePort } from "@harbor-satellite/testkit";
+import type { AdminClients } from "./agent-helpers.js";
+import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
 import { scrape, type Exposition } from "./prometheus-text.js";
 
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-metrics-admin-password";
-const FAST = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s", log_level: "info" } };
 
 /** Every histogram family's +Inf bucket equals its _count, per label set. */
 function expectConsistentHistograms(metrics: Exposition): void {
@@ -35,51 +29,28 @@ function expectConsistentHistograms(metrics: Exposition): void {
 }
 
 describe("metrics, end to end", () => {
-  let pg: PostgresServer;
-  let storage: string;
-  let upstream: DockerRegistry;
-  let emu: HarborEmulator;
-  let gc: RunningProcess;
+  let stack: FleetStack;
   let sat: RunningProcess | undefined;
   let gcUrl: string;
+  let emuUrl: string;
   let admin: AdminClients;
-  let blobs: string;
-  let work: string;
   let satPort: number;
   let local: RegistryClient;
 
   beforeAll(async () => {
-    storage = await mkdtemp(join(tmpdir(), "metrics-e2e-upstream-"));
-    work = await mkdtemp(join(tmpdir(), "metrics-e2e-"));
-    [pg, upstream] = await Promise.all([startPostgres(), startDockerRegistry({ dir: storage })]);
-    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: upstream.url } });
-    await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
-    blobs = await makeBlobDir();
-    for (const [repo, tag] of [["apps/nginx", "1.27"], ["apps/alpine", "3.20"]]) {
-      await pushImage(emu.url, repo, tag, await buildImage({ layerSizes: [64 << 10, 8 << 10], dir: blobs, labels: { repo } }), HARBOR);
-    }
-    const port = await freePort();
-    gcUrl = `http://127.0.0.1:${port}`;
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
-      DATABASE_URL: await pg.createDatabase("gc_metrics_e2e"),
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: "warn",
-    });
-    await waitForHttp(`${gcUrl}/healthz`, gc);
-    admin = await adminClients(gcUrl, ADMIN_PASSWORD);
+    stack = await startFleetStack({ name: "metrics-e2e", project: "apps", images: ["apps/nginx:1.27", "apps/alpine:3.20"], adminPassword: ADMIN_PASSWORD });
+    ({ gcUrl, admin } = stack);
+    emuUrl = stack.emu.url;
     satPort = await freePort();
     local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
 
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
     await admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }, { repository: "apps/missing", tags: ["1"] }] });
     await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu-west", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-1", group: "web" });
     const { token } = await admin.identity.issueZtrToken({ satellite: "edge-1" });
     // The state artifacts are published by the outbox; the satellite retries until they are.
-    sat = startProcess("satellite", ["--ground-control-url", gcUrl, "--token", token, "--data-dir", join(work, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn" });
+    sat = startProcess("satellite", ["--ground-control-url", gcUrl, "--token", token, "--data-dir", join(stack.work, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn" });
     const running = sat;
     await eventually(
       async () => {
@@ -97,11 +68,7 @@ describe("metrics, end to end", () => {
   afterAll(async () => {
     local?.close();
     await sat?.stop();
-    await gc?.stop();
-    await emu?.stop();
-    await Promise.all([upstream?.stop(), pg?.stop(), blobs && removeBlobDir(blobs)]);
-    await rm(storage, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it("Ground Control's /metrics: rpcs, heartbeat ingest, the fleet, the outbox, Harbor, the database, enrolment", async () => {
@@ -134,7 +101,7 @@ describe("metrics, end to end", () => {
     expect(metrics.find("ground_control_outbox_oldest_age_seconds")).toHaveLength(4);
     expect(metrics.sum("ground_control_outbox_jobs_total", { outbox_kind: "publish-group-state", outcome: "published" })).toBeGreaterThan(0);
     // Harbor calls per operation (the emulator's port), and the database on PostgreSQL.
-    const harborPort = new URL(emu.url).port;
+    const harborPort = new URL(emuUrl).port;
     expect(metrics.sum("http_client_request_duration_seconds_count", { harbor_operation: "CreateRobot", server_port: harborPort, http_response_status_code: "201" })).toBe(1);
     expect(metrics.sum("db_client_operation_duration_seconds_count", { db_system_name: "postgresql", db_operation_name: "INSERT" })).toBeGreaterThan(0);
     expect(metrics.sum("db_client_connection_max", { db_client_connection_pool_name: "ground-control" })).toBe(20);
@@ -155,7 +122,7 @@ describe("metrics, end to end", () => {
     // apps/missing is in the group but not in Harbor: every pass is partial, for that reason.
     expect(metrics.sum("satellite_replication_pass_duration_seconds_count", { outcome: "partial" })).toBeGreaterThan(0);
     expect(metrics.sum("satellite_replication_image_failures_total", { error_type: "MANIFEST_UNKNOWN" })).toBeGreaterThan(0);
-    expect(metrics.sum("satellite_upstream_reachable", { server_address: new URL(emu.url).host })).toBe(1);
+    expect(metrics.sum("satellite_upstream_reachable", { server_address: new URL(emuUrl).host })).toBe(1);
     expect(metrics.find("satellite_replication_last_success_age_seconds")).toHaveLength(1);
     expect(metrics.sum("satellite_store_size_bytes")).toBeGreaterThan(2 * (72 << 10));
     expect(metrics.sum("satellite_store_blobs")).toBeGreaterThanOrEqual(6);

@@ -6,72 +6,46 @@
 // 401 and a Basic challenge; skopeo and containerd's ctr pull the image the state names afterwards.
 import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer, type SyntheticImage } from "@harbor-satellite/testkit";
-import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startContainerd } from "../interop/containerd.js";
-import { adminClients, type AdminClients } from "./agent-helpers.js";
-import { eventually, GiveUp, REPO_ROOT, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import type { AdminClients } from "./agent-helpers.js";
+import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { eventually, GiveUp, REPO_ROOT, startProcess, type RunningProcess } from "./processes.js";
 
 const run = promisify(execFile);
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-hardening-admin-password";
 const WRITER = { user: "site-ci", password: "site push password" };
-const FAST = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s", log_level: "info" } };
 const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 describe("satellite registry hardening, end to end", () => {
-  let pg: PostgresServer;
-  let upstream: DockerRegistry;
-  let emu: HarborEmulator;
-  let gc: RunningProcess;
+  let stack: FleetStack;
   let sat: RunningProcess | undefined;
   let gcUrl: string;
+  let upstreamUrl: string;
   let admin: AdminClients;
-  let blobs: string;
   let work: string;
   let dataDir: string;
   let satPort: number;
   let satUrl: string;
   let local: RegistryClient;
   let token: string;
-  const images: Record<string, SyntheticImage> = {};
+  let images: Record<string, SyntheticImage>;
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), "sat-hardening-"));
+    stack = await startFleetStack({ name: "sat-hardening", project: "library", images: ["library/hello:1.0", "library/world:2"], layerSizes: [48 << 10, 4 << 10], adminPassword: ADMIN_PASSWORD });
+    ({ gcUrl, admin, work, images } = stack);
+    upstreamUrl = stack.upstream!.url;
     dataDir = join(work, "satellite");
-    [pg, upstream] = await Promise.all([startPostgres(), startDockerRegistry({ dir: join(work, "upstream") })]);
-    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: upstream.url } });
-    await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("library", { public: false });
-    blobs = await makeBlobDir();
-    for (const [repo, tag] of [["library/hello", "1.0"], ["library/world", "2"]]) {
-      images[repo] = await buildImage({ layerSizes: [48 << 10, 4 << 10], dir: blobs, labels: { repo } });
-      await pushImage(emu.url, repo, tag, images[repo], HARBOR);
-    }
-    const port = await freePort();
-    gcUrl = `http://127.0.0.1:${port}`;
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
-      DATABASE_URL: await pg.createDatabase("gc_hardening_e2e"),
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: "warn",
-    });
-    await waitForHttp(`${gcUrl}/healthz`, gc);
-    admin = await adminClients(gcUrl, ADMIN_PASSWORD);
     satPort = await freePort();
     satUrl = `http://127.0.0.1:${satPort}`;
     local = createRegistryClient({ url: satUrl, retry: { attempts: 1 } });
 
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
     await admin.fleet.createGroup({ group: "edge-apps", artifacts: [{ repository: "library/hello", tags: ["1.0"] }, { repository: "library/world", tags: ["2"] }] });
     await admin.fleet.createSatellite({ satellite: "edge-h", region: "eu-west", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-h", group: "edge-apps" });
@@ -83,10 +57,7 @@ describe("satellite registry hardening, end to end", () => {
     const output = sat?.output() ?? "";
     if (process.env.AGENT_E2E_DUMP) process.stdout.write(output);
     await sat?.stop();
-    await gc?.stop();
-    await emu?.stop();
-    await Promise.all([upstream?.stop(), pg?.stop(), blobs && removeBlobDir(blobs)]);
-    await rm(work, { recursive: true, force: true });
+    await stack?.stop();
     if (token) expect(output).not.toContain(token);
   });
 
@@ -138,7 +109,7 @@ describe("satellite registry hardening, end to end", () => {
       const error = (await res.json()) as { errors: { code: string }[] };
       expect([res.status, error.errors[0].code], `${method} ${path}`).toEqual([405, "UNSUPPORTED"]);
     }
-    const pushed = await run("skopeo", ["copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${new URL(upstream.url).host}/library/world:2`, `docker://127.0.0.1:${satPort}/library/hello:1.0`]).catch((e: { stderr?: string }) => e);
+    const pushed = await run("skopeo", ["copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${new URL(upstreamUrl).host}/library/world:2`, `docker://127.0.0.1:${satPort}/library/hello:1.0`]).catch((e: { stderr?: string }) => e);
     expect((pushed as { stderr?: string }).stderr ?? "").toMatch(/405|unsupported|read-only/i);
     expect(await storeFiles()).toEqual(before);
     expect(await pullChecked("library/hello", "1.0")).toBe(images["library/hello"].manifestDigest);
@@ -181,7 +152,7 @@ describe("satellite registry hardening, end to end", () => {
     await eventually(async () => (alive(proc), await served()), 60_000, "the restarted satellite serving");
     const digestBefore = (await appliedState()).satellite_state_digest;
     const creds = `${WRITER.user}:${WRITER.password}`;
-    const upstreamHost = new URL(upstream.url).host;
+    const upstreamHost = new URL(upstreamUrl).host;
 
     // Anyone else: 401 UNAUTHORIZED with a Basic challenge.
     const anonymous = await fetch(`${satUrl}/v2/local/tool/blobs/uploads/`, { method: "POST" });

@@ -1,0 +1,97 @@
+// The stack most end-to-end tests start before their satellites: PostgreSQL, docker-registry
+// (optionally behind a proxy that can be retargeted, so the upstream can be stopped for real)
+// behind the Harbor emulator with one project and a few synthetic images, and a `ground-control`
+// process on its own database with admin clients. Tests own their satellites and stop them before
+// the stack.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createHarborClient } from "@harbor-satellite/harbor";
+import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer, type SyntheticImage } from "@harbor-satellite/testkit";
+import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { adminClients, startRetargetableProxy, type AdminClients, type RetargetableProxy } from "./agent-helpers.js";
+import { startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+
+export const HARBOR = { username: "admin", password: "Harbor12345" };
+/** A satellite config that passes, heartbeats and re-registers every 2 s. */
+export const FAST_CONFIG = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s", log_level: "info" } };
+
+export interface FleetStackOptions {
+  /** Names the temp dirs and Ground Control's database. */
+  name: string;
+  /** Harbor project the images are pushed into (created private). */
+  project: string;
+  /** `repository:tag` of each image, the repository including the project. */
+  images: string[];
+  layerSizes?: number[];
+  adminPassword: string;
+  /** Puts a retargetable proxy between the emulator and docker-registry. */
+  proxy?: boolean;
+  groundControlEnv?: Record<string, string>;
+  groundControlArgs?: string[];
+}
+
+export interface FleetStack {
+  pg: PostgresServer;
+  /** docker-registry's storage dir: start another on it to bring the upstream back. */
+  storage: string;
+  /** The running upstream; a test may stop it (set undefined) and start another. */
+  upstream: DockerRegistry | undefined;
+  proxy: RetargetableProxy | undefined;
+  emu: HarborEmulator;
+  gc: RunningProcess;
+  gcUrl: string;
+  admin: AdminClients;
+  /** A scratch dir removed with the stack (satellite data dirs, token files…). */
+  work: string;
+  images: Record<string, SyntheticImage>;
+  stop(): Promise<void>;
+}
+
+export async function startFleetStack(options: FleetStackOptions): Promise<FleetStack> {
+  const storage = await mkdtemp(join(tmpdir(), `${options.name}-upstream-`));
+  const work = await mkdtemp(join(tmpdir(), `${options.name}-`));
+  const blobs = await makeBlobDir();
+  const parts: Partial<FleetStack> = {};
+  const stop = async () => {
+    await parts.gc?.stop();
+    await parts.emu?.stop();
+    await parts.proxy?.stop();
+    await Promise.all([parts.upstream?.stop(), parts.pg?.stop(), removeBlobDir(blobs)]);
+    await rm(storage, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  };
+  try {
+    [parts.pg, parts.upstream] = await Promise.all([startPostgres(), startDockerRegistry({ dir: storage })]);
+    if (options.proxy) parts.proxy = await startRetargetableProxy(parts.upstream.port);
+    parts.emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: (parts.proxy ?? parts.upstream).url } });
+    await createHarborClient({ url: parts.emu.url, ...HARBOR }).ensureProject(options.project, { public: false });
+    const images: Record<string, SyntheticImage> = {};
+    for (const reference of options.images) {
+      const [repository, tag] = reference.split(":");
+      images[repository] = await buildImage({ layerSizes: options.layerSizes ?? [64 << 10, 8 << 10], dir: blobs, labels: { repo: repository } });
+      await pushImage(parts.emu.url, repository, tag, images[repository], HARBOR);
+    }
+    const port = await freePort();
+    const gcUrl = `http://127.0.0.1:${port}`;
+    parts.gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", ...(options.groundControlArgs ?? [])], {
+      DATABASE_URL: await parts.pg.createDatabase(`gc_${options.name.replace(/\W/g, "_")}`),
+      HARBOR_URL: parts.emu.url,
+      HARBOR_USERNAME: HARBOR.username,
+      HARBOR_PASSWORD: HARBOR.password,
+      ADMIN_PASSWORD: options.adminPassword,
+      LOG_LEVEL: "warn",
+      ...options.groundControlEnv,
+    });
+    await waitForHttp(`${gcUrl}/healthz`, parts.gc);
+    const admin = await adminClients(gcUrl, options.adminPassword);
+    const stack: FleetStack = { ...(parts as Required<typeof parts>), proxy: parts.proxy, storage, work, gcUrl, admin, images, stop: () => stop() };
+    // stop() reads `parts`: keep the upstream a test swaps in visible to it.
+    Object.defineProperty(stack, "upstream", { get: () => parts.upstream, set: (next: DockerRegistry | undefined) => (parts.upstream = next), enumerable: true });
+    return stack;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
