@@ -1,7 +1,7 @@
 // The client against the Harbor emulator (which checks every request and answer against the
 // swagger) plus a recording fetch for what only the wire shows: auth header, request ids, the
 // double-encoded repository name, spans without secrets, errors from non-Harbor answers.
-import { trace } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -50,11 +50,18 @@ describe("createHarborClient", () => {
     expect(new URL(sent[1].url).pathname).toBe("/api/v2.0/projects");
   });
 
-  it("runs each call in a `harbor <operationId>` client span with method, path and status", async () => {
+  it("runs each call in a `{method} {url.template}` client span with the operation, method, server and status", async () => {
     await harbor.ensureProject("traced", { public: false });
     const spans = exporter.getFinishedSpans();
-    expect(spans.map((s) => s.name)).toEqual(["harbor headProject", "harbor createProject"]);
+    expect(spans.map((s) => s.name)).toEqual(["HEAD /api/v2.0/projects", "POST /api/v2.0/projects"]);
+    expect(spans.map((s) => s.kind)).toEqual([SpanKind.CLIENT, SpanKind.CLIENT]);
+    // HEAD's 404 (absent) is an answer the caller handles: no error.
+    expect(spans[0].attributes["http.response.status_code"]).toBe(404);
+    expect(spans[0].attributes["error.type"]).toBeUndefined();
+    expect(spans[0].status.code).not.toBe(SpanStatusCode.ERROR);
     expect(spans[1].attributes).toMatchObject({
+      "server.address": new URL(emu.url).hostname,
+      "server.port": Number(new URL(emu.url).port),
       "harbor.operation": "createProject",
       "http.request.method": "POST",
       "url.template": "/api/v2.0/projects",
@@ -62,6 +69,14 @@ describe("createHarborClient", () => {
       "http.response.status_code": 201,
     });
     expect(spans[1].attributes["harbor.request_id"]).toBe(sent[1].headers.get("x-request-id"));
+  });
+
+  it("marks a refused call's span with error.type = the status and status ERROR", async () => {
+    await expect(harbor.getRobot(987654)).rejects.toThrow();
+    const [span] = exporter.getFinishedSpans();
+    expect(span.name).toBe("GET /api/v2.0/robots/{robot_id}");
+    expect(span.attributes).toMatchObject({ "harbor.operation": "GetRobotByID", "http.response.status_code": 404, "error.type": "404" });
+    expect(span.status.code).toBe(SpanStatusCode.ERROR);
   });
 
   it("keeps secrets out of spans", async () => {

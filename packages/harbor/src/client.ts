@@ -1,5 +1,6 @@
 // The Harbor calls Ground Control makes, on top of openapi-fetch and the generated types. Each call
-// is one Harbor operation run inside a client span named `harbor <operationId>`, answers a typed
+// is one Harbor operation run inside an HTTP client span named `{method} {url.template}` (e.g.
+// `PATCH /api/v2.0/robots/{robot_id}`) with `harbor.operation` = its operationId, answers a typed
 // result, and throws HarborError for anything Harbor refused. Only the outcomes the caller treats
 // as success are swallowed (HEAD 404 = absent, 409 on create = exists, 404 on delete = gone).
 //
@@ -85,14 +86,17 @@ export function createHarborClient(options: HarborClientOptions): HarborClient {
     accept: readonly number[] = [],
   ): Promise<R> {
     const requestId = randomUUID();
+    const urlTemplate = `/api/v2.0${template}`;
     return trace.getTracer(tracerName).startActiveSpan(
-      `harbor ${operation}`,
+      `${method} ${urlTemplate}`,
       {
         kind: SpanKind.CLIENT,
         attributes: {
           "harbor.operation": operation,
           "http.request.method": method,
-          "url.template": `/api/v2.0${template}`,
+          "url.template": urlTemplate,
+          "server.address": server.address,
+          "server.port": server.port,
           "harbor.request_id": requestId,
         },
       },
@@ -118,6 +122,7 @@ export function createHarborClient(options: HarborClientOptions): HarborClient {
           return result;
         } catch (err) {
           outcome.errorType ??= "_OTHER";
+          span.setAttribute("error.type", outcome.errorType);
           span.recordException(err as Error);
           span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
           throw err;
