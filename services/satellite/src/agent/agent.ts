@@ -11,7 +11,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RetryOptions } from "@harbor-satellite/oci";
 import type { Logger, LevelWithSilent } from "pino";
-import { withSpan } from "@harbor-satellite/telemetry";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Metrics } from "@harbor-satellite/telemetry/metrics";
 import type { X509Source } from "@harbor-satellite/spiffe";
 import { parseSchedule } from "../config/schedule.js";
@@ -31,15 +31,16 @@ import type { AgentOptions } from "./agent-options.js";
 import { createCachedImageCatalog } from "./cached-images.js";
 import { createConfigAtRest } from "./config-at-rest.js";
 import { applyArtifactConfig } from "./config-updates.js";
-import { parseStateReference } from "../state/state-reference.js";
+import { parseStateReference, satelliteNameFromStateUrl } from "../state/state-reference.js";
 import { createGroundControlClient, groundControlTlsOptions, type Enrolment, type GroundControlClient, type GroundControlClientOptions, type HeartbeatAnswer } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
 import { startLocalRegistry } from "./local-registry.js";
 import { resolveWriteAccess } from "../commands/registry-flags.js";
 import { describeWriteAccess } from "../registry/write-access.js";
-import { createStateReplicator } from "./state-replication.js";
+import { createStateReplicator, PartialPassError } from "./state-replication.js";
 import { recordHeartbeat } from "../telemetry/heartbeat-metrics.js";
-import { observeLastSuccess } from "../telemetry/replication-metrics.js";
+import { failureType, observeLastSuccess } from "../telemetry/replication-metrics.js";
+import { callErrorType, inSpan, markFailed } from "../telemetry/spans.js";
 import { observeStore } from "../telemetry/store-metrics.js";
 
 export const CONFIG_FILE = "config.json";
@@ -175,7 +176,25 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
 
     const metrics = deps.metrics ?? createMetricsCollector({ dataDir: options.dataDir, switches: () => config.app_config.metrics, storage: async () => (await store.usage()).bytes });
     const images = createCachedImageCatalog(store, advertisedHost);
-    const traced = <T>(name: string, fn: () => Promise<T>) => withSpan("satellite", name, { "satellite.name": satelliteName ?? "" }, fn);
+    // Enrolled now, or as the saved enrolment's state URL names it (as the heartbeat does).
+    const nameForSpans = () => satelliteName ?? satelliteNameFromStateUrl(config.state_config.state) ?? "";
+    /**
+     * Runs one agent step as the root span of its own trace (observability/spans.md): `outcome`
+     * names the result of a success; a failure is `failed` (or what `failed` says), with error.type.
+     */
+    const traced = <T>(name: string, attributes: Record<string, string>, fn: () => Promise<T>, result: { key: string; ok: (value: T) => string; failed?: (error: unknown) => [outcome: string, errorType: string] }) =>
+      inSpan(name, { "satellite.name": nameForSpans(), ...attributes }, async (span) => {
+        try {
+          const value = await fn();
+          span.setAttributes({ [result.key]: result.ok(value), "satellite.name": nameForSpans() });
+          return value;
+        } catch (error) {
+          const [outcome, errorType] = result.failed?.(error) ?? ["failed", callErrorType(error)];
+          span.setAttribute(result.key, outcome);
+          markFailed(span, errorType, error);
+          throw error;
+        }
+      }, { parent: ROOT_CONTEXT });
 
     /** Follows Ground Control's answer: a moved satellite-state URL, and whether a pass is due now. */
     const followAnswer = async (answer: HeartbeatAnswer) => {
@@ -198,7 +217,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     const sendHeartbeat = async (signal: AbortSignal) => {
       const carried = pendingActivity;
       const beat = await collectHeartbeat({ config: () => config, satelliteName: () => satelliteName, metrics, images, replication: () => replicator.report(), pendingActivity: () => carried });
-      const answer = await traced("satellite.heartbeat", () => groundControl.heartbeat(beat, config.state_config.auth, signal)).then(
+      const answer = await traced("satellite.heartbeat", {}, () => groundControl.heartbeat(beat, config.state_config.auth, signal), { key: "satellite.heartbeat.outcome", ok: () => "ok" }).then(
         (a) => (recordHeartbeat(), a),
         (error: unknown) => {
           if (!signal.aborted) recordHeartbeat(error);
@@ -222,7 +241,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         run: async (signal) => {
           let outcome = "failed";
           try {
-            const result = await traced("satellite.state-pass", () => replicator.run(signal));
+            const result = await traced("satellite.pass", {}, () => replicator.run(signal), {
+              key: "satellite.pass.outcome",
+              ok: (r) => (r.status === "unchanged" ? "unchanged" : "ok"),
+              failed: (error) => (error instanceof PartialPassError ? ["partial", "partial"] : ["failed", failureType(error)]),
+            });
             const plan = result.plan;
             const changed = plan !== undefined && plan.add.length + plan.changed.length + plan.remove.length > 0;
             outcome = `ok ${result.satelliteDigest} ${result.configDigest ?? ""}${changed ? ` changed#${passes}` : ""}`;
@@ -255,7 +278,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         run: async (signal) => {
           // Before the token is spent: saving the result must be possible on this device.
           if (config.app_config.encrypt_config) await atRest.fingerprint();
-          const enrolment: Enrolment = await traced("satellite.enrol", () => groundControl.enrol(signal));
+          const enrolment: Enrolment = await traced("satellite.enrol", { "satellite.ztr.mode": groundControl.mode }, async () => {
+            const answer = await groundControl.enrol(signal);
+            satelliteName = answer.satellite || undefined; // named in the span
+            return answer;
+          }, { key: "satellite.enrol.outcome", ok: () => "ok" });
           config = { ...config, state_config: { auth: enrolment.auth, state: enrolment.stateUrl } };
           satelliteName = enrolment.satellite || undefined;
           await atRest.save(config);

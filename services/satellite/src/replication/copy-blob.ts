@@ -4,6 +4,8 @@
 // digest is never copied twice at once, and copies per upstream are bounded.
 import { RegistryError, SizeMismatchError, type Descriptor, type RegistryClient } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
+import { failureType } from "../telemetry/replication-metrics.js";
+import { inSpan, markFailed } from "../telemetry/spans.js";
 import type { ContentStore } from "../store/content-store.js";
 import { createInflight } from "./inflight.js";
 import type { Limiter } from "./limiter.js";
@@ -79,7 +81,22 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
     }
   };
 
-  const copy = async (repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome> => {
+  // One `satellite.blob.copy` span per blob (observability/spans.md), on this thread around the
+  // whole copy, the worker's share included: never per chunk.
+  const copy = (repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome> =>
+    inSpan("satellite.blob.copy", { "satellite.blob.digest": blob.digest, "satellite.blob.bytes": blob.size }, async (span) => {
+      try {
+        const outcome = await copyOnce(repository, blob, signal);
+        span.setAttribute("satellite.blob.outcome", outcome);
+        return outcome;
+      } catch (error) {
+        span.setAttribute("satellite.blob.outcome", "failed");
+        markFailed(span, failureType(error), error);
+        throw error;
+      }
+    });
+
+  const copyOnce = async (repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome> => {
     if (options.recheck ? (await store.recheckBlob(blob.digest, blob.size)) === "ok" : await store.statBlob(blob.digest)) {
       skipped.add(blob.digest);
       return "skipped";

@@ -3,6 +3,7 @@
 // stream through the worker pool; images no longer desired are untagged afterwards (the store's
 // GC reclaims their blobs). Used by `satellite sync --once` and by the agent's scheduler.
 import { createRegistryClient, redactUrl, registryFailureFields, type Credentials, type RegistryClient, type RetryOptions } from "@harbor-satellite/oci";
+import { context, type Context } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { ContentStore } from "../store/content-store.js";
 import { createBlobCopier } from "./copy-blob.js";
@@ -14,7 +15,8 @@ import { mayUntag, nextOwned, planPass } from "./planner.js";
 import { createProgress } from "./progress.js";
 import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
-import { recordReplicationPass } from "../telemetry/replication-metrics.js";
+import { failureType, recordReplicationPass } from "../telemetry/replication-metrics.js";
+import { inSpan, markFailed } from "../telemetry/spans.js";
 
 export interface UpstreamOptions {
   /** Registry root URL; `http://` is used as plain HTTP. */
@@ -130,7 +132,9 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
 
     const results: PassResult[] = plan.conflicts.map((name) => failed(name, new Error("asked for twice with different digests")));
     const images = createLimiter(options.imageConcurrency ?? 8);
-    const copied = await Promise.all(plan.images.map((image) => images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger))));
+    // Each image's span is a child of the pass's, whichever image's end lets it start.
+    const pass = context.active();
+    const copied = await Promise.all(plan.images.map((image) => images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger, pass))));
     results.push(...copied);
     progress.stop();
     const untagged = await untagDropped(plan.untag, store, logger);
@@ -170,15 +174,22 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
 /** A result with the owned record a successful image leaves, for the next owned set. */
 type PassResult = ImageResult & { owned?: OwnedImage };
 
-async function copyImage(image: DesiredImage, owned: OwnedImage | undefined, ctx: ImageContext, logger: Logger): Promise<PassResult> {
+/** One image, in a `satellite.image.replicate` span (observability/spans.md). */
+async function copyImage(image: DesiredImage, owned: OwnedImage | undefined, ctx: ImageContext, logger: Logger, parent: Context): Promise<PassResult> {
   const name = imageName(image);
-  try {
-    const outcome = await replicateImage(image, owned, ctx);
-    if (outcome.status === "copied") logger.info({ image: name, digest: outcome.owned.digest, blobs_copied: outcome.blobsCopied, blobs_skipped: outcome.blobsSkipped }, "image replicated");
-    return { image: name, status: outcome.status, digest: outcome.owned.digest, blobsCopied: outcome.blobsCopied, blobsSkipped: outcome.blobsSkipped, owned: outcome.owned };
-  } catch (error) {
-    return failed(name, error);
-  }
+  const attributes = { "container.image.name": image.repository, "container.image.tags": [image.tag], ...(image.digest ? { "oci.manifest.digest": image.digest } : {}) };
+  return inSpan("satellite.image.replicate", attributes, async (span) => {
+    try {
+      const outcome = await replicateImage(image, owned, ctx);
+      span.setAttributes({ "satellite.image.outcome": outcome.status, "oci.manifest.digest": outcome.owned.sourceDigest });
+      if (outcome.status === "copied") logger.info({ image: name, digest: outcome.owned.digest, blobs_copied: outcome.blobsCopied, blobs_skipped: outcome.blobsSkipped }, "image replicated");
+      return { image: name, status: outcome.status, digest: outcome.owned.digest, blobsCopied: outcome.blobsCopied, blobsSkipped: outcome.blobsSkipped, owned: outcome.owned };
+    } catch (error) {
+      span.setAttribute("satellite.image.outcome", "failed");
+      markFailed(span, failureType(error), error);
+      return failed(name, error);
+    }
+  }, { parent });
 }
 
 /**

@@ -13,6 +13,13 @@ import type { DesiredImage } from "../replication/desired-image.js";
 import type { AppliedGroup, AppliedState } from "./applied-state.js";
 import { parseGroupStateDocument, parseSatelliteStateDocument, type GroupArtifact, type SatelliteStateDocument } from "./state-documents.js";
 import type { StateFetcher } from "./state-fetcher.js";
+import { inSpan } from "../telemetry/spans.js";
+
+/** One state artifact read from the registry, in a `satellite.state.fetch` span. */
+const fetchSpan = <T>(kind: "satellite" | "group" | "config", url: string, fn: (digest: (d: string, source: "fetched" | "cached") => void) => Promise<T>) =>
+  inSpan("satellite.state.fetch", { "satellite.state.kind": kind, "satellite.state.url": url }, (span) =>
+    fn((digest, source) => span.setAttributes({ "oci.manifest.digest": digest, "satellite.state.source": source })),
+  );
 
 export interface ReadGroup {
   url: string;
@@ -106,19 +113,26 @@ export function createStateReader(options: StateReaderOptions): StateReader {
   const readGroup = async (url: string, prev: AppliedGroup | undefined, signal?: AbortSignal): Promise<ReadGroup> => {
     const ref = fetcher.reference(url);
     if (ref.pinned && prev?.digest === ref.reference) return fromApplied(prev, "cached");
-    const manifest = await fetcher.manifest(ref, signal);
-    if (prev?.digest === manifest.digest) return fromApplied(prev, "cached");
-    const doc = parseGroupStateDocument(await fetcher.payload(manifest, signal));
-    return { url, digest: manifest.digest, group: doc.group, registry: doc.registry, registryUrl: fetcher.registryUrl(doc.registry || ref.registryUrl), artifacts: doc.artifacts, source: "fetched", rejected: doc.rejected };
+    return fetchSpan("group", url, async (read) => {
+      const manifest = await fetcher.manifest(ref, signal);
+      const cached = prev?.digest === manifest.digest;
+      read(manifest.digest, cached ? "cached" : "fetched");
+      if (cached) return fromApplied(prev, "cached");
+      const doc = parseGroupStateDocument(await fetcher.payload(manifest, signal));
+      return { url, digest: manifest.digest, group: doc.group, registry: doc.registry, registryUrl: fetcher.registryUrl(doc.registry || ref.registryUrl), artifacts: doc.artifacts, source: "fetched", rejected: doc.rejected };
+    });
   };
 
   const readConfig = async (url: string, last: AppliedState | undefined, signal?: AbortSignal): Promise<ReadConfig> => {
     const known = last?.config_url === url ? last.config_digest : undefined;
     const ref = fetcher.reference(url);
     if (ref.pinned && known === ref.reference) return { url, digest: known, changed: false };
-    const manifest = await fetcher.manifest(ref, signal);
-    if (known === manifest.digest) return { url, digest: known, changed: false };
-    return { url, digest: manifest.digest, changed: true, document: await fetcher.payload(manifest, signal) };
+    return fetchSpan("config", url, async (read) => {
+      const manifest = await fetcher.manifest(ref, signal);
+      read(manifest.digest, known === manifest.digest ? "cached" : "fetched");
+      if (known === manifest.digest) return { url, digest: known, changed: false };
+      return { url, digest: manifest.digest, changed: true, document: await fetcher.payload(manifest, signal) };
+    });
   };
 
   return {
@@ -127,9 +141,12 @@ export function createStateReader(options: StateReaderOptions): StateReader {
       const log = options.logger?.child({ satelliteState: satelliteUrl });
       const sameSatellite = last?.satellite_state_url === satelliteUrl ? last : undefined;
       const satelliteRef = fetcher.reference(satelliteUrl);
-      const manifest = await fetcher.manifest(satelliteRef, signal);
-      const unchanged = sameSatellite?.satellite_state_digest === manifest.digest;
-      const satellite = unchanged ? sameSatellite!.satellite_state : parseSatelliteStateDocument(await fetcher.payload(manifest, signal));
+      const { manifest, unchanged, satellite } = await fetchSpan("satellite", satelliteUrl, async (read) => {
+        const manifest = await fetcher.manifest(satelliteRef, signal);
+        const unchanged = sameSatellite?.satellite_state_digest === manifest.digest;
+        read(manifest.digest, unchanged ? "cached" : "fetched");
+        return { manifest, unchanged, satellite: unchanged ? sameSatellite!.satellite_state : parseSatelliteStateDocument(await fetcher.payload(manifest, signal)) };
+      });
       const refs = [...satellite.states, ...(satellite.config ? [satellite.config] : [])];
       if (unchanged && sameSatellite!.complete && refs.every((url) => fetcher.reference(url).pinned)) {
         log?.debug({ digest: manifest.digest }, "satellite state unchanged");
