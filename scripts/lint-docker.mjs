@@ -1,6 +1,7 @@
 // Lints what cannot run here (no Docker engine): Dockerfiles with dockerfile-utils' validator,
 // compose and collector YAML by parsing them and checking the keys we rely on.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { validate } from "dockerfile-utils";
 import { parse } from "yaml";
 
@@ -57,6 +58,29 @@ for (const [name, svc] of Object.entries(compose.services ?? {})) {
   if (!svc.image && !svc.build) report("docker/compose.yaml", `service ${name} has neither image nor build`);
   const deps = Array.isArray(svc.depends_on) ? svc.depends_on : Object.keys(svc.depends_on ?? {});
   for (const dep of deps) if (!compose.services[dep]) report("docker/compose.yaml", `service ${name} depends on unknown ${dep}`);
+  // Third-party images by an explicit version (what runs is what was checked), never latest.
+  if (svc.image && !/:[^:/]*\d[^:/]*$/.test(svc.image)) report("docker/compose.yaml", `service ${name}: image ${svc.image} is not pinned to a version`);
+  // Files mounted from the checkout exist (paths are relative to docker/).
+  for (const volume of svc.volumes ?? []) {
+    const source = volume.split(":")[0];
+    if (source.startsWith(".") && !source.includes("${") && !existsSync(join("docker", source))) report("docker/compose.yaml", `service ${name} mounts ${source}, which does not exist`);
+  }
+}
+
+// The observability files parse (their meaning is checked by tests/observability and tests/deploy).
+for (const file of ["observability/prometheus/prometheus.yml", "observability/prometheus/alerts.yml", "observability/tempo/tempo.yaml", ...readdirSync("observability/grafana/provisioning", { recursive: true }).filter((f) => String(f).endsWith(".yaml")).map((f) => `observability/grafana/provisioning/${f}`)]) {
+  try {
+    parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    report(file, error.message);
+  }
+}
+for (const file of readdirSync("observability/grafana/dashboards").filter((f) => f.endsWith(".json"))) {
+  try {
+    JSON.parse(readFileSync(`observability/grafana/dashboards/${file}`, "utf8"));
+  } catch (error) {
+    report(`observability/grafana/dashboards/${file}`, error.message);
+  }
 }
 
 const collector = parse(readFileSync("observability/otel-collector.yaml", "utf8"));
