@@ -8,9 +8,10 @@
 //     [--duration 20] [--warmup 5] [--connections 4] [--protocol connect|grpc] [--images 5]
 //     [--no-durable] [--metrics on|off|ab [--rounds 3] [--scrape-interval 15]]
 //
-// --metrics ab measures what Ground Control's metrics cost: alternating runs with metrics on
-// (scraped every --scrape-interval seconds) and with --no-metrics, --rounds of each, a fresh
-// Ground Control per run; the last line is then the A/B's (metrics-ab.ts).
+// --metrics ab measures what Ground Control's metrics cost: alternating runs with metrics on and
+// with --no-metrics, --rounds of each, a fresh Ground Control per run, and what one scrape costs
+// (measured after each metrics-on run; --scrape-interval N also scrapes every N s during the
+// measured window); the last line is then the A/B's (metrics-ab.ts).
 //
 // BENCH_GATEWAY_NODE_FLAGS / BENCH_LOAD_NODE_FLAGS pass node flags (e.g. --cpu-prof) to the
 // two children. PostgreSQL runs durable by default (fsync and synchronous_commit on, unlike the test kit's
@@ -26,7 +27,7 @@ import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/
 import { cpuSeconds, processTreeCpuSeconds, machineCpuSeconds, postgresCpuSeconds, postmasterPid } from "./cpu.js";
 import { seedFleet } from "./fleet.js";
 import type { LoadResult } from "./load.js";
-import { abSummary, startScraping, type RunFigures, type Variant } from "./metrics-ab.js";
+import { abSummary, measureScrapeCost, startScraping, type RunFigures, type ScrapeCost, type Variant } from "./metrics-ab.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -44,7 +45,7 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: "1" },
     metrics: { type: "string", default: "on" },
     rounds: { type: "string", default: "3" },
-    "scrape-interval": { type: "string", default: "15" },
+    "scrape-interval": { type: "string", default: "0" },
   },
 });
 if (!["on", "off", "ab"].includes(args.metrics!)) throw new Error(`--metrics must be on, off or ab, got ${args.metrics}`);
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     const postmaster = postmasterPid(pg.dataDir);
     const ab = args.metrics === "ab";
     const runs: Record<Variant, RunFigures[]> = { on: [], off: [] };
+    const scrapeCosts: ScrapeCost[] = [];
     let last: RunFigures | undefined;
     for (let round = 0; round < (ab ? Number(args.rounds) : 1); round++) {
       // Alternate which goes first, so neither always runs on a warmer (or more tired) machine.
@@ -84,18 +86,23 @@ async function main(): Promise<void> {
         const port = await freePort();
         const gateway = await startGateway(url, port, variant === "off" ? ["--no-metrics"] : []);
         log(`ground control (all services, gateway) on :${port}, pid ${gateway.pid}, metrics ${variant}${ab ? ` (round ${round + 1})` : ""}`);
-        const scraper = variant === "on" ? startScraping(`http://127.0.0.1:${port}/metrics`, Number(args["scrape-interval"])) : undefined;
+        const scraper = variant === "on" && Number(args["scrape-interval"]) > 0 ? startScraping(`http://127.0.0.1:${port}/metrics`, Number(args["scrape-interval"])) : undefined;
         const { result, start, end } = await runLoad(`http://127.0.0.1:${port}`, satellites, secret, gateway.pid!, postmaster);
         const scraped = scraper?.stop();
         if (scraped) log(`/metrics scraped ${scraped.scrapes} times (${scraped.failures} failed), last ${scraped.bytes} bytes`);
         const batches = await batchStats(db, start.at, end.at);
         last = report(result, start, end, batches);
         runs[variant].push(last);
+        if (ab && variant === "on") {
+          const cost = await measureScrapeCost(`http://127.0.0.1:${port}/metrics`, gateway.pid!);
+          log(`one scrape: ${cost.firstMs} ms of gateway CPU computing the fleet-wide gauges, ${cost.cachedMs} ms from their caches, ${cost.bytes} bytes`);
+          scrapeCosts.push(cost);
+        }
         await stop(gateway);
         children.splice(children.indexOf(gateway), 1);
       }
     }
-    if (ab) for (const line of abSummary(runs)) process.stdout.write(`${line}\n`);
+    if (ab) for (const line of abSummary(runs, scrapeCosts, satellites)) process.stdout.write(`${line}\n`);
     else if (last) process.stdout.write(`heartbeats_per_s=${last.heartbeatsPerS} p99_ms=${last.p99Ms} p50_ms=${last.p50Ms} errors=${last.errors}\n`);
   } finally {
     for (const child of children) await stop(child);
