@@ -89,14 +89,15 @@ export function traceQlQueries(d: DashboardFile): Array<{ where: string; query: 
   return out;
 }
 
-/** The span names (exact and regular expressions) and the span and resource attributes a TraceQL query names. */
-export function traceQlRefs(query: string): { names: string[]; nameRegexes: string[]; span: string[]; resource: string[] } {
+/** The span names (exact and regular expressions), the span and resource attributes and the services a TraceQL query names. */
+export function traceQlRefs(query: string): { names: string[]; nameRegexes: string[]; span: string[]; resource: string[]; services: string[] } {
   // `name`, the intrinsic, not the tail of an attribute such as `resource.service.name`.
   const names = [...query.matchAll(/(?<![\w.])name\s*=\s*"([^"]*)"/g)].map((m) => m[1]);
   const nameRegexes = [...query.matchAll(/(?<![\w.])name\s*=~\s*"([^"]*)"/g)].map((m) => m[1]);
   const span = [...query.matchAll(/\bspan\.([A-Za-z0-9_.]+[A-Za-z0-9_])/g)].map((m) => m[1]);
   const resource = [...query.matchAll(/\bresource\.([A-Za-z0-9_.]+[A-Za-z0-9_])/g)].map((m) => m[1]);
-  return { names, nameRegexes, span, resource };
+  const services = [...query.matchAll(/\bresource\.service\.name\s*=\s*"([^"]*)"/g)].map((m) => m[1]);
+  return { names, nameRegexes, span, resource, services };
 }
 
 const PANEL_OPTIONS: Record<string, string> = {

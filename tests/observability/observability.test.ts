@@ -15,7 +15,7 @@ import { parse } from "yaml";
 import { REPO_ROOT, eventually, GiveUp } from "../e2e/processes.js";
 import { asGrafanaSendsIt, datasourceUids, labelValueQueries, loadDashboards, promTargets, schemaDiagnostics, traceQlQueries, traceQlRefs } from "./dashboards.js";
 import { promtoolCheckRules, startPrometheus, type Prometheus } from "./prometheus.js";
-import { startSpanCatalogue, type SpanCatalogue } from "./span-catalogue.js";
+import { spanCatalogue, startOtlpReceiver, type OtlpReceiver } from "@harbor-satellite/testkit/otlp-receiver";
 import { startWorkload, type Workload } from "./workload.js";
 
 const OBS = join(REPO_ROOT, "observability");
@@ -28,13 +28,13 @@ const expressions = [
 ];
 
 describe("observability: dashboards and alerts against a real Prometheus, traces against TraceQL", () => {
-  let catalogue: SpanCatalogue;
+  let receiver: OtlpReceiver;
   let workload: Workload;
   let prom: Prometheus;
 
   beforeAll(async () => {
-    catalogue = await startSpanCatalogue();
-    workload = await startWorkload(catalogue.url);
+    receiver = await startOtlpReceiver();
+    workload = await startWorkload(receiver.url);
     prom = await startPrometheus({
       configFile: join(OBS, "prometheus/prometheus.yml"),
       rulesFile: RULES_FILE,
@@ -46,7 +46,7 @@ describe("observability: dashboards and alerts against a real Prometheus, traces
   afterAll(async () => {
     await prom?.stop();
     await workload?.stop();
-    await catalogue?.stop();
+    await receiver?.stop();
   });
 
   /** Evaluates every expression; returns those with no data, throws GiveUp on one Prometheus refuses. */
@@ -135,15 +135,17 @@ describe("observability: dashboards and alerts against a real Prometheus, traces
     expect(queries.length).toBeGreaterThan(10);
     await eventually(async () => {
       const problems: string[] = [];
-      const all = catalogue.attributes();
+      const seen = spanCatalogue(receiver.spans);
       for (const { where, query } of queries) {
         const refs = traceQlRefs(query);
-        for (const name of refs.names) if (!catalogue.spans.has(name)) problems.push(`${where}: no span named ${name}`);
-        for (const re of refs.nameRegexes) if (![...catalogue.spans.keys()].some((n) => new RegExp(`^(?:${re})$`).test(n))) problems.push(`${where}: no span name matches ${re}`);
+        for (const name of refs.names) if (!seen.names.has(name)) problems.push(`${where}: no span named ${name}`);
+        for (const re of refs.nameRegexes) if (![...seen.names].some((n) => new RegExp(`^(?:${re})$`).test(n))) problems.push(`${where}: no span name matches ${re}`);
         // With one span name, its attributes must be on spans of that name.
-        const keys = refs.names.length === 1 && !refs.nameRegexes.length ? catalogue.spans.get(refs.names[0]) ?? new Set() : all;
-        for (const attr of refs.span) if (!keys.has(attr)) problems.push(`${where}: no span attribute ${attr}${keys === all ? "" : ` on ${refs.names[0]}`}`);
-        for (const attr of refs.resource) if (!catalogue.resource.has(attr)) problems.push(`${where}: no resource attribute ${attr}`);
+        const keys = refs.names.length === 1 && !refs.nameRegexes.length ? seen.attributesByName.get(refs.names[0]) ?? new Set() : seen.attributes;
+        for (const attr of refs.span) if (!keys.has(attr)) problems.push(`${where}: no span attribute ${attr}${keys === seen.attributes ? "" : ` on ${refs.names[0]}`}`);
+        // The only resource attribute the processes set is service.name.
+        for (const attr of refs.resource) if (attr !== "service.name") problems.push(`${where}: no resource attribute ${attr}`);
+        for (const service of refs.services) if (!seen.services.has(service)) problems.push(`${where}: no spans from service ${service}`);
       }
       if (problems.length) throw new Error(problems.join("\n"));
     }, 30_000, "every TraceQL name and attribute seen");
