@@ -13,9 +13,8 @@ import { createLogger } from "@harbor-satellite/telemetry";
 import { DEFAULT_ATTEMPT_POLICY } from "./auth/attempt-limits.js";
 import { createAuthenticator } from "./authenticator.js";
 import { authorizationInterceptor } from "./authorization.js";
-import { createRpcHandlers } from "./rpc-handlers.js";
-import { startTestGroundControl } from "./test-support.js";
-import { listen, type Listener } from "./transport/listener.js";
+import { listenRpc, startTestGroundControl } from "./test-support.js";
+import type { Listener } from "./transport/listener.js";
 
 const ADMIN_PASSWORD = "correct-horse-battery";
 const ATTACKER = "127.0.0.2";
@@ -42,17 +41,7 @@ describe("authorization: Login and admin Basic credentials under attempt limits"
     });
     const authenticate = createAuthenticator({ db: handle.db, secrets, now: () => t });
     const identity = createIdentityModule({ db: handle.db, secrets });
-    const { handler, rpcStreams } = createRpcHandlers({
-      routes: identity.routes,
-      interceptors: [errorMappingInterceptor(), authorizationInterceptor(authenticate)],
-      verifyPeer: () => ({ kind: "none" }),
-      fallback: (_req, res) => {
-        res.writeHead(404);
-        res.end();
-      },
-      logger,
-    });
-    listener = await listen({ host: "127.0.0.1", port: 0, handler, rpcStreams });
+    ({ listener } = await listenRpc({ routes: identity.routes, interceptors: [errorMappingInterceptor(), authorizationInterceptor(authenticate)], logger }));
   });
   afterAll(async () => {
     await listener?.close();

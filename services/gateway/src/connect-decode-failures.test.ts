@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerReflection, ServerReflectionRequestSchema } from "@harbor-satellite/gen/grpc/reflection/v1/reflection_pb";
 import { HeartbeatService, SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { errorMappingInterceptor } from "@harbor-satellite/rpc";
-import { createLogger } from "@harbor-satellite/telemetry";
 import { h1, h2 } from "./raw-http-support.js";
-import { createRpcHandlers } from "./rpc-handlers.js";
 import { envelope, outcomeOf, WIRES, type Outcome } from "./rpc-wire-support.js";
-import { listen, type Listener } from "./transport/listener.js";
+import { listenRpc } from "./test-support.js";
+import type { Listener } from "./transport/listener.js";
 
 const SYNC = "/harbor.satellite.heartbeat.v1.HeartbeatService/Sync";
 const REFLECTION = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
@@ -42,18 +41,7 @@ describe("Connect's handlers: decode failures of the request only", () => {
       if (req.header.get("x-refuse") === "yes") throw new ConnectError(LOOKALIKE, Code.Internal);
       return next(req);
     };
-    const { handler, rpcStreams } = createRpcHandlers({
-      routes,
-      interceptors: [errorMappingInterceptor(), refuse],
-      verifyPeer: () => ({ kind: "none" }),
-      fallback: (_req, res) => {
-        res.writeHead(404);
-        res.end();
-      },
-      logger: createLogger({ name: "rpc-test", level: "silent" }),
-    });
-    listener = await listen({ host: "127.0.0.1", port: 0, handler, rpcStreams });
-    url = `http://127.0.0.1:${listener.port}`;
+    ({ listener, url } = await listenRpc({ routes, interceptors: [errorMappingInterceptor(), refuse] }));
   });
   afterAll(async () => listener?.close());
 

@@ -9,12 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerReflectionRequestSchema } from "@harbor-satellite/gen/grpc/reflection/v1/reflection_pb";
 import { FleetService, GetGroupRequestSchema } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { errorMappingInterceptor } from "@harbor-satellite/rpc";
-import { createLogger } from "@harbor-satellite/telemetry";
 import { h1, h2 } from "./raw-http-support.js";
-import { createRpcHandlers } from "./rpc-handlers.js";
 import { envelope, outcomeOf, WIRES, type Outcome } from "./rpc-wire-support.js";
-import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
-import { listen, type Listener } from "./transport/listener.js";
+import { listenRpc, startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
+import type { Listener } from "./transport/listener.js";
 
 const FLEET = "/harbor.satellite.fleet.v1.FleetService";
 const ISSUE_ZTR_TOKEN = "/harbor.satellite.identity.v1.IdentityService/IssueZtrToken";
@@ -117,18 +115,7 @@ describe("strict JSON in Connect GET requests", () => {
   beforeAll(async () => {
     const getGroup = { ...FleetService.method.getGroup, idempotency: MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS };
     const routes = (router: ConnectRouter) => router.rpc(getGroup, (req) => ({ group: { name: req.group || req.name } }));
-    const { handler, rpcStreams } = createRpcHandlers({
-      routes,
-      interceptors: [errorMappingInterceptor()],
-      verifyPeer: () => ({ kind: "none" }),
-      fallback: (_req, res) => {
-        res.writeHead(404);
-        res.end();
-      },
-      logger: createLogger({ name: "rpc-test", level: "silent" }),
-    });
-    listener = await listen({ host: "127.0.0.1", port: 0, handler, rpcStreams });
-    url = `http://127.0.0.1:${listener.port}`;
+    ({ listener, url } = await listenRpc({ routes, interceptors: [errorMappingInterceptor()] }));
   });
   afterAll(async () => listener?.close());
 

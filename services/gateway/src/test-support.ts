@@ -1,10 +1,15 @@
-// Starts Ground Control in-process for tests: embedded database in a temp folder, port 0.
+// Starts Ground Control in-process for tests (embedded database in a temp folder, port 0), or
+// only the gateway's rpc serving (every protocol on one loopback port) around given routes.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger } from "@harbor-satellite/telemetry";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { startGroundControl, type GroundControl } from "./app.js";
 import { parseConfig, type GatewayConfig } from "./config.js";
+import type { HttpHandler } from "./http-types.js";
+import { createRpcHandlers } from "./rpc-handlers.js";
+import { listen, type Listener } from "./transport/listener.js";
 
 export const TEST_ADMIN_PASSWORD = "test-admin-password";
 
@@ -21,4 +26,32 @@ export async function startTestGroundControl(overrides: Partial<GatewayConfig> =
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface TestRpcServer {
+  listener: Listener;
+  url: string;
+}
+
+/** The gateway's rpc handlers around `routes` on a loopback port; anything else is 404 unless `fallback` says otherwise. */
+export async function listenRpc(options: {
+  routes: (router: ConnectRouter) => void;
+  interceptors: Interceptor[];
+  logger?: Logger;
+  fallback?: HttpHandler;
+}): Promise<TestRpcServer> {
+  const { handler, rpcStreams } = createRpcHandlers({
+    routes: options.routes,
+    interceptors: options.interceptors,
+    verifyPeer: () => ({ kind: "none" }),
+    fallback:
+      options.fallback ??
+      ((_req, res) => {
+        res.writeHead(404);
+        res.end();
+      }),
+    logger: options.logger ?? createLogger({ name: "rpc-test", level: "silent" }),
+  });
+  const listener = await listen({ host: "127.0.0.1", port: 0, handler, rpcStreams });
+  return { listener, url: `http://127.0.0.1:${listener.port}` };
 }
