@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "./client.js";
-import { DatabaseLockedError } from "./data-dir-lock.js";
+import { DatabaseLockedError } from "./database-lock.js";
 import { configs } from "./schema/index.js";
 
 /** Every folder and file under `dir` (and `dir` itself) whose permission bits are not private. */

@@ -1,11 +1,11 @@
 // Opens Ground Control's database: PostgreSQL through postgres.js when a URL is given, otherwise
 // embedded PGlite under the data folder. Both run the same generated migrations at open, so the
 // embedded default and production share one schema. The embedded database's folder belongs to one
-// process (data-dir-lock.ts) and only its owner can read it (private-modes.ts).
+// process (database-lock.ts) and only its owner can read it (private-modes.ts).
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { lockDirectory } from "./data-dir-lock.js";
+import { lockDatabaseDirectory } from "./database-lock.js";
 import { makePrivateDir, makeTreePrivate } from "./private-modes.js";
 import * as schema from "./schema/index.js";
 
@@ -55,7 +55,7 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
 async function openPglite(dir: string): Promise<DatabaseHandle> {
   if (dir === "memory://") return startPglite(undefined);
   // Creates missing parents 0700; an existing data dir's own mode is the operator's.
-  const lock = await lockDirectory(dir);
+  const lock = await lockDatabaseDirectory(dir);
   try {
     await makePrivateDir(dir);
     const handle = await startPglite(dir);

@@ -1,6 +1,6 @@
 // Public surface of @harbor-satellite/db.
 export { openDatabase, openMemoryDatabase } from "./client.js";
-export { DatabaseLockedError } from "./data-dir-lock.js";
+export { DatabaseLockedError } from "./database-lock.js";
 export type { Database, Transaction, Executor, DatabaseHandle, OpenDatabaseOptions, Schema } from "./client.js";
 export { inTransaction } from "./transaction.js";
 export { executePrepared } from "./prepared.js";

@@ -1,45 +1,43 @@
 // One process owns a data dir: two would each keep their own picture of index.json in memory and
-// overwrite each other's tags. The lock file holds the owner's pid. A lock left by a process that
-// is gone (kill -9, power loss) is taken over; so is one holding our own pid, which can only be a
-// previous life of this process (a container restarted as pid 1), since opens within one
-// process share one store.
+// overwrite each other's tags. The lock is @harbor-satellite/dir-lock's (exactly one of processes
+// starting at once wins; a holder gone after kill -9 or power loss is taken over), in the folder
+// `satellite.lock` inside the data dir, the only place a read-only root leaves writable. Versions
+// before it wrote a pid file of that name: a live writer of one still owns the store; a dead
+// one's file is replaced by the folder.
 import { readFile, rm } from "node:fs/promises";
-import { writeFileAtomic } from "../fs/atomic-file.js";
+import { describeHolder, DirectoryLockedError, isRunning, lockDirectory } from "@harbor-satellite/dir-lock";
 
 export class DataDirLockedError extends Error {
   constructor(
     readonly root: string,
-    readonly pid: number,
+    readonly pid: number | undefined,
   ) {
-    super(`data dir ${root} is in use by process ${pid}; stop it first (one process per data dir)`);
+    super(`data dir ${root} is in use by ${describeHolder(pid)}; stop it first (one process per data dir)`);
     this.name = "DataDirLockedError";
   }
 }
 
-export async function acquireDataDirLock(lockPath: string, root: string, tempDir: string): Promise<() => Promise<void>> {
-  const holder = await readHolder(lockPath);
-  if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw new DataDirLockedError(root, holder);
-  await writeFileAtomic(lockPath, `${process.pid}\n`, { tempDir });
-  return async () => {
-    if ((await readHolder(lockPath)) === process.pid) await rm(lockPath, { force: true });
-  };
-}
-
-async function readHolder(lockPath: string): Promise<number | undefined> {
+export async function acquireDataDirLock(lockPath: string, root: string): Promise<() => Promise<void>> {
+  await retireLegacyPidFile(lockPath, root);
   try {
-    const pid = Number.parseInt((await readFile(lockPath, "utf8")).trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
+    const lock = await lockDirectory(root, { lockPath });
+    return () => lock.release();
   } catch (error) {
-    // EPERM: it exists but belongs to someone else, so it is alive.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if (error instanceof DirectoryLockedError) throw new DataDirLockedError(root, error.pid);
+    throw error;
   }
+}
+
+async function retireLegacyPidFile(lockPath: string, root: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(lockPath, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EISDIR") return; // no lock yet, or already a lock folder
+    throw error;
+  }
+  const pid = Number.parseInt(text.trim(), 10);
+  if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && (await isRunning({ pid }))) throw new DataDirLockedError(root, pid);
+  await rm(lockPath, { force: true });
 }

@@ -45,7 +45,7 @@ async function openFresh(root: string, options: OpenStoreOptions, onClosed: () =
   const logger = options.logger ?? pino({ level: "silent" });
   const paths = storePaths(root);
   await prepareLayout(paths);
-  const release = await acquireDataDirLock(paths.lock, root, paths.ingest);
+  const release = await acquireDataDirLock(paths.lock, root);
   try {
     const leftovers = await clearIngest(paths);
     const files = new BlobFiles(paths);

@@ -11,7 +11,7 @@
 //   ├── ingest/<random>             in-flight writes (blob writers, temp files, upload sessions);
 //   │                               never read by the registry; emptied at start-up
 //   ├── quarantine/<alg>-<hex>-<t>  blobs the scrub found not to match their name
-//   └── satellite.lock              pid of the process that owns the store
+//   └── satellite.lock/             who owns the store (data-dir-lock.ts)
 //
 // index.json holds one descriptor per (repository, tag) and one per (repository, untagged
 // manifest). Each carries the annotation `io.goharbor.satellite.repository: <repository>`;

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MediaType, digestOf } from "@harbor-satellite/oci";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -45,13 +45,30 @@ describe("start-up recovery, verify and scrub", () => {
     await b.close();
     await writeBlob(a, "still open"); // a is still usable after b closed
     await a.close();
-    // A lock held by a live process that is not us: our parent (the test runner).
-    await writeFile(join(dir, "satellite.lock"), `${process.ppid}\n`);
-    await expect(openContentStore({ root: dir })).rejects.toBeInstanceOf(DataDirLockedError);
-    // A lock left by a dead process is taken over.
-    await writeFile(join(dir, "satellite.lock"), "999999999\n");
+    // The lock folder's newest slot names a live process that is not us: our parent (the test runner).
+    const slots = (await readdir(join(dir, "satellite.lock"))).filter((n) => /^\d+$/.test(n)).map(Number);
+    await writeFile(join(dir, "satellite.lock", String(Math.max(...slots) + 1)), `${process.ppid} -\n`);
+    const refused = await openContentStore({ root: dir }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DataDirLockedError);
+    expect((refused as DataDirLockedError).pid).toBe(process.ppid);
+    // Once that holder is gone (here: its slot names a pid no process has), the lock is taken over.
+    await writeFile(join(dir, "satellite.lock", String(Math.max(...slots) + 2)), "999999999 -\n");
     const c = await openContentStore({ root: dir });
     await c.close();
+  });
+
+  it("honours the pid file of earlier versions: a live writer keeps the store, a dead one's file is replaced", async () => {
+    const { dir: legacy, remove: removeLegacy } = await tempDir();
+    try {
+      await writeFile(join(legacy, "satellite.lock"), `${process.ppid}\n`);
+      await expect(openContentStore({ root: legacy })).rejects.toBeInstanceOf(DataDirLockedError);
+      await writeFile(join(legacy, "satellite.lock"), "999999999\n");
+      const store = await openContentStore({ root: legacy });
+      await store.close();
+      expect((await stat(join(legacy, "satellite.lock"))).isDirectory()).toBe(true);
+    } finally {
+      await removeLegacy();
+    }
   });
 
   it("drops index entries whose manifest is missing or corrupt, keeping the rest", async () => {

@@ -1,7 +1,8 @@
-// One process owns an embedded database directory: two PGlite instances on one directory each
-// keep their own picture of it and overwrite each other's pages (acknowledged writes vanish).
+// One process owns a data directory: two PGlite instances on one directory each keep their own
+// picture of it and overwrite each other's pages (acknowledged writes vanish); two satellites on
+// one store each keep their own index in memory and overwrite each other's tags.
 //
-// The lock is a folder of numbered slots beside the database directory. The highest slot says
+// The lock is a folder of numbered slots (beside the directory unless the caller names it). The highest slot says
 // who holds it: "<pid> <start>" of a process, or "free" after a clean release. Every change of
 // holder creates the next slot with link(2), which fails when the name exists, so of processes
 // that saw the same highest slot exactly one moves it on: two starting at the same instant, or
@@ -18,21 +19,27 @@ import { chmod, link, mkdir, readdir, readFile, realpath, rm, writeFile } from "
 import { basename, dirname, join, resolve } from "node:path";
 import { currentProcessMark, isRunning, type ProcessMark } from "./process-liveness.js";
 
-/** Another process (or this one) already has the database directory open. */
-export class DatabaseLockedError extends Error {
+/** Another process (or this one) already holds the directory. Callers say it in their own words. */
+export class DirectoryLockedError extends Error {
   constructor(
     readonly dir: string,
     readonly lockPath: string,
     /** The holder's pid; undefined when the lock kept changing hands while we looked. */
     readonly pid: number | undefined,
   ) {
-    const who = pid === undefined ? "another process" : pid === process.pid ? `this process (pid ${pid})` : `process ${pid}`;
-    super(
-      `database directory ${dir} is in use by ${who}: stop that Ground Control first or give this one another --data-dir ` +
-        `(one process per data dir; if no such process runs, remove ${lockPath})`,
-    );
-    this.name = "DatabaseLockedError";
+    super(`directory ${dir} is in use by ${describeHolder(pid)} (lock ${lockPath})`);
+    this.name = "DirectoryLockedError";
   }
+}
+
+/** "process 42", "this process (pid 42)", or "another process" when the holder kept changing. */
+export function describeHolder(pid: number | undefined): string {
+  return pid === undefined ? "another process" : pid === process.pid ? `this process (pid ${pid})` : `process ${pid}`;
+}
+
+export interface LockOptions {
+  /** The lock folder; `<dir>.lock` beside the directory by default. */
+  lockPath?: string;
 }
 
 export interface DirectoryLock {
@@ -49,17 +56,18 @@ const FREE = "free";
 
 type Holder = { kind: "free" } | { kind: "process"; mark: ProcessMark } | { kind: "unreadable" };
 
-/** Takes the lock of `dir` (the folder `<dir>.lock`, mode 0700) or throws DatabaseLockedError. */
-export async function lockDirectory(dir: string): Promise<DirectoryLock> {
+/** Takes the lock of `dir` (a folder, mode 0700: `<dir>.lock` unless `lockPath`) or throws DirectoryLockedError. */
+export async function lockDirectory(dir: string, options: LockOptions = {}): Promise<DirectoryLock> {
   const absolute = resolve(dir);
-  await mkdir(dirname(absolute), { recursive: true, mode: 0o700 });
+  const named = options.lockPath === undefined ? join(dirname(absolute), `${basename(absolute)}.lock`) : resolve(options.lockPath);
+  await mkdir(dirname(named), { recursive: true, mode: 0o700 });
   // Through the parent's real path, so processes reaching the data dir by different links agree.
-  const lockPath = join(await realpath(dirname(absolute)), `${basename(absolute)}.lock`);
+  const lockPath = join(await realpath(dirname(named)), basename(named));
   await mkdir(lockPath, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== "EEXIST") throw error;
   });
   await chmod(lockPath, 0o700);
-  if (heldHere.has(lockPath)) throw new DatabaseLockedError(absolute, lockPath, process.pid);
+  if (heldHere.has(lockPath)) throw new DirectoryLockedError(absolute, lockPath, process.pid);
   heldHere.add(lockPath);
   try {
     const slot = await takeSlot(absolute, lockPath);
@@ -92,7 +100,7 @@ async function takeSlot(dir: string, lockPath: string): Promise<number> {
         const holder = await readSlot(lockPath, top);
         if (holder === undefined) continue; // deleted under us: look again
         if (holder.kind === "process" && (await holdsIt(holder.mark))) {
-          throw new DatabaseLockedError(dir, lockPath, holder.mark.pid);
+          throw new DirectoryLockedError(dir, lockPath, holder.mark.pid);
         }
       }
       const next = (top ?? 0) + 1;
@@ -104,7 +112,7 @@ async function takeSlot(dir: string, lockPath: string): Promise<number> {
       await removeLeftovers(lockPath, next);
       return next;
     }
-    throw new DatabaseLockedError(dir, lockPath, undefined); // it kept changing hands
+    throw new DirectoryLockedError(dir, lockPath, undefined); // it kept changing hands
   } finally {
     await rm(temp, { force: true });
   }

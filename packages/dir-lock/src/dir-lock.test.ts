@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DatabaseLockedError, lockDirectory } from "./data-dir-lock.js";
+import { DirectoryLockedError, lockDirectory } from "./dir-lock.js";
 
 const FIXTURE = fileURLToPath(new URL("./lock-holder.fixture.ts", import.meta.url));
 
@@ -56,12 +56,12 @@ async function race(dir: string, count: number): Promise<{ children: Child[]; re
   return { children, results: await Promise.all(children.map((c) => c.line())) };
 }
 
-describe("data dir lock", () => {
+describe("directory lock", () => {
   let root: string;
   let dir: string;
   const children: ChildProcess[] = [];
   beforeEach(async () => {
-    root = await realpath(await mkdtemp(join(tmpdir(), "db-lock-")));
+    root = await realpath(await mkdtemp(join(tmpdir(), "dir-lock-")));
     dir = join(root, "pglite");
   });
   afterEach(async () => {
@@ -76,9 +76,9 @@ describe("data dir lock", () => {
     const first = await lockDirectory(dir);
     expect((await stat(first.path)).mode & 0o777).toBe(0o700);
     const second = await lockDirectory(dir).catch((error: unknown) => error);
-    expect(second).toBeInstanceOf(DatabaseLockedError);
-    expect((second as DatabaseLockedError).pid).toBe(process.pid);
-    expect((second as DatabaseLockedError).message).toContain(dir);
+    expect(second).toBeInstanceOf(DirectoryLockedError);
+    expect((second as DirectoryLockedError).pid).toBe(process.pid);
+    expect((second as DirectoryLockedError).message).toContain(dir);
     await first.release();
     await first.release(); // twice is harmless
     const again = await lockDirectory(dir);
@@ -110,7 +110,7 @@ describe("data dir lock", () => {
     await writeFile(join(`${dir}.lock`, "9"), `${process.ppid} 1\n`); // our parent, but it did not start at tick 1
     const result = await lockDirectory(dir).then(
       (lock) => lock.release().then(() => "taken"),
-      (error: unknown) => (error instanceof DatabaseLockedError ? `locked ${error.pid}` : error),
+      (error: unknown) => (error instanceof DirectoryLockedError ? `locked ${error.pid}` : error),
     );
     expect(result).toBe(existsSync(`/proc/${process.ppid}/stat`) ? "taken" : `locked ${process.ppid}`);
   });
@@ -122,9 +122,9 @@ describe("data dir lock", () => {
     holder.proc.stdin!.write("go\n");
     expect(await holder.line()).toBe("won");
     const refused = await lockDirectory(dir).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(DatabaseLockedError);
-    expect((refused as DatabaseLockedError).pid).toBe(holder.proc.pid);
-    expect((refused as Error).message).toMatch(new RegExp(`in use by process ${holder.proc.pid}: stop that Ground Control first`));
+    expect(refused).toBeInstanceOf(DirectoryLockedError);
+    expect((refused as DirectoryLockedError).pid).toBe(holder.proc.pid);
+    expect((refused as Error).message).toBe(`directory ${dir} is in use by process ${holder.proc.pid} (lock ${dir}.lock)`);
     holder.proc.kill("SIGKILL");
     await exited(holder.proc);
     const lock = await lockDirectory(dir);
