@@ -1,11 +1,13 @@
 // @ts-check
 // A layer copy inside a worker thread: upstream socket → sha256 → temp file → fdatasync, with
 // Range resume after a broken connection, redirects (Authorization never follows one to another
-// origin) and retries with full-jitter backoff on 5xx, 429 and network errors. The main thread
-// renames the file into the store once this reports success.
+// origin) and retries on 5xx, 429 and network errors under the repository's one retry policy
+// (@harbor-satellite/retry: full-jitter backoff, Retry-After). The main thread renames the file
+// into the store once this reports success.
 //
 // Plain JavaScript on purpose: a worker that registers a TypeScript loader costs ~40 MB of RSS
-// and a few hundred ms of start-up; this one costs ~10 MB and starts at once. Bytes move through
+// and a few hundred ms of start-up; this one costs ~10 MB and starts at once (the retry package
+// is plain JavaScript for the same reason). Bytes move through
 // preallocated buffers only (raw-http-get.mjs, blob-file-sink.mjs), so a copy's memory does not
 // depend on the blob's size or on when V8 collects garbage. The task and outcome shapes are
 // declared in worker-protocol.ts. Failures come back as data (structured clone would strip the
@@ -13,6 +15,7 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { STATUS_CODES } from "node:http";
+import { isRetryableStatus, isTransientNetworkError, nextDelay, retryPolicy, sleep } from "@harbor-satellite/retry";
 import { createFileSink } from "./blob-file-sink.mjs";
 import { rawGet } from "./raw-http-get.mjs";
 
@@ -22,7 +25,6 @@ const MAX_REDIRECTS = 5;
 /** Resumes after progress are free, but a server cutting every few bytes must not go on forever. */
 const MAX_RESUMES = 100;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "ENETUNREACH", "EHOSTUNREACH", "EAI_AGAIN", "ERR_STREAM_PREMATURE_CLOSE"]);
 
 /** A failure already in its transferable form. */
 class TaskError extends Error {
@@ -82,7 +84,7 @@ async function copy(task) {
       } catch (error) {
         // A cut after new bytes is resumed from where it stopped; a failure without progress has
         // already had its retries inside download().
-        if (error instanceof TaskError || !isRetryable(error) || state.offset === startedAt || resumes >= MAX_RESUMES) throw error;
+        if (error instanceof TaskError || !isTransientNetworkError(error) || state.offset === startedAt || resumes >= MAX_RESUMES) throw error;
         resumes++;
       }
     }
@@ -107,6 +109,7 @@ async function copy(task) {
  */
 async function download(task, state, counters, attempts, onBody) {
   const origin = new URL(task.url).origin;
+  const policy = retryPolicy({ attempts, baseMs: task.baseDelayMs ?? 200, capMs: task.maxDelayMs ?? 10_000 });
   let url = new URL(task.url);
   let redirects = 0;
   for (let attempt = 1; ; attempt++) {
@@ -131,8 +134,8 @@ async function download(task, state, counters, attempts, onBody) {
     } catch (error) {
       // Bytes already received are kept (the caller resumes from state.offset); a failure before
       // any new byte is retried here, with backoff, up to `attempts` times.
-      if (state.offset === offset && isRetryable(error) && attempt < attempts) {
-        await sleep(backoff(attempt - 1, task));
+      if (state.offset === offset && isTransientNetworkError(error) && attempt < attempts) {
+        await sleep(nextDelay(policy, attempt) ?? 0);
         continue;
       }
       throw error;
@@ -146,9 +149,10 @@ async function download(task, state, counters, attempts, onBody) {
       continue;
     }
     if (status === 401) throw new TaskError({ kind: "unauthorized", url: redact(url) });
-    if ((status >= 500 || status === 429) && attempt < attempts) {
-      const told = Number(h["retry-after"]);
-      await sleep(Number.isFinite(told) && told >= 0 ? Math.min(told * 1000, 60_000) : backoff(attempt - 1, task));
+    // A Retry-After longer than the policy honours (60 s) is final, as in the registry client.
+    const delay = isRetryableStatus(status) && attempt < attempts ? nextDelay(policy, attempt, { retryAfter: h["retry-after"] }) : undefined;
+    if (delay !== undefined) {
+      await sleep(delay);
       continue;
     }
     throw new TaskError({ kind: "registry", status, ...errorBody(answer.body, status), url: redact(url), method: "GET" });
@@ -176,27 +180,6 @@ function errorBody(body, status) {
   return { code: "", detail: text.slice(0, 200).trim() || STATUS_CODES[status] || "" };
 }
 
-/** @param {unknown} error */
-function isRetryable(error) {
-  if (!(error instanceof Error)) return false;
-  const code = /** @type {NodeJS.ErrnoException} */ (error).code;
-  return code !== undefined && RETRYABLE_CODES.has(code);
-}
-
-/**
- * @param {number} attempt
- * @param {import("./worker-protocol.ts").FetchBlobTask} task
- */
-function backoff(attempt, task) {
-  const ceiling = Math.min(task.maxDelayMs ?? 10_000, (task.baseDelayMs ?? 200) * 2 ** attempt);
-  return Math.floor(Math.random() * ceiling);
-}
-
-/** @param {number} ms */
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The URL as it may be shown: no userinfo, no query (signed storage URLs carry secrets there). @param {URL} url */
 function redact(url) {
   return `${url.protocol}//${url.host}${url.pathname}`;
@@ -210,6 +193,6 @@ function toErrorData(error, url) {
   if (error instanceof TaskError) return error.data;
   const e = error instanceof Error ? error : new Error(String(error));
   const code = /** @type {NodeJS.ErrnoException} */ (e).code;
-  if (isRetryable(e)) return { kind: "network", url: redact(new URL(url)), method: "GET", cause: e.message, code };
+  if (isTransientNetworkError(e)) return { kind: "network", url: redact(new URL(url)), method: "GET", cause: e.message, code };
   return { kind: "other", name: e.name, message: e.message, code };
 }
