@@ -176,12 +176,12 @@ describe("satellite agent", () => {
     expect((await fetch(`${agent.registryUrl}/v2/`)).status).toBe(200);
     expect(agent.status().enrolled).toBe(false);
 
-    // Backoff from the 30 s registration interval: 22.5 s, then 45 s (equal jitter at 0.5).
-    await clock.advance(22_000);
+    // Backoff from the 30 s registration interval: 15 s, then 30 s (full jitter at 0.5).
+    await clock.advance(14_500);
     expect(ztrCalls()).toBe(1);
-    await clock.advance(1_000);
+    await clock.advance(500);
     await waitFor(() => agent!.status().jobs.registration.consecutiveFailures === 2, "second attempt failed");
-    await clock.advance(45_000);
+    await clock.advance(30_000);
     expect(await agent.enrolled).toBe("ztr as edge");
     await waitFor(async () => (await fetch(`${agent!.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" })).headers.get("docker-content-digest") === nginx.digest, "image replicated after enrolment");
     expect(logs).toMatch(/"job":"registration".*Unavailable/);
@@ -204,7 +204,7 @@ describe("satellite agent", () => {
     const head = await fetch(`${agent.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" });
     expect(head.headers.get("docker-content-digest")).toBe(nginx.digest);
 
-    await clock.advance(7_500); // backoff after one failure: 10 s × 0.75
+    await clock.advance(5_000); // backoff after one failure: 10 s × 0.5 (full jitter at 0.5)
     const recovered = await waitFor(() => syncs().length > 0 && syncs().at(-1)!.errors.length === 0 && syncs().indexOf(failing) < syncs().length - 1 && syncs().at(-1), "a clean heartbeat after recovery");
     expect(recovered.cachedImages).toHaveLength(1);
   });

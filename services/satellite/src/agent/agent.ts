@@ -21,7 +21,7 @@ import { createMetricsCollector, type MetricsCollector } from "../metrics/metric
 import { createReplicationEngine } from "../replication/replication-engine.js";
 import { configureMirrors, type RuntimePaths } from "../runtime/configure-mirrors.js";
 import { mirrorEndpoint } from "../runtime/mirror-spec.js";
-import type { Random } from "../scheduler/backoff.js";
+import type { Random } from "@harbor-satellite/retry";
 import type { Clock } from "../scheduler/clock.js";
 import type { JobStatus } from "../scheduler/job.js";
 import { createScheduler } from "../scheduler/scheduler.js";

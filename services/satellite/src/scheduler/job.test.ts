@@ -145,7 +145,7 @@ describe("job overlap", () => {
 describe("job backoff", () => {
   it("backs off exponentially with jitter, capped, and resets on success", async () => {
     const outcomes = ["fail", "fail", "fail", "fail", "fail", "fail", "ok", "ok"] as const;
-    const { clock, calls, job } = setup({ outcomes: [...outcomes], backoff: { maxMs: 60_000 } });
+    const { clock, calls, job } = setup({ outcomes: [...outcomes], backoff: { capMs: 60_000 } });
     job.start();
     const delays: number[] = [];
     for (let i = 0; i < outcomes.length; i++) {
@@ -153,8 +153,8 @@ describe("job backoff", () => {
       delays.push(clock.nextTimerIn()!);
       await clock.advance(clock.nextTimerIn()!);
     }
-    // Equal jitter at random 0.5 = 3/4 of 10 s, 20 s, 40 s, then the 60 s cap; success → 10 s.
-    expect(delays).toEqual([7_500, 15_000, 30_000, 45_000, 45_000, 45_000, 10_000, 10_000]);
+    // Full jitter at random 0.5 = half of 10 s, 20 s, 40 s, then of the 60 s cap; success → 10 s.
+    expect(delays).toEqual([5_000, 10_000, 20_000, 30_000, 30_000, 30_000, 10_000, 10_000]);
     expect(calls).toHaveLength(outcomes.length + 1);
     expect(job.status().consecutiveFailures).toBe(0);
     await job.stop();

@@ -1,13 +1,15 @@
 // One periodic job (state replication, heartbeat, registration). It runs once as soon as it is
 // started, then after each run waits for the schedule's next slot (with jitter), or after a
-// failure for an exponential backoff (capped, with jitter) that the next success resets. Runs
+// failure for the shared retry policy's backoff (@harbor-satellite/retry: capped exponential,
+// full jitter) that the next success resets. Runs
 // never overlap: the next timer is armed only when a run ends, and a manual trigger while a run
 // is going is skipped or queued (at most one). `until-success` jobs (registration) stop after
 // their first success. The schedule can change while the job lives (config hot reload); stop()
 // aborts the running pass through its AbortSignal and waits for it.
 import type { Logger } from "pino";
 import { delayUntilNext, type Schedule } from "../config/schedule.js";
-import { backoffDelay, withJitter, type BackoffOptions, type Random } from "./backoff.js";
+import { delayFor, retryPolicy, type BackoffOptions, type Random, type RetryPolicy } from "@harbor-satellite/retry";
+import { withJitter } from "./spread.js";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 
 export type JobMode = "periodic" | "until-success";
@@ -21,7 +23,10 @@ export interface JobOptions {
   mode?: JobMode;
   /** Spread of each scheduled delay, as a fraction (default 0.1 = ±10 %). */
   jitter?: number;
-  /** Backoff after failures (default on); false retries on the plain schedule. */
+  /**
+   * Backoff after failures (default on: baseMs the schedule's interval, or 30 s for cron; capMs
+   * 5 minutes, never below baseMs; factor 2); false retries on the plain schedule.
+   */
   backoff?: BackoffOptions | false;
   /** What a trigger() during a run does (default "skip"). */
   overlap?: OverlapPolicy;
@@ -83,15 +88,15 @@ export function createJob(options: JobOptions): Job {
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
   const status: JobStatus = { running: false, runs: 0, successes: 0, consecutiveFailures: 0, finished: false };
 
-  const backoffOptions = (): Required<BackoffOptions> | undefined => {
+  const backoffPolicy = (): RetryPolicy | undefined => {
     if (options.backoff === false) return undefined;
-    const initialMs = options.backoff?.initialMs ?? (schedule.kind === "every" ? schedule.everyMs : CRON_BACKOFF_MS);
-    return { initialMs, maxMs: Math.max(initialMs, options.backoff?.maxMs ?? DEFAULT_MAX_BACKOFF_MS), multiplier: options.backoff?.multiplier ?? 2 };
+    const baseMs = options.backoff?.baseMs ?? (schedule.kind === "every" ? schedule.everyMs : CRON_BACKOFF_MS);
+    return retryPolicy({ baseMs, capMs: Math.max(baseMs, options.backoff?.capMs ?? DEFAULT_MAX_BACKOFF_MS), factor: options.backoff?.factor });
   };
 
   const nextDelay = (): number => {
-    const backoff = backoffOptions();
-    if (status.consecutiveFailures > 0 && backoff) return backoffDelay(status.consecutiveFailures, backoff, random);
+    const backoff = backoffPolicy();
+    if (status.consecutiveFailures > 0 && backoff) return delayFor(backoff, status.consecutiveFailures, random);
     const delay = delayUntilNext(schedule, clock.now());
     // Cron slots are wall-clock minutes: only delay (never run early), within a fraction of a minute.
     return schedule.kind === "every" ? withJitter(delay, jitter, random) : delay + Math.round(random() * jitter * Math.min(delay, 60_000));

@@ -2,7 +2,7 @@
 // agent adds registration, state replication and heartbeat here, re-schedules them on config
 // hot reload, and stops them all on shutdown.
 import type { Logger } from "pino";
-import type { Random } from "./backoff.js";
+import type { Random } from "@harbor-satellite/retry";
 import type { Clock } from "./clock.js";
 import { createJob, type Job, type JobOptions, type JobStatus } from "./job.js";
 
