@@ -7,7 +7,8 @@ import { errorMappingInterceptor } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createFleetModule, type FleetModule } from "./index.js";
-import { backoffDelay } from "./publisher.js";
+import { delayFor } from "@harbor-satellite/retry";
+import { outboxRetryPolicy } from "./publisher.js";
 import { enqueue } from "./store/outbox-store.js";
 import { createFakeRegistry, type FakeRegistry } from "./testing.js";
 
@@ -139,8 +140,10 @@ describe("outbox publisher", () => {
     );
   });
 
-  it("backs off exponentially with jitter, capped", () => {
-    expect([1, 2, 3, 4, 10, 1000].map((a) => backoffDelay(a, 1000, 300_000, () => 1))).toEqual([1000, 2000, 4000, 8000, 300_000, 300_000]);
-    expect(backoffDelay(3, 1000, 300_000, () => 0)).toBe(2000);
+  it("backs off exponentially with full jitter, capped", () => {
+    const policy = outboxRetryPolicy();
+    expect([1, 2, 3, 4, 10, 1000].map((a) => delayFor(policy, a, () => 1))).toEqual([1000, 2000, 4000, 8000, 300_000, 300_000]);
+    expect(delayFor(policy, 3, () => 0.5)).toBe(2000);
+    expect(delayFor(policy, 3, () => 0)).toBe(0);
   });
 });

@@ -1,9 +1,11 @@
 // Drains the outbox: claims due rows (FOR UPDATE SKIP LOCKED, so replicas share the work), runs
 // each job against the registry service, deletes it on success, and on failure records the error
-// and retries with capped exponential backoff. Nothing is lost while Harbor is down: the rows
+// and retries with the shared retry policy's backoff (@harbor-satellite/retry: capped exponential,
+// full jitter, counted by the row's attempts). Nothing is lost while Harbor is down: the rows
 // stay until a publish succeeds. Kicked right after each commit for low latency, and polled so
 // retries and other replicas' work are picked up.
 import { Code, ConnectError } from "@connectrpc/connect";
+import { delayFor, retryPolicy, type Random, type RetryPolicy } from "@harbor-satellite/retry";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { withSpan } from "@harbor-satellite/telemetry";
 import { countOutboxJob } from "./metrics/outbox-metrics.js";
@@ -21,10 +23,10 @@ export interface PublisherOptions {
   batchSize?: number;
   /** Jobs run in parallel (default 4). */
   concurrency?: number;
-  /** First retry delay (default 1 000 ms), doubled per attempt up to maxDelayMs (default 300 000 ms). */
+  /** Ceiling of the first retry delay (default 1 000 ms), doubled per attempt up to maxDelayMs (default 300 000 ms). */
   baseDelayMs?: number;
   maxDelayMs?: number;
-  random?: () => number;
+  random?: Random;
 }
 
 export interface OutboxPublisher {
@@ -36,10 +38,9 @@ export interface OutboxPublisher {
   stop(): Promise<void>;
 }
 
-/** Capped exponential backoff with jitter in [50%, 100%] of the step. */
-export function backoffDelay(attempts: number, base: number, max: number, random: () => number): number {
-  const step = Math.min(max, base * 2 ** Math.max(0, Math.min(attempts - 1, 30)));
-  return Math.round(step * (0.5 + random() / 2));
+/** The wait after a failed publish: full jitter under min(maxDelayMs, baseDelayMs·2^(attempts-1)). */
+export function outboxRetryPolicy(options: Pick<PublisherOptions, "baseDelayMs" | "maxDelayMs"> = {}): RetryPolicy {
+  return retryPolicy({ baseMs: options.baseDelayMs ?? 1_000, capMs: options.maxDelayMs ?? 300_000 });
 }
 
 export function createOutboxPublisher(store: FleetStore, registry: RegistryClient, logger: Logger, options: PublisherOptions = {}): OutboxPublisher {
@@ -48,8 +49,7 @@ export function createOutboxPublisher(store: FleetStore, registry: RegistryClien
   const callTimeoutMs = Math.min(options.callTimeoutMs ?? 60_000, leaseMs);
   const batchSize = options.batchSize ?? 16;
   const concurrency = Math.max(1, options.concurrency ?? 4);
-  const baseDelayMs = options.baseDelayMs ?? 1_000;
-  const maxDelayMs = options.maxDelayMs ?? 300_000;
+  const retry = outboxRetryPolicy(options);
   const random = options.random ?? Math.random;
   let stopped = true;
   let timer: NodeJS.Timeout | undefined;
@@ -65,7 +65,7 @@ export function createOutboxPublisher(store: FleetStore, registry: RegistryClien
         logger.info({ kind: job.kind, subject: job.subject, attempt: job.attempts }, outcome);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        const delayMs = backoffDelay(job.attempts, baseDelayMs, maxDelayMs, random);
+        const delayMs = delayFor(retry, job.attempts, random);
         // Waiting for a group's or config's first publish is expected (that publish queues this job again).
         const waiting = error instanceof StateNotPublishedError;
         // Harbor missing or down is said once by the gateway's Harbor watcher (and /healthz), not
