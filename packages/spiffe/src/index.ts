@@ -65,7 +65,7 @@ export { parseSelector, joinTokenAgentId } from "./spire-types.js";
 export type { EntrySpec, SpireEntry, SpireAgent, SpireSelector } from "./spire-types.js";
 export { parseX509SvidResponse, parseX509BundlesResponse } from "./x509-context.js";
 export type { X509Context } from "./x509-context.js";
-export type { BackoffOptions } from "./backoff.js";
+export type { BackoffOptions } from "@harbor-satellite/retry";
 export {
   splitDerCertificates,
   parseDerCertificates,

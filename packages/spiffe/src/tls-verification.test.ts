@@ -90,7 +90,7 @@ describe("mTLS server: the TLS stack's verification and the SPIFFE rules", () =>
     ca = await TestCA.create(TD);
     fake = await FakeWorkloadApi.start();
     fake.setIdentity({ svids: [await ca.issueSvid(GC)], bundle: ca.bundle() });
-    serverSource = await createX509Source({ socket: fake.address, backoff: { initialMs: 5, stepMs: 5, maxMs: 20 } });
+    serverSource = await createX509Source({ socket: fake.address, backoff: { baseMs: 5, capMs: 20 } });
     clientSource = createStaticX509Source({ svid: await ca.issueSvid(SATELLITE), bundles: new X509BundleSet([ca.bundle()]) });
   });
 

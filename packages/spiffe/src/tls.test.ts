@@ -83,7 +83,7 @@ describe("SPIFFE mTLS over https", () => {
     evil = await TestCA.create("evil.test");
     fake = await FakeWorkloadApi.start();
     fake.setIdentity({ svids: [await ca.issueSvid(GC)], bundle: ca.bundle() });
-    serverSource = await createX509Source({ socket: fake.address, backoff: { initialMs: 5, stepMs: 5, maxMs: 20 } });
+    serverSource = await createX509Source({ socket: fake.address, backoff: { baseMs: 5, capMs: 20 } });
     clientSource = createStaticX509Source({ svid: await ca.issueSvid(SATELLITE), bundles: new X509BundleSet([ca.bundle()]) });
     server = https.createServer(createServerTlsOptions(serverSource), handler(serverSource));
     unsubscribe = keepServerTlsCurrent(server, serverSource);

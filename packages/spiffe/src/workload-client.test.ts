@@ -9,7 +9,7 @@ import { createWorkloadApiClient, type WorkloadApiClient } from "./workload-clie
 import type { X509Context } from "./x509-context.js";
 
 const ID = "spiffe://example.org/satellite/region/eu/s1";
-const FAST = { initialMs: 5, stepMs: 5, maxMs: 20 };
+const FAST = { baseMs: 5, capMs: 20 };
 
 /** Collects watch events and lets a test wait for the n-th of them. */
 class Recorder {

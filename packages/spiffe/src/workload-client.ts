@@ -1,15 +1,16 @@
 // SPIFFE Workload API client on grpc-js. Every call carries `workload.spiffe.io: true`
 // (SPIFFE_Workload_Endpoint.md §3). Watches follow the endpoint's error table (Appendix A) as
 // go-spiffe does: InvalidArgument, Unimplemented and Canceled are final; anything else
-// (Unavailable, PermissionDenied, the agent going away) is retried with a linear backoff that
-// resets on every message. Each message is the full state and replaces the previous one.
+// (Unavailable, PermissionDenied, the agent going away) is retried with the repository's one
+// backoff (@harbor-satellite/retry: full jitter under min(30 s, 1 s·2^(n-1)); go-spiffe's is
+// linear, 1 s + 1 s per attempt) whose failure count resets on every message. Each message is the full state and replaces the previous one.
 // Canceled: go-spiffe stops on it because in Go it only means "the caller cancelled"; we stop when
 // our own signal aborted, but grpc-js also reports a server hard-closing a stream (RST_STREAM
 // CANCEL, e.g. an agent being killed) as CANCELLED, and that one is retried like Unavailable.
 import { Client, Metadata, credentials, status, type ServiceError } from "@grpc/grpc-js";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { SpiffeWorkloadAPI } from "@harbor-satellite/gen/spiffe/workload/workload_pb";
-import { LinearBackoff, sleep, type BackoffOptions } from "./backoff.js";
+import { delayFor, retryPolicy, sleep, type BackoffOptions, type RetryPolicy } from "@harbor-satellite/retry";
 import { InvalidSvidError, WorkloadApiError } from "./errors.js";
 import { callServerStream, type TypedMethod } from "./grpc-bridge.js";
 import { resolveWorkloadEndpoint, workloadEndpointTarget } from "./workload-address.js";
@@ -42,16 +43,16 @@ export class WorkloadApiClient {
   /** The grpc-js target derived from the address. */
   readonly target: string;
   private readonly client: Client;
-  private readonly backoffOptions: BackoffOptions;
+  private readonly backoff: RetryPolicy;
 
   constructor(options: WorkloadApiClientOptions = {}) {
     this.target = workloadEndpointTarget(resolveWorkloadEndpoint(options.address, options.env));
-    this.backoffOptions = options.backoff ?? {};
+    this.backoff = retryPolicy({ baseMs: 1_000, capMs: 30_000, ...options.backoff });
     // grpc-js fails calls fast while its channel backs off from a failed connect; keep its backoff
     // no longer than ours so a restarted agent is picked up on our schedule.
     this.client = new Client(this.target, credentials.createInsecure(), {
-      "grpc.initial_reconnect_backoff_ms": options.backoff?.initialMs ?? 1000,
-      "grpc.max_reconnect_backoff_ms": options.backoff?.maxMs ?? 30_000,
+      "grpc.initial_reconnect_backoff_ms": this.backoff.baseMs,
+      "grpc.max_reconnect_backoff_ms": this.backoff.capMs,
     });
   }
 
@@ -94,10 +95,10 @@ export class WorkloadApiClient {
     watcher: WorkloadWatcher<T>,
     signal: AbortSignal,
   ): Promise<void> {
-    const backoff = new LinearBackoff(this.backoffOptions);
+    let failures = 0;
     while (!signal.aborted) {
       const ended = await this.streamOnce(method, signal, (message) => {
-        backoff.reset();
+        failures = 0;
         let value: T;
         try {
           value = parse(message);
@@ -112,7 +113,7 @@ export class WorkloadApiClient {
       const error = toWorkloadApiError(method, ended);
       watcher.onError?.(error);
       if (FINAL_CODES.has(error.code)) throw error;
-      if (!(await sleep(backoff.next(), signal))) return;
+      if (!(await sleep(delayFor(this.backoff, ++failures), signal).then(() => true, () => false))) return;
     }
   }
 

@@ -6,7 +6,7 @@ import { X509BundleSet } from "./x509-bundle.js";
 import { createStaticX509Source, createX509Source, type X509Source } from "./x509-source.js";
 
 const ID = "spiffe://example.org/gc/main";
-const FAST = { initialMs: 5, stepMs: 5, maxMs: 20 };
+const FAST = { baseMs: 5, capMs: 20 };
 
 function nextEvent(source: X509Source, event: "update" | "redacted"): Promise<void> {
   return new Promise((resolve) => source.once(event, () => resolve()));

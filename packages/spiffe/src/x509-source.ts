@@ -3,7 +3,7 @@
 // tests and for services given files). Listeners hear every rotation so servers can swap their
 // SecureContext without a restart.
 import { EventEmitter } from "node:events";
-import type { BackoffOptions } from "./backoff.js";
+import type { BackoffOptions } from "@harbor-satellite/retry";
 import { status } from "@grpc/grpc-js";
 import { InvalidSvidError, X509SourceError, type WorkloadApiError } from "./errors.js";
 import type { TrustDomain } from "./spiffe-id.js";
