@@ -7,6 +7,7 @@
 // transaction: the callers are acknowledged only after it commits.
 import { sql } from "drizzle-orm";
 import { executePrepared, type Database } from "@harbor-satellite/db";
+import { retry, retryPolicy } from "@harbor-satellite/retry";
 import { UnavailableError } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import type { HeartbeatRow } from "./heartbeat-row.js";
@@ -31,28 +32,26 @@ export type WriteOutcome = WriteResult | undefined | Error;
 export type HeartbeatWriter = (items: readonly PendingHeartbeat[]) => Promise<WriteOutcome[]>;
 
 // A satellite deleted between name resolution and the write (foreign key), and the lock
-// conflicts of several replicas sharing a database: retrying the whole batch settles them.
+// conflicts of several replicas sharing a database: retrying the whole batch (at once: the
+// conflict is already over) settles them.
 const RETRYABLE = new Set(["23503", "40P01", "40001"]);
-const ATTEMPTS = 3;
+const CONFLICT_RETRY = retryPolicy({ attempts: 3, baseMs: 0, capMs: 0, retryable: (error) => RETRYABLE.has(pgErrorOf(error).code ?? "") });
 
 export function createHeartbeatWriter(db: Database, now: () => Date, logger: Logger): HeartbeatWriter {
   return async (items) => {
     const receivedAt = now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await writeBatch(db, items, receivedAt);
-      } catch (error) {
-        const pg = pgErrorOf(error);
-        if (pg.code && RETRYABLE.has(pg.code) && attempt < ATTEMPTS) continue;
-        // A row our validation let through but PostgreSQL refuses (data exception or
-        // constraint): write rows one by one so only that row's caller fails.
-        if (pg.code && /^2[23]/.test(pg.code) && items.length > 1) {
-          logger.warn({ code: pg.code, detail: pg.message, rows: items.length }, "heartbeat batch refused; writing its rows one by one");
-          return writeOneByOne(db, items, receivedAt);
-        }
-        logger.error({ code: pg.code, detail: pg.message, rows: items.length }, "heartbeat batch write failed");
-        throw new UnavailableError("could not record the heartbeat; retry later", error);
+    try {
+      return await retry(() => writeBatch(db, items, receivedAt), CONFLICT_RETRY);
+    } catch (error) {
+      const pg = pgErrorOf(error);
+      // A row our validation let through but PostgreSQL refuses (data exception or
+      // constraint): write rows one by one so only that row's caller fails.
+      if (pg.code && /^2[23]/.test(pg.code) && items.length > 1) {
+        logger.warn({ code: pg.code, detail: pg.message, rows: items.length }, "heartbeat batch refused; writing its rows one by one");
+        return writeOneByOne(db, items, receivedAt);
       }
+      logger.error({ code: pg.code, detail: pg.message, rows: items.length }, "heartbeat batch write failed");
+      throw new UnavailableError("could not record the heartbeat; retry later", error);
     }
   };
 }
