@@ -22,6 +22,7 @@
 // attempt (itself a lever) and a round trip before every check. The price: with several workers or
 // replicas each keeps its own counts, so an attacker spreading over N processes gets N times the
 // budget (still bounded), and a restart forgets them. IPv6 sources count per /64 (source-key.ts).
+import { ceilingFor } from "@harbor-satellite/retry";
 import { sourceKey } from "./source-key.js";
 import { RateLimitedError } from "../rate-limiter.js";
 
@@ -123,7 +124,10 @@ export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: ()
     map.set(key, value);
     return value;
   };
-  const backoff = (failures: number) => Math.min(p.maxBackoffMs, p.firstBackoffMs * 2 ** Math.max(0, failures - p.freeFailures));
+  // The lockout is the retry policy's ceiling (capped doubling), without jitter: a wrong guess
+  // must not sometimes buy a shorter wait.
+  const lockout = { baseMs: p.firstBackoffMs, capMs: p.maxBackoffMs, factor: 2 };
+  const backoff = (failures: number) => ceilingFor(lockout, failures - p.freeFailures + 1);
   const refill = (map: Map<string, Bucket>, key: string, capacity: number, windowMs: number, t: number): Bucket => {
     const bucket = map.get(key) ?? { tokens: capacity, at: t };
     bucket.tokens = Math.min(capacity, bucket.tokens + ((t - bucket.at) * capacity) / windowMs);
