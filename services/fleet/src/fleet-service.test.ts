@@ -107,7 +107,7 @@ describe("fleet service", () => {
       [fleet.createConfig({ config: "c", configJson: "{not json" }), "config_json is not valid JSON"],
       [fleet.createConfig({ config: "c", configJson: '{"app_config":{"heartbeat_interval":"often"}}' }), "app_config.heartbeat_interval"],
       [fleet.updateConfig({ config: "default" }), "one of config_json or merge_patch_json is required"],
-      [fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"loud"}}' } }), "app_config.log_level must be one of"],
+      [fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"loud"}}' } }), "merge_patch_json (applied): app_config.log_level: expected one of"],
       [fleet.listSatellites({ page: { pageToken: "garbage" } }), "page_token"],
     ];
     for (const [call, text] of cases) {

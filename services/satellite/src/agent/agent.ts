@@ -10,12 +10,12 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RetryOptions } from "@harbor-satellite/oci";
-import type { Logger, LevelWithSilent } from "pino";
+import type { Logger } from "pino";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Metrics } from "@harbor-satellite/telemetry/metrics";
 import type { X509Source } from "@harbor-satellite/spiffe";
 import { parseSchedule } from "../config/schedule.js";
-import type { SatelliteConfig } from "../config/satellite-config.js";
+import { pinoLevel, type SatelliteConfig } from "../config/satellite-config.js";
 import type { ScryptParams } from "../fingerprint/sealed-box.js";
 import { createMetricsCollector, type MetricsCollector } from "../metrics/metrics-collector.js";
 import { createReplicationEngine } from "../replication/replication-engine.js";
@@ -91,7 +91,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   const resolved = resolveStartingConfig(options, await atRest.load());
   let config = resolved.config;
   if (resolved.reenrolReason) logger.warn({ reason: resolved.reenrolReason }, "saved enrolment not used; enrolling again");
-  if (!options.logLevel) logger.level = config.app_config.log_level as LevelWithSilent;
+  if (!options.logLevel) logger.level = pinoLevel(config.app_config.log_level);
   // Clients only pull unless write credentials are given: the content comes from Ground Control,
   // and replication writes into the store directly, never over HTTP.
   const writeAccess = await resolveWriteAccess(options.registry.writeCredentialsFile, "read-only");

@@ -4,9 +4,9 @@
 // --registry-addr pinned it); metrics switches and local_registry are read where they are used.
 // Fields that need a restart are logged as such. If saving fails the state pass records the
 // config as not applied and offers it again on the next pass.
-import type { LevelWithSilent, Logger } from "pino";
+import type { Logger } from "pino";
 import { applyConfigState } from "../config/hot-reload.js";
-import type { AppConfig, SatelliteConfig } from "../config/satellite-config.js";
+import { pinoLevel, type AppConfig, type SatelliteConfig } from "../config/satellite-config.js";
 import { parseSchedule } from "../config/schedule.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import type { AgentOptions } from "./agent-options.js";
@@ -43,7 +43,7 @@ export async function applyArtifactConfig(update: ConfigUpdate): Promise<Satelli
   logger.info({ digest: update.digest, changes: reload.changes, live: reload.live, restartRequired: reload.restartRequired }, "config updated");
   if (reload.restartRequired.length > 0) logger.warn({ fields: reload.restartRequired }, "config fields that take effect after a restart");
 
-  if (reload.live.includes("log_level")) logger.level = config.app_config.log_level as LevelWithSilent;
+  if (reload.live.includes("log_level")) logger.level = pinoLevel(config.app_config.log_level);
   for (const [field, jobName] of JOB_INTERVALS) {
     if (!reload.live.includes(field as never)) continue;
     const job = update.scheduler.get(jobName);

@@ -29,7 +29,7 @@ describe("parseSatelliteConfig", () => {
       state_config: { auth: { url: "https://harbor.example.com", username: "robot$sat-1", password: "s3cret" }, state: "harbor.example.com/satellite/satellite-state/sat-1/state:latest" },
       app_config: {
         ground_control_url: "https://gc.example.com/",
-        log_level: "WARNING",
+        log_level: "warn",
         state_replication_interval: "@every 00h01m00s",
         heartbeat_interval: "*/2 * * * *",
         local_registry: { url: "http://0.0.0.0:8585", username: "", password: "" },
@@ -37,7 +37,6 @@ describe("parseSatelliteConfig", () => {
         registry_fallback: { enabled: true, runtimes: ["containerd", "podman"] },
         encrypt_config: false,
         audit: { enabled: false },
-        unknown_key: 1,
       },
       zot_config: { distSpecVersion: "1.1.0" },
     });
@@ -49,6 +48,16 @@ describe("parseSatelliteConfig", () => {
     expect(config.app_config.encrypt_config).toBe(false);
     expect(config.app_config.audit).toEqual({ enabled: false });
     expect(config.zot_config).toEqual({ distSpecVersion: "1.1.0" });
+  });
+
+  it("refuses what Ground Control refuses: unknown keys and levels outside the contract", () => {
+    expect(issuesOf({ app_config: { unknown_key: 1 } })).toEqual(["app_config.unknown_key"]);
+    expect(issuesOf({ app_config: { log_level: "WARNING" } })).toEqual(["app_config.log_level"]);
+    expect(issuesOf({ app_config: { log_level: "warning" } })).toEqual(["app_config.log_level"]);
+    // zerolog's panic is valid and kept as written; the agent runs pino at fatal for it.
+    expect(parseSatelliteConfig({ app_config: { log_level: "panic" } }).app_config.log_level).toBe("panic");
+    // Older Go versions wrote a nil zot_config as null: read as absent.
+    expect(parseSatelliteConfig({ app_config: {}, zot_config: null }).zot_config).toBeUndefined();
   });
 
   it("reports every problem with its path at once", () => {

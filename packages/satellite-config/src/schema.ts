@@ -1,0 +1,98 @@
+// The satellite config (docs/upstream-harbor-satellite.md §3, Go `pkg/config/config.go`) as one
+// JSON schema: every key the original reads, closed (a typo such as "heartbeat_intervall" is
+// refused, not silently ignored), with the defaults a satellite runs with when a key is absent.
+// Ground Control validates configs with it and the satellite parses config.json and config-state
+// artifacts with it, so both give the same verdict on every document.
+//
+// Formats are ours (validate.ts registers them): `schedule` (parseSchedule), `http-url`,
+// `http-url-or-empty` and `registry-address-or-empty`. A `description` on a subschema is the
+// message when that subschema fails (the cross-field rules under `then`).
+
+export const DEFAULT_STATE_REPLICATION_INTERVAL = "@every 00h00m10s";
+export const DEFAULT_REGISTER_SATELLITE_INTERVAL = "@every 00h00m30s";
+export const DEFAULT_HEARTBEAT_INTERVAL = "@every 00h00m30s";
+export const DEFAULT_LOCAL_REGISTRY_URL = "http://127.0.0.1:8585";
+
+/** zerolog's names (the original's) and pino's `silent` (what `satellite --log-level silent` saves). */
+export const CONFIG_LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "panic", "silent"] as const;
+/** Container runtimes `registry_fallback.runtimes` may name (the original's `validRuntimes`). */
+export const RUNTIME_NAMES = ["containerd", "docker", "crio", "podman"] as const;
+
+const text = { type: "string", default: "" } as const;
+const flag = <D extends boolean>(d: D) => ({ type: "boolean", default: d }) as const;
+const schedule = <D extends string>(d: D) => ({ type: "string", format: "schedule", default: d }) as const;
+/** An object with exactly these keys (absent ones get their defaults). */
+const closed = <const P extends Record<string, unknown>>(properties: P) => ({ type: "object", additionalProperties: false, properties, default: {} }) as const;
+/** Without a default: kept absent when absent. */
+const closedOptional = <const P extends Record<string, unknown>>(properties: P) => ({ type: "object", additionalProperties: false, properties }) as const;
+const count = (minimum: number) => ({ type: "integer", minimum }) as const;
+
+/** `key` must be a non-empty string when `when` is a non-empty string (tls cert and key go together). */
+const requiredWith = (key: string, when: string) =>
+  ({
+    if: { type: "object", properties: { [when]: { type: "string", minLength: 1 } }, required: [when] },
+    then: { type: "object", required: [key], properties: { [key]: { type: "string", minLength: 1, description: `required when ${when} is set` } }, description: `required when ${when} is set` },
+  }) as const;
+
+const auditSchema = closedOptional({
+  enabled: { type: "boolean" },
+  syslog: closedOptional({
+    enabled: { type: "boolean" },
+    target: { enum: ["", "daemon", "network", "file"] },
+    tag: { type: "string" },
+    socket_path: { type: "string" },
+    network: { enum: ["", "udp", "tcp"] },
+    address: { type: "string" },
+    file: closedOptional({ path: { type: "string" }, max_size_mb: count(1), max_backups: count(0), max_age_days: count(0), compress: { type: "boolean" } }),
+  }),
+  otel: closedOptional({ enabled: { type: "boolean" }, endpoint: { type: "string", format: "http-url-or-empty" } }),
+});
+
+export const SATELLITE_CONFIG_SCHEMA = {
+  $id: "https://harbor-satellite/schemas/satellite-config.json",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    /** The satellite's own: robot credentials and its satellite-state URL, written by enrolment. */
+    state_config: closed({
+      auth: closed({ url: { type: "string", format: "registry-address-or-empty", default: "" }, username: text, password: text }),
+      state: { type: "string", format: "registry-address-or-empty", default: "" },
+    }),
+    app_config: closed({
+      ground_control_url: { type: "string", format: "http-url-or-empty", default: "" },
+      log_level: { enum: CONFIG_LOG_LEVELS, default: "info" },
+      use_unsecure: flag(false),
+      state_replication_interval: schedule(DEFAULT_STATE_REPLICATION_INTERVAL),
+      register_satellite_interval: schedule(DEFAULT_REGISTER_SATELLITE_INTERVAL),
+      heartbeat_interval: schedule(DEFAULT_HEARTBEAT_INTERVAL),
+      metrics: closed({ collect_cpu: flag(true), collect_memory: flag(true), collect_storage: flag(true) }),
+      bring_own_registry: flag(false),
+      local_registry: closed({ url: { type: "string", format: "http-url", default: DEFAULT_LOCAL_REGISTRY_URL }, username: text, password: text }),
+      tls: {
+        ...closed({ cert_file: text, key_file: text, ca_file: text, skip_verify: flag(false) }),
+        allOf: [requiredWith("key_file", "cert_file"), requiredWith("cert_file", "key_file")],
+      },
+      spiffe: closed({
+        enabled: flag(false),
+        endpoint_socket: { type: "string", pattern: String.raw`^$|^unix:///?\S+$|^tcp://\S+$`, default: "", description: "expected unix:///path or tcp://ip:port" },
+        expected_server_id: { type: "string", pattern: "^$|^spiffe://", default: "", description: "expected a spiffe:// ID" },
+      }),
+      encrypt_config: flag(true),
+      registry_fallback: closed({
+        enabled: flag(false),
+        registries: { type: "array", items: { type: "string", minLength: 1 }, default: ["docker.io"] },
+        runtimes: { type: "array", items: { enum: RUNTIME_NAMES }, default: [] },
+      }),
+      harbor_registry_url: { type: "string", format: "registry-address-or-empty", default: "" },
+      direct_delivery: {
+        ...closed({ enabled: flag(false), image_dir: text }),
+        if: { type: "object", properties: { enabled: { const: true } }, required: ["enabled"] },
+        then: { type: "object", required: ["image_dir"], properties: { image_dir: { type: "string", minLength: 1, description: "required when direct delivery is enabled" } }, description: "required when direct delivery is enabled" },
+      },
+      /** The original's audit sink settings; checked, kept, not used by this satellite yet. */
+      audit: auditSchema,
+    }),
+    /** The original's embedded Zot config, kept verbatim (null, as older Go versions wrote, is absent). */
+    zot_config: { type: ["object", "null"] },
+  },
+} as const;
