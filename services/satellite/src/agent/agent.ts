@@ -30,7 +30,7 @@ import { resolveStartingConfig } from "./agent-config.js";
 import type { AgentOptions } from "./agent-options.js";
 import { createCachedImageCatalog } from "./cached-images.js";
 import { createConfigAtRest } from "./config-at-rest.js";
-import { applyArtifactConfig } from "./config-updates.js";
+import { createConfigApplier } from "./config-updates.js";
 import { parseStateReference, satelliteNameFromStateUrl } from "../state/state-reference.js";
 import { createGroundControlClient, groundControlTlsOptions, type Enrolment, type GroundControlClient, type GroundControlClientOptions, type HeartbeatAnswer } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
@@ -156,6 +156,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         .finally(() => (collecting = undefined));
     };
 
+    const applyArtifactConfig = createConfigApplier();
     const replicator = createStateReplicator({
       dataDir: options.dataDir,
       engine,

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigValidationError } from "../config/config-error.js";
 import { defaultConfig, type SatelliteConfig } from "../config/satellite-config.js";
 import type { Schedule } from "../config/schedule.js";
-import { applyArtifactConfig, type ConfigUpdate } from "./config-updates.js";
+import { applyArtifactConfig, createConfigApplier, type ConfigUpdate } from "./config-updates.js";
 import { registryAddressFromZotConfig } from "./local-registry.js";
 
 function setup(overrides: Partial<ConfigUpdate> = {}) {
@@ -70,6 +70,30 @@ describe("a config artifact applied while running", () => {
     await expect(applyArtifactConfig(bad.update)).rejects.toBeInstanceOf(ConfigValidationError);
     expect(bad.saved).toEqual([]);
     expect(bad.schedules).toEqual({});
+  });
+
+  it("refuses an invalid artifact whole, logging one line per digest that names every problem", async () => {
+    const t = setup();
+    const apply = createConfigApplier();
+    const before = structuredClone(t.update.current);
+    t.update.document = { app_config: { log_level: "warning", heartbeat_interval: "@every 1m", heartbeat_intervall: "@every 5s" } };
+    for (let i = 0; i < 3; i++) await expect(apply(t.update)).rejects.toBeInstanceOf(ConfigValidationError);
+    expect(t.update.current).toEqual(before);
+    expect(t.saved).toEqual([]);
+    expect(t.schedules).toEqual({});
+    expect(t.logger.level).toBe("info");
+    const warnings = t.lines().trim().split("\n").map((l) => JSON.parse(l) as { level: number; msg: string; digest: string });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 40, digest: "sha256:x" });
+    expect(warnings[0].msg).toBe(
+      'config-state artifact is invalid: app_config.heartbeat_intervall: unknown key (app_config takes ground_control_url, log_level, use_unsecure, state_replication_interval, register_satellite_interval, heartbeat_interval, metrics, bring_own_registry, local_registry, tls, spiffe, encrypt_config, registry_fallback, harbor_registry_url, direct_delivery, audit); app_config.log_level: expected one of "trace", "debug", "info", "warn", "error", "fatal", "panic", "silent", got "warning" (nothing of it applied; the running config is kept)',
+    );
+    // Another refused digest is logged again; a good one applies.
+    await expect(apply({ ...t.update, digest: "sha256:y" })).rejects.toBeInstanceOf(ConfigValidationError);
+    expect(t.lines().trim().split("\n")).toHaveLength(2);
+    const next = await apply({ ...t.update, digest: "sha256:z", document: { app_config: { log_level: "panic" } } });
+    expect(next.app_config.log_level).toBe("panic");
+    expect(t.logger.level).toBe("fatal");
   });
 
   it("does not save when nothing changed", async () => {

@@ -3,8 +3,12 @@
 // live — log level, job intervals, the registry's listen address (zot_config.http, unless
 // --registry-addr pinned it); metrics switches and local_registry are read where they are used.
 // Fields that need a restart are logged as such. If saving fails the state pass records the
-// config as not applied and offers it again on the next pass.
+// config as not applied and offers it again on the next pass. An artifact that fails the config
+// contract (@harbor-satellite/satellite-config, as Ground Control validates) changes nothing: the
+// running config is kept, one warning names every problem (once per digest), and the state pass
+// reports it in the heartbeat's errors.
 import type { Logger } from "pino";
+import { ConfigValidationError } from "../config/config-error.js";
 import { applyConfigState } from "../config/hot-reload.js";
 import { pinoLevel, type AppConfig, type SatelliteConfig } from "../config/satellite-config.js";
 import { parseSchedule } from "../config/schedule.js";
@@ -63,4 +67,24 @@ export async function applyArtifactConfig(update: ConfigUpdate): Promise<Satelli
     }
   }
   return config;
+}
+
+/** applyArtifactConfig for a running agent: a refused artifact is logged once per digest, then thrown. */
+export function createConfigApplier(): (update: ConfigUpdate) => Promise<SatelliteConfig> {
+  let refused: string | undefined;
+  return async (update) => {
+    try {
+      const config = await applyArtifactConfig(update);
+      refused = undefined;
+      return config;
+    } catch (error) {
+      if (error instanceof ConfigValidationError) {
+        const fields = { digest: update.digest, issues: error.issues };
+        if (refused === update.digest) update.logger.debug(fields, "config-state artifact still refused");
+        else update.logger.warn(fields, `${error.message} (nothing of it applied; the running config is kept)`);
+        refused = update.digest;
+      }
+      throw error;
+    }
+  };
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ConfigValidationError } from "../config/config-error.js";
 import { createReplicationEngine, type ReplicationEngine } from "../replication/replication-engine.js";
 import { createFakeContentStore, type FakeContentStore } from "../replication/testing/fake-content-store.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";
@@ -19,7 +20,7 @@ let registry: FakeRegistry;
 let fetcher: StateFetcher;
 let dir: string;
 let configs: unknown[];
-let configFails: boolean;
+let configFails: boolean | Error;
 
 beforeAll(() => {
   // One engine for the file; each test gets a fresh store behind this forwarder.
@@ -67,7 +68,7 @@ function makePass(): StatePass {
     appliedStatePath: join(dir, "state.json"),
     upstream: (url) => ({ url, credentials: ROBOT, retry: { attempts: 1 } }),
     onConfig: (document) => {
-      if (configFails) throw new Error("config refused");
+      if (configFails) throw configFails instanceof Error ? configFails : new Error("config refused");
       configs.push(document);
     },
   });
@@ -146,5 +147,18 @@ describe("state pass", () => {
     const second = await pass.run(satelliteUrl());
     expect(second.status).toBe("applied");
     expect(configs).toEqual([{ app_config: { log_level: "debug" } }]);
+  });
+
+  it("reports an invalid config without making the pass partial, and reads it again next pass", async () => {
+    publishSatellite({}, { app_config: { log_level: "warning" } });
+    configFails = new ConfigValidationError([{ path: "app_config.log_level", message: "expected one of …" }], "config-state artifact");
+    const pass = makePass();
+    const first = await pass.run(satelliteUrl());
+    expect(first.status).toBe("applied");
+    expect(first.failures.map((f) => [f.kind, f.error.message])).toEqual([["config", "config-state artifact is invalid: app_config.log_level: expected one of …"]]);
+    expect(first.configDigest).toBeUndefined();
+    const second = await pass.run(satelliteUrl());
+    expect(second.failures.map((f) => f.kind)).toEqual(["config"]);
+    expect(configs).toEqual([]);
   });
 });

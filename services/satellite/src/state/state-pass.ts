@@ -7,6 +7,7 @@
 // even while the state digest stays the same. Returns what the heartbeat reports: state and
 // config digests, the pass duration and the per-image errors.
 import type { Logger } from "pino";
+import { ConfigValidationError } from "../config/config-error.js";
 import { imageName, type OwnedImage } from "../replication/desired-image.js";
 import type { ReplicationEngine, ReplicationSummary, UpstreamOptions } from "../replication/replication-engine.js";
 import { loadAppliedState, saveAppliedState, type AppliedState } from "./applied-state.js";
@@ -24,7 +25,9 @@ export interface StatePassOptions {
   upstream?: (registryUrl: string) => UpstreamOptions;
   /**
    * Called with a changed config-state document before the pass is recorded (the agent applies
-   * it with applyConfigState). If it throws, the config is retried on the next pass.
+   * it with applyConfigState). If it throws, the config is retried on the next pass. A
+   * ConfigValidationError (the document itself is invalid: retrying cannot help) is reported
+   * among the failures but does not make the pass partial, so images keep their schedule.
    */
   onConfig?: (document: unknown, digest: string) => Promise<void> | void;
   logger?: Logger;
@@ -137,16 +140,20 @@ export function createStatePass(options: StatePassOptions): StatePass {
       const imageErrors = replication.flatMap((s) => s.failed.map((f) => ({ reference: f.image, message: messageOf(f.error) })));
       const failures = [...read.failures];
       let configApplied = true;
+      let configRefused = false;
       if (read.config?.changed && options.onConfig) {
         try {
           await options.onConfig(read.config.document, read.config.digest);
         } catch (error) {
           configApplied = false;
+          configRefused = error instanceof ConfigValidationError;
           failures.push({ kind: "config", url: read.config.url, error: error instanceof Error ? error : new Error(String(error)) });
         }
       }
 
+      // Not complete while a config is not applied: the next pass reads it again.
       const complete = read.complete && imageErrors.length === 0 && configApplied;
+      const settled = read.complete && imageErrors.length === 0 && (configApplied || configRefused);
       const record = toAppliedState(read, desired.images, complete);
       record.owned = nextOwned;
       if (!configApplied) {
@@ -159,7 +166,7 @@ export function createStatePass(options: StatePassOptions): StatePass {
       const checked = await verify(signal, new Set(imageErrors.map((e) => e.reference)));
       imageErrors.push(...checked.imageErrors);
       replication.push(...checked.replication);
-      const status = complete && checked.imageErrors.length === 0 ? "applied" : "partial";
+      const status = settled && checked.imageErrors.length === 0 ? "applied" : "partial";
       return { status, satelliteDigest: read.satelliteDigest, configDigest: record.config_digest, durationMs: now() - started, plan, imageErrors, failures, replication, repaired: checked.repaired };
     },
   };
