@@ -1,62 +1,87 @@
-// Benchmark: replicate one image of 4×100 MB random layers from docker-registry.
-//   satellite: `satellite sync --once` into a fresh data dir (socket → sha256 → file → fsync → rename)
-//   peer:      `skopeo copy docker://A/… docker://B/…` into a fresh second docker-registry
-// Both read the same upstream (its blobs in the page cache after the first push). Runs alternate;
-// medians are reported. Goal: ratio_vs_skopeo ≥ 1.5 (skopeo time / satellite time).
-// Run: npx tsx bench/replication/copy-throughput.ts [--runs N]
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Benchmark: replicate one image from docker-registry, the satellite against three peers doing
+// the same job (peers.ts), whole processes as a user runs them, in the same run: per round every
+// tool once, the order rotating between rounds so none always runs on a warmer or busier
+// machine; `sync` flushes dirty pages before each timed run. Layers are gzip (tar+gzip, as real
+// images have them; random bytes framed at level 0, so no tool spends time compressing) unless
+// --uncompressed, whose figures are labelled as such. Two shapes by default: 4×100 MB, where
+// bytes per second matter, and 200×1 MB, where per-request latency and concurrency do.
+// Goal: the satellite ≥ 1.5× the fastest peer (its median wall time / the satellite's).
+// Run: npx tsx bench/replication/copy-throughput.ts [--runs 5] [--shapes 4x100,200x1] [--uncompressed] [--tools …] [--fsync-check]
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satellite/testkit";
 import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { flushDisk, fmt, median, parseSummary, syncArgs, timed } from "./harness.js";
+import { countSyncCalls } from "./fsync-check.js";
+import { flushDisk, fmt, median, run } from "./harness.js";
+import { runTool, TOOLS, type CopyJob, type Tool } from "./peers.js";
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, "layer-mb": { type: "string", default: "100" } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    shapes: { type: "string", default: "4x100,200x1" },
+    uncompressed: { type: "boolean", default: false },
+    tools: { type: "string", default: TOOLS.join(",") },
+    "fsync-check": { type: "boolean", default: false },
+  },
+});
 const runs = Number(values.runs);
-const layerBytes = Number(values["layer-mb"]) * 1_000_000;
-const IMAGE = "bench/big:v1";
+const tools = values.tools!.split(",") as Tool[];
+for (const t of tools) if (!TOOLS.includes(t)) throw new Error(`--tools: unknown ${t} (known: ${TOOLS.join(", ")})`);
+if (!tools.includes("satellite")) throw new Error("--tools must include satellite");
+const shapes = values.shapes!.split(",").map((shape) => {
+  const m = /^(\d+)x(\d+(?:\.\d+)?)$/.exec(shape);
+  if (!m) throw new Error(`--shapes: ${shape} is not COUNTxMB`);
+  return { name: shape, count: Number(m[1]), bytes: Math.round(Number(m[2]) * 1_000_000) };
+});
+const layerKind = values.uncompressed ? "uncompressed tar (skopeo registry→registry would gzip them: not the same job)" : "tar+gzip";
 
+// The satellite runs as installs and the image run it: the bundle, built now.
+const built = await run(process.execPath, [fileURLToPath(new URL("../../scripts/build/main.mjs", import.meta.url))]);
+if (built.code !== 0) throw new Error(`npm run build failed: ${built.stderr}`);
+process.env.HARBOR_SATELLITE_RUN = "bundle";
+
+const summary: string[] = [];
 const upstream = await startDockerRegistry();
-const blobDir = await makeBlobDir();
 try {
-  const image = await buildImage({ layerSizes: [layerBytes, layerBytes, layerBytes, layerBytes], dir: blobDir });
-  await pushImage(upstream.url, "bench/big", "v1", image);
-  const totalBytes = image.layers.reduce((n, l) => n + l.size, 0) + image.config.size;
-  console.log(`image: 4 layers, ${fmt(totalBytes / 1e6, 1)} MB; runs: ${runs}`);
-
-  const satellite: number[] = [];
-  const peer: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const dataDir = await mkdtemp(join(tmpdir(), "bench-sat-"));
+  for (const shape of shapes) {
+    const blobDir = await makeBlobDir();
     try {
-      await flushDisk();
-      const r = await timed(process.execPath, syncArgs(upstream.url, [IMAGE], dataDir));
-      const s = parseSummary(r.stdout);
-      if (s.blobs_copied !== 5) throw new Error(`satellite copied ${s.blobs_copied} blobs, want 5`);
-      satellite.push(r.wallSeconds);
-      console.log(`satellite run ${i + 1}: wall ${fmt(r.wallSeconds)} s (pass ${fmt(s.seconds)} s, ${fmt(s.mbps, 0)} MB/s), cpu ${fmt(r.cpuSeconds)} s, max rss ${fmt(r.maxRssMb, 0)} MB`);
+      const image = await buildImage({ layerSizes: Array.from({ length: shape.count }, () => shape.bytes), dir: blobDir, gzip: !values.uncompressed });
+      const repository = `bench/s${shape.name.replace(".", "_")}`;
+      await pushImage(upstream.url, repository, "v1", image);
+      const job: CopyJob = { upstreamUrl: upstream.url, upstreamHost: upstream.host, image: `${repository}:v1`, manifestDigest: image.manifestDigest, blobCount: image.layers.length + 1 };
+      const totalMb = (image.layers.reduce((n, l) => n + l.size, 0) + image.config.size) / 1e6;
+      console.log(`# ${shape.name}: ${shape.count} layers (${layerKind}), ${fmt(totalMb, 1)} MB; ${runs} rounds of ${tools.join(", ")}`);
+      if (values["fsync-check"]) {
+        for (const tool of tools) console.log(`# ${tool}: ${await countSyncCalls(tool, job)}`);
+      }
+      const walls = Object.fromEntries(tools.map((t) => [t, [] as number[]])) as Record<Tool, number[]>;
+      for (let round = 0; round < runs; round++) {
+        const order = tools.map((_, i) => tools[(i + round) % tools.length]);
+        for (const tool of order) {
+          await flushDisk();
+          const r = await runTool(tool, job);
+          walls[tool].push(r.wallSeconds);
+          console.log(`# ${shape.name} round ${round + 1} ${tool.padEnd(10)} wall ${fmt(r.wallSeconds)} s, cpu ${fmt(r.cpuSeconds)} s, max rss ${fmt(r.maxRssMb, 0)} MB (${r.detail})`);
+        }
+      }
+      const sat = median(walls.satellite);
+      const peers = tools.filter((t) => t !== "satellite").map((t) => ({ tool: t, wall: median(walls[t]) }));
+      const fastest = peers.reduce((best, p) => (p.wall < best.wall ? p : best), peers[0] ?? { tool: "satellite" as Tool, wall: sat });
+      for (const t of tools) console.log(`# ${shape.name} ${t.padEnd(10)} median ${fmt(median(walls[t]), 3)} s, ${fmt(totalMb / median(walls[t]), 0)} MB/s (${walls[t].map((w) => fmt(w)).join(", ")})`);
+      const key = shape.name.replace(".", "_");
+      summary.push(
+        `satellite_${key}_s=${fmt(sat, 3)}`,
+        ...peers.map((p) => `${p.tool.replace("-", "_")}_${key}_s=${fmt(p.wall, 3)}`),
+        `fastest_peer_${key}=${fastest.tool}`,
+        `ratio_vs_fastest_${key}=${fmt(fastest.wall / sat)}`,
+      );
     } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
-    const dest = await startDockerRegistry();
-    try {
-      await flushDisk();
-      const r = await timed("skopeo", ["copy", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${upstream.host}/${IMAGE}`, `docker://${dest.host}/${IMAGE}`]);
-      peer.push(r.wallSeconds);
-      console.log(`skopeo    run ${i + 1}: wall ${fmt(r.wallSeconds)} s, cpu ${fmt(r.cpuSeconds)} s, max rss ${fmt(r.maxRssMb, 0)} MB`);
-    } finally {
-      await dest.stop();
+      await removeBlobDir(blobDir);
     }
   }
-  const sat = median(satellite);
-  const sko = median(peer);
-  // Runs alternate, so each pair shares the machine's load of the moment; the median paired ratio
-  // is the steadier figure on a busy machine.
-  const paired = median(satellite.map((s, i) => peer[i] / s));
-  console.log("note: the satellite fsyncs every blob before it becomes visible; docker-registry, skopeo's destination, does not");
-  console.log(`satellite_s=${fmt(sat, 3)} skopeo_s=${fmt(sko, 3)} satellite_mbps=${fmt(totalBytes / 1e6 / sat, 0)} skopeo_mbps=${fmt(totalBytes / 1e6 / sko, 0)} paired_ratio=${fmt(paired)} ratio_vs_skopeo=${fmt(sko / sat)}`);
 } finally {
   await upstream.stop();
-  await removeBlobDir(blobDir);
 }
+if (values.uncompressed) summary.unshift("layers=uncompressed");
+console.log(summary.join(" "));

@@ -49,6 +49,8 @@ export interface ImageSpec {
   dir?: string;
   /** Extra config labels, to make otherwise equal images differ. */
   labels?: Record<string, string>;
+  /** OCI layers as `tar+gzip` (as real images have them) rather than plain tar; Docker layers are always gzip. */
+  gzip?: boolean;
 }
 
 /** A scratch folder for blobs; remove it with `rm(dir, {recursive:true})` when done. */
@@ -103,9 +105,10 @@ export async function buildImage(spec: ImageSpec): Promise<SyntheticImage> {
   const dir = spec.dir ?? (await makeBlobDir());
   await mkdir(dir, { recursive: true });
   // Docker schema 2 has only a gzip layer type, so Docker images get gzip-framed layers.
-  const layerType = format === "oci" ? MediaType.OciLayer : MediaType.DockerLayerGzip;
+  const gzip = format === "docker" || spec.gzip === true;
+  const layerType = format === "docker" ? MediaType.DockerLayerGzip : gzip ? MediaType.OciLayerGzip : MediaType.OciLayer;
   const built = [];
-  for (const size of spec.layerSizes) built.push(await writeRandomLayer(dir, size, layerType, format === "docker"));
+  for (const size of spec.layerSizes) built.push(await writeRandomLayer(dir, size, layerType, gzip));
   const platform = spec.platform ?? { os: "linux", architecture: "amd64" };
   const config = Buffer.from(
     JSON.stringify({
