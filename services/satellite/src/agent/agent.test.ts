@@ -273,4 +273,16 @@ describe("satellite agent", () => {
     await waitFor(() => syncs().length >= 2, "a second heartbeat");
     expect(syncs().at(-1)!.activity).not.toMatch(/cri_fallback_configured/);
   });
+
+  it("refuses an invalid config artifact whole: keeps running on its config, replicates, logs once, reports it in the heartbeat", async () => {
+    seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+    publishState({ web: [{ repository: "library/nginx", tag: ["1"] }] }, { app_config: { log_level: "warning", heartbeat_interval: "@every 45s" } });
+    agent = await startAgent(args("--token", TOKEN), deps());
+    const beat = await waitFor(lastSyncWith((s) => s.cachedImages.length === 1 && s.errors.length > 0), "a heartbeat reporting the refused config");
+    expect(beat.errors).toMatchObject([{ reference: `${registry.url}/satellite/config-state/edge/state:latest`, message: expect.stringMatching(/^config-state artifact is invalid: app_config\.log_level: expected one of .*got "warning"$/) as string }]);
+    expect(beat).toMatchObject({ latestConfigDigest: "", stateReportInterval: "@every 00h00m30s" });
+    expect(beat.activity).toMatch(/^last pass applied: 1 copied, 0 removed, 1 failed$/);
+    expect(agent.status().config.app_config).toMatchObject({ log_level: "info", heartbeat_interval: "@every 00h00m30s" });
+    expect(logs.match(/config-state artifact is invalid/g)).toHaveLength(1);
+  });
 });
