@@ -48,9 +48,9 @@ export async function configureMirrors(options: ConfigureMirrorsOptions): Promis
   for (const spec of options.specs) {
     try {
       let result: RuntimeResult;
-      if (spec.runtime === "containerd") result = await configureContainerd({ registries: spec.registries, mirror: options.mirror, configPath: paths.containerdConfig, certsDir: paths.containerdCertsDir, majorVersion: options.containerdMajorVersion, now });
+      if (spec.runtime === "containerd") result = await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: options.mirror, configPath: paths.containerdConfig, certsDir: paths.containerdCertsDir, majorVersion: options.containerdMajorVersion, now });
       else if (spec.runtime === "docker") result = await configureDocker({ mirror: options.mirror, daemonJsonPath: paths.dockerDaemonJson, now });
-      else result = await configureContainersRegistries({ runtime: spec.runtime, registries: spec.registries, mirror: options.mirror, registriesConfPath: paths.registriesConf, now });
+      else result = await configureContainersRegistries({ runtime: spec.runtime, registries: spec.registries, upstreams: spec.upstreams, mirror: options.mirror, registriesConfPath: paths.registriesConf, now });
       outcomes.push(result);
       options.logger?.info({ runtime: spec.runtime, changed: result.files.filter((f) => f.changed).map((f) => f.path), backups: result.files.map((f) => f.backup).filter(Boolean), notes: result.notes }, "runtime mirror configured");
     } catch (error) {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parse } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configureContainerd } from "./containerd.js";
+import { parseMirrorFlags } from "./mirror-spec.js";
 import { RuntimeConfigError } from "./runtime-result.js";
 
 let dir: string;
@@ -87,6 +88,30 @@ describe("containerd mirrors", () => {
     const result = await configureContainerd({ registries: ["docker.io"], mirror: "127.0.0.1:8585", configPath, certsDir, now });
     expect(result.files.find((f) => f.path === configPath)?.changed).toBe(false);
     expect((await toml(join(other, "docker.io", "hosts.toml"))).host).toHaveProperty(["http://127.0.0.1:8585"]);
+  });
+
+  it("writes a plain-HTTP upstream as server = \"http://…\" and TLS options on the server, per upstream", async () => {
+    const [spec] = parseMirrorFlags(["containerd:http://10.0.0.5:5000,https://reg.corp:5443?ca=/etc/ssl/Corp-CA.pem,https://lab.local?skip_verify=true,docker.io"]);
+    await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: "127.0.0.1:8585", configPath, certsDir, now });
+    const mirrorHost = { "http://127.0.0.1:8585": { capabilities: ["pull", "resolve"] } };
+    expect(await toml(join(certsDir, "10.0.0.5:5000", "hosts.toml"))).toEqual({ server: "http://10.0.0.5:5000", host: mirrorHost });
+    expect(await toml(join(certsDir, "reg.corp:5443", "hosts.toml"))).toEqual({ server: "https://reg.corp:5443", ca: "/etc/ssl/Corp-CA.pem", host: mirrorHost });
+    expect(await toml(join(certsDir, "lab.local", "hosts.toml"))).toEqual({ server: "https://lab.local", skip_verify: true, host: mirrorHost });
+    expect(await toml(join(certsDir, "docker.io", "hosts.toml"))).toEqual({ server: "https://docker.io", host: mirrorHost });
+  });
+
+  it("an upstream given a scheme or options replaces the server and its TLS keys; without them an existing server is kept", async () => {
+    const hostsPath = join(certsDir, "reg.corp", "hosts.toml");
+    await mkdir(join(certsDir, "reg.corp"), { recursive: true });
+    await writeFile(hostsPath, `server = "https://reg.corp"\nskip_verify = true\n[host."https://cache.corp"]\n  capabilities = ["pull"]\n`);
+    await configureContainerd({ registries: ["reg.corp"], mirror: "127.0.0.1:8585", configPath, certsDir, now });
+    expect(await toml(hostsPath)).toMatchObject({ server: "https://reg.corp", skip_verify: true });
+    const [spec] = parseMirrorFlags(["containerd:http://reg.corp"]);
+    await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: "127.0.0.1:8585", configPath, certsDir, now });
+    const hosts = await toml(hostsPath);
+    expect(hosts).toEqual({ server: "http://reg.corp", host: { "http://127.0.0.1:8585": { capabilities: ["pull", "resolve"] }, "https://cache.corp": { capabilities: ["pull"] } } });
+    const again = await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: "127.0.0.1:8585", configPath, certsDir, now });
+    expect(again.files.every((f) => !f.changed)).toBe(true);
   });
 
   it("refuses a config with legacy registry.mirrors, which containerd rejects alongside config_path", async () => {

@@ -6,18 +6,23 @@
 // (and version 1's [plugins.cri.registry]). An existing config_path is respected: the hosts files
 // go where containerd already looks. hosts.toml is read on every pull, so only a config.toml
 // change needs a containerd restart, which is left to the operator.
+// `server` is where containerd falls back when the satellite lacks an image or is down:
+// `https://<registry>` unless the upstream was given a scheme (`http://…` for a plain-HTTP
+// upstream) or TLS options (`ca`, `skip_verify`, which containerd applies to the server).
 import { join } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { isDeepStrictEqual } from "node:util";
 import { readOptional } from "../fs/read-optional.js";
 import { editFile, type FileEdit } from "./config-file-edit.js";
-import { mirrorEndpoint } from "./mirror-spec.js";
+import { mirrorEndpoint, type UpstreamOptions } from "./mirror-spec.js";
 import { RuntimeConfigError, type RuntimeResult } from "./runtime-result.js";
 
 export const CONTAINERD_DEFAULTS = { configPath: "/etc/containerd/config.toml", certsDir: "/etc/containerd/certs.d" };
 
 export interface ContainerdMirrorOptions {
   registries: readonly string[];
+  /** Scheme and TLS options of the upstreams that were given them. */
+  upstreams?: Readonly<Record<string, UpstreamOptions>>;
   /** The satellite's registry, `host:port` or `http://host:port`. */
   mirror: string;
   configPath?: string;
@@ -80,13 +85,24 @@ export function planContainerdConfig(text: string | undefined, configPath: strin
   return { certsDir, next: stringify(config) + "\n" };
 }
 
-/** New hosts.toml text with the mirror as the first host, other hosts kept; undefined when already so. */
-export function planHostsToml(text: string | undefined, path: string, registry: string, mirror: string): string | undefined {
+/**
+ * New hosts.toml text with the mirror as the first host, other hosts kept; undefined when already
+ * so. Without `upstream` options an existing server (and its TLS keys) is kept; with them, the
+ * server and its `ca`/`skip_verify` are what the options say.
+ */
+export function planHostsToml(text: string | undefined, path: string, registry: string, mirror: string, upstream?: UpstreamOptions): string | undefined {
   const hosts = parseToml(text, path);
   const endpoint = mirrorEndpoint(mirror);
   const current = isTable(hosts.host) ? (hosts.host as Table) : {};
   const ours = { ...(isTable(current[endpoint.url]) ? (current[endpoint.url] as Table) : {}), capabilities: ["pull", "resolve"] };
   const next: Table = { ...hosts, server: typeof hosts.server === "string" ? hosts.server : `https://${registry}` };
+  if (upstream) {
+    next.server = `${upstream.scheme}://${registry}`;
+    delete next.ca;
+    delete next.skip_verify;
+    if (upstream.ca !== undefined) next.ca = upstream.ca;
+    if (upstream.skipVerify) next.skip_verify = true;
+  }
   next.host = { [endpoint.url]: ours, ...Object.fromEntries(Object.entries(current).filter(([k]) => k !== endpoint.url)) };
   const unchanged = isDeepStrictEqual(next, hosts) && Object.keys(current)[0] === endpoint.url;
   return unchanged ? undefined : stringify(next) + "\n";
@@ -99,7 +115,7 @@ export async function configureContainerd(options: ContainerdMirrorOptions): Pro
   const files: FileEdit[] = [];
   for (const registry of options.registries) {
     const hostsPath = join(planned.certsDir, registry, "hosts.toml");
-    files.push(await editFile(hostsPath, (text) => planHostsToml(text, hostsPath, registry, options.mirror), now));
+    files.push(await editFile(hostsPath, (text) => planHostsToml(text, hostsPath, registry, options.mirror, options.upstreams?.[registry]), now));
   }
   const configEdit = await editFile(configPath, () => planned.next, now);
   files.push(configEdit);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parse } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configureContainersRegistries } from "./containers-registries.js";
+import { parseMirrorFlags } from "./mirror-spec.js";
 import { RuntimeConfigError } from "./runtime-result.js";
 
 let dir: string;
@@ -42,6 +43,22 @@ describe("podman and CRI-O mirrors", () => {
     const again = await configureContainersRegistries({ runtime: "crio", registries: ["docker.io"], mirror: "https://sat:8443", registriesConfPath: path, now });
     expect(again.files[0].changed).toBe(false);
     expect(await readdir(dir)).toEqual(["registries.conf"]);
+  });
+
+  it("marks a plain-HTTP or skip_verify upstream insecure on its own entry, and says where a CA goes", async () => {
+    const [spec] = parseMirrorFlags(["podman:http://10.0.0.5:5000,https://lab.local?skip_verify=true,https://reg.corp?ca=/etc/ssl/corp.pem,docker.io"]);
+    const result = await configureContainersRegistries({ runtime: "podman", registries: spec.registries, upstreams: spec.upstreams, mirror: "127.0.0.1:8585", registriesConfPath: path, now });
+    const mirror = [{ location: "127.0.0.1:8585", insecure: true }];
+    expect((parse(await readFile(path, "utf8")) as Tree).registry).toEqual([
+      { location: "10.0.0.5:5000", insecure: true, mirror },
+      { location: "lab.local", insecure: true, mirror },
+      { location: "reg.corp", mirror },
+      { location: "docker.io", mirror },
+    ]);
+    expect(result.notes).toEqual(["podman reads reg.corp's CA from /etc/containers/certs.d/reg.corp/*.crt: copy /etc/ssl/corp.pem there"]);
+    const [https] = parseMirrorFlags(["podman:https://10.0.0.5:5000"]);
+    await configureContainersRegistries({ runtime: "podman", registries: https.registries, upstreams: https.upstreams, mirror: "127.0.0.1:8585", registriesConfPath: path, now });
+    expect((parse(await readFile(path, "utf8")) as Tree).registry[0]).toEqual({ location: "10.0.0.5:5000", mirror });
   });
 
   it("refuses the v1 format instead of mixing formats", async () => {

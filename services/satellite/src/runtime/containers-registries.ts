@@ -3,10 +3,12 @@
 // first `[[registry.mirror]]`, `insecure = true` when the mirror is plain HTTP. Other registries,
 // search lists and aliases are kept. The v1 format ([registries.search] …) cannot be mixed with
 // v2, so such a file is refused rather than broken. podman reads the file on each run; CRI-O on
-// reload (SIGHUP).
+// reload (SIGHUP). An upstream given as `http://…` or with skip_verify gets `insecure = true` on its
+// own [[registry]] (the fallback past the satellite); a CA file cannot be named in this file (the
+// containers tools read /etc/containers/certs.d/<host>/*.crt), so a note says where it goes.
 import { parse, stringify } from "smol-toml";
 import { editFile } from "./config-file-edit.js";
-import { mirrorEndpoint, type RuntimeName } from "./mirror-spec.js";
+import { mirrorEndpoint, type RuntimeName, type UpstreamOptions } from "./mirror-spec.js";
 import { RuntimeConfigError, type RuntimeResult } from "./runtime-result.js";
 
 export const CONTAINERS_DEFAULTS = { registriesConfPath: "/etc/containers/registries.conf" };
@@ -14,6 +16,7 @@ export const CONTAINERS_DEFAULTS = { registriesConfPath: "/etc/containers/regist
 export interface ContainersMirrorOptions {
   runtime: Extract<RuntimeName, "crio" | "podman">;
   registries: readonly string[];
+  upstreams?: Readonly<Record<string, UpstreamOptions>>;
   mirror: string;
   registriesConfPath?: string;
   now?: Date;
@@ -22,7 +25,7 @@ export interface ContainersMirrorOptions {
 type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date);
 
-export function planRegistriesConf(text: string | undefined, path: string, runtime: ContainersMirrorOptions["runtime"], registries: readonly string[], mirror: string): string | undefined {
+export function planRegistriesConf(text: string | undefined, path: string, runtime: ContainersMirrorOptions["runtime"], registries: readonly string[], mirror: string, upstreams: Readonly<Record<string, UpstreamOptions>> = {}): string | undefined {
   let conf: Table = {};
   if (text !== undefined && text.trim() !== "") {
     try {
@@ -43,6 +46,15 @@ export function planRegistriesConf(text: string | undefined, path: string, runti
       list.push(entry);
       changed = true;
     }
+    const upstream = upstreams[registry];
+    if (upstream) {
+      const insecure = upstream.scheme === "http" || upstream.skipVerify === true;
+      if (entry.insecure !== insecure && !(entry.insecure === undefined && !insecure)) {
+        if (insecure) entry.insecure = true;
+        else delete entry.insecure;
+        changed = true;
+      }
+    }
     const mirrors = Array.isArray(entry.mirror) ? (entry.mirror as Table[]) : [];
     const first = mirrors[0];
     if (first?.location === endpoint.host && first.insecure === endpoint.insecure) continue;
@@ -55,7 +67,10 @@ export function planRegistriesConf(text: string | undefined, path: string, runti
 
 export async function configureContainersRegistries(options: ContainersMirrorOptions): Promise<RuntimeResult> {
   const path = options.registriesConfPath ?? CONTAINERS_DEFAULTS.registriesConfPath;
-  const edit = await editFile(path, (text) => planRegistriesConf(text, path, options.runtime, options.registries, options.mirror), options.now ?? new Date());
+  const edit = await editFile(path, (text) => planRegistriesConf(text, path, options.runtime, options.registries, options.mirror, options.upstreams), options.now ?? new Date());
   const notes = edit.changed && options.runtime === "crio" ? ["reload CRI-O to apply: systemctl reload crio (SIGHUP)"] : [];
+  for (const [host, upstream] of Object.entries(options.upstreams ?? {})) {
+    if (upstream.ca !== undefined) notes.push(`${options.runtime} reads ${host}'s CA from /etc/containers/certs.d/${host}/*.crt: copy ${upstream.ca} there`);
+  }
   return { runtime: options.runtime, files: [edit], restartRequired: edit.changed && options.runtime === "crio", notes };
 }

@@ -8,7 +8,17 @@ describe("--mirrors", () => {
       { runtime: "podman", registries: ["docker.io"] },
       { runtime: "docker", registries: ["docker.io"] },
     ]);
-    expect(parseMirrorFlags(["crio:https://registry.example.com:5000/"])).toEqual([{ runtime: "crio", registries: ["registry.example.com:5000"] }]);
+    expect(parseMirrorFlags(["crio:https://registry.example.com:5000/"])).toEqual([{ runtime: "crio", registries: ["registry.example.com:5000"], upstreams: { "registry.example.com:5000": { scheme: "https" } } }]);
+  });
+
+  it("keeps an upstream's scheme and TLS options (the fallback past the satellite)", () => {
+    expect(parseMirrorFlags(["containerd:HTTP://10.0.0.5:5000/,https://reg.corp?ca=/etc/ssl/Corp.pem&skip_verify=false,quay.io", "crio:https://lab.local?skip_verify"])).toEqual([
+      { runtime: "containerd", registries: ["10.0.0.5:5000", "reg.corp", "quay.io"], upstreams: { "10.0.0.5:5000": { scheme: "http" }, "reg.corp": { scheme: "https", ca: "/etc/ssl/Corp.pem", skipVerify: false } } },
+      { runtime: "crio", registries: ["lab.local"], upstreams: { "lab.local": { scheme: "https", skipVerify: true } } },
+    ]);
+    for (const bad of ["containerd:reg.corp?ca=relative.pem", "containerd:reg.corp?verify=no", "containerd:http://reg.corp?skip_verify=true", "docker:http://docker.io"]) {
+      expect(() => parseMirrorFlags([bad]), bad).toThrow(MirrorSpecError);
+    }
   });
 
   it("rejects unknown runtimes, empty lists, bad hosts and docker beyond docker.io", () => {
