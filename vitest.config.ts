@@ -10,6 +10,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts"],
+          // One migrated PGlite cluster per run, which test databases load instead of running initdb.
+          globalSetup: ["packages/db/src/vitest-global-setup.ts"],
+          setupFiles: ["packages/db/src/vitest-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

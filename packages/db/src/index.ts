@@ -1,5 +1,6 @@
 // Public surface of @harbor-satellite/db.
-export { openDatabase, openMemoryDatabase } from "./client.js";
+export { dumpMigratedCluster, migratedTemplate, openDatabase, openMemoryDatabase } from "./client.js";
+export { useMemoryTemplate } from "./memory-template.js";
 export { DatabaseLockedError } from "./database-lock.js";
 export type { Database, Transaction, Executor, DatabaseHandle, OpenDatabaseOptions, Schema } from "./client.js";
 export { inTransaction } from "./transaction.js";

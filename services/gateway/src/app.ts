@@ -30,9 +30,12 @@ export interface GroundControl {
   close(): Promise<void>;
 }
 
-/** `metrics`: from startMetrics (main.ts); without it nothing is served at /metrics and instruments record only if a provider exists. */
-export async function startGroundControl(config: GatewayConfig, logger: Logger, options: { metrics?: Metrics } = {}): Promise<GroundControl> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+/**
+ * `metrics`: from startMetrics (main.ts); without it nothing is served at /metrics and instruments record only if a provider exists.
+ * `databaseTemplate`: for tests, a new embedded database starts from this migrated cluster (migratedTemplate()) instead of running initdb.
+ */
+export async function startGroundControl(config: GatewayConfig, logger: Logger, options: { metrics?: Metrics; databaseTemplate?: Blob } = {}): Promise<GroundControl> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, initialDataDir: options.databaseTemplate });
   const security = await setUpTls(config, logger).catch(async (error: unknown) => {
     await database.close();
     throw error;

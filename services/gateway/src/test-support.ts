@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { migratedTemplate } from "@harbor-satellite/db";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { startGroundControl, type GroundControl } from "./app.js";
 import { parseConfig, type GatewayConfig } from "./config.js";
@@ -17,7 +18,8 @@ export async function startTestGroundControl(overrides: Partial<GatewayConfig> =
   const dataDir = await mkdtemp(join(tmpdir(), "hs-gc-"));
   const parsed = parseConfig(["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir], { ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env });
   if (parsed === "help") throw new Error("unreachable");
-  const gc = await startGroundControl({ ...parsed, ...overrides }, createLogger({ name: "gc-test", level: "silent" }));
+  // Its new embedded database starts from the run's migrated cluster rather than running initdb.
+  const gc = await startGroundControl({ ...parsed, ...overrides }, createLogger({ name: "gc-test", level: "silent" }), { databaseTemplate: await migratedTemplate() });
   return {
     ...gc,
     url: `http://127.0.0.1:${gc.port}`,

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migratedTemplate } from "@harbor-satellite/db";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { createLogger, startMetrics, type Metrics } from "@harbor-satellite/telemetry";
 import { freePort } from "@harbor-satellite/testkit";
@@ -20,7 +21,7 @@ async function start(metrics: Metrics, argv: string[] = []): Promise<{ gc: Groun
   const dataDir = await mkdtemp(join(tmpdir(), "hs-gc-metrics-"));
   const config = parseConfig(["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, ...argv], { ADMIN_PASSWORD: PASSWORD });
   if (config === "help") throw new Error("unreachable");
-  const gc = await startGroundControl(config, createLogger({ name: "gc-metrics-test", level: "silent" }), { metrics });
+  const gc = await startGroundControl(config, createLogger({ name: "gc-metrics-test", level: "silent" }), { metrics, databaseTemplate: await migratedTemplate() });
   return {
     gc,
     url: `http://127.0.0.1:${gc.port}`,
