@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { startHarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { watchHarbor } from "./harbor-health.js";
@@ -59,8 +59,15 @@ describe("/healthz reports Harbor", () => {
     for (let i = 0; i < 50 && status === "unknown"; i++, status = await harborStatus()) await new Promise((r) => setTimeout(r, 50));
     expect(["ok", "unhealthy"]).toContain(status);
     await emu.stop();
-    // A health request on an answer older than a few seconds starts a fresh check.
-    for (let i = 0; i < 100 && status !== "unreachable"; i++, status = await harborStatus()) await new Promise((r) => setTimeout(r, 100));
+    // A health request on an answer older than a few seconds starts a fresh check: the clock
+    // (Date only; timers stay real) moves past that instead of the test waiting it out.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 6_000);
+      for (let i = 0; i < 100 && status !== "unreachable"; i++, status = await harborStatus()) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      vi.useRealTimers();
+    }
     expect(status).toBe("unreachable");
   });
 });
