@@ -1,6 +1,7 @@
 // Fuzzes the registry over raw HTTP/1.1 sockets, read-only and in write mode with credentials,
-// for a bounded time each (FUZZ_MS, default 9 s). Seeded: the seed is printed first, and a
-// failure prints it with the failing request; FUZZ_SEED=<seed> replays the same inputs.
+// for a bounded time each (FUZZ_MS, default 3 s: a few thousand requests per mode; set it higher
+// for a longer run). Seeded: the seed is printed first, and a failure prints it with the failing
+// request; FUZZ_SEED=<seed> replays the same inputs.
 // Invariants: every request gets a valid answer or a clean close within the bound, never a 5xx;
 // no write from a client that may not write; read-only fuzzing leaves the store byte-for-byte
 // unchanged, write-mode fuzzing leaves one that verifies; the server is still up afterwards and
@@ -22,7 +23,7 @@ import { createRng, fuzzSeed } from "./prng.js";
 import { generateRequest, type FuzzTarget } from "./requests.js";
 
 const SEED = fuzzSeed();
-const RUN_MS = Number(process.env.FUZZ_MS ?? 9_000);
+const RUN_MS = Number(process.env.FUZZ_MS ?? 3_000);
 const BOUND_MS = 8_000;
 const PASSWORD = "fuzz-push-secret";
 const AUTH = `Basic ${Buffer.from(`pusher:${PASSWORD}`).toString("base64")}`;
@@ -124,7 +125,7 @@ describe(`registry fuzz (seed ${SEED})`, () => {
     } finally {
       await s.cleanup();
     }
-  }, 60_000);
+  }, RUN_MS + 50_000);
 
   it("write mode with credentials: every request answered or closed, never a 5xx, the store verifies, push and pull still work", async () => {
     const s = await setup("write");
@@ -151,5 +152,5 @@ describe(`registry fuzz (seed ${SEED})`, () => {
     } finally {
       await s.cleanup();
     }
-  }, 60_000);
+  }, RUN_MS + 50_000);
 });
