@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { configureContainerd, CONTAINERD_DEFAULTS } from "./containerd.js";
 import { configureContainersRegistries, CONTAINERS_DEFAULTS } from "./containers-registries.js";
 import { configureDocker, DOCKER_DEFAULTS } from "./docker.js";
+import type { DockerApplyOptions } from "./docker-control.js";
 import type { MirrorSpec, RuntimeName } from "./mirror-spec.js";
 import { describeResults, type RuntimeResult } from "./runtime-result.js";
 
@@ -28,6 +29,8 @@ export interface ConfigureMirrorsOptions {
   mirror: string;
   paths?: Partial<RuntimePaths>;
   containerdMajorVersion?: number;
+  /** Apply a daemon.json change to the running dockerd (absent: left to the operator). */
+  docker?: Omit<DockerApplyOptions, "mirrorUrl">;
   now?: Date;
   logger?: Logger;
 }
@@ -49,7 +52,7 @@ export async function configureMirrors(options: ConfigureMirrorsOptions): Promis
     try {
       let result: RuntimeResult;
       if (spec.runtime === "containerd") result = await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: options.mirror, configPath: paths.containerdConfig, certsDir: paths.containerdCertsDir, majorVersion: options.containerdMajorVersion, now });
-      else if (spec.runtime === "docker") result = await configureDocker({ mirror: options.mirror, daemonJsonPath: paths.dockerDaemonJson, now });
+      else if (spec.runtime === "docker") result = await configureDocker({ mirror: options.mirror, daemonJsonPath: paths.dockerDaemonJson, now, apply: options.docker });
       else result = await configureContainersRegistries({ runtime: spec.runtime, registries: spec.registries, upstreams: spec.upstreams, mirror: options.mirror, registriesConfPath: paths.registriesConf, now });
       outcomes.push(result);
       options.logger?.info({ runtime: spec.runtime, changed: result.files.filter((f) => f.changed).map((f) => f.path), backups: result.files.map((f) => f.backup).filter(Boolean), notes: result.notes }, "runtime mirror configured");

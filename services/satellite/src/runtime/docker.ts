@@ -1,8 +1,11 @@
 // dockerd: `registry-mirrors` in daemon.json (dockerd mirrors docker.io only), plus the mirror in
 // `insecure-registries` when it is plain HTTP, which dockerd otherwise refuses to use. Other
 // settings are kept as they are. Both keys are reloadable: `systemctl reload docker` (SIGHUP)
-// applies them without restarting containers, unlike the original's `systemctl restart docker`.
+// applies them without restarting containers. With a daemon control (the agent's default unless
+// --no-runtime-restart), a changed file is applied to the running dockerd and rolled back when
+// dockerd does not come back with the mirror (docker-control.ts).
 import { editFile } from "./config-file-edit.js";
+import { applyDockerChange, type DockerApplyOptions } from "./docker-control.js";
 import { mirrorEndpoint } from "./mirror-spec.js";
 import { RuntimeConfigError, type RuntimeResult } from "./runtime-result.js";
 
@@ -12,6 +15,8 @@ export interface DockerMirrorOptions {
   mirror: string;
   daemonJsonPath?: string;
   now?: Date;
+  /** Reload/restart dockerd after a change (and roll back when it fails); absent: left to the operator. */
+  apply?: Omit<DockerApplyOptions, "mirrorUrl">;
 }
 
 function appendOnce(list: unknown, value: string, key: string, path: string): string[] {
@@ -40,5 +45,9 @@ export function planDaemonJson(text: string | undefined, path: string, mirror: s
 export async function configureDocker(options: DockerMirrorOptions): Promise<RuntimeResult> {
   const path = options.daemonJsonPath ?? DOCKER_DEFAULTS.daemonJsonPath;
   const edit = await editFile(path, (text) => planDaemonJson(text, path, options.mirror), options.now ?? new Date());
-  return { runtime: "docker", files: [edit], restartRequired: edit.changed, notes: edit.changed ? ["reload dockerd to apply registry-mirrors: systemctl reload docker (SIGHUP)"] : [] };
+  if (!edit.changed) return { runtime: "docker", files: [edit], restartRequired: false, notes: [] };
+  if (!options.apply) return { runtime: "docker", files: [edit], restartRequired: true, notes: ["reload dockerd to apply registry-mirrors: systemctl reload docker (SIGHUP)"] };
+  const outcome = await applyDockerChange(edit, { ...options.apply, mirrorUrl: mirrorEndpoint(options.mirror).url });
+  if (outcome.applied === false) throw new RuntimeConfigError("docker", path, [outcome.error.message, ...outcome.notes].join("; "));
+  return { runtime: "docker", files: [edit], restartRequired: false, notes: [...outcome.notes, `dockerd ${outcome.applied} and lists the mirror`] };
 }
