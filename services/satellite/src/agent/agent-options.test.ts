@@ -124,6 +124,22 @@ describe("agent token sources", () => {
   });
 });
 
+describe("agent scrub flags", () => {
+  it("scrub every 24h at 50 MB/s unless told; 0 or off turns it off; SCRUB_INTERVAL and SCRUB_RATE, flags winning", () => {
+    expect(parseAgentArgs(GC, {}).scrub).toEqual({ intervalMs: 86_400_000, bytesPerSecond: 50e6 });
+    expect(parseAgentArgs([...GC, "--scrub-interval", "90m", "--scrub-rate", "2.5"], {}).scrub).toEqual({ intervalMs: 5_400_000, bytesPerSecond: 2.5e6 });
+    expect(parseAgentArgs([...GC, "--scrub-interval", "3s"], { SCRUB_INTERVAL: "1h", SCRUB_RATE: "10" }).scrub).toEqual({ intervalMs: 3_000, bytesPerSecond: 10e6 });
+    for (const off of ["0", "off", "OFF"]) expect(parseAgentArgs([...GC, "--scrub-interval", off], {}).scrub).toBeUndefined();
+    expect(parseAgentArgs(GC, { SCRUB_INTERVAL: "off" }).scrub).toBeUndefined();
+  });
+
+  it("refuses a scrub interval that is not a duration or under a second, and a rate that is not positive", () => {
+    for (const argv of [["--scrub-interval", "daily"], ["--scrub-interval", "500ms"], ["--scrub-interval", "-1h"], ["--scrub-rate", "0"], ["--scrub-rate", "fast"], ["--scrub-rate", ""]]) {
+      expect(() => parseAgentArgs([...GC, ...argv], {}), argv.join(" ")).toThrow(UsageError);
+    }
+  });
+});
+
 describe("agent registry flags", () => {
   it("keep the shared defaults unless given, and read the write credentials file from the flag or the environment", () => {
     expect(parseAgentArgs(GC, {}).registry).toEqual({ writeCredentialsFile: undefined, limits: {}, uploads: {} });

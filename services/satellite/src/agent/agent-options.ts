@@ -8,10 +8,13 @@ import { parseAddr } from "../commands/flag-values.js";
 import { METRICS_FLAGS_HELP, METRICS_FLAG_OPTIONS, parseMetricsFlags, type MetricsFlags } from "../commands/metrics-flags.js";
 import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, parseRegistryFlags, type RegistryFlags } from "../commands/registry-flags.js";
 import { LOG_LEVELS, type LogLevel } from "../config/satellite-config.js";
+import { MAX_EVERY_MS, MIN_EVERY_MS, parseDuration } from "../config/schedule.js";
 import { parseMirrorFlags, type MirrorSpec } from "../runtime/mirror-spec.js";
 
 export const DEFAULT_REGISTRY_ADDR = "0.0.0.0:8585";
 export const DEFAULT_DATA_DIR = "./satellite-data";
+export const DEFAULT_SCRUB_INTERVAL = "24h";
+export const DEFAULT_SCRUB_RATE_MBPS = 50;
 
 export const AGENT_HELP = `Usage: satellite --ground-control-url URL (--token-file FILE | --spiffe-enabled [--spiffe-endpoint-socket unix:///…]) [options]
 
@@ -44,6 +47,11 @@ ${METRICS_FLAGS_HELP}
   --log-level LEVEL              trace|debug|info|warn|error|silent; pins it against config updates
                                  (LOG_LEVEL, default info)
   --shutdown-timeout DUR         how long SIGTERM waits for a running pass to abort (default 5s)
+  --scrub-interval DUR           re-hash every stored blob this often, quarantine one that fails its digest
+                                 and fetch it again in the next pass (SCRUB_INTERVAL, default ${DEFAULT_SCRUB_INTERVAL};
+                                 0 or off: never); counted from the last scrub, across restarts
+  --scrub-rate MBPS              the scrub's read rate in MB/s, so serving keeps the disk
+                                 (SCRUB_RATE, default ${DEFAULT_SCRUB_RATE_MBPS})
 
 Once enrolled, the token is no longer needed: a restart uses the saved config.`;
 
@@ -68,6 +76,8 @@ export interface AgentOptions {
   registry: RegistryFlags;
   /** Prometheus metrics: on the registry's port by default, or on --metrics-addr, or none. */
   metrics: MetricsFlags;
+  /** The scheduled store scrub; undefined when turned off. */
+  scrub?: { intervalMs: number; bytesPerSecond: number };
 }
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -101,6 +111,8 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "use-unsecure": { type: "boolean" },
         "log-level": { type: "string" },
         "shutdown-timeout": { type: "string", default: "5s" },
+        "scrub-interval": { type: "string" },
+        "scrub-rate": { type: "string" },
         ...REGISTRY_FLAG_OPTIONS,
         "metrics-addr": METRICS_FLAG_OPTIONS["metrics-addr"],
         "no-metrics": METRICS_FLAG_OPTIONS["no-metrics"],
@@ -151,7 +163,24 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     shutdownTimeoutMs: parseShutdownTimeout(values["shutdown-timeout"]),
     registry: parseRegistryFlags(values, env),
     metrics: parseMetricsFlags(values, env, true),
+    scrub: parseScrub(values["scrub-interval"] ?? (env.SCRUB_INTERVAL || undefined), values["scrub-rate"] ?? (env.SCRUB_RATE || undefined)),
   };
+}
+
+/** --scrub-interval (a duration ≥ 1s, or 0/off) and --scrub-rate (MB/s > 0). */
+export function parseScrub(interval = DEFAULT_SCRUB_INTERVAL, rate = String(DEFAULT_SCRUB_RATE_MBPS)): AgentOptions["scrub"] {
+  const mbps = Number(rate);
+  if (rate.trim() === "" || !Number.isFinite(mbps) || mbps <= 0) throw new UsageError(`--scrub-rate must be a positive number of MB/s, got '${rate}'`);
+  const text = interval.trim().toLowerCase();
+  if (text === "0" || text === "off") return undefined;
+  let intervalMs: number;
+  try {
+    intervalMs = parseDuration(text);
+  } catch {
+    throw new UsageError(`--scrub-interval must be a duration like 24h or 90m, or 0/off, got '${interval}'`);
+  }
+  if (intervalMs < MIN_EVERY_MS || intervalMs > MAX_EVERY_MS) throw new UsageError(`--scrub-interval must be between 1s and 366 days, got '${interval}'`);
+  return { intervalMs, bytesPerSecond: mbps * 1e6 };
 }
 
 /** The ZTR token from --token-file (read once), --token, or SATELLITE_TOKEN / TOKEN. */

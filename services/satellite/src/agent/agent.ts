@@ -2,7 +2,9 @@
 // jobs on one scheduler —
 //   registration      ZTR until it succeeds, then stops (skipped when a saved enrolment exists);
 //   state-replication one state pass at a time (satellite → groups → config; replicate, delete);
-//   heartbeat         every field of SyncRequest, to Ground Control.
+//   heartbeat         every field of SyncRequest, to Ground Control;
+// and, beside them, the scheduled store scrub (self-healing-store.ts): a blob whose bytes no longer
+// match its digest is quarantined, reported, and fetched again by the next state pass.
 // Failures of Harbor or Ground Control are logged and retried with backoff; the registry keeps
 // serving. A changed config-state artifact is applied live (intervals, log level, metrics,
 // registry address) and saved (sealed). stop() ends the jobs (aborting a running pass), then
@@ -25,6 +27,7 @@ import type { Random } from "@harbor-satellite/retry";
 import type { Clock } from "../scheduler/clock.js";
 import type { JobStatus } from "../scheduler/job.js";
 import { createScheduler } from "../scheduler/scheduler.js";
+import { systemClock } from "../scheduler/clock.js";
 import { openContentStore } from "../store/open-store.js";
 import { resolveStartingConfig } from "./agent-config.js";
 import type { AgentOptions } from "./agent-options.js";
@@ -35,6 +38,7 @@ import { parseStateReference, satelliteNameFromStateUrl } from "../state/state-r
 import { createGroundControlClient, groundControlTlsOptions, type Enrolment, type GroundControlClient, type GroundControlClientOptions, type HeartbeatAnswer } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
 import { startLocalRegistry } from "./local-registry.js";
+import { startSelfHealingStore } from "./self-healing-store.js";
 import { resolveWriteAccess } from "../commands/registry-flags.js";
 import { describeWriteAccess } from "../registry/write-access.js";
 import { createStateReplicator, PartialPassError } from "./state-replication.js";
@@ -143,6 +147,10 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     const engine = createReplicationEngine({ store, logger: logger.child({ component: "replication" }), workerThreads: deps.workerThreads });
     cleanups.push(() => engine.close());
     const scheduler = createScheduler({ clock: deps.clock, random: deps.random, logger });
+    const now = () => (deps.clock ?? systemClock).now();
+    // A blob the scrub quarantined: tell Ground Control now, and fetch it again now.
+    const selfHealing = options.scrub && startSelfHealingStore({ store, dataDir: options.dataDir, ...options.scrub, logger: logger.child({ component: "scrub" }), clock: deps.clock, metrics: deps.prometheus !== undefined, onCorrupt: () => ["heartbeat", "state-replication"].forEach((job) => scheduler.get(job)?.trigger()) });
+    if (selfHealing) cleanups.push(() => selfHealing.stop());
     let satelliteName: string | undefined;
     let heartbeatsSent = 0;
     let passes = 0;
@@ -217,7 +225,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
 
     const sendHeartbeat = async (signal: AbortSignal) => {
       const carried = pendingActivity;
-      const beat = await collectHeartbeat({ config: () => config, satelliteName: () => satelliteName, metrics, images, replication: () => replicator.report(), pendingActivity: () => carried });
+      const beat = await collectHeartbeat({ config: () => config, satelliteName: () => satelliteName, metrics, images, replication: () => replicator.report(), pendingActivity: () => carried, store: selfHealing ? () => selfHealing.report() : undefined });
       const answer = await traced("satellite.heartbeat", {}, () => groundControl.heartbeat(beat, config.state_config.auth, signal), { key: "satellite.heartbeat.outcome", ok: () => "ok" }).then(
         (a) => (recordHeartbeat(), a),
         (error: unknown) => {
@@ -241,6 +249,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         schedule: parseSchedule(config.app_config.state_replication_interval),
         run: async (signal) => {
           let outcome = "failed";
+          const started = now();
           try {
             const result = await traced("satellite.pass", {}, () => replicator.run(signal), {
               key: "satellite.pass.outcome",
@@ -250,6 +259,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
             const plan = result.plan;
             const changed = plan !== undefined && plan.add.length + plan.changed.length + plan.remove.length > 0;
             outcome = `ok ${result.satelliteDigest} ${result.configDigest ?? ""}${changed ? ` changed#${passes}` : ""}`;
+            await selfHealing?.passCompleted(started);
           } catch (error) {
             if (!signal.aborted) onPassFailure(error);
             throw error;

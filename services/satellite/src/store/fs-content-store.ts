@@ -27,7 +27,7 @@ import { paginate } from "./pagination.js";
 import type { StorePaths } from "./paths.js";
 import type { RepositoryIndex } from "./repository-index.js";
 import { RwLock } from "./rw-lock.js";
-import { Scrubber } from "./scrub.js";
+import { Scrubber, type ScrubPass, type ScrubPassOptions } from "./scrub.js";
 import type {
   GcOptions,
   Page,
@@ -304,6 +304,11 @@ export class FsContentStore implements ServingStore {
   /** One scrub pass now, at the given rate; returns the digests it quarantined. */
   async scrubOnce(bytesPerSecond = Number.MAX_SAFE_INTEGER): Promise<string[]> {
     return (await this.scrubber.pass({ bytesPerSecond })).quarantined;
+  }
+
+  /** One scrub pass now (the agent's scheduled scrub): what it read and what it quarantined. */
+  scrubPass(options: ScrubPassOptions, signal?: AbortSignal): Promise<ScrubPass> {
+    return this.scrubber.pass(options, signal);
   }
 
   /** One more holder (openContentStore); the store closes when the last one calls close(). */

@@ -91,6 +91,25 @@ describe("start-up recovery, verify and scrub", () => {
     await reopened.close();
   });
 
+  it("a scrub pass reads every byte at its rate, counts what it read, and quarantines a blob with one byte flipped", async () => {
+    const store = await openContentStore({ root: dir });
+    const image = await storedImage(store, "v");
+    await store.putManifest("app", image.manifest, MediaType.OciManifest, "v");
+    const layer = image.blobs[1].digest;
+    const path = join(dir, "blobs", "sha256", layer.slice(7));
+    const bytes = await readFile(path);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(path, bytes);
+    const usage = await store.usage();
+    let counted = 0;
+    const pass = await store.scrubPass({ bytesPerSecond: 1e9, onBytes: (n) => (counted += n) });
+    expect(pass).toEqual({ checked: usage.blobs, bytes: usage.bytes, quarantined: [layer] });
+    expect(counted).toBe(usage.bytes);
+    expect(await store.statBlob(layer)).toBeUndefined();
+    expect(await store.recheckBlob(layer, bytes.length)).toBe("missing");
+    await store.close();
+  });
+
   it("verify reports a manifest whose layer vanished", async () => {
     const store = await openContentStore({ root: dir });
     const image = await storedImage(store, "v");

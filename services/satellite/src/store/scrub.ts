@@ -6,12 +6,21 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseDigest } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import type { BlobFiles } from "./blob-files.js";
+import { byteRateLimiter } from "./byte-rate.js";
 import { hashFile } from "./hash-file.js";
 import type { ScrubOptions } from "./serving-store.js";
 
 export interface ScrubPass {
   checked: number;
+  /** Bytes read and hashed. */
+  bytes: number;
   quarantined: string[];
+}
+
+export interface ScrubPassOptions {
+  bytesPerSecond: number;
+  /** Called after each chunk read (metrics count scrub reads as they happen). */
+  onBytes?: (bytes: number) => void;
 }
 
 export class Scrubber {
@@ -39,9 +48,14 @@ export class Scrubber {
   }
 
   /** One pass over every blob; also what the loop runs. */
-  async pass(options: Pick<ScrubOptions, "bytesPerSecond">, signal?: AbortSignal): Promise<ScrubPass> {
-    const result: ScrubPass = { checked: 0, quarantined: [] };
-    const throttle = throttler(options.bytesPerSecond, signal);
+  async pass(options: ScrubPassOptions, signal?: AbortSignal): Promise<ScrubPass> {
+    const result: ScrubPass = { checked: 0, bytes: 0, quarantined: [] };
+    const limit = byteRateLimiter({ bytesPerSecond: options.bytesPerSecond, signal });
+    const throttle = async (bytes: number) => {
+      result.bytes += bytes;
+      options.onBytes?.(bytes);
+      await limit(bytes);
+    };
     for (const digest of await this.files.list()) {
       signal?.throwIfAborted();
       let actual: string;
@@ -69,15 +83,4 @@ export class Scrubber {
       await sleep(options.intervalMs, undefined, { signal });
     }
   }
-}
-
-/** Sleeps after each chunk as long as needed to stay under `bytesPerSecond` on average. */
-function throttler(bytesPerSecond: number, signal?: AbortSignal): (bytes: number) => Promise<void> {
-  const started = Date.now();
-  let total = 0;
-  return async (bytes) => {
-    total += bytes;
-    const due = (total / bytesPerSecond) * 1000 - (Date.now() - started);
-    if (due > 1) await sleep(due, undefined, { signal });
-  };
 }
