@@ -67,8 +67,13 @@ export class Scrubber {
       }
       result.checked++;
       if (actual !== digest) {
+        try {
+          await this.quarantine(digest);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // collected since it was read
+          throw error;
+        }
         this.logger.warn({ digest, actual }, "scrub: blob does not match its digest; quarantined");
-        await this.quarantine(digest);
         result.quarantined.push(digest);
       }
     }
