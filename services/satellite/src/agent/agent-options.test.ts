@@ -18,6 +18,9 @@ describe("agent flags", () => {
       registryPort: 8585,
       registryAddrPinned: false,
       mirrors: [],
+      noRegistryFallback: false,
+      fallbackOnly: false,
+      noRuntimeRestart: false,
       useUnsecure: false,
       shutdownTimeoutMs: 5_000,
     });
@@ -44,6 +47,12 @@ describe("agent flags", () => {
       { runtime: "containerd", registries: ["docker.io", "quay.io"] },
       { runtime: "podman", registries: ["docker.io"] },
     ]);
+  });
+
+  it("reads the runtime flags: --no-registry-fallback (or NO_REGISTRY_FALLBACK), --fallback-only, --no-runtime-restart", () => {
+    expect(parseAgentArgs([...GC, "--fallback-only", "--no-runtime-restart", "--mirrors", "containerd:http://10.0.0.5:5000"], {})).toMatchObject({ fallbackOnly: true, noRuntimeRestart: true, mirrors: [{ runtime: "containerd", upstreams: { "10.0.0.5:5000": { scheme: "http" } } }] });
+    expect(parseAgentArgs(GC, { NO_REGISTRY_FALLBACK: "true" }).noRegistryFallback).toBe(true);
+    expect(() => parseAgentArgs([...GC, "--no-registry-fallback", "--mirrors", "docker:true"], {})).toThrow(UsageError);
   });
 
   it("allows plain http to a loopback Ground Control, and elsewhere only with --use-unsecure", () => {

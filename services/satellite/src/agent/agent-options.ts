@@ -9,7 +9,7 @@ import { METRICS_FLAGS_HELP, METRICS_FLAG_OPTIONS, parseMetricsFlags, type Metri
 import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, parseRegistryFlags, type RegistryFlags } from "../commands/registry-flags.js";
 import { LOG_LEVELS, type LogLevel } from "../config/satellite-config.js";
 import { MAX_EVERY_MS, MIN_EVERY_MS, parseDuration } from "../config/schedule.js";
-import { parseMirrorFlags, type MirrorSpec } from "../runtime/mirror-spec.js";
+import { RUNTIME_FLAGS_HELP, RUNTIME_FLAG_OPTIONS, parseRuntimeFlags, type RuntimeFlags } from "../commands/runtime-flags.js";
 
 export const DEFAULT_REGISTRY_ADDR = "0.0.0.0:8585";
 export const DEFAULT_DATA_DIR = "./satellite-data";
@@ -40,8 +40,7 @@ ${METRICS_FLAGS_HELP}
   --no-metrics                   record and serve no metrics (METRICS_ENABLED=false)
   --harbor-registry-url URL      reach Harbor at this scheme://host instead of the one Ground Control names
                                  (HARBOR_REGISTRY_URL)
-  --mirrors RUNTIME:REG[,REG…]   point a container runtime at the local registry for these registries;
-                                 repeatable: --mirrors=containerd:docker.io,quay.io --mirrors=podman:docker.io
+${RUNTIME_FLAGS_HELP}
   --use-unsecure                 allow plain http:// to Ground Control beyond loopback, and plain HTTP to
                                  scheme-less Harbor URLs (USE_UNSECURE)
   --log-level LEVEL              trace|debug|info|warn|error|silent; pins it against config updates
@@ -55,7 +54,8 @@ ${METRICS_FLAGS_HELP}
 
 Once enrolled, the token is no longer needed: a restart uses the saved config.`;
 
-export interface AgentOptions {
+/** The runtime flags: --mirrors, --no-registry-fallback, --fallback-only, --no-runtime-restart. */
+export interface AgentOptions extends RuntimeFlags {
   groundControlUrl?: string;
   token?: string;
   /** Where the token came from: "flag" means it is visible in ps (the agent warns). */
@@ -67,7 +67,6 @@ export interface AgentOptions {
   /** True when the operator chose the address (the config artifact never moves it then). */
   registryAddrPinned: boolean;
   harborRegistryUrl?: string;
-  mirrors: MirrorSpec[];
   useUnsecure: boolean;
   /** Set when the operator chose it (flag or LOG_LEVEL); the config artifact then never changes it. */
   logLevel?: LogLevel;
@@ -107,7 +106,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "data-dir": { type: "string" },
         "registry-addr": { type: "string" },
         "harbor-registry-url": { type: "string" },
-        mirrors: { type: "string", multiple: true, default: [] },
+        ...RUNTIME_FLAG_OPTIONS,
         "use-unsecure": { type: "boolean" },
         "log-level": { type: "string" },
         "shutdown-timeout": { type: "string", default: "5s" },
@@ -157,7 +156,7 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     registryPort: port,
     registryAddrPinned: addrFlag !== undefined,
     harborRegistryUrl: harbor?.trim().replace(/\/+$/, ""),
-    mirrors: guard(() => parseMirrorFlags(values.mirrors), "--mirrors"),
+    ...parseRuntimeFlags(values, env),
     useUnsecure,
     logLevel: level as LogLevel | undefined,
     shutdownTimeoutMs: parseShutdownTimeout(values["shutdown-timeout"]),

@@ -21,7 +21,10 @@ import { pinoLevel, type SatelliteConfig } from "../config/satellite-config.js";
 import type { ScryptParams } from "../fingerprint/sealed-box.js";
 import { createMetricsCollector, type MetricsCollector } from "../metrics/metrics-collector.js";
 import { createReplicationEngine } from "../replication/replication-engine.js";
-import { configureMirrors, type RuntimePaths } from "../runtime/configure-mirrors.js";
+import type { RuntimePaths } from "../runtime/configure-mirrors.js";
+import type { DetectedRuntime } from "../runtime/detect.js";
+import type { DaemonControl } from "../runtime/docker-control.js";
+import { setUpRuntimes } from "../runtime/set-up-runtimes.js";
 import { mirrorEndpoint } from "../runtime/mirror-spec.js";
 import type { Random } from "@harbor-satellite/retry";
 import type { Clock } from "../scheduler/clock.js";
@@ -61,6 +64,10 @@ export interface AgentDeps {
   random?: Random;
   metrics?: MetricsCollector;
   runtimePaths?: Partial<RuntimePaths>;
+  /** The installed runtimes, when registry_fallback asks for detection (default: this machine's). */
+  detectRuntimes?: () => Promise<DetectedRuntime[]>;
+  /** How dockerd is reloaded after daemon.json changes (default: systemctl and the docker CLI). */
+  dockerControl?: DaemonControl;
   workerThreads?: number;
   /** Retries of each Harbor request (default the registry client's). */
   upstreamRetry?: RetryOptions;
@@ -120,10 +127,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     };
 
     let pendingActivity: string | undefined;
-    if (options.mirrors.length > 0) {
-      const report = await configureMirrors({ specs: options.mirrors, mirror: advertisedHost(), paths: deps.runtimePaths, logger });
-      pendingActivity = report.activity;
-    }
+    const runtimes = await setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror: advertisedHost(), logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl });
+    pendingActivity = runtimes?.activity;
 
     let source = deps.x509Source;
     if (options.spiffe && !source) {
