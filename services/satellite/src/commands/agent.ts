@@ -8,6 +8,7 @@ import { UsageError } from "../cli/usage.js";
 import { ExitCode } from "../cli/usage.js";
 import { startAgent } from "../agent/agent.js";
 import { AGENT_HELP, parseAgentArgs } from "../agent/agent-options.js";
+import { runFallbackOnly } from "../agent/fallback-only.js";
 
 /** Beyond the pass's --shutdown-timeout: the registry's drain and closing the store. */
 const SHUTDOWN_SLACK_MS = 4000;
@@ -18,6 +19,12 @@ export async function run(argv: string[]): Promise<number> {
     return ExitCode.Ok;
   }
   const options = parseAgentArgs(argv);
+  if (options.fallbackOnly) {
+    // The original's --fallback-only: configure the runtimes, say what happened, exit.
+    const report = await runFallbackOnly(options, { logger: createLogger({ name: "satellite", level: options.logLevel ?? "info" }) });
+    process.stdout.write(`${report?.activity ?? "cri_fallback_configured: nothing to configure"}\n`);
+    return report?.failed ? ExitCode.Failure : ExitCode.Ok;
+  }
   const telemetry = startTelemetry("satellite");
   const metrics = options.metrics.enabled ? startMetrics("satellite", { prometheus: true }) : undefined;
   await Promise.all([telemetry.ready, metrics?.ready]);
