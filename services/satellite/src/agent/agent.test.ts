@@ -274,6 +274,15 @@ describe("satellite agent", () => {
     expect(syncs().at(-1)!.activity).not.toMatch(/cri_fallback_configured/);
   });
 
+  it("applies Ground Control's registry_fallback when a config artifact enables it: detected runtimes, reported in a heartbeat", async () => {
+    publishState({}, { app_config: { registry_fallback: { enabled: true, registries: ["docker.io"] } } });
+    const paths = { containerdConfig: join(dir, "etc", "containerd", "config.toml"), containerdCertsDir: join(dir, "etc", "containerd", "certs.d") };
+    agent = await startAgent(args("--token", TOKEN), deps({ runtimePaths: paths, detectRuntimes: async () => [{ runtime: "containerd", evidence: "/run/containerd/containerd.sock" }] }));
+    const beat = await waitFor(lastSyncWith((s) => /^cri_fallback_configured: containerd\(ok/.test(s.activity)), "a heartbeat reporting the runtimes configured");
+    expect(beat.activity).toMatch(/^cri_fallback_configured: containerd\(ok\)(;|$)/);
+    expect(await readFile(join(paths.containerdCertsDir, "docker.io", "hosts.toml"), "utf8")).toContain(`[host."http://${new URL(agent.registryUrl).host}"]`);
+  });
+
   it("refuses an invalid config artifact whole: keeps running on its config, replicates, logs once, reports it in the heartbeat", async () => {
     seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
     publishState({ web: [{ repository: "library/nginx", tag: ["1"] }] }, { app_config: { log_level: "warning", heartbeat_interval: "@every 45s" } });

@@ -11,6 +11,7 @@
 // closes the registry and the store.
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import type { RetryOptions } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
@@ -126,9 +127,9 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       return config.app_config.bring_own_registry && local ? mirrorEndpoint(local).host : mirrorEndpoint(`${registry.host}:${registry.port}`).host;
     };
 
-    let pendingActivity: string | undefined;
-    const runtimes = await setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror: advertisedHost(), logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl });
-    pendingActivity = runtimes?.activity;
+    // At start, and again when a config artifact changes registry_fallback to enabled.
+    const pointRuntimes = async () => (await setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror: advertisedHost(), logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl }))?.activity;
+    let pendingActivity = await pointRuntimes();
 
     let source = deps.x509Source;
     if (options.spiffe && !source) {
@@ -183,7 +184,9 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       groundControlTls: gcOptions.spiffe ? { connectionOptions: () => groundControlTlsOptions(gcOptions.spiffe!) } : undefined,
       onConfig: async (document, digest) => {
         const next = await applyArtifactConfig({ current: config, document, digest, pinned: resolved.pinned, options, logger, registry, scheduler, save: (c) => atRest.save(c) });
+        const fallbackChanged = !isDeepStrictEqual(next.app_config.registry_fallback, config.app_config.registry_fallback);
         config = next;
+        if (fallbackChanged && next.app_config.registry_fallback.enabled) pendingActivity = (await pointRuntimes()) ?? pendingActivity;
       },
     });
     cleanups.push(() => replicator.close());

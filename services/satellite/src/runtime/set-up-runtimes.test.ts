@@ -69,6 +69,12 @@ describe("setting the runtimes up", () => {
     expect(lines.map((l) => l.msg)).toEqual(["--no-registry-fallback: no container runtime configured"]);
   });
 
+  it("a registry_fallback naming a bad registry configures nothing and says why", async () => {
+    const report = await setUpRuntimes({ flags: parseRuntimeFlags({}, {}), registryFallback: { enabled: true, registries: ["not a host"], runtimes: ["containerd"] }, mirror: "0.0.0.0:8585", logger: logger(), paths });
+    expect(report).toBeUndefined();
+    expect(lines.map((l) => l.msg)).toEqual(["app_config.registry_fallback is unusable; no container runtime configured"]);
+  });
+
   it("registry_fallback wins over --mirrors with a warning", async () => {
     await setUpRuntimes({ flags: parseRuntimeFlags({ mirrors: ["podman:quay.io"] }, {}), registryFallback: { enabled: true, registries: ["docker.io"], runtimes: ["containerd"] }, mirror: "0.0.0.0:8585", logger: logger(), paths });
     expect(lines.find((l) => l.level === 40)?.msg).toMatch(/registry_fallback is enabled and wins over --mirrors/);

@@ -1,12 +1,14 @@
 // The agent's one call to point runtimes at the satellite: choose them (select-runtimes.ts), say
 // in one log line which were detected, configure them, and return the report whose activity line
-// the first heartbeat carries. Undefined when nothing was to be configured.
+// the first heartbeat carries. Undefined when nothing was to be configured, or when Ground
+// Control's registry_fallback names a registry that is not one (logged; the agent carries on).
 import type { Logger } from "pino";
 import type { RuntimeFlags } from "../commands/runtime-flags.js";
 import { configureMirrors, type MirrorReport, type RuntimePaths } from "./configure-mirrors.js";
 import type { DetectedRuntime } from "./detect.js";
 import { systemDockerControl, type DaemonControl } from "./docker-control.js";
-import { chooseRuntimes, describeDetected, type RegistryFallbackConfig } from "./select-runtimes.js";
+import { MirrorSpecError } from "./mirror-spec.js";
+import { chooseRuntimes, describeDetected, type RegistryFallbackConfig, type RuntimeChoice } from "./select-runtimes.js";
 
 export interface SetUpRuntimesOptions {
   flags: RuntimeFlags;
@@ -23,7 +25,14 @@ export interface SetUpRuntimesOptions {
 
 export async function setUpRuntimes(options: SetUpRuntimesOptions): Promise<MirrorReport | undefined> {
   const { flags, logger } = options;
-  const choice = await chooseRuntimes({ noRegistryFallback: flags.noRegistryFallback, fallbackOnly: flags.fallbackOnly, mirrors: flags.mirrors, registryFallback: options.registryFallback, detect: options.detect });
+  let choice: RuntimeChoice;
+  try {
+    choice = await chooseRuntimes({ noRegistryFallback: flags.noRegistryFallback, fallbackOnly: flags.fallbackOnly, mirrors: flags.mirrors, registryFallback: options.registryFallback, detect: options.detect });
+  } catch (error) {
+    if (!(error instanceof MirrorSpecError)) throw error;
+    logger.error({ err: { name: error.name, message: error.message }, registries: options.registryFallback.registries }, "app_config.registry_fallback is unusable; no container runtime configured");
+    return undefined;
+  }
   if (choice.source === "no-registry-fallback") {
     logger.info("--no-registry-fallback: no container runtime configured");
     return undefined;
