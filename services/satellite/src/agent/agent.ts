@@ -127,8 +127,10 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       return config.app_config.bring_own_registry && local ? mirrorEndpoint(local).host : mirrorEndpoint(`${registry.host}:${registry.port}`).host;
     };
 
+    // What runtimes dial: a bring-your-own registry with its scheme (https stays https), else ours.
+    const runtimeMirror = () => (config.app_config.bring_own_registry && config.app_config.local_registry.url ? config.app_config.local_registry.url : advertisedHost());
     // At start, and again when a config artifact changes registry_fallback to enabled.
-    const pointRuntimes = async () => (await setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror: advertisedHost(), logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl }))?.activity;
+    const pointRuntimes = async () => (await setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror: runtimeMirror(), logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl }))?.activity;
     let pendingActivity = await pointRuntimes();
 
     let source = deps.x509Source;

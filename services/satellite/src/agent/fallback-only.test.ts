@@ -40,6 +40,16 @@ describe("satellite --fallback-only", () => {
     expect((parse(await readFile(paths.registriesConf, "utf8")) as { registry: { location: string }[] }).registry.map((r) => r.location)).toEqual(["quay.io"]);
   });
 
+  it("points the runtimes at a bring-your-own registry with its scheme", async () => {
+    const saved = defaultConfig();
+    saved.app_config.bring_own_registry = true;
+    saved.app_config.local_registry = { url: "https://registry.site:5443", username: "", password: "" };
+    await writeFile(join(dir, "config.json"), JSON.stringify(saved));
+    const options = parseAgentArgs(["--fallback-only", "--data-dir", dir, "--mirrors", "containerd:docker.io"], {});
+    await runFallbackOnly(options, { logger, fingerprint, runtimePaths: paths });
+    expect(Object.keys((parse(await readFile(join(paths.containerdCertsDir, "docker.io", "hosts.toml"), "utf8")) as { host: object }).host)).toEqual(["https://registry.site:5443"]);
+  });
+
   it("with nothing saved and no --mirrors: the detected runtimes, for docker.io", async () => {
     const options = parseAgentArgs(["--fallback-only", "--data-dir", dir], {});
     const report = await runFallbackOnly(options, { logger, fingerprint, runtimePaths: paths, detectRuntimes: async () => [{ runtime: "containerd", evidence: "/usr/bin/containerd" }] });

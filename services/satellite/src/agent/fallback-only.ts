@@ -30,6 +30,6 @@ export async function runFallbackOnly(options: AgentOptions, deps: FallbackOnlyD
   if (loaded.status === "discard") deps.logger.warn({ path, reason: loaded.reason.message }, "saved config unreadable; its registry_fallback is not used");
   const config = loaded.status === "loaded" ? loaded.config : defaultConfig();
   const local = config.app_config.local_registry.url;
-  const mirror = config.app_config.bring_own_registry && local ? mirrorEndpoint(local).host : mirrorEndpoint(`${options.registryHost}:${options.registryPort}`).host;
+  const mirror = config.app_config.bring_own_registry && local ? local : mirrorEndpoint(`${options.registryHost}:${options.registryPort}`).host;
   return setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror, logger: deps.logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl });
 }
