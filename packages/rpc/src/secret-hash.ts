@@ -6,12 +6,19 @@ import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOpti
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCallback(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 
-/** N = 2^15, r = 8, p = 1: about 32 MiB and tens of milliseconds per hash. */
-const DEFAULT = { ln: 15, r: 8, p: 1 };
+/** scrypt's cost: N = 2^ln, block size r, parallelism p. */
+export interface SecretHashParams {
+  ln: number;
+  r: number;
+  p: number;
+}
+
+/** N = 2^15, r = 8, p = 1: about 32 MiB and tens of milliseconds per hash. What production stores. */
+export const DEFAULT_SECRET_HASH: SecretHashParams = { ln: 15, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const FORMAT = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
-export async function hashSecret(secret: string, params = DEFAULT): Promise<string> {
+export async function hashSecret(secret: string, params: SecretHashParams = DEFAULT_SECRET_HASH): Promise<string> {
   const salt = randomBytes(16);
   const key = await scrypt(secret, salt, KEY_LENGTH, { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: 256 * 1024 * 1024 });
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(salt)}$${b64(key)}`;

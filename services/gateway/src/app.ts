@@ -43,7 +43,7 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger, 
   let metrics: GatewayMetrics | undefined;
   try {
     if (config.services.includes("identity")) {
-      const admin = await ensureAdminUser(database.db, config.adminPassword);
+      const admin = await ensureAdminUser(database.db, config.adminPassword, config.secretHash);
       if (admin === "created") logger.info({ username: "admin" }, "admin account created");
     }
     const { modules, missing, client } = await buildModules(config, database.db, logger);

@@ -16,6 +16,9 @@ import { authorizationInterceptor } from "./authorization.js";
 import { listenRpc, startTestGroundControl } from "./test-support.js";
 import type { Listener } from "./transport/listener.js";
 
+/** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
+const FAST = { ln: 10, r: 8, p: 1 };
+
 const ADMIN_PASSWORD = "correct-horse-battery";
 const ATTACKER = "127.0.0.2";
 const ADMIN_HOST = "127.0.0.1";
@@ -32,7 +35,7 @@ describe("authorization: Login and admin Basic credentials under attempt limits"
 
   beforeAll(async () => {
     handle = await openMemoryDatabase();
-    await ensureAdminUser(handle.db, ADMIN_PASSWORD);
+    await ensureAdminUser(handle.db, ADMIN_PASSWORD, FAST);
     const secrets = createSecretChecker({
       verify: (secret, stored) => {
         slow.n += 1;

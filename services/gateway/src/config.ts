@@ -1,6 +1,7 @@
 // Ground Control's configuration: flags win over environment variables, which win over
 // defaults. Parsed once at start; every problem is reported before anything listens.
 import { parseArgs } from "node:util";
+import type { SecretHashParams } from "@harbor-satellite/rpc";
 import type { ServerLimits } from "@harbor-satellite/serving";
 
 export const SERVICE_NAMES = ["identity", "fleet", "registry", "heartbeat"] as const;
@@ -37,6 +38,12 @@ export interface GatewayConfig {
     satelliteStateInHarbor: boolean;
   };
   trustDomain: string;
+  /**
+   * scrypt's cost for the hashes Ground Control stores (admin password, robot secrets). Never
+   * parsed from flags or the environment: unset, the production default; test helpers pass a
+   * cheap one (test-support.ts), since a stored hash carries its own parameters.
+   */
+  secretHash?: SecretHashParams;
   tls?: { certFile: string; keyFile: string };
   /** SPIFFE mTLS: Ground Control's SVID from this Workload API; satellites present theirs. */
   spiffe?: { endpointSocket: string };

@@ -73,6 +73,7 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
       publicUrl: config.publicUrl,
       robotDurationDays: config.harbor.robotDurationDays,
       satelliteStateInHarbor: config.harbor.satelliteStateInHarbor,
+      secretHash: config.secretHash,
       logger: logger.child({ service: "registry" }),
     });
   },

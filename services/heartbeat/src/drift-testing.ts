@@ -17,6 +17,9 @@ import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/test
 import { createHeartbeatModule, type HeartbeatModule } from "./index.js";
 import { manualClock, silentLogger } from "./testing.js";
 
+/** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
+const FAST = { ln: 10, r: 8, p: 1 };
+
 const HARBOR = { username: "admin", password: "Harbor12345" };
 
 export interface DriftWorld {
@@ -56,7 +59,7 @@ function memoryPusher() {
 export async function startDriftWorld(): Promise<DriftWorld> {
   const [emu, handle]: [HarborEmulator, DatabaseHandle] = await Promise.all([startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password }), openMemoryDatabase()]);
   await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
-  const registry = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...HARBOR }, pusher: memoryPusher(), logger: silentLogger });
+  const registry = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...HARBOR }, pusher: memoryPusher(), logger: silentLogger, secretHash: FAST });
   const registryClient = createClient(RegistryService, createRouterTransport(registry.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }));
   const fleetModule = createFleetModule({ db: handle.db, registry: registryClient, harborUrl: emu.url, logger: silentLogger });
   const fleet = createClient(FleetService, createRouterTransport(fleetModule.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }));

@@ -2,7 +2,7 @@
 // only as a scrypt hash.
 import { eq } from "drizzle-orm";
 import { users, type Database } from "@harbor-satellite/db";
-import { hashSecret, InvalidArgumentError, UnauthenticatedError } from "@harbor-satellite/rpc";
+import { hashSecret, InvalidArgumentError, UnauthenticatedError, type SecretHashParams } from "@harbor-satellite/rpc";
 import { defaultSecretChecker, type SecretChecker } from "./secret-checker.js";
 
 export const ADMIN_USERNAME = "admin";
@@ -15,13 +15,13 @@ export class AdminPasswordMissingError extends Error {
   }
 }
 
-/** Creates the admin user when missing. An existing admin keeps its password. */
-export async function ensureAdminUser(db: Database, adminPassword: string | undefined): Promise<"created" | "exists"> {
+/** Creates the admin user when missing. An existing admin keeps its password. `hashParams`: scrypt's cost (tests pass a cheap one). */
+export async function ensureAdminUser(db: Database, adminPassword: string | undefined, hashParams?: SecretHashParams): Promise<"created" | "exists"> {
   const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.username, ADMIN_USERNAME));
   if (existing) return "exists";
   if (!adminPassword) throw new AdminPasswordMissingError();
   if (adminPassword.length < MIN_PASSWORD_LENGTH) throw new InvalidArgumentError(`ADMIN_PASSWORD must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  const passwordHash = await hashSecret(adminPassword);
+  const passwordHash = await hashSecret(adminPassword, hashParams);
   await db.insert(users).values({ username: ADMIN_USERNAME, passwordHash, role: "system_admin" }).onConflictDoNothing();
   return "created";
 }

@@ -6,12 +6,15 @@ import { errorMappingInterceptor, verifySecret } from "@harbor-satellite/rpc";
 import { createSecretChecker, ensureAdminUser, findSessionUser } from "./index.js";
 import { createIdentityModule } from "./index.js";
 
+/** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
+const FAST = { ln: 10, r: 8, p: 1 };
+
 describe("identity service: admin login", () => {
   let handle: DatabaseHandle;
   let client: ReturnType<typeof createClient<typeof IdentityService>>;
   beforeAll(async () => {
     handle = await openMemoryDatabase();
-    expect(await ensureAdminUser(handle.db, "correct-horse")).toBe("created");
+    expect(await ensureAdminUser(handle.db, "correct-horse", FAST)).toBe("created");
     expect(await ensureAdminUser(handle.db, "other-password")).toBe("exists");
     const mod = createIdentityModule({ db: handle.db });
     client = createClient(IdentityService, createRouterTransport(mod.routes, { router: { interceptors: [errorMappingInterceptor()] } }));

@@ -12,6 +12,9 @@ import { createLogger } from "@harbor-satellite/telemetry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { createIdentityModule } from "./index.js";
 
+/** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
+const FAST = { ln: 10, r: 8, p: 1 };
+
 const ADMIN = { username: "admin", password: "Harbor12345" };
 const GC_URL = "http://10.0.0.5:8080";
 const logger = createLogger({ name: "ztr-test", level: "silent" });
@@ -32,7 +35,7 @@ describe("token ZTR", () => {
   beforeAll(async () => {
     [emu, handle] = await Promise.all([startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }), openMemoryDatabase()]);
     const transport = (routes: Parameters<typeof createRouterTransport>[0]) => createRouterTransport(routes, { router: { interceptors: [errorMappingInterceptor()] } });
-    registry = createClient(RegistryService, transport(createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, logger }).routes));
+    registry = createClient(RegistryService, transport(createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, logger, secretHash: FAST }).routes));
     identity = createClient(IdentityService, transport(createIdentityModule({ db: handle.db, registry, harborUrl: emu.url, publicUrl: GC_URL, robotWaitMs: 300 }).routes));
     const [{ id: configId }] = await handle.db.insert(configs).values({ name: "default", config: {} }).returning();
     await handle.db.insert(satellites).values([{ name: "edge-1", configId }, { name: "edge-2", configId }]);

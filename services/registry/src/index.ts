@@ -6,7 +6,7 @@
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
 import { createHarborClient, type HarborClient } from "@harbor-satellite/harbor";
-import type { ServiceModule } from "@harbor-satellite/rpc";
+import type { SecretHashParams, ServiceModule } from "@harbor-satellite/rpc";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import { createRegistryServiceImpl } from "./registry-service.js";
@@ -50,6 +50,8 @@ export interface RegistryModuleDeps {
   pusher?: StatePusher;
   /** Clock for the unix-time tag and robot renewal (tests). */
   now?: () => Date;
+  /** scrypt's cost for stored robot secrets; unset: the production default (tests pass a cheap one). */
+  secretHash?: SecretHashParams;
 }
 
 export interface RegistryModule extends ServiceModule {
@@ -80,7 +82,7 @@ export function createRegistryModule(deps: RegistryModuleDeps): RegistryModule {
 
   const now = deps.now ?? (() => new Date());
   const renewal = renewalPolicy(deps.robotDurationDays ?? -1, deps.robotRenewal?.withinDays);
-  const robots = createRobotManager({ harbor, store: createRobotStore(deps.db), logger, renewal, now, ensureStateProject });
+  const robots = createRobotManager({ harbor, store: createRobotStore(deps.db), logger, renewal, now, ensureStateProject, secretHash: deps.secretHash });
   const publish = createStatePublisher({ pusher, harborUrl, ensureStateProject, now: deps.now });
   const copyToHarbor = deps.satelliteStateInHarbor ? { pusher, ensureStateProject } : undefined;
   if (copyToHarbor) {

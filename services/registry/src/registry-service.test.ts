@@ -17,6 +17,8 @@ import { createMemoryPusher, type MemoryPusher } from "./testing.js";
 const ADMIN = { username: "admin", password: "Harbor12345" };
 const GC_URL = "https://gc.example.com";
 const logger = createLogger({ name: "registry-test", level: "silent" });
+/** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
+const FAST = { ln: 10, r: 8, p: 1 };
 
 async function codeOf(p: Promise<unknown>): Promise<{ code: Code; message: string }> {
   const err = await p.then(
@@ -45,6 +47,7 @@ describe("registry service", () => {
       robotDurationDays: 30,
       publicUrl: `${GC_URL}/`,
       now: () => new Date(1_700_000_000_000),
+      secretHash: FAST,
     });
     // As the gateway would: these calls come from an admin.
     const asAdmin: Interceptor = (next) => (req) => {

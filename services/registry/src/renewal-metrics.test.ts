@@ -12,6 +12,9 @@ import { createRobotStore } from "./robot-store.js";
 import { createRobotManager } from "./robots.js";
 import { createMemoryPusher } from "./testing.js";
 
+/** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
+const FAST = { ln: 10, r: 8, p: 1 };
+
 const ADMIN = { username: "admin", password: "Harbor12345" };
 const DAY_MS = 86_400_000;
 const logger = createLogger({ name: "renewal-metrics-test", level: "silent" });
@@ -36,7 +39,7 @@ describe("robot renewal metrics", () => {
   it("counts robots queued by the sweep, renewed by EnsureRobot, and renewals Harbor refused", async () => {
     const harbor = createHarborClient({ url: emu.url, ...ADMIN });
     await harbor.ensureProject("satellite", { public: false });
-    const robots = createRobotManager({ harbor, store: createRobotStore(handle.db), logger, renewal: renewalPolicy(30), now: () => new Date(), ensureStateProject: async () => {} });
+    const robots = createRobotManager({ harbor, store: createRobotStore(handle.db), logger, renewal: renewalPolicy(30), now: () => new Date(), ensureStateProject: async () => {}, secretHash: FAST });
     for (const name of ["edge-old", "edge-broken"]) {
       const { robot } = await robots.ensure(name, []);
       const record = emu.state.robots.get(robot.harborId)!;
@@ -45,7 +48,7 @@ describe("robot renewal metrics", () => {
       // The database's expiry follows Harbor's, as a rotation would record it.
       await robots.rotate(name);
     }
-    const module = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, pusher: createMemoryPusher(), logger, robotDurationDays: 30 });
+    const module = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, pusher: createMemoryPusher(), logger, robotDurationDays: 30, secretHash: FAST });
     try {
       expect((await module.renewRobots()).sort()).toEqual(["edge-broken", "edge-old"]);
     } finally {
@@ -55,7 +58,7 @@ describe("robot renewal metrics", () => {
 
     await robots.ensure("edge-old", []);
     expect(await m.sum("ground_control.robot.renewals", { outcome: "renewed" })).toBe(1);
-    const failing = createRobotManager({ harbor: { ...harbor, updateRobot: async () => Promise.reject(new Error("Harbor down")) }, store: createRobotStore(handle.db), logger, renewal: renewalPolicy(30), now: () => new Date(), ensureStateProject: async () => {} });
+    const failing = createRobotManager({ harbor: { ...harbor, updateRobot: async () => Promise.reject(new Error("Harbor down")) }, store: createRobotStore(handle.db), logger, renewal: renewalPolicy(30), now: () => new Date(), ensureStateProject: async () => {}, secretHash: FAST });
     await expect(failing.ensure("edge-broken", [])).rejects.toThrow();
     expect(await m.sum("ground_control.robot.renewals", { outcome: "failed" })).toBe(1);
   });

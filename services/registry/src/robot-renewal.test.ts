@@ -14,6 +14,9 @@ import { createRegistryModule, type RegistryModule } from "./index.js";
 import { renewalPolicy, renewedDuration } from "./robot-renewal.js";
 import { createMemoryPusher } from "./testing.js";
 
+/** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
+const FAST = { ln: 10, r: 8, p: 1 };
+
 const ADMIN = { username: "admin", password: "Harbor12345" };
 const DAY = 86_400;
 const logger = createLogger({ name: "renewal-test", level: "silent" });
@@ -59,7 +62,7 @@ describe("robot renewal against the Harbor emulator", () => {
 
   beforeAll(async () => {
     [emu, handle] = await Promise.all([startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }), openMemoryDatabase()]);
-    module = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, pusher: createMemoryPusher(), logger, robotDurationDays: 30 });
+    module = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, pusher: createMemoryPusher(), logger, robotDurationDays: 30, secretHash: FAST });
     client = createClient(RegistryService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
     [{ id: configId }] = await handle.db.insert(configs).values({ name: "default", config: {} }).returning();
   });
@@ -128,7 +131,7 @@ describe("robot renewal against the Harbor emulator", () => {
     expect(await module.renewRobots()).toEqual([]);
 
     await agedRobot("edge-due-2", 26);
-    const sweeping = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, pusher: createMemoryPusher(), logger, robotDurationDays: 30, robotRenewal: { sweepIntervalMs: 20 } });
+    const sweeping = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, pusher: createMemoryPusher(), logger, robotDurationDays: 30, robotRenewal: { sweepIntervalMs: 20 }, secretHash: FAST });
     sweeping.start?.();
     try {
       await vi.waitFor(async () => expect((await handle.db.select().from(outbox)).map((r) => r.subject)).toEqual(["edge-due-2"]), { timeout: 5_000, interval: 20 });

@@ -6,7 +6,7 @@
 // name that Ground Control did not create (other description) is never touched: AlreadyExists.
 import { HarborError, type HarborClient, type Robot, type RobotPermission } from "@harbor-satellite/harbor";
 import { Code } from "@connectrpc/connect";
-import { DomainError, FailedPreconditionError, hashSecret, NotFoundError } from "@harbor-satellite/rpc";
+import { DomainError, FailedPreconditionError, hashSecret, NotFoundError, type SecretHashParams } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import { countRenewals } from "./renewal-metrics.js";
@@ -37,6 +37,8 @@ export interface RobotManagerOptions {
   now: () => Date;
   /** Makes sure the `satellite` project exists before a robot is granted it. */
   ensureStateProject(): Promise<void>;
+  /** scrypt's cost for stored robot secrets; unset: the production default (tests pass a cheap one). */
+  secretHash?: SecretHashParams;
 }
 
 export interface RobotManager {
@@ -121,7 +123,7 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
   /** Stores a robot we hold a fresh secret for; undoes the Harbor side if the row cannot be written. */
   const remember = async (record: RobotRecord, secret: string, created: boolean): Promise<void> => {
     try {
-      await store.save(record, await hashSecret(secret));
+      await store.save(record, await hashSecret(secret, options.secretHash));
     } catch (error) {
       if (created) await harbor.deleteRobot(record.harborId).catch(() => false);
       throw error;
@@ -202,7 +204,7 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
       }
       const robot = await getHarborRobot(known.harborId);
       const expiresAt = robot ? expiry(robot) : known.expiresAt;
-      await store.updateSecret(known.satelliteId, await hashSecret(secret), expiresAt);
+      await store.updateSecret(known.satelliteId, await hashSecret(secret, options.secretHash), expiresAt);
       logger.info({ satellite, robot: known.robotName, harborId: known.harborId }, "robot secret rotated");
       return { robot: { ...known, expiresAt, satellite }, secret };
     },

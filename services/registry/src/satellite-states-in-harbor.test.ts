@@ -23,6 +23,9 @@ import { STATE_FILE_NAME } from "./state-image.js";
 import { untarFiles } from "./tar.js";
 import { createMemoryPusher, type MemoryPusher } from "./testing.js";
 
+/** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
+const FAST = { ln: 10, r: 8, p: 1 };
+
 const ADMIN = { username: "admin", password: "Harbor12345" };
 const PIN = (c: string) => `sha256:${c.repeat(64)}`;
 const STATE = { groups: ["web"], groupDigests: { web: PIN("a") }, config: "default", configDigest: PIN("b") };
@@ -133,7 +136,7 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
   it("logs one warning with the cost when the mode is on, and none when it is off", () => {
     for (const on of [true, false]) {
       const { logger, lines } = capturedLogger();
-      createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, harborClient, pusher, logger, satelliteStateInHarbor: on });
+      createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, harborClient, pusher, logger, satelliteStateInHarbor: on, secretHash: FAST });
       const warnings = lines.filter((l) => l.level === "warn");
       if (!on) {
         expect(warnings).toEqual([]);

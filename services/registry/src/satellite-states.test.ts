@@ -17,6 +17,9 @@ import { buildStateImage } from "./state-image.js";
 import { untarFiles } from "./tar.js";
 import { createMemoryPusher, type MemoryPusher } from "./testing.js";
 
+/** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
+const FAST = { ln: 10, r: 8, p: 1 };
+
 const ADMIN = { username: "admin", password: "Harbor12345" };
 const ADMIN_CALLER: Caller = { kind: "admin", username: "admin" };
 const logger = createLogger({ name: "satellite-states-test", level: "silent" });
@@ -66,7 +69,7 @@ describe("satellite states kept by Ground Control", () => {
     };
     pusher = createMemoryPusher();
     const make = (publicUrl?: string) => {
-      const module = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, harborClient, pusher, logger, publicUrl, now: () => new Date(now) });
+      const module = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, harborClient, pusher, logger, publicUrl, now: () => new Date(now), secretHash: FAST });
       return createClient(RegistryService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), gatewayContext] } }));
     };
     clients.configured = make("http://10.0.0.5:8080");

@@ -14,6 +14,7 @@ import { createLogger, startMetrics, type Metrics } from "@harbor-satellite/tele
 import { freePort } from "@harbor-satellite/testkit";
 import { startGroundControl, type GroundControl } from "../app.js";
 import { parseConfig } from "../config.js";
+import { TEST_SECRET_HASH } from "../test-support.js";
 
 const PASSWORD = "metrics-test-admin-password";
 
@@ -21,7 +22,7 @@ async function start(metrics: Metrics, argv: string[] = []): Promise<{ gc: Groun
   const dataDir = await mkdtemp(join(tmpdir(), "hs-gc-metrics-"));
   const config = parseConfig(["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, ...argv], { ADMIN_PASSWORD: PASSWORD });
   if (config === "help") throw new Error("unreachable");
-  const gc = await startGroundControl(config, createLogger({ name: "gc-metrics-test", level: "silent" }), { metrics, databaseTemplate: await migratedTemplate() });
+  const gc = await startGroundControl({ ...config, secretHash: TEST_SECRET_HASH }, createLogger({ name: "gc-metrics-test", level: "silent" }), { metrics, databaseTemplate: await migratedTemplate() });
   return {
     gc,
     url: `http://127.0.0.1:${gc.port}`,
