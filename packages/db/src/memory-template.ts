@@ -7,9 +7,13 @@
 import { readFile } from "node:fs/promises";
 
 let template: Promise<Blob> | undefined;
+let templateFile: string | undefined;
 
 /** Later in-memory databases in this process start from the dump in `file` (written by dumpMigratedCluster). */
 export function useMemoryTemplate(file: string): void {
+  // Test files sharing a worker's modules (isolate: false) read it once.
+  if (file === templateFile && template) return;
+  templateFile = file;
   template = readFile(file).then((bytes) => new Blob([bytes]));
 }
 
@@ -22,6 +26,7 @@ export function memoryTemplate(build: () => Promise<Blob>): Promise<Blob> {
     built.catch(() => {
       if (template === built) template = undefined;
     });
+    templateFile = undefined;
   }
   return template;
 }
