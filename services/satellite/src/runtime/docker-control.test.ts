@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DaemonControl } from "./docker-control.js";
+import { systemDockerControl, type DaemonControl } from "./docker-control.js";
 import { configureDocker } from "./docker.js";
 import { RuntimeConfigError } from "./runtime-result.js";
 
@@ -97,5 +99,28 @@ describe("docker: applying daemon.json to the running dockerd", () => {
     const again = await configureDocker({ mirror: "0.0.0.0:8585", daemonJsonPath: path, now, apply: { control: docker.control, ...timing } });
     expect(again.files[0].changed).toBe(false);
     expect(docker.calls).toEqual([]);
+  });
+});
+
+describe("the system docker control", () => {
+  it("without systemctl, reloads by SIGHUP to dockerd's pid; reads the mirrors from `docker info`", async () => {
+    const daemon = spawn(process.execPath, ["-e", 'process.on("SIGHUP", () => { process.stdout.write("hup"); process.exit(0); }); process.stdout.write("ready"); setInterval(() => {}, 1000);'], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      await once(daemon.stdout!, "data");
+      await writeFile(join(dir, "docker.pid"), `${daemon.pid}\n`);
+      const docker = join(dir, "docker");
+      await writeFile(docker, `#!/bin/sh\necho '["http://127.0.0.1:8585/"]'\n`);
+      await chmod(docker, 0o755);
+      const control = systemDockerControl({ systemctl: join(dir, "no-systemctl"), docker, pidFile: join(dir, "docker.pid") });
+      const hup = once(daemon.stdout!, "data");
+      const exited = once(daemon, "exit");
+      await control.reload();
+      const [[output]] = (await Promise.all([hup, exited])) as [[Buffer], unknown];
+      expect(String(output)).toBe("hup");
+      expect(await control.mirrors()).toEqual(["http://127.0.0.1:8585/"]);
+      await expect(control.restart()).rejects.toThrow(/ENOENT/);
+    } finally {
+      daemon.kill();
+    }
   });
 });

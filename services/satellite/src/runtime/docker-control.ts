@@ -23,13 +23,35 @@ export interface DaemonControl {
   mirrors(): Promise<string[]>;
 }
 
-/** systemd's docker unit and the docker CLI, each command bounded by `timeoutMs`. */
-export function systemDockerControl(timeoutMs = 60_000): DaemonControl {
-  const exec = async (file: string, args: string[]) => (await run(file, args, { timeout: timeoutMs })).stdout;
+export interface SystemDockerControlOptions {
+  /** Each command's bound (default 60 s). */
+  timeoutMs?: number;
+  systemctl?: string;
+  docker?: string;
+  /** Where dockerd writes its pid: the reload without systemd is a SIGHUP to it. */
+  pidFile?: string;
+}
+
+/**
+ * systemd's docker unit and the docker CLI. Without systemctl (a host with another init), a reload
+ * is SIGHUP to the pid in /var/run/docker.pid, and a restart is not possible (it fails).
+ */
+export function systemDockerControl(options: SystemDockerControlOptions = {}): DaemonControl {
+  const exec = async (file: string, args: string[]) => (await run(file, args, { timeout: options.timeoutMs ?? 60_000 })).stdout;
+  const systemctl = options.systemctl ?? "systemctl";
   return {
-    reload: async () => void (await exec("systemctl", ["reload", "docker"])),
-    restart: async () => void (await exec("systemctl", ["restart", "docker"])),
-    mirrors: async () => JSON.parse((await exec("docker", ["info", "--format", "{{json .RegistryConfig.Mirrors}}"])).trim() || "[]") as string[],
+    reload: async () => {
+      try {
+        await exec(systemctl, ["reload", "docker"]);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        const pid = Number((await readFile(options.pidFile ?? "/var/run/docker.pid", "utf8")).trim());
+        if (!Number.isInteger(pid) || pid <= 1) throw new Error(`no dockerd pid in ${options.pidFile ?? "/var/run/docker.pid"}`, { cause: error });
+        process.kill(pid, "SIGHUP");
+      }
+    },
+    restart: async () => void (await exec(systemctl, ["restart", "docker"])),
+    mirrors: async () => JSON.parse((await exec(options.docker ?? "docker", ["info", "--format", "{{json .RegistryConfig.Mirrors}}"])).trim() || "[]") as string[],
   };
 }
 
