@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openDatabase } from "./client.js";
+import { migratedTemplate, openDatabase, type OpenDatabaseOptions } from "./client.js";
 import { DatabaseLockedError } from "./database-lock.js";
 import { configs } from "./schema/index.js";
 
@@ -37,25 +37,30 @@ describe("embedded database on a data dir", { timeout: 90_000 }, () => {
     await rm(join(dataDir, ".."), { recursive: true, force: true });
   });
 
+  // The lock tests start new data dirs from the migrated template (as test Ground Controls do)
+  // rather than running initdb; the permission test below runs initdb.
+  const fromTemplate = async (): Promise<OpenDatabaseOptions> => ({ dataDir, initialDataDir: await migratedTemplate() });
+
   it("refuses a second open of the same data dir in one process with DatabaseLockedError, and reopens after close", async () => {
-    const first = await openDatabase({ dataDir });
-    const second = await openDatabase({ dataDir }).catch((error: unknown) => error);
+    const first = await openDatabase(await fromTemplate());
+    const second = await openDatabase(await fromTemplate()).catch((error: unknown) => error);
     expect(second).toBeInstanceOf(DatabaseLockedError);
     expect((second as DatabaseLockedError).dir).toBe(join(dataDir, "pglite"));
     expect((second as Error).message).toContain(`in use by this process (pid ${process.pid})`);
     await first.db.insert(configs).values({ name: "kept", config: {} });
     await first.close();
-    const reopened = await openDatabase({ dataDir });
+    // A template only starts a new database: the existing one is opened as it is.
+    const reopened = await openDatabase(await fromTemplate());
     expect((await reopened.db.select().from(configs)).map((c) => c.name)).toEqual(["kept"]);
     await reopened.close();
   });
 
   it("takes over the lock of a process that died without closing (kill -9)", async () => {
-    await (await openDatabase({ dataDir })).close();
+    await (await openDatabase(await fromTemplate())).close();
     const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
     await once(child, "exit");
     await writeFile(join(dataDir, "pglite.lock", "100"), `${child.pid} -\n`);
-    const handle = await openDatabase({ dataDir });
+    const handle = await openDatabase(await fromTemplate());
     expect(await readdir(join(dataDir, "pglite.lock"))).toEqual(["101"]);
     await handle.close();
   });
