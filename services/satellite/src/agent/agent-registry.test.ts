@@ -4,17 +4,17 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { MediaType } from "@harbor-satellite/oci";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
-import { createLogger, type Logger } from "@harbor-satellite/telemetry";
+import type { Logger } from "@harbor-satellite/telemetry";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../cli/usage.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { createFakeClock } from "../scheduler/testing/fake-clock.js";
-import { documents, stateImage } from "../state/testing/state-artifacts.js";
+import { documents } from "../state/testing/state-artifacts.js";
 import { startAgent, type RunningAgent } from "./agent.js";
 import { parseAgentArgs } from "./agent-options.js";
+import { captureLogs, publishDocument, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
 import { startFakeGroundControl, type FakeGroundControl } from "./testing/fake-ground-control.js";
 
 const ROBOT = { username: "robot$edge", password: "robot-pass-93x" };
@@ -26,7 +26,7 @@ let registry: FakeRegistry;
 let gc: FakeGroundControl;
 let dir: string;
 let agent: RunningAgent | undefined;
-let logs: string;
+let captured: CapturedLogs;
 let logger: Logger;
 let answer: { satelliteStateUrl?: string; satelliteStateDigest?: string };
 const stateRepo = "satellite/satellite-state/edge/state";
@@ -36,8 +36,8 @@ beforeEach(async () => {
   answer = {};
   gc = await startFakeGroundControl({ enrolment: { satellite: "edge", stateUrl: `${registry.url}/${stateRepo}:latest`, harborUrl: registry.url, ...ROBOT }, validToken: TOKEN, syncAnswer: () => answer });
   dir = await mkdtemp(join(tmpdir(), "agent-registry-"));
-  logs = "";
-  logger = createLogger({ name: "satellite", level: "info", destination: new Writable({ write: (chunk: Buffer, _e, cb) => ((logs += chunk.toString()), cb()) }) });
+  captured = captureLogs("info");
+  logger = captured.logger;
 });
 afterEach(async () => {
   await agent?.stop();
@@ -47,11 +47,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function publish(repository: string, json: string): string {
-  const img = stateImage(json);
-  for (const blob of img.blobs) registry.putBlob(blob);
-  return registry.putManifest(repository, "latest", img.manifest, img.mediaType);
-}
+const publish = (repository: string, json: string) => publishDocument(registry, repository, json);
 
 function publishState(artifacts: { repository: string; tag: string[] }[], config: object): string {
   publish("satellite/group-state/web/state", documents.group("web", registry.url, artifacts));
@@ -71,15 +67,7 @@ const start = (clock = createFakeClock(Date.now()), ...extra: string[]) =>
     metrics: { collect: async () => ({ cpuPercent: 0, memoryUsedBytes: 1n, storageUsedBytes: 1n }) },
   });
 
-async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, advance?: () => Promise<void>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within 15 s\n${logs.slice(-3000)}`);
-    await (advance?.() ?? new Promise((r) => setTimeout(r, 20)));
-  }
-}
+const waitFor = <T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, advance?: () => Promise<void>) => waitUntil(check, what, { advance, logs: captured.text });
 
 const head = async (url: string, reference: string) => (await fetch(`${url}/v2/library/nginx/manifests/${reference}`, { method: "HEAD" })).headers.get("docker-content-digest");
 
@@ -102,7 +90,7 @@ describe("the agent's local registry", () => {
       expect([res.status, body.errors[0].code, res.headers.get("allow")], `${method} ${path}`).toEqual([405, "UNSUPPORTED", "GET, HEAD"]);
     }
     expect(await readFile(join(dir, "index.json"), "utf8")).toBe(index);
-    expect(logs).toMatch(/"writes":"read-only".*local registry listening/);
+    expect(captured.text()).toMatch(/"writes":"read-only".*local registry listening/);
   });
 
   it("refuses to start on a credentials file it cannot use", async () => {
@@ -139,9 +127,9 @@ describe("the agent's local registry", () => {
     const stateReads = () => registry.requests.filter((r) => r.path.startsWith(`/v2/${stateRepo}/`)).length;
     const reads = stateReads();
     await waitFor(async () => (await head(url, "1")) === nginx.digest, "the tag put back", () => clock.advance(5_000));
-    await waitFor(() => logs.includes("repaired from upstream"), "the repair logged");
+    await waitFor(() => captured.text().includes("repaired from upstream"), "the repair logged");
     expect(stateReads()).toBe(reads);
-    expect(logs).toContain(`"image":"library/nginx:1","problem":"tag moved","problems":1,"from":"${moved}","to":"${nginx.digest}"`);
+    expect(captured.text()).toContain(`"image":"library/nginx:1","problem":"tag moved","problems":1,"from":"${moved}","to":"${nginx.digest}"`);
     await rm(credentials, { force: true });
   });
 });

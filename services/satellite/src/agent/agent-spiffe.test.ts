@@ -5,16 +5,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
 import { createStaticX509Source, X509BundleSet, type MutableX509Source } from "@harbor-satellite/spiffe";
-import { createLogger, type Logger } from "@harbor-satellite/telemetry";
+import type { Logger } from "@harbor-satellite/telemetry";
 import { FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe/index";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { documents, stateImage } from "../state/testing/state-artifacts.js";
 import { startAgent, type RunningAgent } from "./agent.js";
 import { parseAgentArgs } from "./agent-options.js";
+import { captureLogs, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
 import { startFakeGroundControl, type FakeEnrolment, type FakeGroundControl } from "./testing/fake-ground-control.js";
 
 const TD = "harbor-satellite.local";
@@ -28,7 +28,7 @@ let registry: FakeRegistry;
 let gc: FakeGroundControl;
 let dir: string;
 let agent: RunningAgent | undefined;
-let logs: string;
+let captured: CapturedLogs;
 let logger: Logger;
 let enrolments: number;
 let firstPassword: string;
@@ -53,8 +53,8 @@ beforeEach(async () => {
   gc = await startFakeGroundControl({ enrolment: () => enrolment(), tls: { source: gcSource, trustDomain: TD }, state });
   const enrolment = (): FakeEnrolment => ({ satellite: "edge", stateUrl: `${gc.url}/satellite/satellite-state/edge/state:latest`, harborUrl: registry.url, username: ROBOT.username, password: enrolments++ === 0 ? firstPassword : ROBOT.password });
   dir = await mkdtemp(join(tmpdir(), "agent-spiffe-"));
-  logs = "";
-  logger = createLogger({ name: "satellite", level: "info", destination: new Writable({ write: (chunk: Buffer, _e, cb) => ((logs += chunk.toString()), cb()) }) });
+  captured = captureLogs("info");
+  logger = captured.logger;
   const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
   const group = stateImage(documents.group("web", registry.url, [{ repository: "library/nginx", tag: ["1"] }]));
   for (const blob of group.blobs) registry.putBlob(blob);
@@ -78,13 +78,7 @@ const start = () =>
     upstreamRetry: { attempts: 1 },
   });
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${logs.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitFor = (check: () => boolean | Promise<boolean>, what: string, timeoutMs?: number) => waitUntil(check, what, { timeoutMs, logs: captured.text });
 const served = async () => (await fetch(`${agent!.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" })).status === 200;
 
 describe("satellite agent in SPIFFE mode", () => {
@@ -100,7 +94,7 @@ describe("satellite agent in SPIFFE mode", () => {
     expect(stateReads.length).toBeGreaterThan(0);
     expect(stateReads.every((c) => c.peer === SATELLITE_ID && c.authorization === undefined)).toBe(true);
     expect(registry.requests.some((r) => r.path.includes("satellite-state"))).toBe(false);
-    expect(logs).not.toContain(ROBOT.password);
+    expect(captured.text()).not.toContain(ROBOT.password);
   });
 
   it("enrols again over SPIFFE when Harbor refuses the robot secret it was given", async () => {
@@ -108,7 +102,7 @@ describe("satellite agent in SPIFFE mode", () => {
     agent = await start();
     await waitFor(served, "image replicated with the fresh secret");
     expect(gc.calls.filter((c) => c.rpc === "SpiffeZtr")).toHaveLength(2);
-    expect(logs).toContain("enrolling again over SPIFFE");
-    expect(logs).not.toContain("stale-secret");
+    expect(captured.text()).toContain("enrolling again over SPIFFE");
+    expect(captured.text()).not.toContain("stale-secret");
   });
 });

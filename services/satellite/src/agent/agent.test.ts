@@ -5,18 +5,18 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { Code } from "@connectrpc/connect";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
-import { createLogger, type Logger } from "@harbor-satellite/telemetry";
+import type { Logger } from "@harbor-satellite/telemetry";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../cli/usage.js";
 import { looksSealed } from "../fingerprint/sealed-box.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { createFakeClock, type FakeClock } from "../scheduler/testing/fake-clock.js";
-import { documents, stateImage } from "../state/testing/state-artifacts.js";
+import { documents } from "../state/testing/state-artifacts.js";
 import { startAgent, type AgentDeps, type RunningAgent } from "./agent.js";
 import { parseAgentArgs } from "./agent-options.js";
+import { captureLogs, publishDocument, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
 import { startFakeGroundControl, type FakeGroundControl } from "./testing/fake-ground-control.js";
 
 const ROBOT = { username: "robot$edge", password: "robot-pass-93x" };
@@ -27,7 +27,7 @@ let registry: FakeRegistry;
 let gc: FakeGroundControl;
 let dir: string;
 let agent: RunningAgent | undefined;
-let logs: string;
+let captured: CapturedLogs;
 let logger: Logger;
 
 beforeEach(async () => {
@@ -37,8 +37,8 @@ beforeEach(async () => {
     validToken: TOKEN,
   });
   dir = await mkdtemp(join(tmpdir(), "agent-"));
-  logs = "";
-  logger = createLogger({ name: "satellite", level: "debug", destination: new Writable({ write: (chunk: Buffer, _e, cb) => ((logs += chunk.toString()), cb()) }) });
+  captured = captureLogs("debug");
+  logger = captured.logger;
 });
 afterEach(async () => {
   await agent?.stop();
@@ -48,11 +48,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function publish(repository: string, json: string): string {
-  const img = stateImage(json);
-  for (const blob of img.blobs) registry.putBlob(blob);
-  return registry.putManifest(repository, "latest", img.manifest, img.mediaType);
-}
+const publish = (repository: string, json: string) => publishDocument(registry, repository, json);
 
 /** Publishes like Ground Control: tag URLs (`…/state:latest`) in the satellite state. */
 function publishState(groups: Record<string, { repository: string; tag: string[] }[]>, config?: object) {
@@ -78,15 +74,7 @@ const deps = (extra: Partial<AgentDeps> = {}): AgentDeps => ({
 const syncs = () => gc.calls.filter((c) => c.rpc === "Sync").map((c) => c.sync!);
 const ztrCalls = () => gc.calls.filter((c) => c.rpc === "TokenZtr").length;
 
-async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${logs.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitFor = <T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs?: number) => waitUntil(check, what, { timeoutMs, logs: captured.text });
 const lastSyncWith = (predicate: (s: ReturnType<typeof syncs>[number]) => boolean) => () => syncs().findLast(predicate);
 
 describe("satellite agent", () => {
@@ -136,9 +124,9 @@ describe("satellite agent", () => {
     await agent.stop();
     agent = undefined;
     await expect(fetch(`${url}/v2/`)).rejects.toThrow();
-    expect(logs).toContain("enrolled with Ground Control");
-    expect(logs).not.toContain(TOKEN);
-    expect(logs).not.toContain(ROBOT.password);
+    expect(captured.text()).toContain("enrolled with Ground Control");
+    expect(captured.text()).not.toContain(TOKEN);
+    expect(captured.text()).not.toContain(ROBOT.password);
   });
 
   it("restarts on the saved enrolment without a token; another device's fingerprint discards it and needs ZTR again", async () => {
@@ -184,7 +172,7 @@ describe("satellite agent", () => {
     await clock.advance(30_000);
     expect(await agent.enrolled).toBe("ztr as edge");
     await waitFor(async () => (await fetch(`${agent!.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" })).headers.get("docker-content-digest") === nginx.digest, "image replicated after enrolment");
-    expect(logs).toMatch(/"job":"registration".*Unavailable/);
+    expect(captured.text()).toMatch(/"job":"registration".*Unavailable/);
   });
 
   it("keeps serving while Harbor fails, reports it in the heartbeat, and recovers on the next pass", async () => {
@@ -239,7 +227,7 @@ describe("satellite agent", () => {
     await waitFor(() => stateReads("moved") > 0 && agent!.status().config.state_config.state === movedUrl, "the state read from the new URL");
     await waitFor(() => agent!.status().jobs["state-replication"].running === false, "that pass finished");
     const readsAfterMove = stateReads("moved");
-    expect(logs).toContain("Ground Control serves this satellite's state at a new URL; following it");
+    expect(captured.text()).toContain("Ground Control serves this satellite's state at a new URL; following it");
 
     // Its answers vouch for the applied state: the 60 s pass makes no state request.
     const passes = agent.status().passes;
@@ -292,6 +280,6 @@ describe("satellite agent", () => {
     expect(beat).toMatchObject({ latestConfigDigest: "", stateReportInterval: "@every 00h00m30s" });
     expect(beat.activity).toMatch(/^last pass applied: 1 copied, 0 removed, 1 failed$/);
     expect(agent.status().config.app_config).toMatchObject({ log_level: "info", heartbeat_interval: "@every 00h00m30s" });
-    expect(logs.match(/config-state artifact is invalid/g)).toHaveLength(1);
+    expect(captured.text().match(/config-state artifact is invalid/g)).toHaveLength(1);
   });
 });
