@@ -36,6 +36,8 @@ export interface IssueSvidOptions {
   /** Leave out the URI SAN entirely. */
   noUriSan?: boolean;
   dnsNames?: string[];
+  /** IP address SANs (a TLS server on 127.0.0.1). */
+  ipAddresses?: string[];
   /** Mark the leaf as a CA (cA=true, keyCertSign) — must be rejected as a peer. */
   asCA?: boolean;
   /** EKU OIDs; default serverAuth+clientAuth; null leaves the extension out. */
@@ -117,6 +119,7 @@ export class TestCA {
       ...(options.noUriSan ? [] : [{ type: "url" as const, value: spiffeId.toString() }]),
       ...(options.extraUriSans ?? []).map((value) => ({ type: "url" as const, value })),
       ...(options.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
+      ...(options.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
     ];
     const usages = options.asCA
       ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature

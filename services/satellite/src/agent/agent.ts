@@ -43,7 +43,7 @@ import { createGroundControlClient, groundControlTlsOptions, type Enrolment, typ
 import { collectHeartbeat } from "./heartbeat.js";
 import { startLocalRegistry } from "./local-registry.js";
 import { startSelfHealingStore } from "./self-healing-store.js";
-import { resolveWriteAccess } from "../commands/registry-flags.js";
+import { loadRegistryTls, resolveReadCredentials, resolveWriteAccess } from "../commands/registry-flags.js";
 import { describeWriteAccess } from "../registry/write-access.js";
 import { createStateReplicator, PartialPassError } from "./state-replication.js";
 import { recordHeartbeat } from "../telemetry/heartbeat-metrics.js";
@@ -107,6 +107,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   // Clients only pull unless write credentials are given: the content comes from Ground Control,
   // and replication writes into the store directly, never over HTTP.
   const writeAccess = await resolveWriteAccess(options.registry.writeCredentialsFile, "read-only");
+  const readCredentials = await resolveReadCredentials(options.registry.readCredentialsFile);
+  const registryTls = await loadRegistryTls(options.registry.tls);
 
   const store = await openContentStore({ root: options.dataDir, logger: logger.child({ component: "store" }) });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
@@ -116,12 +118,12 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   try {
     if (deps.prometheus) cleanups.push(observeStore(store), observeLastSuccess());
     const served = deps.prometheus?.onRegistryPort ? deps.prometheus.metrics : undefined;
-    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort, writeAccess, limits: options.registry.limits, uploads: options.registry.uploads, metrics: served }).catch((error: unknown) => {
+    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort, writeAccess, readCredentials, tls: registryTls, limits: options.registry.limits, uploads: options.registry.uploads, metrics: served }).catch((error: unknown) => {
       const code = (error as NodeJS.ErrnoException).code;
       throw new Error(`the local registry cannot listen on ${options.registryHost}:${options.registryPort}${code === "EADDRINUSE" ? ": the address is in use (another satellite?); choose another with --registry-addr" : `: ${(error as Error).message}`}`, { cause: error });
     });
     cleanups.push(() => registry.close());
-    logger.info({ url: registry.url, dataDir: options.dataDir, ...describeWriteAccess(writeAccess) }, "local registry listening");
+    logger.info({ url: registry.url, dataDir: options.dataDir, ...describeWriteAccess(writeAccess), readers: readCredentials?.users }, "local registry listening");
     const advertisedHost = () => {
       const local = config.app_config.local_registry.url;
       return config.app_config.bring_own_registry && local ? mirrorEndpoint(local).host : mirrorEndpoint(`${registry.host}:${registry.port}`).host;

@@ -3,17 +3,18 @@
 // registry settings) unless the operator pinned --registry-addr: the new listener is opened
 // first, and the old one is closed only once the new one is up, so pulls never find nothing
 // listening. A failed move keeps the old listener. Every listener it opens has the same write
-// access (read-only unless write credentials were given) and limits.
+// access (read-only unless write credentials were given), read credentials, TLS and limits.
 import type { ServerLimits } from "@harbor-satellite/serving";
 import type { Metrics } from "@harbor-satellite/telemetry/metrics";
 import type { Logger } from "pino";
 import { startRegistryServer, type RegistryServer } from "../registry/server.js";
 import type { UploadSessionLimits } from "../registry/upload-sessions.js";
 import type { WriteAccess } from "../registry/write-access.js";
+import type { WriteCredentials } from "../registry/write-credentials.js";
 import type { ServingStore } from "../store/serving-store.js";
 
 export interface LocalRegistry {
-  /** `http://host:port` as bound. */
+  /** `http://host:port` (or `https://`) as bound. */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -28,6 +29,10 @@ export interface LocalRegistryOptions {
   host: string;
   port: number;
   writeAccess: WriteAccess;
+  /** Reads need these users' (or the writers') Basic credentials. */
+  readCredentials?: WriteCredentials;
+  /** HTTPS instead of plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
   limits?: Partial<ServerLimits>;
   uploads?: UploadSessionLimits;
   /** Serve /metrics on the registry's port (it follows a move). */
@@ -35,8 +40,8 @@ export interface LocalRegistryOptions {
 }
 
 export async function startLocalRegistry(options: LocalRegistryOptions): Promise<LocalRegistry> {
-  const { store, logger, writeAccess, limits, uploads, metrics } = options;
-  const open = (host: string, port: number) => startRegistryServer({ store, logger, host, port, writeAccess, limits, uploads, metrics });
+  const { store, logger, writeAccess, readCredentials, tls, limits, uploads, metrics } = options;
+  const open = (host: string, port: number) => startRegistryServer({ store, logger, host, port, writeAccess, readCredentials, tls, limits, uploads, metrics });
   let current: RegistryServer = await open(options.host, options.port);
   let host = options.host;
   return {

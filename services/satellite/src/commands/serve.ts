@@ -20,7 +20,7 @@ import { verifyStore } from "../store/verify.js";
 import { isLoopbackHost, parseAddr, parseDuration } from "./flag-values.js";
 import { observeStore } from "../telemetry/store-metrics.js";
 import { METRICS_FLAGS_HELP, METRICS_FLAG_OPTIONS, parseMetricsFlags, type MetricsFlags } from "./metrics-flags.js";
-import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, parseRegistryFlags, resolveWriteAccess } from "./registry-flags.js";
+import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, loadRegistryTls, parseRegistryFlags, resolveReadCredentials, resolveWriteAccess, type RegistryFlags } from "./registry-flags.js";
 
 export { parseAddr, parseDuration } from "./flag-values.js";
 
@@ -36,6 +36,8 @@ const HELP = `Usage: satellite serve --data-dir DIR [options]
   --scrub-interval DUR    re-hash every blob this often in the background (e.g. 24h; off by default)
   --scrub-rate MBPS       read rate of the scrub in MB/s (default 32)
   --gc-interval DUR       collect garbage this often (e.g. 6h; off by default)
+  --tls-cert FILE         serve HTTPS: PEM certificate chain (leaf first); same as --registry-tls-cert
+  --tls-key FILE          its PEM private key; same as --registry-tls-key
   --log-level LEVEL       trace|debug|info|warn|error|silent (default info; debug logs each request)
   --verify                re-hash the whole store and check every reference, print a summary, exit
   --metrics               serve Prometheus metrics at GET /metrics on --addr (METRICS_ENABLED=true)
@@ -49,6 +51,10 @@ export interface ServeConfig {
   readOnly: boolean;
   /** Basic credentials file for writes. */
   writeCredentialsFile?: string;
+  /** Basic credentials file for reads (and the /v2/ probe). */
+  readCredentialsFile?: string;
+  /** HTTPS certificate and key files. */
+  tls?: RegistryFlags["tls"];
   anonymousWrites: boolean;
   limits: Partial<ServerLimits>;
   uploads: UploadSessionLimits;
@@ -88,6 +94,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "log-level": { type: "string", default: process.env.LOG_LEVEL ?? "info" },
         verify: { type: "boolean", default: false },
         "anonymous-writes": { type: "boolean", default: false },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
         ...REGISTRY_FLAG_OPTIONS,
         metrics: METRICS_FLAG_OPTIONS.metrics,
         "metrics-addr": METRICS_FLAG_OPTIONS["metrics-addr"],
@@ -102,7 +110,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (!(rate > 0)) throw new UsageError(`--scrub-rate must be a positive number of MB/s, got '${values["scrub-rate"]}'`);
   const level = values["log-level"];
   if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) throw new UsageError(`unknown --log-level '${level}'`);
-  const registry = parseRegistryFlags(values, env);
+  const registry = parseRegistryFlags({ ...values, "registry-tls-cert": values["tls-cert"] ?? values["registry-tls-cert"], "registry-tls-key": values["tls-key"] ?? values["registry-tls-key"] }, env);
   const readOnly = values["read-only"];
   const anonymousWrites = values["anonymous-writes"];
   const modes = [readOnly && "--read-only", registry.writeCredentialsFile !== undefined && "--registry-write-credentials-file", anonymousWrites && "--anonymous-writes"].filter(Boolean);
@@ -116,6 +124,8 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     port,
     readOnly,
     writeCredentialsFile: registry.writeCredentialsFile,
+    readCredentialsFile: registry.readCredentialsFile,
+    tls: registry.tls,
     anonymousWrites,
     limits: registry.limits,
     uploads: registry.uploads,
@@ -141,6 +151,8 @@ async function verify(dataDir: string): Promise<number> {
 
 async function serve(config: ServeConfig, logger: Logger): Promise<number> {
   const writeAccess = await resolveWriteAccess(config.writeCredentialsFile, config.readOnly ? "read-only" : "anonymous");
+  const readCredentials = await resolveReadCredentials(config.readCredentialsFile);
+  const tls = await loadRegistryTls(config.tls, { cert: "--tls-cert", key: "--tls-key" });
   const metrics = config.metrics.enabled ? startMetrics("satellite-registry", { prometheus: true }) : undefined;
   await metrics?.ready;
   const store = await openContentStore({ root: config.dataDir, logger });
@@ -149,7 +161,7 @@ async function serve(config: ServeConfig, logger: Logger): Promise<number> {
     await store.close();
     throw error instanceof MetricsListenError ? new UsageError(`${error.message}; choose another --metrics-addr`) : error;
   }) : undefined;
-  const registry = await startRegistryServer({ store, logger, writeAccess, limits: config.limits, uploads: config.uploads, host: config.host, port: config.port, metrics: metricsListener ? undefined : metrics }).catch(async (error: unknown) => {
+  const registry = await startRegistryServer({ store, logger, writeAccess, readCredentials, tls, limits: config.limits, uploads: config.uploads, host: config.host, port: config.port, metrics: metricsListener ? undefined : metrics }).catch(async (error: unknown) => {
     await metricsListener?.close();
     await store.close();
     throw error;
@@ -159,7 +171,7 @@ async function serve(config: ServeConfig, logger: Logger): Promise<number> {
     config.gcIntervalMs === undefined
       ? undefined
       : setInterval(() => void store.collectGarbage().catch((error: unknown) => logger.warn({ err: error }, "garbage collection failed")), config.gcIntervalMs);
-  logger.info({ url: registry.url, dataDir: store.root, ...describeWriteAccess(writeAccess), maxConnections: registry.limits.maxConnections }, "registry listening");
+  logger.info({ url: registry.url, dataDir: store.root, ...describeWriteAccess(writeAccess), readers: readCredentials?.users, maxConnections: registry.limits.maxConnections }, "registry listening");
   process.stdout.write(`satellite registry listening on ${registry.url}\n`);
 
   const signal = await waitForShutdown({ graceMs: 9000, onForce: (why) => logger.warn({ why }, "stopping now, without waiting for requests in flight") });

@@ -7,9 +7,10 @@
 // by the idle timeout. Every request is measured (http.server.request.duration with its route
 // template), and /metrics answers there when the process serves metrics on this port.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { OciError } from "@harbor-satellite/oci";
-import { applyHttp1Limits, capConnections, createLogThrottle, guardRequests, resolveLimits, type ServerLimits } from "@harbor-satellite/serving";
+import { applyHttp1Limits, capConnections, createLogThrottle, guardRequests, resolveLimits, tlsLimitOptions, type ServerLimits } from "@harbor-satellite/serving";
 import { measureHttpRequest, METRICS_PATH, serveMetrics, type Metrics } from "@harbor-satellite/telemetry/metrics";
 import { pino, type Logger } from "pino";
 import type { ServingStore } from "../store/serving-store.js";
@@ -19,7 +20,9 @@ import { API_VERSION_HEADER } from "./http.js";
 import { READ_METHODS, ROUTE_TEMPLATES } from "./routes.js";
 import { matchRoute } from "./router.js";
 import { UploadSessions, type UploadSessionLimits } from "./upload-sessions.js";
+import { authorizeRead } from "./read-access.js";
 import { BASIC_CHALLENGE, WriteRefused, authorizeWrite, type WriteAccess } from "./write-access.js";
+import type { WriteCredentials } from "./write-credentials.js";
 
 export interface RegistryOptions {
   store: ServingStore;
@@ -28,6 +31,8 @@ export interface RegistryOptions {
   readOnly?: boolean;
   /** Who may push and delete (default anonymous; the commands choose their own defaults). */
   writeAccess?: WriteAccess;
+  /** When set, every request (the /v2/ probe too) needs Basic credentials of these users or of the writers. */
+  readCredentials?: WriteCredentials;
   /** Caps and idle expiry of upload sessions. */
   uploads?: UploadSessionLimits;
   /** Serve GET /metrics from these (anonymous, like every read). */
@@ -68,6 +73,7 @@ export function createRegistryHandler(options: RegistryOptions): RegistryHandler
     let headers: Record<string, string> = {};
     try {
       const write = !READ_METHODS.has(method);
+      if (options.readCredentials && !(write && access.mode === "credentials")) await authorizeRead(options.readCredentials, access, req);
       // With credentials, an anonymous writer learns nothing about routes before it authenticates.
       if (write && access.mode === "credentials") await authorizeWrite(access, req);
       const match = matchRoute(path, method);
@@ -96,7 +102,7 @@ export function createRegistryHandler(options: RegistryOptions): RegistryHandler
 
 export interface RegistryServer {
   server: Server;
-  /** `http://host:port` */
+  /** `http://host:port`, or `https://` with TLS. */
   url: string;
   port: number;
   /** The limits the listener runs with. */
@@ -114,6 +120,8 @@ export interface ListenOptions {
   drainMs?: number;
   /** Overrides of the shared serving limits (requestMs stays 0 unless given). */
   limits?: Partial<ServerLimits>;
+  /** Serve HTTPS (HTTP/1.1) with this PEM certificate chain and key instead of plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** The registry's limits: the shared defaults with no whole-request timeout, then overrides. */
@@ -133,7 +141,10 @@ export async function startRegistryServer(options: RegistryOptions & ListenOptio
   const logger = options.logger ?? pino({ level: "silent" });
   const limits = registryLimits(options.limits);
   const handler = createRegistryHandler(options);
-  const server = createServer({ noDelay: true }, guardRequests(handler, { logger, server: "satellite-registry", respond: (res, status, message) => ociRespond(res as ServerResponse, status, message) }));
+  const guarded = guardRequests(handler, { logger, server: "satellite-registry", respond: (res, status, message) => ociRespond(res as ServerResponse, status, message) });
+  const server: Server = options.tls ? createHttpsServer({ noDelay: true, cert: options.tls.cert, key: options.tls.key, ...tlsLimitOptions(limits) }, guarded) : createServer({ noDelay: true }, guarded);
+  // A plain-HTTP client or a failed handshake: the connection is closed; noted at debug only.
+  if (options.tls) server.on("tlsClientError", (error: Error) => logger.debug({ err: { message: error.message } }, "TLS handshake failed"));
   applyHttp1Limits(server, limits);
   const refusals = createLogThrottle(6);
   capConnections(server, limits, { onRefused: (reason, source) => refusals((suppressed) => logger.warn({ reason, source, suppressed: suppressed || undefined }, "connection refused: over the connection cap")) });
@@ -145,7 +156,7 @@ export async function startRegistryServer(options: RegistryOptions & ListenOptio
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     server,
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? "https" : "http"}://${host}:${port}`,
     port,
     limits,
     uploads: handler.uploads,

@@ -22,13 +22,17 @@ export interface TestRegistryOptions {
   readOnly?: boolean;
   /** Credentials file text: writes then need Basic credentials. */
   writeCredentials?: string;
+  /** Credentials file text: every request then needs Basic credentials. */
+  readCredentials?: string;
+  /** Serve HTTPS with this PEM pair. */
+  tls?: { cert: Buffer; key: Buffer };
   uploads?: UploadSessionLimits;
 }
 
 export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
   const { store, dir, cleanup } = await openTempStore();
   const writeAccess: WriteAccess | undefined = options.writeCredentials === undefined ? undefined : { mode: "credentials", credentials: parseWriteCredentials(options.writeCredentials) };
-  const server = await startRegistryServer({ store, host: "127.0.0.1", port: 0, readOnly: options.readOnly, writeAccess, uploads: options.uploads });
+  const server = await startRegistryServer({ store, host: "127.0.0.1", port: 0, readOnly: options.readOnly, writeAccess, uploads: options.uploads, tls: options.tls, readCredentials: options.readCredentials === undefined ? undefined : parseWriteCredentials(options.readCredentials) });
   return {
     url: server.url,
     store,

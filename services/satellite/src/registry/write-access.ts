@@ -1,5 +1,5 @@
-// Who may push and delete. Reads (GET, HEAD) are always anonymous: the site's container
-// runtimes pull without credentials. Writes are
+// Who may push and delete. Reads (GET, HEAD) are anonymous unless read credentials were given
+// (read-access.ts): the site's container runtimes pull without credentials. Writes are
 //   read-only    refused with 405 UNSUPPORTED and `Allow: GET, HEAD`, as docker-registry's
 //                read-only mode answers (the agent's default: its content comes from Ground
 //                Control, and a local push would be overwritten by the next repair anyway);
