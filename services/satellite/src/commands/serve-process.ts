@@ -46,7 +46,7 @@ export async function startServeProcess(options: ServeProcessOptions): Promise<S
     const timer = setTimeout(() => reject(new Error(`satellite serve did not start within 30s: ${stderr}`)), 30_000);
     child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      const match = /listening on (https?:\/\/\S+)/.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
