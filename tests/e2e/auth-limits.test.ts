@@ -14,12 +14,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@harbor-satellite/testkit";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { DEFAULT_ATTEMPT_POLICY } from "../../services/gateway/src/auth/attempt-limits.js";
-import { eventually, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
+import { eventually, type RunningProcess } from "./processes.js";
 
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-auth-limits-password";
 const ATTACKER = "127.0.0.2";
 const ADMIN_HOST = "127.0.0.1";
@@ -79,17 +78,7 @@ describe("ground-control: authentication limits against a real process", () => {
   beforeAll(async () => {
     emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password });
     dataDir = await mkdtemp(join(tmpdir(), "auth-limits-e2e-"));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
-      DATABASE_URL: "",
-      ADMIN_PASSWORD,
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      LOG_LEVEL: "warn",
-    });
-    await waitForHttp(`${url}/healthz`, gc);
+    ({ gc, url } = await startGroundControlProcess({ harborUrl: emu.url, adminPassword: ADMIN_PASSWORD, dataDir }));
     admin = clientAt(url, ADMIN_HOST);
     attacker = clientAt(url, ATTACKER, 64);
     const { token } = await adminLogin();

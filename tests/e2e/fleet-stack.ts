@@ -7,13 +7,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer, type SyntheticImage } from "@harbor-satellite/testkit";
+import { buildImage, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { adminClients, startRetargetableProxy, type AdminClients, type RetargetableProxy } from "./agent-helpers.js";
-import { startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
+import type { RunningProcess } from "./processes.js";
 
-export const HARBOR = { username: "admin", password: "Harbor12345" };
+export { HARBOR };
 /** A satellite config that passes, heartbeats and re-registers every 2 s. */
 export const FAST_CONFIG = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s", log_level: "info" } };
 
@@ -73,18 +74,15 @@ export async function startFleetStack(options: FleetStackOptions): Promise<Fleet
       images[repository] = await buildImage({ layerSizes: options.layerSizes ?? [64 << 10, 8 << 10], dir: blobs, labels: { repo: repository } });
       await pushImage(parts.emu.url, repository, tag, images[repository], HARBOR);
     }
-    const port = await freePort();
-    const gcUrl = `http://127.0.0.1:${port}`;
-    parts.gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", ...(options.groundControlArgs ?? [])], {
-      DATABASE_URL: await parts.pg.createDatabase(`gc_${options.name.replace(/\W/g, "_")}`),
-      HARBOR_URL: parts.emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      ADMIN_PASSWORD: options.adminPassword,
-      LOG_LEVEL: "warn",
-      ...options.groundControlEnv,
+    const started = await startGroundControlProcess({
+      harborUrl: parts.emu.url,
+      adminPassword: options.adminPassword,
+      databaseUrl: await parts.pg.createDatabase(`gc_${options.name.replace(/\W/g, "_")}`),
+      args: options.groundControlArgs,
+      env: options.groundControlEnv,
     });
-    await waitForHttp(`${gcUrl}/healthz`, parts.gc);
+    parts.gc = started.gc;
+    const gcUrl = started.url;
     const admin = await adminClients(gcUrl, options.adminPassword);
     const stack: FleetStack = { ...(parts as Required<typeof parts>), proxy: parts.proxy, storage, work, gcUrl, admin, images, stop: () => stop() };
     // stop() reads `parts`: keep the upstream a test swaps in visible to it.

@@ -17,14 +17,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DriftState, HeartbeatService, type SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
-import { freePort } from "@harbor-satellite/testkit";
 import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
-import { REPO_ROOT, eventually, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
+import { REPO_ROOT, eventually, type RunningProcess } from "./processes.js";
 
 const run = promisify(execFile);
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-go-client-password";
 
 interface Result {
@@ -77,17 +76,7 @@ describe("the generated Go client (examples/go-client) against a real Ground Con
 
     registry = await startDockerRegistry();
     emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: registry.url } });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
-      DATABASE_URL: "",
-      ADMIN_PASSWORD,
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      LOG_LEVEL: "warn",
-    });
-    await waitForHttp(`${url}/healthz`, gc);
+    ({ gc, url } = await startGroundControlProcess({ harborUrl: emu.url, adminPassword: ADMIN_PASSWORD, dataDir }));
 
     admin = await adminClients(url, ADMIN_PASSWORD);
     await admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }] });

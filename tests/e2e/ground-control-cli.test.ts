@@ -10,15 +10,15 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
+import { buildImage, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { readState } from "../ground-control/state-artifacts.js";
 import { bufCurl } from "./buf-curl.js";
-import { eventually, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
+import { eventually, type RunningProcess } from "./processes.js";
 
 const run = promisify(execFile);
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-admin-password";
 
 describe("ground-control through the gateway with buf curl and skopeo", () => {
@@ -40,17 +40,7 @@ describe("ground-control through the gateway with buf curl and skopeo", () => {
     for (const [repo, tag] of [["apps/nginx", "1.27"], ["apps/alpine", "3.20"], ["secret/vault", "1.0"]]) {
       await pushImage(emu.url, repo, tag, await buildImage({ layerSizes: [2048], dir: blobs, labels: { repo } }), HARBOR);
     }
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
-      DATABASE_URL: await pg.createDatabase("gc_e2e"),
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: "warn",
-    });
-    await waitForHttp(`${url}/healthz`, gc);
+    ({ gc, url } = await startGroundControlProcess({ harborUrl: emu.url, adminPassword: ADMIN_PASSWORD, databaseUrl: await pg.createDatabase("gc_e2e") }));
     const login = await bufCurl(url, "harbor.satellite.identity.v1.IdentityService/Login", { username: "admin", password: ADMIN_PASSWORD });
     token = login.body.sessionToken as string;
   });

@@ -17,9 +17,9 @@ import { createHarborClient } from "@harbor-satellite/harbor";
 import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
-import { REPO_ROOT, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
+import { REPO_ROOT, type RunningProcess } from "./processes.js";
 
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-groundctl-admin-password";
 
 interface Result {
@@ -45,17 +45,7 @@ describe("groundctl against a real Ground Control", () => {
     [pg, registry] = await Promise.all([startPostgres(), startDockerRegistry()]);
     emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: registry.url } });
     await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
-      DATABASE_URL: await pg.createDatabase("gc_groundctl_e2e"),
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: "warn",
-    });
-    await waitForHttp(`${url}/healthz`, gc);
+    ({ gc, url } = await startGroundControlProcess({ harborUrl: emu.url, adminPassword: ADMIN_PASSWORD, databaseUrl: await pg.createDatabase("gc_groundctl_e2e") }));
   });
 
   afterAll(async () => {
