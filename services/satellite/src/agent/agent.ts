@@ -42,6 +42,7 @@ import { parseStateReference, satelliteNameFromStateUrl } from "../state/state-r
 import { createGroundControlClient, groundControlTlsOptions, type Enrolment, type GroundControlClient, type GroundControlClientOptions, type HeartbeatAnswer } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
 import { startLocalRegistry } from "./local-registry.js";
+import { localMirrorAccess, localMirrorUrl } from "./local-mirror-access.js";
 import { startSelfHealingStore } from "./self-healing-store.js";
 import { loadRegistryTls, resolveReadCredentials, resolveWriteAccess } from "../commands/registry-flags.js";
 import { describeWriteAccess } from "../registry/write-access.js";
@@ -130,9 +131,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     };
 
     // What runtimes dial: a bring-your-own registry with its scheme (https stays https), else ours.
-    const runtimeMirror = () => (config.app_config.bring_own_registry && config.app_config.local_registry.url ? config.app_config.local_registry.url : advertisedHost());
+    const byo = () => Boolean(config.app_config.bring_own_registry && config.app_config.local_registry.url);
+    const runtimeMirror = () => (byo() ? config.app_config.local_registry.url : localMirrorUrl(advertisedHost(), registryTls !== undefined));
+    const mirrorAccess = localMirrorAccess(options.registry, readCredentials, logger);
     // At start, and again when a config artifact changes registry_fallback to enabled.
-    const pointRuntimes = async () => (await setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror: runtimeMirror(), logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl }))?.activity;
+    const pointRuntimes = async () => (await setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror: runtimeMirror(), mirrorAccess: byo() ? undefined : mirrorAccess, logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl }))?.activity;
     let pendingActivity = await pointRuntimes();
 
     let source = deps.x509Source;

@@ -37,6 +37,11 @@ interface Entry {
 export interface WriteCredentials {
   /** Users named in the file (for the start-up log line; never the secrets). */
   readonly users: readonly string[];
+  /**
+   * The first user whose password the file holds in the clear: what the agent gives the container
+   * runtimes it configures (an scrypt line cannot be turned back into a password).
+   */
+  readonly login?: { user: string; password: string };
   /** True when the header carries the Basic credentials of one of the users. */
   verify(authorization: string | undefined): Promise<boolean>;
 }
@@ -65,6 +70,7 @@ export async function loadWriteCredentials(path: string): Promise<WriteCredentia
 
 export function parseWriteCredentials(text: string, source = "credentials file"): WriteCredentials {
   const entries: Entry[] = [];
+  let login: { user: string; password: string } | undefined;
   for (const [index, raw] of text.split("\n").entries()) {
     const line = raw.replace(/\r$/, "");
     if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
@@ -78,10 +84,13 @@ export function parseWriteCredentials(text: string, source = "credentials file")
     if (/^\$2[abxy]?\$/.test(secret)) throw new CredentialsFileError(`${where}: bcrypt hashes are not supported; write the password itself, or an scrypt hash from 'satellite hash-password'`);
     if (/^\$apr1\$|^\{SHA\}/.test(secret)) throw new CredentialsFileError(`${where}: MD5 and SHA-1 htpasswd hashes are not supported; use an scrypt hash from 'satellite hash-password'`);
     if (secret.startsWith("$scrypt$")) entries.push({ user, scrypt: parseScrypt(secret, where) });
-    else entries.push({ user, plain: sha256(secret) });
+    else {
+      entries.push({ user, plain: sha256(secret) });
+      login ??= { user, password: secret };
+    }
   }
   if (entries.length === 0) throw new CredentialsFileError(`${source} names no user`);
-  return createVerifier(entries);
+  return createVerifier(entries, login);
 }
 
 function parseScrypt(secret: string, where: string): ScryptHash {
@@ -113,7 +122,7 @@ export function parseBasic(authorization: string | undefined): { user: string; p
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-function createVerifier(entries: Entry[]): WriteCredentials {
+function createVerifier(entries: Entry[], login: WriteCredentials["login"]): WriteCredentials {
   const userHashes = entries.map((e) => sha256(e.user));
   const remembered = new Map<string, number>();
   let hashing = 0;
@@ -140,6 +149,7 @@ function createVerifier(entries: Entry[]): WriteCredentials {
 
   return {
     users: entries.map((e) => e.user),
+    login,
     async verify(authorization) {
       const given = parseBasic(authorization);
       if (!given) return false;

@@ -6,7 +6,8 @@ import { configureContainerd, CONTAINERD_DEFAULTS } from "./containerd.js";
 import { configureContainersRegistries, CONTAINERS_DEFAULTS } from "./containers-registries.js";
 import { configureDocker, DOCKER_DEFAULTS } from "./docker.js";
 import type { DockerApplyOptions } from "./docker-control.js";
-import type { MirrorSpec, RuntimeName } from "./mirror-spec.js";
+import { accessNotes, type MirrorAccess } from "./mirror-access.js";
+import { mirrorEndpoint, type MirrorSpec, type RuntimeName } from "./mirror-spec.js";
 import { describeResults, type RuntimeResult } from "./runtime-result.js";
 
 export interface RuntimePaths {
@@ -27,6 +28,8 @@ export interface ConfigureMirrorsOptions {
   specs: readonly MirrorSpec[];
   /** The satellite's registry address as runtimes reach it, e.g. `127.0.0.1:8585`. */
   mirror: string;
+  /** The satellite registry's CA and a reader's credentials (TLS, read credentials). */
+  mirrorAccess?: MirrorAccess;
   paths?: Partial<RuntimePaths>;
   containerdMajorVersion?: number;
   /** Apply a daemon.json change to the running dockerd (absent: left to the operator). */
@@ -51,9 +54,10 @@ export async function configureMirrors(options: ConfigureMirrorsOptions): Promis
   for (const spec of options.specs) {
     try {
       let result: RuntimeResult;
-      if (spec.runtime === "containerd") result = await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: options.mirror, configPath: paths.containerdConfig, certsDir: paths.containerdCertsDir, majorVersion: options.containerdMajorVersion, now });
+      if (spec.runtime === "containerd") result = await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: options.mirror, mirrorAccess: options.mirrorAccess, configPath: paths.containerdConfig, certsDir: paths.containerdCertsDir, majorVersion: options.containerdMajorVersion, now });
       else if (spec.runtime === "docker") result = await configureDocker({ mirror: options.mirror, daemonJsonPath: paths.dockerDaemonJson, now, apply: options.docker });
       else result = await configureContainersRegistries({ runtime: spec.runtime, registries: spec.registries, upstreams: spec.upstreams, mirror: options.mirror, registriesConfPath: paths.registriesConf, now });
+      result = { ...result, notes: [...result.notes, ...accessNotes(spec.runtime, mirrorEndpoint(options.mirror).host, options.mirrorAccess)] };
       outcomes.push(result);
       options.logger?.info({ runtime: spec.runtime, changed: result.files.filter((f) => f.changed).map((f) => f.path), backups: result.files.map((f) => f.backup).filter(Boolean), notes: result.notes }, "runtime mirror configured");
     } catch (error) {

@@ -9,11 +9,14 @@
 // `server` is where containerd falls back when the satellite lacks an image or is down:
 // `https://<registry>` unless the upstream was given a scheme (`http://…` for a plain-HTTP
 // upstream) or TLS options (`ca`, `skip_verify`, which containerd applies to the server).
+// The satellite's own host entry gets `ca` and an `Authorization` header when its registry has
+// TLS and read credentials (mirror-access.ts).
 import { join } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { isDeepStrictEqual } from "node:util";
 import { readOptional } from "../fs/read-optional.js";
 import { editFile, type FileEdit } from "./config-file-edit.js";
+import type { MirrorAccess } from "./mirror-access.js";
 import { mirrorEndpoint, type UpstreamOptions } from "./mirror-spec.js";
 import { RuntimeConfigError, type RuntimeResult } from "./runtime-result.js";
 
@@ -23,8 +26,10 @@ export interface ContainerdMirrorOptions {
   registries: readonly string[];
   /** Scheme and TLS options of the upstreams that were given them. */
   upstreams?: Readonly<Record<string, UpstreamOptions>>;
-  /** The satellite's registry, `host:port` or `http://host:port`. */
+  /** The satellite's registry, `host:port`, `http://host:port` or `https://host:port`. */
   mirror: string;
+  /** The satellite's CA and a reader's Authorization header, written on its host entry. */
+  mirrorAccess?: MirrorAccess;
   configPath?: string;
   certsDir?: string;
   /** containerd's major version, when known: picks the layout for a config.toml that does not exist yet. */
@@ -90,11 +95,19 @@ export function planContainerdConfig(text: string | undefined, configPath: strin
  * so. Without `upstream` options an existing server (and its TLS keys) is kept; with them, the
  * server and its `ca`/`skip_verify` are what the options say.
  */
-export function planHostsToml(text: string | undefined, path: string, registry: string, mirror: string, upstream?: UpstreamOptions): string | undefined {
+export function planHostsToml(text: string | undefined, path: string, registry: string, mirror: string, upstream?: UpstreamOptions, access?: MirrorAccess): string | undefined {
   const hosts = parseToml(text, path);
   const endpoint = mirrorEndpoint(mirror);
   const current = isTable(hosts.host) ? (hosts.host as Table) : {};
-  const ours = { ...(isTable(current[endpoint.url]) ? (current[endpoint.url] as Table) : {}), capabilities: ["pull", "resolve"] };
+  const ours: Table = { ...(isTable(current[endpoint.url]) ? (current[endpoint.url] as Table) : {}), capabilities: ["pull", "resolve"] };
+  // Ours: what we last wrote is replaced by what the flags say now.
+  delete ours.ca;
+  if (access?.ca !== undefined) ours.ca = access.ca;
+  const header = isTable(ours.header) ? { ...(ours.header as Table) } : {};
+  delete header.Authorization;
+  if (access?.authorization !== undefined) header.Authorization = [access.authorization];
+  if (Object.keys(header).length > 0) ours.header = header;
+  else delete ours.header;
   const next: Table = { ...hosts, server: typeof hosts.server === "string" ? hosts.server : `https://${registry}` };
   if (upstream) {
     next.server = `${upstream.scheme}://${registry}`;
@@ -104,7 +117,9 @@ export function planHostsToml(text: string | undefined, path: string, registry: 
     if (upstream.skipVerify) next.skip_verify = true;
   }
   next.host = { [endpoint.url]: ours, ...Object.fromEntries(Object.entries(current).filter(([k]) => k !== endpoint.url)) };
-  const unchanged = isDeepStrictEqual(next, hosts) && Object.keys(current)[0] === endpoint.url;
+  // Through JSON: smol-toml's tables and ours differ in prototype, which isDeepStrictEqual counts.
+  const plain = (value: Table) => JSON.parse(JSON.stringify(value)) as unknown;
+  const unchanged = isDeepStrictEqual(plain(next), plain(hosts)) && Object.keys(current)[0] === endpoint.url;
   return unchanged ? undefined : stringify(next) + "\n";
 }
 
@@ -115,7 +130,9 @@ export async function configureContainerd(options: ContainerdMirrorOptions): Pro
   const files: FileEdit[] = [];
   for (const registry of options.registries) {
     const hostsPath = join(planned.certsDir, registry, "hosts.toml");
-    files.push(await editFile(hostsPath, (text) => planHostsToml(text, hostsPath, registry, options.mirror, options.upstreams?.[registry]), now));
+    // A file holding a reader's credentials is created readable by root only.
+    const mode = options.mirrorAccess?.authorization ? 0o600 : 0o644;
+    files.push(await editFile(hostsPath, (text) => planHostsToml(text, hostsPath, registry, options.mirror, options.upstreams?.[registry], options.mirrorAccess), now, mode));
   }
   const configEdit = await editFile(configPath, () => planned.next, now);
   files.push(configEdit);

@@ -3,6 +3,8 @@ export { configureMirrors, DEFAULT_RUNTIME_PATHS } from "./configure-mirrors.js"
 export type { ConfigureMirrorsOptions, MirrorReport, MirrorOutcome, RuntimePaths } from "./configure-mirrors.js";
 export { parseMirrorFlags, parseUpstream, mirrorEndpoint, MirrorSpecError, RUNTIMES } from "./mirror-spec.js";
 export type { MirrorSpec, RuntimeName, UpstreamOptions } from "./mirror-spec.js";
+export { accessNotes, basicAuthorization } from "./mirror-access.js";
+export type { MirrorAccess } from "./mirror-access.js";
 export { chooseRuntimes, describeDetected } from "./select-runtimes.js";
 export type { RuntimeChoice, RegistryFallbackConfig } from "./select-runtimes.js";
 export { setUpRuntimes } from "./set-up-runtimes.js";

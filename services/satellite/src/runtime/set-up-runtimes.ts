@@ -7,6 +7,7 @@ import type { RuntimeFlags } from "../commands/runtime-flags.js";
 import { configureMirrors, type MirrorReport, type RuntimePaths } from "./configure-mirrors.js";
 import type { DetectedRuntime } from "./detect.js";
 import { systemDockerControl, type DaemonControl } from "./docker-control.js";
+import type { MirrorAccess } from "./mirror-access.js";
 import { MirrorSpecError } from "./mirror-spec.js";
 import { chooseRuntimes, describeDetected, type RegistryFallbackConfig, type RuntimeChoice } from "./select-runtimes.js";
 
@@ -15,6 +16,8 @@ export interface SetUpRuntimesOptions {
   registryFallback: RegistryFallbackConfig;
   /** The satellite's registry as runtimes reach it. */
   mirror: string;
+  /** The satellite registry's CA and a reader's credentials, for the runtimes that can carry them. */
+  mirrorAccess?: MirrorAccess;
   logger: Logger;
   paths?: Partial<RuntimePaths>;
   detect?: () => Promise<DetectedRuntime[]>;
@@ -41,5 +44,5 @@ export async function setUpRuntimes(options: SetUpRuntimesOptions): Promise<Mirr
   if (choice.detected) logger.info({ detected: choice.detected, source: choice.source }, describeDetected(choice.detected));
   if (choice.specs.length === 0) return undefined;
   const docker = flags.noRuntimeRestart ? undefined : { control: options.dockerControl ?? systemDockerControl(), readyTimeoutMs: options.dockerReadyTimeoutMs };
-  return configureMirrors({ specs: choice.specs, mirror: options.mirror, paths: options.paths, docker, logger });
+  return configureMirrors({ specs: choice.specs, mirror: options.mirror, mirrorAccess: options.mirrorAccess, paths: options.paths, docker, logger });
 }
