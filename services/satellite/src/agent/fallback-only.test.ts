@@ -56,4 +56,14 @@ describe("satellite --fallback-only", () => {
     expect(report?.activity).toBe("cri_fallback_configured: containerd(ok)");
     expect(parse(await readFile(join(paths.containerdCertsDir, "docker.io", "hosts.toml"), "utf8"))).toMatchObject({ server: "https://docker.io" });
   });
+
+  it("with registry TLS and read credentials: https, the certificate as ca and a reader's header", async () => {
+    await writeFile(join(dir, "readers"), "node:pull-secret\n");
+    const options = parseAgentArgs(["--fallback-only", "--data-dir", dir, "--registry-addr", "0.0.0.0:9595", "--mirrors", "containerd:docker.io", "--registry-tls-cert", "/etc/satellite/tls.crt", "--registry-tls-key", "/etc/satellite/tls.key", "--registry-read-credentials-file", join(dir, "readers")], {});
+    await runFallbackOnly(options, { logger, fingerprint, runtimePaths: paths });
+    expect(parse(await readFile(join(paths.containerdCertsDir, "docker.io", "hosts.toml"), "utf8"))).toEqual({
+      server: "https://docker.io",
+      host: { "https://127.0.0.1:9595": { capabilities: ["pull", "resolve"], ca: "/etc/satellite/tls.crt", header: { Authorization: [`Basic ${Buffer.from("node:pull-secret").toString("base64")}`] } } },
+    });
+  });
 });
