@@ -2,6 +2,7 @@
 // temp dirs) and are what `npm test` runs on a fresh machine; `integration` needs real servers
 // from Debian packages (PostgreSQL 15, docker-registry, skopeo, containerd's ctr) and is run by
 // `.ci/run`.
+import { availableParallelism } from "node:os";
 import { configDefaults, defineConfig } from "vitest/config";
 
 const UNIT = ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts"];
@@ -28,6 +29,10 @@ const unit = {
 
 export default defineConfig({
   test: {
+    // Two test files per core (vitest's default is one fewer than the cores: a single worker on a
+    // 2-core machine): most unit tests wait on sockets and timers rather than the CPU. At most 8,
+    // each worker holding its own PGlite databases.
+    maxWorkers: Math.min(8, 2 * availableParallelism()),
     projects: [
       {
         test: {
