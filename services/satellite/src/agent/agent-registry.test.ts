@@ -2,9 +2,12 @@
 // credentials were given; and the agent repairing a tag a writer moved while Ground Control's
 // heartbeat answers vouch that the state is unchanged (so the pass makes no state request).
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MediaType } from "@harbor-satellite/oci";
+import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { parse } from "smol-toml";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -55,7 +58,8 @@ function publishState(artifacts: { repository: string; tag: string[] }[], config
   return publish(stateRepo, documents.satellite([`${registry.url}/satellite/group-state/web/state:latest`], `${registry.url}/satellite/config-state/edge/state:latest`));
 }
 
-const start = (clock = createFakeClock(Date.now()), ...extra: string[]) =>
+const start = (clock = createFakeClock(Date.now()), ...extra: string[]) => startWith({}, clock, ...extra);
+const startWith = (more: Partial<Parameters<typeof startAgent>[1]>, clock = createFakeClock(Date.now()), ...extra: string[]) =>
   startAgent(parseAgentArgs(["--ground-control-url", gc.url, "--data-dir", dir, "--registry-addr", "127.0.0.1:0", "--token", TOKEN, ...extra], {}), {
     logger,
     clock,
@@ -65,6 +69,7 @@ const start = (clock = createFakeClock(Date.now()), ...extra: string[]) =>
     workerThreads: 1,
     upstreamRetry: { attempts: 1 },
     metrics: { collect: async () => ({ cpuPercent: 0, memoryUsedBytes: 1n, storageUsedBytes: 1n }) },
+    ...more,
   });
 
 const waitFor = <T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, advance?: () => Promise<void>) => waitUntil(check, what, { advance, logs: captured.text });
@@ -131,5 +136,35 @@ describe("the agent's local registry", () => {
     expect(stateReads()).toBe(reads);
     expect(captured.text()).toContain(`"image":"library/nginx:1","problem":"tag moved","problems":1,"from":"${moved}","to":"${nginx.digest}"`);
     await rm(credentials, { force: true });
+  });
+
+  it("with TLS and read credentials: serves https to readers only, and gives containerd the CA and a reader's header", async () => {
+    const ca = await TestCA.create("agent.test");
+    const leaf = await ca.issueSvid("spiffe://agent.test/registry", { noUriSan: true, ipAddresses: ["127.0.0.1"] });
+    const [cert, key, readers] = [join(dir, "..", `tls-${Date.now()}.crt`), join(dir, "..", `tls-${Date.now()}.key`), join(dir, "..", `readers-${Date.now()}`)];
+    await Promise.all([writeFile(cert, leaf.certPem), writeFile(key, leaf.keyPem, { mode: 0o600 }), writeFile(readers, "node:pull-secret\n", { mode: 0o600 })]);
+    const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+    publishState([{ repository: "library/nginx", tag: ["1"] }], {});
+    const runtimePaths = { containerdConfig: join(dir, "..", `containerd-${Date.now()}.toml`), containerdCertsDir: join(dir, "certs.d") };
+    agent = await startWith({ runtimePaths }, undefined, "--registry-tls-cert", cert, "--registry-tls-key", key, "--registry-read-credentials-file", readers, "--mirrors", "containerd:docker.io");
+    const url = agent.registryUrl;
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const get = (path: string, authorization?: string) =>
+      new Promise<{ status: number; digest: unknown }>((resolve, reject) => {
+        const req = request(`${url}${path}`, { method: "HEAD", ca: ca.certificate.toString(), agent: false, headers: authorization ? { authorization } : {} }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, digest: res.headers["docker-content-digest"] });
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    await waitFor(async () => (await get("/v2/library/nginx/manifests/1", basic("node", "pull-secret"))).digest === nginx.digest, "image served to the reader");
+    expect((await get("/v2/library/nginx/manifests/1")).status).toBe(401);
+    expect((await get("/v2/")).status).toBe(401);
+    expect(captured.text()).toMatch(/"readers":\["node"\].*local registry listening/);
+    expect(captured.text()).not.toContain("pull-secret");
+    const hosts = parse(await readFile(join(dir, "certs.d", "docker.io", "hosts.toml"), "utf8")) as { host: Record<string, unknown> };
+    expect(hosts.host).toEqual({ [url]: { capabilities: ["pull", "resolve"], ca: cert, header: { Authorization: [basic("node", "pull-secret")] } } });
+    await Promise.all([cert, key, readers, runtimePaths.containerdConfig].map((f) => rm(f, { force: true })));
   });
 });
