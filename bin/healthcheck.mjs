@@ -11,11 +11,18 @@ const registryPort = (process.env.REGISTRY_ADDR ?? ":8585").split(":").pop() || 
 const target =
   component === "satellite"
     ? { tls: false, port: registryPort, path: "/v2/" }
-    : { tls: Boolean(process.env.TLS_CERT_FILE || process.env.SPIFFE_ENDPOINT_SOCKET), port: process.env.PORT ?? "8080", path: "/healthz" };
+    : {
+        tls: Boolean(process.env.TLS_CERT_FILE || process.env.SPIFFE_ENDPOINT_SOCKET),
+        port: process.env.PORT ?? "8080",
+        path: "/healthz",
+      };
 
-const request = (target.tls ? httpsGet : httpGet)({ host: "127.0.0.1", port: Number(target.port), path: target.path, timeout: 4000, rejectUnauthorized: false }, (res) => {
-  res.resume();
-  process.exit(res.statusCode === 200 ? 0 : 1);
-});
+const request = (target.tls ? httpsGet : httpGet)(
+  { host: "127.0.0.1", port: Number(target.port), path: target.path, timeout: 4000, rejectUnauthorized: false },
+  (res) => {
+    res.resume();
+    process.exit(res.statusCode === 200 ? 0 : 1);
+  },
+);
 request.on("timeout", () => request.destroy(new Error("timed out")));
 request.on("error", () => process.exit(1));

@@ -31,12 +31,16 @@ function chooseBundle(bundle) {
   const forced = process.env.HARBOR_SATELLITE_RUN;
   if (forced === "source") return false;
   if (!existsSync(bundle)) {
-    if (forced === "bundle") throw new Error(`HARBOR_SATELLITE_RUN=bundle but ${fileURLToPath(bundle)} does not exist: run npm run build`);
+    if (forced === "bundle")
+      throw new Error(`HARBOR_SATELLITE_RUN=bundle but ${fileURLToPath(bundle)} does not exist: run npm run build`);
     return false;
   }
   if (forced === "bundle") return true;
   const stale = newestSourceMtime() > statSync(bundle).mtimeMs;
-  if (stale) process.stderr.write("note: dist/ is older than the sources, so the sources run (through tsx); npm run build refreshes it\n");
+  if (stale)
+    process.stderr.write(
+      "note: dist/ is older than the sources, so the sources run (through tsx); npm run build refreshes it\n",
+    );
   return !stale;
 }
 
@@ -54,7 +58,9 @@ export async function launch(name, source) {
     try {
       tsx = await import("tsx/esm/api");
     } catch {
-      process.stderr.write(`${name}: no build under dist/ and no tsx to run the sources: run npm run build (or npm ci with dev dependencies)\n`);
+      process.stderr.write(
+        `${name}: no build under dist/ and no tsx to run the sources: run npm run build (or npm ci with dev dependencies)\n`,
+      );
       process.exitCode = 1;
       return;
     }

@@ -30,16 +30,22 @@ if (withGo) {
   for (const name of goPlugins) {
     const version = execFileSync(name, ["--version"], { encoding: "utf8" }).trim();
     if (GO_PLUGIN_VERSIONS[name] && version !== GO_PLUGIN_VERSIONS[name]) {
-      console.warn(`generate: ${version} is not ${GO_PLUGIN_VERSIONS[name]} (Debian 12's, which CI uses): gen/go will differ from what CI generates`);
+      console.warn(
+        `generate: ${version} is not ${GO_PLUGIN_VERSIONS[name]} (Debian 12's, which CI uses): gen/go will differ from what CI generates`,
+      );
     }
   }
 } else if (requireGo) {
-  console.error(`generate: ${missing.join(" and ")} not found on PATH, and ${ci ? "CI is set" : "--require-go was given"}: ` +
-    "install them (Debian: apt-get install protoc-gen-go protoc-gen-go-grpc) to generate gen/go");
+  console.error(
+    `generate: ${missing.join(" and ")} not found on PATH, and ${ci ? "CI is set" : "--require-go was given"}: ` +
+      "install them (Debian: apt-get install protoc-gen-go protoc-gen-go-grpc) to generate gen/go",
+  );
   process.exit(1);
 } else {
-  console.warn(`generate: ${missing.join(" and ")} not found on PATH: generating TypeScript only, gen/go left as it is ` +
-    "(Debian: apt-get install protoc-gen-go protoc-gen-go-grpc; CI requires them)");
+  console.warn(
+    `generate: ${missing.join(" and ")} not found on PATH: generating TypeScript only, gen/go left as it is ` +
+      "(Debian: apt-get install protoc-gen-go protoc-gen-go-grpc; CI requires them)",
+  );
 }
 
 for (const entry of readdirSync(genDir, { withFileTypes: true })) {
@@ -53,7 +59,8 @@ if (withGo) {
 }
 
 const args = ["--no-install", "buf", "generate"];
-if (!withGo) args.push("--template", JSON.stringify({ ...template, plugins: template.plugins.filter((p) => !isGo(p)) }));
+if (!withGo)
+  args.push("--template", JSON.stringify({ ...template, plugins: template.plugins.filter((p) => !isGo(p)) }));
 execFileSync("npx", args, { stdio: "inherit", cwd: root });
 
 function onPath(name) {
@@ -74,5 +81,6 @@ function checkGoModulePath() {
   if (!existsSync(goMod)) throw new Error(`${goMod} is missing: it is hand-written, restore it from git`);
   const module = /^module\s+(\S+)/m.exec(readFileSync(goMod, "utf8"))?.[1];
   const prefix = template.managed?.override?.find((o) => o.file_option === "go_package_prefix")?.value;
-  if (module !== prefix) throw new Error(`buf.gen.yaml's go_package_prefix (${prefix}) is not gen/go/go.mod's module path (${module})`);
+  if (module !== prefix)
+    throw new Error(`buf.gen.yaml's go_package_prefix (${prefix}) is not gen/go/go.mod's module path (${module})`);
 }

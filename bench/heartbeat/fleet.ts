@@ -14,7 +14,9 @@ export function satelliteName(i: number): string {
 
 export async function seedFleet(db: Database, count: number, secret: string): Promise<void> {
   const hash = await hashSecret(secret, { ln: 4, r: 8, p: 1 });
-  await db.execute(sql`insert into configs (name, config) values ('bench', '{"app_config":{}}') on conflict (name) do nothing`);
+  await db.execute(
+    sql`insert into configs (name, config) values ('bench', '{"app_config":{}}') on conflict (name) do nothing`,
+  );
   await db.execute(sql`
     insert into satellites (name, region, config_id)
     select 'bench-' || lpad(i::text, 6, '0'), 'region-' || (i % ${REGIONS}), (select id from configs where name = 'bench')

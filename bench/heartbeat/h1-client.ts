@@ -23,7 +23,12 @@ export class H1Pool {
           port: this.url.port,
           method: "POST",
           path,
-          headers: { "content-type": "application/proto", "connect-protocol-version": "1", authorization, "content-length": body.length },
+          headers: {
+            "content-type": "application/proto",
+            "connect-protocol-version": "1",
+            authorization,
+            "content-length": body.length,
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

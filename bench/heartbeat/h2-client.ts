@@ -12,9 +12,33 @@ export interface UnaryResult {
   code?: string;
 }
 
-const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_AUTHORIZATION } = constants;
+const {
+  HTTP2_HEADER_METHOD,
+  HTTP2_HEADER_PATH,
+  HTTP2_HEADER_STATUS,
+  HTTP2_HEADER_CONTENT_TYPE,
+  HTTP2_HEADER_AUTHORIZATION,
+} = constants;
 
-const GRPC_CODES = ["ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated"];
+const GRPC_CODES = [
+  "ok",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
+];
 
 export class H2Pool {
   private readonly sessions: ClientHttp2Session[] = [];
@@ -65,7 +89,14 @@ export class H2Pool {
       stream.on("end", () => {
         if (grpc) {
           const ok = status === 200 && grpcStatus === "0";
-          resolve(ok ? { ok } : { ok, code: grpcStatus !== undefined ? (GRPC_CODES[Number(grpcStatus)] ?? grpcStatus) : `http_${status}` });
+          resolve(
+            ok
+              ? { ok }
+              : {
+                  ok,
+                  code: grpcStatus !== undefined ? (GRPC_CODES[Number(grpcStatus)] ?? grpcStatus) : `http_${status}`,
+                },
+          );
           return;
         }
         if (status === 200) return resolve({ ok: true });

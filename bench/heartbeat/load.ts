@@ -52,7 +52,10 @@ const durationMs = Number(args.duration) * 1000;
 const warmupMs = Number(args.warmup) * 1000;
 const maxInFlight = Number(args["max-in-flight"]);
 // connect-h1: HTTP/1.1 keep-alive connections, as satellites send heartbeats.
-const pool = args.protocol === "connect-h1" ? new H1Pool(args.url!, Number(args.connections)) : new H2Pool(args.url!, Number(args.connections), args.protocol as Protocol);
+const pool =
+  args.protocol === "connect-h1"
+    ? new H1Pool(args.url!, Number(args.connections))
+    : new H2Pool(args.url!, Number(args.connections), args.protocol as Protocol);
 
 /** One satellite's request, encoded once; the report time is appended per call. */
 interface Sender {
@@ -75,9 +78,15 @@ function buildSenders(): Sender[] {
       cpuPercent: (i % 100) + 0.5,
       lastSyncDurationMs: 1200n,
       imageCount: Number(args.images),
-      cachedImages: Array.from({ length: Number(args.images) }, (_, k) => ({ reference: `registry.local/library/app-${k}:1.${k}@${digest(k)}`, sizeBytes: BigInt(50_000_000 + k) })),
+      cachedImages: Array.from({ length: Number(args.images) }, (_, k) => ({
+        reference: `registry.local/library/app-${k}:1.${k}@${digest(k)}`,
+        sizeBytes: BigInt(50_000_000 + k),
+      })),
     });
-    senders.push({ authorization: `Basic ${Buffer.from(`robot$${name}:${args.secret}`).toString("base64")}`, body: Buffer.from(toBinary(SyncRequestSchema, request)) });
+    senders.push({
+      authorization: `Basic ${Buffer.from(`robot$${name}:${args.secret}`).toString("base64")}`,
+      body: Buffer.from(toBinary(SyncRequestSchema, request)),
+    });
   }
   return senders;
 }

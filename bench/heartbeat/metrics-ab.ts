@@ -35,7 +35,10 @@ export function median(values: readonly number[]): number {
 }
 
 /** Scrapes /metrics every `intervalS` seconds until stopped; counts the scrapes and failures. */
-export function startScraping(url: string, intervalS: number): { stop(): { scrapes: number; failures: number; bytes: number } } {
+export function startScraping(
+  url: string,
+  intervalS: number,
+): { stop(): { scrapes: number; failures: number; bytes: number } } {
   let scrapes = 0;
   let failures = 0;
   let bytes = 0;

@@ -27,7 +27,14 @@ import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/
 import { cpuSeconds, processTreeCpuSeconds, machineCpuSeconds, postgresCpuSeconds, postmasterPid } from "./cpu.js";
 import { seedFleet } from "./fleet.js";
 import type { LoadResult } from "./load.js";
-import { abSummary, measureScrapeCost, startScraping, type RunFigures, type ScrapeCost, type Variant } from "./metrics-ab.js";
+import {
+  abSummary,
+  measureScrapeCost,
+  startScraping,
+  type RunFigures,
+  type ScrapeCost,
+  type Variant,
+} from "./metrics-ab.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -48,7 +55,8 @@ const { values: args } = parseArgs({
     "scrape-interval": { type: "string", default: "0" },
   },
 });
-if (!["on", "off", "ab"].includes(args.metrics!)) throw new Error(`--metrics must be on, off or ab, got ${args.metrics}`);
+if (!["on", "off", "ab"].includes(args.metrics!))
+  throw new Error(`--metrics must be on, off or ab, got ${args.metrics}`);
 
 interface CpuSample {
   at: number;
@@ -72,7 +80,9 @@ async function main(): Promise<void> {
     db = await openDatabase({ url, maxConnections: 2 });
     await setDurability(db, durable);
     await seedFleet(db.db, satellites, secret);
-    log(`postgres 15 on :${pg.port} (${durable ? "fsync + synchronous_commit on" : "fsync off"}), ${satellites} satellites with robot accounts`);
+    log(
+      `postgres 15 on :${pg.port} (${durable ? "fsync + synchronous_commit on" : "fsync off"}), ${satellites} satellites with robot accounts`,
+    );
 
     const postmaster = postmasterPid(pg.dataDir);
     const ab = args.metrics === "ab";
@@ -85,17 +95,31 @@ async function main(): Promise<void> {
       for (const variant of order) {
         const port = await freePort();
         const gateway = await startGateway(url, port, variant === "off" ? ["--no-metrics"] : []);
-        log(`ground control (all services, gateway) on :${port}, pid ${gateway.pid}, metrics ${variant}${ab ? ` (round ${round + 1})` : ""}`);
-        const scraper = variant === "on" && Number(args["scrape-interval"]) > 0 ? startScraping(`http://127.0.0.1:${port}/metrics`, Number(args["scrape-interval"])) : undefined;
-        const { result, start, end } = await runLoad(`http://127.0.0.1:${port}`, satellites, secret, gateway.pid!, postmaster);
+        log(
+          `ground control (all services, gateway) on :${port}, pid ${gateway.pid}, metrics ${variant}${ab ? ` (round ${round + 1})` : ""}`,
+        );
+        const scraper =
+          variant === "on" && Number(args["scrape-interval"]) > 0
+            ? startScraping(`http://127.0.0.1:${port}/metrics`, Number(args["scrape-interval"]))
+            : undefined;
+        const { result, start, end } = await runLoad(
+          `http://127.0.0.1:${port}`,
+          satellites,
+          secret,
+          gateway.pid!,
+          postmaster,
+        );
         const scraped = scraper?.stop();
-        if (scraped) log(`/metrics scraped ${scraped.scrapes} times (${scraped.failures} failed), last ${scraped.bytes} bytes`);
+        if (scraped)
+          log(`/metrics scraped ${scraped.scrapes} times (${scraped.failures} failed), last ${scraped.bytes} bytes`);
         const batches = await batchStats(db, start.at, end.at);
         last = report(result, start, end, batches);
         runs[variant].push(last);
         if (ab && variant === "on") {
           const cost = await measureScrapeCost(`http://127.0.0.1:${port}/metrics`, gateway.pid!);
-          log(`one scrape: ${cost.firstMs} ms of gateway CPU computing the fleet-wide gauges, ${cost.cachedMs} ms from their caches, ${cost.bytes} bytes`);
+          log(
+            `one scrape: ${cost.firstMs} ms of gateway CPU computing the fleet-wide gauges, ${cost.cachedMs} ms from their caches, ${cost.bytes} bytes`,
+          );
           scrapeCosts.push(cost);
         }
         await stop(gateway);
@@ -103,7 +127,10 @@ async function main(): Promise<void> {
       }
     }
     if (ab) for (const line of abSummary(runs, scrapeCosts, satellites)) process.stdout.write(`${line}\n`);
-    else if (last) process.stdout.write(`heartbeats_per_s=${last.heartbeatsPerS} p99_ms=${last.p99Ms} p50_ms=${last.p50Ms} errors=${last.errors}\n`);
+    else if (last)
+      process.stdout.write(
+        `heartbeats_per_s=${last.heartbeatsPerS} p99_ms=${last.p99Ms} p50_ms=${last.p50Ms} errors=${last.errors}\n`,
+      );
   } finally {
     for (const child of children) await stop(child);
     await db?.close();
@@ -120,11 +147,31 @@ async function setDurability(db: DatabaseHandle, durable: boolean): Promise<void
 }
 
 async function startGateway(databaseUrl: string, port: number, extraArgs: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...nodeFlags("BENCH_GATEWAY_NODE_FLAGS"), `${ROOT}/bin/ground-control.mjs`, "--port", String(port), "--host", "127.0.0.1", "--workers", args.workers!, ...extraArgs], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, ADMIN_PASSWORD: randomBytes(12).toString("hex"), LOG_LEVEL: "warn", HARBOR_URL: "" },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeFlags("BENCH_GATEWAY_NODE_FLAGS"),
+      `${ROOT}/bin/ground-control.mjs`,
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+      "--workers",
+      args.workers!,
+      ...extraArgs,
+    ],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        ADMIN_PASSWORD: randomBytes(12).toString("hex"),
+        LOG_LEVEL: "warn",
+        HARBOR_URL: "",
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
   children.push(child);
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -140,17 +187,56 @@ async function startGateway(databaseUrl: string, port: number, extraArgs: string
 }
 
 function sample(gatewayPid: number, loadPid: number, postmaster: number): CpuSample {
-  return { at: Date.now(), gateway: processTreeCpuSeconds(gatewayPid), load: cpuSeconds(loadPid), postgres: postgresCpuSeconds(postmaster), machine: machineCpuSeconds() };
+  return {
+    at: Date.now(),
+    gateway: processTreeCpuSeconds(gatewayPid),
+    load: cpuSeconds(loadPid),
+    postgres: postgresCpuSeconds(postmaster),
+    machine: machineCpuSeconds(),
+  };
 }
 
-async function runLoad(url: string, satellites: number, secret: string, gatewayPid: number, postmaster: number): Promise<{ result: LoadResult; start: CpuSample; end: CpuSample }> {
+async function runLoad(
+  url: string,
+  satellites: number,
+  secret: string,
+  gatewayPid: number,
+  postmaster: number,
+): Promise<{ result: LoadResult; start: CpuSample; end: CpuSample }> {
   const child = spawn(
     process.execPath,
-    [...nodeFlags("BENCH_LOAD_NODE_FLAGS"), "--import", "tsx", `${ROOT}/bench/heartbeat/load.ts`, "--url", url, "--satellites", String(satellites), "--secret", secret, "--rate", args.rate!, "--concurrency", args.concurrency!, "--duration", args.duration!, "--warmup", args.warmup!, "--connections", args.connections!, "--protocol", args.protocol!, "--images", args.images!],
+    [
+      ...nodeFlags("BENCH_LOAD_NODE_FLAGS"),
+      "--import",
+      "tsx",
+      `${ROOT}/bench/heartbeat/load.ts`,
+      "--url",
+      url,
+      "--satellites",
+      String(satellites),
+      "--secret",
+      secret,
+      "--rate",
+      args.rate!,
+      "--concurrency",
+      args.concurrency!,
+      "--duration",
+      args.duration!,
+      "--warmup",
+      args.warmup!,
+      "--connections",
+      args.connections!,
+      "--protocol",
+      args.protocol!,
+      "--images",
+      args.images!,
+    ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] },
   );
   children.push(child);
-  log(`load generator pid ${child.pid}: ${Number(args.rate) > 0 ? `${args.rate}/s open loop` : `closed loop, ${args.concurrency} in flight`}, ${args.connections} HTTP/2 connections, ${args.protocol}, warm-up ${args.warmup} s, measured ${args.duration} s`);
+  log(
+    `load generator pid ${child.pid}: ${Number(args.rate) > 0 ? `${args.rate}/s open loop` : `closed loop, ${args.concurrency} in flight`}, ${args.connections} HTTP/2 connections, ${args.protocol}, warm-up ${args.warmup} s, measured ${args.duration} s`,
+  );
   let start: CpuSample | undefined;
   let end: CpuSample | undefined;
   let result: LoadResult | undefined;
@@ -159,7 +245,9 @@ async function runLoad(url: string, satellites: number, secret: string, gatewayP
     else if (line === "MEASURE_END") end = sample(gatewayPid, child.pid!, postmaster);
     else if (line.startsWith("PRIMED ")) {
       const [, n, ms, failed] = line.split(" ");
-      log(`primed: one heartbeat from each of ${n} satellites in ${(Number(ms) / 1000).toFixed(1)} s (${failed} failed); warm-up starts`);
+      log(
+        `primed: one heartbeat from each of ${n} satellites in ${(Number(ms) / 1000).toFixed(1)} s (${failed} failed); warm-up starts`,
+      );
     } else if (line.startsWith("{")) result = JSON.parse(line) as LoadResult;
   }
   if (!result || !start || !end) throw new Error("the load generator ended without a result");
@@ -177,7 +265,11 @@ interface BatchStats {
 async function batchStats(db: DatabaseHandle, from: number, to: number): Promise<BatchStats> {
   const rows = (await db.db.execute(sql`
     select coalesce(sum(n), 0)::int as rows, count(*)::int as batches, coalesce(max(n), 0)::int as max
-    from (select count(*) as n from heartbeats where received_at >= ${new Date(from).toISOString()}::timestamptz and received_at < ${new Date(to).toISOString()}::timestamptz group by received_at) b`)) as unknown as { rows: number; batches: number; max: number }[];
+    from (select count(*) as n from heartbeats where received_at >= ${new Date(from).toISOString()}::timestamptz and received_at < ${new Date(to).toISOString()}::timestamptz group by received_at) b`)) as unknown as {
+    rows: number;
+    batches: number;
+    max: number;
+  }[];
   const { rows: n, batches, max } = rows[0];
   return { rows: n, batches, max, mean: batches ? Math.round((n / batches) * 10) / 10 : 0 };
 }
@@ -189,7 +281,9 @@ function report(r: LoadResult, start: CpuSample, end: CpuSample, batches: BatchS
   // Committed in the window, counted by PostgreSQL: under overload the client's count of calls
   // due in the window completes late, while this stays the server's real throughput.
   const committed = Math.round((batches.rows / wall) * 10) / 10;
-  log(`measured ${r.measured_s} s: ${r.ok} ok, ${r.errors} errors ${JSON.stringify(r.error_codes)}, ${r.late} not sent (too many in flight); ${committed} heartbeats/s committed during the window`);
+  log(
+    `measured ${r.measured_s} s: ${r.ok} ok, ${r.errors} errors ${JSON.stringify(r.error_codes)}, ${r.late} not sent (too many in flight); ${committed} heartbeats/s committed during the window`,
+  );
   log(`latency ms: p50 ${r.p50_ms}  p90 ${r.p90_ms}  p99 ${r.p99_ms}  p99.9 ${r.p999_ms}  max ${r.max_ms}`);
   log(`batches: ${batches.batches} for ${batches.rows} heartbeats, mean ${batches.mean} rows, largest ${batches.max}`);
   log(
@@ -204,7 +298,15 @@ function report(r: LoadResult, start: CpuSample, end: CpuSample, batches: BatchS
   log(
     `cpu per heartbeat: gateway ${gatewayUs} µs, postgres ${postgresUs} µs, load generator ${loadUs} µs → with 2 idle cores at most ~${Math.round(2e6 / (gatewayUs + postgresUs + loadUs))}/s; the gateway's one event loop caps it at ~${Math.round(1e6 / gatewayUs)}/s`,
   );
-  return { gatewayUs, postgresUs, loadUs, heartbeatsPerS: Math.min(r.heartbeats_per_s, committed), p50Ms: r.p50_ms, p99Ms: r.p99_ms, errors: r.errors };
+  return {
+    gatewayUs,
+    postgresUs,
+    loadUs,
+    heartbeatsPerS: Math.min(r.heartbeats_per_s, committed),
+    p50Ms: r.p50_ms,
+    p99Ms: r.p99_ms,
+    errors: r.errors,
+  };
 }
 
 async function stop(child: ChildProcess): Promise<void> {

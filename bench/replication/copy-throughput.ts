@@ -33,7 +33,9 @@ const shapes = values.shapes!.split(",").map((shape) => {
   if (!m) throw new Error(`--shapes: ${shape} is not COUNTxMB`);
   return { name: shape, count: Number(m[1]), bytes: Math.round(Number(m[2]) * 1_000_000) };
 });
-const layerKind = values.uncompressed ? "uncompressed tar (skopeo registry→registry would gzip them: not the same job)" : "tar+gzip";
+const layerKind = values.uncompressed
+  ? "uncompressed tar (skopeo registry→registry would gzip them: not the same job)"
+  : "tar+gzip";
 
 // The satellite runs as installs and the image run it: the bundle, built now.
 const built = await run(process.execPath, [fileURLToPath(new URL("../../scripts/build/main.mjs", import.meta.url))]);
@@ -46,12 +48,24 @@ try {
   for (const shape of shapes) {
     const blobDir = await makeBlobDir();
     try {
-      const image = await buildImage({ layerSizes: Array.from({ length: shape.count }, () => shape.bytes), dir: blobDir, gzip: !values.uncompressed });
+      const image = await buildImage({
+        layerSizes: Array.from({ length: shape.count }, () => shape.bytes),
+        dir: blobDir,
+        gzip: !values.uncompressed,
+      });
       const repository = `bench/s${shape.name.replace(".", "_")}`;
       await pushImage(upstream.url, repository, "v1", image);
-      const job: CopyJob = { upstreamUrl: upstream.url, upstreamHost: upstream.host, image: `${repository}:v1`, manifestDigest: image.manifestDigest, blobCount: image.layers.length + 1 };
+      const job: CopyJob = {
+        upstreamUrl: upstream.url,
+        upstreamHost: upstream.host,
+        image: `${repository}:v1`,
+        manifestDigest: image.manifestDigest,
+        blobCount: image.layers.length + 1,
+      };
       const totalMb = (image.layers.reduce((n, l) => n + l.size, 0) + image.config.size) / 1e6;
-      console.log(`# ${shape.name}: ${shape.count} layers (${layerKind}), ${fmt(totalMb, 1)} MB; ${runs} rounds of ${tools.join(", ")}`);
+      console.log(
+        `# ${shape.name}: ${shape.count} layers (${layerKind}), ${fmt(totalMb, 1)} MB; ${runs} rounds of ${tools.join(", ")}`,
+      );
       if (values["fsync-check"]) {
         for (const tool of tools) console.log(`# ${tool}: ${await countSyncCalls(tool, job)}`);
       }
@@ -62,13 +76,21 @@ try {
           await flushDisk();
           const r = await runTool(tool, job);
           walls[tool].push(r.wallSeconds);
-          console.log(`# ${shape.name} round ${round + 1} ${tool.padEnd(10)} wall ${fmt(r.wallSeconds)} s, cpu ${fmt(r.cpuSeconds)} s, max rss ${fmt(r.maxRssMb, 0)} MB (${r.detail})`);
+          console.log(
+            `# ${shape.name} round ${round + 1} ${tool.padEnd(10)} wall ${fmt(r.wallSeconds)} s, cpu ${fmt(r.cpuSeconds)} s, max rss ${fmt(r.maxRssMb, 0)} MB (${r.detail})`,
+          );
         }
       }
       const sat = median(walls.satellite);
       const peers = tools.filter((t) => t !== "satellite").map((t) => ({ tool: t, wall: median(walls[t]) }));
-      const fastest = peers.reduce((best, p) => (p.wall < best.wall ? p : best), peers[0] ?? { tool: "satellite" as Tool, wall: sat });
-      for (const t of tools) console.log(`# ${shape.name} ${t.padEnd(10)} median ${fmt(median(walls[t]), 3)} s, ${fmt(totalMb / median(walls[t]), 0)} MB/s (${walls[t].map((w) => fmt(w)).join(", ")})`);
+      const fastest = peers.reduce(
+        (best, p) => (p.wall < best.wall ? p : best),
+        peers[0] ?? { tool: "satellite" as Tool, wall: sat },
+      );
+      for (const t of tools)
+        console.log(
+          `# ${shape.name} ${t.padEnd(10)} median ${fmt(median(walls[t]), 3)} s, ${fmt(totalMb / median(walls[t]), 0)} MB/s (${walls[t].map((w) => fmt(w)).join(", ")})`,
+        );
       const key = shape.name.replace(".", "_");
       summary.push(
         `satellite_${key}_s=${fmt(sat, 3)}`,

@@ -13,7 +13,9 @@ export async function countSyncCalls(tool: Tool, job: CopyJob): Promise<string> 
   const dir = await mkdtemp(join(tmpdir(), "bench-strace-"));
   try {
     const out = join(dir, "strace");
-    const { code, stderr } = await withTool(tool, job, (command, args) => run("strace", ["-f", "-c", "-o", out, "-e", `trace=${CALLS.join(",")}`, command, ...args]));
+    const { code, stderr } = await withTool(tool, job, (command, args) =>
+      run("strace", ["-f", "-c", "-o", out, "-e", `trace=${CALLS.join(",")}`, command, ...args]),
+    );
     if (code !== 0) throw new Error(`${tool} under strace exited ${code}: ${stderr.slice(-1000)}`);
     const counts = Object.fromEntries(CALLS.map((c) => [c, 0]));
     for (const line of (await readFile(out, "utf8")).split("\n")) {
@@ -21,7 +23,12 @@ export async function countSyncCalls(tool: Tool, job: CopyJob): Promise<string> 
       const name = fields[fields.length - 1] as (typeof CALLS)[number];
       if (CALLS.includes(name)) counts[name] = Number(fields[3]);
     }
-    const notes = tool === "skopeo-reg" ? " (skopeo only; the destination docker-registry does the writing)" : tool === "containerd" ? " (ctr only; the containerd daemon does the writing)" : "";
+    const notes =
+      tool === "skopeo-reg"
+        ? " (skopeo only; the destination docker-registry does the writing)"
+        : tool === "containerd"
+          ? " (ctr only; the containerd daemon does the writing)"
+          : "";
     return `${CALLS.map((c) => `${c} ${counts[c]}`).join(", ")}${notes}`;
   } finally {
     await rm(dir, { recursive: true, force: true });

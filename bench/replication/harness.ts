@@ -20,7 +20,11 @@ export interface TimedRun {
 }
 
 /** Runs a command under `/usr/bin/time`, failing loudly when it exits non-zero (unless allowed). */
-export async function timed(command: string, args: string[], options: { allowFailure?: boolean } = {}): Promise<TimedRun> {
+export async function timed(
+  command: string,
+  args: string[],
+  options: { allowFailure?: boolean } = {},
+): Promise<TimedRun> {
   const dir = await mkdtemp(join(tmpdir(), "bench-time-"));
   const out = join(dir, "time");
   try {
@@ -50,13 +54,30 @@ export function run(command: string, args: string[]): Promise<{ code: number; st
 
 /** `satellite sync --once` arguments for images on an upstream. */
 export function syncArgs(upstream: string, images: string[], dataDir: string, extra: string[] = []): string[] {
-  return [SATELLITE_BIN, "sync", "--once", "--upstream", upstream, ...images.flatMap((i) => ["--image", i]), "--data-dir", dataDir, "--log-level", "warn", ...extra];
+  return [
+    SATELLITE_BIN,
+    "sync",
+    "--once",
+    "--upstream",
+    upstream,
+    ...images.flatMap((i) => ["--image", i]),
+    "--data-dir",
+    dataDir,
+    "--log-level",
+    "warn",
+    ...extra,
+  ];
 }
 
 /** Parses the satellite's summary line (the last line of stdout). */
 export function parseSummary(stdout: string): Record<string, number> {
   const last = stdout.trim().split("\n").pop() ?? "";
-  return Object.fromEntries(last.split(" ").map((kv) => kv.split("=")).map(([k, v]) => [k, Number(v)]));
+  return Object.fromEntries(
+    last
+      .split(" ")
+      .map((kv) => kv.split("="))
+      .map(([k, v]) => [k, Number(v)]),
+  );
 }
 
 export interface CountingProxy {
@@ -77,11 +98,21 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const server = http.createServer((req, res) => {
     state.requests++;
     state.byMethod[req.method ?? "?"] = (state.byMethod[req.method ?? "?"] ?? 0) + 1;
-    const out = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host }, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.on("data", (chunk: Buffer) => (state.bytes += chunk.length));
-      answer.pipe(res);
-    });
+    const out = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: upstream.host },
+        agent,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.on("data", (chunk: Buffer) => (state.bytes += chunk.length));
+        answer.pipe(res);
+      },
+    );
     out.on("error", () => res.destroy());
     req.pipe(out);
   });

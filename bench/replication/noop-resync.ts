@@ -13,7 +13,9 @@ import { buildImage, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satel
 import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { fmt, median, parseSummary, startCountingProxy, syncArgs, timed } from "./harness.js";
 
-const { values } = parseArgs({ options: { images: { type: "string", default: "100" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: { images: { type: "string", default: "100" }, runs: { type: "string", default: "3" } },
+});
 const count = Number(values.images);
 const runs = Number(values.runs);
 
@@ -31,13 +33,19 @@ try {
   }
   const proxyHost = new URL(proxy.url).host;
   const yaml = join(work, "sync.yml");
-  await writeFile(yaml, `${proxyHost}:\n  tls-verify: false\n  images:\n${names.map((n) => `    ${n.split(":")[0]}:\n      - v1\n`).join("")}`);
+  await writeFile(
+    yaml,
+    `${proxyHost}:\n  tls-verify: false\n  images:\n${names.map((n) => `    ${n.split(":")[0]}:\n      - v1\n`).join("")}`,
+  );
   const dataDir = join(work, "data");
   const satellite = () => timed(process.execPath, syncArgs(proxy.url, names, dataDir));
-  const skopeo = () => timed("skopeo", ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", yaml, dest.host]);
+  const skopeo = () =>
+    timed("skopeo", ["sync", "--src", "yaml", "--dest", "docker", "--dest-tls-verify=false", yaml, dest.host]);
 
   const first = await satellite();
-  console.log(`first satellite pass: ${proxy.requests} requests, ${fmt(first.wallSeconds)} s (${first.stdout.trim().split("\n").pop()})`);
+  console.log(
+    `first satellite pass: ${proxy.requests} requests, ${fmt(first.wallSeconds)} s (${first.stdout.trim().split("\n").pop()})`,
+  );
   proxy.reset();
   const firstPeer = await skopeo();
   console.log(`first skopeo sync: ${proxy.requests} requests, ${fmt(firstPeer.wallSeconds)} s`);
@@ -51,16 +59,22 @@ try {
     if (s.blobs_copied !== 0 || s.bytes !== 0) throw new Error(`no-op resync copied something: ${r.stdout}`);
     sat.requests.push(proxy.requests);
     sat.seconds.push(r.wallSeconds);
-    console.log(`satellite resync ${i + 1}: ${proxy.requests} requests ${JSON.stringify(proxy.byMethod)}, wall ${fmt(r.wallSeconds)} s (pass ${fmt(s.seconds, 3)} s)`);
+    console.log(
+      `satellite resync ${i + 1}: ${proxy.requests} requests ${JSON.stringify(proxy.byMethod)}, wall ${fmt(r.wallSeconds)} s (pass ${fmt(s.seconds, 3)} s)`,
+    );
     proxy.reset();
     const p = await skopeo();
     peer.requests.push(proxy.requests);
     peer.seconds.push(p.wallSeconds);
-    console.log(`skopeo resync    ${i + 1}: ${proxy.requests} requests ${JSON.stringify(proxy.byMethod)}, wall ${fmt(p.wallSeconds)} s`);
+    console.log(
+      `skopeo resync    ${i + 1}: ${proxy.requests} requests ${JSON.stringify(proxy.byMethod)}, wall ${fmt(p.wallSeconds)} s`,
+    );
   }
   const satSeconds = median(sat.seconds);
   const peerSeconds = median(peer.seconds);
-  console.log(`requests=${median(sat.requests)} seconds=${fmt(satSeconds, 3)} skopeo_requests=${median(peer.requests)} skopeo_seconds=${fmt(peerSeconds, 3)} ratio_vs_skopeo=${fmt(peerSeconds / satSeconds)}`);
+  console.log(
+    `requests=${median(sat.requests)} seconds=${fmt(satSeconds, 3)} skopeo_requests=${median(peer.requests)} skopeo_seconds=${fmt(peerSeconds, 3)} ratio_vs_skopeo=${fmt(peerSeconds / satSeconds)}`,
+  );
 } finally {
   await proxy.close();
   await upstream.stop();

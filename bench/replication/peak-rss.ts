@@ -30,14 +30,20 @@ try {
         const s = parseSummary(r.stdout);
         if (s.bytes < size) throw new Error(`copied ${s.bytes} bytes, want at least ${size}`);
         peaks[name] = Math.max(peaks[name], r.maxRssMb);
-        console.log(`${name} run ${i + 1}: max rss ${fmt(r.maxRssMb, 1)} MB, ${fmt(s.seconds)} s, ${fmt(s.mbps, 0)} MB/s`);
+        console.log(
+          `${name} run ${i + 1}: max rss ${fmt(r.maxRssMb, 1)} MB, ${fmt(s.seconds)} s, ${fmt(s.mbps, 0)} MB/s`,
+        );
       } finally {
         await rm(dataDir, { recursive: true, force: true });
       }
     }
   }
-  console.log("rss is the whole process: main thread, worker threads and the tsx loader thread (a no-op pass alone peaks near 85-90 MB)");
-  console.log(`peak_rss_mb=${fmt(peaks["1g"], 1)} peak_rss_256m_mb=${fmt(peaks["256m"], 1)} rss_1g_vs_256m=${fmt(peaks["1g"] / peaks["256m"])}`);
+  console.log(
+    "rss is the whole process: main thread, worker threads and the tsx loader thread (a no-op pass alone peaks near 85-90 MB)",
+  );
+  console.log(
+    `peak_rss_mb=${fmt(peaks["1g"], 1)} peak_rss_256m_mb=${fmt(peaks["256m"], 1)} rss_1g_vs_256m=${fmt(peaks["1g"] / peaks["256m"])}`,
+  );
 } finally {
   await upstream.stop();
   await removeBlobDir(blobDir);

@@ -40,7 +40,11 @@ interface Prepared {
   cleanup(): Promise<void>;
 }
 
-export async function runTool(tool: Tool, job: CopyJob, extraArgs: (tool: Tool) => string[] = () => []): Promise<ToolRun> {
+export async function runTool(
+  tool: Tool,
+  job: CopyJob,
+  extraArgs: (tool: Tool) => string[] = () => [],
+): Promise<ToolRun> {
   const prepared = await prepare(tool, job);
   try {
     const run = await timed(prepared.command, [...prepared.args, ...extraArgs(tool)]);
@@ -51,7 +55,11 @@ export async function runTool(tool: Tool, job: CopyJob, extraArgs: (tool: Tool) 
 }
 
 /** The command line of each tool, for running it under another wrapper (strace). */
-export async function withTool<T>(tool: Tool, job: CopyJob, fn: (command: string, args: string[]) => Promise<T>): Promise<T> {
+export async function withTool<T>(
+  tool: Tool,
+  job: CopyJob,
+  fn: (command: string, args: string[]) => Promise<T>,
+): Promise<T> {
   const prepared = await prepare(tool, job);
   try {
     return await fn(prepared.command, prepared.args);
@@ -80,7 +88,8 @@ async function prepareSatellite(job: CopyJob): Promise<Prepared> {
     args: syncArgs(job.upstreamUrl, [job.image], dataDir),
     async check(run) {
       const s = parseSummary(run.stdout);
-      if (s.blobs_copied !== job.blobCount) throw new Error(`satellite copied ${s.blobs_copied} blobs, want ${job.blobCount}`);
+      if (s.blobs_copied !== job.blobCount)
+        throw new Error(`satellite copied ${s.blobs_copied} blobs, want ${job.blobCount}`);
       return `pass ${s.seconds.toFixed(2)} s, ${s.mbps.toFixed(0)} MB/s`;
     },
     cleanup: () => rm(dataDir, { recursive: true, force: true }),
@@ -91,10 +100,20 @@ async function prepareSkopeoOci(job: CopyJob): Promise<Prepared> {
   const dir = await mkdtemp(join(tmpdir(), "bench-oci-"));
   return {
     command: "skopeo",
-    args: ["copy", "--quiet", "--src-tls-verify=false", "--preserve-digests", `docker://${job.upstreamHost}/${job.image}`, `oci:${join(dir, "layout")}:latest`],
+    args: [
+      "copy",
+      "--quiet",
+      "--src-tls-verify=false",
+      "--preserve-digests",
+      `docker://${job.upstreamHost}/${job.image}`,
+      `oci:${join(dir, "layout")}:latest`,
+    ],
     async check() {
-      const index = JSON.parse(await readFile(join(dir, "layout", "index.json"), "utf8")) as { manifests: { digest: string }[] };
-      if (index.manifests[0]?.digest !== job.manifestDigest) throw new Error(`skopeo oci: manifest ${index.manifests[0]?.digest}, want ${job.manifestDigest}`);
+      const index = JSON.parse(await readFile(join(dir, "layout", "index.json"), "utf8")) as {
+        manifests: { digest: string }[];
+      };
+      if (index.manifests[0]?.digest !== job.manifestDigest)
+        throw new Error(`skopeo oci: manifest ${index.manifests[0]?.digest}, want ${job.manifestDigest}`);
       return "digests preserved";
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
@@ -105,12 +124,24 @@ async function prepareSkopeoRegistry(job: CopyJob): Promise<Prepared> {
   const dest: DockerRegistry = await startDockerRegistry();
   return {
     command: "skopeo",
-    args: ["copy", "--quiet", "--src-tls-verify=false", "--dest-tls-verify=false", "--preserve-digests", `docker://${job.upstreamHost}/${job.image}`, `docker://${dest.host}/${job.image}`],
+    args: [
+      "copy",
+      "--quiet",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      "--preserve-digests",
+      `docker://${job.upstreamHost}/${job.image}`,
+      `docker://${dest.host}/${job.image}`,
+    ],
     async check() {
       const [repository, tag] = job.image.split(":");
-      const res = await fetch(`${dest.url}/v2/${repository}/manifests/${tag}`, { method: "HEAD", headers: { accept: "application/vnd.oci.image.manifest.v1+json" } });
+      const res = await fetch(`${dest.url}/v2/${repository}/manifests/${tag}`, {
+        method: "HEAD",
+        headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+      });
       const digest = res.headers.get("docker-content-digest");
-      if (digest !== job.manifestDigest) throw new Error(`skopeo registry: manifest ${digest}, want ${job.manifestDigest}`);
+      if (digest !== job.manifestDigest)
+        throw new Error(`skopeo registry: manifest ${digest}, want ${job.manifestDigest}`);
       return "digests preserved";
     },
     cleanup: () => dest.stop(),
@@ -122,11 +153,21 @@ async function prepareContainerd(job: CopyJob): Promise<Prepared> {
   const daemon: Containerd = await startContainerd(join(dir, "daemon"));
   return {
     command: CTR_BIN,
-    args: ["-a", daemon.socket, "--namespace", "test", "content", "fetch", "--plain-http", `${job.upstreamHost}/${job.image}`],
+    args: [
+      "-a",
+      daemon.socket,
+      "--namespace",
+      "test",
+      "content",
+      "fetch",
+      "--plain-http",
+      `${job.upstreamHost}/${job.image}`,
+    ],
     async check() {
       const listed = await daemon.ctr("content", "ls", "-q");
       const held = listed.trim().split("\n").filter(Boolean);
-      if (held.length !== job.blobCount + 1 || !held.includes(job.manifestDigest)) throw new Error(`containerd holds ${held.length} blobs, want ${job.blobCount + 1} with the manifest`);
+      if (held.length !== job.blobCount + 1 || !held.includes(job.manifestDigest))
+        throw new Error(`containerd holds ${held.length} blobs, want ${job.blobCount + 1} with the manifest`);
       return "content store holds every blob";
     },
     async cleanup() {

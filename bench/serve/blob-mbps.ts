@@ -9,7 +9,9 @@ import { MediaType } from "@harbor-satellite/oci";
 import { makeBlobDir, pushBlob, removeBlobDir, writeRandomLayer } from "@harbor-satellite/testkit";
 import { cpuSeconds, curlGet, fmt, median, startPeers, type Peer } from "./harness.js";
 
-const { values } = parseArgs({ options: { mb: { type: "string", default: "100" }, runs: { type: "string", default: "11" } } });
+const { values } = parseArgs({
+  options: { mb: { type: "string", default: "100" }, runs: { type: "string", default: "11" } },
+});
 const bytes = Number(values.mb) * 1_000_000;
 const runs = Number(values.runs);
 
@@ -29,7 +31,8 @@ try {
       const before = await cpuSeconds(peer.pid);
       const r = await curlGet(url(peer));
       cpu.set(peer.name, cpu.get(peer.name)! + (await cpuSeconds(peer.pid)) - before);
-      if (r.status !== 200 || r.bytes !== blob.size) throw new Error(`${peer.name}: HTTP ${r.status}, ${r.bytes} of ${blob.size} bytes`);
+      if (r.status !== 200 || r.bytes !== blob.size)
+        throw new Error(`${peer.name}: HTTP ${r.status}, ${r.bytes} of ${blob.size} bytes`);
       mbps.get(peer.name)!.push(r.bytes / r.seconds / 1e6);
       console.log(`run ${i + 1} ${peer.name}: ${fmt(r.bytes / r.seconds / 1e6, 0)} MB/s`);
     }
@@ -40,7 +43,9 @@ try {
   const cpuPerGB = (name: string) => (cpu.get(name)! / ((blob.size * runs) / 1e9)).toFixed(2);
   console.log(`satellite: ${fmt(sat, 0)} MB/s median, ${cpuPerGB("satellite")} server CPU s/GB`);
   console.log(`docker-registry: ${fmt(reg, 0)} MB/s median, ${cpuPerGB("docker-registry")} server CPU s/GB`);
-  console.log(`satellite_mbps=${fmt(sat, 0)} docker_registry_mbps=${fmt(reg, 0)} blob_mb=${values.mb} runs=${runs} paired_ratio_median=${fmt(paired)} ratio_blob_mbps=${fmt(sat / reg)}`);
+  console.log(
+    `satellite_mbps=${fmt(sat, 0)} docker_registry_mbps=${fmt(reg, 0)} blob_mb=${values.mb} runs=${runs} paired_ratio_median=${fmt(paired)} ratio_blob_mbps=${fmt(sat / reg)}`,
+  );
 } finally {
   await peers.stop();
   await removeBlobDir(blobDir);

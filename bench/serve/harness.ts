@@ -29,7 +29,11 @@ export async function startPeers(): Promise<Peers> {
   const [sat, reg] = await Promise.all([startServeProcess({ dataDir }), startDockerRegistry()]);
   // The test kit does not hand out docker-registry's pid; its config path is unique to this run.
   const configPath = join(reg.dataDir, "..", "config.yml");
-  const dockerPid = Number((await run("pgrep", ["-n", "-f", `docker-registry serve ${configPath}`]).catch(() => ({ stdout: "0" }))).stdout.trim());
+  const dockerPid = Number(
+    (
+      await run("pgrep", ["-n", "-f", `docker-registry serve ${configPath}`]).catch(() => ({ stdout: "0" }))
+    ).stdout.trim(),
+  );
   return {
     satellite: { name: "satellite", url: sat.url, pid: sat.pid },
     docker: { name: "docker-registry", url: reg.url, pid: dockerPid },
@@ -48,7 +52,10 @@ export interface WrkResult {
 }
 
 /** `wrk -t<threads> -c<connections> -d<seconds>s --latency` with extra headers. */
-export async function wrk(url: string, options: { connections: number; threads: number; seconds: number; headers?: Record<string, string> }): Promise<WrkResult> {
+export async function wrk(
+  url: string,
+  options: { connections: number; threads: number; seconds: number; headers?: Record<string, string> },
+): Promise<WrkResult> {
   const args = [`-t${options.threads}`, `-c${options.connections}`, `-d${options.seconds}s`, "--latency"];
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push("-H", `${k}: ${v}`);
   const { stdout } = await run("wrk", [...args, url], { timeout: (options.seconds + 30) * 1000 });
@@ -71,7 +78,11 @@ export async function wrk(url: string, options: { connections: number; threads: 
 
 /** One GET with curl into /dev/null; returns bytes and seconds as curl measured them. */
 export async function curlGet(url: string): Promise<{ bytes: number; seconds: number; status: number }> {
-  const { stdout } = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}", url], { timeout: 120_000 });
+  const { stdout } = await run(
+    "curl",
+    ["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}", url],
+    { timeout: 120_000 },
+  );
   const [status, bytes, seconds] = stdout.trim().split(" ").map(Number);
   return { status, bytes, seconds };
 }

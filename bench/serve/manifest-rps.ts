@@ -39,17 +39,27 @@ try {
       const cpu = (await cpuSeconds(peer.pid)) - cpuBefore;
       if (r.errors > 0) throw new Error(`${peer.name}: ${r.errors} failed requests`);
       results.get(peer.name)!.push({ ...r, cpuPerReq: cpu / (r.rps * seconds) });
-      console.log(`round ${round + 1} ${peer.name}: ${fmt(r.rps, 0)} req/s p50=${fmt(r.p50ms)}ms p99=${fmt(r.p99ms)}ms server_cpu=${fmt(cpu, 1)}s`);
+      console.log(
+        `round ${round + 1} ${peer.name}: ${fmt(r.rps, 0)} req/s p50=${fmt(r.p50ms)}ms p99=${fmt(r.p99ms)}ms server_cpu=${fmt(cpu, 1)}s`,
+      );
     }
   }
   const summary = (name: string) => {
     const rs = results.get(name)!;
-    return { rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99ms)), usPerReq: median(rs.map((r) => r.cpuPerReq)) * 1e6 };
+    return {
+      rps: median(rs.map((r) => r.rps)),
+      p99: median(rs.map((r) => r.p99ms)),
+      usPerReq: median(rs.map((r) => r.cpuPerReq)) * 1e6,
+    };
   };
   const sat = summary("satellite");
   const reg = summary("docker-registry");
-  console.log(`satellite: ${fmt(sat.rps, 0)} req/s, p99 ${fmt(sat.p99)} ms, ${fmt(sat.usPerReq, 1)} µs server CPU per request`);
-  console.log(`docker-registry: ${fmt(reg.rps, 0)} req/s, p99 ${fmt(reg.p99)} ms, ${fmt(reg.usPerReq, 1)} µs server CPU per request`);
+  console.log(
+    `satellite: ${fmt(sat.rps, 0)} req/s, p99 ${fmt(sat.p99)} ms, ${fmt(sat.usPerReq, 1)} µs server CPU per request`,
+  );
+  console.log(
+    `docker-registry: ${fmt(reg.rps, 0)} req/s, p99 ${fmt(reg.p99)} ms, ${fmt(reg.usPerReq, 1)} µs server CPU per request`,
+  );
   console.log(
     `satellite_rps=${fmt(sat.rps, 0)} docker_registry_rps=${fmt(reg.rps, 0)} satellite_p99_ms=${fmt(sat.p99)} docker_registry_p99_ms=${fmt(reg.p99)} connections=${connections} ratio_manifest_rps=${fmt(sat.rps / reg.rps)}`,
   );

@@ -13,9 +13,17 @@ function envFor(mode: Mode, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Seconds from spawn to exit; fails on a non-zero exit. */
-export async function timeToExit(mode: Mode, bin: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+export async function timeToExit(
+  mode: Mode,
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, [`${ROOT}bin/${bin}.mjs`, ...args], { env: envFor(mode, env), stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [`${ROOT}bin/${bin}.mjs`, ...args], {
+    env: envFor(mode, env),
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
@@ -30,16 +38,29 @@ export interface Readiness {
 }
 
 /** Seconds from spawn until `url` answers 200, then idle RSS; the process is stopped after. */
-export async function timeToReady(mode: Mode, bin: string, args: string[], url: string, env: NodeJS.ProcessEnv = {}, idleMs = 3000): Promise<Readiness> {
+export async function timeToReady(
+  mode: Mode,
+  bin: string,
+  args: string[],
+  url: string,
+  env: NodeJS.ProcessEnv = {},
+  idleMs = 3000,
+): Promise<Readiness> {
   const started = performance.now();
-  const child = spawn(process.execPath, [`${ROOT}bin/${bin}.mjs`, ...args], { env: envFor(mode, env), stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [`${ROOT}bin/${bin}.mjs`, ...args], {
+    env: envFor(mode, env),
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   try {
     let seconds = 0;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${bin} exited ${child.exitCode}: ${stderr}`);
-      const ok = await fetch(url).then((r) => r.status === 200, () => false);
+      const ok = await fetch(url).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) {
         seconds = (performance.now() - started) / 1000;
         break;

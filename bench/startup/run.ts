@@ -23,7 +23,8 @@ const ADMIN = "bench-startup-admin";
 
 type Figures = Record<string, Record<Mode, number[]>>;
 const figures: Figures = {};
-const record = (key: string, mode: Mode, value: number) => ((figures[key] ??= { bundle: [], source: [] })[mode].push(value));
+const record = (key: string, mode: Mode, value: number) =>
+  (figures[key] ??= { bundle: [], source: [] })[mode].push(value);
 
 /** One warm-up per mode, then RUNS rounds alternating bundle and tsx. */
 async function measure(fn: (mode: Mode, round: number) => Promise<void>): Promise<void> {
@@ -40,7 +41,18 @@ async function main(): Promise<void> {
   try {
     await pushImage(upstream.url, "library/app", "1", await buildImage({ layerSizes: [4 << 20, 1 << 20], dir: blobs }));
     const store = join(work, "store");
-    const syncArgs = ["sync", "--once", "--upstream", upstream.url, "--image", "library/app:1", "--data-dir", store, "--log-level", "warn"];
+    const syncArgs = [
+      "sync",
+      "--once",
+      "--upstream",
+      upstream.url,
+      "--image",
+      "library/app:1",
+      "--data-dir",
+      store,
+      "--log-level",
+      "warn",
+    ];
     await timeToExit("bundle", "satellite", syncArgs);
 
     await measure(async (mode, round) => {
@@ -54,7 +66,12 @@ async function main(): Promise<void> {
 
     await measure(async (mode, round) => {
       const port = await freePort();
-      const ready = await timeToReady(mode, "satellite", ["serve", "--data-dir", store, "--addr", `127.0.0.1:${port}`], `http://127.0.0.1:${port}/v2/`);
+      const ready = await timeToReady(
+        mode,
+        "satellite",
+        ["serve", "--data-dir", store, "--addr", `127.0.0.1:${port}`],
+        `http://127.0.0.1:${port}/v2/`,
+      );
       if (round >= 0) {
         record("serve_ready_s", mode, ready.seconds);
         record("serve_idle_rss_mb", mode, ready.idleRssMb);
@@ -69,13 +86,30 @@ async function main(): Promise<void> {
     ] as const) {
       // The first start creates the database; the measured ones open an existing one.
       const port0 = await freePort();
-      await timeToReady("bundle", "ground-control", ["--port", String(port0), "--host", "127.0.0.1", ...args], `http://127.0.0.1:${port0}/healthz`, env, 0);
+      await timeToReady(
+        "bundle",
+        "ground-control",
+        ["--port", String(port0), "--host", "127.0.0.1", ...args],
+        `http://127.0.0.1:${port0}/healthz`,
+        env,
+        0,
+      );
       await measure(async (mode, round) => {
         const port = await freePort();
-        const ready = await timeToReady(mode, "ground-control", ["--port", String(port), "--host", "127.0.0.1", ...args], `http://127.0.0.1:${port}/healthz`, env);
+        const ready = await timeToReady(
+          mode,
+          "ground-control",
+          ["--port", String(port), "--host", "127.0.0.1", ...args],
+          `http://127.0.0.1:${port}/healthz`,
+          env,
+        );
         if (round >= 0) {
           record(key, mode, ready.seconds);
-          record(key === "gc_ready_pglite_s" ? "gc_idle_rss_pglite_mb" : "gc_idle_rss_postgres_mb", mode, ready.idleRssMb);
+          record(
+            key === "gc_ready_pglite_s" ? "gc_idle_rss_pglite_mb" : "gc_idle_rss_postgres_mb",
+            mode,
+            ready.idleRssMb,
+          );
         }
       });
     }
@@ -91,13 +125,17 @@ async function main(): Promise<void> {
 function report(): void {
   const fmt = (v: number, key: string) => (key.endsWith("_mb") ? v.toFixed(0) : v.toFixed(3));
   process.stdout.write(`median of ${RUNS} runs each (bundle vs tsx, alternating)\n`);
-  process.stdout.write(`${"figure".padEnd(22)}${"bundle".padStart(10)}${"tsx".padStart(10)}${"tsx/bundle".padStart(12)}   bundle min–max\n`);
+  process.stdout.write(
+    `${"figure".padEnd(22)}${"bundle".padStart(10)}${"tsx".padStart(10)}${"tsx/bundle".padStart(12)}   bundle min–max\n`,
+  );
   const last: string[] = [];
   const tsx: string[] = [];
   for (const [key, byMode] of Object.entries(figures)) {
     const b = median(byMode.bundle);
     const s = median(byMode.source);
-    process.stdout.write(`${key.padEnd(22)}${fmt(b, key).padStart(10)}${fmt(s, key).padStart(10)}${(s / b).toFixed(2).padStart(12)}   ${fmt(Math.min(...byMode.bundle), key)}–${fmt(Math.max(...byMode.bundle), key)}\n`);
+    process.stdout.write(
+      `${key.padEnd(22)}${fmt(b, key).padStart(10)}${fmt(s, key).padStart(10)}${(s / b).toFixed(2).padStart(12)}   ${fmt(Math.min(...byMode.bundle), key)}–${fmt(Math.max(...byMode.bundle), key)}\n`,
+    );
     last.push(`${key}=${fmt(b, key)}`);
     tsx.push(`tsx_${key}=${fmt(s, key)}`);
   }

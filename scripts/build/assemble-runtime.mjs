@@ -18,8 +18,13 @@ export async function workspaceManifests(root = ROOT) {
   const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   const found = [];
   for (const pattern of pkg.workspaces ?? []) {
-    const dirs = pattern.endsWith("/*") ? (await readdir(join(root, pattern.slice(0, -2)), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => join(pattern.slice(0, -2), d.name)) : [pattern];
-    for (const dir of dirs) if (await stat(join(root, dir, "package.json")).catch(() => undefined)) found.push(join(dir, "package.json"));
+    const dirs = pattern.endsWith("/*")
+      ? (await readdir(join(root, pattern.slice(0, -2)), { withFileTypes: true }))
+          .filter((d) => d.isDirectory())
+          .map((d) => join(pattern.slice(0, -2), d.name))
+      : [pattern];
+    for (const dir of dirs)
+      if (await stat(join(root, dir, "package.json")).catch(() => undefined)) found.push(join(dir, "package.json"));
   }
   return found;
 }
@@ -27,7 +32,8 @@ export async function workspaceManifests(root = ROOT) {
 export async function assembleRuntime(dest, options = {}) {
   const root = options.root ?? ROOT;
   const dist = options.dist ?? join(root, "dist");
-  if (!(await stat(join(dist, "build-info.json")).catch(() => undefined))) throw new Error(`no build in ${dist}: run npm run build first`);
+  if (!(await stat(join(dist, "build-info.json")).catch(() => undefined)))
+    throw new Error(`no build in ${dist}: run npm run build first`);
   for (const path of [...RUNTIME_PATHS, ...(await workspaceManifests(root))]) {
     await mkdir(dirname(join(dest, path)), { recursive: true });
     await cp(path === "dist" ? dist : join(root, path), join(dest, path), { recursive: true });

@@ -48,13 +48,20 @@ async function main() {
     define: { "globalThis.HARBOR_SATELLITE_BUNDLE": "true" },
     // CommonJS packages in an ES module bundle call require() for Node's builtins; esbuild's shim
     // throws "Dynamic require … is not supported" unless a real require is in scope.
-    banner: { js: 'import { createRequire as __bundleCreateRequire } from "node:module";\nconst require = __bundleCreateRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __bundleCreateRequire } from "node:module";\nconst require = __bundleCreateRequire(import.meta.url);',
+    },
     plugins: [runtimeImports({ dependencies: Object.keys(pkg.dependencies ?? {}), external: EXTERNAL })],
   });
   for (const asset of ASSETS) await cp(join(ROOT, asset.from), join(DIST, asset.to), { recursive: true });
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  await writeFile(join(DIST, "build-info.json"), `${JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString(), entries: ENTRIES.map((e) => `${e.out}.mjs`) }, null, 2)}\n`);
-  process.stdout.write(`${DIST}: ${ENTRIES.map((e) => `${e.out}.mjs`).join(", ")} (${(bytes / 1e6).toFixed(1)} MB with chunks and maps)\n`);
+  await writeFile(
+    join(DIST, "build-info.json"),
+    `${JSON.stringify({ version: pkg.version, builtAt: new Date().toISOString(), entries: ENTRIES.map((e) => `${e.out}.mjs`) }, null, 2)}\n`,
+  );
+  process.stdout.write(
+    `${DIST}: ${ENTRIES.map((e) => `${e.out}.mjs`).join(", ")} (${(bytes / 1e6).toFixed(1)} MB with chunks and maps)\n`,
+  );
 }
 
 main().catch((error) => {

@@ -37,7 +37,11 @@ export function runtimeImports(options) {
         if (args.importer.includes("/node_modules/")) return undefined;
         if (dependencies.has(name)) return undefined;
         return {
-          errors: [{ text: `"${name}" is imported at run time but is not in package.json "dependencies": a production install (npm ci --omit=dev) would not have it` }],
+          errors: [
+            {
+              text: `"${name}" is imported at run time but is not in package.json "dependencies": a production install (npm ci --omit=dev) would not have it`,
+            },
+          ],
         };
       });
     },

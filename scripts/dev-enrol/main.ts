@@ -18,10 +18,19 @@ export interface DevEnrolOptions {
 }
 
 export function parseDevEnrolArgs(argv: string[], env: NodeJS.ProcessEnv): DevEnrolOptions {
-  const { values } = parseArgs({ args: argv, options: { "ground-control-url": { type: "string" }, "token-file": { type: "string" }, satellite: { type: "string" } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "ground-control-url": { type: "string" },
+      "token-file": { type: "string" },
+      satellite: { type: "string" },
+    },
+    strict: true,
+  });
   const groundControlUrl = values["ground-control-url"];
   const tokenFile = values["token-file"];
-  if (!groundControlUrl || !/^https?:\/\//.test(groundControlUrl)) throw new Error("--ground-control-url http(s)://… is required");
+  if (!groundControlUrl || !/^https?:\/\//.test(groundControlUrl))
+    throw new Error("--ground-control-url http(s)://… is required");
   if (!tokenFile) throw new Error("--token-file FILE is required");
   if (!env.ADMIN_PASSWORD) throw new Error("ADMIN_PASSWORD is required");
   return { groundControlUrl, tokenFile, satellite: values.satellite ?? "edge-dev", adminPassword: env.ADMIN_PASSWORD };
@@ -32,12 +41,22 @@ const existsIsFine = (error: unknown) => {
 };
 
 async function enrol(options: DevEnrolOptions): Promise<void> {
-  const admin: AdminClients = await eventually(() => adminClients(options.groundControlUrl, options.adminPassword), 120_000, "Ground Control answering Login");
-  await admin.fleet.createGroup({ group: "dev", artifacts: [{ repository: SEED_IMAGE.repository, tags: [SEED_IMAGE.tag] }] }).catch(existsIsFine);
-  await admin.fleet.createSatellite({ satellite: options.satellite, region: "dev", groups: ["dev"] }).catch(existsIsFine);
+  const admin: AdminClients = await eventually(
+    () => adminClients(options.groundControlUrl, options.adminPassword),
+    120_000,
+    "Ground Control answering Login",
+  );
+  await admin.fleet
+    .createGroup({ group: "dev", artifacts: [{ repository: SEED_IMAGE.repository, tags: [SEED_IMAGE.tag] }] })
+    .catch(existsIsFine);
+  await admin.fleet
+    .createSatellite({ satellite: options.satellite, region: "dev", groups: ["dev"] })
+    .catch(existsIsFine);
   const { token } = await admin.identity.issueZtrToken({ satellite: options.satellite });
   await writeFile(options.tokenFile, `${token}\n`, { mode: 0o600 });
-  process.stdout.write(`dev-enrol: satellite ${options.satellite} in group dev (${SEED_IMAGE.repository}:${SEED_IMAGE.tag}); token written to ${options.tokenFile}\n`);
+  process.stdout.write(
+    `dev-enrol: satellite ${options.satellite} in group dev (${SEED_IMAGE.repository}:${SEED_IMAGE.tag}); token written to ${options.tokenFile}\n`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

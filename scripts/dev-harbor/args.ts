@@ -39,8 +39,10 @@ export function parseDevHarborArgs(argv: string[], env: NodeJS.ProcessEnv): DevH
   }
   if (values.help) return "help";
   const port = Number(values.port ?? "8090");
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DevHarborUsageError(`--port must be 0–65535, got ${values.port}`);
-  if (values.upstream !== undefined && !/^https?:\/\/[^/]+/.test(values.upstream)) throw new DevHarborUsageError(`--upstream must be an http(s) URL, got ${values.upstream}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new DevHarborUsageError(`--port must be 0–65535, got ${values.port}`);
+  if (values.upstream !== undefined && !/^https?:\/\/[^/]+/.test(values.upstream))
+    throw new DevHarborUsageError(`--upstream must be an http(s) URL, got ${values.upstream}`);
   return {
     host: values.host ?? "127.0.0.1",
     port,

@@ -32,11 +32,21 @@ export async function startDevHarbor(options: DevHarborOptions): Promise<DevHarb
   let upstreamUrl = options.upstreamUrl;
   if (!upstreamUrl) {
     const port = await freePort();
-    upstream = startProcess("satellite", ["serve", "--data-dir", join(options.dataDir, "upstream"), "--addr", `127.0.0.1:${port}`], { LOG_LEVEL: "warn" });
+    upstream = startProcess(
+      "satellite",
+      ["serve", "--data-dir", join(options.dataDir, "upstream"), "--addr", `127.0.0.1:${port}`],
+      { LOG_LEVEL: "warn" },
+    );
     upstreamUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${upstreamUrl}/v2/`, upstream);
   }
-  const harbor = await startHarborEmulator({ adminUser: options.admin.username, adminPassword: options.admin.password, upstream: { url: upstreamUrl }, host: options.host, port: options.port });
+  const harbor = await startHarborEmulator({
+    adminUser: options.admin.username,
+    adminPassword: options.admin.password,
+    upstream: { url: upstreamUrl },
+    host: options.host,
+    port: options.port,
+  });
   const stop = async () => {
     await harbor.stop();
     await upstream?.stop();
@@ -53,7 +63,11 @@ export async function startDevHarbor(options: DevHarborOptions): Promise<DevHarb
 async function seed(harborUrl: string, admin: { username: string; password: string }): Promise<void> {
   const blobs = await makeBlobDir();
   try {
-    const image = await buildImage({ layerSizes: [256 * 1024], dir: blobs, labels: { "org.opencontainers.image.title": "hello from harbor satellite" } });
+    const image = await buildImage({
+      layerSizes: [256 * 1024],
+      dir: blobs,
+      labels: { "org.opencontainers.image.title": "hello from harbor satellite" },
+    });
     await pushImage(harborUrl, SEED_IMAGE.repository, SEED_IMAGE.tag, image, admin);
   } finally {
     await removeBlobDir(blobs);

@@ -18,9 +18,13 @@ async function main(): Promise<number> {
     return 0;
   }
   const dev = await startDevHarbor(options);
-  say(`DEVELOPMENT AID, not Harbor: emulator on ${dev.harbor.url} (listening on ${options.host}:${dev.harbor.port}), images in ${dev.upstreamUrl}`);
+  say(
+    `DEVELOPMENT AID, not Harbor: emulator on ${dev.harbor.url} (listening on ${options.host}:${dev.harbor.port}), images in ${dev.upstreamUrl}`,
+  );
   if (options.seed) say(`seeded ${SEED_IMAGE.repository}:${SEED_IMAGE.tag}`);
-  say(`for Ground Control: HARBOR_URL=${dev.harbor.url} HARBOR_USERNAME=${options.admin.username} HARBOR_PASSWORD=<the admin password>`);
+  say(
+    `for Ground Control: HARBOR_URL=${dev.harbor.url} HARBOR_USERNAME=${options.admin.username} HARBOR_PASSWORD=<the admin password>`,
+  );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

@@ -76,7 +76,12 @@ export class CheckContext {
     return `conformance/${this.check.id}${suffix ? `/${suffix}` : ""}`;
   }
 
-  async request(label: string, method: string, path: string, init: { headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<Reply> {
+  async request(
+    label: string,
+    method: string,
+    path: string,
+    init: { headers?: Record<string, string>; body?: Buffer | string } = {},
+  ): Promise<Reply> {
     const url = path.startsWith("http") ? path : `${this.target.url}${path}`;
     const res = await fetch(url, { method, headers: init.headers, body: init.body, redirect: "manual" });
     const body = Buffer.from(await res.arrayBuffer());
@@ -105,7 +110,10 @@ export class CheckContext {
   }
 
   status(reply: Reply, allowed: number[], what: string): void {
-    this.ok(allowed.includes(reply.status), `${what}: expected ${allowed.join(" or ")}, got ${reply.status} ${reply.body.toString().slice(0, 200)}`);
+    this.ok(
+      allowed.includes(reply.status),
+      `${what}: expected ${allowed.join(" or ")}, got ${reply.status} ${reply.body.toString().slice(0, 200)}`,
+    );
   }
 
   equal<T>(actual: T, expected: T, what: string): void {
@@ -118,7 +126,10 @@ export class CheckContext {
   error(reply: Reply, status: number[], what: string, code?: string): void {
     this.status(reply, status, what);
     if (reply.body.length === 0 || reply.headers.get("content-type")?.includes("json") !== true) return;
-    this.ok(reply.code !== undefined && SPEC_ERROR_CODES.has(reply.code), `${what}: error body code ${reply.code} is not a spec error code`);
+    this.ok(
+      reply.code !== undefined && SPEC_ERROR_CODES.has(reply.code),
+      `${what}: error body code ${reply.code} is not a spec error code`,
+    );
     if (code) this.equal(reply.code, code, `${what}: error code`);
   }
 

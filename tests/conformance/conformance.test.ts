@@ -32,14 +32,21 @@ describe("OCI distribution-spec conformance: satellite and docker-registry", () 
     const lines = [
       `conformance satellite: ${a.passed}/${a.total} passed (${a.byCategory})`,
       `conformance docker-registry 2.8.2: ${b.passed}/${b.total} passed (${b.byCategory})`,
-      ...[...theirs.values()].filter((r) => !r.passed).map((r) => `  docker-registry fails ${r.id}: ${DOCKER_REGISTRY_GAPS[r.id] ?? r.error}`),
+      ...[...theirs.values()]
+        .filter((r) => !r.passed)
+        .map((r) => `  docker-registry fails ${r.id}: ${DOCKER_REGISTRY_GAPS[r.id] ?? r.error}`),
       ...[...ours.values()].filter((r) => !r.passed).map((r) => `  satellite fails ${r.id}: ${r.error}`),
     ];
     console.log(lines.join("\n"));
     // CI keeps the outcome of every check per registry when asked (CONFORMANCE_RESULTS=<file>).
     if (process.env.CONFORMANCE_RESULTS) {
-      const record = (results: Map<string, CheckResult>) => Object.fromEntries([...results].map(([id, r]) => [id, r.passed ? "pass" : `fail: ${r.error}`]));
-      const body = { satellite: { ...a, checks: record(ours) }, "docker-registry": { ...b, checks: record(theirs), knownGaps: DOCKER_REGISTRY_GAPS }, allowedChoices: ALLOWED_CHOICES };
+      const record = (results: Map<string, CheckResult>) =>
+        Object.fromEntries([...results].map(([id, r]) => [id, r.passed ? "pass" : `fail: ${r.error}`]));
+      const body = {
+        satellite: { ...a, checks: record(ours) },
+        "docker-registry": { ...b, checks: record(theirs), knownGaps: DOCKER_REGISTRY_GAPS },
+        allowedChoices: ALLOWED_CHOICES,
+      };
       await writeFile(process.env.CONFORMANCE_RESULTS, `${JSON.stringify(body, null, 2)}\n`);
     }
   });
@@ -64,7 +71,10 @@ describe("OCI distribution-spec conformance: satellite and docker-registry", () 
       const gap = DOCKER_REGISTRY_GAPS[check.id];
       it(`${check.category}: ${check.id}${gap ? ` (known gap: ${gap})` : ""}`, () => {
         const result = theirs.get(check.id);
-        if (gap) expect(result?.passed, `docker-registry now passes ${check.id}; drop it from DOCKER_REGISTRY_GAPS`).toBe(false);
+        if (gap)
+          expect(result?.passed, `docker-registry now passes ${check.id}; drop it from DOCKER_REGISTRY_GAPS`).toBe(
+            false,
+          );
         else expect(result?.error).toBeUndefined();
       });
     }

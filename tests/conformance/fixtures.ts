@@ -37,7 +37,11 @@ export interface Fixtures {
   chunked: Blob;
 }
 
-export function blob(bytes: Buffer, mediaType: string = MediaType.OciLayer, algorithm: "sha256" | "sha512" = "sha256"): Blob {
+export function blob(
+  bytes: Buffer,
+  mediaType: string = MediaType.OciLayer,
+  algorithm: "sha256" | "sha512" = "sha256",
+): Blob {
   return { mediaType, digest: digestOf(bytes, algorithm), size: bytes.length, bytes };
 }
 
@@ -45,18 +49,42 @@ function descriptor(b: { mediaType: string; digest: string; size: number }): Des
   return { mediaType: b.mediaType, digest: b.digest, size: b.size };
 }
 
-function manifest(body: Record<string, unknown>, mediaType: string, blobs: Blob[], children: Manifest[] = []): Manifest {
+function manifest(
+  body: Record<string, unknown>,
+  mediaType: string,
+  blobs: Blob[],
+  children: Manifest[] = [],
+): Manifest {
   const bytes = Buffer.from(JSON.stringify(body));
   return { bytes, digest: digestOf(bytes), mediaType, blobs, children };
 }
 
 function ociImage(label: string, layerSize: number): Manifest {
-  const config = blob(Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Labels: { label } }, rootfs: { type: "layers", diff_ids: [] } })), MediaType.OciConfig);
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: "amd64",
+        os: "linux",
+        config: { Labels: { label } },
+        rootfs: { type: "layers", diff_ids: [] },
+      }),
+    ),
+    MediaType.OciConfig,
+  );
   const layer = blob(randomBytes(layerSize));
-  return manifest({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: descriptor(config), layers: [descriptor(layer)] }, MediaType.OciManifest, [config, layer]);
+  return manifest(
+    { schemaVersion: 2, mediaType: MediaType.OciManifest, config: descriptor(config), layers: [descriptor(layer)] },
+    MediaType.OciManifest,
+    [config, layer],
+  );
 }
 
-function artifact(subject: Manifest, artifactType: string, payload: string, annotations: Record<string, string>): Manifest {
+function artifact(
+  subject: Manifest,
+  artifactType: string,
+  payload: string,
+  annotations: Record<string, string>,
+): Manifest {
   const empty = blob(Buffer.from("{}"), MediaType.OciEmpty);
   const layer = blob(Buffer.from(payload), "application/octet-stream");
   return manifest(
@@ -78,7 +106,12 @@ function index(children: Manifest[], mediaType: string = MediaType.OciIndex): Ma
   const body = {
     schemaVersion: 2,
     mediaType,
-    manifests: children.map((c, i) => ({ mediaType: c.mediaType, digest: c.digest, size: c.bytes.length, platform: { os: "linux", architecture: ["amd64", "arm64"][i % 2] } })),
+    manifests: children.map((c, i) => ({
+      mediaType: c.mediaType,
+      digest: c.digest,
+      size: c.bytes.length,
+      platform: { os: "linux", architecture: ["amd64", "arm64"][i % 2] },
+    })),
   };
   return manifest(body, mediaType, [], children);
 }
@@ -86,10 +119,18 @@ function index(children: Manifest[], mediaType: string = MediaType.OciIndex): Ma
 export function makeFixtures(): Fixtures {
   const image = ociImage("one", 64 * 1024);
   const image2 = ociImage("two", 32 * 1024);
-  const dockerConfig = blob(Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } })), MediaType.DockerConfig);
+  const dockerConfig = blob(
+    Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } })),
+    MediaType.DockerConfig,
+  );
   const dockerLayer = blob(randomBytes(16 * 1024), MediaType.DockerLayerGzip);
   const dockerImage = manifest(
-    { schemaVersion: 2, mediaType: MediaType.DockerManifest, config: descriptor(dockerConfig), layers: [descriptor(dockerLayer)] },
+    {
+      schemaVersion: 2,
+      mediaType: MediaType.DockerManifest,
+      config: descriptor(dockerConfig),
+      layers: [descriptor(dockerLayer)],
+    },
     MediaType.DockerManifest,
     [dockerConfig, dockerLayer],
   );
@@ -98,13 +139,27 @@ export function makeFixtures(): Fixtures {
   const dataConfig = blob(Buffer.from("{}"), MediaType.OciEmpty);
   const dataLayer = blob(inline);
   const dataField = manifest(
-    { schemaVersion: 2, mediaType: MediaType.OciManifest, config: { ...descriptor(dataConfig), data: Buffer.from("{}").toString("base64") }, layers: [{ ...descriptor(dataLayer), data: inline.toString("base64") }] },
+    {
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { ...descriptor(dataConfig), data: Buffer.from("{}").toString("base64") },
+      layers: [{ ...descriptor(dataLayer), data: inline.toString("base64") }],
+    },
     MediaType.OciManifest,
     [dataConfig, dataLayer],
   );
   const ndConfig = blob(Buffer.from(JSON.stringify({ os: "windows", architecture: "amd64" })), MediaType.OciConfig);
-  const foreignLayer = { mediaType: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", digest: digestOf("not pushed"), size: 10, urls: ["https://example.com/layer"] };
-  const nonDistributable = manifest({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: descriptor(ndConfig), layers: [foreignLayer] }, MediaType.OciManifest, [ndConfig]);
+  const foreignLayer = {
+    mediaType: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+    digest: digestOf("not pushed"),
+    size: 10,
+    urls: ["https://example.com/layer"],
+  };
+  const nonDistributable = manifest(
+    { schemaVersion: 2, mediaType: MediaType.OciManifest, config: descriptor(ndConfig), layers: [foreignLayer] },
+    MediaType.OciManifest,
+    [ndConfig],
+  );
   const chunked = blob(randomBytes(3 * 256 * 1024 + 1234));
   return {
     image,

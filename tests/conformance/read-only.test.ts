@@ -15,7 +15,13 @@ import { pushManifest } from "./setup.js";
 const f = makeFixtures();
 const REPO = "conformance/read-only";
 
-const preload: Check = { id: "read-only", category: "push", title: "preload", spec: "", run: (t) => pushManifest(t, REPO, "v1", f.index) };
+const preload: Check = {
+  id: "read-only",
+  category: "push",
+  title: "preload",
+  spec: "",
+  run: (t) => pushManifest(t, REPO, "v1", f.index),
+};
 
 describe("read-only mode matches docker-registry's", () => {
   let work: string;
@@ -27,10 +33,16 @@ describe("read-only mode matches docker-registry's", () => {
     work = await mkdtemp(join(tmpdir(), "hs-readonly-"));
     dockerData = join(work, "docker");
     const satData = join(work, "satellite");
-    const [rwSat, rwDocker] = await Promise.all([startServeProcess({ dataDir: satData }), startDockerRegistry({ dir: dockerData })]);
+    const [rwSat, rwDocker] = await Promise.all([
+      startServeProcess({ dataDir: satData }),
+      startDockerRegistry({ dir: dockerData }),
+    ]);
     for (const url of [rwSat.url, rwDocker.url]) await preload.run(new CheckContext({ name: "preload", url }, preload));
     await Promise.all([rwSat.stop(), rwDocker.stop()]);
-    [satellite, docker] = await Promise.all([startServeProcess({ dataDir: satData, readOnly: true }), startDockerRegistry({ dir: dockerData, readOnly: true })]);
+    [satellite, docker] = await Promise.all([
+      startServeProcess({ dataDir: satData, readOnly: true }),
+      startDockerRegistry({ dir: dockerData, readOnly: true }),
+    ]);
   });
 
   afterAll(async () => {

@@ -27,7 +27,13 @@ export async function runChecks(target: Target, checks: Check[]): Promise<Map<st
       await check.run(t);
       results.set(check.id, { id: check.id, category: check.category, passed: true, exchanges: t.exchanges });
     } catch (error) {
-      results.set(check.id, { id: check.id, category: check.category, passed: false, error: (error as Error).message, exchanges: t.exchanges });
+      results.set(check.id, {
+        id: check.id,
+        category: check.category,
+        passed: false,
+        error: (error as Error).message,
+        exchanges: t.exchanges,
+      });
     }
   }
   return results;

@@ -15,8 +15,17 @@ export async function pushBlob(t: CheckContext, repo: string, blob: Blob): Promi
   t.status(put, [201], `setup: PUT blob ${blob.digest}`);
 }
 
-export async function putManifest(t: CheckContext, repo: string, reference: string, m: Manifest, label = "setup: PUT manifest"): Promise<Reply> {
-  return t.request(label, "PUT", `/v2/${repo}/manifests/${reference}`, { headers: { "content-type": m.mediaType }, body: m.bytes });
+export async function putManifest(
+  t: CheckContext,
+  repo: string,
+  reference: string,
+  m: Manifest,
+  label = "setup: PUT manifest",
+): Promise<Reply> {
+  return t.request(label, "PUT", `/v2/${repo}/manifests/${reference}`, {
+    headers: { "content-type": m.mediaType },
+    body: m.bytes,
+  });
 }
 
 /** Pushes a manifest's blobs, then its children by digest (recursively), then itself. */

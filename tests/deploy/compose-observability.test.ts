@@ -28,7 +28,8 @@ function hostPath(svc: ComposeService, containerPath: string): string | undefine
   for (const v of svc.volumes) {
     const [source, target] = v.split(":");
     if (!source.startsWith(".")) continue;
-    if (containerPath === target || containerPath.startsWith(`${target}/`)) return resolve(REPO_ROOT, "docker", source) + containerPath.slice(target.length);
+    if (containerPath === target || containerPath.startsWith(`${target}/`))
+      return resolve(REPO_ROOT, "docker", source) + containerPath.slice(target.length);
   }
   return undefined;
 }
@@ -44,9 +45,11 @@ describe("docker/compose.yaml --profile observability", () => {
       expect(svc, name).toBeDefined();
       expect(svc.profiles).toEqual(["observability"]);
       expect(svc.image, `${name} pinned to a version`).toMatch(/:v?\d+\.\d+\.\d+$/);
-      for (const v of svc.volumes.filter((v) => v.startsWith("."))) expect(existsSync(resolve(REPO_ROOT, "docker", v.split(":")[0])), `${name}: ${v}`).toBe(true);
+      for (const v of svc.volumes.filter((v) => v.startsWith(".")))
+        expect(existsSync(resolve(REPO_ROOT, "docker", v.split(":")[0])), `${name}: ${v}`).toBe(true);
     }
-    for (const svc of services) for (const dep of svc.dependsOn) expect(byName.has(dep), `${svc.name} depends on ${dep}`).toBe(true);
+    for (const svc of services)
+      for (const dep of svc.dependsOn) expect(byName.has(dep), `${svc.name} depends on ${dep}`).toBe(true);
     expect(loadCompose(COMPOSE, ENV, []).map((s) => s.name)).not.toContain("grafana");
   });
 
@@ -57,7 +60,11 @@ describe("docker/compose.yaml --profile observability", () => {
     const dir = mkdtempSync(join(tmpdir(), "compose-prometheus-"));
     try {
       config.rule_files = config.rule_files.map((f: string) => hostPath(prom, f));
-      for (const job of config.scrape_configs) for (const sd of job.file_sd_configs ?? []) sd.files = sd.files.map((f: string) => hostPath(prom, f.replace(/\/[^/]*$/, "")) + f.slice(f.lastIndexOf("/")));
+      for (const job of config.scrape_configs)
+        for (const sd of job.file_sd_configs ?? [])
+          sd.files = sd.files.map(
+            (f: string) => hostPath(prom, f.replace(/\/[^/]*$/, "")) + f.slice(f.lastIndexOf("/")),
+          );
       writeFileSync(join(dir, "prometheus.yml"), stringify(config));
       const check = spawnSync(PROMTOOL_BIN, ["check", "config", join(dir, "prometheus.yml")], { encoding: "utf8" });
       expect(check.stdout + check.stderr, "promtool check config").toMatch(/SUCCESS/);
@@ -65,11 +72,18 @@ describe("docker/compose.yaml --profile observability", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    const gc = parseConfig([], byName.get("ground-control")!.environment) as Exclude<ReturnType<typeof parseConfig>, "help">;
-    const target = config.scrape_configs.find((j: { job_name: string }) => j.job_name === "ground-control").static_configs[0].targets[0];
+    const gc = parseConfig([], byName.get("ground-control")!.environment) as Exclude<
+      ReturnType<typeof parseConfig>,
+      "help"
+    >;
+    const target = config.scrape_configs.find((j: { job_name: string }) => j.job_name === "ground-control")
+      .static_configs[0].targets[0];
     expect(target).toBe(`ground-control:${gc.port}`);
     // The dev profile's satellite is listed for discovery, on the port it serves /metrics on.
-    const satellites = yamlFile(join(REPO_ROOT, "observability/prometheus/satellites/dev.yml")) as unknown as Array<{ targets: string[]; labels: Record<string, string> }>;
+    const satellites = yamlFile(join(REPO_ROOT, "observability/prometheus/satellites/dev.yml")) as unknown as Array<{
+      targets: string[];
+      labels: Record<string, string>;
+    }>;
     // (its agent serves /metrics on its registry's port: the default, as it names none)
     expect(byName.get("satellite-dev")!.command).not.toContain("--registry-addr");
     expect(satellites[0].targets[0]).toBe(`satellite-dev:${DEFAULT_REGISTRY_ADDR.split(":")[1]}`);
@@ -98,8 +112,10 @@ describe("docker/compose.yaml --profile observability", () => {
 
   it("Grafana: provisioning and dashboards mounted where its provisioning files say, datasources at the services' ports", () => {
     const grafana = byName.get("grafana")!;
-    const datasources = yamlFile(hostPath(grafana, "/etc/grafana/provisioning/datasources/datasources.yaml")!).datasources as Array<{ uid: string; url: string }>;
-    const providers = yamlFile(hostPath(grafana, "/etc/grafana/provisioning/dashboards/dashboards.yaml")!).providers as Array<{ options: { path: string } }>;
+    const datasources = yamlFile(hostPath(grafana, "/etc/grafana/provisioning/datasources/datasources.yaml")!)
+      .datasources as Array<{ uid: string; url: string }>;
+    const providers = yamlFile(hostPath(grafana, "/etc/grafana/provisioning/dashboards/dashboards.yaml")!)
+      .providers as Array<{ options: { path: string } }>;
     expect(hostPath(grafana, providers[0].options.path)).toBe(join(REPO_ROOT, "observability/grafana/dashboards"));
     const url = (uid: string) => new URL(datasources.find((d) => d.uid === uid)!.url);
     expect(url("prometheus").hostname).toBe("prometheus");

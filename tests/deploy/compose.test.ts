@@ -19,8 +19,19 @@ const COMPOSE = join(REPO_ROOT, "docker/compose.yaml");
 const DOCKERFILE = join(REPO_ROOT, "docker/Dockerfile");
 
 const RUNS = [
-  { profiles: [], env: { ADMIN_PASSWORD: "change-me-please", HARBOR_URL: "https://harbor.example.com", HARBOR_PASSWORD: "secret" } },
-  { profiles: ["edge"], env: { ADMIN_PASSWORD: "change-me-please", HARBOR_URL: "https://harbor.example.com", HARBOR_PASSWORD: "secret", GROUND_CONTROL_URL: "https://gc.example.com" } },
+  {
+    profiles: [],
+    env: { ADMIN_PASSWORD: "change-me-please", HARBOR_URL: "https://harbor.example.com", HARBOR_PASSWORD: "secret" },
+  },
+  {
+    profiles: ["edge"],
+    env: {
+      ADMIN_PASSWORD: "change-me-please",
+      HARBOR_URL: "https://harbor.example.com",
+      HARBOR_PASSWORD: "secret",
+      GROUND_CONTROL_URL: "https://gc.example.com",
+    },
+  },
   { profiles: ["dev"], env: { ADMIN_PASSWORD: "change-me-please" } },
 ];
 
@@ -31,8 +42,10 @@ function resolveService(svc: ComposeService): { kind: string; parsed: unknown } 
     const [node, importFlag, loader, script, ...args] = argv;
     expect([node, importFlag, loader], `${svc.name} runs a script through tsx`).toEqual(["node", "--import", "tsx"]);
     expect(existsSync(join(REPO_ROOT, script)), `${svc.name}: ${script} exists`).toBe(true);
-    if (script === "scripts/dev-harbor/main.ts") return { kind: "dev-harbor", parsed: parseDevHarborArgs(args, svc.environment) };
-    if (script === "scripts/dev-enrol/main.ts") return { kind: "dev-enrol", parsed: parseDevEnrolArgs(args, svc.environment) };
+    if (script === "scripts/dev-harbor/main.ts")
+      return { kind: "dev-harbor", parsed: parseDevHarborArgs(args, svc.environment) };
+    if (script === "scripts/dev-enrol/main.ts")
+      return { kind: "dev-enrol", parsed: parseDevEnrolArgs(args, svc.environment) };
     throw new Error(`${svc.name}: no parser known for ${script}`);
   }
   const component = svc.build?.args?.COMPONENT ?? "ground-control";
@@ -46,7 +59,8 @@ function resolveService(svc: ComposeService): { kind: string; parsed: unknown } 
 function containerFiles(svc: ComposeService) {
   return {
     readFile(path: string): string {
-      if (!providerOf(svc, path)) throw Object.assign(new Error(`${svc.name}: nothing mounts ${path}`), { code: "ENOENT" });
+      if (!providerOf(svc, path))
+        throw Object.assign(new Error(`${svc.name}: nothing mounts ${path}`), { code: "ENOENT" });
       return "0123456789abcdef0123456789abcdef\n";
     },
   };
@@ -69,7 +83,8 @@ describe("docker/compose.yaml", () => {
       const services = loadCompose(COMPOSE, run.env, run.profiles);
       const names = new Set(services.map((s) => s.name));
       for (const svc of services) {
-        for (const dep of svc.dependsOn) expect(names.has(dep), `${svc.name} depends on ${dep}, which this run starts`).toBe(true);
+        for (const dep of svc.dependsOn)
+          expect(names.has(dep), `${svc.name} depends on ${dep}, which this run starts`).toBe(true);
         if (!svc.build) continue;
         const { parsed } = resolveService(svc);
         expect(parsed, `${svc.name} starts its component, not its help`).not.toBe("help");
@@ -88,7 +103,9 @@ describe("docker/compose.yaml", () => {
     expect(harborUrl.hostname, "HARBOR_URL names the emulator service").toBe("harbor-dev");
     expect(Number(harborUrl.port), "on the port it listens on").toBe(harbor.port);
     expect(harbor.host, "listening beyond loopback inside its container").toBe("0.0.0.0");
-    expect(harbor.upstreamUrl && new URL(harbor.upstreamUrl).hostname, "images kept in the registry service").toBe("registry");
+    expect(harbor.upstreamUrl && new URL(harbor.upstreamUrl).hostname, "images kept in the registry service").toBe(
+      "registry",
+    );
 
     const enrol = resolved.get("dev-enrol")!.parsed as ReturnType<typeof parseDevEnrolArgs>;
     const agent = resolved.get("satellite-dev")!.parsed as ReturnType<typeof parseAgentArgs>;
@@ -99,7 +116,9 @@ describe("docker/compose.yaml", () => {
     const agentArgv = byName.get("satellite-dev")!.command!;
     const tokenFile = agentArgv[agentArgv.indexOf("--token-file") + 1];
     expect(tokenFile, "the satellite reads the file the one-shot writes").toBe(enrol.tokenFile);
-    expect(providerOf(byName.get("satellite-dev")!, tokenFile)).toBe(providerOf(byName.get("dev-enrol")!, enrol.tokenFile));
+    expect(providerOf(byName.get("satellite-dev")!, tokenFile)).toBe(
+      providerOf(byName.get("dev-enrol")!, enrol.tokenFile),
+    );
     expect(providerOf(byName.get("satellite-dev")!, tokenFile)).toMatch(/^volume:/);
     expect(byName.get("satellite-dev")!.dependsOn).toContain("dev-enrol");
   });

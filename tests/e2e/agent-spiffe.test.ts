@@ -15,7 +15,16 @@ import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/hear
 import { AttestationMethod } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer, type SyntheticImage } from "@harbor-satellite/testkit";
+import {
+  buildImage,
+  freePort,
+  makeBlobDir,
+  pushImage,
+  removeBlobDir,
+  startPostgres,
+  type PostgresServer,
+  type SyntheticImage,
+} from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
@@ -28,8 +37,18 @@ const run = promisify(execFile);
 const TD = "harbor-satellite.local";
 const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-spiffe-admin-password";
-const FAST = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s" } };
-const OTEL = (url: string) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "200" });
+const FAST = {
+  app_config: {
+    state_replication_interval: "@every 2s",
+    heartbeat_interval: "@every 2s",
+    register_satellite_interval: "@every 2s",
+  },
+};
+const OTEL = (url: string) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: url,
+  OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+  OTEL_BSP_SCHEDULE_DELAY: "200",
+});
 
 describe("satellite agent, SPIFFE mode, end to end", () => {
   let ca: TestCA;
@@ -66,10 +85,18 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
     ]);
     gcAgent.setIdentity({ svids: [await ca.issueSvid(`spiffe://${TD}/gc/main`)], bundle: ca.bundle() });
     proxy = await startRetargetableProxy(upstream.port);
-    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: proxy.url } });
+    emu = await startHarborEmulator({
+      adminUser: HARBOR.username,
+      adminPassword: HARBOR.password,
+      upstream: { url: proxy.url },
+    });
     await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
     blobs = await makeBlobDir();
-    for (const [repo, tag] of [["apps/nginx", "1.27"], ["apps/alpine", "3.20"], ["apps/redis", "7"]]) {
+    for (const [repo, tag] of [
+      ["apps/nginx", "1.27"],
+      ["apps/alpine", "3.20"],
+      ["apps/redis", "7"],
+    ]) {
       images[repo] = await buildImage({ layerSizes: [32 << 10], dir: blobs, labels: { repo } });
       await pushImage(emu.url, repo, tag, images[repo], HARBOR);
     }
@@ -89,10 +116,14 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
     // An admin has no SVID: it trusts the CA and checks Ground Control's SPIFFE ID, not a hostname.
     const adminTls = { ca: ca.certificate.toString(), checkServerIdentity: () => undefined };
     gcUrl = `https://127.0.0.1:${port}`;
-    await eventually(async () => {
-      if (gc.proc.exitCode !== null) throw new GiveUp(`ground-control exited: ${gc.output()}`);
-      admin = await adminClients(gcUrl, ADMIN_PASSWORD, adminTls);
-    }, 60_000, "ground-control answering over mTLS");
+    await eventually(
+      async () => {
+        if (gc.proc.exitCode !== null) throw new GiveUp(`ground-control exited: ${gc.output()}`);
+        admin = await adminClients(gcUrl, ADMIN_PASSWORD, adminTls);
+      },
+      60_000,
+      "ground-control answering over mTLS",
+    );
     satPort = await freePort();
     local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
   });
@@ -103,7 +134,15 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
     await gc?.stop();
     await emu?.stop();
     await proxy?.stop();
-    await Promise.all([upstream?.stop(), pg?.stop(), gcAgent?.stop(), edgeAgent?.stop(), spire?.stop(), otlp?.stop(), blobs && removeBlobDir(blobs)]);
+    await Promise.all([
+      upstream?.stop(),
+      pg?.stop(),
+      gcAgent?.stop(),
+      edgeAgent?.stop(),
+      spire?.stop(),
+      otlp?.stop(),
+      blobs && removeBlobDir(blobs),
+    ]);
     await rm(storage, { recursive: true, force: true });
     await rm(work, { recursive: true, force: true });
   });
@@ -113,8 +152,21 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
 
   it("registers with SPIRE, enrols over mTLS with its SVID, and serves the group with upstream digests", async () => {
     await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
-    await admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }] });
-    const reg = await admin.identity.registerSatellite({ satellite: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"], attestation: AttestationMethod.JOIN_TOKEN, groups: ["web"], config: "fast" });
+    await admin.fleet.createGroup({
+      group: "web",
+      artifacts: [
+        { repository: "apps/nginx", tags: ["1.27"] },
+        { repository: "apps/alpine", tags: ["3.20"] },
+      ],
+    });
+    const reg = await admin.identity.registerSatellite({
+      satellite: "edge-1",
+      region: "eu",
+      selectors: ["docker:label:app:satellite"],
+      attestation: AttestationMethod.JOIN_TOKEN,
+      groups: ["web"],
+      config: "fast",
+    });
     expect(reg.spiffeId).toBe(`spiffe://${TD}/satellite/region/eu/edge-1`);
     // The edge SPIRE agent attests once with the join token; then its Workload API issues the SVID.
     await spire.attestAgent(reg.joinToken!.value);
@@ -124,21 +176,51 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
     const started = performance.now();
     sat = startProcess(
       "satellite",
-      ["--ground-control-url", gcUrl, "--spiffe-enabled", "--spiffe-endpoint-socket", edgeAgent.address, "--data-dir", join(work, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`],
+      [
+        "--ground-control-url",
+        gcUrl,
+        "--spiffe-enabled",
+        "--spiffe-endpoint-socket",
+        edgeAgent.address,
+        "--data-dir",
+        join(work, "satellite"),
+        "--registry-addr",
+        `127.0.0.1:${satPort}`,
+      ],
       { LOG_LEVEL: "debug", ...OTEL(otlp.url) },
     );
     const watch = sat;
-    const served = await eventually(async () => {
-      if (watch.proc.exitCode !== null) throw new GiveUp(`satellite exited with ${watch.proc.exitCode}: ${watch.output()}`);
-      const [nginx, alpine] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/alpine", "3.20")]);
-      if (!nginx || !alpine) throw new Error("images not served yet");
-      return { nginx, alpine };
-    }, 90_000, "both images served by the satellite");
-    process.stdout.write(`agent-spiffe e2e: satellite start → enrolled over SPIFFE mTLS → both images served: ${Math.round(performance.now() - started)} ms\n`);
-    expect(served).toEqual({ nginx: images["apps/nginx"].manifestDigest, alpine: images["apps/alpine"].manifestDigest });
+    const served = await eventually(
+      async () => {
+        if (watch.proc.exitCode !== null)
+          throw new GiveUp(`satellite exited with ${watch.proc.exitCode}: ${watch.output()}`);
+        const [nginx, alpine] = await Promise.all([
+          localDigest("apps/nginx", "1.27"),
+          localDigest("apps/alpine", "3.20"),
+        ]);
+        if (!nginx || !alpine) throw new Error("images not served yet");
+        return { nginx, alpine };
+      },
+      90_000,
+      "both images served by the satellite",
+    );
+    process.stdout.write(
+      `agent-spiffe e2e: satellite start → enrolled over SPIFFE mTLS → both images served: ${Math.round(performance.now() - started)} ms\n`,
+    );
+    expect(served).toEqual({
+      nginx: images["apps/nginx"].manifestDigest,
+      alpine: images["apps/alpine"].manifestDigest,
+    });
     // Its satellite state came from Ground Control over mTLS (Harbor holds none), the rest from Harbor.
-    expect((await admin.fleet.getSatellite({ satellite: "edge-1" })).satellite?.stateUrl).toBe(`${gcUrl}/satellite/satellite-state/edge-1/state:latest`);
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://127.0.0.1:${satPort}/apps/nginx:1.27`, `dir:${join(work, "pulled")}`]);
+    expect((await admin.fleet.getSatellite({ satellite: "edge-1" })).satellite?.stateUrl).toBe(
+      `${gcUrl}/satellite/satellite-state/edge-1/state:latest`,
+    );
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      `docker://127.0.0.1:${satPort}/apps/nginx:1.27`,
+      `dir:${join(work, "pulled")}`,
+    ]);
     // The robot secret travelled over mTLS only: it is in no log line of either process.
     const robot = [...emu.state.robots.values()].find((r) => r.name === "edge-1");
     expect(robot?.secret).toBeTruthy();
@@ -151,46 +233,84 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
     // A second group, published to Harbor while it is up, to hand the satellite during the outage.
     await admin.fleet.createGroup({ group: "cache", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
     const harbor = createRegistryClient({ url: emu.url, credentials: HARBOR, retry: { attempts: 1 } });
-    await eventually(async () => {
-      if (!(await harbor.headManifest("satellite/group-state/cache/state", "latest"))) throw new Error("not published yet");
-    }, 60_000, "the cache group state published").finally(() => harbor.close());
+    await eventually(
+      async () => {
+        if (!(await harbor.headManifest("satellite/group-state/cache/state", "latest")))
+          throw new Error("not published yet");
+      },
+      60_000,
+      "the cache group state published",
+    ).finally(() => harbor.close());
     await upstream!.stop();
     upstream = undefined;
     expect(await localDigest("apps/nginx", "1.27")).toBe(images["apps/nginx"].manifestDigest);
     // While its satellite state (on Ground Control, still up) is unchanged the satellite needs
     // nothing from Harbor, so there is nothing to fail. A new group makes it go to Harbor.
     await admin.fleet.assignGroup({ satellite: "edge-1", group: "cache" });
-    await eventually(async () => {
-      if (!(await status()).latest?.errors.length) throw new Error("no error reported yet");
-    }, 90_000, "a heartbeat reporting the failed pass");
+    await eventually(
+      async () => {
+        if (!(await status()).latest?.errors.length) throw new Error("no error reported yet");
+      },
+      90_000,
+      "a heartbeat reporting the failed pass",
+    );
 
     upstream = await startDockerRegistry({ dir: storage });
     proxy.retarget(upstream.port);
-    await admin.fleet.updateGroup({ group: "web", artifacts: [{ repository: "apps/alpine", tags: ["3.20"] }, { repository: "apps/redis", tags: ["7"] }] });
-    await eventually(async () => {
-      const [nginx, redis] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/redis", "7")]);
-      if (nginx !== undefined || redis !== images["apps/redis"].manifestDigest) throw new Error(`nginx ${nginx ?? "gone"}, redis ${redis ?? "missing"}`);
-    }, 120_000, "nginx removed and redis replicated");
-    const online = await eventually(async () => {
-      const s = await status();
-      const refs = (s.latest?.cachedImages ?? []).map((c) => c.reference).sort();
-      if (s.health !== Health.ONLINE || s.latest?.errors.length || refs.length !== 2 || !refs.some((r) => r.includes("apps/redis:7"))) throw new Error(`not yet: ${JSON.stringify(refs)}`);
-      return s;
-    }, 60_000, "Ground Control showing the converged satellite online");
+    await admin.fleet.updateGroup({
+      group: "web",
+      artifacts: [
+        { repository: "apps/alpine", tags: ["3.20"] },
+        { repository: "apps/redis", tags: ["7"] },
+      ],
+    });
+    await eventually(
+      async () => {
+        const [nginx, redis] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/redis", "7")]);
+        if (nginx !== undefined || redis !== images["apps/redis"].manifestDigest)
+          throw new Error(`nginx ${nginx ?? "gone"}, redis ${redis ?? "missing"}`);
+      },
+      120_000,
+      "nginx removed and redis replicated",
+    );
+    const online = await eventually(
+      async () => {
+        const s = await status();
+        const refs = (s.latest?.cachedImages ?? []).map((c) => c.reference).sort();
+        if (
+          s.health !== Health.ONLINE ||
+          s.latest?.errors.length ||
+          refs.length !== 2 ||
+          !refs.some((r) => r.includes("apps/redis:7"))
+        )
+          throw new Error(`not yet: ${JSON.stringify(refs)}`);
+        return s;
+      },
+      60_000,
+      "Ground Control showing the converged satellite online",
+    );
     expect(online.region).toBe("eu");
   });
 
   it("carries one trace id from the satellite through the gateway and services to the Harbor call", async () => {
-    const trace = await eventually(async () => {
-      const enrol = otlp.spans.find((s) => s.service === "satellite" && s.name === "satellite.enrol");
-      if (!enrol) throw new Error("no enrolment span exported yet");
-      const spans = otlp.spans.filter((s) => s.traceId === enrol.traceId);
-      const names = spans.map((s) => `${s.service}:${s.name}`);
-      // Harbor calls are HTTP client spans (`PATCH /api/v2.0/robots/{robot_id}`) naming the operation.
-      const harborCalls = spans.filter((s) => s.service === "ground-control" && s.kind === SPAN_KIND.CLIENT && s.attributes["harbor.operation"]).map((s) => s.attributes["harbor.operation"]);
-      if (harborCalls.length === 0) throw new Error(`trace so far: ${names.join(", ")}`);
-      return { names, harborCalls };
-    }, 30_000, "the enrolment trace exported by both processes");
+    const trace = await eventually(
+      async () => {
+        const enrol = otlp.spans.find((s) => s.service === "satellite" && s.name === "satellite.enrol");
+        if (!enrol) throw new Error("no enrolment span exported yet");
+        const spans = otlp.spans.filter((s) => s.traceId === enrol.traceId);
+        const names = spans.map((s) => `${s.service}:${s.name}`);
+        // Harbor calls are HTTP client spans (`PATCH /api/v2.0/robots/{robot_id}`) naming the operation.
+        const harborCalls = spans
+          .filter(
+            (s) => s.service === "ground-control" && s.kind === SPAN_KIND.CLIENT && s.attributes["harbor.operation"],
+          )
+          .map((s) => s.attributes["harbor.operation"]);
+        if (harborCalls.length === 0) throw new Error(`trace so far: ${names.join(", ")}`);
+        return { names, harborCalls };
+      },
+      30_000,
+      "the enrolment trace exported by both processes",
+    );
     expect(trace.names).toEqual(
       expect.arrayContaining([
         "satellite:satellite.enrol",

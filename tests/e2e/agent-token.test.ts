@@ -35,7 +35,13 @@ describe("satellite agent, token mode, end to end", () => {
   let images: Record<string, SyntheticImage>;
 
   beforeAll(async () => {
-    stack = await startFleetStack({ name: "agent-e2e", project: "apps", images: ["apps/nginx:1.27", "apps/alpine:3.20", "apps/redis:7"], adminPassword: ADMIN_PASSWORD, proxy: true });
+    stack = await startFleetStack({
+      name: "agent-e2e",
+      project: "apps",
+      images: ["apps/nginx:1.27", "apps/alpine:3.20", "apps/redis:7"],
+      adminPassword: ADMIN_PASSWORD,
+      proxy: true,
+    });
     ({ gcUrl, admin, work, images } = stack);
     emuUrl = stack.emu.url;
     satPort = await freePort();
@@ -64,30 +70,60 @@ describe("satellite agent, token mode, end to end", () => {
 
   it("enrols with a token, replicates the group with upstream digests and serves it to skopeo", async () => {
     await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
-    await admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"] }] });
+    await admin.fleet.createGroup({
+      group: "web",
+      artifacts: [
+        { repository: "apps/nginx", tags: ["1.27"] },
+        { repository: "apps/alpine", tags: ["3.20"] },
+      ],
+    });
     await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu-west", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-1", group: "web" });
     // The satellite state on Ground Control itself, the group state in Harbor.
     await eventually(
-      () => Promise.all([has(gcUrl, { username: "admin", password: ADMIN_PASSWORD }, "satellite/satellite-state/edge-1/state"), has(emuUrl, HARBOR, "satellite/group-state/web/state")]),
+      () =>
+        Promise.all([
+          has(gcUrl, { username: "admin", password: ADMIN_PASSWORD }, "satellite/satellite-state/edge-1/state"),
+          has(emuUrl, HARBOR, "satellite/group-state/web/state"),
+        ]),
       60_000,
       "state artifacts published",
     );
-    expect((await admin.fleet.getSatellite({ satellite: "edge-1" })).satellite?.stateUrl).toBe(`${gcUrl}/satellite/satellite-state/edge-1/state:latest`);
+    expect((await admin.fleet.getSatellite({ satellite: "edge-1" })).satellite?.stateUrl).toBe(
+      `${gcUrl}/satellite/satellite-state/edge-1/state:latest`,
+    );
     token = (await admin.identity.issueZtrToken({ satellite: "edge-1" })).token;
 
     const dataDir = join(work, "satellite");
     const started = performance.now();
-    sat = startProcess("satellite", ["--ground-control-url", gcUrl, "--token", token, "--data-dir", dataDir, "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn" });
+    sat = startProcess(
+      "satellite",
+      [
+        "--ground-control-url",
+        gcUrl,
+        "--token",
+        token,
+        "--data-dir",
+        dataDir,
+        "--registry-addr",
+        `127.0.0.1:${satPort}`,
+      ],
+      { LOG_LEVEL: "warn" },
+    );
     const watch = sat;
     let enrolledAt: number | undefined;
     watch.proc.stdout?.on("data", (chunk: Buffer) => {
-      if (enrolledAt === undefined && chunk.toString().includes("satellite enrolled (ztr as edge-1)")) enrolledAt = performance.now();
+      if (enrolledAt === undefined && chunk.toString().includes("satellite enrolled (ztr as edge-1)"))
+        enrolledAt = performance.now();
     });
     const served = await eventually(
       async () => {
-        if (watch.proc.exitCode !== null) throw new GiveUp(`satellite exited with ${watch.proc.exitCode}: ${watch.output()}`);
-        const [nginx, alpine] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/alpine", "3.20")]);
+        if (watch.proc.exitCode !== null)
+          throw new GiveUp(`satellite exited with ${watch.proc.exitCode}: ${watch.output()}`);
+        const [nginx, alpine] = await Promise.all([
+          localDigest("apps/nginx", "1.27"),
+          localDigest("apps/alpine", "3.20"),
+        ]);
         if (!nginx || !alpine) throw new Error("images not served yet");
         return { nginx, alpine, at: performance.now() };
       },
@@ -95,16 +131,28 @@ describe("satellite agent, token mode, end to end", () => {
       "both images served by the satellite",
     );
     expect(enrolledAt, "the satellite prints when it has enrolled").toBeDefined();
-    process.stdout.write(`agent-token e2e: process start → enrolled ${Math.round(enrolledAt! - started)} ms; enrolled → both images served ${Math.round(served.at - enrolledAt!)} ms (polled every 200 ms)\n`);
+    process.stdout.write(
+      `agent-token e2e: process start → enrolled ${Math.round(enrolledAt! - started)} ms; enrolled → both images served ${Math.round(served.at - enrolledAt!)} ms (polled every 200 ms)\n`,
+    );
     expect(served.nginx).toBe(images["apps/nginx"].manifestDigest);
     expect(served.alpine).toBe(images["apps/alpine"].manifestDigest);
 
     // skopeo pulls through the satellite's registry; the manifest bytes are the upstream's.
     const out = join(work, "pulled-nginx");
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://127.0.0.1:${satPort}/apps/nginx:1.27`, `dir:${out}`]);
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      `docker://127.0.0.1:${satPort}/apps/nginx:1.27`,
+      `dir:${out}`,
+    ]);
     const manifest = await readFile(join(out, "manifest.json"));
     expect(`sha256:${createHash("sha256").update(manifest).digest("hex")}`).toBe(images["apps/nginx"].manifestDigest);
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://127.0.0.1:${satPort}/apps/alpine:3.20`, `dir:${join(work, "pulled-alpine")}`]);
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      `docker://127.0.0.1:${satPort}/apps/alpine:3.20`,
+      `dir:${join(work, "pulled-alpine")}`,
+    ]);
 
     // config.json is sealed to the device (no robot secret in the clear) and private.
     const configFile = await readFile(join(dataDir, "config.json"), "utf8");
@@ -112,13 +160,21 @@ describe("satellite agent, token mode, end to end", () => {
     expect((await stat(join(dataDir, "config.json"))).mode & 0o777).toBe(0o600);
 
     // Heartbeats arrive with every field filled.
-    const latest = await eventually(async () => {
-      const s = await status();
-      const refs = s.latest?.cachedImages.map((c) => c.reference) ?? [];
-      if (s.health !== Health.ONLINE || refs.length < 2 || !s.latest?.latestConfigDigest) throw new Error(`not yet: ${JSON.stringify(refs)}`);
-      return s.latest;
-    }, 60_000, "a heartbeat with both images and the applied config");
-    expect(latest.cachedImages.map((c) => c.reference).sort()).toEqual([`127.0.0.1:${satPort}/apps/alpine:3.20@${served.alpine}`, `127.0.0.1:${satPort}/apps/nginx:1.27@${served.nginx}`]);
+    const latest = await eventually(
+      async () => {
+        const s = await status();
+        const refs = s.latest?.cachedImages.map((c) => c.reference) ?? [];
+        if (s.health !== Health.ONLINE || refs.length < 2 || !s.latest?.latestConfigDigest)
+          throw new Error(`not yet: ${JSON.stringify(refs)}`);
+        return s.latest;
+      },
+      60_000,
+      "a heartbeat with both images and the applied config",
+    );
+    expect(latest.cachedImages.map((c) => c.reference).sort()).toEqual([
+      `127.0.0.1:${satPort}/apps/alpine:3.20@${served.alpine}`,
+      `127.0.0.1:${satPort}/apps/nginx:1.27@${served.nginx}`,
+    ]);
     expect(latest.cachedImages.every((c) => c.sizeBytes > 72n << 10n)).toBe(true);
     expect(latest.latestStateDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(latest.latestConfigDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -135,7 +191,11 @@ describe("satellite agent, token mode, end to end", () => {
   it("keeps serving with the upstream stopped and reports the failure in its heartbeat", async () => {
     // A second group, published to Harbor while it is up, to hand the satellite during the outage.
     await admin.fleet.createGroup({ group: "cache", artifacts: [{ repository: "apps/redis", tags: ["7"] }] });
-    await eventually(() => has(emuUrl, HARBOR, "satellite/group-state/cache/state"), 60_000, "the cache group state published");
+    await eventually(
+      () => has(emuUrl, HARBOR, "satellite/group-state/cache/state"),
+      60_000,
+      "the cache group state published",
+    );
     await stack.upstream!.stop();
     stack.upstream = undefined;
     expect(await localDigest("apps/nginx", "1.27")).toBe(images["apps/nginx"].manifestDigest);
@@ -143,11 +203,15 @@ describe("satellite agent, token mode, end to end", () => {
     // While its satellite state (on Ground Control, still up) is unchanged the satellite needs
     // nothing from Harbor, so there is nothing to fail. A new group makes it go to Harbor.
     await admin.fleet.assignGroup({ satellite: "edge-1", group: "cache" });
-    const failing = await eventually(async () => {
-      const s = await status();
-      if (!s.latest?.errors.length) throw new Error("no error reported yet");
-      return s;
-    }, 90_000, "a heartbeat reporting the failed pass");
+    const failing = await eventually(
+      async () => {
+        const s = await status();
+        if (!s.latest?.errors.length) throw new Error("no error reported yet");
+        return s;
+      },
+      90_000,
+      "a heartbeat reporting the failed pass",
+    );
     expect(failing.latest!.errors[0].message).not.toBe("");
     expect(failing.latest!.cachedImages).toHaveLength(2);
     expect(await localDigest("apps/alpine", "3.20")).toBe(images["apps/alpine"].manifestDigest);
@@ -156,20 +220,41 @@ describe("satellite agent, token mode, end to end", () => {
   it("converges after the upstream is back and the group changed (one image out, one in)", async () => {
     stack.upstream = await startDockerRegistry({ dir: stack.storage });
     stack.proxy!.retarget(stack.upstream.port);
-    await admin.fleet.updateGroup({ group: "web", artifacts: [{ repository: "apps/alpine", tags: ["3.20"] }, { repository: "apps/redis", tags: ["7"] }] });
-    await eventually(async () => {
-      const [nginx, redis] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/redis", "7")]);
-      if (nginx !== undefined || redis === undefined) throw new Error(`nginx ${nginx ?? "gone"}, redis ${redis ?? "missing"}`);
-    }, 120_000, "nginx removed and redis replicated");
+    await admin.fleet.updateGroup({
+      group: "web",
+      artifacts: [
+        { repository: "apps/alpine", tags: ["3.20"] },
+        { repository: "apps/redis", tags: ["7"] },
+      ],
+    });
+    await eventually(
+      async () => {
+        const [nginx, redis] = await Promise.all([localDigest("apps/nginx", "1.27"), localDigest("apps/redis", "7")]);
+        if (nginx !== undefined || redis === undefined)
+          throw new Error(`nginx ${nginx ?? "gone"}, redis ${redis ?? "missing"}`);
+      },
+      120_000,
+      "nginx removed and redis replicated",
+    );
     expect(await localDigest("apps/redis", "7")).toBe(images["apps/redis"].manifestDigest);
     expect(await localDigest("apps/alpine", "3.20")).toBe(images["apps/alpine"].manifestDigest);
 
-    const online = await eventually(async () => {
-      const s = await status();
-      const refs = (s.latest?.cachedImages ?? []).map((c) => c.reference).sort();
-      if (s.health !== Health.ONLINE || s.latest?.errors.length || refs.length !== 2 || !refs.some((r) => r.includes("apps/redis:7"))) throw new Error(`not yet: ${JSON.stringify(refs)}`);
-      return s;
-    }, 60_000, "Ground Control showing the converged satellite online");
+    const online = await eventually(
+      async () => {
+        const s = await status();
+        const refs = (s.latest?.cachedImages ?? []).map((c) => c.reference).sort();
+        if (
+          s.health !== Health.ONLINE ||
+          s.latest?.errors.length ||
+          refs.length !== 2 ||
+          !refs.some((r) => r.includes("apps/redis:7"))
+        )
+          throw new Error(`not yet: ${JSON.stringify(refs)}`);
+        return s;
+      },
+      60_000,
+      "Ground Control showing the converged satellite online",
+    );
     expect(online.latest!.cachedImages.map((c) => c.reference).sort()).toEqual([
       `127.0.0.1:${satPort}/apps/alpine:3.20@${images["apps/alpine"].manifestDigest}`,
       `127.0.0.1:${satPort}/apps/redis:7@${images["apps/redis"].manifestDigest}`,
@@ -178,11 +263,21 @@ describe("satellite agent, token mode, end to end", () => {
     // A graceful stop: exit 0, and a restart uses the saved enrolment (the token is spent).
     expect(await sat!.stop()).toBe(0);
     if (process.env.AGENT_E2E_DUMP) process.stdout.write(sat!.output());
-    sat = startProcess("satellite", ["--ground-control-url", gcUrl, "--data-dir", join(work, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn" });
+    sat = startProcess(
+      "satellite",
+      ["--ground-control-url", gcUrl, "--data-dir", join(work, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`],
+      { LOG_LEVEL: "warn" },
+    );
     const restarted = sat;
-    await eventually(async () => {
-      if (restarted.proc.exitCode !== null) throw new GiveUp(`satellite exited with ${restarted.proc.exitCode}: ${restarted.output()}`);
-      if ((await localDigest("apps/redis", "7")) !== images["apps/redis"].manifestDigest) throw new Error("not serving yet");
-    }, 60_000, "the restarted satellite serving from its store");
+    await eventually(
+      async () => {
+        if (restarted.proc.exitCode !== null)
+          throw new GiveUp(`satellite exited with ${restarted.proc.exitCode}: ${restarted.output()}`);
+        if ((await localDigest("apps/redis", "7")) !== images["apps/redis"].manifestDigest)
+          throw new Error("not serving yet");
+      },
+      60_000,
+      "the restarted satellite serving from its store",
+    );
   });
 });

@@ -34,7 +34,10 @@ function clientAt(baseUrl: string, localAddress: string, maxSockets = 8) {
   const call = (method: string, body: unknown, authorization?: string) =>
     new Promise<Answer>((resolve, reject) => {
       const data = JSON.stringify(body);
-      const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(data) };
+      const headers: Record<string, string | number> = {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(data),
+      };
       if (authorization) headers.authorization = authorization;
       const req = request(`${baseUrl}/harbor.satellite.${method}`, { method: "POST", agent, headers }, (res) => {
         const chunks: Buffer[] = [];
@@ -51,7 +54,8 @@ function clientAt(baseUrl: string, localAddress: string, maxSockets = 8) {
   return { call, close: () => agent.destroy() };
 }
 
-const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -104,13 +108,19 @@ describe("ground-control: authentication limits against a real process", () => {
 
   it("hashes at most the free failures of 60 concurrent wrong admin Logins, and the admin still logs in from its address", async () => {
     attackStartedAt = performance.now();
-    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => attacker.call("identity.v1.IdentityService/Login", { username: "admin", password: `wrong-password-${i}` })));
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        attacker.call("identity.v1.IdentityService/Login", { username: "admin", password: `wrong-password-${i}` }),
+      ),
+    );
     const codes = answers.map((a) => a.body.code);
     const unauthenticated = codes.filter((c) => c === "unauthenticated").length;
     // The free failures, plus one try after each backoff (1 s, 2 s, 4 s, …) that could have ended
     // while the burst was still being answered on a slow machine (none when it took under 1 s).
     const burstSeconds = (performance.now() - attackStartedAt) / 1000;
-    expect(unauthenticated).toBeLessThanOrEqual(DEFAULT_ATTEMPT_POLICY.freeFailures + Math.floor(Math.log2(burstSeconds + 1)));
+    expect(unauthenticated).toBeLessThanOrEqual(
+      DEFAULT_ATTEMPT_POLICY.freeFailures + Math.floor(Math.log2(burstSeconds + 1)),
+    );
     expect(codes.filter((c) => c === "resource_exhausted")).toHaveLength(60 - unauthenticated);
     expect(answers.find((a) => a.status === 429)?.body.message).toMatch(/try again in \d+ s/);
     hashedForAttacker += unauthenticated;
@@ -126,7 +136,11 @@ describe("ground-control: authentication limits against a real process", () => {
     const hammer = async (client: number) => {
       for (let i = 0; !stop; i++) {
         const sent = performance.now();
-        const res = await attacker.call("heartbeat.v1.HeartbeatService/Sync", { satellite: "edge-1" }, basic(robot, `wrong-${client}-${i}`));
+        const res = await attacker.call(
+          "heartbeat.v1.HeartbeatService/Sync",
+          { satellite: "edge-1" },
+          basic(robot, `wrong-${client}-${i}`),
+        );
         const code = String(res.body.code ?? res.status);
         codes.set(code, (codes.get(code) ?? 0) + 1);
         await sleep(Math.max(0, 30 - (performance.now() - sent))); // ~33 requests/s per client

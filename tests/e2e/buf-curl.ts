@@ -14,7 +14,16 @@ export interface CurlResult {
 }
 
 export async function bufCurl(baseUrl: string, method: string, body: unknown, token?: string): Promise<CurlResult> {
-  const args = ["--no-install", "buf", "curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d", JSON.stringify(body)];
+  const args = [
+    "--no-install",
+    "buf",
+    "curl",
+    "--protocol",
+    "grpc",
+    "--http2-prior-knowledge",
+    "-d",
+    JSON.stringify(body),
+  ];
   if (token) args.push("-H", `Authorization: Bearer ${token}`);
   args.push(`${baseUrl}/${method}`);
   try {

@@ -30,7 +30,11 @@ describe("ground-control --workers", () => {
     pg = await startPostgres();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", "--workers", "2"], { DATABASE_URL: await pg.createDatabase("gc_cluster"), ADMIN_PASSWORD, LOG_LEVEL: "warn" });
+    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", "--workers", "2"], {
+      DATABASE_URL: await pg.createDatabase("gc_cluster"),
+      ADMIN_PASSWORD,
+      LOG_LEVEL: "warn",
+    });
     await waitForHttp(`${url}/healthz`, gc);
   });
   afterAll(async () => {

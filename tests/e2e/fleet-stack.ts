@@ -7,7 +7,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { buildImage, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer, type SyntheticImage } from "@harbor-satellite/testkit";
+import {
+  buildImage,
+  makeBlobDir,
+  pushImage,
+  removeBlobDir,
+  startPostgres,
+  type PostgresServer,
+  type SyntheticImage,
+} from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { adminClients, startRetargetableProxy, type AdminClients, type RetargetableProxy } from "./agent-helpers.js";
@@ -16,7 +24,14 @@ import type { RunningProcess } from "./processes.js";
 
 export { HARBOR };
 /** A satellite config that passes, heartbeats and re-registers every 2 s. */
-export const FAST_CONFIG = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s", log_level: "info" } };
+export const FAST_CONFIG = {
+  app_config: {
+    state_replication_interval: "@every 2s",
+    heartbeat_interval: "@every 2s",
+    register_satellite_interval: "@every 2s",
+    log_level: "info",
+  },
+};
 
 export interface FleetStackOptions {
   /** Names the temp dirs and Ground Control's database. */
@@ -66,12 +81,20 @@ export async function startFleetStack(options: FleetStackOptions): Promise<Fleet
   try {
     [parts.pg, parts.upstream] = await Promise.all([startPostgres(), startDockerRegistry({ dir: storage })]);
     if (options.proxy) parts.proxy = await startRetargetableProxy(parts.upstream.port);
-    parts.emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: (parts.proxy ?? parts.upstream).url } });
+    parts.emu = await startHarborEmulator({
+      adminUser: HARBOR.username,
+      adminPassword: HARBOR.password,
+      upstream: { url: (parts.proxy ?? parts.upstream).url },
+    });
     await createHarborClient({ url: parts.emu.url, ...HARBOR }).ensureProject(options.project, { public: false });
     const images: Record<string, SyntheticImage> = {};
     for (const reference of options.images) {
       const [repository, tag] = reference.split(":");
-      images[repository] = await buildImage({ layerSizes: options.layerSizes ?? [64 << 10, 8 << 10], dir: blobs, labels: { repo: repository } });
+      images[repository] = await buildImage({
+        layerSizes: options.layerSizes ?? [64 << 10, 8 << 10],
+        dir: blobs,
+        labels: { repo: repository },
+      });
       await pushImage(parts.emu.url, repository, tag, images[repository], HARBOR);
     }
     const started = await startGroundControlProcess({
@@ -84,9 +107,22 @@ export async function startFleetStack(options: FleetStackOptions): Promise<Fleet
     parts.gc = started.gc;
     const gcUrl = started.url;
     const admin = await adminClients(gcUrl, options.adminPassword);
-    const stack: FleetStack = { ...(parts as Required<typeof parts>), proxy: parts.proxy, storage, work, gcUrl, admin, images, stop: () => stop() };
+    const stack: FleetStack = {
+      ...(parts as Required<typeof parts>),
+      proxy: parts.proxy,
+      storage,
+      work,
+      gcUrl,
+      admin,
+      images,
+      stop: () => stop(),
+    };
     // stop() reads `parts`: keep the upstream a test swaps in visible to it.
-    Object.defineProperty(stack, "upstream", { get: () => parts.upstream, set: (next: DockerRegistry | undefined) => (parts.upstream = next), enumerable: true });
+    Object.defineProperty(stack, "upstream", {
+      get: () => parts.upstream,
+      set: (next: DockerRegistry | undefined) => (parts.upstream = next),
+      enumerable: true,
+    });
     return stack;
   } catch (error) {
     await stop();

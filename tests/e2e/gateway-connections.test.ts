@@ -48,9 +48,13 @@ async function openIdle(port: number, count: number, localAddress: string): Prom
 }
 
 async function allClosedByServer(idle: IdleSockets, what: string): Promise<void> {
-  await eventually(async () => {
-    if (idle.open() > 0) throw new Error(`${idle.open()} of ${idle.sockets.length} still open`);
-  }, 60_000, what);
+  await eventually(
+    async () => {
+      if (idle.open() > 0) throw new Error(`${idle.open()} of ${idle.sockets.length} still open`);
+    },
+    60_000,
+    what,
+  );
 }
 
 function h2c(url: string): ClientHttp2Session {
@@ -62,7 +66,16 @@ function h2c(url: string): ClientHttp2Session {
 describe("ground-control's listener under idle, slow and hostile connections (1,024 open files)", () => {
   let gc: GatewayProcess;
   beforeAll(async () => {
-    const flags = ["--first-byte-timeout-ms", TIMEOUTS.firstByteMs, "--header-timeout-ms", TIMEOUTS.headersMs, "--request-timeout-ms", TIMEOUTS.requestMs, "--idle-timeout-ms", TIMEOUTS.idleMs].map(String);
+    const flags = [
+      "--first-byte-timeout-ms",
+      TIMEOUTS.firstByteMs,
+      "--header-timeout-ms",
+      TIMEOUTS.headersMs,
+      "--request-timeout-ms",
+      TIMEOUTS.requestMs,
+      "--idle-timeout-ms",
+      TIMEOUTS.idleMs,
+    ].map(String);
     gc = await startGatewayProcess({ fileLimit: FILE_LIMIT, args: flags, adminPassword: ADMIN_PASSWORD });
     expect(await gc.fileLimit()).toBe(FILE_LIMIT);
   });
@@ -77,11 +90,15 @@ describe("ground-control's listener under idle, slow and hostile connections (1,
   it("1,100 idle sockets from one address: the per-source cap keeps other clients served, and the server closes them after the first-byte timeout", async () => {
     const idle = await openIdle(gc.port, 1_100, "127.0.0.2");
     // Past the per-source cap, connections are closed at once.
-    const held = await eventually(async () => {
-      const open = idle.open();
-      if (open > LIMITS.maxConnectionsPerSource) throw new Error(`${open} open`);
-      return open;
-    }, 30_000, "the per-source cap");
+    const held = await eventually(
+      async () => {
+        const open = idle.open();
+        if (open > LIMITS.maxConnectionsPerSource) throw new Error(`${open} open`);
+        return open;
+      },
+      30_000,
+      "the per-source cap",
+    );
     expect(held).toBeGreaterThan(0);
     // A normal client from another address is served meanwhile: Login over Connect JSON, and health.
     expect(await adminLogin(gc.url, ADMIN_PASSWORD)).toHaveLength(43);
@@ -96,9 +113,13 @@ describe("ground-control's listener under idle, slow and hostile connections (1,
     const sources = Array.from({ length: 11 }, (_, i) => `127.0.0.${10 + i}`);
     const idle = await Promise.all(sources.map((s) => openIdle(gc.port, 100, s)));
     const open = () => idle.reduce((n, i) => n + i.open(), 0);
-    await eventually(async () => {
-      if (open() > LIMITS.maxConnections) throw new Error(`${open()} open`);
-    }, 30_000, "the total cap");
+    await eventually(
+      async () => {
+        if (open() > LIMITS.maxConnections) throw new Error(`${open()} open`);
+      },
+      30_000,
+      "the total cap",
+    );
     expect(gc.alive(), gc.output()).toBe(true);
     for (const i of idle) await allClosedByServer(i, "idle sockets closed by the first-byte timeout");
     // accept() never ran out of descriptors: the cap refused connections first.
@@ -110,7 +131,8 @@ describe("ground-control's listener under idle, slow and hostile connections (1,
     const loris = await openIdle(gc.port, 30, "127.0.0.3");
     const head = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(500);
     const body = await openIdle(gc.port, 10, "127.0.0.4");
-    const post = "POST /satellites/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
+    const post =
+      "POST /satellites/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n";
     for (const s of body.sockets) s.write(post);
     let i = 0;
     const drip = setInterval(() => {
@@ -140,11 +162,16 @@ describe("ground-control's listener under idle, slow and hostile connections (1,
       let status: number | undefined;
       req.on("response", (h) => (status = Number(h[":status"])));
       req.resume();
-      return new Promise<{ status?: number; rstCode: number }>((r) => req.once("close", () => r({ status, rstCode: req.rstCode ?? -1 })));
+      return new Promise<{ status?: number; rstCode: number }>((r) =>
+        req.once("close", () => r({ status, rstCode: req.rstCode ?? -1 })),
+      );
     };
     const [login, reflect, sync] = await Promise.all([
       stall({ ":path": "/harbor.satellite.identity.v1.IdentityService/Login", "content-type": "application/json" }),
-      stall({ ":path": "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "content-type": "application/grpc" }),
+      stall({
+        ":path": "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        "content-type": "application/grpc",
+      }),
       stall({ ":path": "/satellites/sync", "content-type": "application/json" }),
     ]);
     // Calls waiting for a body that never ends are reset, by the stream's idle timeout or the
@@ -182,10 +209,23 @@ describe("ground-control's listener under idle, slow and hostile connections (1,
       socket.resetAndDestroy();
     }
     const session = h2c(gc.url);
-    const paths = ["/harbor.satellite.identity.v1.IdentityService/Login", "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", "/healthz", "/v2/", "/satellites/sync"];
+    const paths = [
+      "/harbor.satellite.identity.v1.IdentityService/Login",
+      "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+      "/healthz",
+      "/v2/",
+      "/satellites/sync",
+    ];
     for (const code of [constants.NGHTTP2_PROTOCOL_ERROR, constants.NGHTTP2_INTERNAL_ERROR, constants.NGHTTP2_CANCEL]) {
       for (const path of paths) {
-        const req = session.request({ ":method": "POST", ":path": path, "content-type": path.includes("reflection") ? "application/grpc" : "application/json" }, { endStream: false });
+        const req = session.request(
+          {
+            ":method": "POST",
+            ":path": path,
+            "content-type": path.includes("reflection") ? "application/grpc" : "application/json",
+          },
+          { endStream: false },
+        );
         req.on("error", () => undefined);
         req.write("{");
         await new Promise((r) => setTimeout(r, 10));

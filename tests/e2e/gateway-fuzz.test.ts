@@ -15,7 +15,16 @@ describe("ground-control under the fuzzer", () => {
   let gc: GatewayProcess;
   beforeAll(async () => {
     console.log(`fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
-    const flags = ["--first-byte-timeout-ms", "2000", "--header-timeout-ms", "2000", "--request-timeout-ms", "3000", "--idle-timeout-ms", "3000"];
+    const flags = [
+      "--first-byte-timeout-ms",
+      "2000",
+      "--header-timeout-ms",
+      "2000",
+      "--request-timeout-ms",
+      "3000",
+      "--idle-timeout-ms",
+      "3000",
+    ];
     gc = await startGatewayProcess({ fileLimit: 1024, args: flags, adminPassword: ADMIN_PASSWORD });
   });
   afterAll(async () => gc?.stop());

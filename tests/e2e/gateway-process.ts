@@ -21,10 +21,23 @@ export interface GatewayProcess extends RunningProcess {
   alive(): boolean;
 }
 
-export async function startGatewayProcess(options: { fileLimit: number; args: string[]; adminPassword: string }): Promise<GatewayProcess> {
+export async function startGatewayProcess(options: {
+  fileLimit: number;
+  args: string[];
+  adminPassword: string;
+}): Promise<GatewayProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), "hs-gc-conn-"));
   const port = await freePort();
-  const argv = [`${REPO_ROOT}bin/ground-control.mjs`, "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir, ...options.args];
+  const argv = [
+    `${REPO_ROOT}bin/ground-control.mjs`,
+    "--port",
+    String(port),
+    "--host",
+    "127.0.0.1",
+    "--data-dir",
+    dataDir,
+    ...options.args,
+  ];
   const proc = spawn("sh", ["-c", `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv], {
     cwd: REPO_ROOT,
     env: { ...process.env, ADMIN_PASSWORD: options.adminPassword, LOG_LEVEL: "warn", DATABASE_URL: "" },
@@ -64,7 +77,11 @@ export async function startGatewayProcess(options: { fileLimit: number; args: st
  * kept-alive one would hide a listener that accepts no more); resolves with the session token.
  */
 export async function adminLogin(url: string, password: string, localAddress = "127.0.0.1"): Promise<string> {
-  const transport = createConnectTransport({ baseUrl: url, httpVersion: "1.1", nodeOptions: { localAddress, agent: false } });
+  const transport = createConnectTransport({
+    baseUrl: url,
+    httpVersion: "1.1",
+    nodeOptions: { localAddress, agent: false },
+  });
   const { sessionToken } = await createClient(IdentityService, transport).login({ username: "admin", password });
   return sessionToken;
 }

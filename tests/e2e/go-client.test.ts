@@ -14,7 +14,11 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DriftState, HeartbeatService, type SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import {
+  DriftState,
+  HeartbeatService,
+  type SyncRequestSchema,
+} from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
@@ -51,8 +55,11 @@ async function requireGo(): Promise<void> {
   try {
     await run("go", ["version"]);
   } catch (error) {
-    throw new Error(`the Go toolchain is required for this test and was not found (${(error as Error).message}): ` +
-      "install Debian's golang-go golang-google-grpc-dev golang-github-golang-protobuf-1-5-dev (.ci/run does)", { cause: error });
+    throw new Error(
+      `the Go toolchain is required for this test and was not found (${(error as Error).message}): ` +
+        "install Debian's golang-go golang-google-grpc-dev golang-github-golang-protobuf-1-5-dev (.ci/run does)",
+      { cause: error },
+    );
   }
 }
 
@@ -67,15 +74,24 @@ describe("the generated Go client (examples/go-client) against a real Ground Con
 
   beforeAll(async () => {
     await requireGo();
-    const [buildDir, dataDir] = [await mkdtemp(join(tmpdir(), "go-client-bin-")), await mkdtemp(join(tmpdir(), "go-client-gc-"))];
+    const [buildDir, dataDir] = [
+      await mkdtemp(join(tmpdir(), "go-client-bin-")),
+      await mkdtemp(join(tmpdir(), "go-client-gc-")),
+    ];
     dirs = [buildDir, dataDir];
     client = join(buildDir, "go-client");
-    const build = run(join(REPO_ROOT, "examples/go-client/build-offline.sh"), [client], { cwd: REPO_ROOT }).catch((error: Error & { stderr?: string }) => {
-      throw new Error(`building examples/go-client failed: ${error.stderr ?? error.message}`, { cause: error });
-    });
+    const build = run(join(REPO_ROOT, "examples/go-client/build-offline.sh"), [client], { cwd: REPO_ROOT }).catch(
+      (error: Error & { stderr?: string }) => {
+        throw new Error(`building examples/go-client failed: ${error.stderr ?? error.message}`, { cause: error });
+      },
+    );
 
     registry = await startDockerRegistry();
-    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: registry.url } });
+    emu = await startHarborEmulator({
+      adminUser: HARBOR.username,
+      adminPassword: HARBOR.password,
+      upstream: { url: registry.url },
+    });
     ({ gc, url } = await startGroundControlProcess({ harborUrl: emu.url, adminPassword: ADMIN_PASSWORD, dataDir }));
 
     admin = await adminClients(url, ADMIN_PASSWORD);
@@ -83,13 +99,21 @@ describe("the generated Go client (examples/go-client) against a real Ground Con
     await admin.fleet.createSatellite({ satellite: "edge-a", region: "eu-west", groups: ["web"] });
     await admin.fleet.createSatellite({ satellite: "edge-b", groups: ["web"] });
     await admin.fleet.createSatellite({ satellite: "edge-c" });
-    await heartbeat("edge-a", { imageCount: 1, cachedImages: [{ reference: `127.0.0.1:8585/apps/nginx:1.27@sha256:${"a".repeat(64)}`, sizeBytes: 1024n }] });
+    await heartbeat("edge-a", {
+      imageCount: 1,
+      cachedImages: [{ reference: `127.0.0.1:8585/apps/nginx:1.27@sha256:${"a".repeat(64)}`, sizeBytes: 1024n }],
+    });
     await heartbeat("edge-b", { errors: [{ reference: "apps/nginx:1.27", message: "upstream unreachable" }] });
     // Until the group's and the satellites' states are published, edge-a counts as converging.
-    await eventually(async () => {
-      const { drift } = await admin.heartbeat.getSatelliteDrift({ satellite: "edge-a" });
-      if (drift?.state !== DriftState.IN_SYNC) throw new Error(`edge-a is ${DriftState[drift?.state ?? 0]}: ${drift?.reason}`);
-    }, 30_000, "edge-a in sync");
+    await eventually(
+      async () => {
+        const { drift } = await admin.heartbeat.getSatelliteDrift({ satellite: "edge-a" });
+        if (drift?.state !== DriftState.IN_SYNC)
+          throw new Error(`edge-a is ${DriftState[drift?.state ?? 0]}: ${drift?.reason}`);
+      },
+      30_000,
+      "edge-a in sync",
+    );
     await build;
   });
 
@@ -110,25 +134,68 @@ describe("the generated Go client (examples/go-client) against a real Ground Con
   };
 
   /** One heartbeat from `satellite`, with its robot's credentials (created by Ground Control's outbox). */
-  async function heartbeat(satellite: string, report: Pick<MessageInitShape<typeof SyncRequestSchema>, "imageCount" | "cachedImages" | "errors">): Promise<void> {
-    const { sessionToken } = await createClient(IdentityService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" })).login({ username: "admin", password: ADMIN_PASSWORD });
+  async function heartbeat(
+    satellite: string,
+    report: Pick<MessageInitShape<typeof SyncRequestSchema>, "imageCount" | "cachedImages" | "errors">,
+  ): Promise<void> {
+    const { sessionToken } = await createClient(
+      IdentityService,
+      createConnectTransport({ baseUrl: url, httpVersion: "1.1" }),
+    ).login({ username: "admin", password: ADMIN_PASSWORD });
     const robots = createClient(RegistryService, transportWith(`Bearer ${sessionToken}`));
-    const { robot, secret } = await eventually(() => robots.rotateRobotSecret({ satellite }), 30_000, `${satellite}'s robot account`);
+    const { robot, secret } = await eventually(
+      () => robots.rotateRobotSecret({ satellite }),
+      30_000,
+      `${satellite}'s robot account`,
+    );
     const basic = `Basic ${Buffer.from(`${robot?.name}:${secret}`).toString("base64")}`;
-    await createClient(HeartbeatService, transportWith(basic)).sync({ satellite, stateReportInterval: "@every 00h00m30s", ...report });
+    await createClient(HeartbeatService, transportWith(basic)).sync({
+      satellite,
+      stateReportInterval: "@every 00h00m30s",
+      ...report,
+    });
   }
 
   it("logs in over gRPC (h2c) and prints every satellite with its groups, health and drift verdict", async () => {
-    const res = await runClient(client, ["-url", url, "-username", "admin"], { GROUND_CONTROL_PASSWORD: ADMIN_PASSWORD });
+    const res = await runClient(client, ["-url", url, "-username", "admin"], {
+      GROUND_CONTROL_PASSWORD: ADMIN_PASSWORD,
+    });
     expect(res.code, res.stderr).toBe(0);
     const lines = res.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("3 satellite(s)");
-    expect(lines[1].split(/\s{2,}/)).toEqual(["NAME", "REGION", "GROUPS", "CONFIG", "HEALTH", "LAST SEEN", "DRIFT", "REASON"]);
+    expect(lines[1].split(/\s{2,}/)).toEqual([
+      "NAME",
+      "REGION",
+      "GROUPS",
+      "CONFIG",
+      "HEALTH",
+      "LAST SEEN",
+      "DRIFT",
+      "REASON",
+    ]);
     const rows = lines.slice(2).map((l) => l.split(/\s{2,}/));
     const seen = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+s ago\)$/);
     expect(rows).toEqual([
-      ["edge-a", "eu-west", "web", "default", "online", seen, "in-sync", expect.stringMatching(/^all 1 desired image held/)],
-      ["edge-b", "default", "web", "default", "online", seen, "converging", expect.stringMatching(/apps\/nginx:1\.27: upstream unreachable/)],
+      [
+        "edge-a",
+        "eu-west",
+        "web",
+        "default",
+        "online",
+        seen,
+        "in-sync",
+        expect.stringMatching(/^all 1 desired image held/),
+      ],
+      [
+        "edge-b",
+        "default",
+        "web",
+        "default",
+        "online",
+        seen,
+        "converging",
+        expect.stringMatching(/apps\/nginx:1\.27: upstream unreachable/),
+      ],
       ["edge-c", "default", "-", "default", "never-seen", "-", "never-seen", expect.any(String)],
     ]);
     // The reasons are Ground Control's, as the TypeScript client reads them.

@@ -43,9 +43,17 @@ describe("groundctl against a real Ground Control", () => {
     work = await mkdtemp(join(tmpdir(), "groundctl-e2e-"));
     configDir = join(work, "config", "groundctl");
     [pg, registry] = await Promise.all([startPostgres(), startDockerRegistry()]);
-    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: registry.url } });
+    emu = await startHarborEmulator({
+      adminUser: HARBOR.username,
+      adminPassword: HARBOR.password,
+      upstream: { url: registry.url },
+    });
     await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
-    ({ gc, url } = await startGroundControlProcess({ harborUrl: emu.url, adminPassword: ADMIN_PASSWORD, databaseUrl: await pg.createDatabase("gc_groundctl_e2e") }));
+    ({ gc, url } = await startGroundControlProcess({
+      harborUrl: emu.url,
+      adminPassword: ADMIN_PASSWORD,
+      databaseUrl: await pg.createDatabase("gc_groundctl_e2e"),
+    }));
   });
 
   afterAll(async () => {
@@ -60,7 +68,13 @@ describe("groundctl against a real Ground Control", () => {
     new Promise<Result>((resolve, reject) => {
       const proc = spawn(process.execPath, [join(REPO_ROOT, "bin/groundctl.mjs"), ...args], {
         cwd: work,
-        env: { PATH: process.env.PATH, HOME: work, HARBOR_SATELLITE_RUN: process.env.HARBOR_SATELLITE_RUN, GROUNDCTL_CONFIG_DIR: configDir, ...opts.env },
+        env: {
+          PATH: process.env.PATH,
+          HOME: work,
+          HARBOR_SATELLITE_RUN: process.env.HARBOR_SATELLITE_RUN,
+          GROUNDCTL_CONFIG_DIR: configDir,
+          ...opts.env,
+        },
         stdio: ["pipe", "pipe", "pipe"],
       });
       let stdout = "";
@@ -68,7 +82,14 @@ describe("groundctl against a real Ground Control", () => {
       proc.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
       proc.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
       proc.on("error", reject);
-      proc.on("close", (code) => resolve({ code, stdout, stderr, errors: stderr.split("\n").filter((l) => l !== "" && !l.startsWith("note: ")) }));
+      proc.on("close", (code) =>
+        resolve({
+          code,
+          stdout,
+          stderr,
+          errors: stderr.split("\n").filter((l) => l !== "" && !l.startsWith("note: ")),
+        }),
+      );
       proc.stdin.end(opts.stdin ?? "");
     });
   const ok = async (args: string[], opts?: { stdin?: string; env?: NodeJS.ProcessEnv }) => {
@@ -78,12 +99,18 @@ describe("groundctl against a real Ground Control", () => {
   };
 
   it("logs in with the password on stdin and keeps the session readable by its owner only", async () => {
-    const wrong = await groundctl(["login", "--url", url, "--username", "admin", "--password-stdin"], { stdin: "not-the-password\n" });
+    const wrong = await groundctl(["login", "--url", url, "--username", "admin", "--password-stdin"], {
+      stdin: "not-the-password\n",
+    });
     expect(wrong.code).toBe(3);
     expect(wrong.errors).toEqual([expect.stringMatching(/^groundctl: unauthenticated: /)]);
 
-    const res = await ok(["login", "--url", url, "--username", "admin", "--password-stdin"], { stdin: `${ADMIN_PASSWORD}\n` });
-    expect(res.stdout).toMatch(new RegExp(`^logged in to ${url} as admin until \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\n$`));
+    const res = await ok(["login", "--url", url, "--username", "admin", "--password-stdin"], {
+      stdin: `${ADMIN_PASSWORD}\n`,
+    });
+    expect(res.stdout).toMatch(
+      new RegExp(`^logged in to ${url} as admin until \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\\n$`),
+    );
     const file = join(configDir, "session.json");
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const text = await readFile(file, "utf8");
@@ -93,7 +120,18 @@ describe("groundctl against a real Ground Control", () => {
 
   it("creates a group from a YAML file and one from --image flags", async () => {
     const yamlFile = join(work, "web.yaml");
-    await writeFile(yamlFile, ["name: web", "artifacts:", "  - repository: apps/nginx", "    tags: [1.27]", "  - repository: apps/alpine", "    tag: 3.20", ""].join("\n"));
+    await writeFile(
+      yamlFile,
+      [
+        "name: web",
+        "artifacts:",
+        "  - repository: apps/nginx",
+        "    tags: [1.27]",
+        "  - repository: apps/alpine",
+        "    tag: 3.20",
+        "",
+      ].join("\n"),
+    );
     const web = await ok(["groups", "create", "-f", yamlFile, "-o", "json"]);
     expect(JSON.parse(web.stdout)).toMatchObject({
       name: "web",
@@ -129,7 +167,9 @@ describe("groundctl against a real Ground Control", () => {
     expect(table.stdout.split("\n")[0]).toMatch(/^NAME +REGION +CONFIG +GROUPS +CREATED$/);
     expect(table.stdout).toMatch(/^edge-1 +eu-west +default +web +\d{4}-/m);
     const json = JSON.parse((await ok(["satellites", "list", "-o", "json"])).stdout);
-    expect(json).toEqual([expect.objectContaining({ name: "edge-1", region: "eu-west", groups: ["web"], configName: "default" })]);
+    expect(json).toEqual([
+      expect.objectContaining({ name: "edge-1", region: "eu-west", groups: ["web"], configName: "default" }),
+    ]);
     const yaml = parseYaml((await ok(["satellites", "list", "--output", "yaml"])).stdout);
     expect(yaml).toEqual(json);
 
@@ -140,7 +180,9 @@ describe("groundctl against a real Ground Control", () => {
     ]);
 
     const status = await ok(["status"]);
-    expect(status.stdout).toMatch(/^HEALTH +SATELLITES\nonline +0\nstale +0\nnever_seen +1\ntotal +1\n\nDRIFT +SATELLITES\nin_sync +0\nconverging +0\nfailing +0\nstale +0\nnever_seen +1\n/);
+    expect(status.stdout).toMatch(
+      /^HEALTH +SATELLITES\nonline +0\nstale +0\nnever_seen +1\ntotal +1\n\nDRIFT +SATELLITES\nin_sync +0\nconverging +0\nfailing +0\nstale +0\nnever_seen +1\n/,
+    );
     expect(status.stdout).toMatch(/^NAME +REGION +HEALTH +DRIFT +LAST SEEN +IMAGES +FAILING +REASON$/m);
     expect(status.stdout).toMatch(/^edge-1 +eu-west +never_seen +never_seen +never +0 +0 +\S/m);
     const statusJson = JSON.parse((await ok(["status", "-o", "json"])).stdout);
@@ -160,7 +202,10 @@ describe("groundctl against a real Ground Control", () => {
     expect(one.stdout).toMatch(/^Groups: +web$/m);
     expect(one.stdout).toMatch(/^Failing images: +0$/m);
     const oneJson = JSON.parse((await ok(["satellites", "status", "edge-1", "-o", "json"])).stdout);
-    expect(oneJson).toMatchObject({ status: { name: "edge-1", health: "HEALTH_NEVER_SEEN" }, drift: { satellite: "edge-1", state: "DRIFT_STATE_NEVER_SEEN", groups: ["web"] } });
+    expect(oneJson).toMatchObject({
+      status: { name: "edge-1", health: "HEALTH_NEVER_SEEN" },
+      drift: { satellite: "edge-1", state: "DRIFT_STATE_NEVER_SEEN", groups: ["web"] },
+    });
   });
 
   it("says what went wrong in one line, with the rpc's code and a distinct exit code", async () => {
@@ -171,19 +216,28 @@ describe("groundctl against a real Ground Control", () => {
 
     const emptied = await groundctl(["groups", "update", "web"]);
     expect(emptied.code).toBe(2);
-    expect(emptied.errors[0]).toBe('groundctl: this would remove every image from group "web": give -f FILE or --image, or --clear to empty it');
+    expect(emptied.errors[0]).toBe(
+      'groundctl: this would remove every image from group "web": give -f FILE or --image, or --clear to empty it',
+    );
     expect(JSON.parse((await ok(["groups", "get", "web", "-o", "json"])).stdout).artifacts).toHaveLength(2);
 
-    const down = await groundctl(["status", "--url", `http://127.0.0.1:${await freePort()}`], { env: { GROUNDCTL_PASSWORD: ADMIN_PASSWORD } });
+    const down = await groundctl(["status", "--url", `http://127.0.0.1:${await freePort()}`], {
+      env: { GROUNDCTL_PASSWORD: ADMIN_PASSWORD },
+    });
     expect(down.code).toBe(1);
     expect(down.errors).toEqual([expect.stringMatching(/^groundctl: unavailable: .*ECONNREFUSED/)]);
   });
 
   it("replaces a group's images, and empties one only when told to with --clear", async () => {
     await ok(["groups", "create", "scratch"]);
-    const replaced = JSON.parse((await ok(["groups", "update", "scratch", "--image", "apps/nginx:1.27", "-o", "json"])).stdout);
+    const replaced = JSON.parse(
+      (await ok(["groups", "update", "scratch", "--image", "apps/nginx:1.27", "-o", "json"])).stdout,
+    );
     expect(replaced.artifacts).toEqual([expect.objectContaining({ repository: "apps/nginx", tags: ["1.27"] })]);
-    const cleared = parseYaml((await ok(["groups", "update", "scratch", "--clear", "-o", "yaml"])).stdout) as { name: string; artifacts: unknown[] };
+    const cleared = parseYaml((await ok(["groups", "update", "scratch", "--clear", "-o", "yaml"])).stdout) as {
+      name: string;
+      artifacts: unknown[];
+    };
     expect(cleared).toMatchObject({ name: "scratch", artifacts: [] });
     expect(JSON.parse((await ok(["groups", "get", "scratch", "-o", "json"])).stdout).artifacts).toEqual([]);
     await ok(["groups", "delete", "scratch"]);
@@ -191,7 +245,9 @@ describe("groundctl against a real Ground Control", () => {
   });
 
   it("takes admin Basic credentials from the environment instead of a session", async () => {
-    const res = await ok(["satellites", "get", "edge-1", "-o", "json"], { env: { GROUNDCTL_URL: url, GROUNDCTL_PASSWORD: ADMIN_PASSWORD, GROUNDCTL_CONFIG_DIR: join(work, "elsewhere") } });
+    const res = await ok(["satellites", "get", "edge-1", "-o", "json"], {
+      env: { GROUNDCTL_URL: url, GROUNDCTL_PASSWORD: ADMIN_PASSWORD, GROUNDCTL_CONFIG_DIR: join(work, "elsewhere") },
+    });
     expect(JSON.parse(res.stdout).name).toBe("edge-1");
   });
 
@@ -207,6 +263,8 @@ describe("groundctl against a real Ground Control", () => {
 
     const ended = await groundctl(["satellites", "list"], { env: { GROUNDCTL_URL: url, GROUNDCTL_TOKEN: token } });
     expect(ended.code).toBe(3);
-    expect(ended.errors).toEqual([expect.stringMatching(/^groundctl: unauthenticated: .*\(run groundctl login, or set GROUNDCTL_TOKEN\)$/)]);
+    expect(ended.errors).toEqual([
+      expect.stringMatching(/^groundctl: unauthenticated: .*\(run groundctl login, or set GROUNDCTL_TOKEN\)$/),
+    ]);
   });
 });

@@ -13,7 +13,14 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryClient } from "@harbor-satellite/oci";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
+import {
+  buildImage,
+  freePort,
+  makeBlobDir,
+  pushImage,
+  removeBlobDir,
+  type SyntheticImage,
+} from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { adminClients } from "./agent-helpers.js";
@@ -27,7 +34,13 @@ const isRoot = process.getuid?.() === 0;
 /** Root ignores file modes; the components run as nobody so the read-only folder really is. */
 const AS_NOBODY = isRoot ? ["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", "--"] : [];
 /** Nothing but the data dir may be written: HOME and TMPDIR point nowhere writable. */
-const LOCKED_ENV = { HOME: "/nonexistent", TMPDIR: "/nonexistent/tmp", NODE_ENV: "production", HARBOR_SATELLITE_RUN: "bundle", LOG_LEVEL: "warn" };
+const LOCKED_ENV = {
+  HOME: "/nonexistent",
+  TMPDIR: "/nonexistent/tmp",
+  NODE_ENV: "production",
+  HARBOR_SATELLITE_RUN: "bundle",
+  LOG_LEVEL: "warn",
+};
 
 describe("the image's contents, run as the image runs them", () => {
   let work: string;
@@ -59,12 +72,19 @@ describe("the image's contents, run as the image runs them", () => {
     const dist = join(work, "dist");
     await run(process.execPath, ["scripts/build/main.mjs", "--outdir", dist], { cwd: REPO_ROOT });
     await run(process.execPath, ["scripts/build/assemble-runtime.mjs", app, "--dist", dist], { cwd: REPO_ROOT });
-    await run("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, maxBuffer: 16 << 20 });
+    await run("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], {
+      cwd: app,
+      maxBuffer: 16 << 20,
+    });
     // Read-only from here on: a+rX, no w for anyone.
     await run("chmod", ["-R", "a-w,a+rX", app]);
 
     upstream = await startDockerRegistry({ dir: join(work, "upstream") });
-    emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: upstream.url } });
+    emu = await startHarborEmulator({
+      adminUser: HARBOR.username,
+      adminPassword: HARBOR.password,
+      upstream: { url: upstream.url },
+    });
     await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
     blobs = await makeBlobDir();
     image = await buildImage({ layerSizes: [32 << 10], dir: blobs, labels: { test: "image-contents" } });
@@ -81,21 +101,31 @@ describe("the image's contents, run as the image runs them", () => {
   });
 
   it("holds no dev dependency: tsx, esbuild, vitest and the swagger converter are absent, and the launchers run the bundle", async () => {
-    const { stdout } = await run("npm", ["ls", "--omit=dev", "--all", "--parseable"], { cwd: app, maxBuffer: 16 << 20 }).catch((e: { stdout: string }) => e);
-    for (const dev of ["tsx", "esbuild", "vitest", "swagger2openapi", "typescript"]) expect(stdout, dev).not.toMatch(new RegExp(`node_modules/${dev}$`, "m"));
-    const help = await run(process.execPath, [join(app, "bin/satellite.mjs"), "--help"], { env: { ...process.env, ...LOCKED_ENV } });
+    const { stdout } = await run("npm", ["ls", "--omit=dev", "--all", "--parseable"], {
+      cwd: app,
+      maxBuffer: 16 << 20,
+    }).catch((e: { stdout: string }) => e);
+    for (const dev of ["tsx", "esbuild", "vitest", "swagger2openapi", "typescript"])
+      expect(stdout, dev).not.toMatch(new RegExp(`node_modules/${dev}$`, "m"));
+    const help = await run(process.execPath, [join(app, "bin/satellite.mjs"), "--help"], {
+      env: { ...process.env, ...LOCKED_ENV },
+    });
     expect(help.stdout).toContain("Usage:");
   });
 
   it("runs Ground Control on PGlite, satellite serve, and an agent that enrols and serves an image, all read-only", async () => {
     const gcPort = await freePort();
     const gcUrl = `http://127.0.0.1:${gcPort}`;
-    const gc = start("ground-control", ["--port", String(gcPort), "--host", "127.0.0.1", "--data-dir", await dataDir("gc")], {
-      ADMIN_PASSWORD,
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-    });
+    const gc = start(
+      "ground-control",
+      ["--port", String(gcPort), "--host", "127.0.0.1", "--data-dir", await dataDir("gc")],
+      {
+        ADMIN_PASSWORD,
+        HARBOR_URL: emu.url,
+        HARBOR_USERNAME: HARBOR.username,
+        HARBOR_PASSWORD: HARBOR.password,
+      },
+    );
     await waitForHttp(`${gcUrl}/healthz`, gc);
     // It really runs as the unprivileged user, from the assembled folder's bundle.
     const status = await readFile(`/proc/${gc.proc.pid}/status`, "utf8");
@@ -103,11 +133,22 @@ describe("the image's contents, run as the image runs them", () => {
     expect(await readlink(`/proc/${gc.proc.pid}/cwd`)).toBe(app);
 
     const servePort = await freePort();
-    const serve = start("satellite", ["serve", "--data-dir", await dataDir("serve"), "--addr", `127.0.0.1:${servePort}`]);
+    const serve = start("satellite", [
+      "serve",
+      "--data-dir",
+      await dataDir("serve"),
+      "--addr",
+      `127.0.0.1:${servePort}`,
+    ]);
     await waitForHttp(`http://127.0.0.1:${servePort}/v2/`, serve);
 
     const admin = await adminClients(gcUrl, ADMIN_PASSWORD);
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify({ app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s" } }) });
+    await admin.fleet.createConfig({
+      config: "fast",
+      configJson: JSON.stringify({
+        app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s" },
+      }),
+    });
     await admin.fleet.createGroup({ group: "hello", artifacts: [{ repository: "apps/hello", tags: ["1.0"] }] });
     await admin.fleet.createSatellite({ satellite: "edge-img", region: "lab", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-img", group: "hello" });
@@ -117,19 +158,36 @@ describe("the image's contents, run as the image runs them", () => {
     const tokenFile = join(await dataDir("token"), "ztr-token");
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     if (isRoot) await chown(tokenFile, NOBODY, NOBODY);
-    const agent = start("satellite", ["--ground-control-url", gcUrl, "--use-unsecure", "--token-file", tokenFile, "--data-dir", await dataDir("agent"), "--registry-addr", `127.0.0.1:${satPort}`]);
+    const agent = start("satellite", [
+      "--ground-control-url",
+      gcUrl,
+      "--use-unsecure",
+      "--token-file",
+      tokenFile,
+      "--data-dir",
+      await dataDir("agent"),
+      "--registry-addr",
+      `127.0.0.1:${satPort}`,
+    ]);
     const local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
     try {
-      const served = await eventually(async () => {
-        if (agent.proc.exitCode !== null) throw new Error(`agent exited: ${agent.output()}`);
-        const head = await local.headManifest("apps/hello", "1.0");
-        if (!head) throw new Error("not replicated yet");
-        return head;
-      }, 90_000, "the agent serving apps/hello:1.0");
+      const served = await eventually(
+        async () => {
+          if (agent.proc.exitCode !== null) throw new Error(`agent exited: ${agent.output()}`);
+          const head = await local.headManifest("apps/hello", "1.0");
+          if (!head) throw new Error("not replicated yet");
+          return head;
+        },
+        90_000,
+        "the agent serving apps/hello:1.0",
+      );
       expect(served.digest).toBe(image.manifestDigest);
     } finally {
       local.close();
     }
-    for (const p of [gc, serve, agent]) expect(p.output(), "no write outside the data dir failed").not.toMatch(/EACCES|EROFS|ENOENT: no such file or directory, mkdir '\/nonexistent/);
+    for (const p of [gc, serve, agent])
+      expect(p.output(), "no write outside the data dir failed").not.toMatch(
+        /EACCES|EROFS|ENOENT: no such file or directory, mkdir '\/nonexistent/,
+      );
   });
 });

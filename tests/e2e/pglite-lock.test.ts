@@ -12,7 +12,12 @@ import { startProcess, waitForHttp, type RunningProcess } from "./processes.js";
 const ADMIN_PASSWORD = "e2e-pglite-lock-password";
 
 /** A unary Connect call with JSON, as any HTTP client can make it. */
-async function call(url: string, method: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  url: string,
+  method: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(`${url}/harbor.satellite.${method}`, { method: "POST", headers, body: JSON.stringify(body) });
@@ -37,7 +42,11 @@ describe("two ground-control processes on one PGlite data dir", () => {
 
   const startGc = async (): Promise<{ gc: RunningProcess; url: string }> => {
     const port = await freePort();
-    const gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], { ADMIN_PASSWORD, LOG_LEVEL: "warn", DATABASE_URL: "" });
+    const gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir], {
+      ADMIN_PASSWORD,
+      LOG_LEVEL: "warn",
+      DATABASE_URL: "",
+    });
     started.push(gc);
     return { gc, url: `http://127.0.0.1:${port}` };
   };
@@ -70,7 +79,9 @@ describe("two ground-control processes on one PGlite data dir", () => {
 
     // The first was not disturbed: it still reads and writes.
     await waitForHttp(`${first.url}/healthz`, first.gc);
-    expect((await call(first.url, "fleet.v1.FleetService/CreateSatellite", { satellite: "edge-during" }, token)).status).toBe(200);
+    expect(
+      (await call(first.url, "fleet.v1.FleetService/CreateSatellite", { satellite: "edge-during" }, token)).status,
+    ).toBe(200);
 
     first.gc.proc.kill("SIGKILL");
     expect(await exitOf(first.gc)).toBeNull();

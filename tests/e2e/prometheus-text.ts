@@ -27,8 +27,12 @@ export function promtoolCheck(text: string): Promise<void> {
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     child.stderr.on("data", (c: Buffer) => (out += c.toString()));
-    child.on("error", (error) => reject(new Error(`promtool could not run (apt-get install prometheus): ${error.message}`)));
-    child.on("close", (code) => (code === 0 && out.trim() === "" ? resolve() : reject(new Error(`promtool check metrics exited ${code}:\n${out}`))));
+    child.on("error", (error) =>
+      reject(new Error(`promtool could not run (apt-get install prometheus): ${error.message}`)),
+    );
+    child.on("close", (code) =>
+      code === 0 && out.trim() === "" ? resolve() : reject(new Error(`promtool check metrics exited ${code}:\n${out}`)),
+    );
     child.stdin.end(text);
   });
 }
@@ -54,11 +58,13 @@ export function parseExposition(text: string): Exposition {
     const space = line.lastIndexOf(" ");
     const name = brace >= 0 && brace < space ? line.slice(0, brace) : line.slice(0, line.indexOf(" "));
     const labels: Record<string, string> = {};
-    if (brace >= 0 && brace < space) for (const m of line.slice(brace, line.lastIndexOf("}") + 1).matchAll(LABEL)) labels[m[1]] = unescape(m[2]);
+    if (brace >= 0 && brace < space)
+      for (const m of line.slice(brace, line.lastIndexOf("}") + 1).matchAll(LABEL)) labels[m[1]] = unescape(m[2]);
     const raw = line.slice(space + 1);
     samples.push({ name, labels, value: raw === "+Inf" ? Infinity : raw === "-Inf" ? -Infinity : Number(raw) });
   }
-  const find = (name: string, where: Record<string, string> = {}) => samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v));
+  const find = (name: string, where: Record<string, string> = {}) =>
+    samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v));
   return { text, samples, types, find, sum: (name, where) => find(name, where).reduce((n, s) => n + s.value, 0) };
 }
 
@@ -66,7 +72,8 @@ export function parseExposition(text: string): Exposition {
 export async function scrape(url: string): Promise<Exposition> {
   const res = await fetch(url, { headers: { accept: "text/plain;version=0.0.4" } });
   if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
-  if (!res.headers.get("content-type")?.startsWith("text/plain; version=0.0.4")) throw new Error(`${url}: content-type ${res.headers.get("content-type")}`);
+  if (!res.headers.get("content-type")?.startsWith("text/plain; version=0.0.4"))
+    throw new Error(`${url}: content-type ${res.headers.get("content-type")}`);
   const text = await res.text();
   await promtoolCheck(text);
   return parseExposition(text);

@@ -28,16 +28,23 @@ describe("quickstart", () => {
     child.stdout.on("data", (c) => (out += c));
     child.stderr.on("data", (c) => (out += c));
     try {
-      const command = await eventually(async () => {
-        if (child.exitCode !== null) throw new Error(`quickstart exited: ${out}`);
-        const line = /skopeo copy .*$/m.exec(out);
-        if (!line) throw new Error("no pull command yet");
-        return line[0];
-      }, 150_000, "the quickstart's pull command");
+      const command = await eventually(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`quickstart exited: ${out}`);
+          const line = /skopeo copy .*$/m.exec(out);
+          if (!line) throw new Error("no pull command yet");
+          return line[0];
+        },
+        150_000,
+        "the quickstart's pull command",
+      );
       expect(out).toMatch(/enrolled and serving library\/hello:1\.0 after [\d.]+ s/);
       const dest = await mkdtemp(join(tmpdir(), "qs-pull-"));
       dirs.push(dest);
-      const args = command.split(/\s+/).slice(1).map((a) => (a.startsWith("oci:") ? `oci:${dest}/hello:1.0` : a));
+      const args = command
+        .split(/\s+/)
+        .slice(1)
+        .map((a) => (a.startsWith("oci:") ? `oci:${dest}/hello:1.0` : a));
       await run("skopeo", args);
       const inspected = JSON.parse((await run("skopeo", ["inspect", `oci:${dest}/hello:1.0`])).stdout);
       expect(inspected.Layers).toHaveLength(1);
@@ -56,13 +63,21 @@ describe("quickstart", () => {
     const holder = createServer();
     await new Promise<void>((r) => holder.listen(gcPort, "127.0.0.1", r));
     try {
-      const { code, output } = await runToExit(spawn(process.execPath, ["--import", "tsx", "scripts/quickstart/main.ts"], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, QUICKSTART_GC_PORT: String(gcPort), QUICKSTART_SATELLITE_PORT: String(await freePort()) },
-        stdio: ["ignore", "pipe", "pipe"],
-      }));
+      const { code, output } = await runToExit(
+        spawn(process.execPath, ["--import", "tsx", "scripts/quickstart/main.ts"], {
+          cwd: REPO_ROOT,
+          env: {
+            ...process.env,
+            QUICKSTART_GC_PORT: String(gcPort),
+            QUICKSTART_SATELLITE_PORT: String(await freePort()),
+          },
+          stdio: ["ignore", "pipe", "pipe"],
+        }),
+      );
       expect(code).toBe(1);
-      expect(output).toContain(`quickstart: port ${gcPort}, for Ground Control, is in use on 127.0.0.1: stop what holds it or set QUICKSTART_GC_PORT to another port`);
+      expect(output).toContain(
+        `quickstart: port ${gcPort}, for Ground Control, is in use on 127.0.0.1: stop what holds it or set QUICKSTART_GC_PORT to another port`,
+      );
       expect(output).not.toMatch(/dev upstream|enrolled/);
     } finally {
       holder.close();
@@ -79,22 +94,40 @@ describe("quickstart", () => {
     let out = "";
     npm.stdout.on("data", (c) => (out += c));
     npm.stderr.on("data", (c) => (out += c));
-    await eventually(async () => {
-      if (npm.exitCode !== null) throw new Error(`npm start exited: ${out}`);
-      if (!/skopeo copy/.test(out)) throw new Error("not up yet");
-    }, 150_000, "the quickstart up under npm start");
+    await eventually(
+      async () => {
+        if (npm.exitCode !== null) throw new Error(`npm start exited: ${out}`);
+        if (!/skopeo copy/.test(out)) throw new Error("not up yet");
+      },
+      150_000,
+      "the quickstart up under npm start",
+    );
     npm.kill("SIGTERM");
     if (npm.exitCode === null) await once(npm, "exit");
     // Within a few seconds nothing answers on its ports and no process of it is left.
-    await eventually(async () => {
-      for (const port of [gcPort, satPort]) {
-        const answered = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
-        if (answered) throw new Error(`port ${port} still answers`);
-      }
-      const { stdout } = await run("ps", ["-eo", "args"]);
-      const left = stdout.split("\n").filter((l) => l.includes(`127.0.0.1:${satPort}`) || l.includes(`--port ${gcPort}`) || (l.includes("scripts/quickstart/main.ts") && l.includes("node")));
-      if (left.length) throw new Error(`still running: ${left.join(" | ")}`);
-    }, 30_000, "everything npm start began gone");
+    await eventually(
+      async () => {
+        for (const port of [gcPort, satPort]) {
+          const answered = await fetch(`http://127.0.0.1:${port}/`).then(
+            () => true,
+            () => false,
+          );
+          if (answered) throw new Error(`port ${port} still answers`);
+        }
+        const { stdout } = await run("ps", ["-eo", "args"]);
+        const left = stdout
+          .split("\n")
+          .filter(
+            (l) =>
+              l.includes(`127.0.0.1:${satPort}`) ||
+              l.includes(`--port ${gcPort}`) ||
+              (l.includes("scripts/quickstart/main.ts") && l.includes("node")),
+          );
+        if (left.length) throw new Error(`still running: ${left.join(" | ")}`);
+      },
+      30_000,
+      "everything npm start began gone",
+    );
   });
 });
 

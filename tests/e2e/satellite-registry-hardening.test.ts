@@ -37,7 +37,13 @@ describe("satellite registry hardening, end to end", () => {
   let images: Record<string, SyntheticImage>;
 
   beforeAll(async () => {
-    stack = await startFleetStack({ name: "sat-hardening", project: "library", images: ["library/hello:1.0", "library/world:2"], layerSizes: [48 << 10, 4 << 10], adminPassword: ADMIN_PASSWORD });
+    stack = await startFleetStack({
+      name: "sat-hardening",
+      project: "library",
+      images: ["library/hello:1.0", "library/world:2"],
+      layerSizes: [48 << 10, 4 << 10],
+      adminPassword: ADMIN_PASSWORD,
+    });
     ({ gcUrl, admin, work, images } = stack);
     upstreamUrl = stack.upstream!.url;
     dataDir = join(work, "satellite");
@@ -46,7 +52,13 @@ describe("satellite registry hardening, end to end", () => {
     local = createRegistryClient({ url: satUrl, retry: { attempts: 1 } });
 
     await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
-    await admin.fleet.createGroup({ group: "edge-apps", artifacts: [{ repository: "library/hello", tags: ["1.0"] }, { repository: "library/world", tags: ["2"] }] });
+    await admin.fleet.createGroup({
+      group: "edge-apps",
+      artifacts: [
+        { repository: "library/hello", tags: ["1.0"] },
+        { repository: "library/world", tags: ["2"] },
+      ],
+    });
     await admin.fleet.createSatellite({ satellite: "edge-h", region: "eu-west", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-h", group: "edge-apps" });
     token = (await admin.identity.issueZtrToken({ satellite: "edge-h" })).token;
@@ -62,12 +74,20 @@ describe("satellite registry hardening, end to end", () => {
   });
 
   const localDigest = async (repo: string, tag: string) => (await local.headManifest(repo, tag))?.digest;
-  const appliedState = async () => JSON.parse(await readFile(join(dataDir, "state.json"), "utf8")) as { satellite_state_digest: string; applied_at: string };
-  const storeFiles = async () => ({ index: await readFile(join(dataDir, "index.json"), "utf8"), blobs: (await readdir(join(dataDir, "blobs", "sha256"))).sort() });
+  const appliedState = async () =>
+    JSON.parse(await readFile(join(dataDir, "state.json"), "utf8")) as {
+      satellite_state_digest: string;
+      applied_at: string;
+    };
+  const storeFiles = async () => ({
+    index: await readFile(join(dataDir, "index.json"), "utf8"),
+    blobs: (await readdir(join(dataDir, "blobs", "sha256"))).sort(),
+  });
   const blobFile = (digest: string) => join(dataDir, "blobs", "sha256", digest.slice("sha256:".length));
   const served = async () => {
     const [hello, world] = await Promise.all([localDigest("library/hello", "1.0"), localDigest("library/world", "2")]);
-    if (hello !== images["library/hello"].manifestDigest || world !== images["library/world"].manifestDigest) throw new Error(`hello ${hello ?? "missing"}, world ${world ?? "missing"}`);
+    if (hello !== images["library/hello"].manifestDigest || world !== images["library/world"].manifestDigest)
+      throw new Error(`hello ${hello ?? "missing"}, world ${world ?? "missing"}`);
   };
   const alive = (p: RunningProcess) => {
     if (p.proc.exitCode !== null) throw new GiveUp(`satellite exited with ${p.proc.exitCode}: ${p.output()}`);
@@ -75,15 +95,38 @@ describe("satellite registry hardening, end to end", () => {
   /** skopeo copies from the satellite; the manifest it got must be the one the state names. */
   const pullChecked = async (repo: string, tag: string, creds?: string) => {
     const out = join(work, `pulled-${repo.replace("/", "-")}-${Date.now()}`);
-    await run("skopeo", ["copy", "--src-tls-verify=false", ...(creds ? ["--src-creds", creds] : []), `docker://127.0.0.1:${satPort}/${repo}:${tag}`, `dir:${out}`]);
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      ...(creds ? ["--src-creds", creds] : []),
+      `docker://127.0.0.1:${satPort}/${repo}:${tag}`,
+      `dir:${out}`,
+    ]);
     return sha256(await readFile(join(out, "manifest.json")));
   };
-  const repairLines = (output: string) => output.split("\n").filter((l) => l.includes("repaired from upstream")).map((l) => JSON.parse(l) as { image: string; problem: string; from: string | null; to: string });
+  const repairLines = (output: string) =>
+    output
+      .split("\n")
+      .filter((l) => l.includes("repaired from upstream"))
+      .map((l) => JSON.parse(l) as { image: string; problem: string; from: string | null; to: string });
 
   it("enrols with --token-file; the token never appears in the process's argv", async () => {
     const tokenFile = join(work, "ztr-token");
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-    sat = startProcess("satellite", ["--ground-control-url", gcUrl, "--token-file", tokenFile, "--data-dir", dataDir, "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "info", TOKEN: "", SATELLITE_TOKEN: "" });
+    sat = startProcess(
+      "satellite",
+      [
+        "--ground-control-url",
+        gcUrl,
+        "--token-file",
+        tokenFile,
+        "--data-dir",
+        dataDir,
+        "--registry-addr",
+        `127.0.0.1:${satPort}`,
+      ],
+      { LOG_LEVEL: "info", TOKEN: "", SATELLITE_TOKEN: "" },
+    );
     const proc = sat;
     const cmdline = (await readFile(`/proc/${proc.proc.pid}/cmdline`, "utf8")).split("\0");
     expect(cmdline).toContain("--token-file");
@@ -109,7 +152,14 @@ describe("satellite registry hardening, end to end", () => {
       const error = (await res.json()) as { errors: { code: string }[] };
       expect([res.status, error.errors[0].code], `${method} ${path}`).toEqual([405, "UNSUPPORTED"]);
     }
-    const pushed = await run("skopeo", ["copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", `docker://${new URL(upstreamUrl).host}/library/world:2`, `docker://127.0.0.1:${satPort}/library/hello:1.0`]).catch((e: { stderr?: string }) => e);
+    const pushed = await run("skopeo", [
+      "copy",
+      "--preserve-digests",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      `docker://${new URL(upstreamUrl).host}/library/world:2`,
+      `docker://127.0.0.1:${satPort}/library/hello:1.0`,
+    ]).catch((e: { stderr?: string }) => e);
     expect((pushed as { stderr?: string }).stderr ?? "").toMatch(/405|unsupported|read-only/i);
     expect(await storeFiles()).toEqual(before);
     expect(await pullChecked("library/hello", "1.0")).toBe(images["library/hello"].manifestDigest);
@@ -138,16 +188,33 @@ describe("satellite registry hardening, end to end", () => {
   it("with --registry-write-credentials-file: writers push, anyone else gets 401 and a Basic challenge; tags a writer moved or deleted come back", async () => {
     // The credentials file holds an scrypt hash from `satellite hash-password`, not the password.
     const hashed = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(REPO_ROOT, "bin/satellite.mjs"), "hash-password"], { stdio: ["pipe", "pipe", "inherit"] });
+      const child = spawn(process.execPath, [join(REPO_ROOT, "bin/satellite.mjs"), "hash-password"], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
       let out = "";
       child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-      child.on("exit", (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`hash-password exited ${code}`))));
+      child.on("exit", (code) =>
+        code === 0 ? resolve(out.trim()) : reject(new Error(`hash-password exited ${code}`)),
+      );
       child.stdin.end(`${WRITER.password}\n`);
     });
     const credentials = join(work, "writers");
     await writeFile(credentials, `${WRITER.user}:${hashed}\n`, { mode: 0o600 });
     expect(await sat!.stop()).toBe(0);
-    sat = startProcess("satellite", ["--ground-control-url", gcUrl, "--data-dir", dataDir, "--registry-addr", `127.0.0.1:${satPort}`, "--registry-write-credentials-file", credentials], { LOG_LEVEL: "info" });
+    sat = startProcess(
+      "satellite",
+      [
+        "--ground-control-url",
+        gcUrl,
+        "--data-dir",
+        dataDir,
+        "--registry-addr",
+        `127.0.0.1:${satPort}`,
+        "--registry-write-credentials-file",
+        credentials,
+      ],
+      { LOG_LEVEL: "info" },
+    );
     const proc = sat;
     await eventually(async () => (alive(proc), await served()), 60_000, "the restarted satellite serving");
     const digestBefore = (await appliedState()).satellite_state_digest;
@@ -156,31 +223,74 @@ describe("satellite registry hardening, end to end", () => {
 
     // Anyone else: 401 UNAUTHORIZED with a Basic challenge.
     const anonymous = await fetch(`${satUrl}/v2/local/tool/blobs/uploads/`, { method: "POST" });
-    expect([anonymous.status, ((await anonymous.json()) as { errors: { code: string }[] }).errors[0].code, anonymous.headers.get("www-authenticate")]).toEqual([401, "UNAUTHORIZED", 'Basic realm="harbor-satellite", charset="UTF-8"']);
-    const wrong = await run("skopeo", ["copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", "--dest-creds", `${WRITER.user}:wrong`, `docker://${upstreamHost}/library/world:2`, `docker://127.0.0.1:${satPort}/local/tool:1`]).catch((e: { stderr?: string }) => e);
+    expect([
+      anonymous.status,
+      ((await anonymous.json()) as { errors: { code: string }[] }).errors[0].code,
+      anonymous.headers.get("www-authenticate"),
+    ]).toEqual([401, "UNAUTHORIZED", 'Basic realm="harbor-satellite", charset="UTF-8"']);
+    const wrong = await run("skopeo", [
+      "copy",
+      "--preserve-digests",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      "--dest-creds",
+      `${WRITER.user}:wrong`,
+      `docker://${upstreamHost}/library/world:2`,
+      `docker://127.0.0.1:${satPort}/local/tool:1`,
+    ]).catch((e: { stderr?: string }) => e);
     expect((wrong as { stderr?: string }).stderr ?? "").toMatch(/unauthorized|authentication required/i);
 
     // A writer pushes an image of its own, which the satellite leaves alone.
-    await run("skopeo", ["copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", "--dest-creds", creds, `docker://${upstreamHost}/library/world:2`, `docker://127.0.0.1:${satPort}/local/tool:1`]);
+    await run("skopeo", [
+      "copy",
+      "--preserve-digests",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      "--dest-creds",
+      creds,
+      `docker://${upstreamHost}/library/world:2`,
+      `docker://127.0.0.1:${satPort}/local/tool:1`,
+    ]);
     expect(await pullChecked("local/tool", "1")).toBe(images["library/world"].manifestDigest);
 
     // A writer (or a stolen credential) moves hello:1.0 onto world's image and deletes world:2.
-    await run("skopeo", ["copy", "--preserve-digests", "--src-tls-verify=false", "--dest-tls-verify=false", "--dest-creds", creds, `docker://${upstreamHost}/library/world:2`, `docker://127.0.0.1:${satPort}/library/hello:1.0`]);
-    const deleted = await fetch(`${satUrl}/v2/library/world/manifests/2`, { method: "DELETE", headers: { authorization: `Basic ${Buffer.from(creds).toString("base64")}` } });
+    await run("skopeo", [
+      "copy",
+      "--preserve-digests",
+      "--src-tls-verify=false",
+      "--dest-tls-verify=false",
+      "--dest-creds",
+      creds,
+      `docker://${upstreamHost}/library/world:2`,
+      `docker://127.0.0.1:${satPort}/library/hello:1.0`,
+    ]);
+    const deleted = await fetch(`${satUrl}/v2/library/world/manifests/2`, {
+      method: "DELETE",
+      headers: { authorization: `Basic ${Buffer.from(creds).toString("base64")}` },
+    });
     expect(deleted.status).toBe(202);
 
     await eventually(async () => (alive(proc), await served()), 60_000, "both tags back on the state's digests");
     expect(await pullChecked("library/hello", "1.0")).toBe(images["library/hello"].manifestDigest);
     expect(await pullChecked("library/world", "2")).toBe(images["library/world"].manifestDigest);
     expect((await appliedState()).satellite_state_digest).toBe(digestBefore);
-    const lines = await eventually(async () => {
-      const found = repairLines(proc.output());
-      if (found.length < 2) throw new Error(`${found.length} repair lines`);
-      return found;
-    }, 30_000, "one log line per repair");
+    const lines = await eventually(
+      async () => {
+        const found = repairLines(proc.output());
+        if (found.length < 2) throw new Error(`${found.length} repair lines`);
+        return found;
+      },
+      30_000,
+      "one log line per repair",
+    );
     expect(lines.map((l) => [l.image, l.problem, l.from, l.to])).toEqual(
       expect.arrayContaining([
-        ["library/hello:1.0", "tag moved", images["library/world"].manifestDigest, images["library/hello"].manifestDigest],
+        [
+          "library/hello:1.0",
+          "tag moved",
+          images["library/world"].manifestDigest,
+          images["library/hello"].manifestDigest,
+        ],
         ["library/world:2", "tag missing", null, images["library/world"].manifestDigest],
       ]),
     );

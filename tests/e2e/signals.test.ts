@@ -12,7 +12,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
+import {
+  buildImage,
+  freePort,
+  makeBlobDir,
+  pushImage,
+  removeBlobDir,
+  type SyntheticImage,
+} from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { adminClients } from "./agent-helpers.js";
@@ -33,13 +40,20 @@ async function terminate(p: RunningProcess): Promise<{ code: number | null; seco
 }
 
 async function verifyStore(dataDir: string): Promise<string> {
-  const { stdout } = await run(process.execPath, [join(REPO_ROOT, "bin/satellite.mjs"), "serve", "--data-dir", dataDir, "--verify"]);
+  const { stdout } = await run(process.execPath, [
+    join(REPO_ROOT, "bin/satellite.mjs"),
+    "serve",
+    "--data-dir",
+    dataDir,
+    "--verify",
+  ]);
   return stdout;
 }
 
 const du = async (dir: string): Promise<number> => {
   let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => [])) if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []))
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
   return total;
 };
 
@@ -68,7 +82,11 @@ describe("SIGTERM to the node process", () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const env = { ADMIN_PASSWORD, LOG_LEVEL: "info", HARBOR_URL: "" };
-    const gc = startProcess("ground-control", ["--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir], env);
+    const gc = startProcess(
+      "ground-control",
+      ["--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir],
+      env,
+    );
     await waitForHttp(`${url}/healthz`, gc);
     const admin = await adminClients(url, ADMIN_PASSWORD);
     await admin.fleet.createSatellite({ satellite: "kept", region: "lab" });
@@ -88,7 +106,11 @@ describe("SIGTERM to the node process", () => {
     session.destroy();
 
     // The database was closed cleanly: the next start takes the dir at once and has the data.
-    const next = startProcess("ground-control", ["--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir], env);
+    const next = startProcess(
+      "ground-control",
+      ["--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDir],
+      env,
+    );
     try {
       await waitForHttp(`${url}/healthz`, next);
       const again = await adminClients(url, ADMIN_PASSWORD);
@@ -101,12 +123,18 @@ describe("SIGTERM to the node process", () => {
   it("satellite serve: an upload in flight is dropped with its temp file, exits 0, the store verifies", async () => {
     const dataDir = join(work, "serve");
     const port = await freePort();
-    const serve = startProcess("satellite", ["serve", "--data-dir", dataDir, "--addr", `127.0.0.1:${port}`], { LOG_LEVEL: "info" });
+    const serve = startProcess("satellite", ["serve", "--data-dir", dataDir, "--addr", `127.0.0.1:${port}`], {
+      LOG_LEVEL: "info",
+    });
     await waitForHttp(`http://127.0.0.1:${port}/v2/`, serve);
     const start = await fetch(`http://127.0.0.1:${port}/v2/app/blobs/uploads/`, { method: "POST" });
     expect(start.status).toBe(202);
     const location = new URL(start.headers.get("location")!, `http://127.0.0.1:${port}`);
-    const chunk = await fetch(location, { method: "PATCH", body: Buffer.alloc(1 << 20, 7), headers: { "content-type": "application/octet-stream" } });
+    const chunk = await fetch(location, {
+      method: "PATCH",
+      body: Buffer.alloc(1 << 20, 7),
+      headers: { "content-type": "application/octet-stream" },
+    });
     expect(chunk.status).toBe(202);
     expect((await readdir(join(dataDir, "ingest"))).length, "the upload's temp file").toBeGreaterThan(0);
 
@@ -119,12 +147,27 @@ describe("SIGTERM to the node process", () => {
 
   it("satellite sync --once: SIGTERM mid-copy of 4×100 MB stops within 10 s, keeps a store that verifies, and the next pass completes", async () => {
     const dataDir = join(work, "sync");
-    const args = ["sync", "--once", "--upstream", upstream.url, "--image", "library/big:1", "--data-dir", dataDir, "--log-level", "warn"];
+    const args = [
+      "sync",
+      "--once",
+      "--upstream",
+      upstream.url,
+      "--image",
+      "library/big:1",
+      "--data-dir",
+      dataDir,
+      "--log-level",
+      "warn",
+    ];
     const sync = startProcess("satellite", args, {});
     // Wait until bytes are arriving, then interrupt.
-    await eventually(async () => {
-      if ((await du(join(dataDir, "ingest"))) < 20 << 20) throw new Error("not copying yet");
-    }, 60_000, "the copy under way");
+    await eventually(
+      async () => {
+        if ((await du(join(dataDir, "ingest"))) < 20 << 20) throw new Error("not copying yet");
+      },
+      60_000,
+      "the copy under way",
+    );
     const { code, seconds } = await terminate(sync);
     expect(code).toBe(1);
     expect(seconds).toBeLessThan(10);
@@ -141,17 +184,25 @@ describe("SIGTERM to the node process", () => {
     let gc: RunningProcess;
     let gcUrl: string;
     beforeAll(async () => {
-      emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: upstream.url } });
+      emu = await startHarborEmulator({
+        adminUser: HARBOR.username,
+        adminPassword: HARBOR.password,
+        upstream: { url: upstream.url },
+      });
       await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("library", { public: false });
       const port = await freePort();
       gcUrl = `http://127.0.0.1:${port}`;
-      gc = startProcess("ground-control", ["--host", "127.0.0.1", "--port", String(port), "--data-dir", join(work, "gc-agent")], {
-        ADMIN_PASSWORD,
-        HARBOR_URL: emu.url,
-        HARBOR_USERNAME: HARBOR.username,
-        HARBOR_PASSWORD: HARBOR.password,
-        LOG_LEVEL: "warn",
-      });
+      gc = startProcess(
+        "ground-control",
+        ["--host", "127.0.0.1", "--port", String(port), "--data-dir", join(work, "gc-agent")],
+        {
+          ADMIN_PASSWORD,
+          HARBOR_URL: emu.url,
+          HARBOR_USERNAME: HARBOR.username,
+          HARBOR_PASSWORD: HARBOR.password,
+          LOG_LEVEL: "warn",
+        },
+      );
       await waitForHttp(`${gcUrl}/healthz`, gc);
     });
     afterAll(async () => {
@@ -161,7 +212,12 @@ describe("SIGTERM to the node process", () => {
 
     it("SIGTERM during a 4×100 MB pass exits 0 within 10 s; the store verifies and the restarted agent completes the pass", async () => {
       const admin = await adminClients(gcUrl, ADMIN_PASSWORD);
-      await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify({ app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s" } }) });
+      await admin.fleet.createConfig({
+        config: "fast",
+        configJson: JSON.stringify({
+          app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s" },
+        }),
+      });
       await admin.fleet.createGroup({ group: "big", artifacts: [{ repository: "library/big", tags: ["1"] }] });
       await admin.fleet.createSatellite({ satellite: "edge-sig", region: "lab", config: "fast", groups: ["big"] });
       const { token } = await admin.identity.issueZtrToken({ satellite: "edge-sig" });
@@ -169,10 +225,14 @@ describe("SIGTERM to the node process", () => {
       const satPort = await freePort();
       const args = ["--ground-control-url", gcUrl, "--data-dir", dataDir, "--registry-addr", `127.0.0.1:${satPort}`];
       const agent = startProcess("satellite", args, { SATELLITE_TOKEN: token, LOG_LEVEL: "info" });
-      await eventually(async () => {
-        if (agent.proc.exitCode !== null) throw new Error(`agent exited: ${agent.output()}`);
-        if ((await du(join(dataDir, "ingest"))) < 20 << 20) throw new Error("not copying yet");
-      }, 90_000, "the agent's pass under way");
+      await eventually(
+        async () => {
+          if (agent.proc.exitCode !== null) throw new Error(`agent exited: ${agent.output()}`);
+          if ((await du(join(dataDir, "ingest"))) < 20 << 20) throw new Error("not copying yet");
+        },
+        90_000,
+        "the agent's pass under way",
+      );
       const { code, seconds } = await terminate(agent);
       expect(code, agent.output().slice(-3000)).toBe(0);
       expect(seconds).toBeLessThan(10);
@@ -180,11 +240,18 @@ describe("SIGTERM to the node process", () => {
 
       const again = startProcess("satellite", args, { LOG_LEVEL: "warn" });
       try {
-        await eventually(async () => {
-          const res = await fetch(`http://127.0.0.1:${satPort}/v2/library/big/manifests/1`, { method: "HEAD", headers: { accept: big.mediaType } });
-          if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-          expect(res.headers.get("docker-content-digest")).toBe(big.manifestDigest);
-        }, 120_000, "the restarted agent serving library/big:1");
+        await eventually(
+          async () => {
+            const res = await fetch(`http://127.0.0.1:${satPort}/v2/library/big/manifests/1`, {
+              method: "HEAD",
+              headers: { accept: big.mediaType },
+            });
+            if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+            expect(res.headers.get("docker-content-digest")).toBe(big.manifestDigest);
+          },
+          120_000,
+          "the restarted agent serving library/big:1",
+        );
       } finally {
         expect((await terminate(again)).code).toBe(0);
       }

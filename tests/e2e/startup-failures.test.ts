@@ -30,19 +30,49 @@ describe("ground-control start-up failures", () => {
   });
 
   const cases: [string, () => Promise<{ args: string[]; env: NodeJS.ProcessEnv }>, RegExp, number][] = [
-    ["a port in use", async () => ({ args: ["--host", "127.0.0.1", "--port", String(takenPort), "--data-dir", join(work, "a")], env: { ADMIN_PASSWORD: "long-enough-password" } }), /^ground-control: cannot listen on 127\.0\.0\.1:\d+: the port is in use/m, 1],
+    [
+      "a port in use",
+      async () => ({
+        args: ["--host", "127.0.0.1", "--port", String(takenPort), "--data-dir", join(work, "a")],
+        env: { ADMIN_PASSWORD: "long-enough-password" },
+      }),
+      /^ground-control: cannot listen on 127\.0\.0\.1:\d+: the port is in use/m,
+      1,
+    ],
     [
       "a data dir that is a file",
       async () => {
         await writeFile(join(work, "file"), "");
-        return { args: ["--port", String(await freePort()), "--data-dir", join(work, "file")], env: { ADMIN_PASSWORD: "long-enough-password" } };
+        return {
+          args: ["--port", String(await freePort()), "--data-dir", join(work, "file")],
+          env: { ADMIN_PASSWORD: "long-enough-password" },
+        };
       },
       /^ground-control: .*file is not a folder: --data-dir must name a folder/m,
       2,
     ],
-    ["a short admin password", async () => ({ args: ["--port", String(await freePort()), "--data-dir", join(work, "b")], env: { ADMIN_PASSWORD: "short" } }), /^ground-control: ADMIN_PASSWORD must be at least 8 characters$/m, 2],
+    [
+      "a short admin password",
+      async () => ({
+        args: ["--port", String(await freePort()), "--data-dir", join(work, "b")],
+        env: { ADMIN_PASSWORD: "short" },
+      }),
+      /^ground-control: ADMIN_PASSWORD must be at least 8 characters$/m,
+      2,
+    ],
     // Nothing listens on a fresh free port: connection refused.
-    ["an unreachable PostgreSQL", async () => ({ args: ["--port", String(await freePort())], env: { ADMIN_PASSWORD: "long-enough-password", DATABASE_URL: `postgres://u:p@127.0.0.1:${await freePort()}/gc` } }), /^ground-control: cannot reach PostgreSQL at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/m, 1],
+    [
+      "an unreachable PostgreSQL",
+      async () => ({
+        args: ["--port", String(await freePort())],
+        env: {
+          ADMIN_PASSWORD: "long-enough-password",
+          DATABASE_URL: `postgres://u:p@127.0.0.1:${await freePort()}/gc`,
+        },
+      }),
+      /^ground-control: cannot reach PostgreSQL at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/m,
+      1,
+    ],
   ];
 
   for (const [what, setup, line, exitCode] of cases) {

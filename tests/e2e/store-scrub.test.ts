@@ -33,14 +33,27 @@ describe("self-healing store, end to end", () => {
   let images: Record<string, SyntheticImage>;
 
   beforeAll(async () => {
-    stack = await startFleetStack({ name: "sat-scrub", project: "library", images: ["library/hello:1.0", "library/world:2"], layerSizes: [512 << 10, 4 << 10], adminPassword: "e2e-scrub-admin-password", proxy: true });
+    stack = await startFleetStack({
+      name: "sat-scrub",
+      project: "library",
+      images: ["library/hello:1.0", "library/world:2"],
+      layerSizes: [512 << 10, 4 << 10],
+      adminPassword: "e2e-scrub-admin-password",
+      proxy: true,
+    });
     ({ admin, work, images } = stack);
     dataDir = join(work, "satellite");
     satPort = await freePort();
     satUrl = `http://127.0.0.1:${satPort}`;
     local = createRegistryClient({ url: satUrl, retry: { attempts: 1 } });
     await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
-    await admin.fleet.createGroup({ group: "edge-apps", artifacts: [{ repository: "library/hello", tags: ["1.0"] }, { repository: "library/world", tags: ["2"] }] });
+    await admin.fleet.createGroup({
+      group: "edge-apps",
+      artifacts: [
+        { repository: "library/hello", tags: ["1.0"] },
+        { repository: "library/world", tags: ["2"] },
+      ],
+    });
     await admin.fleet.createSatellite({ satellite: "edge-s", region: "eu-west", config: "fast" });
     await admin.fleet.assignGroup({ satellite: "edge-s", group: "edge-apps" });
   });
@@ -57,10 +70,19 @@ describe("self-healing store, end to end", () => {
   const alive = (p: RunningProcess) => {
     if (p.proc.exitCode !== null) throw new GiveUp(`satellite exited with ${p.proc.exitCode}: ${p.output()}`);
   };
-  const scrubLines = (output: string) => output.split("\n").filter((l) => l.includes('"store scrub done"')).map((l) => JSON.parse(l) as { checked: number; bytes: number; quarantined: number });
+  const scrubLines = (output: string) =>
+    output
+      .split("\n")
+      .filter((l) => l.includes('"store scrub done"'))
+      .map((l) => JSON.parse(l) as { checked: number; bytes: number; quarantined: number });
   const pullChecked = async (repo: string, tag: string) => {
     const out = join(work, `pulled-${repo.replace("/", "-")}-${Date.now()}`);
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://127.0.0.1:${satPort}/${repo}:${tag}`, `dir:${out}`]);
+    await run("skopeo", [
+      "copy",
+      "--src-tls-verify=false",
+      `docker://127.0.0.1:${satPort}/${repo}:${tag}`,
+      `dir:${out}`,
+    ]);
     return sha256(await readFile(join(out, "manifest.json")));
   };
 
@@ -90,21 +112,49 @@ describe("self-healing store, end to end", () => {
   };
 
   it("quarantines a blob with a flipped byte, reports it until the next pass has fetched it again, and serves throughout", async () => {
-    sat = startProcess("satellite", ["--ground-control-url", stack.gcUrl, "--data-dir", dataDir, "--registry-addr", `127.0.0.1:${satPort}`, "--scrub-interval", "2s", "--scrub-rate", "1"], {
-      LOG_LEVEL: "info",
-      SATELLITE_TOKEN: (await admin.identity.issueZtrToken({ satellite: "edge-s" })).token,
-    });
+    sat = startProcess(
+      "satellite",
+      [
+        "--ground-control-url",
+        stack.gcUrl,
+        "--data-dir",
+        dataDir,
+        "--registry-addr",
+        `127.0.0.1:${satPort}`,
+        "--scrub-interval",
+        "2s",
+        "--scrub-rate",
+        "1",
+      ],
+      {
+        LOG_LEVEL: "info",
+        SATELLITE_TOKEN: (await admin.identity.issueZtrToken({ satellite: "edge-s" })).token,
+      },
+    );
     const proc = sat;
     const hello = images["library/hello"];
-    await eventually(async () => {
-      alive(proc);
-      const [h, w] = await Promise.all([local.headManifest("library/hello", "1.0"), local.headManifest("library/world", "2")]);
-      if (h?.digest !== hello.manifestDigest || w?.digest !== images["library/world"].manifestDigest) throw new Error("not served yet");
-    }, 90_000, "both images served");
+    await eventually(
+      async () => {
+        alive(proc);
+        const [h, w] = await Promise.all([
+          local.headManifest("library/hello", "1.0"),
+          local.headManifest("library/world", "2"),
+        ]);
+        if (h?.digest !== hello.manifestDigest || w?.digest !== images["library/world"].manifestDigest)
+          throw new Error("not served yet");
+      },
+      90_000,
+      "both images served",
+    );
     // A whole scrub of the replicated store (both manifests, configs and layers) found nothing.
-    await eventually(async () => {
-      if (!scrubLines(proc.output()).some((l) => l.checked >= 6 && l.quarantined === 0)) throw new Error("no full clean scrub yet");
-    }, 30_000, "a clean scrub");
+    await eventually(
+      async () => {
+        if (!scrubLines(proc.output()).some((l) => l.checked >= 6 && l.quarantined === 0))
+          throw new Error("no full clean scrub yet");
+      },
+      30_000,
+      "a clean scrub",
+    );
 
     // The upstream is cut off first, so the blob cannot be fetched again before it was reported.
     stack.proxy!.retarget(await freePort());
@@ -118,15 +168,21 @@ describe("self-healing store, end to end", () => {
     await handle.write(bytes, at, 1, at);
     await handle.close();
 
-    const reported = await eventually(async () => {
-      alive(proc);
-      const error = (await status()).latest?.errors.find((e) => e.reference === layer);
-      if (!error) throw new Error("no heartbeat error for the blob yet");
-      return error;
-    }, 60_000, "a heartbeat naming the corrupt blob");
+    const reported = await eventually(
+      async () => {
+        alive(proc);
+        const error = (await status()).latest?.errors.find((e) => e.reference === layer);
+        if (!error) throw new Error("no heartbeat error for the blob yet");
+        return error;
+      },
+      60_000,
+      "a heartbeat naming the corrupt blob",
+    );
     expect(reported.message).toMatch(/did not match its digest; quarantined/);
     await expect(readFile(blobFile(layer))).rejects.toMatchObject({ code: "ENOENT" });
-    const quarantined = (await readdir(join(dataDir, "quarantine"))).filter((f) => f.startsWith(layer.replace(":", "-")));
+    const quarantined = (await readdir(join(dataDir, "quarantine"))).filter((f) =>
+      f.startsWith(layer.replace(":", "-")),
+    );
     expect(quarantined).toHaveLength(1);
     expect(await readFile(join(dataDir, "quarantine", quarantined[0]))).toEqual(bytes);
     const during = await scrape(`${satUrl}/metrics`);
@@ -137,16 +193,29 @@ describe("self-healing store, end to end", () => {
 
     // The upstream is back: the next pass finds the blob missing and fetches it again.
     stack.proxy!.retarget(stack.upstream!.port);
-    await eventually(async () => {
-      alive(proc);
-      const back = await readFile(blobFile(layer)).catch(() => undefined);
-      if (!back || sha256(back) !== layer) throw new Error("blob not back yet");
-    }, 90_000, "the blob fetched again");
-    const healed = await eventually(async () => {
-      const latest = (await status()).latest;
-      if (!latest || latest.errors.length > 0 || !latest.activity.includes("1 quarantined blobs fetched again since start, 0 awaited")) throw new Error(`not yet: ${JSON.stringify(latest?.errors)} ${latest?.activity}`);
-      return latest;
-    }, 60_000, "a heartbeat with the blob fetched again and no error");
+    await eventually(
+      async () => {
+        alive(proc);
+        const back = await readFile(blobFile(layer)).catch(() => undefined);
+        if (!back || sha256(back) !== layer) throw new Error("blob not back yet");
+      },
+      90_000,
+      "the blob fetched again",
+    );
+    const healed = await eventually(
+      async () => {
+        const latest = (await status()).latest;
+        if (
+          !latest ||
+          latest.errors.length > 0 ||
+          !latest.activity.includes("1 quarantined blobs fetched again since start, 0 awaited")
+        )
+          throw new Error(`not yet: ${JSON.stringify(latest?.errors)} ${latest?.activity}`);
+        return latest;
+      },
+      60_000,
+      "a heartbeat with the blob fetched again and no error",
+    );
     expect(healed.activity).toMatch(/last store scrub \S+: \d+ blobs/);
     expect(await pullChecked("library/hello", "1.0")).toBe(hello.manifestDigest);
     const after = await scrape(`${satUrl}/metrics`);

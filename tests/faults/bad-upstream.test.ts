@@ -37,7 +37,11 @@ function seed(repository: string, layerSizes: number[]): { digest: string; layer
   return { digest: registry.putManifest(repository, "v1", manifest, MediaType.OciManifest), layers };
 }
 
-const stored = (digest: string) => stat(join(dataDir, "blobs", "sha256", digest.slice(7))).then(() => true, () => false);
+const stored = (digest: string) =>
+  stat(join(dataDir, "blobs", "sha256", digest.slice(7))).then(
+    () => true,
+    () => false,
+  );
 
 describe("a misbehaving upstream", () => {
   it("rejects a corrupt layer (not stored, image failed and named) while the other image lands", async () => {
@@ -46,7 +50,9 @@ describe("a misbehaving upstream", () => {
     registry.addFault({ method: "GET", path: new RegExp(bad.layers[0]), corrupt: true, times: 100 });
     const run = await runSatellite(syncOnceArgs(registry.url, ["lib/bad:v1", "lib/good:v1"], dataDir));
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`satellite: image lib/bad:v1 failed: digest mismatch: expected ${bad.layers[0]}`));
+    expect(run.stderr).toMatch(
+      new RegExp(`satellite: image lib/bad:v1 failed: digest mismatch: expected ${bad.layers[0]}`),
+    );
     expect(run.stdout).toContain(`copied    lib/good:v1 ${good.digest}`);
     expect(await stored(bad.layers[0])).toBe(false);
     expect(await stored(good.layers[0])).toBe(true);
@@ -59,7 +65,9 @@ describe("a misbehaving upstream", () => {
   it("reports a missing image, a refused upstream and TLS spoken to a plain-HTTP upstream as one line each, no stack", async () => {
     const refusedPort = new URL(registry.url).port;
     const missing = await runSatellite(syncOnceArgs(registry.url, ["lib/none:v1"], dataDir));
-    expect(missing.stderr).toMatch(/"image":"lib\/none:v1","reason":"GET .*HTTP 404 MANIFEST_UNKNOWN.*","status":404,"code":"MANIFEST_UNKNOWN"/);
+    expect(missing.stderr).toMatch(
+      /"image":"lib\/none:v1","reason":"GET .*HTTP 404 MANIFEST_UNKNOWN.*","status":404,"code":"MANIFEST_UNKNOWN"/,
+    );
     const tls = await runSatellite(syncOnceArgs(registry.url.replace("http://", "https://"), ["lib/none:v1"], dataDir));
     expect(tls.stderr).toMatch(/TLS was answered in plain HTTP/);
     await registry.close();
@@ -86,7 +94,12 @@ describe("a misbehaving upstream", () => {
   it("recovers from 503s and a 429 with Retry-After on manifests and blobs", async () => {
     const image = seed("lib/flaky", [2 << 20]);
     registry.addFault({ path: /manifests/, status: 503, times: 2 });
-    registry.addFault({ method: "GET", path: new RegExp(image.layers[0]), status: 429, headers: { "retry-after": "1" } });
+    registry.addFault({
+      method: "GET",
+      path: new RegExp(image.layers[0]),
+      status: 429,
+      headers: { "retry-after": "1" },
+    });
     const run = await runSatellite(syncOnceArgs(registry.url, ["lib/flaky:v1"], dataDir));
     expect(run.code, run.stderr).toBe(0);
     expect(registry.requests.filter((r) => r.path.endsWith(image.layers[0]))).toHaveLength(2);

@@ -16,7 +16,8 @@ export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs
 export async function ingestBytes(dataDir: string): Promise<number> {
   let total = 0;
   try {
-    for (const name of await readdir(join(dataDir, "ingest"))) total += (await stat(join(dataDir, "ingest", name)).catch(() => ({ size: 0 }))).size;
+    for (const name of await readdir(join(dataDir, "ingest")))
+      total += (await stat(join(dataDir, "ingest", name)).catch(() => ({ size: 0 }))).size;
   } catch {
     return 0;
   }
@@ -35,6 +36,7 @@ export async function committedBlobs(dataDir: string): Promise<string[]> {
 /** Bytes on disk in the store's blobs and ingest folders: how far a copy has got. */
 export async function bytesOnDisk(dataDir: string): Promise<number> {
   let total = await ingestBytes(dataDir);
-  for (const digest of await committedBlobs(dataDir)) total += (await stat(join(dataDir, "blobs", "sha256", digest.slice(7))).catch(() => ({ size: 0 }))).size;
+  for (const digest of await committedBlobs(dataDir))
+    total += (await stat(join(dataDir, "blobs", "sha256", digest.slice(7))).catch(() => ({ size: 0 }))).size;
   return total;
 }

@@ -5,9 +5,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
-import { dockerRegistryAvailable, startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import {
+  dockerRegistryAvailable,
+  startDockerRegistry,
+  type DockerRegistry,
+} from "@harbor-satellite/testkit/docker-registry";
 import { verifyStore } from "@harbor-satellite/satellite/store/verify";
-import { runSatellite, startSatellite, syncOnceArgs } from "@harbor-satellite/satellite/replication/testing/run-satellite";
+import {
+  runSatellite,
+  startSatellite,
+  syncOnceArgs,
+} from "@harbor-satellite/satellite/replication/testing/run-satellite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bytesOnDisk, committedBlobs, ingestBytes } from "./fault-helpers.js";
 
@@ -20,7 +28,11 @@ beforeAll(async () => {
   expect(dockerRegistryAvailable(), "install Debian's docker-registry package").toBe(true);
   upstream = await startDockerRegistry();
   blobs = await makeBlobDir();
-  for (const [name, sizes] of [["a", [24 << 20, 8 << 20]], ["b", [16 << 20, 16 << 20, 4096]], ["c", [30 << 20]]] as const) {
+  for (const [name, sizes] of [
+    ["a", [24 << 20, 8 << 20]],
+    ["b", [16 << 20, 16 << 20, 4096]],
+    ["c", [30 << 20]],
+  ] as const) {
     images[name] = await buildImage({ layerSizes: [...sizes], dir: blobs, labels: { name } });
     await pushImage(upstream.url, `faults/${name}`, "v1", images[name]);
   }
@@ -41,7 +53,10 @@ describe("kill -9 during sync --once", () => {
 
     // The store keeps manifests as blobs too.
     const expectedBlobs = Object.values(images).reduce((n, image) => n + image.layers.length + 2, 0);
-    const totalBytes = Object.values(images).reduce((n, image) => n + image.config.size + image.layers.reduce((m, l) => m + l.size, 0), 0);
+    const totalBytes = Object.values(images).reduce(
+      (n, image) => n + image.config.size + image.layers.reduce((m, l) => m + l.size, 0),
+      0,
+    );
     const phases = { beforeAnyBlob: 0, midCopy: 0, afterAllBlobs: 0 };
     let reusedDir: string | undefined;
     for (let trial = 0; trial < TRIALS; trial++) {
@@ -66,12 +81,15 @@ describe("kill -9 during sync --once", () => {
       else if (blobsAfterKill === 0) phases.beforeAnyBlob++;
       else phases.afterAllBlobs++;
       const afterKill = await verifyStore(dataDir);
-      expect(afterKill.corrupt, `trial ${trial} (${blobsAfterKill} blobs, ${halfWritten} bytes half-written)`).toEqual([]);
+      expect(afterKill.corrupt, `trial ${trial} (${blobsAfterKill} blobs, ${halfWritten} bytes half-written)`).toEqual(
+        [],
+      );
       expect(afterKill.ok, `trial ${trial}: ${JSON.stringify(afterKill)}`).toBe(true);
 
       const rerun = await runSatellite(syncOnceArgs(upstream.url, names, dataDir));
       expect(rerun.code, `trial ${trial}: ${rerun.stderr}`).toBe(0);
-      for (const [name, image] of Object.entries(images)) expect(rerun.stdout).toContain(`faults/${name}:v1 ${image.manifestDigest}`);
+      for (const [name, image] of Object.entries(images))
+        expect(rerun.stdout).toContain(`faults/${name}:v1 ${image.manifestDigest}`);
       const final = await verifyStore(dataDir);
       expect(final).toMatchObject({ ok: true, blobs: expectedBlobs, manifests: 3 });
       expect(await ingestBytes(dataDir)).toBe(0);

@@ -5,9 +5,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
-import { dockerRegistryAvailable, startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import {
+  dockerRegistryAvailable,
+  startDockerRegistry,
+  type DockerRegistry,
+} from "@harbor-satellite/testkit/docker-registry";
 import { verifyStore } from "@harbor-satellite/satellite/store/verify";
-import { runSatellite, startSatellite, syncOnceArgs } from "@harbor-satellite/satellite/replication/testing/run-satellite";
+import {
+  runSatellite,
+  startSatellite,
+  syncOnceArgs,
+} from "@harbor-satellite/satellite/replication/testing/run-satellite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { committedBlobs, ingestBytes, waitFor } from "./fault-helpers.js";
 
@@ -56,7 +64,8 @@ describe("upstream stopped mid-pass", () => {
     upstream = await startDockerRegistry({ dir: storage });
     const next = await runSatellite(syncOnceArgs(upstream.url, names, dataDir));
     expect(next.code, next.stderr).toBe(0);
-    for (const [i, image] of images.entries()) expect(next.stdout).toContain(`faults/big-${i}:v1 ${image.manifestDigest}`);
+    for (const [i, image] of images.entries())
+      expect(next.stdout).toContain(`faults/big-${i}:v1 ${image.manifestDigest}`);
     const final = await verifyStore(dataDir);
     expect(final).toMatchObject({ ok: true, manifests: 3, blobs: images.length * 4 });
     expect(committedAfterCut).toBeLessThan(final.blobs);

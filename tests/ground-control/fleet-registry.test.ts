@@ -14,7 +14,16 @@ import { eq } from "drizzle-orm";
 import { verifySecret } from "@harbor-satellite/rpc";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { GC_ADMIN, HARBOR_ADMIN, startGroundControl, startStateEndpoint, startWorld, type GroundControl, type StateEndpoint, type World } from "./harness.js";
+import {
+  GC_ADMIN,
+  HARBOR_ADMIN,
+  startGroundControl,
+  startStateEndpoint,
+  startWorld,
+  type GroundControl,
+  type StateEndpoint,
+  type World,
+} from "./harness.js";
 import { run, skopeo } from "./skopeo.js";
 import { readState } from "./state-artifacts.js";
 
@@ -41,7 +50,8 @@ describe("Ground Control fleet and registry against Harbor", () => {
     for (const project of ["team-a", "team-b"]) await harbor.ensureProject(project, { public: false });
     blobs = await makeBlobDir();
     image = await buildImage({ layerSizes: [2048], format: "docker", dir: blobs });
-    for (const repo of ["team-a/app", "library/nginx", "team-b/secret"]) await pushImage(world.emulator.url, repo, "1", image, HARBOR_ADMIN);
+    for (const repo of ["team-a/app", "library/nginx", "team-b/secret"])
+      await pushImage(world.emulator.url, repo, "1", image, HARBOR_ADMIN);
   });
   afterAll(async () => {
     await endpoint?.close();
@@ -90,7 +100,9 @@ describe("Ground Control fleet and registry against Harbor", () => {
     expect(group.config.rootfs.diff_ids).toEqual([group.tarDigest]);
 
     const config = await readState(world.emulator.url, "satellite/config-state/default/state", creds);
-    expect((config.json as { app_config: Record<string, unknown> }).app_config.state_replication_interval).toBe("@every 00h00m30s");
+    expect((config.json as { app_config: Record<string, unknown> }).app_config.state_replication_interval).toBe(
+      "@every 00h00m30s",
+    );
     // The satellite state is on Ground Control's endpoint, in the same layout, listing group and
     // config states pinned to the digests Harbor holds under `latest`; Harbor has no copy.
     const sat = await readState(endpoint.url, "satellite/satellite-state/sat-a/state", creds);
@@ -100,11 +112,19 @@ describe("Ground Control fleet and registry against Harbor", () => {
     });
     expect(sat.manifest.layers[0].mediaType).toBe("application/vnd.docker.image.rootfs.diff.tar.gzip");
     expect(sat.config.rootfs.diff_ids).toEqual([sat.tarDigest]);
-    expect(await readState(world.emulator.url, "satellite/satellite-state/sat-a/state", HARBOR_ADMIN).then(() => "in Harbor", String)).toMatch(/404|NAME_UNKNOWN|MANIFEST_UNKNOWN/);
+    expect(
+      await readState(world.emulator.url, "satellite/satellite-state/sat-a/state", HARBOR_ADMIN).then(
+        () => "in Harbor",
+        String,
+      ),
+    ).toMatch(/404|NAME_UNKNOWN|MANIFEST_UNKNOWN/);
   });
 
   it("tags every state artifact with latest and the unix time", async () => {
-    const tags = await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).listArtifacts("satellite", "group-state/group-a/state");
+    const tags = await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).listArtifacts(
+      "satellite",
+      "group-state/group-a/state",
+    );
     const names = tags.flatMap((a) => (a.tags ?? []).map((t) => t.name));
     expect(names).toContain("latest");
     expect(names.some((n) => /^\d{10}$/.test(n ?? ""))).toBe(true);
@@ -122,7 +142,12 @@ describe("Ground Control fleet and registry against Harbor", () => {
     const robot = [...world.emulator.state.robots.values()].find((r) => r.name === "sat-a");
     expect(robot?.level).toBe("system");
     expect(robot?.permissions.map((p) => p.namespace).sort()).toEqual(["library", "satellite", "team-a"]);
-    for (const p of robot?.permissions ?? []) expect(p.access?.map((a) => `${a.resource}:${a.action}`).sort()).toEqual(["artifact:read", "repository:pull", "repository:read"]);
+    for (const p of robot?.permissions ?? [])
+      expect(p.access?.map((a) => `${a.resource}:${a.action}`).sort()).toEqual([
+        "artifact:read",
+        "repository:pull",
+        "repository:read",
+      ]);
     expect(world.emulator.state.projects.get("satellite")?.public).toBe(false);
     const rows = await gc.db.db.select().from(robotAccounts);
     const row = rows.find((r) => r.robotName === "robot$sat-a");
@@ -137,13 +162,18 @@ describe("Ground Control fleet and registry against Harbor", () => {
     const inspect = await skopeo(["inspect", "--creds", creds, "--tls-verify=false", ref]);
     expect(inspect.stderr).toBe("");
     expect(inspect.ok).toBe(true);
-    expect(JSON.parse(inspect.stdout)).toMatchObject({ Name: `${endpoint.host}/satellite/satellite-state/sat-a/state`, Os: "linux" });
+    expect(JSON.parse(inspect.stdout)).toMatchObject({
+      Name: `${endpoint.host}/satellite/satellite-state/sat-a/state`,
+      Os: "linux",
+    });
 
     const dir = await mkdtemp(join(tmpdir(), "gc-skopeo-"));
     try {
       const copy = await skopeo(["copy", "--src-creds", creds, "--src-tls-verify=false", ref, `dir:${dir}`]);
       expect(copy.ok, copy.stderr).toBe(true);
-      const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { layers: Array<{ digest: string }> };
+      const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as {
+        layers: Array<{ digest: string }>;
+      };
       const { stdout } = await run("tar", ["-xzOf", join(dir, manifest.layers[0].digest.slice(7)), "artifacts.json"]);
       expect(JSON.parse(stdout).states).toEqual([await pinned("group", "group-a")]);
       const { stdout: listing } = await run("tar", ["-tzf", join(dir, manifest.layers[0].digest.slice(7))]);
@@ -154,17 +184,38 @@ describe("Ground Control fleet and registry against Harbor", () => {
   });
 
   it("denies satellite A an image from a project only satellite B's group uses", async () => {
-    await gc.fleet.createGroup({ group: "group-b", artifacts: [{ repository: "team-b/secret", tags: ["1"], digest: "", type: "" }] });
+    await gc.fleet.createGroup({
+      group: "group-b",
+      artifacts: [{ repository: "team-b/secret", tags: ["1"], digest: "", type: "" }],
+    });
     await gc.fleet.createSatellite({ satellite: "sat-b", groups: ["group-b"] });
     await gc.fleetModule.publisher.flush();
     await robotCreds("sat-b");
     const secret = `docker://${world.emulator.host}/team-b/secret:1`;
-    const asA = await skopeo(["inspect", "--creds", `robot$sat-a:${secrets.get("sat-a")}`, "--tls-verify=false", secret]);
+    const asA = await skopeo([
+      "inspect",
+      "--creds",
+      `robot$sat-a:${secrets.get("sat-a")}`,
+      "--tls-verify=false",
+      secret,
+    ]);
     expect(asA.ok).toBe(false);
     expect(asA.stderr).toMatch(/unauthorized|denied|not found|authentication required/i);
-    const asB = await skopeo(["inspect", "--creds", `robot$sat-b:${secrets.get("sat-b")}`, "--tls-verify=false", secret]);
+    const asB = await skopeo([
+      "inspect",
+      "--creds",
+      `robot$sat-b:${secrets.get("sat-b")}`,
+      "--tls-verify=false",
+      secret,
+    ]);
     expect(asB.ok, asB.stderr).toBe(true);
-    const ownA = await skopeo(["inspect", "--creds", `robot$sat-a:${secrets.get("sat-a")}`, "--tls-verify=false", `docker://${world.emulator.host}/team-a/app:1`]);
+    const ownA = await skopeo([
+      "inspect",
+      "--creds",
+      `robot$sat-a:${secrets.get("sat-a")}`,
+      "--tls-verify=false",
+      `docker://${world.emulator.host}/team-a/app:1`,
+    ]);
     expect(ownA.ok, ownA.stderr).toBe(true);
   });
 
@@ -183,18 +234,29 @@ describe("Ground Control fleet and registry against Harbor", () => {
   it("publishes a satellite with no groups (the original published nothing)", async () => {
     await gc.fleet.createSatellite({ satellite: "sat-empty" });
     await gc.fleetModule.publisher.flush();
-    const state = await readState(endpoint.url, "satellite/satellite-state/sat-empty/state", await robotCreds("sat-empty"));
+    const state = await readState(
+      endpoint.url,
+      "satellite/satellite-state/sat-empty/state",
+      await robotCreds("sat-empty"),
+    );
     expect(state.json).toEqual({ states: [], config: await pinned("config", "default") });
   });
 
   it("keeps the outbox while Harbor is down and publishes after it returns, losing nothing", async () => {
     await world.harbor.down();
     try {
-      await gc.fleet.createGroup({ group: "group-late", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
+      await gc.fleet.createGroup({
+        group: "group-late",
+        artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }],
+      });
       await gc.fleet.assignGroup({ satellite: "sat-b", group: "group-late" });
       await gc.fleetModule.publisher.flush();
       const pending = await gc.fleetModule.store.outbox.pending();
-      expect(pending.map((p) => `${p.kind} ${p.subject}`).sort()).toEqual(["publish-group-state group-late", "publish-satellite-state sat-b", "sync-robot sat-b"]);
+      expect(pending.map((p) => `${p.kind} ${p.subject}`).sort()).toEqual([
+        "publish-group-state group-late",
+        "publish-satellite-state sat-b",
+        "sync-robot sat-b",
+      ]);
       expect(pending.every((p) => p.lastError !== null)).toBe(true);
     } finally {
       await world.harbor.up();
@@ -206,9 +268,20 @@ describe("Ground Control fleet and registry against Harbor", () => {
       },
       { timeout: 30_000, interval: 200 },
     );
-    const state = await readState(endpoint.url, "satellite/satellite-state/sat-b/state", { username: "robot$sat-b", password: secrets.get("sat-b") ?? "" });
-    expect((state.json as { states: string[] }).states).toEqual([await pinned("group", "group-b"), await pinned("group", "group-late")]);
-    expect([...world.emulator.state.robots.values()].find((r) => r.name === "sat-b")?.permissions.map((p) => p.namespace).sort()).toEqual(["satellite", "team-a", "team-b"]);
+    const state = await readState(endpoint.url, "satellite/satellite-state/sat-b/state", {
+      username: "robot$sat-b",
+      password: secrets.get("sat-b") ?? "",
+    });
+    expect((state.json as { states: string[] }).states).toEqual([
+      await pinned("group", "group-b"),
+      await pinned("group", "group-late"),
+    ]);
+    expect(
+      [...world.emulator.state.robots.values()]
+        .find((r) => r.name === "sat-b")
+        ?.permissions.map((p) => p.namespace)
+        .sort(),
+    ).toEqual(["satellite", "team-a", "team-b"]);
   });
 
   it("keeps a satellite's robot from expiring: the registry's sweep queues sync-robot, the fleet's EnsureRobot renews it", async () => {
@@ -217,7 +290,10 @@ describe("Ground Control fleet and registry against Harbor", () => {
     // 25 of its 30 days gone (the emulator's clock for this robot moved back).
     robot.creationTime = new Date(robot.creationTime.getTime() - 25 * 86_400_000);
     robot.expiresAt = Math.floor(robot.creationTime.getTime() / 1000) + robot.duration * 86_400;
-    await gc.db.db.update(robotAccounts).set({ expiresAt: new Date(robot.expiresAt * 1000) }).where(eq(robotAccounts.robotName, "robot$sat-a"));
+    await gc.db.db
+      .update(robotAccounts)
+      .set({ expiresAt: new Date(robot.expiresAt * 1000) })
+      .where(eq(robotAccounts.robotName, "robot$sat-a"));
     const secret = robot.secret;
 
     expect(await gc.registryModule.renewRobots()).toEqual(["sat-a"]);
@@ -246,8 +322,13 @@ describe("Ground Control fleet and registry against Harbor", () => {
 
       await gc.fleet.createSatellite({ satellite: "sat-old" });
       await gc.fleetModule.publisher.flush();
-      expect(await harbor.headManifest(repo, "latest").catch((e: { status?: number }) => (e.status === 404 ? undefined : e))).toBeUndefined();
-      expect((await readState(endpoint.url, repo, await robotCreds("sat-old"))).json).toEqual({ states: [], config: await pinned("config", "default") });
+      expect(
+        await harbor.headManifest(repo, "latest").catch((e: { status?: number }) => (e.status === 404 ? undefined : e)),
+      ).toBeUndefined();
+      expect((await readState(endpoint.url, repo, await robotCreds("sat-old"))).json).toEqual({
+        states: [],
+        config: await pinned("config", "default"),
+      });
     } finally {
       harbor.close();
       groundControl.close();
@@ -277,11 +358,22 @@ describe("Ground Control fleet and registry against Harbor", () => {
   });
 
   it("refuses a satellite whose name a foreign Harbor robot holds, and keeps retrying without losing the request", async () => {
-    world.emulator.state.addRobot({ name: "sat-taken", description: "ci robot", level: "system", duration: -1, disabled: false, expiresAt: -1, permissions: [], projectId: 0 });
+    world.emulator.state.addRobot({
+      name: "sat-taken",
+      description: "ci robot",
+      level: "system",
+      duration: -1,
+      disabled: false,
+      expiresAt: -1,
+      permissions: [],
+      projectId: 0,
+    });
     await gc.fleet.createSatellite({ satellite: "sat-taken" });
     await gc.fleetModule.publisher.flush();
     const pending = await gc.fleetModule.store.outbox.pending();
-    expect(pending.find((p) => p.subject === "sat-taken" && p.kind === "sync-robot")?.lastError).toContain("already exists and was not created by Ground Control");
+    expect(pending.find((p) => p.subject === "sat-taken" && p.kind === "sync-robot")?.lastError).toContain(
+      "already exists and was not created by Ground Control",
+    );
     expect(await codeOf(gc.registry.ensureRobot({ satellite: "sat-taken", projects: [] }))).toBe(Code.AlreadyExists);
     await gc.fleet.deleteSatellite({ satellite: "sat-taken" });
     await vi.waitFor(

@@ -44,7 +44,11 @@ export interface World {
 
 export async function startWorld(): Promise<World> {
   const [postgres, dockerRegistry] = await Promise.all([startPostgres(), startDockerRegistry()]);
-  const emulator = await startHarborEmulator({ adminUser: HARBOR_ADMIN.username, adminPassword: HARBOR_ADMIN.password, upstream: { url: dockerRegistry.url } });
+  const emulator = await startHarborEmulator({
+    adminUser: HARBOR_ADMIN.username,
+    adminPassword: HARBOR_ADMIN.password,
+    upstream: { url: dockerRegistry.url },
+  });
   const harbor = await startToggleProxy({ host: "127.0.0.1", port: emulator.port });
   const databaseUrl = await postgres.createDatabase("gc");
   return {
@@ -61,8 +65,18 @@ export async function startWorld(): Promise<World> {
   };
 }
 
-const clientOf = <S extends typeof FleetService | typeof RegistryService>(service: S, module: ServiceModule, interceptors: Interceptor[] = []) =>
-  createClient(service, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] }, transport: { interceptors } }));
+const clientOf = <S extends typeof FleetService | typeof RegistryService>(
+  service: S,
+  module: ServiceModule,
+  interceptors: Interceptor[] = [],
+) =>
+  createClient(
+    service,
+    createRouterTransport(module.routes, {
+      router: { interceptors: [errorMappingInterceptor()] },
+      transport: { interceptors },
+    }),
+  );
 
 /** One Ground Control replica: its own connection pool, registry module and fleet module. */
 export interface GroundControlOptions {
@@ -118,7 +132,11 @@ export interface StateEndpoint {
 export async function startStateEndpoint(gc: GroundControl): Promise<StateEndpoint> {
   await ensureAdminUser(gc.db.db, GC_ADMIN.password);
   const registry = createClient(RegistryService, inProcessTransport(gc.registryModule, logger));
-  const deps = { registry: () => registry, authenticate: createAuthenticator({ db: gc.db.db }), peer: () => ({ kind: "none" }) as const };
+  const deps = {
+    registry: () => registry,
+    authenticate: createAuthenticator({ db: gc.db.db }),
+    peer: () => ({ kind: "none" }) as const,
+  };
   const server = createServer((req, res) => {
     if (handleStateRegistryRoute(deps, req, res, (req.url ?? "/").split("?")[0])) return;
     res.writeHead(404).end();

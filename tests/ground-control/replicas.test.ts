@@ -4,7 +4,15 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { GC_ADMIN, HARBOR_ADMIN, startGroundControl, startStateEndpoint, startWorld, type GroundControl, type World } from "./harness.js";
+import {
+  GC_ADMIN,
+  HARBOR_ADMIN,
+  startGroundControl,
+  startStateEndpoint,
+  startWorld,
+  type GroundControl,
+  type World,
+} from "./harness.js";
 import { readState } from "./state-artifacts.js";
 
 describe("two Ground Control replicas on one database", () => {
@@ -17,7 +25,11 @@ describe("two Ground Control replicas on one database", () => {
     (next) =>
     async (req) => {
       const message = req.message as { group?: string; satellite?: string; config?: string };
-      published.push({ replica, method: req.method.name, subject: message.group ?? message.satellite ?? message.config ?? "" });
+      published.push({
+        replica,
+        method: req.method.name,
+        subject: message.group ?? message.satellite ?? message.config ?? "",
+      });
       return next(req);
     };
 
@@ -35,7 +47,14 @@ describe("two Ground Control replicas on one database", () => {
     published.length = 0;
     const names = Array.from({ length: 24 }, (_, i) => `group-${String(i).padStart(2, "0")}`);
     // Changes through both replicas; neither publisher runs until both flush at once.
-    await Promise.all(names.map((name, i) => replicas[i % 2].fleet.createGroup({ group: name, artifacts: [{ repository: "library/nginx", tags: [String(i)], digest: "", type: "" }] })));
+    await Promise.all(
+      names.map((name, i) =>
+        replicas[i % 2].fleet.createGroup({
+          group: name,
+          artifacts: [{ repository: "library/nginx", tags: [String(i)], digest: "", type: "" }],
+        }),
+      ),
+    );
     await Promise.all(replicas.map((r) => r.fleetModule.publisher.flush()));
 
     const groupPublishes = published.filter((p) => p.method === "PublishGroupState");
@@ -60,10 +79,16 @@ describe("two Ground Control replicas on one database", () => {
     const endpoint = await startStateEndpoint(replicas[1]);
     onTestFinished(() => endpoint.close());
     const latest = async (kind: string, name: string) =>
-      kind === "satellite" ? readState(endpoint.url, `satellite/satellite-state/${name}/state`, GC_ADMIN) : readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN);
+      kind === "satellite"
+        ? readState(endpoint.url, `satellite/satellite-state/${name}/state`, GC_ADMIN)
+        : readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN);
     const groupNames = Array.from({ length: 6 }, (_, i) => `conv-${i}`);
-    const artifacts = (round: number, i: number) => [{ repository: "apps/web", tags: [`r${round}-${i}`], digest: "", type: "" }];
-    await Promise.all(groupNames.map((name, i) => replicas[i % 2].fleet.createGroup({ group: name, artifacts: artifacts(0, i) })));
+    const artifacts = (round: number, i: number) => [
+      { repository: "apps/web", tags: [`r${round}-${i}`], digest: "", type: "" },
+    ];
+    await Promise.all(
+      groupNames.map((name, i) => replicas[i % 2].fleet.createGroup({ group: name, artifacts: artifacts(0, i) })),
+    );
     await replicas[0].fleet.createConfig({ config: "conv-config", configJson: '{"app_config":{"log_level":"info"}}' });
     const satellites = Array.from({ length: 4 }, (_, i) => ({
       satellite: `conv-sat-${i}`,
@@ -86,8 +111,13 @@ describe("two Ground Control replicas on one database", () => {
       // rounds 3 and 4 overlap with the publishing of each other.
       for (const round of [1, 2, 3, 4]) {
         await Promise.all([
-          ...groupNames.map((name, i) => replicas[(round + i) % 2].fleet.updateGroup({ group: name, artifacts: artifacts(round, i) })),
-          replicas[round % 2].fleet.updateConfig({ config: "conv-config", change: { case: "mergePatchJson", value: `{"app_config":{"log_level":"${round % 2 ? "debug" : "warn"}"}}` } }),
+          ...groupNames.map((name, i) =>
+            replicas[(round + i) % 2].fleet.updateGroup({ group: name, artifacts: artifacts(round, i) }),
+          ),
+          replicas[round % 2].fleet.updateConfig({
+            config: "conv-config",
+            change: { case: "mergePatchJson", value: `{"app_config":{"log_level":"${round % 2 ? "debug" : "warn"}"}}` },
+          }),
         ]);
         if (round <= 2) await settled();
         else await new Promise((r) => setTimeout(r, 20));

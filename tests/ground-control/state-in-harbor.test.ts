@@ -10,7 +10,16 @@
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GC_ADMIN, HARBOR_ADMIN, startGroundControl, startStateEndpoint, startWorld, type GroundControl, type StateEndpoint, type World } from "./harness.js";
+import {
+  GC_ADMIN,
+  HARBOR_ADMIN,
+  startGroundControl,
+  startStateEndpoint,
+  startWorld,
+  type GroundControl,
+  type StateEndpoint,
+  type World,
+} from "./harness.js";
 import { skopeo } from "./skopeo.js";
 import { readState } from "./state-artifacts.js";
 
@@ -49,16 +58,29 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
     return { username: robot?.name ?? "", password: secret };
   };
   /** skopeo inspect of a satellite state in Harbor (the emulator's registry), as `creds`. */
-  const inspectInHarbor = (satellite: string, as: string) => skopeo(["inspect", "--creds", as, "--tls-verify=false", `docker://${world.emulator.host}/${REPO(satellite)}:latest`]);
+  const inspectInHarbor = (satellite: string, as: string) =>
+    skopeo([
+      "inspect",
+      "--creds",
+      as,
+      "--tls-verify=false",
+      `docker://${world.emulator.host}/${REPO(satellite)}:latest`,
+    ]);
   const harborTags = async (satellite: string) => {
-    const artifacts = await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).listArtifacts("satellite", `satellite-state/${satellite}/state`);
+    const artifacts = await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).listArtifacts(
+      "satellite",
+      `satellite-state/${satellite}/state`,
+    );
     return artifacts.flatMap((a) => (a.tags ?? []).map((t) => t.name ?? "")).sort();
   };
 
   it("pushes the satellite state to Harbor in the original form (tag URLs), where skopeo with the satellite's robot finds it; Ground Control serves the pinned form", async () => {
     // A copy an earlier Ground Control pushed: kept, not deleted, on the first store.
     await pushImage(world.emulator.url, REPO("sat-go"), "1600000000", image, HARBOR_ADMIN);
-    await gc.fleet.createGroup({ group: "group-a", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
+    await gc.fleet.createGroup({
+      group: "group-a",
+      artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }],
+    });
     await gc.fleet.createSatellite({ satellite: "sat-go", groups: ["group-a"] });
     await gc.fleetModule.publisher.flush();
     expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
@@ -77,7 +99,9 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
     expect(pulled.digest).toBe(inHarbor.Digest);
     expect(inHarbor.Digest).not.toBe(served.digest);
     const [own, copy] = [served.json as StateJson, pulled.json as StateJson];
-    expect(own.states).toEqual([expect.stringMatching(/\/satellite\/group-state\/group-a\/state@sha256:[0-9a-f]{64}$/)]);
+    expect(own.states).toEqual([
+      expect.stringMatching(/\/satellite\/group-state\/group-a\/state@sha256:[0-9a-f]{64}$/),
+    ]);
     expect(copy.states).toEqual([`${world.harbor.url}/satellite/group-state/group-a/state:latest`]);
     expect(copy.states).toEqual(own.states.map((url) => url.replace(PINNED, ":latest")));
     expect(own.config).toMatch(/\/satellite\/config-state\/[^/]+\/state@sha256:[0-9a-f]{64}$/);
@@ -87,13 +111,22 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
 
   it("a group's new content changes the digest Ground Control serves, while the Harbor copy keeps naming the group by the same URL, whose latest has the new content", async () => {
     const robotCreds = await robot("sat-go");
-    const [servedBefore, copyBefore] = await Promise.all([readState(endpoint.url, REPO("sat-go"), robotCreds), readState(world.emulator.url, REPO("sat-go"), robotCreds)]);
+    const [servedBefore, copyBefore] = await Promise.all([
+      readState(endpoint.url, REPO("sat-go"), robotCreds),
+      readState(world.emulator.url, REPO("sat-go"), robotCreds),
+    ]);
     await pushImage(world.emulator.url, "team-a/app", "2", image, HARBOR_ADMIN);
-    await gc.fleet.updateGroup({ group: "group-a", artifacts: [{ repository: "team-a/app", tags: ["2"], digest: "", type: "" }] });
+    await gc.fleet.updateGroup({
+      group: "group-a",
+      artifacts: [{ repository: "team-a/app", tags: ["2"], digest: "", type: "" }],
+    });
     await gc.fleetModule.publisher.flush();
     expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);
 
-    const [served, copy] = await Promise.all([readState(endpoint.url, REPO("sat-go"), robotCreds), readState(world.emulator.url, REPO("sat-go"), robotCreds)]);
+    const [served, copy] = await Promise.all([
+      readState(endpoint.url, REPO("sat-go"), robotCreds),
+      readState(world.emulator.url, REPO("sat-go"), robotCreds),
+    ]);
     expect(served.digest).not.toBe(servedBefore.digest);
     // So an original satellite diffs group-a's old images against its new ones, and deletes tag 1.
     expect(copy.digest).toBe(copyBefore.digest);
@@ -109,7 +142,13 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
     const other = creds.get("sat-other") ?? "";
     const inHarbor = await inspectInHarbor("sat-go", other);
     expect(inHarbor.ok, inHarbor.stderr).toBe(true);
-    const onGroundControl = await skopeo(["inspect", "--creds", other, "--tls-verify=false", `docker://${endpoint.host}/${REPO("sat-go")}:latest`]);
+    const onGroundControl = await skopeo([
+      "inspect",
+      "--creds",
+      other,
+      "--tls-verify=false",
+      `docker://${endpoint.host}/${REPO("sat-go")}:latest`,
+    ]);
     expect(onGroundControl.ok).toBe(false);
     expect(onGroundControl.stderr).toMatch(/denied/);
   });
@@ -131,7 +170,10 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
     await gc.stop();
     gc = await startGroundControl(world);
     endpoint = await startStateEndpoint(gc);
-    await gc.fleet.createGroup({ group: "group-b", artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }] });
+    await gc.fleet.createGroup({
+      group: "group-b",
+      artifacts: [{ repository: "team-a/app", tags: ["1"], digest: "", type: "" }],
+    });
     await gc.fleet.assignGroup({ satellite: "sat-go", group: "group-b" });
     await gc.fleetModule.publisher.flush();
     expect(await gc.fleetModule.store.outbox.pending()).toEqual([]);

@@ -5,9 +5,24 @@
 // satellite-state digest; republishing unchanged content changes nothing.
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryClient } from "@harbor-satellite/oci";
-import { createStateFetcher, createStateReader, toAppliedState, type AppliedState, type StateFetcher } from "@harbor-satellite/satellite/state/index";
+import {
+  createStateFetcher,
+  createStateReader,
+  toAppliedState,
+  type AppliedState,
+  type StateFetcher,
+} from "@harbor-satellite/satellite/state/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GC_ADMIN, HARBOR_ADMIN, startGroundControl, startStateEndpoint, startWorld, type GroundControl, type StateEndpoint, type World } from "./harness.js";
+import {
+  GC_ADMIN,
+  HARBOR_ADMIN,
+  startGroundControl,
+  startStateEndpoint,
+  startWorld,
+  type GroundControl,
+  type StateEndpoint,
+  type World,
+} from "./harness.js";
 import { readState } from "./state-artifacts.js";
 
 const image = (tag: string) => ({ repository: "team-a/app", tags: [tag], digest: "", type: "" });
@@ -21,7 +36,10 @@ describe("satellite states pinned by digest, read by the satellite", () => {
   const reader = () => createStateReader({ fetcher });
   const satelliteUrl = () => `${endpoint.url}/satellite/satellite-state/edge-pin/state:latest`;
   const latestDigest = async (kind: string, name: string) =>
-    (kind === "satellite" ? await readState(endpoint.url, `satellite/satellite-state/${name}/state`, GC_ADMIN) : await readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN)).digest;
+    (kind === "satellite"
+      ? await readState(endpoint.url, `satellite/satellite-state/${name}/state`, GC_ADMIN)
+      : await readState(world.emulator.url, `satellite/${kind}-state/${name}/state`, HARBOR_ADMIN)
+    ).digest;
   const satelliteTags = async () => {
     const client = createRegistryClient({ url: endpoint.url, credentials: GC_ADMIN, retry: { attempts: 1 } });
     try {
@@ -44,7 +62,11 @@ describe("satellite states pinned by digest, read by the satellite", () => {
     await gc.fleet.createSatellite({ satellite: "edge-pin", groups: ["web"] });
     await settle();
     const { robot, secret } = await gc.registry.rotateRobotSecret({ satellite: "edge-pin" });
-    fetcher = createStateFetcher({ auth: { url: world.harbor.url, username: robot?.name ?? "", password: secret }, stateUrl: satelliteUrl(), retry: { attempts: 1 } });
+    fetcher = createStateFetcher({
+      auth: { url: world.harbor.url, username: robot?.name ?? "", password: secret },
+      stateUrl: satelliteUrl(),
+      retry: { attempts: 1 },
+    });
   });
   afterAll(async () => {
     fetcher?.close();
@@ -57,11 +79,15 @@ describe("satellite states pinned by digest, read by the satellite", () => {
     const read = await reader().read(satelliteUrl());
     if (read.status !== "changed") throw new Error("first read must be a change");
     expect(read.complete).toBe(true);
-    expect(read.satellite.states).toEqual([`${world.harbor.url}/satellite/group-state/web/state@${await latestDigest("group", "web")}`]);
-    expect(read.satellite.config).toBe(`${world.harbor.url}/satellite/config-state/default/state@${await latestDigest("config", "default")}`);
-    expect(read.groups.map((g) => ({ group: g.group, digest: g.digest, tags: g.artifacts.map((a) => a.tags) }))).toEqual([
-      { group: "web", digest: await latestDigest("group", "web"), tags: [["1"]] },
+    expect(read.satellite.states).toEqual([
+      `${world.harbor.url}/satellite/group-state/web/state@${await latestDigest("group", "web")}`,
     ]);
+    expect(read.satellite.config).toBe(
+      `${world.harbor.url}/satellite/config-state/default/state@${await latestDigest("config", "default")}`,
+    );
+    expect(
+      read.groups.map((g) => ({ group: g.group, digest: g.digest, tags: g.artifacts.map((a) => a.tags) })),
+    ).toEqual([{ group: "web", digest: await latestDigest("group", "web"), tags: [["1"]] }]);
     applied = toAppliedState(read, [], true);
 
     const before = fetcher.requestCount;
@@ -101,7 +127,10 @@ describe("satellite states pinned by digest, read by the satellite", () => {
 
   it("changes the satellite-state digest when its config changes", async () => {
     const satellite = await latestDigest("satellite", "edge-pin");
-    await gc.fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' } });
+    await gc.fleet.updateConfig({
+      config: "default",
+      change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' },
+    });
     await settle();
     expect(await latestDigest("satellite", "edge-pin")).not.toBe(satellite);
     const read = await reader().read(satelliteUrl(), applied);

@@ -26,7 +26,12 @@ describe("containerd falls back past the satellite to a plain-HTTP upstream", ()
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "hs-interop-fallback-"));
-    for (const name of ["held", "lacked", "later"] as const) images[name] = await buildImage({ layerSizes: [40_000, 2_000], format: "docker", dir: join(work, "blobs", name) });
+    for (const name of ["held", "lacked", "later"] as const)
+      images[name] = await buildImage({
+        layerSizes: [40_000, 2_000],
+        format: "docker",
+        dir: join(work, "blobs", name),
+      });
     satellite = await startTestRegistry();
     satelliteUp = true;
     upstream = await startDockerRegistry();
@@ -37,7 +42,13 @@ describe("containerd falls back past the satellite to a plain-HTTP upstream", ()
 
     const [spec] = parseMirrorFlags([`containerd:http://${upstream.host}`]);
     certsDir = join(work, "certs.d");
-    await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: new URL(satellite.url).host, configPath: join(work, "config.toml"), certsDir });
+    await configureContainerd({
+      registries: spec.registries,
+      upstreams: spec.upstreams,
+      mirror: new URL(satellite.url).host,
+      configPath: join(work, "config.toml"),
+      certsDir,
+    });
   });
 
   afterAll(async () => {
@@ -56,7 +67,10 @@ describe("containerd falls back past the satellite to a plain-HTTP upstream", ()
 
   it("wrote server = http://<upstream> with the satellite as the first host", async () => {
     const hosts = parse(await readFile(join(certsDir, upstream.host, "hosts.toml"), "utf8"));
-    expect(hosts).toEqual({ server: `http://${upstream.host}`, host: { [`http://${new URL(satellite.url).host}`]: { capabilities: ["pull", "resolve"] } } });
+    expect(hosts).toEqual({
+      server: `http://${upstream.host}`,
+      host: { [`http://${new URL(satellite.url).host}`]: { capabilities: ["pull", "resolve"] } },
+    });
   });
 
   it("pulls an image only the satellite holds from the satellite", async () => {

@@ -6,7 +6,11 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseWriteCredentials, startRegistryServer, type RegistryServer } from "@harbor-satellite/satellite/registry/index";
+import {
+  parseWriteCredentials,
+  startRegistryServer,
+  type RegistryServer,
+} from "@harbor-satellite/satellite/registry/index";
 import { startTestRegistry, type TestRegistry } from "@harbor-satellite/satellite/registry/test-server";
 import { configureContainerd } from "@harbor-satellite/satellite/runtime/containerd";
 import { basicAuthorization } from "@harbor-satellite/satellite/runtime/mirror-access";
@@ -55,18 +59,36 @@ describe("containerd pulls from the satellite over TLS with read credentials", (
 
   const configure = async (name: string, authorization?: string) => {
     const certsDir = join(work, name);
-    await configureContainerd({ registries: [UPSTREAM], mirror: satellite.url, mirrorAccess: { ca: join(work, "tls.crt"), authorization }, configPath: join(work, `${name}.toml`), certsDir });
+    await configureContainerd({
+      registries: [UPSTREAM],
+      mirror: satellite.url,
+      mirrorAccess: { ca: join(work, "tls.crt"), authorization },
+      configPath: join(work, `${name}.toml`),
+      certsDir,
+    });
     return certsDir;
   };
   const pull = async (certsDir: string, ref: string) => {
     await containerd.ctr("images", "pull", "--hosts-dir", certsDir, "--snapshotter", "native", ref);
-    return (await containerd.ctr("images", "ls")).split("\n").find((l) => l.startsWith(`${ref} `))?.split(/\s+/)[2];
+    return (await containerd.ctr("images", "ls"))
+      .split("\n")
+      .find((l) => l.startsWith(`${ref} `))
+      ?.split(/\s+/)[2];
   };
 
   it("wrote the satellite's https host with its ca and the reader's header", async () => {
     const certsDir = await configure("with-auth", auth);
     const hosts = parse(await readFile(join(certsDir, UPSTREAM, "hosts.toml"), "utf8"));
-    expect(hosts).toEqual({ server: `https://${UPSTREAM}`, host: { [satellite.url]: { capabilities: ["pull", "resolve"], ca: join(work, "tls.crt"), header: { Authorization: [auth] } } } });
+    expect(hosts).toEqual({
+      server: `https://${UPSTREAM}`,
+      host: {
+        [satellite.url]: {
+          capabilities: ["pull", "resolve"],
+          ca: join(work, "tls.crt"),
+          header: { Authorization: [auth] },
+        },
+      },
+    });
   });
 
   it("pulls the image through the satellite", async () => {

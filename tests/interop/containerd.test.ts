@@ -18,10 +18,17 @@ describe("containerd pulls from the satellite", () => {
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "hs-interop-ctr-"));
-    index = await buildIndex([{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64" }], { layerSizes: [500_000, 3_000], dir: join(work, "blobs") });
+    index = await buildIndex(
+      [
+        { os: "linux", architecture: "amd64" },
+        { os: "linux", architecture: "arm64" },
+      ],
+      { layerSizes: [500_000, 3_000], dir: join(work, "blobs") },
+    );
     satellite = await startServeProcess({ dataDir: join(work, "satellite"), logLevel: "debug" });
     satellite.child.stdout?.on("data", (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n")) if (line.includes('"msg":"request"')) requests.push((JSON.parse(line) as { url: string }).url);
+      for (const line of chunk.toString().split("\n"))
+        if (line.includes('"msg":"request"')) requests.push((JSON.parse(line) as { url: string }).url);
     });
     await pushIndex(satellite.url, "library/app", "1.0", index);
     containerd = await startContainerd(join(work, "containerd"));
@@ -57,7 +64,15 @@ describe("containerd pulls from the satellite", () => {
       `server = "https://registry-1.docker.io"\n\n[host."http://${satellite.host}"]\n  capabilities = ["pull", "resolve"]\n`,
     );
     const before = requests.length;
-    await containerd.ctr("images", "pull", "--hosts-dir", hosts, "--snapshotter", "native", "docker.io/library/app:1.0");
+    await containerd.ctr(
+      "images",
+      "pull",
+      "--hosts-dir",
+      hosts,
+      "--snapshotter",
+      "native",
+      "docker.io/library/app:1.0",
+    );
     expect(await imageDigest("docker.io/library/app:1.0")).toBe(index.manifestDigest);
     expect(requests.slice(before).some((url) => url.includes("ns=docker.io"))).toBe(true);
   });

@@ -47,7 +47,9 @@ export async function startContainerd(dir: string): Promise<Containerd> {
   const exited = once(child, "exit");
   const ctr = async (...args: string[]) => {
     try {
-      return (await run(CTR_BIN, ["-a", socket, "--namespace", "test", ...args], { timeout: 120_000, maxBuffer: 16 << 20 })).stdout;
+      return (
+        await run(CTR_BIN, ["-a", socket, "--namespace", "test", ...args], { timeout: 120_000, maxBuffer: 16 << 20 })
+      ).stdout;
     } catch (error) {
       const e = error as { stderr?: string; message: string };
       throw new Error(`ctr ${args.join(" ")}: ${e.stderr || e.message}`, { cause: error });
@@ -70,7 +72,9 @@ export async function startContainerd(dir: string): Promise<Containerd> {
     } catch (error) {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`containerd did not answer within 30s: ${(error as Error).message} ${stderr}`, { cause: error });
+        throw new Error(`containerd did not answer within 30s: ${(error as Error).message} ${stderr}`, {
+          cause: error,
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -39,7 +39,14 @@ describe("skopeo: satellite serve over TLS with read credentials", () => {
     satellite = await startServeProcess({
       dataDir: join(work, "data"),
       writeCredentialsFile: join(work, "writers"),
-      extraArgs: ["--tls-cert", join(work, "tls.crt"), "--tls-key", join(work, "tls.key"), "--registry-read-credentials-file", join(work, "readers")],
+      extraArgs: [
+        "--tls-cert",
+        join(work, "tls.crt"),
+        "--tls-key",
+        join(work, "tls.key"),
+        "--registry-read-credentials-file",
+        join(work, "readers"),
+      ],
     });
   });
 
@@ -56,31 +63,60 @@ describe("skopeo: satellite serve over TLS with read credentials", () => {
   });
 
   it("takes a writer's push verified against the CA", async () => {
-    await run("copy", "--preserve-digests", ...tls("dest"), "--dest-creds", "ci:push-secret", `oci:${join(work, "layout")}:1`, ref());
+    await run(
+      "copy",
+      "--preserve-digests",
+      ...tls("dest"),
+      "--dest-creds",
+      "ci:push-secret",
+      `oci:${join(work, "layout")}:1`,
+      ref(),
+    );
   });
 
   it("lets a reader pull the image with its digest", async () => {
     const out = join(work, "pulled");
     await run("copy", ...tls("src"), "--src-creds", "node:pull-secret", ref(), `dir:${out}`);
-    expect(digestOf(await run("inspect", "--raw", "--tls-verify=true", "--cert-dir", certDir, "--creds", "node:pull-secret", ref()))).toBe(image.manifestDigest);
+    expect(
+      digestOf(
+        await run("inspect", "--raw", "--tls-verify=true", "--cert-dir", certDir, "--creds", "node:pull-secret", ref()),
+      ),
+    ).toBe(image.manifestDigest);
   });
 
   it("refuses a pull without credentials or with a wrong password", async () => {
-    await expect(run("inspect", "--raw", "--tls-verify=true", "--cert-dir", certDir, "--no-creds", ref())).rejects.toThrow(/401|unauthorized|authentication required/i);
-    await expect(run("inspect", "--raw", "--tls-verify=true", "--cert-dir", certDir, "--creds", "node:wrong", ref())).rejects.toThrow(/401|unauthorized|authentication required/i);
+    await expect(
+      run("inspect", "--raw", "--tls-verify=true", "--cert-dir", certDir, "--no-creds", ref()),
+    ).rejects.toThrow(/401|unauthorized|authentication required/i);
+    await expect(
+      run("inspect", "--raw", "--tls-verify=true", "--cert-dir", certDir, "--creds", "node:wrong", ref()),
+    ).rejects.toThrow(/401|unauthorized|authentication required/i);
   });
 
   it("refuses a reader's push", async () => {
-    await expect(run("copy", ...tls("dest"), "--dest-creds", "node:pull-secret", `oci:${join(work, "layout")}:1`, `docker://${satellite.host}/library/other:1`)).rejects.toThrow(/401|unauthorized|authentication required/i);
+    await expect(
+      run(
+        "copy",
+        ...tls("dest"),
+        "--dest-creds",
+        "node:pull-secret",
+        `oci:${join(work, "layout")}:1`,
+        `docker://${satellite.host}/library/other:1`,
+      ),
+    ).rejects.toThrow(/401|unauthorized|authentication required/i);
   });
 
   it("is refused by a client that does not trust the CA", async () => {
-    await expect(run("inspect", "--raw", "--tls-verify=true", "--creds", "node:pull-secret", ref())).rejects.toThrow(/certificate|x509/i);
+    await expect(run("inspect", "--raw", "--tls-verify=true", "--creds", "node:pull-secret", ref())).rejects.toThrow(
+      /certificate|x509/i,
+    );
   });
 
   it("closes plain-HTTP connections to the TLS port", async () => {
     const result = await new Promise<string>((resolve) => {
-      const req = request(`http://${satellite.host}/v2/`, { agent: false }, (res) => resolve(`status ${res.statusCode}`));
+      const req = request(`http://${satellite.host}/v2/`, { agent: false }, (res) =>
+        resolve(`status ${res.statusCode}`),
+      );
       req.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
       req.end();
     });

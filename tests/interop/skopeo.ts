@@ -19,7 +19,10 @@ export async function skopeo(workDir: string): Promise<Skopeo> {
   await writeFile(policy, JSON.stringify({ default: [{ type: "insecureAcceptAnything" }] }));
   return async (...args: string[]) => {
     try {
-      const { stdout } = await run(SKOPEO_BIN, ["--policy", policy, ...args], { maxBuffer: 64 << 20, timeout: 120_000 });
+      const { stdout } = await run(SKOPEO_BIN, ["--policy", policy, ...args], {
+        maxBuffer: 64 << 20,
+        timeout: 120_000,
+      });
       return stdout;
     } catch (error) {
       const e = error as { stderr?: string; message: string };

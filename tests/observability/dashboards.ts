@@ -34,7 +34,10 @@ export function loadDashboards(): DashboardFile[] {
   return readdirSync(DASHBOARD_DIR)
     .filter((f) => f.endsWith(".json"))
     .sort()
-    .map((file) => ({ file, json: JSON.parse(readFileSync(join(DASHBOARD_DIR, file), "utf8")) as DashboardFile["json"] }));
+    .map((file) => ({
+      file,
+      json: JSON.parse(readFileSync(join(DASHBOARD_DIR, file), "utf8")) as DashboardFile["json"],
+    }));
 }
 
 export function panelsOf(d: DashboardFile): Panel[] {
@@ -44,8 +47,10 @@ export function panelsOf(d: DashboardFile): Panel[] {
 /** Every datasource uid the dashboard names (panels, targets, variables). */
 export function datasourceUids(d: DashboardFile): Set<string> {
   const uids = new Set<string>();
-  for (const p of panelsOf(d)) for (const ds of [p.datasource, ...(p.targets ?? []).map((t) => t.datasource)]) if (ds?.uid) uids.add(ds.uid);
-  for (const v of d.json.templating?.list ?? []) if ((v.datasource as { uid?: string } | undefined)?.uid) uids.add((v.datasource as { uid: string }).uid);
+  for (const p of panelsOf(d))
+    for (const ds of [p.datasource, ...(p.targets ?? []).map((t) => t.datasource)]) if (ds?.uid) uids.add(ds.uid);
+  for (const v of d.json.templating?.list ?? [])
+    if ((v.datasource as { uid?: string } | undefined)?.uid) uids.add((v.datasource as { uid: string }).uid);
   return uids;
 }
 
@@ -53,7 +58,11 @@ export function promTargets(d: DashboardFile): PromTarget[] {
   return panelsOf(d).flatMap((p) =>
     (p.targets ?? [])
       .filter((t) => (t.datasource ?? p.datasource)?.type === "prometheus")
-      .map((t) => ({ where: `${d.file} "${p.title}" ${t.refId}`, expr: String(t.expr), troubleOnly: t.troubleOnly === true })),
+      .map((t) => ({
+        where: `${d.file} "${p.title}" ${t.refId}`,
+        expr: String(t.expr),
+        troubleOnly: t.troubleOnly === true,
+      })),
   );
 }
 
@@ -71,26 +80,39 @@ export function labelValueQueries(d: DashboardFile): Array<{ where: string; sele
  * scrapes, template variables (all of them `.*` when "All" is chosen) as All.
  */
 export function asGrafanaSendsIt(expr: string): string {
-  return expr.replaceAll("$__rate_interval", "20s").replaceAll("$__interval", "5s").replace(/\$(region|satellite)\b/g, ".*");
+  return expr
+    .replaceAll("$__rate_interval", "20s")
+    .replaceAll("$__interval", "5s")
+    .replace(/\$(region|satellite)\b/g, ".*");
 }
 
 /** TraceQL: Tempo targets' queries and the queries of data links that open Tempo in Explore. */
 export function traceQlQueries(d: DashboardFile): Array<{ where: string; query: string }> {
   const out: Array<{ where: string; query: string }> = [];
   for (const p of panelsOf(d)) {
-    for (const t of p.targets ?? []) if ((t.datasource ?? p.datasource)?.type === "tempo") out.push({ where: `${d.file} "${p.title}"`, query: String(t.query) });
+    for (const t of p.targets ?? [])
+      if ((t.datasource ?? p.datasource)?.type === "tempo")
+        out.push({ where: `${d.file} "${p.title}"`, query: String(t.query) });
     for (const link of p.fieldConfig?.defaults.links ?? []) {
       const left = new URL(link.url, "http://grafana").searchParams.get("left");
       if (!left) continue;
       const state = JSON.parse(left) as { queries: Array<{ query: string; datasource?: { type: string } }> };
-      for (const q of state.queries) if (q.datasource?.type === "tempo") out.push({ where: `${d.file} "${p.title}" link "${link.title}"`, query: q.query });
+      for (const q of state.queries)
+        if (q.datasource?.type === "tempo")
+          out.push({ where: `${d.file} "${p.title}" link "${link.title}"`, query: q.query });
     }
   }
   return out;
 }
 
 /** The span names (exact and regular expressions), the span and resource attributes and the services a TraceQL query names. */
-export function traceQlRefs(query: string): { names: string[]; nameRegexes: string[]; span: string[]; resource: string[]; services: string[] } {
+export function traceQlRefs(query: string): {
+  names: string[];
+  nameRegexes: string[];
+  span: string[];
+  resource: string[];
+  services: string[];
+} {
   // `name`, the intrinsic, not the tail of an attribute such as `resource.service.name`.
   const names = [...query.matchAll(/(?<![\w.])name\s*=\s*"([^"]*)"/g)].map((m) => m[1]);
   const nameRegexes = [...query.matchAll(/(?<![\w.])name\s*=~\s*"([^"]*)"/g)].map((m) => m[1]);
@@ -116,28 +138,45 @@ const PANEL_OPTIONS: Record<string, string> = {
 export function schemaDiagnostics(dashboards: DashboardFile[]): string[] {
   const lines = [
     `import type { Dashboard } from "@grafana/schema";`,
-    ...Object.entries(PANEL_OPTIONS).map(([type, cfg]) => `import type { Options as ${type}Options } from "@grafana/schema/dist/esm/raw/composable/${type}/panelcfg/x/${cfg}_types.gen";`),
+    ...Object.entries(PANEL_OPTIONS).map(
+      ([type, cfg]) =>
+        `import type { Options as ${type}Options } from "@grafana/schema/dist/esm/raw/composable/${type}/panelcfg/x/${cfg}_types.gen";`,
+    ),
     "type Json<T> = T extends string ? `${T}` : T extends ReadonlyArray<infer U> ? Array<Json<U>> : T extends object ? { [K in keyof T]: Json<T[K]> } : T;",
   ];
   dashboards.forEach((d, i) => {
     lines.push(`// ${d.file}`, `export const dashboard${i}: Json<Dashboard> = ${JSON.stringify(d.json)};`);
     for (const p of panelsOf(d)) {
-      if (!PANEL_OPTIONS[p.type]) throw new Error(`${d.file} "${p.title}": no options type known for panel type ${p.type}`);
-      lines.push(`// ${d.file} "${p.title}"`, `export const options${i}_${p.id}: Json<${p.type}Options> = ${JSON.stringify(p.options)};`);
+      if (!PANEL_OPTIONS[p.type])
+        throw new Error(`${d.file} "${p.title}": no options type known for panel type ${p.type}`);
+      lines.push(
+        `// ${d.file} "${p.title}"`,
+        `export const options${i}_${p.id}: Json<${p.type}Options> = ${JSON.stringify(p.options)};`,
+      );
     }
   });
   const fileName = join(REPO_ROOT, "tests/observability/__dashboards_check__.ts");
   const source = lines.join("\n");
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: [] };
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    types: [],
+  };
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
-  host.getSourceFile = (name, lang, ...rest) => (name === fileName ? ts.createSourceFile(name, source, lang) : getSourceFile.call(host, name, lang, ...rest));
+  host.getSourceFile = (name, lang, ...rest) =>
+    name === fileName ? ts.createSourceFile(name, source, lang) : getSourceFile.call(host, name, lang, ...rest);
   host.fileExists = (name) => name === fileName || fileExists.call(host, name);
   host.readFile = (name) => (name === fileName ? source : readFile.call(host, name));
   const program = ts.createProgram([fileName], options, host);
   return ts.getPreEmitDiagnostics(program).map((diag) => {
-    const where = diag.file && diag.start !== undefined ? diag.file.getLineAndCharacterOfPosition(diag.start) : undefined;
-    const context = where ? lines[where.line - 1] ?? "" : "";
+    const where =
+      diag.file && diag.start !== undefined ? diag.file.getLineAndCharacterOfPosition(diag.start) : undefined;
+    const context = where ? (lines[where.line - 1] ?? "") : "";
     return `${context.startsWith("//") ? context.slice(3) : ""}: ${ts.flattenDiagnosticMessageText(diag.messageText, "\n")}`;
   });
 }

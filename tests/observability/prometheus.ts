@@ -40,9 +40,18 @@ interface ScrapeConfig {
   file_sd_configs?: Array<{ files: string[] }>;
 }
 
-export async function startPrometheus(options: { configFile: string; rulesFile: string; groundControl: string; satellites: SatelliteTarget[] }): Promise<Prometheus> {
+export async function startPrometheus(options: {
+  configFile: string;
+  rulesFile: string;
+  groundControl: string;
+  satellites: SatelliteTarget[];
+}): Promise<Prometheus> {
   const dir = await mkdtemp(join(tmpdir(), "hs-prometheus-"));
-  const config = parse(readFileSync(options.configFile, "utf8")) as { global: Record<string, string>; rule_files: string[]; scrape_configs: ScrapeConfig[] };
+  const config = parse(readFileSync(options.configFile, "utf8")) as {
+    global: Record<string, string>;
+    rule_files: string[];
+    scrape_configs: ScrapeConfig[];
+  };
   config.global = { ...config.global, scrape_interval: "1s", scrape_timeout: "1s", evaluation_interval: "1s" };
   config.rule_files = [options.rulesFile];
   const satellitesFile = join(dir, "satellites.yml");
@@ -51,7 +60,12 @@ export async function startPrometheus(options: { configFile: string; rulesFile: 
     else if (job.job_name === "satellite") job.file_sd_configs = [{ files: [satellitesFile] }];
     else throw new Error(`unexpected job ${job.job_name} in ${options.configFile}`);
   }
-  await writeFile(satellitesFile, stringify(options.satellites.map((s) => ({ targets: [s.address], labels: { satellite: s.satellite, region: s.region } }))));
+  await writeFile(
+    satellitesFile,
+    stringify(
+      options.satellites.map((s) => ({ targets: [s.address], labels: { satellite: s.satellite, region: s.region } })),
+    ),
+  );
   const configPath = join(dir, "prometheus.yml");
   await writeFile(configPath, stringify(config));
   const check = spawnSync(PROMTOOL_BIN, ["check", "config", configPath], { encoding: "utf8" });
@@ -59,7 +73,17 @@ export async function startPrometheus(options: { configFile: string; rulesFile: 
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(PROMETHEUS_BIN, [`--config.file=${configPath}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn", "--storage.tsdb.retention.time=1h"], { stdio: ["ignore", "ignore", "pipe"] });
+  const proc = spawn(
+    PROMETHEUS_BIN,
+    [
+      `--config.file=${configPath}`,
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+      "--storage.tsdb.retention.time=1h",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
   proc.stderr?.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-8000)));
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
@@ -71,11 +95,15 @@ export async function startPrometheus(options: { configFile: string; rulesFile: 
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await eventually(async () => {
-      if (proc.exitCode !== null) throw new GiveUp(`prometheus exited with ${proc.exitCode}: ${stderr}`);
-      const res = await fetch(`${url}/-/ready`);
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    }, 60_000, "prometheus ready");
+    await eventually(
+      async () => {
+        if (proc.exitCode !== null) throw new GiveUp(`prometheus exited with ${proc.exitCode}: ${stderr}`);
+        const res = await fetch(`${url}/-/ready`);
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      },
+      60_000,
+      "prometheus ready",
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -83,7 +111,11 @@ export async function startPrometheus(options: { configFile: string; rulesFile: 
   return {
     url,
     async query(expr) {
-      const res = await fetch(`${url}/api/v1/query`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ query: expr }) });
+      const res = await fetch(`${url}/api/v1/query`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ query: expr }),
+      });
       return (await res.json()) as QueryResult;
     },
     async api<T>(path: string) {

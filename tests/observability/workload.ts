@@ -7,7 +7,15 @@ import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
+import {
+  buildImage,
+  freePort,
+  makeBlobDir,
+  pushImage,
+  removeBlobDir,
+  startPostgres,
+  type PostgresServer,
+} from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { adminClients, type AdminClients } from "../e2e/agent-helpers.js";
@@ -15,7 +23,14 @@ import { GiveUp, startProcess, waitForHttp, type RunningProcess } from "../e2e/p
 
 const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "observability-admin-password";
-const FAST = { app_config: { state_replication_interval: "@every 2s", heartbeat_interval: "@every 2s", register_satellite_interval: "@every 2s", log_level: "info" } };
+const FAST = {
+  app_config: {
+    state_replication_interval: "@every 2s",
+    heartbeat_interval: "@every 2s",
+    register_satellite_interval: "@every 2s",
+    log_level: "info",
+  },
+};
 export const GROUP = [
   { repository: "apps/nginx", tags: ["1.27"] },
   { repository: "apps/alpine", tags: ["3.20"] },
@@ -53,16 +68,43 @@ export async function startWorkload(otlpUrl: string): Promise<Workload> {
     const storage = await mkdtemp(join(tmpdir(), "observability-upstream-"));
     const work = await mkdtemp(join(tmpdir(), "observability-"));
     const blobs = await makeBlobDir();
-    cleanups.push(() => rm(storage, { recursive: true, force: true }), () => rm(work, { recursive: true, force: true }), () => removeBlobDir(blobs));
-    const [pg, upstream]: [PostgresServer, DockerRegistry] = await Promise.all([startPostgres(), startDockerRegistry({ dir: storage })]);
-    cleanups.push(() => pg.stop(), () => upstream.stop());
-    const emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password, upstream: { url: upstream.url } });
+    cleanups.push(
+      () => rm(storage, { recursive: true, force: true }),
+      () => rm(work, { recursive: true, force: true }),
+      () => removeBlobDir(blobs),
+    );
+    const [pg, upstream]: [PostgresServer, DockerRegistry] = await Promise.all([
+      startPostgres(),
+      startDockerRegistry({ dir: storage }),
+    ]);
+    cleanups.push(
+      () => pg.stop(),
+      () => upstream.stop(),
+    );
+    const emu = await startHarborEmulator({
+      adminUser: HARBOR.username,
+      adminPassword: HARBOR.password,
+      upstream: { url: upstream.url },
+    });
     cleanups.push(() => emu.stop());
     await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
-    for (const [repo, tag] of [["apps/nginx", "1.27"], ["apps/alpine", "3.20"]]) {
-      await pushImage(emu.url, repo, tag, await buildImage({ layerSizes: [64 << 10, 8 << 10], dir: blobs, labels: { repo } }), HARBOR);
+    for (const [repo, tag] of [
+      ["apps/nginx", "1.27"],
+      ["apps/alpine", "3.20"],
+    ]) {
+      await pushImage(
+        emu.url,
+        repo,
+        tag,
+        await buildImage({ layerSizes: [64 << 10, 8 << 10], dir: blobs, labels: { repo } }),
+        HARBOR,
+      );
     }
-    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "500" };
+    const otel = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_BSP_SCHEDULE_DELAY: "500",
+    };
     const port = await freePort();
     const gcUrl = `http://127.0.0.1:${port}`;
     const gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
@@ -85,11 +127,28 @@ export async function startWorkload(otlpUrl: string): Promise<Workload> {
       await admin.fleet.assignGroup({ satellite: name, group: "web" });
       const { token } = await admin.identity.issueZtrToken({ satellite: name });
       const satPort = await freePort();
-      const proc = startProcess("satellite", ["--ground-control-url", gcUrl, "--token", token, "--data-dir", join(work, name), "--registry-addr", `127.0.0.1:${satPort}`], { LOG_LEVEL: "warn", ...otel });
+      const proc = startProcess(
+        "satellite",
+        [
+          "--ground-control-url",
+          gcUrl,
+          "--token",
+          token,
+          "--data-dir",
+          join(work, name),
+          "--registry-addr",
+          `127.0.0.1:${satPort}`,
+        ],
+        { LOG_LEVEL: "warn", ...otel },
+      );
       cleanups.push(() => proc.stop());
       return { name, region, port: satPort, proc };
     };
-    for (const [name, region] of [["edge-1", "eu-west"], ["edge-2", "us-east"]]) satellites.push(await launch(name, region));
+    for (const [name, region] of [
+      ["edge-1", "eu-west"],
+      ["edge-2", "us-east"],
+    ])
+      satellites.push(await launch(name, region));
     const running = new Set([gc, ...satellites.map((s) => s.proc)]);
     return {
       gcUrl,
@@ -97,7 +156,9 @@ export async function startWorkload(otlpUrl: string): Promise<Workload> {
       emu,
       satellites,
       assertRunning() {
-        for (const p of running) if (p.proc.exitCode !== null && p.proc.signalCode === null) throw new GiveUp(`a process exited with ${p.proc.exitCode}: ${p.output().slice(-4000)}`);
+        for (const p of running)
+          if (p.proc.exitCode !== null && p.proc.signalCode === null)
+            throw new GiveUp(`a process exited with ${p.proc.exitCode}: ${p.output().slice(-4000)}`);
       },
       startSatellite: launch,
       async stopSatellite(name) {
@@ -114,7 +175,10 @@ export async function startWorkload(otlpUrl: string): Promise<Workload> {
         const handle = await open(file, "r+");
         await handle.write(Buffer.alloc(size, 0x5a), 0, size, 0);
         await handle.close();
-        await admin.fleet.updateGroup({ group: "web", artifacts: [...GROUP, { repository: "apps/corrupt", tags: ["1"] }] });
+        await admin.fleet.updateGroup({
+          group: "web",
+          artifacts: [...GROUP, { repository: "apps/corrupt", tags: ["1"] }],
+        });
       },
       stop,
     };

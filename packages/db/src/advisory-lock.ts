@@ -13,10 +13,15 @@ export const LockKey = {
  * Runs `fn` only if this process gets the lock; returns undefined otherwise. The lock and its
  * release run in one transaction (xact lock), so a pooled connection never keeps a stale lock.
  */
-export async function withAdvisoryLock<T>(db: Database, key: number, fn: (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) => Promise<T>): Promise<T | undefined> {
+export async function withAdvisoryLock<T>(
+  db: Database,
+  key: number,
+  fn: (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) => Promise<T>,
+): Promise<T | undefined> {
   return db.transaction(async (tx) => {
     const rows = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${key}) as locked`);
-    const first = (Array.isArray(rows) ? rows[0] : (rows as { rows: { locked: boolean }[] }).rows[0]) as { locked: boolean } | undefined;
+    const first = (Array.isArray(rows) ? rows[0] : (rows as { rows: { locked: boolean }[] }).rows[0]) as
+      { locked: boolean } | undefined;
     if (!first?.locked) return undefined;
     return fn(tx);
   });

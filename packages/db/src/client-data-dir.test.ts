@@ -39,7 +39,10 @@ describe("embedded database on a data dir", { timeout: 90_000 }, () => {
 
   // The lock tests start new data dirs from the migrated template (as test Ground Controls do)
   // rather than running initdb; the permission test below runs initdb.
-  const fromTemplate = async (): Promise<OpenDatabaseOptions> => ({ dataDir, initialDataDir: await migratedTemplate() });
+  const fromTemplate = async (): Promise<OpenDatabaseOptions> => ({
+    dataDir,
+    initialDataDir: await migratedTemplate(),
+  });
 
   it("refuses a second open of the same data dir in one process with DatabaseLockedError, and reopens after close", async () => {
     const first = await openDatabase(await fromTemplate());

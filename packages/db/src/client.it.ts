@@ -21,9 +21,24 @@ describe("PostgreSQL database", () => {
   });
 
   it("applies the same migrations as the embedded database", async () => {
-    const rows = await a.db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
+    const rows = await a.db.execute<{ table_name: string }>(
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+    );
     const names = (rows as unknown as { table_name: string }[]).map((r) => r.table_name);
-    expect(names).toEqual(expect.arrayContaining(["configs", "groups", "heartbeats", "outbox", "robot_accounts", "satellite_groups", "satellites", "sessions", "users", "ztr_tokens"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "configs",
+        "groups",
+        "heartbeats",
+        "outbox",
+        "robot_accounts",
+        "satellite_groups",
+        "satellites",
+        "sessions",
+        "users",
+        "ztr_tokens",
+      ]),
+    );
   });
 
   it("lets only one replica hold a job's advisory lock", async () => {

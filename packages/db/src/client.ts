@@ -89,7 +89,11 @@ async function openPglite(dir: string, initialDataDir?: Blob): Promise<DatabaseH
 /** The embedded database's buffer cache (PostgreSQL's default is 128MB). */
 export const PGLITE_SHARED_BUFFERS = "16MB";
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** PGlite on `dir` (in memory when undefined), started from the dump `loadDataDir` when given, with the migrations applied. */
 async function startPglite(dir: string | undefined, loadDataDir?: Blob): Promise<DatabaseHandle & { client: PGlite }> {

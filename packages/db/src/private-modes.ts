@@ -29,9 +29,10 @@ export async function makeTreePrivate(dir: string): Promise<void> {
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await makeTreePrivate(path);
-    else if (entry.isFile()) await chmod(path, PRIVATE_FILE_MODE).catch((error: unknown) => {
-      if (!isGone(error)) throw error;
-    });
+    else if (entry.isFile())
+      await chmod(path, PRIVATE_FILE_MODE).catch((error: unknown) => {
+        if (!isGone(error)) throw error;
+      });
   }
 }
 

@@ -124,7 +124,9 @@ describe("directory lock", () => {
     const refused = await lockDirectory(dir).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(DirectoryLockedError);
     expect((refused as DirectoryLockedError).pid).toBe(holder.proc.pid);
-    expect((refused as Error).message).toBe(`directory ${dir} is in use by process ${holder.proc.pid} (lock ${dir}.lock)`);
+    expect((refused as Error).message).toBe(
+      `directory ${dir} is in use by process ${holder.proc.pid} (lock ${dir}.lock)`,
+    );
     holder.proc.kill("SIGKILL");
     await exited(holder.proc);
     const lock = await lockDirectory(dir);

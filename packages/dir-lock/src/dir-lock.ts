@@ -59,7 +59,8 @@ type Holder = { kind: "free" } | { kind: "process"; mark: ProcessMark } | { kind
 /** Takes the lock of `dir` (a folder, mode 0700: `<dir>.lock` unless `lockPath`) or throws DirectoryLockedError. */
 export async function lockDirectory(dir: string, options: LockOptions = {}): Promise<DirectoryLock> {
   const absolute = resolve(dir);
-  const named = options.lockPath === undefined ? join(dirname(absolute), `${basename(absolute)}.lock`) : resolve(options.lockPath);
+  const named =
+    options.lockPath === undefined ? join(dirname(absolute), `${basename(absolute)}.lock`) : resolve(options.lockPath);
   await mkdir(dirname(named), { recursive: true, mode: 0o700 });
   // Through the parent's real path, so processes reaching the data dir by different links agree.
   const lockPath = join(await realpath(dirname(named)), basename(named));

@@ -75,7 +75,11 @@ describe("createHarborClient", () => {
     await expect(harbor.getRobot(987654)).rejects.toThrow();
     const [span] = exporter.getFinishedSpans();
     expect(span.name).toBe("GET /api/v2.0/robots/{robot_id}");
-    expect(span.attributes).toMatchObject({ "harbor.operation": "GetRobotByID", "http.response.status_code": 404, "error.type": "404" });
+    expect(span.attributes).toMatchObject({
+      "harbor.operation": "GetRobotByID",
+      "http.response.status_code": 404,
+      "error.type": "404",
+    });
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
   });
 
@@ -88,8 +92,15 @@ describe("createHarborClient", () => {
       permissions: [{ kind: "project", namespace: "secretive", access: [{ resource: "repository", action: "pull" }] }],
     });
     const rotated = await harbor.refreshRobotSecret(robot.id as number);
-    const dump = JSON.stringify(exporter.getFinishedSpans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })));
-    for (const secret of [robot.secret as string, rotated, "Adm1n-pass", Buffer.from("admin:Adm1n-pass").toString("base64")]) {
+    const dump = JSON.stringify(
+      exporter.getFinishedSpans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })),
+    );
+    for (const secret of [
+      robot.secret as string,
+      rotated,
+      "Adm1n-pass",
+      Buffer.from("admin:Adm1n-pass").toString("base64"),
+    ]) {
       expect(dump).not.toContain(secret);
     }
   });
@@ -97,7 +108,12 @@ describe("createHarborClient", () => {
   it("records a failed call on its span and throws HarborError with Harbor's code and message", async () => {
     const err = await harbor.getRobot(424242).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HarborError);
-    expect(err).toMatchObject({ operation: "GetRobotByID", status: 404, code: "NOT_FOUND", rawMessage: "robot 424242 not found" });
+    expect(err).toMatchObject({
+      operation: "GetRobotByID",
+      status: 404,
+      code: "NOT_FOUND",
+      rawMessage: "robot 424242 not found",
+    });
     expect((err as Error).message).toBe("[GetRobotByID 404 NOT_FOUND] robot 424242 not found");
     const [span] = exporter.getFinishedSpans();
     expect(span.status.code).toBe(2); // SpanStatusCode.ERROR
@@ -116,9 +132,14 @@ describe("createHarborClient", () => {
       url: "http://harbor.invalid",
       username: "u",
       password: "p",
-      fetch: async () => new Response("<html>bad gateway</html>", { status: 502, headers: { "content-type": "text/html" } }),
+      fetch: async () =>
+        new Response("<html>bad gateway</html>", { status: 502, headers: { "content-type": "text/html" } }),
     });
-    await expect(proxyError.health()).rejects.toMatchObject({ status: 502, code: "UNKNOWN", rawMessage: "<html>bad gateway</html>" });
+    await expect(proxyError.health()).rejects.toMatchObject({
+      status: 502,
+      code: "UNKNOWN",
+      rawMessage: "<html>bad gateway</html>",
+    });
 
     const down = createHarborClient({ url: "http://127.0.0.1:1", username: "u", password: "p" });
     const err = await down.health().catch((e: unknown) => e);
@@ -139,7 +160,10 @@ describe("createHarborClient", () => {
   });
 
   it("throws 404 for the artifacts of an unknown repository", async () => {
-    await expect(harbor.listArtifacts("state", "nothing/here")).rejects.toMatchObject({ status: 404, code: "NOT_FOUND" });
+    await expect(harbor.listArtifacts("state", "nothing/here")).rejects.toMatchObject({
+      status: 404,
+      code: "NOT_FOUND",
+    });
   });
 
   it("pages through every artifact page, 100 at a time", async () => {

@@ -65,7 +65,10 @@ const maxPageSize = 100;
 export function createHarborClient(options: HarborClientOptions): HarborClient {
   const baseUrl = `${options.url.replace(/\/+$/, "")}/api/v2.0`;
   const parsedBase = new URL(baseUrl);
-  const server = { address: parsedBase.hostname, port: Number(parsedBase.port) || (parsedBase.protocol === "https:" ? 443 : 80) };
+  const server = {
+    address: parsedBase.hostname,
+    port: Number(parsedBase.port) || (parsedBase.protocol === "https:" ? 443 : 80),
+  };
   const authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}`;
   const client = createClient<paths>({
     baseUrl,
@@ -182,7 +185,9 @@ export function createHarborClient(options: HarborClientOptions): HarborClient {
 
     async findRobotByName(name) {
       const { data, response } = await call("ListRobot", "GET", "/robots", (headers) =>
-        client.GET("/robots", { params: { query: { q: `name=${name}`, page: 1, page_size: maxPageSize }, header: headers } }),
+        client.GET("/robots", {
+          params: { query: { q: `name=${name}`, page: 1, page_size: maxPageSize }, header: headers },
+        }),
       );
       return required("ListRobot", response.status, data)[0];
     },
@@ -209,10 +214,14 @@ export function createHarborClient(options: HarborClientOptions): HarborClient {
 
     async refreshRobotSecret(id) {
       const { data, response } = await call("RefreshSec", "PATCH", "/robots/{robot_id}", (headers) =>
-        client.PATCH("/robots/{robot_id}", { params: { path: { robot_id: id }, header: headers }, body: { secret: "" } }),
+        client.PATCH("/robots/{robot_id}", {
+          params: { path: { robot_id: id }, header: headers },
+          body: { secret: "" },
+        }),
       );
       const secret = required("RefreshSec", response.status, data).secret;
-      if (!secret) throw new HarborError("RefreshSec", response.status, "UNKNOWN", "Harbor returned no generated secret");
+      if (!secret)
+        throw new HarborError("RefreshSec", response.status, "UNKNOWN", "Harbor returned no generated secret");
       return secret;
     },
 

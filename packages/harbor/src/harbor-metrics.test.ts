@@ -25,7 +25,14 @@ describe("Harbor call metrics", () => {
     const port = Number(new URL(emu.url).port);
     const ok = await m.points("http.client.request.duration", { "harbor.operation": "getHealth" });
     expect(ok).toHaveLength(1);
-    expect(ok[0].attributes).toEqual({ "harbor.operation": "getHealth", "http.request.method": "GET", "url.template": "/api/v2.0/health", "server.address": "127.0.0.1", "server.port": port, "http.response.status_code": 200 });
+    expect(ok[0].attributes).toEqual({
+      "harbor.operation": "getHealth",
+      "http.request.method": "GET",
+      "url.template": "/api/v2.0/health",
+      "server.address": "127.0.0.1",
+      "server.port": port,
+      "http.response.status_code": 200,
+    });
     // A 404 the caller accepts (HEAD: absent) is an answer, not an error.
     const [absent] = await m.points("http.client.request.duration", { "harbor.operation": "headProject" });
     expect(absent.attributes).toMatchObject({ "http.response.status_code": 404 });
@@ -35,8 +42,13 @@ describe("Harbor call metrics", () => {
 
     const down = createHarborClient({ url: `http://127.0.0.1:${await freePort()}`, username: "admin", password: "x" });
     await expect(down.health()).rejects.toThrow();
-    const [refused] = await m.points("http.client.request.duration", { "harbor.operation": "getHealth", "error.type": "ECONNREFUSED" });
+    const [refused] = await m.points("http.client.request.duration", {
+      "harbor.operation": "getHealth",
+      "error.type": "ECONNREFUSED",
+    });
     expect(refused.attributes["http.response.status_code"]).toBeUndefined();
-    expect(await m.histogram("http.client.request.duration", { "harbor.operation": "getHealth" })).toMatchObject({ count: 2 });
+    expect(await m.histogram("http.client.request.duration", { "harbor.operation": "getHealth" })).toMatchObject({
+      count: 2,
+    });
   });
 });

@@ -1,11 +1,17 @@
 // `http.client.request.duration` for every Harbor call the client makes, per operation: latency
 // from its histogram, errors from `error.type` (the status code for answers the caller did not
 // accept, the network error's code, e.g. ECONNREFUSED, when no answer came).
-import { DURATION_BUCKETS_S, instrumentScope, metricsEnabled, type Attributes } from "@harbor-satellite/telemetry/metrics";
+import {
+  DURATION_BUCKETS_S,
+  instrumentScope,
+  metricsEnabled,
+  type Attributes,
+} from "@harbor-satellite/telemetry/metrics";
 
 const duration = instrumentScope("@harbor-satellite/harbor").histogram("http.client.request.duration", {
   unit: "s",
-  description: "Duration of Harbor API calls, per harbor.operation (Harbor's operationId), with the HTTP status, and error.type when the call failed.",
+  description:
+    "Duration of Harbor API calls, per harbor.operation (Harbor's operationId), with the HTTP status, and error.type when the call failed.",
   advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
 });
 
@@ -28,7 +34,13 @@ function attributesOf(o: HarborCallOutcome): Attributes {
   const key = `${o.operation} ${o.method} ${o.status ?? ""} ${o.errorType ?? ""} ${o.server.address}:${o.server.port}`;
   let attributes = sets.get(key);
   if (attributes) return attributes;
-  attributes = { "harbor.operation": o.operation, "http.request.method": o.method, "url.template": `/api/v2.0${o.template}`, "server.address": o.server.address, "server.port": o.server.port };
+  attributes = {
+    "harbor.operation": o.operation,
+    "http.request.method": o.method,
+    "url.template": `/api/v2.0${o.template}`,
+    "server.address": o.server.address,
+    "server.port": o.server.port,
+  };
   if (o.status !== undefined) attributes["http.response.status_code"] = o.status;
   if (o.errorType !== undefined) attributes["error.type"] = o.errorType;
   if (sets.size < 5000) sets.set(key, attributes);

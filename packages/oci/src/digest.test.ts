@@ -19,9 +19,7 @@ describe("digest", () => {
   });
 
   it("accepts exactly lowercase hex of the algorithm's length", () => {
-    fc.assert(
-      fc.property(fc.stringMatching(/^[a-f0-9]{64}$/), (hex) => parseDigest(`sha256:${hex}`).hex === hex),
-    );
+    fc.assert(fc.property(fc.stringMatching(/^[a-f0-9]{64}$/), (hex) => parseDigest(`sha256:${hex}`).hex === hex));
     fc.assert(
       fc.property(fc.string({ maxLength: 80 }), (s) => {
         const valid = /^sha256:[a-f0-9]{64}$/.test(s) || /^sha512:[a-f0-9]{128}$/.test(s);
@@ -31,7 +29,12 @@ describe("digest", () => {
   });
 
   it("rejects path tricks and unknown algorithms", () => {
-    for (const bad of ["sha256:../../etc/passwd", "md5:" + "a".repeat(32), "sha256:" + "A".repeat(64), "sha256:" + "a".repeat(63)]) {
+    for (const bad of [
+      "sha256:../../etc/passwd",
+      "md5:" + "a".repeat(32),
+      "sha256:" + "A".repeat(64),
+      "sha256:" + "a".repeat(63),
+    ]) {
       expect(() => parseDigest(bad)).toThrow(/invalid digest/);
     }
   });

@@ -42,7 +42,11 @@ export class OciError extends Error {
 
   /** The spec's error body: `{"errors":[{code,message,detail}]}`. */
   toBody(): { errors: { code: string; message: string; detail?: unknown }[] } {
-    return { errors: [{ code: this.code, message: this.message, ...(this.detail === undefined ? {} : { detail: this.detail }) }] };
+    return {
+      errors: [
+        { code: this.code, message: this.message, ...(this.detail === undefined ? {} : { detail: this.detail }) },
+      ],
+    };
   }
 }
 

@@ -15,7 +15,10 @@ describe("parseManifest", () => {
   });
 
   it("parses a Docker manifest list as an index, taking the media type from Content-Type when the body has none", () => {
-    const idx = { schemaVersion: 2, manifests: [{ ...d("m"), mediaType: MediaType.DockerManifest, platform: { os: "linux", architecture: "amd64" } }] };
+    const idx = {
+      schemaVersion: 2,
+      manifests: [{ ...d("m"), mediaType: MediaType.DockerManifest, platform: { os: "linux", architecture: "amd64" } }],
+    };
     const parsed = parseManifest(bytes(idx), MediaType.DockerManifestList);
     expect(parsed).toMatchObject({ kind: "index", mediaType: MediaType.DockerManifestList });
   });
@@ -23,7 +26,10 @@ describe("parseManifest", () => {
   it("rejects what a registry must not store", () => {
     const cases: [unknown, RegExp][] = [
       [{ schemaVersion: 1 }, /schemaVersion/],
-      [{ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { ...d("c"), digest: "sha256:zz" }, layers: [] }, /config.digest/],
+      [
+        { schemaVersion: 2, mediaType: MediaType.OciManifest, config: { ...d("c"), digest: "sha256:zz" }, layers: [] },
+        /config.digest/,
+      ],
       [{ schemaVersion: 2, mediaType: MediaType.OciManifest, config: d("c") }, /layers/],
       [{ schemaVersion: 2, mediaType: MediaType.OciIndex }, /manifests/],
       [{ schemaVersion: 2, mediaType: "application/x-foo", config: d("c"), layers: [] }, /unsupported/],

@@ -22,7 +22,10 @@ export const MANIFEST_ACCEPT: readonly string[] = [
 ];
 
 export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaType.OciIndex, MediaType.DockerManifestList]);
-export const IMAGE_MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([MediaType.OciManifest, MediaType.DockerManifest]);
+export const IMAGE_MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([
+  MediaType.OciManifest,
+  MediaType.DockerManifest,
+]);
 
 export function isIndexMediaType(mediaType: string): boolean {
   return INDEX_MEDIA_TYPES.has(mediaType);

@@ -31,19 +31,35 @@ describe("repository names and tags", () => {
 describe("image references", () => {
   it("round-trips registry, repository, tag and digest", () => {
     fc.assert(
-      fc.property(fc.option(fc.constantFrom("127.0.0.1:5000", "harbor.example.com", "localhost")), repository, fc.option(tag), fc.option(hex), (reg, repo, t, h) => {
-        fc.pre(t !== null || h !== null);
-        // Docker's rule: without a registry, a first component with a dot would be read as one.
-        fc.pre(reg !== null || !repo.split("/")[0].includes("."));
-        const ref = { registry: reg ?? undefined, repository: repo, tag: t ?? undefined, digest: h ? `sha256:${h}` : undefined };
-        const parsed = parseImageReference(formatImageReference(ref));
-        expect(parsed).toEqual(ref);
-      }),
+      fc.property(
+        fc.option(fc.constantFrom("127.0.0.1:5000", "harbor.example.com", "localhost")),
+        repository,
+        fc.option(tag),
+        fc.option(hex),
+        (reg, repo, t, h) => {
+          fc.pre(t !== null || h !== null);
+          // Docker's rule: without a registry, a first component with a dot would be read as one.
+          fc.pre(reg !== null || !repo.split("/")[0].includes("."));
+          const ref = {
+            registry: reg ?? undefined,
+            repository: repo,
+            tag: t ?? undefined,
+            digest: h ? `sha256:${h}` : undefined,
+          };
+          const parsed = parseImageReference(formatImageReference(ref));
+          expect(parsed).toEqual(ref);
+        },
+      ),
     );
   });
 
   it("treats a first component without a dot or colon as part of the repository", () => {
-    expect(parseImageReference("library/nginx:1.27")).toEqual({ registry: undefined, repository: "library/nginx", tag: "1.27", digest: undefined });
+    expect(parseImageReference("library/nginx:1.27")).toEqual({
+      registry: undefined,
+      repository: "library/nginx",
+      tag: "1.27",
+      digest: undefined,
+    });
   });
 
   it("explains what is wrong", () => {

@@ -30,7 +30,10 @@ export interface ImageReference {
 }
 
 export class InvalidReferenceError extends Error {
-  constructor(readonly value: string, reason: string) {
+  constructor(
+    readonly value: string,
+    reason: string,
+  ) {
     super(`invalid image reference ${JSON.stringify(value.slice(0, 300))}: ${reason}`);
     this.name = "InvalidReferenceError";
   }

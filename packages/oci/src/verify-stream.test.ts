@@ -7,7 +7,16 @@ import { DigestMismatchError, SizeMismatchError, VerifyingStream } from "./verif
 async function run(data: Buffer, digest: string, size?: number): Promise<number> {
   const verify = new VerifyingStream({ digest, size });
   let written = 0;
-  await pipeline(Readable.from([data.subarray(0, 3), data.subarray(3)]), verify, new Writable({ write: (c, _e, cb) => { written += c.length; cb(); } }));
+  await pipeline(
+    Readable.from([data.subarray(0, 3), data.subarray(3)]),
+    verify,
+    new Writable({
+      write: (c, _e, cb) => {
+        written += c.length;
+        cb();
+      },
+    }),
+  );
   return written;
 }
 

@@ -37,10 +37,18 @@ export interface RetryPolicy {
 /** A validated, frozen policy with the defaults filled in; throws RangeError on nonsense. */
 export declare function retryPolicy(options?: RetryPolicyOptions): RetryPolicy;
 /** The wait after the `failures`-th failure in a row (>= 1): floor(random() × ceilingFor). */
-export declare function delayFor(policy: Pick<RetryPolicy, "baseMs" | "capMs" | "factor">, failures: number, random?: Random): number;
+export declare function delayFor(
+  policy: Pick<RetryPolicy, "baseMs" | "capMs" | "factor">,
+  failures: number,
+  random?: Random,
+): number;
 /** min(capMs, baseMs × factor^(failures-1)). */
 export declare function ceilingFor(policy: Pick<RetryPolicy, "baseMs" | "capMs" | "factor">, failures: number): number;
 /** Retry-After (header value, or ms) when given, else delayFor; undefined when Retry-After exceeds maxRetryAfterMs. */
-export declare function nextDelay(policy: RetryPolicy, failures: number, options?: { retryAfter?: string | number | null; random?: Random; now?: number }): number | undefined;
+export declare function nextDelay(
+  policy: RetryPolicy,
+  failures: number,
+  options?: { retryAfter?: string | number | null; random?: Random; now?: number },
+): number | undefined;
 /** Retry-After as ms: delta-seconds or an HTTP date; undefined when absent or invalid. */
 export declare function parseRetryAfter(value: string | null | undefined, now?: number): number | undefined;

@@ -19,10 +19,13 @@ export function retryPolicy(options = {}) {
     maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
     retryable: options.retryable ?? (() => true),
   };
-  if (!(policy.baseMs >= 0 && policy.capMs >= policy.baseMs)) throw new RangeError("retry delays must satisfy 0 <= baseMs <= capMs");
+  if (!(policy.baseMs >= 0 && policy.capMs >= policy.baseMs))
+    throw new RangeError("retry delays must satisfy 0 <= baseMs <= capMs");
   if (!(policy.factor >= 1)) throw new RangeError("retry factor must be >= 1");
-  if (!(policy.attempts === Infinity || (Number.isInteger(policy.attempts) && policy.attempts >= 1))) throw new RangeError("retry attempts must be an integer >= 1");
-  if (!(policy.deadlineMs >= 0) || !(policy.maxRetryAfterMs >= 0)) throw new RangeError("retry deadlineMs and maxRetryAfterMs must be >= 0");
+  if (!(policy.attempts === Infinity || (Number.isInteger(policy.attempts) && policy.attempts >= 1)))
+    throw new RangeError("retry attempts must be an integer >= 1");
+  if (!(policy.deadlineMs >= 0) || !(policy.maxRetryAfterMs >= 0))
+    throw new RangeError("retry deadlineMs and maxRetryAfterMs must be >= 0");
   return Object.freeze(policy);
 }
 
@@ -57,7 +60,10 @@ export function ceilingFor(policy, failures) {
  * @returns {number | undefined}
  */
 export function nextDelay(policy, failures, options = {}) {
-  const told = typeof options.retryAfter === "number" ? Math.max(0, options.retryAfter) : parseRetryAfter(options.retryAfter, options.now);
+  const told =
+    typeof options.retryAfter === "number"
+      ? Math.max(0, options.retryAfter)
+      : parseRetryAfter(options.retryAfter, options.now);
   if (told !== undefined) return told <= policy.maxRetryAfterMs ? told : undefined;
   return delayFor(policy, failures, options.random);
 }

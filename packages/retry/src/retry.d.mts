@@ -19,6 +19,10 @@ export interface RetryOptions {
  * it is not retryable, the attempts or the deadline are used up, Retry-After asks too long, or
  * the signal aborted.
  */
-export declare function retry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy, options?: RetryOptions): Promise<T>;
+export declare function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+  options?: RetryOptions,
+): Promise<T>;
 /** Waits `ms`, or rejects with the signal's reason when it aborts first. */
 export declare function sleep(ms: number, signal?: AbortSignal): Promise<void>;

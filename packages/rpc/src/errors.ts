@@ -60,7 +60,8 @@ export class UnavailableError extends DomainError {
 /** Maps any error to a ConnectError; unknown errors become Internal without leaking details. */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof ConnectError) return error;
-  if (error instanceof DomainError) return new ConnectError(error.message, error.code, undefined, undefined, error.cause ?? error);
+  if (error instanceof DomainError)
+    return new ConnectError(error.message, error.code, undefined, undefined, error.cause ?? error);
   return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
 }
 

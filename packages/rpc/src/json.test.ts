@@ -16,7 +16,11 @@ describe("JSON in rpc fields", () => {
 
   it("takes objects nested up to the limit and refuses deeper ones with InvalidArgument naming the field and the limit", () => {
     expect(parseJsonObject("config_json", nested(MAX_JSON_DEPTH))).toBeTypeOf("object");
-    for (const text of [nested(MAX_JSON_DEPTH + 1), nested(200_000), `{"zot_config":${"[".repeat(200_000)}${"]".repeat(200_000)}}`]) {
+    for (const text of [
+      nested(MAX_JSON_DEPTH + 1),
+      nested(200_000),
+      `{"zot_config":${"[".repeat(200_000)}${"]".repeat(200_000)}}`,
+    ]) {
       const error = (() => {
         try {
           parseJsonObject("config_json", text);
@@ -25,7 +29,9 @@ describe("JSON in rpc fields", () => {
         }
       })();
       expect(error).toBeInstanceOf(InvalidArgumentError);
-      expect((error as Error).message).toBe(`config_json nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted`);
+      expect((error as Error).message).toBe(
+        `config_json nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted`,
+      );
     }
   });
 });

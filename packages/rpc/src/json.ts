@@ -14,14 +14,18 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   for (let next = pending.pop(); next; next = pending.pop()) {
     const [node, depth] = next;
     if (depth > limit) return true;
-    for (const child of Object.values(node)) if (typeof child === "object" && child !== null) pending.push([child as object, depth + 1]);
+    for (const child of Object.values(node))
+      if (typeof child === "object" && child !== null) pending.push([child as object, depth + 1]);
   }
   return false;
 }
 
 /** InvalidArgument naming the field and the limit when `value` nests deeper than MAX_JSON_DEPTH. */
 export function requireJsonDepth(field: string, value: unknown): void {
-  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw new InvalidArgumentError(`${field} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted`);
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH))
+    throw new InvalidArgumentError(
+      `${field} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted`,
+    );
 }
 
 /** Parses JSON text into an object, or InvalidArgument naming the field and the problem. */
@@ -33,7 +37,8 @@ export function parseJsonObject(field: string, text: string): Record<string, unk
   } catch (error) {
     throw new InvalidArgumentError(`${field} is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${field} must be a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new InvalidArgumentError(`${field} must be a JSON object`);
   requireJsonDepth(field, value);
   return value as Record<string, unknown>;
 }

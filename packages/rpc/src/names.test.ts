@@ -6,7 +6,10 @@ import { nextPageToken, pageWindow } from "./paging.js";
 describe("names", () => {
   it("accepts every name of the allowed alphabet that starts with a letter or digit", () => {
     const name = fc
-      .tuple(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789"), fc.string({ unit: fc.constantFrom(..."abcxyz019._-"), maxLength: 254 }))
+      .tuple(
+        fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789"),
+        fc.string({ unit: fc.constantFrom(..."abcxyz019._-"), maxLength: 254 }),
+      )
       .map(([a, b]) => a + b);
     fc.assert(fc.property(name, (n) => isValidName(n) && requireName("name", n) === n));
   });

@@ -12,9 +12,12 @@ export function isValidName(value: string): boolean {
 /** Throws InvalidArgumentError naming the field and the rule. */
 export function requireName(field: string, value: string): string {
   if (value === "") throw new InvalidArgumentError(`${field} is required`);
-  if (value.length > MAX_NAME_LENGTH) throw new InvalidArgumentError(`${field} is ${value.length} characters; at most ${MAX_NAME_LENGTH} allowed`);
+  if (value.length > MAX_NAME_LENGTH)
+    throw new InvalidArgumentError(`${field} is ${value.length} characters; at most ${MAX_NAME_LENGTH} allowed`);
   if (!NAME_PATTERN.test(value)) {
-    throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} is invalid: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit`);
+    throw new InvalidArgumentError(
+      `${field} ${JSON.stringify(value)} is invalid: use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit`,
+    );
   }
   return value;
 }

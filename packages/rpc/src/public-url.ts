@@ -11,7 +11,9 @@ import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 /** Header carrying the public URL from one Ground Control process to another. */
 export const PUBLIC_URL_HEADER = "x-harbor-satellite-public-url";
 
-export const publicUrlKey = createContextKey<string | undefined>(undefined, { description: "URL the caller reached Ground Control at" });
+export const publicUrlKey = createContextKey<string | undefined>(undefined, {
+  description: "URL the caller reached Ground Control at",
+});
 
 /** `<ground control>/satellite/satellite-state/<satellite>/state:latest`, the original's URL form. */
 export function satelliteStateUrl(publicUrl: string, satellite: string): string {

@@ -17,7 +17,9 @@ describe("renamedField", () => {
   it("refuses both set to different values with InvalidArgument naming both fields and values", () => {
     const call = () => renamedField("config", "edge", "config_name", "default");
     expect(call).toThrow(InvalidArgumentError);
-    expect(call).toThrow('config "edge" and config_name "default" disagree: config_name is the deprecated name of config (accepted until v0.3); send config only');
+    expect(call).toThrow(
+      'config "edge" and config_name "default" disagree: config_name is the deprecated name of config (accepted until v0.3); send config only',
+    );
     try {
       call();
     } catch (error) {

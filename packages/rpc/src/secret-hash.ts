@@ -4,7 +4,9 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scryptCallback(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
+  new Promise<Buffer>((resolve, reject) =>
+    scryptCallback(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 
 /** scrypt's cost: N = 2^ln, block size r, parallelism p. */
 export interface SecretHashParams {
@@ -20,7 +22,12 @@ const FORMAT = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0
 
 export async function hashSecret(secret: string, params: SecretHashParams = DEFAULT_SECRET_HASH): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scrypt(secret, salt, KEY_LENGTH, { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: 256 * 1024 * 1024 });
+  const key = await scrypt(secret, salt, KEY_LENGTH, {
+    N: 2 ** params.ln,
+    r: params.r,
+    p: params.p,
+    maxmem: 256 * 1024 * 1024,
+  });
   return `$scrypt$ln=${params.ln},r=${params.r},p=${params.p}$${b64(salt)}$${b64(key)}`;
 }
 
@@ -30,7 +37,12 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (!match) return false;
   const [, ln, r, p, salt, key] = match;
   const expected = Buffer.from(key, "base64");
-  const actual = await scrypt(secret, Buffer.from(salt, "base64"), expected.length, { N: 2 ** Number(ln), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 });
+  const actual = await scrypt(secret, Buffer.from(salt, "base64"), expected.length, {
+    N: 2 ** Number(ln),
+    r: Number(r),
+    p: Number(p),
+    maxmem: 256 * 1024 * 1024,
+  });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 

@@ -11,6 +11,26 @@ export {
   DEFAULT_STATE_REPLICATION_INTERVAL,
 } from "./schema.js";
 export { validateSatelliteConfig, formatConfigIssues, isHttpUrl, isRegistryAddress } from "./validate.js";
-export type { SatelliteConfig, SatelliteConfigDocument, StateConfig, AppConfig, LocalRegistryConfig, AuditConfig, ConfigLogLevel, ConfigIssue, ConfigVerdict, DocumentOf, ValueOf } from "./types.js";
-export { parseSchedule, parseDuration, delayUntilNext, formatEvery, InvalidScheduleError, MIN_EVERY_MS, MAX_EVERY_MS } from "./schedule.js";
+export type {
+  SatelliteConfig,
+  SatelliteConfigDocument,
+  StateConfig,
+  AppConfig,
+  LocalRegistryConfig,
+  AuditConfig,
+  ConfigLogLevel,
+  ConfigIssue,
+  ConfigVerdict,
+  DocumentOf,
+  ValueOf,
+} from "./types.js";
+export {
+  parseSchedule,
+  parseDuration,
+  delayUntilNext,
+  formatEvery,
+  InvalidScheduleError,
+  MIN_EVERY_MS,
+  MAX_EVERY_MS,
+} from "./schedule.js";
 export type { Schedule } from "./schedule.js";

@@ -37,7 +37,20 @@ describe("parseSchedule @every", () => {
   });
 
   it("rejects garbage, zero and over-long intervals with a message naming the value", () => {
-    for (const bad of ["", "@every", "@every 10", "@every ten seconds", "@every 10x", "@every 0s", "@every 0.0h", "@every -5s", "@every 1h 2m", "every 10s", "@every 400d", "@sometimes"]) {
+    for (const bad of [
+      "",
+      "@every",
+      "@every 10",
+      "@every ten seconds",
+      "@every 10x",
+      "@every 0s",
+      "@every 0.0h",
+      "@every -5s",
+      "@every 1h 2m",
+      "every 10s",
+      "@every 400d",
+      "@sometimes",
+    ]) {
       expect(() => parseSchedule(bad), bad).toThrow(InvalidScheduleError);
     }
     expect(() => parseSchedule("@every 10")).toThrow(/"@every 10"/);
@@ -45,9 +58,12 @@ describe("parseSchedule @every", () => {
 
   it("never accepts random text that is neither a duration nor a cron line", () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 30 }).filter((s) => !/^[\d*/,\-\s@a-zA-Z]+$/.test(s)), (text) => {
-        expect(() => parseSchedule(text)).toThrow(InvalidScheduleError);
-      }),
+      fc.property(
+        fc.string({ maxLength: 30 }).filter((s) => !/^[\d*/,\-\s@a-zA-Z]+$/.test(s)),
+        (text) => {
+          expect(() => parseSchedule(text)).toThrow(InvalidScheduleError);
+        },
+      ),
     );
   });
 });

@@ -10,8 +10,13 @@ export type Schedule =
   | { readonly kind: "cron"; readonly text: string; readonly cron: Cron };
 
 export class InvalidScheduleError extends Error {
-  constructor(readonly value: string, reason: string) {
-    super(`invalid schedule ${JSON.stringify(value.slice(0, 200))}: ${reason} (use "@every 00h00m10s", "@every 1m30s" or a 5-field cron expression such as "*/5 * * * *")`);
+  constructor(
+    readonly value: string,
+    reason: string,
+  ) {
+    super(
+      `invalid schedule ${JSON.stringify(value.slice(0, 200))}: ${reason} (use "@every 00h00m10s", "@every 1m30s" or a 5-field cron expression such as "*/5 * * * *")`,
+    );
     this.name = "InvalidScheduleError";
   }
 }
@@ -22,7 +27,16 @@ export const MIN_EVERY_MS = 1_000;
 export const MAX_EVERY_MS = 366 * 24 * 3_600_000;
 
 // Go's time.ParseDuration units, as Ground Control's validator accepts them.
-const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ns: 1e-6 };
+const UNIT_MS: Record<string, number> = {
+  h: 3_600_000,
+  m: 60_000,
+  s: 1_000,
+  ms: 1,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ns: 1e-6,
+};
 const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)`;
 const UNIT = "(?:ns|us|µs|μs|ms|h|m|s)";
 const DURATION = new RegExp(`^(?:${NUMBER}${UNIT})+$`);
@@ -55,15 +69,20 @@ export function parseSchedule(value: string): Schedule {
     if (everyMs > MAX_EVERY_MS) throw new InvalidScheduleError(value, "interval longer than 366 days");
     return { kind: "every", text, everyMs };
   }
-  if (text.startsWith("@") && !DESCRIPTORS.has(text.toLowerCase())) throw new InvalidScheduleError(value, "unknown descriptor");
-  if (!text.startsWith("@") && text.split(/\s+/).length !== 5) throw new InvalidScheduleError(value, "cron expressions have exactly 5 fields");
+  if (text.startsWith("@") && !DESCRIPTORS.has(text.toLowerCase()))
+    throw new InvalidScheduleError(value, "unknown descriptor");
+  if (!text.startsWith("@") && text.split(/\s+/).length !== 5)
+    throw new InvalidScheduleError(value, "cron expressions have exactly 5 fields");
   try {
     // UTC so a schedule means the same on every satellite whatever its TZ.
     const cron = new Cron(text, { mode: "5-part", timezone: "UTC" });
     if (cron.nextRun(new Date(0)) === null) throw new Error("never fires");
     return { kind: "cron", text, cron };
   } catch (error) {
-    throw new InvalidScheduleError(value, error instanceof Error ? error.message.replace(/^CronPattern: /, "") : String(error));
+    throw new InvalidScheduleError(
+      value,
+      error instanceof Error ? error.message.replace(/^CronPattern: /, "") : String(error),
+    );
   }
 }
 

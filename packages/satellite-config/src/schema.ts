@@ -22,16 +22,23 @@ const text = { type: "string", default: "" } as const;
 const flag = <D extends boolean>(d: D) => ({ type: "boolean", default: d }) as const;
 const schedule = <D extends string>(d: D) => ({ type: "string", format: "schedule", default: d }) as const;
 /** An object with exactly these keys (absent ones get their defaults). */
-const closed = <const P extends Record<string, unknown>>(properties: P) => ({ type: "object", additionalProperties: false, properties, default: {} }) as const;
+const closed = <const P extends Record<string, unknown>>(properties: P) =>
+  ({ type: "object", additionalProperties: false, properties, default: {} }) as const;
 /** Without a default: kept absent when absent. */
-const closedOptional = <const P extends Record<string, unknown>>(properties: P) => ({ type: "object", additionalProperties: false, properties }) as const;
+const closedOptional = <const P extends Record<string, unknown>>(properties: P) =>
+  ({ type: "object", additionalProperties: false, properties }) as const;
 const count = (minimum: number) => ({ type: "integer", minimum }) as const;
 
 /** `key` must be a non-empty string when `when` is a non-empty string (tls cert and key go together). */
 const requiredWith = (key: string, when: string) =>
   ({
     if: { type: "object", properties: { [when]: { type: "string", minLength: 1 } }, required: [when] },
-    then: { type: "object", required: [key], properties: { [key]: { type: "string", minLength: 1, description: `required when ${when} is set` } }, description: `required when ${when} is set` },
+    then: {
+      type: "object",
+      required: [key],
+      properties: { [key]: { type: "string", minLength: 1, description: `required when ${when} is set` } },
+      description: `required when ${when} is set`,
+    },
   }) as const;
 
 const auditSchema = closedOptional({
@@ -43,7 +50,13 @@ const auditSchema = closedOptional({
     socket_path: { type: "string" },
     network: { enum: ["", "udp", "tcp"] },
     address: { type: "string" },
-    file: closedOptional({ path: { type: "string" }, max_size_mb: count(1), max_backups: count(0), max_age_days: count(0), compress: { type: "boolean" } }),
+    file: closedOptional({
+      path: { type: "string" },
+      max_size_mb: count(1),
+      max_backups: count(0),
+      max_age_days: count(0),
+      compress: { type: "boolean" },
+    }),
   }),
   otel: closedOptional({ enabled: { type: "boolean" }, endpoint: { type: "string", format: "http-url-or-empty" } }),
 });
@@ -55,7 +68,11 @@ export const SATELLITE_CONFIG_SCHEMA = {
   properties: {
     /** The satellite's own: robot credentials and its satellite-state URL, written by enrolment. */
     state_config: closed({
-      auth: closed({ url: { type: "string", format: "registry-address-or-empty", default: "" }, username: text, password: text }),
+      auth: closed({
+        url: { type: "string", format: "registry-address-or-empty", default: "" },
+        username: text,
+        password: text,
+      }),
       state: { type: "string", format: "registry-address-or-empty", default: "" },
     }),
     app_config: closed({
@@ -67,15 +84,29 @@ export const SATELLITE_CONFIG_SCHEMA = {
       heartbeat_interval: schedule(DEFAULT_HEARTBEAT_INTERVAL),
       metrics: closed({ collect_cpu: flag(true), collect_memory: flag(true), collect_storage: flag(true) }),
       bring_own_registry: flag(false),
-      local_registry: closed({ url: { type: "string", format: "http-url", default: DEFAULT_LOCAL_REGISTRY_URL }, username: text, password: text }),
+      local_registry: closed({
+        url: { type: "string", format: "http-url", default: DEFAULT_LOCAL_REGISTRY_URL },
+        username: text,
+        password: text,
+      }),
       tls: {
         ...closed({ cert_file: text, key_file: text, ca_file: text, skip_verify: flag(false) }),
         allOf: [requiredWith("key_file", "cert_file"), requiredWith("cert_file", "key_file")],
       },
       spiffe: closed({
         enabled: flag(false),
-        endpoint_socket: { type: "string", pattern: String.raw`^$|^unix:///?\S+$|^tcp://\S+$`, default: "", description: "expected unix:///path or tcp://ip:port" },
-        expected_server_id: { type: "string", pattern: "^$|^spiffe://", default: "", description: "expected a spiffe:// ID" },
+        endpoint_socket: {
+          type: "string",
+          pattern: String.raw`^$|^unix:///?\S+$|^tcp://\S+$`,
+          default: "",
+          description: "expected unix:///path or tcp://ip:port",
+        },
+        expected_server_id: {
+          type: "string",
+          pattern: "^$|^spiffe://",
+          default: "",
+          description: "expected a spiffe:// ID",
+        },
       }),
       encrypt_config: flag(true),
       registry_fallback: closed({
@@ -87,7 +118,14 @@ export const SATELLITE_CONFIG_SCHEMA = {
       direct_delivery: {
         ...closed({ enabled: flag(false), image_dir: text }),
         if: { type: "object", properties: { enabled: { const: true } }, required: ["enabled"] },
-        then: { type: "object", required: ["image_dir"], properties: { image_dir: { type: "string", minLength: 1, description: "required when direct delivery is enabled" } }, description: "required when direct delivery is enabled" },
+        then: {
+          type: "object",
+          required: ["image_dir"],
+          properties: {
+            image_dir: { type: "string", minLength: 1, description: "required when direct delivery is enabled" },
+          },
+          description: "required when direct delivery is enabled",
+        },
       },
       /** The original's audit sink settings; checked, kept, not used by this satellite yet. */
       audit: auditSchema,

@@ -32,7 +32,11 @@ type WithDefault<P> = { [K in keyof P]: P[K] extends { default: unknown } ? K : 
 export type ValueOf<S> = S extends { type: "array"; items: infer I }
   ? ValueOf<I>[]
   : S extends { type: "object"; properties: infer P }
-    ? Simplify<{ -readonly [K in WithDefault<P>]: ValueOf<P[K]> } & { -readonly [K in Exclude<keyof P, WithDefault<P>>]?: ValueOf<P[K]> }>
+    ? Simplify<
+        { -readonly [K in WithDefault<P>]: ValueOf<P[K]> } & {
+          -readonly [K in Exclude<keyof P, WithDefault<P>>]?: ValueOf<P[K]>;
+        }
+      >
     : S extends { type: readonly ["object", "null"] }
       ? Record<string, unknown>
       : Scalar<S>;

@@ -14,7 +14,11 @@ describe("validateSatelliteConfig", () => {
     const verdict = validateSatelliteConfig(document);
     expect(document).toEqual({ app_config: { log_level: "debug", metrics: { collect_cpu: false } } });
     if (!verdict.ok) throw new Error(formatConfigIssues(verdict.issues));
-    expect(verdict.config.app_config.metrics).toEqual({ collect_cpu: false, collect_memory: true, collect_storage: true });
+    expect(verdict.config.app_config.metrics).toEqual({
+      collect_cpu: false,
+      collect_memory: true,
+      collect_storage: true,
+    });
     expect(verdict.config.app_config.local_registry.url).toBe(DEFAULT_LOCAL_REGISTRY_URL);
     expect(verdict.config.state_config).toEqual({ auth: { url: "", username: "", password: "" }, state: "" });
     expect(verdict.config.app_config.audit).toBeUndefined();
@@ -32,21 +36,32 @@ describe("validateSatelliteConfig", () => {
   it("reports every problem once, with its path", () => {
     expect(issues({ app_config: { tls: { cert_file: "/c" }, registry_fallback: { runtimes: ["rkt"] } } })).toEqual([
       { path: "app_config.tls.key_file", message: "required when cert_file is set" },
-      { path: "app_config.registry_fallback.runtimes[0]", message: 'expected one of "containerd", "docker", "crio", "podman", got "rkt"' },
+      {
+        path: "app_config.registry_fallback.runtimes[0]",
+        message: 'expected one of "containerd", "docker", "crio", "podman", got "rkt"',
+      },
     ]);
     expect(issues("{}")).toEqual([{ path: "(root)", message: "expected a JSON object" }]);
-    expect(issues({ app_config: { tls: { cert_file: "/c", key_file: "" } } })).toEqual([{ path: "app_config.tls.key_file", message: "required when cert_file is set" }]);
+    expect(issues({ app_config: { tls: { cert_file: "/c", key_file: "" } } })).toEqual([
+      { path: "app_config.tls.key_file", message: "required when cert_file is set" },
+    ]);
   });
 
   it("reads registry addresses with or without a scheme, never with credentials", () => {
-    for (const address of ["harbor.example.com", "harbor.example.com:8443", "http://10.0.0.1:5000", "https://h/sub"]) expect(isRegistryAddress(address), address).toBe(true);
-    for (const address of ["https://user:pw@h", "ftp://h", "http://"]) expect(isRegistryAddress(address), address).toBe(false);
+    for (const address of ["harbor.example.com", "harbor.example.com:8443", "http://10.0.0.1:5000", "https://h/sub"])
+      expect(isRegistryAddress(address), address).toBe(true);
+    for (const address of ["https://user:pw@h", "ftp://h", "http://"])
+      expect(isRegistryAddress(address), address).toBe(false);
   });
 
   it("derives its types from the schema", () => {
-    expectTypeOf<AppConfig["log_level"]>().toEqualTypeOf<(typeof SATELLITE_CONFIG_SCHEMA.properties.app_config.properties.log_level.enum)[number]>();
+    expectTypeOf<AppConfig["log_level"]>().toEqualTypeOf<
+      (typeof SATELLITE_CONFIG_SCHEMA.properties.app_config.properties.log_level.enum)[number]
+    >();
     expectTypeOf<SatelliteConfig["app_config"]["registry_fallback"]["registries"]>().toEqualTypeOf<string[]>();
     expectTypeOf<SatelliteConfig["zot_config"]>().toEqualTypeOf<Record<string, unknown> | undefined>();
-    expectTypeOf<NonNullable<SatelliteConfigDocument["app_config"]>["use_unsecure"]>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<NonNullable<SatelliteConfigDocument["app_config"]>["use_unsecure"]>().toEqualTypeOf<
+      boolean | undefined
+    >();
   });
 });

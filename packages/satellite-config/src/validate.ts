@@ -11,7 +11,12 @@ import type { ConfigIssue, ConfigVerdict, SatelliteConfig } from "./types.js";
 export function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "" && url.username === "" && url.password === "";
+    return (
+      (url.protocol === "http:" || url.protocol === "https:") &&
+      url.hostname !== "" &&
+      url.username === "" &&
+      url.password === ""
+    );
   } catch {
     return false;
   }
@@ -35,11 +40,15 @@ const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, verbose:
 ajv.addFormat("schedule", { type: "string", validate: isSchedule });
 ajv.addFormat("http-url", { type: "string", validate: isHttpUrl });
 ajv.addFormat("http-url-or-empty", { type: "string", validate: (v: string) => v === "" || isHttpUrl(v) });
-ajv.addFormat("registry-address-or-empty", { type: "string", validate: (v: string) => v === "" || isRegistryAddress(v) });
+ajv.addFormat("registry-address-or-empty", {
+  type: "string",
+  validate: (v: string) => v === "" || isRegistryAddress(v),
+});
 const validate = ajv.compile(SATELLITE_CONFIG_SCHEMA);
 
 const MAX_SHOWN = 200;
-const show = (value: unknown) => JSON.stringify(typeof value === "string" ? value.slice(0, MAX_SHOWN) : value) ?? String(value);
+const show = (value: unknown) =>
+  JSON.stringify(typeof value === "string" ? value.slice(0, MAX_SHOWN) : value) ?? String(value);
 const unescape = (part: string) => part.replace(/~1/g, "/").replace(/~0/g, "~");
 
 /** `/app_config/registry_fallback/runtimes/0` → `app_config.registry_fallback.runtimes[0]`. */
@@ -80,21 +89,35 @@ function issueOf(error: ErrorObject): ConfigIssue | undefined {
       return undefined; // the failing `then` reports itself
     case "additionalProperties": {
       const known = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
-      return { path: child(parts, params.additionalProperty as string), message: `unknown key (${at === "(root)" ? "the config" : at} takes ${known.join(", ")})` };
+      return {
+        path: child(parts, params.additionalProperty as string),
+        message: `unknown key (${at === "(root)" ? "the config" : at} takes ${known.join(", ")})`,
+      };
     }
     case "required":
       return { path: child(parts, params.missingProperty as string), message: described(error) ?? "is required" };
     case "type": {
       const type = Array.isArray(params.type) ? (params.type as string[]).join(" or ") : (params.type as string);
-      return { path: at, message: `expected ${type === "boolean" ? "true or false" : `a${/^[aeiou]/.test(type) ? "n" : ""} ${type}`}, got ${show(error.data)}` };
+      return {
+        path: at,
+        message: `expected ${type === "boolean" ? "true or false" : `a${/^[aeiou]/.test(type) ? "n" : ""} ${type}`}, got ${show(error.data)}`,
+      };
     }
     case "enum":
-      return { path: at, message: `expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, got ${show(error.data)}` };
+      return {
+        path: at,
+        message: `expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}, got ${show(error.data)}`,
+      };
     case "format":
       return { path: at, message: formatMessage(params.format as string, error.data) };
     case "pattern":
     case "minLength":
-      return { path: at, message: described(error) ?? (error.keyword === "minLength" ? "must not be empty" : `does not match ${params.pattern as string}`) };
+      return {
+        path: at,
+        message:
+          described(error) ??
+          (error.keyword === "minLength" ? "must not be empty" : `does not match ${params.pattern as string}`),
+      };
     case "minimum":
       return { path: at, message: `must be at least ${params.limit as number}, got ${show(error.data)}` };
     default:
@@ -122,14 +145,18 @@ function issuesOf(errors: readonly ErrorObject[]): ConfigIssue[] {
  * copy, which is what `config` is. A document that is not an object is one issue at `(root)`.
  */
 export function validateSatelliteConfig(document: unknown): ConfigVerdict {
-  if (document === null || typeof document !== "object" || Array.isArray(document)) return { ok: false, issues: [{ path: "(root)", message: "expected a JSON object" }] };
+  if (document === null || typeof document !== "object" || Array.isArray(document))
+    return { ok: false, issues: [{ path: "(root)", message: "expected a JSON object" }] };
   const copy = structuredClone(document) as Record<string, unknown>;
   if (validate(copy)) {
     if (copy.zot_config === null) delete copy.zot_config;
     return { ok: true, config: copy as unknown as SatelliteConfig };
   }
   const issues = issuesOf(validate.errors ?? []);
-  return { ok: false, issues: issues.length > 0 ? issues : [{ path: "(root)", message: "is not a valid satellite config" }] };
+  return {
+    ok: false,
+    issues: issues.length > 0 ? issues : [{ path: "(root)", message: "is not a valid satellite config" }],
+  };
 }
 
 /** `path: message; path: message`, as both sides print a refusal. */

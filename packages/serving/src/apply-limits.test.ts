@@ -1,5 +1,11 @@
 import { createServer as createHttp1Server, type Server } from "node:http";
-import { connect as connectH2, constants, createServer as createH2Server, type IncomingHttpHeaders, type ServerHttp2Stream } from "node:http2";
+import {
+  connect as connectH2,
+  constants,
+  createServer as createH2Server,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from "node:http2";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyH2Limits, applyHttp1Limits } from "./apply-limits.js";
@@ -64,7 +70,9 @@ describe("HTTP/2 limits", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const session = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     session.on("error", () => {});
-    const settings = new Promise<number | undefined>((r) => session.once("remoteSettings", (s) => r(s.maxConcurrentStreams)));
+    const settings = new Promise<number | undefined>((r) =>
+      session.once("remoteSettings", (s) => r(s.maxConcurrentStreams)),
+    );
     const closed = new Promise<number>((resolve) => {
       const started = Date.now();
       session.once("close", () => resolve(Date.now() - started));
@@ -137,7 +145,11 @@ describe("HTTP/2 stream limits", () => {
       opened();
     });
     const seen: number[] = [];
-    const codes = [constants.NGHTTP2_PROTOCOL_ERROR, constants.NGHTTP2_INTERNAL_ERROR, constants.NGHTTP2_REFUSED_STREAM];
+    const codes = [
+      constants.NGHTTP2_PROTOCOL_ERROR,
+      constants.NGHTTP2_INTERNAL_ERROR,
+      constants.NGHTTP2_REFUSED_STREAM,
+    ];
     for (const code of codes) {
       const serverHasIt = new Promise<void>((r) => (opened = r));
       const req = session.request({ ":path": "/", ":method": "POST" }, { endStream: false });

@@ -16,7 +16,11 @@ type Http1Capable = HttpServer | Http2SecureServer;
  * another listener (a protocol-sniffing front); Node starts its timeout sweep only on
  * "listening", so it is started here, and stopped by the server's close().
  */
-export function applyHttp1Limits(server: Http1Capable, limits: ServerLimits, options: { fedSockets?: boolean } = {}): void {
+export function applyHttp1Limits(
+  server: Http1Capable,
+  limits: ServerLimits,
+  options: { fedSockets?: boolean } = {},
+): void {
   const s = server as HttpServer;
   s.headersTimeout = limits.headersMs;
   s.requestTimeout = limits.requestMs;
@@ -24,7 +28,10 @@ export function applyHttp1Limits(server: Http1Capable, limits: ServerLimits, opt
   s.maxHeadersCount = limits.maxHeadersCount;
   // A socket with no traffic either way for this long is destroyed (no "timeout" listener).
   s.timeout = limits.idleMs;
-  (s as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(TIMEOUT_SWEEP_MS, limits.headersMs);
+  (s as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(
+    TIMEOUT_SWEEP_MS,
+    limits.headersMs,
+  );
   if (options.fedSockets) s.emit("listening");
 }
 

@@ -32,7 +32,11 @@ describe("capConnections", () => {
   const start = async (max: number, perSource: number) => {
     server = createServer((_req, res) => res.end("ok"));
     const refusals: string[] = [];
-    const cap = capConnections(server, { maxConnections: max, maxConnectionsPerSource: perSource }, { onRefused: (reason) => refusals.push(reason) });
+    const cap = capConnections(
+      server,
+      { maxConnections: max, maxConnectionsPerSource: perSource },
+      { onRefused: (reason) => refusals.push(reason) },
+    );
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     return { cap, refusals, port: (server.address() as AddressInfo).port };
   };

@@ -39,7 +39,11 @@ function expandIPv6(address: string): string[] {
 }
 
 /** Watches `server`'s connections; runs before the server's own connection handling. */
-export function capConnections(server: Server, limits: Pick<ServerLimits, "maxConnections" | "maxConnectionsPerSource">, options: ConnectionCapOptions = {}): ConnectionCap {
+export function capConnections(
+  server: Server,
+  limits: Pick<ServerLimits, "maxConnections" | "maxConnectionsPerSource">,
+  options: ConnectionCapOptions = {},
+): ConnectionCap {
   const bySource = new Map<string, number>();
   let open = 0;
   let refused = 0;

@@ -2,7 +2,14 @@
 // cap, and the request guard.
 export { defaultLimits, resolveLimits, openFileLimit, connectionCapFor, RESERVED_DESCRIPTORS } from "./limits.js";
 export type { ServerLimits } from "./limits.js";
-export { applyHttp1Limits, applyH2Limits, limitH2Stream, resetStream, failStream, tlsLimitOptions } from "./apply-limits.js";
+export {
+  applyHttp1Limits,
+  applyH2Limits,
+  limitH2Stream,
+  resetStream,
+  failStream,
+  tlsLimitOptions,
+} from "./apply-limits.js";
 export { capConnections, sourceKey } from "./connection-cap.js";
 export type { ConnectionCap, ConnectionCapOptions } from "./connection-cap.js";
 export { guardRequests, defaultRespond, isClientFault } from "./request-guard.js";

@@ -33,7 +33,9 @@ export interface ServerLimits {
 export const RESERVED_DESCRIPTORS = 128;
 
 /** The process's soft limit on open files (Linux `/proc/self/limits`), when it can be read. */
-export function openFileLimit(read: () => string = () => readFileSync("/proc/self/limits", "utf8")): number | undefined {
+export function openFileLimit(
+  read: () => string = () => readFileSync("/proc/self/limits", "utf8"),
+): number | undefined {
   try {
     const line = read()
       .split("\n")
@@ -80,12 +82,16 @@ export function defaultLimits(fileLimit: number | undefined = openFileLimit()): 
 const MAY_BE_ZERO: ReadonlySet<keyof ServerLimits> = new Set(["requestMs"]);
 
 /** Overrides on top of the defaults, each checked; throws a RangeError naming a bad field. */
-export function resolveLimits(overrides: Partial<ServerLimits> = {}, base: ServerLimits = defaultLimits()): ServerLimits {
+export function resolveLimits(
+  overrides: Partial<ServerLimits> = {},
+  base: ServerLimits = defaultLimits(),
+): ServerLimits {
   const limits = { ...base };
   for (const [key, value] of Object.entries(overrides) as [keyof ServerLimits, number | undefined][]) {
     if (value === undefined) continue;
     const min = MAY_BE_ZERO.has(key) ? 0 : 1;
-    if (!Number.isInteger(value) || value < min) throw new RangeError(`server limit ${key} must be an integer ≥ ${min}, got ${value}`);
+    if (!Number.isInteger(value) || value < min)
+      throw new RangeError(`server limit ${key} must be an integer ≥ ${min}, got ${value}`);
     limits[key] = value;
   }
   if (limits.maxConnectionsPerSource > limits.maxConnections) limits.maxConnectionsPerSource = limits.maxConnections;

@@ -1,5 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { connect as connectH2, constants as h2constants, createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import {
+  connect as connectH2,
+  constants as h2constants,
+  createServer as createH2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from "node:http2";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { createLogThrottle } from "./log-throttle.js";
@@ -62,13 +68,16 @@ describe("guardRequests", () => {
   it("answers over HTTP/2 too (no connection header there), and resets a stream whose reply was under way", async () => {
     const { lines, logger } = recorder();
     const server = createH2Server(
-      guardRequests((req: Http2ServerRequest, res: Http2ServerResponse) => {
-        if (req.url === "/late") {
-          res.writeHead(200);
-          res.write("partial");
-        }
-        throw new Error("boom");
-      }, { logger, server: "test" }),
+      guardRequests(
+        (req: Http2ServerRequest, res: Http2ServerResponse) => {
+          if (req.url === "/late") {
+            res.writeHead(200);
+            res.write("partial");
+          }
+          throw new Error("boom");
+        },
+        { logger, server: "test" },
+      ),
     );
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const session = connectH2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);

@@ -32,7 +32,10 @@ export function isClientFault(error: unknown): boolean {
 
 export function defaultRespond(res: Response, status: number, message: string): void {
   const body = JSON.stringify({ code: status === 400 ? "bad_request" : "internal", message });
-  const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+  };
   // HTTP/1.1 only: the connection is in an unknown state after a failure. HTTP/2 has no such
   // header (Node refuses to send it) and ends just this stream.
   if (!("stream" in res)) headers.connection = "close";
@@ -41,14 +44,24 @@ export function defaultRespond(res: Response, status: number, message: string): 
 }
 
 /** Wraps `handler` so that whatever it throws or rejects with is answered and logged once. */
-export function guardRequests<Req extends Request, Res extends Response>(handler: GuardedHandler<Req, Res>, options: GuardOptions): (req: Req, res: Res) => void {
+export function guardRequests<Req extends Request, Res extends Response>(
+  handler: GuardedHandler<Req, Res>,
+  options: GuardOptions,
+): (req: Req, res: Res) => void {
   const respond = options.respond ?? defaultRespond;
   const log = createLogThrottle(options.logsPerMinute ?? 20);
   const fail = (req: Req, res: Res, error: unknown) => {
     const clientFault = isClientFault(error);
     const status = clientFault ? 400 : 500;
     log((suppressed) => {
-      const fields = { err: error, server: options.server, method: req.method, url: truncate(req.url), status, suppressed: suppressed || undefined };
+      const fields = {
+        err: error,
+        server: options.server,
+        method: req.method,
+        url: truncate(req.url),
+        status,
+        suppressed: suppressed || undefined,
+      };
       if (clientFault) options.logger.warn(fields, "malformed request refused by the server's guard");
       else options.logger.error(fields, "request handler failed; answered by the server's guard");
     });
@@ -66,7 +79,8 @@ export function guardRequests<Req extends Request, Res extends Response>(handler
   return (req, res) => {
     try {
       const result = handler(req, res);
-      if (result && typeof (result as Promise<unknown>).then === "function") (result as Promise<unknown>).then(undefined, (error: unknown) => fail(req, res, error));
+      if (result && typeof (result as Promise<unknown>).then === "function")
+        (result as Promise<unknown>).then(undefined, (error: unknown) => fail(req, res, error));
     } catch (error) {
       fail(req, res, error);
     }

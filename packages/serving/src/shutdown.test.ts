@@ -43,7 +43,9 @@ describe("waitForShutdown", () => {
       const { waitForShutdown } = await import(${JSON.stringify(SHUTDOWN_MODULE)});
       await waitForShutdown({ graceMs: 60000, watchParent: false, onForce: (why) => process.stdout.write(why + "\\n") });
       process.stdout.write("draining\\n");`;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     await new Promise((r) => setTimeout(r, 1500));

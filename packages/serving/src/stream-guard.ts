@@ -8,7 +8,11 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { createLogThrottle } from "./log-throttle.js";
 import { isClientFault, type GuardOptions } from "./request-guard.js";
 
-export type StreamHandler<A extends unknown[]> = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: A) => unknown;
+export type StreamHandler<A extends unknown[]> = (
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  ...rest: A
+) => unknown;
 
 export interface StreamGuardOptions extends Omit<GuardOptions, "respond"> {
   /** Writes the error answer on the stream; default `{"code","message"}` JSON. */
@@ -22,7 +26,10 @@ export function defaultStreamRespond(stream: ServerHttp2Stream, status: number, 
 }
 
 /** Wraps a "stream" listener so that whatever it throws or rejects with is answered and logged once. */
-export function guardStreams<A extends unknown[]>(handler: StreamHandler<A>, options: StreamGuardOptions): (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: A) => void {
+export function guardStreams<A extends unknown[]>(
+  handler: StreamHandler<A>,
+  options: StreamGuardOptions,
+): (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ...rest: A) => void {
   const respond = options.respond ?? defaultStreamRespond;
   const log = createLogThrottle(options.logsPerMinute ?? 20);
   const fail = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown) => {
@@ -30,7 +37,14 @@ export function guardStreams<A extends unknown[]>(handler: StreamHandler<A>, opt
     const status = clientFault ? 400 : 500;
     log((suppressed) => {
       const path = headers[":path"];
-      const fields = { err: error, server: options.server, method: headers[":method"], url: path && path.length > 256 ? `${path.slice(0, 256)}…` : path, status, suppressed: suppressed || undefined };
+      const fields = {
+        err: error,
+        server: options.server,
+        method: headers[":method"],
+        url: path && path.length > 256 ? `${path.slice(0, 256)}…` : path,
+        status,
+        suppressed: suppressed || undefined,
+      };
       if (clientFault) options.logger.warn(fields, "malformed request refused by the server's guard");
       else options.logger.error(fields, "stream handler failed; answered by the server's guard");
     });
@@ -47,7 +61,8 @@ export function guardStreams<A extends unknown[]>(handler: StreamHandler<A>, opt
   return (stream, headers, ...rest) => {
     try {
       const result = handler(stream, headers, ...rest);
-      if (result && typeof (result as Promise<unknown>).then === "function") (result as Promise<unknown>).then(undefined, (error: unknown) => fail(stream, headers, error));
+      if (result && typeof (result as Promise<unknown>).then === "function")
+        (result as Promise<unknown>).then(undefined, (error: unknown) => fail(stream, headers, error));
     } catch (error) {
       fail(stream, headers, error);
     }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { authorizeAll, authorizeAny, authorizeID, authorizeMemberOf, authorizeOneOf, authorizePathPrefix, type Authorizer } from "./authorizer.js";
+import {
+  authorizeAll,
+  authorizeAny,
+  authorizeID,
+  authorizeMemberOf,
+  authorizeOneOf,
+  authorizePathPrefix,
+  type Authorizer,
+} from "./authorizer.js";
 import { SvidVerificationError } from "./errors.js";
 import { SpiffeId } from "./spiffe-id.js";
 
@@ -22,13 +30,15 @@ describe("authorizers", () => {
   it("authorizeID and authorizeOneOf compare whole IDs", () => {
     expect(allows(authorizeID("spiffe://example.org/gc/main"), "spiffe://example.org/gc/main")).toBe(true);
     expect(allows(authorizeID("spiffe://example.org/gc/main"), "spiffe://example.org/gc/main2")).toBe(false);
-    expect(allows(authorizeID(SpiffeId.parse("spiffe://example.org/gc/main")), "spiffe://other.org/gc/main")).toBe(false);
-    const oneOf = authorizeOneOf(["spiffe://example.org/a", SpiffeId.parse("spiffe://example.org/b")]);
-    expect([allows(oneOf, "spiffe://example.org/a"), allows(oneOf, "spiffe://example.org/b"), allows(oneOf, "spiffe://example.org/c")]).toEqual([
-      true,
-      true,
+    expect(allows(authorizeID(SpiffeId.parse("spiffe://example.org/gc/main")), "spiffe://other.org/gc/main")).toBe(
       false,
-    ]);
+    );
+    const oneOf = authorizeOneOf(["spiffe://example.org/a", SpiffeId.parse("spiffe://example.org/b")]);
+    expect([
+      allows(oneOf, "spiffe://example.org/a"),
+      allows(oneOf, "spiffe://example.org/b"),
+      allows(oneOf, "spiffe://example.org/c"),
+    ]).toEqual([true, true, false]);
   });
 
   it("authorizeMemberOf checks the trust domain only", () => {

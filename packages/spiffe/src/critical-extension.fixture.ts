@@ -21,7 +21,11 @@ export interface OddSvid {
 }
 
 /** A root for `td` and a leaf for `spiffeId` with an unknown extension, critical or not. */
-export async function issueSvidWithUnknownExtension(td: TrustDomain, spiffeId: string, critical: boolean): Promise<OddSvid> {
+export async function issueSvidWithUnknownExtension(
+  td: TrustDomain,
+  spiffeId: string,
+  critical: boolean,
+): Promise<OddSvid> {
   const rootKeys = await newKeys();
   const notBefore = new Date(Date.now() - 10_000);
   const root = await x509.X509CertificateGenerator.createSelfSigned({
@@ -50,7 +54,10 @@ export async function issueSvidWithUnknownExtension(td: TrustDomain, spiffeId: s
     signingAlgorithm: SIGNING,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyAgreement, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment | x509.KeyUsageFlags.keyAgreement,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"], false),
       new x509.SubjectAlternativeNameExtension([{ type: "url", value: spiffeId }], false),
       await x509.SubjectKeyIdentifierExtension.create(leafKeys.publicKey),

@@ -1,7 +1,14 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
-import { certificatesToPem, concatDer, parseDerCertificates, parsePkcs8Der, privateKeyToPem, splitDerCertificates } from "./der.js";
+import {
+  certificatesToPem,
+  concatDer,
+  parseDerCertificates,
+  parsePkcs8Der,
+  privateKeyToPem,
+  splitDerCertificates,
+} from "./der.js";
 import { InvalidSvidError } from "./errors.js";
 import type { X509Certificate } from "node:crypto";
 

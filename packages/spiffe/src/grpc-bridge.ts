@@ -2,7 +2,15 @@
 // source of truth (no @grpc/proto-loader, no second codegen). Method definitions are built from
 // the generated service descriptors: path /<service type name>/<rpc name>, messages encoded with
 // toBinary/fromBinary.
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethod,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import type {
   CallOptions,
@@ -53,7 +61,8 @@ export function grpcMethodDefinition<I extends DescMessage, O extends DescMessag
     requestSerialize: (message) => Buffer.from(toBinary(method.input, message)),
     requestDeserialize: (bytes) => fromBinary(method.input, bytes),
     // create() returns a message as is and builds one from a plain init object.
-    responseSerialize: (message) => Buffer.from(toBinary(method.output, create(method.output, message as MessageInitShape<O>))),
+    responseSerialize: (message) =>
+      Buffer.from(toBinary(method.output, create(method.output, message as MessageInitShape<O>))),
     responseDeserialize: (bytes) => fromBinary(method.output, bytes),
   };
 }
@@ -124,5 +133,11 @@ export function callServerStream<I extends DescMessage, O extends DescMessage>(
   metadata: Metadata,
 ): ClientReadableStream<MessageShape<O>> {
   const def = grpcMethodDefinition(method);
-  return client.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, create(method.input, request), metadata);
+  return client.makeServerStreamRequest(
+    def.path,
+    def.requestSerialize,
+    def.responseDeserialize,
+    create(method.input, request),
+    metadata,
+  );
 }

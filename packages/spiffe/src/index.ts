@@ -41,7 +41,13 @@ export type { X509BundleSource } from "./x509-bundle.js";
 export { parseX509Svid, validateX509Svid, x509SvidToPem, x509SvidExpiresAt } from "./x509-svid.js";
 export type { X509Svid } from "./x509-svid.js";
 export { createX509Source, createStaticX509Source } from "./x509-source.js";
-export type { X509Source, MutableX509Source, CreateX509SourceOptions, SvidPicker, X509SourceEvents } from "./x509-source.js";
+export type {
+  X509Source,
+  MutableX509Source,
+  CreateX509SourceOptions,
+  SvidPicker,
+  X509SourceEvents,
+} from "./x509-source.js";
 export { WorkloadApiClient, createWorkloadApiClient, WORKLOAD_API_HEADER } from "./workload-client.js";
 export type { WorkloadApiClientOptions, WorkloadWatcher } from "./workload-client.js";
 export {
@@ -50,7 +56,12 @@ export {
   SPIFFE_ENDPOINT_SOCKET_ENV,
   DEFAULT_SPIRE_AGENT_SOCKET,
 } from "./workload-address.js";
-export { SpireServerClient, createSpireServerClient, SPIRE_SERVER_SOCKET_ENV, DEFAULT_SPIRE_SERVER_SOCKET } from "./spire-server-client.js";
+export {
+  SpireServerClient,
+  createSpireServerClient,
+  SPIRE_SERVER_SOCKET_ENV,
+  DEFAULT_SPIRE_SERVER_SOCKET,
+} from "./spire-server-client.js";
 export type {
   SpireServerClientOptions,
   ListEntriesFilter,
@@ -76,7 +87,13 @@ export {
   privateKeyToPkcs8Der,
 } from "./der.js";
 // Symbols below are plumbing shared with the test fakes: grpc-js over protobuf-es descriptors.
-export { addGrpcService, grpcServiceDefinition, grpcMethodDefinition, callUnary, callServerStream } from "./grpc-bridge.js";
+export {
+  addGrpcService,
+  grpcServiceDefinition,
+  grpcMethodDefinition,
+  callUnary,
+  callServerStream,
+} from "./grpc-bridge.js";
 export type {
   GrpcServiceImplementation,
   GrpcUnaryHandler,

@@ -29,12 +29,16 @@ describe("satellite IDs", () => {
     expect(parseSatelliteId(td.id("satellite", "edge-1"))).toEqual({ name: "edge-1", region: "default" });
   });
 
-  it.each([["gc/main"], ["satellites/x"], ["satellite/region"], ["satellite/region/eu"], ["satellite/a/b"], ["satellite/region/eu/s1/x"]])(
-    "rejects /%s",
-    (path) => {
-      expect(() => parseSatelliteId(SpiffeId.fromPath(td, "/" + path))).toThrow(SpiffeIdError);
-    },
-  );
+  it.each([
+    ["gc/main"],
+    ["satellites/x"],
+    ["satellite/region"],
+    ["satellite/region/eu"],
+    ["satellite/a/b"],
+    ["satellite/region/eu/s1/x"],
+  ])("rejects /%s", (path) => {
+    expect(() => parseSatelliteId(SpiffeId.fromPath(td, "/" + path))).toThrow(SpiffeIdError);
+  });
 
   it("names Ground Control spiffe://<td>/gc/main", () => {
     expect(groundControlSpiffeId(td).toString()).toBe("spiffe://harbor-satellite.local/gc/main");

@@ -35,7 +35,10 @@ export function groundControlSpiffeId(trustDomain: TrustDomain): SpiffeId {
 export function parseSatelliteId(id: SpiffeId): SatelliteIdentity {
   const segments = id.segments();
   if (segments[0] !== "satellite") {
-    throw new SpiffeIdError("not-a-satellite", `${id.toString()} is not a satellite ID (path must start with /satellite)`);
+    throw new SpiffeIdError(
+      "not-a-satellite",
+      `${id.toString()} is not a satellite ID (path must start with /satellite)`,
+    );
   }
   if (segments.length === 1) return { name: DEFAULT_SATELLITE_NAME, region: DEFAULT_REGION };
   if (segments.length === 2 && segments[1] !== "region") return { name: segments[1]!, region: DEFAULT_REGION };

@@ -34,7 +34,9 @@ describe("SpiffeId", () => {
   });
 
   it("rejects any character outside the trust domain alphabet", () => {
-    const bad = fc.string({ minLength: 1, maxLength: 1 }).filter((c) => !/^[a-z0-9._-]$/.test(c) && c !== "/" && c !== "?" && c !== "#");
+    const bad = fc
+      .string({ minLength: 1, maxLength: 1 })
+      .filter((c) => !/^[a-z0-9._-]$/.test(c) && c !== "/" && c !== "?" && c !== "#");
     fc.assert(
       fc.property(trustDomainName, bad, trustDomainName, (a, c, b) => {
         expect(isSpiffeId(`spiffe://${a}${c}${b}/x`)).toBe(false);
@@ -114,7 +116,8 @@ describe("TrustDomain", () => {
 
   it("rejects an ID with a path and invalid names", () => {
     expect(() => TrustDomain.parse("spiffe://example.org/x")).toThrow(/must not have a path/);
-    for (const bad of ["", "Example.org", "example.org:443", "a/b"]) expect(() => TrustDomain.parse(bad)).toThrow(SpiffeIdError);
+    for (const bad of ["", "Example.org", "example.org:443", "a/b"])
+      expect(() => TrustDomain.parse(bad)).toThrow(SpiffeIdError);
   });
 
   it("member check compares trust domains exactly", () => {

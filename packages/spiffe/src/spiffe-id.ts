@@ -141,7 +141,8 @@ function validateTrustDomainName(name: string): void {
     if (ch === "@" || ch === ":") {
       throw new SpiffeIdError("userinfo-or-port", `trust domain ${quote(name)} must not have userinfo or a port`);
     }
-    if (ch === "%") throw new SpiffeIdError("percent-encoded", `trust domain ${quote(name)} must not be percent-encoded`);
+    if (ch === "%")
+      throw new SpiffeIdError("percent-encoded", `trust domain ${quote(name)} must not be percent-encoded`);
     throw new SpiffeIdError(
       "bad-trust-domain-char",
       `trust domain ${quote(name)} may only contain lowercase letters, digits, dots, dashes and underscores`,

@@ -52,7 +52,9 @@ describe("SpireServerClient against the fake SPIRE server", () => {
       { type: "unix", value: "uid:1000" },
       { type: "docker", value: "label:com.docker.compose.service:satellite" },
     ]);
-    const again = await client.createEntry(satelliteEntry("s1", { selectors: ["docker:label:com.docker.compose.service:satellite", "unix:uid:1000"] }));
+    const again = await client.createEntry(
+      satelliteEntry("s1", { selectors: ["docker:label:com.docker.compose.service:satellite", "unix:uid:1000"] }),
+    );
     expect(again).toEqual({ entry: first.entry, created: false });
     expect(await client.listEntries()).toHaveLength(1);
   });
@@ -88,15 +90,20 @@ describe("SpireServerClient against the fake SPIRE server", () => {
 
   it("throws a typed error carrying the item's code when an entry is refused", async () => {
     await start();
-    const err = await client.createEntry(satelliteEntry("x", { spiffeId: "spiffe://example.org/spire/x" })).catch((e: unknown) => e);
+    const err = await client
+      .createEntry(satelliteEntry("x", { spiffeId: "spiffe://example.org/spire/x" }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SpireServerError);
     expect(err).toMatchObject({ code: status.INVALID_ARGUMENT, item: 0 });
   });
 
   it("lists with filters and follows page tokens", async () => {
     await start();
-    for (const name of ["s1", "s2", "s3", "s4", "s5"]) await client.createEntry(satelliteEntry(name, { hint: name === "s3" ? "edge" : "" }));
-    await client.createEntry(satelliteEntry("o1", { parentId: "spiffe://example.org/agent/other", selectors: ["unix:uid:2000"] }));
+    for (const name of ["s1", "s2", "s3", "s4", "s5"])
+      await client.createEntry(satelliteEntry(name, { hint: name === "s3" ? "edge" : "" }));
+    await client.createEntry(
+      satelliteEntry("o1", { parentId: "spiffe://example.org/agent/other", selectors: ["unix:uid:2000"] }),
+    );
     expect(await client.listEntries({}, 2)).toHaveLength(6);
     expect(fake.calls.get("ListEntries")).toBe(3);
     const byId = await client.listEntries({ bySpiffeId: satelliteSpiffeId(TD, "eu", "s2") });
@@ -106,8 +113,12 @@ describe("SpireServerClient against the fake SPIRE server", () => {
     const uid = ["unix:uid:1000"];
     expect(await client.listEntries({ bySelectors: { selectors: uid, match: "exact" } })).toHaveLength(0);
     expect(await client.listEntries({ bySelectors: { selectors: uid, match: "superset" } })).toHaveLength(5);
-    expect(await client.listEntries({ bySelectors: { selectors: ["unix:uid:1000", "unix:uid:2000"], match: "any" } })).toHaveLength(6);
-    expect(await client.listEntries({ bySelectors: { selectors: ["unix:uid:2000", "unix:uid:3"], match: "subset" } })).toHaveLength(1);
+    expect(
+      await client.listEntries({ bySelectors: { selectors: ["unix:uid:1000", "unix:uid:2000"], match: "any" } }),
+    ).toHaveLength(6);
+    expect(
+      await client.listEntries({ bySelectors: { selectors: ["unix:uid:2000", "unix:uid:3"], match: "subset" } }),
+    ).toHaveLength(1);
   });
 
   it("deletes entries with a status per id", async () => {
@@ -127,11 +138,15 @@ describe("SpireServerClient against the fake SPIRE server", () => {
     expect(token.expiresAt.getTime()).toBe(clock + 600_000);
     const [alias] = await client.listEntries({ bySpiffeId: AGENT });
     expect(alias!.parentId.toString()).toBe(joinTokenAgentId(TD, token.value).toString());
-    expect(alias!.selectors).toEqual([{ type: "spiffe_id", value: `spiffe://example.org/spire/agent/join_token/${token.value}` }]);
+    expect(alias!.selectors).toEqual([
+      { type: "spiffe_id", value: `spiffe://example.org/spire/agent/join_token/${token.value}` },
+    ]);
     const err = await client.createJoinToken({ ttl: 0 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: status.INVALID_ARGUMENT });
     expect((err as Error).message).toMatch(/ttl is required, you must provide one/);
-    const bad = await client.createJoinToken({ ttl: 60, agentId: "spiffe://example.org/spire/agent/x" }).catch((e: unknown) => e);
+    const bad = await client
+      .createJoinToken({ ttl: 60, agentId: "spiffe://example.org/spire/agent/x" })
+      .catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 
@@ -160,7 +175,10 @@ describe("SpireServerClient against the fake SPIRE server", () => {
         selectors: [{ type: "x509pop", value: "subject:cn:s1" }],
       }),
     );
-    const found = await client.listAgents({ byAttestationType: "x509pop", bySelectorMatch: { selectors: ["x509pop:subject:cn:s1"], match: "superset" } });
+    const found = await client.listAgents({
+      byAttestationType: "x509pop",
+      bySelectorMatch: { selectors: ["x509pop:subject:cn:s1"], match: "superset" },
+    });
     expect(found.map((a) => a.id.path)).toEqual(["/spire/agent/x509pop/abc"]);
     expect(await client.listAgents({ byAttestationType: "join_token" })).toEqual([]);
     expect(await client.listAgents({ byBanned: true })).toEqual([]);
@@ -172,7 +190,9 @@ describe("SpireServerClient against the fake SPIRE server", () => {
     expect(bundle.trustDomain.name).toBe("example.org");
     expect(bundle.x509.authorities.map((c) => c.fingerprint256)).toEqual([fake.ca.certificate.fingerprint256]);
     const svid = await fake.ca.issueSvid(satelliteSpiffeId(TD, "eu", "s1"));
-    expect(verifyPeerCertificate(svid.certificates, new X509BundleSet([bundle.x509])).path).toBe("/satellite/region/eu/s1");
+    expect(verifyPeerCertificate(svid.certificates, new X509BundleSet([bundle.x509])).path).toBe(
+      "/satellite/region/eu/s1",
+    );
   });
 
   it("maps rpc failures to SpireServerError", async () => {

@@ -93,7 +93,8 @@ export class SpireServerClient {
   private readonly timeoutMs: number;
 
   constructor(options: SpireServerClientOptions = {}) {
-    const socket = options.socket ?? (options.env ?? process.env)[SPIRE_SERVER_SOCKET_ENV] ?? DEFAULT_SPIRE_SERVER_SOCKET;
+    const socket =
+      options.socket ?? (options.env ?? process.env)[SPIRE_SERVER_SOCKET_ENV] ?? DEFAULT_SPIRE_SERVER_SOCKET;
     this.target = socket.startsWith("unix:") ? socket : `unix://${socket}`;
     this.client = new Client(this.target, credentials.createInsecure());
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -118,11 +119,19 @@ export class SpireServerClient {
     if (!result) throw new SpireServerError(status.INTERNAL, "SPIRE Server BatchCreateEntry returned no result");
     if (result.code === 0 && result.entry) return { entry: result.entry, created: true };
     if (result.code !== ALREADY_EXISTS) {
-      throw new SpireServerError(result.code, `SPIRE Server BatchCreateEntry: ${codeName(result.code)}: ${result.message}`, 0);
+      throw new SpireServerError(
+        result.code,
+        `SPIRE Server BatchCreateEntry: ${codeName(result.code)}: ${result.message}`,
+        0,
+      );
     }
     const existing = result.entry ?? (await this.findSimilarEntry(spec));
     if (!existing) {
-      throw new SpireServerError(ALREADY_EXISTS, `SPIRE Server reports ${String(spec.spiffeId)} exists but it cannot be listed`, 0);
+      throw new SpireServerError(
+        ALREADY_EXISTS,
+        `SPIRE Server reports ${String(spec.spiffeId)} exists but it cannot be listed`,
+        0,
+      );
     }
     return { entry: existing, created: false };
   }
@@ -156,7 +165,11 @@ export class SpireServerClient {
     const [result] = await this.batchDeleteEntry([id]);
     if (!result || result.code === 0) return true;
     if (result.code === status.NOT_FOUND) return false;
-    throw new SpireServerError(result.code, `SPIRE Server BatchDeleteEntry: ${codeName(result.code)}: ${result.message}`, 0);
+    throw new SpireServerError(
+      result.code,
+      `SPIRE Server BatchDeleteEntry: ${codeName(result.code)}: ${result.message}`,
+      0,
+    );
   }
 
   /**
@@ -226,9 +239,14 @@ export class SpireServerClient {
       });
     } catch (err) {
       const e = err as ServiceError;
-      throw new SpireServerError(e.code ?? status.UNKNOWN, `SPIRE Server ${method.name}: ${codeName(e.code)}: ${e.details || e.message}`, undefined, {
-        cause: err,
-      });
+      throw new SpireServerError(
+        e.code ?? status.UNKNOWN,
+        `SPIRE Server ${method.name}: ${codeName(e.code)}: ${e.details || e.message}`,
+        undefined,
+        {
+          cause: err,
+        },
+      );
     }
   }
 }

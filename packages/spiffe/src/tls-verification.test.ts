@@ -12,7 +12,13 @@ import { authorizeID } from "./authorizer.js";
 import { issueSvidWithUnknownExtension } from "./critical-extension.fixture.js";
 import { SvidVerificationError } from "./errors.js";
 import { TrustDomain } from "./spiffe-id.js";
-import { createClientTlsOptions, createServerTlsOptions, keepServerTlsCurrent, verifyTlsPeer, verifyTlsPeerChain } from "./tls.js";
+import {
+  createClientTlsOptions,
+  createServerTlsOptions,
+  keepServerTlsCurrent,
+  verifyTlsPeer,
+  verifyTlsPeerChain,
+} from "./tls.js";
 import { X509Bundle, X509BundleSet, type X509BundleSource } from "./x509-bundle.js";
 import { createStaticX509Source, createX509Source, type X509Source } from "./x509-source.js";
 
@@ -34,7 +40,10 @@ interface Reply {
 function reportingHandler(spiffeBundles: X509BundleSource) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket as TLSSocket;
-    const seen = { authorized: socket.authorized, authorizationError: socket.authorizationError as unknown as string | undefined };
+    const seen = {
+      authorized: socket.authorized,
+      authorizationError: socket.authorizationError as unknown as string | undefined,
+    };
     let body: Omit<Reply, "status">;
     try {
       body = { ...seen, id: verifyTlsPeer(socket, spiffeBundles).toString() };
@@ -91,7 +100,10 @@ describe("mTLS server: the TLS stack's verification and the SPIFFE rules", () =>
     fake = await FakeWorkloadApi.start();
     fake.setIdentity({ svids: [await ca.issueSvid(GC)], bundle: ca.bundle() });
     serverSource = await createX509Source({ socket: fake.address, backoff: { baseMs: 5, capMs: 20 } });
-    clientSource = createStaticX509Source({ svid: await ca.issueSvid(SATELLITE), bundles: new X509BundleSet([ca.bundle()]) });
+    clientSource = createStaticX509Source({
+      svid: await ca.issueSvid(SATELLITE),
+      bundles: new X509BundleSet([ca.bundle()]),
+    });
   });
 
   afterAll(async () => {
@@ -145,11 +157,16 @@ describe("mTLS server: the TLS stack's verification and the SPIFFE rules", () =>
     // OpenSSL fails it with error 34 (unhandled critical extension); Node's table of verify error
     // codes lacks that one and reports it as UNSPECIFIED.
     expect(refused).toMatchObject({ status: 401, authorized: false, reason: "tls-unverified" });
-    expect(refused.message).toMatch(/^TLS verification of the client certificate failed: (UNHANDLED_CRITICAL_EXTENSION|UNSPECIFIED)$/);
+    expect(refused.message).toMatch(
+      /^TLS verification of the client certificate failed: (UNHANDLED_CRITICAL_EXTENSION|UNSPECIFIED)$/,
+    );
     // The same leaf with the extension not critical is fine: it is the criticality OpenSSL refuses.
     const benign = await issueSvidWithUnknownExtension(TD, SATELLITE, false);
     const benignBundles = new X509BundleSet([benign.bundle]);
-    const benignServer = https.createServer(createServerTlsOptions(createStaticX509Source({ svid: await ca.issueSvid(GC), bundles: benignBundles })), reportingHandler(benignBundles));
+    const benignServer = https.createServer(
+      createServerTlsOptions(createStaticX509Source({ svid: await ca.issueSvid(GC), bundles: benignBundles })),
+      reportingHandler(benignBundles),
+    );
     servers.push(benignServer);
     const accepted = await get(await listen(benignServer), presenting(benign));
     expect(accepted).toMatchObject({ status: 200, authorized: true, id: SATELLITE });
@@ -169,7 +186,10 @@ describe("mTLS server: the TLS stack's verification and the SPIFFE rules", () =>
     fake.rotate({ svids: [await ca.issueSvid(GC)], bundle: new X509Bundle(TD, [ca.certificate, nextCa.certificate]) });
     await rotated;
     expect(await get(port, presenting(fromNextCa))).toMatchObject({ status: 200, authorized: true, id: SATELLITE });
-    expect(await get(port, createClientTlsOptions(clientSource, authorizeID(GC)))).toMatchObject({ status: 200, authorized: true });
+    expect(await get(port, createClientTlsOptions(clientSource, authorizeID(GC)))).toMatchObject({
+      status: 200,
+      authorized: true,
+    });
   });
 });
 
@@ -179,13 +199,19 @@ describe("verifyTlsPeerChain", () => {
     const intermediate = await ca.createIntermediate({ notAfter: new Date(Date.now() + 600_000) });
     const svid = await intermediate.issueSvid(SATELLITE, { notAfter: new Date(Date.now() + 1_200_000) });
     const bundles = new X509BundleSet([ca.bundle()]);
-    const socket = { getPeerCertificate: peerCertificateOf(svid), authorized: true, authorizationError: null as unknown as Error };
+    const socket = {
+      getPeerCertificate: peerCertificateOf(svid),
+      authorized: true,
+      authorizationError: null as unknown as Error,
+    };
     const verified = verifyTlsPeerChain(socket, bundles);
     expect(verified.id.toString()).toBe(SATELLITE);
     expect(verified.expiresAt.getTime()).toBe(Date.parse(intermediate.certificate.validTo));
     expect(verified.bundle).toBe(bundles.getX509Bundle(TD));
     const unverified = { ...socket, authorized: false, authorizationError: "CERT_REVOKED" as unknown as Error };
-    expect(() => verifyTlsPeerChain(unverified, bundles)).toThrow("TLS verification of the client certificate failed: CERT_REVOKED");
+    expect(() => verifyTlsPeerChain(unverified, bundles)).toThrow(
+      "TLS verification of the client certificate failed: CERT_REVOKED",
+    );
   });
 });
 

@@ -11,7 +11,13 @@ import { FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testki
 import { authorizeID, authorizePathPrefix } from "./authorizer.js";
 import { SvidVerificationError } from "./errors.js";
 import { TrustDomain } from "./spiffe-id.js";
-import { createClientTlsOptions, createServerTlsOptions, keepServerTlsCurrent, requireVerifiedClients, verifyTlsPeer } from "./tls.js";
+import {
+  createClientTlsOptions,
+  createServerTlsOptions,
+  keepServerTlsCurrent,
+  requireVerifiedClients,
+  verifyTlsPeer,
+} from "./tls.js";
 import { X509BundleSet } from "./x509-bundle.js";
 import { createStaticX509Source, createX509Source, type X509Source } from "./x509-source.js";
 
@@ -84,7 +90,10 @@ describe("SPIFFE mTLS over https", () => {
     fake = await FakeWorkloadApi.start();
     fake.setIdentity({ svids: [await ca.issueSvid(GC)], bundle: ca.bundle() });
     serverSource = await createX509Source({ socket: fake.address, backoff: { baseMs: 5, capMs: 20 } });
-    clientSource = createStaticX509Source({ svid: await ca.issueSvid(SATELLITE), bundles: new X509BundleSet([ca.bundle()]) });
+    clientSource = createStaticX509Source({
+      svid: await ca.issueSvid(SATELLITE),
+      bundles: new X509BundleSet([ca.bundle()]),
+    });
     server = https.createServer(createServerTlsOptions(serverSource), handler(serverSource));
     unsubscribe = keepServerTlsCurrent(server, serverSource);
     port = await listen(server);
@@ -105,31 +114,77 @@ describe("SPIFFE mTLS over https", () => {
   });
 
   it("never checks hostnames (the server SVID has no DNS or IP SAN; SNI is arbitrary)", async () => {
-    const reply = await get(port, { ...createClientTlsOptions(clientSource, authorizeID(GC)), servername: "not-this-host.invalid" });
+    const reply = await get(port, {
+      ...createClientTlsOptions(clientSource, authorizeID(GC)),
+      servername: "not-this-host.invalid",
+    });
     expect(reply.status).toBe(200);
   });
 
   it("accepts a client chain through an intermediate", async () => {
     const svid = await (await ca.createIntermediate()).issueSvid("spiffe://example.org/satellite/region/us/s2");
-    expect(await get(port, presenting(svid))).toMatchObject({ status: 200, body: { id: "spiffe://example.org/satellite/region/us/s2" } });
+    expect(await get(port, presenting(svid))).toMatchObject({
+      status: 200,
+      body: { id: "spiffe://example.org/satellite/region/us/s2" },
+    });
   });
 
   it.each([
-    ["no client certificate", "no-certificate", async (): Promise<{ cert?: string; key?: string }> => ({}), "no client certificate"],
-    ["a foreign trust domain", "untrusted-trust-domain", async () => pemOf(await evil.issueSvid("spiffe://evil.test/satellite/region/eu/s1")), "trust domain evil.test is not trusted"],
-    ["our trust domain signed by a foreign CA", "untrusted-chain", async () => pemOf(await evil.issueSvid(SATELLITE)), /does not chain to the trust bundle of example.org/],
+    [
+      "no client certificate",
+      "no-certificate",
+      async (): Promise<{ cert?: string; key?: string }> => ({}),
+      "no client certificate",
+    ],
+    [
+      "a foreign trust domain",
+      "untrusted-trust-domain",
+      async () => pemOf(await evil.issueSvid("spiffe://evil.test/satellite/region/eu/s1")),
+      "trust domain evil.test is not trusted",
+    ],
+    [
+      "our trust domain signed by a foreign CA",
+      "untrusted-chain",
+      async () => pemOf(await evil.issueSvid(SATELLITE)),
+      /does not chain to the trust bundle of example.org/,
+    ],
     [
       "an expired SVID",
       "expired",
-      async () => pemOf(await ca.issueSvid(SATELLITE, { notBefore: new Date(Date.now() - 7200_000), notAfter: new Date(Date.now() - 3600_000) })),
+      async () =>
+        pemOf(
+          await ca.issueSvid(SATELLITE, {
+            notBefore: new Date(Date.now() - 7200_000),
+            notAfter: new Date(Date.now() - 3600_000),
+          }),
+        ),
       /^certificate expired at /,
     ],
-    ["a leaf that is a CA", "leaf-is-ca", async () => pemOf(await ca.issueSvid(SATELLITE, { asCA: true })), /leaf certificate is a CA/],
-    ["two URI SANs", "multiple-uri-sans", async () => pemOf(await ca.issueSvid(SATELLITE, { extraUriSans: ["spiffe://example.org/gc/main"] })), /2 URI SANs/],
-    ["a valid SVID that is not a satellite", "unauthorized", async () => pemOf(await ca.issueSvid("spiffe://example.org/gc/main")), /is not under \/satellite\//],
+    [
+      "a leaf that is a CA",
+      "leaf-is-ca",
+      async () => pemOf(await ca.issueSvid(SATELLITE, { asCA: true })),
+      /leaf certificate is a CA/,
+    ],
+    [
+      "two URI SANs",
+      "multiple-uri-sans",
+      async () => pemOf(await ca.issueSvid(SATELLITE, { extraUriSans: ["spiffe://example.org/gc/main"] })),
+      /2 URI SANs/,
+    ],
+    [
+      "a valid SVID that is not a satellite",
+      "unauthorized",
+      async () => pemOf(await ca.issueSvid("spiffe://example.org/gc/main")),
+      /is not under \/satellite\//,
+    ],
   ])("rejects %s with reason %s", async (_case, reason, make, message) => {
     const presented = await make();
-    const options = { ...createClientTlsOptions(clientSource, authorizeID(GC)), cert: presented.cert, key: presented.key };
+    const options = {
+      ...createClientTlsOptions(clientSource, authorizeID(GC)),
+      cert: presented.cert,
+      key: presented.key,
+    };
     const reply = await get(port, options);
     expect(reply.status).toBe(401);
     expect(reply.body.reason).toBe(reason);
@@ -151,7 +206,10 @@ describe("SPIFFE mTLS over https", () => {
   });
 
   it("client refuses a server whose SVID fails its authorizer", async () => {
-    const err = await get(port, createClientTlsOptions(clientSource, authorizeID("spiffe://example.org/gc/other"))).catch((e: unknown) => e);
+    const err = await get(
+      port,
+      createClientTlsOptions(clientSource, authorizeID("spiffe://example.org/gc/other")),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SvidVerificationError);
     expect((err as SvidVerificationError).reason).toBe("unauthorized");
   });
@@ -163,7 +221,9 @@ describe("SPIFFE mTLS over https", () => {
     );
     const impostorPort = await listen(impostor);
     try {
-      const err = await get(impostorPort, createClientTlsOptions(clientSource, authorizeID(GC))).catch((e: unknown) => e);
+      const err = await get(impostorPort, createClientTlsOptions(clientSource, authorizeID(GC))).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(SvidVerificationError);
       expect((err as SvidVerificationError).message).toBe("trust domain evil.test is not trusted");
     } finally {
@@ -210,9 +270,14 @@ describe("SPIFFE mTLS over http2 and raw tls", () => {
   });
 
   it("drops connections at handshake time with requireVerifiedClients and reports why", async () => {
-    const server = tls.createServer(createServerTlsOptions(serverSource), (socket) => socket.end("hello " + verifyTlsPeer(socket, serverSource)));
+    const server = tls.createServer(createServerTlsOptions(serverSource), (socket) =>
+      socket.end("hello " + verifyTlsPeer(socket, serverSource)),
+    );
     const rejected: string[] = [];
-    requireVerifiedClients(server, serverSource, { authorizer: onlySatellites, onRejected: (err) => rejected.push(err.reason) });
+    requireVerifiedClients(server, serverSource, {
+      authorizer: onlySatellites,
+      onRejected: (err) => rejected.push(err.reason),
+    });
     const port = await listen(server);
     closers.push(() => server.close());
     const talk = (options: tls.ConnectionOptions) =>
@@ -226,7 +291,11 @@ describe("SPIFFE mTLS over http2 and raw tls", () => {
       });
     expect(await talk(createClientTlsOptions(clientSource, authorizeID(GC)))).toBe(`hello ${SATELLITE}`);
     const other = await ca.issueSvid("spiffe://example.org/other");
-    const refused = await talk({ ...createClientTlsOptions(clientSource, authorizeID(GC)), cert: other.certPem, key: other.keyPem });
+    const refused = await talk({
+      ...createClientTlsOptions(clientSource, authorizeID(GC)),
+      cert: other.certPem,
+      key: other.keyPem,
+    });
     expect(refused).not.toContain("hello");
     expect(rejected).toEqual(["unauthorized"]);
   });

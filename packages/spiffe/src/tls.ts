@@ -15,7 +15,14 @@
 // full SVID verification against the bundle of the server's own trust domain plus an
 // authorizer. Hostnames are never checked.
 import { X509Certificate } from "node:crypto";
-import type { ConnectionOptions, PeerCertificate, SecureContextOptions, SecureVersion, TLSSocket, Server as TlsServer } from "node:tls";
+import type {
+  ConnectionOptions,
+  PeerCertificate,
+  SecureContextOptions,
+  SecureVersion,
+  TLSSocket,
+  Server as TlsServer,
+} from "node:tls";
 import type { Authorizer } from "./authorizer.js";
 import { certificatesToPem } from "./der.js";
 import { SvidVerificationError } from "./errors.js";
@@ -49,7 +56,10 @@ export function svidTlsMaterial(source: X509Source): SvidTlsMaterial {
  * Options for https.createServer / http2.createSecureServer / tls.createServer. Spread them into
  * your own (ALPN etc.), then call keepServerTlsCurrent(server, source) for rotation.
  */
-export function createServerTlsOptions(source: X509Source, options: { minVersion?: SecureVersion } = {}): ServerTlsOptions {
+export function createServerTlsOptions(
+  source: X509Source,
+  options: { minVersion?: SecureVersion } = {},
+): ServerTlsOptions {
   return {
     ...svidTlsMaterial(source),
     requestCert: true,
@@ -92,7 +102,11 @@ export type TlsPeerSocket = Pick<TLSSocket, "getPeerCertificate" | "authorized" 
  * evil.test is not trusted", "certificate expired at …", "TLS verification of the client
  * certificate failed: …", …). Works on http2's `req.socket` too.
  */
-export function verifyTlsPeer(socket: TlsPeerSocket, bundles: X509BundleSource, options: VerifyPeerOptions = {}): SpiffeId {
+export function verifyTlsPeer(
+  socket: TlsPeerSocket,
+  bundles: X509BundleSource,
+  options: VerifyPeerOptions = {},
+): SpiffeId {
   return verifyTlsPeerChain(socket, bundles, options).id;
 }
 
@@ -100,7 +114,11 @@ export function verifyTlsPeer(socket: TlsPeerSocket, bundles: X509BundleSource, 
  * verifyTlsPeer, also saying until when the result holds and against which bundle, so a caller
  * that caches it per connection can re-check expiry per request without parsing again.
  */
-export function verifyTlsPeerChain(socket: TlsPeerSocket, bundles: X509BundleSource, options: VerifyPeerOptions = {}): VerifiedPeer {
+export function verifyTlsPeerChain(
+  socket: TlsPeerSocket,
+  bundles: X509BundleSource,
+  options: VerifyPeerOptions = {},
+): VerifiedPeer {
   // The SPIFFE checks run first: their reasons ("certificate expired at …", "trust domain … is
   // not trusted") say more than OpenSSL's codes. The TLS stack's verdict is required as well.
   const verified = verifyPeerChain(peerCertificateChain(socket), bundles, options);
@@ -108,7 +126,10 @@ export function verifyTlsPeerChain(socket: TlsPeerSocket, bundles: X509BundleSou
     // Node types it as an Error; at run time it is OpenSSL's code as a string.
     const why = socket.authorizationError as unknown as string | Error | null | undefined;
     const code = why instanceof Error ? why.message : (why ?? "not verified");
-    throw new SvidVerificationError("tls-unverified", `TLS verification of the ${options.peer ?? "client"} certificate failed: ${code}`);
+    throw new SvidVerificationError(
+      "tls-unverified",
+      `TLS verification of the ${options.peer ?? "client"} certificate failed: ${code}`,
+    );
   }
   return verified;
 }

@@ -31,7 +31,9 @@ describe("verifyPeerCertificate", () => {
 
   it("returns the SPIFFE ID of a conformant SVID chained to its trust domain's bundle", async () => {
     const svid = await ca.issueSvid(SATELLITE);
-    const id = verifyPeerCertificate(svid.certificates, bundles, { authorizer: authorizePathPrefix("example.org", "/satellite/") });
+    const id = verifyPeerCertificate(svid.certificates, bundles, {
+      authorizer: authorizePathPrefix("example.org", "/satellite/"),
+    });
     expect(id.toString()).toBe(SATELLITE);
   });
 
@@ -39,7 +41,10 @@ describe("verifyPeerCertificate", () => {
     const intermediate = await ca.createIntermediate();
     const svid = await intermediate.issueSvid(SATELLITE);
     expect(svid.certificates).toHaveLength(2);
-    const id = verifyPeerCertificate(svid.certificates.map((c) => c.raw), bundles);
+    const id = verifyPeerCertificate(
+      svid.certificates.map((c) => c.raw),
+      bundles,
+    );
     expect(id.equals(SpiffeId.parse(SATELLITE))).toBe(true);
   });
 
@@ -59,7 +64,9 @@ describe("verifyPeerCertificate", () => {
   it("rejects no certificate", () => {
     const err = rejection(() => verifyPeerCertificate([], bundles));
     expect([err.reason, err.message]).toEqual(["no-certificate", "no client certificate"]);
-    expect(rejection(() => verifyPeerCertificate([], bundles, { peer: "server" })).message).toBe("no server certificate");
+    expect(rejection(() => verifyPeerCertificate([], bundles, { peer: "server" })).message).toBe(
+      "no server certificate",
+    );
   });
 
   it("rejects a foreign trust domain", async () => {
@@ -80,16 +87,25 @@ describe("verifyPeerCertificate", () => {
   });
 
   it("rejects an expired SVID and one not yet valid", async () => {
-    const expired = await ca.issueSvid(SATELLITE, { notBefore: new Date(Date.now() - 7200_000), notAfter: new Date(Date.now() - 3600_000) });
+    const expired = await ca.issueSvid(SATELLITE, {
+      notBefore: new Date(Date.now() - 7200_000),
+      notAfter: new Date(Date.now() - 3600_000),
+    });
     const err = rejection(() => verifyPeerCertificate(expired.certificates, bundles));
     expect(err.reason).toBe("expired");
     expect(err.message).toMatch(/^certificate expired at /);
-    const future = await ca.issueSvid(SATELLITE, { notBefore: new Date(Date.now() + 3600_000), notAfter: new Date(Date.now() + 7200_000) });
+    const future = await ca.issueSvid(SATELLITE, {
+      notBefore: new Date(Date.now() + 3600_000),
+      notAfter: new Date(Date.now() + 7200_000),
+    });
     expect(rejection(() => verifyPeerCertificate(future.certificates, bundles)).reason).toBe("not-yet-valid");
   });
 
   it("rejects an SVID whose intermediate has expired", async () => {
-    const intermediate = await ca.createIntermediate({ notBefore: new Date(Date.now() - 7200_000), notAfter: new Date(Date.now() - 60_000) });
+    const intermediate = await ca.createIntermediate({
+      notBefore: new Date(Date.now() - 7200_000),
+      notAfter: new Date(Date.now() - 60_000),
+    });
     const svid = await intermediate.issueSvid(SATELLITE, { notBefore: new Date(Date.now() - 3600_000) });
     const err = rejection(() => verifyPeerCertificate(svid.certificates, bundles));
     expect([err.reason, err.message.startsWith("intermediate certificate expired")]).toEqual(["expired", true]);
@@ -103,7 +119,10 @@ describe("verifyPeerCertificate", () => {
   it("rejects two URI SANs, none, and a non-SPIFFE or root-path URI", async () => {
     const two = await ca.issueSvid(SATELLITE, { extraUriSans: ["spiffe://example.org/gc/main"] });
     const err = rejection(() => verifyPeerCertificate(two.certificates, bundles));
-    expect([err.reason, err.message]).toEqual(["multiple-uri-sans", "certificate has 2 URI SANs; an X509-SVID must have exactly one"]);
+    expect([err.reason, err.message]).toEqual([
+      "multiple-uri-sans",
+      "certificate has 2 URI SANs; an X509-SVID must have exactly one",
+    ]);
     const none = await ca.issueSvid(SATELLITE, { noUriSan: true, dnsNames: ["localhost"] });
     expect(rejection(() => verifyPeerCertificate(none.certificates, bundles)).reason).toBe("no-uri-san");
     const https = await ca.issueSvid(SATELLITE, { noUriSan: true, extraUriSans: ["https://example.org/x"] });
@@ -120,9 +139,14 @@ describe("verifyPeerCertificate", () => {
   it("applies the authorizer after verification", async () => {
     const svid = await ca.issueSvid("spiffe://example.org/other/workload");
     const err = rejection(() =>
-      verifyPeerCertificate(svid.certificates, bundles, { authorizer: authorizePathPrefix("example.org", "/satellite/") }),
+      verifyPeerCertificate(svid.certificates, bundles, {
+        authorizer: authorizePathPrefix("example.org", "/satellite/"),
+      }),
     );
-    expect([err.reason, err.message]).toEqual(["unauthorized", "spiffe://example.org/other/workload is not under /satellite/"]);
+    expect([err.reason, err.message]).toEqual([
+      "unauthorized",
+      "spiffe://example.org/other/workload is not under /satellite/",
+    ]);
     const wrapped = rejection(() =>
       verifyPeerCertificate(svid.certificates, bundles, {
         authorizer: () => {
@@ -131,13 +155,17 @@ describe("verifyPeerCertificate", () => {
       }),
     );
     expect(wrapped.reason).toBe("unauthorized");
-    expect(verifyPeerCertificate(svid.certificates, bundles, { authorizer: authorizeID("spiffe://example.org/other/workload") }).path).toBe(
-      "/other/workload",
-    );
+    expect(
+      verifyPeerCertificate(svid.certificates, bundles, {
+        authorizer: authorizeID("spiffe://example.org/other/workload"),
+      }).path,
+    ).toBe("/other/workload");
   });
 
   it("rejects garbage bytes as malformed", () => {
-    expect(rejection(() => verifyPeerCertificate([Buffer.from("not a cert")], bundles)).reason).toBe("malformed-certificate");
+    expect(rejection(() => verifyPeerCertificate([Buffer.from("not a cert")], bundles)).reason).toBe(
+      "malformed-certificate",
+    );
   });
 
   it("honours the verification time", async () => {

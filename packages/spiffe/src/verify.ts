@@ -87,7 +87,8 @@ function checkLeaf(leaf: X509Certificate): SpiffeId {
   } catch (err) {
     throw new SvidVerificationError("malformed-certificate", "certificate extensions cannot be parsed", { cause: err });
   }
-  if (facts.uriSans.length === 0) throw new SvidVerificationError("no-uri-san", "certificate has no URI SAN (not an X509-SVID)");
+  if (facts.uriSans.length === 0)
+    throw new SvidVerificationError("no-uri-san", "certificate has no URI SAN (not an X509-SVID)");
   if (facts.uriSans.length > 1) {
     throw new SvidVerificationError(
       "multiple-uri-sans",
@@ -98,9 +99,13 @@ function checkLeaf(leaf: X509Certificate): SpiffeId {
   try {
     id = SpiffeId.parse(facts.uriSans[0]!);
   } catch (err) {
-    throw new SvidVerificationError("invalid-spiffe-id", `URI SAN ${JSON.stringify(facts.uriSans[0])} is not a SPIFFE ID`, {
-      cause: err,
-    });
+    throw new SvidVerificationError(
+      "invalid-spiffe-id",
+      `URI SAN ${JSON.stringify(facts.uriSans[0])} is not a SPIFFE ID`,
+      {
+        cause: err,
+      },
+    );
   }
   if (id.path === "") throw new SvidVerificationError("root-path", `leaf SPIFFE ID ${id.toString()} has no path`);
   if (facts.isCA) throw new SvidVerificationError("leaf-is-ca", "leaf certificate is a CA (basicConstraints cA=true)");
@@ -161,7 +166,8 @@ function checkValidity(cert: X509Certificate, now: Date, what: string): void {
   const notAfter = new Date(cert.validTo);
   const notBefore = new Date(cert.validFrom);
   if (now > notAfter) throw new SvidVerificationError("expired", `${what} expired at ${notAfter.toISOString()}`);
-  if (now < notBefore) throw new SvidVerificationError("not-yet-valid", `${what} is not valid before ${notBefore.toISOString()}`);
+  if (now < notBefore)
+    throw new SvidVerificationError("not-yet-valid", `${what} is not valid before ${notBefore.toISOString()}`);
 }
 
 function toX509(cert: X509Certificate | Uint8Array, index: number): X509Certificate {

@@ -33,7 +33,8 @@ function unixTarget(address: string): string {
   let path: string;
   if (rest.startsWith("//")) {
     const afterSlashes = rest.slice(2);
-    if (!afterSlashes.startsWith("/")) throw bad(address, "unix addresses must not have an authority (use unix:///abs/path)");
+    if (!afterSlashes.startsWith("/"))
+      throw bad(address, "unix addresses must not have an authority (use unix:///abs/path)");
     path = afterSlashes;
   } else {
     path = rest;

@@ -69,7 +69,12 @@ describe("WorkloadApiClient", () => {
     expect(ctx.svids.map((s) => s.id.toString())).toEqual([ID]);
     expect(ctx.svids[0]!.certificates[0]!.serialNumber).toBe(svid.certificates[0]!.serialNumber);
     expect(ctx.svids[0]!.certificates[0]!.checkPrivateKey(ctx.svids[0]!.privateKey)).toBe(true);
-    expect(ctx.bundles.trustDomains().map((t) => t.name).sort()).toEqual(["example.org", "partner.test"]);
+    expect(
+      ctx.bundles
+        .trustDomains()
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(["example.org", "partner.test"]);
     expect(fake.calls).toBe(1);
   });
 
@@ -180,9 +185,22 @@ describe("WorkloadApiClient", () => {
     await startFake();
     const cases = [
       { svids: [] },
-      { svids: [{ spiffeId: "spiffe://example.org/other", x509Svid: svid.chainDer, x509SvidKey: svid.keyDer, bundle: ca.bundleDer() }] },
+      {
+        svids: [
+          {
+            spiffeId: "spiffe://example.org/other",
+            x509Svid: svid.chainDer,
+            x509SvidKey: svid.keyDer,
+            bundle: ca.bundleDer(),
+          },
+        ],
+      },
       { svids: [{ spiffeId: ID, x509Svid: svid.chainDer, x509SvidKey: svid.keyDer }] },
-      { svids: [{ spiffeId: ID, x509Svid: Buffer.from([0x30, 0x82, 0x10]), x509SvidKey: svid.keyDer, bundle: ca.bundleDer() }] },
+      {
+        svids: [
+          { spiffeId: ID, x509Svid: Buffer.from([0x30, 0x82, 0x10]), x509SvidKey: svid.keyDer, bundle: ca.bundleDer() },
+        ],
+      },
     ];
     for (const c of cases) {
       fake.setX509SvidResponse(create(X509SVIDResponseSchema, c));
@@ -222,4 +240,3 @@ describe("WorkloadApiClient", () => {
     await expect(done).resolves.toBeUndefined();
   });
 });
-

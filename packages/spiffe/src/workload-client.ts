@@ -113,7 +113,13 @@ export class WorkloadApiClient {
       const error = toWorkloadApiError(method, ended);
       watcher.onError?.(error);
       if (FINAL_CODES.has(error.code)) throw error;
-      if (!(await sleep(delayFor(this.backoff, ++failures), signal).then(() => true, () => false))) return;
+      if (
+        !(await sleep(delayFor(this.backoff, ++failures), signal).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
     }
   }
 
@@ -181,7 +187,9 @@ export function createWorkloadApiClient(options: WorkloadApiClientOptions = {}):
 function toWorkloadApiError(method: { name: string }, err: ServiceError | null): WorkloadApiError {
   if (!err) return new WorkloadApiError(status.UNAVAILABLE, `Workload API ${method.name}: stream ended by the server`);
   const codeName = status[err.code] ?? String(err.code);
-  return new WorkloadApiError(err.code, `Workload API ${method.name}: ${codeName}: ${err.details || err.message}`, { cause: err });
+  return new WorkloadApiError(err.code, `Workload API ${method.name}: ${codeName}: ${err.details || err.message}`, {
+    cause: err,
+  });
 }
 
 function asInvalid(err: unknown): InvalidSvidError {

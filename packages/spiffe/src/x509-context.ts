@@ -24,8 +24,14 @@ export function parseX509SvidResponse(response: X509SVIDResponse): X509Context {
     // §5.2.1: with duplicate hints the first SVID is selected; later ones are skipped.
     if (raw.hint !== "" && seenHints.has(raw.hint)) continue;
     if (raw.hint !== "") seenHints.add(raw.hint);
-    const svid = parseX509Svid({ spiffeId: raw.spiffeId, chainDer: raw.x509Svid, keyDer: raw.x509SvidKey, hint: raw.hint });
-    if (raw.bundle.length === 0) throw new InvalidSvidError(`SVID ${svid.id.toString()} comes without its trust bundle`);
+    const svid = parseX509Svid({
+      spiffeId: raw.spiffeId,
+      chainDer: raw.x509Svid,
+      keyDer: raw.x509SvidKey,
+      hint: raw.hint,
+    });
+    if (raw.bundle.length === 0)
+      throw new InvalidSvidError(`SVID ${svid.id.toString()} comes without its trust bundle`);
     bundles = bundles.with(X509Bundle.fromDer(svid.id.trustDomain, raw.bundle));
     svids.push(svid);
   }

@@ -88,7 +88,9 @@ describe("X509Source", () => {
 
   it("times out waiting for an identity that never comes", async () => {
     fake = await FakeWorkloadApi.start();
-    const err = await createX509Source({ socket: fake.address, backoff: FAST, readyTimeoutMs: 200 }).catch((e: unknown) => e);
+    const err = await createX509Source({ socket: fake.address, backoff: FAST, readyTimeoutMs: 200 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(X509SourceError);
     expect((err as X509SourceError).reason).toBe("timeout");
     expect(((err as X509SourceError).cause as Error).message).toMatch(/no identity issued/);
@@ -97,7 +99,9 @@ describe("X509Source", () => {
   it("fails at once on a final error", async () => {
     fake = await FakeWorkloadApi.start();
     fake.failNext(status.INVALID_ARGUMENT, "security header missing from request");
-    const err = await createX509Source({ socket: fake.address, backoff: FAST, readyTimeoutMs: 60_000 }).catch((e: unknown) => e);
+    const err = await createX509Source({ socket: fake.address, backoff: FAST, readyTimeoutMs: 60_000 }).catch(
+      (e: unknown) => e,
+    );
     expect((err as X509SourceError).reason).toBe("failed");
     expect((err as X509SourceError).message).toMatch(/InvalidArgument|INVALID_ARGUMENT/);
   });

@@ -131,7 +131,9 @@ class X509SourceImpl extends EventEmitter<X509SourceEvents> implements MutableX5
   }
 
   finalError(): X509SourceError {
-    return new X509SourceError("failed", `X509 source stopped: ${this.failure?.message ?? "unknown"}`, { cause: this.failure });
+    return new X509SourceError("failed", `X509 source stopped: ${this.failure?.message ?? "unknown"}`, {
+      cause: this.failure,
+    });
   }
 
   async close(): Promise<void> {

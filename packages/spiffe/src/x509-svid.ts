@@ -19,7 +19,12 @@ export interface X509Svid {
 }
 
 /** Parses a Workload API X509SVID message's fields into a checked X509Svid. */
-export function parseX509Svid(raw: { spiffeId: string; chainDer: Uint8Array; keyDer: Uint8Array; hint?: string }): X509Svid {
+export function parseX509Svid(raw: {
+  spiffeId: string;
+  chainDer: Uint8Array;
+  keyDer: Uint8Array;
+  hint?: string;
+}): X509Svid {
   const certificates = parseDerCertificates(raw.chainDer);
   const privateKey = parsePkcs8Der(raw.keyDer);
   const svid = { id: idFromLeaf(certificates), certificates, privateKey, hint: raw.hint ?? "" };
@@ -37,7 +42,8 @@ export function validateX509Svid(svid: X509Svid): void {
   const leafFacts = certificateFacts(leaf);
   if (svid.id.path === "") throw new InvalidSvidError("leaf SPIFFE ID must have a non-root path");
   if (leafFacts.isCA) throw new InvalidSvidError("leaf certificate must not be a CA");
-  if (!leafFacts.keyUsage?.digitalSignature) throw new InvalidSvidError("leaf certificate must have digitalSignature key usage");
+  if (!leafFacts.keyUsage?.digitalSignature)
+    throw new InvalidSvidError("leaf certificate must have digitalSignature key usage");
   if (leafFacts.keyUsage.keyCertSign || leafFacts.keyUsage.cRLSign) {
     throw new InvalidSvidError("leaf certificate must not have keyCertSign or cRLSign key usage");
   }
@@ -47,7 +53,8 @@ export function validateX509Svid(svid: X509Svid): void {
       throw new InvalidSvidError(`intermediate ${i + 1} must be a CA with keyCertSign`);
     }
   });
-  if (!leaf.checkPrivateKey(svid.privateKey)) throw new InvalidSvidError("private key does not match the leaf certificate");
+  if (!leaf.checkPrivateKey(svid.privateKey))
+    throw new InvalidSvidError("private key does not match the leaf certificate");
 }
 
 /** The SPIFFE ID of a leaf: exactly one URI SAN, and it must be a SPIFFE ID. */
@@ -55,7 +62,8 @@ function idFromLeaf(certificates: readonly X509Certificate[]): SpiffeId {
   const leaf = certificates[0];
   if (!leaf) throw new InvalidSvidError("SVID has no certificates");
   const uris = certificateFacts(leaf).uriSans;
-  if (uris.length !== 1) throw new InvalidSvidError(`leaf certificate has ${uris.length} URI SANs; exactly one is required`);
+  if (uris.length !== 1)
+    throw new InvalidSvidError(`leaf certificate has ${uris.length} URI SANs; exactly one is required`);
   try {
     return SpiffeId.parse(uris[0]!);
   } catch (err) {
@@ -72,4 +80,3 @@ export function x509SvidToPem(svid: X509Svid): { cert: string; key: string } {
 export function x509SvidExpiresAt(svid: X509Svid): Date {
   return new Date(svid.certificates[0]!.validTo);
 }
-

@@ -12,7 +12,16 @@ const SYNC_NAME = "harbor.satellite.heartbeat.v1.HeartbeatService/Sync";
 const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 function request(contentType: string, headers: Record<string, string> = {}, stream = false): UnaryRequest {
-  return { stream, service: SERVICE, method: SYNC, header: new Headers({ "content-type": contentType, ...headers }), requestMethod: "POST", url: "http://gc/x", contextValues: undefined, message: {} } as unknown as UnaryRequest;
+  return {
+    stream,
+    service: SERVICE,
+    method: SYNC,
+    header: new Headers({ "content-type": contentType, ...headers }),
+    requestMethod: "POST",
+    url: "http://gc/x",
+    contextValues: undefined,
+    message: {},
+  } as unknown as UnaryRequest;
 }
 
 describe("serverTracingInterceptor", () => {
@@ -40,19 +49,33 @@ describe("serverTracingInterceptor", () => {
     expect(span.kind).toBe(SpanKind.SERVER);
     expect(span.spanContext().traceId).toBe("0af7651916cd43dd8448eb211c80319c");
     expect(span.parentSpanContext?.spanId).toBe("b7ad6b7169203331");
-    expect(span.attributes).toEqual({ "rpc.system.name": "connectrpc", "rpc.method": SYNC_NAME, "rpc.status_code": "ok" });
+    expect(span.attributes).toEqual({
+      "rpc.system.name": "connectrpc",
+      "rpc.method": SYNC_NAME,
+      "rpc.status_code": "ok",
+    });
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
   });
 
   it("sets error.type and status ERROR only for server faults; a refused caller is not an error", async () => {
     const failing = (error: unknown) => serverTracingInterceptor(logger)(async () => Promise.reject(error));
     await expect(failing(new ConnectError("no", Code.NotFound))(request("application/json"))).rejects.toThrow();
-    await expect(failing(new ConnectError("down", Code.Unavailable))(request("application/grpc+proto"))).rejects.toThrow();
+    await expect(
+      failing(new ConnectError("down", Code.Unavailable))(request("application/grpc+proto")),
+    ).rejects.toThrow();
     await expect(failing(new Error("bug"))(request("application/json"))).rejects.toThrow("bug");
     const [notFound, unavailable, bug] = exporter.getFinishedSpans();
-    expect(notFound.attributes).toEqual({ "rpc.system.name": "connectrpc", "rpc.method": SYNC_NAME, "rpc.status_code": "not_found" });
+    expect(notFound.attributes).toEqual({
+      "rpc.system.name": "connectrpc",
+      "rpc.method": SYNC_NAME,
+      "rpc.status_code": "not_found",
+    });
     expect(notFound.status.code).toBe(SpanStatusCode.UNSET);
-    expect(unavailable.attributes).toMatchObject({ "rpc.system.name": "grpc", "rpc.status_code": "UNAVAILABLE", "error.type": "UNAVAILABLE" });
+    expect(unavailable.attributes).toMatchObject({
+      "rpc.system.name": "grpc",
+      "rpc.status_code": "UNAVAILABLE",
+      "error.type": "UNAVAILABLE",
+    });
     expect(unavailable.status.code).toBe(SpanStatusCode.ERROR);
     expect(bug.attributes).toMatchObject({ "rpc.status_code": "unknown", "error.type": "unknown" });
     expect(bug.status.code).toBe(SpanStatusCode.ERROR);

@@ -37,7 +37,11 @@ export function serverTracingInterceptor(logger: Logger): Interceptor {
     if (!rpc) names.set(req.method, (rpc = `${req.service.typeName}/${req.method.name}`));
     const system = rpcSystemOf(req.header);
     const parent = extractTraceContext(req.header);
-    const span = tracer().startSpan(rpc, { kind: SpanKind.SERVER, attributes: { "rpc.system.name": system, "rpc.method": rpc } }, parent);
+    const span = tracer().startSpan(
+      rpc,
+      { kind: SpanKind.SERVER, attributes: { "rpc.system.name": system, "rpc.method": rpc } },
+      parent,
+    );
     const started = performance.now();
     return context.with(trace.setSpan(parent, span), async () => {
       let res;
@@ -46,10 +50,16 @@ export function serverTracingInterceptor(logger: Logger): Interceptor {
       } catch (error) {
         const err = ConnectError.from(error);
         finish(span, system, err.code, err);
-        const log = { rpc, code: Code[err.code], msg_detail: err.rawMessage, ms: Math.round(performance.now() - started) };
+        const log = {
+          rpc,
+          code: Code[err.code],
+          msg_detail: err.rawMessage,
+          ms: Math.round(performance.now() - started),
+        };
         // Only the unexpected deserves a stack: bad input and unavailable dependencies are answers.
         if (UNEXPECTED.has(err.code)) logger.error({ ...log, err: err.cause ?? err }, "rpc failed");
-        else if (err.code === Code.Unavailable || err.code === Code.DeadlineExceeded) logger.warn(log, "rpc unavailable");
+        else if (err.code === Code.Unavailable || err.code === Code.DeadlineExceeded)
+          logger.warn(log, "rpc unavailable");
         else logger.info(log, "rpc rejected");
         throw error;
       }

@@ -36,7 +36,10 @@ describe("logger", () => {
   it("never writes secrets", async () => {
     const { lines, destination } = capture();
     const logger = createLogger({ name: "t", destination });
-    logger.info({ password: "hunter2", auth: { secret: "s3cr3t", username: "robot$x" }, headers: { authorization: "Basic abc" } }, "creds");
+    logger.info(
+      { password: "hunter2", auth: { secret: "s3cr3t", username: "robot$x" }, headers: { authorization: "Basic abc" } },
+      "creds",
+    );
     await new Promise((r) => setImmediate(r));
     const text = JSON.stringify(lines);
     expect(text).not.toMatch(/hunter2|s3cr3t|Basic abc/);

@@ -9,11 +9,54 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /** gRPC status names; index = code. (gRPC spells CANCELLED; Connect spells canceled.) */
-const GRPC_NAMES = ["OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"];
+const GRPC_NAMES = [
+  "OK",
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
+];
 /** Connect error codes; index = code (0, success, has no Connect code: "ok"). */
-const CONNECT_NAMES = ["ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated"];
+const CONNECT_NAMES = [
+  "ok",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
+];
 /** Codes the conventions say a server SHOULD count as errors (the rest are the caller's). */
-const SERVER_ERRORS = new Set<number>([Code.Unknown, Code.DeadlineExceeded, Code.Unimplemented, Code.Internal, Code.Unavailable, Code.DataLoss]);
+const SERVER_ERRORS = new Set<number>([
+  Code.Unknown,
+  Code.DeadlineExceeded,
+  Code.Unimplemented,
+  Code.Internal,
+  Code.Unavailable,
+  Code.DataLoss,
+]);
 
 export type RpcSystem = "grpc" | "connectrpc";
 
@@ -42,7 +85,11 @@ export function isServerFault(code: number): boolean {
 /** The attributes of one call's outcome: rpc.system.name, rpc.method, rpc.status_code, and error.type on server faults. */
 export function rpcAttributes(system: RpcSystem, method: string, code: number): Record<string, string> {
   const status = rpcStatusName(system, code);
-  const attributes: Record<string, string> = { "rpc.system.name": system, "rpc.method": method, "rpc.status_code": status };
+  const attributes: Record<string, string> = {
+    "rpc.system.name": system,
+    "rpc.method": method,
+    "rpc.status_code": status,
+  };
   if (isServerFault(code)) attributes["error.type"] = status;
   return attributes;
 }

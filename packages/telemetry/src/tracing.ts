@@ -4,7 +4,15 @@
 // caller's trace is sampled: unexported spans would only cost CPU on the hot path (heartbeats).
 // Both are imported only when started: the NodeSDK alone costs ~150 ms and ~20 MB of RSS to load,
 // which `--help`, `satellite sync --once` and an untraced edge device should not pay.
-import { context, propagation, trace, SpanStatusCode, type Attributes, type Span, type Context } from "@opentelemetry/api";
+import {
+  context,
+  propagation,
+  trace,
+  SpanStatusCode,
+  type Attributes,
+  type Span,
+  type Context,
+} from "@opentelemetry/api";
 
 export interface Telemetry {
   /** Settles once the provider is registered; spans started before then are not recorded. */
@@ -15,7 +23,10 @@ export interface Telemetry {
 let started: Telemetry | undefined;
 
 async function startProvider(serviceName: string): Promise<{ shutdown(): Promise<void> }> {
-  const [{ resourceFromAttributes }, { ATTR_SERVICE_NAME }] = await Promise.all([import("@opentelemetry/resources"), import("@opentelemetry/semantic-conventions")]);
+  const [{ resourceFromAttributes }, { ATTR_SERVICE_NAME }] = await Promise.all([
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/semantic-conventions"),
+  ]);
   const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName });
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     const { NodeSDK } = await import("@opentelemetry/sdk-node");
@@ -25,8 +36,14 @@ async function startProvider(serviceName: string): Promise<{ shutdown(): Promise
     sdk.start();
     return sdk;
   }
-  const [{ AlwaysOffSampler, ParentBasedSampler }, { NodeTracerProvider }] = await Promise.all([import("@opentelemetry/sdk-trace-base"), import("@opentelemetry/sdk-trace-node")]);
-  const provider = new NodeTracerProvider({ resource, sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) });
+  const [{ AlwaysOffSampler, ParentBasedSampler }, { NodeTracerProvider }] = await Promise.all([
+    import("@opentelemetry/sdk-trace-base"),
+    import("@opentelemetry/sdk-trace-node"),
+  ]);
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+  });
   provider.register();
   return provider;
 }
@@ -48,7 +65,12 @@ export function startTelemetry(serviceName: string): Telemetry {
 }
 
 /** Runs `fn` inside a new active span; records the error and rethrows it. */
-export async function withSpan<T>(tracerName: string, spanName: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+export async function withSpan<T>(
+  tracerName: string,
+  spanName: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
   return trace.getTracer(tracerName).startActiveSpan(spanName, { attributes }, async (span) => {
     try {
       return await fn(span);

@@ -63,7 +63,10 @@ describe("startDockerRegistry", () => {
       const second = await startDockerRegistry({ dir, readOnly: true });
       try {
         expect(second.dataDir).toBe(dir);
-        const head = await fetch(`${second.url}/v2/kit/kept/manifests/v1`, { method: "HEAD", headers: { accept: image.mediaType } });
+        const head = await fetch(`${second.url}/v2/kit/kept/manifests/v1`, {
+          method: "HEAD",
+          headers: { accept: image.mediaType },
+        });
         expect(head.status).toBe(200);
         const upload = await fetch(`${second.url}/v2/kit/kept/blobs/uploads/`, { method: "POST" });
         expect(upload.status).toBe(405);

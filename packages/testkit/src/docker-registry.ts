@@ -69,7 +69,11 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
 
   const url = `http://${host}`;
   try {
-    await waitReady(url, () => proc.exitCode !== null || proc.signalCode !== null, () => stderr);
+    await waitReady(
+      url,
+      () => proc.exitCode !== null || proc.signalCode !== null,
+      () => stderr,
+    );
   } catch (err) {
     await cleanUp();
     throw err;

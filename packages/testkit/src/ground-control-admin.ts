@@ -18,12 +18,19 @@ export interface AdminClients {
  * Control (e.g. its CA, and a hostname check replaced, for one serving a SPIFFE SVID).
  */
 export async function adminClients(baseUrl: string, password: string, tls?: ConnectionOptions): Promise<AdminClients> {
-  const anonymous = createClient(IdentityService, createConnectTransport({ baseUrl, httpVersion: "1.1", nodeOptions: tls }));
+  const anonymous = createClient(
+    IdentityService,
+    createConnectTransport({ baseUrl, httpVersion: "1.1", nodeOptions: tls }),
+  );
   const { sessionToken } = await anonymous.login({ username: "admin", password });
   const bearer: Interceptor = (next) => (req) => {
     req.header.set("authorization", `Bearer ${sessionToken}`);
     return next(req);
   };
   const transport = createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer], nodeOptions: tls });
-  return { fleet: createClient(FleetService, transport), identity: createClient(IdentityService, transport), heartbeat: createClient(HeartbeatService, transport) };
+  return {
+    fleet: createClient(FleetService, transport),
+    identity: createClient(IdentityService, transport),
+    heartbeat: createClient(HeartbeatService, transport),
+  };
 }

@@ -43,13 +43,22 @@ describe("synthetic images", () => {
   });
 
   it("builds a multi-arch index and writes an OCI layout", async () => {
-    const index = await buildIndex([{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64" }], { layerSizes: [10], dir: await scratch() });
+    const index = await buildIndex(
+      [
+        { os: "linux", architecture: "amd64" },
+        { os: "linux", architecture: "arm64" },
+      ],
+      { layerSizes: [10], dir: await scratch() },
+    );
     expect(parseManifest(index.manifest).kind).toBe("index");
     const layout = await mkdtemp(join(tmpdir(), "hs-layout-"));
     dirs.push(layout);
     await writeOciLayout(layout, [{ tag: "v1", image: index }]);
     const top = JSON.parse((await readFile(join(layout, "index.json"))).toString());
-    expect(top.manifests[0]).toMatchObject({ digest: index.manifestDigest, annotations: { "org.opencontainers.image.ref.name": "v1" } });
+    expect(top.manifests[0]).toMatchObject({
+      digest: index.manifestDigest,
+      annotations: { "org.opencontainers.image.ref.name": "v1" },
+    });
     const child = await readFile(join(layout, "blobs", "sha256", index.images[1].manifestDigest.slice(7)));
     expect(digestOf(child)).toBe(index.images[1].manifestDigest);
   });

@@ -63,7 +63,12 @@ export function makeBlobDir(): Promise<string> {
  * With `gzip`, the tar is gzip-framed at level 0 (random bytes do not compress; the framing is
  * what clients check), so the blob digest and the diff ID differ as they do in real images.
  */
-export async function writeRandomLayer(dir: string, size: number, mediaType: string, gzip = false): Promise<{ blob: BlobFile; diffId: string }> {
+export async function writeRandomLayer(
+  dir: string,
+  size: number,
+  mediaType: string,
+  gzip = false,
+): Promise<{ blob: BlobFile; diffId: string }> {
   const tmp = join(dir, `tmp-${randomBytes(8).toString("hex")}`);
   const out = createWriteStream(tmp);
   const blobHash = createHash("sha256");
@@ -106,7 +111,8 @@ export async function buildImage(spec: ImageSpec): Promise<SyntheticImage> {
   await mkdir(dir, { recursive: true });
   // Docker schema 2 has only a gzip layer type, so Docker images get gzip-framed layers.
   const gzip = format === "docker" || spec.gzip === true;
-  const layerType = format === "docker" ? MediaType.DockerLayerGzip : gzip ? MediaType.OciLayerGzip : MediaType.OciLayer;
+  const layerType =
+    format === "docker" ? MediaType.DockerLayerGzip : gzip ? MediaType.OciLayerGzip : MediaType.OciLayer;
   const built = [];
   for (const size of spec.layerSizes) built.push(await writeRandomLayer(dir, size, layerType, gzip));
   const platform = spec.platform ?? { os: "linux", architecture: "amd64" };
@@ -126,7 +132,14 @@ export async function buildImage(spec: ImageSpec): Promise<SyntheticImage> {
   const manifest = Buffer.from(
     JSON.stringify({ schemaVersion: 2, mediaType, config: strip(configBlob), layers: built.map((b) => strip(b.blob)) }),
   );
-  return { format, config: configBlob, layers: built.map((b) => b.blob), manifest, manifestDigest: digestOf(manifest), mediaType };
+  return {
+    format,
+    config: configBlob,
+    layers: built.map((b) => b.blob),
+    manifest,
+    manifestDigest: digestOf(manifest),
+    mediaType,
+  };
 }
 
 /** Builds a multi-arch index over images built for each platform. */
@@ -143,7 +156,12 @@ export async function buildIndex(
     JSON.stringify({
       schemaVersion: 2,
       mediaType,
-      manifests: images.map((img, i) => ({ mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, platform: platforms[i] })),
+      manifests: images.map((img, i) => ({
+        mediaType: img.mediaType,
+        digest: img.manifestDigest,
+        size: img.manifest.length,
+        platform: platforms[i],
+      })),
     }),
   );
   return { format, images, manifest, manifestDigest: digestOf(manifest), mediaType };
@@ -163,10 +181,21 @@ async function expectStatus(res: Response, want: number, what: string): Promise<
 }
 
 /** Pushes one blob from disk with a monolithic upload, unless the registry already has it. */
-export async function pushBlob(registryUrl: string, repository: string, blob: BlobFile, auth?: PushAuth): Promise<void> {
-  const head = await fetch(`${registryUrl}/v2/${repository}/blobs/${blob.digest}`, { method: "HEAD", headers: authHeader(auth) });
+export async function pushBlob(
+  registryUrl: string,
+  repository: string,
+  blob: BlobFile,
+  auth?: PushAuth,
+): Promise<void> {
+  const head = await fetch(`${registryUrl}/v2/${repository}/blobs/${blob.digest}`, {
+    method: "HEAD",
+    headers: authHeader(auth),
+  });
   if (head.status === 200) return;
-  const start = await fetch(`${registryUrl}/v2/${repository}/blobs/uploads/`, { method: "POST", headers: authHeader(auth) });
+  const start = await fetch(`${registryUrl}/v2/${repository}/blobs/uploads/`, {
+    method: "POST",
+    headers: authHeader(auth),
+  });
   await expectStatus(start, 202, `start upload of ${blob.digest}`);
   const location = new URL(start.headers.get("location") ?? "", registryUrl);
   location.searchParams.set("digest", blob.digest);
@@ -180,7 +209,14 @@ export async function pushBlob(registryUrl: string, repository: string, blob: Bl
 }
 
 /** Pushes manifest bytes under a tag or digest reference. */
-export async function pushManifest(registryUrl: string, repository: string, reference: string, manifest: Buffer, mediaType: string, auth?: PushAuth): Promise<void> {
+export async function pushManifest(
+  registryUrl: string,
+  repository: string,
+  reference: string,
+  manifest: Buffer,
+  mediaType: string,
+  auth?: PushAuth,
+): Promise<void> {
   const res = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, {
     method: "PUT",
     headers: { ...authHeader(auth), "content-type": mediaType },
@@ -190,13 +226,25 @@ export async function pushManifest(registryUrl: string, repository: string, refe
 }
 
 /** Pushes an image (blobs, then manifest) and tags it. */
-export async function pushImage(registryUrl: string, repository: string, tag: string, image: SyntheticImage, auth?: PushAuth): Promise<void> {
+export async function pushImage(
+  registryUrl: string,
+  repository: string,
+  tag: string,
+  image: SyntheticImage,
+  auth?: PushAuth,
+): Promise<void> {
   for (const blob of [image.config, ...image.layers]) await pushBlob(registryUrl, repository, blob, auth);
   await pushManifest(registryUrl, repository, tag, image.manifest, image.mediaType, auth);
 }
 
 /** Pushes an index: every child image by digest, then the index under the tag. */
-export async function pushIndex(registryUrl: string, repository: string, tag: string, index: SyntheticIndex, auth?: PushAuth): Promise<void> {
+export async function pushIndex(
+  registryUrl: string,
+  repository: string,
+  tag: string,
+  index: SyntheticIndex,
+  auth?: PushAuth,
+): Promise<void> {
   for (const image of index.images) {
     for (const blob of [image.config, ...image.layers]) await pushBlob(registryUrl, repository, blob, auth);
     await pushManifest(registryUrl, repository, image.manifestDigest, image.manifest, image.mediaType, auth);
@@ -208,7 +256,10 @@ export async function pushIndex(registryUrl: string, repository: string, tag: st
  * Writes an OCI image layout holding the given images, each tagged with
  * `org.opencontainers.image.ref.name`, readable as `oci:<dir>:<tag>` by skopeo.
  */
-export async function writeOciLayout(dir: string, tagged: { tag: string; image: SyntheticImage | SyntheticIndex }[]): Promise<void> {
+export async function writeOciLayout(
+  dir: string,
+  tagged: { tag: string; image: SyntheticImage | SyntheticIndex }[],
+): Promise<void> {
   await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
   await writeFile(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
   const put = async (digest: string, data: Buffer) => writeFile(join(dir, "blobs", "sha256", digest.slice(7)), data);
@@ -220,9 +271,17 @@ export async function writeOciLayout(dir: string, tagged: { tag: string; image: 
       await put(img.manifestDigest, img.manifest);
     }
     await put(image.manifestDigest, image.manifest);
-    manifests.push({ mediaType: image.mediaType, digest: image.manifestDigest, size: image.manifest.length, annotations: { "org.opencontainers.image.ref.name": tag } });
+    manifests.push({
+      mediaType: image.mediaType,
+      digest: image.manifestDigest,
+      size: image.manifest.length,
+      annotations: { "org.opencontainers.image.ref.name": tag },
+    });
   }
-  await writeFile(join(dir, "index.json"), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }));
+  await writeFile(
+    join(dir, "index.json"),
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }),
+  );
 }
 
 /** Removes a blob folder made by makeBlobDir or passed as `dir`. */

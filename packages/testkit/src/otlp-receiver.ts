@@ -35,7 +35,13 @@ export interface OtlpReceiver {
   stop(): Promise<void>;
 }
 
-type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number; arrayValue?: { values?: AnyValue[] } };
+type AnyValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
+};
 type KeyValue = { key: string; value?: AnyValue };
 type OtlpSpan = {
   traceId?: string;
@@ -48,7 +54,9 @@ type OtlpSpan = {
   startTimeUnixNano?: string | number;
   endTimeUnixNano?: string | number;
 };
-type OtlpRequest = { resourceSpans?: Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans?: Array<{ spans?: OtlpSpan[] }> }> };
+type OtlpRequest = {
+  resourceSpans?: Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans?: Array<{ spans?: OtlpSpan[] }> }>;
+};
 
 function decodeValue(value: AnyValue | undefined): SpanAttributeValue {
   if (!value) return null;
@@ -126,7 +134,12 @@ export interface SpanCatalogue {
 
 /** The span names and attribute keys seen in `spans` (e.g. an OtlpReceiver's after a run). */
 export function spanCatalogue(spans: readonly ReceivedSpan[]): SpanCatalogue {
-  const catalogue: SpanCatalogue = { names: new Set(), attributesByName: new Map(), attributes: new Set(), services: new Set() };
+  const catalogue: SpanCatalogue = {
+    names: new Set(),
+    attributesByName: new Map(),
+    attributes: new Set(),
+    services: new Set(),
+  };
   for (const span of spans) {
     catalogue.names.add(span.name);
     catalogue.services.add(span.service);

@@ -44,17 +44,43 @@ export async function startPostgres(): Promise<PostgresServer> {
   const { uid, gid, user } = runAsArgs();
   if (uid !== undefined) await run("chown", ["-R", `${uid}:${gid}`, dataDir]);
   const opts = uid !== undefined ? { uid, gid } : {};
-  await run(join(POSTGRES_BIN, "initdb"), ["-D", join(dataDir, "data"), "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"], opts);
+  await run(
+    join(POSTGRES_BIN, "initdb"),
+    ["-D", join(dataDir, "data"), "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"],
+    opts,
+  );
   const port = await freePort();
   const proc: ChildProcess = spawn(
     join(POSTGRES_BIN, "postgres"),
-    ["-D", join(dataDir, "data"), "-p", String(port), "-k", dataDir, "-h", "127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+    [
+      "-D",
+      join(dataDir, "data"),
+      "-p",
+      String(port),
+      "-k",
+      dataDir,
+      "-h",
+      "127.0.0.1",
+      "-c",
+      "fsync=off",
+      "-c",
+      "max_connections=200",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off",
+    ],
     { ...opts, stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
   proc.stderr?.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const url = `postgres://${user}@127.0.0.1:${port}/postgres`;
-  await waitReady(port, user, () => proc.exitCode !== null, () => stderr);
+  await waitReady(
+    port,
+    user,
+    () => proc.exitCode !== null,
+    () => stderr,
+  );
   return {
     url,
     port,

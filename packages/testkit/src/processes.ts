@@ -18,7 +18,12 @@ export interface StartOptions {
   prefix?: string[];
 }
 
-export function startProcess(bin: "ground-control" | "satellite", args: string[], env: NodeJS.ProcessEnv, options: StartOptions = {}): RunningProcess {
+export function startProcess(
+  bin: "ground-control" | "satellite",
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: StartOptions = {},
+): RunningProcess {
   const root = options.root ?? REPO_ROOT;
   const argv = [process.execPath, `${root.replace(/\/?$/, "/")}bin/${bin}.mjs`, ...args];
   const [command, ...rest] = [...(options.prefix ?? []), ...argv];
@@ -61,9 +66,13 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000,
 }
 
 export async function waitForHttp(url: string, proc: RunningProcess, timeoutMs = 60_000): Promise<void> {
-  await eventually(async () => {
-    if (proc.proc.exitCode !== null) throw new GiveUp(`process exited with ${proc.proc.exitCode}: ${proc.output()}`);
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  }, timeoutMs, `${url} answering`);
+  await eventually(
+    async () => {
+      if (proc.proc.exitCode !== null) throw new GiveUp(`process exited with ${proc.proc.exitCode}: ${proc.output()}`);
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    },
+    timeoutMs,
+    `${url} answering`,
+  );
 }

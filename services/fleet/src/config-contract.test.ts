@@ -4,7 +4,12 @@
 // running). Every row gets the same verdict everywhere, and a refusal names the same problems.
 import { Code, type Client } from "@connectrpc/connect";
 import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
-import { applyConfigState, ConfigValidationError, defaultConfig as satelliteDefaults, parseSatelliteConfig } from "@harbor-satellite/satellite/config/index";
+import {
+  applyConfigState,
+  ConfigValidationError,
+  defaultConfig as satelliteDefaults,
+  parseSatelliteConfig,
+} from "@harbor-satellite/satellite/config/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig as groundControlDefault } from "./default-config.js";
 import { startTestFleet, type TestFleet } from "./test-fleet.js";
@@ -19,7 +24,10 @@ const VALID: Row[] = [
   [
     "every key of the original's wire format",
     {
-      state_config: { auth: { url: "https://harbor.example.com", username: "robot$edge-1", password: "s3cret" }, state: "harbor.example.com/satellite/satellite-state/edge-1/state:latest" },
+      state_config: {
+        auth: { url: "https://harbor.example.com", username: "robot$edge-1", password: "s3cret" },
+        state: "harbor.example.com/satellite/satellite-state/edge-1/state:latest",
+      },
       app_config: {
         ground_control_url: "https://gc.example.com",
         log_level: "debug",
@@ -31,14 +39,27 @@ const VALID: Row[] = [
         bring_own_registry: true,
         local_registry: { url: "http://127.0.0.1:5000", username: "u", password: "p" },
         tls: { cert_file: "/c.pem", key_file: "/k.pem", ca_file: "/ca.pem", skip_verify: false },
-        spiffe: { enabled: true, endpoint_socket: "unix:///run/spire/sockets/agent.sock", expected_server_id: "spiffe://harbor-satellite.local/ground-control" },
+        spiffe: {
+          enabled: true,
+          endpoint_socket: "unix:///run/spire/sockets/agent.sock",
+          expected_server_id: "spiffe://harbor-satellite.local/ground-control",
+        },
         encrypt_config: true,
-        registry_fallback: { enabled: true, registries: ["docker.io", "quay.io"], runtimes: ["containerd", "docker", "crio", "podman"] },
+        registry_fallback: {
+          enabled: true,
+          registries: ["docker.io", "quay.io"],
+          runtimes: ["containerd", "docker", "crio", "podman"],
+        },
         harbor_registry_url: "harbor.example.com:8443",
         direct_delivery: { enabled: true, image_dir: "/var/lib/rancher/k3s/agent/images" },
         audit: {
           enabled: true,
-          syslog: { enabled: true, target: "file", tag: "harbor-audit", file: { path: "./audit.log", max_size_mb: 100, max_backups: 0, max_age_days: 30, compress: true } },
+          syslog: {
+            enabled: true,
+            target: "file",
+            tag: "harbor-audit",
+            file: { path: "./audit.log", max_size_mb: 100, max_backups: 0, max_age_days: 30, compress: true },
+          },
           otel: { enabled: true, endpoint: "http://127.0.0.1:4318" },
         },
       },
@@ -47,10 +68,37 @@ const VALID: Row[] = [
     [],
   ],
   // What the Go Ground Control stores: its structs re-marshalled, empty ones included.
-  ["the Go Ground Control's re-marshalled config", { state_config: { auth: {} }, app_config: { metrics: {}, local_registry: {}, tls: {}, spiffe: {}, registry_fallback: {}, direct_delivery: {}, audit: { syslog: { file: {} }, otel: {} } } }, []],
-  ["an older Go version's empty URL and null zot_config", { app_config: { ground_control_url: "", log_level: "info" }, zot_config: null }, []],
+  [
+    "the Go Ground Control's re-marshalled config",
+    {
+      state_config: { auth: {} },
+      app_config: {
+        metrics: {},
+        local_registry: {},
+        tls: {},
+        spiffe: {},
+        registry_fallback: {},
+        direct_delivery: {},
+        audit: { syslog: { file: {} }, otel: {} },
+      },
+    },
+    [],
+  ],
+  [
+    "an older Go version's empty URL and null zot_config",
+    { app_config: { ground_control_url: "", log_level: "info" }, zot_config: null },
+    [],
+  ],
   ["zerolog's panic and pino's silent", app({ log_level: "panic", tls: { ca_file: "/ca.pem" } }), []],
-  ["schedules: @every with fractions, descriptors, cron with names", app({ state_replication_interval: "@every 1.5h", register_satellite_interval: "@daily", heartbeat_interval: "0 0 * * MON" }), []],
+  [
+    "schedules: @every with fractions, descriptors, cron with names",
+    app({
+      state_replication_interval: "@every 1.5h",
+      register_satellite_interval: "@daily",
+      heartbeat_interval: "0 0 * * MON",
+    }),
+    [],
+  ],
 ];
 
 const INVALID: Row[] = [
@@ -60,30 +108,70 @@ const INVALID: Row[] = [
   ["an unknown nested key", app({ tls: { verify: false } }), ["app_config.tls.verify"]],
   ["a string for a boolean", app({ use_unsecure: "yes" }), ["app_config.use_unsecure"]],
   ["a number for a boolean", app({ metrics: { collect_cpu: 1 } }), ["app_config.metrics.collect_cpu"]],
-  ["a string for a list", app({ registry_fallback: { registries: "docker.io" } }), ["app_config.registry_fallback.registries"]],
+  [
+    "a string for a list",
+    app({ registry_fallback: { registries: "docker.io" } }),
+    ["app_config.registry_fallback.registries"],
+  ],
   ["a list for an object", app({ local_registry: [] }), ["app_config.local_registry"]],
   ["a string for zot_config", { zot_config: "yes" }, ["zot_config"]],
   ['log_level "warning" (not a zerolog name)', app({ log_level: "warning" }), ["app_config.log_level"]],
   ["log_level in capitals", app({ log_level: "INFO" }), ["app_config.log_level"]],
-  ["an unknown runtime", app({ registry_fallback: { runtimes: ["containerd", "rkt"] } }), ["app_config.registry_fallback.runtimes[1]"]],
+  [
+    "an unknown runtime",
+    app({ registry_fallback: { runtimes: ["containerd", "rkt"] } }),
+    ["app_config.registry_fallback.runtimes[1]"],
+  ],
   ["an unknown audit target", app({ audit: { syslog: { target: "journal" } } }), ["app_config.audit.syslog.target"]],
   ["a Go duration without @every", app({ heartbeat_interval: "30s" }), ["app_config.heartbeat_interval"]],
   ["@every zero", app({ state_replication_interval: "@every 0s" }), ["app_config.state_replication_interval"]],
-  ["@every longer than 366 days", app({ register_satellite_interval: "@every 9000h" }), ["app_config.register_satellite_interval"]],
+  [
+    "@every longer than 366 days",
+    app({ register_satellite_interval: "@every 9000h" }),
+    ["app_config.register_satellite_interval"],
+  ],
   ["cron with a minute out of range", app({ heartbeat_interval: "61 * * * *" }), ["app_config.heartbeat_interval"]],
   ["cron with six fields", app({ heartbeat_interval: "0 0 * * * *" }), ["app_config.heartbeat_interval"]],
   ["an unknown descriptor", app({ heartbeat_interval: "@often" }), ["app_config.heartbeat_interval"]],
   ["a URL without a scheme", app({ ground_control_url: "gc:8080" }), ["app_config.ground_control_url"]],
   ["an ftp URL", app({ local_registry: { url: "ftp://registry" } }), ["app_config.local_registry.url"]],
   ["an empty local registry URL", app({ local_registry: { url: "" } }), ["app_config.local_registry.url"]],
-  ["credentials in a URL", app({ harbor_registry_url: "https://admin:pw@harbor.example.com" }), ["app_config.harbor_registry_url"]],
-  ["audit rotation size below 1", app({ audit: { syslog: { file: { max_size_mb: 0 } } } }), ["app_config.audit.syslog.file.max_size_mb"]],
-  ["a negative backup count", app({ audit: { syslog: { file: { max_backups: -1 } } } }), ["app_config.audit.syslog.file.max_backups"]],
-  ["a fractional age", app({ audit: { syslog: { file: { max_age_days: 1.5 } } } }), ["app_config.audit.syslog.file.max_age_days"]],
+  [
+    "credentials in a URL",
+    app({ harbor_registry_url: "https://admin:pw@harbor.example.com" }),
+    ["app_config.harbor_registry_url"],
+  ],
+  [
+    "audit rotation size below 1",
+    app({ audit: { syslog: { file: { max_size_mb: 0 } } } }),
+    ["app_config.audit.syslog.file.max_size_mb"],
+  ],
+  [
+    "a negative backup count",
+    app({ audit: { syslog: { file: { max_backups: -1 } } } }),
+    ["app_config.audit.syslog.file.max_backups"],
+  ],
+  [
+    "a fractional age",
+    app({ audit: { syslog: { file: { max_age_days: 1.5 } } } }),
+    ["app_config.audit.syslog.file.max_age_days"],
+  ],
   ["a TLS cert without its key", app({ tls: { cert_file: "/c.pem" } }), ["app_config.tls.key_file"]],
-  ["direct delivery without an image dir", app({ direct_delivery: { enabled: true } }), ["app_config.direct_delivery.image_dir"]],
-  ["a SPIFFE socket path without scheme", app({ spiffe: { endpoint_socket: "/run/agent.sock" } }), ["app_config.spiffe.endpoint_socket"]],
-  ["a server ID that is not a SPIFFE ID", app({ spiffe: { expected_server_id: "https://gc" } }), ["app_config.spiffe.expected_server_id"]],
+  [
+    "direct delivery without an image dir",
+    app({ direct_delivery: { enabled: true } }),
+    ["app_config.direct_delivery.image_dir"],
+  ],
+  [
+    "a SPIFFE socket path without scheme",
+    app({ spiffe: { endpoint_socket: "/run/agent.sock" } }),
+    ["app_config.spiffe.endpoint_socket"],
+  ],
+  [
+    "a server ID that is not a SPIFFE ID",
+    app({ spiffe: { expected_server_id: "https://gc" } }),
+    ["app_config.spiffe.expected_server_id"],
+  ],
   [
     "several problems at once",
     { state_config: { auth: { url: 42 } }, app_config: { log_level: "loud", heartbeat_interval: "soon", bogus: true } },
@@ -91,10 +179,12 @@ const INVALID: Row[] = [
   ],
 ];
 
-const hasNull = (value: unknown): boolean => value === null || (typeof value === "object" && Object.values(value as object).some(hasNull));
+const hasNull = (value: unknown): boolean =>
+  value === null || (typeof value === "object" && Object.values(value as object).some(hasNull));
 
 /** The problems part of either side's message: `a: …; b: …` after "config_json: " or "… is invalid: ". */
-const problemsOf = (message: string) => message.replace(/^.*?(config_json|merge_patch_json \(applied\)): /, "").replace(/^.*? is invalid: /, "");
+const problemsOf = (message: string) =>
+  message.replace(/^.*?(config_json|merge_patch_json \(applied\)): /, "").replace(/^.*? is invalid: /, "");
 
 describe("the satellite config contract, on both sides", () => {
   let t: TestFleet;
@@ -127,7 +217,9 @@ describe("the satellite config contract, on both sides", () => {
     // A merge patch onto an empty config yields the document itself unless it holds nulls (which delete).
     if (!hasNull(document) && typeof document === "object" && !Array.isArray(document)) {
       await fleet.updateConfig({ config: name, change: { case: "configJson", value: "{}" } });
-      verdicts.push(await verdict(fleet.updateConfig({ config: name, change: { case: "mergePatchJson", value: json } })));
+      verdicts.push(
+        await verdict(fleet.updateConfig({ config: name, change: { case: "mergePatchJson", value: json } })),
+      );
     }
     return verdicts;
   }
@@ -144,7 +236,10 @@ describe("the satellite config contract, on both sides", () => {
       }
     };
     const running = satelliteDefaults();
-    return [verdict(() => parseSatelliteConfig(document, "config.json")), verdict(() => applyConfigState(running, document))];
+    return [
+      verdict(() => parseSatelliteConfig(document, "config.json")),
+      verdict(() => applyConfigState(running, document)),
+    ];
   }
 
   it.each(VALID)("accepts %s", async (_name, document) => {
@@ -172,6 +267,10 @@ describe("the satellite config contract, on both sides", () => {
     const published = t.registry.configStates.get("contract-published");
     expect(published).toEqual(full);
     const reload = applyConfigState(satelliteDefaults(), published);
-    expect(reload.config.app_config).toMatchObject({ log_level: "debug", heartbeat_interval: "@every 1m30s", harbor_registry_url: "harbor.example.com:8443" });
+    expect(reload.config.app_config).toMatchObject({
+      log_level: "debug",
+      heartbeat_interval: "@every 1m30s",
+      harbor_registry_url: "harbor.example.com:8443",
+    });
   });
 });

@@ -27,7 +27,11 @@ describe("requireSatelliteConfig", () => {
     expect(errorOf(() => requireSatelliteConfig("config_json", { app_config: { heartbeat_interval: "30s" } }))).toBe(
       'config_json: app_config.heartbeat_interval: invalid schedule "30s": cron expressions have exactly 5 fields (use "@every 00h00m10s", "@every 1m30s" or a 5-field cron expression such as "*/5 * * * *")',
     );
-    expect(errorOf(() => requireSatelliteConfig("config_json", { app_config: { tls: { skip_verify: "yes" }, log_level: "warning" } }))).toBe(
+    expect(
+      errorOf(() =>
+        requireSatelliteConfig("config_json", { app_config: { tls: { skip_verify: "yes" }, log_level: "warning" } }),
+      ),
+    ).toBe(
       'config_json: app_config.log_level: expected one of "trace", "debug", "info", "warn", "error", "fatal", "panic", "silent", got "warning"; app_config.tls.skip_verify: expected true or false, got "yes"',
     );
     expect(errorOf(() => requireSatelliteConfig("merge_patch_json (applied)", { zot_config: {}, extra: 1 }))).toBe(

@@ -21,8 +21,16 @@ describe("fleet service: deeply nested JSON", () => {
 
   beforeAll(async () => {
     handle = await openMemoryDatabase();
-    module = createFleetModule({ db: handle.db, registry: createFakeRegistry().client, logger: createLogger({ name: "fleet-test", level: "silent" }), trustDomain: "example.org" });
-    fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    module = createFleetModule({
+      db: handle.db,
+      registry: createFakeRegistry().client,
+      logger: createLogger({ name: "fleet-test", level: "silent" }),
+      trustDomain: "example.org",
+    });
+    fleet = createClient(
+      FleetService,
+      createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }),
+    );
     await module.ready();
   });
   afterAll(async () => {
@@ -30,22 +38,47 @@ describe("fleet service: deeply nested JSON", () => {
     await handle?.close();
   });
 
-  const outcome = (call: Promise<unknown>) => call.then(() => "ok", (e: unknown) => ({ code: Code[ConnectError.from(e).code], message: ConnectError.from(e).rawMessage }));
-  const refused = (field: string) => ({ code: "InvalidArgument", message: `${field} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted` });
+  const outcome = (call: Promise<unknown>) =>
+    call.then(
+      () => "ok",
+      (e: unknown) => ({ code: Code[ConnectError.from(e).code], message: ConnectError.from(e).rawMessage }),
+    );
+  const refused = (field: string) => ({
+    code: "InvalidArgument",
+    message: `${field} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted`,
+  });
 
   it("refuses an UpdateConfig merge patch nested 200,000 levels deep with InvalidArgument naming the limit", async () => {
-    expect(await outcome(fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: objects(DEEP, "1") } }))).toEqual(refused("merge_patch_json"));
-    expect(await outcome(fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: `{"zot_config":{"x":${arrays(DEEP)}}}` } }))).toEqual(refused("merge_patch_json"));
+    expect(
+      await outcome(
+        fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: objects(DEEP, "1") } }),
+      ),
+    ).toEqual(refused("merge_patch_json"));
+    expect(
+      await outcome(
+        fleet.updateConfig({
+          config: "default",
+          change: { case: "mergePatchJson", value: `{"zot_config":{"x":${arrays(DEEP)}}}` },
+        }),
+      ),
+    ).toEqual(refused("merge_patch_json"));
   });
 
   it("refuses configs nested that deep in CreateConfig and UpdateConfig alike", async () => {
     const deepConfig = `{"app_config":{},"zot_config":${objects(DEEP, "{}")}}`;
-    expect(await outcome(fleet.createConfig({ config: "deep", configJson: deepConfig }))).toEqual(refused("config_json"));
-    expect(await outcome(fleet.updateConfig({ config: "default", change: { case: "configJson", value: deepConfig } }))).toEqual(refused("config_json"));
+    expect(await outcome(fleet.createConfig({ config: "deep", configJson: deepConfig }))).toEqual(
+      refused("config_json"),
+    );
+    expect(
+      await outcome(fleet.updateConfig({ config: "default", change: { case: "configJson", value: deepConfig } })),
+    ).toEqual(refused("config_json"));
   });
 
   it("still applies patches and configs of ordinary depth", async () => {
-    const { config } = await fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: `{"zot_config":${objects(10, "true")}}` } });
+    const { config } = await fleet.updateConfig({
+      config: "default",
+      change: { case: "mergePatchJson", value: `{"zot_config":${objects(10, "true")}}` },
+    });
     expect(JSON.parse(config?.configJson ?? "{}").zot_config.a.a.a).toBeTypeOf("object");
   });
 });

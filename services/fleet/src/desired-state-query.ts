@@ -8,7 +8,15 @@
 // satellites of the page share them; N configs' replication intervals; the outbox rows of the
 // page's satellite states and groups by the (kind, subject) unique index).
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
-import { configs, groups, outbox, satelliteGroups, satellites, type Executor, type GroupArtifact } from "@harbor-satellite/db";
+import {
+  configs,
+  groups,
+  outbox,
+  satelliteGroups,
+  satellites,
+  type Executor,
+  type GroupArtifact,
+} from "@harbor-satellite/db";
 
 /** A group as a satellite's desired state lists it. */
 export interface DesiredGroup {
@@ -34,7 +42,10 @@ export interface SatelliteDesiredState {
 }
 
 /** The desired state of each satellite given (by id; unknown ids are absent from the map). */
-export async function readDesiredStates(db: Executor, page: readonly { id: number; name: string }[]): Promise<Map<number, SatelliteDesiredState>> {
+export async function readDesiredStates(
+  db: Executor,
+  page: readonly { id: number; name: string }[],
+): Promise<Map<number, SatelliteDesiredState>> {
   const result = new Map<number, SatelliteDesiredState>();
   if (page.length === 0) return result;
   const ids = page.map((s) => s.id);
@@ -45,7 +56,10 @@ export async function readDesiredStates(db: Executor, page: readonly { id: numbe
       .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
       .where(inArray(satelliteGroups.satelliteId, ids)),
     db
-      .select({ id: satellites.id, interval: sql<string | null>`${configs.config} #>> '{app_config,state_replication_interval}'` })
+      .select({
+        id: satellites.id,
+        interval: sql<string | null>`${configs.config} #>> '{app_config,state_replication_interval}'`,
+      })
       .from(satellites)
       .innerJoin(configs, eq(configs.id, satellites.configId))
       .where(inArray(satellites.id, ids)),
@@ -53,13 +67,26 @@ export async function readDesiredStates(db: Executor, page: readonly { id: numbe
   const groupIds = [...new Set(memberships.map((m) => m.groupId))];
   const groupNames = [...new Set(memberships.map((m) => m.name))];
   const [groupRows, pendingRows] = await Promise.all([
-    groupIds.length === 0 ? [] : db.select({ id: groups.id, name: groups.name, artifacts: groups.artifacts }).from(groups).where(inArray(groups.id, groupIds)),
+    groupIds.length === 0
+      ? []
+      : db
+          .select({ id: groups.id, name: groups.name, artifacts: groups.artifacts })
+          .from(groups)
+          .where(inArray(groups.id, groupIds)),
     db
       .select({ kind: outbox.kind, subject: outbox.subject, createdAt: outbox.createdAt, lastError: outbox.lastError })
       .from(outbox)
       .where(
-        sql`(${and(eq(outbox.kind, "publish-satellite-state"), inArray(outbox.subject, page.map((s) => s.name)))})${
-          groupNames.length > 0 ? sql` or (${and(eq(outbox.kind, "publish-group-state"), inArray(outbox.subject, groupNames))})` : sql``
+        sql`(${and(
+          eq(outbox.kind, "publish-satellite-state"),
+          inArray(
+            outbox.subject,
+            page.map((s) => s.name),
+          ),
+        )})${
+          groupNames.length > 0
+            ? sql` or (${and(eq(outbox.kind, "publish-group-state"), inArray(outbox.subject, groupNames))})`
+            : sql``
         }`,
       ),
   ]);
@@ -78,8 +105,14 @@ export async function readDesiredStates(db: Executor, page: readonly { id: numbe
   for (const { id, name } of page) {
     if (!intervalOf.has(id)) continue; // deleted meanwhile
     const own = (groupsOf.get(id) ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const requests = [pendingOf.get(`publish-satellite-state ${name}`), ...own.map((g) => pendingOf.get(`publish-group-state ${g.name}`))].filter((r) => r !== undefined);
-    const oldest = requests.reduce<(typeof requests)[number] | undefined>((a, b) => (a === undefined || b.createdAt < a.createdAt ? b : a), undefined);
+    const requests = [
+      pendingOf.get(`publish-satellite-state ${name}`),
+      ...own.map((g) => pendingOf.get(`publish-group-state ${g.name}`)),
+    ].filter((r) => r !== undefined);
+    const oldest = requests.reduce<(typeof requests)[number] | undefined>(
+      (a, b) => (a === undefined || b.createdAt < a.createdAt ? b : a),
+      undefined,
+    );
     const lastError = requests.find((r) => r.lastError)?.lastError ?? null;
     result.set(id, {
       groups: own,

@@ -28,7 +28,10 @@ describe("fleet service", () => {
       req.contextValues.set(publicUrlKey, "https://gc.example.com");
       return next(req);
     };
-    fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), reachedAt] } }));
+    fleet = createClient(
+      FleetService,
+      createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), reachedAt] } }),
+    );
     await module.ready();
     await module.publisher.flush();
   });
@@ -62,7 +65,10 @@ describe("fleet service", () => {
   });
 
   it("creates a group with two images, assigns it, and republishes the satellite and its robot's projects", async () => {
-    const { group } = await fleet.createGroup({ group: "web", artifacts: [nginx, { ...redis, repository: "cache/redis" }] });
+    const { group } = await fleet.createGroup({
+      group: "web",
+      artifacts: [nginx, { ...redis, repository: "cache/redis" }],
+    });
     expect(group?.artifacts.map((a) => a.type)).toEqual(["image", "image"]);
     const { satellite } = await fleet.assignGroup({ satellite: "edge-1", group: "web" });
     expect(satellite?.groups).toEqual(["web"]);
@@ -91,7 +97,10 @@ describe("fleet service", () => {
     await fleet.updateGroup({ group: "web", artifacts: [nginx, { ...redis, repository: "apps/redis" }] });
     await module.publisher.flush();
     expect(registry.robots.get("edge-1")).toEqual(["apps", "library"]);
-    expect(registry.groupStates.get("web")?.artifacts.map((a) => a.repository)).toEqual(["library/nginx", "apps/redis"]);
+    expect(registry.groupStates.get("web")?.artifacts.map((a) => a.repository)).toEqual([
+      "library/nginx",
+      "apps/redis",
+    ]);
   });
 
   it("answers InvalidArgument with a message naming the field", async () => {
@@ -102,12 +111,24 @@ describe("fleet service", () => {
       [fleet.createSatellite({ satellite: "ok", region: "EU" }), "region"],
       [fleet.createSatellite({ satellite: "ok", selectors: ["nocolon"] }), "selectors[0]"],
       [fleet.createGroup({ group: "g", artifacts: [{ ...nginx, repository: "nginx" }] }), "artifacts[0].repository"],
-      [fleet.createGroup({ group: "g", artifacts: [{ ...nginx, tags: [] }] }), "artifacts[0].tags must name at least one tag"],
+      [
+        fleet.createGroup({ group: "g", artifacts: [{ ...nginx, tags: [] }] }),
+        "artifacts[0].tags must name at least one tag",
+      ],
       [fleet.createGroup({ group: "g", artifacts: [{ ...nginx, digest: "sha256:1234" }] }), "artifacts[0].digest"],
       [fleet.createConfig({ config: "c", configJson: "{not json" }), "config_json is not valid JSON"],
-      [fleet.createConfig({ config: "c", configJson: '{"app_config":{"heartbeat_interval":"often"}}' }), "app_config.heartbeat_interval"],
+      [
+        fleet.createConfig({ config: "c", configJson: '{"app_config":{"heartbeat_interval":"often"}}' }),
+        "app_config.heartbeat_interval",
+      ],
       [fleet.updateConfig({ config: "default" }), "one of config_json or merge_patch_json is required"],
-      [fleet.updateConfig({ config: "default", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"loud"}}' } }), "merge_patch_json (applied): app_config.log_level: expected one of"],
+      [
+        fleet.updateConfig({
+          config: "default",
+          change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"loud"}}' },
+        }),
+        "merge_patch_json (applied): app_config.log_level: expected one of",
+      ],
       [fleet.listSatellites({ page: { pageToken: "garbage" } }), "page_token"],
     ];
     for (const [call, text] of cases) {
@@ -126,7 +147,10 @@ describe("fleet service", () => {
       [fleet.assignGroup({ satellite: "ghost", group: "web" }), 'satellite "ghost" not found'],
       [fleet.setSatelliteConfig({ satellite: "edge-1", config: "ghost" }), 'config "ghost" not found'],
       [fleet.deleteGroup({ group: "ghost" }), 'group "ghost" not found'],
-      [fleet.updateConfig({ config: "ghost", change: { case: "configJson", value: '{"app_config":{}}' } }), 'config "ghost" not found'],
+      [
+        fleet.updateConfig({ config: "ghost", change: { case: "configJson", value: '{"app_config":{}}' } }),
+        'config "ghost" not found',
+      ],
     ];
     for (const [call, text] of cases) {
       const err = await failure(call);
@@ -137,9 +161,14 @@ describe("fleet service", () => {
   });
 
   it("answers AlreadyExists for duplicates", async () => {
-    expect(await failure(fleet.createSatellite({ satellite: "edge-1" }))).toEqual({ code: Code.AlreadyExists, message: 'satellite "edge-1" already exists' });
+    expect(await failure(fleet.createSatellite({ satellite: "edge-1" }))).toEqual({
+      code: Code.AlreadyExists,
+      message: 'satellite "edge-1" already exists',
+    });
     expect((await failure(fleet.createGroup({ group: "web", artifacts: [nginx] }))).code).toBe(Code.AlreadyExists);
-    expect((await failure(fleet.createConfig({ config: "default", configJson: '{"app_config":{}}' }))).code).toBe(Code.AlreadyExists);
+    expect((await failure(fleet.createConfig({ config: "default", configJson: '{"app_config":{}}' }))).code).toBe(
+      Code.AlreadyExists,
+    );
   });
 
   it("answers FailedPrecondition for deleting default, a config in use, or an assigned group without force", async () => {
@@ -148,7 +177,10 @@ describe("fleet service", () => {
     await fleet.createConfig({ config: "fast", configJson: '{"app_config":{"heartbeat_interval":"@every 10s"}}' });
     await fleet.setSatelliteConfig({ satellite: "edge-2", config: "fast" });
     const inUse = await failure(fleet.deleteConfig({ config: "fast" }));
-    expect(inUse).toEqual({ code: Code.FailedPrecondition, message: 'config "fast" is used by "edge-2"; give them another config first' });
+    expect(inUse).toEqual({
+      code: Code.FailedPrecondition,
+      message: 'config "fast" is used by "edge-2"; give them another config first',
+    });
     expect((await fleet.getConfig({ config: "fast" })).config?.satelliteCount).toBe(1);
     const assigned = await failure(fleet.deleteGroup({ group: "web" }));
     expect(assigned.code).toBe(Code.FailedPrecondition);
@@ -156,11 +188,21 @@ describe("fleet service", () => {
   });
 
   it("patches configs as RFC 7386 says, including switching a flag off", async () => {
-    await fleet.updateConfig({ config: "fast", change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":true,"log_level":"debug"}}' } });
-    const { config } = await fleet.updateConfig({ config: "fast", change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":false,"log_level":null}}' } });
-    expect(JSON.parse(config?.configJson ?? "{}")).toEqual({ app_config: { heartbeat_interval: "@every 10s", use_unsecure: false } });
+    await fleet.updateConfig({
+      config: "fast",
+      change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":true,"log_level":"debug"}}' },
+    });
+    const { config } = await fleet.updateConfig({
+      config: "fast",
+      change: { case: "mergePatchJson", value: '{"app_config":{"use_unsecure":false,"log_level":null}}' },
+    });
+    expect(JSON.parse(config?.configJson ?? "{}")).toEqual({
+      app_config: { heartbeat_interval: "@every 10s", use_unsecure: false },
+    });
     await module.publisher.flush();
-    expect(registry.configStates.get("fast")).toEqual({ app_config: { heartbeat_interval: "@every 10s", use_unsecure: false } });
+    expect(registry.configStates.get("fast")).toEqual({
+      app_config: { heartbeat_interval: "@every 10s", use_unsecure: false },
+    });
   });
 
   it("switches a satellite's config and deletes an unused config with its state", async () => {
@@ -193,11 +235,19 @@ describe("fleet service", () => {
 
   it("lists satellites by region and group, in pages ordered by name", async () => {
     await fleet.createGroup({ group: "edge-apps", artifacts: [nginx] });
-    for (const [name, region] of [["b-1", "eu"], ["a-1", "eu"], ["c-1", "us"]]) await fleet.createSatellite({ satellite: name, region, groups: region === "eu" ? ["edge-apps"] : [] });
+    for (const [name, region] of [
+      ["b-1", "eu"],
+      ["a-1", "eu"],
+      ["c-1", "us"],
+    ])
+      await fleet.createSatellite({ satellite: name, region, groups: region === "eu" ? ["edge-apps"] : [] });
     const first = await fleet.listSatellites({ region: "eu", page: { pageSize: 1 } });
     expect(first.satellites.map((s) => s.name)).toEqual(["a-1"]);
     expect(first.page?.totalSize).toBe(2n);
-    const second = await fleet.listSatellites({ region: "eu", page: { pageSize: 1, pageToken: first.page?.nextPageToken } });
+    const second = await fleet.listSatellites({
+      region: "eu",
+      page: { pageSize: 1, pageToken: first.page?.nextPageToken },
+    });
     expect(second.satellites.map((s) => s.name)).toEqual(["b-1"]);
     expect(second.page?.nextPageToken).toBe("");
     expect((await fleet.listSatellites({ group: "edge-apps" })).satellites.map((s) => s.name)).toEqual(["a-1", "b-1"]);

@@ -12,7 +12,16 @@ import { DEFAULT_CONFIG_NAME } from "./default-config.js";
 import { mergePatch } from "./merge-patch.js";
 import { configMessage, groupMessage, satelliteMessage, type MessageContext } from "./messages.js";
 import type { FleetStore, Page } from "./store/index.js";
-import { requireArtifacts, requireGroupNames, requireName, requireNewArtifacts, requireRegion, requireSatelliteName, requireSelectors, requireStateName } from "./validation.js";
+import {
+  requireArtifacts,
+  requireGroupNames,
+  requireName,
+  requireNewArtifacts,
+  requireRegion,
+  requireSatelliteName,
+  requireSelectors,
+  requireStateName,
+} from "./validation.js";
 
 export interface FleetServiceDeps {
   store: FleetStore;
@@ -26,12 +35,20 @@ export interface FleetServiceDeps {
 
 const optionalName = (field: string, value: string) => (value === "" ? undefined : requireName(field, value));
 /** The satellite, group or config a request names, under its v0.2 name or (until v0.3) `name`. */
-const named = <F extends "satellite" | "group" | "config">(field: F, req: { name: string } & Record<F, string>) => renamedField(field, req[field], "name", req.name);
+const named = <F extends "satellite" | "group" | "config">(field: F, req: { name: string } & Record<F, string>) =>
+  renamedField(field, req[field], "name", req.name);
 
-async function paged<T, M>(page: PageRequest | undefined, load: (w: ReturnType<typeof pageWindow>) => Promise<Page<T>>, map: (item: T) => M) {
+async function paged<T, M>(
+  page: PageRequest | undefined,
+  load: (w: ReturnType<typeof pageWindow>) => Promise<Page<T>>,
+  map: (item: T) => M,
+) {
   const window = pageWindow(page);
   const { items, total } = await load(window);
-  return { items: items.map(map), page: { nextPageToken: nextPageToken(window, items.length, total), totalSize: BigInt(total) } };
+  return {
+    items: items.map(map),
+    page: { nextPageToken: nextPageToken(window, items.length, total), totalSize: BigInt(total) },
+  };
 }
 
 export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<typeof FleetService> {
@@ -69,7 +86,11 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
     async listSatellites(req, call) {
       const filter = { region: optionalName("region", req.region), group: optionalName("group", req.group) };
       return reading(call, async (ctx) => {
-        const { items, page } = await paged(req.page, (w) => store.listSatellites(filter, w), (r) => satelliteMessage(r, ctx));
+        const { items, page } = await paged(
+          req.page,
+          (w) => store.listSatellites(filter, w),
+          (r) => satelliteMessage(r, ctx),
+        );
         return { satellites: items, page };
       });
     },
@@ -101,7 +122,11 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
 
     async listGroups(req, call) {
       return reading(call, async (ctx) => {
-        const { items, page } = await paged(req.page, (w) => store.listGroups(w), (r) => groupMessage(r, ctx));
+        const { items, page } = await paged(
+          req.page,
+          (w) => store.listGroups(w),
+          (r) => groupMessage(r, ctx),
+        );
         return { groups: items, page };
       });
     },
@@ -157,7 +182,11 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
 
     async listConfigs(req, call) {
       return reading(call, async (ctx) => {
-        const { items, page } = await paged(req.page, (w) => store.listConfigs(w), (r) => configMessage(r, ctx));
+        const { items, page } = await paged(
+          req.page,
+          (w) => store.listConfigs(w),
+          (r) => configMessage(r, ctx),
+        );
         return { configs: items, page };
       });
     },

@@ -9,12 +9,14 @@ import { failure } from "./testing.js";
 
 const nginx = { repository: "library/nginx", tags: ["1.27"] };
 const redis = { repository: "library/redis", tags: ["7"] };
-const WOULD_EMPTY = "UpdateGroup without artifacts would remove every image from group web (its satellites would delete them): pass clear_artifacts=true to mean it";
+const WOULD_EMPTY =
+  "UpdateGroup without artifacts would remove every image from group web (its satellites would delete them): pass clear_artifacts=true to mean it";
 
 describe("group updates", () => {
   let t: TestFleet;
   let fleet: Client<typeof FleetService>;
-  const repositories = async (group: string) => (await fleet.getGroup({ group })).group?.artifacts.map((a) => a.repository);
+  const repositories = async (group: string) =>
+    (await fleet.getGroup({ group })).group?.artifacts.map((a) => a.repository);
   const published = async (group: string) => {
     await t.module.publisher.flush();
     return t.registry.groupStates.get(group)?.artifacts.map((a) => a.repository);
@@ -39,8 +41,15 @@ describe("group updates", () => {
   it("refuses an update with no artifacts, or an empty list, without clear_artifacts, and leaves the group and its state as they were", async () => {
     await t.module.publisher.flush();
     const calls = t.registry.calls.length;
-    for (const request of [{ group: "web" }, { group: "web", artifacts: [] }, { group: "web", artifacts: [], clearArtifacts: false }]) {
-      expect(await failure(fleet.updateGroup(request)), JSON.stringify(request)).toEqual({ code: Code.InvalidArgument, message: WOULD_EMPTY });
+    for (const request of [
+      { group: "web" },
+      { group: "web", artifacts: [] },
+      { group: "web", artifacts: [], clearArtifacts: false },
+    ]) {
+      expect(await failure(fleet.updateGroup(request)), JSON.stringify(request)).toEqual({
+        code: Code.InvalidArgument,
+        message: WOULD_EMPTY,
+      });
     }
     expect(await repositories("web")).toEqual(["library/nginx", "library/redis"]);
     await t.module.publisher.flush();
@@ -50,13 +59,17 @@ describe("group updates", () => {
   it("refuses clear_artifacts together with artifacts: the request contradicts itself", async () => {
     expect(await failure(fleet.updateGroup({ group: "web", artifacts: [nginx], clearArtifacts: true }))).toEqual({
       code: Code.InvalidArgument,
-      message: "clear_artifacts=true contradicts the 1 artifacts given for group web: send the artifacts to replace its list, or clear_artifacts=true alone to empty it",
+      message:
+        "clear_artifacts=true contradicts the 1 artifacts given for group web: send the artifacts to replace its list, or clear_artifacts=true alone to empty it",
     });
     expect(await repositories("web")).toEqual(["library/nginx", "library/redis"]);
   });
 
   it("answers NotFound for an unknown group once the request itself is well-formed", async () => {
-    expect(await failure(fleet.updateGroup({ group: "ghost", clearArtifacts: true }))).toEqual({ code: Code.NotFound, message: 'group "ghost" not found' });
+    expect(await failure(fleet.updateGroup({ group: "ghost", clearArtifacts: true }))).toEqual({
+      code: Code.NotFound,
+      message: 'group "ghost" not found',
+    });
     expect((await failure(fleet.updateGroup({ group: "ghost" }))).code).toBe(Code.InvalidArgument);
   });
 
@@ -75,12 +88,28 @@ describe("group updates", () => {
   });
 
   it("patches a config partially (keys the patch leaves out keep their values), replaces it whole with config_json, and refuses neither", async () => {
-    await fleet.createConfig({ config: "site", configJson: '{"app_config":{"heartbeat_interval":"@every 10s","log_level":"info"}}' });
-    const patched = await fleet.updateConfig({ config: "site", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' } });
-    expect(JSON.parse(patched.config?.configJson ?? "")).toEqual({ app_config: { heartbeat_interval: "@every 10s", log_level: "debug" } });
-    const replaced = await fleet.updateConfig({ config: "site", change: { case: "configJson", value: '{"app_config":{"log_level":"warn"}}' } });
+    await fleet.createConfig({
+      config: "site",
+      configJson: '{"app_config":{"heartbeat_interval":"@every 10s","log_level":"info"}}',
+    });
+    const patched = await fleet.updateConfig({
+      config: "site",
+      change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' },
+    });
+    expect(JSON.parse(patched.config?.configJson ?? "")).toEqual({
+      app_config: { heartbeat_interval: "@every 10s", log_level: "debug" },
+    });
+    const replaced = await fleet.updateConfig({
+      config: "site",
+      change: { case: "configJson", value: '{"app_config":{"log_level":"warn"}}' },
+    });
     expect(JSON.parse(replaced.config?.configJson ?? "")).toEqual({ app_config: { log_level: "warn" } });
-    expect(await failure(fleet.updateConfig({ config: "site" }))).toEqual({ code: Code.InvalidArgument, message: "one of config_json or merge_patch_json is required" });
-    expect(JSON.parse((await fleet.getConfig({ config: "site" })).config?.configJson ?? "")).toEqual({ app_config: { log_level: "warn" } });
+    expect(await failure(fleet.updateConfig({ config: "site" }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "one of config_json or merge_patch_json is required",
+    });
+    expect(JSON.parse((await fleet.getConfig({ config: "site" })).config?.configJson ?? "")).toEqual({
+      app_config: { log_level: "warn" },
+    });
   });
 });

@@ -85,7 +85,9 @@ export function createFleetModule(deps: FleetModuleDeps): FleetModule {
     routes: (router) => router.service(FleetService, impl),
     start() {
       publisher.start();
-      ready().catch((error: unknown) => logger.error({ err: String(error) }, "could not create the default config; will retry on the next call"));
+      ready().catch((error: unknown) =>
+        logger.error({ err: String(error) }, "could not create the default config; will retry on the next call"),
+      );
     },
     stop: () => publisher.stop(),
   };

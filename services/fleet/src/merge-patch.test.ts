@@ -13,7 +13,11 @@ describe("JSON merge patch (RFC 7386)", () => {
     [{ a: "c" }, { a: ["b"] }, { a: ["b"] }],
     [{ a: { b: "c" } }, { a: { b: "d", c: null } }, { a: { b: "d" } }],
     [{ a: [{ b: "c" }] }, { a: [1] }, { a: [1] }],
-    [["a", "b"], ["c", "d"], ["c", "d"]],
+    [
+      ["a", "b"],
+      ["c", "d"],
+      ["c", "d"],
+    ],
     [{ a: "b" }, ["c"], ["c"]],
     [{ a: "foo" }, null, null],
     [{ a: "foo" }, "bar", "bar"],
@@ -27,7 +31,9 @@ describe("JSON merge patch (RFC 7386)", () => {
   });
 
   it("can switch a flag off, which the original could not", () => {
-    expect(mergePatch({ app_config: { use_unsecure: true, log_level: "info" } }, { app_config: { use_unsecure: false } })).toEqual({
+    expect(
+      mergePatch({ app_config: { use_unsecure: true, log_level: "info" } }, { app_config: { use_unsecure: false } }),
+    ).toEqual({
       app_config: { use_unsecure: false, log_level: "info" },
     });
   });
@@ -55,10 +61,16 @@ describe("JSON merge patch: nesting", () => {
   });
 
   it("refuses a patch nested 200,000 levels deep with InvalidArgument naming the limit, instead of overflowing the stack", () => {
-    for (const patch of [nested(200_000), nested(MAX_JSON_DEPTH + 1), { zot_config: JSON.parse("[".repeat(200_000) + "]".repeat(200_000)) }]) {
+    for (const patch of [
+      nested(200_000),
+      nested(MAX_JSON_DEPTH + 1),
+      { zot_config: JSON.parse("[".repeat(200_000) + "]".repeat(200_000)) },
+    ]) {
       const error = refusal(patch);
       expect(error).toBeInstanceOf(InvalidArgumentError);
-      expect((error as Error).message).toBe(`merge_patch_json nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted`);
+      expect((error as Error).message).toBe(
+        `merge_patch_json nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels, the most accepted`,
+      );
     }
   });
 });

@@ -3,7 +3,14 @@
 // satellite's satellite state on Ground Control itself.
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { ConfigSchema, GroupSchema, SatelliteSchema, type Config, type Group, type Satellite } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
+import {
+  ConfigSchema,
+  GroupSchema,
+  SatelliteSchema,
+  type Config,
+  type Group,
+  type Satellite,
+} from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import type { ConfigRecord, GroupRecord, SatelliteRecord } from "./store/index.js";
 import { satelliteStateUrl } from "@harbor-satellite/rpc";
 
@@ -46,7 +53,12 @@ export function satelliteMessage(r: SatelliteRecord, ctx: MessageContext): Satel
 export function groupMessage(r: GroupRecord, ctx: MessageContext): Group {
   return create(GroupSchema, {
     name: r.name,
-    artifacts: r.artifacts.map((a) => ({ repository: a.repository, tags: a.tags, digest: a.digest ?? "", type: a.type ?? "image" })),
+    artifacts: r.artifacts.map((a) => ({
+      repository: a.repository,
+      tags: a.tags,
+      digest: a.digest ?? "",
+      type: a.type ?? "image",
+    })),
     satellites: r.satellites,
     createTime: timestampFromDate(r.createdAt),
     updateTime: timestampFromDate(r.updatedAt),

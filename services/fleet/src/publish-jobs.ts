@@ -14,7 +14,10 @@ export type RegistryClient = Client<typeof RegistryService>;
 
 /** A satellite state cannot be written yet: a group or config it lists was never published. */
 export class StateNotPublishedError extends Error {
-  constructor(readonly satellite: string, readonly missing: string[]) {
+  constructor(
+    readonly satellite: string,
+    readonly missing: string[],
+  ) {
     super(`satellite state of ${satellite} waits for the first publish of ${missing.join(", ")}`);
     this.name = "StateNotPublishedError";
   }
@@ -26,13 +29,19 @@ function publishedDigest(res: { state?: { digest: string } }, what: string): str
   return digest;
 }
 
-const cascadeNote = (satellites: string[]) => (satellites.length > 0 ? `; satellite states queued: ${satellites.join(", ")}` : "");
+const cascadeNote = (satellites: string[]) =>
+  satellites.length > 0 ? `; satellite states queued: ${satellites.join(", ")}` : "";
 
 /**
  * Returns what was done, for the log line. Every registry call gets `timeoutMs`, so a hung
  * Harbor cannot stall the publisher (the row's lease outlasts it, and the job is retried).
  */
-export async function runJob(job: OutboxJob, store: FleetStore, registry: RegistryClient, timeoutMs = 60_000): Promise<string> {
+export async function runJob(
+  job: OutboxJob,
+  store: FleetStore,
+  registry: RegistryClient,
+  timeoutMs = 60_000,
+): Promise<string> {
   const name = job.subject;
   const call = { timeoutMs };
   switch (job.kind) {
@@ -42,10 +51,18 @@ export async function runJob(job: OutboxJob, store: FleetStore, registry: Regist
         await registry.deleteState({ kind: StateKind.GROUP, name }, call);
         return "group state deleted";
       }
-      const res = await registry.publishGroupState({
-        group: name,
-        artifacts: artifacts.map((a) => ({ repository: a.repository, tags: a.tags, digest: a.digest ?? "", type: a.type ?? "image" })),
-      }, call);
+      const res = await registry.publishGroupState(
+        {
+          group: name,
+          artifacts: artifacts.map((a) => ({
+            repository: a.repository,
+            tags: a.tags,
+            digest: a.digest ?? "",
+            type: a.type ?? "image",
+          })),
+        },
+        call,
+      );
       const digest = publishedDigest(res, `group state ${name}`);
       return `group state published ${digest}${cascadeNote(await store.recordGroupState(name, artifacts, digest))}`;
     }
@@ -62,7 +79,17 @@ export async function runJob(job: OutboxJob, store: FleetStore, registry: Regist
       if (missing.length > 0) throw new StateNotPublishedError(name, missing);
       const groupDigests = Object.fromEntries(state.groups.map((g) => [g, state.groupDigests[g] as string]));
       // configName too until v0.3: a registry process not yet upgraded reads only that.
-      const res = await registry.publishSatelliteState({ satellite: name, groups: state.groups, groupDigests, config: state.configName, configName: state.configName, configDigest: state.configDigest ?? "" }, call);
+      const res = await registry.publishSatelliteState(
+        {
+          satellite: name,
+          groups: state.groups,
+          groupDigests,
+          config: state.configName,
+          configName: state.configName,
+          configDigest: state.configDigest ?? "",
+        },
+        call,
+      );
       return `satellite state published ${res.state?.digest ?? ""}`;
     }
     case "publish-config-state": {
@@ -72,7 +99,10 @@ export async function runJob(job: OutboxJob, store: FleetStore, registry: Regist
         return "config state deleted";
       }
       // configName too until v0.3: a registry process not yet upgraded reads only that.
-      const res = await registry.publishConfigState({ config: name, configName: name, configJson: JSON.stringify(config) }, call);
+      const res = await registry.publishConfigState(
+        { config: name, configName: name, configJson: JSON.stringify(config) },
+        call,
+      );
       const digest = publishedDigest(res, `config state ${name}`);
       return `config state published ${digest}${cascadeNote(await store.recordConfigState(name, config, digest))}`;
     }

@@ -30,7 +30,10 @@ describe("outbox publisher", () => {
       logger,
       publisher: { baseDelayMs: 20, maxDelayMs: 80, pollIntervalMs: 25, random: () => 1 },
     });
-    fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    fleet = createClient(
+      FleetService,
+      createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }),
+    );
     await module.ready();
     await module.publisher.flush();
   });
@@ -48,7 +51,11 @@ describe("outbox publisher", () => {
     await fleet.createSatellite({ satellite: "s1", groups: ["g1"] });
     await module.publisher.flush();
     const pending = await module.store.outbox.pending();
-    expect(pending.map((p) => `${p.kind} ${p.subject}`).sort()).toEqual(["publish-group-state g1", "publish-satellite-state s1", "sync-robot s1"]);
+    expect(pending.map((p) => `${p.kind} ${p.subject}`).sort()).toEqual([
+      "publish-group-state g1",
+      "publish-satellite-state s1",
+      "sync-robot s1",
+    ]);
     expect(pending.every((p) => p.attempts >= 1)).toBe(true);
     // The satellite state waits for its group's first digest; the others failed on Harbor.
     expect(Object.fromEntries(pending.map((p) => [p.kind, p.lastError]))).toEqual({
@@ -72,7 +79,10 @@ describe("outbox publisher", () => {
     );
     expect(registry.groupStates.get("g1")?.artifacts[0].tags).toEqual(["3"]);
     expect(registry.satelliteStates.get("s1")).toEqual({ groups: ["g1"], configName: "default" });
-    expect(registry.satellitePins.get("s1")).toEqual({ groups: { g1: registry.digests.get("group g1") }, config: registry.digests.get("config default") });
+    expect(registry.satellitePins.get("s1")).toEqual({
+      groups: { g1: registry.digests.get("group g1") },
+      config: registry.digests.get("config default"),
+    });
     expect(registry.robots.get("s1")).toEqual(["library"]);
     expect(registry.calls.filter((c) => c === "publishGroupState g1")).toHaveLength(1);
   });
@@ -109,7 +119,10 @@ describe("outbox publisher", () => {
   it("lets another publisher take over a row whose lease ran out", async () => {
     await enqueue(handle.db, [{ kind: "sync-robot", subject: "s1" }]);
     const [job] = await module.store.outbox.claim(10, 1);
-    await vi.waitFor(async () => expect((await module.store.outbox.claim(10, 60_000)).map((j) => j.id)).toEqual([job.id]), { timeout: 2_000, interval: 10 });
+    await vi.waitFor(
+      async () => expect((await module.store.outbox.claim(10, 60_000)).map((j) => j.id)).toEqual([job.id]),
+      { timeout: 2_000, interval: 10 },
+    );
     await handle.db.delete(outbox);
   });
 
@@ -121,7 +134,12 @@ describe("outbox publisher", () => {
   });
 
   it("gives up on a registry call that hangs, records it and retries later", async () => {
-    const hasty = createFleetModule({ db: handle.db, registry: registry.client, logger, publisher: { callTimeoutMs: 50, baseDelayMs: 10, maxDelayMs: 20 } });
+    const hasty = createFleetModule({
+      db: handle.db,
+      registry: registry.client,
+      logger,
+      publisher: { callTimeoutMs: 50, baseDelayMs: 10, maxDelayMs: 20 },
+    });
     registry.hang = true;
     try {
       await enqueue(handle.db, [{ kind: "publish-group-state", subject: "g1" }]);
@@ -142,7 +160,9 @@ describe("outbox publisher", () => {
 
   it("backs off exponentially with full jitter, capped", () => {
     const policy = outboxRetryPolicy();
-    expect([1, 2, 3, 4, 10, 1000].map((a) => delayFor(policy, a, () => 1))).toEqual([1000, 2000, 4000, 8000, 300_000, 300_000]);
+    expect([1, 2, 3, 4, 10, 1000].map((a) => delayFor(policy, a, () => 1))).toEqual([
+      1000, 2000, 4000, 8000, 300_000, 300_000,
+    ]);
     expect(delayFor(policy, 3, () => 0.5)).toBe(2000);
     expect(delayFor(policy, 3, () => 0)).toBe(0);
   });

@@ -43,7 +43,12 @@ export function outboxRetryPolicy(options: Pick<PublisherOptions, "baseDelayMs" 
   return retryPolicy({ baseMs: options.baseDelayMs ?? 1_000, capMs: options.maxDelayMs ?? 300_000 });
 }
 
-export function createOutboxPublisher(store: FleetStore, registry: RegistryClient, logger: Logger, options: PublisherOptions = {}): OutboxPublisher {
+export function createOutboxPublisher(
+  store: FleetStore,
+  registry: RegistryClient,
+  logger: Logger,
+  options: PublisherOptions = {},
+): OutboxPublisher {
   const pollIntervalMs = options.pollIntervalMs ?? 2_000;
   const leaseMs = options.leaseMs ?? 120_000;
   const callTimeoutMs = Math.min(options.callTimeoutMs ?? 60_000, leaseMs);
@@ -57,25 +62,33 @@ export function createOutboxPublisher(store: FleetStore, registry: RegistryClien
   let again = false;
 
   const runOne = (job: OutboxJob) =>
-    withSpan("fleet-publisher", `fleet.publish ${job.kind}`, { "outbox.kind": job.kind, "outbox.subject": job.subject, "outbox.attempt": job.attempts }, async () => {
-      try {
-        const outcome = await runJob(job, store, registry, callTimeoutMs);
-        await store.outbox.complete(job);
-        countOutboxJob(job.kind, "published");
-        logger.info({ kind: job.kind, subject: job.subject, attempt: job.attempts }, outcome);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const delayMs = delayFor(retry, job.attempts, random);
-        // Waiting for a group's or config's first publish is expected (that publish queues this job again).
-        const waiting = error instanceof StateNotPublishedError;
-        // Harbor missing or down is said once by the gateway's Harbor watcher (and /healthz), not
-        // at every retry of every job.
-        const harborAway = !waiting && ConnectError.from(error).code === Code.Unavailable;
-        countOutboxJob(job.kind, waiting ? "waiting" : "failed");
-        logger[waiting ? "info" : harborAway ? "debug" : "warn"]({ kind: job.kind, subject: job.subject, attempt: job.attempts, retryInMs: delayMs, err: message }, waiting ? "publish waits" : "publish failed; will retry");
-        await store.outbox.fail(job, message, delayMs);
-      }
-    });
+    withSpan(
+      "fleet-publisher",
+      `fleet.publish ${job.kind}`,
+      { "outbox.kind": job.kind, "outbox.subject": job.subject, "outbox.attempt": job.attempts },
+      async () => {
+        try {
+          const outcome = await runJob(job, store, registry, callTimeoutMs);
+          await store.outbox.complete(job);
+          countOutboxJob(job.kind, "published");
+          logger.info({ kind: job.kind, subject: job.subject, attempt: job.attempts }, outcome);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          const delayMs = delayFor(retry, job.attempts, random);
+          // Waiting for a group's or config's first publish is expected (that publish queues this job again).
+          const waiting = error instanceof StateNotPublishedError;
+          // Harbor missing or down is said once by the gateway's Harbor watcher (and /healthz), not
+          // at every retry of every job.
+          const harborAway = !waiting && ConnectError.from(error).code === Code.Unavailable;
+          countOutboxJob(job.kind, waiting ? "waiting" : "failed");
+          logger[waiting ? "info" : harborAway ? "debug" : "warn"](
+            { kind: job.kind, subject: job.subject, attempt: job.attempts, retryInMs: delayMs, err: message },
+            waiting ? "publish waits" : "publish failed; will retry",
+          );
+          await store.outbox.fail(job, message, delayMs);
+        }
+      },
+    );
 
   const drain = async (): Promise<void> => {
     for (;;) {
@@ -83,7 +96,10 @@ export function createOutboxPublisher(store: FleetStore, registry: RegistryClien
       if (jobs.length === 0) return;
       let next = 0;
       const worker = async () => {
-        while (next < jobs.length) await runOne(jobs[next++]).catch((error: unknown) => logger.error({ err: String(error) }, "outbox bookkeeping failed"));
+        while (next < jobs.length)
+          await runOne(jobs[next++]).catch((error: unknown) =>
+            logger.error({ err: String(error) }, "outbox bookkeeping failed"),
+          );
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
     }

@@ -23,9 +23,12 @@ describe("RepublishSatelliteStates", () => {
 
   /** Outbox rows as "<kind> <subject> r<revision>", in insertion order. */
   const rows = async () =>
-    (await handle.db.select({ kind: outbox.kind, subject: outbox.subject, revision: outbox.revision }).from(outbox).orderBy(asc(outbox.id))).map(
-      (r) => `${r.kind} ${r.subject} r${r.revision}`,
-    );
+    (
+      await handle.db
+        .select({ kind: outbox.kind, subject: outbox.subject, revision: outbox.revision })
+        .from(outbox)
+        .orderBy(asc(outbox.id))
+    ).map((r) => `${r.kind} ${r.subject} r${r.revision}`);
   const pendingSubjects = async () => (await module.store.outbox.pending()).map((p) => `${p.kind} ${p.subject}`).sort();
   const satellitePublishes = () => registry.calls.filter((c) => c.startsWith("publishSatelliteState")).sort();
   /** Brings Harbor back and waits until the publisher has drained the outbox. */
@@ -43,8 +46,16 @@ describe("RepublishSatelliteStates", () => {
   beforeAll(async () => {
     handle = await openMemoryDatabase();
     registry = createFakeRegistry();
-    module = createFleetModule({ db: handle.db, registry: registry.client, logger, publisher: { baseDelayMs: 10, maxDelayMs: 40, random: () => 1 } });
-    fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    module = createFleetModule({
+      db: handle.db,
+      registry: registry.client,
+      logger,
+      publisher: { baseDelayMs: 10, maxDelayMs: 40, random: () => 1 },
+    });
+    fleet = createClient(
+      FleetService,
+      createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }),
+    );
     await module.ready();
     await fleet.createGroup({ group: "web", artifacts: [image] });
     await fleet.createSatellite({ satellite: "s1", groups: ["web"] });
@@ -65,9 +76,17 @@ describe("RepublishSatelliteStates", () => {
   it("queues every satellite's state when no satellite is named, and the publisher writes them again", async () => {
     const before = ["s1", "s2", "s3"].map((s) => registry.satelliteStates.get(s));
     expect(await fleet.republishSatelliteStates({})).toMatchObject({ queuedCount: 3 });
-    expect(await pendingSubjects()).toEqual(["publish-satellite-state s1", "publish-satellite-state s2", "publish-satellite-state s3"]);
+    expect(await pendingSubjects()).toEqual([
+      "publish-satellite-state s1",
+      "publish-satellite-state s2",
+      "publish-satellite-state s3",
+    ]);
     await drain();
-    expect(satellitePublishes()).toEqual(["publishSatelliteState s1", "publishSatelliteState s2", "publishSatelliteState s3"]);
+    expect(satellitePublishes()).toEqual([
+      "publishSatelliteState s1",
+      "publishSatelliteState s2",
+      "publishSatelliteState s3",
+    ]);
     // Nothing else was asked of Harbor: no robots, no group or config states.
     expect(registry.calls).toHaveLength(3);
     expect(["s1", "s2", "s3"].map((s) => registry.satelliteStates.get(s))).toEqual(before);
@@ -81,7 +100,10 @@ describe("RepublishSatelliteStates", () => {
   });
 
   it("answers NotFound naming an unknown satellite and queues nothing, not even for the known ones", async () => {
-    expect(await failure(fleet.republishSatelliteStates({ satellites: ["s1", "ghost"] }))).toEqual({ code: Code.NotFound, message: 'satellite "ghost" not found' });
+    expect(await failure(fleet.republishSatelliteStates({ satellites: ["s1", "ghost"] }))).toEqual({
+      code: Code.NotFound,
+      message: 'satellite "ghost" not found',
+    });
     expect(await module.store.outbox.pending()).toEqual([]);
   });
 
@@ -106,8 +128,16 @@ describe("RepublishSatelliteStates", () => {
     // One row per satellite: the pending one for s2 is asked again (its revision moves), not repeated.
     expect(await rows()).toEqual(["publish-satellite-state s2 r1", "publish-satellite-state s1 r0"]);
     await fleet.republishSatelliteStates({});
-    expect(await pendingSubjects()).toEqual(["publish-satellite-state s1", "publish-satellite-state s2", "publish-satellite-state s3"]);
+    expect(await pendingSubjects()).toEqual([
+      "publish-satellite-state s1",
+      "publish-satellite-state s2",
+      "publish-satellite-state s3",
+    ]);
     await drain();
-    expect(satellitePublishes()).toEqual(["publishSatelliteState s1", "publishSatelliteState s2", "publishSatelliteState s3"]);
+    expect(satellitePublishes()).toEqual([
+      "publishSatelliteState s1",
+      "publishSatelliteState s2",
+      "publishSatelliteState s3",
+    ]);
   });
 });

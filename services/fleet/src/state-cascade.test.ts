@@ -15,7 +15,13 @@ import { createFakeRegistry, type FakeRegistry } from "./testing.js";
 
 const logger = createLogger({ name: "cascade-test", level: "silent" });
 const image = (tag: string) => ({ repository: "library/nginx", tags: [tag], digest: "", type: "" });
-const job = (kind: "publish-group-state" | "publish-satellite-state", subject: string) => ({ id: 0, kind, subject, revision: 0, attempts: 1 });
+const job = (kind: "publish-group-state" | "publish-satellite-state", subject: string) => ({
+  id: 0,
+  kind,
+  subject,
+  revision: 0,
+  attempts: 1,
+});
 
 describe("satellite states follow the digests of their groups and config", () => {
   let handle: DatabaseHandle;
@@ -28,8 +34,16 @@ describe("satellite states follow the digests of their groups and config", () =>
   beforeAll(async () => {
     handle = await openMemoryDatabase();
     registry = createFakeRegistry();
-    module = createFleetModule({ db: handle.db, registry: registry.client, logger, publisher: { baseDelayMs: 10, maxDelayMs: 40 } });
-    fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    module = createFleetModule({
+      db: handle.db,
+      registry: registry.client,
+      logger,
+      publisher: { baseDelayMs: 10, maxDelayMs: 40 },
+    });
+    fleet = createClient(
+      FleetService,
+      createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }),
+    );
     await module.ready();
     await fleet.createConfig({ config: "edge-config", configJson: '{"app_config":{"log_level":"info"}}' });
     await fleet.createGroup({ group: "web", artifacts: [image("1")] });
@@ -81,7 +95,10 @@ describe("satellite states follow the digests of their groups and config", () =>
   });
 
   it("republishes the satellite states using a config when it changes, and only theirs", async () => {
-    await fleet.updateConfig({ config: "edge-config", change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' } });
+    await fleet.updateConfig({
+      config: "edge-config",
+      change: { case: "mergePatchJson", value: '{"app_config":{"log_level":"debug"}}' },
+    });
     await module.publisher.flush();
     expect(satellitePublishes()).toEqual(["publishSatelliteState s2"]);
     expect(registry.satellitePins.get("s2")?.config).toBe(registry.digests.get("config edge-config"));
@@ -91,19 +108,29 @@ describe("satellite states follow the digests of their groups and config", () =>
     await fleet.createGroup({ group: "late", artifacts: [image("late")] });
     await fleet.assignGroup({ satellite: "s3", group: "late" });
     // The satellite job runs before the group's: it refuses to write an unpinned URL.
-    await expect(runJob(job("publish-satellite-state", "s3"), module.store, registry.client)).rejects.toBeInstanceOf(StateNotPublishedError);
+    await expect(runJob(job("publish-satellite-state", "s3"), module.store, registry.client)).rejects.toBeInstanceOf(
+      StateNotPublishedError,
+    );
     expect(registry.satellitePins.get("s3")?.groups).toEqual({ db: registry.digests.get("group db") });
     // The group's publish records its digest and queues the satellite again.
-    expect(await runJob(job("publish-group-state", "late"), module.store, registry.client)).toMatch(/satellite states queued: s3$/);
+    expect(await runJob(job("publish-group-state", "late"), module.store, registry.client)).toMatch(
+      /satellite states queued: s3$/,
+    );
     await module.publisher.flush();
-    expect(registry.satellitePins.get("s3")?.groups).toEqual({ db: registry.digests.get("group db"), late: registry.digests.get("group late") });
+    expect(registry.satellitePins.get("s3")?.groups).toEqual({
+      db: registry.digests.get("group db"),
+      late: registry.digests.get("group late"),
+    });
   });
 
   it("never records the digest of content the group no longer holds (a slow, overtaken publish)", async () => {
     const current = registry.digests.get("group web");
     const stale = `sha256:${"f".repeat(64)}`;
     expect(await module.store.recordGroupState("web", [image("1")], stale)).toEqual([]);
-    const [row] = await handle.db.select({ stateDigest: groups.stateDigest }).from(groups).where(eq(groups.name, "web"));
+    const [row] = await handle.db
+      .select({ stateDigest: groups.stateDigest })
+      .from(groups)
+      .where(eq(groups.name, "web"));
     expect(row.stateDigest).toBe(current);
     expect(await module.store.outbox.pending()).toEqual([]);
   });
@@ -113,7 +140,9 @@ describe("satellite states follow the digests of their groups and config", () =>
     await handle.db.update(groups).set({ stateDigest: null }).where(eq(groups.name, "db"));
     const restarted = createFleetModule({ db: handle.db, registry: registry.client, logger });
     await restarted.ready();
-    expect((await module.store.outbox.pending()).map((p) => `${p.kind} ${p.subject}`)).toEqual(["publish-group-state db"]);
+    expect((await module.store.outbox.pending()).map((p) => `${p.kind} ${p.subject}`)).toEqual([
+      "publish-group-state db",
+    ]);
     await module.publisher.flush();
     // Recording a digest where there was none cascades; the content is the same, so the
     // satellite states come out byte for byte as before.

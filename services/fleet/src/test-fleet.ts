@@ -18,13 +18,21 @@ export interface TestFleet {
 export async function startTestFleet(): Promise<TestFleet> {
   const handle = await openMemoryDatabase();
   const registry = createFakeRegistry("http://harbor.test/");
-  const module = createFleetModule({ db: handle.db, registry: registry.client, logger: createLogger({ name: "fleet-test", level: "silent" }), trustDomain: "example.org" });
+  const module = createFleetModule({
+    db: handle.db,
+    registry: registry.client,
+    logger: createLogger({ name: "fleet-test", level: "silent" }),
+    trustDomain: "example.org",
+  });
   // As the gateway does: the URL the admin reached Ground Control at (no GROUND_CONTROL_URL here).
   const reachedAt: Interceptor = (next) => (req) => {
     req.contextValues.set(publicUrlKey, "https://gc.example.com");
     return next(req);
   };
-  const fleet = createClient(FleetService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), reachedAt] } }));
+  const fleet = createClient(
+    FleetService,
+    createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), reachedAt] } }),
+  );
   await module.ready();
   await module.publisher.flush();
   return {

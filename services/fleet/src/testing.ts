@@ -67,7 +67,14 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
         async publishGroupState(req, ctx) {
           if (fake.hang) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
           up(`publishGroupState ${req.group}`);
-          const state = { artifacts: req.artifacts.map((a) => ({ repository: a.repository, tags: [...a.tags], digest: a.digest, type: a.type })) };
+          const state = {
+            artifacts: req.artifacts.map((a) => ({
+              repository: a.repository,
+              tags: [...a.tags],
+              digest: a.digest,
+              type: a.type,
+            })),
+          };
           fake.groupStates.set(req.group, state);
           return published(`group ${req.group}`, state);
         },
@@ -75,11 +82,17 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
           // As the real service: every listed state must come with its digest.
           const configName = renamedField("config", req.config, "config_name", req.configName);
           const unpinned = req.groups.filter((g) => !req.groupDigests[g]);
-          if (unpinned.length > 0 || (configName && !req.configDigest)) throw new ConnectError(`unpinned ${unpinned.join(",") || "config"}`, Code.InvalidArgument);
+          if (unpinned.length > 0 || (configName && !req.configDigest))
+            throw new ConnectError(`unpinned ${unpinned.join(",") || "config"}`, Code.InvalidArgument);
           up(`publishSatelliteState ${req.satellite}`);
           fake.satelliteStates.set(req.satellite, { groups: [...req.groups], configName });
           fake.satellitePins.set(req.satellite, { groups: { ...req.groupDigests }, config: req.configDigest });
-          return published(`satellite ${req.satellite}`, { groups: req.groups, pins: req.groupDigests, config: configName, configDigest: req.configDigest });
+          return published(`satellite ${req.satellite}`, {
+            groups: req.groups,
+            pins: req.groupDigests,
+            config: configName,
+            configDigest: req.configDigest,
+          });
         },
         publishConfigState(req) {
           const name = renamedField("config", req.config, "config_name", req.configName);
@@ -90,7 +103,11 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
         },
         deleteState(req) {
           up(`deleteState ${StateKind[req.kind]} ${req.name}`);
-          const maps = { [StateKind.GROUP]: fake.groupStates, [StateKind.SATELLITE]: fake.satelliteStates, [StateKind.CONFIG]: fake.configStates } as Record<number, Map<string, unknown>>;
+          const maps = {
+            [StateKind.GROUP]: fake.groupStates,
+            [StateKind.SATELLITE]: fake.satelliteStates,
+            [StateKind.CONFIG]: fake.configStates,
+          } as Record<number, Map<string, unknown>>;
           maps[req.kind]?.delete(req.name);
           return {};
         },
@@ -107,6 +124,9 @@ export async function failure(p: Promise<unknown>): Promise<{ code: Code; messag
     () => undefined,
     (e: unknown) => e,
   );
-  if (!(err instanceof ConnectError)) throw new Error(`expected the call to fail with a ConnectError, got ${err === undefined ? "success" : String(err)}`);
+  if (!(err instanceof ConnectError))
+    throw new Error(
+      `expected the call to fail with a ConnectError, got ${err === undefined ? "success" : String(err)}`,
+    );
   return { code: err.code, message: err.rawMessage };
 }

@@ -26,7 +26,9 @@ const ROBOT_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 export function requireStateName(field: string, value: string): string {
   requireName(field, value);
   if (!PATH_COMPONENT.test(value)) {
-    throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} cannot name a state artifact: '.', '_' and '-' must sit between letters or digits`);
+    throw new InvalidArgumentError(
+      `${field} ${JSON.stringify(value)} cannot name a state artifact: '.', '_' and '-' must sit between letters or digits`,
+    );
   }
   return value;
 }
@@ -35,7 +37,9 @@ export function requireStateName(field: string, value: string): string {
 export function requireSatelliteName(field: string, value: string): string {
   requireName(field, value);
   if (!ROBOT_NAME.test(value)) {
-    throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} cannot name a Harbor robot: use single '.', '_' or '-' between letters or digits`);
+    throw new InvalidArgumentError(
+      `${field} ${JSON.stringify(value)} cannot name a Harbor robot: use single '.', '_' or '-' between letters or digits`,
+    );
   }
   return value;
 }
@@ -68,23 +72,38 @@ export function projectOf(repository: string): string {
 }
 
 /** Validates one artifact and returns it as stored: tags de-duplicated, type defaulted to "image". */
-export function requireArtifact(a: Pick<Artifact, "repository" | "tags" | "digest" | "type">, at: string): GroupArtifact {
+export function requireArtifact(
+  a: Pick<Artifact, "repository" | "tags" | "digest" | "type">,
+  at: string,
+): GroupArtifact {
   if (a.repository === "") throw new InvalidArgumentError(`${at}.repository is required`);
   if (!isRepositoryName(a.repository)) {
-    throw new InvalidArgumentError(`${at}.repository ${JSON.stringify(a.repository)} is not a valid OCI repository name (lowercase path components separated by '/')`);
+    throw new InvalidArgumentError(
+      `${at}.repository ${JSON.stringify(a.repository)} is not a valid OCI repository name (lowercase path components separated by '/')`,
+    );
   }
   if (!a.repository.includes("/") || !PROJECT_PATTERN.test(projectOf(a.repository))) {
-    throw new InvalidArgumentError(`${at}.repository ${JSON.stringify(a.repository)} must start with its Harbor project, e.g. "library/nginx"`);
+    throw new InvalidArgumentError(
+      `${at}.repository ${JSON.stringify(a.repository)} must start with its Harbor project, e.g. "library/nginx"`,
+    );
   }
   if (a.tags.length === 0) throw new InvalidArgumentError(`${at}.tags must name at least one tag`);
   a.tags.forEach((tag, j) => {
-    if (!isTag(tag)) throw new InvalidArgumentError(`${at}.tags[${j}] ${JSON.stringify(tag)} is not a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-], at most 128 characters)`);
+    if (!isTag(tag))
+      throw new InvalidArgumentError(
+        `${at}.tags[${j}] ${JSON.stringify(tag)} is not a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-], at most 128 characters)`,
+      );
   });
   if (a.digest !== "" && !isDigest(a.digest)) {
-    throw new InvalidArgumentError(`${at}.digest ${JSON.stringify(a.digest)} is not a valid digest ("sha256:" and 64 lowercase hex digits)`);
+    throw new InvalidArgumentError(
+      `${at}.digest ${JSON.stringify(a.digest)} is not a valid digest ("sha256:" and 64 lowercase hex digits)`,
+    );
   }
   const type = a.type === "" ? "image" : a.type;
-  if (!ARTIFACT_TYPE_PATTERN.test(type)) throw new InvalidArgumentError(`${at}.type ${JSON.stringify(a.type)} is not a valid artifact type, e.g. "image" or "chart"`);
+  if (!ARTIFACT_TYPE_PATTERN.test(type))
+    throw new InvalidArgumentError(
+      `${at}.type ${JSON.stringify(a.type)} is not a valid artifact type, e.g. "image" or "chart"`,
+    );
   return { repository: a.repository, tags: [...new Set(a.tags)], ...(a.digest ? { digest: a.digest } : {}), type };
 }
 
@@ -95,7 +114,9 @@ export function requireArtifacts(artifacts: readonly Artifact[]): GroupArtifact[
     const artifact = requireArtifact(a, `artifacts[${i}]`);
     const first = seen.get(artifact.repository);
     if (first !== undefined) {
-      throw new InvalidArgumentError(`artifacts[${i}].repository ${JSON.stringify(artifact.repository)} is already listed at artifacts[${first}]; put all its tags in one entry`);
+      throw new InvalidArgumentError(
+        `artifacts[${i}].repository ${JSON.stringify(artifact.repository)} is already listed at artifacts[${first}]; put all its tags in one entry`,
+      );
     }
     seen.set(artifact.repository, i);
     return artifact;
@@ -106,15 +127,23 @@ export function requireArtifacts(artifacts: readonly Artifact[]): GroupArtifact[
  * UpdateGroup's new artifact list: the one given, or none when clear_artifacts says so. Never empty
  * by omission: the group's satellites would delete every image it had.
  */
-export function requireNewArtifacts(group: string, artifacts: readonly Artifact[], clearArtifacts: boolean): GroupArtifact[] {
+export function requireNewArtifacts(
+  group: string,
+  artifacts: readonly Artifact[],
+  clearArtifacts: boolean,
+): GroupArtifact[] {
   if (clearArtifacts) {
     if (artifacts.length > 0) {
-      throw new InvalidArgumentError(`clear_artifacts=true contradicts the ${artifacts.length} artifacts given for group ${group}: send the artifacts to replace its list, or clear_artifacts=true alone to empty it`);
+      throw new InvalidArgumentError(
+        `clear_artifacts=true contradicts the ${artifacts.length} artifacts given for group ${group}: send the artifacts to replace its list, or clear_artifacts=true alone to empty it`,
+      );
     }
     return [];
   }
   if (artifacts.length === 0) {
-    throw new InvalidArgumentError(`UpdateGroup without artifacts would remove every image from group ${group} (its satellites would delete them): pass clear_artifacts=true to mean it`);
+    throw new InvalidArgumentError(
+      `UpdateGroup without artifacts would remove every image from group ${group} (its satellites would delete them): pass clear_artifacts=true to mean it`,
+    );
   }
   return requireArtifacts(artifacts);
 }

@@ -5,7 +5,12 @@ import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { ensureAdminUser } from "@harbor-satellite/identity";
 import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
 import { resolveLimits } from "@harbor-satellite/serving";
-import { serverMetricsInterceptor, serverTracingInterceptor, type Logger, type Metrics } from "@harbor-satellite/telemetry";
+import {
+  serverMetricsInterceptor,
+  serverTracingInterceptor,
+  type Logger,
+  type Metrics,
+} from "@harbor-satellite/telemetry";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
@@ -34,8 +39,16 @@ export interface GroundControl {
  * `metrics`: from startMetrics (main.ts); without it nothing is served at /metrics and instruments record only if a provider exists.
  * `databaseTemplate`: for tests, a new embedded database starts from this migrated cluster (migratedTemplate()) instead of running initdb.
  */
-export async function startGroundControl(config: GatewayConfig, logger: Logger, options: { metrics?: Metrics; databaseTemplate?: Blob } = {}): Promise<GroundControl> {
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, initialDataDir: options.databaseTemplate });
+export async function startGroundControl(
+  config: GatewayConfig,
+  logger: Logger,
+  options: { metrics?: Metrics; databaseTemplate?: Blob } = {},
+): Promise<GroundControl> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    initialDataDir: options.databaseTemplate,
+  });
   const security = await setUpTls(config, logger).catch(async (error: unknown) => {
     await database.close();
     throw error;
@@ -47,7 +60,10 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger, 
       if (admin === "created") logger.info({ username: "admin" }, "admin account created");
     }
     const { modules, missing, client } = await buildModules(config, database.db, logger);
-    const harbor = config.services.includes("registry") || config.remotes.registry ? watchHarbor({ registry: () => client("registry", RegistryService), logger }) : undefined;
+    const harbor =
+      config.services.includes("registry") || config.remotes.registry
+        ? watchHarbor({ registry: () => client("registry", RegistryService), logger })
+        : undefined;
     metrics = await startGatewayMetrics({ config, database, modules, metrics: options.metrics, logger });
     if (missing.length) logger.warn({ services: missing }, "services not available in this build are not served");
     // One set of attempt limits (inside the authenticator) for Basic credentials and Login, and one
@@ -63,7 +79,12 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger, 
     const { handler, rpcStreams } = createRpcHandlers({
       routes,
       // Metrics first: the duration covers the others, and the code is the one the caller gets.
-      interceptors: [...(config.metrics.enabled ? [serverMetricsInterceptor()] : []), serverTracingInterceptor(logger), errorMappingInterceptor(), authorizationInterceptor(authenticate, { ztrLimiter })],
+      interceptors: [
+        ...(config.metrics.enabled ? [serverMetricsInterceptor()] : []),
+        serverTracingInterceptor(logger),
+        errorMappingInterceptor(),
+        authorizationInterceptor(authenticate, { ztrLimiter }),
+      ],
       verifyPeer: security.verifyPeer,
       logger,
       fallback: httpRoutes(database.db, {
@@ -78,9 +99,28 @@ export async function startGroundControl(config: GatewayConfig, logger: Logger, 
       }),
     });
     const limits = resolveLimits(config.limits);
-    const listener: Listener = await listen({ host: config.host, port: config.port, handler, rpcStreams, tls: security.tls, onTlsServer: security.onTlsServer, limits, logger });
+    const listener: Listener = await listen({
+      host: config.host,
+      port: config.port,
+      handler,
+      rpcStreams,
+      tls: security.tls,
+      onTlsServer: security.onTlsServer,
+      limits,
+      logger,
+    });
     for (const module of modules) module.start?.();
-    logger.info({ port: listener.port, host: config.host, security: security.mode, services: modules.map((m) => m.name), database: database.driver, limits }, "ground control listening");
+    logger.info(
+      {
+        port: listener.port,
+        host: config.host,
+        security: security.mode,
+        services: modules.map((m) => m.name),
+        database: database.driver,
+        limits,
+      },
+      "ground control listening",
+    );
     return {
       port: listener.port,
       modules,

@@ -13,7 +13,13 @@
 import { hash, timingSafeEqual } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
-import { checkPassword, defaultSecretChecker, findSessionUser, ADMIN_USERNAME, type SecretChecker } from "@harbor-satellite/identity";
+import {
+  checkPassword,
+  defaultSecretChecker,
+  findSessionUser,
+  ADMIN_USERNAME,
+  type SecretChecker,
+} from "@harbor-satellite/identity";
 import { toConnectError, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
 import { Code } from "@connectrpc/connect";
 import { createAttemptLimits, type Attempt, type AttemptLimits } from "./auth/attempt-limits.js";
@@ -75,7 +81,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   };
 
   const storedHash = async (robotName: string) => {
-    const [row] = await options.db.select({ hash: robotAccounts.secretHash }).from(robotAccounts).where(eq(robotAccounts.robotName, robotName));
+    const [row] = await options.db
+      .select({ hash: robotAccounts.secretHash })
+      .from(robotAccounts)
+      .where(eq(robotAccounts.robotName, robotName));
     return row?.hash;
   };
 
@@ -125,7 +134,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const verdict = row ? await secrets.check(username, password, row.hash) : "wrong";
       if (row && verdict === "match") {
         attempt.succeeded();
-        return remember(key, { kind: "satellite", name: row.name, region: row.region, via: "robot" }, { name: username, hash: row.hash });
+        return remember(
+          key,
+          { kind: "satellite", name: row.name, region: row.region, via: "robot" },
+          { name: username, hash: row.hash },
+        );
       }
       // A secret already proven wrong cost nothing and is not counted: a satellite left with a
       // rotated-away secret does not back itself off; guessing new ones is what counts.
@@ -140,14 +153,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
 
   const isPeerProcess = (headers: Headers): boolean => {
     const authorization = headers.get("authorization") ?? "";
-    return Boolean(options.internalToken) && /^bearer /i.test(authorization) && safeEqual(authorization.slice(7).trim(), options.internalToken ?? "");
+    return (
+      Boolean(options.internalToken) &&
+      /^bearer /i.test(authorization) &&
+      safeEqual(authorization.slice(7).trim(), options.internalToken ?? "")
+    );
   };
 
   const authenticate = async (headers: Headers, peer?: PeerIdentity, source?: string): Promise<Caller> => {
     // A certificate, when presented, is the identity: a bad one is refused outright rather than
     // silently ignored in favour of headers.
     if (peer?.kind === "rejected") throw new UnauthenticatedError(`client certificate rejected: ${peer.reason}`);
-    if (peer?.kind === "satellite") return { kind: "satellite", name: peer.name, region: peer.region, spiffeId: peer.spiffeId, via: "spiffe" };
+    if (peer?.kind === "satellite")
+      return { kind: "satellite", name: peer.name, region: peer.region, spiffeId: peer.spiffeId, via: "spiffe" };
     const authorization = headers.get("authorization");
     if (!authorization) return { kind: "anonymous" };
     const space = authorization.indexOf(" ");

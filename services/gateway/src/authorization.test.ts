@@ -24,7 +24,11 @@ const ATTACKER = "127.0.0.2";
 const ADMIN_HOST = "127.0.0.1";
 const logger = createLogger({ name: "authorization-test", level: "silent" });
 
-const outcome = (p: Promise<unknown>): Promise<"ok" | ConnectError> => p.then(() => "ok" as const, (e: unknown) => ConnectError.from(e));
+const outcome = (p: Promise<unknown>): Promise<"ok" | ConnectError> =>
+  p.then(
+    () => "ok" as const,
+    (e: unknown) => ConnectError.from(e),
+  );
 const codeName = (o: unknown) => (o === "ok" ? "ok" : Code[(o as ConnectError).code]);
 
 describe("authorization: Login and admin Basic credentials under attempt limits", () => {
@@ -44,7 +48,11 @@ describe("authorization: Login and admin Basic credentials under attempt limits"
     });
     const authenticate = createAuthenticator({ db: handle.db, secrets, now: () => t });
     const identity = createIdentityModule({ db: handle.db, secrets });
-    ({ listener } = await listenRpc({ routes: identity.routes, interceptors: [errorMappingInterceptor(), authorizationInterceptor(authenticate)], logger }));
+    ({ listener } = await listenRpc({
+      routes: identity.routes,
+      interceptors: [errorMappingInterceptor(), authorizationInterceptor(authenticate)],
+      logger,
+    }));
   });
   afterAll(async () => {
     await listener?.close();
@@ -52,12 +60,23 @@ describe("authorization: Login and admin Basic credentials under attempt limits"
   });
 
   const clientFrom = (localAddress: string) =>
-    createClient(IdentityService, createConnectTransport({ baseUrl: `http://127.0.0.1:${listener.port}`, httpVersion: "1.1", nodeOptions: { agent: new Agent({ keepAlive: true, localAddress }) } }));
+    createClient(
+      IdentityService,
+      createConnectTransport({
+        baseUrl: `http://127.0.0.1:${listener.port}`,
+        httpVersion: "1.1",
+        nodeOptions: { agent: new Agent({ keepAlive: true, localAddress }) },
+      }),
+    );
 
   it("hashes at most the limit of 60 concurrent wrong admin passwords; the rest are ResourceExhausted with a retry hint", async () => {
     slow.n = 0;
     const attacker = clientFrom(ATTACKER);
-    const results = await Promise.all(Array.from({ length: 60 }, (_, i) => outcome(attacker.login({ username: "admin", password: `wrong-password-${i}` }))));
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        outcome(attacker.login({ username: "admin", password: `wrong-password-${i}` })),
+      ),
+    );
     const codes = results.map(codeName);
     expect(codes.filter((c) => c === "Unauthenticated")).toHaveLength(DEFAULT_ATTEMPT_POLICY.freeFailures);
     expect(codes.filter((c) => c === "ResourceExhausted")).toHaveLength(60 - DEFAULT_ATTEMPT_POLICY.freeFailures);
@@ -72,22 +91,36 @@ describe("authorization: Login and admin Basic credentials under attempt limits"
     slow.n = 0;
     // The attacker keeps going, with Login and with admin Basic credentials on an admin rpc: no hashing.
     const basic = { authorization: `Basic ${Buffer.from("admin:another-guess").toString("base64")}` };
-    expect(codeName(await outcome(attacker.login({ username: "admin", password: "yet-another-guess" })))).toBe("ResourceExhausted");
-    expect(codeName(await outcome(attacker.issueZtrToken({ satellite: "edge-1" }, { headers: basic })))).toBe("ResourceExhausted");
+    expect(codeName(await outcome(attacker.login({ username: "admin", password: "yet-another-guess" })))).toBe(
+      "ResourceExhausted",
+    );
+    expect(codeName(await outcome(attacker.issueZtrToken({ satellite: "edge-1" }, { headers: basic })))).toBe(
+      "ResourceExhausted",
+    );
     // Even the right password is refused at the attacker's address for now...
-    expect(codeName(await outcome(attacker.login({ username: "admin", password: ADMIN_PASSWORD })))).toBe("ResourceExhausted");
+    expect(codeName(await outcome(attacker.login({ username: "admin", password: ADMIN_PASSWORD })))).toBe(
+      "ResourceExhausted",
+    );
     expect(slow.n).toBe(0);
     // ...but the admin at another address logs in, a typo included.
-    expect(codeName(await outcome(admin.login({ username: "admin", password: "typo-password" })))).toBe("Unauthenticated");
+    expect(codeName(await outcome(admin.login({ username: "admin", password: "typo-password" })))).toBe(
+      "Unauthenticated",
+    );
     const { sessionToken } = await admin.login({ username: "admin", password: ADMIN_PASSWORD });
     expect(sessionToken).toHaveLength(43);
     const adminBasic = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString("base64")}` };
-    expect(codeName(await outcome(admin.issueZtrToken({ satellite: "edge-1" }, { headers: adminBasic })))).toBe("NotFound");
+    expect(codeName(await outcome(admin.issueZtrToken({ satellite: "edge-1" }, { headers: adminBasic })))).toBe(
+      "NotFound",
+    );
     expect(slow.n).toBe(3);
     // Once the backoff has passed the attacker's address may try again, once.
     t += 60_000;
-    expect(codeName(await outcome(attacker.login({ username: "admin", password: "after-the-wait" })))).toBe("Unauthenticated");
-    expect(codeName(await outcome(attacker.login({ username: "admin", password: "and-again" })))).toBe("ResourceExhausted");
+    expect(codeName(await outcome(attacker.login({ username: "admin", password: "after-the-wait" })))).toBe(
+      "Unauthenticated",
+    );
+    expect(codeName(await outcome(attacker.login({ username: "admin", password: "and-again" })))).toBe(
+      "ResourceExhausted",
+    );
   });
 });
 
@@ -109,11 +142,16 @@ describe("authorization: ZTR enrolment over rpc shares the REST route's budget p
     });
 
   it("limits TokenZtr and SpiffeZtr over rpc after the budget, counting REST calls from the same address", async () => {
-    const client = (localAddress: string) => createClient(IdentityService, createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1", nodeOptions: { localAddress } }));
+    const client = (localAddress: string) =>
+      createClient(
+        IdentityService,
+        createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1", nodeOptions: { localAddress } }),
+      );
     const attacker = client(ATTACKER);
     // Ten per minute per address: five through REST, five through the rpcs (neither refused).
     for (let i = 0; i < 5; i++) expect(await restZtr(ATTACKER)).not.toBe(429);
-    for (let i = 0; i < 4; i++) expect(codeName(await outcome(attacker.tokenZtr({ token: "0".repeat(32) })))).not.toBe("ResourceExhausted");
+    for (let i = 0; i < 4; i++)
+      expect(codeName(await outcome(attacker.tokenZtr({ token: "0".repeat(32) })))).not.toBe("ResourceExhausted");
     expect(codeName(await outcome(attacker.spiffeZtr({})))).not.toBe("ResourceExhausted");
     // The budget is spent at either door.
     const limited = await outcome(attacker.tokenZtr({ token: "1".repeat(32) }));
@@ -122,7 +160,9 @@ describe("authorization: ZTR enrolment over rpc shares the REST route's budget p
     expect(codeName(await outcome(attacker.spiffeZtr({})))).toBe("ResourceExhausted");
     expect(await restZtr(ATTACKER)).toBe(429);
     // Another address has its own budget.
-    expect(codeName(await outcome(client(ADMIN_HOST).tokenZtr({ token: "0".repeat(32) })))).not.toBe("ResourceExhausted");
+    expect(codeName(await outcome(client(ADMIN_HOST).tokenZtr({ token: "0".repeat(32) })))).not.toBe(
+      "ResourceExhausted",
+    );
     expect(await restZtr(ADMIN_HOST)).not.toBe(429);
   });
 });

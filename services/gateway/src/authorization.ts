@@ -7,7 +7,16 @@
 // process skip both: the process that took the client's call applied them, and the address here
 // would be that process's, shared by all its clients.
 import type { Interceptor } from "@connectrpc/connect";
-import { callerKey, clientAddressKey, originOf, PermissionDeniedError, PUBLIC_URL_HEADER, publicUrlKey, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
+import {
+  callerKey,
+  clientAddressKey,
+  originOf,
+  PermissionDeniedError,
+  PUBLIC_URL_HEADER,
+  publicUrlKey,
+  UnauthenticatedError,
+  type Caller,
+} from "@harbor-satellite/rpc";
 import { settle, type Authenticator } from "./authenticator.js";
 import { peerKey } from "./peer-identity.js";
 import { RateLimitedError, type RateLimiter } from "./rate-limiter.js";
@@ -68,8 +77,13 @@ export function authorizationInterceptor(authenticate: Authenticator, options: A
       throw error;
     });
     if (!allows(policy, caller)) {
-      if (caller.kind === "anonymous") throw new UnauthenticatedError(`${req.method.name} needs credentials: ${policy === "satellite" ? "a satellite identity" : "an admin session (Authorization: Bearer <token> from IdentityService/Login) or admin Basic credentials"}`);
-      throw new PermissionDeniedError(`${req.method.name} is not allowed for ${caller.kind === "satellite" ? `satellite ${caller.name}` : caller.kind}`);
+      if (caller.kind === "anonymous")
+        throw new UnauthenticatedError(
+          `${req.method.name} needs credentials: ${policy === "satellite" ? "a satellite identity" : "an admin session (Authorization: Bearer <token> from IdentityService/Login) or admin Basic credentials"}`,
+        );
+      throw new PermissionDeniedError(
+        `${req.method.name} is not allowed for ${caller.kind === "satellite" ? `satellite ${caller.name}` : caller.kind}`,
+      );
     }
     req.contextValues.set(callerKey, caller);
     // A sibling process forwards the URL its caller used; anyone else gets what this listener saw.
@@ -79,7 +93,9 @@ export function authorizationInterceptor(authenticate: Authenticator, options: A
     // Reserved before the handler hashes the password; settled with what it found.
     const username = (req.message as { username?: unknown }).username;
     const account = typeof username === "string" ? username : "";
-    const attempt = await authenticate.limits.reserveWhenFree(source, account, { guessable: !account.startsWith("robot$") });
+    const attempt = await authenticate.limits.reserveWhenFree(source, account, {
+      guessable: !account.startsWith("robot$"),
+    });
     try {
       const res = await next(req);
       attempt.succeeded();

@@ -10,7 +10,10 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import type { IdentityService, StateConfig } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { SyncRequestSchema, type HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import {
+  SyncRequestSchema,
+  type HeartbeatService,
+} from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { toConnectError, type Caller } from "@harbor-satellite/rpc";
 import type { Authenticator } from "./authenticator.js";
 import type { PeerVerifier } from "./peer-identity.js";
@@ -57,7 +60,14 @@ function sendError(res: HttpRes, error: unknown): void {
 
 /** The original's StateConfig JSON. */
 export function stateConfigJson(config: StateConfig | undefined): unknown {
-  return { auth: { url: config?.auth?.url ?? "", username: config?.auth?.username ?? "", password: config?.auth?.password ?? "" }, state: config?.stateUrl ?? "" };
+  return {
+    auth: {
+      url: config?.auth?.url ?? "",
+      username: config?.auth?.username ?? "",
+      password: config?.auth?.password ?? "",
+    },
+    state: config?.stateUrl ?? "",
+  };
 }
 
 async function readJson(req: HttpReq): Promise<Record<string, unknown>> {
@@ -154,7 +164,9 @@ export function handleCompatRoute(deps: CompatDeps, req: HttpReq, res: HttpRes, 
     }
     answer(res, async () => {
       const token = decodeSegment("the token", ztr[1]);
-      const r = await deps.identity().tokenZtr({ token }, { headers: forwardingHeaders({ kind: "anonymous" }, requestPublicUrl(req)) });
+      const r = await deps
+        .identity()
+        .tokenZtr({ token }, { headers: forwardingHeaders({ kind: "anonymous" }, requestPublicUrl(req)) });
       send(res, 200, stateConfigJson(r.stateConfig));
     });
     return true;
@@ -166,8 +178,11 @@ export function handleCompatRoute(deps: CompatDeps, req: HttpReq, res: HttpRes, 
     }
     answer(res, async () => {
       const caller = await deps.authenticate(new Headers(), deps.peer(req));
-      if (caller.kind !== "satellite") throw new ConnectError("spiffe-ztr needs a satellite X.509-SVID presented over mTLS", Code.Unauthenticated);
-      const { stateConfig } = await deps.identity().spiffeZtr({}, { headers: forwardingHeaders(caller, requestPublicUrl(req)) });
+      if (caller.kind !== "satellite")
+        throw new ConnectError("spiffe-ztr needs a satellite X.509-SVID presented over mTLS", Code.Unauthenticated);
+      const { stateConfig } = await deps
+        .identity()
+        .spiffeZtr({}, { headers: forwardingHeaders(caller, requestPublicUrl(req)) });
       send(res, 200, stateConfigJson(stateConfig));
     });
     return true;
@@ -175,7 +190,11 @@ export function handleCompatRoute(deps: CompatDeps, req: HttpReq, res: HttpRes, 
   if (req.method === "POST" && path === "/satellites/sync") {
     answer(res, async () => {
       const caller = await deps.authenticate(headersOf(req), deps.peer(req), req.socket.remoteAddress);
-      if (caller.kind !== "satellite") throw new ConnectError("heartbeats need the satellite's SVID or robot credentials", caller.kind === "anonymous" ? Code.Unauthenticated : Code.PermissionDenied);
+      if (caller.kind !== "satellite")
+        throw new ConnectError(
+          "heartbeats need the satellite's SVID or robot credentials",
+          caller.kind === "anonymous" ? Code.Unauthenticated : Code.PermissionDenied,
+        );
       const body = await readJson(req);
       await deps.heartbeat().sync(syncRequestFromJson(body, caller), { headers: forwardingHeaders(caller) });
       send(res, 200);

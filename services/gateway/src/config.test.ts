@@ -3,7 +3,14 @@ import { HELP, parseConfig } from "./config.js";
 
 describe("ground-control configuration", () => {
   it("defaults to all services on :8080 with the embedded database under ./data", () => {
-    expect(parseConfig([], {})).toMatchObject({ port: 8080, host: "0.0.0.0", dataDir: "./data", databaseUrl: undefined, services: ["identity", "fleet", "registry", "heartbeat"], trustDomain: "harbor-satellite.local" });
+    expect(parseConfig([], {})).toMatchObject({
+      port: 8080,
+      host: "0.0.0.0",
+      dataDir: "./data",
+      databaseUrl: undefined,
+      services: ["identity", "fleet", "registry", "heartbeat"],
+      trustDomain: "harbor-satellite.local",
+    });
   });
 
   it("takes --port over PORT, and PORT over the default", () => {
@@ -13,9 +20,13 @@ describe("ground-control configuration", () => {
 
   it("rejects bad input with a clear message", () => {
     expect(() => parseConfig(["--port", "http"], {})).toThrow(/not a port number/);
-    expect(() => parseConfig(["--services", "fleet,bogus"], { GC_INTERNAL_TOKEN: "t" })).toThrow(/unknown service "bogus"/);
+    expect(() => parseConfig(["--services", "fleet,bogus"], { GC_INTERNAL_TOKEN: "t" })).toThrow(
+      /unknown service "bogus"/,
+    );
     expect(() => parseConfig(["--services", "fleet"], {})).toThrow(/GC_INTERNAL_TOKEN/);
-    expect(() => parseConfig(["--services", "fleet", "--remote", "fleet=http://x:1"], { GC_INTERNAL_TOKEN: "t" })).toThrow(/both served here and remote/);
+    expect(() =>
+      parseConfig(["--services", "fleet", "--remote", "fleet=http://x:1"], { GC_INTERNAL_TOKEN: "t" }),
+    ).toThrow(/both served here and remote/);
     expect(() => parseConfig(["--remote", "registry=ftp://x"], { GC_INTERNAL_TOKEN: "t" })).toThrow(/not an http/);
     expect(() => parseConfig(["--tls-cert", "c.pem"], {})).toThrow(/both a certificate and a key/);
     expect(() => parseConfig(["--bogus"], {})).toThrow();
@@ -23,12 +34,20 @@ describe("ground-control configuration", () => {
 
   it("takes the URL satellites reach Ground Control at from --public-url or GROUND_CONTROL_URL, origin only", () => {
     expect(parseConfig([], {})).toMatchObject({ publicUrl: undefined });
-    expect(parseConfig([], { GROUND_CONTROL_URL: "https://gc.example.com/" })).toMatchObject({ publicUrl: "https://gc.example.com" });
-    expect(parseConfig(["--public-url", "http://10.0.0.5:8080"], { GROUND_CONTROL_URL: "https://gc.example.com" })).toMatchObject({ publicUrl: "http://10.0.0.5:8080" });
+    expect(parseConfig([], { GROUND_CONTROL_URL: "https://gc.example.com/" })).toMatchObject({
+      publicUrl: "https://gc.example.com",
+    });
+    expect(
+      parseConfig(["--public-url", "http://10.0.0.5:8080"], { GROUND_CONTROL_URL: "https://gc.example.com" }),
+    ).toMatchObject({ publicUrl: "http://10.0.0.5:8080" });
     expect(() => parseConfig([], { GROUND_CONTROL_URL: "gc.example.com" })).toThrow(/not a URL/);
     expect(() => parseConfig([], { GROUND_CONTROL_URL: "ftp://gc.example.com" })).toThrow(/http/);
-    expect(() => parseConfig([], { GROUND_CONTROL_URL: "https://gc.example.com/gc" })).toThrow(/only scheme, host and port/);
-    expect(() => parseConfig([], { GROUND_CONTROL_URL: "https://u:p@gc.example.com" })).toThrow(/only scheme, host and port/);
+    expect(() => parseConfig([], { GROUND_CONTROL_URL: "https://gc.example.com/gc" })).toThrow(
+      /only scheme, host and port/,
+    );
+    expect(() => parseConfig([], { GROUND_CONTROL_URL: "https://u:p@gc.example.com" })).toThrow(
+      /only scheme, host and port/,
+    );
   });
 
   it("keeps satellite states out of Harbor unless --satellite-state-in-harbor or SATELLITE_STATE_IN_HARBOR asks for it", () => {
@@ -43,7 +62,9 @@ describe("ground-control configuration", () => {
     for (const off of ["false", "0"]) expect(inHarbor([], { SATELLITE_STATE_IN_HARBOR: off }), off).toBe(false);
     expect(inHarbor(["--satellite-state-in-harbor"], {})).toBe(true);
     expect(inHarbor(["--satellite-state-in-harbor"], { SATELLITE_STATE_IN_HARBOR: "false" })).toBe(true);
-    expect(() => parseConfig([], { SATELLITE_STATE_IN_HARBOR: "yes please" })).toThrow(/SATELLITE_STATE_IN_HARBOR must be true or false/);
+    expect(() => parseConfig([], { SATELLITE_STATE_IN_HARBOR: "yes please" })).toThrow(
+      /SATELLITE_STATE_IN_HARBOR must be true or false/,
+    );
     // The process serving the registry service reads it, also when services are split.
     expect(inHarbor(["--services", "registry", "--satellite-state-in-harbor"], { GC_INTERNAL_TOKEN: "t" })).toBe(true);
     expect(HELP).toContain("--satellite-state-in-harbor");
@@ -57,22 +78,47 @@ describe("ground-control configuration", () => {
       return cfg.limits;
     };
     expect(limits([])).toEqual({});
-    expect(limits(["--max-connections", "500", "--idle-timeout-ms", "3000"], { MAX_CONNECTIONS: "900", MAX_CONNECTIONS_PER_SOURCE: "40", HEADER_TIMEOUT_MS: "2000" })).toEqual({
+    expect(
+      limits(["--max-connections", "500", "--idle-timeout-ms", "3000"], {
+        MAX_CONNECTIONS: "900",
+        MAX_CONNECTIONS_PER_SOURCE: "40",
+        HEADER_TIMEOUT_MS: "2000",
+      }),
+    ).toEqual({
       maxConnections: 500,
       maxConnectionsPerSource: 40,
       idleMs: 3000,
       headersMs: 2000,
     });
-    expect(limits(["--first-byte-timeout-ms", "1500", "--request-timeout-ms", "0"])).toEqual({ firstByteMs: 1500, requestMs: 0 });
+    expect(limits(["--first-byte-timeout-ms", "1500", "--request-timeout-ms", "0"])).toEqual({
+      firstByteMs: 1500,
+      requestMs: 0,
+    });
     expect(limits([], { REQUEST_TIMEOUT_MS: "60000", IDLE_TIMEOUT_MS: "" })).toEqual({ requestMs: 60000 });
-    expect(() => limits(["--idle-timeout-ms", "0"])).toThrow(/--idle-timeout-ms \(IDLE_TIMEOUT_MS\) must be a positive whole number/);
+    expect(() => limits(["--idle-timeout-ms", "0"])).toThrow(
+      /--idle-timeout-ms \(IDLE_TIMEOUT_MS\) must be a positive whole number/,
+    );
     expect(() => limits([], { MAX_CONNECTIONS: "lots" })).toThrow(/MAX_CONNECTIONS/);
     expect(() => limits(["--max-connections", "10", "--max-connections-per-source", "20"])).toThrow(/cannot exceed/);
-    for (const flag of ["--max-connections", "--max-connections-per-source", "--first-byte-timeout-ms", "--header-timeout-ms", "--request-timeout-ms", "--idle-timeout-ms"]) expect(HELP).toContain(flag);
+    for (const flag of [
+      "--max-connections",
+      "--max-connections-per-source",
+      "--first-byte-timeout-ms",
+      "--header-timeout-ms",
+      "--request-timeout-ms",
+      "--idle-timeout-ms",
+    ])
+      expect(HELP).toContain(flag);
   });
 
   it("splits services across processes with a shared token", () => {
-    const cfg = parseConfig(["--services", "fleet,identity,heartbeat", "--remote", "registry=http://127.0.0.1:9001"], { GC_INTERNAL_TOKEN: "t0k" });
-    expect(cfg).toMatchObject({ services: ["fleet", "identity", "heartbeat"], remotes: { registry: "http://127.0.0.1:9001" }, internalToken: "t0k" });
+    const cfg = parseConfig(["--services", "fleet,identity,heartbeat", "--remote", "registry=http://127.0.0.1:9001"], {
+      GC_INTERNAL_TOKEN: "t0k",
+    });
+    expect(cfg).toMatchObject({
+      services: ["fleet", "identity", "heartbeat"],
+      remotes: { registry: "http://127.0.0.1:9001" },
+      internalToken: "t0k",
+    });
   });
 });

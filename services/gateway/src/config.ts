@@ -155,11 +155,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
   const keyFile = values["tls-key"] ?? env.TLS_KEY_FILE;
   if (Boolean(certFile) !== Boolean(keyFile)) throw new ConfigError("TLS needs both a certificate and a key");
   const spiffeSocket = values["spiffe-endpoint-socket"] ?? env.SPIFFE_ENDPOINT_SOCKET;
-  if (spiffeSocket && certFile) throw new ConfigError("choose SPIFFE mTLS (SPIFFE_ENDPOINT_SOCKET) or a TLS certificate file, not both");
+  if (spiffeSocket && certFile)
+    throw new ConfigError("choose SPIFFE mTLS (SPIFFE_ENDPOINT_SOCKET) or a TLS certificate file, not both");
   const workers = parsePositiveInt("--workers", values.workers ?? env.GC_WORKERS ?? "1");
-  if (workers > 1 && !env.DATABASE_URL) throw new ConfigError("--workers above 1 needs DATABASE_URL: the embedded database belongs to one process");
+  if (workers > 1 && !env.DATABASE_URL)
+    throw new ConfigError("--workers above 1 needs DATABASE_URL: the embedded database belongs to one process");
   const split = Object.keys(remotes).length > 0 || services.length < SERVICE_NAMES.length;
-  if (split && !env.GC_INTERNAL_TOKEN) throw new ConfigError("running services as separate processes needs GC_INTERNAL_TOKEN, shared by all of them");
+  if (split && !env.GC_INTERNAL_TOKEN)
+    throw new ConfigError("running services as separate processes needs GC_INTERNAL_TOKEN, shared by all of them");
   return {
     host: values.host ?? env.HOST ?? "0.0.0.0",
     port: parsePort(values.port ?? env.PORT ?? "8080"),
@@ -175,7 +178,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       username: env.HARBOR_USERNAME || undefined,
       password: env.HARBOR_PASSWORD || undefined,
       robotDurationDays: parsePositiveInt("ROBOT_DURATION_DAYS", env.ROBOT_DURATION_DAYS ?? "30"),
-      satelliteStateInHarbor: values["satellite-state-in-harbor"] ?? parseBoolean("SATELLITE_STATE_IN_HARBOR", env.SATELLITE_STATE_IN_HARBOR),
+      satelliteStateInHarbor:
+        values["satellite-state-in-harbor"] ?? parseBoolean("SATELLITE_STATE_IN_HARBOR", env.SATELLITE_STATE_IN_HARBOR),
     },
     trustDomain: env.TRUST_DOMAIN || "harbor-satellite.local",
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
@@ -188,7 +192,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
     logLevel: env.LOG_LEVEL || "info",
     workers,
     limits: parseLimits(values, env),
-    metrics: parseMetrics(values["metrics-addr"] ?? (env.METRICS_ADDR || undefined), !values["no-metrics"] && parseBoolean("METRICS_ENABLED", env.METRICS_ENABLED || "true")),
+    metrics: parseMetrics(
+      values["metrics-addr"] ?? (env.METRICS_ADDR || undefined),
+      !values["no-metrics"] && parseBoolean("METRICS_ENABLED", env.METRICS_ENABLED || "true"),
+    ),
   };
 }
 
@@ -197,7 +204,8 @@ function parseMetrics(addr: string | undefined, enabled: boolean): GatewayConfig
   if (!addr || !enabled) return { enabled };
   const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(addr);
   const port = match ? Number(match[3]) : NaN;
-  if (!match || port > 65535) throw new ConfigError(`--metrics-addr (METRICS_ADDR) must be HOST:PORT, got ${JSON.stringify(addr)}`);
+  if (!match || port > 65535)
+    throw new ConfigError(`--metrics-addr (METRICS_ADDR) must be HOST:PORT, got ${JSON.stringify(addr)}`);
   return { enabled, addr: { host: match[1] ?? (match[2] || "0.0.0.0"), port } };
 }
 
@@ -219,8 +227,14 @@ function parseLimits(values: Record<string, unknown>, env: NodeJS.ProcessEnv): P
     if (raw === undefined) continue;
     limits[field] = zeroAllowed && raw.trim() === "0" ? 0 : parsePositiveInt(`--${flag} (${variable})`, raw);
   }
-  if (limits.maxConnections !== undefined && limits.maxConnectionsPerSource !== undefined && limits.maxConnectionsPerSource > limits.maxConnections) {
-    throw new ConfigError(`--max-connections-per-source (${limits.maxConnectionsPerSource}) cannot exceed --max-connections (${limits.maxConnections})`);
+  if (
+    limits.maxConnections !== undefined &&
+    limits.maxConnectionsPerSource !== undefined &&
+    limits.maxConnectionsPerSource > limits.maxConnections
+  ) {
+    throw new ConfigError(
+      `--max-connections-per-source (${limits.maxConnectionsPerSource}) cannot exceed --max-connections (${limits.maxConnections})`,
+    );
   }
   return limits;
 }
@@ -234,9 +248,12 @@ function parsePublicUrl(value: string | undefined): string | undefined {
   } catch {
     throw new ConfigError(`GROUND_CONTROL_URL ${JSON.stringify(value)} is not a URL: want http(s)://host[:port]`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`GROUND_CONTROL_URL ${JSON.stringify(value)} must start with http:// or https://`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ConfigError(`GROUND_CONTROL_URL ${JSON.stringify(value)} must start with http:// or https://`);
   if (url.username || url.password || url.search || url.hash || url.pathname !== "/") {
-    throw new ConfigError(`GROUND_CONTROL_URL ${JSON.stringify(value)} must be only scheme, host and port (satellites read their state at <url>/v2/…)`);
+    throw new ConfigError(
+      `GROUND_CONTROL_URL ${JSON.stringify(value)} must be only scheme, host and port (satellites read their state at <url>/v2/…)`,
+    );
   }
   return url.origin;
 }
@@ -251,21 +268,27 @@ function parseBoolean(name: string, value: string | undefined): boolean {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port ${JSON.stringify(value)} is not a port number (0-65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`port ${JSON.stringify(value)} is not a port number (0-65535)`);
   return port;
 }
 
 function parsePositiveInt(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive whole number, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(`${name} must be a positive whole number, got ${JSON.stringify(value)}`);
   return n;
 }
 
 function parseServices(value: string): ServiceName[] {
   if (value === "all") return [...SERVICE_NAMES];
-  const names = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!(SERVICE_NAMES as readonly string[]).includes(name)) throw new ConfigError(`unknown service ${JSON.stringify(name)}; known: ${SERVICE_NAMES.join(", ")}`);
+    if (!(SERVICE_NAMES as readonly string[]).includes(name))
+      throw new ConfigError(`unknown service ${JSON.stringify(name)}; known: ${SERVICE_NAMES.join(", ")}`);
   }
   if (names.length === 0) throw new ConfigError("--services needs at least one service");
   return names as ServiceName[];
@@ -277,8 +300,12 @@ function parseRemotes(entries: string[]): Partial<Record<ServiceName, string>> {
     const eq = entry.indexOf("=");
     const name = entry.slice(0, eq) as ServiceName;
     const url = entry.slice(eq + 1);
-    if (eq < 1 || !(SERVICE_NAMES as readonly string[]).includes(name)) throw new ConfigError(`--remote ${JSON.stringify(entry)}: want NAME=URL with NAME one of ${SERVICE_NAMES.join(", ")}`);
-    if (!/^https?:\/\/[^/]+\/?$/.test(url)) throw new ConfigError(`--remote ${name}: ${JSON.stringify(url)} is not an http(s)://host:port URL`);
+    if (eq < 1 || !(SERVICE_NAMES as readonly string[]).includes(name))
+      throw new ConfigError(
+        `--remote ${JSON.stringify(entry)}: want NAME=URL with NAME one of ${SERVICE_NAMES.join(", ")}`,
+      );
+    if (!/^https?:\/\/[^/]+\/?$/.test(url))
+      throw new ConfigError(`--remote ${name}: ${JSON.stringify(url)} is not an http(s)://host:port URL`);
     remotes[name] = url.replace(/\/$/, "");
   }
   return remotes;

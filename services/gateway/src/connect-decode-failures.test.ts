@@ -5,7 +5,10 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ServerReflection, ServerReflectionRequestSchema } from "@harbor-satellite/gen/grpc/reflection/v1/reflection_pb";
+import {
+  ServerReflection,
+  ServerReflectionRequestSchema,
+} from "@harbor-satellite/gen/grpc/reflection/v1/reflection_pb";
 import { HeartbeatService, SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { errorMappingInterceptor } from "@harbor-satellite/rpc";
 import { h1, h2 } from "./raw-http-support.js";
@@ -33,7 +36,8 @@ describe("Connect's handlers: decode failures of the request only", () => {
       router.service(ServerReflection, {
         // eslint-disable-next-line require-yield
         async *serverReflectionInfo(requests) {
-          for await (const req of requests) if (req.host === "sibling") throw new ConnectError(LOOKALIKE, Code.Internal);
+          for await (const req of requests)
+            if (req.host === "sibling") throw new ConnectError(LOOKALIKE, Code.Internal);
         },
       });
     };
@@ -50,7 +54,14 @@ describe("Connect's handlers: decode failures of the request only", () => {
     for (const wire of WIRES.filter((w) => w.binary)) {
       for (const [version, send] of Object.entries({ "HTTP/1.1": h1, h2c: h2 })) {
         if (wire.name.startsWith("grpc") && !wire.name.startsWith("grpc-web") && version !== "h2c") continue;
-        outcomes[`${wire.name} ${version}`] = outcomeOf(await send(url, { method: "POST", path: SYNC, headers: { ...wire.headers, ...extra }, body: wire.body(message) }));
+        outcomes[`${wire.name} ${version}`] = outcomeOf(
+          await send(url, {
+            method: "POST",
+            path: SYNC,
+            headers: { ...wire.headers, ...extra },
+            body: wire.body(message),
+          }),
+        );
       }
     }
     expect(Object.keys(outcomes)).toHaveLength(10);
@@ -75,9 +86,18 @@ describe("Connect's handlers: decode failures of the request only", () => {
   });
 
   it("tells a streaming implementation's Internal error from an undecodable streamed message", async () => {
-    const stream = (body: Uint8Array) => h2(url, { method: "POST", path: REFLECTION, headers: { "content-type": "application/grpc", te: "trailers" }, body });
+    const stream = (body: Uint8Array) =>
+      h2(url, {
+        method: "POST",
+        path: REFLECTION,
+        headers: { "content-type": "application/grpc", te: "trailers" },
+        body,
+      });
     const sibling = toBinary(ServerReflectionRequestSchema, create(ServerReflectionRequestSchema, { host: "sibling" }));
     expect(outcomeOf(await stream(envelope(0, sibling)))).toEqual({ code: "Internal", message: LOOKALIKE });
-    expect(outcomeOf(await stream(envelope(0, Uint8Array.from([0xff, 0xff, 0xff]))))).toEqual({ code: "InvalidArgument", message: LOOKALIKE });
+    expect(outcomeOf(await stream(envelope(0, Uint8Array.from([0xff, 0xff, 0xff]))))).toEqual({
+      code: "InvalidArgument",
+      message: LOOKALIKE,
+    });
   });
 });

@@ -17,7 +17,12 @@ import { promisify } from "node:util";
 import { brotliDecompress, gunzip } from "node:zlib";
 import type { DescMessage } from "@bufbuild/protobuf";
 import { ConnectError, createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
-import { createAsyncIterable, type UniversalHandler, type UniversalServerRequest, type UniversalServerResponse } from "@connectrpc/connect/protocol";
+import {
+  createAsyncIterable,
+  type UniversalHandler,
+  type UniversalServerRequest,
+  type UniversalServerResponse,
+} from "@connectrpc/connect/protocol";
 import { codeFromString, codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
@@ -37,7 +42,9 @@ export function decodeFailureInterceptor(): Interceptor {
   return (next) => async (req) => {
     const state = req.contextValues.get(callStateKey);
     if (state) state.reachedInterceptors = true;
-    return req.stream ? next({ ...req, message: clientErrorOnDecodeFailure(req.message, req.method.input) }) : next(req);
+    return req.stream
+      ? next({ ...req, message: clientErrorOnDecodeFailure(req.message, req.method.input) })
+      : next(req);
   };
 }
 
@@ -79,9 +86,13 @@ function rewriteGrpcStatus(trailer: Headers, input: DescMessage): boolean {
   return true;
 }
 
-async function rewriteDecodeFailure(res: UniversalServerResponse, input: DescMessage): Promise<UniversalServerResponse> {
+async function rewriteDecodeFailure(
+  res: UniversalServerResponse,
+  input: DescMessage,
+): Promise<UniversalServerResponse> {
   const type = res.header?.get("content-type") ?? "";
-  if (type.startsWith("application/grpc-web")) return { ...res, body: await rewriteGrpcWebTrailer(res.body, input, res.header?.get("grpc-encoding") ?? null) };
+  if (type.startsWith("application/grpc-web"))
+    return { ...res, body: await rewriteGrpcWebTrailer(res.body, input, res.header?.get("grpc-encoding") ?? null) };
   if (type.startsWith("application/grpc")) {
     if (res.trailer) rewriteGrpcStatus(res.trailer, input);
     return res;
@@ -92,9 +103,14 @@ async function rewriteDecodeFailure(res: UniversalServerResponse, input: DescMes
   const raw = await readAll(res.body);
   const error = parseJsonObject(await decompressed(raw, res.header?.get("content-encoding") ?? null));
   const code = typeof error?.code === "string" ? codeFromString(error.code) : undefined;
-  const client = code !== undefined && typeof error?.message === "string" ? clientDecodeError(code, error.message, input) : undefined;
+  const client =
+    code !== undefined && typeof error?.message === "string"
+      ? clientDecodeError(code, error.message, input)
+      : undefined;
   if (!client) return { ...res, body: createAsyncIterable([raw]) };
-  const body = new TextEncoder().encode(JSON.stringify({ ...error, code: codeToString(client.code), message: client.message }));
+  const body = new TextEncoder().encode(
+    JSON.stringify({ ...error, code: codeToString(client.code), message: client.message }),
+  );
   const header = new Headers(res.header);
   header.delete("content-encoding");
   header.set("content-length", String(body.byteLength));
@@ -117,16 +133,22 @@ async function decompressed(bytes: Uint8Array, encoding: string | null): Promise
  * gRPC-Web carries its trailer as the body's last frame (flag 0x80, with 0x01 when compressed, as a
  * long unknown field's message makes it); a rewritten one goes uncompressed.
  */
-async function rewriteGrpcWebTrailer(body: AsyncIterable<Uint8Array> | undefined, input: DescMessage, encoding: string | null): Promise<AsyncIterable<Uint8Array> | undefined> {
+async function rewriteGrpcWebTrailer(
+  body: AsyncIterable<Uint8Array> | undefined,
+  input: DescMessage,
+  encoding: string | null,
+): Promise<AsyncIterable<Uint8Array> | undefined> {
   if (!body) return body;
   const bytes = await readAll(body);
   const frames: Uint8Array[] = [];
-  for (let at = 0; at < bytes.length; ) {
-    const length = at + 5 <= bytes.length ? new DataView(bytes.buffer, bytes.byteOffset + at + 1, 4).getUint32(0) : Infinity;
+  for (let at = 0; at < bytes.length;) {
+    const length =
+      at + 5 <= bytes.length ? new DataView(bytes.buffer, bytes.byteOffset + at + 1, 4).getUint32(0) : Infinity;
     if (at + 5 + length > bytes.length) return createAsyncIterable([bytes]);
     const flags = bytes[at];
     const whole = bytes.subarray(at, at + 5 + length);
-    const trailer = (flags & ~1) === trailerFlag ? await decompressed(whole.subarray(5), flags & 1 ? encoding : null) : undefined;
+    const trailer =
+      (flags & ~1) === trailerFlag ? await decompressed(whole.subarray(5), flags & 1 ? encoding : null) : undefined;
     const rewritten = trailer && rewrittenTrailer(trailer, input);
     frames.push(rewritten ? frame(trailerFlag, rewritten) : whole);
     at += 5 + length;

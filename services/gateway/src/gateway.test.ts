@@ -24,7 +24,10 @@ describe("gateway: one listener, every protocol", () => {
 
   it("logs in through each protocol on the same port", async () => {
     for (const [name, transport] of Object.entries(transports())) {
-      const res = await createClient(IdentityService, transport).login({ username: "admin", password: TEST_ADMIN_PASSWORD });
+      const res = await createClient(IdentityService, transport).login({
+        username: "admin",
+        password: TEST_ADMIN_PASSWORD,
+      });
       expect(res.sessionToken, name).toHaveLength(43);
     }
   });
@@ -33,12 +36,25 @@ describe("gateway: one listener, every protocol", () => {
     expect(await (await fetch(`${gc.url}/ping`)).text()).toBe("pong");
     const health = await fetch(`${gc.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: "healthy", database: "ok", harbor: { status: "not_configured" } });
+    expect(await health.json()).toMatchObject({
+      status: "healthy",
+      database: "ok",
+      harbor: { status: "not_configured" },
+    });
     expect((await fetch(`${gc.url}/nope`)).status).toBe(404);
   });
 
   it("serves gRPC reflection that buf curl can list", async () => {
-    const { stdout } = await run("npx", ["--no-install", "buf", "curl", "--protocol", "grpc", "--http2-prior-knowledge", "--list-methods", gc.url]);
+    const { stdout } = await run("npx", [
+      "--no-install",
+      "buf",
+      "curl",
+      "--protocol",
+      "grpc",
+      "--http2-prior-knowledge",
+      "--list-methods",
+      gc.url,
+    ]);
     expect(stdout).toContain("harbor.satellite.identity.v1.IdentityService/Login");
     expect(stdout).toContain("grpc.reflection.v1.ServerReflection/ServerReflectionInfo");
   });
@@ -48,14 +64,20 @@ describe("gateway: one listener, every protocol", () => {
     const err = await client.issueZtrToken({ satellite: "x" }).catch((e) => ConnectError.from(e));
     expect(err).toMatchObject({ code: Code.Unauthenticated });
     expect((err as ConnectError).rawMessage).toMatch(/admin session/);
-    const bad = await client.issueZtrToken({ satellite: "x" }, { headers: { authorization: "Bearer not-a-session" } }).catch((e) => ConnectError.from(e));
+    const bad = await client
+      .issueZtrToken({ satellite: "x" }, { headers: { authorization: "Bearer not-a-session" } })
+      .catch((e) => ConnectError.from(e));
     expect(bad).toMatchObject({ code: Code.Unauthenticated });
     const { sessionToken } = await client.login({ username: "admin", password: TEST_ADMIN_PASSWORD });
     // Authenticated now: the call reaches the handler, which looks the satellite up.
-    const reached = await client.issueZtrToken({ satellite: "x" }, { headers: { authorization: `Bearer ${sessionToken}` } }).catch((e) => ConnectError.from(e));
+    const reached = await client
+      .issueZtrToken({ satellite: "x" }, { headers: { authorization: `Bearer ${sessionToken}` } })
+      .catch((e) => ConnectError.from(e));
     expect(reached).toMatchObject({ code: Code.NotFound });
     const basic = `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}`;
-    const viaBasic = await client.issueZtrToken({ satellite: "x" }, { headers: { authorization: basic } }).catch((e) => ConnectError.from(e));
+    const viaBasic = await client
+      .issueZtrToken({ satellite: "x" }, { headers: { authorization: basic } })
+      .catch((e) => ConnectError.from(e));
     expect(viaBasic).toMatchObject({ code: Code.NotFound });
   });
 });

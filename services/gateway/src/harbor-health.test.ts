@@ -10,7 +10,10 @@ const HARBOR = { username: "admin", password: "Harbor12345" };
 describe("watchHarbor", () => {
   it("logs a change once, however often it is checked, and says when Harbor is back", async () => {
     const lines: string[] = [];
-    const logger = { warn: (_f: unknown, msg: string) => lines.push(`warn ${msg}`), info: (msg: string) => lines.push(`info ${msg}`) };
+    const logger = {
+      warn: (_f: unknown, msg: string) => lines.push(`warn ${msg}`),
+      info: (msg: string) => lines.push(`info ${msg}`),
+    };
     let answer: () => Promise<{ healthy: boolean; harborUrl: string; problem: string }> = async () => {
       throw new ConnectError("connect ECONNREFUSED 10.0.0.9:443", Code.Unavailable);
     };
@@ -52,11 +55,16 @@ describe("/healthz reports Harbor", () => {
 
   it("says Harbor is reachable, then unreachable once it stops", async () => {
     const emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password });
-    const gc = await startTestGroundControl({}, { HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password });
+    const gc = await startTestGroundControl(
+      {},
+      { HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password },
+    );
     stops.push(() => gc.close());
-    const harborStatus = async () => ((await (await fetch(`${gc.url}/healthz`)).json()) as { harbor: { status: string } }).harbor.status;
+    const harborStatus = async () =>
+      ((await (await fetch(`${gc.url}/healthz`)).json()) as { harbor: { status: string } }).harbor.status;
     let status = await harborStatus();
-    for (let i = 0; i < 50 && status === "unknown"; i++, status = await harborStatus()) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 50 && status === "unknown"; i++, status = await harborStatus())
+      await new Promise((r) => setTimeout(r, 50));
     expect(["ok", "unhealthy"]).toContain(status);
     await emu.stop();
     // A health request on an answer older than a few seconds starts a fresh check: the clock
@@ -64,7 +72,8 @@ describe("/healthz reports Harbor", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
       vi.setSystemTime(Date.now() + 6_000);
-      for (let i = 0; i < 100 && status !== "unreachable"; i++, status = await harborStatus()) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && status !== "unreachable"; i++, status = await harborStatus())
+        await new Promise((r) => setTimeout(r, 100));
     } finally {
       vi.useRealTimers();
     }

@@ -30,7 +30,11 @@ export const HARBOR_CHECK_INTERVAL_MS = 30_000;
 /** How old a result may be before a health request starts a fresh check. */
 const FRESH_MS = 5_000;
 
-export function watchHarbor(options: { registry: () => Client<typeof RegistryService>; logger: Pick<Logger, "warn" | "info">; intervalMs?: number }): HarborWatcher {
+export function watchHarbor(options: {
+  registry: () => Client<typeof RegistryService>;
+  logger: Pick<Logger, "warn" | "info">;
+  intervalMs?: number;
+}): HarborWatcher {
   let health: HarborHealth = { status: "unknown" };
   let running: Promise<HarborHealth> | undefined;
 
@@ -40,23 +44,41 @@ export function watchHarbor(options: { registry: () => Client<typeof RegistrySer
       const info = await options.registry().getRegistryInfo({}, { timeoutMs: 10_000 });
       if (info.healthy) return { status: "ok", checkedAt };
       const unreachable = info.problem.startsWith("unreachable: ");
-      return { status: unreachable ? "unreachable" : "unhealthy", detail: `${info.harborUrl}: ${unreachable ? info.problem.slice("unreachable: ".length) : info.problem || "unhealthy"}`, checkedAt };
+      return {
+        status: unreachable ? "unreachable" : "unhealthy",
+        detail: `${info.harborUrl}: ${unreachable ? info.problem.slice("unreachable: ".length) : info.problem || "unhealthy"}`,
+        checkedAt,
+      };
     } catch (error) {
       const err = ConnectError.from(error);
-      if (err.code === Code.Unavailable && /not configured/i.test(err.rawMessage)) return { status: "not_configured", detail: "set HARBOR_URL, HARBOR_USERNAME and HARBOR_PASSWORD: satellites cannot enrol and state artifacts are not published until then", checkedAt };
+      if (err.code === Code.Unavailable && /not configured/i.test(err.rawMessage))
+        return {
+          status: "not_configured",
+          detail:
+            "set HARBOR_URL, HARBOR_USERNAME and HARBOR_PASSWORD: satellites cannot enrol and state artifacts are not published until then",
+          checkedAt,
+        };
       return { status: "unreachable", detail: err.rawMessage, checkedAt };
     }
   };
 
   const report = (next: HarborHealth) => {
     const changed = next.status !== health.status || (next.status !== "ok" && next.detail !== health.detail);
-    if (changed && next.status === "ok" && health.status !== "unknown") options.logger.info("Harbor is reachable and healthy again");
-    else if (changed && next.status !== "ok") options.logger.warn({ harbor: next.status, detail: next.detail }, next.status === "not_configured" ? "Harbor is not configured" : "Harbor is not usable");
+    if (changed && next.status === "ok" && health.status !== "unknown")
+      options.logger.info("Harbor is reachable and healthy again");
+    else if (changed && next.status !== "ok")
+      options.logger.warn(
+        { harbor: next.status, detail: next.detail },
+        next.status === "not_configured" ? "Harbor is not configured" : "Harbor is not usable",
+      );
     health = next;
     return next;
   };
 
-  const check = () => (running ??= probe().then(report).finally(() => (running = undefined)));
+  const check = () =>
+    (running ??= probe()
+      .then(report)
+      .finally(() => (running = undefined)));
   void check();
   const timer = setInterval(() => void check(), options.intervalMs ?? HARBOR_CHECK_INTERVAL_MS);
   timer.unref();

@@ -11,21 +11,31 @@ import type { HarborHealth } from "./harbor-health.js";
 import type { HttpHandler, HttpResponse } from "./http-types.js";
 import { handleStateRegistryRoute, type StateRegistryDeps } from "./state-registry-routes.js";
 
-export type HttpRouteDeps = CompatDeps & StateRegistryDeps & {
-  metrics?: Metrics;
-  /** Harbor as last checked, when this process serves or forwards the registry service. */
-  harbor?: () => HarborHealth;
-};
+export type HttpRouteDeps = CompatDeps &
+  StateRegistryDeps & {
+    metrics?: Metrics;
+    /** Harbor as last checked, when this process serves or forwards the registry service. */
+    harbor?: () => HarborHealth;
+  };
 
 const STATE_ROUTE = /^\/v2\/satellite\/satellite-state\/[^/]+\/state\/(manifests|blobs|tags)\/[^/]+$/;
 
 /** The route template of a path (for metrics): never the path itself, which names satellites and tokens. */
 export function routeOf(path: string): string | undefined {
-  if (path === "/ping" || path === "/health" || path === "/healthz" || path === METRICS_PATH || path === "/satellites/spiffe-ztr" || path === "/satellites/sync") return path;
+  if (
+    path === "/ping" ||
+    path === "/health" ||
+    path === "/healthz" ||
+    path === METRICS_PATH ||
+    path === "/satellites/spiffe-ztr" ||
+    path === "/satellites/sync"
+  )
+    return path;
   if (/^\/satellites\/ztr\/[^/]+$/.test(path)) return "/satellites/ztr/{token}";
   if (path === "/v2" || path === "/v2/") return "/v2/";
   const state = STATE_ROUTE.exec(path);
-  if (state) return `/v2/satellite/satellite-state/{satellite}/state/${state[1] === "tags" ? "tags/list" : `${state[1]}/{reference}`}`;
+  if (state)
+    return `/v2/satellite/satellite-state/{satellite}/state/${state[1] === "tags" ? "tags/list" : `${state[1]}/{reference}`}`;
   return undefined;
 }
 
@@ -56,7 +66,13 @@ export function httpRoutes(db: Database, deps: HttpRouteDeps): HttpHandler {
     if (req.method === "GET" && (path === "/health" || path === "/healthz")) {
       // Only the database decides the status code: without Harbor, every rpc but enrolment and
       // publishing still works, so a load balancer should keep sending traffic.
-      void healthy().then((ok) => json(res, ok ? 200 : 503, { status: ok ? "healthy" : "unhealthy", database: ok ? "ok" : "unreachable", ...(deps.harbor ? { harbor: deps.harbor() } : {}) }));
+      void healthy().then((ok) =>
+        json(res, ok ? 200 : 503, {
+          status: ok ? "healthy" : "unhealthy",
+          database: ok ? "ok" : "unreachable",
+          ...(deps.harbor ? { harbor: deps.harbor() } : {}),
+        }),
+      );
       return;
     }
     if (handleCompatRoute(deps, req, res, path)) return;

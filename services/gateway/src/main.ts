@@ -57,7 +57,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** One plain line for a failure the operator can fix (its stack at debug), the full error for a bug. */
-function reportStartupFailure(error: unknown, config: Parameters<typeof describeStartupFailure>[1], logger: ReturnType<typeof createLogger>): number {
+function reportStartupFailure(
+  error: unknown,
+  config: Parameters<typeof describeStartupFailure>[1],
+  logger: ReturnType<typeof createLogger>,
+): number {
   const failure = describeStartupFailure(error, config);
   if (!failure) {
     logger.error({ err: error }, "ground control failed to start");

@@ -45,13 +45,20 @@ describe("registry module options from the gateway config", () => {
     const on = await build(["--services", "registry"], { GC_INTERNAL_TOKEN: "t", SATELLITE_STATE_IN_HARBOR: "true" });
     expect(costWarnings(on)).toHaveLength(1);
     expect(costWarnings(on)[0].service).toBe("registry");
-    expect(costWarnings(await build(["--services", "registry", "--satellite-state-in-harbor"], { GC_INTERNAL_TOKEN: "t" }))).toHaveLength(1);
+    expect(
+      costWarnings(await build(["--services", "registry", "--satellite-state-in-harbor"], { GC_INTERNAL_TOKEN: "t" })),
+    ).toHaveLength(1);
     expect(costWarnings(await build(["--services", "registry"], { GC_INTERNAL_TOKEN: "t" }))).toEqual([]);
   });
 
   it("in a process that forwards the registry service, says the setting belongs on the registry's process", async () => {
-    const lines = await build(["--services", "heartbeat", "--remote", "registry=http://127.0.0.1:9001"], { GC_INTERNAL_TOKEN: "t", SATELLITE_STATE_IN_HARBOR: "true" });
+    const lines = await build(["--services", "heartbeat", "--remote", "registry=http://127.0.0.1:9001"], {
+      GC_INTERNAL_TOKEN: "t",
+      SATELLITE_STATE_IN_HARBOR: "true",
+    });
     expect(costWarnings(lines)).toEqual([]);
-    expect(lines.find((l) => l.msg.includes("SATELLITE_STATE_IN_HARBOR has no effect here"))).toMatchObject({ level: "info" });
+    expect(lines.find((l) => l.msg.includes("SATELLITE_STATE_IN_HARBOR has no effect here"))).toMatchObject({
+      level: "info",
+    });
   });
 });

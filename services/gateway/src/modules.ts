@@ -62,7 +62,12 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
     await fleet.ready();
     return fleet;
   },
-  heartbeat: async (ctx) => createHeartbeatModule({ db: ctx.db, publicUrl: ctx.config.publicUrl, logger: ctx.logger.child({ service: "heartbeat" }) }),
+  heartbeat: async (ctx) =>
+    createHeartbeatModule({
+      db: ctx.db,
+      publicUrl: ctx.config.publicUrl,
+      logger: ctx.logger.child({ service: "heartbeat" }),
+    }),
   registry: async ({ config, db, logger }) => {
     const { url, username, password } = config.harbor;
     // Said once by the Harbor watcher (harbor-health.ts), which /healthz reports too.
@@ -102,12 +107,18 @@ export async function buildModules(config: GatewayConfig, db: Database, logger: 
         if (!m) throw new Error(`service ${name} is neither served here nor configured as remote`);
         return m;
       };
-      return clientFor(service, lazyTransport(() => inProcessTransport(module(), logger)));
+      return clientFor(
+        service,
+        lazyTransport(() => inProcessTransport(module(), logger)),
+      );
     },
   };
   if (config.harbor.satelliteStateInHarbor && !config.services.includes("registry")) {
     // The registry module pushes the copies; a process that forwards it can do nothing with this.
-    logger.info({ registry: config.remotes.registry }, "SATELLITE_STATE_IN_HARBOR has no effect here: set it on the process serving the registry service");
+    logger.info(
+      { registry: config.remotes.registry },
+      "SATELLITE_STATE_IN_HARBOR has no effect here: set it on the process serving the registry service",
+    );
   }
   const missing: ServiceName[] = [];
   for (const name of config.services) {

@@ -3,7 +3,13 @@
 // (the real TLS path is covered in spiffe-mtls.test.ts); the clock is injected.
 import type { TLSSocket } from "node:tls";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createStaticX509Source, TrustDomain, X509Bundle, X509BundleSet, type MutableX509Source } from "@harbor-satellite/spiffe";
+import {
+  createStaticX509Source,
+  TrustDomain,
+  X509Bundle,
+  X509BundleSet,
+  type MutableX509Source,
+} from "@harbor-satellite/spiffe";
 import { TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe/index";
 import { createPeerVerifier, type PeerSource } from "./peer-identity.js";
 
@@ -47,15 +53,29 @@ describe("peer identity", () => {
     gcSvid = await ca.issueSvid(`spiffe://${TD}/gc/main`);
   });
   const sourceTrusting = (...cas: TestCA[]): MutableX509Source =>
-    createStaticX509Source({ svid: gcSvid, bundles: new X509BundleSet([new X509Bundle(TrustDomain.parse(TD), cas.map((c) => c.certificate))]) });
+    createStaticX509Source({
+      svid: gcSvid,
+      bundles: new X509BundleSet([
+        new X509Bundle(
+          TrustDomain.parse(TD),
+          cas.map((c) => c.certificate),
+        ),
+      ]),
+    });
 
   it("verifies a connection once, then per request compares only the expiry", async () => {
     const verifier = createPeerVerifier(sourceTrusting(ca), TD);
     const socket = socketPresenting(await ca.issueSvid(`spiffe://${TD}/satellite/region/eu/edge-1`));
     const session = {};
-    expect(verifier(onSession(session, socket))).toEqual({ kind: "satellite", spiffeId: `spiffe://${TD}/satellite/region/eu/edge-1`, name: "edge-1", region: "eu" });
+    expect(verifier(onSession(session, socket))).toEqual({
+      kind: "satellite",
+      spiffeId: `spiffe://${TD}/satellite/region/eu/edge-1`,
+      name: "edge-1",
+      region: "eu",
+    });
     const verification = socket.reads;
-    for (let i = 0; i < 5; i++) expect(verifier(onSession(session, socket))).toMatchObject({ kind: "satellite", name: "edge-1" });
+    for (let i = 0; i < 5; i++)
+      expect(verifier(onSession(session, socket))).toMatchObject({ kind: "satellite", name: "edge-1" });
     expect(socket.reads).toBe(verification);
     // Another connection (session) is verified on its own.
     expect(verifier(onSession({}, socket))).toMatchObject({ kind: "satellite" });
@@ -73,7 +93,10 @@ describe("peer identity", () => {
     now = notAfter.getTime(); // notAfter itself is still valid
     expect(verifier(onSession(session, socket))).toMatchObject({ kind: "satellite", name: "edge-1" });
     now = notAfter.getTime() + 1;
-    expect(verifier(onSession(session, socket))).toEqual({ kind: "rejected", reason: `certificate expired at ${notAfter.toISOString()} while the connection was open` });
+    expect(verifier(onSession(session, socket))).toEqual({
+      kind: "rejected",
+      reason: `certificate expired at ${notAfter.toISOString()} while the connection was open`,
+    });
     expect(socket.reads).toBe(verification); // refused from the cached expiry, without verifying again
   });
 
@@ -81,7 +104,11 @@ describe("peer identity", () => {
     let now = Date.now();
     const verifier = createPeerVerifier(sourceTrusting(ca), TD, { now: () => now });
     const intermediate = await ca.createIntermediate({ notAfter: new Date(now + 30_000) });
-    const socket = socketPresenting(await intermediate.issueSvid(`spiffe://${TD}/satellite/region/eu/edge-2`, { notAfter: new Date(now + 3_600_000) }));
+    const socket = socketPresenting(
+      await intermediate.issueSvid(`spiffe://${TD}/satellite/region/eu/edge-2`, {
+        notAfter: new Date(now + 3_600_000),
+      }),
+    );
     const session = {};
     expect(verifier(onSession(session, socket))).toMatchObject({ kind: "satellite", name: "edge-2" });
     now = Date.parse(intermediate.certificate.validTo) + 1;
@@ -97,19 +124,31 @@ describe("peer identity", () => {
     const session = {};
     expect(verifier(onSession(session, socket))).toMatchObject({ kind: "satellite" });
     const verification = socket.reads;
-    source.set({ bundles: new X509BundleSet([new X509Bundle(TrustDomain.parse(TD), [ca.certificate, nextCa.certificate])]) });
+    source.set({
+      bundles: new X509BundleSet([new X509Bundle(TrustDomain.parse(TD), [ca.certificate, nextCa.certificate])]),
+    });
     expect(verifier(onSession(session, socket))).toMatchObject({ kind: "satellite" });
     expect(socket.reads).toBe(2 * verification); // verified again, once, against the new bundle
     expect(verifier(onSession(session, socket))).toMatchObject({ kind: "satellite" });
     expect(socket.reads).toBe(2 * verification);
     source.set({ bundles: new X509BundleSet([new X509Bundle(TrustDomain.parse(TD), [nextCa.certificate])]) });
-    expect(verifier(onSession(session, socket))).toMatchObject({ kind: "rejected", reason: expect.stringMatching(/does not chain to the trust bundle/) });
+    expect(verifier(onSession(session, socket))).toMatchObject({
+      kind: "rejected",
+      reason: expect.stringMatching(/does not chain to the trust bundle/),
+    });
   });
 
   it("refuses a certificate the TLS stack did not verify, with its reason, even when the SPIFFE rules hold", async () => {
     const verifier = createPeerVerifier(sourceTrusting(ca), TD);
-    const socket = socketPresenting(await ca.issueSvid(`spiffe://${TD}/satellite/region/eu/edge-1`), false, "UNABLE_TO_GET_ISSUER_CERT_LOCALLY");
-    expect(verifier({ socket })).toEqual({ kind: "rejected", reason: "TLS verification of the client certificate failed: UNABLE_TO_GET_ISSUER_CERT_LOCALLY" });
+    const socket = socketPresenting(
+      await ca.issueSvid(`spiffe://${TD}/satellite/region/eu/edge-1`),
+      false,
+      "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    );
+    expect(verifier({ socket })).toEqual({
+      kind: "rejected",
+      reason: "TLS verification of the client certificate failed: UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    });
   });
 
   it("treats a connection without a certificate, or without TLS, as no peer", () => {

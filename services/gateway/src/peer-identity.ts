@@ -61,7 +61,11 @@ function connectionOf(source: PeerSource): object {
   return source.stream?.session ?? (source.socket as object);
 }
 
-export function createPeerVerifier(source: X509Source, trustDomain: string, options: PeerVerifierOptions = {}): PeerVerifier {
+export function createPeerVerifier(
+  source: X509Source,
+  trustDomain: string,
+  options: PeerVerifierOptions = {},
+): PeerVerifier {
   const authorizer = authorizePathPrefix(TrustDomain.parse(trustDomain), "/satellite");
   const now = options.now ?? Date.now;
   const verified = new WeakMap<object, Verified>();
@@ -95,7 +99,10 @@ export function createPeerVerifier(source: X509Source, trustDomain: string, opti
     }
     // The leaf's notAfter, or an intermediate's or the CA's when earlier.
     if (now() > entry.expiresAtMs) {
-      return { kind: "rejected", reason: `certificate expired at ${new Date(entry.expiresAtMs).toISOString()} while the connection was open` };
+      return {
+        kind: "rejected",
+        reason: `certificate expired at ${new Date(entry.expiresAtMs).toISOString()} while the connection was open`,
+      };
     }
     return entry.identity;
   };

@@ -44,17 +44,32 @@ describe("Ground Control's public URL in enrolment answers", () => {
 
   /** A Ground Control with satellite `edge-1`, and a way to get fresh ZTR tokens for it. */
   const start = async (env: NodeJS.ProcessEnv = {}) => {
-    const gc = await startTestGroundControl({}, { HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password, ...env });
+    const gc = await startTestGroundControl(
+      {},
+      { HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password, ...env },
+    );
     instances.push(gc);
     const transport = createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" });
-    await createClient(FleetService, transport).createSatellite({ satellite: "edge-1" }, { headers: { authorization: ADMIN } });
-    const token = async () => (await createClient(IdentityService, transport).issueZtrToken({ satellite: "edge-1" }, { headers: { authorization: ADMIN } })).token;
+    await createClient(FleetService, transport).createSatellite(
+      { satellite: "edge-1" },
+      { headers: { authorization: ADMIN } },
+    );
+    const token = async () =>
+      (
+        await createClient(IdentityService, transport).issueZtrToken(
+          { satellite: "edge-1" },
+          { headers: { authorization: ADMIN } },
+        )
+      ).token;
     return { gc, token };
   };
 
   it("derives it from the enrolment request when GROUND_CONTROL_URL is unset", async () => {
     const { gc, token } = await start();
-    const rest = (await (await fetch(`${gc.url}/satellites/ztr/${await token()}`)).json()) as { state: string; auth: { url: string } };
+    const rest = (await (await fetch(`${gc.url}/satellites/ztr/${await token()}`)).json()) as {
+      state: string;
+      auth: { url: string };
+    };
     expect(rest.state).toBe(`${gc.url}/satellite/satellite-state/edge-1/state:latest`);
     expect(rest.auth.url).toBe(emu.url);
 
@@ -64,11 +79,17 @@ describe("Ground Control's public URL in enrolment answers", () => {
 
     // Connect over HTTP/2 (:authority), and a client's own claim in the inter-process header is ignored.
     const h2 = createClient(IdentityService, createConnectTransport({ baseUrl: gc.url, httpVersion: "2" }));
-    const { stateConfig } = await h2.tokenZtr({ token: await token() }, { headers: { [PUBLIC_URL_HEADER]: "https://evil.example" } });
+    const { stateConfig } = await h2.tokenZtr(
+      { token: await token() },
+      { headers: { [PUBLIC_URL_HEADER]: "https://evil.example" } },
+    );
     expect(stateConfig?.stateUrl).toBe(`${gc.url}/satellite/satellite-state/edge-1/state:latest`);
 
     // Admins see the same form (the URL they reached Ground Control at).
-    const { satellite } = await createClient(FleetService, createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" })).getSatellite({ satellite: "edge-1" }, { headers: { authorization: ADMIN } });
+    const { satellite } = await createClient(
+      FleetService,
+      createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" }),
+    ).getSatellite({ satellite: "edge-1" }, { headers: { authorization: ADMIN } });
     expect(satellite?.stateUrl).toBe(`${gc.url}/satellite/satellite-state/edge-1/state:latest`);
   });
 
@@ -76,17 +97,22 @@ describe("Ground Control's public URL in enrolment answers", () => {
     const { gc, token } = await start({ GROUND_CONTROL_URL: "https://gc.example.com" });
     const rest = await getWithHost(`${gc.url}/satellites/ztr/${await token()}`, "10.9.9.9:1234");
     expect(rest.json.state).toBe("https://gc.example.com/satellite/satellite-state/edge-1/state:latest");
-    const { stateConfig } = await createClient(IdentityService, createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" })).tokenZtr({ token: await token() });
+    const { stateConfig } = await createClient(
+      IdentityService,
+      createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" }),
+    ).tokenZtr({ token: await token() });
     expect(stateConfig?.stateUrl).toBe("https://gc.example.com/satellite/satellite-state/edge-1/state:latest");
   });
 
   it("takes scheme from the socket and refuses authorities that are not a host and port", () => {
-    const req = (host: string | undefined, encrypted = false, authority?: string) => ({ headers: { host }, socket: { encrypted }, ...(authority ? { authority } : {}) }) as unknown as HttpRequest;
+    const req = (host: string | undefined, encrypted = false, authority?: string) =>
+      ({ headers: { host }, socket: { encrypted }, ...(authority ? { authority } : {}) }) as unknown as HttpRequest;
     expect(requestPublicUrl(req("gc.example.com"))).toBe("http://gc.example.com");
     expect(requestPublicUrl(req("gc.example.com:8443", true))).toBe("https://gc.example.com:8443");
     expect(requestPublicUrl(req("GC.Example.com:443", true))).toBe("https://gc.example.com");
     expect(requestPublicUrl(req("[::1]:8080"))).toBe("http://[::1]:8080");
     expect(requestPublicUrl(req(undefined, true, "10.0.0.5:8080"))).toBe("https://10.0.0.5:8080");
-    for (const bad of [undefined, "", "gc.example.com/evil", "user@gc.example.com", "gc example"]) expect(requestPublicUrl(req(bad)), String(bad)).toBeUndefined();
+    for (const bad of [undefined, "", "gc.example.com/evil", "user@gc.example.com", "gc example"])
+      expect(requestPublicUrl(req(bad)), String(bad)).toBeUndefined();
   });
 });

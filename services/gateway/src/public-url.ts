@@ -11,7 +11,8 @@ const AUTHORITY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 export function requestPublicUrl(req: HttpRequest): string | undefined {
   const encrypted = (req.socket as TLSSocket | undefined)?.encrypted === true;
-  const authority = "authority" in req && typeof req.authority === "string" && req.authority ? req.authority : req.headers.host;
+  const authority =
+    "authority" in req && typeof req.authority === "string" && req.authority ? req.authority : req.headers.host;
   if (typeof authority !== "string" || !AUTHORITY.test(authority)) return undefined;
   return originOf(`${encrypted ? "https" : "http"}://${authority}`);
 }

@@ -23,12 +23,23 @@ export interface RawRequest {
 export function h1(baseUrl: string, req: RawRequest): Promise<RawResponse> {
   const url = new URL(req.path, baseUrl);
   return new Promise((resolve, reject) => {
-    const r = http1Request(url, { method: req.method ?? "GET", headers: (req.headers ?? {}) as OutgoingHttpHeaders, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("error", reject);
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, trailers: res.trailers, body: Buffer.concat(chunks) }));
-    });
+    const r = http1Request(
+      url,
+      { method: req.method ?? "GET", headers: (req.headers ?? {}) as OutgoingHttpHeaders, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            trailers: res.trailers,
+            body: Buffer.concat(chunks),
+          }),
+        );
+      },
+    );
     r.on("error", reject);
     r.end(req.body);
   });
@@ -48,7 +59,8 @@ export function h2(baseUrl: string, req: RawRequest & { pseudo?: Record<string, 
       delete headers[":authority"];
       // node:http2 fills in the session's authority when a request has none.
       const authority = Object.getOwnPropertySymbols(session).find((s) => s.description === "authority");
-      if (!authority) throw new Error("node:http2 no longer keeps the session's authority where this test helper expects it");
+      if (!authority)
+        throw new Error("node:http2 no longer keeps the session's authority where this test helper expects it");
       (session as unknown as Record<symbol, unknown>)[authority] = undefined;
     }
     const stream = session.request(headers, { endStream: false });
@@ -68,7 +80,8 @@ export function h2(baseUrl: string, req: RawRequest & { pseudo?: Record<string, 
     });
     stream.on("close", () => {
       session.close();
-      if (stream.rstCode !== constants.NGHTTP2_NO_ERROR && status === 0) reject(new Error(`stream reset with code ${stream.rstCode}`));
+      if (stream.rstCode !== constants.NGHTTP2_NO_ERROR && status === 0)
+        reject(new Error(`stream reset with code ${stream.rstCode}`));
       else resolve({ status, headers: responseHeaders, trailers, body: Buffer.concat(chunks) });
     });
     stream.end(req.body);
@@ -110,7 +123,7 @@ export function parseRawReply(reply: string): RawResponse {
   let body = Buffer.from(end < 0 ? "" : reply.slice(end + 4), "latin1");
   if (headers["transfer-encoding"] === "chunked") {
     const parts: Buffer[] = [];
-    for (let at = 0; at < body.length; ) {
+    for (let at = 0; at < body.length;) {
       const lineEnd = body.indexOf("\r\n", at);
       const size = parseInt(body.subarray(at, lineEnd).toString("latin1"), 16);
       if (!size) break;

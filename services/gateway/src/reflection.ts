@@ -64,22 +64,34 @@ function answer(index: DescriptorIndex, req: v1.ServerReflectionRequest): v1.Ser
     create(v1.ServerReflectionResponseSchema, { validHost: req.host, originalRequest: req, messageResponse });
   const files = (file: DescFile | undefined, what: string) =>
     file
-      ? respond({ case: "fileDescriptorResponse", value: create(v1.FileDescriptorResponseSchema, { fileDescriptorProto: index.descriptorsFor(file) }) })
+      ? respond({
+          case: "fileDescriptorResponse",
+          value: create(v1.FileDescriptorResponseSchema, { fileDescriptorProto: index.descriptorsFor(file) }),
+        })
       : error(`${what} not found`, NOT_FOUND);
-  const error = (message: string, code: number) => respond({ case: "errorResponse", value: create(v1.ErrorResponseSchema, { errorCode: code, errorMessage: message }) });
+  const error = (message: string, code: number) =>
+    respond({
+      case: "errorResponse",
+      value: create(v1.ErrorResponseSchema, { errorCode: code, errorMessage: message }),
+    });
   const r = req.messageRequest;
   switch (r.case) {
     case "listServices":
       return respond({
         case: "listServicesResponse",
-        value: create(v1.ListServiceResponseSchema, { service: index.services.map((s) => create(v1.ServiceResponseSchema, { name: s.typeName })) }),
+        value: create(v1.ListServiceResponseSchema, {
+          service: index.services.map((s) => create(v1.ServiceResponseSchema, { name: s.typeName })),
+        }),
       });
     case "fileByFilename":
       return files(index.byFilename(r.value), `file ${r.value}`);
     case "fileContainingSymbol":
       return files(index.bySymbol(r.value), `symbol ${r.value}`);
     case "allExtensionNumbersOfType":
-      return respond({ case: "allExtensionNumbersResponse", value: create(v1.ExtensionNumberResponseSchema, { baseTypeName: r.value }) });
+      return respond({
+        case: "allExtensionNumbersResponse",
+        value: create(v1.ExtensionNumberResponseSchema, { baseTypeName: r.value }),
+      });
     default:
       return error("extensions are not served", UNIMPLEMENTED);
   }
@@ -98,7 +110,10 @@ export function reflectionRoutes(services: readonly DescService[]): (router: Con
     router.service(v1alpha.ServerReflection, {
       async *serverReflectionInfo(requests) {
         for await (const req of requests) {
-          const res = answer(index, fromBinary(v1.ServerReflectionRequestSchema, toBinary(v1alpha.ServerReflectionRequestSchema, req)));
+          const res = answer(
+            index,
+            fromBinary(v1.ServerReflectionRequestSchema, toBinary(v1alpha.ServerReflectionRequestSchema, req)),
+          );
           yield fromBinary(v1alpha.ServerReflectionResponseSchema, toBinary(v1.ServerReflectionResponseSchema, res));
         }
       },

@@ -20,7 +20,11 @@ function isDecodeFailureMessage(message: string): boolean {
 }
 
 /** A failed request decode as the client gets it, or undefined to leave code and message as they are. */
-export function clientDecodeError(code: Code, message: string, input: DescMessage): { code: Code; message: string } | undefined {
+export function clientDecodeError(
+  code: Code,
+  message: string,
+  input: DescMessage,
+): { code: Code; message: string } | undefined {
   if (code === Code.Internal && isDecodeFailureMessage(message)) return { code: Code.InvalidArgument, message };
   const unknownField = code === Code.InvalidArgument ? unknownFieldMessage(message, input) : undefined;
   return unknownField === undefined ? undefined : { code, message: unknownField };

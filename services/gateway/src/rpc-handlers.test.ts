@@ -2,7 +2,12 @@
 // gRPC without compression) and Connect's own handlers (gRPC-Web, compressed requests) give the
 // same results and the same errors, word for word.
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { compressionGzip, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import {
+  compressionGzip,
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { pino } from "pino";
@@ -24,7 +29,12 @@ describe("rpc handlers: lean unary path and Connect's handlers agree", () => {
     "lean: connect json h1": createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" }),
     "lean: grpc": createGrpcTransport({ baseUrl: gc.url }),
     "connect: grpc-web h1": createGrpcWebTransport({ baseUrl: gc.url, httpVersion: "1.1" }),
-    "connect: gzip connect binary h2": createConnectTransport({ baseUrl: gc.url, httpVersion: "2", useBinaryFormat: true, ...gzip }),
+    "connect: gzip connect binary h2": createConnectTransport({
+      baseUrl: gc.url,
+      httpVersion: "2",
+      useBinaryFormat: true,
+      ...gzip,
+    }),
     "connect: gzip connect json h1": createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1", ...gzip }),
     "connect: gzip grpc": createGrpcTransport({ baseUrl: gc.url, ...gzip }),
   });
@@ -34,17 +44,31 @@ describe("rpc handlers: lean unary path and Connect's handlers agree", () => {
     for (const [label, transport] of Object.entries(transports())) {
       const client = createClient(IdentityService, transport);
       const { sessionToken } = await client.login({ username: "admin", password: TEST_ADMIN_PASSWORD });
-      const outcome = (p: Promise<unknown>) => p.then(() => "ok", (e: unknown) => ({ code: Code[ConnectError.from(e).code], message: ConnectError.from(e).rawMessage }));
+      const outcome = (p: Promise<unknown>) =>
+        p.then(
+          () => "ok",
+          (e: unknown) => ({ code: Code[ConnectError.from(e).code], message: ConnectError.from(e).rawMessage }),
+        );
       outcomes[label] = [
         sessionToken.length,
         await outcome(client.issueZtrToken({ satellite: "edge-1" })),
-        await outcome(client.issueZtrToken({ satellite: "edge-1" }, { headers: { authorization: `Bearer ${sessionToken}` } })),
-        await outcome(client.issueZtrToken({ satellite: "Not A Name" }, { headers: { authorization: `Bearer ${sessionToken}` } })),
+        await outcome(
+          client.issueZtrToken({ satellite: "edge-1" }, { headers: { authorization: `Bearer ${sessionToken}` } }),
+        ),
+        await outcome(
+          client.issueZtrToken({ satellite: "Not A Name" }, { headers: { authorization: `Bearer ${sessionToken}` } }),
+        ),
         await outcome(client.login({ username: "admin", password: "wrong" })),
       ];
     }
     const reference = outcomes["lean: connect binary h2"];
-    expect(reference).toEqual([43, { code: "Unauthenticated", message: expect.stringContaining("admin session") }, { code: "NotFound", message: expect.any(String) }, { code: "InvalidArgument", message: expect.any(String) }, { code: "Unauthenticated", message: expect.any(String) }]);
+    expect(reference).toEqual([
+      43,
+      { code: "Unauthenticated", message: expect.stringContaining("admin session") },
+      { code: "NotFound", message: expect.any(String) },
+      { code: "InvalidArgument", message: expect.any(String) },
+      { code: "Unauthenticated", message: expect.any(String) },
+    ]);
     for (const [label, got] of Object.entries(outcomes)) expect(got, label).toEqual(reference);
   });
 });
@@ -63,7 +87,10 @@ describe("rpc handlers: a layer that throws", () => {
         res.writeHead(204);
         res.end();
       },
-      logger: pino({ level: "error" }, { write: (line: string) => logged.push(JSON.parse(line) as { msg: string; path: string }) }),
+      logger: pino(
+        { level: "error" },
+        { write: (line: string) => logged.push(JSON.parse(line) as { msg: string; path: string }) },
+      ),
     });
     listener = await listen({ host: "127.0.0.1", port: 0, handler, rpcStreams });
     url = `http://127.0.0.1:${listener.port}`;

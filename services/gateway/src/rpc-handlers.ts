@@ -29,7 +29,11 @@ export const READ_MAX_BYTES = 4 * 1024 * 1024;
  * naming a field the request does not have is refused on every protocol (Connect's default is to
  * ignore it, which let a misspelt field pass for an absent one): unknown-json-fields.ts.
  */
-const HANDLER_OPTIONS = { readMaxBytes: READ_MAX_BYTES, acceptCompression: [compressionGzip, compressionBrotli], jsonOptions: STRICT_JSON };
+const HANDLER_OPTIONS = {
+  readMaxBytes: READ_MAX_BYTES,
+  acceptCompression: [compressionGzip, compressionBrotli],
+  jsonOptions: STRICT_JSON,
+};
 
 export interface RpcHandlerOptions {
   routes(router: ConnectRouter): void;
@@ -49,11 +53,15 @@ export interface RpcHandlers {
 
 export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
   const { interceptors, verifyPeer, logger } = options;
-  const connectRouter = createConnectRouter({ interceptors: [decodeFailureInterceptor(), ...interceptors], ...HANDLER_OPTIONS });
+  const connectRouter = createConnectRouter({
+    interceptors: [decodeFailureInterceptor(), ...interceptors],
+    ...HANDLER_OPTIONS,
+  });
   const { router, methods } = recordingRouter(connectRouter);
   options.routes(router);
   const handlers = connectRouter.handlers.map(withDecodeFailuresAsInvalidArgument);
-  const rpcName = (m: { service: { typeName: string }; method: { name: string } }) => `${m.service.typeName}/${m.method.name}`;
+  const rpcName = (m: { service: { typeName: string }; method: { name: string } }) =>
+    `${m.service.typeName}/${m.method.name}`;
   const fastPath = createUnaryFastPath({
     methods,
     interceptors,
@@ -61,7 +69,8 @@ export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
     jsonOptions: STRICT_JSON,
     onWriteError: (error, m) => logger.warn({ err: error, rpc: rpcName(m) }, "could not write an rpc reply"),
   });
-  const onError = (error: unknown, h: { service: { typeName: string }; method: { name: string } }) => logger.error({ err: error, rpc: rpcName(h) }, "rpc handler failed outside Connect");
+  const onError = (error: unknown, h: { service: { typeName: string }; method: { name: string } }) =>
+    logger.error({ err: error, rpc: rpcName(h) }, "rpc handler failed outside Connect");
   const streams = createH2RpcRouter({
     handlers,
     fastPath,
@@ -81,7 +90,11 @@ export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
   // reach Node's event loop, where it would end the process.
   const handler: RequestHandler = (req, res) => {
     try {
-      if (req.httpVersionMajor === 1 && fastPath.serveHttp1(req as IncomingMessage, res as ServerResponse, () => requestValues(req))) return;
+      if (
+        req.httpVersionMajor === 1 &&
+        fastPath.serveHttp1(req as IncomingMessage, res as ServerResponse, () => requestValues(req))
+      )
+        return;
       rpcs(req, res);
     } catch (error) {
       logger.error({ err: error, path: req.url }, "request handler threw");

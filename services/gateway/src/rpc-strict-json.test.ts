@@ -28,12 +28,42 @@ interface JsonWire {
 
 /** Every way a JSON request reaches the gateway: the first on the lean unary path, the rest on Connect's handlers. */
 const JSON_WIRES: readonly JsonWire[] = [
-  { name: "lean: connect json", headers: { "content-type": "application/json" }, body: (j) => Buffer.from(j), http1: true },
-  { name: "connect: connect json gzip", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: (j) => gzipSync(j), http1: true },
-  { name: "connect: grpc+json", headers: { "content-type": "application/grpc+json", te: "trailers" }, body: (j) => envelope(0, Buffer.from(j)), http1: false },
-  { name: "connect: grpc+json gzip", headers: { "content-type": "application/grpc+json", te: "trailers", "grpc-encoding": "gzip" }, body: (j) => envelope(1, gzipSync(j)), http1: false },
-  { name: "connect: grpc-web+json", headers: { "content-type": "application/grpc-web+json" }, body: (j) => envelope(0, Buffer.from(j)), http1: true },
-  { name: "connect: grpc-web+json gzip", headers: { "content-type": "application/grpc-web+json", "grpc-encoding": "gzip" }, body: (j) => envelope(1, gzipSync(j)), http1: true },
+  {
+    name: "lean: connect json",
+    headers: { "content-type": "application/json" },
+    body: (j) => Buffer.from(j),
+    http1: true,
+  },
+  {
+    name: "connect: connect json gzip",
+    headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    body: (j) => gzipSync(j),
+    http1: true,
+  },
+  {
+    name: "connect: grpc+json",
+    headers: { "content-type": "application/grpc+json", te: "trailers" },
+    body: (j) => envelope(0, Buffer.from(j)),
+    http1: false,
+  },
+  {
+    name: "connect: grpc+json gzip",
+    headers: { "content-type": "application/grpc+json", te: "trailers", "grpc-encoding": "gzip" },
+    body: (j) => envelope(1, gzipSync(j)),
+    http1: false,
+  },
+  {
+    name: "connect: grpc-web+json",
+    headers: { "content-type": "application/grpc-web+json" },
+    body: (j) => envelope(0, Buffer.from(j)),
+    http1: true,
+  },
+  {
+    name: "connect: grpc-web+json gzip",
+    headers: { "content-type": "application/grpc-web+json", "grpc-encoding": "gzip" },
+    body: (j) => envelope(1, gzipSync(j)),
+    http1: true,
+  },
 ];
 
 const ADMIN = { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}` };
@@ -44,7 +74,9 @@ async function everyJsonWire(url: string, path: string, json: string): Promise<R
   for (const wire of JSON_WIRES) {
     for (const [version, send] of Object.entries({ "HTTP/1.1": h1, h2c: h2 })) {
       if (version === "HTTP/1.1" && !wire.http1) continue;
-      outcomes[`${wire.name} ${version}`] = outcomeOf(await send(url, { method: "POST", path, headers: { ...wire.headers, ...ADMIN }, body: wire.body(json) }));
+      outcomes[`${wire.name} ${version}`] = outcomeOf(
+        await send(url, { method: "POST", path, headers: { ...wire.headers, ...ADMIN }, body: wire.body(json) }),
+      );
     }
   }
   expect(Object.keys(outcomes)).toHaveLength(10);
@@ -60,50 +92,115 @@ describe("strict JSON requests on every protocol and path", () => {
   let gc: Awaited<ReturnType<typeof startTestGroundControl>>;
   beforeAll(async () => {
     gc = await startTestGroundControl();
-    const created = await h1(gc.url, { method: "POST", path: `${FLEET}/CreateGroup`, headers: { "content-type": "application/json", ...ADMIN }, body: JSON.stringify({ group: "web", artifacts: [{ repository: "library/nginx", tags: ["1.27"] }] }) });
+    const created = await h1(gc.url, {
+      method: "POST",
+      path: `${FLEET}/CreateGroup`,
+      headers: { "content-type": "application/json", ...ADMIN },
+      body: JSON.stringify({ group: "web", artifacts: [{ repository: "library/nginx", tags: ["1.27"] }] }),
+    });
     expect(outcomeOf(created)).toBe("ok");
   });
   afterAll(async () => gc?.close());
 
-  it("refuses UpdateGroup with the misspelt \"artifact\", naming it, and leaves the group as it was", async () => {
+  it('refuses UpdateGroup with the misspelt "artifact", naming it, and leaves the group as it was', async () => {
     const typo = JSON.stringify({ name: "web", artifact: [{ repository: "library/redis", tags: ["7"] }] });
-    allAlike(await everyJsonWire(gc.url, `${FLEET}/UpdateGroup`, typo), unknown('unknown field "artifact" in harbor.satellite.fleet.v1.UpdateGroupRequest (its fields: artifacts, group, clear_artifacts)'));
-    const group = await h1(gc.url, { method: "POST", path: `${FLEET}/GetGroup`, headers: { "content-type": "application/json", ...ADMIN }, body: '{"group":"web"}' });
-    expect(JSON.parse(group.body.toString()).group.artifacts).toEqual([{ repository: "library/nginx", tags: ["1.27"], type: "image" }]);
+    allAlike(
+      await everyJsonWire(gc.url, `${FLEET}/UpdateGroup`, typo),
+      unknown(
+        'unknown field "artifact" in harbor.satellite.fleet.v1.UpdateGroupRequest (its fields: artifacts, group, clear_artifacts)',
+      ),
+    );
+    const group = await h1(gc.url, {
+      method: "POST",
+      path: `${FLEET}/GetGroup`,
+      headers: { "content-type": "application/json", ...ADMIN },
+      body: '{"group":"web"}',
+    });
+    expect(JSON.parse(group.body.toString()).group.artifacts).toEqual([
+      { repository: "library/nginx", tags: ["1.27"], type: "image" },
+    ]);
   });
 
-  it("refuses IssueZtrToken with \"ttl\" for ttl_seconds instead of issuing a 24 h token", async () => {
+  it('refuses IssueZtrToken with "ttl" for ttl_seconds instead of issuing a 24 h token', async () => {
     const outcomes = await everyJsonWire(gc.url, ISSUE_ZTR_TOKEN, '{"satellite":"edge-1","ttl":60}');
-    allAlike(outcomes, unknown('unknown field "ttl" in harbor.satellite.identity.v1.IssueZtrTokenRequest (its fields: satellite, ttl_seconds)'));
+    allAlike(
+      outcomes,
+      unknown(
+        'unknown field "ttl" in harbor.satellite.identity.v1.IssueZtrTokenRequest (its fields: satellite, ttl_seconds)',
+      ),
+    );
   });
 
   it("names an unknown field nested in a list of messages", async () => {
     const json = JSON.stringify({ group: "web2", artifacts: [{ repository: "library/nginx", tag: ["1"] }] });
-    allAlike(await everyJsonWire(gc.url, `${FLEET}/CreateGroup`, json), unknown('unknown field "tag" in harbor.satellite.common.v1.Artifact (its fields: repository, tags, digest, type)'));
+    allAlike(
+      await everyJsonWire(gc.url, `${FLEET}/CreateGroup`, json),
+      unknown(
+        'unknown field "tag" in harbor.satellite.common.v1.Artifact (its fields: repository, tags, digest, type)',
+      ),
+    );
   });
 
   it("cuts a huge unknown key short in the error, on every path", async () => {
     const key = "k".repeat(100_000);
-    allAlike(await everyJsonWire(gc.url, `${FLEET}/GetGroup`, JSON.stringify({ [key]: 1 })), unknown(`unknown field "${"k".repeat(64)}…" in harbor.satellite.fleet.v1.GetGroupRequest (its fields: group)`));
+    allAlike(
+      await everyJsonWire(gc.url, `${FLEET}/GetGroup`, JSON.stringify({ [key]: 1 })),
+      unknown(`unknown field "${"k".repeat(64)}…" in harbor.satellite.fleet.v1.GetGroupRequest (its fields: group)`),
+    );
   });
 
   it("still serves requests naming only known fields, by the new names and (until v0.3) the old ones, in JSON and by field number", async () => {
-    for (const json of ['{"group":"web"}', '{"name":"web"}', '{"group":"web","name":"web"}']) allAlike(await everyJsonWire(gc.url, `${FLEET}/GetGroup`, json), "ok");
+    for (const json of ['{"group":"web"}', '{"name":"web"}', '{"group":"web","name":"web"}'])
+      allAlike(await everyJsonWire(gc.url, `${FLEET}/GetGroup`, json), "ok");
     // An older binary client: the group's name as field 1, the deprecated `name`.
     const oldBinary = toBinary(GetGroupRequestSchema, create(GetGroupRequestSchema, { name: "web" }));
     expect(Array.from(oldBinary.subarray(0, 2))).toEqual([0x0a, 3]);
     for (const wire of WIRES.filter((w) => w.binary)) {
       const send = wire.name.startsWith("grpc") && !wire.name.startsWith("grpc-web") ? h2 : h1;
-      expect(outcomeOf(await send(gc.url, { method: "POST", path: `${FLEET}/GetGroup`, headers: { ...wire.headers, ...ADMIN }, body: wire.body(oldBinary) })), wire.name).toBe("ok");
+      expect(
+        outcomeOf(
+          await send(gc.url, {
+            method: "POST",
+            path: `${FLEET}/GetGroup`,
+            headers: { ...wire.headers, ...ADMIN },
+            body: wire.body(oldBinary),
+          }),
+        ),
+        wire.name,
+      ).toBe("ok");
     }
   });
 
   it("refuses an unknown field in a streamed message too (server reflection over gRPC JSON)", async () => {
     const message = JSON.stringify({ listServices: "", bogus: true });
-    const outcome = outcomeOf(await h2(gc.url, { method: "POST", path: REFLECTION, headers: { "content-type": "application/grpc+json", te: "trailers" }, body: envelope(0, Buffer.from(message)) }));
-    expect(outcome).toMatchObject({ code: "InvalidArgument", message: expect.stringMatching(/^unknown field "bogus" in grpc\.reflection\.v1\.ServerReflectionRequest \(its fields: host, /) });
-    const fine = toBinary(ServerReflectionRequestSchema, create(ServerReflectionRequestSchema, { messageRequest: { case: "listServices", value: "" } }));
-    expect(outcomeOf(await h2(gc.url, { method: "POST", path: REFLECTION, headers: { "content-type": "application/grpc", te: "trailers" }, body: envelope(0, fine) }))).toBe("ok");
+    const outcome = outcomeOf(
+      await h2(gc.url, {
+        method: "POST",
+        path: REFLECTION,
+        headers: { "content-type": "application/grpc+json", te: "trailers" },
+        body: envelope(0, Buffer.from(message)),
+      }),
+    );
+    expect(outcome).toMatchObject({
+      code: "InvalidArgument",
+      message: expect.stringMatching(
+        /^unknown field "bogus" in grpc\.reflection\.v1\.ServerReflectionRequest \(its fields: host, /,
+      ),
+    });
+    const fine = toBinary(
+      ServerReflectionRequestSchema,
+      create(ServerReflectionRequestSchema, { messageRequest: { case: "listServices", value: "" } }),
+    );
+    expect(
+      outcomeOf(
+        await h2(gc.url, {
+          method: "POST",
+          path: REFLECTION,
+          headers: { "content-type": "application/grpc", te: "trailers" },
+          body: envelope(0, fine),
+        }),
+      ),
+    ).toBe("ok");
   });
 });
 
@@ -114,7 +211,8 @@ describe("strict JSON in Connect GET requests", () => {
   let url: string;
   beforeAll(async () => {
     const getGroup = { ...FleetService.method.getGroup, idempotency: MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS };
-    const routes = (router: ConnectRouter) => router.rpc(getGroup, (req) => ({ group: { name: req.group || req.name } }));
+    const routes = (router: ConnectRouter) =>
+      router.rpc(getGroup, (req) => ({ group: { name: req.group || req.name } }));
     ({ listener, url } = await listenRpc({ routes, interceptors: [errorMappingInterceptor()] }));
   });
   afterAll(async () => listener?.close());
@@ -127,7 +225,17 @@ describe("strict JSON in Connect GET requests", () => {
       const viaGet = await send(url, { method: "GET", path: get('{"grup":"web"}') });
       expect(viaGet.status).toBe(400);
       expect(outcomeOf(viaGet), send.name).toEqual(expected);
-      expect(outcomeOf(await send(url, { method: "POST", path: `${FLEET}/GetGroup`, headers: { "content-type": "application/json" }, body: '{"grup":"web"}' })), send.name).toEqual(expected);
+      expect(
+        outcomeOf(
+          await send(url, {
+            method: "POST",
+            path: `${FLEET}/GetGroup`,
+            headers: { "content-type": "application/json" },
+            body: '{"grup":"web"}',
+          }),
+        ),
+        send.name,
+      ).toEqual(expected);
     }
     const ok = await h1(url, { method: "GET", path: get('{"group":"web"}') });
     expect(JSON.parse(ok.body.toString())).toEqual({ group: { name: "web" } });

@@ -19,7 +19,8 @@ export interface Wire {
   binary: boolean;
 }
 
-const bytes = (message: Uint8Array | string) => (typeof message === "string" ? Buffer.from(message) : Buffer.from(message));
+const bytes = (message: Uint8Array | string) =>
+  typeof message === "string" ? Buffer.from(message) : Buffer.from(message);
 
 export function envelope(flags: number, data: Uint8Array): Buffer {
   const head = Buffer.alloc(5);
@@ -31,13 +32,43 @@ export function envelope(flags: number, data: Uint8Array): Buffer {
 /** Every unary protocol and encoding the gateway serves; `gzip` ones go to Connect's handlers. */
 export const WIRES: readonly Wire[] = [
   { name: "connect proto", binary: true, headers: { "content-type": "application/proto" }, body: bytes },
-  { name: "connect proto gzip", binary: true, headers: { "content-type": "application/proto", "content-encoding": "gzip" }, body: (m) => gzipSync(bytes(m)) },
+  {
+    name: "connect proto gzip",
+    binary: true,
+    headers: { "content-type": "application/proto", "content-encoding": "gzip" },
+    body: (m) => gzipSync(bytes(m)),
+  },
   { name: "connect json", binary: false, headers: { "content-type": "application/json" }, body: bytes },
-  { name: "connect json gzip", binary: false, headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: (m) => gzipSync(bytes(m)) },
-  { name: "grpc", binary: true, headers: { "content-type": "application/grpc", te: "trailers" }, body: (m) => envelope(0, bytes(m)) },
-  { name: "grpc gzip", binary: true, headers: { "content-type": "application/grpc", te: "trailers", "grpc-encoding": "gzip" }, body: (m) => envelope(1, gzipSync(bytes(m))) },
-  { name: "grpc-web", binary: true, headers: { "content-type": "application/grpc-web+proto" }, body: (m) => envelope(0, bytes(m)) },
-  { name: "grpc-web gzip", binary: true, headers: { "content-type": "application/grpc-web+proto", "grpc-encoding": "gzip" }, body: (m) => envelope(1, gzipSync(bytes(m))) },
+  {
+    name: "connect json gzip",
+    binary: false,
+    headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    body: (m) => gzipSync(bytes(m)),
+  },
+  {
+    name: "grpc",
+    binary: true,
+    headers: { "content-type": "application/grpc", te: "trailers" },
+    body: (m) => envelope(0, bytes(m)),
+  },
+  {
+    name: "grpc gzip",
+    binary: true,
+    headers: { "content-type": "application/grpc", te: "trailers", "grpc-encoding": "gzip" },
+    body: (m) => envelope(1, gzipSync(bytes(m))),
+  },
+  {
+    name: "grpc-web",
+    binary: true,
+    headers: { "content-type": "application/grpc-web+proto" },
+    body: (m) => envelope(0, bytes(m)),
+  },
+  {
+    name: "grpc-web gzip",
+    binary: true,
+    headers: { "content-type": "application/grpc-web+proto", "grpc-encoding": "gzip" },
+    body: (m) => envelope(1, gzipSync(bytes(m))),
+  },
 ];
 
 const header = (h: RawResponse["headers"], name: string) => {
@@ -53,7 +84,7 @@ function grpcOutcome(status: string | undefined, message: string | undefined): O
 
 /** The trailer frame of a gRPC-Web body. */
 function grpcWebTrailer(body: Buffer): Headers | undefined {
-  for (let at = 0; at + 5 <= body.length; ) {
+  for (let at = 0; at + 5 <= body.length;) {
     const length = body.readUInt32BE(at + 1);
     if (body[at] & 0x80) return trailerParse(body.subarray(at + 5, at + 5 + length));
     at += 5 + length;
@@ -65,7 +96,8 @@ function grpcWebTrailer(body: Buffer): Headers | undefined {
 export function outcomeOf(res: RawResponse): Outcome {
   const type = header(res.headers, "content-type") ?? "";
   if (type.startsWith("application/grpc-web")) {
-    if (header(res.headers, "grpc-status") !== undefined) return grpcOutcome(header(res.headers, "grpc-status"), header(res.headers, "grpc-message"));
+    if (header(res.headers, "grpc-status") !== undefined)
+      return grpcOutcome(header(res.headers, "grpc-status"), header(res.headers, "grpc-message"));
     const trailer = grpcWebTrailer(res.body);
     return grpcOutcome(trailer?.get("grpc-status") ?? undefined, trailer?.get("grpc-message") ?? undefined);
   }

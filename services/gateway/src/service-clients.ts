@@ -1,10 +1,24 @@
 // Connect clients from one Ground Control service to another: in-process through the target's
 // router when this process serves it, over the network to its process otherwise. Services only
 // ever talk through these generated clients.
-import { createClient, createRouterTransport, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import {
+  createClient,
+  createRouterTransport,
+  type Client,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type { DescService } from "@bufbuild/protobuf";
-import { callerKey, errorMappingInterceptor, originOf, PUBLIC_URL_HEADER, publicUrlKey, type Caller, type ServiceModule } from "@harbor-satellite/rpc";
+import {
+  callerKey,
+  errorMappingInterceptor,
+  originOf,
+  PUBLIC_URL_HEADER,
+  publicUrlKey,
+  type Caller,
+  type ServiceModule,
+} from "@harbor-satellite/rpc";
 import { clientTracingInterceptor, serverTracingInterceptor, type Logger } from "@harbor-satellite/telemetry";
 import { decodeForwardedCaller, encodeForwardedCaller, FORWARDED_CALLER_HEADER } from "./authenticator.js";
 
@@ -31,7 +45,9 @@ export function inProcessTransport(module: ServiceModule, logger: Logger): Trans
     if (publicUrl) req.contextValues.set(publicUrlKey, originOf(publicUrl));
     return next(req);
   };
-  return createRouterTransport(module.routes, { router: { interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), asService] } });
+  return createRouterTransport(module.routes, {
+    router: { interceptors: [serverTracingInterceptor(logger), errorMappingInterceptor(), asService] },
+  });
 }
 
 /** Over the network to a sibling process that trusts the shared internal token. */
@@ -40,7 +56,12 @@ export function remoteTransport(baseUrl: string, internalToken: string): Transpo
     req.header.set("authorization", `Bearer ${internalToken}`);
     return next(req);
   };
-  return createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true, interceptors: [clientTracingInterceptor(), authenticate] });
+  return createConnectTransport({
+    baseUrl,
+    httpVersion: "2",
+    useBinaryFormat: true,
+    interceptors: [clientTracingInterceptor(), authenticate],
+  });
 }
 
 export function clientFor<S extends DescService>(service: S, transport: Transport): Client<S> {

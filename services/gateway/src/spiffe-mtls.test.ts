@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { AttestationMethod, IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { authorizeID, createClientTlsOptions, createStaticX509Source, groundControlSpiffeId, TrustDomain, X509Bundle, X509BundleSet } from "@harbor-satellite/spiffe";
+import {
+  authorizeID,
+  createClientTlsOptions,
+  createStaticX509Source,
+  groundControlSpiffeId,
+  TrustDomain,
+  X509Bundle,
+  X509BundleSet,
+} from "@harbor-satellite/spiffe";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { FakeSpireServer, FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe/index";
 import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
@@ -31,21 +39,43 @@ describe("gateway: SPIFFE mTLS", () => {
   const transportFor = (svid: TestSvid | undefined, trust: TestCA = ca) => {
     const bundles = new X509BundleSet([trust.bundle()]);
     const tls = svid
-      ? createClientTlsOptions(createStaticX509Source({ svid, bundles }), authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))))
+      ? createClientTlsOptions(
+          createStaticX509Source({ svid, bundles }),
+          authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))),
+        )
       : { ca: ca.certificate.toString(), checkServerIdentity: () => undefined };
     return createConnectTransport({ baseUrl, httpVersion: "2", nodeOptions: tls });
   };
   const identityAs = (svid?: TestSvid) => createClient(IdentityService, transportFor(svid));
   const heartbeatAs = (svid?: TestSvid) => createClient(HeartbeatService, transportFor(svid));
-  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => ConnectError.from(e));
-  const satelliteSvid = (name: string, region = "eu", options = {}) => ca.issueSvid(`spiffe://${TD}/satellite/region/${region}/${name}`, options);
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
+    );
+  const satelliteSvid = (name: string, region = "eu", options = {}) =>
+    ca.issueSvid(`spiffe://${TD}/satellite/region/${region}/${name}`, options);
 
   beforeAll(async () => {
     ca = await TestCA.create(TD);
     foreignCa = await TestCA.create("evil.test");
-    [workload, spire, emu] = await Promise.all([FakeWorkloadApi.start(), FakeSpireServer.start({ ca }), startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password })]);
+    [workload, spire, emu] = await Promise.all([
+      FakeWorkloadApi.start(),
+      FakeSpireServer.start({ ca }),
+      startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password }),
+    ]);
     workload.setIdentity({ svids: [await ca.issueSvid(`spiffe://${TD}/gc/main`)], bundle: ca.bundle() });
-    gc = await startTestGroundControl({}, { SPIFFE_ENDPOINT_SOCKET: workload.address, SPIRE_SERVER_SOCKET: spire.socketPath, HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password, TRUST_DOMAIN: TD });
+    gc = await startTestGroundControl(
+      {},
+      {
+        SPIFFE_ENDPOINT_SOCKET: workload.address,
+        SPIRE_SERVER_SOCKET: spire.socketPath,
+        HARBOR_URL: emu.url,
+        HARBOR_USERNAME: HARBOR.username,
+        HARBOR_PASSWORD: HARBOR.password,
+        TRUST_DOMAIN: TD,
+      },
+    );
     baseUrl = `https://127.0.0.1:${gc.port}`;
     adminToken = (await identityAs().login({ username: "admin", password: TEST_ADMIN_PASSWORD })).sessionToken;
   });
@@ -56,10 +86,22 @@ describe("gateway: SPIFFE mTLS", () => {
 
   it("registers a satellite with SPIRE: workload entry under its agent and a single-use join token", async () => {
     const res = await identityAs().registerSatellite(
-      { satellite: "edge-1", region: "eu", selectors: ["docker:label:app:satellite"], attestation: AttestationMethod.JOIN_TOKEN },
+      {
+        satellite: "edge-1",
+        region: "eu",
+        selectors: ["docker:label:app:satellite"],
+        attestation: AttestationMethod.JOIN_TOKEN,
+      },
       { headers: { authorization: `Bearer ${adminToken}` } },
     );
-    expect(res).toMatchObject({ satellite: "edge-1", region: "eu", spiffeId: `spiffe://${TD}/satellite/region/eu/edge-1`, parentAgentId: `spiffe://${TD}/agent/edge-1`, trustDomain: TD, spireServerPort: 8081 });
+    expect(res).toMatchObject({
+      satellite: "edge-1",
+      region: "eu",
+      spiffeId: `spiffe://${TD}/satellite/region/eu/edge-1`,
+      parentAgentId: `spiffe://${TD}/agent/edge-1`,
+      trustDomain: TD,
+      spireServerPort: 8081,
+    });
     expect(res.joinToken?.value).toBeTruthy();
     expect(res.entryId).toBeTruthy();
     // A retry by an older client, naming the satellite by the deprecated field (accepted until v0.3).
@@ -77,8 +119,15 @@ describe("gateway: SPIFFE mTLS", () => {
     const fleet: Client<typeof FleetService> = createClient(FleetService, transportFor(undefined));
     const { stateConfig } = await identityAs(await satelliteSvid("edge-new", "us")).spiffeZtr({});
     // The state URL is Ground Control's, as this satellite reached it (https: the connection is TLS).
-    expect(stateConfig).toMatchObject({ satellite: "edge-new", stateUrl: `${baseUrl}/satellite/satellite-state/edge-new/state:latest`, auth: { url: emu.url, username: "robot$edge-new" } });
-    const { satellite } = await fleet.getSatellite({ satellite: "edge-new" }, { headers: { authorization: `Bearer ${adminToken}` } });
+    expect(stateConfig).toMatchObject({
+      satellite: "edge-new",
+      stateUrl: `${baseUrl}/satellite/satellite-state/edge-new/state:latest`,
+      auth: { url: emu.url, username: "robot$edge-new" },
+    });
+    const { satellite } = await fleet.getSatellite(
+      { satellite: "edge-new" },
+      { headers: { authorization: `Bearer ${adminToken}` } },
+    );
     expect(satellite?.region).toBe("us");
   });
 
@@ -98,7 +147,14 @@ describe("gateway: SPIFFE mTLS", () => {
 
     const cases: [string, Promise<TestSvid>, RegExp][] = [
       ["foreign trust domain", foreignCa.issueSvid("spiffe://evil.test/satellite/region/eu/edge-1"), /evil\.test/],
-      ["expired SVID", satelliteSvid("edge-1", "eu", { notBefore: new Date(Date.now() - 7_200_000), notAfter: new Date(Date.now() - 3_600_000) }), /expired/],
+      [
+        "expired SVID",
+        satelliteSvid("edge-1", "eu", {
+          notBefore: new Date(Date.now() - 7_200_000),
+          notAfter: new Date(Date.now() - 3_600_000),
+        }),
+        /expired/,
+      ],
       ["leaf that is a CA", satelliteSvid("edge-1", "eu", { asCA: true }), /CA/],
       ["not a satellite ID", ca.issueSvid(`spiffe://${TD}/workload/other`), /not under \/satellite/],
     ];
@@ -111,15 +167,23 @@ describe("gateway: SPIFFE mTLS", () => {
   });
 
   it("keeps admin rpcs for admins, with or without a certificate", async () => {
-    const satelliteAsAdmin = await failure(identityAs(await satelliteSvid("edge-1")).issueZtrToken({ satellite: "edge-1" }));
+    const satelliteAsAdmin = await failure(
+      identityAs(await satelliteSvid("edge-1")).issueZtrToken({ satellite: "edge-1" }),
+    );
     expect(satelliteAsAdmin).toMatchObject({ code: Code.PermissionDenied });
-    const token = await identityAs().issueZtrToken({ satellite: "edge-1" }, { headers: { authorization: `Bearer ${adminToken}` } });
+    const token = await identityAs().issueZtrToken(
+      { satellite: "edge-1" },
+      { headers: { authorization: `Bearer ${adminToken}` } },
+    );
     expect(token.token).toMatch(/^[0-9a-f]{32}$/);
   });
 
   /** One HTTP/2 connection presenting `svid`: every call on it shares the TLS session Ground Control verified. */
   const h2ConnectionAs = (svid: TestSvid) => {
-    const tls = createClientTlsOptions(createStaticX509Source({ svid, bundles: new X509BundleSet([ca.bundle()]) }), authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))));
+    const tls = createClientTlsOptions(
+      createStaticX509Source({ svid, bundles: new X509BundleSet([ca.bundle()]) }),
+      authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))),
+    );
     const session = http2.connect(baseUrl, tls);
     let connections = 0;
     session.on("connect", () => connections++);
@@ -147,7 +211,9 @@ describe("gateway: SPIFFE mTLS", () => {
       await new Promise((resolve) => setTimeout(resolve, notAfter.getTime() + 1_100 - Date.now()));
       const refused = await connection.call(sync, { name: "edge-1", cpuPercent: 2 });
       expect(refused).toMatchObject({ status: 401, body: { code: "unauthenticated" } });
-      expect(refused.body.message).toBe(`client certificate rejected: certificate expired at ${notAfter.toISOString()} while the connection was open`);
+      expect(refused.body.message).toBe(
+        `client certificate rejected: certificate expired at ${notAfter.toISOString()} while the connection was open`,
+      );
       expect(connection.connections()).toBe(1); // the same connection throughout: its cached verdict was not trusted
     } finally {
       connection.close();
@@ -161,13 +227,18 @@ describe("gateway: SPIFFE mTLS", () => {
     expect(before).toMatchObject({ code: Code.Unauthenticated });
     expect(before?.rawMessage).toMatch(/client certificate rejected: .*does not chain to the trust bundle/);
     // Both CAs from now on: Ground Control's own SVID (from the first) stays trusted by clients.
-    workload.rotate({ svids: [await ca.issueSvid(`spiffe://${TD}/gc/main`)], bundle: new X509Bundle(TrustDomain.parse(TD), [ca.certificate, nextCa.certificate]) });
+    workload.rotate({
+      svids: [await ca.issueSvid(`spiffe://${TD}/gc/main`)],
+      bundle: new X509Bundle(TrustDomain.parse(TD), [ca.certificate, nextCa.certificate]),
+    });
     let accepted: unknown;
     for (let attempt = 0; attempt < 50 && !accepted; attempt++) {
-      accepted = await heartbeatAs(fromNextCa).sync({ satellite: "edge-1", cpuPercent: 4 }).catch(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 100)); // Ground Control has not seen the rotation yet
-        return undefined;
-      });
+      accepted = await heartbeatAs(fromNextCa)
+        .sync({ satellite: "edge-1", cpuPercent: 4 })
+        .catch(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 100)); // Ground Control has not seen the rotation yet
+          return undefined;
+        });
     }
     expect(accepted).toMatchObject({ receiveTime: expect.anything() });
     expect((await heartbeatAs(await satelliteSvid("edge-1")).sync({ satellite: "edge-1" })).receiveTime).toBeDefined();
@@ -177,13 +248,18 @@ describe("gateway: SPIFFE mTLS", () => {
   const httpsGet = async (path: string, svid?: TestSvid) => {
     const { request } = await import("node:https");
     const tls = svid
-      ? createClientTlsOptions(createStaticX509Source({ svid, bundles: new X509BundleSet([ca.bundle()]) }), authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))))
+      ? createClientTlsOptions(
+          createStaticX509Source({ svid, bundles: new X509BundleSet([ca.bundle()]) }),
+          authorizeID(groundControlSpiffeId(TrustDomain.parse(TD))),
+        )
       : { ca: ca.certificate.toString(), checkServerIdentity: () => undefined };
     return new Promise<{ status: number; json: Record<string, unknown>; challenge?: string }>((resolve, reject) => {
       const req = request(`${baseUrl}${path}`, { ...tls, agent: false }, (res) => {
         let text = "";
         res.on("data", (c) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text), challenge: res.headers["www-authenticate"] }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text), challenge: res.headers["www-authenticate"] }),
+        );
       });
       req.on("error", reject);
       req.end();
@@ -193,18 +269,29 @@ describe("gateway: SPIFFE mTLS", () => {
   it("answers the original's REST enrolment route for an SVID", async () => {
     const body = await httpsGet("/satellites/spiffe-ztr", await satelliteSvid("edge-1"));
     expect(body.status).toBe(200);
-    expect(body.json).toMatchObject({ auth: { url: emu.url, username: "robot$edge-1" }, state: `${baseUrl}/satellite/satellite-state/edge-1/state:latest` });
+    expect(body.json).toMatchObject({
+      auth: { url: emu.url, username: "robot$edge-1" },
+      state: `${baseUrl}/satellite/satellite-state/edge-1/state:latest`,
+    });
   });
 
   it("serves the satellite-state endpoint to a satellite's SVID for its own state only", async () => {
     const svid = await satelliteSvid("edge-1");
     expect(await httpsGet("/v2/", svid)).toMatchObject({ status: 200, json: {} });
     // Authorized (nothing is published here: Harbor has no registry behind it), so not found.
-    expect(await httpsGet("/v2/satellite/satellite-state/edge-1/state/manifests/latest", svid)).toMatchObject({ status: 404, json: { errors: [{ code: "MANIFEST_UNKNOWN" }] } });
+    expect(await httpsGet("/v2/satellite/satellite-state/edge-1/state/manifests/latest", svid)).toMatchObject({
+      status: 404,
+      json: { errors: [{ code: "MANIFEST_UNKNOWN" }] },
+    });
     expect(await httpsGet("/v2/satellite/satellite-state/edge-new/state/manifests/latest", svid)).toMatchObject({
       status: 403,
-      json: { errors: [{ code: "DENIED", message: 'satellite "edge-1" may not read the state of satellite "edge-new"' }] },
+      json: {
+        errors: [{ code: "DENIED", message: 'satellite "edge-1" may not read the state of satellite "edge-new"' }],
+      },
     });
-    expect(await httpsGet("/v2/satellite/satellite-state/edge-1/state/manifests/latest")).toMatchObject({ status: 401, challenge: 'Basic realm="Ground Control"' });
+    expect(await httpsGet("/v2/satellite/satellite-state/edge-1/state/manifests/latest")).toMatchObject({
+      status: 401,
+      challenge: 'Basic realm="Ground Control"',
+    });
   });
 });

@@ -23,28 +23,62 @@ interface SystemError {
 }
 
 // CONNECT_TIMEOUT is postgres.js's own code for a server that accepts but never answers.
-const DATABASE_UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET", "CONNECT_TIMEOUT"]);
+const DATABASE_UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ECONNRESET",
+  "CONNECT_TIMEOUT",
+]);
 
 /** The one line for an expected failure, or undefined for a bug. */
-export function describeStartupFailure(error: unknown, config: Pick<GatewayConfig, "host" | "port" | "dataDir" | "databaseUrl">): StartupFailure | undefined {
-  if (error instanceof AdminPasswordMissingError || error instanceof ConfigError) return { message: error.message, exitCode: 2 };
+export function describeStartupFailure(
+  error: unknown,
+  config: Pick<GatewayConfig, "host" | "port" | "dataDir" | "databaseUrl">,
+): StartupFailure | undefined {
+  if (error instanceof AdminPasswordMissingError || error instanceof ConfigError)
+    return { message: error.message, exitCode: 2 };
   if (error instanceof InvalidArgumentError) return { message: error.message, exitCode: 2 };
   if (error instanceof DatabaseLockedError) return { message: error.message, exitCode: 1 };
   const e = systemErrorIn(error);
   if (e.syscall === "listen" || e.syscall === "bind") {
     const where = `${config.host}:${config.port}`;
-    if (e.code === "EADDRINUSE") return { message: `cannot listen on ${where}: the port is in use (another Ground Control?); stop it or choose another with --port`, exitCode: 1 };
-    if (e.code === "EACCES") return { message: `cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose another with --port`, exitCode: 1 };
-    if (e.code === "EADDRNOTAVAIL") return { message: `cannot listen on ${where}: no such address on this machine; check --host`, exitCode: 2 };
+    if (e.code === "EADDRINUSE")
+      return {
+        message: `cannot listen on ${where}: the port is in use (another Ground Control?); stop it or choose another with --port`,
+        exitCode: 1,
+      };
+    if (e.code === "EACCES")
+      return {
+        message: `cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose another with --port`,
+        exitCode: 1,
+      };
+    if (e.code === "EADDRNOTAVAIL")
+      return { message: `cannot listen on ${where}: no such address on this machine; check --host`, exitCode: 2 };
   }
-  if (e.path !== undefined && (e.code === "EEXIST" || e.code === "ENOTDIR")) return { message: `${e.path} is not a folder: --data-dir must name a folder (now ${config.dataDir})`, exitCode: 2 };
-  if (e.path !== undefined && (e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS")) return { message: `cannot write ${e.path}: ${e.code === "EROFS" ? "read-only file system" : "permission denied"}; give Ground Control a writable --data-dir`, exitCode: 1 };
-  if (e.path !== undefined && e.code === "ENOENT" && e.syscall === "open") return { message: `cannot read ${e.path}: no such file (check --tls-cert / --tls-key)`, exitCode: 2 };
+  if (e.path !== undefined && (e.code === "EEXIST" || e.code === "ENOTDIR"))
+    return { message: `${e.path} is not a folder: --data-dir must name a folder (now ${config.dataDir})`, exitCode: 2 };
+  if (e.path !== undefined && (e.code === "EACCES" || e.code === "EPERM" || e.code === "EROFS"))
+    return {
+      message: `cannot write ${e.path}: ${e.code === "EROFS" ? "read-only file system" : "permission denied"}; give Ground Control a writable --data-dir`,
+      exitCode: 1,
+    };
+  if (e.path !== undefined && e.code === "ENOENT" && e.syscall === "open")
+    return { message: `cannot read ${e.path}: no such file (check --tls-cert / --tls-key)`, exitCode: 2 };
   if (config.databaseUrl && e.code && DATABASE_UNREACHABLE.has(e.code)) {
     const url = new URL(config.databaseUrl);
-    return { message: `cannot reach PostgreSQL at ${url.hostname}:${url.port || 5432} (${e.code}): check DATABASE_URL and that the server runs`, exitCode: 1 };
+    return {
+      message: `cannot reach PostgreSQL at ${url.hostname}:${url.port || 5432} (${e.code}): check DATABASE_URL and that the server runs`,
+      exitCode: 1,
+    };
   }
-  const refusal = config.databaseUrl ? messages(error).find((m) => /password authentication failed|database ".*" does not exist|role ".*" does not exist/.test(m)) : undefined;
+  const refusal = config.databaseUrl
+    ? messages(error).find((m) =>
+        /password authentication failed|database ".*" does not exist|role ".*" does not exist/.test(m),
+      )
+    : undefined;
   if (refusal) return { message: `PostgreSQL refused the connection: ${refusal}; check DATABASE_URL`, exitCode: 1 };
   return undefined;
 }
@@ -60,6 +94,7 @@ function systemErrorIn(error: unknown): SystemError {
 
 function messages(error: unknown): string[] {
   const found: string[] = [];
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof Error) found.push(e.message);
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof Error) found.push(e.message);
   return found;
 }

@@ -16,7 +16,8 @@ import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
 
 const HARBOR = { username: "admin", password: "Harbor12345" };
 const DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
 const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 describe("gateway: satellite-state OCI endpoint", () => {
@@ -29,14 +30,19 @@ describe("gateway: satellite-state OCI endpoint", () => {
 
   beforeAll(async () => {
     emu = await startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password });
-    gc = await startTestGroundControl({}, { HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password });
+    gc = await startTestGroundControl(
+      {},
+      { HARBOR_URL: emu.url, HARBOR_USERNAME: HARBOR.username, HARBOR_PASSWORD: HARBOR.password },
+    );
     admin = basic("admin", TEST_ADMIN_PASSWORD);
     const asAdmin: Interceptor = (next) => (req) => {
       req.header.set("authorization", admin);
       return next(req);
     };
     const transport = createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1", interceptors: [asAdmin] });
-    session = (await createClient(IdentityService, transport).login({ username: "admin", password: TEST_ADMIN_PASSWORD })).sessionToken;
+    session = (
+      await createClient(IdentityService, transport).login({ username: "admin", password: TEST_ADMIN_PASSWORD })
+    ).sessionToken;
     const fleet = createClient(FleetService, transport);
     const registry = createClient(RegistryService, transport);
     for (const name of ["edge-a", "edge-b"]) {
@@ -61,13 +67,20 @@ describe("gateway: satellite-state OCI endpoint", () => {
     await emu?.stop();
   });
 
-  const get = (path: string, authorization?: string, method = "GET") => fetch(`${gc.url}${path}`, { method, headers: authorization ? { authorization } : {} });
+  const get = (path: string, authorization?: string, method = "GET") =>
+    fetch(`${gc.url}${path}`, { method, headers: authorization ? { authorization } : {} });
   const robot = (name: string) => basic(`robot$${name}`, robots[name]);
-  const errorOf = async (res: Response) => ((await res.json()) as { errors: { code: string; message: string }[] }).errors[0];
+  const errorOf = async (res: Response) =>
+    ((await res.json()) as { errors: { code: string; message: string }[] }).errors[0];
   const repo = (name: string) => `/v2/satellite/satellite-state/${name}/state`;
 
   it("challenges with Basic on /v2/ and accepts robot, admin and session credentials", async () => {
-    for (const authorization of [undefined, basic("robot$edge-a", "wrong"), basic("admin", "wrong"), "Bearer not-a-session"]) {
+    for (const authorization of [
+      undefined,
+      basic("robot$edge-a", "wrong"),
+      basic("admin", "wrong"),
+      "Bearer not-a-session",
+    ]) {
       const res = await get("/v2/", authorization);
       expect(res.status, authorization ?? "anonymous").toBe(401);
       expect(res.headers.get("www-authenticate")).toBe('Basic realm="Ground Control"');
@@ -100,7 +113,10 @@ describe("gateway: satellite-state OCI endpoint", () => {
   });
 
   it("serves both blobs by digest, GET and HEAD, and lists the tags", async () => {
-    const manifest = (await (await get(`${repo("edge-a")}/manifests/latest`, robot("edge-a"))).json()) as { config: { digest: string }; layers: { digest: string; size: number }[] };
+    const manifest = (await (await get(`${repo("edge-a")}/manifests/latest`, robot("edge-a"))).json()) as {
+      config: { digest: string };
+      layers: { digest: string; size: number }[];
+    };
     const layer = await get(`${repo("edge-a")}/blobs/${manifest.layers[0].digest}`, robot("edge-a"));
     expect(layer.status).toBe(200);
     expect(layer.headers.get("content-type")).toBe("application/octet-stream");
@@ -112,17 +128,28 @@ describe("gateway: satellite-state OCI endpoint", () => {
     expect(head.headers.get("docker-content-digest")).toBe(manifest.config.digest);
     expect((await head.arrayBuffer()).byteLength).toBe(0);
     const tags = await get(`${repo("edge-a")}/tags/list`, robot("edge-a"));
-    expect(await tags.json()).toEqual({ name: "satellite/satellite-state/edge-a/state", tags: [published["edge-a"].timestampTag, "latest"] });
+    expect(await tags.json()).toEqual({
+      name: "satellite/satellite-state/edge-a/state",
+      tags: [published["edge-a"].timestampTag, "latest"],
+    });
   });
 
   it("denies a satellite another satellite's state, manifests, blobs and tags alike, and lets admins read any", async () => {
     const manifestB = await get(`${repo("edge-b")}/manifests/latest`, admin);
     expect(manifestB.status).toBe(200);
     const layerB = ((await manifestB.json()) as { layers: { digest: string }[] }).layers[0].digest;
-    for (const path of [`${repo("edge-b")}/manifests/latest`, `${repo("edge-b")}/manifests/${published["edge-b"].digest}`, `${repo("edge-b")}/blobs/${layerB}`, `${repo("edge-b")}/tags/list`]) {
+    for (const path of [
+      `${repo("edge-b")}/manifests/latest`,
+      `${repo("edge-b")}/manifests/${published["edge-b"].digest}`,
+      `${repo("edge-b")}/blobs/${layerB}`,
+      `${repo("edge-b")}/tags/list`,
+    ]) {
       const res = await get(path, robot("edge-a"));
       expect(res.status, path).toBe(403);
-      expect(await errorOf(res)).toEqual({ code: "DENIED", message: 'satellite "edge-a" may not read the state of satellite "edge-b"' });
+      expect(await errorOf(res)).toEqual({
+        code: "DENIED",
+        message: 'satellite "edge-a" may not read the state of satellite "edge-b"',
+      });
     }
     expect((await get(`${repo("edge-b")}/manifests/latest`, `Bearer ${session}`)).status).toBe(200);
     expect((await get(`${repo("edge-b")}/manifests/latest`, robot("edge-b"))).status).toBe(200);
@@ -175,13 +202,19 @@ describe("gateway: satellite-state OCI endpoint", () => {
   });
 
   it("is read by the registry client a satellite uses (Basic after the challenge)", async () => {
-    const client = createRegistryClient({ url: gc.url, credentials: { username: "robot$edge-a", password: robots["edge-a"] }, retry: { attempts: 1 } });
+    const client = createRegistryClient({
+      url: gc.url,
+      credentials: { username: "robot$edge-a", password: robots["edge-a"] },
+      retry: { attempts: 1 },
+    });
     try {
       const manifest = await client.getManifest("satellite/satellite-state/edge-a/state", "latest");
       expect(manifest).toMatchObject({ digest: published["edge-a"].digest, mediaType: DOCKER_MANIFEST });
       const layer = JSON.parse(manifest.bytes.toString()).layers[0].digest as string;
       expect(sha256(await client.getBlobBytes("satellite/satellite-state/edge-a/state", layer))).toBe(layer);
-      await expect(client.getManifest("satellite/satellite-state/edge-b/state", "latest")).rejects.toMatchObject({ status: 403 });
+      await expect(client.getManifest("satellite/satellite-state/edge-b/state", "latest")).rejects.toMatchObject({
+        status: 403,
+      });
     } finally {
       client.close();
     }

@@ -43,7 +43,12 @@ export function deniedMessage(caller: string, satellite: string): string {
 }
 
 /** Returns true when it handled the request: everything under /v2 is this endpoint's. */
-export function handleStateRegistryRoute(deps: StateRegistryDeps, req: HttpRequest, res: HttpResponse, path: string): boolean {
+export function handleStateRegistryRoute(
+  deps: StateRegistryDeps,
+  req: HttpRequest,
+  res: HttpResponse,
+  path: string,
+): boolean {
   if (path !== "/v2" && !path.startsWith("/v2/")) return false;
   // Everything a request can throw ends in an answer; should even that fail, the connection goes.
   serve(deps, req, res, path)
@@ -54,26 +59,49 @@ export function handleStateRegistryRoute(deps: StateRegistryDeps, req: HttpReque
 
 async function serve(deps: StateRegistryDeps, req: HttpRequest, res: HttpResponse, path: string): Promise<void> {
   const caller = await authenticate(deps, req);
-  if (req.method !== "GET" && req.method !== "HEAD") throw new OciError("UNSUPPORTED", `${req.method ?? ""} is not supported: Ground Control serves satellite states read-only`);
+  if (req.method !== "GET" && req.method !== "HEAD")
+    throw new OciError(
+      "UNSUPPORTED",
+      `${req.method ?? ""} is not supported: Ground Control serves satellite states read-only`,
+    );
   if (path === "/v2" || path === "/v2/") return send(req, res, 200, "application/json", Buffer.from("{}"));
 
   const match = STATE_PATH.exec(path);
-  if (!match) throw new OciError("NAME_UNKNOWN", "Ground Control serves only satellite/satellite-state/<satellite>/state");
+  if (!match)
+    throw new OciError("NAME_UNKNOWN", "Ground Control serves only satellite/satellite-state/<satellite>/state");
   const [, satellite, kind = "tags", reference = ""] = match;
-  if (!PATH_COMPONENT.test(satellite)) throw new OciError("NAME_INVALID", `${JSON.stringify(satellite)} is not a satellite name`);
-  if (caller.kind === "satellite" && caller.name !== satellite) throw new OciError("DENIED", deniedMessage(caller.name, satellite));
-  if (kind === "blobs" && !isDigest(reference)) throw new OciError("DIGEST_INVALID", `${JSON.stringify(reference)} is not a digest`);
-  if (kind === "manifests" && !isTag(reference) && !isDigest(reference)) throw new OciError("MANIFEST_UNKNOWN", `${JSON.stringify(reference)} is neither a tag nor a digest`);
+  if (!PATH_COMPONENT.test(satellite))
+    throw new OciError("NAME_INVALID", `${JSON.stringify(satellite)} is not a satellite name`);
+  if (caller.kind === "satellite" && caller.name !== satellite)
+    throw new OciError("DENIED", deniedMessage(caller.name, satellite));
+  if (kind === "blobs" && !isDigest(reference))
+    throw new OciError("DIGEST_INVALID", `${JSON.stringify(reference)} is not a digest`);
+  if (kind === "manifests" && !isTag(reference) && !isDigest(reference))
+    throw new OciError("MANIFEST_UNKNOWN", `${JSON.stringify(reference)} is neither a tag nor a digest`);
 
-  const target = kind === "blobs" ? ({ case: "blob", value: reference } as const) : ({ case: "manifest", value: kind === "tags" ? "latest" : reference } as const);
+  const target =
+    kind === "blobs"
+      ? ({ case: "blob", value: reference } as const)
+      : ({ case: "manifest", value: kind === "tags" ? "latest" : reference } as const);
   const part = await deps
     .registry()
     .getSatelliteStateArtifact({ satellite, target }, { headers: forwardingHeaders(caller, requestPublicUrl(req)) })
     .catch((error: unknown) => {
-      throw ociErrorOf(error, kind === "blobs" ? "BLOB_UNKNOWN" : kind === "tags" ? "NAME_UNKNOWN" : "MANIFEST_UNKNOWN");
+      throw ociErrorOf(
+        error,
+        kind === "blobs" ? "BLOB_UNKNOWN" : kind === "tags" ? "NAME_UNKNOWN" : "MANIFEST_UNKNOWN",
+      );
     });
   if (kind === "tags") {
-    return send(req, res, 200, "application/json", Buffer.from(JSON.stringify({ name: `satellite/satellite-state/${satellite}/state`, tags: [...part.tags].sort() })));
+    return send(
+      req,
+      res,
+      200,
+      "application/json",
+      Buffer.from(
+        JSON.stringify({ name: `satellite/satellite-state/${satellite}/state`, tags: [...part.tags].sort() }),
+      ),
+    );
   }
   send(req, res, 200, part.mediaType, Buffer.from(part.content), { "docker-content-digest": part.digest });
 }
@@ -93,7 +121,11 @@ async function authenticate(deps: StateRegistryDeps, req: HttpRequest): Promise<
   } catch (error) {
     throw ociErrorOf(error, "UNAUTHORIZED");
   }
-  if (caller.kind === "anonymous") throw new OciError("UNAUTHORIZED", "authentication required: the satellite's robot credentials or SVID, or an admin's credentials");
+  if (caller.kind === "anonymous")
+    throw new OciError(
+      "UNAUTHORIZED",
+      "authentication required: the satellite's robot credentials or SVID, or an admin's credentials",
+    );
   return caller;
 }
 
@@ -115,7 +147,14 @@ function ociErrorOf(error: unknown, notFound: OciErrorCode): OciError {
   return new OciError(code, err.rawMessage);
 }
 
-function send(req: HttpRequest, res: HttpResponse, status: number, contentType: string, body: Buffer, extra: Record<string, string> = {}): void {
+function send(
+  req: HttpRequest,
+  res: HttpResponse,
+  status: number,
+  contentType: string,
+  body: Buffer,
+  extra: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...API_VERSION, "content-type": contentType, "content-length": body.length, ...extra });
   if (req.method === "HEAD") res.end();
   else res.end(body);
@@ -127,6 +166,15 @@ function sendError(req: HttpRequest, res: HttpResponse, error: unknown): void {
     return;
   }
   const oci = error instanceof OciError ? error : undefined;
-  const body = Buffer.from(JSON.stringify(oci ? oci.toBody() : { errors: [{ code: "UNKNOWN", message: "internal error" }] }));
-  send(req, res, oci?.status ?? 500, "application/json", body, oci?.code === "UNAUTHORIZED" ? { "www-authenticate": BASIC_CHALLENGE } : {});
+  const body = Buffer.from(
+    JSON.stringify(oci ? oci.toBody() : { errors: [{ code: "UNKNOWN", message: "internal error" }] }),
+  );
+  send(
+    req,
+    res,
+    oci?.status ?? 500,
+    "application/json",
+    body,
+    oci?.code === "UNAUTHORIZED" ? { "www-authenticate": BASIC_CHALLENGE } : {},
+  );
 }

@@ -16,12 +16,22 @@ export const TEST_ADMIN_PASSWORD = "test-admin-password";
 /** scrypt at N = 2^10 for the admin password and robot secrets these tests store: the production cost (2^15) is a third of a second per hash on a busy 2-core machine. */
 export const TEST_SECRET_HASH = { ln: 10, r: 8, p: 1 };
 
-export async function startTestGroundControl(overrides: Partial<GatewayConfig> = {}, env: NodeJS.ProcessEnv = {}): Promise<GroundControl & { url: string }> {
+export async function startTestGroundControl(
+  overrides: Partial<GatewayConfig> = {},
+  env: NodeJS.ProcessEnv = {},
+): Promise<GroundControl & { url: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), "hs-gc-"));
-  const parsed = parseConfig(["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir], { ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...env });
+  const parsed = parseConfig(["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir], {
+    ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    ...env,
+  });
   if (parsed === "help") throw new Error("unreachable");
   // Its new embedded database starts from the run's migrated cluster rather than running initdb.
-  const gc = await startGroundControl({ ...parsed, secretHash: TEST_SECRET_HASH, ...overrides }, createLogger({ name: "gc-test", level: "silent" }), { databaseTemplate: await migratedTemplate() });
+  const gc = await startGroundControl(
+    { ...parsed, secretHash: TEST_SECRET_HASH, ...overrides },
+    createLogger({ name: "gc-test", level: "silent" }),
+    { databaseTemplate: await migratedTemplate() },
+  );
   return {
     ...gc,
     url: `http://127.0.0.1:${gc.port}`,

@@ -6,7 +6,12 @@
 // per connection), and its expiry is checked again on every request.
 import { readFile } from "node:fs/promises";
 import type { SecureServerOptions } from "node:http2";
-import { createServerTlsOptions, createX509Source, keepServerTlsCurrent, type X509Source } from "@harbor-satellite/spiffe";
+import {
+  createServerTlsOptions,
+  createX509Source,
+  keepServerTlsCurrent,
+  type X509Source,
+} from "@harbor-satellite/spiffe";
 import type { Logger } from "@harbor-satellite/telemetry";
 import type { GatewayConfig } from "./config.js";
 import type { ListenOptions } from "./transport/listener.js";
@@ -29,7 +34,9 @@ export async function setUpTls(config: GatewayConfig, logger: Logger): Promise<T
     return {
       tls: { ...createServerTlsOptions(source), ALPNProtocols: ["h2", "http/1.1"] },
       onTlsServer: (server) => {
-        keepServerTlsCurrent(server, source, { onError: (err) => logger.error({ err }, "could not load the rotated SVID") });
+        keepServerTlsCurrent(server, source, {
+          onError: (err) => logger.error({ err }, "could not load the rotated SVID"),
+        });
       },
       verifyPeer: createPeerVerifier(source, config.trustDomain),
       mode: "spiffe-mtls",

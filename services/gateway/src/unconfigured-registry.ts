@@ -8,7 +8,9 @@ export function createUnconfiguredRegistryModule(): ServiceModule {
   const refuse = async (): Promise<never> => {
     throw new UnavailableError("Harbor is not configured: set HARBOR_URL, HARBOR_USERNAME and HARBOR_PASSWORD");
   };
-  const impl = Object.fromEntries(RegistryService.methods.map((m) => [m.localName, refuse])) as unknown as ServiceImpl<typeof RegistryService>;
+  const impl = Object.fromEntries(RegistryService.methods.map((m) => [m.localName, refuse])) as unknown as ServiceImpl<
+    typeof RegistryService
+  >;
   return {
     name: "registry",
     serviceNames: [RegistryService.typeName],

@@ -27,7 +27,8 @@ export function unknownFieldMessage(message: string, input: DescMessage): string
   const shown = key.length > MAX_SHOWN_KEY_CHARS ? `${key.slice(0, MAX_SHOWN_KEY_CHARS)}…` : key;
   const desc = findMessage(input, typeName);
   const fields = desc?.fields.filter((f) => !f.deprecated).map((f) => f.name);
-  const hint = fields === undefined ? "" : fields.length === 0 ? " (it has no fields)" : ` (its fields: ${fields.join(", ")})`;
+  const hint =
+    fields === undefined ? "" : fields.length === 0 ? " (it has no fields)" : ` (its fields: ${fields.join(", ")})`;
   return `unknown field ${JSON.stringify(shown)} in ${typeName}${hint}`;
 }
 

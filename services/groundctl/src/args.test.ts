@@ -3,11 +3,30 @@ import { GLOBAL_OPTIONS, parseLine, positionalsOf, type OptionSpecs } from "./ar
 import { FAMILIES } from "./commands/index.js";
 import { UsageError } from "./exit-codes.js";
 
-const SPECS: OptionSpecs = { ...GLOBAL_OPTIONS, image: { type: "string", multiple: true, help: "" }, clear: { type: "boolean", help: "" }, file: { type: "string", short: "f", help: "" } };
+const SPECS: OptionSpecs = {
+  ...GLOBAL_OPTIONS,
+  image: { type: "string", multiple: true, help: "" },
+  clear: { type: "boolean", help: "" },
+  file: { type: "string", short: "f", help: "" },
+};
 
 describe("argument parsing", () => {
   it("takes global and command options anywhere, and splits off the command words", () => {
-    const argv = ["-o", "json", "groups", "--url=http://gc:8080", "update", "web", "--image", "a/b:1", "--clear", "--image", "a/c:2", "-f", "-"];
+    const argv = [
+      "-o",
+      "json",
+      "groups",
+      "--url=http://gc:8080",
+      "update",
+      "web",
+      "--image",
+      "a/b:1",
+      "--clear",
+      "--image",
+      "a/c:2",
+      "-f",
+      "-",
+    ];
     expect(positionalsOf(argv, SPECS)).toEqual(["groups", "update", "web"]);
     expect(parseLine(argv, SPECS, 2)).toEqual({
       words: ["groups", "update"],
@@ -17,7 +36,10 @@ describe("argument parsing", () => {
   });
 
   it("finds command words past options it does not know yet, reading known string options' values", () => {
-    expect(positionalsOf(["--url", "http://x", "satellites", "--whatever", "list"], SPECS)).toEqual(["satellites", "list"]);
+    expect(positionalsOf(["--url", "http://x", "satellites", "--whatever", "list"], SPECS)).toEqual([
+      "satellites",
+      "list",
+    ]);
   });
 
   it("treats what follows -- as arguments", () => {

@@ -16,10 +16,21 @@ export type OptionSpecs = Record<string, OptionSpec>;
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 export const GLOBAL_OPTIONS: OptionSpecs = {
-  url: { type: "string", value: "URL", help: "Ground Control's URL, http:// or https:// (else GROUNDCTL_URL, else the session's)" },
+  url: {
+    type: "string",
+    value: "URL",
+    help: "Ground Control's URL, http:// or https:// (else GROUNDCTL_URL, else the session's)",
+  },
   output: { type: "string", short: "o", value: "FORMAT", help: "table (default), json or yaml" },
-  "ca-file": { type: "string", value: "FILE", help: "PEM CA bundle to verify an https Ground Control with (else GROUNDCTL_CA_FILE)" },
-  "insecure-skip-verify": { type: "boolean", help: "do not verify Ground Control's TLS certificate (said on stderr every time)" },
+  "ca-file": {
+    type: "string",
+    value: "FILE",
+    help: "PEM CA bundle to verify an https Ground Control with (else GROUNDCTL_CA_FILE)",
+  },
+  "insecure-skip-verify": {
+    type: "boolean",
+    help: "do not verify Ground Control's TLS certificate (said on stderr every time)",
+  },
   http2: { type: "boolean", help: "speak HTTP/2 (h2c for http://) instead of HTTP/1.1" },
   timeout: { type: "string", value: "DUR", help: "give up on an rpc after this long (30s)" },
   help: { type: "boolean", short: "h", help: "show help" },
@@ -37,7 +48,12 @@ type ParseArgsOptions = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
 
 function toParseArgs(specs: OptionSpecs): ParseArgsOptions {
   const out: ParseArgsOptions = {};
-  for (const [name, spec] of Object.entries(specs)) out[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
+  for (const [name, spec] of Object.entries(specs))
+    out[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   return out;
 }
 
@@ -60,7 +76,11 @@ export function parseLine(argv: string[], specs: OptionSpecs, wordCount: number)
   } catch (error) {
     throw new UsageError(parseArgsMessage(error));
   }
-  return { words: parsed.positionals.slice(0, wordCount), args: parsed.positionals.slice(wordCount), values: parsed.values as OptionValues };
+  return {
+    words: parsed.positionals.slice(0, wordCount),
+    args: parsed.positionals.slice(wordCount),
+    values: parsed.values as OptionValues,
+  };
 }
 
 /** node's messages are long and mention `args`; say which option and what was wrong. */
@@ -71,7 +91,9 @@ function parseArgsMessage(error: unknown): string {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown option ${option ?? ""}`.trim();
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return option ? `option ${option} ${/argument missing/.test(e.message ?? "") ? "needs a value" : "takes no value"}` : (e.message ?? "invalid option");
+      return option
+        ? `option ${option} ${/argument missing/.test(e.message ?? "") ? "needs a value" : "takes no value"}`
+        : (e.message ?? "invalid option");
     default:
       return e.message ?? String(error);
   }

@@ -31,7 +31,10 @@ describe("transport to an https Ground Control", () => {
       routes: (router) =>
         router.service(IdentityService, {
           logout: (_req, ctx) => {
-            seen.push({ authorization: ctx.requestHeader.get("authorization"), httpVersion: ctx.requestHeader.get("x-http-version") ?? "" });
+            seen.push({
+              authorization: ctx.requestHeader.get("authorization"),
+              httpVersion: ctx.requestHeader.get("x-http-version") ?? "",
+            });
             return {};
           },
         }),
@@ -48,7 +51,14 @@ describe("transport to an https Ground Control", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const target = (over: Partial<Target>): Target => ({ url, insecureSkipVerify: false, http2: false, timeoutMs: 5000, credentials: { kind: "bearer", token: "tok" }, ...over });
+  const target = (over: Partial<Target>): Target => ({
+    url,
+    insecureSkipVerify: false,
+    http2: false,
+    timeoutMs: 5000,
+    credentials: { kind: "bearer", token: "tok" },
+    ...over,
+  });
   const logout = async (t: Target) => {
     const connection = await connectTo(t);
     try {
@@ -68,9 +78,14 @@ describe("transport to an https Ground Control", () => {
   });
 
   it("refuses a server its CA does not vouch for, and skips the check only when told", async () => {
-    const error = await logout(target({})).then(() => undefined, (e: unknown) => e);
+    const error = await logout(target({})).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ConnectError);
-    expect(describeError(error)).toMatch(/^internal: unable to verify the first certificate \(TLS UNABLE_TO_VERIFY_LEAF_SIGNATURE: --ca-file FILE trusts a private CA\)$/);
+    expect(describeError(error)).toMatch(
+      /^internal: unable to verify the first certificate \(TLS UNABLE_TO_VERIFY_LEAF_SIGNATURE: --ca-file FILE trusts a private CA\)$/,
+    );
     expect(exitCodeFor(error)).toBe(ExitCode.Failure);
     await logout(target({ insecureSkipVerify: true }));
     expect(seen.splice(0)).toHaveLength(1);
@@ -83,6 +98,8 @@ describe("transport to an https Ground Control", () => {
 
   it("says which CA file it cannot read, as a usage error", async () => {
     await expect(connectTo(target({ caFile: join(dir, "missing.pem") }))).rejects.toThrow(UsageError);
-    await expect(connectTo(target({ caFile: join(dir, "missing.pem") }))).rejects.toThrow(/cannot read --ca-file .*missing\.pem/);
+    await expect(connectTo(target({ caFile: join(dir, "missing.pem") }))).rejects.toThrow(
+      /cannot read --ca-file .*missing\.pem/,
+    );
   });
 });

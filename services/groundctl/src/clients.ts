@@ -61,7 +61,11 @@ export async function connectTo(target: Target): Promise<Connection> {
     tls = {};
   }
   const common = { baseUrl: target.url, interceptors, defaultTimeoutMs: target.timeoutMs, useBinaryFormat: true };
-  if (!target.http2) return { transport: createConnectTransport({ ...common, httpVersion: "1.1", nodeOptions: tls }), close: () => {} };
+  if (!target.http2)
+    return { transport: createConnectTransport({ ...common, httpVersion: "1.1", nodeOptions: tls }), close: () => {} };
   const sessionManager = new Http2SessionManager(target.url, undefined, tls);
-  return { transport: createConnectTransport({ ...common, httpVersion: "2", sessionManager }), close: () => sessionManager.abort() };
+  return {
+    transport: createConnectTransport({ ...common, httpVersion: "2", sessionManager }),
+    close: () => sessionManager.abort(),
+  };
 }

@@ -31,10 +31,14 @@ describe("exit codes", () => {
   });
 
   it("describes an error in one line: code, then the server's message", () => {
-    expect(describeError(new ConnectError('satellite "x" not found', Code.NotFound))).toBe('not_found: satellite "x" not found');
+    expect(describeError(new ConnectError('satellite "x" not found', Code.NotFound))).toBe(
+      'not_found: satellite "x" not found',
+    );
     expect(describeError(new ConnectError("line one\n  line two", Code.Internal))).toBe("internal: line one line two");
     expect(describeError(new ConnectError("", Code.Unavailable))).toBe("unavailable: unavailable");
-    expect(describeError(new ConnectError("session expired", Code.Unauthenticated))).toBe("unauthenticated: session expired (run groundctl login, or set GROUNDCTL_TOKEN)");
+    expect(describeError(new ConnectError("session expired", Code.Unauthenticated))).toBe(
+      "unauthenticated: session expired (run groundctl login, or set GROUNDCTL_TOKEN)",
+    );
     expect(describeError(new UsageError("missing NAME"))).toBe("missing NAME");
   });
 });

@@ -71,7 +71,11 @@ export function describeError(error: unknown): string {
     const message = oneLine(error.rawMessage || codeName(error.code));
     const tls = tlsErrorCode(error.cause);
     const hint =
-      error.code === Code.Unauthenticated ? " (run groundctl login, or set GROUNDCTL_TOKEN)" : tls ? ` (TLS ${tls}: --ca-file FILE trusts a private CA)` : "";
+      error.code === Code.Unauthenticated
+        ? " (run groundctl login, or set GROUNDCTL_TOKEN)"
+        : tls
+          ? ` (TLS ${tls}: --ca-file FILE trusts a private CA)`
+          : "";
     return `${codeName(error.code)}: ${message}${hint}`;
   }
   if (error instanceof UsageError || error instanceof NotLoggedInError) return oneLine(error.message);

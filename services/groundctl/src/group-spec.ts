@@ -43,7 +43,8 @@ export function parseImageRef(ref: string): { repository: string; tag?: string; 
     if (!tag) throw new UsageError(`image ${JSON.stringify(ref)}: empty tag`);
   }
   if (!rest) throw new UsageError(`image ${JSON.stringify(ref)}: no repository`);
-  if (!tag && !digest) throw new UsageError(`image ${JSON.stringify(ref)} needs a tag (project/repo:tag) or a digest (@sha256:…)`);
+  if (!tag && !digest)
+    throw new UsageError(`image ${JSON.stringify(ref)} needs a tag (project/repo:tag) or a digest (@sha256:…)`);
   return { repository: rest, tag, digest };
 }
 
@@ -56,7 +57,10 @@ export function artifactsFromImages(refs: string[]): ArtifactInit[] {
   const out: ArtifactInit[] = [];
   for (const ref of refs) {
     const { repository, tag, digest } = parseImageRef(ref);
-    if (!tag) throw new UsageError(`image ${JSON.stringify(ref)} needs a tag too (project/repo:tag@sha256:…): every artifact names at least one tag`);
+    if (!tag)
+      throw new UsageError(
+        `image ${JSON.stringify(ref)} needs a tag too (project/repo:tag@sha256:…): every artifact names at least one tag`,
+      );
     const same = out.find((a) => a.repository === repository && (a.digest ?? "") === (digest ?? ""));
     if (same) {
       if (!same.tags.includes(tag)) same.tags.push(tag);
@@ -80,7 +84,9 @@ export function parseGroupFile(text: string, source: string): GroupSpec {
     throw new UsageError(`${source}: not YAML or JSON: ${(error as Error).message.split("\n")[0]}`);
   }
   if (!isRecord(doc)) throw new UsageError(`${source}: expected a mapping with artifacts (or images)`);
-  for (const key of Object.keys(doc)) if (!FILE_KEYS.has(key)) throw new UsageError(`${source}: unknown key ${JSON.stringify(key)} (expected name, artifacts, images)`);
+  for (const key of Object.keys(doc))
+    if (!FILE_KEYS.has(key))
+      throw new UsageError(`${source}: unknown key ${JSON.stringify(key)} (expected name, artifacts, images)`);
   const name = doc.name ?? doc.group;
   if (name !== undefined && typeof name !== "string") throw new UsageError(`${source}: name must be a string`);
   const artifacts: ArtifactInit[] = [];
@@ -89,7 +95,8 @@ export function parseGroupFile(text: string, source: string): GroupSpec {
     doc.artifacts.forEach((a, i) => artifacts.push(artifactFrom(a, `${source}: artifacts[${i}]`)));
   }
   if (!absent(doc.images)) {
-    if (!Array.isArray(doc.images) || !doc.images.every((r) => typeof r === "string")) throw new UsageError(`${source}: images must be a list of project/repo:tag strings`);
+    if (!Array.isArray(doc.images) || !doc.images.every((r) => typeof r === "string"))
+      throw new UsageError(`${source}: images must be a list of project/repo:tag strings`);
     artifacts.push(...artifactsFromImages(doc.images as string[]));
   }
   return { ...(name ? { name } : {}), artifacts };
@@ -97,15 +104,25 @@ export function parseGroupFile(text: string, source: string): GroupSpec {
 
 function artifactFrom(raw: unknown, at: string): ArtifactInit {
   if (!isRecord(raw)) throw new UsageError(`${at} must be a mapping with repository and tags`);
-  for (const key of Object.keys(raw)) if (!ARTIFACT_KEYS.has(key)) throw new UsageError(`${at}: unknown key ${JSON.stringify(key)} (expected repository, tags, digest, type)`);
-  if (typeof raw.repository !== "string" || raw.repository === "") throw new UsageError(`${at}.repository must be a non-empty string`);
+  for (const key of Object.keys(raw))
+    if (!ARTIFACT_KEYS.has(key))
+      throw new UsageError(`${at}: unknown key ${JSON.stringify(key)} (expected repository, tags, digest, type)`);
+  if (typeof raw.repository !== "string" || raw.repository === "")
+    throw new UsageError(`${at}.repository must be a non-empty string`);
   if (raw.tags !== undefined && raw.tag !== undefined) throw new UsageError(`${at}: give tags or tag, not both`);
   const tagsRaw = raw.tags ?? raw.tag;
   const tags: unknown[] = Array.isArray(tagsRaw) ? tagsRaw : tagsRaw === undefined ? [] : [tagsRaw];
-  if (!tags.every((t): t is string => typeof t === "string" && t !== "")) throw new UsageError(`${at}.tags must be strings`);
-  if (raw.digest !== undefined && (typeof raw.digest !== "string" || !DIGEST.test(raw.digest))) throw new UsageError(`${at}.digest must be sha256:<64 hex>`);
+  if (!tags.every((t): t is string => typeof t === "string" && t !== ""))
+    throw new UsageError(`${at}.tags must be strings`);
+  if (raw.digest !== undefined && (typeof raw.digest !== "string" || !DIGEST.test(raw.digest)))
+    throw new UsageError(`${at}.digest must be sha256:<64 hex>`);
   if (raw.type !== undefined && typeof raw.type !== "string") throw new UsageError(`${at}.type must be a string`);
-  return { repository: raw.repository, tags, ...(raw.digest ? { digest: raw.digest as string } : {}), ...(raw.type ? { type: raw.type as string } : {}) };
+  return {
+    repository: raw.repository,
+    tags,
+    ...(raw.digest ? { digest: raw.digest as string } : {}),
+    ...(raw.type ? { type: raw.type as string } : {}),
+  };
 }
 
 /** An empty YAML value (`artifacts:`) reads as "" under the failsafe schema. */

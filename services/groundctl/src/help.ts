@@ -11,7 +11,9 @@ const ENVIRONMENT = `Environment:
   GROUNDCTL_CONFIG_DIR                     where the session is stored (else $XDG_CONFIG_HOME/groundctl, else ~/.config/groundctl)`;
 
 function optionLines(specs: OptionSpecs): string {
-  const left = Object.entries(specs).map(([name, s]) => `${s.short ? `-${s.short}, ` : "    "}--${name}${s.value ? ` ${s.value}` : ""}`);
+  const left = Object.entries(specs).map(
+    ([name, s]) => `${s.short ? `-${s.short}, ` : "    "}--${name}${s.value ? ` ${s.value}` : ""}`,
+  );
   const width = Math.max(...left.map((l) => l.length));
   return Object.values(specs)
     .map((s, i) => `  ${left[i].padEnd(width)}  ${s.help}`)
@@ -46,6 +48,7 @@ export function familyHelp(family: Family): string {
 }
 
 export function commandHelp(command: Command): string {
-  const own = command.options && Object.keys(command.options).length ? `\n\nOptions:\n${optionLines(command.options)}` : "";
+  const own =
+    command.options && Object.keys(command.options).length ? `\n\nOptions:\n${optionLines(command.options)}` : "";
   return `Usage: groundctl ${command.usage}\n\n${command.summary}${own}\n\nOptions (any command):\n${optionLines(GLOBAL_OPTIONS)}`;
 }

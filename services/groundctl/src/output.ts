@@ -45,7 +45,9 @@ export function fields(pairs: [string, string][]): string {
 /** `2024-05-01T12:00:00Z` (seconds), or `-` when unset. */
 export function formatTime(ts: Timestamp | undefined): string {
   if (!ts) return "-";
-  return timestampDate(ts).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return timestampDate(ts)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z");
 }
 
 /** A short age: `42s`, `5m`, `3h`, `2d`; `-` when unset. */

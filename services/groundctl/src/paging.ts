@@ -10,7 +10,9 @@ export interface PageIn {
   pageToken: string;
 }
 
-export async function allPages<T>(load: (page: PageIn) => Promise<{ items: T[]; nextPageToken?: string }>): Promise<T[]> {
+export async function allPages<T>(
+  load: (page: PageIn) => Promise<{ items: T[]; nextPageToken?: string }>,
+): Promise<T[]> {
   const all: T[] = [];
   let pageToken = "";
   for (let i = 0; i < MAX_PAGES; i++) {

@@ -5,10 +5,21 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { create } from "@bufbuild/protobuf";
-import { DriftState, Health, SatelliteDriftSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import {
+  DriftState,
+  Health,
+  SatelliteDriftSchema,
+} from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { ExitCode } from "./exit-codes.js";
 import { run } from "./run.js";
-import { captureIo, createFakeGroundControl, FAKE_PASSWORD, fakeFailingDrift, fakeStatus, type FakeGroundControl } from "./testing.js";
+import {
+  captureIo,
+  createFakeGroundControl,
+  FAKE_PASSWORD,
+  fakeFailingDrift,
+  fakeStatus,
+  type FakeGroundControl,
+} from "./testing.js";
 
 const URL = "http://gc.test:8080";
 
@@ -40,7 +51,11 @@ describe("groundctl, in-process", () => {
     expect(JSON.stringify(session)).not.toContain(FAKE_PASSWORD);
 
     expect((await groundctl(["satellites", "register", "edge-1", "--region", "eu-west"])).code).toBe(ExitCode.Ok);
-    expect(fake.targets.at(-1)).toMatchObject({ url: URL, credentials: { kind: "bearer", token: "session-1" }, source: "session" });
+    expect(fake.targets.at(-1)).toMatchObject({
+      url: URL,
+      credentials: { kind: "bearer", token: "session-1" },
+      source: "session",
+    });
   });
 
   it("refuses a wrong password with exit 3 and stores nothing", async () => {
@@ -88,7 +103,21 @@ describe("groundctl, in-process", () => {
 
   it("creates groups from --image flags and from a YAML file, and shows them as table, json and yaml", async () => {
     await login();
-    expect((await groundctl(["groups", "create", "web", "--image", "apps/nginx:1.27", "--image", "apps/nginx:1.28", "--image", "apps/alpine:3.20"])).code).toBe(ExitCode.Ok);
+    expect(
+      (
+        await groundctl([
+          "groups",
+          "create",
+          "web",
+          "--image",
+          "apps/nginx:1.27",
+          "--image",
+          "apps/nginx:1.28",
+          "--image",
+          "apps/alpine:3.20",
+        ])
+      ).code,
+    ).toBe(ExitCode.Ok);
     await writeFile(join(dir, "cache.yaml"), "name: cache\nartifacts:\n  - repository: apps/redis\n    tags: [7.10]\n");
     expect((await groundctl(["groups", "create", "-f", join(dir, "cache.yaml")])).code).toBe(ExitCode.Ok);
     expect(fake.calls).toEqual([
@@ -106,7 +135,11 @@ describe("groundctl, in-process", () => {
     );
     const json = JSON.parse((await groundctl(["groups", "list", "-o", "json"])).out);
     expect(json.map((g: { name: string }) => g.name)).toEqual(["web", "cache"]);
-    expect(json[1]).toMatchObject({ name: "cache", artifacts: [{ repository: "apps/redis", tags: ["7.10"] }], satellites: [] });
+    expect(json[1]).toMatchObject({
+      name: "cache",
+      artifacts: [{ repository: "apps/redis", tags: ["7.10"] }],
+      satellites: [],
+    });
     const yaml = parseYaml((await groundctl(["groups", "get", "cache", "--output=yaml"])).out);
     expect(yaml).toMatchObject({ name: "cache", artifacts: [{ repository: "apps/redis", tags: ["7.10"] }] });
   });
@@ -117,7 +150,9 @@ describe("groundctl, in-process", () => {
     fake.calls.length = 0;
     let res = await groundctl(["groups", "update", "web"]);
     expect(res.code).toBe(ExitCode.Usage);
-    expect(res.err).toMatch(/^groundctl: this would remove every image from group "web": give -f FILE or --image, or --clear to empty it\n/);
+    expect(res.err).toMatch(
+      /^groundctl: this would remove every image from group "web": give -f FILE or --image, or --clear to empty it\n/,
+    );
     await writeFile(join(dir, "empty.yaml"), "artifacts: []\n");
     expect((await groundctl(["groups", "update", "web", "-f", join(dir, "empty.yaml")])).code).toBe(ExitCode.Usage);
     expect((await groundctl(["groups", "update", "web", "--clear", "--image", "apps/x:1"])).code).toBe(ExitCode.Usage);
@@ -127,7 +162,9 @@ describe("groundctl, in-process", () => {
     expect(fake.calls).toEqual(['UpdateGroup {"group":"web","artifacts":[],"clearArtifacts":true}']);
     fake.calls.length = 0;
     expect((await groundctl(["groups", "update", "web", "--image", "apps/nginx:1.28"])).code).toBe(ExitCode.Ok);
-    expect(fake.calls).toEqual(['UpdateGroup {"group":"web","artifacts":[{"repository":"apps/nginx","tags":["1.28"]}],"clearArtifacts":false}']);
+    expect(fake.calls).toEqual([
+      'UpdateGroup {"group":"web","artifacts":[{"repository":"apps/nginx","tags":["1.28"]}],"clearArtifacts":false}',
+    ]);
   });
 
   it("issues a token that is the only thing on stdout", async () => {
@@ -142,10 +179,20 @@ describe("groundctl, in-process", () => {
 
   it("summarizes the fleet by health and by drift, and shows one satellite's drifted images with reasons", async () => {
     await login();
-    fake.statuses.set("edge-1", fakeStatus("edge-1", Health.ONLINE, [{ reference: "apps/redis:7", message: "manifest unknown" }]));
+    fake.statuses.set(
+      "edge-1",
+      fakeStatus("edge-1", Health.ONLINE, [{ reference: "apps/redis:7", message: "manifest unknown" }]),
+    );
     fake.statuses.set("edge-2", fakeStatus("edge-2", Health.NEVER_SEEN));
     fake.drift!.set("edge-1", fakeFailingDrift("edge-1"));
-    fake.drift!.set("edge-2", create(SatelliteDriftSchema, { satellite: "edge-2", state: DriftState.NEVER_SEEN, reason: "never sent a heartbeat" }));
+    fake.drift!.set(
+      "edge-2",
+      create(SatelliteDriftSchema, {
+        satellite: "edge-2",
+        state: DriftState.NEVER_SEEN,
+        reason: "never sent a heartbeat",
+      }),
+    );
     const summary = await groundctl(["status"]);
     expect(summary.out).toBe(
       [
@@ -169,14 +216,20 @@ describe("groundctl, in-process", () => {
       ].join("\n"),
     );
     const json = JSON.parse((await groundctl(["status", "-o", "json"])).out);
-    expect(json).toMatchObject({ total: 2, health: { online: 1, stale: 0, never_seen: 1 }, drift: { failing: 1, never_seen: 1, in_sync: 0 } });
+    expect(json).toMatchObject({
+      total: 2,
+      health: { online: 1, stale: 0, never_seen: 1 },
+      drift: { failing: 1, never_seen: 1, in_sync: 0 },
+    });
     expect(json.satellites[0]).toMatchObject({ name: "edge-1", health: "online", drift: "failing", driftedImages: 2 });
 
     const one = await groundctl(["satellites", "status", "edge-1"]);
     expect(one.out).toContain("Health:           online\n");
     expect(one.out).toContain("Last seen:        2025-01-02T03:03:23Z (42s ago)\n");
     expect(one.out).toContain("Drift:            failing\n");
-    expect(one.out).toMatch(/IMAGE +DRIFT +DESIRED +CACHED +GROUPS +REASON\napps\/nginx:1\.27 +missing +sha256:cccccccccccc… +- +web +-\napps\/redis:7 +error +- +- +web +manifest unknown upstream said 404\n$/);
+    expect(one.out).toMatch(
+      /IMAGE +DRIFT +DESIRED +CACHED +GROUPS +REASON\napps\/nginx:1\.27 +missing +sha256:cccccccccccc… +- +web +-\napps\/redis:7 +error +- +- +web +manifest unknown upstream said 404\n$/,
+    );
     const data = JSON.parse((await groundctl(["satellites", "status", "edge-1", "-o", "json"])).out);
     expect(data.status).toMatchObject({ name: "edge-1", health: "HEALTH_ONLINE" });
     expect(data.drift).toMatchObject({ state: "DRIFT_STATE_FAILING", imageDriftCount: 2 });
@@ -185,11 +238,18 @@ describe("groundctl, in-process", () => {
   it("leaves drift out against a Ground Control without the drift rpcs, showing failing images instead", async () => {
     fake = createFakeGroundControl({ drift: false });
     await login();
-    fake.statuses.set("edge-1", fakeStatus("edge-1", Health.ONLINE, [{ reference: "apps/redis:7", message: "manifest unknown\nupstream said 404" }]));
+    fake.statuses.set(
+      "edge-1",
+      fakeStatus("edge-1", Health.ONLINE, [
+        { reference: "apps/redis:7", message: "manifest unknown\nupstream said 404" },
+      ]),
+    );
     const summary = await groundctl(["status"]);
     expect(summary.code).toBe(ExitCode.Ok);
     expect(summary.out).not.toMatch(/DRIFT/);
-    expect(summary.out).toMatch(/^NAME +REGION +HEALTH +LAST SEEN +IMAGES +FAILING\nedge-1 +eu-west +online +42s ago +2 +1\n$/m);
+    expect(summary.out).toMatch(
+      /^NAME +REGION +HEALTH +LAST SEEN +IMAGES +FAILING\nedge-1 +eu-west +online +42s ago +2 +1\n$/m,
+    );
     expect(JSON.parse((await groundctl(["status", "-o", "json"])).out).drift).toBeUndefined();
     const one = await groundctl(["satellites", "status", "edge-1"]);
     expect(one.out).not.toMatch(/Drift:/);
@@ -198,13 +258,17 @@ describe("groundctl, in-process", () => {
 
   it("exits 2 for usage errors and prints help with the exit codes", async () => {
     expect((await groundctl(["frobnicate"])).code).toBe(ExitCode.Usage);
-    expect((await groundctl(["satellites", "get"])).err).toMatch(/^groundctl: missing the satellite's NAME\nRun 'groundctl satellites get --help' for usage.\n$/);
+    expect((await groundctl(["satellites", "get"])).err).toMatch(
+      /^groundctl: missing the satellite's NAME\nRun 'groundctl satellites get --help' for usage.\n$/,
+    );
     expect((await groundctl(["satellites", "list", "--output", "xml"])).code).toBe(ExitCode.Usage);
     expect((await groundctl(["login", "--url", "ftp://x"], { stdin: "pw" })).code).toBe(ExitCode.Usage);
     expect((await groundctl(["login", "--url", URL])).err).toMatch(/--password-stdin/);
     const help = await groundctl(["--help"]);
     expect(help.code).toBe(ExitCode.Ok);
-    expect(help.out).toMatch(/Exit codes:\n {2}0 {2}ok\n {2}1 .*\n {2}2 {2}usage.*\n {2}3 {2}not logged in.*\n {2}4 {2}not found\n {2}5 {2}already exists/);
+    expect(help.out).toMatch(
+      /Exit codes:\n {2}0 {2}ok\n {2}1 .*\n {2}2 {2}usage.*\n {2}3 {2}not logged in.*\n {2}4 {2}not found\n {2}5 {2}already exists/,
+    );
     expect((await groundctl(["groups", "update", "--help"])).out).toMatch(/--clear/);
     expect((await groundctl(["help", "tokens"])).out).toMatch(/tokens issue SATELLITE/);
   });
@@ -213,7 +277,9 @@ describe("groundctl, in-process", () => {
     await login();
     const other = await groundctl(["satellites", "list", "--url", "http://elsewhere:8080"]);
     expect(other.code).toBe(ExitCode.Unauthenticated);
-    expect(other.err).toMatch(/not logged in to http:\/\/elsewhere:8080 \(the stored session is for http:\/\/gc\.test:8080\)/);
+    expect(other.err).toMatch(
+      /not logged in to http:\/\/elsewhere:8080 \(the stored session is for http:\/\/gc\.test:8080\)/,
+    );
     expect(fake.targets.map((t) => t.url)).not.toContain("http://elsewhere:8080");
     await groundctl(["satellites", "list"], { env: { GROUNDCTL_PASSWORD: "pw" } });
     expect(fake.targets.at(-1)?.credentials).toEqual({ kind: "basic", username: "admin", password: "pw" });

@@ -23,7 +23,11 @@ export interface Io {
 }
 
 /** Every option any command knows, to find the command words before knowing the command. */
-const ALL_OPTIONS: OptionSpecs = Object.assign({}, GLOBAL_OPTIONS, ...FAMILIES.flatMap((f) => f.commands.map((c) => c.options ?? {})));
+const ALL_OPTIONS: OptionSpecs = Object.assign(
+  {},
+  GLOBAL_OPTIONS,
+  ...FAMILIES.flatMap((f) => f.commands.map((c) => c.options ?? {})),
+);
 
 interface Resolved {
   family?: Family;
@@ -39,7 +43,10 @@ function resolveCommand(words: string[]): Resolved {
   if (!family.verbs) return { family, command: family.commands[0], words: 1 };
   if (second === undefined) return { family, words: 1 };
   const command = family.commands.find((c) => c.name === second);
-  if (!command) throw new UsageError(`unknown command ${JSON.stringify(`${first} ${second}`)}: ${family.name} takes ${family.commands.map((c) => c.name).join(", ")}`);
+  if (!command)
+    throw new UsageError(
+      `unknown command ${JSON.stringify(`${first} ${second}`)}: ${family.name} takes ${family.commands.map((c) => c.name).join(", ")}`,
+    );
   return { family, command, words: 2 };
 }
 
@@ -52,7 +59,9 @@ export async function run(argv: string[], io: Io): Promise<ExitCode> {
     if (words[0] === "help") {
       words = words.slice(1);
       resolved = resolveCommand(words);
-      io.stdout(`${resolved.command ? commandHelp(resolved.command) : resolved.family ? familyHelp(resolved.family) : mainHelp(FAMILIES)}\n`);
+      io.stdout(
+        `${resolved.command ? commandHelp(resolved.command) : resolved.family ? familyHelp(resolved.family) : mainHelp(FAMILIES)}\n`,
+      );
       return ExitCode.Ok;
     }
     resolved = resolveCommand(words);
@@ -90,7 +99,11 @@ export async function run(argv: string[], io: Io): Promise<ExitCode> {
     const code = exitCodeFor(error);
     io.stderr(`groundctl: ${describeError(error)}\n`);
     if (code === ExitCode.Usage) {
-      const where = resolved.command ? `${resolved.family!.verbs ? `${resolved.family!.name} ` : ""}${resolved.command.name} ` : resolved.family ? `${resolved.family.name} ` : "";
+      const where = resolved.command
+        ? `${resolved.family!.verbs ? `${resolved.family!.name} ` : ""}${resolved.command.name} `
+        : resolved.family
+          ? `${resolved.family.name} `
+          : "";
       io.stderr(`Run 'groundctl ${where}--help' for usage.\n`);
     }
     if (io.env.GROUNDCTL_DEBUG && error instanceof Error) io.stderr(`${error.stack}\n`);
@@ -100,7 +113,12 @@ export async function run(argv: string[], io: Io): Promise<ExitCode> {
   }
 }
 
-function makeContext(io: Io, format: ReturnType<typeof parseOutputFormat>, flags: TargetFlags, connections: Connection[]): Context {
+function makeContext(
+  io: Io,
+  format: ReturnType<typeof parseOutputFormat>,
+  flags: TargetFlags,
+  connections: Connection[],
+): Context {
   const dir = configDir(io.env);
   let admin: Promise<Clients> | undefined;
   let stdin: Promise<string> | undefined;
@@ -117,12 +135,15 @@ function makeContext(io: Io, format: ReturnType<typeof parseOutputFormat>, flags
       try {
         return await readFile(path, "utf8");
       } catch (error) {
-        throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new UsageError(
+          `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
     },
     admin: () => (admin ??= readSession(dir).then((session) => ctx.clientsFor(resolveTarget(flags, io.env, session)))),
     async clientsFor(target: Target) {
-      if (target.insecureSkipVerify && target.url.startsWith("https:")) io.stderr(`groundctl: warning: not verifying ${target.url}'s TLS certificate (--insecure-skip-verify)\n`);
+      if (target.insecureSkipVerify && target.url.startsWith("https:"))
+        io.stderr(`groundctl: warning: not verifying ${target.url}'s TLS certificate (--insecure-skip-verify)\n`);
       const connection = await io.connect(target);
       connections.push(connection);
       return clientsOn(connection.transport);

@@ -2,7 +2,12 @@
 // verdict (from a Ground Control with the drift rpcs) with every drifted image and why, else the
 // images its last pass failed on.
 import { toJson } from "@bufbuild/protobuf";
-import { SatelliteDriftSchema, SatelliteStatusSchema, type SatelliteDrift, type SatelliteStatus } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import {
+  SatelliteDriftSchema,
+  SatelliteStatusSchema,
+  type SatelliteDrift,
+  type SatelliteStatus,
+} from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { fields, formatAge, formatTime, joinOrDash, table, type View } from "./output.js";
 import { driftName, healthName, imageDriftName } from "./states.js";
 
@@ -18,7 +23,10 @@ function driftFields(drift: SatelliteDrift): [string, string][] {
     ["Drifted images", String(drift.imageDriftCount)],
     ["Desired state", drift.desiredStateDigest || "-"],
     ["Applied state", drift.reportedStateDigest || "-"],
-    ["Publish pending", drift.publishPending ? `yes${drift.publishError ? ` (${oneLine(drift.publishError)})` : ""}` : "no"],
+    [
+      "Publish pending",
+      drift.publishPending ? `yes${drift.publishError ? ` (${oneLine(drift.publishError)})` : ""}` : "no",
+    ],
     ["Changed", formatTime(drift.changeTime)],
     ["Due", formatTime(drift.dueTime)],
   ];
@@ -38,7 +46,12 @@ export function satelliteStatusView(status: SatelliteStatus, drift: SatelliteDri
         ["Name", status.name],
         ["Region", status.region],
         ["Health", healthName(status.health)],
-        ["Last seen", status.lastSeenTime ? `${formatTime(status.lastSeenTime)} (${formatAge(status.lastSeenTime, now)} ago)` : "never"],
+        [
+          "Last seen",
+          status.lastSeenTime
+            ? `${formatTime(status.lastSeenTime)} (${formatAge(status.lastSeenTime, now)} ago)`
+            : "never",
+        ],
         ["Heartbeat", `every ${status.heartbeatIntervalSeconds}s`],
         ["Images", latest ? String(latest.imageCount) : "-"],
         ["Last sync", latest ? `${latest.lastSyncDurationMs} ms` : "-"],
@@ -47,10 +60,21 @@ export function satelliteStatusView(status: SatelliteStatus, drift: SatelliteDri
         ["Failing images", String(errors.length)],
       ]);
       if (drift && drift.images.length > 0) {
-        const rows = drift.images.map((i) => [i.reference, imageDriftName(i.kind), short(i.desiredDigest), short(i.cachedDigest), joinOrDash(i.groups), i.message ? oneLine(i.message) : "-"]);
+        const rows = drift.images.map((i) => [
+          i.reference,
+          imageDriftName(i.kind),
+          short(i.desiredDigest),
+          short(i.cachedDigest),
+          joinOrDash(i.groups),
+          i.message ? oneLine(i.message) : "-",
+        ]);
         return `${head}\n${table(["image", "drift", "desired", "cached", "groups", "reason"], rows)}`;
       }
-      if (!drift && errors.length > 0) return `${head}\n${table(["image", "reason"], errors.map((e) => [e.reference, oneLine(e.message)]))}`;
+      if (!drift && errors.length > 0)
+        return `${head}\n${table(
+          ["image", "reason"],
+          errors.map((e) => [e.reference, oneLine(e.message)]),
+        )}`;
       return head;
     },
   };

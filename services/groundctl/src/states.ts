@@ -4,9 +4,16 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { DriftState, Health, ImageDriftKind } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 
 export const HEALTHS = [Health.ONLINE, Health.STALE, Health.NEVER_SEEN] as const;
-export const DRIFT_STATES = [DriftState.IN_SYNC, DriftState.CONVERGING, DriftState.FAILING, DriftState.STALE, DriftState.NEVER_SEEN] as const;
+export const DRIFT_STATES = [
+  DriftState.IN_SYNC,
+  DriftState.CONVERGING,
+  DriftState.FAILING,
+  DriftState.STALE,
+  DriftState.NEVER_SEEN,
+] as const;
 
-const lowerName = (names: Record<number, string>, value: number) => (typeof names[value] === "string" ? names[value].toLowerCase() : String(value));
+const lowerName = (names: Record<number, string>, value: number) =>
+  typeof names[value] === "string" ? names[value].toLowerCase() : String(value);
 
 export const healthName = (health: Health): string => lowerName(Health, health);
 export const driftName = (state: DriftState): string => lowerName(DriftState, state);

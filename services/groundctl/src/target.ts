@@ -36,8 +36,10 @@ export function normalizeUrl(raw: string): string {
   } catch {
     throw new UsageError(`${JSON.stringify(raw)} is not a URL: give http://HOST:PORT or https://HOST`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`Ground Control's URL must be http:// or https://, not ${url.protocol}//`);
-  if (url.username || url.password) throw new UsageError("put no credentials in the URL: use groundctl login, or GROUNDCTL_TOKEN");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`Ground Control's URL must be http:// or https://, not ${url.protocol}//`);
+  if (url.username || url.password)
+    throw new UsageError("put no credentials in the URL: use groundctl login, or GROUNDCTL_TOKEN");
   if (url.search || url.hash) throw new UsageError("Ground Control's URL takes no query or fragment");
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
@@ -62,7 +64,10 @@ export function anonymousTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Tar
  */
 export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, session: Session | undefined): Target {
   const raw = flags.url ?? (env.GROUNDCTL_URL || undefined) ?? session?.url;
-  if (!raw) throw new NotLoggedInError("not logged in: run groundctl login --url URL --username admin --password-stdin (or set GROUNDCTL_URL and GROUNDCTL_TOKEN)");
+  if (!raw)
+    throw new NotLoggedInError(
+      "not logged in: run groundctl login --url URL --username admin --password-stdin (or set GROUNDCTL_URL and GROUNDCTL_TOKEN)",
+    );
   const url = normalizeUrl(raw);
   const own = session && safeNormalize(session.url) === url ? session : undefined;
   let credentials: Credentials | undefined;
@@ -78,7 +83,9 @@ export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv, sessio
     source = "session";
   } else {
     const why = session ? ` (the stored session is for ${session.url})` : "";
-    throw new NotLoggedInError(`not logged in to ${url}${why}: run groundctl login --url ${url} --username admin --password-stdin`);
+    throw new NotLoggedInError(
+      `not logged in to ${url}${why}: run groundctl login --url ${url} --username admin --password-stdin`,
+    );
   }
   return {
     url,

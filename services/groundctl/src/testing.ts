@@ -5,7 +5,13 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createRouterTransport, type ConnectRouter, type ServiceImpl } from "@connectrpc/connect";
 import type { Artifact } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
-import { FleetService, GroupSchema, SatelliteSchema, type Group, type Satellite } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
+import {
+  FleetService,
+  GroupSchema,
+  SatelliteSchema,
+  type Group,
+  type Satellite,
+} from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import {
   DriftState,
   Health,
@@ -39,7 +45,8 @@ export interface FakeGroundControl {
   connect: Connector;
 }
 
-const notFound = (kind: string, name: string) => new ConnectError(`${kind} ${JSON.stringify(name)} not found`, Code.NotFound);
+const notFound = (kind: string, name: string) =>
+  new ConnectError(`${kind} ${JSON.stringify(name)} not found`, Code.NotFound);
 
 export function createFakeGroundControl(options: { drift?: boolean } = {}): FakeGroundControl {
   const fake: FakeGroundControl = {
@@ -52,7 +59,8 @@ export function createFakeGroundControl(options: { drift?: boolean } = {}): Fake
     targets: [],
     connect: undefined as unknown as Connector,
   };
-  const record = (method: string, req: object) => fake.calls.push(`${method} ${JSON.stringify(req, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+  const record = (method: string, req: object) =>
+    fake.calls.push(`${method} ${JSON.stringify(req, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
   const groupOf = (name: string) => fake.groups.get(name) ?? throwError(notFound("group", name));
   const satelliteOf = (name: string) => fake.satellites.get(name) ?? throwError(notFound("satellite", name));
   const time = timestampFromDate(FAKE_NOW);
@@ -60,7 +68,8 @@ export function createFakeGroundControl(options: { drift?: boolean } = {}): Fake
   const routes = (router: ConnectRouter) => {
     router.service(IdentityService, {
       login(req) {
-        if (req.username !== "admin" || req.password !== FAKE_PASSWORD) throw new ConnectError("wrong user name or password", Code.Unauthenticated);
+        if (req.username !== "admin" || req.password !== FAKE_PASSWORD)
+          throw new ConnectError("wrong user name or password", Code.Unauthenticated);
         const token = `session-${fake.sessions.size + 1}`;
         fake.sessions.add(token);
         return { sessionToken: token, expireTime: timestampFromDate(new Date(FAKE_NOW.getTime() + 3600_000)) };
@@ -77,9 +86,22 @@ export function createFakeGroundControl(options: { drift?: boolean } = {}): Fake
     });
     router.service(FleetService, {
       createSatellite(req) {
-        record("CreateSatellite", { satellite: req.satellite, region: req.region, groups: req.groups, config: req.config });
-        if (fake.satellites.has(req.satellite)) throw new ConnectError(`satellite ${JSON.stringify(req.satellite)} already exists`, Code.AlreadyExists);
-        const sat = create(SatelliteSchema, { name: req.satellite, region: req.region || "default", groups: req.groups, configName: req.config || "default", createTime: time, updateTime: time });
+        record("CreateSatellite", {
+          satellite: req.satellite,
+          region: req.region,
+          groups: req.groups,
+          config: req.config,
+        });
+        if (fake.satellites.has(req.satellite))
+          throw new ConnectError(`satellite ${JSON.stringify(req.satellite)} already exists`, Code.AlreadyExists);
+        const sat = create(SatelliteSchema, {
+          name: req.satellite,
+          region: req.region || "default",
+          groups: req.groups,
+          configName: req.config || "default",
+          createTime: time,
+          updateTime: time,
+        });
         fake.satellites.set(req.satellite, sat);
         return { satellite: sat };
       },
@@ -92,14 +114,25 @@ export function createFakeGroundControl(options: { drift?: boolean } = {}): Fake
       },
       createGroup(req) {
         record("CreateGroup", { group: req.group, artifacts: req.artifacts.map(plain) });
-        if (fake.groups.has(req.group)) throw new ConnectError(`group ${JSON.stringify(req.group)} already exists`, Code.AlreadyExists);
-        const group = create(GroupSchema, { name: req.group, artifacts: req.artifacts, createTime: time, updateTime: time });
+        if (fake.groups.has(req.group))
+          throw new ConnectError(`group ${JSON.stringify(req.group)} already exists`, Code.AlreadyExists);
+        const group = create(GroupSchema, {
+          name: req.group,
+          artifacts: req.artifacts,
+          createTime: time,
+          updateTime: time,
+        });
         fake.groups.set(req.group, group);
         return { group };
       },
       updateGroup(req) {
-        record("UpdateGroup", { group: req.group, artifacts: req.artifacts.map(plain), clearArtifacts: req.clearArtifacts });
-        if (req.artifacts.length === 0 && !req.clearArtifacts) throw new ConnectError("would remove every image: set clear_artifacts", Code.InvalidArgument);
+        record("UpdateGroup", {
+          group: req.group,
+          artifacts: req.artifacts.map(plain),
+          clearArtifacts: req.clearArtifacts,
+        });
+        if (req.artifacts.length === 0 && !req.clearArtifacts)
+          throw new ConnectError("would remove every image: set clear_artifacts", Code.InvalidArgument);
         const group = groupOf(req.group);
         group.artifacts = req.artifacts;
         return { group };
@@ -115,7 +148,11 @@ export function createFakeGroundControl(options: { drift?: boolean } = {}): Fake
       },
       deleteGroup(req) {
         const group = groupOf(req.group);
-        if (group.satellites.length && !req.force) throw new ConnectError(`group ${JSON.stringify(req.group)} is assigned to ${group.satellites.join(", ")}`, Code.FailedPrecondition);
+        if (group.satellites.length && !req.force)
+          throw new ConnectError(
+            `group ${JSON.stringify(req.group)} is assigned to ${group.satellites.join(", ")}`,
+            Code.FailedPrecondition,
+          );
         fake.groups.delete(req.group);
         return {};
       },
@@ -132,7 +169,9 @@ export function createFakeGroundControl(options: { drift?: boolean } = {}): Fake
     };
     if (fake.drift) {
       const drift = fake.drift;
-      heartbeat.getSatelliteDrift = (req) => ({ drift: drift.get(req.satellite) ?? throwError(notFound("satellite", req.satellite)) });
+      heartbeat.getSatelliteDrift = (req) => ({
+        drift: drift.get(req.satellite) ?? throwError(notFound("satellite", req.satellite)),
+      });
       heartbeat.listSatelliteDrift = () => ({ satellites: [...drift.values()] });
     }
     router.service(HeartbeatService, heartbeat);
@@ -145,7 +184,8 @@ export function createFakeGroundControl(options: { drift?: boolean } = {}): Fake
       router: {
         interceptors: [
           (next) => async (req) => {
-            if (req.method.name !== "Login" && !fake.sessions.has(bearer(req.header.get("authorization")) ?? "")) throw new ConnectError("a session or admin credentials are required", Code.Unauthenticated);
+            if (req.method.name !== "Login" && !fake.sessions.has(bearer(req.header.get("authorization")) ?? ""))
+              throw new ConnectError("a session or admin credentials are required", Code.Unauthenticated);
             return next(req);
           },
         ],
@@ -157,13 +197,22 @@ export function createFakeGroundControl(options: { drift?: boolean } = {}): Fake
 }
 
 /** A satellite status as the fake reports it. */
-export function fakeStatus(name: string, health: Health, errors: { reference: string; message: string }[] = []): SatelliteStatus {
+export function fakeStatus(
+  name: string,
+  health: Health,
+  errors: { reference: string; message: string }[] = [],
+): SatelliteStatus {
   return create(SatelliteStatusSchema, {
     name,
     region: "eu-west",
     health,
     heartbeatIntervalSeconds: 30n,
-    ...(health === Health.NEVER_SEEN ? {} : { lastSeenTime: timestampFromDate(new Date(FAKE_NOW.getTime() - 42_000)), latest: { satellite: name, imageCount: 2, errors, activity: "pass done" } }),
+    ...(health === Health.NEVER_SEEN
+      ? {}
+      : {
+          lastSeenTime: timestampFromDate(new Date(FAKE_NOW.getTime() - 42_000)),
+          latest: { satellite: name, imageCount: 2, errors, activity: "pass done" },
+        }),
   });
 }
 
@@ -181,8 +230,18 @@ export function fakeFailingDrift(name: string): SatelliteDrift {
     desiredImageCount: 3,
     imageDriftCount: 2,
     images: [
-      { reference: "apps/nginx:1.27", kind: ImageDriftKind.MISSING, desiredDigest: `sha256:${"c".repeat(64)}`, groups: ["web"] },
-      { reference: "apps/redis:7", kind: ImageDriftKind.ERROR, message: "manifest unknown\nupstream said 404", groups: ["web"] },
+      {
+        reference: "apps/nginx:1.27",
+        kind: ImageDriftKind.MISSING,
+        desiredDigest: `sha256:${"c".repeat(64)}`,
+        groups: ["web"],
+      },
+      {
+        reference: "apps/redis:7",
+        kind: ImageDriftKind.ERROR,
+        message: "manifest unknown\nupstream said 404",
+        groups: ["web"],
+      },
     ],
   });
 }
@@ -193,7 +252,12 @@ export interface CapturedIo extends Io {
 }
 
 /** Io for run(): captures output, feeds `stdin`, keeps the session under `configDir`. */
-export function captureIo(fake: FakeGroundControl, configDir: string, stdin = "", env: NodeJS.ProcessEnv = {}): CapturedIo {
+export function captureIo(
+  fake: FakeGroundControl,
+  configDir: string,
+  stdin = "",
+  env: NodeJS.ProcessEnv = {},
+): CapturedIo {
   const io: CapturedIo = {
     out: "",
     err: "",

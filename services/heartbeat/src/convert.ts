@@ -38,7 +38,9 @@ function toReport(name: string, h: LatestHeartbeat): SyncRequest {
     requestCreateTime: h.reportedAt ? timestampFromDate(h.reportedAt) : undefined,
     lastSyncDurationMs: BigInt(h.lastSyncDurationMs),
     imageCount: h.imageCount,
-    cachedImages: (h.cachedImages ?? []).map((i) => create(CachedImageSchema, { reference: i.reference, sizeBytes: BigInt(i.sizeBytes) })),
+    cachedImages: (h.cachedImages ?? []).map((i) =>
+      create(CachedImageSchema, { reference: i.reference, sizeBytes: BigInt(i.sizeBytes) }),
+    ),
     errors: h.errors.map((e) => create(ImageErrorSchema, { reference: e.reference, message: e.message })),
   });
 }

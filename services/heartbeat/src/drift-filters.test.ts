@@ -14,7 +14,10 @@ import { clientAs, satellite } from "./testing.js";
 
 const FLEET = 40;
 const GROUPS = {
-  web: [{ repository: "apps/nginx", tags: ["1.27"] }, { repository: "apps/alpine", tags: ["3.20"], digest: PIN("a") }],
+  web: [
+    { repository: "apps/nginx", tags: ["1.27"] },
+    { repository: "apps/alpine", tags: ["3.20"], digest: PIN("a") },
+  ],
   tools: [{ repository: "apps/redis", tags: ["7"] }],
   pend: [{ repository: "apps/busybox", tags: ["1"] }],
 };
@@ -47,24 +50,38 @@ describe("drift list filters and paging over a mixed fleet", () => {
       region: pick(["eu", "us"]),
       seen: pick(["never", "stale", "online", "online", "online"] as const),
       reported: pick(["current", "current", "other", "none"] as const),
-      held: IMAGES.filter(() => rnd() < 0.8).map((image) => ({ image, digest: image === "apps/alpine:3.20" && rnd() < 0.2 ? PIN("b") : PIN("1") })),
+      held: IMAGES.filter(() => rnd() < 0.8).map((image) => ({
+        image,
+        digest: image === "apps/alpine:3.20" && rnd() < 0.2 ? PIN("b") : PIN("1"),
+      })),
       error: pick(["none", "none", "image", "stray"] as const),
       overdue: rnd() < 0.3,
     }));
     for (const p of plans) await fleet.createSatellite({ satellite: p.name, region: p.region, groups: p.groups });
     await world.publish();
     const overdue = plans.filter((p) => p.overdue).map((p) => p.name);
-    await world.db.update(satelliteStateArtifacts).set({ updatedAt: sql`now() - interval '1 hour'` }).where(inArray(satelliteStateArtifacts.satellite, overdue));
+    await world.db
+      .update(satelliteStateArtifacts)
+      .set({ updatedAt: sql`now() - interval '1 hour'` })
+      .where(inArray(satelliteStateArtifacts.satellite, overdue));
     const start = world.clock.now();
     for (const p of plans) {
       if (p.seen === "never") continue;
       world.clock.set(new Date(start.getTime() - (p.seen === "stale" ? 600_000 : 0)));
-      const [row] = await world.db.select({ digest: satelliteStateArtifacts.manifestDigest }).from(satelliteStateArtifacts).where(eq(satelliteStateArtifacts.satellite, p.name));
+      const [row] = await world.db
+        .select({ digest: satelliteStateArtifacts.manifestDigest })
+        .from(satelliteStateArtifacts)
+        .where(eq(satelliteStateArtifacts.satellite, p.name));
       await clientAs(world.heartbeat, satellite(p.name)).sync({
         satellite: p.name,
         latestStateDigest: p.reported === "current" ? row.digest : p.reported === "other" ? PIN("0") : "",
         cachedImages: p.held.map((h) => ({ reference: `10.1.1.1:8585/${h.image}@${h.digest}`, sizeBytes: 1n })),
-        errors: p.error === "image" ? [{ reference: pick(IMAGES), message: "failed" }] : p.error === "stray" ? [{ reference: "https://gc/x", message: "refused" }] : [],
+        errors:
+          p.error === "image"
+            ? [{ reference: pick(IMAGES), message: "failed" }]
+            : p.error === "stray"
+              ? [{ reference: "https://gc/x", message: "refused" }]
+              : [],
       });
     }
     world.clock.set(start);
@@ -96,15 +113,29 @@ describe("drift list filters and paging over a mixed fleet", () => {
   };
 
   it("scans every satellite once, in name order, with every state represented", () => {
-    expect(everyone.map((r) => r.name)).toEqual(Array.from({ length: FLEET }, (_, i) => `edge-${String(i).padStart(3, "0")}`));
+    expect(everyone.map((r) => r.name)).toEqual(
+      Array.from({ length: FLEET }, (_, i) => `edge-${String(i).padStart(3, "0")}`),
+    );
     const states = new Set(everyone.map((r) => r.verdict.state));
-    expect([...states].sort()).toEqual([DriftState.IN_SYNC, DriftState.CONVERGING, DriftState.FAILING, DriftState.STALE, DriftState.NEVER_SEEN].sort());
+    expect([...states].sort()).toEqual(
+      [DriftState.IN_SYNC, DriftState.CONVERGING, DriftState.FAILING, DriftState.STALE, DriftState.NEVER_SEEN].sort(),
+    );
   });
 
-  for (const state of [DriftState.IN_SYNC, DriftState.CONVERGING, DriftState.FAILING, DriftState.STALE, DriftState.NEVER_SEEN]) {
+  for (const state of [
+    DriftState.IN_SYNC,
+    DriftState.CONVERGING,
+    DriftState.FAILING,
+    DriftState.STALE,
+    DriftState.NEVER_SEEN,
+  ]) {
     it(`filters ${DriftState[state]} exactly, whatever the page size, chunk and budget`, async () => {
       const expected = everyone.filter((r) => r.verdict.state === state).map((r) => r.name);
-      for (const [limit, chunk, scanBudget] of [[100, 250, 2000], [4, 3, 7], [1, 1, 1]]) {
+      for (const [limit, chunk, scanBudget] of [
+        [100, 250, 2000],
+        [4, 3, 7],
+        [1, 1, 1],
+      ]) {
         const { found } = await walk({ state }, limit, { chunk, scanBudget });
         expect(found, `limit ${limit}, chunk ${chunk}, budget ${scanBudget}`).toEqual(expected);
       }

@@ -89,10 +89,15 @@ function cachedByName(cached: readonly { reference: string }[]): Map<string, str
   return exact;
 }
 
-const byReference = (a: ImageDriftEntry, b: ImageDriftEntry) => (a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : a.kind - b.kind);
+const byReference = (a: ImageDriftEntry, b: ImageDriftEntry) =>
+  a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : a.kind - b.kind;
 
 /** Compares the groups' images with a heartbeat's cached images and errors. */
-export function compareImages(groups: readonly DesiredGroupInput[], cached: readonly { reference: string }[], errors: readonly { reference: string; message: string }[]): ImageComparison {
+export function compareImages(
+  groups: readonly DesiredGroupInput[],
+  cached: readonly { reference: string }[],
+  errors: readonly { reference: string; message: string }[],
+): ImageComparison {
   const wanted = desiredImages(groups);
   const held = cachedByName(cached);
 
@@ -102,7 +107,14 @@ export function compareImages(groups: readonly DesiredGroupInput[], cached: read
   for (const error of errors) {
     const name = namesOf(error.reference).find((n) => wanted.has(n));
     if (name === undefined) {
-      stray.push({ reference: error.reference, kind: ImageDriftKind.ERROR, desiredDigest: "", cachedDigest: "", message: error.message, groups: [] });
+      stray.push({
+        reference: error.reference,
+        kind: ImageDriftKind.ERROR,
+        desiredDigest: "",
+        cachedDigest: "",
+        message: error.message,
+        groups: [],
+      });
       continue;
     }
     const list = errorsOf.get(name) ?? [];
@@ -119,13 +131,23 @@ export function compareImages(groups: readonly DesiredGroupInput[], cached: read
     const base = { reference, cachedDigest: cachedDigest ?? "", groups: groupNames };
     // Two different pins, or a pin and a tag-following artifact: the satellite copies neither.
     if (pins.length > 1 || (pins.length === 1 && want.digests.size > 1)) {
-      drift.push({ ...base, kind: ImageDriftKind.CONFLICT, desiredDigest: "", message: `groups want ${[...want.digests].map((d) => d || "the tag").sort().join(" and ")}` });
+      drift.push({
+        ...base,
+        kind: ImageDriftKind.CONFLICT,
+        desiredDigest: "",
+        message: `groups want ${[...want.digests]
+          .map((d) => d || "the tag")
+          .sort()
+          .join(" and ")}`,
+      });
       continue;
     }
     const desiredDigest = pins[0] ?? "";
     if (messages) drift.push({ ...base, kind: ImageDriftKind.ERROR, desiredDigest, message: messages.join("; ") });
-    else if (cachedDigest === undefined) drift.push({ ...base, kind: ImageDriftKind.MISSING, desiredDigest, message: "" });
-    else if (desiredDigest !== "" && cachedDigest !== desiredDigest) drift.push({ ...base, kind: ImageDriftKind.WRONG_DIGEST, desiredDigest, message: "" });
+    else if (cachedDigest === undefined)
+      drift.push({ ...base, kind: ImageDriftKind.MISSING, desiredDigest, message: "" });
+    else if (desiredDigest !== "" && cachedDigest !== desiredDigest)
+      drift.push({ ...base, kind: ImageDriftKind.WRONG_DIGEST, desiredDigest, message: "" });
   }
   drift.push(...stray);
   return { desiredCount: wanted.size, drift: drift.sort(byReference) };

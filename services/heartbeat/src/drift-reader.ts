@@ -14,7 +14,14 @@ import type { Executor } from "@harbor-satellite/db";
 import { readDesiredStates, type SatelliteDesiredState } from "@harbor-satellite/fleet";
 import { DriftState } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { classifyDrift, DEFAULT_DRIFT_POLICY, type DriftPolicy, type DriftVerdict } from "./drift.js";
-import { countDriftRows, exactInSql, readDriftRow, readDriftRows, type DriftFilter, type DriftRow } from "./drift-store.js";
+import {
+  countDriftRows,
+  exactInSql,
+  readDriftRow,
+  readDriftRows,
+  type DriftFilter,
+  type DriftRow,
+} from "./drift-store.js";
 import { normalizeInterval } from "./interval.js";
 
 /** A verdict with the facts it rests on, for one satellite. */
@@ -104,7 +111,8 @@ export function createDriftReader(db: Executor, options: DriftReaderOptions): Dr
           examined++;
           cursor = row.name;
           const record = judged.get(row.name);
-          if (record && (filter.state === DriftState.UNSPECIFIED || record.verdict.state === filter.state)) records.push(record);
+          if (record && (filter.state === DriftState.UNSPECIFIED || record.verdict.state === filter.state))
+            records.push(record);
         }
       }
       const total = exact ? await countDriftRows(db, filter, now) : undefined;
@@ -119,7 +127,9 @@ export function createDriftReader(db: Executor, options: DriftReaderOptions): Dr
         const rows = await readDriftRows(db, { ...filter, state: DriftState.UNSPECIFIED }, after, chunkSize, now);
         if (rows.length === 0) return;
         const records = await judge(rows, now);
-        yield filter.state === DriftState.UNSPECIFIED ? records : records.filter((r) => r.verdict.state === filter.state);
+        yield filter.state === DriftState.UNSPECIFIED
+          ? records
+          : records.filter((r) => r.verdict.state === filter.state);
         if (rows.length < chunkSize) return;
         after = rows[rows.length - 1].name;
       }

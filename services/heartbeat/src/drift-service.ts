@@ -14,7 +14,16 @@ import {
   type HeartbeatService,
   type SatelliteDrift,
 } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
-import { callerOf, InvalidArgumentError, MAX_NAME_LENGTH, NotFoundError, pageWindow, PermissionDeniedError, requireName, UnauthenticatedError } from "@harbor-satellite/rpc";
+import {
+  callerOf,
+  InvalidArgumentError,
+  MAX_NAME_LENGTH,
+  NotFoundError,
+  pageWindow,
+  PermissionDeniedError,
+  requireName,
+  UnauthenticatedError,
+} from "@harbor-satellite/rpc";
 import type { DriftReader, SatelliteDriftRecord } from "./drift-reader.js";
 
 /** Drifted images listed per satellite in ListSatelliteDrift (GetSatelliteDrift lists all). */
@@ -34,7 +43,8 @@ export function createDriftHandlers(reader: DriftReader): DriftHandlers {
 
     async listSatelliteDrift(req, ctx) {
       authorizeRead(ctx);
-      if (!(req.state in DriftState)) throw new InvalidArgumentError(`state ${req.state} is not a known DriftState value`);
+      if (!(req.state in DriftState))
+        throw new InvalidArgumentError(`state ${req.state} is not a known DriftState value`);
       const filter = {
         state: req.state,
         region: req.region === "" ? "" : requireName("region", req.region),
@@ -46,7 +56,10 @@ export function createDriftHandlers(reader: DriftReader): DriftHandlers {
       const page = await reader.page(filter, decodeCursor(req.page?.pageToken ?? ""), limit);
       return create(ListSatelliteDriftResponseSchema, {
         satellites: page.records.map((r) => toSatelliteDrift(r, LISTED_IMAGES)),
-        page: create(PageResponseSchema, { nextPageToken: page.next === undefined ? "" : encodeCursor(page.next), totalSize: BigInt(page.total ?? 0) }),
+        page: create(PageResponseSchema, {
+          nextPageToken: page.next === undefined ? "" : encodeCursor(page.next),
+          totalSize: BigInt(page.total ?? 0),
+        }),
       });
     },
   };
@@ -85,14 +98,17 @@ function decodeCursor(token: string): string | undefined {
   if (token === "") return undefined;
   const text = Buffer.from(token, "base64url").toString("utf8");
   const name = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : "";
-  if (name === "" || name.length > MAX_NAME_LENGTH || !/^[a-z0-9._-]+$/.test(name)) throw new InvalidArgumentError("page_token is not one this server issued");
+  if (name === "" || name.length > MAX_NAME_LENGTH || !/^[a-z0-9._-]+$/.test(name))
+    throw new InvalidArgumentError("page_token is not one this server issued");
   return name;
 }
 
 function requirePrefix(prefix: string): string {
   if (prefix === "") return "";
   if (prefix.length > MAX_NAME_LENGTH || !/^[a-z0-9][a-z0-9._-]*$/.test(prefix)) {
-    throw new InvalidArgumentError(`satellite_prefix ${JSON.stringify(prefix.slice(0, 300))} is invalid: satellite names use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit`);
+    throw new InvalidArgumentError(
+      `satellite_prefix ${JSON.stringify(prefix.slice(0, 300))} is invalid: satellite names use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit`,
+    );
   }
   return prefix;
 }

@@ -32,7 +32,11 @@ export interface DriftRow {
   lastSeen: Date | null;
   intervalSeconds: number | null;
   /** The latest heartbeat's part the verdict needs; null when never seen. */
-  latest: { stateDigest: string; cachedImages: { reference: string }[]; errors: { reference: string; message: string }[] } | null;
+  latest: {
+    stateDigest: string;
+    cachedImages: { reference: string }[];
+    errors: { reference: string; message: string }[];
+  } | null;
   /** G; null before the first satellite state was stored. */
   stateDigest: string | null;
   stateStoredAt: Date | null;
@@ -59,10 +63,17 @@ function stateCondition(state: DriftState, now: Date): SQL | undefined {
       return healthCondition(Health.NEVER_SEEN, now);
     case DriftState.IN_SYNC:
       // Judged (R == G, or R empty) and no error: drift.ts still compares the images.
-      return and(online, sql`${heartbeats.errors} = '[]'::jsonb`, sql`(${heartbeats.stateDigest} = ${satelliteStateArtifacts.manifestDigest} or ${heartbeats.stateDigest} = '')`);
+      return and(
+        online,
+        sql`${heartbeats.errors} = '[]'::jsonb`,
+        sql`(${heartbeats.stateDigest} = ${satelliteStateArtifacts.manifestDigest} or ${heartbeats.stateDigest} = '')`,
+      );
     case DriftState.CONVERGING:
       // Not current, or R empty (images decide), or a publish pending.
-      return and(online, sql`(${heartbeats.stateDigest} is distinct from ${satelliteStateArtifacts.manifestDigest} or ${heartbeats.stateDigest} = '' or ${satellitePublishPending()})`);
+      return and(
+        online,
+        sql`(${heartbeats.stateDigest} is distinct from ${satelliteStateArtifacts.manifestDigest} or ${heartbeats.stateDigest} = '' or ${satellitePublishPending()})`,
+      );
     case DriftState.FAILING:
       return online;
     default:
@@ -112,14 +123,23 @@ function toRow(r: Selected): DriftRow {
     createdAt: r.createdAt,
     lastSeen: r.lastSeen,
     intervalSeconds: r.intervalSeconds,
-    latest: r.heartbeatId === null ? null : { stateDigest: r.reportedDigest ?? "", cachedImages: r.cachedImages ?? [], errors: r.errors ?? [] },
+    latest:
+      r.heartbeatId === null
+        ? null
+        : { stateDigest: r.reportedDigest ?? "", cachedImages: r.cachedImages ?? [], errors: r.errors ?? [] },
     stateDigest: r.stateDigest,
     stateStoredAt: r.stateStoredAt,
   };
 }
 
 /** Up to `limit` satellites matching `filter` whose names come after `after` (byte order). */
-export async function readDriftRows(db: Executor, filter: DriftFilter, after: string | undefined, limit: number, now: Date): Promise<DriftRow[]> {
+export async function readDriftRows(
+  db: Executor,
+  filter: DriftFilter,
+  after: string | undefined,
+  limit: number,
+  now: Date,
+): Promise<DriftRow[]> {
   const rows = await select(db)
     .where(and(filterCondition(filter, now, true), after === undefined ? undefined : sql`${nameC} > ${after}`))
     .orderBy(nameC)

@@ -57,15 +57,41 @@ function memoryPusher() {
 }
 
 export async function startDriftWorld(): Promise<DriftWorld> {
-  const [emu, handle]: [HarborEmulator, DatabaseHandle] = await Promise.all([startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password }), openMemoryDatabase()]);
+  const [emu, handle]: [HarborEmulator, DatabaseHandle] = await Promise.all([
+    startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password }),
+    openMemoryDatabase(),
+  ]);
   await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
-  const registry = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...HARBOR }, pusher: memoryPusher(), logger: silentLogger, secretHash: FAST });
-  const registryClient = createClient(RegistryService, createRouterTransport(registry.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }));
-  const fleetModule = createFleetModule({ db: handle.db, registry: registryClient, harborUrl: emu.url, logger: silentLogger });
-  const fleet = createClient(FleetService, createRouterTransport(fleetModule.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }));
+  const registry = createRegistryModule({
+    db: handle.db,
+    harbor: { url: emu.url, ...HARBOR },
+    pusher: memoryPusher(),
+    logger: silentLogger,
+    secretHash: FAST,
+  });
+  const registryClient = createClient(
+    RegistryService,
+    createRouterTransport(registry.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }),
+  );
+  const fleetModule = createFleetModule({
+    db: handle.db,
+    registry: registryClient,
+    harborUrl: emu.url,
+    logger: silentLogger,
+  });
+  const fleet = createClient(
+    FleetService,
+    createRouterTransport(fleetModule.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }),
+  );
   // Ground Control's satellite-state timestamps come from the database's clock; ours starts there.
   const clock = manualClock(new Date());
-  const heartbeat = createHeartbeatModule({ db: handle.db, logger: silentLogger, now: clock.now, ingest: { lingerMs: 1 }, statsIntervalMs: 0 });
+  const heartbeat = createHeartbeatModule({
+    db: handle.db,
+    logger: silentLogger,
+    now: clock.now,
+    ingest: { lingerMs: 1 },
+    statsIntervalMs: 0,
+  });
   await fleetModule.ready();
   const world: DriftWorld = {
     db: handle.db,
@@ -75,7 +101,10 @@ export async function startDriftWorld(): Promise<DriftWorld> {
     clock,
     publish: () => fleetModule.publisher.flush(),
     async stateDigest(satellite) {
-      const [row] = await handle.db.select({ digest: satelliteStateArtifacts.manifestDigest }).from(satelliteStateArtifacts).where(eq(satelliteStateArtifacts.satellite, satellite));
+      const [row] = await handle.db
+        .select({ digest: satelliteStateArtifacts.manifestDigest })
+        .from(satelliteStateArtifacts)
+        .where(eq(satelliteStateArtifacts.satellite, satellite));
       if (!row) throw new Error(`no satellite state stored for ${satellite}`);
       return row.digest;
     },

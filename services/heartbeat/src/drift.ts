@@ -31,7 +31,13 @@
 //   CONVERGING   now < D (not judged, or judged with R == "" and drift): a pass is still due
 //   FAILING      otherwise: a pass was due by D and did not bring it in sync
 import { DriftState, Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
-import { compareImages, describeImageDrift, shortDigest, type DesiredGroupInput, type ImageDriftEntry } from "./drift-images.js";
+import {
+  compareImages,
+  describeImageDrift,
+  shortDigest,
+  type DesiredGroupInput,
+  type ImageDriftEntry,
+} from "./drift-images.js";
 import { effectiveIntervalSeconds, healthOf, MISSED_INTERVALS } from "./health.js";
 
 export interface DriftPolicy {
@@ -92,15 +98,32 @@ export interface DriftVerdict {
 }
 
 /** The due time D for a change made at `changedAt`. */
-export function driftDueAt(changedAt: Date, replicationIntervalSeconds: number, heartbeatIntervalSeconds: number, policy: DriftPolicy): Date {
-  return new Date(changedAt.getTime() + (replicationIntervalSeconds + 2 * heartbeatIntervalSeconds) * 1000 + policy.slackMs);
+export function driftDueAt(
+  changedAt: Date,
+  replicationIntervalSeconds: number,
+  heartbeatIntervalSeconds: number,
+  policy: DriftPolicy,
+): Date {
+  return new Date(
+    changedAt.getTime() + (replicationIntervalSeconds + 2 * heartbeatIntervalSeconds) * 1000 + policy.slackMs,
+  );
 }
 
-export function classifyDrift(desired: DriftDesired, report: DriftReport, now: Date, policy: DriftPolicy = DEFAULT_DRIFT_POLICY): DriftVerdict {
+export function classifyDrift(
+  desired: DriftDesired,
+  report: DriftReport,
+  now: Date,
+  policy: DriftPolicy = DEFAULT_DRIFT_POLICY,
+): DriftVerdict {
   const health = healthOf(report.lastSeen, report.heartbeatIntervalSeconds, now);
   const heartbeatSeconds = effectiveIntervalSeconds(report.heartbeatIntervalSeconds);
   const changedAt = desired.pending?.since ?? desired.stateStoredAt ?? desired.createdAt;
-  const dueAt = driftDueAt(changedAt, desired.replicationIntervalSeconds ?? policy.defaultReplicationIntervalSeconds, heartbeatSeconds, policy);
+  const dueAt = driftDueAt(
+    changedAt,
+    desired.replicationIntervalSeconds ?? policy.defaultReplicationIntervalSeconds,
+    heartbeatSeconds,
+    policy,
+  );
   const latest = report.latest;
   const reported = latest?.stateDigest ?? "";
   const current = !desired.pending && desired.stateDigest !== "" && reported === desired.stateDigest;
@@ -111,23 +134,46 @@ export function classifyDrift(desired: DriftDesired, report: DriftReport, now: D
     return { ...base, state: DriftState.NEVER_SEEN, reason: "no heartbeat yet", desiredImageCount, images: [] };
   }
   const { desiredCount, drift } = compareImages(desired.groups, latest.cachedImages, latest.errors);
-  const verdict = (state: DriftState, reason: string, images = drift): DriftVerdict => ({ ...base, state, reason, desiredImageCount: desiredCount, images });
+  const verdict = (state: DriftState, reason: string, images = drift): DriftVerdict => ({
+    ...base,
+    state,
+    reason,
+    desiredImageCount: desiredCount,
+    images,
+  });
 
   if (health === Health.STALE) {
-    return verdict(DriftState.STALE, `no heartbeat since ${iso(report.lastSeen!)} (${MISSED_INTERVALS} intervals of ${heartbeatSeconds} s)`, []);
+    return verdict(
+      DriftState.STALE,
+      `no heartbeat since ${iso(report.lastSeen!)} (${MISSED_INTERVALS} intervals of ${heartbeatSeconds} s)`,
+      [],
+    );
   }
   const judged = current || (reported === "" && !desired.pending);
   if (judged && drift.length === 0) {
-    const held = desiredCount === 0 ? "no images desired" : `all ${desiredCount} desired image${desiredCount === 1 ? "" : "s"} held`;
+    const held =
+      desiredCount === 0
+        ? "no images desired"
+        : `all ${desiredCount} desired image${desiredCount === 1 ? "" : "s"} held`;
     return verdict(DriftState.IN_SYNC, current ? held : `${held} (the satellite reports no state digest)`);
   }
   if (current) return verdict(DriftState.FAILING, driftSummary(drift, desiredCount));
   const due = now.getTime() < dueAt.getTime();
-  return verdict(due ? DriftState.CONVERGING : DriftState.FAILING, why(desired, reported, drift, desiredCount, due, dueAt));
+  return verdict(
+    due ? DriftState.CONVERGING : DriftState.FAILING,
+    why(desired, reported, drift, desiredCount, due, dueAt),
+  );
 }
 
 /** Why a satellite that is not judged in sync is converging (`due`) or failing (overdue). */
-function why(desired: DriftDesired, reported: string, drift: readonly ImageDriftEntry[], desiredCount: number, due: boolean, dueAt: Date): string {
+function why(
+  desired: DriftDesired,
+  reported: string,
+  drift: readonly ImageDriftEntry[],
+  desiredCount: number,
+  due: boolean,
+  dueAt: Date,
+): string {
   const when = due ? `; due by ${iso(dueAt)}` : `; was due by ${iso(dueAt)}`;
   const images = drift.length > 0 ? `; ${driftSummary(drift, desiredCount)}` : "";
   if (desired.pending) {

@@ -8,14 +8,21 @@ const interval = fc.option(fc.integer({ min: 1, max: 366 * 86400 }), { nil: null
 
 describe("health rule", () => {
   it("is NEVER_SEEN exactly when there was no heartbeat", () => {
-    fc.assert(fc.property(interval, instant, (i, now) => healthOf(null, i, now) === Health.NEVER_SEEN && healthOf(undefined, i, now) === Health.NEVER_SEEN));
+    fc.assert(
+      fc.property(
+        interval,
+        instant,
+        (i, now) => healthOf(null, i, now) === Health.NEVER_SEEN && healthOf(undefined, i, now) === Health.NEVER_SEEN,
+      ),
+    );
   });
 
   it("is ONLINE up to and including three intervals after the last heartbeat, STALE after", () => {
     fc.assert(
       fc.property(instant, interval, fc.integer({ min: 0, max: 4 * 366 * 86400 * 1000 }), (lastSeen, i, ageMs) => {
         const now = new Date(lastSeen.getTime() + ageMs);
-        const expected = ageMs <= MISSED_INTERVALS * (i ?? DEFAULT_INTERVAL_SECONDS) * 1000 ? Health.ONLINE : Health.STALE;
+        const expected =
+          ageMs <= MISSED_INTERVALS * (i ?? DEFAULT_INTERVAL_SECONDS) * 1000 ? Health.ONLINE : Health.STALE;
         return healthOf(lastSeen, i, now) === expected;
       }),
     );

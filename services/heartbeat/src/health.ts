@@ -23,7 +23,11 @@ export function staleAfterMs(intervalSeconds: number | null | undefined): number
  * ONLINE when seen at most three intervals before `now` (a last-seen time in the future, from
  * clock skew between replicas, counts as online), STALE when seen earlier, NEVER_SEEN otherwise.
  */
-export function healthOf(lastSeen: Date | null | undefined, intervalSeconds: number | null | undefined, now: Date): Health {
+export function healthOf(
+  lastSeen: Date | null | undefined,
+  intervalSeconds: number | null | undefined,
+  now: Date,
+): Health {
   if (!lastSeen) return Health.NEVER_SEEN;
   return now.getTime() - lastSeen.getTime() <= staleAfterMs(intervalSeconds) ? Health.ONLINE : Health.STALE;
 }

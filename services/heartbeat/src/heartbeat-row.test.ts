@@ -90,19 +90,37 @@ describe("heartbeat rows", () => {
   });
 
   it("bounds every list and string", () => {
-    rejects({ activity: "x".repeat(LIMITS.activityChars + 1) }, new RegExp(`activity is ${LIMITS.activityChars + 1} characters; at most ${LIMITS.activityChars}`));
+    rejects(
+      { activity: "x".repeat(LIMITS.activityChars + 1) },
+      new RegExp(`activity is ${LIMITS.activityChars + 1} characters; at most ${LIMITS.activityChars}`),
+    );
     rejects({ stateReportInterval: " ".repeat(LIMITS.intervalChars + 1) }, /state_report_interval is \d+ characters/);
     const image = { reference: "r:t", sizeBytes: 1n };
-    rejects({ cachedImages: Array.from({ length: LIMITS.cachedImages + 1 }, () => image) }, /cached_images has 10001 entries; at most 10000 allowed/);
-    rejects({ cachedImages: [image, { reference: "r".repeat(LIMITS.referenceChars + 1), sizeBytes: 1n }] }, /cached_images\[1\]\.reference is/);
+    rejects(
+      { cachedImages: Array.from({ length: LIMITS.cachedImages + 1 }, () => image) },
+      /cached_images has 10001 entries; at most 10000 allowed/,
+    );
+    rejects(
+      { cachedImages: [image, { reference: "r".repeat(LIMITS.referenceChars + 1), sizeBytes: 1n }] },
+      /cached_images\[1\]\.reference is/,
+    );
     rejects({ cachedImages: [{ reference: "r", sizeBytes: -1n }] }, /cached_images\[0\]\.size_bytes must be between/);
-    rejects({ errors: Array.from({ length: LIMITS.errors + 1 }, () => ({ reference: "r", message: "m" })) }, /errors has 1001 entries/);
-    rejects({ errors: [{ reference: "r", message: "m".repeat(LIMITS.errorMessageChars + 1) }] }, /errors\[0\]\.message is/);
+    rejects(
+      { errors: Array.from({ length: LIMITS.errors + 1 }, () => ({ reference: "r", message: "m" })) },
+      /errors has 1001 entries/,
+    );
+    rejects(
+      { errors: [{ reference: "r", message: "m".repeat(LIMITS.errorMessageChars + 1) }] },
+      /errors\[0\]\.message is/,
+    );
   });
 
   it("rejects strings PostgreSQL cannot store, so one satellite cannot fail a whole batch", () => {
     rejects({ activity: "a\0b" }, /activity contains a NUL character/);
-    rejects({ errors: [{ reference: "r", message: "\ud800x" }] }, /errors\[0\]\.message contains .* unpaired surrogate/);
+    rejects(
+      { errors: [{ reference: "r", message: "\ud800x" }] },
+      /errors\[0\]\.message contains .* unpaired surrogate/,
+    );
     expect(toHeartbeatRow(request({ activity: "ok 😀" }), now).activity).toBe("ok 😀");
   });
 });

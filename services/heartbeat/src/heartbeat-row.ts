@@ -41,7 +41,10 @@ const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 /** Validates and normalizes one heartbeat; throws InvalidArgumentError naming the field. */
 export function toHeartbeatRow(req: SyncRequest, now: Date): HeartbeatRow {
-  const interval = normalizeInterval(boundedString("state_report_interval", req.stateReportInterval, LIMITS.intervalChars), now);
+  const interval = normalizeInterval(
+    boundedString("state_report_interval", req.stateReportInterval, LIMITS.intervalChars),
+    now,
+  );
   return {
     name: requireName("satellite", renamedField("satellite", req.satellite, "name", req.name)),
     reportedAt: reportedAt(req),
@@ -76,42 +79,52 @@ function reportedAt(req: SyncRequest): Date | null {
 const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function boundedString(field: string, value: string, max: number): string {
-  if (value.length > max) throw new InvalidArgumentError(`${field} is ${value.length} characters; at most ${max} allowed`);
-  if (value.length > 0 && (value.includes("\0") || UNPAIRED_SURROGATE.test(value))) throw new InvalidArgumentError(`${field} contains a NUL character or an unpaired surrogate`);
+  if (value.length > max)
+    throw new InvalidArgumentError(`${field} is ${value.length} characters; at most ${max} allowed`);
+  if (value.length > 0 && (value.includes("\0") || UNPAIRED_SURROGATE.test(value)))
+    throw new InvalidArgumentError(`${field} contains a NUL character or an unpaired surrogate`);
   return value;
 }
 
 function digest(field: string, value: string): string {
   if (value === "") return value;
   boundedString(field, value, LIMITS.digestChars);
-  if (!DIGEST.test(value)) throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} is not a digest ("sha256:<hex>")`);
+  if (!DIGEST.test(value))
+    throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} is not a digest ("sha256:<hex>")`);
   return value;
 }
 
 function cpuPercent(value: number): number {
-  if (!Number.isFinite(value) || value < 0 || value > 100) throw new InvalidArgumentError(`cpu_percent must be between 0 and 100, got ${value}`);
+  if (!Number.isFinite(value) || value < 0 || value > 100)
+    throw new InvalidArgumentError(`cpu_percent must be between 0 and 100, got ${value}`);
   return value;
 }
 
 function count(field: string, value: bigint | number): number {
-  if (value < 0 || value > Number.MAX_SAFE_INTEGER) throw new InvalidArgumentError(`${field} must be between 0 and ${Number.MAX_SAFE_INTEGER}, got ${value}`);
+  if (value < 0 || value > Number.MAX_SAFE_INTEGER)
+    throw new InvalidArgumentError(`${field} must be between 0 and ${Number.MAX_SAFE_INTEGER}, got ${value}`);
   return Number(value);
 }
 
 function cachedImages(req: SyncRequest): CachedImageRow[] {
   const list = req.cachedImages;
-  if (list.length > LIMITS.cachedImages) throw new InvalidArgumentError(`cached_images has ${list.length} entries; at most ${LIMITS.cachedImages} allowed`);
+  if (list.length > LIMITS.cachedImages)
+    throw new InvalidArgumentError(`cached_images has ${list.length} entries; at most ${LIMITS.cachedImages} allowed`);
   const rows = new Array<CachedImageRow>(list.length);
   for (let i = 0; i < list.length; i++) {
     const image = list[i];
-    rows[i] = { reference: boundedString(`cached_images[${i}].reference`, image.reference, LIMITS.referenceChars), sizeBytes: count(`cached_images[${i}].size_bytes`, image.sizeBytes) };
+    rows[i] = {
+      reference: boundedString(`cached_images[${i}].reference`, image.reference, LIMITS.referenceChars),
+      sizeBytes: count(`cached_images[${i}].size_bytes`, image.sizeBytes),
+    };
   }
   return rows;
 }
 
 function imageErrors(req: SyncRequest): ImageErrorRow[] {
   const list = req.errors;
-  if (list.length > LIMITS.errors) throw new InvalidArgumentError(`errors has ${list.length} entries; at most ${LIMITS.errors} allowed`);
+  if (list.length > LIMITS.errors)
+    throw new InvalidArgumentError(`errors has ${list.length} entries; at most ${LIMITS.errors} allowed`);
   const rows = new Array<ImageErrorRow>(list.length);
   for (let i = 0; i < list.length; i++) {
     const error = list[i];

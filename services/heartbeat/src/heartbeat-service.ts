@@ -12,7 +12,19 @@ import {
   SyncResponseSchema,
   type HeartbeatService,
 } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
-import { callerOf, InvalidArgumentError, nextPageToken, NotFoundError, pageWindow, PermissionDeniedError, publicUrlOf, renamedField, requireName, satelliteStateUrl, UnauthenticatedError } from "@harbor-satellite/rpc";
+import {
+  callerOf,
+  InvalidArgumentError,
+  nextPageToken,
+  NotFoundError,
+  pageWindow,
+  PermissionDeniedError,
+  publicUrlOf,
+  renamedField,
+  requireName,
+  satelliteStateUrl,
+  UnauthenticatedError,
+} from "@harbor-satellite/rpc";
 import { toSatelliteStatus } from "./convert.js";
 import { toHeartbeatRow } from "./heartbeat-row.js";
 import type { Ingest } from "./ingest.js";
@@ -60,7 +72,10 @@ export function createHeartbeatService({ db, ingest, now, publicUrl }: Heartbeat
       const { rows, total } = await listStatuses(db, { health: req.health, region, ...window }, at);
       return create(ListSatelliteStatusesResponseSchema, {
         statuses: rows.map((row) => toSatelliteStatus(row, at)),
-        page: create(PageResponseSchema, { nextPageToken: nextPageToken(window, rows.length, total), totalSize: BigInt(total) }),
+        page: create(PageResponseSchema, {
+          nextPageToken: nextPageToken(window, rows.length, total),
+          totalSize: BigInt(total),
+        }),
       });
     },
   };
@@ -71,7 +86,9 @@ function authorizeSync(ctx: HandlerContext, name: string): void {
   const caller = callerOf(ctx);
   if (caller.kind === "anonymous") throw new UnauthenticatedError("Sync needs satellite or admin credentials");
   if (caller.kind === "satellite" && caller.name !== name) {
-    throw new PermissionDeniedError(`satellite ${JSON.stringify(caller.name)} may not send heartbeats as ${JSON.stringify(name)}`);
+    throw new PermissionDeniedError(
+      `satellite ${JSON.stringify(caller.name)} may not send heartbeats as ${JSON.stringify(name)}`,
+    );
   }
 }
 

@@ -42,9 +42,18 @@ export interface HeartbeatModule extends ServiceModule {
 export function createHeartbeatModule(deps: HeartbeatModuleDeps): HeartbeatModule {
   const logger = deps.logger ?? createLogger({ name: "heartbeat" });
   const now = deps.now ?? (() => new Date());
-  const ingest = createIngest((names) => lookupSatelliteIds(deps.db, names), createHeartbeatWriter(deps.db, now, logger), deps.ingest);
+  const ingest = createIngest(
+    (names) => lookupSatelliteIds(deps.db, names),
+    createHeartbeatWriter(deps.db, now, logger),
+    deps.ingest,
+  );
   const retention = createRetentionJob(deps.db, logger, now, deps.retention);
-  const service = createHeartbeatService({ db: deps.db, ingest, now, publicUrl: deps.publicUrl?.replace(/\/+$/, "") || undefined });
+  const service = createHeartbeatService({
+    db: deps.db,
+    ingest,
+    now,
+    publicUrl: deps.publicUrl?.replace(/\/+$/, "") || undefined,
+  });
   const drift = createDriftReader(deps.db, { now, policy: deps.drift });
   const statsIntervalMs = deps.statsIntervalMs ?? 60_000;
   let statsTimer: ReturnType<typeof setInterval> | undefined;
@@ -78,7 +87,14 @@ function logStatsPeriodically(ingest: Ingest, logger: Logger, intervalMs: number
     const batches = current.batches - last.batches;
     if (rows > 0) {
       logger.info(
-        { heartbeats: rows, batches, mean_batch: Math.round(rows / batches), failed_batches: current.failedBatches - last.failedBatches, mean_write_ms: +((current.writeMs - last.writeMs) / batches).toFixed(2), satellites_cached: current.cachedSatellites },
+        {
+          heartbeats: rows,
+          batches,
+          mean_batch: Math.round(rows / batches),
+          failed_batches: current.failedBatches - last.failedBatches,
+          mean_write_ms: +((current.writeMs - last.writeMs) / batches).toFixed(2),
+          satellites_cached: current.cachedSatellites,
+        },
         "heartbeat ingest",
       );
     }

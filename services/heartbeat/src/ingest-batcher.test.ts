@@ -39,11 +39,24 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe("ingest batcher", () => {
   it("writes concurrent rows as one batch and settles each caller only after the write", async () => {
     const w = controlledWriter();
-    const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 100, lingerMs: 1, maxInFlight: 2, maxQueued: 1000 });
+    const batcher = new IngestBatcher<Item, number>({
+      write: w.write,
+      keyOf: (i) => i.key,
+      maxBatch: 100,
+      lingerMs: 1,
+      maxInFlight: 2,
+      maxQueued: 1000,
+    });
     let settled = 0;
     const calls = [1, 2, 3].map((k) => batcher.submit({ key: k, seq: k }).then((r) => (settled++, r)));
     await new Promise((r) => setTimeout(r, 10));
-    expect(w.batches).toEqual([[{ key: 1, seq: 1 }, { key: 2, seq: 2 }, { key: 3, seq: 3 }]]);
+    expect(w.batches).toEqual([
+      [
+        { key: 1, seq: 1 },
+        { key: 2, seq: 2 },
+        { key: 3, seq: 3 },
+      ],
+    ]);
     expect(settled).toBe(0);
     w.finish[0]();
     expect(await Promise.all(calls)).toEqual([10, 20, 30]);
@@ -52,12 +65,22 @@ describe("ingest batcher", () => {
 
   it("writes a full batch at once, and otherwise starts at most one batch per linger period", async () => {
     const w = controlledWriter();
-    const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 2, lingerMs: 30, maxInFlight: 1, maxQueued: 1000 });
+    const batcher = new IngestBatcher<Item, number>({
+      write: w.write,
+      keyOf: (i) => i.key,
+      maxBatch: 2,
+      lingerMs: 30,
+      maxInFlight: 1,
+      maxQueued: 1000,
+    });
     const calls = [1, 2, 3, 4, 5].map((k) => batcher.submit({ key: k, seq: k }));
     expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1, 2]]);
     w.finish[0]();
     await tick();
-    expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([[1, 2], [3, 4]]); // full: no waiting
+    expect(w.batches.map((b) => b.map((i) => i.key))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]); // full: no waiting
     w.finish[1]();
     await tick();
     expect(w.batches).toHaveLength(2); // one row left: it waits out the linger since [3, 4] started
@@ -69,7 +92,14 @@ describe("ingest batcher", () => {
 
   it("lets rows wait for the running write instead of starting a small parallel one, so batches grow with load", async () => {
     const w = controlledWriter();
-    const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 3, lingerMs: 1, maxInFlight: 3, maxQueued: 1000 });
+    const batcher = new IngestBatcher<Item, number>({
+      write: w.write,
+      keyOf: (i) => i.key,
+      maxBatch: 3,
+      lingerMs: 1,
+      maxInFlight: 3,
+      maxQueued: 1000,
+    });
     const calls = [batcher.submit({ key: 1, seq: 1 })];
     await new Promise((r) => setTimeout(r, 5));
     calls.push(batcher.submit({ key: 2, seq: 2 }), batcher.submit({ key: 3, seq: 3 }));
@@ -90,10 +120,27 @@ describe("ingest batcher", () => {
 
   it("never has two rows of one key in flight and keeps each key's order", async () => {
     const w = controlledWriter();
-    const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 10, lingerMs: 0, maxInFlight: 3, maxQueued: 1000 });
-    const calls = [{ key: 7, seq: 1 }, { key: 7, seq: 2 }, { key: 8, seq: 3 }, { key: 7, seq: 4 }].map((i) => batcher.submit(i));
+    const batcher = new IngestBatcher<Item, number>({
+      write: w.write,
+      keyOf: (i) => i.key,
+      maxBatch: 10,
+      lingerMs: 0,
+      maxInFlight: 3,
+      maxQueued: 1000,
+    });
+    const calls = [
+      { key: 7, seq: 1 },
+      { key: 7, seq: 2 },
+      { key: 8, seq: 3 },
+      { key: 7, seq: 4 },
+    ].map((i) => batcher.submit(i));
     await new Promise((r) => setTimeout(r, 5));
-    expect(w.batches).toEqual([[{ key: 7, seq: 1 }, { key: 8, seq: 3 }]]);
+    expect(w.batches).toEqual([
+      [
+        { key: 7, seq: 1 },
+        { key: 8, seq: 3 },
+      ],
+    ]);
     w.finish[0]();
     await new Promise((r) => setTimeout(r, 5));
     expect(w.batches[1]).toEqual([{ key: 7, seq: 2 }]);
@@ -106,7 +153,14 @@ describe("ingest batcher", () => {
 
   it("fails every caller of a failed batch, and only those", async () => {
     const w = controlledWriter();
-    const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 2, lingerMs: 0, maxInFlight: 2, maxQueued: 1000 });
+    const batcher = new IngestBatcher<Item, number>({
+      write: w.write,
+      keyOf: (i) => i.key,
+      maxBatch: 2,
+      lingerMs: 0,
+      maxInFlight: 2,
+      maxQueued: 1000,
+    });
     const settled = Promise.allSettled([1, 2, 3].map((k) => batcher.submit({ key: k, seq: k })));
     await tick();
     w.finish[0](new Error("database down"));
@@ -119,7 +173,14 @@ describe("ingest batcher", () => {
 
   it("refuses new rows when the queue is full and after close, and close writes what was queued", async () => {
     const w = controlledWriter();
-    const batcher = new IngestBatcher<Item, number>({ write: w.write, keyOf: (i) => i.key, maxBatch: 1, lingerMs: 0, maxInFlight: 1, maxQueued: 2 });
+    const batcher = new IngestBatcher<Item, number>({
+      write: w.write,
+      keyOf: (i) => i.key,
+      maxBatch: 1,
+      lingerMs: 0,
+      maxInFlight: 1,
+      maxQueued: 2,
+    });
     const accepted = [1, 2, 3].map((k) => batcher.submit({ key: k, seq: k }));
     await expect(batcher.submit({ key: 4, seq: 4 })).rejects.toThrow(/overloaded/);
     const closing = batcher.close();
@@ -135,7 +196,10 @@ describe("ingest batcher", () => {
   it("settles every row exactly once with its own result, for any arrival pattern", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ key: fc.integer({ min: 0, max: 5 }), delay: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 5 }), delay: fc.integer({ min: 0, max: 3 }) }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 1, max: 3 }),
         async (arrivals, maxBatch, maxInFlight) => {
@@ -167,7 +231,13 @@ describe("ingest batcher", () => {
           const results = await Promise.all(calls);
           await batcher.close();
           const ordered = [...order.values()].every((seqs) => seqs.every((s, i) => i === 0 || seqs[i - 1] < s));
-          return !overlap && ordered && results.every((r, i) => r === i) && batcher.stats().rows === arrivals.length && batcher.stats().largestBatch <= maxBatch;
+          return (
+            !overlap &&
+            ordered &&
+            results.every((r, i) => r === i) &&
+            batcher.stats().rows === arrivals.length &&
+            batcher.stats().largestBatch <= maxBatch
+          );
         },
       ),
       { numRuns: 40 },

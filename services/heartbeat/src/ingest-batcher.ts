@@ -64,7 +64,8 @@ export class IngestBatcher<T, R> {
   /** Queues one item; resolves with its result once its batch has committed. */
   submit(item: T): Promise<R> {
     if (this.closed) return Promise.reject(new UnavailableError("heartbeat ingest is shutting down"));
-    if (this.queue.length >= this.options.maxQueued) return Promise.reject(new UnavailableError("heartbeat ingest is overloaded; retry later"));
+    if (this.queue.length >= this.options.maxQueued)
+      return Promise.reject(new UnavailableError("heartbeat ingest is overloaded; retry later"));
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, key: this.options.keyOf(item), queuedAt: performance.now(), resolve, reject });
       this.schedule();
@@ -108,7 +109,10 @@ export class IngestBatcher<T, R> {
 
   private armTimer(): void {
     if (this.timer) return;
-    const wait = Math.max(0, Math.min(this.options.lingerMs, this.lastStart + this.options.lingerMs - performance.now()));
+    const wait = Math.max(
+      0,
+      Math.min(this.options.lingerMs, this.lastStart + this.options.lingerMs - performance.now()),
+    );
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.dispatch(false);
@@ -177,7 +181,8 @@ export class IngestBatcher<T, R> {
     // Rows queued during the write have waited; still, a batch per lingerMs at most, so that
     // under load each commit carries many rows (a commit costs PostgreSQL about as much CPU as
     // tens of rows).
-    if (this.queue.length >= this.options.maxBatch || performance.now() - this.lastStart >= this.options.lingerMs) this.dispatch(false);
+    if (this.queue.length >= this.options.maxBatch || performance.now() - this.lastStart >= this.options.lingerMs)
+      this.dispatch(false);
     else this.armTimer();
   }
 

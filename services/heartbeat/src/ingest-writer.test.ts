@@ -39,22 +39,39 @@ describe("heartbeat batch writer", () => {
   it("inserts a batch in one statement and points each satellite at its new row", async () => {
     const write = createHeartbeatWriter(handle.db, clock.now, silentLogger);
     const outcomes = await write([
-      { satelliteId: ids.get("w-1")!, row: row({ activity: "one", intervalSeconds: 10, cachedImages: [{ reference: "r:1", sizeBytes: 7 }] }) },
+      {
+        satelliteId: ids.get("w-1")!,
+        row: row({ activity: "one", intervalSeconds: 10, cachedImages: [{ reference: "r:1", sizeBytes: 7 }] }),
+      },
       { satelliteId: ids.get("w-2")!, row: row({ activity: "two", intervalSeconds: null }) },
     ]);
     expect(outcomes).toEqual([
       { heartbeatId: expect.any(Number), receivedAt: clock.now() },
       { heartbeatId: expect.any(Number), receivedAt: clock.now() },
     ]);
-    const [one] = await handle.db.select().from(satellites).where(eq(satellites.id, ids.get("w-1")!));
-    expect(one).toMatchObject({ lastSeen: clock.now(), heartbeatIntervalSeconds: 10, latestHeartbeatId: (outcomes[0] as { heartbeatId: number }).heartbeatId });
+    const [one] = await handle.db
+      .select()
+      .from(satellites)
+      .where(eq(satellites.id, ids.get("w-1")!));
+    expect(one).toMatchObject({
+      lastSeen: clock.now(),
+      heartbeatIntervalSeconds: 10,
+      latestHeartbeatId: (outcomes[0] as { heartbeatId: number }).heartbeatId,
+    });
     const [stored] = await handle.db.select().from(heartbeats).where(eq(heartbeats.id, one.latestHeartbeatId!));
-    expect(stored).toMatchObject({ activity: "one", cachedImages: [{ reference: "r:1", sizeBytes: 7 }], receivedAt: clock.now() });
+    expect(stored).toMatchObject({
+      activity: "one",
+      cachedImages: [{ reference: "r:1", sizeBytes: 7 }],
+      receivedAt: clock.now(),
+    });
   });
 
   it("reports a satellite that no longer exists without failing the others", async () => {
     const write = createHeartbeatWriter(handle.db, clock.now, silentLogger);
-    const outcomes = await write([{ satelliteId: 999_999, row: row() }, { satelliteId: ids.get("w-3")!, row: row() }]);
+    const outcomes = await write([
+      { satelliteId: 999_999, row: row() },
+      { satelliteId: ids.get("w-3")!, row: row() },
+    ]);
     expect(outcomes[0]).toBeUndefined();
     expect(outcomes[1]).toMatchObject({ heartbeatId: expect.any(Number) });
   });
@@ -62,7 +79,10 @@ describe("heartbeat batch writer", () => {
   it("isolates a row PostgreSQL refuses, so only its caller fails", async () => {
     const write = createHeartbeatWriter(handle.db, clock.now, silentLogger);
     // Validation rejects NUL characters; here the writer gets one anyway.
-    const outcomes = await write([{ satelliteId: ids.get("w-1")!, row: row({ activity: "bad\0" }) }, { satelliteId: ids.get("w-2")!, row: row({ activity: "fine" }) }]);
+    const outcomes = await write([
+      { satelliteId: ids.get("w-1")!, row: row({ activity: "bad\0" }) },
+      { satelliteId: ids.get("w-2")!, row: row({ activity: "fine" }) },
+    ]);
     expect(outcomes[0]).toBeInstanceOf(Error);
     expect(outcomes[1]).toMatchObject({ heartbeatId: expect.any(Number) });
   });

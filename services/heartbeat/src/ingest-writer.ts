@@ -35,7 +35,12 @@ export type HeartbeatWriter = (items: readonly PendingHeartbeat[]) => Promise<Wr
 // conflicts of several replicas sharing a database: retrying the whole batch (at once: the
 // conflict is already over) settles them.
 const RETRYABLE = new Set(["23503", "40P01", "40001"]);
-const CONFLICT_RETRY = retryPolicy({ attempts: 3, baseMs: 0, capMs: 0, retryable: (error) => RETRYABLE.has(pgErrorOf(error).code ?? "") });
+const CONFLICT_RETRY = retryPolicy({
+  attempts: 3,
+  baseMs: 0,
+  capMs: 0,
+  retryable: (error) => RETRYABLE.has(pgErrorOf(error).code ?? ""),
+});
 
 export function createHeartbeatWriter(db: Database, now: () => Date, logger: Logger): HeartbeatWriter {
   return async (items) => {
@@ -47,7 +52,10 @@ export function createHeartbeatWriter(db: Database, now: () => Date, logger: Log
       // A row our validation let through but PostgreSQL refuses (data exception or
       // constraint): write rows one by one so only that row's caller fails.
       if (pg.code && /^2[23]/.test(pg.code) && items.length > 1) {
-        logger.warn({ code: pg.code, detail: pg.message, rows: items.length }, "heartbeat batch refused; writing its rows one by one");
+        logger.warn(
+          { code: pg.code, detail: pg.message, rows: items.length },
+          "heartbeat batch refused; writing its rows one by one",
+        );
         return writeOneByOne(db, items, receivedAt);
       }
       logger.error({ code: pg.code, detail: pg.message, rows: items.length }, "heartbeat batch write failed");
@@ -56,7 +64,11 @@ export function createHeartbeatWriter(db: Database, now: () => Date, logger: Log
   };
 }
 
-async function writeOneByOne(db: Database, items: readonly PendingHeartbeat[], receivedAt: Date): Promise<WriteOutcome[]> {
+async function writeOneByOne(
+  db: Database,
+  items: readonly PendingHeartbeat[],
+  receivedAt: Date,
+): Promise<WriteOutcome[]> {
   const outcomes: WriteOutcome[] = [];
   for (const item of items) {
     try {
@@ -70,7 +82,10 @@ async function writeOneByOne(db: Database, items: readonly PendingHeartbeat[], r
 
 async function writeBatch(db: Database, items: readonly PendingHeartbeat[], receivedAt: Date): Promise<WriteOutcome[]> {
   const at = receivedAt.toISOString();
-  const result = await executePrepared(db, "heartbeat_ingest", sql`
+  const result = await executePrepared(
+    db,
+    "heartbeat_ingest",
+    sql`
     with input as (
       select * from json_to_recordset(${toJson(items)}::json) as x(
         s integer, r timestamptz, a text, i text, sd text, cd text, c double precision,
@@ -89,10 +104,16 @@ async function writeBatch(db: Database, items: readonly PendingHeartbeat[], rece
     from ins join input x on x.s = ins.satellite_id
     where s.id = ins.satellite_id
     returning s.id as satellite_id, ins.id as heartbeat_id,
-      (select a.manifest_digest from satellite_state_artifacts a where a.satellite = s.name) as state_digest`);
+      (select a.manifest_digest from satellite_state_artifacts a where a.satellite = s.name) as state_digest`,
+  );
   const written = new Map<number, { heartbeatId: number; stateDigest: string | undefined }>();
-  for (const row of rowsOf<{ satellite_id: number; heartbeat_id: string | number; state_digest: string | null }>(result)) {
-    written.set(Number(row.satellite_id), { heartbeatId: Number(row.heartbeat_id), stateDigest: row.state_digest ?? undefined });
+  for (const row of rowsOf<{ satellite_id: number; heartbeat_id: string | number; state_digest: string | null }>(
+    result,
+  )) {
+    written.set(Number(row.satellite_id), {
+      heartbeatId: Number(row.heartbeat_id),
+      stateDigest: row.state_digest ?? undefined,
+    });
   }
   return items.map((item) => {
     const row = written.get(item.satelliteId);

@@ -15,7 +15,11 @@ describe("heartbeat ingest on PostgreSQL", () => {
   beforeAll(async () => {
     pg = await startPostgres();
     handle = await openDatabase({ url: await pg.createDatabase("heartbeat_ingest") });
-    module = createHeartbeatModule({ db: handle.db, logger: silentLogger, ingest: { maxBatch: 64, maxInFlight: 3, lingerMs: 2 } });
+    module = createHeartbeatModule({
+      db: handle.db,
+      logger: silentLogger,
+      ingest: { maxBatch: 64, maxInFlight: 3, lingerMs: 2 },
+    });
     await seedSatellites(handle.db, names);
   });
   afterAll(async () => {
@@ -28,7 +32,15 @@ describe("heartbeat ingest on PostgreSQL", () => {
     const rounds = 5;
     const calls = [];
     for (let round = 0; round < rounds; round++) {
-      for (const name of names) calls.push(clientAs(module, satellite(name)).sync({ satellite: name, stateReportInterval: "@every 15s", imageCount: round, cachedImages: [{ reference: `r/${name}:${round}`, sizeBytes: 1n }] }));
+      for (const name of names)
+        calls.push(
+          clientAs(module, satellite(name)).sync({
+            satellite: name,
+            stateReportInterval: "@every 15s",
+            imageCount: round,
+            cachedImages: [{ reference: `r/${name}:${round}`, sizeBytes: 1n }],
+          }),
+        );
     }
     const results = await Promise.allSettled(calls);
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
@@ -39,7 +51,10 @@ describe("heartbeat ingest on PostgreSQL", () => {
     expect(stats.largestBatch).toBeLessThanOrEqual(64);
 
     const [counts] = (await handle.db.execute(sql`
-      select count(*)::int as rows, count(distinct satellite_id)::int as satellites from heartbeats`)) as unknown as { rows: number; satellites: number }[];
+      select count(*)::int as rows, count(distinct satellite_id)::int as satellites from heartbeats`)) as unknown as {
+      rows: number;
+      satellites: number;
+    }[];
     expect(counts).toEqual({ rows: rounds * names.length, satellites: names.length });
     const wrongLatest = (await handle.db.execute(sql`
       select s.name from satellites s
@@ -47,7 +62,10 @@ describe("heartbeat ingest on PostgreSQL", () => {
          or s.heartbeat_interval_seconds <> 15 or s.last_seen is null`)) as unknown as unknown[];
     expect(wrongLatest).toEqual([]);
 
-    const online = await clientAs(module, admin).listSatelliteStatuses({ health: Health.ONLINE, page: { pageSize: 1000 } });
+    const online = await clientAs(module, admin).listSatelliteStatuses({
+      health: Health.ONLINE,
+      page: { pageSize: 1000 },
+    });
     expect(online.statuses).toHaveLength(names.length);
   });
 
@@ -55,7 +73,10 @@ describe("heartbeat ingest on PostgreSQL", () => {
     const ids = await seedSatellites(handle.db, ["doomed", "survivor"]);
     await clientAs(module, admin).sync({ satellite: "doomed" }); // caches its id
     await handle.db.execute(sql`delete from satellites where id = ${ids.get("doomed")}`);
-    const [doomed, survivor] = await Promise.allSettled([clientAs(module, admin).sync({ satellite: "doomed" }), clientAs(module, admin).sync({ satellite: "survivor" })]);
+    const [doomed, survivor] = await Promise.allSettled([
+      clientAs(module, admin).sync({ satellite: "doomed" }),
+      clientAs(module, admin).sync({ satellite: "survivor" }),
+    ]);
     expect(doomed.status).toBe("rejected");
     expect(survivor.status).toBe("fulfilled");
   });

@@ -29,7 +29,17 @@ describe("state_report_interval", () => {
   });
 
   it("rejects what is neither a duration nor a cron expression, naming the field", () => {
-    for (const bad of ["@every", "@every 30", "@every -5s", "@every 5x", "@every 1h 2m", "every 30s", "* * *", "0 0 30 2 *", `@every ${MAX_INTERVAL_SECONDS + 10}s`]) {
+    for (const bad of [
+      "@every",
+      "@every 30",
+      "@every -5s",
+      "@every 5x",
+      "@every 1h 2m",
+      "every 30s",
+      "* * *",
+      "0 0 30 2 *",
+      `@every ${MAX_INTERVAL_SECONDS + 10}s`,
+    ]) {
       expect(() => normalizeInterval(bad, now), bad).toThrow(/state_report_interval .* is invalid/);
     }
   });
@@ -38,7 +48,11 @@ describe("state_report_interval", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: MAX_INTERVAL_SECONDS }), (s) => {
         const text = formatEvery(s);
-        return /^@every \d{2,}h\d{2}m\d{2}s$/.test(text) && normalizeInterval(text, now)?.seconds === s && parseGoDuration(text.slice(7)) === s;
+        return (
+          /^@every \d{2,}h\d{2}m\d{2}s$/.test(text) &&
+          normalizeInterval(text, now)?.seconds === s &&
+          parseGoDuration(text.slice(7)) === s
+        );
       }),
     );
   });

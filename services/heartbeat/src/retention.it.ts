@@ -40,7 +40,10 @@ describe("heartbeat retention with two replicas on one PostgreSQL", () => {
         .insert(heartbeats)
         .values([30, 20, 10, 1].map((days) => ({ satelliteId: id, receivedAt: new Date(now - days * DAY) })))
         .returning({ id: heartbeats.id });
-      await a.db.update(satellites).set({ latestHeartbeatId: rows[3].id, lastSeen: new Date(now - DAY) }).where(sql`${satellites.id} = ${id}`);
+      await a.db
+        .update(satellites)
+        .set({ latestHeartbeatId: rows[3].id, lastSeen: new Date(now - DAY) })
+        .where(sql`${satellites.id} = ${id}`);
     }
 
     // Hold replica A's round inside its locked transaction: a third session keeps the
@@ -83,7 +86,8 @@ async function holdTableLock(client: postgres.Sql): Promise<() => void> {
 
 async function waitForAdvisoryLock(client: postgres.Sql): Promise<void> {
   for (let i = 0; i < 500; i++) {
-    const [row] = await client`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = ${LockKey.HeartbeatRetention} and granted`;
+    const [row] =
+      await client`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = ${LockKey.HeartbeatRetention} and granted`;
     if (row.n > 0) return;
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -23,11 +23,15 @@ describe("heartbeat retention", () => {
       .values(agesDays.map((age) => ({ satelliteId: id, receivedAt: new Date(clock.now().getTime() - age * DAY) })))
       .returning({ id: heartbeats.id, receivedAt: heartbeats.receivedAt });
     const newest = rows.reduce((a, b) => (a.receivedAt > b.receivedAt ? a : b));
-    await handle.db.update(satellites).set({ latestHeartbeatId: newest.id, lastSeen: newest.receivedAt }).where(sql`${satellites.id} = ${id}`);
+    await handle.db
+      .update(satellites)
+      .set({ latestHeartbeatId: newest.id, lastSeen: newest.receivedAt })
+      .where(sql`${satellites.id} = ${id}`);
     return rows.map((r) => r.id);
   }
 
-  const remaining = async () => (await handle.db.select({ id: heartbeats.id }).from(heartbeats).orderBy(heartbeats.id)).map((r) => r.id);
+  const remaining = async () =>
+    (await handle.db.select({ id: heartbeats.id }).from(heartbeats).orderBy(heartbeats.id)).map((r) => r.id);
 
   it("deletes heartbeats older than the window in bounded batches, but never a satellite's latest", async () => {
     const active = await history("active", [10, 9, 8, 6, 1, 0]);

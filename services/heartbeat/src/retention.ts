@@ -38,7 +38,12 @@ export interface RetentionJob {
 
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
-export function createRetentionJob(db: Database, logger: Logger, now: () => Date, options: RetentionOptions = {}): RetentionJob {
+export function createRetentionJob(
+  db: Database,
+  logger: Logger,
+  now: () => Date,
+  options: RetentionOptions = {},
+): RetentionJob {
   const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
   const intervalMs = options.intervalMs ?? 3600_000;
   const batchSize = options.batchSize ?? 5000;
@@ -61,7 +66,10 @@ export function createRetentionJob(db: Database, logger: Logger, now: () => Date
         return { ran: true, deleted, more: true };
       });
       const round = result ?? { ran: false, deleted: 0, more: false };
-      logger.info({ ...round, cutoff: cutoff.toISOString() }, round.ran ? "heartbeat retention round" : "heartbeat retention skipped: another replica holds the lock");
+      logger.info(
+        { ...round, cutoff: cutoff.toISOString() },
+        round.ran ? "heartbeat retention round" : "heartbeat retention skipped: another replica holds the lock",
+      );
       return round;
     });
   }

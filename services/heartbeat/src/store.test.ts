@@ -19,7 +19,9 @@ describe("status store", () => {
     const satelliteState = fc.record({
       interval: fc.option(fc.integer({ min: 1, max: 7200 }), { nil: null }),
       // Ages around the boundary (3 intervals, to the millisecond) as well as anywhere.
-      age: fc.option(fc.oneof(fc.integer({ min: -5000, max: 30 * 86400 * 1000 }), fc.constantFrom(-1, 0, 1)), { nil: null }),
+      age: fc.option(fc.oneof(fc.integer({ min: -5000, max: 30 * 86400 * 1000 }), fc.constantFrom(-1, 0, 1)), {
+        nil: null,
+      }),
       nearBoundary: fc.boolean(),
     });
     await fc.assert(
@@ -36,11 +38,18 @@ describe("status store", () => {
           const { interval, age, nearBoundary } = states[i];
           const ageMs = age === null ? null : nearBoundary ? 3 * (interval ?? 30) * 1000 + Math.sign(age) : age;
           const lastSeen = ageMs === null ? null : new Date(now.getTime() - ageMs);
-          await handle.db.update(satellites).set({ lastSeen, heartbeatIntervalSeconds: interval }).where(sql`${satellites.name} = ${names[i]}`);
+          await handle.db
+            .update(satellites)
+            .set({ lastSeen, heartbeatIntervalSeconds: interval })
+            .where(sql`${satellites.name} = ${names[i]}`);
           expected.get(healthOf(lastSeen, interval, now))!.push(names[i]);
         }
         for (const [health, want] of expected) {
-          const rows = await handle.db.select({ name: satellites.name }).from(satellites).where(healthCondition(health, now)).orderBy(satellites.name);
+          const rows = await handle.db
+            .select({ name: satellites.name })
+            .from(satellites)
+            .where(healthCondition(health, now))
+            .orderBy(satellites.name);
           expect(rows.map((r) => r.name)).toEqual(want);
           const page = await listStatuses(handle.db, { health, region: "", limit: 1000, offset: 0 }, now);
           expect(page.total).toBe(want.length);
@@ -54,6 +63,11 @@ describe("status store", () => {
     await handle.db.execute(sql`truncate satellites cascade`);
     const ids = await seedSatellites(handle.db, ["one", "two"]);
     const found = await lookupSatelliteIds(handle.db, ["two", "three", "one"]);
-    expect(found).toEqual(new Map([["one", ids.get("one")], ["two", ids.get("two")]]));
+    expect(found).toEqual(
+      new Map([
+        ["one", ids.get("one")],
+        ["two", ids.get("two")],
+      ]),
+    );
   });
 });

@@ -103,8 +103,15 @@ export async function getStatus(db: Executor, name: string): Promise<StatusRow |
 }
 
 /** One page of status rows ordered by name, and how many match in all. */
-export async function listStatuses(db: Executor, filter: StatusFilter, now: Date): Promise<{ rows: StatusRow[]; total: number }> {
-  const where = and(healthCondition(filter.health, now), filter.region ? eq(satellites.region, filter.region) : undefined);
+export async function listStatuses(
+  db: Executor,
+  filter: StatusFilter,
+  now: Date,
+): Promise<{ rows: StatusRow[]; total: number }> {
+  const where = and(
+    healthCondition(filter.health, now),
+    filter.region ? eq(satellites.region, filter.region) : undefined,
+  );
   const [rows, [{ total }]] = await Promise.all([
     db
       .select({ ...satelliteColumns, latest: latestColumns })
@@ -119,7 +126,9 @@ export async function listStatuses(db: Executor, filter: StatusFilter, now: Date
   return { rows: rows.map(toStatusRow), total };
 }
 
-type SelectedRow = Omit<StatusRow, "latest"> & { latest: (Omit<LatestHeartbeat, "errors"> & { id: number | null; errors: LatestHeartbeat["errors"] }) | null };
+type SelectedRow = Omit<StatusRow, "latest"> & {
+  latest: (Omit<LatestHeartbeat, "errors"> & { id: number | null; errors: LatestHeartbeat["errors"] }) | null;
+};
 
 function toStatusRow(row: SelectedRow): StatusRow {
   const { latest, ...satellite } = row;

@@ -9,9 +9,17 @@ import type { HeartbeatModule } from "./index.js";
 export const silentLogger = createLogger({ name: "heartbeat-test", level: "silent" });
 
 /** Inserts satellites (and the `default` config they need) directly; returns their ids by name. */
-export async function seedSatellites(db: Database, names: readonly string[], region = "default"): Promise<Map<string, number>> {
+export async function seedSatellites(
+  db: Database,
+  names: readonly string[],
+  region = "default",
+): Promise<Map<string, number>> {
   let [cfg] = await db.select({ id: configs.id }).from(configs).limit(1);
-  if (!cfg) [cfg] = await db.insert(configs).values({ name: "default", config: { app_config: {} } }).returning({ id: configs.id });
+  if (!cfg)
+    [cfg] = await db
+      .insert(configs)
+      .values({ name: "default", config: { app_config: {} } })
+      .returning({ id: configs.id });
   const rows = await db
     .insert(satellites)
     .values(names.map((name) => ({ name, region, configId: cfg.id })))
@@ -32,7 +40,9 @@ const testCaller: Interceptor = (next) => (req) => {
 export function clientAs(module: HeartbeatModule, caller: Caller): Client<typeof HeartbeatService> {
   const transport = createRouterTransport((router) => module.routes(router), {
     router: { interceptors: [errorMappingInterceptor(), testCaller] },
-    transport: { interceptors: [(next) => (req) => (req.header.set(CALLER_HEADER, JSON.stringify(caller)), next(req))] },
+    transport: {
+      interceptors: [(next) => (req) => (req.header.set(CALLER_HEADER, JSON.stringify(caller)), next(req))],
+    },
   });
   return createClient(HeartbeatService, transport);
 }
@@ -41,7 +51,11 @@ export const admin: Caller = { kind: "admin", username: "admin" };
 export const satellite = (name: string): Caller => ({ kind: "satellite", name, via: "robot" });
 
 /** A clock tests move by hand. */
-export function manualClock(start = new Date("2026-01-01T00:00:00Z")): { now: () => Date; advance(ms: number): void; set(d: Date): void } {
+export function manualClock(start = new Date("2026-01-01T00:00:00Z")): {
+  now: () => Date;
+  advance(ms: number): void;
+  set(d: Date): void;
+} {
   let t = start.getTime();
   return { now: () => new Date(t), advance: (ms) => void (t += ms), set: (d) => void (t = d.getTime()) };
 }

@@ -16,11 +16,16 @@ export class AdminPasswordMissingError extends Error {
 }
 
 /** Creates the admin user when missing. An existing admin keeps its password. `hashParams`: scrypt's cost (tests pass a cheap one). */
-export async function ensureAdminUser(db: Database, adminPassword: string | undefined, hashParams?: SecretHashParams): Promise<"created" | "exists"> {
+export async function ensureAdminUser(
+  db: Database,
+  adminPassword: string | undefined,
+  hashParams?: SecretHashParams,
+): Promise<"created" | "exists"> {
   const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.username, ADMIN_USERNAME));
   if (existing) return "exists";
   if (!adminPassword) throw new AdminPasswordMissingError();
-  if (adminPassword.length < MIN_PASSWORD_LENGTH) throw new InvalidArgumentError(`ADMIN_PASSWORD must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (adminPassword.length < MIN_PASSWORD_LENGTH)
+    throw new InvalidArgumentError(`ADMIN_PASSWORD must be at least ${MIN_PASSWORD_LENGTH} characters`);
   const passwordHash = await hashSecret(adminPassword, hashParams);
   await db.insert(users).values({ username: ADMIN_USERNAME, passwordHash, role: "system_admin" }).onConflictDoNothing();
   return "created";
@@ -35,8 +40,17 @@ export async function ensureAdminUser(db: Database, adminPassword: string | unde
  * this runs. This function reads no failure counter and writes none, so concurrent calls have
  * nothing to race on; the `failed_logins`/`locked_until` columns are no longer used.
  */
-export async function checkPassword(db: Database, username: string, password: string, secrets: SecretChecker = defaultSecretChecker()): Promise<{ id: number; username: string }> {
-  const [user] = await db.select({ id: users.id, username: users.username, passwordHash: users.passwordHash }).from(users).where(eq(users.username, username));
-  if (!user || (await secrets.check(username, password, user.passwordHash)) !== "match") throw new UnauthenticatedError("wrong username or password");
+export async function checkPassword(
+  db: Database,
+  username: string,
+  password: string,
+  secrets: SecretChecker = defaultSecretChecker(),
+): Promise<{ id: number; username: string }> {
+  const [user] = await db
+    .select({ id: users.id, username: users.username, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.username, username));
+  if (!user || (await secrets.check(username, password, user.passwordHash)) !== "match")
+    throw new UnauthenticatedError("wrong username or password");
   return { id: user.id, username: user.username };
 }

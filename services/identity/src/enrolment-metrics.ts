@@ -10,11 +10,30 @@ export type ZtrMode = "token" | "spiffe";
 
 const enrolments = instrumentScope("@harbor-satellite/identity").counter("ground_control.ztr.enrolments", {
   unit: "{enrolment}",
-  description: "Zero-touch registrations by ztr.mode (token, spiffe) and outcome: success, or the code it was refused with (unauthenticated, unavailable…).",
+  description:
+    "Zero-touch registrations by ztr.mode (token, spiffe) and outcome: success, or the code it was refused with (unauthenticated, unavailable…).",
 });
 
 /** Connect's spelling of each code, index = code. */
-const CODE_NAMES = ["ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated"];
+const CODE_NAMES = [
+  "ok",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
+];
 const sets = new Map<string, Attributes>();
 
 function attributes(mode: ZtrMode, outcome: string): Attributes {
@@ -25,7 +44,10 @@ function attributes(mode: ZtrMode, outcome: string): Attributes {
 }
 
 /** The handler, counting each call's outcome. */
-export function countedEnrolment<A extends unknown[], R>(mode: ZtrMode, handler: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
+export function countedEnrolment<A extends unknown[], R>(
+  mode: ZtrMode,
+  handler: (...args: A) => R | Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args) => {
     try {
       const result = await handler(...args);

@@ -37,7 +37,8 @@ export async function enrol(deps: EnrolmentDeps, satellite: string): Promise<Sta
       auth: { url: deps.harborUrl, username: robot?.name ?? "", password: secret },
     });
   } catch (error) {
-    if (notReady(error)) throw new UnavailableError(`robot account of satellite ${satellite} is not ready yet: retry shortly`, error);
+    if (notReady(error))
+      throw new UnavailableError(`robot account of satellite ${satellite} is not ready yet: retry shortly`, error);
     throw error;
   }
 }

@@ -17,7 +17,10 @@ describe("identity service: admin login", () => {
     expect(await ensureAdminUser(handle.db, "correct-horse", FAST)).toBe("created");
     expect(await ensureAdminUser(handle.db, "other-password")).toBe("exists");
     const mod = createIdentityModule({ db: handle.db });
-    client = createClient(IdentityService, createRouterTransport(mod.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    client = createClient(
+      IdentityService,
+      createRouterTransport(mod.routes, { router: { interceptors: [errorMappingInterceptor()] } }),
+    );
   });
   afterAll(async () => handle?.close());
 
@@ -52,8 +55,15 @@ describe("identity service: admin login", () => {
         return verifySecret(secret, stored);
       },
     });
-    const own = createClient(IdentityService, createRouterTransport(createIdentityModule({ db: handle.db, secrets }).routes, { router: { interceptors: [errorMappingInterceptor()] } }));
-    const wrong = await Promise.all(Array.from({ length: 8 }, (_, i) => code(own.login({ username: "admin", password: `bad-${i}-pass` }))));
+    const own = createClient(
+      IdentityService,
+      createRouterTransport(createIdentityModule({ db: handle.db, secrets }).routes, {
+        router: { interceptors: [errorMappingInterceptor()] },
+      }),
+    );
+    const wrong = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => code(own.login({ username: "admin", password: `bad-${i}-pass` }))),
+    );
     expect(wrong).toEqual(Array(8).fill(Code.Unauthenticated));
     expect(slow.n).toBe(8);
     expect(await code(own.login({ username: "admin", password: "bad-0-pass" }))).toBe(Code.Unauthenticated);

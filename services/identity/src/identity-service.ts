@@ -15,7 +15,15 @@ import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/
 import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Database } from "@harbor-satellite/db";
 import type { SpireServerClient } from "@harbor-satellite/spiffe";
-import { callerOf, InvalidArgumentError, PermissionDeniedError, publicUrlOf, requireName, UnauthenticatedError, UnavailableError } from "@harbor-satellite/rpc";
+import {
+  callerOf,
+  InvalidArgumentError,
+  PermissionDeniedError,
+  publicUrlOf,
+  requireName,
+  UnauthenticatedError,
+  UnavailableError,
+} from "@harbor-satellite/rpc";
 import { checkPassword } from "./admin-users.js";
 import type { SecretChecker } from "./secret-checker.js";
 import { enrol } from "./enrolment.js";
@@ -59,9 +67,11 @@ function bearerToken(ctx: HandlerContext): string | undefined {
 
 export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof IdentityService> {
   const enrolment = (ctx: HandlerContext) => {
-    if (!deps.registry || !deps.harborUrl) throw new UnavailableError("enrolment needs Harbor: set HARBOR_URL, HARBOR_USERNAME and HARBOR_PASSWORD");
+    if (!deps.registry || !deps.harborUrl)
+      throw new UnavailableError("enrolment needs Harbor: set HARBOR_URL, HARBOR_USERNAME and HARBOR_PASSWORD");
     const publicUrl = deps.publicUrl ?? publicUrlOf(ctx);
-    if (!publicUrl) throw new UnavailableError("Ground Control cannot tell which URL satellites reach it at: set GROUND_CONTROL_URL");
+    if (!publicUrl)
+      throw new UnavailableError("Ground Control cannot tell which URL satellites reach it at: set GROUND_CONTROL_URL");
     return { registry: deps.registry, harborUrl: deps.harborUrl, publicUrl, robotWaitMs: deps.robotWaitMs };
   };
   return {
@@ -69,7 +79,10 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
       if (!req.username || !req.password) throw new InvalidArgumentError("username and password are required");
       const user = await checkPassword(deps.db, req.username, req.password, deps.secrets);
       const session = await createSession(deps.db, user.id);
-      return create(LoginResponseSchema, { sessionToken: session.token, expireTime: timestampFromDate(session.expiresAt) });
+      return create(LoginResponseSchema, {
+        sessionToken: session.token,
+        expireTime: timestampFromDate(session.expiresAt),
+      });
     },
     async logout(_req, ctx) {
       const token = bearerToken(ctx);
@@ -94,10 +107,14 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
       return create(IssueZtrTokenResponseSchema, { token, expireTime: timestampFromDate(expiresAt) });
     },
     async tokenZtr(req, ctx) {
-      if (!/^[0-9a-f]{32}$/.test(req.token)) throw new UnauthenticatedError("ZTR token is malformed: want the 32 hex characters IssueZtrToken returned");
+      if (!/^[0-9a-f]{32}$/.test(req.token))
+        throw new UnauthenticatedError("ZTR token is malformed: want the 32 hex characters IssueZtrToken returned");
       const deps_ = enrolment(ctx);
       const claim = await claimToken(deps.db, req.token);
-      if (!claim) throw new UnauthenticatedError("ZTR token is unknown, already used or expired: issue a new one with IssueZtrToken");
+      if (!claim)
+        throw new UnauthenticatedError(
+          "ZTR token is unknown, already used or expired: issue a new one with IssueZtrToken",
+        );
       try {
         return create(TokenZtrResponseSchema, { stateConfig: await enrol(deps_, claim.satellite) });
       } catch (error) {
@@ -107,7 +124,8 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
     },
     async spiffeZtr(_req, ctx) {
       const caller = callerOf(ctx);
-      if (caller.kind !== "satellite" || caller.via !== "spiffe") throw new PermissionDeniedError("SpiffeZtr needs a satellite X.509-SVID presented over mTLS");
+      if (caller.kind !== "satellite" || caller.via !== "spiffe")
+        throw new PermissionDeniedError("SpiffeZtr needs a satellite X.509-SVID presented over mTLS");
       const deps_ = enrolment(ctx);
       await ensureSatellite(deps.fleet, caller.name, caller.region ?? "default");
       return create(SpiffeZtrResponseSchema, { stateConfig: await enrol(deps_, caller.name) });
@@ -116,7 +134,11 @@ export function createIdentityService(deps: IdentityDeps): ServiceImpl<typeof Id
 }
 
 /** A satellite that proves a SPIFFE ID Ground Control has not seen is registered on the spot. */
-async function ensureSatellite(fleet: Client<typeof FleetService> | undefined, name: string, region: string): Promise<void> {
+async function ensureSatellite(
+  fleet: Client<typeof FleetService> | undefined,
+  name: string,
+  region: string,
+): Promise<void> {
   if (!fleet) throw new UnavailableError("auto-registration needs the fleet service");
   try {
     // The deprecated names too until v0.3: a fleet process not yet upgraded reads only those.

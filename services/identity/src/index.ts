@@ -17,7 +17,11 @@ export function createIdentityModule(deps: IdentityDeps): ServiceModule {
     serviceNames: [IdentityService.typeName],
     routes(router) {
       const service = createIdentityService(deps);
-      router.service(IdentityService, { ...service, tokenZtr: countedEnrolment("token", service.tokenZtr), spiffeZtr: countedEnrolment("spiffe", service.spiffeZtr) });
+      router.service(IdentityService, {
+        ...service,
+        tokenZtr: countedEnrolment("token", service.tokenZtr),
+        spiffeZtr: countedEnrolment("spiffe", service.spiffeZtr),
+      });
     },
   };
 }

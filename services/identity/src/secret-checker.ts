@@ -46,7 +46,13 @@ export function createSecretChecker(options: SecretCheckerOptions = {}): SecretC
   let cachedRefusals = 0;
 
   const fingerprint = (account: string, secret: string, storedHash: string) =>
-    createHmac("sha256", key).update(account).update("\0").update(secret).update("\0").update(storedHash).digest("base64url");
+    createHmac("sha256", key)
+      .update(account)
+      .update("\0")
+      .update(secret)
+      .update("\0")
+      .update(storedHash)
+      .digest("base64url");
 
   const rememberWrong = (print: string) => {
     wrong.delete(print);

@@ -10,7 +10,11 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
-export async function createSession(db: Database, userId: number, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+export async function createSession(
+  db: Database,
+  userId: number,
+  now = new Date(),
+): Promise<{ token: string; expiresAt: Date }> {
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
   await db.insert(sessions).values({ tokenHash: hashToken(token), userId, expiresAt });
@@ -20,7 +24,11 @@ export async function createSession(db: Database, userId: number, now = new Date
 }
 
 /** The user of a live session, or undefined. */
-export async function findSessionUser(db: Database, token: string, now = new Date()): Promise<{ username: string } | undefined> {
+export async function findSessionUser(
+  db: Database,
+  token: string,
+  now = new Date(),
+): Promise<{ username: string } | undefined> {
   const [row] = await db
     .select({ username: users.username })
     .from(sessions)

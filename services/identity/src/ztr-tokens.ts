@@ -15,8 +15,16 @@ function hashToken(token: string): string {
 }
 
 /** Issues a token for an existing satellite, revoking its earlier unused ones. */
-export async function issueToken(db: Database, satellite: string, ttlSeconds: number, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
-  if (ttlSeconds < 0 || ttlSeconds > MAX_TOKEN_TTL_SECONDS) throw new InvalidArgumentError(`ttl_seconds must be between 1 and ${MAX_TOKEN_TTL_SECONDS} (0 means ${DEFAULT_TOKEN_TTL_SECONDS})`);
+export async function issueToken(
+  db: Database,
+  satellite: string,
+  ttlSeconds: number,
+  now = new Date(),
+): Promise<{ token: string; expiresAt: Date }> {
+  if (ttlSeconds < 0 || ttlSeconds > MAX_TOKEN_TTL_SECONDS)
+    throw new InvalidArgumentError(
+      `ttl_seconds must be between 1 and ${MAX_TOKEN_TTL_SECONDS} (0 means ${DEFAULT_TOKEN_TTL_SECONDS})`,
+    );
   const [sat] = await db.select({ id: satellites.id }).from(satellites).where(eq(satellites.name, satellite));
   if (!sat) throw new NotFoundError("satellite", satellite);
   const token = randomBytes(16).toString("hex");
@@ -39,11 +47,17 @@ export async function claimToken(db: Database, token: string, now = new Date()):
     .where(and(eq(ztrTokens.tokenHash, hashToken(token)), isNull(ztrTokens.consumedAt), gt(ztrTokens.expiresAt, now)))
     .returning({ id: ztrTokens.id, satelliteId: ztrTokens.satelliteId });
   if (!claimed) return undefined;
-  const [sat] = await db.select({ name: satellites.name }).from(satellites).where(eq(satellites.id, claimed.satelliteId));
+  const [sat] = await db
+    .select({ name: satellites.name })
+    .from(satellites)
+    .where(eq(satellites.id, claimed.satelliteId));
   return sat ? { id: claimed.id, satellite: sat.name } : undefined;
 }
 
 /** Gives a claimed token back after a failed enrolment, unless it expired meanwhile. */
 export async function releaseToken(db: Database, claim: ClaimedToken): Promise<void> {
-  await db.update(ztrTokens).set({ consumedAt: null }).where(and(eq(ztrTokens.id, claim.id), sql`${ztrTokens.expiresAt} > now()`));
+  await db
+    .update(ztrTokens)
+    .set({ consumedAt: null })
+    .where(and(eq(ztrTokens.id, claim.id), sql`${ztrTokens.expiresAt} > now()`));
 }

@@ -5,7 +5,14 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
-import { configs, openMemoryDatabase, robotAccounts, satellites, ztrTokens, type DatabaseHandle } from "@harbor-satellite/db";
+import {
+  configs,
+  openMemoryDatabase,
+  robotAccounts,
+  satellites,
+  ztrTokens,
+  type DatabaseHandle,
+} from "@harbor-satellite/db";
 import { createRegistryModule } from "@harbor-satellite/registry";
 import { errorMappingInterceptor, verifySecret } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
@@ -33,12 +40,30 @@ describe("token ZTR", () => {
   let registry: Client<typeof RegistryService>;
 
   beforeAll(async () => {
-    [emu, handle] = await Promise.all([startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }), openMemoryDatabase()]);
-    const transport = (routes: Parameters<typeof createRouterTransport>[0]) => createRouterTransport(routes, { router: { interceptors: [errorMappingInterceptor()] } });
-    registry = createClient(RegistryService, transport(createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, logger, secretHash: FAST }).routes));
-    identity = createClient(IdentityService, transport(createIdentityModule({ db: handle.db, registry, harborUrl: emu.url, publicUrl: GC_URL, robotWaitMs: 300 }).routes));
+    [emu, handle] = await Promise.all([
+      startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }),
+      openMemoryDatabase(),
+    ]);
+    const transport = (routes: Parameters<typeof createRouterTransport>[0]) =>
+      createRouterTransport(routes, { router: { interceptors: [errorMappingInterceptor()] } });
+    registry = createClient(
+      RegistryService,
+      transport(
+        createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, logger, secretHash: FAST }).routes,
+      ),
+    );
+    identity = createClient(
+      IdentityService,
+      transport(
+        createIdentityModule({ db: handle.db, registry, harborUrl: emu.url, publicUrl: GC_URL, robotWaitMs: 300 })
+          .routes,
+      ),
+    );
     const [{ id: configId }] = await handle.db.insert(configs).values({ name: "default", config: {} }).returning();
-    await handle.db.insert(satellites).values([{ name: "edge-1", configId }, { name: "edge-2", configId }]);
+    await handle.db.insert(satellites).values([
+      { name: "edge-1", configId },
+      { name: "edge-2", configId },
+    ]);
     await registry.ensureRobot({ satellite: "edge-1", projects: [] });
   });
   afterAll(async () => {
@@ -69,7 +94,14 @@ describe("token ZTR", () => {
 
   it("lets exactly one of two concurrent uses of a token succeed", async () => {
     const { token } = await identity.issueZtrToken({ satellite: "edge-1" });
-    const outcomes = await Promise.all([identity.tokenZtr({ token }), identity.tokenZtr({ token })].map((p) => p.then(() => "ok", (e) => ConnectError.from(e).code)));
+    const outcomes = await Promise.all(
+      [identity.tokenZtr({ token }), identity.tokenZtr({ token })].map((p) =>
+        p.then(
+          () => "ok",
+          (e) => ConnectError.from(e).code,
+        ),
+      ),
+    );
     expect(outcomes.sort()).toEqual([Code.Unauthenticated, "ok"].sort());
   });
 
@@ -96,7 +128,9 @@ describe("token ZTR", () => {
   it("validates token requests", async () => {
     expect(await codeOf(identity.issueZtrToken({ satellite: "nope" }))).toBe(Code.NotFound);
     expect(await codeOf(identity.issueZtrToken({ satellite: "Bad Name" }))).toBe(Code.InvalidArgument);
-    expect(await codeOf(identity.issueZtrToken({ satellite: "edge-1", ttlSeconds: 10n ** 9n }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(identity.issueZtrToken({ satellite: "edge-1", ttlSeconds: 10n ** 9n }))).toBe(
+      Code.InvalidArgument,
+    );
     const [sat] = await handle.db.select().from(satellites).where(eq(satellites.name, "edge-1"));
     expect(sat).toBeDefined();
   });

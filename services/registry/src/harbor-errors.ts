@@ -4,14 +4,21 @@
 // saying what we sent is wrong is InvalidArgument. Messages carry Harbor's words, never secrets.
 import { HarborError } from "@harbor-satellite/harbor";
 import { RegistryError, RegistryNetworkError } from "@harbor-satellite/oci";
-import { AlreadyExistsError, DomainError, InvalidArgumentError, NotFoundError, UnavailableError } from "@harbor-satellite/rpc";
+import {
+  AlreadyExistsError,
+  DomainError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from "@harbor-satellite/rpc";
 
 /** Maps what a Harbor API or registry call threw; domain errors pass through unchanged. */
 export function harborFailure(error: unknown, what: string): DomainError {
   if (error instanceof DomainError) return error;
   if (error instanceof HarborError) return fromHarborError(error, what);
   if (error instanceof RegistryError) return fromRegistryError(error, what);
-  if (error instanceof RegistryNetworkError) return new UnavailableError(`${what}: Harbor's registry is unreachable (${error.message})`, error);
+  if (error instanceof RegistryNetworkError)
+    return new UnavailableError(`${what}: Harbor's registry is unreachable (${error.message})`, error);
   return new UnavailableError(`${what}: ${error instanceof Error ? error.message : String(error)}`, error);
 }
 
@@ -32,7 +39,8 @@ function fromHarborError(error: HarborError, what: string): DomainError {
 }
 
 function fromRegistryError(error: RegistryError, what: string): DomainError {
-  if (error.status === 400) return new InvalidArgumentError(`${what}: Harbor's registry refused the push: ${error.message}`);
+  if (error.status === 400)
+    return new InvalidArgumentError(`${what}: Harbor's registry refused the push: ${error.message}`);
   return new UnavailableError(`${what}: Harbor's registry failed: ${error.message}`, error);
 }
 

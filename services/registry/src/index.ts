@@ -82,7 +82,15 @@ export function createRegistryModule(deps: RegistryModuleDeps): RegistryModule {
 
   const now = deps.now ?? (() => new Date());
   const renewal = renewalPolicy(deps.robotDurationDays ?? -1, deps.robotRenewal?.withinDays);
-  const robots = createRobotManager({ harbor, store: createRobotStore(deps.db), logger, renewal, now, ensureStateProject, secretHash: deps.secretHash });
+  const robots = createRobotManager({
+    harbor,
+    store: createRobotStore(deps.db),
+    logger,
+    renewal,
+    now,
+    ensureStateProject,
+    secretHash: deps.secretHash,
+  });
   const publish = createStatePublisher({ pusher, harborUrl, ensureStateProject, now: deps.now });
   const copyToHarbor = deps.satelliteStateInHarbor ? { pusher, ensureStateProject } : undefined;
   if (copyToHarbor) {
@@ -91,14 +99,21 @@ export function createRegistryModule(deps: RegistryModuleDeps): RegistryModule {
       "SATELLITE_STATE_IN_HARBOR is on: satellite states are also pushed to Harbor, where robot permissions are per project, so every satellite's robot can read every other satellite's state; use it only while original Go satellites remain",
     );
   }
-  const satelliteStates = createSatelliteStates({ store: createSatelliteStateStore(deps.db), harbor, logger, now: deps.now, copyToHarbor });
+  const satelliteStates = createSatelliteStates({
+    store: createSatelliteStateStore(deps.db),
+    harbor,
+    logger,
+    now: deps.now,
+    copyToHarbor,
+  });
   const publicUrl = deps.publicUrl?.replace(/\/+$/, "") || undefined;
   const impl = createRegistryServiceImpl({ harborUrl, harbor, robots, publish, satelliteStates, publicUrl, logger });
 
   const renewRobots = async (): Promise<string[]> => {
     const queued = await requestRobotRenewals(deps.db, renewal, now());
     countRenewals("queued", queued.length);
-    if (queued.length > 0) logger.info({ satellites: queued.slice(0, 20), count: queued.length }, "robots expiring soon queued for renewal");
+    if (queued.length > 0)
+      logger.info({ satellites: queued.slice(0, 20), count: queued.length }, "robots expiring soon queued for renewal");
     return queued;
   };
   let timer: NodeJS.Timeout | undefined;

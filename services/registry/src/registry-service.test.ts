@@ -1,7 +1,14 @@
 // The registry service through its generated client (in-memory transport with the gateway's error
 // mapping) against the Harbor emulator's REST API and an in-memory registry for pushes.
 import { gunzipSync } from "node:zlib";
-import { Code, ConnectError, createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Client,
+  type Interceptor,
+} from "@connectrpc/connect";
 import { RegistryService, StateKind } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { configs, openMemoryDatabase, robotAccounts, satellites, type DatabaseHandle } from "@harbor-satellite/db";
 import { createHarborClient } from "@harbor-satellite/harbor";
@@ -37,7 +44,10 @@ describe("registry service", () => {
   let configId: number;
 
   beforeAll(async () => {
-    [emu, handle] = await Promise.all([startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }), openMemoryDatabase()]);
+    [emu, handle] = await Promise.all([
+      startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }),
+      openMemoryDatabase(),
+    ]);
     pusher = createMemoryPusher();
     const module = createRegistryModule({
       db: handle.db,
@@ -54,7 +64,10 @@ describe("registry service", () => {
       req.contextValues.set(callerKey, { kind: "admin", username: "admin" });
       return next(req);
     };
-    client = createClient(RegistryService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }));
+    client = createClient(
+      RegistryService,
+      createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }),
+    );
     [{ id: configId }] = await handle.db.insert(configs).values({ name: "default", config: {} }).returning();
     await createHarborClient({ url: emu.url, ...ADMIN }).ensureProject("apps", { public: false });
   });
@@ -70,16 +83,28 @@ describe("registry service", () => {
   it("creates a system robot with read/pull on exactly the given projects plus satellite, in a private satellite project", async () => {
     await addSatellite("edge-1");
     const res = await client.ensureRobot({ satellite: "edge-1", projects: ["library", "apps", "library"] });
-    expect(res.robot).toMatchObject({ satellite: "edge-1", name: "robot$edge-1", projects: ["apps", "library", "satellite"] });
+    expect(res.robot).toMatchObject({
+      satellite: "edge-1",
+      name: "robot$edge-1",
+      projects: ["apps", "library", "satellite"],
+    });
     expect(res.robot?.expireTime).toBeDefined();
     expect(res.secret).not.toBe("");
 
     const robot = harborRobot("edge-1");
-    expect(robot).toMatchObject({ level: "system", description: "managed by ground-control should not edit", secret: res.secret });
+    expect(robot).toMatchObject({
+      level: "system",
+      description: "managed by ground-control should not edit",
+      secret: res.secret,
+    });
     expect(robot?.permissions.map((p) => p.namespace).sort()).toEqual(["apps", "library", "satellite"]);
     for (const p of robot?.permissions ?? []) {
       expect(p.kind).toBe("project");
-      expect(p.access?.map((a) => `${a.resource}:${a.action}`).sort()).toEqual(["artifact:read", "repository:pull", "repository:read"]);
+      expect(p.access?.map((a) => `${a.resource}:${a.action}`).sort()).toEqual([
+        "artifact:read",
+        "repository:pull",
+        "repository:read",
+      ]);
     }
     expect(emu.state.projects.get("satellite")?.public).toBe(false);
 
@@ -92,7 +117,11 @@ describe("registry service", () => {
     const res = await client.ensureRobot({ satellite: "edge-1", projects: ["apps"] });
     expect(res.secret).toBe("");
     expect(res.robot?.projects).toEqual(["apps", "satellite"]);
-    expect(harborRobot("edge-1")?.permissions.map((p) => p.namespace).sort()).toEqual(["apps", "satellite"]);
+    expect(
+      harborRobot("edge-1")
+        ?.permissions.map((p) => p.namespace)
+        .sort(),
+    ).toEqual(["apps", "satellite"]);
     expect((await client.getRobot({ satellite: "edge-1" })).robot?.projects).toEqual(["apps", "satellite"]);
   });
 
@@ -100,7 +129,11 @@ describe("registry service", () => {
     const err = await codeOf(client.ensureRobot({ satellite: "edge-1", projects: ["apps", "nowhere"] }));
     expect(err.code).toBe(Code.FailedPrecondition);
     expect(err.message).toContain('"nowhere"');
-    expect(harborRobot("edge-1")?.permissions.map((p) => p.namespace).sort()).toEqual(["apps", "satellite"]);
+    expect(
+      harborRobot("edge-1")
+        ?.permissions.map((p) => p.namespace)
+        .sort(),
+    ).toEqual(["apps", "satellite"]);
   });
 
   it("rotates the secret through Harbor and keeps only its hash", async () => {
@@ -114,7 +147,16 @@ describe("registry service", () => {
 
   it("refuses a robot name taken by a Harbor robot Ground Control did not create", async () => {
     await addSatellite("taken");
-    emu.state.addRobot({ name: "taken", description: "someone else's", level: "system", duration: -1, disabled: false, expiresAt: -1, permissions: [], projectId: 0 });
+    emu.state.addRobot({
+      name: "taken",
+      description: "someone else's",
+      level: "system",
+      duration: -1,
+      disabled: false,
+      expiresAt: -1,
+      permissions: [],
+      projectId: 0,
+    });
     const err = await codeOf(client.ensureRobot({ satellite: "taken", projects: [] }));
     expect(err.code).toBe(Code.AlreadyExists);
     expect(err.message).toContain('"robot$taken"');
@@ -137,7 +179,12 @@ describe("registry service", () => {
     expect(res.robot?.harborId).toBe(BigInt(old.id));
     expect(res.secret).not.toBe(oldSecret);
     expect(emu.state.robots.get(old.id)?.secret).toBe(res.secret);
-    expect(emu.state.robots.get(old.id)?.permissions.map((p) => p.namespace).sort()).toEqual(["apps", "satellite"]);
+    expect(
+      emu.state.robots
+        .get(old.id)
+        ?.permissions.map((p) => p.namespace)
+        .sort(),
+    ).toEqual(["apps", "satellite"]);
     expect(res.robot?.expireTime).toBeUndefined();
   });
 
@@ -166,7 +213,9 @@ describe("registry service", () => {
     const bad = await codeOf(client.ensureRobot({ satellite: "Bad Name", projects: [] }));
     expect(bad.code).toBe(Code.InvalidArgument);
     expect(bad.message).toContain("satellite");
-    expect((await codeOf(client.ensureRobot({ satellite: "edge-1", projects: ["No/Such"] }))).code).toBe(Code.InvalidArgument);
+    expect((await codeOf(client.ensureRobot({ satellite: "edge-1", projects: ["No/Such"] }))).code).toBe(
+      Code.InvalidArgument,
+    );
   });
 
   it("publishes group state as the original's image layout with tags latest and the unix time", async () => {
@@ -174,42 +223,89 @@ describe("registry service", () => {
       group: "web",
       artifacts: [{ repository: "library/nginx", tags: ["1.27"], digest: "", type: "" }],
     });
-    expect(res.state).toMatchObject({ url: `${emu.url}/satellite/group-state/web/state:latest`, timestampTag: "1700000000" });
+    expect(res.state).toMatchObject({
+      url: `${emu.url}/satellite/group-state/web/state:latest`,
+      timestampTag: "1700000000",
+    });
     const latest = pusher.manifests.get("satellite/group-state/web/state:latest");
     expect(latest?.mediaType).toBe("application/vnd.docker.distribution.manifest.v2+json");
-    expect(pusher.manifests.get("satellite/group-state/web/state:1700000000")?.bytes.equals(latest?.bytes ?? Buffer.alloc(0))).toBe(true);
+    expect(
+      pusher.manifests
+        .get("satellite/group-state/web/state:1700000000")
+        ?.bytes.equals(latest?.bytes ?? Buffer.alloc(0)),
+    ).toBe(true);
     const manifest = JSON.parse(latest?.bytes.toString() ?? "{}");
     const layer = pusher.blobs.get(manifest.layers[0].digest) ?? Buffer.alloc(0);
     const json = JSON.parse(untarFiles(gunzipSync(layer)).get("artifacts.json")?.toString() ?? "{}");
-    expect(json).toEqual({ group: "web", registry: emu.url, artifacts: [{ repository: "library/nginx", tag: ["1.27"], type: "image" }] });
+    expect(json).toEqual({
+      group: "web",
+      registry: emu.url,
+      artifacts: [{ repository: "library/nginx", tag: ["1.27"], type: "image" }],
+    });
   });
 
   it("publishes config state, and satellite state listing group and config states pinned by digest", async () => {
-    const cfg = await client.publishConfigState({ config: "default", configJson: '{"app_config":{"log_level":"info"}}' });
+    const cfg = await client.publishConfigState({
+      config: "default",
+      configJson: '{"app_config":{"log_level":"info"}}',
+    });
     expect(cfg.state?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const web = await client.publishGroupState({ group: "web", artifacts: [{ repository: "library/nginx", tags: ["1.27"], digest: "", type: "" }] });
-    const pins = { groups: ["web"], groupDigests: { web: web.state?.digest ?? "" }, config: "default", configDigest: cfg.state?.digest ?? "" };
+    const web = await client.publishGroupState({
+      group: "web",
+      artifacts: [{ repository: "library/nginx", tags: ["1.27"], digest: "", type: "" }],
+    });
+    const pins = {
+      groups: ["web"],
+      groupDigests: { web: web.state?.digest ?? "" },
+      config: "default",
+      configDigest: cfg.state?.digest ?? "",
+    };
     const sat = await client.publishSatelliteState({ satellite: "edge-1", ...pins });
     // Served by Ground Control (its configured URL), never pushed to Harbor.
     expect(sat.state?.url).toBe(`${GC_URL}/satellite/satellite-state/edge-1/state:latest`);
     expect([...pusher.manifests.keys()].filter((k) => k.includes("satellite-state"))).toEqual([]);
-    const read = (target: { case: "manifest" | "blob"; value: string }) => client.getSatelliteStateArtifact({ satellite: "edge-1", target });
+    const read = (target: { case: "manifest" | "blob"; value: string }) =>
+      client.getSatelliteStateArtifact({ satellite: "edge-1", target });
     const manifest = JSON.parse(Buffer.from((await read({ case: "manifest", value: "latest" })).content).toString());
     const layer = Buffer.from((await read({ case: "blob", value: manifest.layers[0].digest })).content);
     const json = JSON.parse(untarFiles(gunzipSync(layer)).get("artifacts.json")?.toString() ?? "{}");
-    expect(json).toEqual({ states: [`${emu.url}/satellite/group-state/web/state@${web.state?.digest}`], config: `${emu.url}/satellite/config-state/default/state@${cfg.state?.digest}` });
+    expect(json).toEqual({
+      states: [`${emu.url}/satellite/group-state/web/state@${web.state?.digest}`],
+      config: `${emu.url}/satellite/config-state/default/state@${cfg.state?.digest}`,
+    });
     // The same pins give the same bytes; a new group digest gives a new satellite-state digest.
-    expect((await client.publishSatelliteState({ satellite: "edge-1", ...pins })).state?.digest).toBe(sat.state?.digest);
-    const moved = await client.publishSatelliteState({ satellite: "edge-1", ...pins, groupDigests: { web: `sha256:${"e".repeat(64)}` } });
+    expect((await client.publishSatelliteState({ satellite: "edge-1", ...pins })).state?.digest).toBe(
+      sat.state?.digest,
+    );
+    const moved = await client.publishSatelliteState({
+      satellite: "edge-1",
+      ...pins,
+      groupDigests: { web: `sha256:${"e".repeat(64)}` },
+    });
     expect(moved.state?.digest).not.toBe(sat.state?.digest);
     // Never an unpinned URL: a missing or malformed digest is refused.
-    for (const bad of [{ ...pins, groupDigests: {} }, { ...pins, configDigest: "" }, { ...pins, groupDigests: { web: "latest" } }]) {
-      expect((await codeOf(client.publishSatelliteState({ satellite: "edge-1", ...bad }))).code).toBe(Code.InvalidArgument);
+    for (const bad of [
+      { ...pins, groupDigests: {} },
+      { ...pins, configDigest: "" },
+      { ...pins, groupDigests: { web: "latest" } },
+    ]) {
+      expect((await codeOf(client.publishSatelliteState({ satellite: "edge-1", ...bad }))).code).toBe(
+        Code.InvalidArgument,
+      );
     }
-    expect((await codeOf(client.publishConfigState({ config: "default", configJson: "[1]" }))).code).toBe(Code.InvalidArgument);
-    expect((await codeOf(client.publishGroupState({ group: "web", artifacts: [{ repository: "nginx", tags: ["1"], digest: "", type: "" }] }))).code).toBe(
+    expect((await codeOf(client.publishConfigState({ config: "default", configJson: "[1]" }))).code).toBe(
       Code.InvalidArgument,
     );
+    expect(
+      (
+        await codeOf(
+          client.publishGroupState({
+            group: "web",
+            artifacts: [{ repository: "nginx", tags: ["1"], digest: "", type: "" }],
+          }),
+        )
+      ).code,
+    ).toBe(Code.InvalidArgument);
   });
 
   it("takes the config by its deprecated config_name until v0.3, and refuses config and config_name disagreeing", async () => {
@@ -219,21 +315,44 @@ describe("registry service", () => {
     const pins = { groups: [], groupDigests: {}, configDigest: byOldName.state?.digest ?? "" };
     const old = await client.publishSatelliteState({ satellite: "edge-old", ...pins, configName: "old-clients" });
     // The same state by either name, or both agreeing, is the same artifact.
-    expect((await client.publishSatelliteState({ satellite: "edge-old", ...pins, config: "old-clients" })).state?.digest).toBe(old.state?.digest);
-    expect((await client.publishSatelliteState({ satellite: "edge-old", ...pins, config: "old-clients", configName: "old-clients" })).state?.digest).toBe(old.state?.digest);
-    const disagree = 'config "a" and config_name "b" disagree: config_name is the deprecated name of config (accepted until v0.3); send config only';
-    expect(await codeOf(client.publishConfigState({ config: "a", configName: "b", configJson: json }))).toEqual({ code: Code.InvalidArgument, message: disagree });
-    expect(await codeOf(client.publishSatelliteState({ satellite: "edge-old", ...pins, config: "a", configName: "b" }))).toEqual({ code: Code.InvalidArgument, message: disagree });
+    expect(
+      (await client.publishSatelliteState({ satellite: "edge-old", ...pins, config: "old-clients" })).state?.digest,
+    ).toBe(old.state?.digest);
+    expect(
+      (
+        await client.publishSatelliteState({
+          satellite: "edge-old",
+          ...pins,
+          config: "old-clients",
+          configName: "old-clients",
+        })
+      ).state?.digest,
+    ).toBe(old.state?.digest);
+    const disagree =
+      'config "a" and config_name "b" disagree: config_name is the deprecated name of config (accepted until v0.3); send config only';
+    expect(await codeOf(client.publishConfigState({ config: "a", configName: "b", configJson: json }))).toEqual({
+      code: Code.InvalidArgument,
+      message: disagree,
+    });
+    expect(
+      await codeOf(client.publishSatelliteState({ satellite: "edge-old", ...pins, config: "a", configName: "b" })),
+    ).toEqual({ code: Code.InvalidArgument, message: disagree });
   });
 
   it("deletes state repositories idempotently and rejects an unset kind", async () => {
     await client.deleteState({ kind: StateKind.GROUP, name: "web" });
     await client.deleteState({ kind: StateKind.GROUP, name: "never-was" });
-    expect((await codeOf(client.deleteState({ kind: StateKind.UNSPECIFIED, name: "web" }))).code).toBe(Code.InvalidArgument);
+    expect((await codeOf(client.deleteState({ kind: StateKind.UNSPECIFIED, name: "web" }))).code).toBe(
+      Code.InvalidArgument,
+    );
   });
 
   it("reports Harbor health and the state project", async () => {
-    expect(await client.getRegistryInfo({})).toMatchObject({ harborUrl: emu.url, stateProject: "satellite", healthy: true });
+    expect(await client.getRegistryInfo({})).toMatchObject({
+      harborUrl: emu.url,
+      stateProject: "satellite",
+      healthy: true,
+    });
   });
 
   it("answers Unavailable when Harbor cannot be reached, and reports it unhealthy", async () => {
@@ -244,7 +363,10 @@ describe("registry service", () => {
       pusher: createMemoryPusher(),
       logger,
     });
-    const downClient = createClient(RegistryService, createRouterTransport(down.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    const downClient = createClient(
+      RegistryService,
+      createRouterTransport(down.routes, { router: { interceptors: [errorMappingInterceptor()] } }),
+    );
     expect((await codeOf(downClient.ensureRobot({ satellite: "edge-1", projects: [] }))).code).toBe(Code.Unavailable);
     expect((await codeOf(downClient.publishGroupState({ group: "web", artifacts: [] }))).code).toBe(Code.Unavailable);
     expect((await downClient.getRegistryInfo({})).healthy).toBe(false);

@@ -14,12 +14,29 @@ import {
   type Robot,
 } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { HarborClient } from "@harbor-satellite/harbor";
-import { callerOf, InvalidArgumentError, PermissionDeniedError, publicUrlOf, requireName, parseJsonObject, renamedField, UnauthenticatedError } from "@harbor-satellite/rpc";
+import {
+  callerOf,
+  InvalidArgumentError,
+  PermissionDeniedError,
+  publicUrlOf,
+  requireName,
+  parseJsonObject,
+  renamedField,
+  UnauthenticatedError,
+} from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import type { RobotManager, RobotView } from "./robots.js";
 import type { SatelliteStates } from "./satellite-states.js";
-import { configStateDocument, groupStateDocument, satelliteStateDocument, STATE_PROJECT, stateRepositoryInProject, stateUrl, type StateKindName } from "./state-documents.js";
+import {
+  configStateDocument,
+  groupStateDocument,
+  satelliteStateDocument,
+  STATE_PROJECT,
+  stateRepositoryInProject,
+  stateUrl,
+  type StateKindName,
+} from "./state-documents.js";
 import type { PublishedStateInfo, PublishState } from "./state-publisher.js";
 import { requireArtifacts, requirePin, requireProjects, requireSatelliteName, requireStateName } from "./validation.js";
 
@@ -66,12 +83,19 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
       let problem: string;
       try {
         const health = await harbor.health();
-        const unhealthy = (health.components ?? []).filter((c) => !IGNORED_COMPONENTS.has(c.name ?? "") && c.status !== "healthy").map((c) => c.name ?? "?");
+        const unhealthy = (health.components ?? [])
+          .filter((c) => !IGNORED_COMPONENTS.has(c.name ?? "") && c.status !== "healthy")
+          .map((c) => c.name ?? "?");
         problem = unhealthy.length ? `unhealthy components: ${unhealthy.join(", ")}` : "";
       } catch (error) {
         problem = `unreachable: ${harborFailure(error, "Harbor health").message}`;
       }
-      return create(GetRegistryInfoResponseSchema, { harborUrl, stateProject: STATE_PROJECT, healthy: problem === "", problem });
+      return create(GetRegistryInfoResponseSchema, {
+        harborUrl,
+        stateProject: STATE_PROJECT,
+        healthy: problem === "",
+        problem,
+      });
     },
 
     async ensureRobot(req) {
@@ -97,20 +121,34 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
     async publishGroupState(req) {
       const group = requireStateName("group", req.group);
       const artifacts = requireArtifacts(req.artifacts);
-      return { state: publishedMessage(await publish("group", group, groupStateDocument(group, harborUrl, artifacts))) };
+      return {
+        state: publishedMessage(await publish("group", group, groupStateDocument(group, harborUrl, artifacts))),
+      };
     },
 
     async publishSatelliteState(req, ctx) {
       const satellite = requireStateName("satellite", req.satellite);
-      const groups = req.groups.map((g, i) => ({ name: requireStateName(`groups[${i}]`, g), digest: requirePin(`group_digests[${JSON.stringify(g)}]`, req.groupDigests[g]) }));
+      const groups = req.groups.map((g, i) => ({
+        name: requireStateName(`groups[${i}]`, g),
+        digest: requirePin(`group_digests[${JSON.stringify(g)}]`, req.groupDigests[g]),
+      }));
       const configName = renamedField("config", req.config, "config_name", req.configName);
-      const config = configName === "" ? undefined : { name: requireStateName("config", configName), digest: requirePin("config_digest", req.configDigest) };
+      const config =
+        configName === ""
+          ? undefined
+          : { name: requireStateName("config", configName), digest: requirePin("config_digest", req.configDigest) };
       const { digest, timestampTag } = await satelliteStates.publish(satellite, {
         served: satelliteStateDocument(harborUrl, groups, config, "pinned"),
         harborCopy: satelliteStateDocument(harborUrl, groups, config, "original"),
       });
       const groundControl = deps.publicUrl ?? publicUrlOf(ctx);
-      return { state: publishedMessage({ url: groundControl ? stateUrl(groundControl, "satellite", satellite) : "", digest, timestampTag }) };
+      return {
+        state: publishedMessage({
+          url: groundControl ? stateUrl(groundControl, "satellite", satellite) : "",
+          digest,
+          timestampTag,
+        }),
+      };
     },
 
     async publishConfigState(req) {
@@ -121,7 +159,8 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
 
     async deleteState(req) {
       const kind = KIND_NAMES[req.kind];
-      if (!kind) throw new InvalidArgumentError("kind must be STATE_KIND_GROUP, STATE_KIND_SATELLITE or STATE_KIND_CONFIG");
+      if (!kind)
+        throw new InvalidArgumentError("kind must be STATE_KIND_GROUP, STATE_KIND_SATELLITE or STATE_KIND_CONFIG");
       const name = requireStateName("name", req.name);
       if (kind === "satellite") {
         await satelliteStates.remove(name);
@@ -129,7 +168,8 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
       }
       const repo = stateRepositoryInProject(kind, name);
       try {
-        if (await harbor.deleteRepository(STATE_PROJECT, repo)) deps.logger.info({ repository: `${STATE_PROJECT}/${repo}` }, "state artifact deleted");
+        if (await harbor.deleteRepository(STATE_PROJECT, repo))
+          deps.logger.info({ repository: `${STATE_PROJECT}/${repo}` }, "state artifact deleted");
       } catch (error) {
         throw harborFailure(error, `deleting ${STATE_PROJECT}/${repo}`);
       }
@@ -141,11 +181,21 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
       // Also checked at the HTTP edge; checked again here so no other path to this rpc can hand
       // one satellite another's state.
       const caller = callerOf(ctx);
-      if (caller.kind === "anonymous") throw new UnauthenticatedError("reading a satellite state needs that satellite's credentials or an admin's");
-      if (caller.kind === "satellite" && caller.name !== satellite) throw new PermissionDeniedError(`satellite ${JSON.stringify(caller.name)} may not read the state of satellite ${JSON.stringify(satellite)}`);
+      if (caller.kind === "anonymous")
+        throw new UnauthenticatedError("reading a satellite state needs that satellite's credentials or an admin's");
+      if (caller.kind === "satellite" && caller.name !== satellite)
+        throw new PermissionDeniedError(
+          `satellite ${JSON.stringify(caller.name)} may not read the state of satellite ${JSON.stringify(satellite)}`,
+        );
       const { target } = req;
-      if (target.case !== "manifest" && target.case !== "blob") throw new InvalidArgumentError("target must be set: a manifest reference or a blob digest");
-      const part = await satelliteStates.read(satellite, target.case === "manifest" ? { kind: "manifest", reference: target.value } : { kind: "blob", digest: target.value });
+      if (target.case !== "manifest" && target.case !== "blob")
+        throw new InvalidArgumentError("target must be set: a manifest reference or a blob digest");
+      const part = await satelliteStates.read(
+        satellite,
+        target.case === "manifest"
+          ? { kind: "manifest", reference: target.value }
+          : { kind: "blob", digest: target.value },
+      );
       return create(GetSatelliteStateArtifactResponseSchema, part);
     },
   };

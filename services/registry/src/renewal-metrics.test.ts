@@ -26,9 +26,15 @@ describe("robot renewal metrics", () => {
 
   beforeAll(async () => {
     m = startTestMetrics();
-    [emu, handle] = await Promise.all([startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }), openMemoryDatabase()]);
+    [emu, handle] = await Promise.all([
+      startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }),
+      openMemoryDatabase(),
+    ]);
     const [{ id: configId }] = await handle.db.insert(configs).values({ name: "default", config: {} }).returning();
-    await handle.db.insert(satellites).values([{ name: "edge-old", configId }, { name: "edge-broken", configId }]);
+    await handle.db.insert(satellites).values([
+      { name: "edge-old", configId },
+      { name: "edge-broken", configId },
+    ]);
   });
   afterAll(async () => {
     await emu?.stop();
@@ -39,7 +45,15 @@ describe("robot renewal metrics", () => {
   it("counts robots queued by the sweep, renewed by EnsureRobot, and renewals Harbor refused", async () => {
     const harbor = createHarborClient({ url: emu.url, ...ADMIN });
     await harbor.ensureProject("satellite", { public: false });
-    const robots = createRobotManager({ harbor, store: createRobotStore(handle.db), logger, renewal: renewalPolicy(30), now: () => new Date(), ensureStateProject: async () => {}, secretHash: FAST });
+    const robots = createRobotManager({
+      harbor,
+      store: createRobotStore(handle.db),
+      logger,
+      renewal: renewalPolicy(30),
+      now: () => new Date(),
+      ensureStateProject: async () => {},
+      secretHash: FAST,
+    });
     for (const name of ["edge-old", "edge-broken"]) {
       const { robot } = await robots.ensure(name, []);
       const record = emu.state.robots.get(robot.harborId)!;
@@ -48,7 +62,14 @@ describe("robot renewal metrics", () => {
       // The database's expiry follows Harbor's, as a rotation would record it.
       await robots.rotate(name);
     }
-    const module = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, pusher: createMemoryPusher(), logger, robotDurationDays: 30, secretHash: FAST });
+    const module = createRegistryModule({
+      db: handle.db,
+      harbor: { url: emu.url, ...ADMIN },
+      pusher: createMemoryPusher(),
+      logger,
+      robotDurationDays: 30,
+      secretHash: FAST,
+    });
     try {
       expect((await module.renewRobots()).sort()).toEqual(["edge-broken", "edge-old"]);
     } finally {
@@ -58,7 +79,15 @@ describe("robot renewal metrics", () => {
 
     await robots.ensure("edge-old", []);
     expect(await m.sum("ground_control.robot.renewals", { outcome: "renewed" })).toBe(1);
-    const failing = createRobotManager({ harbor: { ...harbor, updateRobot: async () => Promise.reject(new Error("Harbor down")) }, store: createRobotStore(handle.db), logger, renewal: renewalPolicy(30), now: () => new Date(), ensureStateProject: async () => {}, secretHash: FAST });
+    const failing = createRobotManager({
+      harbor: { ...harbor, updateRobot: async () => Promise.reject(new Error("Harbor down")) },
+      store: createRobotStore(handle.db),
+      logger,
+      renewal: renewalPolicy(30),
+      now: () => new Date(),
+      ensureStateProject: async () => {},
+      secretHash: FAST,
+    });
     await expect(failing.ensure("edge-broken", [])).rejects.toThrow();
     expect(await m.sum("ground_control.robot.renewals", { outcome: "failed" })).toBe(1);
   });

@@ -10,7 +10,11 @@ const renewals = instrumentScope("@harbor-satellite/registry").counter("ground_c
   description: "Robot account renewals by outcome: queued by the sweep, renewed in Harbor, failed.",
 });
 
-const ATTRIBUTES: Record<RenewalOutcome, { outcome: RenewalOutcome }> = { queued: { outcome: "queued" }, renewed: { outcome: "renewed" }, failed: { outcome: "failed" } };
+const ATTRIBUTES: Record<RenewalOutcome, { outcome: RenewalOutcome }> = {
+  queued: { outcome: "queued" },
+  renewed: { outcome: "renewed" },
+  failed: { outcome: "failed" },
+};
 
 export function countRenewals(outcome: RenewalOutcome, count = 1): void {
   if (count > 0) renewals.add(count, ATTRIBUTES[outcome]);

@@ -4,7 +4,14 @@
 // for robots close to expiry so the fleet's outbox runs EnsureRobot for them.
 import { createClient, createRouterTransport, type Client } from "@connectrpc/connect";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
-import { configs, openMemoryDatabase, outbox, robotAccounts, satellites, type DatabaseHandle } from "@harbor-satellite/db";
+import {
+  configs,
+  openMemoryDatabase,
+  outbox,
+  robotAccounts,
+  satellites,
+  type DatabaseHandle,
+} from "@harbor-satellite/db";
 import { errorMappingInterceptor } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
@@ -25,7 +32,11 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 describe("renewed duration", () => {
   const now = new Date("2026-01-31T00:00:00Z");
   const t = now.getTime() / 1000;
-  const robot = (createdDaysAgo: number, duration: number) => ({ creation_time: new Date((t - createdDaysAgo * DAY) * 1000).toISOString(), duration, expires_at: t + (duration - createdDaysAgo) * DAY });
+  const robot = (createdDaysAgo: number, duration: number) => ({
+    creation_time: new Date((t - createdDaysAgo * DAY) * 1000).toISOString(),
+    duration,
+    expires_at: t + (duration - createdDaysAgo) * DAY,
+  });
 
   it("extends a robot inside the window to ROBOT_DURATION_DAYS from now, counted from its creation as Harbor does", () => {
     const policy = renewalPolicy(30);
@@ -61,9 +72,22 @@ describe("robot renewal against the Harbor emulator", () => {
   let configId: number;
 
   beforeAll(async () => {
-    [emu, handle] = await Promise.all([startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }), openMemoryDatabase()]);
-    module = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, pusher: createMemoryPusher(), logger, robotDurationDays: 30, secretHash: FAST });
-    client = createClient(RegistryService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }));
+    [emu, handle] = await Promise.all([
+      startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }),
+      openMemoryDatabase(),
+    ]);
+    module = createRegistryModule({
+      db: handle.db,
+      harbor: { url: emu.url, ...ADMIN },
+      pusher: createMemoryPusher(),
+      logger,
+      robotDurationDays: 30,
+      secretHash: FAST,
+    });
+    client = createClient(
+      RegistryService,
+      createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor()] } }),
+    );
     [{ id: configId }] = await handle.db.insert(configs).values({ name: "default", config: {} }).returning();
   });
   afterEach(() => expect(emu.violations()).toEqual([]));
@@ -131,10 +155,21 @@ describe("robot renewal against the Harbor emulator", () => {
     expect(await module.renewRobots()).toEqual([]);
 
     await agedRobot("edge-due-2", 26);
-    const sweeping = createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, pusher: createMemoryPusher(), logger, robotDurationDays: 30, robotRenewal: { sweepIntervalMs: 20 }, secretHash: FAST });
+    const sweeping = createRegistryModule({
+      db: handle.db,
+      harbor: { url: emu.url, ...ADMIN },
+      pusher: createMemoryPusher(),
+      logger,
+      robotDurationDays: 30,
+      robotRenewal: { sweepIntervalMs: 20 },
+      secretHash: FAST,
+    });
     sweeping.start?.();
     try {
-      await vi.waitFor(async () => expect((await handle.db.select().from(outbox)).map((r) => r.subject)).toEqual(["edge-due-2"]), { timeout: 5_000, interval: 20 });
+      await vi.waitFor(
+        async () => expect((await handle.db.select().from(outbox)).map((r) => r.subject)).toEqual(["edge-due-2"]),
+        { timeout: 5_000, interval: 20 },
+      );
     } finally {
       await sweeping.stop?.();
     }

@@ -37,7 +37,11 @@ export function renewalPolicy(durationDays: number, withinDays?: number): Renewa
  * expires, or more than `withinDays` remain. With durationDays -1 an expiring robot becomes
  * never-expiring. Never shortens a robot.
  */
-export function renewedDuration(robot: Pick<Robot, "expires_at" | "creation_time" | "duration">, policy: RenewalPolicy, now: Date): number | undefined {
+export function renewedDuration(
+  robot: Pick<Robot, "expires_at" | "creation_time" | "duration">,
+  policy: RenewalPolicy,
+  now: Date,
+): number | undefined {
   const expires = robot.expires_at;
   if (expires === undefined || expires <= 0) return undefined;
   if (policy.durationDays === -1) return -1;
@@ -45,7 +49,10 @@ export function renewedDuration(robot: Pick<Robot, "expires_at" | "creation_time
   if (expires - nowSeconds >= policy.withinDays * DAY_SECONDS) return undefined;
   const parsed = Date.parse(robot.creation_time ?? "");
   const created = Number.isNaN(parsed) ? expires - (robot.duration ?? 0) * DAY_SECONDS : Math.floor(parsed / 1000);
-  const days = Math.min(MAX_DURATION_DAYS, Math.max(0, Math.ceil((nowSeconds - created) / DAY_SECONDS)) + policy.durationDays);
+  const days = Math.min(
+    MAX_DURATION_DAYS,
+    Math.max(0, Math.ceil((nowSeconds - created) / DAY_SECONDS)) + policy.durationDays,
+  );
   return days > (robot.duration ?? 0) ? days : undefined;
 }
 
@@ -57,7 +64,10 @@ export async function requestRobotRenewals(db: Database, policy: RenewalPolicy, 
   const expiring =
     policy.withinDays === Number.POSITIVE_INFINITY
       ? isNotNull(robotAccounts.expiresAt)
-      : and(isNotNull(robotAccounts.expiresAt), lt(robotAccounts.expiresAt, new Date(now.getTime() + policy.withinDays * DAY_SECONDS * 1000)));
+      : and(
+          isNotNull(robotAccounts.expiresAt),
+          lt(robotAccounts.expiresAt, new Date(now.getTime() + policy.withinDays * DAY_SECONDS * 1000)),
+        );
   const rows = await db
     .select({ name: satellites.name })
     .from(robotAccounts)

@@ -52,16 +52,25 @@ export function createRobotStore(db: Database): RobotStore {
         // A stale row for the same Harbor id or name (a robot re-created under a new id) must go first.
         await tx.delete(robotAccounts).where(eq(robotAccounts.harborId, record.harborId));
         await tx.delete(robotAccounts).where(eq(robotAccounts.robotName, record.robotName));
-        await tx.insert(robotAccounts).values(values).onConflictDoUpdate({ target: robotAccounts.satelliteId, set: values });
+        await tx
+          .insert(robotAccounts)
+          .values(values)
+          .onConflictDoUpdate({ target: robotAccounts.satelliteId, set: values });
       });
     },
 
     async updateProjects(satelliteId, projects, expiresAt) {
-      await db.update(robotAccounts).set({ projects, expiresAt, updatedAt: new Date() }).where(eq(robotAccounts.satelliteId, satelliteId));
+      await db
+        .update(robotAccounts)
+        .set({ projects, expiresAt, updatedAt: new Date() })
+        .where(eq(robotAccounts.satelliteId, satelliteId));
     },
 
     async updateSecret(satelliteId, secretHash, expiresAt) {
-      await db.update(robotAccounts).set({ secretHash, expiresAt, updatedAt: new Date() }).where(eq(robotAccounts.satelliteId, satelliteId));
+      await db
+        .update(robotAccounts)
+        .set({ secretHash, expiresAt, updatedAt: new Date() })
+        .where(eq(robotAccounts.satelliteId, satelliteId));
     },
 
     async remove(satelliteId) {

@@ -6,7 +6,13 @@
 // name that Ground Control did not create (other description) is never touched: AlreadyExists.
 import { HarborError, type HarborClient, type Robot, type RobotPermission } from "@harbor-satellite/harbor";
 import { Code } from "@connectrpc/connect";
-import { DomainError, FailedPreconditionError, hashSecret, NotFoundError, type SecretHashParams } from "@harbor-satellite/rpc";
+import {
+  DomainError,
+  FailedPreconditionError,
+  hashSecret,
+  NotFoundError,
+  type SecretHashParams,
+} from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import { countRenewals } from "./renewal-metrics.js";
@@ -59,11 +65,19 @@ export function robotPermissions(projects: readonly string[]): RobotPermission[]
 
 /** True when Harbor's permission list grants exactly `projects` with exactly ACCESS each. */
 function grantsExactly(permissions: RobotPermission[] | undefined, projects: readonly string[]): boolean {
-  const want = ACCESS.map((a) => `${a.resource}:${a.action}`).sort().join(",");
+  const want = ACCESS.map((a) => `${a.resource}:${a.action}`)
+    .sort()
+    .join(",");
   const got = new Map<string, string>();
   for (const p of permissions ?? []) {
     if (p.kind !== "project" || !p.namespace) return false;
-    got.set(p.namespace, (p.access ?? []).map((a) => `${a.resource}:${a.action}`).sort().join(","));
+    got.set(
+      p.namespace,
+      (p.access ?? [])
+        .map((a) => `${a.resource}:${a.action}`)
+        .sort()
+        .join(","),
+    );
   }
   return got.size === projects.length && projects.every((p) => got.get(p) === want);
 }
@@ -108,7 +122,13 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
     if (granted && duration === undefined) return robot;
     const { secret: _never, ...rest } = robot;
     const id = robot.id as number;
-    await call(`updating robot ${robot.name}`, () => harbor.updateRobot(id, { ...rest, permissions: robotPermissions(projects), duration: duration ?? robot.duration })).catch((error: unknown) => {
+    await call(`updating robot ${robot.name}`, () =>
+      harbor.updateRobot(id, {
+        ...rest,
+        permissions: robotPermissions(projects),
+        duration: duration ?? robot.duration,
+      }),
+    ).catch((error: unknown) => {
       if (duration !== undefined) countRenewals("failed");
       throw error;
     });
@@ -116,7 +136,10 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
     if (!granted) logger.info({ robot: robot.name, harborId: id, projects }, "robot permissions updated");
     if (duration === undefined) return robot;
     const renewed = (await getHarborRobot(id)) ?? robot;
-    logger.info({ robot: robot.name, harborId: id, durationDays: duration, expiresAt: expiry(renewed)?.toISOString() ?? "never" }, "robot renewed");
+    logger.info(
+      { robot: robot.name, harborId: id, durationDays: duration, expiresAt: expiry(renewed)?.toISOString() ?? "never" },
+      "robot renewed",
+    );
     return renewed;
   };
 
@@ -142,17 +165,42 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
       // Ours, but its secret is unknown here (row lost, or made by the Go original): adopt it
       // with a fresh secret.
       const current = await reconcile(existing, projects);
-      const secret = await call(`refreshing robot ${existing.name}`, () => harbor.refreshRobotSecret(existing.id as number));
-      const record: RobotRecord = { satelliteId, robotName: existing.name as string, harborId: existing.id as number, projects, expiresAt: expiry(current) };
+      const secret = await call(`refreshing robot ${existing.name}`, () =>
+        harbor.refreshRobotSecret(existing.id as number),
+      );
+      const record: RobotRecord = {
+        satelliteId,
+        robotName: existing.name as string,
+        harborId: existing.id as number,
+        projects,
+        expiresAt: expiry(current),
+      };
       await remember(record, secret, false);
       logger.info({ satellite, robot: record.robotName, harborId: record.harborId }, "adopted existing robot account");
       return { robot: { ...record, satellite }, secret };
     }
     const created = await call(`creating robot ${satellite}`, () =>
-      harbor.createRobot({ name: satellite, description: ROBOT_DESCRIPTION, level: "system", duration: options.renewal.durationDays, disable: false, permissions: robotPermissions(projects) }),
+      harbor.createRobot({
+        name: satellite,
+        description: ROBOT_DESCRIPTION,
+        level: "system",
+        duration: options.renewal.durationDays,
+        disable: false,
+        permissions: robotPermissions(projects),
+      }),
     );
-    if (!created.secret || created.id === undefined || !created.name) throw harborFailure(new Error("Harbor created a robot without id, name or secret"), `creating robot ${satellite}`);
-    const record: RobotRecord = { satelliteId, robotName: created.name, harborId: created.id, projects, expiresAt: expiry(created) };
+    if (!created.secret || created.id === undefined || !created.name)
+      throw harborFailure(
+        new Error("Harbor created a robot without id, name or secret"),
+        `creating robot ${satellite}`,
+      );
+    const record: RobotRecord = {
+      satelliteId,
+      robotName: created.name,
+      harborId: created.id,
+      projects,
+      expiresAt: expiry(created),
+    };
     await remember(record, created.secret, true);
     logger.info({ satellite, robot: record.robotName, harborId: record.harborId, projects }, "robot account created");
     return { robot: { ...record, satellite }, secret: created.secret };
@@ -199,7 +247,8 @@ export function createRobotManager(options: RobotManagerOptions): RobotManager {
       try {
         secret = await harbor.refreshRobotSecret(known.harborId);
       } catch (error) {
-        if (error instanceof HarborError && error.status === 404) throw new NotFoundError(`Harbor robot ${known.robotName} of satellite`, satellite);
+        if (error instanceof HarborError && error.status === 404)
+          throw new NotFoundError(`Harbor robot ${known.robotName} of satellite`, satellite);
         throw harborFailure(error, `refreshing robot ${known.robotName}`);
       }
       const robot = await getHarborRobot(known.harborId);

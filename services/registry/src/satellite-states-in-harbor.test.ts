@@ -8,7 +8,14 @@
 // both in either mode.
 import { Writable } from "node:stream";
 import { gunzipSync } from "node:zlib";
-import { Code, ConnectError, createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Client,
+  type Interceptor,
+} from "@connectrpc/connect";
 import { RegistryService, StateKind } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { openMemoryDatabase, satelliteStateArtifacts, type DatabaseHandle } from "@harbor-satellite/db";
 import { createHarborClient, type HarborClient } from "@harbor-satellite/harbor";
@@ -33,7 +40,8 @@ const REPO = (satellite: string) => `satellite/satellite-state/${satellite}/stat
 const PINNED = /@sha256:[0-9a-f]{64}$/;
 type StateJson = { states?: string[]; config?: string };
 /** The artifacts.json a state image's gzip layer holds. */
-const artifactsJson = (layer: Buffer) => JSON.parse(untarFiles(gunzipSync(layer)).get(STATE_FILE_NAME)?.toString("utf8") ?? "null") as StateJson;
+const artifactsJson = (layer: Buffer) =>
+  JSON.parse(untarFiles(gunzipSync(layer)).get(STATE_FILE_NAME)?.toString("utf8") ?? "null") as StateJson;
 const silent = createLogger({ name: "state-in-harbor-test", level: "silent" });
 
 const asAdmin: Interceptor = (next) => (req) => {
@@ -45,7 +53,8 @@ function capturedLogger(): { logger: Logger; lines: Array<{ level: string; msg: 
   const lines: Array<{ level: string; msg: string }> = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line) as { level: string; msg: string });
+      for (const line of chunk.toString().split("\n").filter(Boolean))
+        lines.push(JSON.parse(line) as { level: string; msg: string });
       cb();
     },
   });
@@ -71,7 +80,10 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
   const clients: Record<"on" | "off", Client<typeof RegistryService>> = {} as never;
 
   beforeAll(async () => {
-    [emu, handle] = await Promise.all([startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }), openMemoryDatabase()]);
+    [emu, handle] = await Promise.all([
+      startHarborEmulator({ adminUser: ADMIN.username, adminPassword: ADMIN.password }),
+      openMemoryDatabase(),
+    ]);
     pusher = createMemoryPusher();
     const real = createHarborClient({ url: emu.url, ...ADMIN });
     harborClient = {
@@ -96,7 +108,10 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
         satelliteStateInHarbor: mode === "on",
         now: () => new Date(now),
       });
-      clients[mode] = createClient(RegistryService, createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }));
+      clients[mode] = createClient(
+        RegistryService,
+        createRouterTransport(module.routes, { router: { interceptors: [errorMappingInterceptor(), asAdmin] } }),
+      );
     }
   });
   beforeEach(() => {
@@ -116,11 +131,25 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
       .map((k) => k.slice(REPO(satellite).length + 1))
       .sort();
   const harborCopyFlag = async (satellite: string) =>
-    (await handle.db.select({ harborCopy: satelliteStateArtifacts.harborCopy }).from(satelliteStateArtifacts).where(eq(satelliteStateArtifacts.satellite, satellite)))[0]?.harborCopy;
+    (
+      await handle.db
+        .select({ harborCopy: satelliteStateArtifacts.harborCopy })
+        .from(satelliteStateArtifacts)
+        .where(eq(satelliteStateArtifacts.satellite, satellite))
+    )[0]?.harborCopy;
   const served = async (satellite: string, client = clients.on) => {
-    const manifest = await client.getSatelliteStateArtifact({ satellite, target: { case: "manifest", value: "latest" } });
-    const parsed = JSON.parse(Buffer.from(manifest.content).toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
-    const blob = async (digest: string) => Buffer.from((await client.getSatelliteStateArtifact({ satellite, target: { case: "blob", value: digest } })).content);
+    const manifest = await client.getSatelliteStateArtifact({
+      satellite,
+      target: { case: "manifest", value: "latest" },
+    });
+    const parsed = JSON.parse(Buffer.from(manifest.content).toString()) as {
+      config: { digest: string };
+      layers: Array<{ digest: string }>;
+    };
+    const blob = async (digest: string) =>
+      Buffer.from(
+        (await client.getSatelliteStateArtifact({ satellite, target: { case: "blob", value: digest } })).content,
+      );
     const layer = await blob(parsed.layers[0].digest);
     return { manifest, parsed, config: await blob(parsed.config.digest), layer, json: artifactsJson(layer) };
   };
@@ -128,15 +157,32 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
   const inHarbor = (satellite: string, tag = "latest") => {
     const pushed = pusher.manifests.get(`${REPO(satellite)}:${tag}`);
     if (!pushed) throw new Error(`no ${REPO(satellite)}:${tag} in Harbor`);
-    const parsed = JSON.parse(pushed.bytes.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
+    const parsed = JSON.parse(pushed.bytes.toString()) as {
+      config: { digest: string };
+      layers: Array<{ digest: string }>;
+    };
     const layer = pusher.blobs.get(parsed.layers[0].digest) ?? Buffer.alloc(0);
-    return { ...pushed, digest: digestOf(pushed.bytes), parsed, config: pusher.blobs.get(parsed.config.digest), json: artifactsJson(layer) };
+    return {
+      ...pushed,
+      digest: digestOf(pushed.bytes),
+      parsed,
+      config: pusher.blobs.get(parsed.config.digest),
+      json: artifactsJson(layer),
+    };
   };
 
   it("logs one warning with the cost when the mode is on, and none when it is off", () => {
     for (const on of [true, false]) {
       const { logger, lines } = capturedLogger();
-      createRegistryModule({ db: handle.db, harbor: { url: emu.url, ...ADMIN }, harborClient, pusher, logger, satelliteStateInHarbor: on, secretHash: FAST });
+      createRegistryModule({
+        db: handle.db,
+        harbor: { url: emu.url, ...ADMIN },
+        harborClient,
+        pusher,
+        logger,
+        satelliteStateInHarbor: on,
+        secretHash: FAST,
+      });
       const warnings = lines.filter((l) => l.level === "warn");
       if (!on) {
         expect(warnings).toEqual([]);
@@ -149,8 +195,16 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
   });
 
   it("on: stores the state and pushes its original form (tag URLs) to Harbor under latest and the unix time; Ground Control still names and serves its own pinned copy", async () => {
-    const res = await clients.on.publishSatelliteState({ satellite: "edge-1", ...STATE, groups: ["web", "api"], groupDigests: { web: PIN("a"), api: PIN("e") } });
-    expect(res.state).toMatchObject({ url: "http://gc.example.com:8080/satellite/satellite-state/edge-1/state:latest", timestampTag: "1700000000" });
+    const res = await clients.on.publishSatelliteState({
+      satellite: "edge-1",
+      ...STATE,
+      groups: ["web", "api"],
+      groupDigests: { web: PIN("a"), api: PIN("e") },
+    });
+    expect(res.state).toMatchObject({
+      url: "http://gc.example.com:8080/satellite/satellite-state/edge-1/state:latest",
+      timestampTag: "1700000000",
+    });
     expect(tagsInHarbor("edge-1")).toEqual(["1700000000", "latest"]);
     const own = await served("edge-1");
     expect(own.manifest.digest).toBe(res.state?.digest);
@@ -160,7 +214,10 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
       config: `${harbor}/config-state/default/state@${PIN("b")}`,
     });
     const copy = inHarbor("edge-1");
-    expect(copy.json).toEqual({ states: [`${harbor}/group-state/web/state:latest`, `${harbor}/group-state/api/state:latest`], config: `${harbor}/config-state/default/state:latest` });
+    expect(copy.json).toEqual({
+      states: [`${harbor}/group-state/web/state:latest`, `${harbor}/group-state/api/state:latest`],
+      config: `${harbor}/config-state/default/state:latest`,
+    });
     // Otherwise the same groups, in the same order, and the same config.
     expect(copy.json.states).toEqual(own.json.states?.map((url) => url.replace(PINNED, ":latest")));
     expect(copy.json.config).toBe(own.json.config?.replace(PINNED, ":latest"));
@@ -178,27 +235,46 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
     const first = await clients.on.publishSatelliteState({ satellite: "edge-3", ...STATE });
     const copy = inHarbor("edge-3");
     now += 5_000;
-    const second = await clients.on.publishSatelliteState({ satellite: "edge-3", ...STATE, groupDigests: { web: PIN("c") }, configDigest: PIN("d") });
+    const second = await clients.on.publishSatelliteState({
+      satellite: "edge-3",
+      ...STATE,
+      groupDigests: { web: PIN("c") },
+      configDigest: PIN("d"),
+    });
     expect(second.state?.digest).not.toBe(first.state?.digest);
     expect((await served("edge-3")).json.states).toEqual([expect.stringMatching(new RegExp(`@${PIN("c")}$`))]);
     expect(inHarbor("edge-3").digest).toBe(copy.digest);
     expect(inHarbor("edge-3", "1700000005").digest).toBe(copy.digest);
     now += 5_000;
-    await clients.on.publishSatelliteState({ satellite: "edge-3", ...STATE, groups: ["web", "db"], groupDigests: { web: PIN("c"), db: PIN("f") } });
+    await clients.on.publishSatelliteState({
+      satellite: "edge-3",
+      ...STATE,
+      groups: ["web", "db"],
+      groupDigests: { web: PIN("c"), db: PIN("f") },
+    });
     const changed = inHarbor("edge-3");
     expect(changed.digest).not.toBe(copy.digest);
-    expect(changed.json.states).toEqual([`${emu.url}/satellite/group-state/web/state:latest`, `${emu.url}/satellite/group-state/db/state:latest`]);
+    expect(changed.json.states).toEqual([
+      `${emu.url}/satellite/group-state/web/state:latest`,
+      `${emu.url}/satellite/group-state/db/state:latest`,
+    ]);
     expect(tagsInHarbor("edge-3")).toEqual(["1700000000", "1700000005", "1700000010", "latest"]);
   });
 
   it("on: keeps the copy an earlier Ground Control left in Harbor on the first store, and never deletes on later ones", async () => {
-    pusher.manifests.set(`${REPO("legacy")}:1600000000`, { bytes: Buffer.from("{}"), mediaType: "application/vnd.docker.distribution.manifest.v2+json" });
+    pusher.manifests.set(`${REPO("legacy")}:1600000000`, {
+      bytes: Buffer.from("{}"),
+      mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    });
     await clients.on.publishSatelliteState({ satellite: "legacy", ...STATE });
     now += 5_000;
     const second = await clients.on.publishSatelliteState({ satellite: "legacy", ...STATE, configDigest: PIN("c") });
     expect(harborDeletes).toEqual([]);
     expect(tagsInHarbor("legacy")).toEqual(["1600000000", "1700000000", "1700000005", "latest"]);
-    expect(inHarbor("legacy").json).toEqual({ states: [`${emu.url}/satellite/group-state/web/state:latest`], config: `${emu.url}/satellite/config-state/default/state:latest` });
+    expect(inHarbor("legacy").json).toEqual({
+      states: [`${emu.url}/satellite/group-state/web/state:latest`],
+      config: `${emu.url}/satellite/config-state/default/state:latest`,
+    });
     expect((await served("legacy")).manifest.digest).toBe(second.state?.digest);
   });
 
@@ -212,7 +288,10 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
   });
 
   it("off: pushes nothing and deletes the old Harbor copy on the first store only", async () => {
-    pusher.manifests.set(`${REPO("fresh")}:1600000000`, { bytes: Buffer.from("{}"), mediaType: "application/vnd.docker.distribution.manifest.v2+json" });
+    pusher.manifests.set(`${REPO("fresh")}:1600000000`, {
+      bytes: Buffer.from("{}"),
+      mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+    });
     const res = await clients.off.publishSatelliteState({ satellite: "fresh", ...STATE });
     expect(harborDeletes).toEqual([REPO("fresh")]);
     expect(tagsInHarbor("fresh")).toEqual([]);
@@ -244,7 +323,11 @@ describe("satellite states with SATELLITE_STATE_IN_HARBOR on and off", () => {
       expect(harborDeletes, mode).toEqual([REPO(satellite)]);
       expect(tagsInHarbor(satellite), mode).toEqual([]);
       expect(await harborCopyFlag(satellite)).toBeUndefined();
-      expect(await codeOf(clients[mode].getSatelliteStateArtifact({ satellite, target: { case: "manifest", value: "latest" } }))).toBe(Code.NotFound);
+      expect(
+        await codeOf(
+          clients[mode].getSatelliteStateArtifact({ satellite, target: { case: "manifest", value: "latest" } }),
+        ),
+      ).toBe(Code.NotFound);
     }
   });
 });

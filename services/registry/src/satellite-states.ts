@@ -82,7 +82,8 @@ export function createSatelliteStates(options: SatelliteStatesOptions): Satellit
   const deleteHarborCopy = async (satellite: string) => {
     const repo = stateRepositoryInProject("satellite", satellite);
     try {
-      if (await harbor.deleteRepository(STATE_PROJECT, repo)) logger.info({ repository: `${STATE_PROJECT}/${repo}` }, "satellite state copy in Harbor deleted");
+      if (await harbor.deleteRepository(STATE_PROJECT, repo))
+        logger.info({ repository: `${STATE_PROJECT}/${repo}` }, "satellite state copy in Harbor deleted");
     } catch (error) {
       throw harborFailure(error, `deleting ${STATE_PROJECT}/${repo}`);
     }
@@ -90,51 +91,65 @@ export function createSatelliteStates(options: SatelliteStatesOptions): Satellit
 
   return {
     publish: (satellite, documents) =>
-      withSpan("registry-service", "registry.publish satellite-state", { "state.kind": "satellite", "state.name": satellite, "state.harbor_copy": Boolean(copyToHarbor) }, async (span) => {
-        const image = buildStateImage(documents.served);
-        const timestampTag = String(Math.floor(now().getTime() / 1000));
-        const artifact = {
-          satellite,
-          manifestDigest: image.digest,
-          manifest: image.manifest,
-          mediaType: image.mediaType,
-          configDigest: image.config.digest,
-          config: image.config.bytes,
-          layerDigest: image.layer.digest,
-          layer: image.layer.bytes,
-          timestampTag,
-        };
-        if (copyToHarbor) {
-          // Marked before the push, so a copy that may exist (even half pushed) is always one the
-          // mode's being turned off will delete; a failed push fails the publish, which is retried.
-          await store.save({ ...artifact, harborCopy: true });
-          const copy = buildStateImage(documents.harborCopy);
-          await pushStateImage(copyToHarbor, stateRepository("satellite", satellite), copy, timestampTag);
-          span.setAttribute("state.harbor_copy_digest", copy.digest);
-        } else {
-          // No row yet: an earlier Ground Control may have pushed a copy; harborCopy: this one did.
-          if ((await store.harborCopy(satellite)) !== false) await deleteHarborCopy(satellite);
-          await store.save({ ...artifact, harborCopy: false });
-        }
-        span.setAttribute("state.digest", image.digest);
-        return { digest: image.digest, timestampTag };
-      }),
+      withSpan(
+        "registry-service",
+        "registry.publish satellite-state",
+        { "state.kind": "satellite", "state.name": satellite, "state.harbor_copy": Boolean(copyToHarbor) },
+        async (span) => {
+          const image = buildStateImage(documents.served);
+          const timestampTag = String(Math.floor(now().getTime() / 1000));
+          const artifact = {
+            satellite,
+            manifestDigest: image.digest,
+            manifest: image.manifest,
+            mediaType: image.mediaType,
+            configDigest: image.config.digest,
+            config: image.config.bytes,
+            layerDigest: image.layer.digest,
+            layer: image.layer.bytes,
+            timestampTag,
+          };
+          if (copyToHarbor) {
+            // Marked before the push, so a copy that may exist (even half pushed) is always one the
+            // mode's being turned off will delete; a failed push fails the publish, which is retried.
+            await store.save({ ...artifact, harborCopy: true });
+            const copy = buildStateImage(documents.harborCopy);
+            await pushStateImage(copyToHarbor, stateRepository("satellite", satellite), copy, timestampTag);
+            span.setAttribute("state.harbor_copy_digest", copy.digest);
+          } else {
+            // No row yet: an earlier Ground Control may have pushed a copy; harborCopy: this one did.
+            if ((await store.harborCopy(satellite)) !== false) await deleteHarborCopy(satellite);
+            await store.save({ ...artifact, harborCopy: false });
+          }
+          span.setAttribute("state.digest", image.digest);
+          return { digest: image.digest, timestampTag };
+        },
+      ),
 
     async read(satellite, target) {
       const wanted = target.kind === "manifest" ? target.reference : target.digest;
       if (target.kind === "manifest" ? !isTag(wanted) && !isDigest(wanted) : !isDigest(wanted)) {
-        throw new InvalidArgumentError(`${target.kind} ${JSON.stringify(wanted)} is not a ${target.kind === "manifest" ? "tag or " : ""}digest`);
+        throw new InvalidArgumentError(
+          `${target.kind} ${JSON.stringify(wanted)} is not a ${target.kind === "manifest" ? "tag or " : ""}digest`,
+        );
       }
       const state = await store.find(satellite);
       if (!state) throw new NotFoundError("satellite state of", satellite);
       if (target.kind === "manifest") {
         if (wanted === "latest" || wanted === state.timestampTag || wanted === state.manifestDigest) {
-          return { mediaType: state.mediaType, digest: state.manifestDigest, content: state.manifest, tags: ["latest", state.timestampTag] };
+          return {
+            mediaType: state.mediaType,
+            digest: state.manifestDigest,
+            content: state.manifest,
+            tags: ["latest", state.timestampTag],
+          };
         }
         throw new NotFoundError(`${stateRepository("satellite", satellite)} manifest`, wanted);
       }
-      if (wanted === state.configDigest) return { mediaType: BLOB_MEDIA_TYPE, digest: wanted, content: state.config, tags: [] };
-      if (wanted === state.layerDigest) return { mediaType: BLOB_MEDIA_TYPE, digest: wanted, content: state.layer, tags: [] };
+      if (wanted === state.configDigest)
+        return { mediaType: BLOB_MEDIA_TYPE, digest: wanted, content: state.config, tags: [] };
+      if (wanted === state.layerDigest)
+        return { mediaType: BLOB_MEDIA_TYPE, digest: wanted, content: state.layer, tags: [] };
       throw new NotFoundError(`${stateRepository("satellite", satellite)} blob`, wanted);
     },
 

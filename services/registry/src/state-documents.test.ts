@@ -2,14 +2,29 @@
 // satellite's state reader parses (pinned URLs let it stop after one manifest request).
 import { digestOf } from "@harbor-satellite/oci";
 import { parseSatelliteStateDocument } from "@harbor-satellite/satellite/state/state-documents";
-import { parseStateReference, resolveRegistryUrl, satelliteNameFromStateUrl } from "@harbor-satellite/satellite/state/state-reference";
+import {
+  parseStateReference,
+  resolveRegistryUrl,
+  satelliteNameFromStateUrl,
+} from "@harbor-satellite/satellite/state/state-reference";
 import { describe, expect, it } from "vitest";
-import { configStateDocument, groupStateDocument, pinnedStateUrl, satelliteStateDocument, stateRepository, stateUrl } from "./state-documents.js";
+import {
+  configStateDocument,
+  groupStateDocument,
+  pinnedStateUrl,
+  satelliteStateDocument,
+  stateRepository,
+  stateUrl,
+} from "./state-documents.js";
 
 describe("state documents", () => {
   it("formats URLs as the original: HARBOR_URL with its scheme, then satellite/<kind>-state/<name>/state:latest", () => {
-    expect(stateUrl("https://harbor.example.com/", "group", "edge")).toBe("https://harbor.example.com/satellite/group-state/edge/state:latest");
-    expect(stateUrl("http://127.0.0.1:8080", "satellite", "s1")).toBe("http://127.0.0.1:8080/satellite/satellite-state/s1/state:latest");
+    expect(stateUrl("https://harbor.example.com/", "group", "edge")).toBe(
+      "https://harbor.example.com/satellite/group-state/edge/state:latest",
+    );
+    expect(stateUrl("http://127.0.0.1:8080", "satellite", "s1")).toBe(
+      "http://127.0.0.1:8080/satellite/satellite-state/s1/state:latest",
+    );
     expect(stateRepository("config", "default")).toBe("satellite/config-state/default/state");
   });
 
@@ -20,20 +35,40 @@ describe("state documents", () => {
     ]);
     expect(doc).toBe(
       '{"group":"edge","registry":"http://h:1","artifacts":[' +
-        '{"repository":"library/nginx","tag":["1.27","latest"],"type":"image","digest":"sha256:' + "a".repeat(64) + '"},' +
+        '{"repository":"library/nginx","tag":["1.27","latest"],"type":"image","digest":"sha256:' +
+        "a".repeat(64) +
+        '"},' +
         '{"repository":"apps/api","tag":["v1"]}]}',
     );
-    expect(JSON.parse(groupStateDocument("empty", "http://h:1", []))).toEqual({ group: "empty", registry: "http://h:1" });
+    expect(JSON.parse(groupStateDocument("empty", "http://h:1", []))).toEqual({
+      group: "empty",
+      registry: "http://h:1",
+    });
   });
 
   it("writes satellite state with group and config URLs pinned by digest, also without groups", () => {
     const [a, b, c] = ["a", "b", "c"].map((x) => `sha256:${x.repeat(64)}`);
-    expect(JSON.parse(satelliteStateDocument("http://h:1/", [{ name: "a", digest: a }, { name: "b", digest: b }], { name: "default", digest: c }))).toEqual({
+    expect(
+      JSON.parse(
+        satelliteStateDocument(
+          "http://h:1/",
+          [
+            { name: "a", digest: a },
+            { name: "b", digest: b },
+          ],
+          { name: "default", digest: c },
+        ),
+      ),
+    ).toEqual({
       states: [`http://h:1/satellite/group-state/a/state@${a}`, `http://h:1/satellite/group-state/b/state@${b}`],
       config: `http://h:1/satellite/config-state/default/state@${c}`,
     });
-    expect(satelliteStateDocument("http://h:1", [], { name: "default", digest: c })).toBe(`{"states":[],"config":"http://h:1/satellite/config-state/default/state@${c}"}`);
-    expect(pinnedStateUrl("https://harbor.example.com", "group", "edge", a)).toBe(`https://harbor.example.com/satellite/group-state/edge/state@${a}`);
+    expect(satelliteStateDocument("http://h:1", [], { name: "default", digest: c })).toBe(
+      `{"states":[],"config":"http://h:1/satellite/config-state/default/state@${c}"}`,
+    );
+    expect(pinnedStateUrl("https://harbor.example.com", "group", "edge", a)).toBe(
+      `https://harbor.example.com/satellite/group-state/edge/state@${a}`,
+    );
   });
 
   it("writes the original form (for original Go satellites reading Harbor's copy) with tag URLs, as Go's json.Marshal of SatelliteStateArtifact", () => {
@@ -48,29 +83,59 @@ describe("state documents", () => {
         '"config":"http://127.0.0.1:8080/satellite/config-state/default/state:latest"}',
     );
     // omitempty on both fields: an empty `states` or config is left out, not written as [] or "".
-    expect(satelliteStateDocument("https://h", [], { name: "default", digest: c }, "original")).toBe('{"config":"https://h/satellite/config-state/default/state:latest"}');
-    expect(satelliteStateDocument("https://h", groups.slice(0, 1), undefined, "original")).toBe('{"states":["https://h/satellite/group-state/web/state:latest"]}');
+    expect(satelliteStateDocument("https://h", [], { name: "default", digest: c }, "original")).toBe(
+      '{"config":"https://h/satellite/config-state/default/state:latest"}',
+    );
+    expect(satelliteStateDocument("https://h", groups.slice(0, 1), undefined, "original")).toBe(
+      '{"states":["https://h/satellite/group-state/web/state:latest"]}',
+    );
     expect(satelliteStateDocument("https://h", [], undefined, "original")).toBe("{}");
     // The digests are not in it: a group's new content leaves the original form's bytes unchanged.
-    expect(satelliteStateDocument("https://h", [{ name: "web", digest: c }], undefined, "original")).toBe(satelliteStateDocument("https://h", groups.slice(0, 1), undefined, "original"));
+    expect(satelliteStateDocument("https://h", [{ name: "web", digest: c }], undefined, "original")).toBe(
+      satelliteStateDocument("https://h", groups.slice(0, 1), undefined, "original"),
+    );
   });
 
   it("writes URLs the satellite's state URL parser reads as pinned references to the pushed repository", () => {
     const digest = digestOf("group state manifest");
     const config = digestOf("config state manifest");
-    for (const harbor of ["http://127.0.0.1:8080", "https://harbor.example.com", "https://harbor.example.com:8443/", "harbor.local:5000"]) {
-      const doc = parseSatelliteStateDocument(JSON.parse(satelliteStateDocument(harbor, [{ name: "edge.eu-1", digest }], { name: "default", digest: config })));
+    for (const harbor of [
+      "http://127.0.0.1:8080",
+      "https://harbor.example.com",
+      "https://harbor.example.com:8443/",
+      "harbor.local:5000",
+    ]) {
+      const doc = parseSatelliteStateDocument(
+        JSON.parse(
+          satelliteStateDocument(harbor, [{ name: "edge.eu-1", digest }], { name: "default", digest: config }),
+        ),
+      );
       const group = parseStateReference(doc.states[0]);
-      expect(group).toMatchObject({ repository: stateRepository("group", "edge.eu-1"), reference: digest, pinned: true });
+      expect(group).toMatchObject({
+        repository: stateRepository("group", "edge.eu-1"),
+        reference: digest,
+        pinned: true,
+      });
       expect(group.registryUrl).toBe(resolveRegistryUrl(harbor).registryUrl);
-      expect(parseStateReference(doc.config ?? "")).toMatchObject({ repository: stateRepository("config", "default"), reference: config, pinned: true });
+      expect(parseStateReference(doc.config ?? "")).toMatchObject({
+        repository: stateRepository("config", "default"),
+        reference: config,
+        pinned: true,
+      });
       // The entry point a satellite enrols with stays a tag: it is what changes.
-      expect(parseStateReference(stateUrl(harbor, "satellite", "edge-1"))).toMatchObject({ repository: stateRepository("satellite", "edge-1"), reference: "latest", pinned: false });
+      expect(parseStateReference(stateUrl(harbor, "satellite", "edge-1"))).toMatchObject({
+        repository: stateRepository("satellite", "edge-1"),
+        reference: "latest",
+        pinned: false,
+      });
       expect(satelliteNameFromStateUrl(stateUrl(harbor, "satellite", "edge-1"))).toBe("edge-1");
     }
   });
 
   it("writes the config object itself as config state", () => {
-    expect(JSON.parse(configStateDocument({ app_config: { log_level: "info" }, zot_config: {} }))).toEqual({ app_config: { log_level: "info" }, zot_config: {} });
+    expect(JSON.parse(configStateDocument({ app_config: { log_level: "info" }, zot_config: {} }))).toEqual({
+      app_config: { log_level: "info" },
+      zot_config: {},
+    });
   });
 });

@@ -87,8 +87,16 @@ export type SatelliteStateForm = "pinned" | "original";
  * never start): `[]` decodes to the same empty slice in Go and tells a reader plainly that the
  * satellite has no groups. The original form is exactly Go's json.Marshal: empty `states` omitted.
  */
-export function satelliteStateDocument(harborUrl: string, groups: readonly PinnedState[], config: PinnedState | undefined, form: SatelliteStateForm = "pinned"): string {
-  const url = (kind: "group" | "config", state: PinnedState) => (form === "pinned" ? pinnedStateUrl(harborUrl, kind, state.name, state.digest) : stateUrl(harborUrl, kind, state.name));
+export function satelliteStateDocument(
+  harborUrl: string,
+  groups: readonly PinnedState[],
+  config: PinnedState | undefined,
+  form: SatelliteStateForm = "pinned",
+): string {
+  const url = (kind: "group" | "config", state: PinnedState) =>
+    form === "pinned"
+      ? pinnedStateUrl(harborUrl, kind, state.name, state.digest)
+      : stateUrl(harborUrl, kind, state.name);
   const doc: Record<string, unknown> = {};
   if (form === "pinned" || groups.length > 0) doc.states = groups.map((g) => url("group", g));
   if (config) doc.config = url("config", config);

@@ -7,7 +7,11 @@ import { untarFiles } from "./tar.js";
 const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 describe("state artifact image", () => {
-  const json = JSON.stringify({ group: "edge", registry: "http://harbor.local", artifacts: [{ repository: "library/nginx", tag: ["1.27"], type: "image" }] });
+  const json = JSON.stringify({
+    group: "edge",
+    registry: "http://harbor.local",
+    artifacts: [{ repository: "library/nginx", tag: ["1.27"], type: "image" }],
+  });
   const image = buildStateImage(json);
 
   it("is a Docker schema 2 manifest with a Docker config and one gzip layer", () => {
@@ -15,8 +19,18 @@ describe("state artifact image", () => {
     expect(manifest).toEqual({
       schemaVersion: 2,
       mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-      config: { mediaType: "application/vnd.docker.container.image.v1+json", size: image.config.bytes.length, digest: sha256(image.config.bytes) },
-      layers: [{ mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip", size: image.layer.bytes.length, digest: sha256(image.layer.bytes) }],
+      config: {
+        mediaType: "application/vnd.docker.container.image.v1+json",
+        size: image.config.bytes.length,
+        digest: sha256(image.config.bytes),
+      },
+      layers: [
+        {
+          mediaType: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+          size: image.layer.bytes.length,
+          digest: sha256(image.layer.bytes),
+        },
+      ],
     });
     expect(image.digest).toBe(sha256(image.manifest));
   });

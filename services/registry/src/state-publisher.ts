@@ -32,7 +32,12 @@ export interface HarborPush {
 }
 
 /** Pushes `image` to `repository` under `timestampTag` and `latest`; Harbor failures become domain errors. */
-export async function pushStateImage(target: HarborPush, repository: string, image: StateImage, timestampTag: string): Promise<void> {
+export async function pushStateImage(
+  target: HarborPush,
+  repository: string,
+  image: StateImage,
+  timestampTag: string,
+): Promise<void> {
   await target.ensureStateProject();
   const { pusher } = target;
   try {
@@ -48,11 +53,16 @@ export async function pushStateImage(target: HarborPush, repository: string, ima
 export function createStatePublisher(options: StatePublisherOptions): PublishState {
   const now = options.now ?? (() => new Date());
   return (kind, name, json) =>
-    withSpan("registry-service", `registry.publish ${kind}-state`, { "state.kind": kind, "state.name": name }, async (span) => {
-      const image = buildStateImage(json);
-      const timestampTag = String(Math.floor(now().getTime() / 1000));
-      await pushStateImage(options, stateRepository(kind, name), image, timestampTag);
-      span.setAttribute("state.digest", image.digest);
-      return { url: stateUrl(options.harborUrl, kind, name), digest: image.digest, timestampTag };
-    });
+    withSpan(
+      "registry-service",
+      `registry.publish ${kind}-state`,
+      { "state.kind": kind, "state.name": name },
+      async (span) => {
+        const image = buildStateImage(json);
+        const timestampTag = String(Math.floor(now().getTime() / 1000));
+        await pushStateImage(options, stateRepository(kind, name), image, timestampTag);
+        span.setAttribute("state.digest", image.digest);
+        return { url: stateUrl(options.harborUrl, kind, name), digest: image.digest, timestampTag };
+      },
+    );
 }

@@ -42,7 +42,7 @@ export function tarFiles(files: ReadonlyArray<{ name: string; content: Uint8Arra
 export function untarFiles(archive: Uint8Array): Map<string, Buffer> {
   const bytes = Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength);
   const files = new Map<string, Buffer>();
-  for (let offset = 0; offset + BLOCK <= bytes.length; ) {
+  for (let offset = 0; offset + BLOCK <= bytes.length;) {
     const block = bytes.subarray(offset, offset + BLOCK);
     if (block.every((b) => b === 0)) break;
     const name = block.subarray(0, 100).toString("utf8").replace(/\0.*$/s, "");

@@ -22,13 +22,16 @@ export function requireArtifacts(artifacts: readonly Artifact[]): StateArtifactE
   return artifacts.map((a, i) => {
     const at = `artifacts[${i}]`;
     if (!isRepositoryName(a.repository) || !a.repository.includes("/")) {
-      throw new InvalidArgumentError(`${at}.repository ${JSON.stringify(a.repository)} must be a repository name with a project, e.g. "library/nginx"`);
+      throw new InvalidArgumentError(
+        `${at}.repository ${JSON.stringify(a.repository)} must be a repository name with a project, e.g. "library/nginx"`,
+      );
     }
     if (a.tags.length === 0) throw new InvalidArgumentError(`${at}.tags must name at least one tag`);
     a.tags.forEach((tag, j) => {
       if (!isTag(tag)) throw new InvalidArgumentError(`${at}.tags[${j}] ${JSON.stringify(tag)} is not a valid tag`);
     });
-    if (a.digest !== "" && !isDigest(a.digest)) throw new InvalidArgumentError(`${at}.digest ${JSON.stringify(a.digest)} is not a valid digest`);
+    if (a.digest !== "" && !isDigest(a.digest))
+      throw new InvalidArgumentError(`${at}.digest ${JSON.stringify(a.digest)} is not a valid digest`);
     return { repository: a.repository, tags: [...a.tags], digest: a.digest || undefined, type: a.type || "image" };
   });
 }
@@ -38,11 +41,12 @@ export function requireArtifacts(artifacts: readonly Artifact[]): StateArtifactE
  * let the satellite state stay the same while what it lists changes.
  */
 export function requirePin(field: string, digest: string | undefined): string {
-  if (digest === undefined || digest === "") throw new InvalidArgumentError(`${field} is required: satellite states list group and config states by digest`);
-  if (!isDigest(digest) || !digest.startsWith("sha256:")) throw new InvalidArgumentError(`${field} ${JSON.stringify(digest)} is not a sha256 digest`);
+  if (digest === undefined || digest === "")
+    throw new InvalidArgumentError(`${field} is required: satellite states list group and config states by digest`);
+  if (!isDigest(digest) || !digest.startsWith("sha256:"))
+    throw new InvalidArgumentError(`${field} ${JSON.stringify(digest)} is not a sha256 digest`);
   return digest;
 }
-
 
 /** One path component of an OCI repository name: what `<name>` in a state repository must be. */
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
@@ -50,13 +54,19 @@ const PATH_COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 /** A group, satellite or config name that is also usable in `satellite/<kind>-state/<name>/state`. */
 export function requireStateName(field: string, value: string): string {
   requireName(field, value);
-  if (!PATH_COMPONENT.test(value)) throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} cannot name a state artifact: '.', '_' and '-' must sit between letters or digits`);
+  if (!PATH_COMPONENT.test(value))
+    throw new InvalidArgumentError(
+      `${field} ${JSON.stringify(value)} cannot name a state artifact: '.', '_' and '-' must sit between letters or digits`,
+    );
   return value;
 }
 
 /** A satellite name, which is also its robot's name: Harbor allows single separators only. */
 export function requireSatelliteName(field: string, value: string): string {
   requireName(field, value);
-  if (!PROJECT_PATTERN.test(value)) throw new InvalidArgumentError(`${field} ${JSON.stringify(value)} cannot name a Harbor robot: use single '.', '_' or '-' between letters or digits`);
+  if (!PROJECT_PATTERN.test(value))
+    throw new InvalidArgumentError(
+      `${field} ${JSON.stringify(value)} cannot name a Harbor robot: use single '.', '_' or '-' between letters or digits`,
+    );
   return value;
 }

@@ -86,7 +86,12 @@ export function discoveryChecks(f: Fixtures): Check[] {
       title: "the tags of an unknown repository answer 404",
       spec: "end-8a",
       run: async (t) => {
-        t.error(await t.request("GET tags unknown repo", "GET", `/v2/${t.repo("never")}/tags/list`), [404], "tags of an unknown repository", "NAME_UNKNOWN");
+        t.error(
+          await t.request("GET tags unknown repo", "GET", `/v2/${t.repo("never")}/tags/list`),
+          [404],
+          "tags of an unknown repository",
+          "NAME_UNKNOWN",
+        );
       },
     },
     {
@@ -118,7 +123,10 @@ export function discoveryChecks(f: Fixtures): Check[] {
         const res = await t.request("GET referrers", "GET", `/v2/${t.repo()}/referrers/${f.image.digest}`);
         t.status(res, [200], "GET referrers");
         t.equal(res.headers.get("content-type")?.split(";")[0], MediaType.OciIndex, "referrers Content-Type");
-        const index = res.json<{ schemaVersion: number; manifests: { digest: string; artifactType?: string; annotations?: Record<string, string>; size: number }[] }>();
+        const index = res.json<{
+          schemaVersion: number;
+          manifests: { digest: string; artifactType?: string; annotations?: Record<string, string>; size: number }[];
+        }>();
         t.equal(index.schemaVersion, 2, "referrers schemaVersion");
         const byDigest = new Map(index.manifests.map((m) => [m.digest, m]));
         for (const m of [f.sbom, f.signature]) {
@@ -139,10 +147,18 @@ export function discoveryChecks(f: Fixtures): Check[] {
       spec: "end-12b",
       run: async (t) => {
         await withReferrers(t, f);
-        const res = await t.request("GET referrers filtered", "GET", `/v2/${t.repo()}/referrers/${f.image.digest}?artifactType=${encodeURIComponent("application/spdx+json")}`);
+        const res = await t.request(
+          "GET referrers filtered",
+          "GET",
+          `/v2/${t.repo()}/referrers/${f.image.digest}?artifactType=${encodeURIComponent("application/spdx+json")}`,
+        );
         t.status(res, [200], "GET referrers filtered");
         t.equal(res.headers.get("oci-filters-applied"), "artifactType", "OCI-Filters-Applied");
-        t.equal(res.json<{ manifests: { digest: string }[] }>().manifests.map((m) => m.digest), [f.sbom.digest], "filtered referrers");
+        t.equal(
+          res.json<{ manifests: { digest: string }[] }>().manifests.map((m) => m.digest),
+          [f.sbom.digest],
+          "filtered referrers",
+        );
       },
     },
     {
@@ -155,8 +171,16 @@ export function discoveryChecks(f: Fixtures): Check[] {
         const res = await t.request("GET referrers none", "GET", `/v2/${t.repo()}/referrers/${f.image2.digest}`);
         t.status(res, [200], "GET referrers of a digest without any");
         t.equal(res.json<{ manifests: unknown[] }>().manifests, [], "no referrers");
-        t.status(await t.request("GET referrers bad digest", "GET", `/v2/${t.repo()}/referrers/sha256:zz`), [400], "referrers of a malformed digest");
-        t.status(await t.request("GET referrers unknown digest", "GET", `/v2/${t.repo()}/referrers/${digestOf("unknown")}`), [200], "referrers of an unknown digest");
+        t.status(
+          await t.request("GET referrers bad digest", "GET", `/v2/${t.repo()}/referrers/sha256:zz`),
+          [400],
+          "referrers of a malformed digest",
+        );
+        t.status(
+          await t.request("GET referrers unknown digest", "GET", `/v2/${t.repo()}/referrers/${digestOf("unknown")}`),
+          [200],
+          "referrers of an unknown digest",
+        );
       },
     },
   ];

@@ -4,10 +4,20 @@ import type { Check, CheckContext } from "../check.js";
 import type { Fixtures, Manifest } from "../fixtures.js";
 import { pushManifest } from "../setup.js";
 
-const ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerManifestList, MediaType.DockerManifest].join(", ");
+const ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerManifestList, MediaType.DockerManifest].join(
+  ", ",
+);
 
-async function pullManifest(t: CheckContext, repo: string, reference: string, m: Manifest, what: string): Promise<void> {
-  const get = await t.request(`GET manifest by ${what}`, "GET", `/v2/${repo}/manifests/${reference}`, { headers: { accept: ACCEPT } });
+async function pullManifest(
+  t: CheckContext,
+  repo: string,
+  reference: string,
+  m: Manifest,
+  what: string,
+): Promise<void> {
+  const get = await t.request(`GET manifest by ${what}`, "GET", `/v2/${repo}/manifests/${reference}`, {
+    headers: { accept: ACCEPT },
+  });
   t.status(get, [200], `GET manifest by ${what}`);
   t.ok(get.body.equals(m.bytes), `GET manifest by ${what}: bytes differ from what was pushed`);
   t.digestHeader(get, m.digest, `GET manifest by ${what}`);
@@ -51,7 +61,12 @@ export function pullChecks(f: Fixtures): Check[] {
       run: async (t) => {
         await pushManifest(t, t.repo(), "v1", f.image);
         for (const ref of ["v1", f.image.digest]) {
-          const head = await t.request(`HEAD manifest ${ref === "v1" ? "tag" : "digest"}`, "HEAD", `/v2/${t.repo()}/manifests/${ref}`, { headers: { accept: ACCEPT } });
+          const head = await t.request(
+            `HEAD manifest ${ref === "v1" ? "tag" : "digest"}`,
+            "HEAD",
+            `/v2/${t.repo()}/manifests/${ref}`,
+            { headers: { accept: ACCEPT } },
+          );
           t.status(head, [200], "HEAD manifest");
           t.digestHeader(head, f.image.digest, "HEAD manifest");
           t.equal(head.headers.get("content-length"), String(f.image.bytes.length), "HEAD manifest: Content-Length");
@@ -99,9 +114,29 @@ export function pullChecks(f: Fixtures): Check[] {
       spec: "end-3",
       run: async (t) => {
         await pushManifest(t, t.repo(), "v1", f.image);
-        t.error(await t.request("GET unknown tag", "GET", `/v2/${t.repo()}/manifests/missing`, { headers: { accept: ACCEPT } }), [404], "GET unknown tag", "MANIFEST_UNKNOWN");
-        t.error(await t.request("GET unknown digest", "GET", `/v2/${t.repo()}/manifests/${digestOf("nothing")}`, { headers: { accept: ACCEPT } }), [404], "GET unknown digest", "MANIFEST_UNKNOWN");
-        t.status(await t.request("GET in unknown repository", "GET", `/v2/${t.repo("never")}/manifests/v1`, { headers: { accept: ACCEPT } }), [404], "GET in unknown repository");
+        t.error(
+          await t.request("GET unknown tag", "GET", `/v2/${t.repo()}/manifests/missing`, {
+            headers: { accept: ACCEPT },
+          }),
+          [404],
+          "GET unknown tag",
+          "MANIFEST_UNKNOWN",
+        );
+        t.error(
+          await t.request("GET unknown digest", "GET", `/v2/${t.repo()}/manifests/${digestOf("nothing")}`, {
+            headers: { accept: ACCEPT },
+          }),
+          [404],
+          "GET unknown digest",
+          "MANIFEST_UNKNOWN",
+        );
+        t.status(
+          await t.request("GET in unknown repository", "GET", `/v2/${t.repo("never")}/manifests/v1`, {
+            headers: { accept: ACCEPT },
+          }),
+          [404],
+          "GET in unknown repository",
+        );
       },
     },
     {
@@ -131,11 +166,15 @@ export function pullChecks(f: Fixtures): Check[] {
       run: async (t) => {
         await pushManifest(t, t.repo(), "v1", f.image);
         const layer = f.image.blobs[1];
-        const get = await t.request("GET blob range", "GET", `/v2/${t.repo()}/blobs/${layer.digest}`, { headers: { range: "bytes=100-1099" } });
+        const get = await t.request("GET blob range", "GET", `/v2/${t.repo()}/blobs/${layer.digest}`, {
+          headers: { range: "bytes=100-1099" },
+        });
         t.status(get, [206], "GET blob with Range");
         t.ok(get.body.equals(layer.bytes.subarray(100, 1100)), "GET blob with Range: wrong bytes");
         t.equal(get.headers.get("content-range"), `bytes 100-1099/${layer.size}`, "Content-Range");
-        const past = await t.request("GET blob range past end", "GET", `/v2/${t.repo()}/blobs/${layer.digest}`, { headers: { range: `bytes=${layer.size}-` } });
+        const past = await t.request("GET blob range past end", "GET", `/v2/${t.repo()}/blobs/${layer.digest}`, {
+          headers: { range: `bytes=${layer.size}-` },
+        });
         t.status(past, [416], "GET blob with a Range past its end");
       },
     },
@@ -146,8 +185,17 @@ export function pullChecks(f: Fixtures): Check[] {
       spec: "end-2",
       run: async (t) => {
         await pushManifest(t, t.repo(), "v1", f.image);
-        t.error(await t.request("GET unknown blob", "GET", `/v2/${t.repo()}/blobs/${digestOf("no such blob")}`), [404], "GET unknown blob", "BLOB_UNKNOWN");
-        t.status(await t.request("HEAD unknown blob", "HEAD", `/v2/${t.repo()}/blobs/${digestOf("no such blob")}`), [404], "HEAD unknown blob");
+        t.error(
+          await t.request("GET unknown blob", "GET", `/v2/${t.repo()}/blobs/${digestOf("no such blob")}`),
+          [404],
+          "GET unknown blob",
+          "BLOB_UNKNOWN",
+        );
+        t.status(
+          await t.request("HEAD unknown blob", "HEAD", `/v2/${t.repo()}/blobs/${digestOf("no such blob")}`),
+          [404],
+          "HEAD unknown blob",
+        );
       },
     },
   ];

@@ -23,7 +23,10 @@ export function pushChecks(f: Fixtures): Check[] {
         t.status(start, [202], "POST upload");
         const location = new URL(t.location(start));
         location.searchParams.set("digest", layer.digest);
-        const put = await t.request("PUT upload", "PUT", location.toString(), { headers: { "content-type": "application/octet-stream" }, body: layer.bytes });
+        const put = await t.request("PUT upload", "PUT", location.toString(), {
+          headers: { "content-type": "application/octet-stream" },
+          body: layer.bytes,
+        });
         t.status(put, [201], "PUT upload");
         t.location(put);
         await blobPresent(t, t.repo(), layer);
@@ -35,15 +38,24 @@ export function pushChecks(f: Fixtures): Check[] {
       title: "a single POST with ?digest= and the body uploads (201), or falls back to a session (202)",
       spec: "end-4b",
       run: async (t) => {
-        const post = await t.request("POST with digest", "POST", `/v2/${t.repo()}/blobs/uploads/?digest=${config.digest}`, {
-          headers: { "content-type": "application/octet-stream" },
-          body: config.bytes,
-        });
+        const post = await t.request(
+          "POST with digest",
+          "POST",
+          `/v2/${t.repo()}/blobs/uploads/?digest=${config.digest}`,
+          {
+            headers: { "content-type": "application/octet-stream" },
+            body: config.bytes,
+          },
+        );
         t.status(post, [201, 202], "single POST");
         if (post.status === 202) {
           const location = new URL(t.location(post));
           location.searchParams.set("digest", config.digest);
-          t.status(await t.request("PUT after single POST", "PUT", location.toString(), { body: config.bytes }), [201], "PUT after 202");
+          t.status(
+            await t.request("PUT after single POST", "PUT", location.toString(), { body: config.bytes }),
+            [201],
+            "PUT after 202",
+          );
         }
         await blobPresent(t, t.repo(), config);
       },
@@ -54,7 +66,9 @@ export function pushChecks(f: Fixtures): Check[] {
       title: "chunked PATCH uploads report the range, status GET answers 204, PUT closes",
       spec: "end-5, end-13, end-6",
       run: async (t) => {
-        const start = await t.request("POST upload", "POST", `/v2/${t.repo()}/blobs/uploads/`, { headers: { "content-length": "0" } });
+        const start = await t.request("POST upload", "POST", `/v2/${t.repo()}/blobs/uploads/`, {
+          headers: { "content-length": "0" },
+        });
         t.status(start, [202], "POST upload");
         let location = t.location(start);
         const size = 256 * 1024;
@@ -62,7 +76,11 @@ export function pushChecks(f: Fixtures): Check[] {
           const chunk = f.chunked.bytes.subarray(offset, offset + size);
           const end = offset + chunk.length - 1;
           const patch = await t.request("PATCH chunk", "PATCH", location, {
-            headers: { "content-type": "application/octet-stream", "content-range": `${offset}-${end}`, "content-length": String(chunk.length) },
+            headers: {
+              "content-type": "application/octet-stream",
+              "content-range": `${offset}-${end}`,
+              "content-length": String(chunk.length),
+            },
             body: chunk,
           });
           t.status(patch, [202], `PATCH ${offset}-${end}`);
@@ -84,13 +102,22 @@ export function pushChecks(f: Fixtures): Check[] {
       title: "a chunk that does not start where the last ended answers 416",
       spec: "end-5",
       run: async (t) => {
-        const start = await t.request("POST upload", "POST", `/v2/${t.repo()}/blobs/uploads/`, { headers: { "content-length": "0" } });
+        const start = await t.request("POST upload", "POST", `/v2/${t.repo()}/blobs/uploads/`, {
+          headers: { "content-length": "0" },
+        });
         const location = t.location(start);
         const first = f.chunked.bytes.subarray(0, 1000);
-        const patch = await t.request("PATCH first", "PATCH", location, { headers: { "content-range": "0-999", "content-length": "1000", "content-type": "application/octet-stream" }, body: first });
+        const patch = await t.request("PATCH first", "PATCH", location, {
+          headers: { "content-range": "0-999", "content-length": "1000", "content-type": "application/octet-stream" },
+          body: first,
+        });
         t.status(patch, [202], "first PATCH");
         const skip = await t.request("PATCH out of order", "PATCH", t.location(patch), {
-          headers: { "content-range": "2000-2999", "content-length": "1000", "content-type": "application/octet-stream" },
+          headers: {
+            "content-range": "2000-2999",
+            "content-length": "1000",
+            "content-type": "application/octet-stream",
+          },
           body: f.chunked.bytes.subarray(2000, 3000),
         });
         t.status(skip, [416], "out-of-order PATCH");
@@ -106,7 +133,10 @@ export function pushChecks(f: Fixtures): Check[] {
       spec: "end-5",
       run: async (t) => {
         const start = await t.request("POST upload", "POST", `/v2/${t.repo()}/blobs/uploads/`);
-        const patch = await t.request("PATCH stream", "PATCH", t.location(start), { headers: { "content-type": "application/octet-stream" }, body: layer.bytes });
+        const patch = await t.request("PATCH stream", "PATCH", t.location(start), {
+          headers: { "content-type": "application/octet-stream" },
+          body: layer.bytes,
+        });
         t.status(patch, [202], "streamed PATCH");
         const close = new URL(t.location(patch));
         close.searchParams.set("digest", layer.digest);
@@ -123,7 +153,12 @@ export function pushChecks(f: Fixtures): Check[] {
         const start = await t.request("POST upload", "POST", `/v2/${t.repo()}/blobs/uploads/`);
         const location = t.location(start);
         t.status(await t.request("DELETE session", "DELETE", location), [204], "DELETE session");
-        t.error(await t.request("GET cancelled session", "GET", location), [404], "GET cancelled session", "BLOB_UPLOAD_UNKNOWN");
+        t.error(
+          await t.request("GET cancelled session", "GET", location),
+          [404],
+          "GET cancelled session",
+          "BLOB_UPLOAD_UNKNOWN",
+        );
       },
     },
     {
@@ -133,7 +168,11 @@ export function pushChecks(f: Fixtures): Check[] {
       spec: "end-11",
       run: async (t) => {
         await pushBlob(t, t.repo("from"), layer);
-        const mount = await t.request("POST mount", "POST", `/v2/${t.repo("to")}/blobs/uploads/?mount=${layer.digest}&from=${t.repo("from")}`);
+        const mount = await t.request(
+          "POST mount",
+          "POST",
+          `/v2/${t.repo("to")}/blobs/uploads/?mount=${layer.digest}&from=${t.repo("from")}`,
+        );
         t.status(mount, [201], "mount");
         t.location(mount);
         t.digestHeader(mount, layer.digest, "mount");
@@ -146,7 +185,11 @@ export function pushChecks(f: Fixtures): Check[] {
       title: "mounting a blob the source lacks opens an upload session instead (202)",
       spec: "end-11",
       run: async (t) => {
-        const mount = await t.request("POST mount missing", "POST", `/v2/${t.repo("to")}/blobs/uploads/?mount=${digestOf("absent")}&from=${t.repo("from")}`);
+        const mount = await t.request(
+          "POST mount missing",
+          "POST",
+          `/v2/${t.repo("to")}/blobs/uploads/?mount=${digestOf("absent")}&from=${t.repo("from")}`,
+        );
         t.status(mount, [202], "mount of a missing blob");
         t.location(mount);
       },
@@ -158,7 +201,11 @@ export function pushChecks(f: Fixtures): Check[] {
       spec: "end-11",
       run: async (t) => {
         await pushBlob(t, t.repo("from"), config);
-        const mount = await t.request("POST anonymous mount", "POST", `/v2/${t.repo("to")}/blobs/uploads/?mount=${config.digest}`);
+        const mount = await t.request(
+          "POST anonymous mount",
+          "POST",
+          `/v2/${t.repo("to")}/blobs/uploads/?mount=${config.digest}`,
+        );
         t.status(mount, [201, 202], "anonymous mount");
       },
     },
@@ -170,7 +217,13 @@ export function pushChecks(f: Fixtures): Check[] {
       run: async (t) => {
         for (const blob of f.image.blobs) await pushBlob(t, t.repo(), blob);
         for (const ref of ["v1", f.image.digest]) {
-          const put = await putManifest(t, t.repo(), ref, f.image, `PUT manifest by ${ref === "v1" ? "tag" : "digest"}`);
+          const put = await putManifest(
+            t,
+            t.repo(),
+            ref,
+            f.image,
+            `PUT manifest by ${ref === "v1" ? "tag" : "digest"}`,
+          );
           t.status(put, [201], "PUT manifest");
           t.location(put);
           t.digestHeader(put, f.image.digest, "PUT manifest");
@@ -184,10 +237,21 @@ export function pushChecks(f: Fixtures): Check[] {
       spec: "end-7b",
       run: async (t) => {
         for (const blob of f.image.blobs) await pushBlob(t, t.repo(), blob);
-        const put = await t.request("PUT by digest with tags", "PUT", `/v2/${t.repo()}/manifests/${f.image.digest}?tag=1.0&tag=latest`, { headers: { "content-type": f.image.mediaType }, body: f.image.bytes });
+        const put = await t.request(
+          "PUT by digest with tags",
+          "PUT",
+          `/v2/${t.repo()}/manifests/${f.image.digest}?tag=1.0&tag=latest`,
+          { headers: { "content-type": f.image.mediaType }, body: f.image.bytes },
+        );
         t.status(put, [201], "PUT with ?tag=");
         t.equal(put.headers.get("oci-tag"), "1.0, latest", "OCI-Tag");
-        t.status(await t.request("GET tag from ?tag=", "GET", `/v2/${t.repo()}/manifests/latest`, { headers: { accept: f.image.mediaType } }), [200], "GET a ?tag= tag");
+        t.status(
+          await t.request("GET tag from ?tag=", "GET", `/v2/${t.repo()}/manifests/latest`, {
+            headers: { accept: f.image.mediaType },
+          }),
+          [200],
+          "GET a ?tag= tag",
+        );
       },
     },
     {
@@ -196,7 +260,12 @@ export function pushChecks(f: Fixtures): Check[] {
       title: "a manifest whose blobs are missing is refused with MANIFEST_BLOB_UNKNOWN",
       spec: "Push: code-5",
       run: async (t) => {
-        t.error(await putManifest(t, t.repo(), "v1", f.unpushed, "PUT manifest without blobs"), [400, 404], "PUT manifest without blobs", "MANIFEST_BLOB_UNKNOWN");
+        t.error(
+          await putManifest(t, t.repo(), "v1", f.unpushed, "PUT manifest without blobs"),
+          [400, 404],
+          "PUT manifest without blobs",
+          "MANIFEST_BLOB_UNKNOWN",
+        );
       },
     },
     {
@@ -205,7 +274,10 @@ export function pushChecks(f: Fixtures): Check[] {
       title: "bytes that are not a manifest are refused with MANIFEST_INVALID",
       spec: "Push: code-6",
       run: async (t) => {
-        const res = await t.request("PUT garbage manifest", "PUT", `/v2/${t.repo()}/manifests/v1`, { headers: { "content-type": MediaType.OciManifest }, body: "{ not a manifest" });
+        const res = await t.request("PUT garbage manifest", "PUT", `/v2/${t.repo()}/manifests/v1`, {
+          headers: { "content-type": MediaType.OciManifest },
+          body: "{ not a manifest",
+        });
         t.error(res, [400], "PUT garbage", "MANIFEST_INVALID");
       },
     },
@@ -229,8 +301,17 @@ export function pushChecks(f: Fixtures): Check[] {
         const start = await t.request("POST upload", "POST", `/v2/${t.repo()}/blobs/uploads/`);
         const location = new URL(t.location(start));
         location.searchParams.set("digest", config.digest);
-        t.error(await t.request("PUT wrong bytes", "PUT", location.toString(), { body: layer.bytes }), [400], "PUT with mismatched digest", "DIGEST_INVALID");
-        t.status(await t.request("GET blob never stored", "GET", `/v2/${t.repo()}/blobs/${config.digest}`), [404], "blob after a refused upload");
+        t.error(
+          await t.request("PUT wrong bytes", "PUT", location.toString(), { body: layer.bytes }),
+          [400],
+          "PUT with mismatched digest",
+          "DIGEST_INVALID",
+        );
+        t.status(
+          await t.request("GET blob never stored", "GET", `/v2/${t.repo()}/blobs/${config.digest}`),
+          [404],
+          "blob after a refused upload",
+        );
       },
     },
     {
@@ -242,7 +323,12 @@ export function pushChecks(f: Fixtures): Check[] {
         const start = await t.request("POST upload", "POST", `/v2/${t.repo()}/blobs/uploads/`);
         const location = new URL(t.location(start));
         location.searchParams.set("digest", "sha256:not-hex");
-        t.error(await t.request("PUT malformed digest", "PUT", location.toString(), { body: layer.bytes }), [400], "PUT with a malformed digest", "DIGEST_INVALID");
+        t.error(
+          await t.request("PUT malformed digest", "PUT", location.toString(), { body: layer.bytes }),
+          [400],
+          "PUT with a malformed digest",
+          "DIGEST_INVALID",
+        );
       },
     },
     {
@@ -261,11 +347,19 @@ export function pushChecks(f: Fixtures): Check[] {
       title: "a sha512 blob uploads (with ?digest-algorithm=sha512) and pulls",
       spec: "end-4c",
       run: async (t) => {
-        const start = await t.request("POST sha512 upload", "POST", `/v2/${t.repo()}/blobs/uploads/?digest-algorithm=sha512`);
+        const start = await t.request(
+          "POST sha512 upload",
+          "POST",
+          `/v2/${t.repo()}/blobs/uploads/?digest-algorithm=sha512`,
+        );
         t.status(start, [202], "POST with digest-algorithm");
         const location = new URL(t.location(start));
         location.searchParams.set("digest", f.sha512Blob.digest);
-        t.status(await t.request("PUT sha512", "PUT", location.toString(), { body: f.sha512Blob.bytes }), [201], "PUT sha512 blob");
+        t.status(
+          await t.request("PUT sha512", "PUT", location.toString(), { body: f.sha512Blob.bytes }),
+          [201],
+          "PUT sha512 blob",
+        );
         await blobPresent(t, t.repo(), f.sha512Blob);
       },
     },
@@ -288,7 +382,9 @@ export function pushChecks(f: Fixtures): Check[] {
       spec: "end-7a",
       run: async (t) => {
         await pushManifest(t, t.repo(), "data", f.dataField);
-        const get = await t.request("GET data-field manifest", "GET", `/v2/${t.repo()}/manifests/data`, { headers: { accept: MediaType.OciManifest } });
+        const get = await t.request("GET data-field manifest", "GET", `/v2/${t.repo()}/manifests/data`, {
+          headers: { accept: MediaType.OciManifest },
+        });
         t.ok(get.body.equals(f.dataField.bytes), "data-field manifest bytes differ");
       },
     },
@@ -299,7 +395,11 @@ export function pushChecks(f: Fixtures): Check[] {
       spec: "end-7a",
       run: async (t) => {
         for (const blob of f.nonDistributable.blobs) await pushBlob(t, t.repo(), blob);
-        t.status(await putManifest(t, t.repo(), "nd", f.nonDistributable, "PUT non-distributable"), [201], "PUT non-distributable");
+        t.status(
+          await putManifest(t, t.repo(), "nd", f.nonDistributable, "PUT non-distributable"),
+          [201],
+          "PUT non-distributable",
+        );
       },
     },
     {
@@ -312,7 +412,10 @@ export function pushChecks(f: Fixtures): Check[] {
         body.annotations = { pad: "x".repeat(MAX_MANIFEST_BYTES) };
         const big = Buffer.from(JSON.stringify(body));
         for (const blob of f.image.blobs) await pushBlob(t, t.repo(), blob);
-        const put = await t.request("PUT oversize manifest", "PUT", `/v2/${t.repo()}/manifests/big`, { headers: { "content-type": MediaType.OciManifest }, body: big });
+        const put = await t.request("PUT oversize manifest", "PUT", `/v2/${t.repo()}/manifests/big`, {
+          headers: { "content-type": MediaType.OciManifest },
+          body: big,
+        });
         t.status(put, [413], "PUT oversize manifest");
       },
     },

@@ -1,6 +1,16 @@
 // Heartbeats as received, newest per satellite referenced from satellites.latest_heartbeat_id.
 // A retention job deletes old rows.
-import { bigint, bigserial, doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  bigserial,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 import { satellites } from "./satellites.js";
 
 export interface CachedImageRow {
@@ -34,5 +44,8 @@ export const heartbeats = pgTable(
     cachedImages: jsonb("cached_images").$type<CachedImageRow[]>().notNull().default([]),
     errors: jsonb("errors").$type<ImageErrorRow[]>().notNull().default([]),
   },
-  (t) => [index("heartbeats_satellite_received_idx").on(t.satelliteId, t.receivedAt), index("heartbeats_received_idx").on(t.receivedAt)],
+  (t) => [
+    index("heartbeats_satellite_received_idx").on(t.satelliteId, t.receivedAt),
+    index("heartbeats_received_idx").on(t.receivedAt),
+  ],
 );

@@ -31,14 +31,27 @@ class ShortBodyError extends Error {
 }
 
 /** Opens the blob as a Node Readable; see the module comment for resume and verification. */
-export function downloadBlob(session: RegistrySession, repository: string, digest: string, options: BlobDownloadOptions = {}): Readable {
-  const raw = Readable.from(segments(session, repository, digest, options), { objectMode: false, highWaterMark: 1 << 20 });
+export function downloadBlob(
+  session: RegistrySession,
+  repository: string,
+  digest: string,
+  options: BlobDownloadOptions = {},
+): Readable {
+  const raw = Readable.from(segments(session, repository, digest, options), {
+    objectMode: false,
+    highWaterMark: 1 << 20,
+  });
   if (options.verify === false) return raw;
   const verify = new VerifyingStream({ digest, size: options.size });
   return pipeline(raw, verify, () => {}) as unknown as Readable;
 }
 
-async function* segments(session: RegistrySession, repository: string, digest: string, options: BlobDownloadOptions): AsyncGenerator<Buffer> {
+async function* segments(
+  session: RegistrySession,
+  repository: string,
+  digest: string,
+  options: BlobDownloadOptions,
+): AsyncGenerator<Buffer> {
   const path = `/v2/${repository}/blobs/${digest}`;
   const scopes = [repositoryScope(repository, ["pull"])];
   const maxResumes = options.maxResumes ?? 5;
@@ -88,7 +101,10 @@ async function* segments(session: RegistrySession, repository: string, digest: s
       res.body.destroy();
       if (options.signal?.aborted) throw error;
       failuresInARow = offset > startedAt ? 1 : failuresInARow + 1;
-      if (!(error instanceof ShortBodyError || isRetryableNetworkError(error) || isAborted(error)) || failuresInARow > maxResumes) {
+      if (
+        !(error instanceof ShortBodyError || isRetryableNetworkError(error) || isAborted(error)) ||
+        failuresInARow > maxResumes
+      ) {
         throw new RegistryNetworkError(redactUrl(res.url), "GET", error);
       }
       await sleep(session.retry.delayMs(failuresInARow - 1) ?? 0, options.signal);
@@ -99,5 +115,7 @@ async function* segments(session: RegistrySession, repository: string, digest: s
 
 /** node:http reports a body cut mid-way as an "aborted" error. */
 function isAborted(error: unknown): boolean {
-  return error instanceof Error && (error.message === "aborted" || (error as NodeJS.ErrnoException).code === "ECONNRESET");
+  return (
+    error instanceof Error && (error.message === "aborted" || (error as NodeJS.ErrnoException).code === "ECONNRESET")
+  );
 }

@@ -32,26 +32,47 @@ export interface PushedBlob {
   outcome: "uploaded" | "mounted" | "existed";
 }
 
-export async function pushBlob(session: RegistrySession, repository: string, content: BlobContent, options: PushBlobOptions = {}): Promise<PushedBlob> {
+export async function pushBlob(
+  session: RegistrySession,
+  repository: string,
+  content: BlobContent,
+  options: PushBlobOptions = {},
+): Promise<PushedBlob> {
   const { digest, size } = await describe(content, options.digest);
   const push = [repositoryScope(repository, ["pull", "push"])];
   const signal = options.signal;
   if (options.skipExisting !== false) {
-    const head = await session.send({ method: "HEAD", target: `/v2/${repository}/blobs/${digest}`, scopes: push, expect: [200, 404], followRedirects: true, signal });
+    const head = await session.send({
+      method: "HEAD",
+      target: `/v2/${repository}/blobs/${digest}`,
+      scopes: push,
+      expect: [200, 404],
+      followRedirects: true,
+      signal,
+    });
     discard(head.body);
     if (head.status === 200) return { digest, size, outcome: "existed" };
   }
   const mount = options.mountFrom && options.mountFrom !== repository ? options.mountFrom : undefined;
   const query = mount ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mount)}` : "";
   const scopes = mount ? [...push, repositoryScope(mount, ["pull"])] : push;
-  const started = await session.send({ method: "POST", target: `/v2/${repository}/blobs/uploads/${query}`, scopes, expect: [201, 202], signal });
+  const started = await session.send({
+    method: "POST",
+    target: `/v2/${repository}/blobs/uploads/${query}`,
+    scopes,
+    expect: [201, 202],
+    signal,
+  });
   discard(started.body);
   if (started.status === 201) return { digest, size, outcome: "mounted" };
   const location = header(started.headers, "location");
   if (!location) throw new RegistryError(202, "", "upload started without a Location", redactUrl(started.url), "POST");
   const target = new URL(location, started.url);
   target.searchParams.set("digest", digest);
-  const body = content instanceof Uint8Array ? Buffer.from(content.buffer, content.byteOffset, content.byteLength) : () => createReadStream(content.file, { highWaterMark: 1 << 20 });
+  const body =
+    content instanceof Uint8Array
+      ? Buffer.from(content.buffer, content.byteOffset, content.byteLength)
+      : () => createReadStream(content.file, { highWaterMark: 1 << 20 });
   const put = await session.send({
     method: "PUT",
     target,
@@ -63,7 +84,14 @@ export async function pushBlob(session: RegistrySession, repository: string, con
   });
   discard(put.body);
   const stored = header(put.headers, "docker-content-digest");
-  if (stored && stored !== digest) throw new RegistryError(201, "DIGEST_INVALID", `registry stored ${stored}, expected ${digest}`, redactUrl(target), "PUT");
+  if (stored && stored !== digest)
+    throw new RegistryError(
+      201,
+      "DIGEST_INVALID",
+      `registry stored ${stored}, expected ${digest}`,
+      redactUrl(target),
+      "PUT",
+    );
   return { digest, size, outcome: "uploaded" };
 }
 
@@ -73,6 +101,9 @@ async function describe(content: BlobContent, known?: string): Promise<{ digest:
   const { size } = await stat(content.file);
   if (known) return { digest: known, size };
   const hash = createHash("sha256");
-  await pipeline(createReadStream(content.file, { highWaterMark: 1 << 20 }), new Writable({ write: (chunk: Buffer, _e, cb) => (hash.update(chunk), cb()) }));
+  await pipeline(
+    createReadStream(content.file, { highWaterMark: 1 << 20 }),
+    new Writable({ write: (chunk: Buffer, _e, cb) => (hash.update(chunk), cb()) }),
+  );
   return { digest: `sha256:${hash.digest("hex")}`, size };
 }

@@ -7,7 +7,10 @@ import { registryFailureFields } from "./failure-fields.js";
 async function failureOf(url: string): Promise<unknown> {
   const client = createRegistryClient({ url, retry: { attempts: 1 } });
   try {
-    return await client.getManifest("library/app", "1").then(() => undefined, (error: unknown) => error);
+    return await client.getManifest("library/app", "1").then(
+      () => undefined,
+      (error: unknown) => error,
+    );
   } finally {
     client.close();
   }

@@ -16,7 +16,14 @@ export interface FailureFields {
 /** What OpenSSL reports when the other end speaks plain HTTP. */
 const TLS_TO_PLAIN_HTTP = new Set(["EPROTO", "ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG"]);
 
-const EXPECTED = [RegistryError, RegistryNetworkError, ContentDigestError, DigestMismatchError, SizeMismatchError, ManifestInvalidError];
+const EXPECTED = [
+  RegistryError,
+  RegistryNetworkError,
+  ContentDigestError,
+  DigestMismatchError,
+  SizeMismatchError,
+  ManifestInvalidError,
+];
 
 /** Log fields for an expected registry failure; undefined for anything else. */
 export function registryFailureFields(error: unknown): FailureFields | undefined {
@@ -29,7 +36,9 @@ export function registryFailureFields(error: unknown): FailureFields | undefined
   if (error instanceof RegistryNetworkError) {
     const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
     if (code) fields.code = code;
-    if (code && TLS_TO_PLAIN_HTTP.has(code)) fields.reason += " (TLS was answered in plain HTTP: use an http:// URL for this registry, or the --use-unsecure flag where the URL has no scheme)";
+    if (code && TLS_TO_PLAIN_HTTP.has(code))
+      fields.reason +=
+        " (TLS was answered in plain HTTP: use an http:// URL for this registry, or the --use-unsecure flag where the URL has no scheme)";
   }
   return fields;
 }

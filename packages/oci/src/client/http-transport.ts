@@ -30,7 +30,10 @@ class FreshTlsAgent extends https.Agent {
     super({ ...options, maxCachedSessions: 0 });
   }
 
-  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, socket: Duplex) => void): Duplex | null | undefined {
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, socket: Duplex) => void,
+  ): Duplex | null | undefined {
     return super.createConnection({ ...options, ...this.fresh() } as https.RequestOptions, callback);
   }
 }
@@ -102,12 +105,19 @@ export function createHttpTransport(options: TransportOptions = {}): HttpTranspo
       requestCount++;
       const send = req.url.protocol === "https:" ? https.request : http.request;
       return new Promise<HttpResponse>((resolve, reject) => {
-        const headers: Record<string, string> = { "user-agent": options.userAgent ?? "harbor-satellite", ...req.headers };
+        const headers: Record<string, string> = {
+          "user-agent": options.userAgent ?? "harbor-satellite",
+          ...req.headers,
+        };
         if (Buffer.isBuffer(req.body)) headers["content-length"] = String(req.body.length);
-        const outgoing = send(req.url, { method: req.method, headers, agent: agentFor(req.url), signal: req.signal }, (res) => {
-          res.setTimeout(idleTimeoutMs, () => res.destroy(timeoutError(idleTimeoutMs)));
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
-        });
+        const outgoing = send(
+          req.url,
+          { method: req.method, headers, agent: agentFor(req.url), signal: req.signal },
+          (res) => {
+            res.setTimeout(idleTimeoutMs, () => res.destroy(timeoutError(idleTimeoutMs)));
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
+          },
+        );
         outgoing.setTimeout(idleTimeoutMs, () => outgoing.destroy(timeoutError(idleTimeoutMs)));
         outgoing.on("error", reject);
         if (req.body === undefined) outgoing.end();

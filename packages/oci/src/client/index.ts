@@ -1,6 +1,12 @@
 // Public surface of the registry client (`@harbor-satellite/oci` re-exports it).
 export { createRegistryClient } from "./registry-client.js";
-export type { RegistryClient, RegistryClientOptions, Manifest, ManifestHead, GetManifestOptions } from "./registry-client.js";
+export type {
+  RegistryClient,
+  RegistryClientOptions,
+  Manifest,
+  ManifestHead,
+  GetManifestOptions,
+} from "./registry-client.js";
 export type { BlobContent, PushBlobOptions, PushedBlob } from "./blob-upload.js";
 export type { BlobDownloadOptions } from "./blob-download.js";
 export { RegistryError, RegistryNetworkError, ContentDigestError, redactUrl } from "./registry-error.js";

@@ -30,7 +30,14 @@ function seedImage(repo = "lib/app", tag = "v1") {
   const config = Buffer.from("{}");
   const layerDigest = registry.putBlob(layer);
   const configDigest = registry.putBlob(config);
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { mediaType: MediaType.OciConfig, digest: configDigest, size: 2 }, layers: [{ mediaType: MediaType.OciLayer, digest: layerDigest, size: layer.length }] }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { mediaType: MediaType.OciConfig, digest: configDigest, size: 2 },
+      layers: [{ mediaType: MediaType.OciLayer, digest: layerDigest, size: layer.length }],
+    }),
+  );
   const digest = registry.putManifest(repo, tag, manifest, MediaType.OciManifest);
   return { layer, layerDigest, manifest, digest };
 }
@@ -42,7 +49,11 @@ describe("manifests", () => {
     const byTag = await client.getManifest("lib/app", "v1");
     expect(byTag).toEqual({ bytes: img.manifest, mediaType: MediaType.OciManifest, digest: img.digest });
     expect((await client.getManifest("lib/app", img.digest)).bytes.equals(img.manifest)).toBe(true);
-    expect(await client.headManifest("lib/app", "v1")).toEqual({ digest: img.digest, mediaType: MediaType.OciManifest, size: img.manifest.length });
+    expect(await client.headManifest("lib/app", "v1")).toEqual({
+      digest: img.digest,
+      mediaType: MediaType.OciManifest,
+      size: img.manifest.length,
+    });
     expect(await client.headManifest("lib/app", "nope")).toBeUndefined();
   });
   it("rejects a manifest whose bytes do not match the digest asked for", async () => {
@@ -61,7 +72,8 @@ describe("manifests", () => {
   it("pushes a manifest and lists tags across pages", async () => {
     await setup();
     const img = seedImage();
-    for (const t of ["a", "b", "c", "d", "e"]) await client.pushManifest("lib/app", t, img.manifest, MediaType.OciManifest);
+    for (const t of ["a", "b", "c", "d", "e"])
+      await client.pushManifest("lib/app", t, img.manifest, MediaType.OciManifest);
     expect(await client.listTags("lib/app", { pageSize: 2 })).toEqual(["a", "b", "c", "d", "e", "v1"]);
     expect(await client.listTags("lib/none")).toEqual([]);
     expect(await client.deleteManifest("lib/app", img.digest)).toBe(true);
@@ -71,30 +83,51 @@ describe("manifests", () => {
 
 describe("authentication", () => {
   it("follows the token challenge with Basic credentials, then reuses the cached token per scope", async () => {
-    await setup({ mode: "bearer", username: "robot$sat", password: "s3cret", tokenField: "access_token" }, { username: "robot$sat", password: "s3cret" });
+    await setup(
+      { mode: "bearer", username: "robot$sat", password: "s3cret", tokenField: "access_token" },
+      { username: "robot$sat", password: "s3cret" },
+    );
     const img = seedImage();
     await client.getManifest("lib/app", "v1");
     await client.getManifest("lib/app", img.digest);
     await readBody(client.getBlob("lib/app", img.layerDigest), 1 << 20);
-    expect(registry.tokenRequests).toEqual([{ scope: ["repository:lib/app:pull"], service: "fake-registry", basicUser: "robot$sat" }]);
-    expect(registry.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authScheme)).toEqual([undefined, "Bearer", "Bearer", "Bearer"]);
+    expect(registry.tokenRequests).toEqual([
+      { scope: ["repository:lib/app:pull"], service: "fake-registry", basicUser: "robot$sat" },
+    ]);
+    expect(registry.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authScheme)).toEqual([
+      undefined,
+      "Bearer",
+      "Bearer",
+      "Bearer",
+    ]);
   });
   it("asks for push scope when pushing, and a new token when a cached one is refused", async () => {
     await setup({ mode: "bearer" });
     seedImage();
     await client.getManifest("lib/app", "v1");
     await client.pushBlob("lib/app", Buffer.from("state"));
-    expect(registry.tokenRequests.map((t) => t.scope)).toEqual([["repository:lib/app:pull"], ["repository:lib/app:pull,push"]]);
+    expect(registry.tokenRequests.map((t) => t.scope)).toEqual([
+      ["repository:lib/app:pull"],
+      ["repository:lib/app:pull,push"],
+    ]);
   });
   it("replaces a token the registry stopped accepting, also when it answers with Harbor's Basic challenge", async () => {
     for (const harborChallenge of [false, true]) {
-      await setup({ mode: "bearer", username: "robot", password: "pw", harborChallenge }, { username: "robot", password: "pw" });
+      await setup(
+        { mode: "bearer", username: "robot", password: "pw", harborChallenge },
+        { username: "robot", password: "pw" },
+      );
       seedImage();
       await client.headManifest("lib/app", "v1");
       registry.revokeTokens();
       expect(await client.headManifest("lib/app", "v1")).toBeDefined();
       expect(registry.tokenRequests).toHaveLength(2);
-      expect(registry.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authScheme)).toEqual([undefined, "Bearer", "Bearer", "Bearer"]);
+      expect(registry.requests.filter((r) => r.path.startsWith("/v2/")).map((r) => r.authScheme)).toEqual([
+        undefined,
+        "Bearer",
+        "Bearer",
+        "Bearer",
+      ]);
       client.close();
       await registry.close();
     }
@@ -102,7 +135,11 @@ describe("authentication", () => {
   it("fetches one token for concurrent first requests on one repository", async () => {
     await setup({ mode: "bearer" });
     seedImage();
-    await Promise.all([client.headManifest("lib/app", "v1"), client.headManifest("lib/app", "v1"), client.getManifest("lib/app", "v1")]);
+    await Promise.all([
+      client.headManifest("lib/app", "v1"),
+      client.headManifest("lib/app", "v1"),
+      client.getManifest("lib/app", "v1"),
+    ]);
     expect(registry.tokenRequests).toHaveLength(1);
   });
   it("reuses a short-lived token while it lasts", async () => {
@@ -122,7 +159,11 @@ describe("authentication", () => {
   it("retries with Basic every concurrent request that got a 401 before the scheme was known", async () => {
     await setup({ mode: "basic", username: "u", password: "p" }, { username: "u", password: "p" });
     const img = seedImage();
-    const results = await Promise.all([client.getManifest("lib/app", "v1"), client.headManifest("lib/app", "v1"), client.getManifest("lib/app", img.digest)]);
+    const results = await Promise.all([
+      client.getManifest("lib/app", "v1"),
+      client.headManifest("lib/app", "v1"),
+      client.getManifest("lib/app", img.digest),
+    ]);
     expect(results.map((r) => r?.digest)).toEqual([img.digest, img.digest, img.digest]);
     const schemes = registry.requests.map((r) => r.authScheme);
     expect(schemes.filter((s) => s === undefined)).toHaveLength(3);
@@ -131,7 +172,10 @@ describe("authentication", () => {
   it("gives up after one Basic retry when the credentials are wrong", async () => {
     await setup({ mode: "basic", username: "u", password: "p" }, { username: "u", password: "wrong" });
     seedImage();
-    const errors = await Promise.all([client.getManifest("lib/app", "v1").catch((e: unknown) => e), client.getManifest("lib/app", "v1").catch((e: unknown) => e)]);
+    const errors = await Promise.all([
+      client.getManifest("lib/app", "v1").catch((e: unknown) => e),
+      client.getManifest("lib/app", "v1").catch((e: unknown) => e),
+    ]);
     for (const error of errors) expect(error).toMatchObject({ status: 401 });
     expect(registry.requests.length).toBeLessThanOrEqual(4);
   });
@@ -181,7 +225,10 @@ describe("blobs", () => {
     const img = seedImage();
     registry.addFault({ method: "GET", path: /blobs/, cutAfterBytes: 100_000, times: 2 });
     const resumes: number[] = [];
-    const bytes = await readBody(client.getBlob("lib/app", img.layerDigest, { size: img.layer.length, onResume: (o) => resumes.push(o) }), 1 << 20);
+    const bytes = await readBody(
+      client.getBlob("lib/app", img.layerDigest, { size: img.layer.length, onResume: (o) => resumes.push(o) }),
+      1 << 20,
+    );
     expect(bytes.equals(img.layer)).toBe(true);
     expect(resumes).toEqual([100_000, 200_000]);
     expect(registry.requests.filter((r) => r.range).map((r) => r.range)).toEqual(["bytes=100000-", "bytes=200000-"]);
@@ -198,7 +245,9 @@ describe("blobs", () => {
     await setup();
     const img = seedImage();
     registry.addFault({ method: "GET", path: /blobs/, corrupt: true });
-    await expect(readBody(client.getBlob("lib/app", img.layerDigest), 1 << 20)).rejects.toBeInstanceOf(DigestMismatchError);
+    await expect(readBody(client.getBlob("lib/app", img.layerDigest), 1 << 20)).rejects.toBeInstanceOf(
+      DigestMismatchError,
+    );
   });
   it("pushes from memory and from a file, skips what exists and mounts across repositories", async () => {
     await setup({ mode: "bearer" });
@@ -207,15 +256,23 @@ describe("blobs", () => {
       const data = randomBytes(50_000);
       const file = join(dir, "blob");
       await writeFile(file, data);
-      expect(await client.pushBlob("a/one", { file })).toEqual({ digest: digestOf(data), size: data.length, outcome: "uploaded" });
+      expect(await client.pushBlob("a/one", { file })).toEqual({
+        digest: digestOf(data),
+        size: data.length,
+        outcome: "uploaded",
+      });
       expect(registry.blob(digestOf(data))?.equals(data)).toBe(true);
       expect((await client.pushBlob("a/one", data)).outcome).toBe("existed");
-      expect((await client.pushBlob("a/two", data, { mountFrom: "a/one", skipExisting: false })).outcome).toBe("mounted");
+      expect((await client.pushBlob("a/two", data, { mountFrom: "a/one", skipExisting: false })).outcome).toBe(
+        "mounted",
+      );
       expect((await client.pushBlob("a/two", Buffer.from("small"))).outcome).toBe("uploaded");
       expect(await client.headBlob("a/two", digestOf("small"))).toEqual({ size: 5 });
       expect(await client.headBlob("a/two", digestOf("absent"))).toBeUndefined();
       expect((await client.getBlobBytes("a/one", digestOf(data))).equals(data)).toBe(true);
-      await expect(client.pushManifest("a/one", digestOf("x"), Buffer.from("y"), MediaType.OciManifest)).rejects.toBeInstanceOf(ContentDigestError);
+      await expect(
+        client.pushManifest("a/one", digestOf("x"), Buffer.from("y"), MediaType.OciManifest),
+      ).rejects.toBeInstanceOf(ContentDigestError);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -259,7 +316,11 @@ describe("https", () => {
     expect(built).toBeGreaterThan(0);
     expect(checked).toContain("127.0.0.1");
     // The factory's check decides, whatever the static options say.
-    const refused = createRegistryClient({ url: registry.url, tls: { insecureSkipVerify: true, connectionOptions: connectionOptions(new Error("not Ground Control")) }, retry: fast });
+    const refused = createRegistryClient({
+      url: registry.url,
+      tls: { insecureSkipVerify: true, connectionOptions: connectionOptions(new Error("not Ground Control")) },
+      retry: fast,
+    });
     expect(await refused.headManifest("lib/app", "v1").catch((e: unknown) => e)).toBeInstanceOf(RegistryNetworkError);
     refused.close();
   });

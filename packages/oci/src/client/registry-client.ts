@@ -48,11 +48,21 @@ export interface RegistryClient {
   /** A blob as a stream, resumed with Range after a broken connection and verified by default. */
   getBlob(repository: string, digest: string, options?: BlobDownloadOptions): Readable;
   /** A small blob (config, state artifact layer) read into memory and verified. */
-  getBlobBytes(repository: string, digest: string, options?: { maxBytes?: number; signal?: AbortSignal }): Promise<Buffer>;
+  getBlobBytes(
+    repository: string,
+    digest: string,
+    options?: { maxBytes?: number; signal?: AbortSignal },
+  ): Promise<Buffer>;
   /** Pushes a blob from memory or a file (HEAD first, then POST + monolithic PUT, or a mount). */
   pushBlob(repository: string, content: BlobContent, options?: PushBlobOptions): Promise<PushedBlob>;
   /** Pushes manifest bytes under a tag or a digest; returns the manifest's digest. */
-  pushManifest(repository: string, reference: string, bytes: Uint8Array, mediaType: string, signal?: AbortSignal): Promise<string>;
+  pushManifest(
+    repository: string,
+    reference: string,
+    bytes: Uint8Array,
+    mediaType: string,
+    signal?: AbortSignal,
+  ): Promise<string>;
   /** Deletes a manifest by digest (or a tag where the registry allows it); false when absent. */
   deleteManifest(repository: string, reference: string, signal?: AbortSignal): Promise<boolean>;
   /** All tags of a repository, following `Link` pagination; [] when the repository is unknown. */
@@ -64,7 +74,11 @@ export interface RegistryClient {
    * token when needed, for a request made by another thread. `refresh` forgets a refused token.
    * A secret: never log it.
    */
-  authorizationFor(repository: string, actions?: readonly string[], options?: { refresh?: boolean; signal?: AbortSignal }): Promise<string | undefined>;
+  authorizationFor(
+    repository: string,
+    actions?: readonly string[],
+    options?: { refresh?: boolean; signal?: AbortSignal },
+  ): Promise<string | undefined>;
   /** What authentication learned (scheme, cached tokens), to seed another client for the same registry. */
   authSnapshot(): AuthSnapshot;
   /** Closes pooled connections. */
@@ -76,7 +90,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   const session = createRegistrySession(options);
   const pull = (repository: string) => [repositoryScope(repository, ["pull"])];
   const manifestPath = (repository: string, reference: string) => {
-    if (!isDigest(reference) && !/^[\w][\w.-]{0,127}$/.test(reference)) throw new TypeError(`invalid manifest reference ${JSON.stringify(reference)}`);
+    if (!isDigest(reference) && !/^[\w][\w.-]{0,127}$/.test(reference))
+      throw new TypeError(`invalid manifest reference ${JSON.stringify(reference)}`);
     return `/v2/${repository}/manifests/${reference}`;
   };
   const acceptOf = (options?: GetManifestOptions) => (options?.accept ?? MANIFEST_ACCEPT).join(", ");
@@ -88,7 +103,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     },
 
     async getManifest(repository, reference, options) {
-      const res = await session.send({ method: "GET", target: manifestPath(repository, reference), headers: { accept: acceptOf(options) }, scopes: pull(repository), expect: [200], signal: options?.signal });
+      const res = await session.send({
+        method: "GET",
+        target: manifestPath(repository, reference),
+        headers: { accept: acceptOf(options) },
+        scopes: pull(repository),
+        expect: [200],
+        signal: options?.signal,
+      });
       const bytes = await readBody(res.body, MAX_MANIFEST_BYTES);
       const url = redactUrl(res.url);
       const served = header(res.headers, "docker-content-digest");
@@ -100,7 +122,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     },
 
     async headManifest(repository, reference, options) {
-      const res = await session.send({ method: "HEAD", target: manifestPath(repository, reference), headers: { accept: acceptOf(options) }, scopes: pull(repository), expect: [200, 404], signal: options?.signal });
+      const res = await session.send({
+        method: "HEAD",
+        target: manifestPath(repository, reference),
+        headers: { accept: acceptOf(options) },
+        scopes: pull(repository),
+        expect: [200, 404],
+        signal: options?.signal,
+      });
       discard(res.body);
       if (res.status === 404) return undefined;
       const digest = header(res.headers, "docker-content-digest");
@@ -113,7 +142,14 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
     async headBlob(repository, digest, signal) {
       parseDigest(digest);
-      const res = await session.send({ method: "HEAD", target: `/v2/${repository}/blobs/${digest}`, scopes: pull(repository), expect: [200, 404], followRedirects: true, signal });
+      const res = await session.send({
+        method: "HEAD",
+        target: `/v2/${repository}/blobs/${digest}`,
+        scopes: pull(repository),
+        expect: [200, 404],
+        followRedirects: true,
+        signal,
+      });
       discard(res.body);
       return res.status === 404 ? undefined : { size: Number(header(res.headers, "content-length") ?? -1) };
     },
@@ -133,18 +169,38 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     async pushManifest(repository, reference, bytes, mediaType, signal) {
       const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const digest = isDigest(reference) ? digestOf(body, parseDigest(reference).algorithm) : digestOf(body);
-      if (isDigest(reference) && digest !== reference) throw new ContentDigestError(manifestPath(repository, reference), reference, digest);
-      const res = await session.send({ method: "PUT", target: manifestPath(repository, reference), headers: { "content-type": mediaType }, body, scopes: [repositoryScope(repository, ["pull", "push"])], expect: [201], signal });
+      if (isDigest(reference) && digest !== reference)
+        throw new ContentDigestError(manifestPath(repository, reference), reference, digest);
+      const res = await session.send({
+        method: "PUT",
+        target: manifestPath(repository, reference),
+        headers: { "content-type": mediaType },
+        body,
+        scopes: [repositoryScope(repository, ["pull", "push"])],
+        expect: [201],
+        signal,
+      });
       discard(res.body);
       const stored = header(res.headers, "docker-content-digest");
-      if (stored && isDigest(stored) && parseDigest(stored).algorithm === parseDigest(digest).algorithm && stored !== digest) {
+      if (
+        stored &&
+        isDigest(stored) &&
+        parseDigest(stored).algorithm === parseDigest(digest).algorithm &&
+        stored !== digest
+      ) {
         throw new ContentDigestError(redactUrl(res.url), digest, stored);
       }
       return digest;
     },
 
     async deleteManifest(repository, reference, signal) {
-      const res = await session.send({ method: "DELETE", target: manifestPath(repository, reference), scopes: [repositoryScope(repository, ["delete"])], expect: [202, 404], signal });
+      const res = await session.send({
+        method: "DELETE",
+        target: manifestPath(repository, reference),
+        scopes: [repositoryScope(repository, ["delete"])],
+        expect: [202, 404],
+        signal,
+      });
       discard(res.body);
       return res.status === 202;
     },
@@ -153,7 +209,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       const tags: string[] = [];
       let target: string | URL = `/v2/${repository}/tags/list${options?.pageSize ? `?n=${options.pageSize}` : ""}`;
       for (let page = 0; page < 10_000; page++) {
-        const res = await session.send({ method: "GET", target, scopes: pull(repository), expect: [200, 404], signal: options?.signal });
+        const res = await session.send({
+          method: "GET",
+          target,
+          scopes: pull(repository),
+          expect: [200, 404],
+          signal: options?.signal,
+        });
         const body = await readBody(res.body, 16 * 1024 * 1024);
         if (res.status === 404) return [];
         const parsed = JSON.parse(body.toString("utf8")) as { tags?: unknown };
@@ -169,7 +231,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       parseDigest(digest);
       return `${session.baseUrl.origin}${session.baseUrl.pathname.replace(/\/$/, "")}/v2/${repository}/blobs/${digest}`;
     },
-    authorizationFor: (repository, actions = ["pull"], options) => session.authorization([repositoryScope(repository, actions)], options),
+    authorizationFor: (repository, actions = ["pull"], options) =>
+      session.authorization([repositoryScope(repository, actions)], options),
     authSnapshot: () => session.authSnapshot(),
     close: () => session.close(),
   };
@@ -178,11 +241,19 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 /** The served Content-Type when it names a type, else the body's own `mediaType`. */
 function mediaTypeOf(contentType: string | undefined, bytes: Buffer): string {
   const fromHeader = contentType?.split(";")[0].trim();
-  if (fromHeader && fromHeader !== "application/json" && fromHeader !== "text/plain" && fromHeader !== "application/octet-stream") return fromHeader;
+  if (
+    fromHeader &&
+    fromHeader !== "application/json" &&
+    fromHeader !== "text/plain" &&
+    fromHeader !== "application/octet-stream"
+  )
+    return fromHeader;
   try {
     const body = JSON.parse(bytes.toString("utf8")) as { mediaType?: unknown; manifests?: unknown };
     if (typeof body.mediaType === "string") return body.mediaType;
-    return Array.isArray(body.manifests) ? "application/vnd.oci.image.index.v1+json" : "application/vnd.oci.image.manifest.v1+json";
+    return Array.isArray(body.manifests)
+      ? "application/vnd.oci.image.index.v1+json"
+      : "application/vnd.oci.image.manifest.v1+json";
   } catch {
     return fromHeader ?? "application/octet-stream";
   }

@@ -36,7 +36,10 @@ export class RegistryNetworkError extends Error {
     readonly method: string,
     cause: unknown,
   ) {
-    super(`${method} ${url}: ${cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause)}`, { cause });
+    super(
+      `${method} ${url}: ${cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause)}`,
+      { cause },
+    );
     this.name = "RegistryNetworkError";
   }
 }

@@ -4,9 +4,24 @@
 // Authorization header never follows a redirect to another origin).
 import type { Readable } from "node:stream";
 import { createAuthenticator, type AuthSnapshot, type Authenticator, type Credentials } from "./token-auth.js";
-import { createHttpTransport, discard, header, readBody, type HttpResponse, type HttpTransport, type TransportOptions } from "./http-transport.js";
+import {
+  createHttpTransport,
+  discard,
+  header,
+  readBody,
+  type HttpResponse,
+  type HttpTransport,
+  type TransportOptions,
+} from "./http-transport.js";
 import { RegistryError, RegistryNetworkError, redactUrl } from "./registry-error.js";
-import { createRetryPolicy, isRetryableNetworkError, isRetryableStatus, sleep, type RetryOptions, type RetryPolicy } from "./retry.js";
+import {
+  createRetryPolicy,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  sleep,
+  type RetryOptions,
+  type RetryPolicy,
+} from "./retry.js";
 
 export interface SessionOptions extends TransportOptions {
   /** Registry base URL, e.g. `https://harbor.example.com` or `http://127.0.0.1:5000`. */
@@ -42,7 +57,10 @@ export interface RegistrySession {
    * With `refresh`, a cached token is dropped first, and an unknown scheme is learned by pinging
    * `/v2/`.
    */
-  authorization(scopes: readonly string[], options?: { refresh?: boolean; signal?: AbortSignal }): Promise<string | undefined>;
+  authorization(
+    scopes: readonly string[],
+    options?: { refresh?: boolean; signal?: AbortSignal },
+  ): Promise<string | undefined>;
   authSnapshot(): AuthSnapshot;
   close(): void;
 }
@@ -52,13 +70,17 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export function createRegistrySession(options: SessionOptions): RegistrySession {
   const baseUrl = new URL(options.url.replace(/\/+$/, ""));
-  if (baseUrl.username || baseUrl.password) throw new TypeError("put registry credentials in `credentials`, not in the URL");
+  if (baseUrl.username || baseUrl.password)
+    throw new TypeError("put registry credentials in `credentials`, not in the URL");
   const transport: HttpTransport = createHttpTransport(options);
   const auth: Authenticator = createAuthenticator(transport, options.credentials, options.auth);
   const retry = createRetryPolicy(options.retry);
 
   const send = async (req: SessionRequest): Promise<HttpResponse> => {
-    let url = typeof req.target === "string" && req.target.startsWith("/") ? new URL(baseUrl.origin + baseUrl.pathname.replace(/\/$/, "") + req.target) : new URL(req.target);
+    let url =
+      typeof req.target === "string" && req.target.startsWith("/")
+        ? new URL(baseUrl.origin + baseUrl.pathname.replace(/\/$/, "") + req.target)
+        : new URL(req.target);
     let attempt = 0;
     let challenged = false;
     let redirects = 0;
@@ -90,7 +112,8 @@ export function createRegistrySession(options: SessionOptions): RegistrySession 
       if (req.followRedirects && REDIRECTS.has(res.status) && !req.expect.includes(res.status)) {
         const location = header(res.headers, "location");
         discard(res.body);
-        if (!location || ++redirects > MAX_REDIRECTS) throw new RegistryError(res.status, "", "too many or empty redirects", redactUrl(url), req.method);
+        if (!location || ++redirects > MAX_REDIRECTS)
+          throw new RegistryError(res.status, "", "too many or empty redirects", redactUrl(url), req.method);
         url = new URL(location, url);
         continue;
       }
@@ -103,7 +126,13 @@ export function createRegistrySession(options: SessionOptions): RegistrySession 
           continue;
         }
       }
-      const body = req.method === "HEAD" ? "" : await readBody(res.body, 64 * 1024).then((b) => b.toString("utf8"), () => "");
+      const body =
+        req.method === "HEAD"
+          ? ""
+          : await readBody(res.body, 64 * 1024).then(
+              (b) => b.toString("utf8"),
+              () => "",
+            );
       throw RegistryError.fromBody(res.status, body, url, req.method);
     }
   };
@@ -119,9 +148,14 @@ export function createRegistrySession(options: SessionOptions): RegistrySession 
       if (options?.refresh) {
         auth.invalidate(scopes);
         if (!auth.known) {
-          const ping = await transport.request({ method: "GET", url: new URL(`${baseUrl.origin}${baseUrl.pathname.replace(/\/$/, "")}/v2/`), signal: options.signal });
+          const ping = await transport.request({
+            method: "GET",
+            url: new URL(`${baseUrl.origin}${baseUrl.pathname.replace(/\/$/, "")}/v2/`),
+            signal: options.signal,
+          });
           discard(ping.body);
-          if (ping.status === 401) await auth.handleChallenge(header(ping.headers, "www-authenticate"), scopes, options.signal);
+          if (ping.status === 401)
+            await auth.handleChallenge(header(ping.headers, "www-authenticate"), scopes, options.signal);
         }
       }
       return auth.authorization(scopes, options?.signal);

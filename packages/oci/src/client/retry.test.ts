@@ -25,6 +25,8 @@ describe("registry client retry policy", () => {
     expect(() => createRetryPolicy({ attempts: 0 })).toThrow(/attempts/);
     expect(() => createRetryPolicy({ baseDelayMs: 10, maxDelayMs: 5 })).toThrow(/delays/);
     expect(createRetryPolicy().attempts).toBe(5);
-    expect([0, 1, 6, 7].map((a) => createRetryPolicy({ random: () => 1 }).delayMs(a))).toEqual([200, 400, 10_000, 10_000]);
+    expect([0, 1, 6, 7].map((a) => createRetryPolicy({ random: () => 1 }).delayMs(a))).toEqual([
+      200, 400, 10_000, 10_000,
+    ]);
   });
 });

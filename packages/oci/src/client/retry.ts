@@ -4,7 +4,12 @@
 // under min(maxDelayMs, baseDelayMs·2^attempt), or the server's Retry-After when it sent one).
 import { nextDelay, retryPolicy, type Random } from "@harbor-satellite/retry";
 
-export { isRetryableStatus, isTransientNetworkError as isRetryableNetworkError, parseRetryAfter, sleep } from "@harbor-satellite/retry";
+export {
+  isRetryableStatus,
+  isTransientNetworkError as isRetryableNetworkError,
+  parseRetryAfter,
+  sleep,
+} from "@harbor-satellite/retry";
 
 export interface RetryOptions {
   /** Attempts in total, the first included (default 5). */
@@ -28,7 +33,12 @@ export interface RetryPolicy {
 export function createRetryPolicy(options: RetryOptions = {}): RetryPolicy {
   const attempts = options.attempts ?? 5;
   if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError("retry attempts must be an integer >= 1");
-  const policy = retryPolicy({ attempts, baseMs: options.baseDelayMs ?? 200, capMs: options.maxDelayMs ?? 10_000, maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000 });
+  const policy = retryPolicy({
+    attempts,
+    baseMs: options.baseDelayMs ?? 200,
+    capMs: options.maxDelayMs ?? 10_000,
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+  });
   const random = options.random ?? Math.random;
   return {
     attempts,

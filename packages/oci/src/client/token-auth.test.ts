@@ -3,8 +3,17 @@ import { parseChallenges, repositoryScope } from "./token-auth.js";
 
 describe("WWW-Authenticate parsing", () => {
   it("reads a Docker token challenge with a quoted scope holding commas", () => {
-    const [c] = parseChallenges('Bearer realm="https://h.example/service/token",service="harbor-registry",scope="repository:lib/app:pull,push"');
-    expect(c).toEqual({ scheme: "bearer", params: { realm: "https://h.example/service/token", service: "harbor-registry", scope: "repository:lib/app:pull,push" } });
+    const [c] = parseChallenges(
+      'Bearer realm="https://h.example/service/token",service="harbor-registry",scope="repository:lib/app:pull,push"',
+    );
+    expect(c).toEqual({
+      scheme: "bearer",
+      params: {
+        realm: "https://h.example/service/token",
+        service: "harbor-registry",
+        scope: "repository:lib/app:pull,push",
+      },
+    });
   });
   it("splits several challenges and unquoted values", () => {
     const cs = parseChallenges('Basic realm="r1", Bearer realm=https://t.example/token,service=reg');

@@ -62,7 +62,12 @@ export interface Authenticator {
    * Authorization header the refused request carried. Returns false when a retry cannot succeed
    * (no challenge we can answer).
    */
-  handleChallenge(wwwAuthenticate: string | undefined, scopes: readonly string[], signal?: AbortSignal, sent?: string): Promise<boolean>;
+  handleChallenge(
+    wwwAuthenticate: string | undefined,
+    scopes: readonly string[],
+    signal?: AbortSignal,
+    sent?: string,
+  ): Promise<boolean>;
   /** Forgets the cached token for these scopes (it was refused). */
   invalidate(scopes: readonly string[]): void;
   /** True once a challenge taught the scheme (or a seed did). */
@@ -70,14 +75,20 @@ export interface Authenticator {
   snapshot(): AuthSnapshot;
 }
 
-export function createAuthenticator(transport: HttpTransport, credentials?: Credentials, seed?: AuthSnapshot): Authenticator {
+export function createAuthenticator(
+  transport: HttpTransport,
+  credentials?: Credentials,
+  seed?: AuthSnapshot,
+): Authenticator {
   let scheme: AuthSnapshot["scheme"] = seed?.scheme ?? "unknown";
   let realm = seed?.realm;
   let service = seed?.service;
   const tokens = new Map<string, { token: string; expiresAt: number }>();
   for (const t of seed?.tokens ?? []) tokens.set(t.key, { token: t.token, expiresAt: t.expiresAt });
   const pending = new Map<string, Promise<string>>();
-  const basic = credentials ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}` : undefined;
+  const basic = credentials
+    ? `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`
+    : undefined;
 
   const keyOf = (scopes: readonly string[]) => [...scopes].sort().join(" ");
 
@@ -96,8 +107,10 @@ export function createAuthenticator(transport: HttpTransport, credentials?: Cred
       throw new RegistryError(res.status, "", "token answer is not JSON", redactUrl(url), "GET");
     }
     const token = typeof parsed.token === "string" && parsed.token ? parsed.token : parsed.access_token;
-    if (typeof token !== "string" || !token) throw new RegistryError(res.status, "", "token answer has no token", redactUrl(url), "GET");
-    const seconds = typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_SECONDS;
+    if (typeof token !== "string" || !token)
+      throw new RegistryError(res.status, "", "token answer has no token", redactUrl(url), "GET");
+    const seconds =
+      typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_SECONDS;
     const issued = typeof parsed.issued_at === "string" ? Date.parse(parsed.issued_at) : NaN;
     const start = Number.isNaN(issued) ? Date.now() : Math.min(issued, Date.now());
     // Refresh ahead of expiry, but never so far ahead that a short-lived token is stale at birth.

@@ -3,7 +3,11 @@ import { describe, expect, it } from "vitest";
 import { boundHistogram } from "./bound-histogram.js";
 import { startTestMetrics } from "./testing.js";
 
-const family = boundHistogram("bound-test", "test.bound.duration", { unit: "s", description: "bound", boundaries: [0.005, 0.01, 1] });
+const family = boundHistogram("bound-test", "test.bound.duration", {
+  unit: "s",
+  description: "bound",
+  boundaries: [0.005, 0.01, 1],
+});
 
 describe("bound histograms", () => {
   it("record nothing without a provider, then bucket by inclusive upper bounds and export like SDK histograms", async () => {
@@ -20,8 +24,12 @@ describe("bound histograms", () => {
       expect(value.sum).toBeCloseTo(20.021);
       const text = await m.text();
       expect(text).toMatch(/^# TYPE test_bound_duration_seconds histogram$/m);
-      expect(text).toMatch(/^test_bound_duration_seconds_bucket\{route="\/a",otel_scope_name="bound-test",le="0.01"\} 3$/m);
-      expect(text).toMatch(/^test_bound_duration_seconds_bucket\{route="\/a",otel_scope_name="bound-test",le="\+Inf"\} 4$/m);
+      expect(text).toMatch(
+        /^test_bound_duration_seconds_bucket\{route="\/a",otel_scope_name="bound-test",le="0.01"\} 3$/m,
+      );
+      expect(text).toMatch(
+        /^test_bound_duration_seconds_bucket\{route="\/a",otel_scope_name="bound-test",le="\+Inf"\} 4$/m,
+      );
       // A series that recorded nothing is not exported.
       family.bind({ route: "/b" });
       expect(await m.points("test.bound.duration", { route: "/b" })).toEqual([]);

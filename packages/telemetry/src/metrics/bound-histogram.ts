@@ -61,7 +61,11 @@ export class BoundHistogramFamily {
    * attribute set is ever exported twice.
    */
   bind(attributes: Attributes): BoundHistogram {
-    const key = JSON.stringify(Object.keys(attributes).sort().map((k) => [k, attributes[k]]));
+    const key = JSON.stringify(
+      Object.keys(attributes)
+        .sort()
+        .map((k) => [k, attributes[k]]),
+    );
     let series = this.bound.get(key);
     if (!series) this.bound.set(key, (series = new BoundHistogram(this.options.boundaries, attributes)));
     return series;

@@ -1,7 +1,13 @@
 // Hands the bound histograms (bound-histogram.ts) to the SDK's readers at every collection, as
 // cumulative histogram data grouped by instrumentation scope.
 import { ValueType } from "@opentelemetry/api";
-import { AggregationTemporality, DataPointType, type HistogramMetricData, type MetricProducer, type ScopeMetrics } from "@opentelemetry/sdk-metrics";
+import {
+  AggregationTemporality,
+  DataPointType,
+  type HistogramMetricData,
+  type MetricProducer,
+  type ScopeMetrics,
+} from "@opentelemetry/sdk-metrics";
 import { emptyResource } from "@opentelemetry/resources";
 import { boundHistogramFamilies } from "./bound-histogram.js";
 
@@ -20,14 +26,25 @@ export function boundHistogramProducer(): MetricProducer {
         const series = family.series();
         if (series.length === 0) continue;
         const data: HistogramMetricData = {
-          descriptor: { name: family.name, description: family.options.description, unit: family.options.unit, valueType: ValueType.DOUBLE },
+          descriptor: {
+            name: family.name,
+            description: family.options.description,
+            unit: family.options.unit,
+            valueType: ValueType.DOUBLE,
+          },
           aggregationTemporality: AggregationTemporality.CUMULATIVE,
           dataPointType: DataPointType.HISTOGRAM,
           dataPoints: series.map((s) => ({
             attributes: s.attributes,
             startTime: hrTime(s.startTime),
             endTime,
-            value: { buckets: { boundaries: [...family.options.boundaries], counts: Array.from(s.counts) }, count: s.count, sum: s.sum, min: s.min, max: s.max },
+            value: {
+              buckets: { boundaries: [...family.options.boundaries], counts: Array.from(s.counts) },
+              count: s.count,
+              sum: s.sum,
+              min: s.min,
+              max: s.max,
+            },
           })),
         };
         const list = scopes.get(family.scope);

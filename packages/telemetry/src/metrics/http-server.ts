@@ -9,7 +9,8 @@ import { DURATION_BUCKETS_S, metricsEnabled, type Attributes } from "./instrumen
 // bucket search per request, not the SDK's attribute hashing.
 const duration = boundHistogram("@harbor-satellite/telemetry", "http.server.request.duration", {
   unit: "s",
-  description: "Duration of HTTP requests served, from the handler's start until the response ended or the connection closed.",
+  description:
+    "Duration of HTTP requests served, from the handler's start until the response ended or the connection closed.",
   boundaries: DURATION_BUCKETS_S,
 });
 
@@ -36,13 +37,23 @@ const NOT_MEASURED: HttpRequestMeasurement = {
 
 const bound = new Map<string, BoundHistogram>();
 
-function seriesOf(method: string, route: string | undefined, status: number, aborted: boolean, scheme: string): BoundHistogram | undefined {
+function seriesOf(
+  method: string,
+  route: string | undefined,
+  status: number,
+  aborted: boolean,
+  scheme: string,
+): BoundHistogram | undefined {
   const key = `${method} ${route ?? ""} ${status} ${aborted ? 1 : 0} ${scheme}`;
   let series = bound.get(key);
   if (series) return series;
   // Bounded anyway (methods, routes and statuses are few); the cap guards against a bug.
   if (bound.size >= 10_000) return undefined;
-  const attributes: Attributes = { "http.request.method": method, "http.response.status_code": status, "url.scheme": scheme };
+  const attributes: Attributes = {
+    "http.request.method": method,
+    "http.response.status_code": status,
+    "url.scheme": scheme,
+  };
   if (route !== undefined) attributes["http.route"] = route;
   if (aborted) attributes["error.type"] = "aborted";
   else if (status >= 500) attributes["error.type"] = String(status);
@@ -52,14 +63,20 @@ function seriesOf(method: string, route: string | undefined, status: number, abo
 }
 
 /** Starts timing one request; costs nothing (no listener) while no meter provider is registered. */
-export function measureHttpRequest(method: string | undefined, res: MeasuredResponse, scheme: "http" | "https" = "http"): HttpRequestMeasurement {
+export function measureHttpRequest(
+  method: string | undefined,
+  res: MeasuredResponse,
+  scheme: "http" | "https" = "http",
+): HttpRequestMeasurement {
   if (!metricsEnabled()) return NOT_MEASURED;
   const started = performance.now();
   const normalized = method && KNOWN_METHODS.has(method) ? method : "_OTHER";
   const measurement: HttpRequestMeasurement = { route: undefined };
   res.once("close", () => {
     const aborted = !res.writableEnded;
-    seriesOf(normalized, measurement.route, res.statusCode, aborted, scheme)?.record((performance.now() - started) / 1000);
+    seriesOf(normalized, measurement.route, res.statusCode, aborted, scheme)?.record(
+      (performance.now() - started) / 1000,
+    );
   });
   return measurement;
 }

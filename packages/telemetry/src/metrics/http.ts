@@ -40,7 +40,11 @@ async function respond(metrics: Metrics, req: MetricsRequest, res: MetricsRespon
     const text = await metrics.scrape();
     const gzipped = /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) && text.length > 1024;
     const body = gzipped ? await gzipAsync(text) : Buffer.from(text);
-    const headers: Record<string, string | number> = { "content-type": PROMETHEUS_CONTENT_TYPE, "content-length": body.length, "cache-control": "no-store" };
+    const headers: Record<string, string | number> = {
+      "content-type": PROMETHEUS_CONTENT_TYPE,
+      "content-length": body.length,
+      "cache-control": "no-store",
+    };
     if (gzipped) headers["content-encoding"] = "gzip";
     res.writeHead(200, headers);
     res.end(head ? "" : body);

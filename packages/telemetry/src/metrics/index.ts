@@ -2,7 +2,16 @@
 // @opentelemetry/api and Node built-ins (the SDK comes with startMetrics), so any module may
 // define its instruments here, `satellite sync --once` and `--help` included.
 export { instrumentScope, metricsEnabled, cachedValue, DURATION_BUCKETS_S, ValueType } from "./instruments.js";
-export type { InstrumentScope, HistogramHandle, CounterHandle, UpDownCounterHandle, ObservableGaugeHandle, GaugeCallback, Attributes, ObservableResult } from "./instruments.js";
+export type {
+  InstrumentScope,
+  HistogramHandle,
+  CounterHandle,
+  UpDownCounterHandle,
+  ObservableGaugeHandle,
+  GaugeCallback,
+  Attributes,
+  ObservableResult,
+} from "./instruments.js";
 export { startMetrics, MetricsNotServedError } from "./provider.js";
 export type { Metrics, MetricsOptions } from "./provider.js";
 export { serveMetrics, METRICS_PATH, PROMETHEUS_CONTENT_TYPE } from "./http.js";

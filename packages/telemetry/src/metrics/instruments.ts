@@ -5,7 +5,14 @@
 // test's in-memory reader, shutdown). Recording is one property read and the SDK's call; with no
 // provider it is the API's no-op. This file imports only @opentelemetry/api, so hot modules (the
 // satellite's replication engine, `sync --once`) can use it without loading any SDK.
-import { createNoopMeter, metrics, ValueType, type Attributes, type MetricOptions, type ObservableResult } from "@opentelemetry/api";
+import {
+  createNoopMeter,
+  metrics,
+  ValueType,
+  type Attributes,
+  type MetricOptions,
+  type ObservableResult,
+} from "@opentelemetry/api";
 
 export { ValueType };
 export type { Attributes, ObservableResult };
@@ -153,7 +160,11 @@ export const DURATION_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0
  * (for computations slower than a scrape's timeout, e.g. walking a large fleet). `ttlMs` may be a
  * function, asked at every read (a window that grows with what the computation costs).
  */
-export function cachedValue<T>(ttlMs: number | (() => number), compute: () => Promise<T>, options: { now?: () => number; serveStale?: boolean } = {}): () => Promise<T> {
+export function cachedValue<T>(
+  ttlMs: number | (() => number),
+  compute: () => Promise<T>,
+  options: { now?: () => number; serveStale?: boolean } = {},
+): () => Promise<T> {
   const now = options.now ?? (() => performance.now());
   const ttl = typeof ttlMs === "number" ? () => ttlMs : ttlMs;
   let value: { at: number; value: T } | undefined;

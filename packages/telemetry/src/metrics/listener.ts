@@ -25,9 +25,17 @@ export class MetricsListenError extends Error {
   }
 }
 
-const REASONS: Record<string, string> = { EADDRINUSE: "the port is in use", EACCES: "permission denied", EADDRNOTAVAIL: "no such address on this machine" };
+const REASONS: Record<string, string> = {
+  EADDRINUSE: "the port is in use",
+  EACCES: "permission denied",
+  EADDRNOTAVAIL: "no such address on this machine",
+};
 
-export async function listenMetrics(address: { host: string; port: number }, metrics: Metrics, logger: Pick<Logger, "error" | "warn">): Promise<MetricsListener> {
+export async function listenMetrics(
+  address: { host: string; port: number },
+  metrics: Metrics,
+  logger: Pick<Logger, "error" | "warn">,
+): Promise<MetricsListener> {
   // A scraper or two, not a fleet.
   const limits = resolveLimits({ maxConnections: 64, maxConnectionsPerSource: 16 });
   const server: Server = createServer(

@@ -10,10 +10,19 @@ import { prometheusName } from "./sdk.js";
 
 const scope = instrumentScope("provider-test");
 const bytes = scope.counter("test.copied.bytes", { unit: "By", description: "bytes copied" });
-const wait = scope.histogram("test.wait.duration", { unit: "s", description: "waits", advice: { explicitBucketBoundaries: [0.1, 1] } });
+const wait = scope.histogram("test.wait.duration", {
+  unit: "s",
+  description: "waits",
+  advice: { explicitBucketBoundaries: [0.1, 1] },
+});
 const items = scope.counter("test.items", { unit: "{item}", description: "items" });
 
-function get(port: number, path: string, headers: Record<string, string> = {}, method = "GET"): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = "GET",
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request({ port, path, headers, method, host: "127.0.0.1" }, (res) => {
       const chunks: Buffer[] = [];
@@ -30,7 +39,9 @@ describe("prometheusName", () => {
     expect(prometheusName("rpc.server.call.duration", "s")).toBe("rpc.server.call.duration_seconds");
     expect(prometheusName("satellite.replication.bytes", "By")).toBe("satellite.replication.bytes");
     expect(prometheusName("satellite.store.size", "By")).toBe("satellite.store.size_bytes");
-    expect(prometheusName("ground_control.heartbeat.ingested", "{heartbeat}")).toBe("ground_control.heartbeat.ingested");
+    expect(prometheusName("ground_control.heartbeat.ingested", "{heartbeat}")).toBe(
+      "ground_control.heartbeat.ingested",
+    );
   });
 });
 
@@ -57,14 +68,18 @@ describe("startMetrics and serveMetrics", () => {
       const text = plain.body.toString();
       expect(text).toMatch(/^# TYPE test_copied_bytes_total counter$/m);
       expect(text).toMatch(/^test_copied_bytes_total\{otel_scope_name="provider-test"\} 1024$/m);
-      expect(text).toMatch(/^test_wait_duration_seconds_bucket\{queue="a",otel_scope_name="provider-test",le="1"\} 1$/m);
+      expect(text).toMatch(
+        /^test_wait_duration_seconds_bucket\{queue="a",otel_scope_name="provider-test",le="1"\} 1$/m,
+      );
       expect(text).toMatch(/^test_items_total\{otel_scope_name="provider-test"\} 3$/m);
       expect(text).toMatch(/^target_info\{service_name="provider-test"/m);
       expect(text).not.toMatch(/^# UNIT/m);
       // The first scrape's own request was measured once it closed.
       const second = await get(port, "/metrics", { "accept-encoding": "gzip" });
       expect(second.headers["content-encoding"]).toBe("gzip");
-      expect(gunzipSync(second.body).toString()).toMatch(/^http_server_request_duration_seconds_count\{http_request_method="GET",http_response_status_code="200",url_scheme="http",http_route="\/metrics",otel_scope_name="@harbor-satellite\/telemetry"\} [1-9]/m);
+      expect(gunzipSync(second.body).toString()).toMatch(
+        /^http_server_request_duration_seconds_count\{http_request_method="GET",http_response_status_code="200",url_scheme="http",http_route="\/metrics",otel_scope_name="@harbor-satellite\/telemetry"\} [1-9]/m,
+      );
       expect((await get(port, "/metrics", {}, "HEAD")).body.length).toBe(0);
       expect((await get(port, "/metrics", {}, "POST")).status).toBe(405);
     } finally {

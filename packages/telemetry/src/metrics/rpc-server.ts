@@ -12,7 +12,13 @@
 // system and code gets its series bound once (bound-histogram.ts), so a call costs a bucket
 // search, not the SDK's hashing of its attributes.
 import { Code, type Interceptor, type StreamResponse } from "@connectrpc/connect";
-import { RPC_OK, rpcAttributes, rpcCodeOf as codeOf, rpcSystemOf, type RpcSystem as System } from "../rpc-conventions.js";
+import {
+  RPC_OK,
+  rpcAttributes,
+  rpcCodeOf as codeOf,
+  rpcSystemOf,
+  type RpcSystem as System,
+} from "../rpc-conventions.js";
 import { boundHistogram, type BoundHistogram } from "./bound-histogram.js";
 import { DURATION_BUCKETS_S, type Attributes } from "./instruments.js";
 

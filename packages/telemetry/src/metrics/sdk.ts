@@ -6,7 +6,14 @@ import { diag } from "@opentelemetry/api";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { boundHistogramProducer } from "./bound-producer.js";
-import { MeterProvider, PeriodicExportingMetricReader, type MetricProducer, type MetricReader, type PushMetricExporter, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import {
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type MetricProducer,
+  type MetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
 
 export interface SdkOptions {
   serviceName: string;
@@ -25,11 +32,16 @@ export async function startSdk(options: SdkOptions): Promise<MetricsSdk> {
   const readers: MetricReader[] = [];
   // The bound histograms (bound-histogram.ts) reach every reader through this producer.
   const producer = boundHistogramProducer();
-  const prometheus = options.prometheus ? new PrometheusExporter({ preventServerStart: true, metricProducers: [producer] }) : undefined;
+  const prometheus = options.prometheus
+    ? new PrometheusExporter({ preventServerStart: true, metricProducers: [producer] })
+    : undefined;
   if (prometheus) readers.push(prometheus);
   const otlp = await otlpReader(options.env, producer);
   if (otlp) readers.push(otlp);
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ "service.name": options.serviceName }), readers });
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ "service.name": options.serviceName }),
+    readers,
+  });
   if (!prometheus) return { provider };
   const serializer = new PrometheusSerializer();
   return {
@@ -48,14 +60,25 @@ async function otlpReader(env: NodeJS.ProcessEnv, producer: MetricProducer): Pro
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) return undefined;
   const wanted = (env.OTEL_METRICS_EXPORTER ?? "otlp").split(",").map((s) => s.trim());
   if (wanted.includes("none") || !wanted.includes("otlp")) return undefined;
-  const protocol = (env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || "http/protobuf").trim();
+  const protocol = (
+    env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL ||
+    env.OTEL_EXPORTER_OTLP_PROTOCOL ||
+    "http/protobuf"
+  ).trim();
   let exporter: PushMetricExporter;
-  if (protocol === "grpc") exporter = new (await import("@opentelemetry/exporter-metrics-otlp-grpc")).OTLPMetricExporter();
-  else if (protocol === "http/json") exporter = new (await import("@opentelemetry/exporter-metrics-otlp-http")).OTLPMetricExporter();
+  if (protocol === "grpc")
+    exporter = new (await import("@opentelemetry/exporter-metrics-otlp-grpc")).OTLPMetricExporter();
+  else if (protocol === "http/json")
+    exporter = new (await import("@opentelemetry/exporter-metrics-otlp-http")).OTLPMetricExporter();
   else exporter = new (await import("@opentelemetry/exporter-metrics-otlp-proto")).OTLPMetricExporter();
   const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL) || 60_000;
   const timeout = Math.min(interval, Number(env.OTEL_METRIC_EXPORT_TIMEOUT) || 30_000);
-  return new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: timeout, metricProducers: [producer] });
+  return new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: interval,
+    exportTimeoutMillis: timeout,
+    metricProducers: [producer],
+  });
 }
 
 /** Prometheus unit suffixes for the UCUM units our instruments use (OpenTelemetry's Prometheus compatibility rules). */
@@ -72,7 +95,14 @@ export function withUnitSuffixes(metrics: ResourceMetrics): ResourceMetrics {
     ...metrics,
     scopeMetrics: metrics.scopeMetrics.map((scope) => ({
       ...scope,
-      metrics: scope.metrics.map((metric) => ({ ...metric, descriptor: { ...metric.descriptor, name: prometheusName(metric.descriptor.name, metric.descriptor.unit), unit: "" } })),
+      metrics: scope.metrics.map((metric) => ({
+        ...metric,
+        descriptor: {
+          ...metric.descriptor,
+          name: prometheusName(metric.descriptor.name, metric.descriptor.unit),
+          unit: "",
+        },
+      })),
     })),
   };
 }

@@ -22,7 +22,8 @@ export interface TestMetrics {
   stop(): Promise<void>;
 }
 
-const matches = (attributes: Attributes, where: Attributes) => Object.entries(where).every(([k, v]) => attributes[k] === v);
+const matches = (attributes: Attributes, where: Attributes) =>
+  Object.entries(where).every(([k, v]) => attributes[k] === v);
 
 export function startTestMetrics(): TestMetrics {
   metrics.disable();

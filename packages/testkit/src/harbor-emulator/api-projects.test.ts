@@ -66,7 +66,9 @@ describe("Harbor emulator: health and projects", () => {
     expect(((await byId.json()) as { name: string }).name).toBe("42");
     const asId = await fetch(`${emu.url}/api/v2.0/projects/42`, { headers: auth });
     expect(asId.status).toBe(404);
-    const asName = await fetch(`${emu.url}/api/v2.0/projects/42`, { headers: { ...auth, "x-is-resource-name": "true" } });
+    const asName = await fetch(`${emu.url}/api/v2.0/projects/42`, {
+      headers: { ...auth, "x-is-resource-name": "true" },
+    });
     expect(asName.status).toBe(200);
   });
 
@@ -94,7 +96,10 @@ describe("Harbor emulator: health and projects", () => {
       duration: -1,
       permissions: [{ kind: "project", namespace: "tmp", access: [{ resource: "repository", action: "pull" }] }],
     });
-    const del = await fetch(`${emu.url}/api/v2.0/projects/tmp`, { method: "DELETE", headers: { ...auth, "x-is-resource-name": "true" } });
+    const del = await fetch(`${emu.url}/api/v2.0/projects/tmp`, {
+      method: "DELETE",
+      headers: { ...auth, "x-is-resource-name": "true" },
+    });
     expect(del.status).toBe(200);
     expect(await harbor.projectExists("tmp")).toBe(false);
     expect(emu.state.robots.has(robot.id as number)).toBe(false);
@@ -111,14 +116,23 @@ describe("Harbor emulator: health and projects", () => {
       duration: -1,
       permissions: [{ kind: "project", namespace: "rb", access: [{ resource: "project", action: "read" }] }],
     });
-    const asRobot = createHarborClient({ url: emu.url, username: robot.name as string, password: robot.secret as string });
-    await expect(asRobot.ensureProject("rb2", { public: false })).rejects.toMatchObject({ status: 403, code: "FORBIDDEN" });
+    const asRobot = createHarborClient({
+      url: emu.url,
+      username: robot.name as string,
+      password: robot.secret as string,
+    });
+    await expect(asRobot.ensureProject("rb2", { public: false })).rejects.toMatchObject({
+      status: 403,
+      code: "FORBIDDEN",
+    });
   });
 
   it("answers 422 for parameters that break the swagger, 501 for operations it does not emulate, 404 elsewhere", async () => {
     const badPage = await fetch(`${emu.url}/api/v2.0/projects?page=first`, { headers: auth });
     expect(badPage.status).toBe(422);
-    expect(((await badPage.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/page in query must be of type int64/);
+    expect(((await badPage.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(
+      /page in query must be of type int64/,
+    );
     const noName = await fetch(`${emu.url}/api/v2.0/projects`, { method: "HEAD", headers: auth });
     expect(noName.status).toBe(422);
     const gc = await fetch(`${emu.url}/api/v2.0/system/gc`, { headers: auth });
@@ -128,7 +142,10 @@ describe("Harbor emulator: health and projects", () => {
   });
 
   it("answers 404 for repositories of a missing project, and an empty list without an upstream", async () => {
-    await expect(harbor.listArtifacts("missing", "a/b")).rejects.toMatchObject({ status: 404, operation: "listArtifacts" });
+    await expect(harbor.listArtifacts("missing", "a/b")).rejects.toMatchObject({
+      status: 404,
+      operation: "listArtifacts",
+    });
     expect(await harbor.deleteRepository("sat", "a/b")).toBe(false);
     const list = await fetch(`${emu.url}/api/v2.0/projects/sat/repositories`, { headers: auth });
     expect(await list.json()).toEqual([]);

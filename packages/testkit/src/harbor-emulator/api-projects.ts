@@ -2,7 +2,18 @@
 // answers (201 + Location, 409 on a taken name, 412 when deleting a project that still has
 // repositories, `project_name_or_id` read as an id unless X-Is-Resource-Name says otherwise).
 import type { components } from "@harbor-satellite/harbor";
-import { ApiError, badRequest, conflict, iso, matchesTerm, notFound, paginate, parseQuery, type ApiContext, type ApiRoute } from "./api-common.js";
+import {
+  ApiError,
+  badRequest,
+  conflict,
+  iso,
+  matchesTerm,
+  notFound,
+  paginate,
+  parseQuery,
+  type ApiContext,
+  type ApiRoute,
+} from "./api-common.js";
 import type { ProjectRecord } from "./state.js";
 
 type ProjectReq = components["schemas"]["ProjectReq"];
@@ -34,7 +45,13 @@ async function toProject(ctx: ApiContext, p: ProjectRecord): Promise<Project> {
     current_user_role_ids: [1],
     repo_count: (await projectRepositories(ctx, p.name)).length,
     metadata: { ...p.metadata },
-    cve_allowlist: { id: p.id, project_id: p.id, items: [], creation_time: iso(p.creationTime), update_time: iso(p.updateTime) },
+    cve_allowlist: {
+      id: p.id,
+      project_id: p.id,
+      items: [],
+      creation_time: iso(p.creationTime),
+      update_time: iso(p.updateTime),
+    },
   };
 }
 
@@ -48,7 +65,8 @@ export const projectRoutes: ApiRoute[] = [
   {
     operationId: "headProject",
     handler: (req, ctx) => {
-      if (!ctx.state.projects.has(String(req.params.project_name))) throw notFound(`project ${String(req.params.project_name)} not found`);
+      if (!ctx.state.projects.has(String(req.params.project_name)))
+        throw notFound(`project ${String(req.params.project_name)} not found`);
       return { status: 200 };
     },
   },
@@ -100,13 +118,18 @@ export const projectRoutes: ApiRoute[] = [
     handler: async (req, ctx) => {
       const project = lookup(ctx, req.params.project_name_or_id, req.params["X-Is-Resource-Name"]);
       if ((await projectRepositories(ctx, project.name)).length > 0) {
-        throw new ApiError(412, "PRECONDITION", `the project ${project.name} contains repositories, can not be deleted`);
+        throw new ApiError(
+          412,
+          "PRECONDITION",
+          `the project ${project.name} contains repositories, can not be deleted`,
+        );
       }
       ctx.state.projects.delete(project.name);
       // Harbor removes the project's robots and stops listing permissions on the gone project.
       for (const [id, robot] of ctx.state.robots) {
         if (robot.projectId === project.id) ctx.state.robots.delete(id);
-        else robot.permissions = robot.permissions.filter((p) => !(p.kind === "project" && p.namespace === project.name));
+        else
+          robot.permissions = robot.permissions.filter((p) => !(p.kind === "project" && p.namespace === project.name));
       }
       return { status: 200 };
     },

@@ -10,8 +10,14 @@ import type { ManifestInfo } from "./upstream.js";
 type Repository = components["schemas"]["Repository"];
 type Artifact = components["schemas"]["Artifact"];
 
-const indexTypes = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
-const imageConfigTypes = new Set(["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"]);
+const indexTypes = new Set([
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+]);
+const imageConfigTypes = new Set([
+  "application/vnd.oci.image.config.v1+json",
+  "application/vnd.docker.container.image.v1+json",
+]);
 /** Harbor's default processor: `application/vnd.<vendor>.<type>.config.<v>+json` gives the type. */
 const vendorConfigRe = /^application\/vnd\.[^.]*\.(.*)\.config\.[^.]*\+json$/;
 
@@ -34,7 +40,14 @@ function artifactType(m: ManifestInfo): { type: string; mediaType: string } {
   return { type: vendor ? vendor[1].toUpperCase() : "UNKNOWN", mediaType: config };
 }
 
-function toArtifact(ctx: ApiContext, p: ProjectRecord, repo: string, m: ManifestInfo, tags: string[], withTag: boolean): Artifact {
+function toArtifact(
+  ctx: ApiContext,
+  p: ProjectRecord,
+  repo: string,
+  m: ManifestInfo,
+  tags: string[],
+  withTag: boolean,
+): Artifact {
   const repoId = ctx.state.identify(`repo:${repo}`).id;
   const { id, seenAt } = ctx.state.identify(`artifact:${repo}@${m.digest}`);
   const { type, mediaType } = artifactType(m);
@@ -60,7 +73,15 @@ function toArtifact(ctx: ApiContext, p: ProjectRecord, repo: string, m: Manifest
   if (withTag) {
     artifact.tags = tags.map((name) => {
       const tag = ctx.state.identify(`tag:${repo}:${name}`);
-      return { id: tag.id, repository_id: repoId, artifact_id: id, name, push_time: iso(tag.seenAt), pull_time: "0001-01-01T00:00:00.000Z", immutable: false };
+      return {
+        id: tag.id,
+        repository_id: repoId,
+        artifact_id: id,
+        name,
+        push_time: iso(tag.seenAt),
+        pull_time: "0001-01-01T00:00:00.000Z",
+        immutable: false,
+      };
     });
   }
   return artifact;
@@ -120,7 +141,11 @@ export const repositoryRoutes: ApiRoute[] = [
       });
       const { page, headers } = paginate(selected, req);
       const withTag = req.params.with_tag !== false;
-      return { status: 200, headers, body: page.map(({ manifest, tags }) => toArtifact(ctx, p, name, manifest, tags, withTag)) };
+      return {
+        status: 200,
+        headers,
+        body: page.map(({ manifest, tags }) => toArtifact(ctx, p, name, manifest, tags, withTag)),
+      };
     },
   },
   {

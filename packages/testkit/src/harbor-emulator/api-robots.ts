@@ -5,7 +5,17 @@
 // unique names (409). Names are stored unprefixed (`<project>+<name>` for project robots) and
 // shown with the `robot$` prefix; `q=name=` filters on the stored name.
 import type { components } from "@harbor-satellite/harbor";
-import { badRequest, conflict, iso, matchesTerm, notFound, paginate, parseQuery, type ApiContext, type ApiRoute } from "./api-common.js";
+import {
+  badRequest,
+  conflict,
+  iso,
+  matchesTerm,
+  notFound,
+  paginate,
+  parseQuery,
+  type ApiContext,
+  type ApiRoute,
+} from "./api-common.js";
 import { allowedRobotAccess } from "./permissions.js";
 import { generateSecret, isValidSecret, type RobotRecord } from "./state.js";
 
@@ -31,7 +41,11 @@ function toRobot(ctx: ApiContext, r: RobotRecord): Robot {
     creator_ref: 1,
     creation_time: iso(r.creationTime),
     update_time: iso(r.updateTime),
-    permissions: r.permissions.map((p) => ({ kind: p.kind, namespace: p.namespace, access: (p.access ?? []).map((a) => ({ ...a })) })),
+    permissions: r.permissions.map((p) => ({
+      kind: p.kind,
+      namespace: p.namespace,
+      access: (p.access ?? []).map((a) => ({ ...a })),
+    })),
   };
 }
 
@@ -42,16 +56,24 @@ function getRobot(ctx: ApiContext, id: unknown): RobotRecord {
 }
 
 /** The handler's `validate`: duration, level, permissions and their accesses. */
-function validate(duration: number, level: string | undefined, permissions: RobotPermission[] | undefined): asserts level is "system" | "project" {
+function validate(
+  duration: number,
+  level: string | undefined,
+  permissions: RobotPermission[] | undefined,
+): asserts level is "system" | "project" {
   if (!(duration === -1 || (duration > 0 && duration < maxInt32))) {
-    throw badRequest(`bad request error duration input: ${duration}, duration must be either -1(Never) or a positive integer`);
+    throw badRequest(
+      `bad request error duration input: ${duration}, duration must be either -1(Never) or a positive integer`,
+    );
   }
   if (level !== "system" && level !== "project") throw badRequest(`bad request error level input: ${level ?? ""}`);
   if (!permissions || permissions.length === 0) throw badRequest("bad request empty permission");
-  for (const perm of permissions) if (!perm?.access || perm.access.length === 0) throw badRequest("bad request empty access");
+  for (const perm of permissions)
+    if (!perm?.access || perm.access.length === 0) throw badRequest("bad request empty access");
   if (level === "project" && permissions.length > 1) throw badRequest("bad request permission");
   for (const perm of permissions) {
-    if (perm.kind !== "system" && perm.kind !== "project") throw badRequest(`bad request permission level: ${perm.kind ?? ""}`);
+    if (perm.kind !== "system" && perm.kind !== "project")
+      throw badRequest(`bad request permission level: ${perm.kind ?? ""}`);
     for (const a of perm.access ?? []) {
       if (!allowedRobotAccess[perm.kind].has(`${a.resource}:${a.action}`)) {
         throw badRequest(`bad request permission: ${a.resource ?? ""}:${a.action ?? ""}`);
@@ -100,7 +122,8 @@ export const robotRoutes: ApiRoute[] = [
     operationId: "CreateRobot",
     handler: (req, ctx) => {
       const body = req.body as RobotCreate;
-      if (!robotNameRe.test(body.name ?? "")) throw badRequest("robot name is not in lower case or contains illegal characters");
+      if (!robotNameRe.test(body.name ?? ""))
+        throw badRequest("robot name is not in lower case or contains illegal characters");
       const duration = body.duration ?? 0;
       const permissions = body.permissions ?? [];
       validate(duration, body.level, permissions);

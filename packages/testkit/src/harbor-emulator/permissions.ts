@@ -20,7 +20,12 @@ export type Caller =
 export const anonymous: Caller = { kind: "anonymous", name: "" };
 
 /** Resolves Basic credentials; wrong ones give the anonymous caller, as in Harbor. */
-export function callerFromBasic(state: EmulatorState, admin: { user: string; password: string }, user: string, password: string): Caller {
+export function callerFromBasic(
+  state: EmulatorState,
+  admin: { user: string; password: string },
+  user: string,
+  password: string,
+): Caller {
   if (user === admin.user && password === admin.password) return { kind: "admin", name: user };
   const robot = state.authenticateRobot(user, password);
   return robot ? { kind: "robot", name: user, robot } : anonymous;
@@ -50,7 +55,8 @@ export function canCatalog(caller: Caller): boolean {
   if (caller.kind === "admin") return true;
   if (caller.kind !== "robot" || caller.robot.level !== "system") return false;
   return caller.robot.permissions.some(
-    (p) => p.kind === "system" && (p.access ?? []).some((a) => matches(a.resource, "catalog") && matches(a.action, "read")),
+    (p) =>
+      p.kind === "system" && (p.access ?? []).some((a) => matches(a.resource, "catalog") && matches(a.action, "read")),
   );
 }
 
@@ -76,36 +82,34 @@ function matches(granted: string | undefined, wanted: string): boolean {
  * CreateRobot and UpdateRobot answer 400 `bad request permission: r:a` for anything else.
  */
 export const allowedRobotAccess: Record<"system" | "project", ReadonlySet<string>> = {
-  system: new Set(
-    [
-      "audit-log:list",
-      ...crud("preheat-instance"),
-      "project:list",
-      "project:create",
-      ...crud("replication-policy"),
-      "replication:read",
-      "replication:create",
-      "replication:list",
-      "replication-adapter:list",
-      ...crud("registry"),
-      "scan-all:read",
-      "scan-all:update",
-      "scan-all:stop",
-      "scan-all:create",
-      "system-volumes:read",
-      ...["read", "create", "list", "update", "stop"].map((a) => `garbage-collection:${a}`),
-      ...["read", "create", "list", "update", "stop"].map((a) => `purge-audit:${a}`),
-      "jobservice-monitor:list",
-      "jobservice-monitor:stop",
-      ...crud("scanner"),
-      ...["read", "create", "delete", "update"].map((a) => `label:${a}`),
-      "security-hub:read",
-      "security-hub:list",
-      "catalog:read",
-      "quota:read",
-      "quota:list",
-    ],
-  ),
+  system: new Set([
+    "audit-log:list",
+    ...crud("preheat-instance"),
+    "project:list",
+    "project:create",
+    ...crud("replication-policy"),
+    "replication:read",
+    "replication:create",
+    "replication:list",
+    "replication-adapter:list",
+    ...crud("registry"),
+    "scan-all:read",
+    "scan-all:update",
+    "scan-all:stop",
+    "scan-all:create",
+    "system-volumes:read",
+    ...["read", "create", "list", "update", "stop"].map((a) => `garbage-collection:${a}`),
+    ...["read", "create", "list", "update", "stop"].map((a) => `purge-audit:${a}`),
+    "jobservice-monitor:list",
+    "jobservice-monitor:stop",
+    ...crud("scanner"),
+    ...["read", "create", "delete", "update"].map((a) => `label:${a}`),
+    "security-hub:read",
+    "security-hub:list",
+    "catalog:read",
+    "quota:read",
+    "quota:list",
+  ]),
   project: new Set([
     "log:list",
     "project:read",

@@ -12,9 +12,7 @@ import type { EmulatorState } from "./state.js";
 import { registryService } from "./token-service.js";
 
 type Access =
-  | { target: "login" }
-  | { target: "catalog" }
-  | { target: "repository"; name: string; action: RegistryAction };
+  { target: "login" } | { target: "catalog" } | { target: "repository"; name: string; action: RegistryAction };
 
 const repositoryRouteRe = /^\/v2\/(.+?)\/(manifests|blobs|tags|referrers)(\/.*)?$/;
 const methodAction: Record<string, RegistryAction | undefined> = {
@@ -25,7 +23,18 @@ const methodAction: Record<string, RegistryAction | undefined> = {
   PATCH: "push",
   DELETE: "delete",
 };
-const hopByHop = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "authorization"]);
+const hopByHop = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "authorization",
+]);
 
 /** What a request needs (Harbor's accessList). Empty: a request Harbor does not recognise. */
 function accessList(method: string, url: URL): Access[] {
@@ -60,7 +69,10 @@ export function createRegistryProxy(options: RegistryProxyOptions) {
   function challenge(req: IncomingMessage, accesses: Access[], catalog: boolean): string {
     if (req.headers.authorization || catalog) return `Basic realm="harbor"`;
     const realm = `http://${req.headers.host ?? ""}/service/token`;
-    const scope = accesses.map(scopeOf).filter((s) => s !== "").join(" ");
+    const scope = accesses
+      .map(scopeOf)
+      .filter((s) => s !== "")
+      .join(" ");
     return `Bearer realm="${realm}",service="${registryService}"${scope ? `,scope="${scope}"` : ""}`;
   }
 
@@ -112,19 +124,31 @@ export function createRegistryProxy(options: RegistryProxyOptions) {
   function forward(req: IncomingMessage, res: ServerResponse): void {
     if (!upstream) {
       res.writeHead(503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "the Harbor emulator has no upstream registry" }] }));
+      res.end(
+        JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: "the Harbor emulator has no upstream registry" }] }),
+      );
       return;
     }
     const headers: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (!hopByHop.has(name) && value !== undefined) headers[name] = value;
     headers.host = upstream.host;
     const out = httpRequest(
-      { protocol: upstream.protocol, hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+      {
+        protocol: upstream.protocol,
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers,
+      },
       (up) => {
         const back: OutgoingHttpHeaders = {};
-        for (const [name, value] of Object.entries(up.headers)) if (!hopByHop.has(name) && value !== undefined) back[name] = value;
+        for (const [name, value] of Object.entries(up.headers))
+          if (!hopByHop.has(name) && value !== undefined) back[name] = value;
         const location = up.headers.location;
-        if (location?.startsWith(upstream.origin)) back.location = `http://${req.headers.host ?? ""}${location.slice(upstream.origin.length)}`;
+        if (location?.startsWith(upstream.origin))
+          back.location = `http://${req.headers.host ?? ""}${location.slice(upstream.origin.length)}`;
         res.writeHead(up.statusCode ?? 502, back);
         up.pipe(res);
       },

@@ -51,7 +51,10 @@ const healthRoute: ApiRoute = {
     status: 200,
     body: {
       status: "healthy",
-      components: ["core", "database", "jobservice", "portal", "redis", "registry", "registryctl"].map((name) => ({ name, status: "healthy" })),
+      components: ["core", "database", "jobservice", "portal", "redis", "registry", "registryctl"].map((name) => ({
+        name,
+        status: "healthy",
+      })),
     },
   }),
 };
@@ -92,9 +95,15 @@ export async function startHarborEmulator(options: HarborEmulatorOptions = {}): 
     const match = candidates.find((r) => r.spec.method === method);
     let answer: ApiResponse;
     if (!match) {
-      answer = errorAnswer(candidates.length > 0 ? new ApiError(405, "METHOD_NOT_ALLOWED", `method ${req.method} is not allowed`) : new ApiError(404, "NOT_FOUND", `${path} not found`));
+      answer = errorAnswer(
+        candidates.length > 0
+          ? new ApiError(405, "METHOD_NOT_ALLOWED", `method ${req.method} is not allowed`)
+          : new ApiError(404, "NOT_FOUND", `${path} not found`),
+      );
     } else if (!match.route) {
-      answer = errorAnswer(new ApiError(501, "NOT_IMPLEMENTED", `the Harbor emulator does not implement ${match.spec.operationId}`));
+      answer = errorAnswer(
+        new ApiError(501, "NOT_IMPLEMENTED", `the Harbor emulator does not implement ${match.spec.operationId}`),
+      );
     } else {
       answer = await runRoute(req, url, path, match as Required<CompiledRoute>);
       const violation = validator.checkResponse(match.spec.operationId, answer.status, answer.body);
@@ -106,7 +115,12 @@ export async function startHarborEmulator(options: HarborEmulatorOptions = {}): 
     res.end(answer.body !== undefined && method !== "head" ? JSON.stringify(answer.body) : undefined);
   }
 
-  async function runRoute(req: IncomingMessage, url: URL, path: string, match: Required<CompiledRoute>): Promise<ApiResponse> {
+  async function runRoute(
+    req: IncomingMessage,
+    url: URL,
+    path: string,
+    match: Required<CompiledRoute>,
+  ): Promise<ApiResponse> {
     const { spec, route } = match;
     const rawPath = match.pattern.exec(path)?.groups ?? {};
     const pathParams: Record<string, string> = {};
@@ -114,10 +128,16 @@ export async function startHarborEmulator(options: HarborEmulatorOptions = {}): 
       pathParams[name] = decodeURIComponent(raw);
       // The swagger asks for repository names with '/' to be encoded twice; one decode must not reveal a '/'.
       if (name === "repository_name" && pathParams[name].includes("/")) {
-        return errorAnswer(new ApiError(404, "NOT_FOUND", `repository ${pathParams[name]} not found: encode '/' twice`));
+        return errorAnswer(
+          new ApiError(404, "NOT_FOUND", `repository ${pathParams[name]} not found: encode '/' twice`),
+        );
       }
     }
-    const bound = validator.bindParams(spec.operationId, { path: pathParams, query: url.searchParams, headers: req.headers });
+    const bound = validator.bindParams(spec.operationId, {
+      path: pathParams,
+      query: url.searchParams,
+      headers: req.headers,
+    });
     const errors = [...bound.errors];
     let body: unknown;
     if (spec.body) {
@@ -132,16 +152,23 @@ export async function startHarborEmulator(options: HarborEmulatorOptions = {}): 
         try {
           body = JSON.parse(text);
         } catch (err) {
-          errors.push(`parsing body from ${JSON.stringify(text.slice(0, 64))} failed, because ${(err as Error).message}`);
+          errors.push(
+            `parsing body from ${JSON.stringify(text.slice(0, 64))} failed, because ${(err as Error).message}`,
+          );
         }
       }
       if (errors.length === 0) errors.push(...validator.validateBody(spec.operationId, body));
     } else req.resume();
-    if (errors.length > 0) return errorAnswer(new ApiError(422, "UNPROCESSABLE_ENTITY", `validation failure list:\n${errors.join("\n")}`));
+    if (errors.length > 0)
+      return errorAnswer(new ApiError(422, "UNPROCESSABLE_ENTITY", `validation failure list:\n${errors.join("\n")}`));
 
     const caller = callerOf(req);
     if (route.auth !== "none" && caller.kind !== "admin") {
-      return errorAnswer(caller.kind === "anonymous" ? new ApiError(401, "UNAUTHORIZED", "unauthorized") : new ApiError(403, "FORBIDDEN", "forbidden"));
+      return errorAnswer(
+        caller.kind === "anonymous"
+          ? new ApiError(401, "UNAUTHORIZED", "unauthorized")
+          : new ApiError(403, "FORBIDDEN", "forbidden"),
+      );
     }
     try {
       return await route.handler({ params: bound.values, body, url, caller }, ctx);

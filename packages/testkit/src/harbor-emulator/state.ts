@@ -78,7 +78,13 @@ export class EmulatorState {
 
   addRobot(robot: Omit<RobotRecord, "id" | "secret" | "creationTime" | "updateTime">): RobotRecord {
     const now = new Date();
-    const record: RobotRecord = { ...robot, id: this.nextRobotId++, secret: generateSecret(), creationTime: now, updateTime: now };
+    const record: RobotRecord = {
+      ...robot,
+      id: this.nextRobotId++,
+      secret: generateSecret(),
+      creationTime: now,
+      updateTime: now,
+    };
     this.robots.set(record.id, record);
     return record;
   }
@@ -129,5 +135,7 @@ export function generateSecret(): string {
 
 /** Harbor's IsValidSec: 8–128 characters with at least one upper, one lower and one digit. */
 export function isValidSecret(secret: string): boolean {
-  return secret.length >= 8 && secret.length <= 128 && /[a-z]/.test(secret) && /[A-Z]/.test(secret) && /\d/.test(secret);
+  return (
+    secret.length >= 8 && secret.length <= 128 && /[a-z]/.test(secret) && /[A-Z]/.test(secret) && /\d/.test(secret)
+  );
 }

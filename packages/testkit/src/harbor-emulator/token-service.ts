@@ -5,7 +5,14 @@
 // key private to this emulator; the registry proxy verifies them.
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { anonymous, canCatalog, canRepository, isAuthenticated, type Caller, type RegistryAction } from "./permissions.js";
+import {
+  anonymous,
+  canCatalog,
+  canRepository,
+  isAuthenticated,
+  type Caller,
+  type RegistryAction,
+} from "./permissions.js";
 import type { EmulatorState } from "./state.js";
 
 export const registryService = "harbor-registry";
@@ -44,7 +51,10 @@ export class TokenService {
       res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end(`Unable to handle service: ${service}`);
       return;
     }
-    const scopes = url.searchParams.getAll("scope").flatMap((s) => s.split(" ")).filter((s) => s !== "");
+    const scopes = url.searchParams
+      .getAll("scope")
+      .flatMap((s) => s.split(" "))
+      .filter((s) => s !== "");
     // `docker login` asks without a scope: that needs real credentials.
     if (!isAuthenticated(caller) && scopes.length === 0) {
       res.writeHead(401).end();
@@ -63,7 +73,12 @@ export class TokenService {
       access,
     });
     // Harbor's Token model always carries `access_token`, empty: clients must read `token`.
-    const body = JSON.stringify({ token, access_token: "", expires_in: expiresIn, issued_at: new Date(now * 1000).toISOString() });
+    const body = JSON.stringify({
+      token,
+      access_token: "",
+      expires_in: expiresIn,
+      issued_at: new Date(now * 1000).toISOString(),
+    });
     res.writeHead(200, { "content-type": "application/json; charset=utf-8" }).end(body);
   }
 

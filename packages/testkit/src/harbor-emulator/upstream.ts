@@ -53,7 +53,9 @@ export class Upstream {
   }
 
   async manifest(repository: string, reference: string): Promise<ManifestInfo | undefined> {
-    const res = await fetch(`${this.url}/v2/${repository}/manifests/${reference}`, { headers: { accept: manifestAccept } });
+    const res = await fetch(`${this.url}/v2/${repository}/manifests/${reference}`, {
+      headers: { accept: manifestAccept },
+    });
     if (res.status === 404) {
       await res.body?.cancel();
       return undefined;

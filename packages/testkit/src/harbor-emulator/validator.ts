@@ -79,7 +79,11 @@ export class SwaggerValidator {
    */
   bindParams(
     operationId: string,
-    raw: { path: Record<string, string>; query: URLSearchParams; headers: Record<string, string | string[] | undefined> },
+    raw: {
+      path: Record<string, string>;
+      query: URLSearchParams;
+      headers: Record<string, string | string[] | undefined>;
+    },
   ): { values: ParamValues; errors: string[] } {
     const values: ParamValues = {};
     const errors: string[] = [];
@@ -93,15 +97,21 @@ export class SwaggerValidator {
       }
       if (text === undefined) {
         if (param.required) errors.push(`${param.name} in ${param.in} is required`);
-        else if (param.schema.default !== undefined) values[param.name] = param.schema.default as string | number | boolean;
+        else if (param.schema.default !== undefined)
+          values[param.name] = param.schema.default as string | number | boolean;
         continue;
       }
       const value = coerce(text, param.schema);
       if (value === undefined) {
-        errors.push(`${param.name} in ${param.in} must be of type ${String(param.schema.format ?? param.schema.type)}: ${JSON.stringify(text)}`);
+        errors.push(
+          `${param.name} in ${param.in} must be of type ${String(param.schema.format ?? param.schema.type)}: ${JSON.stringify(text)}`,
+        );
         continue;
       }
-      const validate = this.compile(`${this.operation(operationId).pointer}/parameters/${this.paramIndex(operationId, param)}`, param.schema);
+      const validate = this.compile(
+        `${this.operation(operationId).pointer}/parameters/${this.paramIndex(operationId, param)}`,
+        param.schema,
+      );
       if (!validate(value)) errors.push(...describeErrors(validate.errors, `${param.name} in ${param.in}`));
       values[param.name] = value;
     }
@@ -133,7 +143,8 @@ export class SwaggerValidator {
     if (pointer === undefined) {
       return body === undefined ? undefined : `${where}: sent a body where the swagger declares none`;
     }
-    if (body === undefined) return op.method === "head" ? undefined : `${where}: no body where the swagger declares one`;
+    if (body === undefined)
+      return op.method === "head" ? undefined : `${where}: no body where the swagger declares one`;
     const validate = this.compileRef(pointer);
     return validate(body) ? undefined : `${where}: ${describeErrors(validate.errors, "response").join("; ")}`;
   }
@@ -146,7 +157,10 @@ export class SwaggerValidator {
       const ref = typeof r.$ref === "string" ? r.$ref : `${pointer}/responses/${status}`;
       const resolved = this.deref(r);
       const content = resolved.content as Record<string, Json> | undefined;
-      responses.set(status, content?.["application/json"]?.schema ? `${ref}/content/application~1json/schema` : undefined);
+      responses.set(
+        status,
+        content?.["application/json"]?.schema ? `${ref}/content/application~1json/schema` : undefined,
+      );
     }
     const requestBody = op.requestBody as Json | undefined;
     return {
@@ -156,7 +170,10 @@ export class SwaggerValidator {
       pointer,
       parameters,
       body: requestBody
-        ? { required: requestBody.required === true, pointer: `${pointer}/requestBody/content/application~1json/schema` }
+        ? {
+            required: requestBody.required === true,
+            pointer: `${pointer}/requestBody/content/application~1json/schema`,
+          }
         : undefined,
       responses,
     };

@@ -29,7 +29,8 @@ export interface FakeSpireServerOptions {
 }
 
 /** The rpc names (as in the proto) that failNext can target. */
-export type FakeSpireRpc = "ListEntries" | "BatchCreateEntry" | "BatchDeleteEntry" | "CreateJoinToken" | "ListAgents" | "GetBundle";
+export type FakeSpireRpc =
+  "ListEntries" | "BatchCreateEntry" | "BatchDeleteEntry" | "CreateJoinToken" | "ListAgents" | "GetBundle";
 
 export class FakeSpireServer {
   private readonly injected = new Map<FakeSpireRpc, Array<{ code: status; details: string }>>();
@@ -56,7 +57,9 @@ export class FakeSpireServer {
     const fake = new FakeSpireServer(server, dir, socketPath, ca, state, options.omitExistingEntry ?? false);
     fake.register();
     await new Promise<void>((resolve, reject) =>
-      server.bindAsync(`unix://${socketPath}`, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+      server.bindAsync(`unix://${socketPath}`, ServerCredentials.createInsecure(), (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
     return fake;
   }
@@ -85,7 +88,10 @@ export class FakeSpireServer {
     const agentId = this.state.joinTokenAgentId(token);
     const svid = await this.ca.issueSvid(agentId);
     const leaf = svid.certificates[0]!;
-    const agent = this.state.attestWithJoinToken(token, { serialNumber: leaf.serialNumber, expiresAt: new Date(leaf.validTo) });
+    const agent = this.state.attestWithJoinToken(token, {
+      serialNumber: leaf.serialNumber,
+      expiresAt: new Date(leaf.validTo),
+    });
     return { agentId, agent };
   }
 
@@ -130,8 +136,15 @@ export class FakeSpireServer {
         return { agents: items, nextPageToken: next };
       }),
       createJoinToken: this.unary("CreateJoinToken", (req) => {
-        const token = state.createJoinToken({ ttl: req.ttl, token: req.token, ...(req.agentId ? { agentId: req.agentId } : {}) });
-        return create(JoinTokenSchema, { value: token.value, expiresAt: BigInt(Math.floor(token.expiresAt.getTime() / 1000)) });
+        const token = state.createJoinToken({
+          ttl: req.ttl,
+          token: req.token,
+          ...(req.agentId ? { agentId: req.agentId } : {}),
+        });
+        return create(JoinTokenSchema, {
+          value: token.value,
+          expiresAt: BigInt(Math.floor(token.expiresAt.getTime() / 1000)),
+        });
       }),
     });
     addGrpcService(this.server, BundleService, {
@@ -154,7 +167,13 @@ export class FakeSpireServer {
     return (call, callback) => {
       this.calls.set(rpc, (this.calls.get(rpc) ?? 0) + 1);
       const injected = this.injected.get(rpc)?.shift();
-      if (injected) return callback({ code: injected.code, details: injected.details, name: "injected", message: injected.details });
+      if (injected)
+        return callback({
+          code: injected.code,
+          details: injected.details,
+          name: "injected",
+          message: injected.details,
+        });
       try {
         callback(null, handle(call.request));
       } catch (err) {

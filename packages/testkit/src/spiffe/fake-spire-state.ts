@@ -8,7 +8,11 @@ import { clone, create } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import { AgentSchema, type Agent } from "@harbor-satellite/gen/spire/api/types/agent_pb";
 import { EntrySchema, type Entry, type EntryMask } from "@harbor-satellite/gen/spire/api/types/entry_pb";
-import { SelectorMatch_MatchBehavior, type Selector, type SelectorMatch } from "@harbor-satellite/gen/spire/api/types/selector_pb";
+import {
+  SelectorMatch_MatchBehavior,
+  type Selector,
+  type SelectorMatch,
+} from "@harbor-satellite/gen/spire/api/types/selector_pb";
 import type { SPIFFEID } from "@harbor-satellite/gen/spire/api/types/spiffeid_pb";
 import { SpiffeId, type TrustDomain } from "@harbor-satellite/spiffe";
 
@@ -58,7 +62,8 @@ export class FakeSpireState {
     const invalid = this.validateEntry(input);
     if (invalid) return { status: { code: status.INVALID_ARGUMENT, message: `failed to convert entry: ${invalid}` } };
     const similar = [...this.entries.values()].find((e) => isSimilar(e, input));
-    if (similar) return { status: { code: status.ALREADY_EXISTS, message: "similar entry already exists" }, entry: similar };
+    if (similar)
+      return { status: { code: status.ALREADY_EXISTS, message: "similar entry already exists" }, entry: similar };
     if (input.id !== "" && this.entries.has(input.id)) {
       return { status: { code: status.ALREADY_EXISTS, message: "entry with this id already exists" } };
     }
@@ -98,7 +103,8 @@ export class FakeSpireState {
       if (invalid) throw new FakeSpireError(status.INVALID_ARGUMENT, `invalid agent ID: ${invalid}`);
     }
     const value = request.token || randomUUID();
-    if (this.joinTokens.has(value)) throw new FakeSpireError(status.INTERNAL, "failed to create token: token already exists");
+    if (this.joinTokens.has(value))
+      throw new FakeSpireError(status.INTERNAL, "failed to create token: token already exists");
     const token = { value, expiresAt: new Date(this.now() + request.ttl * 1000) };
     this.joinTokens.set(value, token);
     if (request.agentId) {
@@ -137,7 +143,12 @@ export class FakeSpireState {
     this.agents.set(`${agent.id?.trustDomain}${agent.id?.path}`, agent);
   }
 
-  listAgents(filter: { byAttestationType: string; bySelectorMatch?: SelectorMatch; byBanned?: boolean; byCanReattest?: boolean }): Agent[] {
+  listAgents(filter: {
+    byAttestationType: string;
+    bySelectorMatch?: SelectorMatch;
+    byBanned?: boolean;
+    byCanReattest?: boolean;
+  }): Agent[] {
     return [...this.agents.values()].filter(
       (a) =>
         (filter.byAttestationType === "" || a.attestationType === filter.byAttestationType) &&
@@ -173,7 +184,8 @@ export class FakeSpireState {
     const parsed = this.memberId(id);
     if (typeof parsed === "string") return parsed;
     if (parsed.path === "") return "path cannot be empty";
-    if (parsed.path === "/spire" || parsed.path.startsWith("/spire/")) return `invalid path: "/spire/*" namespace is reserved`;
+    if (parsed.path === "/spire" || parsed.path.startsWith("/spire/"))
+      return `invalid path: "/spire/*" namespace is reserved`;
     return undefined;
   }
 
@@ -184,7 +196,8 @@ export class FakeSpireState {
     } catch (err) {
       return (err as Error).message;
     }
-    if (!parsed.memberOf(this.trustDomain)) return `"${parsed.toString()}" is not a member of trust domain "${this.trustDomain.name}"`;
+    if (!parsed.memberOf(this.trustDomain))
+      return `"${parsed.toString()}" is not a member of trust domain "${this.trustDomain.name}"`;
     return parsed;
   }
 }
@@ -202,7 +215,11 @@ export function maskEntry(entry: Entry, mask: EntryMask | undefined): Entry {
 }
 
 function isSimilar(a: Entry, b: Entry): boolean {
-  return sameId(a.spiffeId, b.spiffeId) && sameId(a.parentId, b.parentId) && selectorKey(a.selectors) === selectorKey(b.selectors);
+  return (
+    sameId(a.spiffeId, b.spiffeId) &&
+    sameId(a.parentId, b.parentId) &&
+    selectorKey(a.selectors) === selectorKey(b.selectors)
+  );
 }
 
 function sameId(a: SPIFFEID | undefined, b: SPIFFEID | undefined): boolean {

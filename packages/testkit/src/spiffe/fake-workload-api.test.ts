@@ -2,7 +2,11 @@
 // what the SPIRE agent answers with and without the security header and an identity.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Client, Metadata, credentials, status, type ServiceError } from "@grpc/grpc-js";
-import { SpiffeWorkloadAPI, type X509BundlesResponse, type X509SVIDResponse } from "@harbor-satellite/gen/spiffe/workload/workload_pb";
+import {
+  SpiffeWorkloadAPI,
+  type X509BundlesResponse,
+  type X509SVIDResponse,
+} from "@harbor-satellite/gen/spiffe/workload/workload_pb";
 import { callServerStream, parseDerCertificates } from "@harbor-satellite/spiffe";
 import { FakeWorkloadApi } from "./fake-workload-api.js";
 import { TestCA, type TestSvid } from "./test-ca.js";
@@ -50,7 +54,10 @@ describe("FakeWorkloadApi", () => {
     expect(fake.address.length).toBeLessThan(108);
   }
 
-  it.each([["missing", undefined], ["not exactly true", "True"]])("answers InvalidArgument when the header is %s", async (_c, value) => {
+  it.each([
+    ["missing", undefined],
+    ["not exactly true", "True"],
+  ])("answers InvalidArgument when the header is %s", async (_c, value) => {
     await start();
     fake.setIdentity({ svids: [svid], bundle: ca.bundle() });
     const s = open(client, header(value));
@@ -60,7 +67,7 @@ describe("FakeWorkloadApi", () => {
     expect(s.messages).toHaveLength(0);
   });
 
-  it("answers PermissionDenied \"no identity issued\" without an identity", async () => {
+  it('answers PermissionDenied "no identity issued" without an identity', async () => {
     await start();
     const s = open(client, header("true"));
     await s.until(() => s.error() !== undefined);
@@ -91,7 +98,9 @@ describe("FakeWorkloadApi", () => {
     const partner = await TestCA.create("partner.test");
     fake.setIdentity({ svids: [svid], bundle: ca.bundle(), federated: [partner.bundle()] });
     const call = callServerStream(client, SpiffeWorkloadAPI.method.fetchX509Bundles, {}, header("true"));
-    const [message] = (await new Promise((resolve) => call.once("data", (m: X509BundlesResponse) => resolve([m])))) as [X509BundlesResponse];
+    const [message] = (await new Promise((resolve) => call.once("data", (m: X509BundlesResponse) => resolve([m])))) as [
+      X509BundlesResponse,
+    ];
     call.cancel();
     call.on("error", () => {});
     expect(Object.keys(message.bundles).sort()).toEqual(["spiffe://example.org", "spiffe://partner.test"]);

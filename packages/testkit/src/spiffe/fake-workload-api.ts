@@ -14,7 +14,13 @@ import {
   type X509BundlesResponse,
   type X509SVIDResponse,
 } from "@harbor-satellite/gen/spiffe/workload/workload_pb";
-import { addGrpcService, concatDer, WORKLOAD_API_HEADER, type X509Bundle, type X509Svid } from "@harbor-satellite/spiffe";
+import {
+  addGrpcService,
+  concatDer,
+  WORKLOAD_API_HEADER,
+  type X509Bundle,
+  type X509Svid,
+} from "@harbor-satellite/spiffe";
 
 type Stream<T> = ServerWritableStream<unknown, T>;
 
@@ -76,12 +82,16 @@ export class FakeWorkloadApi {
           bundle: concatDer(identity.bundle.authorities),
           hint: svid.hint,
         })),
-        federatedBundles: Object.fromEntries((identity.federated ?? []).map((b) => [b.trustDomain.idString(), concatDer(b.authorities)])),
+        federatedBundles: Object.fromEntries(
+          (identity.federated ?? []).map((b) => [b.trustDomain.idString(), concatDer(b.authorities)]),
+        ),
       }),
     );
     const all = [identity.bundle, ...(identity.federated ?? [])];
     this.setX509BundlesResponse(
-      create(X509BundlesResponseSchema, { bundles: Object.fromEntries(all.map((b) => [b.trustDomain.idString(), concatDer(b.authorities)])) }),
+      create(X509BundlesResponseSchema, {
+        bundles: Object.fromEntries(all.map((b) => [b.trustDomain.idString(), concatDer(b.authorities)])),
+      }),
     );
   }
 
@@ -154,7 +164,9 @@ export class FakeWorkloadApi {
   private bind(): Promise<number> {
     const target = this.address.startsWith("tcp://") ? this.address.slice("tcp://".length) : this.bindTarget;
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(target, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+      this.server.bindAsync(target, ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      );
     });
   }
 

@@ -13,7 +13,11 @@ function parsed(raw: Buffer) {
     basic: cert.getExtension(x509.BasicConstraintsExtension),
     ku: cert.getExtension(x509.KeyUsagesExtension),
     eku: cert.getExtension(x509.ExtendedKeyUsageExtension),
-    uris: cert.getExtension(x509.SubjectAlternativeNameExtension)?.names.items.filter((n) => n.type === "url").map((n) => n.value) ?? [],
+    uris:
+      cert
+        .getExtension(x509.SubjectAlternativeNameExtension)
+        ?.names.items.filter((n) => n.type === "url")
+        .map((n) => n.value) ?? [],
     ski: cert.getExtension(x509.SubjectKeyIdentifierExtension),
     aki: cert.getExtension(x509.AuthorityKeyIdentifierExtension),
     cert,
@@ -44,7 +48,9 @@ describe("TestCA", () => {
     expect(p.eku?.usages).toEqual(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
     expect(p.uris).toEqual([ID]);
     expect(p.ski).toBeDefined();
-    expect(Buffer.from(p.aki!.keyId!, "hex").equals(Buffer.from(parsed(ca.certificate.raw).ski!.keyId, "hex"))).toBe(true);
+    expect(Buffer.from(p.aki!.keyId!, "hex").equals(Buffer.from(parsed(ca.certificate.raw).ski!.keyId, "hex"))).toBe(
+      true,
+    );
     expect(p.cert.subject).toBe("C=US, O=SPIRE");
     expect(new Date(svid.certificates[0]!.validFrom).getTime()).toBeLessThan(Date.now());
     expect(() => validateX509Svid(svid)).not.toThrow();
@@ -65,10 +71,17 @@ describe("TestCA", () => {
     const ca = await TestCA.create("example.org");
     const asCA = parsed((await ca.issueSvid(ID, { asCA: true })).certificates[0]!.raw);
     expect([asCA.basic?.ca, (asCA.ku!.usages & x509.KeyUsageFlags.keyCertSign) !== 0]).toEqual([true, true]);
-    expect(parsed((await ca.issueSvid(ID, { extraUriSans: ["spiffe://example.org/b"] })).certificates[0]!.raw).uris).toHaveLength(2);
-    expect(parsed((await ca.issueSvid(ID, { noUriSan: true, dnsNames: ["x.test"] })).certificates[0]!.raw).uris).toEqual([]);
+    expect(
+      parsed((await ca.issueSvid(ID, { extraUriSans: ["spiffe://example.org/b"] })).certificates[0]!.raw).uris,
+    ).toHaveLength(2);
+    expect(
+      parsed((await ca.issueSvid(ID, { noUriSan: true, dnsNames: ["x.test"] })).certificates[0]!.raw).uris,
+    ).toEqual([]);
     expect(parsed((await ca.issueSvid(ID, { extendedKeyUsages: null })).certificates[0]!.raw).eku).toBeNull();
-    const expired = await ca.issueSvid(ID, { notAfter: new Date(Date.now() - 1000), notBefore: new Date(Date.now() - 60_000) });
+    const expired = await ca.issueSvid(ID, {
+      notAfter: new Date(Date.now() - 1000),
+      notBefore: new Date(Date.now() - 60_000),
+    });
     expect(new Date(expired.certificates[0]!.validTo).getTime()).toBeLessThan(Date.now());
   });
 });

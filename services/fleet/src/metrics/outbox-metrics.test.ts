@@ -23,7 +23,11 @@ describe("outbox metrics", () => {
   });
 
   it("reports depth and oldest age per kind, zero for empty kinds", async () => {
-    await enqueue(handle.db, [{ kind: "publish-group-state", subject: "a" }, { kind: "publish-group-state", subject: "b" }, { kind: "sync-robot", subject: "s" }]);
+    await enqueue(handle.db, [
+      { kind: "publish-group-state", subject: "a" },
+      { kind: "publish-group-state", subject: "b" },
+      { kind: "sync-robot", subject: "s" },
+    ]);
     await handle.db.execute(sql`update outbox set created_at = now() - interval '90 seconds' where subject = 'a'`);
     const figures = await readOutboxFigures(handle.db);
     expect(figures["publish-group-state"].depth).toBe(2);
@@ -35,7 +39,9 @@ describe("outbox metrics", () => {
     try {
       expect(await m.sum("ground_control.outbox.depth", { "outbox.kind": "publish-group-state" })).toBe(2);
       expect(await m.sum("ground_control.outbox.depth", { "outbox.kind": "publish-satellite-state" })).toBe(0);
-      expect(await m.sum("ground_control.outbox.oldest_age", { "outbox.kind": "publish-group-state" })).toBeGreaterThanOrEqual(90);
+      expect(
+        await m.sum("ground_control.outbox.oldest_age", { "outbox.kind": "publish-group-state" }),
+      ).toBeGreaterThanOrEqual(90);
     } finally {
       stop();
     }
@@ -43,7 +49,12 @@ describe("outbox metrics", () => {
 
   it("counts the jobs the publisher ran by outcome", async () => {
     const registry = createFakeRegistry();
-    const publisher = createOutboxPublisher(createFleetStore(handle.db), registry.client, createLogger({ name: "t", level: "silent" }), { baseDelayMs: 60_000, random: () => 1 });
+    const publisher = createOutboxPublisher(
+      createFleetStore(handle.db),
+      registry.client,
+      createLogger({ name: "t", level: "silent" }),
+      { baseDelayMs: 60_000, random: () => 1 },
+    );
     registry.down = true;
     await publisher.flush();
     expect(await m.sum("ground_control.outbox.jobs", { "outbox.kind": "sync-robot", outcome: "failed" })).toBe(1);
@@ -51,7 +62,9 @@ describe("outbox metrics", () => {
     registry.down = false;
     await publisher.flush();
     // Groups that do not exist have their state deleted: done.
-    expect(await m.sum("ground_control.outbox.jobs", { "outbox.kind": "publish-group-state", outcome: "published" })).toBe(2);
+    expect(
+      await m.sum("ground_control.outbox.jobs", { "outbox.kind": "publish-group-state", outcome: "published" }),
+    ).toBe(2);
     expect((await readOutboxFigures(handle.db))["publish-group-state"].depth).toBe(0);
   });
 });

@@ -18,7 +18,9 @@ function selectConfigs(ex: Executor) {
       createdAt: configs.createdAt,
       updatedAt: configs.updatedAt,
       // Spelled out: drizzle renders columns unqualified here, which the subquery would misread.
-      satelliteCount: sql<number>`(select count(*) from "satellites" s where s."config_id" = "configs"."id")`.mapWith(Number),
+      satelliteCount: sql<number>`(select count(*) from "satellites" s where s."config_id" = "configs"."id")`.mapWith(
+        Number,
+      ),
     })
     .from(configs);
 }
@@ -48,7 +50,11 @@ export function createConfigStore(db: Database): ConfigStore {
   return {
     createConfig: (name, config) =>
       inTransaction(db, "fleet.createConfig", async (tx) => {
-        const created = await tx.insert(configs).values({ name, config }).onConflictDoNothing({ target: configs.name }).returning({ id: configs.id });
+        const created = await tx
+          .insert(configs)
+          .values({ name, config })
+          .onConflictDoNothing({ target: configs.name })
+          .returning({ id: configs.id });
         if (created.length === 0) throw new AlreadyExistsError("config", name);
         await publish(tx, name);
         return mustFind(tx, name);
@@ -56,9 +62,16 @@ export function createConfigStore(db: Database): ConfigStore {
 
     updateConfig: (name, next) =>
       inTransaction(db, "fleet.updateConfig", async (tx) => {
-        const [row] = await tx.select({ id: configs.id, config: configs.config }).from(configs).where(eq(configs.name, name)).for("no key update");
+        const [row] = await tx
+          .select({ id: configs.id, config: configs.config })
+          .from(configs)
+          .where(eq(configs.name, name))
+          .for("no key update");
         if (!row) throw new NotFoundError("config", name);
-        await tx.update(configs).set({ config: next(row.config), updatedAt: new Date() }).where(eq(configs.id, row.id));
+        await tx
+          .update(configs)
+          .set({ config: next(row.config), updatedAt: new Date() })
+          .where(eq(configs.id, row.id));
         await publish(tx, name);
         return mustFind(tx, name);
       }),
@@ -73,14 +86,25 @@ export function createConfigStore(db: Database): ConfigStore {
 
     deleteConfig: (name, protectedName) =>
       inTransaction(db, "fleet.deleteConfig", async (tx) => {
-        if (name === protectedName) throw new FailedPreconditionError(`config ${JSON.stringify(name)} is built in and cannot be deleted`);
+        if (name === protectedName)
+          throw new FailedPreconditionError(`config ${JSON.stringify(name)} is built in and cannot be deleted`);
         const [row] = await tx.select({ id: configs.id }).from(configs).where(eq(configs.name, name)).for("update");
         if (!row) throw new NotFoundError("config", name);
         // FOR UPDATE above waits for satellites being pointed at it, so this count is complete.
-        const users = await tx.select({ name: satellites.name }).from(satellites).where(eq(satellites.configId, row.id)).orderBy(asc(satellites.name)).limit(6);
+        const users = await tx
+          .select({ name: satellites.name })
+          .from(satellites)
+          .where(eq(satellites.configId, row.id))
+          .orderBy(asc(satellites.name))
+          .limit(6);
         if (users.length > 0) {
-          const shown = users.slice(0, 5).map((u) => JSON.stringify(u.name)).join(", ");
-          throw new FailedPreconditionError(`config ${JSON.stringify(name)} is used by ${shown}${users.length > 5 ? ", …" : ""}; give them another config first`);
+          const shown = users
+            .slice(0, 5)
+            .map((u) => JSON.stringify(u.name))
+            .join(", ");
+          throw new FailedPreconditionError(
+            `config ${JSON.stringify(name)} is used by ${shown}${users.length > 5 ? ", …" : ""}; give them another config first`,
+          );
         }
         await tx.delete(configs).where(eq(configs.id, row.id));
         await publish(tx, name);
@@ -88,7 +112,11 @@ export function createConfigStore(db: Database): ConfigStore {
 
     ensureConfig: (name, config) =>
       inTransaction(db, "fleet.ensureConfig", async (tx) => {
-        const created = await tx.insert(configs).values({ name, config }).onConflictDoNothing({ target: configs.name }).returning({ id: configs.id });
+        const created = await tx
+          .insert(configs)
+          .values({ name, config })
+          .onConflictDoNothing({ target: configs.name })
+          .returning({ id: configs.id });
         if (created.length > 0) await publish(tx, name);
         return created.length > 0;
       }),

@@ -2,7 +2,15 @@
 // of the projects its artifacts live in also re-syncs the robots of its satellites; deleting it
 // (forced) republishes the state of every satellite that had it.
 import { asc, count, eq, inArray } from "drizzle-orm";
-import { groups, inTransaction, satelliteGroups, satellites, type Database, type Executor, type GroupArtifact } from "@harbor-satellite/db";
+import {
+  groups,
+  inTransaction,
+  satelliteGroups,
+  satellites,
+  type Database,
+  type Executor,
+  type GroupArtifact,
+} from "@harbor-satellite/db";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, type PageWindow } from "@harbor-satellite/rpc";
 import { enqueue, type OutboxRequest } from "./outbox-store.js";
 import type { GroupRecord, Page } from "./records.js";
@@ -10,7 +18,13 @@ import { satelliteWork } from "./satellite-store.js";
 
 type Row = { id: number; name: string; artifacts: GroupArtifact[]; createdAt: Date; updatedAt: Date };
 
-const columns = { id: groups.id, name: groups.name, artifacts: groups.artifacts, createdAt: groups.createdAt, updatedAt: groups.updatedAt };
+const columns = {
+  id: groups.id,
+  name: groups.name,
+  artifacts: groups.artifacts,
+  createdAt: groups.createdAt,
+  updatedAt: groups.updatedAt,
+};
 
 /** Satellite names per group id, sorted. */
 async function satellitesOf(ex: Executor, ids: number[]): Promise<Map<number, string[]>> {
@@ -41,7 +55,8 @@ async function mustFind(ex: Executor, name: string, lock?: "update" | "no key up
   return row;
 }
 
-const projectKey = (artifacts: GroupArtifact[]) => [...new Set(artifacts.map((a) => a.repository.split("/", 1)[0]))].sort().join(",");
+const projectKey = (artifacts: GroupArtifact[]) =>
+  [...new Set(artifacts.map((a) => a.repository.split("/", 1)[0]))].sort().join(",");
 
 export interface GroupStore {
   createGroup(name: string, artifacts: GroupArtifact[]): Promise<GroupRecord>;
@@ -59,7 +74,11 @@ export function createGroupStore(db: Database): GroupStore {
   return {
     createGroup: (name, artifacts) =>
       inTransaction(db, "fleet.createGroup", async (tx) => {
-        const created = await tx.insert(groups).values({ name, artifacts }).onConflictDoNothing({ target: groups.name }).returning({ id: groups.id });
+        const created = await tx
+          .insert(groups)
+          .values({ name, artifacts })
+          .onConflictDoNothing({ target: groups.name })
+          .returning({ id: groups.id });
         if (created.length === 0) throw new AlreadyExistsError("group", name);
         await enqueue(tx, [{ kind: "publish-group-state", subject: name }]);
         return reload(tx, name);
@@ -82,7 +101,12 @@ export function createGroupStore(db: Database): GroupStore {
 
     async listGroups(window) {
       const [{ total }] = await db.select({ total: count() }).from(groups);
-      const rows = await db.select(columns).from(groups).orderBy(asc(groups.name)).limit(window.limit).offset(window.offset);
+      const rows = await db
+        .select(columns)
+        .from(groups)
+        .orderBy(asc(groups.name))
+        .limit(window.limit)
+        .offset(window.offset);
       return { items: await withSatellites(db, rows), total: Number(total) };
     },
 
@@ -93,7 +117,10 @@ export function createGroupStore(db: Database): GroupStore {
         const row = await mustFind(tx, name, "update");
         const members = (await satellitesOf(tx, [row.id])).get(row.id) ?? [];
         if (members.length > 0 && !force) {
-          const shown = members.slice(0, 5).map((s) => JSON.stringify(s)).join(", ");
+          const shown = members
+            .slice(0, 5)
+            .map((s) => JSON.stringify(s))
+            .join(", ");
           throw new FailedPreconditionError(
             `group ${JSON.stringify(name)} is assigned to ${members.length} satellite(s) (${shown}${members.length > 5 ? ", …" : ""}); unassign it first or set force`,
           );

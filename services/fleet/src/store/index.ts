@@ -12,7 +12,13 @@ export interface FleetStore extends SatelliteStore, GroupStore, ConfigStore, Sta
 }
 
 export function createFleetStore(db: Database): FleetStore {
-  return { ...createSatelliteStore(db), ...createGroupStore(db), ...createConfigStore(db), ...createStateDigestStore(db), outbox: createOutboxStore(db) };
+  return {
+    ...createSatelliteStore(db),
+    ...createGroupStore(db),
+    ...createConfigStore(db),
+    ...createStateDigestStore(db),
+    outbox: createOutboxStore(db),
+  };
 }
 
 export type { ConfigStore, GroupStore, OutboxStore, SatelliteStore, StateDigestStore };

@@ -51,7 +51,9 @@ export function createOutboxStore(db: Database): OutboxStore {
           for update skip locked
         )
         returning id, kind, subject, revision, attempts`);
-      return rowsOf<{ id: string | number; kind: OutboxKind; subject: string; revision: number; attempts: number }>(result).map((r) => ({
+      return rowsOf<{ id: string | number; kind: OutboxKind; subject: string; revision: number; attempts: number }>(
+        result,
+      ).map((r) => ({
         id: Number(r.id),
         kind: r.kind,
         subject: r.subject,
@@ -62,9 +64,13 @@ export function createOutboxStore(db: Database): OutboxStore {
 
     async complete(job) {
       await db.transaction(async (tx) => {
-        const deleted = rowsOf(await tx.execute(sql`delete from outbox where id = ${job.id} and revision = ${job.revision} returning id`));
+        const deleted = rowsOf(
+          await tx.execute(sql`delete from outbox where id = ${job.id} and revision = ${job.revision} returning id`),
+        );
         if (deleted.length === 0) {
-          await tx.execute(sql`update outbox set claimed_until = null, attempts = 0, last_error = null where id = ${job.id}`);
+          await tx.execute(
+            sql`update outbox set claimed_until = null, attempts = 0, last_error = null where id = ${job.id}`,
+          );
         }
       });
     },

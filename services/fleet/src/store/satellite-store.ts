@@ -3,7 +3,15 @@
 // satellite-state artifact. The satellite row is locked first, so concurrent changes to one
 // satellite apply one after the other.
 import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
-import { configs, groups, inTransaction, satelliteGroups, satellites, type Database, type Executor } from "@harbor-satellite/db";
+import {
+  configs,
+  groups,
+  inTransaction,
+  satelliteGroups,
+  satellites,
+  type Database,
+  type Executor,
+} from "@harbor-satellite/db";
 import { AlreadyExistsError, NotFoundError, type PageWindow } from "@harbor-satellite/rpc";
 import { enqueue, type OutboxRequest } from "./outbox-store.js";
 import type { NewSatellite, Page, SatelliteRecord, SatelliteState } from "./records.js";
@@ -46,7 +54,15 @@ export const republishSatellites = (tx: Executor, names: readonly string[]) =>
 
 const REPUBLISH_BATCH = 1000;
 
-type Row = { id: number; name: string; region: string; selectors: string[]; configName: string; createdAt: Date; updatedAt: Date };
+type Row = {
+  id: number;
+  name: string;
+  region: string;
+  selectors: string[];
+  configName: string;
+  createdAt: Date;
+  updatedAt: Date;
+};
 
 /** Group names per satellite id, sorted. */
 async function groupsOf(ex: Executor, ids: number[]): Promise<Map<number, string[]>> {
@@ -71,7 +87,11 @@ async function withGroups(ex: Executor, rows: Row[]): Promise<SatelliteRecord[]>
 }
 
 async function find(ex: Executor, name: string, lock = false): Promise<Row | undefined> {
-  const query = ex.select(columns).from(satellites).innerJoin(configs, eq(configs.id, satellites.configId)).where(eq(satellites.name, name));
+  const query = ex
+    .select(columns)
+    .from(satellites)
+    .innerJoin(configs, eq(configs.id, satellites.configId))
+    .where(eq(satellites.name, name));
   const [row] = lock ? await query.for("update", { of: satellites }) : await query;
   return row;
 }
@@ -92,7 +112,11 @@ async function configId(ex: Executor, name: string): Promise<number> {
 /** Group ids by name, in the given order; NotFound for the first unknown. KEY SHARE keeps them from being deleted (not from being updated) until commit. */
 async function groupIds(ex: Executor, names: string[]): Promise<number[]> {
   if (names.length === 0) return [];
-  const rows = await ex.select({ id: groups.id, name: groups.name }).from(groups).where(inArray(groups.name, names)).for("key share");
+  const rows = await ex
+    .select({ id: groups.id, name: groups.name })
+    .from(groups)
+    .where(inArray(groups.name, names))
+    .for("key share");
   const byName = new Map(rows.map((r) => [r.name, r.id]));
   return names.map((n) => {
     const id = byName.get(n);
@@ -101,7 +125,11 @@ async function groupIds(ex: Executor, names: string[]): Promise<number[]> {
   });
 }
 
-const touch = (ex: Executor, id: number) => ex.update(satellites).set({ updatedAt: sql`now()` }).where(eq(satellites.id, id));
+const touch = (ex: Executor, id: number) =>
+  ex
+    .update(satellites)
+    .set({ updatedAt: sql`now()` })
+    .where(eq(satellites.id, id));
 
 export interface SatelliteStore {
   createSatellite(input: NewSatellite): Promise<SatelliteRecord>;
@@ -146,7 +174,8 @@ export function createSatelliteStore(db: Database): SatelliteStore {
           .onConflictDoNothing({ target: satellites.name })
           .returning({ id: satellites.id });
         if (!created) throw new AlreadyExistsError("satellite", input.name);
-        if (ids.length > 0) await tx.insert(satelliteGroups).values(ids.map((groupId) => ({ satelliteId: created.id, groupId })));
+        if (ids.length > 0)
+          await tx.insert(satelliteGroups).values(ids.map((groupId) => ({ satelliteId: created.id, groupId })));
         await enqueue(tx, satelliteWork(input.name));
         return reload(tx, input.name);
       }),
@@ -160,7 +189,11 @@ export function createSatelliteStore(db: Database): SatelliteStore {
         conditions.push(
           inArray(
             satellites.id,
-            db.select({ id: satelliteGroups.satelliteId }).from(satelliteGroups).innerJoin(groups, eq(groups.id, satelliteGroups.groupId)).where(eq(groups.name, filter.group)),
+            db
+              .select({ id: satelliteGroups.satelliteId })
+              .from(satelliteGroups)
+              .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
+              .where(eq(groups.name, filter.group)),
           ),
         );
       }
@@ -188,7 +221,11 @@ export function createSatelliteStore(db: Database): SatelliteStore {
     assignGroup: (satellite, group) =>
       change("fleet.assignGroup", satellite, async (tx, row) => {
         const [groupId] = await groupIds(tx, [group]);
-        const inserted = await tx.insert(satelliteGroups).values({ satelliteId: row.id, groupId }).onConflictDoNothing().returning({ id: satelliteGroups.groupId });
+        const inserted = await tx
+          .insert(satelliteGroups)
+          .values({ satelliteId: row.id, groupId })
+          .onConflictDoNothing()
+          .returning({ id: satelliteGroups.groupId });
         return inserted.length > 0;
       }),
 
@@ -225,7 +262,8 @@ export function createSatelliteStore(db: Database): SatelliteStore {
         const unknown = wanted.find((n) => !known.has(n));
         if (unknown !== undefined) throw new NotFoundError("satellite", unknown);
         // In slices, to stay far below PostgreSQL's limit of bind parameters per statement.
-        for (let i = 0; i < found.length; i += REPUBLISH_BATCH) await republishSatellites(tx, found.slice(i, i + REPUBLISH_BATCH));
+        for (let i = 0; i < found.length; i += REPUBLISH_BATCH)
+          await republishSatellites(tx, found.slice(i, i + REPUBLISH_BATCH));
         return found;
       }),
 

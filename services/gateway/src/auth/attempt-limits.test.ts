@@ -53,7 +53,7 @@ describe("attempt limits", () => {
   it("caps the backoff, and forgets a pair after a day without failures", () => {
     let t = 0;
     const limits = createAttemptLimits({}, () => t);
-    for (let failures = 0; failures < 20; ) {
+    for (let failures = 0; failures < 20;) {
       const a = tryReserve(limits, "203.0.113.1", "admin");
       if (refused(a)) {
         expect(a.retryAfterSeconds).toBeLessThanOrEqual(DEFAULT_ATTEMPT_POLICY.maxBackoffMs / 1000);

@@ -148,7 +148,8 @@ export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: ()
         } catch (error) {
           const queue = queues.get(sourceKey(source));
           const left = deadline - Date.now();
-          if (!(error instanceof SourceBusyError) || !queue || left <= 0 || queue.waiters.size >= p.maxQueuedPerSource) throw error;
+          if (!(error instanceof SourceBusyError) || !queue || left <= 0 || queue.waiters.size >= p.maxQueuedPerSource)
+            throw error;
           await new Promise<void>((resolve) => {
             const wake = () => {
               clearTimeout(timer);
@@ -170,22 +171,34 @@ export function createAttemptLimits(policy: Partial<AttemptPolicy> = {}, now: ()
         pairs.delete(pairKey);
         pair = undefined;
       }
-      if (pair && t < pair.blockedUntil) throw new RateLimitedError("too many failed sign-ins to this account from your address", pair.blockedUntil - t);
+      if (pair && t < pair.blockedUntil)
+        throw new RateLimitedError("too many failed sign-ins to this account from your address", pair.blockedUntil - t);
       const failures = pair?.failures ?? 0;
       const inFlight = pair?.inFlight ?? 0;
       // While attempts run, assume they fail: only as many run as failures remain before a backoff.
       if (inFlight >= (failures < p.freeFailures ? p.freeFailures - failures : 1)) {
-        throw new RateLimitedError("too many sign-ins to this account from your address at once", backoff(failures + inFlight));
+        throw new RateLimitedError(
+          "too many sign-ins to this account from your address at once",
+          backoff(failures + inFlight),
+        );
       }
       const sourceBucket = refill(sources, from, p.sourceFailuresPerMinute, 60_000, t);
       if (sourceBucket.tokens < 1) {
-        if ((queues.get(from)?.running ?? 0) > 0) throw new SourceBusyError("too many sign-ins from your address at once", 1000);
-        throw new RateLimitedError("too many failed sign-ins from your address", waitFor(sourceBucket, p.sourceFailuresPerMinute, 60_000));
+        if ((queues.get(from)?.running ?? 0) > 0)
+          throw new SourceBusyError("too many sign-ins from your address at once", 1000);
+        throw new RateLimitedError(
+          "too many failed sign-ins from your address",
+          waitFor(sourceBucket, p.sourceFailuresPerMinute, 60_000),
+        );
       }
       let accountBucket: Bucket | undefined;
       if (options.guessable && !((known.get(pairKey) ?? 0) > t)) {
         accountBucket = refill(accounts, account, p.accountCeiling, p.accountWindowMs, t);
-        if (accountBucket.tokens < 1) throw new RateLimitedError("too many failed sign-ins to this account", waitFor(accountBucket, p.accountCeiling, p.accountWindowMs));
+        if (accountBucket.tokens < 1)
+          throw new RateLimitedError(
+            "too many failed sign-ins to this account",
+            waitFor(accountBucket, p.accountCeiling, p.accountWindowMs),
+          );
         accountBucket.tokens -= 1;
       }
       sourceBucket.tokens -= 1;

@@ -22,5 +22,7 @@ function expandIPv6(address: string): string[] {
   const left = groups(head);
   const right = groups(tail);
   const missing = tail === undefined ? 0 : 8 - width(left) - width(right);
-  return [...left, ...Array<string>(Math.max(0, missing)).fill("0"), ...right].slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16));
+  return [...left, ...Array<string>(Math.max(0, missing)).fill("0"), ...right]
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16));
 }

@@ -4,7 +4,22 @@
 // truncated gRPC frames, bad and deep JSON, invalid UTF-8 in protobuf strings).
 import { requestMessage } from "./messages.js";
 import { caseSeed, Rng } from "./prng.js";
-import { AUTHORITIES, CONTENT_ENCODINGS, CONTENT_TYPES, HEADER_NAMES, HEADER_VALUES, JSON_KEYS, JSON_SCALARS, METHODS, PLAIN_PATHS, PROTOCOL_VERSIONS, RPC_PATHS, SATELLITE_NAMES, STREAMING_RPC_PATHS, TIMEOUTS } from "./vocabulary.js";
+import {
+  AUTHORITIES,
+  CONTENT_ENCODINGS,
+  CONTENT_TYPES,
+  HEADER_NAMES,
+  HEADER_VALUES,
+  JSON_KEYS,
+  JSON_SCALARS,
+  METHODS,
+  PLAIN_PATHS,
+  PROTOCOL_VERSIONS,
+  RPC_PATHS,
+  SATELLITE_NAMES,
+  STREAMING_RPC_PATHS,
+  TIMEOUTS,
+} from "./vocabulary.js";
 
 export type Transport = "http1" | "h2c" | "h2-raw";
 
@@ -43,7 +58,8 @@ export function generateCase(seed: number, index: number, ctx: CaseContext): Fuz
   const body = method === "GET" && rng.chance(0.8) ? Buffer.alloc(0) : generateBody(rng, contentType, path);
   const framing = rng.chance(0.85) ? "content-length" : rng.pick(["chunked", "none", "lying-length"] as const);
   const c: FuzzCase = { index, transport, method, path, headers, body, framing };
-  if (transport === "h2-raw" && rng.chance(0.15)) c.omit = rng.pick([[":scheme"], [":path"], [":method"], [":method", ":path"]]);
+  if (transport === "h2-raw" && rng.chance(0.15))
+    c.omit = rng.pick([[":scheme"], [":path"], [":method"], [":method", ":path"]]);
   if (transport === "http1" && rng.chance(0.15)) c.raw = malformedHttp1(rng, c, ctx);
   return c;
 }
@@ -81,7 +97,8 @@ function generateHeaders(rng: Rng, transport: Transport, contentType: string, ct
   if (rng.chance(0.1)) h.push([rng.pick(["grpc-encoding", "connect-content-encoding"]), rng.pick(CONTENT_ENCODINGS)]);
   for (const [name, values] of Object.entries(TIMEOUTS)) if (rng.chance(0.1)) h.push([name, rng.pick(values)]);
   if (rng.chance(0.5)) h.push(["authorization", credentials(rng, ctx)]);
-  if (rng.chance(0.3)) for (let i = rng.range(1, 4); i > 0; i--) h.push([rng.pick(HEADER_NAMES), rng.pick(HEADER_VALUES)]);
+  if (rng.chance(0.3))
+    for (let i = rng.range(1, 4); i > 0; i--) h.push([rng.pick(HEADER_NAMES), rng.pick(HEADER_VALUES)]);
   if (rng.chance(0.04)) h.push(["x-huge", "a".repeat(rng.pick([8_000, 20_000, 70_000]))]);
   if (rng.chance(0.03)) for (let i = 0; i < rng.pick([150, 250, 400]); i++) h.push([`x-many-${i}`, "v"]);
   return h;
@@ -91,7 +108,8 @@ function credentials(rng: Rng, ctx: CaseContext): string {
   return rng.pick([
     () => ctx.adminBasic,
     () => ctx.adminBasic,
-    () => `Basic ${Buffer.from(`robot$${rng.pick(SATELLITE_NAMES)}:${rng.bytes(8).toString("hex")}`).toString("base64")}`,
+    () =>
+      `Basic ${Buffer.from(`robot$${rng.pick(SATELLITE_NAMES)}:${rng.bytes(8).toString("hex")}`).toString("base64")}`,
     () => "Basic !!!not-base64",
     () => "Basic ",
     () => `Basic ${Buffer.from("no-colon").toString("base64")}`,
@@ -110,11 +128,17 @@ export function generateBody(rng: Rng, contentType: string, path: string): Buffe
   if (rng.chance(0.1)) return rng.bytes(rng.size(4096));
   const json = contentType.includes("json");
   const streaming = STREAMING_RPC_PATHS.has(path);
-  const message = () => (rng.chance(0.5) ? requestMessage(rng, path, json) : undefined) ?? (json ? jsonBody(rng) : protoBody(rng));
-  if (contentType.startsWith("application/grpc") || contentType.startsWith("application/connect+") || (streaming && rng.chance(0.7))) {
+  const message = () =>
+    (rng.chance(0.5) ? requestMessage(rng, path, json) : undefined) ?? (json ? jsonBody(rng) : protoBody(rng));
+  if (
+    contentType.startsWith("application/grpc") ||
+    contentType.startsWith("application/connect+") ||
+    (streaming && rng.chance(0.7))
+  ) {
     const frames = Array.from({ length: rng.pick([1, 1, 1, 2, 3]) }, () => frame(rng, message()));
     const body = Buffer.concat(frames);
-    if (contentType === "application/grpc-web-text") return Buffer.from(rng.chance(0.8) ? body.toString("base64") : `${body.toString("base64")}!*`);
+    if (contentType === "application/grpc-web-text")
+      return Buffer.from(rng.chance(0.8) ? body.toString("base64") : `${body.toString("base64")}!*`);
     return rng.chance(0.2) ? body.subarray(0, rng.int(body.length + 1)) : body;
   }
   return message();
@@ -124,7 +148,10 @@ export function generateBody(rng: Rng, contentType: string, path: string): Buffe
 function frame(rng: Rng, payload: Buffer): Buffer {
   const head = Buffer.alloc(5);
   head[0] = rng.chance(0.8) ? 0 : rng.pick([1, 2, 0x80, 0xff, 3]);
-  head.writeUInt32BE(rng.chance(0.85) ? payload.length : rng.pick([0, payload.length + 1, 0xffffffff, 4 * 1024 * 1024 + 1]), 1);
+  head.writeUInt32BE(
+    rng.chance(0.85) ? payload.length : rng.pick([0, payload.length + 1, 0xffffffff, 4 * 1024 * 1024 + 1]),
+    1,
+  );
   return Buffer.concat([head, payload]);
 }
 
@@ -134,7 +161,20 @@ function jsonBody(rng: Rng): Buffer {
     () => Buffer.from(JSON.stringify(jsonValue(rng, 3, true)).slice(0, -1)),
     () => Buffer.from(`${"[".repeat(rng.pick([100, 5_000, 100_000]))}${"]".repeat(rng.chance(0.5) ? 0 : 100)}`),
     () => Buffer.from(`{"a":${'{"a":'.repeat(rng.pick([100, 5_000]))}1${"}".repeat(rng.pick([100, 5_000]))}}`),
-    () => Buffer.from(rng.pick(['{"username":"x","password":', "{'a':1}", "nul", '"str"', "1e999999", "[]", "{}", '{"__proto__":{"x":1}}', '{"name":"\\ud800"}'])),
+    () =>
+      Buffer.from(
+        rng.pick([
+          '{"username":"x","password":',
+          "{'a':1}",
+          "nul",
+          '"str"',
+          "1e999999",
+          "[]",
+          "{}",
+          '{"__proto__":{"x":1}}',
+          '{"name":"\\ud800"}',
+        ]),
+      ),
     () => Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]),
     () => Buffer.from(JSON.stringify({ [rng.pick(JSON_KEYS)]: "x".repeat(rng.pick([1_000, 100_000])) })),
   ])();
@@ -144,7 +184,8 @@ function jsonValue(rng: Rng, depth: number, object = false): unknown {
   if (depth <= 0 || (!object && rng.chance(0.6))) return rng.pick(JSON_SCALARS);
   if (!object && rng.chance(0.3)) return Array.from({ length: rng.int(4) }, () => jsonValue(rng, depth - 1));
   const out: Record<string, unknown> = {};
-  for (let i = rng.int(5); i > 0; i--) out[rng.chance(0.9) ? rng.pick(JSON_KEYS) : rng.bytes(3).toString("latin1")] = jsonValue(rng, depth - 1);
+  for (let i = rng.int(5); i > 0; i--)
+    out[rng.chance(0.9) ? rng.pick(JSON_KEYS) : rng.bytes(3).toString("latin1")] = jsonValue(rng, depth - 1);
   return out;
 }
 
@@ -170,7 +211,8 @@ function malformedHttp1(rng: Rng, c: FuzzCase, ctx: CaseContext): Buffer {
   return rng.pick([
     () => rng.bytes(rng.size(256)),
     () => Buffer.from(`${c.method} ${c.path}\r\n\r\n`),
-    () => Buffer.from(`${c.method} ${c.path} HTTP/1.0\r\nContent-Length: ${body.length}\r\n\r\n${body.toString("latin1")}`),
+    () =>
+      Buffer.from(`${c.method} ${c.path} HTTP/1.0\r\nContent-Length: ${body.length}\r\n\r\n${body.toString("latin1")}`),
     () => Buffer.from(`${c.method} ${c.path} HTTP/2.0\r\nHost: x\r\n\r\n`),
     () => Buffer.from(`${c.method} ${c.path} HTTP/1.1\nHost: x\n\n`),
     () => Buffer.from(`${head}Content-Length: 1\r\nContent-Length: 2\r\n\r\nab`),
@@ -183,7 +225,10 @@ function malformedHttp1(rng: Rng, c: FuzzCase, ctx: CaseContext): Buffer {
     () => Buffer.from(`${head} folded: continuation\r\n\r\n`),
     () => Buffer.from(`${c.method} /${"a".repeat(rng.pick([9_000, 70_000]))} HTTP/1.1\r\nHost: x\r\n\r\n`),
     () => Buffer.from(`${head}Expect: 100-continue\r\nContent-Length: 10\r\n\r\n`),
-    () => Buffer.from(`${head}Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n`),
+    () =>
+      Buffer.from(
+        `${head}Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n`,
+      ),
     () => Buffer.concat([Buffer.from(head.slice(0, rng.int(head.length))), rng.bytes(rng.int(32))]),
   ])();
 }

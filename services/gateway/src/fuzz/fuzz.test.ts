@@ -20,30 +20,41 @@ describe("fuzz: Ground Control's port", () => {
   let gc: Awaited<ReturnType<typeof startTestGroundControl>> | undefined;
   afterAll(async () => gc?.close());
 
-  it("answers every request validly, never with a bug caught by the guard, and still serves afterwards", async () => {
-    const seed = fuzzSeed();
-    console.log(`fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
-    gc = await startTestGroundControl({ limits: LIMITS });
-    const report = await runFuzz({
-      target: { host: "127.0.0.1", port: gc.port },
-      authority: `127.0.0.1:${gc.port}`,
-      adminBasic: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}`,
-      seed,
-      budgetMs: BUDGET_MS,
-      boundMs: BOUND_MS,
-    });
-    console.log(summarize(report));
-    for (const f of [...report.broken, ...report.internal]) console.log(describeFinding(seed, f));
+  it(
+    "answers every request validly, never with a bug caught by the guard, and still serves afterwards",
+    async () => {
+      const seed = fuzzSeed();
+      console.log(`fuzz seed ${seed} (replay with FUZZ_SEED=${seed})`);
+      gc = await startTestGroundControl({ limits: LIMITS });
+      const report = await runFuzz({
+        target: { host: "127.0.0.1", port: gc.port },
+        authority: `127.0.0.1:${gc.port}`,
+        adminBasic: `Basic ${Buffer.from(`admin:${TEST_ADMIN_PASSWORD}`).toString("base64")}`,
+        seed,
+        budgetMs: BUDGET_MS,
+        boundMs: BOUND_MS,
+      });
+      console.log(summarize(report));
+      for (const f of [...report.broken, ...report.internal]) console.log(describeFinding(seed, f));
 
-    // Still serving. From another address: the fuzzer's wrong credentials have rightly used up
-    // 127.0.0.1's sign-in budget (auth/attempt-limits.ts).
-    const transport = createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1", nodeOptions: { localAddress: "127.0.0.5" } });
-    const login = await createClient(IdentityService, transport).login({ username: "admin", password: TEST_ADMIN_PASSWORD });
-    expect(login.sessionToken).toHaveLength(43);
-    expect((await fetch(`${gc.url}/healthz`)).status).toBe(200);
+      // Still serving. From another address: the fuzzer's wrong credentials have rightly used up
+      // 127.0.0.1's sign-in budget (auth/attempt-limits.ts).
+      const transport = createConnectTransport({
+        baseUrl: gc.url,
+        httpVersion: "1.1",
+        nodeOptions: { localAddress: "127.0.0.5" },
+      });
+      const login = await createClient(IdentityService, transport).login({
+        username: "admin",
+        password: TEST_ADMIN_PASSWORD,
+      });
+      expect(login.sessionToken).toHaveLength(43);
+      expect((await fetch(`${gc.url}/healthz`)).status).toBe(200);
 
-    expect(report.cases).toBeGreaterThan(100);
-    expect(report.broken.map((f) => describeFinding(seed, f))).toEqual([]);
-    expect(report.internal.map((f) => describeFinding(seed, f))).toEqual([]);
-  }, BUDGET_MS + 80_000);
+      expect(report.cases).toBeGreaterThan(100);
+      expect(report.broken.map((f) => describeFinding(seed, f))).toEqual([]);
+      expect(report.internal.map((f) => describeFinding(seed, f))).toEqual([]);
+    },
+    BUDGET_MS + 80_000,
+  );
 });

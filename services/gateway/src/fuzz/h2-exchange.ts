@@ -7,7 +7,14 @@ import type { FuzzCase } from "./cases.js";
 import type { Target } from "./http1-exchange.js";
 
 export type H2Outcome =
-  | { kind: "response"; status: number; headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders; body: Buffer; rstCode: number }
+  | {
+      kind: "response";
+      status: number;
+      headers: IncomingHttpHeaders;
+      trailers: IncomingHttpHeaders;
+      body: Buffer;
+      rstCode: number;
+    }
   /** The stream or session ended with no response headers. */
   | { kind: "reset"; rstCode?: number; goaway?: number }
   | { kind: "unsendable"; detail: string }
@@ -53,7 +60,14 @@ export function h2Exchange(target: Target, c: FuzzCase, boundMs: number): Promis
     stream.on("close", () => {
       const rstCode = stream.rstCode ?? 0;
       if (!response) return finish({ kind: "reset", rstCode, goaway });
-      finish({ kind: "response", status: Number(response[":status"]), headers: response, trailers, body: Buffer.concat(chunks), rstCode });
+      finish({
+        kind: "response",
+        status: Number(response[":status"]),
+        headers: response,
+        trailers,
+        body: Buffer.concat(chunks),
+        rstCode,
+      });
     });
     if (c.body.length) stream.end(c.body);
   });

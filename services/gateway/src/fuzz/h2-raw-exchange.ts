@@ -9,7 +9,16 @@ import type { H2Outcome } from "./h2-exchange.js";
 import type { Target } from "./http1-exchange.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-const Type = { Data: 0, Headers: 1, RstStream: 3, Settings: 4, Ping: 6, Goaway: 7, WindowUpdate: 8, Continuation: 9 } as const;
+const Type = {
+  Data: 0,
+  Headers: 1,
+  RstStream: 3,
+  Settings: 4,
+  Ping: 6,
+  Goaway: 7,
+  WindowUpdate: 8,
+  Continuation: 9,
+} as const;
 const END_STREAM = 0x1;
 const END_HEADERS = 0x4;
 const ACK = 0x1;
@@ -56,7 +65,10 @@ export function requestFrames(c: FuzzCase): Buffer {
     const flags = (last ? END_HEADERS : 0) | (at === 0 && noBody ? END_STREAM : 0);
     frames.push(frame(at === 0 ? Type.Headers : Type.Continuation, flags, 1, block.subarray(at, at + MAX_FRAME)));
   }
-  for (let at = 0; at < c.body.length; at += MAX_FRAME) frames.push(frame(Type.Data, at + MAX_FRAME >= c.body.length ? END_STREAM : 0, 1, c.body.subarray(at, at + MAX_FRAME)));
+  for (let at = 0; at < c.body.length; at += MAX_FRAME)
+    frames.push(
+      frame(Type.Data, at + MAX_FRAME >= c.body.length ? END_STREAM : 0, 1, c.body.subarray(at, at + MAX_FRAME)),
+    );
   return Buffer.concat(frames);
 }
 
@@ -91,7 +103,9 @@ export function decodeStatus(block: Buffer): number | undefined {
   for (const byte of value) bits += byte.toString(2).padStart(8, "0");
   let digits = "";
   while (digits.length < 3 && bits.length >= 5) {
-    const d = HUFFMAN_DIGITS.findIndex(([code, n]) => bits.length >= n && Number.parseInt(bits.slice(0, n), 2) === code);
+    const d = HUFFMAN_DIGITS.findIndex(
+      ([code, n]) => bits.length >= n && Number.parseInt(bits.slice(0, n), 2) === code,
+    );
     if (d < 0) return undefined;
     digits += String(d);
     bits = bits.slice(HUFFMAN_DIGITS[d][1]);
@@ -114,7 +128,17 @@ export function h2RawExchange(target: Target, c: FuzzCase, boundMs: number): Pro
       socket.destroy();
       resolve(outcome);
     };
-    const answered = (rstCode: number) => (status === undefined ? finish({ kind: "reset", rstCode }) : finish({ kind: "response", status, headers: { ":status": String(status) }, trailers: {}, body: Buffer.concat(body), rstCode }));
+    const answered = (rstCode: number) =>
+      status === undefined
+        ? finish({ kind: "reset", rstCode })
+        : finish({
+            kind: "response",
+            status,
+            headers: { ":status": String(status) },
+            trailers: {},
+            body: Buffer.concat(body),
+            rstCode,
+          });
     const timer = setTimeout(() => finish({ kind: "hang", gotHeaders }), boundMs);
     socket.on("error", () => undefined);
     socket.on("close", () => (gotHeaders ? answered(0) : finish({ kind: "reset" })));
@@ -129,7 +153,8 @@ export function h2RawExchange(target: Target, c: FuzzCase, boundMs: number): Pro
         buf = buf.subarray(9 + length);
         if (type === Type.Settings && !(flags & ACK)) socket.write(frame(Type.Settings, ACK, 0));
         else if (type === Type.Ping && !(flags & ACK)) socket.write(frame(Type.Ping, ACK, 0, payload));
-        else if (type === Type.Goaway) return status === undefined ? finish({ kind: "reset", goaway: payload.readUInt32BE(4) }) : answered(0);
+        else if (type === Type.Goaway)
+          return status === undefined ? finish({ kind: "reset", goaway: payload.readUInt32BE(4) }) : answered(0);
         else if (stream !== 1) continue;
         else if (type === Type.RstStream) return answered(payload.readUInt32BE(0));
         else if (type === Type.Headers && !gotHeaders) {
@@ -144,7 +169,9 @@ export function h2RawExchange(target: Target, c: FuzzCase, boundMs: number): Pro
           if (length) {
             const increment = Buffer.alloc(4);
             increment.writeUInt32BE(length);
-            socket.write(Buffer.concat([frame(Type.WindowUpdate, 0, 0, increment), frame(Type.WindowUpdate, 0, 1, increment)]));
+            socket.write(
+              Buffer.concat([frame(Type.WindowUpdate, 0, 0, increment), frame(Type.WindowUpdate, 0, 1, increment)]),
+            );
           }
           if (flags & END_STREAM) return answered(0);
         }

@@ -27,7 +27,11 @@ export function http1Bytes(c: FuzzCase): Buffer {
   if (c.framing === "lying-length") lines.push(`Content-Length: ${c.body.length + 10}`);
   if (c.framing === "chunked") {
     lines.push("Transfer-Encoding: chunked");
-    body = Buffer.concat([Buffer.from(`${c.body.length.toString(16)}\r\n`), c.body, Buffer.from(c.body.length ? "\r\n0\r\n\r\n" : "\r\n")]);
+    body = Buffer.concat([
+      Buffer.from(`${c.body.length.toString(16)}\r\n`),
+      c.body,
+      Buffer.from(c.body.length ? "\r\n0\r\n\r\n" : "\r\n"),
+    ]);
   }
   return Buffer.concat([Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1"), body]);
 }
@@ -68,7 +72,11 @@ export function parseResponse(buf: Buffer, head: boolean, closed: boolean): Http
   const end = buf.indexOf("\r\n\r\n");
   if (end < 0) {
     const prefix = buf.subarray(0, 7).toString("latin1");
-    if (!"HTTP/1.".startsWith(prefix)) return { kind: "invalid", detail: `not a status line: ${JSON.stringify(buf.subarray(0, 40).toString("latin1"))}` };
+    if (!"HTTP/1.".startsWith(prefix))
+      return {
+        kind: "invalid",
+        detail: `not a status line: ${JSON.stringify(buf.subarray(0, 40).toString("latin1"))}`,
+      };
     if (closed) return { kind: "invalid", detail: "connection closed inside the response head" };
     return buf.length > 64 * 1024 ? { kind: "invalid", detail: "response head over 64 KiB" } : "incomplete";
   }
@@ -88,16 +96,19 @@ export function parseResponse(buf: Buffer, head: boolean, closed: boolean): Http
     if (rest.length === 0 && closed) return { kind: "closed" };
     return parseResponse(rest, head, closed);
   }
-  if (head || status === 204 || status === 304 || status === 101) return { kind: "response", status, headers, body: Buffer.alloc(0) };
+  if (head || status === 204 || status === 304 || status === 101)
+    return { kind: "response", status, headers, body: Buffer.alloc(0) };
   if (/chunked/i.test(headers["transfer-encoding"] ?? "")) {
     const body = dechunk(rest);
     if (body === "invalid") return { kind: "invalid", detail: "bad chunked encoding" };
-    if (body === "incomplete") return closed ? { kind: "truncated", status, detail: "chunked body ended early" } : "incomplete";
+    if (body === "incomplete")
+      return closed ? { kind: "truncated", status, detail: "chunked body ended early" } : "incomplete";
     return { kind: "response", status, headers, body };
   }
   if (headers["content-length"] !== undefined) {
     const length = Number(headers["content-length"]);
-    if (!Number.isInteger(length) || length < 0) return { kind: "invalid", detail: `bad content-length ${headers["content-length"]}` };
+    if (!Number.isInteger(length) || length < 0)
+      return { kind: "invalid", detail: `bad content-length ${headers["content-length"]}` };
     if (rest.length >= length) return { kind: "response", status, headers, body: rest.subarray(0, length) };
     return closed ? { kind: "truncated", status, detail: `body ${rest.length} of ${length} bytes` } : "incomplete";
   }
@@ -112,7 +123,10 @@ function dechunk(buf: Buffer): Buffer | "incomplete" | "invalid" {
     if (eol < 0) return "incomplete";
     const size = Number.parseInt(buf.subarray(at, eol).toString("latin1").split(";")[0], 16);
     if (!Number.isFinite(size) || size < 0) return "invalid";
-    if (size === 0) return buf.indexOf("\r\n\r\n", eol) >= 0 || buf.subarray(eol, eol + 4).toString() === "\r\n\r\n" ? Buffer.concat(parts) : "incomplete";
+    if (size === 0)
+      return buf.indexOf("\r\n\r\n", eol) >= 0 || buf.subarray(eol, eol + 4).toString() === "\r\n\r\n"
+        ? Buffer.concat(parts)
+        : "incomplete";
     if (buf.length < eol + 2 + size + 2) return "incomplete";
     parts.push(buf.subarray(eol + 2, eol + 2 + size));
     at = eol + 2 + size + 2;

@@ -5,7 +5,27 @@ import { create, ScalarType, toBinary, toJsonString, type DescField, type DescMe
 import type { Rng } from "./prng.js";
 import { RPC_INPUTS, SATELLITE_NAMES } from "./vocabulary.js";
 
-const STRINGS = [...SATELLITE_NAMES, "web", "default", "apps/nginx", "1.27", "latest", "sha256:" + "ab".repeat(32), "{}", '{"a":1}', "[]", "null", "\u0000", "x".repeat(5000), "🛰", " ", "*", "http://127.0.0.1:1", "satellite/satellite-state/edge-1/state", "robot$edge-1"];
+const STRINGS = [
+  ...SATELLITE_NAMES,
+  "web",
+  "default",
+  "apps/nginx",
+  "1.27",
+  "latest",
+  "sha256:" + "ab".repeat(32),
+  "{}",
+  '{"a":1}',
+  "[]",
+  "null",
+  "\u0000",
+  "x".repeat(5000),
+  "🛰",
+  " ",
+  "*",
+  "http://127.0.0.1:1",
+  "satellite/satellite-state/edge-1/state",
+  "robot$edge-1",
+];
 const INT32 = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 7];
 const UINT32 = [0, 1, 2 ** 32 - 1];
 const INT64 = [0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 86_400n];
@@ -48,14 +68,24 @@ function value(rng: Rng, field: DescField, depth: number): unknown {
       return message(rng, field.message, depth + 1);
     case "list": {
       const n = rng.chance(0.9) ? rng.int(4) : rng.pick([50, 1000]);
-      const one = () => (field.listKind === "scalar" ? scalar(rng, field.scalar) : field.listKind === "enum" ? rng.pick(field.enum.values).number : message(rng, field.message, depth + 1));
+      const one = () =>
+        field.listKind === "scalar"
+          ? scalar(rng, field.scalar)
+          : field.listKind === "enum"
+            ? rng.pick(field.enum.values).number
+            : message(rng, field.message, depth + 1);
       return Array.from({ length: n }, one);
     }
     case "map": {
       const out: Record<string, unknown> = {};
       for (let i = rng.int(4); i > 0; i--) {
         const key = String(scalar(rng, field.mapKey));
-        out[key] = field.mapKind === "scalar" ? scalar(rng, field.scalar) : field.mapKind === "enum" ? rng.pick(field.enum.values).number : message(rng, field.message, depth + 1);
+        out[key] =
+          field.mapKind === "scalar"
+            ? scalar(rng, field.scalar)
+            : field.mapKind === "enum"
+              ? rng.pick(field.enum.values).number
+              : message(rng, field.message, depth + 1);
       }
       return out;
     }
@@ -68,7 +98,8 @@ function message(rng: Rng, schema: DescMessage, depth: number): Record<string, u
   for (const field of schema.fields) {
     if (!rng.chance(0.7)) continue;
     if (field.oneof) {
-      if (init[field.oneof.localName] === undefined) init[field.oneof.localName] = { case: field.localName, value: value(rng, field, depth) };
+      if (init[field.oneof.localName] === undefined)
+        init[field.oneof.localName] = { case: field.localName, value: value(rng, field, depth) };
       continue;
     }
     init[field.localName] = value(rng, field, depth);

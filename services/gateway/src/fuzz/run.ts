@@ -45,7 +45,13 @@ const EXAMPLES_PER_KIND = 3;
 
 /** A finding's kind: its detail without the parts that vary (numbers, quoted text, bodies). */
 function signature(detail: string): string {
-  return detail.split(":")[0].replace(/\d+ (bytes|of)/g, "N $1") + (detail.match(/grpc-message: ([^\n]{0,60})|grpc-status \d+: ([^\n]{0,60})/)?.slice(1).join("") ?? "");
+  return (
+    detail.split(":")[0].replace(/\d+ (bytes|of)/g, "N $1") +
+    (detail
+      .match(/grpc-message: ([^\n]{0,60})|grpc-status \d+: ([^\n]{0,60})/)
+      ?.slice(1)
+      .join("") ?? "")
+  );
 }
 
 /** FUZZ_SEED when set (to replay a run), else a fresh one. */
@@ -53,23 +59,37 @@ export function fuzzSeed(env: NodeJS.ProcessEnv = process.env): number {
   const given = env.FUZZ_SEED;
   if (given !== undefined && given !== "") {
     const seed = Number(given);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`FUZZ_SEED must be an integer in [0, 2^32), got ${JSON.stringify(given)}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new Error(`FUZZ_SEED must be an integer in [0, 2^32), got ${JSON.stringify(given)}`);
     return seed;
   }
   return randomInt(0, 0xffffffff);
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
-  const report: FuzzReport = { seed: options.seed, cases: 0, byTransport: { http1: 0, h2c: 0, "h2-raw": 0 }, answers: {}, internal: [], broken: [], kinds: {} };
+  const report: FuzzReport = {
+    seed: options.seed,
+    cases: 0,
+    byTransport: { http1: 0, h2c: 0, "h2-raw": 0 },
+    answers: {},
+    internal: [],
+    broken: [],
+    kinds: {},
+  };
   const deadline = Date.now() + options.budgetMs;
   let next = 0;
   const worker = async () => {
     while (Date.now() < deadline && !report.died) {
       const input = generateCase(options.seed, next++, options);
-      const outcome = await (input.transport === "http1" ? http1Exchange : input.transport === "h2c" ? h2Exchange : h2RawExchange)(options.target, input, options.boundMs);
+      const outcome = await (
+        input.transport === "http1" ? http1Exchange : input.transport === "h2c" ? h2Exchange : h2RawExchange
+      )(options.target, input, options.boundMs);
       report.cases++;
       report.byTransport[input.transport]++;
-      const answer = outcome.kind === "response" ? `${input.transport === "http1" ? "HTTP/1.1" : "h2"} ${outcome.status}` : `${input.transport} ${outcome.kind}`;
+      const answer =
+        outcome.kind === "response"
+          ? `${input.transport === "http1" ? "HTTP/1.1" : "h2"} ${outcome.status}`
+          : `${input.transport} ${outcome.kind}`;
       report.answers[answer] = (report.answers[answer] ?? 0) + 1;
       const verdict = judge(input, outcome);
       if (!verdict.ok) {
@@ -89,7 +109,10 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 /** A finding as text: the case index (replay: FUZZ_SEED=<seed>), what went wrong, and the input. */
 export function describeFinding(seed: number, f: Finding): string {
   const { input } = f;
-  const body = input.body.length > 512 ? `${input.body.subarray(0, 512).toString("base64")}… (${input.body.length} bytes)` : input.body.toString("base64");
+  const body =
+    input.body.length > 512
+      ? `${input.body.subarray(0, 512).toString("base64")}… (${input.body.length} bytes)`
+      : input.body.toString("base64");
   const headers = input.headers.map(([n, v]) => [n, v.length > 200 ? `${v.slice(0, 200)}… (${v.length} chars)` : v]);
   const raw = input.raw ? { raw: JSON.stringify(input.raw.subarray(0, 400).toString("latin1")) } : {};
   return `seed ${seed} case ${input.index}: ${f.detail}\n  ${JSON.stringify({ transport: input.transport, method: input.method, path: input.path.slice(0, 300), headers, framing: input.framing, omit: input.omit, bodyBase64: body, ...raw })}`;

@@ -36,7 +36,9 @@ describe("database metrics", () => {
       expect(await m.sum("ground_control.db.client.transactions.active")).toBe(1);
     });
     const base = { "db.system.name": "postgresql", "db.client.connection.pool.name": "ground-control" };
-    expect((await m.histogram("db.client.operation.duration", { ...base, "db.operation.name": "SELECT" })).count).toBeGreaterThanOrEqual(2);
+    expect(
+      (await m.histogram("db.client.operation.duration", { ...base, "db.operation.name": "SELECT" })).count,
+    ).toBeGreaterThanOrEqual(2);
     expect((await m.histogram("db.client.operation.duration", { "db.operation.name": "INSERT" })).count).toBe(2);
     const [duplicate] = await m.points("db.client.operation.duration", { "error.type": "23505" });
     expect(duplicate.attributes).toMatchObject({ "db.operation.name": "INSERT", "db.response.status_code": "23505" });

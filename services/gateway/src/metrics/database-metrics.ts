@@ -11,7 +11,13 @@
 //   ground_control.db.client.operations.active  gauge: queries in flight (running or queued for a connection)
 //   ground_control.db.client.transactions.active gauge: open transactions, each holding a connection
 import type { DatabaseHandle } from "@harbor-satellite/db";
-import { boundHistogram, DURATION_BUCKETS_S, instrumentScope, type Attributes, type BoundHistogram } from "@harbor-satellite/telemetry/metrics";
+import {
+  boundHistogram,
+  DURATION_BUCKETS_S,
+  instrumentScope,
+  type Attributes,
+  type BoundHistogram,
+} from "@harbor-satellite/telemetry/metrics";
 
 const scope = instrumentScope("@harbor-satellite/gateway/database");
 // Every query: bound series per operation and outcome, so a query pays no attribute hashing.
@@ -20,11 +26,38 @@ const duration = boundHistogram("@harbor-satellite/gateway/database", "db.client
   description: "Duration of database queries as the client sees them (waiting for a pool connection included).",
   boundaries: [0.001, ...DURATION_BUCKETS_S],
 });
-const poolMax = scope.observableGauge("db.client.connection.max", { unit: "{connection}", description: "The largest number of connections the pool opens." });
-const activeOperations = scope.observableGauge("ground_control.db.client.operations.active", { unit: "{operation}", description: "Queries in flight: running, or waiting for a pool connection." });
-const activeTransactions = scope.observableGauge("ground_control.db.client.transactions.active", { unit: "{transaction}", description: "Open transactions; each holds a pool connection until it ends." });
+const poolMax = scope.observableGauge("db.client.connection.max", {
+  unit: "{connection}",
+  description: "The largest number of connections the pool opens.",
+});
+const activeOperations = scope.observableGauge("ground_control.db.client.operations.active", {
+  unit: "{operation}",
+  description: "Queries in flight: running, or waiting for a pool connection.",
+});
+const activeTransactions = scope.observableGauge("ground_control.db.client.transactions.active", {
+  unit: "{transaction}",
+  description: "Open transactions; each holds a pool connection until it ends.",
+});
 
-const OPERATIONS = new Set(["SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "SET", "SHOW", "CREATE", "ALTER", "DROP", "LOCK", "VACUUM", "ANALYZE"]);
+const OPERATIONS = new Set([
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "WITH",
+  "BEGIN",
+  "COMMIT",
+  "ROLLBACK",
+  "SAVEPOINT",
+  "SET",
+  "SHOW",
+  "CREATE",
+  "ALTER",
+  "DROP",
+  "LOCK",
+  "VACUUM",
+  "ANALYZE",
+]);
 
 /** Series by operation (success) and by operation and SQLSTATE (failure), bound once. */
 function seriesCache(system: string, pool: string) {
@@ -33,8 +66,16 @@ function seriesCache(system: string, pool: string) {
     const key = `${operation} ${sqlState ?? ""}`;
     let series = sets.get(key);
     if (!series) {
-      const attributes: Attributes = { "db.system.name": system, "db.client.connection.pool.name": pool, "db.operation.name": operation };
-      if (sqlState !== undefined) Object.assign(attributes, { "error.type": sqlState || "_OTHER", ...(sqlState ? { "db.response.status_code": sqlState } : {}) });
+      const attributes: Attributes = {
+        "db.system.name": system,
+        "db.client.connection.pool.name": pool,
+        "db.operation.name": operation,
+      };
+      if (sqlState !== undefined)
+        Object.assign(attributes, {
+          "error.type": sqlState || "_OTHER",
+          ...(sqlState ? { "db.response.status_code": sqlState } : {}),
+        });
       series = duration.bind(attributes);
       // Operations and SQLSTATEs are few; the cap guards against a bug.
       if (sets.size < 1000) sets.set(key, series);
@@ -72,7 +113,9 @@ export function instrumentDatabase(handle: DatabaseHandle, pool = "ground-contro
     state.operations++;
     return (error?: unknown) => {
       state.operations--;
-      series(operation, error === undefined ? undefined : sqlStateOf(error)).record((performance.now() - started) / 1000);
+      series(operation, error === undefined ? undefined : sqlStateOf(error)).record(
+        (performance.now() - started) / 1000,
+      );
     };
   };
   if (postgres) wrapPostgres(client, measure, state);
@@ -94,7 +137,10 @@ type Measure = (operation: string) => (error?: unknown) => void;
  * properties, so those are wrapped; the query runs exactly as before.
  */
 function wrapPostgres(client: Client, measure: Measure, state: { transactions: number }): void {
-  const unsafe = client.unsafe as (...args: unknown[]) => { resolve(value: unknown): void; reject(error: unknown): void };
+  const unsafe = client.unsafe as (...args: unknown[]) => {
+    resolve(value: unknown): void;
+    reject(error: unknown): void;
+  };
   client.unsafe = (...args: unknown[]) => {
     const query = unsafe(...args);
     const done = measure(operationOf(args[0]));

@@ -18,11 +18,20 @@ import { TEST_SECRET_HASH } from "../test-support.js";
 
 const PASSWORD = "metrics-test-admin-password";
 
-async function start(metrics: Metrics, argv: string[] = []): Promise<{ gc: GroundControl; url: string; close(): Promise<void> }> {
+async function start(
+  metrics: Metrics,
+  argv: string[] = [],
+): Promise<{ gc: GroundControl; url: string; close(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), "hs-gc-metrics-"));
-  const config = parseConfig(["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, ...argv], { ADMIN_PASSWORD: PASSWORD });
+  const config = parseConfig(["--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, ...argv], {
+    ADMIN_PASSWORD: PASSWORD,
+  });
   if (config === "help") throw new Error("unreachable");
-  const gc = await startGroundControl({ ...config, secretHash: TEST_SECRET_HASH }, createLogger({ name: "gc-metrics-test", level: "silent" }), { metrics, databaseTemplate: await migratedTemplate() });
+  const gc = await startGroundControl(
+    { ...config, secretHash: TEST_SECRET_HASH },
+    createLogger({ name: "gc-metrics-test", level: "silent" }),
+    { metrics, databaseTemplate: await migratedTemplate() },
+  );
   return {
     gc,
     url: `http://127.0.0.1:${gc.port}`,
@@ -37,7 +46,8 @@ async function start(metrics: Metrics, argv: string[] = []): Promise<{ gc: Groun
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
   for (const line of text.split("\n")) {
     if (!line.startsWith(`${name}{`)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return undefined;
 }
@@ -63,8 +73,11 @@ describe("Ground Control metrics", () => {
       createGrpcTransport({ baseUrl: url }),
       createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1" }),
     ];
-    for (const transport of transports) await createClient(IdentityService, transport).login({ username: "admin", password: PASSWORD });
-    const refused = await createClient(IdentityService, transports[0]).issueZtrToken({ satellite: "x" }).catch((e: unknown) => ConnectError.from(e));
+    for (const transport of transports)
+      await createClient(IdentityService, transport).login({ username: "admin", password: PASSWORD });
+    const refused = await createClient(IdentityService, transports[0])
+      .issueZtrToken({ satellite: "x" })
+      .catch((e: unknown) => ConnectError.from(e));
     expect(refused).toMatchObject({ code: Code.Unauthenticated });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
 
@@ -73,12 +86,45 @@ describe("Ground Control metrics", () => {
     expect(res.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     const text = await res.text();
     const login = "harbor.satellite.identity.v1.IdentityService/Login";
-    expect(sample(text, "rpc_server_call_duration_seconds_count", { rpc_system_name: "connectrpc", rpc_method: login, rpc_status_code: "ok" })).toBe(2);
-    expect(sample(text, "rpc_server_call_duration_seconds_count", { rpc_system_name: "grpc", rpc_method: login, rpc_status_code: "OK" })).toBe(2);
-    expect(sample(text, "rpc_server_call_duration_seconds_count", { rpc_method: "harbor.satellite.identity.v1.IdentityService/IssueZtrToken", rpc_status_code: "unauthenticated" })).toBe(1);
-    expect(sample(text, "rpc_server_call_duration_seconds_bucket", { rpc_method: login, rpc_system_name: "grpc", le: "+Inf" })).toBe(2);
-    expect(sample(text, "http_server_request_duration_seconds_count", { http_route: "/healthz", http_response_status_code: "200" })).toBe(1);
-    expect(sample(text, "db_client_operation_duration_seconds_count", { db_system_name: "postgresql", db_operation_name: "SELECT" })).toBeGreaterThan(0);
+    expect(
+      sample(text, "rpc_server_call_duration_seconds_count", {
+        rpc_system_name: "connectrpc",
+        rpc_method: login,
+        rpc_status_code: "ok",
+      }),
+    ).toBe(2);
+    expect(
+      sample(text, "rpc_server_call_duration_seconds_count", {
+        rpc_system_name: "grpc",
+        rpc_method: login,
+        rpc_status_code: "OK",
+      }),
+    ).toBe(2);
+    expect(
+      sample(text, "rpc_server_call_duration_seconds_count", {
+        rpc_method: "harbor.satellite.identity.v1.IdentityService/IssueZtrToken",
+        rpc_status_code: "unauthenticated",
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, "rpc_server_call_duration_seconds_bucket", {
+        rpc_method: login,
+        rpc_system_name: "grpc",
+        le: "+Inf",
+      }),
+    ).toBe(2);
+    expect(
+      sample(text, "http_server_request_duration_seconds_count", {
+        http_route: "/healthz",
+        http_response_status_code: "200",
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, "db_client_operation_duration_seconds_count", {
+        db_system_name: "postgresql",
+        db_operation_name: "SELECT",
+      }),
+    ).toBeGreaterThan(0);
     expect(sample(text, "db_client_connection_max", { db_client_connection_pool_name: "ground-control" })).toBe(1);
     expect(sample(text, "ground_control_satellites_health", { satellite_health: "never_seen" })).toBe(0);
     expect(sample(text, "ground_control_outbox_depth", { outbox_kind: "sync-robot" })).toBeGreaterThanOrEqual(0);

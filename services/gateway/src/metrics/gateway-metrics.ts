@@ -10,7 +10,12 @@ import { observeOutbox } from "@harbor-satellite/fleet/metrics";
 import type { DatabaseHandle } from "@harbor-satellite/db";
 import type { ServiceModule } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
-import { listenMetrics, MetricsListenError, type Metrics, type MetricsListener } from "@harbor-satellite/telemetry/metrics";
+import {
+  listenMetrics,
+  MetricsListenError,
+  type Metrics,
+  type MetricsListener,
+} from "@harbor-satellite/telemetry/metrics";
 import { ConfigError, type GatewayConfig } from "../config.js";
 import { instrumentDatabase } from "./database-metrics.js";
 
@@ -26,7 +31,13 @@ export function workerIndex(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(index) && index >= 0 ? index : 0;
 }
 
-export async function startGatewayMetrics(options: { config: GatewayConfig; database: DatabaseHandle; modules: readonly ServiceModule[]; metrics?: Metrics; logger: Logger }): Promise<GatewayMetrics> {
+export async function startGatewayMetrics(options: {
+  config: GatewayConfig;
+  database: DatabaseHandle;
+  modules: readonly ServiceModule[];
+  metrics?: Metrics;
+  logger: Logger;
+}): Promise<GatewayMetrics> {
   const { config, database, metrics, logger } = options;
   if (!metrics || !config.metrics.enabled) return { onGatewayPort: false, close: async () => {} };
   // The SDK has been loading since main() started it, beside opening the database.
@@ -46,11 +57,15 @@ export async function startGatewayMetrics(options: { config: GatewayConfig; data
     listener = await listenMetrics({ host: addr.host, port }, metrics, logger).catch((error: unknown) => {
       for (const stop of stops) stop();
       // One line for the operator (startup-failure.ts prints ConfigErrors as they are).
-      throw error instanceof MetricsListenError ? new ConfigError(`${error.message}; choose another --metrics-addr`) : error;
+      throw error instanceof MetricsListenError
+        ? new ConfigError(`${error.message}; choose another --metrics-addr`)
+        : error;
     });
     logger.info({ host: addr.host, port: listener.port }, "metrics served at /metrics");
   } else if (config.workers > 1 && worker === 0) {
-    logger.warn("with --workers, /metrics on the gateway port answers from whichever worker takes the connection: set --metrics-addr to give each worker a port of its own");
+    logger.warn(
+      "with --workers, /metrics on the gateway port answers from whichever worker takes the connection: set --metrics-addr to give each worker a port of its own",
+    );
   }
   return {
     onGatewayPort: !addr,

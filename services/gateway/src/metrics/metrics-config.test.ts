@@ -10,9 +10,15 @@ describe("metrics configuration", () => {
   });
 
   it("moves them to --metrics-addr (or METRICS_ADDR), flag first", () => {
-    expect(metricsOf(["--metrics-addr", "127.0.0.1:9464"])).toEqual({ enabled: true, addr: { host: "127.0.0.1", port: 9464 } });
+    expect(metricsOf(["--metrics-addr", "127.0.0.1:9464"])).toEqual({
+      enabled: true,
+      addr: { host: "127.0.0.1", port: 9464 },
+    });
     expect(metricsOf([], { METRICS_ADDR: ":9090" })).toEqual({ enabled: true, addr: { host: "0.0.0.0", port: 9090 } });
-    expect(metricsOf(["--metrics-addr", "[::1]:9464"], { METRICS_ADDR: ":9090" })).toEqual({ enabled: true, addr: { host: "::1", port: 9464 } });
+    expect(metricsOf(["--metrics-addr", "[::1]:9464"], { METRICS_ADDR: ":9090" })).toEqual({
+      enabled: true,
+      addr: { host: "::1", port: 9464 },
+    });
     expect(() => metricsOf(["--metrics-addr", "9464"])).toThrow(/--metrics-addr \(METRICS_ADDR\) must be HOST:PORT/);
     expect(HELP).toMatch(/--metrics-addr HOST:PORT/);
   });

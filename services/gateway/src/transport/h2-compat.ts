@@ -6,7 +6,12 @@ import { Http2ServerRequest, Http2ServerResponse, type IncomingHttpHeaders, type
 
 export type CompatHandler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 
-export function serveCompat(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], handler: CompatHandler): void {
+export function serveCompat(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  rawHeaders: string[],
+  handler: CompatHandler,
+): void {
   const req = new Http2ServerRequest(stream, headers, {}, rawHeaders);
   const res = new Http2ServerResponse(stream);
   if (headers[":method"] === "CONNECT") {

@@ -46,7 +46,12 @@ export function createH2RpcRouter(options: H2RpcOptions): H2StreamRouter {
   };
 }
 
-async function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, handler: UniversalHandler, options: H2RpcOptions): Promise<void> {
+async function serve(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  handler: UniversalHandler,
+  options: H2RpcOptions,
+): Promise<void> {
   let url: string;
   try {
     url = streamUrl(stream, headers);
@@ -59,7 +64,13 @@ async function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ha
   const controller = new AbortController();
   let finished = false;
   stream.once("close", () => {
-    if (!finished) controller.abort(new ConnectError("the client closed the stream", stream.rstCode === constants.NGHTTP2_CANCEL ? Code.Canceled : Code.Aborted));
+    if (!finished)
+      controller.abort(
+        new ConnectError(
+          "the client closed the stream",
+          stream.rstCode === constants.NGHTTP2_CANCEL ? Code.Canceled : Code.Aborted,
+        ),
+      );
   });
   const request: UniversalServerRequest = {
     httpVersion: "2.0",
@@ -83,7 +94,11 @@ async function serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ha
  * A unary reply's body goes out with the end of the stream (one DATA frame); streaming replies
  * write each message as it comes, since the client may wait for it before sending the next.
  */
-async function writeResponse(stream: ServerHttp2Stream, response: UniversalServerResponse, unary: boolean): Promise<void> {
+async function writeResponse(
+  stream: ServerHttp2Stream,
+  response: UniversalServerResponse,
+  unary: boolean,
+): Promise<void> {
   const body = response.body?.[Symbol.asyncIterator]();
   try {
     const chunk = body ? await body.next() : undefined;
@@ -91,7 +106,10 @@ async function writeResponse(stream: ServerHttp2Stream, response: UniversalServe
     const trailer = response.trailer;
     if (trailer) stream.once("wantTrailers", () => stream.sendTrailers(nodeHeaders(trailer)));
     const empty = !chunk || chunk.done === true;
-    stream.respond(nodeHeaders(response.header, response.status), { endStream: empty && !trailer, waitForTrailers: trailer !== undefined });
+    stream.respond(nodeHeaders(response.header, response.status), {
+      endStream: empty && !trailer,
+      waitForTrailers: trailer !== undefined,
+    });
     if (empty) {
       if (trailer) stream.end();
       return;

@@ -57,13 +57,27 @@ export function localAuthority(socket: LocalEnd | null | undefined): string {
  * (a URL built from it would not parse, or would name another host) is the client's error,
  * InvalidArgument, which every serving layer answers in the call's protocol.
  */
-export function requestUrl(encrypted: boolean, authority: string | string[] | undefined, socket: LocalEnd | null | undefined, path: string): string {
+export function requestUrl(
+  encrypted: boolean,
+  authority: string | string[] | undefined,
+  socket: LocalEnd | null | undefined,
+  path: string,
+): string {
   const named = Array.isArray(authority) ? authority[0] : authority;
-  if (named && !isAuthority(named)) throw new ConnectError(`the request's authority (Host or :authority) ${JSON.stringify(named.slice(0, 100))} is not a host and port`, Code.InvalidArgument);
+  if (named && !isAuthority(named))
+    throw new ConnectError(
+      `the request's authority (Host or :authority) ${JSON.stringify(named.slice(0, 100))} is not a host and port`,
+      Code.InvalidArgument,
+    );
   return `${encrypted ? "https" : "http"}://${named || localAuthority(socket)}${path}`;
 }
 
 /** The absolute URL an HTTP/2 request was made to (see requestUrl). */
 export function streamUrl(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): string {
-  return requestUrl(stream.session?.encrypted === true, headers[":authority"] ?? headers.host, stream.session?.socket, (headers[":path"] as string | undefined) ?? "/");
+  return requestUrl(
+    stream.session?.encrypted === true,
+    headers[":authority"] ?? headers.host,
+    stream.session?.socket,
+    (headers[":path"] as string | undefined) ?? "/",
+  );
 }

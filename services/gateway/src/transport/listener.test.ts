@@ -8,11 +8,20 @@ import { selfSignedLoopback } from "@harbor-satellite/oci/client/testing/self-si
 import { afterEach, describe, expect, it } from "vitest";
 import { listen, type Listener, type ListenOptions } from "./listener.js";
 
-const limits = resolveLimits({ firstByteMs: 300, headersMs: 400, requestMs: 2000, idleMs: 500, maxConnections: 40, maxConnectionsPerSource: 5 }, defaultLimits(1024));
+const limits = resolveLimits(
+  { firstByteMs: 300, headersMs: 400, requestMs: 2000, idleMs: 500, maxConnections: 40, maxConnectionsPerSource: 5 },
+  defaultLimits(1024),
+);
 
 function recorder() {
   const lines: { level: string; msg: string }[] = [];
-  return { lines, logger: { error: (_f: unknown, msg: string) => lines.push({ level: "error", msg }), warn: (_f: unknown, msg: string) => lines.push({ level: "warn", msg }) } as never };
+  return {
+    lines,
+    logger: {
+      error: (_f: unknown, msg: string) => lines.push({ level: "error", msg }),
+      warn: (_f: unknown, msg: string) => lines.push({ level: "warn", msg }),
+    } as never,
+  };
 }
 
 function openSocket(port: number, localAddress = "127.0.0.1"): Promise<Socket> {
@@ -45,7 +54,11 @@ async function rawExchange(port: number, request: string): Promise<string> {
   return out;
 }
 
-function h2Request(session: ClientHttp2Session, headers: Record<string, string>, body?: string): Promise<{ status?: number; body: string; rstCode?: number }> {
+function h2Request(
+  session: ClientHttp2Session,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status?: number; body: string; rstCode?: number }> {
   return new Promise((resolve) => {
     const req = session.request(headers, { endStream: body === undefined });
     const out: { status?: number; body: string } = { body: "" };
@@ -65,7 +78,8 @@ async function openOnceRefused(sockets: Socket[], cap: number): Promise<number> 
     s.resume();
     s.once("close", () => closed.add(s));
   }
-  for (let waited = 0; sockets.length - closed.size > cap && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  for (let waited = 0; sockets.length - closed.size > cap && waited < 10_000; waited += 20)
+    await new Promise((r) => setTimeout(r, 20));
   // Give a wrongly accepted extra a moment to show.
   await new Promise((r) => setTimeout(r, 100));
   return sockets.length - closed.size;
@@ -119,7 +133,9 @@ describe("listener", () => {
     const silent = await openSocket(port);
     for (let i = 0; i < 20; i++) (await openSocket(port)).resetAndDestroy();
     expect(await closedWithin(silent, 5000)).toBe("closed");
-    expect(await rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(
+      /^HTTP\/1\.1 200 /,
+    );
   });
 
   it("cuts HTTP/1.1 headers trickled byte by byte, and an idle h2c session", async () => {
@@ -141,17 +157,23 @@ describe("listener", () => {
   it("refuses a source's connections past its cap while other sources are served", async () => {
     // Silent connections are not timed out during this test.
     const { port, lines } = await start({ limits: { ...limits, firstByteMs: 30_000 } });
-    const held = await Promise.all(Array.from({ length: limits.maxConnectionsPerSource + 3 }, () => openSocket(port, "127.0.0.2")));
+    const held = await Promise.all(
+      Array.from({ length: limits.maxConnectionsPerSource + 3 }, () => openSocket(port, "127.0.0.2")),
+    );
     clients.push(...held);
     expect(await openOnceRefused(held, limits.maxConnectionsPerSource)).toBe(limits.maxConnectionsPerSource);
-    expect(await rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(
+      /^HTTP\/1\.1 200 /,
+    );
     expect(lines.some((l) => l.msg.startsWith("connection refused"))).toBe(true);
   });
 
   it("answers a handler's throw or rejection with a 500 on HTTP/1.1 and HTTP/2, and a stream router's throw too", async () => {
     const { port, lines } = await start();
     for (const path of ["/throw", "/reject"]) {
-      expect(await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(/^HTTP\/1\.1 500 [^]*"code":"internal"/);
+      expect(await rawExchange(port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(
+        /^HTTP\/1\.1 500 [^]*"code":"internal"/,
+      );
     }
     const session = h2c(port);
     for (const path of ["/throw", "/reject", "/rpc/throw"]) {
@@ -179,7 +201,10 @@ describe("listener", () => {
       await new Promise((r) => setTimeout(r, 20));
       req.close(constants.NGHTTP2_PROTOCOL_ERROR);
     }
-    expect(await h2Request(h2c(port), { ":path": "/rpc/echo", ":method": "POST" }, "ping")).toMatchObject({ status: 200, body: "ping" });
+    expect(await h2Request(h2c(port), { ":path": "/rpc/echo", ":method": "POST" }, "ping")).toMatchObject({
+      status: 200,
+      body: "ping",
+    });
   });
 
   it("over TLS: bounds the handshake, caps connections, and answers both protocols under the guard", async () => {
@@ -189,7 +214,9 @@ describe("listener", () => {
     expect(await closedWithin(silent, 5000)).toBe("closed");
     // The caps, on a server whose handshake timeout does not close the held connections meanwhile.
     const capped = await start({ tls: { cert, key }, limits: { ...limits, firstByteMs: 30_000 } });
-    const held = await Promise.all(Array.from({ length: limits.maxConnectionsPerSource + 2 }, () => openSocket(capped.port, "127.0.0.3")));
+    const held = await Promise.all(
+      Array.from({ length: limits.maxConnectionsPerSource + 2 }, () => openSocket(capped.port, "127.0.0.3")),
+    );
     clients.push(...held);
     expect(await openOnceRefused(held, limits.maxConnectionsPerSource)).toBe(limits.maxConnectionsPerSource);
 

@@ -9,15 +9,39 @@
 // caps, and the HTTP/2 stream cap and per-stream idle timeout; and every request runs under one
 // guard per kind (request/response, raw stream), so nothing a request does can throw out of it.
 import { createServer as createHttp1Server, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createH2cServer, createSecureServer, type Http2SecureServer, type Http2Session, type Http2Server, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders, type SecureServerOptions, type ServerHttp2Stream } from "node:http2";
+import {
+  createServer as createH2cServer,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Session,
+  type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type IncomingHttpHeaders,
+  type SecureServerOptions,
+  type ServerHttp2Stream,
+} from "node:http2";
 import type { AddressInfo, Server, Socket } from "node:net";
-import { applyH2Limits, applyHttp1Limits, capConnections, createLogThrottle, defaultLimits, guardRequests, guardStreams, tlsLimitOptions, type ServerLimits } from "@harbor-satellite/serving";
+import {
+  applyH2Limits,
+  applyHttp1Limits,
+  capConnections,
+  createLogThrottle,
+  defaultLimits,
+  guardRequests,
+  guardStreams,
+  tlsLimitOptions,
+  type ServerLimits,
+} from "@harbor-satellite/serving";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { serveCompat } from "./h2-compat.js";
 import type { H2StreamRouter } from "./h2-rpc-streams.js";
 import { createSniffingServer } from "./sniffer.js";
 
-export type RequestHandler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
+export type RequestHandler = (
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
+) => void;
 
 const LISTEN_BACKLOG = 4096;
 const SERVER_NAME = "ground-control";
@@ -61,10 +85,13 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const limits = options.limits ?? defaultLimits();
   const logger = options.logger ?? createLogger({ name: SERVER_NAME });
   const handler = guardRequests(options.handler, { logger, server: SERVER_NAME }) as RequestHandler;
-  const onStream = guardStreams((stream, headers, _flags: number, rawHeaders: string[]) => {
-    if (options.rpcStreams?.(stream, headers)) return;
-    serveCompat(stream, headers, rawHeaders, handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
-  }, { logger, server: SERVER_NAME });
+  const onStream = guardStreams(
+    (stream, headers, _flags: number, rawHeaders: string[]) => {
+      if (options.rpcStreams?.(stream, headers)) return;
+      serveCompat(stream, headers, rawHeaders, handler as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+    },
+    { logger, server: SERVER_NAME },
+  );
   const serving: Serving = { limits, logger, handler, onStream };
   const { server, inner } = options.tls ? createTlsServer(options, serving) : createPlainServer(serving);
 
@@ -94,7 +121,11 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   // After listening, an accept() that fails (EMFILE past the file limit) is an "error" event on
   // the server: unheard, Node would throw it and end the process.
   const acceptErrors = createLogThrottle(6);
-  server.on("error", (error) => acceptErrors((suppressed) => logger.error({ err: error, suppressed: suppressed || undefined }, "the listener could not accept a connection")));
+  server.on("error", (error) =>
+    acceptErrors((suppressed) =>
+      logger.error({ err: error, suppressed: suppressed || undefined }, "the listener could not accept a connection"),
+    ),
+  );
   return {
     port: (server.address() as AddressInfo).port,
     close: async (drainMs = DEFAULT_DRAIN_MS) => {
@@ -132,7 +163,16 @@ function refusalLog(logger: Pick<Logger, "warn">, limits: ServerLimits) {
   const log = createLogThrottle(6);
   return (reason: "total" | "per-source", source: string) =>
     log((suppressed) =>
-      logger.warn({ reason, source, maxConnections: limits.maxConnections, maxConnectionsPerSource: limits.maxConnectionsPerSource, alsoRefused: suppressed || undefined }, "connection refused: too many open connections"),
+      logger.warn(
+        {
+          reason,
+          source,
+          maxConnections: limits.maxConnections,
+          maxConnectionsPerSource: limits.maxConnectionsPerSource,
+          alsoRefused: suppressed || undefined,
+        },
+        "connection refused: too many open connections",
+      ),
     );
 }
 
@@ -151,7 +191,8 @@ function createTlsServer(options: ListenOptions, serving: Serving): { server: Se
   // stream a second time; dropping the hook first keeps streams ours alone.
   server.removeAllListeners("newListener");
   server.on("request", serving.handler);
-  if (server.listeners("stream").some((l) => l.name.includes("onServerStream"))) throw new Error("Node's HTTP/2 compat layer attached itself to the TLS server; streams would be handled twice");
+  if (server.listeners("stream").some((l) => l.name.includes("onServerStream")))
+    throw new Error("Node's HTTP/2 compat layer attached itself to the TLS server; streams would be handled twice");
   options.onTlsServer?.(server);
   return { server, inner: [] };
 }

@@ -46,7 +46,12 @@ export function createNodeRpcHandler(options: NodeRpcOptions): RequestHandler {
   };
 }
 
-async function serve(req: NodeRequest, res: NodeResponse, handler: UniversalHandler, options: NodeRpcOptions): Promise<void> {
+async function serve(
+  req: NodeRequest,
+  res: NodeResponse,
+  handler: UniversalHandler,
+  options: NodeRpcOptions,
+): Promise<void> {
   let url: string;
   try {
     const encrypted = (req.socket as TLSSocket | null)?.encrypted === true;
@@ -57,7 +62,8 @@ async function serve(req: NodeRequest, res: NodeResponse, handler: UniversalHand
   }
   const controller = new AbortController();
   res.once("close", () => {
-    if (!res.writableFinished) controller.abort(new ConnectError("the client went away before the reply", Code.Canceled));
+    if (!res.writableFinished)
+      controller.abort(new ConnectError("the client went away before the reply", Code.Canceled));
   });
   const response = await handler({
     httpVersion: req.httpVersion,

@@ -9,7 +9,12 @@ import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 
 export function rpcRejection(contentType: string | string[] | undefined, error: ConnectError): UniversalServerResponse {
   const type = typeof contentType === "string" ? contentType : "";
-  if (type.startsWith("application/grpc")) return { status: 200, header: setTrailerStatus(new Headers({ "content-type": type }), error) };
+  if (type.startsWith("application/grpc"))
+    return { status: 200, header: setTrailerStatus(new Headers({ "content-type": type }), error) };
   const body = errorToJsonBytes(error, undefined);
-  return { status: codeToHttpStatus(error.code), header: new Headers({ "content-type": "application/json", "content-length": String(body.byteLength) }), body: createAsyncIterable([body]) };
+  return {
+    status: codeToHttpStatus(error.code),
+    header: new Headers({ "content-type": "application/json", "content-length": String(body.byteLength) }),
+    body: createAsyncIterable([body]),
+  };
 }

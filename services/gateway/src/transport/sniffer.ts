@@ -21,7 +21,9 @@ const ignore = () => undefined;
 
 /** True when `first` is (the start of) the HTTP/2 connection preface. */
 export function isH2Preface(first: Buffer): boolean {
-  return first.length >= H2_PREFACE.length ? first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE) : H2_PREFACE.subarray(0, first.length).equals(first);
+  return first.length >= H2_PREFACE.length
+    ? first.subarray(0, H2_PREFACE.length).equals(H2_PREFACE)
+    : H2_PREFACE.subarray(0, first.length).equals(first);
 }
 
 export function createSniffingServer(targets: SniffTargets): Server {

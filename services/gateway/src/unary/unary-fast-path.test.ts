@@ -6,7 +6,16 @@ import { connect, createServer as createH2Server, type Http2Server, type ServerH
 import type { AddressInfo } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, createConnectRouter, createContextKey, createContextValues, type Interceptor, type Transport } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createConnectRouter,
+  createContextKey,
+  createContextValues,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
 import { compressionGzip, createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HeartbeatService, SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
@@ -37,7 +46,8 @@ describe("lean unary path", () => {
 
   // Stands in for the authorization interceptor: reads a header, sets a context value, may refuse.
   const auth: Interceptor = (next) => async (req) => {
-    if (req.header.get("authorization") === "deny") throw new ConnectError("denied by interceptor", Code.PermissionDenied);
+    if (req.header.get("authorization") === "deny")
+      throw new ConnectError("denied by interceptor", Code.PermissionDenied);
     req.contextValues.set(callerName, req.header.get("authorization") ?? "anonymous");
     const res = await next(req);
     res.header.set("x-intercepted", "yes");
@@ -48,9 +58,16 @@ describe("lean unary path", () => {
     const { router, methods } = recordingRouter(createConnectRouter());
     router.service(HeartbeatService, {
       async sync(req, ctx) {
-        seen.push({ name: req.satellite, protocol: ctx.protocolName, caller: ctx.values.get(callerName), auth: ctx.requestHeader.get("authorization"), signalUsable: ctx.signal.aborted === false });
+        seen.push({
+          name: req.satellite,
+          protocol: ctx.protocolName,
+          caller: ctx.values.get(callerName),
+          auth: ctx.requestHeader.get("authorization"),
+          signalUsable: ctx.signal.aborted === false,
+        });
         urls.push(ctx.url);
-        if (req.satellite === "missing") throw new ConnectError("satellite missing not found", Code.NotFound, { "x-detail": "meta" });
+        if (req.satellite === "missing")
+          throw new ConnectError("satellite missing not found", Code.NotFound, { "x-detail": "meta" });
         if (req.satellite === "crash") throw new Error("secret internal detail");
         // Unwritable on both: a control character (HTTP/1.1 refuses it), a connection header (HTTP/2 does).
         if (req.satellite === "unwritable") {
@@ -61,7 +78,12 @@ describe("lean unary path", () => {
         return { receiveTime: timestampFromMs(1_700_000_000_000) };
       },
     });
-    const fast = createUnaryFastPath({ methods, interceptors: [auth], readMaxBytes: 64 * 1024, onWriteError: (error) => writeErrors.push(error) });
+    const fast = createUnaryFastPath({
+      methods,
+      interceptors: [auth],
+      readMaxBytes: 64 * 1024,
+      onWriteError: (error) => writeErrors.push(error),
+    });
     h2 = createH2Server();
     h2.on("session", (session: ServerHttp2Session) => sessions.add(session));
     h2.on("stream", (stream, headers) => {
@@ -73,7 +95,10 @@ describe("lean unary path", () => {
       if (fast.serveHttp1(req, res, () => createContextValues())) return;
       res.writeHead(404).end();
     });
-    await Promise.all([new Promise<void>((r) => h2.listen(0, "127.0.0.1", r)), new Promise<void>((r) => h1.listen(0, "127.0.0.1", r))]);
+    await Promise.all([
+      new Promise<void>((r) => h2.listen(0, "127.0.0.1", r)),
+      new Promise<void>((r) => h1.listen(0, "127.0.0.1", r)),
+    ]);
     h2Url = `http://127.0.0.1:${(h2.address() as AddressInfo).port}`;
     h1Url = `http://127.0.0.1:${(h1.address() as AddressInfo).port}`;
   });
@@ -99,10 +124,23 @@ describe("lean unary path", () => {
       const headers: Headers[] = [];
       const res = await createClient(HeartbeatService, transport).sync(
         { satellite: "edge-1" },
-        { headers: { authorization: `Basic ${label}` }, timeoutMs: 5_000, onHeader: (h) => headers.push(h), onTrailer: (t) => trailers.push(t) },
+        {
+          headers: { authorization: `Basic ${label}` },
+          timeoutMs: 5_000,
+          onHeader: (h) => headers.push(h),
+          onTrailer: (t) => trailers.push(t),
+        },
       );
       expect(res.receiveTime?.seconds, label).toBe(1_700_000_000n);
-      expect(seen, label).toEqual([{ name: "edge-1", protocol: label === "grpc" ? "grpc" : "connect", caller: `Basic ${label}`, auth: `Basic ${label}`, signalUsable: true }]);
+      expect(seen, label).toEqual([
+        {
+          name: "edge-1",
+          protocol: label === "grpc" ? "grpc" : "connect",
+          caller: `Basic ${label}`,
+          auth: `Basic ${label}`,
+          signalUsable: true,
+        },
+      ]);
       expect(headers[0]?.get("x-intercepted"), label).toBe("yes");
       expect(trailers[0]?.get("x-trailer"), label).toBe("t");
     }
@@ -116,7 +154,9 @@ describe("lean unary path", () => {
       expect((missing as ConnectError).metadata.get("x-detail"), label).toBe("meta");
       const crash = await client.sync({ satellite: "crash" }).catch((e: unknown) => ConnectError.from(e));
       expect(crash, label).toMatchObject({ code: Code.Internal, rawMessage: "internal error" });
-      const denied = await client.sync({ satellite: "edge-1" }, { headers: { authorization: "deny" } }).catch((e: unknown) => ConnectError.from(e));
+      const denied = await client
+        .sync({ satellite: "edge-1" }, { headers: { authorization: "deny" } })
+        .catch((e: unknown) => ConnectError.from(e));
       expect(denied, label).toMatchObject({ code: Code.PermissionDenied, rawMessage: "denied by interceptor" });
     }
   });
@@ -131,11 +171,20 @@ describe("lean unary path", () => {
       expect(writeErrors, label).toHaveLength(1);
     }
     // Still serving.
-    expect((await createClient(HeartbeatService, transports()["connect binary h1"]).sync({ satellite: "edge-1" })).receiveTime?.seconds).toBe(1_700_000_000n);
+    expect(
+      (await createClient(HeartbeatService, transports()["connect binary h1"]).sync({ satellite: "edge-1" }))
+        .receiveTime?.seconds,
+    ).toBe(1_700_000_000n);
   });
 
   it("leaves compressed requests to Connect's handlers", async () => {
-    const transport = createConnectTransport({ baseUrl: h2Url, httpVersion: "2", useBinaryFormat: true, sendCompression: compressionGzip, compressMinBytes: 0 });
+    const transport = createConnectTransport({
+      baseUrl: h2Url,
+      httpVersion: "2",
+      useBinaryFormat: true,
+      sendCompression: compressionGzip,
+      compressMinBytes: 0,
+    });
     const err = await createClient(HeartbeatService, transport)
       .sync({ satellite: "edge-1" })
       .catch((e: unknown) => ConnectError.from(e));
@@ -162,15 +211,24 @@ describe("lean unary path", () => {
     });
 
   const syncBytes = toBinary(SyncRequestSchema, create(SyncRequestSchema, { satellite: "edge-1" }));
-  const frame = (flags: number, message: Uint8Array) => Buffer.concat([Buffer.from([flags, 0, 0, 0, message.length]), message]);
+  const frame = (flags: number, message: Uint8Array) =>
+    Buffer.concat([Buffer.from([flags, 0, 0, 0, message.length]), message]);
 
   it("rejects malformed input with the protocol's error codes", async () => {
     const grpc = { "content-type": "application/grpc", te: "trailers" };
     // Flagged compressed with no grpc-encoding named: the client's error, as Connect words it.
-    expect((await raw(grpc, frame(1, syncBytes))).trailers).toMatchObject({ "grpc-status": String(Code.InvalidArgument), "grpc-message": "received%20compressed%20envelope%2C%20but%20do%20not%20know%20how%20to%20decompress" });
-    expect((await raw(grpc, Buffer.concat([frame(0, syncBytes), frame(0, syncBytes)]))).trailers).toMatchObject({ "grpc-status": String(Code.Unimplemented), "grpc-message": expect.stringContaining("extra%20input%20message") });
+    expect((await raw(grpc, frame(1, syncBytes))).trailers).toMatchObject({
+      "grpc-status": String(Code.InvalidArgument),
+      "grpc-message": "received%20compressed%20envelope%2C%20but%20do%20not%20know%20how%20to%20decompress",
+    });
+    expect((await raw(grpc, Buffer.concat([frame(0, syncBytes), frame(0, syncBytes)]))).trailers).toMatchObject({
+      "grpc-status": String(Code.Unimplemented),
+      "grpc-message": expect.stringContaining("extra%20input%20message"),
+    });
     expect((await raw(grpc, Buffer.alloc(0))).trailers["grpc-status"]).toBe(String(Code.Unimplemented));
-    expect((await raw({ ...grpc, "grpc-timeout": "soon" }, frame(0, syncBytes))).trailers["grpc-status"]).toBe(String(Code.InvalidArgument));
+    expect((await raw({ ...grpc, "grpc-timeout": "soon" }, frame(0, syncBytes))).trailers["grpc-status"]).toBe(
+      String(Code.InvalidArgument),
+    );
 
     const proto = { "content-type": "application/proto" };
     const badTimeout = await raw({ ...proto, "connect-timeout-ms": "later" }, syncBytes);
@@ -181,11 +239,20 @@ describe("lean unary path", () => {
     expect(garbage.status).toBe(400);
     expect(JSON.parse(garbage.body)).toEqual({ code: "invalid_argument", message: "parse binary: premature EOF" });
     const notUtf8 = await raw(proto, Buffer.from([0x0a, 0x02, 0xc3, 0x28]));
-    expect(JSON.parse(notUtf8.body)).toEqual({ code: "invalid_argument", message: "parse binary: The encoded data was not valid for encoding utf-8" });
-    expect((await raw(grpc, frame(0, Buffer.from([0xff, 0xff, 0xff])))).trailers).toMatchObject({ "grpc-status": String(Code.InvalidArgument), "grpc-message": "parse%20binary%3A%20premature%20EOF" });
+    expect(JSON.parse(notUtf8.body)).toEqual({
+      code: "invalid_argument",
+      message: "parse binary: The encoded data was not valid for encoding utf-8",
+    });
+    expect((await raw(grpc, frame(0, Buffer.from([0xff, 0xff, 0xff])))).trailers).toMatchObject({
+      "grpc-status": String(Code.InvalidArgument),
+      "grpc-message": "parse%20binary%3A%20premature%20EOF",
+    });
     const oversize = await raw(proto, Buffer.alloc(80 * 1024, 0x0a));
     expect(oversize.status).toBe(429);
-    expect(JSON.parse(oversize.body)).toMatchObject({ code: "resource_exhausted", message: expect.stringContaining("readMaxBytes") });
+    expect(JSON.parse(oversize.body)).toMatchObject({
+      code: "resource_exhausted",
+      message: expect.stringContaining("readMaxBytes"),
+    });
     expect(seen.filter((s) => s.name === "")).toEqual([]);
   });
 
@@ -195,25 +262,45 @@ describe("lean unary path", () => {
     const connectRequest = (version: string, host: string | undefined) =>
       `POST ${SYNC} HTTP/${version}\r\n${host === undefined ? "" : `Host: ${host}\r\n`}Content-Type: application/proto\r\nContent-Length: ${syncBytes.length}\r\nConnection: close\r\n\r\n`;
     for (const host of ["a b", "[::1", "example.com:99999", "%ZZ", "evil.example/x", "user@example.com"]) {
-      const reply = await rawExchange(h1Port, Buffer.concat([Buffer.from(connectRequest("1.1", host), "latin1"), syncBytes]));
+      const reply = await rawExchange(
+        h1Port,
+        Buffer.concat([Buffer.from(connectRequest("1.1", host), "latin1"), syncBytes]),
+      );
       expect(rawStatus(reply), host).toBe(400);
-      expect(JSON.parse(rawBody(reply)), host).toEqual({ code: "invalid_argument", message: `the request's authority (Host or :authority) ${JSON.stringify(host)} is not a host and port` });
+      expect(JSON.parse(rawBody(reply)), host).toEqual({
+        code: "invalid_argument",
+        message: `the request's authority (Host or :authority) ${JSON.stringify(host)} is not a host and port`,
+      });
     }
-    const grpcBadAuthority = await raw({ "content-type": "application/grpc", te: "trailers", ":authority": "example.com:99999" }, frame(0, syncBytes));
-    expect(grpcBadAuthority.trailers).toMatchObject({ "grpc-status": String(Code.InvalidArgument), "grpc-message": expect.stringContaining("is%20not%20a%20host%20and%20port") });
+    const grpcBadAuthority = await raw(
+      { "content-type": "application/grpc", te: "trailers", ":authority": "example.com:99999" },
+      frame(0, syncBytes),
+    );
+    expect(grpcBadAuthority.trailers).toMatchObject({
+      "grpc-status": String(Code.InvalidArgument),
+      "grpc-message": expect.stringContaining("is%20not%20a%20host%20and%20port"),
+    });
     expect(seen).toEqual([]);
 
     // HTTP/1.0 needs no Host: the call is served, at the address the client connected to.
     urls.length = 0;
-    const http10 = await rawExchange(h1Port, Buffer.concat([Buffer.from(connectRequest("1.0", undefined), "latin1"), syncBytes]));
+    const http10 = await rawExchange(
+      h1Port,
+      Buffer.concat([Buffer.from(connectRequest("1.0", undefined), "latin1"), syncBytes]),
+    );
     expect(rawStatus(http10)).toBe(200);
     expect(urls).toEqual([`http://127.0.0.1:${h1Port}${SYNC}`]);
   });
 
   it("survives a body that fails after the call was already answered (a malformed timeout, then more than readMaxBytes)", async () => {
-    const reply = await raw({ "content-type": "application/grpc", te: "trailers", "grpc-timeout": "soon" }, frame(0, Buffer.alloc(200 * 1024, 0x0a)));
+    const reply = await raw(
+      { "content-type": "application/grpc", te: "trailers", "grpc-timeout": "soon" },
+      frame(0, Buffer.alloc(200 * 1024, 0x0a)),
+    );
     expect(reply.trailers["grpc-status"]).toBe(String(Code.InvalidArgument));
     await new Promise((r) => setTimeout(r, 50));
-    expect((await createClient(HeartbeatService, transports().grpc).sync({ satellite: "edge-1" })).receiveTime?.seconds).toBe(1_700_000_000n);
+    expect(
+      (await createClient(HeartbeatService, transports().grpc).sync({ satellite: "edge-1" })).receiveTime?.seconds,
+    ).toBe(1_700_000_000n);
   });
 });

@@ -11,7 +11,19 @@ import { endAfterWrite } from "../transport/h2-stream-end.js";
 import { nodeHeaders, requestUrl, streamUrl, webHeaders } from "../transport/headers.js";
 import { CallSignal, invokeUnary } from "./unary-invoke.js";
 import type { UnaryMethod, UnaryMethods } from "./unary-methods.js";
-import { errorReply, initialResponse, methodCodec, parseRequest, requestMessageBytes, successReply, timeoutOf, unaryProtocolOf, type MethodCodec, type UnaryProtocol, type UnaryReply } from "./unary-protocol.js";
+import {
+  errorReply,
+  initialResponse,
+  methodCodec,
+  parseRequest,
+  requestMessageBytes,
+  successReply,
+  timeoutOf,
+  unaryProtocolOf,
+  type MethodCodec,
+  type UnaryProtocol,
+  type UnaryReply,
+} from "./unary-protocol.js";
 
 export interface UnaryFastPathOptions {
   methods: UnaryMethods;
@@ -38,9 +50,15 @@ interface Target {
 
 export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPath {
   const targets = new Map<string, Target>();
-  for (const [path, entry] of options.methods) targets.set(path, { entry, codec: methodCodec(entry.method, options.readMaxBytes, options.jsonOptions) });
+  for (const [path, entry] of options.methods)
+    targets.set(path, { entry, codec: methodCodec(entry.method, options.readMaxBytes, options.jsonOptions) });
 
-  const route = (method: string | undefined, path: string | undefined, headers: IncomingHttpHeaders, http2: boolean) => {
+  const route = (
+    method: string | undefined,
+    path: string | undefined,
+    headers: IncomingHttpHeaders,
+    http2: boolean,
+  ) => {
     const target = path === undefined ? undefined : targets.get(path);
     if (!target) return undefined;
     const protocol = unaryProtocolOf(method, headers, http2);
@@ -49,7 +67,15 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
     return protocol && !(length > options.readMaxBytes) ? { target, protocol } : undefined;
   };
 
-  const handle = async (target: Target, protocol: UnaryProtocol, headers: IncomingHttpHeaders, urlOf: () => string, body: Promise<Uint8Array>, contextValues: ContextValues, signal: CallSignal): Promise<UnaryReply> => {
+  const handle = async (
+    target: Target,
+    protocol: UnaryProtocol,
+    headers: IncomingHttpHeaders,
+    urlOf: () => string,
+    body: Promise<Uint8Array>,
+    contextValues: ContextValues,
+    signal: CallSignal,
+  ): Promise<UnaryReply> => {
     const { header: responseHeader, trailer: responseTrailer } = initialResponse(protocol);
     let timer: NodeJS.Timeout | undefined;
     // Answered early (a bad authority or timeout), the body may still fail later: that is no news.
@@ -57,12 +83,42 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
     try {
       const url = urlOf();
       const timeoutMs = timeoutOf(protocol, headers);
-      if (timeoutMs !== undefined) timer = setTimeout(() => signal.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)), timeoutMs);
-      const input = parseRequest(target.codec.input(protocol.binary), requestMessageBytes(protocol, await body), target.entry.method.input);
-      const output = await invokeUnary({ target: target.entry, protocolName: protocol.name, url, header: webHeaders(headers), contextValues, timeoutMs, signal, responseHeader, responseTrailer, input }, options.interceptors);
-      return successReply(protocol, target.codec.output(protocol.binary).serialize(output), responseHeader, responseTrailer);
+      if (timeoutMs !== undefined)
+        timer = setTimeout(
+          () => signal.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded)),
+          timeoutMs,
+        );
+      const input = parseRequest(
+        target.codec.input(protocol.binary),
+        requestMessageBytes(protocol, await body),
+        target.entry.method.input,
+      );
+      const output = await invokeUnary(
+        {
+          target: target.entry,
+          protocolName: protocol.name,
+          url,
+          header: webHeaders(headers),
+          contextValues,
+          timeoutMs,
+          signal,
+          responseHeader,
+          responseTrailer,
+          input,
+        },
+        options.interceptors,
+      );
+      return successReply(
+        protocol,
+        target.codec.output(protocol.binary).serialize(output),
+        responseHeader,
+        responseTrailer,
+      );
     } catch (error) {
-      const err = error instanceof ConnectError ? error : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+      const err =
+        error instanceof ConnectError
+          ? error
+          : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
       return errorReply(protocol, err, responseHeader, responseTrailer);
     } finally {
       clearTimeout(timer);
@@ -70,13 +126,26 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
   };
 
   /** One call, whichever transport: answer it, and abort its signal if the client goes first. */
-  const run = (routed: { target: Target; protocol: UnaryProtocol }, headers: IncomingHttpHeaders, exchange: Exchange, contextValues: ContextValues) => {
+  const run = (
+    routed: { target: Target; protocol: UnaryProtocol },
+    headers: IncomingHttpHeaders,
+    exchange: Exchange,
+    contextValues: ContextValues,
+  ) => {
     const signal = new CallSignal();
     let finished = false;
     exchange.closer.once("close", () => {
       if (!finished) signal.abort(new ConnectError("the client went away before the reply", Code.Canceled));
     });
-    void handle(routed.target, routed.protocol, headers, exchange.url, readBody(exchange.source, options.readMaxBytes), contextValues, signal)
+    void handle(
+      routed.target,
+      routed.protocol,
+      headers,
+      exchange.url,
+      readBody(exchange.source, options.readMaxBytes),
+      contextValues,
+      signal,
+    )
       .then((reply) => {
         finished = true;
         exchange.write(reply);
@@ -89,35 +158,56 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
 
   return {
     serveStream(stream, headers, contextValues) {
-      const routed = route(headers[":method"] as string | undefined, headers[":path"] as string | undefined, headers, true);
+      const routed = route(
+        headers[":method"] as string | undefined,
+        headers[":path"] as string | undefined,
+        headers,
+        true,
+      );
       if (!routed) return false;
       stream.on("error", () => undefined); // a reset stream also closes, which aborts the call
-      run(routed, headers, {
-        source: stream,
-        closer: stream,
-        url: () => streamUrl(stream, headers),
-        write: (reply) => writeStream(stream, reply),
-        abandon: () => {
-          failStream(stream, "the rpc reply could not be written");
+      run(
+        routed,
+        headers,
+        {
+          source: stream,
+          closer: stream,
+          url: () => streamUrl(stream, headers),
+          write: (reply) => writeStream(stream, reply),
+          abandon: () => {
+            failStream(stream, "the rpc reply could not be written");
+          },
         },
-      }, contextValues());
+        contextValues(),
+      );
       return true;
     },
     serveHttp1(req, res, contextValues) {
       const routed = route(req.method, req.url, req.headers, false);
       if (!routed) return false;
-      run(routed, req.headers, {
-        source: req,
-        // A request emits "close" once its body is read; the response's tells when the client left.
-        closer: res,
-        url: () => requestUrl("encrypted" in req.socket && req.socket.encrypted === true, req.headers.host, req.socket, req.url ?? "/"),
-        write: (reply) => {
-          if (res.destroyed) return;
-          res.writeHead(reply.status, nodeHeaders(reply.header));
-          res.end(reply.body);
+      run(
+        routed,
+        req.headers,
+        {
+          source: req,
+          // A request emits "close" once its body is read; the response's tells when the client left.
+          closer: res,
+          url: () =>
+            requestUrl(
+              "encrypted" in req.socket && req.socket.encrypted === true,
+              req.headers.host,
+              req.socket,
+              req.url ?? "/",
+            ),
+          write: (reply) => {
+            if (res.destroyed) return;
+            res.writeHead(reply.status, nodeHeaders(reply.header));
+            res.end(reply.body);
+          },
+          abandon: () => res.destroy(),
         },
-        abandon: () => res.destroy(),
-      }, contextValues());
+        contextValues(),
+      );
       return true;
     },
   };
@@ -144,7 +234,10 @@ function readBody(source: NodeJS.ReadableStream, limit: number): Promise<Uint8Ar
     source.on("data", (chunk: Buffer) => {
       if (size > limit) return;
       size += chunk.length;
-      if (size > limit) reject(new ConnectError(`message size is larger than configured readMaxBytes ${limit}`, Code.ResourceExhausted));
+      if (size > limit)
+        reject(
+          new ConnectError(`message size is larger than configured readMaxBytes ${limit}`, Code.ResourceExhausted),
+        );
       else chunks.push(chunk);
     });
     let ended = false;

@@ -66,7 +66,14 @@ export async function invokeUnary(call: UnaryCall, interceptors: readonly Interc
     };
     const output = await impl(req.message, context);
     const message = isMessage(output, method.output) ? output : create(method.output as DescMessage, output as never);
-    return { stream: false, service, method, header: call.responseHeader, trailer: call.responseTrailer, message } as UnaryResponse;
+    return {
+      stream: false,
+      service,
+      method,
+      header: call.responseHeader,
+      trailer: call.responseTrailer,
+      message,
+    } as UnaryResponse;
   };
   let next = implementation;
   for (let i = interceptors.length - 1; i >= 0; i--) next = interceptors[i](next as never) as AnyUnaryFn;

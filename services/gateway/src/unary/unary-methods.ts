@@ -18,7 +18,12 @@ export type UnaryMethods = ReadonlyMap<string, UnaryMethod>;
 export function recordingRouter(target: ConnectRouter): { router: ConnectRouter; methods: UnaryMethods } {
   const methods = new Map<string, UnaryMethod>();
   const record = (method: DescMethod, impl: UnaryImpl) => {
-    if (method.methodKind === "unary") methods.set(`/${method.parent.typeName}/${method.name}`, { service: method.parent, method: method as DescMethodUnary, impl });
+    if (method.methodKind === "unary")
+      methods.set(`/${method.parent.typeName}/${method.name}`, {
+        service: method.parent,
+        method: method as DescMethodUnary,
+        impl,
+      });
   };
   const router: ConnectRouter = {
     get handlers() {

@@ -7,7 +7,12 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { DescMessage, DescMethodUnary, JsonReadOptions } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createMethodSerializationLookup, type Serialization } from "@connectrpc/connect/protocol";
-import { codeToHttpStatus, errorToJsonBytes, parseTimeout as parseConnectTimeout, trailerMux } from "@connectrpc/connect/protocol-connect";
+import {
+  codeToHttpStatus,
+  errorToJsonBytes,
+  parseTimeout as parseConnectTimeout,
+  trailerMux,
+} from "@connectrpc/connect/protocol-connect";
 import { grpcStatusOk, parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { asClientDecodeError, UNDECLARED_COMPRESSION } from "../request-decode-failures.js";
 
@@ -33,7 +38,11 @@ export interface UnaryReply {
 const identity = (encoding: string | string[] | undefined) => encoding === undefined || encoding === "identity";
 
 /** The protocol of a request this path serves, or undefined to leave it to Connect. */
-export function unaryProtocolOf(method: string | undefined, headers: IncomingHttpHeaders, http2: boolean): UnaryProtocol | undefined {
+export function unaryProtocolOf(
+  method: string | undefined,
+  headers: IncomingHttpHeaders,
+  http2: boolean,
+): UnaryProtocol | undefined {
   if (method !== "POST") return undefined;
   switch (headers["content-type"]) {
     case "application/proto":
@@ -53,7 +62,10 @@ export function unaryProtocolOf(method: string | undefined, headers: IncomingHtt
 export function timeoutOf(protocol: UnaryProtocol, headers: IncomingHttpHeaders): number | undefined {
   const value = protocol.name === "grpc" ? headers["grpc-timeout"] : headers["connect-timeout-ms"];
   if (typeof value !== "string") return undefined;
-  const parsed = protocol.name === "grpc" ? parseGrpcTimeout(value, Number.MAX_SAFE_INTEGER) : parseConnectTimeout(value, Number.MAX_SAFE_INTEGER);
+  const parsed =
+    protocol.name === "grpc"
+      ? parseGrpcTimeout(value, Number.MAX_SAFE_INTEGER)
+      : parseConnectTimeout(value, Number.MAX_SAFE_INTEGER);
   if (parsed.error) throw parsed.error;
   return parsed.timeoutMs;
 }
@@ -65,9 +77,19 @@ export interface MethodCodec {
 }
 
 /** `jsonOptions` as the router's (unknown JSON fields ignored unless it says otherwise, Connect's default). */
-export function methodCodec(method: DescMethodUnary, readMaxBytes: number, jsonOptions?: Partial<JsonReadOptions>): MethodCodec {
-  const lookup = createMethodSerializationLookup(method, undefined, jsonOptions, { readMaxBytes, writeMaxBytes: 0xffffffff });
-  return { input: (binary) => lookup.getI(binary) as Serialization<unknown>, output: (binary) => lookup.getO(binary) as Serialization<unknown> };
+export function methodCodec(
+  method: DescMethodUnary,
+  readMaxBytes: number,
+  jsonOptions?: Partial<JsonReadOptions>,
+): MethodCodec {
+  const lookup = createMethodSerializationLookup(method, undefined, jsonOptions, {
+    readMaxBytes,
+    writeMaxBytes: 0xffffffff,
+  });
+  return {
+    input: (binary) => lookup.getI(binary) as Serialization<unknown>,
+    output: (binary) => lookup.getO(binary) as Serialization<unknown>,
+  };
 }
 
 /** The request message (of type `input`); bytes that do not decode are the client's error (InvalidArgument), worded as on Connect's handlers. */
@@ -82,30 +104,49 @@ export function parseRequest(serialization: Serialization<unknown>, bytes: Uint8
 /** The request message's bytes: the body itself (Connect) or its one enveloped message (gRPC). */
 export function requestMessageBytes(protocol: UnaryProtocol, body: Uint8Array): Uint8Array {
   if (protocol.name === "connect") return body;
-  if (body.length === 0) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+  if (body.length === 0)
+    throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   if (body.length < 5) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
   // Flagged compressed with no grpc-encoding: the client's error, in Connect's words.
   if ((body[0] & 0b1) === 1) throw new ConnectError(UNDECLARED_COMPRESSION, Code.InvalidArgument);
   const length = ((body[1] << 24) | (body[2] << 16) | (body[3] << 8) | body[4]) >>> 0;
   if (body.length < 5 + length) throw new ConnectError("protocol error: incomplete envelope", Code.InvalidArgument);
-  if (body.length > 5 + length) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
+  if (body.length > 5 + length)
+    throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
   return body.subarray(5);
 }
 
 /** Response headers as the handler starts: the content type, and gRPC's optimistic status. */
 export function initialResponse(protocol: UnaryProtocol): { header: Headers; trailer: Headers } {
-  if (protocol.name === "grpc") return { header: new Headers({ "content-type": "application/grpc+proto" }), trailer: new Headers({ "grpc-status": grpcStatusOk }) };
-  return { header: new Headers({ "content-type": protocol.binary ? "application/proto" : "application/json" }), trailer: new Headers() };
+  if (protocol.name === "grpc")
+    return {
+      header: new Headers({ "content-type": "application/grpc+proto" }),
+      trailer: new Headers({ "grpc-status": grpcStatusOk }),
+    };
+  return {
+    header: new Headers({ "content-type": protocol.binary ? "application/proto" : "application/json" }),
+    trailer: new Headers(),
+  };
 }
 
-export function successReply(protocol: UnaryProtocol, message: Uint8Array, header: Headers, trailer: Headers): UnaryReply {
+export function successReply(
+  protocol: UnaryProtocol,
+  message: Uint8Array,
+  header: Headers,
+  trailer: Headers,
+): UnaryReply {
   if (protocol.name === "grpc") return { status: 200, header, body: envelope(message), trailer };
   const muxed = trailerMux(header, trailer);
   muxed.set("content-length", String(message.byteLength));
   return { status: 200, header: muxed, body: message };
 }
 
-export function errorReply(protocol: UnaryProtocol, error: ConnectError, header: Headers, trailer: Headers): UnaryReply {
+export function errorReply(
+  protocol: UnaryProtocol,
+  error: ConnectError,
+  header: Headers,
+  trailer: Headers,
+): UnaryReply {
   if (protocol.name === "grpc") {
     setTrailerStatus(trailer, error);
     return { status: 200, header, body: new Uint8Array(0), trailer };

@@ -18,7 +18,10 @@ function parsedConfig(c: Config): unknown {
 }
 
 function configJson(c: Config) {
-  const { configJson: _raw, ...rest } = toJson(ConfigSchema, c, { alwaysEmitImplicit: true }) as Record<string, unknown>;
+  const { configJson: _raw, ...rest } = toJson(ConfigSchema, c, { alwaysEmitImplicit: true }) as Record<
+    string,
+    unknown
+  >;
   return { ...rest, config: parsedConfig(c) };
 }
 
@@ -44,7 +47,8 @@ export function jsonObjectText(text: string, source: string): string {
   } catch (error) {
     throw new UsageError(`${source}: not JSON: ${(error as Error).message}`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new UsageError(`${source}: expected a JSON object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new UsageError(`${source}: expected a JSON object`);
   return JSON.stringify(value);
 }
 
@@ -61,7 +65,11 @@ const list: Command = {
     });
     return {
       data: items.map(configJson),
-      table: () => table(["name", "satellites", "updated"], items.map((c) => [c.name, String(c.satelliteCount), formatTime(c.updateTime)])),
+      table: () =>
+        table(
+          ["name", "satellites", "updated"],
+          items.map((c) => [c.name, String(c.satelliteCount), formatTime(c.updateTime)]),
+        ),
     };
   },
 };
@@ -80,7 +88,7 @@ const get: Command = {
 const set: Command = {
   name: "set",
   usage: "configs set NAME -f FILE",
-  summary: "create a config, or replace it whole, from a JSON file ({\"app_config\": …, \"zot_config\": …})",
+  summary: 'create a config, or replace it whole, from a JSON file ({"app_config": …, "zot_config": …})',
   options: { file: { type: "string", short: "f", value: "FILE", help: "the config as a JSON object; - reads stdin" } },
   async run(ctx, args, values) {
     expectArgs(args, 1, 1, "the config's NAME");
@@ -89,7 +97,9 @@ const set: Command = {
     const json = jsonObjectText(await ctx.readInput(file), file === "-" ? "stdin" : file);
     const { fleet } = await ctx.admin();
     try {
-      return configView((await fleet.updateConfig({ config: args[0], change: { case: "configJson", value: json } })).config!);
+      return configView(
+        (await fleet.updateConfig({ config: args[0], change: { case: "configJson", value: json } })).config!,
+      );
     } catch (error) {
       if (!(error instanceof ConnectError && error.code === Code.NotFound)) throw error;
     }
@@ -103,16 +113,26 @@ const patch: Command = {
   summary: "apply a JSON merge patch (RFC 7386: null removes a key) to a config",
   options: {
     file: { type: "string", short: "f", value: "FILE", help: "the merge patch as a JSON object; - reads stdin" },
-    patch: { type: "string", value: "JSON", help: "the merge patch inline, e.g. '{\"app_config\":{\"log_level\":\"debug\"}}'" },
+    patch: {
+      type: "string",
+      value: "JSON",
+      help: 'the merge patch inline, e.g. \'{"app_config":{"log_level":"debug"}}\'',
+    },
   },
   async run(ctx, args, values) {
     expectArgs(args, 1, 1, "the config's NAME");
     const file = stringOpt(values, "file");
     const inline = stringOpt(values, "patch");
-    if ((file === undefined) === (inline === undefined)) throw new UsageError("configs patch needs one of -f FILE or --patch JSON");
-    const json = file !== undefined ? jsonObjectText(await ctx.readInput(file), file === "-" ? "stdin" : file) : jsonObjectText(inline!, "--patch");
+    if ((file === undefined) === (inline === undefined))
+      throw new UsageError("configs patch needs one of -f FILE or --patch JSON");
+    const json =
+      file !== undefined
+        ? jsonObjectText(await ctx.readInput(file), file === "-" ? "stdin" : file)
+        : jsonObjectText(inline!, "--patch");
     const { fleet } = await ctx.admin();
-    return configView((await fleet.updateConfig({ config: args[0], change: { case: "mergePatchJson", value: json } })).config!);
+    return configView(
+      (await fleet.updateConfig({ config: args[0], change: { case: "mergePatchJson", value: json } })).config!,
+    );
   },
 };
 

@@ -10,7 +10,8 @@ import { allPages } from "../paging.js";
 import { satellitesView } from "./satellites.js";
 
 const groupJson = (g: Group) => toJson(GroupSchema, g, { alwaysEmitImplicit: true });
-const imageRef = (a: Group["artifacts"][number]) => `${a.repository}:${a.tags.join(",")}${a.digest ? `@${a.digest}` : ""}`;
+const imageRef = (a: Group["artifacts"][number]) =>
+  `${a.repository}:${a.tags.join(",")}${a.digest ? `@${a.digest}` : ""}`;
 
 export function groupView(g: Group): View {
   return {
@@ -25,7 +26,10 @@ export function groupView(g: Group): View {
         ["Artifacts", String(g.artifacts.length)],
       ]);
       if (g.artifacts.length === 0) return head;
-      return `${head}\n${table(["repository", "tags", "digest", "type"], g.artifacts.map((a) => [a.repository, a.tags.join(","), a.digest || "-", a.type || "image"]))}`;
+      return `${head}\n${table(
+        ["repository", "tags", "digest", "type"],
+        g.artifacts.map((a) => [a.repository, a.tags.join(","), a.digest || "-", a.type || "image"]),
+      )}`;
     },
   };
 }
@@ -33,23 +37,47 @@ export function groupView(g: Group): View {
 function groupsView(list: Group[]): View {
   return {
     data: list.map(groupJson),
-    table: () => table(["name", "images", "satellites", "updated"], list.map((g) => [g.name, g.artifacts.length ? g.artifacts.map(imageRef).join(" ") : "-", String(g.satellites.length), formatTime(g.updateTime)])),
+    table: () =>
+      table(
+        ["name", "images", "satellites", "updated"],
+        list.map((g) => [
+          g.name,
+          g.artifacts.length ? g.artifacts.map(imageRef).join(" ") : "-",
+          String(g.satellites.length),
+          formatTime(g.updateTime),
+        ]),
+      ),
   };
 }
 
 const SPEC_OPTIONS: OptionSpecs = {
-  file: { type: "string", short: "f", value: "FILE", help: "the group as YAML or JSON (name, artifacts: [{repository, tags, digest}], images: [..]); - reads stdin" },
-  image: { type: "string", multiple: true, value: "REPO:TAG", help: "an image, project/repo:tag[@sha256:…]; repeatable, added to the file's" },
+  file: {
+    type: "string",
+    short: "f",
+    value: "FILE",
+    help: "the group as YAML or JSON (name, artifacts: [{repository, tags, digest}], images: [..]); - reads stdin",
+  },
+  image: {
+    type: "string",
+    multiple: true,
+    value: "REPO:TAG",
+    help: "an image, project/repo:tag[@sha256:…]; repeatable, added to the file's",
+  },
 };
 
 /** The group's name and artifacts from NAME, -f FILE and --image flags. */
-async function readSpec(ctx: Context, args: string[], values: OptionValues): Promise<{ name: string; artifacts: ArtifactInit[] }> {
+async function readSpec(
+  ctx: Context,
+  args: string[],
+  values: OptionValues,
+): Promise<{ name: string; artifacts: ArtifactInit[] }> {
   expectArgs(args, 0, 1, "the group's NAME");
   const file = stringOpt(values, "file");
   const spec = file ? parseGroupFile(await ctx.readInput(file), file === "-" ? "stdin" : file) : { artifacts: [] };
   const name = args[0] ?? spec.name;
   if (!name) throw new UsageError("missing the group's NAME (an argument, or name: in the file)");
-  if (args[0] && spec.name && spec.name !== args[0]) throw new UsageError(`the file names group ${JSON.stringify(spec.name)}, the command ${JSON.stringify(args[0])}`);
+  if (args[0] && spec.name && spec.name !== args[0])
+    throw new UsageError(`the file names group ${JSON.stringify(spec.name)}, the command ${JSON.stringify(args[0])}`);
   return { name, artifacts: [...spec.artifacts, ...artifactsFromImages(listOpt(values, "image"))] };
 }
 
@@ -97,13 +125,20 @@ const update: Command = {
   summary: "replace a group's images (the satellites converge on their next pass)",
   options: {
     ...SPEC_OPTIONS,
-    clear: { type: "boolean", help: "remove every image from the group (required to empty it; nothing else may be given)" },
+    clear: {
+      type: "boolean",
+      help: "remove every image from the group (required to empty it; nothing else may be given)",
+    },
   },
   async run(ctx, args, values) {
     const { name, artifacts } = await readSpec(ctx, args, values);
     const clear = flagOpt(values, "clear");
-    if (clear && artifacts.length > 0) throw new UsageError("--clear empties the group: give it no -f FILE images or --image");
-    if (!clear && artifacts.length === 0) throw new UsageError(`this would remove every image from group ${JSON.stringify(name)}: give -f FILE or --image, or --clear to empty it`);
+    if (clear && artifacts.length > 0)
+      throw new UsageError("--clear empties the group: give it no -f FILE images or --image");
+    if (!clear && artifacts.length === 0)
+      throw new UsageError(
+        `this would remove every image from group ${JSON.stringify(name)}: give -f FILE or --image, or --clear to empty it`,
+      );
     const { fleet } = await ctx.admin();
     return groupView((await fleet.updateGroup({ group: name, artifacts, clearArtifacts: clear })).group!);
   },
@@ -121,7 +156,10 @@ function pairing(verb: "assign" | "unassign"): Command {
       const { fleet } = await ctx.admin();
       const changed = [];
       for (const satellite of names) {
-        const res = verb === "assign" ? await fleet.assignGroup({ satellite, group }) : await fleet.unassignGroup({ satellite, group });
+        const res =
+          verb === "assign"
+            ? await fleet.assignGroup({ satellite, group })
+            : await fleet.unassignGroup({ satellite, group });
         changed.push(res.satellite!);
       }
       return satellitesView(changed);
@@ -133,7 +171,9 @@ const remove: Command = {
   name: "delete",
   usage: "groups delete NAME [--force]",
   summary: "remove a group and its group state",
-  options: { force: { type: "boolean", help: "unassign it from its satellites first (else refused while assigned: exit 5)" } },
+  options: {
+    force: { type: "boolean", help: "unassign it from its satellites first (else refused while assigned: exit 5)" },
+  },
   async run(ctx, args, values) {
     expectArgs(args, 1, 1, "the group's NAME");
     const { fleet } = await ctx.admin();

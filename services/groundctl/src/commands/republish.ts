@@ -16,4 +16,9 @@ const republishCommand: Command = {
   },
 };
 
-export const republish: Family = { name: "republish", summary: republishCommand.summary, verbs: false, commands: [republishCommand] };
+export const republish: Family = {
+  name: "republish",
+  summary: republishCommand.summary,
+  verbs: false,
+  commands: [republishCommand],
+};

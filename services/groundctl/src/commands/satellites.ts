@@ -31,7 +31,11 @@ export function satelliteView(s: Satellite): View {
 export function satellitesView(list: Satellite[]): View {
   return {
     data: list.map(satelliteJson),
-    table: () => table(["name", "region", "config", "groups", "created"], list.map((s) => [s.name, s.region, s.configName, joinOrDash(s.groups), formatTime(s.createTime)])),
+    table: () =>
+      table(
+        ["name", "region", "config", "groups", "created"],
+        list.map((s) => [s.name, s.region, s.configName, joinOrDash(s.groups), formatTime(s.createTime)]),
+      ),
   };
 }
 
@@ -76,7 +80,12 @@ const register: Command = {
     region: { type: "string", value: "REGION", help: "its region (default)" },
     group: { type: "string", multiple: true, value: "GROUP", help: "a group to assign now; repeatable" },
     config: { type: "string", value: "CONFIG", help: "the config it uses (default)" },
-    selector: { type: "string", multiple: true, value: "TYPE:VALUE", help: "a SPIFFE selector for its SPIRE entry; repeatable" },
+    selector: {
+      type: "string",
+      multiple: true,
+      value: "TYPE:VALUE",
+      help: "a SPIFFE selector for its SPIRE entry; repeatable",
+    },
   },
   async run(ctx, args, values) {
     expectArgs(args, 1, 1, "the satellite's NAME");

@@ -31,7 +31,10 @@ const loginCommand: Command = {
     let password: string;
     if (flagOpt(values, "password-stdin")) password = passwordFromStdin(await ctx.readStdin());
     else if (ctx.env.GROUNDCTL_PASSWORD) password = ctx.env.GROUNDCTL_PASSWORD;
-    else throw new UsageError("give the password on stdin with --password-stdin (or set GROUNDCTL_PASSWORD); it is never taken as an argument");
+    else
+      throw new UsageError(
+        "give the password on stdin with --password-stdin (or set GROUNDCTL_PASSWORD); it is never taken as an argument",
+      );
     const { identity } = await ctx.clientsFor(target);
     const res = await identity.login({ username, password });
     const expireTime = res.expireTime ? timestampDate(res.expireTime).toISOString() : undefined;
@@ -45,7 +48,8 @@ const loginCommand: Command = {
     });
     return {
       data: { url: target.url, username, expireTime, session: path },
-      table: () => `logged in to ${target.url} as ${username}${expireTime ? ` until ${expireTime.replace(/\.\d{3}Z$/, "Z")}` : ""}\n`,
+      table: () =>
+        `logged in to ${target.url} as ${username}${expireTime ? ` until ${expireTime.replace(/\.\d{3}Z$/, "Z")}` : ""}\n`,
     };
   },
 };
@@ -62,7 +66,15 @@ const logoutCommand: Command = {
       return { data: { loggedOut: false }, table: () => "" };
     }
     const target = {
-      ...anonymousTarget({ ...ctx.flags, url: session.url, caFile: ctx.flags.caFile ?? session.caFile, insecureSkipVerify: ctx.flags.insecureSkipVerify || session.insecureSkipVerify === true }, {}),
+      ...anonymousTarget(
+        {
+          ...ctx.flags,
+          url: session.url,
+          caFile: ctx.flags.caFile ?? session.caFile,
+          insecureSkipVerify: ctx.flags.insecureSkipVerify || session.insecureSkipVerify === true,
+        },
+        {},
+      ),
       credentials: { kind: "bearer" as const, token: session.token },
     };
     let failure: unknown;
@@ -75,7 +87,9 @@ const logoutCommand: Command = {
     }
     await removeSession(ctx.configDir);
     if (failure) {
-      ctx.note(`removed ${sessionPath(ctx.configDir)}, but Ground Control could not be told: the session stays valid there until it expires`);
+      ctx.note(
+        `removed ${sessionPath(ctx.configDir)}, but Ground Control could not be told: the session stays valid there until it expires`,
+      );
       throw failure;
     }
     const url = normalizeUrl(session.url);
@@ -84,4 +98,9 @@ const logoutCommand: Command = {
 };
 
 export const login: Family = { name: "login", summary: loginCommand.summary, verbs: false, commands: [loginCommand] };
-export const logout: Family = { name: "logout", summary: logoutCommand.summary, verbs: false, commands: [logoutCommand] };
+export const logout: Family = {
+  name: "logout",
+  summary: logoutCommand.summary,
+  verbs: false,
+  commands: [logoutCommand],
+};

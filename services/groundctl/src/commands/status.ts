@@ -12,14 +12,18 @@ import { DRIFT_STATES, driftName, HEALTHS, healthName, unlessUnimplemented } fro
 export function fleetStatusView(statuses: SatelliteStatus[], drift: SatelliteDrift[] | undefined, now: Date): View {
   const health = Object.fromEntries(HEALTHS.map((h) => [healthName(h), statuses.filter((s) => s.health === h).length]));
   const driftOf = new Map(drift?.map((d) => [d.satellite, d]));
-  const driftCounts = drift && Object.fromEntries(DRIFT_STATES.map((state) => [driftName(state), drift.filter((d) => d.state === state).length]));
+  const driftCounts =
+    drift &&
+    Object.fromEntries(DRIFT_STATES.map((state) => [driftName(state), drift.filter((d) => d.state === state).length]));
   const rows = statuses.map((s) => {
     const d = driftOf.get(s.name);
     return {
       name: s.name,
       region: s.region,
       health: healthName(s.health),
-      ...(drift ? { drift: d ? driftName(d.state) : null, driftedImages: d?.imageDriftCount ?? 0, reason: d?.reason ?? "" } : {}),
+      ...(drift
+        ? { drift: d ? driftName(d.state) : null, driftedImages: d?.imageDriftCount ?? 0, reason: d?.reason ?? "" }
+        : {}),
       lastSeenTime: s.lastSeenTime ? timestampDate(s.lastSeenTime).toISOString() : null,
       imageCount: s.latest?.imageCount ?? 0,
       failingImages: s.latest?.errors.length ?? 0,
@@ -28,16 +32,45 @@ export function fleetStatusView(statuses: SatelliteStatus[], drift: SatelliteDri
   return {
     data: { total: statuses.length, health, ...(driftCounts ? { drift: driftCounts } : {}), satellites: rows },
     table: () => {
-      const summaries = [table(["health", "satellites"], [...Object.entries(health).map(([h, n]) => [h, String(n)]), ["total", String(statuses.length)]])];
-      if (driftCounts) summaries.push(table(["drift", "satellites"], Object.entries(driftCounts).map(([state, n]) => [state, String(n)])));
+      const summaries = [
+        table(
+          ["health", "satellites"],
+          [...Object.entries(health).map(([h, n]) => [h, String(n)]), ["total", String(statuses.length)]],
+        ),
+      ];
+      if (driftCounts)
+        summaries.push(
+          table(
+            ["drift", "satellites"],
+            Object.entries(driftCounts).map(([state, n]) => [state, String(n)]),
+          ),
+        );
       if (statuses.length === 0) return summaries.join("\n");
-      const headers = ["name", "region", "health", ...(drift ? ["drift"] : []), "last seen", "images", "failing", ...(drift ? ["reason"] : [])];
+      const headers = [
+        "name",
+        "region",
+        "health",
+        ...(drift ? ["drift"] : []),
+        "last seen",
+        "images",
+        "failing",
+        ...(drift ? ["reason"] : []),
+      ];
       const list = table(
         headers,
         statuses.map((s, i) => {
           const r = rows[i];
           const seen = s.lastSeenTime ? `${formatAge(s.lastSeenTime, now)} ago` : "never";
-          return [s.name, s.region, r.health, ...(drift ? [r.drift ?? "-"] : []), seen, String(r.imageCount), String(r.failingImages), ...(drift ? [r.reason || "-"] : [])];
+          return [
+            s.name,
+            s.region,
+            r.health,
+            ...(drift ? [r.drift ?? "-"] : []),
+            seen,
+            String(r.imageCount),
+            String(r.failingImages),
+            ...(drift ? [r.reason || "-"] : []),
+          ];
         }),
       );
       return `${summaries.join("\n")}\n${list}`;
@@ -68,4 +101,9 @@ const statusCommand: Command = {
   },
 };
 
-export const status: Family = { name: "status", summary: statusCommand.summary, verbs: false, commands: [statusCommand] };
+export const status: Family = {
+  name: "status",
+  summary: statusCommand.summary,
+  verbs: false,
+  commands: [statusCommand],
+};

@@ -11,7 +11,9 @@ const issue: Command = {
   name: "issue",
   usage: "tokens issue SATELLITE [--ttl DUR]",
   summary: "issue a single-use enrolment (ZTR) token; prints only the token (earlier unused ones are revoked)",
-  options: { ttl: { type: "string", value: "DUR", help: "how long it is accepted: 90s, 15m, 24h (default), up to 7d" } },
+  options: {
+    ttl: { type: "string", value: "DUR", help: "how long it is accepted: 90s, 15m, 24h (default), up to 7d" },
+  },
   async run(ctx, args, values) {
     expectArgs(args, 1, 1, "the SATELLITE's name");
     const ttl = stringOpt(values, "ttl");
@@ -19,7 +21,11 @@ const issue: Command = {
     const { identity } = await ctx.admin();
     const res = await identity.issueZtrToken({ satellite: args[0], ttlSeconds });
     return {
-      data: { satellite: args[0], token: res.token, expireTime: res.expireTime ? timestampDate(res.expireTime).toISOString() : undefined },
+      data: {
+        satellite: args[0],
+        token: res.token,
+        expireTime: res.expireTime ? timestampDate(res.expireTime).toISOString() : undefined,
+      },
       table: () => {
         ctx.note(`token for ${args[0]}, single use, expires ${formatTime(res.expireTime)}`);
         return `${res.token}\n`;

@@ -23,10 +23,14 @@ const CLASS_OF: Partial<Record<DriftState, DriftClass>> = {
 
 const gauge = instrumentScope("@harbor-satellite/heartbeat").observableGauge("ground_control.satellites.drift", {
   unit: "{satellite}",
-  description: "Satellites by drift verdict: in_sync, converging (a pass is still due), failing (one was due and did not bring it in sync), stale, never_seen.",
+  description:
+    "Satellites by drift verdict: in_sync, converging (a pass is still due), failing (one was due and did not bring it in sync), stale, never_seen.",
 });
 
-const ATTRIBUTES = Object.fromEntries(DRIFT_CLASSES.map((d) => [d, { "satellite.drift": d }])) as Record<DriftClass, { "satellite.drift": DriftClass }>;
+const ATTRIBUTES = Object.fromEntries(DRIFT_CLASSES.map((d) => [d, { "satellite.drift": d }])) as Record<
+  DriftClass,
+  { "satellite.drift": DriftClass }
+>;
 
 /** Every satellite's verdict, counted per class. */
 export async function countByDrift(reader: Pick<DriftReader, "scan">): Promise<Record<DriftClass, number>> {

@@ -20,10 +20,14 @@ export type HealthClass = (typeof HEALTH_CLASSES)[number];
 
 const gauge = instrumentScope("@harbor-satellite/heartbeat").observableGauge("ground_control.satellites.health", {
   unit: "{satellite}",
-  description: "Satellites by health: online (seen within 3 heartbeat intervals), stale (not, but within the last hour), offline (not for an hour), never_seen.",
+  description:
+    "Satellites by health: online (seen within 3 heartbeat intervals), stale (not, but within the last hour), offline (not for an hour), never_seen.",
 });
 
-const ATTRIBUTES = Object.fromEntries(HEALTH_CLASSES.map((h) => [h, { "satellite.health": h }])) as Record<HealthClass, { "satellite.health": HealthClass }>;
+const ATTRIBUTES = Object.fromEntries(HEALTH_CLASSES.map((h) => [h, { "satellite.health": h }])) as Record<
+  HealthClass,
+  { "satellite.health": HealthClass }
+>;
 
 /** The fleet's count per class at `now`. */
 export async function countByHealth(db: Executor, now: Date): Promise<Record<HealthClass, number>> {

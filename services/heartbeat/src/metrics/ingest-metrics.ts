@@ -1,7 +1,12 @@
 // Instruments of the heartbeat write path (ingest-batcher.ts), cheap enough for every heartbeat:
 // per batch one counter add and one histogram record with attribute sets made once; per
 // heartbeat one record into a bound series (its lag). bench/heartbeat measures the cost.
-import { boundHistogram, instrumentScope, metricsEnabled, type ObservableResult } from "@harbor-satellite/telemetry/metrics";
+import {
+  boundHistogram,
+  instrumentScope,
+  metricsEnabled,
+  type ObservableResult,
+} from "@harbor-satellite/telemetry/metrics";
 import type { BatchObserver } from "../ingest-batcher.js";
 
 const scope = instrumentScope("@harbor-satellite/heartbeat");
@@ -18,7 +23,8 @@ const batchSize = scope.histogram("ground_control.heartbeat.batch.size", {
 // Recorded per heartbeat: a bound series (no attribute hashing per call).
 const lag = boundHistogram("@harbor-satellite/heartbeat", "ground_control.heartbeat.ingest.lag", {
   unit: "s",
-  description: "Time from a heartbeat's arrival at the ingest queue to the commit of its batch (queueing, linger and the write).",
+  description:
+    "Time from a heartbeat's arrival at the ingest queue to the commit of its batch (queueing, linger and the write).",
   boundaries: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
 }).bind({});
 const queued = scope.observableGauge("ground_control.heartbeat.ingest.queued", {

@@ -11,7 +11,9 @@ let stderr: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "agent-cli-"));
   stderr = "";
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true));
+  vi.spyOn(process.stderr, "write").mockImplementation(
+    (chunk: string | Uint8Array) => ((stderr += chunk.toString()), true),
+  );
 });
 afterEach(async () => {
   vi.restoreAllMocks();
@@ -33,7 +35,9 @@ describe("satellite (agent mode) on the command line", () => {
 
   it("prints the agent's help", async () => {
     let stdout = "";
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true));
+    vi.spyOn(process.stdout, "write").mockImplementation(
+      (chunk: string | Uint8Array) => ((stdout += chunk.toString()), true),
+    );
     expect(await main(["--ground-control-url", "https://gc", "--help"])).toBe(0);
     expect(stdout).toContain("--spiffe-expected-server-id");
   });

@@ -25,11 +25,20 @@ export function resolveStartingConfig(options: AgentOptions, starting: StartingC
   const savedUrl = base.app_config.ground_control_url;
   app.ground_control_url = options.groundControlUrl ?? savedUrl;
   if (!app.ground_control_url) throw new UsageError("--ground-control-url URL is required (or GROUND_CONTROL_URL)");
-  if (starting.status === "registered" && options.groundControlUrl && savedUrl && savedUrl !== options.groundControlUrl) {
+  if (
+    starting.status === "registered" &&
+    options.groundControlUrl &&
+    savedUrl &&
+    savedUrl !== options.groundControlUrl
+  ) {
     reenrolReason = `enrolled with ${savedUrl}, now pointed at ${options.groundControlUrl}`;
   }
   if (options.spiffe) {
-    app.spiffe = { enabled: true, endpoint_socket: options.spiffe.endpointSocket, expected_server_id: options.spiffe.expectedServerId ?? "" };
+    app.spiffe = {
+      enabled: true,
+      endpoint_socket: options.spiffe.endpointSocket,
+      expected_server_id: options.spiffe.expectedServerId ?? "",
+    };
   } else {
     app.spiffe = { enabled: false, endpoint_socket: "", expected_server_id: "" };
   }
@@ -50,8 +59,15 @@ export function resolveStartingConfig(options: AgentOptions, starting: StartingC
   const needsEnrolment = starting.status !== "registered" || reenrolReason !== undefined;
   if (reenrolReason) config.state_config = defaultConfig().state_config;
   if (needsEnrolment && !options.token && !options.spiffe) {
-    const why = starting.status === "unregistered" && starting.discarded ? `the saved config was discarded (${starting.discarded})` : reenrolReason ? reenrolReason : "this satellite is not enrolled yet";
-    throw new UsageError(`${why}: start with --token T (from Ground Control's IssueZtrToken) or --spiffe-enabled --spiffe-endpoint-socket unix:///…`);
+    const why =
+      starting.status === "unregistered" && starting.discarded
+        ? `the saved config was discarded (${starting.discarded})`
+        : reenrolReason
+          ? reenrolReason
+          : "this satellite is not enrolled yet";
+    throw new UsageError(
+      `${why}: start with --token T (from Ground Control's IssueZtrToken) or --spiffe-enabled --spiffe-endpoint-socket unix:///…`,
+    );
   }
   return { config, needsEnrolment, pinned, reenrolReason };
 }

@@ -29,16 +29,45 @@ describe("agent flags", () => {
   });
 
   it("reads the original's environment variables, flags winning", () => {
-    const env = { GROUND_CONTROL_URL: "https://env-gc", TOKEN: "envtoken", HARBOR_REGISTRY_URL: "https://harbor.internal:8443/", REGISTRY_ADDR: "127.0.0.1:9000", SATELLITE_DATA_DIR: "/var/lib/sat", LOG_LEVEL: "warn", USE_UNSECURE: "true" };
+    const env = {
+      GROUND_CONTROL_URL: "https://env-gc",
+      TOKEN: "envtoken",
+      HARBOR_REGISTRY_URL: "https://harbor.internal:8443/",
+      REGISTRY_ADDR: "127.0.0.1:9000",
+      SATELLITE_DATA_DIR: "/var/lib/sat",
+      LOG_LEVEL: "warn",
+      USE_UNSECURE: "true",
+    };
     const o = parseAgentArgs(["--token", "flagtoken"], env);
-    expect(o).toMatchObject({ groundControlUrl: "https://env-gc", token: "flagtoken", harborRegistryUrl: "https://harbor.internal:8443", registryHost: "127.0.0.1", registryPort: 9000, registryAddrPinned: true, dataDir: "/var/lib/sat", logLevel: "warn", useUnsecure: true });
+    expect(o).toMatchObject({
+      groundControlUrl: "https://env-gc",
+      token: "flagtoken",
+      harborRegistryUrl: "https://harbor.internal:8443",
+      registryHost: "127.0.0.1",
+      registryPort: 9000,
+      registryAddrPinned: true,
+      dataDir: "/var/lib/sat",
+      logLevel: "warn",
+      useUnsecure: true,
+    });
   });
 
   it("reads SPIFFE mode, with the socket from the flag or SPIFFE_ENDPOINT_SOCKET", () => {
-    expect(parseAgentArgs([...GC, "--spiffe-enabled", "--spiffe-endpoint-socket", "unix:///run/spire/agent.sock"], {}).spiffe).toEqual({ endpointSocket: "unix:///run/spire/agent.sock", expectedServerId: undefined });
-    const o = parseAgentArgs([...GC, "--spiffe-enabled", "--spiffe-expected-server-id", "spiffe://td.example/ground-control"], { SPIFFE_ENDPOINT_SOCKET: "tcp://127.0.0.1:8081" });
-    expect(o.spiffe).toEqual({ endpointSocket: "tcp://127.0.0.1:8081", expectedServerId: "spiffe://td.example/ground-control" });
-    expect(parseAgentArgs([...GC], { SPIFFE_ENABLED: "1", SPIFFE_ENDPOINT_SOCKET: "unix:///s.sock" }).spiffe?.endpointSocket).toBe("unix:///s.sock");
+    expect(
+      parseAgentArgs([...GC, "--spiffe-enabled", "--spiffe-endpoint-socket", "unix:///run/spire/agent.sock"], {})
+        .spiffe,
+    ).toEqual({ endpointSocket: "unix:///run/spire/agent.sock", expectedServerId: undefined });
+    const o = parseAgentArgs(
+      [...GC, "--spiffe-enabled", "--spiffe-expected-server-id", "spiffe://td.example/ground-control"],
+      { SPIFFE_ENDPOINT_SOCKET: "tcp://127.0.0.1:8081" },
+    );
+    expect(o.spiffe).toEqual({
+      endpointSocket: "tcp://127.0.0.1:8081",
+      expectedServerId: "spiffe://td.example/ground-control",
+    });
+    expect(
+      parseAgentArgs([...GC], { SPIFFE_ENABLED: "1", SPIFFE_ENDPOINT_SOCKET: "unix:///s.sock" }).spiffe?.endpointSocket,
+    ).toBe("unix:///s.sock");
   });
 
   it("parses --mirrors into runtime specs", () => {
@@ -50,25 +79,53 @@ describe("agent flags", () => {
   });
 
   it("reads the runtime flags: --no-registry-fallback (or NO_REGISTRY_FALLBACK), --fallback-only, --no-runtime-restart", () => {
-    expect(parseAgentArgs([...GC, "--fallback-only", "--no-runtime-restart", "--mirrors", "containerd:http://10.0.0.5:5000"], {})).toMatchObject({ fallbackOnly: true, noRuntimeRestart: true, mirrors: [{ runtime: "containerd", upstreams: { "10.0.0.5:5000": { scheme: "http" } } }] });
+    expect(
+      parseAgentArgs(
+        [...GC, "--fallback-only", "--no-runtime-restart", "--mirrors", "containerd:http://10.0.0.5:5000"],
+        {},
+      ),
+    ).toMatchObject({
+      fallbackOnly: true,
+      noRuntimeRestart: true,
+      mirrors: [{ runtime: "containerd", upstreams: { "10.0.0.5:5000": { scheme: "http" } } }],
+    });
     expect(parseAgentArgs(GC, { NO_REGISTRY_FALLBACK: "true" }).noRegistryFallback).toBe(true);
     expect(() => parseAgentArgs([...GC, "--no-registry-fallback", "--mirrors", "docker:true"], {})).toThrow(UsageError);
   });
 
   it("allows plain http to a loopback Ground Control, and elsewhere only with --use-unsecure", () => {
-    expect(parseAgentArgs(["--ground-control-url", "http://127.0.0.1:8080"], {}).groundControlUrl).toBe("http://127.0.0.1:8080");
-    expect(parseAgentArgs(["--ground-control-url", "http://gc.lan:8080", "--use-unsecure"], {}).groundControlUrl).toBe("http://gc.lan:8080");
+    expect(parseAgentArgs(["--ground-control-url", "http://127.0.0.1:8080"], {}).groundControlUrl).toBe(
+      "http://127.0.0.1:8080",
+    );
+    expect(parseAgentArgs(["--ground-control-url", "http://gc.lan:8080", "--use-unsecure"], {}).groundControlUrl).toBe(
+      "http://gc.lan:8080",
+    );
   });
 
   it.each([
     [["--nope"], /Unknown option '--nope'/],
-    [[...GC, "--token", "t", "--spiffe-enabled", "--spiffe-endpoint-socket", "unix:///s"], /--token or --spiffe-enabled, not both/],
+    [
+      [...GC, "--token", "t", "--spiffe-enabled", "--spiffe-endpoint-socket", "unix:///s"],
+      /--token or --spiffe-enabled, not both/,
+    ],
     [[...GC, "--spiffe-endpoint-socket", "unix:///s"], /--spiffe-endpoint-socket needs --spiffe-enabled/],
-    [[...GC, "--spiffe-expected-server-id", "spiffe://td/gc/main"], /--spiffe-expected-server-id needs --spiffe-enabled/],
+    [
+      [...GC, "--spiffe-expected-server-id", "spiffe://td/gc/main"],
+      /--spiffe-expected-server-id needs --spiffe-enabled/,
+    ],
     [[...GC, "--spiffe-enabled"], /needs --spiffe-endpoint-socket/],
-    [[...GC, "--spiffe-enabled", "--spiffe-endpoint-socket", "/run/agent.sock"], /--spiffe-endpoint-socket: .*scheme must be unix or tcp/],
-    [[...GC, "--spiffe-enabled", "--spiffe-endpoint-socket", "unix:///s", "--spiffe-expected-server-id", "https://gc"], /--spiffe-expected-server-id: .*spiffe:\/\//],
-    [["--ground-control-url", "http://gc.example.com", "--spiffe-enabled", "--spiffe-endpoint-socket", "unix:///s"], /SPIFFE mTLS needs an https:\/\//],
+    [
+      [...GC, "--spiffe-enabled", "--spiffe-endpoint-socket", "/run/agent.sock"],
+      /--spiffe-endpoint-socket: .*scheme must be unix or tcp/,
+    ],
+    [
+      [...GC, "--spiffe-enabled", "--spiffe-endpoint-socket", "unix:///s", "--spiffe-expected-server-id", "https://gc"],
+      /--spiffe-expected-server-id: .*spiffe:\/\//,
+    ],
+    [
+      ["--ground-control-url", "http://gc.example.com", "--spiffe-enabled", "--spiffe-endpoint-socket", "unix:///s"],
+      /SPIFFE mTLS needs an https:\/\//,
+    ],
     [["--ground-control-url", "http://10.1.2.3:8080"], /plain HTTP: .* pass --use-unsecure/],
     [["--ground-control-url", "ftp://gc"], /must be http:\/\/ or https:\/\//],
     [["--ground-control-url", "https://user:pw@gc"], /must not carry credentials/],
@@ -115,13 +172,18 @@ describe("agent token sources", () => {
   });
 
   it("takes SATELLITE_TOKEN (docker/compose.yaml) before the original's TOKEN", () => {
-    expect(parseAgentArgs(GC, { SATELLITE_TOKEN: "sat", TOKEN: "orig" })).toMatchObject({ token: "sat", tokenSource: "env" });
+    expect(parseAgentArgs(GC, { SATELLITE_TOKEN: "sat", TOKEN: "orig" })).toMatchObject({
+      token: "sat",
+      tokenSource: "env",
+    });
     expect(parseAgentArgs(GC, { TOKEN: " orig " })).toMatchObject({ token: "orig", tokenSource: "env" });
     expect(parseAgentArgs(GC, {}).token).toBeUndefined();
   });
 
   it("refuses an empty token file or one with two words, without quoting its content", () => {
-    expect(() => parseAgentArgs([...GC, "--token-file", file("empty", " \n")], {})).toThrow(/--token-file .*empty is empty/);
+    expect(() => parseAgentArgs([...GC, "--token-file", file("empty", " \n")], {})).toThrow(
+      /--token-file .*empty is empty/,
+    );
     let message = "";
     try {
       parseAgentArgs([...GC, "--token-file", file("two", "secret-part other-part\n")], {});
@@ -136,14 +198,27 @@ describe("agent token sources", () => {
 describe("agent scrub flags", () => {
   it("scrub every 24h at 50 MB/s unless told; 0 or off turns it off; SCRUB_INTERVAL and SCRUB_RATE, flags winning", () => {
     expect(parseAgentArgs(GC, {}).scrub).toEqual({ intervalMs: 86_400_000, bytesPerSecond: 50e6 });
-    expect(parseAgentArgs([...GC, "--scrub-interval", "90m", "--scrub-rate", "2.5"], {}).scrub).toEqual({ intervalMs: 5_400_000, bytesPerSecond: 2.5e6 });
-    expect(parseAgentArgs([...GC, "--scrub-interval", "3s"], { SCRUB_INTERVAL: "1h", SCRUB_RATE: "10" }).scrub).toEqual({ intervalMs: 3_000, bytesPerSecond: 10e6 });
-    for (const off of ["0", "off", "OFF"]) expect(parseAgentArgs([...GC, "--scrub-interval", off], {}).scrub).toBeUndefined();
+    expect(parseAgentArgs([...GC, "--scrub-interval", "90m", "--scrub-rate", "2.5"], {}).scrub).toEqual({
+      intervalMs: 5_400_000,
+      bytesPerSecond: 2.5e6,
+    });
+    expect(parseAgentArgs([...GC, "--scrub-interval", "3s"], { SCRUB_INTERVAL: "1h", SCRUB_RATE: "10" }).scrub).toEqual(
+      { intervalMs: 3_000, bytesPerSecond: 10e6 },
+    );
+    for (const off of ["0", "off", "OFF"])
+      expect(parseAgentArgs([...GC, "--scrub-interval", off], {}).scrub).toBeUndefined();
     expect(parseAgentArgs(GC, { SCRUB_INTERVAL: "off" }).scrub).toBeUndefined();
   });
 
   it("refuses a scrub interval that is not a duration or under a second, and a rate that is not positive", () => {
-    for (const argv of [["--scrub-interval", "daily"], ["--scrub-interval", "500ms"], ["--scrub-interval", "-1h"], ["--scrub-rate", "0"], ["--scrub-rate", "fast"], ["--scrub-rate", ""]]) {
+    for (const argv of [
+      ["--scrub-interval", "daily"],
+      ["--scrub-interval", "500ms"],
+      ["--scrub-interval", "-1h"],
+      ["--scrub-rate", "0"],
+      ["--scrub-rate", "fast"],
+      ["--scrub-rate", ""],
+    ]) {
       expect(() => parseAgentArgs([...GC, ...argv], {}), argv.join(" ")).toThrow(UsageError);
     }
   });
@@ -152,8 +227,30 @@ describe("agent scrub flags", () => {
 describe("agent registry flags", () => {
   it("keep the shared defaults unless given, and read the write credentials file from the flag or the environment", () => {
     expect(parseAgentArgs(GC, {}).registry).toEqual({ writeCredentialsFile: undefined, limits: {}, uploads: {} });
-    const o = parseAgentArgs([...GC, "--max-connections", "500", "--max-connections-per-source", "50", "--idle-timeout", "5m", "--max-upload-sessions", "128", "--max-upload-sessions-per-source", "8"], { REGISTRY_WRITE_CREDENTIALS_FILE: "/etc/sat/writers" });
-    expect(o.registry).toEqual({ writeCredentialsFile: "/etc/sat/writers", limits: { maxConnections: 500, maxConnectionsPerSource: 50, idleMs: 300_000 }, uploads: { maxSessions: 128, maxSessionsPerSource: 8 } });
-    expect(parseAgentArgs([...GC, "--registry-write-credentials-file", "/flag"], { REGISTRY_WRITE_CREDENTIALS_FILE: "/env" }).registry.writeCredentialsFile).toBe("/flag");
+    const o = parseAgentArgs(
+      [
+        ...GC,
+        "--max-connections",
+        "500",
+        "--max-connections-per-source",
+        "50",
+        "--idle-timeout",
+        "5m",
+        "--max-upload-sessions",
+        "128",
+        "--max-upload-sessions-per-source",
+        "8",
+      ],
+      { REGISTRY_WRITE_CREDENTIALS_FILE: "/etc/sat/writers" },
+    );
+    expect(o.registry).toEqual({
+      writeCredentialsFile: "/etc/sat/writers",
+      limits: { maxConnections: 500, maxConnectionsPerSource: 50, idleMs: 300_000 },
+      uploads: { maxSessions: 128, maxSessionsPerSource: 8 },
+    });
+    expect(
+      parseAgentArgs([...GC, "--registry-write-credentials-file", "/flag"], { REGISTRY_WRITE_CREDENTIALS_FILE: "/env" })
+        .registry.writeCredentialsFile,
+    ).toBe("/flag");
   });
 });

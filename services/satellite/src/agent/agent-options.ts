@@ -5,11 +5,26 @@ import { parseArgs } from "node:util";
 import { SpiffeId, workloadEndpointTarget, SPIFFE_ENDPOINT_SOCKET_ENV } from "@harbor-satellite/spiffe";
 import { UsageError } from "../cli/usage.js";
 import { parseAddr } from "../commands/flag-values.js";
-import { METRICS_FLAGS_HELP, METRICS_FLAG_OPTIONS, parseMetricsFlags, type MetricsFlags } from "../commands/metrics-flags.js";
-import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, parseRegistryFlags, type RegistryFlags } from "../commands/registry-flags.js";
+import {
+  METRICS_FLAGS_HELP,
+  METRICS_FLAG_OPTIONS,
+  parseMetricsFlags,
+  type MetricsFlags,
+} from "../commands/metrics-flags.js";
+import {
+  REGISTRY_FLAGS_HELP,
+  REGISTRY_FLAG_OPTIONS,
+  parseRegistryFlags,
+  type RegistryFlags,
+} from "../commands/registry-flags.js";
 import { LOG_LEVELS, type LogLevel } from "../config/satellite-config.js";
 import { MAX_EVERY_MS, MIN_EVERY_MS, parseDuration } from "../config/schedule.js";
-import { RUNTIME_FLAGS_HELP, RUNTIME_FLAG_OPTIONS, parseRuntimeFlags, type RuntimeFlags } from "../commands/runtime-flags.js";
+import {
+  RUNTIME_FLAGS_HELP,
+  RUNTIME_FLAG_OPTIONS,
+  parseRuntimeFlags,
+  type RuntimeFlags,
+} from "../commands/runtime-flags.js";
 
 export const DEFAULT_REGISTRY_ADDR = "0.0.0.0:8585";
 export const DEFAULT_DATA_DIR = "./satellite-data";
@@ -80,7 +95,8 @@ export interface AgentOptions extends RuntimeFlags {
 }
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
-const isLoopback = (hostname: string) => hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+const isLoopback = (hostname: string) =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 
 /** How options reach files; a deployment check passes the files its containers would see. */
 export interface OptionFiles {
@@ -89,7 +105,11 @@ export interface OptionFiles {
 
 const LOCAL_FILES: OptionFiles = { readFile: (path) => readFileSync(path, "utf8") };
 
-export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, files: OptionFiles = LOCAL_FILES): AgentOptions {
+export function parseAgentArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  files: OptionFiles = LOCAL_FILES,
+): AgentOptions {
   let values;
   try {
     ({ values } = parseArgs({
@@ -124,14 +144,22 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const spiffeEnabled = values["spiffe-enabled"] ?? TRUE.has((env.SPIFFE_ENABLED ?? "").toLowerCase());
   const { token, tokenSource } = readToken(values.token, values["token-file"], env, files);
   if (token && spiffeEnabled) throw new UsageError("choose one way to enrol: --token or --spiffe-enabled, not both");
-  if (values["spiffe-endpoint-socket"] !== undefined && !spiffeEnabled) throw new UsageError("--spiffe-endpoint-socket needs --spiffe-enabled");
-  if (values["spiffe-expected-server-id"] !== undefined && !spiffeEnabled) throw new UsageError("--spiffe-expected-server-id needs --spiffe-enabled");
+  if (values["spiffe-endpoint-socket"] !== undefined && !spiffeEnabled)
+    throw new UsageError("--spiffe-endpoint-socket needs --spiffe-enabled");
+  if (values["spiffe-expected-server-id"] !== undefined && !spiffeEnabled)
+    throw new UsageError("--spiffe-expected-server-id needs --spiffe-enabled");
 
-  const groundControlUrl = parseGroundControlUrl(values["ground-control-url"] ?? env.GROUND_CONTROL_URL, { useUnsecure, spiffe: spiffeEnabled });
+  const groundControlUrl = parseGroundControlUrl(values["ground-control-url"] ?? env.GROUND_CONTROL_URL, {
+    useUnsecure,
+    spiffe: spiffeEnabled,
+  });
   let spiffe: AgentOptions["spiffe"];
   if (spiffeEnabled) {
     const endpointSocket = values["spiffe-endpoint-socket"] ?? env[SPIFFE_ENDPOINT_SOCKET_ENV];
-    if (!endpointSocket) throw new UsageError(`--spiffe-enabled needs --spiffe-endpoint-socket unix:///… (or ${SPIFFE_ENDPOINT_SOCKET_ENV})`);
+    if (!endpointSocket)
+      throw new UsageError(
+        `--spiffe-enabled needs --spiffe-endpoint-socket unix:///… (or ${SPIFFE_ENDPOINT_SOCKET_ENV})`,
+      );
     guard(() => workloadEndpointTarget(endpointSocket), "--spiffe-endpoint-socket");
     const expected = values["spiffe-expected-server-id"] ?? (env.SPIFFE_EXPECTED_SERVER_ID || undefined);
     if (expected !== undefined) guard(() => SpiffeId.parse(expected), "--spiffe-expected-server-id");
@@ -141,11 +169,15 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   const addrFlag = values["registry-addr"] ?? (env.REGISTRY_ADDR || undefined);
   const { host, port } = guard(() => parseAddr(addrFlag ?? DEFAULT_REGISTRY_ADDR), "--registry-addr");
   const harbor = values["harbor-registry-url"] ?? (env.HARBOR_REGISTRY_URL || undefined);
-  if (harbor !== undefined && !/^(https?:\/\/)?[a-z0-9.-]+(:\d{1,5})?\/?$|^(https?:\/\/)?\[[0-9a-f:]+\](:\d{1,5})?\/?$/i.test(harbor.trim())) {
+  if (
+    harbor !== undefined &&
+    !/^(https?:\/\/)?[a-z0-9.-]+(:\d{1,5})?\/?$|^(https?:\/\/)?\[[0-9a-f:]+\](:\d{1,5})?\/?$/i.test(harbor.trim())
+  ) {
     throw new UsageError(`--harbor-registry-url must be [http(s)://]host[:port], got '${harbor}'`);
   }
   const level = values["log-level"] ?? (env.LOG_LEVEL || undefined);
-  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`unknown --log-level '${level}' (${LOG_LEVELS.join("|")})`);
+  if (level !== undefined && !(LOG_LEVELS as readonly string[]).includes(level))
+    throw new UsageError(`unknown --log-level '${level}' (${LOG_LEVELS.join("|")})`);
   return {
     groundControlUrl,
     token,
@@ -162,14 +194,21 @@ export function parseAgentArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     shutdownTimeoutMs: parseShutdownTimeout(values["shutdown-timeout"]),
     registry: parseRegistryFlags(values, env),
     metrics: parseMetricsFlags(values, env, true),
-    scrub: parseScrub(values["scrub-interval"] ?? (env.SCRUB_INTERVAL || undefined), values["scrub-rate"] ?? (env.SCRUB_RATE || undefined)),
+    scrub: parseScrub(
+      values["scrub-interval"] ?? (env.SCRUB_INTERVAL || undefined),
+      values["scrub-rate"] ?? (env.SCRUB_RATE || undefined),
+    ),
   };
 }
 
 /** --scrub-interval (a duration ≥ 1s, or 0/off) and --scrub-rate (MB/s > 0). */
-export function parseScrub(interval = DEFAULT_SCRUB_INTERVAL, rate = String(DEFAULT_SCRUB_RATE_MBPS)): AgentOptions["scrub"] {
+export function parseScrub(
+  interval = DEFAULT_SCRUB_INTERVAL,
+  rate = String(DEFAULT_SCRUB_RATE_MBPS),
+): AgentOptions["scrub"] {
   const mbps = Number(rate);
-  if (rate.trim() === "" || !Number.isFinite(mbps) || mbps <= 0) throw new UsageError(`--scrub-rate must be a positive number of MB/s, got '${rate}'`);
+  if (rate.trim() === "" || !Number.isFinite(mbps) || mbps <= 0)
+    throw new UsageError(`--scrub-rate must be a positive number of MB/s, got '${rate}'`);
   const text = interval.trim().toLowerCase();
   if (text === "0" || text === "off") return undefined;
   let intervalMs: number;
@@ -178,13 +217,20 @@ export function parseScrub(interval = DEFAULT_SCRUB_INTERVAL, rate = String(DEFA
   } catch {
     throw new UsageError(`--scrub-interval must be a duration like 24h or 90m, or 0/off, got '${interval}'`);
   }
-  if (intervalMs < MIN_EVERY_MS || intervalMs > MAX_EVERY_MS) throw new UsageError(`--scrub-interval must be between 1s and 366 days, got '${interval}'`);
+  if (intervalMs < MIN_EVERY_MS || intervalMs > MAX_EVERY_MS)
+    throw new UsageError(`--scrub-interval must be between 1s and 366 days, got '${interval}'`);
   return { intervalMs, bytesPerSecond: mbps * 1e6 };
 }
 
 /** The ZTR token from --token-file (read once), --token, or SATELLITE_TOKEN / TOKEN. */
-function readToken(flag: string | undefined, file: string | undefined, env: NodeJS.ProcessEnv, files: OptionFiles): Pick<AgentOptions, "token" | "tokenSource"> {
-  if (flag !== undefined && file !== undefined) throw new UsageError("choose one of --token and --token-file, not both");
+function readToken(
+  flag: string | undefined,
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+  files: OptionFiles,
+): Pick<AgentOptions, "token" | "tokenSource"> {
+  if (flag !== undefined && file !== undefined)
+    throw new UsageError("choose one of --token and --token-file, not both");
   let token: string | undefined;
   let tokenSource: AgentOptions["tokenSource"];
   if (file !== undefined) {
@@ -192,7 +238,9 @@ function readToken(flag: string | undefined, file: string | undefined, env: Node
     try {
       text = files.readFile(file);
     } catch (error) {
-      throw new UsageError(`--token-file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new UsageError(
+        `--token-file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
     token = text.trim();
     if (token === "") throw new UsageError(`--token-file ${file} is empty`);
@@ -204,11 +252,15 @@ function readToken(flag: string | undefined, file: string | undefined, env: Node
     token = (env.SATELLITE_TOKEN || env.TOKEN)?.trim() || undefined;
     tokenSource = token ? "env" : undefined;
   }
-  if (token !== undefined && /\s/.test(token)) throw new UsageError(`the token${file === undefined ? "" : ` in ${file}`} must be one word without whitespace`);
+  if (token !== undefined && /\s/.test(token))
+    throw new UsageError(`the token${file === undefined ? "" : ` in ${file}`} must be one word without whitespace`);
   return { token, tokenSource };
 }
 
-function parseGroundControlUrl(value: string | undefined, options: { useUnsecure: boolean; spiffe: boolean }): string | undefined {
+function parseGroundControlUrl(
+  value: string | undefined,
+  options: { useUnsecure: boolean; spiffe: boolean },
+): string | undefined {
   if (value === undefined || value.trim() === "") return undefined;
   let url: URL;
   try {
@@ -216,11 +268,16 @@ function parseGroundControlUrl(value: string | undefined, options: { useUnsecure
   } catch {
     throw new UsageError(`--ground-control-url is not a URL: '${value}'`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError("--ground-control-url must be http:// or https://");
-  if (url.username || url.password || url.search || url.hash) throw new UsageError("--ground-control-url must not carry credentials, a query or a fragment");
-  if (options.spiffe && url.protocol !== "https:") throw new UsageError("SPIFFE mTLS needs an https:// --ground-control-url");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError("--ground-control-url must be http:// or https://");
+  if (url.username || url.password || url.search || url.hash)
+    throw new UsageError("--ground-control-url must not carry credentials, a query or a fragment");
+  if (options.spiffe && url.protocol !== "https:")
+    throw new UsageError("SPIFFE mTLS needs an https:// --ground-control-url");
   if (url.protocol === "http:" && !options.useUnsecure && !isLoopback(url.hostname)) {
-    throw new UsageError(`--ground-control-url ${url.origin} is plain HTTP: the token and robot secret would cross the network in clear; use https:// or pass --use-unsecure`);
+    throw new UsageError(
+      `--ground-control-url ${url.origin} is plain HTTP: the token and robot secret would cross the network in clear; use https:// or pass --use-unsecure`,
+    );
   }
   return url.toString().replace(/\/+$/, "");
 }

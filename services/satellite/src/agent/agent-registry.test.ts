@@ -37,7 +37,16 @@ const stateRepo = "satellite/satellite-state/edge/state";
 beforeEach(async () => {
   registry = await startFakeRegistry({ mode: "bearer", ...ROBOT });
   answer = {};
-  gc = await startFakeGroundControl({ enrolment: { satellite: "edge", stateUrl: `${registry.url}/${stateRepo}:latest`, harborUrl: registry.url, ...ROBOT }, validToken: TOKEN, syncAnswer: () => answer });
+  gc = await startFakeGroundControl({
+    enrolment: {
+      satellite: "edge",
+      stateUrl: `${registry.url}/${stateRepo}:latest`,
+      harborUrl: registry.url,
+      ...ROBOT,
+    },
+    validToken: TOKEN,
+    syncAnswer: () => answer,
+  });
   dir = await mkdtemp(join(tmpdir(), "agent-registry-"));
   captured = captureLogs("info");
   logger = captured.logger;
@@ -55,26 +64,49 @@ const publish = (repository: string, json: string) => publishDocument(registry, 
 function publishState(artifacts: { repository: string; tag: string[] }[], config: object): string {
   publish("satellite/group-state/web/state", documents.group("web", registry.url, artifacts));
   publish("satellite/config-state/edge/state", JSON.stringify(config));
-  return publish(stateRepo, documents.satellite([`${registry.url}/satellite/group-state/web/state:latest`], `${registry.url}/satellite/config-state/edge/state:latest`));
+  return publish(
+    stateRepo,
+    documents.satellite(
+      [`${registry.url}/satellite/group-state/web/state:latest`],
+      `${registry.url}/satellite/config-state/edge/state:latest`,
+    ),
+  );
 }
 
 const start = (clock = createFakeClock(Date.now()), ...extra: string[]) => startWith({}, clock, ...extra);
-const startWith = (more: Partial<Parameters<typeof startAgent>[1]>, clock = createFakeClock(Date.now()), ...extra: string[]) =>
-  startAgent(parseAgentArgs(["--ground-control-url", gc.url, "--data-dir", dir, "--registry-addr", "127.0.0.1:0", "--token", TOKEN, ...extra], {}), {
-    logger,
-    clock,
-    random: () => 0.5,
-    fingerprint: async () => "device-a",
-    scrypt: { N: 1024, r: 8, p: 1 },
-    workerThreads: 1,
-    upstreamRetry: { attempts: 1 },
-    metrics: { collect: async () => ({ cpuPercent: 0, memoryUsedBytes: 1n, storageUsedBytes: 1n }) },
-    ...more,
-  });
+const startWith = (
+  more: Partial<Parameters<typeof startAgent>[1]>,
+  clock = createFakeClock(Date.now()),
+  ...extra: string[]
+) =>
+  startAgent(
+    parseAgentArgs(
+      ["--ground-control-url", gc.url, "--data-dir", dir, "--registry-addr", "127.0.0.1:0", "--token", TOKEN, ...extra],
+      {},
+    ),
+    {
+      logger,
+      clock,
+      random: () => 0.5,
+      fingerprint: async () => "device-a",
+      scrypt: { N: 1024, r: 8, p: 1 },
+      workerThreads: 1,
+      upstreamRetry: { attempts: 1 },
+      metrics: { collect: async () => ({ cpuPercent: 0, memoryUsedBytes: 1n, storageUsedBytes: 1n }) },
+      ...more,
+    },
+  );
 
-const waitFor = <T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, advance?: () => Promise<void>) => waitUntil(check, what, { advance, logs: captured.text });
+const waitFor = <T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  advance?: () => Promise<void>,
+) => waitUntil(check, what, { advance, logs: captured.text });
 
-const head = async (url: string, reference: string) => (await fetch(`${url}/v2/library/nginx/manifests/${reference}`, { method: "HEAD" })).headers.get("docker-content-digest");
+const head = async (url: string, reference: string) =>
+  (await fetch(`${url}/v2/library/nginx/manifests/${reference}`, { method: "HEAD" })).headers.get(
+    "docker-content-digest",
+  );
 
 describe("the agent's local registry", () => {
   it("is read-only for clients by default: pushes and deletes get 405 UNSUPPORTED", async () => {
@@ -82,7 +114,10 @@ describe("the agent's local registry", () => {
     publishState([{ repository: "library/nginx", tag: ["1"] }], {});
     agent = await start();
     const url = agent.registryUrl;
-    await waitFor(async () => (await head(url, "1")) === nginx.digest && agent!.status().passes > 0, "image replicated, pass finished");
+    await waitFor(
+      async () => (await head(url, "1")) === nginx.digest && agent!.status().passes > 0,
+      "image replicated, pass finished",
+    );
     const index = await readFile(join(dir, "index.json"), "utf8");
     for (const [method, path] of [
       ["PUT", "/v2/library/nginx/manifests/1"],
@@ -90,16 +125,26 @@ describe("the agent's local registry", () => {
       ["DELETE", `/v2/library/nginx/manifests/${nginx.digest}`],
       ["POST", "/v2/library/nginx/blobs/uploads/"],
     ]) {
-      const res = await fetch(`${url}${path}`, { method, body: method === "PUT" ? "{}" : undefined, headers: { authorization: basic(WRITER.user, WRITER.password) } });
+      const res = await fetch(`${url}${path}`, {
+        method,
+        body: method === "PUT" ? "{}" : undefined,
+        headers: { authorization: basic(WRITER.user, WRITER.password) },
+      });
       const body = (await res.json()) as { errors: { code: string }[] };
-      expect([res.status, body.errors[0].code, res.headers.get("allow")], `${method} ${path}`).toEqual([405, "UNSUPPORTED", "GET, HEAD"]);
+      expect([res.status, body.errors[0].code, res.headers.get("allow")], `${method} ${path}`).toEqual([
+        405,
+        "UNSUPPORTED",
+        "GET, HEAD",
+      ]);
     }
     expect(await readFile(join(dir, "index.json"), "utf8")).toBe(index);
     expect(captured.text()).toMatch(/"writes":"read-only".*local registry listening/);
   });
 
   it("refuses to start on a credentials file it cannot use", async () => {
-    const error = await start(undefined, "--registry-write-credentials-file", join(dir, "missing")).catch((e: unknown) => e);
+    const error = await start(undefined, "--registry-write-credentials-file", join(dir, "missing")).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(/cannot read the registry write credentials file .*ENOENT/);
   });
@@ -108,7 +153,9 @@ describe("the agent's local registry", () => {
     const credentials = join(dir, "..", `writers-${Date.now()}`);
     await writeFile(credentials, `${WRITER.user}:${WRITER.password}\n`, { mode: 0o600 });
     const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
-    const digest = publishState([{ repository: "library/nginx", tag: ["1"] }], { app_config: { state_replication_interval: "@every 60s", heartbeat_interval: "@every 10s" } });
+    const digest = publishState([{ repository: "library/nginx", tag: ["1"] }], {
+      app_config: { state_replication_interval: "@every 60s", heartbeat_interval: "@every 10s" },
+    });
     answer = { satelliteStateUrl: `${registry.url}/${stateRepo}:latest`, satelliteStateDigest: digest };
     const clock = createFakeClock(Date.now());
     agent = await start(clock, "--registry-write-credentials-file", credentials);
@@ -116,14 +163,31 @@ describe("the agent's local registry", () => {
     await waitFor(async () => (await head(url, "1")) === nginx.digest, "image replicated");
     // Two passes: the first heartbeat may answer before the first pass is applied, which starts
     // another (reading the state); from then on every pass is vouched for.
-    await waitFor(() => agent!.status().jobs["state-replication"].running === false && agent!.status().passes >= 2, "two passes done", () => clock.advance(5_000));
+    await waitFor(
+      () => agent!.status().jobs["state-replication"].running === false && agent!.status().passes >= 2,
+      "two passes done",
+      () => clock.advance(5_000),
+    );
 
     // A writer moves nginx:1 onto another manifest (one that reuses the stored config and layer).
     const served = JSON.parse(await (await fetch(`${url}/v2/library/nginx/manifests/1`)).text()) as { config: unknown };
-    const other = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: served.config, layers: [] }));
-    const anonymous = await fetch(`${url}/v2/library/nginx/manifests/1`, { method: "PUT", body: other, headers: { "content-type": MediaType.OciManifest } });
-    expect([anonymous.status, anonymous.headers.get("www-authenticate")]).toEqual([401, 'Basic realm="harbor-satellite", charset="UTF-8"']);
-    const pushed = await fetch(`${url}/v2/library/nginx/manifests/1`, { method: "PUT", body: other, headers: { "content-type": MediaType.OciManifest, authorization: basic(WRITER.user, WRITER.password) } });
+    const other = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: served.config, layers: [] }),
+    );
+    const anonymous = await fetch(`${url}/v2/library/nginx/manifests/1`, {
+      method: "PUT",
+      body: other,
+      headers: { "content-type": MediaType.OciManifest },
+    });
+    expect([anonymous.status, anonymous.headers.get("www-authenticate")]).toEqual([
+      401,
+      'Basic realm="harbor-satellite", charset="UTF-8"',
+    ]);
+    const pushed = await fetch(`${url}/v2/library/nginx/manifests/1`, {
+      method: "PUT",
+      body: other,
+      headers: { "content-type": MediaType.OciManifest, authorization: basic(WRITER.user, WRITER.password) },
+    });
     expect(pushed.status).toBe(201);
     const moved = pushed.headers.get("docker-content-digest");
     expect(await head(url, "1")).toBe(moved);
@@ -131,40 +195,84 @@ describe("the agent's local registry", () => {
     // Heartbeats vouch the state is unchanged; the next pass reads no state and repairs the tag.
     const stateReads = () => registry.requests.filter((r) => r.path.startsWith(`/v2/${stateRepo}/`)).length;
     const reads = stateReads();
-    await waitFor(async () => (await head(url, "1")) === nginx.digest, "the tag put back", () => clock.advance(5_000));
+    await waitFor(
+      async () => (await head(url, "1")) === nginx.digest,
+      "the tag put back",
+      () => clock.advance(5_000),
+    );
     await waitFor(() => captured.text().includes("repaired from upstream"), "the repair logged");
     expect(stateReads()).toBe(reads);
-    expect(captured.text()).toContain(`"image":"library/nginx:1","problem":"tag moved","problems":1,"from":"${moved}","to":"${nginx.digest}"`);
+    expect(captured.text()).toContain(
+      `"image":"library/nginx:1","problem":"tag moved","problems":1,"from":"${moved}","to":"${nginx.digest}"`,
+    );
     await rm(credentials, { force: true });
   });
 
   it("with TLS and read credentials: serves https to readers only, and gives containerd the CA and a reader's header", async () => {
     const ca = await TestCA.create("agent.test");
     const leaf = await ca.issueSvid("spiffe://agent.test/registry", { noUriSan: true, ipAddresses: ["127.0.0.1"] });
-    const [cert, key, readers] = [join(dir, "..", `tls-${Date.now()}.crt`), join(dir, "..", `tls-${Date.now()}.key`), join(dir, "..", `readers-${Date.now()}`)];
-    await Promise.all([writeFile(cert, leaf.certPem), writeFile(key, leaf.keyPem, { mode: 0o600 }), writeFile(readers, "node:pull-secret\n", { mode: 0o600 })]);
+    const [cert, key, readers] = [
+      join(dir, "..", `tls-${Date.now()}.crt`),
+      join(dir, "..", `tls-${Date.now()}.key`),
+      join(dir, "..", `readers-${Date.now()}`),
+    ];
+    await Promise.all([
+      writeFile(cert, leaf.certPem),
+      writeFile(key, leaf.keyPem, { mode: 0o600 }),
+      writeFile(readers, "node:pull-secret\n", { mode: 0o600 }),
+    ]);
     const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
     publishState([{ repository: "library/nginx", tag: ["1"] }], {});
-    const runtimePaths = { containerdConfig: join(dir, "..", `containerd-${Date.now()}.toml`), containerdCertsDir: join(dir, "certs.d") };
-    agent = await startWith({ runtimePaths }, undefined, "--registry-tls-cert", cert, "--registry-tls-key", key, "--registry-read-credentials-file", readers, "--mirrors", "containerd:docker.io");
+    const runtimePaths = {
+      containerdConfig: join(dir, "..", `containerd-${Date.now()}.toml`),
+      containerdCertsDir: join(dir, "certs.d"),
+    };
+    agent = await startWith(
+      { runtimePaths },
+      undefined,
+      "--registry-tls-cert",
+      cert,
+      "--registry-tls-key",
+      key,
+      "--registry-read-credentials-file",
+      readers,
+      "--mirrors",
+      "containerd:docker.io",
+    );
     const url = agent.registryUrl;
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const get = (path: string, authorization?: string) =>
       new Promise<{ status: number; digest: unknown }>((resolve, reject) => {
-        const req = request(`${url}${path}`, { method: "HEAD", ca: ca.certificate.toString(), agent: false, headers: authorization ? { authorization } : {} }, (res) => {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0, digest: res.headers["docker-content-digest"] });
-        });
+        const req = request(
+          `${url}${path}`,
+          {
+            method: "HEAD",
+            ca: ca.certificate.toString(),
+            agent: false,
+            headers: authorization ? { authorization } : {},
+          },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0, digest: res.headers["docker-content-digest"] });
+          },
+        );
         req.on("error", reject);
         req.end();
       });
-    await waitFor(async () => (await get("/v2/library/nginx/manifests/1", basic("node", "pull-secret"))).digest === nginx.digest, "image served to the reader");
+    await waitFor(
+      async () => (await get("/v2/library/nginx/manifests/1", basic("node", "pull-secret"))).digest === nginx.digest,
+      "image served to the reader",
+    );
     expect((await get("/v2/library/nginx/manifests/1")).status).toBe(401);
     expect((await get("/v2/")).status).toBe(401);
     expect(captured.text()).toMatch(/"readers":\["node"\].*local registry listening/);
     expect(captured.text()).not.toContain("pull-secret");
-    const hosts = parse(await readFile(join(dir, "certs.d", "docker.io", "hosts.toml"), "utf8")) as { host: Record<string, unknown> };
-    expect(hosts.host).toEqual({ [url]: { capabilities: ["pull", "resolve"], ca: cert, header: { Authorization: [basic("node", "pull-secret")] } } });
+    const hosts = parse(await readFile(join(dir, "certs.d", "docker.io", "hosts.toml"), "utf8")) as {
+      host: Record<string, unknown>;
+    };
+    expect(hosts.host).toEqual({
+      [url]: { capabilities: ["pull", "resolve"], ca: cert, header: { Authorization: [basic("node", "pull-secret")] } },
+    });
     await Promise.all([cert, key, readers, runtimePaths.containerdConfig].map((f) => rm(f, { force: true })));
   });
 });

@@ -37,7 +37,10 @@ beforeAll(async () => {
   ca = await TestCA.create(TD);
   workload = await FakeWorkloadApi.start();
   workload.setIdentity({ svids: [await ca.issueSvid(SATELLITE_ID)], bundle: ca.bundle() });
-  gcSource = createStaticX509Source({ svid: await ca.issueSvid(`spiffe://${TD}/gc/main`), bundles: new X509BundleSet([ca.bundle()]) });
+  gcSource = createStaticX509Source({
+    svid: await ca.issueSvid(`spiffe://${TD}/gc/main`),
+    bundles: new X509BundleSet([ca.bundle()]),
+  });
 });
 afterAll(async () => {
   await gcSource?.close();
@@ -49,9 +52,24 @@ beforeEach(async () => {
   enrolments = 0;
   firstPassword = ROBOT.password;
   const satellite = stateImage(documents.satellite([`${registry.url}/satellite/group-state/web/state:latest`]));
-  const state = { repository: "satellite/satellite-state/edge/state", manifest: satellite.manifest, mediaType: satellite.mediaType, blobs: satellite.blobs };
-  gc = await startFakeGroundControl({ enrolment: () => enrolment(), tls: { source: gcSource, trustDomain: TD }, state });
-  const enrolment = (): FakeEnrolment => ({ satellite: "edge", stateUrl: `${gc.url}/satellite/satellite-state/edge/state:latest`, harborUrl: registry.url, username: ROBOT.username, password: enrolments++ === 0 ? firstPassword : ROBOT.password });
+  const state = {
+    repository: "satellite/satellite-state/edge/state",
+    manifest: satellite.manifest,
+    mediaType: satellite.mediaType,
+    blobs: satellite.blobs,
+  };
+  gc = await startFakeGroundControl({
+    enrolment: () => enrolment(),
+    tls: { source: gcSource, trustDomain: TD },
+    state,
+  });
+  const enrolment = (): FakeEnrolment => ({
+    satellite: "edge",
+    stateUrl: `${gc.url}/satellite/satellite-state/edge/state:latest`,
+    harborUrl: registry.url,
+    username: ROBOT.username,
+    password: enrolments++ === 0 ? firstPassword : ROBOT.password,
+  });
   dir = await mkdtemp(join(tmpdir(), "agent-spiffe-"));
   captured = captureLogs("info");
   logger = captured.logger;
@@ -70,25 +88,52 @@ afterEach(async () => {
 });
 
 const start = () =>
-  startAgent(parseAgentArgs(["--ground-control-url", gc.url, "--spiffe-enabled", "--spiffe-endpoint-socket", workload.address, "--data-dir", dir, "--registry-addr", "127.0.0.1:0"], {}), {
-    logger,
-    fingerprint: async () => "device-a",
-    scrypt: { N: 1024, r: 8, p: 1 },
-    workerThreads: 1,
-    upstreamRetry: { attempts: 1 },
-  });
+  startAgent(
+    parseAgentArgs(
+      [
+        "--ground-control-url",
+        gc.url,
+        "--spiffe-enabled",
+        "--spiffe-endpoint-socket",
+        workload.address,
+        "--data-dir",
+        dir,
+        "--registry-addr",
+        "127.0.0.1:0",
+      ],
+      {},
+    ),
+    {
+      logger,
+      fingerprint: async () => "device-a",
+      scrypt: { N: 1024, r: 8, p: 1 },
+      workerThreads: 1,
+      upstreamRetry: { attempts: 1 },
+    },
+  );
 
-const waitFor = (check: () => boolean | Promise<boolean>, what: string, timeoutMs?: number) => waitUntil(check, what, { timeoutMs, logs: captured.text });
-const served = async () => (await fetch(`${agent!.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" })).status === 200;
+const waitFor = (check: () => boolean | Promise<boolean>, what: string, timeoutMs?: number) =>
+  waitUntil(check, what, { timeoutMs, logs: captured.text });
+const served = async () =>
+  (await fetch(`${agent!.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" })).status === 200;
 
 describe("satellite agent in SPIFFE mode", () => {
   it("enrols and heartbeats over mTLS with the SVID from the Workload API, never sending credentials to Ground Control", async () => {
     agent = await start();
     expect(await agent.enrolled).toBe("ztr as edge");
     await waitFor(served, "image replicated");
-    await waitFor(() => gc.calls.some((c) => c.rpc === "Sync" && c.sync!.cachedImages.length === 1), "a heartbeat with the image");
-    expect(gc.calls.map((c) => [c.rpc, c.peer, c.authorization])).toContainEqual(["SpiffeZtr", SATELLITE_ID, undefined]);
-    expect(gc.calls.filter((c) => c.rpc === "Sync").every((c) => c.peer === SATELLITE_ID && c.authorization === undefined)).toBe(true);
+    await waitFor(
+      () => gc.calls.some((c) => c.rpc === "Sync" && c.sync!.cachedImages.length === 1),
+      "a heartbeat with the image",
+    );
+    expect(gc.calls.map((c) => [c.rpc, c.peer, c.authorization])).toContainEqual([
+      "SpiffeZtr",
+      SATELLITE_ID,
+      undefined,
+    ]);
+    expect(
+      gc.calls.filter((c) => c.rpc === "Sync").every((c) => c.peer === SATELLITE_ID && c.authorization === undefined),
+    ).toBe(true);
     // The satellite state came from Ground Control over the same mTLS, the SVID its only credential.
     const stateReads = gc.calls.filter((c) => c.rpc === "State");
     expect(stateReads.length).toBeGreaterThan(0);

@@ -33,7 +33,12 @@ let logger: Logger;
 beforeEach(async () => {
   registry = await startFakeRegistry({ mode: "bearer", ...ROBOT });
   gc = await startFakeGroundControl({
-    enrolment: { satellite: "edge", stateUrl: `${registry.url}/satellite/satellite-state/edge/state:latest`, harborUrl: registry.url, ...ROBOT },
+    enrolment: {
+      satellite: "edge",
+      stateUrl: `${registry.url}/satellite/satellite-state/edge/state:latest`,
+      harborUrl: registry.url,
+      ...ROBOT,
+    },
     validToken: TOKEN,
   });
   dir = await mkdtemp(join(tmpdir(), "agent-"));
@@ -57,11 +62,15 @@ function publishState(groups: Record<string, { repository: string; tag: string[]
     return `${registry.url}/satellite/group-state/${name}/state:latest`;
   });
   const configDigest = config ? publish("satellite/config-state/edge/state", JSON.stringify(config)) : undefined;
-  const satelliteDigest = publish("satellite/satellite-state/edge/state", documents.satellite(urls, config ? `${registry.url}/satellite/config-state/edge/state:latest` : undefined));
+  const satelliteDigest = publish(
+    "satellite/satellite-state/edge/state",
+    documents.satellite(urls, config ? `${registry.url}/satellite/config-state/edge/state:latest` : undefined),
+  );
   return { satelliteDigest, configDigest };
 }
 
-const args = (...extra: string[]) => parseAgentArgs(["--ground-control-url", gc.url, "--data-dir", dir, "--registry-addr", "127.0.0.1:0", ...extra], {});
+const args = (...extra: string[]) =>
+  parseAgentArgs(["--ground-control-url", gc.url, "--data-dir", dir, "--registry-addr", "127.0.0.1:0", ...extra], {});
 const deps = (extra: Partial<AgentDeps> = {}): AgentDeps => ({
   logger,
   fingerprint: async () => "device-a",
@@ -74,7 +83,11 @@ const deps = (extra: Partial<AgentDeps> = {}): AgentDeps => ({
 const syncs = () => gc.calls.filter((c) => c.rpc === "Sync").map((c) => c.sync!);
 const ztrCalls = () => gc.calls.filter((c) => c.rpc === "TokenZtr").length;
 
-const waitFor = <T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs?: number) => waitUntil(check, what, { timeoutMs, logs: captured.text });
+const waitFor = <T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  timeoutMs?: number,
+) => waitUntil(check, what, { timeoutMs, logs: captured.text });
 const lastSyncWith = (predicate: (s: ReturnType<typeof syncs>[number]) => boolean) => () => syncs().findLast(predicate);
 
 describe("satellite agent", () => {
@@ -82,18 +95,42 @@ describe("satellite agent", () => {
     const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
     const alpine = seedImage(registry, "library/alpine", "3", [Buffer.from("alpine layer")]);
     const { satelliteDigest, configDigest } = publishState(
-      { web: [{ repository: "library/nginx", tag: ["1"] }, { repository: "library/alpine", tag: ["3"] }] },
-      { app_config: { heartbeat_interval: "@every 45s", state_replication_interval: "@every 20s", log_level: "debug" } },
+      {
+        web: [
+          { repository: "library/nginx", tag: ["1"] },
+          { repository: "library/alpine", tag: ["3"] },
+        ],
+      },
+      {
+        app_config: { heartbeat_interval: "@every 45s", state_replication_interval: "@every 20s", log_level: "debug" },
+      },
     );
     agent = await startAgent(args("--token", TOKEN), deps());
     expect(await agent.enrolled).toBe("ztr as edge");
 
-    const beat = await waitFor(lastSyncWith((s) => s.cachedImages.length === 2 && s.latestConfigDigest !== ""), "a heartbeat after the first pass");
+    const beat = await waitFor(
+      lastSyncWith((s) => s.cachedImages.length === 2 && s.latestConfigDigest !== ""),
+      "a heartbeat after the first pass",
+    );
     const host = new URL(agent.registryUrl).host;
     expect(beat.name).toBe("edge");
-    expect(beat.cachedImages.map((c) => c.reference)).toEqual([`${host}/library/alpine:3@${alpine.digest}`, `${host}/library/nginx:1@${nginx.digest}`]);
-    expect(beat.cachedImages[1].sizeBytes).toBe(BigInt(nginx.manifest.length + registry.blob(nginx.config)!.length + "nginx layer".length));
-    expect(beat).toMatchObject({ imageCount: 2, latestStateDigest: satelliteDigest, latestConfigDigest: configDigest, stateReportInterval: "@every 45s", cpuPercent: 3.5, memoryUsedBytes: 1000n, storageUsedBytes: 2000n, errors: [] });
+    expect(beat.cachedImages.map((c) => c.reference)).toEqual([
+      `${host}/library/alpine:3@${alpine.digest}`,
+      `${host}/library/nginx:1@${nginx.digest}`,
+    ]);
+    expect(beat.cachedImages[1].sizeBytes).toBe(
+      BigInt(nginx.manifest.length + registry.blob(nginx.config)!.length + "nginx layer".length),
+    );
+    expect(beat).toMatchObject({
+      imageCount: 2,
+      latestStateDigest: satelliteDigest,
+      latestConfigDigest: configDigest,
+      stateReportInterval: "@every 45s",
+      cpuPercent: 3.5,
+      memoryUsedBytes: 1000n,
+      storageUsedBytes: 2000n,
+      errors: [],
+    });
     expect(beat.activity).toMatch(/^last pass applied: 2 copied, 0 removed, 0 failed$/);
     expect(beat.lastSyncDurationMs).toBeGreaterThanOrEqual(0n);
     expect(beat.requestCreateTime?.seconds).toBeGreaterThan(0n);
@@ -101,14 +138,19 @@ describe("satellite agent", () => {
     expect(gc.calls.filter((c) => c.rpc === "Sync").every((c) => c.authorization === robotAuth)).toBe(true);
 
     // Served by the local registry with the upstream digest.
-    const res = await fetch(`${agent.registryUrl}/v2/library/nginx/manifests/1`, { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } });
+    const res = await fetch(`${agent.registryUrl}/v2/library/nginx/manifests/1`, {
+      headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("docker-content-digest")).toBe(nginx.digest);
 
     // The config artifact applied live and saved, sealed.
     expect(logger.level).toBe("debug");
     const status = agent.status();
-    expect(status.config.app_config).toMatchObject({ heartbeat_interval: "@every 45s", state_replication_interval: "@every 20s" });
+    expect(status.config.app_config).toMatchObject({
+      heartbeat_interval: "@every 45s",
+      state_replication_interval: "@every 20s",
+    });
     expect(status.config.state_config.auth.password).toBe("[redacted]");
     // The next pass is armed on the new 20 s interval (±10 % jitter), counted from the end of the last.
     const replication = status.jobs["state-replication"];
@@ -133,7 +175,10 @@ describe("satellite agent", () => {
     seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
     const { satelliteDigest } = publishState({ web: [{ repository: "library/nginx", tag: ["1"] }] });
     agent = await startAgent(args("--token", TOKEN), deps());
-    await waitFor(lastSyncWith((s) => s.cachedImages.length === 1), "first heartbeat with the image");
+    await waitFor(
+      lastSyncWith((s) => s.cachedImages.length === 1),
+      "first heartbeat with the image",
+    );
     await agent.stop();
 
     agent = await startAgent(args(), deps());
@@ -160,7 +205,10 @@ describe("satellite agent", () => {
     publishState({ web: [{ repository: "library/nginx", tag: ["1"] }] });
     gc.failNext(Code.Unavailable, 2);
     agent = await startAgent(args("--token", TOKEN), deps({ clock, random: () => 0.5 }));
-    await waitFor(() => ztrCalls() === 1 && agent!.status().jobs.registration.consecutiveFailures === 1, "first enrolment attempt failed");
+    await waitFor(
+      () => ztrCalls() === 1 && agent!.status().jobs.registration.consecutiveFailures === 1,
+      "first enrolment attempt failed",
+    );
     expect((await fetch(`${agent.registryUrl}/v2/`)).status).toBe(200);
     expect(agent.status().enrolled).toBe(false);
 
@@ -171,7 +219,13 @@ describe("satellite agent", () => {
     await waitFor(() => agent!.status().jobs.registration.consecutiveFailures === 2, "second attempt failed");
     await clock.advance(30_000);
     expect(await agent.enrolled).toBe("ztr as edge");
-    await waitFor(async () => (await fetch(`${agent!.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" })).headers.get("docker-content-digest") === nginx.digest, "image replicated after enrolment");
+    await waitFor(
+      async () =>
+        (await fetch(`${agent!.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" })).headers.get(
+          "docker-content-digest",
+        ) === nginx.digest,
+      "image replicated after enrolment",
+    );
     expect(captured.text()).toMatch(/"job":"registration".*Unavailable/);
   });
 
@@ -181,19 +235,38 @@ describe("satellite agent", () => {
     const stateUrl = `${registry.url}/satellite/satellite-state/edge/state:latest`;
     publishState({ web: [{ repository: "library/nginx", tag: ["1"] }] });
     agent = await startAgent(args("--token", TOKEN), deps({ clock, random: () => 0.5 }));
-    await waitFor(lastSyncWith((s) => s.cachedImages.length === 1 && s.errors.length === 0 && s.latestStateDigest !== ""), "a clean first heartbeat");
+    await waitFor(
+      lastSyncWith((s) => s.cachedImages.length === 1 && s.errors.length === 0 && s.latestStateDigest !== ""),
+      "a clean first heartbeat",
+    );
 
     registry.addFault({ path: /satellite-state/, status: 503 });
     await clock.advance(10_000); // the default 10 s replication interval
-    const failing = await waitFor(lastSyncWith((s) => s.errors.length > 0), "a heartbeat reporting the failed pass");
-    expect(failing.errors).toEqual([{ $typeName: "harbor.satellite.heartbeat.v1.ImageError", reference: stateUrl, message: expect.stringMatching(/503/) }]);
+    const failing = await waitFor(
+      lastSyncWith((s) => s.errors.length > 0),
+      "a heartbeat reporting the failed pass",
+    );
+    expect(failing.errors).toEqual([
+      {
+        $typeName: "harbor.satellite.heartbeat.v1.ImageError",
+        reference: stateUrl,
+        message: expect.stringMatching(/503/),
+      },
+    ]);
     expect(failing.activity).toMatch(/^last pass failed: /);
     expect(failing.cachedImages).toHaveLength(1);
     const head = await fetch(`${agent.registryUrl}/v2/library/nginx/manifests/1`, { method: "HEAD" });
     expect(head.headers.get("docker-content-digest")).toBe(nginx.digest);
 
     await clock.advance(5_000); // backoff after one failure: 10 s × 0.5 (full jitter at 0.5)
-    const recovered = await waitFor(() => syncs().length > 0 && syncs().at(-1)!.errors.length === 0 && syncs().indexOf(failing) < syncs().length - 1 && syncs().at(-1), "a clean heartbeat after recovery");
+    const recovered = await waitFor(
+      () =>
+        syncs().length > 0 &&
+        syncs().at(-1)!.errors.length === 0 &&
+        syncs().indexOf(failing) < syncs().length - 1 &&
+        syncs().at(-1),
+      "a clean heartbeat after recovery",
+    );
     expect(recovered.cachedImages).toHaveLength(1);
   });
 
@@ -212,19 +285,31 @@ describe("satellite agent", () => {
     let answer: { satelliteStateUrl?: string; satelliteStateDigest?: string } = {};
     await gc.close();
     gc = await startFakeGroundControl({
-      enrolment: { satellite: "edge", stateUrl: `${registry.url}/${repository}:latest`, harborUrl: registry.url, ...ROBOT },
+      enrolment: {
+        satellite: "edge",
+        stateUrl: `${registry.url}/${repository}:latest`,
+        harborUrl: registry.url,
+        ...ROBOT,
+      },
       validToken: TOKEN,
       syncAnswer: () => answer,
     });
     const first = publishMoved({ web: [{ repository: "library/nginx", tag: ["1"] }] });
     agent = await startAgent(args("--token", TOKEN), deps({ clock, random: () => 0.5 }));
-    await waitFor(lastSyncWith((s) => s.latestStateDigest === first.satelliteDigest && s.cachedImages.length === 1), "a heartbeat after the first pass");
-    const stateReads = (tag: string) => registry.requests.filter((r) => r.path === `/v2/${repository}/manifests/${tag}`).length;
+    await waitFor(
+      lastSyncWith((s) => s.latestStateDigest === first.satelliteDigest && s.cachedImages.length === 1),
+      "a heartbeat after the first pass",
+    );
+    const stateReads = (tag: string) =>
+      registry.requests.filter((r) => r.path === `/v2/${repository}/manifests/${tag}`).length;
 
     // Ground Control names a new URL: the agent moves there, saves it, and reads the state there.
     answer = { satelliteStateUrl: movedUrl, satelliteStateDigest: first.satelliteDigest };
     await clock.advance(10_000);
-    await waitFor(() => stateReads("moved") > 0 && agent!.status().config.state_config.state === movedUrl, "the state read from the new URL");
+    await waitFor(
+      () => stateReads("moved") > 0 && agent!.status().config.state_config.state === movedUrl,
+      "the state read from the new URL",
+    );
     await waitFor(() => agent!.status().jobs["state-replication"].running === false, "that pass finished");
     const readsAfterMove = stateReads("moved");
     expect(captured.text()).toContain("Ground Control serves this satellite's state at a new URL; following it");
@@ -240,7 +325,12 @@ describe("satellite agent", () => {
     // (Runs end on real I/O, so the fake clock moves a second at a time while we wait.)
     seedImage(registry, "library/alpine", "3", [Buffer.from("alpine layer")]);
     // (A new group name, so the satellite state's own bytes change, as Ground Control's digest pinning makes them.)
-    const second = publishMoved({ "web-v2": [{ repository: "library/nginx", tag: ["1"] }, { repository: "library/alpine", tag: ["3"] }] });
+    const second = publishMoved({
+      "web-v2": [
+        { repository: "library/nginx", tag: ["1"] },
+        { repository: "library/alpine", tag: ["3"] },
+      ],
+    });
     expect(second.satelliteDigest).not.toBe(first.satelliteDigest);
     answer = { satelliteStateUrl: movedUrl, satelliteStateDigest: second.satelliteDigest };
     const scheduledPassAt = agent.status().jobs["state-replication"].nextRunAt!;
@@ -252,8 +342,14 @@ describe("satellite agent", () => {
 
   it("points the runtimes named by --mirrors at the registry and reports it in the first heartbeat", async () => {
     publishState({});
-    const paths = { containerdConfig: join(dir, "etc", "containerd", "config.toml"), containerdCertsDir: join(dir, "etc", "containerd", "certs.d") };
-    agent = await startAgent(args("--token", TOKEN, "--mirrors", "containerd:docker.io,quay.io"), deps({ runtimePaths: paths }));
+    const paths = {
+      containerdConfig: join(dir, "etc", "containerd", "config.toml"),
+      containerdCertsDir: join(dir, "etc", "containerd", "certs.d"),
+    };
+    agent = await startAgent(
+      args("--token", TOKEN, "--mirrors", "containerd:docker.io,quay.io"),
+      deps({ runtimePaths: paths }),
+    );
     const first = await waitFor(() => syncs()[0], "first heartbeat");
     expect(first.activity).toMatch(/^cri_fallback_configured: containerd\(ok/);
     const hosts = await readFile(join(paths.containerdCertsDir, "docker.io", "hosts.toml"), "utf8");
@@ -264,22 +360,52 @@ describe("satellite agent", () => {
 
   it("applies Ground Control's registry_fallback when a config artifact enables it: detected runtimes, reported in a heartbeat", async () => {
     publishState({}, { app_config: { registry_fallback: { enabled: true, registries: ["docker.io"] } } });
-    const paths = { containerdConfig: join(dir, "etc", "containerd", "config.toml"), containerdCertsDir: join(dir, "etc", "containerd", "certs.d") };
-    agent = await startAgent(args("--token", TOKEN), deps({ runtimePaths: paths, detectRuntimes: async () => [{ runtime: "containerd", evidence: "/run/containerd/containerd.sock" }] }));
-    const beat = await waitFor(lastSyncWith((s) => /^cri_fallback_configured: containerd\(ok/.test(s.activity)), "a heartbeat reporting the runtimes configured");
+    const paths = {
+      containerdConfig: join(dir, "etc", "containerd", "config.toml"),
+      containerdCertsDir: join(dir, "etc", "containerd", "certs.d"),
+    };
+    agent = await startAgent(
+      args("--token", TOKEN),
+      deps({
+        runtimePaths: paths,
+        detectRuntimes: async () => [{ runtime: "containerd", evidence: "/run/containerd/containerd.sock" }],
+      }),
+    );
+    const beat = await waitFor(
+      lastSyncWith((s) => /^cri_fallback_configured: containerd\(ok/.test(s.activity)),
+      "a heartbeat reporting the runtimes configured",
+    );
     expect(beat.activity).toMatch(/^cri_fallback_configured: containerd\(ok\)(;|$)/);
-    expect(await readFile(join(paths.containerdCertsDir, "docker.io", "hosts.toml"), "utf8")).toContain(`[host."http://${new URL(agent.registryUrl).host}"]`);
+    expect(await readFile(join(paths.containerdCertsDir, "docker.io", "hosts.toml"), "utf8")).toContain(
+      `[host."http://${new URL(agent.registryUrl).host}"]`,
+    );
   });
 
   it("refuses an invalid config artifact whole: keeps running on its config, replicates, logs once, reports it in the heartbeat", async () => {
     seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
-    publishState({ web: [{ repository: "library/nginx", tag: ["1"] }] }, { app_config: { log_level: "warning", heartbeat_interval: "@every 45s" } });
+    publishState(
+      { web: [{ repository: "library/nginx", tag: ["1"] }] },
+      { app_config: { log_level: "warning", heartbeat_interval: "@every 45s" } },
+    );
     agent = await startAgent(args("--token", TOKEN), deps());
-    const beat = await waitFor(lastSyncWith((s) => s.cachedImages.length === 1 && s.errors.length > 0), "a heartbeat reporting the refused config");
-    expect(beat.errors).toMatchObject([{ reference: `${registry.url}/satellite/config-state/edge/state:latest`, message: expect.stringMatching(/^config-state artifact is invalid: app_config\.log_level: expected one of .*got "warning"$/) as string }]);
+    const beat = await waitFor(
+      lastSyncWith((s) => s.cachedImages.length === 1 && s.errors.length > 0),
+      "a heartbeat reporting the refused config",
+    );
+    expect(beat.errors).toMatchObject([
+      {
+        reference: `${registry.url}/satellite/config-state/edge/state:latest`,
+        message: expect.stringMatching(
+          /^config-state artifact is invalid: app_config\.log_level: expected one of .*got "warning"$/,
+        ) as string,
+      },
+    ]);
     expect(beat).toMatchObject({ latestConfigDigest: "", stateReportInterval: "@every 00h00m30s" });
     expect(beat.activity).toMatch(/^last pass applied: 1 copied, 0 removed, 1 failed$/);
-    expect(agent.status().config.app_config).toMatchObject({ log_level: "info", heartbeat_interval: "@every 00h00m30s" });
+    expect(agent.status().config.app_config).toMatchObject({
+      log_level: "info",
+      heartbeat_interval: "@every 00h00m30s",
+    });
     expect(captured.text().match(/config-state artifact is invalid/g)).toHaveLength(1);
   });
 });

@@ -39,7 +39,14 @@ import { createCachedImageCatalog } from "./cached-images.js";
 import { createConfigAtRest } from "./config-at-rest.js";
 import { createConfigApplier } from "./config-updates.js";
 import { parseStateReference, satelliteNameFromStateUrl } from "../state/state-reference.js";
-import { createGroundControlClient, groundControlTlsOptions, type Enrolment, type GroundControlClient, type GroundControlClientOptions, type HeartbeatAnswer } from "./ground-control-client.js";
+import {
+  createGroundControlClient,
+  groundControlTlsOptions,
+  type Enrolment,
+  type GroundControlClient,
+  type GroundControlClientOptions,
+  type HeartbeatAnswer,
+} from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
 import { startLocalRegistry } from "./local-registry.js";
 import { localMirrorAccess, localMirrorUrl } from "./local-mirror-access.js";
@@ -95,15 +102,27 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-const redactedConfig = (config: SatelliteConfig): SatelliteConfig => ({ ...config, state_config: { ...config.state_config, auth: { ...config.state_config.auth, password: config.state_config.auth.password ? "[redacted]" : "" } } });
+const redactedConfig = (config: SatelliteConfig): SatelliteConfig => ({
+  ...config,
+  state_config: {
+    ...config.state_config,
+    auth: { ...config.state_config.auth, password: config.state_config.auth.password ? "[redacted]" : "" },
+  },
+});
 
 export async function startAgent(options: AgentOptions, deps: AgentDeps): Promise<RunningAgent> {
   const { logger } = deps;
   await mkdir(options.dataDir, { recursive: true });
-  const atRest = createConfigAtRest({ path: join(options.dataDir, CONFIG_FILE), logger, fingerprint: deps.fingerprint, scrypt: deps.scrypt });
+  const atRest = createConfigAtRest({
+    path: join(options.dataDir, CONFIG_FILE),
+    logger,
+    fingerprint: deps.fingerprint,
+    scrypt: deps.scrypt,
+  });
   const resolved = resolveStartingConfig(options, await atRest.load());
   let config = resolved.config;
-  if (resolved.reenrolReason) logger.warn({ reason: resolved.reenrolReason }, "saved enrolment not used; enrolling again");
+  if (resolved.reenrolReason)
+    logger.warn({ reason: resolved.reenrolReason }, "saved enrolment not used; enrolling again");
   if (!options.logLevel) logger.level = pinoLevel(config.app_config.log_level);
   // Clients only pull unless write credentials are given: the content comes from Ground Control,
   // and replication writes into the store directly, never over HTTP.
@@ -114,28 +133,66 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   const store = await openContentStore({ root: options.dataDir, logger: logger.child({ component: "store" }) });
   const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
   const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch((error: unknown) => logger.warn({ err: error }, "shutdown step failed"));
+    for (const fn of cleanups.reverse())
+      await Promise.resolve(fn()).catch((error: unknown) => logger.warn({ err: error }, "shutdown step failed"));
   };
   try {
     if (deps.prometheus) cleanups.push(observeStore(store), observeLastSuccess());
     const served = deps.prometheus?.onRegistryPort ? deps.prometheus.metrics : undefined;
-    const registry = await startLocalRegistry({ store, logger: logger.child({ component: "registry" }), host: options.registryHost, port: options.registryPort, writeAccess, readCredentials, tls: registryTls, limits: options.registry.limits, uploads: options.registry.uploads, metrics: served }).catch((error: unknown) => {
+    const registry = await startLocalRegistry({
+      store,
+      logger: logger.child({ component: "registry" }),
+      host: options.registryHost,
+      port: options.registryPort,
+      writeAccess,
+      readCredentials,
+      tls: registryTls,
+      limits: options.registry.limits,
+      uploads: options.registry.uploads,
+      metrics: served,
+    }).catch((error: unknown) => {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(`the local registry cannot listen on ${options.registryHost}:${options.registryPort}${code === "EADDRINUSE" ? ": the address is in use (another satellite?); choose another with --registry-addr" : `: ${(error as Error).message}`}`, { cause: error });
+      throw new Error(
+        `the local registry cannot listen on ${options.registryHost}:${options.registryPort}${code === "EADDRINUSE" ? ": the address is in use (another satellite?); choose another with --registry-addr" : `: ${(error as Error).message}`}`,
+        { cause: error },
+      );
     });
     cleanups.push(() => registry.close());
-    logger.info({ url: registry.url, dataDir: options.dataDir, ...describeWriteAccess(writeAccess), readers: readCredentials?.users }, "local registry listening");
+    logger.info(
+      {
+        url: registry.url,
+        dataDir: options.dataDir,
+        ...describeWriteAccess(writeAccess),
+        readers: readCredentials?.users,
+      },
+      "local registry listening",
+    );
     const advertisedHost = () => {
       const local = config.app_config.local_registry.url;
-      return config.app_config.bring_own_registry && local ? mirrorEndpoint(local).host : mirrorEndpoint(`${registry.host}:${registry.port}`).host;
+      return config.app_config.bring_own_registry && local
+        ? mirrorEndpoint(local).host
+        : mirrorEndpoint(`${registry.host}:${registry.port}`).host;
     };
 
     // What runtimes dial: a bring-your-own registry with its scheme (https stays https), else ours.
     const byo = () => Boolean(config.app_config.bring_own_registry && config.app_config.local_registry.url);
-    const runtimeMirror = () => (byo() ? config.app_config.local_registry.url : localMirrorUrl(advertisedHost(), registryTls !== undefined));
+    const runtimeMirror = () =>
+      byo() ? config.app_config.local_registry.url : localMirrorUrl(advertisedHost(), registryTls !== undefined);
     const mirrorAccess = localMirrorAccess(options.registry, readCredentials, logger);
     // At start, and again when a config artifact changes registry_fallback to enabled.
-    const pointRuntimes = async () => (await setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror: runtimeMirror(), mirrorAccess: byo() ? undefined : mirrorAccess, logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl }))?.activity;
+    const pointRuntimes = async () =>
+      (
+        await setUpRuntimes({
+          flags: options,
+          registryFallback: config.app_config.registry_fallback,
+          mirror: runtimeMirror(),
+          mirrorAccess: byo() ? undefined : mirrorAccess,
+          logger,
+          paths: deps.runtimePaths,
+          detect: deps.detectRuntimes,
+          dockerControl: deps.dockerControl,
+        })
+      )?.activity;
     let pendingActivity = await pointRuntimes();
 
     let source = deps.x509Source;
@@ -157,12 +214,26 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     const groundControl = (deps.groundControl ?? createGroundControlClient)(gcOptions);
     cleanups.push(() => groundControl.close());
 
-    const engine = createReplicationEngine({ store, logger: logger.child({ component: "replication" }), workerThreads: deps.workerThreads });
+    const engine = createReplicationEngine({
+      store,
+      logger: logger.child({ component: "replication" }),
+      workerThreads: deps.workerThreads,
+    });
     cleanups.push(() => engine.close());
     const scheduler = createScheduler({ clock: deps.clock, random: deps.random, logger });
     const now = () => (deps.clock ?? systemClock).now();
     // A blob the scrub quarantined: tell Ground Control now, and fetch it again now.
-    const selfHealing = options.scrub && startSelfHealingStore({ store, dataDir: options.dataDir, ...options.scrub, logger: logger.child({ component: "scrub" }), clock: deps.clock, metrics: deps.prometheus !== undefined, onCorrupt: () => ["heartbeat", "state-replication"].forEach((job) => scheduler.get(job)?.trigger()) });
+    const selfHealing =
+      options.scrub &&
+      startSelfHealingStore({
+        store,
+        dataDir: options.dataDir,
+        ...options.scrub,
+        logger: logger.child({ component: "scrub" }),
+        clock: deps.clock,
+        metrics: deps.prometheus !== undefined,
+        onCorrupt: () => ["heartbeat", "state-replication"].forEach((job) => scheduler.get(job)?.trigger()),
+      });
     if (selfHealing) cleanups.push(() => selfHealing.stop());
     let satelliteName: string | undefined;
     let heartbeatsSent = 0;
@@ -188,17 +259,39 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       retry: deps.upstreamRetry,
       store,
       // SPIFFE mode: the satellite state is read from Ground Control over mTLS, like enrolment.
-      groundControlTls: gcOptions.spiffe ? { connectionOptions: () => groundControlTlsOptions(gcOptions.spiffe!) } : undefined,
+      groundControlTls: gcOptions.spiffe
+        ? { connectionOptions: () => groundControlTlsOptions(gcOptions.spiffe!) }
+        : undefined,
       onConfig: async (document, digest) => {
-        const next = await applyArtifactConfig({ current: config, document, digest, pinned: resolved.pinned, options, logger, registry, scheduler, save: (c) => atRest.save(c) });
-        const fallbackChanged = !isDeepStrictEqual(next.app_config.registry_fallback, config.app_config.registry_fallback);
+        const next = await applyArtifactConfig({
+          current: config,
+          document,
+          digest,
+          pinned: resolved.pinned,
+          options,
+          logger,
+          registry,
+          scheduler,
+          save: (c) => atRest.save(c),
+        });
+        const fallbackChanged = !isDeepStrictEqual(
+          next.app_config.registry_fallback,
+          config.app_config.registry_fallback,
+        );
         config = next;
-        if (fallbackChanged && next.app_config.registry_fallback.enabled) pendingActivity = (await pointRuntimes()) ?? pendingActivity;
+        if (fallbackChanged && next.app_config.registry_fallback.enabled)
+          pendingActivity = (await pointRuntimes()) ?? pendingActivity;
       },
     });
     cleanups.push(() => replicator.close());
 
-    const metrics = deps.metrics ?? createMetricsCollector({ dataDir: options.dataDir, switches: () => config.app_config.metrics, storage: async () => (await store.usage()).bytes });
+    const metrics =
+      deps.metrics ??
+      createMetricsCollector({
+        dataDir: options.dataDir,
+        switches: () => config.app_config.metrics,
+        storage: async () => (await store.usage()).bytes,
+      });
     const images = createCachedImageCatalog(store, advertisedHost);
     // Enrolled now, or as the saved enrolment's state URL names it (as the heartbeat does).
     const nameForSpans = () => satelliteName ?? satelliteNameFromStateUrl(config.state_config.state) ?? "";
@@ -206,19 +299,33 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
      * Runs one agent step as the root span of its own trace (observability/spans.md): `outcome`
      * names the result of a success; a failure is `failed` (or what `failed` says), with error.type.
      */
-    const traced = <T>(name: string, attributes: Record<string, string>, fn: () => Promise<T>, result: { key: string; ok: (value: T) => string; failed?: (error: unknown) => [outcome: string, errorType: string] }) =>
-      inSpan(name, { "satellite.name": nameForSpans(), ...attributes }, async (span) => {
-        try {
-          const value = await fn();
-          span.setAttributes({ [result.key]: result.ok(value), "satellite.name": nameForSpans() });
-          return value;
-        } catch (error) {
-          const [outcome, errorType] = result.failed?.(error) ?? ["failed", callErrorType(error)];
-          span.setAttribute(result.key, outcome);
-          markFailed(span, errorType, error);
-          throw error;
-        }
-      }, { parent: ROOT_CONTEXT });
+    const traced = <T>(
+      name: string,
+      attributes: Record<string, string>,
+      fn: () => Promise<T>,
+      result: {
+        key: string;
+        ok: (value: T) => string;
+        failed?: (error: unknown) => [outcome: string, errorType: string];
+      },
+    ) =>
+      inSpan(
+        name,
+        { "satellite.name": nameForSpans(), ...attributes },
+        async (span) => {
+          try {
+            const value = await fn();
+            span.setAttributes({ [result.key]: result.ok(value), "satellite.name": nameForSpans() });
+            return value;
+          } catch (error) {
+            const [outcome, errorType] = result.failed?.(error) ?? ["failed", callErrorType(error)];
+            span.setAttribute(result.key, outcome);
+            markFailed(span, errorType, error);
+            throw error;
+          }
+        },
+        { parent: ROOT_CONTEXT },
+      );
 
     /** Follows Ground Control's answer: a moved satellite-state URL, and whether a pass is due now. */
     const followAnswer = async (answer: HeartbeatAnswer) => {
@@ -227,21 +334,41 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         try {
           parseStateReference(answer.stateUrl);
         } catch (error) {
-          logger.warn({ err: error }, "Ground Control answered with an unusable satellite-state URL; keeping the current one");
+          logger.warn(
+            { err: error },
+            "Ground Control answered with an unusable satellite-state URL; keeping the current one",
+          );
           return;
         }
-        logger.info({ from: config.state_config.state, to: answer.stateUrl }, "Ground Control serves this satellite's state at a new URL; following it");
+        logger.info(
+          { from: config.state_config.state, to: answer.stateUrl },
+          "Ground Control serves this satellite's state at a new URL; following it",
+        );
         config = { ...config, state_config: { ...config.state_config, state: answer.stateUrl } };
         await atRest.save(config);
       }
       if (!answer.stateDigest) return;
-      if ((await replicator.note({ url: answer.stateUrl, digest: answer.stateDigest })) === "changed") scheduler.get("state-replication")?.trigger();
+      if ((await replicator.note({ url: answer.stateUrl, digest: answer.stateDigest })) === "changed")
+        scheduler.get("state-replication")?.trigger();
     };
 
     const sendHeartbeat = async (signal: AbortSignal) => {
       const carried = pendingActivity;
-      const beat = await collectHeartbeat({ config: () => config, satelliteName: () => satelliteName, metrics, images, replication: () => replicator.report(), pendingActivity: () => carried, store: selfHealing ? () => selfHealing.report() : undefined });
-      const answer = await traced("satellite.heartbeat", {}, () => groundControl.heartbeat(beat, config.state_config.auth, signal), { key: "satellite.heartbeat.outcome", ok: () => "ok" }).then(
+      const beat = await collectHeartbeat({
+        config: () => config,
+        satelliteName: () => satelliteName,
+        metrics,
+        images,
+        replication: () => replicator.report(),
+        pendingActivity: () => carried,
+        store: selfHealing ? () => selfHealing.report() : undefined,
+      });
+      const answer = await traced(
+        "satellite.heartbeat",
+        {},
+        () => groundControl.heartbeat(beat, config.state_config.auth, signal),
+        { key: "satellite.heartbeat.outcome", ok: () => "ok" },
+      ).then(
         (a) => (recordHeartbeat(), a),
         (error: unknown) => {
           if (!signal.aborted) recordHeartbeat(error);
@@ -258,7 +385,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     const startSteadyState = () => {
       if (steady) return;
       steady = true;
-      const heartbeat = scheduler.add({ name: "heartbeat", schedule: parseSchedule(config.app_config.heartbeat_interval), run: sendHeartbeat });
+      const heartbeat = scheduler.add({
+        name: "heartbeat",
+        schedule: parseSchedule(config.app_config.heartbeat_interval),
+        run: sendHeartbeat,
+      });
       scheduler.add({
         name: "state-replication",
         schedule: parseSchedule(config.app_config.state_replication_interval),
@@ -269,7 +400,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
             const result = await traced("satellite.pass", {}, () => replicator.run(signal), {
               key: "satellite.pass.outcome",
               ok: (r) => (r.status === "unchanged" ? "unchanged" : "ok"),
-              failed: (error) => (error instanceof PartialPassError ? ["partial", "partial"] : ["failed", failureType(error)]),
+              failed: (error) =>
+                error instanceof PartialPassError ? ["partial", "partial"] : ["failed", failureType(error)],
             });
             const plan = result.plan;
             const changed = plan !== undefined && plan.add.length + plan.changed.length + plan.remove.length > 0;
@@ -304,16 +436,29 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         run: async (signal) => {
           // Before the token is spent: saving the result must be possible on this device.
           if (config.app_config.encrypt_config) await atRest.fingerprint();
-          const enrolment: Enrolment = await traced("satellite.enrol", { "satellite.ztr.mode": groundControl.mode }, async () => {
-            const answer = await groundControl.enrol(signal);
-            satelliteName = answer.satellite || undefined; // named in the span
-            return answer;
-          }, { key: "satellite.enrol.outcome", ok: () => "ok" });
+          const enrolment: Enrolment = await traced(
+            "satellite.enrol",
+            { "satellite.ztr.mode": groundControl.mode },
+            async () => {
+              const answer = await groundControl.enrol(signal);
+              satelliteName = answer.satellite || undefined; // named in the span
+              return answer;
+            },
+            { key: "satellite.enrol.outcome", ok: () => "ok" },
+          );
           config = { ...config, state_config: { auth: enrolment.auth, state: enrolment.stateUrl } };
           satelliteName = enrolment.satellite || undefined;
           await atRest.save(config);
           registering = false;
-          logger.info({ satellite: enrolment.satellite, stateUrl: enrolment.stateUrl, robot: enrolment.auth.username, mode: groundControl.mode }, "enrolled with Ground Control");
+          logger.info(
+            {
+              satellite: enrolment.satellite,
+              stateUrl: enrolment.stateUrl,
+              robot: enrolment.auth.username,
+              mode: groundControl.mode,
+            },
+            "enrolled with Ground Control",
+          );
           markEnrolled(`ztr as ${enrolment.satellite}`);
           // A re-enrolment (fresh robot secret): retry the failed pass now rather than after its backoff.
           if (steady) scheduler.get("state-replication")?.trigger();
@@ -324,16 +469,22 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     const onPassFailure = (error: unknown) => {
       if ((error as { status?: unknown }).status !== 401) return;
       if (groundControl.mode === "spiffe") {
-        if (!registering) logger.warn("Harbor refused the robot credentials; enrolling again over SPIFFE for fresh ones");
+        if (!registering)
+          logger.warn("Harbor refused the robot credentials; enrolling again over SPIFFE for fresh ones");
         startRegistration();
       } else {
-        logger.error("Harbor refused the robot credentials; they were rotated or expired. Issue a new ZTR token, remove config.json and restart with --token");
+        logger.error(
+          "Harbor refused the robot credentials; they were rotated or expired. Issue a new ZTR token, remove config.json and restart with --token",
+        );
       }
     };
 
     if (resolved.needsEnrolment) startRegistration();
     else {
-      logger.info({ stateUrl: config.state_config.state }, options.token ? "using the saved enrolment (the --token is not needed any more)" : "using the saved enrolment");
+      logger.info(
+        { stateUrl: config.state_config.state },
+        options.token ? "using the saved enrolment (the --token is not needed any more)" : "using the saved enrolment",
+      );
       markEnrolled("saved");
       startSteadyState();
     }
@@ -343,7 +494,15 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         return registry.url;
       },
       enrolled,
-      status: () => ({ registryUrl: registry.url, enrolled: steady, satellite: satelliteName, heartbeatsSent, passes, jobs: scheduler.statuses(), config: redactedConfig(config) }),
+      status: () => ({
+        registryUrl: registry.url,
+        enrolled: steady,
+        satellite: satelliteName,
+        heartbeatsSent,
+        passes,
+        jobs: scheduler.statuses(),
+        config: redactedConfig(config),
+      }),
       async stop() {
         const bound = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownTimeoutMs).unref());
         await Promise.race([scheduler.stop(), bound]);

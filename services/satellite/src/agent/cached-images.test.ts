@@ -40,8 +40,18 @@ describe("cached images for the heartbeat", () => {
         schemaVersion: 2,
         mediaType: MediaType.OciIndex,
         manifests: [
-          { mediaType: MediaType.OciManifest, digest: amd.digest, size: amd.manifest.length, platform: { os: "linux", architecture: "amd64" } },
-          { mediaType: MediaType.OciManifest, digest: arm.digest, size: arm.manifest.length, platform: { os: "linux", architecture: "arm64" } },
+          {
+            mediaType: MediaType.OciManifest,
+            digest: amd.digest,
+            size: amd.manifest.length,
+            platform: { os: "linux", architecture: "amd64" },
+          },
+          {
+            mediaType: MediaType.OciManifest,
+            digest: arm.digest,
+            size: arm.manifest.length,
+            platform: { os: "linux", architecture: "arm64" },
+          },
         ],
       }),
     );
@@ -50,14 +60,20 @@ describe("cached images for the heartbeat", () => {
     let host = "127.0.0.1:8585";
     const catalog = createCachedImageCatalog(store, () => host);
     expect(await catalog.list()).toEqual([
-      { reference: `127.0.0.1:8585/apps/multi:2@${indexDigest}`, sizeBytes: BigInt(index.length + amd.size + arm.size) },
+      {
+        reference: `127.0.0.1:8585/apps/multi:2@${indexDigest}`,
+        sizeBytes: BigInt(index.length + amd.size + arm.size),
+      },
       { reference: `127.0.0.1:8585/apps/nginx:1.27@${nginx.digest}`, sizeBytes: BigInt(nginx.size) },
       { reference: `127.0.0.1:8585/apps/nginx:latest@${nginx.digest}`, sizeBytes: BigInt(nginx.size) },
     ]);
 
     host = "edge.local:5000";
     await store.deleteManifest("apps/nginx", "latest");
-    expect((await catalog.list()).map((e) => e.reference)).toEqual([`edge.local:5000/apps/multi:2@${indexDigest}`, `edge.local:5000/apps/nginx:1.27@${nginx.digest}`]);
+    expect((await catalog.list()).map((e) => e.reference)).toEqual([
+      `edge.local:5000/apps/multi:2@${indexDigest}`,
+      `edge.local:5000/apps/nginx:1.27@${nginx.digest}`,
+    ]);
   });
 
   it("is empty for an empty store", async () => {

@@ -23,7 +23,12 @@ const MAX_REMEMBERED = 10_000;
 export function createCachedImageCatalog(store: CatalogStore, host: () => string): CachedImageCatalog {
   const sizes = new Map<string, number>();
 
-  const manifestSize = async (repository: string, digest: string, bytes: Buffer, mediaType: string): Promise<number> => {
+  const manifestSize = async (
+    repository: string,
+    digest: string,
+    bytes: Buffer,
+    mediaType: string,
+  ): Promise<number> => {
     const known = sizes.get(digest);
     if (known !== undefined) return known;
     let total = bytes.length;

@@ -20,10 +20,14 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 const enrolled = (): SatelliteConfig => {
   const c = defaultConfig();
   c.app_config.ground_control_url = "https://gc";
-  c.state_config = { auth: { url: "https://harbor", username: "robot$edge", password: "s3cret-robot" }, state: "harbor/satellite/satellite-state/edge/state:latest" };
+  c.state_config = {
+    auth: { url: "https://harbor", username: "robot$edge", password: "s3cret-robot" },
+    state: "harbor/satellite/satellite-state/edge/state:latest",
+  };
   return c;
 };
-const atRest = (fingerprint: string) => createConfigAtRest({ path, logger, scrypt: SCRYPT, fingerprint: async () => fingerprint });
+const atRest = (fingerprint: string) =>
+  createConfigAtRest({ path, logger, scrypt: SCRYPT, fingerprint: async () => fingerprint });
 
 describe("config.json at rest", () => {
   it("saves sealed and private, and loads back on the same device", async () => {
@@ -33,7 +37,10 @@ describe("config.json at rest", () => {
     expect(text).not.toContain("s3cret-robot");
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const loaded = await atRest("device-a").load();
-    expect(loaded).toMatchObject({ status: "registered", config: { state_config: { auth: { password: "s3cret-robot" } } } });
+    expect(loaded).toMatchObject({
+      status: "registered",
+      config: { state_config: { auth: { password: "s3cret-robot" } } },
+    });
   });
 
   it("discards a file sealed on another device, so the agent enrols again", async () => {
@@ -65,7 +72,10 @@ describe("config.json at rest", () => {
     c.app_config.heartbeat_interval = "@every 1m";
     await atRest("device-a").save(c);
     const loaded = await atRest("device-a").load();
-    expect(loaded).toMatchObject({ status: "unregistered", config: { app_config: { heartbeat_interval: "@every 1m" } } });
+    expect(loaded).toMatchObject({
+      status: "unregistered",
+      config: { app_config: { heartbeat_interval: "@every 1m" } },
+    });
   });
 
   it("computes the fingerprint once", async () => {

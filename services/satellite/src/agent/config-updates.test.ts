@@ -9,11 +9,20 @@ import { registryAddressFromZotConfig } from "./local-registry.js";
 
 function setup(overrides: Partial<ConfigUpdate> = {}) {
   const current = defaultConfig();
-  current.state_config = { auth: { url: "https://harbor", username: "robot$edge", password: "pw" }, state: "harbor/satellite/satellite-state/edge/state:latest" };
+  current.state_config = {
+    auth: { url: "https://harbor", username: "robot$edge", password: "pw" },
+    state: "harbor/satellite/satellite-state/edge/state:latest",
+  };
   let lines = "";
-  const logger = pino({ level: "info" }, new Writable({ write: (c: Buffer, _e, cb) => ((lines += c.toString()), cb()) }));
+  const logger = pino(
+    { level: "info" },
+    new Writable({ write: (c: Buffer, _e, cb) => ((lines += c.toString()), cb()) }),
+  );
   const schedules: Record<string, string[]> = {};
-  const job = (name: string) => ({ setSchedule: (s: Schedule) => (schedules[name] ??= []).push(s.text), status: () => ({ finished: name === "registration" }) });
+  const job = (name: string) => ({
+    setSchedule: (s: Schedule) => (schedules[name] ??= []).push(s.text),
+    status: () => ({ finished: name === "registration" }),
+  });
   const moves: [string, number][] = [];
   const saved: SatelliteConfig[] = [];
   const update: ConfigUpdate = {
@@ -35,7 +44,13 @@ describe("a config artifact applied while running", () => {
   it("saves first, then re-schedules running jobs, sets the log level and moves the registry", async () => {
     const t = setup();
     t.update.document = {
-      app_config: { state_replication_interval: "@every 00h01m00s", heartbeat_interval: "*/5 * * * *", register_satellite_interval: "@every 5s", log_level: "warn", tls: { skip_verify: true } },
+      app_config: {
+        state_replication_interval: "@every 00h01m00s",
+        heartbeat_interval: "*/5 * * * *",
+        register_satellite_interval: "@every 5s",
+        log_level: "warn",
+        tls: { skip_verify: true },
+      },
       zot_config: { http: { address: "127.0.0.1", port: "5050" } },
     };
     const next = await applyArtifactConfig(t.update);
@@ -50,7 +65,10 @@ describe("a config artifact applied while running", () => {
   it("leaves pinned fields and a pinned registry address alone", async () => {
     const t = setup({ pinned: ["ground_control_url", "spiffe", "log_level"], options: { registryAddrPinned: true } });
     t.update.current.app_config.ground_control_url = "https://gc";
-    t.update.document = { app_config: { ground_control_url: "https://elsewhere", log_level: "error" }, zot_config: { http: { address: "0.0.0.0", port: 9999 } } };
+    t.update.document = {
+      app_config: { ground_control_url: "https://elsewhere", log_level: "error" },
+      zot_config: { http: { address: "0.0.0.0", port: 9999 } },
+    };
     const next = await applyArtifactConfig(t.update);
     expect(next.app_config.ground_control_url).toBe("https://gc");
     expect(next.app_config.log_level).toBe("info");
@@ -76,13 +94,19 @@ describe("a config artifact applied while running", () => {
     const t = setup();
     const apply = createConfigApplier();
     const before = structuredClone(t.update.current);
-    t.update.document = { app_config: { log_level: "warning", heartbeat_interval: "@every 1m", heartbeat_intervall: "@every 5s" } };
+    t.update.document = {
+      app_config: { log_level: "warning", heartbeat_interval: "@every 1m", heartbeat_intervall: "@every 5s" },
+    };
     for (let i = 0; i < 3; i++) await expect(apply(t.update)).rejects.toBeInstanceOf(ConfigValidationError);
     expect(t.update.current).toEqual(before);
     expect(t.saved).toEqual([]);
     expect(t.schedules).toEqual({});
     expect(t.logger.level).toBe("info");
-    const warnings = t.lines().trim().split("\n").map((l) => JSON.parse(l) as { level: number; msg: string; digest: string });
+    const warnings = t
+      .lines()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { level: number; msg: string; digest: string });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ level: 40, digest: "sha256:x" });
     expect(warnings[0].msg).toBe(
@@ -104,7 +128,10 @@ describe("a config artifact applied while running", () => {
   });
 
   it("reads the listen address from zot_config.http", () => {
-    expect(registryAddressFromZotConfig({ http: { address: "0.0.0.0", port: "8585" } })).toEqual({ host: "0.0.0.0", port: 8585 });
+    expect(registryAddressFromZotConfig({ http: { address: "0.0.0.0", port: "8585" } })).toEqual({
+      host: "0.0.0.0",
+      port: 8585,
+    });
     expect(registryAddressFromZotConfig({ http: { address: "::", port: 5000 } })).toEqual({ host: "::", port: 5000 });
     expect(registryAddressFromZotConfig({ http: { address: "", port: "8585" } })).toBeUndefined();
     expect(registryAddressFromZotConfig({ http: { address: "0.0.0.0", port: "99999" } })).toBeUndefined();

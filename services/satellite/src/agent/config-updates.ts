@@ -44,8 +44,12 @@ export async function applyArtifactConfig(update: ConfigUpdate): Promise<Satelli
     return config;
   }
   await update.save(config);
-  logger.info({ digest: update.digest, changes: reload.changes, live: reload.live, restartRequired: reload.restartRequired }, "config updated");
-  if (reload.restartRequired.length > 0) logger.warn({ fields: reload.restartRequired }, "config fields that take effect after a restart");
+  logger.info(
+    { digest: update.digest, changes: reload.changes, live: reload.live, restartRequired: reload.restartRequired },
+    "config updated",
+  );
+  if (reload.restartRequired.length > 0)
+    logger.warn({ fields: reload.restartRequired }, "config fields that take effect after a restart");
 
   if (reload.live.includes("log_level")) logger.level = pinoLevel(config.app_config.log_level);
   for (const [field, jobName] of JOB_INTERVALS) {
@@ -62,7 +66,10 @@ export async function applyArtifactConfig(update: ConfigUpdate): Promise<Satelli
       try {
         await update.registry.moveTo(address.host, address.port);
       } catch (error) {
-        logger.warn({ wanted: address, err: { message: (error as Error).message } }, "local registry could not move; it keeps serving where it is (restart to move it)");
+        logger.warn(
+          { wanted: address, err: { message: (error as Error).message } },
+          "local registry could not move; it keeps serving where it is (restart to move it)",
+        );
       }
     }
   }

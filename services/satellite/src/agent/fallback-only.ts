@@ -27,14 +27,44 @@ export interface FallbackOnlyDeps {
   dockerControl?: DaemonControl;
 }
 
-export async function runFallbackOnly(options: AgentOptions, deps: FallbackOnlyDeps): Promise<MirrorReport | undefined> {
+export async function runFallbackOnly(
+  options: AgentOptions,
+  deps: FallbackOnlyDeps,
+): Promise<MirrorReport | undefined> {
   const path = join(options.dataDir, "config.json");
-  const loaded = await loadConfigFile(path, { fingerprint: deps.fingerprint ?? (() => deviceFingerprint()), sealed: deps.scrypt ? { scrypt: deps.scrypt } : undefined });
-  if (loaded.status === "discard") deps.logger.warn({ path, reason: loaded.reason.message }, "saved config unreadable; its registry_fallback is not used");
+  const loaded = await loadConfigFile(path, {
+    fingerprint: deps.fingerprint ?? (() => deviceFingerprint()),
+    sealed: deps.scrypt ? { scrypt: deps.scrypt } : undefined,
+  });
+  if (loaded.status === "discard")
+    deps.logger.warn(
+      { path, reason: loaded.reason.message },
+      "saved config unreadable; its registry_fallback is not used",
+    );
   const config = loaded.status === "loaded" ? loaded.config : defaultConfig();
   const local = config.app_config.local_registry.url;
   const byo = Boolean(config.app_config.bring_own_registry && local);
-  const mirror = byo ? local : localMirrorUrl(mirrorEndpoint(`${options.registryHost}:${options.registryPort}`).host, options.registry.tls !== undefined);
-  const mirrorAccess = byo ? undefined : localMirrorAccess(options.registry, await resolveReadCredentials(options.registry.readCredentialsFile), deps.logger);
-  return setUpRuntimes({ flags: options, registryFallback: config.app_config.registry_fallback, mirror, mirrorAccess, logger: deps.logger, paths: deps.runtimePaths, detect: deps.detectRuntimes, dockerControl: deps.dockerControl });
+  const mirror = byo
+    ? local
+    : localMirrorUrl(
+        mirrorEndpoint(`${options.registryHost}:${options.registryPort}`).host,
+        options.registry.tls !== undefined,
+      );
+  const mirrorAccess = byo
+    ? undefined
+    : localMirrorAccess(
+        options.registry,
+        await resolveReadCredentials(options.registry.readCredentialsFile),
+        deps.logger,
+      );
+  return setUpRuntimes({
+    flags: options,
+    registryFallback: config.app_config.registry_fallback,
+    mirror,
+    mirrorAccess,
+    logger: deps.logger,
+    paths: deps.runtimePaths,
+    detect: deps.detectRuntimes,
+    dockerControl: deps.dockerControl,
+  });
 }

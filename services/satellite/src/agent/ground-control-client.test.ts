@@ -3,11 +3,22 @@ import { createStaticX509Source, X509BundleSet, type MutableX509Source } from "@
 import { startTelemetry, withSpan } from "@harbor-satellite/telemetry";
 import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createGroundControlClient, GroundControlError, type GroundControlClient, type Heartbeat } from "./ground-control-client.js";
+import {
+  createGroundControlClient,
+  GroundControlError,
+  type GroundControlClient,
+  type Heartbeat,
+} from "./ground-control-client.js";
 import { startFakeGroundControl, type FakeEnrolment, type FakeGroundControl } from "./testing/fake-ground-control.js";
 
 const TD = "example.org";
-const ENROLMENT: FakeEnrolment = { satellite: "edge-1", stateUrl: "https://harbor.example/satellite/satellite-state/edge-1/state:latest", harborUrl: "https://harbor.example", username: "robot$edge-1", password: "robot-secret" };
+const ENROLMENT: FakeEnrolment = {
+  satellite: "edge-1",
+  stateUrl: "https://harbor.example/satellite/satellite-state/edge-1/state:latest",
+  harborUrl: "https://harbor.example",
+  username: "robot$edge-1",
+  password: "robot-secret",
+};
 const TOKEN = "0123456789abcdef0123456789abcdef";
 
 const beat = (overrides: Partial<Heartbeat> = {}): Heartbeat => ({
@@ -43,7 +54,12 @@ describe("token mode", () => {
     gc = await startFakeGroundControl({ enrolment: ENROLMENT, validToken: TOKEN });
     client = createGroundControlClient({ url: gc.url, token: TOKEN });
     expect(client.mode).toBe("token");
-    expect(await client.enrol()).toEqual({ satellite: "edge-1", stateUrl: ENROLMENT.stateUrl, registryUrl: "https://harbor.example", auth: { url: "https://harbor.example", username: "robot$edge-1", password: "robot-secret" } });
+    expect(await client.enrol()).toEqual({
+      satellite: "edge-1",
+      stateUrl: ENROLMENT.stateUrl,
+      registryUrl: "https://harbor.example",
+      auth: { url: "https://harbor.example", username: "robot$edge-1", password: "robot-secret" },
+    });
     expect(gc.calls.map((c) => [c.rpc, c.token])).toEqual([["TokenZtr", TOKEN]]);
   });
 
@@ -132,7 +148,10 @@ describe("SPIFFE mode", () => {
     ca = await TestCA.create(TD);
     bundles = new X509BundleSet([ca.bundle()]);
     serverSource = createStaticX509Source({ svid: await ca.issueSvid(`spiffe://${TD}/gc/main`), bundles });
-    clientSource = createStaticX509Source({ svid: await ca.issueSvid(`spiffe://${TD}/satellite/region/eu/edge-1`), bundles });
+    clientSource = createStaticX509Source({
+      svid: await ca.issueSvid(`spiffe://${TD}/satellite/region/eu/edge-1`),
+      bundles,
+    });
   });
   afterAll(async () => {
     await serverSource?.close();
@@ -153,7 +172,10 @@ describe("SPIFFE mode", () => {
   });
 
   it("refuses a server that is not the expected Ground Control", async () => {
-    const impostor = createStaticX509Source({ svid: await ca.issueSvid(`spiffe://${TD}/satellite/region/eu/evil`), bundles });
+    const impostor = createStaticX509Source({
+      svid: await ca.issueSvid(`spiffe://${TD}/satellite/region/eu/evil`),
+      bundles,
+    });
     gc = await startFakeGroundControl({ enrolment: ENROLMENT, tls: { source: impostor, trustDomain: TD } });
     client = createGroundControlClient({ url: gc.url, spiffe: { source: clientSource } });
     const error = (await client.enrol().catch((e: unknown) => e)) as GroundControlError;
@@ -166,7 +188,10 @@ describe("SPIFFE mode", () => {
   it("accepts the server ID given by --spiffe-expected-server-id instead of the default", async () => {
     const named = createStaticX509Source({ svid: await ca.issueSvid(`spiffe://${TD}/ground-control`), bundles });
     gc = await startFakeGroundControl({ enrolment: ENROLMENT, tls: { source: named, trustDomain: TD } });
-    client = createGroundControlClient({ url: gc.url, spiffe: { source: clientSource, expectedServerId: `spiffe://${TD}/ground-control` } });
+    client = createGroundControlClient({
+      url: gc.url,
+      spiffe: { source: clientSource, expectedServerId: `spiffe://${TD}/ground-control` },
+    });
     expect((await client.enrol()).satellite).toBe("edge-1");
     await named.close();
   });

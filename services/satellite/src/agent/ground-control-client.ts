@@ -15,8 +15,17 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { HeartbeatService, SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
-import { IdentityService, type StateConfig as ZtrStateConfig } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { authorizeID, createClientTlsOptions, groundControlSpiffeId, SpiffeId, type X509Source } from "@harbor-satellite/spiffe";
+import {
+  IdentityService,
+  type StateConfig as ZtrStateConfig,
+} from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
+import {
+  authorizeID,
+  createClientTlsOptions,
+  groundControlSpiffeId,
+  SpiffeId,
+  type X509Source,
+} from "@harbor-satellite/spiffe";
 import { clientTracingInterceptor } from "@harbor-satellite/telemetry";
 
 /** What ZTR hands a satellite: where its state is and the robot that reads it. */
@@ -47,7 +56,11 @@ export interface GroundControlClient {
   readonly mode: "token" | "spiffe";
   enrol(signal?: AbortSignal): Promise<Enrolment>;
   /** `robot` is required in token mode (Basic auth); ignored in SPIFFE mode. */
-  heartbeat(beat: Heartbeat, robot: { username: string; password: string } | undefined, signal?: AbortSignal): Promise<HeartbeatAnswer>;
+  heartbeat(
+    beat: Heartbeat,
+    robot: { username: string; password: string } | undefined,
+    signal?: AbortSignal,
+  ): Promise<HeartbeatAnswer>;
   close(): void;
 }
 
@@ -85,12 +98,30 @@ export interface GroundControlClientOptions {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export function createGroundControlClient(options: GroundControlClientOptions): GroundControlClient {
-  if (options.token && options.spiffe) throw new Error("Ground Control client takes a token or a SPIFFE source, not both");
+  if (options.token && options.spiffe)
+    throw new Error("Ground Control client takes a token or a SPIFFE source, not both");
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const interceptors = [clientTracingInterceptor(), ...(options.interceptors ?? [])];
   const https = options.url.startsWith("https:");
-  const agent = options.spiffe ? undefined : https ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ca: options.tls?.ca, rejectUnauthorized: options.tls?.rejectUnauthorized ?? true }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
-  const plainTransport = agent ? createConnectTransport({ baseUrl: options.url, httpVersion: "1.1", useBinaryFormat: true, interceptors, nodeOptions: { agent } }) : undefined;
+  const agent = options.spiffe
+    ? undefined
+    : https
+      ? new HttpsAgent({
+          keepAlive: true,
+          maxSockets: 4,
+          ca: options.tls?.ca,
+          rejectUnauthorized: options.tls?.rejectUnauthorized ?? true,
+        })
+      : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+  const plainTransport = agent
+    ? createConnectTransport({
+        baseUrl: options.url,
+        httpVersion: "1.1",
+        useBinaryFormat: true,
+        interceptors,
+        nodeOptions: { agent },
+      })
+    : undefined;
 
   const spiffeTransport = async (): Promise<Transport> => {
     const { source, readyTimeoutMs = 10_000 } = options.spiffe!;
@@ -98,7 +129,13 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
     // A fresh agent per call: the current SVID is presented, and no TLS session is resumed
     // (a resumed session would skip the server-identity check).
     const tls = groundControlTlsOptions(options.spiffe!);
-    return createConnectTransport({ baseUrl: options.url, httpVersion: "1.1", useBinaryFormat: true, interceptors, nodeOptions: { ...tls, agent: false } });
+    return createConnectTransport({
+      baseUrl: options.url,
+      httpVersion: "1.1",
+      useBinaryFormat: true,
+      interceptors,
+      nodeOptions: { ...tls, agent: false },
+    });
   };
   const transport = () => (plainTransport ? Promise.resolve(plainTransport) : spiffeTransport());
 
@@ -114,8 +151,16 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
     mode: options.spiffe ? "spiffe" : "token",
     async enrol(signal) {
       if (!options.spiffe) {
-        if (!options.token) throw new GroundControlError("TokenZtr", Code.FailedPrecondition, "not enrolled and no token: start with --token (from IssueZtrToken) or --spiffe-enabled", true);
-        const res = await call("TokenZtr", (t) => createClient(IdentityService, t).tokenZtr({ token: options.token! }, { signal, timeoutMs }));
+        if (!options.token)
+          throw new GroundControlError(
+            "TokenZtr",
+            Code.FailedPrecondition,
+            "not enrolled and no token: start with --token (from IssueZtrToken) or --spiffe-enabled",
+            true,
+          );
+        const res = await call("TokenZtr", (t) =>
+          createClient(IdentityService, t).tokenZtr({ token: options.token! }, { signal, timeoutMs }),
+        );
         return toEnrolment("TokenZtr", res.stateConfig);
       }
       const res = await call("SpiffeZtr", (t) => createClient(IdentityService, t).spiffeZtr({}, { signal, timeoutMs }));
@@ -124,7 +169,8 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
     async heartbeat(beat, robot, signal) {
       const headers: Record<string, string> = {};
       if (!options.spiffe) {
-        if (!robot) throw new GroundControlError("Sync", Code.Unauthenticated, "no robot credentials yet (not enrolled)", false);
+        if (!robot)
+          throw new GroundControlError("Sync", Code.Unauthenticated, "no robot credentials yet (not enrolled)", false);
         headers.authorization = `Basic ${Buffer.from(`${robot.username}:${robot.password}`).toString("base64")}`;
       }
       const request = create(SyncRequestSchema, {
@@ -145,7 +191,9 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
         cachedImages: beat.cachedImages,
         errors: beat.errors,
       });
-      const answer = await call("Sync", (t) => createClient(HeartbeatService, t).sync(request, { signal, timeoutMs, headers }));
+      const answer = await call("Sync", (t) =>
+        createClient(HeartbeatService, t).sync(request, { signal, timeoutMs, headers }),
+      );
       return { stateUrl: answer.satelliteStateUrl, stateDigest: answer.satelliteStateDigest };
     },
     close() {
@@ -161,7 +209,9 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
  */
 export function groundControlTlsOptions(spiffe: { source: X509Source; expectedServerId?: string }): ConnectionOptions {
   const own = spiffe.source.getX509Svid().id;
-  const expected = spiffe.expectedServerId ? SpiffeId.parse(spiffe.expectedServerId) : groundControlSpiffeId(own.trustDomain);
+  const expected = spiffe.expectedServerId
+    ? SpiffeId.parse(spiffe.expectedServerId)
+    : groundControlSpiffeId(own.trustDomain);
   return createClientTlsOptions(spiffe.source, authorizeID(expected));
 }
 
@@ -172,8 +222,16 @@ function toEnrolment(rpc: string, config: ZtrStateConfig | undefined): Enrolment
     ["auth.username", auth?.username],
     ["auth.password", auth?.password],
     ["auth.url or registry_url", auth?.url || config?.registryUrl],
-  ].filter(([, v]) => !v).map(([k]) => k);
-  if (!config || !auth || missing.length > 0) throw new GroundControlError(rpc, Code.Internal, `Ground Control's answer lacks ${missing.join(", ") || "a state config"}`, false);
+  ]
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
+  if (!config || !auth || missing.length > 0)
+    throw new GroundControlError(
+      rpc,
+      Code.Internal,
+      `Ground Control's answer lacks ${missing.join(", ") || "a state config"}`,
+      false,
+    );
   return {
     satellite: config.satellite,
     stateUrl: config.stateUrl,
@@ -191,6 +249,9 @@ function toGroundControlError(rpc: string, error: unknown, token: string | undef
   let message = err.rawMessage || err.message;
   if (token) message = message.split(token).join("[redacted]");
   const permanent = PERMANENT.has(err.code) || (rpc === "TokenZtr" && err.code === Code.Unauthenticated);
-  const hint = rpc === "TokenZtr" && err.code === Code.Unauthenticated ? " (the token is unknown, used or expired: issue a new one with IssueZtrToken)" : "";
+  const hint =
+    rpc === "TokenZtr" && err.code === Code.Unauthenticated
+      ? " (the token is unknown, used or expired: issue a new one with IssueZtrToken)"
+      : "";
   return new GroundControlError(rpc, err.code, `${Code[err.code]}: ${message}${hint}`, permanent);
 }

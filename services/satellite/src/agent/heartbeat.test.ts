@@ -10,7 +10,13 @@ function sources(store?: HeartbeatSources["store"]): HeartbeatSources {
     satelliteName: () => "edge-1",
     metrics: { collect: async () => ({ memoryUsedBytes: 1n, storageUsedBytes: 2n, cpuPercent: 3 }) },
     images: { list: async () => [] },
-    replication: async () => ({ stateDigest: "s", configDigest: "c", lastSyncDurationMs: 5, errors: [{ reference: "lib/app:1", message: "MANIFEST_UNKNOWN" }], summary: "last pass partial" }),
+    replication: async () => ({
+      stateDigest: "s",
+      configDigest: "c",
+      lastSyncDurationMs: 5,
+      errors: [{ reference: "lib/app:1", message: "MANIFEST_UNKNOWN" }],
+      summary: "last pass partial",
+    }),
     pendingActivity: () => undefined,
     store,
   };
@@ -18,8 +24,16 @@ function sources(store?: HeartbeatSources["store"]): HeartbeatSources {
 
 describe("collectHeartbeat and the store scrub", () => {
   it("adds the scrub's errors after the pass's, and its line to the activity", async () => {
-    const beat = await collectHeartbeat(sources(async () => ({ errors: [{ reference: BAD, message: "quarantined" }], activity: "last store scrub: 1 corrupt" })));
-    expect(beat.errors).toEqual([{ reference: "lib/app:1", message: "MANIFEST_UNKNOWN" }, { reference: BAD, message: "quarantined" }]);
+    const beat = await collectHeartbeat(
+      sources(async () => ({
+        errors: [{ reference: BAD, message: "quarantined" }],
+        activity: "last store scrub: 1 corrupt",
+      })),
+    );
+    expect(beat.errors).toEqual([
+      { reference: "lib/app:1", message: "MANIFEST_UNKNOWN" },
+      { reference: BAD, message: "quarantined" },
+    ]);
     expect(beat.activity).toBe("last pass partial; last store scrub: 1 corrupt");
   });
 

@@ -32,11 +32,19 @@ export async function collectHeartbeat(sources: HeartbeatSources): Promise<Heart
   const config = sources.config();
   const name = sources.satelliteName() ?? satelliteNameFromStateUrl(config.state_config.state);
   if (!name) throw new Error("cannot tell this satellite's name: no enrolment and no satellite-state URL");
-  const [metrics, cachedImages, replication, store] = await Promise.all([sources.metrics.collect(), sources.images.list(), sources.replication(), sources.store?.()]);
+  const [metrics, cachedImages, replication, store] = await Promise.all([
+    sources.metrics.collect(),
+    sources.images.list(),
+    sources.replication(),
+    sources.store?.(),
+  ]);
   const activity = [sources.pendingActivity(), replication.summary, store?.activity].filter(Boolean).join("; ");
   const all = [...replication.errors, ...(store?.errors ?? [])];
-  const errors = all.slice(0, MAX_ERRORS).map((e) => ({ reference: e.reference, message: e.message.slice(0, MAX_MESSAGE) }));
-  if (all.length > MAX_ERRORS) errors.push({ reference: "(more)", message: `${all.length - MAX_ERRORS} more errors not listed` });
+  const errors = all
+    .slice(0, MAX_ERRORS)
+    .map((e) => ({ reference: e.reference, message: e.message.slice(0, MAX_MESSAGE) }));
+  if (all.length > MAX_ERRORS)
+    errors.push({ reference: "(more)", message: `${all.length - MAX_ERRORS} more errors not listed` });
   return {
     name,
     activity,

@@ -16,14 +16,24 @@ describe("the runtimes' access to the agent's registry", () => {
 
   it("trusts the certificate file and logs in as the first reader with a clear-text password, never logging it", async () => {
     const readers = parseWriteCredentials(`ops:${await hashPassword("x", 10)}\nnode:pull-secret\nother:y\n`);
-    const access = localMirrorAccess({ limits: {}, uploads: {}, tls: { certFile: "/etc/satellite/tls.crt", keyFile: "/k" } }, readers, logger);
+    const access = localMirrorAccess(
+      { limits: {}, uploads: {}, tls: { certFile: "/etc/satellite/tls.crt", keyFile: "/k" } },
+      readers,
+      logger,
+    );
     expect(access).toEqual({ ca: "/etc/satellite/tls.crt", authorization: basicAuthorization("node", "pull-secret") });
     expect(logged.join("")).not.toContain("pull-secret");
   });
 
   it("warns when every reader is an scrypt line", async () => {
     logged.length = 0;
-    expect(localMirrorAccess({ limits: {}, uploads: {} }, parseWriteCredentials(`ops:${await hashPassword("x", 10)}\n`), logger)).toEqual({});
+    expect(
+      localMirrorAccess(
+        { limits: {}, uploads: {} },
+        parseWriteCredentials(`ops:${await hashPassword("x", 10)}\n`),
+        logger,
+      ),
+    ).toEqual({});
     expect(logged.join("")).toMatch(/no password in the clear/);
   });
 });

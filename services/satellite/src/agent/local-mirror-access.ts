@@ -8,13 +8,24 @@ import type { RegistryFlags } from "../commands/registry-flags.js";
 import type { WriteCredentials } from "../registry/write-credentials.js";
 import { basicAuthorization, type MirrorAccess } from "../runtime/mirror-access.js";
 
-export function localMirrorAccess(registry: RegistryFlags, readers: WriteCredentials | undefined, logger: Logger): MirrorAccess | undefined {
+export function localMirrorAccess(
+  registry: RegistryFlags,
+  readers: WriteCredentials | undefined,
+  logger: Logger,
+): MirrorAccess | undefined {
   if (!registry.tls && !readers) return undefined;
   const access: MirrorAccess = {};
   if (registry.tls) access.ca = registry.tls.certFile;
   if (readers?.login) access.authorization = basicAuthorization(readers.login.user, readers.login.password);
-  else if (readers) logger.warn("--registry-read-credentials-file holds no password in the clear (only scrypt lines): the runtimes are configured without credentials and their pulls from the satellite will be refused");
-  if (readers?.login) logger.info({ user: readers.login.user }, "runtimes pull from the satellite as this reader (containerd only: dockerd and registries.conf cannot carry credentials)");
+  else if (readers)
+    logger.warn(
+      "--registry-read-credentials-file holds no password in the clear (only scrypt lines): the runtimes are configured without credentials and their pulls from the satellite will be refused",
+    );
+  if (readers?.login)
+    logger.info(
+      { user: readers.login.user },
+      "runtimes pull from the satellite as this reader (containerd only: dockerd and registries.conf cannot carry credentials)",
+    );
   return access;
 }
 

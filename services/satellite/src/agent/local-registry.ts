@@ -41,7 +41,8 @@ export interface LocalRegistryOptions {
 
 export async function startLocalRegistry(options: LocalRegistryOptions): Promise<LocalRegistry> {
   const { store, logger, writeAccess, readCredentials, tls, limits, uploads, metrics } = options;
-  const open = (host: string, port: number) => startRegistryServer({ store, logger, host, port, writeAccess, readCredentials, tls, limits, uploads, metrics });
+  const open = (host: string, port: number) =>
+    startRegistryServer({ store, logger, host, port, writeAccess, readCredentials, tls, limits, uploads, metrics });
   let current: RegistryServer = await open(options.host, options.port);
   let host = options.host;
   return {
@@ -69,11 +70,21 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
 }
 
 /** `zot_config.http` → where to listen, when the artifact says. */
-export function registryAddressFromZotConfig(zot: Record<string, unknown> | undefined): { host: string; port: number } | undefined {
+export function registryAddressFromZotConfig(
+  zot: Record<string, unknown> | undefined,
+): { host: string; port: number } | undefined {
   const http = zot?.http;
   if (!http || typeof http !== "object") return undefined;
   const { address, port } = http as { address?: unknown; port?: unknown };
-  const portNumber = typeof port === "number" ? port : typeof port === "string" && /^\d{1,5}$/.test(port) ? Number(port) : NaN;
-  if (typeof address !== "string" || address === "" || !Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) return undefined;
+  const portNumber =
+    typeof port === "number" ? port : typeof port === "string" && /^\d{1,5}$/.test(port) ? Number(port) : NaN;
+  if (
+    typeof address !== "string" ||
+    address === "" ||
+    !Number.isInteger(portNumber) ||
+    portNumber < 1 ||
+    portNumber > 65535
+  )
+    return undefined;
   return { host: address, port: portNumber };
 }

@@ -15,8 +15,12 @@ describe("the scrub's report", () => {
     const report = createScrubReport({ present: async (d) => back.has(d) });
     report.note({ at: T, checked: 12, bytes: 5e6, quarantined: [BAD] });
     const first = await report.report();
-    expect(first.errors).toEqual([{ reference: BAD, message: expect.stringContaining("did not match its digest; quarantined") }]);
-    expect(first.activity).toBe("last store scrub 2026-01-01T00:00:00.000Z: 12 blobs (5.0 MB) checked, 1 corrupt; 0 quarantined blobs fetched again since start, 1 awaited");
+    expect(first.errors).toEqual([
+      { reference: BAD, message: expect.stringContaining("did not match its digest; quarantined") },
+    ]);
+    expect(first.activity).toBe(
+      "last store scrub 2026-01-01T00:00:00.000Z: 12 blobs (5.0 MB) checked, 1 corrupt; 0 quarantined blobs fetched again since start, 1 awaited",
+    );
     expect(report.awaiting()).toBe(1);
     back.add(BAD);
     const second = await report.report();

@@ -28,7 +28,10 @@ export interface SelfHealingStore extends Pick<ScrubReport, "report" | "passComp
 }
 
 export function startSelfHealingStore(options: SelfHealingOptions): SelfHealingStore {
-  const report = createScrubReport({ present: async (digest) => (await options.store.statBlob(digest)) !== undefined, logger: options.logger });
+  const report = createScrubReport({
+    present: async (digest) => (await options.store.statBlob(digest)) !== undefined,
+    logger: options.logger,
+  });
   const scrub = startStoreScrub({
     store: options.store,
     intervalMs: options.intervalMs,
@@ -43,7 +46,9 @@ export function startSelfHealingStore(options: SelfHealingOptions): SelfHealingS
       if (pass.quarantined.length > 0) options.onCorrupt(pass.quarantined);
     },
   });
-  const unobserve = options.metrics ? observeScrub({ lastCompletedAt: () => scrub.lastCompletedAt(), awaiting: () => report.awaiting() }) : () => undefined;
+  const unobserve = options.metrics
+    ? observeScrub({ lastCompletedAt: () => scrub.lastCompletedAt(), awaiting: () => report.awaiting() })
+    : () => undefined;
   return {
     report: () => report.report(),
     passCompleted: (startedAt) => report.passCompleted(startedAt),

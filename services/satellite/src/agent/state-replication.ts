@@ -64,7 +64,9 @@ export interface StateReplicatorOptions {
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-const statusOf = (error: unknown): unknown => (error as { status?: unknown } | undefined)?.status ?? (error as { cause?: { status?: unknown } } | undefined)?.cause?.status;
+const statusOf = (error: unknown): unknown =>
+  (error as { status?: unknown } | undefined)?.status ??
+  (error as { cause?: { status?: unknown } } | undefined)?.cause?.status;
 
 /**
  * A pass that applied only part of the state. `status` is 401 when Harbor refused the robot's
@@ -76,9 +78,14 @@ export class PartialPassError extends Error {
   readonly status?: number;
 
   constructor(result: StatePassResult) {
-    super(`state applied partly: ${result.imageErrors.length} image(s) and ${result.failures.length} state artifact(s) failed`);
+    super(
+      `state applied partly: ${result.imageErrors.length} image(s) and ${result.failures.length} state artifact(s) failed`,
+    );
     this.name = "PartialPassError";
-    const errors = [...result.failures.map((f) => f.error), ...result.replication.flatMap((s) => s.failed.map((f) => f.error))];
+    const errors = [
+      ...result.failures.map((f) => f.error),
+      ...result.replication.flatMap((s) => s.failed.map((f) => f.error)),
+    ];
     if (errors.some((e) => statusOf(e) === 401)) this.status = 401;
   }
 }
@@ -86,7 +93,8 @@ export class PartialPassError extends Error {
 export function createStateReplicator(options: StateReplicatorOptions): StateReplicator {
   const appliedStatePath = join(options.dataDir, APPLIED_STATE_FILE);
   let built: { key: string; fetcher: StateFetcher; pass: StatePass } | undefined;
-  let last: { result?: StatePassResult; error?: { reference: string; message: string }; durationMs: number } | undefined;
+  let last:
+    { result?: StatePassResult; error?: { reference: string; message: string }; durationMs: number } | undefined;
   let vouched: { url: string; digest: string } | undefined;
   const applied = () => (built ? built.pass.applied() : loadAppliedState(appliedStatePath));
 
@@ -96,8 +104,17 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
     vouched = undefined;
     if (!word || word.url !== stateUrl) return undefined;
     const state = await applied();
-    if (!state?.complete || state.satellite_state_url !== stateUrl || state.satellite_state_digest !== word.digest) return undefined;
-    return { status: "unchanged", satelliteDigest: state.satellite_state_digest, configDigest: state.config_digest, durationMs: 0, imageErrors: [], failures: [], replication: [] };
+    if (!state?.complete || state.satellite_state_url !== stateUrl || state.satellite_state_digest !== word.digest)
+      return undefined;
+    return {
+      status: "unchanged",
+      satelliteDigest: state.satellite_state_digest,
+      configDigest: state.config_digest,
+      durationMs: 0,
+      imageErrors: [],
+      failures: [],
+      replication: [],
+    };
   };
 
   const settings = (config: SatelliteConfig) => {
@@ -120,11 +137,29 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
     built?.fetcher.close();
     const ca = s.caFile ? await readFile(s.caFile, "utf8") : undefined;
     const tls = { insecureSkipVerify: s.skipVerify, ...(ca ? { ca } : {}) };
-    const fetcher = createStateFetcher({ auth: s.auth, stateUrl: s.stateUrl, registryOverride: s.registryOverride, insecure: s.insecure, tls, groundControlTls: options.groundControlTls, retry: options.retry });
-    const harborHost = resolveRegistryUrl(s.auth.url, { registryOverride: s.registryOverride, harborHost: hostOf(s.auth.url), insecure: s.insecure }).host;
+    const fetcher = createStateFetcher({
+      auth: s.auth,
+      stateUrl: s.stateUrl,
+      registryOverride: s.registryOverride,
+      insecure: s.insecure,
+      tls,
+      groundControlTls: options.groundControlTls,
+      retry: options.retry,
+    });
+    const harborHost = resolveRegistryUrl(s.auth.url, {
+      registryOverride: s.registryOverride,
+      harborHost: hostOf(s.auth.url),
+      insecure: s.insecure,
+    }).host;
     const upstream = (registryUrl: string): UpstreamOptions => {
       const sameHost = new URL(registryUrl).host.toLowerCase() === harborHost;
-      return { url: registryUrl, credentials: sameHost ? { username: s.auth.username, password: s.auth.password } : undefined, insecureSkipVerify: s.skipVerify, ...(ca ? { ca } : {}), retry: options.retry };
+      return {
+        url: registryUrl,
+        credentials: sameHost ? { username: s.auth.username, password: s.auth.password } : undefined,
+        insecureSkipVerify: s.skipVerify,
+        ...(ca ? { ca } : {}),
+        retry: options.retry,
+      };
     };
     const pass = createStatePass({
       reader: createStateReader({ fetcher, logger: options.logger }),
@@ -152,7 +187,14 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
           // No state request, but the owned images are still checked (local reads only).
           const checked = await pass.verify(signal);
           const status = checked.imageErrors.length > 0 ? "partial" : "unchanged";
-          result = { ...current, status, imageErrors: checked.imageErrors, replication: checked.replication, repaired: checked.repaired, durationMs: performance.now() - started };
+          result = {
+            ...current,
+            status,
+            imageErrors: checked.imageErrors,
+            replication: checked.replication,
+            repaired: checked.repaired,
+            durationMs: performance.now() - started,
+          };
         } else {
           result = await pass.run(stateUrl, signal);
         }
@@ -166,7 +208,19 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       if (result.status !== "partial") noteSuccessfulPass();
       const removed = result.plan?.remove.length ?? 0;
       if (result.status !== "unchanged") {
-        options.logger.info({ status: result.status, satelliteDigest: result.satelliteDigest, add: result.plan?.add.length, changed: result.plan?.changed.length, removed, errors: result.imageErrors.length, failures: result.failures.length, ms: Math.round(result.durationMs) }, "state pass done");
+        options.logger.info(
+          {
+            status: result.status,
+            satelliteDigest: result.satelliteDigest,
+            add: result.plan?.add.length,
+            changed: result.plan?.changed.length,
+            removed,
+            errors: result.imageErrors.length,
+            failures: result.failures.length,
+            ms: Math.round(result.durationMs),
+          },
+          "state pass done",
+        );
       }
       if (removed > 0) options.onRemoved?.();
       // A partial pass is retried on the job's backoff, like a failed one; the heartbeat reports its errors.
@@ -184,7 +238,10 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       const result = last?.result;
       const errors = last?.error
         ? [last.error]
-        : [...(result?.imageErrors ?? []), ...(result?.failures ?? []).map((f) => ({ reference: f.url, message: messageOf(f.error) }))];
+        : [
+            ...(result?.imageErrors ?? []),
+            ...(result?.failures ?? []).map((f) => ({ reference: f.url, message: messageOf(f.error) })),
+          ];
       const summary = last?.error
         ? `last pass failed: ${last.error.message}`
         : result

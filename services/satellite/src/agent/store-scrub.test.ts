@@ -43,7 +43,15 @@ describe("the agent's scheduled store scrub", () => {
   });
   const statePath = () => join(dir, "scrub.json");
   const start = (store: ReturnType<typeof fakeStore>, onPass = vi.fn()) => {
-    scrub = startStoreScrub({ store, intervalMs: DAY, bytesPerSecond: 50e6, statePath: statePath(), logger, clock, onPass });
+    scrub = startStoreScrub({
+      store,
+      intervalMs: DAY,
+      bytesPerSecond: 50e6,
+      statePath: statePath(),
+      logger,
+      clock,
+      onPass,
+    });
     return onPass;
   };
 
@@ -59,14 +67,23 @@ describe("the agent's scheduled store scrub", () => {
     expect(store.calls[0].options.bytesPerSecond).toBe(50e6);
     expect(onPass.mock.calls[0][0]).toEqual({ checked: 3, bytes: 300, quarantined: [], at: START + DAY });
     expect(scrub!.lastCompletedAt()).toBe(START + DAY);
-    expect(JSON.parse(await readFile(statePath(), "utf8"))).toEqual({ since: new Date(START).toISOString(), last_completed_at: new Date(START + DAY).toISOString() });
+    expect(JSON.parse(await readFile(statePath(), "utf8"))).toEqual({
+      since: new Date(START).toISOString(),
+      last_completed_at: new Date(START + DAY).toISOString(),
+    });
     await vi.waitFor(() => expect(clock.nextTimerIn()).toBe(DAY));
     await clock.advance(DAY);
     await vi.waitFor(() => expect(onPass).toHaveBeenCalledTimes(2));
   });
 
   it("after a restart, the next pass is due one interval after the last one ended, not after the start", async () => {
-    await writeFile(statePath(), JSON.stringify({ since: new Date(START - 10 * DAY).toISOString(), last_completed_at: new Date(START - 23 * HOUR).toISOString() }));
+    await writeFile(
+      statePath(),
+      JSON.stringify({
+        since: new Date(START - 10 * DAY).toISOString(),
+        last_completed_at: new Date(START - 23 * HOUR).toISOString(),
+      }),
+    );
     start(fakeStore());
     await scrub!.ready;
     expect(clock.nextTimerIn()).toBe(HOUR);

@@ -55,20 +55,31 @@ export function startStoreScrub(options: StoreScrubOptions): StoreScrub {
   const base = (s: ScrubState) => Date.parse(s.last_completed_at ?? s.since);
   const arm = (delayMs: number) => {
     if (controller.signal.aborted) return;
-    timer = clock.setTimer(() => {
-      timer = undefined;
-      running = runOnce().finally(() => (running = undefined));
-    }, Math.max(0, delayMs));
+    timer = clock.setTimer(
+      () => {
+        timer = undefined;
+        running = runOnce().finally(() => (running = undefined));
+      },
+      Math.max(0, delayMs),
+    );
   };
 
   const runOnce = async () => {
     const started = clock.now();
     try {
-      const pass = await options.store.scrubPass({ bytesPerSecond: options.bytesPerSecond, onBytes: options.onBytes }, controller.signal);
+      const pass = await options.store.scrubPass(
+        { bytesPerSecond: options.bytesPerSecond, onBytes: options.onBytes },
+        controller.signal,
+      );
       const at = clock.now();
       state = { since: state!.since, last_completed_at: new Date(at).toISOString() };
-      await writeFileAtomic(options.statePath, `${JSON.stringify(state)}\n`).catch((error: unknown) => log.warn({ err: error }, "could not record the scrub's completion"));
-      log.info({ checked: pass.checked, bytes: pass.bytes, quarantined: pass.quarantined.length, ms: at - started }, "store scrub done");
+      await writeFileAtomic(options.statePath, `${JSON.stringify(state)}\n`).catch((error: unknown) =>
+        log.warn({ err: error }, "could not record the scrub's completion"),
+      );
+      log.info(
+        { checked: pass.checked, bytes: pass.bytes, quarantined: pass.quarantined.length, ms: at - started },
+        "store scrub done",
+      );
       options.onPass({ ...pass, at });
     } catch (error) {
       if (controller.signal.aborted) return;
@@ -81,12 +92,23 @@ export function startStoreScrub(options: StoreScrubOptions): StoreScrub {
     state = await loadState(options.statePath, log);
     if (!state) {
       state = { since: new Date(clock.now()).toISOString() };
-      await writeFileAtomic(options.statePath, `${JSON.stringify(state)}\n`).catch((error: unknown) => log.warn({ err: error }, "could not record the scrub's schedule"));
+      await writeFileAtomic(options.statePath, `${JSON.stringify(state)}\n`).catch((error: unknown) =>
+        log.warn({ err: error }, "could not record the scrub's schedule"),
+      );
     }
     const delay = base(state) + options.intervalMs - clock.now();
-    log.info({ intervalMs: options.intervalMs, bytesPerSecond: options.bytesPerSecond, firstInMs: Math.max(0, Math.round(delay)) }, "store scrub scheduled");
+    log.info(
+      {
+        intervalMs: options.intervalMs,
+        bytesPerSecond: options.bytesPerSecond,
+        firstInMs: Math.max(0, Math.round(delay)),
+      },
+      "store scrub scheduled",
+    );
     arm(delay);
-  })().catch((error: unknown) => log.warn({ err: error }, "store scrub not scheduled: its state file cannot be read or written"));
+  })().catch((error: unknown) =>
+    log.warn({ err: error }, "store scrub not scheduled: its state file cannot be read or written"),
+  );
 
   return {
     lastCompletedAt: () => (state?.last_completed_at ? Date.parse(state.last_completed_at) : undefined),
@@ -106,7 +128,8 @@ async function loadState(path: string, log: Logger): Promise<ScrubState | undefi
   try {
     const parsed = JSON.parse(text) as Partial<ScrubState>;
     const valid = (v: unknown) => v === undefined || (typeof v === "string" && !Number.isNaN(Date.parse(v)));
-    if (typeof parsed.since === "string" && valid(parsed.since) && valid(parsed.last_completed_at)) return { since: parsed.since, last_completed_at: parsed.last_completed_at };
+    if (typeof parsed.since === "string" && valid(parsed.since) && valid(parsed.last_completed_at))
+      return { since: parsed.since, last_completed_at: parsed.last_completed_at };
   } catch {
     // fall through
   }

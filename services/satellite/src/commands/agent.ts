@@ -3,7 +3,12 @@
 //   satellite --ground-control-url URL (--token-file F | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR] …
 import { waitForShutdown } from "@harbor-satellite/serving";
 import { createLogger, startTelemetry } from "@harbor-satellite/telemetry";
-import { listenMetrics, MetricsListenError, startMetrics, type MetricsListener } from "@harbor-satellite/telemetry/metrics";
+import {
+  listenMetrics,
+  MetricsListenError,
+  startMetrics,
+  type MetricsListener,
+} from "@harbor-satellite/telemetry/metrics";
 import { UsageError } from "../cli/usage.js";
 import { ExitCode } from "../cli/usage.js";
 import { startAgent } from "../agent/agent.js";
@@ -21,7 +26,9 @@ export async function run(argv: string[]): Promise<number> {
   const options = parseAgentArgs(argv);
   if (options.fallbackOnly) {
     // The original's --fallback-only: configure the runtimes, say what happened, exit.
-    const report = await runFallbackOnly(options, { logger: createLogger({ name: "satellite", level: options.logLevel ?? "info" }) });
+    const report = await runFallbackOnly(options, {
+      logger: createLogger({ name: "satellite", level: options.logLevel ?? "info" }),
+    });
     process.stdout.write(`${report?.activity ?? "cri_fallback_configured: nothing to configure"}\n`);
     return report?.failed ? ExitCode.Failure : ExitCode.Ok;
   }
@@ -32,16 +39,24 @@ export async function run(argv: string[]): Promise<number> {
   let metricsListener: MetricsListener | undefined;
   if (metrics && options.metrics.addr) {
     metricsListener = await listenMetrics(options.metrics.addr, metrics, logger).catch((error: unknown) => {
-      throw error instanceof MetricsListenError ? new UsageError(`${error.message}; choose another --metrics-addr`) : error;
+      throw error instanceof MetricsListenError
+        ? new UsageError(`${error.message}; choose another --metrics-addr`)
+        : error;
     });
   }
-  if (options.tokenSource === "flag") logger.warn("--token is visible to every user of this machine (ps, /proc/<pid>/cmdline) while the agent runs; prefer --token-file FILE or SATELLITE_TOKEN");
+  if (options.tokenSource === "flag")
+    logger.warn(
+      "--token is visible to every user of this machine (ps, /proc/<pid>/cmdline) while the agent runs; prefer --token-file FILE or SATELLITE_TOKEN",
+    );
   const stopping = waitForShutdown({
     // The running pass gets --shutdown-timeout to abort; the rest (registry drain, store close) fits in what is left.
     graceMs: options.shutdownTimeoutMs + SHUTDOWN_SLACK_MS,
     onForce: (why) => logger.warn({ why }, "stopping now, without waiting for work in flight"),
   });
-  const agent = await startAgent(options, { logger, prometheus: metrics && { metrics, onRegistryPort: !metricsListener } }).catch(async (error: unknown) => {
+  const agent = await startAgent(options, {
+    logger,
+    prometheus: metrics && { metrics, onRegistryPort: !metricsListener },
+  }).catch(async (error: unknown) => {
     await metricsListener?.close();
     throw error;
   });

@@ -27,6 +27,7 @@ export function parseDuration(value: string, flag: string): number {
 
 /** A positive integer. */
 export function parseCount(value: string, flag: string): number {
-  if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new UsageError(`${flag} must be a positive whole number, got '${value}'`);
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
+    throw new UsageError(`${flag} must be a positive whole number, got '${value}'`);
   return Number(value);
 }

@@ -26,10 +26,18 @@ type Values = { metrics?: boolean; "no-metrics"?: boolean; "metrics-addr"?: stri
 /** `byDefault`: the agent serves metrics unless told not to; `serve` only when asked. */
 export function parseMetricsFlags(values: Values, env: NodeJS.ProcessEnv, byDefault: boolean): MetricsFlags {
   const addrFlag = values["metrics-addr"] ?? (env.METRICS_ADDR || undefined);
-  if (values["no-metrics"] && (values.metrics || values["metrics-addr"] !== undefined)) throw new UsageError("--no-metrics contradicts --metrics and --metrics-addr");
+  if (values["no-metrics"] && (values.metrics || values["metrics-addr"] !== undefined))
+    throw new UsageError("--no-metrics contradicts --metrics and --metrics-addr");
   const fromEnv = (env.METRICS_ENABLED ?? "").trim().toLowerCase();
-  if (fromEnv !== "" && !["true", "false", "1", "0"].includes(fromEnv)) throw new UsageError(`METRICS_ENABLED must be true or false, got '${env.METRICS_ENABLED}'`);
-  const enabled = values["no-metrics"] ? false : values.metrics || values["metrics-addr"] !== undefined ? true : fromEnv === "" ? byDefault || addrFlag !== undefined : fromEnv === "true" || fromEnv === "1";
+  if (fromEnv !== "" && !["true", "false", "1", "0"].includes(fromEnv))
+    throw new UsageError(`METRICS_ENABLED must be true or false, got '${env.METRICS_ENABLED}'`);
+  const enabled = values["no-metrics"]
+    ? false
+    : values.metrics || values["metrics-addr"] !== undefined
+      ? true
+      : fromEnv === ""
+        ? byDefault || addrFlag !== undefined
+        : fromEnv === "true" || fromEnv === "1";
   if (!enabled || addrFlag === undefined) return { enabled };
   try {
     return { enabled, addr: parseAddr(addrFlag) };

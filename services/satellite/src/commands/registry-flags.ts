@@ -53,14 +53,17 @@ export interface RegistryFlags {
 type Values = { [K in keyof typeof REGISTRY_FLAG_OPTIONS]?: string };
 
 export function parseRegistryFlags(values: Values, env: NodeJS.ProcessEnv = {}): RegistryFlags {
-  const count = (flag: keyof Values) => (values[flag] === undefined ? undefined : parseCount(values[flag], `--${flag}`));
+  const count = (flag: keyof Values) =>
+    values[flag] === undefined ? undefined : parseCount(values[flag], `--${flag}`);
   const limits: Partial<ServerLimits> = {};
   const maxConnections = count("max-connections");
   const perSource = count("max-connections-per-source");
   if (maxConnections !== undefined) limits.maxConnections = maxConnections;
   if (perSource !== undefined) limits.maxConnectionsPerSource = perSource;
-  if (values["idle-timeout"] !== undefined) limits.idleMs = Math.round(parseDuration(values["idle-timeout"], "--idle-timeout"));
-  if (maxConnections !== undefined && perSource !== undefined && perSource > maxConnections) throw new UsageError("--max-connections-per-source cannot exceed --max-connections");
+  if (values["idle-timeout"] !== undefined)
+    limits.idleMs = Math.round(parseDuration(values["idle-timeout"], "--idle-timeout"));
+  if (maxConnections !== undefined && perSource !== undefined && perSource > maxConnections)
+    throw new UsageError("--max-connections-per-source cannot exceed --max-connections");
   const uploads: UploadSessionLimits = {};
   const sessions = count("max-upload-sessions");
   const sessionsPerSource = count("max-upload-sessions-per-source");
@@ -75,30 +78,41 @@ export function parseRegistryFlags(values: Values, env: NodeJS.ProcessEnv = {}):
   const readCredentialsFile = path("registry-read-credentials-file", "REGISTRY_READ_CREDENTIALS_FILE");
   const certFile = path("registry-tls-cert", "REGISTRY_TLS_CERT");
   const keyFile = path("registry-tls-key", "REGISTRY_TLS_KEY");
-  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError("--registry-tls-cert and --registry-tls-key go together");
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError("--registry-tls-cert and --registry-tls-key go together");
   const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
   return { writeCredentialsFile: file, readCredentialsFile, tls, limits, uploads };
 }
 
 /** The read credentials file's users (undefined: reads are anonymous); a file that cannot be used is a UsageError. */
-export async function resolveReadCredentials(readCredentialsFile: string | undefined): Promise<WriteCredentials | undefined> {
+export async function resolveReadCredentials(
+  readCredentialsFile: string | undefined,
+): Promise<WriteCredentials | undefined> {
   if (readCredentialsFile === undefined) return undefined;
   try {
     return await loadWriteCredentials(readCredentialsFile);
   } catch (error) {
-    if (error instanceof CredentialsFileError) throw new UsageError(`--registry-read-credentials-file: ${error.message.replace("write credentials", "read credentials")}`);
+    if (error instanceof CredentialsFileError)
+      throw new UsageError(
+        `--registry-read-credentials-file: ${error.message.replace("write credentials", "read credentials")}`,
+      );
     throw error;
   }
 }
 
 /** Reads the certificate and key and checks they make a TLS context (a pair that does not match is a UsageError). */
-export async function loadRegistryTls(tls: RegistryFlags["tls"], flags = { cert: "--registry-tls-cert", key: "--registry-tls-key" }): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+export async function loadRegistryTls(
+  tls: RegistryFlags["tls"],
+  flags = { cert: "--registry-tls-cert", key: "--registry-tls-key" },
+): Promise<{ cert: Buffer; key: Buffer } | undefined> {
   if (!tls) return undefined;
   const read = async (file: string, flag: string) => {
     try {
       return await readFile(file);
     } catch (error) {
-      throw new UsageError(`${flag}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new UsageError(
+        `${flag}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
   };
   const pair = { cert: await read(tls.certFile, flags.cert), key: await read(tls.keyFile, flags.key) };
@@ -116,12 +130,16 @@ export async function loadRegistryTls(tls: RegistryFlags["tls"], flags = { cert:
  * used is a UsageError), else `otherwise` (the agent: read-only; `satellite serve`: anonymous or
  * read-only, as its flags say).
  */
-export async function resolveWriteAccess(writeCredentialsFile: string | undefined, otherwise: "read-only" | "anonymous"): Promise<WriteAccess> {
+export async function resolveWriteAccess(
+  writeCredentialsFile: string | undefined,
+  otherwise: "read-only" | "anonymous",
+): Promise<WriteAccess> {
   if (writeCredentialsFile === undefined) return { mode: otherwise };
   try {
     return { mode: "credentials", credentials: await loadWriteCredentials(writeCredentialsFile) };
   } catch (error) {
-    if (error instanceof CredentialsFileError) throw new UsageError(`--registry-write-credentials-file: ${error.message}`);
+    if (error instanceof CredentialsFileError)
+      throw new UsageError(`--registry-write-credentials-file: ${error.message}`);
     throw error;
   }
 }

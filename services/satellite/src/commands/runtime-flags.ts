@@ -35,7 +35,12 @@ export interface RuntimeFlags {
   noRuntimeRestart: boolean;
 }
 
-type Values = { mirrors?: string[]; "no-registry-fallback"?: boolean; "fallback-only"?: boolean; "no-runtime-restart"?: boolean };
+type Values = {
+  mirrors?: string[];
+  "no-registry-fallback"?: boolean;
+  "fallback-only"?: boolean;
+  "no-runtime-restart"?: boolean;
+};
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
 
@@ -49,7 +54,9 @@ export function parseRuntimeFlags(values: Values, env: NodeJS.ProcessEnv): Runti
   const noRegistryFallback = values["no-registry-fallback"] ?? TRUE.has((env.NO_REGISTRY_FALLBACK ?? "").toLowerCase());
   const fallbackOnly = values["fallback-only"] ?? false;
   const noRuntimeRestart = values["no-runtime-restart"] ?? TRUE.has((env.NO_RUNTIME_RESTART ?? "").toLowerCase());
-  if (noRegistryFallback && mirrors.length > 0) throw new UsageError("--no-registry-fallback configures no runtime: drop it or --mirrors");
-  if (noRegistryFallback && fallbackOnly) throw new UsageError("--fallback-only with --no-registry-fallback would do nothing: choose one");
+  if (noRegistryFallback && mirrors.length > 0)
+    throw new UsageError("--no-registry-fallback configures no runtime: drop it or --mirrors");
+  if (noRegistryFallback && fallbackOnly)
+    throw new UsageError("--fallback-only with --no-registry-fallback would do nothing: choose one");
   return { mirrors, noRegistryFallback, fallbackOnly, noRuntimeRestart };
 }

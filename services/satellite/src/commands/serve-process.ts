@@ -33,7 +33,16 @@ export interface ServeProcess {
 
 export async function startServeProcess(options: ServeProcessOptions): Promise<ServeProcess> {
   const host = options.host ?? "127.0.0.1";
-  const args = [SATELLITE_BIN, "serve", "--data-dir", options.dataDir, "--addr", `${host}:${options.port ?? 0}`, "--log-level", options.logLevel ?? "warn"];
+  const args = [
+    SATELLITE_BIN,
+    "serve",
+    "--data-dir",
+    options.dataDir,
+    "--addr",
+    `${host}:${options.port ?? 0}`,
+    "--log-level",
+    options.logLevel ?? "warn",
+  ];
   if (options.readOnly) args.push("--read-only");
   if (options.writeCredentialsFile) args.push("--registry-write-credentials-file", options.writeCredentialsFile);
   args.push(...(options.extraArgs ?? []));
@@ -65,5 +74,13 @@ export async function startServeProcess(options: ServeProcessOptions): Promise<S
       await exited;
     }
   };
-  return { url, host: `${host}:${port}`, port, pid: child.pid as number, child, stop: () => stopWith("SIGTERM"), kill: () => stopWith("SIGKILL") };
+  return {
+    url,
+    host: `${host}:${port}`,
+    port,
+    pid: child.pid as number,
+    child,
+    stop: () => stopWith("SIGTERM"),
+    kill: () => stopWith("SIGKILL"),
+  };
 }

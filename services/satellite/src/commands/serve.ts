@@ -20,7 +20,15 @@ import { verifyStore } from "../store/verify.js";
 import { isLoopbackHost, parseAddr, parseDuration } from "./flag-values.js";
 import { observeStore } from "../telemetry/store-metrics.js";
 import { METRICS_FLAGS_HELP, METRICS_FLAG_OPTIONS, parseMetricsFlags, type MetricsFlags } from "./metrics-flags.js";
-import { REGISTRY_FLAGS_HELP, REGISTRY_FLAG_OPTIONS, loadRegistryTls, parseRegistryFlags, resolveReadCredentials, resolveWriteAccess, type RegistryFlags } from "./registry-flags.js";
+import {
+  REGISTRY_FLAGS_HELP,
+  REGISTRY_FLAG_OPTIONS,
+  loadRegistryTls,
+  parseRegistryFlags,
+  resolveReadCredentials,
+  resolveWriteAccess,
+  type RegistryFlags,
+} from "./registry-flags.js";
 
 export { parseAddr, parseDuration } from "./flag-values.js";
 
@@ -107,16 +115,31 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   if (!values["data-dir"]) throw new UsageError("serve needs --data-dir DIR");
   const { host, port } = parseAddr(values.addr);
   const rate = Number(values["scrub-rate"]);
-  if (!(rate > 0)) throw new UsageError(`--scrub-rate must be a positive number of MB/s, got '${values["scrub-rate"]}'`);
+  if (!(rate > 0))
+    throw new UsageError(`--scrub-rate must be a positive number of MB/s, got '${values["scrub-rate"]}'`);
   const level = values["log-level"];
-  if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level)) throw new UsageError(`unknown --log-level '${level}'`);
-  const registry = parseRegistryFlags({ ...values, "registry-tls-cert": values["tls-cert"] ?? values["registry-tls-cert"], "registry-tls-key": values["tls-key"] ?? values["registry-tls-key"] }, env);
+  if (!["trace", "debug", "info", "warn", "error", "fatal", "silent"].includes(level))
+    throw new UsageError(`unknown --log-level '${level}'`);
+  const registry = parseRegistryFlags(
+    {
+      ...values,
+      "registry-tls-cert": values["tls-cert"] ?? values["registry-tls-cert"],
+      "registry-tls-key": values["tls-key"] ?? values["registry-tls-key"],
+    },
+    env,
+  );
   const readOnly = values["read-only"];
   const anonymousWrites = values["anonymous-writes"];
-  const modes = [readOnly && "--read-only", registry.writeCredentialsFile !== undefined && "--registry-write-credentials-file", anonymousWrites && "--anonymous-writes"].filter(Boolean);
+  const modes = [
+    readOnly && "--read-only",
+    registry.writeCredentialsFile !== undefined && "--registry-write-credentials-file",
+    anonymousWrites && "--anonymous-writes",
+  ].filter(Boolean);
   if (modes.length > 1) throw new UsageError(`choose one of ${modes.join(", ")}`);
   if (modes.length === 0 && !values.verify && !isLoopbackHost(host)) {
-    throw new UsageError(`--addr ${values.addr} is reachable from other machines: anyone there could push and delete. Pass --read-only, --registry-write-credentials-file FILE, or --anonymous-writes`);
+    throw new UsageError(
+      `--addr ${values.addr} is reachable from other machines: anyone there could push and delete. Pass --read-only, --registry-write-credentials-file FILE, or --anonymous-writes`,
+    );
   }
   return {
     dataDir: values["data-dir"],
@@ -129,9 +152,11 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     anonymousWrites,
     limits: registry.limits,
     uploads: registry.uploads,
-    scrubIntervalMs: values["scrub-interval"] === undefined ? undefined : parseDuration(values["scrub-interval"], "--scrub-interval"),
+    scrubIntervalMs:
+      values["scrub-interval"] === undefined ? undefined : parseDuration(values["scrub-interval"], "--scrub-interval"),
     scrubBytesPerSecond: rate * 1e6,
-    gcIntervalMs: values["gc-interval"] === undefined ? undefined : parseDuration(values["gc-interval"], "--gc-interval"),
+    gcIntervalMs:
+      values["gc-interval"] === undefined ? undefined : parseDuration(values["gc-interval"], "--gc-interval"),
     logLevel: level as LevelWithSilent,
     verify: values.verify,
     metrics: parseMetricsFlags(values, env, false),
@@ -150,31 +175,69 @@ async function verify(dataDir: string): Promise<number> {
 }
 
 async function serve(config: ServeConfig, logger: Logger): Promise<number> {
-  const writeAccess = await resolveWriteAccess(config.writeCredentialsFile, config.readOnly ? "read-only" : "anonymous");
+  const writeAccess = await resolveWriteAccess(
+    config.writeCredentialsFile,
+    config.readOnly ? "read-only" : "anonymous",
+  );
   const readCredentials = await resolveReadCredentials(config.readCredentialsFile);
   const tls = await loadRegistryTls(config.tls, { cert: "--tls-cert", key: "--tls-key" });
   const metrics = config.metrics.enabled ? startMetrics("satellite-registry", { prometheus: true }) : undefined;
   await metrics?.ready;
   const store = await openContentStore({ root: config.dataDir, logger });
   const stopObserving = metrics ? observeStore(store) : undefined;
-  const metricsListener = metrics && config.metrics.addr ? await listenMetrics(config.metrics.addr, metrics, logger).catch(async (error: unknown) => {
-    await store.close();
-    throw error instanceof MetricsListenError ? new UsageError(`${error.message}; choose another --metrics-addr`) : error;
-  }) : undefined;
-  const registry = await startRegistryServer({ store, logger, writeAccess, readCredentials, tls, limits: config.limits, uploads: config.uploads, host: config.host, port: config.port, metrics: metricsListener ? undefined : metrics }).catch(async (error: unknown) => {
+  const metricsListener =
+    metrics && config.metrics.addr
+      ? await listenMetrics(config.metrics.addr, metrics, logger).catch(async (error: unknown) => {
+          await store.close();
+          throw error instanceof MetricsListenError
+            ? new UsageError(`${error.message}; choose another --metrics-addr`)
+            : error;
+        })
+      : undefined;
+  const registry = await startRegistryServer({
+    store,
+    logger,
+    writeAccess,
+    readCredentials,
+    tls,
+    limits: config.limits,
+    uploads: config.uploads,
+    host: config.host,
+    port: config.port,
+    metrics: metricsListener ? undefined : metrics,
+  }).catch(async (error: unknown) => {
     await metricsListener?.close();
     await store.close();
     throw error;
   });
-  if (config.scrubIntervalMs !== undefined) store.startScrub({ intervalMs: config.scrubIntervalMs, bytesPerSecond: config.scrubBytesPerSecond });
+  if (config.scrubIntervalMs !== undefined)
+    store.startScrub({ intervalMs: config.scrubIntervalMs, bytesPerSecond: config.scrubBytesPerSecond });
   const gcTimer =
     config.gcIntervalMs === undefined
       ? undefined
-      : setInterval(() => void store.collectGarbage().catch((error: unknown) => logger.warn({ err: error }, "garbage collection failed")), config.gcIntervalMs);
-  logger.info({ url: registry.url, dataDir: store.root, ...describeWriteAccess(writeAccess), readers: readCredentials?.users, maxConnections: registry.limits.maxConnections }, "registry listening");
+      : setInterval(
+          () =>
+            void store
+              .collectGarbage()
+              .catch((error: unknown) => logger.warn({ err: error }, "garbage collection failed")),
+          config.gcIntervalMs,
+        );
+  logger.info(
+    {
+      url: registry.url,
+      dataDir: store.root,
+      ...describeWriteAccess(writeAccess),
+      readers: readCredentials?.users,
+      maxConnections: registry.limits.maxConnections,
+    },
+    "registry listening",
+  );
   process.stdout.write(`satellite registry listening on ${registry.url}\n`);
 
-  const signal = await waitForShutdown({ graceMs: 9000, onForce: (why) => logger.warn({ why }, "stopping now, without waiting for requests in flight") });
+  const signal = await waitForShutdown({
+    graceMs: 9000,
+    onForce: (why) => logger.warn({ why }, "stopping now, without waiting for requests in flight"),
+  });
   logger.info({ signal }, "shutting down");
   if (gcTimer) clearInterval(gcTimer);
   await registry.close();

@@ -8,19 +8,39 @@ const base = ["--once", "--upstream", "https://harbor.example.com", "--data-dir"
 
 describe("satellite sync flags", () => {
   it("parses a full command line", () => {
-    const config = parseSyncArgs([...base, "--image", "lib/db:2", "--username", "robot$sat", "--password", "pw", "--platform", "linux/arm64", "--workers", "3"], {});
+    const config = parseSyncArgs(
+      [
+        ...base,
+        "--image",
+        "lib/db:2",
+        "--username",
+        "robot$sat",
+        "--password",
+        "pw",
+        "--platform",
+        "linux/arm64",
+        "--workers",
+        "3",
+      ],
+      {},
+    );
     expect(config).toMatchObject({
       upstream: "https://harbor.example.com",
       username: "robot$sat",
       password: "pw",
-      images: [{ repository: "lib/app", tag: "v1" }, { repository: "lib/db", tag: "2" }],
+      images: [
+        { repository: "lib/app", tag: "v1" },
+        { repository: "lib/db", tag: "2" },
+      ],
       platform: { os: "linux", architecture: "arm64" },
       workers: 3,
       connections: 8,
     });
   });
   it("takes the password from SATELLITE_UPSTREAM_PASSWORD when the flag is absent", () => {
-    expect(parseSyncArgs([...base, "--username", "u"], { SATELLITE_UPSTREAM_PASSWORD: "from-env" }).password).toBe("from-env");
+    expect(parseSyncArgs([...base, "--username", "u"], { SATELLITE_UPSTREAM_PASSWORD: "from-env" }).password).toBe(
+      "from-env",
+    );
   });
   it("refuses what it cannot run, as usage errors", () => {
     const cases: [string[], RegExp][] = [
@@ -53,7 +73,13 @@ describe("sync report", () => {
       requests: 9,
       images: [
         { image: "lib/app:v1", status: "copied", digest: `sha256:${"c".repeat(64)}`, blobsCopied: 5, blobsSkipped: 1 },
-        { image: "lib/gone:1", status: "failed", blobsCopied: 0, blobsSkipped: 0, error: new ImageReplicationError("lib/gone:1", new Error("404")) },
+        {
+          image: "lib/gone:1",
+          status: "failed",
+          blobsCopied: 0,
+          blobsSkipped: 0,
+          error: new ImageReplicationError("lib/gone:1", new Error("404")),
+        },
       ],
       failed: [],
       owned: [],

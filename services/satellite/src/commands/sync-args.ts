@@ -74,10 +74,12 @@ export function parseSyncArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   } catch {
     throw new UsageError(`--upstream is not a URL: '${values.upstream}'`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError("--upstream must be an http:// or https:// URL");
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError("--upstream must be an http:// or https:// URL");
   if (url.username || url.password) throw new UsageError("put credentials in --username/--password, not in --upstream");
   const password = values.password ?? env.SATELLITE_UPSTREAM_PASSWORD;
-  if ((values.username === undefined) !== (password === undefined)) throw new UsageError("--username and --password go together");
+  if ((values.username === undefined) !== (password === undefined))
+    throw new UsageError("--username and --password go together");
   const level = values["log-level"];
   if (!LEVELS.includes(level)) throw new UsageError(`unknown --log-level '${level}'`);
   return {

@@ -6,7 +6,12 @@ import { readFile } from "node:fs/promises";
 import { pino, type LevelWithSilent, type Logger } from "pino";
 import { createLogger } from "@harbor-satellite/telemetry/logger";
 import { ExitCode, UsageError } from "../cli/usage.js";
-import { createReplicationEngine, readOwnedImages, writeOwnedImages, type ReplicationSummary } from "../replication/index.js";
+import {
+  createReplicationEngine,
+  readOwnedImages,
+  writeOwnedImages,
+  type ReplicationSummary,
+} from "../replication/index.js";
 import { openContentStore } from "../store/open-store.js";
 import { SYNC_HELP, parseSyncArgs, type SyncConfig } from "./sync-args.js";
 
@@ -27,16 +32,23 @@ export async function run(argv: string[]): Promise<number> {
     summary = await syncOnce(config, interrupt.signal);
   } catch (error) {
     if (!interrupt.signal.aborted) throw error;
-    process.stderr.write(`satellite: sync interrupted by ${(interrupt.signal.reason as InterruptedError).signal}; what was copied is kept, the next pass copies the rest\n`);
+    process.stderr.write(
+      `satellite: sync interrupted by ${(interrupt.signal.reason as InterruptedError).signal}; what was copied is kept, the next pass copies the rest\n`,
+    );
     return ExitCode.Failure;
   }
   if (interrupt.signal.aborted) {
     process.stdout.write(formatReport(summary));
-    process.stderr.write(`satellite: sync interrupted by ${(interrupt.signal.reason as InterruptedError).signal}; what was copied is kept, the next pass copies the rest\n`);
+    process.stderr.write(
+      `satellite: sync interrupted by ${(interrupt.signal.reason as InterruptedError).signal}; what was copied is kept, the next pass copies the rest\n`,
+    );
     return ExitCode.Failure;
   }
   process.stdout.write(formatReport(summary));
-  for (const failure of summary.failed) process.stderr.write(`satellite: image ${failure.image} failed: ${failure.error?.cause instanceof Error ? failure.error.cause.message : "unknown error"}\n`);
+  for (const failure of summary.failed)
+    process.stderr.write(
+      `satellite: image ${failure.image} failed: ${failure.error?.cause instanceof Error ? failure.error.cause.message : "unknown error"}\n`,
+    );
   return summary.failed.length > 0 ? ExitCode.Failure : ExitCode.Ok;
 }
 
@@ -57,7 +69,10 @@ export async function syncOnce(config: SyncConfig, signal?: AbortSignal): Promis
     const summary = await engine.replicate({
       upstream: {
         url: config.upstream,
-        credentials: config.username !== undefined && config.password !== undefined ? { username: config.username, password: config.password } : undefined,
+        credentials:
+          config.username !== undefined && config.password !== undefined
+            ? { username: config.username, password: config.password }
+            : undefined,
         maxConnections: config.connections,
         ca,
         insecureSkipVerify: config.insecure,
@@ -81,7 +96,11 @@ export async function syncOnce(config: SyncConfig, signal?: AbortSignal): Promis
  * 150 MB memory goal cannot afford.
  */
 function syncLogger(config: SyncConfig): Logger {
-  return createLogger({ name: "satellite-sync", level: config.logLevel as LevelWithSilent, destination: pino.destination({ dest: 2, sync: true }) });
+  return createLogger({
+    name: "satellite-sync",
+    level: config.logLevel as LevelWithSilent,
+    destination: pino.destination({ dest: 2, sync: true }),
+  });
 }
 
 async function readCaFile(path: string): Promise<string> {
@@ -94,8 +113,13 @@ async function readCaFile(path: string): Promise<string> {
 
 /** One line per image, then the summary line (always last). */
 export function formatReport(summary: ReplicationSummary): string {
-  const lines = summary.images.map((r) => `${r.status.padEnd(9)} ${r.image}${r.digest ? ` ${r.digest}` : ""}${r.status === "copied" ? ` blobs_copied=${r.blobsCopied} blobs_skipped=${r.blobsSkipped}` : ""}`);
+  const lines = summary.images.map(
+    (r) =>
+      `${r.status.padEnd(9)} ${r.image}${r.digest ? ` ${r.digest}` : ""}${r.status === "copied" ? ` blobs_copied=${r.blobsCopied} blobs_skipped=${r.blobsSkipped}` : ""}`,
+  );
   const mbps = summary.seconds > 0 ? summary.bytes / 1e6 / summary.seconds : 0;
-  lines.push(`bytes=${summary.bytes} blobs_copied=${summary.blobsCopied} blobs_skipped=${summary.blobsSkipped} seconds=${summary.seconds.toFixed(3)} mbps=${mbps.toFixed(1)}`);
+  lines.push(
+    `bytes=${summary.bytes} blobs_copied=${summary.blobsCopied} blobs_skipped=${summary.blobsSkipped} seconds=${summary.seconds.toFixed(3)} mbps=${mbps.toFixed(1)}`,
+  );
   return `${lines.join("\n")}\n`;
 }

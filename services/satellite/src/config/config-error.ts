@@ -5,7 +5,10 @@ import { formatConfigIssues, type ConfigIssue } from "@harbor-satellite/satellit
 export type { ConfigIssue };
 
 export class ConfigValidationError extends Error {
-  constructor(readonly issues: readonly ConfigIssue[], source = "config") {
+  constructor(
+    readonly issues: readonly ConfigIssue[],
+    source = "config",
+  ) {
     super(`${source} is invalid: ${formatConfigIssues(issues)}`);
     this.name = "ConfigValidationError";
   }

@@ -9,8 +9,16 @@ import { parseSatelliteConfig } from "./parse-config.js";
 
 let dir: string;
 let path: string;
-const options = (fp: string): ConfigFileOptions => ({ fingerprint: async () => fp, sealed: { scrypt: { N: 1 << 10, r: 8, p: 1 } } });
-const config = parseSatelliteConfig({ state_config: { auth: { url: "https://h", username: "robot$s", password: "hunter2-secret" }, state: "h/satellite/satellite-state/s/state:latest" } });
+const options = (fp: string): ConfigFileOptions => ({
+  fingerprint: async () => fp,
+  sealed: { scrypt: { N: 1 << 10, r: 8, p: 1 } },
+});
+const config = parseSatelliteConfig({
+  state_config: {
+    auth: { url: "https://h", username: "robot$s", password: "hunter2-secret" },
+    state: "h/satellite/satellite-state/s/state:latest",
+  },
+});
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "hs-cfg-"));
@@ -51,7 +59,11 @@ describe("config file", () => {
     await saveConfigFile(path, plain, options("fp"));
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(path, "utf8")).app_config.encrypt_config).toBe(false);
-    expect(await loadConfigFile(path, { fingerprint: () => Promise.reject(new Error("not needed")) })).toEqual({ status: "loaded", config: plain, sealed: false });
+    expect(await loadConfigFile(path, { fingerprint: () => Promise.reject(new Error("not needed")) })).toEqual({
+      status: "loaded",
+      config: plain,
+      sealed: false,
+    });
   });
 
   it("discards a garbled or invalid file with the reason", async () => {

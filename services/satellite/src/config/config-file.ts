@@ -34,22 +34,31 @@ export async function loadConfigFile(path: string, options: ConfigFileOptions): 
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { status: "discard", reason: new ConfigValidationError([{ path: "(root)", message: `not JSON: ${(error as Error).message}` }], path) };
+    return {
+      status: "discard",
+      reason: new ConfigValidationError([{ path: "(root)", message: `not JSON: ${(error as Error).message}` }], path),
+    };
   }
   try {
     if (!looksSealed(raw)) return { status: "loaded", config: parseSatelliteConfig(raw, path), sealed: false };
     const plaintext = await readSealedFile(path, await options.fingerprint());
     if (plaintext === undefined) return { status: "missing" };
-    return { status: "loaded", config: parseSatelliteConfig(JSON.parse(plaintext.toString("utf8")), path), sealed: true };
+    return {
+      status: "loaded",
+      config: parseSatelliteConfig(JSON.parse(plaintext.toString("utf8")), path),
+      sealed: true,
+    };
   } catch (error) {
-    if (error instanceof SealedConfigError || error instanceof ConfigValidationError) return { status: "discard", reason: error };
+    if (error instanceof SealedConfigError || error instanceof ConfigValidationError)
+      return { status: "discard", reason: error };
     throw error;
   }
 }
 
 export async function saveConfigFile(path: string, config: SatelliteConfig, options: ConfigFileOptions): Promise<void> {
   const json = JSON.stringify(config, null, 2);
-  if (config.app_config.encrypt_config) await writeSealedFile(path, Buffer.from(json, "utf8"), await options.fingerprint(), options.sealed);
+  if (config.app_config.encrypt_config)
+    await writeSealedFile(path, Buffer.from(json, "utf8"), await options.fingerprint(), options.sealed);
   else await writeFileAtomic(path, `${json}\n`, { mode: 0o600 });
 }
 

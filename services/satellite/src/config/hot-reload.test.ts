@@ -4,7 +4,10 @@ import { applyConfigState } from "./hot-reload.js";
 import { parseSatelliteConfig } from "./parse-config.js";
 
 const current = parseSatelliteConfig({
-  state_config: { auth: { url: "https://harbor", username: "robot$s1", password: "pw-from-ztr" }, state: "harbor/satellite/satellite-state/s1/state:latest" },
+  state_config: {
+    auth: { url: "https://harbor", username: "robot$s1", password: "pw-from-ztr" },
+    state: "harbor/satellite/satellite-state/s1/state:latest",
+  },
   app_config: { ground_control_url: "https://gc.cli", log_level: "info" },
 });
 
@@ -26,7 +29,12 @@ describe("applyConfigState", () => {
         local_registry: { url: "http://10.0.0.5:5000", username: "u", password: "p" },
       },
     });
-    expect(reload.live.sort()).toEqual(["heartbeat_interval", "local_registry", "log_level", "state_replication_interval"]);
+    expect(reload.live.sort()).toEqual([
+      "heartbeat_interval",
+      "local_registry",
+      "log_level",
+      "state_replication_interval",
+    ]);
     expect(reload.restartRequired).toEqual([]);
     expect(reload.config.state_config).toBe(current.state_config);
     expect(reload.config.app_config.state_replication_interval).toBe("@every 00h05m00s");
@@ -36,7 +44,11 @@ describe("applyConfigState", () => {
   });
 
   it("persists fields that need a restart and says so; pinned CLI fields never change", () => {
-    const reload = applyConfigState(current, { app_config: { ground_control_url: "https://gc.other", encrypt_config: false, tls: { skip_verify: true } } }, { pinned: ["ground_control_url"] });
+    const reload = applyConfigState(
+      current,
+      { app_config: { ground_control_url: "https://gc.other", encrypt_config: false, tls: { skip_verify: true } } },
+      { pinned: ["ground_control_url"] },
+    );
     expect(reload.config.app_config.ground_control_url).toBe("https://gc.cli");
     expect(reload.config.app_config.encrypt_config).toBe(false);
     expect(reload.restartRequired.sort()).toEqual(["app_config.encrypt_config", "app_config.tls"]);
@@ -44,7 +56,11 @@ describe("applyConfigState", () => {
   });
 
   it("refuses an invalid artifact with the path of the problem", () => {
-    expect(() => applyConfigState(current, { app_config: { heartbeat_interval: "sometimes" } })).toThrow(ConfigValidationError);
-    expect(() => applyConfigState(current, { app_config: { heartbeat_interval: "sometimes" } })).toThrow(/config-state artifact is invalid: app_config.heartbeat_interval/);
+    expect(() => applyConfigState(current, { app_config: { heartbeat_interval: "sometimes" } })).toThrow(
+      ConfigValidationError,
+    );
+    expect(() => applyConfigState(current, { app_config: { heartbeat_interval: "sometimes" } })).toThrow(
+      /config-state artifact is invalid: app_config.heartbeat_interval/,
+    );
   });
 });

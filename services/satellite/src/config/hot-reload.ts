@@ -8,7 +8,14 @@ import { parseSatelliteConfig } from "./parse-config.js";
 import type { AppConfig, SatelliteConfig } from "./satellite-config.js";
 
 /** Fields the running agent re-reads without a restart. */
-export const LIVE_FIELDS = ["log_level", "state_replication_interval", "register_satellite_interval", "heartbeat_interval", "local_registry", "metrics"] as const;
+export const LIVE_FIELDS = [
+  "log_level",
+  "state_replication_interval",
+  "register_satellite_interval",
+  "heartbeat_interval",
+  "local_registry",
+  "metrics",
+] as const;
 export type LiveField = (typeof LIVE_FIELDS)[number];
 
 export interface ConfigChange {
@@ -39,14 +46,20 @@ const SECRET_KEYS = new Set(["password", "secret", "token"]);
 function redact(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map(redact);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) && v !== "" ? "[redacted]" : redact(v)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) && v !== "" ? "[redacted]" : redact(v)]),
+  );
 }
 
 /**
  * Merges a config-state artifact's JSON into the running config. Throws ConfigValidationError
  * (naming paths) when the artifact is invalid; the caller then keeps running with `current`.
  */
-export function applyConfigState(current: SatelliteConfig, configState: unknown, options: ApplyOptions = {}): ConfigReload {
+export function applyConfigState(
+  current: SatelliteConfig,
+  configState: unknown,
+  options: ApplyOptions = {},
+): ConfigReload {
   const incoming = parseSatelliteConfig(configState, "config-state artifact");
   const app: AppConfig = { ...incoming.app_config };
   const target = app as unknown as Record<string, unknown>;

@@ -26,14 +26,21 @@ describe("parseSatelliteConfig", () => {
 
   it("reads the original's config.json shape", () => {
     const config = parseSatelliteConfig({
-      state_config: { auth: { url: "https://harbor.example.com", username: "robot$sat-1", password: "s3cret" }, state: "harbor.example.com/satellite/satellite-state/sat-1/state:latest" },
+      state_config: {
+        auth: { url: "https://harbor.example.com", username: "robot$sat-1", password: "s3cret" },
+        state: "harbor.example.com/satellite/satellite-state/sat-1/state:latest",
+      },
       app_config: {
         ground_control_url: "https://gc.example.com/",
         log_level: "warn",
         state_replication_interval: "@every 00h01m00s",
         heartbeat_interval: "*/2 * * * *",
         local_registry: { url: "http://0.0.0.0:8585", username: "", password: "" },
-        spiffe: { enabled: true, endpoint_socket: "unix:///run/spire/agent.sock", expected_server_id: "spiffe://harbor-satellite.local/gc/main" },
+        spiffe: {
+          enabled: true,
+          endpoint_socket: "unix:///run/spire/agent.sock",
+          expected_server_id: "spiffe://harbor-satellite.local/gc/main",
+        },
         registry_fallback: { enabled: true, runtimes: ["containerd", "podman"] },
         encrypt_config: false,
         audit: { enabled: false },
@@ -85,7 +92,9 @@ describe("parseSatelliteConfig", () => {
         "app_config.registry_fallback.runtimes[0]",
       ].sort(),
     );
-    expect(() => parseSatelliteConfig(raw, "/etc/satellite/config.json")).toThrow(/\/etc\/satellite\/config.json is invalid: .*app_config.heartbeat_interval: invalid schedule "@every soon"/);
+    expect(() => parseSatelliteConfig(raw, "/etc/satellite/config.json")).toThrow(
+      /\/etc\/satellite\/config.json is invalid: .*app_config.heartbeat_interval: invalid schedule "@every soon"/,
+    );
   });
 
   it("rejects non-objects and bad JSON", () => {

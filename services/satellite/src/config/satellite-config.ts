@@ -7,10 +7,23 @@ import { validateSatelliteConfig, type ConfigLogLevel, type SatelliteConfig } fr
 import type { LevelWithSilent } from "pino";
 
 export type { SatelliteConfig, AppConfig, StateConfig, LocalRegistryConfig } from "@harbor-satellite/satellite-config";
-export { DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_LOCAL_REGISTRY_URL, DEFAULT_REGISTER_SATELLITE_INTERVAL, DEFAULT_STATE_REPLICATION_INTERVAL } from "@harbor-satellite/satellite-config";
+export {
+  DEFAULT_HEARTBEAT_INTERVAL,
+  DEFAULT_LOCAL_REGISTRY_URL,
+  DEFAULT_REGISTER_SATELLITE_INTERVAL,
+  DEFAULT_STATE_REPLICATION_INTERVAL,
+} from "@harbor-satellite/satellite-config";
 
 /** Levels `--log-level` takes (pino's); every one is also a valid `app_config.log_level`. */
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const satisfies readonly ConfigLogLevel[];
+export const LOG_LEVELS = [
+  "trace",
+  "debug",
+  "info",
+  "warn",
+  "error",
+  "fatal",
+  "silent",
+] as const satisfies readonly ConfigLogLevel[];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The pino level for a config's log level: zerolog's `panic` is pino's `fatal`. */

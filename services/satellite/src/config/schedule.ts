@@ -1,4 +1,12 @@
 // Schedules are part of the config contract (the `schedule` format of its schema), so they live
 // in @harbor-satellite/satellite-config; re-exported here for the satellite's scheduler.
-export { delayUntilNext, formatEvery, InvalidScheduleError, MAX_EVERY_MS, MIN_EVERY_MS, parseDuration, parseSchedule } from "@harbor-satellite/satellite-config";
+export {
+  delayUntilNext,
+  formatEvery,
+  InvalidScheduleError,
+  MAX_EVERY_MS,
+  MIN_EVERY_MS,
+  parseDuration,
+  parseSchedule,
+} from "@harbor-satellite/satellite-config";
 export type { Schedule } from "@harbor-satellite/satellite-config";

@@ -3,7 +3,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { deviceFingerprint, fingerprintOf, NoFingerprintSourceError, readDeviceIdentity, type FingerprintSources } from "./device-fingerprint.js";
+import {
+  deviceFingerprint,
+  fingerprintOf,
+  NoFingerprintSourceError,
+  readDeviceIdentity,
+  type FingerprintSources,
+} from "./device-fingerprint.js";
 
 let root: string;
 let sources: FingerprintSources;
@@ -21,7 +27,11 @@ async function iface(name: string, index: number, flags: string, mac: string): P
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), "hs-fp-"));
-  sources = { machineIdPaths: [join(root, "etc/machine-id")], netDir: join(root, "sys/class/net"), blockDir: join(root, "sys/class/block") };
+  sources = {
+    machineIdPaths: [join(root, "etc/machine-id")],
+    netDir: join(root, "sys/class/net"),
+    blockDir: join(root, "sys/class/block"),
+  };
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
@@ -40,7 +50,11 @@ describe("device fingerprint", () => {
     await put("sys/class/block/sda1/size", "1");
     await put("sys/class/block/nvme0n1/device/serial", "  NVME-SERIAL  \n");
     await put("sys/class/block/sdb/device/serial", "SDB-SERIAL");
-    expect(await readDeviceIdentity(sources)).toEqual({ machineId: "0123456789abcdef", mac: "aa:bb:cc:00:00:02", diskSerial: "NVME-SERIAL" });
+    expect(await readDeviceIdentity(sources)).toEqual({
+      machineId: "0123456789abcdef",
+      mac: "aa:bb:cc:00:00:02",
+      diskSerial: "NVME-SERIAL",
+    });
     expect(await deviceFingerprint(sources)).toBe(sha("0123456789abcdef|aa:bb:cc:00:00:02|NVME-SERIAL"));
   });
 

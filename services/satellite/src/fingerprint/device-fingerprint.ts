@@ -23,7 +23,9 @@ export interface DeviceIdentity {
 
 export class NoFingerprintSourceError extends Error {
   constructor() {
-    super("no device identity found (no machine-id, no up non-loopback network interface, no disk serial): cannot bind the config to this device");
+    super(
+      "no device identity found (no machine-id, no up non-loopback network interface, no disk serial): cannot bind the config to this device",
+    );
     this.name = "NoFingerprintSourceError";
   }
 }
@@ -88,13 +90,19 @@ async function readFirstDiskSerial(blockDir: string): Promise<string | undefined
 
 export async function readDeviceIdentity(sources: FingerprintSources = {}): Promise<DeviceIdentity> {
   const s = { ...DEFAULT_SOURCES, ...sources };
-  const [machineId, mac, diskSerial] = await Promise.all([readMachineId(s.machineIdPaths), readFirstMac(s.netDir), readFirstDiskSerial(s.blockDir)]);
+  const [machineId, mac, diskSerial] = await Promise.all([
+    readMachineId(s.machineIdPaths),
+    readFirstMac(s.netDir),
+    readFirstDiskSerial(s.blockDir),
+  ]);
   return { machineId, mac, diskSerial };
 }
 
 /** Hex SHA-256 of the parts that exist, joined with `|`. Throws NoFingerprintSourceError when none does. */
 export function fingerprintOf(identity: DeviceIdentity): string {
-  const parts = [identity.machineId, identity.mac, identity.diskSerial].filter((p): p is string => p !== undefined && p !== "");
+  const parts = [identity.machineId, identity.mac, identity.diskSerial].filter(
+    (p): p is string => p !== undefined && p !== "",
+  );
   if (parts.length === 0) throw new NoFingerprintSourceError();
   return createHash("sha256").update(parts.join("|")).digest("hex");
 }

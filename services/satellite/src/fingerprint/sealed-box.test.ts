@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SCRYPT, FingerprintMismatchError, seal, SealedConfigTamperedError, SealedConfigUnsupportedError, unseal, type ScryptParams } from "./sealed-box.js";
+import {
+  DEFAULT_SCRYPT,
+  FingerprintMismatchError,
+  seal,
+  SealedConfigTamperedError,
+  SealedConfigUnsupportedError,
+  unseal,
+  type ScryptParams,
+} from "./sealed-box.js";
 
 // Cheap parameters keep the suite fast; the default cost is checked once below.
 const FAST: ScryptParams = { N: 1 << 10, r: 8, p: 1 };
@@ -33,9 +41,13 @@ describe("sealed box", () => {
     for (const at of [12, 12 + Math.floor(secret.length / 2), data.length - 1]) {
       const bad = Buffer.from(data);
       bad[at] ^= 0x01;
-      await expect(unseal({ ...envelope, data: bad.toString("base64") }, "fp"), `byte ${at}`).rejects.toThrow(SealedConfigTamperedError);
+      await expect(unseal({ ...envelope, data: bad.toString("base64") }, "fp"), `byte ${at}`).rejects.toThrow(
+        SealedConfigTamperedError,
+      );
     }
-    await expect(unseal({ ...envelope, data: data.subarray(0, 20).toString("base64") }, "fp")).rejects.toThrow(SealedConfigTamperedError);
+    await expect(unseal({ ...envelope, data: data.subarray(0, 20).toString("base64") }, "fp")).rejects.toThrow(
+      SealedConfigTamperedError,
+    );
   });
 
   it("refuses the original's Argon2id envelope and unknown versions as unsupported", async () => {
@@ -43,7 +55,9 @@ describe("sealed box", () => {
     const { kdf: _kdf, check: _check, ...original } = envelope;
     await expect(unseal(original, "fp")).rejects.toThrow(SealedConfigUnsupportedError);
     await expect(unseal({ ...envelope, version: 2 }, "fp")).rejects.toThrow(SealedConfigUnsupportedError);
-    await expect(unseal({ ...envelope, kdf: { name: "scrypt", N: 3, r: 8, p: 1 } }, "fp")).rejects.toThrow(SealedConfigUnsupportedError);
+    await expect(unseal({ ...envelope, kdf: { name: "scrypt", N: 3, r: 8, p: 1 } }, "fp")).rejects.toThrow(
+      SealedConfigUnsupportedError,
+    );
   });
 
   it("defaults to 64 MiB scrypt", async () => {

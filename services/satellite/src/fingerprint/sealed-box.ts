@@ -77,20 +77,33 @@ function derive(fingerprint: string, salt: Buffer, params: ScryptParams): Promis
   return new Promise((resolve, reject) => {
     scrypt(fingerprint, salt, KEY_BYTES * 2, { N: params.N, r: params.r, p: params.p, maxmem }, (error, out) => {
       if (error) return reject(error);
-      const check = createHash("sha256").update("harbor-satellite sealed-config check\0").update(out.subarray(KEY_BYTES)).digest();
+      const check = createHash("sha256")
+        .update("harbor-satellite sealed-config check\0")
+        .update(out.subarray(KEY_BYTES))
+        .digest();
       resolve({ key: out.subarray(0, KEY_BYTES), check });
     });
   });
 }
 
-export async function seal(plaintext: Uint8Array, fingerprint: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<SealedEnvelope> {
+export async function seal(
+  plaintext: Uint8Array,
+  fingerprint: string,
+  params: ScryptParams = DEFAULT_SCRYPT,
+): Promise<SealedEnvelope> {
   if (!validParams(params)) throw new RangeError(`invalid scrypt parameters ${JSON.stringify(params)}`);
   const salt = randomBytes(SALT_BYTES);
   const nonce = randomBytes(NONCE_BYTES);
   const { key, check } = await derive(fingerprint, salt, params);
   const cipher = createCipheriv("aes-256-gcm", key, nonce);
   const data = Buffer.concat([nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-  return { version: 1, salt: salt.toString("base64"), data: data.toString("base64"), kdf: { name: "scrypt", ...params }, check: check.toString("base64") };
+  return {
+    version: 1,
+    salt: salt.toString("base64"),
+    data: data.toString("base64"),
+    kdf: { name: "scrypt", ...params },
+    check: check.toString("base64"),
+  };
 }
 
 /** True when `value` has the envelope's shape (as opposed to a plain JSON config). */
@@ -105,7 +118,8 @@ function readEnvelope(value: unknown): { salt: Buffer; data: Buffer; params: Scr
   const v = value as Record<string, unknown>;
   if (v.version !== 1) throw new SealedConfigUnsupportedError(`unknown version ${JSON.stringify(v.version)}`);
   const kdf = v.kdf as Record<string, unknown> | undefined;
-  if (!kdf || typeof kdf !== "object") throw new SealedConfigUnsupportedError("no kdf: sealed by the original satellite with Argon2id");
+  if (!kdf || typeof kdf !== "object")
+    throw new SealedConfigUnsupportedError("no kdf: sealed by the original satellite with Argon2id");
   if (kdf.name !== "scrypt") throw new SealedConfigUnsupportedError(`unknown kdf ${JSON.stringify(kdf.name)}`);
   const params = { N: Number(kdf.N), r: Number(kdf.r), p: Number(kdf.p) };
   if (!validParams(params)) throw new SealedConfigUnsupportedError("scrypt parameters out of range");
@@ -124,7 +138,8 @@ function readEnvelope(value: unknown): { salt: Buffer; data: Buffer; params: Scr
 export async function unseal(envelope: unknown, fingerprint: string): Promise<Buffer> {
   const { salt, data, params, check } = readEnvelope(envelope);
   const derived = await derive(fingerprint, salt, params);
-  if (check.length !== derived.check.length || !timingSafeEqual(check, derived.check)) throw new FingerprintMismatchError();
+  if (check.length !== derived.check.length || !timingSafeEqual(check, derived.check))
+    throw new FingerprintMismatchError();
   const nonce = data.subarray(0, NONCE_BYTES);
   const tag = data.subarray(data.length - TAG_BYTES);
   const decipher = createDecipheriv("aes-256-gcm", derived.key, nonce);

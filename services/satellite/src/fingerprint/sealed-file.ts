@@ -10,7 +10,12 @@ export interface SealedFileOptions {
   beforeRename?: AtomicWriteOptions["beforeRename"];
 }
 
-export async function writeSealedFile(path: string, plaintext: Uint8Array, fingerprint: string, options: SealedFileOptions = {}): Promise<void> {
+export async function writeSealedFile(
+  path: string,
+  plaintext: Uint8Array,
+  fingerprint: string,
+  options: SealedFileOptions = {},
+): Promise<void> {
   const envelope = await seal(plaintext, fingerprint, options.scrypt);
   await writeFileAtomic(path, `${JSON.stringify(envelope)}\n`, { mode: 0o600, beforeRename: options.beforeRename });
 }

@@ -36,7 +36,9 @@ describe("writeFileAtomic", () => {
   it("leaves the old file when the write fails before the rename, and no temp file", async () => {
     const path = join(dir, "state.json");
     await writeFileAtomic(path, "old");
-    await expect(writeFileAtomic(path, "new", { beforeRename: async () => Promise.reject(new Error("disk gone")) })).rejects.toThrow("disk gone");
+    await expect(
+      writeFileAtomic(path, "new", { beforeRename: async () => Promise.reject(new Error("disk gone")) }),
+    ).rejects.toThrow("disk gone");
     expect(await readFile(path, "utf8")).toBe("old");
     expect(await readdir(dir)).toEqual(["state.json"]);
   });
@@ -47,8 +49,12 @@ describe("writeFileAtomic", () => {
     const module = fileURLToPath(new URL("./atomic-file.ts", import.meta.url));
     const script = `const { writeFileAtomic } = await import(${JSON.stringify(module)});
 await writeFileAtomic(${JSON.stringify(path)}, "x".repeat(100000), { beforeRename: async () => { process.kill(process.pid, "SIGKILL"); await new Promise(() => {}); } });`;
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: "ignore" });
-    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.once("exit", (_code, sig) => resolve(sig)));
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      stdio: "ignore",
+    });
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once("exit", (_code, sig) => resolve(sig)),
+    );
     expect(signal).toBe("SIGKILL");
     expect(await readFile(path, "utf8")).toBe("old");
     const left = (await readdir(dir)).filter((n) => n !== "config.json");

@@ -60,7 +60,13 @@ describe("memory and storage", () => {
 describe("metrics collector", () => {
   it("fills the SyncRequest fields, and zeroes what config switches off", async () => {
     let switches = { collect_cpu: true, collect_memory: true, collect_storage: true };
-    const collector = createMetricsCollector({ dataDir: dir, switches: () => switches, cpu: { sample: () => 12.345 }, memory: () => 4096, storage: async () => 1 << 20 });
+    const collector = createMetricsCollector({
+      dataDir: dir,
+      switches: () => switches,
+      cpu: { sample: () => 12.345 },
+      memory: () => 4096,
+      storage: async () => 1 << 20,
+    });
     const metrics = await collector.collect();
     expect(metrics).toEqual({ cpuPercent: 12.35, memoryUsedBytes: 4096n, storageUsedBytes: 1048576n });
     const request = create(SyncRequestSchema, { name: "edge-1", ...metrics });

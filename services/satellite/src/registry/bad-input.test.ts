@@ -43,8 +43,14 @@ describe("bad input changes nothing", () => {
   };
 
   it("refuses a manifest over 4 MiB with 413", async () => {
-    const big = Buffer.concat([imageManifest(image.blobs[0], [image.blobs[1]]).subarray(0, -1), Buffer.from(`,"annotations":{"x":"${"a".repeat(MAX_MANIFEST_BYTES)}"}}`)]);
-    const res = await call(reg.url, "PUT", "/v2/app/manifests/big", { headers: { "content-type": MediaType.OciManifest }, body: big });
+    const big = Buffer.concat([
+      imageManifest(image.blobs[0], [image.blobs[1]]).subarray(0, -1),
+      Buffer.from(`,"annotations":{"x":"${"a".repeat(MAX_MANIFEST_BYTES)}"}}`),
+    ]);
+    const res = await call(reg.url, "PUT", "/v2/app/manifests/big", {
+      headers: { "content-type": MediaType.OciManifest },
+      body: big,
+    });
     expect(res.status).toBe(413);
     expect(res.code).toBe("SIZE_INVALID");
     await unchanged();
@@ -65,26 +71,44 @@ describe("bad input changes nothing", () => {
   });
 
   it("refuses '..' and other bad names with NAME_INVALID, on raw paths that skip URL normalising", async () => {
-    for (const path of ["/v2/a/../b/manifests/v1", "/v2/../../etc/tags/list", "/v2/App/blobs/uploads/", "/v2/a%2F..%2Fb/manifests/v1"]) {
-      const line = await raw(reg.url, `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    for (const path of [
+      "/v2/a/../b/manifests/v1",
+      "/v2/../../etc/tags/list",
+      "/v2/App/blobs/uploads/",
+      "/v2/a%2F..%2Fb/manifests/v1",
+    ]) {
+      const line = await raw(
+        reg.url,
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
       expect(line, path).toMatch(/^HTTP\/1\.1 400/);
     }
-    const res = await call(reg.url, "PUT", "/v2/Bad_Name/manifests/v1", { headers: { "content-type": MediaType.OciManifest }, body: image.manifest });
+    const res = await call(reg.url, "PUT", "/v2/Bad_Name/manifests/v1", {
+      headers: { "content-type": MediaType.OciManifest },
+      body: image.manifest,
+    });
     expect([res.status, res.code]).toEqual([400, "NAME_INVALID"]);
     await unchanged();
   });
 
   it("refuses a manifest pushed under a digest it does not have", async () => {
-    const res = await call(reg.url, "PUT", `/v2/app/manifests/${digestOf("something else")}`, { headers: { "content-type": MediaType.OciManifest }, body: image.manifest });
+    const res = await call(reg.url, "PUT", `/v2/app/manifests/${digestOf("something else")}`, {
+      headers: { "content-type": MediaType.OciManifest },
+      body: image.manifest,
+    });
     expect([res.status, res.code]).toEqual([400, "DIGEST_INVALID"]);
     await unchanged();
   });
 
   it("refuses an upload whose bytes do not match the digest, on PUT and on single POST", async () => {
     const post = await call(reg.url, "POST", "/v2/app/blobs/uploads/");
-    const put = await call(reg.url, "PUT", `${post.headers.get("location")}?digest=${digestOf("expected")}`, { body: "actual bytes" });
+    const put = await call(reg.url, "PUT", `${post.headers.get("location")}?digest=${digestOf("expected")}`, {
+      body: "actual bytes",
+    });
     expect([put.status, put.code]).toEqual([400, "DIGEST_INVALID"]);
-    const single = await call(reg.url, "POST", `/v2/app/blobs/uploads/?digest=${digestOf("expected")}`, { body: "actual bytes" });
+    const single = await call(reg.url, "POST", `/v2/app/blobs/uploads/?digest=${digestOf("expected")}`, {
+      body: "actual bytes",
+    });
     expect([single.status, single.code]).toEqual([400, "DIGEST_INVALID"]);
     expect((await call(reg.url, "GET", post.headers.get("location") as string)).status).toBe(404);
     await unchanged();
@@ -93,7 +117,10 @@ describe("bad input changes nothing", () => {
   it("refuses a chunk whose Content-Length disagrees with its Content-Range", async () => {
     const post = await call(reg.url, "POST", "/v2/app/blobs/uploads/");
     const location = post.headers.get("location") as string;
-    const patch = await call(reg.url, "PATCH", location, { headers: { "content-range": "0-9", "content-type": "application/octet-stream" }, body: "12345" });
+    const patch = await call(reg.url, "PATCH", location, {
+      headers: { "content-range": "0-9", "content-type": "application/octet-stream" },
+      body: "12345",
+    });
     expect([patch.status, patch.code]).toEqual([400, "SIZE_INVALID"]);
     const status = await call(reg.url, "GET", location);
     expect([status.status, status.headers.get("range")]).toEqual([204, "0-0"]);
@@ -122,10 +149,28 @@ describe("bad input changes nothing", () => {
     const body = Buffer.alloc(1000, 1);
     const digest = digestOf(body);
     const truncated = expect.stringMatching(/^HTTP\/1\.1 400 /);
-    expect(await raw(reg.url, Buffer.concat([Buffer.from(`POST /v2/app/blobs/uploads/?digest=${digest} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n`), body.subarray(0, 400)]))).toEqual(truncated);
+    expect(
+      await raw(
+        reg.url,
+        Buffer.concat([
+          Buffer.from(
+            `POST /v2/app/blobs/uploads/?digest=${digest} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n`,
+          ),
+          body.subarray(0, 400),
+        ]),
+      ),
+    ).toEqual(truncated);
     const post = await call(reg.url, "POST", "/v2/app/blobs/uploads/");
     const location = post.headers.get("location") as string;
-    expect(await raw(reg.url, Buffer.concat([Buffer.from(`PUT ${location}?digest=${digest} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n`), body.subarray(0, 400)]))).toEqual(truncated);
+    expect(
+      await raw(
+        reg.url,
+        Buffer.concat([
+          Buffer.from(`PUT ${location}?digest=${digest} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n`),
+          body.subarray(0, 400),
+        ]),
+      ),
+    ).toEqual(truncated);
     expect(await reg.store.statBlob(digest)).toBeUndefined();
     await call(reg.url, "DELETE", location);
     await unchanged();
@@ -140,7 +185,11 @@ describe("bad input changes nothing", () => {
     const replay = await call(reg.url, "PATCH", location, { headers: { "content-range": "0-3" }, body: "abcd" });
     expect(replay.status).toBe(416);
     const status = await call(reg.url, "GET", location);
-    expect([status.status, status.headers.get("range"), status.headers.get("location")]).toEqual([204, "0-3", location]);
+    expect([status.status, status.headers.get("range"), status.headers.get("location")]).toEqual([
+      204,
+      "0-3",
+      location,
+    ]);
     await call(reg.url, "DELETE", location);
     await unchanged();
   });
@@ -149,13 +198,20 @@ describe("bad input changes nothing", () => {
     const cases: [string, Buffer, string][] = [
       [MediaType.OciManifest, Buffer.from("not json"), "MANIFEST_INVALID"],
       [MediaType.DockerManifest, image.manifest, "MANIFEST_INVALID"],
-      [MediaType.OciManifest, imageManifest({ mediaType: MediaType.OciConfig, digest: digestOf("x"), size: 1 }, []), "MANIFEST_BLOB_UNKNOWN"],
+      [
+        MediaType.OciManifest,
+        imageManifest({ mediaType: MediaType.OciConfig, digest: digestOf("x"), size: 1 }, []),
+        "MANIFEST_BLOB_UNKNOWN",
+      ],
     ];
     for (const [type, body, code] of cases) {
       const res = await call(reg.url, "PUT", "/v2/app/manifests/bad", { headers: { "content-type": type }, body });
       expect([res.status, res.code], code).toEqual([400, code]);
     }
-    const badTag = await call(reg.url, "PUT", "/v2/app/manifests/-bad-tag", { headers: { "content-type": MediaType.OciManifest }, body: image.manifest });
+    const badTag = await call(reg.url, "PUT", "/v2/app/manifests/-bad-tag", {
+      headers: { "content-type": MediaType.OciManifest },
+      body: image.manifest,
+    });
     expect([badTag.status, badTag.code]).toEqual([400, "TAG_INVALID"]);
     await unchanged();
   });

@@ -51,7 +51,11 @@ describe("sendFileRange", () => {
   });
 
   it("serves many concurrent readers without mixing their bytes", async () => {
-    const bodies = await Promise.all(Array.from({ length: 8 }, async () => Buffer.from(await (await fetch(`${url}/0-${data.length - 1}`)).arrayBuffer())));
+    const bodies = await Promise.all(
+      Array.from({ length: 8 }, async () =>
+        Buffer.from(await (await fetch(`${url}/0-${data.length - 1}`)).arrayBuffer()),
+      ),
+    );
     for (const body of bodies) expect(body.equals(data)).toBe(true);
   });
 });

@@ -11,10 +11,16 @@ import type { ServerResponse } from "node:http";
 export const SEND_CHUNK = 4 << 20;
 
 /** Resolves when [start, end] (inclusive) has been handed to the socket, or the client left. */
-export async function sendFileRange(res: ServerResponse, handle: FileHandle, start: number, end: number): Promise<void> {
+export async function sendFileRange(
+  res: ServerResponse,
+  handle: FileHandle,
+  start: number,
+  end: number,
+): Promise<void> {
   const length = end - start + 1;
   const size = Math.min(SEND_CHUNK, length);
-  const buffers = length > size ? [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] : [Buffer.allocUnsafeSlow(size)];
+  const buffers =
+    length > size ? [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] : [Buffer.allocUnsafeSlow(size)];
   const released: Promise<void>[] = buffers.map(() => Promise.resolve());
   // A reset or EPIPE while writing surfaces as 'error' on the response: handled as "client gone".
   res.on("error", () => {});

@@ -19,7 +19,12 @@ export class PayloadTooLargeError extends OciError {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { ...API_VERSION_HEADER, "Content-Type": "application/json", "Content-Length": bytes.length, ...headers });
+  res.writeHead(status, {
+    ...API_VERSION_HEADER,
+    "Content-Type": "application/json",
+    "Content-Length": bytes.length,
+    ...headers,
+  });
   res.end(bytes);
 }
 
@@ -64,13 +69,15 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
       }
     }
     if (size > limit || (declared !== undefined && declared > limit)) {
-      if ((declared ?? size) <= DRAIN_LIMIT) for await (const chunk of req) if ((size += (chunk as Buffer).length) > DRAIN_LIMIT) break;
+      if ((declared ?? size) <= DRAIN_LIMIT)
+        for await (const chunk of req) if ((size += (chunk as Buffer).length) > DRAIN_LIMIT) break;
       throw new PayloadTooLargeError(limit);
     }
   } catch (error) {
     throw clientGone(req, error, "SIZE_INVALID", size);
   }
-  if (!req.complete) throw new OciError("SIZE_INVALID", "request body ended early", { received: size, contentLength: declared });
+  if (!req.complete)
+    throw new OciError("SIZE_INVALID", "request body ended early", { received: size, contentLength: declared });
   return Buffer.concat(chunks, size);
 }
 
@@ -93,7 +100,12 @@ export async function pipeBody(req: IncomingMessage, writer: BlobWriter): Promis
  * A body read that failed because the client went away (reset, half-close mid-body) is the
  * client's doing: the spec's error for a cut body, not a 500. Anything else is passed on.
  */
-function clientGone(req: IncomingMessage, error: unknown, code: "SIZE_INVALID" | "BLOB_UPLOAD_INVALID", received: number): unknown {
+function clientGone(
+  req: IncomingMessage,
+  error: unknown,
+  code: "SIZE_INVALID" | "BLOB_UPLOAD_INVALID",
+  received: number,
+): unknown {
   if (error instanceof OciError) return error;
   // Node destroys a request whose connection closed with ECONNRESET "aborted", even when its
   // last byte had arrived (req.complete) but had not been read yet.

@@ -13,7 +13,8 @@ describe("Range header", () => {
   it("answers unsatisfiable past the end, and the whole blob for what it does not support", () => {
     expect(parseRange("bytes=100-", 100)).toEqual({ kind: "unsatisfiable" });
     expect(parseRange("bytes=-0", 100)).toEqual({ kind: "unsatisfiable" });
-    for (const h of [undefined, "bytes=0-1,3-4", "items=0-1", "bytes=5-2", "bytes=-"]) expect(parseRange(h, 100)).toEqual({ kind: "full" });
+    for (const h of [undefined, "bytes=0-1,3-4", "items=0-1", "bytes=5-2", "bytes=-"])
+      expect(parseRange(h, 100)).toEqual({ kind: "full" });
   });
 
   it("never yields a range outside the blob", () => {

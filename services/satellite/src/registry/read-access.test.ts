@@ -16,7 +16,10 @@ describe("read credentials", () => {
   let manifest: string;
 
   beforeAll(async () => {
-    registry = await startTestRegistry({ readCredentials: "# pullers\nnode:pull-secret\n", writeCredentials: "ci:push-secret\n" });
+    registry = await startTestRegistry({
+      readCredentials: "# pullers\nnode:pull-secret\n",
+      writeCredentials: "ci:push-secret\n",
+    });
     const image = await storedImage(registry.store, "read");
     await registry.store.putManifest("library/app", image.manifest, MediaType.OciManifest, "1");
     manifest = image.digest;
@@ -24,7 +27,13 @@ describe("read credentials", () => {
   afterAll(() => registry.stop());
 
   it("refuses anonymous reads and the /v2/ probe with 401 and a Basic challenge", async () => {
-    for (const [method, path] of [["GET", "/v2/"], ["GET", "/v2/library/app/manifests/1"], ["HEAD", `/v2/library/app/manifests/${manifest}`], ["GET", "/v2/_catalog"], ["GET", "/v2/nope/tags/list"]]) {
+    for (const [method, path] of [
+      ["GET", "/v2/"],
+      ["GET", "/v2/library/app/manifests/1"],
+      ["HEAD", `/v2/library/app/manifests/${manifest}`],
+      ["GET", "/v2/_catalog"],
+      ["GET", "/v2/nope/tags/list"],
+    ]) {
       const res = await call(registry.url, method, path);
       expect(res.status, path).toBe(401);
       expect(res.headers.get("www-authenticate"), path).toMatch(/^Basic realm="harbor-satellite"/);
@@ -32,22 +41,33 @@ describe("read credentials", () => {
   });
 
   it("refuses wrong credentials", async () => {
-    for (const header of [basic("node", "wrong"), basic("nobody", "pull-secret"), "Bearer x"]) expect((await call(registry.url, "GET", "/v2/", { headers: { Authorization: header } })).status).toBe(401);
+    for (const header of [basic("node", "wrong"), basic("nobody", "pull-secret"), "Bearer x"])
+      expect((await call(registry.url, "GET", "/v2/", { headers: { Authorization: header } })).status).toBe(401);
   });
 
   it("serves a reader and a writer", async () => {
     for (const header of [basic("node", "pull-secret"), basic("ci", "push-secret")]) {
       expect((await call(registry.url, "GET", "/v2/", { headers: { Authorization: header } })).status).toBe(200);
-      const res = await call(registry.url, "GET", "/v2/library/app/manifests/1", { headers: { Authorization: header } });
+      const res = await call(registry.url, "GET", "/v2/library/app/manifests/1", {
+        headers: { Authorization: header },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get("docker-content-digest")).toBe(manifest);
     }
   });
 
   it("does not let a reader write", async () => {
-    const res = await call(registry.url, "POST", "/v2/library/app/blobs/uploads/", { headers: { Authorization: basic("node", "pull-secret") } });
+    const res = await call(registry.url, "POST", "/v2/library/app/blobs/uploads/", {
+      headers: { Authorization: basic("node", "pull-secret") },
+    });
     expect(res.status).toBe(401);
-    expect((await call(registry.url, "POST", "/v2/library/app/blobs/uploads/", { headers: { Authorization: basic("ci", "push-secret") } })).status).toBe(202);
+    expect(
+      (
+        await call(registry.url, "POST", "/v2/library/app/blobs/uploads/", {
+          headers: { Authorization: basic("ci", "push-secret") },
+        })
+      ).status,
+    ).toBe(202);
   });
 });
 
@@ -57,8 +77,15 @@ describe("TLS", () => {
 
   beforeAll(async () => {
     ca = await TestCA.create("registry.test");
-    const leaf = await ca.issueSvid("spiffe://registry.test/satellite", { noUriSan: true, ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"] });
-    registry = await startTestRegistry({ tls: { cert: Buffer.from(leaf.certPem), key: Buffer.from(leaf.keyPem) }, readCredentials: "node:pull-secret\n" });
+    const leaf = await ca.issueSvid("spiffe://registry.test/satellite", {
+      noUriSan: true,
+      ipAddresses: ["127.0.0.1"],
+      dnsNames: ["localhost"],
+    });
+    registry = await startTestRegistry({
+      tls: { cert: Buffer.from(leaf.certPem), key: Buffer.from(leaf.keyPem) },
+      readCredentials: "node:pull-secret\n",
+    });
     const image = await storedImage(registry.store, "tls");
     await registry.store.putManifest("library/app", image.manifest, MediaType.OciManifest, "1");
   });
@@ -66,10 +93,14 @@ describe("TLS", () => {
 
   const get = (path: string, headers: Record<string, string> = {}, trusted = true) =>
     new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
-      const req = httpsRequest(`${registry.url}${path}`, { ca: trusted ? ca.certificate.toString() : undefined, headers, agent: false }, (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
-      });
+      const req = httpsRequest(
+        `${registry.url}${path}`,
+        { ca: trusted ? ca.certificate.toString() : undefined, headers, agent: false },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+        },
+      );
       req.on("error", reject);
       req.end();
     });
@@ -88,7 +119,9 @@ describe("TLS", () => {
 
   it("closes a plain-HTTP connection without an answer, and keeps serving", async () => {
     const plain = await new Promise<string>((resolve) => {
-      const req = httpRequest(registry.url.replace("https:", "http:") + "/v2/", { agent: false }, (res) => resolve(`status ${res.statusCode}`));
+      const req = httpRequest(registry.url.replace("https:", "http:") + "/v2/", { agent: false }, (res) =>
+        resolve(`status ${res.statusCode}`),
+      );
       req.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
       req.end();
     });

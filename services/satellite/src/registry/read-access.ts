@@ -9,12 +9,19 @@ import { BASIC_CHALLENGE, WriteRefused, type WriteAccess } from "./write-access.
 import type { WriteCredentials } from "./write-credentials.js";
 
 /** Resolves when `req` may read; throws WriteRefused (401 with a challenge, or 429) otherwise. */
-export async function authorizeRead(readers: WriteCredentials, writeAccess: WriteAccess, req: IncomingMessage): Promise<void> {
+export async function authorizeRead(
+  readers: WriteCredentials,
+  writeAccess: WriteAccess,
+  req: IncomingMessage,
+): Promise<void> {
   const authorization = req.headers.authorization;
-  if (authorization === undefined) throw new WriteRefused("UNAUTHORIZED", "this registry needs credentials", { "WWW-Authenticate": BASIC_CHALLENGE });
+  if (authorization === undefined)
+    throw new WriteRefused("UNAUTHORIZED", "this registry needs credentials", { "WWW-Authenticate": BASIC_CHALLENGE });
   let ok: boolean;
   try {
-    ok = (await readers.verify(authorization)) || (writeAccess.mode === "credentials" && (await writeAccess.credentials.verify(authorization)));
+    ok =
+      (await readers.verify(authorization)) ||
+      (writeAccess.mode === "credentials" && (await writeAccess.credentials.verify(authorization)));
   } catch (error) {
     if (error instanceof OciError) throw new WriteRefused("TOOMANYREQUESTS", error.message, { "Retry-After": "1" });
     throw error;

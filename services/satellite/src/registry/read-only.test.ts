@@ -31,7 +31,11 @@ describe("read-only mode", () => {
     ];
     for (const [method, path] of writes) {
       const res = await call(reg.url, method, path, { body: method === "DELETE" ? undefined : "x" });
-      expect([res.status, res.code, res.headers.get("allow")], `${method} ${path}`).toEqual([405, "UNSUPPORTED", "GET, HEAD"]);
+      expect([res.status, res.code, res.headers.get("allow")], `${method} ${path}`).toEqual([
+        405,
+        "UNSUPPORTED",
+        "GET, HEAD",
+      ]);
     }
     expect(await storeSnapshot(reg.dir)).toEqual(before);
   });

@@ -7,7 +7,10 @@ import { startRegistryServer } from "./server.js";
 describe("refusal logging", () => {
   it("writes at most 30 warn lines a minute however many anonymous writes are refused, and keeps serving", async () => {
     const lines: { level: number; msg: string; suppressed?: number }[] = [];
-    const logger = pino({ level: "info" }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    const logger = pino(
+      { level: "info" },
+      new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }),
+    );
     const { store, cleanup } = await openTempStore();
     const server = await startRegistryServer({ store, logger, host: "127.0.0.1", port: 0, readOnly: true });
     try {

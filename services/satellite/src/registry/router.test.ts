@@ -32,8 +32,12 @@ describe("router", () => {
 
   it("rejects names outside the grammar and malformed references", () => {
     expect(() => matchRoute("/v2/a/../b/tags/list", "GET")).toThrow(expect.objectContaining({ code: "NAME_INVALID" }));
-    expect(() => matchRoute("/v2/x/blobs/sha256:zz", "GET")).toThrow(expect.objectContaining({ code: "DIGEST_INVALID" }));
-    expect(() => matchRoute("/v2/x/manifests/.bad", "GET")).toThrow(expect.objectContaining({ code: "MANIFEST_UNKNOWN" }));
+    expect(() => matchRoute("/v2/x/blobs/sha256:zz", "GET")).toThrow(
+      expect.objectContaining({ code: "DIGEST_INVALID" }),
+    );
+    expect(() => matchRoute("/v2/x/manifests/.bad", "GET")).toThrow(
+      expect.objectContaining({ code: "MANIFEST_UNKNOWN" }),
+    );
     expect(() => matchRoute("/v2/x/manifests/.bad", "PUT")).toThrow(expect.objectContaining({ code: "TAG_INVALID" }));
   });
 
@@ -42,7 +46,10 @@ describe("router", () => {
       fc.property(fc.string({ maxLength: 40 }), (name) => {
         try {
           const m = matchRoute(`/v2/${name}/tags/list`, "GET");
-          return m === undefined || !(m.params.name.includes("..") || m.params.name.includes("%") || m.params.name.startsWith("/"));
+          return (
+            m === undefined ||
+            !(m.params.name.includes("..") || m.params.name.includes("%") || m.params.name.startsWith("/"))
+          );
         } catch {
           return true;
         }

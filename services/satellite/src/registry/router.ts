@@ -36,7 +36,9 @@ function checkReference(route: Route, reference: string, method: string): void {
       if (isDigest(reference) || isTag(reference)) return;
       if (reference.includes(":")) throw new OciError("DIGEST_INVALID", undefined, { digest: reference });
       // A malformed tag names nothing that can exist; a push of one is a bad tag.
-      throw method === "PUT" ? new OciError("TAG_INVALID", undefined, { tag: reference }) : new OciError("MANIFEST_UNKNOWN", undefined, { reference });
+      throw method === "PUT"
+        ? new OciError("TAG_INVALID", undefined, { tag: reference })
+        : new OciError("MANIFEST_UNKNOWN", undefined, { reference });
   }
 }
 

@@ -10,7 +10,8 @@ import { deleteManifest, getManifest, putManifest } from "./handlers/manifests.j
 import { getReferrers } from "./handlers/referrers.js";
 import { getTags } from "./handlers/tags.js";
 
-export type RouteName = "base" | "catalog" | "tags" | "manifest" | "blob-upload" | "blob-upload-chunk" | "blob" | "referrers";
+export type RouteName =
+  "base" | "catalog" | "tags" | "manifest" | "blob-upload" | "blob-upload-chunk" | "blob" | "referrers";
 
 /** What the route's second capture group is, which decides how it is validated. */
 export type ReferenceKind = "none" | "tag-or-digest" | "digest" | "upload-id";
@@ -33,15 +34,30 @@ export const ROUTES: readonly Route[] = [
     reference: "tag-or-digest",
     methods: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest },
   },
-  { name: "blob-upload", pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/, reference: "none", methods: { POST: startUpload } },
+  {
+    name: "blob-upload",
+    pattern: /^\/v2\/(.+)\/blobs\/uploads\/?$/,
+    reference: "none",
+    methods: { POST: startUpload },
+  },
   {
     name: "blob-upload-chunk",
     pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
     reference: "upload-id",
     methods: { GET: getUploadStatus, PATCH: patchUpload, PUT: putUpload, DELETE: cancelUpload },
   },
-  { name: "blob", pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/, reference: "digest", methods: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob } },
-  { name: "referrers", pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, reference: "digest", methods: { GET: getReferrers } },
+  {
+    name: "blob",
+    pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/,
+    reference: "digest",
+    methods: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob },
+  },
+  {
+    name: "referrers",
+    pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/,
+    reference: "digest",
+    methods: { GET: getReferrers },
+  },
 ];
 
 /** Each route's template, the `http.route` of its requests' metrics (never the path, which names repositories). */

@@ -39,14 +39,23 @@ describe("registry listener limits", () => {
 
   it("keeps no whole-request timeout (long pushes are legitimate) and takes overrides", () => {
     expect(registryLimits().requestMs).toBe(0);
-    expect(registryLimits({ maxConnections: 10 })).toMatchObject({ maxConnections: 10, maxConnectionsPerSource: 10, requestMs: 0 });
+    expect(registryLimits({ maxConnections: 10 })).toMatchObject({
+      maxConnections: 10,
+      maxConnectionsPerSource: 10,
+      requestMs: 0,
+    });
     expect(() => registryLimits({ idleMs: 0 })).toThrow(/idleMs/);
   });
 
   it("cuts a client trickling its headers, caps one address's connections, and still serves others", async () => {
     const opened = await openTempStore();
     cleanup = opened.cleanup;
-    server = await startRegistryServer({ store: opened.store, host: "127.0.0.1", port: 0, limits: { headersMs: 300, idleMs: 2000, maxConnectionsPerSource: 3 } });
+    server = await startRegistryServer({
+      store: opened.store,
+      host: "127.0.0.1",
+      port: 0,
+      limits: { headersMs: 300, idleMs: 2000, maxConnectionsPerSource: 3 },
+    });
     const { port, url } = server;
 
     const loris = await open(port, "127.0.0.3");

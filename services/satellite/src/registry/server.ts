@@ -10,7 +10,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { OciError } from "@harbor-satellite/oci";
-import { applyHttp1Limits, capConnections, createLogThrottle, guardRequests, resolveLimits, tlsLimitOptions, type ServerLimits } from "@harbor-satellite/serving";
+import {
+  applyHttp1Limits,
+  capConnections,
+  createLogThrottle,
+  guardRequests,
+  resolveLimits,
+  tlsLimitOptions,
+  type ServerLimits,
+} from "@harbor-satellite/serving";
 import { measureHttpRequest, METRICS_PATH, serveMetrics, type Metrics } from "@harbor-satellite/telemetry/metrics";
 import { pino, type Logger } from "pino";
 import type { ServingStore } from "../store/serving-store.js";
@@ -60,7 +68,13 @@ export function createRegistryHandler(options: RegistryOptions): RegistryHandler
     req.on("error", noop);
     res.on("error", noop);
     const started = debug ? performance.now() : 0;
-    if (debug) res.once("finish", () => logger.debug({ method: req.method, url: req.url, status: res.statusCode, ms: +(performance.now() - started).toFixed(2) }, "request"));
+    if (debug)
+      res.once("finish", () =>
+        logger.debug(
+          { method: req.method, url: req.url, status: res.statusCode, ms: +(performance.now() - started).toFixed(2) },
+          "request",
+        ),
+      );
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
@@ -73,7 +87,8 @@ export function createRegistryHandler(options: RegistryOptions): RegistryHandler
     let headers: Record<string, string> = {};
     try {
       const write = !READ_METHODS.has(method);
-      if (options.readCredentials && !(write && access.mode === "credentials")) await authorizeRead(options.readCredentials, access, req);
+      if (options.readCredentials && !(write && access.mode === "credentials"))
+        await authorizeRead(options.readCredentials, access, req);
       // With credentials, an anonymous writer learns nothing about routes before it authenticates.
       if (write && access.mode === "credentials") await authorizeWrite(access, req);
       const match = matchRoute(path, method);
@@ -89,8 +104,15 @@ export function createRegistryHandler(options: RegistryOptions): RegistryHandler
       }
       // Clients that read challenges from the /v2/ probe (skopeo, containers/image) then send
       // credentials with their writes; anonymous pulls are unaffected.
-      if (match.route.name === "base" && access.mode === "credentials") res.setHeader("WWW-Authenticate", BASIC_CHALLENGE);
-      const ctx: RequestContext = { req, res, params: match.params, deps, query: () => new URLSearchParams(q < 0 ? "" : url.slice(q + 1)) };
+      if (match.route.name === "base" && access.mode === "credentials")
+        res.setHeader("WWW-Authenticate", BASIC_CHALLENGE);
+      const ctx: RequestContext = {
+        req,
+        res,
+        params: match.params,
+        deps,
+        query: () => new URLSearchParams(q < 0 ? "" : url.slice(q + 1)),
+      };
       await handler(ctx);
     } catch (error) {
       if (error instanceof WriteRefused) headers = { ...headers, ...error.headers };
@@ -132,7 +154,12 @@ export function registryLimits(overrides: Partial<ServerLimits> = {}): ServerLim
 /** Writes the guard's answer as the spec's error body. */
 function ociRespond(res: ServerResponse, status: number, message: string): void {
   const body = Buffer.from(JSON.stringify({ errors: [{ code: "UNKNOWN", message }] }));
-  res.writeHead(status, { ...API_VERSION_HEADER, "Content-Type": "application/json", "Content-Length": body.length, Connection: "close" });
+  res.writeHead(status, {
+    ...API_VERSION_HEADER,
+    "Content-Type": "application/json",
+    "Content-Length": body.length,
+    Connection: "close",
+  });
   res.end(body);
 }
 
@@ -141,13 +168,33 @@ export async function startRegistryServer(options: RegistryOptions & ListenOptio
   const logger = options.logger ?? pino({ level: "silent" });
   const limits = registryLimits(options.limits);
   const handler = createRegistryHandler(options);
-  const guarded = guardRequests(handler, { logger, server: "satellite-registry", respond: (res, status, message) => ociRespond(res as ServerResponse, status, message) });
-  const server: Server = options.tls ? createHttpsServer({ noDelay: true, cert: options.tls.cert, key: options.tls.key, ...tlsLimitOptions(limits) }, guarded) : createServer({ noDelay: true }, guarded);
+  const guarded = guardRequests(handler, {
+    logger,
+    server: "satellite-registry",
+    respond: (res, status, message) => ociRespond(res as ServerResponse, status, message),
+  });
+  const server: Server = options.tls
+    ? createHttpsServer(
+        { noDelay: true, cert: options.tls.cert, key: options.tls.key, ...tlsLimitOptions(limits) },
+        guarded,
+      )
+    : createServer({ noDelay: true }, guarded);
   // A plain-HTTP client or a failed handshake: the connection is closed; noted at debug only.
-  if (options.tls) server.on("tlsClientError", (error: Error) => logger.debug({ err: { message: error.message } }, "TLS handshake failed"));
+  if (options.tls)
+    server.on("tlsClientError", (error: Error) =>
+      logger.debug({ err: { message: error.message } }, "TLS handshake failed"),
+    );
   applyHttp1Limits(server, limits);
   const refusals = createLogThrottle(6);
-  capConnections(server, limits, { onRefused: (reason, source) => refusals((suppressed) => logger.warn({ reason, source, suppressed: suppressed || undefined }, "connection refused: over the connection cap")) });
+  capConnections(server, limits, {
+    onRefused: (reason, source) =>
+      refusals((suppressed) =>
+        logger.warn(
+          { reason, source, suppressed: suppressed || undefined },
+          "connection refused: over the connection cap",
+        ),
+      ),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());

@@ -31,8 +31,20 @@ export interface TestRegistryOptions {
 
 export async function startTestRegistry(options: TestRegistryOptions = {}): Promise<TestRegistry> {
   const { store, dir, cleanup } = await openTempStore();
-  const writeAccess: WriteAccess | undefined = options.writeCredentials === undefined ? undefined : { mode: "credentials", credentials: parseWriteCredentials(options.writeCredentials) };
-  const server = await startRegistryServer({ store, host: "127.0.0.1", port: 0, readOnly: options.readOnly, writeAccess, uploads: options.uploads, tls: options.tls, readCredentials: options.readCredentials === undefined ? undefined : parseWriteCredentials(options.readCredentials) });
+  const writeAccess: WriteAccess | undefined =
+    options.writeCredentials === undefined
+      ? undefined
+      : { mode: "credentials", credentials: parseWriteCredentials(options.writeCredentials) };
+  const server = await startRegistryServer({
+    store,
+    host: "127.0.0.1",
+    port: 0,
+    readOnly: options.readOnly,
+    writeAccess,
+    uploads: options.uploads,
+    tls: options.tls,
+    readCredentials: options.readCredentials === undefined ? undefined : parseWriteCredentials(options.readCredentials),
+  });
   return {
     url: server.url,
     store,
@@ -49,8 +61,13 @@ export async function startTestRegistry(options: TestRegistryOptions = {}): Prom
 /** What a refused request must leave untouched: index.json, every blob file, an empty ingest/. */
 export async function storeSnapshot(dir: string): Promise<{ index: string; blobs: string[]; ingest: string[] }> {
   const blobs: string[] = [];
-  for (const alg of ["sha256", "sha512"]) for (const name of await readdir(join(dir, "blobs", alg))) blobs.push(`${alg}:${name}`);
-  return { index: await readFile(join(dir, "index.json"), "utf8"), blobs: blobs.sort(), ingest: await readdir(join(dir, "ingest")) };
+  for (const alg of ["sha256", "sha512"])
+    for (const name of await readdir(join(dir, "blobs", alg))) blobs.push(`${alg}:${name}`);
+  return {
+    index: await readFile(join(dir, "index.json"), "utf8"),
+    blobs: blobs.sort(),
+    ingest: await readdir(join(dir, "ingest")),
+  };
 }
 
 /** A request with an optional body; returns status, headers and the body text. */

@@ -12,7 +12,8 @@ describe("upload sessions", () => {
   beforeEach(async () => ({ store, dir, cleanup } = await openTempStore()));
   afterEach(() => cleanup());
 
-  const open = async (sessions: UploadSessions, repository = "a", source = "127.0.0.1") => sessions.open(sessions.reserve(source), repository, await store.createBlobWriter());
+  const open = async (sessions: UploadSessions, repository = "a", source = "127.0.0.1") =>
+    sessions.open(sessions.reserve(source), repository, await store.createBlobWriter());
 
   it("belong to the repository that opened them", async () => {
     const sessions = new UploadSessions({ idleMs: 1000 });

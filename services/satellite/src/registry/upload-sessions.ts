@@ -69,7 +69,10 @@ export class UploadSessions {
     this.idleMs = limits.idleMs ?? DEFAULT_UPLOAD_IDLE_MS;
     this.emptyIdleMs = Math.min(limits.emptyIdleMs ?? DEFAULT_EMPTY_UPLOAD_IDLE_MS, this.idleMs);
     this.maxSessions = limits.maxSessions ?? DEFAULT_MAX_UPLOAD_SESSIONS;
-    this.maxPerSource = Math.min(limits.maxSessionsPerSource ?? DEFAULT_MAX_UPLOAD_SESSIONS_PER_SOURCE, this.maxSessions);
+    this.maxPerSource = Math.min(
+      limits.maxSessionsPerSource ?? DEFAULT_MAX_UPLOAD_SESSIONS_PER_SOURCE,
+      this.maxSessions,
+    );
     this.timer = setInterval(() => void this.expire(Date.now()), Math.max(100, Math.min(this.emptyIdleMs / 2, 60_000)));
     this.timer.unref();
   }
@@ -80,8 +83,12 @@ export class UploadSessions {
    */
   reserve(source: string): SessionSlot {
     const held = this.bySource.get(source) ?? 0;
-    if (this.sessions.size + this.reserved >= this.maxSessions) throw new OciError("TOOMANYREQUESTS", "too many uploads in progress", { retryAfterSeconds: 10 });
-    if (held >= this.maxPerSource) throw new OciError("TOOMANYREQUESTS", "too many uploads in progress from this address", { retryAfterSeconds: 10 });
+    if (this.sessions.size + this.reserved >= this.maxSessions)
+      throw new OciError("TOOMANYREQUESTS", "too many uploads in progress", { retryAfterSeconds: 10 });
+    if (held >= this.maxPerSource)
+      throw new OciError("TOOMANYREQUESTS", "too many uploads in progress from this address", {
+        retryAfterSeconds: 10,
+      });
     this.bySource.set(source, held + 1);
     this.reserved++;
     this.highWater = Math.max(this.highWater, this.sessions.size + this.reserved);
@@ -100,7 +107,16 @@ export class UploadSessions {
     if (slot.settled) throw new Error("upload slot already used");
     slot.settled = true;
     this.reserved--;
-    const session: UploadSession = { id: randomUUID(), repository, source: slot.source, writer, queue: Promise.resolve(), active: 0, offset: 0, lastActive: Date.now() };
+    const session: UploadSession = {
+      id: randomUUID(),
+      repository,
+      source: slot.source,
+      writer,
+      queue: Promise.resolve(),
+      active: 0,
+      offset: 0,
+      lastActive: Date.now(),
+    };
     this.sessions.set(session.id, session);
     return session;
   }
@@ -145,7 +161,11 @@ export class UploadSessions {
 
   /** Aborts sessions idle too long (shorter for those with no bytes); returns how many. */
   async expire(now: number): Promise<number> {
-    const stale = [...this.sessions.values()].filter((s) => s.active === 0 && now - s.lastActive >= (s.offset === 0 && s.writer.written === 0 ? this.emptyIdleMs : this.idleMs));
+    const stale = [...this.sessions.values()].filter(
+      (s) =>
+        s.active === 0 &&
+        now - s.lastActive >= (s.offset === 0 && s.writer.written === 0 ? this.emptyIdleMs : this.idleMs),
+    );
     for (const session of stale) await this.cancel(session.id);
     return stale.length;
   }

@@ -20,7 +20,15 @@ describe("write credentials file", () => {
     expect(await creds.verify(basic("ci", "plain-passwordX"))).toBe(false);
     expect(await creds.verify(basic("nobody", "plain-password"))).toBe(false);
     expect(await creds.verify(basic("ops", "plain-password"))).toBe(false);
-    for (const header of [undefined, "", "Bearer abc", "Basic", "Basic !!!", `Basic ${Buffer.from("no-colon").toString("base64")}`]) expect(await creds.verify(header), String(header)).toBe(false);
+    for (const header of [
+      undefined,
+      "",
+      "Bearer abc",
+      "Basic",
+      "Basic !!!",
+      `Basic ${Buffer.from("no-colon").toString("base64")}`,
+    ])
+      expect(await creds.verify(header), String(header)).toBe(false);
   });
 
   it("refuses files it cannot use, never quoting a secret", () => {
@@ -67,8 +75,17 @@ describe("registry in write mode (credentials)", () => {
     const opened = await openTempStore();
     ({ dir, cleanup } = opened);
     const { store } = opened;
-    const logger = pino({ level: "debug" }, new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) }));
-    server = await startRegistryServer({ store, logger, host: "127.0.0.1", port: 0, writeAccess: { mode: "credentials", credentials: parseWriteCredentials(`pusher:${PASSWORD}\n`) } });
+    const logger = pino(
+      { level: "debug" },
+      new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) }),
+    );
+    server = await startRegistryServer({
+      store,
+      logger,
+      host: "127.0.0.1",
+      port: 0,
+      writeAccess: { mode: "credentials", credentials: parseWriteCredentials(`pusher:${PASSWORD}\n`) },
+    });
     url = server.url;
     image = await storedImage(store, "wm");
     await store.putManifest("app", image.manifest, MediaType.OciManifest, "v1");
@@ -80,16 +97,26 @@ describe("registry in write mode (credentials)", () => {
 
   it("serves pulls to anyone and advertises the Basic challenge on /v2/", async () => {
     const base = await call(url, "GET", "/v2/");
-    expect([base.status, base.headers.get("www-authenticate")]).toEqual([200, 'Basic realm="harbor-satellite", charset="UTF-8"']);
+    expect([base.status, base.headers.get("www-authenticate")]).toEqual([
+      200,
+      'Basic realm="harbor-satellite", charset="UTF-8"',
+    ]);
     expect((await call(url, "GET", "/v2/app/manifests/v1")).status).toBe(200);
-    expect((await call(url, "GET", "/v2/app/manifests/v1", { headers: { authorization: basic("pusher", "wrong") } })).status).toBe(200);
+    expect(
+      (await call(url, "GET", "/v2/app/manifests/v1", { headers: { authorization: basic("pusher", "wrong") } })).status,
+    ).toBe(200);
   });
 
   it("refuses writes without credentials or with wrong ones: 401 UNAUTHORIZED and a Basic challenge, store unchanged", async () => {
     const before = await storeSnapshot(dir);
-    const other = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: image.blobs[0], layers: [] }));
+    const other = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: image.blobs[0], layers: [] }),
+    );
     for (const authorization of [undefined, basic("pusher", "wrong"), basic("intruder", PASSWORD), "Bearer x"]) {
-      const headers: Record<string, string> = { "content-type": MediaType.OciManifest, ...(authorization ? { authorization } : {}) };
+      const headers: Record<string, string> = {
+        "content-type": MediaType.OciManifest,
+        ...(authorization ? { authorization } : {}),
+      };
       for (const [method, path, body] of [
         ["PUT", "/v2/app/manifests/v1", other],
         ["DELETE", "/v2/app/manifests/v1", undefined],
@@ -98,7 +125,10 @@ describe("registry in write mode (credentials)", () => {
         ["POST", "/v2/nowhere/at/all", undefined],
       ] as const) {
         const res = await call(url, method, path, { headers, body });
-        expect([res.status, res.code, res.headers.get("www-authenticate")], `${method} ${path} ${authorization}`).toEqual([401, "UNAUTHORIZED", 'Basic realm="harbor-satellite", charset="UTF-8"']);
+        expect(
+          [res.status, res.code, res.headers.get("www-authenticate")],
+          `${method} ${path} ${authorization}`,
+        ).toEqual([401, "UNAUTHORIZED", 'Basic realm="harbor-satellite", charset="UTF-8"']);
       }
     }
     expect(await storeSnapshot(dir)).toEqual(before);
@@ -107,11 +137,30 @@ describe("registry in write mode (credentials)", () => {
   it("lets the credentials push and delete, and never logs the password", async () => {
     const auth = { authorization: basic("pusher", PASSWORD) };
     const data = Buffer.from("pushed with credentials");
-    const single = await call(url, "POST", `/v2/app/blobs/uploads/?digest=${digestOf(data)}`, { headers: auth, body: data });
+    const single = await call(url, "POST", `/v2/app/blobs/uploads/?digest=${digestOf(data)}`, {
+      headers: auth,
+      body: data,
+    });
     expect(single.status).toBe(201);
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: image.blobs[0], layers: [{ mediaType: MediaType.OciLayer, digest: digestOf(data), size: data.length }] }));
-    expect((await call(url, "PUT", "/v2/app/manifests/v2", { headers: { ...auth, "content-type": MediaType.OciManifest }, body: manifest })).status).toBe(201);
-    expect((await call(url, "GET", "/v2/app/manifests/v2")).headers.get("docker-content-digest")).toBe(digestOf(manifest));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        config: image.blobs[0],
+        layers: [{ mediaType: MediaType.OciLayer, digest: digestOf(data), size: data.length }],
+      }),
+    );
+    expect(
+      (
+        await call(url, "PUT", "/v2/app/manifests/v2", {
+          headers: { ...auth, "content-type": MediaType.OciManifest },
+          body: manifest,
+        })
+      ).status,
+    ).toBe(201);
+    expect((await call(url, "GET", "/v2/app/manifests/v2")).headers.get("docker-content-digest")).toBe(
+      digestOf(manifest),
+    );
     expect((await call(url, "DELETE", "/v2/app/manifests/v2", { headers: auth })).status).toBe(202);
     const text = logs.join("");
     expect(text).toContain("UNAUTHORIZED");

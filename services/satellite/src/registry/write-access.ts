@@ -10,7 +10,8 @@ import type { IncomingMessage } from "node:http";
 import { OciError } from "@harbor-satellite/oci";
 import type { WriteCredentials } from "./write-credentials.js";
 
-export type WriteAccess = { mode: "read-only" } | { mode: "anonymous" } | { mode: "credentials"; credentials: WriteCredentials };
+export type WriteAccess =
+  { mode: "read-only" } | { mode: "anonymous" } | { mode: "credentials"; credentials: WriteCredentials };
 
 export const BASIC_REALM = "harbor-satellite";
 export const BASIC_CHALLENGE = `Basic realm="${BASIC_REALM}", charset="UTF-8"`;
@@ -32,7 +33,9 @@ export async function authorizeWrite(access: WriteAccess, req: IncomingMessage):
     case "anonymous":
       return;
     case "read-only":
-      throw new WriteRefused("UNSUPPORTED", "this registry is read-only: pushes and deletes are refused", { Allow: "GET, HEAD" });
+      throw new WriteRefused("UNSUPPORTED", "this registry is read-only: pushes and deletes are refused", {
+        Allow: "GET, HEAD",
+      });
     case "credentials": {
       const authorization = req.headers.authorization;
       let ok: boolean;
@@ -42,12 +45,19 @@ export async function authorizeWrite(access: WriteAccess, req: IncomingMessage):
         if (error instanceof OciError) throw new WriteRefused("TOOMANYREQUESTS", error.message, { "Retry-After": "1" });
         throw error;
       }
-      if (!ok) throw new WriteRefused("UNAUTHORIZED", authorization === undefined ? "pushes and deletes need credentials" : "wrong credentials", { "WWW-Authenticate": BASIC_CHALLENGE });
+      if (!ok)
+        throw new WriteRefused(
+          "UNAUTHORIZED",
+          authorization === undefined ? "pushes and deletes need credentials" : "wrong credentials",
+          { "WWW-Authenticate": BASIC_CHALLENGE },
+        );
     }
   }
 }
 
 /** For logs and status: the mode, and the users allowed to write (never their secrets). */
 export function describeWriteAccess(access: WriteAccess): { writes: WriteAccess["mode"]; users?: readonly string[] } {
-  return access.mode === "credentials" ? { writes: access.mode, users: access.credentials.users } : { writes: access.mode };
+  return access.mode === "credentials"
+    ? { writes: access.mode, users: access.credentials.users }
+    : { writes: access.mode };
 }

@@ -55,7 +55,9 @@ const REMEMBER_MS = 5 * 60_000;
 const REMEMBER_MAX = 256;
 
 const scrypt = (password: Buffer, salt: Buffer, keylen: number, options: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scryptCallback(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key))));
+  new Promise<Buffer>((resolve, reject) =>
+    scryptCallback(password, salt, keylen, options, (error, key) => (error ? reject(error) : resolve(key))),
+  );
 
 /** Reads and checks a credentials file; a CredentialsFileError names what is wrong (never a secret). */
 export async function loadWriteCredentials(path: string): Promise<WriteCredentials> {
@@ -63,7 +65,9 @@ export async function loadWriteCredentials(path: string): Promise<WriteCredentia
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new CredentialsFileError(`cannot read the registry write credentials file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new CredentialsFileError(
+      `cannot read the registry write credentials file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return parseWriteCredentials(text, path);
 }
@@ -76,13 +80,21 @@ export function parseWriteCredentials(text: string, source = "credentials file")
     if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
     const where = `${source} line ${index + 1}`;
     const colon = line.indexOf(":");
-    if (colon <= 0) throw new CredentialsFileError(`${where}: expected user:password or user:$scrypt$… (no secret is shown here)`);
+    if (colon <= 0)
+      throw new CredentialsFileError(`${where}: expected user:password or user:$scrypt$… (no secret is shown here)`);
     const user = line.slice(0, colon);
     const secret = line.slice(colon + 1);
     if (secret === "") throw new CredentialsFileError(`${where}: empty password for user ${JSON.stringify(user)}`);
-    if (entries.some((e) => e.user === user)) throw new CredentialsFileError(`${where}: user ${JSON.stringify(user)} appears twice`);
-    if (/^\$2[abxy]?\$/.test(secret)) throw new CredentialsFileError(`${where}: bcrypt hashes are not supported; write the password itself, or an scrypt hash from 'satellite hash-password'`);
-    if (/^\$apr1\$|^\{SHA\}/.test(secret)) throw new CredentialsFileError(`${where}: MD5 and SHA-1 htpasswd hashes are not supported; use an scrypt hash from 'satellite hash-password'`);
+    if (entries.some((e) => e.user === user))
+      throw new CredentialsFileError(`${where}: user ${JSON.stringify(user)} appears twice`);
+    if (/^\$2[abxy]?\$/.test(secret))
+      throw new CredentialsFileError(
+        `${where}: bcrypt hashes are not supported; write the password itself, or an scrypt hash from 'satellite hash-password'`,
+      );
+    if (/^\$apr1\$|^\{SHA\}/.test(secret))
+      throw new CredentialsFileError(
+        `${where}: MD5 and SHA-1 htpasswd hashes are not supported; use an scrypt hash from 'satellite hash-password'`,
+      );
     if (secret.startsWith("$scrypt$")) entries.push({ user, scrypt: parseScrypt(secret, where) });
     else {
       entries.push({ user, plain: sha256(secret) });
@@ -95,9 +107,13 @@ export function parseWriteCredentials(text: string, source = "credentials file")
 
 function parseScrypt(secret: string, where: string): ScryptHash {
   const match = SCRYPT_PHC.exec(secret);
-  if (!match) throw new CredentialsFileError(`${where}: malformed scrypt hash (expected $scrypt$ln=N,r=R,p=P$salt$hash, base64)`);
+  if (!match)
+    throw new CredentialsFileError(`${where}: malformed scrypt hash (expected $scrypt$ln=N,r=R,p=P$salt$hash, base64)`);
   const [ln, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  if (ln < 10 || r < 1 || p < 1 || p > 4 || 128 * 2 ** ln * r > SCRYPT_MAXMEM) throw new CredentialsFileError(`${where}: scrypt parameters out of range (ln ≥ 10, p 1–4, at most ${SCRYPT_MAXMEM >> 20} MiB: 128·2^ln·r)`);
+  if (ln < 10 || r < 1 || p < 1 || p > 4 || 128 * 2 ** ln * r > SCRYPT_MAXMEM)
+    throw new CredentialsFileError(
+      `${where}: scrypt parameters out of range (ln ≥ 10, p 1–4, at most ${SCRYPT_MAXMEM >> 20} MiB: 128·2^ln·r)`,
+    );
   const salt = Buffer.from(match[4], "base64");
   const hash = Buffer.from(match[5], "base64");
   if (salt.length < 8 || hash.length < 16) throw new CredentialsFileError(`${where}: scrypt salt or hash too short`);
@@ -137,7 +153,8 @@ function createVerifier(entries: Entry[], login: WriteCredentials["login"]): Wri
       const expected = found?.plain ?? sha256(randomBytes(16));
       return timingSafeEqual(sha256(password), expected) && found !== undefined;
     }
-    if (hashing >= MAX_CONCURRENT_HASHES) throw new OciError("TOOMANYREQUESTS", "too many credential checks at once", { retryAfterSeconds: 1 });
+    if (hashing >= MAX_CONCURRENT_HASHES)
+      throw new OciError("TOOMANYREQUESTS", "too many credential checks at once", { retryAfterSeconds: 1 });
     hashing++;
     try {
       const { salt, hash, options } = found.scrypt;
@@ -158,7 +175,8 @@ function createVerifier(entries: Entry[], login: WriteCredentials["login"]): Wri
       const until = remembered.get(key);
       if (until !== undefined && until > now) return true;
       if (!(await check(given))) return false;
-      if (remembered.size >= REMEMBER_MAX) for (const [k, t] of remembered) if (t <= now || remembered.size >= REMEMBER_MAX) remembered.delete(k);
+      if (remembered.size >= REMEMBER_MAX)
+        for (const [k, t] of remembered) if (t <= now || remembered.size >= REMEMBER_MAX) remembered.delete(k);
       remembered.set(key, now + REMEMBER_MS);
       return true;
     },

@@ -68,7 +68,8 @@ async function copy(task) {
       piece = piece.subarray(dropped);
       if (piece.length === 0) return;
     }
-    if (state.offset + piece.length > task.size) throw new TaskError({ kind: "size", expected: task.size, actual: state.offset + piece.length });
+    if (state.offset + piece.length > task.size)
+      throw new TaskError({ kind: "size", expected: task.size, actual: state.offset + piece.length });
     hash.update(piece);
     sink.write(piece, flow);
     state.offset += piece.length;
@@ -79,12 +80,21 @@ async function copy(task) {
       const startedAt = state.offset;
       try {
         await download(task, state, counters, attempts, onBody);
-        if (state.offset < task.size) throw Object.assign(new Error(`body ended at ${state.offset} of ${task.size} bytes`), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+        if (state.offset < task.size)
+          throw Object.assign(new Error(`body ended at ${state.offset} of ${task.size} bytes`), {
+            code: "ERR_STREAM_PREMATURE_CLOSE",
+          });
         break;
       } catch (error) {
         // A cut after new bytes is resumed from where it stopped; a failure without progress has
         // already had its retries inside download().
-        if (error instanceof TaskError || !isTransientNetworkError(error) || state.offset === startedAt || resumes >= MAX_RESUMES) throw error;
+        if (
+          error instanceof TaskError ||
+          !isTransientNetworkError(error) ||
+          state.offset === startedAt ||
+          resumes >= MAX_RESUMES
+        )
+          throw error;
         resumes++;
       }
     }
@@ -150,12 +160,21 @@ async function download(task, state, counters, attempts, onBody) {
     }
     if (status === 401) throw new TaskError({ kind: "unauthorized", url: redact(url) });
     // A Retry-After longer than the policy honours (60 s) is final, as in the registry client.
-    const delay = isRetryableStatus(status) && attempt < attempts ? nextDelay(policy, attempt, { retryAfter: h["retry-after"] }) : undefined;
+    const delay =
+      isRetryableStatus(status) && attempt < attempts
+        ? nextDelay(policy, attempt, { retryAfter: h["retry-after"] })
+        : undefined;
     if (delay !== undefined) {
       await sleep(delay);
       continue;
     }
-    throw new TaskError({ kind: "registry", status, ...errorBody(answer.body, status), url: redact(url), method: "GET" });
+    throw new TaskError({
+      kind: "registry",
+      status,
+      ...errorBody(answer.body, status),
+      url: redact(url),
+      method: "GET",
+    });
   }
 }
 
@@ -193,6 +212,7 @@ function toErrorData(error, url) {
   if (error instanceof TaskError) return error.data;
   const e = error instanceof Error ? error : new Error(String(error));
   const code = /** @type {NodeJS.ErrnoException} */ (e).code;
-  if (isTransientNetworkError(e)) return { kind: "network", url: redact(new URL(url)), method: "GET", cause: e.message, code };
+  if (isTransientNetworkError(e))
+    return { kind: "network", url: redact(new URL(url)), method: "GET", cause: e.message, code };
   return { kind: "other", name: e.name, message: e.message, code };
 }

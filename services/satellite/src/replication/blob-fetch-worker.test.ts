@@ -29,7 +29,19 @@ afterEach(async () => {
 });
 
 function task(overrides: Partial<FetchBlobTask> = {}): FetchBlobTask {
-  return { url: `${registry.url}/v2/lib/app/blobs/${digest}`, digest, size: data.length, path: join(dir, "out"), counters: new SharedArrayBuffer(16), maxSockets: 2, attempts: 3, baseDelayMs: 1, maxDelayMs: 5, syncEveryBytes: 64 * 1024, ...overrides };
+  return {
+    url: `${registry.url}/v2/lib/app/blobs/${digest}`,
+    digest,
+    size: data.length,
+    path: join(dir, "out"),
+    counters: new SharedArrayBuffer(16),
+    maxSockets: 2,
+    attempts: 3,
+    baseDelayMs: 1,
+    maxDelayMs: 5,
+    syncEveryBytes: 64 * 1024,
+    ...overrides,
+  };
 }
 
 async function run(t: FetchBlobTask): Promise<FetchBlobOutcome> {
@@ -63,7 +75,14 @@ describe("blob-fetch worker", () => {
     const missing = digestOf("missing");
     expect(await run(task({ url: `${registry.url}/v2/lib/app/blobs/${missing}`, digest: missing }))).toEqual({
       ok: false,
-      error: { kind: "registry", status: 404, code: "BLOB_UNKNOWN", detail: "blob unknown", url: `${registry.url}/v2/lib/app/blobs/${missing}`, method: "GET" },
+      error: {
+        kind: "registry",
+        status: 404,
+        code: "BLOB_UNKNOWN",
+        detail: "blob unknown",
+        url: `${registry.url}/v2/lib/app/blobs/${missing}`,
+        method: "GET",
+      },
     });
   });
 
@@ -75,19 +94,32 @@ describe("blob-fetch worker", () => {
 
   it("reports a refused credential as unauthorized so the main thread can refresh it", async () => {
     registry.addFault({ method: "GET", path: /blobs/, status: 401 });
-    expect(await run(task({ authorization: "Bearer stale" }))).toEqual({ ok: false, error: { kind: "unauthorized", url: `${registry.url}/v2/lib/app/blobs/${digest}` } });
+    expect(await run(task({ authorization: "Bearer stale" }))).toEqual({
+      ok: false,
+      error: { kind: "unauthorized", url: `${registry.url}/v2/lib/app/blobs/${digest}` },
+    });
   });
 
   it("follows a redirect to storage elsewhere without the Authorization header, and hides its query", async () => {
     other = await startFakeRegistry();
     other.putBlob(data);
-    registry.addFault({ method: "GET", path: /blobs/, status: 307, headers: { location: `${other.url}/v2/lib/app/blobs/${digest}?X-Signature=secret` } });
+    registry.addFault({
+      method: "GET",
+      path: /blobs/,
+      status: 307,
+      headers: { location: `${other.url}/v2/lib/app/blobs/${digest}?X-Signature=secret` },
+    });
     const t = task({ authorization: "Bearer token" });
     expect(await run(t)).toMatchObject({ ok: true });
     expect(registry.requests[0].authScheme).toBe("Bearer");
     expect(other.requests[0].authScheme).toBeUndefined();
     other.addFault({ method: "GET", path: /blobs/, status: 400 });
-    registry.addFault({ method: "GET", path: /blobs/, status: 307, headers: { location: `${other.url}/v2/lib/app/blobs/${digest}?X-Signature=secret` } });
+    registry.addFault({
+      method: "GET",
+      path: /blobs/,
+      status: 307,
+      headers: { location: `${other.url}/v2/lib/app/blobs/${digest}?X-Signature=secret` },
+    });
     const failed = await run(task());
     expect(JSON.stringify(failed)).not.toContain("secret");
   });
@@ -106,7 +138,10 @@ describe("blob-fetch worker", () => {
     other.putBlob(data);
     const url = `${other.url}/v2/lib/app/blobs/${digest}`;
     expect(await run(task({ url, ca: tls.cert }))).toMatchObject({ ok: true });
-    expect(await run(task({ url, path: join(dir, "untrusted") }))).toMatchObject({ ok: false, error: { kind: "other" } });
+    expect(await run(task({ url, path: join(dir, "untrusted") }))).toMatchObject({
+      ok: false,
+      error: { kind: "other" },
+    });
   });
 
   it("truncates what a previous attempt left in the temp file", async () => {

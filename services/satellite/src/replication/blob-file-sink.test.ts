@@ -27,7 +27,16 @@ function slowFile(real: FileHandle) {
       return real.datasync();
     },
   } as unknown as FileHandle;
-  return { file, releaseOne: () => pending.shift()?.(), get waiting() { return pending.length; }, get syncs() { return syncs; } };
+  return {
+    file,
+    releaseOne: () => pending.shift()?.(),
+    get waiting() {
+      return pending.length;
+    },
+    get syncs() {
+      return syncs;
+    },
+  };
 }
 
 describe("file sink", () => {
@@ -64,7 +73,10 @@ describe("file sink", () => {
   });
 
   it("reports a failed write on the next write and from finish, and resumes a paused socket so it notices", async () => {
-    const failing = { write: () => Promise.reject(Object.assign(new Error("no space"), { code: "ENOSPC" })), datasync: () => Promise.resolve() } as unknown as FileHandle;
+    const failing = {
+      write: () => Promise.reject(Object.assign(new Error("no space"), { code: "ENOSPC" })),
+      datasync: () => Promise.resolve(),
+    } as unknown as FileHandle;
     const sink = createFileSink(failing, 1 << 30);
     let resumed = 0;
     const flow = { pause: () => {}, resume: () => void resumed++ };

@@ -18,7 +18,14 @@ export interface BlobCopierOptions {
   store: ContentStore;
   client: RegistryClient;
   /** Connection settings a worker uses for the upstream. */
-  upstream: { maxSockets: number; ca?: string; insecureSkipVerify?: boolean; attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  upstream: {
+    maxSockets: number;
+    ca?: string;
+    insecureSkipVerify?: boolean;
+    attempts?: number;
+    baseDelayMs?: number;
+    maxDelayMs?: number;
+  };
   pool: BlobWorkerPool;
   /** Bounds concurrent copies from this upstream. */
   limiter: Limiter;
@@ -48,8 +55,13 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
     const writer = await store.createBlobWriter();
     try {
       // The writer hashes as it writes and commit() checks digest and size, so no second hash here.
-      for await (const chunk of client.getBlob(repository, blob.digest, { size: blob.size, verify: false, signal }) as AsyncIterable<Buffer>) {
-        if (writer.written + chunk.length > blob.size) throw new SizeMismatchError(blob.size, writer.written + chunk.length);
+      for await (const chunk of client.getBlob(repository, blob.digest, {
+        size: blob.size,
+        verify: false,
+        signal,
+      }) as AsyncIterable<Buffer>) {
+        if (writer.written + chunk.length > blob.size)
+          throw new SizeMismatchError(blob.size, writer.written + chunk.length);
         progress.received(chunk.length);
         await writer.write(chunk);
       }
@@ -62,7 +74,14 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
   const copyInWorker = async (repository: string, blob: Descriptor, signal?: AbortSignal) => {
     const temp = await store.createTempFile();
     try {
-      const task = { ...options.upstream, url: client.blobUrl(repository, blob.digest), digest: blob.digest, size: blob.size, path: temp.path, counters: progress.counters };
+      const task = {
+        ...options.upstream,
+        url: client.blobUrl(repository, blob.digest),
+        digest: blob.digest,
+        size: blob.size,
+        path: temp.path,
+        counters: progress.counters,
+      };
       // The worker gets the header the main thread holds; a token that expired in between earns
       // one retry with a fresh one.
       for (let refresh = false; ; refresh = true) {
@@ -84,26 +103,34 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
   // One `satellite.blob.copy` span per blob (observability/spans.md), on this thread around the
   // whole copy, the worker's share included: never per chunk.
   const copy = (repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome> =>
-    inSpan("satellite.blob.copy", { "satellite.blob.digest": blob.digest, "satellite.blob.bytes": blob.size }, async (span) => {
-      try {
-        const outcome = await copyOnce(repository, blob, signal);
-        span.setAttribute("satellite.blob.outcome", outcome);
-        return outcome;
-      } catch (error) {
-        span.setAttribute("satellite.blob.outcome", "failed");
-        markFailed(span, failureType(error), error);
-        throw error;
-      }
-    });
+    inSpan(
+      "satellite.blob.copy",
+      { "satellite.blob.digest": blob.digest, "satellite.blob.bytes": blob.size },
+      async (span) => {
+        try {
+          const outcome = await copyOnce(repository, blob, signal);
+          span.setAttribute("satellite.blob.outcome", outcome);
+          return outcome;
+        } catch (error) {
+          span.setAttribute("satellite.blob.outcome", "failed");
+          markFailed(span, failureType(error), error);
+          throw error;
+        }
+      },
+    );
 
   const copyOnce = async (repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome> => {
-    if (options.recheck ? (await store.recheckBlob(blob.digest, blob.size)) === "ok" : await store.statBlob(blob.digest)) {
+    if (
+      options.recheck ? (await store.recheckBlob(blob.digest, blob.size)) === "ok" : await store.statBlob(blob.digest)
+    ) {
       skipped.add(blob.digest);
       return "skipped";
     }
     progress.expect(blob.size);
     const started = performance.now();
-    await limiter.run(() => (blob.size <= inlineMax ? copyInline(repository, blob, signal) : copyInWorker(repository, blob, signal)));
+    await limiter.run(() =>
+      blob.size <= inlineMax ? copyInline(repository, blob, signal) : copyInWorker(repository, blob, signal),
+    );
     copied.add(blob.digest);
     if (blob.size > inlineMax) {
       const seconds = (performance.now() - started) / 1000;

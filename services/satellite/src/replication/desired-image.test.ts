@@ -7,7 +7,11 @@ const hex = "a".repeat(64);
 describe("parseDesiredImage", () => {
   it("reads repository, tag and an optional digest pin", () => {
     expect(parseDesiredImage("library/nginx:1.27")).toEqual({ repository: "library/nginx", tag: "1.27" });
-    expect(parseDesiredImage(`team/app:v2@sha256:${hex}`)).toEqual({ repository: "team/app", tag: "v2", digest: `sha256:${hex}` });
+    expect(parseDesiredImage(`team/app:v2@sha256:${hex}`)).toEqual({
+      repository: "team/app",
+      tag: "v2",
+      digest: `sha256:${hex}`,
+    });
   });
   it("explains what is wrong", () => {
     expect(() => parseDesiredImage("library/nginx")).toThrow(/needs REPOSITORY:TAG/);
@@ -25,8 +29,11 @@ describe("platform filter", () => {
     expect(formatPlatform(arm)).toBe("linux/arm/v7");
     expect(matchesPlatform({ os: "linux", architecture: "arm", variant: "v7" }, arm)).toBe(true);
     expect(matchesPlatform({ os: "linux", architecture: "arm", variant: "v6" }, arm)).toBe(false);
-    expect(matchesPlatform({ os: "linux", architecture: "amd64", variant: "v3" }, parsePlatform("linux/amd64"))).toBe(true);
+    expect(matchesPlatform({ os: "linux", architecture: "amd64", variant: "v3" }, parsePlatform("linux/amd64"))).toBe(
+      true,
+    );
     expect(matchesPlatform(undefined, parsePlatform("linux/amd64"))).toBe(false);
-    for (const bad of ["linux", "linux/", "a/b/c/d", "linux/amd 64"]) expect(() => parsePlatform(bad), bad).toThrow(/invalid platform/);
+    for (const bad of ["linux", "linux/", "a/b/c/d", "linux/amd 64"])
+      expect(() => parsePlatform(bad), bad).toThrow(/invalid platform/);
   });
 });

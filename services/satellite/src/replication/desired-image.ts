@@ -21,7 +21,10 @@ export interface OwnedImage {
 }
 
 export class InvalidImageError extends Error {
-  constructor(readonly value: string, reason: string) {
+  constructor(
+    readonly value: string,
+    reason: string,
+  ) {
     super(`invalid image ${JSON.stringify(value.slice(0, 300))}: ${reason}`);
     this.name = "InvalidImageError";
   }

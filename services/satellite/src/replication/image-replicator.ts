@@ -5,7 +5,14 @@
 // root last. A failure anywhere leaves the tag as it was. In repair mode (an image whose local
 // copy was found damaged) nothing is taken as up to date: every manifest is read from the store
 // when its bytes still hash to its digest, else fetched, and every blob is checked.
-import { RegistryError, digestOf, isDigest, parseDigest, type Manifest, type RegistryClient } from "@harbor-satellite/oci";
+import {
+  RegistryError,
+  digestOf,
+  isDigest,
+  parseDigest,
+  type Manifest,
+  type RegistryClient,
+} from "@harbor-satellite/oci";
 import type { ContentStore } from "../store/content-store.js";
 import type { BlobCopier } from "./copy-blob.js";
 import type { DesiredImage, OwnedImage } from "./desired-image.js";
@@ -35,7 +42,11 @@ export interface ImageOutcome {
   blobsSkipped: number;
 }
 
-export async function replicateImage(image: DesiredImage, owned: OwnedImage | undefined, ctx: ImageContext): Promise<ImageOutcome> {
+export async function replicateImage(
+  image: DesiredImage,
+  owned: OwnedImage | undefined,
+  ctx: ImageContext,
+): Promise<ImageOutcome> {
   const { store, client, requests, signal } = ctx;
   const local = await store.getManifest(image.repository, image.tag);
   const unchanged = (sourceDigest: string): ImageOutcome => ({
@@ -52,7 +63,14 @@ export async function replicateImage(image: DesiredImage, owned: OwnedImage | un
   if (!reference && local === undefined) reference = image.tag;
   if (!reference) {
     const head = await requests.run(() => client.headManifest(image.repository, image.tag, { signal }));
-    if (!head) throw new RegistryError(404, "MANIFEST_UNKNOWN", "manifest unknown", `${client.url}/v2/${image.repository}/manifests/${image.tag}`, "HEAD");
+    if (!head)
+      throw new RegistryError(
+        404,
+        "MANIFEST_UNKNOWN",
+        "manifest unknown",
+        `${client.url}/v2/${image.repository}/manifests/${image.tag}`,
+        "HEAD",
+      );
     if (head.digest && !repair && isUpToDate(head.digest, local?.digest, owned)) return unchanged(head.digest);
     reference = head.digest ?? image.tag;
   }
@@ -71,11 +89,15 @@ export async function replicateImage(image: DesiredImage, owned: OwnedImage | un
   // A tag moved back to a manifest the store still holds (a rollback) needs no download.
   const top = (isDigest(reference) ? await intact(reference) : undefined) ?? (await download(reference));
   // Repair walks stored children too: one of their blobs may be what is missing.
-  const stored = repair ? async () => false : async (d: string) => (await store.getManifest(image.repository, d)) !== undefined;
+  const stored = repair
+    ? async () => false
+    : async (d: string) => (await store.getManifest(image.repository, d)) !== undefined;
   const resolved = await resolveImage(top, { fetch, stored }, ctx.platform);
 
   // Settle every copy before failing, so no copy of this image outlives its result.
-  const settled = await Promise.allSettled(resolved.blobs.map((blob) => ctx.copier.ensure(image.repository, blob, signal)));
+  const settled = await Promise.allSettled(
+    resolved.blobs.map((blob) => ctx.copier.ensure(image.repository, blob, signal)),
+  );
   const failure = settled.find((s) => s.status === "rejected");
   if (failure) throw failure.reason;
   const outcomes = settled.map((s) => (s as PromiseFulfilledResult<string>).value);

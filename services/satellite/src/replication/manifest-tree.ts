@@ -25,7 +25,11 @@ export interface TreeSource {
 /** Indexes nest rarely and shallowly; deeper trees are refused rather than walked forever. */
 const MAX_DEPTH = 4;
 
-export async function resolveImage(top: Manifest, source: TreeSource, platform?: PlatformFilter): Promise<ResolvedImage> {
+export async function resolveImage(
+  top: Manifest,
+  source: TreeSource,
+  platform?: PlatformFilter,
+): Promise<ResolvedImage> {
   const root = platform ? await pickPlatform(top, source, platform, 0) : top;
   const children: Manifest[] = [];
   const blobs = new Map<string, Descriptor>();
@@ -33,7 +37,12 @@ export async function resolveImage(top: Manifest, source: TreeSource, platform?:
   return { root, children, blobs: [...blobs.values()] };
 }
 
-async function pickPlatform(manifest: Manifest, source: TreeSource, platform: PlatformFilter, depth: number): Promise<Manifest> {
+async function pickPlatform(
+  manifest: Manifest,
+  source: TreeSource,
+  platform: PlatformFilter,
+  depth: number,
+): Promise<Manifest> {
   const parsed = parseManifest(manifest.bytes, manifest.mediaType);
   if (parsed.kind !== "index") return manifest;
   if (depth >= MAX_DEPTH) throw new RangeError(`index nesting deeper than ${MAX_DEPTH}`);
@@ -42,7 +51,13 @@ async function pickPlatform(manifest: Manifest, source: TreeSource, platform: Pl
   return pickPlatform(await source.fetch(child.digest), source, platform, depth + 1);
 }
 
-async function walk(manifest: Manifest, source: TreeSource, children: Manifest[], blobs: Map<string, Descriptor>, depth: number): Promise<void> {
+async function walk(
+  manifest: Manifest,
+  source: TreeSource,
+  children: Manifest[],
+  blobs: Map<string, Descriptor>,
+  depth: number,
+): Promise<void> {
   const parsed = parseManifest(manifest.bytes, manifest.mediaType);
   if (parsed.kind === "manifest") {
     for (const blob of referencedDescriptors(parsed)) if (!blobs.has(blob.digest)) blobs.set(blob.digest, blob);

@@ -22,7 +22,16 @@ describe("owned images file", () => {
     expect(JSON.parse(await readFile(join(root, OWNED_IMAGES_FILE), "utf8")).version).toBe(1);
   });
   it("skips entries that are not valid images and refuses an unknown format", async () => {
-    await writeFile(join(root, OWNED_IMAGES_FILE), JSON.stringify({ version: 1, images: [{ repository: "../x", tag: "1", digest: d, sourceDigest: d }, { repository: "ok", tag: "1", digest: d, sourceDigest: d }] }));
+    await writeFile(
+      join(root, OWNED_IMAGES_FILE),
+      JSON.stringify({
+        version: 1,
+        images: [
+          { repository: "../x", tag: "1", digest: d, sourceDigest: d },
+          { repository: "ok", tag: "1", digest: d, sourceDigest: d },
+        ],
+      }),
+    );
     expect((await readOwnedImages(root)).map((i) => i.repository)).toEqual(["ok"]);
     await writeFile(join(root, OWNED_IMAGES_FILE), JSON.stringify({ version: 7 }));
     await expect(readOwnedImages(root)).rejects.toThrow(/unknown format/);

@@ -30,8 +30,13 @@ export async function readOwnedImages(root: string): Promise<OwnedImage[]> {
 }
 
 export async function writeOwnedImages(root: string, images: readonly OwnedImage[]): Promise<void> {
-  const file: StateFile = { version: 1, images: images.map(({ repository, tag, digest, sourceDigest }) => ({ repository, tag, digest, sourceDigest })) };
-  await writeFileAtomic(join(root, OWNED_IMAGES_FILE), `${JSON.stringify(file, null, 1)}\n`, { tempDir: storePaths(root).ingest });
+  const file: StateFile = {
+    version: 1,
+    images: images.map(({ repository, tag, digest, sourceDigest }) => ({ repository, tag, digest, sourceDigest })),
+  };
+  await writeFileAtomic(join(root, OWNED_IMAGES_FILE), `${JSON.stringify(file, null, 1)}\n`, {
+    tempDir: storePaths(root).ingest,
+  });
 }
 
 function isOwnedImage(value: unknown): value is OwnedImage {

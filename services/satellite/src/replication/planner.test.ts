@@ -4,7 +4,12 @@ import { imageName, type DesiredImage, type OwnedImage } from "./desired-image.j
 import { isUpToDate, mayUntag, nextOwned, planPass } from "./planner.js";
 
 const d = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
-const owned = (repository: string, tag: string, digest = d(1), sourceDigest = digest): OwnedImage => ({ repository, tag, digest, sourceDigest });
+const owned = (repository: string, tag: string, digest = d(1), sourceDigest = digest): OwnedImage => ({
+  repository,
+  tag,
+  digest,
+  sourceDigest,
+});
 
 describe("planPass", () => {
   it("keeps the first of duplicates, rejects conflicting pins and untags only owned images no longer desired", () => {
@@ -21,10 +26,17 @@ describe("planPass", () => {
     expect(plan.untag.map(imageName)).toEqual(["z:9"]);
   });
   it("never untags a desired image and never drops one that is not in conflict", () => {
-    const image = fc.record({ repository: fc.constantFrom("a", "b", "c"), tag: fc.constantFrom("1", "2"), digest: fc.option(fc.constantFrom(d(1), d(2)), { nil: undefined }) });
+    const image = fc.record({
+      repository: fc.constantFrom("a", "b", "c"),
+      tag: fc.constantFrom("1", "2"),
+      digest: fc.option(fc.constantFrom(d(1), d(2)), { nil: undefined }),
+    });
     fc.assert(
       fc.property(fc.array(image), fc.array(image), (desired, before) => {
-        const plan = planPass(desired, before.map((o) => owned(o.repository, o.tag)));
+        const plan = planPass(
+          desired,
+          before.map((o) => owned(o.repository, o.tag)),
+        );
         const wanted = new Set(desired.map(imageName));
         const kept = new Set([...plan.images.map(imageName), ...plan.conflicts]);
         return plan.untag.every((o) => !wanted.has(imageName(o))) && [...wanted].every((n) => kept.has(n));
@@ -50,7 +62,12 @@ describe("owned images", () => {
     expect(mayUntag(owned("a", "1"), undefined)).toBe(false);
   });
   it("keeps failed images it owned, drops untagged ones, adds successes", () => {
-    const next = nextOwned([owned("a", "1"), owned("b", "1"), owned("c", "1")], [owned("d", "1", d(4))], ["a:1", "x:1"], ["c:1"]);
+    const next = nextOwned(
+      [owned("a", "1"), owned("b", "1"), owned("c", "1")],
+      [owned("d", "1", d(4))],
+      ["a:1", "x:1"],
+      ["c:1"],
+    );
     expect(next.map(imageName)).toEqual(["a:1", "d:1"]);
   });
 });

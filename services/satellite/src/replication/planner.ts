@@ -33,7 +33,11 @@ export function planPass(desired: readonly DesiredImage[], owned: readonly Owned
  * A tagged manifest in the store is complete (the store refuses manifests with missing
  * references), so nothing more needs checking.
  */
-export function isUpToDate(sourceDigest: string, localDigest: string | undefined, owned: OwnedImage | undefined): boolean {
+export function isUpToDate(
+  sourceDigest: string,
+  localDigest: string | undefined,
+  owned: OwnedImage | undefined,
+): boolean {
   if (localDigest === undefined) return false;
   if (localDigest === sourceDigest) return true;
   return owned !== undefined && owned.sourceDigest === sourceDigest && owned.digest === localDigest;
@@ -45,7 +49,12 @@ export function mayUntag(owned: OwnedImage, localDigest: string | undefined): bo
 }
 
 /** The owned set after a pass: what succeeded now, plus failed images still owned from before. */
-export function nextOwned(previous: readonly OwnedImage[], succeeded: readonly OwnedImage[], failed: readonly string[], untagged: readonly string[]): OwnedImage[] {
+export function nextOwned(
+  previous: readonly OwnedImage[],
+  succeeded: readonly OwnedImage[],
+  failed: readonly string[],
+  untagged: readonly string[],
+): OwnedImage[] {
   const result = new Map<string, OwnedImage>();
   const failedSet = new Set(failed);
   const untaggedSet = new Set(untagged);

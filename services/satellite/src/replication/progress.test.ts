@@ -6,7 +6,10 @@ import { createProgress } from "./progress.js";
 describe("progress", () => {
   it("sums bytes from this thread and the shared counters, and logs bytes, rate and ETA at its cadence", async () => {
     const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: "info" }, new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(JSON.parse(chunk.toString())), cb()) }));
+    const logger = pino(
+      { level: "info" },
+      new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(JSON.parse(chunk.toString())), cb()) }),
+    );
     const progress = createProgress({ logger, intervalMs: 20 });
     progress.expect(3000);
     progress.start();

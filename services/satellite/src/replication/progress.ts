@@ -38,7 +38,12 @@ export function createProgress(options: ProgressOptions): Progress {
     const rate = ((done - last.bytes) / (now - last.at)) * 1000;
     const left = Math.max(0, expected - done);
     options.logger.info(
-      { bytes: done, expected_bytes: expected, rate_mbps: round(rate / 1e6), eta_s: rate > 0 ? Math.ceil(left / rate) : null },
+      {
+        bytes: done,
+        expected_bytes: expected,
+        rate_mbps: round(rate / 1e6),
+        eta_s: rate > 0 ? Math.ceil(left / rate) : null,
+      },
       "replication progress",
     );
     last = { at: now, bytes: done };

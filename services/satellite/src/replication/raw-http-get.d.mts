@@ -15,4 +15,8 @@ export interface RawGetOptions {
   onHead: (head: ResponseHead) => boolean;
   onBody: (chunk: Buffer, flow: FlowControl) => void;
 }
-export declare function rawGet(url: URL, headers: Record<string, string>, options: RawGetOptions): Promise<{ head: ResponseHead; body: Buffer }>;
+export declare function rawGet(
+  url: URL,
+  headers: Record<string, string>,
+  options: RawGetOptions,
+): Promise<{ head: ResponseHead; body: Buffer }>;

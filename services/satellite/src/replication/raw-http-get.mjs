@@ -41,15 +41,27 @@ export function rawGet(url, headers, options) {
     const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
     /** @type {net.Socket} */
     let socket;
-    const onread = { buffer: readBuffer, callback: (/** @type {number} */ n) => void consume(readBuffer.subarray(0, n)) };
+    const onread = {
+      buffer: readBuffer,
+      callback: (/** @type {number} */ n) => void consume(readBuffer.subarray(0, n)),
+    };
     if (url.protocol === "https:") {
-      socket = tls.connect({ host: url.hostname, port, servername: net.isIP(url.hostname) ? undefined : url.hostname, ca: options.ca, rejectUnauthorized: !options.insecureSkipVerify, onread });
+      socket = tls.connect({
+        host: url.hostname,
+        port,
+        servername: net.isIP(url.hostname) ? undefined : url.hostname,
+        ca: options.ca,
+        rejectUnauthorized: !options.insecureSkipVerify,
+        onread,
+      });
       socket.once("secureConnect", () => socket.write(requestText(url, headers)));
     } else {
       socket = net.connect({ host: url.hostname, port, onread });
       socket.once("connect", () => socket.write(requestText(url, headers)));
     }
-    socket.setTimeout(options.idleTimeoutMs, () => socket.destroy(codeError(`no data for ${options.idleTimeoutMs} ms`, "ETIMEDOUT")));
+    socket.setTimeout(options.idleTimeoutMs, () =>
+      socket.destroy(codeError(`no data for ${options.idleTimeoutMs} ms`, "ETIMEDOUT")),
+    );
     const flow = { pause: () => void socket.pause(), resume: () => void socket.resume() };
     const body = createBodyReader();
     /** @type {ResponseHead | undefined} */
@@ -102,14 +114,27 @@ export function rawGet(url, headers, options) {
     };
 
     socket.on("error", (error) => finish(error));
-    socket.on("end", () => finish(head && body.endsAtClose() ? undefined : codeError("connection closed before the body ended", "ERR_STREAM_PREMATURE_CLOSE")));
-    socket.on("close", () => finish(codeError("connection closed before the body ended", "ERR_STREAM_PREMATURE_CLOSE")));
+    socket.on("end", () =>
+      finish(
+        head && body.endsAtClose()
+          ? undefined
+          : codeError("connection closed before the body ended", "ERR_STREAM_PREMATURE_CLOSE"),
+      ),
+    );
+    socket.on("close", () =>
+      finish(codeError("connection closed before the body ended", "ERR_STREAM_PREMATURE_CLOSE")),
+    );
   });
 }
 
 /** @param {URL} url @param {Record<string, string>} headers */
 function requestText(url, headers) {
-  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, "Accept-Encoding: identity", "Connection: close"];
+  const lines = [
+    `GET ${url.pathname}${url.search} HTTP/1.1`,
+    `Host: ${url.host}`,
+    "Accept-Encoding: identity",
+    "Connection: close",
+  ];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
@@ -118,7 +143,8 @@ function requestText(url, headers) {
 function parseHead(text) {
   const [statusLine, ...lines] = text.split("\r\n");
   const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
-  if (!match) throw codeError(`malformed status line ${JSON.stringify(statusLine.slice(0, 100))}`, "HPE_INVALID_CONSTANT");
+  if (!match)
+    throw codeError(`malformed status line ${JSON.stringify(statusLine.slice(0, 100))}`, "HPE_INVALID_CONSTANT");
   /** @type {Record<string, string>} */
   const headers = {};
   for (const line of lines) {
@@ -149,7 +175,8 @@ function createBodyReader() {
       else if (headers["content-length"] !== undefined) {
         mode = "length";
         left = Number(headers["content-length"]);
-        if (!Number.isSafeInteger(left) || left < 0) throw codeError("invalid Content-Length", "HPE_INVALID_CONTENT_LENGTH");
+        if (!Number.isSafeInteger(left) || left < 0)
+          throw codeError("invalid Content-Length", "HPE_INVALID_CONTENT_LENGTH");
       }
     },
     endsAtClose: () => mode === "close",

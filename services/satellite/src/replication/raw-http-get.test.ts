@@ -29,7 +29,11 @@ async function serve(reply: (request: string) => Buffer[]): Promise<URL> {
 async function get(url: URL, headers: Record<string, string> = {}) {
   const chunks: Buffer[] = [];
   let head: ResponseHead | undefined;
-  const answer = await rawGet(url, headers, { idleTimeoutMs: 5000, onHead: (h) => ((head = h), h.status < 300), onBody: (c) => chunks.push(Buffer.from(c)) });
+  const answer = await rawGet(url, headers, {
+    idleTimeoutMs: 5000,
+    onHead: (h) => ((head = h), h.status < 300),
+    onBody: (c) => chunks.push(Buffer.from(c)),
+  });
   return { head: head!, body: Buffer.concat(chunks), errorBody: answer.body };
 }
 
@@ -39,7 +43,11 @@ describe("rawGet", () => {
     let seen = "";
     const url = await serve((request) => {
       seen = request;
-      return [Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\nX-A: 1\r\nX-A: 2\r\n\r\n`), data.subarray(0, 1000), data.subarray(1000)];
+      return [
+        Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\nX-A: 1\r\nX-A: 2\r\n\r\n`),
+        data.subarray(0, 1000),
+        data.subarray(1000),
+      ];
     });
     const { head, body } = await get(url, { Range: "bytes=5-" });
     expect(seen).toMatch(/^GET \/v2\/x\/blobs\/y\?sig=1 HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\n/);
@@ -50,8 +58,18 @@ describe("rawGet", () => {
 
   it("decodes a chunked body split at every awkward place", async () => {
     const data = randomBytes(5000);
-    const framed = Buffer.concat([Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), Buffer.from("7d0;ext=1\r\n"), data.subarray(0, 2000), Buffer.from("\r\n"), Buffer.from(`${(3000).toString(16)}\r\n`), data.subarray(2000), Buffer.from("\r\n0\r\nTrailer: x\r\n\r\n")]);
-    const url = await serve(() => Array.from({ length: Math.ceil(framed.length / 7) }, (_, i) => framed.subarray(i * 7, i * 7 + 7)));
+    const framed = Buffer.concat([
+      Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+      Buffer.from("7d0;ext=1\r\n"),
+      data.subarray(0, 2000),
+      Buffer.from("\r\n"),
+      Buffer.from(`${(3000).toString(16)}\r\n`),
+      data.subarray(2000),
+      Buffer.from("\r\n0\r\nTrailer: x\r\n\r\n"),
+    ]);
+    const url = await serve(() =>
+      Array.from({ length: Math.ceil(framed.length / 7) }, (_, i) => framed.subarray(i * 7, i * 7 + 7)),
+    );
     expect((await get(url)).body.equals(data)).toBe(true);
   });
 
@@ -59,7 +77,9 @@ describe("rawGet", () => {
     const url = await serve(() => [Buffer.from("HTTP/1.0 200 OK\r\n\r\nuntil close")]);
     expect((await get(url)).body.toString()).toBe("until close");
     server!.close();
-    const url404 = await serve(() => [Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Length: 29\r\n\r\n{"errors":[{"code":"X"}]}    ')]);
+    const url404 = await serve(() => [
+      Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Length: 29\r\n\r\n{"errors":[{"code":"X"}]}    '),
+    ]);
     const answer = await get(url404);
     expect(answer.head.status).toBe(404);
     expect(answer.body.length).toBe(0);
@@ -80,7 +100,19 @@ describe("rawGet", () => {
   it("aborts with the error a body handler throws, and reports a refused connection", async () => {
     const url = await serve(() => [Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789")]);
     const boom = new Error("disk full");
-    await expect(rawGet(url, {}, { idleTimeoutMs: 5000, onHead: () => true, onBody: () => { throw boom; } })).rejects.toBe(boom);
+    await expect(
+      rawGet(
+        url,
+        {},
+        {
+          idleTimeoutMs: 5000,
+          onHead: () => true,
+          onBody: () => {
+            throw boom;
+          },
+        },
+      ),
+    ).rejects.toBe(boom);
     const port = (server!.address() as AddressInfo).port;
     server!.close();
     server = undefined;

@@ -1,7 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DigestMismatchError, RegistryError, digestOf } from "@harbor-satellite/oci";
-import { startFakeRegistry, type FakeAuth, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import {
+  startFakeRegistry,
+  type FakeAuth,
+  type FakeRegistry,
+} from "@harbor-satellite/oci/client/testing/fake-registry";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createReplicationEngine, type ReplicationEngine, type UpstreamOptions } from "./replication-engine.js";
@@ -27,22 +31,31 @@ afterEach(async () => {
 
 function createReplicationEngineForTest(): ReplicationEngine {
   // Layers above 4 KiB go through the worker pool, so these tests exercise the worker threads.
-  return createReplicationEngine({ store: lazyStore(), logger: pino({ level: "silent" }), workerThreads: 2, inlineMaxBytes: INLINE_MAX });
+  return createReplicationEngine({
+    store: lazyStore(),
+    logger: pino({ level: "silent" }),
+    workerThreads: 2,
+    inlineMaxBytes: INLINE_MAX,
+  });
 }
 
 /** The engine is shared across tests; each test gets a fresh store behind this forwarder. */
 function lazyStore(): FakeContentStore {
-  return new Proxy({} as FakeContentStore, { get: (_t, key) => (store as unknown as Record<string | symbol, unknown>)[key] });
+  return new Proxy({} as FakeContentStore, {
+    get: (_t, key) => (store as unknown as Record<string | symbol, unknown>)[key],
+  });
 }
 
 async function setup(auth: FakeAuth = { mode: "none" }) {
   registry = await startFakeRegistry(auth);
   store = await createFakeContentStore();
   upstream = { url: registry.url, retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 } };
-  if (auth.mode !== "none" && "username" in auth && auth.username) upstream.credentials = { username: auth.username, password: auth.password! };
+  if (auth.mode !== "none" && "username" in auth && auth.username)
+    upstream.credentials = { username: auth.username, password: auth.password! };
 }
 
-const blobGets = (digest: string) => registry.requests.filter((r) => r.method === "GET" && r.path.endsWith(digest)).length;
+const blobGets = (digest: string) =>
+  registry.requests.filter((r) => r.method === "GET" && r.path.endsWith(digest)).length;
 
 async function expectStored(digest: string, bytes?: Buffer) {
   const info = await store.statBlob(digest);
@@ -64,7 +77,11 @@ describe("replication engine", () => {
     const stored = await store.getManifest("lib/app", "v1");
     expect(stored?.bytes.equals(img.manifest)).toBe(true);
     expect(stored?.digest).toBe(img.digest);
-    expect(summary.bytes).toBe(layers.reduce((n, l) => n + l.length, 0) + (await readFile((await store.blobPath(img.config))!)).length + img.manifest.length);
+    expect(summary.bytes).toBe(
+      layers.reduce((n, l) => n + l.length, 0) +
+        (await readFile((await store.blobPath(img.config))!)).length +
+        img.manifest.length,
+    );
     expect(summary.owned).toEqual([{ repository: "lib/app", tag: "v1", digest: img.digest, sourceDigest: img.digest }]);
     expect(await store.ingestFiles()).toEqual([]);
   });
@@ -73,17 +90,28 @@ describe("replication engine", () => {
     await setup();
     const img = seedImage(registry, "lib/app", "v1", [randomBytes(50_000)]);
     const first = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "v1" }] });
-    const again = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "v1" }], owned: first.owned });
+    const again = await engine.replicate({
+      upstream,
+      images: [{ repository: "lib/app", tag: "v1" }],
+      owned: first.owned,
+    });
     expect(again).toMatchObject({ requests: 1, bytes: 0, blobsCopied: 0 });
     expect(again.images[0].status).toBe("unchanged");
-    const pinned = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "v1", digest: img.digest }], owned: again.owned });
+    const pinned = await engine.replicate({
+      upstream,
+      images: [{ repository: "lib/app", tag: "v1", digest: img.digest }],
+      owned: again.owned,
+    });
     expect(pinned).toMatchObject({ requests: 0, bytes: 0 });
   });
 
   it("keeps a multi-arch index whole: same digest, children stored before the index", async () => {
     await setup();
     const amd = seedImage(registry, "lib/multi", undefined, [randomBytes(30_000)]);
-    const arm = seedImage(registry, "lib/multi", undefined, [randomBytes(30_000)], { os: "linux", architecture: "arm64" });
+    const arm = seedImage(registry, "lib/multi", undefined, [randomBytes(30_000)], {
+      os: "linux",
+      architecture: "arm64",
+    });
     const index = seedIndex(registry, "lib/multi", "1.0", [
       { image: amd, platform: { os: "linux", architecture: "amd64" } },
       { image: arm, platform: { os: "linux", architecture: "arm64" } },
@@ -99,7 +127,10 @@ describe("replication engine", () => {
   it("with a platform filter copies one child and tags it, and a resync sees it unchanged", async () => {
     await setup();
     const amd = seedImage(registry, "lib/multi", undefined, [randomBytes(30_000)]);
-    const arm = seedImage(registry, "lib/multi", undefined, [randomBytes(30_000)], { os: "linux", architecture: "arm64" });
+    const arm = seedImage(registry, "lib/multi", undefined, [randomBytes(30_000)], {
+      os: "linux",
+      architecture: "arm64",
+    });
     seedIndex(registry, "lib/multi", "1.0", [
       { image: amd, platform: { os: "linux", architecture: "amd64" } },
       { image: arm, platform: { os: "linux", architecture: "arm64" } },
@@ -108,9 +139,18 @@ describe("replication engine", () => {
     const first = await engine.replicate({ upstream, images: [{ repository: "lib/multi", tag: "1.0" }], platform });
     expect((await store.getManifest("lib/multi", "1.0"))?.digest).toBe(arm.digest);
     expect(await store.statBlob(amd.layers[0])).toBeUndefined();
-    const again = await engine.replicate({ upstream, images: [{ repository: "lib/multi", tag: "1.0" }], platform, owned: first.owned });
+    const again = await engine.replicate({
+      upstream,
+      images: [{ repository: "lib/multi", tag: "1.0" }],
+      platform,
+      owned: first.owned,
+    });
     expect(again).toMatchObject({ requests: 1, bytes: 0 });
-    const missing = await engine.replicate({ upstream, images: [{ repository: "lib/multi", tag: "1.0" }], platform: { os: "windows", architecture: "amd64" } });
+    const missing = await engine.replicate({
+      upstream,
+      images: [{ repository: "lib/multi", tag: "1.0" }],
+      platform: { os: "windows", architecture: "amd64" },
+    });
     expect(missing.failed[0].error?.message).toMatch(/no manifest for platform windows\/amd64/);
   });
 
@@ -123,7 +163,10 @@ describe("replication engine", () => {
     const writer = await store.createBlobWriter();
     await writer.write(registry.blob(present.layers[0])!);
     await writer.commit({ digest: present.layers[0] });
-    const summary = await engine.replicate({ upstream, images: ["a", "b", "c"].map((r) => ({ repository: `lib/${r}`, tag: "1" })) });
+    const summary = await engine.replicate({
+      upstream,
+      images: ["a", "b", "c"].map((r) => ({ repository: `lib/${r}`, tag: "1" })),
+    });
     expect(summary.failed).toEqual([]);
     expect(blobGets(a.layers[0])).toBe(1);
     expect(blobGets(present.layers[0])).toBe(0);
@@ -133,7 +176,13 @@ describe("replication engine", () => {
   it("fails one image alone, naming it with its cause", async () => {
     await setup();
     seedImage(registry, "lib/ok", "1", [randomBytes(20_000)]);
-    const summary = await engine.replicate({ upstream, images: [{ repository: "lib/ok", tag: "1" }, { repository: "lib/missing", tag: "1" }] });
+    const summary = await engine.replicate({
+      upstream,
+      images: [
+        { repository: "lib/ok", tag: "1" },
+        { repository: "lib/missing", tag: "1" },
+      ],
+    });
     expect(summary.images.find((r) => r.image === "lib/ok:1")?.status).toBe("copied");
     expect(summary.failed.map((f) => f.image)).toEqual(["lib/missing:1"]);
     expect(summary.failed[0].error?.cause).toBeInstanceOf(RegistryError);
@@ -166,16 +215,33 @@ describe("replication engine", () => {
     await setup();
     seedImage(registry, "lib/a", "1", [randomBytes(100)]);
     seedImage(registry, "lib/b", "1", [randomBytes(100)]);
-    const first = await engine.replicate({ upstream, images: [{ repository: "lib/a", tag: "1" }, { repository: "lib/b", tag: "1" }] });
-    const second = await engine.replicate({ upstream, images: [{ repository: "lib/a", tag: "1" }], owned: first.owned });
-    expect(second.images.map((r) => [r.image, r.status])).toEqual([["lib/a:1", "unchanged"], ["lib/b:1", "untagged"]]);
+    const first = await engine.replicate({
+      upstream,
+      images: [
+        { repository: "lib/a", tag: "1" },
+        { repository: "lib/b", tag: "1" },
+      ],
+    });
+    const second = await engine.replicate({
+      upstream,
+      images: [{ repository: "lib/a", tag: "1" }],
+      owned: first.owned,
+    });
+    expect(second.images.map((r) => [r.image, r.status])).toEqual([
+      ["lib/a:1", "unchanged"],
+      ["lib/b:1", "untagged"],
+    ]);
     expect(await store.listTags("lib/b")).toEqual([]);
     expect(second.owned.map((o) => o.repository)).toEqual(["lib/a"]);
     // Someone pushed over lib/a:1 locally: dropping it from the list leaves their tag alone.
     const manual = seedImage(registry, "lib/manual", "1", [randomBytes(100)]);
     await engine.replicate({ upstream, images: [{ repository: "lib/manual", tag: "1" }] });
     await store.putManifest("lib/a", manual.manifest, "application/vnd.oci.image.manifest.v1+json", "1");
-    const third = await engine.replicate({ upstream, images: [{ repository: "lib/b", tag: "1" }], owned: second.owned });
+    const third = await engine.replicate({
+      upstream,
+      images: [{ repository: "lib/b", tag: "1" }],
+      owned: second.owned,
+    });
     expect(third.images.map((r) => r.image)).toEqual(["lib/b:1"]);
     expect((await store.getManifest("lib/a", "1"))?.digest).toBe(manual.digest);
     expect(third.owned.map((o) => o.repository)).toEqual(["lib/b"]);
@@ -188,7 +254,11 @@ describe("replication engine", () => {
     const first = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "v1" }] });
     const changed = [layers[0], randomBytes(60_000), layers[2]];
     const img = seedImage(registry, "lib/app", "v1", changed);
-    const second = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "v1" }], owned: first.owned });
+    const second = await engine.replicate({
+      upstream,
+      images: [{ repository: "lib/app", tag: "v1" }],
+      owned: first.owned,
+    });
     const config = (await readFile((await store.blobPath(img.config))!)).length;
     expect(second.bytes).toBe(60_000 + img.manifest.length + config);
     expect(second).toMatchObject({ blobsCopied: 2, blobsSkipped: 2 });
@@ -199,10 +269,18 @@ describe("replication engine", () => {
     const v1 = seedImage(registry, "lib/app", "live", [randomBytes(30_000)]);
     const first = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "live" }] });
     seedImage(registry, "lib/app", "live", [randomBytes(30_000)]);
-    const second = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "live" }], owned: first.owned });
+    const second = await engine.replicate({
+      upstream,
+      images: [{ repository: "lib/app", tag: "live" }],
+      owned: first.owned,
+    });
     expect(second.blobsCopied).toBe(2);
     registry.putManifest("lib/app", "live", v1.manifest, "application/vnd.oci.image.manifest.v1+json");
-    const back = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "live" }], owned: second.owned });
+    const back = await engine.replicate({
+      upstream,
+      images: [{ repository: "lib/app", tag: "live" }],
+      owned: second.owned,
+    });
     expect(back).toMatchObject({ requests: 1, bytes: 0, blobsCopied: 0 });
     expect((await store.getManifest("lib/app", "live"))?.digest).toBe(v1.digest);
   });

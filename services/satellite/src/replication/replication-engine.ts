@@ -2,7 +2,14 @@
 // (each failure is an ImageReplicationError in the results, never an abort of the pass); layers
 // stream through the worker pool; images no longer desired are untagged afterwards (the store's
 // GC reclaims their blobs). Used by `satellite sync --once` and by the agent's scheduler.
-import { createRegistryClient, redactUrl, registryFailureFields, type Credentials, type RegistryClient, type RetryOptions } from "@harbor-satellite/oci";
+import {
+  createRegistryClient,
+  redactUrl,
+  registryFailureFields,
+  type Credentials,
+  type RegistryClient,
+  type RetryOptions,
+} from "@harbor-satellite/oci";
 import { context, type Context } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { ContentStore } from "../store/content-store.js";
@@ -99,7 +106,13 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     const key = `${upstream.url}\n${upstream.credentials?.username ?? ""}`;
     let client = clients.get(key);
     if (!client) {
-      client = createRegistryClient({ url: upstream.url, credentials: upstream.credentials, maxSockets: upstream.maxConnections, retry: upstream.retry, tls: { ca: upstream.ca, insecureSkipVerify: upstream.insecureSkipVerify } });
+      client = createRegistryClient({
+        url: upstream.url,
+        credentials: upstream.credentials,
+        maxSockets: upstream.maxConnections,
+        retry: upstream.retry,
+        tls: { ca: upstream.ca, insecureSkipVerify: upstream.insecureSkipVerify },
+      });
       clients.set(key, client);
     }
     return client;
@@ -122,19 +135,49 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       limiter: createLimiter(options.blobConcurrency ?? pool.capacity),
       inlineMaxBytes: options.inlineMaxBytes,
       recheck: request.repair,
-      upstream: { maxSockets: maxConnections, ca: request.upstream.ca, insecureSkipVerify: request.upstream.insecureSkipVerify, attempts: request.upstream.retry?.attempts, baseDelayMs: request.upstream.retry?.baseDelayMs, maxDelayMs: request.upstream.retry?.maxDelayMs },
+      upstream: {
+        maxSockets: maxConnections,
+        ca: request.upstream.ca,
+        insecureSkipVerify: request.upstream.insecureSkipVerify,
+        attempts: request.upstream.retry?.attempts,
+        baseDelayMs: request.upstream.retry?.baseDelayMs,
+        maxDelayMs: request.upstream.retry?.maxDelayMs,
+      },
     });
     const plan = planPass(request.images, request.owned ?? []);
     const ownedByName = new Map((request.owned ?? []).map((o) => [imageName(o), o]));
-    const ctx = { store, client, copier, progress, requests: createLimiter(maxConnections), platform: request.platform, signal: request.signal, repair: request.repair };
-    logger.info({ upstream: upstreamUrl, images: plan.images.length, untag: plan.untag.length, platform: request.platform && formatPlatform(request.platform) }, "replication pass started");
+    const ctx = {
+      store,
+      client,
+      copier,
+      progress,
+      requests: createLimiter(maxConnections),
+      platform: request.platform,
+      signal: request.signal,
+      repair: request.repair,
+    };
+    logger.info(
+      {
+        upstream: upstreamUrl,
+        images: plan.images.length,
+        untag: plan.untag.length,
+        platform: request.platform && formatPlatform(request.platform),
+      },
+      "replication pass started",
+    );
     progress.start();
 
-    const results: PassResult[] = plan.conflicts.map((name) => failed(name, new Error("asked for twice with different digests")));
+    const results: PassResult[] = plan.conflicts.map((name) =>
+      failed(name, new Error("asked for twice with different digests")),
+    );
     const images = createLimiter(options.imageConcurrency ?? 8);
     // Each image's span is a child of the pass's, whichever image's end lets it start.
     const pass = context.active();
-    const copied = await Promise.all(plan.images.map((image) => images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger, pass))));
+    const copied = await Promise.all(
+      plan.images.map((image) =>
+        images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger, pass)),
+      ),
+    );
     results.push(...copied);
     progress.stop();
     const untagged = await untagDropped(plan.untag, store, logger);
@@ -151,12 +194,39 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       blobsSkipped: stats.skipped,
       seconds: (performance.now() - started) / 1000,
       requests: client.requestCount - requestsBefore + progress.workerRequests,
-      images: results.map(({ image, status, digest, blobsCopied, blobsSkipped, error }) => ({ image, status, digest, blobsCopied, blobsSkipped, error })),
+      images: results.map(({ image, status, digest, blobsCopied, blobsSkipped, error }) => ({
+        image,
+        status,
+        digest,
+        blobsCopied,
+        blobsSkipped,
+        error,
+      })),
       failed: failures,
-      owned: nextOwned(request.owned ?? [], succeeded, failures.map((f) => f.image), released),
+      owned: nextOwned(
+        request.owned ?? [],
+        succeeded,
+        failures.map((f) => f.image),
+        released,
+      ),
     };
-    logger.info({ bytes: summary.bytes, blobs_copied: summary.blobsCopied, blobs_skipped: summary.blobsSkipped, seconds: summary.seconds, requests: summary.requests, failed: failures.length }, "replication pass finished");
-    recordReplicationPass({ ...summary, upstream: request.upstream.url, succeeded: results.length - failures.length, failures: failures.map((f) => f.error?.cause) });
+    logger.info(
+      {
+        bytes: summary.bytes,
+        blobs_copied: summary.blobsCopied,
+        blobs_skipped: summary.blobsSkipped,
+        seconds: summary.seconds,
+        requests: summary.requests,
+        failed: failures.length,
+      },
+      "replication pass finished",
+    );
+    recordReplicationPass({
+      ...summary,
+      upstream: request.upstream.url,
+      succeeded: results.length - failures.length,
+      failures: failures.map((f) => f.error?.cause),
+    });
     return summary;
   };
 
@@ -175,28 +245,66 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
 type PassResult = ImageResult & { owned?: OwnedImage };
 
 /** One image, in a `satellite.image.replicate` span (observability/spans.md). */
-async function copyImage(image: DesiredImage, owned: OwnedImage | undefined, ctx: ImageContext, logger: Logger, parent: Context): Promise<PassResult> {
+async function copyImage(
+  image: DesiredImage,
+  owned: OwnedImage | undefined,
+  ctx: ImageContext,
+  logger: Logger,
+  parent: Context,
+): Promise<PassResult> {
   const name = imageName(image);
-  const attributes = { "container.image.name": image.repository, "container.image.tags": [image.tag], ...(image.digest ? { "oci.manifest.digest": image.digest } : {}) };
-  return inSpan("satellite.image.replicate", attributes, async (span) => {
-    try {
-      const outcome = await replicateImage(image, owned, ctx);
-      span.setAttributes({ "satellite.image.outcome": outcome.status, "oci.manifest.digest": outcome.owned.sourceDigest });
-      if (outcome.status === "copied") logger.info({ image: name, digest: outcome.owned.digest, blobs_copied: outcome.blobsCopied, blobs_skipped: outcome.blobsSkipped }, "image replicated");
-      return { image: name, status: outcome.status, digest: outcome.owned.digest, blobsCopied: outcome.blobsCopied, blobsSkipped: outcome.blobsSkipped, owned: outcome.owned };
-    } catch (error) {
-      span.setAttribute("satellite.image.outcome", "failed");
-      markFailed(span, failureType(error), error);
-      return failed(name, error);
-    }
-  }, { parent });
+  const attributes = {
+    "container.image.name": image.repository,
+    "container.image.tags": [image.tag],
+    ...(image.digest ? { "oci.manifest.digest": image.digest } : {}),
+  };
+  return inSpan(
+    "satellite.image.replicate",
+    attributes,
+    async (span) => {
+      try {
+        const outcome = await replicateImage(image, owned, ctx);
+        span.setAttributes({
+          "satellite.image.outcome": outcome.status,
+          "oci.manifest.digest": outcome.owned.sourceDigest,
+        });
+        if (outcome.status === "copied")
+          logger.info(
+            {
+              image: name,
+              digest: outcome.owned.digest,
+              blobs_copied: outcome.blobsCopied,
+              blobs_skipped: outcome.blobsSkipped,
+            },
+            "image replicated",
+          );
+        return {
+          image: name,
+          status: outcome.status,
+          digest: outcome.owned.digest,
+          blobsCopied: outcome.blobsCopied,
+          blobsSkipped: outcome.blobsSkipped,
+          owned: outcome.owned,
+        };
+      } catch (error) {
+        span.setAttribute("satellite.image.outcome", "failed");
+        markFailed(span, failureType(error), error);
+        return failed(name, error);
+      }
+    },
+    { parent },
+  );
 }
 
 /**
  * Untags owned images no longer desired. A tag that moved since this engine stored it (someone
  * pushed over it) is left alone and simply no longer owned; it gets no result line.
  */
-async function untagDropped(dropped: readonly OwnedImage[], store: ContentStore, logger: Logger): Promise<PassResult[]> {
+async function untagDropped(
+  dropped: readonly OwnedImage[],
+  store: ContentStore,
+  logger: Logger,
+): Promise<PassResult[]> {
   const results: PassResult[] = [];
   for (const image of dropped) {
     const name = imageName(image);
@@ -205,7 +313,8 @@ async function untagDropped(dropped: readonly OwnedImage[], store: ContentStore,
       if (mayUntag(image, local?.digest)) {
         await store.deleteManifest(image.repository, image.tag);
         results.push({ image: name, status: "untagged", blobsCopied: 0, blobsSkipped: 0 });
-      } else logger.info({ image: name }, "image no longer desired, but its tag moved since it was replicated: left as is");
+      } else
+        logger.info({ image: name }, "image no longer desired, but its tag moved since it was replicated: left as is");
     } catch (error) {
       results.push(failed(name, error));
     }
@@ -223,7 +332,11 @@ function failed(image: string, cause: unknown): PassResult {
  * stack too); anything else is a bug and is logged with its stack.
  */
 function logImageFailure(logger: Logger, image: string, cause: unknown): void {
-  const fields = registryFailureFields(cause) ?? (cause instanceof PlatformNotFoundError || cause instanceof InvalidImageError ? { reason: cause.message } : undefined);
+  const fields =
+    registryFailureFields(cause) ??
+    (cause instanceof PlatformNotFoundError || cause instanceof InvalidImageError
+      ? { reason: cause.message }
+      : undefined);
   if (!fields) return logger.error({ image, err: cause }, "image failed");
   logger.error({ image, ...fields }, "image failed");
   logger.debug({ image, err: cause }, "image failure detail");

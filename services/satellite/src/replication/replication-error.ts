@@ -14,7 +14,10 @@ export class ImageReplicationError extends Error {
 
 /** An index had no child for the requested platform. */
 export class PlatformNotFoundError extends Error {
-  constructor(readonly platform: string, readonly digest: string) {
+  constructor(
+    readonly platform: string,
+    readonly digest: string,
+  ) {
     super(`index ${digest} has no manifest for platform ${platform}`);
     this.name = "PlatformNotFoundError";
   }

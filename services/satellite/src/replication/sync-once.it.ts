@@ -6,8 +6,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryClient } from "@harbor-satellite/oci";
-import { buildImage, buildIndex, freePort, makeBlobDir, pushImage, pushIndex, removeBlobDir, type SyntheticImage, type SyntheticIndex } from "@harbor-satellite/testkit";
-import { dockerRegistryAvailable, startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import {
+  buildImage,
+  buildIndex,
+  freePort,
+  makeBlobDir,
+  pushImage,
+  pushIndex,
+  removeBlobDir,
+  type SyntheticImage,
+  type SyntheticIndex,
+} from "@harbor-satellite/testkit";
+import {
+  dockerRegistryAvailable,
+  startDockerRegistry,
+  type DockerRegistry,
+} from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyStore } from "../store/verify.js";
@@ -24,7 +38,13 @@ beforeAll(async () => {
   upstream = await startDockerRegistry();
   blobs = await makeBlobDir();
   image = await buildImage({ layerSizes: [6 << 20, 3 << 20, 512], dir: blobs });
-  index = await buildIndex([{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64" }], { layerSizes: [2 << 20], dir: blobs, format: "docker" });
+  index = await buildIndex(
+    [
+      { os: "linux", architecture: "amd64" },
+      { os: "linux", architecture: "arm64" },
+    ],
+    { layerSizes: [2 << 20], dir: blobs, format: "docker" },
+  );
   await pushImage(upstream.url, "lib/app", "v1", image);
   await pushIndex(upstream.url, "lib/multi", "1.0", index);
 });
@@ -45,9 +65,19 @@ describe("satellite sync --once", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`copied    lib/app:v1 ${image.manifestDigest}`);
     expect(run.stdout).toContain(`copied    lib/multi:1.0 ${index.manifestDigest}`);
-    expect(run.stdout.trim().split("\n").pop()).toMatch(/^bytes=\d+ blobs_copied=\d+ blobs_skipped=\d+ seconds=\d+\.\d{3} mbps=\d+\.\d$/);
+    expect(run.stdout.trim().split("\n").pop()).toMatch(
+      /^bytes=\d+ blobs_copied=\d+ blobs_skipped=\d+ seconds=\d+\.\d{3} mbps=\d+\.\d$/,
+    );
     const layers = [image.config, ...image.layers, ...index.images.flatMap((i) => [i.config, ...i.layers])];
-    expect(summaryOf(run)).toMatchObject({ blobs_copied: layers.length, blobs_skipped: 0, bytes: layers.reduce((n, b) => n + b.size, 0) + image.manifest.length + index.manifest.length + index.images.reduce((n, i) => n + i.manifest.length, 0) });
+    expect(summaryOf(run)).toMatchObject({
+      blobs_copied: layers.length,
+      blobs_skipped: 0,
+      bytes:
+        layers.reduce((n, b) => n + b.size, 0) +
+        image.manifest.length +
+        index.manifest.length +
+        index.images.reduce((n, i) => n + i.manifest.length, 0),
+    });
     const report = await verifyStore(dataDir);
     expect(report).toMatchObject({ ok: true, blobs: layers.length + 4 });
 
@@ -60,7 +90,15 @@ describe("satellite sync --once", () => {
   it("serves what it replicated through `satellite serve`, bytes and digests intact", async () => {
     expect((await runSatellite(syncOnceArgs(upstream.url, ["lib/multi:1.0", "lib/app:v1"], dataDir))).code).toBe(0);
     const port = await freePort();
-    const serve = startSatellite(["serve", "--data-dir", dataDir, "--addr", `127.0.0.1:${port}`, "--log-level", "warn"]);
+    const serve = startSatellite([
+      "serve",
+      "--data-dir",
+      dataDir,
+      "--addr",
+      `127.0.0.1:${port}`,
+      "--log-level",
+      "warn",
+    ]);
     try {
       await waitForLine(serve.child, /listening on/);
       const local = createRegistryClient({ url: `http://127.0.0.1:${port}` });
@@ -79,7 +117,9 @@ describe("satellite sync --once", () => {
   });
 
   it("copies only the requested platform of an index and untags images dropped from the list", async () => {
-    const first = await runSatellite(syncOnceArgs(upstream.url, ["lib/multi:1.0", "lib/app:v1"], dataDir, ["--platform", "linux/arm64"]));
+    const first = await runSatellite(
+      syncOnceArgs(upstream.url, ["lib/multi:1.0", "lib/app:v1"], dataDir, ["--platform", "linux/arm64"]),
+    );
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain(`copied    lib/multi:1.0 ${index.images[1].manifestDigest}`);
     const second = await runSatellite(syncOnceArgs(upstream.url, ["lib/app:v1"], dataDir));
@@ -105,7 +145,12 @@ describe("satellite sync --once against Harbor (emulated: robot account, token f
     const api = createHarborClient({ url: harbor.url, username: "admin", password: "Harbor12345" });
     await api.ensureProject("edge", { public: false });
     await pushImage(harbor.url, "edge/app", "v1", image, { username: "admin", password: "Harbor12345" });
-    const created = await api.createRobot({ name: "sat-1", level: "system", duration: -1, permissions: [{ kind: "project", namespace: "edge", access: [{ resource: "repository", action: "pull" }] }] });
+    const created = await api.createRobot({
+      name: "sat-1",
+      level: "system",
+      duration: -1,
+      permissions: [{ kind: "project", namespace: "edge", access: [{ resource: "repository", action: "pull" }] }],
+    });
     robot = { username: created.name as string, password: created.secret as string };
   });
   afterAll(async () => {
@@ -113,7 +158,9 @@ describe("satellite sync --once against Harbor (emulated: robot account, token f
   });
 
   it("pulls with the robot's credentials through the token flow", async () => {
-    const run = await runSatellite(syncOnceArgs(harbor.url, ["edge/app:v1"], dataDir, ["--username", robot.username]), { SATELLITE_UPSTREAM_PASSWORD: robot.password });
+    const run = await runSatellite(syncOnceArgs(harbor.url, ["edge/app:v1"], dataDir, ["--username", robot.username]), {
+      SATELLITE_UPSTREAM_PASSWORD: robot.password,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(`copied    edge/app:v1 ${image.manifestDigest}`);
     expect((await verifyStore(dataDir)).ok).toBe(true);
@@ -121,7 +168,14 @@ describe("satellite sync --once against Harbor (emulated: robot account, token f
   });
 
   it("fails with a wrong password without printing it", async () => {
-    const run = await runSatellite(syncOnceArgs(harbor.url, ["edge/app:v1"], dataDir, ["--username", robot.username, "--password", "not-the-Secret-123"]));
+    const run = await runSatellite(
+      syncOnceArgs(harbor.url, ["edge/app:v1"], dataDir, [
+        "--username",
+        robot.username,
+        "--password",
+        "not-the-Secret-123",
+      ]),
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/image edge\/app:v1 failed: .*401/);
     expect(run.stdout + run.stderr).not.toContain("not-the-Secret-123");

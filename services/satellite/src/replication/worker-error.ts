@@ -14,10 +14,24 @@ export type WorkerErrorData =
 export function toWorkerErrorData(error: unknown): WorkerErrorData {
   if (error instanceof DigestMismatchError) return { kind: "digest", expected: error.expected, actual: error.actual };
   if (error instanceof SizeMismatchError) return { kind: "size", expected: error.expected, actual: error.actual };
-  if (error instanceof RegistryError) return { kind: "registry", status: error.status, code: error.code, detail: error.detail, url: error.url, method: error.method };
+  if (error instanceof RegistryError)
+    return {
+      kind: "registry",
+      status: error.status,
+      code: error.code,
+      detail: error.detail,
+      url: error.url,
+      method: error.method,
+    };
   if (error instanceof RegistryNetworkError) {
     const cause = error.cause as NodeJS.ErrnoException | undefined;
-    return { kind: "network", url: error.url, method: error.method, cause: cause?.message ?? String(error.cause), code: cause?.code };
+    return {
+      kind: "network",
+      url: error.url,
+      method: error.method,
+      cause: cause?.message ?? String(error.cause),
+      code: cause?.code,
+    };
   }
   const e = error instanceof Error ? error : new Error(String(error));
   return { kind: "other", name: e.name, message: e.message, code: (e as NodeJS.ErrnoException).code };

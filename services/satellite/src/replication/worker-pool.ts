@@ -25,7 +25,8 @@ export function createBlobWorkerPool(options: BlobWorkerPoolOptions = {}): BlobW
   const threads = options.threads ?? availableParallelism();
   const copiesPerThread = options.copiesPerThread ?? 2;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError("worker threads must be an integer >= 1");
-  if (!Number.isInteger(copiesPerThread) || copiesPerThread < 1) throw new RangeError("copies per thread must be an integer >= 1");
+  if (!Number.isInteger(copiesPerThread) || copiesPerThread < 1)
+    throw new RangeError("copies per thread must be an integer >= 1");
   // Piscina is loaded and the pool built on the first copy: a pass with nothing to copy pays for
   // neither.
   let pool: Promise<Piscina<FetchBlobTask, FetchBlobOutcome>> | undefined;

@@ -4,7 +4,10 @@ import { constants } from "node:fs";
 import { copyFile, stat } from "node:fs/promises";
 
 function stamp(now: Date): string {
-  return now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "");
+  return now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "");
 }
 
 /** Copies `path` to a fresh backup and returns its path; undefined when `path` does not exist. */

@@ -14,12 +14,16 @@ export interface FileEdit {
   backup?: string;
 }
 
-
 /**
  * `update` gets the current text (undefined when the file is missing) and returns the new text,
  * or undefined to leave the file as it is.
  */
-export async function editFile(path: string, update: (current: string | undefined) => string | undefined, now: Date, defaultMode = 0o644): Promise<FileEdit> {
+export async function editFile(
+  path: string,
+  update: (current: string | undefined) => string | undefined,
+  now: Date,
+  defaultMode = 0o644,
+): Promise<FileEdit> {
   const current = await readOptional(path);
   const next = update(current);
   if (next === undefined || next === current) return { path, changed: false };

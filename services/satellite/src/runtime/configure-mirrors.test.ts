@@ -10,7 +10,12 @@ let paths: RuntimePaths;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "hs-mirrors-"));
-  paths = { containerdConfig: join(dir, "containerd.toml"), containerdCertsDir: join(dir, "certs.d"), dockerDaemonJson: join(dir, "daemon.json"), registriesConf: join(dir, "registries.conf") };
+  paths = {
+    containerdConfig: join(dir, "containerd.toml"),
+    containerdCertsDir: join(dir, "certs.d"),
+    dockerDaemonJson: join(dir, "daemon.json"),
+    registriesConf: join(dir, "registries.conf"),
+  };
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -20,10 +25,21 @@ describe("configureMirrors", () => {
   it("configures every runtime, carries on past a failure, and reports like the original's activity line", async () => {
     await writeFile(paths.dockerDaemonJson, "not json");
     await writeFile(paths.containerdConfig, "version = 2\n");
-    const report = await configureMirrors({ specs: parseMirrorFlags(["docker:true", "containerd:docker.io", "podman:docker.io"]), mirror: "127.0.0.1:8585", paths, now: new Date("2024-01-02T03:04:05Z") });
+    const report = await configureMirrors({
+      specs: parseMirrorFlags(["docker:true", "containerd:docker.io", "podman:docker.io"]),
+      mirror: "127.0.0.1:8585",
+      paths,
+      now: new Date("2024-01-02T03:04:05Z"),
+    });
     expect(report.failed).toBe(true);
-    expect(report.outcomes.map((o) => [o.runtime, "error" in o])).toEqual([["docker", true], ["containerd", false], ["podman", false]]);
-    expect(report.activity).toMatch(/^cri_fallback_configured: docker\(failed: .*\), containerd\(ok, backup:.*containerd.toml.bak.20240102T030405\), podman\(ok\)$/);
+    expect(report.outcomes.map((o) => [o.runtime, "error" in o])).toEqual([
+      ["docker", true],
+      ["containerd", false],
+      ["podman", false],
+    ]);
+    expect(report.activity).toMatch(
+      /^cri_fallback_configured: docker\(failed: .*\), containerd\(ok, backup:.*containerd.toml.bak.20240102T030405\), podman\(ok\)$/,
+    );
     expect(await readFile(paths.registriesConf, "utf8")).toContain("127.0.0.1:8585");
   });
 });

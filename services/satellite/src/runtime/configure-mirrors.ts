@@ -54,16 +54,57 @@ export async function configureMirrors(options: ConfigureMirrorsOptions): Promis
   for (const spec of options.specs) {
     try {
       let result: RuntimeResult;
-      if (spec.runtime === "containerd") result = await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: options.mirror, mirrorAccess: options.mirrorAccess, configPath: paths.containerdConfig, certsDir: paths.containerdCertsDir, majorVersion: options.containerdMajorVersion, now });
-      else if (spec.runtime === "docker") result = await configureDocker({ mirror: options.mirror, daemonJsonPath: paths.dockerDaemonJson, now, apply: options.docker });
-      else result = await configureContainersRegistries({ runtime: spec.runtime, registries: spec.registries, upstreams: spec.upstreams, mirror: options.mirror, registriesConfPath: paths.registriesConf, now });
-      result = { ...result, notes: [...result.notes, ...accessNotes(spec.runtime, mirrorEndpoint(options.mirror).host, options.mirrorAccess)] };
+      if (spec.runtime === "containerd")
+        result = await configureContainerd({
+          registries: spec.registries,
+          upstreams: spec.upstreams,
+          mirror: options.mirror,
+          mirrorAccess: options.mirrorAccess,
+          configPath: paths.containerdConfig,
+          certsDir: paths.containerdCertsDir,
+          majorVersion: options.containerdMajorVersion,
+          now,
+        });
+      else if (spec.runtime === "docker")
+        result = await configureDocker({
+          mirror: options.mirror,
+          daemonJsonPath: paths.dockerDaemonJson,
+          now,
+          apply: options.docker,
+        });
+      else
+        result = await configureContainersRegistries({
+          runtime: spec.runtime,
+          registries: spec.registries,
+          upstreams: spec.upstreams,
+          mirror: options.mirror,
+          registriesConfPath: paths.registriesConf,
+          now,
+        });
+      result = {
+        ...result,
+        notes: [
+          ...result.notes,
+          ...accessNotes(spec.runtime, mirrorEndpoint(options.mirror).host, options.mirrorAccess),
+        ],
+      };
       outcomes.push(result);
-      options.logger?.info({ runtime: spec.runtime, changed: result.files.filter((f) => f.changed).map((f) => f.path), backups: result.files.map((f) => f.backup).filter(Boolean), notes: result.notes }, "runtime mirror configured");
+      options.logger?.info(
+        {
+          runtime: spec.runtime,
+          changed: result.files.filter((f) => f.changed).map((f) => f.path),
+          backups: result.files.map((f) => f.backup).filter(Boolean),
+          notes: result.notes,
+        },
+        "runtime mirror configured",
+      );
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       outcomes.push({ runtime: spec.runtime, error: err });
-      options.logger?.error({ runtime: spec.runtime, err: { name: err.name, message: err.message } }, "runtime mirror not configured");
+      options.logger?.error(
+        { runtime: spec.runtime, err: { name: err.name, message: err.message } },
+        "runtime mirror not configured",
+      );
     }
   }
   return { outcomes, activity: describeResults(outcomes), failed: outcomes.some((o) => "error" in o) };

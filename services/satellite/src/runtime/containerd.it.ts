@@ -80,14 +80,36 @@ describe("containerd mirror (real containerd)", () => {
         "",
       ].join("\n"),
     );
-    const result = await configureContainerd({ registries: ["docker.io"], mirror: registry.host, configPath, certsDir });
+    const result = await configureContainerd({
+      registries: ["docker.io"],
+      mirror: registry.host,
+      configPath,
+      certsDir,
+    });
     expect(result.restartRequired).toBe(true);
 
     const { stdout: dump } = await run(CONTAINERD_BIN, ["--config", configPath, "config", "dump"]);
     const registrySection = dump.slice(dump.indexOf(`[plugins."io.containerd.grpc.v1.cri".registry]`));
-    expect(registrySection).toMatch(new RegExp(`^\\s*config_path = "${certsDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"`, "m"));
+    expect(registrySection).toMatch(
+      new RegExp(`^\\s*config_path = "${certsDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"`, "m"),
+    );
 
-    containerd = spawn(CONTAINERD_BIN, ["--config", configPath, "--root", join(dir, "root"), "--state", join(dir, "state"), "--address", socket, "--log-level", "warn"], { stdio: "ignore" });
+    containerd = spawn(
+      CONTAINERD_BIN,
+      [
+        "--config",
+        configPath,
+        "--root",
+        join(dir, "root"),
+        "--state",
+        join(dir, "state"),
+        "--address",
+        socket,
+        "--log-level",
+        "warn",
+      ],
+      { stdio: "ignore" },
+    );
     await waitForContainerd();
 
     await ctr("images", "pull", "--hosts-dir", certsDir, "--snapshotter", "native", "docker.io/library/hello:v1");

@@ -27,8 +27,18 @@ const toml = async (path: string) => parse(await readFile(path, "utf8")) as Tree
 
 describe("containerd mirrors", () => {
   it("sets config_path for containerd 1.x (config version 2), keeping other settings, with a backup", async () => {
-    await writeFile(configPath, `version = 2\nroot = "/var/lib/containerd"\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.6"\n[grpc]\n  address = "/run/containerd/containerd.sock"\n`, { mode: 0o640 });
-    const result = await configureContainerd({ registries: ["docker.io", "quay.io"], mirror: "127.0.0.1:8585", configPath, certsDir, now });
+    await writeFile(
+      configPath,
+      `version = 2\nroot = "/var/lib/containerd"\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.6"\n[grpc]\n  address = "/run/containerd/containerd.sock"\n`,
+      { mode: 0o640 },
+    );
+    const result = await configureContainerd({
+      registries: ["docker.io", "quay.io"],
+      mirror: "127.0.0.1:8585",
+      configPath,
+      certsDir,
+      now,
+    });
     const config = await toml(configPath);
     expect(config.plugins["io.containerd.grpc.v1.cri"].registry.config_path).toBe(certsDir);
     expect(config.plugins["io.containerd.grpc.v1.cri"].sandbox_image).toBe("registry.k8s.io/pause:3.6");
@@ -39,7 +49,10 @@ describe("containerd mirrors", () => {
     const backup = result.files.find((f) => f.path === configPath)?.backup;
     expect(backup).toBe(`${configPath}.bak.20240506T070809`);
     expect(await readFile(backup!, "utf8")).toContain('sandbox_image = "registry.k8s.io/pause:3.6"');
-    expect(await toml(join(certsDir, "docker.io", "hosts.toml"))).toEqual({ server: "https://docker.io", host: { "http://127.0.0.1:8585": { capabilities: ["pull", "resolve"] } } });
+    expect(await toml(join(certsDir, "docker.io", "hosts.toml"))).toEqual({
+      server: "https://docker.io",
+      host: { "http://127.0.0.1:8585": { capabilities: ["pull", "resolve"] } },
+    });
     expect(await toml(join(certsDir, "quay.io", "hosts.toml"))).toMatchObject({ server: "https://quay.io" });
   });
 
@@ -53,16 +66,36 @@ describe("containerd mirrors", () => {
   });
 
   it("creates a config for a containerd without one, in its version's layout", async () => {
-    await configureContainerd({ registries: ["docker.io"], mirror: "127.0.0.1:8585", configPath, certsDir, majorVersion: 2, now });
-    expect(await toml(configPath)).toEqual({ version: 3, plugins: { "io.containerd.cri.v1.images": { registry: { config_path: certsDir } } } });
+    await configureContainerd({
+      registries: ["docker.io"],
+      mirror: "127.0.0.1:8585",
+      configPath,
+      certsDir,
+      majorVersion: 2,
+      now,
+    });
+    expect(await toml(configPath)).toEqual({
+      version: 3,
+      plugins: { "io.containerd.cri.v1.images": { registry: { config_path: certsDir } } },
+    });
     await rm(configPath);
-    await configureContainerd({ registries: ["docker.io"], mirror: "127.0.0.1:8585", configPath, certsDir, majorVersion: 1, now });
+    await configureContainerd({
+      registries: ["docker.io"],
+      mirror: "127.0.0.1:8585",
+      configPath,
+      certsDir,
+      majorVersion: 1,
+      now,
+    });
     expect((await toml(configPath)).version).toBe(2);
   });
 
   it("merges with existing hosts (satellite first) and keeps the server", async () => {
     await mkdir(join(certsDir, "docker.io"), { recursive: true });
-    await writeFile(join(certsDir, "docker.io", "hosts.toml"), `server = "https://registry-1.docker.io"\n[host."https://mirror.corp"]\n  capabilities = ["pull"]\n  skip_verify = true\n`);
+    await writeFile(
+      join(certsDir, "docker.io", "hosts.toml"),
+      `server = "https://registry-1.docker.io"\n[host."https://mirror.corp"]\n  capabilities = ["pull"]\n  skip_verify = true\n`,
+    );
     await configureContainerd({ registries: ["docker.io"], mirror: "http://10.0.0.2:8585", configPath, certsDir, now });
     const text = await readFile(join(certsDir, "docker.io", "hosts.toml"), "utf8");
     const hosts = parse(text) as Tree;
@@ -76,7 +109,13 @@ describe("containerd mirrors", () => {
     await writeFile(configPath, "version = 2\n");
     await configureContainerd({ registries: ["docker.io"], mirror: "127.0.0.1:8585", configPath, certsDir, now });
     const before = (await readdir(dir)).sort();
-    const again = await configureContainerd({ registries: ["docker.io"], mirror: "127.0.0.1:8585", configPath, certsDir, now: new Date(now.getTime() + 5000) });
+    const again = await configureContainerd({
+      registries: ["docker.io"],
+      mirror: "127.0.0.1:8585",
+      configPath,
+      certsDir,
+      now: new Date(now.getTime() + 5000),
+    });
     expect(again.files.every((f) => !f.changed)).toBe(true);
     expect(again.restartRequired).toBe(false);
     expect((await readdir(dir)).sort()).toEqual(before);
@@ -84,40 +123,97 @@ describe("containerd mirrors", () => {
 
   it("writes hosts where an existing config_path already points, without touching config.toml", async () => {
     const other = join(dir, "elsewhere");
-    await writeFile(configPath, `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${other}"\n`);
-    const result = await configureContainerd({ registries: ["docker.io"], mirror: "127.0.0.1:8585", configPath, certsDir, now });
+    await writeFile(
+      configPath,
+      `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${other}"\n`,
+    );
+    const result = await configureContainerd({
+      registries: ["docker.io"],
+      mirror: "127.0.0.1:8585",
+      configPath,
+      certsDir,
+      now,
+    });
     expect(result.files.find((f) => f.path === configPath)?.changed).toBe(false);
     expect((await toml(join(other, "docker.io", "hosts.toml"))).host).toHaveProperty(["http://127.0.0.1:8585"]);
   });
 
-  it("writes a plain-HTTP upstream as server = \"http://…\" and TLS options on the server, per upstream", async () => {
-    const [spec] = parseMirrorFlags(["containerd:http://10.0.0.5:5000,https://reg.corp:5443?ca=/etc/ssl/Corp-CA.pem,https://lab.local?skip_verify=true,docker.io"]);
-    await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: "127.0.0.1:8585", configPath, certsDir, now });
+  it('writes a plain-HTTP upstream as server = "http://…" and TLS options on the server, per upstream', async () => {
+    const [spec] = parseMirrorFlags([
+      "containerd:http://10.0.0.5:5000,https://reg.corp:5443?ca=/etc/ssl/Corp-CA.pem,https://lab.local?skip_verify=true,docker.io",
+    ]);
+    await configureContainerd({
+      registries: spec.registries,
+      upstreams: spec.upstreams,
+      mirror: "127.0.0.1:8585",
+      configPath,
+      certsDir,
+      now,
+    });
     const mirrorHost = { "http://127.0.0.1:8585": { capabilities: ["pull", "resolve"] } };
-    expect(await toml(join(certsDir, "10.0.0.5:5000", "hosts.toml"))).toEqual({ server: "http://10.0.0.5:5000", host: mirrorHost });
-    expect(await toml(join(certsDir, "reg.corp:5443", "hosts.toml"))).toEqual({ server: "https://reg.corp:5443", ca: "/etc/ssl/Corp-CA.pem", host: mirrorHost });
-    expect(await toml(join(certsDir, "lab.local", "hosts.toml"))).toEqual({ server: "https://lab.local", skip_verify: true, host: mirrorHost });
-    expect(await toml(join(certsDir, "docker.io", "hosts.toml"))).toEqual({ server: "https://docker.io", host: mirrorHost });
+    expect(await toml(join(certsDir, "10.0.0.5:5000", "hosts.toml"))).toEqual({
+      server: "http://10.0.0.5:5000",
+      host: mirrorHost,
+    });
+    expect(await toml(join(certsDir, "reg.corp:5443", "hosts.toml"))).toEqual({
+      server: "https://reg.corp:5443",
+      ca: "/etc/ssl/Corp-CA.pem",
+      host: mirrorHost,
+    });
+    expect(await toml(join(certsDir, "lab.local", "hosts.toml"))).toEqual({
+      server: "https://lab.local",
+      skip_verify: true,
+      host: mirrorHost,
+    });
+    expect(await toml(join(certsDir, "docker.io", "hosts.toml"))).toEqual({
+      server: "https://docker.io",
+      host: mirrorHost,
+    });
   });
 
   it("an upstream given a scheme or options replaces the server and its TLS keys; without them an existing server is kept", async () => {
     const hostsPath = join(certsDir, "reg.corp", "hosts.toml");
     await mkdir(join(certsDir, "reg.corp"), { recursive: true });
-    await writeFile(hostsPath, `server = "https://reg.corp"\nskip_verify = true\n[host."https://cache.corp"]\n  capabilities = ["pull"]\n`);
+    await writeFile(
+      hostsPath,
+      `server = "https://reg.corp"\nskip_verify = true\n[host."https://cache.corp"]\n  capabilities = ["pull"]\n`,
+    );
     await configureContainerd({ registries: ["reg.corp"], mirror: "127.0.0.1:8585", configPath, certsDir, now });
     expect(await toml(hostsPath)).toMatchObject({ server: "https://reg.corp", skip_verify: true });
     const [spec] = parseMirrorFlags(["containerd:http://reg.corp"]);
-    await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: "127.0.0.1:8585", configPath, certsDir, now });
+    await configureContainerd({
+      registries: spec.registries,
+      upstreams: spec.upstreams,
+      mirror: "127.0.0.1:8585",
+      configPath,
+      certsDir,
+      now,
+    });
     const hosts = await toml(hostsPath);
-    expect(hosts).toEqual({ server: "http://reg.corp", host: { "http://127.0.0.1:8585": { capabilities: ["pull", "resolve"] }, "https://cache.corp": { capabilities: ["pull"] } } });
-    const again = await configureContainerd({ registries: spec.registries, upstreams: spec.upstreams, mirror: "127.0.0.1:8585", configPath, certsDir, now });
+    expect(hosts).toEqual({
+      server: "http://reg.corp",
+      host: {
+        "http://127.0.0.1:8585": { capabilities: ["pull", "resolve"] },
+        "https://cache.corp": { capabilities: ["pull"] },
+      },
+    });
+    const again = await configureContainerd({
+      registries: spec.registries,
+      upstreams: spec.upstreams,
+      mirror: "127.0.0.1:8585",
+      configPath,
+      certsDir,
+      now,
+    });
     expect(again.files.every((f) => !f.changed)).toBe(true);
   });
 
   it("refuses a config with legacy registry.mirrors, which containerd rejects alongside config_path", async () => {
     const original = `version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m"]\n`;
     await writeFile(configPath, original);
-    await expect(configureContainerd({ registries: ["docker.io"], mirror: "127.0.0.1:8585", configPath, certsDir, now })).rejects.toThrow(RuntimeConfigError);
+    await expect(
+      configureContainerd({ registries: ["docker.io"], mirror: "127.0.0.1:8585", configPath, certsDir, now }),
+    ).rejects.toThrow(RuntimeConfigError);
     expect(await readFile(configPath, "utf8")).toBe(original);
   });
 });

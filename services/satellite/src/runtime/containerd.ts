@@ -39,7 +39,8 @@ export interface ContainerdMirrorOptions {
 
 type Table = Record<string, unknown>;
 
-const isTable = (v: unknown): v is Table => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date);
+const isTable = (v: unknown): v is Table =>
+  v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date);
 
 function parseToml(text: string | undefined, path: string): Table {
   if (text === undefined || text.trim() === "") return {};
@@ -73,18 +74,35 @@ function tableAt(root: Table, path: readonly string[], create: boolean): Table |
  * Returns the certs.d folder containerd will use, and the new config.toml text (undefined when
  * it already points somewhere).
  */
-export function planContainerdConfig(text: string | undefined, configPath: string, certsDir: string, majorVersion?: number): { certsDir: string; next?: string } {
+export function planContainerdConfig(
+  text: string | undefined,
+  configPath: string,
+  certsDir: string,
+  majorVersion?: number,
+): { certsDir: string; next?: string } {
   const config = parseToml(text, configPath);
   const declared = config.version;
-  const version = typeof declared === "number" ? declared : text === undefined || text.trim() === "" ? (majorVersion !== undefined && majorVersion >= 2 ? 3 : 2) : 1;
+  const version =
+    typeof declared === "number"
+      ? declared
+      : text === undefined || text.trim() === ""
+        ? majorVersion !== undefined && majorVersion >= 2
+          ? 3
+          : 2
+        : 1;
   if (config.version === undefined && version >= 2) config.version = version;
   const registry = tableAt(config, [...registryPluginPath(version), "registry"], true)!;
   for (const legacy of ["mirrors", "configs"]) {
     if (isTable(registry[legacy]) && Object.keys(registry[legacy] as Table).length > 0) {
-      throw new RuntimeConfigError("containerd", configPath, `registry.${legacy} is set; containerd refuses config_path alongside it — move those settings into hosts.toml files first`);
+      throw new RuntimeConfigError(
+        "containerd",
+        configPath,
+        `registry.${legacy} is set; containerd refuses config_path alongside it — move those settings into hosts.toml files first`,
+      );
     }
   }
-  const existing = typeof registry.config_path === "string" ? registry.config_path.split(":").find((p) => p.trim() !== "") : undefined;
+  const existing =
+    typeof registry.config_path === "string" ? registry.config_path.split(":").find((p) => p.trim() !== "") : undefined;
   if (existing) return { certsDir: existing };
   registry.config_path = certsDir;
   return { certsDir, next: stringify(config) + "\n" };
@@ -95,11 +113,21 @@ export function planContainerdConfig(text: string | undefined, configPath: strin
  * so. Without `upstream` options an existing server (and its TLS keys) is kept; with them, the
  * server and its `ca`/`skip_verify` are what the options say.
  */
-export function planHostsToml(text: string | undefined, path: string, registry: string, mirror: string, upstream?: UpstreamOptions, access?: MirrorAccess): string | undefined {
+export function planHostsToml(
+  text: string | undefined,
+  path: string,
+  registry: string,
+  mirror: string,
+  upstream?: UpstreamOptions,
+  access?: MirrorAccess,
+): string | undefined {
   const hosts = parseToml(text, path);
   const endpoint = mirrorEndpoint(mirror);
   const current = isTable(hosts.host) ? (hosts.host as Table) : {};
-  const ours: Table = { ...(isTable(current[endpoint.url]) ? (current[endpoint.url] as Table) : {}), capabilities: ["pull", "resolve"] };
+  const ours: Table = {
+    ...(isTable(current[endpoint.url]) ? (current[endpoint.url] as Table) : {}),
+    capabilities: ["pull", "resolve"],
+  };
   // Ours: what we last wrote is replaced by what the flags say now.
   delete ours.ca;
   if (access?.ca !== undefined) ours.ca = access.ca;
@@ -116,7 +144,10 @@ export function planHostsToml(text: string | undefined, path: string, registry: 
     if (upstream.ca !== undefined) next.ca = upstream.ca;
     if (upstream.skipVerify) next.skip_verify = true;
   }
-  next.host = { [endpoint.url]: ours, ...Object.fromEntries(Object.entries(current).filter(([k]) => k !== endpoint.url)) };
+  next.host = {
+    [endpoint.url]: ours,
+    ...Object.fromEntries(Object.entries(current).filter(([k]) => k !== endpoint.url)),
+  };
   // Through JSON: smol-toml's tables and ours differ in prototype, which isDeepStrictEqual counts.
   const plain = (value: Table) => JSON.parse(JSON.stringify(value)) as unknown;
   const unchanged = isDeepStrictEqual(plain(next), plain(hosts)) && Object.keys(current)[0] === endpoint.url;
@@ -126,13 +157,26 @@ export function planHostsToml(text: string | undefined, path: string, registry: 
 export async function configureContainerd(options: ContainerdMirrorOptions): Promise<RuntimeResult> {
   const configPath = options.configPath ?? CONTAINERD_DEFAULTS.configPath;
   const now = options.now ?? new Date();
-  const planned = planContainerdConfig(await readOptional(configPath), configPath, options.certsDir ?? CONTAINERD_DEFAULTS.certsDir, options.majorVersion);
+  const planned = planContainerdConfig(
+    await readOptional(configPath),
+    configPath,
+    options.certsDir ?? CONTAINERD_DEFAULTS.certsDir,
+    options.majorVersion,
+  );
   const files: FileEdit[] = [];
   for (const registry of options.registries) {
     const hostsPath = join(planned.certsDir, registry, "hosts.toml");
     // A file holding a reader's credentials is created readable by root only.
     const mode = options.mirrorAccess?.authorization ? 0o600 : 0o644;
-    files.push(await editFile(hostsPath, (text) => planHostsToml(text, hostsPath, registry, options.mirror, options.upstreams?.[registry], options.mirrorAccess), now, mode));
+    files.push(
+      await editFile(
+        hostsPath,
+        (text) =>
+          planHostsToml(text, hostsPath, registry, options.mirror, options.upstreams?.[registry], options.mirrorAccess),
+        now,
+        mode,
+      ),
+    );
   }
   const configEdit = await editFile(configPath, () => planned.next, now);
   files.push(configEdit);

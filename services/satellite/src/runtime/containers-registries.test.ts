@@ -23,8 +23,17 @@ afterEach(async () => {
 
 describe("podman and CRI-O mirrors", () => {
   it("adds [[registry]] entries with the satellite as first mirror, keeping the rest", async () => {
-    await writeFile(path, `unqualified-search-registries = ["docker.io", "quay.io"]\n\n[[registry]]\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "mirror.corp"\n\n[[registry]]\nlocation = "internal.corp"\nblocked = true\n`);
-    const result = await configureContainersRegistries({ runtime: "podman", registries: ["docker.io", "quay.io"], mirror: "127.0.0.1:8585", registriesConfPath: path, now });
+    await writeFile(
+      path,
+      `unqualified-search-registries = ["docker.io", "quay.io"]\n\n[[registry]]\nlocation = "docker.io"\n[[registry.mirror]]\nlocation = "mirror.corp"\n\n[[registry]]\nlocation = "internal.corp"\nblocked = true\n`,
+    );
+    const result = await configureContainersRegistries({
+      runtime: "podman",
+      registries: ["docker.io", "quay.io"],
+      mirror: "127.0.0.1:8585",
+      registriesConfPath: path,
+      now,
+    });
     const conf = parse(await readFile(path, "utf8")) as Tree;
     expect(conf["unqualified-search-registries"]).toEqual(["docker.io", "quay.io"]);
     expect(conf.registry).toEqual([
@@ -37,17 +46,40 @@ describe("podman and CRI-O mirrors", () => {
   });
 
   it("is idempotent, and CRI-O is told to reload", async () => {
-    const first = await configureContainersRegistries({ runtime: "crio", registries: ["docker.io"], mirror: "https://sat:8443", registriesConfPath: path, now });
+    const first = await configureContainersRegistries({
+      runtime: "crio",
+      registries: ["docker.io"],
+      mirror: "https://sat:8443",
+      registriesConfPath: path,
+      now,
+    });
     expect(first.restartRequired).toBe(true);
-    expect((parse(await readFile(path, "utf8")) as Tree).registry[0].mirror).toEqual([{ location: "sat:8443", insecure: false }]);
-    const again = await configureContainersRegistries({ runtime: "crio", registries: ["docker.io"], mirror: "https://sat:8443", registriesConfPath: path, now });
+    expect((parse(await readFile(path, "utf8")) as Tree).registry[0].mirror).toEqual([
+      { location: "sat:8443", insecure: false },
+    ]);
+    const again = await configureContainersRegistries({
+      runtime: "crio",
+      registries: ["docker.io"],
+      mirror: "https://sat:8443",
+      registriesConfPath: path,
+      now,
+    });
     expect(again.files[0].changed).toBe(false);
     expect(await readdir(dir)).toEqual(["registries.conf"]);
   });
 
   it("marks a plain-HTTP or skip_verify upstream insecure on its own entry, and says where a CA goes", async () => {
-    const [spec] = parseMirrorFlags(["podman:http://10.0.0.5:5000,https://lab.local?skip_verify=true,https://reg.corp?ca=/etc/ssl/corp.pem,docker.io"]);
-    const result = await configureContainersRegistries({ runtime: "podman", registries: spec.registries, upstreams: spec.upstreams, mirror: "127.0.0.1:8585", registriesConfPath: path, now });
+    const [spec] = parseMirrorFlags([
+      "podman:http://10.0.0.5:5000,https://lab.local?skip_verify=true,https://reg.corp?ca=/etc/ssl/corp.pem,docker.io",
+    ]);
+    const result = await configureContainersRegistries({
+      runtime: "podman",
+      registries: spec.registries,
+      upstreams: spec.upstreams,
+      mirror: "127.0.0.1:8585",
+      registriesConfPath: path,
+      now,
+    });
     const mirror = [{ location: "127.0.0.1:8585", insecure: true }];
     expect((parse(await readFile(path, "utf8")) as Tree).registry).toEqual([
       { location: "10.0.0.5:5000", insecure: true, mirror },
@@ -55,14 +87,31 @@ describe("podman and CRI-O mirrors", () => {
       { location: "reg.corp", mirror },
       { location: "docker.io", mirror },
     ]);
-    expect(result.notes).toEqual(["podman reads reg.corp's CA from /etc/containers/certs.d/reg.corp/*.crt: copy /etc/ssl/corp.pem there"]);
+    expect(result.notes).toEqual([
+      "podman reads reg.corp's CA from /etc/containers/certs.d/reg.corp/*.crt: copy /etc/ssl/corp.pem there",
+    ]);
     const [https] = parseMirrorFlags(["podman:https://10.0.0.5:5000"]);
-    await configureContainersRegistries({ runtime: "podman", registries: https.registries, upstreams: https.upstreams, mirror: "127.0.0.1:8585", registriesConfPath: path, now });
+    await configureContainersRegistries({
+      runtime: "podman",
+      registries: https.registries,
+      upstreams: https.upstreams,
+      mirror: "127.0.0.1:8585",
+      registriesConfPath: path,
+      now,
+    });
     expect((parse(await readFile(path, "utf8")) as Tree).registry[0]).toEqual({ location: "10.0.0.5:5000", mirror });
   });
 
   it("refuses the v1 format instead of mixing formats", async () => {
     await writeFile(path, `[registries.search]\nregistries = ["docker.io"]\n`);
-    await expect(configureContainersRegistries({ runtime: "podman", registries: ["docker.io"], mirror: "127.0.0.1:8585", registriesConfPath: path, now })).rejects.toThrow(RuntimeConfigError);
+    await expect(
+      configureContainersRegistries({
+        runtime: "podman",
+        registries: ["docker.io"],
+        mirror: "127.0.0.1:8585",
+        registriesConfPath: path,
+        now,
+      }),
+    ).rejects.toThrow(RuntimeConfigError);
   });
 });

@@ -23,9 +23,17 @@ export interface ContainersMirrorOptions {
 }
 
 type Table = Record<string, unknown>;
-const isTable = (v: unknown): v is Table => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date);
+const isTable = (v: unknown): v is Table =>
+  v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date);
 
-export function planRegistriesConf(text: string | undefined, path: string, runtime: ContainersMirrorOptions["runtime"], registries: readonly string[], mirror: string, upstreams: Readonly<Record<string, UpstreamOptions>> = {}): string | undefined {
+export function planRegistriesConf(
+  text: string | undefined,
+  path: string,
+  runtime: ContainersMirrorOptions["runtime"],
+  registries: readonly string[],
+  mirror: string,
+  upstreams: Readonly<Record<string, UpstreamOptions>> = {},
+): string | undefined {
   let conf: Table = {};
   if (text !== undefined && text.trim() !== "") {
     try {
@@ -34,8 +42,14 @@ export function planRegistriesConf(text: string | undefined, path: string, runti
       throw new RuntimeConfigError(runtime, path, `not valid TOML: ${(error as Error).message.split("\n")[0]}`);
     }
   }
-  if (isTable(conf.registries)) throw new RuntimeConfigError(runtime, path, "uses the v1 format ([registries.search]); convert it to v2 ([[registry]]) first");
-  if (conf.registry !== undefined && !Array.isArray(conf.registry)) throw new RuntimeConfigError(runtime, path, "registry is not an array of tables");
+  if (isTable(conf.registries))
+    throw new RuntimeConfigError(
+      runtime,
+      path,
+      "uses the v1 format ([registries.search]); convert it to v2 ([[registry]]) first",
+    );
+  if (conf.registry !== undefined && !Array.isArray(conf.registry))
+    throw new RuntimeConfigError(runtime, path, "registry is not an array of tables");
   const endpoint = mirrorEndpoint(mirror);
   const list = ((conf.registry as Table[] | undefined) ?? []).map((r) => ({ ...r }));
   let changed = false;
@@ -58,7 +72,10 @@ export function planRegistriesConf(text: string | undefined, path: string, runti
     const mirrors = Array.isArray(entry.mirror) ? (entry.mirror as Table[]) : [];
     const first = mirrors[0];
     if (first?.location === endpoint.host && first.insecure === endpoint.insecure) continue;
-    entry.mirror = [{ location: endpoint.host, insecure: endpoint.insecure }, ...mirrors.filter((m) => m.location !== endpoint.host)];
+    entry.mirror = [
+      { location: endpoint.host, insecure: endpoint.insecure },
+      ...mirrors.filter((m) => m.location !== endpoint.host),
+    ];
     changed = true;
   }
   if (!changed) return undefined;
@@ -67,10 +84,23 @@ export function planRegistriesConf(text: string | undefined, path: string, runti
 
 export async function configureContainersRegistries(options: ContainersMirrorOptions): Promise<RuntimeResult> {
   const path = options.registriesConfPath ?? CONTAINERS_DEFAULTS.registriesConfPath;
-  const edit = await editFile(path, (text) => planRegistriesConf(text, path, options.runtime, options.registries, options.mirror, options.upstreams), options.now ?? new Date());
-  const notes = edit.changed && options.runtime === "crio" ? ["reload CRI-O to apply: systemctl reload crio (SIGHUP)"] : [];
+  const edit = await editFile(
+    path,
+    (text) => planRegistriesConf(text, path, options.runtime, options.registries, options.mirror, options.upstreams),
+    options.now ?? new Date(),
+  );
+  const notes =
+    edit.changed && options.runtime === "crio" ? ["reload CRI-O to apply: systemctl reload crio (SIGHUP)"] : [];
   for (const [host, upstream] of Object.entries(options.upstreams ?? {})) {
-    if (upstream.ca !== undefined) notes.push(`${options.runtime} reads ${host}'s CA from /etc/containers/certs.d/${host}/*.crt: copy ${upstream.ca} there`);
+    if (upstream.ca !== undefined)
+      notes.push(
+        `${options.runtime} reads ${host}'s CA from /etc/containers/certs.d/${host}/*.crt: copy ${upstream.ca} there`,
+      );
   }
-  return { runtime: options.runtime, files: [edit], restartRequired: edit.changed && options.runtime === "crio", notes };
+  return {
+    runtime: options.runtime,
+    files: [edit],
+    restartRequired: edit.changed && options.runtime === "crio",
+    notes,
+  };
 }

@@ -13,7 +13,11 @@ export interface DetectOptions {
 }
 
 export const DEFAULT_SOCKETS: Record<RuntimeName, readonly string[]> = {
-  containerd: ["/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock", "/run/k3s/containerd/containerd.sock"],
+  containerd: [
+    "/run/containerd/containerd.sock",
+    "/var/run/containerd/containerd.sock",
+    "/run/k3s/containerd/containerd.sock",
+  ],
   docker: ["/var/run/docker.sock", "/run/docker.sock"],
   crio: ["/var/run/crio/crio.sock", "/run/crio/crio.sock"],
   podman: ["/run/podman/podman.sock"],
@@ -57,7 +61,9 @@ export async function detectRuntimes(options: DetectOptions = {}): Promise<Detec
     const binaries = options.binaries?.[runtime] ?? DEFAULT_BINARIES[runtime];
     let evidence: string | undefined;
     for (const socket of sockets) if (!evidence && (await isSocket(socket))) evidence = socket;
-    for (const binary of binaries) for (const dir of searchPath) if (!evidence && (await isExecutable(join(dir, binary)))) evidence = join(dir, binary);
+    for (const binary of binaries)
+      for (const dir of searchPath)
+        if (!evidence && (await isExecutable(join(dir, binary)))) evidence = join(dir, binary);
     if (evidence) found.push({ runtime, evidence });
   }
   return found;

@@ -37,7 +37,8 @@ export interface SystemDockerControlOptions {
  * is SIGHUP to the pid in /var/run/docker.pid, and a restart is not possible (it fails).
  */
 export function systemDockerControl(options: SystemDockerControlOptions = {}): DaemonControl {
-  const exec = async (file: string, args: string[]) => (await run(file, args, { timeout: options.timeoutMs ?? 60_000 })).stdout;
+  const exec = async (file: string, args: string[]) =>
+    (await run(file, args, { timeout: options.timeoutMs ?? 60_000 })).stdout;
   const systemctl = options.systemctl ?? "systemctl";
   return {
     reload: async () => {
@@ -46,12 +47,17 @@ export function systemDockerControl(options: SystemDockerControlOptions = {}): D
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
         const pid = Number((await readFile(options.pidFile ?? "/var/run/docker.pid", "utf8")).trim());
-        if (!Number.isInteger(pid) || pid <= 1) throw new Error(`no dockerd pid in ${options.pidFile ?? "/var/run/docker.pid"}`, { cause: error });
+        if (!Number.isInteger(pid) || pid <= 1)
+          throw new Error(`no dockerd pid in ${options.pidFile ?? "/var/run/docker.pid"}`, { cause: error });
         process.kill(pid, "SIGHUP");
       }
     },
     restart: async () => void (await exec(systemctl, ["restart", "docker"])),
-    mirrors: async () => JSON.parse((await exec(options.docker ?? "docker", ["info", "--format", "{{json .RegistryConfig.Mirrors}}"])).trim() || "[]") as string[],
+    mirrors: async () =>
+      JSON.parse(
+        (await exec(options.docker ?? "docker", ["info", "--format", "{{json .RegistryConfig.Mirrors}}"])).trim() ||
+          "[]",
+      ) as string[],
   };
 }
 
@@ -118,9 +124,19 @@ export async function applyDockerChange(edit: FileEdit, options: DockerApplyOpti
     rolledBack = true;
     await options.control.restart();
   } catch (error) {
-    notes.push(`${rolledBack ? "docker restart after the rollback" : `rolling ${edit.path} back`} failed: ${(error as Error).message.split("\n")[0]}`);
+    notes.push(
+      `${rolledBack ? "docker restart after the rollback" : `rolling ${edit.path} back`} failed: ${(error as Error).message.split("\n")[0]}`,
+    );
   }
   const answering = rolledBack && (await waitFor(options, undefined));
-  const what = rolledBack ? `${edit.path} rolled back${edit.backup ? ` from ${edit.backup}` : " (removed: it did not exist before)"}, docker ${answering ? "answers again" : "does not answer"}` : `${edit.path} NOT rolled back`;
-  return { applied: false, error: new Error(`dockerd did not come back with mirror ${options.mirrorUrl}; ${what}`), rolledBack, answering, notes };
+  const what = rolledBack
+    ? `${edit.path} rolled back${edit.backup ? ` from ${edit.backup}` : " (removed: it did not exist before)"}, docker ${answering ? "answers again" : "does not answer"}`
+    : `${edit.path} NOT rolled back`;
+  return {
+    applied: false,
+    error: new Error(`dockerd did not come back with mirror ${options.mirrorUrl}; ${what}`),
+    rolledBack,
+    answering,
+    notes,
+  };
 }

@@ -19,9 +19,17 @@ afterEach(async () => {
 
 describe("docker mirrors", () => {
   it("adds the mirror (and marks it insecure when plain HTTP), keeping other settings", async () => {
-    await writeFile(path, JSON.stringify({ "log-driver": "journald", "registry-mirrors": ["https://mirror.gcr.io"], "live-restore": true }));
+    await writeFile(
+      path,
+      JSON.stringify({ "log-driver": "journald", "registry-mirrors": ["https://mirror.gcr.io"], "live-restore": true }),
+    );
     const result = await configureDocker({ mirror: "0.0.0.0:8585", daemonJsonPath: path, now });
-    expect(JSON.parse(await readFile(path, "utf8"))).toEqual({ "log-driver": "journald", "live-restore": true, "registry-mirrors": ["https://mirror.gcr.io", "http://127.0.0.1:8585"], "insecure-registries": ["127.0.0.1:8585"] });
+    expect(JSON.parse(await readFile(path, "utf8"))).toEqual({
+      "log-driver": "journald",
+      "live-restore": true,
+      "registry-mirrors": ["https://mirror.gcr.io", "http://127.0.0.1:8585"],
+      "insecure-registries": ["127.0.0.1:8585"],
+    });
     expect(result.files[0].backup).toBe(`${path}.bak.20240506T070809`);
     expect(result.notes.join()).toMatch(/reload/);
   });
@@ -36,7 +44,9 @@ describe("docker mirrors", () => {
 
   it("refuses a daemon.json it cannot parse, leaving it untouched", async () => {
     await writeFile(path, "{ broken");
-    await expect(configureDocker({ mirror: "127.0.0.1:8585", daemonJsonPath: path, now })).rejects.toThrow(RuntimeConfigError);
+    await expect(configureDocker({ mirror: "127.0.0.1:8585", daemonJsonPath: path, now })).rejects.toThrow(
+      RuntimeConfigError,
+    );
     expect(await readFile(path, "utf8")).toBe("{ broken");
   });
 });

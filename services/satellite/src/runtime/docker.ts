@@ -21,7 +21,8 @@ export interface DockerMirrorOptions {
 
 function appendOnce(list: unknown, value: string, key: string, path: string): string[] {
   if (list === undefined) return [value];
-  if (!Array.isArray(list) || !list.every((v) => typeof v === "string")) throw new RuntimeConfigError("docker", path, `${key} is not a list of strings`);
+  if (!Array.isArray(list) || !list.every((v) => typeof v === "string"))
+    throw new RuntimeConfigError("docker", path, `${key} is not a list of strings`);
   return list.includes(value) ? list : [...list, value];
 }
 
@@ -33,11 +34,16 @@ export function planDaemonJson(text: string | undefined, path: string, mirror: s
     } catch (error) {
       throw new RuntimeConfigError("docker", path, `not valid JSON: ${(error as Error).message}`);
     }
-    if (config === null || typeof config !== "object" || Array.isArray(config)) throw new RuntimeConfigError("docker", path, "not a JSON object");
+    if (config === null || typeof config !== "object" || Array.isArray(config))
+      throw new RuntimeConfigError("docker", path, "not a JSON object");
   }
   const endpoint = mirrorEndpoint(mirror);
-  const next: Record<string, unknown> = { ...config, "registry-mirrors": appendOnce(config["registry-mirrors"], endpoint.url, "registry-mirrors", path) };
-  if (endpoint.insecure) next["insecure-registries"] = appendOnce(config["insecure-registries"], endpoint.host, "insecure-registries", path);
+  const next: Record<string, unknown> = {
+    ...config,
+    "registry-mirrors": appendOnce(config["registry-mirrors"], endpoint.url, "registry-mirrors", path),
+  };
+  if (endpoint.insecure)
+    next["insecure-registries"] = appendOnce(config["insecure-registries"], endpoint.host, "insecure-registries", path);
   const out = `${JSON.stringify(next, null, 2)}\n`;
   return text !== undefined && JSON.stringify(next) === JSON.stringify(config) ? undefined : out;
 }
@@ -46,8 +52,20 @@ export async function configureDocker(options: DockerMirrorOptions): Promise<Run
   const path = options.daemonJsonPath ?? DOCKER_DEFAULTS.daemonJsonPath;
   const edit = await editFile(path, (text) => planDaemonJson(text, path, options.mirror), options.now ?? new Date());
   if (!edit.changed) return { runtime: "docker", files: [edit], restartRequired: false, notes: [] };
-  if (!options.apply) return { runtime: "docker", files: [edit], restartRequired: true, notes: ["reload dockerd to apply registry-mirrors: systemctl reload docker (SIGHUP)"] };
+  if (!options.apply)
+    return {
+      runtime: "docker",
+      files: [edit],
+      restartRequired: true,
+      notes: ["reload dockerd to apply registry-mirrors: systemctl reload docker (SIGHUP)"],
+    };
   const outcome = await applyDockerChange(edit, { ...options.apply, mirrorUrl: mirrorEndpoint(options.mirror).url });
-  if (outcome.applied === false) throw new RuntimeConfigError("docker", path, [outcome.error.message, ...outcome.notes].join("; "));
-  return { runtime: "docker", files: [edit], restartRequired: false, notes: [...outcome.notes, `dockerd ${outcome.applied} and lists the mirror`] };
+  if (outcome.applied === false)
+    throw new RuntimeConfigError("docker", path, [outcome.error.message, ...outcome.notes].join("; "));
+  return {
+    runtime: "docker",
+    files: [edit],
+    restartRequired: false,
+    notes: [...outcome.notes, `dockerd ${outcome.applied} and lists the mirror`],
+  };
 }

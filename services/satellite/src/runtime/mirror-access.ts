@@ -11,18 +11,29 @@ export interface MirrorAccess {
   authorization?: string;
 }
 
-export const basicAuthorization = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+export const basicAuthorization = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
 /** What a runtime other than containerd cannot be configured with, as notes for its result. */
 export function accessNotes(runtime: RuntimeName, mirrorHost: string, access: MirrorAccess | undefined): string[] {
   if (!access || runtime === "containerd") return [];
   const notes: string[] = [];
   if (runtime === "docker") {
-    if (access.ca) notes.push(`dockerd trusts ${mirrorHost} with /etc/docker/certs.d/${mirrorHost}/ca.crt: copy ${access.ca} there`);
-    if (access.authorization) notes.push("daemon.json's registry-mirrors cannot carry credentials: dockerd's pulls through the satellite are refused and go to docker.io");
+    if (access.ca)
+      notes.push(`dockerd trusts ${mirrorHost} with /etc/docker/certs.d/${mirrorHost}/ca.crt: copy ${access.ca} there`);
+    if (access.authorization)
+      notes.push(
+        "daemon.json's registry-mirrors cannot carry credentials: dockerd's pulls through the satellite are refused and go to docker.io",
+      );
   } else {
-    if (access.ca) notes.push(`${runtime} trusts ${mirrorHost} with /etc/containers/certs.d/${mirrorHost}/*.crt: copy ${access.ca} there`);
-    if (access.authorization) notes.push(`registries.conf cannot carry credentials: log ${runtime} in to ${mirrorHost} (its auth.json) with a reader's credentials`);
+    if (access.ca)
+      notes.push(
+        `${runtime} trusts ${mirrorHost} with /etc/containers/certs.d/${mirrorHost}/*.crt: copy ${access.ca} there`,
+      );
+    if (access.authorization)
+      notes.push(
+        `registries.conf cannot carry credentials: log ${runtime} in to ${mirrorHost} (its auth.json) with a reader's credentials`,
+      );
   }
   return notes;
 }

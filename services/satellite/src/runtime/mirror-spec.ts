@@ -26,7 +26,9 @@ export interface MirrorSpec {
 
 export class MirrorSpecError extends Error {
   constructor(value: string, reason: string) {
-    super(`invalid --mirrors ${JSON.stringify(value)}: ${reason} (expected RUNTIME:REGISTRY[,REGISTRY…], e.g. containerd:docker.io,quay.io; runtimes: ${RUNTIMES.join(", ")})`);
+    super(
+      `invalid --mirrors ${JSON.stringify(value)}: ${reason} (expected RUNTIME:REGISTRY[,REGISTRY…], e.g. containerd:docker.io,quay.io; runtimes: ${RUNTIMES.join(", ")})`,
+    );
     this.name = "MirrorSpecError";
   }
 }
@@ -46,9 +48,14 @@ export function parseUpstream(raw: string, value: string): { host: string; optio
     if (key === "ca" && v.startsWith("/")) options.ca = v;
     else if (key === "skip_verify" && (v === "true" || v === "")) options.skipVerify = true;
     else if (key === "skip_verify" && v === "false") options.skipVerify = false;
-    else throw new MirrorSpecError(value, `bad option ${JSON.stringify(`${key}=${v}`)} for ${host} (ca=/absolute/file.pem, skip_verify=true)`);
+    else
+      throw new MirrorSpecError(
+        value,
+        `bad option ${JSON.stringify(`${key}=${v}`)} for ${host} (ca=/absolute/file.pem, skip_verify=true)`,
+      );
   }
-  if (options.scheme === "http" && (options.ca !== undefined || options.skipVerify)) throw new MirrorSpecError(value, `${host}: ca and skip_verify apply to https:// upstreams only`);
+  if (options.scheme === "http" && (options.ca !== undefined || options.skipVerify))
+    throw new MirrorSpecError(value, `${host}: ca and skip_verify apply to https:// upstreams only`);
   return { host, options };
 }
 
@@ -60,7 +67,8 @@ export function parseMirrorFlags(values: readonly string[]): MirrorSpec[] {
     const colon = value.indexOf(":");
     if (colon <= 0) throw new MirrorSpecError(raw, "missing RUNTIME:");
     const runtime = value.slice(0, colon).toLowerCase() as RuntimeName;
-    if (!RUNTIMES.includes(runtime)) throw new MirrorSpecError(raw, `unknown runtime ${JSON.stringify(value.slice(0, colon))}`);
+    if (!RUNTIMES.includes(runtime))
+      throw new MirrorSpecError(raw, `unknown runtime ${JSON.stringify(value.slice(0, colon))}`);
     let entries = value
       .slice(colon + 1)
       .split(",")
@@ -69,7 +77,8 @@ export function parseMirrorFlags(values: readonly string[]): MirrorSpec[] {
     if (runtime === "docker" && entries.length === 1 && entries[0].toLowerCase() === "true") entries = ["docker.io"];
     if (entries.length === 0) throw new MirrorSpecError(raw, "no registry");
     const parsed = entries.map((entry) => parseUpstream(entry, raw));
-    if (runtime === "docker" && parsed.some((r) => r.host !== "docker.io" || r.options)) throw new MirrorSpecError(raw, "dockerd can mirror docker.io only");
+    if (runtime === "docker" && parsed.some((r) => r.host !== "docker.io" || r.options))
+      throw new MirrorSpecError(raw, "dockerd can mirror docker.io only");
     const spec = byRuntime.get(runtime) ?? { runtime, registries: [] };
     for (const { host, options } of parsed) {
       if (!spec.registries.includes(host)) spec.registries.push(host);

@@ -12,7 +12,11 @@ export interface RuntimeResult {
 }
 
 export class RuntimeConfigError extends Error {
-  constructor(readonly runtime: RuntimeName, readonly path: string, reason: string) {
+  constructor(
+    readonly runtime: RuntimeName,
+    readonly path: string,
+    reason: string,
+  ) {
     super(`${runtime}: cannot configure ${path}: ${reason}`);
     this.name = "RuntimeConfigError";
   }

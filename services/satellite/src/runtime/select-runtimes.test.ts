@@ -23,17 +23,29 @@ describe("which runtimes are configured", () => {
   });
 
   it("--mirrors alone: exactly those", async () => {
-    expect(await chooseRuntimes({ ...base, mirrors })).toEqual({ specs: mirrors, source: "mirrors", mirrorsIgnored: false });
+    expect(await chooseRuntimes({ ...base, mirrors })).toEqual({
+      specs: mirrors,
+      source: "mirrors",
+      mirrorsIgnored: false,
+    });
   });
 
   it("registry_fallback enabled without runtimes: the installed ones, for its registries (docker: docker.io), winning over --mirrors", async () => {
-    const choice = await chooseRuntimes({ ...base, mirrors, registryFallback: { enabled: true, registries: ["docker.io", "http://10.0.0.5:5000"], runtimes: [] } });
+    const choice = await chooseRuntimes({
+      ...base,
+      mirrors,
+      registryFallback: { enabled: true, registries: ["docker.io", "http://10.0.0.5:5000"], runtimes: [] },
+    });
     expect(choice).toEqual({
       source: "registry_fallback",
       detected: installed,
       mirrorsIgnored: true,
       specs: [
-        { runtime: "containerd", registries: ["docker.io", "10.0.0.5:5000"], upstreams: { "10.0.0.5:5000": { scheme: "http" } } },
+        {
+          runtime: "containerd",
+          registries: ["docker.io", "10.0.0.5:5000"],
+          upstreams: { "10.0.0.5:5000": { scheme: "http" } },
+        },
         { runtime: "docker", registries: ["docker.io"] },
       ],
     });
@@ -41,13 +53,26 @@ describe("which runtimes are configured", () => {
 
   it("registry_fallback naming runtimes: those, nothing detected; an empty registries list means docker.io", async () => {
     detections = 0;
-    const choice = await chooseRuntimes({ ...base, registryFallback: { enabled: true, registries: [], runtimes: ["crio"] } });
-    expect(choice).toEqual({ specs: [{ runtime: "crio", registries: ["docker.io"] }], source: "registry_fallback", mirrorsIgnored: false });
+    const choice = await chooseRuntimes({
+      ...base,
+      registryFallback: { enabled: true, registries: [], runtimes: ["crio"] },
+    });
+    expect(choice).toEqual({
+      specs: [{ runtime: "crio", registries: ["docker.io"] }],
+      source: "registry_fallback",
+      mirrorsIgnored: false,
+    });
     expect(detections).toBe(0);
   });
 
   it("--no-registry-fallback vetoes everything, Ground Control's registry_fallback included", async () => {
-    expect(await chooseRuntimes({ ...base, noRegistryFallback: true, registryFallback: { enabled: true, registries: ["docker.io"], runtimes: ["containerd"] } })).toEqual({ specs: [], source: "no-registry-fallback", mirrorsIgnored: false });
+    expect(
+      await chooseRuntimes({
+        ...base,
+        noRegistryFallback: true,
+        registryFallback: { enabled: true, registries: ["docker.io"], runtimes: ["containerd"] },
+      }),
+    ).toEqual({ specs: [], source: "no-registry-fallback", mirrorsIgnored: false });
   });
 
   it("--fallback-only with nothing else: the installed runtimes for docker.io; with --mirrors: those", async () => {
@@ -59,21 +84,37 @@ describe("which runtimes are configured", () => {
   });
 
   it("says what was detected in one line", () => {
-    expect(describeDetected(installed)).toBe("runtimes detected: containerd (socket /run/containerd/containerd.sock), docker (binary /usr/bin/dockerd)");
+    expect(describeDetected(installed)).toBe(
+      "runtimes detected: containerd (socket /run/containerd/containerd.sock), docker (binary /usr/bin/dockerd)",
+    );
     expect(describeDetected([])).toBe("runtimes detected: none");
   });
 });
 
 describe("runtime flags", () => {
   it("read the flags and the original's NO_REGISTRY_FALLBACK (and NO_RUNTIME_RESTART), flags winning", () => {
-    expect(parseRuntimeFlags({}, {})).toEqual({ mirrors: [], noRegistryFallback: false, fallbackOnly: false, noRuntimeRestart: false });
-    expect(parseRuntimeFlags({}, { NO_REGISTRY_FALLBACK: "true", NO_RUNTIME_RESTART: "1" })).toMatchObject({ noRegistryFallback: true, noRuntimeRestart: true });
-    expect(parseRuntimeFlags({ "no-registry-fallback": false }, { NO_REGISTRY_FALLBACK: "true" }).noRegistryFallback).toBe(false);
-    expect(parseRuntimeFlags({ "fallback-only": true, mirrors: ["containerd:http://10.0.0.5:5000"] }, {})).toMatchObject({ fallbackOnly: true, mirrors: [{ runtime: "containerd", registries: ["10.0.0.5:5000"] }] });
+    expect(parseRuntimeFlags({}, {})).toEqual({
+      mirrors: [],
+      noRegistryFallback: false,
+      fallbackOnly: false,
+      noRuntimeRestart: false,
+    });
+    expect(parseRuntimeFlags({}, { NO_REGISTRY_FALLBACK: "true", NO_RUNTIME_RESTART: "1" })).toMatchObject({
+      noRegistryFallback: true,
+      noRuntimeRestart: true,
+    });
+    expect(
+      parseRuntimeFlags({ "no-registry-fallback": false }, { NO_REGISTRY_FALLBACK: "true" }).noRegistryFallback,
+    ).toBe(false);
+    expect(
+      parseRuntimeFlags({ "fallback-only": true, mirrors: ["containerd:http://10.0.0.5:5000"] }, {}),
+    ).toMatchObject({ fallbackOnly: true, mirrors: [{ runtime: "containerd", registries: ["10.0.0.5:5000"] }] });
   });
 
   it("refuse contradictions and bad --mirrors", () => {
-    expect(() => parseRuntimeFlags({ "no-registry-fallback": true, mirrors: ["containerd:docker.io"] }, {})).toThrow(UsageError);
+    expect(() => parseRuntimeFlags({ "no-registry-fallback": true, mirrors: ["containerd:docker.io"] }, {})).toThrow(
+      UsageError,
+    );
     expect(() => parseRuntimeFlags({ "fallback-only": true }, { NO_REGISTRY_FALLBACK: "yes" })).toThrow(UsageError);
     expect(() => parseRuntimeFlags({ mirrors: ["kubelet:docker.io"] }, {})).toThrow(/--mirrors: .*unknown runtime/);
   });

@@ -40,7 +40,9 @@ export interface RuntimeChoice {
 
 /** One spec per runtime for these registries (registry_fallback's entries may carry a scheme and options). */
 function specsFor(runtimes: readonly RuntimeName[], registries: readonly string[]): MirrorSpec[] {
-  const flags = runtimes.map((runtime) => (runtime === "docker" ? "docker:true" : `${runtime}:${registries.join(",")}`));
+  const flags = runtimes.map((runtime) =>
+    runtime === "docker" ? "docker:true" : `${runtime}:${registries.join(",")}`,
+  );
   return parseMirrorFlags(flags);
 }
 
@@ -51,14 +53,35 @@ export async function chooseRuntimes(input: RuntimeChoiceInput): Promise<Runtime
   const fallback = input.registryFallback;
   if (fallback.enabled) {
     const registries = fallback.registries.length > 0 ? fallback.registries : ["docker.io"];
-    if (fallback.runtimes.length > 0) return { specs: specsFor(fallback.runtimes, registries), source: "registry_fallback", mirrorsIgnored: mirrorsGiven };
+    if (fallback.runtimes.length > 0)
+      return {
+        specs: specsFor(fallback.runtimes, registries),
+        source: "registry_fallback",
+        mirrorsIgnored: mirrorsGiven,
+      };
     const detected = await detect();
-    return { specs: specsFor(detected.map((d) => d.runtime), registries), source: "registry_fallback", detected, mirrorsIgnored: mirrorsGiven };
+    return {
+      specs: specsFor(
+        detected.map((d) => d.runtime),
+        registries,
+      ),
+      source: "registry_fallback",
+      detected,
+      mirrorsIgnored: mirrorsGiven,
+    };
   }
   if (mirrorsGiven) return { specs: [...input.mirrors], source: "mirrors", mirrorsIgnored: false };
   if (input.fallbackOnly) {
     const detected = await detect();
-    return { specs: specsFor(detected.map((d) => d.runtime), ["docker.io"]), source: "fallback-only", detected, mirrorsIgnored: false };
+    return {
+      specs: specsFor(
+        detected.map((d) => d.runtime),
+        ["docker.io"],
+      ),
+      source: "fallback-only",
+      detected,
+      mirrorsIgnored: false,
+    };
   }
   return { specs: [], source: "none", mirrorsIgnored: false };
 }

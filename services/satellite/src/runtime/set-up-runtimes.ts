@@ -9,7 +9,12 @@ import type { DetectedRuntime } from "./detect.js";
 import { systemDockerControl, type DaemonControl } from "./docker-control.js";
 import type { MirrorAccess } from "./mirror-access.js";
 import { MirrorSpecError } from "./mirror-spec.js";
-import { chooseRuntimes, describeDetected, type RegistryFallbackConfig, type RuntimeChoice } from "./select-runtimes.js";
+import {
+  chooseRuntimes,
+  describeDetected,
+  type RegistryFallbackConfig,
+  type RuntimeChoice,
+} from "./select-runtimes.js";
 
 export interface SetUpRuntimesOptions {
   flags: RuntimeFlags;
@@ -30,19 +35,42 @@ export async function setUpRuntimes(options: SetUpRuntimesOptions): Promise<Mirr
   const { flags, logger } = options;
   let choice: RuntimeChoice;
   try {
-    choice = await chooseRuntimes({ noRegistryFallback: flags.noRegistryFallback, fallbackOnly: flags.fallbackOnly, mirrors: flags.mirrors, registryFallback: options.registryFallback, detect: options.detect });
+    choice = await chooseRuntimes({
+      noRegistryFallback: flags.noRegistryFallback,
+      fallbackOnly: flags.fallbackOnly,
+      mirrors: flags.mirrors,
+      registryFallback: options.registryFallback,
+      detect: options.detect,
+    });
   } catch (error) {
     if (!(error instanceof MirrorSpecError)) throw error;
-    logger.error({ err: { name: error.name, message: error.message }, registries: options.registryFallback.registries }, "app_config.registry_fallback is unusable; no container runtime configured");
+    logger.error(
+      { err: { name: error.name, message: error.message }, registries: options.registryFallback.registries },
+      "app_config.registry_fallback is unusable; no container runtime configured",
+    );
     return undefined;
   }
   if (choice.source === "no-registry-fallback") {
     logger.info("--no-registry-fallback: no container runtime configured");
     return undefined;
   }
-  if (choice.mirrorsIgnored) logger.warn({ mirrors: flags.mirrors.map((s) => s.runtime) }, "app_config.registry_fallback is enabled and wins over --mirrors, as in the original; --mirrors ignored");
-  if (choice.detected) logger.info({ detected: choice.detected, source: choice.source }, describeDetected(choice.detected));
+  if (choice.mirrorsIgnored)
+    logger.warn(
+      { mirrors: flags.mirrors.map((s) => s.runtime) },
+      "app_config.registry_fallback is enabled and wins over --mirrors, as in the original; --mirrors ignored",
+    );
+  if (choice.detected)
+    logger.info({ detected: choice.detected, source: choice.source }, describeDetected(choice.detected));
   if (choice.specs.length === 0) return undefined;
-  const docker = flags.noRuntimeRestart ? undefined : { control: options.dockerControl ?? systemDockerControl(), readyTimeoutMs: options.dockerReadyTimeoutMs };
-  return configureMirrors({ specs: choice.specs, mirror: options.mirror, mirrorAccess: options.mirrorAccess, paths: options.paths, docker, logger });
+  const docker = flags.noRuntimeRestart
+    ? undefined
+    : { control: options.dockerControl ?? systemDockerControl(), readyTimeoutMs: options.dockerReadyTimeoutMs };
+  return configureMirrors({
+    specs: choice.specs,
+    mirror: options.mirror,
+    mirrorAccess: options.mirrorAccess,
+    paths: options.paths,
+    docker,
+    logger,
+  });
 }

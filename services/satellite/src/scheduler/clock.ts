@@ -20,11 +20,14 @@ export const systemClock: Clock = {
     let timer: NodeJS.Timeout;
     let cancelled = false;
     const arm = (left: number) => {
-      timer = setTimeout(() => {
-        if (cancelled) return;
-        if (left > MAX_TIMEOUT_MS) arm(left - MAX_TIMEOUT_MS);
-        else fn();
-      }, Math.min(Math.max(0, left), MAX_TIMEOUT_MS));
+      timer = setTimeout(
+        () => {
+          if (cancelled) return;
+          if (left > MAX_TIMEOUT_MS) arm(left - MAX_TIMEOUT_MS);
+          else fn();
+        },
+        Math.min(Math.max(0, left), MAX_TIMEOUT_MS),
+      );
       // A pending job never keeps the process alive on its own; the agent's servers do.
       timer.unref();
     };

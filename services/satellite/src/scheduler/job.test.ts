@@ -44,7 +44,11 @@ describe("job schedule", () => {
   });
 
   it("spreads delays by the jitter fraction", async () => {
-    for (const [r, expected] of [[0, 9_000], [1, 11_000], [0.25, 9_500]] as const) {
+    for (const [r, expected] of [
+      [0, 9_000],
+      [1, 11_000],
+      [0.25, 9_500],
+    ] as const) {
       const { clock, job } = setup({ random: () => r });
       job.start();
       await settle();
@@ -116,7 +120,13 @@ describe("job overlap", () => {
   it("queues one trigger during a run and runs it right after", async () => {
     const clock = createFakeClock();
     const gates: ReturnType<typeof deferred>[] = [];
-    const job = createJob({ name: "q", schedule: every("1m"), clock, overlap: "queue", run: () => (gates.push(deferred()), gates[gates.length - 1].promise) });
+    const job = createJob({
+      name: "q",
+      schedule: every("1m"),
+      clock,
+      overlap: "queue",
+      run: () => (gates.push(deferred()), gates[gates.length - 1].promise),
+    });
     job.start();
     await settle();
     expect(job.trigger()).toBe("queued");
@@ -209,7 +219,13 @@ describe("job cancellation and modes", () => {
   });
 
   it("until-success: retries every interval with jitter until the first success, then stops", async () => {
-    const { clock, calls, job } = setup({ mode: "until-success", schedule: every("30s"), backoff: false, outcomes: ["fail", "fail", "ok"], random: () => 1 });
+    const { clock, calls, job } = setup({
+      mode: "until-success",
+      schedule: every("30s"),
+      backoff: false,
+      outcomes: ["fail", "fail", "ok"],
+      random: () => 1,
+    });
     job.start();
     await settle();
     expect(clock.nextTimerIn()).toBe(33_000);

@@ -91,7 +91,11 @@ export function createJob(options: JobOptions): Job {
   const backoffPolicy = (): RetryPolicy | undefined => {
     if (options.backoff === false) return undefined;
     const baseMs = options.backoff?.baseMs ?? (schedule.kind === "every" ? schedule.everyMs : CRON_BACKOFF_MS);
-    return retryPolicy({ baseMs, capMs: Math.max(baseMs, options.backoff?.capMs ?? DEFAULT_MAX_BACKOFF_MS), factor: options.backoff?.factor });
+    return retryPolicy({
+      baseMs,
+      capMs: Math.max(baseMs, options.backoff?.capMs ?? DEFAULT_MAX_BACKOFF_MS),
+      factor: options.backoff?.factor,
+    });
   };
 
   const nextDelay = (): number => {
@@ -99,7 +103,9 @@ export function createJob(options: JobOptions): Job {
     if (status.consecutiveFailures > 0 && backoff) return delayFor(backoff, status.consecutiveFailures, random);
     const delay = delayUntilNext(schedule, clock.now());
     // Cron slots are wall-clock minutes: only delay (never run early), within a fraction of a minute.
-    return schedule.kind === "every" ? withJitter(delay, jitter, random) : delay + Math.round(random() * jitter * Math.min(delay, 60_000));
+    return schedule.kind === "every"
+      ? withJitter(delay, jitter, random)
+      : delay + Math.round(random() * jitter * Math.min(delay, 60_000));
   };
 
   const arm = () => {
@@ -140,7 +146,10 @@ export function createJob(options: JobOptions): Job {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
       status.consecutiveFailures++;
       status.lastError = error;
-      log?.warn({ err: { name: error.name, message: error.message }, failures: status.consecutiveFailures }, "job run failed");
+      log?.warn(
+        { err: { name: error.name, message: error.message }, failures: status.consecutiveFailures },
+        "job run failed",
+      );
     } finally {
       status.running = false;
       status.lastDurationMs = clock.now() - startedAt;

@@ -29,7 +29,13 @@ export function createScheduler(options: SchedulerOptions = {}): Scheduler {
     add(jobOptions) {
       if (stopped) throw new Error("scheduler is stopped");
       if (jobs.has(jobOptions.name)) throw new Error(`job ${jobOptions.name} already exists`);
-      const job = createJob({ ...jobOptions, clock: options.clock, random: options.random, logger: options.logger, signal: options.signal });
+      const job = createJob({
+        ...jobOptions,
+        clock: options.clock,
+        random: options.random,
+        logger: options.logger,
+        signal: options.signal,
+      });
       jobs.set(job.name, job);
       job.start();
       return job;

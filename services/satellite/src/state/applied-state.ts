@@ -40,7 +40,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 function isAppliedState(value: unknown): value is AppliedState {
   if (!isObject(value) || value.version !== 1) return false;
-  return typeof value.satellite_state_url === "string" && typeof value.satellite_state_digest === "string" && isObject(value.satellite_state) && Array.isArray(value.groups) && Array.isArray(value.images) && typeof value.complete === "boolean";
+  return (
+    typeof value.satellite_state_url === "string" &&
+    typeof value.satellite_state_digest === "string" &&
+    isObject(value.satellite_state) &&
+    Array.isArray(value.groups) &&
+    Array.isArray(value.images) &&
+    typeof value.complete === "boolean"
+  );
 }
 
 /** The applied state, or undefined when there is none (first start, or a file this version cannot read). */

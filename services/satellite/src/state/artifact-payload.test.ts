@@ -11,16 +11,28 @@ const json = Buffer.from(JSON.stringify(doc));
 describe("tar entries", () => {
   it("finds the entry in what Go's archive/tar writes (typeflag 0 or NUL, ./ prefix)", () => {
     expect(readTarEntry(tarOf([{ name: "artifacts.json", content: json }]), "artifacts.json")).toEqual(json);
-    expect(readTarEntry(tarOf([{ name: "./artifacts.json", content: json, typeflag: "\0" }]), "artifacts.json")).toEqual(json);
+    expect(
+      readTarEntry(tarOf([{ name: "./artifacts.json", content: json, typeflag: "\0" }]), "artifacts.json"),
+    ).toEqual(json);
   });
 
   it("follows PAX path records and GNU long names, and keeps the last copy", () => {
     const long = `${"d/".repeat(60)}artifacts.json`;
-    const pax = tarOf([{ name: "PaxHeader", content: paxPathRecord("artifacts.json"), typeflag: "x" }, { name: "ignored-short-name", content: json }]);
+    const pax = tarOf([
+      { name: "PaxHeader", content: paxPathRecord("artifacts.json"), typeflag: "x" },
+      { name: "ignored-short-name", content: json },
+    ]);
     expect(readTarEntry(pax, "artifacts.json")).toEqual(json);
-    const gnu = tarOf([{ name: "././@LongLink", content: Buffer.from(`${long}\0`), typeflag: "L" }, { name: long.slice(0, 99), content: json }]);
+    const gnu = tarOf([
+      { name: "././@LongLink", content: Buffer.from(`${long}\0`), typeflag: "L" },
+      { name: long.slice(0, 99), content: json },
+    ]);
     expect(readTarEntry(gnu, long)).toEqual(json);
-    const twice = tarOf([{ name: "artifacts.json", content: Buffer.from("{}") }, { name: "other", content: Buffer.from("x") }, { name: "artifacts.json", content: json }]);
+    const twice = tarOf([
+      { name: "artifacts.json", content: Buffer.from("{}") },
+      { name: "other", content: Buffer.from("x") },
+      { name: "artifacts.json", content: json },
+    ]);
     expect(readTarEntry(twice, "artifacts.json")).toEqual(json);
   });
 
@@ -29,7 +41,9 @@ describe("tar entries", () => {
     const bad = Buffer.from(tar);
     bad[10] ^= 0xff;
     expect(() => readTarEntry(bad, "artifacts.json")).toThrow(TarFormatError);
-    expect(() => readTarEntry(Buffer.concat([tarHeader("artifacts.json", 4096), json]), "artifacts.json")).toThrow(TarFormatError);
+    expect(() => readTarEntry(Buffer.concat([tarHeader("artifacts.json", 4096), json]), "artifacts.json")).toThrow(
+      TarFormatError,
+    );
   });
 });
 
@@ -46,7 +60,10 @@ describe("state payload", () => {
     for (const layout of ["crane", "tar", "oci-artifact"] as const) {
       const img = stateImage(JSON.stringify(doc), layout);
       const blobs = new Map(img.blobs.map((b) => [digestOf(b), b]));
-      expect(await readStatePayload(img.manifest, img.mediaType, async (layer) => blobs.get(layer.digest)!), layout).toEqual(doc);
+      expect(
+        await readStatePayload(img.manifest, img.mediaType, async (layer) => blobs.get(layer.digest)!),
+        layout,
+      ).toEqual(doc);
     }
   });
 
@@ -61,8 +78,12 @@ describe("state payload", () => {
 
   it("refuses an index and a manifest whose layers hold no document", async () => {
     const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] }));
-    await expect(readStatePayload(index, MediaType.OciIndex, async () => Buffer.alloc(0))).rejects.toThrow(StatePayloadError);
+    await expect(readStatePayload(index, MediaType.OciIndex, async () => Buffer.alloc(0))).rejects.toThrow(
+      StatePayloadError,
+    );
     const img = stateImage("not json", "oci-artifact");
-    await expect(readStatePayload(img.manifest, img.mediaType, async () => Buffer.from("not json"))).rejects.toThrow(/no artifacts.json/);
+    await expect(readStatePayload(img.manifest, img.mediaType, async () => Buffer.from("not json"))).rejects.toThrow(
+      /no artifacts.json/,
+    );
   });
 });

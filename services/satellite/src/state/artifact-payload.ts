@@ -51,7 +51,11 @@ export function stateLayers(manifestBytes: Buffer, mediaType?: string): Descript
 }
 
 /** Reads layers (last first) until one yields the document. */
-export async function readStatePayload(manifestBytes: Buffer, mediaType: string | undefined, fetchLayer: (layer: Descriptor) => Promise<Buffer>): Promise<unknown> {
+export async function readStatePayload(
+  manifestBytes: Buffer,
+  mediaType: string | undefined,
+  fetchLayer: (layer: Descriptor) => Promise<Buffer>,
+): Promise<unknown> {
   for (const layer of stateLayers(manifestBytes, mediaType)) {
     const payload = payloadFromLayer(await fetchLayer(layer));
     if (payload !== undefined) return payload;

@@ -45,7 +45,9 @@ export function buildDesiredSet(groups: readonly GroupInput[]): DesiredSet {
         continue;
       }
       for (const tag of artifact.tags) {
-        const image: DesiredImage = artifact.digest ? { repository: artifact.repository, tag, digest: artifact.digest } : { repository: artifact.repository, tag };
+        const image: DesiredImage = artifact.digest
+          ? { repository: artifact.repository, tag, digest: artifact.digest }
+          : { repository: artifact.repository, tag };
         const name = imageName(image);
         const key = `${group.registryUrl}@${artifact.digest ?? ""}`;
         if (!variants.has(name)) variants.set(name, new Map());
@@ -68,7 +70,12 @@ export function buildDesiredSet(groups: readonly GroupInput[]): DesiredSet {
       byUpstream.get(entry.registryUrl)!.push(entry.image);
     }
   }
-  return { images, upstreams: [...byUpstream].map(([registryUrl, list]) => ({ registryUrl, images: list })), conflicts, skipped };
+  return {
+    images,
+    upstreams: [...byUpstream].map(([registryUrl, list]) => ({ registryUrl, images: list })),
+    conflicts,
+    skipped,
+  };
 }
 
 /** An image the satellite holds: `digest` is the upstream manifest it came from, when known. */

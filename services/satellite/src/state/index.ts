@@ -2,10 +2,24 @@
 export { createStatePass } from "./state-pass.js";
 export type { StatePass, StatePassOptions, StatePassResult, ImageError } from "./state-pass.js";
 export { createStateReader, toAppliedState } from "./state-reader.js";
-export type { StateReader, StateReaderOptions, StateRead, StateChanges, ReadGroup, ReadConfig, ReadFailure } from "./state-reader.js";
+export type {
+  StateReader,
+  StateReaderOptions,
+  StateRead,
+  StateChanges,
+  ReadGroup,
+  ReadConfig,
+  ReadFailure,
+} from "./state-reader.js";
 export { createStateFetcher } from "./state-fetcher.js";
 export type { StateFetcher, StateFetcherOptions, FetchedManifest } from "./state-fetcher.js";
-export { parseStateReference, resolveRegistryUrl, satelliteNameFromStateUrl, isPlainHttpHost, InvalidStateReferenceError } from "./state-reference.js";
+export {
+  parseStateReference,
+  resolveRegistryUrl,
+  satelliteNameFromStateUrl,
+  isPlainHttpHost,
+  InvalidStateReferenceError,
+} from "./state-reference.js";
 export type { StateReference, StateReferenceOptions } from "./state-reference.js";
 export { buildDesiredSet, planChanges } from "./desired-set.js";
 export type { DesiredSet, StatePlan, CurrentImage, GroupInput, SkippedArtifact } from "./desired-set.js";

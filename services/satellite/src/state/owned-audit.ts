@@ -11,7 +11,8 @@ import type { BlobCheck, ContentStore } from "../store/content-store.js";
 
 export type AuditStore = Pick<ContentStore, "getManifest" | "recheckBlob">;
 
-export type DamageKind = "tag missing" | "tag moved" | "manifest missing" | "manifest corrupt" | "blob missing" | "blob corrupt";
+export type DamageKind =
+  "tag missing" | "tag moved" | "manifest missing" | "manifest corrupt" | "blob missing" | "blob corrupt";
 
 export interface Damage {
   kind: DamageKind;
@@ -41,7 +42,10 @@ const MAX_DEPTH = 4;
 const MAX_REMEMBERED = 10_000;
 
 /** Layers clients fetch from their `urls`, which a registry need not hold. */
-const optional = (d: Descriptor) => d.mediaType.includes("nondistributable") || d.mediaType.includes("foreign") || (d.urls !== undefined && d.urls.length > 0);
+const optional = (d: Descriptor) =>
+  d.mediaType.includes("nondistributable") ||
+  d.mediaType.includes("foreign") ||
+  (d.urls !== undefined && d.urls.length > 0);
 
 export function createOwnedAudit(store: AuditStore): OwnedAudit {
   const trees = new Map<string, Tree>();
@@ -52,7 +56,10 @@ export function createOwnedAudit(store: AuditStore): OwnedAudit {
     try {
       const parsed = parseManifest(bytes, mediaType);
       const refs = referencedDescriptors(parsed);
-      tree = parsed.kind === "index" ? { blobs: [], children: refs } : { blobs: refs.filter((d) => !optional(d)), children: [] };
+      tree =
+        parsed.kind === "index"
+          ? { blobs: [], children: refs }
+          : { blobs: refs.filter((d) => !optional(d)), children: [] };
     } catch {
       return undefined;
     }
@@ -61,10 +68,17 @@ export function createOwnedAudit(store: AuditStore): OwnedAudit {
     return tree;
   };
 
-  const fileProblem = (check: BlobCheck, what: "manifest" | "blob"): DamageKind | undefined => (check === "ok" ? undefined : (`${what} ${check}` as DamageKind));
+  const fileProblem = (check: BlobCheck, what: "manifest" | "blob"): DamageKind | undefined =>
+    check === "ok" ? undefined : (`${what} ${check}` as DamageKind);
 
   /** Every problem in the tree under `digest` (size: the descriptor's, when a parent names one). */
-  const checkTree = async (repository: string, digest: string, size: number | undefined, depth: number, damage: Damage[]): Promise<void> => {
+  const checkTree = async (
+    repository: string,
+    digest: string,
+    size: number | undefined,
+    depth: number,
+    damage: Damage[],
+  ): Promise<void> => {
     const manifest = await store.getManifest(repository, digest);
     const fileKind = fileProblem(await store.recheckBlob(digest, size ?? manifest?.bytes.length), "manifest");
     if (fileKind || !manifest) {

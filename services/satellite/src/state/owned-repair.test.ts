@@ -27,7 +27,9 @@ let fetcher: StateFetcher;
 let logs: string[];
 
 beforeAll(() => {
-  const lazy = new Proxy({} as FsContentStore, { get: (_t, key) => (store as unknown as Record<string | symbol, unknown>)[key] });
+  const lazy = new Proxy({} as FsContentStore, {
+    get: (_t, key) => (store as unknown as Record<string | symbol, unknown>)[key],
+  });
   engine = createReplicationEngine({ store: lazy, logger: pino({ level: "silent" }), workerThreads: 1 });
 });
 afterAll(() => engine.close());
@@ -53,18 +55,32 @@ function publish(repository: string, json: string): string {
 function publishState(artifacts: { repository: string; tag: string[] }[]): void {
   const host = new URL(registry.url).host;
   const group = publish("satellite/group-state/g/state", documents.group("g", registry.url, artifacts));
-  publish("satellite/satellite-state/edge/state", documents.satellite([`${host}/satellite/group-state/g/state@${group}`]));
+  publish(
+    "satellite/satellite-state/edge/state",
+    documents.satellite([`${host}/satellite/group-state/g/state@${group}`]),
+  );
 }
 
 function makePass(): StatePass {
-  const logger = pino({ level: "info" }, new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) }));
-  return createStatePass({ reader: createStateReader({ fetcher }), engine, appliedStatePath: join(dir, "state.json"), upstream: (url) => ({ url, retry: { attempts: 1 } }), logger, store });
+  const logger = pino(
+    { level: "info" },
+    new Writable({ write: (chunk: Buffer, _e, done) => (logs.push(chunk.toString()), done()) }),
+  );
+  return createStatePass({
+    reader: createStateReader({ fetcher }),
+    engine,
+    appliedStatePath: join(dir, "state.json"),
+    upstream: (url) => ({ url, retry: { attempts: 1 } }),
+    logger,
+    store,
+  });
 }
 
 const stateUrl = () => `${registry.url}/satellite/satellite-state/edge/state:latest`;
 const tagged = async (repository: string, tag: string) => (await store.getManifest(repository, tag))?.digest;
 const requestsSince = (n: number) => registry.requests.slice(n).map((r) => `${r.method} ${r.path}`);
-const repairLines = () => logs.filter((l) => l.includes("repaired from upstream")).map((l) => JSON.parse(l) as Record<string, unknown>);
+const repairLines = () =>
+  logs.filter((l) => l.includes("repaired from upstream")).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe("owned images checked every pass", () => {
   it("costs no upstream request when nothing was damaged, Ground Control vouching or not", async () => {
@@ -86,7 +102,10 @@ describe("owned images checked every pass", () => {
   it("puts back a tag a client moved or deleted, from the store when it still holds the manifest", async () => {
     const hello = seedImage(registry, "library/hello", "1.0", [Buffer.from("hello layer")]);
     const world = seedImage(registry, "library/world", "2", [Buffer.from("world layer")]);
-    publishState([{ repository: "library/hello", tag: ["1.0"] }, { repository: "library/world", tag: ["2"] }]);
+    publishState([
+      { repository: "library/hello", tag: ["1.0"] },
+      { repository: "library/world", tag: ["2"] },
+    ]);
     const pass = makePass();
     await pass.run(stateUrl());
 
@@ -115,12 +134,26 @@ describe("owned images checked every pass", () => {
   });
 
   it("fetches again exactly the files lost or cut short on disk, a manifest deleted by digest included", async () => {
-    const hello = seedImage(registry, "library/hello", "1.0", [Buffer.from("hello layer one"), Buffer.from("hello layer two")]);
+    const hello = seedImage(registry, "library/hello", "1.0", [
+      Buffer.from("hello layer one"),
+      Buffer.from("hello layer two"),
+    ]);
     const amd = seedImage(registry, "library/multi", undefined, [Buffer.from("amd64 layer")]);
-    const arm = seedImage(registry, "library/multi", undefined, [Buffer.from("arm64 layer")], { os: "linux", architecture: "arm64" });
-    const multi = seedIndex(registry, "library/multi", "1", [{ image: amd, platform: { os: "linux", architecture: "amd64" } }, { image: arm, platform: { os: "linux", architecture: "arm64" } }]);
+    const arm = seedImage(registry, "library/multi", undefined, [Buffer.from("arm64 layer")], {
+      os: "linux",
+      architecture: "arm64",
+    });
+    const multi = seedIndex(registry, "library/multi", "1", [
+      { image: amd, platform: { os: "linux", architecture: "amd64" } },
+      { image: arm, platform: { os: "linux", architecture: "arm64" } },
+    ]);
     const world = seedImage(registry, "library/world", "2", [Buffer.from("world layer")]);
-    publishState(["library/hello:1.0", "library/multi:1", "library/world:2"].map((r) => ({ repository: r.split(":")[0], tag: [r.split(":")[1]] })));
+    publishState(
+      ["library/hello:1.0", "library/multi:1", "library/world:2"].map((r) => ({
+        repository: r.split(":")[0],
+        tag: [r.split(":")[1]],
+      })),
+    );
     const pass = makePass();
     await pass.run(stateUrl());
 
@@ -138,8 +171,18 @@ describe("owned images checked every pass", () => {
       ["library/world:2", "tag missing"],
     ]);
     const fetched = requestsSince(before).filter((r) => r.startsWith("GET"));
-    expect(fetched.sort()).toEqual([`GET /v2/library/hello/blobs/${hello.layers[1]}`, `GET /v2/library/multi/blobs/${arm.layers[0]}`, `GET /v2/library/world/manifests/${world.digest}`].sort());
-    expect([await tagged("library/hello", "1.0"), await tagged("library/multi", "1"), await tagged("library/world", "2")]).toEqual([hello.digest, multi.digest, world.digest]);
+    expect(fetched.sort()).toEqual(
+      [
+        `GET /v2/library/hello/blobs/${hello.layers[1]}`,
+        `GET /v2/library/multi/blobs/${arm.layers[0]}`,
+        `GET /v2/library/world/manifests/${world.digest}`,
+      ].sort(),
+    );
+    expect([
+      await tagged("library/hello", "1.0"),
+      await tagged("library/multi", "1"),
+      await tagged("library/world", "2"),
+    ]).toEqual([hello.digest, multi.digest, world.digest]);
     expect(await readFile(paths.blob(arm.layers[0]), "utf8")).toBe("arm64 layer");
     expect((await verifyStore(dir)).missing).toEqual([]);
     expect((await pass.verify()).repaired).toEqual([]);
@@ -156,7 +199,9 @@ describe("owned images checked every pass", () => {
     const failed = await pass.run(stateUrl());
     expect(failed.status).toBe("partial");
     expect(failed.imageErrors.map((e) => e.reference)).toEqual(["library/hello:1.0"]);
-    expect(failed.imageErrors[0].message).toMatch(/^local copy damaged \(blob missing sha256:[0-9a-f]{64}\), not repaired: /);
+    expect(failed.imageErrors[0].message).toMatch(
+      /^local copy damaged \(blob missing sha256:[0-9a-f]{64}\), not repaired: /,
+    );
 
     const recovered = await pass.run(stateUrl());
     expect([recovered.status, recovered.repaired?.map((r) => r.repaired)]).toEqual(["unchanged", [true]]);

@@ -42,18 +42,28 @@ export interface RepairOptions {
   logger?: Logger;
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+const messageOf = (error: unknown) =>
+  error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
 
 /** `except`: images not to check (those that just failed in this pass, already reported). */
-export async function repairOwned(state: AppliedState, options: RepairOptions, signal?: AbortSignal, except?: ReadonlySet<string>): Promise<RepairResult> {
+export async function repairOwned(
+  state: AppliedState,
+  options: RepairOptions,
+  signal?: AbortSignal,
+  except?: ReadonlySet<string>,
+): Promise<RepairResult> {
   const owned = state.owned ?? [];
   const damaged = await options.audit.check(except ? owned.filter((o) => !except.has(imageName(o))) : owned);
   if (damaged.length === 0) return { repaired: [], replication: [] };
 
   // Which registry each image comes from, as the applied groups say.
-  const desired = buildDesiredSet(state.groups.map((g) => ({ group: g.group, registryUrl: options.registryUrlOf(g), artifacts: g.artifacts })));
+  const desired = buildDesiredSet(
+    state.groups.map((g) => ({ group: g.group, registryUrl: options.registryUrlOf(g), artifacts: g.artifacts })),
+  );
   const upstreamOf = new Map<string, string>();
-  for (const call of desired.upstreams) for (const image of call.images) if (!upstreamOf.has(imageName(image))) upstreamOf.set(imageName(image), call.registryUrl);
+  for (const call of desired.upstreams)
+    for (const image of call.images)
+      if (!upstreamOf.has(imageName(image))) upstreamOf.set(imageName(image), call.registryUrl);
 
   const byUpstream = new Map<string, typeof damaged>();
   const repaired: RepairedImage[] = [];
@@ -70,8 +80,18 @@ export async function repairOwned(state: AppliedState, options: RepairOptions, s
   const next = new Map(owned.map((o) => [imageName(o), o]));
   for (const [registryUrl, entries] of byUpstream) {
     // Pinned to the upstream manifest the pass recorded: the tag goes back to what the state named.
-    const images: DesiredImage[] = entries.map(({ image }) => ({ repository: image.repository, tag: image.tag, digest: image.sourceDigest }));
-    const summary = await options.engine.replicate({ upstream: options.upstream(registryUrl), images, owned: entries.map((e) => e.image), signal, repair: true });
+    const images: DesiredImage[] = entries.map(({ image }) => ({
+      repository: image.repository,
+      tag: image.tag,
+      digest: image.sourceDigest,
+    }));
+    const summary = await options.engine.replicate({
+      upstream: options.upstream(registryUrl),
+      images,
+      owned: entries.map((e) => e.image),
+      signal,
+      repair: true,
+    });
     replication.push(summary);
     for (const o of summary.owned) next.set(imageName(o), o);
     const failed = new Map(summary.failed.map((f) => [f.image, f.error]));
@@ -84,13 +104,23 @@ export async function repairOwned(state: AppliedState, options: RepairOptions, s
   for (const r of repaired) {
     const fields = { image: r.image, problem: r.problem, problems: r.problems, from: r.from ?? null, to: r.to };
     if (r.repaired) options.logger?.warn(fields, "owned image was damaged locally; repaired from upstream");
-    else options.logger?.error({ ...fields, error: r.error }, "owned image is damaged locally and could not be repaired yet");
+    else
+      options.logger?.error(
+        { ...fields, error: r.error },
+        "owned image is damaged locally and could not be repaired yet",
+      );
   }
-  const changed = replication.some((s) => s.owned.length > 0) ? [...next.values()].sort((a, b) => imageName(a).localeCompare(imageName(b))) : undefined;
+  const changed = replication.some((s) => s.owned.length > 0)
+    ? [...next.values()].sort((a, b) => imageName(a).localeCompare(imageName(b)))
+    : undefined;
   return { repaired, replication, owned: changed };
 }
 
-function record(entry: Awaited<ReturnType<OwnedAudit["check"]>>[number], repaired: boolean, error?: string): RepairedImage {
+function record(
+  entry: Awaited<ReturnType<OwnedAudit["check"]>>[number],
+  repaired: boolean,
+  error?: string,
+): RepairedImage {
   const [first] = entry.damage;
   return {
     image: imageName(entry.image),

@@ -43,8 +43,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 export function parseSatelliteStateDocument(raw: unknown): SatelliteStateDocument {
   if (!isObject(raw)) throw new StateDocumentError("satellite", "not a JSON object");
   const states = raw.states ?? [];
-  if (!Array.isArray(states) || !states.every((s) => typeof s === "string" && s.trim() !== "")) throw new StateDocumentError("satellite", "states must be a list of URLs");
-  if (raw.config !== undefined && raw.config !== null && typeof raw.config !== "string") throw new StateDocumentError("satellite", "config must be a URL");
+  if (!Array.isArray(states) || !states.every((s) => typeof s === "string" && s.trim() !== ""))
+    throw new StateDocumentError("satellite", "states must be a list of URLs");
+  if (raw.config !== undefined && raw.config !== null && typeof raw.config !== "string")
+    throw new StateDocumentError("satellite", "config must be a URL");
   const doc: SatelliteStateDocument = { states: [...new Set(states.map((s: string) => s.trim()))] };
   if (typeof raw.config === "string" && raw.config.trim() !== "") doc.config = raw.config.trim();
   return doc;
@@ -52,15 +54,26 @@ export function parseSatelliteStateDocument(raw: unknown): SatelliteStateDocumen
 
 function readArtifact(raw: unknown): GroupArtifact | string {
   if (!isObject(raw)) return "not an object";
-  if (typeof raw.repository !== "string" || !isRepositoryName(raw.repository)) return `bad repository ${JSON.stringify(raw.repository)}`;
+  if (typeof raw.repository !== "string" || !isRepositoryName(raw.repository))
+    return `bad repository ${JSON.stringify(raw.repository)}`;
   // `tag` is singular but holds a list in the original; a plain string is taken too.
   const tagValue = raw.tag ?? raw.tags ?? [];
   const tags = typeof tagValue === "string" ? [tagValue] : tagValue;
   if (!Array.isArray(tags) || !tags.every((t) => typeof t === "string")) return "tag must be a list of strings";
   const bad = tags.find((t: string) => !isTag(t));
   if (bad !== undefined) return `bad tag ${JSON.stringify(bad)}`;
-  if (raw.digest !== undefined && raw.digest !== null && raw.digest !== "" && (typeof raw.digest !== "string" || !isDigest(raw.digest))) return `bad digest ${JSON.stringify(raw.digest)}`;
-  const artifact: GroupArtifact = { repository: raw.repository, tags: [...new Set(tags as string[])], deleted: raw.deleted === true };
+  if (
+    raw.digest !== undefined &&
+    raw.digest !== null &&
+    raw.digest !== "" &&
+    (typeof raw.digest !== "string" || !isDigest(raw.digest))
+  )
+    return `bad digest ${JSON.stringify(raw.digest)}`;
+  const artifact: GroupArtifact = {
+    repository: raw.repository,
+    tags: [...new Set(tags as string[])],
+    deleted: raw.deleted === true,
+  };
   if (typeof raw.type === "string" && raw.type !== "") artifact.type = raw.type;
   if (typeof raw.digest === "string" && raw.digest !== "") artifact.digest = raw.digest;
   return artifact;
@@ -69,15 +82,26 @@ function readArtifact(raw: unknown): GroupArtifact | string {
 export function parseGroupStateDocument(raw: unknown): GroupStateDocument {
   if (!isObject(raw)) throw new StateDocumentError("group", "not a JSON object");
   if (typeof raw.group !== "string" || raw.group === "") throw new StateDocumentError("group", "group name missing");
-  if (raw.registry !== undefined && typeof raw.registry !== "string") throw new StateDocumentError("group", "registry must be a string");
+  if (raw.registry !== undefined && typeof raw.registry !== "string")
+    throw new StateDocumentError("group", "registry must be a string");
   const list = raw.artifacts ?? [];
   if (!Array.isArray(list)) throw new StateDocumentError("group", "artifacts must be a list");
   const artifacts: GroupArtifact[] = [];
   const rejected: RejectedArtifact[] = [];
   list.forEach((entry, index) => {
     const result = readArtifact(entry);
-    if (typeof result === "string") rejected.push({ index, repository: isObject(entry) && typeof entry.repository === "string" ? entry.repository : undefined, reason: result });
+    if (typeof result === "string")
+      rejected.push({
+        index,
+        repository: isObject(entry) && typeof entry.repository === "string" ? entry.repository : undefined,
+        reason: result,
+      });
     else artifacts.push(result);
   });
-  return { group: raw.group, registry: typeof raw.registry === "string" ? raw.registry.trim() : "", artifacts, rejected };
+  return {
+    group: raw.group,
+    registry: typeof raw.registry === "string" ? raw.registry.trim() : "",
+    artifacts,
+    rejected,
+  };
 }

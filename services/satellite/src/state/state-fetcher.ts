@@ -3,9 +3,22 @@
 // Harbor's (the one ZTR named in `auth.url`, after any override), for group and config states and
 // images, and Ground Control's (the host of the satellite-state URL ZTR gave), which issued them
 // and serves this satellite its satellite state; never to another host a document might name.
-import { createRegistryClient, type Credentials, type RegistryClient, type RegistryClientOptions, type RetryOptions, type TlsOptions } from "@harbor-satellite/oci";
+import {
+  createRegistryClient,
+  type Credentials,
+  type RegistryClient,
+  type RegistryClientOptions,
+  type RetryOptions,
+  type TlsOptions,
+} from "@harbor-satellite/oci";
 import { MAX_STATE_BYTES, readStatePayload } from "./artifact-payload.js";
-import { hostOf, parseStateReference, resolveRegistryUrl, type StateReference, type StateReferenceOptions } from "./state-reference.js";
+import {
+  hostOf,
+  parseStateReference,
+  resolveRegistryUrl,
+  type StateReference,
+  type StateReferenceOptions,
+} from "./state-reference.js";
 
 export interface StateFetcherOptions extends Omit<StateReferenceOptions, "harborHost"> {
   /** `state_config.auth` from ZTR: Harbor's address and the robot account. */
@@ -44,18 +57,32 @@ export interface StateFetcher {
 export function createStateFetcher(options: StateFetcherOptions = {}): StateFetcher {
   const clients = new Map<string, RegistryClient>();
   const create = options.createClient ?? createRegistryClient;
-  const refOptions: StateReferenceOptions = { registryOverride: options.registryOverride, harborHost: options.auth?.url ? hostOf(options.auth.url) : undefined, insecure: options.insecure };
+  const refOptions: StateReferenceOptions = {
+    registryOverride: options.registryOverride,
+    harborHost: options.auth?.url ? hostOf(options.auth.url) : undefined,
+    insecure: options.insecure,
+  };
   const authHost = options.auth?.url ? resolveRegistryUrl(options.auth.url, refOptions).host : undefined;
   const groundControlHost = groundControlHostOf(options.stateUrl, refOptions);
-  const credentials: Credentials | undefined = options.auth?.username ? { username: options.auth.username, password: options.auth.password } : undefined;
+  const credentials: Credentials | undefined = options.auth?.username
+    ? { username: options.auth.username, password: options.auth.password }
+    : undefined;
 
   const clientFor = (ref: StateReference): RegistryClient => {
     let client = clients.get(ref.registryUrl);
     if (!client) {
       const trusted = ref.host === authHost || ref.host === groundControlHost;
       // A satellite state still on Harbor's host (an enrolment older than Ground Control serving it) is Harbor's.
-      const tls = ref.host === groundControlHost && ref.host !== authHost ? (options.groundControlTls ?? options.tls) : options.tls;
-      client = create({ url: ref.registryUrl, credentials: trusted ? credentials : undefined, tls, retry: options.retry });
+      const tls =
+        ref.host === groundControlHost && ref.host !== authHost
+          ? (options.groundControlTls ?? options.tls)
+          : options.tls;
+      client = create({
+        url: ref.registryUrl,
+        credentials: trusted ? credentials : undefined,
+        tls,
+        retry: options.retry,
+      });
       clients.set(ref.registryUrl, client);
     }
     return client;
@@ -70,7 +97,9 @@ export function createStateFetcher(options: StateFetcherOptions = {}): StateFetc
     },
     payload(manifest, signal) {
       const client = clientFor(manifest.ref);
-      return readStatePayload(manifest.bytes, manifest.mediaType, (layer) => client.getBlobBytes(manifest.ref.repository, layer.digest, { maxBytes: MAX_STATE_BYTES, signal }));
+      return readStatePayload(manifest.bytes, manifest.mediaType, (layer) =>
+        client.getBlobBytes(manifest.ref.repository, layer.digest, { maxBytes: MAX_STATE_BYTES, signal }),
+      );
     },
     get requestCount() {
       let total = 0;

@@ -24,7 +24,9 @@ let configFails: boolean | Error;
 
 beforeAll(() => {
   // One engine for the file; each test gets a fresh store behind this forwarder.
-  const lazy = new Proxy({} as FakeContentStore, { get: (_t, key) => (store as unknown as Record<string | symbol, unknown>)[key] });
+  const lazy = new Proxy({} as FakeContentStore, {
+    get: (_t, key) => (store as unknown as Record<string | symbol, unknown>)[key],
+  });
   engine = createReplicationEngine({ store: lazy, logger: pino({ level: "silent" }), workerThreads: 1 });
 });
 afterAll(async () => {
@@ -53,10 +55,20 @@ function publish(repository: string, json: string): string {
 }
 
 const host = () => new URL(registry.url).host;
-const pinned = (kind: string, name: string, digest: string) => `${host()}/satellite/${kind}-state/${name}/state@${digest}`;
+const pinned = (kind: string, name: string, digest: string) =>
+  `${host()}/satellite/${kind}-state/${name}/state@${digest}`;
 
-function publishSatellite(groups: Record<string, { repository: string; tag: string[] }[]>, config = { app_config: { log_level: "info" } }): void {
-  const urls = Object.entries(groups).map(([name, artifacts]) => pinned("group", name, publish(`satellite/group-state/${name}/state`, documents.group(name, registry.url, artifacts))));
+function publishSatellite(
+  groups: Record<string, { repository: string; tag: string[] }[]>,
+  config = { app_config: { log_level: "info" } },
+): void {
+  const urls = Object.entries(groups).map(([name, artifacts]) =>
+    pinned(
+      "group",
+      name,
+      publish(`satellite/group-state/${name}/state`, documents.group(name, registry.url, artifacts)),
+    ),
+  );
   const configDigest = publish("satellite/config-state/default/state", JSON.stringify(config));
   publish("satellite/satellite-state/edge/state", documents.satellite(urls, pinned("config", "default", configDigest)));
 }
@@ -81,7 +93,13 @@ describe("state pass", () => {
   it("replicates the union of groups, then does nothing while the state is unchanged", async () => {
     const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
     const alpine = seedImage(registry, "library/alpine", "3", [Buffer.from("alpine layer")]);
-    publishSatellite({ g1: [{ repository: "library/nginx", tag: ["1"] }, { repository: "library/alpine", tag: ["3"] }], g2: [{ repository: "library/alpine", tag: ["3"] }] });
+    publishSatellite({
+      g1: [
+        { repository: "library/nginx", tag: ["1"] },
+        { repository: "library/alpine", tag: ["3"] },
+      ],
+      g2: [{ repository: "library/alpine", tag: ["3"] }],
+    });
     const pass = makePass();
     const first = await pass.run(satelliteUrl());
     expect(first.status).toBe("applied");
@@ -95,24 +113,38 @@ describe("state pass", () => {
     const second = await makePass().run(satelliteUrl()); // a restart: state comes from state.json
     expect(second.status).toBe("unchanged");
     expect(second.configDigest).toBe(first.configDigest);
-    expect(registry.requests.slice(before).map((r) => r.path)).toEqual(["/v2/satellite/satellite-state/edge/state/manifests/latest"]);
+    expect(registry.requests.slice(before).map((r) => r.path)).toEqual([
+      "/v2/satellite/satellite-state/edge/state/manifests/latest",
+    ]);
   });
 
   it("deletes a removed group's images unless another group still wants them, and adds the new group's", async () => {
     seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
     seedImage(registry, "library/alpine", "3", [Buffer.from("alpine layer")]);
     const redis = seedImage(registry, "library/redis", "7", [Buffer.from("redis layer")]);
-    publishSatellite({ g1: [{ repository: "library/nginx", tag: ["1"] }, { repository: "library/alpine", tag: ["3"] }], g2: [{ repository: "library/alpine", tag: ["3"] }] });
+    publishSatellite({
+      g1: [
+        { repository: "library/nginx", tag: ["1"] },
+        { repository: "library/alpine", tag: ["3"] },
+      ],
+      g2: [{ repository: "library/alpine", tag: ["3"] }],
+    });
     const pass = makePass();
     await pass.run(satelliteUrl());
-    publishSatellite({ g2: [{ repository: "library/alpine", tag: ["3"] }], g3: [{ repository: "library/redis", tag: ["7"] }] });
+    publishSatellite({
+      g2: [{ repository: "library/alpine", tag: ["3"] }],
+      g3: [{ repository: "library/redis", tag: ["7"] }],
+    });
     const result = await pass.run(satelliteUrl());
     expect(result.status).toBe("applied");
     expect(result.plan?.remove.map((i) => `${i.repository}:${i.tag}`)).toEqual(["library/nginx:1"]);
     expect(await tagged("library/nginx", "1")).toBeUndefined();
     expect(await tagged("library/alpine", "3")).toBeDefined();
     expect(await tagged("library/redis", "7")).toBe(redis.digest);
-    expect((await pass.applied())?.owned?.map((o) => `${o.repository}:${o.tag}`).sort()).toEqual(["library/alpine:3", "library/redis:7"]);
+    expect((await pass.applied())?.owned?.map((o) => `${o.repository}:${o.tag}`).sort()).toEqual([
+      "library/alpine:3",
+      "library/redis:7",
+    ]);
 
     publishSatellite({});
     await pass.run(satelliteUrl());
@@ -122,7 +154,12 @@ describe("state pass", () => {
 
   it("reports per-image errors, keeps the good images, and retries on the next pass", async () => {
     seedImage(registry, "library/alpine", "3", [Buffer.from("alpine layer")]);
-    publishSatellite({ g: [{ repository: "library/alpine", tag: ["3"] }, { repository: "library/missing", tag: ["1"] }] });
+    publishSatellite({
+      g: [
+        { repository: "library/alpine", tag: ["3"] },
+        { repository: "library/missing", tag: ["1"] },
+      ],
+    });
     const pass = makePass();
     const first = await pass.run(satelliteUrl());
     expect(first.status).toBe("partial");
@@ -151,11 +188,16 @@ describe("state pass", () => {
 
   it("reports an invalid config without making the pass partial, and reads it again next pass", async () => {
     publishSatellite({}, { app_config: { log_level: "warning" } });
-    configFails = new ConfigValidationError([{ path: "app_config.log_level", message: "expected one of …" }], "config-state artifact");
+    configFails = new ConfigValidationError(
+      [{ path: "app_config.log_level", message: "expected one of …" }],
+      "config-state artifact",
+    );
     const pass = makePass();
     const first = await pass.run(satelliteUrl());
     expect(first.status).toBe("applied");
-    expect(first.failures.map((f) => [f.kind, f.error.message])).toEqual([["config", "config-state artifact is invalid: app_config.log_level: expected one of …"]]);
+    expect(first.failures.map((f) => [f.kind, f.error.message])).toEqual([
+      ["config", "config-state artifact is invalid: app_config.log_level: expected one of …"],
+    ]);
     expect(first.configDigest).toBeUndefined();
     const second = await pass.run(satelliteUrl());
     expect(second.failures.map((f) => f.kind)).toEqual(["config"]);

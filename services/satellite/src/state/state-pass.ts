@@ -74,7 +74,8 @@ export interface StatePass {
   verify(signal?: AbortSignal): Promise<VerifyResult>;
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+const messageOf = (error: unknown) =>
+  error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
 
 export function createStatePass(options: StatePassOptions): StatePass {
   const now = options.now ?? (() => performance.now());
@@ -94,13 +95,29 @@ export function createStatePass(options: StatePassOptions): StatePass {
   const verify = async (signal?: AbortSignal, except?: ReadonlySet<string>): Promise<VerifyResult> => {
     const last = await current();
     if (!audit || !last) return { repaired: [], imageErrors: [], replication: [] };
-    const result = await repairOwned(last, { audit, engine: options.engine, upstream: upstreamFor, registryUrlOf: (g) => options.reader.registryUrlOf(g), logger: options.logger }, signal, except);
+    const result = await repairOwned(
+      last,
+      {
+        audit,
+        engine: options.engine,
+        upstream: upstreamFor,
+        registryUrlOf: (g) => options.reader.registryUrlOf(g),
+        logger: options.logger,
+      },
+      signal,
+      except,
+    );
     if (result.owned && JSON.stringify(result.owned) !== JSON.stringify(last.owned)) {
       const record = { ...last, owned: result.owned };
       await saveAppliedState(options.appliedStatePath, record);
       applied = record;
     }
-    const imageErrors = result.repaired.filter((r) => !r.repaired).map((r) => ({ reference: r.image, message: `local copy damaged (${r.problem}), not repaired: ${r.error ?? "unknown error"}` }));
+    const imageErrors = result.repaired
+      .filter((r) => !r.repaired)
+      .map((r) => ({
+        reference: r.image,
+        message: `local copy damaged (${r.problem}), not repaired: ${r.error ?? "unknown error"}`,
+      }));
     return { repaired: result.repaired, imageErrors, replication: result.replication };
   };
 
@@ -114,30 +131,67 @@ export function createStatePass(options: StatePassOptions): StatePass {
       if (read.status === "unchanged") {
         const checked = await verify(signal);
         const status = checked.imageErrors.length > 0 ? "partial" : "unchanged";
-        return { status, satelliteDigest: read.satelliteDigest, configDigest: last?.config_digest, durationMs: now() - started, imageErrors: checked.imageErrors, failures: [], replication: checked.replication, repaired: checked.repaired };
+        return {
+          status,
+          satelliteDigest: read.satelliteDigest,
+          configDigest: last?.config_digest,
+          durationMs: now() - started,
+          imageErrors: checked.imageErrors,
+          failures: [],
+          replication: checked.replication,
+          repaired: checked.repaired,
+        };
       }
 
       const desired = buildDesiredSet(read.groups);
       const owned = last?.owned ?? [];
-      const plan = planChanges(desired.images, owned.map((o) => ({ repository: o.repository, tag: o.tag, digest: o.sourceDigest })));
-      options.logger?.info({ satelliteDigest: read.satelliteDigest, add: plan.add.length, changed: plan.changed.length, keep: plan.keep.length, remove: plan.remove.length, conflicts: plan.conflicts, skipped: desired.skipped.length }, "state changed");
+      const plan = planChanges(
+        desired.images,
+        owned.map((o) => ({ repository: o.repository, tag: o.tag, digest: o.sourceDigest })),
+      );
+      options.logger?.info(
+        {
+          satelliteDigest: read.satelliteDigest,
+          add: plan.add.length,
+          changed: plan.changed.length,
+          keep: plan.keep.length,
+          remove: plan.remove.length,
+          conflicts: plan.conflicts,
+          skipped: desired.skipped.length,
+        },
+        "state changed",
+      );
 
       // The engine untags owned images a call does not ask for, so each call gets the owned
       // images of its own upstream, and the first call also those no upstream wants any more.
       const wantedAnywhere = new Set(desired.images.map(imageName));
       // With nothing wanted, one call with no images still untags what is owned.
-      const calls = desired.upstreams.length > 0 ? desired.upstreams : owned.length > 0 ? [{ registryUrl: read.satelliteRegistryUrl, images: [] }] : [];
+      const calls =
+        desired.upstreams.length > 0
+          ? desired.upstreams
+          : owned.length > 0
+            ? [{ registryUrl: read.satelliteRegistryUrl, images: [] }]
+            : [];
       const replication: ReplicationSummary[] = [];
       const nextOwned: OwnedImage[] = [];
       for (const [index, call] of calls.entries()) {
         const names = new Set(call.images.map(imageName));
-        const ownedHere = owned.filter((o) => names.has(imageName(o)) || (index === 0 && !wantedAnywhere.has(imageName(o))));
-        const summary = await options.engine.replicate({ upstream: upstreamFor(call.registryUrl), images: call.images, owned: ownedHere, signal });
+        const ownedHere = owned.filter(
+          (o) => names.has(imageName(o)) || (index === 0 && !wantedAnywhere.has(imageName(o))),
+        );
+        const summary = await options.engine.replicate({
+          upstream: upstreamFor(call.registryUrl),
+          images: call.images,
+          owned: ownedHere,
+          signal,
+        });
         replication.push(summary);
         nextOwned.push(...summary.owned);
       }
 
-      const imageErrors = replication.flatMap((s) => s.failed.map((f) => ({ reference: f.image, message: messageOf(f.error) })));
+      const imageErrors = replication.flatMap((s) =>
+        s.failed.map((f) => ({ reference: f.image, message: messageOf(f.error) })),
+      );
       const failures = [...read.failures];
       let configApplied = true;
       let configRefused = false;
@@ -147,7 +201,11 @@ export function createStatePass(options: StatePassOptions): StatePass {
         } catch (error) {
           configApplied = false;
           configRefused = error instanceof ConfigValidationError;
-          failures.push({ kind: "config", url: read.config.url, error: error instanceof Error ? error : new Error(String(error)) });
+          failures.push({
+            kind: "config",
+            url: read.config.url,
+            error: error instanceof Error ? error : new Error(String(error)),
+          });
         }
       }
 
@@ -167,7 +225,17 @@ export function createStatePass(options: StatePassOptions): StatePass {
       imageErrors.push(...checked.imageErrors);
       replication.push(...checked.replication);
       const status = settled && checked.imageErrors.length === 0 ? "applied" : "partial";
-      return { status, satelliteDigest: read.satelliteDigest, configDigest: record.config_digest, durationMs: now() - started, plan, imageErrors, failures, replication, repaired: checked.repaired };
+      return {
+        status,
+        satelliteDigest: read.satelliteDigest,
+        configDigest: record.config_digest,
+        durationMs: now() - started,
+        plan,
+        imageErrors,
+        failures,
+        replication,
+        repaired: checked.repaired,
+      };
     },
   };
 }

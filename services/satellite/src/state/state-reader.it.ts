@@ -24,11 +24,26 @@ describe("state reader against docker-registry", () => {
       await pushStateImage(registry.url, repo, ["latest", "1700000000"], img);
       return img;
     };
-    const g1 = await push("satellite/group-state/g1/state", documents.group("g1", registry.url, [{ repository: "library/nginx", tag: ["1.25"] }, { repository: "library/busybox", tag: ["1.36"] }]));
-    const cfg = await push("satellite/config-state/default/state", JSON.stringify({ app_config: { log_level: "debug" } }));
+    const g1 = await push(
+      "satellite/group-state/g1/state",
+      documents.group("g1", registry.url, [
+        { repository: "library/nginx", tag: ["1.25"] },
+        { repository: "library/busybox", tag: ["1.36"] },
+      ]),
+    );
+    const cfg = await push(
+      "satellite/config-state/default/state",
+      JSON.stringify({ app_config: { log_level: "debug" } }),
+    );
     // Scheme-less URLs, as the original emits when HARBOR_URL has none; 127.0.0.1 means plain HTTP.
     const satUrl = `${host}/satellite/satellite-state/edge/state:latest`;
-    await push("satellite/satellite-state/edge/state", documents.satellite([`${host}/satellite/group-state/g1/state@${g1.digest}`], `${host}/satellite/config-state/default/state@${cfg.digest}`));
+    await push(
+      "satellite/satellite-state/edge/state",
+      documents.satellite(
+        [`${host}/satellite/group-state/g1/state@${g1.digest}`],
+        `${host}/satellite/config-state/default/state@${cfg.digest}`,
+      ),
+    );
 
     const fetcher = createStateFetcher({ retry: { attempts: 2 } });
     try {
@@ -44,8 +59,20 @@ describe("state reader against docker-registry", () => {
       expect((await reader.read(satUrl, applied)).status).toBe("unchanged");
       expect(fetcher.requestCount - before).toBe(1);
 
-      const g1b = await push("satellite/group-state/g1/state", documents.group("g1", registry.url, [{ repository: "library/nginx", tag: ["1.25"] }, { repository: "library/redis", tag: ["7"] }]));
-      await push("satellite/satellite-state/edge/state", documents.satellite([`${host}/satellite/group-state/g1/state@${g1b.digest}`], `${host}/satellite/config-state/default/state@${cfg.digest}`));
+      const g1b = await push(
+        "satellite/group-state/g1/state",
+        documents.group("g1", registry.url, [
+          { repository: "library/nginx", tag: ["1.25"] },
+          { repository: "library/redis", tag: ["7"] },
+        ]),
+      );
+      await push(
+        "satellite/satellite-state/edge/state",
+        documents.satellite(
+          [`${host}/satellite/group-state/g1/state@${g1b.digest}`],
+          `${host}/satellite/config-state/default/state@${cfg.digest}`,
+        ),
+      );
       const next = await reader.read(satUrl, applied);
       if (next.status !== "changed") throw new Error("group change must be seen");
       expect(next.config?.changed).toBe(false);

@@ -40,11 +40,32 @@ afterEach(async () => {
 });
 
 function seedFleet(groupRef = ":latest") {
-  const g1 = put("satellite/group-state/g1/state", documents.group("g1", `http://${host}`, [{ repository: "library/nginx", tag: ["1.25", "latest"] }, { repository: "library/alpine", tag: ["3.19"], digest: D1 }]));
-  const g2 = put("satellite/group-state/g2/state", documents.group("g2", `http://${host}`, [{ repository: "library/alpine", tag: ["3.19"], digest: D1 }, { repository: "library/redis", tag: ["7"] }]));
-  const config = put("satellite/config-state/default/state", JSON.stringify({ app_config: { heartbeat_interval: "@every 00h01m00s" } }));
+  const g1 = put(
+    "satellite/group-state/g1/state",
+    documents.group("g1", `http://${host}`, [
+      { repository: "library/nginx", tag: ["1.25", "latest"] },
+      { repository: "library/alpine", tag: ["3.19"], digest: D1 },
+    ]),
+  );
+  const g2 = put(
+    "satellite/group-state/g2/state",
+    documents.group("g2", `http://${host}`, [
+      { repository: "library/alpine", tag: ["3.19"], digest: D1 },
+      { repository: "library/redis", tag: ["7"] },
+    ]),
+  );
+  const config = put(
+    "satellite/config-state/default/state",
+    JSON.stringify({ app_config: { heartbeat_interval: "@every 00h01m00s" } }),
+  );
   const refFor = (img: StateImage) => (groupRef === "@" ? `@${img.digest}` : groupRef);
-  const satellite = put("satellite/satellite-state/edge-1/state", documents.satellite([url("group", "g1", refFor(g1)), url("group", "g2", refFor(g2))], url("config", "default", refFor(config))));
+  const satellite = put(
+    "satellite/satellite-state/edge-1/state",
+    documents.satellite(
+      [url("group", "g1", refFor(g1)), url("group", "g2", refFor(g2))],
+      url("config", "default", refFor(config)),
+    ),
+  );
   return { g1, g2, config, satellite };
 }
 
@@ -54,12 +75,24 @@ describe("state reader", () => {
     const read = changed(await createStateReader({ fetcher }).read(url("satellite", "edge-1")));
     expect(read.satelliteDigest).toBe(satellite.digest);
     expect(read.complete).toBe(true);
-    expect(read.groups.map((g) => [g.group, g.source])).toEqual([["g1", "fetched"], ["g2", "fetched"]]);
+    expect(read.groups.map((g) => [g.group, g.source])).toEqual([
+      ["g1", "fetched"],
+      ["g2", "fetched"],
+    ]);
     expect(read.groups[0].digest).toBe(g1.digest);
     expect(read.groups[0].registryUrl).toBe(`http://${host}`);
-    expect(read.config).toMatchObject({ digest: config.digest, changed: true, document: { app_config: { heartbeat_interval: "@every 00h01m00s" } } });
+    expect(read.config).toMatchObject({
+      digest: config.digest,
+      changed: true,
+      document: { app_config: { heartbeat_interval: "@every 00h01m00s" } },
+    });
     const desired = buildDesiredSet(read.groups);
-    expect(desired.images.map((i) => `${i.repository}:${i.tag}${i.digest ? "@" : ""}`).sort()).toEqual(["library/alpine:3.19@", "library/nginx:1.25", "library/nginx:latest", "library/redis:7"]);
+    expect(desired.images.map((i) => `${i.repository}:${i.tag}${i.digest ? "@" : ""}`).sort()).toEqual([
+      "library/alpine:3.19@",
+      "library/nginx:1.25",
+      "library/nginx:latest",
+      "library/redis:7",
+    ]);
     // The first request learns the challenge; every later one carries the robot's Basic credentials.
     expect(registry.requests.slice(1).every((r) => r.authScheme === "Basic")).toBe(true);
   });
@@ -74,7 +107,9 @@ describe("state reader", () => {
     const second = await reader.read(url("satellite", "edge-1"), applied);
     expect(second.status).toBe("unchanged");
     expect(fetcher.requestCount - before).toBe(1);
-    expect(registry.requests.slice(logged).map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v2/satellite/satellite-state/edge-1/state/manifests/latest"]);
+    expect(registry.requests.slice(logged).map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /v2/satellite/satellite-state/edge-1/state/manifests/latest",
+    ]);
   });
 
   it("with tag URLs, checks each manifest (no blob GET) and fetches only the group whose content changed", async () => {
@@ -88,10 +123,16 @@ describe("state reader", () => {
     expect(steady.filter((r) => r.path.includes("/blobs/"))).toEqual([]);
     expect(steady).toHaveLength(4);
 
-    put("satellite/group-state/g2/state", documents.group("g2", `http://${host}`, [{ repository: "library/busybox", tag: ["1.36"] }]));
+    put(
+      "satellite/group-state/g2/state",
+      documents.group("g2", `http://${host}`, [{ repository: "library/busybox", tag: ["1.36"] }]),
+    );
     logged = registry.requests.length;
     const next = changed(await reader.read(url("satellite", "edge-1"), applied));
-    expect(next.groups.map((g) => [g.group, g.source])).toEqual([["g1", "cached"], ["g2", "fetched"]]);
+    expect(next.groups.map((g) => [g.group, g.source])).toEqual([
+      ["g1", "cached"],
+      ["g2", "fetched"],
+    ]);
     expect(next.config?.changed).toBe(false);
     const blobGets = registry.requests.slice(logged).filter((r) => r.method === "GET" && r.path.includes("/blobs/"));
     expect(blobGets.every((r) => r.path.startsWith("/v2/satellite/group-state/g2/"))).toBe(true);
@@ -107,7 +148,10 @@ describe("state reader", () => {
     const read = changed(await reader.read(url("satellite", "edge-1"), applied));
     expect(read.complete).toBe(false);
     expect(read.failures.map((f) => [f.kind, f.url])).toEqual([["group", url("group", "g1")]]);
-    expect(read.groups.find((g) => g.group === "g1")).toMatchObject({ source: "stale", artifacts: first.groups[0].artifacts });
+    expect(read.groups.find((g) => g.group === "g1")).toMatchObject({
+      source: "stale",
+      artifacts: first.groups[0].artifacts,
+    });
     // An incomplete record never short-circuits the next pass.
     const retry = await reader.read(url("satellite", "edge-1"), toAppliedState(read, [], true));
     expect(retry.status).toBe("changed");
@@ -119,7 +163,11 @@ describe("state reader", () => {
 
   for (const layout of ["tar", "oci-artifact"] as const) {
     it(`reads a ${layout} layout`, async () => {
-      put("satellite/group-state/g/state", documents.group("g", `http://${host}`, [{ repository: "p/img", tag: ["t"] }]), layout);
+      put(
+        "satellite/group-state/g/state",
+        documents.group("g", `http://${host}`, [{ repository: "p/img", tag: ["t"] }]),
+        layout,
+      );
       put("satellite/satellite-state/s/state", documents.satellite([url("group", "g")]), layout);
       const read = changed(await createStateReader({ fetcher }).read(url("satellite", "s")));
       expect(read.groups[0].artifacts).toEqual([{ repository: "p/img", tags: ["t"], type: "image", deleted: false }]);
@@ -129,11 +177,23 @@ describe("state reader", () => {
 
   it("follows --harbor-registry-url: every Harbor URL from Ground Control goes to the override host", async () => {
     const published = "harbor.example.com";
-    put("satellite/group-state/g/state", documents.group("g", `https://${published}`, [{ repository: "p/img", tag: ["t"] }]));
-    put("satellite/satellite-state/s/state", documents.satellite([`https://${published}/satellite/group-state/g/state:latest`]));
-    const overridden = createStateFetcher({ auth: { url: `https://${published}`, ...ROBOT }, registryOverride: `http://${host}`, retry: { attempts: 1 } });
+    put(
+      "satellite/group-state/g/state",
+      documents.group("g", `https://${published}`, [{ repository: "p/img", tag: ["t"] }]),
+    );
+    put(
+      "satellite/satellite-state/s/state",
+      documents.satellite([`https://${published}/satellite/group-state/g/state:latest`]),
+    );
+    const overridden = createStateFetcher({
+      auth: { url: `https://${published}`, ...ROBOT },
+      registryOverride: `http://${host}`,
+      retry: { attempts: 1 },
+    });
     try {
-      const read = changed(await createStateReader({ fetcher: overridden }).read(`${published}/satellite/satellite-state/s/state:latest`));
+      const read = changed(
+        await createStateReader({ fetcher: overridden }).read(`${published}/satellite/satellite-state/s/state:latest`),
+      );
       expect(read.groups[0].registryUrl).toBe(`http://${host}`);
       expect(registry.requests.some((r) => r.authScheme === "Basic")).toBe(true);
     } finally {
@@ -145,10 +205,20 @@ describe("state reader", () => {
     const gc = await startFakeRegistry({ mode: "basic", ...ROBOT });
     const published = "harbor.example.com";
     const stateUrl = `${new URL(gc.url).host}/satellite/satellite-state/s/state:latest`;
-    const fromGc = createStateFetcher({ auth: { url: `https://${published}`, ...ROBOT }, stateUrl, registryOverride: `http://${host}`, retry: { attempts: 1 } });
+    const fromGc = createStateFetcher({
+      auth: { url: `https://${published}`, ...ROBOT },
+      stateUrl,
+      registryOverride: `http://${host}`,
+      retry: { attempts: 1 },
+    });
     try {
-      const group = put("satellite/group-state/g/state", documents.group("g", `https://${published}`, [{ repository: "p/img", tag: ["t"] }]));
-      const img = stateImage(documents.satellite([`https://${published}/satellite/group-state/g/state@${group.digest}`]));
+      const group = put(
+        "satellite/group-state/g/state",
+        documents.group("g", `https://${published}`, [{ repository: "p/img", tag: ["t"] }]),
+      );
+      const img = stateImage(
+        documents.satellite([`https://${published}/satellite/group-state/g/state@${group.digest}`]),
+      );
       for (const blob of img.blobs) gc.putBlob(blob);
       gc.putManifest("satellite/satellite-state/s/state", "latest", img.manifest, img.mediaType);
 
@@ -175,7 +245,10 @@ describe("state reader", () => {
       const img = stateImage(documents.group("g", other.url, [{ repository: "p/img", tag: ["t"] }]));
       for (const blob of img.blobs) other.putBlob(blob);
       other.putManifest("satellite/group-state/g/state", "latest", img.manifest, img.mediaType);
-      put("satellite/satellite-state/s/state", documents.satellite([`${other.url}/satellite/group-state/g/state:latest`]));
+      put(
+        "satellite/satellite-state/s/state",
+        documents.satellite([`${other.url}/satellite/group-state/g/state:latest`]),
+      );
       const read = changed(await createStateReader({ fetcher }).read(url("satellite", "s")));
       expect(read.groups[0].group).toBe("g");
       expect(other.requests.length).toBeGreaterThan(0);
@@ -191,7 +264,10 @@ describe("state reader", () => {
     try {
       const reader = createStateReader({ fetcher });
       const first = changed(await reader.read(url("satellite", "edge-1")));
-      await saveAppliedState(join(dir, "state.json"), toAppliedState(first, buildDesiredSet(first.groups).images, true));
+      await saveAppliedState(
+        join(dir, "state.json"),
+        toAppliedState(first, buildDesiredSet(first.groups).images, true),
+      );
       const restored = (await loadAppliedState(join(dir, "state.json"))) as AppliedState;
       expect(restored.images).toHaveLength(4);
       expect((await reader.read(url("satellite", "edge-1"), restored)).status).toBe("unchanged");

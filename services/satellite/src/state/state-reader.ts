@@ -11,12 +11,21 @@
 import type { Logger } from "pino";
 import type { DesiredImage } from "../replication/desired-image.js";
 import type { AppliedGroup, AppliedState } from "./applied-state.js";
-import { parseGroupStateDocument, parseSatelliteStateDocument, type GroupArtifact, type SatelliteStateDocument } from "./state-documents.js";
+import {
+  parseGroupStateDocument,
+  parseSatelliteStateDocument,
+  type GroupArtifact,
+  type SatelliteStateDocument,
+} from "./state-documents.js";
 import type { StateFetcher } from "./state-fetcher.js";
 import { inSpan } from "../telemetry/spans.js";
 
 /** One state artifact read from the registry, in a `satellite.state.fetch` span. */
-const fetchSpan = <T>(kind: "satellite" | "group" | "config", url: string, fn: (digest: (d: string, source: "fetched" | "cached") => void) => Promise<T>) =>
+const fetchSpan = <T>(
+  kind: "satellite" | "group" | "config",
+  url: string,
+  fn: (digest: (d: string, source: "fetched" | "cached") => void) => Promise<T>,
+) =>
   inSpan("satellite.state.fetch", { "satellite.state.kind": kind, "satellite.state.url": url }, (span) =>
     fn((digest, source) => span.setAttributes({ "oci.manifest.digest": digest, "satellite.state.source": source })),
   );
@@ -98,7 +107,8 @@ export function createStateReader(options: StateReaderOptions): StateReader {
   const { fetcher } = options;
   const limit = Math.max(1, options.groupConcurrency ?? 4);
 
-  const registryUrlOf = (prev: AppliedGroup) => fetcher.registryUrl(prev.registry || fetcher.reference(prev.url).registryUrl);
+  const registryUrlOf = (prev: AppliedGroup) =>
+    fetcher.registryUrl(prev.registry || fetcher.reference(prev.url).registryUrl);
   const fromApplied = (prev: AppliedGroup, source: ReadGroup["source"]): ReadGroup => ({
     url: prev.url,
     digest: prev.digest,
@@ -119,7 +129,16 @@ export function createStateReader(options: StateReaderOptions): StateReader {
       read(manifest.digest, cached ? "cached" : "fetched");
       if (cached) return fromApplied(prev, "cached");
       const doc = parseGroupStateDocument(await fetcher.payload(manifest, signal));
-      return { url, digest: manifest.digest, group: doc.group, registry: doc.registry, registryUrl: fetcher.registryUrl(doc.registry || ref.registryUrl), artifacts: doc.artifacts, source: "fetched", rejected: doc.rejected };
+      return {
+        url,
+        digest: manifest.digest,
+        group: doc.group,
+        registry: doc.registry,
+        registryUrl: fetcher.registryUrl(doc.registry || ref.registryUrl),
+        artifacts: doc.artifacts,
+        source: "fetched",
+        rejected: doc.rejected,
+      };
     });
   };
 
@@ -145,7 +164,13 @@ export function createStateReader(options: StateReaderOptions): StateReader {
         const manifest = await fetcher.manifest(satelliteRef, signal);
         const unchanged = sameSatellite?.satellite_state_digest === manifest.digest;
         read(manifest.digest, unchanged ? "cached" : "fetched");
-        return { manifest, unchanged, satellite: unchanged ? sameSatellite!.satellite_state : parseSatelliteStateDocument(await fetcher.payload(manifest, signal)) };
+        return {
+          manifest,
+          unchanged,
+          satellite: unchanged
+            ? sameSatellite!.satellite_state
+            : parseSatelliteStateDocument(await fetcher.payload(manifest, signal)),
+        };
       });
       const refs = [...satellite.states, ...(satellite.config ? [satellite.config] : [])];
       if (unchanged && sameSatellite!.complete && refs.every((url) => fetcher.reference(url).pinned)) {
@@ -162,7 +187,10 @@ export function createStateReader(options: StateReaderOptions): StateReader {
           } catch (error) {
             if (signal?.aborted) throw error;
             failures.push({ kind: "group", url, error: asError(error) });
-            log?.warn({ group: url, err: { name: asError(error).name, message: asError(error).message } }, "group state unreadable");
+            log?.warn(
+              { group: url, err: { name: asError(error).name, message: asError(error).message } },
+              "group state unreadable",
+            );
             return prev ? fromApplied(prev, "stale") : undefined;
           }
         })
@@ -175,15 +203,29 @@ export function createStateReader(options: StateReaderOptions): StateReader {
         } catch (error) {
           if (signal?.aborted) throw error;
           failures.push({ kind: "config", url: satellite.config, error: asError(error) });
-          log?.warn({ config: satellite.config, err: { name: asError(error).name, message: asError(error).message } }, "config state unreadable");
+          log?.warn(
+            { config: satellite.config, err: { name: asError(error).name, message: asError(error).message } },
+            "config state unreadable",
+          );
         }
       }
 
-      const nothingNew = groups.every((g) => g.source === "cached") && groups.length === satellite.states.length && !config?.changed;
+      const nothingNew =
+        groups.every((g) => g.source === "cached") && groups.length === satellite.states.length && !config?.changed;
       if (unchanged && sameSatellite!.complete && failures.length === 0 && nothingNew) {
         return { status: "unchanged", satelliteDigest: manifest.digest };
       }
-      return { status: "changed", satelliteUrl, satelliteRegistryUrl: satelliteRef.registryUrl, satelliteDigest: manifest.digest, satellite, groups, config, failures, complete: failures.length === 0 };
+      return {
+        status: "changed",
+        satelliteUrl,
+        satelliteRegistryUrl: satelliteRef.registryUrl,
+        satelliteDigest: manifest.digest,
+        satellite,
+        groups,
+        config,
+        failures,
+        complete: failures.length === 0,
+      };
     },
   };
 }
@@ -192,13 +234,24 @@ export function createStateReader(options: StateReaderOptions): StateReader {
  * The record to persist after a pass. `complete` must be false when any group, the config, or
  * any image failed, so the next pass retries instead of stopping at an unchanged digest.
  */
-export function toAppliedState(read: StateChanges, images: readonly DesiredImage[], complete: boolean, now = new Date()): AppliedState {
+export function toAppliedState(
+  read: StateChanges,
+  images: readonly DesiredImage[],
+  complete: boolean,
+  now = new Date(),
+): AppliedState {
   const state: AppliedState = {
     version: 1,
     satellite_state_url: read.satelliteUrl,
     satellite_state_digest: read.satelliteDigest,
     satellite_state: read.satellite,
-    groups: read.groups.map((g) => ({ url: g.url, digest: g.digest, group: g.group, registry: g.registry, artifacts: g.artifacts })),
+    groups: read.groups.map((g) => ({
+      url: g.url,
+      digest: g.digest,
+      group: g.group,
+      registry: g.registry,
+      artifacts: g.artifacts,
+    })),
     images: [...images],
     complete: complete && read.complete,
     applied_at: now.toISOString(),

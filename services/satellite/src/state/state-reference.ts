@@ -33,7 +33,10 @@ export interface StateReferenceOptions {
 }
 
 export class InvalidStateReferenceError extends Error {
-  constructor(readonly value: string, reason: string) {
+  constructor(
+    readonly value: string,
+    reason: string,
+  ) {
     super(`invalid state artifact URL ${JSON.stringify(value.slice(0, 300))}: ${reason}`);
     this.name = "InvalidStateReferenceError";
   }
@@ -43,7 +46,10 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
 /** Hosts go-containerregistry talks plain HTTP to without being told. */
 export function isPlainHttpHost(host: string): boolean {
-  const name = host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "").toLowerCase();
+  const name = host
+    .replace(/:\d+$/, "")
+    .replace(/^\[|\]$/g, "")
+    .toLowerCase();
   if (name === "localhost" || name === "::1" || name.endsWith(".local")) return true;
   const octets = name.split(".").map(Number);
   if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) return false;
@@ -71,13 +77,22 @@ export function hostOf(address: string): string {
 }
 
 /** Resolves a registry address (`host`, `host:port`, `http://host`) to its base URL, with the override applied on Harbor's host. */
-export function resolveRegistryUrl(address: string, options: StateReferenceOptions = {}): { registryUrl: string; host: string } {
+export function resolveRegistryUrl(
+  address: string,
+  options: StateReferenceOptions = {},
+): { registryUrl: string; host: string } {
   const original = splitAddress(address.trim());
-  const override = options.registryOverride && (options.harborHost === undefined || original.host.toLowerCase() === options.harborHost.toLowerCase()) ? options.registryOverride : undefined;
+  const override =
+    options.registryOverride &&
+    (options.harborHost === undefined || original.host.toLowerCase() === options.harborHost.toLowerCase())
+      ? options.registryOverride
+      : undefined;
   const source = override ? splitAddress(override.trim()) : original;
   const scheme = schemeFor(source.host, source.scheme ?? (override ? original.scheme : undefined), options.insecure);
-  if (scheme !== "http" && scheme !== "https") throw new InvalidStateReferenceError(address, `unsupported scheme ${scheme}`);
-  if (!/^[a-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-f:]+\](?::\d{1,5})?$/i.test(source.host)) throw new InvalidStateReferenceError(address, `bad host ${JSON.stringify(source.host)}`);
+  if (scheme !== "http" && scheme !== "https")
+    throw new InvalidStateReferenceError(address, `unsupported scheme ${scheme}`);
+  if (!/^[a-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-f:]+\](?::\d{1,5})?$/i.test(source.host))
+    throw new InvalidStateReferenceError(address, `bad host ${JSON.stringify(source.host)}`);
   return { registryUrl: `${scheme}://${source.host}`, host: source.host.toLowerCase() };
 }
 

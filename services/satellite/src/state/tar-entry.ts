@@ -79,7 +79,12 @@ export function readTarEntry(archive: Buffer, name: string): Buffer | undefined 
     if (type === "x") longName = paxPath(data) ?? longName;
     else if (type === "L") longName = cString(data, 0, data.length);
     else if (type !== "g") {
-      const prefix = archive.subarray(offset + 257, offset + 263).toString("ascii").startsWith("ustar") ? cString(header, 345, 155) : "";
+      const prefix = archive
+        .subarray(offset + 257, offset + 263)
+        .toString("ascii")
+        .startsWith("ustar")
+        ? cString(header, 345, 155)
+        : "";
       const entryName = longName ?? (prefix ? `${prefix}/${cString(header, 0, 100)}` : cString(header, 0, 100));
       longName = undefined;
       if ((type === "0" || type === "7") && normalise(entryName) === wanted) found = Buffer.from(data);

@@ -62,7 +62,11 @@ export class BlobFiles {
   open(digest: string, size: number, range?: ByteRange): Readable {
     const start = range?.start ?? 0;
     const end = range?.end ?? size - 1;
-    return createReadStream(this.paths.blob(digest), { start, end: Math.max(end, start - 1), highWaterMark: READ_HIGH_WATER_MARK });
+    return createReadStream(this.paths.blob(digest), {
+      start,
+      end: Math.max(end, start - 1),
+      highWaterMark: READ_HIGH_WATER_MARK,
+    });
   }
 
   async read(digest: string): Promise<Buffer | undefined> {

@@ -88,9 +88,13 @@ export class FsBlobWriter implements ResumableBlobWriter {
       this.assertOpen();
       try {
         const wanted = parseDigest(expected.digest);
-        if (expected.size !== undefined && expected.size !== this.written) throw new SizeMismatchError(expected.size, this.written);
+        if (expected.size !== undefined && expected.size !== this.written)
+          throw new SizeMismatchError(expected.size, this.written);
         await this.flush();
-        const actual = wanted.algorithm === this.algorithm ? `${this.algorithm}:${this.hash.digest("hex")}` : await this.rehash(wanted.algorithm);
+        const actual =
+          wanted.algorithm === this.algorithm
+            ? `${this.algorithm}:${this.hash.digest("hex")}`
+            : await this.rehash(wanted.algorithm);
         if (actual !== expected.digest) throw new DigestMismatchError(expected.digest, actual);
         await this.handle.sync();
         await this.close();
@@ -136,7 +140,8 @@ export class FsBlobWriter implements ResumableBlobWriter {
   /** The digest was asked in another algorithm than the one we hashed with: read the file again. */
   private async rehash(algorithm: DigestAlgorithm): Promise<string> {
     const hash = createHash(algorithm);
-    for await (const chunk of createReadStream(this.tempPath, { highWaterMark: BUFFER_SIZE })) hash.update(chunk as Buffer);
+    for await (const chunk of createReadStream(this.tempPath, { highWaterMark: BUFFER_SIZE }))
+      hash.update(chunk as Buffer);
     return `${algorithm}:${hash.digest("hex")}`;
   }
 

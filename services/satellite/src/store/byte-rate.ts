@@ -16,7 +16,8 @@ const MIN_WAIT_MS = 1;
 export type ByteRateLimiter = (bytes: number) => Promise<void>;
 
 export function byteRateLimiter(options: ByteRateOptions): ByteRateLimiter {
-  if (!(options.bytesPerSecond > 0)) throw new RangeError(`bytesPerSecond must be positive, got ${options.bytesPerSecond}`);
+  if (!(options.bytesPerSecond > 0))
+    throw new RangeError(`bytesPerSecond must be positive, got ${options.bytesPerSecond}`);
   const now = options.now ?? (() => performance.now());
   const sleep = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleepFor(ms, undefined, { signal }));
   const started = now();

@@ -32,7 +32,11 @@ async function upload(url: string, repo: string, data: Buffer, mode: number): Pr
   let location = new URL(start.headers.get("location") ?? "", url);
   if (mode === 2) {
     const half = data.length >> 1;
-    const patch = await fetch(location, { method: "PATCH", headers: { "content-range": `0-${half - 1}` }, body: data.subarray(0, half) });
+    const patch = await fetch(location, {
+      method: "PATCH",
+      headers: { "content-range": `0-${half - 1}` },
+      body: data.subarray(0, half),
+    });
     location = new URL(patch.headers.get("location") ?? "", url);
     data = data.subarray(half);
   }
@@ -46,7 +50,9 @@ async function writer(url: string, id: number, acked: Acked, stop: AbortSignal):
   for (let n = 0; !stop.aborted; n++) {
     const repo = `crash/w${id}`;
     try {
-      const config = Buffer.from(JSON.stringify({ os: "linux", architecture: "amd64", n, id, r: randomBytes(8).toString("hex") }));
+      const config = Buffer.from(
+        JSON.stringify({ os: "linux", architecture: "amd64", n, id, r: randomBytes(8).toString("hex") }),
+      );
       const layer = randomBytes(randomInt(1, 1 << 20));
       for (const [i, blob] of [config, layer].entries()) {
         await upload(url, repo, blob, (n + i) % 3);
@@ -61,7 +67,11 @@ async function writer(url: string, id: number, acked: Acked, stop: AbortSignal):
         }),
       );
       const tag = `t${n % 4}`;
-      const put = await fetch(`${url}/v2/${repo}/manifests/${tag}`, { method: "PUT", headers: { "content-type": MediaType.OciManifest }, body: manifest });
+      const put = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
+        method: "PUT",
+        headers: { "content-type": MediaType.OciManifest },
+        body: manifest,
+      });
       if (put.status === 201) acked.tags.set(`${repo}:${tag}`, digestOf(manifest));
     } catch {
       return; // the server was killed under us
@@ -79,39 +89,51 @@ describe("kill -9 during uploads", () => {
   });
 
   // Each trial starts a process, loads it, kills it and re-hashes the store: minutes, not seconds.
-  it(`leaves a store that verifies and keeps every acknowledged write, ${TRIALS} trials`, { timeout: 600_000 }, async () => {
-    const acked: Acked = { blobs: new Map(), tags: new Map() };
-    let verified = 0;
-    let leftovers = 0;
-    for (let trial = 0; trial < TRIALS; trial++) {
-      server = await startServeProcess({ dataDir });
-      // What was acknowledged before every earlier kill is served after the restart.
-      for (const [ref, digest] of acked.tags) {
-        const [repo, tag] = ref.split(":");
-        const res = await fetch(`${server.url}/v2/${repo}/manifests/${tag}`, { method: "HEAD" });
-        // A later push may have moved the tag before its own ack; an acked tag is never lost.
-        expect(res.status, ref).toBe(200);
-        if (res.headers.get("docker-content-digest") !== digest) acked.tags.delete(ref);
+  it(
+    `leaves a store that verifies and keeps every acknowledged write, ${TRIALS} trials`,
+    { timeout: 600_000 },
+    async () => {
+      const acked: Acked = { blobs: new Map(), tags: new Map() };
+      let verified = 0;
+      let leftovers = 0;
+      for (let trial = 0; trial < TRIALS; trial++) {
+        server = await startServeProcess({ dataDir });
+        // What was acknowledged before every earlier kill is served after the restart.
+        for (const [ref, digest] of acked.tags) {
+          const [repo, tag] = ref.split(":");
+          const res = await fetch(`${server.url}/v2/${repo}/manifests/${tag}`, { method: "HEAD" });
+          // A later push may have moved the tag before its own ack; an acked tag is never lost.
+          expect(res.status, ref).toBe(200);
+          if (res.headers.get("docker-content-digest") !== digest) acked.tags.delete(ref);
+        }
+        const stored = new Set(await readdir(join(dataDir, "blobs", "sha256")));
+        for (const digest of acked.blobs.keys()) expect(stored.has(digest.slice(7)), digest).toBe(true);
+        const stop = new AbortController();
+        const writers = Array.from({ length: WRITERS }, (_, id) => writer(server!.url, id, acked, stop.signal));
+        await new Promise((resolve) => setTimeout(resolve, randomInt(20, 600)));
+        await server.kill();
+        stop.abort();
+        await Promise.all(writers);
+        leftovers += (await readdir(join(dataDir, "ingest"))).length;
+        const { stdout } = await run(process.execPath, [
+          SATELLITE_BIN,
+          "serve",
+          "--data-dir",
+          dataDir,
+          "--verify",
+        ]).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
+        expect(stdout, `trial ${trial}`).toMatch(/ ok=true\n$/);
+        verified++;
       }
-      const stored = new Set(await readdir(join(dataDir, "blobs", "sha256")));
-      for (const digest of acked.blobs.keys()) expect(stored.has(digest.slice(7)), digest).toBe(true);
-      const stop = new AbortController();
-      const writers = Array.from({ length: WRITERS }, (_, id) => writer(server!.url, id, acked, stop.signal));
-      await new Promise((resolve) => setTimeout(resolve, randomInt(20, 600)));
-      await server.kill();
-      stop.abort();
-      await Promise.all(writers);
-      leftovers += (await readdir(join(dataDir, "ingest"))).length;
-      const { stdout } = await run(process.execPath, [SATELLITE_BIN, "serve", "--data-dir", dataDir, "--verify"]).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
-      expect(stdout, `trial ${trial}`).toMatch(/ ok=true\n$/);
-      verified++;
-    }
-    server = await startServeProcess({ dataDir });
-    expect((await readdir(join(dataDir, "ingest"))).length).toBe(0);
-    await server.stop();
-    server = undefined;
-    console.log(`kill -9 trials: ${verified}/${TRIALS} verified clean; acknowledged and kept: ${acked.blobs.size} blobs, ${acked.tags.size} tags; ${leftovers} ingest leftovers removed at restarts`);
-    expect(verified).toBe(TRIALS);
-    expect(acked.tags.size).toBeGreaterThan(0);
-  });
+      server = await startServeProcess({ dataDir });
+      expect((await readdir(join(dataDir, "ingest"))).length).toBe(0);
+      await server.stop();
+      server = undefined;
+      console.log(
+        `kill -9 trials: ${verified}/${TRIALS} verified clean; acknowledged and kept: ${acked.blobs.size} blobs, ${acked.tags.size} tags; ${leftovers} ingest leftovers removed at restarts`,
+      );
+      expect(verified).toBe(TRIALS);
+      expect(acked.tags.size).toBeGreaterThan(0);
+    },
+  );
 });

@@ -38,6 +38,7 @@ async function retireLegacyPidFile(lockPath: string, root: string): Promise<void
     throw error;
   }
   const pid = Number.parseInt(text.trim(), 10);
-  if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && (await isRunning({ pid }))) throw new DataDirLockedError(root, pid);
+  if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && (await isRunning({ pid })))
+    throw new DataDirLockedError(root, pid);
   await rm(lockPath, { force: true });
 }

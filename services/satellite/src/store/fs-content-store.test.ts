@@ -14,7 +14,10 @@ describe("manifests and tags", () => {
   beforeEach(async () => ({ store, dir, cleanup } = await openTempStore()));
   afterEach(() => cleanup());
 
-  const indexJson = async () => JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as { manifests: { digest: string; annotations: Record<string, string> }[] };
+  const indexJson = async () =>
+    JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as {
+      manifests: { digest: string; annotations: Record<string, string> }[];
+    };
 
   it("stores exact bytes, resolves by tag and digest, and records the tag in index.json", async () => {
     const image = await storedImage(store, "a");
@@ -27,16 +30,25 @@ describe("manifests and tags", () => {
     expect(await store.getManifest("other", digest)).toBeUndefined();
     const index = await indexJson();
     expect(index.manifests).toEqual([
-      expect.objectContaining({ digest, annotations: { [REPOSITORY_ANNOTATION]: "library/app", [REF_NAME_ANNOTATION]: "library/app:v1" } }),
+      expect.objectContaining({
+        digest,
+        annotations: { [REPOSITORY_ANNOTATION]: "library/app", [REF_NAME_ANNOTATION]: "library/app:v1" },
+      }),
     ]);
   });
 
   it("refuses a manifest whose blobs are missing, and changes nothing", async () => {
     const before = await readFile(join(dir, "index.json"), "utf8");
     const manifest = imageManifest(descriptorOf("no config"), [descriptorOf("no layer")]);
-    await expect(store.putManifest("app", manifest, MediaType.OciManifest, "v1")).rejects.toMatchObject({ code: "MANIFEST_BLOB_UNKNOWN" });
-    await expect(store.putManifest("app", Buffer.from("{"), MediaType.OciManifest, "v1")).rejects.toMatchObject({ code: "MANIFEST_INVALID" });
-    await expect(store.putManifest("../app", manifest, MediaType.OciManifest)).rejects.toMatchObject({ code: "NAME_INVALID" });
+    await expect(store.putManifest("app", manifest, MediaType.OciManifest, "v1")).rejects.toMatchObject({
+      code: "MANIFEST_BLOB_UNKNOWN",
+    });
+    await expect(store.putManifest("app", Buffer.from("{"), MediaType.OciManifest, "v1")).rejects.toMatchObject({
+      code: "MANIFEST_INVALID",
+    });
+    await expect(store.putManifest("../app", manifest, MediaType.OciManifest)).rejects.toMatchObject({
+      code: "NAME_INVALID",
+    });
     expect(await readFile(join(dir, "index.json"), "utf8")).toBe(before);
     expect(await store.statBlob(digestOf(manifest))).toBeUndefined();
     expect(await store.listRepositories()).toEqual([]);
@@ -44,7 +56,11 @@ describe("manifests and tags", () => {
 
   it("accepts non-distributable layers that are not stored", async () => {
     const config = await writeBlob(store, "{}");
-    const foreign = { ...descriptorOf("windows base"), mediaType: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", urls: ["https://example.com/l"] };
+    const foreign = {
+      ...descriptorOf("windows base"),
+      mediaType: "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+      urls: ["https://example.com/l"],
+    };
     const manifest = imageManifest(config, [foreign]);
     await expect(store.putManifest("win", manifest, MediaType.OciManifest, "ltsc")).resolves.toBe(digestOf(manifest));
   });
@@ -66,7 +82,9 @@ describe("manifests and tags", () => {
   it("refuses an index whose child manifest is missing", async () => {
     const a = await storedImage(store, "only");
     const index = indexManifest([{ bytes: a.manifest }]);
-    await expect(store.putManifest("multi", index, MediaType.OciIndex, "v1")).rejects.toMatchObject({ code: "MANIFEST_BLOB_UNKNOWN" });
+    await expect(store.putManifest("multi", index, MediaType.OciIndex, "v1")).rejects.toMatchObject({
+      code: "MANIFEST_BLOB_UNKNOWN",
+    });
   });
 
   it("deletes a tag alone, or a manifest with all its tags", async () => {
@@ -102,8 +120,20 @@ describe("manifests and tags", () => {
     await store.putManifest("app", image.manifest, MediaType.OciManifest, "v1");
     const subject = { mediaType: MediaType.OciManifest, digest: image.digest, size: image.manifest.length };
     const empty = await writeBlob(store, "{}");
-    const sbom = imageManifest(empty, [await writeBlob(store, "sbom")], { artifactType: "application/spdx+json", subject, annotations: { "org.example": "1" } });
-    const plain = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { ...empty, mediaType: "application/vnd.example.config" }, layers: [], subject }));
+    const sbom = imageManifest(empty, [await writeBlob(store, "sbom")], {
+      artifactType: "application/spdx+json",
+      subject,
+      annotations: { "org.example": "1" },
+    });
+    const plain = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        config: { ...empty, mediaType: "application/vnd.example.config" },
+        layers: [],
+        subject,
+      }),
+    );
     const result = await store.storeManifest("app", sbom, MediaType.OciManifest);
     expect(result.subject).toBe(image.digest);
     await store.putManifest("app", plain, MediaType.OciManifest);
@@ -117,7 +147,9 @@ describe("manifests and tags", () => {
       annotations: { "org.example": "1" },
     });
     expect(all.find((d) => d.digest === digestOf(plain))?.artifactType).toBe("application/vnd.example.config");
-    expect(store.referrers("app", image.digest, "application/spdx+json").map((d) => d.digest)).toEqual([digestOf(sbom)]);
+    expect(store.referrers("app", image.digest, "application/spdx+json").map((d) => d.digest)).toEqual([
+      digestOf(sbom),
+    ]);
     expect(store.referrers("app", digestOf("nothing"))).toEqual([]);
   });
 

@@ -69,7 +69,15 @@ export class FsContentStore implements ServingStore {
   private holders = 0;
 
   constructor(parts: FsContentStoreParts) {
-    ({ paths: this.paths, files: this.files, index: this.index, cache: this.cache, logger: this.logger, gcGraceMs: this.gcGraceMs, release: this.release } = parts);
+    ({
+      paths: this.paths,
+      files: this.files,
+      index: this.index,
+      cache: this.cache,
+      logger: this.logger,
+      gcGraceMs: this.gcGraceMs,
+      release: this.release,
+    } = parts);
     this.root = parts.paths.root;
     this.indexFile = new IndexFile(this.paths.index, this.paths.ingest, () => this.index.serialize());
     this.scrubber = new Scrubber(this.files, (digest) => this.quarantine(digest), this.logger);
@@ -169,7 +177,12 @@ export class FsContentStore implements ServingStore {
     return (await this.storeManifest(repository, bytes, mediaType, { tags: tag === undefined ? [] : [tag] })).digest;
   }
 
-  async storeManifest(repository: string, bytes: Buffer, contentType: string, options: StoreManifestOptions = {}): Promise<StoredManifestResult> {
+  async storeManifest(
+    repository: string,
+    bytes: Buffer,
+    contentType: string,
+    options: StoreManifestOptions = {},
+  ): Promise<StoredManifestResult> {
     checkRepository(repository);
     const tags = options.tags ?? [];
     for (const tag of tags) if (!isTag(tag)) throw new OciError("TAG_INVALID", undefined, { tag });
@@ -183,7 +196,8 @@ export class FsContentStore implements ServingStore {
     }
     return this.lock.withShared(async () => {
       for (const blob of info.blobs) {
-        if (!info.optionalBlobs.has(blob) && !(await this.files.stat(blob))) throw new OciError("MANIFEST_BLOB_UNKNOWN", undefined, { digest: blob });
+        if (!info.optionalBlobs.has(blob) && !(await this.files.stat(blob)))
+          throw new OciError("MANIFEST_BLOB_UNKNOWN", undefined, { digest: blob });
       }
       const children = await this.childInfos(repository, info);
       if (!(await this.files.stat(digest))) await this.writeManifestBlob(digest, bytes);
@@ -260,7 +274,9 @@ export class FsContentStore implements ServingStore {
 
   // ── housekeeping ───────────────────────────────────────────────────────────────────────────
 
-  collectGarbage(options: GcOptions = {}): Promise<{ removedBlobs: number; freedBytes: number; removedManifests: number }> {
+  collectGarbage(
+    options: GcOptions = {},
+  ): Promise<{ removedBlobs: number; freedBytes: number; removedManifests: number }> {
     const graceMs = options.graceMs ?? this.gcGraceMs;
     return this.lock.withExclusive(async () => {
       const now = Date.now();
@@ -330,7 +346,10 @@ export class FsContentStore implements ServingStore {
   }
 
   /** Child manifests of an index, each present in the store; linked into the repository too. */
-  private async childInfos(repository: string, info: ManifestInfo): Promise<{ info: ManifestInfo; mediaType: string }[]> {
+  private async childInfos(
+    repository: string,
+    info: ManifestInfo,
+  ): Promise<{ info: ManifestInfo; mediaType: string }[]> {
     const repo = this.index.get(repository);
     const out: { info: ManifestInfo; mediaType: string }[] = [];
     for (const child of info.children) {

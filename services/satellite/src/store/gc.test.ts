@@ -43,7 +43,8 @@ describe("garbage collection", () => {
     expect(result.removedManifests).toBe(1);
     expect(await store.getManifest("multi", orphan.digest)).toBeUndefined();
     expect(await present(orphan.blobs[1].digest)).toBe(false);
-    for (const d of [digestOf(index), a.digest, b.digest, digestOf(sig), digestOf("sig of index")]) expect(await present(d)).toBe(true);
+    for (const d of [digestOf(index), a.digest, b.digest, digestOf(sig), digestOf("sig of index")])
+      expect(await present(d)).toBe(true);
   });
 
   it("spares a push under way: unclaimed blobs and untagged children within the grace period", async () => {
@@ -75,7 +76,17 @@ describe("garbage collection", () => {
     await writer.write(image.manifest);
     await writer.commit({ digest: image.digest });
     await store.close();
-    const index = { schemaVersion: 2, manifests: [{ mediaType: MediaType.OciManifest, digest: image.digest, size: image.manifest.length, annotations: { "org.opencontainers.image.ref.name": "latest" } }] };
+    const index = {
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: MediaType.OciManifest,
+          digest: image.digest,
+          size: image.manifest.length,
+          annotations: { "org.opencontainers.image.ref.name": "latest" },
+        },
+      ],
+    };
     await writeFile(join(dir, "index.json"), JSON.stringify(index));
     const { openContentStore } = await import("./open-store.js");
     store = await openContentStore({ root: dir });

@@ -68,7 +68,11 @@ export async function markForeign(foreign: readonly Descriptor[], files: BlobFil
 }
 
 /** Deletes every blob file not in `live` and not protected; returns what went. */
-export async function sweepBlobs(files: BlobFiles, live: Set<string>, isProtected: (digest: string) => boolean): Promise<{ removedBlobs: number; freedBytes: number }> {
+export async function sweepBlobs(
+  files: BlobFiles,
+  live: Set<string>,
+  isProtected: (digest: string) => boolean,
+): Promise<{ removedBlobs: number; freedBytes: number }> {
   let removedBlobs = 0;
   let freedBytes = 0;
   for (const digest of await files.list()) {

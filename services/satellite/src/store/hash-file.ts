@@ -10,7 +10,11 @@ export interface HashFileOptions {
 }
 
 /** The digest of a file's content, read in 1 MiB chunks. */
-export async function hashFile(path: string, algorithm: DigestAlgorithm, options: HashFileOptions = {}): Promise<string> {
+export async function hashFile(
+  path: string,
+  algorithm: DigestAlgorithm,
+  options: HashFileOptions = {},
+): Promise<string> {
   const hash = createHash(algorithm);
   const stream = createReadStream(path, { highWaterMark: 1 << 20, signal: options.signal });
   for await (const chunk of stream) {

@@ -1,6 +1,14 @@
 // The satellite's content store. Writers (the replication engine, the registry's upload
 // handlers) code against ContentStore; the registry server against its ServingStore extension.
-export type { ContentStore, BlobWriter, TempFile, BlobInfo, BlobCheck, StoredManifest, ByteRange } from "./content-store.js";
+export type {
+  ContentStore,
+  BlobWriter,
+  TempFile,
+  BlobInfo,
+  BlobCheck,
+  StoredManifest,
+  ByteRange,
+} from "./content-store.js";
 export type {
   ServingStore,
   StoreManifestOptions,

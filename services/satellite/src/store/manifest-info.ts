@@ -28,9 +28,22 @@ export function manifestInfo(digest: string, bytes: Uint8Array, contentType?: st
 
 export function infoOf(digest: string, size: number, parsed: ParsedManifest): ManifestInfo {
   const refs = referencedDescriptors(parsed);
-  const base = { digest, size, kind: parsed.kind, mediaType: parsed.mediaType, subject: parsed.manifest.subject?.digest, annotations: parsed.manifest.annotations };
+  const base = {
+    digest,
+    size,
+    kind: parsed.kind,
+    mediaType: parsed.mediaType,
+    subject: parsed.manifest.subject?.digest,
+    annotations: parsed.manifest.annotations,
+  };
   if (parsed.kind === "index") {
-    return { ...base, blobs: [], optionalBlobs: new Set(), children: refs.map((d) => d.digest), artifactType: parsed.manifest.artifactType || undefined };
+    return {
+      ...base,
+      blobs: [],
+      optionalBlobs: new Set(),
+      children: refs.map((d) => d.digest),
+      artifactType: parsed.manifest.artifactType || undefined,
+    };
   }
   return {
     ...base,
@@ -46,7 +59,11 @@ export function infoOf(digest: string, size: number, parsed: ParsedManifest): Ma
  * layers, which clients fetch from their `urls`.
  */
 function isNonDistributable(d: Descriptor): boolean {
-  return d.mediaType.includes("nondistributable") || d.mediaType.includes("foreign") || (d.urls !== undefined && d.urls.length > 0);
+  return (
+    d.mediaType.includes("nondistributable") ||
+    d.mediaType.includes("foreign") ||
+    (d.urls !== undefined && d.urls.length > 0)
+  );
 }
 
 /** The descriptor the referrers API lists for a referring manifest. */

@@ -51,13 +51,24 @@ async function openFresh(root: string, options: OpenStoreOptions, onClosed: () =
     const files = new BlobFiles(paths);
     const cache = new ManifestCache(options.manifestCacheBytes ?? DEFAULT_MANIFEST_CACHE_BYTES);
     const loaded = await loadIndex(paths, files, cache, logger);
-    const store = new FsContentStore({ paths, files, index: loaded.index, cache, logger, gcGraceMs: options.gcGraceMs ?? DEFAULT_GC_GRACE_MS, release: async () => {
-      onClosed();
-      await release();
-    } });
+    const store = new FsContentStore({
+      paths,
+      files,
+      index: loaded.index,
+      cache,
+      logger,
+      gcGraceMs: options.gcGraceMs ?? DEFAULT_GC_GRACE_MS,
+      release: async () => {
+        onClosed();
+        await release();
+      },
+    });
     if (loaded.text !== undefined) store.markIndexWritten(loaded.text);
     if (loaded.dropped > 0 || loaded.text === undefined) await store.persistIndex();
-    logger.info({ root, repositories: loaded.index.names().length, leftovers, dropped: loaded.dropped }, "content store open");
+    logger.info(
+      { root, repositories: loaded.index.names().length, leftovers, dropped: loaded.dropped },
+      "content store open",
+    );
     return store;
   } catch (error) {
     await release();

@@ -17,7 +17,11 @@ describe("start-up recovery, verify and scrub", () => {
     const store = await openContentStore({ root: dir });
     await store.close();
     expect(JSON.parse(await readFile(join(dir, "oci-layout"), "utf8"))).toEqual({ imageLayoutVersion: "1.0.0" });
-    expect(JSON.parse(await readFile(join(dir, "index.json"), "utf8"))).toEqual({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] });
+    expect(JSON.parse(await readFile(join(dir, "index.json"), "utf8"))).toEqual({
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [],
+    });
     expect((await readdir(join(dir, "blobs"))).sort()).toEqual(["sha256", "sha512"]);
   });
 
@@ -129,7 +133,13 @@ describe("start-up recovery, verify and scrub", () => {
     await store.close();
     const desc = { mediaType: MediaType.OciManifest, digest: image.digest, size: image.manifest.length };
     await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
-    await writeFile(join(dir, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [{ ...desc, annotations: { "org.opencontainers.image.ref.name": "library/busybox:1.36" } }] }));
+    await writeFile(
+      join(dir, "index.json"),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{ ...desc, annotations: { "org.opencontainers.image.ref.name": "library/busybox:1.36" } }],
+      }),
+    );
     const reopened = await openContentStore({ root: dir });
     expect((await reopened.getManifest("library/busybox", "1.36"))?.digest).toBe(image.digest);
     await reopened.close();

@@ -44,7 +44,12 @@ export interface LoadedIndex {
 }
 
 /** Reads index.json and every manifest it names into a RepositoryIndex. */
-export async function loadIndex(paths: StorePaths, files: BlobFiles, cache: ManifestCache, logger: Logger): Promise<LoadedIndex> {
+export async function loadIndex(
+  paths: StorePaths,
+  files: BlobFiles,
+  cache: ManifestCache,
+  logger: Logger,
+): Promise<LoadedIndex> {
   const index = new RepositoryIndex();
   let text: string | undefined;
   try {
@@ -61,7 +66,8 @@ export async function loadIndex(paths: StorePaths, files: BlobFiles, cache: Mani
   let dropped = 0;
   const now = Date.now();
   for (const entry of parsed.entries) {
-    if (!infos.has(entry.digest)) infos.set(entry.digest, await readInfo(entry.digest, entry.mediaType, files, cache, logger));
+    if (!infos.has(entry.digest))
+      infos.set(entry.digest, await readInfo(entry.digest, entry.mediaType, files, cache, logger));
     const info = infos.get(entry.digest);
     if (!info) {
       dropped++;
@@ -75,7 +81,13 @@ export async function loadIndex(paths: StorePaths, files: BlobFiles, cache: Mani
   return { index, text, dropped };
 }
 
-async function readInfo(digest: string, mediaType: string, files: BlobFiles, cache: ManifestCache, logger: Logger): Promise<ManifestInfo | undefined> {
+async function readInfo(
+  digest: string,
+  mediaType: string,
+  files: BlobFiles,
+  cache: ManifestCache,
+  logger: Logger,
+): Promise<ManifestInfo | undefined> {
   const bytes = await files.read(digest);
   if (!bytes) {
     logger.warn({ digest }, "index.json names a manifest that is not stored; dropping it");

@@ -38,7 +38,9 @@ describe("index.json mapping", () => {
       ],
     });
     const parsed = parseIndexFile(text);
-    expect(parsed.entries).toEqual([{ repository: "library/app", tag: "1.0", digest: d.digest, mediaType: d.mediaType, size: d.size }]);
+    expect(parsed.entries).toEqual([
+      { repository: "library/app", tag: "1.0", digest: d.digest, mediaType: d.mediaType, size: d.size },
+    ]);
     expect(parsed.foreign).toHaveLength(3);
   });
 });

@@ -53,7 +53,10 @@ export class RepositoryIndex {
 
   /** Repositories holding at least one manifest, in ASCII order. */
   names(): readonly string[] {
-    this.sortedNames ??= [...this.repos.values()].filter((r) => r.manifests.size > 0).map((r) => r.name).sort(compareAscii);
+    this.sortedNames ??= [...this.repos.values()]
+      .filter((r) => r.manifests.size > 0)
+      .map((r) => r.name)
+      .sort(compareAscii);
     return this.sortedNames;
   }
 
@@ -78,7 +81,10 @@ export class RepositoryIndex {
           continue;
         }
         for (const tag of tags) {
-          manifests.push({ ...base, annotations: { [REPOSITORY_ANNOTATION]: name, [REF_NAME_ANNOTATION]: refName(name, tag) } });
+          manifests.push({
+            ...base,
+            annotations: { [REPOSITORY_ANNOTATION]: name, [REF_NAME_ANNOTATION]: refName(name, tag) },
+          });
         }
       }
     }

@@ -8,7 +8,9 @@ describe("RwLock", () => {
     const lock = new RwLock();
     const events: string[] = [];
     let releaseA!: () => void;
-    const a = lock.withShared(() => new Promise<void>((r) => (events.push("a+"), (releaseA = () => (events.push("a-"), r())))));
+    const a = lock.withShared(
+      () => new Promise<void>((r) => (events.push("a+"), (releaseA = () => (events.push("a-"), r())))),
+    );
     const b = lock.withShared(async () => void events.push("b"));
     await tick();
     const x = lock.withExclusive(async () => void events.push("x"));

@@ -84,7 +84,10 @@ export class Scrubber {
     while (!signal.aborted) {
       const started = Date.now();
       const pass = await this.pass(options, signal);
-      this.logger.info({ checked: pass.checked, quarantined: pass.quarantined.length, ms: Date.now() - started }, "scrub pass done");
+      this.logger.info(
+        { checked: pass.checked, quarantined: pass.quarantined.length, ms: Date.now() - started },
+        "scrub pass done",
+      );
       await sleep(options.intervalMs, undefined, { signal });
     }
   }

@@ -52,7 +52,12 @@ export interface ScrubOptions {
 export interface ServingStore extends ContentStore {
   createBlobWriter(options?: { algorithm?: DigestAlgorithm }): Promise<ResumableBlobWriter>;
   /** putManifest with several tags, a chosen digest algorithm, and the subject reported back. */
-  storeManifest(repository: string, bytes: Buffer, contentType: string, options?: StoreManifestOptions): Promise<StoredManifestResult>;
+  storeManifest(
+    repository: string,
+    bytes: Buffer,
+    contentType: string,
+    options?: StoreManifestOptions,
+  ): Promise<StoredManifestResult>;
   /** True when the repository holds any manifest or blob. */
   hasRepository(repository: string): boolean;
   /** A blob the repository holds (through a manifest, an upload or a mount). */

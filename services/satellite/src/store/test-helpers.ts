@@ -13,7 +13,9 @@ export async function tempDir(prefix = "hs-store-"): Promise<{ dir: string; remo
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export async function openTempStore(options: Partial<OpenStoreOptions> = {}): Promise<{ store: FsContentStore; dir: string; cleanup: () => Promise<void> }> {
+export async function openTempStore(
+  options: Partial<OpenStoreOptions> = {},
+): Promise<{ store: FsContentStore; dir: string; cleanup: () => Promise<void> }> {
   const { dir, remove } = await tempDir();
   const store = await openContentStore({ root: dir, ...options });
   return { store, dir, cleanup: async () => (await store.close(), await remove()) };
@@ -38,10 +40,21 @@ export function descriptorOf(data: Buffer | string, mediaType: string = MediaTyp
  */
 export function imageManifest(config: Descriptor, layers: Descriptor[], extra: Record<string, unknown> = {}): Buffer {
   const configType = config.mediaType === MediaType.OciLayer ? MediaType.OciConfig : config.mediaType;
-  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { ...config, mediaType: configType }, layers, ...extra }));
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: { ...config, mediaType: configType },
+      layers,
+      ...extra,
+    }),
+  );
 }
 
-export function indexManifest(children: { bytes: Buffer; mediaType?: string }[], extra: Record<string, unknown> = {}): Buffer {
+export function indexManifest(
+  children: { bytes: Buffer; mediaType?: string }[],
+  extra: Record<string, unknown> = {},
+): Buffer {
   const manifests = children.map((c, i) => ({
     mediaType: c.mediaType ?? MediaType.OciManifest,
     digest: digestOf(c.bytes),
@@ -52,7 +65,10 @@ export function indexManifest(children: { bytes: Buffer; mediaType?: string }[],
 }
 
 /** Stores a config and one layer, and returns an image manifest over them (not yet put). */
-export async function storedImage(store: ContentStore, seed: string): Promise<{ manifest: Buffer; digest: string; blobs: Descriptor[] }> {
+export async function storedImage(
+  store: ContentStore,
+  seed: string,
+): Promise<{ manifest: Buffer; digest: string; blobs: Descriptor[] }> {
   const config = await writeBlob(store, JSON.stringify({ seed, os: "linux", architecture: "amd64" }));
   const layer = await writeBlob(store, `layer of ${seed}`);
   const manifest = imageManifest(config, [layer]);

@@ -75,7 +75,8 @@ async function checkReferences(root: string, files: BlobFiles, report: VerifyRep
     seen.set(digest, info);
     report.manifests++;
     for (const blob of info.blobs) {
-      if (!info.optionalBlobs.has(blob) && !(await files.stat(blob))) report.missing.push({ digest: blob, referencedBy: digest });
+      if (!info.optionalBlobs.has(blob) && !(await files.stat(blob)))
+        report.missing.push({ digest: blob, referencedBy: digest });
     }
     for (const child of info.children) await visit(child, undefined, digest);
   };

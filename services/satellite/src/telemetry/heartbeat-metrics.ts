@@ -11,7 +11,25 @@ const heartbeats = instrumentScope("@harbor-satellite/satellite").counter("satel
 const OK = { outcome: "ok" };
 const failures = new Map<string, Attributes>();
 /** Connect's spelling of each code, index = code. */
-const CODES = ["ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated"];
+const CODES = [
+  "ok",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
+];
 
 function errorType(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;

@@ -8,20 +8,44 @@
 //                                           registry got answers, 0 when it got none (network errors)
 //   satellite.replication.last_success.age  gauge s: since the agent's last state pass that applied
 //                                           everything (since the agent started, before the first)
-import { ManifestInvalidError, RegistryError, RegistryNetworkError, ContentDigestError, DigestMismatchError, SizeMismatchError } from "@harbor-satellite/oci";
+import {
+  ManifestInvalidError,
+  RegistryError,
+  RegistryNetworkError,
+  ContentDigestError,
+  DigestMismatchError,
+  SizeMismatchError,
+} from "@harbor-satellite/oci";
 import { instrumentScope, type Attributes } from "@harbor-satellite/telemetry/metrics";
 
 const scope = instrumentScope("@harbor-satellite/satellite");
-const bytes = scope.counter("satellite.replication.bytes", { unit: "By", description: "Bytes fetched from upstream registries (blobs and manifests)." });
-const blobs = scope.counter("satellite.replication.blobs", { unit: "{blob}", description: "Blobs a pass needed, by outcome: copied into the store, or skipped because the store held them." });
+const bytes = scope.counter("satellite.replication.bytes", {
+  unit: "By",
+  description: "Bytes fetched from upstream registries (blobs and manifests).",
+});
+const blobs = scope.counter("satellite.replication.blobs", {
+  unit: "{blob}",
+  description: "Blobs a pass needed, by outcome: copied into the store, or skipped because the store held them.",
+});
 const passDuration = scope.histogram("satellite.replication.pass.duration", {
   unit: "s",
   description: "Duration of replication passes, by outcome: ok, or partial when some images failed.",
   advice: { explicitBucketBoundaries: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600] },
 });
-const imageFailures = scope.counter("satellite.replication.image.failures", { unit: "{image}", description: "Images a pass could not replicate, by error.type (the registry's error code, HTTP status, network error, digest_mismatch…)." });
-const reachable = scope.observableGauge("satellite.upstream.reachable", { unit: "1", description: "1 when the last pass against the upstream registry (server.address) got answers from it, 0 when it got none." });
-const lastSuccessAge = scope.observableGauge("satellite.replication.last_success.age", { unit: "s", description: "Seconds since the last state pass that applied everything (since the agent started, before the first)." });
+const imageFailures = scope.counter("satellite.replication.image.failures", {
+  unit: "{image}",
+  description:
+    "Images a pass could not replicate, by error.type (the registry's error code, HTTP status, network error, digest_mismatch…).",
+});
+const reachable = scope.observableGauge("satellite.upstream.reachable", {
+  unit: "1",
+  description:
+    "1 when the last pass against the upstream registry (server.address) got answers from it, 0 when it got none.",
+});
+const lastSuccessAge = scope.observableGauge("satellite.replication.last_success.age", {
+  unit: "s",
+  description: "Seconds since the last state pass that applied everything (since the agent started, before the first).",
+});
 
 const COPIED = { outcome: "copied" };
 const SKIPPED = { outcome: "skipped" };
@@ -37,7 +61,12 @@ reachable.addCallback((result) => {
 
 /** A short, bounded name for why an image failed (never a message, which names images and URLs). */
 export function failureType(cause: unknown): string {
-  if (cause instanceof RegistryError) return /^[A-Z][A-Z_]{1,40}$/.test(cause.code) ? cause.code : cause.status ? `http_${cause.status}` : "registry_error";
+  if (cause instanceof RegistryError)
+    return /^[A-Z][A-Z_]{1,40}$/.test(cause.code)
+      ? cause.code
+      : cause.status
+        ? `http_${cause.status}`
+        : "registry_error";
   if (cause instanceof RegistryNetworkError) {
     const code = (cause.cause as NodeJS.ErrnoException | undefined)?.code;
     return code && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : "network";
@@ -78,7 +107,8 @@ export function recordReplicationPass(pass: PassFigures): void {
     imageFailures.add(1, attributes);
   }
   if (pass.requests === 0) return;
-  const unanswered = pass.failures.length > 0 && pass.succeeded === 0 && pass.failures.every((f) => f instanceof RegistryNetworkError);
+  const unanswered =
+    pass.failures.length > 0 && pass.succeeded === 0 && pass.failures.every((f) => f instanceof RegistryNetworkError);
   noteUpstream(pass.upstream, !unanswered);
 }
 

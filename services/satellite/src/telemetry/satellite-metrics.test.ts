@@ -29,12 +29,20 @@ describe("satellite metrics", () => {
     try {
       seedImage(registry, "lib/app", "v1", [randomBytes(10_000), randomBytes(100)]);
       const upstream = { url: registry.url, retry: { attempts: 1 } };
-      const first = await engine.replicate({ upstream, images: [{ repository: "lib/app", tag: "v1" }, { repository: "lib/missing", tag: "1" }] });
+      const first = await engine.replicate({
+        upstream,
+        images: [
+          { repository: "lib/app", tag: "v1" },
+          { repository: "lib/missing", tag: "1" },
+        ],
+      });
       expect(first.failed).toHaveLength(1);
       expect(await m.sum("satellite.replication.bytes")).toBe(first.bytes);
       expect(await m.sum("satellite.replication.blobs", { outcome: "copied" })).toBe(3);
       expect(await m.sum("satellite.replication.image.failures", { "error.type": "MANIFEST_UNKNOWN" })).toBe(1);
-      expect(await m.histogram("satellite.replication.pass.duration", { outcome: "partial" })).toMatchObject({ count: 1 });
+      expect(await m.histogram("satellite.replication.pass.duration", { outcome: "partial" })).toMatchObject({
+        count: 1,
+      });
       expect(await m.sum("satellite.upstream.reachable", { "server.address": new URL(registry.url).host })).toBe(1);
 
       // A new tag of the same content: every blob is already held.
@@ -63,15 +71,29 @@ describe("satellite metrics", () => {
   });
 
   it("marks a registry unreachable when reading state from it got no answer", async () => {
-    noteStateReadFailures([new Error("wrapped", { cause: new RegistryNetworkError("http://harbor.test:8443/v2/x/manifests/y", "GET", Object.assign(new Error("refused"), { code: "ECONNREFUSED" })) })]);
+    noteStateReadFailures([
+      new Error("wrapped", {
+        cause: new RegistryNetworkError(
+          "http://harbor.test:8443/v2/x/manifests/y",
+          "GET",
+          Object.assign(new Error("refused"), { code: "ECONNREFUSED" }),
+        ),
+      }),
+    ]);
     expect(await m.sum("satellite.upstream.reachable", { "server.address": "harbor.test:8443" })).toBe(0);
   });
 
   it("names failures by bounded reasons, never by message", () => {
-    expect(failureType(new RegistryError(404, "MANIFEST_UNKNOWN", "", "http://x/v2/a", "GET"))).toBe("MANIFEST_UNKNOWN");
+    expect(failureType(new RegistryError(404, "MANIFEST_UNKNOWN", "", "http://x/v2/a", "GET"))).toBe(
+      "MANIFEST_UNKNOWN",
+    );
     expect(failureType(new RegistryError(502, "", "bad gateway", "http://x/v2/a", "GET"))).toBe("http_502");
     expect(failureType(new RegistryError(500, "not a code; with spaces", "", "http://x/v2/a", "GET"))).toBe("http_500");
-    expect(failureType(new RegistryNetworkError("http://x/v2/a", "GET", Object.assign(new Error("x"), { code: "ETIMEDOUT" })))).toBe("ETIMEDOUT");
+    expect(
+      failureType(
+        new RegistryNetworkError("http://x/v2/a", "GET", Object.assign(new Error("x"), { code: "ETIMEDOUT" })),
+      ),
+    ).toBe("ETIMEDOUT");
     expect(failureType(new Error("who knows"))).toBe("_OTHER");
   });
 
@@ -87,7 +109,9 @@ describe("satellite metrics", () => {
     }
     recordHeartbeat();
     recordHeartbeat(new ConnectError("down", Code.Unavailable));
-    recordHeartbeat(Object.assign(new Error("fetch failed"), { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) }));
+    recordHeartbeat(
+      Object.assign(new Error("fetch failed"), { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) }),
+    );
     expect(await m.sum("satellite.heartbeats", { outcome: "ok" })).toBe(1);
     expect(await m.sum("satellite.heartbeats", { outcome: "failed", "error.type": "unavailable" })).toBe(1);
     expect(await m.sum("satellite.heartbeats", { outcome: "failed", "error.type": "ECONNREFUSED" })).toBe(1);
@@ -99,8 +123,14 @@ describe("metrics flags", () => {
     expect(parseMetricsFlags({}, {}, true)).toEqual({ enabled: true });
     expect(parseMetricsFlags({}, {}, false)).toEqual({ enabled: false });
     expect(parseMetricsFlags({ metrics: true }, {}, false)).toEqual({ enabled: true });
-    expect(parseMetricsFlags({ "metrics-addr": "127.0.0.1:9464" }, {}, false)).toEqual({ enabled: true, addr: { host: "127.0.0.1", port: 9464 } });
-    expect(parseMetricsFlags({}, { METRICS_ADDR: ":9090" }, true)).toEqual({ enabled: true, addr: { host: "0.0.0.0", port: 9090 } });
+    expect(parseMetricsFlags({ "metrics-addr": "127.0.0.1:9464" }, {}, false)).toEqual({
+      enabled: true,
+      addr: { host: "127.0.0.1", port: 9464 },
+    });
+    expect(parseMetricsFlags({}, { METRICS_ADDR: ":9090" }, true)).toEqual({
+      enabled: true,
+      addr: { host: "0.0.0.0", port: 9090 },
+    });
     expect(parseMetricsFlags({ "no-metrics": true }, { METRICS_ADDR: ":9090" }, true)).toEqual({ enabled: false });
     expect(parseMetricsFlags({}, { METRICS_ENABLED: "false" }, true)).toEqual({ enabled: false });
     expect(parseMetricsFlags({}, { METRICS_ENABLED: "true" }, false)).toEqual({ enabled: true });

@@ -6,10 +6,22 @@
 import { instrumentScope } from "@harbor-satellite/telemetry/metrics";
 
 const scope = instrumentScope("@harbor-satellite/satellite");
-const read = scope.counter("satellite.store.scrub.read", { unit: "By", description: "Bytes the store scrub read and re-hashed." });
-const corrupt = scope.counter("satellite.store.scrub.corrupt", { unit: "{blob}", description: "Blobs the store scrub found not matching their digest (quarantined, fetched again by the next pass)." });
-const quarantined = scope.observableGauge("satellite.store.scrub.quarantined", { unit: "{blob}", description: "Blobs the scrub quarantined that are not back in the store yet." });
-const lastCompleted = scope.observableGauge("satellite.store.scrub.last_completed", { unit: "s", description: "Unix time the last full store scrub ended (0 before the first)." });
+const read = scope.counter("satellite.store.scrub.read", {
+  unit: "By",
+  description: "Bytes the store scrub read and re-hashed.",
+});
+const corrupt = scope.counter("satellite.store.scrub.corrupt", {
+  unit: "{blob}",
+  description: "Blobs the store scrub found not matching their digest (quarantined, fetched again by the next pass).",
+});
+const quarantined = scope.observableGauge("satellite.store.scrub.quarantined", {
+  unit: "{blob}",
+  description: "Blobs the scrub quarantined that are not back in the store yet.",
+});
+const lastCompleted = scope.observableGauge("satellite.store.scrub.last_completed", {
+  unit: "s",
+  description: "Unix time the last full store scrub ended (0 before the first).",
+});
 
 export function recordScrubRead(bytes: number): void {
   read.add(bytes);

@@ -7,7 +7,25 @@ import { ConnectError } from "@connectrpc/connect";
 import { context, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
 import { failureType } from "./replication-metrics.js";
 
-const CONNECT_CODES = ["ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal", "unavailable", "data_loss", "unauthenticated"];
+const CONNECT_CODES = [
+  "ok",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
+];
 
 export const satelliteTracer = () => trace.getTracer("satellite");
 
@@ -41,7 +59,12 @@ export interface SpanOptions {
  * Runs `fn` in a new active span; a throw marks it failed (unless `fn` did already) and is
  * rethrown. `fn` may set more attributes on the span.
  */
-export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, options: SpanOptions = {}): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T>,
+  options: SpanOptions = {},
+): Promise<T> {
   const parent = options.parent ?? context.active();
   const span = satelliteTracer().startSpan(name, { attributes }, parent);
   try {

@@ -9,11 +9,26 @@
 import { cachedValue, instrumentScope } from "@harbor-satellite/telemetry/metrics";
 
 const scope = instrumentScope("@harbor-satellite/satellite");
-const size = scope.observableGauge("satellite.store.size", { unit: "By", description: "Bytes of the store's blob files (manifests included)." });
-const blobCount = scope.observableGauge("satellite.store.blobs", { unit: "{blob}", description: "Blob files in the store." });
-const repositories = scope.observableGauge("satellite.store.repositories", { unit: "{repository}", description: "Repositories holding at least one manifest." });
-const reclaimed = scope.counter("satellite.store.gc.reclaimed", { unit: "By", description: "Bytes garbage collection freed." });
-const removed = scope.counter("satellite.store.gc.removed", { unit: "{blob}", description: "Blob files garbage collection deleted." });
+const size = scope.observableGauge("satellite.store.size", {
+  unit: "By",
+  description: "Bytes of the store's blob files (manifests included).",
+});
+const blobCount = scope.observableGauge("satellite.store.blobs", {
+  unit: "{blob}",
+  description: "Blob files in the store.",
+});
+const repositories = scope.observableGauge("satellite.store.repositories", {
+  unit: "{repository}",
+  description: "Repositories holding at least one manifest.",
+});
+const reclaimed = scope.counter("satellite.store.gc.reclaimed", {
+  unit: "By",
+  description: "Bytes garbage collection freed.",
+});
+const removed = scope.counter("satellite.store.gc.removed", {
+  unit: "{blob}",
+  description: "Blob files garbage collection deleted.",
+});
 
 export interface MeasuredStore {
   usage(): Promise<{ bytes: number; blobs: number }>;

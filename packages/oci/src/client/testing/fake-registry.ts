@@ -13,7 +13,14 @@ export type FakeAuth =
   | { mode: "none" }
   | { mode: "basic"; username: string; password: string }
   /** `harborChallenge`: a request that carried a refused Authorization gets `Basic realm="harbor"`, as Harbor answers. */
-  | { mode: "bearer"; username?: string; password?: string; tokenField?: "token" | "access_token"; expiresIn?: number; harborChallenge?: boolean };
+  | {
+      mode: "bearer";
+      username?: string;
+      password?: string;
+      tokenField?: "token" | "access_token";
+      expiresIn?: number;
+      harborChallenge?: boolean;
+    };
 
 /** Blob content in memory, or a file (for big blobs) with its size. */
 export type FakeBlob = Buffer | { file: string; size: number };
@@ -107,19 +114,31 @@ export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }, tls?:
     const repo = /^\/v2\/(.+?)\/(?:manifests|blobs|tags)\//.exec(path)?.[1];
     const action = req.method === "GET" || req.method === "HEAD" ? "pull" : "push";
     const scopes = issued.get(given.replace(/^Bearer /, "")) ?? [];
-    const ok = given.startsWith("Bearer ") && (!repo || scopes.some((s) => s.startsWith(`repository:${repo}:`) && s.split(":")[2].split(",").includes(action)));
+    const ok =
+      given.startsWith("Bearer ") &&
+      (!repo || scopes.some((s) => s.startsWith(`repository:${repo}:`) && s.split(":")[2].split(",").includes(action)));
     if (ok) return true;
     const scope = repo ? `repository:${repo}:${action === "pull" ? "pull" : "pull,push"}` : "";
     const challenge = auth.harborChallenge && given ? 'Basic realm="harbor"' : undefined;
-    res.writeHead(401, { "www-authenticate": challenge ?? `Bearer realm="${url}/token",service="fake-registry"${scope ? `,scope="${scope}"` : ""}`, "content-type": "application/json" });
+    res.writeHead(401, {
+      "www-authenticate":
+        challenge ?? `Bearer realm="${url}/token",service="fake-registry"${scope ? `,scope="${scope}"` : ""}`,
+      "content-type": "application/json",
+    });
     res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "authentication required" }] }));
     return false;
   };
 
   const serveToken = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => {
     if (auth.mode !== "bearer") return notFound(res, "NAME_UNKNOWN");
-    const basic = req.headers.authorization?.startsWith("Basic ") ? Buffer.from(req.headers.authorization.slice(6), "base64").toString() : undefined;
-    tokenRequests.push({ scope: query.getAll("scope"), service: query.get("service") ?? undefined, basicUser: basic?.split(":")[0] });
+    const basic = req.headers.authorization?.startsWith("Basic ")
+      ? Buffer.from(req.headers.authorization.slice(6), "base64").toString()
+      : undefined;
+    tokenRequests.push({
+      scope: query.getAll("scope"),
+      service: query.get("service") ?? undefined,
+      basicUser: basic?.split(":")[0],
+    });
     if (auth.username && basic !== `${auth.username}:${auth.password}`) {
       res.writeHead(401, { "content-type": "application/json" });
       return res.end(JSON.stringify({ errors: [{ code: "UNAUTHORIZED", message: "bad credentials" }] }));
@@ -137,34 +156,54 @@ export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }, tls?:
     const range = fault?.ignoreRange ? undefined : /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
     const start = range ? Number(range[1]) : 0;
     const end = range && range[2] ? Number(range[2]) : size - 1;
-    const headers: Record<string, string> = { "content-type": "application/octet-stream", "docker-content-digest": digest, "content-length": String(end - start + 1), "accept-ranges": "bytes" };
+    const headers: Record<string, string> = {
+      "content-type": "application/octet-stream",
+      "docker-content-digest": digest,
+      "content-length": String(end - start + 1),
+      "accept-ranges": "bytes",
+    };
     if (range) headers["content-range"] = `bytes ${start}-${end}/${size}`;
     res.writeHead(range ? 206 : 200, headers);
     if (req.method === "HEAD") return res.end();
-    const body = Buffer.isBuffer(blob) ? [blob.subarray(start, end + 1)] : createReadStream(blob.file, { start, end, highWaterMark: 64 * 1024 });
+    const body = Buffer.isBuffer(blob)
+      ? [blob.subarray(start, end + 1)]
+      : createReadStream(blob.file, { start, end, highWaterMark: 64 * 1024 });
     void pump(body, res, fault);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const u = new URL(req.url ?? "/", url);
     const path = u.pathname;
-    requests.push({ method: req.method ?? "", path, range: req.headers.range, authScheme: req.headers.authorization?.split(" ")[0] });
+    requests.push({
+      method: req.method ?? "",
+      path,
+      range: req.headers.range,
+      authScheme: req.headers.authorization?.split(" ")[0],
+    });
     if (path === "/token") return serveToken(req, res, u.searchParams);
     if (!authorized(req, path, res)) return;
     const fault = takeFault(req, path);
     if (fault?.status) {
       res.writeHead(fault.status, { "content-type": "application/json", ...fault.headers });
-      return res.end(JSON.stringify({ errors: [{ code: fault.status === 429 ? "TOOMANYREQUESTS" : "UNAVAILABLE", message: "injected" }] }));
+      return res.end(
+        JSON.stringify({
+          errors: [{ code: fault.status === 429 ? "TOOMANYREQUESTS" : "UNAVAILABLE", message: "injected" }],
+        }),
+      );
     }
-    if (fault?.body) return void res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(fault.body);
-    if (path === "/v2/" || path === "/v2") return void res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    if (fault?.body)
+      return void res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(fault.body);
+    if (path === "/v2/" || path === "/v2")
+      return void res.writeHead(200, { "content-type": "application/json" }).end("{}");
     let m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path);
     if (m) {
       const [, repo, ref] = m;
       if (req.method === "PUT") {
         const bytes = await readAll(req);
         const digest = storeManifest(repo, ref, bytes, req.headers["content-type"] ?? "");
-        return void res.writeHead(201, { location: `/v2/${repo}/manifests/${digest}`, "docker-content-digest": digest }).end();
+        return void res
+          .writeHead(201, { location: `/v2/${repo}/manifests/${digest}`, "docker-content-digest": digest })
+          .end();
       }
       const digest = ref.startsWith("sha256:") ? ref : tags.get(repo)?.get(ref);
       const found = digest ? manifests.get(`${repo}@${digest}`) : undefined;
@@ -174,7 +213,11 @@ export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }, tls?:
         for (const [t, d] of tags.get(repo) ?? []) if (d === digest) tags.get(repo)!.delete(t);
         return void res.writeHead(202).end();
       }
-      res.writeHead(200, { "content-type": found.mediaType, "docker-content-digest": digest, "content-length": String(found.bytes.length) });
+      res.writeHead(200, {
+        "content-type": found.mediaType,
+        "docker-content-digest": digest,
+        "content-length": String(found.bytes.length),
+      });
       return void res.end(req.method === "HEAD" ? undefined : found.bytes);
     }
     m = /^\/v2\/(.+)\/blobs\/(sha256:[a-f0-9]{64})$/.exec(path);
@@ -182,18 +225,28 @@ export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }, tls?:
     m = /^\/v2\/(.+)\/blobs\/uploads\/([\w-]*)$/.exec(path);
     if (m && req.method === "POST") {
       const mount = u.searchParams.get("mount");
-      if (mount && blobs.has(mount) && u.searchParams.get("from")) return void res.writeHead(201, { location: `/v2/${m[1]}/blobs/${mount}`, "docker-content-digest": mount }).end();
+      if (mount && blobs.has(mount) && u.searchParams.get("from"))
+        return void res
+          .writeHead(201, { location: `/v2/${m[1]}/blobs/${mount}`, "docker-content-digest": mount })
+          .end();
       const id = randomUUID();
       uploads.set(id, m[1]);
-      return void res.writeHead(202, { location: `/v2/${m[1]}/blobs/uploads/${id}?_state=opaque`, "docker-upload-uuid": id }).end();
+      return void res
+        .writeHead(202, { location: `/v2/${m[1]}/blobs/uploads/${id}?_state=opaque`, "docker-upload-uuid": id })
+        .end();
     }
     if (m && req.method === "PUT" && uploads.has(m[2]) && u.searchParams.get("_state") === "opaque") {
       const data = await readAll(req);
       const digest = u.searchParams.get("digest") ?? "";
-      if (sha(data) !== digest) return void res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "DIGEST_INVALID", message: "digest mismatch" }] }));
+      if (sha(data) !== digest)
+        return void res
+          .writeHead(400, { "content-type": "application/json" })
+          .end(JSON.stringify({ errors: [{ code: "DIGEST_INVALID", message: "digest mismatch" }] }));
       blobs.set(digest, data);
       uploads.delete(m[2]);
-      return void res.writeHead(201, { location: `/v2/${m[1]}/blobs/${digest}`, "docker-content-digest": digest }).end();
+      return void res
+        .writeHead(201, { location: `/v2/${m[1]}/blobs/${digest}`, "docker-content-digest": digest })
+        .end();
     }
     m = /^\/v2\/(.+)\/tags\/list$/.exec(path);
     if (m) {
@@ -210,7 +263,8 @@ export async function startFakeRegistry(auth: FakeAuth = { mode: "none" }, tls?:
     notFound(res, "NAME_UNKNOWN");
   };
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => void handle(req, res).catch((error: unknown) => res.destroy(error as Error));
+  const listener = (req: IncomingMessage, res: ServerResponse) =>
+    void handle(req, res).catch((error: unknown) => res.destroy(error as Error));
   const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `${tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -14,7 +14,9 @@ export interface CapturedLogs {
 
 export function captureLogs(level: "debug" | "info" = "info"): CapturedLogs {
   let text = "";
-  const destination = new Writable({ write: (chunk: Buffer, _encoding, callback) => ((text += chunk.toString()), callback()) });
+  const destination = new Writable({
+    write: (chunk: Buffer, _encoding, callback) => ((text += chunk.toString()), callback()),
+  });
   return { logger: createLogger({ name: "satellite", level, destination }), text: () => text };
 }
 
@@ -34,13 +36,18 @@ export interface WaitOptions {
 }
 
 /** Resolves with the first truthy value `check` returns; throws naming `what` after the timeout. */
-export async function waitUntil<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, options: WaitOptions = {}): Promise<T> {
+export async function waitUntil<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  options: WaitOptions = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms\n${options.logs?.().slice(-3000) ?? ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${timeoutMs} ms\n${options.logs?.().slice(-3000) ?? ""}`);
     await (options.advance?.() ?? new Promise((resolve) => setTimeout(resolve, 20)));
   }
 }

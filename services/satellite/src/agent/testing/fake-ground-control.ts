@@ -13,7 +13,13 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { HeartbeatService, type SyncRequest } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService, StateConfigSchema } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { authorizePathPrefix, createServerTlsOptions, TrustDomain, verifyTlsPeer, type X509Source } from "@harbor-satellite/spiffe";
+import {
+  authorizePathPrefix,
+  createServerTlsOptions,
+  TrustDomain,
+  verifyTlsPeer,
+  type X509Source,
+} from "@harbor-satellite/spiffe";
 
 export interface FakeEnrolment {
   satellite: string;
@@ -51,7 +57,13 @@ export interface FakeGroundControlOptions {
   /** What Sync answers (Ground Control's word on the satellite state); empty by default. */
   syncAnswer?: () => { satelliteStateUrl?: string; satelliteStateDigest?: string };
   /** A satellite state to serve at /v2/<repository>/…, to a satellite SVID or these Basic credentials. */
-  state?: { repository: string; manifest: Buffer; mediaType: string; blobs: Buffer[]; robot?: { username: string; password: string } };
+  state?: {
+    repository: string;
+    manifest: Buffer;
+    mediaType: string;
+    blobs: Buffer[];
+    robot?: { username: string; password: string };
+  };
 }
 
 const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
@@ -61,10 +73,21 @@ export async function startFakeGroundControl(options: FakeGroundControlOptions):
   let failures: { code: Code; left: number } | undefined;
   const stateConfig = () => {
     const e = typeof options.enrolment === "function" ? options.enrolment() : options.enrolment;
-    return create(StateConfigSchema, { stateUrl: e.stateUrl, registryUrl: e.harborUrl, satellite: e.satellite, auth: { url: e.harborUrl, username: e.username, password: e.password } });
+    return create(StateConfigSchema, {
+      stateUrl: e.stateUrl,
+      registryUrl: e.harborUrl,
+      satellite: e.satellite,
+      auth: { url: e.harborUrl, username: e.username, password: e.password },
+    });
   };
   const record = (rpc: RecordedCall["rpc"], header: Headers, extra: Partial<RecordedCall> = {}) => {
-    calls.push({ rpc, peer: header.get("x-test-peer") ?? undefined, authorization: header.get("authorization") ?? undefined, traceparent: header.get("traceparent") ?? undefined, ...extra });
+    calls.push({
+      rpc,
+      peer: header.get("x-test-peer") ?? undefined,
+      authorization: header.get("authorization") ?? undefined,
+      traceparent: header.get("traceparent") ?? undefined,
+      ...extra,
+    });
     if (failures && failures.left > 0) {
       failures.left--;
       throw new ConnectError("injected failure", failures.code);
@@ -74,12 +97,14 @@ export async function startFakeGroundControl(options: FakeGroundControlOptions):
     router.service(IdentityService, {
       tokenZtr(req, ctx) {
         record("TokenZtr", ctx.requestHeader, { token: req.token });
-        if (options.validToken !== undefined && req.token !== options.validToken) throw new ConnectError(`token ${req.token} is unknown, used or expired`, Code.Unauthenticated);
+        if (options.validToken !== undefined && req.token !== options.validToken)
+          throw new ConnectError(`token ${req.token} is unknown, used or expired`, Code.Unauthenticated);
         return { stateConfig: stateConfig() };
       },
       spiffeZtr(_req, ctx) {
         record("SpiffeZtr", ctx.requestHeader);
-        if (!ctx.requestHeader.get("x-test-peer")) throw new ConnectError("no client certificate", Code.Unauthenticated);
+        if (!ctx.requestHeader.get("x-test-peer"))
+          throw new ConnectError("no client certificate", Code.Unauthenticated);
         return { stateConfig: stateConfig() };
       },
     });
@@ -93,8 +118,11 @@ export async function startFakeGroundControl(options: FakeGroundControlOptions):
   const serveState = (req: IncomingMessage, res: ServerResponse, path: string) => {
     const state = options.state!;
     const header = new Headers();
-    for (const name of ["x-test-peer", "authorization"]) if (typeof req.headers[name] === "string") header.set(name, req.headers[name]);
-    const robot = state.robot ? `Basic ${Buffer.from(`${state.robot.username}:${state.robot.password}`).toString("base64")}` : undefined;
+    for (const name of ["x-test-peer", "authorization"])
+      if (typeof req.headers[name] === "string") header.set(name, req.headers[name]);
+    const robot = state.robot
+      ? `Basic ${Buffer.from(`${state.robot.username}:${state.robot.password}`).toString("base64")}`
+      : undefined;
     const send = (status: number, body: Buffer, type = "application/json", extra: Record<string, string> = {}) => {
       res.writeHead(status, { "content-type": type, "content-length": body.length, ...extra });
       res.end(req.method === "HEAD" ? undefined : body);
@@ -105,12 +133,15 @@ export async function startFakeGroundControl(options: FakeGroundControlOptions):
       return send(503, Buffer.from('{"errors":[{"code":"UNAVAILABLE"}]}'));
     }
     if (!header.get("x-test-peer") && (!robot || header.get("authorization") !== robot)) {
-      return send(401, Buffer.from('{"errors":[{"code":"UNAUTHORIZED"}]}'), "application/json", { "www-authenticate": 'Basic realm="Ground Control"' });
+      return send(401, Buffer.from('{"errors":[{"code":"UNAUTHORIZED"}]}'), "application/json", {
+        "www-authenticate": 'Basic realm="Ground Control"',
+      });
     }
     if (path === "/v2/") return send(200, Buffer.from("{}"));
     const digest = sha256(state.manifest);
     const manifest = new RegExp(`^/v2/${state.repository}/manifests/(.+)$`).exec(path)?.[1];
-    if (manifest === "latest" || manifest === digest) return send(200, state.manifest, state.mediaType, { "docker-content-digest": digest });
+    if (manifest === "latest" || manifest === digest)
+      return send(200, state.manifest, state.mediaType, { "docker-content-digest": digest });
     const blob = state.blobs.find((b) => path === `/v2/${state.repository}/blobs/${sha256(b)}`);
     if (blob) return send(200, blob, "application/octet-stream", { "docker-content-digest": sha256(blob) });
     send(404, Buffer.from('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}'));
@@ -120,7 +151,9 @@ export async function startFakeGroundControl(options: FakeGroundControlOptions):
     delete req.headers["x-test-peer"];
     if (options.tls) {
       try {
-        const id = verifyTlsPeer(req.socket as TLSSocket, options.tls.source, { authorizer: authorizePathPrefix(TrustDomain.parse(options.tls.trustDomain), "/satellite/") });
+        const id = verifyTlsPeer(req.socket as TLSSocket, options.tls.source, {
+          authorizer: authorizePathPrefix(TrustDomain.parse(options.tls.trustDomain), "/satellite/"),
+        });
         req.headers["x-test-peer"] = id.toString();
       } catch {
         // no or bad client SVID: the rpc decides
@@ -130,7 +163,9 @@ export async function startFakeGroundControl(options: FakeGroundControlOptions):
     if (options.state && path.startsWith("/v2/")) serveState(req, res, path);
     else adapter(req, res);
   };
-  const server = options.tls ? createHttpsServer(createServerTlsOptions(options.tls.source), handler) : createHttpServer(handler);
+  const server = options.tls
+    ? createHttpsServer(createServerTlsOptions(options.tls.source), handler)
+    : createHttpServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

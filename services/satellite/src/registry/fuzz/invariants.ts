@@ -15,7 +15,10 @@ export function violation(mode: FuzzMode, request: FuzzRequest, ex: Exchange): s
   if (ex.timedOut) return "no answer and no close within the bound";
   if (ex.received.length === 0) return undefined; // a clean close (or a reset) without an answer
   const res = ex.response;
-  if (!res) return ex.reset ? undefined : `not an HTTP/1.1 response: ${JSON.stringify(ex.received.subarray(0, 200).toString("latin1"))}`;
+  if (!res)
+    return ex.reset
+      ? undefined
+      : `not an HTTP/1.1 response: ${JSON.stringify(ex.received.subarray(0, 200).toString("latin1"))}`;
   if (res.status < 100 || res.status > 599) return `status ${res.status}`;
   if (res.status >= 500) return `server error ${res.status}: ${res.body.subarray(0, 300).toString()}`;
   const length = res.headers.get("content-length");
@@ -27,7 +30,8 @@ export function violation(mode: FuzzMode, request: FuzzRequest, ex: Exchange): s
   if (res.status >= 400 && type.startsWith("application/json") && res.body.length > 0 && request.method !== "HEAD") {
     try {
       const body = JSON.parse(res.body.toString()) as { errors?: { code?: unknown }[] };
-      if (typeof body.errors?.[0]?.code !== "string") return `error body without errors[0].code: ${res.body.subarray(0, 200).toString()}`;
+      if (typeof body.errors?.[0]?.code !== "string")
+        return `error body without errors[0].code: ${res.body.subarray(0, 200).toString()}`;
     } catch {
       return `error body is not JSON: ${res.body.subarray(0, 200).toString()}`;
     }

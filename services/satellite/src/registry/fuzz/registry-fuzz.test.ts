@@ -42,7 +42,10 @@ interface Setup {
 async function setup(mode: FuzzMode): Promise<Setup> {
   const { store, dir, cleanup } = await openTempStore();
   const errors: string[] = [];
-  const logger = pino({ level: "error" }, new Writable({ write: (chunk: Buffer, _e, done) => (errors.push(chunk.toString()), done()) }));
+  const logger = pino(
+    { level: "error" },
+    new Writable({ write: (chunk: Buffer, _e, done) => (errors.push(chunk.toString()), done()) }),
+  );
   const image = await storedImage(store, "fuzz");
   await store.putManifest("fuzz/app", image.manifest, MediaType.OciManifest, "v1");
   const server = await startRegistryServer({
@@ -52,9 +55,18 @@ async function setup(mode: FuzzMode): Promise<Setup> {
     port: 0,
     // Short timeouts, so a request the server would wait on ends well inside the bound.
     limits: { headersMs: 2_000, idleMs: 3_000, keepAliveMs: 1_000 },
-    ...(mode === "read-only" ? { readOnly: true } : { writeAccess: { mode: "credentials" as const, credentials: parseWriteCredentials(`pusher:${PASSWORD}\n`) } }),
+    ...(mode === "read-only"
+      ? { readOnly: true }
+      : { writeAccess: { mode: "credentials" as const, credentials: parseWriteCredentials(`pusher:${PASSWORD}\n`) } }),
   });
-  const target: FuzzTarget = { repository: "fuzz/app", tag: "v1", manifestDigest: image.digest, blobs: image.blobs.map((b) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size })), authorization: mode === "write" ? AUTH : undefined, sessions: [] };
+  const target: FuzzTarget = {
+    repository: "fuzz/app",
+    tag: "v1",
+    manifestDigest: image.digest,
+    blobs: image.blobs.map((b) => ({ mediaType: b.mediaType, digest: b.digest, size: b.size })),
+    authorization: mode === "write" ? AUTH : undefined,
+    sessions: [],
+  };
   return { errors, store, dir, server, target, cleanup: async () => (await server.close(), await cleanup()) };
 }
 
@@ -66,33 +78,55 @@ async function fuzz(mode: FuzzMode, s: Setup): Promise<Map<number, number>> {
   for (let i = 0; Date.now() < deadline; i++) {
     const request = generateRequest(rng, s.target);
     const ex = await exchange(s.server.port, request, BOUND_MS);
-    const problem = violation(mode, request, ex) ?? (s.errors.length > 0 ? `the server logged an error: ${s.errors[0]}` : undefined);
+    const problem =
+      violation(mode, request, ex) ?? (s.errors.length > 0 ? `the server logged an error: ${s.errors[0]}` : undefined);
     if (problem) {
-      const shown = request.bytes.length > 3000 ? `${request.bytes.subarray(0, 3000).toString("latin1")}… (${request.bytes.length} bytes)` : request.bytes.toString("latin1");
-      throw new Error(`fuzz (${mode}) seed=${SEED} request #${i}: ${problem}\nrequest: ${JSON.stringify(shown)}\nresponse: ${JSON.stringify(ex.received.subarray(0, 600).toString("latin1"))}`);
+      const shown =
+        request.bytes.length > 3000
+          ? `${request.bytes.subarray(0, 3000).toString("latin1")}… (${request.bytes.length} bytes)`
+          : request.bytes.toString("latin1");
+      throw new Error(
+        `fuzz (${mode}) seed=${SEED} request #${i}: ${problem}\nrequest: ${JSON.stringify(shown)}\nresponse: ${JSON.stringify(ex.received.subarray(0, 600).toString("latin1"))}`,
+      );
     }
     const status = ex.response?.status ?? 0;
     statuses.set(status, (statuses.get(status) ?? 0) + 1);
     const location = ex.response?.headers.get("location");
-    if (ex.response?.status === 202 && location?.includes("/blobs/uploads/")) s.target.sessions = [...s.target.sessions.slice(-19), location];
+    if (ex.response?.status === 202 && location?.includes("/blobs/uploads/"))
+      s.target.sessions = [...s.target.sessions.slice(-19), location];
   }
   return statuses;
 }
 
-const summary = (statuses: Map<number, number>) => [...statuses].sort(([a], [b]) => a - b).map(([status, n]) => `${status || "closed"}×${n}`).join(" ");
+const summary = (statuses: Map<number, number>) =>
+  [...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([status, n]) => `${status || "closed"}×${n}`)
+    .join(" ");
 
 /**
  * A request as a normal client sends it, from 127.0.0.2: the fuzzer (127.0.0.1) may hold its
  * whole share of upload sessions, which must not stop another address.
  */
-function send(url: string, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function send(
+  url: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Buffer,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method, path, headers, localAddress: "127.0.0.2", agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      { host: hostname, port, method, path, headers, localAddress: "127.0.0.2", agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -113,44 +147,82 @@ async function pull(url: string, repository: string, reference: string): Promise
 }
 
 describe(`registry fuzz (seed ${SEED})`, () => {
-  it("read-only mode: every request answered or closed, never a 5xx, the store unchanged, pulls still work", async () => {
-    const s = await setup("read-only");
-    try {
-      const before = await storeSnapshot(s.dir);
-      const statuses = await fuzz("read-only", s);
-      process.stdout.write(`registry fuzz read-only: ${summary(statuses)}\n`);
-      expect((await fetch(`${s.server.url}/v2/`)).status).toBe(200);
-      expect(await storeSnapshot(s.dir)).toEqual(before);
-      expect((await pull(s.server.url, "fuzz/app", "v1")).digest).toBe(s.target.manifestDigest);
-    } finally {
-      await s.cleanup();
-    }
-  }, RUN_MS + 50_000);
-
-  it("write mode with credentials: every request answered or closed, never a 5xx, the store verifies, push and pull still work", async () => {
-    const s = await setup("write");
-    try {
-      const statuses = await fuzz("write", s);
-      process.stdout.write(`registry fuzz write: ${summary(statuses)}\n`);
-      expect((await send(s.server.url, "GET", "/v2/")).status).toBe(200);
-      const report = await verifyStore(s.dir);
-      expect({ corrupt: report.corrupt, missing: report.missing, errors: report.errors }).toEqual({ corrupt: [], missing: [], errors: [] });
-
-      // A normal push with credentials, then a digest-checked pull of it.
-      const auth = { authorization: AUTH };
-      const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", after: "fuzz" }));
-      const layer = Buffer.from("layer pushed after the fuzz");
-      for (const blob of [config, layer]) {
-        const started = await send(s.server.url, "POST", "/v2/after/fuzz/blobs/uploads/", auth);
-        expect(started.status).toBe(202);
-        const put = await send(s.server.url, "PUT", `${started.headers.location as string}?digest=${digestOf(blob)}`, { ...auth, "content-type": "application/octet-stream" }, blob);
-        expect(put.status).toBe(201);
+  it(
+    "read-only mode: every request answered or closed, never a 5xx, the store unchanged, pulls still work",
+    async () => {
+      const s = await setup("read-only");
+      try {
+        const before = await storeSnapshot(s.dir);
+        const statuses = await fuzz("read-only", s);
+        process.stdout.write(`registry fuzz read-only: ${summary(statuses)}\n`);
+        expect((await fetch(`${s.server.url}/v2/`)).status).toBe(200);
+        expect(await storeSnapshot(s.dir)).toEqual(before);
+        expect((await pull(s.server.url, "fuzz/app", "v1")).digest).toBe(s.target.manifestDigest);
+      } finally {
+        await s.cleanup();
       }
-      const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { mediaType: MediaType.OciConfig, digest: digestOf(config), size: config.length }, layers: [{ mediaType: MediaType.OciLayer, digest: digestOf(layer), size: layer.length }] }));
-      expect((await send(s.server.url, "PUT", "/v2/after/fuzz/manifests/1", { ...auth, "content-type": MediaType.OciManifest }, manifest)).status).toBe(201);
-      expect(await pull(s.server.url, "after/fuzz", "1")).toEqual({ digest: digestOf(manifest), blobs: [digestOf(config), digestOf(layer)] });
-    } finally {
-      await s.cleanup();
-    }
-  }, RUN_MS + 50_000);
+    },
+    RUN_MS + 50_000,
+  );
+
+  it(
+    "write mode with credentials: every request answered or closed, never a 5xx, the store verifies, push and pull still work",
+    async () => {
+      const s = await setup("write");
+      try {
+        const statuses = await fuzz("write", s);
+        process.stdout.write(`registry fuzz write: ${summary(statuses)}\n`);
+        expect((await send(s.server.url, "GET", "/v2/")).status).toBe(200);
+        const report = await verifyStore(s.dir);
+        expect({ corrupt: report.corrupt, missing: report.missing, errors: report.errors }).toEqual({
+          corrupt: [],
+          missing: [],
+          errors: [],
+        });
+
+        // A normal push with credentials, then a digest-checked pull of it.
+        const auth = { authorization: AUTH };
+        const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", after: "fuzz" }));
+        const layer = Buffer.from("layer pushed after the fuzz");
+        for (const blob of [config, layer]) {
+          const started = await send(s.server.url, "POST", "/v2/after/fuzz/blobs/uploads/", auth);
+          expect(started.status).toBe(202);
+          const put = await send(
+            s.server.url,
+            "PUT",
+            `${started.headers.location as string}?digest=${digestOf(blob)}`,
+            { ...auth, "content-type": "application/octet-stream" },
+            blob,
+          );
+          expect(put.status).toBe(201);
+        }
+        const manifest = Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MediaType.OciManifest,
+            config: { mediaType: MediaType.OciConfig, digest: digestOf(config), size: config.length },
+            layers: [{ mediaType: MediaType.OciLayer, digest: digestOf(layer), size: layer.length }],
+          }),
+        );
+        expect(
+          (
+            await send(
+              s.server.url,
+              "PUT",
+              "/v2/after/fuzz/manifests/1",
+              { ...auth, "content-type": MediaType.OciManifest },
+              manifest,
+            )
+          ).status,
+        ).toBe(201);
+        expect(await pull(s.server.url, "after/fuzz", "1")).toEqual({
+          digest: digestOf(manifest),
+          blobs: [digestOf(config), digestOf(layer)],
+        });
+      } finally {
+        await s.cleanup();
+      }
+    },
+    RUN_MS + 50_000,
+  );
 });

@@ -4,7 +4,15 @@
 // chunk (end-5), PUT to finish (end-6), GET its status (end-13), DELETE to cancel (end-14).
 // Bytes stream straight into the store's writer, hashed as they are written; a chunk that
 // fails half-way is taken back, so the session stays usable and the store unchanged.
-import { DigestMismatchError, OciError, SizeMismatchError, isDigest, isRepositoryName, parseDigest, type DigestAlgorithm } from "@harbor-satellite/oci";
+import {
+  DigestMismatchError,
+  OciError,
+  SizeMismatchError,
+  isDigest,
+  isRepositoryName,
+  parseDigest,
+  type DigestAlgorithm,
+} from "@harbor-satellite/oci";
 import { sourceKey } from "@harbor-satellite/serving";
 import type { Handler, RequestContext } from "../context.js";
 import { contentLength, hasBody, parseUploadRange, pipeBody, sendEmpty, uploadRangeHeader } from "../http.js";
@@ -59,7 +67,8 @@ export const patchUpload: Handler = async (ctx) => {
 export const putUpload: Handler = async (ctx) => {
   const session = requireSession(ctx);
   const digest = ctx.query().get("digest");
-  if (digest === null || !isDigest(digest)) throw new OciError("DIGEST_INVALID", "the closing PUT needs ?digest=<digest>", { digest });
+  if (digest === null || !isDigest(digest))
+    throw new OciError("DIGEST_INVALID", "the closing PUT needs ?digest=<digest>", { digest });
   await withSession(session, () => finish(ctx, session, digest));
 };
 
@@ -90,8 +99,10 @@ async function finish(ctx: RequestContext, session: UploadSession, digest: strin
     await session.writer.commit({ digest });
   } catch (error) {
     // commit has already dropped the temp file; the session is over either way.
-    if (error instanceof DigestMismatchError) throw new OciError("DIGEST_INVALID", undefined, { expected: error.expected, actual: error.actual });
-    if (error instanceof SizeMismatchError) throw new OciError("SIZE_INVALID", undefined, { expected: error.expected, actual: error.actual });
+    if (error instanceof DigestMismatchError)
+      throw new OciError("DIGEST_INVALID", undefined, { expected: error.expected, actual: error.actual });
+    if (error instanceof SizeMismatchError)
+      throw new OciError("SIZE_INVALID", undefined, { expected: error.expected, actual: error.actual });
     throw error;
   }
   await store.linkBlob(ctx.params.name, digest);
@@ -105,16 +116,23 @@ async function appendChunk(ctx: RequestContext, session: UploadSession): Promise
   const length = contentLength(req);
   if (range) {
     if (range.start !== session.writer.written) {
-      throw new OciError("RANGE_INVALID", `chunk must start at ${session.writer.written}`, { expected: session.writer.written, got: range.start });
+      throw new OciError("RANGE_INVALID", `chunk must start at ${session.writer.written}`, {
+        expected: session.writer.written,
+        got: range.start,
+      });
     }
     if (length !== undefined && length !== range.end - range.start + 1) {
-      throw new OciError("SIZE_INVALID", "Content-Length does not match Content-Range", { contentLength: length, range });
+      throw new OciError("SIZE_INVALID", "Content-Length does not match Content-Range", {
+        contentLength: length,
+        range,
+      });
     }
   }
   const checkpoint = await session.writer.checkpoint();
   try {
     const written = await pipeBody(req, session.writer);
-    if (range && written !== range.end - range.start + 1) throw new OciError("SIZE_INVALID", "chunk shorter than its Content-Range", { written, range });
+    if (range && written !== range.end - range.start + 1)
+      throw new OciError("SIZE_INVALID", "chunk shorter than its Content-Range", { written, range });
   } catch (error) {
     await session.writer.rewind(checkpoint);
     throw error;

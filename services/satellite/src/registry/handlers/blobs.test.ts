@@ -17,7 +17,8 @@ describe("blobs", () => {
   });
   afterAll(() => reg.stop());
 
-  const get = (path: string, headers: Record<string, string> = {}, method = "GET") => fetch(`${reg.url}${path}`, { method, headers });
+  const get = (path: string, headers: Record<string, string> = {}, method = "GET") =>
+    fetch(`${reg.url}${path}`, { method, headers });
 
   it("streams a whole blob with its digest and length", async () => {
     const res = await get(`/v2/app/blobs/${digest}`);
@@ -26,7 +27,11 @@ describe("blobs", () => {
     expect(res.headers.get("content-length")).toBe(String(data.length));
     expect(Buffer.from(await res.arrayBuffer()).equals(data)).toBe(true);
     const head = await get(`/v2/app/blobs/${digest}`, {}, "HEAD");
-    expect([head.status, head.headers.get("content-length"), head.headers.get("accept-ranges")]).toEqual([200, String(data.length), "bytes"]);
+    expect([head.status, head.headers.get("content-length"), head.headers.get("accept-ranges")]).toEqual([
+      200,
+      String(data.length),
+      "bytes",
+    ]);
   });
 
   it("serves byte ranges with 206 in all three forms, and 416 past the end", async () => {
@@ -59,7 +64,11 @@ describe("blobs", () => {
     await w.commit({ digest: digestOf("") });
     await reg.store.linkBlob("app", digestOf(""));
     const res = await get(`/v2/app/blobs/${digestOf("")}`);
-    expect([res.status, res.headers.get("content-length"), (await res.arrayBuffer()).byteLength]).toEqual([200, "0", 0]);
+    expect([res.status, res.headers.get("content-length"), (await res.arrayBuffer()).byteLength]).toEqual([
+      200,
+      "0",
+      0,
+    ]);
   });
 
   it("deletes a loose blob (202, then 404) but not one a manifest in the repository needs", async () => {

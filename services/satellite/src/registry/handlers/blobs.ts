@@ -31,7 +31,11 @@ export const getBlob: Handler = async ({ req, res, params, deps }) => {
   const end = range.kind === "partial" ? range.range.end : info.size - 1;
   const length = end - start + 1;
   if (req.method === "HEAD" || length === 0) {
-    res.writeHead(range.kind === "partial" ? 206 : 200, { ...common, "Content-Length": length, ...contentRange(range.kind, start, end, info.size) });
+    res.writeHead(range.kind === "partial" ? 206 : 200, {
+      ...common,
+      "Content-Length": length,
+      ...contentRange(range.kind, start, end, info.size),
+    });
     res.end();
     return;
   }
@@ -43,7 +47,11 @@ export const getBlob: Handler = async ({ req, res, params, deps }) => {
     throw new OciError("BLOB_UNKNOWN", undefined, { digest });
   }
   try {
-    res.writeHead(range.kind === "partial" ? 206 : 200, { ...common, "Content-Length": length, ...contentRange(range.kind, start, end, info.size) });
+    res.writeHead(range.kind === "partial" ? 206 : 200, {
+      ...common,
+      "Content-Length": length,
+      ...contentRange(range.kind, start, end, info.size),
+    });
     await sendFileRange(res, handle, start, end);
   } finally {
     await handle.close();
@@ -55,7 +63,9 @@ export const deleteBlob: Handler = async ({ res, params, deps }) => {
   if (outcome === "unknown") throw new OciError("BLOB_UNKNOWN", undefined, { digest: params.reference });
   if (outcome === "referenced") {
     // Deleting it would break the manifests that need it; delete them first.
-    throw new OciError("UNSUPPORTED", "blob is referenced by manifests in this repository", { digest: params.reference });
+    throw new OciError("UNSUPPORTED", "blob is referenced by manifests in this repository", {
+      digest: params.reference,
+    });
   }
   sendEmpty(res, 202);
 };

@@ -11,14 +11,21 @@ describe("content discovery", () => {
   beforeAll(async () => {
     reg = await startTestRegistry();
     subject = await storedImage(reg.store, "subject");
-    for (const tag of [...tags].reverse()) await reg.store.putManifest("lib/app", subject.manifest, MediaType.OciManifest, tag);
-    for (const repo of ["zeta", "alpha/one", "alpha"]) await reg.store.putManifest(repo, subject.manifest, MediaType.OciManifest, "v1");
+    for (const tag of [...tags].reverse())
+      await reg.store.putManifest("lib/app", subject.manifest, MediaType.OciManifest, tag);
+    for (const repo of ["zeta", "alpha/one", "alpha"])
+      await reg.store.putManifest(repo, subject.manifest, MediaType.OciManifest, "v1");
   });
   afterAll(() => reg.stop());
 
   const json = async (path: string) => {
     const res = await call(reg.url, "GET", path);
-    return { status: res.status, link: res.headers.get("link"), body: JSON.parse(res.text) as Record<string, unknown>, headers: res.headers };
+    return {
+      status: res.status,
+      link: res.headers.get("link"),
+      body: JSON.parse(res.text) as Record<string, unknown>,
+      headers: res.headers,
+    };
   };
 
   it("lists all tags in ASCII order", async () => {
@@ -45,7 +52,10 @@ describe("content discovery", () => {
   it("lists and pages the catalog", async () => {
     expect((await json("/v2/_catalog")).body).toEqual({ repositories: ["alpha", "alpha/one", "lib/app", "zeta"] });
     const page = await json("/v2/_catalog?n=2");
-    expect([page.body.repositories, page.link]).toEqual([["alpha", "alpha/one"], '</v2/_catalog?n=2&last=alpha%2Fone>; rel="next"']);
+    expect([page.body.repositories, page.link]).toEqual([
+      ["alpha", "alpha/one"],
+      '</v2/_catalog?n=2&last=alpha%2Fone>; rel="next"',
+    ]);
     expect((await json("/v2/_catalog?n=2&last=alpha%2Fone")).body.repositories).toEqual(["lib/app", "zeta"]);
   });
 
@@ -59,7 +69,10 @@ describe("content discovery", () => {
     });
     const sig = imageManifest({ ...empty, mediaType: "application/vnd.example.sig.config" }, [], { subject: desc });
     for (const m of [sbom, sig]) {
-      const res = await call(reg.url, "PUT", `/v2/lib/app/manifests/${digestOf(m)}`, { headers: { "content-type": MediaType.OciManifest }, body: m });
+      const res = await call(reg.url, "PUT", `/v2/lib/app/manifests/${digestOf(m)}`, {
+        headers: { "content-type": MediaType.OciManifest },
+        body: m,
+      });
       expect(res.headers.get("oci-subject")).toBe(subject.digest);
     }
     const all = await json(`/v2/lib/app/referrers/${subject.digest}`);
@@ -68,11 +81,24 @@ describe("content discovery", () => {
     expect(all.body.schemaVersion).toBe(2);
     expect(all.body.manifests).toEqual(
       expect.arrayContaining([
-        { mediaType: MediaType.OciManifest, digest: digestOf(sbom), size: sbom.length, artifactType: "application/spdx+json", annotations: { "org.opencontainers.image.created": "2026-01-01T00:00:00Z" } },
-        { mediaType: MediaType.OciManifest, digest: digestOf(sig), size: sig.length, artifactType: "application/vnd.example.sig.config" },
+        {
+          mediaType: MediaType.OciManifest,
+          digest: digestOf(sbom),
+          size: sbom.length,
+          artifactType: "application/spdx+json",
+          annotations: { "org.opencontainers.image.created": "2026-01-01T00:00:00Z" },
+        },
+        {
+          mediaType: MediaType.OciManifest,
+          digest: digestOf(sig),
+          size: sig.length,
+          artifactType: "application/vnd.example.sig.config",
+        },
       ]),
     );
-    const filtered = await json(`/v2/lib/app/referrers/${subject.digest}?artifactType=${encodeURIComponent("application/spdx+json")}`);
+    const filtered = await json(
+      `/v2/lib/app/referrers/${subject.digest}?artifactType=${encodeURIComponent("application/spdx+json")}`,
+    );
     expect(filtered.headers.get("oci-filters-applied")).toBe("artifactType");
     expect((filtered.body.manifests as { digest: string }[]).map((m) => m.digest)).toEqual([digestOf(sbom)]);
     // Other repositories do not see them; an unknown subject has none. Never a 404.

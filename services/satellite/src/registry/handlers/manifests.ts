@@ -24,7 +24,8 @@ export const putManifest: Handler = async (ctx) => {
   const bytes = await readBody(req, MAX_MANIFEST_BYTES);
   if (byDigest) {
     const actual = digestOf(bytes, parseDigest(params.reference).algorithm);
-    if (actual !== params.reference) throw new OciError("DIGEST_INVALID", undefined, { expected: params.reference, actual });
+    if (actual !== params.reference)
+      throw new OciError("DIGEST_INVALID", undefined, { expected: params.reference, actual });
   }
   const tags = byDigest ? extraTags(ctx) : [params.reference];
   const contentType = req.headers["content-type"]?.split(";")[0].trim() ?? "";

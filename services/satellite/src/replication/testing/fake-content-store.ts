@@ -8,8 +8,23 @@ import { mkdir, mkdtemp, open, readdir, rename, rm, stat, type FileHandle } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { DigestMismatchError, SizeMismatchError, digestOf, isDigest, parseDigest, parseManifest, referencedDescriptors } from "@harbor-satellite/oci";
-import type { BlobInfo, BlobWriter, ByteRange, ContentStore, StoredManifest, TempFile } from "../../store/content-store.js";
+import {
+  DigestMismatchError,
+  SizeMismatchError,
+  digestOf,
+  isDigest,
+  parseDigest,
+  parseManifest,
+  referencedDescriptors,
+} from "@harbor-satellite/oci";
+import type {
+  BlobInfo,
+  BlobWriter,
+  ByteRange,
+  ContentStore,
+  StoredManifest,
+  TempFile,
+} from "../../store/content-store.js";
 
 export interface FakeContentStore extends ContentStore {
   /** Every manifest put, in order (to check bottom-up storing). */
@@ -77,7 +92,8 @@ export async function createFakeContentStore(root?: string): Promise<FakeContent
           const actual = `sha256:${hash.digest("hex")}`;
           done = true;
           try {
-            if (expected.size !== undefined && expected.size !== written) throw new SizeMismatchError(expected.size, written);
+            if (expected.size !== undefined && expected.size !== written)
+              throw new SizeMismatchError(expected.size, written);
             if (actual !== expected.digest) throw new DigestMismatchError(expected.digest, actual);
             await handle.sync();
             await handle.close();
@@ -108,8 +124,10 @@ export async function createFakeContentStore(root?: string): Promise<FakeContent
       const parsed = parseManifest(bytes, mediaType);
       const repoManifests = manifests.get(repository) ?? new Map<string, StoredManifest>();
       for (const ref of referencedDescriptors(parsed)) {
-        const present = parsed.kind === "index" ? repoManifests.has(ref.digest) : (await statBlob(ref.digest)) !== undefined;
-        if (!present) throw Object.assign(new Error(`MANIFEST_BLOB_UNKNOWN ${ref.digest}`), { code: "MANIFEST_BLOB_UNKNOWN" });
+        const present =
+          parsed.kind === "index" ? repoManifests.has(ref.digest) : (await statBlob(ref.digest)) !== undefined;
+        if (!present)
+          throw Object.assign(new Error(`MANIFEST_BLOB_UNKNOWN ${ref.digest}`), { code: "MANIFEST_BLOB_UNKNOWN" });
       }
       const digest = digestOf(bytes);
       repoManifests.set(digest, { digest, mediaType, bytes: Buffer.from(bytes) });

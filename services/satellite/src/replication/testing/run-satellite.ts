@@ -12,8 +12,14 @@ export interface SatelliteRun {
 }
 
 /** Starts `satellite <args>`; `done` settles when it exits. */
-export function startSatellite(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<SatelliteRun> } {
-  const child = spawn(process.execPath, [SATELLITE_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+export function startSatellite(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<SatelliteRun> } {
+  const child = spawn(process.execPath, [SATELLITE_BIN, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -32,13 +38,29 @@ export function runSatellite(args: string[], env?: NodeJS.ProcessEnv): Promise<S
 
 /** `sync --once` arguments. */
 export function syncOnceArgs(upstream: string, images: string[], dataDir: string, extra: string[] = []): string[] {
-  return ["sync", "--once", "--upstream", upstream, ...images.flatMap((i) => ["--image", i]), "--data-dir", dataDir, "--log-level", "warn", ...extra];
+  return [
+    "sync",
+    "--once",
+    "--upstream",
+    upstream,
+    ...images.flatMap((i) => ["--image", i]),
+    "--data-dir",
+    dataDir,
+    "--log-level",
+    "warn",
+    ...extra,
+  ];
 }
 
 /** The key=value pairs of the summary (last stdout line). */
 export function summaryOf(run: SatelliteRun): Record<string, number> {
   const last = run.stdout.trim().split("\n").pop() ?? "";
-  return Object.fromEntries(last.split(" ").map((kv) => kv.split("=")).map(([k, v]) => [k, Number(v)]));
+  return Object.fromEntries(
+    last
+      .split(" ")
+      .map((kv) => kv.split("="))
+      .map(([k, v]) => [k, Number(v)]),
+  );
 }
 
 /** Resolves with the first stdout line matching `pattern` (e.g. serve's "listening on"). */

@@ -9,8 +9,16 @@ export interface SeededImage {
   layers: string[];
 }
 
-export function seedImage(registry: FakeRegistry, repository: string, tag: string | undefined, layers: Buffer[], platform = { os: "linux", architecture: "amd64" }): SeededImage {
-  const config = Buffer.from(JSON.stringify({ ...platform, rootfs: { type: "layers", diff_ids: layers.map((l) => digestOf(l)) } }));
+export function seedImage(
+  registry: FakeRegistry,
+  repository: string,
+  tag: string | undefined,
+  layers: Buffer[],
+  platform = { os: "linux", architecture: "amd64" },
+): SeededImage {
+  const config = Buffer.from(
+    JSON.stringify({ ...platform, rootfs: { type: "layers", diff_ids: layers.map((l) => digestOf(l)) } }),
+  );
   const configDigest = registry.putBlob(config);
   const layerDigests = layers.map((l) => registry.putBlob(l));
   const manifest = Buffer.from(
@@ -25,12 +33,22 @@ export function seedImage(registry: FakeRegistry, repository: string, tag: strin
   return { digest, manifest, config: configDigest, layers: layerDigests };
 }
 
-export function seedIndex(registry: FakeRegistry, repository: string, tag: string, images: { image: SeededImage; platform: { os: string; architecture: string; variant?: string } }[]): { digest: string; manifest: Buffer } {
+export function seedIndex(
+  registry: FakeRegistry,
+  repository: string,
+  tag: string,
+  images: { image: SeededImage; platform: { os: string; architecture: string; variant?: string } }[],
+): { digest: string; manifest: Buffer } {
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MediaType.OciIndex,
-      manifests: images.map(({ image, platform }) => ({ mediaType: MediaType.OciManifest, digest: image.digest, size: image.manifest.length, platform })),
+      manifests: images.map(({ image, platform }) => ({
+        mediaType: MediaType.OciManifest,
+        digest: image.digest,
+        size: image.manifest.length,
+        platform,
+      })),
     }),
   );
   return { digest: registry.putManifest(repository, tag, manifest, MediaType.OciIndex), manifest };

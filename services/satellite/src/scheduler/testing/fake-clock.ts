@@ -25,7 +25,11 @@ export function createFakeClock(start = 0): FakeClock {
   let now = start;
   let nextId = 1;
   let timers: Timer[] = [];
-  const earliest = () => timers.reduce<Timer | undefined>((a, t) => (!a || t.at < a.at || (t.at === a.at && t.id < a.id) ? t : a), undefined);
+  const earliest = () =>
+    timers.reduce<Timer | undefined>(
+      (a, t) => (!a || t.at < a.at || (t.at === a.at && t.id < a.id) ? t : a),
+      undefined,
+    );
   return {
     now: () => now,
     setTimer(fn, ms): TimerHandle {

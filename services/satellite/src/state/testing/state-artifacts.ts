@@ -42,7 +42,8 @@ const pad = (size: number) => Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
 /** A tar of the given entries; `pax` entries are PAX extended headers naming the next entry. */
 export function tarOf(entries: { name: string; content: Buffer; typeflag?: string }[]): Buffer {
   const parts: Buffer[] = [];
-  for (const entry of entries) parts.push(tarHeader(entry.name, entry.content.length, entry.typeflag), entry.content, pad(entry.content.length));
+  for (const entry of entries)
+    parts.push(tarHeader(entry.name, entry.content.length, entry.typeflag), entry.content, pad(entry.content.length));
   parts.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(parts);
 }
@@ -61,9 +62,20 @@ function image(mediaType: string, manifest: object, blobs: Buffer[]): StateImage
 }
 
 /** The original's layout. `tar` lets a test pass its own archive (long names, PAX). */
-export function craneStateImage(json: string, tar = tarOf([{ name: "artifacts.json", content: Buffer.from(json) }])): StateImage {
+export function craneStateImage(
+  json: string,
+  tar = tarOf([{ name: "artifacts.json", content: Buffer.from(json) }]),
+): StateImage {
   const layer = gzipSync(tar);
-  const config = Buffer.from(JSON.stringify({ architecture: "", os: "", config: {}, rootfs: { type: "layers", diff_ids: [digestOf(tar)] }, history: [{ created: "0001-01-01T00:00:00Z" }] }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "",
+      os: "",
+      config: {},
+      rootfs: { type: "layers", diff_ids: [digestOf(tar)] },
+      history: [{ created: "0001-01-01T00:00:00Z" }],
+    }),
+  );
   return image(
     MediaType.DockerManifest,
     {
@@ -81,7 +93,16 @@ export function stateImage(json: string, layout: StateLayout = "crane"): StateIm
   if (layout === "tar") {
     const tar = tarOf([{ name: "./artifacts.json", content: Buffer.from(json) }]);
     const config = Buffer.from(JSON.stringify({ rootfs: { type: "layers", diff_ids: [digestOf(tar)] } }));
-    return image(MediaType.OciManifest, { schemaVersion: 2, mediaType: MediaType.OciManifest, config: { mediaType: MediaType.OciConfig, size: config.length, digest: digestOf(config) }, layers: [{ mediaType: MediaType.OciLayer, size: tar.length, digest: digestOf(tar) }] }, [config, tar]);
+    return image(
+      MediaType.OciManifest,
+      {
+        schemaVersion: 2,
+        mediaType: MediaType.OciManifest,
+        config: { mediaType: MediaType.OciConfig, size: config.length, digest: digestOf(config) },
+        layers: [{ mediaType: MediaType.OciLayer, size: tar.length, digest: digestOf(tar) }],
+      },
+      [config, tar],
+    );
   }
   const empty = Buffer.from("{}");
   const layer = Buffer.from(json);
@@ -99,7 +120,13 @@ export function stateImage(json: string, layout: StateLayout = "crane"): StateIm
 }
 
 /** Pushes blobs then the manifest under each tag. */
-export async function pushStateImage(registryUrl: string, repository: string, tags: string[], img: StateImage, credentials?: Credentials): Promise<void> {
+export async function pushStateImage(
+  registryUrl: string,
+  repository: string,
+  tags: string[],
+  img: StateImage,
+  credentials?: Credentials,
+): Promise<void> {
   const client = createRegistryClient({ url: registryUrl, credentials, retry: { attempts: 1 } });
   try {
     for (const blob of img.blobs) await client.pushBlob(repository, blob);
@@ -112,5 +139,9 @@ export async function pushStateImage(registryUrl: string, repository: string, ta
 /** Documents in the original's JSON shapes. */
 export const documents = {
   satellite: (states: string[], config?: string) => JSON.stringify(config ? { states, config } : { states }),
-  group: (group: string, registry: string, artifacts: { repository: string; tag?: string[]; digest?: string; type?: string; deleted?: boolean }[]) => JSON.stringify({ group, registry, artifacts: artifacts.map((a) => ({ type: "image", ...a })) }),
+  group: (
+    group: string,
+    registry: string,
+    artifacts: { repository: string; tag?: string[]; digest?: string; type?: string; deleted?: boolean }[],
+  ) => JSON.stringify({ group, registry, artifacts: artifacts.map((a) => ({ type: "image", ...a })) }),
 };
