@@ -7,3 +7,4 @@ export { serverTracingInterceptor, clientTracingInterceptor } from "./intercepto
 export { serverMetricsInterceptor } from "./metrics/rpc-server.js";
 export { startMetrics, serveMetrics, METRICS_PATH } from "./metrics/index.js";
 export type { Metrics } from "./metrics/index.js";
+export { connectCodeName } from "./rpc-conventions.js";

@@ -72,6 +72,11 @@ export function rpcCodeOf(error: unknown): number {
   return error instanceof ConnectError ? error.code : ConnectError.from(error).code;
 }
 
+/** Connect's spelling of a code (`invalid_argument`, `unavailable`…; 0 is `ok`), `_OTHER` for none. */
+export function connectCodeName(code: number): string {
+  return CONNECT_NAMES[code] ?? "_OTHER";
+}
+
 /** The system's spelling of a status code. */
 export function rpcStatusName(system: RpcSystem, code: number): string {
   return (system === "grpc" ? GRPC_NAMES : CONNECT_NAMES)[code] ?? "_OTHER";

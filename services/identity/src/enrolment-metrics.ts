@@ -2,8 +2,8 @@
 // the TokenZtr and SpiffeZtr handlers, which the original's REST routes (`/satellites/ztr/…`,
 // `/satellites/spiffe-ztr`) call too. Refusals before the handler (the per-address ZTR budget in
 // the gateway) show in rpc.server.call.duration as resource_exhausted, not here.
-import { Code } from "@connectrpc/connect";
 import { toConnectError } from "@harbor-satellite/rpc";
+import { connectCodeName } from "@harbor-satellite/telemetry";
 import { instrumentScope, type Attributes } from "@harbor-satellite/telemetry/metrics";
 
 export type ZtrMode = "token" | "spiffe";
@@ -14,26 +14,6 @@ const enrolments = instrumentScope("@harbor-satellite/identity").counter("ground
     "Zero-touch registrations by ztr.mode (token, spiffe) and outcome: success, or the code it was refused with (unauthenticated, unavailable…).",
 });
 
-/** Connect's spelling of each code, index = code. */
-const CODE_NAMES = [
-  "ok",
-  "canceled",
-  "unknown",
-  "invalid_argument",
-  "deadline_exceeded",
-  "not_found",
-  "already_exists",
-  "permission_denied",
-  "resource_exhausted",
-  "failed_precondition",
-  "aborted",
-  "out_of_range",
-  "unimplemented",
-  "internal",
-  "unavailable",
-  "data_loss",
-  "unauthenticated",
-];
 const sets = new Map<string, Attributes>();
 
 function attributes(mode: ZtrMode, outcome: string): Attributes {
@@ -54,7 +34,7 @@ export function countedEnrolment<A extends unknown[], R>(
       enrolments.add(1, attributes(mode, "success"));
       return result;
     } catch (error) {
-      enrolments.add(1, attributes(mode, CODE_NAMES[toConnectError(error).code] ?? CODE_NAMES[Code.Unknown]));
+      enrolments.add(1, attributes(mode, connectCodeName(toConnectError(error).code)));
       throw error;
     }
   };

@@ -1,6 +1,7 @@
 // `satellite.heartbeats`: heartbeats to Ground Control by outcome (ok, failed) and, for failures,
 // error.type: the Connect code (unavailable, unauthenticated…) or the network error's code.
 import { ConnectError } from "@connectrpc/connect";
+import { connectCodeName } from "@harbor-satellite/telemetry";
 import { instrumentScope, type Attributes } from "@harbor-satellite/telemetry/metrics";
 
 const heartbeats = instrumentScope("@harbor-satellite/satellite").counter("satellite.heartbeats", {
@@ -10,30 +11,10 @@ const heartbeats = instrumentScope("@harbor-satellite/satellite").counter("satel
 
 const OK = { outcome: "ok" };
 const failures = new Map<string, Attributes>();
-/** Connect's spelling of each code, index = code. */
-const CODES = [
-  "ok",
-  "canceled",
-  "unknown",
-  "invalid_argument",
-  "deadline_exceeded",
-  "not_found",
-  "already_exists",
-  "permission_denied",
-  "resource_exhausted",
-  "failed_precondition",
-  "aborted",
-  "out_of_range",
-  "unimplemented",
-  "internal",
-  "unavailable",
-  "data_loss",
-  "unauthenticated",
-];
 
 function errorType(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
-  if (error instanceof ConnectError || typeof code === "number") return CODES[code as number] ?? "unknown";
+  if (error instanceof ConnectError || typeof code === "number") return connectCodeName(code as number);
   for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const errno = (e as { code?: unknown }).code;
     if (typeof errno === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(errno)) return errno;

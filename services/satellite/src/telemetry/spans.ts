@@ -5,33 +5,14 @@
 // non-recording span each; `satellite sync --once` starts no provider at all.
 import { ConnectError } from "@connectrpc/connect";
 import { context, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
+import { connectCodeName } from "@harbor-satellite/telemetry";
 import { failureType } from "./replication-metrics.js";
-
-const CONNECT_CODES = [
-  "ok",
-  "canceled",
-  "unknown",
-  "invalid_argument",
-  "deadline_exceeded",
-  "not_found",
-  "already_exists",
-  "permission_denied",
-  "resource_exhausted",
-  "failed_precondition",
-  "aborted",
-  "out_of_range",
-  "unimplemented",
-  "internal",
-  "unavailable",
-  "data_loss",
-  "unauthenticated",
-];
 
 export const satelliteTracer = () => trace.getTracer("satellite");
 
 /** Why a call to Ground Control failed: its Connect code (`unavailable`, `unauthenticated`…), else as for replication. */
 export function callErrorType(error: unknown): string {
-  if (error instanceof ConnectError) return CONNECT_CODES[error.code] ?? "_OTHER";
+  if (error instanceof ConnectError) return connectCodeName(error.code);
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
   return failureType(error);
