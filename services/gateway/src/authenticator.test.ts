@@ -21,15 +21,13 @@ describe("authenticator: remembered robot credentials", () => {
       .insert(satellites)
       .values({ name: "edge-1", region: "eu", configId: cfg.id })
       .returning();
-    await handle.db
-      .insert(robotAccounts)
-      .values({
-        satelliteId: sat.id,
-        robotName: "robot$edge-1",
-        harborId: 7,
-        secretHash: await hashSecret("first-Secret1", FAST),
-        projects: ["satellite"],
-      });
+    await handle.db.insert(robotAccounts).values({
+      satelliteId: sat.id,
+      robotName: "robot$edge-1",
+      harborId: 7,
+      secretHash: await hashSecret("first-Secret1", FAST),
+      projects: ["satellite"],
+    });
   });
   afterAll(async () => handle?.close());
 
@@ -96,15 +94,13 @@ describe("authenticator: wrong robot secrets cost no scrypt beyond the limits", 
         .insert(satellites)
         .values({ name: `edge-${i}`, region: "eu", configId: cfg.id })
         .returning();
-      await handle.db
-        .insert(robotAccounts)
-        .values({
-          satelliteId: sat.id,
-          robotName: `robot$edge-${i}`,
-          harborId: i,
-          secretHash: await hashSecret(`right-Secret${i}`, FAST),
-          projects: ["satellite"],
-        });
+      await handle.db.insert(robotAccounts).values({
+        satelliteId: sat.id,
+        robotName: `robot$edge-${i}`,
+        harborId: i,
+        secretHash: await hashSecret(`right-Secret${i}`, FAST),
+        projects: ["satellite"],
+      });
     }
   });
   afterAll(async () => handle?.close());
@@ -205,15 +201,13 @@ describe("authenticator: wrong robot secrets cost no scrypt beyond the limits", 
           .insert(satellites)
           .values({ name: `nat-${i}`, region: "eu", configId: cfg.id })
           .returning();
-        await handleBurst.db
-          .insert(robotAccounts)
-          .values({
-            satelliteId: sat.id,
-            robotName: `robot$nat-${i}`,
-            harborId: 100 + i,
-            secretHash,
-            projects: ["satellite"],
-          });
+        await handleBurst.db.insert(robotAccounts).values({
+          satelliteId: sat.id,
+          robotName: `robot$nat-${i}`,
+          harborId: 100 + i,
+          secretHash,
+          projects: ["satellite"],
+        });
       }
       const authenticate = createAuthenticator({ db: handleBurst.db, now: () => 5_000_000 });
       const codes = await Promise.all(

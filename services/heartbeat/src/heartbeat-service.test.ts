@@ -94,19 +94,17 @@ describe("HeartbeatService", () => {
     });
     try {
       const bytes = Buffer.from("{}");
-      await handle.db
-        .insert(satelliteStateArtifacts)
-        .values({
-          satellite: "edge-c",
-          manifestDigest: DIGEST,
-          manifest: bytes,
-          mediaType: "application/vnd.docker.distribution.manifest.v2+json",
-          configDigest: DIGEST,
-          config: bytes,
-          layerDigest: DIGEST,
-          layer: bytes,
-          timestampTag: "1",
-        });
+      await handle.db.insert(satelliteStateArtifacts).values({
+        satellite: "edge-c",
+        manifestDigest: DIGEST,
+        manifest: bytes,
+        mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+        configDigest: DIGEST,
+        config: bytes,
+        layerDigest: DIGEST,
+        layer: bytes,
+        timestampTag: "1",
+      });
       const published = await clientAs(withUrl, satellite("edge-c")).sync({ satellite: "edge-c" });
       expect(published).toMatchObject({
         satelliteStateUrl: "https://gc.example.com/satellite/satellite-state/edge-c/state:latest",
