@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { RetryOptions } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
-import { ROOT_CONTEXT } from "@opentelemetry/api";
 import type { Metrics } from "@harbor-satellite/telemetry/metrics";
 import type { X509Source } from "@harbor-satellite/spiffe";
 import { parseSchedule } from "../config/schedule.js";
@@ -26,7 +25,6 @@ import type { RuntimePaths } from "../runtime/configure-mirrors.js";
 import type { DetectedRuntime } from "../runtime/detect.js";
 import type { DaemonControl } from "../runtime/docker-control.js";
 import { setUpRuntimes } from "../runtime/set-up-runtimes.js";
-import { mirrorEndpoint } from "../runtime/mirror-spec.js";
 import type { Random } from "@harbor-satellite/retry";
 import type { Clock } from "../scheduler/clock.js";
 import type { JobStatus } from "../scheduler/job.js";
@@ -49,14 +47,14 @@ import {
 } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
 import { startLocalRegistry } from "./local-registry.js";
-import { localMirrorAccess, localMirrorUrl } from "./local-mirror-access.js";
+import { localMirror } from "./local-mirror-access.js";
 import { startSelfHealingStore } from "./self-healing-store.js";
 import { loadRegistryTls, resolveReadCredentials, resolveWriteAccess } from "../commands/registry-flags.js";
 import { describeWriteAccess } from "../registry/write-access.js";
 import { createStateReplicator, PartialPassError } from "./state-replication.js";
 import { recordHeartbeat } from "../telemetry/heartbeat-metrics.js";
 import { failureType, observeLastSuccess } from "../telemetry/replication-metrics.js";
-import { callErrorType, inSpan, markFailed } from "../telemetry/spans.js";
+import { rootStep, type StepResult } from "../telemetry/spans.js";
 import { observeStore } from "../telemetry/store-metrics.js";
 
 export const CONFIG_FILE = "config.json";
@@ -150,12 +148,6 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       limits: options.registry.limits,
       uploads: options.registry.uploads,
       metrics: served,
-    }).catch((error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(
-        `the local registry cannot listen on ${options.registryHost}:${options.registryPort}${code === "EADDRINUSE" ? ": the address is in use (another satellite?); choose another with --registry-addr" : `: ${(error as Error).message}`}`,
-        { cause: error },
-      );
     });
     cleanups.push(() => registry.close());
     logger.info(
@@ -167,26 +159,21 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       },
       "local registry listening",
     );
-    const advertisedHost = () => {
-      const local = config.app_config.local_registry.url;
-      return config.app_config.bring_own_registry && local
-        ? mirrorEndpoint(local).host
-        : mirrorEndpoint(`${registry.host}:${registry.port}`).host;
-    };
-
-    // What runtimes dial: a bring-your-own registry with its scheme (https stays https), else ours.
-    const byo = () => Boolean(config.app_config.bring_own_registry && config.app_config.local_registry.url);
-    const runtimeMirror = () =>
-      byo() ? config.app_config.local_registry.url : localMirrorUrl(advertisedHost(), registryTls !== undefined);
-    const mirrorAccess = localMirrorAccess(options.registry, readCredentials, logger);
+    const mirror = localMirror({
+      registry,
+      flags: options.registry,
+      readers: readCredentials,
+      config: () => config,
+      logger,
+    });
     // At start, and again when a config artifact changes registry_fallback to enabled.
     const pointRuntimes = async () =>
       (
         await setUpRuntimes({
           flags: options,
           registryFallback: config.app_config.registry_fallback,
-          mirror: runtimeMirror(),
-          mirrorAccess: byo() ? undefined : mirrorAccess,
+          mirror: mirror.url(),
+          mirrorAccess: mirror.access(),
           logger,
           paths: deps.runtimePaths,
           detect: deps.detectRuntimes,
@@ -292,40 +279,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         switches: () => config.app_config.metrics,
         storage: async () => (await store.usage()).bytes,
       });
-    const images = createCachedImageCatalog(store, advertisedHost);
+    const images = createCachedImageCatalog(store, mirror.advertisedHost);
     // Enrolled now, or as the saved enrolment's state URL names it (as the heartbeat does).
     const nameForSpans = () => satelliteName ?? satelliteNameFromStateUrl(config.state_config.state) ?? "";
-    /**
-     * Runs one agent step as the root span of its own trace (observability/spans.md): `outcome`
-     * names the result of a success; a failure is `failed` (or what `failed` says), with error.type.
-     */
-    const traced = <T>(
-      name: string,
-      attributes: Record<string, string>,
-      fn: () => Promise<T>,
-      result: {
-        key: string;
-        ok: (value: T) => string;
-        failed?: (error: unknown) => [outcome: string, errorType: string];
-      },
-    ) =>
-      inSpan(
-        name,
-        { "satellite.name": nameForSpans(), ...attributes },
-        async (span) => {
-          try {
-            const value = await fn();
-            span.setAttributes({ [result.key]: result.ok(value), "satellite.name": nameForSpans() });
-            return value;
-          } catch (error) {
-            const [outcome, errorType] = result.failed?.(error) ?? ["failed", callErrorType(error)];
-            span.setAttribute(result.key, outcome);
-            markFailed(span, errorType, error);
-            throw error;
-          }
-        },
-        { parent: ROOT_CONTEXT },
-      );
+    const traced = <T>(name: string, attributes: Record<string, string>, fn: () => Promise<T>, result: StepResult<T>) =>
+      rootStep(name, nameForSpans, attributes, fn, result);
 
     /** Follows Ground Control's answer: a moved satellite-state URL, and whether a pass is due now. */
     const followAnswer = async (answer: HeartbeatAnswer) => {

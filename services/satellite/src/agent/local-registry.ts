@@ -43,7 +43,14 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
   const { store, logger, writeAccess, readCredentials, tls, limits, uploads, metrics } = options;
   const open = (host: string, port: number) =>
     startRegistryServer({ store, logger, host, port, writeAccess, readCredentials, tls, limits, uploads, metrics });
-  let current: RegistryServer = await open(options.host, options.port);
+  let current: RegistryServer = await open(options.host, options.port).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "EADDRINUSE"
+        ? ": the address is in use (another satellite?); choose another with --registry-addr"
+        : `: ${(error as Error).message}`;
+    throw new Error(`the local registry cannot listen on ${options.host}:${options.port}${why}`, { cause: error });
+  });
   let host = options.host;
   return {
     get url() {

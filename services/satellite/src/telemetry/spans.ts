@@ -4,7 +4,15 @@
 // status ERROR. With no OTLP endpoint the agent's sampler records nothing, so these cost a
 // non-recording span each; `satellite sync --once` starts no provider at all.
 import { ConnectError } from "@connectrpc/connect";
-import { context, SpanStatusCode, trace, type Attributes, type Context, type Span } from "@opentelemetry/api";
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from "@opentelemetry/api";
 import { connectCodeName } from "@harbor-satellite/telemetry";
 import { failureType } from "./replication-metrics.js";
 
@@ -56,4 +64,42 @@ export async function inSpan<T>(
   } finally {
     span.end();
   }
+}
+
+export interface StepResult<T> {
+  /** The attribute naming the outcome (`satellite.pass.outcome`…). */
+  key: string;
+  ok: (value: T) => string;
+  /** Outcome and error.type of a failure; default `failed` and the call's error type. */
+  failed?: (error: unknown) => [outcome: string, errorType: string];
+}
+
+/**
+ * Runs one agent step (enrolment, heartbeat, pass) as the root span of its own trace
+ * (observability/spans.md), named for the satellite as it is known when the step starts and ends.
+ */
+export function rootStep<T>(
+  name: string,
+  satelliteName: () => string,
+  attributes: Record<string, string>,
+  fn: () => Promise<T>,
+  result: StepResult<T>,
+): Promise<T> {
+  return inSpan(
+    name,
+    { "satellite.name": satelliteName(), ...attributes },
+    async (span) => {
+      try {
+        const value = await fn();
+        span.setAttributes({ [result.key]: result.ok(value), "satellite.name": satelliteName() });
+        return value;
+      } catch (error) {
+        const [outcome, errorType] = result.failed?.(error) ?? ["failed", callErrorType(error)];
+        span.setAttribute(result.key, outcome);
+        markFailed(span, errorType, error);
+        throw error;
+      }
+    },
+    { parent: ROOT_CONTEXT },
+  );
 }
