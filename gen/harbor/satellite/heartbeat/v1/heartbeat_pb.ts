@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file harbor/satellite/heartbeat/v1/heartbeat.proto.
  */
 export const file_harbor_satellite_heartbeat_v1_heartbeat: GenFile = /*@__PURE__*/
-  fileDesc("Ci1oYXJib3Ivc2F0ZWxsaXRlL2hlYXJ0YmVhdC92MS9oZWFydGJlYXQucHJvdG8SHWhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxIjQKC0NhY2hlZEltYWdlEhEKCXJlZmVyZW5jZRgBIAEoCRISCgpzaXplX2J5dGVzGAIgASgDIjAKCkltYWdlRXJyb3ISEQoJcmVmZXJlbmNlGAEgASgJEg8KB21lc3NhZ2UYAiABKAki1QMKC1N5bmNSZXF1ZXN0EhAKBG5hbWUYASABKAlCAhgBEhAKCGFjdGl2aXR5GAIgASgJEh0KFXN0YXRlX3JlcG9ydF9pbnRlcnZhbBgDIAEoCRIbChNsYXRlc3Rfc3RhdGVfZGlnZXN0GAQgASgJEhwKFGxhdGVzdF9jb25maWdfZGlnZXN0GAUgASgJEhkKEW1lbW9yeV91c2VkX2J5dGVzGAYgASgDEhoKEnN0b3JhZ2VfdXNlZF9ieXRlcxgHIAEoAxITCgtjcHVfcGVyY2VudBgIIAEoARI3ChNyZXF1ZXN0X2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIdChVsYXN0X3N5bmNfZHVyYXRpb25fbXMYCiABKAMSEwoLaW1hZ2VfY291bnQYCyABKAUSQQoNY2FjaGVkX2ltYWdlcxgMIAMoCzIqLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkNhY2hlZEltYWdlEjkKBmVycm9ycxgNIAMoCzIpLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkltYWdlRXJyb3ISEQoJc2F0ZWxsaXRlGA4gASgJIn0KDFN5bmNSZXNwb25zZRIwCgxyZWNlaXZlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3NhdGVsbGl0ZV9zdGF0ZV91cmwYAiABKAkSHgoWc2F0ZWxsaXRlX3N0YXRlX2RpZ2VzdBgDIAEoCSL6AQoPU2F0ZWxsaXRlU3RhdHVzEgwKBG5hbWUYASABKAkSDgoGcmVnaW9uGAIgASgJEjUKBmhlYWx0aBgDIAEoDjIlLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkhlYWx0aBIyCg5sYXN0X3NlZW5fdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoaaGVhcnRiZWF0X2ludGVydmFsX3NlY29uZHMYBSABKAMSOgoGbGF0ZXN0GAYgASgLMiouaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU3luY1JlcXVlc3QiQAoZR2V0U2F0ZWxsaXRlU3RhdHVzUmVxdWVzdBIQCgRuYW1lGAEgASgJQgIYARIRCglzYXRlbGxpdGUYAiABKAkiXAoaR2V0U2F0ZWxsaXRlU3RhdHVzUmVzcG9uc2USPgoGc3RhdHVzGAEgASgLMi4uaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU2F0ZWxsaXRlU3RhdHVzIpwBChxMaXN0U2F0ZWxsaXRlU3RhdHVzZXNSZXF1ZXN0EjUKBmhlYWx0aBgBIAEoDjIlLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkhlYWx0aBIOCgZyZWdpb24YAiABKAkSNQoEcGFnZRgDIAEoCzInLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0IpkBCh1MaXN0U2F0ZWxsaXRlU3RhdHVzZXNSZXNwb25zZRJACghzdGF0dXNlcxgBIAMoCzIuLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLlNhdGVsbGl0ZVN0YXR1cxI2CgRwYWdlGAIgASgLMiguaGFyYm9yLnNhdGVsbGl0ZS5jb21tb24udjEuUGFnZVJlc3BvbnNlIqwBCgpJbWFnZURyaWZ0EhEKCXJlZmVyZW5jZRgBIAEoCRI7CgRraW5kGAIgASgOMi0uaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuSW1hZ2VEcmlmdEtpbmQSFgoOZGVzaXJlZF9kaWdlc3QYAyABKAkSFQoNY2FjaGVkX2RpZ2VzdBgEIAEoCRIPCgdtZXNzYWdlGAUgASgJEg4KBmdyb3VwcxgGIAMoCSK3BAoOU2F0ZWxsaXRlRHJpZnQSEQoJc2F0ZWxsaXRlGAEgASgJEg4KBnJlZ2lvbhgCIAEoCRI4CgVzdGF0ZRgDIAEoDjIpLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkRyaWZ0U3RhdGUSDgoGcmVhc29uGAQgASgJEjUKBmhlYWx0aBgFIAEoDjIlLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkhlYWx0aBIyCg5sYXN0X3NlZW5fdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZ3JvdXBzGAcgAygJEhwKFGRlc2lyZWRfc3RhdGVfZGlnZXN0GAggASgJEh0KFXJlcG9ydGVkX3N0YXRlX2RpZ2VzdBgJIAEoCRIXCg9wdWJsaXNoX3BlbmRpbmcYCiABKAgSFQoNcHVibGlzaF9lcnJvchgLIAEoCRIvCgtjaGFuZ2VfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZHVlX3RpbWUYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE2Rlc2lyZWRfaW1hZ2VfY291bnQYDiABKAUSGQoRaW1hZ2VfZHJpZnRfY291bnQYDyABKAUSOQoGaW1hZ2VzGBAgAygLMikuaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuSW1hZ2VEcmlmdCItChhHZXRTYXRlbGxpdGVEcmlmdFJlcXVlc3QSEQoJc2F0ZWxsaXRlGAEgASgJIlkKGUdldFNhdGVsbGl0ZURyaWZ0UmVzcG9uc2USPAoFZHJpZnQYASABKAsyLS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5TYXRlbGxpdGVEcmlmdCLFAQoZTGlzdFNhdGVsbGl0ZURyaWZ0UmVxdWVzdBI4CgVzdGF0ZRgBIAEoDjIpLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkRyaWZ0U3RhdGUSDgoGcmVnaW9uGAIgASgJEg0KBWdyb3VwGAMgASgJEhgKEHNhdGVsbGl0ZV9wcmVmaXgYBCABKAkSNQoEcGFnZRgFIAEoCzInLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0IpcBChpMaXN0U2F0ZWxsaXRlRHJpZnRSZXNwb25zZRJBCgpzYXRlbGxpdGVzGAEgAygLMi0uaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU2F0ZWxsaXRlRHJpZnQSNgoEcGFnZRgCIAEoCzIoLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSpcCgZIZWFsdGgSFgoSSEVBTFRIX1VOU1BFQ0lGSUVEEAASEQoNSEVBTFRIX09OTElORRABEhAKDEhFQUxUSF9TVEFMRRACEhUKEUhFQUxUSF9ORVZFUl9TRUVOEAMqqgEKCkRyaWZ0U3RhdGUSGwoXRFJJRlRfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNEUklGVF9TVEFURV9JTl9TWU5DEAESGgoWRFJJRlRfU1RBVEVfQ09OVkVSR0lORxACEhcKE0RSSUZUX1NUQVRFX0ZBSUxJTkcQAxIVChFEUklGVF9TVEFURV9TVEFMRRAEEhoKFkRSSUZUX1NUQVRFX05FVkVSX1NFRU4QBSquAQoOSW1hZ2VEcmlmdEtpbmQSIAocSU1BR0VfRFJJRlRfS0lORF9VTlNQRUNJRklFRBAAEhwKGElNQUdFX0RSSUZUX0tJTkRfTUlTU0lORxABEiEKHUlNQUdFX0RSSUZUX0tJTkRfV1JPTkdfRElHRVNUEAISGgoWSU1BR0VfRFJJRlRfS0lORF9FUlJPUhADEh0KGUlNQUdFX0RSSUZUX0tJTkRfQ09ORkxJQ1QQBDKpBQoQSGVhcnRiZWF0U2VydmljZRJfCgRTeW5jEiouaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU3luY1JlcXVlc3QaKy5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5TeW5jUmVzcG9uc2USiQEKEkdldFNhdGVsbGl0ZVN0YXR1cxI4LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkdldFNhdGVsbGl0ZVN0YXR1c1JlcXVlc3QaOS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5HZXRTYXRlbGxpdGVTdGF0dXNSZXNwb25zZRKSAQoVTGlzdFNhdGVsbGl0ZVN0YXR1c2VzEjsuaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuTGlzdFNhdGVsbGl0ZVN0YXR1c2VzUmVxdWVzdBo8LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkxpc3RTYXRlbGxpdGVTdGF0dXNlc1Jlc3BvbnNlEoYBChFHZXRTYXRlbGxpdGVEcmlmdBI3LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkdldFNhdGVsbGl0ZURyaWZ0UmVxdWVzdBo4LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkdldFNhdGVsbGl0ZURyaWZ0UmVzcG9uc2USiQEKEkxpc3RTYXRlbGxpdGVEcmlmdBI4LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkxpc3RTYXRlbGxpdGVEcmlmdFJlcXVlc3QaOS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5MaXN0U2F0ZWxsaXRlRHJpZnRSZXNwb25zZUJkWmJnaXRodWIuY29tL2NvbnRhaW5lci1yZWdpc3RyeS9oYXJib3Itc2F0ZWxsaXRlLXRzL2dlbi9nby9oYXJib3Ivc2F0ZWxsaXRlL2hlYXJ0YmVhdC92MTtoZWFydGJlYXR2MWIGcHJvdG8z", [file_google_protobuf_timestamp, file_harbor_satellite_common_v1_common]);
+  fileDesc("Ci1oYXJib3Ivc2F0ZWxsaXRlL2hlYXJ0YmVhdC92MS9oZWFydGJlYXQucHJvdG8SHWhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxIjQKC0NhY2hlZEltYWdlEhEKCXJlZmVyZW5jZRgBIAEoCRISCgpzaXplX2J5dGVzGAIgASgDIjAKCkltYWdlRXJyb3ISEQoJcmVmZXJlbmNlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkilwQKC1N5bmNSZXF1ZXN0EhAKBG5hbWUYASABKAlCAhgBEhAKCGFjdGl2aXR5GAIgASgJEh0KFXN0YXRlX3JlcG9ydF9pbnRlcnZhbBgDIAEoCRIbChNsYXRlc3Rfc3RhdGVfZGlnZXN0GAQgASgJEhwKFGxhdGVzdF9jb25maWdfZGlnZXN0GAUgASgJEhkKEW1lbW9yeV91c2VkX2J5dGVzGAYgASgDEhoKEnN0b3JhZ2VfdXNlZF9ieXRlcxgHIAEoAxITCgtjcHVfcGVyY2VudBgIIAEoARI3ChNyZXF1ZXN0X2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIdChVsYXN0X3N5bmNfZHVyYXRpb25fbXMYCiABKAMSEwoLaW1hZ2VfY291bnQYCyABKAUSQQoNY2FjaGVkX2ltYWdlcxgMIAMoCzIqLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkNhY2hlZEltYWdlEjkKBmVycm9ycxgNIAMoCzIpLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkltYWdlRXJyb3ISEQoJc2F0ZWxsaXRlGA4gASgJEiEKGWFjY2VwdHNfcm9ib3RfY3JlZGVudGlhbHMYDyABKAgSHQoVcm9ib3RfY3JlZGVudGlhbHNfYWNrGBAgASgJIksKEFJvYm90Q3JlZGVudGlhbHMSEAoIdXNlcm5hbWUYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSEwoLcm90YXRpb25faWQYAyABKAkiyQEKDFN5bmNSZXNwb25zZRIwCgxyZWNlaXZlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3NhdGVsbGl0ZV9zdGF0ZV91cmwYAiABKAkSHgoWc2F0ZWxsaXRlX3N0YXRlX2RpZ2VzdBgDIAEoCRJKChFyb2JvdF9jcmVkZW50aWFscxgEIAEoCzIvLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLlJvYm90Q3JlZGVudGlhbHMi+gEKD1NhdGVsbGl0ZVN0YXR1cxIMCgRuYW1lGAEgASgJEg4KBnJlZ2lvbhgCIAEoCRI1CgZoZWFsdGgYAyABKA4yJS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5IZWFsdGgSMgoObGFzdF9zZWVuX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiIKGmhlYXJ0YmVhdF9pbnRlcnZhbF9zZWNvbmRzGAUgASgDEjoKBmxhdGVzdBgGIAEoCzIqLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLlN5bmNSZXF1ZXN0IkAKGUdldFNhdGVsbGl0ZVN0YXR1c1JlcXVlc3QSEAoEbmFtZRgBIAEoCUICGAESEQoJc2F0ZWxsaXRlGAIgASgJIlwKGkdldFNhdGVsbGl0ZVN0YXR1c1Jlc3BvbnNlEj4KBnN0YXR1cxgBIAEoCzIuLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLlNhdGVsbGl0ZVN0YXR1cyKcAQocTGlzdFNhdGVsbGl0ZVN0YXR1c2VzUmVxdWVzdBI1CgZoZWFsdGgYASABKA4yJS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5IZWFsdGgSDgoGcmVnaW9uGAIgASgJEjUKBHBhZ2UYAyABKAsyJy5oYXJib3Iuc2F0ZWxsaXRlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCKZAQodTGlzdFNhdGVsbGl0ZVN0YXR1c2VzUmVzcG9uc2USQAoIc3RhdHVzZXMYASADKAsyLi5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5TYXRlbGxpdGVTdGF0dXMSNgoEcGFnZRgCIAEoCzIoLmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSKsAQoKSW1hZ2VEcmlmdBIRCglyZWZlcmVuY2UYASABKAkSOwoEa2luZBgCIAEoDjItLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkltYWdlRHJpZnRLaW5kEhYKDmRlc2lyZWRfZGlnZXN0GAMgASgJEhUKDWNhY2hlZF9kaWdlc3QYBCABKAkSDwoHbWVzc2FnZRgFIAEoCRIOCgZncm91cHMYBiADKAkitwQKDlNhdGVsbGl0ZURyaWZ0EhEKCXNhdGVsbGl0ZRgBIAEoCRIOCgZyZWdpb24YAiABKAkSOAoFc3RhdGUYAyABKA4yKS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5EcmlmdFN0YXRlEg4KBnJlYXNvbhgEIAEoCRI1CgZoZWFsdGgYBSABKA4yJS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5IZWFsdGgSMgoObGFzdF9zZWVuX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmdyb3VwcxgHIAMoCRIcChRkZXNpcmVkX3N0YXRlX2RpZ2VzdBgIIAEoCRIdChVyZXBvcnRlZF9zdGF0ZV9kaWdlc3QYCSABKAkSFwoPcHVibGlzaF9wZW5kaW5nGAogASgIEhUKDXB1Ymxpc2hfZXJyb3IYCyABKAkSLwoLY2hhbmdlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGR1ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbChNkZXNpcmVkX2ltYWdlX2NvdW50GA4gASgFEhkKEWltYWdlX2RyaWZ0X2NvdW50GA8gASgFEjkKBmltYWdlcxgQIAMoCzIpLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkltYWdlRHJpZnQiLQoYR2V0U2F0ZWxsaXRlRHJpZnRSZXF1ZXN0EhEKCXNhdGVsbGl0ZRgBIAEoCSJZChlHZXRTYXRlbGxpdGVEcmlmdFJlc3BvbnNlEjwKBWRyaWZ0GAEgASgLMi0uaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU2F0ZWxsaXRlRHJpZnQixQEKGUxpc3RTYXRlbGxpdGVEcmlmdFJlcXVlc3QSOAoFc3RhdGUYASABKA4yKS5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5EcmlmdFN0YXRlEg4KBnJlZ2lvbhgCIAEoCRINCgVncm91cBgDIAEoCRIYChBzYXRlbGxpdGVfcHJlZml4GAQgASgJEjUKBHBhZ2UYBSABKAsyJy5oYXJib3Iuc2F0ZWxsaXRlLmNvbW1vbi52MS5QYWdlUmVxdWVzdCKXAQoaTGlzdFNhdGVsbGl0ZURyaWZ0UmVzcG9uc2USQQoKc2F0ZWxsaXRlcxgBIAMoCzItLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLlNhdGVsbGl0ZURyaWZ0EjYKBHBhZ2UYAiABKAsyKC5oYXJib3Iuc2F0ZWxsaXRlLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UqXAoGSGVhbHRoEhYKEkhFQUxUSF9VTlNQRUNJRklFRBAAEhEKDUhFQUxUSF9PTkxJTkUQARIQCgxIRUFMVEhfU1RBTEUQAhIVChFIRUFMVEhfTkVWRVJfU0VFThADKqoBCgpEcmlmdFN0YXRlEhsKF0RSSUZUX1NUQVRFX1VOU1BFQ0lGSUVEEAASFwoTRFJJRlRfU1RBVEVfSU5fU1lOQxABEhoKFkRSSUZUX1NUQVRFX0NPTlZFUkdJTkcQAhIXChNEUklGVF9TVEFURV9GQUlMSU5HEAMSFQoRRFJJRlRfU1RBVEVfU1RBTEUQBBIaChZEUklGVF9TVEFURV9ORVZFUl9TRUVOEAUqrgEKDkltYWdlRHJpZnRLaW5kEiAKHElNQUdFX0RSSUZUX0tJTkRfVU5TUEVDSUZJRUQQABIcChhJTUFHRV9EUklGVF9LSU5EX01JU1NJTkcQARIhCh1JTUFHRV9EUklGVF9LSU5EX1dST05HX0RJR0VTVBACEhoKFklNQUdFX0RSSUZUX0tJTkRfRVJST1IQAxIdChlJTUFHRV9EUklGVF9LSU5EX0NPTkZMSUNUEAQyqQUKEEhlYXJ0YmVhdFNlcnZpY2USXwoEU3luYxIqLmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLlN5bmNSZXF1ZXN0GisuaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuU3luY1Jlc3BvbnNlEokBChJHZXRTYXRlbGxpdGVTdGF0dXMSOC5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5HZXRTYXRlbGxpdGVTdGF0dXNSZXF1ZXN0GjkuaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuR2V0U2F0ZWxsaXRlU3RhdHVzUmVzcG9uc2USkgEKFUxpc3RTYXRlbGxpdGVTdGF0dXNlcxI7LmhhcmJvci5zYXRlbGxpdGUuaGVhcnRiZWF0LnYxLkxpc3RTYXRlbGxpdGVTdGF0dXNlc1JlcXVlc3QaPC5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5MaXN0U2F0ZWxsaXRlU3RhdHVzZXNSZXNwb25zZRKGAQoRR2V0U2F0ZWxsaXRlRHJpZnQSNy5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5HZXRTYXRlbGxpdGVEcmlmdFJlcXVlc3QaOC5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5HZXRTYXRlbGxpdGVEcmlmdFJlc3BvbnNlEokBChJMaXN0U2F0ZWxsaXRlRHJpZnQSOC5oYXJib3Iuc2F0ZWxsaXRlLmhlYXJ0YmVhdC52MS5MaXN0U2F0ZWxsaXRlRHJpZnRSZXF1ZXN0GjkuaGFyYm9yLnNhdGVsbGl0ZS5oZWFydGJlYXQudjEuTGlzdFNhdGVsbGl0ZURyaWZ0UmVzcG9uc2VCZFpiZ2l0aHViLmNvbS9jb250YWluZXItcmVnaXN0cnkvaGFyYm9yLXNhdGVsbGl0ZS10cy9nZW4vZ28vaGFyYm9yL3NhdGVsbGl0ZS9oZWFydGJlYXQvdjE7aGVhcnRiZWF0djFiBnByb3RvMw", [file_google_protobuf_timestamp, file_harbor_satellite_common_v1_common]);
 
 /**
  * CachedImage is one image the satellite's local registry holds.
@@ -181,6 +181,22 @@ export type SyncRequest = Message<"harbor.satellite.heartbeat.v1.SyncRequest"> &
    * @generated from field: string satellite = 14;
    */
   satellite: string;
+
+  /**
+   * Credential refresh: the satellite can take new robot credentials in SyncResponse and save
+   * them. Ground Control rotates only the robots of satellites that say so.
+   *
+   * @generated from field: bool accepts_robot_credentials = 15;
+   */
+  acceptsRobotCredentials: boolean;
+
+  /**
+   * The rotation_id of the last RobotCredentials the satellite saved; Ground Control then stops
+   * accepting the secret it replaced. Empty when it saved none.
+   *
+   * @generated from field: string robot_credentials_ack = 16;
+   */
+  robotCredentialsAck: string;
 };
 
 /**
@@ -189,6 +205,43 @@ export type SyncRequest = Message<"harbor.satellite.heartbeat.v1.SyncRequest"> &
  */
 export const SyncRequestSchema: GenMessage<SyncRequest> = /*@__PURE__*/
   messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 2);
+
+/**
+ * RobotCredentials are a satellite's new Harbor robot credentials, delivered once in a heartbeat
+ * answer to that satellite only. Harbor already refuses the old secret; Ground Control accepts it
+ * until the satellite acknowledges rotation_id, and delivers a fresh secret while it does not.
+ *
+ * @generated from message harbor.satellite.heartbeat.v1.RobotCredentials
+ */
+export type RobotCredentials = Message<"harbor.satellite.heartbeat.v1.RobotCredentials"> & {
+  /**
+   * The robot's full name, e.g. robot$edge-1.
+   *
+   * @generated from field: string username = 1;
+   */
+  username: string;
+
+  /**
+   * The new secret; Ground Control keeps only its hash.
+   *
+   * @generated from field: string password = 2;
+   */
+  password: string;
+
+  /**
+   * Identifies this rotation; the satellite echoes it in SyncRequest.robot_credentials_ack.
+   *
+   * @generated from field: string rotation_id = 3;
+   */
+  rotationId: string;
+};
+
+/**
+ * Describes the message harbor.satellite.heartbeat.v1.RobotCredentials.
+ * Use `create(RobotCredentialsSchema)` to create a new message.
+ */
+export const RobotCredentialsSchema: GenMessage<RobotCredentials> = /*@__PURE__*/
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 3);
 
 /**
  * SyncResponse acknowledges a heartbeat and tells the satellite where its state is now, so a
@@ -220,6 +273,14 @@ export type SyncResponse = Message<"harbor.satellite.heartbeat.v1.SyncResponse">
    * @generated from field: string satellite_state_digest = 3;
    */
   satelliteStateDigest: string;
+
+  /**
+   * New robot credentials when Ground Control rotated the satellite's robot secret (only for a
+   * satellite that sent accepts_robot_credentials, authenticated as itself); unset otherwise.
+   *
+   * @generated from field: harbor.satellite.heartbeat.v1.RobotCredentials robot_credentials = 4;
+   */
+  robotCredentials?: RobotCredentials | undefined;
 };
 
 /**
@@ -227,7 +288,7 @@ export type SyncResponse = Message<"harbor.satellite.heartbeat.v1.SyncResponse">
  * Use `create(SyncResponseSchema)` to create a new message.
  */
 export const SyncResponseSchema: GenMessage<SyncResponse> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 3);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 4);
 
 /**
  * SatelliteStatus is one satellite's health and latest report.
@@ -283,7 +344,7 @@ export type SatelliteStatus = Message<"harbor.satellite.heartbeat.v1.SatelliteSt
  * Use `create(SatelliteStatusSchema)` to create a new message.
  */
 export const SatelliteStatusSchema: GenMessage<SatelliteStatus> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 4);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 5);
 
 /**
  * GetSatelliteStatusRequest names a satellite.
@@ -312,7 +373,7 @@ export type GetSatelliteStatusRequest = Message<"harbor.satellite.heartbeat.v1.G
  * Use `create(GetSatelliteStatusRequestSchema)` to create a new message.
  */
 export const GetSatelliteStatusRequestSchema: GenMessage<GetSatelliteStatusRequest> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 5);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 6);
 
 /**
  * GetSatelliteStatusResponse returns its status.
@@ -333,7 +394,7 @@ export type GetSatelliteStatusResponse = Message<"harbor.satellite.heartbeat.v1.
  * Use `create(GetSatelliteStatusResponseSchema)` to create a new message.
  */
 export const GetSatelliteStatusResponseSchema: GenMessage<GetSatelliteStatusResponse> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 6);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 7);
 
 /**
  * ListSatelliteStatusesRequest filters and pages statuses.
@@ -368,7 +429,7 @@ export type ListSatelliteStatusesRequest = Message<"harbor.satellite.heartbeat.v
  * Use `create(ListSatelliteStatusesRequestSchema)` to create a new message.
  */
 export const ListSatelliteStatusesRequestSchema: GenMessage<ListSatelliteStatusesRequest> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 7);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 8);
 
 /**
  * ListSatelliteStatusesResponse is one page of statuses.
@@ -396,7 +457,7 @@ export type ListSatelliteStatusesResponse = Message<"harbor.satellite.heartbeat.
  * Use `create(ListSatelliteStatusesResponseSchema)` to create a new message.
  */
 export const ListSatelliteStatusesResponseSchema: GenMessage<ListSatelliteStatusesResponse> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 8);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 9);
 
 /**
  * ImageDrift is one image that is not as desired.
@@ -453,7 +514,7 @@ export type ImageDrift = Message<"harbor.satellite.heartbeat.v1.ImageDrift"> & {
  * Use `create(ImageDriftSchema)` to create a new message.
  */
 export const ImageDriftSchema: GenMessage<ImageDrift> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 9);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 10);
 
 /**
  * SatelliteDrift is one satellite's drift verdict and what it rests on (see DriftState).
@@ -581,7 +642,7 @@ export type SatelliteDrift = Message<"harbor.satellite.heartbeat.v1.SatelliteDri
  * Use `create(SatelliteDriftSchema)` to create a new message.
  */
 export const SatelliteDriftSchema: GenMessage<SatelliteDrift> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 10);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 11);
 
 /**
  * GetSatelliteDriftRequest names a satellite.
@@ -602,7 +663,7 @@ export type GetSatelliteDriftRequest = Message<"harbor.satellite.heartbeat.v1.Ge
  * Use `create(GetSatelliteDriftRequestSchema)` to create a new message.
  */
 export const GetSatelliteDriftRequestSchema: GenMessage<GetSatelliteDriftRequest> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 11);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 12);
 
 /**
  * GetSatelliteDriftResponse is its verdict, with every drifted image.
@@ -623,7 +684,7 @@ export type GetSatelliteDriftResponse = Message<"harbor.satellite.heartbeat.v1.G
  * Use `create(GetSatelliteDriftResponseSchema)` to create a new message.
  */
 export const GetSatelliteDriftResponseSchema: GenMessage<GetSatelliteDriftResponse> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 12);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 13);
 
 /**
  * ListSatelliteDriftRequest filters and pages drift verdicts. Filters combine with AND.
@@ -674,7 +735,7 @@ export type ListSatelliteDriftRequest = Message<"harbor.satellite.heartbeat.v1.L
  * Use `create(ListSatelliteDriftRequestSchema)` to create a new message.
  */
 export const ListSatelliteDriftRequestSchema: GenMessage<ListSatelliteDriftRequest> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 13);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 14);
 
 /**
  * ListSatelliteDriftResponse is one page of verdicts.
@@ -704,7 +765,7 @@ export type ListSatelliteDriftResponse = Message<"harbor.satellite.heartbeat.v1.
  * Use `create(ListSatelliteDriftResponseSchema)` to create a new message.
  */
 export const ListSatelliteDriftResponseSchema: GenMessage<ListSatelliteDriftResponse> = /*@__PURE__*/
-  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 14);
+  messageDesc(file_harbor_satellite_heartbeat_v1_heartbeat, 15);
 
 /**
  * Health is what Ground Control concludes from a satellite's heartbeats.
