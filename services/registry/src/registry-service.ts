@@ -37,6 +37,7 @@ import {
   stateUrl,
   type StateKindName,
 } from "./state-documents.js";
+import { listRepositoryTags } from "./repository-tags.js";
 import type { PublishedStateInfo, PublishState } from "./state-publisher.js";
 import { requireArtifacts, requirePin, requireProjects, requireSatelliteName, requireStateName } from "./validation.js";
 
@@ -197,6 +198,10 @@ export function createRegistryServiceImpl(deps: RegistryServiceDeps): ServiceImp
           : { kind: "blob", digest: target.value },
       );
       return create(GetSatelliteStateArtifactResponseSchema, part);
+    },
+
+    async listRepositoryTags(req) {
+      return { tags: await listRepositoryTags(harbor, req.repository) };
     },
   };
 }

@@ -26,6 +26,10 @@ export function requireArtifacts(artifacts: readonly Artifact[]): StateArtifactE
         `${at}.repository ${JSON.stringify(a.repository)} must be a repository name with a project, e.g. "library/nginx"`,
       );
     }
+    if (a.tagRegex !== "" || a.semverRange !== "" || a.newestCount !== undefined)
+      throw new InvalidArgumentError(
+        `${at}: a group state lists concrete tags; tag_regex, semver_range and newest_count are resolved by the fleet service (CreateGroup/UpdateGroup)`,
+      );
     if (a.tags.length === 0) throw new InvalidArgumentError(`${at}.tags must name at least one tag`);
     a.tags.forEach((tag, j) => {
       if (!isTag(tag)) throw new InvalidArgumentError(`${at}.tags[${j}] ${JSON.stringify(tag)} is not a valid tag`);

@@ -15,6 +15,8 @@ type Access =
   { target: "login" } | { target: "catalog" } | { target: "repository"; name: string; action: RegistryAction };
 
 const repositoryRouteRe = /^\/v2\/(.+?)\/(manifests|blobs|tags|referrers)(\/.*)?$/;
+/** A manifest push: repository and reference (a tag or a digest). */
+const manifestRouteRe = /^\/v2\/(.+?)\/manifests\/([^/?]+)/;
 const methodAction: Record<string, RegistryAction | undefined> = {
   GET: "pull",
   HEAD: "pull",
@@ -151,6 +153,9 @@ export function createRegistryProxy(options: RegistryProxyOptions) {
           back.location = `http://${req.headers.host ?? ""}${location.slice(upstream.origin.length)}`;
         res.writeHead(up.statusCode ?? 502, back);
         up.pipe(res);
+        const pushed = req.method === "PUT" && up.statusCode === 201 ? manifestRouteRe.exec(req.url ?? "") : null;
+        const digest = up.headers["docker-content-digest"];
+        if (pushed && typeof digest === "string") options.state.recordPush(pushed[1], pushed[2], digest);
       },
     );
     out.on("error", (err) => {

@@ -108,6 +108,18 @@ export class EmulatorState {
   }
 
   /**
+   * A manifest pushed under `reference` through the emulator's /v2/: Harbor records the push time
+   * of the artifact (first push) and of the tag (every push, so a moved tag is newer), which
+   * listArtifacts reports as `push_time`.
+   */
+  recordPush(repository: string, reference: string, digest: string, at = new Date()): void {
+    this.identify(`artifact:${repository}@${digest}`);
+    if (reference.includes(":")) return; // pushed by digest: no tag
+    const tag = this.identify(`tag:${repository}:${reference}`);
+    tag.seenAt = at;
+  }
+
+  /**
    * A stable numeric id, and when the emulator first saw it, for a repository (`repo:<p>/<r>`),
    * artifact (`artifact:<p>/<r>@<digest>`) or tag: Harbor keeps these in its database, the
    * emulator only sees the registry.

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file harbor/satellite/common/v1/common.proto.
  */
 export const file_harbor_satellite_common_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("CidoYXJib3Ivc2F0ZWxsaXRlL2NvbW1vbi92MS9jb21tb24ucHJvdG8SGmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxIkoKCEFydGlmYWN0EhIKCnJlcG9zaXRvcnkYASABKAkSDAoEdGFncxgCIAMoCRIOCgZkaWdlc3QYAyABKAkSDAoEdHlwZRgEIAEoCSI0CgtQYWdlUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSI7CgxQYWdlUmVzcG9uc2USFwoPbmV4dF9wYWdlX3Rva2VuGAEgASgJEhIKCnRvdGFsX3NpemUYAiABKANCXlpcZ2l0aHViLmNvbS9jb250YWluZXItcmVnaXN0cnkvaGFyYm9yLXNhdGVsbGl0ZS10cy9nZW4vZ28vaGFyYm9yL3NhdGVsbGl0ZS9jb21tb24vdjE7Y29tbW9udjFiBnByb3RvMw");
+  fileDesc("CidoYXJib3Ivc2F0ZWxsaXRlL2NvbW1vbi92MS9jb21tb24ucHJvdG8SGmhhcmJvci5zYXRlbGxpdGUuY29tbW9uLnYxIp8BCghBcnRpZmFjdBISCgpyZXBvc2l0b3J5GAEgASgJEgwKBHRhZ3MYAiADKAkSDgoGZGlnZXN0GAMgASgJEgwKBHR5cGUYBCABKAkSEQoJdGFnX3JlZ2V4GAUgASgJEhQKDHNlbXZlcl9yYW5nZRgGIAEoCRIZCgxuZXdlc3RfY291bnQYByABKAVIAIgBAUIPCg1fbmV3ZXN0X2NvdW50IjQKC1BhZ2VSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIjsKDFBhZ2VSZXNwb25zZRIXCg9uZXh0X3BhZ2VfdG9rZW4YASABKAkSEgoKdG90YWxfc2l6ZRgCIAEoA0JeWlxnaXRodWIuY29tL2NvbnRhaW5lci1yZWdpc3RyeS9oYXJib3Itc2F0ZWxsaXRlLXRzL2dlbi9nby9oYXJib3Ivc2F0ZWxsaXRlL2NvbW1vbi92MTtjb21tb252MWIGcHJvdG8z");
 
 /**
  * Artifact is one entry of a group's desired state: an image (or other OCI artifact) in Harbor.
@@ -49,6 +49,35 @@ export type Artifact = Message<"harbor.satellite.common.v1.Artifact"> & {
    * @generated from field: string type = 4;
    */
   type: string;
+
+  /**
+   * Tag filter (group artifacts only): a regular expression in RE2 syntax (matched in linear time;
+   * no backreferences or lookaround; at most 256 characters) that a tag must match somewhere
+   * (anchor it with ^…$ to match whole tags). With a filter, `tags` may be empty: Ground Control
+   * resolves the filter against the repository's tags in Harbor when it publishes the group
+   * state, and again when Harbor's tags change, so the group state lists concrete tags, each
+   * pinned to its digest. Newest first by push time, or by semver order with semver_range.
+   *
+   * @generated from field: string tag_regex = 5;
+   */
+  tagRegex: string;
+
+  /**
+   * Tag filter (group artifacts only): a semver range ("npm" syntax, e.g. ">=1.2 <2", "~1.4",
+   * "^2"); tags that are not semver versions (a leading "v" is allowed) never match. Prereleases
+   * match only when the range names one. With tag_regex too, a tag must pass both.
+   *
+   * @generated from field: string semver_range = 6;
+   */
+  semverRange: string;
+
+  /**
+   * How many of the newest matching tags to keep: at least 1; 1 when absent. Only with
+   * tag_regex or semver_range.
+   *
+   * @generated from field: optional int32 newest_count = 7;
+   */
+  newestCount?: number | undefined;
 };
 
 /**

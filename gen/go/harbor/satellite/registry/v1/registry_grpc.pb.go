@@ -60,6 +60,11 @@ type RegistryServiceClient interface {
 	// read any. NotFound when nothing was published for the satellite or the reference names
 	// nothing in its current artifact.
 	GetSatelliteStateArtifact(ctx context.Context, in *GetSatelliteStateArtifactRequest, opts ...grpc.CallOption) (*GetSatelliteStateArtifactResponse, error)
+	// ListRepositoryTags lists every tag of a repository in Harbor with the digest of the artifact
+	// it names and its push time (Harbor's listArtifacts, all pages): what the fleet resolves
+	// group tag filters (tag_regex, semver_range, newest_count) against. NotFound when the
+	// repository or its project does not exist.
+	ListRepositoryTags(ctx context.Context, in *ListRepositoryTagsRequest, opts ...grpc.CallOption) (*ListRepositoryTagsResponse, error)
 }
 
 type registryServiceClient struct {
@@ -160,6 +165,15 @@ func (c *registryServiceClient) GetSatelliteStateArtifact(ctx context.Context, i
 	return out, nil
 }
 
+func (c *registryServiceClient) ListRepositoryTags(ctx context.Context, in *ListRepositoryTagsRequest, opts ...grpc.CallOption) (*ListRepositoryTagsResponse, error) {
+	out := new(ListRepositoryTagsResponse)
+	err := c.cc.Invoke(ctx, "/harbor.satellite.registry.v1.RegistryService/ListRepositoryTags", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RegistryServiceServer is the server API for RegistryService service.
 // All implementations must embed UnimplementedRegistryServiceServer
 // for forward compatibility
@@ -207,6 +221,11 @@ type RegistryServiceServer interface {
 	// read any. NotFound when nothing was published for the satellite or the reference names
 	// nothing in its current artifact.
 	GetSatelliteStateArtifact(context.Context, *GetSatelliteStateArtifactRequest) (*GetSatelliteStateArtifactResponse, error)
+	// ListRepositoryTags lists every tag of a repository in Harbor with the digest of the artifact
+	// it names and its push time (Harbor's listArtifacts, all pages): what the fleet resolves
+	// group tag filters (tag_regex, semver_range, newest_count) against. NotFound when the
+	// repository or its project does not exist.
+	ListRepositoryTags(context.Context, *ListRepositoryTagsRequest) (*ListRepositoryTagsResponse, error)
 	mustEmbedUnimplementedRegistryServiceServer()
 }
 
@@ -243,6 +262,9 @@ func (UnimplementedRegistryServiceServer) DeleteState(context.Context, *DeleteSt
 }
 func (UnimplementedRegistryServiceServer) GetSatelliteStateArtifact(context.Context, *GetSatelliteStateArtifactRequest) (*GetSatelliteStateArtifactResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetSatelliteStateArtifact not implemented")
+}
+func (UnimplementedRegistryServiceServer) ListRepositoryTags(context.Context, *ListRepositoryTagsRequest) (*ListRepositoryTagsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListRepositoryTags not implemented")
 }
 func (UnimplementedRegistryServiceServer) mustEmbedUnimplementedRegistryServiceServer() {}
 
@@ -437,6 +459,24 @@ func _RegistryService_GetSatelliteStateArtifact_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _RegistryService_ListRepositoryTags_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRepositoryTagsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RegistryServiceServer).ListRepositoryTags(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/harbor.satellite.registry.v1.RegistryService/ListRepositoryTags",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RegistryServiceServer).ListRepositoryTags(ctx, req.(*ListRepositoryTagsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _RegistryService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "harbor.satellite.registry.v1.RegistryService",
 	HandlerType: (*RegistryServiceServer)(nil),
@@ -480,6 +520,10 @@ var _RegistryService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetSatelliteStateArtifact",
 			Handler:    _RegistryService_GetSatelliteStateArtifact_Handler,
+		},
+		{
+			MethodName: "ListRepositoryTags",
+			Handler:    _RegistryService_ListRepositoryTags_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
