@@ -88,6 +88,18 @@ export const SATELLITE_CONFIG_SCHEMA = {
         url: { type: "string", format: "http-url", default: DEFAULT_LOCAL_REGISTRY_URL },
         username: text,
         password: text,
+        /** With bring_own_registry: a PEM file of CAs to trust for an https:// url (beside the system's). */
+        ca_file: {
+          type: "string",
+          default: "",
+          description: "expected the path of a PEM file of CA certificates trusted for the bring-your-own registry",
+        },
+        /** With bring_own_registry: do not verify the https:// url's certificate (test setups only). */
+        skip_verify: {
+          type: "boolean",
+          default: false,
+          description: "expected true to skip verifying the bring-your-own registry's TLS certificate",
+        },
       }),
       tls: {
         ...closed({ cert_file: text, key_file: text, ca_file: text, skip_verify: flag(false) }),

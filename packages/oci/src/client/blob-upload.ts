@@ -23,13 +23,19 @@ export interface PushBlobOptions {
   mountFrom?: string;
   /** HEAD first and skip the upload when the blob exists (default true). */
   skipExisting?: boolean;
+  /**
+   * With `mountFrom`: try the mount and nothing else. When the registry cannot mount (it answers
+   * 202 with an upload session) the session is cancelled and the outcome is `not-mounted`, so the
+   * caller can fetch the bytes only then; `content` is not read (an empty buffer will do).
+   */
+  mountOnly?: boolean;
   signal?: AbortSignal;
 }
 
 export interface PushedBlob {
   digest: string;
   size: number;
-  outcome: "uploaded" | "mounted" | "existed";
+  outcome: "uploaded" | "mounted" | "existed" | "not-mounted";
 }
 
 export async function pushBlob(
@@ -38,6 +44,8 @@ export async function pushBlob(
   content: BlobContent,
   options: PushBlobOptions = {},
 ): Promise<PushedBlob> {
+  if (options.mountOnly && (!options.digest || !options.mountFrom))
+    throw new TypeError("mountOnly needs the blob's digest and mountFrom");
   const { digest, size } = await describe(content, options.digest);
   const push = [repositoryScope(repository, ["pull", "push"])];
   const signal = options.signal;
@@ -68,6 +76,10 @@ export async function pushBlob(
   const location = header(started.headers, "location");
   if (!location) throw new RegistryError(202, "", "upload started without a Location", redactUrl(started.url), "POST");
   const target = new URL(location, started.url);
+  if (options.mountOnly) {
+    await cancelUpload(session, target, scopes, signal);
+    return { digest, size, outcome: "not-mounted" };
+  }
   target.searchParams.set("digest", digest);
   const body =
     content instanceof Uint8Array
@@ -93,6 +105,19 @@ export async function pushBlob(
       "PUT",
     );
   return { digest, size, outcome: "uploaded" };
+}
+
+/** Ends an upload session nobody will finish; a registry that refuses just lets it expire. */
+async function cancelUpload(
+  session: RegistrySession,
+  target: URL,
+  scopes: readonly string[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const res = await session
+    .send({ method: "DELETE", target, scopes, expect: [204, 404, 405], signal })
+    .catch(() => undefined);
+  if (res) discard(res.body);
 }
 
 async function describe(content: BlobContent, known?: string): Promise<{ digest: string; size: number }> {

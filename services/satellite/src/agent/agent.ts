@@ -46,11 +46,10 @@ import {
   type HeartbeatAnswer,
 } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
-import { startLocalRegistry } from "./local-registry.js";
 import { localMirror } from "./local-mirror-access.js";
 import { startSelfHealingStore } from "./self-healing-store.js";
+import { openSiteRegistry } from "./site-registry.js";
 import { loadRegistryTls, resolveReadCredentials, resolveWriteAccess } from "../commands/registry-flags.js";
-import { describeWriteAccess } from "../registry/write-access.js";
 import { createStateReplicator, PartialPassError } from "./state-replication.js";
 import { recordHeartbeat } from "../telemetry/heartbeat-metrics.js";
 import { failureType, observeLastSuccess } from "../telemetry/replication-metrics.js";
@@ -137,7 +136,10 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   try {
     if (deps.prometheus) cleanups.push(observeStore(store), observeLastSuccess());
     const served = deps.prometheus?.onRegistryPort ? deps.prometheus.metrics : undefined;
-    const registry = await startLocalRegistry({
+    // Ours, or with bring_own_registry none: replication then pushes into that registry.
+    const site = await openSiteRegistry({
+      config: () => config,
+      retry: deps.upstreamRetry,
       store,
       logger: logger.child({ component: "registry" }),
       host: options.registryHost,
@@ -149,16 +151,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       uploads: options.registry.uploads,
       metrics: served,
     });
-    cleanups.push(() => registry.close());
-    logger.info(
-      {
-        url: registry.url,
-        dataDir: options.dataDir,
-        ...describeWriteAccess(writeAccess),
-        readers: readCredentials?.users,
-      },
-      "local registry listening",
-    );
+    const registry = site.registry;
+    cleanups.push(() => site.close());
     const mirror = localMirror({
       registry,
       flags: options.registry,
@@ -203,6 +197,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
 
     const engine = createReplicationEngine({
       store,
+      target: site.target,
       logger: logger.child({ component: "replication" }),
       workerThreads: deps.workerThreads,
     });
@@ -244,7 +239,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       harborRegistryUrl: options.harborRegistryUrl,
       onRemoved: collectGarbage,
       retry: deps.upstreamRetry,
-      store,
+      store: site.audit,
       // SPIFFE mode: the satellite state is read from Ground Control over mTLS, like enrolment.
       groundControlTls: gcOptions.spiffe
         ? { connectionOptions: () => groundControlTlsOptions(gcOptions.spiffe!) }
@@ -279,7 +274,10 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         switches: () => config.app_config.metrics,
         storage: async () => (await store.usage()).bytes,
       });
-    const images = createCachedImageCatalog(store, mirror.advertisedHost);
+    const images = createCachedImageCatalog(
+      site.catalog(() => replicator.owned()),
+      mirror.advertisedHost,
+    );
     // Enrolled now, or as the saved enrolment's state URL names it (as the heartbeat does).
     const nameForSpans = () => satelliteName ?? satelliteNameFromStateUrl(config.state_config.state) ?? "";
     const traced = <T>(name: string, attributes: Record<string, string>, fn: () => Promise<T>, result: StepResult<T>) =>

@@ -16,7 +16,7 @@ export interface CachedImageCatalog {
   list(): Promise<CachedImageEntry[]>;
 }
 
-type CatalogStore = Pick<ContentStore, "listRepositories" | "listTags" | "getManifest">;
+export type CatalogStore = Pick<ContentStore, "listRepositories" | "listTags" | "getManifest">;
 
 const MAX_REMEMBERED = 10_000;
 

@@ -76,7 +76,7 @@ describe("satellite --fallback-only", () => {
   it("points the runtimes at a bring-your-own registry with its scheme", async () => {
     const saved = defaultConfig();
     saved.app_config.bring_own_registry = true;
-    saved.app_config.local_registry = { url: "https://registry.site:5443", username: "", password: "" };
+    saved.app_config.local_registry = { ...saved.app_config.local_registry, url: "https://registry.site:5443" };
     await writeFile(join(dir, "config.json"), JSON.stringify(saved));
     const options = parseAgentArgs(["--fallback-only", "--data-dir", dir, "--mirrors", "containerd:docker.io"], {});
     await runFallbackOnly(options, { logger, fingerprint, runtimePaths: paths });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { RetryOptions, TlsOptions } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import type { SatelliteConfig } from "../config/satellite-config.js";
+import type { OwnedImage } from "../replication/desired-image.js";
 import type { ReplicationEngine, UpstreamOptions } from "../replication/replication-engine.js";
 import { loadAppliedState } from "../state/applied-state.js";
 import { createStateFetcher, type StateFetcher } from "../state/state-fetcher.js";
@@ -41,6 +42,8 @@ export interface StateReplicator {
    */
   note(answer: { url: string; digest: string }): Promise<"current" | "changed">;
   report(): Promise<ReplicationReport>;
+  /** The images the applied state owns (what replication put into the target). */
+  owned(): Promise<OwnedImage[]>;
   close(): void;
 }
 
@@ -58,7 +61,7 @@ export interface StateReplicatorOptions {
   retry?: RetryOptions;
   /** TLS for reading the satellite state from Ground Control (SPIFFE mTLS in SPIFFE mode). */
   groundControlTls?: TlsOptions;
-  /** The local store: owned images are checked against it every pass (none when absent). */
+  /** The store or a bring-your-own registry: owned images are checked there every pass (none when absent). */
   store?: AuditStore;
 }
 
@@ -255,6 +258,7 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
         summary,
       };
     },
+    owned: async () => (await applied())?.owned ?? [],
     close() {
       built?.fetcher.close();
       built = undefined;

@@ -1,12 +1,14 @@
-// Makes sure one blob is in the store, fetching it from upstream only when the store lacks it.
-// Big blobs go through the worker pool (socket → hash → temp file → fsync there, rename here);
-// small ones (configs, tiny layers) are cheaper to copy on this thread than to hand over. The same
-// digest is never copied twice at once, and copies per upstream are bounded.
+// Makes sure one blob is in the replication target (the store, or a bring-your-own registry),
+// fetching it from upstream only when the target lacks it (a registry target may mount it from
+// another of its repositories instead). Big blobs go through the worker pool (socket → hash →
+// temp file → fsync there; the target takes the file here); small ones (configs, tiny layers) are
+// cheaper to copy on this thread than to hand over. The same digest is never copied twice at
+// once, and copies per upstream are bounded.
 import { RegistryError, SizeMismatchError, type Descriptor, type RegistryClient } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import { failureType } from "../telemetry/replication-metrics.js";
 import { inSpan, markFailed } from "../telemetry/spans.js";
-import type { ContentStore } from "../store/content-store.js";
+import type { ReplicationTarget } from "./replication-target.js";
 import { createInflight } from "./inflight.js";
 import type { Limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
@@ -15,7 +17,7 @@ import type { BlobWorkerPool } from "./worker-pool.js";
 export type BlobOutcome = "copied" | "skipped";
 
 export interface BlobCopierOptions {
-  store: ContentStore;
+  target: ReplicationTarget;
   client: RegistryClient;
   /** Connection settings a worker uses for the upstream. */
   upstream: {
@@ -38,21 +40,21 @@ export interface BlobCopierOptions {
 }
 
 export interface BlobCopier {
-  /** Ensures `blob` (from `repository` upstream) is in the store. */
+  /** Ensures `blob` (from `repository` upstream) is in the target's `repository`. */
   ensure(repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome>;
   /** Distinct digests copied and found present during this copier's life. */
   stats(): { copied: number; skipped: number };
 }
 
 export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
-  const { store, client, pool, limiter, progress } = options;
+  const { target, client, pool, limiter, progress } = options;
   const inlineMax = options.inlineMaxBytes ?? 1 << 20;
   const inflight = createInflight<BlobOutcome>();
   const copied = new Set<string>();
   const skipped = new Set<string>();
 
   const copyInline = async (repository: string, blob: Descriptor, signal?: AbortSignal) => {
-    const writer = await store.createBlobWriter();
+    const writer = await target.createBlobWriter(repository);
     try {
       // The writer hashes as it writes and commit() checks digest and size, so no second hash here.
       for await (const chunk of client.getBlob(repository, blob.digest, {
@@ -72,7 +74,7 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
   };
 
   const copyInWorker = async (repository: string, blob: Descriptor, signal?: AbortSignal) => {
-    const temp = await store.createTempFile();
+    const temp = await target.createTempFile(repository);
     try {
       const task = {
         ...options.upstream,
@@ -120,10 +122,10 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
     );
 
   const copyOnce = async (repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome> => {
-    if (
-      options.recheck ? (await store.recheckBlob(blob.digest, blob.size)) === "ok" : await store.statBlob(blob.digest)
-    ) {
+    const presence = await target.blobPresence(repository, blob, options.recheck === true, signal);
+    if (presence !== "absent") {
       skipped.add(blob.digest);
+      if (presence === "mounted") options.logger.debug({ digest: blob.digest, repository }, "blob mounted");
       return "skipped";
     }
     progress.expect(blob.size);
@@ -140,8 +142,12 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
   };
 
   return {
-    ensure(repository, blob, signal) {
-      return inflight.run(blob.digest, () => copy(repository, blob, signal)).promise;
+    async ensure(repository, blob, signal) {
+      const shared = inflight.run(blob.digest, () => copy(repository, blob, signal));
+      const outcome = await shared.promise;
+      // A registry target holds blobs per repository: a copy shared with another repository put
+      // the blob there, and this one mounts it from there (or copies it after all).
+      return shared.joined && target.perRepository ? copy(repository, blob, signal) : outcome;
     },
     stats: () => ({ copied: copied.size, skipped: skipped.size }),
   };

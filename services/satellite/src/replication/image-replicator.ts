@@ -1,10 +1,11 @@
-// Replicates one desired image into the store: decide whether anything changed (a pinned digest
-// the tag already holds costs no request; a tag held locally costs one manifest HEAD; a new tag
-// goes straight to the GET), resolve the manifest tree,
-// copy the blobs the store lacks, then store manifests bottom-up with their exact bytes and tag the
-// root last. A failure anywhere leaves the tag as it was. In repair mode (an image whose local
-// copy was found damaged) nothing is taken as up to date: every manifest is read from the store
-// when its bytes still hash to its digest, else fetched, and every blob is checked.
+// Replicates one desired image into the target (the store, or a bring-your-own registry):
+// decide whether anything changed (a pinned digest the tag already holds costs no request; a tag
+// held in the target costs one manifest HEAD upstream; a new tag goes straight to the GET),
+// resolve the manifest tree, copy the blobs the target lacks, then store manifests bottom-up with
+// their exact bytes and tag the root last. A failure anywhere leaves the tag as it was. In repair
+// mode (an image whose copy was found damaged) nothing is taken as up to date: every manifest is
+// read from the target when its bytes still hash to its digest, else fetched, and every blob is
+// checked.
 import {
   RegistryError,
   digestOf,
@@ -21,8 +22,12 @@ import type { Limiter } from "./limiter.js";
 import type { PlatformFilter } from "./platform.js";
 import { isUpToDate } from "./planner.js";
 import type { Progress } from "./progress.js";
+import type { ReplicationTarget } from "./replication-target.js";
 
 export interface ImageContext {
+  /** Where images go: the store, or a bring-your-own registry. */
+  target: ReplicationTarget;
+  /** The satellite's own store (what `target` wraps unless a bring-your-own registry is used). */
   store: ContentStore;
   client: RegistryClient;
   copier: BlobCopier;
@@ -47,8 +52,9 @@ export async function replicateImage(
   owned: OwnedImage | undefined,
   ctx: ImageContext,
 ): Promise<ImageOutcome> {
-  const { store, client, requests, signal } = ctx;
-  const local = await store.getManifest(image.repository, image.tag);
+  const { target, client, requests, signal } = ctx;
+  const localDigest = await target.tagDigest(image.repository, image.tag, signal);
+  const local = localDigest === undefined ? undefined : { digest: localDigest };
   const unchanged = (sourceDigest: string): ImageOutcome => ({
     status: "unchanged",
     owned: { repository: image.repository, tag: image.tag, digest: local!.digest, sourceDigest },
@@ -82,7 +88,7 @@ export async function replicateImage(
   };
   /** The store's copy when its bytes still hash to the digest (repair trusts nothing less). */
   const intact = async (digest: string): Promise<Manifest | undefined> => {
-    const held = await store.getManifest(image.repository, digest);
+    const held = await target.getManifest(image.repository, digest, signal);
     return held && (!repair || digestOf(held.bytes, parseDigest(digest).algorithm) === digest) ? held : undefined;
   };
   const fetch = repair ? async (ref: string) => (await intact(ref)) ?? (await download(ref)) : download;
@@ -91,7 +97,7 @@ export async function replicateImage(
   // Repair walks stored children too: one of their blobs may be what is missing.
   const stored = repair
     ? async () => false
-    : async (d: string) => (await store.getManifest(image.repository, d)) !== undefined;
+    : async (d: string) => (await target.getManifest(image.repository, d, signal)) !== undefined;
   const resolved = await resolveImage(top, { fetch, stored }, ctx.platform);
 
   // Settle every copy before failing, so no copy of this image outlives its result.
@@ -101,8 +107,10 @@ export async function replicateImage(
   const failure = settled.find((s) => s.status === "rejected");
   if (failure) throw failure.reason;
   const outcomes = settled.map((s) => (s as PromiseFulfilledResult<string>).value);
-  for (const child of resolved.children) await store.putManifest(image.repository, child.bytes, child.mediaType);
-  await store.putManifest(image.repository, resolved.root.bytes, resolved.root.mediaType, image.tag);
+  // Children first: a registry refuses an index naming a manifest it lacks.
+  for (const child of resolved.children)
+    await target.putManifest(image.repository, child.bytes, child.mediaType, undefined, signal);
+  await target.putManifest(image.repository, resolved.root.bytes, resolved.root.mediaType, image.tag, signal);
   return {
     status: "copied",
     owned: { repository: image.repository, tag: image.tag, digest: resolved.root.digest, sourceDigest: top.digest },

@@ -21,6 +21,7 @@ import { formatPlatform, type PlatformFilter } from "./platform.js";
 import { mayUntag, nextOwned, planPass } from "./planner.js";
 import { createProgress } from "./progress.js";
 import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
+import { storeTarget, TargetUnavailableError, type ReplicationTarget } from "./replication-target.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
 import { failureType, recordReplicationPass } from "../telemetry/replication-metrics.js";
 import { inSpan, markFailed } from "../telemetry/spans.js";
@@ -79,6 +80,8 @@ export interface ReplicationSummary {
 
 export interface ReplicationEngineOptions {
   store: ContentStore;
+  /** Where images go (default: `store`); a bring-your-own registry's target writes there instead. */
+  target?: ReplicationTarget;
   logger: Logger;
   /** Worker threads for layer copies (default: cores). */
   workerThreads?: number;
@@ -100,6 +103,7 @@ export interface ReplicationEngine {
 
 export function createReplicationEngine(options: ReplicationEngineOptions): ReplicationEngine {
   const { store, logger } = options;
+  const target = options.target ?? storeTarget(store);
   let pool: BlobWorkerPool | undefined;
   const clients = new Map<string, RegistryClient>();
   const clientFor = (upstream: UpstreamOptions) => {
@@ -127,7 +131,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     const progress = createProgress({ logger, intervalMs: options.progressIntervalMs });
     const { maxConnections = 8 } = request.upstream;
     const copier = createBlobCopier({
-      store,
+      target,
       client,
       pool,
       progress,
@@ -147,6 +151,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     const plan = planPass(request.images, request.owned ?? []);
     const ownedByName = new Map((request.owned ?? []).map((o) => [imageName(o), o]));
     const ctx = {
+      target,
       store,
       client,
       copier,
@@ -170,17 +175,25 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     const results: PassResult[] = plan.conflicts.map((name) =>
       failed(name, new Error("asked for twice with different digests")),
     );
+    const unavailable = await targetProblem(target, plan, request.signal);
+    if (unavailable) {
+      // One line for the pass, not one request per image: every image waits for the next pass.
+      logger.error({ target: target.description, reason: unavailable.message }, "replication target unavailable");
+      results.push(...[...plan.images.map(imageName), ...plan.untag.map(imageName)].map((n) => failed(n, unavailable)));
+    }
     const images = createLimiter(options.imageConcurrency ?? 8);
     // Each image's span is a child of the pass's, whichever image's end lets it start.
     const pass = context.active();
-    const copied = await Promise.all(
-      plan.images.map((image) =>
-        images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger, pass)),
-      ),
-    );
+    const copied = unavailable
+      ? []
+      : await Promise.all(
+          plan.images.map((image) =>
+            images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger, pass)),
+          ),
+        );
     results.push(...copied);
     progress.stop();
-    const untagged = await untagDropped(plan.untag, store, logger);
+    const untagged = unavailable ? [] : await untagDropped(plan.untag, target, logger);
     results.push(...untagged);
 
     const failures = results.filter((r) => r.status === "failed");
@@ -302,16 +315,16 @@ async function copyImage(
  */
 async function untagDropped(
   dropped: readonly OwnedImage[],
-  store: ContentStore,
+  target: ReplicationTarget,
   logger: Logger,
 ): Promise<PassResult[]> {
   const results: PassResult[] = [];
   for (const image of dropped) {
     const name = imageName(image);
     try {
-      const local = await store.getManifest(image.repository, image.tag);
-      if (mayUntag(image, local?.digest)) {
-        await store.deleteManifest(image.repository, image.tag);
+      const local = await target.tagDigest(image.repository, image.tag);
+      if (mayUntag(image, local)) {
+        await target.untag(image.repository, image.tag);
         results.push({ image: name, status: "untagged", blobsCopied: 0, blobsSkipped: 0 });
       } else
         logger.info({ image: name }, "image no longer desired, but its tag moved since it was replicated: left as is");
@@ -320,6 +333,23 @@ async function untagDropped(
     }
   }
   return results;
+}
+
+/** Why the target cannot be written this pass (checked once, before any image), if it cannot. */
+async function targetProblem(
+  target: ReplicationTarget,
+  plan: ReturnType<typeof planPass>,
+  signal?: AbortSignal,
+): Promise<TargetUnavailableError | undefined> {
+  const repository = plan.images[0]?.repository ?? plan.untag[0]?.repository;
+  if (repository === undefined) return undefined;
+  try {
+    await target.ready(repository, signal);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TargetUnavailableError) return error;
+    throw error;
+  }
 }
 
 function failed(image: string, cause: unknown): PassResult {
@@ -332,6 +362,7 @@ function failed(image: string, cause: unknown): PassResult {
  * stack too); anything else is a bug and is logged with its stack.
  */
 function logImageFailure(logger: Logger, image: string, cause: unknown): void {
+  if (cause instanceof TargetUnavailableError) return logger.error({ image, reason: cause.message }, "image failed");
   const fields =
     registryFailureFields(cause) ??
     (cause instanceof PlatformNotFoundError || cause instanceof InvalidImageError

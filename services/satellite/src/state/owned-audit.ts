@@ -7,9 +7,15 @@
 // job; a file of the wrong size counts as corrupt and is moved to quarantine by the store.
 import { isDigest, parseManifest, referencedDescriptors, type Descriptor } from "@harbor-satellite/oci";
 import type { OwnedImage } from "../replication/desired-image.js";
-import type { BlobCheck, ContentStore } from "../store/content-store.js";
+import type { BlobCheck, StoredManifest } from "../store/content-store.js";
 
-export type AuditStore = Pick<ContentStore, "getManifest" | "recheckBlob">;
+/** The store, or a replication target (a bring-your-own registry checks blobs per repository). */
+export interface AuditStore {
+  getManifest(repository: string, reference: string): Promise<StoredManifest | undefined>;
+  recheckBlob(digest: string, size: number | undefined, repository: string): Promise<BlobCheck>;
+  /** A manifest's own bytes; without it, recheckBlob (the store keeps manifests as blob files). */
+  recheckManifest?(repository: string, digest: string, size: number | undefined): Promise<BlobCheck>;
+}
 
 export type DamageKind =
   "tag missing" | "tag moved" | "manifest missing" | "manifest corrupt" | "blob missing" | "blob corrupt";
@@ -80,7 +86,11 @@ export function createOwnedAudit(store: AuditStore): OwnedAudit {
     damage: Damage[],
   ): Promise<void> => {
     const manifest = await store.getManifest(repository, digest);
-    const fileKind = fileProblem(await store.recheckBlob(digest, size ?? manifest?.bytes.length), "manifest");
+    const manifestSize = size ?? manifest?.bytes.length;
+    const check = store.recheckManifest
+      ? await store.recheckManifest(repository, digest, manifestSize)
+      : await store.recheckBlob(digest, manifestSize, repository);
+    const fileKind = fileProblem(check, "manifest");
     if (fileKind || !manifest) {
       damage.push({ kind: fileKind ?? "manifest missing", digest });
       return;
@@ -91,7 +101,7 @@ export function createOwnedAudit(store: AuditStore): OwnedAudit {
       return;
     }
     for (const blob of tree.blobs) {
-      const kind = fileProblem(await store.recheckBlob(blob.digest, blob.size), "blob");
+      const kind = fileProblem(await store.recheckBlob(blob.digest, blob.size, repository), "blob");
       if (kind) damage.push({ kind, digest: blob.digest });
     }
     if (depth >= MAX_DEPTH) return;
