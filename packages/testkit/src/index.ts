@@ -20,3 +20,13 @@ export { startDockerRegistry, dockerRegistryAvailable } from "./docker-registry.
 export type { DockerRegistry } from "./docker-registry.js";
 export { startHarborEmulator } from "./harbor-emulator/index.js";
 export type { HarborEmulator, HarborEmulatorOptions } from "./harbor-emulator/index.js";
+export {
+  craneStateImage,
+  paxPathRecord,
+  pushStateImage,
+  stateDocuments,
+  stateImage,
+  tarOf,
+} from "./state-artifacts.js";
+export type { StateArtifactImage, StateLayout } from "./state-artifacts.js";
+export { tarHeader, type TarHeaderOptions } from "./tar.js";

@@ -16,7 +16,7 @@ import { createRobotStore } from "./robot-store.js";
 import { createRobotManager } from "./robots.js";
 import { createSatelliteStateStore } from "./satellite-state-store.js";
 import { createSatelliteStates } from "./satellite-states.js";
-import { STATE_PROJECT } from "./state-documents.js";
+import { STATE_PROJECT } from "@harbor-satellite/state-artifact";
 import { createStatePublisher } from "./state-publisher.js";
 import { createOciStatePusher, type StatePusher } from "./state-pusher.js";
 
@@ -147,6 +147,6 @@ export function createRegistryModule(deps: RegistryModuleDeps): RegistryModule {
 export { ROBOT_DESCRIPTION, robotProjects } from "./robots.js";
 export { renewalPolicy, renewedDuration } from "./robot-renewal.js";
 export type { RenewalPolicy } from "./robot-renewal.js";
-export { stateUrl, stateRepository, STATE_PROJECT } from "./state-documents.js";
-export type { StateKindName } from "./state-documents.js";
-export { STATE_FILE_NAME } from "./state-image.js";
+export { stateUrl, stateRepository, STATE_PROJECT } from "@harbor-satellite/state-artifact";
+export type { StateKindName } from "@harbor-satellite/state-artifact";
+export { STATE_FILE_NAME } from "@harbor-satellite/state-artifact";

@@ -1,6 +1,5 @@
 // The registry service through its generated client (in-memory transport with the gateway's error
 // mapping) against the Harbor emulator's REST API and an in-memory registry for pushes.
-import { gunzipSync } from "node:zlib";
 import {
   Code,
   ConnectError,
@@ -17,8 +16,8 @@ import { createLogger } from "@harbor-satellite/telemetry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { payloadFromLayer } from "@harbor-satellite/state-artifact";
 import { createRegistryModule } from "./index.js";
-import { untarFiles } from "./tar.js";
 import { createMemoryPusher, type MemoryPusher } from "./testing.js";
 
 const ADMIN = { username: "admin", password: "Harbor12345" };
@@ -236,7 +235,7 @@ describe("registry service", () => {
     ).toBe(true);
     const manifest = JSON.parse(latest?.bytes.toString() ?? "{}");
     const layer = pusher.blobs.get(manifest.layers[0].digest) ?? Buffer.alloc(0);
-    const json = JSON.parse(untarFiles(gunzipSync(layer)).get("artifacts.json")?.toString() ?? "{}");
+    const json = payloadFromLayer(layer);
     expect(json).toEqual({
       group: "web",
       registry: emu.url,
@@ -268,7 +267,7 @@ describe("registry service", () => {
       client.getSatelliteStateArtifact({ satellite: "edge-1", target });
     const manifest = JSON.parse(Buffer.from((await read({ case: "manifest", value: "latest" })).content).toString());
     const layer = Buffer.from((await read({ case: "blob", value: manifest.layers[0].digest })).content);
-    const json = JSON.parse(untarFiles(gunzipSync(layer)).get("artifacts.json")?.toString() ?? "{}");
+    const json = payloadFromLayer(layer);
     expect(json).toEqual({
       states: [`${emu.url}/satellite/group-state/web/state@${web.state?.digest}`],
       config: `${emu.url}/satellite/config-state/default/state@${cfg.state?.digest}`,

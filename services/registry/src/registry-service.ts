@@ -36,7 +36,7 @@ import {
   stateRepositoryInProject,
   stateUrl,
   type StateKindName,
-} from "./state-documents.js";
+} from "@harbor-satellite/state-artifact";
 import { listRepositoryTags } from "./repository-tags.js";
 import type { PublishedStateInfo, PublishState } from "./state-publisher.js";
 import { requireArtifacts, requirePin, requireProjects, requireSatelliteName, requireStateName } from "./validation.js";

@@ -18,7 +18,7 @@ import { harborFailure } from "./harbor-errors.js";
 import { countRenewals } from "./renewal-metrics.js";
 import { renewedDuration, type RenewalPolicy } from "./robot-renewal.js";
 import type { RobotRecord, RobotStore } from "./robot-store.js";
-import { STATE_PROJECT } from "./state-documents.js";
+import { STATE_PROJECT } from "@harbor-satellite/state-artifact";
 
 /** The original's description; robots carrying it are Ground Control's (also the Go original's). */
 export const ROBOT_DESCRIPTION = "managed by ground-control should not edit";

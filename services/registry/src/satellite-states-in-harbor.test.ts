@@ -7,7 +7,6 @@
 // copy the on mode pushed, at the first store after the mode is turned off. DeleteState removes
 // both in either mode.
 import { Writable } from "node:stream";
-import { gunzipSync } from "node:zlib";
 import {
   Code,
   ConnectError,
@@ -26,8 +25,7 @@ import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/test
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRegistryModule } from "./index.js";
-import { STATE_FILE_NAME } from "./state-image.js";
-import { untarFiles } from "./tar.js";
+import { payloadFromLayer } from "@harbor-satellite/state-artifact";
 import { createMemoryPusher, type MemoryPusher } from "./testing.js";
 
 /** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
@@ -40,8 +38,7 @@ const REPO = (satellite: string) => `satellite/satellite-state/${satellite}/stat
 const PINNED = /@sha256:[0-9a-f]{64}$/;
 type StateJson = { states?: string[]; config?: string };
 /** The artifacts.json a state image's gzip layer holds. */
-const artifactsJson = (layer: Buffer) =>
-  JSON.parse(untarFiles(gunzipSync(layer)).get(STATE_FILE_NAME)?.toString("utf8") ?? "null") as StateJson;
+const artifactsJson = (layer: Buffer) => payloadFromLayer(layer) as StateJson;
 const silent = createLogger({ name: "state-in-harbor-test", level: "silent" });
 
 const asAdmin: Interceptor = (next) => (req) => {

@@ -2,7 +2,6 @@
 // client: stored in the database (never pushed to Harbor), read back by tag, timestamp tag and
 // digest, refused to every satellite but their own, deleted with the satellite, and the copy an
 // earlier Ground Control pushed to Harbor deleted on the first store.
-import { gunzipSync } from "node:zlib";
 import {
   Code,
   ConnectError,
@@ -20,8 +19,7 @@ import { createLogger } from "@harbor-satellite/telemetry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRegistryModule } from "./index.js";
-import { buildStateImage } from "./state-image.js";
-import { untarFiles } from "./tar.js";
+import { buildStateImage, payloadFromLayer } from "@harbor-satellite/state-artifact";
 import { createMemoryPusher, type MemoryPusher } from "./testing.js";
 
 /** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */
@@ -147,7 +145,7 @@ describe("satellite states kept by Ground Control", () => {
     expect(JSON.parse(Buffer.from(config.content).toString()).rootfs.diff_ids).toHaveLength(1);
     const layer = await read("edge-1", { case: "blob", value: parsed.layers[0].digest });
     expect(digestOf(layer.content)).toBe(parsed.layers[0].digest);
-    const json = JSON.parse(untarFiles(gunzipSync(layer.content)).get("artifacts.json")?.toString() ?? "{}");
+    const json = payloadFromLayer(Buffer.from(layer.content)) as { states: string[] };
     expect(json.states).toEqual([`${emu.url}/satellite/group-state/web/state@${PIN("a")}`]);
   });
 

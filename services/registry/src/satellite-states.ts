@@ -25,8 +25,8 @@ import { InvalidArgumentError, NotFoundError } from "@harbor-satellite/rpc";
 import { withSpan, type Logger } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
 import type { SatelliteStateStore } from "./satellite-state-store.js";
-import { STATE_PROJECT, stateRepository, stateRepositoryInProject } from "./state-documents.js";
-import { buildStateImage } from "./state-image.js";
+import { STATE_PROJECT, stateRepository, stateRepositoryInProject } from "@harbor-satellite/state-artifact";
+import { buildStateImage } from "@harbor-satellite/state-artifact";
 import { pushStateImage, type HarborPush } from "./state-publisher.js";
 
 /** What a blob is served as: registries do not keep a blob's media type (the manifest has it). */

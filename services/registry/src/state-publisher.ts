@@ -4,8 +4,8 @@
 // by satellite-states.ts, which uses pushStateImage only in SATELLITE_STATE_IN_HARBOR mode.
 import { withSpan } from "@harbor-satellite/telemetry";
 import { harborFailure } from "./harbor-errors.js";
-import { stateRepository, stateUrl, type StateKindName } from "./state-documents.js";
-import { buildStateImage, type StateImage } from "./state-image.js";
+import { stateRepository, stateUrl, type StateKindName } from "@harbor-satellite/state-artifact";
+import { buildStateImage, type StateImage } from "@harbor-satellite/state-artifact";
 import type { StatePusher } from "./state-pusher.js";
 
 export interface PublishedStateInfo {

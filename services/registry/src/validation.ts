@@ -4,7 +4,7 @@
 import type { Artifact } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
 import { isDigest, isRepositoryName, isTag } from "@harbor-satellite/oci";
 import { InvalidArgumentError, requireName } from "@harbor-satellite/rpc";
-import type { StateArtifactEntry } from "./state-documents.js";
+import type { StateArtifactEntry } from "@harbor-satellite/state-artifact";
 
 /** Harbor's project name rule (lowercase, digits, single separators). */
 const PROJECT_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;

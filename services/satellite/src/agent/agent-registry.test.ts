@@ -14,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../cli/usage.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { createFakeClock } from "../scheduler/testing/fake-clock.js";
-import { documents } from "../state/testing/state-artifacts.js";
+import { stateDocuments } from "@harbor-satellite/testkit";
 import { startAgent, type RunningAgent } from "./agent.js";
 import { parseAgentArgs } from "./agent-options.js";
 import { captureLogs, publishDocument, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
@@ -62,11 +62,11 @@ afterEach(async () => {
 const publish = (repository: string, json: string) => publishDocument(registry, repository, json);
 
 function publishState(artifacts: { repository: string; tag: string[] }[], config: object): string {
-  publish("satellite/group-state/web/state", documents.group("web", registry.url, artifacts));
+  publish("satellite/group-state/web/state", stateDocuments.group("web", registry.url, artifacts));
   publish("satellite/config-state/edge/state", JSON.stringify(config));
   return publish(
     stateRepo,
-    documents.satellite(
+    stateDocuments.satellite(
       [`${registry.url}/satellite/group-state/web/state:latest`],
       `${registry.url}/satellite/config-state/edge/state:latest`,
     ),

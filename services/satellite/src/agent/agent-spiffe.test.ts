@@ -11,7 +11,7 @@ import type { Logger } from "@harbor-satellite/telemetry";
 import { FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe/index";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { seedImage } from "../replication/testing/seed-upstream.js";
-import { documents, stateImage } from "../state/testing/state-artifacts.js";
+import { stateDocuments, stateImage } from "@harbor-satellite/testkit";
 import { startAgent, type RunningAgent } from "./agent.js";
 import { parseAgentArgs } from "./agent-options.js";
 import { captureLogs, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
@@ -51,7 +51,7 @@ beforeEach(async () => {
   registry = await startFakeRegistry({ mode: "bearer", ...ROBOT });
   enrolments = 0;
   firstPassword = ROBOT.password;
-  const satellite = stateImage(documents.satellite([`${registry.url}/satellite/group-state/web/state:latest`]));
+  const satellite = stateImage(stateDocuments.satellite([`${registry.url}/satellite/group-state/web/state:latest`]));
   const state = {
     repository: "satellite/satellite-state/edge/state",
     manifest: satellite.manifest,
@@ -74,7 +74,7 @@ beforeEach(async () => {
   captured = captureLogs("info");
   logger = captured.logger;
   const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
-  const group = stateImage(documents.group("web", registry.url, [{ repository: "library/nginx", tag: ["1"] }]));
+  const group = stateImage(stateDocuments.group("web", registry.url, [{ repository: "library/nginx", tag: ["1"] }]));
   for (const blob of group.blobs) registry.putBlob(blob);
   registry.putManifest("satellite/group-state/web/state", "latest", group.manifest, group.mediaType);
   expect(nginx.digest).toMatch(/^sha256:/);

@@ -13,7 +13,7 @@ import { UsageError } from "../cli/usage.js";
 import { looksSealed } from "../fingerprint/sealed-box.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { createFakeClock, type FakeClock } from "../scheduler/testing/fake-clock.js";
-import { documents } from "../state/testing/state-artifacts.js";
+import { stateDocuments } from "@harbor-satellite/testkit";
 import { startAgent, type AgentDeps, type RunningAgent } from "./agent.js";
 import { parseAgentArgs } from "./agent-options.js";
 import { captureLogs, publishDocument, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
@@ -58,13 +58,13 @@ const publish = (repository: string, json: string) => publishDocument(registry, 
 /** Publishes like Ground Control: tag URLs (`…/state:latest`) in the satellite state. */
 function publishState(groups: Record<string, { repository: string; tag: string[] }[]>, config?: object) {
   const urls = Object.entries(groups).map(([name, artifacts]) => {
-    publish(`satellite/group-state/${name}/state`, documents.group(name, registry.url, artifacts));
+    publish(`satellite/group-state/${name}/state`, stateDocuments.group(name, registry.url, artifacts));
     return `${registry.url}/satellite/group-state/${name}/state:latest`;
   });
   const configDigest = config ? publish("satellite/config-state/edge/state", JSON.stringify(config)) : undefined;
   const satelliteDigest = publish(
     "satellite/satellite-state/edge/state",
-    documents.satellite(urls, config ? `${registry.url}/satellite/config-state/edge/state:latest` : undefined),
+    stateDocuments.satellite(urls, config ? `${registry.url}/satellite/config-state/edge/state:latest` : undefined),
   );
   return { satelliteDigest, configDigest };
 }

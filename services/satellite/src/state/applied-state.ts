@@ -5,7 +5,7 @@
 import type { DesiredImage, OwnedImage } from "../replication/desired-image.js";
 import { writeFileAtomic } from "../fs/atomic-file.js";
 import { readOptional } from "../fs/read-optional.js";
-import type { GroupArtifact, SatelliteStateDocument } from "./state-documents.js";
+import type { GroupArtifact, SatelliteStateDocument } from "@harbor-satellite/state-artifact";
 
 export interface AppliedGroup {
   url: string;

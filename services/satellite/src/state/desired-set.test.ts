@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildDesiredSet, planChanges, type GroupInput } from "./desired-set.js";
-import { parseGroupStateDocument } from "./state-documents.js";
+import { parseGroupStateDocument } from "@harbor-satellite/state-artifact";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;

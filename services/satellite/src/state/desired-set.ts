@@ -3,7 +3,7 @@
 // Unlike the original, images of a group that was removed (or of an artifact dropped from a
 // group) are deleted — unless another group still wants them, which the union takes care of.
 import { imageName, type DesiredImage } from "../replication/desired-image.js";
-import type { GroupArtifact } from "./state-documents.js";
+import type { GroupArtifact } from "@harbor-satellite/state-artifact";
 
 export interface GroupInput {
   group: string;

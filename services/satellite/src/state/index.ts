@@ -23,8 +23,12 @@ export {
 export type { StateReference, StateReferenceOptions } from "./state-reference.js";
 export { buildDesiredSet, planChanges } from "./desired-set.js";
 export type { DesiredSet, StatePlan, CurrentImage, GroupInput, SkippedArtifact } from "./desired-set.js";
-export { parseSatelliteStateDocument, parseGroupStateDocument, StateDocumentError } from "./state-documents.js";
-export type { SatelliteStateDocument, GroupStateDocument, GroupArtifact } from "./state-documents.js";
+export {
+  parseSatelliteStateDocument,
+  parseGroupStateDocument,
+  StateDocumentError,
+} from "@harbor-satellite/state-artifact";
+export type { SatelliteStateDocument, GroupStateDocument, GroupArtifact } from "@harbor-satellite/state-artifact";
 export { loadAppliedState, saveAppliedState } from "./applied-state.js";
 export type { AppliedState, AppliedGroup } from "./applied-state.js";
-export { StatePayloadError, STATE_FILE_NAME } from "./artifact-payload.js";
+export { StatePayloadError, STATE_FILE_NAME } from "@harbor-satellite/state-artifact";

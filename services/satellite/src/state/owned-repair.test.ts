@@ -16,7 +16,7 @@ import { verifyStore } from "../store/verify.js";
 import { createStateFetcher, type StateFetcher } from "./state-fetcher.js";
 import { createStatePass, type StatePass } from "./state-pass.js";
 import { createStateReader } from "./state-reader.js";
-import { documents, stateImage } from "./testing/state-artifacts.js";
+import { stateDocuments, stateImage } from "@harbor-satellite/testkit";
 
 let engine: ReplicationEngine;
 let store: FsContentStore;
@@ -54,10 +54,10 @@ function publish(repository: string, json: string): string {
 /** Ground Control's pinned URLs: an unchanged satellite state costs one manifest request. */
 function publishState(artifacts: { repository: string; tag: string[] }[]): void {
   const host = new URL(registry.url).host;
-  const group = publish("satellite/group-state/g/state", documents.group("g", registry.url, artifacts));
+  const group = publish("satellite/group-state/g/state", stateDocuments.group("g", registry.url, artifacts));
   publish(
     "satellite/satellite-state/edge/state",
-    documents.satellite([`${host}/satellite/group-state/g/state@${group}`]),
+    stateDocuments.satellite([`${host}/satellite/group-state/g/state@${group}`]),
   );
 }
 

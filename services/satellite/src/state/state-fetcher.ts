@@ -11,7 +11,7 @@ import {
   type RetryOptions,
   type TlsOptions,
 } from "@harbor-satellite/oci";
-import { MAX_STATE_BYTES, readStatePayload } from "./artifact-payload.js";
+import { MAX_STATE_BYTES, readStatePayload } from "@harbor-satellite/state-artifact";
 import {
   hostOf,
   parseStateReference,

@@ -11,7 +11,7 @@ import { seedImage } from "../replication/testing/seed-upstream.js";
 import { createStateFetcher, type StateFetcher } from "./state-fetcher.js";
 import { createStatePass, type StatePass } from "./state-pass.js";
 import { createStateReader } from "./state-reader.js";
-import { documents, stateImage } from "./testing/state-artifacts.js";
+import { stateDocuments, stateImage } from "@harbor-satellite/testkit";
 
 const ROBOT = { username: "robot$satellite+edge", password: "robot-secret" };
 let engine: ReplicationEngine;
@@ -66,11 +66,14 @@ function publishSatellite(
     pinned(
       "group",
       name,
-      publish(`satellite/group-state/${name}/state`, documents.group(name, registry.url, artifacts)),
+      publish(`satellite/group-state/${name}/state`, stateDocuments.group(name, registry.url, artifacts)),
     ),
   );
   const configDigest = publish("satellite/config-state/default/state", JSON.stringify(config));
-  publish("satellite/satellite-state/edge/state", documents.satellite(urls, pinned("config", "default", configDigest)));
+  publish(
+    "satellite/satellite-state/edge/state",
+    stateDocuments.satellite(urls, pinned("config", "default", configDigest)),
+  );
 }
 
 function makePass(): StatePass {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDesiredSet, planChanges } from "./desired-set.js";
 import { createStateFetcher } from "./state-fetcher.js";
 import { createStateReader, toAppliedState } from "./state-reader.js";
-import { craneStateImage, documents, pushStateImage } from "./testing/state-artifacts.js";
+import { craneStateImage, stateDocuments, pushStateImage } from "@harbor-satellite/testkit";
 
 let registry: DockerRegistry;
 
@@ -26,7 +26,7 @@ describe("state reader against docker-registry", () => {
     };
     const g1 = await push(
       "satellite/group-state/g1/state",
-      documents.group("g1", registry.url, [
+      stateDocuments.group("g1", registry.url, [
         { repository: "library/nginx", tag: ["1.25"] },
         { repository: "library/busybox", tag: ["1.36"] },
       ]),
@@ -39,7 +39,7 @@ describe("state reader against docker-registry", () => {
     const satUrl = `${host}/satellite/satellite-state/edge/state:latest`;
     await push(
       "satellite/satellite-state/edge/state",
-      documents.satellite(
+      stateDocuments.satellite(
         [`${host}/satellite/group-state/g1/state@${g1.digest}`],
         `${host}/satellite/config-state/default/state@${cfg.digest}`,
       ),
@@ -61,14 +61,14 @@ describe("state reader against docker-registry", () => {
 
       const g1b = await push(
         "satellite/group-state/g1/state",
-        documents.group("g1", registry.url, [
+        stateDocuments.group("g1", registry.url, [
           { repository: "library/nginx", tag: ["1.25"] },
           { repository: "library/redis", tag: ["7"] },
         ]),
       );
       await push(
         "satellite/satellite-state/edge/state",
-        documents.satellite(
+        stateDocuments.satellite(
           [`${host}/satellite/group-state/g1/state@${g1b.digest}`],
           `${host}/satellite/config-state/default/state@${cfg.digest}`,
         ),

@@ -7,7 +7,12 @@ import { loadAppliedState, saveAppliedState, type AppliedState } from "./applied
 import { buildDesiredSet } from "./desired-set.js";
 import { createStateFetcher, type StateFetcher } from "./state-fetcher.js";
 import { createStateReader, toAppliedState, type StateChanges, type StateRead } from "./state-reader.js";
-import { documents, stateImage, type StateImage, type StateLayout } from "./testing/state-artifacts.js";
+import {
+  stateDocuments,
+  stateImage,
+  type StateArtifactImage as StateImage,
+  type StateLayout,
+} from "@harbor-satellite/testkit";
 
 const ROBOT = { username: "robot$satellite+edge-1", password: "robot-secret" };
 const D1 = `sha256:${"1".repeat(64)}`;
@@ -42,14 +47,14 @@ afterEach(async () => {
 function seedFleet(groupRef = ":latest") {
   const g1 = put(
     "satellite/group-state/g1/state",
-    documents.group("g1", `http://${host}`, [
+    stateDocuments.group("g1", `http://${host}`, [
       { repository: "library/nginx", tag: ["1.25", "latest"] },
       { repository: "library/alpine", tag: ["3.19"], digest: D1 },
     ]),
   );
   const g2 = put(
     "satellite/group-state/g2/state",
-    documents.group("g2", `http://${host}`, [
+    stateDocuments.group("g2", `http://${host}`, [
       { repository: "library/alpine", tag: ["3.19"], digest: D1 },
       { repository: "library/redis", tag: ["7"] },
     ]),
@@ -61,7 +66,7 @@ function seedFleet(groupRef = ":latest") {
   const refFor = (img: StateImage) => (groupRef === "@" ? `@${img.digest}` : groupRef);
   const satellite = put(
     "satellite/satellite-state/edge-1/state",
-    documents.satellite(
+    stateDocuments.satellite(
       [url("group", "g1", refFor(g1)), url("group", "g2", refFor(g2))],
       url("config", "default", refFor(config)),
     ),
@@ -125,7 +130,7 @@ describe("state reader", () => {
 
     put(
       "satellite/group-state/g2/state",
-      documents.group("g2", `http://${host}`, [{ repository: "library/busybox", tag: ["1.36"] }]),
+      stateDocuments.group("g2", `http://${host}`, [{ repository: "library/busybox", tag: ["1.36"] }]),
     );
     logged = registry.requests.length;
     const next = changed(await reader.read(url("satellite", "edge-1"), applied));
@@ -165,10 +170,10 @@ describe("state reader", () => {
     it(`reads a ${layout} layout`, async () => {
       put(
         "satellite/group-state/g/state",
-        documents.group("g", `http://${host}`, [{ repository: "p/img", tag: ["t"] }]),
+        stateDocuments.group("g", `http://${host}`, [{ repository: "p/img", tag: ["t"] }]),
         layout,
       );
-      put("satellite/satellite-state/s/state", documents.satellite([url("group", "g")]), layout);
+      put("satellite/satellite-state/s/state", stateDocuments.satellite([url("group", "g")]), layout);
       const read = changed(await createStateReader({ fetcher }).read(url("satellite", "s")));
       expect(read.groups[0].artifacts).toEqual([{ repository: "p/img", tags: ["t"], type: "image", deleted: false }]);
       expect(read.config).toBeUndefined();
@@ -179,11 +184,11 @@ describe("state reader", () => {
     const published = "harbor.example.com";
     put(
       "satellite/group-state/g/state",
-      documents.group("g", `https://${published}`, [{ repository: "p/img", tag: ["t"] }]),
+      stateDocuments.group("g", `https://${published}`, [{ repository: "p/img", tag: ["t"] }]),
     );
     put(
       "satellite/satellite-state/s/state",
-      documents.satellite([`https://${published}/satellite/group-state/g/state:latest`]),
+      stateDocuments.satellite([`https://${published}/satellite/group-state/g/state:latest`]),
     );
     const overridden = createStateFetcher({
       auth: { url: `https://${published}`, ...ROBOT },
@@ -214,10 +219,10 @@ describe("state reader", () => {
     try {
       const group = put(
         "satellite/group-state/g/state",
-        documents.group("g", `https://${published}`, [{ repository: "p/img", tag: ["t"] }]),
+        stateDocuments.group("g", `https://${published}`, [{ repository: "p/img", tag: ["t"] }]),
       );
       const img = stateImage(
-        documents.satellite([`https://${published}/satellite/group-state/g/state@${group.digest}`]),
+        stateDocuments.satellite([`https://${published}/satellite/group-state/g/state@${group.digest}`]),
       );
       for (const blob of img.blobs) gc.putBlob(blob);
       gc.putManifest("satellite/satellite-state/s/state", "latest", img.manifest, img.mediaType);
@@ -242,12 +247,12 @@ describe("state reader", () => {
   it("never sends the robot's credentials to a host other than Harbor's", async () => {
     const other = await startFakeRegistry({ mode: "none" });
     try {
-      const img = stateImage(documents.group("g", other.url, [{ repository: "p/img", tag: ["t"] }]));
+      const img = stateImage(stateDocuments.group("g", other.url, [{ repository: "p/img", tag: ["t"] }]));
       for (const blob of img.blobs) other.putBlob(blob);
       other.putManifest("satellite/group-state/g/state", "latest", img.manifest, img.mediaType);
       put(
         "satellite/satellite-state/s/state",
-        documents.satellite([`${other.url}/satellite/group-state/g/state:latest`]),
+        stateDocuments.satellite([`${other.url}/satellite/group-state/g/state:latest`]),
       );
       const read = changed(await createStateReader({ fetcher }).read(url("satellite", "s")));
       expect(read.groups[0].group).toBe("g");

@@ -16,7 +16,7 @@ import {
   parseSatelliteStateDocument,
   type GroupArtifact,
   type SatelliteStateDocument,
-} from "./state-documents.js";
+} from "@harbor-satellite/state-artifact";
 import type { StateFetcher } from "./state-fetcher.js";
 import { inSpan } from "../telemetry/spans.js";
 

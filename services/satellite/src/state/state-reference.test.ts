@@ -1,3 +1,10 @@
+import { digestOf } from "@harbor-satellite/oci";
+import {
+  parseSatelliteStateDocument,
+  satelliteStateDocument,
+  stateRepository,
+  stateUrl,
+} from "@harbor-satellite/state-artifact";
 import { describe, expect, it } from "vitest";
 import {
   hostOf,
@@ -87,5 +94,45 @@ describe("state references", () => {
   it("finds the satellite name in its state URL", () => {
     expect(satelliteNameFromStateUrl("http://h/satellite/satellite-state/edge-1/state:latest")).toBe("edge-1");
     expect(satelliteNameFromStateUrl("h/satellite/group-state/g/state:latest")).toBeUndefined();
+  });
+});
+
+// What Ground Control writes (the state-artifact writer) is what this parser reads: pinned URLs
+// let a satellite stop after one manifest request.
+describe("state references from Ground Control's writer", () => {
+  it("writes URLs the satellite's state URL parser reads as pinned references to the pushed repository", () => {
+    const digest = digestOf("group state manifest");
+    const config = digestOf("config state manifest");
+    for (const harbor of [
+      "http://127.0.0.1:8080",
+      "https://harbor.example.com",
+      "https://harbor.example.com:8443/",
+      "harbor.local:5000",
+    ]) {
+      const doc = parseSatelliteStateDocument(
+        JSON.parse(
+          satelliteStateDocument(harbor, [{ name: "edge.eu-1", digest }], { name: "default", digest: config }),
+        ),
+      );
+      const group = parseStateReference(doc.states[0]);
+      expect(group).toMatchObject({
+        repository: stateRepository("group", "edge.eu-1"),
+        reference: digest,
+        pinned: true,
+      });
+      expect(group.registryUrl).toBe(resolveRegistryUrl(harbor).registryUrl);
+      expect(parseStateReference(doc.config ?? "")).toMatchObject({
+        repository: stateRepository("config", "default"),
+        reference: config,
+        pinned: true,
+      });
+      // The entry point a satellite enrols with stays a tag: it is what changes.
+      expect(parseStateReference(stateUrl(harbor, "satellite", "edge-1"))).toMatchObject({
+        repository: stateRepository("satellite", "edge-1"),
+        reference: "latest",
+        pinned: false,
+      });
+      expect(satelliteNameFromStateUrl(stateUrl(harbor, "satellite", "edge-1"))).toBe("edge-1");
+    }
   });
 });

@@ -4,7 +4,7 @@
 import { Writable } from "node:stream";
 import type { FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
-import { stateImage } from "../../state/testing/state-artifacts.js";
+import { stateImage } from "@harbor-satellite/testkit";
 
 export interface CapturedLogs {
   logger: Logger;

@@ -1,12 +1,3 @@
-// The satellite side is imported on purpose: what Ground Control writes must be what the
-// satellite's state reader parses (pinned URLs let it stop after one manifest request).
-import { digestOf } from "@harbor-satellite/oci";
-import { parseSatelliteStateDocument } from "@harbor-satellite/satellite/state/state-documents";
-import {
-  parseStateReference,
-  resolveRegistryUrl,
-  satelliteNameFromStateUrl,
-} from "@harbor-satellite/satellite/state/state-reference";
 import { describe, expect, it } from "vitest";
 import {
   configStateDocument,
@@ -15,7 +6,7 @@ import {
   satelliteStateDocument,
   stateRepository,
   stateUrl,
-} from "./state-documents.js";
+} from "./index.js";
 
 describe("state documents", () => {
   it("formats URLs as the original: HARBOR_URL with its scheme, then satellite/<kind>-state/<name>/state:latest", () => {
@@ -94,42 +85,6 @@ describe("state documents", () => {
     expect(satelliteStateDocument("https://h", [{ name: "web", digest: c }], undefined, "original")).toBe(
       satelliteStateDocument("https://h", groups.slice(0, 1), undefined, "original"),
     );
-  });
-
-  it("writes URLs the satellite's state URL parser reads as pinned references to the pushed repository", () => {
-    const digest = digestOf("group state manifest");
-    const config = digestOf("config state manifest");
-    for (const harbor of [
-      "http://127.0.0.1:8080",
-      "https://harbor.example.com",
-      "https://harbor.example.com:8443/",
-      "harbor.local:5000",
-    ]) {
-      const doc = parseSatelliteStateDocument(
-        JSON.parse(
-          satelliteStateDocument(harbor, [{ name: "edge.eu-1", digest }], { name: "default", digest: config }),
-        ),
-      );
-      const group = parseStateReference(doc.states[0]);
-      expect(group).toMatchObject({
-        repository: stateRepository("group", "edge.eu-1"),
-        reference: digest,
-        pinned: true,
-      });
-      expect(group.registryUrl).toBe(resolveRegistryUrl(harbor).registryUrl);
-      expect(parseStateReference(doc.config ?? "")).toMatchObject({
-        repository: stateRepository("config", "default"),
-        reference: config,
-        pinned: true,
-      });
-      // The entry point a satellite enrols with stays a tag: it is what changes.
-      expect(parseStateReference(stateUrl(harbor, "satellite", "edge-1"))).toMatchObject({
-        repository: stateRepository("satellite", "edge-1"),
-        reference: "latest",
-        pinned: false,
-      });
-      expect(satelliteNameFromStateUrl(stateUrl(harbor, "satellite", "edge-1"))).toBe("edge-1");
-    }
   });
 
   it("writes the config object itself as config state", () => {

@@ -5,8 +5,9 @@
 // them to any registry through the project's registry client.
 import { gzipSync } from "node:zlib";
 import { createRegistryClient, digestOf, MediaType, type Credentials } from "@harbor-satellite/oci";
+import { TAR_TRAILER, tarHeader, tarPadding } from "./tar.js";
 
-export interface StateImage {
+export interface StateArtifactImage {
   manifest: Buffer;
   mediaType: string;
   digest: string;
@@ -15,36 +16,20 @@ export interface StateImage {
 
 export type StateLayout = "crane" | "tar" | "oci-artifact";
 
-const BLOCK = 512;
-
-/** One ustar header as Go's archive/tar writes `tar.Header{Name, Size}` (mode 0, no times, typeflag '0'). */
-export function tarHeader(name: string, size: number, typeflag = "0"): Buffer {
-  const header = Buffer.alloc(BLOCK);
-  header.write(name.slice(0, 100), 0, "utf8");
-  const octal = (value: number, width: number) => value.toString(8).padStart(width - 1, "0") + "\0";
-  header.write(octal(0, 8), 100);
-  header.write(octal(0, 8), 108);
-  header.write(octal(0, 8), 116);
-  header.write(octal(size, 12), 124);
-  header.write(octal(0, 12), 136);
-  header.write("        ", 148);
-  if (typeflag !== "\0") header.write(typeflag, 156);
-  header.write("ustar\0", 257);
-  header.write("00", 263);
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  header.write(octal(sum, 7) + " ", 148);
-  return header;
-}
-
-const pad = (size: number) => Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
+/** One entry's header as Go's archive/tar writes `tar.Header{Name, Size}` (mode 0, no times). */
+const goHeader = (name: string, size: number, typeflag = "0") =>
+  tarHeader(name.slice(0, 100), size, { mode: 0, typeflag });
 
 /** A tar of the given entries; `pax` entries are PAX extended headers naming the next entry. */
 export function tarOf(entries: { name: string; content: Buffer; typeflag?: string }[]): Buffer {
   const parts: Buffer[] = [];
   for (const entry of entries)
-    parts.push(tarHeader(entry.name, entry.content.length, entry.typeflag), entry.content, pad(entry.content.length));
-  parts.push(Buffer.alloc(BLOCK * 2));
+    parts.push(
+      goHeader(entry.name, entry.content.length, entry.typeflag),
+      entry.content,
+      tarPadding(entry.content.length),
+    );
+  parts.push(TAR_TRAILER);
   return Buffer.concat(parts);
 }
 
@@ -56,7 +41,7 @@ export function paxPathRecord(name: string): Buffer {
   return Buffer.from(`${length}${body}`);
 }
 
-function image(mediaType: string, manifest: object, blobs: Buffer[]): StateImage {
+function image(mediaType: string, manifest: object, blobs: Buffer[]): StateArtifactImage {
   const bytes = Buffer.from(JSON.stringify(manifest));
   return { manifest: bytes, mediaType, digest: digestOf(bytes), blobs };
 }
@@ -65,7 +50,7 @@ function image(mediaType: string, manifest: object, blobs: Buffer[]): StateImage
 export function craneStateImage(
   json: string,
   tar = tarOf([{ name: "artifacts.json", content: Buffer.from(json) }]),
-): StateImage {
+): StateArtifactImage {
   const layer = gzipSync(tar);
   const config = Buffer.from(
     JSON.stringify({
@@ -88,7 +73,7 @@ export function craneStateImage(
   );
 }
 
-export function stateImage(json: string, layout: StateLayout = "crane"): StateImage {
+export function stateImage(json: string, layout: StateLayout = "crane"): StateArtifactImage {
   if (layout === "crane") return craneStateImage(json);
   if (layout === "tar") {
     const tar = tarOf([{ name: "./artifacts.json", content: Buffer.from(json) }]);
@@ -124,7 +109,7 @@ export async function pushStateImage(
   registryUrl: string,
   repository: string,
   tags: string[],
-  img: StateImage,
+  img: StateArtifactImage,
   credentials?: Credentials,
 ): Promise<void> {
   const client = createRegistryClient({ url: registryUrl, credentials, retry: { attempts: 1 } });
@@ -137,7 +122,7 @@ export async function pushStateImage(
 }
 
 /** Documents in the original's JSON shapes. */
-export const documents = {
+export const stateDocuments = {
   satellite: (states: string[], config?: string) => JSON.stringify(config ? { states, config } : { states }),
   group: (
     group: string,

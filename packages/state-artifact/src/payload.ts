@@ -8,9 +8,9 @@
 // the document wins, as `crane.Export` flattening does.
 import { gunzipSync } from "node:zlib";
 import { parseManifest, type Descriptor } from "@harbor-satellite/oci";
-import { looksLikeTar, readTarEntry } from "./tar-entry.js";
+import { STATE_FILE_NAME } from "./image.js";
+import { looksLikeTar, readTarEntry } from "./tar.js";
 
-export const STATE_FILE_NAME = "artifacts.json";
 /** State documents are small; anything bigger is refused before it fills memory. */
 export const MAX_STATE_BYTES = 16 * 1024 * 1024;
 

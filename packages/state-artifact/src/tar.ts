@@ -1,9 +1,46 @@
-// Reads one named file out of a tar archive held in memory (a state artifact's layer is a few
-// kilobytes). Understands what Go's archive/tar and GNU tar write: ustar names with prefix,
-// PAX `path` records, GNU long names, base-256 sizes; checks header checksums so garbage is not
+// The tar inside a state artifact's layer, written and read here only.
+// Writing: regular files with a header of just name and size, byte for byte what Go's
+// archive/tar writes for go-containerregistry's `crane.Layer` (USTAR, mode/uid/gid/mtime and the
+// device numbers as octal zeros), so the layer's diff_id is the one the original computes.
+// Reading: one named file out of an archive held in memory (a state layer is a few kilobytes);
+// understands what Go's archive/tar and GNU tar write (ustar names with prefix, PAX `path`
+// records, GNU long names, base-256 sizes) and checks header checksums, so garbage is not
 // mistaken for an archive.
 
 const BLOCK = 512;
+
+function octal(value: number, width: number): string {
+  return value.toString(8).padStart(width - 1, "0") + "\0";
+}
+
+function header(name: string, size: number): Buffer {
+  if (Buffer.byteLength(name) > 100) throw new RangeError(`tar entry name longer than 100 bytes: ${name}`);
+  const block = Buffer.alloc(BLOCK);
+  block.write(name, 0, "utf8");
+  for (const field of [100, 108, 116]) block.write(octal(0, 8), field); // mode, uid, gid: tar.Header{Name, Size}
+  block.write(octal(size, 12), 124);
+  block.write(octal(0, 12), 136); // mtime zero: the layer, and so its digest, is deterministic
+  block.write("        ", 148); // the checksum is computed with its own field as spaces
+  block.write("0", 156); // regular file
+  block.write("ustar\0" + "00", 257);
+  for (const field of [329, 337]) block.write(octal(0, 8), field); // devmajor, devminor
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(octal(sum, 7) + " ", 148);
+  return block;
+}
+
+/** The archive bytes: each file's header, content and padding, then two zero blocks. */
+export function tarFiles(files: ReadonlyArray<{ name: string; content: Uint8Array }>): Buffer {
+  const parts: Buffer[] = [];
+  for (const file of files) {
+    parts.push(header(file.name, file.content.byteLength), Buffer.from(file.content));
+    const rest = file.content.byteLength % BLOCK;
+    if (rest !== 0) parts.push(Buffer.alloc(BLOCK - rest));
+  }
+  parts.push(Buffer.alloc(2 * BLOCK));
+  return Buffer.concat(parts);
+}
 
 export class TarFormatError extends Error {
   constructor(reason: string) {

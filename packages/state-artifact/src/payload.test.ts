@@ -1,9 +1,9 @@
 import { gzipSync } from "node:zlib";
 import { digestOf, MediaType } from "@harbor-satellite/oci";
 import { describe, expect, it } from "vitest";
-import { payloadFromLayer, readStatePayload, StatePayloadError } from "./artifact-payload.js";
-import { readTarEntry, TarFormatError } from "./tar-entry.js";
-import { craneStateImage, paxPathRecord, stateImage, tarHeader, tarOf } from "./testing/state-artifacts.js";
+import { payloadFromLayer, readStatePayload, StatePayloadError } from "./payload.js";
+import { readTarEntry, TarFormatError } from "./tar.js";
+import { craneStateImage, paxPathRecord, stateImage, tarHeader, tarOf } from "@harbor-satellite/testkit";
 
 const doc = { group: "g", artifacts: [] };
 const json = Buffer.from(JSON.stringify(doc));
