@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import bcrypt from "bcryptjs";
 import { freePort } from "./free-port.js";
 
 export const DOCKER_REGISTRY_BIN = process.env.DOCKER_REGISTRY_BIN ?? "/usr/bin/docker-registry";
@@ -16,6 +17,10 @@ export interface DockerRegistryOptions {
   dir?: string;
   /** Serve read-only (`storage.maintenance.readonly`): pulls work, pushes and deletes are refused. */
   readOnly?: boolean;
+  /** Listen on this port (e.g. to bring a stopped registry back at the same URL); default a free one. */
+  port?: number;
+  /** Basic auth (`auth: htpasswd`, the bcrypt file the registry requires): every request needs these. */
+  htpasswd?: { username: string; password: string };
 }
 
 export interface DockerRegistry {
@@ -38,7 +43,7 @@ export function dockerRegistryAvailable(): boolean {
 export async function startDockerRegistry(options: DockerRegistryOptions = {}): Promise<DockerRegistry> {
   const workDir = await mkdtemp(join(tmpdir(), "hs-registry-"));
   const dataDir = options.dir ?? join(workDir, "data");
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   // JSON is YAML, so the config needs no YAML writer.
   const config = {
@@ -50,7 +55,13 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
       maintenance: { uploadpurging: { enabled: false }, readonly: { enabled: options.readOnly === true } },
     },
     http: { addr: host, secret: randomBytes(16).toString("hex"), headers: { "X-Content-Type-Options": ["nosniff"] } },
+    ...(options.htpasswd && { auth: { htpasswd: { realm: "test-registry", path: join(workDir, "htpasswd") } } }),
   };
+  if (options.htpasswd) {
+    // Cost 4: the registry checks the hash on every request.
+    const hash = bcrypt.hashSync(options.htpasswd.password, 4);
+    await writeFile(join(workDir, "htpasswd"), `${options.htpasswd.username}:${hash}\n`);
+  }
   const configPath = join(workDir, "config.yml");
   await writeFile(configPath, JSON.stringify(config, null, 2));
 
@@ -81,7 +92,7 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
   return { url, host, port, dataDir, stop: cleanUp };
 }
 
-/** Polls `GET /v2/` until the registry answers 200, failing early if the process died. */
+/** Polls `GET /v2/` until the registry answers (200, or 401 with auth), failing early if the process died. */
 async function waitReady(url: string, exited: () => boolean, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -89,7 +100,8 @@ async function waitReady(url: string, exited: () => boolean, stderr: () => strin
     try {
       const res = await fetch(`${url}/v2/`);
       await res.body?.cancel();
-      if (res.status === 200) return;
+      // 401: up, with htpasswd auth.
+      if (res.status === 200 || res.status === 401) return;
     } catch {
       // not listening yet
     }
