@@ -80,12 +80,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return caller;
   };
 
-  const storedHash = async (robotName: string) => {
+  /** The hashes a robot's secret may match: the current one, and during a credential refresh the one it replaced. */
+  const storedHashes = async (robotName: string) => {
     const [row] = await options.db
-      .select({ hash: robotAccounts.secretHash })
+      .select({ hash: robotAccounts.secretHash, previous: robotAccounts.previousSecretHash })
       .from(robotAccounts)
       .where(eq(robotAccounts.robotName, robotName));
-    return row?.hash;
+    return row ? [row.hash, row.previous].filter((h): h is string => Boolean(h)) : [];
   };
 
   /** A remembered credential that is still good, re-checking a robot's stored hash now and then. */
@@ -93,7 +94,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const hit = verified.get(key);
     if (!hit || hit.until <= now()) return undefined;
     if (hit.robot && now() - hit.checkedAt >= ROBOT_RECHECK_MS) {
-      if ((await storedHash(hit.robot.name)) !== hit.robot.hash) {
+      if (!(await storedHashes(hit.robot.name)).includes(hit.robot.hash)) {
         verified.delete(key);
         return undefined;
       }
@@ -127,17 +128,29 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         return remember(key, { kind: "admin", username });
       }
       const [row] = await options.db
-        .select({ hash: robotAccounts.secretHash, name: satellites.name, region: satellites.region })
+        .select({
+          hash: robotAccounts.secretHash,
+          previous: robotAccounts.previousSecretHash,
+          name: satellites.name,
+          region: satellites.region,
+        })
         .from(robotAccounts)
         .innerJoin(satellites, eq(satellites.id, robotAccounts.satelliteId))
         .where(eq(robotAccounts.robotName, username));
-      const verdict = row ? await secrets.check(username, password, row.hash) : "wrong";
-      if (row && verdict === "match") {
+      let verdict = row ? await secrets.check(username, password, row.hash) : "wrong";
+      let matched = row?.hash;
+      // A satellite that has not confirmed a credential refresh yet still holds the old secret.
+      if (row?.previous && verdict !== "match") {
+        const previous = await secrets.check(username, password, row.previous);
+        if (previous === "match") [verdict, matched] = [previous, row.previous];
+        else if (previous === "wrong") verdict = "wrong";
+      }
+      if (row && matched && verdict === "match") {
         attempt.succeeded();
         return remember(
           key,
           { kind: "satellite", name: row.name, region: row.region, via: "robot" },
-          { name: username, hash: row.hash },
+          { name: username, hash: matched },
         );
       }
       // A secret already proven wrong cost nothing and is not counted: a satellite left with a

@@ -36,6 +36,12 @@ export interface GatewayConfig {
      * satellite's state there. Read by the process that serves the registry service.
      */
     satelliteStateInHarbor: boolean;
+    /**
+     * Credential refresh (heartbeat service): rotate a satellite's robot secret once it is this
+     * many seconds old (ROBOT_SECRET_MAX_AGE_SECONDS, 0 = off), or once less than this fraction of
+     * its time to the robot's expiry remains (ROBOT_SECRET_ROTATE_REMAINING, default 0.5, 0 = off).
+     */
+    secretRotation: { maxAgeSeconds: number; remainingFraction: number };
   };
   trustDomain: string;
   /**
@@ -114,7 +120,8 @@ Options (environment variable in brackets):
   -h, --help            show this help
 
 Other environment: DATABASE_URL, ADMIN_PASSWORD, HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD,
-ROBOT_DURATION_DAYS (30), TRUST_DOMAIN (harbor-satellite.local), SPIRE_SERVER_SOCKET,
+ROBOT_DURATION_DAYS (30), ROBOT_SECRET_MAX_AGE_SECONDS (0: off), ROBOT_SECRET_ROTATE_REMAINING (0.5),
+TRUST_DOMAIN (harbor-satellite.local), SPIRE_SERVER_SOCKET,
 SPIRE_SERVER_ADDRESS (spire-server), SPIRE_SERVER_PORT (8081), GC_INTERNAL_TOKEN, LOG_LEVEL (info),
 OTEL_EXPORTER_OTLP_ENDPOINT.`;
 
@@ -180,6 +187,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       robotDurationDays: parsePositiveInt("ROBOT_DURATION_DAYS", env.ROBOT_DURATION_DAYS ?? "30"),
       satelliteStateInHarbor:
         values["satellite-state-in-harbor"] ?? parseBoolean("SATELLITE_STATE_IN_HARBOR", env.SATELLITE_STATE_IN_HARBOR),
+      secretRotation: parseSecretRotation(env),
     },
     trustDomain: env.TRUST_DOMAIN || "harbor-satellite.local",
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
@@ -197,6 +205,19 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       !values["no-metrics"] && parseBoolean("METRICS_ENABLED", env.METRICS_ENABLED || "true"),
     ),
   };
+}
+
+/** ROBOT_SECRET_MAX_AGE_SECONDS (whole seconds, 0 = off) and ROBOT_SECRET_ROTATE_REMAINING (0 ≤ f < 1). */
+function parseSecretRotation(env: NodeJS.ProcessEnv): GatewayConfig["harbor"]["secretRotation"] {
+  const age = (env.ROBOT_SECRET_MAX_AGE_SECONDS ?? "0").trim();
+  const maxAgeSeconds = age === "0" ? 0 : parsePositiveInt("ROBOT_SECRET_MAX_AGE_SECONDS", age);
+  const raw = (env.ROBOT_SECRET_ROTATE_REMAINING ?? "0.5").trim();
+  const remainingFraction = /^(0|0?\.\d+)$/.test(raw) ? Number(raw) : NaN;
+  if (!(remainingFraction >= 0 && remainingFraction < 1))
+    throw new ConfigError(
+      `ROBOT_SECRET_ROTATE_REMAINING must be a fraction from 0 (off) to below 1, e.g. 0.5, got ${JSON.stringify(raw)}`,
+    );
+  return { maxAgeSeconds, remainingFraction };
 }
 
 /** `HOST:PORT` or `[v6]:PORT` for the metrics listener; `:PORT` means all interfaces. */

@@ -67,6 +67,10 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
       db: ctx.db,
       publicUrl: ctx.config.publicUrl,
       logger: ctx.logger.child({ service: "heartbeat" }),
+      // Robot secrets are rotated through the registry service, which needs Harbor.
+      credentialRefresh: ctx.config.harbor.url
+        ? { registry: ctx.client("registry", RegistryService), policy: ctx.config.harbor.secretRotation }
+        : undefined,
     }),
   registry: async ({ config, db, logger }) => {
     const { url, username, password } = config.harbor;

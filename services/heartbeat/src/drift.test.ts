@@ -57,6 +57,13 @@ describe("classifyDrift", () => {
     expect(v.reason).toBe("all 3 desired images held");
   });
 
+  it("is FAILING with 'needs re-enrolment' when the satellite reports Harbor refusing its robot credentials, even with every image held", () => {
+    const message = "Harbor refused the robot credentials (401): issue a new ZTR token";
+    const v = classifyDrift(desired(), report({ errors: [{ reference: "robot-credentials", message }] }), at(100));
+    expect(v.state).toBe(DriftState.FAILING);
+    expect(v.reason).toBe(`needs re-enrolment: ${message}`);
+  });
+
   it("is IN_SYNC with no groups at all", () => {
     const v = classifyDrift(desired({ groups: [] }), report({ cachedImages: [] }), at(100));
     expect(v).toMatchObject({ state: DriftState.IN_SYNC, desiredImageCount: 0, reason: "no images desired" });

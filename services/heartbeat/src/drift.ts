@@ -26,6 +26,8 @@
 // Verdict, first match:
 //   NEVER_SEEN   no heartbeat yet
 //   STALE        health STALE (no heartbeat within 3 intervals): nothing can be told
+//   FAILING      it reports error "robot-credentials": Harbor refuses its robot credentials
+//                (token mode) and it needs re-enrolment (a new ZTR token)
 //   IN_SYNC      judged and no image drift
 //   FAILING      current and image drift: its pass of the current state is done and fell short
 //   CONVERGING   now < D (not judged, or judged with R == "" and drift): a pass is still due
@@ -46,6 +48,9 @@ export interface DriftPolicy {
   /** Replication interval assumed when the satellite's config sets none (default 30 s, the original's). */
   defaultReplicationIntervalSeconds: number;
 }
+
+/** The heartbeat error a satellite reports when Harbor refuses its robot credentials and it needs a new ZTR token. */
+export const NEEDS_REENROLMENT_REFERENCE = "robot-credentials";
 
 export const DEFAULT_DRIFT_POLICY: Readonly<DriftPolicy> = { slackMs: 120_000, defaultReplicationIntervalSeconds: 30 };
 
@@ -149,6 +154,10 @@ export function classifyDrift(
       [],
     );
   }
+  // Harbor refuses the token-mode satellite's robot credentials and no refresh reached it: only a
+  // new ZTR token helps, whatever the images say.
+  const credentials = latest.errors.find((e) => e.reference === NEEDS_REENROLMENT_REFERENCE);
+  if (credentials) return verdict(DriftState.FAILING, `needs re-enrolment: ${credentials.message.slice(0, 500)}`);
   const judged = current || (reported === "" && !desired.pending);
   if (judged && drift.length === 0) {
     const held =

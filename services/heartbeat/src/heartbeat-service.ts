@@ -26,6 +26,7 @@ import {
   UnauthenticatedError,
 } from "@harbor-satellite/rpc";
 import { toSatelliteStatus } from "./convert.js";
+import type { CredentialRefresher } from "./credential-refresh.js";
 import { toHeartbeatRow } from "./heartbeat-row.js";
 import type { Ingest } from "./ingest.js";
 import { getStatus, listStatuses } from "./store.js";
@@ -36,22 +37,32 @@ export interface HeartbeatServiceDeps {
   now: () => Date;
   /** GROUND_CONTROL_URL; unset, the URL each call reached the gateway at. */
   publicUrl?: string;
+  /** Credential refresh (credential-refresh.ts); absent: robot secrets are never rotated here. */
+  credentials?: CredentialRefresher;
 }
 
 /** The health rpcs; the drift rpcs are drift-service.ts's. */
 export type HealthHandlers = Omit<ServiceImpl<typeof HeartbeatService>, "getSatelliteDrift" | "listSatelliteDrift">;
 
-export function createHeartbeatService({ db, ingest, now, publicUrl }: HeartbeatServiceDeps): HealthHandlers {
+export function createHeartbeatService({
+  db,
+  ingest,
+  now,
+  publicUrl,
+  credentials,
+}: HeartbeatServiceDeps): HealthHandlers {
   return {
     async sync(req, ctx) {
       const name = requireName("satellite", renamedField("satellite", req.satellite, "name", req.name));
       authorizeSync(ctx, name);
       const { receivedAt, stateDigest } = await ingest.record(toHeartbeatRow(req, now()));
       const base = publicUrl ?? publicUrlOf(ctx);
+      const robotCredentials = await refreshedCredentials(ctx, name, req, credentials);
       return create(SyncResponseSchema, {
         receiveTime: timestampFromDate(receivedAt),
         satelliteStateUrl: base ? satelliteStateUrl(base, name) : "",
         satelliteStateDigest: stateDigest ?? "",
+        robotCredentials,
       });
     },
 
@@ -79,6 +90,19 @@ export function createHeartbeatService({ db, ingest, now, publicUrl }: Heartbeat
       });
     },
   };
+}
+
+/** New robot credentials go only to the satellite itself (never to an admin reporting for it). */
+async function refreshedCredentials(
+  ctx: HandlerContext,
+  name: string,
+  req: { acceptsRobotCredentials: boolean; robotCredentialsAck: string },
+  credentials: CredentialRefresher | undefined,
+) {
+  const caller = callerOf(ctx);
+  if (!credentials || !req.acceptsRobotCredentials || caller.kind !== "satellite" || caller.name !== name)
+    return undefined;
+  return credentials.onHeartbeat(name, req.robotCredentialsAck);
 }
 
 /** A satellite may report only as itself; admins and Ground Control services may report for any. */

@@ -8,6 +8,9 @@ import { createDriftReader, type DriftReader } from "./drift-reader.js";
 import { createDriftHandlers } from "./drift-service.js";
 import type { DriftPolicy } from "./drift.js";
 import { createHeartbeatService } from "./heartbeat-service.js";
+import { createCredentialRefresher, DEFAULT_ROTATION_POLICY, type RotationPolicy } from "./credential-refresh.js";
+import type { Client } from "@connectrpc/connect";
+import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { createIngest, type Ingest, type IngestOptions } from "./ingest.js";
 import { createHeartbeatWriter } from "./ingest-writer.js";
 import { createRetentionJob, type RetentionJob, type RetentionOptions } from "./retention.js";
@@ -28,6 +31,11 @@ export interface HeartbeatModuleDeps {
   statsIntervalMs?: number;
   /** How long a change may take to reach a satellite before its drift is FAILING (drift.ts). */
   drift?: DriftPolicy;
+  /**
+   * Credential refresh: rotates robot secrets through the registry service and delivers them in
+   * heartbeat answers (credential-refresh.ts). Absent: no rotation.
+   */
+  credentialRefresh?: { registry: Client<typeof RegistryService>; policy?: RotationPolicy };
 }
 
 export interface HeartbeatModule extends ServiceModule {
@@ -53,6 +61,15 @@ export function createHeartbeatModule(deps: HeartbeatModuleDeps): HeartbeatModul
     ingest,
     now,
     publicUrl: deps.publicUrl?.replace(/\/+$/, "") || undefined,
+    credentials: deps.credentialRefresh
+      ? createCredentialRefresher({
+          db: deps.db,
+          registry: deps.credentialRefresh.registry,
+          policy: deps.credentialRefresh.policy ?? DEFAULT_ROTATION_POLICY,
+          now,
+          logger,
+        })
+      : undefined,
   });
   const drift = createDriftReader(deps.db, { now, policy: deps.drift });
   const statsIntervalMs = deps.statsIntervalMs ?? 60_000;
@@ -116,3 +133,5 @@ export { createDriftReader } from "./drift-reader.js";
 export type { DriftPage, DriftReader, SatelliteDriftRecord } from "./drift-reader.js";
 export type { DriftFilter } from "./drift-store.js";
 export { toSatelliteDrift } from "./drift-service.js";
+export { DEFAULT_ROTATION_POLICY, rotationDue, rotationStep } from "./credential-refresh.js";
+export type { RotationPolicy } from "./credential-refresh.js";

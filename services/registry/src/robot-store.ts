@@ -24,6 +24,12 @@ export interface RobotStore {
   remove(satelliteId: number): Promise<void>;
 }
 
+/**
+ * A secret just issued (enrolment, adoption, rotation): the refresh schedule starts again and a
+ * refresh that was waiting for the satellite's confirmation is over (its old secret is no longer accepted).
+ */
+const freshSecret = (now: Date) => ({ secretIssuedAt: now, previousSecretHash: null, pendingRotation: null });
+
 export function createRobotStore(db: Database): RobotStore {
   return {
     async satelliteId(satellite) {
@@ -47,7 +53,9 @@ export function createRobotStore(db: Database): RobotStore {
     },
 
     async save(record, secretHash) {
-      const values = { ...record, secretHash, updatedAt: new Date() };
+      const now = new Date();
+      // A new secret ends any credential refresh in flight (credential-refresh in the heartbeat service).
+      const values = { ...record, secretHash, ...freshSecret(now), updatedAt: now };
       await db.transaction(async (tx) => {
         // A stale row for the same Harbor id or name (a robot re-created under a new id) must go first.
         await tx.delete(robotAccounts).where(eq(robotAccounts.harborId, record.harborId));
@@ -69,7 +77,7 @@ export function createRobotStore(db: Database): RobotStore {
     async updateSecret(satelliteId, secretHash, expiresAt) {
       await db
         .update(robotAccounts)
-        .set({ secretHash, expiresAt, updatedAt: new Date() })
+        .set({ secretHash, expiresAt, ...freshSecret(new Date()), updatedAt: new Date() })
         .where(eq(robotAccounts.satelliteId, satelliteId));
     },
 

@@ -17,5 +17,14 @@ export const robotAccounts = pgTable("robot_accounts", {
   /** Projects it may read and pull from, sorted; always includes `satellite`. */
   projects: text("projects").array().notNull(),
   expiresAt: timestamp("expires_at", { withTimezone: true }),
+  /**
+   * Credential refresh: the hash of the secret the satellite held before a rotation it has not
+   * confirmed yet, so Ground Control still accepts it until the satellite acknowledges the new one.
+   */
+  previousSecretHash: text("previous_secret_hash"),
+  /** The id of a rotation delivered in a heartbeat answer and not acknowledged yet. */
+  pendingRotation: text("pending_rotation"),
+  /** When the current secret was issued (enrolment or rotation): the rotation schedule counts from here. */
+  secretIssuedAt: timestamp("secret_issued_at", { withTimezone: true }).notNull().defaultNow(),
   ...lifecycleDates,
 });
