@@ -12,6 +12,7 @@ import { createFleetServiceImpl } from "./fleet-service.js";
 import type { MessageContext } from "./messages.js";
 import { createOutboxPublisher, type OutboxPublisher, type PublisherOptions } from "./publisher.js";
 import { createFleetStore, type FleetStore } from "./store/index.js";
+import { createTagFilterWatcher, type TagFilterWatcher } from "./tag-filters/tag-filter-watcher.js";
 
 export interface FleetModuleDeps {
   db: Database;
@@ -25,6 +26,11 @@ export interface FleetModuleDeps {
   trustDomain?: string;
   logger?: Logger;
   publisher?: PublisherOptions;
+  /**
+   * How often tag-filtered groups are resolved again against Harbor (TAG_FILTER_POLL_SECONDS);
+   * default 60 000 ms, 0 turns the poll off.
+   */
+  tagFilterPollIntervalMs?: number;
 }
 
 export interface FleetModule extends ServiceModule {
@@ -33,6 +39,8 @@ export interface FleetModule extends ServiceModule {
   readonly store: FleetStore;
   /** Resolves once the `default` config exists. */
   ready(): Promise<void>;
+  /** Re-resolves tag-filtered groups (its check() is one pass now, for tests and webhooks). */
+  readonly tagFilters: TagFilterWatcher;
 }
 
 export function createFleetModule(deps: FleetModuleDeps): FleetModule {
@@ -40,6 +48,14 @@ export function createFleetModule(deps: FleetModuleDeps): FleetModule {
   const store = createFleetStore(deps.db);
   const publisher = createOutboxPublisher(store, deps.registry, logger, deps.publisher);
   const trustDomain = deps.trustDomain ?? "harbor-satellite.local";
+  const tagFilters = createTagFilterWatcher({
+    store,
+    registry: deps.registry,
+    logger,
+    intervalMs: deps.tagFilterPollIntervalMs ?? 60_000,
+    callTimeoutMs: deps.publisher?.callTimeoutMs,
+    queued: () => publisher.kick(),
+  });
 
   // `default` is created (and queued for publishing) once per process, and every group or config
   // without a published digest is queued (after an upgrade, satellite states wait for those
@@ -82,14 +98,19 @@ export function createFleetModule(deps: FleetModuleDeps): FleetModule {
     publisher,
     store,
     ready,
+    tagFilters,
     routes: (router) => router.service(FleetService, impl),
     start() {
       publisher.start();
+      tagFilters.start();
       ready().catch((error: unknown) =>
         logger.error({ err: String(error) }, "could not create the default config; will retry on the next call"),
       );
     },
-    stop: () => publisher.stop(),
+    stop: async () => {
+      await tagFilters.stop();
+      await publisher.stop();
+    },
   };
 }
 

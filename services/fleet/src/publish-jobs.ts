@@ -9,6 +9,8 @@
 import type { Client } from "@connectrpc/connect";
 import { StateKind, type RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { FleetStore, OutboxJob } from "./store/index.js";
+import { registryTagLister } from "./tag-filters/registry-tags.js";
+import { resolveGroupArtifacts } from "./tag-filters/resolve-group.js";
 
 export type RegistryClient = Client<typeof RegistryService>;
 
@@ -51,10 +53,12 @@ export async function runJob(
         await registry.deleteState({ kind: StateKind.GROUP, name }, call);
         return "group state deleted";
       }
+      // Tag filters are resolved now, against Harbor's current tags (resolve-group.ts).
+      const entries = await resolveGroupArtifacts(name, artifacts, registryTagLister(registry, timeoutMs));
       const res = await registry.publishGroupState(
         {
           group: name,
-          artifacts: artifacts.map((a) => ({
+          artifacts: entries.map((a) => ({
             repository: a.repository,
             tags: a.tags,
             digest: a.digest ?? "",

@@ -1,6 +1,7 @@
 // A fake RegistryService for the fleet's unit tests: records what the fleet asked Harbor to hold,
 // and can be switched "down" to act like an unreachable Harbor.
 import { createHash } from "node:crypto";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { RegistryService, StateKind } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { errorMappingInterceptor, renamedField } from "@harbor-satellite/rpc";
@@ -22,6 +23,8 @@ export interface FakeRegistry {
   /** Publishes by "<kind> <name>" whose digest differed from the previous one. */
   changes: Map<string, number>;
   robots: Map<string, string[]>;
+  /** Harbor's tags by repository ("project/name"), for ListRepositoryTags; unknown → NotFound. */
+  repositoryTags: Map<string, Array<{ name: string; digest: string; pushTime: Date }>>;
   /** Every call, in order: "<method> <subject>". */
   calls: string[];
 }
@@ -38,6 +41,7 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
     digests: new Map(),
     changes: new Map(),
     robots: new Map(),
+    repositoryTags: new Map(),
     calls: [],
   };
   const up = (call: string) => {
@@ -100,6 +104,12 @@ export function createFakeRegistry(harborUrl = "http://harbor.test"): FakeRegist
           const config = JSON.parse(req.configJson) as Record<string, unknown>;
           fake.configStates.set(name, config);
           return published(`config ${name}`, config);
+        },
+        listRepositoryTags(req) {
+          up(`listRepositoryTags ${req.repository}`);
+          const tags = fake.repositoryTags.get(req.repository);
+          if (!tags) throw new ConnectError(`repository ${req.repository} not found`, Code.NotFound);
+          return { tags: tags.map((t) => ({ ...t, pushTime: timestampFromDate(t.pushTime) })) };
         },
         deleteState(req) {
           up(`deleteState ${StateKind[req.kind]} ${req.name}`);

@@ -107,7 +107,7 @@ describe("artifact list and satellite fields", () => {
   it("requires at least one tag and one entry per repository", () => {
     expect(
       messageOf(() => requireArtifact({ repository: "library/nginx", tags: [], digest: "", type: "" }, "artifacts[0]")),
-    ).toBe("artifacts[0].tags must name at least one tag");
+    ).toBe("artifacts[0].tags must name at least one tag (or give tag_regex or semver_range)");
     const twice = [
       { repository: "library/nginx", tags: ["1"], digest: "", type: "" },
       { repository: "library/nginx", tags: ["2"], digest: "", type: "" },

@@ -4,6 +4,7 @@ import type { Artifact } from "@harbor-satellite/gen/harbor/satellite/common/v1/
 import type { GroupArtifact } from "@harbor-satellite/db";
 import { isDigest, isRepositoryName, isTag } from "@harbor-satellite/oci";
 import { InvalidArgumentError, requireName } from "@harbor-satellite/rpc";
+import { filterProblem } from "./tag-filters/tag-filter.js";
 
 export { requireName };
 
@@ -73,7 +74,8 @@ export function projectOf(repository: string): string {
 
 /** Validates one artifact and returns it as stored: tags de-duplicated, type defaulted to "image". */
 export function requireArtifact(
-  a: Pick<Artifact, "repository" | "tags" | "digest" | "type">,
+  a: Pick<Artifact, "repository" | "tags" | "digest" | "type"> &
+    Partial<Pick<Artifact, "tagRegex" | "semverRange" | "newestCount">>,
   at: string,
 ): GroupArtifact {
   if (a.repository === "") throw new InvalidArgumentError(`${at}.repository is required`);
@@ -87,7 +89,9 @@ export function requireArtifact(
       `${at}.repository ${JSON.stringify(a.repository)} must start with its Harbor project, e.g. "library/nginx"`,
     );
   }
-  if (a.tags.length === 0) throw new InvalidArgumentError(`${at}.tags must name at least one tag`);
+  const filter = requireTagFilter(a, at);
+  if (a.tags.length === 0 && !filter)
+    throw new InvalidArgumentError(`${at}.tags must name at least one tag (or give tag_regex or semver_range)`);
   a.tags.forEach((tag, j) => {
     if (!isTag(tag))
       throw new InvalidArgumentError(
@@ -104,7 +108,39 @@ export function requireArtifact(
     throw new InvalidArgumentError(
       `${at}.type ${JSON.stringify(a.type)} is not a valid artifact type, e.g. "image" or "chart"`,
     );
-  return { repository: a.repository, tags: [...new Set(a.tags)], ...(a.digest ? { digest: a.digest } : {}), type };
+  return {
+    repository: a.repository,
+    tags: [...new Set(a.tags)],
+    ...(a.digest ? { digest: a.digest } : {}),
+    type,
+    ...filter,
+  };
+}
+
+/** The artifact's tag filter as stored (only the fields given), or undefined without one. */
+function requireTagFilter(
+  a: Pick<Artifact, "digest"> & Partial<Pick<Artifact, "tagRegex" | "semverRange" | "newestCount">>,
+  at: string,
+): Pick<GroupArtifact, "tagRegex" | "semverRange" | "newestCount"> | undefined {
+  const tagRegex = a.tagRegex || undefined;
+  const semverRange = a.semverRange || undefined;
+  const newestCount = a.newestCount;
+  if (tagRegex === undefined && semverRange === undefined) {
+    if (newestCount !== undefined)
+      throw new InvalidArgumentError(`${at}.newest_count needs a tag filter: tag_regex or semver_range`);
+    return undefined;
+  }
+  if (a.digest !== "")
+    throw new InvalidArgumentError(
+      `${at}.digest cannot be combined with tag_regex or semver_range: the filter's tags are pinned to their own digests`,
+    );
+  const problem = filterProblem({ tagRegex, semverRange, newestCount });
+  if (problem) throw new InvalidArgumentError(`${at}.${problem.field} ${problem.message}`);
+  return {
+    ...(tagRegex !== undefined ? { tagRegex } : {}),
+    ...(semverRange !== undefined ? { semverRange } : {}),
+    ...(newestCount !== undefined ? { newestCount } : {}),
+  };
 }
 
 /** A group's artifact list; one entry per repository. */

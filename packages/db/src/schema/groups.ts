@@ -8,6 +8,12 @@ export interface GroupArtifact {
   tags: string[];
   digest?: string;
   type?: string;
+  /** Tag filter: RE2 regex a tag must match; resolved by the fleet when it publishes the group. */
+  tagRegex?: string;
+  /** Tag filter: semver range a tag must satisfy. */
+  semverRange?: string;
+  /** How many of the newest matching tags the group state lists (with a filter; default 1). */
+  newestCount?: number;
 }
 
 export const groups = pgTable("groups", {

@@ -1,7 +1,7 @@
 // Groups and their artifacts. Creating or updating a group republishes its group-state; a change
 // of the projects its artifacts live in also re-syncs the robots of its satellites; deleting it
 // (forced) republishes the state of every satellite that had it.
-import { asc, count, eq, inArray } from "drizzle-orm";
+import { asc, count, eq, inArray, sql } from "drizzle-orm";
 import {
   groups,
   inTransaction,
@@ -66,6 +66,10 @@ export interface GroupStore {
   deleteGroup(name: string, force: boolean): Promise<void>;
   /** The group's artifacts, or undefined when it no longer exists. */
   groupState(name: string): Promise<GroupArtifact[] | undefined>;
+  /** Every group with at least one tag-filtered artifact (tagRegex or semverRange), by name. */
+  filteredGroups(): Promise<Array<{ name: string; artifacts: GroupArtifact[] }>>;
+  /** Queues a publish of these groups' states (their tag filters resolve differently now). */
+  requestGroupPublish(names: readonly string[]): Promise<void>;
 }
 
 export function createGroupStore(db: Database): GroupStore {
@@ -128,6 +132,21 @@ export function createGroupStore(db: Database): GroupStore {
         await tx.delete(groups).where(eq(groups.id, row.id));
         await enqueue(tx, [{ kind: "publish-group-state", subject: name }, ...members.flatMap(satelliteWork)]);
       }),
+
+    filteredGroups: () =>
+      db
+        .select({ name: groups.name, artifacts: groups.artifacts })
+        .from(groups)
+        .where(sql`jsonb_path_exists(${groups.artifacts}, '$[*] ? (exists(@.tagRegex) || exists(@.semverRange))')`)
+        .orderBy(asc(groups.name)),
+
+    requestGroupPublish: (names) =>
+      inTransaction(db, "fleet.requestGroupPublish", (tx) =>
+        enqueue(
+          tx,
+          names.map((subject): OutboxRequest => ({ kind: "publish-group-state", subject })),
+        ),
+      ),
 
     async groupState(name) {
       const [row] = await db.select({ artifacts: groups.artifacts }).from(groups).where(eq(groups.name, name));
