@@ -9,8 +9,10 @@ export {
   DEFAULT_LOCAL_REGISTRY_URL,
   DEFAULT_REGISTER_SATELLITE_INTERVAL,
   DEFAULT_STATE_REPLICATION_INTERVAL,
+  WEEK_DAYS,
+  MAX_WINDOW_MS,
 } from "./schema.js";
-export { validateSatelliteConfig, formatConfigIssues, isHttpUrl, isRegistryAddress } from "./validate.js";
+export { validateSatelliteConfig, formatConfigIssues, isHttpUrl, isRegistryAddress, isTimeZone } from "./validate.js";
 export type {
   SatelliteConfig,
   SatelliteConfigDocument,
@@ -18,6 +20,8 @@ export type {
   AppConfig,
   LocalRegistryConfig,
   AuditConfig,
+  SyncPolicyConfig,
+  SyncWindowConfig,
   ConfigLogLevel,
   ConfigIssue,
   ConfigVerdict,

@@ -61,6 +61,41 @@ const auditSchema = closedOptional({
   otel: closedOptional({ enabled: { type: "boolean" }, endpoint: { type: "string", format: "http-url-or-empty" } }),
 });
 
+/** Days a sync window may start on (cron's names). */
+export const WEEK_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+/** Longest sync window: a week (a longer one would overlap itself). */
+export const MAX_WINDOW_MS = 7 * 24 * 3_600_000;
+
+const bytesPerSecond = {
+  type: "integer",
+  minimum: 0,
+  description: "bytes per second for the whole satellite, all copies together (0: no cap)",
+} as const;
+
+/** Formats `time-zone` (an IANA zone Intl knows) and `window-duration` (a Go duration, > 0, ≤ 7 days): validate.ts. */
+const syncWindowSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["start", "duration"],
+  properties: {
+    days: { type: "array", items: { enum: WEEK_DAYS }, minItems: 1, uniqueItems: true, default: [...WEEK_DAYS] },
+    start: {
+      type: "string",
+      pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+      description: 'expected the window\'s start as "HH:MM" (24-hour clock, in time_zone)',
+    },
+    duration: { type: "string", format: "window-duration" },
+    time_zone: { type: "string", format: "time-zone", default: "UTC" },
+    max_bytes_per_second: bytesPerSecond,
+  },
+} as const;
+
+const syncPolicySchema = closed({
+  windows: { type: "array", items: syncWindowSchema, default: [] },
+  check_state_outside_window: flag(true),
+  max_bytes_per_second: { ...bytesPerSecond, default: 0 },
+});
+
 export const SATELLITE_CONFIG_SCHEMA = {
   $id: "https://harbor-satellite/schemas/satellite-config.json",
   type: "object",
@@ -141,6 +176,8 @@ export const SATELLITE_CONFIG_SCHEMA = {
       },
       /** The original's audit sink settings; checked, kept, not used by this satellite yet. */
       audit: auditSchema,
+      /** When layer bytes may be fetched, and how fast (issue 13: sync windows, bandwidth cap). */
+      sync_policy: syncPolicySchema,
     }),
     /** The original's embedded Zot config, kept verbatim (null, as older Go versions wrote, is absent). */
     zot_config: { type: ["object", "null"] },

@@ -49,6 +49,8 @@ export type StateConfig = SatelliteConfig["state_config"];
 export type AppConfig = SatelliteConfig["app_config"];
 export type LocalRegistryConfig = AppConfig["local_registry"];
 export type AuditConfig = NonNullable<AppConfig["audit"]>;
+export type SyncPolicyConfig = AppConfig["sync_policy"];
+export type SyncWindowConfig = SyncPolicyConfig["windows"][number];
 /** A level as the config names it (zerolog's, and pino's `silent`). */
 export type ConfigLogLevel = AppConfig["log_level"];
 

@@ -3,8 +3,8 @@
 // Ground Control (CreateConfig, UpdateConfig, merge patches) and the satellite (config.json,
 // config-state artifacts) both call this, so they agree on every document.
 import { Ajv, type ErrorObject } from "ajv";
-import { parseSchedule } from "./schedule.js";
-import { SATELLITE_CONFIG_SCHEMA } from "./schema.js";
+import { parseDuration, parseSchedule } from "./schedule.js";
+import { MAX_WINDOW_MS, SATELLITE_CONFIG_SCHEMA } from "./schema.js";
 import type { ConfigIssue, ConfigVerdict, SatelliteConfig } from "./types.js";
 
 /** An http(s) URL with a host and no credentials in it. */
@@ -27,6 +27,35 @@ export function isRegistryAddress(text: string): boolean {
   return isHttpUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
 }
 
+/** An IANA time zone this runtime's Intl knows (`Europe/Berlin`, `UTC`). */
+export function isTimeZone(text: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: text });
+    return text !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** A sync window's length: a Go duration longer than zero and at most a week. */
+function isWindowDuration(text: string): boolean {
+  try {
+    const ms = parseDuration(text);
+    return ms >= 60_000 && ms <= MAX_WINDOW_MS;
+  } catch {
+    return false;
+  }
+}
+
+function isByteSize(text: string): boolean {
+  try {
+    parseByteSize(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isSchedule(text: string): boolean {
   try {
     parseSchedule(text);
@@ -38,6 +67,8 @@ function isSchedule(text: string): boolean {
 
 const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, verbose: true });
 ajv.addFormat("schedule", { type: "string", validate: isSchedule });
+ajv.addFormat("time-zone", { type: "string", validate: isTimeZone });
+ajv.addFormat("window-duration", { type: "string", validate: isWindowDuration });
 ajv.addFormat("http-url", { type: "string", validate: isHttpUrl });
 ajv.addFormat("http-url-or-empty", { type: "string", validate: (v: string) => v === "" || isHttpUrl(v) });
 ajv.addFormat("registry-address-or-empty", {
@@ -71,6 +102,10 @@ function formatMessage(format: string, value: unknown): string {
         return (error as Error).message;
       }
       return `${show(value)} is not a schedule`;
+    case "time-zone":
+      return `expected an IANA time zone such as UTC or Europe/Berlin, got ${show(value)}`;
+    case "window-duration":
+      return `expected a duration from 1m to 168h such as "4h" or "1h30m", got ${show(value)}`;
     case "http-url":
     case "http-url-or-empty":
       return `expected an http:// or https:// URL without credentials, got ${show(value)}`;
