@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { STATUS_CODES } from "node:http";
 import { isRetryableStatus, isTransientNetworkError, nextDelay, retryPolicy, sleep } from "@harbor-satellite/retry";
+import { gateView, sharedFlow } from "./bandwidth-gate.mjs";
 import { createFileSink } from "./blob-file-sink.mjs";
 import { rawGet } from "./raw-http-get.mjs";
 
@@ -34,6 +35,9 @@ class TaskError extends Error {
     this.data = data;
   }
 }
+
+/** The sync window closed: the copy stops, keeping what it wrote (thrown from the body callback). */
+class WindowClosed extends Error {}
 
 /**
  * The worker's entry (piscina calls the default export).
@@ -54,10 +58,25 @@ async function copy(task) {
   const attempts = task.attempts ?? 5;
   const algorithm = task.digest.slice(0, task.digest.indexOf(":"));
   const hash = createHash(algorithm);
-  const file = await open(task.path, "w");
-  const sink = createFileSink(file, task.syncEveryBytes ?? DEFAULT_SYNC_EVERY);
+  const gate = task.gate ? gateView(task.gate) : undefined;
+  // A copy paused by a closing window continues after the bytes it kept: they are hashed again
+  // from the file (the digest covers the whole file) and never fetched again.
+  const resumeFrom = task.resumeFrom ?? 0;
+  const file = await open(task.path, resumeFrom > 0 ? "a+" : "w");
   const state = { offset: 0, skip: 0 };
+  if (resumeFrom > 0) state.offset = await hashPrefix(file, resumeFrom, hash);
+  const sink = createFileSink(file, task.syncEveryBytes ?? DEFAULT_SYNC_EVERY);
   let resumes = 0;
+  /** @type {{ socket: import("./raw-http-get.mjs").FlowControl, sink: import("./raw-http-get.mjs").FlowControl, cap: import("./raw-http-get.mjs").FlowControl } | undefined} */
+  let flows;
+  /** The sink and the cap each hold the socket's reading; one flow per request. @param {import("./raw-http-get.mjs").FlowControl} flow */
+  const flowsFor = (flow) => {
+    if (flows?.socket !== flow) {
+      const shared = sharedFlow(flow);
+      flows = { socket: flow, sink: shared.handle(), cap: shared.handle() };
+    }
+    return flows;
+  };
   /** @param {Buffer} chunk @param {import("./raw-http-get.mjs").FlowControl} flow */
   const onBody = (chunk, flow) => {
     let piece = chunk;
@@ -71,14 +90,24 @@ async function copy(task) {
     if (state.offset + piece.length > task.size)
       throw new TaskError({ kind: "size", expected: task.size, actual: state.offset + piece.length });
     hash.update(piece);
-    sink.write(piece, flow);
+    const { sink: sinkFlow, cap } = flowsFor(flow);
+    sink.write(piece, sinkFlow);
     state.offset += piece.length;
     Atomics.add(counters, 0, BigInt(piece.length));
+    if (!gate) return;
+    // The bytes in hand are kept; nothing more is read once the window has closed.
+    if (!gate.isOpen() && state.offset < task.size) throw new WindowClosed();
+    const wait = gate.take(piece.length);
+    if (wait > 0) {
+      cap.pause();
+      setTimeout(() => cap.resume(), wait);
+    }
   };
   try {
     for (;;) {
       const startedAt = state.offset;
       try {
+        if (gate && !gate.isOpen()) throw new WindowClosed();
         await download(task, state, counters, attempts, onBody);
         if (state.offset < task.size)
           throw Object.assign(new Error(`body ended at ${state.offset} of ${task.size} bytes`), {
@@ -88,6 +117,10 @@ async function copy(task) {
       } catch (error) {
         // A cut after new bytes is resumed from where it stopped; a failure without progress has
         // already had its retries inside download().
+        if (error instanceof WindowClosed) {
+          await sink.finish();
+          return { digest: task.digest, size: state.offset, resumes, pausedAt: state.offset };
+        }
         if (
           error instanceof TaskError ||
           !isTransientNetworkError(error) ||
@@ -106,6 +139,27 @@ async function copy(task) {
     await file.close();
   }
   return { digest: task.digest, size: state.offset, resumes };
+}
+
+/**
+ * Feeds the first `bytes` of `file` to `hash`; returns how many it had (fewer when the file is
+ * shorter: the copy then continues from there).
+ * @param {import("node:fs/promises").FileHandle} file
+ * @param {number} bytes
+ * @param {import("node:crypto").Hash} hash
+ */
+async function hashPrefix(file, bytes, hash) {
+  const buffer = Buffer.allocUnsafeSlow(1 << 20);
+  let at = 0;
+  while (at < bytes) {
+    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, bytes - at), at);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    at += bytesRead;
+  }
+  // Anything past `at` (a write the pause did not fsync, say) is dropped and fetched from there.
+  await file.truncate(at);
+  return at;
 }
 
 /**

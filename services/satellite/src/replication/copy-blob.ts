@@ -12,6 +12,7 @@ import type { ReplicationTarget } from "./replication-target.js";
 import { createInflight } from "./inflight.js";
 import type { Limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
+import { SyncWindowClosedError, type PausedCopy, type SyncGate } from "./sync-gate.js";
 import type { BlobWorkerPool } from "./worker-pool.js";
 
 export type BlobOutcome = "copied" | "skipped";
@@ -37,6 +38,10 @@ export interface BlobCopierOptions {
   inlineMaxBytes?: number;
   /** Repair: look at each blob file on disk (size included), past the store's cache. */
   recheck?: boolean;
+  /** Sync windows and bandwidth cap (none: always open, uncapped). */
+  gate?: SyncGate;
+  /** Copies a closing window paused, by digest: continued (Range) by the next copy of that digest. */
+  paused?: Map<string, PausedCopy>;
 }
 
 export interface BlobCopier {
@@ -49,6 +54,7 @@ export interface BlobCopier {
 export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
   const { target, client, pool, limiter, progress } = options;
   const inlineMax = options.inlineMaxBytes ?? 1 << 20;
+  const gate = options.gate;
   const inflight = createInflight<BlobOutcome>();
   const copied = new Set<string>();
   const skipped = new Set<string>();
@@ -66,6 +72,8 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
           throw new SizeMismatchError(blob.size, writer.written + chunk.length);
         progress.received(chunk.length);
         await writer.write(chunk);
+        const wait = gate?.take(chunk.length) ?? 0;
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
       await writer.commit({ digest: blob.digest, size: blob.size });
     } finally {
@@ -74,7 +82,9 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
   };
 
   const copyInWorker = async (repository: string, blob: Descriptor, signal?: AbortSignal) => {
-    const temp = await target.createTempFile(repository);
+    const paused = options.paused?.get(blob.digest);
+    options.paused?.delete(blob.digest);
+    const temp = paused?.temp ?? (await target.createTempFile(repository));
     try {
       const task = {
         ...options.upstream,
@@ -83,21 +93,33 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
         size: blob.size,
         path: temp.path,
         counters: progress.counters,
+        gate: gate?.buffer,
+        resumeFrom: paused?.bytes,
       };
       // The worker gets the header the main thread holds; a token that expired in between earns
       // one retry with a fresh one.
+      let result;
       for (let refresh = false; ; refresh = true) {
         const authorization = await client.authorizationFor(repository, ["pull"], { refresh, signal });
         try {
-          await pool.fetch({ ...task, authorization }, signal);
+          result = await pool.fetch({ ...task, authorization }, signal);
           break;
         } catch (error) {
           if (refresh || !(error instanceof RegistryError && error.status === 401)) throw error;
         }
       }
+      if (result.pausedAt !== undefined) {
+        // Kept for the next window, which asks only for the bytes after these (one Range request).
+        options.paused?.set(blob.digest, { temp, bytes: result.pausedAt });
+        options.logger.info(
+          { digest: blob.digest, bytes: result.pausedAt, size: blob.size, repository },
+          "blob copy paused: the sync window closed",
+        );
+        throw gate?.closedError() ?? new SyncWindowClosedError(undefined);
+      }
       await temp.commitVerified(blob.digest, blob.size);
     } catch (error) {
-      await temp.abort();
+      if (options.paused?.get(blob.digest)?.temp !== temp) await temp.abort();
       throw error;
     }
   };
@@ -128,11 +150,14 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
       if (presence === "mounted") options.logger.debug({ digest: blob.digest, repository }, "blob mounted");
       return "skipped";
     }
+    gate?.assertOpen();
     progress.expect(blob.size);
     const started = performance.now();
-    await limiter.run(() =>
-      blob.size <= inlineMax ? copyInline(repository, blob, signal) : copyInWorker(repository, blob, signal),
-    );
+    await limiter.run(() => {
+      // A copy may wait for the limiter past the window's end.
+      gate?.assertOpen();
+      return blob.size <= inlineMax ? copyInline(repository, blob, signal) : copyInWorker(repository, blob, signal);
+    });
     copied.add(blob.digest);
     if (blob.size > inlineMax) {
       const seconds = (performance.now() - started) / 1000;

@@ -22,6 +22,7 @@ import { mayUntag, nextOwned, planPass } from "./planner.js";
 import { createProgress } from "./progress.js";
 import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
 import { storeTarget, TargetUnavailableError, type ReplicationTarget } from "./replication-target.js";
+import type { PausedCopy, SyncGate } from "./sync-gate.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
 import { failureType, recordReplicationPass } from "../telemetry/replication-metrics.js";
 import { inSpan, markFailed } from "../telemetry/spans.js";
@@ -93,6 +94,8 @@ export interface ReplicationEngineOptions {
   /** Blobs up to this size skip the pool (default 1 MiB). */
   inlineMaxBytes?: number;
   progressIntervalMs?: number;
+  /** Sync windows and the bandwidth cap for every layer fetch (none: always open, uncapped). */
+  gate?: SyncGate;
 }
 
 export interface ReplicationEngine {
@@ -105,6 +108,8 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
   const { store, logger } = options;
   const target = options.target ?? storeTarget(store);
   let pool: BlobWorkerPool | undefined;
+  // Layer copies a closing sync window paused, continued by a later pass (lives as long as the engine).
+  const paused = new Map<string, PausedCopy>();
   const clients = new Map<string, RegistryClient>();
   const clientFor = (upstream: UpstreamOptions) => {
     const key = `${upstream.url}\n${upstream.credentials?.username ?? ""}`;
@@ -139,6 +144,8 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       limiter: createLimiter(options.blobConcurrency ?? pool.capacity),
       inlineMaxBytes: options.inlineMaxBytes,
       recheck: request.repair,
+      gate: options.gate,
+      paused,
       upstream: {
         maxSockets: maxConnections,
         ca: request.upstream.ca,
@@ -249,6 +256,8 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       for (const client of clients.values()) client.close();
       clients.clear();
       await pool?.close();
+      await Promise.all([...paused.values()].map((copy) => copy.temp.abort()));
+      paused.clear();
       pool = undefined;
     },
   };

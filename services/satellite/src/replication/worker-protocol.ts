@@ -25,12 +25,18 @@ export interface FetchBlobTask {
   maxDelayMs?: number;
   /** fdatasync every this many bytes while writing, so the disk flushes while bytes still arrive. */
   syncEveryBytes?: number;
+  /** The satellite's bandwidth cap and sync-window switch (bandwidth-gate.mjs); none: uncapped, always open. */
+  gate?: SharedArrayBuffer;
+  /** `path` already holds this many bytes of the blob (a copy a closing window paused): continue after them. */
+  resumeFrom?: number;
 }
 
 export interface FetchBlobResult {
   digest: string;
   size: number;
   resumes: number;
+  /** Set when the sync window closed mid-copy: the file holds this many bytes, fsynced. */
+  pausedAt?: number;
 }
 
 export type FetchBlobOutcome = { ok: true; result: FetchBlobResult } | { ok: false; error: WorkerErrorData };

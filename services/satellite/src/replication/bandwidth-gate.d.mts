@@ -1,0 +1,15 @@
+// Types of the plain-JS bandwidth gate (bandwidth-gate.mjs) for TypeScript importers.
+import type { FlowControl } from "./raw-http-get.mjs";
+
+export interface GateView {
+  setRate(bytesPerSecond: number): void;
+  rate(): number;
+  setOpen(open: boolean): void;
+  isOpen(): boolean;
+  /** Accounts bytes received; the ms to wait before reading more. */
+  take(bytes: number): number;
+}
+
+export function createGateBuffer(): SharedArrayBuffer;
+export function gateView(buffer: SharedArrayBuffer): GateView;
+export function sharedFlow(flow: FlowControl): { handle(): FlowControl };
