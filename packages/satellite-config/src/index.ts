@@ -9,6 +9,7 @@ export {
   DEFAULT_LOCAL_REGISTRY_URL,
   DEFAULT_REGISTER_SATELLITE_INTERVAL,
   DEFAULT_STATE_REPLICATION_INTERVAL,
+  DEFAULT_STORE_GC_INTERVAL,
   WEEK_DAYS,
   MAX_WINDOW_MS,
 } from "./schema.js";
@@ -38,3 +39,4 @@ export {
   MAX_EVERY_MS,
 } from "./schedule.js";
 export type { Schedule } from "./schedule.js";
+export { parseByteSize, formatByteSize, InvalidByteSizeError } from "./byte-size.js";

@@ -5,13 +5,15 @@
 // artifacts with it, so both give the same verdict on every document.
 //
 // Formats are ours (validate.ts registers them): `schedule` (parseSchedule), `http-url`,
-// `http-url-or-empty` and `registry-address-or-empty`. A `description` on a subschema is the
-// message when that subschema fails (the cross-field rules under `then`).
+// `http-url-or-empty`, `registry-address-or-empty` and `byte-size-or-empty` (byte-size.ts). A
+// `description` on a subschema is the message when that subschema fails (the cross-field rules
+// under `then`).
 
 export const DEFAULT_STATE_REPLICATION_INTERVAL = "@every 00h00m10s";
 export const DEFAULT_REGISTER_SATELLITE_INTERVAL = "@every 00h00m30s";
 export const DEFAULT_HEARTBEAT_INTERVAL = "@every 00h00m30s";
 export const DEFAULT_LOCAL_REGISTRY_URL = "http://127.0.0.1:8585";
+export const DEFAULT_STORE_GC_INTERVAL = "@every 06h00m00s";
 
 /** zerolog's names (the original's) and pino's `silent` (what `satellite --log-level silent` saves). */
 export const CONFIG_LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "panic", "silent"] as const;
@@ -174,6 +176,19 @@ export const SATELLITE_CONFIG_SCHEMA = {
           description: "required when direct delivery is enabled",
         },
       },
+      /**
+       * Disk quota of the satellite's store: "" (none), bytes ("1073741824") or a size with a unit
+       * ("10GiB", "500MB"). With a quota, images no group wants any more stay (served) while they
+       * fit; a pass over it evicts them, least recently pulled first, never a wanted one.
+       */
+      store_quota: {
+        type: "string",
+        format: "byte-size-or-empty",
+        default: "",
+        description: 'expected "" (no quota), a number of bytes or a size such as 10GiB',
+      },
+      /** How often the store's garbage collection runs besides after every pass that removed images. */
+      store_gc_interval: schedule(DEFAULT_STORE_GC_INTERVAL),
       /** The original's audit sink settings; checked, kept, not used by this satellite yet. */
       audit: auditSchema,
       /** When layer bytes may be fetched, and how fast (issue 13: sync windows, bandwidth cap). */

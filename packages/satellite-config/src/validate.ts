@@ -5,6 +5,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { parseDuration, parseSchedule } from "./schedule.js";
 import { MAX_WINDOW_MS, SATELLITE_CONFIG_SCHEMA } from "./schema.js";
+import { parseByteSize } from "./byte-size.js";
 import type { ConfigIssue, ConfigVerdict, SatelliteConfig } from "./types.js";
 
 /** An http(s) URL with a host and no credentials in it. */
@@ -56,6 +57,15 @@ function isByteSize(text: string): boolean {
   }
 }
 
+function isByteSize(text: string): boolean {
+  try {
+    parseByteSize(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function isSchedule(text: string): boolean {
   try {
     parseSchedule(text);
@@ -70,6 +80,7 @@ ajv.addFormat("schedule", { type: "string", validate: isSchedule });
 ajv.addFormat("time-zone", { type: "string", validate: isTimeZone });
 ajv.addFormat("window-duration", { type: "string", validate: isWindowDuration });
 ajv.addFormat("http-url", { type: "string", validate: isHttpUrl });
+ajv.addFormat("byte-size-or-empty", { type: "string", validate: (v: string) => v === "" || isByteSize(v) });
 ajv.addFormat("http-url-or-empty", { type: "string", validate: (v: string) => v === "" || isHttpUrl(v) });
 ajv.addFormat("registry-address-or-empty", {
   type: "string",
@@ -106,6 +117,13 @@ function formatMessage(format: string, value: unknown): string {
       return `expected an IANA time zone such as UTC or Europe/Berlin, got ${show(value)}`;
     case "window-duration":
       return `expected a duration from 1m to 168h such as "4h" or "1h30m", got ${show(value)}`;
+    case "byte-size-or-empty":
+      try {
+        parseByteSize(value as string);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return `${show(value)} is not a byte size`;
     case "http-url":
     case "http-url-or-empty":
       return `expected an http:// or https:// URL without credentials, got ${show(value)}`;

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { SATELLITE_CONFIG_SCHEMA } from "@harbor-satellite/satellite-config";
 import { ConfigValidationError } from "../config/config-error.js";
 import { defaultConfig, type SatelliteConfig } from "../config/satellite-config.js";
 import type { Schedule } from "../config/schedule.js";
@@ -62,6 +63,15 @@ describe("a config artifact applied while running", () => {
     expect(t.lines()).toMatch(/"fields":\["app_config.tls"\],"msg":"config fields that take effect after a restart"/);
   });
 
+  it("applies store_quota live and re-schedules the store-gc job on store_gc_interval", async () => {
+    const t = setup();
+    t.update.document = { app_config: { store_quota: "10GiB", store_gc_interval: "@every 1h" } };
+    const next = await applyArtifactConfig(t.update);
+    expect(next.app_config.store_quota).toBe("10GiB");
+    expect(t.schedules).toEqual({ "store-gc": ["@every 1h"] });
+    expect(t.lines()).not.toMatch(/take effect after a restart/);
+  });
+
   it("leaves pinned fields and a pinned registry address alone", async () => {
     const t = setup({ pinned: ["ground_control_url", "spiffe", "log_level"], options: { registryAddrPinned: true } });
     t.update.current.app_config.ground_control_url = "https://gc";
@@ -109,8 +119,11 @@ describe("a config artifact applied while running", () => {
       .map((l) => JSON.parse(l) as { level: number; msg: string; digest: string });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ level: 40, digest: "sha256:x" });
+    // Every key the schema has, in its order (the list grows with the config).
+    const appKeys = Object.keys(SATELLITE_CONFIG_SCHEMA.properties.app_config.properties).join(", ");
+    expect(appKeys).toMatch(/^ground_control_url, log_level, .*, direct_delivery, .*audit/);
     expect(warnings[0].msg).toBe(
-      'config-state artifact is invalid: app_config.heartbeat_intervall: unknown key (app_config takes ground_control_url, log_level, use_unsecure, state_replication_interval, register_satellite_interval, heartbeat_interval, metrics, bring_own_registry, local_registry, tls, spiffe, encrypt_config, registry_fallback, harbor_registry_url, direct_delivery, audit); app_config.log_level: expected one of "trace", "debug", "info", "warn", "error", "fatal", "panic", "silent", got "warning" (nothing of it applied; the running config is kept)',
+      `config-state artifact is invalid: app_config.heartbeat_intervall: unknown key (app_config takes ${appKeys}); app_config.log_level: expected one of "trace", "debug", "info", "warn", "error", "fatal", "panic", "silent", got "warning" (nothing of it applied; the running config is kept)`,
     );
     // Another refused digest is logged again; a good one applies.
     await expect(apply({ ...t.update, digest: "sha256:y" })).rejects.toBeInstanceOf(ConfigValidationError);

@@ -32,6 +32,7 @@ const JOB_INTERVALS: [keyof AppConfig, string][] = [
   ["state_replication_interval", "state-replication"],
   ["heartbeat_interval", "heartbeat"],
   ["register_satellite_interval", "registration"],
+  ["store_gc_interval", "store-gc"],
 ];
 
 /** Returns the config to run with from now on. Throws (and changes nothing) when the artifact is invalid or cannot be saved. */

@@ -15,6 +15,8 @@ export const LIVE_FIELDS = [
   "heartbeat_interval",
   "local_registry",
   "metrics",
+  "store_quota",
+  "store_gc_interval",
 ] as const;
 export type LiveField = (typeof LIVE_FIELDS)[number];
 
