@@ -46,6 +46,7 @@ import {
   type HeartbeatAnswer,
 } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
+import { createCredentialRefresh } from "./credential-refresh.js";
 import { localMirror } from "./local-mirror-access.js";
 import { startSelfHealingStore } from "./self-healing-store.js";
 import { openSiteRegistry } from "./site-registry.js";
@@ -204,6 +205,15 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     cleanups.push(() => engine.close());
     const scheduler = createScheduler({ clock: deps.clock, random: deps.random, logger });
     const now = () => (deps.clock ?? systemClock).now();
+    const credentials = await createCredentialRefresh({
+      dataDir: options.dataDir,
+      config: () => config,
+      adopt: (next) => (config = next),
+      save: (next) => atRest.save(next),
+      triggerHeartbeat: () => scheduler.get("heartbeat")?.trigger(),
+      triggerPass: () => scheduler.get("state-replication")?.trigger(),
+      logger,
+    });
     // A blob the scrub quarantined: tell Ground Control now, and fetch it again now.
     const selfHealing =
       options.scrub &&
@@ -310,15 +320,17 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
 
     const sendHeartbeat = async (signal: AbortSignal) => {
       const carried = pendingActivity;
-      const beat = await collectHeartbeat({
-        config: () => config,
-        satelliteName: () => satelliteName,
-        metrics,
-        images,
-        replication: () => replicator.report(),
-        pendingActivity: () => carried,
-        store: selfHealing ? () => selfHealing.report() : undefined,
-      });
+      const beat = credentials.decorate(
+        await collectHeartbeat({
+          config: () => config,
+          satelliteName: () => satelliteName,
+          metrics,
+          images,
+          replication: () => replicator.report(),
+          pendingActivity: () => carried,
+          store: selfHealing ? () => selfHealing.report() : undefined,
+        }),
+      );
       const answer = await traced(
         "satellite.heartbeat",
         {},
@@ -334,6 +346,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       if (pendingActivity === carried) pendingActivity = undefined;
       heartbeatsSent++;
       logger.debug({ images: beat.cachedImages.length, errors: beat.errors.length }, "heartbeat sent");
+      await credentials.onAnswer(answer);
       await followAnswer(answer);
     };
 
@@ -363,6 +376,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
             const changed = plan !== undefined && plan.add.length + plan.changed.length + plan.remove.length > 0;
             outcome = `ok ${result.satelliteDigest} ${result.configDigest ?? ""}${changed ? ` changed#${passes}` : ""}`;
             await selfHealing?.passCompleted(started);
+            credentials.passSucceeded();
           } catch (error) {
             if (!signal.aborted) onPassFailure(error);
             throw error;
@@ -428,11 +442,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         if (!registering)
           logger.warn("Harbor refused the robot credentials; enrolling again over SPIFFE for fresh ones");
         startRegistration();
-      } else {
-        logger.error(
-          "Harbor refused the robot credentials; they were rotated or expired. Issue a new ZTR token, remove config.json and restart with --token",
-        );
-      }
+      } else credentials.harborRefused();
     };
 
     if (resolved.needsEnrolment) startRegistration();

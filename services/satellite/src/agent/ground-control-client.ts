@@ -50,6 +50,10 @@ export interface Heartbeat {
   lastSyncDurationMs: bigint;
   cachedImages: { reference: string; sizeBytes: bigint }[];
   errors: { reference: string; message: string }[];
+  /** Credential refresh (credential-refresh.ts): new robot credentials may come in the answer. */
+  acceptsRobotCredentials?: boolean;
+  /** The rotation id of the last refreshed credentials saved. */
+  robotCredentialsAck?: string;
 }
 
 export interface GroundControlClient {
@@ -68,6 +72,8 @@ export interface GroundControlClient {
 export interface HeartbeatAnswer {
   stateUrl: string;
   stateDigest: string;
+  /** New robot credentials Ground Control rotated for this satellite (credential refresh). */
+  robotCredentials?: { username: string; password: string; rotationId: string };
 }
 
 /** A Ground Control call that failed; `code` is the Connect code, `permanent` when retrying cannot help. */
@@ -190,11 +196,20 @@ export function createGroundControlClient(options: GroundControlClientOptions): 
         imageCount: beat.cachedImages.length,
         cachedImages: beat.cachedImages,
         errors: beat.errors,
+        acceptsRobotCredentials: beat.acceptsRobotCredentials ?? false,
+        robotCredentialsAck: beat.robotCredentialsAck ?? "",
       });
       const answer = await call("Sync", (t) =>
         createClient(HeartbeatService, t).sync(request, { signal, timeoutMs, headers }),
       );
-      return { stateUrl: answer.satelliteStateUrl, stateDigest: answer.satelliteStateDigest };
+      const refreshed = answer.robotCredentials;
+      return {
+        stateUrl: answer.satelliteStateUrl,
+        stateDigest: answer.satelliteStateDigest,
+        robotCredentials: refreshed?.password
+          ? { username: refreshed.username, password: refreshed.password, rotationId: refreshed.rotationId }
+          : undefined,
+      };
     },
     close() {
       agent?.destroy();
