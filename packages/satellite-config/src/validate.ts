@@ -57,15 +57,6 @@ function isByteSize(text: string): boolean {
   }
 }
 
-function isByteSize(text: string): boolean {
-  try {
-    parseByteSize(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function isSchedule(text: string): boolean {
   try {
     parseSchedule(text);
