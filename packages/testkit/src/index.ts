@@ -30,3 +30,12 @@ export {
 } from "./state-artifacts.js";
 export type { StateArtifactImage, StateLayout } from "./state-artifacts.js";
 export { tarHeader, type TarHeaderOptions } from "./tar.js";
+export {
+  generateSigningKey,
+  makeCosignSignature,
+  pushCosignSignature,
+  signatureTag,
+  signPayload,
+  simpleSigningPayload,
+} from "./cosign-signer.js";
+export type { CosignSignature, CosignSignatureSpec, SigningKey, SigningKeyKind } from "./cosign-signer.js";

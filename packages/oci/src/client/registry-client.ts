@@ -3,7 +3,7 @@
 // pooling live in the session; this file maps each call to its endpoint and checks what comes back.
 import type { Readable } from "node:stream";
 import { digestOf, parseDigest, isDigest } from "../digest.js";
-import { MAX_MANIFEST_BYTES } from "../manifest.js";
+import { MAX_MANIFEST_BYTES, type Descriptor } from "../manifest.js";
 import { MANIFEST_ACCEPT } from "../media-types.js";
 import { downloadBlob, type BlobDownloadOptions } from "./blob-download.js";
 import { pushBlob, type BlobContent, type PushBlobOptions, type PushedBlob } from "./blob-upload.js";
@@ -67,6 +67,16 @@ export interface RegistryClient {
   deleteManifest(repository: string, reference: string, signal?: AbortSignal): Promise<boolean>;
   /** All tags of a repository, following `Link` pagination; [] when the repository is unknown. */
   listTags(repository: string, options?: { pageSize?: number; signal?: AbortSignal }): Promise<string[]>;
+  /**
+   * The manifests whose `subject` is `digest` (`GET /v2/<name>/referrers/<digest>`, OCI
+   * distribution 1.1), following `Link` pages; undefined when the registry has no referrers API
+   * (404), so the caller falls back to the tag schema.
+   */
+  listReferrers(
+    repository: string,
+    digest: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<Descriptor[] | undefined>;
   /** Absolute URL of a blob, for a download handed to another thread. */
   blobUrl(repository: string, digest: string): string;
   /**
@@ -227,6 +237,30 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       throw new RegistryError(200, "", "tag list pagination did not end", redactUrl(session.baseUrl), "GET");
     },
 
+    async listReferrers(repository, digest, options) {
+      parseDigest(digest);
+      const found: Descriptor[] = [];
+      let target: string | URL = `/v2/${repository}/referrers/${digest}`;
+      for (let page = 0; page < 1_000; page++) {
+        const res = await session.send({
+          method: "GET",
+          target,
+          headers: { accept: "application/vnd.oci.image.index.v1+json" },
+          scopes: pull(repository),
+          expect: [200, 404],
+          signal: options?.signal,
+        });
+        const body = await readBody(res.body, MAX_MANIFEST_BYTES);
+        if (res.status === 404) return page === 0 ? undefined : found;
+        const parsed = JSON.parse(body.toString("utf8")) as { manifests?: unknown };
+        if (Array.isArray(parsed.manifests)) found.push(...parsed.manifests.filter(isReferrerDescriptor));
+        const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(header(res.headers, "link") ?? "")?.[1];
+        if (!next) return found;
+        target = new URL(next, res.url);
+      }
+      throw new RegistryError(200, "", "referrers pagination did not end", redactUrl(session.baseUrl), "GET");
+    },
+
     blobUrl(repository, digest) {
       parseDigest(digest);
       return `${session.baseUrl.origin}${session.baseUrl.pathname.replace(/\/$/, "")}/v2/${repository}/blobs/${digest}`;
@@ -236,6 +270,19 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     authSnapshot: () => session.authSnapshot(),
     close: () => session.close(),
   };
+}
+
+/** A descriptor with the fields a referrer copy needs (a registry's odd entry is skipped, not trusted). */
+function isReferrerDescriptor(value: unknown): value is Descriptor {
+  const d = value as Partial<Descriptor> | null;
+  return (
+    typeof d === "object" &&
+    d !== null &&
+    typeof d.mediaType === "string" &&
+    typeof d.digest === "string" &&
+    isDigest(d.digest) &&
+    typeof d.size === "number"
+  );
 }
 
 /** The served Content-Type when it names a type, else the body's own `mediaType`. */
