@@ -13,6 +13,16 @@ describe("ground-control configuration", () => {
     });
   });
 
+  it("re-resolves group tag filters every TAG_FILTER_POLL_SECONDS (default 60, 0 = off)", () => {
+    expect(parseConfig([], {})).toMatchObject({ tagFilterPollSeconds: 60 });
+    expect(parseConfig([], { TAG_FILTER_POLL_SECONDS: "15" })).toMatchObject({ tagFilterPollSeconds: 15 });
+    expect(parseConfig([], { TAG_FILTER_POLL_SECONDS: "0" })).toMatchObject({ tagFilterPollSeconds: 0 });
+    expect(() => parseConfig([], { TAG_FILTER_POLL_SECONDS: "1m" })).toThrow(
+      'TAG_FILTER_POLL_SECONDS must be a positive whole number, got "1m"',
+    );
+    expect(HELP).toContain("TAG_FILTER_POLL_SECONDS");
+  });
+
   it("takes --port over PORT, and PORT over the default", () => {
     expect(parseConfig(["--port", "9000"], { PORT: "9100" })).toMatchObject({ port: 9000 });
     expect(parseConfig([], { PORT: "9100" })).toMatchObject({ port: 9100 });

@@ -45,6 +45,12 @@ export interface GatewayConfig {
   };
   trustDomain: string;
   /**
+   * How often the fleet service resolves group tag filters (tag_regex, semver_range) against
+   * Harbor again and republishes the groups whose tags changed (TAG_FILTER_POLL_SECONDS, default
+   * 60, 0 = off). Read by the process that serves the fleet service.
+   */
+  tagFilterPollSeconds: number;
+  /**
    * scrypt's cost for the hashes Ground Control stores (admin password, robot secrets). Never
    * parsed from flags or the environment: unset, the production default; test helpers pass a
    * cheap one (test-support.ts), since a stored hash carries its own parameters.
@@ -121,6 +127,7 @@ Options (environment variable in brackets):
 
 Other environment: DATABASE_URL, ADMIN_PASSWORD, HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD,
 ROBOT_DURATION_DAYS (30), ROBOT_SECRET_MAX_AGE_SECONDS (0: off), ROBOT_SECRET_ROTATE_REMAINING (0.5),
+TAG_FILTER_POLL_SECONDS (60: re-resolve group tag filters against Harbor; 0: off),
 TRUST_DOMAIN (harbor-satellite.local), SPIRE_SERVER_SOCKET,
 SPIRE_SERVER_ADDRESS (spire-server), SPIRE_SERVER_PORT (8081), GC_INTERNAL_TOKEN, LOG_LEVEL (info),
 OTEL_EXPORTER_OTLP_ENDPOINT.`;
@@ -190,6 +197,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
       secretRotation: parseSecretRotation(env),
     },
     trustDomain: env.TRUST_DOMAIN || "harbor-satellite.local",
+    tagFilterPollSeconds: parseSeconds("TAG_FILTER_POLL_SECONDS", env.TAG_FILTER_POLL_SECONDS ?? "60"),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     spiffe: spiffeSocket ? { endpointSocket: spiffeSocket } : undefined,
     spire: {
@@ -299,6 +307,12 @@ function parsePositiveInt(name: string, value: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new ConfigError(`${name} must be a positive whole number, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** Whole seconds, 0 allowed (off). */
+function parseSeconds(name: string, value: string): number {
+  const trimmed = value.trim();
+  return trimmed === "0" ? 0 : parsePositiveInt(name, trimmed);
 }
 
 function parseServices(value: string): ServiceName[] {

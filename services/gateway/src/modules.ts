@@ -58,6 +58,7 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
       publicUrl: config.publicUrl,
       trustDomain: config.trustDomain,
       logger: logger.child({ service: "fleet" }),
+      tagFilterPollIntervalMs: config.tagFilterPollSeconds * 1000,
     });
     await fleet.ready();
     return fleet;

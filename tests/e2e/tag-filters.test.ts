@@ -1,0 +1,183 @@
+// Group tag filters end to end: PostgreSQL, docker-registry behind the Harbor emulator, a
+// `ground-control` process polling tag filters every second, and a real `satellite` process. A
+// group names apps/web by semver range (newest 2 of ">=1.2 <2"); the group state in Harbor lists
+// the concrete tags pinned to their digests and the satellite serves exactly those. A newer
+// matching tag pushed into Harbor is picked up by the poll: the group state is republished, the
+// satellite state Ground Control serves pins the new group state, and the satellite serves the
+// new tag and drops the one that fell out. A bad filter is refused with InvalidArgument.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
+import {
+  buildImage,
+  freePort,
+  makeBlobDir,
+  pushImage,
+  removeBlobDir,
+  type SyntheticImage,
+} from "@harbor-satellite/testkit";
+import { readState } from "../ground-control/state-artifacts.js";
+import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+
+const ADMIN_PASSWORD = "e2e-tag-filters-admin-password";
+const FILTERED = { repository: "apps/web", semverRange: ">=1.2 <2", newestCount: 2 };
+
+describe("group tag filters, end to end", () => {
+  let stack: FleetStack;
+  let sat: RunningProcess | undefined;
+  let local: RegistryClient;
+  let blobs: string;
+  const images: Record<string, SyntheticImage> = {};
+
+  /** Pushes a distinct image as apps/web:<tag> through the emulator (which records the push time). */
+  const pushWeb = async (tag: string) => {
+    images[tag] = await buildImage({ layerSizes: [4 << 10], dir: blobs, labels: { version: tag } });
+    await pushImage(stack.emu.url, "apps/web", tag, images[tag], HARBOR);
+  };
+  const groupState = async () =>
+    (await readState(stack.emu.url, "satellite/group-state/web/state", HARBOR)) as Awaited<
+      ReturnType<typeof readState>
+    > & { json: { artifacts?: Array<{ repository: string; tag: string[]; digest?: string }> } };
+  const listed = (state: Awaited<ReturnType<typeof groupState>>) =>
+    (state.json.artifacts ?? []).map((a) => `${a.tag.join(",")}@${a.digest ?? ""}`);
+  const entry = (tag: string) => `${tag}@${images[tag].manifestDigest}`;
+  const served = async (tag: string) => (await local.headManifest("apps/web", tag))?.digest;
+
+  beforeAll(async () => {
+    blobs = await makeBlobDir();
+    stack = await startFleetStack({
+      name: "tag-filters-e2e",
+      project: "apps",
+      images: [],
+      adminPassword: ADMIN_PASSWORD,
+      groundControlEnv: { TAG_FILTER_POLL_SECONDS: "1" },
+    });
+    // 2.0.0 is outside the range, 1.1.0 below it; "latest" is no version.
+    for (const tag of ["1.1.0", "1.2.0", "2.0.0", "1.2.1", "latest"]) await pushWeb(tag);
+    const satPort = await freePort();
+    local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
+
+    await stack.admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
+    await stack.admin.fleet.createGroup({ group: "web", artifacts: [FILTERED] });
+    await stack.admin.fleet.createSatellite({ satellite: "edge-1", groups: ["web"], config: "fast" });
+    const { token } = await stack.admin.identity.issueZtrToken({ satellite: "edge-1" });
+    const tokenFile = join(stack.work, "ztr-token");
+    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+    sat = startProcess(
+      "satellite",
+      [
+        "--ground-control-url",
+        stack.gcUrl,
+        "--token-file",
+        tokenFile,
+        "--data-dir",
+        join(stack.work, "satellite"),
+        "--registry-addr",
+        `127.0.0.1:${satPort}`,
+      ],
+      { LOG_LEVEL: "warn" },
+    );
+  });
+
+  afterAll(async () => {
+    local?.close();
+    await sat?.stop();
+    await stack?.stop();
+    if (blobs) await removeBlobDir(blobs);
+  });
+
+  const alive = () => {
+    if (sat && sat.proc.exitCode !== null)
+      throw new GiveUp(`satellite exited with ${sat.proc.exitCode}: ${sat.output()}`);
+  };
+
+  it("publishes the newest matching tags pinned to their digests, and the satellite serves exactly those", async () => {
+    const state = await eventually(
+      async () => {
+        const s = await groupState();
+        if (listed(s).length !== 2) throw new Error(`group state lists ${listed(s).join(" ")}`);
+        return s;
+      },
+      60_000,
+      "group state published",
+    );
+    expect(listed(state)).toEqual([entry("1.2.1"), entry("1.2.0")]);
+    expect(state.json.artifacts?.every((a) => a.repository === "apps/web")).toBe(true);
+    // The group as stored keeps the filter, not the resolution.
+    const { group } = await stack.admin.fleet.getGroup({ group: "web" });
+    expect(group?.artifacts).toMatchObject([{ ...FILTERED, tags: [], digest: "" }]);
+
+    await eventually(
+      async () => {
+        alive();
+        const [a, b] = await Promise.all([served("1.2.1"), served("1.2.0")]);
+        if (!a || !b) throw new Error("not served yet");
+      },
+      90_000,
+      "satellite serves 1.2.1 and 1.2.0",
+    );
+    expect(await served("1.2.1")).toBe(images["1.2.1"].manifestDigest);
+    expect(await served("1.2.0")).toBe(images["1.2.0"].manifestDigest);
+    expect(await served("2.0.0")).toBeUndefined();
+    expect(await served("1.1.0")).toBeUndefined();
+  });
+
+  it("re-resolves after the poll when a newer matching tag is pushed: group state, satellite state and satellite follow", async () => {
+    const before = await groupState();
+    const admin = { username: "admin", password: ADMIN_PASSWORD };
+    const satelliteState = async () =>
+      (await readState(stack.gcUrl, "satellite/satellite-state/edge-1/state", admin)).json as { states: string[] };
+    expect((await satelliteState()).states).toEqual([
+      `${stack.emu.url}/satellite/group-state/web/state@${before.digest}`,
+    ]);
+
+    await pushWeb("1.3.0");
+    await pushWeb("2.1.0"); // outside the range: changes nothing by itself
+    const after = await eventually(
+      async () => {
+        const s = await groupState();
+        if (s.digest === before.digest) throw new Error("group state not republished yet");
+        return s;
+      },
+      60_000,
+      "group state republished after the poll",
+    );
+    expect(listed(after)).toEqual([entry("1.3.0"), entry("1.2.1")]);
+    await eventually(
+      async () => {
+        const { states } = await satelliteState();
+        if (states[0] !== `${stack.emu.url}/satellite/group-state/web/state@${after.digest}`)
+          throw new Error(`satellite state still lists ${states.join(" ")}`);
+      },
+      60_000,
+      "satellite state pins the new group state",
+    );
+    await eventually(
+      async () => {
+        alive();
+        if ((await served("1.3.0")) !== images["1.3.0"].manifestDigest) throw new Error("1.3.0 not served yet");
+        if ((await served("1.2.0")) !== undefined) throw new Error("1.2.0 still served");
+      },
+      90_000,
+      "satellite serves 1.3.0 and dropped 1.2.0",
+    );
+    expect(await served("1.2.1")).toBe(images["1.2.1"].manifestDigest);
+  });
+
+  it("refuses an unusable filter with InvalidArgument and keeps the group as it was", async () => {
+    for (const bad of [
+      { repository: "apps/web", tagRegex: "(a+" },
+      { repository: "apps/web", semverRange: "one point two" },
+      { repository: "apps/web", semverRange: "^1", newestCount: 0 },
+    ]) {
+      const error = await stack.admin.fleet.updateGroup({ group: "web", artifacts: [bad] }).catch((e: unknown) => e);
+      expect(error, JSON.stringify(bad)).toBeInstanceOf(ConnectError);
+      expect((error as ConnectError).code).toBe(Code.InvalidArgument);
+    }
+    const { group } = await stack.admin.fleet.getGroup({ group: "web" });
+    expect(group?.artifacts).toMatchObject([{ ...FILTERED, tags: [] }]);
+  });
+});
