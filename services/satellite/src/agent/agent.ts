@@ -31,6 +31,7 @@ import type { JobStatus } from "../scheduler/job.js";
 import { createScheduler } from "../scheduler/scheduler.js";
 import { systemClock } from "../scheduler/clock.js";
 import { openContentStore } from "../store/open-store.js";
+import { openPullLog, PULL_LOG_FILE } from "../store/pull-log.js";
 import { resolveStartingConfig } from "./agent-config.js";
 import type { AgentOptions } from "./agent-options.js";
 import { createCachedImageCatalog } from "./cached-images.js";
@@ -49,6 +50,7 @@ import { collectHeartbeat } from "./heartbeat.js";
 import { createCredentialRefresh } from "./credential-refresh.js";
 import { localMirror } from "./local-mirror-access.js";
 import { startSelfHealingStore } from "./self-healing-store.js";
+import { startStoreHousekeeping } from "./store-housekeeping.js";
 import { openSiteRegistry } from "./site-registry.js";
 import { loadRegistryTls, resolveReadCredentials, resolveWriteAccess } from "../commands/registry-flags.js";
 import { createStateReplicator, PartialPassError } from "./state-replication.js";
@@ -136,6 +138,9 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
   };
   try {
     if (deps.prometheus) cleanups.push(observeStore(store), observeLastSuccess());
+    // Manifest GETs, for the store quota's least-recently-pulled order (written in batches).
+    const pulls = await openPullLog({ path: join(options.dataDir, PULL_LOG_FILE), logger });
+    cleanups.push(() => pulls.close());
     const served = deps.prometheus?.onRegistryPort ? deps.prometheus.metrics : undefined;
     // Ours, or with bring_own_registry none: replication then pushes into that registry.
     const site = await openSiteRegistry({
@@ -151,6 +156,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       limits: options.registry.limits,
       uploads: options.registry.uploads,
       metrics: served,
+      onManifestPulled: (repository, digest) => pulls.note(repository, digest),
     });
     const registry = site.registry;
     cleanups.push(() => site.close());
@@ -231,14 +237,16 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     let heartbeatsSent = 0;
     let passes = 0;
     let lastOutcome = "";
-    let collecting: Promise<void> | undefined;
-    const collectGarbage = () => {
-      collecting ??= store
-        .collectGarbage()
-        .then((r) => logger.debug(r, "garbage collected"))
-        .catch((error: unknown) => logger.warn({ err: error }, "garbage collection failed"))
-        .finally(() => (collecting = undefined));
-    };
+    // The store-gc job (scheduled, and after passes that removed images) and the store quota.
+    const housekeeping = startStoreHousekeeping({
+      store,
+      scheduler,
+      config: () => config,
+      pulls,
+      logger: logger.child({ component: "store" }),
+      metrics: deps.prometheus !== undefined,
+    });
+    cleanups.push(() => housekeeping.close());
 
     const applyArtifactConfig = createConfigApplier();
     const replicator = createStateReplicator({
@@ -247,7 +255,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       config: () => config,
       logger: logger.child({ component: "state" }),
       harborRegistryUrl: options.harborRegistryUrl,
-      onRemoved: collectGarbage,
+      onRemoved: () => housekeeping.collectGarbage(),
+      retention: housekeeping.retention,
       retry: deps.upstreamRetry,
       store: site.audit,
       // SPIFFE mode: the satellite state is read from Ground Control over mTLS, like enrolment.

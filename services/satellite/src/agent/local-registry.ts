@@ -37,12 +37,17 @@ export interface LocalRegistryOptions {
   uploads?: UploadSessionLimits;
   /** Serve /metrics on the registry's port (it follows a move). */
   metrics?: Metrics;
+  /** Told of every manifest served by GET (the pull log). */
+  onManifestPulled?: (repository: string, digest: string) => void;
 }
 
 export async function startLocalRegistry(options: LocalRegistryOptions): Promise<LocalRegistry> {
-  const { store, logger, writeAccess, readCredentials, tls, limits, uploads, metrics } = options;
+  const { store, logger, writeAccess, readCredentials, tls, limits, uploads, metrics, onManifestPulled } = options;
   const open = (host: string, port: number) =>
-    startRegistryServer({ store, logger, host, port, writeAccess, readCredentials, tls, limits, uploads, metrics });
+    startRegistryServer({
+      ...{ store, logger, host, port, writeAccess, readCredentials, tls, limits, uploads, metrics },
+      onManifestPulled,
+    });
   let current: RegistryServer = await open(options.host, options.port).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     const why =

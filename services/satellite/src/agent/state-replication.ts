@@ -15,6 +15,7 @@ import type { ReplicationEngine, UpstreamOptions } from "../replication/replicat
 import { loadAppliedState } from "../state/applied-state.js";
 import { createStateFetcher, type StateFetcher } from "../state/state-fetcher.js";
 import type { AuditStore } from "../state/owned-audit.js";
+import type { Retention } from "../state/retention.js";
 import { createStatePass, type StatePass, type StatePassResult } from "../state/state-pass.js";
 import { createStateReader } from "../state/state-reader.js";
 import { hostOf, resolveRegistryUrl } from "../state/state-reference.js";
@@ -55,8 +56,10 @@ export interface StateReplicatorOptions {
   /** `--harbor-registry-url` (wins over app_config.harbor_registry_url). */
   harborRegistryUrl?: string;
   onConfig: (document: unknown, digest: string) => Promise<void>;
-  /** Called after a pass that untagged images (the agent collects garbage then). */
+  /** Called after a pass that untagged or evicted images (the agent collects garbage then). */
   onRemoved?: () => void;
+  /** Retention of dropped images under the store quota (state/retention.ts). */
+  retention?: Retention;
   /** Retries of each upstream request (default the registry client's: 5 attempts with backoff). */
   retry?: RetryOptions;
   /** TLS for reading the satellite state from Ground Control (SPIFFE mTLS in SPIFFE mode). */
@@ -99,6 +102,8 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
   let last:
     { result?: StatePassResult; error?: { reference: string; message: string }; durationMs: number } | undefined;
   let vouched: { url: string; digest: string } | undefined;
+  /** The last quota verdict, kept until a pass applies the quota again (unchanged passes do not). */
+  let quotaTooSmall: string | undefined;
   const applied = () => (built ? built.pass.applied() : loadAppliedState(appliedStatePath));
 
   /** The applied state, when Ground Control's last answer vouches that it is still current. */
@@ -172,6 +177,7 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       onConfig: options.onConfig,
       logger: options.logger,
       store: options.store,
+      retention: options.retention,
     });
     built = { key, fetcher, pass };
     return built;
@@ -209,7 +215,8 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       last = { result, durationMs: result.durationMs };
       noteStateReadFailures(result.failures.map((f) => f.error));
       if (result.status !== "partial") noteSuccessfulPass();
-      const removed = result.plan?.remove.length ?? 0;
+      if (result.quota) quotaTooSmall = result.quota.tooSmall;
+      const removed = (result.plan?.remove.length ?? 0) + (result.quota?.evicted.length ?? 0);
       if (result.status !== "unchanged") {
         options.logger.info(
           {
@@ -218,6 +225,7 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
             add: result.plan?.add.length,
             changed: result.plan?.changed.length,
             removed,
+            evicted: result.quota?.evicted.length,
             errors: result.imageErrors.length,
             failures: result.failures.length,
             ms: Math.round(result.durationMs),
@@ -245,6 +253,7 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
             ...(result?.imageErrors ?? []),
             ...(result?.failures ?? []).map((f) => ({ reference: f.url, message: messageOf(f.error) })),
           ];
+      if (quotaTooSmall) errors.push({ reference: "app_config.store_quota", message: quotaTooSmall });
       const summary = last?.error
         ? `last pass failed: ${last.error.message}`
         : result

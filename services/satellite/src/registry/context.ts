@@ -9,6 +9,8 @@ export interface RegistryDeps {
   store: ServingStore;
   uploads: UploadSessions;
   logger: Logger;
+  /** A manifest was served by GET (by tag or digest): the agent's pull log (store quota's LRU). */
+  onManifestPulled?: (repository: string, digest: string) => void;
 }
 
 export interface RouteParams {

@@ -45,6 +45,8 @@ export interface RegistryOptions {
   uploads?: UploadSessionLimits;
   /** Serve GET /metrics from these (anonymous, like every read). */
   metrics?: Metrics;
+  /** Told of every manifest served by GET (the agent's pull log). */
+  onManifestPulled?: (repository: string, digest: string) => void;
 }
 
 export interface RegistryHandler {
@@ -59,7 +61,7 @@ const noop = () => {};
 export function createRegistryHandler(options: RegistryOptions): RegistryHandler {
   const logger = options.logger ?? pino({ level: "silent" });
   const uploads = new UploadSessions(options.uploads);
-  const deps: RegistryDeps = { store: options.store, uploads, logger };
+  const deps: RegistryDeps = { store: options.store, uploads, logger, onManifestPulled: options.onManifestPulled };
   const access: WriteAccess = options.readOnly ? { mode: "read-only" } : (options.writeAccess ?? { mode: "anonymous" });
   const debug = logger.isLevelEnabled("debug");
 

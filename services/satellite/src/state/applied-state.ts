@@ -27,6 +27,8 @@ export interface AppliedState {
   images: DesiredImage[];
   /** What the replication engine stored for them (local and upstream digests), for untagging later. */
   owned?: OwnedImage[];
+  /** Images no group wants any more, kept (tagged) while the store quota allows (retention.ts). */
+  retained?: OwnedImage[];
   /**
    * True when the pass applied everything: every group read and every image replicated. Only
    * then does an unchanged satellite-state digest end the next pass early; otherwise the next

@@ -14,6 +14,7 @@ import { loadAppliedState, saveAppliedState, type AppliedState } from "./applied
 import { createOwnedAudit, type AuditStore } from "./owned-audit.js";
 import { repairOwned, type RepairedImage } from "./owned-repair.js";
 import { buildDesiredSet, planChanges, type StatePlan } from "./desired-set.js";
+import { splitOwned, type Retention, type RetentionResult } from "./retention.js";
 import { toAppliedState, type ReadFailure, type StateReader } from "./state-reader.js";
 
 export interface StatePassOptions {
@@ -34,6 +35,8 @@ export interface StatePassOptions {
   now?: () => number;
   /** The local store, to check owned images every pass; without it, no check. */
   store?: AuditStore;
+  /** Retention of images no group wants, and the store quota (retention.ts); without it, dropped images are untagged. */
+  retention?: Retention;
 }
 
 export interface ImageError {
@@ -54,6 +57,8 @@ export interface StatePassResult {
   replication: ReplicationSummary[];
   /** Owned images found damaged locally this pass, repaired or not. */
   repaired?: RepairedImage[];
+  /** What the store quota did (passes that read a changed state, with retention). */
+  quota?: RetentionResult;
 }
 
 /** What the check of owned images did; nothing at all when nothing was damaged. */
@@ -163,20 +168,27 @@ export function createStatePass(options: StatePassOptions): StatePass {
       );
 
       // The engine untags owned images a call does not ask for, so each call gets the owned
-      // images of its own upstream, and the first call also those no upstream wants any more.
+      // images of its own upstream, and the first call also those no upstream wants any more
+      // (unless a store quota keeps them: those are retained, retention.ts).
       const wantedAnywhere = new Set(desired.images.map(imageName));
+      const { engineOwned, retain } = splitOwned(
+        owned,
+        last?.retained ?? [],
+        wantedAnywhere,
+        options.retention?.keeps() ?? false,
+      );
       // With nothing wanted, one call with no images still untags what is owned.
       const calls =
         desired.upstreams.length > 0
           ? desired.upstreams
-          : owned.length > 0
+          : engineOwned.length > 0
             ? [{ registryUrl: read.satelliteRegistryUrl, images: [] }]
             : [];
       const replication: ReplicationSummary[] = [];
       const nextOwned: OwnedImage[] = [];
       for (const [index, call] of calls.entries()) {
         const names = new Set(call.images.map(imageName));
-        const ownedHere = owned.filter(
+        const ownedHere = engineOwned.filter(
           (o) => names.has(imageName(o)) || (index === 0 && !wantedAnywhere.has(imageName(o))),
         );
         const summary = await options.engine.replicate({
@@ -214,6 +226,9 @@ export function createStatePass(options: StatePassOptions): StatePass {
       const settled = read.complete && imageErrors.length === 0 && (configApplied || configRefused);
       const record = toAppliedState(read, desired.images, complete);
       record.owned = nextOwned;
+      // After the config: a quota it changed applies in this pass.
+      const quota = await options.retention?.apply(wantedAnywhere, retain);
+      if (quota && quota.retained.length > 0) record.retained = quota.retained;
       if (!configApplied) {
         record.config_digest = last?.config_digest;
         if (record.config_digest === undefined) delete record.config_digest;
@@ -235,6 +250,7 @@ export function createStatePass(options: StatePassOptions): StatePass {
         failures,
         replication,
         repaired: checked.repaired,
+        ...(quota ? { quota } : {}),
       };
     },
   };

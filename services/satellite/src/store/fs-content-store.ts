@@ -279,6 +279,7 @@ export class FsContentStore implements ServingStore {
   ): Promise<{ removedBlobs: number; freedBytes: number; removedManifests: number }> {
     const graceMs = options.graceMs ?? this.gcGraceMs;
     return this.lock.withExclusive(async () => {
+      const started = performance.now();
       const now = Date.now();
       const marked = markLive(this.index, now, graceMs);
       for (const { repository, digest } of marked.deadManifests) this.index.get(repository)?.removeManifest(digest);
@@ -292,7 +293,7 @@ export class FsContentStore implements ServingStore {
       const swept = await sweepBlobs(this.files, marked.live, (digest) => this.recentBlobs.has(digest));
       for (const { digest } of marked.deadManifests) if (!marked.live.has(digest)) this.cache.delete(digest);
       this.logger.info({ ...swept, removedManifests: marked.deadManifests.length }, "garbage collected");
-      recordGarbageCollection(swept);
+      recordGarbageCollection({ ...swept, seconds: (performance.now() - started) / 1000 });
       return { ...swept, removedManifests: marked.deadManifests.length };
     });
   }

@@ -15,7 +15,9 @@ export const getManifest: Handler = async ({ req, res, params, deps }) => {
     "Docker-Content-Digest": manifest.digest,
     ETag: `"${manifest.digest}"`,
   });
-  res.end(req.method === "HEAD" ? undefined : manifest.bytes);
+  if (req.method === "HEAD") return void res.end();
+  res.end(manifest.bytes);
+  deps.onManifestPulled?.(params.name, manifest.digest);
 };
 
 export const putManifest: Handler = async (ctx) => {
