@@ -481,7 +481,6 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       async stop() {
         const bound = new Promise<void>((resolve) => setTimeout(resolve, options.shutdownTimeoutMs).unref());
         await Promise.race([scheduler.stop(), bound]);
-        await collecting;
         await cleanup();
       },
     };
