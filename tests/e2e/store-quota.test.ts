@@ -1,0 +1,215 @@
+// The store quota and retention (issue 13, item 4), against the real agent process with Ground
+// Control, the Harbor emulator and docker-registry. Three images of ~260 KiB each; the config
+// from Ground Control sets app_config.store_quota to 650 KiB (two of them fit). The group first
+// wants alpha and beta; skopeo pulls alpha through the satellite. The group then wants only
+// gamma: alpha and beta are retained, but three images exceed the quota, so beta (never pulled)
+// is evicted and its blobs collected while alpha (pulled, so it goes after beta although it sorts
+// first) stays served; skopeo and containerd's ctr pull gamma. A quota smaller than gamma alone
+// then evicts alpha, keeps gamma, and the heartbeat says the quota is too small for the desired
+// set. Bytes on disk and the satellite_store_gc_* / quota metrics follow every step.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
+import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
+import { startContainerd } from "../interop/containerd.js";
+import type { AdminClients } from "./agent-helpers.js";
+import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { scrape } from "./prometheus-text.js";
+
+const run = promisify(execFile);
+const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+const KIB = 1024;
+const QUOTA = 650 * KIB;
+
+describe("store quota and retention, end to end", () => {
+  let stack: FleetStack;
+  let sat: RunningProcess | undefined;
+  let admin: AdminClients;
+  let work: string;
+  let dataDir: string;
+  let satPort: number;
+  let local: RegistryClient;
+  let images: Record<string, SyntheticImage>;
+
+  beforeAll(async () => {
+    stack = await startFleetStack({
+      name: "sat-quota",
+      project: "library",
+      images: ["library/alpha:1", "library/beta:1", "library/gamma:1"],
+      layerSizes: [256 * KIB, 4 * KIB],
+      adminPassword: "e2e-quota-admin-password",
+    });
+    ({ admin, work, images } = stack);
+    dataDir = join(work, "satellite");
+    satPort = await freePort();
+    local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
+    const config = {
+      app_config: { ...FAST_CONFIG.app_config, store_quota: "650KiB", store_gc_interval: "@every 1h" },
+    };
+    await admin.fleet.createConfig({ config: "quota", configJson: JSON.stringify(config) });
+    await admin.fleet.createGroup({
+      group: "apps",
+      artifacts: [
+        { repository: "library/alpha", tags: ["1"] },
+        { repository: "library/beta", tags: ["1"] },
+      ],
+    });
+    await admin.fleet.createSatellite({ satellite: "edge-q", region: "eu-west", config: "quota" });
+    await admin.fleet.assignGroup({ satellite: "edge-q", group: "apps" });
+  });
+
+  afterAll(async () => {
+    local?.close();
+    if (process.env.AGENT_E2E_DUMP) process.stdout.write(sat?.output() ?? "");
+    await sat?.stop();
+    await stack?.stop();
+  });
+
+  const status = async () => (await admin.heartbeat.getSatelliteStatus({ satellite: "edge-q" })).status!;
+  const alive = () => {
+    if (sat!.proc.exitCode !== null) throw new GiveUp(`satellite exited with ${sat!.proc.exitCode}: ${sat!.output()}`);
+  };
+  const served = async (repo: string) => (await local.headManifest(repo, "1"))?.digest;
+  /** Bytes of every blob file in the store, as du would count them (apparent sizes). */
+  const bytesOnDisk = async () => {
+    const dir = join(dataDir, "blobs", "sha256");
+    let total = 0;
+    for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size;
+    return total;
+  };
+  const blobPresent = (digest: string) =>
+    stat(join(dataDir, "blobs", "sha256", digest.slice("sha256:".length))).then(
+      () => true,
+      () => false,
+    );
+  const skopeoPull = async (repo: string) => {
+    const out = join(work, `pulled-${repo.replace("/", "-")}-${Date.now()}`);
+    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://127.0.0.1:${satPort}/${repo}:1`, `dir:${out}`]);
+    return sha256(await readFile(join(out, "manifest.json")));
+  };
+  const metrics = () => scrape(`http://127.0.0.1:${satPort}/metrics`);
+  const imageBytes = (repo: string) =>
+    images[repo].manifest.length + images[repo].config.size + images[repo].layers.reduce((n, l) => n + l.size, 0);
+
+  it("evicts what no group wants, least recently pulled first, collects its blobs, and never a wanted image", async () => {
+    sat = startProcess(
+      "satellite",
+      ["--ground-control-url", stack.gcUrl, "--data-dir", dataDir, "--registry-addr", `127.0.0.1:${satPort}`],
+      { LOG_LEVEL: "info", SATELLITE_TOKEN: (await admin.identity.issueZtrToken({ satellite: "edge-q" })).token },
+    );
+    const [alpha, beta, gamma] = ["library/alpha", "library/beta", "library/gamma"].map((r) => images[r]);
+    expect(imageBytes("library/alpha") * 2).toBeLessThan(QUOTA);
+    expect(imageBytes("library/alpha") * 3).toBeGreaterThan(QUOTA);
+    await eventually(
+      async () => {
+        alive();
+        if ((await served("library/alpha")) !== alpha.manifestDigest) throw new Error("alpha not served yet");
+        if ((await served("library/beta")) !== beta.manifestDigest) throw new Error("beta not served yet");
+      },
+      90_000,
+      "alpha and beta served",
+    );
+    // The config artifact is applied at the end of the pass that replicated them.
+    const before = await eventually(
+      async () => {
+        const m = await metrics();
+        if (m.sum("satellite_store_quota_bytes") !== QUOTA) throw new Error("quota not applied yet");
+        return m;
+      },
+      30_000,
+      "the quota applied",
+    );
+    const twoImages = await bytesOnDisk();
+    const runsBefore = before.sum("satellite_store_gc_runs_total");
+    const reclaimedBefore = before.sum("satellite_store_gc_reclaimed_bytes_total");
+
+    // A pull through the satellite: alpha, which sorts first, now goes after beta (never pulled).
+    expect(await skopeoPull("library/alpha")).toBe(alpha.manifestDigest);
+
+    await admin.fleet.updateGroup({ group: "apps", artifacts: [{ repository: "library/gamma", tags: ["1"] }] });
+    await eventually(
+      async () => {
+        alive();
+        if ((await served("library/gamma")) !== gamma.manifestDigest) throw new Error("gamma not served yet");
+        if ((await served("library/beta")) !== undefined) throw new Error("beta still served");
+        if (await blobPresent(beta.layers[0].digest)) throw new Error("beta's layer not collected yet");
+      },
+      90_000,
+      "gamma served, beta evicted and collected",
+    );
+    // alpha is retained: no group wants it, but it fits beside gamma.
+    expect(await served("library/alpha")).toBe(alpha.manifestDigest);
+    const afterEviction = await bytesOnDisk();
+    expect(afterEviction).toBeLessThanOrEqual(QUOTA);
+    expect(afterEviction).toBeLessThan(twoImages + imageBytes("library/gamma"));
+    expect(sat.output()).toMatch(
+      /"evicted":\["library\/beta:1"\].*"msg":"store over quota: images no group wants evicted"/,
+    );
+    const evicted = await metrics();
+    expect(evicted.sum("satellite_store_gc_runs_total")).toBeGreaterThan(runsBefore);
+    expect(evicted.sum("satellite_store_gc_reclaimed_bytes_total") - reclaimedBefore).toBeGreaterThanOrEqual(
+      imageBytes("library/beta"),
+    );
+    expect(evicted.sum("satellite_store_gc_removed_total")).toBeGreaterThanOrEqual(4);
+    expect(evicted.sum("satellite_store_gc_duration_seconds_count")).toBeGreaterThanOrEqual(1);
+    expect(evicted.sum("satellite_store_quota_used_bytes")).toBeLessThanOrEqual(QUOTA);
+    expect(evicted.sum("satellite_store_quota_used_bytes")).toBeGreaterThanOrEqual(2 * imageBytes("library/gamma"));
+
+    // The wanted image pulls with skopeo and with containerd.
+    expect(await skopeoPull("library/gamma")).toBe(gamma.manifestDigest);
+    const containerd = await startContainerd(join(work, "containerd"));
+    try {
+      const ref = `127.0.0.1:${satPort}/library/gamma:1`;
+      await containerd.ctr("images", "pull", "--plain-http", "--snapshotter", "native", ref);
+      const line = (await containerd.ctr("images", "ls")).split("\n").find((l) => l.startsWith(`${ref} `));
+      expect(line?.split(/\s+/)[2]).toBe(gamma.manifestDigest);
+    } finally {
+      await containerd.stop();
+    }
+  }, 240_000);
+
+  it("a quota smaller than the desired set: reported in the heartbeat, nothing desired deleted", async () => {
+    const gamma = images["library/gamma"];
+    const before = await bytesOnDisk();
+    await admin.fleet.updateConfig({
+      config: "quota",
+      change: { case: "mergePatchJson", value: JSON.stringify({ app_config: { store_quota: "100KiB" } }) },
+    });
+    const reported = await eventually(
+      async () => {
+        alive();
+        const error = (await status()).latest?.errors.find((e) => e.reference === "app_config.store_quota");
+        if (!error) throw new Error("no quota error in the heartbeat yet");
+        return error;
+      },
+      60_000,
+      "a heartbeat saying the quota is too small",
+    );
+    expect(reported.message).toMatch(
+      /^quota too small for the desired set \(needs 26\d\.\d KiB, quota 100 KiB; \d+ > 102400 bytes\)$/,
+    );
+    // alpha (not desired) went; gamma (desired) stays whole and pulls.
+    await eventually(
+      async () => {
+        if ((await served("library/alpha")) !== undefined) throw new Error("alpha still served");
+        if (await blobPresent(images["library/alpha"].layers[0].digest)) throw new Error("alpha not collected yet");
+      },
+      30_000,
+      "alpha evicted and collected",
+    );
+    expect(await served("library/gamma")).toBe(gamma.manifestDigest);
+    for (const blob of [gamma.config, ...gamma.layers]) expect(await blobPresent(blob.digest)).toBe(true);
+    expect(await skopeoPull("library/gamma")).toBe(gamma.manifestDigest);
+    const after = await bytesOnDisk();
+    expect(after).toBeLessThan(before - 256 * KIB);
+    const m = await metrics();
+    expect(m.sum("satellite_store_quota_bytes")).toBe(100 * KIB);
+    expect(m.sum("satellite_store_quota_used_bytes")).toBeGreaterThan(100 * KIB);
+    expect(sat!.output()).toMatch(/"msg":"quota too small for the desired set/);
+  }, 120_000);
+});
