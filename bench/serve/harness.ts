@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startServeProcess } from "@harbor-satellite/satellite/commands/serve-process";
-import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 
 const run = promisify(execFile);
 
@@ -27,13 +27,7 @@ export interface Peers {
 export async function startPeers(): Promise<Peers> {
   const dataDir = await mkdtemp(join(tmpdir(), "bench-serve-"));
   const [sat, reg] = await Promise.all([startServeProcess({ dataDir }), startDockerRegistry()]);
-  // The test kit does not hand out docker-registry's pid; its config path is unique to this run.
-  const configPath = join(reg.dataDir, "..", "config.yml");
-  const dockerPid = Number(
-    (
-      await run("pgrep", ["-n", "-f", `docker-registry serve ${configPath}`]).catch(() => ({ stdout: "0" }))
-    ).stdout.trim(),
-  );
+  const dockerPid = await dockerRegistryPid(reg);
   return {
     satellite: { name: "satellite", url: sat.url, pid: sat.pid },
     docker: { name: "docker-registry", url: reg.url, pid: dockerPid },
@@ -42,6 +36,13 @@ export async function startPeers(): Promise<Peers> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The test kit does not hand out docker-registry's pid; its config path is unique to the run (0 if not found). */
+export async function dockerRegistryPid(registry: DockerRegistry): Promise<number> {
+  const configPath = join(registry.dataDir, "..", "config.yml");
+  const found = await run("pgrep", ["-n", "-f", `docker-registry serve ${configPath}`]).catch(() => ({ stdout: "0" }));
+  return Number(found.stdout.trim());
 }
 
 export interface WrkResult {
@@ -104,6 +105,17 @@ export async function cpuSeconds(pid: number): Promise<number> {
   try {
     const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1].split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Peak resident set size of a process so far (VmHWM from /proc), in MB; NaN once it has exited. */
+export async function peakRssMb(pid: number): Promise<number> {
+  const { readFile } = await import("node:fs/promises");
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Number(kb) / 1024 : NaN;
   } catch {
     return NaN;
   }

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../store/test-helpers.js";
-import { SEND_CHUNK, sendFileRange } from "./file-sender.js";
+import { chunkSizeFor, MIN_SEND_CHUNK, SEND_BUDGET, SEND_CHUNK, sendFileRange } from "./file-sender.js";
 
 describe("sendFileRange", () => {
   const data = randomBytes(SEND_CHUNK * 2 + 12345); // three reads, both buffers reused
@@ -57,5 +57,33 @@ describe("sendFileRange", () => {
       ),
     );
     for (const body of bodies) expect(body.equals(data)).toBe(true);
+  });
+
+  it("keeps every reader's bytes intact when many at once shrink the chunks and buffers are reused", async () => {
+    // 40 streams: chunks of 256 KiB, taken from and given back to the pool while others send.
+    for (let wave = 0; wave < 2; wave++) {
+      const bodies = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const start = i * 1000;
+          const body = Buffer.from(await (await fetch(`${url}/${start}-${data.length - 1}`)).arrayBuffer());
+          return { start, body };
+        }),
+      );
+      for (const { start, body } of bodies) expect(body.equals(data.subarray(start)), `from ${start}`).toBe(true);
+    }
+  });
+});
+
+describe("chunkSizeFor", () => {
+  it("gives one stream the full chunk and shares the budget among many, down to the floor", () => {
+    expect(chunkSizeFor(1)).toBe(SEND_CHUNK);
+    expect(chunkSizeFor(4)).toBe(SEND_CHUNK);
+    expect(chunkSizeFor(8)).toBe(SEND_CHUNK / 2);
+    expect(chunkSizeFor(96)).toBe(MIN_SEND_CHUNK);
+    expect(chunkSizeFor(1000)).toBe(MIN_SEND_CHUNK);
+    for (const streams of [1, 7, 13, 40, 90])
+      expect(2 * streams * chunkSizeFor(streams)).toBeLessThanOrEqual(
+        Math.max(SEND_BUDGET, 2 * streams * MIN_SEND_CHUNK),
+      );
   });
 });
