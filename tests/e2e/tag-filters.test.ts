@@ -5,6 +5,7 @@
 // matching tag pushed into Harbor is picked up by the poll: the group state is republished, the
 // satellite state Ground Control serves pins the new group state, and the satellite serves the
 // new tag and drops the one that fell out. A bad filter is refused with InvalidArgument.
+import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -20,7 +21,7 @@ import {
 } from "@harbor-satellite/testkit";
 import { readState } from "../ground-control/state-artifacts.js";
 import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { eventually, GiveUp, REPO_ROOT, startProcess, type RunningProcess } from "./processes.js";
 
 const ADMIN_PASSWORD = "e2e-tag-filters-admin-password";
 const FILTERED = { repository: "apps/web", semverRange: ">=1.2 <2", newestCount: 2 };
@@ -179,5 +180,61 @@ describe("group tag filters, end to end", () => {
     }
     const { group } = await stack.admin.fleet.getGroup({ group: "web" });
     expect(group?.artifacts).toMatchObject([{ ...FILTERED, tags: [] }]);
+  });
+
+  it("groundctl creates a filtered group with --tag-regex/--newest and shows the refusal of a bad filter (exit 1, invalid_argument)", async () => {
+    const groundctl = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(REPO_ROOT, "bin/groundctl.mjs"), ...args],
+          {
+            cwd: stack.work,
+            env: {
+              PATH: process.env.PATH,
+              HOME: stack.work,
+              HARBOR_SATELLITE_RUN: process.env.HARBOR_SATELLITE_RUN,
+              GROUNDCTL_URL: stack.gcUrl,
+              GROUNDCTL_PASSWORD: ADMIN_PASSWORD,
+            },
+          },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const created = await groundctl([
+      "groups",
+      "create",
+      "web-1-2",
+      "--tag-regex",
+      "apps/web=^1\\.2\\.",
+      "--newest",
+      "apps/web=5",
+      "-o",
+      "json",
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      name: "web-1-2",
+      artifacts: [{ repository: "apps/web", tagRegex: "^1\\.2\\.", newestCount: 5 }],
+    });
+    const state = await eventually(
+      async () => {
+        const s = await readState(stack.emu.url, "satellite/group-state/web-1-2/state", HARBOR);
+        return s.json as { artifacts: Array<{ tag: string[]; digest: string }> };
+      },
+      60_000,
+      "group web-1-2 published",
+    );
+    expect(state.artifacts.map((a) => `${a.tag.join(",")}@${a.digest}`)).toEqual([entry("1.2.1"), entry("1.2.0")]);
+
+    const refused = await groundctl(["groups", "update", "web-1-2", "--tag-regex", "apps/web=^(?!v)"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^groundctl: invalid_argument: artifacts\[0\]\.tag_regex "\^\(\?!v\)" is not an RE2 regular expression/m,
+    );
+    const usage = await groundctl(["groups", "update", "web-1-2", "--semver", "apps/web=^1", "--newest", "apps/web=0"]);
+    expect(usage.code).toBe(2);
+    const { group } = await stack.admin.fleet.getGroup({ group: "web-1-2" });
+    expect(group?.artifacts).toMatchObject([{ repository: "apps/web", tagRegex: "^1\\.2\\.", newestCount: 5 }]);
   });
 });

@@ -7,6 +7,9 @@
 //       tags: ["1.27"]             # or `tag: 1.27` / `tag: [..]`, as in the group-state JSON
 //       digest: sha256:…           # optional pin
 //       type: image                # optional
+//     - repository: apps/web       # a tag filter instead of (or beside) tags; Ground Control
+//       semver_range: ">=1.2 <2"   # resolves it against Harbor: tag_regex, semver_range,
+//       newest_count: 2            # newest_count (default 1); see tag-filter-flags.ts
 //   images: [apps/alpine:3.20]     # optional shorthand, same as --image
 //
 // The group-state JSON Ground Control publishes (`group: web`, `artifacts: [{tag: [...]}]`) reads
@@ -15,6 +18,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ArtifactSchema } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
 import { parse as parseYaml } from "yaml";
 import { UsageError } from "./exit-codes.js";
+import { FILTER_FILE_KEYS, filterFromFile } from "./tag-filter-flags.js";
 
 export type ArtifactInit = MessageInitShape<typeof ArtifactSchema> & { repository: string; tags: string[] };
 
@@ -72,7 +76,7 @@ export function artifactsFromImages(refs: string[]): ArtifactInit[] {
 }
 
 const FILE_KEYS = new Set(["name", "group", "artifacts", "images"]);
-const ARTIFACT_KEYS = new Set(["repository", "tags", "tag", "digest", "type"]);
+const ARTIFACT_KEYS = new Set(["repository", "tags", "tag", "digest", "type", ...FILTER_FILE_KEYS]);
 
 /** Reads a group file's text (YAML, of which JSON is a subset). `source` names it in messages. */
 export function parseGroupFile(text: string, source: string): GroupSpec {
@@ -106,7 +110,9 @@ function artifactFrom(raw: unknown, at: string): ArtifactInit {
   if (!isRecord(raw)) throw new UsageError(`${at} must be a mapping with repository and tags`);
   for (const key of Object.keys(raw))
     if (!ARTIFACT_KEYS.has(key))
-      throw new UsageError(`${at}: unknown key ${JSON.stringify(key)} (expected repository, tags, digest, type)`);
+      throw new UsageError(
+        `${at}: unknown key ${JSON.stringify(key)} (expected repository, tags, digest, type, tag_regex, semver_range, newest_count)`,
+      );
   if (typeof raw.repository !== "string" || raw.repository === "")
     throw new UsageError(`${at}.repository must be a non-empty string`);
   if (raw.tags !== undefined && raw.tag !== undefined) throw new UsageError(`${at}: give tags or tag, not both`);
@@ -122,6 +128,7 @@ function artifactFrom(raw: unknown, at: string): ArtifactInit {
     tags,
     ...(raw.digest ? { digest: raw.digest as string } : {}),
     ...(raw.type ? { type: raw.type as string } : {}),
+    ...filterFromFile(raw, at),
   };
 }
 

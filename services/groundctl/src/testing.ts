@@ -272,7 +272,14 @@ export function captureIo(
 }
 
 const bearer = (header: string | null) => (header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : undefined);
-const plain = (a: Artifact) => ({ repository: a.repository, tags: a.tags, ...(a.digest ? { digest: a.digest } : {}) });
+const plain = (a: Artifact) => ({
+  repository: a.repository,
+  tags: a.tags,
+  ...(a.digest ? { digest: a.digest } : {}),
+  ...(a.tagRegex ? { tagRegex: a.tagRegex } : {}),
+  ...(a.semverRange ? { semverRange: a.semverRange } : {}),
+  ...(a.newestCount !== undefined ? { newestCount: a.newestCount } : {}),
+});
 function throwError(error: Error): never {
   throw error;
 }

@@ -5,13 +5,17 @@ import { expectArgs, flagOpt, listOpt, stringOpt, type OptionSpecs, type OptionV
 import type { Command, Context, Family } from "../command.js";
 import { UsageError } from "../exit-codes.js";
 import { artifactsFromImages, parseGroupFile, type ArtifactInit } from "../group-spec.js";
+import { artifactsFromFilterFlags, describeArtifactFilter, mergeFilters } from "../tag-filter-flags.js";
 import { fields, formatTime, joinOrDash, table, type View } from "../output.js";
 import { allPages } from "../paging.js";
 import { satellitesView } from "./satellites.js";
 
 const groupJson = (g: Group) => toJson(GroupSchema, g, { alwaysEmitImplicit: true });
-const imageRef = (a: Group["artifacts"][number]) =>
-  `${a.repository}:${a.tags.join(",")}${a.digest ? `@${a.digest}` : ""}`;
+const imageRef = (a: Group["artifacts"][number]) => {
+  const filter = describeArtifactFilter(a);
+  const tags = a.tags.length > 0 || !filter ? `:${a.tags.join(",")}` : "";
+  return `${a.repository}${tags}${a.digest ? `@${a.digest}` : ""}${filter ? `[${filter}]` : ""}`;
+};
 
 export function groupView(g: Group): View {
   return {
@@ -26,10 +30,17 @@ export function groupView(g: Group): View {
         ["Artifacts", String(g.artifacts.length)],
       ]);
       if (g.artifacts.length === 0) return head;
-      return `${head}\n${table(
-        ["repository", "tags", "digest", "type"],
-        g.artifacts.map((a) => [a.repository, a.tags.join(","), a.digest || "-", a.type || "image"]),
-      )}`;
+      // The filter column only for groups that have a filter, so plain groups read as before.
+      const filtered = g.artifacts.some((a) => describeArtifactFilter(a) !== "");
+      const row = (a: Group["artifacts"][number]) => [
+        a.repository,
+        a.tags.join(",") || "-",
+        ...(filtered ? [describeArtifactFilter(a) || "-"] : []),
+        a.digest || "-",
+        a.type || "image",
+      ];
+      const columns = ["repository", "tags", ...(filtered ? ["filter"] : []), "digest", "type"];
+      return `${head}\n${table(columns, g.artifacts.map(row))}`;
     },
   };
 }
@@ -63,6 +74,24 @@ const SPEC_OPTIONS: OptionSpecs = {
     value: "REPO:TAG",
     help: "an image, project/repo:tag[@sha256:…]; repeatable, added to the file's",
   },
+  "tag-regex": {
+    type: "string",
+    multiple: true,
+    value: "REPO=REGEX",
+    help: "the newest tags of REPO matching an RE2 regex (anchor with ^…$), resolved by Ground Control against Harbor; repeatable",
+  },
+  semver: {
+    type: "string",
+    multiple: true,
+    value: "REPO=RANGE",
+    help: "the newest tags of REPO in a semver range, e.g. 'apps/web=>=1.2 <2'; repeatable",
+  },
+  newest: {
+    type: "string",
+    multiple: true,
+    value: "REPO=N",
+    help: "how many of REPO's newest matching tags (default 1; with --tag-regex or --semver)",
+  },
 };
 
 /** The group's name and artifacts from NAME, -f FILE and --image flags. */
@@ -78,7 +107,15 @@ async function readSpec(
   if (!name) throw new UsageError("missing the group's NAME (an argument, or name: in the file)");
   if (args[0] && spec.name && spec.name !== args[0])
     throw new UsageError(`the file names group ${JSON.stringify(spec.name)}, the command ${JSON.stringify(args[0])}`);
-  return { name, artifacts: [...spec.artifacts, ...artifactsFromImages(listOpt(values, "image"))] };
+  const filtered = artifactsFromFilterFlags({
+    tagRegex: listOpt(values, "tag-regex"),
+    semver: listOpt(values, "semver"),
+    newest: listOpt(values, "newest"),
+  });
+  return {
+    name,
+    artifacts: mergeFilters([...spec.artifacts, ...artifactsFromImages(listOpt(values, "image"))], filtered),
+  };
 }
 
 const list: Command = {
@@ -109,7 +146,8 @@ const get: Command = {
 
 const createGroup: Command = {
   name: "create",
-  usage: "groups create [NAME] [-f FILE] [--image REPO:TAG …]",
+  usage:
+    "groups create [NAME] [-f FILE] [--image REPO:TAG …] [--semver REPO=RANGE | --tag-regex REPO=RE [--newest REPO=N] …]",
   summary: "add a group of images (none: an empty group, filled later with update) and publish its group state",
   options: SPEC_OPTIONS,
   async run(ctx, args, values) {
@@ -121,7 +159,7 @@ const createGroup: Command = {
 
 const update: Command = {
   name: "update",
-  usage: "groups update [NAME] (-f FILE | --image REPO:TAG … | --clear)",
+  usage: "groups update [NAME] (-f FILE | --image REPO:TAG … | --semver/--tag-regex REPO=… | --clear)",
   summary: "replace a group's images (the satellites converge on their next pass)",
   options: {
     ...SPEC_OPTIONS,
