@@ -98,6 +98,34 @@ const syncPolicySchema = closed({
   max_bytes_per_second: { ...bytesPerSecond, default: 0 },
 });
 
+/**
+ * `require_signature`: the local registry serves a runnable image only when a cosign signature
+ * beside it verifies with one of `trusted_keys` and names its digest (services/satellite/src/policy).
+ */
+const signaturePolicySchema = {
+  ...closed({
+    require_signature: flag(false),
+    trusted_keys: {
+      type: "array",
+      items: {
+        type: "string",
+        pattern: String.raw`^\s*-----BEGIN PUBLIC KEY-----`,
+        description: "expected a PEM public key (-----BEGIN PUBLIC KEY-----, ECDSA P-256 or Ed25519)",
+      },
+      default: [],
+    },
+  }),
+  if: { type: "object", properties: { require_signature: { const: true } }, required: ["require_signature"] },
+  then: {
+    type: "object",
+    required: ["trusted_keys"],
+    properties: {
+      trusted_keys: { type: "array", minItems: 1, description: "at least one key is required with require_signature" },
+    },
+    description: "at least one key is required with require_signature",
+  },
+} as const;
+
 export const SATELLITE_CONFIG_SCHEMA = {
   $id: "https://harbor-satellite/schemas/satellite-config.json",
   type: "object",
@@ -191,6 +219,8 @@ export const SATELLITE_CONFIG_SCHEMA = {
       store_gc_interval: schedule(DEFAULT_STORE_GC_INTERVAL),
       /** The original's audit sink settings; checked, kept, not used by this satellite yet. */
       audit: auditSchema,
+      /** Which images the satellite's registry serves: signed ones only, with require_signature. */
+      signature_policy: signaturePolicySchema,
       /** When layer bytes may be fetched, and how fast (issue 13: sync windows, bandwidth cap). */
       sync_policy: syncPolicySchema,
     }),

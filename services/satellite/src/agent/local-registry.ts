@@ -12,6 +12,7 @@ import type { UploadSessionLimits } from "../registry/upload-sessions.js";
 import type { WriteAccess } from "../registry/write-access.js";
 import type { WriteCredentials } from "../registry/write-credentials.js";
 import type { ServingStore } from "../store/serving-store.js";
+import type { ManifestGate } from "../registry/context.js";
 
 export interface LocalRegistry {
   /** `http://host:port` (or `https://`) as bound. */
@@ -39,6 +40,8 @@ export interface LocalRegistryOptions {
   metrics?: Metrics;
   /** Told of every manifest served by GET (the pull log). */
   onManifestPulled?: (repository: string, digest: string) => void;
+  /** May refuse to serve a manifest (the signature policy); follows a move. */
+  manifestGate?: ManifestGate;
 }
 
 export async function startLocalRegistry(options: LocalRegistryOptions): Promise<LocalRegistry> {
@@ -47,6 +50,7 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
     startRegistryServer({
       ...{ store, logger, host, port, writeAccess, readCredentials, tls, limits, uploads, metrics },
       onManifestPulled,
+      manifestGate: options.manifestGate,
     });
   let current: RegistryServer = await open(options.host, options.port).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;

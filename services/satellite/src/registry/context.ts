@@ -2,6 +2,7 @@
 // validated), the query, and the registry's dependencies.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import type { StoredManifest } from "../store/content-store.js";
 import type { ServingStore } from "../store/serving-store.js";
 import type { UploadSessions } from "./upload-sessions.js";
 
@@ -11,7 +12,11 @@ export interface RegistryDeps {
   logger: Logger;
   /** A manifest was served by GET (by tag or digest): the agent's pull log (store quota's LRU). */
   onManifestPulled?: (repository: string, digest: string) => void;
+  /** Decides whether a found manifest may be served (the signature policy); throws an OciError when not. */
+  manifestGate?: ManifestGate;
 }
+
+export type ManifestGate = (repository: string, reference: string, manifest: StoredManifest) => Promise<void>;
 
 export interface RouteParams {
   /** Repository name (validated against the spec grammar). */

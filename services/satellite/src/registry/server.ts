@@ -22,7 +22,7 @@ import {
 import { measureHttpRequest, METRICS_PATH, serveMetrics, type Metrics } from "@harbor-satellite/telemetry/metrics";
 import { pino, type Logger } from "pino";
 import type { ServingStore } from "../store/serving-store.js";
-import type { RegistryDeps, RequestContext } from "./context.js";
+import type { ManifestGate, RegistryDeps, RequestContext } from "./context.js";
 import { sendError } from "./error-response.js";
 import { API_VERSION_HEADER } from "./http.js";
 import { READ_METHODS, ROUTE_TEMPLATES } from "./routes.js";
@@ -47,6 +47,8 @@ export interface RegistryOptions {
   metrics?: Metrics;
   /** Told of every manifest served by GET (the agent's pull log). */
   onManifestPulled?: (repository: string, digest: string) => void;
+  /** May refuse to serve a manifest (the signature policy). */
+  manifestGate?: ManifestGate;
 }
 
 export interface RegistryHandler {
@@ -61,7 +63,13 @@ const noop = () => {};
 export function createRegistryHandler(options: RegistryOptions): RegistryHandler {
   const logger = options.logger ?? pino({ level: "silent" });
   const uploads = new UploadSessions(options.uploads);
-  const deps: RegistryDeps = { store: options.store, uploads, logger, onManifestPulled: options.onManifestPulled };
+  const deps: RegistryDeps = {
+    store: options.store,
+    uploads,
+    logger,
+    onManifestPulled: options.onManifestPulled,
+    manifestGate: options.manifestGate,
+  };
   const access: WriteAccess = options.readOnly ? { mode: "read-only" } : (options.writeAccess ?? { mode: "anonymous" });
   const debug = logger.isLevelEnabled("debug");
 

@@ -22,6 +22,7 @@ import { mayUntag, nextOwned, planPass } from "./planner.js";
 import { createProgress } from "./progress.js";
 import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
 import { storeTarget, TargetUnavailableError, type ReplicationTarget } from "./replication-target.js";
+import { syncReferrers } from "./referrers-step.js";
 import type { PausedCopy, SyncGate } from "./sync-gate.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
 import { failureType, recordReplicationPass } from "../telemetry/replication-metrics.js";
@@ -286,6 +287,7 @@ async function copyImage(
     async (span) => {
       try {
         const outcome = await replicateImage(image, owned, ctx);
+        await syncReferrers(image.repository, outcome, ctx, logger);
         span.setAttributes({
           "satellite.image.outcome": outcome.status,
           "oci.manifest.digest": outcome.owned.sourceDigest,

@@ -8,6 +8,7 @@ import { API_VERSION_HEADER, readBody, sendEmpty } from "../http.js";
 export const getManifest: Handler = async ({ req, res, params, deps }) => {
   const manifest = await deps.store.getManifest(params.name, params.reference);
   if (!manifest) throw new OciError("MANIFEST_UNKNOWN", undefined, { name: params.name, reference: params.reference });
+  await deps.manifestGate?.(params.name, params.reference, manifest);
   res.writeHead(200, {
     ...API_VERSION_HEADER,
     "Content-Type": manifest.mediaType,

@@ -1,0 +1,136 @@
+// Copies an image's referrers (cosign signatures and attestations, SBOMs, notation signatures)
+// beside it, so the satellite's registry can answer for them as the upstream would. Discovery:
+// the OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`); when the upstream has none
+// (404, e.g. docker-registry 2.8), the spec's referrers tag schema (`sha256-<hex>`, an index of
+// the referrers). Cosign's tags (`sha256-<hex>.sig`, `.att`, `.sbom`) are read in both cases:
+// cosign stores signatures that way even where a referrers API exists, and they are copied under
+// the same tag. A referrer is stored by digest with its blobs; its `subject` puts it in the local
+// referrers index. Failures here never fail the image: they are logged and retried next pass
+// (a missing signature then shows in the signature policy's verdict).
+import { RegistryError, type Descriptor, type Manifest, type RegistryClient } from "@harbor-satellite/oci";
+import type { BlobCopier } from "./copy-blob.js";
+import type { Limiter } from "./limiter.js";
+import { resolveImage } from "./manifest-tree.js";
+import type { Progress } from "./progress.js";
+import type { ReplicationTarget } from "./replication-target.js";
+
+/** Cosign's tag suffixes: signatures, attestations, SBOMs. */
+export const COSIGN_TAG_SUFFIXES = ["sig", "att", "sbom"] as const;
+
+export interface ReferrerContext {
+  target: ReplicationTarget;
+  client: RegistryClient;
+  copier: BlobCopier;
+  requests: Limiter;
+  progress: Progress;
+  signal?: AbortSignal;
+}
+
+export interface ReferrersOutcome {
+  /** Referrer manifests (and cosign tags) newly stored. */
+  stored: number;
+  /** Referrers and cosign tags the upstream has for the digest (stored now or before). */
+  listed: number;
+  /** How they were found: the referrers API, or the tag schema fallback. */
+  discovery: "referrers-api" | "tag-schema";
+}
+
+/** `sha256:<hex>` → `sha256-<hex>` (the OCI referrers tag schema; cosign appends `.sig` etc.). */
+export function tagSchemaTag(digest: string): string {
+  return digest.replace(":", "-");
+}
+
+/** True when the target holds one of cosign's tags for `digest` (a signature, attestation or SBOM). */
+export async function hasCosignTags(ctx: ReferrerContext, repository: string, digest: string): Promise<boolean> {
+  for (const suffix of COSIGN_TAG_SUFFIXES)
+    if (await ctx.target.tagDigest(repository, `${tagSchemaTag(digest)}.${suffix}`, ctx.signal)) return true;
+  return false;
+}
+
+export async function replicateReferrers(
+  repository: string,
+  digest: string,
+  ctx: ReferrerContext,
+): Promise<ReferrersOutcome> {
+  const { client, requests, signal } = ctx;
+  const fromApi = await requests.run(() => client.listReferrers(repository, digest, { signal }));
+  let descriptors = fromApi ?? [];
+  const discovery = fromApi === undefined ? "tag-schema" : "referrers-api";
+  if (fromApi === undefined) {
+    const index = await getOptional(ctx, repository, tagSchemaTag(digest));
+    if (index) descriptors = referrersOfIndex(index);
+  }
+  let stored = 0;
+  const referrers = unique(descriptors);
+  let listed = referrers.length;
+  for (const descriptor of referrers) if (await copyReferrer(ctx, repository, descriptor.digest)) stored++;
+  for (const suffix of COSIGN_TAG_SUFFIXES) {
+    const tag = `${tagSchemaTag(digest)}.${suffix}`;
+    const manifest = await getOptional(ctx, repository, tag);
+    if (!manifest) continue;
+    listed++;
+    if (await storeWithBlobs(ctx, repository, manifest, tag)) stored++;
+  }
+  return { stored, listed, discovery };
+}
+
+/** Fetches a referrer by digest and stores it (with its blobs) unless the store has it. */
+async function copyReferrer(ctx: ReferrerContext, repository: string, digest: string): Promise<boolean> {
+  if (await ctx.target.getManifest(repository, digest, ctx.signal)) return false;
+  const manifest = await download(ctx, repository, digest);
+  return storeWithBlobs(ctx, repository, manifest);
+}
+
+/** Stores a manifest (an index's children first) after copying every blob it needs; false when already there. */
+async function storeWithBlobs(
+  ctx: ReferrerContext,
+  repository: string,
+  manifest: Manifest,
+  tag?: string,
+): Promise<boolean> {
+  const { target, signal } = ctx;
+  const held = tag
+    ? await target.tagDigest(repository, tag, signal)
+    : (await target.getManifest(repository, manifest.digest, signal))?.digest;
+  if (held === manifest.digest) return false;
+  const stored = async (d: string) => (await target.getManifest(repository, d, signal)) !== undefined;
+  const resolved = await resolveImage(manifest, { fetch: (d) => download(ctx, repository, d), stored });
+  for (const blob of resolved.blobs) await ctx.copier.ensure(repository, blob, ctx.signal);
+  for (const child of resolved.children)
+    await target.putManifest(repository, child.bytes, child.mediaType, undefined, signal);
+  await target.putManifest(repository, manifest.bytes, manifest.mediaType, tag, signal);
+  return true;
+}
+
+async function download(ctx: ReferrerContext, repository: string, reference: string): Promise<Manifest> {
+  const manifest = await ctx.requests.run(() => ctx.client.getManifest(repository, reference, { signal: ctx.signal }));
+  ctx.progress.received(manifest.bytes.length);
+  return manifest;
+}
+
+/** A manifest by tag, or undefined when the upstream has no such tag. */
+async function getOptional(ctx: ReferrerContext, repository: string, tag: string): Promise<Manifest | undefined> {
+  try {
+    return await download(ctx, repository, tag);
+  } catch (error) {
+    if (error instanceof RegistryError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** The referrers a tag-schema index lists (anything else under that tag lists none). */
+function referrersOfIndex(index: Manifest): Descriptor[] {
+  try {
+    const body = JSON.parse(index.bytes.toString("utf8")) as { manifests?: unknown };
+    return Array.isArray(body.manifests)
+      ? body.manifests.filter((d): d is Descriptor => typeof (d as Descriptor)?.digest === "string")
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+function unique(descriptors: Descriptor[]): Descriptor[] {
+  const seen = new Set<string>();
+  return descriptors.filter((d) => !seen.has(d.digest) && seen.add(d.digest));
+}
