@@ -47,6 +47,7 @@ import {
   type HeartbeatAnswer,
 } from "./ground-control-client.js";
 import { collectHeartbeat } from "./heartbeat.js";
+import { createSignatureGate } from "./signature-gate.js";
 import { createCredentialRefresh } from "./credential-refresh.js";
 import { localMirror } from "./local-mirror-access.js";
 import { startSelfHealingStore } from "./self-healing-store.js";
@@ -142,6 +143,12 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     const pulls = await openPullLog({ path: join(options.dataDir, PULL_LOG_FILE), logger });
     cleanups.push(() => pulls.close());
     const served = deps.prometheus?.onRegistryPort ? deps.prometheus.metrics : undefined;
+    // app_config.signature_policy: with require_signature, only verified images are served.
+    const signatures = createSignatureGate({
+      store,
+      config: () => config,
+      logger: logger.child({ component: "policy" }),
+    });
     // Ours, or with bring_own_registry none: replication then pushes into that registry.
     const site = await openSiteRegistry({
       config: () => config,
@@ -157,6 +164,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       uploads: options.registry.uploads,
       metrics: served,
       onManifestPulled: (repository, digest) => pulls.note(repository, digest),
+      manifestGate: signatures.gate,
     });
     const registry = site.registry;
     cleanups.push(() => site.close());
@@ -335,7 +343,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
           satelliteName: () => satelliteName,
           metrics,
           images,
-          replication: () => replicator.report(),
+          replication: async () => signatures.withRefusals(await replicator.report()),
           pendingActivity: () => carried,
           store: selfHealing ? () => selfHealing.report() : undefined,
         }),
