@@ -42,6 +42,12 @@ export interface RpcHandlerOptions {
   /** Requests that are not rpcs. */
   fallback: HttpHandler;
   logger: Logger;
+  /**
+   * False: every rpc goes to Connect's handlers. The differential test serves each call both ways
+   * and compares the replies byte for byte; it is also the switch to pull should a Connect
+   * upgrade ever make the two disagree (see the gateway's README).
+   */
+  leanUnary?: boolean;
 }
 
 export interface RpcHandlers {
@@ -57,8 +63,9 @@ export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
     interceptors: [decodeFailureInterceptor(), ...interceptors],
     ...HANDLER_OPTIONS,
   });
-  const { router, methods } = recordingRouter(connectRouter);
+  const { router, methods: recorded } = recordingRouter(connectRouter);
   options.routes(router);
+  const methods = options.leanUnary === false ? new Map() : recorded;
   const handlers = connectRouter.handlers.map(withDecodeFailuresAsInvalidArgument);
   const rpcName = (m: { service: { typeName: string }; method: { name: string } }) =>
     `${m.service.typeName}/${m.method.name}`;

@@ -53,6 +53,8 @@ export async function listenRpc(options: {
   interceptors: Interceptor[];
   logger?: Logger;
   fallback?: HttpHandler;
+  /** False: Connect's handlers serve every rpc (rpc-handlers.ts). */
+  leanUnary?: boolean;
 }): Promise<TestRpcServer> {
   const { handler, rpcStreams } = createRpcHandlers({
     routes: options.routes,
@@ -65,6 +67,7 @@ export async function listenRpc(options: {
         res.end();
       }),
     logger: options.logger ?? createLogger({ name: "rpc-test", level: "silent" }),
+    leanUnary: options.leanUnary,
   });
   const listener = await listen({ host: "127.0.0.1", port: 0, handler, rpcStreams });
   return { listener, url: `http://127.0.0.1:${listener.port}` };

@@ -72,12 +72,13 @@ async function serve(
         ),
       );
   });
+  const body = streamBody(stream);
   const request: UniversalServerRequest = {
     httpVersion: "2.0",
     method: headers[":method"] ?? "",
     url,
     header: webHeaders(headers),
-    body: streamBody(stream),
+    body,
     signal: controller.signal,
     contextValues: options.contextValues(stream),
   };
@@ -85,6 +86,7 @@ async function serve(
     await writeResponse(stream, await handler(request), handler.method.methodKind === "unary");
   } finally {
     finished = true;
+    body.discard();
   }
 }
 

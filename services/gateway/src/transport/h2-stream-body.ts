@@ -1,15 +1,23 @@
 // An HTTP/2 request body as the async iterable Connect reads, without a Readable's async
 // iterator machinery. Chunks queue as they arrive; above HIGH_WATER bytes the stream is paused,
 // so HTTP/2 flow control holds the client back until Connect (which enforces its own read limit)
-// has taken them.
+// has taken them. Once the reply is written, whatever the handler left unread is discarded
+// (a call refused early, e.g. over the size limit): the client can finish sending and the stream
+// closes, as Node's HTTP/1 server drains an unread request.
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 
 const HIGH_WATER = 1024 * 1024;
 
-export function streamBody(stream: ServerHttp2Stream): AsyncIterable<Uint8Array> {
-  const chunks: Buffer[] = [];
+export interface StreamBody extends AsyncIterable<Uint8Array> {
+  /** Drops what is queued and what still arrives. */
+  discard(): void;
+}
+
+export function streamBody(stream: ServerHttp2Stream): StreamBody {
+  let chunks: Buffer[] = [];
   let queued = 0;
+  let discarding = false;
   let ended = false;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -19,6 +27,7 @@ export function streamBody(stream: ServerHttp2Stream): AsyncIterable<Uint8Array>
     resume?.();
   };
   stream.on("data", (chunk: Buffer) => {
+    if (discarding) return;
     chunks.push(chunk);
     queued += chunk.length;
     if (queued > HIGH_WATER) stream.pause();
@@ -36,6 +45,13 @@ export function streamBody(stream: ServerHttp2Stream): AsyncIterable<Uint8Array>
   stream.on("error", () => undefined);
 
   return {
+    discard() {
+      if (discarding) return;
+      discarding = true;
+      chunks = [];
+      queued = 0;
+      stream.resume();
+    },
     async *[Symbol.asyncIterator]() {
       for (;;) {
         const chunk = chunks.shift();

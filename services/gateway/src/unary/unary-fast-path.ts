@@ -142,7 +142,7 @@ export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPat
       routed.protocol,
       headers,
       exchange.url,
-      readBody(exchange.source, options.readMaxBytes),
+      readBody(exchange.source, options.readMaxBytes, routed.protocol.name === "grpc"),
       contextValues,
       signal,
     )
@@ -226,18 +226,31 @@ interface Exchange {
   abandon(): void;
 }
 
-/** The whole body; past `limit` bytes, ResourceExhausted (the rest is read and dropped). */
-function readBody(source: NodeJS.ReadableStream, limit: number): Promise<Uint8Array> {
+/**
+ * The whole body; past `limit` bytes, ResourceExhausted (the rest is read and dropped). A gRPC
+ * envelope declaring a message over the limit is refused as soon as its header is in, with the
+ * declared size, as Connect's gRPC handler words it.
+ */
+function readBody(source: NodeJS.ReadableStream, limit: number, enveloped: boolean): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
+    const refuse = (declared?: number) => {
+      refused = true;
+      const what = declared === undefined ? "message size" : `message size ${declared}`;
+      reject(new ConnectError(`${what} is larger than configured readMaxBytes ${limit}`, Code.ResourceExhausted));
+    };
     source.on("data", (chunk: Buffer) => {
-      if (size > limit) return;
+      if (refused) return;
+      const before = size;
       size += chunk.length;
-      if (size > limit)
-        reject(
-          new ConnectError(`message size is larger than configured readMaxBytes ${limit}`, Code.ResourceExhausted),
-        );
+      if (enveloped && before < 5 && size >= 5) {
+        const header = Buffer.concat([...chunks, chunk]);
+        const declared = header.readUInt32BE(1);
+        if (declared > limit) return refuse(declared);
+      }
+      if (size > limit) refuse();
       else chunks.push(chunk);
     });
     let ended = false;

@@ -1,6 +1,10 @@
 // The unary method implementations the service modules register, kept beside Connect's own
 // router so the lean unary path can call them. Registration goes through a router that records
 // each unary method and passes everything on to Connect's router unchanged.
+// A service or rpc registered WITH options (its own interceptors, limits, JSON options or
+// protocols, which Connect merges over the router's) is not recorded: the lean path knows only
+// the router's options, so such methods are served by Connect's handlers alone and answer exactly
+// as Connect says.
 import type { DescMethod, DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 
@@ -31,7 +35,7 @@ export function recordingRouter(target: ConnectRouter): { router: ConnectRouter;
     },
     service(service, impl, options) {
       const implementations = impl as Record<string, unknown>;
-      for (const method of service.methods) {
+      for (const method of options ? [] : service.methods) {
         const fn = implementations[method.localName];
         if (typeof fn === "function") record(method, fn.bind(impl) as UnaryImpl);
       }
@@ -39,7 +43,7 @@ export function recordingRouter(target: ConnectRouter): { router: ConnectRouter;
       return router;
     },
     rpc(method, impl, options) {
-      record(method, impl as UnaryImpl);
+      if (!options) record(method, impl as UnaryImpl);
       target.rpc(method, impl, options);
       return router;
     },
