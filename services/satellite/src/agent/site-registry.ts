@@ -8,7 +8,7 @@ import type { RetryOptions } from "@harbor-satellite/oci";
 import type { SatelliteConfig } from "../config/satellite-config.js";
 import type { OwnedImage } from "../replication/desired-image.js";
 import { createRegistryTarget } from "../replication/registry-target.js";
-import { storeTarget, type ReplicationTarget } from "../replication/replication-target.js";
+import { storeTarget, TargetUnavailableError, type ReplicationTarget } from "../replication/replication-target.js";
 import { describeWriteAccess } from "../registry/write-access.js";
 import type { AuditStore } from "../state/owned-audit.js";
 import type { CatalogStore } from "./cached-images.js";
@@ -61,17 +61,38 @@ export async function openSiteRegistry(options: SiteRegistryOptions): Promise<Si
     { target: target.description, port: options.port },
     "bring_own_registry: images are replicated into this registry and runtimes pull from it; the satellite's own registry does not listen",
   );
+  const registry = standIn(() => config().app_config.local_registry.url, options.host, options.port);
   return {
-    registry: standIn(() => config().app_config.local_registry.url, options.host, options.port),
+    registry,
     target,
-    audit: target,
+    audit: auditIn(target),
     catalog: (owned) => ownedCatalog(target, owned),
-    close: async () => target.close(),
+    close: async () => {
+      target.close();
+      await registry.close();
+    },
+  };
+}
+
+/**
+ * The audit's reads in the registry. One that fails (unreachable, refused) fails the pass with the
+ * registry named: whether the images are intact cannot be told, so nothing is reported applied.
+ */
+function auditIn(target: ReplicationTarget): AuditStore {
+  const named = (error: unknown): never => {
+    throw error instanceof TargetUnavailableError ? error : new TargetUnavailableError(target.description, error);
+  };
+  return {
+    getManifest: (repository, reference) => target.getManifest(repository, reference).catch(named),
+    recheckBlob: (digest, size, repository) => target.recheckBlob(digest, size, repository).catch(named),
+    recheckManifest: (repository, digest, size) => target.recheckManifest(repository, digest, size).catch(named),
   };
 }
 
 /** What the agent asks of its registry when there is none of its own to run. */
 function standIn(url: () => string, host: string, port: number): LocalRegistry {
+  // The listener kept the process alive (the scheduler's timers do not); without one, this does.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   return {
     get url() {
       return url();
@@ -79,7 +100,7 @@ function standIn(url: () => string, host: string, port: number): LocalRegistry {
     host,
     port,
     moveTo: async () => false,
-    close: async () => {},
+    close: async () => clearInterval(keepAlive),
   };
 }
 
@@ -97,6 +118,7 @@ function ownedCatalog(target: ReplicationTarget, owned: () => Promise<readonly O
   return {
     listRepositories: async () => [...(await tagsOf()).keys()].sort(),
     listTags: async (repository) => (await tagsOf()).get(repository) ?? [],
-    getManifest: (repository, reference) => target.getManifest(repository, reference),
+    // Unreachable: the heartbeat still goes out, listing what can be seen (the pass reports why).
+    getManifest: (repository, reference) => target.getManifest(repository, reference).catch(() => undefined),
   };
 }

@@ -60,7 +60,11 @@ export async function run(argv: string[]): Promise<number> {
     await metricsListener?.close();
     throw error;
   });
-  process.stdout.write(`satellite registry listening on ${agent.registryUrl}\n`);
+  process.stdout.write(
+    agent.status().config.app_config.bring_own_registry
+      ? `satellite replicates into the bring-your-own registry ${agent.registryUrl} (no registry of its own)\n`
+      : `satellite registry listening on ${agent.registryUrl}\n`,
+  );
   void agent.enrolled.then((how) => process.stdout.write(`satellite enrolled (${how})\n`));
   const signal = await stopping;
   logger.info({ signal }, "shutting down");
