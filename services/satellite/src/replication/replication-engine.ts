@@ -2,6 +2,7 @@
 // (each failure is an ImageReplicationError in the results, never an abort of the pass); layers
 // stream through the worker pool; images no longer desired are untagged afterwards (the store's
 // GC reclaims their blobs). Used by `satellite sync --once` and by the agent's scheduler.
+import { createHash } from "node:crypto";
 import {
   createRegistryClient,
   redactUrl,
@@ -105,6 +106,8 @@ export interface ReplicationEngine {
   close(): Promise<void>;
 }
 
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
 export function createReplicationEngine(options: ReplicationEngineOptions): ReplicationEngine {
   const { store, logger } = options;
   const target = options.target ?? storeTarget(store);
@@ -113,9 +116,17 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
   const paused = new Map<string, PausedCopy>();
   const clients = new Map<string, RegistryClient>();
   const clientFor = (upstream: UpstreamOptions) => {
-    const key = `${upstream.url}\n${upstream.credentials?.username ?? ""}`;
+    // Keyed by a hash of the secret too: refreshed robot credentials (same username) get a new
+    // client, and the one holding the old secret is closed.
+    const account = `${upstream.url}\n${upstream.credentials?.username ?? ""}\n`;
+    const key = account + sha256(upstream.credentials?.password ?? "");
     let client = clients.get(key);
     if (!client) {
+      for (const [stale, old] of clients) {
+        if (!stale.startsWith(account)) continue;
+        old.close();
+        clients.delete(stale);
+      }
       client = createRegistryClient({
         url: upstream.url,
         credentials: upstream.credentials,
