@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import {
   buildImage,
@@ -23,6 +24,7 @@ import {
   startDockerRegistry,
   type DockerRegistry,
 } from "@harbor-satellite/testkit/docker-registry";
+import { startHarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { captureLogs, type CapturedLogs } from "../agent/testing/agent-test-kit.js";
 import { openContentStore } from "../store/open-store.js";
@@ -176,6 +178,79 @@ describe("replication into a bring-your-own registry", () => {
     expect(uploaded.blobsCopied).toBe(1);
     expect((await client.getManifest("third/app", "v1")).bytes.equals(image.manifest)).toBe(true);
     expect(await client.headBlob("third/app", big.digest)).toEqual({ size: big.size });
+  });
+
+  it("copies a layer two repositories share once in a pass, and mounts it into the second", async () => {
+    target = await startDockerRegistry({ htpasswd: USER });
+    const e = engineInto(settingsFor(target.url));
+    const pass = await e.replicate({
+      upstream: { url: upstream.url },
+      images: [
+        { repository: "lib/app", tag: "v1" },
+        { repository: "other/app", tag: "v1" },
+      ],
+    });
+    expect(pass.failed).toEqual([]);
+    expect(pass.blobsCopied).toBe(3);
+    // Every blob fetched from upstream once: the second repository got them by mount.
+    const blobBytes = [image.config, ...image.layers].reduce((n, b) => n + b.size, 0);
+    expect(pass.bytes).toBe(blobBytes + 2 * image.manifest.length);
+    const client = readerOf(target);
+    for (const repository of ["lib/app", "other/app"]) {
+      expect((await client.getManifest(repository, "v1")).bytes.equals(image.manifest)).toBe(true);
+      for (const blob of [image.config, ...image.layers])
+        expect(await client.headBlob(repository, blob.digest)).toEqual({ size: blob.size });
+    }
+  });
+
+  it("pushes into Harbor with its token flow (the emulator over a docker-registry), mounts included", async () => {
+    const behind = await startDockerRegistry();
+    const admin = { username: "admin", password: "byo-harbor-admin-9q" };
+    const harbor = await startHarborEmulator({
+      adminUser: admin.username,
+      adminPassword: admin.password,
+      upstream: { url: behind.url },
+    });
+    try {
+      await createHarborClient({ url: harbor.url, ...admin }).ensureProject("site", { public: false });
+      const settings = { ...settingsFor(harbor.url), ...admin };
+      const byo = createRegistryTarget({
+        settings: () => settings,
+        scratch: store,
+        logger: logs.logger,
+        retry: FAST_RETRY,
+      });
+      close = () => byo.close();
+      engine = createReplicationEngine({ store, target: byo, logger: logs.logger, workerThreads: 1 });
+      // Harbor names repositories after projects: the satellite keeps upstream's names, so the
+      // upstream's repositories are the project's here.
+      await pushImage(upstream.url, "site/app", "v1", image);
+      await pushImage(upstream.url, "site/copy", "v1", image);
+      await pushIndex(upstream.url, "site/multi", "1.0", index);
+      const first = await engine.replicate({
+        upstream: { url: upstream.url },
+        images: [
+          { repository: "site/app", tag: "v1" },
+          { repository: "site/multi", tag: "1.0" },
+        ],
+      });
+      expect(first.failed).toEqual([]);
+      const mounted = await engine.replicate({
+        upstream: { url: upstream.url },
+        images: [{ repository: "site/copy", tag: "v1" }],
+      });
+      expect(mounted.failed).toEqual([]);
+      expect(mounted.blobsCopied).toBe(0);
+      reader = createRegistryClient({ url: harbor.url, credentials: admin, retry: { attempts: 1 } });
+      expect((await reader.getManifest("site/copy", "v1")).bytes.equals(image.manifest)).toBe(true);
+      const multi = await reader.getManifest("site/multi", "1.0");
+      expect(multi.bytes.equals(index.manifest)).toBe(true);
+      for (const child of index.images)
+        expect((await reader.getManifest("site/multi", child.manifestDigest)).bytes.equals(child.manifest)).toBe(true);
+    } finally {
+      await harbor.stop();
+      await behind.stop();
+    }
   });
 
   it("a refused password or a closed port fails every image with the target's URL and cause, then recovers", async () => {
