@@ -53,6 +53,35 @@ describe("authenticator: remembered robot credentials", () => {
     expect((await authenticate(basic("robot$edge-1", "second-Secret2"))).kind).toBe("satellite");
   });
 
+  it("accepts the replaced secret during a credential refresh until the satellite confirms, and only then refuses it", async () => {
+    const authenticate = createAuthenticator({ db: handle.db, now: () => t });
+    // A refresh delivered "third" and keeps the hash of "second", which the satellite still holds.
+    await handle.db
+      .update(robotAccounts)
+      .set({
+        secretHash: await hashSecret("third-Secret3", FAST),
+        previousSecretHash: await hashSecret("second-Secret2", FAST),
+        pendingRotation: "r1",
+      })
+      .where(eq(robotAccounts.robotName, "robot$edge-1"));
+    t += CREDENTIAL_CACHE_MS + 1;
+    expect((await authenticate(basic("robot$edge-1", "second-Secret2"))).kind).toBe("satellite");
+    expect((await authenticate(basic("robot$edge-1", "third-Secret3"))).kind).toBe("satellite");
+    await expect(authenticate(basic("robot$edge-1", "first-Secret1"))).rejects.toThrow(/wrong username or password/);
+    // Confirmed: the old secret goes, also from the remembered credentials, within a recheck.
+    await handle.db
+      .update(robotAccounts)
+      .set({ previousSecretHash: null, pendingRotation: null })
+      .where(eq(robotAccounts.robotName, "robot$edge-1"));
+    t += ROBOT_RECHECK_MS;
+    await expect(authenticate(basic("robot$edge-1", "second-Secret2"))).rejects.toThrow(/wrong username or password/);
+    expect((await authenticate(basic("robot$edge-1", "third-Secret3"))).kind).toBe("satellite");
+    await handle.db
+      .update(robotAccounts)
+      .set({ secretHash: await hashSecret("second-Secret2", FAST) })
+      .where(eq(robotAccounts.robotName, "robot$edge-1"));
+  });
+
   it("forgets a credential after the cache lifetime even without rotation", async () => {
     const authenticate = createAuthenticator({ db: handle.db, now: () => t });
     expect((await authenticate(basic("robot$edge-1", "second-Secret2"))).kind).toBe("satellite");
