@@ -46,6 +46,8 @@ export interface FleetStackOptions {
   proxy?: boolean;
   groundControlEnv?: Record<string, string>;
   groundControlArgs?: string[];
+  /** The Harbor emulator answers the OCI 1.1 referrers API itself, as Harbor does (default: docker-registry's 404). */
+  harborReferrersApi?: boolean;
 }
 
 export interface FleetStack {
@@ -85,6 +87,7 @@ export async function startFleetStack(options: FleetStackOptions): Promise<Fleet
       adminUser: HARBOR.username,
       adminPassword: HARBOR.password,
       upstream: { url: (parts.proxy ?? parts.upstream).url },
+      referrersApi: options.harborReferrersApi,
     });
     await createHarborClient({ url: parts.emu.url, ...HARBOR }).ensureProject(options.project, { public: false });
     const images: Record<string, SyntheticImage> = {};

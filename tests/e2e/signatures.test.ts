@@ -186,3 +186,106 @@ describe("signatures and referrers, end to end", () => {
     ]);
   });
 });
+
+// The same path with an upstream that has the referrers API: the Harbor emulator answers it as
+// Harbor does, and the signature exists only as an OCI 1.1 referrer (no .sig tag).
+describe("signatures as referrers from a Harbor with the referrers API, end to end", () => {
+  const edKey = generateSigningKey("ed25519");
+  let stack: FleetStack;
+  let sat: RunningProcess | undefined;
+  let satAddr: string;
+  let imageDigest: string;
+  let referrerDigest: string;
+
+  beforeAll(async () => {
+    stack = await startFleetStack({
+      name: "referrers-e2e",
+      project: "apps",
+      images: ["apps/web:2.0"],
+      layerSizes: [64 << 10],
+      adminPassword: ADMIN_PASSWORD,
+      harborReferrersApi: true,
+    });
+    const image = stack.images["apps/web"];
+    imageDigest = image.manifestDigest;
+    const [sig] = await pushCosignSignature(
+      stack.emu.url,
+      "apps/web",
+      { signedDigest: imageDigest, key: edKey },
+      {
+        as: "referrer",
+        subject: { mediaType: image.mediaType, digest: imageDigest, size: image.manifest.length },
+        auth: HARBOR,
+      },
+    );
+    referrerDigest = sig.manifest.digest;
+    satAddr = `127.0.0.1:${await freePort()}`;
+  });
+
+  afterAll(async () => {
+    const output = sat?.output() ?? "";
+    await sat?.stop();
+    await stack?.stop();
+    if (process.env.AGENT_E2E_DUMP) process.stdout.write(output);
+  });
+
+  it("replicates the referrer found with the referrers API, verifies it and serves the image", async () => {
+    const config = {
+      app_config: {
+        ...FAST_CONFIG.app_config,
+        signature_policy: { require_signature: true, trusted_keys: [edKey.publicKeyPem] },
+      },
+    };
+    await stack.admin.fleet.createConfig({ config: "signed-only", configJson: JSON.stringify(config) });
+    await stack.admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/web", tags: ["2.0"] }] });
+    await stack.admin.fleet.createSatellite({ satellite: "edge-ref", region: "eu-west", config: "signed-only" });
+    await stack.admin.fleet.assignGroup({ satellite: "edge-ref", group: "web" });
+    const token = (await stack.admin.identity.issueZtrToken({ satellite: "edge-ref" })).token;
+    sat = startProcess(
+      "satellite",
+      [
+        "--token",
+        token,
+        "--ground-control-url",
+        stack.gcUrl,
+        "--data-dir",
+        join(stack.work, "sat"),
+        "--registry-addr",
+        satAddr,
+      ],
+      { LOG_LEVEL: "info" },
+    );
+    const listed = await eventually(
+      async () => {
+        if (sat!.proc.exitCode !== null) throw new GiveUp(`satellite exited: ${sat!.output()}`);
+        const res = await fetch(`http://${satAddr}/v2/apps/web/referrers/${imageDigest}`);
+        const index = (await res.json()) as { manifests?: { digest: string; artifactType?: string }[] };
+        if (!index.manifests?.length) throw new Error(`no referrers yet: ${res.status}`);
+        return index.manifests;
+      },
+      120_000,
+      "the referrer on the satellite",
+    );
+    expect(listed).toEqual([
+      expect.objectContaining({
+        digest: referrerDigest,
+        artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json",
+      }),
+    ]);
+    expect(sat!.output()).toMatch(/"discovery":"referrers-api"/);
+    // No .sig tag upstream, so none here either: the referrer is the signature.
+    expect((await fetch(`http://${satAddr}/v2/apps/web/manifests/${signatureTag(imageDigest)}`)).status).toBe(404);
+    await eventually(
+      async () => {
+        const inspected = JSON.parse(
+          (await run("skopeo", ["inspect", "--tls-verify=false", `docker://${satAddr}/apps/web:2.0`])).stdout,
+        ) as { Digest: string };
+        expect(inspected.Digest).toBe(imageDigest);
+        const latest = (await stack.admin.heartbeat.getSatelliteStatus({ satellite: "edge-ref" })).status?.latest;
+        if (!latest || latest.errors.length > 0) throw new Error(`heartbeat: ${JSON.stringify(latest?.errors)}`);
+      },
+      60_000,
+      "the image served under require_signature and a heartbeat without errors",
+    );
+  });
+});

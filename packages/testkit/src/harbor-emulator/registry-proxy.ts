@@ -8,6 +8,7 @@
 // requests are streamed both ways, Location rewritten from the upstream's host to ours.
 import { request as httpRequest, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from "node:http";
 import { canCatalog, canRepository, isAuthenticated, type Caller, type RegistryAction } from "./permissions.js";
+import type { ReferrersIndex } from "./referrers.js";
 import type { EmulatorState } from "./state.js";
 import { registryService } from "./token-service.js";
 
@@ -17,6 +18,7 @@ type Access =
 const repositoryRouteRe = /^\/v2\/(.+?)\/(manifests|blobs|tags|referrers)(\/.*)?$/;
 /** A manifest push: repository and reference (a tag or a digest). */
 const manifestRouteRe = /^\/v2\/(.+?)\/manifests\/([^/?]+)/;
+const referrersRouteRe = /^\/v2\/(.+?)\/referrers\/(sha256:[a-f0-9]{64})$/;
 const methodAction: Record<string, RegistryAction | undefined> = {
   GET: "pull",
   HEAD: "pull",
@@ -63,6 +65,8 @@ export interface RegistryProxyOptions {
   state: EmulatorState;
   /** The upstream docker-registry's base URL; without one every allowed request gets 503. */
   upstreamUrl?: string;
+  /** Answer the OCI 1.1 referrers API as Harbor does (referrers.ts); without it, the upstream's answer (docker-registry: 404). */
+  referrers?: ReferrersIndex;
 }
 
 export function createRegistryProxy(options: RegistryProxyOptions) {
@@ -156,6 +160,8 @@ export function createRegistryProxy(options: RegistryProxyOptions) {
         const pushed = req.method === "PUT" && up.statusCode === 201 ? manifestRouteRe.exec(req.url ?? "") : null;
         const digest = up.headers["docker-content-digest"];
         if (pushed && typeof digest === "string") options.state.recordPush(pushed[1], pushed[2], digest);
+        if (pushed && typeof digest === "string" && manifestBody)
+          options.referrers?.observe(pushed[1], req.headers["content-type"], Buffer.concat(manifestBody), digest);
       },
     );
     out.on("error", (err) => {
@@ -164,12 +170,18 @@ export function createRegistryProxy(options: RegistryProxyOptions) {
         res.end(JSON.stringify({ errors: [{ code: "UNAVAILABLE", message: `upstream registry: ${err.message}` }] }));
       } else res.destroy(err);
     });
+    // A manifest push is small: its bytes are kept as they pass, for the referrers index.
+    const manifestBody =
+      options.referrers && req.method === "PUT" && manifestRouteRe.test(req.url ?? "") ? ([] as Buffer[]) : undefined;
+    if (manifestBody) req.on("data", (chunk: Buffer) => manifestBody.push(chunk));
     req.pipe(out);
   }
 
   return function handleRegistry(req: IncomingMessage, res: ServerResponse, caller: Caller): void {
     const url = new URL(req.url ?? "/", "http://emulator");
-    if (check(req, res, caller, url)) forward(req, res);
-    else req.resume();
+    if (!check(req, res, caller, url)) return void req.resume();
+    const referrers = options.referrers && req.method === "GET" ? referrersRouteRe.exec(url.pathname) : null;
+    if (referrers) options.referrers!.answer(res, referrers[1], referrers[2], url.searchParams.get("artifactType"));
+    else forward(req, res);
   };
 }

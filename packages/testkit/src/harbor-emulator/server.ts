@@ -11,6 +11,7 @@ import { projectRoutes } from "./api-projects.js";
 import { repositoryRoutes } from "./api-repositories.js";
 import { robotRoutes } from "./api-robots.js";
 import { anonymous, callerFromBasic, type Caller } from "./permissions.js";
+import { ReferrersIndex } from "./referrers.js";
 import { createRegistryProxy } from "./registry-proxy.js";
 import { EmulatorState } from "./state.js";
 import { TokenService } from "./token-service.js";
@@ -23,6 +24,8 @@ export interface HarborEmulatorOptions {
   adminPassword?: string;
   /** The docker-registry that holds the images (e.g. from startDockerRegistry); without it /v2/ answers 503 and projects have no repositories. */
   upstream?: { url: string };
+  /** Serve the OCI 1.1 referrers API as Harbor ≥ 2.8 does (default: off, the upstream answers: docker-registry 2.8 has none). */
+  referrersApi?: boolean;
   /** Where to listen (default 127.0.0.1 and a free port). */
   host?: string;
   port?: number;
@@ -71,7 +74,11 @@ export async function startHarborEmulator(options: HarborEmulatorOptions = {}): 
   const state = new EmulatorState();
   const ctx: ApiContext = { state, upstream: options.upstream ? new Upstream(options.upstream.url) : undefined };
   const tokens = new TokenService(state);
-  const registry = createRegistryProxy({ state, upstreamUrl: options.upstream?.url });
+  const registry = createRegistryProxy({
+    state,
+    upstreamUrl: options.upstream?.url,
+    referrers: options.referrersApi ? new ReferrersIndex() : undefined,
+  });
   const violations: string[] = [];
   const routes = compileRoutes(validator, [healthRoute, ...projectRoutes, ...robotRoutes, ...repositoryRoutes]);
 
