@@ -41,9 +41,22 @@ export function paxPathRecord(name: string): Buffer {
   return Buffer.from(`${length}${body}`);
 }
 
-function image(mediaType: string, manifest: object, blobs: Buffer[]): StateArtifactImage {
+interface Part {
+  mediaType: string;
+  bytes: Buffer;
+}
+
+const descriptor = (part: Part) => ({
+  mediaType: part.mediaType,
+  size: part.bytes.length,
+  digest: digestOf(part.bytes),
+});
+
+/** A one-layer image manifest (with `extra` fields such as artifactType) and its blobs. */
+function image(mediaType: string, config: Part, layer: Part, extra: object = {}): StateArtifactImage {
+  const manifest = { schemaVersion: 2, mediaType, ...extra, config: descriptor(config), layers: [descriptor(layer)] };
   const bytes = Buffer.from(JSON.stringify(manifest));
-  return { manifest: bytes, mediaType, digest: digestOf(bytes), blobs };
+  return { manifest: bytes, mediaType, digest: digestOf(bytes), blobs: [config.bytes, layer.bytes] };
 }
 
 /** The original's layout. `tar` lets a test pass its own archive (long names, PAX). */
@@ -63,13 +76,8 @@ export function craneStateImage(
   );
   return image(
     MediaType.DockerManifest,
-    {
-      schemaVersion: 2,
-      mediaType: MediaType.DockerManifest,
-      config: { mediaType: MediaType.DockerConfig, size: config.length, digest: digestOf(config) },
-      layers: [{ mediaType: MediaType.DockerLayerGzip, size: layer.length, digest: digestOf(layer) }],
-    },
-    [config, layer],
+    { mediaType: MediaType.DockerConfig, bytes: config },
+    { mediaType: MediaType.DockerLayerGzip, bytes: layer },
   );
 }
 
@@ -80,27 +88,15 @@ export function stateImage(json: string, layout: StateLayout = "crane"): StateAr
     const config = Buffer.from(JSON.stringify({ rootfs: { type: "layers", diff_ids: [digestOf(tar)] } }));
     return image(
       MediaType.OciManifest,
-      {
-        schemaVersion: 2,
-        mediaType: MediaType.OciManifest,
-        config: { mediaType: MediaType.OciConfig, size: config.length, digest: digestOf(config) },
-        layers: [{ mediaType: MediaType.OciLayer, size: tar.length, digest: digestOf(tar) }],
-      },
-      [config, tar],
+      { mediaType: MediaType.OciConfig, bytes: config },
+      { mediaType: MediaType.OciLayer, bytes: tar },
     );
   }
-  const empty = Buffer.from("{}");
-  const layer = Buffer.from(json);
   return image(
     MediaType.OciManifest,
-    {
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      artifactType: "application/vnd.goharbor.satellite.state.v1+json",
-      config: { mediaType: MediaType.OciEmpty, size: 2, digest: digestOf(empty) },
-      layers: [{ mediaType: "application/json", size: layer.length, digest: digestOf(layer) }],
-    },
-    [empty, layer],
+    { mediaType: MediaType.OciEmpty, bytes: Buffer.from("{}") },
+    { mediaType: "application/json", bytes: Buffer.from(json) },
+    { artifactType: "application/vnd.goharbor.satellite.state.v1+json" },
   );
 }
 
