@@ -20,7 +20,9 @@ import {
   type SyntheticImage,
 } from "@harbor-satellite/testkit";
 import { readState } from "../ground-control/state-artifacts.js";
+import { adminClients } from "./agent-helpers.js";
 import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { startGroundControlProcess } from "./ground-control-process.js";
 import { eventually, GiveUp, REPO_ROOT, startProcess, type RunningProcess } from "./processes.js";
 
 const ADMIN_PASSWORD = "e2e-tag-filters-admin-password";
@@ -236,5 +238,65 @@ describe("group tag filters, end to end", () => {
     expect(usage.code).toBe(2);
     const { group } = await stack.admin.fleet.getGroup({ group: "web-1-2" });
     expect(group?.artifacts).toMatchObject([{ repository: "apps/web", tagRegex: "^1\\.2\\.", newestCount: 5 }]);
+  });
+
+  it("with the poll off, Harbor's webhook (authenticated with HARBOR_WEBHOOK_SECRET) republishes the groups filtering the pushed repository", async () => {
+    const secret = "e2e-webhook-secret";
+    const { gc, url } = await startGroundControlProcess({
+      harborUrl: stack.emu.url,
+      adminPassword: ADMIN_PASSWORD,
+      databaseUrl: await stack.pg.createDatabase("gc_tag_filters_webhook"),
+      env: { TAG_FILTER_POLL_SECONDS: "0", HARBOR_WEBHOOK_SECRET: secret },
+    });
+    try {
+      const admin = await adminClients(url, ADMIN_PASSWORD);
+      await admin.fleet.createGroup({ group: "hooked", artifacts: [{ repository: "apps/web", semverRange: "^1" }] });
+      const published = async (what: string, tag: string) =>
+        eventually(
+          async () => {
+            const s = await readState(stack.emu.url, "satellite/group-state/hooked/state", HARBOR);
+            const tags = (s.json as { artifacts: Array<{ tag: string[] }> }).artifacts.map((a) => a.tag.join(","));
+            if (tags[0] !== tag) throw new Error(`group state lists ${tags.join(" ")}`);
+            return s;
+          },
+          30_000,
+          what,
+        );
+      await published("hooked published with 1.3.0", "1.3.0");
+      const hook = (body: unknown, authorization = secret) =>
+        fetch(`${url}/webhooks/harbor`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization },
+          body: JSON.stringify(body),
+        });
+      const push = (repository: string) => ({
+        type: "PUSH_ARTIFACT",
+        occur_at: Math.floor(Date.now() / 1000),
+        operator: "admin",
+        event_data: { repository: { namespace: "apps", name: repository.split("/")[1], repo_full_name: repository } },
+      });
+
+      expect((await hook(push("apps/web"), "wrong")).status).toBe(401);
+      expect((await fetch(`${url}/webhooks/harbor`)).status).toBe(405);
+      const notJson = await fetch(`${url}/webhooks/harbor`, {
+        method: "POST",
+        headers: { authorization: secret },
+        body: "{",
+      });
+      expect(notJson.status).toBe(400);
+      const pulled = await hook({ ...push("apps/web"), type: "PULL_ARTIFACT" });
+      expect(await pulled.json()).toEqual({ ignored: "PULL_ARTIFACT" });
+
+      await pushWeb("1.4.0");
+      // No poll runs in this process: only the webhook can bring 1.4.0 in.
+      const other = await hook(push("apps/other"));
+      expect(await other.json()).toEqual({ queuedGroups: [] });
+      const answered = await hook(push("apps/web"));
+      expect(answered.status).toBe(200);
+      expect(await answered.json()).toEqual({ queuedGroups: ["hooked"] });
+      await published("hooked republished with 1.4.0 after the webhook", "1.4.0");
+    } finally {
+      await gc.stop();
+    }
   });
 });

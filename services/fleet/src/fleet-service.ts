@@ -18,6 +18,7 @@ import {
   requireName,
   requireNewArtifacts,
   requireRegion,
+  requireRepository,
   requireSatelliteName,
   requireSelectors,
   requireStateName,
@@ -31,6 +32,8 @@ export interface FleetServiceDeps {
   ready(): Promise<void>;
   /** How to render URLs and SPIFFE IDs (for this call: the URL it reached Ground Control at). */
   context(call?: HandlerContext): Promise<MessageContext>;
+  /** Resolves tag filters now (of the groups naming these repositories); the groups queued. */
+  resolveTagFilters(repositories: readonly string[]): Promise<string[]>;
 }
 
 const optionalName = (field: string, value: string) => (value === "" ? undefined : requireName(field, value));
@@ -203,6 +206,12 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
       if (configName === undefined) throw new InvalidArgumentError("config is required");
       const record = await changing(() => store.setSatelliteConfig(satellite, configName));
       return { satellite: satelliteMessage(record, await deps.context(call)) };
+    },
+
+    async resolveTagFilters(req) {
+      await deps.ready();
+      const repositories = req.repositories.map((r, i) => requireRepository(`repositories[${i}]`, r));
+      return { queuedGroups: await deps.resolveTagFilters(repositories) };
     },
 
     async republishSatelliteStates(req) {

@@ -90,7 +90,13 @@ export function createFleetModule(deps: FleetModuleDeps): FleetModule {
     return { harborUrl: harborUrl ?? "", publicUrl: publicUrl ?? (call && publicUrlOf(call)) ?? "", trustDomain };
   };
 
-  const impl = createFleetServiceImpl({ store, changed: () => publisher.kick(), ready, context });
+  const impl = createFleetServiceImpl({
+    store,
+    changed: () => publisher.kick(),
+    ready,
+    context,
+    resolveTagFilters: (repositories) => tagFilters.check(repositories),
+  });
 
   return {
     name: "fleet",

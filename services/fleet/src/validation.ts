@@ -72,6 +72,15 @@ export function projectOf(repository: string): string {
   return repository.split("/", 1)[0];
 }
 
+/** A repository named on its own ("project/name[/…]"), e.g. by ResolveTagFilters. */
+export function requireRepository(field: string, repository: string): string {
+  if (!isRepositoryName(repository) || !repository.includes("/"))
+    throw new InvalidArgumentError(
+      `${field} ${JSON.stringify(repository)} must be a repository with its Harbor project, e.g. "library/nginx"`,
+    );
+  return repository;
+}
+
 /** Validates one artifact and returns it as stored: tags de-duplicated, type defaulted to "image". */
 export function requireArtifact(
   a: Pick<Artifact, "repository" | "tags" | "digest" | "type"> &

@@ -11,6 +11,7 @@ import {
   type Logger,
   type Metrics,
 } from "@harbor-satellite/telemetry";
+import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
@@ -96,6 +97,10 @@ export async function startGroundControl(
         ztrLimiter,
         metrics: metrics.onGatewayPort ? options.metrics : undefined,
         harbor: harbor && (() => harbor.current()),
+        harborWebhookSecret: config.harborWebhookSecret,
+        fleet:
+          config.services.includes("fleet") || config.remotes.fleet ? () => client("fleet", FleetService) : undefined,
+        logger,
       }),
     });
     const limits = resolveLimits(config.limits);

@@ -23,6 +23,13 @@ describe("ground-control configuration", () => {
     expect(HELP).toContain("TAG_FILTER_POLL_SECONDS");
   });
 
+  it("turns the Harbor webhook route on only with HARBOR_WEBHOOK_SECRET", () => {
+    expect(parseConfig([], {})).toMatchObject({ harborWebhookSecret: undefined });
+    expect(parseConfig([], { HARBOR_WEBHOOK_SECRET: "" })).toMatchObject({ harborWebhookSecret: undefined });
+    expect(parseConfig([], { HARBOR_WEBHOOK_SECRET: "s3cret" })).toMatchObject({ harborWebhookSecret: "s3cret" });
+    expect(HELP).toContain("HARBOR_WEBHOOK_SECRET");
+  });
+
   it("takes --port over PORT, and PORT over the default", () => {
     expect(parseConfig(["--port", "9000"], { PORT: "9100" })).toMatchObject({ port: 9000 });
     expect(parseConfig([], { PORT: "9100" })).toMatchObject({ port: 9100 });

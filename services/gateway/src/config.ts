@@ -51,6 +51,12 @@ export interface GatewayConfig {
    */
   tagFilterPollSeconds: number;
   /**
+   * HARBOR_WEBHOOK_SECRET: turns on POST /webhooks/harbor, which takes Harbor's artifact events
+   * with this value as their Authorization header (Harbor's "Auth Header") and resolves the tag
+   * filters of the groups naming the repository at once.
+   */
+  harborWebhookSecret?: string;
+  /**
    * scrypt's cost for the hashes Ground Control stores (admin password, robot secrets). Never
    * parsed from flags or the environment: unset, the production default; test helpers pass a
    * cheap one (test-support.ts), since a stored hash carries its own parameters.
@@ -128,6 +134,7 @@ Options (environment variable in brackets):
 Other environment: DATABASE_URL, ADMIN_PASSWORD, HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD,
 ROBOT_DURATION_DAYS (30), ROBOT_SECRET_MAX_AGE_SECONDS (0: off), ROBOT_SECRET_ROTATE_REMAINING (0.5),
 TAG_FILTER_POLL_SECONDS (60: re-resolve group tag filters against Harbor; 0: off),
+HARBOR_WEBHOOK_SECRET (turns on POST /webhooks/harbor for Harbor's artifact events),
 TRUST_DOMAIN (harbor-satellite.local), SPIRE_SERVER_SOCKET,
 SPIRE_SERVER_ADDRESS (spire-server), SPIRE_SERVER_PORT (8081), GC_INTERNAL_TOKEN, LOG_LEVEL (info),
 OTEL_EXPORTER_OTLP_ENDPOINT.`;
@@ -198,6 +205,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
     },
     trustDomain: env.TRUST_DOMAIN || "harbor-satellite.local",
     tagFilterPollSeconds: parseSeconds("TAG_FILTER_POLL_SECONDS", env.TAG_FILTER_POLL_SECONDS ?? "60"),
+    harborWebhookSecret: env.HARBOR_WEBHOOK_SECRET || undefined,
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     spiffe: spiffeSocket ? { endpointSocket: spiffeSocket } : undefined,
     spire: {

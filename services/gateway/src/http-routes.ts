@@ -8,11 +8,13 @@ import type { Database } from "@harbor-satellite/db";
 import { measureHttpRequest, METRICS_PATH, serveMetrics, type Metrics } from "@harbor-satellite/telemetry/metrics";
 import { handleCompatRoute, type CompatDeps } from "./compat-routes.js";
 import type { HarborHealth } from "./harbor-health.js";
+import { HARBOR_WEBHOOK_PATH, handleHarborWebhook, type HarborWebhookDeps } from "./harbor-webhook.js";
 import type { HttpHandler, HttpResponse } from "./http-types.js";
 import { handleStateRegistryRoute, type StateRegistryDeps } from "./state-registry-routes.js";
 
 export type HttpRouteDeps = CompatDeps &
-  StateRegistryDeps & {
+  StateRegistryDeps &
+  HarborWebhookDeps & {
     metrics?: Metrics;
     /** Harbor as last checked, when this process serves or forwards the registry service. */
     harbor?: () => HarborHealth;
@@ -28,7 +30,8 @@ export function routeOf(path: string): string | undefined {
     path === "/healthz" ||
     path === METRICS_PATH ||
     path === "/satellites/spiffe-ztr" ||
-    path === "/satellites/sync"
+    path === "/satellites/sync" ||
+    path === HARBOR_WEBHOOK_PATH
   )
     return path;
   if (/^\/satellites\/ztr\/[^/]+$/.test(path)) return "/satellites/ztr/{token}";
@@ -77,6 +80,7 @@ export function httpRoutes(db: Database, deps: HttpRouteDeps): HttpHandler {
     }
     if (handleCompatRoute(deps, req, res, path)) return;
     if (handleStateRegistryRoute(deps, req, res, path)) return;
+    if (handleHarborWebhook(deps, req, res, path)) return;
     json(res, 404, { code: "not_found", message: `no route for ${req.method} ${path}` });
   };
 }

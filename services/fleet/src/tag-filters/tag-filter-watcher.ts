@@ -13,7 +13,7 @@ import type { Logger } from "@harbor-satellite/telemetry";
 import type { RegistryClient } from "../publish-jobs.js";
 import type { FleetStore } from "../store/index.js";
 import { registryTagLister } from "./registry-tags.js";
-import { resolveGroupArtifacts } from "./resolve-group.js";
+import { filterOf, resolveGroupArtifacts } from "./resolve-group.js";
 
 export interface TagFilterWatcherOptions {
   store: Pick<FleetStore, "filteredGroups" | "requestGroupPublish">;
@@ -30,8 +30,11 @@ export interface TagFilterWatcherOptions {
 export interface TagFilterWatcher {
   start(): void;
   stop(): Promise<void>;
-  /** One pass now; resolves to the groups it queued. */
-  check(): Promise<string[]>;
+  /**
+   * One pass now; resolves to the groups it queued. With `repositories`, only the groups with a
+   * filtered artifact on one of them (a Harbor webhook names the repository pushed to).
+   */
+  check(repositories?: readonly string[]): Promise<string[]>;
 }
 
 export function createTagFilterWatcher(options: TagFilterWatcherOptions): TagFilterWatcher {
@@ -59,12 +62,15 @@ export function createTagFilterWatcher(options: TagFilterWatcherOptions): TagFil
     }
   };
 
-  const pass = async (): Promise<string[]> => {
+  const pass = async (repositories?: ReadonlySet<string>): Promise<string[]> => {
     const groups = await store.filteredGroups();
     const present = new Set(groups.map((g) => g.name));
     for (const name of [...seen.keys()]) if (!present.has(name)) seen.delete(name);
+    const affected = (artifacts: (typeof groups)[number]["artifacts"]) =>
+      !repositories || artifacts.some((a) => filterOf(a) !== undefined && repositories.has(a.repository));
     const changed: string[] = [];
-    for (const group of groups) if (await resolveOne(group.name, group.artifacts)) changed.push(group.name);
+    for (const group of groups)
+      if (affected(group.artifacts) && (await resolveOne(group.name, group.artifacts))) changed.push(group.name);
     if (changed.length > 0) {
       await store.requestGroupPublish(changed);
       logger.info({ groups: changed }, "tag filters resolve to new tags; group states queued");
@@ -73,8 +79,11 @@ export function createTagFilterWatcher(options: TagFilterWatcherOptions): TagFil
     return changed;
   };
 
-  const check = (): Promise<string[]> => {
-    running ??= pass().finally(() => (running = undefined));
+  /** Passes run one at a time: a scoped pass waits for the pass in progress, then runs its own. */
+  const check = async (repositories?: readonly string[]): Promise<string[]> => {
+    const scope = repositories && repositories.length > 0 ? new Set(repositories) : undefined;
+    while (running) await running.catch(() => undefined);
+    running = pass(scope).finally(() => (running = undefined));
     return running;
   };
 

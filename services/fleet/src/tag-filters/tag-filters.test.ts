@@ -126,4 +126,23 @@ describe("group tag filters", () => {
     expect(await t.module.tagFilters.check()).toEqual(["api"]);
     expect(await publishedTags("api")).toEqual([`apps/api:1.1.0@${digest(12)}`]);
   });
+
+  it("ResolveTagFilters resolves now only the groups filtering the named repositories (all without names)", async () => {
+    await fleet.createGroup({ group: "db", artifacts: [{ repository: "apps/db", tagRegex: "^16\\." }] });
+    push("apps/db", "16.1", 20);
+    await t.module.publisher.flush();
+    await t.module.tagFilters.check();
+    await t.module.publisher.flush();
+    push("apps/db", "16.2", 21);
+    push("apps/web", "1.4.0", 22);
+    expect(await fleet.resolveTagFilters({ repositories: ["apps/db"] })).toMatchObject({ queuedGroups: ["db"] });
+    expect(await publishedTags("db")).toEqual([`apps/db:16.2@${digest(21)}`]);
+    expect(await fleet.resolveTagFilters({ repositories: ["apps/other"] })).toMatchObject({ queuedGroups: [] });
+    expect(await fleet.resolveTagFilters({})).toMatchObject({ queuedGroups: ["web"] });
+    expect(await publishedTags("web")).toEqual([`apps/web:1.4.0@${digest(22)}`, `apps/web:1.3.0@${digest(7)}`]);
+    expect(await failure(fleet.resolveTagFilters({ repositories: ["web"] }))).toEqual({
+      code: Code.InvalidArgument,
+      message: 'repositories[0] "web" must be a repository with its Harbor project, e.g. "library/nginx"',
+    });
+  });
 });

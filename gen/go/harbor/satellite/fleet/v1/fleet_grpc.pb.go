@@ -73,6 +73,14 @@ type FleetServiceClient interface {
 	// state's form. Requests already pending are coalesced, not repeated. NotFound for an unknown
 	// name (nothing is queued then).
 	RepublishSatelliteStates(ctx context.Context, in *RepublishSatelliteStatesRequest, opts ...grpc.CallOption) (*RepublishSatelliteStatesResponse, error)
+	// ResolveTagFilters resolves now, against Harbor's current tags, the tag filters (tag_regex,
+	// semver_range) of the groups with a filtered artifact on one of the named repositories (of
+	// every such group when none are named), and queues the group-state publish of those whose
+	// resolution changed since this Ground Control process last resolved them, as the
+	// TAG_FILTER_POLL_SECONDS poll does. Harbor's webhook endpoint (/webhooks/harbor) calls it for
+	// the repository of each push or delete. A group whose filters do not resolve (no matching tag,
+	// Harbor away) is left as published.
+	ResolveTagFilters(ctx context.Context, in *ResolveTagFiltersRequest, opts ...grpc.CallOption) (*ResolveTagFiltersResponse, error)
 }
 
 type fleetServiceClient struct {
@@ -245,6 +253,15 @@ func (c *fleetServiceClient) RepublishSatelliteStates(ctx context.Context, in *R
 	return out, nil
 }
 
+func (c *fleetServiceClient) ResolveTagFilters(ctx context.Context, in *ResolveTagFiltersRequest, opts ...grpc.CallOption) (*ResolveTagFiltersResponse, error) {
+	out := new(ResolveTagFiltersResponse)
+	err := c.cc.Invoke(ctx, "/harbor.satellite.fleet.v1.FleetService/ResolveTagFilters", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FleetServiceServer is the server API for FleetService service.
 // All implementations must embed UnimplementedFleetServiceServer
 // for forward compatibility
@@ -305,6 +322,14 @@ type FleetServiceServer interface {
 	// state's form. Requests already pending are coalesced, not repeated. NotFound for an unknown
 	// name (nothing is queued then).
 	RepublishSatelliteStates(context.Context, *RepublishSatelliteStatesRequest) (*RepublishSatelliteStatesResponse, error)
+	// ResolveTagFilters resolves now, against Harbor's current tags, the tag filters (tag_regex,
+	// semver_range) of the groups with a filtered artifact on one of the named repositories (of
+	// every such group when none are named), and queues the group-state publish of those whose
+	// resolution changed since this Ground Control process last resolved them, as the
+	// TAG_FILTER_POLL_SECONDS poll does. Harbor's webhook endpoint (/webhooks/harbor) calls it for
+	// the repository of each push or delete. A group whose filters do not resolve (no matching tag,
+	// Harbor away) is left as published.
+	ResolveTagFilters(context.Context, *ResolveTagFiltersRequest) (*ResolveTagFiltersResponse, error)
 	mustEmbedUnimplementedFleetServiceServer()
 }
 
@@ -365,6 +390,9 @@ func (UnimplementedFleetServiceServer) SetSatelliteConfig(context.Context, *SetS
 }
 func (UnimplementedFleetServiceServer) RepublishSatelliteStates(context.Context, *RepublishSatelliteStatesRequest) (*RepublishSatelliteStatesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method RepublishSatelliteStates not implemented")
+}
+func (UnimplementedFleetServiceServer) ResolveTagFilters(context.Context, *ResolveTagFiltersRequest) (*ResolveTagFiltersResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ResolveTagFilters not implemented")
 }
 func (UnimplementedFleetServiceServer) mustEmbedUnimplementedFleetServiceServer() {}
 
@@ -703,6 +731,24 @@ func _FleetService_RepublishSatelliteStates_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FleetService_ResolveTagFilters_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResolveTagFiltersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FleetServiceServer).ResolveTagFilters(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/harbor.satellite.fleet.v1.FleetService/ResolveTagFilters",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FleetServiceServer).ResolveTagFilters(ctx, req.(*ResolveTagFiltersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _FleetService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "harbor.satellite.fleet.v1.FleetService",
 	HandlerType: (*FleetServiceServer)(nil),
@@ -778,6 +824,10 @@ var _FleetService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RepublishSatelliteStates",
 			Handler:    _FleetService_RepublishSatelliteStates_Handler,
+		},
+		{
+			MethodName: "ResolveTagFilters",
+			Handler:    _FleetService_ResolveTagFilters_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
