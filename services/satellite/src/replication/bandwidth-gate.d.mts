@@ -6,6 +6,10 @@ export interface GateView {
   rate(): number;
   setOpen(open: boolean): void;
   isOpen(): boolean;
+  setClosesAt(ms: number | undefined): void;
+  /** Bytes the cap lets through before the open window closes; Infinity without a cap or a close. */
+  bytesBeforeClose(): number;
+  msUntilClose(): number;
   /** Accounts bytes received; the ms to wait before reading more. */
   take(bytes: number): number;
 }

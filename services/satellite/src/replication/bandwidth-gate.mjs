@@ -14,7 +14,8 @@ const TAT_NS = 0; // theoretical arrival time, ns since the epoch
 const RATE = 1; // bytes per second; 0 = no cap
 const BURST_NS = 2; // how far ahead of now reservations may run without waiting
 const OPEN = 3; // 1 while layer bytes may be fetched, 0 outside the sync windows
-const SLOTS = 4;
+const CLOSES_AT_MS = 4; // when the open window closes, epoch ms; 0 = not known (always open)
+const SLOTS = 5;
 
 /** Bytes a copy may take at once at any rate: one socket read (raw-http-get's buffer) plus slack. */
 const MIN_BURST_BYTES = 512 * 1024;
@@ -51,6 +52,30 @@ export function gateView(buffer) {
       Atomics.store(slots, OPEN, open ? 1n : 0n);
     },
     isOpen: () => Atomics.load(slots, OPEN) === 1n,
+    /** When the open window closes (epoch ms), or undefined. */
+    setClosesAt(/** @type {number | undefined} */ ms) {
+      Atomics.store(slots, CLOSES_AT_MS, BigInt(Math.max(0, Math.floor(ms ?? 0))));
+    },
+    /**
+     * The most bytes the cap lets through before the open window closes (what a copy may ask for
+     * so that no byte it asks for arrives after the close); Infinity without a cap or a close.
+     */
+    bytesBeforeClose() {
+      const rate = Atomics.load(slots, RATE);
+      const closesAt = Atomics.load(slots, CLOSES_AT_MS);
+      if (rate === 0n || closesAt === 0n) return Infinity;
+      const now = nowNs();
+      const tat = Atomics.load(slots, TAT_NS);
+      const burst = Atomics.load(slots, BURST_NS);
+      const start = tat > now - burst ? tat : now - burst;
+      const left = closesAt * 1_000_000n + burst - start;
+      return left > 0n ? Number((left * rate) / 1_000_000_000n) : 0;
+    },
+    /** Ms until the open window closes (0 when unknown or past). */
+    msUntilClose() {
+      const closesAt = Number(Atomics.load(slots, CLOSES_AT_MS));
+      return closesAt === 0 ? 0 : Math.max(0, closesAt - (performance.timeOrigin + performance.now()));
+    },
     /**
      * Accounts `bytes` just received; returns how many ms the caller must wait before reading
      * more (0 when uncapped or within the burst).
@@ -64,8 +89,8 @@ export function gateView(buffer) {
       for (;;) {
         const now = nowNs();
         const tat = Atomics.load(slots, TAT_NS);
-        // An idle line banks nothing: the burst (how far reservations may run ahead) is the only slack.
-        const start = tat > now ? tat : now;
+        // An idle line banks at most one burst: what a late timer lost is made up, no more.
+        const start = tat > now - burst ? tat : now - burst;
         const next = start + cost;
         if (Atomics.compareExchange(slots, TAT_NS, tat, next) === tat) {
           const ahead = next - now - burst;

@@ -108,7 +108,15 @@ async function copy(task) {
       const startedAt = state.offset;
       try {
         if (gate && !gate.isOpen()) throw new WindowClosed();
-        await download(task, state, counters, attempts, onBody);
+        const end = gate ? pieceEnd(gate, state.offset, task.size) : undefined;
+        if (end === "wait") {
+          // Too little of the window is left for a request worth making: wait for it to close.
+          await sleep(gate.msUntilClose() + 5);
+          continue;
+        }
+        await download(task, state, counters, attempts, onBody, end);
+        // A piece bounded by the window's end arrived whole: next piece, or the pause.
+        if (end !== undefined && state.offset === end + 1 && state.offset < task.size) continue;
         if (state.offset < task.size)
           throw Object.assign(new Error(`body ended at ${state.offset} of ${task.size} bytes`), {
             code: "ERR_STREAM_PREMATURE_CLOSE",
@@ -141,6 +149,26 @@ async function copy(task) {
   return { digest: task.digest, size: state.offset, resumes };
 }
 
+/** Fewer bytes than this left before the window closes are not worth a request. */
+const MIN_PIECE_BYTES = 64 * 1024;
+
+/**
+ * Under a cap with the window's close known, a copy asks only for what the cap lets through before
+ * the close (`Range: bytes=<offset>-<end>`), so no byte it asks for arrives after the close: the
+ * next window continues exactly where this one stopped, and nothing TCP buffered at the close is
+ * thrown away. Returns the inclusive end, undefined (ask for the rest) or "wait".
+ * @param {ReturnType<typeof gateView>} gate
+ * @param {number} offset
+ * @param {number} size
+ * @returns {number | undefined | "wait"}
+ */
+function pieceEnd(gate, offset, size) {
+  const budget = gate.bytesBeforeClose();
+  if (offset + budget >= size) return undefined;
+  if (budget < MIN_PIECE_BYTES) return "wait";
+  return offset + Math.floor(budget) - 1;
+}
+
 /**
  * Feeds the first `bytes` of `file` to `hash`; returns how many it had (fewer when the file is
  * shorter: the copy then continues from there).
@@ -170,8 +198,9 @@ async function hashPrefix(file, bytes, hash) {
  * @param {BigInt64Array} counters
  * @param {number} attempts
  * @param {(chunk: Buffer, flow: import("./raw-http-get.mjs").FlowControl) => void} onBody
+ * @param {number} [end] the last byte to ask for (inclusive); the rest of the blob when absent
  */
-async function download(task, state, counters, attempts, onBody) {
+async function download(task, state, counters, attempts, onBody, end) {
   const origin = new URL(task.url).origin;
   const policy = retryPolicy({ attempts, baseMs: task.baseDelayMs ?? 200, capMs: task.maxDelayMs ?? 10_000 });
   let url = new URL(task.url);
@@ -180,7 +209,7 @@ async function download(task, state, counters, attempts, onBody) {
     /** @type {Record<string, string>} */
     const headers = { "User-Agent": "harbor-satellite" };
     if (task.authorization && url.origin === origin) headers.Authorization = task.authorization;
-    if (state.offset > 0) headers.Range = `bytes=${state.offset}-`;
+    if (state.offset > 0 || end !== undefined) headers.Range = `bytes=${state.offset}-${end ?? ""}`;
     const offset = state.offset;
     Atomics.add(counters, 1, 1n);
     let answer;

@@ -78,6 +78,7 @@ export function createSyncGate(policy: SyncPolicyConfig = NO_SYNC_POLICY, clock:
     status = windowStatus(windows, now);
     const cap = status.open ? (status.maxBytesPerSecond ?? current.max_bytes_per_second) : current.max_bytes_per_second;
     view.setRate(cap);
+    view.setClosesAt(status.open ? status.closesAt : undefined);
     view.setOpen(status.open);
     const boundary = nextBoundary(status);
     if (boundary !== undefined) timer = clock.setTimer(evaluate, Math.max(0, boundary - now));
