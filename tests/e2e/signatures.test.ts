@@ -14,6 +14,7 @@ import { freePort } from "@harbor-satellite/testkit";
 import { generateSigningKey, pushCosignSignature, signatureTag } from "@harbor-satellite/testkit/cosign-signer";
 import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { startContainerd } from "../interop/containerd.js";
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = "e2e-signatures-admin-password";
@@ -132,6 +133,26 @@ describe("signatures and referrers, end to end", () => {
     expect(inspected.Digest).toBe(digests.signed);
     const out = join(stack.work, "pulled-signed");
     await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${satAddr}/apps/signed:1.0`, `dir:${out}`]);
+  });
+
+  it("lets containerd's ctr pull the signed image and not the unsigned one", async () => {
+    const containerd = await startContainerd(join(stack.work, "containerd"));
+    try {
+      const pull = (name: string) =>
+        containerd.ctr("images", "pull", "--plain-http", "--snapshotter", "native", `${satAddr}/apps/${name}:1.0`);
+      await pull("signed");
+      const line = (await containerd.ctr("images", "ls"))
+        .split("\n")
+        .find((l) => l.startsWith(`${satAddr}/apps/signed:1.0 `));
+      expect(line?.split(/\s+/)[2]).toBe(digests.signed);
+      const refused = await pull("unsigned").then(
+        () => "pulled",
+        (error: Error) => error.message,
+      );
+      expect(refused).toMatch(/403|denied/i);
+    } finally {
+      await containerd.stop();
+    }
   });
 
   it("refuses the unsigned and the untrusted-signed image with DENIED and the reason", async () => {
