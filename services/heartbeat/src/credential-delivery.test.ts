@@ -10,6 +10,7 @@ import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryModule } from "@harbor-satellite/registry";
 import { callerKey, errorMappingInterceptor, verifySecret } from "@harbor-satellite/rpc";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startTestMetrics, type TestMetrics } from "@harbor-satellite/telemetry/metrics-testing";
 import { createHeartbeatModule, type HeartbeatModule } from "./index.js";
 import { admin, clientAs, manualClock, satellite, seedSatellites, silentLogger } from "./testing.js";
 
@@ -22,9 +23,11 @@ describe("credential refresh through Sync", () => {
   let heartbeat: HeartbeatModule;
   let registry: Client<typeof RegistryService>;
   let enrolled: string;
+  let m: TestMetrics;
   const clock = manualClock();
 
   beforeAll(async () => {
+    m = startTestMetrics();
     [emu, handle] = await Promise.all([
       startHarborEmulator({ adminUser: HARBOR.username, adminPassword: HARBOR.password }),
       openMemoryDatabase(),
@@ -62,6 +65,7 @@ describe("credential refresh through Sync", () => {
     await heartbeat?.stop?.();
     await emu?.stop();
     await handle?.close();
+    await m?.stop();
   });
 
   const harborSecret = () => [...emu.state.robots.values()].find((r) => r.name === "edge-1")!.secret;
@@ -110,5 +114,9 @@ describe("credential refresh through Sync", () => {
     expect(JSON.stringify(stored)).not.toContain(second.password);
     await afterIssue(59_000);
     expect((await sync(second.rotationId)).robotCredentials).toBeUndefined();
+    const rotations = (outcome: string) => m.sum("ground_control.robot.secret_rotations", { outcome });
+    expect(await rotations("delivered")).toBe(1);
+    expect(await rotations("redelivered")).toBe(1);
+    expect(await rotations("confirmed")).toBe(1);
   });
 });

@@ -17,6 +17,7 @@ import type { Client } from "@connectrpc/connect";
 import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
 import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Logger } from "@harbor-satellite/telemetry";
+import { countRotation } from "./metrics/credential-metrics.js";
 
 /** When a robot secret is due for rotation. Both 0: never (except to finish an unconfirmed one). */
 export interface RotationPolicy {
@@ -110,6 +111,7 @@ export function createCredentialRefresher(deps: CredentialRefresherDeps): Creden
       .update(robotAccounts)
       .set({ previousSecretHash: null, pendingRotation: null, updatedAt: deps.now() })
       .where(and(eq(robotAccounts.satelliteId, satelliteId), eq(robotAccounts.pendingRotation, rotation)));
+    countRotation("confirmed");
     logger.info(
       { satellite, rotation },
       "robot secret rotation confirmed by the satellite; old secret no longer accepted",
@@ -117,13 +119,14 @@ export function createCredentialRefresher(deps: CredentialRefresherDeps): Creden
   };
 
   /** Rotates in Harbor (the registry service stores the new hash), then keeps the held secret's hash. */
-  const rotate = async (satellite: string, satelliteId: number, heldHash: string, reason: string) => {
+  const rotate = async (satellite: string, satelliteId: number, heldHash: string, reason: "due" | "unconfirmed") => {
     const { robot, secret } = await deps.registry.rotateRobotSecret({ satellite });
     const rotationId = randomUUID();
     await db
       .update(robotAccounts)
       .set({ previousSecretHash: heldHash, pendingRotation: rotationId })
       .where(eq(robotAccounts.satelliteId, satelliteId));
+    countRotation(reason === "due" ? "delivered" : "redelivered");
     logger.info({ satellite, robot: robot?.name, rotation: rotationId, reason }, "robot secret rotated; delivering it");
     return { username: robot?.name ?? "", password: secret, rotationId };
   };
@@ -140,6 +143,7 @@ export function createCredentialRefresher(deps: CredentialRefresherDeps): Creden
         const held = state.pendingRotation ? (state.previousSecretHash ?? state.secretHash) : state.secretHash;
         return await rotate(satellite, state.satelliteId, held, step.reason);
       } catch (error) {
+        countRotation("failed");
         logger.warn({ err: error, satellite }, "robot secret rotation failed; retrying at the next heartbeat");
         return undefined;
       }
