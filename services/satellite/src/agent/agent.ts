@@ -21,6 +21,8 @@ import { pinoLevel, type SatelliteConfig } from "../config/satellite-config.js";
 import type { ScryptParams } from "../fingerprint/sealed-box.js";
 import { createMetricsCollector, type MetricsCollector } from "../metrics/metrics-collector.js";
 import { createReplicationEngine } from "../replication/replication-engine.js";
+import { createSyncGate } from "../replication/sync-gate.js";
+import { validateSatelliteConfig } from "@harbor-satellite/satellite-config";
 import type { RuntimePaths } from "../runtime/configure-mirrors.js";
 import type { DetectedRuntime } from "../runtime/detect.js";
 import type { DaemonControl } from "../runtime/docker-control.js";
@@ -210,14 +212,27 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     const groundControl = (deps.groundControl ?? createGroundControlClient)(gcOptions);
     cleanups.push(() => groundControl.close());
 
+    // Sync windows and the bandwidth cap (app_config.sync_policy), applied live on config changes.
+    const syncGate = createSyncGate(config.app_config.sync_policy, deps.clock ?? systemClock);
+    cleanups.push(() => syncGate.close());
     const engine = createReplicationEngine({
       store,
       target: site.target,
       logger: logger.child({ component: "replication" }),
       workerThreads: deps.workerThreads,
+      gate: syncGate,
     });
     cleanups.push(() => engine.close());
     const scheduler = createScheduler({ clock: deps.clock, random: deps.random, logger });
+    syncGate.onChange((status) => {
+      logger.info(
+        { open: status.open, max_bytes_per_second: syncGate.rate() },
+        syncGate.describe() ?? "sync window open",
+      );
+      // An opening window resumes what the last one paused; either way Ground Control hears of it.
+      if (status.open) scheduler.get("state-replication")?.trigger();
+      scheduler.get("heartbeat")?.trigger();
+    });
     const now = () => (deps.clock ?? systemClock).now();
     const credentials = await createCredentialRefresh({
       dataDir: options.dataDir,
@@ -271,6 +286,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       groundControlTls: gcOptions.spiffe
         ? { connectionOptions: () => groundControlTlsOptions(gcOptions.spiffe!) }
         : undefined,
+      // The sync policy of a new config governs the copies of the pass that brought it.
+      onConfigAhead: (document) => {
+        const verdict = validateSatelliteConfig(document);
+        if (verdict.ok) syncGate.apply(verdict.config.app_config.sync_policy);
+      },
       onConfig: async (document, digest) => {
         const next = await applyArtifactConfig({
           current: config,
@@ -288,6 +308,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
           config.app_config.registry_fallback,
         );
         config = next;
+        syncGate.apply(next.app_config.sync_policy);
         if (fallbackChanged && next.app_config.registry_fallback.enabled)
           pendingActivity = (await pointRuntimes()) ?? pendingActivity;
       },
@@ -345,6 +366,7 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
           images,
           replication: async () => signatures.withRefusals(await replicator.report()),
           pendingActivity: () => carried,
+          syncWindow: () => syncGate.describe(),
           store: selfHealing ? () => selfHealing.report() : undefined,
         }),
       );
@@ -380,6 +402,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
         name: "state-replication",
         schedule: parseSchedule(config.app_config.state_replication_interval),
         run: async (signal) => {
+          if (!syncGate.isOpen() && !syncGate.checksStateOutsideWindow()) {
+            // Nothing is read outside the windows; the heartbeat says when the next one opens.
+            lastOutcome = "deferred";
+            return;
+          }
           let outcome = "failed";
           const started = now();
           try {
@@ -395,6 +422,11 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
             await selfHealing?.passCompleted(started);
             credentials.passSucceeded();
           } catch (error) {
+            // Images whose layers wait for the next sync window: retried when it opens, not on backoff.
+            if (error instanceof PartialPassError && !syncGate.isOpen()) {
+              outcome = "deferred";
+              return;
+            }
             if (!signal.aborted) onPassFailure(error);
             throw error;
           } finally {

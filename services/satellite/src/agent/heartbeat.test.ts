@@ -37,6 +37,14 @@ describe("collectHeartbeat and the store scrub", () => {
     expect(beat.activity).toBe("last pass partial; last store scrub: 1 corrupt");
   });
 
+  it("while no sync window is open, says when the next one opens, before the pass's line", async () => {
+    const beat = await collectHeartbeat({
+      ...sources(),
+      syncWindow: () => "outside sync window, next window at 2026-12-07T22:00:00.000Z",
+    });
+    expect(beat.activity).toBe("outside sync window, next window at 2026-12-07T22:00:00.000Z; last pass partial");
+  });
+
   it("without a scrub, reports the pass alone", async () => {
     const beat = await collectHeartbeat(sources());
     expect(beat.errors).toHaveLength(1);

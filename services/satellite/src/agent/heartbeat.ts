@@ -21,6 +21,8 @@ export interface HeartbeatSources {
   pendingActivity: () => string | undefined;
   /** The store scrub: a heartbeat error per quarantined blob not fetched again yet, and a line about the last scrub. */
   store?: () => Promise<{ errors: { reference: string; message: string }[]; activity?: string }>;
+  /** While no sync window is open: "outside sync window, next window at <ISO time>". */
+  syncWindow?: () => string | undefined;
   now?: () => Date;
 }
 
@@ -38,7 +40,9 @@ export async function collectHeartbeat(sources: HeartbeatSources): Promise<Heart
     sources.replication(),
     sources.store?.(),
   ]);
-  const activity = [sources.pendingActivity(), replication.summary, store?.activity].filter(Boolean).join("; ");
+  const activity = [sources.pendingActivity(), sources.syncWindow?.(), replication.summary, store?.activity]
+    .filter(Boolean)
+    .join("; ");
   const all = [...replication.errors, ...(store?.errors ?? [])];
   const errors = all
     .slice(0, MAX_ERRORS)

@@ -56,6 +56,8 @@ export interface StateReplicatorOptions {
   /** `--harbor-registry-url` (wins over app_config.harbor_registry_url). */
   harborRegistryUrl?: string;
   onConfig: (document: unknown, digest: string) => Promise<void>;
+  /** A changed config document before the pass replicates (see StatePassOptions.onConfigAhead). */
+  onConfigAhead?: (document: unknown) => void;
   /** Called after a pass that untagged or evicted images (the agent collects garbage then). */
   onRemoved?: () => void;
   /** Retention of dropped images under the store quota (state/retention.ts). */
@@ -175,6 +177,7 @@ export function createStateReplicator(options: StateReplicatorOptions): StateRep
       appliedStatePath,
       upstream,
       onConfig: options.onConfig,
+      onConfigAhead: options.onConfigAhead,
       logger: options.logger,
       store: options.store,
       retention: options.retention,

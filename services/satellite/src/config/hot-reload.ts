@@ -15,6 +15,7 @@ export const LIVE_FIELDS = [
   "heartbeat_interval",
   "local_registry",
   "metrics",
+  "sync_policy",
   "store_quota",
   "store_gc_interval",
 ] as const;

@@ -175,6 +175,28 @@ describe("state pass", () => {
     expect(await tagged("library/missing", "1")).toBe(missing.digest);
   });
 
+  it("hands a changed config over before replicating (onConfigAhead), and applies it after (onConfig)", async () => {
+    seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+    publishSatellite({ g1: [{ repository: "library/nginx", tag: ["1"] }] }, { app_config: { log_level: "warn" } });
+    const order: string[] = [];
+    const pass = createStatePass({
+      reader: createStateReader({ fetcher }),
+      engine: {
+        replicate: (request) => (order.push("replicate"), engine.replicate(request)),
+      },
+      appliedStatePath: join(dir, "state.json"),
+      upstream: (url) => ({ url, credentials: ROBOT, retry: { attempts: 1 } }),
+      onConfigAhead: (document) => void order.push(`ahead ${JSON.stringify(document)}`),
+      onConfig: () => void order.push("config"),
+    });
+    expect((await pass.run(satelliteUrl())).status).toBe("applied");
+    expect(order).toEqual(['ahead {"app_config":{"log_level":"warn"}}', "replicate", "config"]);
+    // Unchanged config: not handed over again.
+    order.length = 0;
+    await pass.run(satelliteUrl());
+    expect(order.filter((o) => o.startsWith("ahead"))).toEqual([]);
+  });
+
   it("retries a config the agent refused on the next pass", async () => {
     publishSatellite({}, { app_config: { log_level: "debug" } });
     configFails = true;

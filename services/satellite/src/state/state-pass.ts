@@ -31,6 +31,11 @@ export interface StatePassOptions {
    * among the failures but does not make the pass partial, so images keep their schedule.
    */
   onConfig?: (document: unknown, digest: string) => Promise<void> | void;
+  /**
+   * Called with a changed config-state document before any image is replicated, for what the
+   * copies themselves follow (sync windows, the bandwidth cap): onConfig comes only after them.
+   */
+  onConfigAhead?: (document: unknown) => void;
   logger?: Logger;
   now?: () => number;
   /** The local store, to check owned images every pass; without it, no check. */
@@ -177,6 +182,7 @@ export function createStatePass(options: StatePassOptions): StatePass {
         wantedAnywhere,
         options.retention?.keeps() ?? false,
       );
+      if (read.config?.changed) options.onConfigAhead?.(read.config.document);
       // With nothing wanted, one call with no images still untags what is owned.
       const calls =
         desired.upstreams.length > 0
