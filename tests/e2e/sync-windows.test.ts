@@ -1,0 +1,210 @@
+// Sync windows and the bandwidth cap, end to end (issue 13): PostgreSQL, docker-registry behind
+// the Harbor emulator, a `ground-control` process and a `satellite` process that reaches Harbor
+// through a counting HTTP proxy. Ground Control's config opens a window now that closes at the
+// next minute and caps the satellite so the layer cannot finish before. The copy asks only for
+// what the cap lets through before the close (a bounded Range), pauses there with its partial
+// file kept, the heartbeat says "outside sync window, next window at …", and when the next window
+// opens (uncapped) the copy continues with exactly one Range request from where the file ended:
+// the bytes served add up to the blob, and it lands under its verified digest. A config change
+// then moves the cap without a restart.
+import { readdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "@harbor-satellite/testkit";
+import { startCountingProxy, type CountingProxy, type ProxiedRequest } from "./counting-proxy.js";
+import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+
+const ADMIN_PASSWORD = "e2e-sync-windows-admin-password";
+const LAYER_BYTES = 8 << 20;
+const MINUTE = 60_000;
+/** The satellite starts, enrols and begins the copy well within this. */
+const MIN_LEAD_MS = 45_000;
+
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+
+describe("sync windows, end to end", () => {
+  let stack: FleetStack;
+  let proxy: CountingProxy;
+  let sat: RunningProcess | undefined;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    stack = await startFleetStack({
+      name: "sync-windows-e2e",
+      project: "edge",
+      images: ["edge/big:1.0"],
+      layerSizes: [LAYER_BYTES],
+      adminPassword: ADMIN_PASSWORD,
+    });
+    proxy = await startCountingProxy(stack.emu.url);
+    dataDir = join(stack.work, "satellite");
+  }, 120_000);
+
+  afterAll(async () => {
+    await sat?.stop();
+    await proxy?.stop();
+    await stack?.stop();
+  });
+
+  const status = async () => (await stack.admin.heartbeat.getSatelliteStatus({ satellite: "edge-1" })).status!;
+  const alive = () => {
+    if (sat && sat.proc.exitCode !== null)
+      throw new GiveUp(`satellite exited with ${sat.proc.exitCode}: ${sat.output()}`);
+  };
+  const layer = () => stack.images["edge/big"].layers[0];
+  const layerGets = (): ProxiedRequest[] =>
+    proxy.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/blobs/${layer().digest}`));
+  const ingestFiles = async () => {
+    const dir = join(dataDir, "ingest");
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return Promise.all(names.map(async (name) => ({ name, size: (await stat(join(dir, name))).size })));
+  };
+
+  it("pauses a copy when its window closes, keeps the partial file, and resumes it with one Range request", async () => {
+    // The first window holds now and closes at the next minute (at least MIN_LEAD_MS away); the
+    // next opens a minute later. The cap makes the layer need longer than the first window.
+    const now = Date.now();
+    const firstOpened = Math.floor(now / MINUTE) * MINUTE;
+    const minutes = firstOpened + MINUTE - now >= MIN_LEAD_MS ? 1 : 2;
+    const firstCloses = firstOpened + minutes * MINUTE;
+    const nextOpens = firstCloses + MINUTE;
+    const cap = Math.floor(layer().size / ((firstCloses - now) / 1000 + 20));
+    const config = {
+      ...FAST_CONFIG,
+      app_config: {
+        ...FAST_CONFIG.app_config,
+        sync_policy: {
+          max_bytes_per_second: cap,
+          windows: [
+            { start: hhmm(firstOpened), duration: `${minutes}m` },
+            // The next window runs uncapped (0 overrides the satellite-wide cap).
+            { start: hhmm(nextOpens), duration: "10m", max_bytes_per_second: 0 },
+          ],
+        },
+      },
+    };
+    const { admin } = stack;
+    await admin.fleet.createConfig({ config: "windows", configJson: JSON.stringify(config) });
+    await admin.fleet.createGroup({ group: "edge", artifacts: [{ repository: "edge/big", tags: ["1.0"] }] });
+    await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu", groups: ["edge"], config: "windows" });
+    const { token } = await admin.identity.issueZtrToken({ satellite: "edge-1" });
+    const tokenPath = join(stack.work, "ztr-token");
+    await writeFile(tokenPath, `${token}\n`, { mode: 0o600 });
+    sat = startProcess(
+      "satellite",
+      [
+        "--ground-control-url",
+        stack.gcUrl,
+        "--token-file",
+        tokenPath,
+        "--data-dir",
+        dataDir,
+        "--registry-addr",
+        `127.0.0.1:${await freePort()}`,
+        "--harbor-registry-url",
+        proxy.url,
+      ],
+      {},
+    );
+
+    // The copy starts inside the first window, capped.
+    await eventually(
+      async () => {
+        alive();
+        if (layerGets().length === 0) throw new Error(`no layer request yet: ${sat!.output().slice(-3000)}`);
+      },
+      firstCloses - Date.now() - 1_000,
+      "layer copy started",
+    );
+    expect(Date.now()).toBeLessThan(firstCloses);
+
+    // The window closes: the copy stops with its bytes kept in ingest/, and the heartbeat says so.
+    const expectedLine = `outside sync window, next window at ${new Date(nextOpens).toISOString()}`;
+    const paused = await eventually(
+      async () => {
+        alive();
+        const [first] = layerGets();
+        if (!first.done) throw new Error(`first request still open: ${first.bytes} bytes so far`);
+        const s = await status();
+        if (!s.latest?.activity.includes(expectedLine)) throw new Error(`activity: ${s.latest?.activity}`);
+        return { first, s };
+      },
+      firstCloses - Date.now() + 30_000,
+      "copy paused and reported",
+    );
+    expect(Date.now()).toBeLessThan(nextOpens);
+    // The cap and the known close made the first request ask only for what fits before the close.
+    expect(paused.first).toMatchObject({ status: 206, cut: false });
+    const partial = (await ingestFiles()).filter((f) => f.size > 0);
+    expect(partial).toHaveLength(1);
+    const kept = partial[0].size;
+    expect(paused.first.range).toBe(`bytes=0-${kept - 1}`);
+    expect(paused.first.bytes).toBe(kept);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(layer().size);
+    expect(sat!.output()).toContain("blob copy paused: the sync window closed");
+    // Nothing more of the layer is asked for outside the window.
+    expect(layerGets()).toHaveLength(1);
+
+    // The next window opens: one Range request from the kept bytes, and the blob is in place.
+    const blobPath = join(dataDir, "blobs", "sha256", layer().digest.slice("sha256:".length));
+    await eventually(
+      async () => {
+        alive();
+        await stat(blobPath);
+      },
+      nextOpens - Date.now() + 60_000,
+      "layer copied after the window opened",
+    );
+    const gets = layerGets();
+    expect(gets).toHaveLength(2);
+    expect(gets[1]).toMatchObject({ status: 206, range: `bytes=${kept}-`, bytes: layer().size - kept, cut: false });
+    expect((await stat(blobPath)).size).toBe(layer().size);
+    expect((await ingestFiles()).filter((f) => f.name.startsWith("temp"))).toEqual([]);
+    // No byte served twice: what both requests served adds up to the blob.
+    expect(gets[0].bytes + gets[1].bytes).toBe(layer().size);
+    // Evidence for the issue: the proxy's log of the layer's requests.
+    console.log(
+      [
+        `layer ${layer().digest} size=${layer().size} cap=${cap} B/s window closed at ${new Date(firstCloses).toISOString()}, next opened ${new Date(nextOpens).toISOString()}`,
+        ...gets.map(
+          (r, i) =>
+            `request ${i + 1}: GET ${r.path} range=${r.range ?? "-"} status=${r.status} bytes_written_by_proxy=${r.bytes} cut=${r.cut}`,
+        ),
+        `partial file kept at the pause: ${kept} bytes; kept + range bytes = ${kept + gets[1].bytes}; bytes served in all = ${gets[0].bytes + gets[1].bytes}`,
+      ].join("\n"),
+    );
+    const after = await eventually(
+      async () => {
+        const s = await status();
+        if (s.latest?.activity.includes("outside sync window")) throw new Error(`activity: ${s.latest?.activity}`);
+        return s;
+      },
+      30_000,
+      "heartbeat without the window line",
+    );
+    expect(after.latest?.cachedImages.some((image) => image.reference.includes("/edge/big:1.0@"))).toBe(true);
+  }, 240_000);
+
+  it("applies a new cap from Ground Control without a restart", async () => {
+    const pid = sat!.proc.pid;
+    await stack.admin.fleet.updateConfig({
+      config: "windows",
+      change: {
+        case: "mergePatchJson",
+        value: JSON.stringify({ app_config: { sync_policy: { windows: [], max_bytes_per_second: 1234567 } } }),
+      },
+    });
+    await eventually(
+      async () => {
+        alive();
+        if (!/"max_bytes_per_second":1234567/.test(sat!.output())) throw new Error("cap not applied yet");
+      },
+      30_000,
+      "new cap applied",
+    );
+    expect(sat!.proc.pid).toBe(pid);
+    expect(sat!.output()).not.toMatch(/take effect after a restart[^\n]*sync_policy/);
+  }, 60_000);
+});
