@@ -132,8 +132,13 @@ describe("satellite with bring_own_registry, end to end", () => {
     expect(reported.message).not.toContain(BYO_USER.password);
     expect(second.output()).toMatch(/bring_own_registry: images are replicated into this registry/);
     // The log names the registry and the cause too (the pass fails and is retried on its backoff).
-    expect(second.output()).toMatch(
-      new RegExp(`bring-your-own registry ${byoUrl} cannot be written: [^"]*ECONNREFUSED`),
+    const logged = new RegExp(`bring-your-own registry ${byoUrl} cannot be written: [^"]*ECONNREFUSED`);
+    await eventually(
+      async () => {
+        if (!logged.test(second.output())) throw new Error("not logged yet");
+      },
+      30_000,
+      "the failure logged",
     );
     expect(second.output()).not.toContain("local registry listening");
     expect(second.output()).toContain(`satellite replicates into the bring-your-own registry ${byoUrl}`);
@@ -220,6 +225,15 @@ describe("satellite with bring_own_registry, end to end", () => {
     } finally {
       client.close();
     }
+    // The tag is pushed before the pass logs it: count from its log line on.
+    await eventually(
+      async () => {
+        if (!/"image":"apps\/alpine:3.20"[^\n]*"msg":"image replicated"/.test(sat!.output()))
+          throw new Error("not logged");
+      },
+      30_000,
+      "alpine's replication logged",
+    );
     // Two more heartbeats (each pass triggers or follows one): no image copied again.
     const copiedSoFar = (sat!.output().match(/"msg":"image replicated"/g) ?? []).length;
     const seen = new Set<string>();
@@ -236,5 +250,30 @@ describe("satellite with bring_own_registry, end to end", () => {
     const finished = sat!.output().match(/"blobs_copied":\d+[^\n]*"msg":"replication pass finished"/g) ?? [];
     expect(finished.length).toBeGreaterThan(0);
     expect(finished.at(-1)).toMatch(/"blobs_copied":[1-9]/); // the pass that brought alpine
+  });
+  it("puts back an image deleted from the registry behind its back (the audit reads the registry)", async () => {
+    const nginx = stack.images["apps/nginx"];
+    const deleted = await fetch(`${byoUrl}/v2/apps/nginx/manifests/${nginx.manifestDigest}`, {
+      method: "DELETE",
+      headers: {
+        authorization: `Basic ${Buffer.from(`${BYO_USER.username}:${BYO_USER.password}`).toString("base64")}`,
+      },
+    });
+    expect(deleted.status).toBe(202);
+    const client = byoClient();
+    try {
+      const back = await eventually(
+        async () => {
+          alive(sat!);
+          return client.getManifest("apps/nginx", "1.27");
+        },
+        60_000,
+        "apps/nginx:1.27 back in the bring-your-own registry",
+      );
+      expect(back.bytes.equals(nginx.manifest)).toBe(true);
+    } finally {
+      client.close();
+    }
+    expect(sat!.output()).toMatch(/"image":"apps\/nginx:1.27","problem":"tag missing".*repaired from upstream/);
   });
 });
