@@ -38,4 +38,39 @@ export default tseslint.config(
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
+  // The satellite's layers point one way: cli → commands → everything else. Below the commands, no
+  // module reaches up into them (flag parsing lives in flags/, below both); tests may.
+  {
+    files: ["services/satellite/src/**/*.{ts,mts}"],
+    ignores: [
+      "services/satellite/src/{cli,commands}/**",
+      "services/satellite/src/index.ts",
+      "**/*.test.ts",
+      "**/*.it.ts",
+      "**/testing/**",
+    ],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/commands/*", "**/cli/*"],
+              message: "Upward import: modules below the satellite's commands must not import commands/ or cli/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["services/satellite/src/commands/**/*.{ts,mts}"],
+    ignores: ["**/*.test.ts", "**/*.it.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/cli/*"], message: "Upward import: commands must not import cli/." }] },
+      ],
+    },
+  },
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
 import { defaultConfig, type SatelliteConfig } from "../config/satellite-config.js";
 import { parseAgentArgs } from "./agent-options.js";
 import { resolveStartingConfig } from "./agent-config.js";

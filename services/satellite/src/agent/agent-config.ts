@@ -1,7 +1,7 @@
 // The config the agent starts with: the saved one (or the defaults), with what the operator
 // said on the command line laid over it and pinned, so a config-state artifact never undoes it.
 // Decides whether ZTR must run, and refuses to start when it must and cannot.
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
 import { defaultConfig, type AppConfig, type SatelliteConfig } from "../config/satellite-config.js";
 import type { AgentOptions } from "./agent-options.js";
 import type { StartingConfig } from "./config-at-rest.js";

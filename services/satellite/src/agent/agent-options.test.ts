@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
 import { parseAgentArgs } from "./agent-options.js";
 
 const GC = ["--ground-control-url", "https://gc.example.com/"];

@@ -3,20 +3,20 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SpiffeId, workloadEndpointTarget, SPIFFE_ENDPOINT_SOCKET_ENV } from "@harbor-satellite/spiffe";
-import { UsageError } from "../cli/usage.js";
-import { parseAddr } from "../commands/flag-values.js";
+import { UsageError } from "../flags/usage-error.js";
+import { parseAddr } from "../flags/flag-values.js";
 import {
   METRICS_FLAGS_HELP,
   METRICS_FLAG_OPTIONS,
   parseMetricsFlags,
   type MetricsFlags,
-} from "../commands/metrics-flags.js";
+} from "../flags/metrics-flags.js";
 import {
   REGISTRY_FLAGS_HELP,
   REGISTRY_FLAG_OPTIONS,
   parseRegistryFlags,
   type RegistryFlags,
-} from "../commands/registry-flags.js";
+} from "../flags/registry-flags.js";
 import { LOG_LEVELS, type LogLevel } from "../config/satellite-config.js";
 import { MAX_EVERY_MS, MIN_EVERY_MS, parseDuration } from "../config/schedule.js";
 import {
@@ -24,7 +24,7 @@ import {
   RUNTIME_FLAG_OPTIONS,
   parseRuntimeFlags,
   type RuntimeFlags,
-} from "../commands/runtime-flags.js";
+} from "../flags/runtime-flags.js";
 
 export const DEFAULT_REGISTRY_ADDR = "0.0.0.0:8585";
 export const DEFAULT_DATA_DIR = "./satellite-data";

@@ -11,7 +11,7 @@ import { parse } from "smol-toml";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { createFakeClock } from "../scheduler/testing/fake-clock.js";
 import { stateDocuments } from "@harbor-satellite/testkit";

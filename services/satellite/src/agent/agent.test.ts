@@ -9,7 +9,7 @@ import { Code } from "@connectrpc/connect";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
 import { looksSealed } from "../fingerprint/sealed-box.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { createFakeClock, type FakeClock } from "../scheduler/testing/fake-clock.js";

@@ -14,7 +14,7 @@ import type { DetectedRuntime } from "../runtime/detect.js";
 import type { DaemonControl } from "../runtime/docker-control.js";
 import { mirrorEndpoint } from "../runtime/mirror-spec.js";
 import { setUpRuntimes } from "../runtime/set-up-runtimes.js";
-import { resolveReadCredentials } from "../commands/registry-flags.js";
+import { resolveReadCredentials } from "../flags/registry-flags.js";
 import { localMirrorAccess, localMirrorUrl } from "./local-mirror-access.js";
 import type { AgentOptions } from "./agent-options.js";
 

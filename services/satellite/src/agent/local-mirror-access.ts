@@ -4,7 +4,7 @@
 // credentials (the first reader whose password the file holds in the clear; with only scrypt
 // lines the runtimes get none, which is logged). A bring-your-own registry gets neither.
 import type { Logger } from "pino";
-import type { RegistryFlags } from "../commands/registry-flags.js";
+import type { RegistryFlags } from "../flags/registry-flags.js";
 import type { SatelliteConfig } from "../config/satellite-config.js";
 import { mirrorEndpoint } from "../runtime/mirror-spec.js";
 import type { WriteCredentials } from "../registry/write-credentials.js";

@@ -4,7 +4,8 @@
 //   satellite sync --once --upstream URL --image R:T …   one replication pass, no Ground Control
 //   satellite hash-password                              scrypt hash of a password read from stdin
 //   satellite [--ground-control-url URL …]               the agent (enrolment, schedulers, registry)
-import { UsageError, ExitCode } from "./usage.js";
+import { ExitCode } from "../commands/exit-code.js";
+import { UsageError } from "../flags/usage-error.js";
 
 type Command = (argv: string[]) => Promise<number>;
 

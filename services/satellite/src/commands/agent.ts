@@ -9,8 +9,8 @@ import {
   startMetrics,
   type MetricsListener,
 } from "@harbor-satellite/telemetry/metrics";
-import { UsageError } from "../cli/usage.js";
-import { ExitCode } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
+import { ExitCode } from "./exit-code.js";
 import { startAgent } from "../agent/agent.js";
 import { AGENT_HELP, parseAgentArgs } from "../agent/agent-options.js";
 import { runFallbackOnly } from "../agent/fallback-only.js";

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
 import { parseWriteCredentials } from "../registry/write-credentials.js";
 import { run } from "./hash-password.js";
 

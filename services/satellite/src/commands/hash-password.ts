@@ -3,7 +3,8 @@
 // password in the clear. The password never appears in argv.
 //   printf '%s\n' "$PASSWORD" | satellite hash-password
 import { text } from "node:stream/consumers";
-import { ExitCode, UsageError } from "../cli/usage.js";
+import { ExitCode } from "./exit-code.js";
+import { UsageError } from "../flags/usage-error.js";
 import { hashPassword } from "../registry/write-credentials.js";
 
 const HELP = `Usage: printf '%s\\n' "$PASSWORD" | satellite hash-password

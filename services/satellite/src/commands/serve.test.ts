@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
 import { DEFAULT_SERVE_ADDR, parseAddr, parseDuration, parseServeArgs } from "./serve.js";
 
 describe("satellite serve flags", () => {

@@ -10,16 +10,22 @@ import { parseArgs } from "node:util";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { listenMetrics, MetricsListenError, startMetrics } from "@harbor-satellite/telemetry/metrics";
 import type { LevelWithSilent } from "pino";
-import { UsageError, ExitCode } from "../cli/usage.js";
+import { ExitCode } from "./exit-code.js";
+import { UsageError } from "../flags/usage-error.js";
 import { startRegistryServer } from "../registry/server.js";
 import type { UploadSessionLimits } from "../registry/upload-sessions.js";
 import { describeWriteAccess } from "../registry/write-access.js";
 import { waitForShutdown, type ServerLimits } from "@harbor-satellite/serving";
 import { openContentStore } from "../store/open-store.js";
 import { verifyStore } from "../store/verify.js";
-import { isLoopbackHost, parseAddr, parseDuration } from "./flag-values.js";
+import { isLoopbackHost, parseAddr, parseDuration } from "../flags/flag-values.js";
 import { observeStore } from "../telemetry/store-metrics.js";
-import { METRICS_FLAGS_HELP, METRICS_FLAG_OPTIONS, parseMetricsFlags, type MetricsFlags } from "./metrics-flags.js";
+import {
+  METRICS_FLAGS_HELP,
+  METRICS_FLAG_OPTIONS,
+  parseMetricsFlags,
+  type MetricsFlags,
+} from "../flags/metrics-flags.js";
 import {
   REGISTRY_FLAGS_HELP,
   REGISTRY_FLAG_OPTIONS,
@@ -28,9 +34,9 @@ import {
   resolveReadCredentials,
   resolveWriteAccess,
   type RegistryFlags,
-} from "./registry-flags.js";
+} from "../flags/registry-flags.js";
 
-export { parseAddr, parseDuration } from "./flag-values.js";
+export { parseAddr, parseDuration } from "../flags/flag-values.js";
 
 export const DEFAULT_SERVE_ADDR = "127.0.0.1:8585";
 

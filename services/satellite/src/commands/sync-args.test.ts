@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
 import { ImageReplicationError } from "../replication/index.js";
 import { formatReport } from "./sync.js";
 import { parseSyncArgs } from "./sync-args.js";

@@ -2,7 +2,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { LevelWithSilent } from "pino";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "../flags/usage-error.js";
 import { parseDesiredImage, parsePlatform, type DesiredImage, type PlatformFilter } from "../replication/index.js";
 
 export const SYNC_HELP = `Usage: satellite sync --once --upstream URL --image REPO:TAG [--image …] --data-dir DIR [options]

@@ -5,7 +5,8 @@
 import { readFile } from "node:fs/promises";
 import { pino, type LevelWithSilent, type Logger } from "pino";
 import { createLogger } from "@harbor-satellite/telemetry/logger";
-import { ExitCode, UsageError } from "../cli/usage.js";
+import { ExitCode } from "./exit-code.js";
+import { UsageError } from "../flags/usage-error.js";
 import {
   createReplicationEngine,
   readOwnedImages,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseRuntimeFlags } from "../commands/runtime-flags.js";
-import { UsageError } from "../cli/usage.js";
+import { parseRuntimeFlags } from "../flags/runtime-flags.js";
+import { UsageError } from "../flags/usage-error.js";
 import type { DetectedRuntime } from "./detect.js";
 import { parseMirrorFlags } from "./mirror-spec.js";
 import { chooseRuntimes, describeDetected, type RegistryFallbackConfig } from "./select-runtimes.js";

@@ -5,7 +5,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { parse } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseRuntimeFlags } from "../commands/runtime-flags.js";
+import { parseRuntimeFlags } from "../flags/runtime-flags.js";
 import type { RuntimePaths } from "./configure-mirrors.js";
 import type { DaemonControl } from "./docker-control.js";
 import { setUpRuntimes } from "./set-up-runtimes.js";

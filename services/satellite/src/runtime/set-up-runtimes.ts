@@ -3,7 +3,7 @@
 // the first heartbeat carries. Undefined when nothing was to be configured, or when Ground
 // Control's registry_fallback names a registry that is not one (logged; the agent carries on).
 import type { Logger } from "pino";
-import type { RuntimeFlags } from "../commands/runtime-flags.js";
+import type { RuntimeFlags } from "../flags/runtime-flags.js";
 import { configureMirrors, type MirrorReport, type RuntimePaths } from "./configure-mirrors.js";
 import type { DetectedRuntime } from "./detect.js";
 import { systemDockerControl, type DaemonControl } from "./docker-control.js";

@@ -7,7 +7,7 @@ import { startFakeRegistry } from "@harbor-satellite/oci/client/testing/fake-reg
 import { startTestMetrics, type TestMetrics } from "@harbor-satellite/telemetry/metrics-testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseMetricsFlags } from "../commands/metrics-flags.js";
+import { parseMetricsFlags } from "../flags/metrics-flags.js";
 import { createReplicationEngine } from "../replication/replication-engine.js";
 import { createFakeContentStore } from "../replication/testing/fake-content-store.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";

@@ -3,7 +3,7 @@
 // runtimes pull without credentials), or with --metrics-addr on a plaintext listener of its own.
 // The agent serves them unless --no-metrics; `serve` only with --metrics or --metrics-addr, so a
 // bare registry loads no metrics SDK.
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "./usage-error.js";
 import { parseAddr } from "./flag-values.js";
 
 export const METRICS_FLAG_OPTIONS = {

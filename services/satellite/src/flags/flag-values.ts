@@ -1,6 +1,6 @@
 // Flag values shared by the satellite's commands: listen addresses, durations, counts. Each
 // mistake is a UsageError naming the flag.
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "./usage-error.js";
 
 /** `HOST:PORT`, `[v6]:PORT` or `:PORT` (all interfaces). */
 export function parseAddr(addr: string): { host: string; port: number } {

@@ -2,7 +2,7 @@
 // original's --no-registry-fallback and --fallback-only, and --no-runtime-restart (leave reloading
 // dockerd to the operator). runtime/select-runtimes.ts says how they combine with Ground Control's
 // app_config.registry_fallback.
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "./usage-error.js";
 import { parseMirrorFlags, type MirrorSpec } from "../runtime/mirror-spec.js";
 
 export const RUNTIME_FLAG_OPTIONS = {

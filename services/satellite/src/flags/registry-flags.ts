@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { createSecureContext } from "node:tls";
 import type { ServerLimits } from "@harbor-satellite/serving";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "./usage-error.js";
 import type { UploadSessionLimits } from "../registry/upload-sessions.js";
 import type { WriteAccess } from "../registry/write-access.js";
 import { CredentialsFileError, loadWriteCredentials, type WriteCredentials } from "../registry/write-credentials.js";

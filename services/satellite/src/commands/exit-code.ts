@@ -1,4 +1,4 @@
-// Exit codes and the error that means "the command line was wrong".
+// Exit codes: what the satellite command tells its caller.
 
 export const ExitCode = {
   Ok: 0,
@@ -7,10 +7,3 @@ export const ExitCode = {
   /** The command line was wrong; nothing was done. */
   Usage: 2,
 } as const;
-
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UsageError } from "../cli/usage.js";
+import { UsageError } from "./usage-error.js";
 import { loadRegistryTls, parseRegistryFlags, resolveReadCredentials } from "./registry-flags.js";
-import { parseServeArgs } from "./serve.js";
+import { parseServeArgs } from "../commands/serve.js";
 
 describe("registry TLS and read credential flags", () => {
   let dir: string;
