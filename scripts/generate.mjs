@@ -27,12 +27,16 @@ const withGo = missing.length === 0;
 
 if (withGo) {
   checkGoModulePath();
+  // Checked before anything is removed: another version writes other files (an old protoc-gen-go
+  // fails half-way, after gen/ was cleared), so it is refused rather than warned about.
   for (const name of goPlugins) {
-    const version = execFileSync(name, ["--version"], { encoding: "utf8" }).trim();
+    const version = pluginVersion(name);
     if (GO_PLUGIN_VERSIONS[name] && version !== GO_PLUGIN_VERSIONS[name]) {
-      console.warn(
-        `generate: ${version} is not ${GO_PLUGIN_VERSIONS[name]} (Debian 12's, which CI uses): gen/go will differ from what CI generates`,
+      console.error(
+        `generate: ${name} on PATH is ${JSON.stringify(version)}, not ${GO_PLUGIN_VERSIONS[name]} (Debian 12's, which CI uses); ` +
+          "gen/ is left as it is (Debian: apt-get install protoc-gen-go protoc-gen-go-grpc)",
       );
+      process.exit(1);
     }
   }
 } else if (requireGo) {
@@ -62,6 +66,19 @@ const args = ["--no-install", "buf", "generate"];
 if (!withGo)
   args.push("--template", JSON.stringify({ ...template, plugins: template.plugins.filter((p) => !isGo(p)) }));
 execFileSync("npx", args, { stdio: "inherit", cwd: root });
+
+/** A plugin's `--version` line; what an old plugin that has no such flag prints otherwise. */
+function pluginVersion(name) {
+  try {
+    return execFileSync(name, ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (error) {
+    return `unknown (${
+      String(error.stderr ?? error.message)
+        .trim()
+        .split("\n")[0]
+    })`;
+  }
+}
 
 function onPath(name) {
   return (process.env.PATH ?? "").split(delimiter).some((dir) => {
