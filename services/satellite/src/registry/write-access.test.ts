@@ -31,6 +31,20 @@ describe("write credentials file", () => {
       expect(await creds.verify(header), String(header)).toBe(false);
   });
 
+  it("takes htpasswd -B (bcrypt) lines, as written for docker-registry", async () => {
+    // Apache's `htpasswd -nbB pull-user 's3cret pull'` and `htpasswd -nbB -C 4 other x`, verbatim.
+    const creds = parseWriteCredentials(
+      "pull-user:$2y$05$K2mMXWN3P5gMmG0QWtnUX.8sR/4SfbCwjrT54.Sc7Jzrzc6SOowze\n" +
+        "other:$2y$04$Hthw1act6CY2csbhfD.yR.xUg3lwZ8gC/DJz9U2gVM28xCJji8GI2\n",
+    );
+    expect(creds.users).toEqual(["pull-user", "other"]);
+    expect(creds.login).toBeUndefined(); // a hash cannot be handed to a runtime as a password
+    expect(await creds.verify(basic("pull-user", "s3cret pull"))).toBe(true);
+    expect(await creds.verify(basic("other", "x"))).toBe(true);
+    expect(await creds.verify(basic("pull-user", "s3cret"))).toBe(false);
+    expect(await creds.verify(basic("other", "s3cret pull"))).toBe(false);
+  });
+
   it("refuses files it cannot use, never quoting a secret", () => {
     for (const [text, pattern] of [
       ["", /names no user/],
@@ -38,7 +52,9 @@ describe("write credentials file", () => {
       ["no-colon-here\n", /line 1: expected user:password/],
       ["ci:\n", /empty password/],
       ["ci:a\nci:b\n", /appears twice/],
-      ["ci:$2y$05$abcdefghijklmnopqrstuuJ0TtCz5Ox3Jd2O3Bcn9Jl0h6UyuS6J2\n", /bcrypt hashes are not supported/],
+      ["ci:$2y$05$abcdefghijklmnopqrstuuJ0TtCz5Ox3Jd2O3Bcn9Jl0h6\n", /malformed bcrypt hash/],
+      ["ci:$2x$05$abcdefghijklmnopqrstuuJ0TtCz5Ox3Jd2O3Bcn9Jl0h6UyuS6J2\n", /malformed bcrypt hash/],
+      ["ci:$2y$13$abcdefghijklmnopqrstuuJ0TtCz5Ox3Jd2O3Bcn9Jl0h6UyuS6J2\n", /bcrypt cost 13 out of range/],
       ["ci:$apr1$salt$hash\n", /not supported/],
       ["ci:$scrypt$ln=15$bad\n", /malformed scrypt hash/],
       ["ci:$scrypt$ln=30,r=8,p=1$c2FsdHNhbHQ=$aGFzaGhhc2hoYXNoaGFzaA==\n", /out of range/],

@@ -1,18 +1,19 @@
 // The credentials that may write to the local registry (`--registry-write-credentials-file`),
 // checked against a request's `Authorization: Basic …`. The file holds one `user:secret` line per
-// user (blank lines and `#` comments skipped), the secret being either the password itself or
-// an scrypt hash in PHC form, `$scrypt$ln=15,r=8,p=1$<salt b64>$<hash b64>`, which
-// `satellite hash-password` prints. bcrypt lines (`$2y$…`, htpasswd -B) are refused with a clear
-// error: Node's crypto has no bcrypt and the project takes no native dependency for it.
+// user (blank lines and `#` comments skipped), the secret being the password itself, an scrypt
+// hash in PHC form, `$scrypt$ln=15,r=8,p=1$<salt b64>$<hash b64>`, which `satellite hash-password`
+// prints, or a bcrypt hash as `htpasswd -B` writes it (`$2y$05$…`; bcryptjs, pure JavaScript, as
+// Node's crypto has no bcrypt). So an htpasswd file made for docker-registry works as it is.
 //
 // Comparisons run in constant time (both sides hashed to a fixed length first, every user
-// compared). An scrypt check costs tens of milliseconds of CPU, so at most a few run at once
+// compared). An scrypt or bcrypt check costs milliseconds of CPU, so at most a few run at once
 // (more get 429), and a header that passed is remembered (by its SHA-256, never in the clear)
 // for a few minutes, so a multi-request push pays once. The secret never reaches a log line or
 // an error message.
 import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { OciError } from "@harbor-satellite/oci";
+import bcrypt from "bcryptjs";
 
 export class CredentialsFileError extends Error {
   constructor(message: string) {
@@ -32,6 +33,8 @@ interface Entry {
   /** SHA-256 of the password, when stored in the clear. */
   plain?: Buffer;
   scrypt?: ScryptHash;
+  /** A bcrypt hash (`$2a$`, `$2b$` or htpasswd's `$2y$`). */
+  bcrypt?: string;
 }
 
 export interface WriteCredentials {
@@ -47,6 +50,9 @@ export interface WriteCredentials {
 }
 
 const sha256 = (value: string | Buffer) => createHash("sha256").update(value).digest();
+const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+/** htpasswd -B's default cost is 5; past 12 one check takes most of a second of CPU. */
+const BCRYPT_MAX_COST = 12;
 const SCRYPT_PHC = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
 /** scrypt's default memory cap (32 MiB) is too small for ln=15, r=8 (exactly 32 MiB); allow headroom. */
 const SCRYPT_MAXMEM = 256 << 20;
@@ -87,10 +93,10 @@ export function parseWriteCredentials(text: string, source = "credentials file")
     if (secret === "") throw new CredentialsFileError(`${where}: empty password for user ${JSON.stringify(user)}`);
     if (entries.some((e) => e.user === user))
       throw new CredentialsFileError(`${where}: user ${JSON.stringify(user)} appears twice`);
-    if (/^\$2[abxy]?\$/.test(secret))
-      throw new CredentialsFileError(
-        `${where}: bcrypt hashes are not supported; write the password itself, or an scrypt hash from 'satellite hash-password'`,
-      );
+    if (/^\$2[abxy]?\$/.test(secret)) {
+      entries.push({ user, bcrypt: checkBcrypt(secret, where) });
+      continue;
+    }
     if (/^\$apr1\$|^\{SHA\}/.test(secret))
       throw new CredentialsFileError(
         `${where}: MD5 and SHA-1 htpasswd hashes are not supported; use an scrypt hash from 'satellite hash-password'`,
@@ -103,6 +109,18 @@ export function parseWriteCredentials(text: string, source = "credentials file")
   }
   if (entries.length === 0) throw new CredentialsFileError(`${source} names no user`);
   return createVerifier(entries, login);
+}
+
+function checkBcrypt(secret: string, where: string): string {
+  const match = BCRYPT.exec(secret);
+  if (!match)
+    throw new CredentialsFileError(
+      `${where}: malformed bcrypt hash (expected $2y$, $2b$ or $2a$, a cost, 53 characters)`,
+    );
+  const cost = Number(match[1]);
+  if (cost < 4 || cost > BCRYPT_MAX_COST)
+    throw new CredentialsFileError(`${where}: bcrypt cost ${cost} out of range (4 to ${BCRYPT_MAX_COST})`);
+  return secret;
 }
 
 function parseScrypt(secret: string, where: string): ScryptHash {
@@ -149,7 +167,7 @@ function createVerifier(entries: Entry[], login: WriteCredentials["login"]): Wri
     let found: Entry | undefined;
     for (const [i, hash] of userHashes.entries()) if (timingSafeEqual(hash, wanted) && !found) found = entries[i];
     const password = Buffer.from(given.password, "utf8");
-    if (!found?.scrypt) {
+    if (!found?.scrypt && !found?.bcrypt) {
       const expected = found?.plain ?? sha256(randomBytes(16));
       return timingSafeEqual(sha256(password), expected) && found !== undefined;
     }
@@ -157,7 +175,8 @@ function createVerifier(entries: Entry[], login: WriteCredentials["login"]): Wri
       throw new OciError("TOOMANYREQUESTS", "too many credential checks at once", { retryAfterSeconds: 1 });
     hashing++;
     try {
-      const { salt, hash, options } = found.scrypt;
+      if (found.bcrypt) return await bcrypt.compare(given.password, found.bcrypt);
+      const { salt, hash, options } = found.scrypt!;
       return timingSafeEqual(await scrypt(password, salt, hash.length, options), hash);
     } finally {
       hashing--;
