@@ -19,9 +19,13 @@ export interface PublisherOptions {
   leaseMs?: number;
   /** Deadline of each registry call (default 60 000 ms); keep it below leaseMs. */
   callTimeoutMs?: number;
-  /** Rows claimed at once (default 16). */
+  /** Rows claimed at once (default 64). */
   batchSize?: number;
-  /** Jobs run in parallel (default 4). */
+  /**
+   * Jobs run in parallel (default 16). A job waits mostly on PostgreSQL commits and registry
+   * calls: bench/fleet/scale.ts republished 1,000 satellite states about twice as fast with 16
+   * than with 4 (and 64/16 rows per claim), at less CPU per state.
+   */
   concurrency?: number;
   /** Ceiling of the first retry delay (default 1 000 ms), doubled per attempt up to maxDelayMs (default 300 000 ms). */
   baseDelayMs?: number;
@@ -52,8 +56,8 @@ export function createOutboxPublisher(
   const pollIntervalMs = options.pollIntervalMs ?? 2_000;
   const leaseMs = options.leaseMs ?? 120_000;
   const callTimeoutMs = Math.min(options.callTimeoutMs ?? 60_000, leaseMs);
-  const batchSize = options.batchSize ?? 16;
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const batchSize = options.batchSize ?? 64;
+  const concurrency = Math.max(1, options.concurrency ?? 16);
   const retry = outboxRetryPolicy(options);
   const random = options.random ?? Math.random;
   let stopped = true;
