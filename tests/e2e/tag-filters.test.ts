@@ -10,6 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DriftState } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import {
   buildImage,
@@ -168,6 +169,17 @@ describe("group tag filters, end to end", () => {
       "satellite serves 1.3.0 and dropped 1.2.0",
     );
     expect(await served("1.2.1")).toBe(images["1.2.1"].manifestDigest);
+    // The drift view desires what the filter resolved to, pinned: in sync once the satellite holds both.
+    const drift = await eventually(
+      async () => {
+        const d = (await stack.admin.heartbeat.getSatelliteDrift({ satellite: "edge-1" })).drift!;
+        if (d.state !== DriftState.IN_SYNC) throw new Error(`${DriftState[d.state]}: ${d.reason}`);
+        return d;
+      },
+      60_000,
+      "edge-1 in sync with the resolved tags",
+    );
+    expect(drift).toMatchObject({ desiredImageCount: 2, imageDriftCount: 0, reason: "all 2 desired images held" });
   });
 
   it("refuses an unusable filter with InvalidArgument and keeps the group as it was", async () => {

@@ -70,7 +70,12 @@ export async function readDesiredStates(
     groupIds.length === 0
       ? []
       : db
-          .select({ id: groups.id, name: groups.name, artifacts: groups.artifacts })
+          // A group with tag filters is desired as its last publish resolved them.
+          .select({
+            id: groups.id,
+            name: groups.name,
+            artifacts: sql<GroupArtifact[]>`coalesce(${groups.resolvedArtifacts}, ${groups.artifacts})`,
+          })
           .from(groups)
           .where(inArray(groups.id, groupIds)),
     db

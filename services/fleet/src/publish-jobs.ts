@@ -10,7 +10,7 @@ import type { Client } from "@connectrpc/connect";
 import { StateKind, type RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { FleetStore, OutboxJob } from "./store/index.js";
 import { registryTagLister } from "./tag-filters/registry-tags.js";
-import { resolveGroupArtifacts } from "./tag-filters/resolve-group.js";
+import { hasTagFilters, resolveGroupArtifacts } from "./tag-filters/resolve-group.js";
 
 export type RegistryClient = Client<typeof RegistryService>;
 
@@ -68,7 +68,9 @@ export async function runJob(
         call,
       );
       const digest = publishedDigest(res, `group state ${name}`);
-      return `group state published ${digest}${cascadeNote(await store.recordGroupState(name, artifacts, digest))}`;
+      const resolved = hasTagFilters(artifacts) ? entries : null;
+      const cascade = await store.recordGroupState(name, artifacts, digest, resolved);
+      return `group state published ${digest}${cascadeNote(cascade)}`;
     }
     case "publish-satellite-state": {
       const state = await store.satelliteState(name);

@@ -2,7 +2,7 @@
 // registry service, called through its generated client with the gateway's error mapping.
 import { createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
-import { openMemoryDatabase } from "@harbor-satellite/db";
+import { openMemoryDatabase, type Database } from "@harbor-satellite/db";
 import { errorMappingInterceptor, publicUrlKey } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
 import { createFleetModule, type FleetModule } from "./index.js";
@@ -12,6 +12,8 @@ export interface TestFleet {
   fleet: Client<typeof FleetService>;
   module: FleetModule;
   registry: FakeRegistry;
+  /** The fleet's database, for the read-only queries other services make (desired states). */
+  db: Database;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startTestFleet(): Promise<TestFleet> {
     fleet,
     module,
     registry,
+    db: handle.db,
     async close() {
       await module.stop?.();
       await handle.close();

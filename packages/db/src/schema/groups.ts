@@ -25,5 +25,11 @@ export const groups = pgTable("groups", {
    * null until the first publish. Satellite states pin their group URLs to it.
    */
   stateDigest: text("state_digest"),
+  /**
+   * The entries the last published group state listed, when the group has tag filters: each
+   * filter resolved to concrete tags pinned to digests (null for groups without filters, and
+   * until the first publish). Read by the drift view and by the filter poll.
+   */
+  resolvedArtifacts: jsonb("resolved_artifacts").$type<GroupArtifact[]>(),
   ...lifecycleDates,
 });

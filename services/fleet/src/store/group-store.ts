@@ -66,8 +66,13 @@ export interface GroupStore {
   deleteGroup(name: string, force: boolean): Promise<void>;
   /** The group's artifacts, or undefined when it no longer exists. */
   groupState(name: string): Promise<GroupArtifact[] | undefined>;
-  /** Every group with at least one tag-filtered artifact (tagRegex or semverRange), by name. */
-  filteredGroups(): Promise<Array<{ name: string; artifacts: GroupArtifact[] }>>;
+  /**
+   * Every group with at least one tag-filtered artifact (tagRegex or semverRange), by name, with
+   * what its last publish resolved (null before the first).
+   */
+  filteredGroups(): Promise<
+    Array<{ name: string; artifacts: GroupArtifact[]; resolvedArtifacts: GroupArtifact[] | null }>
+  >;
   /** Queues a publish of these groups' states (their tag filters resolve differently now). */
   requestGroupPublish(names: readonly string[]): Promise<void>;
 }
@@ -91,7 +96,11 @@ export function createGroupStore(db: Database): GroupStore {
     updateGroup: (name, artifacts) =>
       inTransaction(db, "fleet.updateGroup", async (tx) => {
         const row = await mustFind(tx, name, "no key update");
-        await tx.update(groups).set({ artifacts, updatedAt: new Date() }).where(eq(groups.id, row.id));
+        // The old resolution says nothing about the new list (the drift view falls back to it until published).
+        await tx
+          .update(groups)
+          .set({ artifacts, resolvedArtifacts: null, updatedAt: new Date() })
+          .where(eq(groups.id, row.id));
         const work: OutboxRequest[] = [{ kind: "publish-group-state", subject: name }];
         if (projectKey(row.artifacts) !== projectKey(artifacts)) {
           const members = (await satellitesOf(tx, [row.id])).get(row.id) ?? [];
@@ -135,7 +144,7 @@ export function createGroupStore(db: Database): GroupStore {
 
     filteredGroups: () =>
       db
-        .select({ name: groups.name, artifacts: groups.artifacts })
+        .select({ name: groups.name, artifacts: groups.artifacts, resolvedArtifacts: groups.resolvedArtifacts })
         .from(groups)
         .where(sql`jsonb_path_exists(${groups.artifacts}, '$[*] ? (exists(@.tagRegex) || exists(@.semverRange))')`)
         .orderBy(asc(groups.name)),

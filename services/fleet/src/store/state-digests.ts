@@ -18,10 +18,16 @@ import { republishSatellites, satellitesWith } from "./satellite-store.js";
 
 export interface StateDigestStore {
   /**
-   * Records `digest` as the group's published state if the group still holds `artifacts`; when it
-   * changed, queues the satellite states of the group's satellites. Returns those satellites.
+   * Records `digest` as the group's published state if the group still holds `artifacts`, and
+   * `resolved` (what that state lists, for a group with tag filters; null otherwise); when the
+   * digest changed, queues the satellite states of the group's satellites. Returns those satellites.
    */
-  recordGroupState(name: string, artifacts: GroupArtifact[], digest: string): Promise<string[]>;
+  recordGroupState(
+    name: string,
+    artifacts: GroupArtifact[],
+    digest: string,
+    resolved?: GroupArtifact[] | null,
+  ): Promise<string[]>;
   /** The same for a config and the satellites using it. */
   recordConfigState(name: string, config: Record<string, unknown>, digest: string): Promise<string[]>;
   /** Queues a publish of every group and config never published (first start after an upgrade). */
@@ -30,15 +36,20 @@ export interface StateDigestStore {
 
 export function createStateDigestStore(db: Database): StateDigestStore {
   return {
-    recordGroupState: (name, artifacts, digest) =>
+    recordGroupState: (name, artifacts, digest, resolved = null) =>
       inTransaction(db, "fleet.recordGroupState", async (tx) => {
         const [row] = await tx
           .select({ id: groups.id, stateDigest: groups.stateDigest })
           .from(groups)
           .where(and(eq(groups.name, name), sql`${groups.artifacts} = ${JSON.stringify(artifacts)}::jsonb`))
           .for("update");
-        if (!row || row.stateDigest === digest) return [];
-        await tx.update(groups).set({ stateDigest: digest }).where(eq(groups.id, row.id));
+        if (!row) return [];
+        if (row.stateDigest === digest) {
+          // Same content: the resolution too, but a row recorded before resolutions were kept gets it now.
+          await tx.update(groups).set({ resolvedArtifacts: resolved }).where(eq(groups.id, row.id));
+          return [];
+        }
+        await tx.update(groups).set({ stateDigest: digest, resolvedArtifacts: resolved }).where(eq(groups.id, row.id));
         const members = await satellitesWith(tx, { groupId: row.id });
         await republishSatellites(tx, members);
         return members;

@@ -1,19 +1,26 @@
 // Re-resolves tag-filtered groups when Harbor's tags change. Every `intervalMs` it resolves each
 // group that has a filtered artifact (one Harbor listing per filtered repository, through the
-// registry service) and, when the result differs from the one it saw last, queues the group's
-// publish in the outbox (whose job resolves again and publishes; a new group-state digest then
-// cascades to the satellite states, as for any group change).
-//
-// What it saw last is kept in memory, so the first pass of a process queues every filtered group
-// once (a tag pushed while Ground Control was down is then picked up); an unchanged resolution
-// republishes identical bytes, so the digest stays and nothing cascades. A resolution that fails
-// (no matching tag, Harbor away) queues nothing and is logged once per distinct error: the
-// state published last stays, and the next successful pass compares against it.
+// registry service) and, when the result differs from what the group's last publish resolved
+// (groups.resolved_artifacts, recorded with its digest), queues the group's publish in the outbox
+// (whose job resolves again and publishes; a new group-state digest then cascades to the
+// satellite states, as for any group change). A change already queued is not queued again at
+// every pass while its publish is pending (remembered in memory), so a failing publish keeps its
+// backoff. Replicas and restarts agree, since the comparison is with the database. A resolution
+// that fails (no matching tag, Harbor away) queues nothing and is logged once per distinct error:
+// the state published last stays.
 import type { Logger } from "@harbor-satellite/telemetry";
 import type { RegistryClient } from "../publish-jobs.js";
 import type { FleetStore } from "../store/index.js";
 import { registryTagLister } from "./registry-tags.js";
-import { filterOf, resolveGroupArtifacts } from "./resolve-group.js";
+import { filterOf, resolveGroupArtifacts, type ResolvedArtifact } from "./resolve-group.js";
+
+type FilteredGroup = Awaited<ReturnType<FleetStore["filteredGroups"]>>[number];
+
+/** Resolved entries in one spelling, whether fresh or read back from jsonb (which drops undefined). */
+const canonical = (entries: readonly ResolvedArtifact[]) =>
+  JSON.stringify(
+    entries.map((e) => ({ repository: e.repository, tags: e.tags, digest: e.digest ?? "", type: e.type ?? "image" })),
+  );
 
 export interface TagFilterWatcherOptions {
   store: Pick<FleetStore, "filteredGroups" | "requestGroupPublish">;
@@ -40,19 +47,24 @@ export interface TagFilterWatcher {
 export function createTagFilterWatcher(options: TagFilterWatcherOptions): TagFilterWatcher {
   const { store, registry, logger } = options;
   const listTags = registryTagLister(registry, options.callTimeoutMs ?? 60_000);
-  /** Group → the resolved entries as JSON, as last seen. */
-  const seen = new Map<string, string>();
+  /** Group → the resolution last queued (as canonical JSON) while it differs from the published one. */
+  const queued = new Map<string, string>();
   /** Group → the last resolution error logged, so a lasting problem is said once. */
   const failing = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<string[]> | undefined;
 
-  const resolveOne = async (name: string, artifacts: Parameters<typeof resolveGroupArtifacts>[1]) => {
+  const resolveOne = async (group: FilteredGroup) => {
+    const { name } = group;
     try {
-      const resolved = JSON.stringify(await resolveGroupArtifacts(name, artifacts, listTags));
+      const resolved = canonical(await resolveGroupArtifacts(name, group.artifacts, listTags));
       if (failing.delete(name)) logger.info({ group: name }, "tag filters resolve again");
-      if (seen.get(name) === resolved) return false;
-      seen.set(name, resolved);
+      if (group.resolvedArtifacts && resolved === canonical(group.resolvedArtifacts)) {
+        queued.delete(name);
+        return false;
+      }
+      if (queued.get(name) === resolved) return false;
+      queued.set(name, resolved);
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -65,12 +77,11 @@ export function createTagFilterWatcher(options: TagFilterWatcherOptions): TagFil
   const pass = async (repositories?: ReadonlySet<string>): Promise<string[]> => {
     const groups = await store.filteredGroups();
     const present = new Set(groups.map((g) => g.name));
-    for (const name of [...seen.keys()]) if (!present.has(name)) seen.delete(name);
-    const affected = (artifacts: (typeof groups)[number]["artifacts"]) =>
-      !repositories || artifacts.some((a) => filterOf(a) !== undefined && repositories.has(a.repository));
+    for (const name of [...queued.keys()]) if (!present.has(name)) queued.delete(name);
+    const affected = (group: FilteredGroup) =>
+      !repositories || group.artifacts.some((a) => filterOf(a) !== undefined && repositories.has(a.repository));
     const changed: string[] = [];
-    for (const group of groups)
-      if (affected(group.artifacts) && (await resolveOne(group.name, group.artifacts))) changed.push(group.name);
+    for (const group of groups) if (affected(group) && (await resolveOne(group))) changed.push(group.name);
     if (changed.length > 0) {
       await store.requestGroupPublish(changed);
       logger.info({ groups: changed }, "tag filters resolve to new tags; group states queued");

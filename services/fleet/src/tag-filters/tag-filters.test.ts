@@ -5,7 +5,12 @@ import { Code, type Client } from "@connectrpc/connect";
 import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestFleet, type TestFleet } from "../test-fleet.js";
+import { satellites } from "@harbor-satellite/db";
+import { createLogger } from "@harbor-satellite/telemetry";
+import { eq } from "drizzle-orm";
+import { readDesiredStates } from "../desired-state-query.js";
 import { failure } from "../testing.js";
+import { createTagFilterWatcher } from "./tag-filter-watcher.js";
 
 const digest = (n: number) => `sha256:${String(n).padStart(64, "0")}`;
 const web = { repository: "apps/web", semverRange: ">=1.2 <2", newestCount: 2 };
@@ -144,5 +149,37 @@ describe("group tag filters", () => {
       code: Code.InvalidArgument,
       message: 'repositories[0] "web" must be a repository with its Harbor project, e.g. "library/nginx"',
     });
+  });
+
+  it("records what each publish resolved: the drift view's desired images, and a restarted process queues nothing unchanged", async () => {
+    await t.module.publisher.flush();
+    const [edge] = await t.db.select({ id: satellites.id }).from(satellites).where(eq(satellites.name, "edge-1"));
+    const desired = (await readDesiredStates(t.db, [{ id: edge.id, name: "edge-1" }])).get(edge.id);
+    expect(desired?.groups.map((g) => [g.name, g.artifacts.map((a) => `${a.tags.join(",")}@${a.digest}`)])).toEqual([
+      ["web", [`1.4.0@${digest(22)}`, `1.3.0@${digest(7)}`]],
+    ]);
+    const restarted = createTagFilterWatcher({
+      store: t.module.store,
+      registry: t.registry.client,
+      logger: createLogger({ name: "restarted", level: "silent" }),
+      intervalMs: 0,
+      queued: () => undefined,
+    });
+    expect(await restarted.check()).toEqual([]);
+    push("apps/api", "1.2.0", 30);
+    expect(await restarted.check()).toEqual(["api"]);
+    // Queued once: the next pass does not queue the same change again while it is pending.
+    expect(await restarted.check()).toEqual([]);
+    await t.module.publisher.flush();
+    expect((await t.module.store.filteredGroups()).find((g) => g.name === "api")?.resolvedArtifacts).toEqual([
+      { repository: "apps/api", tags: ["1.2.0"], digest: digest(30), type: "image" },
+    ]);
+
+    // Updating the group forgets the old resolution until the new list is published.
+    await fleet.updateGroup({ group: "web", artifacts: [{ repository: "apps/web", tags: ["latest"] }] });
+    const pendingWeb = (await readDesiredStates(t.db, [{ id: edge.id, name: "edge-1" }])).get(edge.id);
+    expect(pendingWeb?.groups[0].artifacts.map((a) => a.tags.join(","))).toEqual(["latest"]);
+    await t.module.publisher.flush();
+    expect((await t.module.store.filteredGroups()).map((g) => g.name)).not.toContain("web");
   });
 });
