@@ -290,6 +290,8 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
       onConfigAhead: (document) => {
         const verdict = validateSatelliteConfig(document);
         if (verdict.ok) syncGate.apply(verdict.config.app_config.sync_policy);
+        // Its signature policy too: no image of this pass is served under the old one.
+        if (verdict.ok) signatures.ahead(verdict.config.app_config.signature_policy);
       },
       onConfig: async (document, digest) => {
         const next = await applyArtifactConfig({

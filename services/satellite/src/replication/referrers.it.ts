@@ -42,9 +42,14 @@ describe("referrers replication", () => {
     await local?.cleanup();
   });
 
-  const openLocal = async () => {
+  const openLocal = async (referrersRecheckMs?: number) => {
     local = await openTempStore();
-    engine = createReplicationEngine({ store: local.store, logger: pino({ level: "silent" }), workerThreads: 1 });
+    engine = createReplicationEngine({
+      store: local.store,
+      logger: pino({ level: "silent" }),
+      workerThreads: 1,
+      referrersRecheckMs,
+    });
   };
 
   /** An SBOM as an OCI 1.1 artifact referring to the image (notation and oras push such things). */
@@ -105,8 +110,8 @@ describe("referrers replication", () => {
         expect(await local.store.statBlob(digest)).toBeDefined();
     });
 
-    it("picks up a signature pushed after the image on a later pass, then stops asking", async () => {
-      await openLocal();
+    it("an unchanged image asks again only after the recheck interval (none here): a late signature arrives", async () => {
+      await openLocal(0);
       const image = await buildImage({ layerSizes: [1024], dir: blobs, labels: { case: "late" } });
       await pushImage(upstream.url, "apps/late", "v1", image);
       const request = { upstream: { url: upstream.url }, images: [{ repository: "apps/late", tag: "v1" }] };
@@ -124,9 +129,18 @@ describe("referrers replication", () => {
       expect(local.store.referrers("apps/late", image.manifestDigest).map((d) => d.digest)).toEqual([
         sig.manifest.digest,
       ]);
-      // Found once: an unchanged image costs its one manifest HEAD again, nothing for referrers.
-      const third = await engine.replicate(request);
-      expect(third.requests).toBe(1);
+    });
+
+    it("within the recheck interval an unchanged image costs its one manifest HEAD, nothing for referrers", async () => {
+      await openLocal();
+      const image = await buildImage({ layerSizes: [1024], dir: blobs, labels: { case: "quiet" } });
+      await pushImage(upstream.url, "apps/quiet", "v1", image);
+      const request = { upstream: { url: upstream.url }, images: [{ repository: "apps/quiet", tag: "v1" }] };
+      const first = await engine.replicate(request);
+      expect(first.images[0].status).toBe("copied");
+      const second = await engine.replicate(request);
+      expect(second.images[0].status).toBe("unchanged");
+      expect(second.requests).toBe(1);
     });
   });
 

@@ -24,13 +24,13 @@ export interface ReferrerContext {
   requests: Limiter;
   progress: Progress;
   signal?: AbortSignal;
+  /** A repair pass (the store was found damaged): referrers are asked for whatever was asked recently. */
+  repair?: boolean;
 }
 
 export interface ReferrersOutcome {
   /** Referrer manifests (and cosign tags) newly stored. */
   stored: number;
-  /** Referrers and cosign tags the upstream has for the digest (stored now or before). */
-  listed: number;
   /** How they were found: the referrers API, or the tag schema fallback. */
   discovery: "referrers-api" | "tag-schema";
 }
@@ -38,13 +38,6 @@ export interface ReferrersOutcome {
 /** `sha256:<hex>` → `sha256-<hex>` (the OCI referrers tag schema; cosign appends `.sig` etc.). */
 export function tagSchemaTag(digest: string): string {
   return digest.replace(":", "-");
-}
-
-/** True when the target holds one of cosign's tags for `digest` (a signature, attestation or SBOM). */
-export async function hasCosignTags(ctx: ReferrerContext, repository: string, digest: string): Promise<boolean> {
-  for (const suffix of COSIGN_TAG_SUFFIXES)
-    if (await ctx.target.tagDigest(repository, `${tagSchemaTag(digest)}.${suffix}`, ctx.signal)) return true;
-  return false;
 }
 
 export async function replicateReferrers(
@@ -61,17 +54,13 @@ export async function replicateReferrers(
     if (index) descriptors = referrersOfIndex(index);
   }
   let stored = 0;
-  const referrers = unique(descriptors);
-  let listed = referrers.length;
-  for (const descriptor of referrers) if (await copyReferrer(ctx, repository, descriptor.digest)) stored++;
+  for (const descriptor of unique(descriptors)) if (await copyReferrer(ctx, repository, descriptor.digest)) stored++;
   for (const suffix of COSIGN_TAG_SUFFIXES) {
     const tag = `${tagSchemaTag(digest)}.${suffix}`;
     const manifest = await getOptional(ctx, repository, tag);
-    if (!manifest) continue;
-    listed++;
-    if (await storeWithBlobs(ctx, repository, manifest, tag)) stored++;
+    if (manifest && (await storeWithBlobs(ctx, repository, manifest, tag))) stored++;
   }
-  return { stored, listed, discovery };
+  return { stored, discovery };
 }
 
 /** Fetches a referrer by digest and stores it (with its blobs) unless the store has it. */

@@ -23,7 +23,7 @@ import { mayUntag, nextOwned, planPass } from "./planner.js";
 import { createProgress } from "./progress.js";
 import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
 import { storeTarget, TargetUnavailableError, type ReplicationTarget } from "./replication-target.js";
-import { syncReferrers } from "./referrers-step.js";
+import { createReferrersSync, type ReferrersSync } from "./referrers-step.js";
 import type { PausedCopy, SyncGate } from "./sync-gate.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
 import { failureType, recordReplicationPass } from "../telemetry/replication-metrics.js";
@@ -98,6 +98,8 @@ export interface ReplicationEngineOptions {
   progressIntervalMs?: number;
   /** Sync windows and the bandwidth cap for every layer fetch (none: always open, uncapped). */
   gate?: SyncGate;
+  /** How long after asking for a digest's referrers it is not asked again (default 10 minutes; repair always asks). */
+  referrersRecheckMs?: number;
 }
 
 export interface ReplicationEngine {
@@ -115,6 +117,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
   // Layer copies a closing sync window paused, continued by a later pass (lives as long as the engine).
   const paused = new Map<string, PausedCopy>();
   const clients = new Map<string, RegistryClient>();
+  const referrers = createReferrersSync({ recheckMs: options.referrersRecheckMs });
   const clientFor = (upstream: UpstreamOptions) => {
     // Keyed by a hash of the secret too: refreshed robot credentials (same username) get a new
     // client, and the one holding the old secret is closed.
@@ -207,7 +210,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       ? []
       : await Promise.all(
           plan.images.map((image) =>
-            images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger, pass)),
+            images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger, pass, referrers)),
           ),
         );
     results.push(...copied);
@@ -285,6 +288,7 @@ async function copyImage(
   ctx: ImageContext,
   logger: Logger,
   parent: Context,
+  referrers: ReferrersSync,
 ): Promise<PassResult> {
   const name = imageName(image);
   const attributes = {
@@ -298,7 +302,7 @@ async function copyImage(
     async (span) => {
       try {
         const outcome = await replicateImage(image, owned, ctx);
-        await syncReferrers(image.repository, outcome, ctx, logger);
+        await referrers.sync(image.repository, outcome, ctx, logger);
         span.setAttributes({
           "satellite.image.outcome": outcome.status,
           "oci.manifest.digest": outcome.owned.sourceDigest,
