@@ -4,6 +4,8 @@ import type { FlowControl } from "./raw-http-get.mjs";
 export interface GateView {
   setRate(bytesPerSecond: number): void;
   rate(): number;
+  /** Bytes all copies read through this gate. */
+  taken(): number;
   setOpen(open: boolean): void;
   isOpen(): boolean;
   setClosesAt(ms: number | undefined): void;

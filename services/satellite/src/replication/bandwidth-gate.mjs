@@ -15,11 +15,13 @@ const RATE = 1; // bytes per second; 0 = no cap
 const BURST_NS = 2; // how far ahead of now reservations may run without waiting
 const OPEN = 3; // 1 while layer bytes may be fetched, 0 outside the sync windows
 const CLOSES_AT_MS = 4; // when the open window closes, epoch ms; 0 = not known (always open)
-const SLOTS = 5;
+const TAKEN = 5; // bytes accounted by take() since the gate was made, capped or not
+const SLOTS = 6;
 
 /** Bytes a copy may take at once at any rate: one socket read (raw-http-get's buffer) plus slack. */
 const MIN_BURST_BYTES = 512 * 1024;
-const MIN_BURST_NS = 50_000_000n;
+/** Also the most idle time banked: a timer late by up to this (a busy machine) costs no throughput. */
+const MIN_BURST_NS = 100_000_000n;
 
 /** Epoch nanoseconds, comparable across threads (each has its own performance.timeOrigin). */
 function nowNs() {
@@ -48,6 +50,8 @@ export function gateView(buffer) {
       Atomics.store(slots, RATE, rate);
     },
     rate: () => Number(Atomics.load(slots, RATE)),
+    /** Bytes all copies read from their sockets through this gate (what the cap paces). */
+    taken: () => Number(Atomics.load(slots, TAKEN)),
     setOpen(/** @type {boolean} */ open) {
       Atomics.store(slots, OPEN, open ? 1n : 0n);
     },
@@ -82,8 +86,10 @@ export function gateView(buffer) {
      * @param {number} bytes
      */
     take(bytes) {
+      if (bytes <= 0) return 0;
+      Atomics.add(slots, TAKEN, BigInt(bytes));
       const rate = Atomics.load(slots, RATE);
-      if (rate === 0n || bytes <= 0) return 0;
+      if (rate === 0n) return 0;
       const cost = (BigInt(bytes) * 1_000_000_000n) / rate;
       const burst = Atomics.load(slots, BURST_NS);
       for (;;) {

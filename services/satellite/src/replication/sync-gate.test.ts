@@ -1,7 +1,7 @@
 import type { SyncPolicyConfig } from "@harbor-satellite/satellite-config";
 import { describe, expect, it } from "vitest";
 import { createFakeClock } from "../scheduler/testing/fake-clock.js";
-import { gateView } from "./bandwidth-gate.mjs";
+import { createGateBuffer, gateView } from "./bandwidth-gate.mjs";
 import { createSyncGate, SyncWindowClosedError } from "./sync-gate.js";
 
 const policy = (p: Partial<SyncPolicyConfig>): SyncPolicyConfig => ({
@@ -68,7 +68,7 @@ describe("sync gate", () => {
 
 describe("bandwidth gate (token bucket)", () => {
   it("lets a burst through, then makes takers wait bytes / rate", () => {
-    const view = gateView(new SharedArrayBuffer(32));
+    const view = gateView(createGateBuffer());
     view.setOpen(true);
     expect(view.take(10_000_000)).toBe(0);
     view.setRate(1_000_000);
