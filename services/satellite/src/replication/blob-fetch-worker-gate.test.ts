@@ -49,8 +49,9 @@ describe("blob-fetch worker under the sync gate", () => {
     const started = performance.now();
     expect(await run(task(gate))).toMatchObject({ ok: true, result: { size: data.length } });
     const seconds = (performance.now() - started) / 1000;
-    // At most two bursts of 512 KiB (one banked, one ahead) go faster than the rate.
-    expect(seconds).toBeGreaterThanOrEqual(((data.length - 2 * 512 * 1024) / 2_000_000) * 0.95);
+    // Faster than the rate: at most two bursts of 512 KiB (one banked, one ahead) and the last
+    // read (up to 256 KiB), whose wait nobody sits out since the copy is done.
+    expect(seconds).toBeGreaterThanOrEqual(((data.length - 2 * 512 * 1024 - 256 * 1024) / 2_000_000) * 0.95);
     expect((await readFile(join(dir, "out"))).equals(data)).toBe(true);
   });
 
