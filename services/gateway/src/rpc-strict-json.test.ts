@@ -136,7 +136,7 @@ describe("strict JSON requests on every protocol and path", () => {
     allAlike(
       await everyJsonWire(gc.url, `${FLEET}/CreateGroup`, json),
       unknown(
-        'unknown field "tag" in harbor.satellite.common.v1.Artifact (its fields: repository, tags, digest, type)',
+        'unknown field "tag" in harbor.satellite.common.v1.Artifact (its fields: repository, tags, digest, type, tag_regex, semver_range, newest_count)',
       ),
     );
   });

@@ -31,7 +31,7 @@ describe("unknown JSON field messages", () => {
       '{"group":"web","artifacts":[{"repository":"library/nginx","tag":["1"]}]}',
     );
     expect(unknownFieldMessage(message, CreateGroupRequestSchema)).toBe(
-      'unknown field "tag" in harbor.satellite.common.v1.Artifact (its fields: repository, tags, digest, type)',
+      'unknown field "tag" in harbor.satellite.common.v1.Artifact (its fields: repository, tags, digest, type, tag_regex, semver_range, newest_count)',
     );
   });
 
