@@ -18,6 +18,21 @@ describe("applyConfigState", () => {
     expect(reload.live).toEqual([]);
   });
 
+  it("applies a new sync policy (windows, bandwidth cap) live", () => {
+    const sync_policy = {
+      max_bytes_per_second: 5_000_000,
+      windows: [{ start: "22:00", duration: "8h", time_zone: "Europe/Berlin" }],
+    };
+    const reload = applyConfigState(current, { app_config: { ground_control_url: "https://gc.cli", sync_policy } });
+    expect(reload.live).toEqual(["sync_policy"]);
+    expect(reload.restartRequired).toEqual([]);
+    expect(reload.config.app_config.sync_policy).toMatchObject({
+      max_bytes_per_second: 5_000_000,
+      check_state_outside_window: true,
+      windows: [{ start: "22:00", duration: "8h", time_zone: "Europe/Berlin" }],
+    });
+  });
+
   it("applies intervals, log level and local registry live, and keeps the local state_config", () => {
     const reload = applyConfigState(current, {
       state_config: { auth: { url: "https://evil", username: "x", password: "y" }, state: "evil/x" },
