@@ -79,6 +79,22 @@ function makePass(): StatePass {
 const stateUrl = () => `${registry.url}/satellite/satellite-state/edge/state:latest`;
 const tagged = async (repository: string, tag: string) => (await store.getManifest(repository, tag))?.digest;
 const requestsSince = (n: number) => registry.requests.slice(n).map((r) => `${r.method} ${r.path}`);
+/**
+ * A repaired image's signatures are looked for again (referrers API, then the tag schema:
+ * `sha256-<hex>`, `.sig`, `.att`, `.sbom`): the requests that are not that, and the digests asked about.
+ */
+const REFERRER_LOOKUP =
+  /\/(?:referrers\/(sha256:[0-9a-f]{64})|manifests\/sha256-([0-9a-f]{64})(?:\.sig|\.att|\.sbom)?)$/;
+const withoutReferrerLookups = (requests: string[]) => requests.filter((r) => !REFERRER_LOOKUP.test(r));
+const referrerLookups = (requests: string[]) =>
+  [
+    ...new Set(
+      requests.flatMap((r) => {
+        const m = REFERRER_LOOKUP.exec(r);
+        return m ? [m[1] ?? `sha256:${m[2]}`] : [];
+      }),
+    ),
+  ].sort();
 const repairLines = () =>
   logs.filter((l) => l.includes("repaired from upstream")).map((l) => JSON.parse(l) as Record<string, unknown>);
 
@@ -120,8 +136,12 @@ describe("owned images checked every pass", () => {
     expect(result.status).toBe("unchanged");
     expect(await tagged("library/hello", "1.0")).toBe(hello.digest);
     expect(await tagged("library/world", "2")).toBe(world.digest);
-    // The manifests and blobs were still in the store: the only request is the state's own.
-    expect(requestsSince(before)).toEqual(["GET /v2/satellite/satellite-state/edge/state/manifests/latest"]);
+    // The manifests and blobs were still in the store: the only request is the state's own, besides
+    // looking for the two repaired images' signatures again.
+    expect(withoutReferrerLookups(requestsSince(before))).toEqual([
+      "GET /v2/satellite/satellite-state/edge/state/manifests/latest",
+    ]);
+    expect(referrerLookups(requestsSince(before))).toEqual([hello.digest, world.digest].sort());
     expect(result.repaired?.map((r) => [r.image, r.problem, r.from, r.to, r.repaired])).toEqual([
       ["library/hello:1.0", "tag moved", evil, hello.digest, true],
       ["library/world:2", "tag missing", undefined, world.digest, true],
@@ -170,7 +190,8 @@ describe("owned images checked every pass", () => {
       ["library/multi:1", `blob corrupt ${arm.layers[0]}`],
       ["library/world:2", "tag missing"],
     ]);
-    const fetched = requestsSince(before).filter((r) => r.startsWith("GET"));
+    const fetched = withoutReferrerLookups(requestsSince(before)).filter((r) => r.startsWith("GET"));
+    expect(referrerLookups(requestsSince(before))).toEqual([hello.digest, multi.digest, world.digest].sort());
     expect(fetched.sort()).toEqual(
       [
         `GET /v2/library/hello/blobs/${hello.layers[1]}`,
