@@ -68,8 +68,12 @@ async function pullOnce(): Promise<PullResult> {
     const queue = [parsed.config, ...parsed.layers];
     let bytes = manifest.bytes;
     const worker = async () => {
-      for (let blob = queue.shift(); blob; blob = queue.shift())
-        bytes += (await fetchVerified(agent, `/v2/${repository}/blobs/${blob.digest}`, blob)).bytes;
+      for (let blob = queue.shift(); blob; blob = queue.shift()) {
+        // Awaited first: `bytes += await …` would read `bytes` before the wait and lose the
+        // other workers' additions.
+        const fetched = await fetchVerified(agent, `/v2/${repository}/blobs/${blob.digest}`, blob);
+        bytes += fetched.bytes;
+      }
     };
     await Promise.all(Array.from({ length: LAYER_CONCURRENCY }, worker));
     return { start, end: now(), bytes };

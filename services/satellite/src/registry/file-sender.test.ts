@@ -60,7 +60,7 @@ describe("sendFileRange", () => {
   });
 
   it("keeps every reader's bytes intact when many at once shrink the chunks and buffers are reused", async () => {
-    // 40 streams: chunks of 256 KiB, taken from and given back to the pool while others send.
+    // 40 streams: chunks of 256 KiB (24 MiB / 80 → 256 KiB), taken from and given back to the pool while others send.
     for (let wave = 0; wave < 2; wave++) {
       const bodies = await Promise.all(
         Array.from({ length: 40 }, async (_, i) => {
@@ -77,8 +77,9 @@ describe("sendFileRange", () => {
 describe("chunkSizeFor", () => {
   it("gives one stream the full chunk and shares the budget among many, down to the floor", () => {
     expect(chunkSizeFor(1)).toBe(SEND_CHUNK);
-    expect(chunkSizeFor(4)).toBe(SEND_CHUNK);
-    expect(chunkSizeFor(8)).toBe(SEND_CHUNK / 2);
+    expect(chunkSizeFor(2)).toBe(SEND_CHUNK);
+    expect(chunkSizeFor(4)).toBe(SEND_CHUNK / 2);
+    expect(chunkSizeFor(8)).toBe(SEND_CHUNK / 4);
     expect(chunkSizeFor(96)).toBe(MIN_SEND_CHUNK);
     expect(chunkSizeFor(1000)).toBe(MIN_SEND_CHUNK);
     for (const streams of [1, 7, 13, 40, 90])

@@ -16,9 +16,9 @@ export const SEND_CHUNK = 4 << 20;
 /** The smallest chunk a stream is cut down to, however many streams send at once. */
 export const MIN_SEND_CHUNK = 128 << 10;
 /** What all streams' buffers together aim to stay under (each stream holds two). */
-export const SEND_BUDGET = 32 << 20;
+export const SEND_BUDGET = 24 << 20;
 /** Idle buffers kept for the next streams; beyond this they go to the collector. */
-const POOL_LIMIT = 16 << 20;
+const POOL_LIMIT = 8 << 20;
 
 let sending = 0;
 const pool = new Map<number, Buffer[]>();
