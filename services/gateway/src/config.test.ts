@@ -13,6 +13,14 @@ describe("ground-control configuration", () => {
     });
   });
 
+  it("keeps heartbeats HEARTBEAT_RETENTION_HOURS (default 168), a positive whole number", () => {
+    expect(parseConfig([], {})).toMatchObject({ heartbeatRetentionHours: 168 });
+    expect(parseConfig([], { HEARTBEAT_RETENTION_HOURS: "24" })).toMatchObject({ heartbeatRetentionHours: 24 });
+    for (const bad of ["0", "1.5", "7d", "-1"])
+      expect(() => parseConfig([], { HEARTBEAT_RETENTION_HOURS: bad }), bad).toThrow(/HEARTBEAT_RETENTION_HOURS/);
+    expect(HELP).toContain("HEARTBEAT_RETENTION_HOURS");
+  });
+
   it("re-resolves group tag filters every TAG_FILTER_POLL_SECONDS (default 60, 0 = off)", () => {
     expect(parseConfig([], {})).toMatchObject({ tagFilterPollSeconds: 60 });
     expect(parseConfig([], { TAG_FILTER_POLL_SECONDS: "15" })).toMatchObject({ tagFilterPollSeconds: 15 });

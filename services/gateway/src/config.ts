@@ -51,6 +51,13 @@ export interface GatewayConfig {
    */
   tagFilterPollSeconds: number;
   /**
+   * How long heartbeats are kept (HEARTBEAT_RETENTION_HOURS, default 168 = 7 days); each
+   * satellite's latest is always kept. At 150,000 satellites every 30 s a day of history is
+   * ~540 GB in PostgreSQL (bench/fleet/scale.ts). Read by the process that serves the heartbeat
+   * service.
+   */
+  heartbeatRetentionHours: number;
+  /**
    * HARBOR_WEBHOOK_SECRET: turns on POST /webhooks/harbor, which takes Harbor's artifact events
    * with this value as their Authorization header (Harbor's "Auth Header") and resolves the tag
    * filters of the groups naming the repository at once.
@@ -134,6 +141,7 @@ Options (environment variable in brackets):
 Other environment: DATABASE_URL, ADMIN_PASSWORD, HARBOR_URL, HARBOR_USERNAME, HARBOR_PASSWORD,
 ROBOT_DURATION_DAYS (30), ROBOT_SECRET_MAX_AGE_SECONDS (0: off), ROBOT_SECRET_ROTATE_REMAINING (0.5),
 TAG_FILTER_POLL_SECONDS (60: re-resolve group tag filters against Harbor; 0: off),
+HEARTBEAT_RETENTION_HOURS (168: heartbeats kept; each satellite's latest always),
 HARBOR_WEBHOOK_SECRET (turns on POST /webhooks/harbor for Harbor's artifact events),
 TRUST_DOMAIN (harbor-satellite.local), SPIRE_SERVER_SOCKET,
 SPIRE_SERVER_ADDRESS (spire-server), SPIRE_SERVER_PORT (8081), GC_INTERNAL_TOKEN, LOG_LEVEL (info),
@@ -205,6 +213,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConf
     },
     trustDomain: env.TRUST_DOMAIN || "harbor-satellite.local",
     tagFilterPollSeconds: parseSeconds("TAG_FILTER_POLL_SECONDS", env.TAG_FILTER_POLL_SECONDS ?? "60"),
+    heartbeatRetentionHours: parsePositiveInt("HEARTBEAT_RETENTION_HOURS", env.HEARTBEAT_RETENTION_HOURS ?? "168"),
     harborWebhookSecret: env.HARBOR_WEBHOOK_SECRET || undefined,
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     spiffe: spiffeSocket ? { endpointSocket: spiffeSocket } : undefined,

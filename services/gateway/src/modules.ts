@@ -68,6 +68,7 @@ const FACTORIES: Partial<Record<ServiceName, Factory>> = {
       db: ctx.db,
       publicUrl: ctx.config.publicUrl,
       logger: ctx.logger.child({ service: "heartbeat" }),
+      retention: { retentionMs: ctx.config.heartbeatRetentionHours * 3_600_000 },
       // Robot secrets are rotated through the registry service, which needs Harbor.
       credentialRefresh: ctx.config.harbor.url
         ? { registry: ctx.client("registry", RegistryService), policy: ctx.config.harbor.secretRotation }
