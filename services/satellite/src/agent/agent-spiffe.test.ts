@@ -12,7 +12,8 @@ import { FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe/index"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { stateDocuments, stateImage } from "@harbor-satellite/testkit";
-import { startAgent, type RunningAgent } from "./agent.js";
+import { startAgent } from "./agent.js";
+import type { RunningAgent } from "./agent-state.js";
 import { parseAgentArgs } from "./agent-options.js";
 import { captureLogs, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
 import { startFakeGroundControl, type FakeEnrolment, type FakeGroundControl } from "./testing/fake-ground-control.js";

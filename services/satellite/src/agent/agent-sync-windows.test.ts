@@ -9,7 +9,8 @@ import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/clie
 import { stateDocuments } from "@harbor-satellite/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { seedImage } from "../replication/testing/seed-upstream.js";
-import { startAgent, type RunningAgent } from "./agent.js";
+import { startAgent } from "./agent.js";
+import type { RunningAgent } from "./agent-state.js";
 import { parseAgentArgs } from "./agent-options.js";
 import { captureLogs, publishDocument, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
 import { startFakeGroundControl, type FakeGroundControl } from "./testing/fake-ground-control.js";

@@ -14,7 +14,8 @@ import { looksSealed } from "../fingerprint/sealed-box.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { createFakeClock, type FakeClock } from "../scheduler/testing/fake-clock.js";
 import { stateDocuments } from "@harbor-satellite/testkit";
-import { startAgent, type AgentDeps, type RunningAgent } from "./agent.js";
+import { startAgent, type AgentDeps } from "./agent.js";
+import type { RunningAgent } from "./agent-state.js";
 import { parseAgentArgs } from "./agent-options.js";
 import { captureLogs, publishDocument, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
 import { startFakeGroundControl, type FakeGroundControl } from "./testing/fake-ground-control.js";
@@ -107,6 +108,7 @@ describe("satellite agent", () => {
     );
     agent = await startAgent(args("--token", TOKEN), deps());
     expect(await agent.enrolled).toBe("ztr as edge");
+    expect(agent.status().phase).toBe("steady");
 
     const beat = await waitFor(
       lastSyncWith((s) => s.cachedImages.length === 2 && s.latestConfigDigest !== ""),
@@ -210,7 +212,7 @@ describe("satellite agent", () => {
       "first enrolment attempt failed",
     );
     expect((await fetch(`${agent.registryUrl}/v2/`)).status).toBe(200);
-    expect(agent.status().enrolled).toBe(false);
+    expect(agent.status()).toMatchObject({ enrolled: false, phase: "enrolling" });
 
     // Backoff from the 30 s registration interval: 15 s, then 30 s (full jitter at 0.5).
     await clock.advance(14_500);

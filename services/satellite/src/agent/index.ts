@@ -9,7 +9,8 @@
 //   config-updates     a config-state artifact applied live (intervals, log level, registry address)
 //   local-registry     the registry server, movable without a gap
 export { startAgent, CONFIG_FILE } from "./agent.js";
-export type { AgentDeps, AgentStatus, RunningAgent } from "./agent.js";
+export type { AgentDeps } from "./agent.js";
+export type { AgentStatus, RunningAgent } from "./agent-state.js";
 export { parseAgentArgs, AGENT_HELP, DEFAULT_DATA_DIR, DEFAULT_REGISTRY_ADDR } from "./agent-options.js";
 export type { AgentOptions } from "./agent-options.js";
 export { createGroundControlClient, GroundControlError } from "./ground-control-client.js";
