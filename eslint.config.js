@@ -44,7 +44,7 @@ export default tseslint.config(
     files: ["services/satellite/src/**/*.{ts,mts}"],
     ignores: [
       "services/satellite/src/{cli,commands}/**",
-      "services/satellite/src/index.ts",
+      "services/satellite/src/{index,testing}.ts",
       "**/*.test.ts",
       "**/*.it.ts",
       "**/testing/**",

@@ -21,7 +21,7 @@ import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { adminClients } from "@harbor-satellite/testkit/ground-control-admin";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import type { RunningProcess } from "@harbor-satellite/testkit/processes";
 import { HARBOR, startGroundControlProcess } from "../../tests/e2e/ground-control-process.js";
 import { postmasterPid } from "../heartbeat/cpu.js";

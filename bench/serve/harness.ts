@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { startServeProcess } from "@harbor-satellite/satellite/commands/serve-process";
+import { startServeProcess } from "@harbor-satellite/satellite/testing";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 
 const run = promisify(execFile);

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startServeProcess } from "@harbor-satellite/satellite/commands/serve-process";
+import { startServeProcess } from "@harbor-satellite/satellite/testing";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satellite/testkit";
 import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { run, syncArgs } from "../replication/harness.js";

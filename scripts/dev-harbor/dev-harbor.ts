@@ -5,7 +5,7 @@
 // (robots vanish when it stops) and is not Harbor.
 import { join } from "node:path";
 import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satellite/testkit";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { startProcess, waitForHttp, type RunningProcess } from "@harbor-satellite/testkit/processes";
 
 export const SEED_IMAGE = { repository: "library/hello", tag: "1.0" };

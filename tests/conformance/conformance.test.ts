@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServeProcess, type ServeProcess } from "@harbor-satellite/satellite/commands/serve-process";
+import { startServeProcess, type ServeProcess } from "@harbor-satellite/satellite/testing";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeFixtures } from "./fixtures.js";

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { parseConfig } from "@harbor-satellite/gateway";
-import { DEFAULT_REGISTRY_ADDR } from "@harbor-satellite/satellite/agent/agent-options";
+import { DEFAULT_REGISTRY_ADDR } from "@harbor-satellite/satellite/agent";
 import { loadCompose, type ComposeService } from "./compose-model.js";
 import { REPO_ROOT } from "../e2e/processes.js";
 import { PROMTOOL_BIN } from "../observability/prometheus.js";

@@ -27,9 +27,9 @@ import {
 } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from "@harbor-satellite/testkit/otlp-receiver";
-import { FakeSpireServer, FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { FakeSpireServer, FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe";
 import { startRetargetableProxy, type RetargetableProxy } from "./agent-helpers.js";
 import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
 

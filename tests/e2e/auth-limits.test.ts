@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { DEFAULT_ATTEMPT_POLICY } from "../../services/gateway/src/auth/attempt-limits.js";
 import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
 import { eventually, type RunningProcess } from "./processes.js";

@@ -24,12 +24,8 @@ import {
 } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
-import {
-  generateSecret,
-  startHarborEmulator,
-  type HarborEmulator,
-} from "@harbor-satellite/testkit/harbor-emulator/index";
-import { FakeSpireServer, FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { generateSecret, startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
+import { FakeSpireServer, FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe";
 import { FAST_CONFIG } from "./fleet-stack.js";
 import { HARBOR } from "./ground-control-process.js";
 import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";

@@ -16,7 +16,7 @@ import { DriftState } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/
 import { createRegistryClient } from "@harbor-satellite/oci";
 import { verifySecret } from "@harbor-satellite/rpc";
 import { freePort } from "@harbor-satellite/testkit";
-import { generateSecret } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { generateSecret } from "@harbor-satellite/testkit/harbor-emulator";
 import { loadConfigFile } from "../../services/satellite/src/config/config-file.js";
 import { deviceFingerprint } from "../../services/satellite/src/fingerprint/device-fingerprint.js";
 import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";

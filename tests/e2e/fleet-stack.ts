@@ -17,7 +17,7 @@ import {
   type SyntheticImage,
 } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { adminClients, startRetargetableProxy, type AdminClients, type RetargetableProxy } from "./agent-helpers.js";
 import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
 import type { RunningProcess } from "./processes.js";

@@ -23,7 +23,7 @@ import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
 import { REPO_ROOT, eventually, type RunningProcess } from "./processes.js";
 

@@ -19,7 +19,7 @@ import {
   type PostgresServer,
 } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { readState } from "../ground-control/state-artifacts.js";
 import { bufCurl } from "./buf-curl.js";
 import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";

@@ -16,7 +16,7 @@ import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
 import { REPO_ROOT, type RunningProcess } from "./processes.js";
 

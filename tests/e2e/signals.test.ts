@@ -21,7 +21,7 @@ import {
   type SyntheticImage,
 } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { adminClients } from "./agent-helpers.js";
 import { eventually, REPO_ROOT, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
 

@@ -9,7 +9,7 @@ import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry
 import { createRegistryClient } from "@harbor-satellite/oci";
 import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { eventually, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
 
 const HARBOR = { username: "admin", password: "Harbor12345" };

@@ -12,7 +12,7 @@ import {
 } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { startProcess, waitForHttp, type RunningProcess } from "./processes.js";
 
 const HARBOR = { username: "admin", password: "Harbor12345" };

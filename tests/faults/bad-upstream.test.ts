@@ -6,9 +6,9 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MediaType } from "@harbor-satellite/oci";
-import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
-import { verifyStore } from "@harbor-satellite/satellite/store/verify";
-import { runSatellite, syncOnceArgs } from "@harbor-satellite/satellite/replication/testing/run-satellite";
+import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
+import { verifyStore } from "@harbor-satellite/satellite/testing";
+import { runSatellite, syncOnceArgs } from "@harbor-satellite/satellite/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 let registry: FakeRegistry;

@@ -10,12 +10,8 @@ import {
   startDockerRegistry,
   type DockerRegistry,
 } from "@harbor-satellite/testkit/docker-registry";
-import { verifyStore } from "@harbor-satellite/satellite/store/verify";
-import {
-  runSatellite,
-  startSatellite,
-  syncOnceArgs,
-} from "@harbor-satellite/satellite/replication/testing/run-satellite";
+import { verifyStore } from "@harbor-satellite/satellite/testing";
+import { runSatellite, startSatellite, syncOnceArgs } from "@harbor-satellite/satellite/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { committedBlobs, ingestBytes, waitFor } from "./fault-helpers.js";
 

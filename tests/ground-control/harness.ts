@@ -15,7 +15,7 @@ import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/r
 import { createLogger } from "@harbor-satellite/telemetry";
 import { startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { startToggleProxy, type ToggleProxy } from "./toggle-proxy.js";
 
 export const HARBOR_ADMIN = { username: "admin", password: "Harbor12345" };

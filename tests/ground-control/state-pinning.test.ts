@@ -11,7 +11,7 @@ import {
   toAppliedState,
   type AppliedState,
   type StateFetcher,
-} from "@harbor-satellite/satellite/state/index";
+} from "@harbor-satellite/satellite/state";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   GC_ADMIN,

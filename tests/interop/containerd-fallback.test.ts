@@ -6,9 +6,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startTestRegistry, type TestRegistry } from "@harbor-satellite/satellite/registry/test-server";
-import { configureContainerd } from "@harbor-satellite/satellite/runtime/containerd";
-import { parseMirrorFlags } from "@harbor-satellite/satellite/runtime/mirror-spec";
+import { startTestRegistry, type TestRegistry } from "@harbor-satellite/satellite/testing";
+import { configureContainerd } from "@harbor-satellite/satellite/runtime";
+import { parseMirrorFlags } from "@harbor-satellite/satellite/runtime";
 import { buildImage, pushImage, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { parse } from "smol-toml";

@@ -6,16 +6,12 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  parseWriteCredentials,
-  startRegistryServer,
-  type RegistryServer,
-} from "@harbor-satellite/satellite/registry/index";
-import { startTestRegistry, type TestRegistry } from "@harbor-satellite/satellite/registry/test-server";
-import { configureContainerd } from "@harbor-satellite/satellite/runtime/containerd";
-import { basicAuthorization } from "@harbor-satellite/satellite/runtime/mirror-access";
+import { parseWriteCredentials, startRegistryServer, type RegistryServer } from "@harbor-satellite/satellite/registry";
+import { startTestRegistry, type TestRegistry } from "@harbor-satellite/satellite/testing";
+import { configureContainerd } from "@harbor-satellite/satellite/runtime";
+import { basicAuthorization } from "@harbor-satellite/satellite/runtime";
 import { buildImage, pushImage, type SyntheticImage } from "@harbor-satellite/testkit";
-import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { TestCA } from "@harbor-satellite/testkit/spiffe";
 import { parse } from "smol-toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startContainerd, type Containerd } from "./containerd.js";

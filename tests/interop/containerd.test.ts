@@ -4,7 +4,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServeProcess, type ServeProcess } from "@harbor-satellite/satellite/commands/serve-process";
+import { startServeProcess, type ServeProcess } from "@harbor-satellite/satellite/testing";
 import { buildIndex, pushIndex, type SyntheticIndex } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startContainerd, type Containerd } from "./containerd.js";

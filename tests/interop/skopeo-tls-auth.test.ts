@@ -7,9 +7,9 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { digestOf } from "@harbor-satellite/oci";
-import { startServeProcess, type ServeProcess } from "@harbor-satellite/satellite/commands/serve-process";
+import { startServeProcess, type ServeProcess } from "@harbor-satellite/satellite/testing";
 import { buildImage, writeOciLayout, type SyntheticImage } from "@harbor-satellite/testkit";
-import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { TestCA } from "@harbor-satellite/testkit/spiffe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { skopeo, type Skopeo } from "./skopeo.js";
 

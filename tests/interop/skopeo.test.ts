@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MediaType, digestOf } from "@harbor-satellite/oci";
-import { startServeProcess, type ServeProcess } from "@harbor-satellite/satellite/commands/serve-process";
+import { startServeProcess, type ServeProcess } from "@harbor-satellite/satellite/testing";
 import {
   buildImage,
   buildIndex,

@@ -17,7 +17,7 @@ import {
   type PostgresServer,
 } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { adminClients, type AdminClients } from "../e2e/agent-helpers.js";
 import { GiveUp, startProcess, waitForHttp, type RunningProcess } from "../e2e/processes.js";
 

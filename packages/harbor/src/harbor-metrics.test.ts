@@ -1,4 +1,4 @@
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { freePort } from "@harbor-satellite/testkit";
 import { startTestMetrics, type TestMetrics } from "@harbor-satellite/telemetry/metrics-testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { TestCA } from "@harbor-satellite/testkit/spiffe";
 import {
   certificatesToPem,
   concatDer,

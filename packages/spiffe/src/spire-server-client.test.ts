@@ -3,7 +3,7 @@
 // join tokens with a TTL consumed once, GetBundle authorities).
 import { afterEach, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { AttestationError, FakeSpireServer, type FakeSpireServerOptions } from "@harbor-satellite/testkit/spiffe/index";
+import { AttestationError, FakeSpireServer, type FakeSpireServerOptions } from "@harbor-satellite/testkit/spiffe";
 import { create } from "@bufbuild/protobuf";
 import { AgentSchema } from "@harbor-satellite/gen/spire/api/types/agent_pb";
 import { SpireServerError } from "./errors.js";

@@ -7,7 +7,7 @@ import tls, { type TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe/index";
+import { FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe";
 import { authorizeID, authorizePathPrefix } from "./authorizer.js";
 import { SvidVerificationError } from "./errors.js";
 import { TrustDomain } from "./spiffe-id.js";

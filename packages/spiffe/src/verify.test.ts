@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { TestCA } from "@harbor-satellite/testkit/spiffe";
 import { authorizeID, authorizePathPrefix } from "./authorizer.js";
 import { SvidVerificationError } from "./errors.js";
 import { SpiffeId } from "./spiffe-id.js";

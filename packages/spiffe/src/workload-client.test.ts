@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { create } from "@bufbuild/protobuf";
 import { status } from "@grpc/grpc-js";
 import { X509SVIDResponseSchema } from "@harbor-satellite/gen/spiffe/workload/workload_pb";
-import { FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe/index";
+import { FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe";
 import { concatDer } from "./der.js";
 import { InvalidSvidError, WorkloadApiError } from "./errors.js";
 import { createWorkloadApiClient, type WorkloadApiClient } from "./workload-client.js";

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe/index";
+import { FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe";
 import { X509SourceError } from "./errors.js";
 import { X509BundleSet } from "./x509-bundle.js";
 import { createStaticX509Source, createX509Source, type X509Source } from "./x509-source.js";

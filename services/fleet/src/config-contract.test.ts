@@ -9,7 +9,7 @@ import {
   ConfigValidationError,
   defaultConfig as satelliteDefaults,
   parseSatelliteConfig,
-} from "@harbor-satellite/satellite/config/index";
+} from "@harbor-satellite/satellite/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig as groundControlDefault } from "./default-config.js";
 import { startTestFleet, type TestFleet } from "./test-fleet.js";

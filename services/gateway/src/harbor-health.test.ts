@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
-import { startHarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { watchHarbor } from "./harbor-health.js";
 import { startTestGroundControl } from "./test-support.js";
 

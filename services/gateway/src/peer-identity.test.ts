@@ -10,7 +10,7 @@ import {
   X509BundleSet,
   type MutableX509Source,
 } from "@harbor-satellite/spiffe";
-import { TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe/index";
+import { TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe";
 import { createPeerVerifier, type PeerSource } from "./peer-identity.js";
 
 const TD = "harbor-satellite.local";

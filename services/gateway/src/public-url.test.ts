@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { PUBLIC_URL_HEADER } from "@harbor-satellite/rpc";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import type { HttpRequest } from "./http-types.js";
 import { requestPublicUrl } from "./public-url.js";
 import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";

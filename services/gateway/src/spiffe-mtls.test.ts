@@ -18,8 +18,8 @@ import {
   X509Bundle,
   X509BundleSet,
 } from "@harbor-satellite/spiffe";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
-import { FakeSpireServer, FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
+import { FakeSpireServer, FakeWorkloadApi, TestCA, type TestSvid } from "@harbor-satellite/testkit/spiffe";
 import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
 
 const TD = "harbor-satellite.local";

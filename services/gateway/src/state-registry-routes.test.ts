@@ -10,7 +10,7 @@ import { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fl
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
 import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import { createRegistryClient } from "@harbor-satellite/oci";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { h1, h2 } from "./raw-http-support.js";
 import { startTestGroundControl, TEST_ADMIN_PASSWORD } from "./test-support.js";
 

@@ -9,7 +9,7 @@ import { ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IdentityService } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { TestCA } from "@harbor-satellite/testkit/spiffe";
 import { clientsOn, connectTo } from "./clients.js";
 import { describeError, ExitCode, exitCodeFor, UsageError } from "./exit-codes.js";
 import type { Target } from "./target.js";

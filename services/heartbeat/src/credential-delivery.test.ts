@@ -9,7 +9,7 @@ import { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryModule } from "@harbor-satellite/registry";
 import { callerKey, errorMappingInterceptor, verifySecret } from "@harbor-satellite/rpc";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { startTestMetrics, type TestMetrics } from "@harbor-satellite/telemetry/metrics-testing";
 import { createHeartbeatModule, type HeartbeatModule } from "./index.js";
 import { admin, clientAs, manualClock, satellite, seedSatellites, silentLogger } from "./testing.js";

@@ -13,7 +13,7 @@ import { createHarborClient } from "@harbor-satellite/harbor";
 import { digestOf } from "@harbor-satellite/oci";
 import { createRegistryModule } from "@harbor-satellite/registry";
 import { callerKey, errorMappingInterceptor, type Caller } from "@harbor-satellite/rpc";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { createHeartbeatModule, type HeartbeatModule } from "./index.js";
 import { manualClock, silentLogger } from "./testing.js";
 

@@ -16,7 +16,7 @@ import {
 import { createRegistryModule } from "@harbor-satellite/registry";
 import { errorMappingInterceptor, verifySecret } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { createIdentityModule } from "./index.js";
 
 /** scrypt at N = 2^10 for the secrets these tests store (production: 2^15). */

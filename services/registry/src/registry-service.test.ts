@@ -13,7 +13,7 @@ import { configs, openMemoryDatabase, robotAccounts, satellites, type DatabaseHa
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { callerKey, errorMappingInterceptor, verifySecret } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { payloadFromLayer } from "@harbor-satellite/state-artifact";

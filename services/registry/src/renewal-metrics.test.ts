@@ -4,7 +4,7 @@ import { configs, openMemoryDatabase, satellites, type DatabaseHandle } from "@h
 import { createHarborClient } from "@harbor-satellite/harbor";
 import { createLogger } from "@harbor-satellite/telemetry";
 import { startTestMetrics, type TestMetrics } from "@harbor-satellite/telemetry/metrics-testing";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryModule } from "./index.js";
 import { renewalPolicy } from "./robot-renewal.js";

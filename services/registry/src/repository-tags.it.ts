@@ -6,7 +6,7 @@ import { createHarborClient, type HarborClient } from "@harbor-satellite/harbor"
 import { InvalidArgumentError, NotFoundError } from "@harbor-satellite/rpc";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listRepositoryTags } from "./repository-tags.js";
 

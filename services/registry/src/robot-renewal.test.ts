@@ -14,7 +14,7 @@ import {
 } from "@harbor-satellite/db";
 import { errorMappingInterceptor } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRegistryModule, type RegistryModule } from "./index.js";

@@ -21,7 +21,7 @@ import { createHarborClient, type HarborClient } from "@harbor-satellite/harbor"
 import { digestOf } from "@harbor-satellite/oci";
 import { callerKey, errorMappingInterceptor } from "@harbor-satellite/rpc";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRegistryModule } from "./index.js";

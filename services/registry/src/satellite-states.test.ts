@@ -16,7 +16,7 @@ import { createHarborClient, HarborError, type HarborClient } from "@harbor-sate
 import { digestOf } from "@harbor-satellite/oci";
 import { callerKey, errorMappingInterceptor, publicUrlKey, type Caller } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRegistryModule } from "./index.js";
 import { buildStateImage, payloadFromLayer } from "@harbor-satellite/state-artifact";

@@ -4,7 +4,7 @@ import { connect as connectH2, constants, type ClientHttp2Session } from "node:h
 import { connect as connectTcp, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { resolveLimits, defaultLimits } from "@harbor-satellite/serving";
-import { selfSignedLoopback } from "@harbor-satellite/oci/client/testing/self-signed";
+import { selfSignedLoopback } from "@harbor-satellite/oci/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { listen, type Listener, type ListenOptions } from "./listener.js";
 

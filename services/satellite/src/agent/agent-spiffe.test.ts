@@ -5,10 +5,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
 import { createStaticX509Source, X509BundleSet, type MutableX509Source } from "@harbor-satellite/spiffe";
 import type { Logger } from "@harbor-satellite/telemetry";
-import { FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { stateDocuments, stateImage } from "@harbor-satellite/testkit";

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
 import { stateDocuments } from "@harbor-satellite/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { seedImage } from "../replication/testing/seed-upstream.js";

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
-import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../flags/usage-error.js";

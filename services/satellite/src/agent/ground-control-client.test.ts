@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { createStaticX509Source, X509BundleSet, type MutableX509Source } from "@harbor-satellite/spiffe";
 import { startTelemetry, withSpan } from "@harbor-satellite/telemetry";
-import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { TestCA } from "@harbor-satellite/testkit/spiffe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   createGroundControlClient,

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { TestCA } from "@harbor-satellite/testkit/spiffe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "./usage-error.js";
 import { loadRegistryTls, parseRegistryFlags, resolveReadCredentials } from "./registry-flags.js";

@@ -3,7 +3,7 @@
 // client on the TLS port gets its connection closed, never an answer.
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { TestCA } from "@harbor-satellite/testkit/spiffe/index";
+import { TestCA } from "@harbor-satellite/testkit/spiffe";
 import { MediaType } from "@harbor-satellite/oci";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { storedImage } from "../store/test-helpers.js";

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { digestOf } from "@harbor-satellite/oci";
-import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createGateBuffer, gateView } from "./bandwidth-gate.mjs";
 import fetchBlob from "./blob-fetch-worker.mjs";

@@ -24,7 +24,7 @@ import {
   startDockerRegistry,
   type DockerRegistry,
 } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { captureLogs, type CapturedLogs } from "../agent/testing/agent-test-kit.js";
 import { openContentStore } from "../store/open-store.js";

@@ -1,11 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DigestMismatchError, RegistryError, digestOf } from "@harbor-satellite/oci";
-import {
-  startFakeRegistry,
-  type FakeAuth,
-  type FakeRegistry,
-} from "@harbor-satellite/oci/client/testing/fake-registry";
+import { startFakeRegistry, type FakeAuth, type FakeRegistry } from "@harbor-satellite/oci/testing";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createReplicationEngine, type ReplicationEngine, type UpstreamOptions } from "./replication-engine.js";

@@ -3,7 +3,7 @@
 // included), outcomes, digests, sizes and bounded error.type values.
 import { randomBytes } from "node:crypto";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { pino } from "pino";

@@ -22,7 +22,7 @@ import {
   startDockerRegistry,
   type DockerRegistry,
 } from "@harbor-satellite/testkit/docker-registry";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator/index";
+import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyStore } from "../store/verify.js";
 import { runSatellite, startSatellite, summaryOf, syncOnceArgs, waitForLine } from "./testing/run-satellite.js";

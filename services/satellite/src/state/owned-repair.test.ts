@@ -4,7 +4,7 @@ import { readFile, rm, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { MediaType } from "@harbor-satellite/oci";
-import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createReplicationEngine, type ReplicationEngine } from "../replication/replication-engine.js";

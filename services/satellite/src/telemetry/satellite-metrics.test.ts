@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { RegistryError, RegistryNetworkError } from "@harbor-satellite/oci";
-import { startFakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import { startFakeRegistry } from "@harbor-satellite/oci/testing";
 import { startTestMetrics, type TestMetrics } from "@harbor-satellite/telemetry/metrics-testing";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

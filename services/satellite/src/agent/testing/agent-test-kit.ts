@@ -2,7 +2,7 @@
 // document into the fake registry as Ground Control or Harbor would, and waiting for a condition
 // with the logs in the failure.
 import { Writable } from "node:stream";
-import type { FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import type { FakeRegistry } from "@harbor-satellite/oci/testing";
 import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { stateImage } from "@harbor-satellite/testkit";
 

@@ -1,6 +1,6 @@
 // Builds small OCI images and indexes straight into a fake registry, for engine tests.
 import { MediaType, digestOf } from "@harbor-satellite/oci";
-import type { FakeRegistry } from "@harbor-satellite/oci/client/testing/fake-registry";
+import type { FakeRegistry } from "@harbor-satellite/oci/testing";
 
 export interface SeededImage {
   digest: string;
