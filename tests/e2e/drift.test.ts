@@ -88,7 +88,13 @@ describe("drift view, end to end", () => {
     );
 
   it("shows a satellite that replicated its groups' images as IN_SYNC, and one never started as NEVER_SEEN", async () => {
-    const d = await until(DriftState.IN_SYNC, "edge-1 in sync");
+    // Judged on its pass of the desired state: a heartbeat sent while the first pass runs lists the
+    // images already but no state digest yet, which the verdict reads as an original satellite's.
+    const d = await until(
+      DriftState.IN_SYNC,
+      "edge-1 in sync",
+      (v) => v.reportedStateDigest !== "" && v.reportedStateDigest === v.desiredStateDigest,
+    );
     expect(d).toMatchObject({
       satellite: "edge-1",
       region: "eu-west",
