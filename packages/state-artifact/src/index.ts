@@ -29,4 +29,4 @@ export {
 } from "./read-documents.js";
 export { buildStateImage, STATE_FILE_NAME, type StateImage } from "./image.js";
 export { MAX_STATE_BYTES, payloadFromLayer, readStatePayload, stateLayers, StatePayloadError } from "./payload.js";
-export { looksLikeTar, readTarEntry, tarFiles, TarFormatError } from "./tar.js";
+export { looksLikeTar, readTarEntry, tarFiles, tarHeader, TarFormatError, type TarHeaderOptions } from "./tar.js";

@@ -13,15 +13,26 @@ function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, "0") + "\0";
 }
 
-function header(name: string, size: number): Buffer {
+export interface TarHeaderOptions {
+  /** 0 unless set, as Go's `tar.Header{Name, Size}` writes it. */
+  mode?: number;
+  mtime?: number;
+  /** "0" (regular file) unless set; "x" (PAX), "L" (GNU long name), or "\0" (the old regular-file flag). */
+  typeflag?: string;
+}
+
+/** One entry's 512-byte ustar header, laid out as Go's archive/tar writes it. */
+export function tarHeader(name: string, size: number, options: TarHeaderOptions = {}): Buffer {
+  const { mode = 0, mtime = 0, typeflag = "0" } = options;
   if (Buffer.byteLength(name) > 100) throw new RangeError(`tar entry name longer than 100 bytes: ${name}`);
   const block = Buffer.alloc(BLOCK);
   block.write(name, 0, "utf8");
-  for (const field of [100, 108, 116]) block.write(octal(0, 8), field); // mode, uid, gid: tar.Header{Name, Size}
+  block.write(octal(mode, 8), 100);
+  for (const field of [108, 116]) block.write(octal(0, 8), field); // uid, gid
   block.write(octal(size, 12), 124);
-  block.write(octal(0, 12), 136); // mtime zero: the layer, and so its digest, is deterministic
+  block.write(octal(mtime, 12), 136); // zero: the layer, and so its digest, is deterministic
   block.write("        ", 148); // the checksum is computed with its own field as spaces
-  block.write("0", 156); // regular file
+  if (typeflag !== "\0") block.write(typeflag, 156);
   block.write("ustar\0" + "00", 257);
   for (const field of [329, 337]) block.write(octal(0, 8), field); // devmajor, devminor
   let sum = 0;
@@ -34,7 +45,7 @@ function header(name: string, size: number): Buffer {
 export function tarFiles(files: ReadonlyArray<{ name: string; content: Uint8Array }>): Buffer {
   const parts: Buffer[] = [];
   for (const file of files) {
-    parts.push(header(file.name, file.content.byteLength), Buffer.from(file.content));
+    parts.push(tarHeader(file.name, file.content.byteLength), Buffer.from(file.content));
     const rest = file.content.byteLength % BLOCK;
     if (rest !== 0) parts.push(Buffer.alloc(BLOCK - rest));
   }
