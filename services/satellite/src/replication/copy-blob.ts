@@ -14,6 +14,7 @@ import type { Limiter } from "./limiter.js";
 import type { Progress } from "./progress.js";
 import { SyncWindowClosedError, type PausedCopy, type SyncGate } from "./sync-gate.js";
 import type { BlobWorkerPool } from "./worker-pool.js";
+import type { FetchBlobTask } from "./worker-protocol.js";
 
 export type BlobOutcome = "copied" | "skipped";
 
@@ -21,14 +22,7 @@ export interface BlobCopierOptions {
   target: ReplicationTarget;
   client: RegistryClient;
   /** Connection settings a worker uses for the upstream. */
-  upstream: {
-    maxSockets: number;
-    ca?: string;
-    insecureSkipVerify?: boolean;
-    attempts?: number;
-    baseDelayMs?: number;
-    maxDelayMs?: number;
-  };
+  upstream: Pick<FetchBlobTask, "maxSockets" | "ca" | "insecureSkipVerify" | "attempts" | "baseDelayMs" | "maxDelayMs">;
   pool: BlobWorkerPool;
   /** Bounds concurrent copies from this upstream. */
   limiter: Limiter;
