@@ -5,10 +5,9 @@
 // MEASURE_START / MEASURE_END when the measured window opens and closes, then one JSON line.
 import { parseArgs } from "node:util";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { timestampNow, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { H1Pool } from "./h1-client.js";
-import { H2Pool, type Protocol } from "./h2-client.js";
+import { H2Pool, type Protocol, type UnaryResult } from "./h2-client.js";
 import { satelliteName } from "./fleet.js";
 
 const SYNC_PATH = "/harbor.satellite.heartbeat.v1.HeartbeatService/Sync";
@@ -52,15 +51,21 @@ const durationMs = Number(args.duration) * 1000;
 const warmupMs = Number(args.warmup) * 1000;
 const maxInFlight = Number(args["max-in-flight"]);
 // connect-h1: HTTP/1.1 keep-alive connections, as satellites send heartbeats.
-const pool =
-  args.protocol === "connect-h1"
-    ? new H1Pool(args.url!, Number(args.connections))
-    : new H2Pool(args.url!, Number(args.connections), args.protocol as Protocol);
+const h1 = args.protocol === "connect-h1" ? new H1Pool(args.url!, Number(args.connections)) : undefined;
+const h2 = h1 ? undefined : new H2Pool(args.url!, Number(args.connections), args.protocol as Protocol);
 
 /** One satellite's request, encoded once; the report time is appended per call. */
 interface Sender {
   authorization: string;
   body: Buffer;
+  /** HTTP/1.1: its request line and headers, encoded once. */
+  head?: Buffer;
+}
+
+/** One heartbeat of `sender`, stamped with the time it is sent. */
+function callOnce(sender: Sender): Promise<UnaryResult> {
+  const body = withReportTime(sender.body);
+  return h1 ? h1.call(sender.head!, body) : h2!.call(SYNC_PATH, sender.authorization, body);
 }
 
 function buildSenders(): Sender[] {
@@ -83,18 +88,55 @@ function buildSenders(): Sender[] {
         sizeBytes: BigInt(50_000_000 + k),
       })),
     });
+    const authorization = `Basic ${Buffer.from(`robot$${name}:${args.secret}`).toString("base64")}`;
     senders.push({
-      authorization: `Basic ${Buffer.from(`robot$${name}:${args.secret}`).toString("base64")}`,
+      authorization,
       body: Buffer.from(toBinary(SyncRequestSchema, request)),
+      head: h1?.head(SYNC_PATH, authorization),
     });
   }
   return senders;
 }
 
-/** Field 9 (request_create_time), appended: protobuf allows fields in any order. */
+/**
+ * Field 9 (request_create_time, a google.protobuf.Timestamp), appended: protobuf allows fields in
+ * any order. Encoded by hand into one buffer: seconds (field 1) and nanos (field 2) as varints.
+ */
 function withReportTime(body: Buffer): Buffer {
-  const ts = toBinary(TimestampSchema, timestampNow());
-  return Buffer.concat([body, Buffer.from([0x4a, ts.length]), ts]);
+  const ms = Date.now();
+  const seconds = Math.floor(ms / 1000);
+  const nanos = (ms % 1000) * 1_000_000;
+  const tsLength = 1 + varintLength(seconds) + (nanos ? 1 + varintLength(nanos) : 0);
+  const out = Buffer.allocUnsafe(body.length + 2 + tsLength);
+  body.copy(out, 0);
+  let at = body.length;
+  out[at++] = 0x4a;
+  out[at++] = tsLength;
+  out[at++] = 0x08;
+  at = writeVarint(out, at, seconds);
+  if (nanos) {
+    out[at++] = 0x10;
+    writeVarint(out, at, nanos);
+  }
+  return out;
+}
+
+function varintLength(value: number): number {
+  let length = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 128);
+    length++;
+  }
+  return length;
+}
+
+function writeVarint(out: Buffer, at: number, value: number): number {
+  while (value >= 0x80) {
+    out[at++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  out[at++] = value;
+  return at;
 }
 
 const senders = buildSenders();
@@ -109,7 +151,7 @@ let next = 0;
 function send(dueAt: number, measureFrom: number, measureTo: number): Promise<void> {
   const sender = senders[next++ % senders.length];
   inFlight++;
-  return pool.call(SYNC_PATH, sender.authorization, withReportTime(sender.body)).then((result) => {
+  return callOnce(sender).then((result) => {
     inFlight--;
     if (dueAt < measureFrom || dueAt >= measureTo) return;
     latencies.push(performance.now() - dueAt);
@@ -168,7 +210,7 @@ async function prime(): Promise<void> {
   const worker = async () => {
     while (index < senders.length) {
       const sender = senders[index++];
-      const result = await pool.call(SYNC_PATH, sender.authorization, withReportTime(sender.body));
+      const result = await callOnce(sender);
       if (!result.ok) failed++;
     }
   };
@@ -188,7 +230,8 @@ async function main(): Promise<void> {
   else await closedLoop(measureFrom, end);
   const drainUntil = performance.now() + 15_000;
   while (inFlight > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
-  pool.close();
+  h1?.close();
+  h2?.close();
   const sorted = Float64Array.from(latencies).sort();
   const round = (n: number) => Math.round(n * 100) / 100;
   const result: LoadResult = {
