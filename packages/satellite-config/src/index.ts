@@ -40,3 +40,4 @@ export {
 } from "./schedule.js";
 export type { Schedule } from "./schedule.js";
 export { parseByteSize, formatByteSize, InvalidByteSizeError } from "./byte-size.js";
+export { readTrustedKey, trustedKeyMessage, TRUSTED_KEY_EXPECTED, type TrustedKeyReading } from "./trusted-key.js";

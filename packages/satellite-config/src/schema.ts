@@ -5,9 +5,12 @@
 // artifacts with it, so both give the same verdict on every document.
 //
 // Formats are ours (validate.ts registers them): `schedule` (parseSchedule), `http-url`,
-// `http-url-or-empty`, `registry-address-or-empty` and `byte-size-or-empty` (byte-size.ts). A
+// `http-url-or-empty`, `registry-address-or-empty`, `byte-size-or-empty` (byte-size.ts) and
+// `trusted-public-key` (trusted-key.ts). A
 // `description` on a subschema is the message when that subschema fails (the cross-field rules
 // under `then`).
+
+import { TRUSTED_KEY_EXPECTED } from "./trusted-key.js";
 
 export const DEFAULT_STATE_REPLICATION_INTERVAL = "@every 00h00m10s";
 export const DEFAULT_REGISTER_SATELLITE_INTERVAL = "@every 00h00m30s";
@@ -98,31 +101,34 @@ const syncPolicySchema = closed({
   max_bytes_per_second: { ...bytesPerSecond, default: 0 },
 });
 
+/** With require_signature on and no key, nothing could ever be served: refused, saying what is needed. */
+const NO_TRUSTED_KEY = `require_signature is true: expected at least one trusted key, ${TRUSTED_KEY_EXPECTED}`;
+
 /**
  * `require_signature`: the local registry serves a runnable image only when a cosign signature
  * beside it verifies with one of `trusted_keys` and names its digest (services/satellite/src/policy).
+ * Each key is checked by the `trusted-public-key` format (trusted-key.ts: PEM, P-256 or Ed25519).
  */
 const signaturePolicySchema = {
   ...closed({
-    require_signature: flag(false),
+    require_signature: {
+      type: "boolean",
+      default: false,
+      description: "true: serve only images with a cosign signature that verifies with one of trusted_keys",
+    },
     trusted_keys: {
       type: "array",
-      items: {
-        type: "string",
-        pattern: String.raw`^\s*-----BEGIN PUBLIC KEY-----`,
-        description: "expected a PEM public key (-----BEGIN PUBLIC KEY-----, ECDSA P-256 or Ed25519)",
-      },
+      items: { type: "string", format: "trusted-public-key", description: `expected ${TRUSTED_KEY_EXPECTED}` },
       default: [],
+      description: `the keys signatures are verified with, each ${TRUSTED_KEY_EXPECTED}`,
     },
   }),
   if: { type: "object", properties: { require_signature: { const: true } }, required: ["require_signature"] },
   then: {
     type: "object",
     required: ["trusted_keys"],
-    properties: {
-      trusted_keys: { type: "array", minItems: 1, description: "at least one key is required with require_signature" },
-    },
-    description: "at least one key is required with require_signature",
+    properties: { trusted_keys: { type: "array", minItems: 1, description: NO_TRUSTED_KEY } },
+    description: NO_TRUSTED_KEY,
   },
 } as const;
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { readTrustedKey } from "./trusted-key.js";
 import { validateSatelliteConfig } from "./validate.js";
 
 const KEY =
@@ -19,23 +21,40 @@ describe("app_config.signature_policy", () => {
     expect(issues({ require_signature: true, trusted_keys: [KEY] })).toEqual([]);
   });
 
-  it("refuses require_signature without a key, a key that is not PEM, and unknown keys", () => {
-    // The default (no keys) is filled in first, so both spellings name the list.
-    expect(issues({ require_signature: true })).toEqual([
+  it("refuses require_signature without a key, naming the list and what it needs, however it is spelt", () => {
+    const none = [
       {
         path: "app_config.signature_policy.trusted_keys",
-        message: "at least one key is required with require_signature",
+        message:
+          "require_signature is true: expected at least one trusted key, a PEM public key (-----BEGIN PUBLIC KEY-----) for ECDSA P-256 or Ed25519",
       },
-    ]);
-    expect(issues({ require_signature: true, trusted_keys: [] })).toEqual([
-      { path: "app_config.signature_policy.trusted_keys", message: expect.stringMatching(/fewer than 1 item/) },
-    ]);
-    expect(issues({ trusted_keys: ["ssh-ed25519 AAAA…"] })).toEqual([
-      {
-        path: "app_config.signature_policy.trusted_keys[0]",
-        message: "expected a PEM public key (-----BEGIN PUBLIC KEY-----, ECDSA P-256 or Ed25519)",
-      },
-    ]);
+    ];
+    expect(issues({ require_signature: true })).toEqual(none);
+    expect(issues({ require_signature: true, trusted_keys: [] })).toEqual(none);
+  });
+
+  it("refuses a key that is not a PEM P-256 or Ed25519 public key, saying what it is", () => {
+    const expected = "expected a PEM public key (-----BEGIN PUBLIC KEY-----) for ECDSA P-256 or Ed25519, got ";
+    const pem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }).toString();
+    const p384 = pem(generateKeyPairSync("ec", { namedCurve: "secp384r1" }).publicKey);
+    const rsa = pem(generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey);
+    const privateKey = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const cases: [string, string][] = [
+      ["ssh-ed25519 AAAA…", "text that is not a PEM public key"],
+      [privateKey, "a private key (give its public key)"],
+      [KEY.replaceAll("\n", "\\n"), "a PEM block that does not parse (check the line breaks and the END line)"],
+      [p384, "an ECDSA key on secp384r1"],
+      [rsa, "an RSA key"],
+    ];
+    for (const [key, reason] of cases)
+      expect(issues({ require_signature: true, trusted_keys: [KEY, key] })).toEqual([
+        { path: "app_config.signature_policy.trusted_keys[1]", message: expected + reason },
+      ]);
+    expect(readTrustedKey(p384)).toEqual({ ok: false, reason: cases[3][1] });
+    expect(readTrustedKey(KEY)).toMatchObject({ ok: true });
+  });
+
+  it("refuses unknown keys", () => {
     expect(issues({ require_signatures: true })).toHaveLength(1);
   });
 });

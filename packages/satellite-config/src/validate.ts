@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parseDuration, parseSchedule } from "./schedule.js";
 import { MAX_WINDOW_MS, SATELLITE_CONFIG_SCHEMA } from "./schema.js";
 import { parseByteSize } from "./byte-size.js";
+import { readTrustedKey, trustedKeyMessage } from "./trusted-key.js";
 import type { ConfigIssue, ConfigVerdict, SatelliteConfig } from "./types.js";
 
 /** An http(s) URL with a host and no credentials in it. */
@@ -70,6 +71,7 @@ const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, verbose:
 ajv.addFormat("schedule", { type: "string", validate: isSchedule });
 ajv.addFormat("time-zone", { type: "string", validate: isTimeZone });
 ajv.addFormat("window-duration", { type: "string", validate: isWindowDuration });
+ajv.addFormat("trusted-public-key", { type: "string", validate: (v: string) => readTrustedKey(v).ok });
 ajv.addFormat("http-url", { type: "string", validate: isHttpUrl });
 ajv.addFormat("byte-size-or-empty", { type: "string", validate: (v: string) => v === "" || isByteSize(v) });
 ajv.addFormat("http-url-or-empty", { type: "string", validate: (v: string) => v === "" || isHttpUrl(v) });
@@ -115,6 +117,10 @@ function formatMessage(format: string, value: unknown): string {
         return (error as Error).message;
       }
       return `${show(value)} is not a byte size`;
+    case "trusted-public-key": {
+      const reading = readTrustedKey(value as string);
+      return trustedKeyMessage(reading.ok ? "refused" : reading.reason);
+    }
     case "http-url":
     case "http-url-or-empty":
       return `expected an http:// or https:// URL without credentials, got ${show(value)}`;
@@ -154,6 +160,8 @@ function issueOf(error: ErrorObject): ConfigIssue | undefined {
       };
     case "format":
       return { path: at, message: formatMessage(params.format as string, error.data) };
+    case "minItems":
+      return { path: at, message: described(error) ?? `expected at least ${params.limit as number} item(s)` };
     case "pattern":
     case "minLength":
       return {

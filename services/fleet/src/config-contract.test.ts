@@ -2,6 +2,7 @@
 // fleet service in-process (CreateConfig, UpdateConfig with config_json and with a merge patch)
 // and the satellite's parse paths (config.json / flags, and a config-state artifact applied while
 // running). Every row gets the same verdict everywhere, and a refusal names the same problems.
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { Code, type Client } from "@connectrpc/connect";
 import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import {
@@ -14,6 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig as groundControlDefault } from "./default-config.js";
 import { startTestFleet, type TestFleet } from "./test-fleet.js";
 import { failure } from "./testing.js";
+
+const publicPem = (key: KeyObject) => key.export({ type: "spki", format: "pem" }).toString();
+const P256_KEY = publicPem(generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey);
+const P384_KEY = publicPem(generateKeyPairSync("ec", { namedCurve: "secp384r1" }).publicKey);
+const ED25519_KEY = publicPem(generateKeyPairSync("ed25519").publicKey);
 
 type Row = [name: string, document: Record<string, unknown>, refused: string[]];
 const app = (app_config: Record<string, unknown>) => ({ app_config });
@@ -99,6 +105,11 @@ const VALID: Row[] = [
     }),
     [],
   ],
+  [
+    "require_signature with a P-256 and an Ed25519 key",
+    app({ signature_policy: { require_signature: true, trusted_keys: [P256_KEY, ED25519_KEY] } }),
+    [],
+  ],
 ];
 
 const INVALID: Row[] = [
@@ -171,6 +182,26 @@ const INVALID: Row[] = [
     "a server ID that is not a SPIFFE ID",
     app({ spiffe: { expected_server_id: "https://gc" } }),
     ["app_config.spiffe.expected_server_id"],
+  ],
+  [
+    "require_signature without trusted_keys",
+    app({ signature_policy: { require_signature: true } }),
+    ["app_config.signature_policy.trusted_keys"],
+  ],
+  [
+    "require_signature with an empty trusted_keys",
+    app({ signature_policy: { require_signature: true, trusted_keys: [] } }),
+    ["app_config.signature_policy.trusted_keys"],
+  ],
+  [
+    "a trusted key that is not PEM",
+    app({ signature_policy: { require_signature: true, trusted_keys: ["ssh-ed25519 AAAAC3Nz"] } }),
+    ["app_config.signature_policy.trusted_keys[0]"],
+  ],
+  [
+    "a trusted key of an unsupported scheme (P-384)",
+    app({ signature_policy: { require_signature: true, trusted_keys: [ED25519_KEY, P384_KEY] } }),
+    ["app_config.signature_policy.trusted_keys[1]"],
   ],
   [
     "several problems at once",
@@ -258,6 +289,23 @@ describe("the satellite config contract, on both sides", () => {
     for (const verdict of sameWords) expect(verdict).toBe(problems);
     const named = problems.split("; ").map((p) => p.slice(0, p.indexOf(": ")));
     expect(named).toEqual(paths);
+  });
+
+  it("says what a signature policy without a usable key needs, in the same words on both sides", async () => {
+    const needed = "a PEM public key (-----BEGIN PUBLIC KEY-----) for ECDSA P-256 or Ed25519";
+    const rows: [unknown, string][] = [
+      [
+        app({ signature_policy: { require_signature: true, trusted_keys: [] } }),
+        `app_config.signature_policy.trusted_keys: require_signature is true: expected at least one trusted key, ${needed}`,
+      ],
+      [
+        app({ signature_policy: { require_signature: true, trusted_keys: [P384_KEY] } }),
+        `app_config.signature_policy.trusted_keys[0]: expected ${needed}, got an ECDSA key on secp384r1`,
+      ],
+    ];
+    for (const [document, words] of rows) {
+      for (const verdict of [...(await groundControl(document)), ...satellite(document)]) expect(verdict).toBe(words);
+    }
   });
 
   it("publishes what it accepts as a config-state the satellite takes whole", async () => {

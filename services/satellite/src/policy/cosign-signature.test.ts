@@ -108,14 +108,19 @@ describe("parseTrustedKey", () => {
 
   it("refuses text that is no key, and keys of other schemes, naming the key", () => {
     expect(() => parseTrustedKey("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n", 2)).toThrow(
-      new TrustedKeyError(2, "not a PEM public key"),
+      new TrustedKeyError(
+        2,
+        "expected a PEM public key (-----BEGIN PUBLIC KEY-----) for ECDSA P-256 or Ed25519, got a PEM block that does not parse (check the line breaks and the END line)",
+      ),
     );
     const p384 = generateKeyPairSync("ec", { namedCurve: "secp384r1" }).publicKey.export({
       type: "spki",
       format: "pem",
     });
-    expect(() => parseTrustedKey(p384.toString(), 0)).toThrow(/unsupported key type ec secp384r1/);
+    expect(() => parseTrustedKey(p384.toString(), 0)).toThrow(/Ed25519, got an ECDSA key on secp384r1$/);
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ type: "spki", format: "pem" });
-    expect(() => parseTrustedKey(rsa.toString(), 1)).toThrow(/trusted key 1: unsupported key type rsa/);
+    expect(() => parseTrustedKey(rsa.toString(), 1)).toThrow(
+      /^trusted key 1: expected a PEM public key .*, got an RSA key$/,
+    );
   });
 });

@@ -5,7 +5,8 @@
 // keys: ECDSA P-256 (SHA-256, ASN.1 DER signature) or Ed25519 — the scheme is the key's, as in
 // cosign. Each refusal has its own reason so the heartbeat can tell a forgery from a stale
 // signature or a key the satellite does not trust.
-import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
+import { createHash, verify, type KeyObject } from "node:crypto";
+import { readTrustedKey, trustedKeyMessage } from "@harbor-satellite/satellite-config";
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
 export const SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
@@ -32,18 +33,14 @@ export class TrustedKeyError extends Error {
   }
 }
 
-/** Parses a PEM public key and checks it is a scheme this verifier knows (P-256 or Ed25519). */
+/**
+ * Parses a PEM public key and checks it is a scheme this verifier knows (P-256 or Ed25519), with
+ * the config contract's reader: the schema refuses exactly the keys refused here, in the same words.
+ */
 export function parseTrustedKey(pem: string, index: number): KeyObject {
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: pem, format: "pem" });
-  } catch {
-    throw new TrustedKeyError(index, "not a PEM public key");
-  }
-  if (key.asymmetricKeyType === "ed25519") return key;
-  if (key.asymmetricKeyType === "ec" && key.asymmetricKeyDetails?.namedCurve === "prime256v1") return key;
-  const kind = key.asymmetricKeyType === "ec" ? `ec ${key.asymmetricKeyDetails?.namedCurve}` : key.asymmetricKeyType;
-  throw new TrustedKeyError(index, `unsupported key type ${kind} (ECDSA P-256 or Ed25519 expected)`);
+  const reading = readTrustedKey(pem);
+  if (!reading.ok) throw new TrustedKeyError(index, trustedKeyMessage(reading.reason));
+  return reading.key;
 }
 
 export interface SignatureLayer {

@@ -135,7 +135,7 @@ describe("signature policy behind the registry", () => {
     });
     const res = await get("app/signed", "v1");
     expect(res.status).toBe(403);
-    expect(await res.text()).toContain("trusted key 0: not a PEM public key");
+    expect(await res.text()).toContain("trusted key 0: expected a PEM public key");
   });
 
   it("serves an index's children by digest when the index verifies, not otherwise", async () => {
