@@ -47,6 +47,72 @@ describe("garbage collection", () => {
       expect(await present(d)).toBe(true);
   });
 
+  describe("tag-schema tags (cosign's sha256-<hex>.sig, .att, .sbom) go with their subject", () => {
+    const schemaTag = (digest: string, suffix: string) => `${digest.replace(":", "-")}.${suffix}`;
+    /** A small artifact manifest (one blob) stored under `tag`, optionally with a subject. */
+    const artifact = async (repository: string, seed: string, tag?: string, subject?: string, bytes?: Buffer) => {
+      const blob = await writeBlob(store, `artifact ${seed}`);
+      const manifest = imageManifest(await writeBlob(store, "{}"), [blob], {
+        ...(subject ? { subject: { mediaType: MediaType.OciManifest, digest: subject, size: bytes!.length } } : {}),
+      });
+      await store.putManifest(repository, manifest, MediaType.OciManifest, tag);
+      return { digest: digestOf(manifest), blob: blob.digest };
+    };
+
+    it("keeps them while the image is tagged, and collects them with it once untagged", async () => {
+      const image = await storedImage(store, "signed");
+      await store.putManifest("app", image.manifest, MediaType.OciManifest, "v1");
+      const sig = await artifact("app", "sig", schemaTag(image.digest, "sig"));
+      const att = await artifact("app", "att", schemaTag(image.digest, "att"));
+      const sbom = await artifact("app", "sbom", schemaTag(image.digest, "sbom"));
+      const referrer = await artifact("app", "referrer", undefined, image.digest, image.manifest);
+      const sigOfAtt = await artifact("app", "sig of att", schemaTag(att.digest, "sig"));
+      const all = [sig, att, sbom, referrer, sigOfAtt];
+
+      expect((await store.collectGarbage({ graceMs: 0 })).removedManifests).toBe(0);
+      for (const a of all) expect(await present(a.blob)).toBe(true);
+
+      await store.deleteManifest("app", "v1");
+      const result = await store.collectGarbage({ graceMs: 0 });
+      expect(result.removedManifests).toBe(6); // the image and its five artifacts
+      for (const a of all) {
+        expect(await store.getManifest("app", a.digest)).toBeUndefined();
+        expect(await present(a.blob)).toBe(false);
+      }
+      expect(await store.listRepositories()).toEqual([]);
+      expect(await store.verify()).toMatchObject({ ok: true, blobs: 0 });
+    });
+
+    it("collects the tags of an image that was never tagged, and keeps those of an index's child", async () => {
+      const loose = await storedImage(store, "never tagged");
+      await store.putManifest("app", loose.manifest, MediaType.OciManifest);
+      const orphan = await artifact("app", "orphan sig", schemaTag(loose.digest, "sig"));
+      const child = await storedImage(store, "child");
+      await store.putManifest("multi", child.manifest, MediaType.OciManifest);
+      const index = indexManifest([{ bytes: child.manifest }]);
+      await store.putManifest("multi", index, MediaType.OciIndex, "1.0");
+      const childSig = await artifact("multi", "child sig", schemaTag(child.digest, "sig"));
+      const indexSig = await artifact("multi", "index sig", schemaTag(digestOf(index), "sig"));
+      // Signatures kept in a repository of their own (cosign's COSIGN_REPOSITORY) follow the same rule.
+      const elsewhere = await artifact("signatures", "elsewhere", schemaTag(digestOf(index), "sig"));
+
+      await store.collectGarbage({ graceMs: 0 });
+      expect(await store.getManifest("app", loose.digest)).toBeUndefined();
+      expect(await store.getManifest("app", schemaTag(loose.digest, "sig"))).toBeUndefined();
+      expect(await present(orphan.blob)).toBe(false);
+      for (const kept of [childSig, indexSig]) expect(await present(kept.blob)).toBe(true);
+      expect(await store.listTags("multi")).toEqual(
+        ["1.0", schemaTag(child.digest, "sig"), schemaTag(digestOf(index), "sig")].sort(),
+      );
+      expect(await present(elsewhere.blob)).toBe(true);
+
+      await store.deleteManifest("multi", "1.0");
+      await store.collectGarbage({ graceMs: 0 });
+      for (const gone of [childSig, indexSig, elsewhere]) expect(await present(gone.blob)).toBe(false);
+      expect(await store.listRepositories()).toEqual([]);
+    });
+  });
+
   it("spares a push under way: unclaimed blobs and untagged children within the grace period", async () => {
     const child = await storedImage(store, "child");
     await store.putManifest("app", child.manifest, MediaType.OciManifest); // index not pushed yet

@@ -1,4 +1,5 @@
-// Garbage collection, mark and sweep. Roots are tags, plus whatever a push still under way may
+// Garbage collection, mark and sweep. Roots are tags (a tag-schema tag such as cosign's
+// `sha256-<hex>.sig` only while its subject is held), plus whatever a push still under way may
 // need (pending untagged manifests, uploads, freshly committed blobs, all within a grace
 // period) and what foreign index.json descriptors reach. From each root: an index reaches its
 // children, a manifest its config and layers, and any manifest the manifests whose subject it
@@ -7,6 +8,7 @@
 import type { Descriptor } from "@harbor-satellite/oci";
 import type { BlobFiles } from "./blob-files.js";
 import { manifestInfo } from "./manifest-info.js";
+import type { Repository } from "./repository.js";
 import type { RepositoryIndex } from "./repository-index.js";
 
 export interface MarkResult {
@@ -18,27 +20,65 @@ export interface MarkResult {
   expiredUploads: { repository: string; digest: string }[];
 }
 
-/** The mark phase over the in-memory index; synchronous, so it sees one consistent state. */
+/**
+ * The subject a tag-schema tag belongs to: `sha256-<hex>` (the OCI referrers tag schema's index)
+ * and cosign's `sha256-<hex>.sig`, `.att` and `.sbom` name the manifest they sign or describe.
+ */
+export function tagSchemaSubject(tag: string): string | undefined {
+  const match = /^sha256-([0-9a-f]{64})(?:\.(?:sig|att|sbom))?$/.exec(tag);
+  return match ? `sha256:${match[1]}` : undefined;
+}
+
+/**
+ * The mark phase over the in-memory index; synchronous, so it sees one consistent state. Tags are
+ * roots, except tag-schema tags (tagSchemaSubject): those are roots only while their subject is
+ * held — reached from another root in any repository (a signature may live in its own repository,
+ * as with COSIGN_REPOSITORY) — so a signature, attestation or SBOM goes with the image it is for,
+ * tag and all, instead of keeping itself alive after its image left the store or was never tagged.
+ */
 export function markLive(index: RepositoryIndex, now: number, graceMs: number): MarkResult {
   const result: MarkResult = { live: new Set(), deadManifests: [], expiredUploads: [] };
   const young = (since: number | undefined) => since !== undefined && now - since < graceMs;
-  for (const repo of index.all()) {
-    const reached = new Set<string>();
-    const stack = [...repo.tags.values()];
-    for (const [digest, m] of repo.manifests) if (young(m.pendingSince)) stack.push(digest);
+  const repos = [...index.all()];
+  /** Manifests reached, per repository, and in any repository. */
+  const reached = new Map<Repository, Set<string>>(repos.map((repo) => [repo, new Set()]));
+  const held = new Set<string>();
+  const mark = (repo: Repository, roots: string[]) => {
+    const seen = reached.get(repo)!;
+    const stack = [...roots];
     while (stack.length > 0) {
       const digest = stack.pop() as string;
-      if (reached.has(digest)) continue;
+      if (seen.has(digest)) continue;
       const membership = repo.manifests.get(digest);
       if (!membership) continue;
-      reached.add(digest);
+      seen.add(digest);
+      held.add(digest);
       result.live.add(digest);
       for (const blob of membership.info.blobs) result.live.add(blob);
       for (const child of membership.info.children) stack.push(child);
       for (const referrer of repo.referrers.get(digest) ?? []) stack.push(referrer);
     }
+  };
+  for (const repo of repos) {
+    const roots = [...repo.tags].filter(([tag]) => tagSchemaSubject(tag) === undefined).map(([, digest]) => digest);
+    for (const [digest, m] of repo.manifests) if (young(m.pendingSince)) roots.push(digest);
+    mark(repo, roots);
+  }
+  // Tag-schema tags of held subjects, until nothing new is held (a signature of an attestation).
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const repo of repos)
+      for (const [tag, digest] of repo.tags) {
+        const subject = tagSchemaSubject(tag);
+        if (subject === undefined || !held.has(subject) || reached.get(repo)!.has(digest)) continue;
+        mark(repo, [digest]);
+        grew = true;
+      }
+  }
+  for (const repo of repos) {
+    const seen = reached.get(repo)!;
     for (const digest of repo.manifests.keys()) {
-      if (!reached.has(digest)) result.deadManifests.push({ repository: repo.name, digest });
+      if (!seen.has(digest)) result.deadManifests.push({ repository: repo.name, digest });
     }
     for (const [digest, since] of repo.uploads) {
       if (young(since)) result.live.add(digest);

@@ -1,8 +1,10 @@
 // What each tagged image holds on disk, for the quota (quota.ts): from its tag, the manifest, an
 // index's child manifests, and every config and layer they reference, each with its file size.
 // Reads manifests through the store (its cache) and stats blob files; nothing is hashed. A file
-// missing on disk counts nothing (the owned-image audit fetches it again).
+// missing on disk counts nothing (the owned-image audit fetches it again). Signature tags count
+// in the image they sign.
 import type { ContentStore } from "./content-store.js";
+import { tagSchemaSubject } from "./gc.js";
 import { manifestInfo } from "./manifest-info.js";
 
 export interface TaggedImage {
@@ -26,12 +28,33 @@ export async function measureTaggedImages(store: FootprintStore): Promise<Tagged
     return sizes.get(digest);
   };
   const images: TaggedImage[] = [];
+  const artifacts: { subject: string; image: TaggedImage }[] = [];
   for (const repository of await store.listRepositories())
     for (const tag of await store.listTags(repository)) {
       const image = await measureImage(store, repository, tag, sizeOf);
-      if (image) images.push(image);
+      const subject = tagSchemaSubject(tag);
+      if (image && subject) artifacts.push({ subject, image });
+      else if (image) images.push(image);
     }
-  return images;
+  return [...images, ...attachToSubjects(images, artifacts)];
+}
+
+/**
+ * Cosign's `sha256-<hex>.sig|.att|.sbom` tags belong to the image they are for (GC collects them
+ * with it, gc.ts): their files count in each image of the repository that holds the subject, so
+ * evicting that image frees them too. One whose subject no image holds is listed on its own.
+ */
+function attachToSubjects(
+  images: readonly TaggedImage[],
+  artifacts: readonly { subject: string; image: TaggedImage }[],
+): TaggedImage[] {
+  const alone: TaggedImage[] = [];
+  for (const { subject, image: artifact } of artifacts) {
+    const holders = images.filter((i) => i.repository === artifact.repository && i.manifests.includes(subject));
+    for (const holder of holders) for (const [digest, size] of artifact.files) holder.files.set(digest, size);
+    if (holders.length === 0) alone.push(artifact);
+  }
+  return alone;
 }
 
 async function measureImage(
