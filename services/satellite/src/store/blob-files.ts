@@ -6,8 +6,8 @@ import { readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { isDigest } from "@harbor-satellite/oci";
 import { OciError } from "@harbor-satellite/oci";
-import { fsyncDir } from "../fs/atomic-file.js";
 import type { BlobInfo, ByteRange } from "./content-store.js";
+import { DirSync } from "./dir-sync.js";
 import { BLOB_ALGORITHMS, type StorePaths } from "./paths.js";
 
 /** Large reads: fewer syscalls and event-loop turns per served megabyte. */
@@ -16,6 +16,8 @@ export const READ_HIGH_WATER_MARK = 1 << 20;
 export class BlobFiles {
   /** digest → size of blobs known to exist; filled lazily, dropped on remove. */
   private readonly sizes = new Map<string, number>();
+  /** Renames installed at once share their folder's fsyncs. */
+  private readonly dirSync = new DirSync();
 
   constructor(private readonly paths: StorePaths) {}
 
@@ -49,12 +51,15 @@ export class BlobFiles {
     return this.stat(digest);
   }
 
-  /** Moves a verified, fsynced temp file into place as `digest` and makes the rename durable. */
+  /**
+   * Moves a verified, fsynced temp file into place as `digest` and makes the rename durable (a
+   * folder fsync begun after the rename, shared with the renames of blobs installed meanwhile).
+   */
   async install(tempPath: string, digest: string, size: number): Promise<BlobInfo> {
     const target = this.paths.blob(digest);
     // Renaming over an existing copy is safe: same name, same bytes. Readers keep the old inode.
     await rename(tempPath, target);
-    await fsyncDir(this.paths.blobDir(digest.slice(0, digest.indexOf(":"))));
+    await this.dirSync.sync(this.paths.blobDir(digest.slice(0, digest.indexOf(":"))));
     this.sizes.set(digest, size);
     return { digest, size };
   }
@@ -88,7 +93,7 @@ export class BlobFiles {
     this.sizes.delete(digest);
     const target = `${this.paths.quarantine}/${digest.replace(":", "-")}-${Date.now()}`;
     await rename(this.paths.blob(digest), target);
-    await fsyncDir(this.paths.blobDir(digest.slice(0, digest.indexOf(":"))));
+    await this.dirSync.sync(this.paths.blobDir(digest.slice(0, digest.indexOf(":"))));
     return target;
   }
 
