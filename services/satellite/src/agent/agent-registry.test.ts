@@ -1,108 +1,44 @@
 // The agent's local registry as a stranger on the network sees it: read-only unless write
 // credentials were given; and the agent repairing a tag a writer moved while Ground Control's
 // heartbeat answers vouch that the state is unchanged (so the pass makes no state request).
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MediaType } from "@harbor-satellite/oci";
 import { TestCA } from "@harbor-satellite/testkit/spiffe";
 import { parse } from "smol-toml";
-import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
-import type { Logger } from "@harbor-satellite/telemetry";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../flags/usage-error.js";
 import { seedImage } from "../replication/testing/seed-upstream.js";
 import { createFakeClock } from "../scheduler/testing/fake-clock.js";
-import { stateDocuments } from "@harbor-satellite/testkit";
-import { startAgent } from "./agent.js";
-import type { RunningAgent } from "./agent-state.js";
-import { parseAgentArgs } from "./agent-options.js";
-import { captureLogs, publishDocument, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
-import { startFakeGroundControl, type FakeGroundControl } from "./testing/fake-ground-control.js";
+import { startAgent, type AgentDeps } from "./agent.js";
+import { STATE_REPO, TOKEN, useAgentWorld } from "./testing/agent-test-kit.js";
 
-const ROBOT = { username: "robot$edge", password: "robot-pass-93x" };
-const TOKEN = "feedfacefeedfacefeedfacefeedface";
 const WRITER = { user: "site-ci", password: "local-push-secret" };
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
-let registry: FakeRegistry;
-let gc: FakeGroundControl;
-let dir: string;
-let agent: RunningAgent | undefined;
-let captured: CapturedLogs;
-let logger: Logger;
 let answer: { satelliteStateUrl?: string; satelliteStateDigest?: string };
-const stateRepo = "satellite/satellite-state/edge/state";
-
-beforeEach(async () => {
-  registry = await startFakeRegistry({ mode: "bearer", ...ROBOT });
+const w = useAgentWorld({ name: "agent-registry", logLevel: "info", syncAnswer: () => answer });
+const { waitFor } = w;
+beforeEach(() => {
   answer = {};
-  gc = await startFakeGroundControl({
-    enrolment: {
-      satellite: "edge",
-      stateUrl: `${registry.url}/${stateRepo}:latest`,
-      harborUrl: registry.url,
-      ...ROBOT,
-    },
-    validToken: TOKEN,
-    syncAnswer: () => answer,
-  });
-  dir = await mkdtemp(join(tmpdir(), "agent-registry-"));
-  captured = captureLogs("info");
-  logger = captured.logger;
-});
-afterEach(async () => {
-  await agent?.stop();
-  agent = undefined;
-  await gc.close();
-  await registry.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
-const publish = (repository: string, json: string) => publishDocument(registry, repository, json);
-
-function publishState(artifacts: { repository: string; tag: string[] }[], config: object): string {
-  publish("satellite/group-state/web/state", stateDocuments.group("web", registry.url, artifacts));
-  publish("satellite/config-state/edge/state", JSON.stringify(config));
-  return publish(
-    stateRepo,
-    stateDocuments.satellite(
-      [`${registry.url}/satellite/group-state/web/state:latest`],
-      `${registry.url}/satellite/config-state/edge/state:latest`,
-    ),
-  );
-}
+/** Publishes group `web` with `artifacts` and the config; returns the satellite state's digest. */
+const publishState = (artifacts: { repository: string; tag: string[] }[], config: object) =>
+  w.publishState({ web: artifacts }, config).satelliteDigest;
 
 const start = (clock = createFakeClock(Date.now()), ...extra: string[]) => startWith({}, clock, ...extra);
-const startWith = (
-  more: Partial<Parameters<typeof startAgent>[1]>,
-  clock = createFakeClock(Date.now()),
-  ...extra: string[]
-) =>
+const startWith = (more: Partial<AgentDeps>, clock = createFakeClock(Date.now()), ...extra: string[]) =>
   startAgent(
-    parseAgentArgs(
-      ["--ground-control-url", gc.url, "--data-dir", dir, "--registry-addr", "127.0.0.1:0", "--token", TOKEN, ...extra],
-      {},
-    ),
-    {
-      logger,
+    w.args("--token", TOKEN, ...extra),
+    w.deps({
       clock,
       random: () => 0.5,
-      fingerprint: async () => "device-a",
-      scrypt: { N: 1024, r: 8, p: 1 },
-      workerThreads: 1,
-      upstreamRetry: { attempts: 1 },
       metrics: { collect: async () => ({ cpuPercent: 0, memoryUsedBytes: 1n, storageUsedBytes: 1n }) },
       ...more,
-    },
+    }),
   );
-
-const waitFor = <T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  advance?: () => Promise<void>,
-) => waitUntil(check, what, { advance, logs: captured.text });
 
 const head = async (url: string, reference: string) =>
   (await fetch(`${url}/v2/library/nginx/manifests/${reference}`, { method: "HEAD" })).headers.get(
@@ -111,15 +47,15 @@ const head = async (url: string, reference: string) =>
 
 describe("the agent's local registry", () => {
   it("is read-only for clients by default: pushes and deletes get 405 UNSUPPORTED", async () => {
-    const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+    const nginx = seedImage(w.registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
     publishState([{ repository: "library/nginx", tag: ["1"] }], {});
-    agent = await start();
-    const url = agent.registryUrl;
+    w.agent = await start();
+    const url = w.agent.registryUrl;
     await waitFor(
-      async () => (await head(url, "1")) === nginx.digest && agent!.status().passes > 0,
+      async () => (await head(url, "1")) === nginx.digest && w.agent!.status().passes > 0,
       "image replicated, pass finished",
     );
-    const index = await readFile(join(dir, "index.json"), "utf8");
+    const index = await readFile(join(w.dir, "index.json"), "utf8");
     for (const [method, path] of [
       ["PUT", "/v2/library/nginx/manifests/1"],
       ["DELETE", "/v2/library/nginx/manifests/1"],
@@ -138,12 +74,12 @@ describe("the agent's local registry", () => {
         "GET, HEAD",
       ]);
     }
-    expect(await readFile(join(dir, "index.json"), "utf8")).toBe(index);
-    expect(captured.text()).toMatch(/"writes":"read-only".*local registry listening/);
+    expect(await readFile(join(w.dir, "index.json"), "utf8")).toBe(index);
+    expect(w.captured.text()).toMatch(/"writes":"read-only".*local registry listening/);
   });
 
   it("refuses to start on a credentials file it cannot use", async () => {
-    const error = await start(undefined, "--registry-write-credentials-file", join(dir, "missing")).catch(
+    const error = await start(undefined, "--registry-write-credentials-file", join(w.dir, "missing")).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(UsageError);
@@ -151,23 +87,23 @@ describe("the agent's local registry", () => {
   });
 
   it("with write credentials: writers push; a tag they move off the state's digest is put back on a pass Ground Control vouched for", async () => {
-    const credentials = join(dir, "..", `writers-${Date.now()}`);
+    const credentials = join(w.dir, "..", `writers-${Date.now()}`);
     await writeFile(credentials, `${WRITER.user}:${WRITER.password}\n`, { mode: 0o600 });
-    const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+    const nginx = seedImage(w.registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
     const digest = publishState([{ repository: "library/nginx", tag: ["1"] }], {
       app_config: { state_replication_interval: "@every 60s", heartbeat_interval: "@every 10s" },
     });
-    answer = { satelliteStateUrl: `${registry.url}/${stateRepo}:latest`, satelliteStateDigest: digest };
+    answer = { satelliteStateUrl: `${w.registry.url}/${STATE_REPO}:latest`, satelliteStateDigest: digest };
     const clock = createFakeClock(Date.now());
-    agent = await start(clock, "--registry-write-credentials-file", credentials);
-    const url = agent.registryUrl;
+    w.agent = await start(clock, "--registry-write-credentials-file", credentials);
+    const url = w.agent.registryUrl;
     await waitFor(async () => (await head(url, "1")) === nginx.digest, "image replicated");
     // Two passes: the first heartbeat may answer before the first pass is applied, which starts
     // another (reading the state); from then on every pass is vouched for.
     await waitFor(
-      () => agent!.status().jobs["state-replication"].running === false && agent!.status().passes >= 2,
+      () => w.agent!.status().jobs["state-replication"].running === false && w.agent!.status().passes >= 2,
       "two passes done",
-      () => clock.advance(5_000),
+      { advance: () => clock.advance(5_000) },
     );
 
     // A writer moves nginx:1 onto another manifest (one that reuses the stored config and layer).
@@ -194,16 +130,14 @@ describe("the agent's local registry", () => {
     expect(await head(url, "1")).toBe(moved);
 
     // Heartbeats vouch the state is unchanged; the next pass reads no state and repairs the tag.
-    const stateReads = () => registry.requests.filter((r) => r.path.startsWith(`/v2/${stateRepo}/`)).length;
+    const stateReads = () => w.registry.requests.filter((r) => r.path.startsWith(`/v2/${STATE_REPO}/`)).length;
     const reads = stateReads();
-    await waitFor(
-      async () => (await head(url, "1")) === nginx.digest,
-      "the tag put back",
-      () => clock.advance(5_000),
-    );
-    await waitFor(() => captured.text().includes("repaired from upstream"), "the repair logged");
+    await waitFor(async () => (await head(url, "1")) === nginx.digest, "the tag put back", {
+      advance: () => clock.advance(5_000),
+    });
+    await waitFor(() => w.captured.text().includes("repaired from upstream"), "the repair logged");
     expect(stateReads()).toBe(reads);
-    expect(captured.text()).toContain(
+    expect(w.captured.text()).toContain(
       `"image":"library/nginx:1","problem":"tag moved","problems":1,"from":"${moved}","to":"${nginx.digest}"`,
     );
     await rm(credentials, { force: true });
@@ -213,22 +147,22 @@ describe("the agent's local registry", () => {
     const ca = await TestCA.create("agent.test");
     const leaf = await ca.issueSvid("spiffe://agent.test/registry", { noUriSan: true, ipAddresses: ["127.0.0.1"] });
     const [cert, key, readers] = [
-      join(dir, "..", `tls-${Date.now()}.crt`),
-      join(dir, "..", `tls-${Date.now()}.key`),
-      join(dir, "..", `readers-${Date.now()}`),
+      join(w.dir, "..", `tls-${Date.now()}.crt`),
+      join(w.dir, "..", `tls-${Date.now()}.key`),
+      join(w.dir, "..", `readers-${Date.now()}`),
     ];
     await Promise.all([
       writeFile(cert, leaf.certPem),
       writeFile(key, leaf.keyPem, { mode: 0o600 }),
       writeFile(readers, "node:pull-secret\n", { mode: 0o600 }),
     ]);
-    const nginx = seedImage(registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
+    const nginx = seedImage(w.registry, "library/nginx", "1", [Buffer.from("nginx layer")]);
     publishState([{ repository: "library/nginx", tag: ["1"] }], {});
     const runtimePaths = {
-      containerdConfig: join(dir, "..", `containerd-${Date.now()}.toml`),
-      containerdCertsDir: join(dir, "certs.d"),
+      containerdConfig: join(w.dir, "..", `containerd-${Date.now()}.toml`),
+      containerdCertsDir: join(w.dir, "certs.d"),
     };
-    agent = await startWith(
+    w.agent = await startWith(
       { runtimePaths },
       undefined,
       "--registry-tls-cert",
@@ -240,7 +174,7 @@ describe("the agent's local registry", () => {
       "--mirrors",
       "containerd:docker.io",
     );
-    const url = agent.registryUrl;
+    const url = w.agent.registryUrl;
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const get = (path: string, authorization?: string) =>
       new Promise<{ status: number; digest: unknown }>((resolve, reject) => {
@@ -266,9 +200,9 @@ describe("the agent's local registry", () => {
     );
     expect((await get("/v2/library/nginx/manifests/1")).status).toBe(401);
     expect((await get("/v2/")).status).toBe(401);
-    expect(captured.text()).toMatch(/"readers":\["node"\].*local registry listening/);
-    expect(captured.text()).not.toContain("pull-secret");
-    const hosts = parse(await readFile(join(dir, "certs.d", "docker.io", "hosts.toml"), "utf8")) as {
+    expect(w.captured.text()).toMatch(/"readers":\["node"\].*local registry listening/);
+    expect(w.captured.text()).not.toContain("pull-secret");
+    const hosts = parse(await readFile(join(w.dir, "certs.d", "docker.io", "hosts.toml"), "utf8")) as {
       host: Record<string, unknown>;
     };
     expect(hosts.host).toEqual({

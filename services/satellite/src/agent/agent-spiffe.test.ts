@@ -14,8 +14,7 @@ import { seedImage } from "../replication/testing/seed-upstream.js";
 import { stateDocuments, stateImage } from "@harbor-satellite/testkit";
 import { startAgent } from "./agent.js";
 import type { RunningAgent } from "./agent-state.js";
-import { parseAgentArgs } from "./agent-options.js";
-import { captureLogs, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
+import { agentArgs, agentDeps, captureLogs, waitUntil, type CapturedLogs } from "./testing/agent-test-kit.js";
 import { startFakeGroundControl, type FakeEnrolment, type FakeGroundControl } from "./testing/fake-ground-control.js";
 
 const TD = "harbor-satellite.local";
@@ -90,27 +89,8 @@ afterEach(async () => {
 
 const start = () =>
   startAgent(
-    parseAgentArgs(
-      [
-        "--ground-control-url",
-        gc.url,
-        "--spiffe-enabled",
-        "--spiffe-endpoint-socket",
-        workload.address,
-        "--data-dir",
-        dir,
-        "--registry-addr",
-        "127.0.0.1:0",
-      ],
-      {},
-    ),
-    {
-      logger,
-      fingerprint: async () => "device-a",
-      scrypt: { N: 1024, r: 8, p: 1 },
-      workerThreads: 1,
-      upstreamRetry: { attempts: 1 },
-    },
+    agentArgs(gc.url, dir, "--spiffe-enabled", "--spiffe-endpoint-socket", workload.address),
+    agentDeps(logger),
   );
 
 const waitFor = (check: () => boolean | Promise<boolean>, what: string, timeoutMs?: number) =>
