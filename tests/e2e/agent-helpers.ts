@@ -1,8 +1,16 @@
 // Helpers for the satellite agent's end-to-end tests: a TCP proxy on a fixed loopback port whose
 // target can change, so the upstream docker-registry can be stopped for real and restarted (on
-// another port) behind the same URL.
+// another port) behind the same URL; one edge site set up in Ground Control (config, group,
+// satellite); a `satellite` process; skopeo pulling from it.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { freePort } from "@harbor-satellite/testkit";
+import type { AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
+import { startProcess, type RunningProcess } from "./processes.js";
 
 // Admin clients live in the test kit (the quickstart uses them too).
 export { adminClients } from "@harbor-satellite/testkit/ground-control-admin";
@@ -48,4 +56,71 @@ export async function startRetargetableProxy(targetPort: number): Promise<Retarg
         server.close(() => resolve());
       }),
   };
+}
+
+export interface EdgeSite {
+  satellite: string;
+  region: string;
+  /** The satellite config, created under `config`. */
+  config: string;
+  configJson: unknown;
+  group: string;
+  artifacts: { repository: string; tags: string[] }[];
+}
+
+/** Creates the site's config and group, and the satellite with that config and group assigned. */
+export async function createEdgeSite(admin: AdminClients, site: EdgeSite): Promise<void> {
+  await admin.fleet.createConfig({ config: site.config, configJson: JSON.stringify(site.configJson) });
+  await admin.fleet.createGroup({ group: site.group, artifacts: site.artifacts });
+  await admin.fleet.createSatellite({ satellite: site.satellite, region: site.region, config: site.config });
+  await admin.fleet.assignGroup({ satellite: site.satellite, group: site.group });
+}
+
+export interface SatelliteProcessOptions {
+  gcUrl: string;
+  dataDir: string;
+  registryPort: number;
+  /** More flags: how it enrols (--token, --token-file, --spiffe-…), scrub, registry options… */
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+/** A `satellite` process serving its registry on 127.0.0.1:`registryPort`. */
+export function startSatelliteProcess(options: SatelliteProcessOptions): RunningProcess {
+  return startProcess(
+    "satellite",
+    [
+      "--ground-control-url",
+      options.gcUrl,
+      "--data-dir",
+      options.dataDir,
+      "--registry-addr",
+      `127.0.0.1:${options.registryPort}`,
+      ...(options.args ?? []),
+    ],
+    options.env ?? {},
+  );
+}
+
+/**
+ * skopeo copies `repo:tag` from the satellite on `registryPort` into a new dir below `work` and
+ * returns the digest of the manifest it got (for the test to compare with the one the state names).
+ */
+export async function skopeoPullDigest(
+  registryPort: number,
+  repo: string,
+  tag: string,
+  work: string,
+  creds?: string,
+): Promise<string> {
+  const out = join(work, `pulled-${repo.replace("/", "-")}-${Date.now()}`);
+  await promisify(execFile)("skopeo", [
+    "copy",
+    "--src-tls-verify=false",
+    ...(creds ? ["--src-creds", creds] : []),
+    `docker://127.0.0.1:${registryPort}/${repo}:${tag}`,
+    `dir:${out}`,
+  ]);
+  const manifest = await readFile(join(out, "manifest.json"));
+  return `sha256:${createHash("sha256").update(manifest).digest("hex")}`;
 }

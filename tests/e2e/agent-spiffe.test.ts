@@ -6,44 +6,21 @@
 // heartbeat says so), the group changes (converges), Ground Control shows it online — and one
 // trace id spans satellite → gateway → service → Harbor call.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
-import { AttestationMethod } from "@harbor-satellite/gen/harbor/satellite/identity/v1/identity_pb";
-import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
-import {
-  buildImage,
-  freePort,
-  makeBlobDir,
-  pushImage,
-  removeBlobDir,
-  startPostgres,
-  type PostgresServer,
-  type SyntheticImage,
-} from "@harbor-satellite/testkit";
-import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
-import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
+import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
+import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import type { HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from "@harbor-satellite/testkit/otlp-receiver";
-import { FakeSpireServer, FakeWorkloadApi, TestCA } from "@harbor-satellite/testkit/spiffe";
-import { startRetargetableProxy, type RetargetableProxy } from "./agent-helpers.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import type { AdminClients } from "./agent-helpers.js";
+import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { eventually, GiveUp, type RunningProcess } from "./processes.js";
+import { registerSpiffeSatellite, startSpiffeSatellite, type SpiffeTrust } from "./spiffe-stack.js";
 
 const run = promisify(execFile);
-const TD = "harbor-satellite.local";
-const HARBOR = { username: "admin", password: "Harbor12345" };
-const ADMIN_PASSWORD = "e2e-spiffe-admin-password";
-const FAST = {
-  app_config: {
-    state_replication_interval: "@every 2s",
-    heartbeat_interval: "@every 2s",
-    register_satellite_interval: "@every 2s",
-  },
-};
 const OTEL = (url: string) => ({
   OTEL_EXPORTER_OTLP_ENDPOINT: url,
   OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
@@ -51,79 +28,33 @@ const OTEL = (url: string) => ({
 });
 
 describe("satellite agent, SPIFFE mode, end to end", () => {
-  let ca: TestCA;
-  let gcAgent: FakeWorkloadApi;
-  let edgeAgent: FakeWorkloadApi;
-  let spire: FakeSpireServer;
   let otlp: OtlpReceiver;
-  let pg: PostgresServer;
-  let storage: string;
-  let work: string;
-  let upstream: DockerRegistry | undefined;
-  let proxy: RetargetableProxy;
+  let stack: FleetStack;
+  let trust: SpiffeTrust;
   let emu: HarborEmulator;
   let gc: RunningProcess;
   let sat: RunningProcess | undefined;
   let admin: AdminClients;
   let local: RegistryClient;
   let satPort: number;
-  let blobs: string;
+  let work: string;
   let gcUrl: string;
-  const images: Record<string, SyntheticImage> = {};
+  let images: Record<string, SyntheticImage>;
 
   beforeAll(async () => {
-    ca = await TestCA.create(TD);
-    storage = await mkdtemp(join(tmpdir(), "spiffe-e2e-upstream-"));
-    work = await mkdtemp(join(tmpdir(), "spiffe-e2e-"));
-    [gcAgent, edgeAgent, spire, otlp, pg, upstream] = await Promise.all([
-      FakeWorkloadApi.start(),
-      FakeWorkloadApi.start(),
-      FakeSpireServer.start({ ca }),
-      startOtlpReceiver(),
-      startPostgres(),
-      startDockerRegistry({ dir: storage }),
-    ]);
-    gcAgent.setIdentity({ svids: [await ca.issueSvid(`spiffe://${TD}/gc/main`)], bundle: ca.bundle() });
-    proxy = await startRetargetableProxy(upstream.port);
-    emu = await startHarborEmulator({
-      adminUser: HARBOR.username,
-      adminPassword: HARBOR.password,
-      upstream: { url: proxy.url },
+    otlp = await startOtlpReceiver();
+    stack = await startFleetStack({
+      name: "spiffe-e2e",
+      project: "apps",
+      images: ["apps/nginx:1.27", "apps/alpine:3.20", "apps/redis:7"],
+      layerSizes: [32 << 10],
+      adminPassword: "e2e-spiffe-admin-password",
+      proxy: true,
+      spiffe: true,
+      groundControlEnv: { LOG_LEVEL: "debug", ...OTEL(otlp.url) },
     });
-    await createHarborClient({ url: emu.url, ...HARBOR }).ensureProject("apps", { public: false });
-    blobs = await makeBlobDir();
-    for (const [repo, tag] of [
-      ["apps/nginx", "1.27"],
-      ["apps/alpine", "3.20"],
-      ["apps/redis", "7"],
-    ]) {
-      images[repo] = await buildImage({ layerSizes: [32 << 10], dir: blobs, labels: { repo } });
-      await pushImage(emu.url, repo, tag, images[repo], HARBOR);
-    }
-    const port = await freePort();
-    gc = startProcess("ground-control", ["--port", String(port), "--host", "127.0.0.1"], {
-      DATABASE_URL: await pg.createDatabase("gc_spiffe_e2e"),
-      HARBOR_URL: emu.url,
-      HARBOR_USERNAME: HARBOR.username,
-      HARBOR_PASSWORD: HARBOR.password,
-      ADMIN_PASSWORD,
-      TRUST_DOMAIN: TD,
-      SPIFFE_ENDPOINT_SOCKET: gcAgent.address,
-      SPIRE_SERVER_SOCKET: spire.socketPath,
-      LOG_LEVEL: "debug",
-      ...OTEL(otlp.url),
-    });
-    // An admin has no SVID: it trusts the CA and checks Ground Control's SPIFFE ID, not a hostname.
-    const adminTls = { ca: ca.certificate.toString(), checkServerIdentity: () => undefined };
-    gcUrl = `https://127.0.0.1:${port}`;
-    await eventually(
-      async () => {
-        if (gc.proc.exitCode !== null) throw new GiveUp(`ground-control exited: ${gc.output()}`);
-        admin = await adminClients(gcUrl, ADMIN_PASSWORD, adminTls);
-      },
-      60_000,
-      "ground-control answering over mTLS",
-    );
+    ({ admin, emu, gc, gcUrl, work, images } = stack);
+    trust = stack.spiffe!;
     satPort = await freePort();
     local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
   });
@@ -131,27 +62,15 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
   afterAll(async () => {
     local?.close();
     await sat?.stop();
-    await gc?.stop();
-    await emu?.stop();
-    await proxy?.stop();
-    await Promise.all([
-      upstream?.stop(),
-      pg?.stop(),
-      gcAgent?.stop(),
-      edgeAgent?.stop(),
-      spire?.stop(),
-      otlp?.stop(),
-      blobs && removeBlobDir(blobs),
-    ]);
-    await rm(storage, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
+    await stack?.stop();
+    await otlp?.stop();
   });
 
   const localDigest = async (repo: string, tag: string) => (await local.headManifest(repo, tag))?.digest;
   const status = async () => (await admin.heartbeat.getSatelliteStatus({ satellite: "edge-1" })).status!;
 
   it("registers with SPIRE, enrols over mTLS with its SVID, and serves the group with upstream digests", async () => {
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
     await admin.fleet.createGroup({
       group: "web",
       artifacts: [
@@ -159,36 +78,24 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
         { repository: "apps/alpine", tags: ["3.20"] },
       ],
     });
-    const reg = await admin.identity.registerSatellite({
+    // The edge SPIRE agent attests once with the join token; then its Workload API issues the SVID.
+    const reg = await registerSpiffeSatellite(admin, trust, {
       satellite: "edge-1",
       region: "eu",
-      selectors: ["docker:label:app:satellite"],
-      attestation: AttestationMethod.JOIN_TOKEN,
       groups: ["web"],
       config: "fast",
     });
-    expect(reg.spiffeId).toBe(`spiffe://${TD}/satellite/region/eu/edge-1`);
-    // The edge SPIRE agent attests once with the join token; then its Workload API issues the SVID.
-    await spire.attestAgent(reg.joinToken!.value);
-    await expect(spire.attestAgent(reg.joinToken!.value)).rejects.toThrow();
-    edgeAgent.setIdentity({ svids: [await ca.issueSvid(reg.spiffeId)], bundle: ca.bundle() });
+    expect(reg.spiffeId).toBe(`spiffe://${trust.trustDomain}/satellite/region/eu/edge-1`);
+    await expect(trust.spire.attestAgent(reg.joinToken!.value)).rejects.toThrow();
 
     const started = performance.now();
-    sat = startProcess(
-      "satellite",
-      [
-        "--ground-control-url",
-        gcUrl,
-        "--spiffe-enabled",
-        "--spiffe-endpoint-socket",
-        edgeAgent.address,
-        "--data-dir",
-        join(work, "satellite"),
-        "--registry-addr",
-        `127.0.0.1:${satPort}`,
-      ],
-      { LOG_LEVEL: "debug", ...OTEL(otlp.url) },
-    );
+    sat = startSpiffeSatellite({
+      gcUrl,
+      trust,
+      dataDir: join(work, "satellite"),
+      registryPort: satPort,
+      env: { LOG_LEVEL: "debug", ...OTEL(otlp.url) },
+    });
     const watch = sat;
     const served = await eventually(
       async () => {
@@ -241,8 +148,8 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
       60_000,
       "the cache group state published",
     ).finally(() => harbor.close());
-    await upstream!.stop();
-    upstream = undefined;
+    await stack.upstream!.stop();
+    stack.upstream = undefined;
     expect(await localDigest("apps/nginx", "1.27")).toBe(images["apps/nginx"].manifestDigest);
     // While its satellite state (on Ground Control, still up) is unchanged the satellite needs
     // nothing from Harbor, so there is nothing to fail. A new group makes it go to Harbor.
@@ -255,8 +162,8 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
       "a heartbeat reporting the failed pass",
     );
 
-    upstream = await startDockerRegistry({ dir: storage });
-    proxy.retarget(upstream.port);
+    stack.upstream = await startDockerRegistry({ dir: stack.storage });
+    stack.proxy!.retarget(stack.upstream.port);
     await admin.fleet.updateGroup({
       group: "web",
       artifacts: [

@@ -1,8 +1,8 @@
 // The stack most end-to-end tests start before their satellites: PostgreSQL, docker-registry
 // (optionally behind a proxy that can be retargeted, so the upstream can be stopped for real)
 // behind the Harbor emulator with one project and a few synthetic images, and a `ground-control`
-// process on its own database with admin clients. Tests own their satellites and stop them before
-// the stack.
+// process on its own database with admin clients — in SPIFFE mode serving mTLS with its SVID from
+// the fakes of ./spiffe-stack.ts. Tests own their satellites and stop them before the stack.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,7 @@ import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/test
 import { adminClients, startRetargetableProxy, type AdminClients, type RetargetableProxy } from "./agent-helpers.js";
 import { HARBOR, startGroundControlProcess } from "./ground-control-process.js";
 import type { RunningProcess } from "./processes.js";
+import { startSpiffeTrust, type SpiffeTrust } from "./spiffe-stack.js";
 
 export { HARBOR };
 /** A satellite config that passes, heartbeats and re-registers every 2 s. */
@@ -48,6 +49,8 @@ export interface FleetStackOptions {
   groundControlArgs?: string[];
   /** The Harbor emulator answers the OCI 1.1 referrers API itself, as Harbor does (default: docker-registry's 404). */
   harborReferrersApi?: boolean;
+  /** Ground Control in SPIFFE mode (mTLS, satellites registered with a fake SPIRE server). */
+  spiffe?: boolean;
 }
 
 export interface FleetStack {
@@ -58,8 +61,12 @@ export interface FleetStack {
   upstream: DockerRegistry | undefined;
   proxy: RetargetableProxy | undefined;
   emu: HarborEmulator;
+  /** Ground Control's database. */
+  databaseUrl: string;
   gc: RunningProcess;
   gcUrl: string;
+  /** The SPIFFE fakes, when started with `spiffe: true`. */
+  spiffe: SpiffeTrust | undefined;
   admin: AdminClients;
   /** A scratch dir removed with the stack (satellite data dirs, token files…). */
   work: string;
@@ -76,12 +83,16 @@ export async function startFleetStack(options: FleetStackOptions): Promise<Fleet
     await parts.gc?.stop();
     await parts.emu?.stop();
     await parts.proxy?.stop();
-    await Promise.all([parts.upstream?.stop(), parts.pg?.stop(), removeBlobDir(blobs)]);
+    await Promise.all([parts.upstream?.stop(), parts.pg?.stop(), parts.spiffe?.stop(), removeBlobDir(blobs)]);
     await rm(storage, { recursive: true, force: true });
     await rm(work, { recursive: true, force: true });
   };
   try {
-    [parts.pg, parts.upstream] = await Promise.all([startPostgres(), startDockerRegistry({ dir: storage })]);
+    [parts.pg, parts.upstream, parts.spiffe] = await Promise.all([
+      startPostgres(),
+      startDockerRegistry({ dir: storage }),
+      options.spiffe ? startSpiffeTrust() : undefined,
+    ]);
     if (options.proxy) parts.proxy = await startRetargetableProxy(parts.upstream.port);
     parts.emu = await startHarborEmulator({
       adminUser: HARBOR.username,
@@ -100,19 +111,23 @@ export async function startFleetStack(options: FleetStackOptions): Promise<Fleet
       });
       await pushImage(parts.emu.url, repository, tag, images[repository], HARBOR);
     }
+    const databaseUrl = await parts.pg.createDatabase(`gc_${options.name.replace(/\W/g, "_")}`);
     const started = await startGroundControlProcess({
       harborUrl: parts.emu.url,
       adminPassword: options.adminPassword,
-      databaseUrl: await parts.pg.createDatabase(`gc_${options.name.replace(/\W/g, "_")}`),
+      databaseUrl,
       args: options.groundControlArgs,
       env: options.groundControlEnv,
+      spiffe: parts.spiffe,
     });
     parts.gc = started.gc;
     const gcUrl = started.url;
-    const admin = await adminClients(gcUrl, options.adminPassword);
+    const admin = await adminClients(gcUrl, options.adminPassword, parts.spiffe?.adminTls);
     const stack: FleetStack = {
       ...(parts as Required<typeof parts>),
       proxy: parts.proxy,
+      spiffe: parts.spiffe,
+      databaseUrl,
       storage,
       work,
       gcUrl,

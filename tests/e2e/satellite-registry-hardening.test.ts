@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startContainerd } from "../interop/containerd.js";
-import type { AdminClients } from "./agent-helpers.js";
+import { createEdgeSite, skopeoPullDigest, startSatelliteProcess, type AdminClients } from "./agent-helpers.js";
 import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, REPO_ROOT, startProcess, type RunningProcess } from "./processes.js";
+import { eventually, GiveUp, REPO_ROOT, type RunningProcess } from "./processes.js";
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = "e2e-hardening-admin-password";
@@ -51,16 +51,17 @@ describe("satellite registry hardening, end to end", () => {
     satUrl = `http://127.0.0.1:${satPort}`;
     local = createRegistryClient({ url: satUrl, retry: { attempts: 1 } });
 
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
-    await admin.fleet.createGroup({
+    await createEdgeSite(admin, {
+      satellite: "edge-h",
+      region: "eu-west",
+      config: "fast",
+      configJson: FAST_CONFIG,
       group: "edge-apps",
       artifacts: [
         { repository: "library/hello", tags: ["1.0"] },
         { repository: "library/world", tags: ["2"] },
       ],
     });
-    await admin.fleet.createSatellite({ satellite: "edge-h", region: "eu-west", config: "fast" });
-    await admin.fleet.assignGroup({ satellite: "edge-h", group: "edge-apps" });
     token = (await admin.identity.issueZtrToken({ satellite: "edge-h" })).token;
   });
 
@@ -93,17 +94,18 @@ describe("satellite registry hardening, end to end", () => {
     if (p.proc.exitCode !== null) throw new GiveUp(`satellite exited with ${p.proc.exitCode}: ${p.output()}`);
   };
   /** skopeo copies from the satellite; the manifest it got must be the one the state names. */
-  const pullChecked = async (repo: string, tag: string, creds?: string) => {
-    const out = join(work, `pulled-${repo.replace("/", "-")}-${Date.now()}`);
-    await run("skopeo", [
+  const pullChecked = (repo: string, tag: string, creds?: string) => skopeoPullDigest(satPort, repo, tag, work, creds);
+  /** skopeo copies world:2 from the upstream into the satellite as `destination`, pushing as `creds` (or anonymously). */
+  const pushWorldAs = (creds: string | undefined, destination: string) =>
+    run("skopeo", [
       "copy",
+      "--preserve-digests",
       "--src-tls-verify=false",
-      ...(creds ? ["--src-creds", creds] : []),
-      `docker://127.0.0.1:${satPort}/${repo}:${tag}`,
-      `dir:${out}`,
+      "--dest-tls-verify=false",
+      ...(creds ? ["--dest-creds", creds] : []),
+      `docker://${new URL(upstreamUrl).host}/library/world:2`,
+      `docker://127.0.0.1:${satPort}/${destination}`,
     ]);
-    return sha256(await readFile(join(out, "manifest.json")));
-  };
   const repairLines = (output: string) =>
     output
       .split("\n")
@@ -113,20 +115,13 @@ describe("satellite registry hardening, end to end", () => {
   it("enrols with --token-file; the token never appears in the process's argv", async () => {
     const tokenFile = join(work, "ztr-token");
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-    sat = startProcess(
-      "satellite",
-      [
-        "--ground-control-url",
-        gcUrl,
-        "--token-file",
-        tokenFile,
-        "--data-dir",
-        dataDir,
-        "--registry-addr",
-        `127.0.0.1:${satPort}`,
-      ],
-      { LOG_LEVEL: "info", TOKEN: "", SATELLITE_TOKEN: "" },
-    );
+    sat = startSatelliteProcess({
+      gcUrl,
+      dataDir,
+      registryPort: satPort,
+      args: ["--token-file", tokenFile],
+      env: { LOG_LEVEL: "info", TOKEN: "", SATELLITE_TOKEN: "" },
+    });
     const proc = sat;
     const cmdline = (await readFile(`/proc/${proc.proc.pid}/cmdline`, "utf8")).split("\0");
     expect(cmdline).toContain("--token-file");
@@ -152,14 +147,7 @@ describe("satellite registry hardening, end to end", () => {
       const error = (await res.json()) as { errors: { code: string }[] };
       expect([res.status, error.errors[0].code], `${method} ${path}`).toEqual([405, "UNSUPPORTED"]);
     }
-    const pushed = await run("skopeo", [
-      "copy",
-      "--preserve-digests",
-      "--src-tls-verify=false",
-      "--dest-tls-verify=false",
-      `docker://${new URL(upstreamUrl).host}/library/world:2`,
-      `docker://127.0.0.1:${satPort}/library/hello:1.0`,
-    ]).catch((e: { stderr?: string }) => e);
+    const pushed = await pushWorldAs(undefined, "library/hello:1.0").catch((e: { stderr?: string }) => e);
     expect((pushed as { stderr?: string }).stderr ?? "").toMatch(/405|unsupported|read-only/i);
     expect(await storeFiles()).toEqual(before);
     expect(await pullChecked("library/hello", "1.0")).toBe(images["library/hello"].manifestDigest);
@@ -201,25 +189,17 @@ describe("satellite registry hardening, end to end", () => {
     const credentials = join(work, "writers");
     await writeFile(credentials, `${WRITER.user}:${hashed}\n`, { mode: 0o600 });
     expect(await sat!.stop()).toBe(0);
-    sat = startProcess(
-      "satellite",
-      [
-        "--ground-control-url",
-        gcUrl,
-        "--data-dir",
-        dataDir,
-        "--registry-addr",
-        `127.0.0.1:${satPort}`,
-        "--registry-write-credentials-file",
-        credentials,
-      ],
-      { LOG_LEVEL: "info" },
-    );
+    sat = startSatelliteProcess({
+      gcUrl,
+      dataDir,
+      registryPort: satPort,
+      args: ["--registry-write-credentials-file", credentials],
+      env: { LOG_LEVEL: "info" },
+    });
     const proc = sat;
     await eventually(async () => (alive(proc), await served()), 60_000, "the restarted satellite serving");
     const digestBefore = (await appliedState()).satellite_state_digest;
     const creds = `${WRITER.user}:${WRITER.password}`;
-    const upstreamHost = new URL(upstreamUrl).host;
 
     // Anyone else: 401 UNAUTHORIZED with a Basic challenge.
     const anonymous = await fetch(`${satUrl}/v2/local/tool/blobs/uploads/`, { method: "POST" });
@@ -228,42 +208,15 @@ describe("satellite registry hardening, end to end", () => {
       ((await anonymous.json()) as { errors: { code: string }[] }).errors[0].code,
       anonymous.headers.get("www-authenticate"),
     ]).toEqual([401, "UNAUTHORIZED", 'Basic realm="harbor-satellite", charset="UTF-8"']);
-    const wrong = await run("skopeo", [
-      "copy",
-      "--preserve-digests",
-      "--src-tls-verify=false",
-      "--dest-tls-verify=false",
-      "--dest-creds",
-      `${WRITER.user}:wrong`,
-      `docker://${upstreamHost}/library/world:2`,
-      `docker://127.0.0.1:${satPort}/local/tool:1`,
-    ]).catch((e: { stderr?: string }) => e);
+    const wrong = await pushWorldAs(`${WRITER.user}:wrong`, "local/tool:1").catch((e: { stderr?: string }) => e);
     expect((wrong as { stderr?: string }).stderr ?? "").toMatch(/unauthorized|authentication required/i);
 
     // A writer pushes an image of its own, which the satellite leaves alone.
-    await run("skopeo", [
-      "copy",
-      "--preserve-digests",
-      "--src-tls-verify=false",
-      "--dest-tls-verify=false",
-      "--dest-creds",
-      creds,
-      `docker://${upstreamHost}/library/world:2`,
-      `docker://127.0.0.1:${satPort}/local/tool:1`,
-    ]);
+    await pushWorldAs(creds, "local/tool:1");
     expect(await pullChecked("local/tool", "1")).toBe(images["library/world"].manifestDigest);
 
     // A writer (or a stolen credential) moves hello:1.0 onto world's image and deletes world:2.
-    await run("skopeo", [
-      "copy",
-      "--preserve-digests",
-      "--src-tls-verify=false",
-      "--dest-tls-verify=false",
-      "--dest-creds",
-      creds,
-      `docker://${upstreamHost}/library/world:2`,
-      `docker://127.0.0.1:${satPort}/library/hello:1.0`,
-    ]);
+    await pushWorldAs(creds, "library/hello:1.0");
     const deleted = await fetch(`${satUrl}/v2/library/world/manifests/2`, {
       method: "DELETE",
       headers: { authorization: `Basic ${Buffer.from(creds).toString("base64")}` },

@@ -7,22 +7,17 @@
 // first) stays served; skopeo and containerd's ctr pull gamma. A quota smaller than gamma alone
 // then evicts alpha, keeps gamma, and the heartbeat says the quota is too small for the desired
 // set. Bytes on disk and the satellite_store_gc_* / quota metrics follow every step.
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startContainerd } from "../interop/containerd.js";
-import type { AdminClients } from "./agent-helpers.js";
+import { createEdgeSite, skopeoPullDigest, startSatelliteProcess, type AdminClients } from "./agent-helpers.js";
 import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 import { scrape } from "./prometheus-text.js";
 
-const run = promisify(execFile);
-const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 const KIB = 1024;
 const QUOTA = 650 * KIB;
 
@@ -48,19 +43,19 @@ describe("store quota and retention, end to end", () => {
     dataDir = join(work, "satellite");
     satPort = await freePort();
     local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
-    const config = {
-      app_config: { ...FAST_CONFIG.app_config, store_quota: "650KiB", store_gc_interval: "@every 1h" },
-    };
-    await admin.fleet.createConfig({ config: "quota", configJson: JSON.stringify(config) });
-    await admin.fleet.createGroup({
+    await createEdgeSite(admin, {
+      satellite: "edge-q",
+      region: "eu-west",
+      config: "quota",
+      configJson: {
+        app_config: { ...FAST_CONFIG.app_config, store_quota: "650KiB", store_gc_interval: "@every 1h" },
+      },
       group: "apps",
       artifacts: [
         { repository: "library/alpha", tags: ["1"] },
         { repository: "library/beta", tags: ["1"] },
       ],
     });
-    await admin.fleet.createSatellite({ satellite: "edge-q", region: "eu-west", config: "quota" });
-    await admin.fleet.assignGroup({ satellite: "edge-q", group: "apps" });
   });
 
   afterAll(async () => {
@@ -88,21 +83,18 @@ describe("store quota and retention, end to end", () => {
       () => true,
       () => false,
     );
-  const skopeoPull = async (repo: string) => {
-    const out = join(work, `pulled-${repo.replace("/", "-")}-${Date.now()}`);
-    await run("skopeo", ["copy", "--src-tls-verify=false", `docker://127.0.0.1:${satPort}/${repo}:1`, `dir:${out}`]);
-    return sha256(await readFile(join(out, "manifest.json")));
-  };
+  const skopeoPull = (repo: string) => skopeoPullDigest(satPort, repo, "1", work);
   const metrics = () => scrape(`http://127.0.0.1:${satPort}/metrics`);
   const imageBytes = (repo: string) =>
     images[repo].manifest.length + images[repo].config.size + images[repo].layers.reduce((n, l) => n + l.size, 0);
 
   it("evicts what no group wants, least recently pulled first, collects its blobs, and never a wanted image", async () => {
-    sat = startProcess(
-      "satellite",
-      ["--ground-control-url", stack.gcUrl, "--data-dir", dataDir, "--registry-addr", `127.0.0.1:${satPort}`],
-      { LOG_LEVEL: "info", SATELLITE_TOKEN: (await admin.identity.issueZtrToken({ satellite: "edge-q" })).token },
-    );
+    sat = startSatelliteProcess({
+      gcUrl: stack.gcUrl,
+      dataDir,
+      registryPort: satPort,
+      env: { LOG_LEVEL: "info", SATELLITE_TOKEN: (await admin.identity.issueZtrToken({ satellite: "edge-q" })).token },
+    });
     const [alpha, beta, gamma] = ["library/alpha", "library/beta", "library/gamma"].map((r) => images[r]);
     expect(imageBytes("library/alpha") * 2).toBeLessThan(QUOTA);
     expect(imageBytes("library/alpha") * 3).toBeGreaterThan(QUOTA);

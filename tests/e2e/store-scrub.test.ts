@@ -5,20 +5,17 @@
 // is seen); once the upstream is back the next pass fetches it again, the heartbeat's error goes
 // away, and skopeo pulls the image with the state's digest. Another image is pulled over and over
 // throughout, never failing.
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
-import type { AdminClients } from "./agent-helpers.js";
+import { createEdgeSite, skopeoPullDigest, startSatelliteProcess, type AdminClients } from "./agent-helpers.js";
 import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 import { scrape } from "./prometheus-text.js";
 
-const run = promisify(execFile);
 const sha256 = (bytes: Buffer) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 describe("self-healing store, end to end", () => {
@@ -46,16 +43,17 @@ describe("self-healing store, end to end", () => {
     satPort = await freePort();
     satUrl = `http://127.0.0.1:${satPort}`;
     local = createRegistryClient({ url: satUrl, retry: { attempts: 1 } });
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
-    await admin.fleet.createGroup({
+    await createEdgeSite(admin, {
+      satellite: "edge-s",
+      region: "eu-west",
+      config: "fast",
+      configJson: FAST_CONFIG,
       group: "edge-apps",
       artifacts: [
         { repository: "library/hello", tags: ["1.0"] },
         { repository: "library/world", tags: ["2"] },
       ],
     });
-    await admin.fleet.createSatellite({ satellite: "edge-s", region: "eu-west", config: "fast" });
-    await admin.fleet.assignGroup({ satellite: "edge-s", group: "edge-apps" });
   });
 
   afterAll(async () => {
@@ -75,16 +73,7 @@ describe("self-healing store, end to end", () => {
       .split("\n")
       .filter((l) => l.includes('"store scrub done"'))
       .map((l) => JSON.parse(l) as { checked: number; bytes: number; quarantined: number });
-  const pullChecked = async (repo: string, tag: string) => {
-    const out = join(work, `pulled-${repo.replace("/", "-")}-${Date.now()}`);
-    await run("skopeo", [
-      "copy",
-      "--src-tls-verify=false",
-      `docker://127.0.0.1:${satPort}/${repo}:${tag}`,
-      `dir:${out}`,
-    ]);
-    return sha256(await readFile(join(out, "manifest.json")));
-  };
+  const pullChecked = (repo: string, tag: string) => skopeoPullDigest(satPort, repo, tag, work);
 
   /** Pulls world:2's layer over and over, checking its digest, until stopped. */
   const keepPulling = () => {
@@ -112,25 +101,13 @@ describe("self-healing store, end to end", () => {
   };
 
   it("quarantines a blob with a flipped byte, reports it until the next pass has fetched it again, and serves throughout", async () => {
-    sat = startProcess(
-      "satellite",
-      [
-        "--ground-control-url",
-        stack.gcUrl,
-        "--data-dir",
-        dataDir,
-        "--registry-addr",
-        `127.0.0.1:${satPort}`,
-        "--scrub-interval",
-        "2s",
-        "--scrub-rate",
-        "1",
-      ],
-      {
-        LOG_LEVEL: "info",
-        SATELLITE_TOKEN: (await admin.identity.issueZtrToken({ satellite: "edge-s" })).token,
-      },
-    );
+    sat = startSatelliteProcess({
+      gcUrl: stack.gcUrl,
+      dataDir,
+      registryPort: satPort,
+      args: ["--scrub-interval", "2s", "--scrub-rate", "1"],
+      env: { LOG_LEVEL: "info", SATELLITE_TOKEN: (await admin.identity.issueZtrToken({ satellite: "edge-s" })).token },
+    });
     const proc = sat;
     const hello = images["library/hello"];
     await eventually(
