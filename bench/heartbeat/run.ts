@@ -68,6 +68,13 @@ interface CpuSample {
 
 const children: ChildProcess[] = [];
 
+/**
+ * Node flags Ground Control's image starts it with (docker/Dockerfile's ENTRYPOINT), so the bench
+ * measures it as shipped; BENCH_GATEWAY_NODE_FLAGS come after and win (e.g. --max-semi-space-size=16
+ * for V8's default).
+ */
+const GATEWAY_IMAGE_NODE_FLAGS = ["--max-semi-space-size=64"];
+
 async function main(): Promise<void> {
   const satellites = Number(args.satellites);
   const secret = randomBytes(16).toString("hex");
@@ -150,6 +157,7 @@ async function startGateway(databaseUrl: string, port: number, extraArgs: string
   const child = spawn(
     process.execPath,
     [
+      ...GATEWAY_IMAGE_NODE_FLAGS,
       ...nodeFlags("BENCH_GATEWAY_NODE_FLAGS"),
       `${ROOT}/bin/ground-control.mjs`,
       "--port",
