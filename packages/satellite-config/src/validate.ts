@@ -2,7 +2,7 @@
 // either the typed config with every default applied or every problem, each naming its path.
 // Ground Control (CreateConfig, UpdateConfig, merge patches) and the satellite (config.json,
 // config-state artifacts) both call this, so they agree on every document.
-import { Ajv, type ErrorObject } from "ajv";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { parseDuration, parseSchedule } from "./schedule.js";
 import { MAX_WINDOW_MS, SATELLITE_CONFIG_SCHEMA } from "./schema.js";
 import { parseByteSize } from "./byte-size.js";
@@ -67,19 +67,28 @@ function isSchedule(text: string): boolean {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, verbose: true });
-ajv.addFormat("schedule", { type: "string", validate: isSchedule });
-ajv.addFormat("time-zone", { type: "string", validate: isTimeZone });
-ajv.addFormat("window-duration", { type: "string", validate: isWindowDuration });
-ajv.addFormat("trusted-public-key", { type: "string", validate: (v: string) => readTrustedKey(v).ok });
-ajv.addFormat("http-url", { type: "string", validate: isHttpUrl });
-ajv.addFormat("byte-size-or-empty", { type: "string", validate: (v: string) => v === "" || isByteSize(v) });
-ajv.addFormat("http-url-or-empty", { type: "string", validate: (v: string) => v === "" || isHttpUrl(v) });
-ajv.addFormat("registry-address-or-empty", {
-  type: "string",
-  validate: (v: string) => v === "" || isRegistryAddress(v),
-});
-const validate = ajv.compile(SATELLITE_CONFIG_SCHEMA);
+/**
+ * The schema compiled on first use, not on import: compiling costs tens of milliseconds, and a
+ * process that loads this package without validating a config (a one-shot `satellite sync`)
+ * should not pay them at start-up.
+ */
+let compiled: ValidateFunction | undefined;
+function compileValidator(): ValidateFunction {
+  const ajv = new Ajv({ allErrors: true, strict: true, useDefaults: true, verbose: true });
+  ajv.addFormat("schedule", { type: "string", validate: isSchedule });
+  ajv.addFormat("time-zone", { type: "string", validate: isTimeZone });
+  ajv.addFormat("window-duration", { type: "string", validate: isWindowDuration });
+  ajv.addFormat("trusted-public-key", { type: "string", validate: (v: string) => readTrustedKey(v).ok });
+  ajv.addFormat("http-url", { type: "string", validate: isHttpUrl });
+  ajv.addFormat("byte-size-or-empty", { type: "string", validate: (v: string) => v === "" || isByteSize(v) });
+  ajv.addFormat("http-url-or-empty", { type: "string", validate: (v: string) => v === "" || isHttpUrl(v) });
+  ajv.addFormat("registry-address-or-empty", {
+    type: "string",
+    validate: (v: string) => v === "" || isRegistryAddress(v),
+  });
+  return ajv.compile(SATELLITE_CONFIG_SCHEMA);
+}
+const validate = (document: unknown): boolean => (compiled ??= compileValidator())(document);
 
 const MAX_SHOWN = 200;
 const show = (value: unknown) =>
@@ -204,7 +213,7 @@ export function validateSatelliteConfig(document: unknown): ConfigVerdict {
     if (copy.zot_config === null) delete copy.zot_config;
     return { ok: true, config: copy as unknown as SatelliteConfig };
   }
-  const issues = issuesOf(validate.errors ?? []);
+  const issues = issuesOf(compiled?.errors ?? []);
   return {
     ok: false,
     issues: issues.length > 0 ? issues : [{ path: "(root)", message: "is not a valid satellite config" }],

@@ -2,7 +2,7 @@
 // the config in force, the name Ground Control gave, and the counters status() reports.
 import type { SatelliteConfig } from "../config/satellite-config.js";
 import type { JobStatus } from "../scheduler/job.js";
-import type { StepResult } from "../telemetry/spans.js";
+import type { StepResult } from "../telemetry/root-step.js";
 import type { AgentPhase } from "./lifecycle.js";
 
 export interface AgentState {

@@ -55,7 +55,7 @@ import { startStoreHousekeeping } from "./store-housekeeping.js";
 import { loadRegistryTls, resolveReadCredentials, resolveWriteAccess } from "../flags/registry-flags.js";
 import { createStateReplicator } from "./state-replication.js";
 import { observeLastSuccess } from "../telemetry/replication-metrics.js";
-import { rootStep } from "../telemetry/spans.js";
+import { rootStep } from "../telemetry/root-step.js";
 import { redactedConfig, type AgentState, type RunningAgent, type Traced } from "./agent-state.js";
 import { createEnrolmentJob } from "./enrolment-job.js";
 import { createHeartbeatJob } from "./heartbeat-job.js";

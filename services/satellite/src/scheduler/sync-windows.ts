@@ -5,7 +5,10 @@
 // hour opens at the first instant after it; on the fall-back day a start inside the repeated hour
 // opens at its first occurrence only. No windows at all means always open.
 import { Cron } from "croner";
-import { parseDuration, type SyncPolicyConfig, type SyncWindowConfig } from "@harbor-satellite/satellite-config";
+import type { SyncPolicyConfig, SyncWindowConfig } from "@harbor-satellite/satellite-config";
+// The schedule entry alone: the package's index also compiles the config schema (ajv) on load,
+// which `satellite sync --once` does not need.
+import { parseDuration } from "@harbor-satellite/satellite-config/schedule";
 
 export interface CompiledWindow {
   /** Fires at each opening instant. */
