@@ -1,8 +1,9 @@
 // Sync windows and the bandwidth cap, end to end (issue 13): PostgreSQL, docker-registry behind
 // the Harbor emulator, a `ground-control` process and a `satellite` process that reaches Harbor
 // through a counting HTTP proxy. Ground Control's config opens a window now that closes at the
-// next minute and caps the satellite so the layer cannot finish before. The copy asks only for
-// what the cap lets through before the close (a bounded Range), pauses there with its partial
+// next minute and caps the satellite so the layer cannot finish before. Under the cap the copy is
+// a run of bounded Range requests, back to back, each sent when the cap grants its bytes, and it
+// asks only for what the cap lets through before the close; it pauses there with its partial
 // file kept, the heartbeat says "outside sync window, next window at …", and when the next window
 // opens (uncapped) the copy continues with exactly one Range request from where the file ended:
 // the bytes served add up to the blob, and it lands under its verified digest. A config change
@@ -124,28 +125,36 @@ describe("sync windows, end to end", () => {
     const paused = await eventually(
       async () => {
         alive();
-        const [first] = layerGets();
-        if (!first.done) throw new Error(`first request still open: ${first.bytes} bytes so far`);
+        const open = layerGets().find((r) => !r.done);
+        if (open) throw new Error(`a request still open: ${open.range} ${open.bytes} bytes so far`);
         const s = await status();
         if (!s.latest?.activity.includes(expectedLine)) throw new Error(`activity: ${s.latest?.activity}`);
-        return { first, s };
+        return { firstWindow: layerGets(), s };
       },
       firstCloses - Date.now() + 30_000,
       "copy paused and reported",
     );
     expect(Date.now()).toBeLessThan(nextOpens);
-    // The cap and the known close made the first request ask only for what fits before the close.
-    expect(paused.first).toMatchObject({ status: 206, cut: false });
+    // The cap made the copy bounded Range requests back to back from byte 0, each served whole,
+    // and the known close made them stop at what fits before it.
+    const { firstWindow } = paused;
     const partial = (await ingestFiles()).filter((f) => f.size > 0);
     expect(partial).toHaveLength(1);
     const kept = partial[0].size;
-    expect(paused.first.range).toBe(`bytes=0-${kept - 1}`);
-    expect(paused.first.bytes).toBe(kept);
+    let next = 0;
+    for (const r of firstWindow) {
+      expect(r).toMatchObject({ status: 206, cut: false, range: expect.stringMatching(/^bytes=\d+-\d+$/) });
+      const [from, to] = r.range!.slice("bytes=".length).split("-").map(Number);
+      expect(from).toBe(next);
+      expect(r.bytes).toBe(to - from + 1);
+      next = to + 1;
+    }
+    expect(next).toBe(kept);
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(layer().size);
     expect(sat!.output()).toContain("blob copy paused: the sync window closed");
     // Nothing more of the layer is asked for outside the window.
-    expect(layerGets()).toHaveLength(1);
+    expect(layerGets()).toHaveLength(firstWindow.length);
 
     // The next window opens: one Range request from the kept bytes, and the blob is in place.
     const blobPath = join(dataDir, "blobs", "sha256", layer().digest.slice("sha256:".length));
@@ -158,21 +167,26 @@ describe("sync windows, end to end", () => {
       "layer copied after the window opened",
     );
     const gets = layerGets();
-    expect(gets).toHaveLength(2);
-    expect(gets[1]).toMatchObject({ status: 206, range: `bytes=${kept}-`, bytes: layer().size - kept, cut: false });
+    expect(gets).toHaveLength(firstWindow.length + 1);
+    const resumed = gets[gets.length - 1];
+    expect(resumed).toMatchObject({ status: 206, range: `bytes=${kept}-`, bytes: layer().size - kept, cut: false });
     expect((await stat(blobPath)).size).toBe(layer().size);
     expect((await ingestFiles()).filter((f) => f.name.startsWith("temp"))).toEqual([]);
-    // No byte served twice: what both requests served adds up to the blob.
-    expect(gets[0].bytes + gets[1].bytes).toBe(layer().size);
+    // No byte served twice: what all requests served adds up to the blob.
+    const served = gets.reduce((n, r) => n + r.bytes, 0);
+    expect(served).toBe(layer().size);
     // Evidence for the issue: the proxy's log of the layer's requests.
+    const line = (r: ProxiedRequest, i: number) =>
+      `request ${i + 1}: GET ${r.path} range=${r.range ?? "-"} status=${r.status} bytes_written_by_proxy=${r.bytes} cut=${r.cut}`;
     console.log(
       [
         `layer ${layer().digest} size=${layer().size} cap=${cap} B/s window closed at ${new Date(firstCloses).toISOString()}, next opened ${new Date(nextOpens).toISOString()}`,
-        ...gets.map(
-          (r, i) =>
-            `request ${i + 1}: GET ${r.path} range=${r.range ?? "-"} status=${r.status} bytes_written_by_proxy=${r.bytes} cut=${r.cut}`,
-        ),
-        `partial file kept at the pause: ${kept} bytes; kept + range bytes = ${kept + gets[1].bytes}; bytes served in all = ${gets[0].bytes + gets[1].bytes}`,
+        `first window: ${firstWindow.length} bounded Range requests, back to back, ${kept} bytes:`,
+        ...firstWindow.slice(0, 3).map(line),
+        "…",
+        ...firstWindow.slice(-3).map((r, i) => line(r, firstWindow.length - 3 + i)),
+        `next window: ${line(resumed, gets.length - 1)}`,
+        `partial file kept at the pause: ${kept} bytes; kept + range bytes = ${kept + resumed.bytes}; bytes served in all = ${served}`,
       ].join("\n"),
     );
     const after = await eventually(

@@ -14,6 +14,10 @@ export interface GateView {
   msUntilClose(): number;
   /** Accounts bytes received; the ms to wait before reading more. */
   take(bytes: number): number;
+  /** Accounts bytes received that reserve() paid for beforehand. */
+  count(bytes: number): void;
+  /** Reserves bytes not received yet; the ms to wait before asking for them. */
+  reserve(bytes: number): number;
 }
 
 export function createGateBuffer(): SharedArrayBuffer;

@@ -15,7 +15,7 @@ const RATE = 1; // bytes per second; 0 = no cap
 const BURST_NS = 2; // how far ahead of now reservations may run without waiting
 const OPEN = 3; // 1 while layer bytes may be fetched, 0 outside the sync windows
 const CLOSES_AT_MS = 4; // when the open window closes, epoch ms; 0 = not known (always open)
-const TAKEN = 5; // bytes accounted by take() since the gate was made, capped or not
+const TAKEN = 5; // bytes accounted by take() or count() since the gate was made, capped or not
 const SLOTS = 6;
 
 /** Bytes a copy may take at once at any rate: one socket read (raw-http-get's buffer) plus slack. */
@@ -40,6 +40,25 @@ export function createGateBuffer() {
  */
 export function gateView(buffer) {
   const slots = new BigInt64Array(buffer);
+  /** @param {number} bytes */
+  const reserve = (bytes) => {
+    if (bytes <= 0) return 0;
+    const rate = Atomics.load(slots, RATE);
+    if (rate === 0n) return 0;
+    const cost = (BigInt(bytes) * 1_000_000_000n) / rate;
+    const burst = Atomics.load(slots, BURST_NS);
+    for (;;) {
+      const now = nowNs();
+      const tat = Atomics.load(slots, TAT_NS);
+      // An idle line banks at most one burst: what a late timer lost is made up, no more.
+      const start = tat > now - burst ? tat : now - burst;
+      const next = start + cost;
+      if (Atomics.compareExchange(slots, TAT_NS, tat, next) === tat) {
+        const ahead = next - now - burst;
+        return ahead > 0n ? Number(ahead) / 1e6 : 0;
+      }
+    }
+  };
   return {
     /** Sets the cap (bytes per second, 0 = none); copies in flight follow it from their next read. */
     setRate(/** @type {number} */ bytesPerSecond) {
@@ -88,22 +107,18 @@ export function gateView(buffer) {
     take(bytes) {
       if (bytes <= 0) return 0;
       Atomics.add(slots, TAKEN, BigInt(bytes));
-      const rate = Atomics.load(slots, RATE);
-      if (rate === 0n) return 0;
-      const cost = (BigInt(bytes) * 1_000_000_000n) / rate;
-      const burst = Atomics.load(slots, BURST_NS);
-      for (;;) {
-        const now = nowNs();
-        const tat = Atomics.load(slots, TAT_NS);
-        // An idle line banks at most one burst: what a late timer lost is made up, no more.
-        const start = tat > now - burst ? tat : now - burst;
-        const next = start + cost;
-        if (Atomics.compareExchange(slots, TAT_NS, tat, next) === tat) {
-          const ahead = next - now - burst;
-          return ahead > 0n ? Number(ahead) / 1e6 : 0;
-        }
-      }
+      return reserve(bytes);
     },
+    /** Accounts `bytes` just received that were reserved beforehand (reserve()): no wait. */
+    count(/** @type {number} */ bytes) {
+      if (bytes > 0) Atomics.add(slots, TAKEN, BigInt(bytes));
+    },
+    /**
+     * Reserves `bytes` of the line without receiving them yet; returns how many ms the caller
+     * must wait before asking for them (0 when uncapped or within the burst). A capped copy
+     * reserves each bounded Range request this way before sending it.
+     */
+    reserve,
   };
 }
 

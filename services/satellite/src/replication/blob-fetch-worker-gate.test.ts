@@ -1,5 +1,6 @@
-// The worker under the sync gate (bandwidth-gate.mjs), called in-process: the cap slows a copy,
-// a closing window pauses it with the bytes kept, and a resumed copy asks only for the rest.
+// The worker under the sync gate (bandwidth-gate.mjs), called in-process: the cap slows a copy
+// (fetched as bounded Range requests sized from the cap), a closing window pauses it with the
+// bytes kept, and a resumed copy asks only for the rest, with one Range request.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/test
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createGateBuffer, gateView } from "./bandwidth-gate.mjs";
 import fetchBlob from "./blob-fetch-worker.mjs";
+import { chunkBytes } from "./range-plan.mjs";
 import type { FetchBlobOutcome, FetchBlobTask } from "./worker-protocol.js";
 
 let registry: FakeRegistry;
@@ -42,6 +44,22 @@ const task = (gate: SharedArrayBuffer, overrides: Partial<FetchBlobTask> = {}): 
 const run = async (t: FetchBlobTask) => (await fetchBlob(t)) as FetchBlobOutcome;
 const blobGets = () => registry.requests.filter((r) => r.method === "GET" && r.path.includes("/blobs/"));
 
+/**
+ * Asserts `ranges` are bounded Range requests of at most `chunk` bytes, back to back from byte 0,
+ * the last one ending just before `end`: what a capped copy asked for until it paused at `end`.
+ */
+function expectChunksUpTo(ranges: (string | undefined)[], end: number, chunk: number) {
+  let next = 0;
+  for (const range of ranges) {
+    const match = /^bytes=(\d+)-(\d+)$/.exec(range ?? "");
+    expect(match, `bounded range, got ${range}`).not.toBeNull();
+    const [from, to] = [Number(match![1]), Number(match![2])];
+    expect(from).toBe(next);
+    expect(to - from + 1).toBeLessThanOrEqual(chunk);
+    next = to + 1;
+  }
+  expect(next).toBe(end);
+}
 describe("blob-fetch worker under the sync gate", () => {
   it("copies no faster than the cap", async () => {
     const gate = createGateBuffer();
@@ -55,7 +73,7 @@ describe("blob-fetch worker under the sync gate", () => {
     expect((await readFile(join(dir, "out"))).equals(data)).toBe(true);
   });
 
-  it("pauses when the window closes, keeping the bytes, and resumes with one Range request", async () => {
+  it("pauses when the window closes, after the bounded request in flight, and resumes with one Range request", async () => {
     const gate = createGateBuffer();
     const view = gateView(gate);
     view.setRate(1_000_000);
@@ -69,15 +87,19 @@ describe("blob-fetch worker under the sync gate", () => {
     expect((await stat(join(dir, "out"))).size).toBe(kept);
     expect((await readFile(join(dir, "out"))).equals(data.subarray(0, kept))).toBe(true);
 
+    // The capped requests were bounded chunks; the pause came where the last one ended.
+    const firstWindow = blobGets().map((r) => r.range);
+    expectChunksUpTo(firstWindow, kept, chunkBytes(1_000_000));
+
     view.setOpen(true);
     view.setRate(0);
     const second = await run(task(gate, { resumeFrom: kept }));
     expect(second).toEqual({ ok: true, result: { digest, size: data.length, resumes: 0 } });
-    expect(blobGets().map((r) => r.range)).toEqual([undefined, `bytes=${kept}-`]);
+    expect(blobGets().map((r) => r.range)).toEqual([...firstWindow, `bytes=${kept}-`]);
     expect((await readFile(join(dir, "out"))).equals(data)).toBe(true);
   });
 
-  it("with the close known, asks only for what the cap lets through before it: one bounded request, then the rest", async () => {
+  it("with the close known, asks only for what the cap lets through before it: bounded requests, then the rest", async () => {
     const gate = createGateBuffer();
     const view = gateView(gate);
     view.setRate(1_000_000);
@@ -91,14 +113,16 @@ describe("blob-fetch worker under the sync gate", () => {
     // About 0.8 s at 1 MB/s plus the 512 KiB burst, never the whole blob.
     expect(kept).toBeGreaterThan(512 * 1024);
     expect(kept).toBeLessThan(data.length);
-    expect(blobGets().map((r) => r.range)).toEqual([`bytes=0-${kept - 1}`]);
+    const firstWindow = blobGets().map((r) => r.range);
+    expectChunksUpTo(firstWindow, kept, chunkBytes(1_000_000));
     expect((await stat(join(dir, "out"))).size).toBe(kept);
 
     view.setOpen(true);
     view.setClosesAt(undefined);
+    view.setRate(0);
     const second = await run(task(gate, { resumeFrom: kept }));
     expect(second).toEqual({ ok: true, result: { digest, size: data.length, resumes: 0 } });
-    expect(blobGets().map((r) => r.range)).toEqual([`bytes=0-${kept - 1}`, `bytes=${kept}-`]);
+    expect(blobGets().map((r) => r.range)).toEqual([...firstWindow, `bytes=${kept}-`]);
     expect((await readFile(join(dir, "out"))).equals(data)).toBe(true);
   });
 

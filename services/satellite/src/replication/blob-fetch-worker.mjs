@@ -18,7 +18,8 @@ import { STATUS_CODES } from "node:http";
 import { isRetryableStatus, isTransientNetworkError, nextDelay, retryPolicy, sleep } from "@harbor-satellite/retry";
 import { gateView, sharedFlow } from "./bandwidth-gate.mjs";
 import { createFileSink } from "./blob-file-sink.mjs";
-import { rawGet } from "./raw-http-get.mjs";
+import { planPiece } from "./range-plan.mjs";
+import { createConnections, rawGet } from "./raw-http-get.mjs";
 
 const DEFAULT_SYNC_EVERY = 32 << 20;
 const IDLE_TIMEOUT_MS = 30_000;
@@ -63,8 +64,11 @@ async function copy(task) {
   // from the file (the digest covers the whole file) and never fetched again.
   const resumeFrom = task.resumeFrom ?? 0;
   const file = await open(task.path, resumeFrom > 0 ? "a+" : "w");
-  const state = { offset: 0, skip: 0 };
+  const state = { offset: 0, skip: 0, paidUntil: 0, readyAt: 0, bounded: false };
   if (resumeFrom > 0) state.offset = await hashPrefix(file, resumeFrom, hash);
+  state.paidUntil = state.offset;
+  // Under a cap the copy is many bounded requests (range-plan.mjs): kept-alive connections for them.
+  const connections = gate ? createConnections() : undefined;
   const sink = createFileSink(file, task.syncEveryBytes ?? DEFAULT_SYNC_EVERY);
   let resumes = 0;
   /** @type {{ socket: import("./raw-http-get.mjs").FlowControl, sink: import("./raw-http-get.mjs").FlowControl, cap: import("./raw-http-get.mjs").FlowControl } | undefined} */
@@ -92,12 +96,18 @@ async function copy(task) {
     hash.update(piece);
     const { sink: sinkFlow, cap } = flowsFor(flow);
     sink.write(piece, sinkFlow);
+    // Bytes the request reserved before it was sent are only counted; any past them (an upstream
+    // that ignored Range, or an uncapped request whose copy got a cap) are paced here.
+    const prepaid = Math.min(piece.length, Math.max(0, state.paidUntil - state.offset));
     state.offset += piece.length;
     Atomics.add(counters, 0, BigInt(piece.length));
     if (!gate) return;
-    // The bytes in hand are kept; nothing more is read once the window has closed.
-    if (!gate.isOpen() && state.offset < task.size) throw new WindowClosed();
-    const wait = gate.take(piece.length);
+    // The bytes in hand are kept; nothing more is read once the window has closed, except the
+    // rest of a bounded request (under a cap, ~100 ms of it, already on its way): the next window
+    // then starts exactly where that request ended.
+    if (!gate.isOpen() && !state.bounded && state.offset < task.size) throw new WindowClosed();
+    gate.count(prepaid);
+    const wait = gate.take(piece.length - prepaid);
     if (wait > 0) {
       cap.pause();
       setTimeout(() => cap.resume(), wait);
@@ -108,15 +118,21 @@ async function copy(task) {
       const startedAt = state.offset;
       try {
         if (gate && !gate.isOpen()) throw new WindowClosed();
-        const end = gate ? pieceEnd(gate, state.offset, task.size) : undefined;
-        if (end === "wait") {
+        const piece = gate ? await nextPiece(gate, state, task.size) : { end: undefined };
+        if (piece === "wait") {
           // Too little of the window is left for a request worth making: wait for it to close.
           await sleep(gate.msUntilClose() + 5);
           continue;
         }
-        await download(task, state, counters, attempts, onBody, end);
-        // A piece bounded by the window's end arrived whole: next piece, or the pause.
-        if (end !== undefined && state.offset === end + 1 && state.offset < task.size) continue;
+        if (gate && !gate.isOpen()) throw new WindowClosed();
+        // A new connection must not deliver into a sink whose two buffers are both busy.
+        if (piece.end !== undefined) await sink.ready();
+        state.bounded = piece.end !== undefined;
+        if (gate && state.bounded) reserveNext(gate, state, task.size);
+        // Only bounded pieces share kept-alive connections: the rest of a blob is today's one GET.
+        await download(task, state, counters, attempts, onBody, piece.end, state.bounded ? connections : undefined);
+        // A bounded piece ended (whole, or as much as the upstream sent): next piece, or the pause.
+        if (piece.end !== undefined && state.offset > startedAt && state.offset < task.size) continue;
         if (state.offset < task.size)
           throw Object.assign(new Error(`body ended at ${state.offset} of ${task.size} bytes`), {
             code: "ERR_STREAM_PREMATURE_CLOSE",
@@ -143,30 +159,61 @@ async function copy(task) {
     if (actual !== task.digest) throw new TaskError({ kind: "digest", expected: task.digest, actual });
     await sink.finish();
   } finally {
+    connections?.close();
     await sink.settle();
     await file.close();
   }
   return { digest: task.digest, size: state.offset, resumes };
 }
 
-/** Fewer bytes than this left before the window closes are not worth a request. */
-const MIN_PIECE_BYTES = 64 * 1024;
+/**
+ * The copy's next request (range-plan.mjs). Under a cap its bytes are reserved on the bucket
+ * beforehand and the request goes out only once the bucket grants them: no byte is on the wire
+ * before the cap lets it through. With the window's close known, a piece asks only for what the
+ * cap lets through before the close, so the next window continues exactly where this one stopped.
+ * @param {ReturnType<typeof gateView>} gate
+ * @param {{ offset: number, paidUntil: number, readyAt: number }} state
+ * @param {number} size
+ */
+async function nextPiece(gate, state, size) {
+  if (state.paidUntil <= state.offset) {
+    state.paidUntil = state.offset;
+    reserveNext(gate, state, size);
+  }
+  const piece = planPiece({
+    offset: state.offset,
+    size,
+    paidUntil: state.paidUntil,
+    rate: gate.rate(),
+    bytesBeforeClose: gate.bytesBeforeClose(),
+  });
+  if (piece === "wait" || piece.end === undefined) return piece;
+  const wait = state.readyAt - performance.now();
+  if (wait > 0) await sleep(wait);
+  return piece;
+}
 
 /**
- * Under a cap with the window's close known, a copy asks only for what the cap lets through before
- * the close (`Range: bytes=<offset>-<end>`), so no byte it asks for arrives after the close: the
- * next window continues exactly where this one stopped, and nothing TCP buffered at the close is
- * thrown away. Returns the inclusive end, undefined (ask for the rest) or "wait".
+ * Reserves the chunk after the bytes already reserved (`paidUntil`), and notes when the bucket
+ * grants it. Called again as each chunk's request goes out, so the wait for the next chunk runs
+ * while this one arrives and is written, rather than after it.
  * @param {ReturnType<typeof gateView>} gate
- * @param {number} offset
+ * @param {{ paidUntil: number, readyAt: number }} state
  * @param {number} size
- * @returns {number | undefined | "wait"}
  */
-function pieceEnd(gate, offset, size) {
-  const budget = gate.bytesBeforeClose();
-  if (offset + budget >= size) return undefined;
-  if (budget < MIN_PIECE_BYTES) return "wait";
-  return offset + Math.floor(budget) - 1;
+function reserveNext(gate, state, size) {
+  if (state.paidUntil >= size) return;
+  const piece = planPiece({
+    offset: state.paidUntil,
+    size,
+    paidUntil: state.paidUntil,
+    rate: gate.rate(),
+    bytesBeforeClose: gate.bytesBeforeClose(),
+  });
+  if (piece === "wait" || piece.reserve === 0) return;
+  const wait = gate.reserve(piece.reserve);
+  state.paidUntil += piece.reserve;
+  state.readyAt = performance.now() + wait;
 }
 
 /**
@@ -194,13 +241,14 @@ async function hashPrefix(file, bytes, hash) {
  * One GET of the blob from `state.offset` (Range), following redirects and retrying answers that
  * may pass; the body goes to `onBody`. Throws TaskError for final answers, network errors as they are.
  * @param {import("./worker-protocol.ts").FetchBlobTask} task
- * @param {{ offset: number, skip: number }} state
+ * @param {{ offset: number, skip: number, bounded: boolean }} state
  * @param {BigInt64Array} counters
  * @param {number} attempts
  * @param {(chunk: Buffer, flow: import("./raw-http-get.mjs").FlowControl) => void} onBody
  * @param {number} [end] the last byte to ask for (inclusive); the rest of the blob when absent
+ * @param {import("./raw-http-get.mjs").Connections} [connections] kept-alive connections to use
  */
-async function download(task, state, counters, attempts, onBody, end) {
+async function download(task, state, counters, attempts, onBody, end, connections) {
   const origin = new URL(task.url).origin;
   const policy = retryPolicy({ attempts, baseMs: task.baseDelayMs ?? 200, capMs: task.maxDelayMs ?? 10_000 });
   let url = new URL(task.url);
@@ -218,8 +266,11 @@ async function download(task, state, counters, attempts, onBody, end) {
         ca: task.ca,
         insecureSkipVerify: task.insecureSkipVerify,
         idleTimeoutMs: IDLE_TIMEOUT_MS,
+        connections,
         onHead: ({ status, headers: h }) => {
           state.skip = status === 200 ? offset : 0;
+          // A 200 is the whole blob, not the bounded piece asked for: a closing window stops it.
+          if (status === 200) state.bounded = false;
           return status === 200 || (status === 206 && contentRangeStart(h) === offset);
         },
         onBody,
@@ -242,6 +293,10 @@ async function download(task, state, counters, attempts, onBody, end) {
       continue;
     }
     if (status === 401) throw new TaskError({ kind: "unauthorized", url: redact(url) });
+    // Asked from within the blob's announced size, the upstream holds fewer bytes than that.
+    const length = status === 416 ? /^bytes \*\/(\d+)$/.exec(h["content-range"] ?? "") : null;
+    if (length && Number(length[1]) < task.size)
+      throw new TaskError({ kind: "size", expected: task.size, actual: Number(length[1]) });
     // A Retry-After longer than the policy honours (60 s) is final, as in the registry client.
     const delay =
       isRetryableStatus(status) && attempt < attempts

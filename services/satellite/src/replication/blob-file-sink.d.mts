@@ -4,6 +4,8 @@ import type { FlowControl } from "./raw-http-get.mjs";
 
 export interface FileSink {
   write(chunk: Buffer, flow: FlowControl): void;
+  /** Resolves once no socket is held paused by a write in flight. */
+  ready(): Promise<void>;
   finish(): Promise<void>;
   settle(): Promise<void>;
 }

@@ -78,6 +78,13 @@ export function createFileSink(file, syncEvery) {
         paused = flow;
       }
     },
+    /**
+     * Resolves once the sink no longer holds a socket paused (its write in flight is done), so a
+     * new connection's first read finds room.
+     */
+    async ready() {
+      while (paused && writing) await writing;
+    },
     /** Writes what is buffered and fdatasyncs: afterwards the bytes are on disk. */
     async finish() {
       await this.settle();

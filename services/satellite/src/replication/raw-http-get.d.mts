@@ -3,6 +3,8 @@ export declare const READ_BUFFER_BYTES: number;
 export interface ResponseHead {
   status: number;
   headers: Record<string, string>;
+  /** "1.0" or "1.1". */
+  version?: string;
 }
 export interface FlowControl {
   pause(): void;
@@ -14,7 +16,14 @@ export interface RawGetOptions {
   idleTimeoutMs: number;
   onHead: (head: ResponseHead) => boolean;
   onBody: (chunk: Buffer, flow: FlowControl) => void;
+  /** Keep-alive connections to reuse (createConnections); none: one connection for this request. */
+  connections?: Connections;
 }
+export interface Connections {
+  get(url: URL, headers: Record<string, string>, options: RawGetOptions): Promise<{ head: ResponseHead; body: Buffer }>;
+  close(): void;
+}
+export declare function createConnections(): Connections;
 export declare function rawGet(
   url: URL,
   headers: Record<string, string>,

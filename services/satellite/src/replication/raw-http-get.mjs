@@ -1,10 +1,13 @@
 // @ts-check
 // A minimal HTTP/1.1 GET for the layer-copy worker. Node's HTTP client allocates a new buffer for
 // every socket read, and V8 frees them only at its next GC, which lets 40-70 MiB of garbage pile up
-// per thread at disk speed; here the socket reads into one preallocated buffer (net/tls `onread`)
-// and each piece of the body is handed to the caller synchronously, valid only during the call.
-// One connection per request (`Connection: close`): a layer is large, a handshake is not.
-// Handles Content-Length, chunked and close-delimited bodies; nothing else of HTTP is needed here.
+// per thread at disk speed; here each connection's socket reads into one preallocated buffer
+// (net/tls `onread`) and each piece of the body is handed to the caller synchronously, valid only
+// during the call. Without `connections` a request has its own connection (`Connection: close`:
+// a layer is large, a handshake is not); a capped copy fetches a layer as many bounded Range
+// requests and passes `connections` (createConnections), which keeps one connection per origin
+// alive between them. Handles Content-Length, chunked and close-delimited bodies; nothing else of
+// HTTP is needed here.
 import net from "node:net";
 import tls from "node:tls";
 
@@ -14,7 +17,7 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 /**
- * @typedef {{ status: number, headers: Record<string, string> }} ResponseHead
+ * @typedef {{ status: number, headers: Record<string, string>, version?: string }} ResponseHead
  * @typedef {{ pause(): void, resume(): void }} FlowControl
  * @typedef {{
  *   ca?: string,
@@ -22,7 +25,18 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
  *   idleTimeoutMs: number,
  *   onHead: (head: ResponseHead) => boolean,
  *   onBody: (chunk: Buffer, flow: FlowControl) => void,
+ *   connections?: Connections,
  * }} RawGetOptions
+ * @typedef {{ data(d: Buffer): void, end(): void, close(): void, error(e: Error): void, timeout(): void }} Handler
+ * @typedef {{
+ *   socket: net.Socket,
+ *   flow: FlowControl,
+ *   connected: Promise<unknown>,
+ *   handler: Handler,
+ *   dead: boolean,
+ *   bytesIn: number,
+ * }} Connection
+ * @typedef {{ get(url: URL, headers: Record<string, string>, options: RawGetOptions): Promise<{ head: ResponseHead, body: Buffer }>, close(): void }} Connections
  */
 
 /**
@@ -36,33 +50,119 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
  * @returns {Promise<{ head: ResponseHead, body: Buffer }>}
  */
 export function rawGet(url, headers, options) {
-  return new Promise((resolve, reject) => {
-    const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-    /** @type {net.Socket} */
-    let socket;
-    const onread = {
-      buffer: readBuffer,
-      callback: (/** @type {number} */ n) => void consume(readBuffer.subarray(0, n)),
-    };
-    if (url.protocol === "https:") {
-      socket = tls.connect({
-        host: url.hostname,
-        port,
-        servername: net.isIP(url.hostname) ? undefined : url.hostname,
-        ca: options.ca,
-        rejectUnauthorized: !options.insecureSkipVerify,
-        onread,
-      });
-      socket.once("secureConnect", () => socket.write(requestText(url, headers)));
-    } else {
-      socket = net.connect({ host: url.hostname, port, onread });
-      socket.once("connect", () => socket.write(requestText(url, headers)));
+  if (options.connections) return options.connections.get(url, headers, options);
+  return exchange(openConnection(url, options), url, headers, options, false);
+}
+
+/**
+ * Connections kept alive between requests, one per origin (a copy's registry, and the blob
+ * storage it may redirect to). A kept connection the server closed meanwhile is replaced by a new
+ * one for the same request. `close()` ends them all.
+ * @returns {Connections}
+ */
+export function createConnections() {
+  /** @type {Map<string, Connection>} */
+  const idle = new Map();
+  /** @param {Connection} conn @param {URL} url @param {Record<string, string>} headers @param {RawGetOptions} options */
+  const run = async (conn, url, headers, options) => {
+    const answer = await exchange(conn, url, headers, options, true);
+    if (!conn.dead) {
+      idle.get(url.origin)?.socket.destroy();
+      idle.set(url.origin, conn);
     }
-    socket.setTimeout(options.idleTimeoutMs, () =>
-      socket.destroy(codeError(`no data for ${options.idleTimeoutMs} ms`, "ETIMEDOUT")),
-    );
-    const flow = { pause: () => void socket.pause(), resume: () => void socket.resume() };
+    return answer;
+  };
+  return {
+    async get(url, headers, options) {
+      const kept = idle.get(url.origin);
+      idle.delete(url.origin);
+      if (kept && !kept.dead && !kept.socket.destroyed) {
+        try {
+          return await run(kept, url, headers, options);
+        } catch (error) {
+          // Closed by the server while idle (no byte of an answer came): try a new connection.
+          if (kept.bytesIn > 0) throw error;
+        }
+      }
+      return run(openConnection(url, options), url, headers, options);
+    },
+    close() {
+      for (const conn of idle.values()) conn.socket.destroy();
+      idle.clear();
+    },
+  };
+}
+
+/**
+ * A connection whose socket reads into its own preallocated buffer and hands each read to the
+ * request in progress (its handler); between requests any event ends it.
+ * @param {URL} url
+ * @param {{ ca?: string, insecureSkipVerify?: boolean }} options
+ * @returns {Connection}
+ */
+function openConnection(url, options) {
+  const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+  const onread = {
+    buffer: readBuffer,
+    callback: (/** @type {number} */ n) => void conn.handler.data(readBuffer.subarray(0, n)),
+  };
+  const socket =
+    url.protocol === "https:"
+      ? tls.connect({
+          host: url.hostname,
+          port,
+          servername: net.isIP(url.hostname) ? undefined : url.hostname,
+          ca: options.ca,
+          rejectUnauthorized: !options.insecureSkipVerify,
+          onread,
+        })
+      : net.connect({ host: url.hostname, port, onread });
+  /** @type {Connection} */
+  const conn = {
+    socket,
+    flow: { pause: () => void socket.pause(), resume: () => void socket.resume() },
+    connected: new Promise((resolve) => socket.once(url.protocol === "https:" ? "secureConnect" : "connect", resolve)),
+    handler: { data() {}, end() {}, close() {}, error() {}, timeout() {} },
+    dead: false,
+    bytesIn: 0,
+  };
+  conn.handler = idleHandler(conn);
+  socket.on("error", (error) => conn.handler.error(error));
+  socket.on("end", () => conn.handler.end());
+  socket.on("close", () => conn.handler.close());
+  socket.on("timeout", () => conn.handler.timeout());
+  return conn;
+}
+
+/**
+ * Between requests: whatever the socket reports (data nobody asked for, a close, an idle
+ * timeout) ends the connection.
+ * @param {Connection} conn
+ * @returns {Handler}
+ */
+function idleHandler(conn) {
+  const end = () => {
+    conn.dead = true;
+    conn.socket.destroy();
+  };
+  return { data: end, end, close: end, error: end, timeout: end };
+}
+
+/**
+ * One request and its answer on `conn`. With `keepAlive`, a complete answer that the server did
+ * not mark `Connection: close` leaves the connection open for the next request; otherwise (and
+ * after any failure) it is destroyed.
+ * @param {Connection} conn
+ * @param {URL} url
+ * @param {Record<string, string>} headers
+ * @param {RawGetOptions} options
+ * @param {boolean} keepAlive
+ * @returns {Promise<{ head: ResponseHead, body: Buffer }>}
+ */
+function exchange(conn, url, headers, options, keepAlive) {
+  return new Promise((resolve, reject) => {
+    const { socket } = conn;
     const body = createBodyReader();
     /** @type {ResponseHead | undefined} */
     let head;
@@ -72,17 +172,24 @@ export function rawGet(url, headers, options) {
     const collected = [];
     let collectedBytes = 0;
     let settled = false;
+    conn.bytesIn = 0;
 
     const finish = (/** @type {Error | undefined} */ error) => {
       if (settled) return;
       settled = true;
-      socket.destroy();
+      socket.setTimeout(0);
+      conn.handler = idleHandler(conn);
+      const reusable = !error && keepAlive && head !== undefined && canReuse(head, body);
+      if (!reusable) {
+        conn.dead = true;
+        socket.destroy();
+      }
       if (error) reject(error);
       else resolve({ head: /** @type {ResponseHead} */ (head), body: Buffer.concat(collected) });
     };
 
     const deliver = (/** @type {Buffer} */ piece) => {
-      if (streaming) options.onBody(piece, flow);
+      if (streaming) options.onBody(piece, conn.flow);
       else if (collectedBytes < MAX_ERROR_BODY_BYTES) {
         collected.push(Buffer.from(piece.subarray(0, MAX_ERROR_BODY_BYTES - collectedBytes)));
         collectedBytes += piece.length;
@@ -92,6 +199,7 @@ export function rawGet(url, headers, options) {
     /** @param {Buffer} data */
     const consume = (data) => {
       if (settled) return;
+      conn.bytesIn += data.length;
       try {
         let rest = data;
         if (!head) {
@@ -113,28 +221,35 @@ export function rawGet(url, headers, options) {
       }
     };
 
-    socket.on("error", (error) => finish(error));
-    socket.on("end", () =>
-      finish(
-        head && body.endsAtClose()
-          ? undefined
-          : codeError("connection closed before the body ended", "ERR_STREAM_PREMATURE_CLOSE"),
-      ),
-    );
-    socket.on("close", () =>
-      finish(codeError("connection closed before the body ended", "ERR_STREAM_PREMATURE_CLOSE")),
-    );
+    const premature = () => codeError("connection closed before the body ended", "ERR_STREAM_PREMATURE_CLOSE");
+    conn.handler = {
+      data: consume,
+      end: () => finish(head && body.endsAtClose() ? undefined : premature()),
+      close: () => finish(premature()),
+      error: (error) => finish(error),
+      timeout: () => finish(codeError(`no data for ${options.idleTimeoutMs} ms`, "ETIMEDOUT")),
+    };
+    socket.setTimeout(options.idleTimeoutMs);
+    conn.connected.then(() => {
+      if (!settled) socket.write(requestText(url, headers, keepAlive));
+    });
   });
 }
 
-/** @param {URL} url @param {Record<string, string>} headers */
-function requestText(url, headers) {
-  const lines = [
-    `GET ${url.pathname}${url.search} HTTP/1.1`,
-    `Host: ${url.host}`,
-    "Accept-Encoding: identity",
-    "Connection: close",
-  ];
+/**
+ * A connection may carry the next request once its answer's body has ended by its framing, and
+ * the server neither closes it nor speaks HTTP/1.0.
+ * @param {ResponseHead} head
+ * @param {{ endsAtClose(): boolean }} body
+ */
+function canReuse(head, body) {
+  return head.version === "1.1" && !body.endsAtClose() && !/\bclose\b/i.test(head.headers.connection ?? "");
+}
+
+/** @param {URL} url @param {Record<string, string>} headers @param {boolean} keepAlive */
+function requestText(url, headers, keepAlive) {
+  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, "Accept-Encoding: identity"];
+  if (!keepAlive) lines.push("Connection: close");
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   return `${lines.join("\r\n")}\r\n\r\n`;
 }
@@ -142,7 +257,7 @@ function requestText(url, headers) {
 /** @param {string} text */
 function parseHead(text) {
   const [statusLine, ...lines] = text.split("\r\n");
-  const match = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine);
+  const match = /^HTTP\/1\.([01]) (\d{3})/.exec(statusLine);
   if (!match)
     throw codeError(`malformed status line ${JSON.stringify(statusLine.slice(0, 100))}`, "HPE_INVALID_CONSTANT");
   /** @type {Record<string, string>} */
@@ -154,7 +269,7 @@ function parseHead(text) {
     const value = line.slice(colon + 1).trim();
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
   }
-  return { status: Number(match[1]), headers };
+  return { status: Number(match[2]), headers, version: `1.${match[1]}` };
 }
 
 /**

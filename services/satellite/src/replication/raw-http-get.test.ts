@@ -52,7 +52,11 @@ describe("rawGet", () => {
     const { head, body } = await get(url, { Range: "bytes=5-" });
     expect(seen).toMatch(/^GET \/v2\/x\/blobs\/y\?sig=1 HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\n/);
     expect(seen).toContain("Range: bytes=5-\r\n");
-    expect(head).toEqual({ status: 200, headers: { "content-length": String(data.length), "x-a": "1, 2" } });
+    expect(head).toEqual({
+      status: 200,
+      headers: { "content-length": String(data.length), "x-a": "1, 2" },
+      version: "1.1",
+    });
     expect(body.equals(data)).toBe(true);
   });
 
