@@ -17,8 +17,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 const HELP = `Usage:
   satellite serve --data-dir DIR [--addr 127.0.0.1:8585] [--read-only | --registry-write-credentials-file FILE]
-                  [--tls-cert FILE --tls-key FILE] [--registry-read-credentials-file FILE]
+                  [--tls-cert FILE --tls-key FILE] [--registry-read-credentials-file FILE] [--config FILE]
   satellite sync --once --upstream URL [--username U --password P] --image REPO:TAG [--image …] --data-dir DIR
+                 [--config FILE] [--ignore-window | --wait-for-window]
   satellite --ground-control-url URL (--token-file FILE | --spiffe-enabled --spiffe-endpoint-socket unix:///…) [--data-dir DIR]
   satellite hash-password < password.txt
 

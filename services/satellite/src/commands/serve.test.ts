@@ -78,8 +78,11 @@ describe("satellite serve flags", () => {
       "90m",
       "--log-level",
       "debug",
+      "--config",
+      "/etc/satellite/config.json",
     ]);
     expect(c).toMatchObject({
+      configFile: "/etc/satellite/config.json",
       host: "0.0.0.0",
       port: 5000,
       readOnly: true,

@@ -4,6 +4,9 @@
 //   satellite serve --data-dir DIR --verify      re-hash the whole store, report, exit 1 if bad
 // Writes: anonymous only on a loopback address (the default 127.0.0.1); on any other address
 // the operator must choose --read-only, --registry-write-credentials-file, or --anonymous-writes.
+// The satellite config's require_signature (--config FILE, else the agent's DIR/config.json) gates
+// manifests as in the agent: an image no trusted key's signature verifies gets 403 DENIED. A config
+// that cannot be read is a usage error (exit 2), not a registry serving without its policy.
 // Runs until SIGINT or SIGTERM, then stops accepting, finishes what is in flight and releases
 // the data dir.
 import { parseArgs } from "node:util";
@@ -18,6 +21,7 @@ import { describeWriteAccess } from "../registry/write-access.js";
 import { waitForShutdown, type ServerLimits } from "@harbor-satellite/serving";
 import { openContentStore } from "../store/open-store.js";
 import { verifyStore } from "../store/verify.js";
+import { loadEdgePolicy, signaturePolicyOf } from "./edge-policy.js";
 import { isLoopbackHost, parseAddr, parseDuration } from "../flags/flag-values.js";
 import { observeStore } from "../telemetry/store-metrics.js";
 import {
@@ -53,6 +57,9 @@ const HELP = `Usage: satellite serve --data-dir DIR [options]
   --tls-cert FILE         serve HTTPS: PEM certificate chain (leaf first); same as --registry-tls-cert
   --tls-key FILE          its PEM private key; same as --registry-tls-key
   --log-level LEVEL       trace|debug|info|warn|error|silent (default info; debug logs each request)
+  --config FILE           the satellite config whose signature policy to serve by (require_signature:
+                          images without a signature a trusted key verifies get 403 DENIED);
+                          default: DIR/config.json when the agent saved one
   --verify                re-hash the whole store and check every reference, print a summary, exit
   --metrics               serve Prometheus metrics at GET /metrics on --addr (METRICS_ENABLED=true)
 ${METRICS_FLAGS_HELP}
@@ -79,6 +86,8 @@ export interface ServeConfig {
   verify: boolean;
   /** Off unless --metrics or --metrics-addr. */
   metrics: MetricsFlags;
+  /** --config FILE: the satellite config to take the signature policy from (default DIR/config.json). */
+  configFile?: string;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -107,6 +116,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         "gc-interval": { type: "string" },
         "log-level": { type: "string", default: process.env.LOG_LEVEL ?? "info" },
         verify: { type: "boolean", default: false },
+        config: { type: "string" },
         "anonymous-writes": { type: "boolean", default: false },
         "tls-cert": { type: "string" },
         "tls-key": { type: "string" },
@@ -166,6 +176,7 @@ export function parseServeArgs(argv: string[], env: NodeJS.ProcessEnv = process.
     logLevel: level as LevelWithSilent,
     verify: values.verify,
     metrics: parseMetricsFlags(values, env, false),
+    configFile: values.config,
   };
 }
 
@@ -187,9 +198,12 @@ async function serve(config: ServeConfig, logger: Logger): Promise<number> {
   );
   const readCredentials = await resolveReadCredentials(config.readCredentialsFile);
   const tls = await loadRegistryTls(config.tls, { cert: "--tls-cert", key: "--tls-key" });
+  const policy = await loadEdgePolicy({ configFile: config.configFile, dataDir: config.dataDir });
   const metrics = config.metrics.enabled ? startMetrics("satellite-registry", { prometheus: true }) : undefined;
   await metrics?.ready;
   const store = await openContentStore({ root: config.dataDir, logger });
+  // require_signature: the agent's policy and gate, over what this store holds.
+  const signatures = signaturePolicyOf(policy, store, logger.child({ component: "policy" }));
   const stopObserving = metrics ? observeStore(store) : undefined;
   const metricsListener =
     metrics && config.metrics.addr
@@ -211,6 +225,9 @@ async function serve(config: ServeConfig, logger: Logger): Promise<number> {
     host: config.host,
     port: config.port,
     metrics: metricsListener ? undefined : metrics,
+    manifestGate: signatures.enabled
+      ? (repository, reference, manifest) => signatures.checkServe(repository, reference, manifest)
+      : undefined,
   }).catch(async (error: unknown) => {
     await metricsListener?.close();
     await store.close();
@@ -235,6 +252,8 @@ async function serve(config: ServeConfig, logger: Logger): Promise<number> {
       ...describeWriteAccess(writeAccess),
       readers: readCredentials?.users,
       maxConnections: registry.limits.maxConnections,
+      requireSignature: signatures.enabled,
+      ...(policy ? { config: policy.source } : {}),
     },
     "registry listening",
   );

@@ -42,6 +42,14 @@ describe("satellite sync flags", () => {
       "from-env",
     );
   });
+  it("takes the edge policy's config and what to do outside a sync window (exit by default)", () => {
+    expect(parseSyncArgs(base, {})).toMatchObject({ configFile: undefined, outsideWindow: "exit" });
+    expect(parseSyncArgs([...base, "--config", "/etc/sat.json", "--wait-for-window"], {})).toMatchObject({
+      configFile: "/etc/sat.json",
+      outsideWindow: "wait",
+    });
+    expect(parseSyncArgs([...base, "--ignore-window"], {}).outsideWindow).toBe("ignore");
+  });
   it("refuses what it cannot run, as usage errors", () => {
     const cases: [string[], RegExp][] = [
       [base.filter((a) => a !== "--once"), /--once/],
@@ -55,6 +63,7 @@ describe("satellite sync flags", () => {
       [[...base, "--platform", "linux"], /invalid platform/],
       [[...base, "--workers", "0"], /positive integer/],
       [[...base, "--bogus"], /Unknown option/],
+      [[...base, "--ignore-window", "--wait-for-window"], /choose one of --ignore-window and --wait-for-window/],
     ];
     for (const [argv, why] of cases) {
       expect(() => parseSyncArgs(argv, {}), argv.join(" ")).toThrow(UsageError);
@@ -88,5 +97,25 @@ describe("sync report", () => {
     expect(lines[0]).toBe(`copied    lib/app:v1 sha256:${"c".repeat(64)} blobs_copied=5 blobs_skipped=1`);
     expect(lines[1]).toBe("failed    lib/gone:1");
     expect(lines.at(-1)).toBe("bytes=400000000 blobs_copied=5 blobs_skipped=1 seconds=2.000 mbps=200.0");
+  });
+  it("marks the images require_signature refuses, and counts them last", () => {
+    const digest = `sha256:${"d".repeat(64)}`;
+    const report = formatReport(
+      {
+        bytes: 0,
+        blobsCopied: 0,
+        blobsSkipped: 1,
+        seconds: 1,
+        requests: 1,
+        images: [{ image: "lib/app:v1", status: "unchanged", digest, blobsCopied: 0, blobsSkipped: 1 }],
+        failed: [],
+        owned: [],
+      },
+      [{ image: "lib/app:v1", message: "not served: signature required (unsigned): no cosign signature found" }],
+    );
+    expect(report.trimEnd().split("\n")).toEqual([
+      `unchanged lib/app:v1 ${digest} not_served=unsigned`,
+      "bytes=0 blobs_copied=0 blobs_skipped=1 seconds=1.000 mbps=0.0 refused=1",
+    ]);
   });
 });

@@ -20,9 +20,15 @@ export const SYNC_HELP = `Usage: satellite sync --once --upstream URL --image RE
   --ca-file PATH          also trust this CA (PEM) for the upstream's TLS certificate
   --insecure              accept any TLS certificate from the upstream
   --log-level LEVEL       trace|debug|info|warn|error|silent (default info; logs go to stderr)
+  --config FILE           the satellite config whose edge policy to follow (sync windows, bandwidth
+                          cap, require_signature); default: DIR/config.json when the agent saved one
+  --ignore-window         sync now even outside the sync windows (the bandwidth cap still applies)
+  --wait-for-window       outside the sync windows, wait for the next one to open, then sync
 
 Prints one line per image, then: bytes=… blobs_copied=… blobs_skipped=… seconds=… mbps=…
-(mbps is megabytes per second). Exits 1 when any image failed, naming it on stderr.`;
+(mbps is megabytes per second; refused=N too under require_signature). Exits 1 when any image
+failed, naming it on stderr; 3 outside the sync windows (nothing fetched; or the pass stopped where
+a window closed); 4 when images replicated but require_signature refuses them (not served).`;
 
 export interface SyncConfig {
   upstream: string;
@@ -36,6 +42,10 @@ export interface SyncConfig {
   caFile?: string;
   insecure: boolean;
   logLevel: LevelWithSilent;
+  /** --config FILE: the satellite config to take the edge policy from. */
+  configFile?: string;
+  /** Outside the sync windows: exit (the default), wait for the next, or sync anyway. */
+  outsideWindow: "exit" | "wait" | "ignore";
 }
 
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
@@ -59,6 +69,9 @@ export function parseSyncArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
         "ca-file": { type: "string" },
         insecure: { type: "boolean", default: false },
         "log-level": { type: "string", default: env.LOG_LEVEL ?? "info" },
+        config: { type: "string" },
+        "ignore-window": { type: "boolean", default: false },
+        "wait-for-window": { type: "boolean", default: false },
       },
     }));
   } catch (error) {
@@ -82,6 +95,8 @@ export function parseSyncArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     throw new UsageError("--username and --password go together");
   const level = values["log-level"];
   if (!LEVELS.includes(level)) throw new UsageError(`unknown --log-level '${level}'`);
+  if (values["ignore-window"] && values["wait-for-window"])
+    throw new UsageError("choose one of --ignore-window and --wait-for-window");
   return {
     upstream: values.upstream,
     username: values.username,
@@ -94,6 +109,8 @@ export function parseSyncArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     caFile: values["ca-file"],
     insecure: values.insecure,
     logLevel: level as LevelWithSilent,
+    configFile: values.config,
+    outsideWindow: values["ignore-window"] ? "ignore" : values["wait-for-window"] ? "wait" : "exit",
   };
 }
 

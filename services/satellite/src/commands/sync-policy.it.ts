@@ -1,0 +1,175 @@
+// `satellite sync --once` and `satellite serve` under the satellite config's edge policy, as an
+// operator runs them: the real CLI against a real docker-registry (cosign signatures through the
+// tag schema, made by the test kit's signer). Outside its sync window a pass fetches nothing and
+// exits 3; --ignore-window syncs under the bandwidth cap; with require_signature an unsigned image
+// is replicated, reported (exit 4) and refused by `serve` with 403 DENIED while the signed one is
+// served; and once the signed image leaves the list, store GC takes its .sig tag with it.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRegistryClient, RegistryError } from "@harbor-satellite/oci";
+import {
+  buildImage,
+  freePort,
+  makeBlobDir,
+  pushImage,
+  removeBlobDir,
+  type SyntheticImage,
+} from "@harbor-satellite/testkit";
+import {
+  generateSigningKey,
+  pushCosignSignature,
+  signatureTag,
+  type CosignSignature,
+  type SigningKey,
+} from "@harbor-satellite/testkit/cosign-signer";
+import {
+  dockerRegistryAvailable,
+  startDockerRegistry,
+  type DockerRegistry,
+} from "@harbor-satellite/testkit/docker-registry";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openContentStore } from "../store/open-store.js";
+import { verifyStore } from "../store/verify.js";
+import {
+  runSatellite,
+  startSatellite,
+  summaryOf,
+  syncOnceArgs,
+  waitForLine,
+} from "../replication/testing/run-satellite.js";
+import { ExitCode } from "./exit-code.js";
+
+let upstream: DockerRegistry;
+let blobs: string;
+let signed: SyntheticImage;
+let unsigned: SyntheticImage;
+let key: SigningKey;
+let signature: CosignSignature;
+let dir: string;
+let dataDir: string;
+
+const layerBytes = (image: SyntheticImage) => image.layers.reduce((n, l) => n + l.size, 0) + image.config.size;
+
+beforeAll(async () => {
+  expect(dockerRegistryAvailable(), "install Debian's docker-registry package").toBe(true);
+  upstream = await startDockerRegistry();
+  blobs = await makeBlobDir();
+  signed = await buildImage({ layerSizes: [3 << 20, 1 << 20], dir: blobs });
+  unsigned = await buildImage({ layerSizes: [512 << 10], dir: blobs });
+  await pushImage(upstream.url, "lib/signed", "v1", signed);
+  await pushImage(upstream.url, "lib/unsigned", "v1", unsigned);
+  key = generateSigningKey("ecdsa-p256");
+  [signature] = await pushCosignSignature(upstream.url, "lib/signed", { key, signedDigest: signed.manifestDigest });
+});
+afterAll(async () => {
+  await upstream?.stop();
+  if (blobs) await removeBlobDir(blobs);
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "sync-policy-it-"));
+  dataDir = join(dir, "data");
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A config file holding only `app_config` (the schema fills in the rest); its path. */
+async function writeConfig(path: string, app_config: Record<string, unknown>): Promise<string> {
+  await writeFile(path, JSON.stringify({ app_config: { encrypt_config: false, ...app_config } }));
+  return path;
+}
+
+/** "HH:MM" in UTC, `hours` from now: a daily window that is surely closed now. */
+const utcClock = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString().slice(11, 16);
+
+describe("satellite sync --once under sync_policy", () => {
+  it("outside its window fetches nothing and exits 3 naming the next window; --ignore-window syncs under the cap", async () => {
+    const cap = 4_000_000;
+    const config = await writeConfig(join(dir, "policy.json"), {
+      sync_policy: { max_bytes_per_second: cap, windows: [{ start: utcClock(12), duration: "1h" }] },
+    });
+    const closed = await runSatellite(syncOnceArgs(upstream.url, ["lib/signed:v1"], dataDir, ["--config", config]));
+    expect(closed.code, closed.stderr).toBe(ExitCode.OutsideSyncWindow);
+    expect(closed.stdout).toBe("");
+    expect(closed.stderr).toMatch(
+      /^satellite: outside sync window, next window at \d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z; nothing fetched \(--wait-for-window waits for it, --ignore-window syncs now\)$/m,
+    );
+    expect(await verifyStore(dataDir)).toMatchObject({ blobs: 0, manifests: 0 });
+
+    const forced = await runSatellite(
+      syncOnceArgs(upstream.url, ["lib/signed:v1"], dataDir, ["--config", config, "--ignore-window"]),
+    );
+    expect(forced.code, forced.stderr).toBe(ExitCode.Ok);
+    expect(forced.stdout).toContain(`copied    lib/signed:v1 ${signed.manifestDigest}`);
+    // The cap held the copy back: it cannot have been faster than the cap allows, less the bucket's burst.
+    const summary = summaryOf(forced);
+    expect(summary.seconds).toBeGreaterThanOrEqual((layerBytes(signed) - cap / 4) / cap);
+    expect((await verifyStore(dataDir)).ok).toBe(true);
+  });
+});
+
+describe("satellite sync --once and serve under require_signature", () => {
+  it("replicates an unsigned image but reports it (exit 4) and serve refuses it; the signed one is served; its .sig goes with it", async () => {
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(dataDir, { recursive: true });
+    // The agent's saved config in the data dir: both commands follow it without --config.
+    await writeConfig(join(dataDir, "config.json"), {
+      signature_policy: { require_signature: true, trusted_keys: [key.publicKeyPem] },
+    });
+    const images = ["lib/signed:v1", "lib/unsigned:v1"];
+    const run = await runSatellite(syncOnceArgs(upstream.url, images, dataDir));
+    expect(run.code, run.stderr).toBe(ExitCode.SignatureRefused);
+    const lines = run.stdout.trim().split("\n");
+    expect(lines).toContain(`copied    lib/signed:v1 ${signed.manifestDigest} blobs_copied=3 blobs_skipped=0`);
+    expect(lines).toContain(
+      `copied    lib/unsigned:v1 ${unsigned.manifestDigest} blobs_copied=2 blobs_skipped=0 not_served=unsigned`,
+    );
+    expect(lines.at(-1)).toMatch(/ refused=1$/);
+    expect(run.stderr).toContain(
+      "satellite: image lib/unsigned:v1 not served: signature required (unsigned): no cosign signature found",
+    );
+
+    const port = await freePort();
+    const serve = startSatellite([
+      "serve",
+      "--data-dir",
+      dataDir,
+      "--addr",
+      `127.0.0.1:${port}`,
+      "--log-level",
+      "warn",
+    ]);
+    try {
+      await waitForLine(serve.child, /listening on/);
+      const local = createRegistryClient({ url: `http://127.0.0.1:${port}` });
+      expect((await local.getManifest("lib/signed", "v1")).digest).toBe(signed.manifestDigest);
+      const refused = await local.getManifest("lib/unsigned", "v1").catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(RegistryError);
+      expect(refused).toMatchObject({ status: 403, code: "DENIED" });
+      expect((refused as Error).message).toContain("signature required: no cosign signature found");
+      // Signatures themselves are served, for verifiers downstream.
+      const sig = await local.getManifest("lib/signed", signatureTag(signed.manifestDigest));
+      expect(sig.digest).toBe(signature.manifest.digest);
+      local.close();
+    } finally {
+      serve.child.kill("SIGTERM");
+      await serve.done;
+    }
+
+    // The signed image leaves the list: untagged by the pass, and GC takes its .sig and payload along.
+    const again = await runSatellite(syncOnceArgs(upstream.url, ["lib/unsigned:v1"], dataDir));
+    expect(again.code, again.stderr).toBe(ExitCode.SignatureRefused);
+    expect(again.stdout).toContain("untagged  lib/signed:v1");
+    const store = await openContentStore({ root: dataDir });
+    try {
+      expect(await store.listTags("lib/signed")).toEqual([signatureTag(signed.manifestDigest)]);
+      await store.collectGarbage({ graceMs: 0 });
+      expect(await store.listRepositories()).toEqual(["lib/unsigned"]);
+      expect(await store.statBlob(signature.payload.digest)).toBeUndefined();
+      expect(await store.statBlob(signed.layers[0].digest)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+});
