@@ -136,7 +136,9 @@ export function successReply(
   trailer: Headers,
 ): UnaryReply {
   if (protocol.name === "grpc") return { status: 200, header, body: envelope(message), trailer };
-  const muxed = trailerMux(header, trailer);
+  // Without trailers (a heartbeat's reply) the call's own header object is sent: it is not read
+  // after the reply, so it need not be copied.
+  const muxed = isEmpty(trailer) ? header : trailerMux(header, trailer);
   muxed.set("content-length", String(message.byteLength));
   return { status: 200, header: muxed, body: message };
 }
@@ -157,6 +159,11 @@ export function errorReply(
   const body = errorToJsonBytes(error, undefined);
   muxed.set("content-length", String(body.byteLength));
   return { status: codeToHttpStatus(error.code), header: muxed, body };
+}
+
+function isEmpty(headers: Headers): boolean {
+  for (const _ of headers.keys()) return false;
+  return true;
 }
 
 function envelope(message: Uint8Array): Uint8Array {
