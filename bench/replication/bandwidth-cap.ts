@@ -4,9 +4,9 @@
 //   1. capped at --cap MB/s: from the first layer bytes, every 5 s, the bytes the satellite read
 //      from its sockets (the gate's count: what the cap paces) and the bytes the proxy wrote (the
 //      wire); each full interval's average is compared with the cap (goal: within ±5 % in every
-//      full interval, on what the satellite read). The wire runs ahead at first: the kernel's
-//      receive buffers take bytes the paused sockets have not read yet (loopback autotunes them
-//      up to net.ipv4.tcp_rmem's maximum);
+//      full interval, on what the satellite read and on the wire). Capped copies fetch bounded
+//      Range requests reserved on the bucket before they are sent, so the kernel's receive buffers
+//      (which loopback autotunes up to net.ipv4.tcp_rmem's maximum) cannot run ahead of the cap;
 //   2. A/B in the same run, alternating: the engine with a sync gate but no cap, against the engine
 //      without a gate (the code path before caps); goal: unchanged throughput (ratio ≈ 1).
 // Also a micro-measure of the two ways a cap can be shared by the worker threads: one Atomics
