@@ -4,7 +4,8 @@ import { CheckContext, type Category, type Check, type Exchange, type Target } f
 import { discoveryChecks } from "./checks/discovery.js";
 import { managementChecks } from "./checks/management.js";
 import { pullChecks } from "./checks/pull.js";
-import { pushChecks } from "./checks/push.js";
+import { pushBlobChecks } from "./checks/push-blobs.js";
+import { pushManifestChecks } from "./checks/push-manifests.js";
 import type { Fixtures } from "./fixtures.js";
 
 export interface CheckResult {
@@ -16,7 +17,13 @@ export interface CheckResult {
 }
 
 export function allChecks(f: Fixtures): Check[] {
-  return [...pullChecks(f), ...pushChecks(f), ...discoveryChecks(f), ...managementChecks(f)];
+  return [
+    ...pullChecks(f),
+    ...pushBlobChecks(f),
+    ...pushManifestChecks(f),
+    ...discoveryChecks(f),
+    ...managementChecks(f),
+  ];
 }
 
 export async function runChecks(target: Target, checks: Check[]): Promise<Map<string, CheckResult>> {
