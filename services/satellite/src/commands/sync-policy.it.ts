@@ -38,7 +38,10 @@ import {
   syncOnceArgs,
   waitForLine,
 } from "../replication/testing/run-satellite.js";
+import { createFakeClock } from "../scheduler/testing/fake-clock.js";
 import { ExitCode } from "./exit-code.js";
+import { parseSyncArgs } from "./sync-args.js";
+import { exitCodeOf, syncOnce } from "./sync.js";
 
 let upstream: DockerRegistry;
 let blobs: string;
@@ -80,6 +83,22 @@ async function writeConfig(path: string, app_config: Record<string, unknown>): P
   return path;
 }
 
+/** Bytes under `path` (files only, one level deep is enough for ingest/). */
+async function du(path: string): Promise<number> {
+  const { readdir, stat } = await import("node:fs/promises");
+  let total = 0;
+  for (const name of await readdir(path).catch(() => [] as string[])) total += (await stat(join(path, name))).size;
+  return total;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** "HH:MM" in UTC, `hours` from now: a daily window that is surely closed now. */
 const utcClock = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString().slice(11, 16);
 
@@ -106,6 +125,32 @@ describe("satellite sync --once under sync_policy", () => {
     const summary = summaryOf(forced);
     expect(summary.seconds).toBeGreaterThanOrEqual((layerBytes(signed) - cap / 4) / cap);
     expect((await verifyStore(dataDir)).ok).toBe(true);
+  });
+});
+
+describe("syncOnce when its window closes mid-copy (in process, on a clock the test moves)", () => {
+  it("stops the copy, reports the image as stopped by the window, and maps to exit 3", async () => {
+    const mondayNight = Date.parse("2026-12-07T22:00:00Z");
+    const clock = createFakeClock(mondayNight);
+    const config = await writeConfig(join(dir, "policy.json"), {
+      sync_policy: {
+        max_bytes_per_second: 1_000_000,
+        windows: [{ days: ["mon"], start: "22:00", duration: "1h" }],
+      },
+    });
+    const args = syncOnceArgs(upstream.url, ["lib/signed:v1"], dataDir, ["--config", config, "--log-level", "silent"]);
+    const pass = syncOnce(parseSyncArgs(args.slice(1), {}), undefined, { clock });
+    // The 3 MiB layer needs ~3 s under the cap: close the window once bytes are arriving.
+    await waitFor(async () => (await du(join(dataDir, "ingest"))) > 0);
+    await clock.advance(3_600_000);
+    const outcome = await pass;
+    expect(outcome.kind).toBe("synced");
+    if (outcome.kind !== "synced") return;
+    expect(outcome.summary.failed.map((f) => f.image)).toEqual(["lib/signed:v1"]);
+    expect(outcome.summary.failed[0].error?.message).toContain(
+      "outside sync window, next window at 2026-12-14T22:00:00.000Z",
+    );
+    expect(exitCodeOf(outcome)).toBe(ExitCode.OutsideSyncWindow);
   });
 });
 
