@@ -83,7 +83,14 @@ const syncWindowSchema = {
   additionalProperties: false,
   required: ["start", "duration"],
   properties: {
-    days: { type: "array", items: { enum: WEEK_DAYS }, minItems: 1, uniqueItems: true, default: [...WEEK_DAYS] },
+    days: {
+      type: "array",
+      items: { enum: WEEK_DAYS },
+      minItems: 1,
+      uniqueItems: true,
+      default: [...WEEK_DAYS],
+      description: `expected at least one day the window starts on (${WEEK_DAYS.join(", ")})`,
+    },
     start: {
       type: "string",
       pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$",
@@ -96,8 +103,16 @@ const syncWindowSchema = {
 } as const;
 
 const syncPolicySchema = closed({
-  windows: { type: "array", items: syncWindowSchema, default: [] },
-  check_state_outside_window: flag(true),
+  windows: {
+    type: "array",
+    items: syncWindowSchema,
+    default: [],
+    description: "when layer bytes may be fetched (agent and sync --once); none: always",
+  },
+  check_state_outside_window: {
+    ...flag(true),
+    description: "false: no state pass at all outside the windows (true: configs and manifests are still read)",
+  },
   max_bytes_per_second: { ...bytesPerSecond, default: 0 },
 });
 

@@ -47,6 +47,17 @@ describe("validateSatelliteConfig", () => {
     ]);
   });
 
+  it("says what a list too short needs instead of ajv's 'must NOT have fewer than 1 items'", () => {
+    expect(
+      issues({ app_config: { sync_policy: { windows: [{ days: [], start: "01:00", duration: "1h" }] } } }),
+    ).toEqual([
+      {
+        path: "app_config.sync_policy.windows[0].days",
+        message: "expected at least one day the window starts on (sun, mon, tue, wed, thu, fri, sat)",
+      },
+    ]);
+  });
+
   it("reads registry addresses with or without a scheme, never with credentials", () => {
     for (const address of ["harbor.example.com", "harbor.example.com:8443", "http://10.0.0.1:5000", "https://h/sub"])
       expect(isRegistryAddress(address), address).toBe(true);
