@@ -23,6 +23,18 @@ export async function enqueue(tx: Executor, requests: readonly OutboxRequest[]):
     });
 }
 
+/**
+ * Asks for `sync-robot` of these satellites (the registry's robot renewal sweep), in the caller's
+ * transaction. Unlike enqueue, a row already queued is left as it is: its retry schedule stands.
+ */
+export async function requestRobotSyncs(tx: Executor, satellites: readonly string[]): Promise<void> {
+  if (satellites.length === 0) return;
+  await tx
+    .insert(outbox)
+    .values(satellites.map((subject) => ({ kind: "sync-robot" as const, subject })))
+    .onConflictDoNothing({ target: [outbox.kind, outbox.subject] });
+}
+
 function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
