@@ -150,3 +150,11 @@ export type { RenewalPolicy } from "./robot-renewal.js";
 export { stateUrl, stateRepository, STATE_PROJECT } from "@harbor-satellite/state-artifact";
 export type { StateKindName } from "@harbor-satellite/state-artifact";
 export { STATE_FILE_NAME } from "@harbor-satellite/state-artifact";
+export {
+  confirmRobotRotation,
+  findRobotCredentials,
+  recordRobotRotation,
+  robotSecretHashes,
+} from "./robot-credentials-query.js";
+export type { RobotCredentials, RobotKey } from "./robot-credentials-query.js";
+export { storedSatelliteStates } from "./state-artifact-query.js";

@@ -11,7 +11,8 @@
 // does not call Harbor itself: it queues `sync-robot` for satellites whose robot expires within
 // the window, and the fleet's publisher runs EnsureRobot for them.
 import { and, eq, isNotNull, lt } from "drizzle-orm";
-import { outbox, robotAccounts, satellites, type Database } from "@harbor-satellite/db";
+import { robotAccounts, type Database } from "@harbor-satellite/db";
+import { fleetSatellites, requestRobotSyncs } from "@harbor-satellite/fleet";
 import type { Robot } from "@harbor-satellite/harbor";
 
 const DAY_SECONDS = 86_400;
@@ -69,15 +70,12 @@ export async function requestRobotRenewals(db: Database, policy: RenewalPolicy, 
           lt(robotAccounts.expiresAt, new Date(now.getTime() + policy.withinDays * DAY_SECONDS * 1000)),
         );
   const rows = await db
-    .select({ name: satellites.name })
+    .select({ name: fleetSatellites.name })
     .from(robotAccounts)
-    .innerJoin(satellites, eq(satellites.id, robotAccounts.satelliteId))
+    .innerJoin(fleetSatellites, eq(fleetSatellites.id, robotAccounts.satelliteId))
     .where(expiring)
-    .orderBy(satellites.name);
-  if (rows.length === 0) return [];
-  await db
-    .insert(outbox)
-    .values(rows.map((r) => ({ kind: "sync-robot" as const, subject: r.name })))
-    .onConflictDoNothing({ target: [outbox.kind, outbox.subject] });
-  return rows.map((r) => r.name);
+    .orderBy(fleetSatellites.name);
+  const names = rows.map((r) => r.name);
+  await requestRobotSyncs(db, names);
+  return names;
 }

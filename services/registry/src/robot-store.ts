@@ -1,8 +1,10 @@
 // robot_accounts rows: which Harbor robot belongs to which satellite, the projects it was granted
 // and the slow hash of its current secret (never the secret). Satellites are looked up by name
-// only to link the row; the fleet service owns them.
+// only to link the row, through the fleet's query module; the fleet service owns them.
 import { eq } from "drizzle-orm";
-import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
+import { robotAccounts, type Database } from "@harbor-satellite/db";
+import { satelliteIdByName } from "@harbor-satellite/fleet";
+import { findRobotCredentials } from "./robot-credentials-query.js";
 
 export interface RobotRecord {
   satelliteId: number;
@@ -32,24 +34,13 @@ const freshSecret = (now: Date) => ({ secretIssuedAt: now, previousSecretHash: n
 
 export function createRobotStore(db: Database): RobotStore {
   return {
-    async satelliteId(satellite) {
-      const [row] = await db.select({ id: satellites.id }).from(satellites).where(eq(satellites.name, satellite));
-      return row?.id;
-    },
+    satelliteId: (satellite) => satelliteIdByName(db, satellite),
 
     async find(satellite) {
-      const [row] = await db
-        .select({
-          satelliteId: robotAccounts.satelliteId,
-          robotName: robotAccounts.robotName,
-          harborId: robotAccounts.harborId,
-          projects: robotAccounts.projects,
-          expiresAt: robotAccounts.expiresAt,
-        })
-        .from(robotAccounts)
-        .innerJoin(satellites, eq(satellites.id, robotAccounts.satelliteId))
-        .where(eq(satellites.name, satellite));
-      return row;
+      const row = await findRobotCredentials(db, { satellite });
+      if (!row) return undefined;
+      const { satelliteId, robotName, harborId, projects, expiresAt } = row;
+      return { satelliteId, robotName, harborId, projects, expiresAt };
     },
 
     async save(record, secretHash) {
