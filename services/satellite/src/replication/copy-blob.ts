@@ -2,9 +2,16 @@
 // fetching it from upstream only when the target lacks it (a registry target may mount it from
 // another of its repositories instead). Big blobs go through the worker pool (socket → hash →
 // temp file → fsync there; the target takes the file here); small ones (configs, tiny layers) are
-// cheaper to copy on this thread than to hand over. The same digest is never copied twice at
+// cheaper to copy on this thread than to hand over. A 1 MB layer is not: 200 of them kept this
+// thread busy with Node's HTTP chunks, their garbage and the hashing while the workers idled. The same digest is never copied twice at
 // once, and copies per upstream are bounded.
-import { RegistryError, SizeMismatchError, type Descriptor, type RegistryClient } from "@harbor-satellite/oci";
+import {
+  DigestMismatchError,
+  RegistryError,
+  SizeMismatchError,
+  type Descriptor,
+  type RegistryClient,
+} from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import { failureType } from "../telemetry/replication-metrics.js";
 import { inSpan, markFailed } from "../telemetry/spans.js";
@@ -28,7 +35,7 @@ export interface BlobCopierOptions {
   limiter: Limiter;
   progress: Progress;
   logger: Logger;
-  /** Blobs up to this size are copied on the main thread (default 1 MiB). */
+  /** Blobs up to this size are copied on the main thread (default 256 KiB). */
   inlineMaxBytes?: number;
   /** Repair: look at each blob file on disk (size included), past the store's cache. */
   recheck?: boolean;
@@ -36,6 +43,8 @@ export interface BlobCopierOptions {
   gate?: SyncGate;
   /** Copies a closing window paused, by digest: continued (Range) by the next copy of that digest. */
   paused?: Map<string, PausedCopy>;
+  /** Every digest ensure() was asked for is added here (the engine prunes kept partials nobody asks for). */
+  asked?: Set<string>;
 }
 
 export interface BlobCopier {
@@ -47,7 +56,7 @@ export interface BlobCopier {
 
 export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
   const { target, client, pool, limiter, progress } = options;
-  const inlineMax = options.inlineMaxBytes ?? 1 << 20;
+  const inlineMax = options.inlineMaxBytes ?? 256 << 10;
   const gate = options.gate;
   const inflight = createInflight<BlobOutcome>();
   const copied = new Set<string>();
@@ -75,9 +84,25 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
     }
   };
 
-  const copyInWorker = async (repository: string, blob: Descriptor, signal?: AbortSignal) => {
+  /** The paused copy of `blob` to continue, if one is kept and could be the blob's start. */
+  const takePaused = async (blob: Descriptor): Promise<PausedCopy | undefined> => {
     const paused = options.paused?.get(blob.digest);
     options.paused?.delete(blob.digest);
+    // A file as long as the blob (or longer) is no prefix to continue: fetch it again.
+    if (paused && (paused.bytes <= 0 || paused.bytes >= blob.size)) {
+      await paused.temp.abort();
+      return undefined;
+    }
+    return paused;
+  };
+
+  const copyInWorker = async (
+    repository: string,
+    blob: Descriptor,
+    signal?: AbortSignal,
+    fromStart = false,
+  ): Promise<void> => {
+    const paused = fromStart ? undefined : await takePaused(blob);
     const temp = paused?.temp ?? (await target.createTempFile(repository));
     try {
       const task = {
@@ -103,8 +128,10 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
         }
       }
       if (result.pausedAt !== undefined) {
-        // Kept for the next window, which asks only for the bytes after these (one Range request).
-        options.paused?.set(blob.digest, { temp, bytes: result.pausedAt });
+        // Kept for the next window, which asks only for the bytes after these (one Range request);
+        // on disk under the blob's digest when the target can, so a restart keeps it too.
+        const kept = target.keepPartial ? await target.keepPartial(temp, blob.digest) : temp;
+        options.paused?.set(blob.digest, { temp: kept, bytes: result.pausedAt, durable: kept !== temp });
         options.logger.info(
           { digest: blob.digest, bytes: result.pausedAt, size: blob.size, repository },
           "blob copy paused: the sync window closed",
@@ -113,7 +140,15 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
       }
       await temp.commitVerified(blob.digest, blob.size);
     } catch (error) {
-      if (options.paused?.get(blob.digest)?.temp !== temp) await temp.abort();
+      if (options.paused?.get(blob.digest)?.temp.path !== temp.path) await temp.abort();
+      if (paused && error instanceof DigestMismatchError) {
+        // The kept prefix was not the blob's (a torn write, a disk fault): it is gone; start over.
+        options.logger.warn(
+          { digest: blob.digest, kept: paused.bytes, repository },
+          "a paused copy's kept bytes did not verify: fetching the blob from the start",
+        );
+        return copyInWorker(repository, blob, signal, true);
+      }
       throw error;
     }
   };
@@ -162,6 +197,7 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
 
   return {
     async ensure(repository, blob, signal) {
+      options.asked?.add(blob.digest);
       const shared = inflight.run(blob.digest, () => copy(repository, blob, signal));
       const outcome = await shared.promise;
       // A registry target holds blobs per repository: a copy shared with another repository put

@@ -24,7 +24,8 @@ import { createProgress } from "./progress.js";
 import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
 import { storeTarget, TargetUnavailableError, type ReplicationTarget } from "./replication-target.js";
 import { createReferrersSync, type ReferrersSync } from "./referrers-step.js";
-import type { PausedCopy, SyncGate } from "./sync-gate.js";
+import { createPausedCopies } from "./paused-copies.js";
+import type { SyncGate } from "./sync-gate.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
 import { failureType, recordReplicationPass } from "../telemetry/replication-metrics.js";
 import { inSpan, markFailed } from "../telemetry/spans.js";
@@ -104,6 +105,12 @@ export interface ReplicationEngineOptions {
 
 export interface ReplicationEngine {
   replicate(request: ReplicationRequest): Promise<ReplicationSummary>;
+  /**
+   * Drops kept partial files (paused layer copies) of digests no pass since the last call asked
+   * for, provided none of those passes failed other than by a closed sync window (a failure may
+   * have hidden an image's layers). The state pass calls it after a changed state's passes.
+   */
+  prunePartials(): Promise<void>;
   /** Stops the worker threads and closes upstream connections. */
   close(): Promise<void>;
 }
@@ -114,8 +121,8 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
   const { store, logger } = options;
   const target = options.target ?? storeTarget(store);
   let pool: BlobWorkerPool | undefined;
-  // Layer copies a closing sync window paused, continued by a later pass (lives as long as the engine).
-  const paused = new Map<string, PausedCopy>();
+  // Layer copies a closing sync window paused, continued by a later pass (kept across restarts by the store).
+  const paused = createPausedCopies(target, logger);
   const clients = new Map<string, RegistryClient>();
   const referrers = createReferrersSync({ recheckMs: options.referrersRecheckMs });
   const clientFor = (upstream: UpstreamOptions) => {
@@ -148,6 +155,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     const client = clientFor(request.upstream);
     const requestsBefore = client.requestCount;
     pool ??= createBlobWorkerPool({ threads: options.workerThreads, copiesPerThread: options.copiesPerThread });
+    await paused.load();
     const progress = createProgress({ logger, intervalMs: options.progressIntervalMs });
     const { maxConnections = 8 } = request.upstream;
     const copier = createBlobCopier({
@@ -160,7 +168,8 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       inlineMaxBytes: options.inlineMaxBytes,
       recheck: request.repair,
       gate: options.gate,
-      paused,
+      paused: paused.byDigest,
+      asked: paused.asked,
       upstream: {
         maxSockets: maxConnections,
         ca: request.upstream.ca,
@@ -219,6 +228,7 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     results.push(...untagged);
 
     const failures = results.filter((r) => r.status === "failed");
+    paused.passEnded(failures.map((f) => f.error?.cause));
     for (const f of failures) logImageFailure(logger, f.image, f.error?.cause);
     const succeeded = copied.flatMap((r) => (r.owned ? [r.owned] : []));
     const released = untagged.filter((r) => r.status === "untagged").map((r) => r.image);
@@ -267,12 +277,12 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
 
   return {
     replicate,
+    prunePartials: () => paused.prune(),
     async close() {
       for (const client of clients.values()) client.close();
       clients.clear();
       await pool?.close();
-      await Promise.all([...paused.values()].map((copy) => copy.temp.abort()));
-      paused.clear();
+      await paused.close();
       pool = undefined;
     },
   };

@@ -3,7 +3,14 @@
 // the blob copier and the owned-image audit talk to this interface only, so none of them knows
 // which one it writes into.
 import type { Descriptor } from "@harbor-satellite/oci";
-import type { BlobCheck, BlobWriter, ContentStore, StoredManifest, TempFile } from "../store/content-store.js";
+import type {
+  BlobCheck,
+  BlobWriter,
+  ContentStore,
+  KeptPartial,
+  StoredManifest,
+  TempFile,
+} from "../store/content-store.js";
 
 /** `mounted`: a registry target linked the blob from another of its repositories (no bytes moved). */
 export type BlobPresence = "present" | "mounted" | "absent";
@@ -45,6 +52,10 @@ export interface ReplicationTarget {
   createBlobWriter(repository: string): Promise<BlobWriter>;
   /** A temp file a worker thread fills (and verifies); commitVerified() stores it. */
   createTempFile(repository: string): Promise<TempFile>;
+  /** Keeps a paused copy's file across restarts (the store's keepPartial); absent: in memory only. */
+  keepPartial?(temp: TempFile, digest: string): Promise<TempFile>;
+  /** Paused copies kept on disk, to resume (read once per engine). */
+  keptPartials?(): Promise<KeptPartial[]>;
 }
 
 /** The target could not be reached or refused us; every image of the pass fails with it. */
@@ -79,5 +90,9 @@ export function storeTarget(store: ContentStore): ReplicationTarget {
     recheckManifest: (_repository, digest, size) => store.recheckBlob(digest, size),
     createBlobWriter: () => store.createBlobWriter(),
     createTempFile: () => store.createTempFile(),
+    // Paused layer copies survive a restart when the store can keep them (FsContentStore does);
+    // asked at call time, as the store may be a stand-in filled later (tests).
+    keepPartial: async (temp, digest) => (store.keepPartial ? store.keepPartial(temp, digest) : temp),
+    keptPartials: async () => (await store.keptPartials?.()) ?? [],
   };
 }

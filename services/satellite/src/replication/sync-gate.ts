@@ -30,6 +30,8 @@ export class SyncWindowClosedError extends Error {
 export interface PausedCopy {
   temp: TempFile;
   bytes: number;
+  /** Kept on disk under its digest (the store's keepPartial): it survives a restart, and engine close. */
+  durable?: boolean;
 }
 
 export interface SyncGate {

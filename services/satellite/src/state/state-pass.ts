@@ -19,7 +19,8 @@ import { toAppliedState, type ReadFailure, type StateReader } from "./state-read
 
 export interface StatePassOptions {
   reader: StateReader;
-  engine: Pick<ReplicationEngine, "replicate">;
+  /** prunePartials (when given) drops paused copies' kept files no desired image needs after a changed state. */
+  engine: Pick<ReplicationEngine, "replicate"> & Partial<Pick<ReplicationEngine, "prunePartials">>;
   /** `<data-dir>/state.json` */
   appliedStatePath: string;
   /** Upstream settings (credentials, TLS, retries) for a registry base URL from a group state. */
@@ -206,6 +207,7 @@ export function createStatePass(options: StatePassOptions): StatePass {
         replication.push(summary);
         nextOwned.push(...summary.owned);
       }
+      await options.engine.prunePartials?.();
 
       const imageErrors = replication.flatMap((s) =>
         s.failed.map((f) => ({ reference: f.image, message: messageOf(f.error) })),

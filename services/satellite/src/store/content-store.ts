@@ -50,6 +50,15 @@ export interface TempFile {
   abort(): Promise<void>;
 }
 
+/** A layer copy a closing sync window paused, kept on disk across restarts (partial-blobs.ts). */
+export interface KeptPartial {
+  digest: string;
+  /** Bytes of the blob the file holds (its size): a resume asks for the rest. */
+  bytes: number;
+  /** Resume into this file; commitVerified() stores it once the whole blob hashed right. */
+  temp: TempFile;
+}
+
 export interface ContentStore {
   /** Root folder of the store (`--data-dir`). */
   readonly root: string;
@@ -64,6 +73,13 @@ export interface ContentStore {
   createBlobWriter(): Promise<BlobWriter>;
   /** Allocates a temp file on the blobs' filesystem (see TempFile). */
   createTempFile(): Promise<TempFile>;
+  /**
+   * Keeps a paused copy's temp file (fsynced by its writer) under its digest's name, so a
+   * restart does not remove it; returns the file to resume into. Absent: pauses live in memory.
+   */
+  keepPartial?(temp: TempFile, digest: string): Promise<TempFile>;
+  /** The partial files kept so far (start-up recovery kept them). */
+  keptPartials?(): Promise<KeptPartial[]>;
 
   /**
    * Stores manifest bytes exactly as given, in `repository`, optionally under a tag. Checks that

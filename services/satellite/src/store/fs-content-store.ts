@@ -18,7 +18,7 @@ import {
 import type { Logger } from "pino";
 import type { BlobFiles } from "./blob-files.js";
 import { FsBlobWriter, type ResumableBlobWriter } from "./blob-writer.js";
-import type { BlobCheck, BlobInfo, ByteRange, StoredManifest, TempFile } from "./content-store.js";
+import type { BlobCheck, BlobInfo, ByteRange, KeptPartial, StoredManifest, TempFile } from "./content-store.js";
 import { markForeign, markLive, sweepBlobs } from "./gc.js";
 import { IndexFile } from "./index-file.js";
 import type { ManifestCache } from "./manifest-cache.js";
@@ -38,6 +38,7 @@ import type {
   StoredManifestResult,
   UnlinkResult,
 } from "./serving-store.js";
+import { keepPartialFile, listPartialFiles } from "./partial-blobs.js";
 import { FsTempFile } from "./temp-file.js";
 import { verifyStore, type VerifyReport } from "./verify.js";
 import { recordGarbageCollection } from "../telemetry/store-metrics.js";
@@ -120,6 +121,15 @@ export class FsContentStore implements ServingStore {
     const path = this.ingestPath("temp");
     await (await open(path, "wx")).close();
     return new FsTempFile(path, this.installBlob);
+  }
+
+  async keepPartial(temp: TempFile, digest: string): Promise<TempFile> {
+    return new FsTempFile(await keepPartialFile(this.paths, temp.path, digest), this.installBlob);
+  }
+
+  async keptPartials(): Promise<KeptPartial[]> {
+    const files = await listPartialFiles(this.paths);
+    return files.map(({ digest, bytes, path }) => ({ digest, bytes, temp: new FsTempFile(path, this.installBlob) }));
   }
 
   private readonly installBlob = (tempPath: string, digest: string, size: number): Promise<BlobInfo> =>

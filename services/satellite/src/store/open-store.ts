@@ -9,7 +9,8 @@ import { acquireDataDirLock } from "./data-dir-lock.js";
 import { FsContentStore } from "./fs-content-store.js";
 import { ManifestCache } from "./manifest-cache.js";
 import { storePaths } from "./paths.js";
-import { clearIngest, loadIndex, prepareLayout } from "./recovery.js";
+import { recoverIngest } from "./partial-blobs.js";
+import { loadIndex, prepareLayout } from "./recovery.js";
 
 export interface OpenStoreOptions {
   /** The data dir; created when missing. */
@@ -47,8 +48,9 @@ async function openFresh(root: string, options: OpenStoreOptions, onClosed: () =
   await prepareLayout(paths);
   const release = await acquireDataDirLock(paths.lock, root);
   try {
-    const leftovers = await clearIngest(paths);
     const files = new BlobFiles(paths);
+    // Paused copies' partial files stay (partial-blobs.ts); every other leftover goes.
+    const ingest = await recoverIngest(paths, async (digest) => (await files.stat(digest)) !== undefined);
     const cache = new ManifestCache(options.manifestCacheBytes ?? DEFAULT_MANIFEST_CACHE_BYTES);
     const loaded = await loadIndex(paths, files, cache, logger);
     const store = new FsContentStore({
@@ -66,7 +68,13 @@ async function openFresh(root: string, options: OpenStoreOptions, onClosed: () =
     if (loaded.text !== undefined) store.markIndexWritten(loaded.text);
     if (loaded.dropped > 0 || loaded.text === undefined) await store.persistIndex();
     logger.info(
-      { root, repositories: loaded.index.names().length, leftovers, dropped: loaded.dropped },
+      {
+        root,
+        repositories: loaded.index.names().length,
+        leftovers: ingest.removed,
+        partials: ingest.kept.length,
+        dropped: loaded.dropped,
+      },
       "content store open",
     );
     return store;

@@ -9,7 +9,8 @@
 //   │   ├── sha256/<hex>            every blob AND every manifest, by content; shared by all
 //   │   └── sha512/<hex>            repositories, each stored once
 //   ├── ingest/<random>             in-flight writes (blob writers, temp files, upload sessions);
-//   │                               never read by the registry; emptied at start-up
+//   │                               never read by the registry; emptied at start-up but for
+//   │   partial-<alg>-<hex>         paused layer copies, kept across restarts (partial-blobs.ts)
 //   ├── quarantine/<alg>-<hex>-<t>  blobs the scrub found not to match their name
 //   └── satellite.lock/             who owns the store (data-dir-lock.ts)
 //

@@ -1,9 +1,9 @@
 // Start-up: create the layout if it is new, remove what a crash left behind (everything in
-// ingest/: half-written blobs, temp files, upload sessions), and read index.json back into
+// ingest/ but paused copies' partial files: half-written blobs, temp files, upload sessions;
+// partial-blobs.ts recoverIngest), and read index.json back into
 // memory. A descriptor whose manifest is missing, does not hash to its digest, or does not parse
 // is dropped with a warning rather than served; nothing valid is ever dropped.
-import { mkdir, readFile, readdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile } from "node:fs/promises";
 import { digestOf, parseDigest } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import { writeFileAtomic } from "../fs/atomic-file.js";
@@ -26,13 +26,6 @@ export async function prepareLayout(paths: StorePaths): Promise<void> {
     if (!isNotFound(error)) throw error;
   }
   if (layout === undefined) await writeFileAtomic(paths.layout, LAYOUT_CONTENT, { tempDir: paths.ingest });
-}
-
-/** Removes every leftover of writes that never committed. Returns how many there were. */
-export async function clearIngest(paths: StorePaths): Promise<number> {
-  const names = await readdir(paths.ingest);
-  await Promise.all(names.map((name) => rm(join(paths.ingest, name), { recursive: true, force: true })));
-  return names.length;
 }
 
 export interface LoadedIndex {
