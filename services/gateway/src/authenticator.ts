@@ -11,8 +11,7 @@
 // again (the identity package's SecretChecker, shared with the Login rpc). Concurrent requests
 // with the same credentials share one check.
 import { hash, timingSafeEqual } from "node:crypto";
-import { eq } from "drizzle-orm";
-import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
+import type { Database } from "@harbor-satellite/db";
 import {
   checkPassword,
   defaultSecretChecker,
@@ -20,6 +19,7 @@ import {
   ADMIN_USERNAME,
   type SecretChecker,
 } from "@harbor-satellite/identity";
+import { findRobotCredentials, robotSecretHashes } from "@harbor-satellite/registry";
 import { toConnectError, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
 import { Code } from "@connectrpc/connect";
 import { createAttemptLimits, type Attempt, type AttemptLimits } from "./auth/attempt-limits.js";
@@ -80,21 +80,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return caller;
   };
 
-  /** The hashes a robot's secret may match: the current one, and during a credential refresh the one it replaced. */
-  const storedHashes = async (robotName: string) => {
-    const [row] = await options.db
-      .select({ hash: robotAccounts.secretHash, previous: robotAccounts.previousSecretHash })
-      .from(robotAccounts)
-      .where(eq(robotAccounts.robotName, robotName));
-    return row ? [row.hash, row.previous].filter((h): h is string => Boolean(h)) : [];
-  };
-
   /** A remembered credential that is still good, re-checking a robot's stored hash now and then. */
   const recall = async (key: string): Promise<Caller | undefined> => {
     const hit = verified.get(key);
     if (!hit || hit.until <= now()) return undefined;
     if (hit.robot && now() - hit.checkedAt >= ROBOT_RECHECK_MS) {
-      if (!(await storedHashes(hit.robot.name)).includes(hit.robot.hash)) {
+      if (!(await robotSecretHashes(options.db, hit.robot.name)).includes(hit.robot.hash)) {
         verified.delete(key);
         return undefined;
       }
@@ -127,29 +118,20 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         attempt.succeeded();
         return remember(key, { kind: "admin", username });
       }
-      const [row] = await options.db
-        .select({
-          hash: robotAccounts.secretHash,
-          previous: robotAccounts.previousSecretHash,
-          name: satellites.name,
-          region: satellites.region,
-        })
-        .from(robotAccounts)
-        .innerJoin(satellites, eq(satellites.id, robotAccounts.satelliteId))
-        .where(eq(robotAccounts.robotName, username));
-      let verdict = row ? await secrets.check(username, password, row.hash) : "wrong";
-      let matched = row?.hash;
+      const row = await findRobotCredentials(options.db, { robot: username });
+      let verdict = row ? await secrets.check(username, password, row.secretHash) : "wrong";
+      let matched = row?.secretHash;
       // A satellite that has not confirmed a credential refresh yet still holds the old secret.
-      if (row?.previous && verdict !== "match") {
-        const previous = await secrets.check(username, password, row.previous);
-        if (previous === "match") [verdict, matched] = [previous, row.previous];
+      if (row?.previousSecretHash && verdict !== "match") {
+        const previous = await secrets.check(username, password, row.previousSecretHash);
+        if (previous === "match") [verdict, matched] = [previous, row.previousSecretHash];
         else if (previous === "wrong") verdict = "wrong";
       }
       if (row && matched && verdict === "match") {
         attempt.succeeded();
         return remember(
           key,
-          { kind: "satellite", name: row.name, region: row.region, via: "robot" },
+          { kind: "satellite", name: row.satellite, region: row.region, via: "robot" },
           { name: username, hash: matched },
         );
       }

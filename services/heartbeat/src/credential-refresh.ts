@@ -12,9 +12,9 @@
 // secret and be locked out. A failed rotation never fails the heartbeat: it is logged and retried
 // at the next one.
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
 import type { Client } from "@connectrpc/connect";
-import { robotAccounts, satellites, type Database } from "@harbor-satellite/db";
+import type { Database } from "@harbor-satellite/db";
+import { confirmRobotRotation, findRobotCredentials, recordRobotRotation } from "@harbor-satellite/registry";
 import type { RegistryService } from "@harbor-satellite/gen/harbor/satellite/registry/v1/registry_pb";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { countRotation } from "./metrics/credential-metrics.js";
@@ -90,27 +90,8 @@ export interface CredentialRefresherDeps {
 export function createCredentialRefresher(deps: CredentialRefresherDeps): CredentialRefresher {
   const { db, logger } = deps;
 
-  const readState = async (satellite: string) => {
-    const [row] = await db
-      .select({
-        satelliteId: robotAccounts.satelliteId,
-        secretHash: robotAccounts.secretHash,
-        previousSecretHash: robotAccounts.previousSecretHash,
-        pendingRotation: robotAccounts.pendingRotation,
-        issuedAt: robotAccounts.secretIssuedAt,
-        expiresAt: robotAccounts.expiresAt,
-      })
-      .from(robotAccounts)
-      .innerJoin(satellites, eq(satellites.id, robotAccounts.satelliteId))
-      .where(eq(satellites.name, satellite));
-    return row;
-  };
-
   const confirm = async (satellite: string, satelliteId: number, rotation: string) => {
-    await db
-      .update(robotAccounts)
-      .set({ previousSecretHash: null, pendingRotation: null, updatedAt: deps.now() })
-      .where(and(eq(robotAccounts.satelliteId, satelliteId), eq(robotAccounts.pendingRotation, rotation)));
+    await confirmRobotRotation(db, satelliteId, rotation, deps.now());
     countRotation("confirmed");
     logger.info(
       { satellite, rotation },
@@ -122,10 +103,7 @@ export function createCredentialRefresher(deps: CredentialRefresherDeps): Creden
   const rotate = async (satellite: string, satelliteId: number, heldHash: string, reason: "due" | "unconfirmed") => {
     const { robot, secret } = await deps.registry.rotateRobotSecret({ satellite });
     const rotationId = randomUUID();
-    await db
-      .update(robotAccounts)
-      .set({ previousSecretHash: heldHash, pendingRotation: rotationId })
-      .where(eq(robotAccounts.satelliteId, satelliteId));
+    await recordRobotRotation(db, satelliteId, heldHash, rotationId);
     countRotation(reason === "due" ? "delivered" : "redelivered");
     logger.info({ satellite, robot: robot?.name, rotation: rotationId, reason }, "robot secret rotated; delivering it");
     return { username: robot?.name ?? "", password: secret, rotationId };
@@ -134,8 +112,9 @@ export function createCredentialRefresher(deps: CredentialRefresherDeps): Creden
   return {
     async onHeartbeat(satellite, ack) {
       try {
-        const state = await readState(satellite);
-        if (!state) return undefined;
+        const robot = await findRobotCredentials(db, { satellite });
+        if (!robot) return undefined;
+        const state = { ...robot, issuedAt: robot.secretIssuedAt };
         const step = rotationStep(state, ack, deps.policy, deps.now());
         if (step.kind === "confirm") await confirm(satellite, state.satelliteId, ack);
         if (step.kind !== "rotate") return undefined;

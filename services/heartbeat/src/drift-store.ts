@@ -9,8 +9,9 @@
 // candidates for IN_SYNC, CONVERGING and FAILING (online, plus what the verdict needs of the
 // digests and errors); drift.ts decides those.
 import { and, count, eq, sql, type SQL } from "drizzle-orm";
-import { heartbeats, satellites, satelliteStateArtifacts, type Executor } from "@harbor-satellite/db";
-import { satelliteInGroup, satellitePublishPending } from "@harbor-satellite/fleet";
+import { heartbeats, type Executor } from "@harbor-satellite/db";
+import { fleetSatellites, satelliteInGroup, satellitePublishPending } from "@harbor-satellite/fleet";
+import { storedSatelliteStates } from "@harbor-satellite/registry";
 import { DriftState, Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { healthCondition } from "./store.js";
 
@@ -47,7 +48,7 @@ export function exactInSql(state: DriftState): boolean {
   return state === DriftState.UNSPECIFIED || state === DriftState.STALE || state === DriftState.NEVER_SEEN;
 }
 
-const nameC = sql`${satellites.name} collate "C"`;
+const nameC = sql`${fleetSatellites.name} collate "C"`;
 
 /** The first name after every name starting with `prefix` (names are ASCII). */
 function prefixEnd(prefix: string): string {
@@ -66,13 +67,13 @@ function stateCondition(state: DriftState, now: Date): SQL | undefined {
       return and(
         online,
         sql`${heartbeats.errors} = '[]'::jsonb`,
-        sql`(${heartbeats.stateDigest} = ${satelliteStateArtifacts.manifestDigest} or ${heartbeats.stateDigest} = '')`,
+        sql`(${heartbeats.stateDigest} = ${storedSatelliteStates.manifestDigest} or ${heartbeats.stateDigest} = '')`,
       );
     case DriftState.CONVERGING:
       // Not current, or R empty (images decide), or a publish pending.
       return and(
         online,
-        sql`(${heartbeats.stateDigest} is distinct from ${satelliteStateArtifacts.manifestDigest} or ${heartbeats.stateDigest} = '' or ${satellitePublishPending()})`,
+        sql`(${heartbeats.stateDigest} is distinct from ${storedSatelliteStates.manifestDigest} or ${heartbeats.stateDigest} = '' or ${satellitePublishPending()})`,
       );
     case DriftState.FAILING:
       return online;
@@ -83,7 +84,7 @@ function stateCondition(state: DriftState, now: Date): SQL | undefined {
 
 function filterCondition(filter: DriftFilter, now: Date, withState: boolean): SQL | undefined {
   return and(
-    filter.region ? eq(satellites.region, filter.region) : undefined,
+    filter.region ? eq(fleetSatellites.region, filter.region) : undefined,
     filter.group ? satelliteInGroup(filter.group) : undefined,
     filter.prefix ? sql`${nameC} >= ${filter.prefix} and ${nameC} < ${prefixEnd(filter.prefix)}` : undefined,
     withState ? stateCondition(filter.state, now) : undefined,
@@ -91,26 +92,26 @@ function filterCondition(filter: DriftFilter, now: Date, withState: boolean): SQ
 }
 
 const columns = {
-  id: satellites.id,
-  name: satellites.name,
-  region: satellites.region,
-  createdAt: satellites.createdAt,
-  lastSeen: satellites.lastSeen,
-  intervalSeconds: satellites.heartbeatIntervalSeconds,
+  id: fleetSatellites.id,
+  name: fleetSatellites.name,
+  region: fleetSatellites.region,
+  createdAt: fleetSatellites.createdAt,
+  lastSeen: fleetSatellites.lastSeen,
+  intervalSeconds: fleetSatellites.heartbeatIntervalSeconds,
   heartbeatId: heartbeats.id,
   reportedDigest: heartbeats.stateDigest,
   cachedImages: heartbeats.cachedImages,
   errors: heartbeats.errors,
-  stateDigest: satelliteStateArtifacts.manifestDigest,
-  stateStoredAt: satelliteStateArtifacts.updatedAt,
+  stateDigest: storedSatelliteStates.manifestDigest,
+  stateStoredAt: storedSatelliteStates.updatedAt,
 };
 
 function select(db: Executor) {
   return db
     .select(columns)
-    .from(satellites)
-    .leftJoin(heartbeats, eq(heartbeats.id, satellites.latestHeartbeatId))
-    .leftJoin(satelliteStateArtifacts, eq(satelliteStateArtifacts.satellite, satellites.name));
+    .from(fleetSatellites)
+    .leftJoin(heartbeats, eq(heartbeats.id, fleetSatellites.latestHeartbeatId))
+    .leftJoin(storedSatelliteStates, eq(storedSatelliteStates.satellite, fleetSatellites.name));
 }
 
 type Selected = Awaited<ReturnType<ReturnType<typeof select>["execute"]>>[number];
@@ -149,7 +150,7 @@ export async function readDriftRows(
 
 /** One satellite's row; undefined when unknown. */
 export async function readDriftRow(db: Executor, name: string): Promise<DriftRow | undefined> {
-  const [row] = await select(db).where(eq(satellites.name, name));
+  const [row] = await select(db).where(eq(fleetSatellites.name, name));
   return row ? toRow(row) : undefined;
 }
 
@@ -157,6 +158,6 @@ export async function readDriftRow(db: Executor, name: string): Promise<DriftRow
 export async function countDriftRows(db: Executor, filter: DriftFilter, now: Date): Promise<number> {
   if (!exactInSql(filter.state)) throw new Error(`drift state ${DriftState[filter.state]} cannot be counted in SQL`);
   const where = filterCondition(filter, now, true);
-  const [{ total }] = await db.select({ total: count() }).from(satellites).where(where);
+  const [{ total }] = await db.select({ total: count() }).from(fleetSatellites).where(where);
   return Number(total);
 }

@@ -6,6 +6,7 @@
 // next round follows shortly instead of an interval later.
 import { sql } from "drizzle-orm";
 import { LockKey, withAdvisoryLock, type Database, type Transaction } from "@harbor-satellite/db";
+import { fleetSatellites } from "@harbor-satellite/fleet";
 import { withSpan, type Logger } from "@harbor-satellite/telemetry";
 import { rowsOf } from "./sql-result.js";
 
@@ -112,7 +113,7 @@ async function deleteBatch(tx: Transaction, cutoff: Date, limit: number): Promis
     with doomed as (
       select h.id from heartbeats h
       where h.received_at < ${cutoff.toISOString()}::timestamptz
-        and not exists (select 1 from satellites s where s.id = h.satellite_id and s.latest_heartbeat_id = h.id)
+        and not exists (select 1 from ${fleetSatellites} where ${fleetSatellites.id} = h.satellite_id and ${fleetSatellites.latestHeartbeatId} = h.id)
       limit ${limit}
     ), gone as (
       delete from heartbeats where id in (select id from doomed) returning 1

@@ -2,7 +2,8 @@
 // rule of health.ts over last_seen and the satellite's interval), so listing the stale
 // satellites of a large fleet reads one page, not the fleet.
 import { and, asc, count, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
-import { heartbeats, satellites, type Executor } from "@harbor-satellite/db";
+import { heartbeats, type Executor } from "@harbor-satellite/db";
+import { fleetSatellites } from "@harbor-satellite/fleet";
 import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { DEFAULT_INTERVAL_SECONDS, MISSED_INTERVALS } from "./health.js";
 
@@ -46,9 +47,9 @@ export async function lookupSatelliteIds(db: Executor, names: readonly string[])
   const found = new Map<string, number>();
   for (let i = 0; i < names.length; i += LOOKUP_CHUNK) {
     const rows = await db
-      .select({ id: satellites.id, name: satellites.name })
-      .from(satellites)
-      .where(inArray(satellites.name, names.slice(i, i + LOOKUP_CHUNK)));
+      .select({ id: fleetSatellites.id, name: fleetSatellites.name })
+      .from(fleetSatellites)
+      .where(inArray(fleetSatellites.name, names.slice(i, i + LOOKUP_CHUNK)));
     for (const row of rows) found.set(row.name, row.id);
   }
   return found;
@@ -57,14 +58,14 @@ export async function lookupSatelliteIds(db: Executor, names: readonly string[])
 /** SQL condition selecting the satellites with this health at `now`; undefined for any health. */
 export function healthCondition(health: Health, now: Date): SQL | undefined {
   // Same rule as healthOf: online while last_seen >= now - 3 × interval (default 30 s).
-  const cutoff = sql`${now.toISOString()}::timestamptz - make_interval(secs => ${sql.raw(String(MISSED_INTERVALS))} * coalesce(${satellites.heartbeatIntervalSeconds}, ${sql.raw(String(DEFAULT_INTERVAL_SECONDS))}))`;
+  const cutoff = sql`${now.toISOString()}::timestamptz - make_interval(secs => ${sql.raw(String(MISSED_INTERVALS))} * coalesce(${fleetSatellites.heartbeatIntervalSeconds}, ${sql.raw(String(DEFAULT_INTERVAL_SECONDS))}))`;
   switch (health) {
     case Health.ONLINE:
-      return sql`${satellites.lastSeen} >= ${cutoff}`;
+      return sql`${fleetSatellites.lastSeen} >= ${cutoff}`;
     case Health.STALE:
-      return sql`${satellites.lastSeen} < ${cutoff}`;
+      return sql`${fleetSatellites.lastSeen} < ${cutoff}`;
     case Health.NEVER_SEEN:
-      return isNull(satellites.lastSeen);
+      return isNull(fleetSatellites.lastSeen);
     default:
       return undefined;
   }
@@ -86,19 +87,19 @@ const latestColumns = {
 };
 
 const satelliteColumns = {
-  name: satellites.name,
-  region: satellites.region,
-  lastSeen: satellites.lastSeen,
-  intervalSeconds: satellites.heartbeatIntervalSeconds,
+  name: fleetSatellites.name,
+  region: fleetSatellites.region,
+  lastSeen: fleetSatellites.lastSeen,
+  intervalSeconds: fleetSatellites.heartbeatIntervalSeconds,
 };
 
 /** One satellite's status row, with its full latest heartbeat; undefined when unknown. */
 export async function getStatus(db: Executor, name: string): Promise<StatusRow | undefined> {
   const [row] = await db
     .select({ ...satelliteColumns, latest: { ...latestColumns, cachedImages: heartbeats.cachedImages } })
-    .from(satellites)
-    .leftJoin(heartbeats, eq(heartbeats.id, satellites.latestHeartbeatId))
-    .where(eq(satellites.name, name));
+    .from(fleetSatellites)
+    .leftJoin(heartbeats, eq(heartbeats.id, fleetSatellites.latestHeartbeatId))
+    .where(eq(fleetSatellites.name, name));
   return row ? toStatusRow(row) : undefined;
 }
 
@@ -110,18 +111,18 @@ export async function listStatuses(
 ): Promise<{ rows: StatusRow[]; total: number }> {
   const where = and(
     healthCondition(filter.health, now),
-    filter.region ? eq(satellites.region, filter.region) : undefined,
+    filter.region ? eq(fleetSatellites.region, filter.region) : undefined,
   );
   const [rows, [{ total }]] = await Promise.all([
     db
       .select({ ...satelliteColumns, latest: latestColumns })
-      .from(satellites)
-      .leftJoin(heartbeats, eq(heartbeats.id, satellites.latestHeartbeatId))
+      .from(fleetSatellites)
+      .leftJoin(heartbeats, eq(heartbeats.id, fleetSatellites.latestHeartbeatId))
       .where(where)
-      .orderBy(asc(satellites.name))
+      .orderBy(asc(fleetSatellites.name))
       .limit(filter.limit)
       .offset(filter.offset),
-    db.select({ total: count() }).from(satellites).where(where),
+    db.select({ total: count() }).from(fleetSatellites).where(where),
   ]);
   return { rows: rows.map(toStatusRow), total };
 }

@@ -4,7 +4,8 @@
 // released so the satellite can retry with the same token.
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { satellites, ztrTokens, type Database } from "@harbor-satellite/db";
+import { ztrTokens, type Database } from "@harbor-satellite/db";
+import { satelliteIdByName, satelliteNameById } from "@harbor-satellite/fleet";
 import { InvalidArgumentError, NotFoundError } from "@harbor-satellite/rpc";
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
@@ -25,12 +26,12 @@ export async function issueToken(
     throw new InvalidArgumentError(
       `ttl_seconds must be between 1 and ${MAX_TOKEN_TTL_SECONDS} (0 means ${DEFAULT_TOKEN_TTL_SECONDS})`,
     );
-  const [sat] = await db.select({ id: satellites.id }).from(satellites).where(eq(satellites.name, satellite));
-  if (!sat) throw new NotFoundError("satellite", satellite);
+  const satelliteId = await satelliteIdByName(db, satellite);
+  if (satelliteId === undefined) throw new NotFoundError("satellite", satellite);
   const token = randomBytes(16).toString("hex");
   const expiresAt = new Date(now.getTime() + (ttlSeconds || DEFAULT_TOKEN_TTL_SECONDS) * 1000);
-  await db.delete(ztrTokens).where(and(eq(ztrTokens.satelliteId, sat.id), isNull(ztrTokens.consumedAt)));
-  await db.insert(ztrTokens).values({ satelliteId: sat.id, tokenHash: hashToken(token), expiresAt });
+  await db.delete(ztrTokens).where(and(eq(ztrTokens.satelliteId, satelliteId), isNull(ztrTokens.consumedAt)));
+  await db.insert(ztrTokens).values({ satelliteId, tokenHash: hashToken(token), expiresAt });
   return { token, expiresAt };
 }
 
@@ -47,11 +48,8 @@ export async function claimToken(db: Database, token: string, now = new Date()):
     .where(and(eq(ztrTokens.tokenHash, hashToken(token)), isNull(ztrTokens.consumedAt), gt(ztrTokens.expiresAt, now)))
     .returning({ id: ztrTokens.id, satelliteId: ztrTokens.satelliteId });
   if (!claimed) return undefined;
-  const [sat] = await db
-    .select({ name: satellites.name })
-    .from(satellites)
-    .where(eq(satellites.id, claimed.satelliteId));
-  return sat ? { id: claimed.id, satellite: sat.name } : undefined;
+  const name = await satelliteNameById(db, claimed.satelliteId);
+  return name === undefined ? undefined : { id: claimed.id, satellite: name };
 }
 
 /** Gives a claimed token back after a failed enrolment, unless it expired meanwhile. */

@@ -8,6 +8,7 @@
 // stale + offline is the API's STALE.
 import { sql } from "drizzle-orm";
 import type { Executor } from "@harbor-satellite/db";
+import { fleetSatellites } from "@harbor-satellite/fleet";
 import { cachedValue, instrumentScope } from "@harbor-satellite/telemetry/metrics";
 import { DEFAULT_INTERVAL_SECONDS, MISSED_INTERVALS } from "../health.js";
 import { rowsOf } from "../sql-result.js";
@@ -40,7 +41,7 @@ export async function countByHealth(db: Executor, now: Date): Promise<Record<Hea
              count(*) filter (where last_seen < ${staleAt} and last_seen >= ${offlineAt}) as stale,
              count(*) filter (where last_seen < ${staleAt} and last_seen < ${offlineAt}) as offline,
              count(*) filter (where last_seen is null) as never_seen
-      from satellites`),
+      from ${fleetSatellites}`),
   );
   return Object.fromEntries(HEALTH_CLASSES.map((h) => [h, Number(row?.[h] ?? 0)])) as Record<HealthClass, number>;
 }
