@@ -2,6 +2,7 @@
 // because it is rewritten by `buf generate` and never edited by hand.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { tableOwnershipConfigs } from "./scripts/lint/table-owners.mjs";
 
 export default tseslint.config(
   { ignores: ["node_modules/**", "gen/**", "**/dist/**", "data/**", "**/drizzle/**", "bench/results/**"] },
@@ -73,4 +74,6 @@ export default tseslint.config(
       ],
     },
   },
+  // Each table has one owning service; the others read it through the owner's query module.
+  ...tableOwnershipConfigs(),
 );
