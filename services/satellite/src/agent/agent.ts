@@ -26,7 +26,6 @@ import { createSyncGate } from "../replication/sync-gate.js";
 import type { RuntimePaths } from "../runtime/configure-mirrors.js";
 import type { DetectedRuntime } from "../runtime/detect.js";
 import type { DaemonControl } from "../runtime/docker-control.js";
-import { setUpRuntimes } from "../runtime/set-up-runtimes.js";
 import type { Random } from "@harbor-satellite/retry";
 import type { Clock } from "../scheduler/clock.js";
 import { createScheduler } from "../scheduler/scheduler.js";
@@ -48,7 +47,6 @@ import {
 import { connectGroundControl } from "./ground-control-connection.js";
 import { createSignatureGate } from "./signature-gate.js";
 import { createCredentialRefresh } from "./credential-refresh.js";
-import { localMirror } from "./local-mirror-access.js";
 import { startSelfHealingStore } from "./self-healing-store.js";
 import { openSiteRegistry } from "./site-registry.js";
 import { startStoreHousekeeping } from "./store-housekeeping.js";
@@ -61,6 +59,7 @@ import { createEnrolmentJob } from "./enrolment-job.js";
 import { createHeartbeatJob } from "./heartbeat-job.js";
 import { createLifecycle } from "./lifecycle.js";
 import { createPassJob } from "./pass-job.js";
+import { runtimePointing } from "./runtime-pointing.js";
 import { observeStore } from "../telemetry/store-metrics.js";
 
 export const CONFIG_FILE = "config.json";
@@ -145,27 +144,17 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
     });
     const registry = site.registry;
     cleanups.push(() => site.close());
-    const mirror = localMirror({
+    // At start, and again when a config artifact changes registry_fallback to enabled.
+    const { mirror, pointRuntimes } = runtimePointing({
       registry,
-      flags: options.registry,
+      options,
       readers: readCredentials,
       config: () => state.config,
       logger,
+      runtimePaths: deps.runtimePaths,
+      detectRuntimes: deps.detectRuntimes,
+      dockerControl: deps.dockerControl,
     });
-    // At start, and again when a config artifact changes registry_fallback to enabled.
-    const pointRuntimes = async () =>
-      (
-        await setUpRuntimes({
-          flags: options,
-          registryFallback: state.config.app_config.registry_fallback,
-          mirror: mirror.url(),
-          mirrorAccess: mirror.access(),
-          logger,
-          paths: deps.runtimePaths,
-          detect: deps.detectRuntimes,
-          dockerControl: deps.dockerControl,
-        })
-      )?.activity;
     state.pendingActivity = await pointRuntimes();
 
     const connection = await connectGroundControl(options, state.config, deps);
