@@ -8,9 +8,10 @@ import { readFile } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { freePort } from "@harbor-satellite/testkit";
 import type { AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
-import { startProcess, type RunningProcess } from "./processes.js";
+import { eventually, startProcess, type RunningProcess } from "./processes.js";
 
 // Admin clients live in the test kit (the quickstart uses them too).
 export { adminClients } from "@harbor-satellite/testkit/ground-control-admin";
@@ -123,4 +124,32 @@ export async function skopeoPullDigest(
   ]);
   const manifest = await readFile(join(out, "manifest.json"));
   return `sha256:${createHash("sha256").update(manifest).digest("hex")}`;
+}
+
+/**
+ * Waits until Ground Control shows `satellite` online, its latest heartbeat with no error and
+ * exactly `count` cached images, one of them naming `including`; returns that status.
+ */
+export async function waitForConvergedOnline(
+  admin: AdminClients,
+  satellite: string,
+  expected: { count: number; including: string },
+  timeoutMs = 60_000,
+) {
+  return eventually(
+    async () => {
+      const s = (await admin.heartbeat.getSatelliteStatus({ satellite })).status!;
+      const refs = (s.latest?.cachedImages ?? []).map((c) => c.reference).sort();
+      if (
+        s.health !== Health.ONLINE ||
+        s.latest?.errors.length ||
+        refs.length !== expected.count ||
+        !refs.some((r) => r.includes(expected.including))
+      )
+        throw new Error(`not yet: ${JSON.stringify(refs)}`);
+      return s;
+    },
+    timeoutMs,
+    "Ground Control showing the converged satellite online",
+  );
 }

@@ -9,13 +9,12 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import type { HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { SPAN_KIND, startOtlpReceiver, type OtlpReceiver } from "@harbor-satellite/testkit/otlp-receiver";
-import type { AdminClients } from "./agent-helpers.js";
+import { waitForConvergedOnline, type AdminClients } from "./agent-helpers.js";
 import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 import { registerSpiffeSatellite, startSpiffeSatellite, type SpiffeTrust } from "./spiffe-stack.js";
@@ -180,22 +179,7 @@ describe("satellite agent, SPIFFE mode, end to end", () => {
       120_000,
       "nginx removed and redis replicated",
     );
-    const online = await eventually(
-      async () => {
-        const s = await status();
-        const refs = (s.latest?.cachedImages ?? []).map((c) => c.reference).sort();
-        if (
-          s.health !== Health.ONLINE ||
-          s.latest?.errors.length ||
-          refs.length !== 2 ||
-          !refs.some((r) => r.includes("apps/redis:7"))
-        )
-          throw new Error(`not yet: ${JSON.stringify(refs)}`);
-        return s;
-      },
-      60_000,
-      "Ground Control showing the converged satellite online",
-    );
+    const online = await waitForConvergedOnline(admin, "edge-1", { count: 2, including: "apps/redis:7" });
     expect(online.region).toBe("eu");
   });
 

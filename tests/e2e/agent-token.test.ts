@@ -15,9 +15,9 @@ import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/hear
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import type { AdminClients } from "./agent-helpers.js";
+import { createEdgeSite, startSatelliteProcess, waitForConvergedOnline, type AdminClients } from "./agent-helpers.js";
 import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = "e2e-agent-admin-password";
@@ -69,16 +69,17 @@ describe("satellite agent, token mode, end to end", () => {
   };
 
   it("enrols with a token, replicates the group with upstream digests and serves it to skopeo", async () => {
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
-    await admin.fleet.createGroup({
+    await createEdgeSite(admin, {
+      satellite: "edge-1",
+      region: "eu-west",
+      config: "fast",
+      configJson: FAST_CONFIG,
       group: "web",
       artifacts: [
         { repository: "apps/nginx", tags: ["1.27"] },
         { repository: "apps/alpine", tags: ["3.20"] },
       ],
     });
-    await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu-west", config: "fast" });
-    await admin.fleet.assignGroup({ satellite: "edge-1", group: "web" });
     // The satellite state on Ground Control itself, the group state in Harbor.
     await eventually(
       () =>
@@ -96,20 +97,13 @@ describe("satellite agent, token mode, end to end", () => {
 
     const dataDir = join(work, "satellite");
     const started = performance.now();
-    sat = startProcess(
-      "satellite",
-      [
-        "--ground-control-url",
-        gcUrl,
-        "--token",
-        token,
-        "--data-dir",
-        dataDir,
-        "--registry-addr",
-        `127.0.0.1:${satPort}`,
-      ],
-      { LOG_LEVEL: "warn" },
-    );
+    sat = startSatelliteProcess({
+      gcUrl,
+      dataDir,
+      registryPort: satPort,
+      args: ["--token", token],
+      env: { LOG_LEVEL: "warn" },
+    });
     const watch = sat;
     let enrolledAt: number | undefined;
     watch.proc.stdout?.on("data", (chunk: Buffer) => {
@@ -239,22 +233,7 @@ describe("satellite agent, token mode, end to end", () => {
     expect(await localDigest("apps/redis", "7")).toBe(images["apps/redis"].manifestDigest);
     expect(await localDigest("apps/alpine", "3.20")).toBe(images["apps/alpine"].manifestDigest);
 
-    const online = await eventually(
-      async () => {
-        const s = await status();
-        const refs = (s.latest?.cachedImages ?? []).map((c) => c.reference).sort();
-        if (
-          s.health !== Health.ONLINE ||
-          s.latest?.errors.length ||
-          refs.length !== 2 ||
-          !refs.some((r) => r.includes("apps/redis:7"))
-        )
-          throw new Error(`not yet: ${JSON.stringify(refs)}`);
-        return s;
-      },
-      60_000,
-      "Ground Control showing the converged satellite online",
-    );
+    const online = await waitForConvergedOnline(admin, "edge-1", { count: 2, including: "apps/redis:7" });
     expect(online.latest!.cachedImages.map((c) => c.reference).sort()).toEqual([
       `127.0.0.1:${satPort}/apps/alpine:3.20@${images["apps/alpine"].manifestDigest}`,
       `127.0.0.1:${satPort}/apps/redis:7@${images["apps/redis"].manifestDigest}`,
@@ -263,11 +242,12 @@ describe("satellite agent, token mode, end to end", () => {
     // A graceful stop: exit 0, and a restart uses the saved enrolment (the token is spent).
     expect(await sat!.stop()).toBe(0);
     if (process.env.AGENT_E2E_DUMP) process.stdout.write(sat!.output());
-    sat = startProcess(
-      "satellite",
-      ["--ground-control-url", gcUrl, "--data-dir", join(work, "satellite"), "--registry-addr", `127.0.0.1:${satPort}`],
-      { LOG_LEVEL: "warn" },
-    );
+    sat = startSatelliteProcess({
+      gcUrl,
+      dataDir: join(work, "satellite"),
+      registryPort: satPort,
+      env: { LOG_LEVEL: "warn" },
+    });
     const restarted = sat;
     await eventually(
       async () => {

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import { freePort } from "@harbor-satellite/testkit";
-import type { AdminClients } from "./agent-helpers.js";
+import { createEdgeSite, startSatelliteProcess, type AdminClients } from "./agent-helpers.js";
 import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 import { scrape, type Exposition } from "./prometheus-text.js";
 
 const ADMIN_PASSWORD = "e2e-metrics-admin-password";
@@ -49,8 +49,11 @@ describe("metrics, end to end", () => {
     satPort = await freePort();
     local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
 
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
-    await admin.fleet.createGroup({
+    await createEdgeSite(admin, {
+      satellite: "edge-1",
+      region: "eu-west",
+      config: "fast",
+      configJson: FAST_CONFIG,
       group: "web",
       artifacts: [
         { repository: "apps/nginx", tags: ["1.27"] },
@@ -58,24 +61,15 @@ describe("metrics, end to end", () => {
         { repository: "apps/missing", tags: ["1"] },
       ],
     });
-    await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu-west", config: "fast" });
-    await admin.fleet.assignGroup({ satellite: "edge-1", group: "web" });
     const { token } = await admin.identity.issueZtrToken({ satellite: "edge-1" });
     // The state artifacts are published by the outbox; the satellite retries until they are.
-    sat = startProcess(
-      "satellite",
-      [
-        "--ground-control-url",
-        gcUrl,
-        "--token",
-        token,
-        "--data-dir",
-        join(stack.work, "satellite"),
-        "--registry-addr",
-        `127.0.0.1:${satPort}`,
-      ],
-      { LOG_LEVEL: "warn" },
-    );
+    sat = startSatelliteProcess({
+      gcUrl,
+      dataDir: join(stack.work, "satellite"),
+      registryPort: satPort,
+      args: ["--token", token],
+      env: { LOG_LEVEL: "warn" },
+    });
     const running = sat;
     await eventually(
       async () => {

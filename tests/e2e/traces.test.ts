@@ -18,7 +18,8 @@ import {
   type ReceivedSpan,
 } from "@harbor-satellite/testkit/otlp-receiver";
 import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { eventually, GiveUp, type RunningProcess } from "./processes.js";
+import { createEdgeSite, startSatelliteProcess } from "./agent-helpers.js";
 
 const ADMIN_PASSWORD = "e2e-traces-admin-password";
 const OTEL = (url: string) => ({
@@ -56,8 +57,11 @@ describe("traces, end to end", () => {
     const satPort = await freePort();
     local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
     const { admin } = stack;
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
-    await admin.fleet.createGroup({
+    await createEdgeSite(admin, {
+      satellite: "edge-1",
+      region: "eu-west",
+      config: "fast",
+      configJson: FAST_CONFIG,
       group: "web",
       artifacts: [
         { repository: "apps/nginx", tags: ["1.27"] },
@@ -65,23 +69,14 @@ describe("traces, end to end", () => {
         { repository: "apps/missing", tags: ["1"] },
       ],
     });
-    await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu-west", config: "fast" });
-    await admin.fleet.assignGroup({ satellite: "edge-1", group: "web" });
     const { token } = await admin.identity.issueZtrToken({ satellite: "edge-1" });
-    sat = startProcess(
-      "satellite",
-      [
-        "--ground-control-url",
-        stack.gcUrl,
-        "--token",
-        token,
-        "--data-dir",
-        join(stack.work, "satellite"),
-        "--registry-addr",
-        `127.0.0.1:${satPort}`,
-      ],
-      { LOG_LEVEL: "info", ...OTEL(otlp.url) },
-    );
+    sat = startSatelliteProcess({
+      gcUrl: stack.gcUrl,
+      dataDir: join(stack.work, "satellite"),
+      registryPort: satPort,
+      args: ["--token", token],
+      env: { LOG_LEVEL: "info", ...OTEL(otlp.url) },
+    });
     const running = sat;
     await eventually(
       async () => {
