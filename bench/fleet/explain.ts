@@ -7,6 +7,7 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import * as schema from "@harbor-satellite/db";
 import type { Database } from "@harbor-satellite/db";
 import { DriftState } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { groupIdByName } from "../../services/fleet/src/desired-state-query.js";
 import { createSatelliteStore } from "../../services/fleet/src/store/satellite-store.js";
 import { countDriftRows, readDriftRows, type DriftFilter } from "../../services/heartbeat/src/drift-store.js";
 import { satelliteName } from "../heartbeat/fleet.js";
@@ -28,21 +29,26 @@ export async function explainLists(databaseUrl: string, shape: FleetShape): Prom
   }) as unknown as Database;
   try {
     const store = createSatelliteStore(db);
-    const deep = shape.satellites - 200;
-    const bigDeep = Math.floor(shape.satellites / shape.bigEvery) - 200;
     const filter = (f: Partial<DriftFilter>): DriftFilter => ({ state: 0, region: "", group: "", prefix: "", ...f });
     const middle = satelliteName(Math.floor(shape.satellites / 2));
+    // The drift reader resolves a group filter's id first, as ListSatellites does.
+    const [bigId, smallId] = [await groupIdByName(db, BIG_GROUP), await groupIdByName(db, groupName(7))];
     const cases: [string, () => Promise<unknown>][] = [
-      ["ListSatellites, no filter, deep page", () => store.listSatellites({}, { limit: 100, offset: deep })],
+      ["ListSatellites, no filter, first page (with its count)", () => store.listSatellites({}, { limit: 100 })],
+      ["ListSatellites, no filter, middle", () => store.listSatellites({}, { limit: 100, after: middle, total: 0 })],
       [
-        "ListSatellites, region, deep page",
-        () => store.listSatellites({ region: "region-3" }, { limit: 100, offset: Math.floor(deep / 8) }),
+        "ListSatellites, region, middle",
+        () => store.listSatellites({ region: "region-3" }, { limit: 100, after: middle, total: 0 }),
       ],
       [
-        "ListSatellites, fleet-wide group, deep page",
-        () => store.listSatellites({ group: BIG_GROUP }, { limit: 100, offset: bigDeep }),
+        "ListSatellites, fleet-wide group, first page (with its count)",
+        () => store.listSatellites({ group: BIG_GROUP }, { limit: 100 }),
       ],
-      ["ListSatellites, small group", () => store.listSatellites({ group: groupName(7) }, { limit: 100, offset: 0 })],
+      [
+        "ListSatellites, fleet-wide group, middle",
+        () => store.listSatellites({ group: BIG_GROUP }, { limit: 100, after: middle, total: 0 }),
+      ],
+      ["ListSatellites, small group", () => store.listSatellites({ group: groupName(7) }, { limit: 100 })],
       ["ListSatelliteDrift, no filter, middle", () => readDriftRows(db, filter({}), middle, 100, new Date())],
       [
         "ListSatelliteDrift, region, middle",
@@ -50,17 +56,21 @@ export async function explainLists(databaseUrl: string, shape: FleetShape): Prom
       ],
       [
         "ListSatelliteDrift, fleet-wide group, middle",
-        () => readDriftRows(db, filter({ group: BIG_GROUP }), middle, 100, new Date()),
+        () => readDriftRows(db, filter({ group: BIG_GROUP, groupId: bigId }), middle, 100, new Date()),
       ],
       [
         "ListSatelliteDrift, small group",
-        () => readDriftRows(db, filter({ group: groupName(7) }), undefined, 100, new Date()),
+        () => readDriftRows(db, filter({ group: groupName(7), groupId: smallId }), undefined, 100, new Date()),
       ],
       [
         "ListSatelliteDrift, STALE, middle",
         () => readDriftRows(db, filter({ state: DriftState.STALE }), middle, 100, new Date()),
       ],
       ["ListSatelliteDrift count, region", () => countDriftRows(db, filter({ region: "region-3" }), new Date())],
+      [
+        "ListSatelliteDrift count, fleet-wide group",
+        () => countDriftRows(db, filter({ group: BIG_GROUP, groupId: bigId }), new Date()),
+      ],
     ];
     for (const [name, run] of cases) {
       label = name;

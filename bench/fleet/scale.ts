@@ -24,7 +24,7 @@ import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/test
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import type { RunningProcess } from "@harbor-satellite/testkit/processes";
 import { HARBOR, startGroundControlProcess } from "../../tests/e2e/ground-control-process.js";
-import { postmasterPid } from "../heartbeat/cpu.js";
+import { postgresCpuSeconds, postmasterPid, processTreeCpuSeconds } from "../heartbeat/cpu.js";
 import { measureHeartbeatGrowth } from "./heartbeat-growth.js";
 import { explainLists } from "./explain.js";
 import { measureLists, type KindFigures } from "./list-latency.js";
@@ -59,9 +59,13 @@ const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const loadAverage = async () => (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join("/");
 
 function printLists(title: string, figures: { kinds: KindFigures[]; all: KindFigures }): void {
-  log(`${title}: p50 / p99 / max ms over ${figures.all.calls} calls`);
+  log(
+    `${title}: p50 / p99 / max ms over ${figures.all.calls} calls; CPU ms per call: Ground Control / PostgreSQL / client`,
+  );
   for (const k of [...figures.kinds, figures.all])
-    log(`  ${k.kind.padEnd(22)} ${fmt(k.p50)} / ${fmt(k.p99)} / ${fmt(k.max)} (${k.calls} calls)`);
+    log(
+      `  ${k.kind.padEnd(22)} ${fmt(k.p50)} / ${fmt(k.p99)} / ${fmt(k.max)} (${k.calls} calls); CPU ${fmt(k.cpu.gc)} / ${fmt(k.cpu.pg)} / ${fmt(k.cpu.client)}`,
+    );
 }
 
 async function setDurability(handle: DatabaseHandle, durable: boolean): Promise<void> {
@@ -109,10 +113,13 @@ try {
   const admin = await adminClients(started.url, adminPassword);
 
   const requests = Number(args.requests);
+  const postmaster = postmasterPid(pg.dataDir);
+  const gcPid = gc.proc.pid!;
+  const cpu = () => ({ gc: processTreeCpuSeconds(gcPid), pg: postgresCpuSeconds(postmaster) });
   const summary: string[] = [];
   const worst = (f: { kinds: KindFigures[] }) => f.kinds.reduce((a, b) => (b.p99 > a.p99 ? b : a));
   if (parts.has("a")) {
-    const cold = await measureLists(admin, shape, requests);
+    const cold = await measureLists(admin, shape, requests, cpu);
     printLists("(a) lists, no heartbeats yet", cold);
     summary.push(`list_p99_no_heartbeats_ms=${fmt(cold.all.p99)}`);
   }
@@ -140,7 +147,7 @@ try {
   }
   if (args.explain) for (const line of await explainLists(databaseUrl, shape)) log(line);
   if (parts.has("a")) {
-    const lists = await measureLists(admin, shape, requests);
+    const lists = await measureLists(admin, shape, requests, cpu);
     printLists(`(a) lists${parts.has("c") ? ", after the heartbeats" : ""}`, lists);
     summary.unshift(
       `list_p99_ms=${fmt(lists.all.p99)}`,

@@ -19,6 +19,8 @@ export { NAME_PATTERN, MAX_NAME_LENGTH, isValidName, requireName } from "./names
 export { renamedField } from "./renamed-fields.js";
 export { pageWindow, nextPageToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./paging.js";
 export type { PageWindow } from "./paging.js";
+export { keysetToken, keysetWindow } from "./keyset.js";
+export type { KeysetWindow } from "./keyset.js";
 export type { ServiceModule } from "./service-module.js";
 export { hashSecret, verifySecret } from "./secret-hash.js";
 export type { SecretHashParams } from "./secret-hash.js";

@@ -129,11 +129,27 @@ export async function readDesiredStates(
 }
 
 /**
- * SQL condition: the satellite row `"satellites"` has the group named `group`. For queries over
- * the satellites table (the outer row is referred to by its table name).
+ * SQL condition: the satellite row `"satellites"` has the group named `group`, or the group whose
+ * row id is `group.id` (resolved first with groupIdByName; -1 for a group that does not exist).
+ * For queries over the satellites table (the outer row is referred to by its table name).
+ *
+ * Give the id when the query pages: it goes into the SQL as a literal, so PostgreSQL plans with
+ * that group's size from the column's statistics. By name (or as a parameter) every group plans
+ * as the average one (~110 members of 100,000), so a page of a 10,000-member group fetched and
+ * sorted all 10,000 members (15-100 ms) instead of walking the name index (under 1 ms).
  */
-export function satelliteInGroup(group: string): SQL {
+export function satelliteInGroup(group: string | { id: number }): SQL {
+  if (typeof group === "object") {
+    const id = sql.raw(String(Number.isSafeInteger(group.id) ? group.id : -1));
+    return sql`exists (select 1 from "satellite_groups" sg where sg."satellite_id" = "satellites"."id" and sg."group_id" = ${id})`;
+  }
   return sql`exists (select 1 from "satellite_groups" sg join "groups" g on g."id" = sg."group_id" where sg."satellite_id" = "satellites"."id" and g."name" = ${group})`;
+}
+
+/** The group's row id, or -1 when there is no such group (so satelliteInGroup matches nothing). */
+export async function groupIdByName(ex: Executor, name: string): Promise<number> {
+  const [row] = await ex.select({ id: groups.id }).from(groups).where(eq(groups.name, name));
+  return row?.id ?? -1;
 }
 
 /** SQL condition: Ground Control has a publish pending for the satellite row `"satellites"` (its state or one of its groups'). */

@@ -254,4 +254,31 @@ describe("fleet service", () => {
     expect((await fleet.listGroups({})).groups.map((g) => g.name)).toEqual(["edge-apps"]);
     expect((await fleet.listConfigs({})).configs.map((c) => [c.name, c.satelliteCount])).toEqual([["default", 4]]);
   });
+
+  it("pages satellites by keyset: later pages repeat the first page's total, and an old offset token still continues", async () => {
+    const token = (text: string) => Buffer.from(text).toString("base64url");
+    const first = await fleet.listSatellites({ page: { pageSize: 2 } });
+    const names = first.satellites.map((s) => s.name);
+    const total = first.page!.totalSize;
+    expect(names).toHaveLength(2);
+    // A satellite added while paging shows in the pages after it, but not in the total counted
+    // when the listing began: no page but the first counts.
+    await fleet.createSatellite({ satellite: "zz-late", region: "us" });
+    const rest: string[] = [];
+    for (let pageToken = first.page!.nextPageToken; pageToken !== "";) {
+      const page = await fleet.listSatellites({ page: { pageSize: 2, pageToken } });
+      expect(page.page?.totalSize).toBe(total);
+      rest.push(...page.satellites.map((s) => s.name));
+      pageToken = page.page!.nextPageToken;
+    }
+    expect(rest.at(-1)).toBe("zz-late");
+    expect([...names, ...rest]).toEqual([...names, ...rest].sort());
+    expect((await fleet.listSatellites({})).page?.totalSize).toBe(total + 1n);
+    // Tokens issued before keyset paging (an offset) continue where they pointed.
+    const legacy = await fleet.listSatellites({ page: { pageSize: 2, pageToken: token("o1") } });
+    expect(legacy.satellites.map((s) => s.name)).toEqual([names[1], rest[0]]);
+    // A cursor names a satellite; anything else is not a token this server issued.
+    for (const bad of [token("s:3:Not A Name"), token("d:3:a-1"), token("s:x:a-1")])
+      expect((await failure(fleet.listSatellites({ page: { pageToken: bad } }))).message).toContain("page_token");
+  });
 });

@@ -6,7 +6,15 @@
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { FleetService } from "@harbor-satellite/gen/harbor/satellite/fleet/v1/fleet_pb";
 import type { PageRequest } from "@harbor-satellite/gen/harbor/satellite/common/v1/common_pb";
-import { InvalidArgumentError, nextPageToken, pageWindow, parseJsonObject, renamedField } from "@harbor-satellite/rpc";
+import {
+  InvalidArgumentError,
+  keysetToken,
+  keysetWindow,
+  nextPageToken,
+  pageWindow,
+  parseJsonObject,
+  renamedField,
+} from "@harbor-satellite/rpc";
 import { requireSatelliteConfig } from "./config-schema.js";
 import { DEFAULT_CONFIG_NAME } from "./default-config.js";
 import { mergePatch } from "./merge-patch.js";
@@ -40,6 +48,9 @@ const optionalName = (field: string, value: string) => (value === "" ? undefined
 /** The satellite, group or config a request names, under its v0.2 name or (until v0.3) `name`. */
 const named = <F extends "satellite" | "group" | "config">(field: F, req: { name: string } & Record<F, string>) =>
   renamedField(field, req[field], "name", req.name);
+
+/** ListSatellites' page tokens: `s:<total counted on the first page>:<last name>`. */
+const SATELLITE_CURSOR = "s";
 
 async function paged<T, M>(
   page: PageRequest | undefined,
@@ -88,13 +99,15 @@ export function createFleetServiceImpl(deps: FleetServiceDeps): ServiceImpl<type
 
     async listSatellites(req, call) {
       const filter = { region: optionalName("region", req.region), group: optionalName("group", req.group) };
+      // Keyset paging; old offset tokens ("o<n>") still continue where they pointed.
+      const window = keysetWindow(req.page, SATELLITE_CURSOR, { legacyOffset: true });
       return reading(call, async (ctx) => {
-        const { items, page } = await paged(
-          req.page,
-          (w) => store.listSatellites(filter, w),
-          (r) => satelliteMessage(r, ctx),
-        );
-        return { satellites: items, page };
+        const { items, more, total } = await store.listSatellites(filter, window);
+        const last = items.at(-1)?.name;
+        return {
+          satellites: items.map((r) => satelliteMessage(r, ctx)),
+          page: { nextPageToken: keysetToken(SATELLITE_CURSOR, last, total, more), totalSize: BigInt(total) },
+        };
       });
     },
 

@@ -124,7 +124,7 @@ export { SATELLITE_CONFIG_SCHEMA, requireSatelliteConfig } from "./config-schema
 export { mergePatch } from "./merge-patch.js";
 export { DEFAULT_CONFIG_NAME, defaultConfig } from "./default-config.js";
 export type { OutboxPublisher, PublisherOptions } from "./publisher.js";
-export { readDesiredStates, satelliteInGroup, satellitePublishPending } from "./desired-state-query.js";
+export { groupIdByName, readDesiredStates, satelliteInGroup, satellitePublishPending } from "./desired-state-query.js";
 export type { DesiredGroup, PendingPublish, SatelliteDesiredState } from "./desired-state-query.js";
 export { fleetSatellites, satelliteIdByName, satelliteNameById } from "./satellite-query.js";
 export { requestRobotSyncs } from "./store/outbox-store.js";

@@ -7,11 +7,12 @@
 // with `heartbeats` and `satellite_state_artifacts`, plus the fleet's four indexed queries for the
 // same satellites (groups, artifacts, config interval, pending publishes), and the verdicts
 // computed in memory (linear in the chunk's desired and cached images). Exact filters (none,
-// STALE, NEVER_SEEN, region, group, prefix) fill a page in ceil(N / 250) chunks plus one count;
+// STALE, NEVER_SEEN, region, group, prefix) fill a page in ceil(N / 250) chunks, plus one count on
+// a listing's first page (later pages carry its total in their token);
 // IN_SYNC, CONVERGING and FAILING examine at most 2,000 SQL candidates per call (8 chunks),
 // so a call never costs more than that, and may return a short page with a next cursor.
 import type { Executor } from "@harbor-satellite/db";
-import { readDesiredStates, type SatelliteDesiredState } from "@harbor-satellite/fleet";
+import { groupIdByName, readDesiredStates, type SatelliteDesiredState } from "@harbor-satellite/fleet";
 import { DriftState } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { classifyDrift, DEFAULT_DRIFT_POLICY, type DriftPolicy, type DriftVerdict } from "./drift.js";
 import {
@@ -48,7 +49,8 @@ export interface DriftPage {
 
 export interface DriftReader {
   get(name: string): Promise<SatelliteDriftRecord | undefined>;
-  page(filter: DriftFilter, after: string | undefined, limit: number): Promise<DriftPage>;
+  /** `knownTotal`: the total counted on the listing's first page, so this page does not count again. */
+  page(filter: DriftFilter, after: string | undefined, limit: number, knownTotal?: number): Promise<DriftPage>;
   /** Every satellite's verdict, page by page (for counting by state). */
   scan(filter?: Partial<DriftFilter>): AsyncGenerator<SatelliteDriftRecord[]>;
 }
@@ -89,8 +91,9 @@ export function createDriftReader(db: Executor, options: DriftReaderOptions): Dr
       return record;
     },
 
-    async page(filter, after, limit) {
+    async page(given, after, limit, knownTotal) {
       const now = options.now();
+      const filter = given.group ? { ...given, groupId: await groupIdByName(db, given.group) } : given;
       const exact = exactInSql(filter.state);
       const records: SatelliteDriftRecord[] = [];
       let cursor = after;
@@ -115,7 +118,7 @@ export function createDriftReader(db: Executor, options: DriftReaderOptions): Dr
             records.push(record);
         }
       }
-      const total = exact ? await countDriftRows(db, filter, now) : undefined;
+      const total = exact ? (knownTotal ?? (await countDriftRows(db, filter, now))) : undefined;
       return { records, next: more ? cursor : undefined, total };
     },
 

@@ -297,6 +297,25 @@ describe("drift rpcs", () => {
     });
     expect(names(rest.satellites)).toEqual(["sat-overdue"]);
     expect(rest.page?.nextPageToken).toBe("");
+    // A token of the older form (the last name, no total) still continues, counting again.
+    const older = await list({ page: { pageSize: 2, pageToken: Buffer.from(`d:${seen[1]}`).toString("base64url") } });
+    expect(names(older.satellites)).toEqual(seen.slice(2, 4));
+    expect(older.page?.totalSize).toBe(9n);
+  });
+
+  it("counts the total on the first page only: later pages repeat it from their token", async () => {
+    const first = await list({ group: "web", page: { pageSize: 1 } });
+    const total = first.page!.totalSize;
+    const token = first.page!.nextPageToken;
+    expect(token).not.toBe("");
+    // Forged to say 1234: the server takes the total from the token rather than counting.
+    const forged = Buffer.from(
+      Buffer.from(token, "base64url")
+        .toString()
+        .replace(/^d:\d+:/, "d:1234:"),
+    ).toString("base64url");
+    expect((await list({ group: "web", page: { pageSize: 1, pageToken: forged } })).page?.totalSize).toBe(1234n);
+    expect((await list({ group: "web", page: { pageSize: 1, pageToken: token } })).page?.totalSize).toBe(total);
   });
 
   it("turns a converging satellite failing once its pass is overdue", async () => {

@@ -19,7 +19,8 @@ import {
   InvalidArgumentError,
   MAX_NAME_LENGTH,
   NotFoundError,
-  pageWindow,
+  keysetToken,
+  keysetWindow,
   PermissionDeniedError,
   requireName,
   UnauthenticatedError,
@@ -51,14 +52,16 @@ export function createDriftHandlers(reader: DriftReader): DriftHandlers {
         group: req.group === "" ? "" : requireName("group", req.group),
         prefix: requirePrefix(req.satellitePrefix),
       };
-      // pageWindow checks the size; the token is ours (a keyset cursor, not an offset).
-      const { limit } = pageWindow({ pageSize: req.page?.pageSize });
-      const page = await reader.page(filter, decodeCursor(req.page?.pageToken ?? ""), limit);
+      // A keyset cursor: the last satellite examined and the first page's total (tokens of the
+      // older "d:<name>" form still continue, counting the total again).
+      const { limit, after, total } = keysetWindow(req.page, DRIFT_CURSOR);
+      const page = await reader.page(filter, after, limit, total);
+      const pageTotal = page.total ?? 0;
       return create(ListSatelliteDriftResponseSchema, {
         satellites: page.records.map((r) => toSatelliteDrift(r, LISTED_IMAGES)),
         page: create(PageResponseSchema, {
-          nextPageToken: page.next === undefined ? "" : encodeCursor(page.next),
-          totalSize: BigInt(page.total ?? 0),
+          nextPageToken: keysetToken(DRIFT_CURSOR, page.next, pageTotal, page.next !== undefined),
+          totalSize: BigInt(pageTotal),
         }),
       });
     },
@@ -88,20 +91,7 @@ export function toSatelliteDrift(record: SatelliteDriftRecord, maxImages = Infin
   });
 }
 
-const CURSOR_PREFIX = "d:";
-
-function encodeCursor(name: string): string {
-  return Buffer.from(`${CURSOR_PREFIX}${name}`).toString("base64url");
-}
-
-function decodeCursor(token: string): string | undefined {
-  if (token === "") return undefined;
-  const text = Buffer.from(token, "base64url").toString("utf8");
-  const name = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : "";
-  if (name === "" || name.length > MAX_NAME_LENGTH || !/^[a-z0-9._-]+$/.test(name))
-    throw new InvalidArgumentError("page_token is not one this server issued");
-  return name;
-}
+const DRIFT_CURSOR = "d";
 
 function requirePrefix(prefix: string): string {
   if (prefix === "") return "";

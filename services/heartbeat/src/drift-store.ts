@@ -21,6 +21,8 @@ export interface DriftFilter {
   region: string;
   /** "" for every group. */
   group: string;
+  /** The group's row id (groupIdByName), when resolved: pages then plan with that group's size. */
+  groupId?: number;
   /** "" for every name. */
   prefix: string;
 }
@@ -85,7 +87,7 @@ function stateCondition(state: DriftState, now: Date): SQL | undefined {
 function filterCondition(filter: DriftFilter, now: Date, withState: boolean): SQL | undefined {
   return and(
     filter.region ? eq(fleetSatellites.region, filter.region) : undefined,
-    filter.group ? satelliteInGroup(filter.group) : undefined,
+    filter.group ? satelliteInGroup(filter.groupId === undefined ? filter.group : { id: filter.groupId }) : undefined,
     filter.prefix ? sql`${nameC} >= ${filter.prefix} and ${nameC} < ${prefixEnd(filter.prefix)}` : undefined,
     withState ? stateCondition(filter.state, now) : undefined,
   );

@@ -34,6 +34,11 @@ export interface Page<T> {
   total: number;
 }
 
+/** A keyset page: `more` when rows follow the last item. */
+export interface KeysetPage<T> extends Page<T> {
+  more: boolean;
+}
+
 export interface NewSatellite {
   name: string;
   region: string;

@@ -2,7 +2,7 @@
 // the outbox requests for the state it alters: the satellite's robot (its projects) and its
 // satellite-state artifact. The satellite row is locked first, so concurrent changes to one
 // satellite apply one after the other.
-import { and, asc, count, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import {
   configs,
   groups,
@@ -12,25 +12,16 @@ import {
   type Database,
   type Executor,
 } from "@harbor-satellite/db";
-import { AlreadyExistsError, NotFoundError, type PageWindow } from "@harbor-satellite/rpc";
+import { AlreadyExistsError, NotFoundError, type KeysetWindow } from "@harbor-satellite/rpc";
 import { enqueue, type OutboxRequest } from "./outbox-store.js";
-import type { NewSatellite, Page, SatelliteRecord, SatelliteState } from "./records.js";
+import type { KeysetPage, NewSatellite, SatelliteRecord, SatelliteState } from "./records.js";
+import { listColumns as columns, readSatellitePage, type SatelliteFilter } from "./satellite-list.js";
 
 /** What changing a satellite's groups or config must republish. */
 export const satelliteWork = (name: string): OutboxRequest[] => [
   { kind: "sync-robot", subject: name },
   { kind: "publish-satellite-state", subject: name },
 ];
-
-const columns = {
-  id: satellites.id,
-  name: satellites.name,
-  region: satellites.region,
-  selectors: satellites.selectors,
-  configName: configs.name,
-  createdAt: satellites.createdAt,
-  updatedAt: satellites.updatedAt,
-};
 
 /** Who has a group or a config: the satellites whose satellite state lists its digest. */
 export async function satellitesWith(ex: Executor, by: { groupId: number } | { configId: number }): Promise<string[]> {
@@ -134,7 +125,8 @@ const touch = (ex: Executor, id: number) =>
 export interface SatelliteStore {
   createSatellite(input: NewSatellite): Promise<SatelliteRecord>;
   getSatellite(name: string): Promise<SatelliteRecord>;
-  listSatellites(filter: { region?: string; group?: string }, window: PageWindow): Promise<Page<SatelliteRecord>>;
+  /** A keyset page by name (satellite-list.ts); `more` when another page follows. */
+  listSatellites(filter: SatelliteFilter, window: KeysetWindow): Promise<KeysetPage<SatelliteRecord>>;
   deleteSatellite(name: string): Promise<void>;
   assignGroup(satellite: string, group: string): Promise<SatelliteRecord>;
   unassignGroup(satellite: string, group: string): Promise<SatelliteRecord>;
@@ -183,31 +175,8 @@ export function createSatelliteStore(db: Database): SatelliteStore {
     getSatellite: (name) => reload(db, name),
 
     async listSatellites(filter, window) {
-      const conditions: SQL[] = [];
-      if (filter.region) conditions.push(eq(satellites.region, filter.region));
-      if (filter.group) {
-        conditions.push(
-          inArray(
-            satellites.id,
-            db
-              .select({ id: satelliteGroups.satelliteId })
-              .from(satelliteGroups)
-              .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
-              .where(eq(groups.name, filter.group)),
-          ),
-        );
-      }
-      const where = conditions.length > 0 ? and(...conditions) : undefined;
-      const [{ total }] = await db.select({ total: count() }).from(satellites).where(where);
-      const rows = await db
-        .select(columns)
-        .from(satellites)
-        .innerJoin(configs, eq(configs.id, satellites.configId))
-        .where(where)
-        .orderBy(asc(satellites.name))
-        .limit(window.limit)
-        .offset(window.offset);
-      return { items: await withGroups(db, rows), total: Number(total) };
+      const { rows, more, total } = await readSatellitePage(db, filter, window);
+      return { items: await withGroups(db, rows), more, total };
     },
 
     deleteSatellite: (name) =>

@@ -27,7 +27,10 @@ export function isH2Preface(first: Buffer): boolean {
 }
 
 export function createSniffingServer(targets: SniffTargets): Server {
-  return createNetServer((socket) => sniff(socket, targets));
+  // noDelay: Node's HTTP servers turn Nagle's algorithm off on the sockets they accept, but these
+  // are accepted here and handed over, so without it a reply written in two parts could wait for
+  // the client's delayed ACK (up to 40 ms on Linux) before its second part leaves.
+  return createNetServer({ noDelay: true }, (socket) => sniff(socket, targets));
 }
 
 function sniff(socket: Socket, { http1, h2c, firstByteMs }: SniffTargets): void {

@@ -389,14 +389,18 @@ export const ListSatellitesRequestSchema: GenMessage<ListSatellitesRequest> = /*
  */
 export type ListSatellitesResponse = Message<"harbor.satellite.fleet.v1.ListSatellitesResponse"> & {
   /**
-   * Satellites ordered by name.
+   * Satellites ordered by name (byte order).
    *
    * @generated from field: repeated harbor.satellite.fleet.v1.Satellite satellites = 1;
    */
   satellites: Satellite[];
 
   /**
-   * Where the next page starts.
+   * Where the next page starts. next_page_token is an opaque keyset cursor (the last name
+   * returned), so a page deep in a large fleet costs what the first does; tokens of the older
+   * offset form are still accepted. total_size is counted on the first page (no page_token) and
+   * repeated from the token on later pages, so it does not follow satellites added or deleted
+   * while a client pages.
    *
    * @generated from field: harbor.satellite.common.v1.PageResponse page = 2;
    */

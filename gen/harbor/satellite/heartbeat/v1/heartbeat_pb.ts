@@ -753,7 +753,9 @@ export type ListSatelliteDriftResponse = Message<"harbor.satellite.heartbeat.v1.
   /**
    * Where the next page starts. total_size counts the satellites matching the filters, except
    * with state IN_SYNC, CONVERGING or FAILING, where it is 0 (unknown: counting them means
-   * comparing every satellite's images).
+   * comparing every satellite's images). It is counted on the first page (no page_token) and
+   * repeated from the token on later pages, so it does not follow satellites added or deleted
+   * while a client pages.
    *
    * @generated from field: harbor.satellite.common.v1.PageResponse page = 2;
    */

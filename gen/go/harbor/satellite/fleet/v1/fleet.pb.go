@@ -678,9 +678,13 @@ type ListSatellitesResponse struct {
 	sizeCache     protoimpl.SizeCache
 	unknownFields protoimpl.UnknownFields
 
-	// Satellites ordered by name.
+	// Satellites ordered by name (byte order).
 	Satellites []*Satellite `protobuf:"bytes,1,rep,name=satellites,proto3" json:"satellites,omitempty"`
-	// Where the next page starts.
+	// Where the next page starts. next_page_token is an opaque keyset cursor (the last name
+	// returned), so a page deep in a large fleet costs what the first does; tokens of the older
+	// offset form are still accepted. total_size is counted on the first page (no page_token) and
+	// repeated from the token on later pages, so it does not follow satellites added or deleted
+	// while a client pages.
 	Page *v1.PageResponse `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 }
 

@@ -1498,7 +1498,9 @@ type ListSatelliteDriftResponse struct {
 	Satellites []*SatelliteDrift `protobuf:"bytes,1,rep,name=satellites,proto3" json:"satellites,omitempty"`
 	// Where the next page starts. total_size counts the satellites matching the filters, except
 	// with state IN_SYNC, CONVERGING or FAILING, where it is 0 (unknown: counting them means
-	// comparing every satellite's images).
+	// comparing every satellite's images). It is counted on the first page (no page_token) and
+	// repeated from the token on later pages, so it does not follow satellites added or deleted
+	// while a client pages.
 	Page *v1.PageResponse `protobuf:"bytes,2,opt,name=page,proto3" json:"page,omitempty"`
 }
 
