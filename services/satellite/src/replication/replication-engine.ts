@@ -94,7 +94,7 @@ export interface ReplicationEngineOptions {
   imageConcurrency?: number;
   /** Blobs copied at once per upstream (default: the pool's capacity). */
   blobConcurrency?: number;
-  /** Blobs up to this size skip the pool (default 1 MiB). */
+  /** Blobs up to this size skip the pool (default 256 KiB). */
   inlineMaxBytes?: number;
   progressIntervalMs?: number;
   /** Sync windows and the bandwidth cap for every layer fetch (none: always open, uncapped). */

@@ -1,6 +1,8 @@
 // The dedicated pool of worker threads that copy layers (blob-fetch-worker.mjs). Sized to the
 // cores by default, started lazily (a no-op pass starts no thread), and each thread runs a few
-// copies at once, since a copy mostly waits on sockets and disk.
+// copies at once, since a copy mostly waits on sockets and disk: four, so that on two cores eight
+// copies run (the upstream's default connections), which many small layers need to hide each
+// request's round trip and fsync.
 import { availableParallelism } from "node:os";
 import type { Piscina } from "piscina";
 import { fromWorkerErrorData } from "./worker-error.js";
@@ -9,7 +11,7 @@ import type { FetchBlobOutcome, FetchBlobResult, FetchBlobTask } from "./worker-
 export interface BlobWorkerPoolOptions {
   /** Worker threads (default: the number of cores). */
   threads?: number;
-  /** Copies one thread runs at once (default 2). */
+  /** Copies one thread runs at once (default 4). */
   copiesPerThread?: number;
 }
 
@@ -23,7 +25,7 @@ export interface BlobWorkerPool {
 
 export function createBlobWorkerPool(options: BlobWorkerPoolOptions = {}): BlobWorkerPool {
   const threads = options.threads ?? availableParallelism();
-  const copiesPerThread = options.copiesPerThread ?? 2;
+  const copiesPerThread = options.copiesPerThread ?? 4;
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError("worker threads must be an integer >= 1");
   if (!Number.isInteger(copiesPerThread) || copiesPerThread < 1)
     throw new RangeError("copies per thread must be an integer >= 1");
@@ -38,6 +40,7 @@ export function createBlobWorkerPool(options: BlobWorkerPoolOptions = {}): BlobW
           minThreads: 0,
           maxThreads: threads,
           concurrentTasksPerWorker: copiesPerThread,
+          loadBalancer: spreadingBalancer(threads, copiesPerThread),
           idleTimeout: 30_000,
           // Threads keep keep-alive sockets open between copies; a thread parked in Atomics.wait
           // would not service them.
@@ -55,5 +58,43 @@ export function createBlobWorkerPool(options: BlobWorkerPoolOptions = {}): BlobW
       if (pool) await (await pool).destroy();
       pool = undefined;
     },
+  };
+}
+
+/** What the balancer reads of a thread (piscina's PiscinaWorker). */
+export interface BalancedThread {
+  currentUsage: number;
+  isRunningAbortableTask: boolean;
+  terminating: boolean;
+  destroyed: boolean;
+}
+
+/**
+ * Picks the thread for a copy: an idle one first; while the pool may still start threads, no
+ * second copy goes to a busy one (piscina then starts another), so a cold pool spreads a few
+ * large layers over every core instead of hashing them all on the first thread ready; then the
+ * least busy under `perThread`. Piscina's own balancer gives a task with an AbortSignal a thread
+ * to itself (an abort terminates the thread), which made every copy of a pass (they all carry
+ * the pass's signal) run alone on its thread: 2 copies at once on 2 cores whatever
+ * copiesPerThread said. Here such a thread counts its one copy: the copies of a pass share its
+ * signal and are aborted together, so none is lost to another's abort that was not ending anyway.
+ */
+export function spreadingBalancer<T extends BalancedThread>(
+  threads: number,
+  perThread: number,
+): (task: unknown, workers: T[]) => T | null {
+  return (_task, workers) => {
+    let best: T | null = null;
+    let least = perThread;
+    for (const worker of workers) {
+      if (worker.terminating || worker.destroyed) continue;
+      const usage = worker.isRunningAbortableTask ? 1 : worker.currentUsage;
+      if (usage === 0) return worker;
+      if (usage < least) {
+        best = worker;
+        least = usage;
+      }
+    }
+    return workers.length < threads ? null : best;
   };
 }

@@ -1,0 +1,108 @@
+// The worker pool's thread choice (spreadingBalancer) and, with real threads, that copies carrying
+// a pass's AbortSignal share a thread up to copiesPerThread.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { digestOf } from "@harbor-satellite/oci";
+import { afterEach, describe, expect, it } from "vitest";
+import { createBlobWorkerPool, spreadingBalancer, type BalancedThread } from "./worker-pool.js";
+
+const thread = (currentUsage: number, extra: Partial<BalancedThread> = {}): BalancedThread => ({
+  currentUsage,
+  isRunningAbortableTask: false,
+  terminating: false,
+  destroyed: false,
+  ...extra,
+});
+
+describe("spreadingBalancer", () => {
+  const pick = spreadingBalancer<BalancedThread>(2, 4);
+
+  it("takes an idle thread first, then the least busy one under the limit", () => {
+    const idle = thread(0);
+    expect(pick(undefined, [thread(2), idle])).toBe(idle);
+    const lighter = thread(1);
+    expect(pick(undefined, [thread(3), lighter])).toBe(lighter);
+    expect(pick(undefined, [thread(4), thread(4)])).toBeNull();
+  });
+
+  it("gives no second copy to a busy thread while the pool may start another", () => {
+    expect(pick(undefined, [thread(1)])).toBeNull();
+    expect(pick(undefined, [])).toBeNull();
+  });
+
+  it("counts a thread running one abortable copy as one copy, not as full", () => {
+    const abortable = thread(Infinity, { isRunningAbortableTask: true });
+    expect(pick(undefined, [abortable, thread(2)])).toBe(abortable);
+  });
+
+  it("never picks a thread that is going away", () => {
+    const busy = thread(3);
+    expect(pick(undefined, [thread(0, { terminating: true }), busy])).toBe(busy);
+    const live = thread(1);
+    expect(pick(undefined, [thread(0, { destroyed: true }), live])).toBe(live);
+  });
+});
+
+describe("createBlobWorkerPool", () => {
+  let close: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await close?.();
+    close = undefined;
+  });
+
+  it("runs copies that carry one AbortSignal side by side on one thread", async () => {
+    const data = randomBytes(64 * 1024);
+    const digest = digestOf(data);
+    // Answers only once three requests are in flight at once (or after 5 s, too late for the test).
+    let inFlight = 0;
+    let peak = 0;
+    const waiting: (() => void)[] = [];
+    const server = http.createServer((req, res) => {
+      peak = Math.max(peak, ++inFlight);
+      const answer = () => {
+        inFlight--;
+        res.writeHead(200, { "content-length": data.length }).end(data);
+      };
+      waiting.push(answer);
+      if (waiting.length >= 3) for (const go of waiting.splice(0)) go();
+    });
+    const timer = setInterval(() => waiting.splice(0).forEach((go) => go()), 5_000);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const dir = await mkdtemp(join(tmpdir(), "pool-test-"));
+    const pool = createBlobWorkerPool({ threads: 1, copiesPerThread: 3 });
+    close = async () => {
+      clearInterval(timer);
+      await pool.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    };
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/a/blobs/${digest}`;
+    const pass = new AbortController();
+    const started = performance.now();
+    const results = await Promise.all(
+      [0, 1, 2].map((n) =>
+        pool.fetch(
+          {
+            url,
+            digest,
+            size: data.length,
+            path: join(dir, `b${n}`),
+            counters: new SharedArrayBuffer(16),
+            maxSockets: 3,
+          },
+          pass.signal,
+        ),
+      ),
+    );
+    expect(results.map((r) => r.size)).toEqual([data.length, data.length, data.length]);
+    expect(peak).toBe(3);
+    // Not released by the 5-s fallback: the three were in flight together.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    for (const n of [0, 1, 2]) expect((await readFile(join(dir, `b${n}`))).equals(data)).toBe(true);
+  });
+});
