@@ -7,13 +7,25 @@
 import { READ_BUFFER_BYTES } from "./raw-http-get.mjs";
 
 const BATCH_BYTES = 1 << 20;
+/** Buffers of finished copies kept for the next copies on this thread (two per copy). */
+const FREE_MAX = 8;
+/**
+ * Batch buffers of sinks that finished, reused by the next sink on this thread: a thread copying
+ * hundreds of small layers then allocates no new 1 MiB buffers per copy, and leaves none for V8
+ * to collect (external memory it frees only at a GC, and counts against the process's RSS).
+ * @type {Buffer[]}
+ */
+const free = [];
+const takeBuffer = () => free.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES);
 
 /**
  * @param {import("node:fs/promises").FileHandle} file
  * @param {number} syncEvery
  */
 export function createFileSink(file, syncEvery) {
-  const buffers = [Buffer.allocUnsafeSlow(BATCH_BYTES), Buffer.allocUnsafeSlow(BATCH_BYTES)];
+  const buffers = [takeBuffer(), takeBuffer()];
+  /** finish() handed the buffers back: nothing may be written through this sink any more. */
+  let released = false;
   let current = 0;
   let fill = 0;
   let written = 0;
@@ -67,6 +79,7 @@ export function createFileSink(file, syncEvery) {
      * @param {import("./raw-http-get.mjs").FlowControl} flow
      */
     write(chunk, flow) {
+      if (released) throw new Error("file sink already finished");
       if (failure) throw failure;
       if (fill + chunk.length > BATCH_BYTES) seal();
       chunk.copy(buffers[current], fill);
@@ -85,7 +98,11 @@ export function createFileSink(file, syncEvery) {
     async ready() {
       while (paused && writing) await writing;
     },
-    /** Writes what is buffered and fdatasyncs: afterwards the bytes are on disk. */
+    /**
+     * Writes what is buffered and fdatasyncs: afterwards the bytes are on disk, and the buffers
+     * go back to the thread's free list (only here, with no write in flight: a failed copy's are
+     * left to the GC).
+     */
     async finish() {
       await this.settle();
       if (failure) throw failure;
@@ -93,6 +110,10 @@ export function createFileSink(file, syncEvery) {
       await this.settle();
       if (failure) throw failure;
       await file.datasync();
+      if (released) return;
+      released = true;
+      fill = 0;
+      for (const buffer of buffers) if (free.length < FREE_MAX) free.push(buffer);
     },
     /** Waits for the write and sync in flight (after a failure too), so the file can be closed. */
     async settle() {

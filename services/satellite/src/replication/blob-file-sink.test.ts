@@ -87,4 +87,23 @@ describe("file sink", () => {
     expect(() => sink.write(Buffer.alloc(10), flow)).toThrow("no space");
     await expect(sink.finish()).rejects.toMatchObject({ code: "ENOSPC" });
   });
+
+  it("hands its buffers to the next sink once finished: copies one after another each keep their own bytes, and a finished sink refuses writes", async () => {
+    const flow = { pause: () => {}, resume: () => {} };
+    const blobs = [randomBytes(3 << 20), randomBytes(1 << 20), randomBytes(700_000)];
+    for (const [n, data] of blobs.entries()) {
+      const file = await open(join(dir, `blob${n}`), "w");
+      const sink = createFileSink(file, 1 << 20);
+      for (let at = 0; at < data.length; at += READ_BUFFER_BYTES) {
+        sink.write(Buffer.from(data.subarray(at, at + READ_BUFFER_BYTES)), flow);
+        await sink.ready();
+      }
+      await sink.finish();
+      expect(() => sink.write(Buffer.alloc(1), flow)).toThrow("already finished");
+      await sink.finish();
+      await sink.settle();
+      await file.close();
+    }
+    for (const [n, data] of blobs.entries()) expect((await readFile(join(dir, `blob${n}`))).equals(data)).toBe(true);
+  });
 });
