@@ -83,11 +83,13 @@ async function writeConfig(path: string, app_config: Record<string, unknown>): P
   return path;
 }
 
-/** Bytes under `path` (files only, one level deep is enough for ingest/). */
+/** Bytes of the regular files under `path`, at any depth (0 while it does not exist). */
 async function du(path: string): Promise<number> {
   const { readdir, stat } = await import("node:fs/promises");
   let total = 0;
-  for (const name of await readdir(path).catch(() => [] as string[])) total += (await stat(join(path, name))).size;
+  const entries = await readdir(path, { withFileTypes: true, recursive: true }).catch(() => []);
+  for (const entry of entries)
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size;
   return total;
 }
 
@@ -129,7 +131,7 @@ describe("satellite sync --once under sync_policy", () => {
 });
 
 describe("syncOnce when its window closes mid-copy (in process, on a clock the test moves)", () => {
-  it("stops the copy, reports the image as stopped by the window, and maps to exit 3", async () => {
+  it("stops the copy, reports the image as stopped by the window (exit 3), and the next pass continues the kept bytes", async () => {
     const mondayNight = Date.parse("2026-12-07T22:00:00Z");
     const clock = createFakeClock(mondayNight);
     const config = await writeConfig(join(dir, "policy.json"), {
@@ -141,7 +143,7 @@ describe("syncOnce when its window closes mid-copy (in process, on a clock the t
     const args = syncOnceArgs(upstream.url, ["lib/signed:v1"], dataDir, ["--config", config, "--log-level", "silent"]);
     const pass = syncOnce(parseSyncArgs(args.slice(1), {}), undefined, { clock });
     // The 3 MiB layer needs ~3 s under the cap: close the window once bytes are arriving.
-    await waitFor(async () => (await du(join(dataDir, "ingest"))) > 0);
+    await waitFor(async () => (await du(join(dataDir, "ingest"))) >= 256 << 10);
     await clock.advance(3_600_000);
     const outcome = await pass;
     expect(outcome.kind).toBe("synced");
@@ -151,6 +153,26 @@ describe("syncOnce when its window closes mid-copy (in process, on a clock the t
       "outside sync window, next window at 2026-12-14T22:00:00.000Z",
     );
     expect(exitCodeOf(outcome)).toBe(ExitCode.OutsideSyncWindow);
+
+    // The paused layer's bytes stay (ingest/partial-<alg>-<hex>) and the next pass in a window
+    // fetches only the rest of it: it reads fewer bytes than the image has, less what was kept.
+    const { readdir, stat } = await import("node:fs/promises");
+    const partials = (await readdir(join(dataDir, "ingest"))).filter((name) => name.startsWith("partial-"));
+    const layers = new Map(signed.layers.map((l) => [`partial-${l.digest.replace(":", "-")}`, l.size]));
+    let kept = 0;
+    for (const name of partials) {
+      const size = (await stat(join(dataDir, "ingest", name))).size;
+      expect(size).toBeLessThan(layers.get(name)!);
+      kept += size;
+    }
+    expect(kept).toBeGreaterThan(0);
+    const next = await syncOnce(parseSyncArgs(args.slice(1), {}), undefined, { clock: createFakeClock(mondayNight) });
+    expect(next.kind === "synced" && exitCodeOf(next)).toBe(ExitCode.Ok);
+    const imageBytes = layerBytes(signed) + signed.manifest.length;
+    const signatureBytes =
+      signature.manifest.bytes.length + signature.config.bytes.length + signature.payload.bytes.length;
+    expect(next.kind === "synced" && next.summary.bytes).toBeLessThanOrEqual(imageBytes + signatureBytes - kept);
+    expect((await verifyStore(dataDir)).ok).toBe(true);
   });
 });
 
