@@ -74,6 +74,8 @@ const children: ChildProcess[] = [];
  * for V8's default).
  */
 const GATEWAY_IMAGE_NODE_FLAGS = ["--max-semi-space-size=64"];
+/** The load generator's young generation too: it allocates a request's buffers and promises per call. */
+const LOAD_NODE_FLAGS = ["--max-semi-space-size=64"];
 
 async function main(): Promise<void> {
   const satellites = Number(args.satellites);
@@ -214,6 +216,7 @@ async function runLoad(
   const child = spawn(
     process.execPath,
     [
+      ...LOAD_NODE_FLAGS,
       ...nodeFlags("BENCH_LOAD_NODE_FLAGS"),
       "--import",
       "tsx",
