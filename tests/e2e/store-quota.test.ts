@@ -83,6 +83,19 @@ describe("store quota and retention, end to end", () => {
       () => true,
       () => false,
     );
+  /** Samples the bytes on disk until stopped; stop() gives the largest sample. */
+  const watchDisk = () => {
+    let watching = true;
+    const largest = (async () => {
+      let max = 0;
+      while (watching) {
+        max = Math.max(max, await bytesOnDisk());
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return max;
+    })();
+    return { stop: () => ((watching = false), largest) };
+  };
   const skopeoPull = (repo: string) => skopeoPullDigest(satPort, repo, "1", work);
   const metrics = () => scrape(`http://127.0.0.1:${satPort}/metrics`);
   const imageBytes = (repo: string) =>
@@ -124,6 +137,9 @@ describe("store quota and retention, end to end", () => {
     // A pull through the satellite: alpha, which sorts first, now goes after beta (never pulled).
     expect(await skopeoPull("library/alpha")).toBe(alpha.manifestDigest);
 
+    // The pass plans its bytes before fetching: beta goes (and is collected) before gamma arrives,
+    // so the store never holds all three.
+    const disk = watchDisk();
     await admin.fleet.updateGroup({ group: "apps", artifacts: [{ repository: "library/gamma", tags: ["1"] }] });
     await eventually(
       async () => {
@@ -136,13 +152,14 @@ describe("store quota and retention, end to end", () => {
       90_000,
       "gamma served, beta evicted and collected",
     );
+    expect(await disk.stop()).toBeLessThanOrEqual(QUOTA);
     // alpha is retained: no group wants it, but it fits beside gamma.
     expect(await served("library/alpha")).toBe(alpha.manifestDigest);
     const afterEviction = await bytesOnDisk();
     expect(afterEviction).toBeLessThanOrEqual(QUOTA);
     expect(afterEviction).toBeLessThan(twoImages + imageBytes("library/gamma"));
     expect(sat.output()).toMatch(
-      /"evicted":\["library\/beta:1"\].*"msg":"store over quota: images no group wants evicted"/,
+      /"evicted":\["library\/beta:1"\].*"msg":"store would exceed its quota: images no group wants evicted before fetching"/,
     );
     const evicted = await metrics();
     expect(evicted.sum("satellite_store_gc_runs_total")).toBeGreaterThan(runsBefore);
@@ -152,7 +169,10 @@ describe("store quota and retention, end to end", () => {
     expect(evicted.sum("satellite_store_gc_removed_total")).toBeGreaterThanOrEqual(4);
     expect(evicted.sum("satellite_store_gc_duration_seconds_count")).toBeGreaterThanOrEqual(1);
     expect(evicted.sum("satellite_store_quota_used_bytes")).toBeLessThanOrEqual(QUOTA);
-    expect(evicted.sum("satellite_store_quota_used_bytes")).toBeGreaterThanOrEqual(2 * imageBytes("library/gamma"));
+    // What alpha and gamma hold (their sizes differ by a byte or so: each synthetic config is its own).
+    expect(evicted.sum("satellite_store_quota_used_bytes")).toBeGreaterThanOrEqual(
+      imageBytes("library/alpha") + imageBytes("library/gamma"),
+    );
 
     // The wanted image pulls with skopeo and with containerd.
     expect(await skopeoPull("library/gamma")).toBe(gamma.manifestDigest);
@@ -207,5 +227,39 @@ describe("store quota and retention, end to end", () => {
     expect(m.sum("satellite_store_quota_bytes")).toBe(100 * KIB);
     expect(m.sum("satellite_store_quota_used_bytes")).toBeGreaterThan(100 * KIB);
     expect(sat!.output()).toMatch(/"msg":"quota too small for the desired set/);
+  }, 120_000);
+
+  it("a pass the quota cannot take fetches no blob of it, and the heartbeat says what it needs", async () => {
+    const [alpha, gamma] = [images["library/alpha"], images["library/gamma"]];
+    expect(await served("library/alpha")).toBeUndefined(); // evicted by the test before
+    const logged = sat!.output().length;
+    // The quota is still 100 KiB: gamma (stored) and alpha (to fetch) need about 520 KiB.
+    await admin.fleet.updateGroup({
+      group: "apps",
+      artifacts: [
+        { repository: "library/gamma", tags: ["1"] },
+        { repository: "library/alpha", tags: ["1"] },
+      ],
+    });
+    const reported = await eventually(
+      async () => {
+        alive();
+        const error = (await status()).latest?.errors.find((e) => e.reference === "app_config.store_quota");
+        if (!error?.message.includes("needs 5")) throw new Error(`quota error: ${error?.message}`);
+        return error;
+      },
+      60_000,
+      "a heartbeat saying the quota is too small for gamma and alpha",
+    );
+    expect(reported.message).toMatch(
+      /^quota too small for the desired set \(needs 5\d\d\.\d KiB, quota 100 KiB; \d+ > 102400 bytes\)$/,
+    );
+    expect(sat!.output().slice(logged)).toMatch(/"msg":"quota too small for the desired set [^"]*: no layer fetched"/);
+    // Not one of alpha's blobs was fetched (nothing in ingest/ either); gamma stays served.
+    for (const digest of [alpha.config.digest, ...alpha.layers.map((l) => l.digest)])
+      expect(await blobPresent(digest)).toBe(false);
+    expect(await readdir(join(dataDir, "ingest"))).toEqual([]);
+    expect(await served("library/alpha")).toBeUndefined();
+    expect(await served("library/gamma")).toBe(gamma.manifestDigest);
   }, 120_000);
 });

@@ -51,6 +51,8 @@ export function startStoreHousekeeping(options: HousekeepingOptions): StoreHouse
     pulls: options.pulls,
     logger,
     onMeasured: (used) => (usedBytes = used),
+    // Room made before a fetch is freed before the fetch, not at the next collection.
+    collect: () => store.collectGarbage(),
   });
   const job = options.scheduler.add({
     name: STORE_GC_JOB,

@@ -11,6 +11,7 @@ import {
   digestOf,
   isDigest,
   parseDigest,
+  type Descriptor,
   type Manifest,
   type RegistryClient,
 } from "@harbor-satellite/oci";
@@ -38,6 +39,8 @@ export interface ImageContext {
   signal?: AbortSignal;
   /** See ReplicationRequest.repair. */
   repair?: boolean;
+  /** Waits, with the image's blobs resolved, until the pass may fetch (fetch-plan.ts); may refuse. */
+  beforeCopy?: (blobs: readonly Descriptor[]) => Promise<void>;
 }
 
 export interface ImageOutcome {
@@ -99,6 +102,7 @@ export async function replicateImage(
     ? async () => false
     : async (d: string) => (await target.getManifest(image.repository, d, signal)) !== undefined;
   const resolved = await resolveImage(top, { fetch, stored }, ctx.platform);
+  await ctx.beforeCopy?.(resolved.blobs);
 
   // Settle every copy before failing, so no copy of this image outlives its result.
   const settled = await Promise.allSettled(

@@ -17,6 +17,7 @@ import type { ContentStore } from "../store/content-store.js";
 import { createBlobCopier } from "./copy-blob.js";
 import { imageName, InvalidImageError, type DesiredImage, type OwnedImage } from "./desired-image.js";
 import { replicateImage, type ImageContext } from "./image-replicator.js";
+import { createFetchBarrier, FetchRefusedError, type BeforeFetch } from "./fetch-plan.js";
 import { createLimiter } from "./limiter.js";
 import { formatPlatform, type PlatformFilter } from "./platform.js";
 import { mayUntag, nextOwned, planPass } from "./planner.js";
@@ -55,6 +56,12 @@ export interface ReplicationRequest {
    * every blob checked. Passes with nothing damaged never set it.
    */
   repair?: boolean;
+  /**
+   * The quota's check (fetch-plan.ts): called once every image has resolved its manifests and
+   * before any layer byte is fetched, with the bytes the pass still needs; a returned reason
+   * fails the images that need bytes with it.
+   */
+  beforeFetch?: BeforeFetch;
 }
 
 export interface ImageResult {
@@ -212,14 +219,28 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       logger.error({ target: target.description, reason: unavailable.message }, "replication target unavailable");
       results.push(...[...plan.images.map(imageName), ...plan.untag.map(imageName)].map((n) => failed(n, unavailable)));
     }
-    const images = createLimiter(options.imageConcurrency ?? 8);
+    // With a byte plan every image waits for the others at the barrier, so none may queue behind them.
+    const barrier = request.beforeFetch
+      ? createFetchBarrier(
+          plan.images.map((_, i) => i),
+          async (digest) => (await store.statBlob(digest)) !== undefined,
+          request.beforeFetch,
+        )
+      : undefined;
+    const images = createLimiter(barrier ? Math.max(1, plan.images.length) : (options.imageConcurrency ?? 8));
+    const imageCtx = (i: number): ImageContext =>
+      barrier ? { ...ctx, beforeCopy: (blobs) => barrier.arrive(i, blobs) } : ctx;
     // Each image's span is a child of the pass's, whichever image's end lets it start.
     const pass = context.active();
     const copied = unavailable
       ? []
       : await Promise.all(
-          plan.images.map((image) =>
-            images.run(() => copyImage(image, ownedByName.get(imageName(image)), ctx, logger, pass, referrers)),
+          plan.images.map((image, i) =>
+            images.run(() =>
+              copyImage(image, ownedByName.get(imageName(image)), imageCtx(i), logger, pass, referrers).finally(() =>
+                barrier?.leave(i),
+              ),
+            ),
           ),
         );
     results.push(...copied);
@@ -401,7 +422,7 @@ function logImageFailure(logger: Logger, image: string, cause: unknown): void {
   if (cause instanceof TargetUnavailableError) return logger.error({ image, reason: cause.message }, "image failed");
   const fields =
     registryFailureFields(cause) ??
-    (cause instanceof PlatformNotFoundError || cause instanceof InvalidImageError
+    (cause instanceof PlatformNotFoundError || cause instanceof InvalidImageError || cause instanceof FetchRefusedError
       ? { reason: cause.message }
       : undefined);
   if (!fields) return logger.error({ image, err: cause }, "image failed");

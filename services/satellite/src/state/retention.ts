@@ -6,7 +6,10 @@
 // unshared blobs) in the order store/quota.ts decides, until the store fits. A wanted image is
 // never evicted; when the wanted images alone exceed the quota the pass says so ("quota too
 // small for the desired set …"), which the heartbeat reports. Removing the quota untags every
-// retained image at the next pass, as without one.
+// retained image at the next pass, as without one. Before a pass fetches, makeRoom does the same
+// for the bytes the pass is about to add (the replication engine's fetch plan, fetch-plan.ts), so
+// the store makes room first rather than exceeding the quota until the pass ends; when the wanted
+// images and those bytes cannot fit, nothing is fetched and the pass says the quota is too small.
 import type { Logger } from "pino";
 import { imageName, type OwnedImage } from "../replication/desired-image.js";
 import type { ContentStore } from "../store/content-store.js";
@@ -22,6 +25,16 @@ export interface RetentionOptions {
   logger?: Logger;
   /** Each applied quota: bytes the tagged images hold after evictions, and the quota. */
   onMeasured?: (usedBytes: number, quotaBytes: number) => void;
+  /** Frees what evictions before a fetch untagged, before the fetch (the store's collectGarbage). */
+  collect?: () => Promise<unknown>;
+}
+
+/** What making room before a fetch did. */
+export interface RoomResult {
+  /** `repository:tag` of the images evicted (untagged, and collected) to make room. */
+  evicted: string[];
+  /** The wanted images and the pass's fetch do not fit the quota: fetch nothing. */
+  tooSmall?: string;
 }
 
 export interface RetentionResult {
@@ -38,6 +51,12 @@ export interface Retention {
   keeps(): boolean;
   /** Applies the quota (or, without one, untags every retained image). */
   apply(wanted: ReadonlySet<string>, retained: readonly OwnedImage[]): Promise<RetentionResult>;
+  /**
+   * Before a pass fetches `incomingBytes`: evicts retained images (the same order) until the
+   * store and the fetch fit the quota, and collects them at once; when the wanted images and the
+   * fetch cannot fit, evicts nothing and says so (the pass then fetches nothing).
+   */
+  makeRoom(wanted: ReadonlySet<string>, retained: readonly OwnedImage[], incomingBytes: number): Promise<RoomResult>;
 }
 
 /** The images a pass hands the engine as owned, and those it keeps back as retained. */
@@ -67,8 +86,51 @@ export function createRetention(options: RetentionOptions): Retention {
     return store.deleteManifest(image.repository, image.tag);
   };
 
+  /** What every tagged image holds, which a group wants, and which of `candidates` are still ours. */
+  const measure = async (wanted: ReadonlySet<string>, candidates: readonly OwnedImage[]) => {
+    const byName = new Map(candidates.map((o) => [imageName(o), o]));
+    const tagged = await measureTaggedImages(store);
+    const present = new Set<string>();
+    const footprints: ImageFootprint[] = tagged.map((image) => {
+      const name = imageName(image);
+      const ours = byName.get(name)?.digest === image.digest;
+      if (ours) present.add(name);
+      return {
+        name,
+        files: image.files,
+        desired: wanted.has(name),
+        evictable: ours,
+        lastPulledAt: options.pulls?.lastPulled(image.repository, image.manifests),
+      };
+    });
+    return { byName, present, footprints };
+  };
+
   return {
     keeps: () => options.quotaBytes() !== undefined,
+    async makeRoom(wanted, retained, incomingBytes) {
+      const quota = options.quotaBytes();
+      if (quota === undefined || incomingBytes <= 0) return { evicted: [] };
+      const candidates = retained.filter((o) => !wanted.has(imageName(o)));
+      const { byName, footprints } = await measure(wanted, candidates);
+      const plan = planEviction(footprints, quota, incomingBytes);
+      const fields = { usedBytes: plan.usedBytes, incomingBytes, desiredBytes: plan.desiredBytes, quotaBytes: quota };
+      if (plan.tooSmall) {
+        // Nothing will be fetched, so nothing needs room: the end of the pass applies the quota as always.
+        logger?.warn(fields, `${plan.tooSmall}: no layer fetched`);
+        return { evicted: [], tooSmall: plan.tooSmall };
+      }
+      const evicted: string[] = [];
+      for (const name of plan.evict) if (await untag(byName.get(name)!)) evicted.push(name);
+      if (evicted.length > 0) {
+        await options.collect?.();
+        logger?.info(
+          { ...fields, afterBytes: plan.afterBytes, evicted },
+          "store would exceed its quota: images no group wants evicted before fetching",
+        );
+      }
+      return { evicted };
+    },
     async apply(wanted, retained) {
       const quota = options.quotaBytes();
       const candidates = retained.filter((o) => !wanted.has(imageName(o)));
@@ -79,21 +141,7 @@ export function createRetention(options: RetentionOptions): Retention {
         return { retained: [], evicted };
       }
 
-      const byName = new Map(candidates.map((o) => [imageName(o), o]));
-      const tagged = await measureTaggedImages(store);
-      const present = new Set<string>();
-      const footprints: ImageFootprint[] = tagged.map((image) => {
-        const name = imageName(image);
-        const ours = byName.get(name)?.digest === image.digest;
-        if (ours) present.add(name);
-        return {
-          name,
-          files: image.files,
-          desired: wanted.has(name),
-          evictable: ours,
-          lastPulledAt: options.pulls?.lastPulled(image.repository, image.manifests),
-        };
-      });
+      const { byName, present, footprints } = await measure(wanted, candidates);
       const plan = planEviction(footprints, quota);
       const evicted: string[] = [];
       for (const name of plan.evict) if (await untag(byName.get(name)!)) evicted.push(name);

@@ -149,16 +149,25 @@ describe("state pass with retention", () => {
     expect(await tagged("library/redis:7")).toBeUndefined();
   });
 
-  it("says the quota is too small for the desired set and keeps every wanted image", async () => {
+  it("says the quota is too small for the desired set, keeps every wanted image, and fetches no blob that cannot fit", async () => {
     seedImage(registry, "library/nginx", "1", [Buffer.alloc(20_000, "n")]);
-    quota = 5_000;
+    seedImage(registry, "library/redis", "7", [Buffer.alloc(20_000, "r")]);
     const pass = makePass();
     want("library/nginx:1");
+    expect((await pass.run(satelliteUrl())).status).toBe("applied");
+
+    // The quota shrinks below what is wanted: nothing wanted goes, and the new image is not
+    // fetched (its bytes were planned before any blob moved).
+    quota = 5_000;
+    want("library/nginx:1", "library/redis:7");
     const result = await pass.run(satelliteUrl());
-    expect(result.status).toBe("applied");
+    expect(result.status).toBe("partial");
     expect(result.quota?.tooSmall).toMatch(
-      /^quota too small for the desired set \(needs 20\.\d KiB, quota 4\.9 KiB; \d+ > 5000 bytes\)$/,
+      /^quota too small for the desired set \(needs 39\.\d KiB, quota 4\.9 KiB; \d+ > 5000 bytes\)$/,
     );
+    expect(result.imageErrors.map((e) => e.reference)).toEqual(["library/redis:7"]);
+    expect(registry.requests.filter((r) => r.path.startsWith("/v2/library/redis/blobs/"))).toEqual([]);
     expect(await tagged("library/nginx:1")).toBeDefined();
+    expect(await tagged("library/redis:7")).toBeUndefined();
   });
 });

@@ -9,6 +9,7 @@
 import type { Logger } from "pino";
 import { ConfigValidationError } from "../config/config-error.js";
 import { imageName, type OwnedImage } from "../replication/desired-image.js";
+import type { FetchPlan } from "../replication/fetch-plan.js";
 import type { ReplicationEngine, ReplicationSummary, UpstreamOptions } from "../replication/replication-engine.js";
 import { loadAppliedState, saveAppliedState, type AppliedState } from "./applied-state.js";
 import { createOwnedAudit, type AuditStore } from "./owned-audit.js";
@@ -193,6 +194,17 @@ export function createStatePass(options: StatePassOptions): StatePass {
             : [];
       const replication: ReplicationSummary[] = [];
       const nextOwned: OwnedImage[] = [];
+      const room = { evicted: [] as string[], tooSmall: undefined as string | undefined };
+      // Under a quota each call plans its bytes first: room is made (or the fetch refused) before any layer moves.
+      const retention = options.retention?.keeps() ? options.retention : undefined;
+      const beforeFetch = retention
+        ? async (fetch: FetchPlan) => {
+            const made = await retention.makeRoom(wantedAnywhere, retain, fetch.bytes);
+            room.evicted.push(...made.evicted);
+            room.tooSmall = made.tooSmall ?? room.tooSmall;
+            return made.tooSmall;
+          }
+        : undefined;
       for (const [index, call] of calls.entries()) {
         const names = new Set(call.images.map(imageName));
         const ownedHere = engineOwned.filter(
@@ -203,6 +215,7 @@ export function createStatePass(options: StatePassOptions): StatePass {
           images: call.images,
           owned: ownedHere,
           signal,
+          ...(beforeFetch ? { beforeFetch } : {}),
         });
         replication.push(summary);
         nextOwned.push(...summary.owned);
@@ -235,7 +248,8 @@ export function createStatePass(options: StatePassOptions): StatePass {
       const record = toAppliedState(read, desired.images, complete);
       record.owned = nextOwned;
       // After the config: a quota it changed applies in this pass.
-      const quota = await options.retention?.apply(wantedAnywhere, retain);
+      const afterPass = await options.retention?.apply(wantedAnywhere, retain);
+      const quota = afterPass && withRoomMade(afterPass, room);
       if (quota && quota.retained.length > 0) record.retained = quota.retained;
       if (!configApplied) {
         record.config_digest = last?.config_digest;
@@ -262,4 +276,14 @@ export function createStatePass(options: StatePassOptions): StatePass {
       };
     },
   };
+}
+
+/**
+ * The quota's result at the end of a pass, with what making room before its fetches did. A
+ * refused fetch's message wins: it counts what the pass could not fetch, the end of the pass only
+ * what is stored.
+ */
+function withRoomMade(result: RetentionResult, room: { evicted: string[]; tooSmall?: string }): RetentionResult {
+  const tooSmall = room.tooSmall ?? result.tooSmall;
+  return { ...result, evicted: [...room.evicted, ...result.evicted], ...(tooSmall ? { tooSmall } : {}) };
 }

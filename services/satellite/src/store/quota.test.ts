@@ -79,4 +79,29 @@ describe("store quota: plan", () => {
     expect(plan.afterBytes).toBe(600);
     expect(plan.tooSmall).toBeUndefined();
   });
+
+  it("before a fetch, makes room for the bytes the pass will add, in the same order", () => {
+    const images = [
+      image("want:1", { w: 100 }, { desired: true }),
+      image("old:1", { o: 100 }, { lastPulledAt: 10 }),
+      image("never:1", { n: 100 }),
+    ];
+    // 300 stored; the pass brings 150 more into a quota of 400: one retained image goes first.
+    const plan = planEviction(images, 400, 150);
+    expect(plan.evict).toEqual(["never:1"]);
+    expect(plan.afterBytes + 150).toBeLessThanOrEqual(400);
+    expect(plan.tooSmall).toBeUndefined();
+    // 250 more: both retained images go.
+    expect(planEviction(images, 400, 250).evict).toEqual(["never:1", "old:1"]);
+  });
+
+  it("before a fetch, counts the incoming bytes as wanted: the quota is too small when they cannot fit", () => {
+    const images = [image("want:1", { w: 100 }, { desired: true }), image("old:1", { o: 100 })];
+    const plan = planEviction(images, 300, 250);
+    expect(plan.tooSmall).toBe(quotaTooSmallMessage(350, 300));
+    expect(plan.tooSmall).toMatch(
+      /^quota too small for the desired set \(needs 350 B, quota 300 B; 350 > 300 bytes\)$/,
+    );
+    expect(planEviction(images, 350, 250).tooSmall).toBeUndefined();
+  });
 });

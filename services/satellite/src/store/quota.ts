@@ -5,6 +5,7 @@
 // name. A wanted image is never a candidate, nor a tag someone pushed by hand. Bytes are counted
 // once per file however many images share it, so evicting an image frees only what no remaining
 // image references. When the wanted images alone exceed the quota, the plan says so (they stay).
+// Before a pass fetches, the bytes it will add count as wanted too (incomingBytes).
 import { formatByteSize } from "@harbor-satellite/satellite-config";
 
 export interface ImageFootprint {
@@ -42,7 +43,11 @@ export function evictionOrder(images: readonly ImageFootprint[]): ImageFootprint
     .sort((a, b) => (a.lastPulledAt ?? never) - (b.lastPulledAt ?? never) || a.name.localeCompare(b.name));
 }
 
-export function planEviction(images: readonly ImageFootprint[], quotaBytes: number): QuotaPlan {
+/**
+ * `incomingBytes`: what the pass is about to fetch (before fetching, fetch-plan.ts); the store
+ * must fit it too, and the wanted images' needs include it. 0 at the end of a pass.
+ */
+export function planEviction(images: readonly ImageFootprint[], quotaBytes: number, incomingBytes = 0): QuotaPlan {
   const references = new Map<string, { size: number; count: number }>();
   for (const image of images)
     for (const [digest, size] of image.files) {
@@ -56,7 +61,7 @@ export function planEviction(images: readonly ImageFootprint[], quotaBytes: numb
   let afterBytes = usedBytes;
   const evict: string[] = [];
   for (const candidate of evictionOrder(images)) {
-    if (afterBytes <= quotaBytes) break;
+    if (afterBytes + incomingBytes <= quotaBytes) break;
     evict.push(candidate.name);
     for (const digest of candidate.files.keys()) {
       const entry = references.get(digest)!;
@@ -64,7 +69,8 @@ export function planEviction(images: readonly ImageFootprint[], quotaBytes: numb
     }
   }
   const plan: QuotaPlan = { evict, usedBytes, afterBytes, desiredBytes, quotaBytes };
-  if (desiredBytes > quotaBytes) plan.tooSmall = quotaTooSmallMessage(desiredBytes, quotaBytes);
+  if (desiredBytes + incomingBytes > quotaBytes)
+    plan.tooSmall = quotaTooSmallMessage(desiredBytes + incomingBytes, quotaBytes);
   return plan;
 }
 
