@@ -1,16 +1,19 @@
 // kill -9 of `satellite serve` while clients upload (monolithic, chunked, single POST) and push
 // manifests and tags, at a random moment, over and over on the same data dir. After every kill:
 // `satellite serve --verify` (the CLI) re-hashes the whole store and must find it clean, and
-// after the restart every write the registry had acknowledged (201) must still be there.
+// after the restart every write the registry had acknowledged (201) must still be there. A paused
+// layer copy's kept partial file (ingest/partial-<alg>-<hex>) planted first must come through every
+// restart byte for byte, while every other leftover in ingest/ is removed.
 import { execFile } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { MediaType, digestOf } from "@harbor-satellite/oci";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SATELLITE_BIN, startServeProcess, type ServeProcess } from "../commands/serve-process.js";
+import { partialFileName } from "./partial-blobs.js";
 
 const TRIALS = 24;
 const WRITERS = 6;
@@ -96,8 +99,16 @@ describe("kill -9 during uploads", () => {
       const acked: Acked = { blobs: new Map(), tags: new Map() };
       let verified = 0;
       let leftovers = 0;
+      const ingest = join(dataDir, "ingest");
+      const paused = randomBytes(300_000);
+      const partialName = partialFileName(digestOf(paused));
+      const kept = paused.subarray(0, 123_456);
+      await mkdir(ingest, { recursive: true });
+      await writeFile(join(ingest, partialName), kept);
       for (let trial = 0; trial < TRIALS; trial++) {
         server = await startServeProcess({ dataDir });
+        // Recovery kept the paused copy's bytes as they were.
+        expect((await readFile(join(ingest, partialName))).equals(kept), `trial ${trial}`).toBe(true);
         // What was acknowledged before every earlier kill is served after the restart.
         for (const [ref, digest] of acked.tags) {
           const [repo, tag] = ref.split(":");
@@ -114,7 +125,7 @@ describe("kill -9 during uploads", () => {
         await server.kill();
         stop.abort();
         await Promise.all(writers);
-        leftovers += (await readdir(join(dataDir, "ingest"))).length;
+        leftovers += (await readdir(ingest)).filter((name) => name !== partialName).length;
         const { stdout } = await run(process.execPath, [
           SATELLITE_BIN,
           "serve",
@@ -126,11 +137,12 @@ describe("kill -9 during uploads", () => {
         verified++;
       }
       server = await startServeProcess({ dataDir });
-      expect((await readdir(join(dataDir, "ingest"))).length).toBe(0);
+      expect(await readdir(ingest)).toEqual([partialName]);
+      expect((await readFile(join(ingest, partialName))).equals(kept)).toBe(true);
       await server.stop();
       server = undefined;
       console.log(
-        `kill -9 trials: ${verified}/${TRIALS} verified clean; acknowledged and kept: ${acked.blobs.size} blobs, ${acked.tags.size} tags; ${leftovers} ingest leftovers removed at restarts`,
+        `kill -9 trials: ${verified}/${TRIALS} verified clean; acknowledged and kept: ${acked.blobs.size} blobs, ${acked.tags.size} tags; ${leftovers} ingest leftovers removed at restarts; the kept partial file intact through every restart`,
       );
       expect(verified).toBe(TRIALS);
       expect(acked.tags.size).toBeGreaterThan(0);
