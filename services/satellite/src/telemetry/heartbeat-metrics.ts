@@ -2,7 +2,7 @@
 // error.type: the Connect code (unavailable, unauthenticated…) or the network error's code.
 import { ConnectError } from "@connectrpc/connect";
 import { connectCodeName } from "@harbor-satellite/telemetry";
-import { instrumentScope, type Attributes } from "@harbor-satellite/telemetry/metrics";
+import { instrumentScope, type Attributes } from "@harbor-satellite/telemetry/metrics/instruments";
 
 const heartbeats = instrumentScope("@harbor-satellite/satellite").counter("satellite.heartbeats", {
   unit: "{heartbeat}",

@@ -16,7 +16,7 @@ import {
   DigestMismatchError,
   SizeMismatchError,
 } from "@harbor-satellite/oci";
-import { instrumentScope, type Attributes } from "@harbor-satellite/telemetry/metrics";
+import { instrumentScope, type Attributes } from "@harbor-satellite/telemetry/metrics/instruments";
 
 const scope = instrumentScope("@harbor-satellite/satellite");
 const bytes = scope.counter("satellite.replication.bytes", {

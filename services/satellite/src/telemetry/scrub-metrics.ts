@@ -3,7 +3,7 @@
 //   satellite.store.scrub.corrupt         counter {blob}: blobs found not to match their digest (quarantined)
 //   satellite.store.scrub.quarantined     gauge {blob}: of those, the ones not fetched again yet
 //   satellite.store.scrub.last_completed  gauge s: Unix time of the last full pass (0 before the first)
-import { instrumentScope } from "@harbor-satellite/telemetry/metrics";
+import { instrumentScope } from "@harbor-satellite/telemetry/metrics/instruments";
 
 const scope = instrumentScope("@harbor-satellite/satellite");
 const read = scope.counter("satellite.store.scrub.read", {

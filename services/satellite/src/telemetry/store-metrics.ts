@@ -10,7 +10,7 @@
 //   satellite.store.quota.used    gauge By: what the tagged images held after the last quota check
 // Size and blob count take a stat of every blob file, so they are computed when metrics are
 // collected and kept for a minute, never on the serving path.
-import { cachedValue, instrumentScope } from "@harbor-satellite/telemetry/metrics";
+import { cachedValue, instrumentScope } from "@harbor-satellite/telemetry/metrics/instruments";
 
 const scope = instrumentScope("@harbor-satellite/satellite");
 const size = scope.observableGauge("satellite.store.size", {
