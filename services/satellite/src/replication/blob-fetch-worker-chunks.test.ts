@@ -77,7 +77,6 @@ const task = (url: string, overrides: Partial<FetchBlobTask> = {}): FetchBlobTas
   size: data.length,
   path: join(dir, "out"),
   counters: new SharedArrayBuffer(16),
-  maxSockets: 2,
   attempts: 3,
   baseDelayMs: 1,
   maxDelayMs: 5,

@@ -34,7 +34,6 @@ const task = (gate: SharedArrayBuffer, overrides: Partial<FetchBlobTask> = {}): 
   size: data.length,
   path: join(dir, "out"),
   counters: new SharedArrayBuffer(16),
-  maxSockets: 2,
   attempts: 3,
   baseDelayMs: 1,
   maxDelayMs: 5,

@@ -35,7 +35,6 @@ function task(overrides: Partial<FetchBlobTask> = {}): FetchBlobTask {
     size: data.length,
     path: join(dir, "out"),
     counters: new SharedArrayBuffer(16),
-    maxSockets: 2,
     attempts: 3,
     baseDelayMs: 1,
     maxDelayMs: 5,

@@ -29,7 +29,7 @@ export interface BlobCopierOptions {
   target: ReplicationTarget;
   client: RegistryClient;
   /** Connection settings a worker uses for the upstream. */
-  upstream: Pick<FetchBlobTask, "maxSockets" | "ca" | "insecureSkipVerify" | "attempts" | "baseDelayMs" | "maxDelayMs">;
+  upstream: Pick<FetchBlobTask, "ca" | "insecureSkipVerify" | "attempts" | "baseDelayMs" | "maxDelayMs">;
   pool: BlobWorkerPool;
   /** Bounds concurrent copies from this upstream. */
   limiter: Limiter;

@@ -35,7 +35,12 @@ export interface UpstreamOptions {
   /** Registry root URL; `http://` is used as plain HTTP. */
   url: string;
   credentials?: Credentials;
-  /** Connections (and concurrent manifest requests) to this upstream per thread (default 8). */
+  /**
+   * Connections of the main thread's registry client to this upstream, and its concurrent manifest
+   * requests (default 8). A layer copy in a worker thread holds one connection of its own (per
+   * origin, while it runs), so layer connections are bounded by the copies at once
+   * (`blobConcurrency`).
+   */
   maxConnections?: number;
   /** Extra CA certificates (PEM) to trust for this upstream, e.g. a private Harbor CA. */
   ca?: string;
@@ -178,7 +183,6 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
       paused: paused.byDigest,
       asked: paused.asked,
       upstream: {
-        maxSockets: maxConnections,
         ca: request.upstream.ca,
         insecureSkipVerify: request.upstream.insecureSkipVerify,
         attempts: request.upstream.retry?.attempts,

@@ -93,7 +93,6 @@ describe("createBlobWorkerPool", () => {
             size: data.length,
             path: join(dir, `b${n}`),
             counters: new SharedArrayBuffer(16),
-            maxSockets: 3,
           },
           pass.signal,
         ),

@@ -42,8 +42,8 @@ export function createBlobWorkerPool(options: BlobWorkerPoolOptions = {}): BlobW
           concurrentTasksPerWorker: copiesPerThread,
           loadBalancer: spreadingBalancer(threads, copiesPerThread),
           idleTimeout: 30_000,
-          // Threads keep keep-alive sockets open between copies; a thread parked in Atomics.wait
-          // would not service them.
+          // A thread runs several copies at once, each waiting on its sockets, disk and timers; a
+          // thread parked in Atomics.wait for its next task would stop servicing the others.
           atomics: "disabled",
         }),
     ));

@@ -14,8 +14,6 @@ export interface FetchBlobTask {
   path: string;
   /** Shared counters: [0] bytes received, [1] HTTP requests sent (BigInt64Array over it). */
   counters: SharedArrayBuffer;
-  /** Connections per origin in this worker. */
-  maxSockets: number;
   /** Extra CA certificates (PEM) to trust. */
   ca?: string;
   insecureSkipVerify?: boolean;
