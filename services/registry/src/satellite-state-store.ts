@@ -1,7 +1,7 @@
 // satellite_state_artifacts rows: each satellite's current satellite-state artifact, whole, as
 // Ground Control serves it (see packages/db/src/schema/state-artifacts.ts for why it is not in
 // Harbor). One row per satellite; a publish replaces it.
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { satelliteStateArtifacts, type Database } from "@harbor-satellite/db";
 
 export interface StoredSatelliteState {
@@ -27,6 +27,11 @@ export interface SatelliteStateStore {
   harborCopy(satellite: string): Promise<boolean | undefined>;
   /** Inserts or replaces the satellite's artifact. */
   save(state: StoredSatelliteState): Promise<void>;
+  /**
+   * Replaces the satellite's artifact only where one is stored with no copy in Harbor (the steady
+   * state of every publish after the first); false when there was none such, and nothing changed.
+   */
+  replaceWithoutCopy(state: Omit<StoredSatelliteState, "harborCopy">): Promise<boolean>;
   /** Removes it; false when there was none. */
   remove(satellite: string): Promise<boolean>;
 }
@@ -64,6 +69,19 @@ export function createSatelliteStateStore(db: Database): SatelliteStateStore {
         .insert(t)
         .values({ satellite, ...artifact })
         .onConflictDoUpdate({ target: t.satellite, set: { ...artifact, updatedAt: sql`now()` } });
+    },
+
+    async replaceWithoutCopy(state) {
+      const { satellite, ...artifact } = state;
+      const updated = await db
+        .update(t)
+        .set({ ...artifact, updatedAt: sql`now()` })
+        .where(and(eq(t.satellite, satellite), eq(t.harborCopy, false)))
+        .returning({ satellite: t.satellite })
+        // Prepared (once per connection): it runs for every satellite state published.
+        .prepare("registry_satellite_state_replace")
+        .execute();
+      return updated.length > 0;
     },
 
     async remove(satellite) {

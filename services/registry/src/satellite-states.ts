@@ -116,8 +116,10 @@ export function createSatelliteStates(options: SatelliteStatesOptions): Satellit
             const copy = buildStateImage(documents.harborCopy);
             await pushStateImage(copyToHarbor, stateRepository("satellite", satellite), copy, timestampTag);
             span.setAttribute("state.harbor_copy_digest", copy.digest);
-          } else {
-            // No row yet: an earlier Ground Control may have pushed a copy; harborCopy: this one did.
+          } else if (!(await store.replaceWithoutCopy(artifact))) {
+            // One statement when a row without a Harbor copy is there (every publish after the
+            // first). Else: no row yet, so an earlier Ground Control may have pushed a copy, or
+            // harborCopy says this one did; either is deleted before the row is written.
             if ((await store.harborCopy(satellite)) !== false) await deleteHarborCopy(satellite);
             await store.save({ ...artifact, harborCopy: false });
           }

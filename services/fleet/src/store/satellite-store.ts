@@ -5,6 +5,7 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import {
   configs,
+  executePrepared,
   groups,
   inTransaction,
   satelliteGroups,
@@ -44,6 +45,16 @@ export const republishSatellites = (tx: Executor, names: readonly string[]) =>
   );
 
 const REPUBLISH_BATCH = 1000;
+
+type StateRow = {
+  config_name: string;
+  config_digest: string | null;
+  /** [group name, its state digest or null], by name. */
+  groups: [string, string | null][];
+  projects: string[];
+};
+
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 type Row = {
   id: number;
@@ -237,25 +248,30 @@ export function createSatelliteStore(db: Database): SatelliteStore {
       }),
 
     async satelliteState(name) {
-      const [row] = await db
-        .select({ id: satellites.id, configName: configs.name, configDigest: configs.stateDigest })
-        .from(satellites)
-        .innerJoin(configs, eq(configs.id, satellites.configId))
-        .where(eq(satellites.name, name));
+      // One prepared statement: the publisher reads this for every satellite state it writes
+      // (10,000 for a change to a group that large), and two unprepared drizzle selects were four
+      // round trips. Projects are the first path segment of each group artifact's repository.
+      const result = await executePrepared(
+        db,
+        "fleet_satellite_state",
+        sql`select c.name as config_name, c.state_digest as config_digest,
+            coalesce((select json_agg(json_build_array(g.name, g.state_digest) order by g.name)
+              from satellite_groups sg join groups g on g.id = sg.group_id
+              where sg.satellite_id = s.id), '[]'::json) as groups,
+            coalesce((select json_agg(distinct split_part(a->>'repository', '/', 1))
+              from satellite_groups sg join groups g on g.id = sg.group_id, jsonb_array_elements(g.artifacts) a
+              where sg.satellite_id = s.id), '[]'::json) as projects
+          from satellites s join configs c on c.id = s.config_id
+          where s.name = ${name}`,
+      );
+      const [row] = rowsOf<StateRow>(result);
       if (!row) return undefined;
-      const groupRows = await db
-        .select({ name: groups.name, artifacts: groups.artifacts, stateDigest: groups.stateDigest })
-        .from(satelliteGroups)
-        .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
-        .where(eq(satelliteGroups.satelliteId, row.id))
-        .orderBy(asc(groups.name));
-      const projects = new Set(groupRows.flatMap((g) => g.artifacts.map((a) => a.repository.split("/", 1)[0])));
       return {
-        groups: groupRows.map((g) => g.name),
-        groupDigests: Object.fromEntries(groupRows.map((g) => [g.name, g.stateDigest])),
-        configName: row.configName,
-        configDigest: row.configDigest,
-        projects: [...projects].sort(),
+        groups: row.groups.map(([group]) => group),
+        groupDigests: Object.fromEntries(row.groups),
+        configName: row.config_name,
+        configDigest: row.config_digest,
+        projects: [...row.projects].sort(),
       };
     },
   };
