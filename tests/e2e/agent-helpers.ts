@@ -1,7 +1,7 @@
 // Helpers for the satellite agent's end-to-end tests: a TCP proxy on a fixed loopback port whose
 // target can change, so the upstream docker-registry can be stopped for real and restarted (on
 // another port) behind the same URL; one edge site set up in Ground Control (config, group,
-// satellite); a `satellite` process; skopeo pulling from it.
+// satellite); a `satellite` process; skopeo pulling from it; Ground Control showing it converged.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -9,6 +9,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { createRegistryClient } from "@harbor-satellite/oci";
 import { freePort } from "@harbor-satellite/testkit";
 import type { AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
 import { eventually, startProcess, type RunningProcess } from "./processes.js";
@@ -59,21 +60,32 @@ export async function startRetargetableProxy(targetPort: number): Promise<Retarg
   };
 }
 
+/** A satellite config that passes, heartbeats and re-registers every 2 s. */
+export const FAST_CONFIG = {
+  app_config: {
+    state_replication_interval: "@every 2s",
+    heartbeat_interval: "@every 2s",
+    register_satellite_interval: "@every 2s",
+    log_level: "info",
+  },
+};
 export interface EdgeSite {
   satellite: string;
-  region: string;
-  /** The satellite config, created under `config`. */
-  config: string;
-  configJson: unknown;
+  /** Default eu-west. */
+  region?: string;
+  /** The satellite config's name (default "fast") and document (default FAST_CONFIG). */
+  config?: string;
+  configJson?: unknown;
   group: string;
   artifacts: { repository: string; tags: string[] }[];
 }
 
 /** Creates the site's config and group, and the satellite with that config and group assigned. */
 export async function createEdgeSite(admin: AdminClients, site: EdgeSite): Promise<void> {
-  await admin.fleet.createConfig({ config: site.config, configJson: JSON.stringify(site.configJson) });
+  const config = site.config ?? "fast";
+  await admin.fleet.createConfig({ config, configJson: JSON.stringify(site.configJson ?? FAST_CONFIG) });
   await admin.fleet.createGroup({ group: site.group, artifacts: site.artifacts });
-  await admin.fleet.createSatellite({ satellite: site.satellite, region: site.region, config: site.config });
+  await admin.fleet.createSatellite({ satellite: site.satellite, region: site.region ?? "eu-west", config });
   await admin.fleet.assignGroup({ satellite: site.satellite, group: site.group });
 }
 
@@ -152,4 +164,16 @@ export async function waitForConvergedOnline(
     timeoutMs,
     "Ground Control showing the converged satellite online",
   );
+}
+
+/** The manifest digest the satellite on `registryPort` serves for repository:tag; throws until it serves one. */
+export async function servedDigest(registryPort: number, repository: string, tag: string): Promise<string> {
+  const local = createRegistryClient({ url: `http://127.0.0.1:${registryPort}`, retry: { attempts: 1 } });
+  try {
+    const digest = (await local.headManifest(repository, tag))?.digest;
+    if (!digest) throw new Error(`${repository}:${tag} not served yet`);
+    return digest;
+  } finally {
+    local.close();
+  }
 }

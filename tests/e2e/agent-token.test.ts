@@ -16,7 +16,7 @@ import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci
 import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { createEdgeSite, startSatelliteProcess, waitForConvergedOnline, type AdminClients } from "./agent-helpers.js";
-import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 
 const run = promisify(execFile);
@@ -71,9 +71,6 @@ describe("satellite agent, token mode, end to end", () => {
   it("enrols with a token, replicates the group with upstream digests and serves it to skopeo", async () => {
     await createEdgeSite(admin, {
       satellite: "edge-1",
-      region: "eu-west",
-      config: "fast",
-      configJson: FAST_CONFIG,
       group: "web",
       artifacts: [
         { repository: "apps/nginx", tags: ["1.27"] },

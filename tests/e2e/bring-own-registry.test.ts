@@ -15,8 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient } from "@harbor-satellite/oci";
 import { freePort } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { createEdgeSite, FAST_CONFIG, startSatelliteProcess } from "./agent-helpers.js";
+import { startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = "e2e-byo-admin-password";
@@ -59,11 +60,13 @@ describe("satellite with bring_own_registry, end to end", () => {
 
   const status = async () => (await stack.admin.heartbeat.getSatelliteStatus({ satellite: "edge-byo" })).status!;
   const startSatellite = (args: string[]) => {
-    sat = startProcess(
-      "satellite",
-      ["--ground-control-url", stack.gcUrl, "--data-dir", dataDir, "--registry-addr", `127.0.0.1:${satPort}`, ...args],
-      { LOG_LEVEL: "info" },
-    );
+    sat = startSatelliteProcess({
+      gcUrl: stack.gcUrl,
+      dataDir,
+      registryPort: satPort,
+      args,
+      env: { LOG_LEVEL: "info" },
+    });
     return sat;
   };
   const alive = (proc: RunningProcess) => {
@@ -85,10 +88,13 @@ describe("satellite with bring_own_registry, end to end", () => {
         local_registry: { url: byoUrl, ...BYO_USER },
       },
     };
-    await stack.admin.fleet.createConfig({ config: "byo", configJson: JSON.stringify(config) });
-    await stack.admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }] });
-    await stack.admin.fleet.createSatellite({ satellite: "edge-byo", region: "eu-west", config: "byo" });
-    await stack.admin.fleet.assignGroup({ satellite: "edge-byo", group: "web" });
+    await createEdgeSite(stack.admin, {
+      satellite: "edge-byo",
+      config: "byo",
+      configJson: config,
+      group: "web",
+      artifacts: [{ repository: "apps/nginx", tags: ["1.27"] }],
+    });
     token = (await stack.admin.identity.issueZtrToken({ satellite: "edge-byo" })).token;
 
     // First start: enrols, receives the config and says bring_own_registry waits for a restart.

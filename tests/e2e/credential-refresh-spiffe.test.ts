@@ -6,10 +6,10 @@
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRegistryClient } from "@harbor-satellite/oci";
 import { verifySecret } from "@harbor-satellite/rpc";
 import { freePort } from "@harbor-satellite/testkit";
 import { generateSecret } from "@harbor-satellite/testkit/harbor-emulator";
+import { servedDigest } from "./agent-helpers.js";
 import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { GiveUp, eventually, type RunningProcess } from "./processes.js";
 import { registerSpiffeSatellite, startSpiffeSatellite } from "./spiffe-stack.js";
@@ -60,14 +60,7 @@ describe("credential refresh, SPIFFE mode: Harbor refuses the robot secret", () 
 
   const served = async (repository: string, tag: string) => {
     if (sat?.proc.exitCode !== null) throw new GiveUp(`satellite exited: ${sat?.output()}`);
-    const local = createRegistryClient({ url: `http://127.0.0.1:${satPort}`, retry: { attempts: 1 } });
-    try {
-      const digest = (await local.headManifest(repository, tag))?.digest;
-      if (!digest) throw new Error(`${repository}:${tag} not served yet`);
-      return digest;
-    } finally {
-      local.close();
-    }
+    return servedDigest(satPort, repository, tag);
   };
   const robot = () => [...stack.emu.state.robots.values()].find((r) => r.name === "edge-1")!;
 

@@ -19,9 +19,10 @@ import { freePort } from "@harbor-satellite/testkit";
 import { generateSecret } from "@harbor-satellite/testkit/harbor-emulator";
 import { loadConfigFile } from "../../services/satellite/src/config/config-file.js";
 import { deviceFingerprint } from "../../services/satellite/src/fingerprint/device-fingerprint.js";
-import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { createEdgeSite, servedDigest, startSatelliteProcess } from "./agent-helpers.js";
+import { startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { startGateProxy, type GateProxy } from "./gate-proxy.js";
-import { eventually, GiveUp, REPO_ROOT, startProcess, type RunningProcess } from "./processes.js";
+import { eventually, GiveUp, REPO_ROOT, type RunningProcess } from "./processes.js";
 
 const ADMIN_PASSWORD = "e2e-credential-refresh-admin";
 const SATELLITE = "edge-1";
@@ -45,31 +46,20 @@ async function startSite(name: string, env: Record<string, string>): Promise<Sit
     proxy: true,
     groundControlEnv: env,
   });
-  const sql = postgres(stack.pg.url.replace(/\/[^/]+$/, `/gc_${name.replace(/\W/g, "_")}`), { max: 1 });
+  const sql = postgres(stack.databaseUrl, { max: 1 });
   return { stack, sql, satPort: await freePort(), dataDir: join(stack.work, "satellite") };
 }
 
 async function enrolSatellite(site: Site, artifacts: { repository: string; tags: string[] }[]): Promise<void> {
   const { admin } = site.stack;
-  await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
-  await admin.fleet.createGroup({ group: "web", artifacts });
-  await admin.fleet.createSatellite({ satellite: SATELLITE, region: "eu-west", config: "fast" });
-  await admin.fleet.assignGroup({ satellite: SATELLITE, group: "web" });
+  await createEdgeSite(admin, { satellite: SATELLITE, group: "web", artifacts });
   const { token } = await admin.identity.issueZtrToken({ satellite: SATELLITE });
-  site.sat = startProcess(
-    "satellite",
-    [
-      "--ground-control-url",
-      site.stack.gcUrl,
-      "--token",
-      token,
-      "--data-dir",
-      site.dataDir,
-      "--registry-addr",
-      `127.0.0.1:${site.satPort}`,
-    ],
-    {},
-  );
+  site.sat = startSatelliteProcess({
+    gcUrl: site.stack.gcUrl,
+    dataDir: site.dataDir,
+    registryPort: site.satPort,
+    args: ["--token", token],
+  });
 }
 
 const robotRow = async (sql: postgres.Sql) => {
@@ -104,16 +94,7 @@ async function harborAccepts(site: Site, password: string): Promise<string> {
   }
 }
 
-async function served(site: Site, repository: string, tag: string): Promise<string> {
-  const local = createRegistryClient({ url: `http://127.0.0.1:${site.satPort}`, retry: { attempts: 1 } });
-  try {
-    const digest = (await local.headManifest(repository, tag))?.digest;
-    if (!digest) throw new Error(`${repository}:${tag} not served yet`);
-    return digest;
-  } finally {
-    local.close();
-  }
-}
+const served = (site: Site, repository: string, tag: string) => servedDigest(site.satPort, repository, tag);
 
 const alive = (site: Site) => {
   if (site.sat?.proc.exitCode !== null) throw new GiveUp(`satellite exited: ${site.sat?.output()}`);

@@ -24,15 +24,7 @@ import type { RunningProcess } from "./processes.js";
 import { startSpiffeTrust, type SpiffeTrust } from "./spiffe-stack.js";
 
 export { HARBOR };
-/** A satellite config that passes, heartbeats and re-registers every 2 s. */
-export const FAST_CONFIG = {
-  app_config: {
-    state_replication_interval: "@every 2s",
-    heartbeat_interval: "@every 2s",
-    register_satellite_interval: "@every 2s",
-    log_level: "info",
-  },
-};
+export { FAST_CONFIG } from "./agent-helpers.js";
 
 export interface FleetStackOptions {
   /** Names the temp dirs and Ground Control's database. */

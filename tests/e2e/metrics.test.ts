@@ -10,7 +10,7 @@ import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/hear
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import { freePort } from "@harbor-satellite/testkit";
 import { createEdgeSite, startSatelliteProcess, type AdminClients } from "./agent-helpers.js";
-import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 import { scrape, type Exposition } from "./prometheus-text.js";
 
@@ -51,9 +51,6 @@ describe("metrics, end to end", () => {
 
     await createEdgeSite(admin, {
       satellite: "edge-1",
-      region: "eu-west",
-      config: "fast",
-      configJson: FAST_CONFIG,
       group: "web",
       artifacts: [
         { repository: "apps/nginx", tags: ["1.27"] },

@@ -14,7 +14,7 @@ import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci
 import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
 import { startContainerd } from "../interop/containerd.js";
 import { createEdgeSite, skopeoPullDigest, startSatelliteProcess, type AdminClients } from "./agent-helpers.js";
-import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { eventually, GiveUp, REPO_ROOT, type RunningProcess } from "./processes.js";
 
 const run = promisify(execFile);
@@ -53,9 +53,6 @@ describe("satellite registry hardening, end to end", () => {
 
     await createEdgeSite(admin, {
       satellite: "edge-h",
-      region: "eu-west",
-      config: "fast",
-      configJson: FAST_CONFIG,
       group: "edge-apps",
       artifacts: [
         { repository: "library/hello", tags: ["1.0"] },

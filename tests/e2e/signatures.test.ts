@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@harbor-satellite/testkit";
 import { generateSigningKey, pushCosignSignature, signatureTag } from "@harbor-satellite/testkit/cosign-signer";
-import { FAST_CONFIG, HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { createEdgeSite, FAST_CONFIG } from "./agent-helpers.js";
+import { HARBOR, startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
 import { startContainerd } from "../interop/containerd.js";
 
@@ -74,13 +75,13 @@ describe("signatures and referrers, end to end", () => {
         signature_policy: { require_signature: true, trusted_keys: [trusted.publicKeyPem] },
       },
     };
-    await stack.admin.fleet.createConfig({ config: "signed-only", configJson: JSON.stringify(config) });
-    await stack.admin.fleet.createGroup({
+    await createEdgeSite(stack.admin, {
+      satellite: "edge-sig",
+      config: "signed-only",
+      configJson: config,
       group: "apps",
       artifacts: ["signed", "unsigned", "forged"].map((name) => ({ repository: `apps/${name}`, tags: ["1.0"] })),
     });
-    await stack.admin.fleet.createSatellite({ satellite: "edge-sig", region: "eu-west", config: "signed-only" });
-    await stack.admin.fleet.assignGroup({ satellite: "edge-sig", group: "apps" });
     const token = (await stack.admin.identity.issueZtrToken({ satellite: "edge-sig" })).token;
     sat = startProcess(
       "satellite",
@@ -256,10 +257,13 @@ describe("signatures as referrers from a Harbor with the referrers API, end to e
         signature_policy: { require_signature: true, trusted_keys: [edKey.publicKeyPem] },
       },
     };
-    await stack.admin.fleet.createConfig({ config: "signed-only", configJson: JSON.stringify(config) });
-    await stack.admin.fleet.createGroup({ group: "web", artifacts: [{ repository: "apps/web", tags: ["2.0"] }] });
-    await stack.admin.fleet.createSatellite({ satellite: "edge-ref", region: "eu-west", config: "signed-only" });
-    await stack.admin.fleet.assignGroup({ satellite: "edge-ref", group: "web" });
+    await createEdgeSite(stack.admin, {
+      satellite: "edge-ref",
+      config: "signed-only",
+      configJson: config,
+      group: "web",
+      artifacts: [{ repository: "apps/web", tags: ["2.0"] }],
+    });
     const token = (await stack.admin.identity.issueZtrToken({ satellite: "edge-ref" })).token;
     sat = startProcess(
       "satellite",

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
 import { freePort, type SyntheticImage } from "@harbor-satellite/testkit";
 import { createEdgeSite, skopeoPullDigest, startSatelliteProcess, type AdminClients } from "./agent-helpers.js";
-import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 import { scrape } from "./prometheus-text.js";
 
@@ -45,9 +45,6 @@ describe("self-healing store, end to end", () => {
     local = createRegistryClient({ url: satUrl, retry: { attempts: 1 } });
     await createEdgeSite(admin, {
       satellite: "edge-s",
-      region: "eu-west",
-      config: "fast",
-      configJson: FAST_CONFIG,
       group: "edge-apps",
       artifacts: [
         { repository: "library/hello", tags: ["1.0"] },

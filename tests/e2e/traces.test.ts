@@ -17,7 +17,7 @@ import {
   type OtlpReceiver,
   type ReceivedSpan,
 } from "@harbor-satellite/testkit/otlp-receiver";
-import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
+import { startFleetStack, type FleetStack } from "./fleet-stack.js";
 import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 import { createEdgeSite, startSatelliteProcess } from "./agent-helpers.js";
 
@@ -59,9 +59,6 @@ describe("traces, end to end", () => {
     const { admin } = stack;
     await createEdgeSite(admin, {
       satellite: "edge-1",
-      region: "eu-west",
-      config: "fast",
-      configJson: FAST_CONFIG,
       group: "web",
       artifacts: [
         { repository: "apps/nginx", tags: ["1.27"] },
