@@ -13,6 +13,9 @@ let dir: string;
 let paths: RuntimePaths;
 const logger = pino({ level: "silent" });
 const fingerprint = async () => "test-device";
+/** --fallback-only over `dir`, the registry to listen on 0.0.0.0:9595, and `extra`. */
+const fallbackArgs = (...extra: string[]) =>
+  parseAgentArgs(["--fallback-only", "--data-dir", dir, "--registry-addr", "0.0.0.0:9595", ...extra], {});
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "hs-fallback-only-"));
@@ -29,18 +32,7 @@ afterEach(async () => {
 
 describe("satellite --fallback-only", () => {
   it("needs no token or Ground Control: configures --mirrors for where the registry will listen", async () => {
-    const options = parseAgentArgs(
-      [
-        "--fallback-only",
-        "--data-dir",
-        dir,
-        "--registry-addr",
-        "0.0.0.0:9595",
-        "--mirrors",
-        "containerd:http://10.0.0.5:5000",
-      ],
-      {},
-    );
+    const options = fallbackArgs("--mirrors", "containerd:http://10.0.0.5:5000");
     const report = await runFallbackOnly(options, {
       logger,
       fingerprint,
@@ -104,23 +96,15 @@ describe("satellite --fallback-only", () => {
 
   it("with registry TLS and read credentials: https, the certificate as ca and a reader's header", async () => {
     await writeFile(join(dir, "readers"), "node:pull-secret\n");
-    const options = parseAgentArgs(
-      [
-        "--fallback-only",
-        "--data-dir",
-        dir,
-        "--registry-addr",
-        "0.0.0.0:9595",
-        "--mirrors",
-        "containerd:docker.io",
-        "--registry-tls-cert",
-        "/etc/satellite/tls.crt",
-        "--registry-tls-key",
-        "/etc/satellite/tls.key",
-        "--registry-read-credentials-file",
-        join(dir, "readers"),
-      ],
-      {},
+    const options = fallbackArgs(
+      "--mirrors",
+      "containerd:docker.io",
+      "--registry-tls-cert",
+      "/etc/satellite/tls.crt",
+      "--registry-tls-key",
+      "/etc/satellite/tls.key",
+      "--registry-read-credentials-file",
+      join(dir, "readers"),
     );
     await runFallbackOnly(options, { logger, fingerprint, runtimePaths: paths });
     expect(parse(await readFile(join(paths.containerdCertsDir, "docker.io", "hosts.toml"), "utf8"))).toEqual({
