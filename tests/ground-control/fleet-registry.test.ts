@@ -12,15 +12,15 @@ import { robotAccounts } from "@harbor-satellite/db";
 import { createRegistryClient } from "@harbor-satellite/oci";
 import { eq } from "drizzle-orm";
 import { verifySecret } from "@harbor-satellite/rpc";
-import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
+import type { SyntheticImage } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   GC_ADMIN,
   HARBOR_ADMIN,
-  startGroundControl,
-  startStateEndpoint,
-  startWorld,
+  pushOneImage,
+  startServedGroundControl,
   type GroundControl,
+  type ServedGroundControl,
   type StateEndpoint,
   type World,
 } from "./harness.js";
@@ -39,25 +39,17 @@ describe("Ground Control fleet and registry against Harbor", () => {
   let gc: GroundControl;
   let endpoint: StateEndpoint;
   let image: SyntheticImage;
-  let blobs: string;
+  let served: ServedGroundControl | undefined;
+  let pushed: Awaited<ReturnType<typeof pushOneImage>> | undefined;
   const secrets = new Map<string, string>();
 
   beforeAll(async () => {
-    world = await startWorld();
-    gc = await startGroundControl(world);
-    endpoint = await startStateEndpoint(gc);
-    const harbor = createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN });
-    for (const project of ["team-a", "team-b"]) await harbor.ensureProject(project, { public: false });
-    blobs = await makeBlobDir();
-    image = await buildImage({ layerSizes: [2048], format: "docker", dir: blobs });
-    for (const repo of ["team-a/app", "library/nginx", "team-b/secret"])
-      await pushImage(world.emulator.url, repo, "1", image, HARBOR_ADMIN);
+    ({ world, gc, endpoint } = served = await startServedGroundControl({ projects: ["team-a", "team-b"] }));
+    ({ image } = pushed = await pushOneImage(world, ["team-a/app", "library/nginx", "team-b/secret"], 2048));
   });
   afterAll(async () => {
-    await endpoint?.close();
-    await gc?.stop();
-    await world?.stop();
-    if (blobs) await removeBlobDir(blobs);
+    await served?.stop();
+    await pushed?.removeBlobs();
   });
 
   /** The URL a satellite state lists: the state's repository pinned to the digest of its `latest`. */

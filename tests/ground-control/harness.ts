@@ -12,8 +12,17 @@ import { createAuthenticator, handleStateRegistryRoute, inProcessTransport } fro
 import { ensureAdminUser } from "@harbor-satellite/identity";
 import { createRegistryModule, type RegistryModule } from "@harbor-satellite/registry";
 import { errorMappingInterceptor, type ServiceModule } from "@harbor-satellite/rpc";
+import { createHarborClient } from "@harbor-satellite/harbor";
 import { createLogger } from "@harbor-satellite/telemetry";
-import { startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
+import {
+  buildImage,
+  makeBlobDir,
+  pushImage,
+  removeBlobDir,
+  startPostgres,
+  type PostgresServer,
+  type SyntheticImage,
+} from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { startToggleProxy, type ToggleProxy } from "./toggle-proxy.js";
@@ -152,4 +161,45 @@ export async function startStateEndpoint(gc: GroundControl): Promise<StateEndpoi
         server.closeAllConnections();
       }),
   };
+}
+
+export interface ServedGroundControl {
+  world: World;
+  gc: GroundControl;
+  endpoint: StateEndpoint;
+  /** Closes the endpoint, stops Ground Control, then the world. */
+  stop(): Promise<void>;
+}
+
+/** A world with these private Harbor projects, and one Ground Control on it serving the satellite-state endpoint. */
+export async function startServedGroundControl(
+  options: GroundControlOptions & { projects: string[] },
+): Promise<ServedGroundControl> {
+  const world = await startWorld();
+  const gc = await startGroundControl(world, options);
+  const endpoint = await startStateEndpoint(gc);
+  const harbor = createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN });
+  for (const project of options.projects) await harbor.ensureProject(project, { public: false });
+  return {
+    world,
+    gc,
+    endpoint,
+    async stop() {
+      await endpoint.close();
+      await gc.stop();
+      await world.stop();
+    },
+  };
+}
+
+/** One synthetic docker image (one layer of `layerSize` bytes) pushed to Harbor as `<repo>:1` for each repo. */
+export async function pushOneImage(
+  world: World,
+  repositories: string[],
+  layerSize: number,
+): Promise<{ image: SyntheticImage; removeBlobs(): Promise<void> }> {
+  const blobs = await makeBlobDir();
+  const image = await buildImage({ layerSizes: [layerSize], format: "docker", dir: blobs });
+  for (const repo of repositories) await pushImage(world.emulator.url, repo, "1", image, HARBOR_ADMIN);
+  return { image, removeBlobs: () => removeBlobDir(blobs) };
 }

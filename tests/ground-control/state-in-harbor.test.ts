@@ -8,14 +8,15 @@
 // an earlier version left is kept, DeleteState removes both, and a replica started with the mode
 // off deletes the copy at that satellite's next publish.
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
+import { pushImage, type SyntheticImage } from "@harbor-satellite/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   GC_ADMIN,
   HARBOR_ADMIN,
+  pushOneImage,
   startGroundControl,
+  startServedGroundControl,
   startStateEndpoint,
-  startWorld,
   type GroundControl,
   type StateEndpoint,
   type World,
@@ -32,24 +33,22 @@ describe("satellite states also in Harbor, for original Go satellites (SATELLITE
   let gc: GroundControl;
   let endpoint: StateEndpoint;
   let image: SyntheticImage;
-  let blobs: string;
+  let pushed: Awaited<ReturnType<typeof pushOneImage>> | undefined;
   const creds = new Map<string, string>();
 
   beforeAll(async () => {
-    world = await startWorld();
-    gc = await startGroundControl(world, { satelliteStateInHarbor: true });
-    endpoint = await startStateEndpoint(gc);
-    const harbor = createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN });
-    for (const project of ["team-a", "satellite"]) await harbor.ensureProject(project, { public: false });
-    blobs = await makeBlobDir();
-    image = await buildImage({ layerSizes: [1024], format: "docker", dir: blobs });
-    await pushImage(world.emulator.url, "team-a/app", "1", image, HARBOR_ADMIN);
+    // The last test restarts Ground Control with the mode off: afterAll stops whichever runs then.
+    ({ world, gc, endpoint } = await startServedGroundControl({
+      satelliteStateInHarbor: true,
+      projects: ["team-a", "satellite"],
+    }));
+    ({ image } = pushed = await pushOneImage(world, ["team-a/app"], 1024));
   });
   afterAll(async () => {
     await endpoint?.close();
     await gc?.stop();
     await world?.stop();
-    if (blobs) await removeBlobDir(blobs);
+    await pushed?.removeBlobs();
   });
 
   const robot = async (satellite: string) => {

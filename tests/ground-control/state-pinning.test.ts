@@ -3,7 +3,6 @@
 // Ground Control's endpoint, group and config states from Harbor. An unchanged satellite-state
 // digest costs one request and means nothing changed; a group's new content changes the
 // satellite-state digest; republishing unchanged content changes nothing.
-import { createHarborClient } from "@harbor-satellite/harbor";
 import { createRegistryClient } from "@harbor-satellite/oci";
 import {
   createStateFetcher,
@@ -16,10 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   GC_ADMIN,
   HARBOR_ADMIN,
-  startGroundControl,
-  startStateEndpoint,
-  startWorld,
+  startServedGroundControl,
   type GroundControl,
+  type ServedGroundControl,
   type StateEndpoint,
   type World,
 } from "./harness.js";
@@ -32,6 +30,7 @@ describe("satellite states pinned by digest, read by the satellite", () => {
   let gc: GroundControl;
   let endpoint: StateEndpoint;
   let fetcher: StateFetcher;
+  let served: ServedGroundControl | undefined;
   let applied: AppliedState | undefined;
   const reader = () => createStateReader({ fetcher });
   const satelliteUrl = () => `${endpoint.url}/satellite/satellite-state/edge-pin/state:latest`;
@@ -54,10 +53,7 @@ describe("satellite states pinned by digest, read by the satellite", () => {
   };
 
   beforeAll(async () => {
-    world = await startWorld();
-    gc = await startGroundControl(world);
-    endpoint = await startStateEndpoint(gc);
-    await createHarborClient({ url: world.emulator.url, ...HARBOR_ADMIN }).ensureProject("team-a", { public: false });
+    ({ world, gc, endpoint } = served = await startServedGroundControl({ projects: ["team-a"] }));
     await gc.fleet.createGroup({ group: "web", artifacts: [image("1")] });
     await gc.fleet.createSatellite({ satellite: "edge-pin", groups: ["web"] });
     await settle();
@@ -70,9 +66,7 @@ describe("satellite states pinned by digest, read by the satellite", () => {
   });
   afterAll(async () => {
     fetcher?.close();
-    await endpoint?.close();
-    await gc?.stop();
-    await world?.stop();
+    await served?.stop();
   });
 
   it("lists pinned group and config URLs the satellite reads, then stops after one request while nothing changes", async () => {
