@@ -172,7 +172,8 @@ describe("a paused copy across a satellite restart, end to end", () => {
     // No byte served twice: what every request served adds up to the blob.
     expect(gets.reduce((n, r) => n + r.bytes, 0)).toBe(layer().size);
     expect((await stat(blobPath)).size).toBe(layer().size);
-    expect(await ingestFiles()).toEqual([]);
+    // The kept file became the blob (a manifest write of the same pass may still be in ingest/).
+    expect((await ingestFiles()).filter((f) => /^(partial|temp)-/.test(f.name))).toEqual([]);
     expect(sat.output()).toContain("paused layer copies kept on disk");
     console.log(
       [
