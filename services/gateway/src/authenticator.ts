@@ -2,8 +2,9 @@
 // robot Basic credentials (a satellite heartbeating as itself, as the original allowed), and the
 // internal token other Ground Control processes present. A slow hash is checked once per
 // credential and then remembered for several heartbeat intervals, so heartbeats do not cost a
-// scrypt each; a remembered robot credential is re-checked against the stored hash (one indexed
-// read, no hashing) every minute, so a rotated secret stops working within a minute everywhere.
+// scrypt each; a remembered robot credential is re-checked against the stored hash (an indexed
+// read shared by the re-checks due together, no hashing) every minute, so a rotated secret stops
+// working within a minute everywhere.
 //
 // A credential not remembered costs a scrypt, so before one is spent the attempt is reserved
 // against the limits per source address and account (auth/attempt-limits.ts; over them:
@@ -19,10 +20,11 @@ import {
   ADMIN_USERNAME,
   type SecretChecker,
 } from "@harbor-satellite/identity";
-import { findRobotCredentials, robotSecretHashes } from "@harbor-satellite/registry";
+import { findRobotCredentials, robotSecretHashesOf } from "@harbor-satellite/registry";
 import { toConnectError, UnauthenticatedError, type Caller } from "@harbor-satellite/rpc";
 import { Code } from "@connectrpc/connect";
 import { createAttemptLimits, type Attempt, type AttemptLimits } from "./auth/attempt-limits.js";
+import { batchedHashRecheck } from "./auth/hash-recheck.js";
 import type { PeerIdentity } from "./peer-identity.js";
 
 /** How long a verified Basic credential is trusted without re-hashing it. */
@@ -73,6 +75,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const secrets = options.secrets ?? defaultSecretChecker();
   const verified = new Map<string, Remembered>();
   const checking = new Map<string, Promise<Caller>>();
+  // Re-checks due together share one read (auth/hash-recheck.ts).
+  const storedHashes = batchedHashRecheck((names) => robotSecretHashesOf(options.db, names));
 
   const remember = (key: string, caller: Caller, robot?: { name: string; hash: string }) => {
     if (verified.size >= CACHE_LIMIT) verified.clear();
@@ -85,7 +89,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const hit = verified.get(key);
     if (!hit || hit.until <= now()) return undefined;
     if (hit.robot && now() - hit.checkedAt >= ROBOT_RECHECK_MS) {
-      if (!(await robotSecretHashes(options.db, hit.robot.name)).includes(hit.robot.hash)) {
+      if (!(await storedHashes(hit.robot.name)).includes(hit.robot.hash)) {
         verified.delete(key);
         return undefined;
       }

@@ -155,6 +155,7 @@ export {
   findRobotCredentials,
   recordRobotRotation,
   robotSecretHashes,
+  robotSecretHashesOf,
 } from "./robot-credentials-query.js";
 export type { RobotCredentials, RobotKey } from "./robot-credentials-query.js";
 export { storedSatelliteStates } from "./state-artifact-query.js";

@@ -6,7 +6,7 @@
 // The join's result is a robot account (its Harbor identity, its secret hashes, its refresh state):
 // the registry owns that row, so the query lives here; the satellite's name and region come from the
 // fleet's `fleetSatellites`, the fleet's read surface over its table.
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { robotAccounts, type Executor } from "@harbor-satellite/db";
 import { fleetSatellites } from "@harbor-satellite/fleet";
 
@@ -66,6 +66,30 @@ export async function robotSecretHashes(db: Executor, robotName: string): Promis
     .from(robotAccounts)
     .where(eq(robotAccounts.robotName, robotName));
   return row ? [row.hash, row.previous].filter((h): h is string => Boolean(h)) : [];
+}
+
+/**
+ * robotSecretHashes for many robots in one indexed read: each named robot's hashes (a robot that
+ * does not exist has no entry). Re-checking a fleet's remembered credentials one query each cost
+ * ~140 µs of Ground Control's CPU per robot, ~8 µs in reads of 100.
+ */
+export async function robotSecretHashesOf(db: Executor, robotNames: readonly string[]): Promise<Map<string, string[]>> {
+  const hashes = new Map<string, string[]>();
+  if (robotNames.length === 0) return hashes;
+  const rows = await db
+    .select({
+      name: robotAccounts.robotName,
+      hash: robotAccounts.secretHash,
+      previous: robotAccounts.previousSecretHash,
+    })
+    .from(robotAccounts)
+    .where(inArray(robotAccounts.robotName, [...robotNames]));
+  for (const row of rows)
+    hashes.set(
+      row.name,
+      [row.hash, row.previous].filter((h): h is string => Boolean(h)),
+    );
+  return hashes;
 }
 
 /** The satellite saved rotation `rotation`'s secret: the secret before it is no longer accepted. */
