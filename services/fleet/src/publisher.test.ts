@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { createFleetModule, type FleetModule } from "./index.js";
 import { delayFor } from "@harbor-satellite/retry";
 import { outboxRetryPolicy } from "./publisher.js";
+import type { RegistryClient } from "./publish-jobs.js";
 import { enqueue } from "./store/outbox-store.js";
 import { createFakeRegistry, type FakeRegistry } from "./testing.js";
 
@@ -131,6 +132,43 @@ describe("outbox publisher", () => {
     await fleet.createGroup({ group: "bg", artifacts: [image("1")] });
     await vi.waitFor(() => expect(registry.groupStates.has("bg")).toBe(true), { timeout: 5_000, interval: 10 });
     await module.stop?.();
+  });
+
+  it("keeps claiming while a slow job runs: a claim's other jobs and the next claims do not wait for it", async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const client: RegistryClient = {
+      ...registry.client,
+      deleteRobot: async (req, options) => {
+        if (req.satellite === "slow-0") await held;
+        return registry.client.deleteRobot(req, options);
+      },
+    };
+    const piped = createFleetModule({
+      db: handle.db,
+      registry: client,
+      logger,
+      publisher: { batchSize: 2, concurrency: 2 },
+    });
+    const others = ["s-1", "s-2", "s-3", "s-4", "s-5"];
+    // Satellites that do not exist: each job deletes its robot.
+    await enqueue(
+      handle.db,
+      ["slow-0", ...others].map((subject) => ({ kind: "sync-robot" as const, subject })),
+    );
+    const flushed = piped.publisher.flush();
+    try {
+      await vi.waitFor(
+        () => expect(registry.calls).toEqual(expect.arrayContaining(others.map((s) => `deleteRobot ${s}`))),
+        { timeout: 5_000, interval: 10 },
+      );
+      expect(registry.calls).not.toContain("deleteRobot slow-0");
+    } finally {
+      release();
+    }
+    await flushed;
+    expect(registry.calls).toContain("deleteRobot slow-0");
+    expect(await piped.store.outbox.pending()).toEqual([]);
   });
 
   it("gives up on a registry call that hangs, records it and retries later", async () => {
