@@ -25,9 +25,9 @@ import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/test
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { adminClients } from "./agent-helpers.js";
 import { eventually, REPO_ROOT, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { HARBOR } from "./ground-control-process.js";
 
 const run = promisify(execFile);
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "image-contents-admin";
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;

@@ -24,10 +24,10 @@ import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/test
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { adminClients } from "./agent-helpers.js";
 import { eventually, REPO_ROOT, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { HARBOR } from "./ground-control-process.js";
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = "signals-admin-password";
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const LAYER = 100 << 20;
 
 /** Sends SIGTERM to the node process and returns its exit code and how long it took. */

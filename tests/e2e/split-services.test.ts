@@ -11,8 +11,8 @@ import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/
 import { adminClients, type AdminClients } from "@harbor-satellite/testkit/ground-control-admin";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { eventually, startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { HARBOR } from "./ground-control-process.js";
 
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "split-admin-password";
 const INTERNAL = "split-internal-token-0123456789";
 

@@ -14,8 +14,8 @@ import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbe
 import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { startProcess, waitForHttp, type RunningProcess } from "./processes.js";
+import { HARBOR } from "./ground-control-process.js";
 
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "e2e-admin-password";
 const NGINX = { repository: "apps/nginx", tags: ["1.27"] };
 const ALPINE = { repository: "apps/alpine", tags: ["3.20"] };

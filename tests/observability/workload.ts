@@ -18,19 +18,11 @@ import {
 } from "@harbor-satellite/testkit";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
-import { adminClients, type AdminClients } from "../e2e/agent-helpers.js";
+import { adminClients, FAST_CONFIG, type AdminClients } from "../e2e/agent-helpers.js";
 import { GiveUp, startProcess, waitForHttp, type RunningProcess } from "../e2e/processes.js";
+import { HARBOR } from "../e2e/ground-control-process.js";
 
-const HARBOR = { username: "admin", password: "Harbor12345" };
 const ADMIN_PASSWORD = "observability-admin-password";
-const FAST = {
-  app_config: {
-    state_replication_interval: "@every 2s",
-    heartbeat_interval: "@every 2s",
-    register_satellite_interval: "@every 2s",
-    log_level: "info",
-  },
-};
 export const GROUP = [
   { repository: "apps/nginx", tags: ["1.27"] },
   { repository: "apps/alpine", tags: ["3.20"] },
@@ -119,7 +111,7 @@ export async function startWorkload(otlpUrl: string): Promise<Workload> {
     cleanups.push(() => gc.stop());
     await waitForHttp(`${gcUrl}/healthz`, gc);
     const admin = await adminClients(gcUrl, ADMIN_PASSWORD);
-    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST) });
+    await admin.fleet.createConfig({ config: "fast", configJson: JSON.stringify(FAST_CONFIG) });
     await admin.fleet.createGroup({ group: "web", artifacts: GROUP });
     const satellites: Satellite[] = [];
     const launch = async (name: string, region: string): Promise<Satellite> => {
