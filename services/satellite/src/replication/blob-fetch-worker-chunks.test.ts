@@ -4,11 +4,13 @@
 // Real local HTTP servers; the worker's copy function called in-process.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { digestOf } from "@harbor-satellite/oci";
+import { selfSignedLoopback, type SelfSigned } from "@harbor-satellite/oci/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createGateBuffer, gateView } from "./bandwidth-gate.mjs";
 import fetchBlob from "./blob-fetch-worker.mjs";
@@ -27,9 +29,13 @@ interface Served {
 }
 
 /** An HTTP server for the blob; `answer` may take over a request (redirects, faults). */
-async function serve(answer?: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<Served> {
-  const served: Served = { url: "", connections: 0, requests: [], server: createServer() };
-  served.server.on("connection", () => served.connections++);
+async function serve(
+  answer?: (req: IncomingMessage, res: ServerResponse) => boolean,
+  tls?: SelfSigned,
+): Promise<Served> {
+  const server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }) : createServer();
+  const served: Served = { url: "", connections: 0, requests: [], server };
+  served.server.on(tls ? "secureConnection" : "connection", () => served.connections++);
   served.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     served.requests.push({ range: req.headers.range, authorization: req.headers.authorization });
     if (answer?.(req, res)) return;
@@ -43,7 +49,7 @@ async function serve(answer?: (req: IncomingMessage, res: ServerResponse) => boo
     res.end(data.subarray(start, end + 1));
   });
   await new Promise<void>((resolve) => served.server.listen(0, "127.0.0.1", resolve));
-  served.url = `http://127.0.0.1:${(served.server.address() as AddressInfo).port}`;
+  served.url = `${tls ? "https" : "http"}://127.0.0.1:${(served.server.address() as AddressInfo).port}`;
   return served;
 }
 
@@ -60,8 +66,8 @@ afterEach(async () => {
   servers = [];
   await rm(dir, { recursive: true, force: true });
 });
-const start = async (answer?: (req: IncomingMessage, res: ServerResponse) => boolean) => {
-  const served = await serve(answer);
+const start = async (answer?: (req: IncomingMessage, res: ServerResponse) => boolean, tls?: SelfSigned) => {
+  const served = await serve(answer, tls);
   servers.push(served);
   return served;
 };
@@ -105,6 +111,16 @@ describe("blob-fetch worker under a cap, on the wire", () => {
     expect([...new BigInt64Array(t.counters)]).toEqual([BigInt(data.length), BigInt(ranges.length)]);
     // What the satellite read went through the gate's count (what the bench reports).
     expect(gateView(t.gate!).taken()).toBe(data.length);
+  });
+
+  it("keeps one TLS connection for all its chunks over HTTPS (one handshake)", async () => {
+    const tls = await selfSignedLoopback();
+    const upstream = await start(undefined, tls);
+    const t = task(upstream.url, { ca: tls.cert });
+    expect(await run(t)).toEqual({ ok: true, result: { digest, size: data.length, resumes: 0 } });
+    expect((await readFile(t.path)).equals(data)).toBe(true);
+    expect(upstream.requests.map((r) => r.range)).toEqual(expectedRanges());
+    expect(upstream.connections).toBe(1);
   });
 
   it("asks for the whole blob in one GET without a cap, as before", async () => {
