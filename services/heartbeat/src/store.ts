@@ -6,23 +6,13 @@ import { heartbeats, type Executor } from "@harbor-satellite/db";
 import { fleetSatellites } from "@harbor-satellite/fleet";
 import { Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { DEFAULT_INTERVAL_SECONDS, MISSED_INTERVALS } from "./health.js";
+import type { HeartbeatRow } from "./heartbeat-row.js";
 
-/** The latest heartbeat as stored. */
-export interface LatestHeartbeat {
-  reportedAt: Date | null;
-  activity: string;
-  stateReportInterval: string;
-  stateDigest: string;
-  configDigest: string;
-  cpuPercent: number;
-  memoryUsedBytes: number;
-  storageUsedBytes: number;
-  lastSyncDurationMs: number;
-  imageCount: number;
+/** The latest heartbeat as stored: the ingested row less what the satellites table keeps. */
+export type LatestHeartbeat = Omit<HeartbeatRow, "name" | "intervalSeconds" | "cachedImages"> & {
   /** Omitted from lists, where a page of full image lists could run to hundreds of megabytes. */
-  cachedImages?: { reference: string; sizeBytes: number }[];
-  errors: { reference: string; message: string }[];
-}
+  cachedImages?: HeartbeatRow["cachedImages"];
+};
 
 export interface StatusRow {
   name: string;

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import type { LevelWithSilent } from "pino";
 import { UsageError } from "../flags/usage-error.js";
 import { parseDesiredImage, parsePlatform, type DesiredImage, type PlatformFilter } from "../replication/index.js";
+import { LOG_LEVELS } from "../config/satellite-config.js";
 
 export const SYNC_HELP = `Usage: satellite sync --once --upstream URL --image REPO:TAG [--image …] --data-dir DIR [options]
 
@@ -47,8 +48,6 @@ export interface SyncConfig {
   /** Outside the sync windows: exit (the default), wait for the next, or sync anyway. */
   outsideWindow: "exit" | "wait" | "ignore";
 }
-
-const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 export function parseSyncArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): SyncConfig {
   let values;
@@ -94,7 +93,7 @@ export function parseSyncArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   if ((values.username === undefined) !== (password === undefined))
     throw new UsageError("--username and --password go together");
   const level = values["log-level"];
-  if (!LEVELS.includes(level)) throw new UsageError(`unknown --log-level '${level}'`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`unknown --log-level '${level}'`);
   if (values["ignore-window"] && values["wait-for-window"])
     throw new UsageError("choose one of --ignore-window and --wait-for-window");
   return {
