@@ -16,10 +16,14 @@ export const READ_HIGH_WATER_MARK = 1 << 20;
 export class BlobFiles {
   /** digest → size of blobs known to exist; filled lazily, dropped on remove. */
   private readonly sizes = new Map<string, number>();
-  /** Renames installed at once share their folder's fsyncs. */
-  private readonly dirSync = new DirSync();
+  /** Folders holding renames installed with `folderSync: "deferred"` not yet fsynced. */
+  private readonly unsynced = new Set<string>();
 
-  constructor(private readonly paths: StorePaths) {}
+  constructor(
+    private readonly paths: StorePaths,
+    /** Renames installed at once share their folder's fsyncs. */
+    private readonly dirSync = new DirSync(),
+  ) {}
 
   path(digest: string): string {
     return this.paths.blob(digest);
@@ -54,14 +58,37 @@ export class BlobFiles {
   /**
    * Moves a verified, fsynced temp file into place as `digest` and makes the rename durable (a
    * folder fsync begun after the rename, shared with the renames of blobs installed meanwhile).
+   * With `folderSync: "deferred"` the rename is durable only after the next syncDeferred(), which
+   * must run before anything that references the blob is committed (storeManifest does): the
+   * replication engine's layers, so 200 of them cost one folder fsync, not one each.
    */
-  async install(tempPath: string, digest: string, size: number): Promise<BlobInfo> {
+  async install(
+    tempPath: string,
+    digest: string,
+    size: number,
+    options: { folderSync?: "now" | "deferred" } = {},
+  ): Promise<BlobInfo> {
     const target = this.paths.blob(digest);
+    const folder = this.paths.blobDir(digest.slice(0, digest.indexOf(":")));
     // Renaming over an existing copy is safe: same name, same bytes. Readers keep the old inode.
     await rename(tempPath, target);
-    await this.dirSync.sync(this.paths.blobDir(digest.slice(0, digest.indexOf(":"))));
+    if (options.folderSync === "deferred") this.unsynced.add(folder);
+    else await this.dirSync.sync(folder);
     this.sizes.set(digest, size);
     return { digest, size };
+  }
+
+  /** Makes every deferred rename so far durable: one fsync (begun now) per folder holding some. */
+  async syncDeferred(): Promise<void> {
+    const folders = [...this.unsynced];
+    this.unsynced.clear();
+    try {
+      await Promise.all(folders.map((folder) => this.dirSync.sync(folder)));
+    } catch (error) {
+      // Not durable after all: the next call tries again.
+      for (const folder of folders) this.unsynced.add(folder);
+      throw error;
+    }
   }
 
   open(digest: string, size: number, range?: ByteRange): Readable {

@@ -45,7 +45,10 @@ export interface BlobWriter {
 /** A temp file inside the store, for a worker thread that streams, hashes and fsyncs by itself. */
 export interface TempFile {
   path: string;
-  /** Moves the file into place as `digest`; the caller has verified and fsynced it. */
+  /**
+   * Moves the file into place as `digest`; the caller has verified and fsynced it. The rename is
+   * durable once a manifest is stored after it (storeManifest fsyncs the blobs' folder first).
+   */
   commitVerified(digest: string, size: number): Promise<BlobInfo>;
   abort(): Promise<void>;
 }

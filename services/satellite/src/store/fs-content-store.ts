@@ -120,24 +120,34 @@ export class FsContentStore implements ServingStore {
   async createTempFile(): Promise<TempFile> {
     const path = this.ingestPath("temp");
     await (await open(path, "wx")).close();
-    return new FsTempFile(path, this.installBlob);
+    return new FsTempFile(path, this.installLayer);
   }
 
   async keepPartial(temp: TempFile, digest: string): Promise<TempFile> {
-    return new FsTempFile(await keepPartialFile(this.paths, temp.path, digest), this.installBlob);
+    return new FsTempFile(await keepPartialFile(this.paths, temp.path, digest), this.installLayer);
   }
 
   async keptPartials(): Promise<KeptPartial[]> {
     const files = await listPartialFiles(this.paths);
-    return files.map(({ digest, bytes, path }) => ({ digest, bytes, temp: new FsTempFile(path, this.installBlob) }));
+    return files.map(({ digest, bytes, path }) => ({ digest, bytes, temp: new FsTempFile(path, this.installLayer) }));
   }
 
-  private readonly installBlob = (tempPath: string, digest: string, size: number): Promise<BlobInfo> =>
-    this.lock.withShared(async () => {
-      const info = await this.files.install(tempPath, digest, size);
-      this.recentBlobs.set(digest, Date.now());
-      return info;
-    });
+  /**
+   * Renames a verified file into blobs/. A blob writer's (registry uploads) is durable when this
+   * returns; the engine's temp files (installLayer) wait for the folder fsync until a manifest
+   * references them (storeManifest syncs deferred renames before it commits), so a pass's layers
+   * share one: until then a power cut may lose the rename, never a blob a manifest or tag names.
+   */
+  private installWith(folderSync: "now" | "deferred") {
+    return (tempPath: string, digest: string, size: number): Promise<BlobInfo> =>
+      this.lock.withShared(async () => {
+        const info = await this.files.install(tempPath, digest, size, { folderSync });
+        this.recentBlobs.set(digest, Date.now());
+        return info;
+      });
+  }
+  private readonly installBlob = this.installWith("now");
+  private readonly installLayer = this.installWith("deferred");
 
   async recheckBlob(digest: string, size?: number): Promise<BlobCheck> {
     const info = await this.files.restat(digest);
@@ -210,6 +220,8 @@ export class FsContentStore implements ServingStore {
           throw new OciError("MANIFEST_BLOB_UNKNOWN", undefined, { digest: blob });
       }
       const children = await this.childInfos(repository, info);
+      // The blobs it references are durable before the manifest and index.json name them.
+      await this.files.syncDeferred();
       if (!(await this.files.stat(digest))) await this.writeManifestBlob(digest, bytes);
       const repo = this.index.ensure(repository);
       const now = Date.now();
@@ -347,7 +359,13 @@ export class FsContentStore implements ServingStore {
     if (--this.holders > 0) return;
     await this.scrubber.stop();
     // Waits for writes in flight (they hold the lock shared) before letting the data dir go.
-    await this.lock.withExclusive(async () => this.release());
+    await this.lock.withExclusive(async () => {
+      try {
+        await this.files.syncDeferred();
+      } finally {
+        await this.release();
+      }
+    });
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
