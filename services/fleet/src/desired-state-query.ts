@@ -148,7 +148,12 @@ export function satelliteInGroup(group: string | { id: number }): SQL {
 
 /** The group's row id, or -1 when there is no such group (so satelliteInGroup matches nothing). */
 export async function groupIdByName(ex: Executor, name: string): Promise<number> {
-  const [row] = await ex.select({ id: groups.id }).from(groups).where(eq(groups.name, name));
+  const [row] = await ex
+    .select({ id: groups.id })
+    .from(groups)
+    .where(eq(groups.name, name))
+    .prepare("fleet_group_id")
+    .execute();
   return row?.id ?? -1;
 }
 

@@ -3,6 +3,10 @@
 // the first does. One row more than the page says whether another follows. The total is counted
 // only when the caller has none yet (the first page; later pages carry it in their token). A
 // group filter is by the group's id, resolved first (see satelliteInGroup for why).
+//
+// Statements are prepared (postgres.js keeps them per connection by their text): drizzle sends
+// its statements unprepared, and postgres.js then asks PostgreSQL to describe each before it can
+// run it, one more round trip per statement, and PostgreSQL parses and plans it every time.
 import { and, count, eq, sql, type SQL } from "drizzle-orm";
 import { configs, groups, satelliteGroups, satellites, type Executor } from "@harbor-satellite/db";
 import type { KeysetWindow } from "@harbor-satellite/rpc";
@@ -41,7 +45,9 @@ async function countSatellites(ex: Executor, filter: SatelliteFilter, where: SQL
           .from(satelliteGroups)
           .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
           .where(eq(groups.name, filter.group))
-      : await ex.select({ total: count() }).from(satellites).where(where);
+          .prepare("fleet_count_group")
+          .execute()
+      : await ex.select({ total: count() }).from(satellites).where(where).prepare("fleet_count_satellites").execute();
   return Number(row.total);
 }
 
@@ -56,7 +62,9 @@ export async function readSatellitePage(ex: Executor, filter: SatelliteFilter, w
     .orderBy(nameC)
     .limit(window.limit + 1);
   // An old offset token (issued before keyset paging) continues where it pointed, once.
-  const rows = await (window.offset === undefined ? query : query.offset(window.offset));
+  const rows = await (window.offset === undefined ? query : query.offset(window.offset))
+    .prepare("fleet_list_satellites")
+    .execute();
   const total = window.total ?? (await countSatellites(ex, filter, where));
   return { rows: rows.slice(0, window.limit), more: rows.length > window.limit, total };
 }

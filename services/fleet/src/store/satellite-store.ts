@@ -75,7 +75,10 @@ async function groupsOf(ex: Executor, ids: number[]): Promise<Map<number, string
     .from(satelliteGroups)
     .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
     .where(inArray(satelliteGroups.satelliteId, ids))
-    .orderBy(asc(groups.name));
+    .orderBy(asc(groups.name))
+    // Prepared: a list page runs it for its 100 satellites (satellite-list.ts says why).
+    .prepare("fleet_groups_of")
+    .execute();
   for (const r of rows) byId.get(r.satelliteId)?.push(r.name);
   return byId;
 }
