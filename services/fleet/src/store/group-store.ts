@@ -1,19 +1,12 @@
 // Groups and their artifacts. Creating or updating a group republishes its group-state; a change
 // of the projects its artifacts live in also re-syncs the robots of its satellites; deleting it
 // (forced) republishes the state of every satellite that had it.
-import { asc, count, eq, inArray, sql } from "drizzle-orm";
-import {
-  groups,
-  inTransaction,
-  satelliteGroups,
-  satellites,
-  type Database,
-  type Executor,
-  type GroupArtifact,
-} from "@harbor-satellite/db";
+import { asc, count, eq, sql } from "drizzle-orm";
+import { groups, inTransaction, type Database, type Executor, type GroupArtifact } from "@harbor-satellite/db";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError, type PageWindow } from "@harbor-satellite/rpc";
 import { enqueue, type OutboxRequest } from "./outbox-store.js";
 import type { GroupRecord, Page } from "./records.js";
+import { satelliteNamesByGroup } from "./membership.js";
 import { satelliteWork } from "./satellite-store.js";
 
 type Row = { id: number; name: string; artifacts: GroupArtifact[]; createdAt: Date; updatedAt: Date };
@@ -26,22 +19,8 @@ const columns = {
   updatedAt: groups.updatedAt,
 };
 
-/** Satellite names per group id, sorted. */
-async function satellitesOf(ex: Executor, ids: number[]): Promise<Map<number, string[]>> {
-  const byId = new Map<number, string[]>(ids.map((id) => [id, []]));
-  if (ids.length === 0) return byId;
-  const rows = await ex
-    .select({ groupId: satelliteGroups.groupId, name: satellites.name })
-    .from(satelliteGroups)
-    .innerJoin(satellites, eq(satellites.id, satelliteGroups.satelliteId))
-    .where(inArray(satelliteGroups.groupId, ids))
-    .orderBy(asc(satellites.name));
-  for (const r of rows) byId.get(r.groupId)?.push(r.name);
-  return byId;
-}
-
 async function withSatellites(ex: Executor, rows: Row[]): Promise<GroupRecord[]> {
-  const byId = await satellitesOf(
+  const byId = await satelliteNamesByGroup(
     ex,
     rows.map((r) => r.id),
   );
@@ -103,7 +82,7 @@ export function createGroupStore(db: Database): GroupStore {
           .where(eq(groups.id, row.id));
         const work: OutboxRequest[] = [{ kind: "publish-group-state", subject: name }];
         if (projectKey(row.artifacts) !== projectKey(artifacts)) {
-          const members = (await satellitesOf(tx, [row.id])).get(row.id) ?? [];
+          const members = (await satelliteNamesByGroup(tx, [row.id])).get(row.id) ?? [];
           work.push(...members.map((s): OutboxRequest => ({ kind: "sync-robot", subject: s })));
         }
         await enqueue(tx, work);
@@ -128,7 +107,7 @@ export function createGroupStore(db: Database): GroupStore {
         // FOR UPDATE waits for assignments in flight (they hold KEY SHARE on the group), so the
         // check below sees every satellite that has the group.
         const row = await mustFind(tx, name, "update");
-        const members = (await satellitesOf(tx, [row.id])).get(row.id) ?? [];
+        const members = (await satelliteNamesByGroup(tx, [row.id])).get(row.id) ?? [];
         if (members.length > 0 && !force) {
           const shown = members
             .slice(0, 5)

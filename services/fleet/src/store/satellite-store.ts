@@ -16,6 +16,7 @@ import {
 import { AlreadyExistsError, NotFoundError, type KeysetWindow } from "@harbor-satellite/rpc";
 import { enqueue, type OutboxRequest } from "./outbox-store.js";
 import type { KeysetPage, NewSatellite, SatelliteRecord, SatelliteState } from "./records.js";
+import { groupNamesBySatellite } from "./membership.js";
 import { listColumns as columns, readSatellitePage, type SatelliteFilter } from "./satellite-list.js";
 
 /** What changing a satellite's groups or config must republish. */
@@ -66,25 +67,8 @@ type Row = {
   updatedAt: Date;
 };
 
-/** Group names per satellite id, sorted. */
-async function groupsOf(ex: Executor, ids: number[]): Promise<Map<number, string[]>> {
-  const byId = new Map<number, string[]>(ids.map((id) => [id, []]));
-  if (ids.length === 0) return byId;
-  const rows = await ex
-    .select({ satelliteId: satelliteGroups.satelliteId, name: groups.name })
-    .from(satelliteGroups)
-    .innerJoin(groups, eq(groups.id, satelliteGroups.groupId))
-    .where(inArray(satelliteGroups.satelliteId, ids))
-    .orderBy(asc(groups.name))
-    // Prepared: a list page runs it for its 100 satellites (satellite-list.ts says why).
-    .prepare("fleet_groups_of")
-    .execute();
-  for (const r of rows) byId.get(r.satelliteId)?.push(r.name);
-  return byId;
-}
-
 async function withGroups(ex: Executor, rows: Row[]): Promise<SatelliteRecord[]> {
-  const byId = await groupsOf(
+  const byId = await groupNamesBySatellite(
     ex,
     rows.map((r) => r.id),
   );
