@@ -3,129 +3,41 @@
 // stream through the worker pool; images no longer desired are untagged afterwards (the store's
 // GC reclaims their blobs). Used by `satellite sync --once` and by the agent's scheduler.
 import { createHash } from "node:crypto";
-import {
-  createRegistryClient,
-  redactUrl,
-  registryFailureFields,
-  type Credentials,
-  type RegistryClient,
-  type RetryOptions,
-} from "@harbor-satellite/oci";
+import { createRegistryClient, redactUrl, registryFailureFields, type RegistryClient } from "@harbor-satellite/oci";
 import { context, type Context } from "@opentelemetry/api";
 import type { Logger } from "pino";
-import type { ContentStore } from "../store/content-store.js";
 import { createBlobCopier } from "./copy-blob.js";
 import { imageName, InvalidImageError, type DesiredImage, type OwnedImage } from "./desired-image.js";
 import { replicateImage, type ImageContext } from "./image-replicator.js";
-import { createFetchBarrier, FetchRefusedError, type BeforeFetch } from "./fetch-plan.js";
+import { createFetchBarrier, FetchRefusedError } from "./fetch-plan.js";
 import { createLimiter } from "./limiter.js";
-import { formatPlatform, type PlatformFilter } from "./platform.js";
+import { formatPlatform } from "./platform.js";
 import { mayUntag, nextOwned, planPass } from "./planner.js";
 import { createProgress } from "./progress.js";
 import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
 import { storeTarget, TargetUnavailableError, type ReplicationTarget } from "./replication-target.js";
 import { createReferrersSync, type ReferrersSync } from "./referrers-step.js";
 import { createPausedCopies } from "./paused-copies.js";
-import type { SyncGate } from "./sync-gate.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
 import { failureType, recordReplicationPass } from "../telemetry/replication-metrics.js";
 import { inSpan, markFailed } from "../telemetry/spans.js";
+import type {
+  ImageResult,
+  ReplicationEngine,
+  ReplicationEngineOptions,
+  ReplicationRequest,
+  ReplicationSummary,
+  UpstreamOptions,
+} from "./replication-types.js";
 
-export interface UpstreamOptions {
-  /** Registry root URL; `http://` is used as plain HTTP. */
-  url: string;
-  credentials?: Credentials;
-  /**
-   * Connections of the main thread's registry client to this upstream, and its concurrent manifest
-   * requests (default 8). A layer copy in a worker thread holds one connection of its own (per
-   * origin, while it runs), so layer connections are bounded by the copies at once
-   * (`blobConcurrency`).
-   */
-  maxConnections?: number;
-  /** Extra CA certificates (PEM) to trust for this upstream, e.g. a private Harbor CA. */
-  ca?: string;
-  insecureSkipVerify?: boolean;
-  retry?: RetryOptions;
-}
-
-export interface ReplicationRequest {
-  upstream: UpstreamOptions;
-  images: readonly DesiredImage[];
-  /** Images earlier passes stored (persisted by the caller); those no longer desired are untagged. */
-  owned?: readonly OwnedImage[];
-  platform?: PlatformFilter;
-  signal?: AbortSignal;
-  /**
-   * The images are known damaged locally (a moved or missing tag, a missing blob): no up-to-date
-   * shortcut, every manifest of the tree walked (read from the store when intact, else fetched),
-   * every blob checked. Passes with nothing damaged never set it.
-   */
-  repair?: boolean;
-  /**
-   * The quota's check (fetch-plan.ts): called once every image has resolved its manifests and
-   * before any layer byte is fetched, with the bytes the pass still needs; a returned reason
-   * fails the images that need bytes with it.
-   */
-  beforeFetch?: BeforeFetch;
-}
-
-export interface ImageResult {
-  image: string;
-  status: "copied" | "unchanged" | "untagged" | "failed";
-  /** Digest the local tag points at after the pass (absent when failed or untagged). */
-  digest?: string;
-  blobsCopied: number;
-  blobsSkipped: number;
-  error?: ImageReplicationError;
-}
-
-export interface ReplicationSummary {
-  /** Bytes fetched from upstream (blobs and manifests). */
-  bytes: number;
-  /** Distinct blobs copied into the store, and found already there. */
-  blobsCopied: number;
-  blobsSkipped: number;
-  seconds: number;
-  /** HTTP requests sent to the upstream, worker threads and token requests included. */
-  requests: number;
-  images: ImageResult[];
-  failed: ImageResult[];
-  /** The owned set to persist for the next pass. */
-  owned: OwnedImage[];
-}
-
-export interface ReplicationEngineOptions {
-  store: ContentStore;
-  /** Where images go (default: `store`); a bring-your-own registry's target writes there instead. */
-  target?: ReplicationTarget;
-  logger: Logger;
-  /** Worker threads for layer copies (default: cores). */
-  workerThreads?: number;
-  copiesPerThread?: number;
-  /** Images resolved at once (default 8). */
-  imageConcurrency?: number;
-  /** Blobs copied at once per upstream (default: the pool's capacity). */
-  blobConcurrency?: number;
-  /** Blobs up to this size skip the pool (default 256 KiB). */
-  inlineMaxBytes?: number;
-  progressIntervalMs?: number;
-  /** Sync windows and the bandwidth cap for every layer fetch (none: always open, uncapped). */
-  gate?: SyncGate;
-  /** How long after asking for a digest's referrers it is not asked again (default 10 minutes; repair always asks). */
-  referrersRecheckMs?: number;
-}
-
-export interface ReplicationEngine {
-  replicate(request: ReplicationRequest): Promise<ReplicationSummary>;
-  /**
-   * Drops kept partial files (paused layer copies) of digests no pass since the last call asked
-   * for, provided none of those passes failed other than by a closed sync window (a failure may
-   * have hidden an image's layers). The state pass calls it after a changed state's passes.
-   */
-  prunePartials(): Promise<void>;
-  /** Stops the worker threads and closes upstream connections. */
-  close(): Promise<void>;
-}
+export type {
+  ImageResult,
+  ReplicationEngine,
+  ReplicationEngineOptions,
+  ReplicationRequest,
+  ReplicationSummary,
+  UpstreamOptions,
+} from "./replication-types.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 

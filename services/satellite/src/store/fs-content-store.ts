@@ -19,10 +19,10 @@ import type { Logger } from "pino";
 import type { BlobFiles } from "./blob-files.js";
 import { FsBlobWriter, type ResumableBlobWriter } from "./blob-writer.js";
 import type { BlobCheck, BlobInfo, ByteRange, KeptPartial, StoredManifest, TempFile } from "./content-store.js";
-import { markForeign, markLive, sweepBlobs } from "./gc.js";
+import { collectGarbage } from "./gc.js";
 import { IndexFile } from "./index-file.js";
 import type { ManifestCache } from "./manifest-cache.js";
-import { manifestInfo, referrerDescriptor, type ManifestInfo } from "./manifest-info.js";
+import { manifestInfo, type ManifestInfo } from "./manifest-info.js";
 import { paginate } from "./pagination.js";
 import type { StorePaths } from "./paths.js";
 import type { RepositoryIndex } from "./repository-index.js";
@@ -41,7 +41,6 @@ import type {
 import { keepPartialFile, listPartialFiles } from "./partial-blobs.js";
 import { FsTempFile } from "./temp-file.js";
 import { verifyStore, type VerifyReport } from "./verify.js";
-import { recordGarbageCollection } from "../telemetry/store-metrics.js";
 
 export interface FsContentStoreParts {
   paths: StorePaths;
@@ -283,41 +282,21 @@ export class FsContentStore implements ServingStore {
   }
 
   referrers(repository: string, subject: string, artifactType?: string): Descriptor[] {
-    const repo = this.index.get(repository);
-    const out: Descriptor[] = [];
-    for (const digest of [...(repo?.referrers.get(subject) ?? [])].sort()) {
-      const membership = repo!.manifests.get(digest);
-      if (!membership) continue;
-      if (artifactType !== undefined && membership.info.artifactType !== artifactType) continue;
-      out.push(referrerDescriptor(membership.info, membership.mediaType));
-    }
-    return out;
+    return this.index.get(repository)?.referrerDescriptors(subject, artifactType) ?? [];
   }
 
   // ── housekeeping ───────────────────────────────────────────────────────────────────────────
 
-  collectGarbage(
-    options: GcOptions = {},
-  ): Promise<{ removedBlobs: number; freedBytes: number; removedManifests: number }> {
+  collectGarbage(options: GcOptions = {}): ReturnType<typeof collectGarbage> {
+    const parts = {
+      index: this.index,
+      files: this.files,
+      indexFile: this.indexFile,
+      cache: this.cache,
+      logger: this.logger,
+    };
     const graceMs = options.graceMs ?? this.gcGraceMs;
-    return this.lock.withExclusive(async () => {
-      const started = performance.now();
-      const now = Date.now();
-      const marked = markLive(this.index, now, graceMs);
-      for (const { repository, digest } of marked.deadManifests) this.index.get(repository)?.removeManifest(digest);
-      for (const { repository, digest } of marked.expiredUploads) this.index.get(repository)?.uploads.delete(digest);
-      for (const repo of [...this.index.all()]) this.index.dropIfEmpty(repo.name);
-      this.index.namesChanged();
-      // index.json must stop naming a manifest before its file goes.
-      await this.indexFile.persist();
-      await markForeign(this.index.foreign, this.files, marked.live);
-      for (const [digest, since] of this.recentBlobs) if (now - since >= graceMs) this.recentBlobs.delete(digest);
-      const swept = await sweepBlobs(this.files, marked.live, (digest) => this.recentBlobs.has(digest));
-      for (const { digest } of marked.deadManifests) if (!marked.live.has(digest)) this.cache.delete(digest);
-      this.logger.info({ ...swept, removedManifests: marked.deadManifests.length }, "garbage collected");
-      recordGarbageCollection({ ...swept, seconds: (performance.now() - started) / 1000 });
-      return { ...swept, removedManifests: marked.deadManifests.length };
-    });
+    return this.lock.withExclusive(() => collectGarbage(parts, this.recentBlobs, graceMs));
   }
 
   async usage(): Promise<{ bytes: number; blobs: number }> {

@@ -6,10 +6,14 @@
 // is (referrers). Unreached manifests leave their repository; then every blob file nothing
 // reached is deleted. The caller holds the store's lock exclusively, so no write interleaves.
 import type { Descriptor } from "@harbor-satellite/oci";
+import type { Logger } from "pino";
 import type { BlobFiles } from "./blob-files.js";
+import type { IndexFile } from "./index-file.js";
+import type { ManifestCache } from "./manifest-cache.js";
 import { manifestInfo } from "./manifest-info.js";
 import type { Repository } from "./repository.js";
 import type { RepositoryIndex } from "./repository-index.js";
+import { recordGarbageCollection } from "../telemetry/store-metrics.js";
 
 export interface MarkResult {
   /** Digests of blobs and manifests that stay. */
@@ -123,4 +127,42 @@ export async function sweepBlobs(
     freedBytes += info?.size ?? 0;
   }
   return { removedBlobs, freedBytes };
+}
+
+/** What one collection reads and changes; the caller holds the store's lock exclusively. */
+export interface GcParts {
+  index: RepositoryIndex;
+  files: BlobFiles;
+  indexFile: IndexFile;
+  cache: ManifestCache;
+  logger: Logger;
+}
+
+/**
+ * Mark, then sweep: dead manifests and expired uploads leave the index (persisted before any file
+ * goes), then blobs nothing live names are removed. `recentBlobs` (digest → install time) keeps a
+ * blob installed within the grace period, which a manifest being written may be about to name.
+ */
+export async function collectGarbage(
+  parts: GcParts,
+  recentBlobs: Map<string, number>,
+  graceMs: number,
+): Promise<{ removedBlobs: number; freedBytes: number; removedManifests: number }> {
+  const { index, files, indexFile, cache, logger } = parts;
+  const started = performance.now();
+  const now = Date.now();
+  const marked = markLive(index, now, graceMs);
+  for (const { repository, digest } of marked.deadManifests) index.get(repository)?.removeManifest(digest);
+  for (const { repository, digest } of marked.expiredUploads) index.get(repository)?.uploads.delete(digest);
+  for (const repo of [...index.all()]) index.dropIfEmpty(repo.name);
+  index.namesChanged();
+  // index.json must stop naming a manifest before its file goes.
+  await indexFile.persist();
+  await markForeign(index.foreign, files, marked.live);
+  for (const [digest, since] of recentBlobs) if (now - since >= graceMs) recentBlobs.delete(digest);
+  const swept = await sweepBlobs(files, marked.live, (digest) => recentBlobs.has(digest));
+  for (const { digest } of marked.deadManifests) if (!marked.live.has(digest)) cache.delete(digest);
+  logger.info({ ...swept, removedManifests: marked.deadManifests.length }, "garbage collected");
+  recordGarbageCollection({ ...swept, seconds: (performance.now() - started) / 1000 });
+  return { ...swept, removedManifests: marked.deadManifests.length };
 }

@@ -2,7 +2,8 @@
 // reference (counted), blobs uploaded or mounted but not yet referenced, and which manifests
 // refer to which subject. All methods are synchronous, so a caller sees a consistent state
 // between two awaits; durability is the RepositoryIndex owner's job (index.json).
-import type { ManifestInfo } from "./manifest-info.js";
+import type { Descriptor } from "@harbor-satellite/oci";
+import { referrerDescriptor, type ManifestInfo } from "./manifest-info.js";
 
 export interface Membership {
   mediaType: string;
@@ -112,6 +113,18 @@ export class Repository {
       const list = out.get(digest);
       if (list) list.push(tag);
       else out.set(digest, [tag]);
+    }
+    return out;
+  }
+
+  /** The referrers API's descriptors for `subject`, in digest order, optionally of one artifact type. */
+  referrerDescriptors(subject: string, artifactType?: string): Descriptor[] {
+    const out: Descriptor[] = [];
+    for (const digest of [...(this.referrers.get(subject) ?? [])].sort()) {
+      const membership = this.manifests.get(digest);
+      if (!membership) continue;
+      if (artifactType !== undefined && membership.info.artifactType !== artifactType) continue;
+      out.push(referrerDescriptor(membership.info, membership.mediaType));
     }
     return out;
   }
