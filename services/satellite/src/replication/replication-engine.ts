@@ -30,14 +30,7 @@ import type {
   UpstreamOptions,
 } from "./replication-types.js";
 
-export type {
-  ImageResult,
-  ReplicationEngine,
-  ReplicationEngineOptions,
-  ReplicationRequest,
-  ReplicationSummary,
-  UpstreamOptions,
-} from "./replication-types.js";
+export type * from "./replication-types.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
