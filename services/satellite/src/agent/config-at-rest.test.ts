@@ -49,6 +49,8 @@ describe("config.json at rest", () => {
     expect(loaded.status).toBe("unregistered");
     expect(loaded.status === "unregistered" && loaded.discarded).toMatch(/FingerprintMismatch|another device/i);
     await expect(stat(path)).rejects.toMatchObject({ code: "ENOENT" });
+    // Kept aside, byte for byte, for an operator who wants it back.
+    expect(looksSealed(JSON.parse(await readFile(`${path}.rejected`, "utf8")))).toBe(true);
   });
 
   it("discards a tampered file", async () => {

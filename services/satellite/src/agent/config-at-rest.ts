@@ -55,8 +55,11 @@ export function createConfigAtRest(options: ConfigAtRestOptions): ConfigAtRest {
       if (loaded.status === "missing") return { status: "unregistered" };
       if (loaded.status === "discard") {
         const reason = `${loaded.reason.name}: ${loaded.reason.message}`;
-        options.logger.warn({ path: options.path, reason }, "saved config discarded; enrolling again");
-        await discardConfigFile(options.path);
+        const keptAt = await discardConfigFile(options.path);
+        options.logger.warn(
+          { path: options.path, keptAt, reason },
+          "saved config discarded (kept aside); enrolling again",
+        );
         return { status: "unregistered", discarded: reason };
       }
       const { config, sealed } = loaded;

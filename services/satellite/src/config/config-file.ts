@@ -2,7 +2,7 @@
 // plain JSON (mode 0600) when off. Loading tells the agent what it found: nothing (first start:
 // run ZTR), a config, or a sealed file it must discard (another device, tampered, or written by
 // the original satellite) and replace by running ZTR again.
-import { readFile, rm } from "node:fs/promises";
+import { readFile, rename } from "node:fs/promises";
 import { readSealedFile, writeSealedFile, type SealedFileOptions } from "../fingerprint/sealed-file.js";
 import { looksSealed, SealedConfigError } from "../fingerprint/sealed-box.js";
 import { writeFileAtomic } from "../fs/atomic-file.js";
@@ -62,7 +62,18 @@ export async function saveConfigFile(path: string, config: SatelliteConfig, opti
   else await writeFileAtomic(path, `${json}\n`, { mode: 0o600 });
 }
 
-/** Removes a config the agent cannot use, so the next start does not trip on it again. */
-export async function discardConfigFile(path: string): Promise<void> {
-  await rm(path, { force: true });
+/**
+ * Moves a config the agent cannot use out of the way (to `<path>.rejected`, replacing an older
+ * one), so the next start does not trip on it again and nothing is lost: a config an upgrade
+ * validates more strictly (a trusted key it now refuses) still holds the robot credentials an
+ * operator may want back. Returns where it went.
+ */
+export async function discardConfigFile(path: string): Promise<string> {
+  const aside = `${path}.rejected`;
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  return aside;
 }
