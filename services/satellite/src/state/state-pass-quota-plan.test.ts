@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
-import { stateDocuments, stateImage } from "@harbor-satellite/testkit";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createReplicationEngine, type ReplicationEngine } from "../replication/replication-engine.js";
@@ -18,6 +17,7 @@ import { createRetention } from "./retention.js";
 import { createStateFetcher, type StateFetcher } from "./state-fetcher.js";
 import { createStatePass, type StatePass } from "./state-pass.js";
 import { createStateReader } from "./state-reader.js";
+import { edgeState } from "./testing/edge-state.js";
 
 const silent = pino({ level: "silent" });
 const LAYER = 100_000;
@@ -71,24 +71,7 @@ function watched(real: FsContentStore): FsContentStore {
   });
 }
 
-const host = () => new URL(registry.url).host;
-const pinned = (kind: string, name: string, digest: string) =>
-  `${host()}/satellite/${kind}-state/${name}/state@${digest}`;
-function publish(repository: string, json: string): string {
-  const img = stateImage(json);
-  for (const blob of img.blobs) registry.putBlob(blob);
-  return registry.putManifest(repository, "latest", img.manifest, img.mediaType);
-}
-function want(...images: string[]): void {
-  const artifacts = images.map((i) => ({ repository: i.split(":")[0], tag: [i.split(":")[1]] }));
-  const group = publish("satellite/group-state/g/state", stateDocuments.group("g", registry.url, artifacts));
-  const config = publish("satellite/config-state/default/state", JSON.stringify({ app_config: {} }));
-  publish(
-    "satellite/satellite-state/edge/state",
-    stateDocuments.satellite([pinned("group", "g", group)], pinned("config", "default", config)),
-  );
-}
-const satelliteUrl = () => `${registry.url}/satellite/satellite-state/edge/state:latest`;
+const { want, satelliteUrl } = edgeState(() => registry);
 const tagged = async (image: string) => (await store.getManifest(image.split(":")[0], image.split(":")[1]))?.digest;
 const onDisk = async (digest: string) => (await readdir(blobDir())).includes(digest.slice("sha256:".length));
 const blobGets = (image: SeededImage) =>

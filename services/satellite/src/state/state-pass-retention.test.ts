@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeRegistry, type FakeRegistry } from "@harbor-satellite/oci/testing";
-import { stateDocuments, stateImage } from "@harbor-satellite/testkit";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createReplicationEngine, type ReplicationEngine } from "../replication/replication-engine.js";
@@ -13,6 +12,7 @@ import { createRetention } from "./retention.js";
 import { createStateFetcher, type StateFetcher } from "./state-fetcher.js";
 import { createStatePass, type StatePass } from "./state-pass.js";
 import { createStateReader } from "./state-reader.js";
+import { edgeState } from "./testing/edge-state.js";
 
 const ROBOT = { username: "robot$satellite+edge", password: "robot-secret" };
 const silent = pino({ level: "silent" });
@@ -44,25 +44,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const host = () => new URL(registry.url).host;
-const pinned = (kind: string, name: string, digest: string) =>
-  `${host()}/satellite/${kind}-state/${name}/state@${digest}`;
-function publish(repository: string, json: string): string {
-  const img = stateImage(json);
-  for (const blob of img.blobs) registry.putBlob(blob);
-  return registry.putManifest(repository, "latest", img.manifest, img.mediaType);
-}
-/** A satellite state with one group wanting these `repository:tag`s (a new digest every call with another list). */
-function want(...images: string[]): void {
-  const artifacts = images.map((i) => ({ repository: i.split(":")[0], tag: [i.split(":")[1]] }));
-  const group = publish("satellite/group-state/g/state", stateDocuments.group("g", registry.url, artifacts));
-  const config = publish("satellite/config-state/default/state", JSON.stringify({ app_config: {} }));
-  publish(
-    "satellite/satellite-state/edge/state",
-    stateDocuments.satellite([pinned("group", "g", group)], pinned("config", "default", config)),
-  );
-}
-const satelliteUrl = () => `${registry.url}/satellite/satellite-state/edge/state:latest`;
+const { want, satelliteUrl } = edgeState(() => registry);
 const tagged = async (image: string) => (await store.getManifest(image.split(":")[0], image.split(":")[1]))?.digest;
 const names = (list: { repository: string; tag: string }[] | undefined) =>
   (list ?? []).map((o) => `${o.repository}:${o.tag}`).sort();
