@@ -7,15 +7,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRegistryClient, RegistryError } from "@harbor-satellite/oci";
-import {
-  buildImage,
-  freePort,
-  makeBlobDir,
-  pushImage,
-  removeBlobDir,
-  type SyntheticImage,
-} from "@harbor-satellite/testkit";
+import { RegistryError } from "@harbor-satellite/oci";
+import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "@harbor-satellite/testkit";
 import {
   generateSigningKey,
   pushCosignSignature,
@@ -31,13 +24,7 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openContentStore } from "../store/open-store.js";
 import { verifyStore } from "../store/verify.js";
-import {
-  runSatellite,
-  startSatellite,
-  summaryOf,
-  syncOnceArgs,
-  waitForLine,
-} from "../replication/testing/run-satellite.js";
+import { runSatellite, summaryOf, syncOnceArgs, withServe } from "../replication/testing/run-satellite.js";
 import { createFakeClock } from "../scheduler/testing/fake-clock.js";
 import { ExitCode } from "./exit-code.js";
 import { parseSyncArgs } from "./sync-args.js";
@@ -197,19 +184,7 @@ describe("satellite sync --once and serve under require_signature", () => {
       "satellite: image lib/unsigned:v1 not served: signature required (unsigned): no cosign signature found",
     );
 
-    const port = await freePort();
-    const serve = startSatellite([
-      "serve",
-      "--data-dir",
-      dataDir,
-      "--addr",
-      `127.0.0.1:${port}`,
-      "--log-level",
-      "warn",
-    ]);
-    try {
-      await waitForLine(serve.child, /listening on/);
-      const local = createRegistryClient({ url: `http://127.0.0.1:${port}` });
+    await withServe(dataDir, async (local) => {
       expect((await local.getManifest("lib/signed", "v1")).digest).toBe(signed.manifestDigest);
       const refused = await local.getManifest("lib/unsigned", "v1").catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(RegistryError);
@@ -218,11 +193,7 @@ describe("satellite sync --once and serve under require_signature", () => {
       // Signatures themselves are served, for verifiers downstream.
       const sig = await local.getManifest("lib/signed", signatureTag(signed.manifestDigest));
       expect(sig.digest).toBe(signature.manifest.digest);
-      local.close();
-    } finally {
-      serve.child.kill("SIGTERM");
-      await serve.done;
-    }
+    });
 
     // The signed image leaves the list: untagged by the pass, and GC takes its .sig and payload along.
     const again = await runSatellite(syncOnceArgs(upstream.url, ["lib/unsigned:v1"], dataDir));

@@ -5,11 +5,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHarborClient } from "@harbor-satellite/harbor";
-import { createRegistryClient } from "@harbor-satellite/oci";
 import {
   buildImage,
   buildIndex,
-  freePort,
   makeBlobDir,
   pushImage,
   pushIndex,
@@ -25,7 +23,7 @@ import {
 import { startHarborEmulator, type HarborEmulator } from "@harbor-satellite/testkit/harbor-emulator";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { verifyStore } from "../store/verify.js";
-import { runSatellite, startSatellite, summaryOf, syncOnceArgs, waitForLine } from "./testing/run-satellite.js";
+import { runSatellite, summaryOf, syncOnceArgs, withServe } from "./testing/run-satellite.js";
 
 let upstream: DockerRegistry;
 let blobs: string;
@@ -89,19 +87,7 @@ describe("satellite sync --once", () => {
 
   it("serves what it replicated through `satellite serve`, bytes and digests intact", async () => {
     expect((await runSatellite(syncOnceArgs(upstream.url, ["lib/multi:1.0", "lib/app:v1"], dataDir))).code).toBe(0);
-    const port = await freePort();
-    const serve = startSatellite([
-      "serve",
-      "--data-dir",
-      dataDir,
-      "--addr",
-      `127.0.0.1:${port}`,
-      "--log-level",
-      "warn",
-    ]);
-    try {
-      await waitForLine(serve.child, /listening on/);
-      const local = createRegistryClient({ url: `http://127.0.0.1:${port}` });
+    await withServe(dataDir, async (local) => {
       const served = await local.getManifest("lib/multi", "1.0");
       expect(served).toMatchObject({ digest: index.manifestDigest, mediaType: index.mediaType });
       expect(served.bytes.equals(index.manifest)).toBe(true);
@@ -109,11 +95,7 @@ describe("satellite sync --once", () => {
       expect((await local.getManifest("lib/multi", arm.manifestDigest)).bytes.equals(arm.manifest)).toBe(true);
       const layer = await local.getBlobBytes("lib/app", image.layers[1].digest, { maxBytes: 8 << 20 });
       expect(layer.length).toBe(image.layers[1].size);
-      local.close();
-    } finally {
-      serve.child.kill("SIGTERM");
-      await serve.done;
-    }
+    });
   });
 
   it("copies only the requested platform of an index and untags images dropped from the list", async () => {

@@ -1,6 +1,8 @@
 // Runs the real `satellite` command line (node bin/satellite.mjs) for integration and fault
 // tests: to completion, or started and handed back so a test can kill it.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createRegistryClient, type RegistryClient } from "@harbor-satellite/oci";
+import { freePort } from "@harbor-satellite/testkit";
 
 export const SATELLITE_BIN = new URL("../../../../../bin/satellite.mjs", import.meta.url).pathname;
 
@@ -34,6 +36,27 @@ export function startSatellite(
 /** Runs `satellite <args>` to the end. */
 export function runSatellite(args: string[], env?: NodeJS.ProcessEnv): Promise<SatelliteRun> {
   return startSatellite(args, env).done;
+}
+
+/**
+ * Runs `satellite serve` over `dataDir` on a free loopback port, hands `body` a registry client of
+ * it once it is listening, and stops it (SIGTERM, waiting for the exit) whatever `body` does.
+ */
+export async function withServe(dataDir: string, body: (local: RegistryClient) => Promise<void>): Promise<void> {
+  const port = await freePort();
+  const serve = startSatellite(["serve", "--data-dir", dataDir, "--addr", `127.0.0.1:${port}`, "--log-level", "warn"]);
+  try {
+    await waitForLine(serve.child, /listening on/);
+    const local = createRegistryClient({ url: `http://127.0.0.1:${port}` });
+    try {
+      await body(local);
+    } finally {
+      local.close();
+    }
+  } finally {
+    serve.child.kill("SIGTERM");
+    await serve.done;
+  }
 }
 
 /** `sync --once` arguments. */
