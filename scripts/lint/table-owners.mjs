@@ -20,6 +20,35 @@ export const TABLE_OWNERS = {
   satelliteStateArtifacts: "registry",
 };
 
+/**
+ * What each owner exports for other services: its query modules (CONTRIBUTING.md). A service other
+ * than the gateway (the composition root, which starts every module) imports another service's
+ * package only for these names; anything else of another service goes through its gen/ client.
+ */
+export const QUERY_MODULE_EXPORTS = {
+  fleet: [
+    "fleetSatellites",
+    "groupIdByName",
+    "readDesiredStates",
+    "requestRobotSyncs",
+    "satelliteIdByName",
+    "satelliteInGroup",
+    "satelliteNameById",
+    "satellitePublishPending",
+    "SatelliteDesiredState",
+  ],
+  registry: [
+    "confirmRobotRotation",
+    "findRobotCredentials",
+    "recordRobotRotation",
+    "robotSecretHashes",
+    "robotSecretHashesOf",
+    "storedSatelliteStates",
+  ],
+  identity: [],
+  heartbeat: [],
+};
+
 /** The services with database code: the owners, and the gateway (which owns no table). */
 export const DATABASE_SERVICES = ["fleet", "gateway", "heartbeat", "identity", "registry"];
 
@@ -44,11 +73,14 @@ export function tableOwnershipConfigs() {
         "no-restricted-imports": [
           "error",
           {
-            paths: foreign.map(([table, owner]) => ({
-              name: "@harbor-satellite/db",
-              importNames: [table],
-              message: `${table} is the ${owner} service's table: read it through the query module @harbor-satellite/${owner} exports (CONTRIBUTING.md, table owners).`,
-            })),
+            paths: [
+              ...foreign.map(([table, owner]) => ({
+                name: "@harbor-satellite/db",
+                importNames: [table],
+                message: `${table} is the ${owner} service's table: read it through the query module @harbor-satellite/${owner} exports (CONTRIBUTING.md, table owners).`,
+              })),
+              ...otherServices(service),
+            ],
             patterns: [
               {
                 group: ["**/db/src/**"],
@@ -60,4 +92,16 @@ export function tableOwnershipConfigs() {
       },
     };
   });
+}
+
+/** Another service's package, open only for its query modules (none from the gateway's view: it composes them). */
+function otherServices(service) {
+  if (service === "gateway") return [];
+  return Object.entries(QUERY_MODULE_EXPORTS)
+    .filter(([owner]) => owner !== service)
+    .map(([owner, names]) => ({
+      name: `@harbor-satellite/${owner}`,
+      allowImportNames: names,
+      message: `from another service only its query modules (${names.join(", ") || "none"}); call the rest through its gen/ client (CONTRIBUTING.md, table owners).`,
+    }));
 }

@@ -62,4 +62,20 @@ describe("table owners", () => {
       ),
     ).toEqual([]);
   });
+
+  it("opens another service's package to a service only for its query modules", async () => {
+    const internals = await restrictedImports(
+      'import { createFleetModule, fleetSatellites } from "@harbor-satellite/fleet";\nexport const t = [createFleetModule, fleetSatellites];\n',
+      "services/heartbeat/src/new-reader.ts",
+    );
+    expect(internals).toHaveLength(1);
+    expect(internals[0]).toContain("createFleetModule");
+    expect(internals[0]).toContain("only its query modules");
+    expect(
+      await restrictedImports(
+        'import { createFleetModule } from "@harbor-satellite/fleet";\nexport const t = createFleetModule;\n',
+        "services/gateway/src/new-module.ts",
+      ),
+    ).toEqual([]);
+  });
 });
