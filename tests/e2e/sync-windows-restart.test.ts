@@ -7,118 +7,58 @@
 // start-up recovery, and when the next window opens the copy continues with exactly one Range
 // request from the kept offset: the bytes served add up to the blob, which lands under its
 // verified digest.
-import { readdir, stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@harbor-satellite/testkit";
-import { startCountingProxy, type CountingProxy, type ProxiedRequest } from "./counting-proxy.js";
-import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import { eventually, startProcess, type RunningProcess } from "./processes.js";
+import { assertAlive, planWindows, startSyncWindowSite, type SyncWindowSite } from "./sync-window-site.js";
 
 const ADMIN_PASSWORD = "e2e-sync-windows-restart-admin-password";
-const LAYER_BYTES = 8 << 20;
-const MINUTE = 60_000;
-/** The satellite starts, enrols and begins the copy well within this. */
-const MIN_LEAD_MS = 45_000;
-
-const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
 describe("a paused copy across a satellite restart, end to end", () => {
-  let stack: FleetStack;
-  let proxy: CountingProxy;
+  let site: SyncWindowSite;
   let sat: RunningProcess | undefined;
-  let dataDir: string;
   let args: string[];
 
   beforeAll(async () => {
-    stack = await startFleetStack({
+    site = await startSyncWindowSite({
       name: "sync-windows-restart-e2e",
-      project: "edge",
-      images: ["edge/big:1.0"],
-      layerSizes: [LAYER_BYTES],
       adminPassword: ADMIN_PASSWORD,
+      satellite: "edge-r",
     });
-    proxy = await startCountingProxy(stack.emu.url);
-    dataDir = join(stack.work, "satellite");
   }, 120_000);
 
   afterAll(async () => {
     if (process.env.AGENT_E2E_DUMP) process.stdout.write(sat?.output() ?? "");
     await sat?.stop();
-    await proxy?.stop();
-    await stack?.stop();
+    await site?.stop();
   });
 
-  const status = async () => (await stack.admin.heartbeat.getSatelliteStatus({ satellite: "edge-r" })).status!;
-  const alive = () => {
-    if (sat && sat.proc.exitCode !== null)
-      throw new GiveUp(`satellite exited with ${sat.proc.exitCode}: ${sat.output()}`);
-  };
-  const layer = () => stack.images["edge/big"].layers[0];
-  const layerGets = (): ProxiedRequest[] =>
-    proxy.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/blobs/${layer().digest}`));
-  const ingestFiles = async () => {
-    const dir = join(dataDir, "ingest");
-    const names = await readdir(dir).catch(() => [] as string[]);
-    return Promise.all(names.map(async (name) => ({ name, size: (await stat(join(dir, name))).size })));
-  };
+  const alive = () => assertAlive(sat);
 
   it("keeps the partial file through a kill and a restart, and resumes it with one Range request", async () => {
-    const now = Date.now();
-    const firstOpened = Math.floor(now / MINUTE) * MINUTE;
-    const minutes = firstOpened + MINUTE - now >= MIN_LEAD_MS ? 1 : 2;
-    const firstCloses = firstOpened + minutes * MINUTE;
-    const nextOpens = firstCloses + MINUTE;
-    const cap = Math.floor(layer().size / ((firstCloses - now) / 1000 + 20));
-    const config = {
-      ...FAST_CONFIG,
-      app_config: {
-        ...FAST_CONFIG.app_config,
-        sync_policy: {
-          max_bytes_per_second: cap,
-          windows: [
-            { start: hhmm(firstOpened), duration: `${minutes}m` },
-            { start: hhmm(nextOpens), duration: "10m", max_bytes_per_second: 0 },
-          ],
-        },
-      },
-    };
-    const { admin } = stack;
-    await admin.fleet.createConfig({ config: "windows", configJson: JSON.stringify(config) });
-    await admin.fleet.createGroup({ group: "edge", artifacts: [{ repository: "edge/big", tags: ["1.0"] }] });
-    await admin.fleet.createSatellite({ satellite: "edge-r", region: "eu", groups: ["edge"], config: "windows" });
-    const { token } = await admin.identity.issueZtrToken({ satellite: "edge-r" });
-    const tokenPath = join(stack.work, "ztr-token");
-    await writeFile(tokenPath, `${token}\n`, { mode: 0o600 });
-    args = [
-      "--ground-control-url",
-      stack.gcUrl,
-      "--data-dir",
-      dataDir,
-      "--registry-addr",
-      `127.0.0.1:${await freePort()}`,
-      "--harbor-registry-url",
-      proxy.url,
-    ];
+    const { firstCloses, nextOpens, cap, syncPolicy } = planWindows(site.layer().size);
+    const tokenPath = await site.enrol(syncPolicy);
+    args = await site.satelliteArgs();
     sat = startProcess("satellite", [...args, "--token-file", tokenPath], {});
 
     await eventually(
       async () => {
         alive();
-        if (layerGets().length === 0) throw new Error(`no layer request yet: ${sat!.output().slice(-3000)}`);
+        if (site.layerGets().length === 0) throw new Error(`no layer request yet: ${sat!.output().slice(-3000)}`);
       },
       firstCloses - Date.now() - 1_000,
       "layer copy started",
     );
     // The window closes: the copy pauses, its bytes kept under the layer's digest.
-    const partialName = `partial-sha256-${layer().digest.slice("sha256:".length)}`;
+    const partialName = `partial-sha256-${site.layer().digest.slice("sha256:".length)}`;
     const kept = await eventually(
       async () => {
         alive();
-        const open = layerGets().find((r) => !r.done);
+        const open = site.layerGets().find((r) => !r.done);
         if (open) throw new Error(`a layer request still open: ${open.bytes} bytes so far`);
-        const partial = (await ingestFiles()).find((f) => f.name === partialName);
-        if (!partial) throw new Error(`no kept partial file yet: ${JSON.stringify(await ingestFiles())}`);
+        const partial = (await site.ingestFiles()).find((f) => f.name === partialName);
+        if (!partial) throw new Error(`no kept partial file yet: ${JSON.stringify(await site.ingestFiles())}`);
         return partial.size;
       },
       firstCloses - Date.now() + 30_000,
@@ -126,7 +66,7 @@ describe("a paused copy across a satellite restart, end to end", () => {
     );
     // Under the cap the copy asked only for what fits before the close (in one or more bounded
     // Range requests, each from where the last ended): what they served is what the file kept.
-    const before = layerGets();
+    const before = site.layerGets();
     let offset = 0;
     for (const r of before) {
       expect(r).toMatchObject({ status: 206, range: `bytes=${offset}-${offset + r.bytes - 1}`, cut: false });
@@ -134,29 +74,29 @@ describe("a paused copy across a satellite restart, end to end", () => {
     }
     expect(offset).toBe(kept);
     expect(kept).toBeGreaterThan(0);
-    expect(kept).toBeLessThan(layer().size);
+    expect(kept).toBeLessThan(site.layer().size);
 
     // A power cut: no graceful stop. The partial file stays, and a new process keeps it at start-up.
     await sat.stop("SIGKILL");
     expect(Date.now()).toBeLessThan(nextOpens - 15_000);
-    expect((await ingestFiles()).find((f) => f.name === partialName)?.size).toBe(kept);
+    expect((await site.ingestFiles()).find((f) => f.name === partialName)?.size).toBe(kept);
     sat = startProcess("satellite", args, {});
     await eventually(
       async () => {
         alive();
         if (!sat!.output().includes('"partials":1')) throw new Error("store not open yet");
-        const s = await status();
+        const s = await site.status();
         if (!s.latest?.activity.includes("outside sync window")) throw new Error(`activity: ${s.latest?.activity}`);
       },
       Math.max(nextOpens - Date.now() - 1_000, 5_000),
       "restarted satellite outside its window, partial kept",
     );
     expect(Date.now()).toBeLessThan(nextOpens);
-    expect(layerGets()).toHaveLength(before.length);
-    expect((await ingestFiles()).find((f) => f.name === partialName)?.size).toBe(kept);
+    expect(site.layerGets()).toHaveLength(before.length);
+    expect((await site.ingestFiles()).find((f) => f.name === partialName)?.size).toBe(kept);
 
     // The next window opens: one Range request from the kept offset, and the blob is in place.
-    const blobPath = join(dataDir, "blobs", "sha256", layer().digest.slice("sha256:".length));
+    const blobPath = join(site.dataDir, "blobs", "sha256", site.layer().digest.slice("sha256:".length));
     await eventually(
       async () => {
         alive();
@@ -165,19 +105,24 @@ describe("a paused copy across a satellite restart, end to end", () => {
       nextOpens - Date.now() + 60_000,
       "layer copied after the window opened",
     );
-    const gets = layerGets();
+    const gets = site.layerGets();
     const after = gets.slice(before.length);
     expect(after).toHaveLength(1);
-    expect(after[0]).toMatchObject({ status: 206, range: `bytes=${kept}-`, bytes: layer().size - kept, cut: false });
+    expect(after[0]).toMatchObject({
+      status: 206,
+      range: `bytes=${kept}-`,
+      bytes: site.layer().size - kept,
+      cut: false,
+    });
     // No byte served twice: what every request served adds up to the blob.
-    expect(gets.reduce((n, r) => n + r.bytes, 0)).toBe(layer().size);
-    expect((await stat(blobPath)).size).toBe(layer().size);
+    expect(gets.reduce((n, r) => n + r.bytes, 0)).toBe(site.layer().size);
+    expect((await stat(blobPath)).size).toBe(site.layer().size);
     // The kept file became the blob (a manifest write of the same pass may still be in ingest/).
-    expect((await ingestFiles()).filter((f) => /^(partial|temp)-/.test(f.name))).toEqual([]);
+    expect((await site.ingestFiles()).filter((f) => /^(partial|temp)-/.test(f.name))).toEqual([]);
     expect(sat.output()).toContain("paused layer copies kept on disk");
     console.log(
       [
-        `layer ${layer().digest} size=${layer().size} cap=${cap} B/s window closed at ${new Date(firstCloses).toISOString()}, satellite killed and restarted, next window ${new Date(nextOpens).toISOString()}`,
+        `layer ${site.layer().digest} size=${site.layer().size} cap=${cap} B/s window closed at ${new Date(firstCloses).toISOString()}, satellite killed and restarted, next window ${new Date(nextOpens).toISOString()}`,
         `before the kill: ${before.length} request(s), ranges ${before[0].range} … ${before.at(-1)!.range}, ${kept} bytes served, all 206, none cut`,
         ...after.map(
           (r) => `after the restart: GET ${r.path} range=${r.range} status=${r.status} bytes=${r.bytes} cut=${r.cut}`,
@@ -187,7 +132,7 @@ describe("a paused copy across a satellite restart, end to end", () => {
     );
     await eventually(
       async () => {
-        const s = await status();
+        const s = await site.status();
         if (!s.latest?.cachedImages.some((image) => image.reference.includes("/edge/big:1.0@")))
           throw new Error(`cached: ${JSON.stringify(s.latest?.cachedImages)}`);
       },

@@ -8,112 +8,46 @@
 // opens (uncapped) the copy continues with exactly one Range request from where the file ended:
 // the bytes served add up to the blob, and it lands under its verified digest. A config change
 // then moves the cap without a restart.
-import { readdir, stat, writeFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@harbor-satellite/testkit";
-import { startCountingProxy, type CountingProxy, type ProxiedRequest } from "./counting-proxy.js";
-import { FAST_CONFIG, startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { eventually, GiveUp, startProcess, type RunningProcess } from "./processes.js";
+import type { ProxiedRequest } from "./counting-proxy.js";
+import { eventually, startProcess, type RunningProcess } from "./processes.js";
+import {
+  assertAlive,
+  planWindows,
+  startSyncWindowSite,
+  WINDOWS_CONFIG,
+  type SyncWindowSite,
+} from "./sync-window-site.js";
 
 const ADMIN_PASSWORD = "e2e-sync-windows-admin-password";
-const LAYER_BYTES = 8 << 20;
-const MINUTE = 60_000;
-/** The satellite starts, enrols and begins the copy well within this. */
-const MIN_LEAD_MS = 45_000;
-
-const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
 describe("sync windows, end to end", () => {
-  let stack: FleetStack;
-  let proxy: CountingProxy;
+  let site: SyncWindowSite;
   let sat: RunningProcess | undefined;
-  let dataDir: string;
 
   beforeAll(async () => {
-    stack = await startFleetStack({
-      name: "sync-windows-e2e",
-      project: "edge",
-      images: ["edge/big:1.0"],
-      layerSizes: [LAYER_BYTES],
-      adminPassword: ADMIN_PASSWORD,
-    });
-    proxy = await startCountingProxy(stack.emu.url);
-    dataDir = join(stack.work, "satellite");
+    site = await startSyncWindowSite({ name: "sync-windows-e2e", adminPassword: ADMIN_PASSWORD, satellite: "edge-1" });
   }, 120_000);
 
   afterAll(async () => {
     await sat?.stop();
-    await proxy?.stop();
-    await stack?.stop();
+    await site?.stop();
   });
 
-  const status = async () => (await stack.admin.heartbeat.getSatelliteStatus({ satellite: "edge-1" })).status!;
-  const alive = () => {
-    if (sat && sat.proc.exitCode !== null)
-      throw new GiveUp(`satellite exited with ${sat.proc.exitCode}: ${sat.output()}`);
-  };
-  const layer = () => stack.images["edge/big"].layers[0];
-  const layerGets = (): ProxiedRequest[] =>
-    proxy.requests.filter((r) => r.method === "GET" && r.path.endsWith(`/blobs/${layer().digest}`));
-  const ingestFiles = async () => {
-    const dir = join(dataDir, "ingest");
-    const names = await readdir(dir).catch(() => [] as string[]);
-    return Promise.all(names.map(async (name) => ({ name, size: (await stat(join(dir, name))).size })));
-  };
+  const alive = () => assertAlive(sat);
 
   it("pauses a copy when its window closes, keeps the partial file, and resumes it with one Range request", async () => {
-    // The first window holds now and closes at the next minute (at least MIN_LEAD_MS away); the
-    // next opens a minute later. The cap makes the layer need longer than the first window.
-    const now = Date.now();
-    const firstOpened = Math.floor(now / MINUTE) * MINUTE;
-    const minutes = firstOpened + MINUTE - now >= MIN_LEAD_MS ? 1 : 2;
-    const firstCloses = firstOpened + minutes * MINUTE;
-    const nextOpens = firstCloses + MINUTE;
-    const cap = Math.floor(layer().size / ((firstCloses - now) / 1000 + 20));
-    const config = {
-      ...FAST_CONFIG,
-      app_config: {
-        ...FAST_CONFIG.app_config,
-        sync_policy: {
-          max_bytes_per_second: cap,
-          windows: [
-            { start: hhmm(firstOpened), duration: `${minutes}m` },
-            // The next window runs uncapped (0 overrides the satellite-wide cap).
-            { start: hhmm(nextOpens), duration: "10m", max_bytes_per_second: 0 },
-          ],
-        },
-      },
-    };
-    const { admin } = stack;
-    await admin.fleet.createConfig({ config: "windows", configJson: JSON.stringify(config) });
-    await admin.fleet.createGroup({ group: "edge", artifacts: [{ repository: "edge/big", tags: ["1.0"] }] });
-    await admin.fleet.createSatellite({ satellite: "edge-1", region: "eu", groups: ["edge"], config: "windows" });
-    const { token } = await admin.identity.issueZtrToken({ satellite: "edge-1" });
-    const tokenPath = join(stack.work, "ztr-token");
-    await writeFile(tokenPath, `${token}\n`, { mode: 0o600 });
-    sat = startProcess(
-      "satellite",
-      [
-        "--ground-control-url",
-        stack.gcUrl,
-        "--token-file",
-        tokenPath,
-        "--data-dir",
-        dataDir,
-        "--registry-addr",
-        `127.0.0.1:${await freePort()}`,
-        "--harbor-registry-url",
-        proxy.url,
-      ],
-      {},
-    );
+    const { firstCloses, nextOpens, cap, syncPolicy } = planWindows(site.layer().size);
+    const tokenPath = await site.enrol(syncPolicy);
+    sat = startProcess("satellite", [...(await site.satelliteArgs()), "--token-file", tokenPath], {});
 
     // The copy starts inside the first window, capped.
     await eventually(
       async () => {
         alive();
-        if (layerGets().length === 0) throw new Error(`no layer request yet: ${sat!.output().slice(-3000)}`);
+        if (site.layerGets().length === 0) throw new Error(`no layer request yet: ${sat!.output().slice(-3000)}`);
       },
       firstCloses - Date.now() - 1_000,
       "layer copy started",
@@ -125,11 +59,11 @@ describe("sync windows, end to end", () => {
     const paused = await eventually(
       async () => {
         alive();
-        const open = layerGets().find((r) => !r.done);
+        const open = site.layerGets().find((r) => !r.done);
         if (open) throw new Error(`a request still open: ${open.range} ${open.bytes} bytes so far`);
-        const s = await status();
+        const s = await site.status();
         if (!s.latest?.activity.includes(expectedLine)) throw new Error(`activity: ${s.latest?.activity}`);
-        return { firstWindow: layerGets(), s };
+        return { firstWindow: site.layerGets(), s };
       },
       firstCloses - Date.now() + 30_000,
       "copy paused and reported",
@@ -138,7 +72,7 @@ describe("sync windows, end to end", () => {
     // The cap made the copy bounded Range requests back to back from byte 0, each served whole,
     // and the known close made them stop at what fits before it.
     const { firstWindow } = paused;
-    const partial = (await ingestFiles()).filter((f) => f.size > 0);
+    const partial = (await site.ingestFiles()).filter((f) => f.size > 0);
     expect(partial).toHaveLength(1);
     const kept = partial[0].size;
     let next = 0;
@@ -151,13 +85,13 @@ describe("sync windows, end to end", () => {
     }
     expect(next).toBe(kept);
     expect(kept).toBeGreaterThan(0);
-    expect(kept).toBeLessThan(layer().size);
+    expect(kept).toBeLessThan(site.layer().size);
     expect(sat!.output()).toContain("blob copy paused: the sync window closed");
     // Nothing more of the layer is asked for outside the window.
-    expect(layerGets()).toHaveLength(firstWindow.length);
+    expect(site.layerGets()).toHaveLength(firstWindow.length);
 
     // The next window opens: one Range request from the kept bytes, and the blob is in place.
-    const blobPath = join(dataDir, "blobs", "sha256", layer().digest.slice("sha256:".length));
+    const blobPath = join(site.dataDir, "blobs", "sha256", site.layer().digest.slice("sha256:".length));
     await eventually(
       async () => {
         alive();
@@ -166,21 +100,26 @@ describe("sync windows, end to end", () => {
       nextOpens - Date.now() + 60_000,
       "layer copied after the window opened",
     );
-    const gets = layerGets();
+    const gets = site.layerGets();
     expect(gets).toHaveLength(firstWindow.length + 1);
     const resumed = gets[gets.length - 1];
-    expect(resumed).toMatchObject({ status: 206, range: `bytes=${kept}-`, bytes: layer().size - kept, cut: false });
-    expect((await stat(blobPath)).size).toBe(layer().size);
-    expect((await ingestFiles()).filter((f) => f.name.startsWith("temp"))).toEqual([]);
+    expect(resumed).toMatchObject({
+      status: 206,
+      range: `bytes=${kept}-`,
+      bytes: site.layer().size - kept,
+      cut: false,
+    });
+    expect((await stat(blobPath)).size).toBe(site.layer().size);
+    expect((await site.ingestFiles()).filter((f) => f.name.startsWith("temp"))).toEqual([]);
     // No byte served twice: what all requests served adds up to the blob.
     const served = gets.reduce((n, r) => n + r.bytes, 0);
-    expect(served).toBe(layer().size);
+    expect(served).toBe(site.layer().size);
     // Evidence for the issue: the proxy's log of the layer's requests.
     const line = (r: ProxiedRequest, i: number) =>
       `request ${i + 1}: GET ${r.path} range=${r.range ?? "-"} status=${r.status} bytes_written_by_proxy=${r.bytes} cut=${r.cut}`;
     console.log(
       [
-        `layer ${layer().digest} size=${layer().size} cap=${cap} B/s window closed at ${new Date(firstCloses).toISOString()}, next opened ${new Date(nextOpens).toISOString()}`,
+        `layer ${site.layer().digest} size=${site.layer().size} cap=${cap} B/s window closed at ${new Date(firstCloses).toISOString()}, next opened ${new Date(nextOpens).toISOString()}`,
         `first window: ${firstWindow.length} bounded Range requests, back to back, ${kept} bytes:`,
         ...firstWindow.slice(0, 3).map(line),
         "…",
@@ -193,7 +132,7 @@ describe("sync windows, end to end", () => {
     // line nor the image yet, so wait for the one that reports the image.
     const after = await eventually(
       async () => {
-        const s = await status();
+        const s = await site.status();
         if (s.latest?.activity.includes("outside sync window")) throw new Error(`activity: ${s.latest?.activity}`);
         if (!s.latest?.cachedImages.some((image) => image.reference.includes("/edge/big:1.0@")))
           throw new Error(`cached: ${s.latest?.cachedImages.map((image) => image.reference).join(", ")}`);
@@ -207,8 +146,8 @@ describe("sync windows, end to end", () => {
 
   it("applies a new cap from Ground Control without a restart", async () => {
     const pid = sat!.proc.pid;
-    await stack.admin.fleet.updateConfig({
-      config: "windows",
+    await site.stack.admin.fleet.updateConfig({
+      config: WINDOWS_CONFIG,
       change: {
         case: "mergePatchJson",
         value: JSON.stringify({ app_config: { sync_policy: { windows: [], max_bytes_per_second: 1234567 } } }),
