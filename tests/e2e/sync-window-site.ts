@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { freePort } from "@harbor-satellite/testkit";
 import { startCountingProxy, type ProxiedRequest } from "./counting-proxy.js";
 import { FAST_CONFIG, startFleetStack } from "./fleet-stack.js";
-import { GiveUp, type RunningProcess } from "./processes.js";
+import { eventually, GiveUp, type RunningProcess } from "./processes.js";
 
 const LAYER_BYTES = 8 << 20;
 const MINUTE = 60_000;
@@ -82,6 +82,30 @@ export async function startSyncWindowSite(options: { name: string; adminPassword
         "--harbor-registry-url",
         proxy.url,
       ];
+    },
+    /** Waits, until just before the first window `closes`, for the copy's first GET of the layer. */
+    async layerCopyStarted(sat: RunningProcess, closes: number): Promise<void> {
+      await eventually(
+        async () => {
+          assertAlive(sat);
+          if (site.layerGets().length === 0) throw new Error(`no layer request yet: ${sat.output().slice(-3000)}`);
+        },
+        closes - Date.now() - 1_000,
+        "layer copy started",
+      );
+    },
+    /** Waits, until a minute after the next window `opens`, for the layer's blob; resolves with its path. */
+    async layerLanded(sat: RunningProcess, opens: number): Promise<string> {
+      const blobPath = join(dataDir, "blobs", "sha256", layer().digest.slice("sha256:".length));
+      await eventually(
+        async () => {
+          assertAlive(sat);
+          await stat(blobPath);
+        },
+        opens - Date.now() + 60_000,
+        "layer copied after the window opened",
+      );
+      return blobPath;
     },
     async stop() {
       await proxy.stop();

@@ -8,7 +8,6 @@
 // request from the kept offset: the bytes served add up to the blob, which lands under its
 // verified digest.
 import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startProcess, type RunningProcess } from "./processes.js";
 import { assertAlive, planWindows, startSyncWindowSite, type SyncWindowSite } from "./sync-window-site.js";
@@ -42,14 +41,7 @@ describe("a paused copy across a satellite restart, end to end", () => {
     args = await site.satelliteArgs();
     sat = startProcess("satellite", [...args, "--token-file", tokenPath], {});
 
-    await eventually(
-      async () => {
-        alive();
-        if (site.layerGets().length === 0) throw new Error(`no layer request yet: ${sat!.output().slice(-3000)}`);
-      },
-      firstCloses - Date.now() - 1_000,
-      "layer copy started",
-    );
+    await site.layerCopyStarted(sat, firstCloses);
     // The window closes: the copy pauses, its bytes kept under the layer's digest.
     const partialName = `partial-sha256-${site.layer().digest.slice("sha256:".length)}`;
     const kept = await eventually(
@@ -96,15 +88,7 @@ describe("a paused copy across a satellite restart, end to end", () => {
     expect((await site.ingestFiles()).find((f) => f.name === partialName)?.size).toBe(kept);
 
     // The next window opens: one Range request from the kept offset, and the blob is in place.
-    const blobPath = join(site.dataDir, "blobs", "sha256", site.layer().digest.slice("sha256:".length));
-    await eventually(
-      async () => {
-        alive();
-        await stat(blobPath);
-      },
-      nextOpens - Date.now() + 60_000,
-      "layer copied after the window opened",
-    );
+    const blobPath = await site.layerLanded(sat, nextOpens);
     const gets = site.layerGets();
     const after = gets.slice(before.length);
     expect(after).toHaveLength(1);

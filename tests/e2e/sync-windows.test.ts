@@ -9,7 +9,6 @@
 // the bytes served add up to the blob, and it lands under its verified digest. A config change
 // then moves the cap without a restart.
 import { stat } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProxiedRequest } from "./counting-proxy.js";
 import { eventually, startProcess, type RunningProcess } from "./processes.js";
@@ -44,14 +43,7 @@ describe("sync windows, end to end", () => {
     sat = startProcess("satellite", [...(await site.satelliteArgs()), "--token-file", tokenPath], {});
 
     // The copy starts inside the first window, capped.
-    await eventually(
-      async () => {
-        alive();
-        if (site.layerGets().length === 0) throw new Error(`no layer request yet: ${sat!.output().slice(-3000)}`);
-      },
-      firstCloses - Date.now() - 1_000,
-      "layer copy started",
-    );
+    await site.layerCopyStarted(sat, firstCloses);
     expect(Date.now()).toBeLessThan(firstCloses);
 
     // The window closes: the copy stops with its bytes kept in ingest/, and the heartbeat says so.
@@ -91,15 +83,7 @@ describe("sync windows, end to end", () => {
     expect(site.layerGets()).toHaveLength(firstWindow.length);
 
     // The next window opens: one Range request from the kept bytes, and the blob is in place.
-    const blobPath = join(site.dataDir, "blobs", "sha256", site.layer().digest.slice("sha256:".length));
-    await eventually(
-      async () => {
-        alive();
-        await stat(blobPath);
-      },
-      nextOpens - Date.now() + 60_000,
-      "layer copied after the window opened",
-    );
+    const blobPath = await site.layerLanded(sat, nextOpens);
     const gets = site.layerGets();
     expect(gets).toHaveLength(firstWindow.length + 1);
     const resumed = gets[gets.length - 1];
