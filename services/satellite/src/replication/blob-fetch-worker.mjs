@@ -15,11 +15,12 @@
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 import { STATUS_CODES } from "node:http";
+import { threadId } from "node:worker_threads";
 import { isRetryableStatus, isTransientNetworkError, nextDelay, retryPolicy, sleep } from "@harbor-satellite/retry";
 import { gateView, sharedFlow } from "./bandwidth-gate.mjs";
 import { createFileSink } from "./blob-file-sink.mjs";
 import { planPiece } from "./range-plan.mjs";
-import { createConnections, rawGet } from "./raw-http-get.mjs";
+import { createConnectionPool, createConnections, rawGet } from "./raw-http-get.mjs";
 
 const DEFAULT_SYNC_EVERY = 32 << 20;
 const IDLE_TIMEOUT_MS = 30_000;
@@ -27,6 +28,17 @@ const MAX_REDIRECTS = 5;
 /** Resumes after progress are free, but a server cutting every few bytes must not go on forever. */
 const MAX_RESUMES = 100;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/**
+ * The thread's kept-alive connections for uncapped copies, across copies: the next layer from the
+ * same registry skips the connect and TLS handshake. As many per origin as copies run on a thread
+ * (worker-pool.ts); an idle one ends after a few seconds, and all end with the thread.
+ */
+const threadConnections = createConnectionPool({ maxIdlePerOrigin: 8, idleMs: 4_000 });
+
+/** Started ahead of the first copy (worker-pool.ts warm): loading this module is the work. */
+export function warm() {
+  return threadId;
+}
 
 /** A failure already in its transferable form. */
 class TaskError extends Error {
@@ -129,8 +141,16 @@ async function copy(task) {
         if (piece.end !== undefined) await sink.ready();
         state.bounded = piece.end !== undefined;
         if (gate && state.bounded) reserveNext(gate, state, task.size);
-        // Only bounded pieces share kept-alive connections: the rest of a blob is today's one GET.
-        await download(task, state, counters, attempts, onBody, piece.end, state.bounded ? connections : undefined);
+        // A capped copy's bounded pieces share its own connections; an uncapped GET the thread's.
+        await download(
+          task,
+          state,
+          counters,
+          attempts,
+          onBody,
+          piece.end,
+          state.bounded ? connections : threadConnections,
+        );
         // A bounded piece ended (whole, or as much as the upstream sent): next piece, or the pause.
         if (piece.end !== undefined && state.offset > startedAt && state.offset < task.size) continue;
         if (state.offset < task.size)

@@ -52,6 +52,8 @@ export interface BlobCopier {
   ensure(repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome>;
   /** Distinct digests copied and found present during this copier's life. */
   stats(): { copied: number; skipped: number };
+  /** Layers are likely to follow (a manifest is being fetched): start the copy threads now. */
+  warm(): void;
 }
 
 export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
@@ -205,5 +207,6 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
       return shared.joined && target.perRepository ? copy(repository, blob, signal) : outcome;
     },
     stats: () => ({ copied: copied.size, skipped: skipped.size }),
+    warm: () => void pool.warm().catch(() => undefined),
   };
 }

@@ -85,6 +85,9 @@ export async function replicateImage(
   }
 
   const download = async (ref: string): Promise<Manifest> => {
+    // A manifest to download is a new image or a moved tag: layers likely follow, and the copy
+    // threads start while it arrives (~40-80 ms that the first copy would otherwise wait).
+    ctx.copier.warm();
     const manifest = await requests.run(() => client.getManifest(image.repository, ref, { signal }));
     ctx.progress.received(manifest.bytes.length);
     return manifest;

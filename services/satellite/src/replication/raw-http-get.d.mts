@@ -24,6 +24,8 @@ export interface Connections {
   close(): void;
 }
 export declare function createConnections(): Connections;
+/** Kept-alive connections per origin and TLS settings; idle ones end after `idleMs` (none: kept until close). */
+export declare function createConnectionPool(limits: { maxIdlePerOrigin: number; idleMs?: number }): Connections;
 export declare function rawGet(
   url: URL,
   headers: Record<string, string>,

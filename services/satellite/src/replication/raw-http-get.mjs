@@ -3,10 +3,11 @@
 // every socket read, and V8 frees them only at its next GC, which lets 40-70 MiB of garbage pile up
 // per thread at disk speed; here each connection's socket reads into one preallocated buffer
 // (net/tls `onread`) and each piece of the body is handed to the caller synchronously, valid only
-// during the call. Without `connections` a request has its own connection (`Connection: close`:
-// a layer is large, a handshake is not); a capped copy fetches a layer as many bounded Range
-// requests and passes `connections` (createConnections), which keeps one connection per origin
-// alive between them. Handles Content-Length, chunked and close-delimited bodies; nothing else of
+// during the call, and a closed connection's buffer serves the next one. Without `connections` a
+// request has its own connection (`Connection: close`); with them (createConnectionPool) it
+// reuses a kept-alive one: the layer-copy worker keeps one pool per thread, so many small layers
+// do not pay a connect (and a TLS handshake) each, and a capped copy's bounded Range requests
+// share one connection per origin (createConnections). Handles Content-Length, chunked and close-delimited bodies; nothing else of
 // HTTP is needed here.
 import net from "node:net";
 import tls from "node:tls";
@@ -15,6 +16,10 @@ import tls from "node:tls";
 export const READ_BUFFER_BYTES = 256 * 1024;
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Read buffers of closed connections, for the next ones (per thread: module state). */
+const MAX_FREE_READ_BUFFERS = 8;
+/** @type {Buffer[]} */
+const freeReadBuffers = [];
 
 /**
  * @typedef {{ status: number, headers: Record<string, string>, version?: string }} ResponseHead
@@ -56,38 +61,72 @@ export function rawGet(url, headers, options) {
 
 /**
  * Connections kept alive between requests, one per origin (a copy's registry, and the blob
- * storage it may redirect to). A kept connection the server closed meanwhile is replaced by a new
- * one for the same request. `close()` ends them all.
+ * storage it may redirect to): a capped copy's chunks. `close()` ends them all.
  * @returns {Connections}
  */
 export function createConnections() {
-  /** @type {Map<string, Connection>} */
+  return createConnectionPool({ maxIdlePerOrigin: 1 });
+}
+
+/**
+ * Kept-alive connections keyed by origin and TLS settings, several per key (a worker thread's
+ * concurrent copies from one registry). A connection goes back only once its answer was read to
+ * the end and the server did not say close; an idle one ends after `idleMs` (unref'd meanwhile,
+ * so it holds no thread or process open), on any event, or at `close()`. A kept connection the
+ * server closed meanwhile is replaced by a new one for the same request.
+ * @param {{ maxIdlePerOrigin: number, idleMs?: number }} limits
+ * @returns {Connections}
+ */
+export function createConnectionPool({ maxIdlePerOrigin, idleMs }) {
+  /** @type {Map<string, Connection[]>} */
   const idle = new Map();
-  /** @param {Connection} conn @param {URL} url @param {Record<string, string>} headers @param {RawGetOptions} options */
-  const run = async (conn, url, headers, options) => {
-    const answer = await exchange(conn, url, headers, options, true);
-    if (!conn.dead) {
-      idle.get(url.origin)?.socket.destroy();
-      idle.set(url.origin, conn);
+  /** @param {URL} url @param {RawGetOptions} options */
+  const keyOf = (url, options) => `${url.origin}\n${options.insecureSkipVerify ? 1 : 0}\n${options.ca ?? ""}`;
+  /** @param {string} key */
+  const take = (key) => {
+    const list = idle.get(key);
+    while (list && list.length > 0) {
+      const conn = /** @type {Connection} */ (list.pop());
+      if (conn.dead || conn.socket.destroyed) continue;
+      conn.socket.setTimeout(0);
+      conn.socket.ref();
+      return conn;
     }
+    return undefined;
+  };
+  /** @param {string} key @param {Connection} conn */
+  const put = (key, conn) => {
+    const list = (idle.get(key) ?? []).filter((c) => !c.dead);
+    idle.set(key, list);
+    if (list.length >= maxIdlePerOrigin) list.shift()?.socket.destroy();
+    list.push(conn);
+    if (idleMs !== undefined) {
+      conn.socket.setTimeout(idleMs);
+      conn.socket.unref();
+    }
+  };
+  /** @param {string} key @param {Connection} conn @param {URL} url @param {Record<string, string>} headers @param {RawGetOptions} options */
+  const run = async (key, conn, url, headers, options) => {
+    const answer = await exchange(conn, url, headers, options, true);
+    if (!conn.dead) put(key, conn);
     return answer;
   };
   return {
     async get(url, headers, options) {
-      const kept = idle.get(url.origin);
-      idle.delete(url.origin);
-      if (kept && !kept.dead && !kept.socket.destroyed) {
+      const key = keyOf(url, options);
+      const kept = take(key);
+      if (kept) {
         try {
-          return await run(kept, url, headers, options);
+          return await run(key, kept, url, headers, options);
         } catch (error) {
           // Closed by the server while idle (no byte of an answer came): try a new connection.
           if (kept.bytesIn > 0) throw error;
         }
       }
-      return run(openConnection(url, options), url, headers, options);
+      return run(key, openConnection(url, options), url, headers, options);
     },
     close() {
-      for (const conn of idle.values()) conn.socket.destroy();
+      for (const list of idle.values()) for (const conn of list) conn.socket.destroy();
       idle.clear();
     },
   };
@@ -101,7 +140,7 @@ export function createConnections() {
  * @returns {Connection}
  */
 function openConnection(url, options) {
-  const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  const readBuffer = freeReadBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   const onread = {
     buffer: readBuffer,
@@ -130,7 +169,11 @@ function openConnection(url, options) {
   conn.handler = idleHandler(conn);
   socket.on("error", (error) => conn.handler.error(error));
   socket.on("end", () => conn.handler.end());
-  socket.on("close", () => conn.handler.close());
+  socket.on("close", () => {
+    conn.handler.close();
+    // The socket reads no more into its buffer: the next connection may have it.
+    if (freeReadBuffers.length < MAX_FREE_READ_BUFFERS) freeReadBuffers.push(readBuffer);
+  });
   socket.on("timeout", () => conn.handler.timeout());
   return conn;
 }

@@ -104,4 +104,12 @@ describe("createBlobWorkerPool", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     for (const n of [0, 1, 2]) expect((await readFile(join(dir, `b${n}`))).equals(data)).toBe(true);
   });
+
+  it("starts every thread on warm(), before any copy is asked for", async () => {
+    const pool = createBlobWorkerPool({ threads: 2 });
+    close = () => pool.close();
+    expect(await pool.warm()).toBe(2);
+    // Warmed once per pool: a second call (the next image's manifest) starts nothing more.
+    expect(await pool.warm()).toBe(0);
+  });
 });

@@ -18,6 +18,12 @@ export interface BlobWorkerPoolOptions {
 export interface BlobWorkerPool {
   /** Runs one copy; throws the typed error the worker reported. */
   fetch(task: FetchBlobTask, signal?: AbortSignal): Promise<FetchBlobResult>;
+  /**
+   * Starts the threads ahead of the first copy (a pass calls it as it fetches manifests), so the
+   * first layers do not wait for a thread's start; idle threads still end after 30 s. Resolves
+   * with how many distinct threads answered (callers need not wait).
+   */
+  warm(): Promise<number>;
   /** Copies that can run at once: threads × copies per thread. */
   readonly capacity: number;
   close(): Promise<void>;
@@ -52,6 +58,16 @@ export function createBlobWorkerPool(options: BlobWorkerPoolOptions = {}): BlobW
       const outcome = await (await piscina()).run(task, { signal });
       if (!outcome.ok) throw fromWorkerErrorData(outcome.error);
       return outcome.result;
+    },
+    async warm() {
+      if (pool) return 0;
+      // One no-op task per thread at once: the balancer starts a thread for each while none is free.
+      // The worker's `warm` export takes nothing and answers its threadId.
+      const p = (await piscina()) as unknown as Piscina<null, number>;
+      const answers = await Promise.all(
+        Array.from({ length: threads }, () => p.run(null, { name: "warm" }).catch(() => undefined)),
+      );
+      return new Set(answers.filter((id) => typeof id === "number")).size;
     },
     capacity: threads * copiesPerThread,
     close: async () => {
