@@ -7,6 +7,9 @@
 // bytes per second matter, and 200×1 MB, where per-request latency and concurrency do.
 // Goal: the satellite ≥ 1.5× the fastest peer (its median wall time / the satellite's).
 // Run: npx tsx bench/replication/copy-throughput.ts [--runs 5] [--shapes 4x100,200x1] [--uncompressed] [--tools …] [--fsync-check]
+// [--before DIR]: DIR/bin/satellite.mjs (an older build: copy bin/ and dist/ into a folder inside the
+// checkout, e.g. node_modules/.sat-before, so its packages resolve) runs in the same rounds as
+// `satellite-before`, not a peer: an A/B of the satellite alone.
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satellite/testkit";
@@ -22,12 +25,18 @@ const { values } = parseArgs({
     uncompressed: { type: "boolean", default: false },
     tools: { type: "string", default: TOOLS.join(",") },
     "fsync-check": { type: "boolean", default: false },
+    before: { type: "string" },
   },
 });
 const runs = Number(values.runs);
 const tools = values.tools!.split(",") as Tool[];
-for (const t of tools) if (!TOOLS.includes(t)) throw new Error(`--tools: unknown ${t} (known: ${TOOLS.join(", ")})`);
+for (const t of tools)
+  if (!(TOOLS as readonly Tool[]).includes(t)) throw new Error(`--tools: unknown ${t} (known: ${TOOLS.join(", ")})`);
 if (!tools.includes("satellite")) throw new Error("--tools must include satellite");
+if (values.before) {
+  process.env.BENCH_SATELLITE_BEFORE_BIN = `${values.before}/bin/satellite.mjs`;
+  tools.push("satellite-before");
+}
 const shapes = values.shapes!.split(",").map((shape) => {
   const m = /^(\d+)x(\d+(?:\.\d+)?)$/.exec(shape);
   if (!m) throw new Error(`--shapes: ${shape} is not COUNTxMB`);
@@ -82,7 +91,9 @@ try {
         }
       }
       const sat = median(walls.satellite);
-      const peers = tools.filter((t) => t !== "satellite").map((t) => ({ tool: t, wall: median(walls[t]) }));
+      const peers = tools
+        .filter((t) => t !== "satellite" && t !== "satellite-before")
+        .map((t) => ({ tool: t, wall: median(walls[t]) }));
       const fastest = peers.reduce(
         (best, p) => (p.wall < best.wall ? p : best),
         peers[0] ?? { tool: "satellite" as Tool, wall: sat },
@@ -98,6 +109,11 @@ try {
         `fastest_peer_${key}=${fastest.tool}`,
         `ratio_vs_fastest_${key}=${fmt(fastest.wall / sat)}`,
       );
+      if (values.before)
+        summary.push(
+          `satellite_before_${key}_s=${fmt(median(walls["satellite-before"]), 3)}`,
+          `ratio_vs_before_${key}=${fmt(median(walls["satellite-before"]) / sat)}`,
+        );
     } finally {
       await removeBlobDir(blobDir);
     }

@@ -15,7 +15,8 @@ import { startContainerd, CTR_BIN, type Containerd } from "../../tests/interop/c
 import { parseSummary, syncArgs, timed, type TimedRun } from "./harness.js";
 
 export const TOOLS = ["satellite", "skopeo-oci", "skopeo-reg", "containerd"] as const;
-export type Tool = (typeof TOOLS)[number];
+/** `satellite-before`: another build of the satellite (copy-throughput's --before), for an A/B in the same rounds. */
+export type Tool = (typeof TOOLS)[number] | "satellite-before";
 
 export interface CopyJob {
   upstreamUrl: string;
@@ -72,6 +73,8 @@ async function prepare(tool: Tool, job: CopyJob): Promise<Prepared> {
   switch (tool) {
     case "satellite":
       return prepareSatellite(job);
+    case "satellite-before":
+      return prepareSatellite(job, process.env.BENCH_SATELLITE_BEFORE_BIN);
     case "skopeo-oci":
       return prepareSkopeoOci(job);
     case "skopeo-reg":
@@ -81,11 +84,13 @@ async function prepare(tool: Tool, job: CopyJob): Promise<Prepared> {
   }
 }
 
-async function prepareSatellite(job: CopyJob): Promise<Prepared> {
+async function prepareSatellite(job: CopyJob, bin?: string): Promise<Prepared> {
   const dataDir = await mkdtemp(join(tmpdir(), "bench-sat-"));
+  const args = syncArgs(job.upstreamUrl, [job.image], dataDir);
+  if (bin) args[0] = bin;
   return {
     command: process.execPath,
-    args: syncArgs(job.upstreamUrl, [job.image], dataDir),
+    args,
     async check(run) {
       const s = parseSummary(run.stdout);
       if (s.blobs_copied !== job.blobCount)
