@@ -11,7 +11,7 @@ import { isDigest, parseDigest } from "@harbor-satellite/oci";
 import { fsyncDir } from "../fs/atomic-file.js";
 import { BLOB_ALGORITHMS, type StorePaths } from "./paths.js";
 
-export const PARTIAL_PREFIX = "partial-";
+const PARTIAL_PREFIX = "partial-";
 
 export interface PartialFile {
   digest: string;
@@ -49,15 +49,21 @@ export async function keepPartialFile(paths: StorePaths, from: string, digest: s
   return to;
 }
 
+/** The ingest/ entry `name` as a kept partial: a non-empty regular file with a partial name. */
+async function partialFile(paths: StorePaths, name: string): Promise<PartialFile | undefined> {
+  const digest = partialDigestOf(name);
+  if (digest === undefined) return undefined;
+  const path = join(paths.ingest, name);
+  const info = await stat(path).catch(() => undefined);
+  return info?.isFile() && info.size > 0 ? { digest, bytes: info.size, path } : undefined;
+}
+
 /** The kept partial files in ingest/ (non-empty regular files with a partial name). */
 export async function listPartialFiles(paths: StorePaths): Promise<PartialFile[]> {
   const kept: PartialFile[] = [];
   for (const name of await readdir(paths.ingest)) {
-    const digest = partialDigestOf(name);
-    if (digest === undefined) continue;
-    const path = join(paths.ingest, name);
-    const info = await stat(path).catch(() => undefined);
-    if (info?.isFile() && info.size > 0) kept.push({ digest, bytes: info.size, path });
+    const partial = await partialFile(paths, name);
+    if (partial) kept.push(partial);
   }
   return kept;
 }
@@ -74,16 +80,12 @@ export async function recoverIngest(
   const kept: PartialFile[] = [];
   let removed = 0;
   for (const name of names) {
-    const path = join(paths.ingest, name);
-    const digest = partialDigestOf(name);
-    if (digest !== undefined) {
-      const info = await stat(path).catch(() => undefined);
-      if (info?.isFile() && info.size > 0 && !(await isStored(digest))) {
-        kept.push({ digest, bytes: info.size, path });
-        continue;
-      }
+    const partial = await partialFile(paths, name);
+    if (partial && !(await isStored(partial.digest))) {
+      kept.push(partial);
+      continue;
     }
-    await rm(path, { recursive: true, force: true });
+    await rm(join(paths.ingest, name), { recursive: true, force: true });
     removed++;
   }
   return { removed, kept };
