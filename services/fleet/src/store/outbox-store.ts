@@ -35,7 +35,8 @@ export async function requestRobotSyncs(tx: Executor, satellites: readonly strin
     .onConflictDoNothing({ target: [outbox.kind, outbox.subject] });
 }
 
-function rowsOf<T>(result: unknown): T[] {
+/** The rows of a raw `execute` result: postgres.js returns an array, PGlite `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 

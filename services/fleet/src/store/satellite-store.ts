@@ -14,7 +14,7 @@ import {
   type Executor,
 } from "@harbor-satellite/db";
 import { AlreadyExistsError, NotFoundError, type KeysetWindow } from "@harbor-satellite/rpc";
-import { enqueue, type OutboxRequest } from "./outbox-store.js";
+import { enqueue, rowsOf, type OutboxRequest } from "./outbox-store.js";
 import type { KeysetPage, NewSatellite, SatelliteRecord, SatelliteState } from "./records.js";
 import { groupNamesBySatellite } from "./membership.js";
 import { listColumns as columns, readSatellitePage, type SatelliteFilter } from "./satellite-list.js";
@@ -54,8 +54,6 @@ type StateRow = {
   groups: [string, string | null][];
   projects: string[];
 };
-
-const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 
 type Row = {
   id: number;
