@@ -65,7 +65,12 @@ export async function robotSecretHashes(db: Executor, robotName: string): Promis
     .select({ hash: robotAccounts.secretHash, previous: robotAccounts.previousSecretHash })
     .from(robotAccounts)
     .where(eq(robotAccounts.robotName, robotName));
-  return row ? [row.hash, row.previous].filter((h): h is string => Boolean(h)) : [];
+  return row ? heldHashes(row) : [];
+}
+
+/** The current hash, and the previous one while a credential refresh is unconfirmed. */
+function heldHashes(row: { hash: string; previous: string | null }): string[] {
+  return [row.hash, row.previous].filter((h): h is string => Boolean(h));
 }
 
 /**
@@ -84,11 +89,7 @@ export async function robotSecretHashesOf(db: Executor, robotNames: readonly str
     })
     .from(robotAccounts)
     .where(inArray(robotAccounts.robotName, [...robotNames]));
-  for (const row of rows)
-    hashes.set(
-      row.name,
-      [row.hash, row.previous].filter((h): h is string => Boolean(h)),
-    );
+  for (const row of rows) hashes.set(row.name, heldHashes(row));
   return hashes;
 }
 
