@@ -46,17 +46,19 @@ export function createFetchBarrier(
   let fail!: (error: unknown) => void;
   const decided = new Promise<string | undefined>((resolve, reject) => ((settle = resolve), (fail = reject)));
   decided.catch(() => undefined); // observed by every waiter; none may be left when all failed
-  let missing = new Set<string>();
+  /** Digests the target lacks, filled once by decide(). */
+  const missing = new Set<string>();
 
   const decide = async () => {
     const sizes = new Map<string, number>();
     for (const blobs of needs.values()) for (const blob of blobs) sizes.set(blob.digest, blob.size);
-    const absent = new Map<string, number>();
-    for (const [digest, size] of sizes) if (!(await isStored(digest))) absent.set(digest, size);
-    missing = new Set(absent.keys());
     let bytes = 0;
-    for (const size of absent.values()) bytes += size;
-    return absent.size === 0 ? undefined : check({ bytes, blobs: absent.size });
+    for (const [digest, size] of sizes)
+      if (!(await isStored(digest))) {
+        missing.add(digest);
+        bytes += size;
+      }
+    return missing.size === 0 ? undefined : check({ bytes, blobs: missing.size });
   };
   const depart = (id: number) => {
     if (!pending.delete(id) || pending.size > 0) return;
