@@ -61,8 +61,9 @@ import { createLifecycle } from "./lifecycle.js";
 import { createPassJob } from "./pass-job.js";
 import { runtimePointing } from "./runtime-pointing.js";
 import { observeStore } from "../telemetry/store-metrics.js";
+import { CONFIG_FILE } from "../config/config-file.js";
 
-export const CONFIG_FILE = "config.json";
+export { CONFIG_FILE };
 
 export interface AgentDeps {
   logger: Logger;

@@ -6,16 +6,13 @@
 // config at all: no windows, no cap, no signature requirement (as before these commands knew one).
 import { join } from "node:path";
 import type { SyncPolicyConfig } from "@harbor-satellite/satellite-config";
-import { loadConfigFile } from "../config/config-file.js";
+import { CONFIG_FILE, loadConfigFile } from "../config/config-file.js";
 import type { SatelliteConfig } from "../config/satellite-config.js";
 import { deviceFingerprint } from "../fingerprint/device-fingerprint.js";
 import { UsageError } from "../flags/usage-error.js";
 import { createSignaturePolicy, type SignaturePolicy } from "../policy/signature-policy.js";
 import type { ServingStore } from "../store/serving-store.js";
 import type { Logger } from "pino";
-
-/** The agent's saved config in its data dir (agent.ts CONFIG_FILE). */
-export const DATA_DIR_CONFIG = "config.json";
 
 export interface EdgePolicy {
   sync: SyncPolicyConfig;
@@ -34,7 +31,7 @@ export interface EdgePolicySource {
 
 /** The policy to follow, or undefined when there is no config (then nothing is restricted). */
 export async function loadEdgePolicy(source: EdgePolicySource): Promise<EdgePolicy | undefined> {
-  const path = source.configFile ?? join(source.dataDir, DATA_DIR_CONFIG);
+  const path = source.configFile ?? join(source.dataDir, CONFIG_FILE);
   const flag = source.configFile === undefined ? path : `--config ${path}`;
   const loaded = await loadConfigFile(path, { fingerprint: source.fingerprint ?? (() => deviceFingerprint()) }).catch(
     (error: unknown) => {

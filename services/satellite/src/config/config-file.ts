@@ -10,6 +10,9 @@ import { ConfigValidationError } from "./config-error.js";
 import { parseSatelliteConfig } from "./parse-config.js";
 import type { SatelliteConfig } from "./satellite-config.js";
 
+/** The config the agent saves in its data dir (`<data-dir>/config.json`), which the one-shot commands read too. */
+export const CONFIG_FILE = "config.json";
+
 export type LoadedConfig =
   | { status: "missing" }
   /** `sealed` false with encrypt_config on: the agent should save it again to seal it. */
