@@ -1,5 +1,4 @@
 // Types of the plain-JS module for TypeScript importers (tests).
-export declare const CHUNK_SECONDS: number;
 export declare const MIN_CHUNK_BYTES: number;
 export declare const MAX_CHUNK_BYTES: number;
 export declare const MIN_PIECE_BYTES: number;

@@ -9,7 +9,7 @@
 // chunk on a kept-alive connection. Plain JavaScript: the worker loads it without a loader.
 
 /** A capped chunk spans this much of the cap... */
-export const CHUNK_SECONDS = 0.1;
+const CHUNK_SECONDS = 0.1;
 /** ...but at least this (below, a request's overhead starts to matter)... */
 export const MIN_CHUNK_BYTES = 64 * 1024;
 /** ...and at most this (the kernel never holds more of one copy ahead of its reads). */
