@@ -8,7 +8,7 @@ import { failureType } from "./replication-metrics.js";
 import { inSpan, markFailed } from "./spans.js";
 
 /** Why a call to Ground Control failed: its Connect code (`unavailable`, `unauthenticated`…), else as for replication. */
-export function callErrorType(error: unknown): string {
+function callErrorType(error: unknown): string {
   if (error instanceof ConnectError) return connectCodeName(error.code);
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return code;
