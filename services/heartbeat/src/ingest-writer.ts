@@ -6,12 +6,11 @@
 // satellite-state digest for its answer. One statement is one implicit
 // transaction: the callers are acknowledged only after it commits.
 import { sql } from "drizzle-orm";
-import { executePrepared, type Database } from "@harbor-satellite/db";
+import { executePrepared, pgErrorOf, rowsOf, type Database } from "@harbor-satellite/db";
 import { retry, retryPolicy } from "@harbor-satellite/retry";
 import { UnavailableError } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import type { HeartbeatRow } from "./heartbeat-row.js";
-import { pgErrorOf, rowsOf } from "./sql-result.js";
 
 /** A validated heartbeat whose satellite name has been resolved to its id. */
 export interface PendingHeartbeat {

@@ -5,10 +5,9 @@
 // `maxBatchesPerRound` batches, which bounds its transaction; when it stops at that bound, the
 // next round follows shortly instead of an interval later.
 import { sql } from "drizzle-orm";
-import { LockKey, withAdvisoryLock, type Database, type Transaction } from "@harbor-satellite/db";
+import { LockKey, rowsOf, withAdvisoryLock, type Database, type Transaction } from "@harbor-satellite/db";
 import { fleetSatellites } from "@harbor-satellite/fleet";
 import { withSpan, type Logger } from "@harbor-satellite/telemetry";
-import { rowsOf } from "./sql-result.js";
 
 export interface RetentionOptions {
   /** How long heartbeats are kept (default 7 days). */

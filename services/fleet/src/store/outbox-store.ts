@@ -2,7 +2,7 @@
 // caller's transaction, claimed with FOR UPDATE SKIP LOCKED and a lease, and finished only for
 // the revision that was claimed.
 import { sql } from "drizzle-orm";
-import { executePrepared, outbox, type Database, type Executor, type OutboxKind } from "@harbor-satellite/db";
+import { executePrepared, outbox, rowsOf, type Database, type Executor, type OutboxKind } from "@harbor-satellite/db";
 import type { OutboxJob } from "./records.js";
 
 export interface OutboxRequest {
@@ -33,11 +33,6 @@ export async function requestRobotSyncs(tx: Executor, satellites: readonly strin
     .insert(outbox)
     .values(satellites.map((subject) => ({ kind: "sync-robot" as const, subject })))
     .onConflictDoNothing({ target: [outbox.kind, outbox.subject] });
-}
-
-/** The rows of a raw `execute` result: postgres.js returns an array, PGlite `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 export interface OutboxStore {

@@ -12,9 +12,10 @@ import {
   satellites,
   type Database,
   type Executor,
+  rowsOf,
 } from "@harbor-satellite/db";
 import { AlreadyExistsError, NotFoundError, type KeysetWindow } from "@harbor-satellite/rpc";
-import { enqueue, rowsOf, type OutboxRequest } from "./outbox-store.js";
+import { enqueue, type OutboxRequest } from "./outbox-store.js";
 import type { KeysetPage, NewSatellite, SatelliteRecord, SatelliteState } from "./records.js";
 import { groupNamesBySatellite } from "./membership.js";
 import { listColumns as columns, readSatellitePage, type SatelliteFilter } from "./satellite-list.js";

@@ -7,11 +7,10 @@
 //   never_seen  no heartbeat yet
 // stale + offline is the API's STALE.
 import { sql } from "drizzle-orm";
-import type { Executor } from "@harbor-satellite/db";
+import { rowsOf, type Executor } from "@harbor-satellite/db";
 import { fleetSatellites } from "@harbor-satellite/fleet";
 import { cachedValue, instrumentScope } from "@harbor-satellite/telemetry/metrics";
 import { DEFAULT_INTERVAL_SECONDS, MISSED_INTERVALS } from "../health.js";
-import { rowsOf } from "../sql-result.js";
 
 /** Not seen for this long: offline rather than stale. */
 export const OFFLINE_AFTER_MS = 3_600_000;
