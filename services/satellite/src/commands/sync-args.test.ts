@@ -111,7 +111,13 @@ describe("sync report", () => {
         failed: [],
         owned: [],
       },
-      [{ image: "lib/app:v1", message: "not served: signature required (unsigned): no cosign signature found" }],
+      [
+        {
+          image: "lib/app:v1",
+          reason: "unsigned",
+          message: "not served: signature required (unsigned): no cosign signature found",
+        },
+      ],
     );
     expect(report.trimEnd().split("\n")).toEqual([
       `unchanged lib/app:v1 ${digest} not_served=unsigned`,

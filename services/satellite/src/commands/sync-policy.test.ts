@@ -97,7 +97,11 @@ describe("sync --once under the sync policy", () => {
     const paused = failure(new SyncWindowClosedError(undefined));
     const broken = failure(new Error("HTTP 500"));
     const refused = [
-      { image: "lib/b:1", message: "not served: signature required (unsigned): no cosign signature found" },
+      {
+        image: "lib/b:1",
+        reason: "unsigned",
+        message: "not served: signature required (unsigned): no cosign signature found",
+      },
     ];
     const synced = (failed: ReplicationSummary["failed"], r = refused): SyncOutcome => ({
       kind: "synced",

@@ -58,6 +58,8 @@ export function stoppedByWindow(error: unknown): boolean {
 export interface Refusal {
   /** `repository:tag` */
   image: string;
+  /** The refusal's reason code (`unsigned`, `signature-invalid`…). */
+  reason: string;
   /** `not served: signature required (<reason code>): <reason>`, as the agent's heartbeat says it. */
   message: string;
 }
@@ -70,5 +72,5 @@ export async function refusedImages(signatures: SignaturePolicy, summary: Replic
   );
   return (await signatures.refusals())
     .filter((r) => held.has(r.reference))
-    .map((r) => ({ image: r.reference, message: r.message }));
+    .map((r) => ({ image: r.reference, reason: r.reason, message: r.message }));
 }

@@ -179,7 +179,7 @@ async function readCaFile(path: string): Promise<string> {
  * summary line (always last; ` refused=N` when a signature policy refused any).
  */
 export function formatReport(summary: ReplicationSummary, refused: readonly Refusal[] = []): string {
-  const reasons = new Map(refused.map((r) => [r.image, /\(([^)]+)\)/.exec(r.message)?.[1] ?? "refused"]));
+  const reasons = new Map(refused.map((r) => [r.image, r.reason]));
   const lines = summary.images.map(
     (r) =>
       `${r.status.padEnd(9)} ${r.image}${r.digest ? ` ${r.digest}` : ""}${r.status === "copied" ? ` blobs_copied=${r.blobsCopied} blobs_skipped=${r.blobsSkipped}` : ""}${reasons.has(r.image) ? ` not_served=${reasons.get(r.image)}` : ""}`,

@@ -38,8 +38,8 @@ export interface SignaturePolicy {
   checkServe(repository: string, reference: string, manifest: StoredManifest): Promise<void>;
   /** The image's verdict (cached while it verifies). */
   verdict(repository: string, digest: string): Promise<Verdict>;
-  /** Every tagged runnable image the policy refuses, for the heartbeat. */
-  refusals(): Promise<{ reference: string; message: string }[]>;
+  /** Every tagged runnable image the policy refuses, for the heartbeat (`reason`: the code its message names). */
+  refusals(): Promise<{ reference: string; reason: string; message: string }[]>;
 }
 
 type PolicyStore = Pick<ServingStore, "getManifest" | "referrers" | "openBlob" | "listTags" | "listRepositories">;
@@ -149,7 +149,7 @@ export function createSignaturePolicy(options: { store: PolicyStore; logger: Log
     verdict,
     async refusals() {
       if (!required) return [];
-      const out: { reference: string; message: string }[] = [];
+      const out: { reference: string; reason: string; message: string }[] = [];
       for (const repository of await store.listRepositories()) {
         for (const tag of await store.listTags(repository)) {
           const manifest = await store.getManifest(repository, tag);
@@ -159,6 +159,7 @@ export function createSignaturePolicy(options: { store: PolicyStore; logger: Log
           if (!result.ok)
             out.push({
               reference: `${repository}:${tag}`,
+              reason: result.reason,
               message: `not served: signature required (${result.reason}): ${result.message}`,
             });
         }
