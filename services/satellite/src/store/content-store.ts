@@ -44,6 +44,7 @@ export interface BlobWriter {
 
 /** A temp file inside the store, for a worker thread that streams, hashes and fsyncs by itself. */
 export interface TempFile {
+  /** A fresh name in the store's ingest/: whoever fills it creates the file. */
   path: string;
   /**
    * Moves the file into place as `digest`; the caller has verified and fsynced it. The rename is

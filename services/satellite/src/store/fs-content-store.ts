@@ -1,9 +1,7 @@
 // The content store on a local filesystem: an OCI image layout at the data dir root (paths.ts),
 // blobs verified while written and renamed into place, repositories and tags in memory and in
 // index.json. Writes hold a shared lock and GC an exclusive one (rw-lock.ts).
-import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
-import { join } from "node:path";
 import type { Readable } from "node:stream";
 import {
   ManifestInvalidError,
@@ -111,15 +109,14 @@ export class FsContentStore implements ServingStore {
   }
 
   async createBlobWriter(options: { algorithm?: DigestAlgorithm } = {}): Promise<ResumableBlobWriter> {
-    const path = this.ingestPath("blob");
+    const path = this.paths.ingestFile("blob");
     const handle = await open(path, "wx");
     return new FsBlobWriter(handle, path, options.algorithm ?? "sha256", this.installBlob);
   }
 
   async createTempFile(): Promise<TempFile> {
-    const path = this.ingestPath("temp");
-    await (await open(path, "wx")).close();
-    return new FsTempFile(path, this.installLayer);
+    // Only a name: the worker that fills it creates it, so this thread opens no file per layer.
+    return new FsTempFile(this.paths.ingestFile("temp"), this.installLayer);
   }
 
   async keepPartial(temp: TempFile, digest: string): Promise<TempFile> {
@@ -349,10 +346,6 @@ export class FsContentStore implements ServingStore {
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
 
-  private ingestPath(kind: string): string {
-    return join(this.paths.ingest, `${kind}-${randomBytes(12).toString("hex")}`);
-  }
-
   /** Child manifests of an index, each present in the store; linked into the repository too. */
   private async childInfos(
     repository: string,
@@ -377,7 +370,7 @@ export class FsContentStore implements ServingStore {
 
   /** Manifest bytes become a blob like any other: temp file, fsync, rename. */
   private async writeManifestBlob(digest: string, bytes: Buffer): Promise<void> {
-    const path = this.ingestPath("manifest");
+    const path = this.paths.ingestFile("manifest");
     const handle = await open(path, "wx");
     try {
       await handle.writeFile(bytes);

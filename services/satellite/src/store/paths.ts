@@ -8,7 +8,7 @@
 //   ├── blobs/
 //   │   ├── sha256/<hex>            every blob AND every manifest, by content; shared by all
 //   │   └── sha512/<hex>            repositories, each stored once
-//   ├── ingest/<random>             in-flight writes (blob writers, temp files, upload sessions);
+//   ├── ingest/<kind>-<random><n>   in-flight writes (blob writers, temp files, upload sessions);
 //   │                               never read by the registry; emptied at start-up but for
 //   │   partial-<alg>-<hex>         paused layer copies, kept across restarts (partial-blobs.ts)
 //   ├── quarantine/<alg>-<hex>-<t>  blobs the scrub found not to match their name
@@ -26,6 +26,7 @@
 // manifests references it, or (in memory, until a manifest claims it) when it was uploaded or
 // mounted into it. Upload sessions live in memory too; a restart drops them, as a client
 // expects of any registry restart.
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parseDigest } from "@harbor-satellite/oci";
 
@@ -56,9 +57,13 @@ export interface StorePaths {
   readonly lock: string;
   blobDir(algorithm: string): string;
   blob(digest: string): string;
+  /** A fresh name in ingest/: random per store (no clash with an earlier process's), then a counter. */
+  ingestFile(kind: string): string;
 }
 
 export function storePaths(root: string): StorePaths {
+  const ingestPrefix = randomBytes(6).toString("hex");
+  let ingestCount = 0;
   return {
     root,
     index: join(root, INDEX_FILE),
@@ -71,6 +76,7 @@ export function storePaths(root: string): StorePaths {
       const { algorithm, hex } = parseDigest(digest);
       return join(root, BLOBS_DIR, algorithm, hex);
     },
+    ingestFile: (kind) => join(root, INGEST_DIR, `${kind}-${ingestPrefix}${(ingestCount++).toString(36)}`),
   };
 }
 

@@ -30,6 +30,7 @@ describe("start-up recovery, verify and scrub", () => {
     const writer = await store.createBlobWriter();
     await writer.write(Buffer.from("half of a layer"));
     const temp = await store.createTempFile();
+    await writeFile(temp.path, "half of a worker's layer");
     // Simulate a crash: the process is gone without commit or abort.
     await writeFile(join(dir, "ingest", "atomic-leftover"), "x");
     expect(await store.statBlob(digestOf("half of a layer"))).toBeUndefined();

@@ -112,8 +112,8 @@ export async function createFakeContentStore(root?: string): Promise<FakeContent
       };
     },
     async createTempFile(): Promise<TempFile> {
+      // As the real store: a name only, the worker creates the file.
       const path = tempPath();
-      await (await open(path, "wx")).close();
       return {
         path,
         commitVerified: (digest, size) => place(path, digest, size),
