@@ -3,7 +3,7 @@
 // root package.json "dependencies" (a devDependency, or an undeclared package, fails the build,
 // so a production install can never meet an import it does not have); it is bundled too, with
 // what it imports in turn, except the packages in `external`: those load files relative to their
-// own modules (PGlite's WASM and data, piscina's worker, pino's transports) or must stay one copy
+// own modules (PGlite's WASM and data, piscina's worker) or must stay one copy
 // shared with packages loaded later (OpenTelemetry's API and SDK), and are installed by
 // `npm ci --omit=dev` beside the bundle. Node's builtins stay external.
 import { builtinModules } from "node:module";
