@@ -14,7 +14,6 @@
 // error classes); the main thread rebuilds typed errors (worker-error.ts).
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
-import { STATUS_CODES } from "node:http";
 import { threadId } from "node:worker_threads";
 import { isRetryableStatus, isTransientNetworkError, nextDelay, retryPolicy, sleep } from "@harbor-satellite/retry";
 import { gateView, sharedFlow } from "./bandwidth-gate.mjs";
@@ -335,7 +334,7 @@ async function download(task, state, counters, attempts, onBody, end, connection
     throw new TaskError({
       kind: "registry",
       status,
-      ...errorBody(answer.body, status),
+      ...errorBody(answer.body),
       url: redact(url),
       method: "GET",
     });
@@ -350,9 +349,8 @@ function contentRangeStart(headers) {
 
 /**
  * @param {Buffer} body
- * @param {number} status
  */
-function errorBody(body, status) {
+function errorBody(body) {
   const text = body.toString("utf8");
   try {
     const first = JSON.parse(text).errors?.[0];
@@ -360,7 +358,8 @@ function errorBody(body, status) {
   } catch {
     // not a distribution error body
   }
-  return { code: "", detail: text.slice(0, 200).trim() || STATUS_CODES[status] || "" };
+  // An empty detail gets the status text on the main thread (worker-error.ts).
+  return { code: "", detail: text.slice(0, 200).trim() };
 }
 
 /** The URL as it may be shown: no userinfo, no query (signed storage URLs carry secrets there). @param {URL} url */
