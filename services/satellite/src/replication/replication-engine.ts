@@ -3,6 +3,7 @@
 // stream through the worker pool; images no longer desired are untagged afterwards (the store's
 // GC reclaims their blobs). Used by `satellite sync --once` and by the agent's scheduler.
 import { createHash } from "node:crypto";
+import { getMaxListeners, setMaxListeners } from "node:events";
 import { createRegistryClient, redactUrl, registryFailureFields, type RegistryClient } from "@harbor-satellite/oci";
 import { context, type Context } from "@opentelemetry/api";
 import type { Logger } from "pino";
@@ -37,7 +38,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 export function createReplicationEngine(options: ReplicationEngineOptions): ReplicationEngine {
   const { store, logger } = options;
   const target = options.target ?? storeTarget(store);
-  let pool: BlobWorkerPool | undefined;
+  let pool: BlobWorkerPool | undefined = options.pool;
   // Layer copies a closing sync window paused, continued by a later pass (kept across restarts by the store).
   const paused = createPausedCopies(target, logger);
   const clients = new Map<string, RegistryClient>();
@@ -75,6 +76,10 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     await paused.load();
     const progress = createProgress({ logger, intervalMs: options.progressIntervalMs });
     const { maxConnections = 8 } = request.upstream;
+    // Each copy and request in flight listens on the pass's signal: with more than 10 at once
+    // (`--workers 3` and up) Node would warn of a listener leak that is none.
+    const listeners = pool.capacity + maxConnections + 16;
+    if (request.signal && getMaxListeners(request.signal) < listeners) setMaxListeners(listeners, request.signal);
     const copier = createBlobCopier({
       target,
       client,
