@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import type { LevelWithSilent } from "pino";
 import { UsageError } from "../flags/usage-error.js";
 import { parseDesiredImage, parsePlatform, type DesiredImage, type PlatformFilter } from "../replication/index.js";
-import { LOG_LEVELS } from "../config/satellite-config.js";
+import { LOG_LEVELS } from "../config/log-levels.js";
 
 export const SYNC_HELP = `Usage: satellite sync --once --upstream URL --image REPO:TAG [--image …] --data-dir DIR [options]
 

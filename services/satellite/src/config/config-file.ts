@@ -10,8 +10,7 @@ import { ConfigValidationError } from "./config-error.js";
 import { parseSatelliteConfig } from "./parse-config.js";
 import type { SatelliteConfig } from "./satellite-config.js";
 
-/** The config the agent saves in its data dir (`<data-dir>/config.json`), which the one-shot commands read too. */
-export const CONFIG_FILE = "config.json";
+export { CONFIG_FILE } from "./config-file-name.js";
 
 export type LoadedConfig =
   | { status: "missing" }

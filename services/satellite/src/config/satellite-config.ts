@@ -14,17 +14,7 @@ export {
   DEFAULT_STATE_REPLICATION_INTERVAL,
 } from "@harbor-satellite/satellite-config";
 
-/** Levels `--log-level` takes (pino's); every one is also a valid `app_config.log_level`. */
-export const LOG_LEVELS = [
-  "trace",
-  "debug",
-  "info",
-  "warn",
-  "error",
-  "fatal",
-  "silent",
-] as const satisfies readonly ConfigLogLevel[];
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from "./log-levels.js";
 
 /** The pino level for a config's log level: zerolog's `panic` is pino's `fatal`. */
 export function pinoLevel(level: ConfigLogLevel): LevelWithSilent {

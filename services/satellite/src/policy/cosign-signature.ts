@@ -6,7 +6,8 @@
 // cosign. Each refusal has its own reason so the heartbeat can tell a forgery from a stale
 // signature or a key the satellite does not trust.
 import { createHash, verify, type KeyObject } from "node:crypto";
-import { readTrustedKey, trustedKeyMessage } from "@harbor-satellite/satellite-config";
+// The key reader alone: the package's index also loads the config schema's validator (ajv).
+import { readTrustedKey, trustedKeyMessage } from "@harbor-satellite/satellite-config/trusted-key";
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
 export const SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";

@@ -6,7 +6,8 @@
 // once per file however many images share it, so evicting an image frees only what no remaining
 // image references. When the wanted images alone exceed the quota, the plan says so (they stay).
 // Before a pass fetches, the bytes it will add count as wanted too (incomingBytes).
-import { formatByteSize } from "@harbor-satellite/satellite-config";
+// The byte-size entry alone: the package's index also loads the schema validator.
+import { formatByteSize } from "@harbor-satellite/satellite-config/byte-size";
 
 export interface ImageFootprint {
   /** `repository:tag` */
