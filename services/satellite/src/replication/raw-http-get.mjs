@@ -16,6 +16,7 @@ import tls from "node:tls";
 export const READ_BUFFER_BYTES = 256 * 1024;
 const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 /** Read buffers of closed connections, for the next ones (per thread: module state). */
 const MAX_FREE_READ_BUFFERS = 8;
 /** @type {Buffer[]} */
@@ -209,7 +210,7 @@ function exchange(conn, url, headers, options, keepAlive) {
     const body = createBodyReader();
     /** @type {ResponseHead | undefined} */
     let head;
-    let headBytes = Buffer.alloc(0);
+    let headBytes = EMPTY;
     let streaming = false;
     /** @type {Buffer[]} */
     const collected = [];
@@ -246,15 +247,19 @@ function exchange(conn, url, headers, options, keepAlive) {
       try {
         let rest = data;
         if (!head) {
-          headBytes = Buffer.concat([headBytes, data]);
-          const end = headBytes.indexOf("\r\n\r\n");
+          // The head is looked for in the read itself (valid during this call); only a head
+          // split across reads is copied. Copying every first read (up to 256 KiB) was a copy
+          // and as much garbage per layer.
+          const joined = headBytes.length === 0 ? data : Buffer.concat([headBytes, data]);
+          const end = joined.indexOf("\r\n\r\n");
           if (end < 0) {
-            if (headBytes.length > MAX_HEAD_BYTES) throw codeError("response head too large", "HPE_HEADER_OVERFLOW");
+            if (joined.length > MAX_HEAD_BYTES) throw codeError("response head too large", "HPE_HEADER_OVERFLOW");
+            headBytes = joined === data ? Buffer.from(data) : joined;
             return;
           }
-          head = parseHead(headBytes.subarray(0, end).toString("latin1"));
-          rest = headBytes.subarray(end + 4);
-          headBytes = Buffer.alloc(0);
+          head = parseHead(joined.subarray(0, end).toString("latin1"));
+          rest = joined.subarray(end + 4);
+          headBytes = EMPTY;
           body.start(head.headers);
           streaming = options.onHead(head);
         }
