@@ -45,22 +45,31 @@ export async function replicateReferrers(
   digest: string,
   ctx: ReferrerContext,
 ): Promise<ReferrersOutcome> {
-  const { client, requests, signal } = ctx;
-  const fromApi = await requests.run(() => client.listReferrers(repository, digest, { signal }));
-  let descriptors = fromApi ?? [];
-  const discovery = fromApi === undefined ? "tag-schema" : "referrers-api";
-  if (fromApi === undefined) {
-    const index = await getOptional(ctx, repository, tagSchemaTag(digest));
-    if (index) descriptors = referrersOfIndex(index);
-  }
+  // The lookups go out at once (the requests limiter bounds them): an image without referrers
+  // costs one round trip at its end, not five in a row. Storing stays in order.
+  const cosignTags = COSIGN_TAG_SUFFIXES.map((suffix) => `${tagSchemaTag(digest)}.${suffix}`);
+  const [{ descriptors, discovery }, cosign] = await Promise.all([
+    discover(ctx, repository, digest),
+    Promise.all(cosignTags.map((tag) => getOptional(ctx, repository, tag))),
+  ]);
   let stored = 0;
   for (const descriptor of unique(descriptors)) if (await copyReferrer(ctx, repository, descriptor.digest)) stored++;
-  for (const suffix of COSIGN_TAG_SUFFIXES) {
-    const tag = `${tagSchemaTag(digest)}.${suffix}`;
-    const manifest = await getOptional(ctx, repository, tag);
-    if (manifest && (await storeWithBlobs(ctx, repository, manifest, tag))) stored++;
-  }
+  for (const [i, manifest] of cosign.entries())
+    if (manifest && (await storeWithBlobs(ctx, repository, manifest, cosignTags[i]))) stored++;
   return { stored, discovery };
+}
+
+/** The referrers API's answer or, where the upstream has none, the tag-schema index's. */
+async function discover(
+  ctx: ReferrerContext,
+  repository: string,
+  digest: string,
+): Promise<{ descriptors: Descriptor[]; discovery: ReferrersOutcome["discovery"] }> {
+  const { client, requests, signal } = ctx;
+  const fromApi = await requests.run(() => client.listReferrers(repository, digest, { signal }));
+  if (fromApi !== undefined) return { descriptors: fromApi, discovery: "referrers-api" };
+  const index = await getOptional(ctx, repository, tagSchemaTag(digest));
+  return { descriptors: index ? referrersOfIndex(index) : [], discovery: "tag-schema" };
 }
 
 /** Fetches a referrer by digest and stores it (with its blobs) unless the store has it. */
