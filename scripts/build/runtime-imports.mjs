@@ -16,9 +16,13 @@ export function packageNameOf(specifier) {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
-/** Whether `name` is named by one of `patterns` (`@scope/*` names a whole scope). */
-function matches(name, patterns) {
-  return patterns.some((p) => (p.endsWith("/*") ? name.startsWith(p.slice(0, -1)) : name === p));
+/** Whether `name` is named by one of `patterns` (`@scope/*` names a whole scope; `!name` excepts one). */
+export function matches(name, patterns) {
+  const named = (p) => (p.endsWith("/*") ? name.startsWith(p.slice(0, -1)) : name === p);
+  return (
+    patterns.some((p) => !p.startsWith("!") && named(p)) &&
+    !patterns.some((p) => p.startsWith("!") && named(p.slice(1)))
+  );
 }
 
 /** @param {{ dependencies: string[], external: string[] }} options */
