@@ -6,7 +6,10 @@
 // --uncompressed, whose figures are labelled as such. Two shapes by default: 4×100 MB, where
 // bytes per second matter, and 200×1 MB, where per-request latency and concurrency do.
 // Goal: the satellite ≥ 1.5× the fastest peer (its median wall time / the satellite's).
-// Run: npx tsx bench/replication/copy-throughput.ts [--runs 5] [--shapes 4x100,200x1] [--uncompressed] [--tools …] [--fsync-check]
+// Run: npx tsx bench/replication/copy-throughput.ts [--runs 5] [--shapes 4x100,200x1] [--uncompressed] [--tools …] [--fsync-check] [--no-prime]
+// Before each timed run the bench writes and deletes a scratch file as large as the image
+// (harness.ts primeMemory: this VM backs memory lazily, and whichever run met cold pages paid for
+// it), then syncs; --no-prime leaves that out.
 // [--before DIR]: DIR/bin/satellite.mjs (an older build: copy bin/ and dist/ into a folder inside the
 // checkout, e.g. node_modules/.sat-before, so its packages resolve) runs in the same rounds as
 // `satellite-before`, not a peer: an A/B of the satellite alone.
@@ -15,7 +18,7 @@ import { parseArgs } from "node:util";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satellite/testkit";
 import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { countSyncCalls } from "./fsync-check.js";
-import { flushDisk, fmt, median, run } from "./harness.js";
+import { flushDisk, fmt, median, primeMemory, run } from "./harness.js";
 import { runTool, TOOLS, type CopyJob, type Tool } from "./peers.js";
 
 const { values } = parseArgs({
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     uncompressed: { type: "boolean", default: false },
     tools: { type: "string", default: TOOLS.join(",") },
     "fsync-check": { type: "boolean", default: false },
+    "no-prime": { type: "boolean", default: false },
     before: { type: "string" },
   },
 });
@@ -82,6 +86,7 @@ try {
       for (let round = 0; round < runs; round++) {
         const order = tools.map((_, i) => tools[(i + round) % tools.length]);
         for (const tool of order) {
+          if (!values["no-prime"]) await primeMemory(totalMb * 1.1e6);
           await flushDisk();
           const r = await runTool(tool, job);
           walls[tool].push(r.wallSeconds);
@@ -122,4 +127,5 @@ try {
   await upstream.stop();
 }
 if (values.uncompressed) summary.unshift("layers=uncompressed");
+if (values["no-prime"]) summary.unshift("memory=unprimed");
 console.log(summary.join(" "));

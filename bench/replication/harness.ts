@@ -142,6 +142,29 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   };
 }
 
+/**
+ * Writes and deletes `bytes` of scratch file, so the run that follows finds that much free memory
+ * the kernel has just used. This VM backs guest memory lazily (virtio-balloon free page reporting
+ * and DAMON pageout are on): the first process to fill cold pages pays a host fault per page,
+ * which showed as 0.3–0.9 s of kernel time in `copy_folio_from_iter_atomic` in whichever run met
+ * them (perf), depending on what ran before. Every tool gets the same start this way.
+ */
+export async function primeMemory(bytes: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "bench-prime-"));
+  try {
+    const { code, stderr } = await run("dd", [
+      "if=/dev/zero",
+      `of=${join(dir, "scratch")}`,
+      "bs=1M",
+      `count=${Math.ceil(bytes / (1 << 20))}`,
+      "status=none",
+    ]);
+    if (code !== 0) throw new Error(`dd failed: ${stderr}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Flushes every dirty page to disk, so one run's writeback does not slow the next one down. */
 export async function flushDisk(): Promise<void> {
   const { code } = await run("sync", []);
