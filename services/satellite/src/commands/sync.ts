@@ -10,7 +10,6 @@ import { createLogger } from "@harbor-satellite/telemetry/logger";
 import { ExitCode } from "./exit-code.js";
 import { UsageError } from "../flags/usage-error.js";
 import {
-  createBlobWorkerPool,
   createReplicationEngine,
   readOwnedImages,
   writeOwnedImages,
@@ -120,18 +119,8 @@ export async function syncOnce(config: SyncConfig, signal?: AbortSignal, deps: S
   try {
     if (!(await windowOpen(gate, config.outsideWindow, signal, deps.onWait)))
       return { kind: "outside-window", message: gate.describe() ?? "outside sync window" };
-    // A one-shot pass is asked to copy: its threads start now, while the store opens and the
-    // manifests arrive, not when the first layer is due (~50 ms of a thread's start each).
-    const pool = createBlobWorkerPool({ threads: config.workers });
-    void pool.warm().catch(() => undefined);
-    let store;
-    try {
-      store = await openContentStore({ root: config.dataDir, logger });
-    } catch (error) {
-      await pool.close();
-      throw error;
-    }
-    const engine = createReplicationEngine({ store, logger, pool, gate });
+    const store = await openContentStore({ root: config.dataDir, logger });
+    const engine = createReplicationEngine({ store, logger, workerThreads: config.workers, gate });
     try {
       const owned = await readOwnedImages(store.root);
       const summary = await engine.replicate({

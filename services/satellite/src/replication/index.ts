@@ -1,7 +1,5 @@
 // Public surface of the replication engine (used by `satellite sync` and the agent's scheduler).
 export { createReplicationEngine } from "./replication-engine.js";
-export { createBlobWorkerPool } from "./worker-pool.js";
-export type { BlobWorkerPool } from "./worker-pool.js";
 export type {
   ReplicationEngine,
   ReplicationEngineOptions,

@@ -38,7 +38,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 export function createReplicationEngine(options: ReplicationEngineOptions): ReplicationEngine {
   const { store, logger } = options;
   const target = options.target ?? storeTarget(store);
-  let pool: BlobWorkerPool | undefined = options.pool;
+  let pool: BlobWorkerPool | undefined;
   // Layer copies a closing sync window paused, continued by a later pass (kept across restarts by the store).
   const paused = createPausedCopies(target, logger);
   const clients = new Map<string, RegistryClient>();

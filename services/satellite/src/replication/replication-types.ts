@@ -9,7 +9,6 @@ import type { PlatformFilter } from "./platform.js";
 import type { ImageReplicationError } from "./replication-error.js";
 import type { ReplicationTarget } from "./replication-target.js";
 import type { SyncGate } from "./sync-gate.js";
-import type { BlobWorkerPool } from "./worker-pool.js";
 
 export interface UpstreamOptions {
   /** Registry root URL; `http://` is used as plain HTTP. */
@@ -81,11 +80,6 @@ export interface ReplicationEngineOptions {
   logger: Logger;
   /** Worker threads for layer copies (default: cores). */
   workerThreads?: number;
-  /**
-   * The copy threads, when the caller started them itself (`sync --once` warms them while it opens
-   * the store); the engine closes them. Default: a pool of `workerThreads`, started at the first copy.
-   */
-  pool?: BlobWorkerPool;
   copiesPerThread?: number;
   /** Images resolved at once (default 8). */
   imageConcurrency?: number;
