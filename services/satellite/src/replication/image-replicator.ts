@@ -41,6 +41,8 @@ export interface ImageContext {
   repair?: boolean;
   /** Waits, with the image's blobs resolved, until the pass may fetch (fetch-plan.ts); may refuse. */
   beforeCopy?: (blobs: readonly Descriptor[]) => Promise<void>;
+  /** Hears the digests to look referrers up for (the root, and the upstream's top manifest) once resolved. */
+  onResolved?: (digests: readonly string[]) => void;
 }
 
 export interface ImageOutcome {
@@ -105,6 +107,7 @@ export async function replicateImage(
     ? async () => false
     : async (d: string) => (await target.getManifest(image.repository, d, signal)) !== undefined;
   const resolved = await resolveImage(top, { fetch, stored }, ctx.platform);
+  ctx.onResolved?.([resolved.root.digest, top.digest]);
   await ctx.beforeCopy?.(resolved.blobs);
 
   // Settle every copy before failing, so no copy of this image outlives its result.

@@ -40,23 +40,39 @@ export function tagSchemaTag(digest: string): string {
   return digest.replace(":", "-");
 }
 
-export async function replicateReferrers(
-  repository: string,
-  digest: string,
-  ctx: ReferrerContext,
-): Promise<ReferrersOutcome> {
-  // The lookups go out at once (the requests limiter bounds them): an image without referrers
-  // costs one round trip at its end, not five in a row. Storing stays in order.
+/** What the upstream holds for a digest: its referrers, and its cosign tags' manifests. */
+export interface FoundReferrers {
+  descriptors: Descriptor[];
+  discovery: ReferrersOutcome["discovery"];
+  cosign: { tag: string; manifest: Manifest | undefined }[];
+}
+
+/**
+ * The lookups alone (no store write), so they can run while the image's own blobs copy. They go
+ * out at once under the requests limiter: an image without referrers costs one round trip, not
+ * five in a row.
+ */
+export async function findReferrers(repository: string, digest: string, ctx: ReferrerContext): Promise<FoundReferrers> {
   const cosignTags = COSIGN_TAG_SUFFIXES.map((suffix) => `${tagSchemaTag(digest)}.${suffix}`);
-  const [{ descriptors, discovery }, cosign] = await Promise.all([
+  const [{ descriptors, discovery }, manifests] = await Promise.all([
     discover(ctx, repository, digest),
     Promise.all(cosignTags.map((tag) => getOptional(ctx, repository, tag))),
   ]);
+  return { descriptors, discovery, cosign: cosignTags.map((tag, i) => ({ tag, manifest: manifests[i] })) };
+}
+
+/** Stores what findReferrers found (after the image itself), in order: referrers, then cosign tags. */
+export async function storeReferrers(
+  repository: string,
+  found: FoundReferrers,
+  ctx: ReferrerContext,
+): Promise<ReferrersOutcome> {
   let stored = 0;
-  for (const descriptor of unique(descriptors)) if (await copyReferrer(ctx, repository, descriptor.digest)) stored++;
-  for (const [i, manifest] of cosign.entries())
-    if (manifest && (await storeWithBlobs(ctx, repository, manifest, cosignTags[i]))) stored++;
-  return { stored, discovery };
+  for (const descriptor of unique(found.descriptors))
+    if (await copyReferrer(ctx, repository, descriptor.digest)) stored++;
+  for (const { tag, manifest } of found.cosign)
+    if (manifest && (await storeWithBlobs(ctx, repository, manifest, tag))) stored++;
+  return { stored, discovery: found.discovery };
 }
 
 /** The referrers API's answer or, where the upstream has none, the tag-schema index's. */

@@ -17,7 +17,7 @@ import { mayUntag, nextOwned, planPass } from "./planner.js";
 import { createProgress } from "./progress.js";
 import { ImageReplicationError, PlatformNotFoundError } from "./replication-error.js";
 import { storeTarget, TargetUnavailableError, type ReplicationTarget } from "./replication-target.js";
-import { createReferrersSync, type ReferrersSync } from "./referrers-step.js";
+import { createReferrersSync, type ReferrersLookup, type ReferrersSync } from "./referrers-step.js";
 import { createPausedCopies } from "./paused-copies.js";
 import { createBlobWorkerPool, type BlobWorkerPool } from "./worker-pool.js";
 import { failureType, recordReplicationPass } from "../telemetry/replication-metrics.js";
@@ -245,9 +245,15 @@ async function copyImage(
     "satellite.image.replicate",
     attributes,
     async (span) => {
+      // The referrers lookups start once the image's manifests are resolved (they run while its
+      // blobs copy); an unchanged image resolves nothing and looks them up here.
+      let lookup: ReferrersLookup | undefined;
+      const onResolved = (digests: readonly string[]) =>
+        void (lookup = referrers.lookUp(image.repository, digests, ctx));
       try {
-        const outcome = await replicateImage(image, owned, ctx);
-        await referrers.sync(image.repository, outcome, ctx, logger);
+        const outcome = await replicateImage(image, owned, { ...ctx, onResolved });
+        lookup ??= referrers.lookUp(image.repository, [outcome.owned.digest, outcome.owned.sourceDigest], ctx);
+        await referrers.store(lookup, ctx, logger);
         span.setAttributes({
           "satellite.image.outcome": outcome.status,
           "oci.manifest.digest": outcome.owned.sourceDigest,
@@ -271,6 +277,7 @@ async function copyImage(
           owned: outcome.owned,
         };
       } catch (error) {
+        if (lookup) referrers.drop(lookup);
         span.setAttribute("satellite.image.outcome", "failed");
         markFailed(span, failureType(error), error);
         return failed(name, error);
