@@ -25,6 +25,8 @@ export {
 } from "./reference.js";
 export type { ImageReference } from "./reference.js";
 export { OciError, OciErrorTable, parseOciErrorBody } from "./errors.js";
+export { COSIGN_TAG_SUFFIXES, cosignTag, tagSchemaSubject, tagSchemaTag } from "./tag-schema.js";
+export type { CosignTagSuffix } from "./tag-schema.js";
 export type { OciErrorCode } from "./errors.js";
 export { VerifyingStream, DigestMismatchError, SizeMismatchError } from "./verify-stream.js";
 export type { VerifyOptions } from "./verify-stream.js";

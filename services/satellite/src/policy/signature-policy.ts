@@ -6,7 +6,14 @@
 // without a filesystem layer) are always served, so verifiers can fetch them. A child manifest of
 // an index is served when a verified index in the repository lists it (cosign signs the index).
 // Everything is read from the store: the verdict follows whatever replication or a push left.
-import { OciError, isDigest, parseManifest, type ImageManifest, type ParsedManifest } from "@harbor-satellite/oci";
+import {
+  OciError,
+  cosignTag,
+  isDigest,
+  parseManifest,
+  type ImageManifest,
+  type ParsedManifest,
+} from "@harbor-satellite/oci";
 import type { KeyObject } from "node:crypto";
 import type { Logger } from "pino";
 import type { StoredManifest } from "../store/content-store.js";
@@ -172,7 +179,7 @@ export function createSignaturePolicy(options: { store: PolicyStore; logger: Log
 /** The signature manifests stored for `digest`: cosign's `.sig` tag and its referrers. */
 async function signatureManifests(store: PolicyStore, repository: string, digest: string): Promise<ImageManifest[]> {
   const found: StoredManifest[] = [];
-  const tagged = await store.getManifest(repository, `${digest.replace(":", "-")}.sig`);
+  const tagged = await store.getManifest(repository, cosignTag(digest));
   if (tagged) found.push(tagged);
   for (const referrer of store.referrers(repository, digest)) {
     if (referrer.artifactType !== undefined && referrer.artifactType !== COSIGN_SIGNATURE_ARTIFACT_TYPE) continue;

@@ -3,13 +3,11 @@
 // manifest with no `subject`, so the store's referrers index does not know it. The referrers
 // API lists them too, each with cosign's artifact type, so a client that only speaks OCI 1.1
 // finds what a tag-schema client finds.
-import type { Descriptor } from "@harbor-satellite/oci";
+import { COSIGN_TAG_SUFFIXES, cosignTag, type CosignTagSuffix, type Descriptor } from "@harbor-satellite/oci";
 import type { ServingStore } from "../store/serving-store.js";
 
-const SUFFIXES = ["sig", "att", "sbom"] as const;
-
 /** The artifact type a cosign tag's manifest is listed with (cosign's own names for them). */
-export const COSIGN_ARTIFACT_TYPES: Readonly<Record<(typeof SUFFIXES)[number], string>> = {
+export const COSIGN_ARTIFACT_TYPES: Readonly<Record<CosignTagSuffix, string>> = {
   sig: "application/vnd.dev.cosign.artifact.sig.v1+json",
   att: "application/vnd.dev.cosign.artifact.att.v1+json",
   sbom: "application/vnd.dev.cosign.artifact.sbom.v1+json",
@@ -23,10 +21,10 @@ export async function tagSchemaReferrers(
   artifactType?: string,
 ): Promise<Descriptor[]> {
   const found: Descriptor[] = [];
-  for (const suffix of SUFFIXES) {
+  for (const suffix of COSIGN_TAG_SUFFIXES) {
     const type = COSIGN_ARTIFACT_TYPES[suffix];
     if (artifactType !== undefined && artifactType !== type) continue;
-    const manifest = await store.getManifest(repository, `${subject.replace(":", "-")}.${suffix}`);
+    const manifest = await store.getManifest(repository, cosignTag(subject, suffix));
     if (manifest)
       found.push({
         mediaType: manifest.mediaType,

@@ -7,15 +7,20 @@
 // the same tag. A referrer is stored by digest with its blobs; its `subject` puts it in the local
 // referrers index. Failures here never fail the image: they are logged and retried next pass
 // (a missing signature then shows in the signature policy's verdict).
-import { RegistryError, type Descriptor, type Manifest, type RegistryClient } from "@harbor-satellite/oci";
+import {
+  COSIGN_TAG_SUFFIXES,
+  RegistryError,
+  cosignTag,
+  tagSchemaTag,
+  type Descriptor,
+  type Manifest,
+  type RegistryClient,
+} from "@harbor-satellite/oci";
 import type { BlobCopier } from "./copy-blob.js";
 import type { Limiter } from "./limiter.js";
 import { resolveImage } from "./manifest-tree.js";
 import type { Progress } from "./progress.js";
 import type { ReplicationTarget } from "./replication-target.js";
-
-/** Cosign's tag suffixes: signatures, attestations, SBOMs. */
-export const COSIGN_TAG_SUFFIXES = ["sig", "att", "sbom"] as const;
 
 export interface ReferrerContext {
   target: ReplicationTarget;
@@ -35,11 +40,6 @@ export interface ReferrersOutcome {
   discovery: "referrers-api" | "tag-schema";
 }
 
-/** `sha256:<hex>` → `sha256-<hex>` (the OCI referrers tag schema; cosign appends `.sig` etc.). */
-export function tagSchemaTag(digest: string): string {
-  return digest.replace(":", "-");
-}
-
 /** What the upstream holds for a digest: its referrers, and its cosign tags' manifests. */
 export interface FoundReferrers {
   descriptors: Descriptor[];
@@ -53,7 +53,7 @@ export interface FoundReferrers {
  * five in a row.
  */
 export async function findReferrers(repository: string, digest: string, ctx: ReferrerContext): Promise<FoundReferrers> {
-  const cosignTags = COSIGN_TAG_SUFFIXES.map((suffix) => `${tagSchemaTag(digest)}.${suffix}`);
+  const cosignTags = COSIGN_TAG_SUFFIXES.map((suffix) => cosignTag(digest, suffix));
   const [{ descriptors, discovery }, manifests] = await Promise.all([
     discover(ctx, repository, digest),
     Promise.all(cosignTags.map((tag) => getOptional(ctx, repository, tag))),

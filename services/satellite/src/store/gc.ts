@@ -5,7 +5,7 @@
 // children, a manifest its config and layers, and any manifest the manifests whose subject it
 // is (referrers). Unreached manifests leave their repository; then every blob file nothing
 // reached is deleted. The caller holds the store's lock exclusively, so no write interleaves.
-import type { Descriptor } from "@harbor-satellite/oci";
+import { tagSchemaSubject, type Descriptor } from "@harbor-satellite/oci";
 import type { Logger } from "pino";
 import type { BlobFiles } from "./blob-files.js";
 import type { IndexFile } from "./index-file.js";
@@ -22,15 +22,6 @@ export interface MarkResult {
   deadManifests: { repository: string; digest: string }[];
   /** Uploads or mounts never claimed by a manifest, older than the grace period. */
   expiredUploads: { repository: string; digest: string }[];
-}
-
-/**
- * The subject a tag-schema tag belongs to: `sha256-<hex>` (the OCI referrers tag schema's index)
- * and cosign's `sha256-<hex>.sig`, `.att` and `.sbom` name the manifest they sign or describe.
- */
-export function tagSchemaSubject(tag: string): string | undefined {
-  const match = /^sha256-([0-9a-f]{64})(?:\.(?:sig|att|sbom))?$/.exec(tag);
-  return match ? `sha256:${match[1]}` : undefined;
 }
 
 /**

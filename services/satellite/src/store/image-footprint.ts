@@ -3,8 +3,8 @@
 // Reads manifests through the store (its cache) and stats blob files; nothing is hashed. A file
 // missing on disk counts nothing (the owned-image audit fetches it again). Signature tags count
 // in the image they sign.
+import { tagSchemaSubject } from "@harbor-satellite/oci";
 import type { ContentStore } from "./content-store.js";
-import { tagSchemaSubject } from "./gc.js";
 import { manifestInfo } from "./manifest-info.js";
 
 export interface TaggedImage {
