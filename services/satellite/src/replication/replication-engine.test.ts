@@ -289,4 +289,38 @@ describe("replication engine", () => {
     expect(registry.tokenRequests).toHaveLength(1);
     expect(summary.requests).toBe(registry.requests.length);
   });
+
+  it("runs more copies than Node's default of 10 listeners on one pass signal without a leak warning", async () => {
+    await setup();
+    const wide = createReplicationEngine({
+      store: lazyStore(),
+      logger: pino({ level: "silent" }),
+      workerThreads: 3,
+      copiesPerThread: 4,
+      inlineMaxBytes: INLINE_MAX,
+    });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      seedImage(
+        registry,
+        "lib/wide",
+        "v1",
+        Array.from({ length: 16 }, () => randomBytes(20_000)),
+      );
+      const summary = await wide.replicate({
+        upstream,
+        images: [{ repository: "lib/wide", tag: "v1" }],
+        signal: new AbortController().signal,
+      });
+      expect(summary.failed).toEqual([]);
+      expect(summary.blobsCopied).toBe(17);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+      await wide.close();
+    }
+  });
 });
