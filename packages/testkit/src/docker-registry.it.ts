@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { get as httpsGet } from "node:https";
 import { join } from "node:path";
+import { selfSignedLoopback } from "@harbor-satellite/oci/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerRegistryAvailable, startDockerRegistry, type DockerRegistry } from "./docker-registry.js";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir, type SyntheticImage } from "./images.js";
@@ -75,6 +77,25 @@ describe("startDockerRegistry", () => {
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serves HTTPS with the given certificate: a client that trusts it is answered, one that does not is refused", async () => {
+    const tls = await selfSignedLoopback();
+    const registry = await startDockerRegistry({ tls });
+    try {
+      expect(registry.url).toBe(`https://127.0.0.1:${registry.port}`);
+      const status = (ca?: string) =>
+        new Promise<number>((resolve, reject) =>
+          httpsGet(`${registry.url}/v2/`, { ca }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          }).on("error", reject),
+        );
+      expect(await status(tls.cert)).toBe(200);
+      await expect(status()).rejects.toMatchObject({ code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
+    } finally {
+      await registry.stop();
     }
   });
 });

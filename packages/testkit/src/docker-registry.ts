@@ -5,6 +5,8 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
@@ -21,10 +23,12 @@ export interface DockerRegistryOptions {
   port?: number;
   /** Basic auth (`auth: htpasswd`, the bcrypt file the registry requires): every request needs these. */
   htpasswd?: { username: string; password: string };
+  /** Serve HTTPS with this PEM certificate and key (clients must trust `cert`); default plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 export interface DockerRegistry {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`) */
   url: string;
   /** `127.0.0.1:<port>`, as image references spell it. */
   host: string;
@@ -54,13 +58,22 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
       delete: { enabled: true },
       maintenance: { uploadpurging: { enabled: false }, readonly: { enabled: options.readOnly === true } },
     },
-    http: { addr: host, secret: randomBytes(16).toString("hex"), headers: { "X-Content-Type-Options": ["nosniff"] } },
+    http: {
+      addr: host,
+      secret: randomBytes(16).toString("hex"),
+      headers: { "X-Content-Type-Options": ["nosniff"] },
+      ...(options.tls && { tls: { certificate: join(workDir, "tls.crt"), key: join(workDir, "tls.key") } }),
+    },
     ...(options.htpasswd && { auth: { htpasswd: { realm: "test-registry", path: join(workDir, "htpasswd") } } }),
   };
   if (options.htpasswd) {
     // Cost 4: the registry checks the hash on every request.
     const hash = bcrypt.hashSync(options.htpasswd.password, 4);
     await writeFile(join(workDir, "htpasswd"), `${options.htpasswd.username}:${hash}\n`);
+  }
+  if (options.tls) {
+    await writeFile(join(workDir, "tls.crt"), options.tls.cert);
+    await writeFile(join(workDir, "tls.key"), options.tls.key, { mode: 0o600 });
   }
   const configPath = join(workDir, "config.yml");
   await writeFile(configPath, JSON.stringify(config, null, 2));
@@ -78,10 +91,11 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
     await rm(workDir, { recursive: true, force: true });
   };
 
-  const url = `http://${host}`;
+  const url = `${options.tls ? "https" : "http"}://${host}`;
   try {
     await waitReady(
       url,
+      options.tls?.cert,
       () => proc.exitCode !== null || proc.signalCode !== null,
       () => stderr,
     );
@@ -93,19 +107,35 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
 }
 
 /** Polls `GET /v2/` until the registry answers (200, or 401 with auth), failing early if the process died. */
-async function waitReady(url: string, exited: () => boolean, stderr: () => string): Promise<void> {
+async function waitReady(
+  url: string,
+  ca: string | undefined,
+  exited: () => boolean,
+  stderr: () => string,
+): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (exited()) throw new Error(`docker-registry exited during start: ${stderr()}`);
     try {
-      const res = await fetch(`${url}/v2/`);
-      await res.body?.cancel();
+      const status = await statusOf(`${url}/v2/`, ca);
       // 401: up, with htpasswd auth.
-      if (res.status === 200 || res.status === 401) return;
+      if (status === 200 || status === 401) return;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`docker-registry did not answer on ${url}/v2/ within 30s: ${stderr()}`);
+}
+
+/** The status of a GET (over HTTPS trusting `ca`, which fetch cannot be told to). */
+function statusOf(url: string, ca: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith("https:") ? httpsGet : httpGet;
+    const req = get(url, { ca }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+  });
 }
