@@ -6,7 +6,9 @@
 // --uncompressed, whose figures are labelled as such. Two shapes by default: 4×100 MB, where
 // bytes per second matter, and 200×1 MB, where per-request latency and concurrency do.
 // Goal: the satellite ≥ 1.5× the fastest peer (its median wall time / the satellite's).
-// Run: npx tsx bench/replication/copy-throughput.ts [--runs 5] [--shapes 4x100,200x1] [--uncompressed] [--tools …] [--fsync-check] [--no-prime]
+// Run: npx tsx bench/replication/copy-throughput.ts [--runs 5] [--shapes 4x100,200x1] [--uncompressed] [--tools …] [--fsync-check] [--no-prime] [--https]
+// --https: the upstream speaks TLS with a self-signed certificate every tool is given as its CA
+// (upstream.ts), as Harbor does.
 // Before each timed run the bench writes and deletes a scratch file as large as the image
 // (harness.ts primeMemory: this VM backs memory lazily, and whichever run met cold pages paid for
 // it), then syncs; --no-prime leaves that out.
@@ -15,11 +17,11 @@
 // `satellite-before`, not a peer: an A/B of the satellite alone.
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildImage, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satellite/testkit";
-import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import { buildImage, makeBlobDir, removeBlobDir } from "@harbor-satellite/testkit";
 import { countSyncCalls } from "./fsync-check.js";
 import { flushDisk, fmt, median, primeMemory, run } from "./harness.js";
 import { runTool, TOOLS, type CopyJob, type Tool } from "./peers.js";
+import { startUpstream } from "./upstream.js";
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     tools: { type: "string", default: TOOLS.join(",") },
     "fsync-check": { type: "boolean", default: false },
     "no-prime": { type: "boolean", default: false },
+    https: { type: "boolean", default: false },
     before: { type: "string" },
   },
 });
@@ -56,7 +59,7 @@ if (built.code !== 0) throw new Error(`npm run build failed: ${built.stderr}`);
 process.env.HARBOR_SATELLITE_RUN = "bundle";
 
 const summary: string[] = [];
-const upstream = await startDockerRegistry();
+const upstream = await startUpstream(values.https);
 try {
   for (const shape of shapes) {
     const blobDir = await makeBlobDir();
@@ -67,13 +70,14 @@ try {
         gzip: !values.uncompressed,
       });
       const repository = `bench/s${shape.name.replace(".", "_")}`;
-      await pushImage(upstream.url, repository, "v1", image);
+      await upstream.push(repository, image);
       const job: CopyJob = {
         upstreamUrl: upstream.url,
         upstreamHost: upstream.host,
         image: `${repository}:v1`,
         manifestDigest: image.manifestDigest,
         blobCount: image.layers.length + 1,
+        tls: upstream.tls,
       };
       const totalMb = (image.layers.reduce((n, l) => n + l.size, 0) + image.config.size) / 1e6;
       console.log(
@@ -128,4 +132,5 @@ try {
 }
 if (values.uncompressed) summary.unshift("layers=uncompressed");
 if (values["no-prime"]) summary.unshift("memory=unprimed");
+if (values.https) summary.unshift("upstream=https");
 console.log(summary.join(" "));

@@ -7,7 +7,7 @@
 //                 server does the writing; kept because it is how skopeo is usually measured)
 //   containerd    `ctr content fetch` through a containerd daemon started for the run: fetched,
 //                 verified and committed to its content store, nothing unpacked
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
@@ -25,7 +25,12 @@ export interface CopyJob {
   image: string;
   manifestDigest: string;
   blobCount: number;
+  /** An HTTPS upstream: every tool is given its CA (the PEM file, and a folder holding it as ca.crt). */
+  tls?: { caFile: string; certDir: string };
 }
+
+/** How skopeo reaches the source: verifying the HTTPS upstream's CA, or plain HTTP. */
+const skopeoSource = (job: CopyJob) => (job.tls ? [`--src-cert-dir=${job.tls.certDir}`] : ["--src-tls-verify=false"]);
 
 export interface ToolRun extends TimedRun {
   tool: Tool;
@@ -86,7 +91,7 @@ async function prepare(tool: Tool, job: CopyJob): Promise<Prepared> {
 
 async function prepareSatellite(job: CopyJob, bin?: string): Promise<Prepared> {
   const dataDir = await mkdtemp(join(tmpdir(), "bench-sat-"));
-  const args = syncArgs(job.upstreamUrl, [job.image], dataDir);
+  const args = syncArgs(job.upstreamUrl, [job.image], dataDir, job.tls ? ["--ca-file", job.tls.caFile] : []);
   if (bin) args[0] = bin;
   return {
     command: process.execPath,
@@ -108,7 +113,7 @@ async function prepareSkopeoOci(job: CopyJob): Promise<Prepared> {
     args: [
       "copy",
       "--quiet",
-      "--src-tls-verify=false",
+      ...skopeoSource(job),
       "--preserve-digests",
       `docker://${job.upstreamHost}/${job.image}`,
       `oci:${join(dir, "layout")}:latest`,
@@ -132,7 +137,7 @@ async function prepareSkopeoRegistry(job: CopyJob): Promise<Prepared> {
     args: [
       "copy",
       "--quiet",
-      "--src-tls-verify=false",
+      ...skopeoSource(job),
       "--dest-tls-verify=false",
       "--preserve-digests",
       `docker://${job.upstreamHost}/${job.image}`,
@@ -165,7 +170,7 @@ async function prepareContainerd(job: CopyJob): Promise<Prepared> {
       "test",
       "content",
       "fetch",
-      "--plain-http",
+      ...(job.tls ? ["--hosts-dir", await containerdHosts(dir, job)] : ["--plain-http"]),
       `${job.upstreamHost}/${job.image}`,
     ],
     async check() {
@@ -180,4 +185,19 @@ async function prepareContainerd(job: CopyJob): Promise<Prepared> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A hosts.toml that sends ctr to the upstream over HTTPS with its CA: ctr takes a loopback
+ * registry for plain HTTP unless the host's configuration says otherwise.
+ */
+async function containerdHosts(dir: string, job: CopyJob): Promise<string> {
+  const hosts = join(dir, "hosts");
+  await mkdir(join(hosts, job.upstreamHost), { recursive: true });
+  const server = `https://${job.upstreamHost}`;
+  await writeFile(
+    join(hosts, job.upstreamHost, "hosts.toml"),
+    `server = "${server}"\n\n[host."${server}"]\n  capabilities = ["pull", "resolve"]\n  ca = "${job.tls!.caFile}"\n`,
+  );
+  return hosts;
 }
