@@ -21,7 +21,7 @@ import { loadConfigFile } from "../../services/satellite/src/config/config-file.
 import { deviceFingerprint } from "../../services/satellite/src/fingerprint/device-fingerprint.js";
 import { createEdgeSite, servedDigest, startSatelliteProcess } from "./agent-helpers.js";
 import { startFleetStack, type FleetStack } from "./fleet-stack.js";
-import { startGateProxy, type GateProxy } from "./gate-proxy.js";
+import { blobGets, startGateProxy, type GateProxy } from "@harbor-satellite/testkit/gate-proxy";
 import { eventually, GiveUp, REPO_ROOT, type RunningProcess } from "./processes.js";
 
 const ADMIN_PASSWORD = "e2e-credential-refresh-admin";
@@ -113,7 +113,7 @@ describe("credential refresh: rotation while a pass runs", () => {
   beforeAll(async () => {
     site = await startSite("cred-rotate", { ROBOT_SECRET_MAX_AGE_SECONDS: "6", LOG_LEVEL: "info" });
     const nginx = site.stack.images["apps/nginx"];
-    gate = await startGateProxy(site.stack.upstream!.port, [nginx.layers[0].digest]);
+    gate = await startGateProxy(site.stack.upstream!.port, { holds: blobGets([nginx.layers[0].digest]) });
     site.stack.proxy!.retarget(gate.port);
   });
   afterAll(async () => {

@@ -3,8 +3,6 @@
 // (no referrers API: 404, so the tag schema — cosign's `.sig`/`.sbom` tags and the OCI
 // `sha256-<hex>` index). The signatures are made by testkit's cosign signer.
 import { rm } from "node:fs/promises";
-import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildImage, makeBlobDir, pushImage, type SyntheticImage } from "@harbor-satellite/testkit";
@@ -15,6 +13,7 @@ import {
   signatureTag,
 } from "@harbor-satellite/testkit/cosign-signer";
 import { startDockerRegistry, type DockerRegistry } from "@harbor-satellite/testkit/docker-registry";
+import { startGateProxy } from "@harbor-satellite/testkit/gate-proxy";
 import { startTestRegistry, type TestRegistry } from "../registry/test-server.js";
 import type { FsContentStore } from "../store/fs-content-store.js";
 import { openTempStore } from "../store/test-helpers.js";
@@ -219,62 +218,25 @@ describe("referrers replication", () => {
       // The layer's answer is held until the .sig lookup has come in (or 10 s pass): with the
       // lookups after the copy, it would be held the whole 10 s.
       const layerPath = `/v2/apps/early/blobs/${image.layers[0].digest}`;
-      const proxy = await startHoldingProxy(
-        upstream.port,
-        layerPath,
-        `/manifests/${signatureTag(image.manifestDigest)}`,
-      );
+      const proxy = await startGateProxy(upstream.port, {
+        holds: (path) => path === layerPath,
+        opensOn: (path) => path.endsWith(`/manifests/${signatureTag(image.manifestDigest)}`),
+      });
+      const timeout = setTimeout(() => proxy.release(), 10_000);
       try {
         const summary = await engine.replicate({
           upstream: { url: proxy.url },
           images: [{ repository: "apps/early", tag: "v1" }],
         });
         expect(summary.failed).toEqual([]);
-        expect(await proxy.releasedBy).toBe("lookup");
+        expect(await proxy.opened).toBe("request");
         expect((await local.store.getManifest("apps/early", signatureTag(image.manifestDigest)))?.digest).toBe(
           sig.manifest.digest,
         );
       } finally {
+        clearTimeout(timeout);
         await proxy.stop();
       }
     });
   });
 });
-
-/**
- * Forwards to 127.0.0.1:`port`, holding the answer to GET `held` until a request whose path ends
- * with `awaited` has come in (or 10 s passed); `releasedBy` tells which.
- */
-async function startHoldingProxy(port: number, held: string, awaited: string) {
-  let release!: (by: "lookup" | "timeout") => void;
-  const releasedBy = new Promise<"lookup" | "timeout">((resolve) => (release = resolve));
-  const timer = setTimeout(() => release("timeout"), 10_000);
-  const forward = (req: IncomingMessage, res: ServerResponse) => {
-    const out = request(
-      { host: "127.0.0.1", port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    out.on("error", () => res.destroy());
-    req.pipe(out);
-  };
-  const server = createServer((req, res) => {
-    if (req.url?.endsWith(awaited)) release("lookup");
-    if (req.method === "GET" && req.url === held) void releasedBy.then(() => forward(req, res));
-    else forward(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    releasedBy,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        clearTimeout(timer);
-        release("timeout");
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
