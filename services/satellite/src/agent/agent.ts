@@ -343,8 +343,9 @@ export async function startAgent(options: AgentOptions, deps: AgentDeps): Promis
           startRegistration();
         } else if (phase === "steady") {
           startSteadyJobs();
-          // A new enrolment (fresh robot secret): retry the failed pass now, not after its backoff.
-          if (from === "re-enrolling") trigger("state-replication");
+          // A new enrolment (fresh robot secret): retry the failed pass now, not after its backoff;
+          // a pass still running began with the refused secret, so run once more after it.
+          if (from === "re-enrolling") scheduler.get("state-replication")?.trigger("queue");
         }
       },
     );

@@ -16,7 +16,7 @@ export interface PassJobOptions {
   traced: Traced;
   now(): number;
   triggerHeartbeat(): void;
-  /** A pass failed (not aborted): the agent decides what a 401 means. */
+  /** A pass failed (not aborted) with the credentials still held: the agent decides what a 401 means. */
   onFailure(error: unknown): void;
   /** A pass went through with the credentials held. */
   onSuccess(): void;
@@ -32,6 +32,7 @@ export function createPassJob(options: PassJobOptions): (signal: AbortSignal) =>
     }
     let outcome = "failed";
     const started = options.now();
+    const password = state.config.state_config.auth.password;
     try {
       const result = await options.traced("satellite.pass", {}, () => options.replicator.run(signal), {
         key: "satellite.pass.outcome",
@@ -51,7 +52,10 @@ export function createPassJob(options: PassJobOptions): (signal: AbortSignal) =>
         outcome = "deferred";
         return;
       }
-      if (!signal.aborted) options.onFailure(error);
+      // A refusal of credentials replaced while the pass ran (a new enrolment or a rotation) says
+      // nothing about the new ones: enrolling again for it would spend a second enrolment.
+      const sameCredentials = state.config.state_config.auth.password === password;
+      if (!signal.aborted && sameCredentials) options.onFailure(error);
       throw error;
     } finally {
       state.passes++;

@@ -140,6 +140,26 @@ describe("job overlap", () => {
     await job.stop();
   });
 
+  it("queues a trigger that asks for it, in a job that otherwise skips", async () => {
+    const clock = createFakeClock();
+    const gates: ReturnType<typeof deferred>[] = [];
+    const job = createJob({
+      name: "skips",
+      schedule: every("1m"),
+      clock,
+      run: () => (gates.push(deferred()), gates[gates.length - 1].promise),
+    });
+    job.start();
+    await settle();
+    expect(job.trigger()).toBe("skipped");
+    expect(job.trigger("queue")).toBe("queued");
+    gates[0].resolve();
+    await settle();
+    expect(gates).toHaveLength(2);
+    gates[1].resolve();
+    await job.stop();
+  });
+
   it("runs at once on trigger when idle, and resumes the schedule after", async () => {
     const { clock, calls, job } = setup();
     job.start();

@@ -57,8 +57,8 @@ export interface Job {
   readonly schedule: Schedule;
   /** Runs now, then follows the schedule. Idempotent. */
   start(): void;
-  /** Runs now if idle; otherwise skips or queues per the overlap policy. */
-  trigger(): "started" | "queued" | "skipped";
+  /** Runs now if idle; otherwise skips or queues per the overlap policy (the job's, unless given). */
+  trigger(whenRunning?: OverlapPolicy): "started" | "queued" | "skipped";
   /** Replaces the schedule; an armed timer is re-armed from now. */
   setSchedule(schedule: Schedule): void;
   status(): JobStatus;
@@ -185,14 +185,14 @@ export function createJob(options: JobOptions): Job {
       started = true;
       execute();
     },
-    trigger() {
+    trigger(whenRunning = overlap) {
       if (status.finished) return "skipped";
       if (!current) {
         started = true;
         execute();
         return "started";
       }
-      if (overlap === "queue" && !queued) {
+      if (whenRunning === "queue" && !queued) {
         queued = true;
         return "queued";
       }
