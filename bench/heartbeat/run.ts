@@ -13,6 +13,7 @@
 // (measured after each metrics-on run; --scrape-interval N also scrapes every N s during the
 // measured window); the last line is then the A/B's (metrics-ab.ts).
 //
+// Ground Control runs as its image runs it: the bundle (built first), with the image's node flags.
 // BENCH_GATEWAY_NODE_FLAGS / BENCH_LOAD_NODE_FLAGS pass node flags (e.g. --cpu-prof) to the
 // two children. PostgreSQL runs durable by default (fsync and synchronous_commit on, unlike the test kit's
 // defaults), since Sync acknowledges only committed heartbeats.
@@ -25,6 +26,7 @@ import { sql } from "drizzle-orm";
 import { openDatabase, type DatabaseHandle } from "@harbor-satellite/db";
 import { freePort, startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { cpuSeconds, processTreeCpuSeconds, machineCpuSeconds, postgresCpuSeconds, postmasterPid } from "./cpu.js";
+import { useShippedBundle } from "../shipped-bundle.js";
 import { seedFleet } from "./fleet.js";
 import type { LoadResult } from "./load.js";
 import {
@@ -78,6 +80,7 @@ const GATEWAY_IMAGE_NODE_FLAGS = ["--max-semi-space-size=64"];
 const LOAD_NODE_FLAGS = ["--max-semi-space-size=64"];
 
 async function main(): Promise<void> {
+  await useShippedBundle();
   const satellites = Number(args.satellites);
   const secret = randomBytes(16).toString("hex");
   let pg: PostgresServer | undefined;

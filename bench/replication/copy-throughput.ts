@@ -15,11 +15,11 @@
 // [--before DIR]: DIR/bin/satellite.mjs (an older build: copy bin/ and dist/ into a folder inside the
 // checkout, e.g. node_modules/.sat-before, so its packages resolve) runs in the same rounds as
 // `satellite-before`, not a peer: an A/B of the satellite alone.
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildImage, makeBlobDir, removeBlobDir } from "@harbor-satellite/testkit";
 import { countSyncCalls } from "./fsync-check.js";
-import { flushDisk, fmt, median, primeMemory, run } from "./harness.js";
+import { flushDisk, fmt, median, primeMemory } from "./harness.js";
+import { useShippedBundle } from "../shipped-bundle.js";
 import { runTool, TOOLS, type CopyJob, type Tool } from "./peers.js";
 import { startUpstream } from "./upstream.js";
 
@@ -53,10 +53,7 @@ const layerKind = values.uncompressed
   ? "uncompressed tar (skopeo registry→registry would gzip them: not the same job)"
   : "tar+gzip";
 
-// The satellite runs as installs and the image run it: the bundle, built now.
-const built = await run(process.execPath, [fileURLToPath(new URL("../../scripts/build/main.mjs", import.meta.url))]);
-if (built.code !== 0) throw new Error(`npm run build failed: ${built.stderr}`);
-process.env.HARBOR_SATELLITE_RUN = "bundle";
+await useShippedBundle();
 
 const summary: string[] = [];
 const upstream = await startUpstream(values.https);

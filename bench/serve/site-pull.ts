@@ -24,6 +24,7 @@ import { startServeProcess } from "@harbor-satellite/satellite/testing";
 import { buildImage, makeBlobDir, pushImage, removeBlobDir } from "@harbor-satellite/testkit";
 import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
 import { run, syncArgs } from "../replication/harness.js";
+import { useShippedBundle } from "../shipped-bundle.js";
 import { cpuSeconds, dockerRegistryPid, fmt, median, peakRssMb, type Peer } from "./harness.js";
 
 const { values } = parseArgs({
@@ -82,12 +83,7 @@ async function loadAverage(): Promise<string> {
   return (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join("/");
 }
 
-if (!values.source) {
-  // The satellite runs as installs and the image run it: the bundle, built now.
-  const built = await run(process.execPath, [fileURLToPath(new URL("../../scripts/build/main.mjs", import.meta.url))]);
-  if (built.code !== 0) throw new Error(`npm run build failed: ${built.stderr}`);
-  process.env.HARBOR_SATELLITE_RUN = "bundle";
-}
+if (!values.source) await useShippedBundle();
 const loadBefore = await loadAverage();
 const blobDir = await makeBlobDir();
 const dataDir = await mkdtemp(join(tmpdir(), "bench-site-pull-"));
