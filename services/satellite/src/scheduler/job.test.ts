@@ -12,6 +12,21 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: 
   return { promise, resolve, reject };
 }
 
+/** A started job whose runs each wait for their gate; its first run is under way. */
+async function runningGatedJob(overrides: Partial<JobOptions> = {}) {
+  const gates: ReturnType<typeof deferred>[] = [];
+  const job = createJob({
+    name: "gated",
+    schedule: every("1m"),
+    clock: createFakeClock(),
+    run: () => (gates.push(deferred()), gates[gates.length - 1].promise),
+    ...overrides,
+  });
+  job.start();
+  await settle();
+  return { job, gates };
+}
+
 function setup(overrides: Partial<JobOptions> & { outcomes?: ("ok" | "fail")[] } = {}) {
   const clock = createFakeClock(Date.parse("2024-01-01T00:00:00Z"));
   const calls: number[] = [];
@@ -118,17 +133,7 @@ describe("job overlap", () => {
   });
 
   it("queues one trigger during a run and runs it right after", async () => {
-    const clock = createFakeClock();
-    const gates: ReturnType<typeof deferred>[] = [];
-    const job = createJob({
-      name: "q",
-      schedule: every("1m"),
-      clock,
-      overlap: "queue",
-      run: () => (gates.push(deferred()), gates[gates.length - 1].promise),
-    });
-    job.start();
-    await settle();
+    const { job, gates } = await runningGatedJob({ overlap: "queue" });
     expect(job.trigger()).toBe("queued");
     expect(job.trigger()).toBe("skipped");
     gates[0].resolve();
@@ -141,16 +146,7 @@ describe("job overlap", () => {
   });
 
   it("queues a trigger that asks for it, in a job that otherwise skips", async () => {
-    const clock = createFakeClock();
-    const gates: ReturnType<typeof deferred>[] = [];
-    const job = createJob({
-      name: "skips",
-      schedule: every("1m"),
-      clock,
-      run: () => (gates.push(deferred()), gates[gates.length - 1].promise),
-    });
-    job.start();
-    await settle();
+    const { job, gates } = await runningGatedJob();
     expect(job.trigger()).toBe("skipped");
     expect(job.trigger("queue")).toBe("queued");
     gates[0].resolve();
