@@ -17,8 +17,10 @@ export function cosignTag(digest: string, suffix: CosignTagSuffix = "sig"): stri
   return `${tagSchemaTag(digest)}.${suffix}`;
 }
 
+const TAG_SCHEMA_TAG = new RegExp(`^sha256-([0-9a-f]{64})(?:\\.(?:${COSIGN_TAG_SUFFIXES.join("|")}))?$`);
+
 /** The digest a tag-schema or cosign tag names, or undefined for any other tag. */
 export function tagSchemaSubject(tag: string): string | undefined {
-  const match = /^sha256-([0-9a-f]{64})(?:\.(?:sig|att|sbom))?$/.exec(tag);
+  const match = TAG_SCHEMA_TAG.exec(tag);
   return match ? `sha256:${match[1]}` : undefined;
 }
