@@ -32,6 +32,10 @@ export async function startUpstream(https: boolean): Promise<BenchUpstream> {
   const dir = join(work, "storage");
   const certDir = join(work, "certs");
   const running: DockerRegistry[] = [];
+  const stop = async () => {
+    for (const registry of running) await registry.stop();
+    await rm(work, { recursive: true, force: true });
+  };
   try {
     const cert = await selfSignedLoopback();
     await writeFile(join(work, "ca.pem"), cert.cert);
@@ -46,14 +50,10 @@ export async function startUpstream(https: boolean): Promise<BenchUpstream> {
       host: secure.host,
       tls: { caFile: join(work, "ca.pem"), certDir },
       push: (repository, image) => pushImage(plain.url, repository, "v1", image),
-      async stop() {
-        for (const registry of running) await registry.stop();
-        await rm(work, { recursive: true, force: true });
-      },
+      stop,
     };
   } catch (error) {
-    for (const registry of running) await registry.stop();
-    await rm(work, { recursive: true, force: true });
+    await stop();
     throw error;
   }
 }
