@@ -195,6 +195,15 @@ describe("self-healing store, end to end", () => {
     const after = await scrape(`${satUrl}/metrics`);
     expect(after.sum("satellite_store_scrub_corrupt_total")).toBe(1);
     expect(after.sum("satellite_store_scrub_quarantined")).toBe(0);
+    // The repair pass logs its outcome when it ends, which can come after the heartbeat above.
+    await eventually(
+      async () => {
+        if (!proc.output().includes("owned image was damaged locally; repaired from upstream"))
+          throw new Error("repair not logged yet");
+      },
+      30_000,
+      "the repair pass's log line",
+    );
     expect(proc.output()).toContain("owned image was damaged locally; repaired from upstream");
 
     const pulls = await stopPulling();
