@@ -101,49 +101,31 @@ class CallRequest {
   }
 }
 
-/**
- * The implementation's HandlerContext, read through to the call and to the request the
- * interceptors passed on (one may have swapped it, with its headers, values and signal).
- */
+/** The implementation's HandlerContext; its signal is the request's (an interceptor may swap it). */
 class CallContext implements HandlerContext {
   readonly requestMethod = "POST";
+  readonly method: UnaryMethod["method"];
+  readonly service: UnaryMethod["service"];
+  readonly protocolName: string;
+  readonly url: string;
+  readonly requestHeader: Headers;
+  readonly responseHeader: Headers;
+  readonly responseTrailer: Headers;
+  readonly values: ContextValues;
 
   constructor(
-    private readonly call: UnaryCall,
+    call: UnaryCall,
     private readonly request: UnaryRequest,
     readonly timeoutMs: () => number | undefined,
-  ) {}
-
-  get method(): UnaryMethod["method"] {
-    return this.call.target.method;
-  }
-
-  get service(): UnaryMethod["service"] {
-    return this.call.target.service;
-  }
-
-  get protocolName(): string {
-    return this.call.protocolName;
-  }
-
-  get url(): string {
-    return this.call.url;
-  }
-
-  get requestHeader(): Headers {
-    return this.request.header;
-  }
-
-  get responseHeader(): Headers {
-    return this.call.responseHeader;
-  }
-
-  get responseTrailer(): Headers {
-    return this.call.responseTrailer;
-  }
-
-  get values(): ContextValues {
-    return this.request.contextValues;
+  ) {
+    this.method = call.target.method;
+    this.service = call.target.service;
+    this.protocolName = call.protocolName;
+    this.url = call.url;
+    this.requestHeader = request.header;
+    this.responseHeader = call.responseHeader;
+    this.responseTrailer = call.responseTrailer;
+    this.values = request.contextValues;
   }
 
   get signal(): AbortSignal {
