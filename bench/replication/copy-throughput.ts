@@ -53,7 +53,9 @@ const layerKind = values.uncompressed
   ? "uncompressed tar (skopeo registry→registry would gzip them: not the same job)"
   : "tar+gzip";
 
-await useShippedBundle();
+const cleared = await useShippedBundle();
+if (cleared.length > 0)
+  console.log(`# environment as the image's: ${cleared.join(", ")} removed for every tool (BENCH_KEEP_ENV=1 keeps it)`);
 
 const summary: string[] = [];
 const upstream = await startUpstream(values.https);
@@ -130,4 +132,5 @@ try {
 if (values.uncompressed) summary.unshift("layers=uncompressed");
 if (values["no-prime"]) summary.unshift("memory=unprimed");
 if (values.https) summary.unshift("upstream=https");
+if (process.env.BENCH_KEEP_ENV === "1") summary.unshift("env=host");
 console.log(summary.join(" "));
