@@ -5,24 +5,26 @@
 import { fileURLToPath } from "node:url";
 import { run } from "./replication/harness.js";
 
-/**
- * Builds dist/ and makes every bin/ launcher this process starts run it. Returns what it removed
- * from the environment the children inherit, for the bench to print.
- *
- * NODE_EXTRA_CA_CERTS: a shell that exports it (this machine's does, pointing at the whole system
- * bundle, 220 kB, for its own proxy) makes Node 20 parse that file and build an X.509 store in
- * every process before any JavaScript runs (Node < 23 does it eagerly): 50 ms of each start here
- * (`satellite sync --help` 122 → 69 ms). The image does not set it, and the satellite takes its
- * CAs from `--ca-file`; no peer reads a CA file for a plain-http upstream. BENCH_KEEP_ENV=1 keeps it.
- */
+/** Builds dist/ and makes every bin/ launcher this process starts run it (and useImageEnvironment). */
 export async function useShippedBundle(): Promise<string[]> {
   const built = await run(process.execPath, [fileURLToPath(new URL("../scripts/build/main.mjs", import.meta.url))]);
   if (built.code !== 0) throw new Error(`npm run build failed: ${built.stderr}`);
   process.env.HARBOR_SATELLITE_RUN = "bundle";
-  const removed: string[] = [];
-  if (process.env.BENCH_KEEP_ENV !== "1" && process.env.NODE_EXTRA_CA_CERTS !== undefined) {
-    delete process.env.NODE_EXTRA_CA_CERTS;
-    removed.push("NODE_EXTRA_CA_CERTS");
-  }
-  return removed;
+  return useImageEnvironment();
+}
+
+/**
+ * Removes from the environment the children inherit what the image does not set and this machine
+ * does; returns the names removed, for the bench to print.
+ *
+ * NODE_EXTRA_CA_CERTS: this machine's shell exports it (the whole system bundle, 220 kB of PEM,
+ * for its own proxy), and Node 20 then parses that file and builds an X.509 store in every process
+ * before any JavaScript runs (Node < 23 does it eagerly): 50 ms of each start here (`satellite sync
+ * --help` 122 → 69 ms). The image does not set it, and the satellite takes its CAs from
+ * `--ca-file`; no peer reads it. BENCH_KEEP_ENV=1 keeps it.
+ */
+export function useImageEnvironment(): string[] {
+  if (process.env.BENCH_KEEP_ENV === "1" || process.env.NODE_EXTRA_CA_CERTS === undefined) return [];
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  return ["NODE_EXTRA_CA_CERTS"];
 }
