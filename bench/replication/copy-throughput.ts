@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { buildImage, makeBlobDir, removeBlobDir } from "@harbor-satellite/testkit";
 import { countSyncCalls } from "./fsync-check.js";
 import { flushDisk, fmt, median, primeMemory } from "./harness.js";
-import { useShippedBundle } from "../shipped-bundle.js";
+import { environmentLabel, useShippedBundle } from "../shipped-bundle.js";
 import { runTool, TOOLS, type CopyJob, type Tool } from "./peers.js";
 import { startUpstream } from "./upstream.js";
 
@@ -53,9 +53,7 @@ const layerKind = values.uncompressed
   ? "uncompressed tar (skopeo registry→registry would gzip them: not the same job)"
   : "tar+gzip";
 
-const cleared = await useShippedBundle();
-if (cleared.length > 0)
-  console.log(`# environment as the image's: ${cleared.join(", ")} removed for every tool (BENCH_KEEP_ENV=1 keeps it)`);
+await useShippedBundle();
 
 const summary: string[] = [];
 const upstream = await startUpstream(values.https);
@@ -132,5 +130,5 @@ try {
 if (values.uncompressed) summary.unshift("layers=uncompressed");
 if (values["no-prime"]) summary.unshift("memory=unprimed");
 if (values.https) summary.unshift("upstream=https");
-if (process.env.BENCH_KEEP_ENV === "1") summary.unshift("env=host");
+summary.unshift(...environmentLabel());
 console.log(summary.join(" "));

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { buildImage, freePort, makeBlobDir, pushImage, removeBlobDir, startPostgres } from "@harbor-satellite/testkit";
 import { startDockerRegistry } from "@harbor-satellite/testkit/docker-registry";
-import { useImageEnvironment } from "../shipped-bundle.js";
+import { environmentLabel, useImageEnvironment } from "../shipped-bundle.js";
 import { median, ROOT, timeToExit, timeToReady, type Mode } from "./probes.js";
 
 const run = promisify(execFile);
@@ -35,9 +35,7 @@ async function measure(fn: (mode: Mode, round: number) => Promise<void>): Promis
 
 async function main(): Promise<void> {
   await run(process.execPath, ["scripts/build/main.mjs"], { cwd: ROOT });
-  const cleared = useImageEnvironment();
-  if (cleared.length > 0)
-    console.log(`# environment as the image's: ${cleared.join(", ")} removed (BENCH_KEEP_ENV=1 keeps it)`);
+  useImageEnvironment();
   const work = await mkdtemp(join(tmpdir(), "bench-startup-"));
   const upstream = await startDockerRegistry({ dir: join(work, "upstream") });
   const pg = await startPostgres();
@@ -143,8 +141,7 @@ function report(): void {
     last.push(`${key}=${fmt(b, key)}`);
     tsx.push(`tsx_${key}=${fmt(s, key)}`);
   }
-  const env = process.env.BENCH_KEEP_ENV === "1" ? ["env=host"] : [];
-  process.stdout.write(`${[...env, ...last, ...tsx].join(" ")}\n`);
+  process.stdout.write(`${[...environmentLabel(), ...last, ...tsx].join(" ")}\n`);
 }
 
 await main();
