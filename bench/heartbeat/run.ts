@@ -75,7 +75,7 @@ const children: ChildProcess[] = [];
  * measures it as shipped; BENCH_GATEWAY_NODE_FLAGS come after and win (e.g. --max-semi-space-size=16
  * for V8's default).
  */
-const GATEWAY_IMAGE_NODE_FLAGS = ["--max-semi-space-size=64"];
+const GATEWAY_IMAGE_NODE_FLAGS = ["--max-semi-space-size=64", "--no-allocation-site-pretenuring"];
 /** The load generator's young generation too: it allocates a request's buffers and promises per call. */
 const LOAD_NODE_FLAGS = ["--max-semi-space-size=64"];
 
