@@ -16,7 +16,7 @@ export const SYNC_HELP = `Usage: satellite sync --once --upstream URL --image RE
                           that are not listed are untagged (their blobs go at the next GC)
   --data-dir DIR          content store to write into (created when missing)
   --platform OS/ARCH[/V]  copy only this platform's manifest from multi-arch indexes and tag it
-  --workers N             worker threads for layer copies (default: cores, ${availableParallelism()})
+  --workers N             worker threads for layers over 32 MiB (default: cores, ${availableParallelism()})
   --connections N         connections to the upstream per thread (default 8)
   --ca-file PATH          also trust this CA (PEM) for the upstream's TLS certificate
   --insecure              accept any TLS certificate from the upstream

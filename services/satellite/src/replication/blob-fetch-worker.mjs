@@ -1,5 +1,6 @@
 // @ts-check
-// A layer copy inside a worker thread: upstream socket → sha256 → temp file → fdatasync, with
+// A layer copy, in a worker thread or (layers up to worker-pool.ts's onThreadMaxBytes) on the
+// main thread: upstream socket → sha256 → temp file → fdatasync, with
 // Range resume after a broken connection, redirects (Authorization never follows one to another
 // origin) and retries on 5xx, 429 and network errors under the repository's one retry policy
 // (@harbor-satellite/retry: full-jitter backoff, Retry-After). The main thread renames the file
@@ -57,20 +58,24 @@ class TaskError extends Error {
 class WindowClosed extends Error {}
 
 /**
- * The worker's entry (piscina calls the default export).
+ * The copy's entry: piscina calls the default export in a worker thread; worker-pool.ts calls it
+ * on the main thread for layers too small to be worth a thread, with the pass's `signal` (a
+ * thread's copy is stopped by ending the thread). An aborted copy rejects with the signal's reason.
  * @param {import("./worker-protocol.ts").FetchBlobTask} task
+ * @param {AbortSignal} [signal]
  * @returns {Promise<import("./worker-protocol.ts").FetchBlobOutcome>}
  */
-export default async function fetchBlob(task) {
+export default async function fetchBlob(task, signal) {
   try {
-    return { ok: true, result: await copy(task) };
+    return { ok: true, result: await copy(task, signal) };
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     return { ok: false, error: /** @type {any} */ (toErrorData(error, task.url)) };
   }
 }
 
-/** @param {import("./worker-protocol.ts").FetchBlobTask} task */
-async function copy(task) {
+/** @param {import("./worker-protocol.ts").FetchBlobTask} task @param {AbortSignal} [signal] */
+async function copy(task, signal) {
   const counters = new BigInt64Array(task.counters);
   const attempts = task.attempts ?? 5;
   const algorithm = task.digest.slice(0, task.digest.indexOf(":"));
@@ -133,12 +138,13 @@ async function copy(task) {
   try {
     for (;;) {
       const startedAt = state.offset;
+      signal?.throwIfAborted();
       try {
         if (gate && !gate.isOpen()) throw new WindowClosed();
-        const piece = gate ? await nextPiece(gate, state, task.size) : { end: undefined };
+        const piece = gate ? await nextPiece(gate, state, task.size, signal) : { end: undefined };
         if (piece === "wait") {
           // Too little of the window is left for a request worth making: wait for it to close.
-          await sleep(gate.msUntilClose() + 5);
+          await sleep(gate.msUntilClose() + 5, signal);
           continue;
         }
         if (gate && !gate.isOpen()) throw new WindowClosed();
@@ -155,6 +161,7 @@ async function copy(task) {
           onBody,
           piece.end,
           state.bounded ? connections : threadConnections,
+          signal,
         );
         // A bounded piece ended (whole, or as much as the upstream sent): next piece, or the pause.
         if (piece.end !== undefined && state.offset > startedAt && state.offset < task.size) continue;
@@ -171,6 +178,7 @@ async function copy(task) {
           return { digest: task.digest, size: state.offset, resumes, pausedAt: state.offset };
         }
         if (
+          signal?.aborted ||
           error instanceof TaskError ||
           !isTransientNetworkError(error) ||
           state.offset === startedAt ||
@@ -199,8 +207,9 @@ async function copy(task) {
  * @param {ReturnType<typeof gateView>} gate
  * @param {{ offset: number, paidUntil: number, readyAt: number }} state
  * @param {number} size
+ * @param {AbortSignal} [signal]
  */
-async function nextPiece(gate, state, size) {
+async function nextPiece(gate, state, size, signal) {
   if (state.paidUntil <= state.offset) {
     state.paidUntil = state.offset;
     reserveNext(gate, state, size);
@@ -214,7 +223,7 @@ async function nextPiece(gate, state, size) {
   });
   if (piece === "wait" || piece.end === undefined) return piece;
   const wait = state.readyAt - performance.now();
-  if (wait > 0) await sleep(wait);
+  if (wait > 0) await sleep(wait, signal);
   return piece;
 }
 
@@ -272,8 +281,9 @@ async function hashPrefix(file, bytes, hash) {
  * @param {(chunk: Buffer, flow: import("./raw-http-get.mjs").FlowControl) => void} onBody
  * @param {number} [end] the last byte to ask for (inclusive); the rest of the blob when absent
  * @param {import("./raw-http-get.mjs").Connections} [connections] kept-alive connections to use
+ * @param {AbortSignal} [signal]
  */
-async function download(task, state, counters, attempts, onBody, end, connections) {
+async function download(task, state, counters, attempts, onBody, end, connections, signal) {
   const origin = new URL(task.url).origin;
   const policy = retryPolicy({ attempts, baseMs: task.baseDelayMs ?? 200, capMs: task.maxDelayMs ?? 10_000 });
   let url = new URL(task.url);
@@ -292,6 +302,7 @@ async function download(task, state, counters, attempts, onBody, end, connection
         insecureSkipVerify: task.insecureSkipVerify,
         idleTimeoutMs: IDLE_TIMEOUT_MS,
         connections,
+        signal,
         onHead: ({ status, headers: h }) => {
           state.skip = status === 200 ? offset : 0;
           // A 200 is the whole blob, not the bounded piece asked for: a closing window stops it.
@@ -303,8 +314,8 @@ async function download(task, state, counters, attempts, onBody, end, connection
     } catch (error) {
       // Bytes already received are kept (the caller resumes from state.offset); a failure before
       // any new byte is retried here, with backoff, up to `attempts` times.
-      if (state.offset === offset && isTransientNetworkError(error) && attempt < attempts) {
-        await sleep(nextDelay(policy, attempt) ?? 0);
+      if (state.offset === offset && !signal?.aborted && isTransientNetworkError(error) && attempt < attempts) {
+        await sleep(nextDelay(policy, attempt) ?? 0, signal);
         continue;
       }
       throw error;
@@ -328,7 +339,7 @@ async function download(task, state, counters, attempts, onBody, end, connection
         ? nextDelay(policy, attempt, { retryAfter: h["retry-after"] })
         : undefined;
     if (delay !== undefined) {
-      await sleep(delay);
+      await sleep(delay, signal);
       continue;
     }
     throw new TaskError({

@@ -1,10 +1,10 @@
 // Makes sure one blob is in the replication target (the store, or a bring-your-own registry),
 // fetching it from upstream only when the target lacks it (a registry target may mount it from
-// another of its repositories instead). Big blobs go through the worker pool (socket → hash →
-// temp file → fsync there; the target takes the file here); small ones (configs, tiny layers) are
-// cheaper to copy on this thread than to hand over. A 1 MB layer is not: 200 of them kept this
-// thread busy with Node's HTTP chunks, their garbage and the hashing while the workers idled. The same digest is never copied twice at
-// once, and copies per upstream are bounded.
+// another of its repositories instead). Layers go through the copy module (socket → hash → temp
+// file → fsync in preallocated buffers; the target takes the file here), on this thread or a
+// worker thread by size (worker-pool.ts); configs and tiny blobs through the registry client,
+// whose HTTP chunks and garbage cost nothing at that size. The same digest is never copied twice
+// at once, and copies per upstream are bounded.
 import {
   DigestMismatchError,
   RegistryError,
@@ -52,8 +52,8 @@ export interface BlobCopier {
   ensure(repository: string, blob: Descriptor, signal?: AbortSignal): Promise<BlobOutcome>;
   /** Distinct digests copied and found present during this copier's life. */
   stats(): { copied: number; skipped: number };
-  /** Layers are likely to follow (a manifest is being fetched): start the copy threads now. */
-  warm(): void;
+  /** An image's blobs are known: start the copy threads now if one of them will need a thread. */
+  warm(blobs: readonly Descriptor[]): void;
 }
 
 export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
@@ -207,6 +207,8 @@ export function createBlobCopier(options: BlobCopierOptions): BlobCopier {
       return shared.joined && target.perRepository ? copy(repository, blob, signal) : outcome;
     },
     stats: () => ({ copied: copied.size, skipped: skipped.size }),
-    warm: () => void pool.warm().catch(() => undefined),
+    warm(blobs) {
+      if (blobs.some((b) => b.size > inlineMax && pool.onWorkerThread(b.size))) void pool.warm().catch(() => undefined);
+    },
   };
 }

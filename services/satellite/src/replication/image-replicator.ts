@@ -87,9 +87,6 @@ export async function replicateImage(
   }
 
   const download = async (ref: string): Promise<Manifest> => {
-    // A manifest to download is a new image or a moved tag: layers likely follow, and the copy
-    // threads start while it arrives (~40-80 ms that the first copy would otherwise wait).
-    ctx.copier.warm();
     const manifest = await requests.run(() => client.getManifest(image.repository, ref, { signal }));
     ctx.progress.received(manifest.bytes.length);
     return manifest;
@@ -107,6 +104,9 @@ export async function replicateImage(
     ? async () => false
     : async (d: string) => (await target.getManifest(image.repository, d, signal)) !== undefined;
   const resolved = await resolveImage(top, { fetch, stored }, ctx.platform);
+  // Big layers' copy threads start while the small blobs' presence is checked (a thread takes
+  // ~40-80 ms to start); an image of small layers starts none (worker-pool.ts).
+  ctx.copier.warm(resolved.blobs);
   ctx.onResolved?.([resolved.root.digest, top.digest]);
   await ctx.beforeCopy?.(resolved.blobs);
 

@@ -18,6 +18,8 @@ export interface RawGetOptions {
   onBody: (chunk: Buffer, flow: FlowControl) => void;
   /** Keep-alive connections to reuse (createConnections); none: one connection for this request. */
   connections?: Connections;
+  /** Stops the request with the signal's reason (the connection is destroyed). */
+  signal?: AbortSignal;
 }
 export interface Connections {
   get(url: URL, headers: Record<string, string>, options: RawGetOptions): Promise<{ head: ResponseHead; body: Buffer }>;

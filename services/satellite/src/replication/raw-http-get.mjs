@@ -32,6 +32,7 @@ const freeReadBuffers = [];
  *   onHead: (head: ResponseHead) => boolean,
  *   onBody: (chunk: Buffer, flow: FlowControl) => void,
  *   connections?: Connections,
+ *   signal?: AbortSignal,
  * }} RawGetOptions
  * @typedef {{ data(d: Buffer): void, end(): void, close(): void, error(e: Error): void, timeout(): void }} Handler
  * @typedef {{
@@ -49,7 +50,8 @@ const freeReadBuffers = [];
  * Sends `GET url` and reads the answer. `onHead` returns true to stream the body to `onBody`, or
  * false to collect up to 64 KiB of it (an error body) into the result. Resolves when the body is
  * complete; rejects on socket errors, idle timeouts, a body cut short, or a malformed answer
- * (errors carry a Node-style `code`). A throw from `onBody` aborts the request with that error.
+ * (errors carry a Node-style `code`). A throw from `onBody` aborts the request with that error, and
+ * so does `signal` (with its reason; the connection is destroyed).
  * @param {URL} url
  * @param {Record<string, string>} headers
  * @param {RawGetOptions} options
@@ -121,7 +123,7 @@ export function createConnectionPool({ maxIdlePerOrigin, idleMs }) {
           return await run(key, kept, url, headers, options);
         } catch (error) {
           // Closed by the server while idle (no byte of an answer came): try a new connection.
-          if (kept.bytesIn > 0) throw error;
+          if (kept.bytesIn > 0 || options.signal?.aborted) throw error;
         }
       }
       return run(key, openConnection(url, options), url, headers, options);
@@ -221,6 +223,7 @@ function exchange(conn, url, headers, options, keepAlive) {
     const finish = (/** @type {Error | undefined} */ error) => {
       if (settled) return;
       settled = true;
+      options.signal?.removeEventListener("abort", onAbort);
       socket.setTimeout(0);
       conn.handler = idleHandler(conn);
       const reusable = !error && keepAlive && head !== undefined && canReuse(head, body);
@@ -269,6 +272,9 @@ function exchange(conn, url, headers, options, keepAlive) {
       }
     };
 
+    const onAbort = () => finish(options.signal?.reason);
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     const premature = () => codeError("connection closed before the body ended", "ERR_STREAM_PREMATURE_CLOSE");
     conn.handler = {
       data: consume,

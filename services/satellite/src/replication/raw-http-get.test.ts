@@ -122,4 +122,42 @@ describe("rawGet", () => {
     server = undefined;
     await expect(get(new URL(`http://127.0.0.1:${port}/`))).rejects.toMatchObject({ code: "ECONNREFUSED" });
   });
+
+  it("stops on its signal with the signal's reason, closing the connection mid-body", async () => {
+    // Sends the head and half the body, then holds the connection open.
+    let closed!: Promise<void>;
+    server = net.createServer((socket) => {
+      closed = new Promise((resolve) => socket.on("close", () => resolve()));
+      socket.once("data", () => socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + "x".repeat(1000)));
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const url = new URL(`http://127.0.0.1:${(server!.address() as AddressInfo).port}/b`);
+    const pass = new AbortController();
+    const reason = new Error("pass cancelled");
+    let received = 0;
+    const answer = rawGet(
+      url,
+      {},
+      {
+        idleTimeoutMs: 5000,
+        signal: pass.signal,
+        onHead: () => true,
+        onBody: (chunk) => {
+          received += chunk.length;
+          if (received === 1000) pass.abort(reason);
+        },
+      },
+    );
+    await expect(answer).rejects.toBe(reason);
+    await closed;
+    // An aborted signal sends nothing at all.
+    let requests = 0;
+    server.on("connection", (socket) => socket.on("data", () => requests++));
+    await expect(
+      rawGet(url, {}, { idleTimeoutMs: 5000, signal: pass.signal, onHead: () => true, onBody: () => {} }),
+    ).rejects.toBe(reason);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(requests).toBe(0);
+  });
 });

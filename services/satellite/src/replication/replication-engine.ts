@@ -72,7 +72,11 @@ export function createReplicationEngine(options: ReplicationEngineOptions): Repl
     const upstreamUrl = redactUrl(request.upstream.url);
     const client = clientFor(request.upstream);
     const requestsBefore = client.requestCount;
-    pool ??= createBlobWorkerPool({ threads: options.workerThreads, copiesPerThread: options.copiesPerThread });
+    pool ??= createBlobWorkerPool({
+      threads: options.workerThreads,
+      copiesPerThread: options.copiesPerThread,
+      onThreadMaxBytes: options.onThreadMaxBytes,
+    });
     await paused.load();
     const progress = createProgress({ logger, intervalMs: options.progressIntervalMs });
     const { maxConnections = 8 } = request.upstream;

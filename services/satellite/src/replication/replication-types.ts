@@ -81,6 +81,8 @@ export interface ReplicationEngineOptions {
   /** Worker threads for layer copies (default: cores). */
   workerThreads?: number;
   copiesPerThread?: number;
+  /** Layers up to this size are copied on the main thread, not a worker thread (default 32 MiB). */
+  onThreadMaxBytes?: number;
   /** Images resolved at once (default 8). */
   imageConcurrency?: number;
   /** Blobs copied at once per upstream (default: the pool's capacity). */

@@ -1,5 +1,6 @@
-// The worker pool's thread choice (spreadingBalancer) and, with real threads, that copies carrying
-// a pass's AbortSignal share a thread up to copiesPerThread.
+// The worker pool's thread choice (spreadingBalancer); with real threads, that copies carrying a
+// pass's AbortSignal share a thread up to copiesPerThread; and that layers up to onThreadMaxBytes
+// are copied on this thread, where the pass's abort stops them.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
@@ -73,7 +74,7 @@ describe("createBlobWorkerPool", () => {
     const timer = setInterval(() => waiting.splice(0).forEach((go) => go()), 5_000);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const dir = await mkdtemp(join(tmpdir(), "pool-test-"));
-    const pool = createBlobWorkerPool({ threads: 1, copiesPerThread: 3 });
+    const pool = createBlobWorkerPool({ threads: 1, copiesPerThread: 3, onThreadMaxBytes: 0 });
     close = async () => {
       clearInterval(timer);
       await pool.close();
@@ -111,5 +112,60 @@ describe("createBlobWorkerPool", () => {
     expect(await pool.warm()).toBe(2);
     // Warmed once per pool: a second call (the next image's manifest) starts nothing more.
     expect(await pool.warm()).toBe(0);
+  });
+
+  it("copies a layer up to onThreadMaxBytes on this thread, stopped by the pass's abort with its reason", async () => {
+    const data = randomBytes(64 * 1024);
+    // Sends the head and half the body, then holds the connection until the copy gives up on it.
+    const closed: Promise<void>[] = [];
+    const server = http.createServer((_req, res) => {
+      closed.push(new Promise((resolve) => res.on("close", () => resolve())));
+      res.writeHead(200, { "content-length": data.length });
+      res.write(data.subarray(0, data.length / 2));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const dir = await mkdtemp(join(tmpdir(), "pool-test-"));
+    const pools = [
+      createBlobWorkerPool({ threads: 1, onThreadMaxBytes: data.length }),
+      createBlobWorkerPool({ threads: 1, onThreadMaxBytes: data.length - 1 }),
+    ];
+    close = async () => {
+      for (const pool of pools) await pool.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    };
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/a/blobs/${digestOf(data)}`;
+    const copy = (n: number, signal: AbortSignal) =>
+      pools[n]!.fetch(
+        {
+          url,
+          digest: digestOf(data),
+          size: data.length,
+          path: join(dir, `b${n}`),
+          counters: new SharedArrayBuffer(16),
+        },
+        signal,
+      );
+    expect(pools.map((pool) => pool.onWorkerThread(data.length))).toEqual([false, true]);
+
+    const here = new AbortController();
+    const reason = new Error("pass cancelled");
+    const copied = copy(0, here.signal);
+    while (closed.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    here.abort(reason);
+    // The copy ran here: it rejects with the pass's own reason and closes its connection.
+    await expect(copied).rejects.toBe(reason);
+    await closed[0];
+
+    // One byte over the limit: a worker thread's copy, which piscina stops by ending the thread.
+    const there = new AbortController();
+    const threaded = copy(1, there.signal);
+    while (closed.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    there.abort(reason);
+    const error = await threaded.catch((e: unknown) => e);
+    expect(error).not.toBe(reason);
+    expect(error).toMatchObject({ name: "AbortError" });
+    await closed[1];
   });
 });
