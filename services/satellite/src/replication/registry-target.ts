@@ -4,7 +4,7 @@
 //   - A blob is HEADed in its repository first; one another repository of the target holds is
 //     mounted (POST ?mount=&from=); only when the registry cannot mount are its bytes fetched.
 //   - Bytes are pushed exactly as fetched: small blobs from the verified in-memory writer, layers
-//     from the temp file the worker thread filled and verified (streamed, never in memory);
+//     from the temp file the layer copy filled and verified (streamed, never in memory);
 //     manifests with their exact bytes and media type, so every digest is the upstream's.
 //   - Basic or token auth as the registry asks (the registry client's).
 import { createHash } from "node:crypto";

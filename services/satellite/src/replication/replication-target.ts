@@ -50,7 +50,7 @@ export interface ReplicationTarget {
   recheckManifest(repository: string, digest: string, size: number | undefined): Promise<BlobCheck>;
   /** A writer for a small blob, hashed as written; commit() verifies and stores it. */
   createBlobWriter(repository: string): Promise<BlobWriter>;
-  /** A temp file a worker thread fills (and verifies); commitVerified() stores it. */
+  /** A temp file a layer copy fills (and verifies); commitVerified() stores it. */
   createTempFile(repository: string): Promise<TempFile>;
   /** Keeps a paused copy's file across restarts (the store's keepPartial); absent: in memory only. */
   keepPartial?(temp: TempFile, digest: string): Promise<TempFile>;

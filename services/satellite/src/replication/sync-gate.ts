@@ -35,7 +35,7 @@ export interface PausedCopy {
 }
 
 export interface SyncGate {
-  /** Shared with the workers (FetchBlobTask.gate). */
+  /** Shared with the layer copies on every thread (FetchBlobTask.gate). */
   readonly buffer: SharedArrayBuffer;
   status(): WindowStatus;
   isOpen(): boolean;
