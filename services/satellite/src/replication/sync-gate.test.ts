@@ -45,6 +45,26 @@ describe("sync gate", () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  it("tells the copies how long the window has left on the wall clock, whatever the gate's clock says", () => {
+    // A clock years away from the wall clock: the copies (which read the wall clock) must still
+    // see one hour left, not a close long past or far ahead.
+    const clock = createFakeClock(Date.parse("2031-03-03T22:00:00Z"));
+    const gate = createSyncGate(
+      policy({
+        max_bytes_per_second: 1_000_000,
+        windows: [{ days: DAYS, start: "22:00", duration: "1h", time_zone: "UTC" }],
+      }),
+      clock,
+    );
+    const copy = gateView(gate.buffer);
+    expect(copy.isOpen()).toBe(true);
+    expect(copy.msUntilClose()).toBeGreaterThan(3_590_000);
+    expect(copy.msUntilClose()).toBeLessThanOrEqual(3_600_000);
+    // At 1 MB/s, an hour's worth of bytes may still be asked for (less what the burst allows).
+    expect(copy.bytesBeforeClose()).toBeGreaterThan(3_500_000_000);
+    gate.close();
+  });
+
   it("takes a new policy without a restart: cap and windows change at once", () => {
     const clock = createFakeClock(Date.parse("2026-12-07T09:00:00Z"));
     const gate = createSyncGate(policy({}), clock);

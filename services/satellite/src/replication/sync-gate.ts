@@ -80,7 +80,15 @@ export function createSyncGate(policy: SyncPolicyConfig = NO_SYNC_POLICY, clock:
     status = windowStatus(windows, now);
     const cap = status.open ? (status.maxBytesPerSecond ?? current.max_bytes_per_second) : current.max_bytes_per_second;
     view.setRate(cap);
-    view.setClosesAt(status.open ? status.closesAt : undefined);
+    // The copies measure what is left of the window on the wall clock (bandwidth-gate.mjs: a
+    // worker thread cannot read this clock), so the close goes over as "wall now + time left".
+    // With the system clock that is the close itself; on another (a test's) it still means
+    // "closes in this long", where the raw instant on the wall clock would not.
+    view.setClosesAt(
+      status.open && status.closesAt !== undefined
+        ? performance.timeOrigin + performance.now() + (status.closesAt - now)
+        : undefined,
+    );
     view.setOpen(status.open);
     const boundary = nextBoundary(status);
     if (boundary !== undefined) timer = clock.setTimer(evaluate, Math.max(0, boundary - now));
