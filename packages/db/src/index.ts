@@ -6,5 +6,6 @@ export type { Database, Transaction, Executor, DatabaseHandle, OpenDatabaseOptio
 export { inTransaction } from "./transaction.js";
 export { executePrepared } from "./prepared.js";
 export { pgErrorOf, rowsOf } from "./sql-result.js";
+export { isStorableText } from "./storable-text.js";
 export { withAdvisoryLock, LockKey } from "./advisory-lock.js";
 export * from "./schema/index.js";

@@ -2,7 +2,7 @@
 // normalized (interval in seconds, int64 fields as numbers). Everything a satellite sends ends up
 // in one row, so every list and string is bounded here, before it reaches the batcher.
 import type { SyncRequest } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
-import type { CachedImageRow, ImageErrorRow } from "@harbor-satellite/db";
+import { isStorableText, type CachedImageRow, type ImageErrorRow } from "@harbor-satellite/db";
 import { InvalidArgumentError, renamedField, requireName } from "@harbor-satellite/rpc";
 import { normalizeInterval } from "./interval.js";
 
@@ -74,14 +74,11 @@ function reportedAt(req: SyncRequest): Date | null {
   return new Date(ms);
 }
 
-// PostgreSQL text and jsonb cannot hold NUL, nor unpaired UTF-16 surrogates (which JSON-encoded
-// requests can carry); one such string would fail the whole batch it is written in.
-const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
+// One string PostgreSQL cannot store would fail the whole batch it is written in.
 function boundedString(field: string, value: string, max: number): string {
   if (value.length > max)
     throw new InvalidArgumentError(`${field} is ${value.length} characters; at most ${max} allowed`);
-  if (value.length > 0 && (value.includes("\0") || UNPAIRED_SURROGATE.test(value)))
+  if (!isStorableText(value))
     throw new InvalidArgumentError(`${field} contains a NUL character or an unpaired surrogate`);
   return value;
 }

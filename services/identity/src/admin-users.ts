@@ -1,7 +1,7 @@
 // The admin account: created from ADMIN_PASSWORD the first time Ground Control starts, stored
 // only as a scrypt hash.
 import { eq } from "drizzle-orm";
-import { users, type Database } from "@harbor-satellite/db";
+import { isStorableText, users, type Database } from "@harbor-satellite/db";
 import { hashSecret, InvalidArgumentError, UnauthenticatedError, type SecretHashParams } from "@harbor-satellite/rpc";
 import { defaultSecretChecker, type SecretChecker } from "./secret-checker.js";
 
@@ -46,6 +46,9 @@ export async function checkPassword(
   password: string,
   secrets: SecretChecker = defaultSecretChecker(),
 ): Promise<{ id: number; username: string }> {
+  // No user's name holds what PostgreSQL cannot store (a NUL, say), and binding one to the query
+  // would be a database error: such a name is simply not a user.
+  if (!isStorableText(username)) throw new UnauthenticatedError("wrong username or password");
   const [user] = await db
     .select({ id: users.id, username: users.username, passwordHash: users.passwordHash })
     .from(users)

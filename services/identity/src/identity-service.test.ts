@@ -47,6 +47,11 @@ describe("identity service: admin login", () => {
     expect(await code(client.login({ username: "admin", password: "" }))).toBe(Code.InvalidArgument);
   });
 
+  it("answers Unauthenticated, not a database error, for a username PostgreSQL cannot hold (the fuzzer's NUL)", async () => {
+    for (const username of ["\u0000", "ad\u0000min", "lone \ud83d"])
+      expect(await code(client.login({ username, password: "correct-horse" }))).toBe(Code.Unauthenticated);
+  });
+
   it("keeps no failure counter (the gateway throttles): the right password works after many wrong ones, and a repeated wrong one is not hashed again", async () => {
     const slow = { n: 0 };
     const secrets = createSecretChecker({
