@@ -6,5 +6,5 @@ const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbf
 
 /** Whether PostgreSQL can store (and compare against) this string. */
 export function isStorableText(value: string): boolean {
-  return value.length === 0 || (!value.includes("\0") && !UNPAIRED_SURROGATE.test(value));
+  return !value.includes("\0") && !UNPAIRED_SURROGATE.test(value);
 }

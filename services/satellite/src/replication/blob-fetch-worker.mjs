@@ -178,7 +178,6 @@ async function copy(task, signal) {
           return { digest: task.digest, size: state.offset, resumes, pausedAt: state.offset };
         }
         if (
-          signal?.aborted ||
           error instanceof TaskError ||
           !isTransientNetworkError(error) ||
           state.offset === startedAt ||
@@ -314,7 +313,7 @@ async function download(task, state, counters, attempts, onBody, end, connection
     } catch (error) {
       // Bytes already received are kept (the caller resumes from state.offset); a failure before
       // any new byte is retried here, with backoff, up to `attempts` times.
-      if (state.offset === offset && !signal?.aborted && isTransientNetworkError(error) && attempt < attempts) {
+      if (state.offset === offset && isTransientNetworkError(error) && attempt < attempts) {
         await sleep(nextDelay(policy, attempt) ?? 0, signal);
         continue;
       }

@@ -58,6 +58,7 @@ export function createBlobWorkerPool(options: BlobWorkerPoolOptions = {}): BlobW
     throw new RangeError("copies per thread must be an integer >= 1");
   if (!Number.isInteger(onThreadMax) || onThreadMax < 0)
     throw new RangeError("the on-thread copy limit must be an integer >= 0");
+  const onWorkerThread = (size: number) => size > onThreadMax;
   // The copy module, loaded here on the first small layer (the same file the threads load).
   let here: Promise<CopyModule> | undefined;
   const copyHere = async (task: FetchBlobTask, signal?: AbortSignal): Promise<FetchBlobOutcome> => {
@@ -86,12 +87,13 @@ export function createBlobWorkerPool(options: BlobWorkerPoolOptions = {}): BlobW
     ));
   return {
     async fetch(task, signal) {
-      const outcome =
-        task.size > onThreadMax ? await (await piscina()).run(task, { signal }) : await copyHere(task, signal);
+      const outcome = onWorkerThread(task.size)
+        ? await (await piscina()).run(task, { signal })
+        : await copyHere(task, signal);
       if (!outcome.ok) throw fromWorkerErrorData(outcome.error);
       return outcome.result;
     },
-    onWorkerThread: (size) => size > onThreadMax,
+    onWorkerThread,
     async warm() {
       if (pool) return 0;
       // One no-op task per thread at once: the balancer starts a thread for each while none is free.
