@@ -39,3 +39,4 @@ export {
   simpleSigningPayload,
 } from "./cosign-signer.js";
 export type { CosignSignature, CosignSignatureSpec, SigningKey, SigningKeyKind } from "./cosign-signer.js";
+export { createRng, fuzzSeed, type Rng } from "./rng.js";

@@ -3,7 +3,7 @@
 // chunk, the closing PUT, a manifest over stored blobs), so the fuzzer reaches the states behind
 // them. See requests.ts.
 import { MediaType, digestOf } from "@harbor-satellite/oci";
-import type { Rng } from "./prng.js";
+import type { Rng } from "@harbor-satellite/testkit/rng";
 import { PRINTABLE, randomDigest } from "./request-parts.js";
 import type { FuzzTarget } from "./requests.js";
 

@@ -19,7 +19,7 @@ import { storeSnapshot } from "../test-server.js";
 import { parseWriteCredentials } from "../write-credentials.js";
 import { exchange } from "./exchange.js";
 import { violation, type FuzzMode } from "./invariants.js";
-import { createRng, fuzzSeed } from "./prng.js";
+import { createRng, fuzzSeed } from "@harbor-satellite/testkit/rng";
 import { generateRequest, type FuzzTarget } from "./requests.js";
 
 const SEED = fuzzSeed();

@@ -1,7 +1,7 @@
 // The parts of a fuzz request other than its body: repository names, references (tags and
 // digests) and upload ids, right and wrong; paths over the registry's routes and beside them; the
 // spec's query parameters; Authorization headers, valid and garbage. See requests.ts.
-import type { Rng } from "./prng.js";
+import type { Rng } from "@harbor-satellite/testkit/rng";
 import type { FuzzTarget } from "./requests.js";
 
 export const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789";

@@ -9,7 +9,7 @@
 // them: method, headers, and a body that is sent whole, lied about or broken off.
 import { MediaType } from "@harbor-satellite/oci";
 import { body, pushStep } from "./payloads.js";
-import type { Rng } from "./prng.js";
+import type { Rng } from "@harbor-satellite/testkit/rng";
 import { authorization, LOWER, path, PRINTABLE, query } from "./request-parts.js";
 
 export interface FuzzTarget {

@@ -1,4 +1,4 @@
-// A small seeded PRNG (mulberry32) for the registry fuzzer: the same seed replays the same
+// A small seeded PRNG (mulberry32) for fuzz and property tests: the same seed replays the same
 // inputs, so a failure printed with its seed can be run again with FUZZ_SEED.
 
 export interface Rng {
