@@ -21,7 +21,7 @@ export { pageWindow, nextPageToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./p
 export type { PageWindow } from "./paging.js";
 export { keysetToken, keysetWindow } from "./keyset.js";
 export type { KeysetWindow } from "./keyset.js";
-export type { ServiceModule } from "./service-module.js";
+export type { BinaryDecoder, ServiceModule } from "./service-module.js";
 export { hashSecret, verifySecret } from "./secret-hash.js";
 export type { SecretHashParams } from "./secret-hash.js";
 export { MAX_JSON_DEPTH, nestsDeeperThan, parseJsonObject, requireJsonDepth } from "./json.js";

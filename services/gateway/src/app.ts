@@ -79,6 +79,7 @@ export async function startGroundControl(
     };
     const { handler, rpcStreams } = createRpcHandlers({
       routes,
+      binaryDecoders: new Map(modules.flatMap((m) => [...(m.binaryDecoders ?? [])])),
       // Metrics first: the duration covers the others, and the code is the one the caller gets.
       interceptors: [
         ...(config.metrics.enabled ? [serverMetricsInterceptor()] : []),

@@ -10,7 +10,7 @@ import { failStream } from "@harbor-satellite/serving";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createConnectRouter, createContextValues, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
-import { clientAddressKey } from "@harbor-satellite/rpc";
+import { clientAddressKey, type BinaryDecoder } from "@harbor-satellite/rpc";
 import type { Logger } from "@harbor-satellite/telemetry";
 import { decodeFailureInterceptor, withDecodeFailuresAsInvalidArgument } from "./connect-decode-failures.js";
 import type { HttpHandler } from "./http-types.js";
@@ -37,6 +37,8 @@ const HANDLER_OPTIONS = {
 
 export interface RpcHandlerOptions {
   routes(router: ConnectRouter): void;
+  /** Request message type name → a faster decoder the lean unary path uses (ServiceModule). */
+  binaryDecoders?: ReadonlyMap<string, BinaryDecoder>;
   interceptors: Interceptor[];
   verifyPeer: PeerVerifier;
   /** Requests that are not rpcs. */
@@ -72,6 +74,7 @@ export function createRpcHandlers(options: RpcHandlerOptions): RpcHandlers {
   const fastPath = createUnaryFastPath({
     methods,
     interceptors,
+    binaryDecoders: options.binaryDecoders,
     readMaxBytes: READ_MAX_BYTES,
     jsonOptions: STRICT_JSON,
     onWriteError: (error, m) => logger.warn({ err: error, rpc: rpcName(m) }, "could not write an rpc reply"),

@@ -9,7 +9,7 @@ import { createLogger, type Logger } from "@harbor-satellite/telemetry";
 import { startGroundControl, type GroundControl } from "./app.js";
 import { parseConfig, type GatewayConfig } from "./config.js";
 import type { HttpHandler } from "./http-types.js";
-import { createRpcHandlers } from "./rpc-handlers.js";
+import { createRpcHandlers, type RpcHandlerOptions } from "./rpc-handlers.js";
 import { listen, type Listener } from "./transport/listener.js";
 
 export const TEST_ADMIN_PASSWORD = "test-admin-password";
@@ -55,9 +55,11 @@ export async function listenRpc(options: {
   fallback?: HttpHandler;
   /** False: Connect's handlers serve every rpc (rpc-handlers.ts). */
   leanUnary?: boolean;
+  binaryDecoders?: RpcHandlerOptions["binaryDecoders"];
 }): Promise<TestRpcServer> {
   const { handler, rpcStreams } = createRpcHandlers({
     routes: options.routes,
+    binaryDecoders: options.binaryDecoders,
     interceptors: options.interceptors,
     verifyPeer: () => ({ kind: "none" }),
     fallback:

@@ -15,6 +15,7 @@ import { createIngest, type Ingest, type IngestOptions } from "./ingest.js";
 import { createHeartbeatWriter } from "./ingest-writer.js";
 import { createRetentionJob, type RetentionJob, type RetentionOptions } from "./retention.js";
 import { lookupSatelliteIds } from "./store.js";
+import { HEARTBEAT_BINARY_DECODERS } from "./sync-request-decoder.js";
 
 export interface HeartbeatModuleDeps {
   db: Database;
@@ -81,6 +82,7 @@ export function createHeartbeatModule(deps: HeartbeatModuleDeps): HeartbeatModul
     retention,
     drift,
     stats: () => ingest.stats(),
+    binaryDecoders: HEARTBEAT_BINARY_DECODERS,
     routes(router: ConnectRouter) {
       router.service(HeartbeatService, { ...service, ...createDriftHandlers(drift) });
     },
@@ -135,3 +137,4 @@ export type { DriftFilter } from "./drift-store.js";
 export { toSatelliteDrift } from "./drift-service.js";
 export { DEFAULT_ROTATION_POLICY, rotationDue, rotationStep } from "./credential-refresh.js";
 export type { RotationPolicy } from "./credential-refresh.js";
+export { HEARTBEAT_BINARY_DECODERS } from "./sync-request-decoder.js";

@@ -12,6 +12,8 @@ import { request as http1Request } from "node:http";
 import { gzipSync } from "node:zlib";
 import { create, toBinary, toJsonString, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type Interceptor } from "@connectrpc/connect";
+import { SyncRequestSchema } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
+import { HEARTBEAT_BINARY_DECODERS } from "@harbor-satellite/heartbeat";
 import { errorMappingInterceptor } from "@harbor-satellite/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_DESCRIPTORS } from "../modules.js";
@@ -29,7 +31,7 @@ const started = new Map<string, () => void>();
 async function behave(method: DescMethodUnary, request: unknown, ctx: HandlerContext): Promise<unknown> {
   const call = ctx.requestHeader.get("x-call-id") ?? "";
   started.get(call)?.();
-  ctx.responseHeader.set("x-seen-input", toJsonString(method.input, request as never));
+  ctx.responseHeader.set("x-seen-input", encodeURIComponent(toJsonString(method.input, request as never)));
   ctx.responseHeader.set("x-seen-timeout", String(ctx.timeoutMs() !== undefined));
   ctx.responseTrailer.set("x-impl-trailer", "t<>&");
   switch (ctx.requestHeader.get("x-case")) {
@@ -137,7 +139,7 @@ let connect: TestRpcServer;
 const interceptors = [tag("outer"), errorMappingInterceptor(), tag("inner")];
 
 beforeAll(async () => {
-  lean = await listenRpc({ routes, interceptors });
+  lean = await listenRpc({ routes, interceptors, binaryDecoders: HEARTBEAT_BINARY_DECODERS });
   connect = await listenRpc({ routes, interceptors, leanUnary: false });
 });
 afterAll(async () => {
@@ -152,6 +154,26 @@ async function both(protocol: Protocol, request: RawRequest) {
 }
 
 const heartbeat = unaryMethods.find((m) => m.parent.typeName.endsWith("HeartbeatService"))!;
+const fullHeartbeat = create(SyncRequestSchema, {
+  satellite: "edge-1",
+  name: "edge-1",
+  activity: "mirrors: containerd ✓",
+  stateReportInterval: "@every 00h00m30s",
+  latestStateDigest: `sha256:${"a".repeat(64)}`,
+  latestConfigDigest: `sha256:${"b".repeat(64)}`,
+  memoryUsedBytes: 1n << 33n,
+  storageUsedBytes: -1n,
+  cpuPercent: 12.5,
+  requestCreateTime: { seconds: 1_800_000_000n, nanos: 5 },
+  lastSyncDurationMs: 1200n,
+  imageCount: 2,
+  cachedImages: [{ reference: "library/app:1", sizeBytes: 50_000_000n }, { reference: "library/db:2" }],
+  errors: [{ reference: "library/x:1", message: "manifest unknown" }],
+  acceptsRobotCredentials: true,
+  robotCredentialsAck: "r-1",
+});
+const FULL_HEARTBEAT = toBinary(SyncRequestSchema, fullHeartbeat);
+const FULL_HEARTBEAT_JSON = toJsonString(SyncRequestSchema, fullHeartbeat);
 const registry = unaryMethods.find((m) => m.parent.typeName.endsWith("RegistryService"))!;
 
 describe("the lean unary path and Connect's handlers give the same replies", () => {
@@ -199,6 +221,10 @@ describe("the lean unary path and Connect's handlers give the same replies", () 
       }),
     "an unknown JSON field": (p) =>
       p.startsWith("connect-json") ? requestFor(p, heartbeat, { body: '{"noSuchField":1}' }) : undefined,
+    "a heartbeat with every field set (the lean path decodes it with the heartbeat's own decoder)": (p) =>
+      requestFor(p, heartbeat, {
+        body: p === "grpc-h2" ? envelope(FULL_HEARTBEAT) : p.includes("json") ? FULL_HEARTBEAT_JSON : FULL_HEARTBEAT,
+      }),
     "an unknown binary field (kept, not refused)": (p) =>
       p.includes("json")
         ? undefined

@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { JsonReadOptions } from "@bufbuild/protobuf";
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError, type ContextValues, type Interceptor } from "@connectrpc/connect";
+import type { BinaryDecoder } from "@harbor-satellite/rpc";
 import { endAfterWrite } from "../transport/h2-stream-end.js";
 import { nodeHeaders, requestUrl, streamUrl, webHeaders } from "../transport/headers.js";
 import { CallSignal, invokeUnary } from "./unary-invoke.js";
@@ -28,6 +29,8 @@ import {
 export interface UnaryFastPathOptions {
   methods: UnaryMethods;
   interceptors: readonly Interceptor[];
+  /** Request message type name → a faster decoder for binary requests; the rest use protobuf-es. */
+  binaryDecoders?: ReadonlyMap<string, BinaryDecoder>;
   /** Largest request body accepted; larger ones get ResourceExhausted. */
   readMaxBytes: number;
   /** How JSON requests are read; give the router's, so both paths refuse (or ignore) unknown fields alike. */
@@ -51,7 +54,15 @@ interface Target {
 export function createUnaryFastPath(options: UnaryFastPathOptions): UnaryFastPath {
   const targets = new Map<string, Target>();
   for (const [path, entry] of options.methods)
-    targets.set(path, { entry, codec: methodCodec(entry.method, options.readMaxBytes, options.jsonOptions) });
+    targets.set(path, {
+      entry,
+      codec: methodCodec(
+        entry.method,
+        options.readMaxBytes,
+        options.jsonOptions,
+        options.binaryDecoders?.get(entry.method.input.typeName),
+      ),
+    });
 
   const route = (
     method: string | undefined,

@@ -14,6 +14,7 @@ import {
   trailerMux,
 } from "@connectrpc/connect/protocol-connect";
 import { grpcStatusOk, parseTimeout as parseGrpcTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import type { BinaryDecoder } from "@harbor-satellite/rpc";
 import { asClientDecodeError, UNDECLARED_COMPRESSION } from "../request-decode-failures.js";
 
 export type UnaryProtocolName = "connect" | "grpc";
@@ -76,18 +77,28 @@ export interface MethodCodec {
   output(binary: boolean): Serialization<unknown>;
 }
 
-/** `jsonOptions` as the router's (unknown JSON fields ignored unless it says otherwise, Connect's default). */
+/**
+ * `jsonOptions` as the router's (unknown JSON fields ignored unless it says otherwise, Connect's
+ * default). `decoder`, if any, decodes binary requests first; what it leaves (undefined) and
+ * bodies over `readMaxBytes` go to Connect's serialization, which decodes or refuses them.
+ */
 export function methodCodec(
   method: DescMethodUnary,
   readMaxBytes: number,
   jsonOptions?: Partial<JsonReadOptions>,
+  decoder?: BinaryDecoder,
 ): MethodCodec {
   const lookup = createMethodSerializationLookup(method, undefined, jsonOptions, {
     readMaxBytes,
     writeMaxBytes: 0xffffffff,
   });
+  const binaryInput = lookup.getI(true) as Serialization<unknown>;
+  const fastInput: Serialization<unknown> | undefined = decoder && {
+    parse: (bytes) => (bytes.byteLength <= readMaxBytes ? decoder(bytes) : undefined) ?? binaryInput.parse(bytes),
+    serialize: (message) => binaryInput.serialize(message),
+  };
   return {
-    input: (binary) => lookup.getI(binary) as Serialization<unknown>,
+    input: (binary) => (binary && fastInput) || (lookup.getI(binary) as Serialization<unknown>),
     output: (binary) => lookup.getO(binary) as Serialization<unknown>,
   };
 }
