@@ -6,6 +6,13 @@
 // HTTP/1.1 response parser, so the generator, which shares the two cores with the gateway and
 // PostgreSQL, spends ~25 µs a call instead of the ~90 µs of Node's http client with its header
 // objects and per-request streams. The gateway sees the same bytes a satellite's Go client sends.
+//
+// Pinned (`--connections` ≥ satellites): each satellite has its own connection, as a fleet does,
+// and against a loopback gateway each connection comes from its own loopback address (127.x.y.z),
+// as each satellite has its own address: the gateway's per-source connection limit then sees a
+// fleet, not 5,000 connections from one host. A heartbeat waits only for its own satellite's
+// previous one. With fewer connections than satellites the pool is shared: a call takes any free
+// connection and waits for one when all are busy, so a slow reply delays other satellites' calls.
 import { connect, type Socket } from "node:net";
 import type { UnaryResult } from "./h2-client.js";
 import { ResponseReader, type ParsedResponse } from "./h1-response.js";
@@ -30,6 +37,7 @@ class Connection {
     private readonly host: string,
     private readonly port: number,
     private readonly release: (connection: Connection) => void,
+    private readonly localAddress: string | undefined,
   ) {}
 
   send(call: Call): void {
@@ -48,7 +56,7 @@ class Connection {
   }
 
   private open(): Socket {
-    const socket = connect({ host: this.host, port: this.port, noDelay: true });
+    const socket = connect({ host: this.host, port: this.port, noDelay: true, localAddress: this.localAddress });
     this.socket = socket;
     this.reader.reset();
     socket.on("data", (chunk: Buffer) => {
@@ -99,25 +107,35 @@ function errorCode(response: ParsedResponse): string {
 }
 
 export class H1Pool {
+  private readonly connections: Connection[] = [];
   private readonly idle: Connection[] = [];
-  /** Calls waiting for a connection, first in first out (`waitingHead` is the next). */
-  private waiting: Call[] = [];
-  private waitingHead = 0;
+  /** Shared pool: calls waiting for any connection. Pinned: calls waiting for their own. */
+  private readonly waiting = new Map<Connection | undefined, Fifo<Call>>();
+  private readonly busy = new Set<Connection>();
   private readonly hostHeader: string;
   private readonly host: string;
   private readonly port: number;
 
-  constructor(baseUrl: string, connections: number) {
+  constructor(
+    baseUrl: string,
+    count: number,
+    private readonly pinned = false,
+  ) {
     const url = new URL(baseUrl);
     this.host = url.hostname;
     this.port = Number(url.port || 80);
     this.hostHeader = url.host;
-    const release = (connection: Connection) => {
-      const next = this.nextWaiting();
-      if (next) connection.send(next);
-      else this.idle.push(connection);
-    };
-    for (let i = 0; i < connections; i++) this.idle.push(new Connection(this.host, this.port, release));
+    const ownSources = pinned && this.host.startsWith("127.");
+    for (let i = 0; i < count; i++) {
+      const connection = new Connection(
+        this.host,
+        this.port,
+        (c) => this.release(c),
+        ownSources ? loopbackSource(i) : undefined,
+      );
+      this.connections.push(connection);
+      this.idle.push(connection);
+    }
   }
 
   /** A satellite's request head (request line and headers, ending just before Content-Length's value), encoded once. */
@@ -129,27 +147,63 @@ export class H1Pool {
     );
   }
 
-  /** Sends one unary call with a protobuf body; resolves with its outcome, never rejects. */
-  call(head: RequestHead, body: Buffer): Promise<UnaryResult> {
+  /** Sends one unary call of satellite `slot` with a protobuf body; resolves with its outcome, never rejects. */
+  call(head: RequestHead, body: Buffer, slot: number): Promise<UnaryResult> {
     return new Promise<UnaryResult>((resolve) => {
       const call: Call = { head, body, resolve };
-      const connection = this.idle.pop();
-      if (connection) connection.send(call);
-      else this.waiting.push(call);
+      const own = this.pinned ? this.connections[slot % this.connections.length] : undefined;
+      const connection = own ? (this.busy.has(own) ? undefined : own) : this.idle.pop();
+      if (connection) {
+        this.busy.add(connection);
+        connection.send(call);
+      } else {
+        let queue = this.waiting.get(own);
+        if (!queue) this.waiting.set(own, (queue = new Fifo<Call>()));
+        queue.push(call);
+      }
     });
   }
 
   close(): void {
-    for (const connection of this.idle) connection.close();
+    for (const connection of this.connections) connection.close();
   }
 
-  private nextWaiting(): Call | undefined {
-    if (this.waitingHead === this.waiting.length) return undefined;
-    const call = this.waiting[this.waitingHead++];
-    if (this.waitingHead === this.waiting.length) {
-      this.waiting = [];
-      this.waitingHead = 0;
-    }
-    return call;
+  private release(connection: Connection): void {
+    const key = this.pinned ? connection : undefined;
+    const queue = this.waiting.get(key);
+    const next = queue?.shift();
+    if (queue?.empty) this.waiting.delete(key);
+    if (next) return connection.send(next);
+    this.busy.delete(connection);
+    if (!this.pinned) this.idle.push(connection);
   }
+}
+
+/** First in, first out, without Array#shift's copying when thousands wait. */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get empty(): boolean {
+    return this.head === this.items.length;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.empty) return undefined;
+    const item = this.items[this.head++];
+    if (this.empty) {
+      this.items = [];
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+/** Connection `i`'s own loopback address: 127.1.1.1, 127.1.1.2, … (every octet 1–255). */
+function loopbackSource(i: number): string {
+  return `127.${1 + Math.floor(i / 65025)}.${1 + (Math.floor(i / 255) % 255)}.${1 + (i % 255)}`;
 }

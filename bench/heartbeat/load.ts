@@ -51,11 +51,17 @@ const durationMs = Number(args.duration) * 1000;
 const warmupMs = Number(args.warmup) * 1000;
 const maxInFlight = Number(args["max-in-flight"]);
 // connect-h1: HTTP/1.1 keep-alive connections, as satellites send heartbeats.
-const h1 = args.protocol === "connect-h1" ? new H1Pool(args.url!, Number(args.connections)) : undefined;
+// With a connection per satellite (or more), each satellite keeps its own, as a fleet does.
+const h1 =
+  args.protocol === "connect-h1"
+    ? new H1Pool(args.url!, Number(args.connections), Number(args.connections) >= satellites)
+    : undefined;
 const h2 = h1 ? undefined : new H2Pool(args.url!, Number(args.connections), args.protocol as Protocol);
 
 /** One satellite's request, encoded once; the report time is appended per call. */
 interface Sender {
+  /** The satellite's index: its connection when each has its own. */
+  index: number;
   authorization: string;
   body: Buffer;
   /** HTTP/1.1: its request line and headers, encoded once. */
@@ -65,7 +71,7 @@ interface Sender {
 /** One heartbeat of `sender`, stamped with the time it is sent. */
 function callOnce(sender: Sender): Promise<UnaryResult> {
   const body = withReportTime(sender.body);
-  return h1 ? h1.call(sender.head!, body) : h2!.call(SYNC_PATH, sender.authorization, body);
+  return h1 ? h1.call(sender.head!, body, sender.index) : h2!.call(SYNC_PATH, sender.authorization, body);
 }
 
 function buildSenders(): Sender[] {
@@ -90,6 +96,7 @@ function buildSenders(): Sender[] {
     });
     const authorization = `Basic ${Buffer.from(`robot$${name}:${args.secret}`).toString("base64")}`;
     senders.push({
+      index: i,
       authorization,
       body: Buffer.from(toBinary(SyncRequestSchema, request)),
       head: h1?.head(SYNC_PATH, authorization),

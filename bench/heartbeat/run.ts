@@ -249,7 +249,7 @@ async function runLoad(
   );
   children.push(child);
   log(
-    `load generator pid ${child.pid}: ${Number(args.rate) > 0 ? `${args.rate}/s open loop` : `closed loop, ${args.concurrency} in flight`}, ${args.connections} HTTP/2 connections, ${args.protocol}, warm-up ${args.warmup} s, measured ${args.duration} s`,
+    `load generator pid ${child.pid}: ${Number(args.rate) > 0 ? `${args.rate}/s open loop` : `closed loop, ${args.concurrency} in flight`}, ${connectionsLabel()}, ${args.protocol}, warm-up ${args.warmup} s, measured ${args.duration} s`,
   );
   let start: CpuSample | undefined;
   let end: CpuSample | undefined;
@@ -266,6 +266,13 @@ async function runLoad(
   }
   if (!result || !start || !end) throw new Error("the load generator ended without a result");
   return { result, start, end };
+}
+
+function connectionsLabel(): string {
+  if (args.protocol !== "connect-h1") return `${args.connections} HTTP/2 connections`;
+  return Number(args.connections) >= Number(args.satellites)
+    ? `${args.connections} HTTP/1.1 connections, one per satellite, each from its own loopback address`
+    : `${args.connections} HTTP/1.1 connections shared by ${args.satellites} satellites`;
 }
 
 interface BatchStats {
