@@ -4,7 +4,7 @@
 import { createServer as createHttp1Server, type Server as Http1Server } from "node:http";
 import { connect, createServer as createH2Server, type Http2Server, type ServerHttp2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   Code,
@@ -38,6 +38,20 @@ describe("lean unary path", () => {
   const seen: Seen[] = [];
   const urls: string[] = [];
   const writeErrors: unknown[] = [];
+  /** What the heartbeat's implementation saw in `activity`, per call. */
+  const activities: string[] = [];
+  /** A stand-in for a module's faster decoder: marks what it decoded, and leaves "library" calls to protobuf-es. */
+  const decoded: string[] = [];
+  const decoder = (bytes: Uint8Array) => {
+    let message;
+    try {
+      message = fromBinary(SyncRequestSchema, bytes);
+    } catch {
+      return undefined; // as a decoder must: bytes it cannot read are the library's to refuse
+    }
+    decoded.push(message.satellite);
+    return message.satellite === "library" ? undefined : { ...message, activity: "from the module's decoder" };
+  };
   let h2: Http2Server;
   let h1: Http1Server;
   const sessions = new Set<ServerHttp2Session>();
@@ -66,6 +80,7 @@ describe("lean unary path", () => {
           signalUsable: ctx.signal.aborted === false,
         });
         urls.push(ctx.url);
+        activities.push(req.activity);
         if (req.satellite === "missing")
           throw new ConnectError("satellite missing not found", Code.NotFound, { "x-detail": "meta" });
         if (req.satellite === "crash") throw new Error("secret internal detail");
@@ -81,6 +96,7 @@ describe("lean unary path", () => {
     const fast = createUnaryFastPath({
       methods,
       interceptors: [auth],
+      binaryDecoders: new Map([[SyncRequestSchema.typeName, decoder]]),
       readMaxBytes: 64 * 1024,
       onWriteError: (error) => writeErrors.push(error),
     });
@@ -111,9 +127,10 @@ describe("lean unary path", () => {
 
   const transports = (): Record<string, Transport> => ({
     "connect binary h2": createConnectTransport({ baseUrl: h2Url, httpVersion: "2", useBinaryFormat: true }),
-    "connect json h2": createConnectTransport({ baseUrl: h2Url, httpVersion: "2" }),
+    // connect-node's transports default to binary: JSON must be asked for.
+    "connect json h2": createConnectTransport({ baseUrl: h2Url, httpVersion: "2", useBinaryFormat: false }),
     "connect binary h1": createConnectTransport({ baseUrl: h1Url, httpVersion: "1.1", useBinaryFormat: true }),
-    "connect json h1": createConnectTransport({ baseUrl: h1Url, httpVersion: "1.1" }),
+    "connect json h1": createConnectTransport({ baseUrl: h1Url, httpVersion: "1.1", useBinaryFormat: false }),
     grpc: createGrpcTransport({ baseUrl: h2Url }),
   });
 
@@ -143,6 +160,21 @@ describe("lean unary path", () => {
       ]);
       expect(headers[0]?.get("x-intercepted"), label).toBe("yes");
       expect(trailers[0]?.get("x-trailer"), label).toBe("t");
+    }
+  });
+
+  it("decodes binary requests with a module's decoder first, and what it leaves with protobuf-es", async () => {
+    for (const [label, transport] of Object.entries(transports())) {
+      for (const satellite of ["edge-1", "library"]) {
+        activities.length = 0;
+        decoded.length = 0;
+        await createClient(HeartbeatService, transport).sync({ satellite, activity: "as sent" }, { timeoutMs: 5_000 });
+        const binary = !label.includes("json");
+        expect(decoded, `${label} ${satellite}`).toEqual(binary ? [satellite] : []);
+        expect(activities, `${label} ${satellite}`).toEqual([
+          binary && satellite === "edge-1" ? "from the module's decoder" : "as sent",
+        ]);
+      }
     }
   });
 
