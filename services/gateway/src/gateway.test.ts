@@ -16,7 +16,11 @@ describe("gateway: one listener, every protocol", () => {
   afterAll(async () => gc?.close());
 
   const transports = () => ({
-    "connect json over HTTP/1.1": createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" }),
+    "connect json over HTTP/1.1": createConnectTransport({
+      baseUrl: gc.url,
+      httpVersion: "1.1",
+      useBinaryFormat: false,
+    }),
     "connect binary over h2c": createConnectTransport({ baseUrl: gc.url, httpVersion: "2", useBinaryFormat: true }),
     "gRPC over h2c": createGrpcTransport({ baseUrl: gc.url }),
     "gRPC-Web over HTTP/1.1": createGrpcWebTransport({ baseUrl: gc.url, httpVersion: "1.1" }),

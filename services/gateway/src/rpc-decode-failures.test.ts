@@ -185,10 +185,15 @@ describe("rpc layers: undecodable requests are InvalidArgument", () => {
     const gzip = { sendCompression: compressionGzip, compressMinBytes: 0 };
     const layers: Record<string, Transport> = {
       "lean: connect binary h2": createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true }),
-      "lean: connect json h1": createConnectTransport({ baseUrl, httpVersion: "1.1" }),
+      "lean: connect json h1": createConnectTransport({ baseUrl, httpVersion: "1.1", useBinaryFormat: false }),
       "lean: grpc": createGrpcTransport({ baseUrl }),
       "connect: grpc-web h1": createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }),
-      "connect: gzip connect json h1": createConnectTransport({ baseUrl, httpVersion: "1.1", ...gzip }),
+      "connect: gzip connect json h1": createConnectTransport({
+        baseUrl,
+        httpVersion: "1.1",
+        useBinaryFormat: false,
+        ...gzip,
+      }),
       "connect: gzip grpc": createGrpcTransport({ baseUrl, ...gzip }),
     };
     const { sessionToken } = await createClient(IdentityService, layers["lean: grpc"]).login({

@@ -26,7 +26,7 @@ describe("rpc handlers: lean unary path and Connect's handlers agree", () => {
   const gzip = { sendCompression: compressionGzip, compressMinBytes: 0 };
   const transports = (): Record<string, Transport> => ({
     "lean: connect binary h2": createConnectTransport({ baseUrl: gc.url, httpVersion: "2", useBinaryFormat: true }),
-    "lean: connect json h1": createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1" }),
+    "lean: connect json h1": createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1", useBinaryFormat: false }),
     "lean: grpc": createGrpcTransport({ baseUrl: gc.url }),
     "connect: grpc-web h1": createGrpcWebTransport({ baseUrl: gc.url, httpVersion: "1.1" }),
     "connect: gzip connect binary h2": createConnectTransport({
@@ -35,7 +35,12 @@ describe("rpc handlers: lean unary path and Connect's handlers agree", () => {
       useBinaryFormat: true,
       ...gzip,
     }),
-    "connect: gzip connect json h1": createConnectTransport({ baseUrl: gc.url, httpVersion: "1.1", ...gzip }),
+    "connect: gzip connect json h1": createConnectTransport({
+      baseUrl: gc.url,
+      httpVersion: "1.1",
+      useBinaryFormat: false,
+      ...gzip,
+    }),
     "connect: gzip grpc": createGrpcTransport({ baseUrl: gc.url, ...gzip }),
   });
 
