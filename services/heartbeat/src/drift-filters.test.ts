@@ -5,6 +5,7 @@
 // and budget must give exactly the satellites whose verdict is that state, in name order.
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRng } from "@harbor-satellite/testkit/rng";
 import { satelliteStateArtifacts } from "@harbor-satellite/db";
 import { DriftState, Health } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { createDriftReader, type SatelliteDriftRecord } from "./drift-reader.js";
@@ -23,17 +24,6 @@ const GROUPS = {
 };
 const IMAGES = ["apps/nginx:1.27", "apps/alpine:3.20", "apps/redis:7", "apps/busybox:1"];
 
-/** mulberry32: the same fleet on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("drift list filters and paging over a mixed fleet", () => {
   let world: DriftWorld;
   let everyone: SatelliteDriftRecord[];
@@ -41,8 +31,10 @@ describe("drift list filters and paging over a mixed fleet", () => {
   beforeAll(async () => {
     world = await startDriftWorld();
     const { fleet } = world;
-    const rnd = random(20260301);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    // Seeded: the same fleet on every run.
+    const rng = createRng(20260301);
+    const rnd = rng.next;
+    const pick = rng.pick;
     for (const [name, artifacts] of Object.entries(GROUPS)) await fleet.createGroup({ group: name, artifacts });
     const plans = Array.from({ length: FLEET }, (_, i) => ({
       name: `edge-${String(i).padStart(3, "0")}`,
