@@ -111,6 +111,7 @@ export class H1Pool {
   private readonly idle: Connection[] = [];
   /** Shared pool: calls waiting for any connection. Pinned: calls waiting for their own. */
   private readonly waiting = new Map<Connection | undefined, Fifo<Call>>();
+  /** Pinned: connections with a call in flight (shared: those not in `idle`). */
   private readonly busy = new Set<Connection>();
   private readonly hostHeader: string;
   private readonly host: string;
@@ -134,7 +135,7 @@ export class H1Pool {
         ownSources ? loopbackSource(i) : undefined,
       );
       this.connections.push(connection);
-      this.idle.push(connection);
+      if (!pinned) this.idle.push(connection);
     }
   }
 
@@ -151,15 +152,17 @@ export class H1Pool {
   call(head: RequestHead, body: Buffer, slot: number): Promise<UnaryResult> {
     return new Promise<UnaryResult>((resolve) => {
       const call: Call = { head, body, resolve };
-      const own = this.pinned ? this.connections[slot % this.connections.length] : undefined;
-      const connection = own ? (this.busy.has(own) ? undefined : own) : this.idle.pop();
-      if (connection) {
-        this.busy.add(connection);
-        connection.send(call);
+      if (this.pinned) {
+        const own = this.connections[slot % this.connections.length];
+        if (this.busy.has(own)) this.enqueue(own, call);
+        else {
+          this.busy.add(own);
+          own.send(call);
+        }
       } else {
-        let queue = this.waiting.get(own);
-        if (!queue) this.waiting.set(own, (queue = new Fifo<Call>()));
-        queue.push(call);
+        const connection = this.idle.pop();
+        if (connection) connection.send(call);
+        else this.enqueue(undefined, call);
       }
     });
   }
@@ -168,14 +171,20 @@ export class H1Pool {
     for (const connection of this.connections) connection.close();
   }
 
+  private enqueue(connection: Connection | undefined, call: Call): void {
+    let queue = this.waiting.get(connection);
+    if (!queue) this.waiting.set(connection, (queue = new Fifo<Call>()));
+    queue.push(call);
+  }
+
   private release(connection: Connection): void {
     const key = this.pinned ? connection : undefined;
     const queue = this.waiting.get(key);
     const next = queue?.shift();
     if (queue?.empty) this.waiting.delete(key);
-    if (next) return connection.send(next);
-    this.busy.delete(connection);
-    if (!this.pinned) this.idle.push(connection);
+    if (next) connection.send(next);
+    else if (this.pinned) this.busy.delete(connection);
+    else this.idle.push(connection);
   }
 }
 

@@ -27,9 +27,11 @@ export const HEARTBEAT_BINARY_DECODERS: ReadonlyMap<string, BinaryDecoder> = new
   [SyncRequestSchema.typeName, decodeSyncRequest],
 ]);
 
-/** A field this decoder does not take as sent: fromBinary's to decode. */
-class NotOurs extends Error {}
-const NOT_OURS = new NotOurs();
+const L = WireType.LengthDelimited;
+const V = WireType.Varint;
+
+/** Thrown for a field this decoder does not take as sent: fromBinary's to decode. */
+const NOT_OURS = new Error("not a field as satellites send it");
 
 /** The heartbeat, or undefined when fromBinary should decode (and judge) these bytes. */
 export function decodeSyncRequest(bytes: Uint8Array): SyncRequest | undefined {
@@ -61,91 +63,69 @@ function readSyncRequest(reader: BinaryReader): SyncRequest {
   };
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
-    if (wireType !== WIRE_TYPES[field]) throw NOT_OURS;
     switch (field) {
       case 1:
-        message.name = text(reader);
+        message.name = text(reader, wireType);
         break;
       case 2:
-        message.activity = text(reader);
+        message.activity = text(reader, wireType);
         break;
       case 3:
-        message.stateReportInterval = text(reader);
+        message.stateReportInterval = text(reader, wireType);
         break;
       case 4:
-        message.latestStateDigest = text(reader);
+        message.latestStateDigest = text(reader, wireType);
         break;
       case 5:
-        message.latestConfigDigest = text(reader);
+        message.latestConfigDigest = text(reader, wireType);
         break;
       case 6:
-        message.memoryUsedBytes = int64(reader);
+        message.memoryUsedBytes = int64(reader, wireType);
         break;
       case 7:
-        message.storageUsedBytes = int64(reader);
+        message.storageUsedBytes = int64(reader, wireType);
         break;
       case 8:
-        message.cpuPercent = reader.double();
+        message.cpuPercent = double(reader, wireType);
         break;
       case 9:
         if (message.requestCreateTime) throw NOT_OURS;
-        message.requestCreateTime = readTimestamp(reader, end(reader));
+        message.requestCreateTime = readTimestamp(reader, end(reader, wireType));
         break;
       case 10:
-        message.lastSyncDurationMs = int64(reader);
+        message.lastSyncDurationMs = int64(reader, wireType);
         break;
       case 11:
-        message.imageCount = reader.int32();
+        message.imageCount = int32(reader, wireType);
         break;
       case 12:
-        message.cachedImages.push(readCachedImage(reader, end(reader)));
+        message.cachedImages.push(readCachedImage(reader, end(reader, wireType)));
         break;
       case 13:
-        message.errors.push(readImageError(reader, end(reader)));
+        message.errors.push(readImageError(reader, end(reader, wireType)));
         break;
       case 14:
-        message.satellite = text(reader);
+        message.satellite = text(reader, wireType);
         break;
       case 15:
-        message.acceptsRobotCredentials = reader.bool();
+        message.acceptsRobotCredentials = bool(reader, wireType);
         break;
       case 16:
-        message.robotCredentialsAck = text(reader);
+        message.robotCredentialsAck = text(reader, wireType);
         break;
+      default:
+        throw NOT_OURS;
     }
   }
   return message;
 }
 
-const L = WireType.LengthDelimited;
-const V = WireType.Varint;
-/** SyncRequest's wire type by field number; a field number without one is not ours. */
-const WIRE_TYPES: readonly (WireType | undefined)[] = [
-  undefined,
-  L,
-  L,
-  L,
-  L,
-  L,
-  V,
-  V,
-  WireType.Bit64,
-  L,
-  V,
-  V,
-  L,
-  L,
-  L,
-  V,
-  L,
-];
-
 function readCachedImage(reader: BinaryReader, until: number): CachedImage {
   const image: CachedImage = { $typeName: CachedImageSchema.typeName, reference: "", sizeBytes: BigInt(0) };
   while (reader.pos < until) {
     const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === L) image.reference = text(reader);
-    else if (field === 2 && wireType === V) image.sizeBytes = int64(reader);
+    if (field === 1) image.reference = text(reader, wireType);
+    else if (field === 2) image.sizeBytes = int64(reader, wireType);
     else throw NOT_OURS;
   }
   return image;
@@ -155,8 +135,8 @@ function readImageError(reader: BinaryReader, until: number): ImageError {
   const error: ImageError = { $typeName: ImageErrorSchema.typeName, reference: "", message: "" };
   while (reader.pos < until) {
     const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === L) error.reference = text(reader);
-    else if (field === 2 && wireType === L) error.message = text(reader);
+    if (field === 1) error.reference = text(reader, wireType);
+    else if (field === 2) error.message = text(reader, wireType);
     else throw NOT_OURS;
   }
   return error;
@@ -166,15 +146,19 @@ function readTimestamp(reader: BinaryReader, until: number): Timestamp {
   const timestamp: Timestamp = { $typeName: TimestampSchema.typeName, seconds: BigInt(0), nanos: 0 };
   while (reader.pos < until) {
     const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === V) timestamp.seconds = int64(reader);
-    else if (field === 2 && wireType === V) timestamp.nanos = reader.int32();
+    if (field === 1) timestamp.seconds = int64(reader, wireType);
+    else if (field === 2) timestamp.nanos = int32(reader, wireType);
     else throw NOT_OURS;
   }
   return timestamp;
 }
 
+// Each reader takes its field only with the wire type the schema gives it: fromBinary reads a
+// field by its type whatever the tag says, which is not how satellites send it.
+
 /** Where the length-delimited message starting here ends; past the input is not ours. */
-function end(reader: BinaryReader): number {
+function end(reader: BinaryReader, wireType: WireType): number {
+  if (wireType !== L) throw NOT_OURS;
   const length = reader.uint32();
   const until = reader.pos + length;
   if (until > reader.len) throw NOT_OURS;
@@ -182,10 +166,27 @@ function end(reader: BinaryReader): number {
 }
 
 /** proto3 strings must be UTF-8: fromBinary refuses others, so they are not ours. */
-function text(reader: BinaryReader): string {
+function text(reader: BinaryReader, wireType: WireType): string {
+  if (wireType !== L) throw NOT_OURS;
   return reader.string(true);
 }
 
-function int64(reader: BinaryReader): bigint {
+function int64(reader: BinaryReader, wireType: WireType): bigint {
+  if (wireType !== V) throw NOT_OURS;
   return reader.int64() as bigint;
+}
+
+function int32(reader: BinaryReader, wireType: WireType): number {
+  if (wireType !== V) throw NOT_OURS;
+  return reader.int32();
+}
+
+function bool(reader: BinaryReader, wireType: WireType): boolean {
+  if (wireType !== V) throw NOT_OURS;
+  return reader.bool();
+}
+
+function double(reader: BinaryReader, wireType: WireType): number {
+  if (wireType !== WireType.Bit64) throw NOT_OURS;
+  return reader.double();
 }
