@@ -296,7 +296,12 @@ describe("signatures as referrers from a Harbor with the referrers API, end to e
         artifactType: "application/vnd.dev.cosign.artifact.sig.v1+json",
       }),
     ]);
-    expect(sat!.output()).toMatch(/"discovery":"referrers-api"/);
+    // The store serves the referrer before the satellite's log line about it reaches our pipe.
+    await eventually(
+      async () => expect(sat!.output()).toMatch(/"discovery":"referrers-api"/),
+      10_000,
+      "the satellite's log of how it found the referrer",
+    );
     // No .sig tag upstream, so none here either: the referrer is the signature.
     expect((await fetch(`http://${satAddr}/v2/apps/web/manifests/${signatureTag(imageDigest)}`)).status).toBe(404);
     await eventually(
