@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inTransaction, openDatabase, rowsOf, type DatabaseHandle } from "@harbor-satellite/db";
 import { startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { ingestStatement, type PendingHeartbeat } from "./ingest-writer.js";
-import type { HeartbeatRow } from "./heartbeat-row.js";
+import { heartbeatRow } from "./testing.js";
 
 const FLEET = 5_000;
 
@@ -22,22 +22,10 @@ function nodes(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 }
 
-const row: HeartbeatRow = {
-  name: "",
-  reportedAt: null,
-  activity: "",
-  stateReportInterval: "@every 00h00m30s",
-  intervalSeconds: 30,
-  stateDigest: "",
-  configDigest: "",
-  cpuPercent: 0,
-  memoryUsedBytes: 0,
-  storageUsedBytes: 0,
-  lastSyncDurationMs: 0,
+const row = heartbeatRow({
   imageCount: 1,
   cachedImages: [{ reference: "registry.local/library/app:1", sizeBytes: 1 }],
-  errors: [],
-};
+});
 
 describe("heartbeat ingest plan on PostgreSQL", () => {
   let pg: PostgresServer;

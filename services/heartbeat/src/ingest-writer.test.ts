@@ -1,29 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heartbeats, openMemoryDatabase, satellites, type DatabaseHandle } from "@harbor-satellite/db";
-import type { HeartbeatRow } from "./heartbeat-row.js";
 import { createHeartbeatWriter } from "./ingest-writer.js";
-import { manualClock, seedSatellites, silentLogger } from "./testing.js";
-
-function row(fields: Partial<HeartbeatRow> = {}): HeartbeatRow {
-  return {
-    name: "",
-    reportedAt: null,
-    activity: "",
-    stateReportInterval: "@every 00h00m30s",
-    intervalSeconds: 30,
-    stateDigest: "",
-    configDigest: "",
-    cpuPercent: 0,
-    memoryUsedBytes: 0,
-    storageUsedBytes: 0,
-    lastSyncDurationMs: 0,
-    imageCount: 0,
-    cachedImages: [],
-    errors: [],
-    ...fields,
-  };
-}
+import { heartbeatRow, manualClock, seedSatellites, silentLogger } from "./testing.js";
 
 describe("heartbeat batch writer", () => {
   let handle: DatabaseHandle;
@@ -41,9 +20,9 @@ describe("heartbeat batch writer", () => {
     const outcomes = await write([
       {
         satelliteId: ids.get("w-1")!,
-        row: row({ activity: "one", intervalSeconds: 10, cachedImages: [{ reference: "r:1", sizeBytes: 7 }] }),
+        row: heartbeatRow({ activity: "one", intervalSeconds: 10, cachedImages: [{ reference: "r:1", sizeBytes: 7 }] }),
       },
-      { satelliteId: ids.get("w-2")!, row: row({ activity: "two", intervalSeconds: null }) },
+      { satelliteId: ids.get("w-2")!, row: heartbeatRow({ activity: "two", intervalSeconds: null }) },
     ]);
     expect(outcomes).toEqual([
       { heartbeatId: expect.any(Number), receivedAt: clock.now() },
@@ -69,8 +48,8 @@ describe("heartbeat batch writer", () => {
   it("reports a satellite that no longer exists without failing the others", async () => {
     const write = createHeartbeatWriter(handle.db, clock.now, silentLogger);
     const outcomes = await write([
-      { satelliteId: 999_999, row: row() },
-      { satelliteId: ids.get("w-3")!, row: row() },
+      { satelliteId: 999_999, row: heartbeatRow() },
+      { satelliteId: ids.get("w-3")!, row: heartbeatRow() },
     ]);
     expect(outcomes[0]).toBeUndefined();
     expect(outcomes[1]).toMatchObject({ heartbeatId: expect.any(Number) });
@@ -80,8 +59,8 @@ describe("heartbeat batch writer", () => {
     const write = createHeartbeatWriter(handle.db, clock.now, silentLogger);
     // Validation rejects NUL characters; here the writer gets one anyway.
     const outcomes = await write([
-      { satelliteId: ids.get("w-1")!, row: row({ activity: "bad\0" }) },
-      { satelliteId: ids.get("w-2")!, row: row({ activity: "fine" }) },
+      { satelliteId: ids.get("w-1")!, row: heartbeatRow({ activity: "bad\0" }) },
+      { satelliteId: ids.get("w-2")!, row: heartbeatRow({ activity: "fine" }) },
     ]);
     expect(outcomes[0]).toBeInstanceOf(Error);
     expect(outcomes[1]).toMatchObject({ heartbeatId: expect.any(Number) });

@@ -4,6 +4,7 @@ import { configs, satellites, type Database } from "@harbor-satellite/db";
 import { HeartbeatService } from "@harbor-satellite/gen/harbor/satellite/heartbeat/v1/heartbeat_pb";
 import { callerKey, errorMappingInterceptor, type Caller } from "@harbor-satellite/rpc";
 import { createLogger } from "@harbor-satellite/telemetry";
+import type { HeartbeatRow } from "./heartbeat-row.js";
 import type { HeartbeatModule } from "./index.js";
 
 export const silentLogger = createLogger({ name: "heartbeat-test", level: "silent" });
@@ -58,4 +59,25 @@ export function manualClock(start = new Date("2026-01-01T00:00:00Z")): {
 } {
   let t = start.getTime();
   return { now: () => new Date(t), advance: (ms) => void (t += ms), set: (d) => void (t = d.getTime()) };
+}
+
+/** A validated heartbeat row as the writer receives it: a 30 s satellite with nothing to report, plus `fields`. */
+export function heartbeatRow(fields: Partial<HeartbeatRow> = {}): HeartbeatRow {
+  return {
+    name: "",
+    reportedAt: null,
+    activity: "",
+    stateReportInterval: "@every 00h00m30s",
+    intervalSeconds: 30,
+    stateDigest: "",
+    configDigest: "",
+    cpuPercent: 0,
+    memoryUsedBytes: 0,
+    storageUsedBytes: 0,
+    lastSyncDurationMs: 0,
+    imageCount: 0,
+    cachedImages: [],
+    errors: [],
+    ...fields,
+  };
 }
