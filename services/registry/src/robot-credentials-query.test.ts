@@ -37,4 +37,18 @@ describe("robotSecretHashesOf", () => {
     for (const name of names) expect(many.get(name) ?? []).toEqual(await robotSecretHashes(handle.db, name));
     expect((await robotSecretHashesOf(handle.db, [])).size).toBe(0);
   });
+
+  it("matches names exactly, whatever characters they hold (the names travel as one JSON parameter)", async () => {
+    const odd = 'robot$edge-"q\\,{x}';
+    const [cfg] = await handle.db.select().from(configs).limit(1);
+    const [sat] = await handle.db
+      .insert(satellites)
+      .values({ name: "edge-odd", region: "eu", configId: cfg.id })
+      .returning();
+    await handle.db
+      .insert(robotAccounts)
+      .values({ satelliteId: sat.id, robotName: odd, harborId: 3, secretHash: "hash-odd", projects: ["satellite"] });
+    const found = await robotSecretHashesOf(handle.db, [odd, 'robot$edge-"q', "robot$edge-1"]);
+    expect(Object.fromEntries(found)).toEqual({ [odd]: ["hash-odd"], "robot$edge-1": ["hash-1"] });
+  });
 });

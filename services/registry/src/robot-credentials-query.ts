@@ -6,8 +6,8 @@
 // The join's result is a robot account (its Harbor identity, its secret hashes, its refresh state):
 // the registry owns that row, so the query lives here; the satellite's name and region come from the
 // fleet's `fleetSatellites`, the fleet's read surface over its table.
-import { and, eq, inArray } from "drizzle-orm";
-import { robotAccounts, type Executor } from "@harbor-satellite/db";
+import { and, eq, sql } from "drizzle-orm";
+import { executePrepared, robotAccounts, rowsOf, type Executor } from "@harbor-satellite/db";
 import { fleetSatellites } from "@harbor-satellite/fleet";
 
 export interface RobotCredentials {
@@ -76,20 +76,24 @@ function heldHashes(row: { hash: string; previous: string | null }): string[] {
 /**
  * robotSecretHashes for many robots in one indexed read: each named robot's hashes (a robot that
  * does not exist has no entry). Re-checking a fleet's remembered credentials one query each cost
- * ~140 µs of Ground Control's CPU per robot, ~8 µs in reads of 100.
+ * ~140 µs of Ground Control's CPU per robot, ~8 µs in reads of 100. The names travel as one JSON
+ * parameter of one prepared statement: reads of every size share its plan (a list of parameters
+ * made a new statement, described and planned, per size), and `= any(array(…))` keeps it a probe
+ * of the unique index per name whatever the table's size.
  */
 export async function robotSecretHashesOf(db: Executor, robotNames: readonly string[]): Promise<Map<string, string[]>> {
   const hashes = new Map<string, string[]>();
   if (robotNames.length === 0) return hashes;
-  const rows = await db
-    .select({
-      name: robotAccounts.robotName,
-      hash: robotAccounts.secretHash,
-      previous: robotAccounts.previousSecretHash,
-    })
-    .from(robotAccounts)
-    .where(inArray(robotAccounts.robotName, [...robotNames]));
-  for (const row of rows) hashes.set(row.name, heldHashes(row));
+  const result = await executePrepared(
+    db,
+    "robot_secret_hashes_of",
+    sql`select ${robotAccounts.robotName} as name, ${robotAccounts.secretHash} as hash,
+      ${robotAccounts.previousSecretHash} as previous
+    from ${robotAccounts}
+    where ${robotAccounts.robotName} = any(array(select json_array_elements_text(${JSON.stringify(robotNames)}::json)))`,
+  );
+  for (const row of rowsOf<{ name: string; hash: string; previous: string | null }>(result))
+    hashes.set(row.name, heldHashes(row));
   return hashes;
 }
 
