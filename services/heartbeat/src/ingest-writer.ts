@@ -103,7 +103,7 @@ async function writeBatch(db: Database, items: readonly PendingHeartbeat[], rece
  * scans (quadratic in the batch). So: `limit <batch size>` (a parameter: estimated at 10 rows)
  * makes each satellite a primary-key probe, existence is a per-row subquery (never a scan),
  * and each heartbeat's id is drawn up front (`nextval`) so the UPDATE joins only the input rows
- * to `satellites`, not the inserted rows to the input. ingest.it.ts checks the plan's shape.
+ * to `satellites`, not the inserted rows to the input. ingest-plan.it.ts checks the plan's shape.
  */
 export function ingestStatement(items: readonly PendingHeartbeat[], receivedAt: Date): SQL {
   const at = receivedAt.toISOString();
