@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inTransaction, openDatabase, rowsOf, type DatabaseHandle } from "@harbor-satellite/db";
 import { startPostgres, type PostgresServer } from "@harbor-satellite/testkit";
 import { ingestStatement, type PendingHeartbeat } from "./ingest-writer.js";
-import { heartbeatRow } from "./testing.js";
+import { heartbeatRow, seedSatellites } from "./testing.js";
 
 const FLEET = 5_000;
 
@@ -30,15 +30,19 @@ const row = heartbeatRow({
 describe("heartbeat ingest plan on PostgreSQL", () => {
   let pg: PostgresServer;
   let handle: DatabaseHandle;
+  let ids: number[];
 
   beforeAll(async () => {
     pg = await startPostgres();
     handle = await openDatabase({ url: await pg.createDatabase("heartbeat_plan") });
-    await handle.db.execute(sql`insert into configs (name, config) values ('default', '{"app_config":{}}')`);
-    await handle.db.execute(sql`
-      insert into satellites (name, region, config_id)
-      select 'plan-' || i, 'default', (select id from configs where name = 'default')
-      from generate_series(1, ${FLEET}) as i`);
+    ids = [
+      ...(
+        await seedSatellites(
+          handle.db,
+          Array.from({ length: FLEET }, (_, i) => `plan-${i}`),
+        )
+      ).values(),
+    ];
     await handle.db.execute(sql`analyze satellites`);
   });
   afterAll(async () => {
@@ -47,7 +51,7 @@ describe("heartbeat ingest plan on PostgreSQL", () => {
   });
 
   async function genericPlan(batch: number): Promise<PlanNode> {
-    const items: PendingHeartbeat[] = Array.from({ length: batch }, (_, i) => ({ satelliteId: i + 1, row }));
+    const items: PendingHeartbeat[] = Array.from({ length: batch }, (_, i) => ({ satelliteId: ids[i], row }));
     const query = new PgDialect().sqlToQuery(ingestStatement(items, new Date()));
     const literals = query.params.map((p) => `'${String(p).replace(/'/g, "''")}'`).join(", ");
     return inTransaction(handle.db, "ingest plan", async (tx) => {
